@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "signoff",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "signoff", targets: ["signoff"]),
+        .executable(name: "signoff-bench", targets: ["signoff-bench"]),
+        .library(name: "SignoffCore", targets: ["SignoffCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Pure domain: model, validation, policy, lifecycle. No storage, no terminal.
+        .target(
+            name: "SignoffCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The only code that talks to SQLite.
+        .target(
+            name: "SignoffStore",
+            dependencies: [
+                "SignoffCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Pure terminal UI: model, update, view into a cell grid. Never imports ncurses.
+        .target(name: "SignoffTUI", dependencies: ["SignoffCore"]),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        // The only code that imports ncurses.
+        .target(name: "CursesTerminal", dependencies: ["CNcursesw", "SignoffTUI"]),
+        .executableTarget(
+            name: "signoff",
+            dependencies: [
+                "SignoffCore", "SignoffStore", "SignoffTUI", "CursesTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "signoff-bench",
+            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
+        .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore"]),
+    ]
+)

@@ -1,0 +1,190 @@
+import Foundation
+
+/// Why a review was refused; recorded as evidence and mapped to exit codes.
+public enum RefusalReason: String, Codable, Sendable, Hashable {
+    case selfApproval = "self_approval"
+    case notEligible = "not_eligible"
+    case alreadyReviewed = "already_reviewed"
+    case alreadyDecided = "already_decided"
+    case staleVersion = "stale_version"
+    case rationaleTooShort = "rationale_too_short"
+    case notRequester = "not_requester"
+
+    /// Conflicts are races or stale views: reload and look again. The rest are rules.
+    public var isConflict: Bool { self == .alreadyDecided || self == .staleVersion }
+}
+
+/// One immutable fact. A request's state is the fold of its events.
+public enum EventBody: Sendable, Hashable {
+    case policyApplied(PolicyApplied)
+    case requestSubmitted(RequestSubmitted)
+    case requestRouted(RequestRouted)
+    case reviewRecorded(ReviewRecorded)
+    case reviewRefused(ReviewRefused)
+    case requestDecided(RequestDecided)
+    case requestWithdrawn(RequestWithdrawn)
+
+    public struct PolicyApplied: Codable, Sendable, Hashable {
+        public var version: String
+        public var previousVersion: String?
+        public var file: String
+        public var source: String
+        public init(version: String, previousVersion: String?, file: String, source: String) {
+            self.version = version; self.previousVersion = previousVersion; self.file = file; self.source = source
+        }
+    }
+    public struct RequestSubmitted: Codable, Sendable, Hashable {
+        public var request: AccessRequest
+        public init(request: AccessRequest) { self.request = request }
+    }
+    public struct RequestRouted: Codable, Sendable, Hashable {
+        /// The request version this routing creates.
+        public var version: Int
+        public var policyVersion: String
+        public var outcome: RouteOutcome
+        /// `submitted`, or `policy <version> applied` for re-routing.
+        public var cause: String
+        public init(version: Int, policyVersion: String, outcome: RouteOutcome, cause: String) {
+            self.version = version; self.policyVersion = policyVersion; self.outcome = outcome; self.cause = cause
+        }
+    }
+    public struct ReviewRecorded: Codable, Sendable, Hashable {
+        public var verdict: Verdict
+        public var rationale: String
+        public var requestVersion: Int
+        public var policyVersion: String
+        public init(verdict: Verdict, rationale: String, requestVersion: Int, policyVersion: String) {
+            self.verdict = verdict; self.rationale = rationale; self.requestVersion = requestVersion; self.policyVersion = policyVersion
+        }
+    }
+    public struct ReviewRefused: Codable, Sendable, Hashable {
+        public var verdict: Verdict?
+        public var reason: RefusalReason
+        public var message: String
+        public var shownVersion: Int?
+        public var currentVersion: Int
+        public init(verdict: Verdict?, reason: RefusalReason, message: String, shownVersion: Int?, currentVersion: Int) {
+            self.verdict = verdict; self.reason = reason; self.message = message; self.shownVersion = shownVersion; self.currentVersion = currentVersion
+        }
+    }
+    public struct RequestDecided: Codable, Sendable, Hashable {
+        public var state: RequestState
+        public var by: [String]
+        public var policyVersion: String?
+        public var reason: String
+        public init(state: RequestState, by: [String], policyVersion: String?, reason: String) {
+            self.state = state; self.by = by; self.policyVersion = policyVersion; self.reason = reason
+        }
+    }
+    public struct RequestWithdrawn: Codable, Sendable, Hashable {
+        public var rationale: String?
+        public init(rationale: String?) { self.rationale = rationale }
+    }
+
+    /// Stable name stored in the `kind` column.
+    public var kind: String {
+        switch self {
+        case .policyApplied: "policy_applied"
+        case .requestSubmitted: "request_submitted"
+        case .requestRouted: "request_routed"
+        case .reviewRecorded: "review_recorded"
+        case .reviewRefused: "review_refused"
+        case .requestDecided: "request_decided"
+        case .requestWithdrawn: "request_withdrawn"
+        }
+    }
+
+    /// Canonical JSON: sorted keys, so the same fact always has the same bytes.
+    public func encodedPayload() -> Data {
+        let encoder = EventCoding.encoder
+        do {
+            switch self {
+            case let .policyApplied(p): return try encoder.encode(p)
+            case let .requestSubmitted(p): return try encoder.encode(p)
+            case let .requestRouted(p): return try encoder.encode(p)
+            case let .reviewRecorded(p): return try encoder.encode(p)
+            case let .reviewRefused(p): return try encoder.encode(p)
+            case let .requestDecided(p): return try encoder.encode(p)
+            case let .requestWithdrawn(p): return try encoder.encode(p)
+            }
+        } catch {
+            // Every payload is plain Codable data; failing here is a programming error.
+            preconditionFailure("event payload does not encode: \(error)")
+        }
+    }
+
+    public static func decode(kind: String, payload: Data) throws -> EventBody {
+        let decoder = EventCoding.decoder
+        switch kind {
+        case "policy_applied": return .policyApplied(try decoder.decode(PolicyApplied.self, from: payload))
+        case "request_submitted": return .requestSubmitted(try decoder.decode(RequestSubmitted.self, from: payload))
+        case "request_routed": return .requestRouted(try decoder.decode(RequestRouted.self, from: payload))
+        case "review_recorded": return .reviewRecorded(try decoder.decode(ReviewRecorded.self, from: payload))
+        case "review_refused": return .reviewRefused(try decoder.decode(ReviewRefused.self, from: payload))
+        case "request_decided": return .requestDecided(try decoder.decode(RequestDecided.self, from: payload))
+        case "request_withdrawn": return .requestWithdrawn(try decoder.decode(RequestWithdrawn.self, from: payload))
+        default: throw UnknownEventKind(kind: kind)
+        }
+    }
+}
+
+public struct UnknownEventKind: Error, CustomStringConvertible {
+    public var kind: String
+    public var description: String { "unknown event kind \"\(kind)\"" }
+}
+
+/// An event before the store gives it a sequence number and a place in the chain.
+public struct EventDraft: Sendable, Hashable {
+    public var requestID: String?
+    public var actor: Principal
+    public var at: Date
+    public var body: EventBody
+
+    public init(requestID: String?, actor: Principal, at: Date, body: EventBody) {
+        self.requestID = requestID
+        self.actor = actor
+        self.at = at
+        self.body = body
+    }
+}
+
+/// An event as stored: numbered and chained.
+public struct RecordedEvent: Sendable, Hashable {
+    public var sequence: Int64
+    public var draft: EventDraft
+    public var hash: String
+
+    public init(sequence: Int64, draft: EventDraft, hash: String) {
+        self.sequence = sequence
+        self.draft = draft
+        self.hash = hash
+    }
+}
+
+public enum EventCoding {
+    /// Milliseconds since 1970 as integers: exact, and the same on every platform.
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Int64((date.timeIntervalSince1970 * 1000).rounded()))
+        }
+        return encoder
+    }
+
+    public static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            return Date(timeIntervalSince1970: Double(try container.decode(Int64.self)) / 1000)
+        }
+        return decoder
+    }
+
+    /// Truncates to the millisecond precision events are stored with, so a value
+    /// read back equals the value written.
+    public static func storedPrecision(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}

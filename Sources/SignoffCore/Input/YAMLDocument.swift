@@ -1,0 +1,228 @@
+import Foundation
+import Yams
+
+/// A YAML (or JSON, which is YAML) node with the file and field path it came
+/// from, so every reader of policy and request files reports `file:line:column`
+/// and the field without repeating that bookkeeping.
+public struct LocatedNode {
+    public let node: Node
+    public let file: String
+    public let path: String
+
+    public init(node: Node, file: String, path: String) {
+        self.node = node
+        self.file = file
+        self.path = path
+    }
+
+    public var position: SourcePosition? {
+        node.mark.map { SourcePosition(line: $0.line, column: $0.column) }
+    }
+
+    public func error(_ message: String, hint: String? = nil) -> SourceError {
+        SourceError(file: file, position: position, field: path, message: message, hint: hint)
+    }
+
+    func child(_ node: Node, key: String) -> LocatedNode {
+        LocatedNode(node: node, file: file, path: path.isEmpty ? key : "\(path).\(key)")
+    }
+
+    func element(_ node: Node, index: Int) -> LocatedNode {
+        LocatedNode(node: node, file: file, path: "\(path)[\(index)]")
+    }
+
+    public var kindName: String {
+        switch node {
+        case .scalar: return "a single value"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// The scalar text exactly as written (after YAML's own quoting rules).
+    public func string() throws(SourceError) -> String {
+        guard case let .scalar(scalar) = node else {
+            throw error("expected text, found \(kindName)")
+        }
+        return scalar.string
+    }
+
+    /// A scalar that must not be empty once whitespace is ignored. The value itself
+    /// is returned untouched: request fields are stored exactly as given.
+    public func nonEmptyString(maxLength: Int = Limits.fieldLength) throws(SourceError) -> String {
+        let text = try string()
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw error("must not be empty")
+        }
+        if text.unicodeScalars.count > maxLength {
+            throw error("is \(text.unicodeScalars.count) characters long", hint: "at most \(maxLength) are allowed")
+        }
+        return text
+    }
+
+    public func int() throws(SourceError) -> Int {
+        let text = try string()
+        if case let .scalar(scalar) = node, scalar.style != .plain {
+            throw error("expected a whole number, found quoted text \"\(text)\"")
+        }
+        guard let value = Int(text) else { throw error("expected a whole number, found \"\(text)\"") }
+        return value
+    }
+
+    public func bool() throws(SourceError) -> Bool {
+        let text = try string()
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw error("expected true or false, found \"\(text)\"")
+        }
+    }
+
+    public func list() throws(SourceError) -> [LocatedNode] {
+        guard case let .sequence(sequence) = node else {
+            throw error("expected a list, found \(kindName)")
+        }
+        return sequence.enumerated().map { element($0.element, index: $0.offset) }
+    }
+
+    /// A list, or a single value read as a one-element list (`approvers: alice`).
+    public func listOrSingle() throws(SourceError) -> [LocatedNode] {
+        if case .sequence = node { return try list() }
+        return [self]
+    }
+
+    public func stringList() throws(SourceError) -> [String] {
+        var result: [String] = []
+        for item in try listOrSingle() { result.append(try item.nonEmptyString()) }
+        return result
+    }
+
+    public func mapping() throws(SourceError) -> LocatedMapping {
+        guard case let .mapping(mapping) = node else {
+            throw error("expected a mapping of field: value, found \(kindName)")
+        }
+        var entries: [(key: String, keyNode: LocatedNode, value: LocatedNode)] = []
+        var seen: Set<String> = []
+        for (keyNode, valueNode) in mapping {
+            let keyLocated = LocatedNode(node: keyNode, file: file, path: path)
+            guard case let .scalar(keyScalar) = keyNode else {
+                throw keyLocated.error("a field name must be plain text")
+            }
+            let key = keyScalar.string
+            if !seen.insert(key).inserted {
+                throw child(keyNode, key: key).error("appears twice", hint: "each field may be given once")
+            }
+            entries.append((key, child(keyNode, key: key), child(valueNode, key: key)))
+        }
+        return LocatedMapping(owner: self, entries: entries)
+    }
+}
+
+/// A mapping whose fields are consumed one by one; whatever is left at the end
+/// is an unknown field and is reported with the list of valid ones.
+public struct LocatedMapping {
+    public let owner: LocatedNode
+    var entries: [(key: String, keyNode: LocatedNode, value: LocatedNode)]
+
+    public var keys: [String] { entries.map(\.key) }
+
+    public func optional(_ key: String) -> LocatedNode? {
+        entries.first { $0.key == key }?.value
+    }
+
+    public func required(_ key: String, hint: String? = nil) throws(SourceError) -> LocatedNode {
+        guard let value = optional(key) else {
+            let field = owner.path.isEmpty ? key : "\(owner.path).\(key)"
+            throw SourceError(file: owner.file, position: owner.position, field: field,
+                              message: "is required but missing", hint: hint)
+        }
+        return value
+    }
+
+    /// Refuses any field not in `known`, naming the closest valid spelling.
+    public func rejectUnknown(_ known: [String]) throws(SourceError) {
+        for entry in entries where !known.contains(entry.key) {
+            let suggestion = closest(to: entry.key, in: known).map { "did you mean \"\($0)\"? " } ?? ""
+            throw entry.keyNode.error("unknown field", hint: "\(suggestion)valid fields: \(known.joined(separator: ", "))")
+        }
+    }
+}
+
+/// The nearest candidate by edit distance, if it is plausibly a typo.
+public func closest(to word: String, in candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1]
+            for (j, cb) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+    let target = Array(word.lowercased())
+    let scored = candidates.map { ($0, distance(target, Array($0.lowercased()))) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return nil }
+    return best.0
+}
+
+/// Parses YAML or JSON text into documents, turning parser failures into
+/// positioned errors.
+public enum YAMLSource {
+    public static func documents(text: String, file: String) throws(SourceError) -> [LocatedNode] {
+        do {
+            return try Yams.compose_all(yaml: text).map { LocatedNode(node: $0, file: file, path: "") }
+        } catch let error as YamlError {
+            throw sourceError(error, file: file)
+        } catch {
+            throw SourceError(file: file, position: nil, field: "", message: "cannot be read as YAML or JSON: \(error)")
+        }
+    }
+
+    /// Decodes bytes as UTF-8, naming the first invalid byte.
+    public static func text(from data: Data, file: String) throws(SourceError) -> String {
+        if let text = String(data: data, encoding: .utf8) { return text }
+        let bytes = [UInt8](data)
+        var offset = 0
+        var line = 1
+        var lineStart = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        loop: while true {
+            let before = offset
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                offset += String(scalar).utf8.count
+                if scalar == "\n" { line += 1; lineStart = offset }
+            case .emptyInput:
+                break loop
+            case .error:
+                throw SourceError(file: file, position: SourcePosition(line: line, column: before - lineStart + 1), field: "",
+                                  message: "is not valid UTF-8 (byte offset \(before))", hint: "save the file as UTF-8")
+            }
+        }
+        throw SourceError(file: file, position: nil, field: "", message: "is not valid UTF-8", hint: "save the file as UTF-8")
+    }
+
+    static func sourceError(_ error: YamlError, file: String) -> SourceError {
+        func make(_ problem: String, _ mark: Mark?) -> SourceError {
+            SourceError(file: file, position: mark.map { SourcePosition(line: $0.line, column: $0.column) }, field: "",
+                        message: "is not valid YAML: \(problem)")
+        }
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            return make(problem, mark)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return SourceError(file: file, position: SourcePosition(line: context.mark.line, column: context.mark.column),
+                               field: duplicates.joined(separator: ", "), message: "appears twice", hint: "each field may be given once")
+        case let .reader(problem, offset, _, _):
+            return make("\(problem)\(offset.map { " at byte \($0)" } ?? "")", nil)
+        default:
+            return make("\(error)", nil)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// How an actor's identity was established. Evidence never hides an asserted identity.
+public enum Authentication: String, Codable, Sendable, Hashable {
+    /// The operating-system account running signoff.
+    case osAccount = "os_account"
+    /// Named with `--as` in a store created to trust asserted identities (demos, tests).
+    case asserted
+    /// A decision made by a policy rule, not by a person.
+    case policy
+    /// signoff itself (sweeps, re-routing after a policy change).
+    case system
+}
+
+/// Who acted, and how we know.
+public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var name: String
+    public var authentication: Authentication
+
+    public init(name: String, authentication: Authentication) {
+        self.name = name
+        self.authentication = authentication
+    }
+
+    public var description: String {
+        authentication == .osAccount ? name : "\(name) (\(authentication.rawValue))"
+    }
+
+    public static func policyRule(_ rule: String) -> Principal { Principal(name: "policy:\(rule)", authentication: .policy) }
+    public static let signoff = Principal(name: "signoff", authentication: .system)
+}

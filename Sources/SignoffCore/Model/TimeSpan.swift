@@ -1,0 +1,55 @@
+/// A length of time in whole seconds, written as `90m`, `8h`, `7d`, `2w` or a
+/// combination such as `1d12h`. Seconds are not accepted: no access is granted
+/// for less than a minute, and a bare number is ambiguous.
+public struct TimeSpan: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var seconds: Int
+
+    public init(seconds: Int) { self.seconds = seconds }
+
+    public static func minutes(_ n: Int) -> TimeSpan { TimeSpan(seconds: n * 60) }
+    public static func hours(_ n: Int) -> TimeSpan { TimeSpan(seconds: n * 3600) }
+    public static func days(_ n: Int) -> TimeSpan { TimeSpan(seconds: n * 86_400) }
+
+    static let units: [(Character, Int)] = [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)]
+
+    /// Parses `1d12h`-style text; nil when it is not of that form or not positive.
+    public init?(parsing text: String) {
+        var total = 0
+        var digits = ""
+        var sawUnit = false
+        var lastUnitIndex = -1
+        for character in text {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+                if digits.count > 6 { return nil }
+            } else if let index = TimeSpan.units.firstIndex(where: { $0.0 == character }) {
+                guard let n = Int(digits), index > lastUnitIndex else { return nil }
+                total += n * TimeSpan.units[index].1
+                digits = ""
+                sawUnit = true
+                lastUnitIndex = index
+            } else {
+                return nil
+            }
+        }
+        guard digits.isEmpty, sawUnit, total > 0 else { return nil }
+        self.seconds = total
+    }
+
+    public static let syntaxHint = "write a positive length such as 30m, 8h, 7d, 2w or 1d12h"
+
+    /// The shortest exact spelling, e.g. `1d12h`.
+    public var description: String {
+        guard seconds > 0 else { return "0m" }
+        var rest = seconds
+        var text = ""
+        for (unit, size) in TimeSpan.units where rest >= size {
+            text += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        if rest > 0 { text += "\(rest)s" }
+        return text
+    }
+
+    public static func < (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.seconds < rhs.seconds }
+}
