@@ -175,7 +175,14 @@ public func closest(to word: String, in candidates: [String]) -> String? {
 public enum YAMLSource {
     public static func documents(text: String, file: String) throws(SourceError) -> [LocatedNode] {
         do {
-            return try Yams.compose_all(yaml: text).map { LocatedNode(node: $0, file: file, path: "") }
+            // Not `compose_all`: its sequence ends quietly at a syntax error, which
+            // would turn a broken file into fewer requests instead of an error.
+            let parser = try Parser(yaml: text)
+            var documents: [LocatedNode] = []
+            while let node = try parser.nextRoot() {
+                documents.append(LocatedNode(node: node, file: file, path: ""))
+            }
+            return documents
         } catch let error as YamlError {
             throw sourceError(error, file: file)
         } catch {

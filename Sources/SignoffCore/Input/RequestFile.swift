@@ -1,0 +1,258 @@
+import Foundation
+
+/// Reads request files: YAML or JSON, one request, a list of requests, a
+/// `requests:` list, or several `---` documents. Validation is strict: a file
+/// with one bad request yields no requests at all.
+public enum RequestFile {
+    public static let fields = [
+        "requester", "subject", "system", "environment", "entitlement", "scope", "access", "purpose",
+        "duration", "start", "end", "revocation_triggers", "ticket", "break_glass", "incident", "labels", "notes",
+    ]
+    static let subjectFields = ["kind", "name", "owner"]
+    static let triggerFields = ["trigger", "ref"]
+
+    /// A request together with where it came from, for later messages.
+    public struct Entry: Sendable {
+        public var request: AccessRequest
+        public var file: String
+        public var position: SourcePosition?
+    }
+
+    /// Parses and validates every request in `text`. With a policy, names are
+    /// checked against its directory and catalogue.
+    public static func parse(text: String, file: String, policy: Policy?) throws(SourceErrors) -> [Entry] {
+        let documents: [LocatedNode]
+        do { documents = try YAMLSource.documents(text: text, file: file) } catch { throw SourceErrors([error]) }
+        var nodes: [LocatedNode] = []
+        var errors: [SourceError] = []
+        for document in documents {
+            do { nodes.append(contentsOf: try requestNodes(in: document)) } catch { errors.append(error) }
+        }
+        if nodes.isEmpty && errors.isEmpty {
+            errors.append(SourceError(file: file, position: nil, field: "", message: "contains no requests",
+                                      hint: "write one request as a mapping, or a list of them"))
+        }
+        if nodes.count > Limits.requestsPerFile {
+            errors.append(SourceError(file: file, position: nil, field: "", message: "contains \(nodes.count) requests",
+                                      hint: "at most \(Limits.requestsPerFile) per file; split it"))
+        }
+        var entries: [Entry] = []
+        for node in nodes {
+            do {
+                entries.append(Entry(request: try request(from: node, policy: policy), file: file, position: node.position))
+            } catch {
+                errors.append(error)
+            }
+            if errors.count >= 50 { break }
+        }
+        if !errors.isEmpty { throw SourceErrors(errors) }
+        return entries
+    }
+
+    static func requestNodes(in document: LocatedNode) throws(SourceError) -> [LocatedNode] {
+        switch document.node {
+        case .sequence:
+            return try document.list().map { LocatedNode(node: $0.node, file: $0.file, path: "requests[\(index(of: $0))]") }
+        case .mapping:
+            let mapping = try document.mapping()
+            if mapping.keys == ["requests"], let list = mapping.optional("requests") {
+                return try list.list()
+            }
+            return [document]
+        default:
+            throw document.error("expected a request (a mapping of field: value) or a list of requests, found \(document.kindName)")
+        }
+    }
+
+    private static func index(of node: LocatedNode) -> String {
+        String(node.path.dropFirst().dropLast())
+    }
+
+    /// One request from one mapping node.
+    public static func request(from node: LocatedNode, policy: Policy?) throws(SourceError) -> AccessRequest {
+        let map = try node.mapping()
+        try map.rejectUnknown(fields)
+
+        let requesterNode = map.optional("requester")
+        let requester = try requesterNode?.nonEmptyString()
+
+        let subjectNode = try map.required("subject", hint: "give kind, name and owner of the identity that will hold the access")
+        let subjectMap = try subjectNode.mapping()
+        try subjectMap.rejectUnknown(subjectFields)
+        let kindNode = try subjectMap.required("kind", hint: "one of \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        let kindText = try kindNode.string()
+        guard let kind = IdentityKind(rawValue: kindText) else {
+            let guess = closest(to: kindText, in: IdentityKind.allCases.map(\.rawValue)).map { "did you mean \"\($0)\"? " } ?? ""
+            throw kindNode.error("\"\(kindText)\" is not an identity kind",
+                                 hint: "\(guess)valid kinds: \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let subjectNameNode = try subjectMap.required("name")
+        let subjectName = try subjectNameNode.nonEmptyString()
+        let ownerNode = subjectMap.optional("owner")
+        let owner: String
+        if let ownerNode {
+            owner = try ownerNode.nonEmptyString()
+        } else if kind.isHuman {
+            owner = subjectName
+        } else {
+            throw subjectNode.error("subject.owner is required for a \(kind.label)",
+                                    hint: "every non-human identity needs an accountable person")
+        }
+
+        let systemNode = try map.required("system")
+        let system = try systemNode.nonEmptyString()
+        let environmentNode = try map.required("environment")
+        let environment = try environmentNode.nonEmptyString()
+        let entitlementNode = try map.required("entitlement", hint: "the exact role, permission or group to be granted")
+        let entitlement = try entitlementNode.nonEmptyString()
+        let scope = try map.optional("scope")?.nonEmptyString()
+
+        let accessNode = try map.required("access", hint: "read, write or admin")
+        let accessText = try accessNode.string()
+        guard let access = AccessLevel(rawValue: accessText) else {
+            throw accessNode.error("\"\(accessText)\" is not an access level", hint: "use read, write or admin")
+        }
+
+        let purposeNode = try map.required("purpose", hint: "say what the access is for, in a sentence")
+        let purpose = try purposeNode.nonEmptyString(maxLength: Limits.purposeLength)
+
+        let start = try map.optional("start").map { node throws(SourceError) in try date(node) }
+        let end = try map.optional("end").map { node throws(SourceError) in try date(node) }
+        let durationNode = map.optional("duration")
+        var duration: TimeSpan
+        if let durationNode {
+            let text = try durationNode.string()
+            guard let parsed = TimeSpan(parsing: text) else {
+                throw durationNode.error("\"\(text)\" is not a duration", hint: TimeSpan.syntaxHint)
+            }
+            duration = parsed
+            if end != nil {
+                throw durationNode.error("give duration or end, not both", hint: "the duration is the time from start to end")
+            }
+        } else if let end, let endNode = map.optional("end") {
+            guard let start else {
+                throw endNode.error("end needs a start", hint: "give start and end, or a duration")
+            }
+            let seconds = Int(end.timeIntervalSince(start))
+            guard seconds >= 60 else { throw endNode.error("must be at least a minute after start") }
+            duration = TimeSpan(seconds: seconds)
+        } else {
+            throw map.owner.error("duration is required but missing", hint: "\(TimeSpan.syntaxHint), or give start and end")
+        }
+        if let start, let end, let endNode = map.optional("end"), end <= start {
+            throw endNode.error("must be after start")
+        }
+        if duration.seconds > 366 * 86_400 {
+            throw (durationNode ?? map.owner).error("is longer than a year", hint: "access that long is not temporary; ask for less")
+        }
+
+        var triggers: [RevocationTrigger] = []
+        if let triggersNode = map.optional("revocation_triggers") {
+            let items = try triggersNode.list()
+            if items.count > Limits.triggerCount {
+                throw triggersNode.error("has \(items.count) triggers", hint: "at most \(Limits.triggerCount)")
+            }
+            for item in items {
+                let triggerMap = try item.mapping()
+                try triggerMap.rejectUnknown(triggerFields)
+                let name = try triggerMap.required("trigger", hint: "e.g. ticket_closed, owner_departed, incident_resolved").nonEmptyString()
+                let ref = try triggerMap.required("ref", hint: "what the trigger refers to, e.g. the ticket").nonEmptyString()
+                triggers.append(RevocationTrigger(name: name, ref: ref))
+            }
+        }
+
+        let ticket = try map.optional("ticket")?.nonEmptyString()
+        let breakGlass = try map.optional("break_glass")?.bool() ?? false
+        let incidentNode = map.optional("incident")
+        let incident = try incidentNode?.nonEmptyString()
+        if breakGlass && incident == nil {
+            throw map.owner.error("break_glass requires an incident", hint: "add incident: with the incident reference")
+        }
+
+        var labels: [String: String] = [:]
+        if let labelsNode = map.optional("labels") {
+            let labelMap = try labelsNode.mapping()
+            if labelMap.keys.count > Limits.labelCount {
+                throw labelsNode.error("has \(labelMap.keys.count) labels", hint: "at most \(Limits.labelCount)")
+            }
+            for key in labelMap.keys {
+                guard let valueNode = labelMap.optional(key) else { continue }
+                if key.isEmpty || key.unicodeScalars.count > 64 {
+                    throw valueNode.error("label names must be 1 to 64 characters")
+                }
+                labels[key] = try valueNode.nonEmptyString()
+            }
+        }
+        let notes = try map.optional("notes")?.nonEmptyString(maxLength: Limits.notesLength)
+
+        let request = AccessRequest(
+            requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
+            system: system, environment: environment, entitlement: entitlement, scope: scope, access: access,
+            purpose: purpose, duration: duration, start: start, end: end, revocationTriggers: triggers,
+            ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes)
+
+        if let policy {
+            try checkNames(request, policy: policy, requester: requesterNode, owner: ownerNode ?? subjectNameNode,
+                           subjectName: subjectNameNode, system: systemNode, environment: environmentNode,
+                           entitlement: entitlementNode)
+        }
+        return request
+    }
+
+    /// Names must be ones the policy knows: an unknown person can never be held
+    /// accountable, and an unknown system can never be routed.
+    static func checkNames(_ request: AccessRequest, policy: Policy, requester: LocatedNode?, owner: LocatedNode,
+                           subjectName: LocatedNode, system: LocatedNode, environment: LocatedNode,
+                           entitlement: LocatedNode) throws(SourceError) {
+        func unknownPerson(_ node: LocatedNode, _ name: String, _ role: String) -> SourceError {
+            let guess = closest(to: name, in: policy.people).map { "did you mean \"\($0)\"? " } ?? ""
+            return node.error("\"\(name)\" is not in the policy directory", hint: "\(guess)the \(role) must be a person the policy names")
+        }
+        if let requesterName = request.requester, let requester, !policy.knowsPerson(requesterName) {
+            throw unknownPerson(requester, requesterName, "requester")
+        }
+        if !policy.knowsPerson(request.subject.owner) {
+            throw unknownPerson(owner, request.subject.owner, "subject's owner")
+        }
+        if request.subject.kind.isHuman, !policy.knowsPerson(request.subject.name) {
+            throw unknownPerson(subjectName, request.subject.name, "human subject")
+        }
+        guard let entry = policy.system(named: request.system) else {
+            let names = policy.systems.map(\.name)
+            let guess = closest(to: request.system, in: names).map { "did you mean \"\($0)\"? " } ?? ""
+            throw system.error("\"\(request.system)\" is not in the policy catalogue", hint: "\(guess)known systems: \(names.joined(separator: ", "))")
+        }
+        if !entry.environments.contains(request.environment) {
+            throw environment.error("\"\(request.environment)\" is not an environment of \(request.system)",
+                                    hint: "valid: \(entry.environments.joined(separator: ", "))")
+        }
+        if !entry.entitlements.isEmpty, !entry.entitlements.contains(request.entitlement) {
+            throw entitlement.error("\"\(request.entitlement)\" is not an entitlement of \(request.system)",
+                                    hint: "valid: \(entry.entitlements.joined(separator: ", "))")
+        }
+    }
+
+    static func date(_ node: LocatedNode) throws(SourceError) -> Date {
+        let text = try node.string()
+        if let date = Timestamp.parse(text) { return date }
+        throw node.error("\"\(text)\" is not a time", hint: "write an ISO 8601 time with a zone, e.g. 2026-11-21T09:00:00Z")
+    }
+}
+
+/// ISO 8601 times, always with an explicit zone: a deadline that depends on the
+/// reader's time zone is a bug waiting to happen.
+public enum Timestamp {
+    public static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

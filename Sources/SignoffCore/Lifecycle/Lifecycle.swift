@@ -1,0 +1,222 @@
+import Foundation
+
+/// A command that policy or the rules refuse; callers record the refusal
+/// where the rules say so and exit with a distinct code.
+public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+    public var reason: RefusalReason
+    public var message: String
+    public init(_ reason: RefusalReason, _ message: String) {
+        self.reason = reason
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// What a review attempt produced: the events to append, and whether it counted.
+public struct ReviewResult: Sendable {
+    public enum Outcome: Sendable, Hashable {
+        case recorded(RequestState)
+        case refused(Refusal)
+    }
+    public var events: [EventDraft]
+    public var outcome: Outcome
+}
+
+/// The request lifecycle as pure decisions: given the current record, the
+/// policy and the time, which events happen. The store only writes them down.
+public enum Lifecycle {
+    // MARK: Submission and routing
+
+    /// Who may submit: the requester themselves, or an intake agent the policy
+    /// names submitting on someone's behalf. Returns the request with its
+    /// requester filled in.
+    public static func authorizeSubmission(_ request: AccessRequest, by submitter: Principal,
+                                           policy: Policy) throws(Refusal) -> AccessRequest {
+        var request = request
+        let requester = request.requester ?? submitter.name
+        request.requester = requester
+        if requester != submitter.name && !policy.isIntakeAgent(submitter.name) {
+            throw Refusal(.notRequester, "\(submitter.name) may not submit on behalf of \(requester): only the intake agents the policy names may")
+        }
+        if !policy.knowsPerson(requester) {
+            throw Refusal(.notEligible, "\(requester) is not in the policy directory, so cannot request access")
+        }
+        return request
+    }
+
+    /// The events of a new request: submitted, routed, and decided where the
+    /// policy decides on its own (denial or automatic approval).
+    public static func submit(_ request: AccessRequest, id: String, by submitter: Principal,
+                              policy: Policy, at: Date) -> [EventDraft] {
+        let submitted = EventDraft(requestID: id, actor: submitter, at: at, body: .requestSubmitted(.init(request: request)))
+        let record = RequestRecord(id: id, request: request, submittedBy: submitter, submittedAt: at)
+        return [submitted] + route(record, policy: policy, at: at, cause: "submitted")
+    }
+
+    /// Routing (or re-routing after a policy change) of an open request. The
+    /// request version changes only when the route changes, so approvals made
+    /// against an unchanged route keep counting.
+    public static func route(_ record: RequestRecord, policy: Policy, at: Date, cause: String) -> [EventDraft] {
+        let outcome = policy.route(record.request, submittedBy: record.submittedBy.name, at: at)
+        let version = outcome == record.route ? max(record.version, 1) : record.version + 1
+        let routed = EventDraft(requestID: record.id, actor: .signoff, at: at,
+                                body: .requestRouted(.init(version: version, policyVersion: policy.version, outcome: outcome, cause: cause)))
+        switch outcome {
+        case let .denied(matches):
+            let decided = EventDraft(
+                requestID: record.id, actor: .policyRule(matches.map(\.rule).joined(separator: ",")), at: at,
+                body: .requestDecided(.init(state: .denied, by: matches.map { "policy:\($0.rule)" },
+                                            policyVersion: policy.version,
+                                            reason: matches.map(\.reason).joined(separator: "; "))))
+            return [routed, decided]
+        case let .autoApproved(rule):
+            let decided = EventDraft(
+                requestID: record.id, actor: .policyRule(rule), at: at,
+                body: .requestDecided(.init(state: .approved, by: ["policy:\(rule)"], policyVersion: policy.version,
+                                            reason: "approved automatically by rule \(rule)")))
+            return [routed, decided]
+        case .steps, .unroutable:
+            return [routed]
+        }
+    }
+
+    // MARK: Reviews
+
+    /// Decides what a review attempt does. Refusals come back as events too:
+    /// an attempt to approve one's own request is evidence worth keeping.
+    public static func review(_ record: RequestRecord, verdict: Verdict, rationale: String, shownVersion: Int,
+                              by reviewer: Principal, policy: Policy, at: Date) -> ReviewResult {
+        func refuse(_ reason: RefusalReason, _ message: String) -> ReviewResult {
+            let event = EventDraft(requestID: record.id, actor: reviewer, at: at,
+                                   body: .reviewRefused(.init(verdict: verdict, reason: reason, message: message,
+                                                              shownVersion: shownVersion, currentVersion: record.version)))
+            return ReviewResult(events: [event], outcome: .refused(Refusal(reason, message)))
+        }
+        if !record.state.isOpen {
+            return refuse(.alreadyDecided, "\(record.id) is already \(record.state.rawValue); nothing was recorded")
+        }
+        if shownVersion != record.version {
+            return refuse(.staleVersion, "\(record.id) changed since you saw it (you saw version \(shownVersion), it is now version \(record.version)); look at it again with `signoff show \(record.id)`")
+        }
+        if let reason = separationOfDuties(record, reviewer: reviewer.name) {
+            return refuse(.selfApproval, reason)
+        }
+        guard case let .steps(_, steps) = record.route else {
+            return refuse(.notEligible, "\(record.id) has no approval steps (\(record.route?.summary ?? "not routed")); nobody can review it")
+        }
+        if record.reviews.contains(where: { $0.reviewer.name == reviewer.name && $0.requestVersion == record.version }) {
+            return refuse(.alreadyReviewed, "\(reviewer.name) already reviewed version \(record.version) of \(record.id)")
+        }
+        let candidates = steps.map { policy.eligibility(of: reviewer.name, for: $0, request: record.request,
+                                                        submittedBy: record.submittedBy.name, at: at) }
+        guard candidates.contains(where: \.eligible) else {
+            let why = candidates.map(\.reason).joined(separator: "; ")
+            return refuse(.notEligible, "\(reviewer.name) is not an eligible approver of \(record.id): \(why)")
+        }
+
+        let recorded = EventDraft(requestID: record.id, actor: reviewer, at: at,
+                                  body: .reviewRecorded(.init(verdict: verdict, rationale: rationale,
+                                                              requestVersion: record.version, policyVersion: policy.version)))
+        var events = [recorded]
+        var updated = record
+        updated = Projection.apply(recorded, to: updated) ?? updated
+
+        switch verdict {
+        case .deny:
+            events.append(EventDraft(requestID: record.id, actor: reviewer, at: at,
+                                     body: .requestDecided(.init(state: .denied, by: [reviewer.name], policyVersion: policy.version,
+                                                                 reason: "denied by \(reviewer.name)"))))
+            return ReviewResult(events: events, outcome: .recorded(.denied))
+        case .approve:
+            let status = progress(updated, policy: policy)
+            guard status.allSatisfy(\.isSatisfied) else {
+                return ReviewResult(events: events, outcome: .recorded(.pending))
+            }
+            let approvers = status.flatMap(\.approvedBy)
+            events.append(EventDraft(requestID: record.id, actor: reviewer, at: at,
+                                     body: .requestDecided(.init(state: .approved, by: approvers, policyVersion: policy.version,
+                                                                 reason: "every step satisfied"))))
+            return ReviewResult(events: events, outcome: .recorded(.approved))
+        }
+    }
+
+    /// Why `person` may never decide this request, whatever the policy says.
+    public static func separationOfDuties(_ record: RequestRecord, reviewer person: String) -> String? {
+        if person == record.requester { return "\(person) requested \(record.id) and may not review it" }
+        if person == record.submittedBy.name { return "\(person) submitted \(record.id) and may not review it" }
+        if record.request.subject.kind.isHuman && person == record.request.subject.name {
+            return "\(person) would receive the access of \(record.id) and may not review it"
+        }
+        return nil
+    }
+
+    /// Each step with the approvals that count for it. An approval counts when
+    /// its reviewer was eligible for the step at the moment of the review.
+    public static func progress(_ record: RequestRecord, policy: Policy) -> [StepStatus] {
+        guard case let .steps(_, steps) = record.route else { return [] }
+        let approvals = record.currentApprovals
+        let times = Dictionary(approvals.map { ($0.reviewer.name, $0.at) }, uniquingKeysWith: { first, _ in first })
+        return StepProgress.compute(steps: steps, approvers: approvals.map(\.reviewer.name)) { index, person in
+            guard let at = times[person] else { return false }
+            return policy.eligibility(of: person, for: steps[index], request: record.request,
+                                      submittedBy: record.submittedBy.name, at: at).eligible
+        }
+    }
+
+    /// Whether `person` could usefully decide the request now, and if not why.
+    public static func canDecide(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> (Bool, String) {
+        guard record.state == .pending else { return (false, "request is \(record.state.rawValue)") }
+        if let reason = separationOfDuties(record, reviewer: person) { return (false, reason) }
+        if record.reviews.contains(where: { $0.reviewer.name == person && $0.requestVersion == record.version }) {
+            return (false, "you already reviewed this version")
+        }
+        guard case let .steps(_, steps) = record.route else { return (false, "no approval steps") }
+        let status = progress(record, policy: policy)
+        var reasons: [String] = []
+        for (index, step) in steps.enumerated() {
+            let candidate = policy.eligibility(of: person, for: step, request: record.request,
+                                               submittedBy: record.submittedBy.name, at: at)
+            if candidate.eligible && !status[index].isSatisfied { return (true, candidate.reason) }
+            reasons.append(candidate.eligible ? "\(step.name) already has its approvals" : candidate.reason)
+        }
+        return (false, reasons.joined(separator: "; "))
+    }
+
+    // MARK: Withdrawal and policy changes
+
+    public static func withdraw(_ record: RequestRecord, by actor: Principal, rationale: String?,
+                                at: Date) throws(Refusal) -> [EventDraft] {
+        guard record.state.isOpen else {
+            throw Refusal(.alreadyDecided, "\(record.id) is already \(record.state.rawValue); it cannot be withdrawn")
+        }
+        guard actor.name == record.requester || actor.name == record.submittedBy.name else {
+            throw Refusal(.notRequester, "only the requester (\(record.requester)) may withdraw \(record.id)")
+        }
+        return [EventDraft(requestID: record.id, actor: actor, at: at, body: .requestWithdrawn(.init(rationale: rationale)))]
+    }
+
+    /// Applying a policy: the policy event, then every open request routed again
+    /// under it, so nothing pending is decided under a policy no longer in force.
+    public static func apply(_ policy: Policy, previousVersion: String?, by actor: Principal,
+                             openRecords: [RequestRecord], at: Date) -> [EventDraft] {
+        var events = [EventDraft(requestID: nil, actor: actor, at: at,
+                                 body: .policyApplied(.init(version: policy.version, previousVersion: previousVersion,
+                                                            file: policy.file, source: policy.source)))]
+        for record in openRecords {
+            events += route(record, policy: policy, at: at, cause: "policy \(policy.version.prefix(12)) applied")
+        }
+        return events
+    }
+
+    /// The rationale rule every decision must meet.
+    public static func checkRationale(_ rationale: String, policy: Policy) -> String? {
+        let trimmed = rationale.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.count < policy.minimumRationale {
+            return "the rationale must be at least \(policy.minimumRationale) characters (it has \(trimmed.count)); say why this access is right or wrong"
+        }
+        if rationale.unicodeScalars.count > Limits.rationaleLength {
+            return "the rationale is longer than \(Limits.rationaleLength) characters"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,172 @@
+import Testing
+@testable import SignoffCore
+
+private let valid = """
+subject:
+  kind: service_account
+  name: svc-ledger-etl
+  owner: alice
+system: payments-db
+environment: production
+entitlement: read_replica
+access: read
+purpose: Nightly reconciliation reads the ledger tables
+duration: 8h
+"""
+
+@Suite("Request files")
+struct RequestFileTests {
+    @Test func parsesAValidRequestExactlyAsGiven() throws {
+        let text = valid.replacingOccurrences(of: "purpose: Nightly reconciliation reads the ledger tables", with: "purpose: \"  Nightly reconciliation reads the ledger tables\"")
+        let entries = try RequestFile.parse(text: text, file: "r.yaml", policy: nil)
+        #expect(entries.count == 1)
+        let request = entries[0].request
+        #expect(request.subject == Subject(kind: .serviceAccount, name: "svc-ledger-etl", owner: "alice"))
+        #expect(request.duration == .hours(8))
+        #expect(request.purpose == "  Nightly reconciliation reads the ledger tables")
+        #expect(request.requester == nil)
+    }
+
+    @Test func readsJSONListsAndSeveralDocuments() throws {
+        let json = """
+        [{"subject": {"kind": "ai_agent", "name": "triage-bot", "owner": "bob"}, "system": "k8s", "environment": "staging",
+          "entitlement": "view", "access": "read", "purpose": "read pod logs", "duration": "1h"},
+         {"subject": {"kind": "human", "name": "bob"}, "system": "k8s", "environment": "staging",
+          "entitlement": "edit", "access": "write", "purpose": "deploy fix", "duration": "30m"}]
+        """
+        let entries = try RequestFile.parse(text: json, file: "r.json", policy: nil)
+        #expect(entries.map(\.request.subject.kind) == [.aiAgent, .human])
+        #expect(entries[1].request.subject.owner == "bob")
+        let twoDocs = try RequestFile.parse(text: valid + "\n---\n" + valid, file: "r.yaml", policy: nil)
+        #expect(twoDocs.count == 2)
+        let wrapped = try RequestFile.parse(text: "requests:\n" + ("- " + valid.replacingOccurrences(of: "\n", with: "\n  ")), file: "r.yaml", policy: nil)
+        #expect(wrapped.count == 1)
+    }
+
+    struct BadCase: Sendable, CustomStringConvertible {
+        var name: String
+        var from: String
+        var to: String
+        var line: Int?
+        var field: String
+        var message: String
+        var description: String { name }
+    }
+
+    static let badCases: [BadCase] = [
+        .init(name: "unknown field", from: "access: read", to: "access: read\ncolour: blue", line: 9, field: "colour", message: "unknown field"),
+        .init(name: "typo gets a suggestion", from: "purpose:", to: "purpse:", line: 9, field: "purpse", message: "did you mean \"purpose\""),
+        .init(name: "missing entitlement", from: "entitlement: read_replica\n", to: "", line: 1, field: "entitlement", message: "is required but missing"),
+        .init(name: "bad kind", from: "kind: service_account", to: "kind: robot", line: 2, field: "subject.kind", message: "\"robot\" is not an identity kind"),
+        .init(name: "bad access", from: "access: read", to: "access: root", line: 8, field: "access", message: "read, write or admin"),
+        .init(name: "zero duration", from: "duration: 8h", to: "duration: 0h", line: 10, field: "duration", message: "\"0h\" is not a duration"),
+        .init(name: "negative duration", from: "duration: 8h", to: "duration: -8h", line: 10, field: "duration", message: "is not a duration"),
+        .init(name: "unparsable duration", from: "duration: 8h", to: "duration: soon", line: 10, field: "duration", message: "is not a duration"),
+        .init(name: "bare number duration", from: "duration: 8h", to: "duration: 8", line: 10, field: "duration", message: "is not a duration"),
+        .init(name: "empty purpose", from: "purpose: Nightly reconciliation reads the ledger tables", to: "purpose: \"   \"", line: 9, field: "purpose", message: "must not be empty"),
+        .init(name: "wrong type", from: "system: payments-db", to: "system: [a, b]", line: 5, field: "system", message: "expected text, found a list"),
+        .init(name: "owner missing for non-human", from: "  owner: alice\n", to: "", line: 2, field: "subject", message: "owner is required"),
+        .init(name: "break glass needs incident", from: "access: read", to: "access: read\nbreak_glass: true", line: 1, field: "", message: "requires an incident"),
+        .init(name: "overlong value", from: "system: payments-db", to: "system: " + String(repeating: "x", count: 600), line: 5, field: "system", message: "at most 512"),
+        .init(name: "duplicate field", from: "access: read", to: "access: read\naccess: write", line: nil, field: "access", message: "twice"),
+        .init(name: "end before start", from: "duration: 8h", to: "start: 2026-11-21T10:00:00Z\nend: 2026-11-21T09:00:00Z", line: 11, field: "end", message: "minute after start"),
+        .init(name: "time without zone", from: "duration: 8h", to: "start: 2026-11-21T10:00:00\nduration: 8h", line: 10, field: "start", message: "is not a time"),
+        .init(name: "not yaml", from: "access: read", to: "access: [read", line: nil, field: "", message: "is not valid YAML"),
+    ]
+
+    @Test(arguments: badCases)
+    func refusesBadInputWithPositionAndField(_ bad: BadCase) throws {
+        let text = valid.replacingOccurrences(of: bad.from, with: bad.to)
+        #expect(text != valid, "case does not change the input")
+        do {
+            _ = try RequestFile.parse(text: text, file: "bad.yaml", policy: nil)
+            Issue.record("accepted \(bad.name)")
+        } catch {
+            let first = try #require(error.errors.first)
+            #expect(first.file == "bad.yaml")
+            if let line = bad.line { #expect(first.position?.line == line, "\(first)") }
+            #expect(first.field == bad.field, "\(first)")
+            #expect(first.description.contains(bad.message), "\(first)")
+        }
+    }
+
+    @Test func oneBadRequestRejectsTheWholeFile() {
+        let text = valid + "\n---\n" + valid.replacingOccurrences(of: "access: read", with: "access: sudo")
+        #expect(throws: SourceErrors.self) { try RequestFile.parse(text: text, file: "r.yaml", policy: nil) }
+    }
+
+    @Test func invalidUTF8IsNamedWithItsPosition() {
+        var bytes = Array("system: ok\nname: ".utf8)
+        bytes += [0xC3, 0x28]
+        do {
+            _ = try YAMLSource.text(from: .init(bytes), file: "r.yaml")
+            Issue.record("accepted invalid UTF-8")
+        } catch {
+            #expect(error.position == SourcePosition(line: 2, column: 7))
+            #expect(error.message.contains("UTF-8"))
+        }
+    }
+}
+
+@Suite("Durations")
+struct TimeSpanTests {
+    @Test(arguments: [("30m", 1800), ("8h", 28_800), ("1d12h", 129_600), ("2w", 1_209_600), ("1h30m", 5400)])
+    func parses(_ text: String, _ seconds: Int) {
+        #expect(TimeSpan(parsing: text)?.seconds == seconds)
+        #expect(TimeSpan(parsing: text)?.description == text)
+    }
+
+    @Test(arguments: ["", "0m", "8", "h", "30m1h", "1.5h", "-1h", "8 h", "1y", "9999999h"])
+    func refuses(_ text: String) {
+        #expect(TimeSpan(parsing: text) == nil)
+    }
+}
+
+@Suite("Display-safe text")
+struct DisplaySafeTests {
+    @Test(arguments: [
+        ("\u{1B}[31mred", "␛[31mred", "\\x1B[31mred"),
+        ("a\u{9B}2Jb", "a\u{FFFD}2Jb", "a\\x9B2Jb"),
+        ("evil\u{202E}txt.exe", "evil\u{FFFD}txt.exe", "evil\\u{202E}txt.exe"),
+        ("zero\u{200B}width", "zero\u{FFFD}width", "zero\\u{200B}width"),
+        ("bell\u{07}\u{7F}", "bell␇␡", "bell\\x07\\x7F"),
+        ("plain 日本 ✓", "plain 日本 ✓", "plain 日本 ✓"),
+    ])
+    func replacesEverythingThatControlsATerminal(_ input: String, _ unicode: String, _ ascii: String) {
+        #expect(DisplaySafe.text(input, style: .unicode) == unicode)
+        #expect(DisplaySafe.text(input, style: .ascii) == ascii)
+        #expect(!DisplaySafe.text(input).unicodeScalars.contains(where: DisplaySafe.isUnsafe))
+    }
+
+    @Test func keepsNewlinesOnlyWhenAsked() {
+        #expect(DisplaySafe.text("a\nb") == "a␊b")
+        #expect(DisplaySafe.text("a\nb\u{1B}", keepNewlines: true) == "a\nb␛")
+    }
+}
+
+@Suite("Step progress")
+struct StepProgressTests {
+    let owners = RoutedStep(name: "owners", approvers: "owners", required: 1)
+    let security = RoutedStep(name: "security", approvers: "group:security", required: 1)
+
+    @Test func onePersonCountsOnceAcrossSteps() {
+        let status = StepProgress.compute(steps: [owners, security], approvers: ["dave"]) { _, _ in true }
+        #expect(status.filter(\.isSatisfied).count == 1)
+    }
+
+    @Test func findsTheAssignmentAGreedyPassWouldMiss() {
+        // dave can do either step, sam only owners: dave must be spent on security.
+        let status = StepProgress.compute(steps: [owners, security], approvers: ["dave", "sam"]) { index, person in
+            person == "dave" || index == 0
+        }
+        #expect(status.allSatisfy { $0.isSatisfied })
+        #expect(status[1].approvedBy == ["dave"])
+    }
+
+    @Test func duplicatesAndIneligiblePeopleDoNotCount() {
+        let two = RoutedStep(name: "owners", approvers: "owners", required: 2)
+        let status = StepProgress.compute(steps: [two], approvers: ["dave", "dave", "mallory"]) { _, person in person != "mallory" }
+        #expect(status[0].approvedBy == ["dave"])
+        #expect(status[0].missing == 1)
+    }
+}
