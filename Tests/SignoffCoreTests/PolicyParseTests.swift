@@ -59,7 +59,7 @@ struct PolicyParseTests {
               - name: r
                 when: {environment: {over: staging}}
                 approve: automatically
-            """, line: 3, column: 26, field: "route[0].when.environment.over", message: "unknown field"),
+            """, line: 3, column: 26, field: "route[0].when.environment.over", message: "environment cannot be compared with over: only access and duration are ordered"),
         ParseErrorCase(label: "misspelt system", rules: """
             route:
               - name: r

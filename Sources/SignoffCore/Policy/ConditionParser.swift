@@ -57,6 +57,11 @@ struct ConditionParser {
         case .mapping:
             let mapping = try node.mapping()
             guard !mapping.entries.isEmpty else { throw node.error("needs an operator", hint: "valid: \(operators(for: field).joined(separator: ", "))") }
+            let ordered = field.shape == .access || field.shape == .duration
+            for entry in mapping.entries where !ordered && Comparison(rawValue: entry.key) != nil {
+                throw entry.keyNode.error("\(field.name) cannot be compared with \(entry.key): only access and duration are ordered",
+                                          hint: "valid here: \(operators(for: field).joined(separator: ", "))")
+            }
             try mapping.rejectUnknown(operators(for: field))
             var parts: [Condition] = []
             for entry in mapping.entries {
@@ -207,6 +212,6 @@ struct ConditionParser {
         }
         guard !known.contains(value) else { return }
         let suggestion = closest(to: value, in: known).map { "did you mean \"\($0)\"? " } ?? ""
-        throw node.error("\"\(value)\" is not a \(field.name) in the catalogue", hint: "\(suggestion)known: \(known.joined(separator: ", "))")
+        throw node.error("\"\(value)\" is not \(field == .environment || field == .entitlement ? "an" : "a") \(field.name) in the catalogue", hint: "\(suggestion)known: \(known.joined(separator: ", "))")
     }
 }
