@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 
-// The contract every caller relies on. Bodies marked "not built yet" fail closed.
+// The contract every caller relies on. Every answer fails closed: nothing is
+// approved or eligible because something was missing, unknown or unparsable.
 
 
 /// One system in the catalogue.
@@ -89,38 +91,144 @@ public struct Policy: Sendable {
     public let systems: [CatalogueSystem]
     /// Every person in the directory, sorted.
     public let people: [String]
+    /// The policy's own name (`policy:` in the file), shown with its version.
+    public let name: String
+
+    let directory: Directory
+    let catalogue: Catalogue
+    let denyRules: [DenyRule]
+    let routeRules: [RouteRule]
+
+    /// Characters of rationale asked for when the file does not say.
+    public static let defaultMinimumRationale = 20
+
+    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "deny", "route"]
 
     /// Parses and validates; refuses the whole file on any error.
     public static func parse(source: String, file: String) throws(SourceErrors) -> Policy {
-        throw SourceErrors([SourceError(file: file, position: nil, field: "", message: "policy engine not built yet")])
+        var errors: [SourceError] = []
+        let documents: [LocatedNode]
+        do {
+            documents = try YAMLSource.documents(text: source, file: file)
+        } catch {
+            throw SourceErrors([error])
+        }
+        guard documents.count == 1 else {
+            throw SourceErrors([SourceError(file: file, position: documents.dropFirst().first?.position, field: "",
+                                            message: documents.isEmpty ? "is empty" : "holds \(documents.count) YAML documents",
+                                            hint: "a policy is one YAML document with route: and catalogue:")])
+        }
+        let root: LocatedMapping
+        do {
+            root = try documents[0].mapping()
+        } catch {
+            throw SourceErrors([error])
+        }
+        for entry in root.entries where !topLevelFields.contains(entry.key) {
+            let suggestion = closest(to: entry.key, in: topLevelFields).map { "did you mean \"\($0)\"? " } ?? ""
+            errors.append(entry.keyNode.error("unknown field", hint: "\(suggestion)valid fields: \(topLevelFields.joined(separator: ", "))"))
+        }
+
+        var name = ""
+        if let nameNode = root.optional("policy") {
+            collect(&errors) { () throws(SourceError) in name = try nameNode.nonEmptyString() }
+        }
+
+        var minimumRationale = defaultMinimumRationale
+        var pendingTimeout: TimeSpan?
+        if let settingsNode = root.optional("settings") {
+            collect(&errors) { () throws(SourceError) in
+                let settings = try settingsNode.mapping()
+                try settings.rejectUnknown(["minimum_rationale", "pending_timeout"])
+                if let node = settings.optional("minimum_rationale") {
+                    minimumRationale = try node.int()
+                    guard (0...Limits.rationaleLength).contains(minimumRationale) else {
+                        throw node.error("must be between 0 and \(Limits.rationaleLength) characters")
+                    }
+                }
+                if let node = settings.optional("pending_timeout") {
+                    guard let span = TimeSpan(parsing: try node.string()) else {
+                        throw node.error("is not a duration", hint: TimeSpan.syntaxHint)
+                    }
+                    pendingTimeout = span
+                }
+            }
+        }
+
+        let directory = root.optional("directory").map { Directory.parse($0, errors: &errors) } ?? Directory()
+        var catalogue = Catalogue()
+        do {
+            let node = try root.required("catalogue", hint: "list the systems access can be requested for")
+            catalogue = Catalogue.parse(node, directory: directory, errors: &errors)
+        } catch {
+            errors.append(error)
+        }
+
+        let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
+        let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
+        var routeRules: [RouteRule] = []
+        do {
+            let node = try root.required("route", hint: "without route rules every request is blocked")
+            routeRules = rules.parseRoutes(node, catalogue: catalogue, errors: &errors)
+        } catch {
+            errors.append(error)
+        }
+
+        // Rule names are what reviews and denials cite; one name, one rule.
+        var seenNames: Set<String> = ["catalogue", "max-duration", "break-glass-incident"]
+        for (ruleName, position, field) in denyRules.map({ ($0.name, $0.position, $0.field) }) + routeRules.map({ ($0.name, $0.position, $0.field) })
+        where !seenNames.insert(ruleName).inserted {
+            errors.append(SourceError(file: file, position: position, field: "\(field).name",
+                                      message: "rule name \"\(ruleName)\" is used twice or is reserved",
+                                      hint: "every rule needs its own name; catalogue, max-duration and break-glass-incident name built-in denials"))
+        }
+
+        guard errors.isEmpty else {
+            throw SourceErrors(errors.sorted { ($0.position?.line ?? 0, $0.position?.column ?? 0) < ($1.position?.line ?? 0, $1.position?.column ?? 0) })
+        }
+        let digest = SHA256.hash(data: Data(source.utf8))
+        return Policy(version: digest.map { String(format: "%02x", $0) }.joined(), file: file, source: source,
+                      minimumRationale: minimumRationale, pendingTimeout: pendingTimeout, systems: catalogue.systems,
+                      people: directory.peopleInOrder, name: name, directory: directory, catalogue: catalogue,
+                      denyRules: denyRules, routeRules: routeRules)
     }
 
     /// Deny rules first (all reported, any denies), then the first matching route rule.
     public func route(_ request: AccessRequest, submittedBy: String, at: Date) -> RouteOutcome {
-        .unroutable(reason: "policy engine not built yet")
+        let facts = RequestFacts(request, submittedBy: submittedBy)
+        var matches: [DenyMatch] = []
+        let systemIndex = denials(facts, into: &matches)
+        if !matches.isEmpty { return .denied(matches) }
+        for rule in routeRules where rule.condition.holds(facts) {
+            switch rule.action {
+            case .automatically: return .autoApproved(rule: rule.name)
+            case .steps: return .steps(rule: rule.name, steps: rule.routedSteps(systemIndex: systemIndex))
+            }
+        }
+        return .unroutable(reason: Self.unroutableReason(request))
     }
 
-    /// The full reasoning behind `route`, with every candidate approver per step.
-    public func explain(_ request: AccessRequest, submittedBy: String, at: Date) -> PolicyExplanation {
-        PolicyExplanation(policyVersion: version, denyRules: [], routeRules: [], outcome: route(request, submittedBy: submittedBy, at: at), steps: [])
+    /// Built-in denials, then every matching deny rule. Returns the system's catalogue index.
+    func denials(_ facts: RequestFacts, into matches: inout [DenyMatch]) -> Int? {
+        let request = facts.request
+        let systemIndex = catalogue.denials(for: request, into: &matches)
+        if request.breakGlass, request.incident?.allSatisfy(\.isWhitespace) ?? true {
+            matches.append(DenyMatch(rule: "break-glass-incident", reason: "a break-glass request must name its incident"))
+        }
+        for rule in denyRules where rule.condition.holds(facts) {
+            matches.append(DenyMatch(rule: rule.name, reason: rule.reason))
+        }
+        return systemIndex
     }
 
-    /// Whether `person` may approve or deny `step` of this request now. Checked again
-    /// at review time: rotations turn and delegations end.
-    public func eligibility(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> Candidate {
-        Candidate(name: person, eligible: false, reason: "policy engine not built yet")
+    static func unroutableReason(_ request: AccessRequest) -> String {
+        "no route rule covers \(request.access.rawValue) access to \(request.system) \(request.environment) for a \(request.subject.kind.label); it stays blocked until the policy routes it"
     }
 
-    /// Everyone the step's approver expression names, eligible or not, with reasons.
-    public func candidates(for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> [Candidate] { [] }
-
-    public func knowsPerson(_ name: String) -> Bool { false }
+    public func knowsPerson(_ name: String) -> Bool { directory.people[name] != nil }
 
     /// Identities allowed to submit on behalf of someone else (ticket importers, pipelines).
-    public func isIntakeAgent(_ name: String) -> Bool { false }
+    public func isIntakeAgent(_ name: String) -> Bool { directory.intakeAgents.contains(name) }
 
-    public func system(named name: String) -> CatalogueSystem? { systems.first { $0.name == name } }
-
-    /// Likely mistakes: shadowed rules, empty or unknown groups, unsatisfiable steps, systems without owners.
-    public func check() -> [PolicyFinding] { [] }
+    public func system(named name: String) -> CatalogueSystem? { catalogue.index[name].map { catalogue.entries[$0].system } }
 }

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The systems access can be requested for, with what each offers and allows.
+struct Catalogue: Sendable {
+    struct Entry: Sendable {
+        var system: CatalogueSystem
+        var owners: [Directory.Member]
+        var maxDuration: TimeSpan
+        /// The effective limit per identity kind (indexed by ordinal): the smaller
+        /// of the system's limit and the kind's own, computed once.
+        var limitByKind: [Int]
+        /// Which limit applies per kind, in words, for the denial reason.
+        var kindLimited: [Bool]
+        var position: SourcePosition?
+    }
+
+    var entries: [Entry] = []
+    var index: [String: Int] = [:]
+    var allEnvironments: [String] = []
+    var allEntitlements: [String] = []
+
+    var systems: [CatalogueSystem] { entries.map(\.system) }
+
+    static func parse(_ node: LocatedNode, directory: Directory, errors: inout [SourceError]) -> Catalogue {
+        var catalogue = Catalogue()
+        let mapping: LocatedMapping
+        do { mapping = try node.mapping() } catch { errors.append(error); return catalogue }
+        for entry in mapping.entries {
+            do throws(SourceError) {
+                let fields = try entry.value.mapping()
+                try fields.rejectUnknown(["owners", "environments", "entitlements", "max_duration", "max_duration_by_kind", "description"])
+                var owners: [Directory.Member] = []
+                if let ownersNode = fields.optional("owners") {
+                    for item in try ownersNode.listOrSingle() {
+                        let member = Directory.Member(try item.nonEmptyString())
+                        if case let .group(group) = member, directory.groups[group] == nil {
+                            throw item.error("unknown group \"\(group)\"", hint: directory.groupHint(for: group))
+                        }
+                        owners.append(member)
+                    }
+                }
+                let environments = try fields.required("environments", hint: "list the environments, e.g. [staging, production]").stringList()
+                let entitlements = try fields.required("entitlements", hint: "list what can be requested, e.g. [read_replica]").stringList()
+                let maxNode = try fields.required("max_duration", hint: "every grant ends; e.g. 30d")
+                guard let maxDuration = TimeSpan(parsing: try maxNode.string()) else {
+                    throw maxNode.error("is not a duration", hint: TimeSpan.syntaxHint)
+                }
+                if let description = fields.optional("description") { _ = try description.string() }
+                var limits = Array(repeating: maxDuration.seconds, count: IdentityKind.allCases.count)
+                var kindLimited = Array(repeating: false, count: IdentityKind.allCases.count)
+                if let byKind = fields.optional("max_duration_by_kind") {
+                    let kinds = try byKind.mapping()
+                    try kinds.rejectUnknown(IdentityKind.allCases.map(\.rawValue))
+                    for kindEntry in kinds.entries {
+                        let kind = IdentityKind(rawValue: kindEntry.key)!
+                        guard let span = TimeSpan(parsing: try kindEntry.value.string()) else {
+                            throw kindEntry.value.error("is not a duration", hint: TimeSpan.syntaxHint)
+                        }
+                        if span.seconds < limits[kind.ordinal] {
+                            limits[kind.ordinal] = span.seconds
+                            kindLimited[kind.ordinal] = true
+                        }
+                    }
+                }
+                catalogue.index[entry.key] = catalogue.entries.count
+                catalogue.entries.append(Entry(
+                    system: CatalogueSystem(name: entry.key, environments: environments, entitlements: entitlements),
+                    owners: owners, maxDuration: maxDuration, limitByKind: limits, kindLimited: kindLimited,
+                    position: entry.keyNode.position))
+                for name in environments where !catalogue.allEnvironments.contains(name) { catalogue.allEnvironments.append(name) }
+                for name in entitlements where !catalogue.allEntitlements.contains(name) { catalogue.allEntitlements.append(name) }
+            } catch {
+                errors.append(error)
+            }
+        }
+        return catalogue
+    }
+
+    /// Built-in denials: what the catalogue does not offer, durations over the
+    /// limit. Appends to `matches` only when something is wrong.
+    func denials(for request: AccessRequest, into matches: inout [DenyMatch]) -> Int? {
+        guard let position = index[request.system] else {
+            matches.append(DenyMatch(rule: "catalogue", reason: "system \(request.system) is not in the catalogue"))
+            return nil
+        }
+        let entry = entries[position]
+        if !entry.system.environments.contains(request.environment) {
+            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) has no environment \(request.environment) (it has \(entry.system.environments.joined(separator: ", ")))"))
+        }
+        if !entry.system.entitlements.contains(request.entitlement) {
+            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) offers no entitlement \(request.entitlement) (it offers \(entry.system.entitlements.joined(separator: ", ")))"))
+        }
+        let kind = request.subject.kind.ordinal
+        let limit = entry.limitByKind[kind]
+        if request.duration.seconds > limit {
+            let whose = entry.kindLimited[kind] ? "\(request.subject.kind.label) access to \(request.system)" : "\(request.system)"
+            matches.append(DenyMatch(rule: "max-duration", reason: "requested \(request.duration) is over the \(TimeSpan(seconds: limit)) limit for \(whose)"))
+        }
+        return position
+    }
+}

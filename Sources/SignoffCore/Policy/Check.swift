@@ -1,0 +1,199 @@
+import Foundation
+
+// `policy check`: mistakes that parse but would surprise the author. Errors make
+// a rule or step dead or unsatisfiable; warnings are probably unintended.
+
+extension Policy {
+    /// Likely mistakes: shadowed rules, empty or unknown groups, unsatisfiable steps, systems without owners.
+    public func check() -> [PolicyFinding] {
+        var findings: [PolicyFinding] = []
+        checkDirectory(&findings)
+        checkCatalogue(&findings)
+        checkRules(&findings)
+        checkSteps(&findings)
+        return findings
+    }
+
+    private func unknownPerson(_ name: String, in role: String) -> String {
+        "\(name) (\(role)) is not in directory.people, so they can never approve"
+    }
+
+    private func checkDirectory(_ findings: inout [PolicyFinding]) {
+        for name in directory.peopleInOrder {
+            guard let person = directory.people[name], let manager = person.manager, !knowsPerson(manager) else { continue }
+            findings.append(PolicyFinding(severity: .error, position: person.position, field: "directory.people.\(name).manager",
+                                          message: "manager \(manager) is not in the directory; manager steps for \(name) can never be satisfied"))
+        }
+        for name in directory.groupOrder {
+            let position = directory.groupPositions[name]
+            let field = "directory.groups.\(name)"
+            if directory.expandedGroups[name]?.isEmpty ?? true {
+                findings.append(PolicyFinding(severity: .warning, position: position, field: field, message: "group \(name) has no members"))
+            }
+            for case let .person(member) in directory.groups[name] ?? [] where !knowsPerson(member) {
+                findings.append(PolicyFinding(severity: .error, position: position, field: field, message: unknownPerson(member, in: "member of \(name)")))
+            }
+        }
+        for name in directory.rotationOrder {
+            guard let rotation = directory.rotations[name] else { continue }
+            let field = "directory.rotations.\(name)"
+            if rotation.members.isEmpty {
+                findings.append(PolicyFinding(severity: .error, position: rotation.position, field: field, message: "rotation \(name) has no members: nobody is ever on call"))
+            }
+            for member in rotation.members where !knowsPerson(member) {
+                findings.append(PolicyFinding(severity: .error, position: rotation.position, field: field, message: unknownPerson(member, in: "on call for \(name)")))
+            }
+        }
+        for (index, delegation) in directory.delegations.enumerated() {
+            for (person, role) in [(delegation.from, "delegating"), (delegation.to, "delegate")] where !knowsPerson(person) {
+                findings.append(PolicyFinding(severity: .error, position: delegation.position, field: "directory.delegations[\(index)]",
+                                              message: unknownPerson(person, in: role)))
+            }
+        }
+    }
+
+    private func checkCatalogue(_ findings: inout [PolicyFinding]) {
+        for entry in catalogue.entries {
+            let field = "catalogue.\(entry.system.name).owners"
+            let owners = directory.people(in: entry.owners)
+            if owners.isEmpty {
+                findings.append(PolicyFinding(severity: .error, position: entry.position, field: field,
+                                              message: "\(entry.system.name) has no owners: a step asking its owners can never be satisfied"))
+            }
+            for case let .person(owner) in entry.owners where !knowsPerson(owner) {
+                findings.append(PolicyFinding(severity: .error, position: entry.position, field: field, message: unknownPerson(owner, in: "owner of \(entry.system.name)")))
+            }
+        }
+    }
+
+    private func checkRules(_ findings: inout [PolicyFinding]) {
+        if routeRules.isEmpty {
+            findings.append(PolicyFinding(severity: .warning, position: nil, field: "route", message: "there are no route rules: every request is blocked"))
+        }
+        for (later, rule) in routeRules.enumerated() {
+            for earlier in routeRules[..<later] where Self.implies(rule.condition, earlier.condition) {
+                findings.append(PolicyFinding(severity: .error, position: rule.position, field: rule.field,
+                                              message: "route rule \(rule.name) can never match: the earlier rule \(earlier.name) matches every request it would"))
+                break
+            }
+        }
+        for (later, rule) in denyRules.enumerated() {
+            for earlier in denyRules[..<later] where Self.implies(rule.condition, earlier.condition) && Self.implies(earlier.condition, rule.condition) {
+                findings.append(PolicyFinding(severity: .warning, position: rule.position, field: rule.field,
+                                              message: "deny rule \(rule.name) has the same conditions as \(earlier.name)"))
+                break
+            }
+        }
+    }
+
+    private func checkSteps(_ findings: inout [PolicyFinding]) {
+        for rule in routeRules {
+            guard case let .steps(steps) = rule.action else { continue }
+            for step in steps {
+                for (pool, people) in pools(for: step.approvers.source, rule: rule) {
+                    if let message = Self.shortfall(step, pool: pool, size: people.count) {
+                        findings.append(PolicyFinding(severity: .error, position: step.position, field: step.field, message: "rule \(rule.name): \(message)"))
+                    } else if step.approvers.excludesSubjectOwner, step.count > people.count - 2, people.count >= 2 {
+                        findings.append(PolicyFinding(severity: .warning, position: step.position, field: step.field,
+                                                      message: "rule \(rule.name): needs \(step.count) of the \(people.count) people in \(pool); short when both the requester and the subject's owner are among them"))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fixed sets of people a step can draw on, with a name for each.
+    private func pools(for source: ApproverExpression.Source, rule: RouteRule) -> [(String, [String])] {
+        switch source {
+        case .owners:
+            let reachable = Self.systems(constrainedBy: rule.condition) ?? catalogue.entries.map(\.system.name)
+            return reachable.compactMap { name in
+                catalogue.index[name].map { ("owners of \(name)", directory.people(in: catalogue.entries[$0].owners)) }
+            }
+        case let .group(name):
+            return [("group \(name)", (directory.expandedGroups[name] ?? []).sorted())]
+        case let .rotation(name):
+            return [("rotation \(name)", directory.rotations[name].map { $0.members.isEmpty ? [] : ["on call"] } ?? [])]
+        case let .person(name):
+            return [("person \(name)", [name])]
+        case .manager, .subjectOwnerManager:
+            return [("the manager", ["manager"])]
+        }
+    }
+
+    /// Why a step can never (or not always) gather its approvals from `size` people.
+    private static func shortfall(_ step: StepSpec, pool: String, size: Int) -> String? {
+        let single: Bool
+        switch step.approvers.source {
+        case .rotation, .person, .manager, .subjectOwnerManager: single = true
+        default: single = false
+        }
+        if size == 0 { return "\(pool) is empty: nobody can approve this step" }
+        if single, step.count > 1 { return "needs \(step.count) approvals but only one person (\(pool)) can ever count" }
+        if single { return nil }
+        if step.count > size { return "needs \(step.count) approvals but \(pool) has only \(size) people" }
+        if step.count > size - 1 {
+            return "needs \(step.count) of the \(size) people in \(pool): when one of them is the requester only \(size - 1) can approve"
+        }
+        return nil
+    }
+
+    /// Systems a condition pins down at its top level (`system: x` or a list), or nil.
+    static func systems(constrainedBy condition: Condition) -> [String]? {
+        for case let .test(.system, test, _) in condition.conjuncts {
+            switch test {
+            case let .equals(value): return [value]
+            case let .oneOf(values): return values
+            case let .oneOfSet(values): return values.sorted()
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// Whether every request matching `narrow` also matches `broad`: each top-level
+    /// condition of `broad` is implied by one of `narrow`'s. Sound, not complete.
+    static func implies(_ narrow: Condition, _ broad: Condition) -> Bool {
+        let narrowParts = narrow.conjuncts
+        return broad.conjuncts.allSatisfy { part in narrowParts.contains { implies(single: $0, part) } }
+    }
+
+    private static func implies(single narrow: Condition, _ broad: Condition) -> Bool {
+        if narrow.canonical == broad.canonical { return true }
+        guard case let .test(narrowField, narrowTest, _) = narrow, case let .test(broadField, broadTest, _) = broad,
+              narrowField == broadField else { return false }
+        switch (narrowTest, broadTest) {
+        case let (.kinds(a), .kinds(b)): return a & ~b == 0
+        case let (.accessLevels(a), .accessLevels(b)): return a & ~b == 0
+        default:
+            guard let a = narrowTest.textValues, let b = broadTest.textValues else { return false }
+            return a.isSubset(of: b)
+        }
+    }
+}
+
+extension FieldTest {
+    /// The values of an equality or membership test.
+    var textValues: Set<String>? {
+        switch self {
+        case let .equals(value): [value]
+        case let .oneOf(values): Set(values)
+        case let .oneOfSet(values): values
+        default: nil
+        }
+    }
+}
+
+extension Condition {
+    /// A canonical spelling, equal for conditions that test the same thing the same way.
+    var canonical: String {
+        switch self {
+        case .always: "always"
+        case let .all(children): "all(" + children.map(\.canonical).sorted().joined(separator: ",") + ")"
+        case let .any(children): "any(" + children.map(\.canonical).sorted().joined(separator: ",") + ")"
+        case let .not(child): "not(" + child.canonical + ")"
+        case let .test(field, test, _):
+            if let values = test.textValues { "\(field.name) in [\(values.sorted().joined(separator: ","))]" } else { "\(field.name) \(test.expectation)" }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+// Who may decide a step. Checked at routing, in `explain`, and again when a
+// review arrives: rotations turn and delegations end between those moments.
+
+extension Policy {
+    /// Whether `person` may approve or deny `step` of this request now. Checked again
+    /// at review time: rotations turn and delegations end.
+    public func eligibility(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> Candidate {
+        let facts = RequestFacts(request, submittedBy: submittedBy)
+        func refuse(_ reason: String) -> Candidate { Candidate(name: person, eligible: false, reason: reason) }
+        guard let expression = ApproverExpression(text: step.approvers) else {
+            return refuse("the step names approvers this policy cannot read (\(step.approvers))")
+        }
+        if let reason = exclusion(of: person, expression, facts) { return refuse(reason) }
+        guard knowsPerson(person) else { return refuse("not in the policy directory") }
+        let (named, why) = names(person, expression, facts, at: at)
+        if named { return Candidate(name: person, eligible: true, reason: why) }
+
+        var ended: String?
+        for delegation in directory.delegations where delegation.to == person {
+            let from = delegation.from
+            guard knowsPerson(from), exclusion(of: from, expression, facts) == nil, names(from, expression, facts, at: at).0 else { continue }
+            if at < delegation.until {
+                return Candidate(name: person, eligible: true, reason: "delegate of \(from) until \(delegation.until.policyText)")
+            }
+            ended = "delegation from \(from) ended \(delegation.until.policyText)"
+        }
+        return refuse(ended ?? why)
+    }
+
+    /// Everyone the step's approver expression names, eligible or not, with reasons;
+    /// people who act for them by delegation follow.
+    public func candidates(for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> [Candidate] {
+        guard let expression = ApproverExpression(text: step.approvers) else {
+            return []
+        }
+        let facts = RequestFacts(request, submittedBy: submittedBy)
+        var named = namedPeople(expression, facts)
+        for person in named {
+            for delegation in directory.delegations where delegation.from == person && !named.contains(delegation.to) {
+                named.append(delegation.to)
+            }
+        }
+        return named.map { eligibility(of: $0, for: step, request: request, submittedBy: submittedBy, at: at) }
+    }
+
+    /// The people an expression could name for this request, before exclusions.
+    func namedPeople(_ expression: ApproverExpression, _ facts: RequestFacts) -> [String] {
+        switch expression.source {
+        case .owners:
+            guard let index = catalogue.index[facts.request.system] else { return [] }
+            return directory.people(in: catalogue.entries[index].owners)
+        case .manager:
+            return directory.people[facts.requester]?.manager.map { [$0] } ?? []
+        case .subjectOwnerManager:
+            return directory.people[facts.request.subject.owner]?.manager.map { [$0] } ?? []
+        case let .group(name):
+            return (directory.expandedGroups[name] ?? []).sorted()
+        case let .rotation(name):
+            return directory.rotations[name]?.members ?? []
+        case let .person(name):
+            return [name]
+        }
+    }
+
+    /// Why a person may never decide this request, whatever the step says.
+    private func exclusion(of person: String, _ expression: ApproverExpression, _ facts: RequestFacts) -> String? {
+        if person == facts.requester { return "is the requester" }
+        if person == facts.submittedBy { return "submitted the request" }
+        if facts.request.subject.kind.isHuman, person == facts.request.subject.name { return "is the subject of the request" }
+        if expression.excludesSubjectOwner, person == facts.request.subject.owner { return "owns the subject, which this step excludes" }
+        return nil
+    }
+
+    /// Whether the expression names `person` for this request at `date`, and why in words.
+    private func names(_ person: String, _ expression: ApproverExpression, _ facts: RequestFacts, at date: Date) -> (Bool, String) {
+        let request = facts.request
+        switch expression.source {
+        case .owners:
+            guard let index = catalogue.index[request.system] else {
+                return (false, "\(request.system) is not in the catalogue")
+            }
+            for member in catalogue.entries[index].owners {
+                switch member {
+                case let .person(owner) where owner == person:
+                    return (true, "owner of \(request.system)")
+                case let .group(group) where directory.expandedGroups[group]?.contains(person) == true:
+                    return (true, "owner of \(request.system) (group \(group))")
+                default:
+                    continue
+                }
+            }
+            return (false, "not an owner of \(request.system)")
+        case .manager:
+            return managerOf(facts.requester, person, role: "")
+        case .subjectOwnerManager:
+            return managerOf(request.subject.owner, person, role: ", the subject's owner")
+        case let .group(name):
+            guard let members = directory.expandedGroups[name] else { return (false, "group \(name) is not in this policy") }
+            return members.contains(person) ? (true, "member of \(name)") : (false, "not in group \(name)")
+        case let .rotation(name):
+            guard let rotation = directory.rotations[name] else { return (false, "rotation \(name) is not in this policy") }
+            guard let onCall = rotation.onCall(at: date) else {
+                return (false, "nobody is on call for \(name) now (the rotation starts \(rotation.start.policyText))")
+            }
+            if onCall == person { return (true, "on call for \(name) now") }
+            return (false, rotation.members.contains(person) ? "not on call now (\(onCall) is)" : "not in rotation \(name)")
+        case let .person(name):
+            return name == person ? (true, "named by the policy") : (false, "the step names \(name)")
+        }
+    }
+
+    private func managerOf(_ subordinate: String, _ person: String, role: String) -> (Bool, String) {
+        guard let manager = directory.people[subordinate]?.manager else {
+            return (false, "\(subordinate)\(role) has no manager in the directory")
+        }
+        if manager == person { return (true, "manager of \(subordinate)\(role)") }
+        return (false, "not the manager of \(subordinate)\(role) (\(manager) is)")
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+extension Policy {
+    /// The full reasoning behind `route`, with every candidate approver per step.
+    /// Built-in checks (catalogue, maximum duration, break-glass incident) appear
+    /// as deny rules under their reserved names.
+    public func explain(_ request: AccessRequest, submittedBy: String, at: Date) -> PolicyExplanation {
+        let facts = RequestFacts(request, submittedBy: submittedBy)
+        var builtIn: [DenyMatch] = []
+        _ = catalogue.denials(for: request, into: &builtIn)
+
+        var denyTraces: [RuleTrace] = []
+        let catalogueReasons = builtIn.filter { $0.rule == "catalogue" }.map(\.reason)
+        denyTraces.append(RuleTrace(rule: "catalogue", matched: !catalogueReasons.isEmpty,
+                                    detail: catalogueReasons.isEmpty
+                                        ? "\(request.system) offers \(request.entitlement) in \(request.environment)"
+                                        : catalogueReasons.joined(separator: "; ")))
+        if let durationDenial = builtIn.first(where: { $0.rule == "max-duration" }) {
+            denyTraces.append(RuleTrace(rule: "max-duration", matched: true, detail: durationDenial.reason))
+        } else if let index = catalogue.index[request.system] {
+            let limit = TimeSpan(seconds: catalogue.entries[index].limitByKind[request.subject.kind.ordinal])
+            denyTraces.append(RuleTrace(rule: "max-duration", matched: false, detail: "requested \(request.duration) is within the \(limit) limit"))
+        }
+        if request.breakGlass {
+            let missing = request.incident?.allSatisfy(\.isWhitespace) ?? true
+            denyTraces.append(RuleTrace(rule: "break-glass-incident", matched: missing,
+                                        detail: missing ? "break_glass is true and no incident is named" : "incident is \(request.incident!)"))
+        }
+        for rule in denyRules {
+            let (matched, detail) = rule.condition.trace(facts)
+            denyTraces.append(RuleTrace(rule: rule.name, matched: matched, detail: detail))
+        }
+
+        var routeTraces: [RuleTrace] = []
+        for rule in routeRules {
+            let (matched, detail) = rule.condition.trace(facts)
+            routeTraces.append(RuleTrace(rule: rule.name, matched: matched, detail: detail))
+            if matched { break }
+        }
+
+        let outcome = route(request, submittedBy: submittedBy, at: at)
+        var steps: [StepExplanation] = []
+        if case let .steps(_, routed) = outcome {
+            steps = routed.map { StepExplanation(step: $0, candidates: candidates(for: $0, request: request, submittedBy: submittedBy, at: at)) }
+        }
+        return PolicyExplanation(policyVersion: version, denyRules: denyTraces, routeRules: routeTraces, outcome: outcome, steps: steps)
+    }
+}

@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+
+/// The hash chain over the `events` table.
+///
+/// `hash = lowercase hex(SHA-256(prev_hash ‖ canonical bytes))`, where `prev_hash`
+/// is the previous event's hash as its 64 ASCII hex characters (64 zeros for the
+/// first event) and the canonical bytes are, in this order:
+///
+/// | field | encoding |
+/// | --- | --- |
+/// | sequence | 8 bytes, big-endian two's complement |
+/// | at (ms since 1970) | 8 bytes, big-endian two's complement |
+/// | actor | 4-byte big-endian length, then UTF-8 |
+/// | authentication | 4-byte big-endian length, then UTF-8 |
+/// | kind | 4-byte big-endian length, then UTF-8 |
+/// | request_id | 1 byte 0 when NULL; else 1, 4-byte length, UTF-8 |
+/// | payload | 4-byte big-endian length, then the stored UTF-8 text |
+///
+/// Every field is length-prefixed or fixed-width, so no two different rows share
+/// canonical bytes, and editing any column changes the hash. This layout is part
+/// of the evidence format: changing it breaks every existing store.
+struct EventChain {
+    static let genesis = String(repeating: "0", count: 64)
+    static let genesisBytes = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
+
+    /// Reused between events so hashing allocates nothing per event.
+    private var buffer: [UInt8] = []
+    private var hex = [UInt8](repeating: 0, count: 64)
+
+    init() { buffer.reserveCapacity(4096) }
+
+    mutating func begin(prevHash: UnsafeRawBufferPointer, sequence: Int64, at: Int64) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: prevHash)
+        appendInteger(sequence)
+        appendInteger(at)
+    }
+
+    mutating func appendField(_ bytes: UnsafeRawBufferPointer) {
+        appendLength(bytes.count)
+        buffer.append(contentsOf: bytes)
+    }
+
+    mutating func appendOptionalField(_ bytes: UnsafeRawBufferPointer?) {
+        guard let bytes else {
+            buffer.append(0)
+            return
+        }
+        buffer.append(1)
+        appendField(bytes)
+    }
+
+    /// The hex digest of everything appended since `begin`, valid until the next call.
+    mutating func finish<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let digest = SHA256.hash(data: buffer)
+        digest.withUnsafeBytes { raw in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { table in
+                for (index, byte) in raw.enumerated() {
+                    hex[2 * index] = table[Int(byte >> 4)]
+                    hex[2 * index + 1] = table[Int(byte & 0x0F)]
+                }
+            }
+        }
+        return try hex.withUnsafeBytes(body)
+    }
+
+    /// Convenience for the append path, where the fields are Swift values.
+    mutating func hash(prevHash: String, sequence: Int64, at: Int64, actor: String, authentication: String,
+                       kind: String, requestID: String?, payload: Data) -> String {
+        var prevHash = prevHash, actor = actor, authentication = authentication, kind = kind
+        prevHash.withUTF8 { begin(prevHash: UnsafeRawBufferPointer($0), sequence: sequence, at: at) }
+        actor.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }
+        authentication.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }
+        kind.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }
+        if var requestID {
+            requestID.withUTF8 { appendOptionalField(UnsafeRawBufferPointer($0)) }
+        } else {
+            appendOptionalField(nil)
+        }
+        payload.withUnsafeBytes { appendField($0) }
+        return finish { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private mutating func appendInteger(_ value: Int64) {
+        let bits = UInt64(bitPattern: value)
+        for shift in stride(from: 56, through: 0, by: -8) {
+            buffer.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+        }
+    }
+
+    private mutating func appendLength(_ count: Int) {
+        let length = UInt32(count)
+        buffer.append(UInt8(truncatingIfNeeded: length >> 24))
+        buffer.append(UInt8(truncatingIfNeeded: length >> 16))
+        buffer.append(UInt8(truncatingIfNeeded: length >> 8))
+        buffer.append(UInt8(truncatingIfNeeded: length))
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the unit of every time column.
+    var storeMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(storeMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(storeMilliseconds) / 1000)
+    }
+}

@@ -1,0 +1,112 @@
+import GRDB
+
+/// The store's tables, as named migrations applied in order. A migration, once
+/// released, never changes: new needs get a new migration at the end.
+enum Schema {
+    /// `PRAGMA application_id`: marks the file as a signoff store ("SGNF").
+    static let applicationID: Int32 = 0x5347_4E46
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        // The evidence: append-only and hash chained (see EventChain).
+        migrator.registerMigration("1 events") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    sequence INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    authentication TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    request_id TEXT,
+                    payload TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX events_by_request ON events(request_id, sequence) WHERE request_id IS NOT NULL;
+                CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE is refused'); END;
+                CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+                BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE is refused'); END;
+                """)
+        }
+
+        // Written once at creation; triggers keep `trust asserted identities`
+        // from being flipped afterwards.
+        migrator.registerMigration("2 settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    trust_asserted_identities INTEGER NOT NULL CHECK (trust_asserted_identities IN (0, 1)),
+                    share_group TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TRIGGER settings_refuse_update BEFORE UPDATE ON settings
+                BEGIN SELECT RAISE(ABORT, 'store settings are fixed at creation: UPDATE is refused'); END;
+                CREATE TRIGGER settings_refuse_delete BEFORE DELETE ON settings
+                BEGIN SELECT RAISE(ABORT, 'store settings are fixed at creation: DELETE is refused'); END;
+                """)
+        }
+
+        // Query tables: the fold of the events, written in the same transaction
+        // as each event, and rebuildable from them (`verify` compares).
+        migrator.registerMigration("3 query tables") { db in
+            try db.execute(sql: """
+                CREATE TABLE requests (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    system TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    requester TEXT NOT NULL,
+                    subject_kind TEXT NOT NULL,
+                    subject_name TEXT NOT NULL,
+                    break_glass INTEGER NOT NULL,
+                    submitted_at INTEGER NOT NULL,
+                    submitted_sequence INTEGER NOT NULL UNIQUE,
+                    decided_at INTEGER,
+                    version INTEGER NOT NULL,
+                    policy_version TEXT,
+                    last_sequence INTEGER NOT NULL,
+                    record BLOB NOT NULL
+                );
+                CREATE INDEX requests_by_state ON requests(state, submitted_sequence);
+                CREATE INDEX requests_by_system ON requests(system, environment, submitted_sequence);
+                CREATE INDEX requests_by_environment ON requests(environment, submitted_sequence);
+                CREATE INDEX requests_by_requester ON requests(requester, submitted_sequence);
+
+                CREATE TABLE reviews (
+                    sequence INTEGER PRIMARY KEY,
+                    request_id TEXT NOT NULL REFERENCES requests(id) DEFERRABLE INITIALLY DEFERRED,
+                    reviewer TEXT NOT NULL,
+                    authentication TEXT NOT NULL,
+                    verdict TEXT NOT NULL,
+                    rationale TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    request_version INTEGER NOT NULL,
+                    policy_version TEXT NOT NULL
+                );
+                CREATE INDEX reviews_by_request ON reviews(request_id, sequence);
+                CREATE INDEX reviews_by_reviewer ON reviews(reviewer, sequence);
+
+                CREATE TABLE policies (
+                    sequence INTEGER PRIMARY KEY,
+                    version TEXT NOT NULL,
+                    previous_version TEXT,
+                    file TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    applied_at INTEGER NOT NULL,
+                    applied_by TEXT NOT NULL,
+                    authentication TEXT NOT NULL
+                );
+                CREATE INDEX policies_by_version ON policies(version);
+
+                -- Durable counters, e.g. the last request number handed out.
+                CREATE TABLE counters (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    value INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+
+/// Everything that can go wrong opening, writing or reading a store, with the
+/// path and what to do next. Errors thrown by a `write` body pass through unchanged.
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// No file at the path.
+    case missing(path: String)
+    /// `create` refuses to overwrite an existing file.
+    case alreadyExists(path: String)
+    /// The file is an SQLite database, but not one signoff created.
+    case notAStore(path: String)
+    /// Another process held the write lock for longer than the busy timeout.
+    case busy(path: String)
+    /// SQLite reports damage, or the file is not a database at all.
+    case corrupt(path: String, detail: String)
+    /// The file was migrated by a newer signoff; this one must not write to it.
+    case schemaTooNew(path: String, unknownMigrations: [String])
+    /// `shareGroup` names a group this machine does not have.
+    case groupNotFound(String)
+    /// Creating the file, its directory, or setting its mode or group failed.
+    case fileAccess(path: String, detail: String)
+    /// A submission reused a request ID that is already taken.
+    case duplicateRequest(String)
+    /// An event names a request that was never submitted.
+    case unknownRequest(String)
+    /// An event that the store cannot place, e.g. a submission without a request ID.
+    case invalidEvent(String)
+    /// Any other SQLite failure.
+    case database(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path):
+            "no signoff store at \(path); create it with `signoff init`"
+        case let .alreadyExists(path):
+            "\(path) already exists; signoff never overwrites a store (open it, or choose another path)"
+        case let .notAStore(path):
+            "\(path) is not a signoff store; point SIGNOFF_STORE at a store created with `signoff init`"
+        case let .busy(path):
+            "the store at \(path) stayed locked by another signoff process; try again"
+        case let .corrupt(path, detail):
+            "the store at \(path) is damaged (\(detail)); restore it from a backup and run `signoff audit verify`"
+        case let .schemaTooNew(path, unknown):
+            "the store at \(path) was upgraded by a newer signoff (migrations \(unknown.joined(separator: ", "))); use that version"
+        case let .groupNotFound(group):
+            "group \"\(group)\" does not exist on this machine; create it or choose another share group"
+        case let .fileAccess(path, detail):
+            "cannot prepare \(path): \(detail)"
+        case let .duplicateRequest(id):
+            "request \(id) already exists; request IDs are never reused"
+        case let .unknownRequest(id):
+            "no request \(id) in this store"
+        case let .invalidEvent(detail):
+            "event refused: \(detail)"
+        case let .database(path, detail):
+            "database error in \(path): \(detail)"
+        }
+    }
+
+    /// Runs `body`, turning SQLite errors into store errors and letting every
+    /// other error (including the caller's own) through untouched.
+    static func mapping<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw StoreError(error, path: path)
+        }
+    }
+
+    init(_ error: DatabaseError, path: String) {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            self = .busy(path: path)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            self = .corrupt(path: path, detail: error.message ?? "\(error.resultCode)")
+        default:
+            self = .database(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+}

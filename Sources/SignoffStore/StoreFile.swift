@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Where the store lives and who may read it. The evidence in a store names
+/// people and their reasons, so its files are owner-only unless shared with a group.
+enum StoreFile {
+    /// The files SQLite keeps for one store in WAL mode.
+    static func companions(of path: String) -> [String] { [path, path + "-wal", path + "-shm"] }
+
+    static func mode(shared: Bool) -> mode_t { shared ? 0o660 : 0o600 }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    static func groupID(named name: String) throws -> gid_t {
+        var group = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        let status = getgrnam_r(name, &group, &buffer, buffer.count, &result)
+        guard status == 0, result != nil else { throw StoreError.groupNotFound(name) }
+        return group.gr_gid
+    }
+
+    /// Creates the missing directories above `path`, each 0700.
+    static func makeParentDirectories(of path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty, !exists(directory) else { return }
+        try makeParentDirectories(of: directory)
+        if mkdir(directory, 0o700) != 0, errno != EEXIST {
+            throw StoreError.fileAccess(path: directory, detail: "cannot create the directory: \(errnoText())")
+        }
+    }
+
+    /// Creates the (empty) database file with its final mode and group before
+    /// SQLite opens it; SQLite then gives the -wal and -shm files the same mode.
+    static func createEmpty(at path: String, group: gid_t?) throws {
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode(shared: group != nil))
+        guard descriptor >= 0 else {
+            if errno == EEXIST { throw StoreError.alreadyExists(path: path) }
+            throw StoreError.fileAccess(path: path, detail: "cannot create the file: \(errnoText())")
+        }
+        defer { close(descriptor) }
+        // The umask may have narrowed or widened the mode given to open().
+        guard fchmod(descriptor, mode(shared: group != nil)) == 0 else {
+            throw StoreError.fileAccess(path: path, detail: "cannot set mode: \(errnoText())")
+        }
+        if let group, fchown(descriptor, uid_t.max, group) != 0 {
+            throw StoreError.fileAccess(path: path, detail: "cannot give the file to the share group: \(errnoText())")
+        }
+    }
+
+    /// Applies mode and group to every store file this account owns. SQLite
+    /// creates -wal and -shm with the database's mode but with the creating
+    /// process's group, so a shared store needs them handed to the group.
+    static func applyAccess(to path: String, group: gid_t?) throws {
+        for file in companions(of: path) where exists(file) {
+            var info = stat()
+            guard stat(file, &info) == 0, info.st_uid == geteuid() else { continue }
+            if chmod(file, mode(shared: group != nil)) != 0 {
+                throw StoreError.fileAccess(path: file, detail: "cannot set mode: \(errnoText())")
+            }
+            if let group, info.st_gid != group, chown(file, uid_t.max, group) != 0 {
+                throw StoreError.fileAccess(path: file, detail: "cannot give the file to the share group: \(errnoText())")
+            }
+        }
+    }
+
+    static func remove(_ path: String) {
+        for file in companions(of: path) { unlink(file) }
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import SignoffCore
+
+/// Choices fixed when a store is created. They are written once into the
+/// `settings` table, whose triggers refuse UPDATE and DELETE, so a store made
+/// for production can't quietly start trusting `--as NAME`.
+public struct StoreSettings: Sendable, Hashable {
+    /// Whether actors may be named with `--as NAME` (demos and tests only).
+    public var trustAssertedIdentities: Bool
+    /// When set, the store files are 0660 and owned by this group, so several
+    /// approvers' accounts can share one store. Otherwise they are 0600.
+    public var shareGroup: String?
+    public var createdAt: Date
+
+    public init(trustAssertedIdentities: Bool = false, shareGroup: String? = nil, createdAt: Date = Date()) {
+        self.trustAssertedIdentities = trustAssertedIdentities
+        self.shareGroup = shareGroup
+        self.createdAt = EventCoding.storedPrecision(createdAt)
+    }
+
+    func insert(_ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO settings (id, trust_asserted_identities, share_group, created_at) VALUES (1, ?, ?, ?)",
+            arguments: [trustAssertedIdentities, shareGroup, createdAt.storeMilliseconds])
+    }
+
+    static func fetch(_ db: Database) throws -> StoreSettings? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT trust_asserted_identities, share_group, created_at FROM settings WHERE id = 1")
+        else { return nil }
+        return StoreSettings(trustAssertedIdentities: row[0], shareGroup: row[1],
+                             createdAt: Date(storeMilliseconds: row[2]))
+    }
+}
+
+/// The policy in force: the latest `policy_applied` event.
+public struct StoredPolicy: Sendable, Hashable {
+    /// Content hash of the policy file; reviews and routings name it.
+    public var version: String
+    public var previousVersion: String?
+    /// Where the file was read from when it was applied.
+    public var file: String
+    /// The full policy text, so any past decision can be explained later.
+    public var source: String
+    public var appliedAt: Date
+    public var appliedBy: Principal
+    /// The `policy_applied` event's sequence number.
+    public var sequence: Int64
+
+    public init(version: String, previousVersion: String?, file: String, source: String,
+                appliedAt: Date, appliedBy: Principal, sequence: Int64) {
+        self.version = version
+        self.previousVersion = previousVersion
+        self.file = file
+        self.source = source
+        self.appliedAt = appliedAt
+        self.appliedBy = appliedBy
+        self.sequence = sequence
+    }
+
+    static let selectLatest = """
+        SELECT sequence, version, previous_version, file, source, applied_at, applied_by, authentication
+        FROM policies ORDER BY sequence DESC LIMIT 1
+        """
+
+    static func fetchLatest(_ db: Database) throws -> StoredPolicy? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: selectLatest)) else { return nil }
+        let authentication = Authentication(rawValue: row[7]) ?? .system
+        return StoredPolicy(version: row[1], previousVersion: row[2], file: row[3], source: row[4],
+                            appliedAt: Date(storeMilliseconds: row[5]),
+                            appliedBy: Principal(name: row[6], authentication: authentication),
+                            sequence: row[0])
+    }
+}

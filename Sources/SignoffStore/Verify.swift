@@ -1,0 +1,225 @@
+import Foundation
+import GRDB
+import SignoffCore
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
+
+/// What `audit verify` found: the first event where the chain breaks, and every
+/// place where the query tables disagree with the fold of the events.
+public struct VerifyReport: Sendable, Hashable {
+    /// The first event that is missing, out of place, or not what was written.
+    public struct BadEvent: Sendable, Hashable, CustomStringConvertible {
+        public var sequence: Int64
+        public var requestID: String?
+        public var problem: String
+        public var description: String {
+            "event \(sequence)" + (requestID.map { " (request \($0))" } ?? "") + ": " + problem
+        }
+    }
+
+    /// A query-table row that differs from what the events say, or is missing.
+    public struct ProjectionMismatch: Sendable, Hashable, CustomStringConvertible {
+        /// `requests`, `reviews`, `policies`, or `events` for an event that does not decode.
+        public var table: String
+        public var requestID: String?
+        public var sequence: Int64?
+        public var problem: String
+        public var description: String {
+            var subject = table
+            if let requestID { subject += ", request \(requestID)" }
+            if let sequence { subject += ", event \(sequence)" }
+            return "\(subject): \(problem)"
+        }
+    }
+
+    public var eventCount: Int
+    public var requestCount: Int
+    public var firstBadEvent: BadEvent?
+    public var projectionMismatches: [ProjectionMismatch]
+    /// Wall time of the hash-chain pass alone.
+    public var chainDuration: Duration
+    /// Wall time of rebuilding and comparing the query tables.
+    public var projectionDuration: Duration
+
+    public var isIntact: Bool { firstBadEvent == nil && projectionMismatches.isEmpty }
+}
+
+extension Store {
+    /// Recomputes the whole hash chain, then rebuilds the query tables from the
+    /// events and compares them with the stored ones, in one snapshot.
+    public func verify() throws -> VerifyReport {
+        try read { db in
+            let clock = ContinuousClock()
+            let chainStart = clock.now
+            let (eventCount, firstBad) = try Self.checkChain(db)
+            let projectionStart = clock.now
+            let (requestCount, mismatches) = try Self.checkProjections(db)
+            let end = clock.now
+            return VerifyReport(eventCount: eventCount, requestCount: requestCount, firstBadEvent: firstBad,
+                                projectionMismatches: mismatches, chainDuration: projectionStart - chainStart,
+                                projectionDuration: end - projectionStart)
+        }
+    }
+
+    /// Hashes straight from SQLite's column buffers: no Swift strings, no JSON,
+    /// one reused buffer. This pass must stay fast on large stores.
+    static func checkChain(_ db: Database) throws -> (Int, VerifyReport.BadEvent?) {
+        let statement = try db.makeStatement(sql: StoredEvent.select + " ORDER BY sequence")
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+
+        func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+            let text = sqlite3_column_text(handle, column)
+            return UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
+        }
+        func requestID() -> String? {
+            sqlite3_column_type(handle, 5) == SQLITE_NULL ? nil : String(decoding: bytes(5), as: UTF8.self)
+        }
+
+        var chain = EventChain()
+        var expectedPrevious = EventChain.genesisBytes
+        var expectedSequence: Int64 = 1
+        var count = 0
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            count += 1
+            let sequence = sqlite3_column_int64(handle, 0)
+            if sequence != expectedSequence {
+                let problem = sequence > expectedSequence
+                    ? "missing: the events from \(expectedSequence) to \(sequence - 1) were deleted"
+                    : "sequence \(sequence) is out of place; \(expectedSequence) was expected"
+                return (count, .init(sequence: expectedSequence, requestID: nil, problem: problem))
+            }
+            let previous = bytes(7)
+            guard previous.elementsEqual(expectedPrevious) else {
+                let problem = sequence == 1
+                    ? "prev_hash is not the chain's start (64 zeros)"
+                    : "prev_hash does not match the hash of event \(sequence - 1)"
+                return (count, .init(sequence: sequence, requestID: requestID(), problem: problem))
+            }
+            chain.begin(prevHash: previous, sequence: sequence, at: sqlite3_column_int64(handle, 1))
+            chain.appendField(bytes(2))
+            chain.appendField(bytes(3))
+            chain.appendField(bytes(4))
+            chain.appendOptionalField(sqlite3_column_type(handle, 5) == SQLITE_NULL ? nil : bytes(5))
+            chain.appendField(bytes(6))
+            let stored = bytes(8)
+            guard chain.finish({ $0.elementsEqual(stored) }) else {
+                return (count, .init(sequence: sequence, requestID: requestID(),
+                                     problem: "hash does not match the stored columns: the event was changed after it was written"))
+            }
+            expectedPrevious.withUnsafeMutableBytes { $0.copyMemory(from: stored) }
+            expectedSequence += 1
+        }
+        return (count, nil)
+    }
+
+    /// Folds every event through `Projection.apply`, as appending did, and
+    /// compares the result with the `requests`, `reviews` and `policies` tables.
+    static func checkProjections(_ db: Database) throws -> (Int, [VerifyReport.ProjectionMismatch]) {
+        typealias Mismatch = VerifyReport.ProjectionMismatch
+        var mismatches: [Mismatch] = []
+        var records: [String: (record: RequestRecord, submitted: Int64, last: Int64)] = [:]
+        var order: [String] = []
+        var reviews: [Int64: ReviewRow] = [:]
+        var policies: [Int64: PolicyRow] = [:]
+
+        let events = try Row.fetchCursor(db, sql: StoredEvent.select + " ORDER BY sequence")
+        while let row = try events.next() {
+            let event = StoredEvent(row: row)
+            let draft: EventDraft
+            do {
+                draft = try event.draft()
+            } catch {
+                mismatches.append(Mismatch(table: "events", requestID: event.requestID, sequence: event.sequence,
+                                           problem: "\(error)"))
+                continue
+            }
+            switch draft.body {
+            case let .policyApplied(policy):
+                policies[event.sequence] = PolicyRow(sequence: event.sequence, actor: draft.actor, at: event.at,
+                                                     policy: policy)
+            case let .reviewRecorded(review):
+                if let id = draft.requestID {
+                    reviews[event.sequence] = ReviewRow(sequence: event.sequence, requestID: id, actor: draft.actor,
+                                                        at: event.at, review: review)
+                }
+            default:
+                break
+            }
+            guard let id = draft.requestID else { continue }
+            let current = records[id]
+            guard let updated = Projection.apply(draft, to: current?.record) else { continue }
+            if current == nil { order.append(id) }
+            let submitted: Int64
+            if case .requestSubmitted = draft.body { submitted = event.sequence } else { submitted = current?.submitted ?? event.sequence }
+            records[id] = (updated, submitted, event.sequence)
+        }
+        let requestCount = records.count
+
+        let encoder = EventCoding.encoder
+        let stored = try Row.fetchCursor(db, sql: "SELECT \(RequestRow.columns) FROM requests ORDER BY submitted_sequence")
+        while let row = try stored.next() {
+            let storedRow = RequestRow(row: row)
+            guard let rebuilt = records.removeValue(forKey: storedRow.id) else {
+                mismatches.append(Mismatch(table: "requests", requestID: storedRow.id, sequence: nil,
+                                           problem: "in the query table, but no event submits it"))
+                continue
+            }
+            let expected = RequestRow(rebuilt.record, submittedSequence: rebuilt.submitted, lastSequence: rebuilt.last,
+                                      encoded: try encoder.encode(rebuilt.record))
+            if let difference = expected.firstDifference(from: storedRow) {
+                mismatches.append(Mismatch(table: "requests", requestID: storedRow.id, sequence: nil, problem: difference))
+            }
+        }
+        for id in order where records[id] != nil {
+            mismatches.append(Mismatch(table: "requests", requestID: id, sequence: nil,
+                                       problem: "submitted by the events, but missing from the query table"))
+        }
+
+        let storedReviews = try Row.fetchCursor(db, sql: "SELECT \(ReviewRow.columns) FROM reviews ORDER BY sequence")
+        while let row = try storedReviews.next() {
+            let storedRow = ReviewRow(row: row)
+            if let expected = reviews.removeValue(forKey: storedRow.sequence) {
+                if expected != storedRow {
+                    mismatches.append(Mismatch(table: "reviews", requestID: expected.requestID, sequence: storedRow.sequence,
+                                               problem: "differs from the review_recorded event"))
+                }
+            } else {
+                mismatches.append(Mismatch(table: "reviews", requestID: storedRow.requestID, sequence: storedRow.sequence,
+                                           problem: "in the query table, but no review_recorded event has this sequence"))
+            }
+        }
+        for (sequence, review) in reviews.sorted(by: { $0.key < $1.key }) {
+            mismatches.append(Mismatch(table: "reviews", requestID: review.requestID, sequence: sequence,
+                                       problem: "recorded by the events, but missing from the query table"))
+        }
+
+        let storedPolicies = try Row.fetchCursor(db, sql: "SELECT \(PolicyRow.columns) FROM policies ORDER BY sequence")
+        while let row = try storedPolicies.next() {
+            let storedRow = PolicyRow(row: row)
+            if let expected = policies.removeValue(forKey: storedRow.sequence) {
+                if expected != storedRow {
+                    mismatches.append(Mismatch(table: "policies", requestID: nil, sequence: storedRow.sequence,
+                                               problem: "differs from the policy_applied event"))
+                }
+            } else {
+                mismatches.append(Mismatch(table: "policies", requestID: nil, sequence: storedRow.sequence,
+                                           problem: "in the query table, but no policy_applied event has this sequence"))
+            }
+        }
+        for sequence in policies.keys.sorted() {
+            mismatches.append(Mismatch(table: "policies", requestID: nil, sequence: sequence,
+                                       problem: "applied by the events, but missing from the query table"))
+        }
+        return (requestCount, mismatches)
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import SignoffCore
+
+/// One command's view of the store inside an IMMEDIATE write transaction:
+/// read the current state, decide, append events. Everything appended commits
+/// together when the `write` body returns, or not at all when it throws.
+///
+/// Valid only inside the `Store.write` body that received it.
+public final class WriteTransaction {
+    private let db: Database
+    private let settings: StoreSettings
+    private let encoder = EventCoding.encoder
+    private let decoder = EventCoding.decoder
+    private var chain = EventChain()
+    /// The last event in the chain, once known in this transaction.
+    private var head: (sequence: Int64, hash: String)?
+    /// Records read or changed in this transaction; changed ones are written
+    /// back once, when the transaction finishes, however many events touched them.
+    private var entries: [String: Entry] = [:]
+    private var changed: [String] = []
+    private var requestNumber: Int64?
+    private var requestNumberChanged = false
+    var isOpen = true
+
+    private struct Entry {
+        var record: RequestRecord
+        var submittedSequence: Int64
+        var lastSequence: Int64
+        var isStored: Bool
+        var isChanged: Bool
+    }
+
+    init(db: Database, settings: StoreSettings) {
+        self.db = db
+        self.settings = settings
+    }
+
+    /// The policy in force, as of this transaction (including one applied in it).
+    public func currentPolicy() throws -> StoredPolicy? {
+        checkOpen()
+        return try StoredPolicy.fetchLatest(db)
+    }
+
+    /// The request as of this transaction, including events appended in it.
+    /// Read it here, not before `write`, so racing approvers see each other.
+    public func record(_ id: String) throws -> RequestRecord? {
+        checkOpen()
+        return try entry(id)?.record
+    }
+
+    /// Pending and blocked requests in submission order, e.g. to re-route them
+    /// after a policy change.
+    public func openRecords() throws -> [RequestRecord] {
+        checkOpen()
+        try flush()
+        let (clause, arguments) = RequestFilter.open.sql
+        let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests" + clause,
+                                    arguments: StatementArguments(arguments))
+        return try rows.map { row in
+            let record = try decoder.decode(RequestRecord.self, from: row[2] as Data)
+            entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
+                                       isStored: true, isChanged: false)
+            return record
+        }
+    }
+
+    /// A new request ID: `REQ-1`, `REQ-2`, ... (not zero-padded; list requests
+    /// in submission order rather than by ID). The counter is durable, so an ID
+    /// is never handed out twice, even when the request it was meant for was
+    /// never submitted.
+    public func nextRequestID() throws -> String {
+        checkOpen()
+        var number = try requestNumber
+            ?? Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM counters WHERE name = 'request_number'"))
+            ?? 0
+        var id: String
+        repeat {
+            number += 1
+            id = "REQ-\(number)"
+        } while try exists(id)
+        requestNumber = number
+        requestNumberChanged = true
+        return id
+    }
+
+    /// Numbers the event, chains its hash, stores it, and updates the query
+    /// tables through `Projection.apply`, all in this transaction.
+    ///
+    /// Refuses (before writing anything) a submission without an ID or with a
+    /// taken ID, an event for a request that does not exist, and an asserted
+    /// identity in a store that does not trust them.
+    @discardableResult
+    public func append(_ draft: EventDraft) throws -> RecordedEvent {
+        checkOpen()
+        var draft = draft
+        draft.at = EventCoding.storedPrecision(draft.at)
+        let kind = draft.body.kind
+        if draft.actor.authentication == .asserted, !settings.trustAssertedIdentities {
+            throw StoreError.invalidEvent(
+                "\(draft.actor.name) is an asserted identity, and this store was created not to trust them")
+        }
+        var entry: Entry?
+        switch draft.body {
+        case .policyApplied:
+            break
+        case .requestSubmitted:
+            guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
+            if try exists(id) { throw StoreError.duplicateRequest(id) }
+        default:
+            guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
+            guard let found = try self.entry(id) else { throw StoreError.unknownRequest(id) }
+            entry = found
+        }
+
+        let previous = try chainHead()
+        let sequence = previous.sequence + 1
+        let at = draft.at.storeMilliseconds
+        let payload = draft.body.encodedPayload()
+        let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
+                              authentication: draft.actor.authentication.rawValue, kind: kind,
+                              requestID: draft.requestID, payload: payload)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.execute(arguments: [sequence, at, draft.actor.name, draft.actor.authentication.rawValue, kind,
+                                       draft.requestID, String(decoding: payload, as: UTF8.self), previous.hash, hash])
+        head = (sequence, hash)
+
+        switch draft.body {
+        case let .policyApplied(policy):
+            try PolicyRow(sequence: sequence, actor: draft.actor, at: at, policy: policy).insert(db)
+        case let .reviewRecorded(review):
+            try ReviewRow(sequence: sequence, requestID: draft.requestID!, actor: draft.actor, at: at, review: review)
+                .insert(db)
+        default:
+            break
+        }
+        if let id = draft.requestID, let updated = Projection.apply(draft, to: entry?.record) {
+            var next = entry ?? Entry(record: updated, submittedSequence: sequence, lastSequence: sequence,
+                                      isStored: false, isChanged: false)
+            next.record = updated
+            next.lastSequence = sequence
+            if !next.isChanged {
+                next.isChanged = true
+                changed.append(id)
+            }
+            entries[id] = next
+        }
+        return RecordedEvent(sequence: sequence, draft: draft, hash: hash)
+    }
+
+    /// Appends many events in order, e.g. a bulk submission.
+    @discardableResult
+    public func append(contentsOf drafts: some Sequence<EventDraft>) throws -> [RecordedEvent] {
+        try drafts.map { try append($0) }
+    }
+
+    /// Writes what is still only in memory; called before commit.
+    func finish() throws {
+        try flush()
+        if requestNumberChanged, let requestNumber {
+            try db.cachedStatement(sql: """
+                INSERT INTO counters (name, value) VALUES ('request_number', ?)
+                ON CONFLICT(name) DO UPDATE SET value = excluded.value
+                """).execute(arguments: [requestNumber])
+            requestNumberChanged = false
+        }
+    }
+
+    /// Writes each changed record once: the fold's result, encoded once.
+    private func flush() throws {
+        for id in changed {
+            guard var entry = entries[id] else { continue }
+            let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
+                                 lastSequence: entry.lastSequence, encoded: try encoder.encode(entry.record))
+            if entry.isStored { try row.update(db) } else { try row.insert(db) }
+            entry.isStored = true
+            entry.isChanged = false
+            entries[id] = entry
+        }
+        changed.removeAll(keepingCapacity: true)
+    }
+
+    private func entry(_ id: String) throws -> Entry? {
+        if let entry = entries[id] { return entry }
+        let statement = try db.cachedStatement(
+            sql: "SELECT submitted_sequence, last_sequence, record FROM requests WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        let record = try decoder.decode(RequestRecord.self, from: row[2] as Data)
+        let entry = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
+                          isStored: true, isChanged: false)
+        entries[id] = entry
+        return entry
+    }
+
+    private func exists(_ id: String) throws -> Bool {
+        if entries[id] != nil { return true }
+        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), arguments: [id]) ?? false
+    }
+
+    private func chainHead() throws -> (sequence: Int64, hash: String) {
+        if let head { return head }
+        let statement = try db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
+        if let row = try Row.fetchOne(statement) {
+            return (row[0], row[1])
+        }
+        return (0, EventChain.genesis)
+    }
+
+    private func checkOpen() {
+        precondition(isOpen, "a WriteTransaction is valid only inside the write { } body that received it")
+    }
+}

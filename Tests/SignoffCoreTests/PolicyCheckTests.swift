@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+@testable import SignoffCore
+
+struct CheckCase: Sendable, CustomTestStringConvertible {
+    var label: String
+    var rules: String
+    var severity: PolicyFinding.Severity
+    var message: String
+    var testDescription: String { label }
+}
+
+@Suite("Policy check")
+struct PolicyCheckTests {
+    static let cases: [CheckCase] = [
+        CheckCase(label: "catch-all shadows later rules", rules: """
+            route:
+              - {name: everything, steps: [{approvers: owners}]}
+              - {name: staging, when: {environment: staging}, approve: automatically}
+            """, severity: .error, message: "route rule staging can never match: the earlier rule everything matches every request it would"),
+        CheckCase(label: "subset of conditions shadows", rules: """
+            route:
+              - {name: prod, when: {environment: production}, steps: [{approvers: owners}]}
+              - {name: prod-admin, when: {environment: production, access: admin}, steps: [{approvers: owners, count: 1}]}
+            """, severity: .error, message: "route rule prod-admin can never match: the earlier rule prod matches every request it would"),
+        CheckCase(label: "narrower membership shadows", rules: """
+            route:
+              - {name: any-env, when: {environment: [staging, production], access: [read, write]}, approve: automatically}
+              - {name: prod-read, when: {access: read, environment: production, system: vault}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule prod-read can never match: the earlier rule any-env matches every request it would"),
+        CheckCase(label: "group too small once the requester is excluded", rules: """
+            route:
+              - {name: r, steps: [{approvers: group:dba, count: 2}]}
+            """, severity: .error, message: "rule r: needs 2 of the 2 people in group dba: when one of them is the requester only 1 can approve"),
+        CheckCase(label: "group smaller than the count", rules: """
+            route:
+              - {name: r, steps: [{approvers: group:security, count: 4}]}
+            """, severity: .error, message: "rule r: needs 4 approvals but group security has only 3 people"),
+        CheckCase(label: "owners of a reachable system too few", rules: """
+            route:
+              - {name: r, when: {system: vault}, steps: [{approvers: owners, count: 1}]}
+            """, severity: .error, message: "rule r: needs 1 of the 1 people in owners of vault: when one of them is the requester only 0 can approve"),
+        CheckCase(label: "rotation can give only one approval", rules: """
+            route:
+              - {name: r, steps: [{approvers: rotation:sre-oncall, count: 2}]}
+            """, severity: .error, message: "rule r: needs 2 approvals but only one person (rotation sre-oncall) can ever count"),
+        CheckCase(label: "excluding the owner leaves too few", rules: """
+            route:
+              - {name: r, steps: [{approvers: group:security, count: 2, exclude: [subject_owner]}]}
+            """, severity: .warning, message: "rule r: needs 2 of the 3 people in group security; short when both the requester and the subject's owner are among them"),
+        CheckCase(label: "duplicate deny rule", rules: """
+            deny:
+              - {name: a, when: {environment: production, access: admin}, reason: x}
+              - {name: b, when: {access: admin, environment: production}, reason: y}
+            route: []
+            """, severity: .warning, message: "deny rule b has the same conditions as a"),
+        CheckCase(label: "no route rules", rules: "route: []\n", severity: .warning, message: "there are no route rules: every request is blocked"),
+    ]
+
+    @Test(arguments: cases)
+    func findings(_ test: CheckCase) throws {
+        let findings = try Fixture.policy(test.rules).check()
+        #expect(findings.contains { $0.severity == test.severity && $0.message == test.message }, "\(findings)")
+    }
+
+    @Test func rulesThatAreFineProduceNoRuleFindings() throws {
+        let findings = try Fixture.policy("""
+            route:
+              - {name: prod-admin, when: {environment: production, access: admin}, steps: [{approvers: group:security, count: 2}]}
+              - {name: prod, when: {environment: production}, steps: [{approvers: manager}]}
+              - {name: staging, when: {environment: staging, system: payments-db}, steps: [{approvers: owners, count: 1}]}
+            """).check()
+        #expect(findings.isEmpty, "\(findings)")
+    }
+
+    @Test func directoryMistakes() throws {
+        let source = """
+            directory:
+              people:
+                alice: {manager: zoe}
+                bob: {}
+              groups:
+                empty: []
+                typo: [alice, bobb]
+              rotations:
+                oncall: {members: [alice, charlie], start: 2026-01-05, every: 1w}
+            catalogue:
+              orphan:
+                environments: [production]
+                entitlements: [read]
+                max_duration: 1d
+            route: []
+            """
+        let findings = try Policy.parse(source: source, file: "p.yaml").check()
+        let messages = findings.map(\.message)
+        #expect(messages.contains("manager zoe is not in the directory; manager steps for alice can never be satisfied"))
+        #expect(messages.contains("group empty has no members"))
+        #expect(messages.contains("bobb (member of typo) is not in directory.people, so they can never approve"))
+        #expect(messages.contains("charlie (on call for oncall) is not in directory.people, so they can never approve"))
+        #expect(messages.contains("orphan has no owners: a step asking its owners can never be satisfied"))
+        let manager = try #require(findings.first { $0.field == "directory.people.alice.manager" })
+        #expect(manager.position == SourcePosition(line: 3, column: 5))
+        #expect(manager.description == "3:5: error: directory.people.alice.manager: manager zoe is not in the directory; manager steps for alice can never be satisfied")
+    }
+}

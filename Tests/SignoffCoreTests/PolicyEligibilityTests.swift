@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import SignoffCore
+
+struct EligibilityCase: Sendable, CustomTestStringConvertible {
+    var label: String
+    var person: String
+    var approvers: String
+    var at: String = "2026-03-02T12:00:00Z"
+    var submittedBy: String = "alice"
+    var edit: @Sendable (inout AccessRequest) -> Void = { _ in }
+    var eligible: Bool
+    var reason: String
+    var testDescription: String { label }
+}
+
+/// In the spirit of a review-threshold table: who may decide which step, and why.
+/// The default request: alice asks, for service account ci-deployer owned by bob,
+/// read access to payments-db (owners dave + group dba: dave, erin).
+/// sre-oncall turns weekly from Monday 2026-01-05 09:00 UTC: alice, bob, frank.
+/// dave delegates to frank until 2026-06-01.
+@Suite("Policy eligibility")
+struct PolicyEligibilityTests {
+    static let cases: [EligibilityCase] = [
+        EligibilityCase(label: "owner", person: "dave", approvers: "owners", eligible: true, reason: "owner of payments-db"),
+        EligibilityCase(label: "owner through a group", person: "erin", approvers: "owners", eligible: true, reason: "owner of payments-db (group dba)"),
+        EligibilityCase(label: "not an owner", person: "sam", approvers: "owners", eligible: false, reason: "not an owner of payments-db"),
+        EligibilityCase(label: "requester is never eligible", person: "dave", approvers: "owners", edit: { $0.requester = "dave" },
+                        eligible: false, reason: "is the requester"),
+        EligibilityCase(label: "submitter is never eligible", person: "erin", approvers: "owners", submittedBy: "erin",
+                        eligible: false, reason: "submitted the request"),
+        EligibilityCase(label: "human subject is never eligible", person: "erin", approvers: "owners",
+                        edit: { $0.subject = Subject(kind: .human, name: "erin", owner: "erin") }, eligible: false, reason: "is the subject of the request"),
+        EligibilityCase(label: "subject owner is eligible unless excluded", person: "tina", approvers: "group:security",
+                        edit: { $0.subject.owner = "tina" }, eligible: true, reason: "member of security"),
+        EligibilityCase(label: "subject owner excluded", person: "tina", approvers: "group:security except subject_owner",
+                        edit: { $0.subject.owner = "tina" }, eligible: false, reason: "owns the subject, which this step excludes"),
+        EligibilityCase(label: "unknown person", person: "mallory", approvers: "owners", eligible: false, reason: "not in the policy directory"),
+        EligibilityCase(label: "unreadable expression", person: "dave", approvers: "everyone", eligible: false,
+                        reason: "the step names approvers this policy cannot read (everyone)"),
+        EligibilityCase(label: "manager", person: "carol", approvers: "manager", eligible: true, reason: "manager of alice"),
+        EligibilityCase(label: "not the manager", person: "dave", approvers: "manager", eligible: false, reason: "not the manager of alice (carol is)"),
+        EligibilityCase(label: "subject owner's manager", person: "carol", approvers: "subject_owner_manager", eligible: true,
+                        reason: "manager of bob, the subject's owner"),
+        EligibilityCase(label: "named person", person: "uma", approvers: "person:uma", eligible: true, reason: "named by the policy"),
+        // Week 9 since 2026-01-05 09:00: 8 full turns → index 8 % 3 = 2 → frank.
+        EligibilityCase(label: "on call now", person: "frank", approvers: "rotation:sre-oncall", submittedBy: "dave",
+                        edit: { $0.requester = "dave" }, eligible: true, reason: "on call for sre-oncall now"),
+        EligibilityCase(label: "not on call now", person: "bob", approvers: "rotation:sre-oncall", submittedBy: "dave",
+                        edit: { $0.requester = "dave" }, eligible: false, reason: "not on call now (frank is)"),
+        EligibilityCase(label: "the rotation turns", person: "bob", approvers: "rotation:sre-oncall", at: "2026-01-12T09:00:00Z", submittedBy: "dave",
+                        edit: { $0.requester = "dave" }, eligible: true, reason: "on call for sre-oncall now"),
+        EligibilityCase(label: "one second before the turn", person: "bob", approvers: "rotation:sre-oncall", at: "2026-01-12T08:59:59Z", submittedBy: "dave",
+                        edit: { $0.requester = "dave" }, eligible: false, reason: "not on call now (alice is)"),
+        EligibilityCase(label: "before the rotation starts", person: "alice", approvers: "rotation:sre-oncall", at: "2026-01-01T00:00:00Z", submittedBy: "dave",
+                        edit: { $0.requester = "dave" }, eligible: false, reason: "nobody is on call for sre-oncall now (the rotation starts 2026-01-05T09:00:00Z)"),
+        EligibilityCase(label: "on call but the requester", person: "frank", approvers: "rotation:sre-oncall", edit: { $0.requester = "frank" },
+                        eligible: false, reason: "is the requester"),
+        EligibilityCase(label: "delegate while in force", person: "frank", approvers: "owners", eligible: true,
+                        reason: "delegate of dave until 2026-06-01T00:00:00Z"),
+        EligibilityCase(label: "delegation ended", person: "frank", approvers: "owners", at: "2026-06-01T00:00:00Z", eligible: false,
+                        reason: "delegation from dave ended 2026-06-01T00:00:00Z"),
+        EligibilityCase(label: "a delegate cannot act for the requester", person: "frank", approvers: "owners", edit: { $0.requester = "dave" },
+                        eligible: false, reason: "not an owner of payments-db"),
+    ]
+
+    @Test(arguments: cases)
+    func eligibility(_ test: EligibilityCase) throws {
+        let policy = try Fixture.policy("route: []\n")
+        let step = RoutedStep(name: "step", approvers: test.approvers, required: 1)
+        let candidate = policy.eligibility(of: test.person, for: step, request: Fixture.request(test.edit),
+                                           submittedBy: test.submittedBy, at: Fixture.date(test.at))
+        #expect(candidate == Candidate(name: test.person, eligible: test.eligible, reason: test.reason))
+    }
+
+    @Test func candidatesListEveryoneNamedWithDelegates() throws {
+        let policy = try Fixture.policy("route: []\n")
+        let step = RoutedStep(name: "owners of payments-db", approvers: "owners", required: 1)
+        let request = Fixture.request { $0.requester = "erin" }
+        let candidates = policy.candidates(for: step, request: request, submittedBy: "erin", at: Fixture.now)
+        #expect(candidates == [
+            Candidate(name: "dave", eligible: true, reason: "owner of payments-db"),
+            Candidate(name: "erin", eligible: false, reason: "is the requester"),
+            Candidate(name: "frank", eligible: true, reason: "delegate of dave until 2026-06-01T00:00:00Z"),
+        ])
+    }
+
+    @Test func rotationCandidatesShowWhoIsOnCall() throws {
+        let policy = try Fixture.policy("route: []\n")
+        let step = RoutedStep(name: "on call for sre-oncall", approvers: "rotation:sre-oncall", required: 1)
+        let candidates = policy.candidates(for: step, request: Fixture.request { $0.requester = "dave" }, submittedBy: "dave", at: Fixture.now)
+        #expect(candidates.filter(\.eligible).map(\.name) == ["frank"])
+        #expect(candidates.first { $0.name == "alice" }?.reason == "not on call now (frank is)")
+    }
+
+    @Test func explainNamesDecidingConditionsAndCandidates() throws {
+        let policy = try Fixture.policy(PolicyRouteTests.rules)
+        let request = Fixture.request { $0.environment = "production"; $0.access = .admin }
+        let explanation = policy.explain(request, submittedBy: "alice", at: Fixture.now)
+        #expect(explanation.policyVersion == policy.version)
+        let deny = Dictionary(uniqueKeysWithValues: explanation.denyRules.map { ($0.rule, $0) })
+        #expect(deny["no-ai-admin"] == RuleTrace(rule: "no-ai-admin", matched: false, detail: "subject.kind is service_account, not ai_agent"))
+        #expect(deny["catalogue"]?.matched == false)
+        #expect(deny["max-duration"]?.detail == "requested 8h is within the 4w2d limit")
+        #expect(explanation.routeRules == [
+            RuleTrace(rule: "break-glass", matched: false, detail: "break_glass is false, not true"),
+            RuleTrace(rule: "staging-read", matched: false, detail: "environment is production, not staging"),
+            RuleTrace(rule: "prod-admin", matched: true, detail: "environment is production and access is admin"),
+        ])
+        #expect(explanation.outcome == policy.route(request, submittedBy: "alice", at: Fixture.now))
+        #expect(explanation.steps.count == 2)
+        #expect(explanation.steps[1].candidates.map(\.name) == ["sam", "tina", "uma"])
+        #expect(explanation.steps[0].candidates.filter(\.eligible).map(\.name) == ["dave", "erin", "frank"])
+    }
+}

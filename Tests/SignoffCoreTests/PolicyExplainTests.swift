@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import SignoffCore
+
+/// The deciding condition of a rule, in words an approver reads.
+@Suite("Policy explain")
+struct PolicyExplainTests {
+    static let cases: [(when: String, matched: Bool, detail: String)] = [
+        ("{environment: staging}", true, "environment is staging"),
+        ("{entitlement: [superuser, schema_migrate]}", false, "entitlement is read_replica, not one of superuser, schema_migrate"),
+        ("{access: {at_least: write}}", false, "access is read, not at least write"),
+        ("{duration: {over: 1h}}", true, "duration is 8h, over 1h"),
+        ("{requester: {in_group: dba}}", false, "requester alice is not in group dba"),
+        ("{subject.owner: {in_group: sre}}", true, "subject.owner bob is in group sre"),
+        ("{subject.name: {like: \"ci-*\"}}", true, "subject.name is ci-deployer, like ci-*"),
+        ("{ticket: {present: true}}", false, "ticket is absent"),
+        ("{environment: {not: production}}", true, "environment is staging, not production"),
+        ("{any: [{environment: production}, {access: admin}]}", false,
+         "none of: environment is staging, not production; access is read, not admin"),
+        ("{environment: staging, access: write}", false, "access is read, not write"),
+    ]
+
+    @Test(arguments: cases)
+    func decidingCondition(_ test: (when: String, matched: Bool, detail: String)) throws {
+        let policy = try Fixture.policy("""
+            route:
+              - name: r
+                when: \(test.when)
+                approve: automatically
+            """)
+        let explanation = policy.explain(Fixture.request(), submittedBy: "alice", at: Fixture.now)
+        #expect(explanation.routeRules == [RuleTrace(rule: "r", matched: test.matched, detail: test.detail)])
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+/// Several writers on one file, as several approvers' processes would be.
+@Suite struct ConcurrencyTests {
+    @Test func concurrentWritersFromSeveralStoresLoseNothing() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let first = try Store.create(at: path, settings: StoreSettings())
+        let stores = try [first] + (1..<4).map { _ in try Store.open(at: path) }
+        let perWriter = 25
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: stores.count * 2) { index in
+            let store = stores[index % stores.count]
+            for _ in 0..<perWriter {
+                do { try store.submitRouted() } catch { failures.add(error) }
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        let total = stores.count * 2 * perWriter
+        #expect(try first.changeToken() == Int64(2 * total), "every command appended exactly two events")
+        let ids = try first.records(.all).map(\.id)
+        #expect(ids.count == total)
+        #expect(Set(ids) == Set((1...total).map { "REQ-\($0)" }), "IDs are unique and none is skipped")
+        let report = try first.verify()
+        #expect(report.isIntact)
+        #expect(report.eventCount == 2 * total)
+    }
+
+    @Test func racingApproversGetExactlyOneDecision() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let setup = try Store.create(at: path, settings: StoreSettings())
+        let id = try setup.submitRouted()
+        let approvers = [Sample.bob, Sample.carol, Principal(name: "dave", authentication: .osAccount),
+                         Principal(name: "erin", authentication: .osAccount)]
+        let stores = try approvers.map { _ in try Store.open(at: path) }
+        let outcomes = Failures()
+        DispatchQueue.concurrentPerform(iterations: approvers.count) { index in
+            do {
+                // What a review command does: re-read inside the transaction, decide there.
+                let decided = try stores[index].write { transaction -> Bool in
+                    guard let record = try transaction.record(id), record.state.isOpen else { return false }
+                    try transaction.append(Sample.review(id, by: approvers[index], version: record.version))
+                    try transaction.append(Sample.decide(id, by: [approvers[index].name]))
+                    return true
+                }
+                if decided { outcomes.add(Winner(name: approvers[index].name)) }
+            } catch {
+                outcomes.add(error)
+            }
+        }
+        #expect(outcomes.all.count == 1)
+        let record = try #require(try setup.record(id))
+        #expect(record.reviews.count == 1)
+        #expect(record.decision?.by == [record.reviews[0].reviewer.name])
+        #expect(try setup.events(requestID: id).count == 4)
+        #expect(try setup.verify().isIntact)
+    }
+}
+
+private struct Winner: Error { var name: String }
+
+/// Collects errors from concurrent writers.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [any Error] = []
+    func add(_ error: any Error) { lock.withLock { errors.append(error) } }
+    var all: [any Error] { lock.withLock { errors } }
+}

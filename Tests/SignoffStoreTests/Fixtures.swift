@@ -1,0 +1,100 @@
+import Foundation
+import SignoffCore
+@testable import SignoffStore
+
+/// A fresh directory per test, removed when the test lets go of it.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("signoff-store-tests-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String = "signoff.sqlite") -> String { (path as NSString).appendingPathComponent(name) }
+}
+
+enum Sample {
+    static let alice = Principal(name: "alice", authentication: .osAccount)
+    static let bob = Principal(name: "bob", authentication: .osAccount)
+    static let carol = Principal(name: "carol", authentication: .osAccount)
+    static let start = Date(timeIntervalSince1970: 1_750_000_000.123)
+    static let policyVersion = "sha256:0f1e2d"
+
+    static func request(system: String = "payments-db", environment: String = "production",
+                        requester: String? = "alice", purpose: String = "rotate the ledger keys",
+                        notes: String? = nil, breakGlass: Bool = false) -> AccessRequest {
+        AccessRequest(requester: requester,
+                      subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "alice"),
+                      system: system, environment: environment, entitlement: "db:read", access: .read,
+                      purpose: purpose, duration: .hours(8), ticket: "OPS-42", breakGlass: breakGlass,
+                      labels: ["team": "payments"], notes: notes)
+    }
+
+    static func policy(_ version: String = policyVersion, at: Date = start) -> EventDraft {
+        EventDraft(requestID: nil, actor: alice, at: at,
+                   body: .policyApplied(.init(version: version, previousVersion: nil, file: "policy.yaml",
+                                              source: "routes:\n  - name: owners\n")))
+    }
+
+    static func submit(_ id: String, _ request: AccessRequest = Sample.request(), at: Date = start) -> EventDraft {
+        EventDraft(requestID: id, actor: alice, at: at, body: .requestSubmitted(.init(request: request)))
+    }
+
+    static func route(_ id: String, version: Int = 1, required: Int = 1, at: Date = start) -> EventDraft {
+        EventDraft(requestID: id, actor: .signoff, at: at, body: .requestRouted(.init(
+            version: version, policyVersion: policyVersion,
+            outcome: .steps(rule: "owners", steps: [RoutedStep(name: "owners of payments-db", approvers: "owners",
+                                                               required: required)]),
+            cause: "submitted")))
+    }
+
+    static func review(_ id: String, by reviewer: Principal = bob, verdict: Verdict = .approve,
+                       rationale: String = "ticket OPS-42 checked", version: Int = 1, at: Date = start) -> EventDraft {
+        EventDraft(requestID: id, actor: reviewer, at: at, body: .reviewRecorded(.init(
+            verdict: verdict, rationale: rationale, requestVersion: version, policyVersion: policyVersion)))
+    }
+
+    static func decide(_ id: String, _ state: RequestState = .approved, by: [String] = ["bob"],
+                       at: Date = start) -> EventDraft {
+        EventDraft(requestID: id, actor: .signoff, at: at, body: .requestDecided(.init(
+            state: state, by: by, policyVersion: policyVersion, reason: "all steps satisfied")))
+    }
+}
+
+extension Store {
+    /// Submits and routes one request in one command; returns its ID.
+    @discardableResult
+    func submitRouted(_ request: AccessRequest = Sample.request(), at: Date = Sample.start) throws -> String {
+        try write { transaction in
+            let id = try transaction.nextRequestID()
+            try transaction.append(Sample.submit(id, request, at: at))
+            try transaction.append(Sample.route(id, at: at))
+            return id
+        }
+    }
+}
+
+/// Edits a store behind signoff's back with the sqlite3 command-line tool, as
+/// someone with the file (and no signoff) could.
+@discardableResult
+func sqlite3(_ path: String, _ sql: String) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sqlite3", path, sql]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+func fileMode(_ path: String) throws -> Int {
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    return (attributes[.posixPermissions] as! NSNumber).intValue
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import GRDB
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+@Suite struct StoreFileTests {
+    @Test func createThenOpenKeepsSettings() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let settings = StoreSettings(trustAssertedIdentities: true, createdAt: Sample.start)
+        _ = try Store.create(at: path, settings: settings)
+        let reopened = try Store.open(at: path)
+        #expect(reopened.settings == settings)
+        #expect(reopened.path == path)
+    }
+
+    @Test func createRefusesAnExistingFile() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        _ = try Store.create(at: path, settings: StoreSettings())
+        #expect(throws: StoreError.alreadyExists(path: path)) {
+            try Store.create(at: path, settings: StoreSettings())
+        }
+    }
+
+    @Test func openRefusesAMissingStoreWithTheHint() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let error = #expect(throws: StoreError.self) { try Store.open(at: path) }
+        #expect(error == .missing(path: path))
+        #expect(error?.description.contains("signoff init") == true)
+        #expect(!FileManager.default.fileExists(atPath: path), "opening must not create the file")
+    }
+
+    @Test func openRefusesADatabaseSignoffDidNotCreate() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("other.sqlite")
+        try sqlite3(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        #expect(throws: StoreError.notAStore(path: path)) { try Store.open(at: path) }
+    }
+
+    @Test func openRefusesAFileThatIsNotADatabase() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("notes.txt")
+        try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { try Store.open(at: path) }
+        guard case .corrupt = error else {
+            Issue.record("expected corrupt, got \(String(describing: error))")
+            return
+        }
+    }
+
+    @Test func openRefusesASchemaFromANewerSignoff() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        _ = try Store.create(at: path, settings: StoreSettings())
+        try sqlite3(path, "INSERT INTO grdb_migrations VALUES ('9 from the future');")
+        #expect(throws: StoreError.schemaTooNew(path: path, unknownMigrations: ["9 from the future"])) {
+            try Store.open(at: path)
+        }
+    }
+
+    @Test func schemaIsBuiltByNamedMigrationsAndWritesAreDurable() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let (migrations, journal, synchronous, foreignKeys) = try store.pool.writeWithoutTransaction { db in
+            (try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid"),
+             try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+             try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+             try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
+        }
+        #expect(migrations == ["1 events", "2 settings", "3 query tables"])
+        #expect(journal == "wal")
+        #expect(synchronous == 2, "synchronous must be FULL")
+        #expect(foreignKeys == 1)
+    }
+
+    @Test func settingsCannotBeChangedAfterCreation() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        _ = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: false))
+        let update = try sqlite3(path, "UPDATE settings SET trust_asserted_identities = 1;")
+        #expect(update.status != 0)
+        #expect(update.output.contains("fixed at creation"))
+        let insert = try sqlite3(path, "INSERT INTO settings VALUES (2, 1, NULL, 0);")
+        #expect(insert.status != 0)
+        #expect(try Store.open(at: path).settings.trustAssertedIdentities == false)
+    }
+
+    @Test func filesAreOwnerOnly() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let store = try Store.create(at: path, settings: StoreSettings())
+        try store.submitRouted()
+        for file in [path, path + "-wal", path + "-shm"] {
+            #expect(FileManager.default.fileExists(atPath: file), "\(file) should exist")
+            #expect(try fileMode(file) == 0o600, "\(file)")
+        }
+    }
+
+    @Test func sharedStoreIsGroupReadableAndOwnedByTheGroup() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let group = String(cString: getgrgid(getegid())!.pointee.gr_name)
+        let store = try Store.create(at: path, settings: StoreSettings(shareGroup: group))
+        try store.submitRouted()
+        for file in [path, path + "-wal", path + "-shm"] {
+            #expect(try fileMode(file) == 0o660, "\(file)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            #expect(attributes[.groupOwnerAccountName] as? String == group)
+        }
+        #expect(try Store.open(at: path).settings.shareGroup == group)
+    }
+
+    @Test func unknownShareGroupIsRefusedBeforeAnyFileExists() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        #expect(throws: StoreError.groupNotFound("no-such-group-signoff")) {
+            try Store.create(at: path, settings: StoreSettings(shareGroup: "no-such-group-signoff"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func createMakesMissingDirectoriesOwnerOnly() throws {
+        let directory = TemporaryDirectory()
+        let path = (directory.path as NSString).appendingPathComponent("data/signoff/signoff.sqlite")
+        _ = try Store.create(at: path, settings: StoreSettings())
+        #expect(try fileMode((directory.path as NSString).appendingPathComponent("data")) == 0o700)
+        #expect(try fileMode((path as NSString).deletingLastPathComponent) == 0o700)
+    }
+
+    @Test(arguments: [
+        (["SIGNOFF_STORE": "/srv/s.sqlite", "XDG_DATA_HOME": "/x", "HOME": "/h"], "/srv/s.sqlite"),
+        (["XDG_DATA_HOME": "/x", "HOME": "/h"], "/x/signoff/signoff.sqlite"),
+        (["HOME": "/h"], "/h/.local/share/signoff/signoff.sqlite"),
+        (["SIGNOFF_STORE": "", "XDG_DATA_HOME": "", "HOME": "/h"], "/h/.local/share/signoff/signoff.sqlite"),
+    ])
+    func defaultPath(environment: [String: String], expected: String) {
+        #expect(Store.defaultPath(environment: environment) == expected)
+    }
+}
