@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SignoffCore
+import SignoffStore
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List requests.",
+        discussion: "Example: signoff list --state pending --system payments-db --routed-to-me")
+
+    @OptionGroup var options: StoreOptions
+
+    @Option(help: ArgumentHelp("Only this state: \(RequestState.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable.", valueName: "state"))
+    var state: [String] = []
+    @Option(help: "Only this system.") var system: String?
+    @Option(help: "Only this environment.") var environment: String?
+    @Option(help: "Only requests by this requester.") var requester: String?
+    @Flag(help: "Only requests I may decide now.") var routedToMe = false
+    @Option(help: "At most this many.") var limit: Int?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        for name in state where RequestState(rawValue: name) == nil {
+            throw ValidationError("unknown state \"\(name)\"; valid: \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let store = try options.open()
+        let me = try options.actor(in: store)
+        var filter = RequestFilter()
+        filter.states = state.isEmpty ? nil : Set(state.compactMap(RequestState.init(rawValue:)))
+        filter.system = system
+        filter.environment = environment
+        filter.requester = requester
+        if !routedToMe { filter.limit = limit }
+        var records = try storeCall { try store.records(filter) }
+        var policy: Policy?
+        if routedToMe {
+            let current = try requirePolicy(try storeCall { try store.currentPolicy() })
+            policy = current
+            let now = Date()
+            records = records.filter { Lifecycle.canDecide($0, person: me.name, policy: current, at: now).0 }
+            if let limit { records = Array(records.prefix(limit)) }
+        }
+        if json {
+            try Terminal.json(records.map { RecordJSON($0, policy: policy, events: nil) })
+            return
+        }
+        if records.isEmpty {
+            Terminal.line("no requests match")
+            return
+        }
+        for record in records {
+            let r = record.request
+            let flags = (r.breakGlass ? "BREAK-GLASS " : "")
+            Terminal.line([
+                record.id, record.state.rawValue, flags + r.subject.kind.rawValue + ":" + Terminal.safe(r.subject.name),
+                Terminal.safe(r.system) + "/" + Terminal.safe(r.environment), Terminal.safe(r.entitlement), r.access.rawValue,
+                r.duration.description, "by " + Terminal.safe(record.requester),
+            ].joined(separator: "  "))
+        }
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show every field of a request, its route, reviews and timeline.")
+
+    @OptionGroup var options: StoreOptions
+    @Argument(help: "The request ID.") var id: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let store = try options.open()
+        let me = try options.actor(in: store)
+        let (record, events, stored) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?) in
+            (try store.record(id), try store.events(requestID: id), try store.currentPolicy())
+        }
+        guard let record else { throw CommandFailure.badInput("there is no request \(id)") }
+        let policy = stored.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }
+        if json {
+            try Terminal.json(RecordJSON(record, policy: policy, events: events))
+            return
+        }
+        RecordText.print(record, policy: policy, events: events, me: me.name)
+    }
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import SignoffCore
+import SignoffStore
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Apply, check, test and explain the routing policy.",
+        subcommands: [Apply.self, Check.self, Test.self, Explain.self])
+
+    /// Parses a policy file, or fails with every positioned error.
+    static func load(_ path: String) throws -> Policy {
+        let (text, name) = try readText(path)
+        do {
+            return try Policy.parse(source: text, file: name)
+        } catch {
+            throw CommandFailure.badInput(error.description + "\nthe policy was not used")
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a policy file the store's policy; pending requests are routed again under it.",
+            discussion: "Example: signoff policy apply policy.yaml")
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The policy file.") var file: String
+
+        func run() throws {
+            let policy = try load(file)
+            let errors = policy.check().filter { $0.severity == .error }
+            if !errors.isEmpty {
+                throw CommandFailure.badInput(errors.map { "\(file):\($0)" }.joined(separator: "\n") + "\nthe policy was not applied; fix it, or see `signoff policy check`")
+            }
+            let store = try options.open()
+            let actor = try options.actor(in: store)
+            let (changed, rerouted) = try storeCall { () throws -> (Bool, Int) in
+                try store.write { tx in
+                    let previous = try tx.currentPolicy()
+                    if previous?.version == policy.version { return (false, 0) }
+                    let open = try tx.openRecords()
+                    let events = Lifecycle.apply(policy, previousVersion: previous?.version, by: actor, openRecords: open, at: Date())
+                    for event in events { _ = try tx.append(event) }
+                    return (true, open.count)
+                }
+            }
+            if changed {
+                Terminal.line("applied policy \(policy.version.prefix(12)) from \(Terminal.safe(file)); \(rerouted) open request(s) routed again")
+            } else {
+                Terminal.line("policy \(policy.version.prefix(12)) is already in force; nothing changed")
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a policy file and look for the mistakes people make.",
+            discussion: "Exit 0 when clean, 2 on errors; warnings are printed but do not fail.")
+        @Argument(help: "The policy file.") var file: String
+
+        func run() throws {
+            let policy = try load(file)
+            let findings = policy.check()
+            for finding in findings { Terminal.line("\(Terminal.safe(file)):\(finding)") }
+            let errors = findings.filter { $0.severity == .error }.count
+            Terminal.line("\(file): \(errors) error(s), \(findings.count - errors) warning(s); version \(policy.version.prefix(12))")
+            if errors > 0 { throw CommandFailure(.badInput, "the policy has errors") }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a policy's test cases: requests with their expected outcome.",
+            discussion: "Example: signoff policy test examples/policy.yaml examples/policy-cases.yaml")
+        @Argument(help: "The policy file.") var file: String
+        @Argument(help: "The cases file.") var cases: String
+
+        func run() throws {
+            let policy = try load(file)
+            let (text, name) = try readText(cases)
+            let parsed: [PolicyCase]
+            do { parsed = try PolicyCases.parse(text: text, file: name, policy: policy) } catch {
+                throw CommandFailure.badInput(error.description)
+            }
+            let failures = PolicyCases.run(parsed, policy: policy)
+            for failure in failures { Terminal.line("FAIL \(Terminal.safe(name)):\(Terminal.safe(failure.description))") }
+            Terminal.line("\(parsed.count - failures.count) of \(parsed.count) policy cases pass")
+            if !failures.isEmpty { throw CommandFailure(.refused, "\(failures.count) policy case(s) failed") }
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain how the policy routes a stored request or a request file.",
+            discussion: "Examples: signoff policy explain REQ-7 ; signoff policy explain --file request.yaml --policy policy.yaml")
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "A stored request ID.") var id: String?
+        @Option(help: "Explain the requests in this file instead.") var file: String?
+        @Option(help: "With --file: use this policy file instead of the store's.") var policy: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            if (id == nil) == (file == nil) { throw ValidationError("give a request ID or --file, not both") }
+        }
+
+        func run() throws {
+            let now = Date()
+            if let file {
+                let current: Policy
+                let asker: String
+                if let policyPath = policy {
+                    current = try load(policyPath)
+                    asker = options.asserted ?? Identity.osAccount()
+                } else {
+                    let store = try options.open()
+                    current = try requirePolicy(try storeCall { try store.currentPolicy() })
+                    asker = try options.actor(in: store).name
+                }
+                let (text, name) = try readText(file)
+                let entries: [RequestFile.Entry]
+                do { entries = try RequestFile.parse(text: text, file: name, policy: current) } catch {
+                    throw CommandFailure.badInput(error.description)
+                }
+                for entry in entries {
+                    var request = entry.request
+                    request.requester = request.requester ?? asker
+                    let explanation = current.explain(request, submittedBy: asker, at: now)
+                    if json { try Terminal.json(explanation) } else { ExplanationText.print(explanation, progress: nil) }
+                }
+                return
+            }
+            let store = try options.open()
+            let me = try options.actor(in: store)
+            let (record, stored) = try storeCall { (try store.record(id ?? ""), try store.currentPolicy()) }
+            guard let record else { throw CommandFailure.badInput("there is no request \(id ?? "")") }
+            let current = try requirePolicy(stored)
+            let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, at: now)
+            let progress = Lifecycle.progress(record, policy: current)
+            if json {
+                try Terminal.json(explanation)
+                return
+            }
+            Terminal.line("\(record.id) (\(record.state.rawValue), version \(record.version))")
+            ExplanationText.print(explanation, progress: progress)
+            if record.state == .pending {
+                let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now)
+                Terminal.line("you (\(Terminal.safe(me.name))): \(can ? "may decide" : "may not decide") — \(Terminal.safe(why))")
+            }
+        }
+    }
+}
+
+enum ExplanationText {
+    static func print(_ explanation: PolicyExplanation, progress: [StepStatus]?) {
+        let s = Terminal.safe
+        Terminal.line("policy \(explanation.policyVersion.prefix(12))")
+        Terminal.line("deny rules:")
+        if explanation.denyRules.isEmpty { Terminal.line("  (none)") }
+        for trace in explanation.denyRules {
+            Terminal.line("  \(trace.matched ? "MATCH" : "  -  ") \(s(trace.rule)): \(s(trace.detail))")
+        }
+        Terminal.line("route rules:")
+        if explanation.routeRules.isEmpty { Terminal.line("  (none evaluated)") }
+        for trace in explanation.routeRules {
+            Terminal.line("  \(trace.matched ? "MATCH" : "  -  ") \(s(trace.rule)): \(s(trace.detail))")
+        }
+        Terminal.line("outcome: \(s(explanation.outcome.summary))")
+        for (index, step) in explanation.steps.enumerated() {
+            let status = progress.flatMap { index < $0.count ? $0[index] : nil }
+            let counts = status.map { ": \($0.approvedBy.count) of \($0.step.required), \($0.missing) missing" } ?? ": needs \(step.step.required)"
+            Terminal.line("step \(index + 1), \(s(step.step.name))\(counts)")
+            for candidate in step.candidates {
+                let approved = status?.approvedBy.contains(candidate.name) == true ? " (approved)" : ""
+                Terminal.line("  \(candidate.eligible ? "eligible    " : "not eligible") \(s(candidate.name))\(approved): \(s(candidate.reason))")
+            }
+        }
+    }
+}

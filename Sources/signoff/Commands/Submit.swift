@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import SignoffCore
+import SignoffStore
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Submit requests from YAML or JSON files (or - for stdin).",
+        discussion: "Every request in every file is validated first; if any is invalid, none is submitted.")
+
+    @OptionGroup var options: StoreOptions
+
+    @Argument(help: ArgumentHelp("Request files; - reads stdin.", valueName: "file"))
+    var files: [String] = ["-"]
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    struct Submitted: Encodable {
+        var id: String
+        var state: String
+        var route: String
+        var version: Int
+    }
+
+    func run() throws {
+        let store = try options.open()
+        let actor = try options.actor(in: store)
+        let inputs = try files.map(readText)
+        let now = Date()
+        let results: [Submitted] = try storeCall {
+            try store.write { tx in
+                let policy = try requirePolicy(try tx.currentPolicy())
+                var entries: [RequestFile.Entry] = []
+                var problems: [String] = []
+                for input in inputs {
+                    switch Result(catching: { () throws(SourceErrors) in
+                        try RequestFile.parse(text: input.text, file: input.name, policy: policy)
+                    }) {
+                    case let .success(parsed): entries += parsed
+                    case let .failure(error): problems += error.errors.map(\.description)
+                    }
+                }
+                if !problems.isEmpty {
+                    throw CommandFailure.badInput(problems.joined(separator: "\n") + "\nnothing was submitted")
+                }
+                var results: [Submitted] = []
+                for entry in entries {
+                    let request: AccessRequest
+                    do throws(Refusal) {
+                        request = try Lifecycle.authorizeSubmission(entry.request, by: actor, policy: policy)
+                    } catch {
+                        let at = entry.position.map { "\(entry.file):\($0)" } ?? entry.file
+                        throw CommandFailure(.refused, "\(at): \(error.message); nothing was submitted")
+                    }
+                    let id = try tx.nextRequestID()
+                    var record: RequestRecord?
+                    for event in Lifecycle.submit(request, id: id, by: actor, policy: policy, at: now) {
+                        _ = try tx.append(event)
+                        record = Projection.apply(event, to: record)
+                    }
+                    guard let record else { continue }
+                    results.append(Submitted(id: id, state: record.state.rawValue, route: record.route?.summary ?? "", version: record.version))
+                }
+                return results
+            }
+        }
+        if json {
+            try Terminal.json(results)
+        } else {
+            for result in results {
+                Terminal.line("\(result.id)  \(result.state)  v\(result.version)  \(Terminal.safe(result.route))")
+            }
+        }
+    }
+}
+
+/// Runs a store call, passing command failures through and turning anything
+/// the store throws into a store error.
+func storeCall<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let failure as CommandFailure {
+        throw failure
+    } catch {
+        throw CommandFailure(.storeError, "\(error)")
+    }
+}

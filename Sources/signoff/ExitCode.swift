@@ -1,0 +1,34 @@
+import ArgumentParser
+import SignoffCore
+
+/// Exit codes, distinct so scripts can tell what happened. Documented in the README.
+enum Outcome: Int32 {
+    case success = 0
+    case internalError = 1
+    /// The input was wrong: usage, an unreadable or invalid file, a short rationale.
+    case badInput = 2
+    /// Policy or the rules refused: self-approval, not eligible, not the requester.
+    case refused = 3
+    /// A race or a stale view: already decided, or changed since it was shown.
+    case conflict = 4
+    /// The store is missing, locked, unreadable or refuses the identity mode.
+    case storeError = 5
+    /// `audit verify` found the evidence altered.
+    case verificationFailed = 6
+}
+
+/// An error that knows its exit code and what to tell the user.
+struct CommandFailure: Error, CustomStringConvertible {
+    var outcome: Outcome
+    var message: String
+    init(_ outcome: Outcome, _ message: String) {
+        self.outcome = outcome
+        self.message = message
+    }
+    var description: String { message }
+
+    static func badInput(_ message: String) -> CommandFailure { CommandFailure(.badInput, message) }
+    static func refused(_ refusal: Refusal) -> CommandFailure {
+        CommandFailure(refusal.reason.isConflict ? .conflict : .refused, refusal.message)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+/// The human-readable `show`: every field, the route, reviews, the timeline.
+/// All request text passes through `Terminal.safe`.
+enum RecordText {
+    static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], me: String) {
+        let r = record.request
+        let s = Terminal.safe
+        func field(_ name: String, _ value: String?) {
+            guard let value else { return }
+            Terminal.line("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + value)
+        }
+        Terminal.line("\(record.id)  \(record.state.rawValue.uppercased())  version \(record.version)\(r.breakGlass ? "  ⚠ BREAK-GLASS" : "")")
+        field("requester", s(record.requester))
+        field("submitted by", "\(s(record.submittedBy.name)) (\(record.submittedBy.authentication.rawValue)) at \(Timestamp.format(record.submittedAt))")
+        field("subject", "\(r.subject.kind.rawValue) \(s(r.subject.name)), owner \(s(r.subject.owner))")
+        field("system", s(r.system))
+        field("environment", s(r.environment))
+        field("entitlement", s(r.entitlement))
+        field("scope", r.scope.map(s))
+        field("access", r.access.rawValue)
+        field("duration", r.duration.description)
+        field("start", r.start.map(Timestamp.format))
+        field("end", r.end.map(Timestamp.format))
+        field("purpose", s(r.purpose))
+        field("ticket", r.ticket.map(s))
+        if r.breakGlass { field("incident", r.incident.map(s)) }
+        field("revocation triggers", r.revocationTriggers.isEmpty ? nil
+              : r.revocationTriggers.map { "\(s($0.name)) \(s($0.ref))" }.joined(separator: ", "))
+        field("labels", r.labels.isEmpty ? nil : r.labels.keys.sorted().map { "\(s($0))=\(s(r.labels[$0] ?? ""))" }.joined(separator: ", "))
+        field("notes", r.notes.map(s))
+        field("policy version", record.policyVersion.map { String($0.prefix(12)) })
+
+        Terminal.line()
+        Terminal.line("route: \(s(record.route?.summary ?? "not routed"))")
+        if let policy, case .steps = record.route {
+            for status in Lifecycle.progress(record, policy: policy) {
+                let who = status.approvedBy.isEmpty ? "" : " by \(status.approvedBy.map(s).joined(separator: ", "))"
+                Terminal.line("  \(status.isSatisfied ? "✔" : "…") \(s(status.step.name)): \(status.approvedBy.count) of \(status.step.required)\(who)")
+            }
+            if record.state == .pending {
+                let (can, why) = Lifecycle.canDecide(record, person: me, policy: policy, at: Date())
+                Terminal.line("  you (\(s(me))) \(can ? "may decide" : "may not decide"): \(s(why))")
+            }
+        }
+        if let decision = record.decision {
+            Terminal.line("decision: \(decision.state.rawValue) at \(Timestamp.format(decision.at)) by \(decision.by.map(s).joined(separator: ", ")): \(s(decision.reason))")
+        }
+        if !record.reviews.isEmpty {
+            Terminal.line()
+            Terminal.line("reviews:")
+            for review in record.reviews {
+                Terminal.line("  \(Timestamp.format(review.at))  \(s(review.reviewer.description))  \(review.verdict.rawValue)  v\(review.requestVersion): \(s(review.rationale))")
+            }
+        }
+        Terminal.line()
+        Terminal.line("timeline:")
+        for event in events {
+            Terminal.line("  #\(event.sequence)  \(Timestamp.format(event.draft.at))  \(s(event.draft.actor.description))  \(s(EventSummary.text(event.draft.body)))")
+        }
+        if record.state == .pending {
+            Terminal.line()
+            Terminal.line("decide: signoff approve \(record.id) --version \(record.version) --rationale \"…\"  (or deny)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import SignoffCore
+
+@main
+struct Signoff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signoff",
+        abstract: "The approver's console for access requests.",
+        discussion: """
+        With no command, opens the console on the configured store.
+        Exit codes: 0 success, 1 internal error, 2 bad input, 3 refused by policy or rules,
+        4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered.
+        """,
+        subcommands: [
+            Initialize.self, Submit.self, List.self, Show.self,
+            Approve.self, Deny.self, Withdraw.self, PolicyCommand.self, Audit.self
+        ],
+    )
+
+    /// Maps every failure to its documented exit code; usage errors are bad input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            Terminal.error(failure.message)
+            Foundation.exit(failure.outcome.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Terminal.line(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
+        }
+    }
+}

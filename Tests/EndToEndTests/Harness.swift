@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+
+/// Runs the real `signoff` binary, as a user or a script would.
+enum Signoff {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let binary: URL = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            besideTests.appendingPathComponent("signoff"),
+            besideTests.deletingLastPathComponent().appendingPathComponent("signoff"),
+            packageRoot.appendingPathComponent(".build/debug/signoff"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }()
+
+    static func example(_ name: String) -> String {
+        packageRoot.appendingPathComponent("examples").appendingPathComponent(name).path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var output: String { stdout + stderr }
+    }
+
+    /// Runs to completion. Output goes through files, so a large output can
+    /// never fill a pipe and deadlock the test.
+    @discardableResult
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
+        let input = directory.appendingPathComponent("in")
+        try Data((stdin ?? "").utf8).write(to: input)
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["SIGNOFF_STORE"] = nil
+        env["NO_COLOR"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+
+    /// Parses the JSON a command printed.
+    static func json(_ result: Result) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+}
+
+/// A fresh store in a temporary directory, trusting asserted identities so
+/// tests can act as several people; the example policy applied.
+final class TestStore {
+    let directory: URL
+    let path: String
+
+    init(policy: String? = Signoff.example("policy.yaml")) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("store.sqlite").path
+        let created = try Signoff.run(["init", "--store", path, "--trust-asserted-identities"])
+        guard created.status == 0 else { throw HarnessError("init failed: \(created.output)") }
+        if let policy {
+            let applied = try Signoff.run(["policy", "apply", policy, "--store", path, "--as", "root-admin"])
+            guard applied.status == 0 else { throw HarnessError("policy apply failed: \(applied.output)") }
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs a command against this store as `person`.
+    @discardableResult
+    func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil) throws -> Signoff.Result {
+        var full = arguments + ["--store", path]
+        if let person { full += ["--as", person] }
+        return try Signoff.run(full, stdin: stdin)
+    }
+
+    func file(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    /// Submits one request and returns its ID.
+    func submit(_ yaml: String, as person: String) throws -> String {
+        let result = try run(["submit", "-", "--json"], as: person, stdin: yaml)
+        guard result.status == 0, let list = try Signoff.json(result) as? [[String: Any]], let id = list.first?["id"] as? String else {
+            throw HarnessError("submit failed (\(result.status)): \(result.output)")
+        }
+        return id
+    }
+
+    func show(_ id: String) throws -> [String: Any] {
+        let result = try run(["show", id, "--json"])
+        guard result.status == 0, let object = try Signoff.json(result) as? [String: Any] else {
+            throw HarnessError("show failed: \(result.output)")
+        }
+        return object
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A private tmux server running the console, read back as text.
+final class TmuxSession {
+    let socket = "signoff-test-\(UUID().uuidString.prefix(8))"
+    let name = "console"
+
+    init(command: [String], width: Int = 120, height: Int = 35, environment: [String: String] = [:]) throws {
+        var env = ["TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        for (key, value) in environment { env[key] = value }
+        let exports = env.map { "\($0.key)=\(Self.quote($0.value))" }.joined(separator: " ")
+        let line = "env \(exports) " + command.map(Self.quote).joined(separator: " ")
+        try tmux(["-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", line])
+        try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
+    }
+
+    deinit { _ = try? tmux(["kill-server"]) }
+
+    static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    @discardableResult
+    func tmux(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux", "-L", socket] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func screen(escapes: Bool = false) throws -> String {
+        try tmux(["capture-pane", "-p", "-t", name] + (escapes ? ["-e"] : []))
+    }
+
+    func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+    func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+
+    /// Waits until the screen contains `text`; fails with the screen if not.
+    @discardableResult
+    func waitFor(_ text: String, timeout: TimeInterval = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if last.contains(text) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw HarnessError("screen never showed \"\(text)\"; it shows:\n\(last)")
+    }
+
+    func resize(width: Int, height: Int) throws {
+        try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    var paneDead: Bool {
+        (try? tmux(["display-message", "-p", "-t", name, "#{pane_dead}"]))?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+}
