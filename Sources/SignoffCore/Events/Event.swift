@@ -29,6 +29,7 @@ public enum EventBody: Sendable, Hashable {
         public var previousVersion: String?
         public var file: String
         public var source: String
+        enum CodingKeys: String, CodingKey { case version, file, source, previousVersion = "previous_version" }
         public init(version: String, previousVersion: String?, file: String, source: String) {
             self.version = version; self.previousVersion = previousVersion; self.file = file; self.source = source
         }
@@ -44,6 +45,7 @@ public enum EventBody: Sendable, Hashable {
         public var outcome: RouteOutcome
         /// `submitted`, or `policy <version> applied` for re-routing.
         public var cause: String
+        enum CodingKeys: String, CodingKey { case version, outcome, cause, policyVersion = "policy_version" }
         public init(version: Int, policyVersion: String, outcome: RouteOutcome, cause: String) {
             self.version = version; self.policyVersion = policyVersion; self.outcome = outcome; self.cause = cause
         }
@@ -53,6 +55,9 @@ public enum EventBody: Sendable, Hashable {
         public var rationale: String
         public var requestVersion: Int
         public var policyVersion: String
+        enum CodingKeys: String, CodingKey {
+            case verdict, rationale, requestVersion = "request_version", policyVersion = "policy_version"
+        }
         public init(verdict: Verdict, rationale: String, requestVersion: Int, policyVersion: String) {
             self.verdict = verdict; self.rationale = rationale; self.requestVersion = requestVersion; self.policyVersion = policyVersion
         }
@@ -63,6 +68,9 @@ public enum EventBody: Sendable, Hashable {
         public var message: String
         public var shownVersion: Int?
         public var currentVersion: Int
+        enum CodingKeys: String, CodingKey {
+            case verdict, reason, message, shownVersion = "shown_version", currentVersion = "current_version"
+        }
         public init(verdict: Verdict?, reason: RefusalReason, message: String, shownVersion: Int?, currentVersion: Int) {
             self.verdict = verdict; self.reason = reason; self.message = message; self.shownVersion = shownVersion; self.currentVersion = currentVersion
         }
@@ -72,6 +80,7 @@ public enum EventBody: Sendable, Hashable {
         public var by: [String]
         public var policyVersion: String?
         public var reason: String
+        enum CodingKeys: String, CodingKey { case state, by, reason, policyVersion = "policy_version" }
         public init(state: RequestState, by: [String], policyVersion: String?, reason: String) {
             self.state = state; self.by = by; self.policyVersion = policyVersion; self.reason = reason
         }

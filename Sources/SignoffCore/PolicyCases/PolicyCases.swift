@@ -83,9 +83,12 @@ public enum PolicyCases {
             var expected: [PolicyCase.Expected] = []
             for step in try steps.list() {
                 let stepMap = try step.mapping()
-                try stepMap.rejectUnknown(["approvers", "count"])
-                expected.append(.init(approvers: try stepMap.required("approvers").nonEmptyString(),
-                                      count: try stepMap.optional("count")?.int() ?? 1))
+                try stepMap.rejectUnknown(["approvers", "count", "exclude"])
+                var approvers = try stepMap.required("approvers").nonEmptyString()
+                if let exclude = stepMap.optional("exclude") {
+                    for excluded in try exclude.stringList() { approvers += " except \(excluded)" }
+                }
+                expected.append(.init(approvers: approvers, count: try stepMap.optional("count")?.int() ?? 1))
             }
             expectation = .steps(rule: rule, expected)
         } else if let denied = expect.optional("denied") {

@@ -57,7 +57,7 @@ struct Audit: ParsableCommand {
             try storeCall {
                 try store.export(format: chosen, requestID: request) { line in
                     let safe = chosen == .jsonl ? Terminal.escapeForJSON(line) : (toTerminal ? Terminal.safe(line) : line)
-                    output.write(Data((safe + "\n").utf8))
+                    output.write(Data(safe.utf8))
                 }
             }
         }

@@ -83,7 +83,7 @@ struct PolicyCommand: ParsableCommand {
                 throw CommandFailure.badInput(error.description)
             }
             let failures = PolicyCases.run(parsed, policy: policy)
-            for failure in failures { Terminal.line("FAIL \(Terminal.safe(name)):\(Terminal.safe(failure.description))") }
+            for failure in failures { Terminal.line("FAIL \(Terminal.safe(name)):\(Terminal.safeLines(failure.description))") }
             Terminal.line("\(parsed.count - failures.count) of \(parsed.count) policy cases pass")
             if !failures.isEmpty { throw CommandFailure(.refused, "\(failures.count) policy case(s) failed") }
         }

@@ -1,0 +1,329 @@
+import Foundation
+import Testing
+
+/// A production read for a service account: one owner of payments-db approves.
+let etlRequest = """
+subject: {kind: service_account, name: svc-ledger-etl, owner: alice}
+system: payments-db
+environment: production
+entitlement: read_replica
+access: read
+purpose: Nightly reconciliation reads the ledger tables
+duration: 8h
+revocation_triggers: [{trigger: ticket_closed, ref: OPS-1234}]
+ticket: OPS-1234
+"""
+
+let rationale = "Read replica only, matches OPS-1234 and the ETL design"
+
+@Suite("Command line, end to end")
+struct CommandLineTests {
+    @Test func submitShowApproveAndTheEvidenceSaysWhoAndHow() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        var shown = try store.show(id)
+        #expect(shown["state"] as? String == "pending")
+        #expect(shown["requester"] == nil)
+        #expect((shown["request"] as? [String: Any])?["requester"] as? String == "alice")
+        let version = try #require(shown["version"] as? Int)
+
+        let outsider = try store.run(["approve", id, "--version", "\(version)", "-r", rationale], as: "sam")
+        #expect(outsider.status == 3, "\(outsider.output)")
+        #expect(outsider.stderr.contains("not an eligible approver"))
+
+        let approved = try store.run(["approve", id, "--version", "\(version)", "-r", rationale], as: "dave")
+        #expect(approved.status == 0, "\(approved.output)")
+        shown = try store.show(id)
+        #expect(shown["state"] as? String == "approved")
+        let reviews = try #require(shown["reviews"] as? [[String: Any]])
+        #expect(reviews.count == 1)
+        #expect(reviews[0]["reviewer"] as? String == "dave")
+        #expect(reviews[0]["identified_by"] as? String == "asserted")
+        #expect(reviews[0]["rationale"] as? String == rationale)
+        #expect(reviews[0]["request_version"] as? Int == version)
+        let decision = try #require(shown["decision"] as? [String: Any])
+        #expect(decision["by"] as? [String] == ["dave"])
+        #expect((decision["policy_version"] as? String)?.count == 64)
+        let kinds = (shown["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+        #expect(kinds == ["request_submitted", "request_routed", "review_refused", "review_recorded", "request_decided"])
+
+        let listed = try store.run(["list", "--state", "approved", "--json"])
+        #expect((try Signoff.json(listed) as? [[String: Any]])?.count == 1)
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
+    struct Refused: Sendable, CustomStringConvertible {
+        var description: String
+        var person: String
+        var version: Int?
+        var status: Int32
+        var reason: String
+    }
+
+    @Test(arguments: [
+        Refused(description: "the requester approving their own request", person: "alice", version: 1, status: 3, reason: "self_approval"),
+        Refused(description: "someone not named by the route", person: "uma", version: 1, status: 3, reason: "not_eligible"),
+        Refused(description: "a version the approver did not see", person: "dave", version: 7, status: 4, reason: "stale_version"),
+    ])
+    func refusalsAreRecordedAsEvidence(_ refused: Refused) throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        var arguments = ["approve", id, "-r", rationale]
+        if let version = refused.version { arguments += ["--version", "\(version)"] }
+        let result = try store.run(arguments, as: refused.person)
+        #expect(result.status == refused.status, "\(result.output)")
+        #expect(try store.show(id)["state"] as? String == "pending")
+        let export = try store.run(["audit", "export", "--request", id])
+        #expect(export.stdout.contains("\"review_refused\""))
+        #expect(export.stdout.contains(refused.reason))
+    }
+
+    @Test func aSecondReviewAndAReviewOfADecidedRequestAreRefused() throws {
+        let store = try TestStore()
+        let superuser = """
+        subject: {kind: human, name: erin}
+        system: payments-db
+        environment: production
+        entitlement: superuser
+        access: admin
+        purpose: Repair a corrupted index during the maintenance window
+        duration: 2h
+        ticket: CHG-881
+        """
+        let id = try store.submit(superuser, as: "erin")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        let again = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
+        #expect(again.status == 3)
+        #expect(again.stderr.contains("already reviewed"))
+        #expect(try store.run(["deny", id, "--version", "1", "-r", "Superuser is not needed for an index rebuild"], as: "henry").status == 0)
+        #expect(try store.show(id)["state"] as? String == "denied")
+        let late = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "sam")
+        #expect(late.status == 4)
+        #expect(late.stderr.contains("already denied"))
+    }
+
+    @Test func aRationaleIsRequiredAndMustBeLongEnough() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let before = try store.run(["audit", "export"]).stdout
+        let missing = try store.run(["approve", id, "--version", "1"], as: "dave")
+        #expect(missing.status == 2)
+        let short = try store.run(["approve", id, "--version", "1", "-r", "   lgtm   "], as: "dave")
+        #expect(short.status == 2)
+        #expect(short.stderr.contains("at least 20 characters"))
+        let noVersion = try store.run(["approve", id, "-r", rationale], as: "dave")
+        #expect(noVersion.status == 2)
+        #expect(noVersion.stderr.contains("--version"))
+        #expect(try store.run(["audit", "export"]).stdout == before, "bad input changed the store")
+    }
+
+    @Test func aBadRequestFileNamesFileLineAndFieldAndWritesNothing() throws {
+        let store = try TestStore()
+        let good = etlRequest
+        let bad = etlRequest.replacingOccurrences(of: "access: read", with: "access: sudo")
+        let file = try store.file("batch.yaml", good + "\n---\n" + bad)
+        let result = try store.run(["submit", file], as: "alice")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("batch.yaml:15:9: access: \"sudo\" is not an access level"), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing was submitted"))
+        #expect(try store.run(["list"]).stdout.contains("no requests match"))
+
+        let unknown = try store.file("unknown.yaml", etlRequest.replacingOccurrences(of: "owner: alice", with: "owner: alcie"))
+        let named = try store.run(["submit", unknown], as: "alice")
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("unknown.yaml:1:"))
+        #expect(named.stderr.contains("did you mean \"alice\""))
+        let system = try store.file("system.yaml", etlRequest.replacingOccurrences(of: "system: payments-db", with: "system: payments"))
+        let systemResult = try store.run(["submit", system], as: "alice")
+        #expect(systemResult.stderr.contains("system.yaml:2:9: system: \"payments\" is not in the policy catalogue"), "\(systemResult.stderr)")
+    }
+
+    @Test func onlyIntakeAgentsSubmitOnBehalfOfOthersAndBothAreSeparated() throws {
+        let store = try TestStore()
+        let onBehalf = "requester: alice\n" + etlRequest
+        let refused = try store.run(["submit", "-"], as: "bob", stdin: onBehalf)
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("may not submit on behalf of alice"))
+
+        let id = try store.submit(onBehalf.replacingOccurrences(of: "alice", with: "dave"), as: "jira-importer")
+        let shown = try store.show(id)
+        #expect(shown["submitted_by"] as? String == "jira-importer")
+        #expect((shown["request"] as? [String: Any])?["requester"] as? String == "dave")
+        // dave owns payments-db but asked for this himself.
+        let own = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
+        #expect(own.status == 3)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin").status == 0)
+    }
+
+    @Test func withdrawIsForTheRequesterOnly() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["withdraw", id], as: "dave").status == 3)
+        #expect(try store.run(["withdraw", id, "-r", "job moved to the warehouse"], as: "alice").status == 0)
+        #expect(try store.show(id)["state"] as? String == "withdrawn")
+        #expect(try store.run(["withdraw", id], as: "alice").status == 4)
+    }
+
+    @Test func asAssertedIdentityNeedsAStoreThatTrustsIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-strict-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("s.sqlite").path
+        #expect(try Signoff.run(["init", "--store", path]).status == 0)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let result = try Signoff.run(["list", "--store", path, "--as", "dave"])
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("does not trust asserted identities"))
+        let missing = try Signoff.run(["list", "--store", directory.appendingPathComponent("none.sqlite").path])
+        #expect(missing.status == 5)
+        #expect(missing.stderr.contains("signoff init"))
+    }
+
+    @Test func aNewPolicyReroutesPendingRequestsAndOldApprovalsStopCounting() throws {
+        let store = try TestStore()
+        let superuser = """
+        subject: {kind: human, name: erin}
+        system: payments-db
+        environment: production
+        entitlement: superuser
+        access: admin
+        purpose: Repair a corrupted index during the maintenance window
+        duration: 2h
+        ticket: CHG-881
+        """
+        let id = try store.submit(superuser, as: "erin")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        let policy = try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)
+        let stricter = policy.replacingOccurrences(of: """
+          - name: payments-db-superuser
+            when: {system: payments-db, entitlement: superuser, environment: production}
+            steps:
+              - {approvers: owners, count: 2}
+        """, with: """
+          - name: payments-db-superuser
+            when: {system: payments-db, entitlement: superuser, environment: production}
+            steps:
+              - {approvers: "group:dba", count: 2}
+        """)
+        #expect(stricter != policy)
+        let file = try store.file("stricter.yaml", stricter)
+        let applied = try store.run(["policy", "apply", file], as: "carol")
+        #expect(applied.status == 0, "\(applied.output)")
+        #expect(applied.stdout.contains("1 open request(s) routed again"))
+        let shown = try store.show(id)
+        #expect(shown["version"] as? Int == 2)
+        let steps = (shown["route"] as? [String: Any])?["steps"] as? [[String: Any]]
+        #expect(steps?.first?["approvers"] as? String == "group:dba")
+        #expect(steps?.first?["approved_by"] as? [String] == [])
+        let stale = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "henry")
+        #expect(stale.status == 4)
+        #expect(try store.run(["policy", "apply", file], as: "carol").stdout.contains("already in force"))
+    }
+
+    @Test func policyCheckTestAndExplain() throws {
+        let check = try Signoff.run(["policy", "check", Signoff.example("policy.yaml")])
+        #expect(check.status == 0, "\(check.output)")
+        let test = try Signoff.run(["policy", "test", Signoff.example("policy.yaml"), Signoff.example("policy-cases.yaml")])
+        #expect(test.status == 0, "\(test.output)")
+        #expect(test.stdout.contains("of 12 policy cases pass") || test.stdout.contains("policy cases pass"))
+
+        let store = try TestStore()
+        let wrong = try store.file("cases.yaml", """
+        cases:
+          - name: expects the wrong approvers
+            request:
+              requester: alice
+        \(etlRequest.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+            expect:
+              steps: [{approvers: "group:security", count: 2}]
+        """)
+        let failing = try Signoff.run(["policy", "test", Signoff.example("policy.yaml"), wrong])
+        #expect(failing.status != 0)
+        #expect(failing.stdout.contains("expected: steps 2 of group:security"))
+        #expect(failing.stdout.contains("actual:   steps 1 of owners from rule production-read"))
+
+        let broken = try store.file("broken.yaml", "policy: x\nsettings: {minimum_rationale: ten}\n")
+        let parse = try Signoff.run(["policy", "check", broken])
+        #expect(parse.status == 2)
+        #expect(parse.stderr.contains("broken.yaml:2:"))
+
+        let id = try store.submit(etlRequest, as: "alice")
+        let explain = try store.run(["policy", "explain", id], as: "dave")
+        #expect(explain.status == 0, "\(explain.output)")
+        #expect(explain.stdout.contains("production-read"))
+        #expect(explain.stdout.contains("eligible     dave"))
+        #expect(explain.stdout.contains("you (dave): may decide"))
+    }
+
+    @Test func hostileFieldsNeverReachTheTerminalRawButJSONKeepsThemExactly() throws {
+        let store = try TestStore()
+        let hostile = etlRequest.replacingOccurrences(
+            of: "purpose: Nightly reconciliation reads the ledger tables",
+            with: "purpose: \"read\\e[2J\\e]0;pwned\\a tables \\u202Egnp.exe \\u009B31m\"")
+        let id = try store.submit(hostile, as: "alice")
+        let text = try Signoff.run(["show", id, "--store", store.path], environment: ["LANG": "C.UTF-8"])
+        #expect(!text.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
+        #expect(text.stdout.contains("read␛[2J␛]0;pwned␇ tables"))
+        let json = try store.run(["show", id, "--json"])
+        #expect(!json.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B || $0.value == 0x202E })
+        let object = try #require(try Signoff.json(json) as? [String: Any])
+        #expect((object["request"] as? [String: Any])?["purpose"] as? String == "read\u{1B}[2J\u{1B}]0;pwned\u{07} tables \u{202E}gnp.exe \u{9B}31m")
+    }
+
+    @Test func tamperingWithTheDatabaseFileIsDetectedAndNamed() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        #expect(try store.run(["audit", "verify"]).status == 0)
+
+        let refusedUpdate = try sqlite(store.path, "UPDATE events SET actor = 'mallory' WHERE kind = 'review_recorded';")
+        #expect(refusedUpdate.status != 0, "the trigger let an UPDATE through")
+        let refusedDelete = try sqlite(store.path, "DELETE FROM events;")
+        #expect(refusedDelete.status != 0, "the trigger let a DELETE through")
+
+        let triggers = try sqlite(store.path, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events';")
+        var script = triggers.stdout.split(separator: "\n").map { "DROP TRIGGER \($0);" }.joined()
+        script += "UPDATE events SET actor = 'mallory' WHERE kind = 'review_recorded';"
+        #expect(try sqlite(store.path, script).status == 0)
+        let sequence = try sqlite(store.path, "SELECT sequence FROM events WHERE kind = 'review_recorded';").stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let verify = try store.run(["audit", "verify"])
+        #expect(verify.status == 6)
+        #expect(verify.stdout.contains("first bad event \(sequence)"), "\(verify.output)")
+    }
+
+    @Test func exportWritesTheEvidenceChainAsJSONLinesAndCSV() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", "Fine, \"quoted\", and\nmulti-line"], as: "dave").status == 0)
+        let jsonl = try store.run(["audit", "export", "--request", id])
+        let lines = jsonl.stdout.split(separator: "\n")
+        #expect(lines.count == 5, "the policy it was routed under, then the request's four events")
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["hash"] is String)
+        }
+        let csv = try store.run(["audit", "export", "--request", id, "--format", "csv"])
+        #expect(csv.status == 0)
+        // The payload is JSON (quotes escaped as \"), and CSV doubles every quote in a field.
+        #expect(csv.stdout.contains(#"Fine, \""quoted\"", and\nmulti-line"#), "\(csv.stdout)")
+        #expect(csv.stdout.split(separator: "\r\n").count == 6)
+    }
+}
+
+/// Runs the sqlite3 shell on a store file, as someone tampering with it would.
+func sqlite(_ path: String, _ sql: String) throws -> Signoff.Result {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["sqlite3", path, sql]
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Signoff.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                          stderr: String(decoding: stderr, as: UTF8.self))
+}
