@@ -78,22 +78,21 @@ struct Catalogue: Sendable {
 
     /// Built-in denials: what the catalogue does not offer, durations over the
     /// limit. Appends to `matches` only when something is wrong.
-    func denials(for request: AccessRequest, into matches: inout [DenyMatch]) -> Int? {
+    func denials(for request: borrowing AccessRequest, into matches: inout [DenyMatch]) -> Int? {
         guard let position = index[request.system] else {
             matches.append(DenyMatch(rule: "catalogue", reason: "system \(request.system) is not in the catalogue"))
             return nil
         }
-        let entry = entries[position]
-        if !entry.system.environments.contains(request.environment) {
-            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) has no environment \(request.environment) (it has \(entry.system.environments.joined(separator: ", ")))"))
+        if !entries[position].system.environments.contains(request.environment) {
+            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) has no environment \(request.environment) (it has \(entries[position].system.environments.joined(separator: ", ")))"))
         }
-        if !entry.system.entitlements.contains(request.entitlement) {
-            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) offers no entitlement \(request.entitlement) (it offers \(entry.system.entitlements.joined(separator: ", ")))"))
+        if !entries[position].system.entitlements.contains(request.entitlement) {
+            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) offers no entitlement \(request.entitlement) (it offers \(entries[position].system.entitlements.joined(separator: ", ")))"))
         }
         let kind = request.subject.kind.ordinal
-        let limit = entry.limitByKind[kind]
+        let limit = entries[position].limitByKind[kind]
         if request.duration.seconds > limit {
-            let whose = entry.kindLimited[kind] ? "\(request.subject.kind.label) access to \(request.system)" : "\(request.system)"
+            let whose = entries[position].kindLimited[kind] ? "\(request.subject.kind.label) access to \(request.system)" : "\(request.system)"
             matches.append(DenyMatch(rule: "max-duration", reason: "requested \(request.duration) is over the \(TimeSpan(seconds: limit)) limit for \(whose)"))
         }
         return position

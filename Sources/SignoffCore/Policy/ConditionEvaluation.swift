@@ -7,10 +7,20 @@ struct RequestFacts {
     let requester: String
     let submittedBy: String
 
+    // Scalars the common tests read, taken once per request.
+    let kindOrdinal: Int
+    let accessRank: Int
+    let durationSeconds: Int
+    let breakGlass: Bool
+
     init(_ request: AccessRequest, submittedBy: String) {
         self.request = request
         self.requester = request.requester ?? submittedBy
         self.submittedBy = submittedBy
+        self.kindOrdinal = request.subject.kind.ordinal
+        self.accessRank = request.access.rank
+        self.durationSeconds = request.duration.seconds
+        self.breakGlass = request.breakGlass
     }
 
     /// The text value of a text or person field; nil when the request leaves it out.
@@ -52,7 +62,7 @@ struct RequestFacts {
 extension Condition {
     /// Whether the request satisfies the condition. Allocation-free except for
     /// regular expressions, which the policy author chose explicitly.
-    func holds(_ facts: RequestFacts) -> Bool {
+    func holds(_ facts: borrowing RequestFacts) -> Bool {
         switch self {
         case .always:
             return true
@@ -101,31 +111,32 @@ extension Condition {
 }
 
 extension FieldTest {
+    // Reads go through `facts.request.…` projections: binding the whole request
+    // to a local would copy (and retain) every field once per test.
     @inline(__always)
-    func holds(_ field: RequestField, _ facts: RequestFacts) -> Bool {
-        let request = facts.request
+    func holds(_ field: RequestField, _ facts: borrowing RequestFacts) -> Bool {
         switch self {
         case let .kinds(mask):
-            return mask & (1 << UInt16(request.subject.kind.ordinal)) != 0
+            return mask & (1 << UInt16(facts.kindOrdinal)) != 0
         case let .accessLevels(mask):
-            return mask & (1 << UInt8(request.access.rank)) != 0
+            return mask & (1 << UInt8(facts.accessRank)) != 0
         case let .accessCompare(comparison, rank):
-            return comparison.holds(request.access.rank, rank)
+            return comparison.holds(facts.accessRank, rank)
         case let .durationCompare(comparison, seconds):
-            return comparison.holds(request.duration.seconds, seconds)
+            return comparison.holds(facts.durationSeconds, seconds)
         case let .durationEquals(seconds):
-            return request.duration.seconds == seconds
+            return facts.durationSeconds == seconds
         case let .flag(value):
-            return request.breakGlass == value
+            return facts.breakGlass == value
         case let .present(expected):
-            if field == .revocationTriggers { return request.revocationTriggers.isEmpty != expected }
+            if field == .revocationTriggers { return facts.request.revocationTriggers.isEmpty != expected }
             return (facts.text(field) != nil) == expected
         case let .includesAll(names):
-            for name in names where !request.revocationTriggers.contains(where: { $0.name == name }) { return false }
+            for name in names where !facts.request.revocationTriggers.contains(where: { $0.name == name }) { return false }
             return true
         default:
             if field == .revocationTriggers {
-                for trigger in request.revocationTriggers where matchesText(trigger.name) { return true }
+                for trigger in facts.request.revocationTriggers where matchesText(trigger.name) { return true }
                 return false
             }
             guard let value = facts.text(field) else { return false }

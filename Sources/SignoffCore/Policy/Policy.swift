@@ -199,10 +199,10 @@ public struct Policy: Sendable {
         var matches: [DenyMatch] = []
         let systemIndex = denials(facts, into: &matches)
         if !matches.isEmpty { return .denied(matches) }
-        for rule in routeRules where rule.condition.holds(facts) {
-            switch rule.action {
-            case .automatically: return .autoApproved(rule: rule.name)
-            case .steps: return .steps(rule: rule.name, steps: rule.routedSteps(systemIndex: systemIndex))
+        for index in routeRules.indices where routeRules[index].condition.holds(facts) {
+            switch routeRules[index].action {
+            case .automatically: return .autoApproved(rule: routeRules[index].name)
+            case .steps: return .steps(rule: routeRules[index].name, steps: routeRules[index].routedSteps(systemIndex: systemIndex))
             }
         }
         return .unroutable(reason: Self.unroutableReason(request))
@@ -210,13 +210,12 @@ public struct Policy: Sendable {
 
     /// Built-in denials, then every matching deny rule. Returns the system's catalogue index.
     func denials(_ facts: RequestFacts, into matches: inout [DenyMatch]) -> Int? {
-        let request = facts.request
-        let systemIndex = catalogue.denials(for: request, into: &matches)
-        if request.breakGlass, request.incident?.allSatisfy(\.isWhitespace) ?? true {
+        let systemIndex = catalogue.denials(for: facts.request, into: &matches)
+        if facts.breakGlass, facts.request.incident?.allSatisfy(\.isWhitespace) ?? true {
             matches.append(DenyMatch(rule: "break-glass-incident", reason: "a break-glass request must name its incident"))
         }
-        for rule in denyRules where rule.condition.holds(facts) {
-            matches.append(DenyMatch(rule: rule.name, reason: rule.reason))
+        for index in denyRules.indices where denyRules[index].condition.holds(facts) {
+            matches.append(DenyMatch(rule: denyRules[index].name, reason: denyRules[index].reason))
         }
         return systemIndex
     }
