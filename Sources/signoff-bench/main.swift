@@ -1,1 +1,32 @@
-print("x")
+import Foundation
+
+// signoff-bench: the performance budget of DESIGN.md, measured. Build and run
+// in release: swift build -c release --product signoff-bench && .build/release/signoff-bench
+// --quick runs every measurement on small inputs (a smoke test, not figures).
+
+let arguments = CommandLine.arguments.dropFirst()
+let quick = arguments.contains("--quick")
+let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
+
+#if DEBUG
+print("warning: a debug build; figures mean nothing. Use swift build -c release.")
+#endif
+
+let suites: [(String, (Bool) throws -> [Figure])] = [
+    ("routing", RoutingBenchmark.run),
+    ("store", StoreBenchmarks.run),
+]
+
+var missed = 0
+for (name, run) in suites where only == nil || only == name {
+    do {
+        for figure in try run(quick) {
+            figure.print()
+            if figure.met == false { missed += 1 }
+        }
+    } catch {
+        print("\(name): failed: \(error)")
+        exit(1)
+    }
+}
+print(quick ? "quick run: figures are from small inputs" : "\(missed) figure(s) over budget")

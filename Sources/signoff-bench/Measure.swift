@@ -1,0 +1,58 @@
+import Foundation
+
+/// Timing and memory figures, printed one per line with their budget.
+struct Figure {
+    var name: String
+    var value: String
+    var budget: String
+    var met: Bool?
+
+    func print() {
+        let verdict = met.map { $0 ? "within budget" : "OVER BUDGET" } ?? ""
+        Swift.print("\(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(value.padding(toLength: 26, withPad: " ", startingAt: 0)) budget \(budget.padding(toLength: 22, withPad: " ", startingAt: 0)) \(verdict)")
+    }
+}
+
+enum Measure {
+    static let clock = ContinuousClock()
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Wall time of `body` in seconds.
+    static func time(_ body: () throws -> Void) rethrows -> Double {
+        let start = clock.now
+        try body()
+        return seconds(clock.now - start)
+    }
+
+    static func percentile(_ samples: [Double], _ p: Double) -> Double {
+        let sorted = samples.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+        return sorted[index]
+    }
+
+    /// Resident set size of this process, from /proc (Linux).
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+
+    static func format(_ number: Double, _ unit: String) -> String {
+        if number >= 1000 { return "\(Int(number.rounded()).formatted()) \(unit)" }
+        return String(format: "%.2f %@", number, unit)
+    }
+
+    /// A fresh directory for one benchmark's store.
+    static func scratchDirectory(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-bench-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import SignoffCore
+import SignoffStore
+
+/// Durable reviews against SQLite's own rate, bulk submission, and audit verify.
+enum StoreBenchmarks {
+    static let approver = Principal(name: "dave", authentication: .asserted)
+    static let requester = Principal(name: "alice", authentication: .asserted)
+
+    static func newStore(_ name: String, policy: Policy) throws -> (Store, URL) {
+        let directory = try Measure.scratchDirectory(name)
+        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true))
+        try store.write { tx in
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: requester, openRecords: [], at: Date()) {
+                try tx.append(event)
+            }
+        }
+        return (store, directory)
+    }
+
+    /// SQLite's own WAL + synchronous=FULL single-row commit rate on this disk:
+    /// the ceiling any durable decision can reach.
+    static func sqliteCommitRate(count: Int) throws -> Double {
+        let directory = try Measure.scratchDirectory("sqlite")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let queue = try DatabaseQueue(path: directory.appendingPathComponent("raw.sqlite").path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        }
+        let body = String(repeating: "x", count: 300)
+        let seconds = try Measure.time {
+            for _ in 0..<count {
+                try queue.inTransaction(.immediate) { db in
+                    try db.execute(sql: "INSERT INTO t (body) VALUES (?)", arguments: [body])
+                    return .commit
+                }
+            }
+        }
+        return Double(count) / seconds
+    }
+
+    static func durableReviewRate(count: Int, policy: Policy) throws -> Double {
+        let (store, directory) = try newStore("reviews", policy: policy)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var ids: [String] = []
+        try store.write { tx in
+            for request in Workload.ownerReadRequests(count) {
+                let id = try tx.nextRequestID()
+                ids.append(id)
+                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, at: Date()) { try tx.append(event) }
+            }
+        }
+        let seconds = try Measure.time {
+            for id in ids {
+                // Exactly what `signoff approve` does: one immediate transaction.
+                let outcome = try store.write { tx -> ReviewResult.Outcome in
+                    guard let record = try tx.record(id) else { throw BenchError("lost \(id)") }
+                    let result = Lifecycle.review(record, verdict: .approve, rationale: "Read replica only, matches the ticket",
+                                                  shownVersion: record.version, by: approver, policy: policy, at: Date())
+                    for event in result.events { try tx.append(event) }
+                    return result.outcome
+                }
+                guard outcome == .recorded(.approved) else { throw BenchError("review of \(id) was \(outcome)") }
+            }
+        }
+        return Double(count) / seconds
+    }
+
+    /// Submission of already-parsed requests in one transaction, routing included.
+    static func bulkSubmit(count: Int, policy: Policy) throws -> (rate: Double, store: Store, directory: URL) {
+        let (store, directory) = try newStore("bulk", policy: policy)
+        let requests = Workload.requests(count, policy: policy)
+        let now = Date()
+        let seconds = try Measure.time {
+            try store.write { tx in
+                for request in requests {
+                    let id = try tx.nextRequestID()
+                    let submitter = Principal(name: request.requester ?? "alice", authentication: .asserted)
+                    for event in Lifecycle.submit(request, id: id, by: submitter, policy: policy, at: now) { try tx.append(event) }
+                }
+            }
+        }
+        return (Double(count) / seconds, store, directory)
+    }
+
+    static func run(quick: Bool) throws -> [Figure] {
+        let policy = try Workload.policy()
+        var figures: [Figure] = []
+
+        let reviews = quick ? 200 : 2000
+        let raw = try sqliteCommitRate(count: reviews)
+        let durable = try durableReviewRate(count: reviews, policy: policy)
+        let ratio = durable / raw
+        figures.append(Figure(name: "SQLite WAL/FULL single-insert commits", value: Measure.format(raw, "commits/s"), budget: "(reference)", met: nil))
+        figures.append(Figure(name: "durable reviews (one fsync'd review each)", value: Measure.format(durable, "reviews/s"),
+                              budget: "≥ 80% of SQLite", met: ratio >= 0.8))
+        figures.append(Figure(name: "  durable reviews as share of SQLite's rate", value: String(format: "%.0f%%", ratio * 100), budget: "≥ 80%", met: ratio >= 0.8))
+
+        let bulkCount = quick ? 5000 : 100_000
+        let (bulkRate, store, directory) = try bulkSubmit(count: bulkCount, policy: policy)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        figures.append(Figure(name: "bulk submit (\(bulkCount.formatted()) requests, routed)", value: Measure.format(bulkRate, "requests/s"),
+                              budget: "≥ 50,000/s", met: bulkRate >= 50_000))
+
+        let report = try store.verify()
+        guard report.isIntact else { throw BenchError("the benchmark store does not verify") }
+        let chainRate = Double(report.eventCount) / Measure.seconds(report.chainDuration)
+        let fullRate = Double(report.eventCount) / (Measure.seconds(report.chainDuration) + Measure.seconds(report.projectionDuration))
+        figures.append(Figure(name: "audit verify, hash chain (\(report.eventCount.formatted()) events)", value: Measure.format(chainRate, "events/s"),
+                              budget: "≥ 300,000/s", met: chainRate >= 300_000))
+        figures.append(Figure(name: "audit verify, chain + query tables", value: Measure.format(fullRate, "events/s"), budget: "", met: nil))
+        return figures
+    }
+}
