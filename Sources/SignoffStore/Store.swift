@@ -118,6 +118,7 @@ public final class Store: Sendable {
     /// Runs one command as one IMMEDIATE transaction. Everything `body` appends
     /// commits together when it returns, or not at all when it throws; its own
     /// errors come back unchanged.
+    @discardableResult
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         try StoreError.mapping(path: path) {
             try pool.writeWithoutTransaction { db in
