@@ -162,20 +162,20 @@ footer_key          = 25 bold
 label               = 242
 value               = default
 
-pending             = 130
+pending             = 136
 approved            = 28 bold
 denied              = 160 bold
 blocked             = 90 bold
 break_glass         = 231 on 160 bold
 
 risk_high           = 160 bold
-risk_medium         = 130
+risk_medium         = 136
 
 match               = 16 on 222
 failed_search       = 231 on 160
 
 error               = 160 bold
-warning             = 130 bold
+warning             = 136 bold
 success             = 28
 
 input               = 16 underline

@@ -61,10 +61,10 @@ extension ThemeColor {
         case .index(let value):
             index = depth == .palette256 || value < 16
                 ? Int(value)
-                : Palette.nearestBasic(Palette.rgb(ofIndex: Int(value)), count: 16)
+                : Palette.nearestBasic(Palette.rgb(ofIndex: Int(value)))
         case .rgb(let red, let green, let blue):
             let color = (Int(red), Int(green), Int(blue))
-            index = depth == .palette256 ? Palette.nearest256(color) : Palette.nearestBasic(color, count: 16)
+            index = depth == .palette256 ? Palette.nearest256(color) : Palette.nearestBasic(color)
         }
         switch depth {
         case .monochrome:
@@ -126,20 +126,35 @@ public enum Palette {
             ? greyIndex : cubeIndex
     }
 
-    /// Nearest of the first `count` basic colours (8 or 16).
-    public static func nearestBasic(_ color: RGB, count: Int) -> Int {
-        var best = 0
-        for index in 1..<min(count, basic.count) where distance(color, basic[index]) < distance(color, basic[best]) {
-            best = index
+    /// The basic colour (0–15) that a reader would call the same colour. Chosen
+    /// by hue and lightness rather than by distance: a distance measure sends
+    /// light saturated colours such as #ff5f5f to grey, which loses the meaning
+    /// that a red "denied" carries.
+    public static func nearestBasic(_ color: RGB) -> Int {
+        let high = max(color.red, color.green, color.blue)
+        let low = min(color.red, color.green, color.blue)
+        if high - low < 48 {
+            // Grey: black, dark grey, light grey or white by lightness.
+            let greys = [(0, 0), (8, 0x7F), (7, 0xE5), (15, 0xFF)]
+            let lightness = (color.red + color.green + color.blue) / 3
+            return greys.min { abs($0.1 - lightness) < abs($1.1 - lightness) }!.0
         }
-        return best
+        // Each channel that reaches 60% of the strongest one is part of the hue;
+        // the bits are the ANSI order: red 1, green 2, blue 4.
+        func strong(_ channel: Int) -> Bool { channel * 5 >= high * 3 }
+        var hue = 0
+        if strong(color.red) { hue |= 1 }
+        if strong(color.green) { hue |= 2 }
+        if strong(color.blue) { hue |= 4 }
+        let bright = high >= 0xE6 || low >= 0x80
+        return bright ? hue + 8 : hue
     }
 
     /// Squared distance weighted for how the eye sees red, green and blue
-    /// ("redmean"), so that greys and skin tones land on sensible neighbours.
+    /// ("redmean"); used within the 256-colour cube, where every hue is present.
     static func distance(_ a: RGB, _ b: RGB) -> Int {
         let meanRed = (a.red + b.red) / 2
         let dr = a.red - b.red, dg = a.green - b.green, db = a.blue - b.blue
-        return ((512 + meanRed) * dr * dr >> 8) + 4 * dg * dg + ((767 - meanRed) * db * db >> 8)
+        return (((512 + meanRed) * dr * dr) >> 8) + 4 * dg * dg + (((767 - meanRed) * db * db) >> 8)
     }
 }
