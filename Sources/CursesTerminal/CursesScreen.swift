@@ -63,18 +63,20 @@ public final class CursesScreen: TerminalDevice {
         keypad(window, true)
         intrflush(window, false)
         set_escdelay(25)
+        Self.defineExtraKeys()
         curs_set(0)
         leaveok(window, true)
 
         var depth = ColorDepth.monochrome
         var defaultColors = false
-        if colorMode != .monochrome, has_colors() {
+        // COLORS is only known after start_color, which is not called at all when
+        // the user or NO_COLOR has turned colour off.
+        let wantsColor = ColorDepth.choose(mode: colorMode, hasColors: has_colors(),
+                                           colorCount: 256, environment: environment) != .monochrome
+        if wantsColor, start_color() == OK {
             depth = ColorDepth.choose(mode: colorMode, hasColors: true,
                                       colorCount: Int(signoff_colors()), environment: environment)
-            if depth != .monochrome {
-                start_color()
-                defaultColors = use_default_colors() == OK
-            }
+            defaultColors = use_default_colors() == OK
         }
         colorDepth = depth
         self.theme = theme.displayed(at: depth)
@@ -136,28 +138,53 @@ public final class CursesScreen: TerminalDevice {
             }
             return KeyDecoding.functionKey(Int32(value)).map(TerminalEvent.key)
         }
-        if value == 27 { return .key(afterEscape()) }
+        if value == 27 { return afterEscape().map(TerminalEvent.key) }
         return KeyDecoding.character(value).map(TerminalEvent.key)
     }
 
     /// Alt-x arrives as ESC then x. ncurses has already waited ESCDELAY for a
-    /// key sequence, so the next byte, if any, is read without waiting.
-    private func afterEscape() -> Key {
+    /// key sequence, so whatever follows at once belongs to this key. Returns nil
+    /// for an escape sequence that terminfo does not describe: it is dropped
+    /// rather than delivered as stray characters into whatever field has focus.
+    private func afterEscape() -> Key? {
         wtimeout(window, 0)
         var value: wint_t = 0
         let status = wget_wch(window, &value)
         switch status {
+        case OK where value == 0x5B || value == 0x4F:
+            // CSI (ESC [) or SS3 (ESC O): read to the final byte.
+            var next: wint_t = 0
+            guard wget_wch(window, &next) == OK else { return .alt(value == 0x5B ? "[" : "O") }
+            if value == 0x4F { return nil }
+            while !(0x40...0x7E).contains(next) {
+                guard (0x20...0x3F).contains(next), wget_wch(window, &next) == OK else { return nil }
+            }
+            return nil
         case OK:
             if value >= 0x20, value != 0x7F, let scalar = Unicode.Scalar(value) {
                 return .alt(Character(scalar))
             }
-            if let scalar = Unicode.Scalar(value) { unget_wch(wchar_t(bitPattern: scalar.value)) }
+            // ESC followed by a control key: two separate keys.
+            unget_wch(wchar_t(bitPattern: value))
         case KEY_CODE_YES:
             ungetch(Int32(value))
         default:
             break
         }
         return .escape
+    }
+
+    /// Sequences for Home and End that terminals send whatever their terminfo
+    /// entry says (tmux, rxvt, and xterm in its other cursor-key mode).
+    private static let extraKeys: [(sequence: String, code: Int32)] = [
+        ("\u{1B}[1~", KEY_HOME), ("\u{1B}[7~", KEY_HOME), ("\u{1B}[H", KEY_HOME), ("\u{1B}OH", KEY_HOME),
+        ("\u{1B}[4~", KEY_END), ("\u{1B}[8~", KEY_END), ("\u{1B}[F", KEY_END), ("\u{1B}OF", KEY_END),
+    ]
+
+    private static func defineExtraKeys() {
+        for (sequence, code) in extraKeys where key_defined(sequence) == 0 {
+            define_key(sequence, code)
+        }
     }
 
     // MARK: Output
