@@ -216,20 +216,24 @@ public final class CursesScreen: TerminalDevice {
     private func put(_ cell: Cell, x: Int, y: Int, wide: Bool, fits: Bool) {
         let style = roles[cell.role]
         let text = fits ? printable(cell.text, wide: wide) : (glyph: " ", padRight: false)
-        var character = cchar_t()
-        var scalars: [wchar_t] = []
-        scalars.reserveCapacity(6)
-        for scalar in text.glyph.unicodeScalars.prefix(Int(CCHARW_MAX)) {
-            scalars.append(wchar_t(bitPattern: scalar.value))
-        }
-        scalars.append(0)
-        setcchar(&character, scalars, style.attributes, style.pair, nil)
-        mvwadd_wch(window, Int32(y), Int32(x), &character)
-        if text.padRight {
-            var space = cchar_t()
-            let blank: [wchar_t] = [0x20, 0]
-            setcchar(&space, blank, style.attributes, style.pair, nil)
-            mvwadd_wch(window, Int32(y), Int32(x + 1), &space)
+        // cchar_t holds a spacing character and up to CCHARW_MAX - 1 combining
+        // marks; the terminating zero needs one more slot.
+        withUnsafeTemporaryAllocation(of: wchar_t.self, capacity: Int(CCHARW_MAX) + 1) { buffer in
+            var count = 0
+            for scalar in text.glyph.unicodeScalars where count < Int(CCHARW_MAX) {
+                buffer[count] = wchar_t(bitPattern: scalar.value)
+                count += 1
+            }
+            buffer[count] = 0
+            var character = cchar_t()
+            setcchar(&character, buffer.baseAddress, style.attributes, style.pair, nil)
+            mvwadd_wch(window, Int32(y), Int32(x), &character)
+            if text.padRight {
+                buffer[0] = 0x20
+                buffer[1] = 0
+                setcchar(&character, buffer.baseAddress, style.attributes, style.pair, nil)
+                mvwadd_wch(window, Int32(y), Int32(x + 1), &character)
+            }
         }
     }
 
