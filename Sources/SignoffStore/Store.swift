@@ -51,7 +51,7 @@ public final class Store: Sendable {
         try StoreFile.createEmpty(at: path, group: group)
         do {
             let pool = try StoreError.mapping(path: path) { () throws -> DatabasePool in
-                let pool = try openPool(path)
+                let pool = try openPool(path, busyTimeout: busyTimeout)
                 try Schema.migrator.migrate(pool)
                 try pool.write { db in
                     try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
@@ -71,9 +71,13 @@ public final class Store: Sendable {
     /// missing file (with the hint to create it), a file that is not a signoff
     /// store, and a store written by a newer signoff.
     public static func open(at path: String) throws -> Store {
+        try open(at: path, busyTimeout: busyTimeout)
+    }
+
+    static func open(at path: String, busyTimeout: TimeInterval) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
         return try StoreError.mapping(path: path) {
-            let pool = try openPool(path)
+            let pool = try openPool(path, busyTimeout: busyTimeout)
             let settings = try pool.read { db -> StoreSettings? in
                 guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID else { return nil }
                 let unknown = try Schema.migrator.appliedIdentifiers(db).subtracting(Schema.migrator.migrations)
@@ -90,7 +94,7 @@ public final class Store: Sendable {
         }
     }
 
-    private static func openPool(_ path: String) throws -> DatabasePool {
+    private static func openPool(_ path: String, busyTimeout: TimeInterval) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -103,13 +107,18 @@ public final class Store: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets NORMAL for WAL; a recorded decision must survive a power cut.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // A bulk submission touches every index page of `requests`; a 64 MB
+        // cache keeps one big transaction from spilling and re-reading pages.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536")
+        }
         return pool
     }
 
     /// Runs one command as one IMMEDIATE transaction. Everything `body` appends
     /// commits together when it returns, or not at all when it throws; its own
     /// errors come back unchanged.
+    @discardableResult
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         try StoreError.mapping(path: path) {
             try pool.writeWithoutTransaction { db in

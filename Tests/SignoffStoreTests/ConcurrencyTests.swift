@@ -59,6 +59,31 @@ import Testing
         #expect(try setup.events(requestID: id).count == 4)
         #expect(try setup.verify().isIntact)
     }
+
+    @Test func writerThatWaitsTooLongGetsBusy() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let holder = try Store.create(at: path, settings: StoreSettings())
+        let impatient = try Store.open(at: path, busyTimeout: 0.2)
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = try? holder.write { transaction in
+                try transaction.append(Sample.policy())
+                entered.signal()
+                release.wait()
+            }
+            done.signal()
+        }
+        entered.wait()
+        #expect(throws: StoreError.busy(path: path)) { try impatient.write { try $0.append(Sample.policy("v2")) } }
+        #expect(try impatient.changeToken() == 0, "readers never wait for the writer")
+        release.signal()
+        done.wait()
+        try impatient.write { try $0.append(Sample.policy("v2")) }
+        #expect(try impatient.changeToken() == 2)
+    }
 }
 
 private struct Winner: Error { var name: String }
