@@ -39,7 +39,8 @@ private func drawTooSmall(size: Size, glyphs: Glyphs, into grid: inout Grid) {
     let minimum = ConsoleLayout.minimumSize
     let times = glyphs.textStyle == .ascii ? "x" : "×"
     let text = "terminal too small (need \(minimum.width)\(times)\(minimum.height), have \(size.width)\(times)\(size.height))"
-    let lines = TextLayout.wrap(text, width: max(1, size.width))
+    var lines = TextLayout.wrap(text, width: max(1, size.width))
+    if lines.count > size.height { lines = TextLayout.wrap("too small", width: max(1, size.width)) }
     let top = max(0, (size.height - lines.count) / 2)
     for (offset, line) in lines.prefix(size.height).enumerated() {
         let x = max(0, (size.width - CharacterWidth.of(line)) / 2)

@@ -95,7 +95,7 @@ enum DecisionPanel {
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
         let tail = [
-            StyledLine("Type yes and press Enter to record this approval.", .warning),
+            StyledLine("Type yes, then Enter, to record it.", .warning),
             StyledLine([Span("> ", .label), Span(DisplaySafe.text(typed, style: glyphs.textStyle) + glyphs.cursor, .input)]),
             StyledLine(Footer.hints(model, context: .confirm)),
         ]

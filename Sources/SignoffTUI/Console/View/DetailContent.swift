@@ -168,7 +168,7 @@ enum DetailContent {
 
         mutating func heading(_ title: String) {
             let rule = String(repeating: glyphs.horizontal, count: 2)
-            let tail = String(repeating: glyphs.horizontal, count: max(0, width - CharacterWidth.of(title) - 6))
+            let tail = String(repeating: glyphs.horizontal, count: max(0, width - CharacterWidth.of(title) - 4))
             lines.append(StyledLine([Span("\(rule) \(title) \(tail)", .header)]))
         }
 

@@ -20,7 +20,8 @@ enum TabBar {
             let name = style == 0 ? " \(tab.title)" : style == 1 ? " \(tab.shortTitle)" : ""
             var count = "\(model.count(of: tab))"
             if current, !model.filter.isEmpty { count = "\(model.visible.count)/\(count)" }
-            let text = current ? "[\(tab.rawValue)\(name) \(count)]" : " \(tab.rawValue)\(name) \(count) "
+            let label = style == 2 ? "\(tab.rawValue):\(count)" : "\(tab.rawValue)\(name) \(count)"
+            let text = current ? "[\(label)]" : " \(label) "
             var role: Role = current ? .title : .header
             if tab == .breakGlass, model.count(of: .breakGlass) > 0, !current { role = .breakGlass }
             spans.append(Span(text, role))
