@@ -159,3 +159,7 @@ func expectSnapshot(_ name: String, text: String, roles: String, sourceLocation:
         Issue.record("\(name) roles line \(index):\n  got      \(actual)\n  expected \(expected)", sourceLocation: sourceLocation)
     }
 }
+
+extension Glyphs: CustomTestStringConvertible {
+    public var testDescription: String { textStyle == .ascii ? "ascii" : "unicode" }
+}

@@ -100,3 +100,33 @@ import Testing
         #expect(grid.lines.joined().contains("\(model.count(of: .allPending)) of \(model.count(of: .allPending))"))
     }
 }
+
+@Suite struct ListHighlightTests {
+    @Test func matchesAreMarkedWhereTheyAre() {
+        #expect(ListPane.matchColumns(of: "led", in: "Ledger-api").map { [$0.0, $0.1] } == [0, 3])
+        #expect(ListPane.matchColumns(of: "エー", in: "数据同步-エージ…").map { [$0.0, $0.1] } == [9, 4])
+        #expect(ListPane.matchColumns(of: "zzz", in: "ledger") == nil)
+    }
+
+    @Test func filteredRowsShowTheMatchRole() {
+        let size = Size(width: 100, height: 30)
+        var model = Sample.model(size: size)
+        press(&model, .character("2"), .character("/"))
+        type(&model, "etl-night")
+        press(&model, .enter)
+        let grid = view(model, size: size, glyphs: .unicode)
+        let lines = grid.lines
+        let roles = grid.roleMap.split(separator: "\n").map(String.init)
+        #expect(model.visible.count == 1)
+        // The only match is selected (drawn as selection); the title shows the filter as a match.
+        #expect(roles[1].contains("M"))
+        #expect(lines[1].contains("etl-nigh"))
+        press(&model, .escape)
+        press(&model, .character("/"))
+        type(&model, "payments")
+        press(&model, .enter)
+        let second = view(model, size: size, glyphs: .unicode).roleMap.split(separator: "\n").map(String.init)
+        // Five rows match; the four not selected show "payments" with the match role.
+        #expect(second[3...7].filter { $0.contains("MMMMMMMM") }.count == 4)
+    }
+}

@@ -101,16 +101,34 @@ public struct ConsoleRow: Sendable, Hashable {
                   extraSearchText: (labels + triggers + [request.notes ?? ""]).joined(separator: " "))
     }
 
-    /// Every field the filter searches, joined; lowercased once at load by `SearchIndex`.
+    /// Every field the filter searches, in order; `SearchIndex` lowercases them
+    /// once at load into one buffer, without building a joined string per row.
+    func forEachSearchField(_ body: (String) -> Void) {
+        body(id)
+        body(state.rawValue)
+        body(subjectKind.label)
+        body(subjectName)
+        body(owner)
+        body(system)
+        body(environment)
+        body(entitlement)
+        body(access.rawValue)
+        body(duration.description)
+        body(purpose)
+        body(requester)
+        body(routedTo)
+        if let scope { body(scope) }
+        if let ticket { body(ticket) }
+        if breakGlass { body("break-glass") }
+        if let incident { body(incident) }
+        for name in decidedBy { body(name) }
+        if !extraSearchText.isEmpty { body(extraSearchText) }
+    }
+
+    /// The searched fields joined, as the filter sees them (for tests and debugging).
     var searchText: String {
-        var parts = [id, state.rawValue, subjectKind.label, subjectName, owner, system, environment, entitlement,
-                     access.rawValue, duration.description, purpose, requester, routedTo]
-        if let scope { parts.append(scope) }
-        if let ticket { parts.append(ticket) }
-        if breakGlass { parts.append("break-glass") }
-        if let incident { parts.append(incident) }
-        parts.append(contentsOf: decidedBy)
-        if !extraSearchText.isEmpty { parts.append(extraSearchText) }
+        var parts: [String] = []
+        forEachSearchField { parts.append($0) }
         return parts.joined(separator: "\u{1}")
     }
 }

@@ -24,6 +24,7 @@ public struct ConsoleModel: Sendable {
 
     public internal(set) var rows: [ConsoleRow] = []
     var search = SearchIndex()
+    var sortKeys = SortKeys()
     /// Row index by request ID, to find selections again after a reload.
     var rowByID: [String: Int32] = [:]
     /// Each tab's rows in its current sort order, before filtering.

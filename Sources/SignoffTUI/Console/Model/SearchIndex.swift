@@ -11,7 +11,10 @@ struct SearchIndex: Sendable {
         bytes.reserveCapacity(rows.count * 160)
         starts.reserveCapacity(rows.count + 1)
         for row in rows {
-            SearchIndex.appendLowercased(row.searchText, to: &bytes)
+            row.forEachSearchField { field in
+                SearchIndex.appendLowercased(field, to: &bytes)
+                bytes.append(0x01)
+            }
             starts.append(Int32(truncatingIfNeeded: bytes.count))
         }
     }

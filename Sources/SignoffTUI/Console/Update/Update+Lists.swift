@@ -16,6 +16,7 @@ extension ConsoleModel {
         loadError = nil
         rows = snapshot.rows
         search = SearchIndex(rows: rows)
+        sortKeys = SortKeys(rows: rows)
         rowByID = Dictionary(rows.enumerated().map { ($0.element.id, Int32($0.offset)) },
                              uniquingKeysWith: { first, _ in first })
         var members: [ConsoleTab: [Int32]] = [:]
@@ -45,50 +46,51 @@ extension ConsoleModel {
 
     mutating func sortTab(_ tab: ConsoleTab) {
         guard var indices = tabRows[tab] else { return }
+        let keys = sortKeys
         let rows = self.rows
-        func byID(_ a: Int32, _ b: Int32) -> Bool { rows[Int(a)].id < rows[Int(b)].id }
+        // Comparators read the flat key arrays; string orders fall back to the rows.
         switch sortOrders[tab] ?? .natural {
         case .natural:
             switch tab {
             case .myQueue, .allPending, .breakGlass:
                 indices.sort { a, b in
-                    let x = rows[Int(a)], y = rows[Int(b)]
-                    if x.breakGlass != y.breakGlass { return x.breakGlass }
-                    if x.submittedAt != y.submittedAt { return x.submittedAt < y.submittedAt }
-                    return x.id < y.id
+                    let x = Int(a), y = Int(b)
+                    if keys.breakGlass[x] != keys.breakGlass[y] { return keys.breakGlass[x] }
+                    if keys.submitted[x] != keys.submitted[y] { return keys.submitted[x] < keys.submitted[y] }
+                    return a < b
                 }
             case .expiring:
                 indices.sort { a, b in
-                    let x = rows[Int(a)].expiresAt ?? .distantFuture, y = rows[Int(b)].expiresAt ?? .distantFuture
-                    return x != y ? x < y : byID(a, b)
+                    let x = keys.expires[Int(a)], y = keys.expires[Int(b)]
+                    return x != y ? x < y : a < b
                 }
             case .history:
                 indices.sort { a, b in
-                    let x = rows[Int(a)].decidedAt ?? .distantPast, y = rows[Int(b)].decidedAt ?? .distantPast
-                    return x != y ? x > y : byID(a, b)
+                    let x = keys.decided[Int(a)], y = keys.decided[Int(b)]
+                    return x != y ? x > y : a < b
                 }
             }
         case .oldest:
             indices.sort { a, b in
-                let x = rows[Int(a)].submittedAt, y = rows[Int(b)].submittedAt
-                return x != y ? x < y : byID(a, b)
+                let x = keys.submitted[Int(a)], y = keys.submitted[Int(b)]
+                return x != y ? x < y : a < b
             }
         case .newest:
             indices.sort { a, b in
-                let x = rows[Int(a)].submittedAt, y = rows[Int(b)].submittedAt
-                return x != y ? x > y : byID(a, b)
+                let x = keys.submitted[Int(a)], y = keys.submitted[Int(b)]
+                return x != y ? x > y : a < b
             }
         case .system:
             indices.sort { a, b in
-                let x = rows[Int(a)], y = rows[Int(b)]
-                if x.system != y.system { return x.system < y.system }
-                if x.environment != y.environment { return x.environment < y.environment }
-                return x.id < y.id
+                let x = Int(a), y = Int(b)
+                if rows[x].system != rows[y].system { return rows[x].system < rows[y].system }
+                if rows[x].environment != rows[y].environment { return rows[x].environment < rows[y].environment }
+                return a < b
             }
         case .requester:
             indices.sort { a, b in
-                let x = rows[Int(a)], y = rows[Int(b)]
-                return x.requester != y.requester ? x.requester < y.requester : x.id < y.id
+                let x = Int(a), y = Int(b)
+                return rows[x].requester != rows[y].requester ? rows[x].requester < rows[y].requester : a < b
             }
         }
         tabRows[tab] = indices

@@ -11,7 +11,7 @@ enum DecisionPanel {
     }
 
     /// What is being decided, one fact per line, most important first.
-    static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs) -> [StyledLine] {
+    static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs, maximumDuration: TimeSpan?) -> [StyledLine] {
         let request = draft.request
         func safe(_ raw: String) -> String { TextLayout.fit(raw, width: width, glyphs: glyphs) }
         let verb = draft.verdict == .approve ? "APPROVE" : "DENY"
@@ -27,7 +27,7 @@ enum DecisionPanel {
                         Span(request.access.rawValue, request.access == .admin ? .riskHigh : .value),
                         Span(" \(glyphs.separator) for ", .label), Span(request.duration.description, .value)]),
         ]
-        let cues = RiskCue.cues(for: request, maximumDuration: nil)
+        let cues = RiskCue.cues(for: request, maximumDuration: maximumDuration)
         if !cues.isEmpty {
             var spans: [Span] = []
             for cue in cues {
@@ -68,7 +68,8 @@ enum DecisionPanel {
             : StyledLine(Footer.hints(model, context: .decision))
 
         // Space: restatement first, then notices, counter, at least one editor line, the hint.
-        var restatement = restatement(draft, width: inner.width, glyphs: glyphs)
+        var restatement = restatement(draft, width: inner.width, glyphs: glyphs,
+                                      maximumDuration: model.details[draft.id]?.maximumDuration)
         let fixed = notices.count + 2
         let editorMinimum = 1
         let room = max(0, inner.height - fixed - editorMinimum)
@@ -99,7 +100,8 @@ enum DecisionPanel {
             StyledLine([Span("> ", .label), Span(DisplaySafe.text(typed, style: glyphs.textStyle) + glyphs.cursor, .input)]),
             StyledLine(Footer.hints(model, context: .confirm)),
         ]
-        var head = restatement(draft, width: inner.width, glyphs: glyphs)
+        var head = restatement(draft, width: inner.width, glyphs: glyphs,
+                                      maximumDuration: model.details[draft.id]?.maximumDuration)
         head = Array(head.prefix(max(0, inner.height - tail.count)))
         for (offset, line) in (head + tail).prefix(inner.height).enumerated() {
             grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)

@@ -49,6 +49,7 @@ enum ListPane {
             return
         }
 
+        let needle = model.filter.lowercased()
         let selection = model.selection
         let first = max(0, min(selection.top, model.visible.count - 1))
         let last = min(model.visible.count, first + rowsHeight)
@@ -57,13 +58,13 @@ enum ListPane {
             let y = inner.y + 1 + index - first
             let selected = index == selection.index
             drawRow(row, columns: columns, x: inner.x, y: y, width: inner.width, selected: selected,
-                    focused: focused, model: model, glyphs: glyphs, into: &grid)
+                    focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
         }
         grid.boxFooter(rect, text: " \(selection.index + 1) of \(model.visible.count) ", role: .dim)
     }
 
     static func drawRow(_ row: ConsoleRow, columns: [(ListColumn, Int)], x: Int, y: Int, width: Int, selected: Bool,
-                        focused: Bool, model: ConsoleModel, glyphs: Glyphs, into grid: inout Grid) {
+                        focused: Bool, needle: String, model: ConsoleModel, glyphs: Glyphs, into grid: inout Grid) {
         let state = glyphs.state(row.state)
         grid.write(selected ? glyphs.pointer : " ", x: x, y: y, maxWidth: 1, role: .normal)
         if row.breakGlass {
@@ -78,10 +79,28 @@ enum ListPane {
             let text = spec.trusted ? TextLayout.truncate(raw, width: columnWidth, ellipsis: glyphs.ellipsis)
                                     : TextLayout.fit(raw, width: columnWidth, glyphs: glyphs)
             grid.write(text, x: column, y: y, maxWidth: min(columnWidth, x + width - column), role: role)
+            if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: text) {
+                grid.paint(x: column + start, y: y, width: min(length, columnWidth - start), role: .match)
+            }
             column += columnWidth + 1
         }
         if selected {
             grid.paint(x: x, y: y, width: width, role: focused ? .selection : .selectionUnfocused)
         }
+    }
+
+    /// Columns (offset, width) of the first case-insensitive occurrence of
+    /// `needle` in the drawn `text`, so matches show where they are.
+    static func matchColumns(of needle: String, in text: String) -> (Int, Int)? {
+        let lower = text.lowercased()
+        let characters = Array(text)
+        let lowered = Array(lower)
+        // Lowercasing can change the number of characters; then columns are unknown.
+        guard characters.count == lowered.count, let range = lower.range(of: needle) else { return nil }
+        let start = lower.distance(from: lower.startIndex, to: range.lowerBound)
+        let count = lower.distance(from: range.lowerBound, to: range.upperBound)
+        let offset = characters[..<start].reduce(0) { $0 + CharacterWidth.of($1) }
+        let length = characters[start..<(start + count)].reduce(0) { $0 + CharacterWidth.of($1) }
+        return (offset, length)
     }
 }
