@@ -1,0 +1,187 @@
+import Foundation
+import SignoffCore
+
+/// Realistic console data without a store: for tests, demos and the frame and
+/// filter benchmarks (`snapshot(count: 100_000)`). Deterministic for a seed.
+public enum ConsoleFixtures {
+    public static let epoch = Date(timeIntervalSince1970: 1_790_000_000)
+    public static let me = Principal(name: "alice", authentication: .osAccount)
+    public static let policyVersion = "9f2c4e1ab37d5c60e8f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7"
+
+    static let systems = ["payments-db", "ledger-api", "billing-ui", "hr-portal", "k8s-prod", "s3-archive", "search", "crm"]
+    static let environments = ["production", "staging", "dev", "production", "qa"]
+    static let entitlements = ["db:read", "db:write", "db:admin", "deploy", "logs:read", "bucket:write", "admin-console", "secrets:read"]
+    static let people = ["bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory"]
+    static let subjects = ["etl-nightly", "payments-api", "ci-runner", "report-bot", "backup-agent", "gh-actions", "vault-sync", "ml-trainer"]
+    static let purposes = ["quarterly reconciliation of ledger balances",
+                           "investigate failed settlement batch",
+                           "deploy hotfix for checkout latency",
+                           "migrate reporting tables to the new schema",
+                           "rotate credentials after offboarding"]
+
+    /// `count` rows: mostly pending, some mine, some break-glass, some decided.
+    public static func snapshot(count: Int, seed: UInt64 = 1, identity: Principal = me,
+                                storePath: String = "signoff.db", minimumRationale: Int = 20) -> ConsoleSnapshot {
+        var random = SplitMix(seed: seed)
+        var rows: [ConsoleRow] = []
+        rows.reserveCapacity(count)
+        for index in 0..<count {
+            rows.append(row(index, random: &random))
+        }
+        return ConsoleSnapshot(identity: identity, storePath: storePath, policyVersion: policyVersion,
+                               minimumRationale: minimumRationale, changeToken: 1, rows: rows)
+    }
+
+    static func row(_ index: Int, random: inout SplitMix) -> ConsoleRow {
+        let r = random.next()
+        let system = systems[Int(r % UInt64(systems.count))]
+        let environment = environments[Int((r >> 8) % UInt64(environments.count))]
+        let entitlement = entitlements[Int((r >> 16) % UInt64(entitlements.count))]
+        let kind = IdentityKind.allCases[Int((r >> 24) % UInt64(IdentityKind.allCases.count))]
+        let requester = people[Int((r >> 32) % UInt64(people.count))]
+        let owner = people[Int((r >> 36) % UInt64(people.count))]
+        let subject = kind.isHuman ? requester : subjects[Int((r >> 40) % UInt64(subjects.count))]
+        let access: AccessLevel = entitlement.hasSuffix("admin") || entitlement == "admin-console" ? .admin
+            : entitlement.hasSuffix("read") ? .read : .write
+        let breakGlass = (r >> 44) % 97 == 0
+        let roll = (r >> 48) % 100
+        let state: RequestState = roll < 70 ? .pending : roll < 72 ? .blocked : roll < 88 ? .approved
+            : roll < 96 ? .denied : roll < 98 ? .withdrawn : .timedOut
+        let submittedAt = epoch.addingTimeInterval(-Double(index % 20_000) * 137 - Double((r >> 52) % 600))
+        let needed = breakGlass ? 1 : 1 + Int((r >> 56) % 2)
+        let approvals = state == .approved ? needed : state == .pending ? Int((r >> 58) % UInt64(needed)) : 0
+        let decidedAt: Date? = state.isOpen ? nil : submittedAt.addingTimeInterval(3600)
+        let duration: TimeSpan = breakGlass ? .hours(4) : [TimeSpan.hours(8), .days(1), .days(7), .days(30)][Int((r >> 60) % 4)]
+        return ConsoleRow(
+            id: String(format: "REQ-%06d", index + 1), state: state, version: 1, subjectKind: kind,
+            subjectName: subject, owner: owner, system: system, environment: environment, entitlement: entitlement,
+            scope: (r >> 20) % 3 == 0 ? "schema \(system.split(separator: "-").first ?? "")" : nil, access: access,
+            duration: duration, purpose: purposes[Int((r >> 28) % UInt64(purposes.count))],
+            ticket: "OPS-\(1000 + index % 9000)", requester: requester, submittedAt: submittedAt,
+            breakGlass: breakGlass, incident: breakGlass ? "INC-\(index % 500)" : nil,
+            mineNow: state == .pending && (r >> 12) % 3 == 0,
+            routedTo: breakGlass ? "rotation:sre-oncall" : "owners of \(system)" + (needed > 1 ? ", then group:dba" : ""),
+            approvals: approvals, approvalsNeeded: needed, decidedAt: decidedAt,
+            decidedBy: state == .approved || state == .denied ? [people[Int((r >> 4) % UInt64(people.count))]] : [],
+            expiresAt: state == .approved ? decidedAt?.addingTimeInterval(Double(duration.seconds)) : nil,
+            extraSearchText: "team=\(system) cost-centre=\(index % 40)")
+    }
+
+    /// A full detail consistent with `row`: record, explanation, progress, timeline.
+    public static func detail(for row: ConsoleRow, identity: Principal = me, maximumDuration: TimeSpan? = .days(7)) -> ConsoleDetail {
+        let request = AccessRequest(
+            requester: row.requester, subject: Subject(kind: row.subjectKind, name: row.subjectName, owner: row.owner),
+            system: row.system, environment: row.environment, entitlement: row.entitlement, scope: row.scope,
+            access: row.access, purpose: row.purpose, duration: row.duration,
+            revocationTriggers: row.ticket.map { [RevocationTrigger(name: "ticket_closed", ref: $0)] } ?? [],
+            ticket: row.ticket, breakGlass: row.breakGlass, incident: row.incident,
+            labels: ["team": row.system], notes: nil)
+        var record = RequestRecord(id: row.id, request: request,
+                                   submittedBy: Principal(name: row.requester, authentication: .osAccount),
+                                   submittedAt: row.submittedAt)
+        record.version = row.version
+        record.state = row.state
+        record.policyVersion = policyVersion
+        let steps = [RoutedStep(name: row.breakGlass ? "on-call SRE" : "owners of \(row.system)",
+                                approvers: row.breakGlass ? "rotation:sre-oncall" : "owners", required: row.approvalsNeeded)]
+        record.route = .steps(rule: row.breakGlass ? "break-glass" : "owner-approval", steps: steps)
+        let approvers = Array(people.filter { $0 != row.requester }.prefix(row.approvals))
+        record.reviews = approvers.map {
+            Review(reviewer: Principal(name: $0, authentication: .osAccount), verdict: .approve,
+                   rationale: "checked the ticket and the owner", at: row.submittedAt.addingTimeInterval(600),
+                   requestVersion: row.version, policyVersion: policyVersion)
+        }
+        if let decidedAt = row.decidedAt {
+            record.decision = Decision(state: row.state, at: decidedAt, by: row.decidedBy, policyVersion: policyVersion,
+                                       reason: "steps satisfied")
+        }
+        let candidates = [
+            Candidate(name: identity.name, eligible: row.mineNow, reason: row.mineNow ? "owner of \(row.system)" : "already counted or not an owner"),
+            Candidate(name: row.requester, eligible: false, reason: "requester never approves their own request"),
+        ]
+        let explanation = PolicyExplanation(
+            policyVersion: policyVersion,
+            denyRules: [RuleTrace(rule: "no-contractor-admin", matched: false, detail: "subject is not a contractor")],
+            routeRules: [RuleTrace(rule: row.breakGlass ? "break-glass" : "owner-approval", matched: true,
+                                   detail: "system is \(row.system)")],
+            outcome: record.route!, steps: [StepExplanation(step: steps[0], candidates: candidates)])
+        var timeline = [TimelineEntry(at: row.submittedAt, actor: record.submittedBy, summary: "submitted"),
+                        TimelineEntry(at: row.submittedAt, actor: .signoff,
+                                      summary: "routed (v\(row.version), submitted): \(record.route!.summary)")]
+        for review in record.reviews {
+            timeline.append(TimelineEntry(at: review.at, actor: review.reviewer, summary: "approved (v\(review.requestVersion)): \(review.rationale)"))
+        }
+        return ConsoleDetail(record: record, explanation: explanation,
+                             progress: [StepStatus(step: steps[0], approvedBy: approvers)],
+                             mayDecide: row.mineNow && row.state == .pending,
+                             whyNot: row.mineNow ? nil : "you are not an eligible approver for any open step",
+                             maximumDuration: maximumDuration, timeline: timeline)
+    }
+
+    /// Small, fast, deterministic pseudo-random numbers (SplitMix64).
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
+
+/// A backend over fixture rows, for demos and benchmarks: decisions are applied
+/// in memory with the same conflict rules as the store (stale version, already decided).
+public final class InMemoryConsoleBackend: ConsoleBackend {
+    public var current: ConsoleSnapshot
+    public var token: Int64
+    public private(set) var decisions: [(id: String, verdict: Verdict, rationale: String, shownVersion: Int)] = []
+
+    public init(snapshot: ConsoleSnapshot) {
+        self.current = snapshot
+        self.token = snapshot.changeToken
+    }
+
+    public func snapshot() throws -> ConsoleSnapshot {
+        var copy = current
+        copy.changeToken = token
+        return copy
+    }
+
+    public func detail(id: String) throws -> ConsoleDetail {
+        guard let row = current.rows.first(where: { $0.id == id }) else { throw ConsoleError("no request \(id)") }
+        return ConsoleFixtures.detail(for: row, identity: current.identity)
+    }
+
+    public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+        guard let index = current.rows.firstIndex(where: { $0.id == id }) else {
+            return .failed(message: "no request \(id)")
+        }
+        var row = current.rows[index]
+        guard row.state.isOpen else {
+            return .refused(reason: .alreadyDecided, message: "\(id) is already \(row.state.rawValue)")
+        }
+        guard row.version == shownVersion else {
+            return .refused(reason: .staleVersion, message: "\(id) changed (version \(row.version), you saw \(shownVersion))")
+        }
+        decisions.append((id, verdict, rationale, shownVersion))
+        if verdict == .deny {
+            row.state = .denied
+        } else {
+            row.approvals += 1
+            if row.approvals >= row.approvalsNeeded { row.state = .approved }
+        }
+        row.mineNow = false
+        if !row.state.isOpen {
+            row.decidedAt = ConsoleFixtures.epoch
+            row.decidedBy = [current.identity.name]
+        }
+        current.rows[index] = row
+        token += 1
+        return .recorded(state: row.state)
+    }
+
+    public func changeToken() throws -> Int64 { token }
+}

@@ -1,0 +1,103 @@
+/// The console's one key table (lazygit/k9s style).
+public enum KeyMap {
+    static let browsing: [BindingContext] = [.list, .detail]
+
+    public static let bindings: [KeyBinding] = [
+        // Moving
+        KeyBinding([.character("j"), .down], .moveDown, "move down (scroll in detail)", in: browsing),
+        KeyBinding([.character("k"), .up], .moveUp, "move up (scroll in detail)", in: browsing),
+        KeyBinding([.pageDown], .pageDown, "page down", in: browsing),
+        KeyBinding([.pageUp], .pageUp, "page up", in: browsing),
+        KeyBinding([.control("d")], .halfPageDown, "half a page down", in: browsing),
+        KeyBinding([.control("u")], .halfPageUp, "half a page up", in: browsing),
+        KeyBinding([.character("g"), .home], .top, "first request (top of detail)", in: browsing),
+        KeyBinding([.character("G"), .end], .bottom, "last request (end of detail)", in: browsing),
+        KeyBinding([.enter, .character("l"), .right], .openDetail, "focus the detail to scroll it", hint: "detail",
+                   in: [.list], disabledWhen: { $0.selectedRow == nil ? "no request selected" : nil }),
+        KeyBinding([.character("h"), .left, .escape], .back, "back to the list", hint: "back", in: [.detail]),
+        // Tabs
+        KeyBinding([.tab], .nextTab, "next list", in: browsing),
+        KeyBinding([.backTab], .previousTab, "previous list", in: browsing),
+        KeyBinding([.character("1")], .showMyQueue, "My queue: requests you may decide now", in: browsing),
+        KeyBinding([.character("2")], .showAllPending, "All pending: every open request", in: browsing),
+        KeyBinding([.character("3")], .showBreakGlass, "Break-glass: open emergency requests", in: browsing),
+        KeyBinding([.character("4")], .showExpiring, "Expiring: approved access by time left", in: browsing),
+        KeyBinding([.character("5")], .showHistory, "History: decided requests", in: browsing),
+        // Deciding
+        KeyBinding([.character("a")], .approve, "approve: opens the decision panel (nothing is recorded yet)",
+                   hint: "approve", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) }),
+        KeyBinding([.character("d")], .deny, "deny: opens the decision panel (nothing is recorded yet)",
+                   hint: "deny", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) }),
+        // Finding
+        KeyBinding([.character("/")], .startFilter, "filter across all fields as you type", hint: "filter", in: browsing),
+        KeyBinding([.character("n")], .nextMatch, "next match (next matching line in detail)", in: browsing,
+                   disabledWhen: { $0.filter.isEmpty ? "no filter: press / first" : nil }),
+        KeyBinding([.character("N")], .previousMatch, "previous match", in: browsing,
+                   disabledWhen: { $0.filter.isEmpty ? "no filter: press / first" : nil }),
+        KeyBinding([.character("s")], .cycleSort, "cycle sort order", hint: "sort", in: [.list]),
+        KeyBinding([.escape], .clearFilter, "clear the filter", in: [.list],
+                   disabledWhen: { $0.filter.isEmpty ? "no filter to clear" : nil }),
+        KeyBinding([.character("r"), .control("r")], .refresh, "reload from the store", in: browsing),
+        KeyBinding([.character("?")], .help, "this help", hint: "help", in: browsing),
+        KeyBinding([.character("q"), .control("c")], .quit, "quit (asks first if a rationale draft would be lost)",
+                   hint: "quit", in: browsing),
+        // Filter input
+        KeyBinding([.enter], .acceptFilter, "keep the filter and go back to the list", hint: "keep", in: [.filter]),
+        KeyBinding([.escape], .cancelFilter, "clear the filter", hint: "clear", in: [.filter]),
+        KeyBinding([.backspace, .delete], .deleteBackward, "delete a character", in: [.filter, .decision, .confirm]),
+        // Decision panel
+        KeyBinding([.control("s"), .alt("\n"), .alt("\r")], .submitDecision,
+                   "submit the decision (Enter types a new line)", hint: "submit", in: [.decision], dangerous: true,
+                   disabledWhen: { submitBlocker($0) }),
+        KeyBinding([.escape], .cancelDecision, "close the panel; nothing is recorded, the draft is kept",
+                   hint: "cancel", in: [.decision]),
+        // Confirmation
+        KeyBinding([.enter], .confirmDecision, "record the decision once you typed yes", hint: "record",
+                   in: [.confirm], dangerous: true, disabledWhen: { confirmBlocker($0) }),
+        KeyBinding([.escape], .cancelConfirmation, "back to the rationale; nothing is recorded", hint: "back",
+                   in: [.confirm]),
+        // Help
+        KeyBinding([.character("j"), .down], .moveDown, "scroll down", in: [.help]),
+        KeyBinding([.character("k"), .up], .moveUp, "scroll up", in: [.help]),
+        KeyBinding([.character("?"), .escape, .character("q")], .closeHelp, "close help", hint: "close", in: [.help]),
+        // Quit prompt
+        KeyBinding([.character("y")], .confirmQuit, "discard drafts and quit", hint: "quit", in: [.quitPrompt],
+                   dangerous: false),
+        KeyBinding([.character("n"), .escape], .cancelQuit, "stay", hint: "stay", in: [.quitPrompt]),
+    ]
+
+    /// The binding a key triggers in a context; in read-only mode dangerous ones are gone.
+    public static func binding(for key: Key, in context: BindingContext, readOnly: Bool = false) -> KeyBinding? {
+        bindings.first { binding in
+            binding.contexts.contains(context) && binding.keys.contains(key) && !(readOnly && binding.dangerous)
+        }
+    }
+
+    /// Bindings of a context, in table order, as the help and footer list them.
+    public static func bindings(in context: BindingContext, readOnly: Bool = false) -> [KeyBinding] {
+        bindings.filter { $0.contexts.contains(context) && !(readOnly && $0.dangerous) }
+    }
+
+    // MARK: Why an action cannot run
+
+    static func decideBlocker(_ model: ConsoleModel) -> String? {
+        guard let row = model.selectedRow else { return "no request selected" }
+        guard row.state.isOpen else { return "\(row.id) is already \(row.state.rawValue)" }
+        if row.state == .blocked { return "\(row.id) is blocked: no policy rule routes it" }
+        if model.detailErrors[row.id] != nil, model.details[row.id] == nil { return "details of \(row.id) failed to load" }
+        guard let detail = model.details[row.id] else { return "details of \(row.id) are still loading" }
+        guard detail.mayDecide else { return detail.whyNot ?? "you are not an eligible approver of \(row.id)" }
+        return nil
+    }
+
+    static func submitBlocker(_ model: ConsoleModel) -> String? {
+        guard case let .decision(draft) = model.mode else { return "already submitting" }
+        let missing = model.minimumRationale - draft.rationaleLength
+        return missing > 0 ? "the rationale needs \(missing) more character\(missing == 1 ? "" : "s")" : nil
+    }
+
+    static func confirmBlocker(_ model: ConsoleModel) -> String? {
+        guard case let .confirm(_, typed) = model.mode else { return "nothing to confirm" }
+        return typed.lowercased() == "yes" ? nil : "type yes to confirm"
+    }
+}

@@ -1,0 +1,37 @@
+/// What has the keyboard. Overlays stack on the lists; each names its binding context.
+public indirect enum ConsoleMode: Sendable, Hashable {
+    case browse
+    /// Typing a filter after `/`; the list narrows with every key.
+    case filter
+    case help(scroll: Int)
+    case decision(DecisionDraft)
+    /// An approval that needs a typed `yes` before it is sent.
+    case confirm(DecisionDraft, typed: String)
+    /// Sent to the backend; waiting for the outcome.
+    case submitting(DecisionDraft)
+    /// Asked before quitting would discard rationale drafts; returns to `previous` on no.
+    case quitPrompt(previous: ConsoleMode)
+}
+
+/// Which pane scrolls when browsing.
+public enum ConsoleFocus: Sendable, Hashable {
+    case list, detail
+}
+
+/// A one-shot line in the footer, cleared by the next key.
+public struct StatusMessage: Sendable, Hashable {
+    public var text: String
+    public var role: Role
+    public init(_ text: String, role: Role) {
+        self.text = text
+        self.role = role
+    }
+}
+
+/// Selection and scroll of one tab, kept when switching away and back.
+struct ListPosition: Sendable, Hashable {
+    var selected = 0
+    var top = 0
+    /// The selected request, to find it again after a reload reorders rows.
+    var selectedID: String?
+}

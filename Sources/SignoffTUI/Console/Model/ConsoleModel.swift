@@ -1,0 +1,108 @@
+import Foundation
+import SignoffCore
+
+/// The whole console state, one value. `update` changes it, `view` draws it.
+/// Lists are index arrays into `rows`, never copies: 100,000 requests cost one
+/// array of rows plus a few arrays of 32-bit indices.
+public struct ConsoleModel: Sendable {
+    public var size: Size
+    /// The glyph set the view draws with; update uses it to measure the detail.
+    public var glyphs: Glyphs
+    /// The time the view measures ages against; advanced by ticks.
+    public var now: Date
+    /// Drops every dangerous binding (approve, deny), like k9s's read-only mode.
+    public var readOnly: Bool
+
+    public internal(set) var identity: Principal?
+    public internal(set) var storePath = ""
+    public internal(set) var policyVersion: String?
+    public internal(set) var minimumRationale = 0
+    public internal(set) var changeToken: Int64?
+    public internal(set) var loaded = false
+    /// The last load failure, shown until a load succeeds.
+    public internal(set) var loadError: String?
+
+    public internal(set) var rows: [ConsoleRow] = []
+    var search = SearchIndex()
+    var sortKeys = SortKeys()
+    /// Row index by request ID, to find selections again after a reload.
+    var rowByID: [String: Int32] = [:]
+    /// Each tab's rows in its current sort order, before filtering.
+    var tabRows: [ConsoleTab: [Int32]] = [:]
+    /// The current tab's rows after filtering; what the list shows.
+    public internal(set) var visible: [Int32] = []
+    /// The filter `visible` was computed with, to narrow incrementally while typing.
+    var visibleFilter = ""
+
+    public internal(set) var tab: ConsoleTab = .myQueue
+    public internal(set) var sortOrders: [ConsoleTab: SortOrder] = [:]
+    var positions: [ConsoleTab: ListPosition] = [:]
+    public internal(set) var filter = ""
+    public internal(set) var mode: ConsoleMode = .browse
+    public internal(set) var focus: ConsoleFocus = .list
+    public internal(set) var detailScroll = 0
+
+    /// Details loaded so far, by request ID; dropped when the store changes.
+    public internal(set) var details: [String: ConsoleDetail] = [:]
+    public internal(set) var detailErrors: [String: String] = [:]
+    /// Rationale drafts kept when a decision panel is closed without submitting.
+    public internal(set) var drafts: [String: String] = [:]
+    public internal(set) var message: StatusMessage?
+
+    public init(size: Size, glyphs: Glyphs = .unicode, now: Date = Date(), readOnly: Bool = false) {
+        self.size = size
+        self.glyphs = glyphs
+        self.now = now
+        self.readOnly = readOnly
+    }
+
+    // MARK: Derived
+
+    public var sortOrder: SortOrder { sortOrders[tab] ?? .natural }
+
+    public func count(of tab: ConsoleTab) -> Int { tabRows[tab]?.count ?? 0 }
+
+    var position: ListPosition {
+        get { positions[tab] ?? ListPosition() }
+        set { positions[tab] = newValue }
+    }
+
+    /// The selected row's index into `rows`, if the list is not empty.
+    public var selectedRowIndex: Int? {
+        let selected = position.selected
+        guard selected >= 0, selected < visible.count else { return nil }
+        return Int(visible[selected])
+    }
+
+    public var selectedRow: ConsoleRow? { selectedRowIndex.map { rows[$0] } }
+
+    public var selectedDetail: ConsoleDetail? { selectedRow.flatMap { details[$0.id] } }
+
+    /// Position of the selection in the visible list, and the first visible line.
+    public var selection: (index: Int, top: Int) { (position.selected, position.top) }
+
+    /// Whether quitting now would throw away typed rationale.
+    public var hasUnsavedRationale: Bool {
+        switch mode {
+        case let .decision(draft), let .confirm(draft, _), let .submitting(draft):
+            if !draft.rationale.isEmpty { return true }
+        case let .quitPrompt(previous):
+            if case let .decision(draft) = previous, !draft.rationale.isEmpty { return true }
+        default:
+            break
+        }
+        return drafts.values.contains { !$0.isEmpty }
+    }
+
+    /// The binding context the keyboard is in.
+    public var context: BindingContext {
+        switch mode {
+        case .browse: focus == .list ? .list : .detail
+        case .filter: .filter
+        case .help: .help
+        case .decision, .submitting: .decision
+        case .confirm: .confirm
+        case .quitPrompt: .quitPrompt
+        }
+    }
+}

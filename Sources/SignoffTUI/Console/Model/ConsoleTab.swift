@@ -1,0 +1,81 @@
+/// The lists an approver switches between with Tab or 1-5.
+public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
+    /// Requests I may decide now: break-glass first, then oldest.
+    case myQueue = 1
+    /// Every open request, with whom it is routed to and its approvals so far.
+    case allPending
+    case breakGlass
+    /// Approved access by time left.
+    case expiring
+    /// Decided requests.
+    case history
+
+    public var title: String {
+        switch self {
+        case .myQueue: "My queue"
+        case .allPending: "All pending"
+        case .breakGlass: "Break-glass"
+        case .expiring: "Expiring"
+        case .history: "History"
+        }
+    }
+
+    /// For narrow terminals.
+    public var shortTitle: String {
+        switch self {
+        case .myQueue: "Mine"
+        case .allPending: "All"
+        case .breakGlass: "BG"
+        case .expiring: "Exp"
+        case .history: "Hist"
+        }
+    }
+
+    /// What an empty list says, so empty never looks like broken.
+    public var emptyText: String {
+        switch self {
+        case .myQueue: "nothing waits for you"
+        case .allPending: "no open requests"
+        case .breakGlass: "no open break-glass requests"
+        case .expiring: "expiry arrives with grants"
+        case .history: "nothing decided yet"
+        }
+    }
+
+    func contains(_ row: ConsoleRow) -> Bool {
+        switch self {
+        case .myQueue: row.state == .pending && row.mineNow
+        case .allPending: row.state.isOpen
+        case .breakGlass: row.breakGlass && row.state.isOpen
+        case .expiring: row.state == .approved && row.expiresAt != nil
+        case .history: !row.state.isOpen
+        }
+    }
+
+    var next: ConsoleTab { ConsoleTab(rawValue: rawValue % ConsoleTab.allCases.count + 1)! }
+    var previous: ConsoleTab {
+        ConsoleTab(rawValue: (rawValue + ConsoleTab.allCases.count - 2) % ConsoleTab.allCases.count + 1)!
+    }
+}
+
+/// Orders `s` cycles through. `.natural` is each tab's own order.
+public enum SortOrder: Int, CaseIterable, Sendable, Hashable {
+    case natural, oldest, newest, system, requester
+
+    public func label(in tab: ConsoleTab) -> String {
+        switch self {
+        case .natural:
+            switch tab {
+            case .myQueue, .allPending, .breakGlass: "priority"
+            case .expiring: "time left"
+            case .history: "recently decided"
+            }
+        case .oldest: "oldest"
+        case .newest: "newest"
+        case .system: "system"
+        case .requester: "requester"
+        }
+    }
+
+    var next: SortOrder { SortOrder(rawValue: (rawValue + 1) % SortOrder.allCases.count)! }
+}

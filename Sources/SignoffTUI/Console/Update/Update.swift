@@ -1,0 +1,185 @@
+import Foundation
+import SignoffCore
+
+/// The console's one state transition: applies `message` to `model` and returns
+/// the work the loop must do. Pure: no backend call, no clock, no terminal.
+public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] {
+    switch message {
+    case let .key(key):
+        return model.handle(key)
+    case let .resize(size):
+        model.size = size
+        model.keepSelectionVisible()
+        model.clampDetailScroll()
+        return []
+    case let .tick(date):
+        model.now = date
+        return [.pollChanges]
+    case let .changeToken(token):
+        return token == model.changeToken ? [] : [.loadSnapshot]
+    case let .changeTokenFailed(text):
+        model.message = StatusMessage("cannot check the store for changes: \(text)", role: .error)
+        return []
+    case let .snapshotLoaded(snapshot):
+        model.load(snapshot)
+        return model.detailEffects()
+    case let .snapshotFailed(text):
+        model.loadError = text
+        model.message = StatusMessage("cannot load requests: \(text) (r retries)", role: .error)
+        return []
+    case let .detailLoaded(detail):
+        model.store(detail)
+        return []
+    case let .detailFailed(id, text):
+        model.detailErrors[id] = text
+        return []
+    case let .decisionResult(id, verdict, outcome):
+        return model.receive(outcome, id: id, verdict: verdict)
+    }
+}
+
+extension ConsoleModel {
+    mutating func handle(_ key: Key) -> [Effect] {
+        message = nil
+        let context = self.context
+        if let binding = KeyMap.binding(for: key, in: context, readOnly: readOnly) {
+            if let reason = binding.disabledReason(self) {
+                message = StatusMessage("\(binding.hint ?? binding.keyLabel): \(reason)", role: .warning)
+                return []
+            }
+            return perform(binding.action)
+        }
+        if context.takesText {
+            insertText(key)
+        }
+        return []
+    }
+
+    mutating func perform(_ action: Action) -> [Effect] {
+        switch action {
+        case .moveDown: return move(by: 1)
+        case .moveUp: return move(by: -1)
+        case .pageDown: return move(by: pageSize)
+        case .pageUp: return move(by: -pageSize)
+        case .halfPageDown: return move(by: max(1, pageSize / 2))
+        case .halfPageUp: return move(by: -max(1, pageSize / 2))
+        case .top: return move(to: 0)
+        case .bottom: return move(to: Int.max)
+        case .nextTab: return show(tab.next)
+        case .previousTab: return show(tab.previous)
+        case .showMyQueue: return show(.myQueue)
+        case .showAllPending: return show(.allPending)
+        case .showBreakGlass: return show(.breakGlass)
+        case .showExpiring: return show(.expiring)
+        case .showHistory: return show(.history)
+        case .openDetail:
+            focus = .detail
+            return detailEffects()
+        case .back:
+            focus = .list
+            return []
+        case .approve: return openDecision(.approve)
+        case .deny: return openDecision(.deny)
+        case .startFilter:
+            mode = .filter
+            focus = .list
+            return []
+        case .clearFilter, .cancelFilter:
+            mode = .browse
+            setFilter("")
+            return detailEffects()
+        case .acceptFilter:
+            mode = .browse
+            return []
+        case .deleteBackward:
+            deleteBackward()
+            return detailEffects()
+        case .nextMatch: return jumpToMatch(forward: true)
+        case .previousMatch: return jumpToMatch(forward: false)
+        case .cycleSort:
+            sortOrders[tab] = sortOrder.next
+            sortTab(tab)
+            applyFilter(incremental: false)
+            message = StatusMessage("sorted by \(sortOrder.label(in: tab))", role: .normal)
+            return detailEffects()
+        case .refresh:
+            detailErrors = [:]
+            return [.loadSnapshot]
+        case .submitDecision: return submitDecision()
+        case .cancelDecision:
+            cancelDecision()
+            return []
+        case .confirmDecision: return confirmDecision()
+        case .cancelConfirmation:
+            if case let .confirm(draft, _) = mode { mode = .decision(draft) }
+            return []
+        case .help:
+            mode = .help(scroll: 0)
+            return []
+        case .closeHelp:
+            mode = .browse
+            return []
+        case .quit:
+            if hasUnsavedRationale {
+                mode = .quitPrompt(previous: mode)
+                return []
+            }
+            return [.quit]
+        case .confirmQuit:
+            return [.quit]
+        case .cancelQuit:
+            if case let .quitPrompt(previous) = mode { mode = previous }
+            return []
+        }
+    }
+
+    /// Printable keys in text contexts.
+    mutating func insertText(_ key: Key) {
+        let text: Character
+        switch key {
+        case let .character(c): text = c
+        case .enter where context == .decision: text = "\n"
+        default: return
+        }
+        switch mode {
+        case .filter:
+            guard filter.count < Limits.fieldLength else { return }
+            setFilter(filter + String(text))
+        case var .decision(draft):
+            guard draft.rationale.count < Limits.rationaleLength else {
+                message = StatusMessage("the rationale is limited to \(Limits.rationaleLength) characters", role: .warning)
+                return
+            }
+            draft.rationale.append(text)
+            draft.problem = nil
+            mode = .decision(draft)
+        case let .confirm(draft, typed):
+            guard typed.count < 8 else { return }
+            mode = .confirm(draft, typed: typed + String(text))
+        default:
+            return
+        }
+    }
+
+    mutating func deleteBackward() {
+        switch mode {
+        case .filter:
+            guard !filter.isEmpty else { return }
+            setFilter(String(filter.dropLast()))
+        case var .decision(draft):
+            guard !draft.rationale.isEmpty else { return }
+            draft.rationale.removeLast()
+            mode = .decision(draft)
+        case let .confirm(draft, typed):
+            mode = .confirm(draft, typed: String(typed.dropLast()))
+        default:
+            return
+        }
+    }
+
+    /// How far PgUp/PgDn move in the focused pane.
+    var pageSize: Int {
+        let layout = ConsoleLayout(size: size, focus: focus)
+        return max(1, focus == .list ? layout.listRows : layout.detailRows - 1)
+    }
+}

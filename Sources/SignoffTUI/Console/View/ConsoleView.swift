@@ -1,0 +1,93 @@
+import SignoffCore
+
+/// Draws the whole console for `model` at `size`. Pure: the same model, size
+/// and glyphs always give the same grid, which is what the snapshot tests read.
+public func view(_ model: ConsoleModel, size: Size, glyphs: Glyphs) -> Grid {
+    var grid = Grid(size: size)
+    let layout = ConsoleLayout(size: size, focus: model.focus)
+    if layout.tooSmall {
+        drawTooSmall(size: size, glyphs: glyphs, into: &grid)
+        return grid
+    }
+    TabBar.draw(model, width: size.width, glyphs: glyphs, into: &grid)
+    if let list = layout.list {
+        ListPane.draw(model, in: list, focused: model.focus == .list, glyphs: glyphs, into: &grid)
+    }
+    if let detail = layout.detail {
+        DetailPane.draw(model, in: detail, focused: model.focus == .detail, glyphs: glyphs, into: &grid)
+    }
+    switch model.mode {
+    case .browse, .filter:
+        break
+    case let .help(scroll):
+        HelpScreen.draw(model, scroll: scroll, body: layout.body, glyphs: glyphs, into: &grid)
+    case let .decision(draft):
+        DecisionPanel.draw(draft, submitting: false, model: model, body: layout.body, glyphs: glyphs, into: &grid)
+    case let .submitting(draft):
+        DecisionPanel.draw(draft, submitting: true, model: model, body: layout.body, glyphs: glyphs, into: &grid)
+    case let .confirm(draft, typed):
+        DecisionPanel.drawConfirmation(draft, typed: typed, body: layout.body, model: model, glyphs: glyphs, into: &grid)
+    case .quitPrompt:
+        drawQuitPrompt(model, body: layout.body, glyphs: glyphs, into: &grid)
+    }
+    StatusLine.draw(model, y: layout.statusY, width: size.width, glyphs: glyphs, into: &grid)
+    Footer.draw(model, y: layout.footerY, width: size.width, glyphs: glyphs, into: &grid)
+    return grid
+}
+
+private func drawTooSmall(size: Size, glyphs: Glyphs, into grid: inout Grid) {
+    let minimum = ConsoleLayout.minimumSize
+    let times = glyphs.textStyle == .ascii ? "x" : "×"
+    let text = "terminal too small (need \(minimum.width)\(times)\(minimum.height), have \(size.width)\(times)\(size.height))"
+    var lines = TextLayout.wrap(text, width: max(1, size.width))
+    if lines.count > size.height { lines = TextLayout.wrap("too small", width: max(1, size.width)) }
+    let top = max(0, (size.height - lines.count) / 2)
+    for (offset, line) in lines.prefix(size.height).enumerated() {
+        let x = max(0, (size.width - CharacterWidth.of(line)) / 2)
+        grid.write(line, x: x, y: top + offset, maxWidth: size.width, role: .warning)
+    }
+}
+
+private func drawQuitPrompt(_ model: ConsoleModel, body: Rect, glyphs: Glyphs, into grid: inout Grid) {
+    let rect = DecisionPanel.frame(in: body, preferredHeight: 6)
+    let rect2 = Rect(x: rect.x + max(0, (rect.width - 60) / 2), y: rect.y, width: min(rect.width, 60), height: rect.height)
+    grid.fill(x: rect2.x, y: rect2.y, width: rect2.width, height: rect2.height, role: .normal)
+    grid.box(rect2, title: [Span("Quit?", .warning)], glyphs: glyphs, borderRole: .warning)
+    let inner = rect2.inner
+    let lines = TextLayout.wrap("A rationale draft has not been submitted. Quitting discards it.", width: max(1, inner.width))
+        .map { StyledLine($0, .normal) } + [StyledLine(Footer.hints(model, context: .quitPrompt))]
+    for (offset, line) in lines.suffix(inner.height).enumerated() {
+        grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)
+    }
+}
+
+/// The detail box: the selected request's lines from `DetailContent`, scrolled.
+enum DetailPane {
+    static func draw(_ model: ConsoleModel, in rect: Rect, focused: Bool, glyphs: Glyphs, into grid: inout Grid) {
+        let row = model.selectedRow
+        var title = [Span("Detail", focused ? .title : .dim)]
+        if let row { title.append(Span(" \(glyphs.separator) " + TextLayout.fit(row.id, width: 24, glyphs: glyphs), .dim)) }
+        grid.box(rect, title: title, glyphs: glyphs, borderRole: focused ? .border : .dim)
+        let inner = rect.inner
+        guard inner.width > 0, inner.height > 0 else { return }
+        guard let row else {
+            grid.write(TextLayout.truncate("no request selected", width: inner.width, ellipsis: glyphs.ellipsis),
+                       x: inner.x, y: inner.y, maxWidth: inner.width, role: .placeholder)
+            return
+        }
+        let lines = DetailContent.lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id],
+                                        width: inner.width, glyphs: glyphs, now: model.now)
+        let top = max(0, min(model.detailScroll, lines.count - inner.height))
+        let needle = model.filter.isEmpty ? nil : model.filter.lowercased()
+        for (offset, line) in lines.dropFirst(top).prefix(inner.height).enumerated() {
+            grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)
+            if let needle, line.plainText.lowercased().contains(needle) {
+                grid.write(glyphs.pointer, x: rect.x, y: inner.y + offset, maxWidth: 1, role: .match)
+            }
+        }
+        if lines.count > inner.height {
+            let shown = min(lines.count, top + inner.height)
+            grid.boxFooter(rect, text: " \(shown)/\(lines.count) lines ", role: .dim)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import SignoffCore
+
+/// The decision panel and its confirmation screen. Both restate exactly what is
+/// being decided, from the copy taken when the panel opened.
+enum DecisionPanel {
+    static func frame(in body: Rect, preferredHeight: Int) -> Rect {
+        let width = min(body.width, 90)
+        let height = min(body.height, preferredHeight)
+        return Rect(x: body.x + (body.width - width) / 2, y: body.y + (body.height - height) / 2,
+                    width: width, height: height)
+    }
+
+    /// What is being decided, one fact per line, most important first.
+    static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs, maximumDuration: TimeSpan?) -> [StyledLine] {
+        let request = draft.request
+        func safe(_ raw: String) -> String { TextLayout.fit(raw, width: width, glyphs: glyphs) }
+        let verb = draft.verdict == .approve ? "APPROVE" : "DENY"
+        let verbRole: Role = draft.verdict == .approve ? .approved : .denied
+        var lines = [
+            StyledLine([Span("\(verb) ", verbRole), Span(request.subject.kind.label + " ", .label),
+                        Span(safe(request.subject.name), .value)]),
+            StyledLine([Span("entitlement ", .label), Span(safe(request.entitlement), .value)]),
+            StyledLine([Span("on ", .label), Span(safe(request.system), .value), Span(" / ", .dim),
+                        Span(safe(request.environment), RiskCue.isProduction(request.environment) ? .riskHigh : .value)]),
+            StyledLine([Span("scope ", .label), Span(request.scope.map(safe) ?? glyphs.none, .value),
+                        Span(" \(glyphs.separator) access ", .label),
+                        Span(request.access.rawValue, request.access == .admin ? .riskHigh : .value),
+                        Span(" \(glyphs.separator) for ", .label), Span(request.duration.description, .value)]),
+        ]
+        let cues = RiskCue.cues(for: request, maximumDuration: maximumDuration)
+        if !cues.isEmpty {
+            var spans: [Span] = []
+            for cue in cues {
+                let glyph = cue.role == .breakGlass ? glyphs.breakGlass : glyphs.risk
+                spans.append(Span("\(glyph) \(cue.text)  ", cue.role))
+            }
+            lines.append(StyledLine(spans))
+        }
+        return lines
+    }
+
+    static func draw(_ draft: DecisionDraft, submitting: Bool, model: ConsoleModel, body: Rect, glyphs: Glyphs,
+                     into grid: inout Grid) {
+        let rect = frame(in: body, preferredHeight: 22)
+        grid.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .normal)
+        let verb = draft.verdict == .approve ? "Approve" : "Deny"
+        grid.box(rect, title: [Span("\(verb) \(TextLayout.fit(draft.id, width: 24, glyphs: glyphs))",
+                                    draft.verdict == .approve ? .approved : .denied)], glyphs: glyphs)
+        let inner = rect.inner
+        guard inner.width > 0, inner.height > 0 else { return }
+
+        var notices: [StyledLine] = []
+        if draft.changedUnderneath {
+            notices.append(StyledLine("\(glyphs.breakGlass) \(draft.id) changed since you opened this; submitting will be refused. Esc, then look again.", .warning))
+        }
+        if let problem = draft.problem {
+            notices.append(StyledLine("\(glyphs.denied) " + DisplaySafe.text(problem, style: glyphs.textStyle), .error))
+        }
+        let length = draft.rationaleLength
+        let minimum = model.minimumRationale
+        let enough = length >= minimum
+        let counter = StyledLine([Span("Rationale ", .label),
+                                  Span("\(length)/\(minimum) \(enough ? glyphs.approved : "needs \(minimum - length) more")",
+                                       enough ? .success : .warning),
+                                  Span(" (Enter = new line)", .dim)])
+        let hint: StyledLine = submitting
+            ? StyledLine("recording\(glyphs.ellipsis)", .pending)
+            : StyledLine(Footer.hints(model, context: .decision))
+
+        // Space: restatement first, then notices, counter, at least one editor line, the hint.
+        var restatement = restatement(draft, width: inner.width, glyphs: glyphs,
+                                      maximumDuration: model.details[draft.id]?.maximumDuration)
+        let fixed = notices.count + 2
+        let editorMinimum = 1
+        let room = max(0, inner.height - fixed - editorMinimum)
+        if restatement.count > room { restatement = Array(restatement.prefix(room)) }
+        var lines = restatement + notices.flatMap { wrapLine($0, width: inner.width) } + [counter]
+        let editorHeight = max(0, inner.height - lines.count - 1)
+        let text = DisplaySafe.text(draft.rationale, style: glyphs.textStyle, keepNewlines: true)
+        var editor = TextLayout.wrap(text + (submitting ? "" : glyphs.cursor), width: max(1, inner.width - 2))
+        if editor.count > editorHeight { editor = Array(editor.suffix(editorHeight)) }
+        while editor.count < editorHeight { editor.append("") }
+        lines += editor.map { StyledLine([Span("  ", .dim), Span($0, .input)]) }
+        lines.append(hint)
+        for (offset, line) in lines.prefix(inner.height).enumerated() {
+            grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)
+        }
+    }
+
+    static func drawConfirmation(_ draft: DecisionDraft, typed: String, body: Rect, model: ConsoleModel,
+                                 glyphs: Glyphs, into grid: inout Grid) {
+        let rect = frame(in: body, preferredHeight: 12)
+        grid.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .normal)
+        grid.box(rect, title: [Span("\(glyphs.breakGlass) Confirm \(draft.confirmationReason) approval", .riskHigh)],
+                 glyphs: glyphs, borderRole: .riskHigh)
+        let inner = rect.inner
+        guard inner.width > 0, inner.height > 0 else { return }
+        let tail = [
+            StyledLine("Type yes, then Enter, to record it.", .warning),
+            StyledLine([Span("> ", .label), Span(DisplaySafe.text(typed, style: glyphs.textStyle) + glyphs.cursor, .input)]),
+            StyledLine(Footer.hints(model, context: .confirm)),
+        ]
+        var head = restatement(draft, width: inner.width, glyphs: glyphs,
+                                      maximumDuration: model.details[draft.id]?.maximumDuration)
+        head = Array(head.prefix(max(0, inner.height - tail.count)))
+        for (offset, line) in (head + tail).prefix(inner.height).enumerated() {
+            grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)
+        }
+    }
+
+    private static func wrapLine(_ line: StyledLine, width: Int) -> [StyledLine] {
+        let role = line.spans.first?.role ?? .normal
+        return TextLayout.wrap(line.plainText, width: width).map { StyledLine($0, role) }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import SignoffCore
+
+/// The detail of one request as lines: every structured field, risk cues, the
+/// policy's explanation and the timeline. Built for a width, so long values
+/// wrap inside the box instead of running past it.
+enum DetailContent {
+    static func lines(row: ConsoleRow, detail: ConsoleDetail?, error: String?, width: Int, glyphs: Glyphs,
+                      now: Date) -> [StyledLine] {
+        var builder = Builder(width: width, glyphs: glyphs)
+        guard let detail else {
+            builder.field("Request", row.id)
+            builder.field("Subject", "\(row.subjectKind.label) \(row.subjectName)")
+            builder.field("Entitlement", row.entitlement)
+            if let error {
+                builder.plain("\(glyphs.denied) details failed to load: \(error) (r reloads)", role: .error)
+            } else {
+                builder.plain("loading details\(glyphs.ellipsis)", role: .placeholder)
+            }
+            return builder.lines
+        }
+        let record = detail.record
+        let request = record.request
+        let state = glyphs.state(record.state)
+
+        let cues = RiskCue.cues(for: request, maximumDuration: detail.maximumDuration)
+        for (index, cue) in cues.enumerated() {
+            let glyph = cue.role == .breakGlass ? glyphs.breakGlass : glyphs.risk
+            builder.styled(index == 0 ? "Risk" : "", [Span("\(glyph) \(cue.text)", cue.role)])
+        }
+        builder.styled("Request", [Span(builder.safe(record.id), .value), Span(" \(glyphs.separator) ", .dim),
+                                   Span("\(state.glyph) \(state.word)", state.role),
+                                   Span(" \(glyphs.separator) version \(record.version)", .dim)])
+        builder.field("Subject", request.subject.name, prefix: request.subject.kind.label + " ")
+        builder.field("Owner", request.subject.owner)
+        builder.field("System", request.system)
+        builder.field("Environment", request.environment,
+                      role: RiskCue.isProduction(request.environment) ? .riskHigh : .value)
+        builder.field("Entitlement", request.entitlement)
+        builder.field("Scope", request.scope)
+        builder.field("Access", request.access.rawValue, role: request.access == .admin ? .riskHigh : .value)
+        var duration = request.duration.description
+        if let maximum = detail.maximumDuration { duration += " (policy maximum \(maximum))" }
+        if let start = request.start { duration += ", from \(TimeText.absolute(start))" }
+        if let end = request.end { duration += " until \(TimeText.absolute(end))" }
+        builder.field("Duration", duration, trusted: true)
+        builder.field("Purpose", request.purpose, block: true)
+        builder.field("Triggers", request.revocationTriggers.isEmpty ? nil
+                      : request.revocationTriggers.map { "\($0.name) \($0.ref)" }.joined(separator: "; "))
+        builder.field("Ticket", request.ticket)
+        if request.breakGlass {
+            builder.styled("Break-glass", [Span("\(glyphs.breakGlass) BREAK-GLASS", .breakGlass),
+                                           Span(" incident ", .dim)] + builder.valueSpans(request.incident))
+        } else {
+            builder.field("Break-glass", "no", trusted: true)
+        }
+        builder.field("Labels", request.labels.isEmpty ? nil
+                      : request.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        builder.field("Notes", request.notes, block: true)
+        builder.field("Requester", record.requester)
+        let submitter = record.submittedBy
+        builder.styled("Submitted", [Span("by ", .dim)] + builder.valueSpans(submitter.name)
+                       + [Span(" (\(identified(submitter.authentication)))",
+                               submitter.authentication == .asserted ? .asserted : .dim),
+                          Span(" \(TimeText.absolute(record.submittedAt)), \(TimeText.age(of: record.submittedAt, now: now)) ago", .dim)])
+        if let decision = record.decision {
+            let decided = glyphs.state(decision.state)
+            builder.styled("Decision", [Span("\(decided.glyph) \(decided.word)", decided.role),
+                                        Span(" \(TimeText.absolute(decision.at)) by ", .dim)]
+                           + builder.valueSpans(decision.by.joined(separator: ", ")))
+            builder.field("Reason", decision.reason, block: true)
+        }
+
+        policy(detail, into: &builder)
+
+        builder.heading("Timeline")
+        if detail.timeline.isEmpty { builder.plain("no events", role: .placeholder) }
+        for entry in detail.timeline {
+            let actor = entry.actor.authentication == .asserted ? "\(entry.actor.name) (asserted)" : entry.actor.name
+            builder.wrapped(TimeText.absolute(entry.at) + " ", "\(actor): \(entry.summary)", role: .normal)
+        }
+        return builder.lines
+    }
+
+    private static func identified(_ authentication: Authentication) -> String {
+        switch authentication {
+        case .osAccount: "operating-system account"
+        case .asserted: "ASSERTED identity"
+        case .policy: "policy"
+        case .system: "signoff"
+        }
+    }
+
+    private static func policy(_ detail: ConsoleDetail, into builder: inout Builder) {
+        let glyphs = builder.glyphs
+        builder.heading("Policy")
+        guard let explanation = detail.explanation else {
+            builder.field("Route", detail.record.route?.summary ?? "not routed yet")
+            mine(detail, into: &builder)
+            return
+        }
+        builder.field("Version", String(explanation.policyVersion.prefix(12)))
+        builder.field("Outcome", explanation.outcome.summary, block: true)
+        for trace in explanation.denyRules {
+            builder.styled("Deny rule", [Span(trace.matched ? "\(glyphs.denied) matched " : "\(glyphs.separator) not matched ",
+                                              trace.matched ? .denied : .dim)]
+                           + builder.valueSpans("\(trace.rule): \(trace.detail)"))
+        }
+        for trace in explanation.routeRules {
+            builder.styled("Route rule", [Span(trace.matched ? "\(glyphs.approved) matched " : "\(glyphs.separator) skipped ",
+                                               trace.matched ? .approved : .dim)]
+                           + builder.valueSpans("\(trace.rule): \(trace.detail)"))
+        }
+        for (index, step) in explanation.steps.enumerated() {
+            let progress = detail.progress.first { $0.step == step.step }
+            let approved = progress?.approvedBy ?? []
+            let missing = progress?.missing ?? step.step.required
+            builder.styled("Step \(index + 1)", builder.valueSpans(step.step.name)
+                           + [Span(" \(glyphs.separator) \(approved.count) of \(step.step.required) approvals",
+                                   missing == 0 ? .approved : .pending)])
+            if !approved.isEmpty { builder.field("", approved.joined(separator: ", "), prefix: "approved by ") }
+            if missing > 0 { builder.styled("", [Span("needs \(missing) more", .pending)]) }
+            for candidate in step.candidates {
+                let mark = candidate.eligible ? glyphs.eligible : glyphs.notEligible
+                builder.wrapped("  \(mark) ", "\(candidate.name): \(candidate.eligible ? "eligible" : "not eligible"), \(candidate.reason)",
+                                role: candidate.eligible ? .normal : .dim, indent: builder.labelWidth)
+            }
+        }
+        mine(detail, into: &builder)
+    }
+
+    private static func mine(_ detail: ConsoleDetail, into builder: inout Builder) {
+        let glyphs = builder.glyphs
+        if detail.mayDecide {
+            builder.styled("You", [Span("\(glyphs.mine) you may decide this request now", .success)])
+        } else {
+            builder.styled("You", [Span("\(glyphs.notEligible) you may not decide: ", .dim)]
+                           + builder.valueSpans(detail.whyNot ?? "not an eligible approver"))
+        }
+    }
+
+    /// Accumulates label/value lines at one width.
+    struct Builder {
+        let width: Int
+        let glyphs: Glyphs
+        let labelWidth: Int
+        var lines: [StyledLine] = []
+
+        init(width: Int, glyphs: Glyphs) {
+            self.width = width
+            self.glyphs = glyphs
+            self.labelWidth = width >= 36 ? 13 : max(0, min(13, width / 3))
+        }
+
+        var valueWidth: Int { max(1, width - labelWidth) }
+
+        func safe(_ raw: String) -> String { DisplaySafe.text(raw, style: glyphs.textStyle) }
+
+        /// Spans for an untrusted value on a line that already has other spans.
+        func valueSpans(_ raw: String?) -> [Span] {
+            guard let raw, !raw.isEmpty else { return [Span(glyphs.none, .placeholder)] }
+            return [Span(safe(raw), .value)]
+        }
+
+        func label(_ text: String) -> Span {
+            Span(TextLayout.pad(TextLayout.truncate(text, width: max(0, labelWidth - 1), ellipsis: ""), width: labelWidth), .label)
+        }
+
+        mutating func heading(_ title: String) {
+            let rule = String(repeating: glyphs.horizontal, count: 2)
+            let tail = String(repeating: glyphs.horizontal, count: max(0, width - CharacterWidth.of(title) - 4))
+            lines.append(StyledLine([Span("\(rule) \(title) \(tail)", .header)]))
+        }
+
+        mutating func plain(_ text: String, role: Role) {
+            for line in TextLayout.wrap(text, width: width) { lines.append(StyledLine(line, role)) }
+        }
+
+        /// A labelled untrusted value, wrapped under its label; `block` keeps its newlines.
+        mutating func field(_ name: String, _ raw: String?, prefix: String = "", block: Bool = false,
+                            trusted: Bool = false, role: Role = .value) {
+            guard let raw, !raw.isEmpty else {
+                lines.append(StyledLine([label(name), Span(glyphs.none, .placeholder)]))
+                return
+            }
+            let text = trusted ? raw : DisplaySafe.text(raw, style: glyphs.textStyle, keepNewlines: block)
+            let wrapped = TextLayout.wrap(prefix + text, width: valueWidth)
+            for (index, line) in wrapped.enumerated() {
+                lines.append(StyledLine([index == 0 ? label(name) : label(""), Span(line, role)]))
+            }
+        }
+
+        /// A labelled line of spans that wraps as plain text when too wide.
+        mutating func styled(_ name: String, _ spans: [Span]) {
+            let total = spans.reduce(0) { $0 + CharacterWidth.of($1.text) }
+            if total <= valueWidth {
+                lines.append(StyledLine([label(name)] + spans))
+                return
+            }
+            // Too wide for one line: break the spans by columns, keeping each span's role.
+            var current: [Span] = [label(name)]
+            var used = 0
+            func flush() {
+                lines.append(StyledLine(current))
+                current = [label("")]
+                used = 0
+            }
+            for span in spans {
+                var rest = Substring(span.text)
+                while !rest.isEmpty {
+                    let room = valueWidth - used
+                    let (head, tail) = TextLayout.split(rest, width: room)
+                    if head.isEmpty {
+                        if used > 0 {
+                            flush()
+                            continue
+                        }
+                        // Not even one character fits: take one and let the grid clip it.
+                        current.append(Span(String(rest.prefix(1)), span.role))
+                        rest = rest.dropFirst()
+                        flush()
+                        continue
+                    }
+                    current.append(Span(head, span.role))
+                    used += CharacterWidth.of(head)
+                    rest = tail
+                    if !rest.isEmpty { flush() }
+                }
+            }
+            if used > 0 { lines.append(StyledLine(current)) }
+        }
+
+        /// A prefix followed by untrusted text wrapped with a hanging indent.
+        mutating func wrapped(_ prefix: String, _ raw: String, role: Role, indent: Int = 0) {
+            let safeText = safe(raw)
+            let hang = indent + CharacterWidth.of(prefix)
+            let pieces = TextLayout.wrap(safeText, width: max(1, width - hang))
+            for (index, piece) in pieces.enumerated() {
+                let lead = index == 0 ? String(repeating: " ", count: indent) + prefix : String(repeating: " ", count: hang)
+                lines.append(StyledLine([Span(lead, .dim), Span(piece, role)]))
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import SignoffCore
+
+/// The bottom line: the filter being typed, a one-shot message, or the key
+/// hints of the current context, read from the key table. Unavailable actions
+/// are shown dim rather than hidden, so the approver learns they exist.
+enum Footer {
+    static func draw(_ model: ConsoleModel, y: Int, width: Int, glyphs: Glyphs, into grid: inout Grid) {
+        grid.fill(x: 0, y: y, width: width, height: 1, role: .footer)
+        if case .filter = model.mode {
+            var spans = [Span("/", .footerKey), Span(DisplaySafe.text(model.filter, style: glyphs.textStyle), .input),
+                         Span("_", .input)]
+            let matches = " \(model.visible.count) match\(model.visible.count == 1 ? "" : "es")  "
+            spans.append(Span(matches, model.visible.isEmpty ? .failedSearch : .footer))
+            spans += hints(model, context: .filter)
+            grid.draw(StyledLine(StyledLine.fitting(spans, width: width)), x: 0, y: y, width: width)
+            return
+        }
+        if let message = model.message {
+            let text = TextLayout.truncate(" " + message.text, width: width, ellipsis: glyphs.ellipsis)
+            grid.write(text, x: 0, y: y, maxWidth: width, role: message.role)
+            return
+        }
+        let spans = [Span(" ", .footer)] + hints(model, context: model.context)
+        grid.draw(StyledLine(StyledLine.fitting(spans, width: width)), x: 0, y: y, width: width)
+    }
+
+    static func hints(_ model: ConsoleModel, context: BindingContext) -> [Span] {
+        var spans: [Span] = []
+        for binding in KeyMap.bindings(in: context, readOnly: model.readOnly) {
+            guard let hint = binding.hint, let key = binding.keys.first else { continue }
+            let disabled = binding.disabledReason(model) != nil
+            spans.append(Span(KeyBinding.label(key), disabled ? .dim : .footerKey))
+            spans.append(Span(" \(hint)  ", disabled ? .dim : .footer))
+        }
+        return spans
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import SignoffCore
+
+/// The request list of the current tab: a box, a column header and only the
+/// visible rows, so drawing costs the same for 10 requests or 100,000.
+enum ListPane {
+    /// Pointer, flag and state glyph before the columns.
+    static let gutter = 4
+
+    static func draw(_ model: ConsoleModel, in rect: Rect, focused: Bool, glyphs: Glyphs, into grid: inout Grid) {
+        let total = model.count(of: model.tab)
+        var title = [Span(model.tab.title, .title),
+                     Span(" \(glyphs.separator) \(total) \(glyphs.separator) sort: \(model.sortOrder.label(in: model.tab))", .dim)]
+        if !model.filter.isEmpty {
+            title.append(Span(" \(glyphs.separator) filter ", .dim))
+            title.append(Span(TextLayout.fit(model.filter, width: 16, glyphs: glyphs),
+                              model.visible.isEmpty ? .failedSearch : .match))
+            title.append(Span(" \(model.visible.count) match\(model.visible.count == 1 ? "" : "es")", .dim))
+        }
+        grid.box(rect, title: title, glyphs: glyphs, borderRole: focused ? .border : .dim)
+        let inner = rect.inner
+        guard inner.width > 0, inner.height > 0 else { return }
+
+        let columns = ListColumn.layout(ListColumn.columns(for: model.tab), width: max(1, inner.width - gutter))
+        var x = inner.x + gutter
+        for (column, width) in columns {
+            grid.write(TextLayout.truncate(column.title, width: width, ellipsis: glyphs.ellipsis),
+                       x: x, y: inner.y, maxWidth: width, role: .header)
+            x += width + 1
+        }
+
+        let rowsHeight = inner.height - 1
+        guard rowsHeight > 0 else { return }
+        if model.visible.isEmpty {
+            let text: String
+            if model.loadError != nil, !model.loaded {
+                text = "requests could not be loaded (r retries)"
+            } else if !model.loaded {
+                text = "loading requests\(glyphs.ellipsis)"
+            } else if !model.filter.isEmpty {
+                text = "no request matches the filter (Esc clears it)"
+            } else {
+                text = model.tab.emptyText
+            }
+            let fitted = TextLayout.truncate(text, width: inner.width - 2, ellipsis: glyphs.ellipsis)
+            let offset = max(0, (inner.width - CharacterWidth.of(fitted)) / 2)
+            grid.write(fitted, x: inner.x + offset, y: inner.y + 1 + rowsHeight / 2 - (rowsHeight > 1 ? 1 : 0),
+                       maxWidth: inner.width, role: .placeholder)
+            return
+        }
+
+        let needle = model.filter.lowercased()
+        let selection = model.selection
+        let first = max(0, min(selection.top, model.visible.count - 1))
+        let last = min(model.visible.count, first + rowsHeight)
+        for index in first..<last {
+            let row = model.rows[Int(model.visible[index])]
+            let y = inner.y + 1 + index - first
+            let selected = index == selection.index
+            drawRow(row, columns: columns, x: inner.x, y: y, width: inner.width, selected: selected,
+                    focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
+        }
+        grid.boxFooter(rect, text: " \(selection.index + 1) of \(model.visible.count) ", role: .dim)
+    }
+
+    static func drawRow(_ row: ConsoleRow, columns: [(ListColumn, Int)], x: Int, y: Int, width: Int, selected: Bool,
+                        focused: Bool, needle: String, model: ConsoleModel, glyphs: Glyphs, into grid: inout Grid) {
+        let state = glyphs.state(row.state)
+        grid.write(selected ? glyphs.pointer : " ", x: x, y: y, maxWidth: 1, role: .normal)
+        if row.breakGlass {
+            grid.write(glyphs.breakGlass, x: x + 1, y: y, maxWidth: 1, role: .breakGlass)
+        } else if row.mineNow, row.state == .pending {
+            grid.write(glyphs.mine, x: x + 1, y: y, maxWidth: 1, role: .success)
+        }
+        grid.write(state.glyph, x: x + 2, y: y, maxWidth: 1, role: state.role)
+        var column = x + gutter
+        for (spec, columnWidth) in columns {
+            let (raw, role) = spec.cell(row, model.now, glyphs)
+            let text = spec.trusted ? TextLayout.truncate(raw, width: columnWidth, ellipsis: glyphs.ellipsis)
+                                    : TextLayout.fit(raw, width: columnWidth, glyphs: glyphs)
+            grid.write(text, x: column, y: y, maxWidth: min(columnWidth, x + width - column), role: role)
+            if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: text) {
+                grid.paint(x: column + start, y: y, width: min(length, columnWidth - start), role: .match)
+            }
+            column += columnWidth + 1
+        }
+        if selected {
+            grid.paint(x: x, y: y, width: width, role: focused ? .selection : .selectionUnfocused)
+        }
+    }
+
+    /// Columns (offset, width) of the first case-insensitive occurrence of
+    /// `needle` in the drawn `text`, so matches show where they are.
+    static func matchColumns(of needle: String, in text: String) -> (Int, Int)? {
+        let lower = text.lowercased()
+        let characters = Array(text)
+        let lowered = Array(lower)
+        // Lowercasing can change the number of characters; then columns are unknown.
+        guard characters.count == lowered.count, let range = lower.range(of: needle) else { return nil }
+        let start = lower.distance(from: lower.startIndex, to: range.lowerBound)
+        let count = lower.distance(from: range.lowerBound, to: range.upperBound)
+        let offset = characters[..<start].reduce(0) { $0 + CharacterWidth.of($1) }
+        let length = characters[start..<(start + count)].reduce(0) { $0 + CharacterWidth.of($1) }
+        return (offset, length)
+    }
+}

@@ -1,0 +1,34 @@
+import SignoffCore
+
+/// Who I am (flagging an asserted identity), where the store is, which policy
+/// is in force, and the counts that matter.
+enum StatusLine {
+    static func draw(_ model: ConsoleModel, y: Int, width: Int, glyphs: Glyphs, into grid: inout Grid) {
+        grid.fill(x: 0, y: y, width: width, height: 1, role: .statusBar)
+        var spans: [Span] = []
+        if let identity = model.identity {
+            spans.append(Span(" " + DisplaySafe.text(identity.name, style: glyphs.textStyle), .statusBar))
+            if identity.authentication == .asserted {
+                spans.append(Span(" \(glyphs.breakGlass) ASSERTED identity", .asserted))
+            }
+        } else {
+            spans.append(Span(" identity unknown", .statusBar))
+        }
+        let separator = Span(" \(glyphs.vertical) ", .statusBar)
+        spans.append(separator)
+        let policy = model.policyVersion.map { "policy \($0.prefix(8))" } ?? "no policy"
+        spans.append(Span(policy, model.policyVersion == nil ? .warning : .statusBar))
+        spans.append(separator)
+        let counts = "\(model.count(of: .myQueue)) mine \(glyphs.separator) \(model.count(of: .allPending)) open"
+            + " \(glyphs.separator) \(model.count(of: .breakGlass)) break-glass"
+        spans.append(Span(counts, .statusBar))
+        let used = spans.reduce(0) { $0 + CharacterWidth.of($1.text) }
+        // The store path takes what is left, cut with an ellipsis.
+        let room = width - used - 3 - 7
+        if room >= 8, !model.storePath.isEmpty {
+            spans.append(separator)
+            spans.append(Span("store " + TextLayout.fit(model.storePath, width: room, glyphs: glyphs), .statusBar))
+        }
+        grid.draw(StyledLine(StyledLine.fitting(spans, width: width)), x: 0, y: y, width: width)
+    }
+}

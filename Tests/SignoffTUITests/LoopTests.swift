@@ -1,0 +1,161 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffTUI
+
+/// A terminal that replays scripted events and keeps every frame.
+final class FakeDevice: TerminalDevice {
+    var size: Size
+    var events: [TerminalEvent?]
+    var frames: [Grid] = []
+
+    init(size: Size, events: [TerminalEvent?]) {
+        self.size = size
+        self.events = events
+    }
+
+    func next(timeoutMilliseconds: Int) -> TerminalEvent? {
+        events.isEmpty ? nil : events.removeFirst()
+    }
+
+    func draw(_ grid: Grid) { frames.append(grid) }
+}
+
+/// A clock the test moves by hand.
+final class FakeClock: @unchecked Sendable {
+    var now = ConsoleFixtures.epoch
+    func advance(_ seconds: TimeInterval) { now = now.addingTimeInterval(seconds) }
+}
+
+@Suite struct LoopTests {
+    func keys(_ text: String) -> [TerminalEvent?] { text.map { .key(.character($0)) } }
+
+    @Test func approvingThroughTheLoopRecordsOnceAndRedraws() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), .key(.character("q"))]
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: events)
+        let clock = FakeClock()
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
+                               glyphs: .unicode, clock: { clock.now })
+        loop.run()
+        #expect(loop.finished)
+        #expect(backend.decisions.count == 1)
+        #expect(backend.decisions.first?.id == "REQ-000001")
+        #expect(backend.decisions.first?.shownVersion == 1)
+        #expect(loop.model.count(of: .myQueue) == 3)
+        #expect(device.frames.count == events.count)     // first frame plus one per event but the last (quit)
+        #expect(device.frames.last!.lines.joined().contains("recorded"))
+    }
+
+    @Test func otherApproversDecisionsAppearWithoutAKeyPress() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        let clock = FakeClock()
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
+                               glyphs: .unicode, clock: { clock.now })
+        loop.start()
+        #expect(loop.model.count(of: .myQueue) == 4)
+        // Someone else approves REQ-000001 in another process.
+        _ = backend.decide(id: "REQ-000001", verdict: .approve, rationale: "other approver", shownVersion: 1)
+        clock.advance(0.1)
+        loop.step()                                       // too soon to poll
+        #expect(loop.model.count(of: .myQueue) == 4)
+        clock.advance(0.2)
+        loop.step()                                       // idle timeout: polls and reloads
+        #expect(loop.model.count(of: .myQueue) == 3)
+        #expect(device.frames.last!.lines.joined().contains("3 mine"))
+    }
+
+    @Test func conflictThroughTheLoopReloads() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        let clock = FakeClock()
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
+                               glyphs: .unicode, clock: { clock.now })
+        loop.start()
+        loop.send(.key(.character("j")))
+        loop.send(.key(.character("a")))
+        for character in "checked OPS-42" { loop.send(.key(.character(character))) }
+        // Meanwhile the request is re-routed: version 2.
+        backend.current.rows[0].version = 2
+        backend.token += 1
+        loop.send(.key(.control("s")))
+        #expect(backend.decisions.isEmpty)
+        #expect(loop.model.message?.text.contains("NOT recorded") == true)
+        #expect(loop.model.rows.first { $0.id == "REQ-000001" }?.version == 2)
+    }
+
+    @Test func resizeEventsReachTheView() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [.resize(Size(width: 40, height: 12))])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .ascii)
+        loop.start()
+        loop.step()
+        #expect(device.frames.last?.size == Size(width: 40, height: 12))
+    }
+
+    @Test func aFailingBackendIsShownNotFatal() {
+        final class Broken: ConsoleBackend {
+            func snapshot() throws -> ConsoleSnapshot { throw ConsoleError("database is locked") }
+            func detail(id: String) throws -> ConsoleDetail { throw ConsoleError("no") }
+            func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome { .failed(message: "no") }
+            func changeToken() throws -> Int64 { 0 }
+        }
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: Broken(), device: device, glyphs: .unicode)
+        loop.start()
+        let text = device.frames.last!.lines.joined()
+        #expect(text.contains("database is locked"))
+        #expect(text.contains("could not be loaded"))
+    }
+}
+
+@Suite struct TextLayoutTests {
+    @Test(arguments: [
+        ("hello", 10, "hello"),
+        ("hello world", 8, "hello w…"),
+        ("数据同步", 5, "数据…"),
+        ("数据同步", 4, "数…"),
+        ("数据同步", 8, "数据同步"),
+        ("e\u{301}cole", 3, "e\u{301}c…"),
+        ("abc", 0, ""),
+    ])
+    func truncate(text: String, width: Int, expected: String) {
+        let result = TextLayout.truncate(text, width: width, ellipsis: "…")
+        #expect(result == expected)
+        #expect(CharacterWidth.of(result) <= width)
+    }
+
+    @Test func fitSanitisesAndCutsLongHostileValues() {
+        let raw = "\u{1B}[31m" + String(repeating: "A", count: 2000)
+        let fitted = TextLayout.fit(raw, width: 12, glyphs: .ascii)
+        #expect(fitted == "\\x1B[31mAAA~")
+        #expect(!fitted.unicodeScalars.contains(where: DisplaySafe.isUnsafe))
+    }
+
+    @Test func wrapBreaksAtSpacesAndInsideLongWords() {
+        #expect(TextLayout.wrap("one two three", width: 7) == ["one two", "three"])
+        #expect(TextLayout.wrap("abcdefghij", width: 4) == ["abcd", "efgh", "ij"])
+        #expect(TextLayout.wrap("a\nb", width: 4) == ["a", "b"])
+        #expect(TextLayout.wrap("字字字", width: 3) == ["字", "字", "字"])
+        for line in TextLayout.wrap(String(repeating: "字a ", count: 300), width: 7) {
+            #expect(CharacterWidth.of(line) <= 7)
+        }
+    }
+
+    @Test func combiningPilesAreCapped() {
+        let zalgo = "e" + String(repeating: "\u{301}", count: 500)
+        let result = TextLayout.truncate(zalgo + "xyz", width: 10, ellipsis: "…")
+        #expect(result.unicodeScalars.count <= TextLayout.maximumScalarsPerCharacter + 3)
+    }
+
+    @Test func filterOverHundredThousandRowsFindsTheSameAsANaiveScan() {
+        let snapshot = ConsoleFixtures.snapshot(count: 100_000)
+        let index = SearchIndex(rows: snapshot.rows)
+        let all = (0..<Int32(snapshot.rows.count)).map { $0 }
+        let found = index.filter(all, query: "LEDGER-API")
+        let naive = all.filter { snapshot.rows[Int($0)].searchText.lowercased().contains("ledger-api") }
+        #expect(found == naive)
+        #expect(!found.isEmpty)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import SignoffCore
+@testable import SignoffTUI
+
+/// A screen worth snapshotting: a size, a glyph set, and the keys that lead there.
+struct SnapshotCase {
+    let name: String
+    let size: Size
+    let glyphs: Glyphs
+    let keys: [Key]
+    var text: String = ""
+
+    func model() -> ConsoleModel {
+        var model = Sample.model(size: size, glyphs: glyphs)
+        for key in keys { feed(&model, .key(key)) }
+        return model
+    }
+
+    func render() -> Grid { view(model(), size: size, glyphs: glyphs) }
+
+    static func chars(_ text: String) -> [Key] { text.map { Key.character($0) } }
+
+    static let all: [SnapshotCase] = [
+        SnapshotCase(name: "queue-40x12-unicode", size: Size(width: 40, height: 12), glyphs: .unicode, keys: []),
+        SnapshotCase(name: "queue-40x12-ascii", size: Size(width: 40, height: 12), glyphs: .ascii, keys: []),
+        // All pending, REQ-000005 (hostile purpose, ESC in the requester) selected, detail focused.
+        SnapshotCase(name: "hostile-detail-100x30-unicode", size: Size(width: 100, height: 30), glyphs: .unicode,
+                     keys: chars("2jjj") + [.enter] + chars("jjjj")),
+        SnapshotCase(name: "hostile-detail-100x30-ascii", size: Size(width: 100, height: 30), glyphs: .ascii,
+                     keys: chars("2jjj") + [.enter] + chars("jjjj")),
+        SnapshotCase(name: "decision-100x30-unicode", size: Size(width: 100, height: 30), glyphs: .unicode,
+                     keys: chars("ja") + chars("checked OPS-42") + [.enter] + chars("owner agreed")),
+        SnapshotCase(name: "confirm-40x12-ascii", size: Size(width: 40, height: 12), glyphs: .ascii,
+                     keys: chars("a") + chars("incident INC-7 needs it") + [.control("s")] + chars("ye")),
+        SnapshotCase(name: "all-pending-200x60-unicode", size: Size(width: 200, height: 60), glyphs: .unicode,
+                     keys: chars("2G")),
+        SnapshotCase(name: "help-100x30-ascii", size: Size(width: 100, height: 30), glyphs: .ascii, keys: chars("?")),
+        SnapshotCase(name: "too-small-30x8-unicode", size: Size(width: 30, height: 8), glyphs: .unicode, keys: []),
+    ]
+}

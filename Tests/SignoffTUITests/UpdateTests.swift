@@ -1,0 +1,394 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffTUI
+
+/// Key paths through `update`, checked by the effects it asks for and the state
+/// the approver would see. Nothing here touches a backend or a terminal.
+@Suite struct UpdateTests {
+    func selectedID(_ model: ConsoleModel) -> String? { model.selectedRow?.id }
+
+    // MARK: Deciding
+
+    @Test func approveWithRationaleSendsTheShownVersion() {
+        var model = Sample.model()
+        press(&model, .character("j"))                       // REQ-000001, not risky to confirm
+        #expect(selectedID(model) == "REQ-000001")
+        #expect(press(&model, .character("a")).isEmpty)      // opening records nothing
+        type(&model, "checked OPS-42")
+        let effects = press(&model, .control("s"))
+        #expect(effects == [.decide(id: "REQ-000001", verdict: .approve, rationale: "checked OPS-42", shownVersion: 1)])
+        guard case .submitting = model.mode else { Issue.record("not submitting: \(model.mode)"); return }
+        let after = feed(&model, .decisionResult(id: "REQ-000001", verdict: .approve, outcome: .recorded(state: .approved)))
+        #expect(after == [.loadSnapshot])
+        #expect(model.mode == .browse)
+        #expect(model.message?.text.contains("recorded") == true)
+        #expect(model.drafts.isEmpty)
+    }
+
+    @Test func denyWithMultiLineRationale() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("d"))
+        type(&model, "no ticket")
+        press(&model, .enter)
+        type(&model, "ask again")
+        let effects = press(&model, .alt("\n"))
+        #expect(effects == [.decide(id: "REQ-000001", verdict: .deny, rationale: "no ticket\nask again", shownVersion: 1)])
+    }
+
+    @Test func noSingleKeyRecordsADecision() {
+        // Every key, from a fresh list, in every context reachable by one press.
+        let keys: [Key] = [.enter, .escape, .tab, .backTab, .control("s"), .alt("\n"), .character("y"),
+                           .character("a"), .character("d")]
+        for first in keys {
+            for second in keys {
+                var model = Sample.model()
+                let effects = press(&model, first) + press(&model, second)
+                #expect(!effects.contains { if case .decide = $0 { true } else { false } }, "\(first) \(second)")
+            }
+        }
+    }
+
+    @Test func rationaleMinimumIsEnforcedAfterTrimming() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "   short  ")                                  // 5 characters once trimmed, minimum 10
+        #expect(press(&model, .control("s")).isEmpty)
+        #expect(model.message?.text.contains("needs 5 more characters") == true)
+        guard case .decision = model.mode else { Issue.record("panel closed"); return }
+        type(&model, "r reason")
+        #expect(press(&model, .control("s")).count == 1)
+    }
+
+    @Test func backspaceEditsTheRationale() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "abcd")
+        press(&model, .backspace, .backspace)
+        guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
+        #expect(draft.rationale == "ab")
+    }
+
+    @Test func cancellingRecordsNothingAndKeepsTheDraft() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "half written")
+        #expect(press(&model, .escape).isEmpty)
+        #expect(model.mode == .browse)
+        #expect(model.drafts["REQ-000001"] == "half written")
+        press(&model, .character("d"))
+        guard case let .decision(draft) = model.mode else { Issue.record("panel not open"); return }
+        #expect(draft.rationale == "half written")
+        #expect(draft.verdict == .deny)
+    }
+
+    /// Production admin and break-glass approvals need a typed `yes`; denials and ordinary approvals do not.
+    @Test(arguments: [
+        ("REQ-000003", Verdict.approve, true),   // break-glass, production admin
+        ("REQ-000003", Verdict.deny, false),
+        ("REQ-000001", Verdict.approve, false),  // production write
+    ])
+    func confirmationForRiskyApprovals(id: String, verdict: Verdict, confirms: Bool) {
+        var model = Sample.model()
+        while selectedID(model) != id { press(&model, .character("j")) }
+        press(&model, .character(verdict == .approve ? "a" : "d"))
+        type(&model, "incident INC-7 bridge")
+        let submitted = press(&model, .control("s"))
+        if !confirms {
+            #expect(submitted.count == 1)
+            return
+        }
+        #expect(submitted.isEmpty)
+        guard case .confirm = model.mode else { Issue.record("no confirmation: \(model.mode)"); return }
+        #expect(press(&model, .enter).isEmpty)                  // nothing typed yet
+        type(&model, "yep")
+        #expect(press(&model, .enter).isEmpty)                  // not "yes"
+        press(&model, .backspace, .backspace)
+        type(&model, "es")
+        #expect(press(&model, .enter) == [.decide(id: id, verdict: .approve, rationale: "incident INC-7 bridge", shownVersion: 1)])
+    }
+
+    @Test func escapeFromConfirmationReturnsToTheRationale() {
+        var model = Sample.model()                                // REQ-000003 selected first
+        press(&model, .character("a"))
+        type(&model, "incident INC-7 bridge")
+        press(&model, .control("s"), .escape)
+        guard case let .decision(draft) = model.mode else { Issue.record("not back in panel"); return }
+        #expect(draft.rationale == "incident INC-7 bridge")
+    }
+
+    @Test func conflictReloadsAndNothingIsRecordedAgainstTheOldVersion() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "checked OPS-42")
+        press(&model, .control("s"))
+        let effects = feed(&model, .decisionResult(id: "REQ-000001", verdict: .approve,
+                                                   outcome: .refused(reason: .staleVersion, message: "REQ-000001 changed")))
+        #expect(effects == [.loadSnapshot])
+        #expect(model.mode == .browse)
+        #expect(model.message?.role == .error)
+        #expect(model.message?.text.contains("NOT recorded") == true)
+        #expect(model.drafts["REQ-000001"] == "checked OPS-42")
+        // The reload shows version 2; a new panel sends version 2, never 1.
+        var rows = Sample.rows
+        rows[0].version = 2
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
+        #expect(selectedID(model) == "REQ-000001")
+        press(&model, .character("a"))
+        #expect(press(&model, .control("s")) == [.decide(id: "REQ-000001", verdict: .approve, rationale: "checked OPS-42", shownVersion: 2)])
+    }
+
+    @Test func aReloadUnderAnOpenPanelIsFlaggedAndKeepsTheShownVersion() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        var rows = Sample.rows
+        rows[0].version = 3
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
+        guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
+        #expect(draft.changedUnderneath)
+        #expect(draft.shownVersion == 1)
+    }
+
+    @Test func nonConflictRefusalStaysInThePanel() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "checked OPS-42")
+        press(&model, .control("s"))
+        let effects = feed(&model, .decisionResult(id: "REQ-000001", verdict: .approve,
+                                                   outcome: .refused(reason: .notEligible, message: "rotation moved on")))
+        #expect(effects.isEmpty)
+        guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
+        #expect(draft.problem?.contains("rotation moved on") == true)
+    }
+
+    @Test func cannotDecideWithoutEligibility() {
+        var model = Sample.model()
+        press(&model, .character("2"))
+        while selectedID(model) != "REQ-000004" { press(&model, .character("j")) }
+        #expect(press(&model, .character("a")).isEmpty)
+        #expect(model.mode == .browse)
+        #expect(model.message?.text.contains("not an eligible approver") == true)
+    }
+
+    @Test func readOnlyDropsDecisionKeys() {
+        var model = Sample.model()
+        model.readOnly = true
+        press(&model, .character("j"), .character("a"))
+        #expect(model.mode == .browse)
+    }
+
+    // MARK: Finding
+
+    @Test func filterNarrowsAsYouTypeAndEscClears() {
+        var model = Sample.model()
+        press(&model, .character("2"), .character("/"))
+        type(&model, "LEDGER-api")
+        #expect(model.visible.count == 1)
+        #expect(selectedID(model) == "REQ-000004")
+        press(&model, .backspace, .backspace, .backspace, .backspace)   // "ledger"
+        #expect(model.visible.count == 6)                               // scope "schema ledger"
+        press(&model, .enter)
+        #expect(model.mode == .browse)
+        #expect(model.filter == "LEDGER")
+        press(&model, .escape)
+        #expect(model.filter.isEmpty)
+        #expect(model.visible.count == 6)
+    }
+
+    @Test func filterFindsCJKAndHistory() {
+        var model = Sample.model()
+        press(&model, .character("2"), .character("/"))
+        type(&model, "エージ")
+        #expect(model.visible.count == 1)
+        press(&model, .escape, .character("5"), .character("/"))
+        type(&model, "ci-runner")
+        #expect(model.visible.map { model.rows[Int($0)].id } == ["REQ-000008"])
+    }
+
+    @Test func nextAndPreviousMatchWrap() {
+        var model = Sample.model()
+        press(&model, .character("2"))
+        #expect(press(&model, .character("n")).isEmpty)
+        #expect(model.message?.text.contains("press / first") == true)
+        press(&model, .character("/"))
+        type(&model, "payments")
+        press(&model, .enter)
+        let matches = model.visible.count
+        #expect(matches == 5)
+        press(&model, .character("N"))
+        #expect(model.selection.index == matches - 1)
+        #expect(model.message?.text == "search wrapped")
+        press(&model, .character("n"))
+        #expect(model.selection.index == 0)
+    }
+
+    @Test func nextMatchInDetailScrollsToTheLine() {
+        var model = Sample.model(size: Size(width: 100, height: 30))
+        press(&model, .character("/"))
+        type(&model, "timeline")
+        press(&model, .enter, .escape)                 // keep? no: Esc clears; set again below
+        press(&model, .character("/"))
+        type(&model, "ops-42")
+        press(&model, .enter, .enter)                  // focus detail
+        #expect(model.focus == .detail)
+        press(&model, .character("n"))
+        let line = model.detailLines()[model.detailScroll].plainText.lowercased()
+        #expect(line.contains("ops-42"))
+    }
+
+    @Test func sortCycles() {
+        var model = Sample.model()
+        press(&model, .character("2"))
+        #expect(selectedID(model) == "REQ-000003")     // break-glass first
+        let orders = (0..<5).map { _ -> String in
+            press(&model, .character("s"))
+            return model.sortOrder.label(in: .allPending)
+        }
+        #expect(orders == ["oldest", "newest", "system", "requester", "priority"])
+        press(&model, .character("s"), .character("s"), .character("g"))   // newest
+        #expect(selectedID(model) == "REQ-000003")
+        press(&model, .character("G"))
+        #expect(selectedID(model) == "REQ-000001")
+    }
+
+    // MARK: Moving and switching
+
+    @Test func tabsAndNumberKeysSwitchLists() {
+        var model = Sample.model()
+        #expect(model.tab == .myQueue)
+        press(&model, .tab)
+        #expect(model.tab == .allPending)
+        press(&model, .backTab, .backTab)
+        #expect(model.tab == .history)
+        for (key, tab) in [("1", ConsoleTab.myQueue), ("2", .allPending), ("3", .breakGlass), ("4", .expiring), ("5", .history)] {
+            press(&model, .character(Character(key)))
+            #expect(model.tab == tab)
+        }
+        #expect([ConsoleTab.myQueue, .allPending, .breakGlass, .expiring, .history].map(model.count(of:)) == [4, 6, 1, 1, 2])
+    }
+
+    @Test func myQueueIsBreakGlassFirstThenOldest() {
+        let model = Sample.model()
+        #expect(model.visible.map { model.rows[Int($0)].id } == ["REQ-000003", "REQ-000001", "REQ-000005", "REQ-000002"])
+    }
+
+    @Test func movementKeys() {
+        var model = ConsoleModel(size: Size(width: 100, height: 30), now: now)
+        feed(&model, .snapshotLoaded(ConsoleFixtures.snapshot(count: 500)))
+        press(&model, .character("2"))
+        let page = ConsoleLayout(size: model.size, focus: .list).listRows
+        press(&model, .character("j"), .down)
+        #expect(model.selection.index == 2)
+        press(&model, .character("k"))
+        #expect(model.selection.index == 1)
+        press(&model, .pageDown)
+        #expect(model.selection.index == 1 + page)
+        press(&model, .pageUp)
+        #expect(model.selection.index == 1)
+        press(&model, .control("d"))
+        #expect(model.selection.index == 1 + page / 2)
+        press(&model, .control("u"))
+        #expect(model.selection.index == 1)
+        press(&model, .end)
+        #expect(model.selection.index == model.visible.count - 1)
+        #expect(model.selection.top == model.visible.count - page)
+        press(&model, .home)
+        #expect(model.selection == (0, 0) ? true : false)
+        press(&model, .up)
+        #expect(model.selection.index == 0)
+    }
+
+    @Test func detailFocusScrollsAndComesBack() {
+        var model = Sample.model(size: Size(width: 100, height: 30))
+        press(&model, .character("l"))
+        #expect(model.focus == .detail)
+        press(&model, .character("j"), .character("j"))
+        #expect(model.detailScroll == 2)
+        press(&model, .character("G"))
+        let maximum = model.detailScroll
+        press(&model, .character("j"))
+        #expect(model.detailScroll == maximum)
+        press(&model, .character("h"))
+        #expect(model.focus == .list)
+        press(&model, .enter, .escape)
+        #expect(model.focus == .list)
+    }
+
+    @Test func detailIsLoadedLazilyAndCached() {
+        var model = ConsoleModel(size: Size(width: 100, height: 30), now: now)
+        let first = update(&model, .snapshotLoaded(Sample.snapshot()))
+        #expect(first == [.loadDetail(id: "REQ-000003")])
+        #expect(update(&model, .key(.character("j"))) == [.loadDetail(id: "REQ-000001")])
+        _ = update(&model, .detailLoaded(Sample.detail(model.selectedRow!)))
+        _ = update(&model, .key(.character("k")))
+        #expect(update(&model, .key(.character("j"))).isEmpty)      // cached
+    }
+
+    @Test func helpOpensAndCloses() {
+        var model = Sample.model()
+        press(&model, .character("?"))
+        #expect(model.mode == .help(scroll: 0))
+        press(&model, .character("j"))
+        #expect(model.mode == .help(scroll: 1))
+        press(&model, .escape)
+        #expect(model.mode == .browse)
+    }
+
+    // MARK: Quitting and polling
+
+    @Test func quitWithoutDraftQuits() {
+        var model = Sample.model()
+        #expect(press(&model, .character("q")) == [.quit])
+    }
+
+    @Test func quitWithADraftAsksFirst() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "draft")
+        press(&model, .escape)
+        #expect(press(&model, .character("q")).isEmpty)
+        guard case .quitPrompt = model.mode else { Issue.record("no prompt"); return }
+        press(&model, .character("n"))
+        #expect(model.mode == .browse)
+        press(&model, .character("q"))
+        #expect(press(&model, .character("y")) == [.quit])
+    }
+
+    @Test func qInsideThePanelIsText() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        #expect(press(&model, .character("q")).isEmpty)
+        guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
+        #expect(draft.rationale == "q")
+    }
+
+    @Test func tickPollsAndAChangedTokenReloads() {
+        var model = Sample.model()
+        let later = now.addingTimeInterval(1)
+        #expect(update(&model, .tick(later)) == [.pollChanges])
+        #expect(model.now == later)
+        #expect(update(&model, .changeToken(1)).isEmpty)
+        #expect(update(&model, .changeToken(2)) == [.loadSnapshot])
+    }
+
+    @Test func anotherApproversDecisionMovesTheRowOutOfMyQueue() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("j"))            // REQ-000005
+        var rows = Sample.rows
+        rows[4].state = .approved
+        rows[4].mineNow = false
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
+        #expect(model.count(of: .myQueue) == 3)
+        #expect(selectedID(model) == "REQ-000002")                 // the next one takes its place
+    }
+
+    @Test func resizeKeepsTheSelectionVisible() {
+        var model = ConsoleModel(size: Size(width: 200, height: 60), now: now)
+        feed(&model, .snapshotLoaded(ConsoleFixtures.snapshot(count: 500)))
+        press(&model, .character("2"))
+        for _ in 0..<40 { press(&model, .character("j")) }
+        feed(&model, .resize(Size(width: 40, height: 12)))
+        let rows = ConsoleLayout(size: model.size, focus: .list).listRows
+        #expect(model.selection.index - model.selection.top < rows)
+    }
+}

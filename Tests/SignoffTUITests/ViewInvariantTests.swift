@@ -1,0 +1,132 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffTUI
+
+/// Every screen, at every size, with every glyph set, for every sample request
+/// (CJK, emoji, combining marks, escapes, bidi overrides, zero-width, 2,000
+/// characters): lines exactly fill the width, borders stay in their columns,
+/// and no cell holds a character that could drive the terminal.
+@Suite struct ViewInvariantTests {
+    static let sizes = [Size(width: 40, height: 12), Size(width: 100, height: 30), Size(width: 200, height: 60),
+                        Size(width: 119, height: 23), Size(width: 120, height: 40)]
+    static let screens: [[Key]] = [
+        [], [.enter], [.character("a")], [.character("d")], [.character("?")], [.character("/"), .character("e")],
+        [.enter, .character("G")],
+    ]
+
+    @Test(arguments: sizes, [Glyphs.unicode, Glyphs.ascii])
+    func everyRequestOnEveryScreenIsWellFormed(size: Size, glyphs: Glyphs) {
+        for (tab, count) in [("2", 6), ("5", 2)] {
+            for index in 0..<count {
+                for keys in Self.screens {
+                    var model = Sample.model(size: size, glyphs: glyphs)
+                    press(&model, .character(Character(tab)))
+                    for _ in 0..<index { press(&model, .character("j")) }
+                    for key in keys { press(&model, key) }
+                    let grid = view(model, size: size, glyphs: glyphs)
+                    expectWellFormed(grid)
+                    checkBorders(grid, model: model, glyphs: glyphs)
+                }
+            }
+        }
+    }
+
+    /// In browse mode the boxes' vertical borders sit exactly where the layout puts them.
+    func checkBorders(_ grid: Grid, model: ConsoleModel, glyphs: Glyphs) {
+        guard case .browse = model.mode else { return }
+        let layout = ConsoleLayout(size: grid.size, focus: model.focus)
+        var expected = Set<Int>()
+        for rect in [layout.list, layout.detail].compactMap({ $0 }) {
+            expected.insert(rect.x)
+            expected.insert(rect.x + rect.width - 1)
+        }
+        #expect(borderColumns(grid, glyphs: glyphs).isSubset(of: expected))
+        for rect in [layout.list, layout.detail].compactMap({ $0 }) {
+            for y in (rect.y + 1)..<(rect.y + rect.height - 1) {
+                #expect(grid[rect.x + rect.width - 1, y].text == glyphs.vertical, "right border broken at row \(y)")
+            }
+        }
+    }
+
+    @Test func tooSmallSaysSoAtAnySize() {
+        for width in [1, 10, 39, 80] {
+            for height in [1, 5, 11] {
+                let size = Size(width: width, height: height)
+                let grid = view(Sample.model(size: size), size: size, glyphs: .unicode)
+                expectWellFormed(grid)
+                let text = grid.lines.joined(separator: " ")
+                #expect(text.contains("too") || width < 4, "\(width)x\(height): \(text)")
+            }
+        }
+    }
+
+    @Test func asciiGlyphsDrawOnlyASCIIOutsideRequestText() {
+        let size = Size(width: 100, height: 30)
+        var model = Sample.model(size: size, glyphs: .ascii)
+        press(&model, .character("2"))
+        let grid = view(model, size: size, glyphs: .ascii)
+        // Row 3 onwards holds request text (CJK is the request's own); chrome rows are pure ASCII.
+        for y in [0, 1, 2, size.height - 2, size.height - 1] {
+            let ascii = grid.lines[y].unicodeScalars.allSatisfy { $0.isASCII }
+            #expect(ascii, "row \(y): \(grid.lines[y])")
+        }
+    }
+
+    @Test func statusLineFlagsAnAssertedIdentity() {
+        let size = Size(width: 100, height: 30)
+        let model = Sample.model(size: size, identity: Principal(name: "alice", authentication: .asserted))
+        let grid = view(model, size: size, glyphs: .unicode)
+        #expect(grid.lines[28].contains("ASSERTED identity"))
+        #expect(grid.roleMap.split(separator: "\n")[28].contains("@"))
+    }
+
+    @Test func emptyExpiringSaysWhy() {
+        let size = Size(width: 100, height: 30)
+        var model = ConsoleModel(size: size, now: now)
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: Sample.rows.filter { $0.state != .approved })))
+        press(&model, .character("4"))
+        let grid = view(model, size: size, glyphs: .unicode)
+        #expect(grid.lines.joined().contains("expiry arrives with grants"))
+    }
+
+    @Test func hundredThousandRowsDrawOnlyTheVisibleOnes() {
+        let size = Size(width: 200, height: 60)
+        var model = ConsoleModel(size: size, now: now)
+        _ = update(&model, .snapshotLoaded(ConsoleFixtures.snapshot(count: 100_000)))
+        press(&model, .character("2"), .character("G"))
+        let grid = view(model, size: size, glyphs: .unicode)
+        expectWellFormed(grid)
+        #expect(grid.lines.joined().contains("\(model.count(of: .allPending)) of \(model.count(of: .allPending))"))
+    }
+}
+
+@Suite struct ListHighlightTests {
+    @Test func matchesAreMarkedWhereTheyAre() {
+        #expect(ListPane.matchColumns(of: "led", in: "Ledger-api").map { [$0.0, $0.1] } == [0, 3])
+        #expect(ListPane.matchColumns(of: "エー", in: "数据同步-エージ…").map { [$0.0, $0.1] } == [9, 4])
+        #expect(ListPane.matchColumns(of: "zzz", in: "ledger") == nil)
+    }
+
+    @Test func filteredRowsShowTheMatchRole() {
+        let size = Size(width: 100, height: 30)
+        var model = Sample.model(size: size)
+        press(&model, .character("2"), .character("/"))
+        type(&model, "etl-night")
+        press(&model, .enter)
+        let grid = view(model, size: size, glyphs: .unicode)
+        let lines = grid.lines
+        let roles = grid.roleMap.split(separator: "\n").map(String.init)
+        #expect(model.visible.count == 1)
+        // The only match is selected (drawn as selection); the title shows the filter as a match.
+        #expect(roles[1].contains("M"))
+        #expect(lines[1].contains("etl-nigh"))
+        press(&model, .escape)
+        press(&model, .character("/"))
+        type(&model, "payments")
+        press(&model, .enter)
+        let second = view(model, size: size, glyphs: .unicode).roleMap.split(separator: "\n").map(String.init)
+        // Five rows match; the four not selected show "payments" with the match role.
+        #expect(second[3...7].filter { $0.contains("MMMMMMMM") }.count == 4)
+    }
+}
