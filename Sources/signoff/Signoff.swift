@@ -13,9 +13,10 @@ struct Signoff: ParsableCommand {
         4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered.
         """,
         subcommands: [
-            Initialize.self, Submit.self, List.self, Show.self,
+            Console.self, Demo.self, Initialize.self, Submit.self, List.self, Show.self,
             Approve.self, Deny.self, Withdraw.self, PolicyCommand.self, Audit.self
         ],
+        defaultSubcommand: Console.self
     )
 
     /// Maps every failure to its documented exit code; usage errors are bad input.

@@ -101,7 +101,7 @@ struct PolicyEligibilityTests {
         let deny = Dictionary(uniqueKeysWithValues: explanation.denyRules.map { ($0.rule, $0) })
         #expect(deny["no-ai-admin"] == RuleTrace(rule: "no-ai-admin", matched: false, detail: "subject.kind is service_account, not ai_agent"))
         #expect(deny["catalogue"]?.matched == false)
-        #expect(deny["max-duration"]?.detail == "requested 8h is within the 4w2d limit")
+        #expect(deny["max-duration"]?.detail == "requested 8h is within the 30d limit")
         #expect(explanation.routeRules == [
             RuleTrace(rule: "break-glass", matched: false, detail: "break_glass is false, not true"),
             RuleTrace(rule: "staging-read", matched: false, detail: "environment is production, not staging"),

@@ -60,7 +60,7 @@ struct PolicyExampleTests {
                     outcome: "denied by policy: no-contractor-prod (contractors work in staging only)"),
         ExampleCase(label: "api key for too long: built-in and rule",
                     request: request("github-org", "staging", "repo_read", .read, kind: .apiKey, duration: .days(200)),
-                    outcome: "denied by policy: max-duration (requested 28w4d is over the 25w5d limit for github-org); no-long-lived-api-keys (API keys are rotated at least monthly)"),
+                    outcome: "denied by policy: max-duration (requested 200d is over the 180d limit for github-org); no-long-lived-api-keys (API keys are rotated at least monthly)"),
         ExampleCase(label: "ordinary production read", request: request("vault", "production", "secret_read", .read),
                     outcome: "rule vault-production: 2 of group security-reviewers, not the subject's owner"),
     ]

@@ -176,11 +176,11 @@ struct PolicyRouteTests {
                     reasons: ["payments-db has no environment dev (it has staging, production)",
                               "payments-db offers no entitlement root (it offers read_replica, schema_migrate, superuser)"]),
         BuiltInCase(label: "over the system limit", edit: { $0.duration = .days(31) },
-                    reasons: ["requested 4w3d is over the 4w2d limit for payments-db"]),
+                    reasons: ["requested 31d is over the 30d limit for payments-db"]),
         BuiltInCase(label: "over the per-kind limit", edit: { $0.subject = Subject(kind: .aiAgent, name: "helper", owner: "bob"); $0.duration = .hours(9) },
                     reasons: ["requested 9h is over the 8h limit for AI agent access to payments-db"]),
         BuiltInCase(label: "human limit is the smaller one", edit: { $0.subject = Subject(kind: .human, name: "erin", owner: "erin"); $0.duration = .days(8) },
-                    reasons: ["requested 1w1d is over the 1w limit for human access to payments-db"]),
+                    reasons: ["requested 8d is over the 1w limit for human access to payments-db"]),
         BuiltInCase(label: "break glass without an incident", edit: { $0.breakGlass = true; $0.incident = "  " },
                     reasons: ["a break-glass request must name its incident"]),
     ]

@@ -38,12 +38,14 @@ public struct TimeSpan: Sendable, Hashable, Codable, Comparable, CustomStringCon
 
     public static let syntaxHint = "write a positive length such as 30m, 8h, 7d, 2w or 1d12h"
 
-    /// The shortest exact spelling, e.g. `1d12h`.
+    /// An exact spelling people read easily: whole weeks as `2w`, otherwise
+    /// days, hours and minutes (`30d`, `1d12h`, `90m` as `1h30m`).
     public var description: String {
         guard seconds > 0 else { return "0m" }
+        if seconds % 604_800 == 0 { return "\(seconds / 604_800)w" }
         var rest = seconds
         var text = ""
-        for (unit, size) in TimeSpan.units where rest >= size {
+        for (unit, size) in TimeSpan.units.dropFirst() where rest >= size {
             text += "\(rest / size)\(unit)"
             rest %= size
         }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import CursesTerminal
+import Foundation
+import SignoffCore
+import SignoffStore
+import SignoffTUI
+
+/// Options of the console: which store, who, and how it looks.
+struct ConsoleOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A theme name (default, light, high-contrast, colorblind, monochrome, or one in ~/.config/signoff/themes) or a theme file.", valueName: "name|path"))
+    var theme: String = "default"
+
+    @Flag(help: "No colour: bold, reverse and glyphs only (also when NO_COLOR is set).")
+    var monochrome = false
+}
+
+struct Console: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open the approver's console (the default command).",
+        discussion: "Keys: ? for help. a approve, d deny, / filter, Tab switch views, q quit.")
+
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var console: ConsoleOptions
+
+    func run() throws {
+        let store = try options.open()
+        let identity = try options.actor(in: store)
+        try ConsoleRunner.run(store: store, identity: identity, options: console)
+    }
+}
+
+enum ConsoleRunner {
+    /// Starts the terminal, runs the console until the approver quits, and
+    /// always restores the terminal, on errors too.
+    static func run(store: Store, identity: Principal, options: ConsoleOptions) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let theme: Theme
+        do {
+            theme = try ThemeCatalog(environment: environment).load(options.theme)
+        } catch {
+            throw CommandFailure.badInput("\(error)")
+        }
+        let glyphs: Glyphs = CursesScreen.isUTF8Locale() ? .unicode : .ascii
+        let screen: CursesScreen
+        do {
+            screen = try CursesScreen(theme: theme, colorMode: options.monochrome ? .monochrome : .automatic, environment: environment)
+        } catch {
+            throw CommandFailure(.badInput, "\(error)")
+        }
+        defer { screen.stop() }
+        let backend = StoreConsoleBackend(store: store, identity: identity)
+        let model = ConsoleModel(size: screen.size, glyphs: glyphs, now: Date())
+        let loop = ConsoleLoop(model: model, backend: backend, device: screen, glyphs: glyphs)
+        loop.run()
+    }
+}

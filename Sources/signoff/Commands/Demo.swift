@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import SignoffCore
+import SignoffStore
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a fresh demo store with a realistic policy and requests, and open the console on it.",
+        discussion: "The demo store trusts asserted identities, so you can act as anyone in the example policy with --as.")
+
+    @Option(help: ArgumentHelp("Where to create the demo store (must not exist). Default: a new temporary directory.", valueName: "path"))
+    var store: String?
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("Whom to act as in the console: an approver in the example policy.", valueName: "name"))
+    var asserted: String = "dave"
+
+    @Option(help: "How many requests to create.")
+    var requests: Int = 300
+
+    @Flag(help: "Create the store and exit without opening the console.")
+    var noConsole = false
+
+    @OptionGroup var console: ConsoleOptions
+
+    func validate() throws {
+        if requests < 1 || requests > 1_000_000 { throw ValidationError("--requests must be between 1 and 1,000,000") }
+    }
+
+    func run() throws {
+        let path: String
+        if let store {
+            path = store
+        } else {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-demo-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            path = directory.appendingPathComponent("demo.sqlite").path
+        }
+        let policy = try Policy.parse(source: DemoPolicy.source, file: "examples/policy.yaml")
+        guard policy.knowsPerson(asserted) else {
+            throw CommandFailure.badInput("\(asserted) is not in the example policy; try one of: \(policy.people.joined(separator: ", "))")
+        }
+        let created = try storeCall { () throws -> Store in
+            let store = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: true))
+            try DemoData.populate(store, policy: policy, count: requests, now: Date())
+            return store
+        }
+        if noConsole {
+            Terminal.line("demo store: \(path)")
+            return
+        }
+        try ConsoleRunner.run(store: created, identity: Principal(name: asserted, authentication: .asserted), options: console)
+        Terminal.line("demo store: \(path)")
+        Terminal.line("look around with: signoff list --store \(path) --as \(asserted)")
+    }
+}
