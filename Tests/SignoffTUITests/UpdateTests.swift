@@ -83,6 +83,15 @@ import Testing
     }
 
     /// Production admin and break-glass approvals need a typed `yes`; denials and ordinary approvals do not.
+    @Test func ctrlCInThePanelCancelsInsteadOfQuitting() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "draft")
+        #expect(press(&model, .control("c")).isEmpty)
+        #expect(model.mode == .browse)
+        #expect(model.drafts["REQ-000001"] == "draft")
+    }
+
     @Test(arguments: [
         ("REQ-000003", Verdict.approve, true),   // break-glass, production admin
         ("REQ-000003", Verdict.deny, false),

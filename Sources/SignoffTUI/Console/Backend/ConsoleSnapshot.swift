@@ -103,7 +103,7 @@ public struct ConsoleRow: Sendable, Hashable {
 
     /// Every field the filter searches, in order; `SearchIndex` lowercases them
     /// once at load into one buffer, without building a joined string per row.
-    func forEachSearchField(_ body: (String) -> Void) {
+    func forEachSearchField(durationText: String? = nil, _ body: (String) -> Void) {
         body(id)
         body(state.rawValue)
         body(subjectKind.label)
@@ -113,7 +113,7 @@ public struct ConsoleRow: Sendable, Hashable {
         body(environment)
         body(entitlement)
         body(access.rawValue)
-        body(duration.description)
+        body(durationText ?? duration.description)
         body(purpose)
         body(requester)
         body(routedTo)

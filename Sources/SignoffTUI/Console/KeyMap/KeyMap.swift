@@ -43,18 +43,18 @@ public enum KeyMap {
                    hint: "quit", in: browsing),
         // Filter input
         KeyBinding([.enter], .acceptFilter, "keep the filter and go back to the list", hint: "keep", in: [.filter]),
-        KeyBinding([.escape], .cancelFilter, "clear the filter", hint: "clear", in: [.filter]),
+        KeyBinding([.escape, .control("c")], .cancelFilter, "clear the filter", hint: "clear", in: [.filter]),
         KeyBinding([.backspace, .delete], .deleteBackward, "delete a character", in: [.filter, .decision, .confirm]),
         // Decision panel
         KeyBinding([.control("s"), .alt("\n"), .alt("\r")], .submitDecision,
                    "submit the decision (Enter types a new line)", hint: "submit", in: [.decision], dangerous: true,
                    disabledWhen: { submitBlocker($0) }),
-        KeyBinding([.escape], .cancelDecision, "close the panel; nothing is recorded, the draft is kept",
+        KeyBinding([.escape, .control("c")], .cancelDecision, "close the panel; nothing is recorded, the draft is kept",
                    hint: "cancel", in: [.decision]),
         // Confirmation
         KeyBinding([.enter], .confirmDecision, "record the decision once you typed yes", hint: "record",
                    in: [.confirm], dangerous: true, disabledWhen: { confirmBlocker($0) }),
-        KeyBinding([.escape], .cancelConfirmation, "back to the rationale; nothing is recorded", hint: "back",
+        KeyBinding([.escape, .control("c")], .cancelConfirmation, "back to the rationale; nothing is recorded", hint: "back",
                    in: [.confirm]),
         // Help
         KeyBinding([.character("j"), .down], .moveDown, "scroll down", in: [.help]),

@@ -1,3 +1,5 @@
+import SignoffCore
+
 /// Every row's searchable text, lowercased once at load and packed into one
 /// buffer, so filtering 100,000 rows is a byte scan with no allocation.
 struct SearchIndex: Sendable {
@@ -10,24 +12,64 @@ struct SearchIndex: Sendable {
     init(rows: [ConsoleRow]) {
         bytes.reserveCapacity(rows.count * 160)
         starts.reserveCapacity(rows.count + 1)
+        var durations: [Int: String] = [:]
         for row in rows {
-            row.forEachSearchField { field in
-                SearchIndex.appendLowercased(field, to: &bytes)
+            // Few distinct durations: spell each once.
+            let duration = durations[row.duration.seconds] ?? row.duration.description
+            durations[row.duration.seconds] = duration
+            // Copy the row's fields raw, then fold ASCII capitals in one pass;
+            // a row with any non-ASCII byte is redone with Unicode lowercasing.
+            let start = bytes.count
+            row.forEachSearchField(durationText: duration) { field in
+                SearchIndex.appendUTF8(field, to: &bytes)
                 bytes.append(0x01)
+            }
+            if !SearchIndex.foldASCII(&bytes, from: start) {
+                bytes.removeLast(bytes.count - start)
+                row.forEachSearchField(durationText: duration) { field in
+                    bytes.append(contentsOf: field.lowercased().utf8)
+                    bytes.append(0x01)
+                }
             }
             starts.append(Int32(truncatingIfNeeded: bytes.count))
         }
     }
 
-    static func appendLowercased(_ text: String, to bytes: inout [UInt8]) {
-        var utf8 = text.utf8
-        if utf8.contains(where: { $0 >= 0x80 }) {
-            utf8 = text.lowercased().utf8
-            bytes.append(contentsOf: utf8)
-            return
+    /// Appends a string's bytes; small strings are copied from a stack buffer.
+    @inline(__always)
+    static func appendUTF8(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// Lowercases ASCII capitals from `start` on; false when a non-ASCII byte is found.
+    static func foldASCII(_ bytes: inout [UInt8], from start: Int) -> Bool {
+        bytes.withUnsafeMutableBufferPointer { buffer -> Bool in
+            for index in start..<buffer.count {
+                let byte = buffer[index]
+                if byte >= 0x80 { return false }
+                if byte >= 0x41 && byte <= 0x5A { buffer[index] = byte | 0x20 }
+            }
+            return true
         }
-        for byte in utf8 {
-            bytes.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+    }
+
+    /// Appends `text` lowercased: ASCII is copied in one go and folded in place;
+    /// anything else goes through Unicode lowercasing.
+    static func appendLowercased(_ text: String, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        let ascii = bytes.withUnsafeMutableBufferPointer { buffer -> Bool in
+            for index in start..<buffer.count {
+                let byte = buffer[index]
+                if byte >= 0x80 { return false }
+                if byte >= 0x41 && byte <= 0x5A { buffer[index] = byte | 0x20 }
+            }
+            return true
+        }
+        if !ascii {
+            bytes.removeLast(bytes.count - start)
+            bytes.append(contentsOf: text.lowercased().utf8)
         }
     }
 
