@@ -38,6 +38,14 @@ public final class CursesScreen: TerminalDevice {
             throw TerminalUnavailable(.notInteractive)
         }
 
+        // A parent may have started us with signals blocked (threads of many
+        // runtimes block them, and children inherit the mask): without SIGWINCH
+        // the console would never hear of a resize, without SIGTERM never restore.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        for number in [SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&wanted, number) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
+
         // Our handlers go in first so ncurses does not install its own.
         TerminalRestore.install()
         guard let screen = term.withCString({ newterm($0, signoff_stdout(), signoff_stdin()) }) else {

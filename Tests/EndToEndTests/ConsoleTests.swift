@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// The real binary in a real terminal (tmux), as an approver uses it.
+@Suite("Console in tmux", .serialized)
+struct ConsoleTests {
+    func console(_ store: TestStore, as person: String = "dave", width: Int = 160, height: Int = 40,
+                 environment: [String: String] = [:]) throws -> TmuxSession {
+        try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", person],
+                        width: width, height: height, environment: environment)
+    }
+
+    @Test func approveWithARationaleFromTheQueue() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("My queue 1")
+        try tmux.waitFor(id)
+        try tmux.send("a")
+        let panel = try tmux.waitFor("svc-ledger-etl")
+        #expect(panel.contains("read_replica"))
+        // Too short: Ctrl-s does nothing but say why.
+        try tmux.type("ok")
+        try tmux.send("C-s")
+        try tmux.waitFor("more character")
+        #expect(try store.show(id)["state"] as? String == "pending")
+        try tmux.type(" - read replica only, matches OPS-1234")
+        try tmux.send("C-s")
+        try waitUntil { try store.show(id)["state"] as? String == "approved" }
+        let reviews = try store.show(id)["reviews"] as? [[String: Any]]
+        #expect(reviews?.first?["rationale"] as? String == "ok - read replica only, matches OPS-1234")
+        #expect(reviews?.first?["reviewer"] as? String == "dave")
+        try tmux.waitFor("My queue 0")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
+    @Test func denyAfterFilteringAndCancellingLeavesNoTrace() throws {
+        let store = try TestStore()
+        let first = try store.submit(etlRequest, as: "alice")
+        let second = try store.submit(etlRequest.replacingOccurrences(of: "svc-ledger-etl", with: "svc-fraud-scorer"), as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("My queue 2")
+        try tmux.send("/")
+        try tmux.type("fraud")
+        let filtered = try tmux.waitFor("svc-fraud-scorer")
+        #expect(!filtered.contains(first + " "), "the filter left \(first) in the list")
+        try tmux.send("Enter")
+        try tmux.send("d")
+        try tmux.waitFor("svc-fraud-scorer")
+        try tmux.type("Scoring does not need the ledger")
+        try tmux.send("Escape")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try store.show(second)["state"] as? String == "pending", "cancelling recorded something")
+        try tmux.send("d")
+        try tmux.send("C-s")
+        try waitUntil { try store.show(second)["state"] as? String == "denied" }
+        #expect(try store.show(first)["state"] as? String == "pending")
+        try tmux.send("q")
+    }
+
+    @Test func anotherApproversDecisionAppearsWithoutAKeyPress() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("My queue 1")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin").status == 0)
+        try tmux.waitFor("My queue 0", timeout: 3)
+        try tmux.send("q")
+    }
+
+    @Test func quittingWithADraftAsksFirst() throws {
+        let store = try TestStore()
+        _ = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("My queue 1")
+        try tmux.send("a")
+        try tmux.type("half a thought")
+        try tmux.send("Escape")
+        // A person pauses; an Escape followed at once by q would be Alt-q.
+        Thread.sleep(forTimeInterval: 0.2)
+        try tmux.send("q")
+        Thread.sleep(forTimeInterval: 0.4)
+        #expect(!tmux.paneDead, "quit without asking while a draft existed")
+        try tmux.send("y")
+        try waitUntil { tmux.paneDead }
+    }
+
+    @Test func resizingRedrawsAndATinyTerminalIsToldSo() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store, width: 160, height: 40)
+        try tmux.waitFor(id)
+        try tmux.resize(width: 30, height: 8)
+        try tmux.waitFor("too small")
+        try tmux.resize(width: 90, height: 24)
+        let screen = try tmux.waitFor(id)
+        for line in screen.split(separator: "\n") {
+            #expect(line.count <= 90)
+        }
+        try tmux.send("q")
+    }
+
+    @Test func noColorMeansNoColourEscapes() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store, environment: ["NO_COLOR": "1"])
+        try tmux.waitFor(id)
+        let escaped = try tmux.screen(escapes: true)
+        #expect(!escaped.contains("[38;"), "a foreground colour was drawn")
+        #expect(escaped.range(of: "\u{1B}\\[[0-9;]*(3[0-7]|9[0-7]|4[0-7])m", options: .regularExpression) == nil,
+                "a colour was drawn")
+        #expect(escaped.contains("\u{1B}[7m") || escaped.contains("\u{1B}[1m"), "no bold or reverse either: states would be indistinguishable")
+        try tmux.send("q")
+    }
+
+    @Test func escapeSequencesInAFieldNeverReachTheTerminal() throws {
+        let store = try TestStore()
+        let hostile = etlRequest
+            .replacingOccurrences(of: "svc-ledger-etl", with: "\"svc\\e[2J\\e]2;pwned\\a\\e[31mred\"")
+            .replacingOccurrences(of: "purpose: Nightly reconciliation reads the ledger tables",
+                                  with: "purpose: \"evil\\u202Etxt.exe \\u009B2J \\e[5m\"")
+        _ = try store.submit(hostile, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("My queue 1")
+        let text = try tmux.waitFor("svc␛[2J")
+        #expect(text.contains("My queue"), "the screen was cleared")
+        let title = try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_title}"])
+        #expect(!title.contains("pwned"), "a field set the terminal title")
+        let escaped = try tmux.screen(escapes: true)
+        #expect(!escaped.contains("\u{1B}[5m"), "a field made text blink")
+        #expect(!escaped.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B })
+        try tmux.send("q")
+    }
+
+    @Test func aDumbTerminalGetsAClearErrorNotABlankScreen() throws {
+        let store = try TestStore()
+        let result = try Signoff.run(["--store", store.path, "--as", "dave"], environment: ["TERM": "dumb"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("signoff list"), "\(result.stderr)")
+    }
+
+    @Test func theDemoOpensTheConsoleOnARealisticStore() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-demo-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("demo.sqlite").path
+        let tmux = try TmuxSession(command: [Signoff.binary.path, "demo", "--store", path], width: 200, height: 60)
+        let screen = try tmux.waitFor("All pending")
+        #expect(screen.contains("dave"))
+        #expect(screen.contains("ASSERTED"))
+        try tmux.send("2")
+        try tmux.waitFor("REQ-")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+        let verify = try Signoff.run(["audit", "verify", "--store", path])
+        #expect(verify.status == 0, "\(verify.output)")
+        // The demo's built-in policy is the example policy, byte for byte.
+        let source = try sqlite(path, "SELECT source FROM policies;").stdout
+        let example = try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)
+        #expect(source == example + "\n", "the demo policy drifted from examples/policy.yaml")
+    }
+}
+
+/// Polls until `condition` holds, failing after `timeout` seconds.
+func waitUntil(timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    throw HarnessError("condition not met within \(timeout) s")
+}
