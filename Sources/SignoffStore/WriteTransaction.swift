@@ -10,7 +10,6 @@ import SignoffCore
 public final class WriteTransaction {
     private let db: Database
     private let settings: StoreSettings
-    private let encoder = EventCoding.encoder
     private let decoder = EventCoding.decoder
     private var chain = EventChain()
     /// The last event in the chain, once known in this transaction.
@@ -116,7 +115,7 @@ public final class WriteTransaction {
         let previous = try chainHead()
         let sequence = previous.sequence + 1
         let at = draft.at.storeMilliseconds
-        let payload = draft.body.encodedPayload()
+        let payload = draft.body.encodedPayloadBytes()
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
@@ -174,7 +173,7 @@ public final class WriteTransaction {
         for id in changed {
             guard var entry = entries[id] else { continue }
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
-                                 lastSequence: entry.lastSequence, encoded: try encoder.encode(entry.record))
+                                 lastSequence: entry.lastSequence, encoded: Data(CanonicalJSON.encode(entry.record)))
             if entry.isStored { try row.update(db) } else { try row.insert(db) }
             entry.isStored = true
             entry.isChanged = false

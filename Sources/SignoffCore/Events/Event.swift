@@ -103,23 +103,15 @@ public enum EventBody: Sendable, Hashable {
         }
     }
 
-    /// Canonical JSON: sorted keys, so the same fact always has the same bytes.
+    /// Canonical JSON: sorted keys, so the same fact always has the same bytes
+    /// (see `CanonicalJSON`; identical to `EventCoding.encoder`'s output).
     public func encodedPayload() -> Data {
-        let encoder = EventCoding.encoder
-        do {
-            switch self {
-            case let .policyApplied(p): return try encoder.encode(p)
-            case let .requestSubmitted(p): return try encoder.encode(p)
-            case let .requestRouted(p): return try encoder.encode(p)
-            case let .reviewRecorded(p): return try encoder.encode(p)
-            case let .reviewRefused(p): return try encoder.encode(p)
-            case let .requestDecided(p): return try encoder.encode(p)
-            case let .requestWithdrawn(p): return try encoder.encode(p)
-            }
-        } catch {
-            // Every payload is plain Codable data; failing here is a programming error.
-            preconditionFailure("event payload does not encode: \(error)")
-        }
+        Data(CanonicalJSON.encode(self))
+    }
+
+    /// `encodedPayload()` as a byte array, without the copy into `Data`.
+    public func encodedPayloadBytes() -> [UInt8] {
+        CanonicalJSON.encode(self)
     }
 
     public static func decode(kind: String, payload: Data) throws -> EventBody {
