@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import SignoffCore
 
 /// The store's tables, as named migrations applied in order. A migration, once
 /// released, never changes: new needs get a new migration at the end.
@@ -106,6 +108,35 @@ enum Schema {
                     value INTEGER NOT NULL
                 );
                 """)
+        }
+
+        // What the console lists, as plain columns, so loading every row needs
+        // no JSON. Rows written before this migration are filled from their
+        // stored records; from here on every write sets them (see RequestRow).
+        migrator.registerMigration("4 request summaries") { db in
+            try db.execute(sql: """
+                ALTER TABLE requests ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN subject_owner TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN entitlement TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN scope TEXT;
+                ALTER TABLE requests ADD COLUMN access TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN duration_seconds INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN incident TEXT;
+                ALTER TABLE requests ADD COLUMN ticket TEXT;
+                ALTER TABLE requests ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN route_summary TEXT;
+                ALTER TABLE requests ADD COLUMN approvals INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN route_approvers TEXT NOT NULL DEFAULT '';
+                """)
+            let decoder = EventCoding.decoder
+            let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests")
+            for row in rows {
+                let blob: Data = row[2]
+                let record = try decoder.decode(RequestRecord.self, from: blob)
+                try RequestRow(record, submittedSequence: row[0], lastSequence: row[1], encoded: blob)
+                    .updateSummaryColumns(db)
+            }
         }
         return migrator
     }
