@@ -86,26 +86,31 @@ struct RequestRow: Equatable {
     }
 
     func insert(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
+        var statement = try FastStatement(db.cachedStatement(sql: """
             INSERT INTO requests (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            """)
-        try statement.execute(arguments: [id, state, system, environment, requester, subjectKind, subjectName,
-                                          breakGlass, submittedAt, submittedSequence, decidedAt, version,
-                                          policyVersion, lastSequence, record,
-                                          submittedBy, subjectOwner, entitlement, scope, access, durationSeconds,
-                                          incident, ticket, purpose, routeSummary, approvals, approvalsNeeded,
-                                          routeApprovers])
+            """), db)
+        statement.bind(id); statement.bind(state); statement.bind(system); statement.bind(environment)
+        statement.bind(requester); statement.bind(subjectKind); statement.bind(subjectName); statement.bind(breakGlass)
+        statement.bind(submittedAt); statement.bind(submittedSequence); statement.bind(decidedAt)
+        statement.bind(version); statement.bind(policyVersion); statement.bind(lastSequence); statement.bindBlob(record)
+        statement.bind(submittedBy); statement.bind(subjectOwner); statement.bind(entitlement); statement.bind(scope)
+        statement.bind(access); statement.bind(durationSeconds); statement.bind(incident); statement.bind(ticket)
+        statement.bind(purpose); statement.bind(routeSummary); statement.bind(approvals); statement.bind(approvalsNeeded)
+        statement.bind(routeApprovers)
+        try statement.execute()
     }
 
     /// Only what the fold can change after submission.
     func update(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
+        var statement = try FastStatement(db.cachedStatement(sql: """
             UPDATE requests SET state = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?,
                 route_summary = ?, approvals = ?, approvals_needed = ?, route_approvers = ?
             WHERE id = ?
-            """)
-        try statement.execute(arguments: [state, decidedAt, version, policyVersion, lastSequence, record,
-                                          routeSummary, approvals, approvalsNeeded, routeApprovers, id])
+            """), db)
+        statement.bind(state); statement.bind(decidedAt); statement.bind(version); statement.bind(policyVersion)
+        statement.bind(lastSequence); statement.bindBlob(record); statement.bind(routeSummary); statement.bind(approvals)
+        statement.bind(approvalsNeeded); statement.bind(routeApprovers); statement.bind(id)
+        try statement.execute()
     }
 
     /// Fills the summary columns of a row written before they existed.
@@ -183,9 +188,12 @@ struct ReviewRow: Equatable {
     }
 
     func insert(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT INTO reviews (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?)")
-        try statement.execute(arguments: [sequence, requestID, reviewer, authentication, verdict, rationale, at,
-                                          requestVersion, policyVersion])
+        var statement = try FastStatement(
+            db.cachedStatement(sql: "INSERT INTO reviews (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?)"), db)
+        statement.bind(sequence); statement.bind(requestID); statement.bind(reviewer); statement.bind(authentication)
+        statement.bind(verdict); statement.bind(rationale); statement.bind(at); statement.bind(requestVersion)
+        statement.bind(policyVersion)
+        try statement.execute()
     }
 }
 

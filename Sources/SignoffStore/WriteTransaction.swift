@@ -20,6 +20,9 @@ public final class WriteTransaction {
     private var changed: [String] = []
     private var requestNumber: Int64?
     private var requestNumberChanged = false
+    /// IDs `nextRequestID` checked as free in this transaction and not yet
+    /// submitted: their submission needs no second look at the table.
+    private var issuedIDs: Set<String> = []
     var isOpen = true
 
     private struct Entry {
@@ -80,6 +83,7 @@ public final class WriteTransaction {
         } while try exists(id)
         requestNumber = number
         requestNumberChanged = true
+        issuedIDs.insert(id)
         return id
     }
 
@@ -105,7 +109,8 @@ public final class WriteTransaction {
             break
         case .requestSubmitted:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
-            if try exists(id) { throw StoreError.duplicateRequest(id) }
+            let checked = issuedIDs.contains(id) && entries[id] == nil
+            if !checked, try exists(id) { throw StoreError.duplicateRequest(id) }
         default:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard let found = try self.entry(id) else { throw StoreError.unknownRequest(id) }
@@ -119,12 +124,14 @@ public final class WriteTransaction {
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
-        let insert = try db.cachedStatement(sql: """
+        var insert = try FastStatement(db.cachedStatement(sql: """
             INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try insert.execute(arguments: [sequence, at, draft.actor.name, draft.actor.authentication.rawValue, kind,
-                                       draft.requestID, String(decoding: payload, as: UTF8.self), previous.hash, hash])
+            """), db)
+        insert.bind(sequence); insert.bind(at); insert.bind(draft.actor.name)
+        insert.bind(draft.actor.authentication.rawValue); insert.bind(kind); insert.bind(draft.requestID)
+        insert.bindText(payload); insert.bind(previous.hash); insert.bind(hash)
+        try insert.execute()
         head = (sequence, hash)
 
         switch draft.body {
@@ -136,6 +143,7 @@ public final class WriteTransaction {
         default:
             break
         }
+        if case .requestSubmitted = draft.body, let id = draft.requestID { issuedIDs.remove(id) }
         if let id = draft.requestID, let updated = Projection.apply(draft, to: entry?.record) {
             var next = entry ?? Entry(record: updated, submittedSequence: sequence, lastSequence: sequence,
                                       isStored: false, isChanged: false)
@@ -196,7 +204,9 @@ public final class WriteTransaction {
 
     private func exists(_ id: String) throws -> Bool {
         if entries[id] != nil { return true }
-        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), arguments: [id]) ?? false
+        var query = try FastStatement(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), db)
+        query.bind(id)
+        return try query.hasRow()
     }
 
     private func chainHead() throws -> (sequence: Int64, hash: String) {
