@@ -138,6 +138,20 @@ enum Schema {
                     .updateSummaryColumns(db)
             }
         }
+
+        // Where a durable review's time goes: one fsync of the WAL per commit,
+        // as for any SQLite WAL/FULL commit, plus one WAL frame (a whole page)
+        // per page the commit dirties. A review dirtied about nine pages: the
+        // events table and its request index, the requests row and its state
+        // index, the reviews table and these two indexes. No query reads
+        // reviews by request or by reviewer (a request's reviews are in its
+        // record; verify reads them by sequence), so they only cost frames.
+        migrator.registerMigration("5 drop unread review indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX reviews_by_request;
+                DROP INDEX reviews_by_reviewer;
+                """)
+        }
         return migrator
     }
 }
