@@ -10,7 +10,6 @@ import SignoffCore
 public final class WriteTransaction {
     private let db: Database
     private let settings: StoreSettings
-    private let decoder = EventCoding.decoder
     private var chain = EventChain()
     /// The last event in the chain, once known in this transaction.
     private var head: (sequence: Int64, hash: String)?
@@ -60,7 +59,7 @@ public final class WriteTransaction {
         let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests" + clause,
                                     arguments: StatementArguments(arguments))
         return try rows.map { row in
-            let record = try decoder.decode(RequestRecord.self, from: row[2] as Data)
+            let record = try EventCoding.readRecord(row[2] as Data)
             entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
                                        isStored: true, isChanged: false)
             return record
@@ -195,7 +194,7 @@ public final class WriteTransaction {
         let statement = try db.cachedStatement(
             sql: "SELECT submitted_sequence, last_sequence, record FROM requests WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        let record = try decoder.decode(RequestRecord.self, from: row[2] as Data)
+        let record = try EventCoding.readRecord(row[2] as Data)
         let entry = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
                           isStored: true, isChanged: false)
         entries[id] = entry

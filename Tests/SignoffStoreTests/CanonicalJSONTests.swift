@@ -184,4 +184,44 @@ import Testing
         let text = String(decoding: CanonicalJSON.encode(EventBody.requestSubmitted(.init(request: request))), as: UTF8.self)
         #expect(text.contains(#""labels":{"Z":"5","_":"7","a10":"3","a9":"4","b":"2","é":"6"}"#))
     }
+
+    @Test func theFastReaderReadsWhatTheReferenceReads() throws {
+        var fuzz = Fuzz(generator: Generator(state: 4242))
+        for _ in 0..<2000 {
+            let body = fuzz.body()
+            let bytes = CanonicalJSON.encode(body)
+            let fast = bytes.withUnsafeBytes { CanonicalJSON.decodeBody(kind: body.kind, payload: $0) }
+            #expect(fast == body)
+            #expect(try EventBody.read(kind: body.kind, payload: Data(bytes)) == body)
+            let record = fuzz.record()
+            let recordBytes = CanonicalJSON.encode(record)
+            #expect(recordBytes.withUnsafeBytes { CanonicalJSON.decodeRecord($0) } == record)
+        }
+    }
+
+    /// Anything off the canonical shape is left to the reference decoder, which
+    /// decides whether it reads at all.
+    @Test func theFastReaderDefersAnythingUnusual() throws {
+        let cases: [(String, Bool)] = [
+            (#"{"rationale":"a\u00e9\ud83d\ude00\/"}"#, true),   // escapes the writer never uses: still read
+            (#"{"rationale":"x","rationale":"y"}"#, false),       // repeated key
+            (#"{"rationale":"x","extra":1}"#, false),             // unknown key
+            (#"{"rationale":"\ud800"}"#, false),                  // lone surrogate
+            (#"{"rationale":1.5}"#, false),
+            (#"{"rationale":"x"} trailing"#, false),
+            ("{\"rationale\":\"raw\ncontrol\"}", false),
+        ]
+        for (text, fastReads) in cases {
+            let fast = Array(text.utf8).withUnsafeBytes { CanonicalJSON.decodeBody(kind: "request_withdrawn", payload: $0) }
+            #expect((fast != nil) == fastReads, "\(text)")
+            let reference = try? EventBody.decode(kind: "request_withdrawn", payload: Data(text.utf8))
+            if let fast { #expect(fast == reference) }
+            #expect((try? EventBody.read(kind: "request_withdrawn", payload: Data(text.utf8))) == reference)
+        }
+        let versions: [String] = [#"{"current_version":01,"message":"m","reason":"stale_version"}"#,
+                                  #"{"current_version":99999999999999999999,"message":"m","reason":"stale_version"}"#]
+        for text in versions {
+            #expect(Array(text.utf8).withUnsafeBytes { CanonicalJSON.decodeBody(kind: "review_refused", payload: $0) } == nil)
+        }
+    }
 }

@@ -114,6 +114,13 @@ public enum EventBody: Sendable, Hashable {
         CanonicalJSON.encode(self)
     }
 
+    /// `decode`, through `CanonicalJSON`'s reader when the payload has the
+    /// canonical shape; anything else goes to `decode`, the reference.
+    public static func read(kind: String, payload: Data) throws -> EventBody {
+        if let body = payload.withUnsafeBytes({ CanonicalJSON.decodeBody(kind: kind, payload: $0) }) { return body }
+        return try decode(kind: kind, payload: payload)
+    }
+
     public static func decode(kind: String, payload: Data) throws -> EventBody {
         let decoder = EventCoding.decoder
         switch kind {
@@ -181,6 +188,13 @@ public enum EventCoding {
             return Date(timeIntervalSince1970: Double(try container.decode(Int64.self)) / 1000)
         }
         return decoder
+    }
+
+    /// A stored record, through `CanonicalJSON`'s reader when it has the
+    /// canonical shape; anything else goes to `decoder`, the reference.
+    public static func readRecord(_ data: Data) throws -> RequestRecord {
+        if let record = data.withUnsafeBytes({ CanonicalJSON.decodeRecord($0) }) { return record }
+        return try decoder.decode(RequestRecord.self, from: data)
     }
 
     /// Truncates to the millisecond precision events are stored with, so a value
