@@ -129,6 +129,16 @@ enum Schema {
                 ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE requests ADD COLUMN route_approvers TEXT NOT NULL DEFAULT '';
                 """)
+            // Covering, in submission order: listing every request reads this
+            // index alone instead of every page of the table, whose rows are
+            // mostly the record blob.
+            try db.execute(sql: """
+                CREATE INDEX requests_summary ON requests(
+                    submitted_sequence, id, state, version, requester, submitted_by, subject_kind, subject_name,
+                    subject_owner, system, environment, entitlement, scope, access, duration_seconds, break_glass,
+                    incident, ticket, purpose, submitted_at, decided_at, route_summary, approvals, approvals_needed,
+                    route_approvers)
+                """)
             let decoder = EventCoding.decoder
             let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests")
             for row in rows {

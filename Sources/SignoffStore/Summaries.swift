@@ -92,10 +92,6 @@ public struct RequestSummary: Sendable, Hashable {
     static func joinApprovers(_ route: RouteOutcome?) -> String {
         approvers(route).joined(separator: "\n")
     }
-
-    static func splitApprovers(_ column: String) -> [String] {
-        column.isEmpty ? [] : column.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    }
 }
 
 /// A `requests` row whose summary columns hold a value no summary can have.
@@ -109,6 +105,8 @@ public struct UnreadableRequestRow: Error, Sendable, Hashable, CustomStringConve
 extension Store {
     /// The summaries of the requests `filter` selects, in its order, from stored
     /// columns only: no JSON is decoded, so a console can load every request.
+    /// Reads the covering index `requests_summary` alone, in submission order,
+    /// whatever the filter: never the table, whose rows are mostly record blob.
     public func summaries(_ filter: RequestFilter) throws -> [RequestSummary] {
         let (clause, arguments) = filter.sql
         return try read { db in
@@ -126,10 +124,30 @@ extension Store {
                 sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(column)
             }
             func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
-            func value<T: RawRepresentable<String>>(_ column: Int32, _ name: String, id: String) throws -> T {
-                let raw = text(column)
-                guard let value = T(rawValue: raw) else { throw UnreadableRequestRow(id: id, column: name, value: raw) }
-                return value
+            func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+                let start = sqlite3_column_text(handle, column)
+                return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
+            }
+            /// Matches the column's bytes against the cases' raw values without making a String.
+            func value<T>(_ column: Int32, _ table: [([UInt8], T)], _ name: String, id: String) throws -> T {
+                let raw = bytes(column)
+                for (spelling, value) in table where spelling.count == raw.count && spelling.elementsEqual(raw) {
+                    return value
+                }
+                throw UnreadableRequestRow(id: id, column: name, value: String(decoding: raw, as: UTF8.self))
+            }
+            /// `route_approvers`: line-feed separated, split on the bytes.
+            func approvers(_ column: Int32) -> [String] {
+                let raw = bytes(column)
+                guard !raw.isEmpty else { return [] }
+                var parts: [String] = []
+                var start = 0
+                for index in 0..<raw.count where raw[index] == 0x0A {
+                    parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<index]), as: UTF8.self))
+                    start = index + 1
+                }
+                parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start...]), as: UTF8.self))
+                return parts
             }
 
             var summaries: [RequestSummary] = []
@@ -142,27 +160,31 @@ extension Store {
                 }
                 let id = text(0)
                 summaries.append(RequestSummary(
-                    id: id, state: try value(1, "state", id: id), version: int(2), requester: text(3),
-                    submittedBy: text(4), subjectKind: try value(5, "subject_kind", id: id), subjectName: text(6),
+                    id: id, state: try value(1, Self.states, "state", id: id), version: int(2), requester: text(3),
+                    submittedBy: text(4), subjectKind: try value(5, Self.kinds, "subject_kind", id: id), subjectName: text(6),
                     subjectOwner: text(7), system: text(8), environment: text(9), entitlement: text(10),
-                    scope: optionalText(11), access: try value(12, "access", id: id),
+                    scope: optionalText(11), access: try value(12, Self.accessLevels, "access", id: id),
                     duration: TimeSpan(seconds: int(13)), breakGlass: sqlite3_column_int64(handle, 14) != 0,
                     incident: optionalText(15), ticket: optionalText(16), purpose: text(17),
                     submittedAt: Date(storeMilliseconds: sqlite3_column_int64(handle, 18)),
                     decidedAt: sqlite3_column_type(handle, 19) == SQLITE_NULL
                         ? nil : Date(storeMilliseconds: sqlite3_column_int64(handle, 19)),
                     routeSummary: optionalText(20), approvals: int(21), approvalsNeeded: int(22),
-                    routeApprovers: RequestSummary.splitApprovers(text(23))))
+                    routeApprovers: approvers(23)))
             }
             return summaries
         }
     }
 
+    static let states = RequestState.allCases.map { (Array($0.rawValue.utf8), $0) }
+    static let kinds = IdentityKind.allCases.map { (Array($0.rawValue.utf8), $0) }
+    static let accessLevels = AccessLevel.allCases.map { (Array($0.rawValue.utf8), $0) }
+
     static let summarySelect = """
         SELECT id, state, version, requester, submitted_by, subject_kind, subject_name, subject_owner, system,
                environment, entitlement, scope, access, duration_seconds, break_glass, incident, ticket, purpose,
                submitted_at, decided_at, route_summary, approvals, approvals_needed, route_approvers
-        FROM requests
+        FROM requests INDEXED BY requests_summary
         """
 }
 
