@@ -68,7 +68,7 @@ struct EventChain {
 
     /// Convenience for the append path, where the fields are Swift values.
     mutating func hash(prevHash: String, sequence: Int64, at: Int64, actor: String, authentication: String,
-                       kind: String, requestID: String?, payload: Data) -> String {
+                       kind: String, requestID: String?, payload: some ContiguousBytes) -> String {
         var prevHash = prevHash, actor = actor, authentication = authentication, kind = kind
         prevHash.withUTF8 { begin(prevHash: UnsafeRawBufferPointer($0), sequence: sequence, at: at) }
         actor.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }

@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import SignoffCore
 
-/// One `requests` row: the indexed columns a filter needs plus the whole record.
-/// Built the same way when writing and when `verify` rebuilds, so the two can be
-/// compared column by column.
+/// One `requests` row: the columns a filter or the console needs, plus the
+/// whole record. Built the same way when writing and when `verify` rebuilds, so
+/// the two can be compared column by column.
 struct RequestRow: Equatable {
     var id: String
     var state: String
@@ -21,6 +21,21 @@ struct RequestRow: Equatable {
     var policyVersion: String?
     var lastSequence: Int64
     var record: Data
+    // Migration "4 request summaries": what `Store.summaries` reads without
+    // decoding the record.
+    var submittedBy: String
+    var subjectOwner: String
+    var entitlement: String
+    var scope: String?
+    var access: String
+    var durationSeconds: Int
+    var incident: String?
+    var ticket: String?
+    var purpose: String
+    var routeSummary: String?
+    var approvals: Int
+    var approvalsNeeded: Int
+    var routeApprovers: String
 
     init(_ record: RequestRecord, submittedSequence: Int64, lastSequence: Int64, encoded: Data) {
         id = record.id
@@ -38,11 +53,26 @@ struct RequestRow: Equatable {
         policyVersion = record.policyVersion
         self.lastSequence = lastSequence
         self.record = encoded
+        submittedBy = record.submittedBy.name
+        subjectOwner = record.request.subject.owner
+        entitlement = record.request.entitlement
+        scope = record.request.scope
+        access = record.request.access.rawValue
+        durationSeconds = record.request.duration.seconds
+        incident = record.request.incident
+        ticket = record.request.ticket
+        purpose = record.request.purpose
+        routeSummary = record.route?.summary
+        approvals = RequestSummary.approvalCount(record)
+        approvalsNeeded = RequestSummary.approvalsNeeded(record.route)
+        routeApprovers = RequestSummary.joinApprovers(record.route)
     }
 
     static let columns = """
         id, state, system, environment, requester, subject_kind, subject_name, break_glass,
-        submitted_at, submitted_sequence, decided_at, version, policy_version, last_sequence, record
+        submitted_at, submitted_sequence, decided_at, version, policy_version, last_sequence, record,
+        submitted_by, subject_owner, entitlement, scope, access, duration_seconds, incident, ticket, purpose,
+        route_summary, approvals, approvals_needed, route_approvers
         """
 
     init(row: Row) {
@@ -50,26 +80,53 @@ struct RequestRow: Equatable {
         subjectKind = row[5]; subjectName = row[6]; breakGlass = row[7]; submittedAt = row[8]
         submittedSequence = row[9]; decidedAt = row[10]; version = row[11]; policyVersion = row[12]
         lastSequence = row[13]; record = row[14]
+        submittedBy = row[15]; subjectOwner = row[16]; entitlement = row[17]; scope = row[18]; access = row[19]
+        durationSeconds = row[20]; incident = row[21]; ticket = row[22]; purpose = row[23]
+        routeSummary = row[24]; approvals = row[25]; approvalsNeeded = row[26]; routeApprovers = row[27]
     }
 
     func insert(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT INTO requests (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-        try statement.execute(arguments: [id, state, system, environment, requester, subjectKind, subjectName,
-                                          breakGlass, submittedAt, submittedSequence, decidedAt, version,
-                                          policyVersion, lastSequence, record])
+        var statement = try FastStatement(db.cachedStatement(sql: """
+            INSERT INTO requests (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """), db)
+        statement.bind(id); statement.bind(state); statement.bind(system); statement.bind(environment)
+        statement.bind(requester); statement.bind(subjectKind); statement.bind(subjectName); statement.bind(breakGlass)
+        statement.bind(submittedAt); statement.bind(submittedSequence); statement.bind(decidedAt)
+        statement.bind(version); statement.bind(policyVersion); statement.bind(lastSequence); statement.bindBlob(record)
+        statement.bind(submittedBy); statement.bind(subjectOwner); statement.bind(entitlement); statement.bind(scope)
+        statement.bind(access); statement.bind(durationSeconds); statement.bind(incident); statement.bind(ticket)
+        statement.bind(purpose); statement.bind(routeSummary); statement.bind(approvals); statement.bind(approvalsNeeded)
+        statement.bind(routeApprovers)
+        try statement.execute()
     }
 
     /// Only what the fold can change after submission.
     func update(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            UPDATE requests SET state = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?
+        var statement = try FastStatement(db.cachedStatement(sql: """
+            UPDATE requests SET state = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?,
+                route_summary = ?, approvals = ?, approvals_needed = ?, route_approvers = ?
             WHERE id = ?
-            """)
-        try statement.execute(arguments: [state, decidedAt, version, policyVersion, lastSequence, record, id])
+            """), db)
+        statement.bind(state); statement.bind(decidedAt); statement.bind(version); statement.bind(policyVersion)
+        statement.bind(lastSequence); statement.bindBlob(record); statement.bind(routeSummary); statement.bind(approvals)
+        statement.bind(approvalsNeeded); statement.bind(routeApprovers); statement.bind(id)
+        try statement.execute()
+    }
+
+    /// Fills the summary columns of a row written before they existed.
+    func updateSummaryColumns(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE requests SET submitted_by = ?, subject_owner = ?, entitlement = ?, scope = ?, access = ?,
+                duration_seconds = ?, incident = ?, ticket = ?, purpose = ?, route_summary = ?, approvals = ?,
+                approvals_needed = ?, route_approvers = ?
+            WHERE id = ?
+            """, arguments: [submittedBy, subjectOwner, entitlement, scope, access, durationSeconds, incident, ticket,
+                             purpose, routeSummary, approvals, approvalsNeeded, routeApprovers, id])
     }
 
     /// Names the first column that differs from `other`, for verify's report.
     func firstDifference(from other: RequestRow) -> String? {
+        func text(_ value: String?) -> String { value ?? "NULL" }
         let pairs: [(String, String, String)] = [
             ("state", state, other.state), ("system", system, other.system),
             ("environment", environment, other.environment), ("requester", requester, other.requester),
@@ -79,8 +136,17 @@ struct RequestRow: Equatable {
             ("submitted_sequence", "\(submittedSequence)", "\(other.submittedSequence)"),
             ("decided_at", decidedAt.map { "\($0)" } ?? "NULL", other.decidedAt.map { "\($0)" } ?? "NULL"),
             ("version", "\(version)", "\(other.version)"),
-            ("policy_version", policyVersion ?? "NULL", other.policyVersion ?? "NULL"),
+            ("policy_version", text(policyVersion), text(other.policyVersion)),
             ("last_sequence", "\(lastSequence)", "\(other.lastSequence)"),
+            ("submitted_by", submittedBy, other.submittedBy), ("subject_owner", subjectOwner, other.subjectOwner),
+            ("entitlement", entitlement, other.entitlement), ("scope", text(scope), text(other.scope)),
+            ("access", access, other.access),
+            ("duration_seconds", "\(durationSeconds)", "\(other.durationSeconds)"),
+            ("incident", text(incident), text(other.incident)), ("ticket", text(ticket), text(other.ticket)),
+            ("purpose", purpose, other.purpose), ("route_summary", text(routeSummary), text(other.routeSummary)),
+            ("approvals", "\(approvals)", "\(other.approvals)"),
+            ("approvals_needed", "\(approvalsNeeded)", "\(other.approvalsNeeded)"),
+            ("route_approvers", routeApprovers, other.routeApprovers),
         ]
         for (name, mine, theirs) in pairs where mine != theirs {
             return "\(name) is \(theirs) in the query table, \(mine) from the events"
@@ -122,9 +188,12 @@ struct ReviewRow: Equatable {
     }
 
     func insert(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT INTO reviews (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?)")
-        try statement.execute(arguments: [sequence, requestID, reviewer, authentication, verdict, rationale, at,
-                                          requestVersion, policyVersion])
+        var statement = try FastStatement(
+            db.cachedStatement(sql: "INSERT INTO reviews (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?)"), db)
+        statement.bind(sequence); statement.bind(requestID); statement.bind(reviewer); statement.bind(authentication)
+        statement.bind(verdict); statement.bind(rationale); statement.bind(at); statement.bind(requestVersion)
+        statement.bind(policyVersion)
+        try statement.execute()
     }
 }
 

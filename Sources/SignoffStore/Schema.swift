@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import SignoffCore
 
 /// The store's tables, as named migrations applied in order. A migration, once
 /// released, never changes: new needs get a new migration at the end.
@@ -105,6 +107,59 @@ enum Schema {
                     name TEXT PRIMARY KEY NOT NULL,
                     value INTEGER NOT NULL
                 );
+                """)
+        }
+
+        // What the console lists, as plain columns, so loading every row needs
+        // no JSON. Rows written before this migration are filled from their
+        // stored records; from here on every write sets them (see RequestRow).
+        migrator.registerMigration("4 request summaries") { db in
+            try db.execute(sql: """
+                ALTER TABLE requests ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN subject_owner TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN entitlement TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN scope TEXT;
+                ALTER TABLE requests ADD COLUMN access TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN duration_seconds INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN incident TEXT;
+                ALTER TABLE requests ADD COLUMN ticket TEXT;
+                ALTER TABLE requests ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+                ALTER TABLE requests ADD COLUMN route_summary TEXT;
+                ALTER TABLE requests ADD COLUMN approvals INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE requests ADD COLUMN route_approvers TEXT NOT NULL DEFAULT '';
+                """)
+            // Covering, in submission order: listing every request reads this
+            // index alone instead of every page of the table, whose rows are
+            // mostly the record blob.
+            try db.execute(sql: """
+                CREATE INDEX requests_summary ON requests(
+                    submitted_sequence, id, state, version, requester, submitted_by, subject_kind, subject_name,
+                    subject_owner, system, environment, entitlement, scope, access, duration_seconds, break_glass,
+                    incident, ticket, purpose, submitted_at, decided_at, route_summary, approvals, approvals_needed,
+                    route_approvers)
+                """)
+            let decoder = EventCoding.decoder
+            let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests")
+            for row in rows {
+                let blob: Data = row[2]
+                let record = try decoder.decode(RequestRecord.self, from: blob)
+                try RequestRow(record, submittedSequence: row[0], lastSequence: row[1], encoded: blob)
+                    .updateSummaryColumns(db)
+            }
+        }
+
+        // Where a durable review's time goes: one fsync of the WAL per commit,
+        // as for any SQLite WAL/FULL commit, plus one WAL frame (a whole page)
+        // per page the commit dirties. A review dirtied about nine pages: the
+        // events table and its request index, the requests row and its state
+        // index, the reviews table and these two indexes. No query reads
+        // reviews by request or by reviewer (a request's reviews are in its
+        // record; verify reads them by sequence), so they only cost frames.
+        migrator.registerMigration("5 drop unread review indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX reviews_by_request;
+                DROP INDEX reviews_by_reviewer;
                 """)
         }
         return migrator

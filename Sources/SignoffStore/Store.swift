@@ -152,19 +152,18 @@ public final class Store: Sendable {
             guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"),
                                                arguments: [id])
             else { return nil }
-            return try EventCoding.decoder.decode(RequestRecord.self, from: data)
+            return try EventCoding.readRecord(data)
         }
     }
 
     public func records(_ filter: RequestFilter) throws -> [RequestRecord] {
         let (clause, arguments) = filter.sql
         return try read { db in
-            let decoder = EventCoding.decoder
             let blobs = try Data.fetchCursor(db, sql: "SELECT record FROM requests" + clause,
                                              arguments: StatementArguments(arguments))
             var records: [RequestRecord] = []
             while let blob = try blobs.next() {
-                records.append(try decoder.decode(RequestRecord.self, from: blob))
+                records.append(try EventCoding.readRecord(blob))
             }
             return records
         }
@@ -221,7 +220,7 @@ struct StoredEvent {
         }
         let body: EventBody
         do {
-            body = try EventBody.decode(kind: kind, payload: Data(payload.utf8))
+            body = try EventBody.read(kind: kind, payload: Data(payload.utf8))
         } catch {
             throw UndecodableEvent(sequence: sequence, detail: "\(error)")
         }

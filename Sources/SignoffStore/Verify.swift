@@ -165,7 +165,6 @@ extension Store {
         }
         let requestCount = records.count
 
-        let encoder = EventCoding.encoder
         let stored = try Row.fetchCursor(db, sql: "SELECT \(RequestRow.columns) FROM requests ORDER BY submitted_sequence")
         while let row = try stored.next() {
             let storedRow = RequestRow(row: row)
@@ -175,7 +174,7 @@ extension Store {
                 continue
             }
             let expected = RequestRow(rebuilt.record, submittedSequence: rebuilt.submitted, lastSequence: rebuilt.last,
-                                      encoded: try encoder.encode(rebuilt.record))
+                                      encoded: Data(CanonicalJSON.encode(rebuilt.record)))
             if let difference = expected.firstDifference(from: storedRow) {
                 mismatches.append(Mismatch(table: "requests", requestID: storedRow.id, sequence: nil, problem: difference))
             }

@@ -10,8 +10,6 @@ import SignoffCore
 public final class WriteTransaction {
     private let db: Database
     private let settings: StoreSettings
-    private let encoder = EventCoding.encoder
-    private let decoder = EventCoding.decoder
     private var chain = EventChain()
     /// The last event in the chain, once known in this transaction.
     private var head: (sequence: Int64, hash: String)?
@@ -21,6 +19,9 @@ public final class WriteTransaction {
     private var changed: [String] = []
     private var requestNumber: Int64?
     private var requestNumberChanged = false
+    /// IDs `nextRequestID` checked as free in this transaction and not yet
+    /// submitted: their submission needs no second look at the table.
+    private var issuedIDs: Set<String> = []
     var isOpen = true
 
     private struct Entry {
@@ -58,7 +59,7 @@ public final class WriteTransaction {
         let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests" + clause,
                                     arguments: StatementArguments(arguments))
         return try rows.map { row in
-            let record = try decoder.decode(RequestRecord.self, from: row[2] as Data)
+            let record = try EventCoding.readRecord(row[2] as Data)
             entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
                                        isStored: true, isChanged: false)
             return record
@@ -81,6 +82,7 @@ public final class WriteTransaction {
         } while try exists(id)
         requestNumber = number
         requestNumberChanged = true
+        issuedIDs.insert(id)
         return id
     }
 
@@ -106,7 +108,8 @@ public final class WriteTransaction {
             break
         case .requestSubmitted:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
-            if try exists(id) { throw StoreError.duplicateRequest(id) }
+            let checked = issuedIDs.contains(id) && entries[id] == nil
+            if !checked, try exists(id) { throw StoreError.duplicateRequest(id) }
         default:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard let found = try self.entry(id) else { throw StoreError.unknownRequest(id) }
@@ -116,16 +119,18 @@ public final class WriteTransaction {
         let previous = try chainHead()
         let sequence = previous.sequence + 1
         let at = draft.at.storeMilliseconds
-        let payload = draft.body.encodedPayload()
+        let payload = draft.body.encodedPayloadBytes()
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
-        let insert = try db.cachedStatement(sql: """
+        var insert = try FastStatement(db.cachedStatement(sql: """
             INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        try insert.execute(arguments: [sequence, at, draft.actor.name, draft.actor.authentication.rawValue, kind,
-                                       draft.requestID, String(decoding: payload, as: UTF8.self), previous.hash, hash])
+            """), db)
+        insert.bind(sequence); insert.bind(at); insert.bind(draft.actor.name)
+        insert.bind(draft.actor.authentication.rawValue); insert.bind(kind); insert.bind(draft.requestID)
+        insert.bindText(payload); insert.bind(previous.hash); insert.bind(hash)
+        try insert.execute()
         head = (sequence, hash)
 
         switch draft.body {
@@ -137,6 +142,7 @@ public final class WriteTransaction {
         default:
             break
         }
+        if case .requestSubmitted = draft.body, let id = draft.requestID { issuedIDs.remove(id) }
         if let id = draft.requestID, let updated = Projection.apply(draft, to: entry?.record) {
             var next = entry ?? Entry(record: updated, submittedSequence: sequence, lastSequence: sequence,
                                       isStored: false, isChanged: false)
@@ -174,7 +180,7 @@ public final class WriteTransaction {
         for id in changed {
             guard var entry = entries[id] else { continue }
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
-                                 lastSequence: entry.lastSequence, encoded: try encoder.encode(entry.record))
+                                 lastSequence: entry.lastSequence, encoded: Data(CanonicalJSON.encode(entry.record)))
             if entry.isStored { try row.update(db) } else { try row.insert(db) }
             entry.isStored = true
             entry.isChanged = false
@@ -188,7 +194,7 @@ public final class WriteTransaction {
         let statement = try db.cachedStatement(
             sql: "SELECT submitted_sequence, last_sequence, record FROM requests WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        let record = try decoder.decode(RequestRecord.self, from: row[2] as Data)
+        let record = try EventCoding.readRecord(row[2] as Data)
         let entry = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
                           isStored: true, isChanged: false)
         entries[id] = entry
@@ -197,7 +203,9 @@ public final class WriteTransaction {
 
     private func exists(_ id: String) throws -> Bool {
         if entries[id] != nil { return true }
-        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), arguments: [id]) ?? false
+        var query = try FastStatement(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), db)
+        query.bind(id)
+        return try query.hasRow()
     }
 
     private func chainHead() throws -> (sequence: Int64, hash: String) {

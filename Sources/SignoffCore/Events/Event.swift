@@ -103,23 +103,22 @@ public enum EventBody: Sendable, Hashable {
         }
     }
 
-    /// Canonical JSON: sorted keys, so the same fact always has the same bytes.
+    /// Canonical JSON: sorted keys, so the same fact always has the same bytes
+    /// (see `CanonicalJSON`; identical to `EventCoding.encoder`'s output).
     public func encodedPayload() -> Data {
-        let encoder = EventCoding.encoder
-        do {
-            switch self {
-            case let .policyApplied(p): return try encoder.encode(p)
-            case let .requestSubmitted(p): return try encoder.encode(p)
-            case let .requestRouted(p): return try encoder.encode(p)
-            case let .reviewRecorded(p): return try encoder.encode(p)
-            case let .reviewRefused(p): return try encoder.encode(p)
-            case let .requestDecided(p): return try encoder.encode(p)
-            case let .requestWithdrawn(p): return try encoder.encode(p)
-            }
-        } catch {
-            // Every payload is plain Codable data; failing here is a programming error.
-            preconditionFailure("event payload does not encode: \(error)")
-        }
+        Data(CanonicalJSON.encode(self))
+    }
+
+    /// `encodedPayload()` as a byte array, without the copy into `Data`.
+    public func encodedPayloadBytes() -> [UInt8] {
+        CanonicalJSON.encode(self)
+    }
+
+    /// `decode`, through `CanonicalJSON`'s reader when the payload has the
+    /// canonical shape; anything else goes to `decode`, the reference.
+    public static func read(kind: String, payload: Data) throws -> EventBody {
+        if let body = payload.withUnsafeBytes({ CanonicalJSON.decodeBody(kind: kind, payload: $0) }) { return body }
+        return try decode(kind: kind, payload: payload)
     }
 
     public static func decode(kind: String, payload: Data) throws -> EventBody {
@@ -189,6 +188,13 @@ public enum EventCoding {
             return Date(timeIntervalSince1970: Double(try container.decode(Int64.self)) / 1000)
         }
         return decoder
+    }
+
+    /// A stored record, through `CanonicalJSON`'s reader when it has the
+    /// canonical shape; anything else goes to `decoder`, the reference.
+    public static func readRecord(_ data: Data) throws -> RequestRecord {
+        if let record = data.withUnsafeBytes({ CanonicalJSON.decodeRecord($0) }) { return record }
+        return try decoder.decode(RequestRecord.self, from: data)
     }
 
     /// Truncates to the millisecond precision events are stored with, so a value

@@ -1,0 +1,408 @@
+import Foundation
+
+extension CanonicalJSON {
+    /// Reads a stored record without Foundation's decoder; nil when the bytes
+    /// are anything but the shape `CanonicalJSON` writes (the caller then
+    /// falls back to `EventCoding.decoder`, the reference reader).
+    public static func decodeRecord(_ bytes: UnsafeRawBufferPointer) -> RequestRecord? {
+        var parser = Parser(bytes)
+        guard let value = parser.document() else { return nil }
+        return try? Shapes.record(value)
+    }
+
+    /// Reads an event payload; nil when the fast reader cannot, as above.
+    public static func decodeBody(kind: String, payload: UnsafeRawBufferPointer) -> EventBody? {
+        var parser = Parser(payload)
+        guard let value = parser.document() else { return nil }
+        return try? Shapes.body(kind: kind, value)
+    }
+
+    enum Value {
+        case string(String)
+        case int(Int64)
+        case bool(Bool)
+        case null
+        case array([Value])
+        case object([(String, Value)])
+    }
+
+    struct Mismatch: Error {}
+
+    struct Parser {
+        let bytes: UnsafeRawBufferPointer
+        var index = 0
+
+        init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        mutating func document() -> Value? {
+            guard let value = value() else { return nil }
+            skipSpace()
+            return index == bytes.count ? value : nil
+        }
+
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                index += 1
+            }
+        }
+
+        mutating func value() -> Value? {
+            skipSpace()
+            guard index < bytes.count else { return nil }
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                index += 1
+                var members: [(String, Value)] = []
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                while true {
+                    skipSpace()
+                    guard let key = string() else { return nil }
+                    skipSpace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+                    index += 1
+                    guard let member = value() else { return nil }
+                    members.append((key, member))
+                    skipSpace()
+                    guard index < bytes.count else { return nil }
+                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                    return nil
+                }
+            case UInt8(ascii: "["):
+                index += 1
+                var elements: [Value] = []
+                skipSpace()
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+                while true {
+                    guard let element = value() else { return nil }
+                    elements.append(element)
+                    skipSpace()
+                    guard index < bytes.count else { return nil }
+                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                    if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+                    return nil
+                }
+            case UInt8(ascii: "\""):
+                return string().map(Value.string)
+            case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+            case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+            case UInt8(ascii: "n"): return literal("null") ? .null : nil
+            default: return integer()
+            }
+        }
+
+        mutating func literal(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return false }
+            index += count
+            return true
+        }
+
+        /// Integers only: the canonical form has no fractions or exponents.
+        mutating func integer() -> Value? {
+            var negative = false
+            if bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+            let start = index
+            var magnitude: UInt64 = 0
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(UInt64(bytes[index] - UInt8(ascii: "0")))
+                if o1 || o2 { return nil }
+                magnitude = sum
+                index += 1
+            }
+            guard index > start else { return nil }
+            if index - start > 1, bytes[start] == UInt8(ascii: "0") { return nil }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e")
+                || bytes[index] == UInt8(ascii: "E") { return nil }
+            if negative {
+                guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+                return .int(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
+            }
+            guard magnitude <= UInt64(Int64.max) else { return nil }
+            return .int(Int64(magnitude))
+        }
+
+        mutating func string() -> String? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            index += 1
+            let start = index
+            // Fast path: no escapes.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    else { return nil }
+                    index += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                if byte < 0x20 { return nil }
+                index += 1
+            }
+            var scratch = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return String(validating: scratch, as: UTF8.self)
+                }
+                if byte < 0x20 { return nil }
+                if byte != UInt8(ascii: "\\") {
+                    scratch.append(byte)
+                    index += 1
+                    continue
+                }
+                index += 1
+                guard index < bytes.count else { return nil }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(escaped)
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "u"):
+                    guard var code = hex4() else { return nil }
+                    if (0xD800..<0xDC00).contains(code) {
+                        // A high surrogate must be followed by an escaped low one.
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        else { return nil }
+                        index += 2
+                        guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(code) {
+                        return nil
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { return nil }
+                    scratch.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    return nil
+                }
+            }
+            return nil
+        }
+
+        mutating func hex4() -> UInt32? {
+            guard index + 4 <= bytes.count else { return nil }
+            var code: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: return nil
+                }
+                code = code << 4 | UInt32(digit)
+                index += 1
+            }
+            return code
+        }
+    }
+
+    /// Maps parsed values onto the model types; any surprise throws `Mismatch`.
+    enum Shapes {
+        struct Object {
+            let members: [(String, Value)]
+            init(_ value: Value) throws {
+                guard case let .object(members) = value else { throw Mismatch() }
+                // Every key must be known to the type reading it; see `done`.
+                self.members = members
+            }
+            func optional(_ key: String) -> Value? {
+                for (name, value) in members where name == key {
+                    if case .null = value { return nil }
+                    return value
+                }
+                return nil
+            }
+            func required(_ key: String) throws -> Value {
+                guard let value = optional(key) else { throw Mismatch() }
+                return value
+            }
+            func string(_ key: String) throws -> String { try Shapes.string(required(key)) }
+            func optionalString(_ key: String) throws -> String? { try optional(key).map(Shapes.string) }
+            func int(_ key: String) throws -> Int { try Shapes.int(required(key)) }
+            func optionalInt(_ key: String) throws -> Int? { try optional(key).map(Shapes.int) }
+            func date(_ key: String) throws -> Date { try Shapes.date(required(key)) }
+            func optionalDate(_ key: String) throws -> Date? { try optional(key).map(Shapes.date) }
+            func bool(_ key: String) throws -> Bool {
+                guard case let .bool(value) = try required(key) else { throw Mismatch() }
+                return value
+            }
+            func raw<T: RawRepresentable<String>>(_ key: String) throws -> T {
+                guard let value = T(rawValue: try string(key)) else { throw Mismatch() }
+                return value
+            }
+            func array(_ key: String) throws -> [Value] {
+                guard case let .array(values) = try required(key) else { throw Mismatch() }
+                return values
+            }
+            /// Refuses keys the type does not have, so nothing is silently dropped.
+            /// Also refuses a repeated key, whose meaning the reference decoder decides.
+            func only(_ keys: Set<String>) throws {
+                var seen: Set<String> = []
+                for (name, _) in members where !keys.contains(name) || !seen.insert(name).inserted { throw Mismatch() }
+            }
+        }
+
+        static func string(_ value: Value) throws -> String {
+            guard case let .string(text) = value else { throw Mismatch() }
+            return text
+        }
+        static func int(_ value: Value) throws -> Int {
+            guard case let .int(number) = value, let result = Int(exactly: number) else { throw Mismatch() }
+            return result
+        }
+        static func date(_ value: Value) throws -> Date {
+            guard case let .int(milliseconds) = value else { throw Mismatch() }
+            return Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        }
+
+        static func principal(_ value: Value) throws -> Principal {
+            let object = try Object(value)
+            try object.only(["authentication", "name"])
+            return Principal(name: try object.string("name"), authentication: try object.raw("authentication"))
+        }
+
+        static func request(_ value: Value) throws -> AccessRequest {
+            let o = try Object(value)
+            try o.only(["access", "break_glass", "duration", "end", "entitlement", "environment", "incident", "labels",
+                        "notes", "purpose", "requester", "revocation_triggers", "scope", "start", "subject", "system",
+                        "ticket"])
+            let subject = try Object(o.required("subject"))
+            try subject.only(["kind", "name", "owner"])
+            let duration = try Object(o.required("duration"))
+            try duration.only(["seconds"])
+            var labels: [String: String] = [:]
+            guard case let .object(labelMembers) = try o.required("labels") else { throw Mismatch() }
+            for (name, text) in labelMembers { labels[name] = try string(text) }
+            guard labels.count == labelMembers.count else { throw Mismatch() }
+            let triggers = try o.array("revocation_triggers").map { value -> RevocationTrigger in
+                let trigger = try Object(value)
+                try trigger.only(["name", "ref"])
+                return RevocationTrigger(name: try trigger.string("name"), ref: try trigger.string("ref"))
+            }
+            return AccessRequest(
+                requester: try o.optionalString("requester"),
+                subject: Subject(kind: try subject.raw("kind"), name: try subject.string("name"), owner: try subject.string("owner")),
+                system: try o.string("system"), environment: try o.string("environment"),
+                entitlement: try o.string("entitlement"), scope: try o.optionalString("scope"), access: try o.raw("access"),
+                purpose: try o.string("purpose"), duration: TimeSpan(seconds: try duration.int("seconds")),
+                start: try o.optionalDate("start"), end: try o.optionalDate("end"), revocationTriggers: triggers,
+                ticket: try o.optionalString("ticket"), breakGlass: try o.bool("break_glass"),
+                incident: try o.optionalString("incident"), labels: labels, notes: try o.optionalString("notes"))
+        }
+
+        static func outcome(_ value: Value) throws -> RouteOutcome {
+            let o = try Object(value)
+            guard o.members.count == 1 else { throw Mismatch() }
+            let (name, inner) = o.members[0]
+            let fields = try Object(inner)
+            switch name {
+            case "steps":
+                try fields.only(["rule", "steps"])
+                let steps = try fields.array("steps").map { value -> RoutedStep in
+                    let step = try Object(value)
+                    try step.only(["approvers", "name", "required"])
+                    return RoutedStep(name: try step.string("name"), approvers: try step.string("approvers"),
+                                      required: try step.int("required"))
+                }
+                return .steps(rule: try fields.string("rule"), steps: steps)
+            case "denied":
+                try fields.only(["_0"])
+                return .denied(try fields.array("_0").map { value in
+                    let match = try Object(value)
+                    try match.only(["reason", "rule"])
+                    return DenyMatch(rule: try match.string("rule"), reason: try match.string("reason"))
+                })
+            case "autoApproved":
+                try fields.only(["rule"])
+                return .autoApproved(rule: try fields.string("rule"))
+            case "unroutable":
+                try fields.only(["reason"])
+                return .unroutable(reason: try fields.string("reason"))
+            default:
+                throw Mismatch()
+            }
+        }
+
+        static func record(_ value: Value) throws -> RequestRecord {
+            let o = try Object(value)
+            try o.only(["decision", "id", "policyVersion", "request", "reviews", "route", "state", "submittedAt",
+                        "submittedBy", "version"])
+            var record = RequestRecord(id: try o.string("id"), request: try request(o.required("request")),
+                                       submittedBy: try principal(o.required("submittedBy")),
+                                       submittedAt: try o.date("submittedAt"))
+            record.version = try o.int("version")
+            record.state = try o.raw("state")
+            record.route = try o.optional("route").map(outcome)
+            record.policyVersion = try o.optionalString("policyVersion")
+            record.reviews = try o.array("reviews").map { value in
+                let review = try Object(value)
+                try review.only(["at", "policyVersion", "rationale", "requestVersion", "reviewer", "verdict"])
+                return Review(reviewer: try principal(review.required("reviewer")), verdict: try review.raw("verdict"),
+                              rationale: try review.string("rationale"), at: try review.date("at"),
+                              requestVersion: try review.int("requestVersion"),
+                              policyVersion: try review.string("policyVersion"))
+            }
+            if let decision = o.optional("decision") {
+                let d = try Object(decision)
+                try d.only(["at", "by", "policyVersion", "reason", "state"])
+                record.decision = Decision(state: try d.raw("state"), at: try d.date("at"),
+                                           by: try d.array("by").map(string),
+                                           policyVersion: try d.optionalString("policyVersion"),
+                                           reason: try d.string("reason"))
+            }
+            return record
+        }
+
+        static func body(kind: String, _ value: Value) throws -> EventBody {
+            let o = try Object(value)
+            switch kind {
+            case "policy_applied":
+                try o.only(["file", "previous_version", "source", "version"])
+                return .policyApplied(.init(version: try o.string("version"),
+                                            previousVersion: try o.optionalString("previous_version"),
+                                            file: try o.string("file"), source: try o.string("source")))
+            case "request_submitted":
+                try o.only(["request"])
+                return .requestSubmitted(.init(request: try request(o.required("request"))))
+            case "request_routed":
+                try o.only(["cause", "outcome", "policy_version", "version"])
+                return .requestRouted(.init(version: try o.int("version"), policyVersion: try o.string("policy_version"),
+                                            outcome: try outcome(o.required("outcome")), cause: try o.string("cause")))
+            case "review_recorded":
+                try o.only(["policy_version", "rationale", "request_version", "verdict"])
+                return .reviewRecorded(.init(verdict: try o.raw("verdict"), rationale: try o.string("rationale"),
+                                             requestVersion: try o.int("request_version"),
+                                             policyVersion: try o.string("policy_version")))
+            case "review_refused":
+                try o.only(["current_version", "message", "reason", "shown_version", "verdict"])
+                let verdict: Verdict? = try o.optionalString("verdict").map {
+                    guard let verdict = Verdict(rawValue: $0) else { throw Mismatch() }
+                    return verdict
+                }
+                return .reviewRefused(.init(verdict: verdict, reason: try o.raw("reason"), message: try o.string("message"),
+                                            shownVersion: try o.optionalInt("shown_version"),
+                                            currentVersion: try o.int("current_version")))
+            case "request_decided":
+                try o.only(["by", "policy_version", "reason", "state"])
+                return .requestDecided(.init(state: try o.raw("state"), by: try o.array("by").map(string),
+                                             policyVersion: try o.optionalString("policy_version"),
+                                             reason: try o.string("reason")))
+            case "request_withdrawn":
+                try o.only(["rationale"])
+                return .requestWithdrawn(.init(rationale: try o.optionalString("rationale")))
+            default:
+                throw Mismatch()
+            }
+        }
+    }
+}

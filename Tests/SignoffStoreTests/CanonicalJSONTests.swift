@@ -1,0 +1,227 @@
+import Foundation
+import SignoffCore
+import Testing
+
+/// The hand-written canonical JSON against the Foundation encoder and decoder it
+/// replaces: same bytes, and read back by the reference decoder to equal values.
+@Suite struct CanonicalJSONTests {
+    /// Deterministic, so a failure reproduces.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let hostile: [String] = [
+        "", "plain", "quote \" inside", "back\\slash", "slash / and \\/", "new\nline\ttab\r\u{8}\u{c}",
+        "\u{0}\u{1}\u{1f}\u{7f}", "é café naïve", "日本語", "emoji 😀👩‍👩‍👧", "\u{2028}\u{2029}", "e\u{301}",
+        "\u{1b}[31mred\u{1b}[0m", "}{][\":,", "trailing space ", String(repeating: "long ", count: 300),
+        "\u{FEFF}bom", "\u{10FFFF}", "\u{E000}private", "-12", "null", "true",
+    ]
+
+    struct Fuzz {
+        var generator: Generator
+
+        mutating func string() -> String {
+            if Int.random(in: 0..<3, using: &generator) == 0 { return "plain-\(Int.random(in: 0..<1000, using: &generator))" }
+            if Int.random(in: 0..<4, using: &generator) == 0 {
+                // Random scalars across the ranges that need care.
+                var text = ""
+                for _ in 0..<Int.random(in: 0..<12, using: &generator) {
+                    let ranges: [ClosedRange<UInt32>] = [0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF]
+                    let range = ranges.randomElement(using: &generator)!
+                    if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &generator)) {
+                        text.unicodeScalars.append(scalar)
+                    }
+                }
+                return text
+            }
+            return CanonicalJSONTests.hostile.randomElement(using: &generator)!
+        }
+
+        mutating func optional() -> String? { Bool.random(using: &generator) ? string() : nil }
+        mutating func int() -> Int {
+            [0, 1, -1, 7, 42, Int.max, Int.min, Int.random(in: -1_000_000...1_000_000, using: &generator)]
+                .randomElement(using: &generator)!
+        }
+        mutating func date() -> Date {
+            EventCoding.storedPrecision(Date(timeIntervalSince1970: Double.random(in: -1e9...4e9, using: &generator)))
+        }
+        mutating func optionalDate() -> Date? { Bool.random(using: &generator) ? date() : nil }
+        mutating func principal() -> Principal {
+            Principal(name: string(), authentication: [.osAccount, .asserted, .policy, .system].randomElement(using: &generator)!)
+        }
+        mutating func verdict() -> Verdict { Bool.random(using: &generator) ? .approve : .deny }
+        mutating func state() -> RequestState { RequestState.allCases.randomElement(using: &generator)! }
+        mutating func strings() -> [String] { (0..<Int.random(in: 0..<4, using: &generator)).map { _ in string() } }
+
+        mutating func request() -> AccessRequest {
+            var labels: [String: String] = [:]
+            for _ in 0..<Int.random(in: 0..<6, using: &generator) { labels[string()] = string() }
+            return AccessRequest(
+                requester: optional(),
+                subject: Subject(kind: IdentityKind.allCases.randomElement(using: &generator)!, name: string(), owner: string()),
+                system: string(), environment: string(), entitlement: string(), scope: optional(),
+                access: AccessLevel.allCases.randomElement(using: &generator)!, purpose: string(),
+                duration: TimeSpan(seconds: int()), start: optionalDate(), end: optionalDate(),
+                revocationTriggers: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
+                    RevocationTrigger(name: string(), ref: string())
+                },
+                ticket: optional(), breakGlass: Bool.random(using: &generator), incident: optional(),
+                labels: labels, notes: optional())
+        }
+
+        mutating func outcome() -> RouteOutcome {
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0:
+                .steps(rule: string(), steps: (0..<Int.random(in: 0..<4, using: &generator)).map { _ in
+                    RoutedStep(name: string(), approvers: string(), required: int())
+                })
+            case 1: .denied((0..<Int.random(in: 0..<3, using: &generator)).map { _ in DenyMatch(rule: string(), reason: string()) })
+            case 2: .autoApproved(rule: string())
+            default: .unroutable(reason: string())
+            }
+        }
+
+        mutating func body() -> EventBody {
+            switch Int.random(in: 0..<7, using: &generator) {
+            case 0: .policyApplied(.init(version: string(), previousVersion: optional(), file: string(), source: string()))
+            case 1: .requestSubmitted(.init(request: request()))
+            case 2: .requestRouted(.init(version: int(), policyVersion: string(), outcome: outcome(), cause: string()))
+            case 3: .reviewRecorded(.init(verdict: verdict(), rationale: string(), requestVersion: int(), policyVersion: string()))
+            case 4:
+                .reviewRefused(.init(verdict: Bool.random(using: &generator) ? verdict() : nil,
+                                     reason: [.selfApproval, .notEligible, .alreadyReviewed, .alreadyDecided, .staleVersion,
+                                              .rationaleTooShort, .notRequester].randomElement(using: &generator)!,
+                                     message: string(), shownVersion: Bool.random(using: &generator) ? int() : nil,
+                                     currentVersion: int()))
+            case 5: .requestDecided(.init(state: state(), by: strings(), policyVersion: optional(), reason: string()))
+            default: .requestWithdrawn(.init(rationale: optional()))
+            }
+        }
+
+        mutating func record() -> RequestRecord {
+            var record = RequestRecord(id: string(), request: request(), submittedBy: principal(), submittedAt: date())
+            record.version = int()
+            record.state = state()
+            record.route = Bool.random(using: &generator) ? outcome() : nil
+            record.policyVersion = optional()
+            record.reviews = (0..<Int.random(in: 0..<4, using: &generator)).map { _ in
+                Review(reviewer: principal(), verdict: verdict(), rationale: string(), at: date(),
+                       requestVersion: int(), policyVersion: string())
+            }
+            if Bool.random(using: &generator) {
+                record.decision = Decision(state: state(), at: date(), by: strings(), policyVersion: optional(), reason: string())
+            }
+            return record
+        }
+    }
+
+    static func foundation<T: Encodable>(_ value: T) throws -> [UInt8] {
+        [UInt8](try EventCoding.encoder.encode(value))
+    }
+
+    static func foundation(_ body: EventBody) throws -> [UInt8] {
+        switch body {
+        case let .policyApplied(p): try foundation(p)
+        case let .requestSubmitted(p): try foundation(p)
+        case let .requestRouted(p): try foundation(p)
+        case let .reviewRecorded(p): try foundation(p)
+        case let .reviewRefused(p): try foundation(p)
+        case let .requestDecided(p): try foundation(p)
+        case let .requestWithdrawn(p): try foundation(p)
+        }
+    }
+
+    @Test func eventPayloadsRoundTripAndMatchTheFoundationEncoder() throws {
+        var fuzz = Fuzz(generator: Generator(state: 20_250_101))
+        for _ in 0..<3000 {
+            let body = fuzz.body()
+            let bytes = CanonicalJSON.encode(body)
+            #expect(try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) is [String: Any])
+            #expect(try EventBody.decode(kind: body.kind, payload: Data(bytes)) == body)
+            #expect(bytes == (try Self.foundation(body)), "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(body.encodedPayload() == Data(bytes))
+        }
+    }
+
+    @Test func recordsRoundTripAndMatchTheFoundationEncoder() throws {
+        var fuzz = Fuzz(generator: Generator(state: 77))
+        for _ in 0..<2000 {
+            let record = fuzz.record()
+            let bytes = CanonicalJSON.encode(record)
+            #expect(try EventCoding.decoder.decode(RequestRecord.self, from: Data(bytes)) == record)
+            #expect(bytes == (try Self.foundation(record)), "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
+    @Test func everyRouteOutcomeCaseAndEmptyCollections() throws {
+        let outcomes: [RouteOutcome] = [
+            .steps(rule: "owners", steps: []),
+            .steps(rule: "two", steps: [RoutedStep(name: "a", approvers: "owners", required: 1),
+                                        RoutedStep(name: "b \"q\"", approvers: "group:dba", required: 2)]),
+            .denied([]), .denied([DenyMatch(rule: "r", reason: "no\nway")]),
+            .autoApproved(rule: "low-risk"), .unroutable(reason: "no rule matched"),
+        ]
+        for outcome in outcomes {
+            let body = EventBody.requestRouted(.init(version: 3, policyVersion: "v", outcome: outcome, cause: "submitted"))
+            let bytes = CanonicalJSON.encode(body)
+            #expect(try EventBody.decode(kind: body.kind, payload: Data(bytes)) == body)
+            #expect(bytes == (try Self.foundation(body)))
+        }
+        let withdrawn = EventBody.requestWithdrawn(.init(rationale: nil))
+        #expect(String(decoding: CanonicalJSON.encode(withdrawn), as: UTF8.self) == "{}")
+    }
+
+    @Test func labelsAreWrittenInKeyOrder() {
+        var request = Sample.request()
+        request.labels = ["b": "2", "a10": "3", "a9": "4", "Z": "5", "é": "6", "_": "7"]
+        let text = String(decoding: CanonicalJSON.encode(EventBody.requestSubmitted(.init(request: request))), as: UTF8.self)
+        #expect(text.contains(#""labels":{"Z":"5","_":"7","a10":"3","a9":"4","b":"2","é":"6"}"#))
+    }
+
+    @Test func theFastReaderReadsWhatTheReferenceReads() throws {
+        var fuzz = Fuzz(generator: Generator(state: 4242))
+        for _ in 0..<2000 {
+            let body = fuzz.body()
+            let bytes = CanonicalJSON.encode(body)
+            let fast = bytes.withUnsafeBytes { CanonicalJSON.decodeBody(kind: body.kind, payload: $0) }
+            #expect(fast == body)
+            #expect(try EventBody.read(kind: body.kind, payload: Data(bytes)) == body)
+            let record = fuzz.record()
+            let recordBytes = CanonicalJSON.encode(record)
+            #expect(recordBytes.withUnsafeBytes { CanonicalJSON.decodeRecord($0) } == record)
+        }
+    }
+
+    /// Anything off the canonical shape is left to the reference decoder, which
+    /// decides whether it reads at all.
+    @Test func theFastReaderDefersAnythingUnusual() throws {
+        let cases: [(String, Bool)] = [
+            (#"{"rationale":"a\u00e9\ud83d\ude00\/"}"#, true),   // escapes the writer never uses: still read
+            (#"{"rationale":"x","rationale":"y"}"#, false),       // repeated key
+            (#"{"rationale":"x","extra":1}"#, false),             // unknown key
+            (#"{"rationale":"\ud800"}"#, false),                  // lone surrogate
+            (#"{"rationale":1.5}"#, false),
+            (#"{"rationale":"x"} trailing"#, false),
+            ("{\"rationale\":\"raw\ncontrol\"}", false),
+        ]
+        for (text, fastReads) in cases {
+            let fast = Array(text.utf8).withUnsafeBytes { CanonicalJSON.decodeBody(kind: "request_withdrawn", payload: $0) }
+            #expect((fast != nil) == fastReads, "\(text)")
+            let reference = try? EventBody.decode(kind: "request_withdrawn", payload: Data(text.utf8))
+            if let fast { #expect(fast == reference) }
+            #expect((try? EventBody.read(kind: "request_withdrawn", payload: Data(text.utf8))) == reference)
+        }
+        let versions: [String] = [#"{"current_version":01,"message":"m","reason":"stale_version"}"#,
+                                  #"{"current_version":99999999999999999999,"message":"m","reason":"stale_version"}"#]
+        for text in versions {
+            #expect(Array(text.utf8).withUnsafeBytes { CanonicalJSON.decodeBody(kind: "review_refused", payload: $0) } == nil)
+        }
+    }
+}

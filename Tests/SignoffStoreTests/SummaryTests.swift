@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+@Suite struct SummaryTests {
+    /// Requests in every shape a summary must show: pending with partial
+    /// approvals, approved, denied by policy, blocked, withdrawn, re-routed.
+    func variedStore(_ directory: TemporaryDirectory) throws -> Store {
+        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        try store.write { try $0.append(Sample.policy()) }
+        let partial = try store.write { tx -> String in
+            let id = try tx.nextRequestID()
+            var request = Sample.request(purpose: "quarterly \"audit\"\nexport")
+            request.scope = "schema:ledger"
+            request.incident = "INC-7"
+            try tx.append(Sample.submit(id, request))
+            try tx.append(EventDraft(requestID: id, actor: .signoff, at: Sample.start, body: .requestRouted(.init(
+                version: 1, policyVersion: Sample.policyVersion,
+                outcome: .steps(rule: "two-step", steps: [RoutedStep(name: "owners", approvers: "owners", required: 1),
+                                                          RoutedStep(name: "dba", approvers: "group:dba", required: 2)]),
+                cause: "submitted"))))
+            try tx.append(Sample.review(id, by: Sample.bob))
+            try tx.append(Sample.review(id, by: Sample.bob))
+            return id
+        }
+        let approved = try store.submitRouted(Sample.request(system: "billing", breakGlass: true))
+        try store.write { tx in
+            try tx.append(Sample.review(approved))
+            try tx.append(Sample.decide(approved))
+        }
+        try store.write { tx in
+            let id = try tx.nextRequestID()
+            try tx.append(Sample.submit(id, Sample.request(requester: nil)))
+            try tx.append(EventDraft(requestID: id, actor: .signoff, at: Sample.start, body: .requestRouted(.init(
+                version: 1, policyVersion: Sample.policyVersion,
+                outcome: .denied([DenyMatch(rule: "no-prod", reason: "never"), DenyMatch(rule: "b", reason: "c")]),
+                cause: "submitted"))))
+            try tx.append(Sample.decide(id, .denied, by: ["policy:no-prod"]))
+        }
+        try store.write { tx in
+            let id = try tx.nextRequestID()
+            try tx.append(Sample.submit(id))
+            try tx.append(EventDraft(requestID: id, actor: .signoff, at: Sample.start, body: .requestRouted(.init(
+                version: 1, policyVersion: Sample.policyVersion, outcome: .unroutable(reason: "no rule matched"),
+                cause: "submitted"))))
+        }
+        let withdrawn = try store.submitRouted()
+        try store.write { tx in
+            try tx.append(EventDraft(requestID: withdrawn, actor: Sample.alice, at: Sample.start,
+                                     body: .requestWithdrawn(.init(rationale: nil))))
+        }
+        // Re-routed: the approval for version 1 no longer counts.
+        let rerouted = try store.submitRouted()
+        try store.write { tx in
+            try tx.append(Sample.review(rerouted, by: Sample.carol))
+            try tx.append(Sample.route(rerouted, version: 2, required: 2))
+        }
+        _ = partial
+        return store
+    }
+
+    @Test func summariesAreTheRecordsWithoutDecoding() throws {
+        let directory = TemporaryDirectory()
+        let store = try variedStore(directory)
+        for filter in [RequestFilter.all, .open, RequestFilter(newestFirst: true),
+                       RequestFilter(states: [.approved, .denied]), RequestFilter(system: "billing"),
+                       RequestFilter(breakGlass: false, limit: 2)] {
+            let expected = try store.records(filter).map(RequestSummary.init)
+            #expect(try store.summaries(filter) == expected)
+        }
+        let all = try store.summaries(.all)
+        #expect(all.count == 6)
+        #expect(all[0].approvals == 1 && all[0].approvalsNeeded == 3)
+        #expect(all[0].routeApprovers == ["owners", "group:dba"])
+        #expect(all[0].routeSummary == "rule two-step: 1 of owners, then 2 of dba")
+        #expect(all[0].scope == "schema:ledger" && all[0].incident == "INC-7" && all[0].ticket == "OPS-42")
+        #expect(all[1].state == .approved && all[1].decidedAt != nil && all[1].breakGlass)
+        #expect(all[2].routeApprovers.isEmpty && all[2].approvalsNeeded == 0)
+        #expect(all[3].state == .blocked && all[3].routeSummary == "blocked: no rule matched")
+        #expect(all[5].version == 2 && all[5].approvals == 0 && all[5].approvalsNeeded == 2)
+        #expect(try store.verify().isIntact)
+    }
+
+    @Test func verifyComparesTheSummaryColumns() throws {
+        let directory = TemporaryDirectory()
+        let store = try variedStore(directory)
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "UPDATE requests SET route_approvers = 'person:mallory' WHERE id = 'REQ-1'")
+        }
+        let report = try store.verify()
+        #expect(report.projectionMismatches.map(\.problem).contains { $0.hasPrefix("route_approvers is person:mallory") })
+    }
+
+    /// A store written before the summary columns existed opens, gains them
+    /// filled from its records, and verifies.
+    @Test func storesFromBeforeTheSummaryColumnsAreFilledOnOpen() throws {
+        let directory = TemporaryDirectory()
+        let current = try variedStore(directory)
+        let expected = try current.summaries(.all)
+
+        let oldPath = directory.file("old.sqlite")
+        let old = try DatabaseQueue(path: oldPath)
+        try Schema.migrator.migrate(old, upTo: "3 query tables")
+        try old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
+            try db.inTransaction {
+                try db.execute(sql: """
+                    INSERT INTO settings SELECT * FROM current.settings;
+                    INSERT INTO events SELECT * FROM current.events;
+                    INSERT INTO reviews SELECT * FROM current.reviews;
+                    INSERT INTO policies SELECT * FROM current.policies;
+                    INSERT INTO counters SELECT * FROM current.counters;
+                    INSERT INTO requests SELECT id, state, system, environment, requester, subject_kind, subject_name,
+                        break_glass, submitted_at, submitted_sequence, decided_at, version, policy_version,
+                        last_sequence, record FROM current.requests;
+                    """)
+                return .commit
+            }
+            try db.execute(sql: "DETACH DATABASE current")
+        }
+        try old.close()
+
+        let reopened = try Store.open(at: oldPath)
+        #expect(try reopened.summaries(.all) == expected)
+        #expect(try reopened.verify().isIntact)
+    }
+}
