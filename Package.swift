@@ -35,19 +35,21 @@ let package = Package(
         ),
         // Pure terminal UI: model, update, view into a cell grid. Never imports ncurses.
         .target(name: "SignoffTUI", dependencies: ["SignoffCore"]),
+        // The glue both executables share: the console's backend over the store, the demo store.
+        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI"]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The only code that imports ncurses.
         .target(name: "CursesTerminal", dependencies: ["CNcursesw", "SignoffTUI"]),
         .executableTarget(
             name: "signoff",
             dependencies: [
-                "SignoffCore", "SignoffStore", "SignoffTUI", "CursesTerminal",
+                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "signoff-bench",
-            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -12,9 +12,22 @@ let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $
 print("warning: a debug build; figures mean nothing. Use swift build -c release.")
 #endif
 
+if let index = arguments.firstIndex(of: "--console-child") {
+    let rest = Array(arguments[index...].dropFirst())
+    do {
+        let figures = try ConsoleBenchmarks.measure(path: rest[0], count: Int(rest[1]) ?? 0, quick: quick)
+        figures.forEach { $0.print() }
+        exit(figures.contains { $0.met == false } ? 3 : 0)
+    } catch {
+        print("console: failed: \(error)")
+        exit(1)
+    }
+}
+
 let suites: [(String, (Bool) throws -> [Figure])] = [
     ("routing", RoutingBenchmark.run),
     ("store", StoreBenchmarks.run),
+    ("console", ConsoleBenchmarks.run),
 ]
 
 var missed = 0
@@ -29,4 +42,5 @@ for (name, run) in suites where only == nil || only == name {
         exit(1)
     }
 }
-print(quick ? "quick run: figures are from small inputs" : "\(missed) figure(s) over budget")
+
+print(quick ? "quick run: figures are from small inputs" : "\(missed + missedInChild) figure(s) over budget")

@@ -4,6 +4,7 @@ import Foundation
 import SignoffCore
 import SignoffStore
 import SignoffTUI
+import SignoffApp
 
 /// Options of the console: which store, who, and how it looks.
 struct ConsoleOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SignoffCore
 import SignoffStore
+import SignoffApp
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 /// The example policy (examples/policy.yaml), built into the binary so
 /// `signoff demo` works from any directory. A test keeps the two identical.
-enum DemoPolicy {
-    static let source = #"""
+public enum DemoPolicy {
+    public static let source = #"""
 # Access policy for Acme's production and staging systems.
 #
 # How this file is read:

@@ -6,7 +6,7 @@ import SignoffStore
 /// last ten days, for people and for non-human identities, some emergencies,
 /// some decided, some close to expiry, and some with hostile field contents.
 /// Deterministic: the same seed gives the same store.
-enum DemoData {
+public enum DemoData {
     struct Generator: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
@@ -47,7 +47,7 @@ enum DemoData {
     ]
 
     /// Fills `store` (which must be empty and trust asserted identities).
-    static func populate(_ store: Store, policy: Policy, count: Int, now: Date, seed: UInt64 = 42) throws {
+    public static func populate(_ store: Store, policy: Policy, count: Int, now: Date, seed: UInt64 = 42) throws {
         var random = Generator(state: seed)
         let people = policy.people
         let admin = Principal(name: "carol", authentication: .asserted)

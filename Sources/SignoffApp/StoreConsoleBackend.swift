@@ -1,0 +1,135 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+import SignoffTUI
+
+/// The console's view of the real store. Lists come from summaries (plain
+/// columns, no decoding), details from the full record; every decision goes
+/// through the same lifecycle code and single write transaction as
+/// `signoff approve`.
+public final class StoreConsoleBackend: ConsoleBackend {
+    public let store: Store
+    public let identity: Principal
+    private var policy: Policy?
+    private var policyVersion: String?
+
+    public init(store: Store, identity: Principal) {
+        self.store = store
+        self.identity = identity
+    }
+
+    /// The policy in force, parsed once per version.
+    private func currentPolicy() throws -> Policy? {
+        guard let stored = try store.currentPolicy() else {
+            policy = nil
+            policyVersion = nil
+            return nil
+        }
+        if stored.version != policyVersion {
+            policy = try Policy.parse(source: stored.source, file: stored.file)
+            policyVersion = stored.version
+        }
+        return policy
+    }
+
+    public func snapshot() throws -> ConsoleSnapshot {
+        let token = try store.changeToken()
+        let policy = try currentPolicy()
+        let summaries = try store.summaries(.all)
+        let reviewed = try store.reviewedAtCurrentVersion(by: identity.name)
+        let now = Date()
+        var rows: [ConsoleRow] = []
+        rows.reserveCapacity(summaries.count)
+        for summary in summaries {
+            let mine = try policy.map { try mayDecide(summary, policy: $0, reviewed: reviewed, now: now) } ?? false
+            rows.append(row(for: summary, mine: mine))
+        }
+        return ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
+                               minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: rows)
+    }
+
+    /// Whether I may decide the request now. The columns answer it for nearly
+    /// every request; only a multi-step route with approvals already given
+    /// needs the full record to know which steps are still open.
+    func mayDecide(_ summary: RequestSummary, policy: Policy, reviewed: Set<String>, now: Date) throws -> Bool {
+        let me = identity.name
+        guard summary.state == .pending, !reviewed.contains(summary.id), summary.approvals < summary.approvalsNeeded,
+              me != summary.requester, me != summary.submittedBy,
+              !(summary.subjectKind.isHuman && me == summary.subjectName) else { return false }
+        let request = summary.eligibilityRequest
+        let eligible = summary.routeApprovers.contains { approvers in
+            policy.eligibility(of: me, for: RoutedStep(name: approvers, approvers: approvers, required: 1), request: request,
+                               submittedBy: summary.submittedBy, at: now).eligible
+        }
+        guard eligible else { return false }
+        if summary.routeApprovers.count > 1 && summary.approvals > 0 {
+            guard let record = try store.record(summary.id) else { return false }
+            return Lifecycle.canDecide(record, person: me, policy: policy, at: now).0
+        }
+        return true
+    }
+
+    func row(for summary: RequestSummary, mine: Bool) -> ConsoleRow {
+        let expires = summary.state == .approved
+            ? summary.decidedAt.map { $0.addingTimeInterval(TimeInterval(summary.duration.seconds)) } : nil
+        return ConsoleRow(
+            id: summary.id, state: summary.state, version: summary.version, subjectKind: summary.subjectKind,
+            subjectName: summary.subjectName, owner: summary.subjectOwner, system: summary.system,
+            environment: summary.environment, entitlement: summary.entitlement, scope: summary.scope,
+            access: summary.access, duration: summary.duration, purpose: summary.purpose, ticket: summary.ticket,
+            requester: summary.requester, submittedAt: summary.submittedAt, breakGlass: summary.breakGlass,
+            incident: summary.incident, mineNow: mine,
+            routedTo: summary.routeApprovers.isEmpty ? (summary.routeSummary ?? "not routed") : summary.routeApprovers.joined(separator: ", then "),
+            approvals: summary.approvals, approvalsNeeded: summary.approvalsNeeded, decidedAt: summary.decidedAt,
+            decidedBy: [], expiresAt: expires)
+    }
+
+    public func detail(id: String) throws -> ConsoleDetail {
+        guard let record = try store.record(id) else { throw ConsoleError("there is no request \(id)") }
+        let events = try store.events(requestID: id)
+        let policy = try currentPolicy()
+        let now = Date()
+        let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, at: now)
+        let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
+        let decide = policy.map { Lifecycle.canDecide(record, person: identity.name, policy: $0, at: now) }
+            ?? (false, "no policy is in force")
+        return ConsoleDetail(record: record, explanation: explanation, progress: progress, mayDecide: decide.0,
+                             whyNot: decide.0 ? nil : decide.1, maximumDuration: nil,
+                             timeline: events.map(TimelineEntry.init(event:)))
+    }
+
+    public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+        do {
+            return try store.write { tx -> DecisionOutcome in
+                guard let stored = try tx.currentPolicy() else { return .failed(message: "no policy is in force; nothing can be decided") }
+                let policy = try Policy.parse(source: stored.source, file: stored.file)
+                guard let record = try tx.record(id) else { return .failed(message: "there is no request \(id)") }
+                if record.state.isOpen, let problem = Lifecycle.checkRationale(rationale, policy: policy) {
+                    return .failed(message: problem)
+                }
+                let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shownVersion,
+                                              by: identity, policy: policy, at: Date())
+                for event in result.events { try tx.append(event) }
+                switch result.outcome {
+                case let .recorded(state): return .recorded(state: state)
+                case let .refused(refusal): return .refused(reason: refusal.reason, message: refusal.message)
+                }
+            }
+        } catch {
+            return .failed(message: "nothing was recorded: \(error)")
+        }
+    }
+
+    public func changeToken() throws -> Int64 { try store.changeToken() }
+}
+
+extension RequestSummary {
+    /// The request as far as approver eligibility depends on it: the routed
+    /// system, the requester and the subject. Labels, triggers and notes never
+    /// decide who may approve.
+    var eligibilityRequest: AccessRequest {
+        AccessRequest(requester: requester, subject: Subject(kind: subjectKind, name: subjectName, owner: subjectOwner),
+                      system: system, environment: environment, entitlement: entitlement, scope: scope, access: access,
+                      purpose: purpose, duration: duration, ticket: ticket, breakGlass: breakGlass, incident: incident)
+    }
+}
