@@ -68,6 +68,17 @@ enum ConsoleBenchmarks {
     /// The measuring half, in its own process: prints its figures.
     static func measure(path: String, count: Int, quick: Bool) throws -> [Figure] {
         let baseline = Measure.residentBytes()
+        if ProcessInfo.processInfo.environment["SIGNOFF_BENCH_PARTS"] != nil {
+            let store = try Store.open(at: path)
+            let backend = StoreConsoleBackend(store: store, identity: Principal(name: "dave", authentication: .asserted))
+            print("parts: summaries", try Measure.time { _ = try store.summaries(.all) })
+            print("parts: reviewed", try Measure.time { _ = try store.reviewedAtCurrentVersion(by: "dave") })
+            var snapshot: ConsoleSnapshot?
+            print("parts: snapshot", try Measure.time { snapshot = try backend.snapshot() })
+            var model = ConsoleModel(size: Size(width: 200, height: 60), glyphs: .unicode, now: Date())
+            print("parts: model load", Measure.time { _ = update(&model, .snapshotLoaded(snapshot!)) })
+            print("parts: view", Measure.time { _ = view(model, size: Size(width: 200, height: 60), glyphs: .unicode) })
+        }
         // Start: open the store, read every request, draw the first frame.
         let size = Size(width: 200, height: 60)
         let device = ScriptedDevice(size: size)
