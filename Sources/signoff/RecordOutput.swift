@@ -104,22 +104,7 @@ struct RecordJSON: Encodable {
         timeline = events?.map {
             EventJSON(sequence: $0.sequence, at: $0.draft.at, actor: $0.draft.actor.name,
                       identifiedBy: $0.draft.actor.authentication.rawValue, kind: $0.draft.body.kind,
-                      summary: EventSummary.text($0.draft.body), hash: $0.hash)
-        }
-    }
-}
-
-/// One line per event, for timelines.
-enum EventSummary {
-    static func text(_ body: EventBody) -> String {
-        switch body {
-        case let .policyApplied(p): "policy \(p.version.prefix(12)) applied from \(p.file)"
-        case .requestSubmitted: "submitted"
-        case let .requestRouted(r): "routed (version \(r.version), \(r.cause)): \(r.outcome.summary)"
-        case let .reviewRecorded(r): "\(r.verdict == .approve ? "approved" : "denied") version \(r.requestVersion): \(r.rationale)"
-        case let .reviewRefused(r): "review refused (\(r.reason.rawValue)): \(r.message)"
-        case let .requestDecided(d): "decided \(d.state.rawValue): \(d.reason)"
-        case let .requestWithdrawn(w): "withdrawn\(w.rationale.map { ": \($0)" } ?? "")"
+                      summary: $0.draft.body.summary, hash: $0.hash)
         }
     }
 }

@@ -58,7 +58,7 @@ enum RecordText {
         Terminal.line()
         Terminal.line("timeline:")
         for event in events {
-            Terminal.line("  #\(event.sequence)  \(Timestamp.format(event.draft.at))  \(s(event.draft.actor.description))  \(s(EventSummary.text(event.draft.body)))")
+            Terminal.line("  #\(event.sequence)  \(Timestamp.format(event.draft.at))  \(s(event.draft.actor.description))  \(s(event.draft.body.summary))")
         }
         if record.state == .pending {
             Terminal.line()

@@ -16,6 +16,18 @@ ticket: OPS-1234
 
 let rationale = "Read replica only, matches OPS-1234 and the ETL design"
 
+/// Production superuser on payments-db for a person: two owners and security approve.
+let superuser = """
+subject: {kind: human, name: erin}
+system: payments-db
+environment: production
+entitlement: superuser
+access: admin
+purpose: Repair a corrupted index during the maintenance window
+duration: 2h
+ticket: CHG-881
+"""
+
 @Suite("Command line, end to end")
 struct CommandLineTests {
     @Test func submitShowApproveAndTheEvidenceSaysWhoAndHow() throws {
@@ -80,16 +92,6 @@ struct CommandLineTests {
 
     @Test func aSecondReviewAndAReviewOfADecidedRequestAreRefused() throws {
         let store = try TestStore()
-        let superuser = """
-        subject: {kind: human, name: erin}
-        system: payments-db
-        environment: production
-        entitlement: superuser
-        access: admin
-        purpose: Repair a corrupted index during the maintenance window
-        duration: 2h
-        ticket: CHG-881
-        """
         let id = try store.submit(superuser, as: "erin")
         #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
         let again = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
@@ -182,16 +184,6 @@ struct CommandLineTests {
 
     @Test func aNewPolicyReroutesPendingRequestsAndOldApprovalsStopCounting() throws {
         let store = try TestStore()
-        let superuser = """
-        subject: {kind: human, name: erin}
-        system: payments-db
-        environment: production
-        entitlement: superuser
-        access: admin
-        purpose: Repair a corrupted index during the maintenance window
-        duration: 2h
-        ticket: CHG-881
-        """
         let id = try store.submit(superuser, as: "erin")
         #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
         let policy = try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)

@@ -52,7 +52,7 @@ public enum RequestFile {
     static func requestNodes(in document: LocatedNode) throws(SourceError) -> [LocatedNode] {
         switch document.node {
         case .sequence:
-            return try document.list().map { LocatedNode(node: $0.node, file: $0.file, path: "requests[\(index(of: $0))]") }
+            return try LocatedNode(node: document.node, file: document.file, path: "requests").list()
         case .mapping:
             let mapping = try document.mapping()
             if mapping.keys == ["requests"], let list = mapping.optional("requests") {
@@ -62,10 +62,6 @@ public enum RequestFile {
         default:
             throw document.error("expected a request (a mapping of field: value) or a list of requests, found \(document.kindName)")
         }
-    }
-
-    private static func index(of node: LocatedNode) -> String {
-        String(node.path.dropFirst().dropLast())
     }
 
     /// One request from one mapping node.
