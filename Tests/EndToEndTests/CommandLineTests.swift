@@ -140,6 +140,17 @@ struct CommandLineTests {
         #expect(systemResult.stderr.contains("system.yaml:2:9: system: \"payments\" is not in the policy catalogue"), "\(systemResult.stderr)")
     }
 
+    @Test func aDryRunRoutesButWritesNothing() throws {
+        let store = try TestStore()
+        let before = try store.run(["audit", "export"]).stdout
+        let dry = try store.run(["submit", "-", "--dry-run", "--json"], as: "alice", stdin: etlRequest)
+        #expect(dry.status == 0, "\(dry.output)")
+        let results = try #require(try Signoff.json(dry) as? [[String: Any]])
+        #expect(results.first?["state"] as? String == "pending")
+        #expect((results.first?["route"] as? String)?.contains("production-read") == true)
+        #expect(try store.run(["audit", "export"]).stdout == before)
+    }
+
     @Test func onlyIntakeAgentsSubmitOnBehalfOfOthersAndBothAreSeparated() throws {
         let store = try TestStore()
         let onBehalf = "requester: alice\n" + etlRequest

@@ -40,29 +40,41 @@ struct ProcessSafetyTests {
 
     @Test func aProcessKilledMidWriteLeavesAStoreThatVerifiesWithEveryAcknowledgedReview() throws {
         let store = try TestStore()
-        // Requests to approve one by one.
         var ids: [String] = []
-        let batch = Array(repeating: etlRequest, count: 40).joined(separator: "\n---\n")
+        let batch = Array(repeating: etlRequest, count: 30).joined(separator: "\n---\n")
         let submitted = try store.run(["submit", "-", "--json"], as: "alice", stdin: batch)
         for item in (try Signoff.json(submitted) as? [[String: Any]]) ?? [] {
             if let id = item["id"] as? String { ids.append(id) }
         }
-        #expect(ids.count == 40)
+        #expect(ids.count == 30)
 
-        // A large submission in one transaction, killed while it writes.
-        let big = Array(repeating: etlRequest, count: 20_000).joined(separator: "\n---\n")
+        // A large submission is one transaction; its commit writes megabytes to
+        // the write-ahead log. Kill it the moment the log starts to grow.
+        let big = Array(repeating: etlRequest, count: 3_000).joined(separator: "\n---\n")
         let bigFile = try store.file("big.yaml", big)
+        let wal = store.path + "-wal"
         var acknowledged: [String] = []
+        var killedWhileWriting = 0
         for (index, id) in ids.enumerated() {
             if index % 10 == 0 {
+                let before = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
                 let writer = try launch(["submit", bigFile, "--store", store.path, "--as", "alice"])
-                Thread.sleep(forTimeInterval: 0.3 + Double(index % 20) / 100)
-                kill(writer.processIdentifier, SIGKILL)
+                let deadline = Date().addingTimeInterval(120)
+                while writer.isRunning && Date() < deadline {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0
+                    if size > before + 256 * 1024 { break }
+                    usleep(500)
+                }
+                if writer.isRunning {
+                    kill(writer.processIdentifier, SIGKILL)
+                    killedWhileWriting += 1
+                }
                 writer.waitUntilExit()
             }
             let result = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
             if result.status == 0 { acknowledged.append(id) }
         }
+        #expect(killedWhileWriting > 0, "no writer was caught mid-commit; the test did not test anything")
         #expect(acknowledged.count == ids.count)
         let verify = try store.run(["audit", "verify"])
         #expect(verify.status == 0, "\(verify.output)")
@@ -72,6 +84,6 @@ struct ProcessSafetyTests {
         // A killed submission wrote all or nothing: never part of a file.
         let listed = try store.run(["list", "--json"])
         let count = (try Signoff.json(listed) as? [Any])?.count ?? -1
-        #expect((count - 40) % 20_000 == 0, "a partial submission survived: \(count) requests")
+        #expect((count - 30) % 3_000 == 0, "a partial submission survived: \(count) requests")
     }
 }
