@@ -25,7 +25,7 @@ enum Terminal {
     }
 
     /// JSON for scripts: exact values, with every scalar a terminal could act
-    /// on escaped as `\uXXXX` (JSONEncoder leaves C1 controls and bidi
+    /// on escaped as `\u009b`-style escapes (JSONEncoder leaves C1 controls and bidi
     /// overrides raw). The result is still valid JSON with the same values.
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
