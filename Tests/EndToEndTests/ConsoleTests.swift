@@ -10,14 +10,16 @@ struct ConsoleTests {
                         width: width, height: height, environment: environment)
     }
 
-    @Test func approveWithARationaleFromTheQueue() throws {
+    @Test func moveThenApproveWithARationaleFromTheQueue() throws {
         let store = try TestStore()
-        let id = try store.submit(etlRequest, as: "alice")
+        let first = try store.submit(etlRequest, as: "alice")
+        let id = try store.submit(etlRequest.replacingOccurrences(of: "svc-ledger-etl", with: "svc-ledger-audit"), as: "alice")
         let tmux = try console(store)
-        try tmux.waitFor("My queue 1")
-        try tmux.waitFor(id)
+        try tmux.waitFor("My queue 2")
+        try tmux.send("j")
+        try tmux.waitFor("Detail · \(id)")
         try tmux.send("a")
-        let panel = try tmux.waitFor("svc-ledger-etl")
+        let panel = try tmux.waitFor("svc-ledger-audit")
         #expect(panel.contains("read_replica"))
         // Too short: Ctrl-s does nothing but say why.
         try tmux.type("ok")
@@ -30,7 +32,8 @@ struct ConsoleTests {
         let reviews = try store.show(id)["reviews"] as? [[String: Any]]
         #expect(reviews?.first?["rationale"] as? String == "ok - read replica only, matches OPS-1234")
         #expect(reviews?.first?["reviewer"] as? String == "dave")
-        try tmux.waitFor("My queue 0")
+        #expect(try store.show(first)["state"] as? String == "pending", "the wrong request was decided")
+        try tmux.waitFor("My queue 1")
         try tmux.send("q")
         try waitUntil { tmux.paneDead }
     }
