@@ -30,6 +30,9 @@ public final class WriteTransaction {
         var lastSequence: Int64
         var isStored: Bool
         var isChanged: Bool
+        /// The canonical bytes of `record.request` when this transaction
+        /// submitted it (the request never changes after submission).
+        var requestJSON: [UInt8]? = nil
     }
 
     init(db: Database, settings: StoreSettings) {
@@ -102,24 +105,27 @@ public final class WriteTransaction {
             throw StoreError.invalidEvent(
                 "\(draft.actor.name) is an asserted identity, and this store was created not to trust them")
         }
-        var entry: Entry?
+        // The submission's request, encoded once: its bytes are both the
+        // payload's and (spliced, at flush) the stored record's.
+        var requestJSON: [UInt8]?
         switch draft.body {
         case .policyApplied:
             break
-        case .requestSubmitted:
+        case let .requestSubmitted(submitted):
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             let checked = issuedIDs.contains(id) && entries[id] == nil
             if !checked, try exists(id) { throw StoreError.duplicateRequest(id) }
+            requestJSON = CanonicalJSON.encode(submitted.request)
         default:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
-            guard let found = try self.entry(id) else { throw StoreError.unknownRequest(id) }
-            entry = found
+            guard try load(id) else { throw StoreError.unknownRequest(id) }
         }
 
         let previous = try chainHead()
         let sequence = previous.sequence + 1
         let at = draft.at.storeMilliseconds
-        let payload = draft.body.encodedPayloadBytes()
+        let payload = requestJSON.map { CanonicalJSON.submittedPayload(requestJSON: $0) }
+            ?? draft.body.encodedPayloadBytes()
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
@@ -142,17 +148,24 @@ public final class WriteTransaction {
         default:
             break
         }
-        if case .requestSubmitted = draft.body, let id = draft.requestID { issuedIDs.remove(id) }
-        if let id = draft.requestID, let updated = Projection.apply(draft, to: entry?.record) {
-            var next = entry ?? Entry(record: updated, submittedSequence: sequence, lastSequence: sequence,
-                                      isStored: false, isChanged: false)
-            next.record = updated
-            next.lastSequence = sequence
-            if !next.isChanged {
-                next.isChanged = true
-                changed.append(id)
+        if let id = draft.requestID {
+            if case .requestSubmitted = draft.body {
+                issuedIDs.remove(id)
+                // Checked above: no entry for this ID exists yet.
+                if let record = Projection.apply(draft, to: nil) {
+                    entries[id] = Entry(record: record, submittedSequence: sequence, lastSequence: sequence,
+                                        isStored: false, isChanged: true, requestJSON: requestJSON)
+                    changed.append(id)
+                }
+            } else if let index = entries.index(forKey: id) {
+                // In place: the record is not copied for each event.
+                Projection.apply(draft, into: &entries.values[index].record)
+                entries.values[index].lastSequence = sequence
+                if !entries.values[index].isChanged {
+                    entries.values[index].isChanged = true
+                    changed.append(id)
+                }
             }
-            entries[id] = next
         }
         return RecordedEvent(sequence: sequence, draft: draft, hash: hash)
     }
@@ -178,15 +191,23 @@ public final class WriteTransaction {
     /// Writes each changed record once: the fold's result, encoded once.
     private func flush() throws {
         for id in changed {
-            guard var entry = entries[id] else { continue }
+            guard let index = entries.index(forKey: id) else { continue }
+            let entry = entries.values[index]
+            let encoded = entry.requestJSON.map { CanonicalJSON.encode(entry.record, requestJSON: $0) }
+                ?? CanonicalJSON.encode(entry.record)
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
-                                 lastSequence: entry.lastSequence, encoded: Data(CanonicalJSON.encode(entry.record)))
+                                 lastSequence: entry.lastSequence, encoded: Data(encoded))
             if entry.isStored { try row.update(db) } else { try row.insert(db) }
-            entry.isStored = true
-            entry.isChanged = false
-            entries[id] = entry
+            entries.values[index].isStored = true
+            entries.values[index].isChanged = false
         }
         changed.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the request exists, reading it into `entries` if needed.
+    private func load(_ id: String) throws -> Bool {
+        if entries[id] != nil { return true }
+        return try entry(id) != nil
     }
 
     private func entry(_ id: String) throws -> Entry? {
