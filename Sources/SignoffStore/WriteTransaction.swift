@@ -24,7 +24,9 @@ public final class WriteTransaction {
     private var issuedIDs: Set<String> = []
     var isOpen = true
 
-    private struct Entry {
+    /// A class, so the dictionary holds a pointer: growing it moves no records,
+    /// and events change the record in place.
+    private final class Entry {
         var record: RequestRecord
         var submittedSequence: Int64
         var lastSequence: Int64
@@ -32,7 +34,17 @@ public final class WriteTransaction {
         var isChanged: Bool
         /// The canonical bytes of `record.request` when this transaction
         /// submitted it (the request never changes after submission).
-        var requestJSON: [UInt8]? = nil
+        var requestJSON: [UInt8]?
+
+        init(record: RequestRecord, submittedSequence: Int64, lastSequence: Int64, isStored: Bool, isChanged: Bool,
+             requestJSON: [UInt8]? = nil) {
+            self.record = record
+            self.submittedSequence = submittedSequence
+            self.lastSequence = lastSequence
+            self.isStored = isStored
+            self.isChanged = isChanged
+            self.requestJSON = requestJSON
+        }
     }
 
     init(db: Database, settings: StoreSettings) {
@@ -157,12 +169,12 @@ public final class WriteTransaction {
                                         isStored: false, isChanged: true, requestJSON: requestJSON)
                     changed.append(id)
                 }
-            } else if let index = entries.index(forKey: id) {
+            } else if let entry = entries[id] {
                 // In place: the record is not copied for each event.
-                Projection.apply(draft, into: &entries.values[index].record)
-                entries.values[index].lastSequence = sequence
-                if !entries.values[index].isChanged {
-                    entries.values[index].isChanged = true
+                Projection.apply(draft, into: &entry.record)
+                entry.lastSequence = sequence
+                if !entry.isChanged {
+                    entry.isChanged = true
                     changed.append(id)
                 }
             }
@@ -191,15 +203,15 @@ public final class WriteTransaction {
     /// Writes each changed record once: the fold's result, encoded once.
     private func flush() throws {
         for id in changed {
-            guard let index = entries.index(forKey: id) else { continue }
-            let entry = entries.values[index]
+            guard let entry = entries[id] else { continue }
             let encoded = entry.requestJSON.map { CanonicalJSON.encode(entry.record, requestJSON: $0) }
                 ?? CanonicalJSON.encode(entry.record)
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
                                  lastSequence: entry.lastSequence, encoded: Data(encoded))
             if entry.isStored { try row.update(db) } else { try row.insert(db) }
-            entries.values[index].isStored = true
-            entries.values[index].isChanged = false
+            entry.isStored = true
+            entry.isChanged = false
+            entry.requestJSON = nil
         }
         changed.removeAll(keepingCapacity: true)
     }
