@@ -23,6 +23,11 @@ public final class WriteTransaction {
     /// submitted: their submission needs no second look at the table.
     private var issuedIDs: Set<String> = []
     var isOpen = true
+    /// The append path's statements, looked up once per transaction rather
+    /// than by their SQL text for every event.
+    private var insertEventStatement: Statement?
+    private var insertRequestStatement: Statement?
+    private var existsStatement: Statement?
 
     /// A class, so the dictionary holds a pointer: growing it moves no records,
     /// and events change the record in place.
@@ -141,10 +146,13 @@ public final class WriteTransaction {
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
-        var insert = try FastStatement(db.cachedStatement(sql: """
-            INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """), db)
+        if insertEventStatement == nil {
+            insertEventStatement = try db.cachedStatement(sql: """
+                INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        }
+        var insert = FastStatement(insertEventStatement!, db)
         insert.bind(sequence); insert.bind(at); insert.bind(draft.actor.name)
         insert.bind(draft.actor.authentication.rawValue); insert.bind(kind); insert.bind(draft.requestID)
         insert.bindText(payload); insert.bind(previous.hash); insert.bind(hash)
@@ -208,7 +216,12 @@ public final class WriteTransaction {
                 ?? CanonicalJSON.encode(entry.record)
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
                                  lastSequence: entry.lastSequence, encoded: Data(encoded))
-            if entry.isStored { try row.update(db) } else { try row.insert(db) }
+            if entry.isStored {
+                try row.update(db)
+            } else {
+                if insertRequestStatement == nil { insertRequestStatement = try db.cachedStatement(sql: RequestRow.insertSQL) }
+                try row.insert(insertRequestStatement!, db)
+            }
             entry.isStored = true
             entry.isChanged = false
             entry.requestJSON = nil
@@ -236,7 +249,8 @@ public final class WriteTransaction {
 
     private func exists(_ id: String) throws -> Bool {
         if entries[id] != nil { return true }
-        var query = try FastStatement(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), db)
+        if existsStatement == nil { existsStatement = try db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?") }
+        var query = FastStatement(existsStatement!, db)
         query.bind(id)
         return try query.hasRow()
     }
