@@ -55,12 +55,8 @@ struct EventChain {
     mutating func finish<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         let digest = SHA256.hash(data: buffer)
         digest.withUnsafeBytes { raw in
-            let digits: StaticString = "0123456789abcdef"
-            digits.withUTF8Buffer { table in
-                for (index, byte) in raw.enumerated() {
-                    hex[2 * index] = table[Int(byte >> 4)]
-                    hex[2 * index + 1] = table[Int(byte & 0x0F)]
-                }
+            hex.withUnsafeMutableBufferPointer { out in
+                Self.writeHex(raw, into: out)
             }
         }
         return try hex.withUnsafeBytes(body)
@@ -80,22 +76,35 @@ struct EventChain {
             appendOptionalField(nil)
         }
         payload.withUnsafeBytes { appendField($0) }
-        return finish { String(decoding: $0, as: UTF8.self) }
-    }
-
-    private mutating func appendInteger(_ value: Int64) {
-        let bits = UInt64(bitPattern: value)
-        for shift in stride(from: 56, through: 0, by: -8) {
-            buffer.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift)))
+        let digest = SHA256.hash(data: buffer)
+        return digest.withUnsafeBytes { raw in
+            String(unsafeUninitializedCapacity: 64) { out in
+                Self.writeHex(raw, into: out)
+                return 64
+            }
         }
     }
 
+    /// Lowercase hex of a 32-byte digest into 64 bytes.
+    @inline(__always)
+    private static func writeHex(_ digest: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { table in
+            var index = 0
+            for byte in digest {
+                out[index] = table[Int(byte >> 4)]
+                out[index + 1] = table[Int(byte & 0x0F)]
+                index += 2
+            }
+        }
+    }
+
+    private mutating func appendInteger(_ value: Int64) {
+        withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
     private mutating func appendLength(_ count: Int) {
-        let length = UInt32(count)
-        buffer.append(UInt8(truncatingIfNeeded: length >> 24))
-        buffer.append(UInt8(truncatingIfNeeded: length >> 16))
-        buffer.append(UInt8(truncatingIfNeeded: length >> 8))
-        buffer.append(UInt8(truncatingIfNeeded: length))
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: count).bigEndian) { buffer.append(contentsOf: $0) }
     }
 }
 

@@ -10,12 +10,18 @@ import SQLite3
 ///
 /// The append path runs a handful of statements per event; GRDB's
 /// `StatementArguments` (an array of existentials, validated per call) cost
-/// more than SQLite's own work on them. Values are bound by position and
-/// copied by SQLite (`SQLITE_TRANSIENT`), so nothing here outlives the call.
+/// more than SQLite's own work on them. Values are bound by position. Text and
+/// blobs are first copied into one buffer owned here and bound from it with
+/// `SQLITE_STATIC` only for the step, so SQLite neither allocates nor copies
+/// each value; the bindings are cleared before that buffer goes away.
 struct FastStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer?
     private var index: Int32 = 0
+    /// Every text and blob value, back to back.
+    private var arena: [UInt8] = []
+    /// Parameter, offset into `arena`, length, and whether it is a blob.
+    private var pending: [(index: Int32, offset: Int, count: Int, isBlob: Bool)] = []
 
     init(_ statement: Statement, _ db: Database) {
         handle = statement.sqliteStatement
@@ -24,11 +30,18 @@ struct FastStatement {
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    private static let staticValue = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+
+    private mutating func defer_(_ raw: UnsafeRawBufferPointer, isBlob: Bool) {
+        if arena.capacity == 0 { arena.reserveCapacity(2048); pending.reserveCapacity(32) }
+        pending.append((index, arena.count, raw.count, isBlob))
+        arena.append(contentsOf: raw)
+    }
 
     mutating func bind(_ value: String) {
         index += 1
         var value = value
-        value.withUTF8 { bindText(UnsafeRawBufferPointer($0)) }
+        value.withUTF8 { defer_(UnsafeRawBufferPointer($0), isBlob: false) }
     }
 
     mutating func bind(_ value: String?) {
@@ -38,31 +51,46 @@ struct FastStatement {
     /// UTF-8 bytes bound as TEXT.
     mutating func bindText(_ bytes: [UInt8]) {
         index += 1
-        bytes.withUnsafeBytes { bindText($0) }
-    }
-
-    /// A NULL pointer would bind SQL NULL, so empty text gets a real one.
-    private func bindText(_ raw: UnsafeRawBufferPointer) {
-        if let base = raw.baseAddress, raw.count > 0 {
-            sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), Self.transient)
-        } else {
-            sqlite3_bind_text(handle, index, "", 0, Self.transient)
-        }
+        bytes.withUnsafeBytes { defer_($0, isBlob: false) }
     }
 
     mutating func bindBlob(_ bytes: [UInt8]) {
         index += 1
-        bytes.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
-                                  Int32(raw.count), Self.transient)
-        }
+        bytes.withUnsafeBytes { defer_($0, isBlob: true) }
     }
 
     mutating func bindBlob(_ data: Data) {
         index += 1
-        data.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!,
-                                  Int32(raw.count), Self.transient)
+        data.withUnsafeBytes { defer_($0, isBlob: true) }
+    }
+
+    /// Binds the deferred text and blobs from `arena`, runs `step`, then
+    /// resets and clears the bindings while `arena` is still alive.
+    private func stepping<T>(_ step: () throws -> T) rethrows -> T {
+        try arena.withUnsafeBytes { raw in
+            defer {
+                sqlite3_reset(handle)
+                if !pending.isEmpty { sqlite3_clear_bindings(handle) }
+            }
+            for value in pending {
+                // A NULL pointer would bind SQL NULL, so empty values get a real one.
+                if value.count == 0 {
+                    if value.isBlob {
+                        sqlite3_bind_zeroblob(handle, value.index, 0)
+                    } else {
+                        sqlite3_bind_text(handle, value.index, "", 0, Self.transient)
+                    }
+                    continue
+                }
+                let base = raw.baseAddress! + value.offset
+                if value.isBlob {
+                    sqlite3_bind_blob(handle, value.index, base, Int32(value.count), Self.staticValue)
+                } else {
+                    sqlite3_bind_text(handle, value.index, base.assumingMemoryBound(to: CChar.self),
+                                      Int32(value.count), Self.staticValue)
+                }
+            }
+            return try step()
         }
     }
 
@@ -85,18 +113,20 @@ struct FastStatement {
 
     /// Runs a statement that returns no rows.
     func execute() throws {
-        let code = sqlite3_step(handle)
-        defer { sqlite3_reset(handle) }
-        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw error(code) }
+        try stepping {
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE || code == SQLITE_ROW else { throw error(code) }
+        }
     }
 
     /// Whether a query returns at least one row.
     func hasRow() throws -> Bool {
-        let code = sqlite3_step(handle)
-        defer { sqlite3_reset(handle) }
-        if code == SQLITE_ROW { return true }
-        guard code == SQLITE_DONE else { throw error(code) }
-        return false
+        try stepping {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_ROW { return true }
+            guard code == SQLITE_DONE else { throw error(code) }
+            return false
+        }
     }
 
     private func error(_ code: Int32) -> DatabaseError {

@@ -85,10 +85,17 @@ struct RequestRow: Equatable {
         routeSummary = row[24]; approvals = row[25]; approvalsNeeded = row[26]; routeApprovers = row[27]
     }
 
+    static let insertSQL = """
+        INSERT INTO requests (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        """
+
     func insert(_ db: Database) throws {
-        var statement = try FastStatement(db.cachedStatement(sql: """
-            INSERT INTO requests (\(Self.columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            """), db)
+        try insert(db.cachedStatement(sql: Self.insertSQL), db)
+    }
+
+    /// `insert` through a statement the caller already holds.
+    func insert(_ prepared: Statement, _ db: Database) throws {
+        var statement = FastStatement(prepared, db)
         statement.bind(id); statement.bind(state); statement.bind(system); statement.bind(environment)
         statement.bind(requester); statement.bind(subjectKind); statement.bind(subjectName); statement.bind(breakGlass)
         statement.bind(submittedAt); statement.bind(submittedSequence); statement.bind(decidedAt)

@@ -23,13 +23,33 @@ public final class WriteTransaction {
     /// submitted: their submission needs no second look at the table.
     private var issuedIDs: Set<String> = []
     var isOpen = true
+    /// The append path's statements, looked up once per transaction rather
+    /// than by their SQL text for every event.
+    private var insertEventStatement: Statement?
+    private var insertRequestStatement: Statement?
+    private var existsStatement: Statement?
 
-    private struct Entry {
+    /// A class, so the dictionary holds a pointer: growing it moves no records,
+    /// and events change the record in place.
+    private final class Entry {
         var record: RequestRecord
         var submittedSequence: Int64
         var lastSequence: Int64
         var isStored: Bool
         var isChanged: Bool
+        /// The canonical bytes of `record.request` when this transaction
+        /// submitted it (the request never changes after submission).
+        var requestJSON: [UInt8]?
+
+        init(record: RequestRecord, submittedSequence: Int64, lastSequence: Int64, isStored: Bool, isChanged: Bool,
+             requestJSON: [UInt8]? = nil) {
+            self.record = record
+            self.submittedSequence = submittedSequence
+            self.lastSequence = lastSequence
+            self.isStored = isStored
+            self.isChanged = isChanged
+            self.requestJSON = requestJSON
+        }
     }
 
     init(db: Database, settings: StoreSettings) {
@@ -102,31 +122,37 @@ public final class WriteTransaction {
             throw StoreError.invalidEvent(
                 "\(draft.actor.name) is an asserted identity, and this store was created not to trust them")
         }
-        var entry: Entry?
+        // The submission's request, encoded once: its bytes are both the
+        // payload's and (spliced, at flush) the stored record's.
+        var requestJSON: [UInt8]?
         switch draft.body {
         case .policyApplied:
             break
-        case .requestSubmitted:
+        case let .requestSubmitted(submitted):
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             let checked = issuedIDs.contains(id) && entries[id] == nil
             if !checked, try exists(id) { throw StoreError.duplicateRequest(id) }
+            requestJSON = CanonicalJSON.encode(submitted.request)
         default:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
-            guard let found = try self.entry(id) else { throw StoreError.unknownRequest(id) }
-            entry = found
+            guard try load(id) else { throw StoreError.unknownRequest(id) }
         }
 
         let previous = try chainHead()
         let sequence = previous.sequence + 1
         let at = draft.at.storeMilliseconds
-        let payload = draft.body.encodedPayloadBytes()
+        let payload = requestJSON.map { CanonicalJSON.submittedPayload(requestJSON: $0) }
+            ?? draft.body.encodedPayloadBytes()
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
-        var insert = try FastStatement(db.cachedStatement(sql: """
-            INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """), db)
+        if insertEventStatement == nil {
+            insertEventStatement = try db.cachedStatement(sql: """
+                INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        }
+        var insert = FastStatement(insertEventStatement!, db)
         insert.bind(sequence); insert.bind(at); insert.bind(draft.actor.name)
         insert.bind(draft.actor.authentication.rawValue); insert.bind(kind); insert.bind(draft.requestID)
         insert.bindText(payload); insert.bind(previous.hash); insert.bind(hash)
@@ -142,17 +168,24 @@ public final class WriteTransaction {
         default:
             break
         }
-        if case .requestSubmitted = draft.body, let id = draft.requestID { issuedIDs.remove(id) }
-        if let id = draft.requestID, let updated = Projection.apply(draft, to: entry?.record) {
-            var next = entry ?? Entry(record: updated, submittedSequence: sequence, lastSequence: sequence,
-                                      isStored: false, isChanged: false)
-            next.record = updated
-            next.lastSequence = sequence
-            if !next.isChanged {
-                next.isChanged = true
-                changed.append(id)
+        if let id = draft.requestID {
+            if case .requestSubmitted = draft.body {
+                issuedIDs.remove(id)
+                // Checked above: no entry for this ID exists yet.
+                if let record = Projection.apply(draft, to: nil) {
+                    entries[id] = Entry(record: record, submittedSequence: sequence, lastSequence: sequence,
+                                        isStored: false, isChanged: true, requestJSON: requestJSON)
+                    changed.append(id)
+                }
+            } else if let entry = entries[id] {
+                // In place: the record is not copied for each event.
+                Projection.apply(draft, into: &entry.record)
+                entry.lastSequence = sequence
+                if !entry.isChanged {
+                    entry.isChanged = true
+                    changed.append(id)
+                }
             }
-            entries[id] = next
         }
         return RecordedEvent(sequence: sequence, draft: draft, hash: hash)
     }
@@ -178,15 +211,28 @@ public final class WriteTransaction {
     /// Writes each changed record once: the fold's result, encoded once.
     private func flush() throws {
         for id in changed {
-            guard var entry = entries[id] else { continue }
+            guard let entry = entries[id] else { continue }
+            let encoded = entry.requestJSON.map { CanonicalJSON.encode(entry.record, requestJSON: $0) }
+                ?? CanonicalJSON.encode(entry.record)
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
-                                 lastSequence: entry.lastSequence, encoded: Data(CanonicalJSON.encode(entry.record)))
-            if entry.isStored { try row.update(db) } else { try row.insert(db) }
+                                 lastSequence: entry.lastSequence, encoded: Data(encoded))
+            if entry.isStored {
+                try row.update(db)
+            } else {
+                if insertRequestStatement == nil { insertRequestStatement = try db.cachedStatement(sql: RequestRow.insertSQL) }
+                try row.insert(insertRequestStatement!, db)
+            }
             entry.isStored = true
             entry.isChanged = false
-            entries[id] = entry
+            entry.requestJSON = nil
         }
         changed.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the request exists, reading it into `entries` if needed.
+    private func load(_ id: String) throws -> Bool {
+        if entries[id] != nil { return true }
+        return try entry(id) != nil
     }
 
     private func entry(_ id: String) throws -> Entry? {
@@ -203,7 +249,8 @@ public final class WriteTransaction {
 
     private func exists(_ id: String) throws -> Bool {
         if entries[id] != nil { return true }
-        var query = try FastStatement(db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?"), db)
+        if existsStatement == nil { existsStatement = try db.cachedStatement(sql: "SELECT 1 FROM requests WHERE id = ?") }
+        var query = FastStatement(existsStatement!, db)
         query.bind(id)
         return try query.hasRow()
     }

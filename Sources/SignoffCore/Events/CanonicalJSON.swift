@@ -19,6 +19,32 @@ public enum CanonicalJSON {
         return writer.bytes
     }
 
+    /// `encode(record)`, with `requestJSON` (the canonical bytes of
+    /// `record.request`, e.g. from its submission payload) spliced in rather
+    /// than encoded again. The caller guarantees they are that request's bytes.
+    public static func encode(_ record: RequestRecord, requestJSON: [UInt8]) -> [UInt8] {
+        var writer = Writer(capacity: requestJSON.count + 512)
+        writer.write(record, requestJSON: requestJSON)
+        return writer.bytes
+    }
+
+    /// The canonical bytes of an `AccessRequest` alone.
+    public static func encode(_ request: AccessRequest) -> [UInt8] {
+        var writer = Writer(capacity: 768)
+        writer.write(request)
+        return writer.bytes
+    }
+
+    /// The `request_submitted` payload around a request's canonical bytes:
+    /// the same bytes as `encode(.requestSubmitted(...))`.
+    public static func submittedPayload(requestJSON: [UInt8]) -> [UInt8] {
+        var writer = Writer(capacity: requestJSON.count + 16)
+        writer.beginObject()
+        writer.key("request"); writer.raw(requestJSON)
+        writer.endObject()
+        return writer.bytes
+    }
+
     public static func encode(_ body: EventBody) -> [UInt8] {
         var writer = Writer(capacity: 512)
         writer.write(body)
@@ -83,6 +109,13 @@ public enum CanonicalJSON {
             string(name)
             bytes.append(UInt8(ascii: ":"))
             needsComma = false
+        }
+
+        /// One complete JSON value given as its canonical bytes, copied as is.
+        public mutating func raw(_ value: [UInt8]) {
+            separate()
+            needsComma = true
+            bytes.append(contentsOf: value)
         }
 
         public mutating func int(_ value: Int64) {
@@ -236,6 +269,10 @@ public enum CanonicalJSON {
         }
 
         public mutating func write(_ record: RequestRecord) {
+            write(record, requestJSON: nil)
+        }
+
+        mutating func write(_ record: RequestRecord, requestJSON: [UInt8]?) {
             beginObject()
             if let decision = record.decision {
                 key("decision")
@@ -249,7 +286,8 @@ public enum CanonicalJSON {
             }
             key("id"); string(record.id)
             field("policyVersion", record.policyVersion)
-            key("request"); write(record.request)
+            key("request")
+            if let requestJSON { raw(requestJSON) } else { write(record.request) }
             key("reviews")
             beginArray()
             for review in record.reviews {
