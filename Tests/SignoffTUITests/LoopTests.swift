@@ -32,7 +32,8 @@ final class FakeClock: @unchecked Sendable {
 
     @Test func approvingThroughTheLoopRecordsOnceAndRedraws() {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
-        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), .key(.character("q"))]
+        // The idle turn (nil) before quitting lets the deferred reload run.
+        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), nil, .key(.character("q"))]
         let device = FakeDevice(size: Size(width: 100, height: 30), events: events)
         let clock = FakeClock()
         let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
@@ -61,7 +62,10 @@ final class FakeClock: @unchecked Sendable {
         loop.step()                                       // too soon to poll
         #expect(loop.model.count(of: .myQueue) == 4)
         clock.advance(0.2)
-        loop.step()                                       // idle timeout: polls and reloads
+        loop.step()                                       // idle timeout: polls, the reload is deferred
+        #expect(loop.model.count(of: .myQueue) == 4)
+        #expect(loop.hasDeferredWork)
+        loop.step()                                       // no key waiting: reloads
         #expect(loop.model.count(of: .myQueue) == 3)
         #expect(device.frames.last!.lines.joined().contains("3 mine"))
     }

@@ -10,8 +10,13 @@ struct SearchIndex: Sendable {
     init() {}
 
     init(rows: [ConsoleRow]) {
-        bytes.reserveCapacity(rows.count * 160)
-        starts.reserveCapacity(rows.count + 1)
+        append(rows)
+    }
+
+    /// Indexes further rows after those already indexed, as snapshot pages arrive.
+    mutating func append(_ rows: [ConsoleRow]) {
+        bytes.reserveCapacity(bytes.count + rows.count * 160)
+        starts.reserveCapacity(starts.count + rows.count)
         var durations: [Int: String] = [:]
         for row in rows {
             // Few distinct durations: spell each once.

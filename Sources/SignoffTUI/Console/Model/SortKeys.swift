@@ -14,10 +14,15 @@ struct SortKeys: Sendable {
     init() {}
 
     init(rows: [ConsoleRow]) {
-        breakGlass.reserveCapacity(rows.count)
-        submitted.reserveCapacity(rows.count)
-        decided.reserveCapacity(rows.count)
-        expires.reserveCapacity(rows.count)
+        append(rows)
+    }
+
+    /// The keys of further rows, after those already taken.
+    mutating func append(_ rows: [ConsoleRow]) {
+        breakGlass.reserveCapacity(breakGlass.count + rows.count)
+        submitted.reserveCapacity(submitted.count + rows.count)
+        decided.reserveCapacity(decided.count + rows.count)
+        expires.reserveCapacity(expires.count + rows.count)
         for row in rows {
             breakGlass.append(row.breakGlass)
             submitted.append(row.submittedAt.timeIntervalSinceReferenceDate)
