@@ -15,8 +15,8 @@ struct SearchIndex: Sendable {
 
     /// Indexes further rows after those already indexed, as snapshot pages arrive.
     mutating func append(_ rows: [ConsoleRow]) {
-        bytes.reserveCapacity(bytes.count + rows.count * 160)
-        starts.reserveCapacity(starts.count + rows.count)
+        if bytes.capacity < bytes.count + rows.count * 160 { bytes.reserveCapacity(bytes.count + rows.count * 160) }
+        if starts.capacity < starts.count + rows.count { starts.reserveCapacity(starts.count + rows.count) }
         var durations: [Int: String] = [:]
         for row in rows {
             // Few distinct durations: spell each once.
@@ -38,6 +38,12 @@ struct SearchIndex: Sendable {
             }
             starts.append(Int32(truncatingIfNeeded: bytes.count))
         }
+    }
+
+    /// Room for `count` rows in all, before they arrive in pages.
+    mutating func reserve(rows count: Int) {
+        bytes.reserveCapacity(count * 160)
+        starts.reserveCapacity(count + 1)
     }
 
     /// Appends a string's bytes; small strings are copied from a stack buffer.

@@ -17,12 +17,17 @@ struct SortKeys: Sendable {
         append(rows)
     }
 
+    /// Room for `count` rows in all.
+    mutating func reserve(_ count: Int) {
+        breakGlass.reserveCapacity(count)
+        submitted.reserveCapacity(count)
+        decided.reserveCapacity(count)
+        expires.reserveCapacity(count)
+    }
+
     /// The keys of further rows, after those already taken.
     mutating func append(_ rows: [ConsoleRow]) {
-        breakGlass.reserveCapacity(breakGlass.count + rows.count)
-        submitted.reserveCapacity(submitted.count + rows.count)
-        decided.reserveCapacity(decided.count + rows.count)
-        expires.reserveCapacity(expires.count + rows.count)
+        if submitted.capacity < submitted.count + rows.count { reserve(submitted.count + rows.count) }
         for row in rows {
             breakGlass.append(row.breakGlass)
             submitted.append(row.submittedAt.timeIntervalSinceReferenceDate)

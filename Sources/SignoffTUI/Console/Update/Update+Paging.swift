@@ -31,6 +31,7 @@ extension ConsoleModel {
             }
             load(page.snapshot)
             guard let next = page.next else { return detailEffects() }
+            reserve(page.total)
             var header = page.snapshot
             header.rows = []
             paging = SnapshotPaging(header: header, next: next, shown: true, total: page.total)
@@ -51,6 +52,16 @@ extension ConsoleModel {
         paging.next = next
         self.paging = paging
         return [.loadSnapshotPage(after: next)] + detailEffects()
+    }
+
+    /// Makes room for the whole snapshot at once, so growing page by page
+    /// neither copies the rows again and again nor leaves spare capacity.
+    mutating func reserve(_ total: Int) {
+        guard total > rows.count else { return }
+        rows.reserveCapacity(total)
+        search.reserve(rows: total)
+        sortKeys.reserve(total)
+        rowByID.reserveCapacity(total)
     }
 
     /// Adds rows to the lists, keeping the selected request selected and on
