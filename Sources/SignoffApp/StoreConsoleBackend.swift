@@ -44,28 +44,27 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var eligible: [EligibilityKey: Bool] = [:]
     }
 
-    /// The parts of a request that decide approver eligibility: the routed
-    /// steps' expressions, the system (owners), the requester and submitter
-    /// (exclusions, managers) and the subject (exclusions, its owner's manager).
+    /// Everything approver eligibility reads from a request: the steps'
+    /// expressions, the system (its owners), the requester (exclusion, their
+    /// manager), the submitter (exclusion), the subject's owner (exclusion, their
+    /// manager) and a human subject's name (exclusion; delegations check these
+    /// for the delegating person too). A non-human subject's name is never read,
+    /// so most requests share a key.
     struct EligibilityKey: Hashable {
         var approvers: [String]
         var system: String
         var requester: String
         var submittedBy: String
-        var subjectKind: IdentityKind
-        var subjectName: String
         var subjectOwner: String
-        var breakGlass: Bool
+        var humanSubject: String?
 
         init(_ summary: RequestSummary) {
             approvers = summary.routeApprovers
             system = summary.system
             requester = summary.requester
             submittedBy = summary.submittedBy
-            subjectKind = summary.subjectKind
-            subjectName = summary.subjectName
             subjectOwner = summary.subjectOwner
-            breakGlass = summary.breakGlass
+            humanSubject = summary.subjectKind.isHuman ? summary.subjectName : nil
         }
     }
 
@@ -113,11 +112,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
     /// Whether I may decide the request now. The columns answer it for nearly
     /// every request; only a multi-step route with approvals already given
     /// needs the full record to know which steps are still open.
-    func mayDecide(_ summary: RequestSummary, policy: Policy, reviewed: Set<String>, now: Date) throws -> Bool {
-        var memo: [EligibilityKey: Bool] = [:]
-        return try mayDecide(summary, policy: policy, reviewed: reviewed, now: now, memo: &memo)
-    }
-
+    /// `memo` keeps the policy's answer per `EligibilityKey` for one snapshot.
     func mayDecide(_ summary: RequestSummary, policy: Policy, reviewed: Set<String>, now: Date,
                    memo: inout [EligibilityKey: Bool]) throws -> Bool {
         let me = identity.name
