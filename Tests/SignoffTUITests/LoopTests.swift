@@ -293,6 +293,27 @@ final class CountingBackend: ConsoleBackend {
         #expect(model.changeToken == next.changeToken)
     }
 
+    @Test func aChangeDuringTheFirstLoadKeepsShowingProgress() {
+        var model = ConsoleModel(size: Size(width: 100, height: 30))
+        let snapshot = ConsoleFixtures.snapshot(count: 300)
+        var page = snapshot
+        page.rows = Array(snapshot.rows[0..<100])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: nil, next: 100, total: 300)))
+        #expect(model.loadingProgress?.loaded == 100)
+        // Someone decides meanwhile: the load starts over, in the background.
+        #expect(update(&model, .changeToken(snapshot.changeToken + 1)) == [.loadSnapshot])
+        page.changeToken += 1
+        page.rows = Array(snapshot.rows[0..<50])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: nil, next: 50, total: 300)))
+        #expect(model.rows.count == 100)
+        #expect(model.loadingProgress?.loaded == 50)
+        #expect(model.loadingProgress?.total == 300)
+        page.rows = Array(snapshot.rows[50...])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: 50, next: nil, total: 300)))
+        #expect(model.rows.count == 300)
+        #expect(model.loadingProgress == nil)
+    }
+
     @Test func loadingProgressIsGroupedTheSameEverywhere() {
         #expect(StatusLine.grouped(0) == "0")
         #expect(StatusLine.grouped(999) == "999")

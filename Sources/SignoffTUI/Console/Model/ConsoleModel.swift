@@ -65,12 +65,15 @@ public struct ConsoleModel: Sendable {
 
     public func count(of tab: ConsoleTab) -> Int { tabRows[tab]?.count ?? 0 }
 
-    /// While the first snapshot arrives in pages: the rows shown so far and
-    /// how many there are in all. Nil once complete, and during reloads, which
-    /// keep showing the previous snapshot until the new one is whole.
+    /// While the first snapshot arrives in pages: the rows read so far and
+    /// how many there are in all. Nil once complete, and during reloads of
+    /// whole lists, which keep showing the previous snapshot until the new one
+    /// is whole.
     public var loadingProgress: (loaded: Int, total: Int)? {
-        guard let paging, paging.shown else { return nil }
-        return (rows.count, max(paging.total, rows.count))
+        guard let paging else { return nil }
+        if paging.shown { return (rows.count, max(paging.total, rows.count)) }
+        guard paging.completesFirstLoad else { return nil }
+        return (paging.header.rows.count, max(paging.total, paging.header.rows.count))
     }
 
     var position: ListPosition {

@@ -11,6 +11,9 @@ struct SnapshotPaging: Sendable {
     /// True when the pages go straight into the lists (the first load).
     var shown: Bool
     var total: Int
+    /// True when a reload replaces lists that never became whole (the store
+    /// changed during the first load): progress stays on the status line.
+    var completesFirstLoad = false
 }
 
 /// Receiving a snapshot in pages. The first load shows every page as it
@@ -20,13 +23,15 @@ extension ConsoleModel {
     mutating func receive(_ page: ConsoleSnapshotPage) -> [Effect] {
         if page.after == nil {
             // A new load starts; whatever load was under way is abandoned.
+            let partial = paging.map { $0.shown || $0.completesFirstLoad } ?? false
             paging = nil
             if loaded {
                 guard let next = page.next else {
                     load(page.snapshot)
                     return detailEffects()
                 }
-                paging = SnapshotPaging(header: page.snapshot, next: next, shown: false, total: page.total)
+                paging = SnapshotPaging(header: page.snapshot, next: next, shown: false, total: page.total,
+                                        completesFirstLoad: partial)
                 return [.loadSnapshotPage(after: next)]
             }
             load(page.snapshot)
