@@ -32,34 +32,104 @@ public final class StoreConsoleBackend: ConsoleBackend {
         return policy
     }
 
-    public func snapshot() throws -> ConsoleSnapshot {
+    /// What every page of one snapshot shares: read once, at its first page.
+    struct Reading {
+        var header: ConsoleSnapshot
+        var policy: Policy?
+        var reviewed: Set<String>
+        var now: Date
+        var total: Int
+        /// Whether I am eligible for any step, by everything eligibility reads:
+        /// most requests share these, so the policy is asked once per kind.
+        var eligible: [EligibilityKey: Bool] = [:]
+    }
+
+    /// Everything approver eligibility reads from a request: the steps'
+    /// expressions, the system (its owners), the requester (exclusion, their
+    /// manager), the submitter (exclusion), the subject's owner (exclusion, their
+    /// manager) and a human subject's name (exclusion; delegations check these
+    /// for the delegating person too). A non-human subject's name is never read,
+    /// so most requests share a key.
+    struct EligibilityKey: Hashable {
+        var approvers: [String]
+        var system: String
+        var requester: String
+        var submittedBy: String
+        var subjectOwner: String
+        var humanSubject: String?
+
+        init(_ summary: RequestSummary) {
+            approvers = summary.routeApprovers
+            system = summary.system
+            requester = summary.requester
+            submittedBy = summary.submittedBy
+            subjectOwner = summary.subjectOwner
+            humanSubject = summary.subjectKind.isHuman ? summary.subjectName : nil
+        }
+    }
+
+    private var reading: Reading?
+
+    private func startReading() throws -> Reading {
         let token = try store.changeToken()
         let policy = try currentPolicy()
+        let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
+                                     minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [])
+        return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
+                       now: Date(), total: try store.requestCount())
+    }
+
+    public func snapshot() throws -> ConsoleSnapshot {
+        var reading = try startReading()
         let summaries = try store.summaries(.all)
-        let reviewed = try store.reviewedAtCurrentVersion(by: identity.name)
-        let now = Date()
+        var snapshot = reading.header
+        snapshot.rows = try rows(for: summaries, reading: &reading)
+        return snapshot
+    }
+
+    public func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
+        if after == nil || reading == nil { reading = try startReading() }
+        guard var current = reading else { throw ConsoleError("no snapshot is being read") }
+        let page = try store.summaryPage(after: after, limit: limit)
+        var snapshot = current.header
+        snapshot.rows = try rows(for: page.summaries, reading: &current)
+        reading = page.next == nil ? nil : current
+        return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: page.next, total: current.total)
+    }
+
+    private func rows(for summaries: [RequestSummary], reading: inout Reading) throws -> [ConsoleRow] {
         var rows: [ConsoleRow] = []
         rows.reserveCapacity(summaries.count)
         for summary in summaries {
-            let mine = try policy.map { try mayDecide(summary, policy: $0, reviewed: reviewed, now: now) } ?? false
+            let mine = try reading.policy.map {
+                try mayDecide(summary, policy: $0, reviewed: reading.reviewed, now: reading.now, memo: &reading.eligible)
+            } ?? false
             rows.append(row(for: summary, mine: mine))
         }
-        return ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
-                               minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: rows)
+        return rows
     }
 
     /// Whether I may decide the request now. The columns answer it for nearly
     /// every request; only a multi-step route with approvals already given
     /// needs the full record to know which steps are still open.
-    func mayDecide(_ summary: RequestSummary, policy: Policy, reviewed: Set<String>, now: Date) throws -> Bool {
+    /// `memo` keeps the policy's answer per `EligibilityKey` for one snapshot.
+    func mayDecide(_ summary: RequestSummary, policy: Policy, reviewed: Set<String>, now: Date,
+                   memo: inout [EligibilityKey: Bool]) throws -> Bool {
         let me = identity.name
         guard summary.state == .pending, !reviewed.contains(summary.id), summary.approvals < summary.approvalsNeeded,
               me != summary.requester, me != summary.submittedBy,
               !(summary.subjectKind.isHuman && me == summary.subjectName) else { return false }
-        let request = summary.eligibilityRequest
-        let eligible = summary.routeApprovers.contains { approvers in
-            policy.eligibility(of: me, for: RoutedStep(name: approvers, approvers: approvers, required: 1), request: request,
-                               submittedBy: summary.submittedBy, at: now).eligible
+        let key = EligibilityKey(summary)
+        let eligible: Bool
+        if let known = memo[key] {
+            eligible = known
+        } else {
+            let request = summary.eligibilityRequest
+            eligible = summary.routeApprovers.contains { approvers in
+                policy.eligibility(of: me, for: RoutedStep(name: approvers, approvers: approvers, required: 1),
+                                   request: request, submittedBy: summary.submittedBy, at: now).eligible
+            }
+            memo[key] = eligible
         }
         guard eligible else { return false }
         if summary.routeApprovers.count > 1 && summary.approvals > 0 {

@@ -110,70 +110,79 @@ extension Store {
     public func summaries(_ filter: RequestFilter) throws -> [RequestSummary] {
         let (clause, arguments) = filter.sql
         return try read { db in
-            let statement = try db.makeStatement(sql: Self.summarySelect + clause)
-            try statement.setArguments(StatementArguments(arguments))
-            let handle = statement.sqliteStatement
-            defer { sqlite3_reset(handle) }
-
-            func text(_ column: Int32) -> String {
-                guard let bytes = sqlite3_column_text(handle, column) else { return "" }
-                return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
-                              as: UTF8.self)
-            }
-            func optionalText(_ column: Int32) -> String? {
-                sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(column)
-            }
-            func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
-            func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
-                let start = sqlite3_column_text(handle, column)
-                return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
-            }
-            /// Matches the column's bytes against the cases' raw values without making a String.
-            func value<T>(_ column: Int32, _ table: [([UInt8], T)], _ name: String, id: String) throws -> T {
-                let raw = bytes(column)
-                for (spelling, value) in table where spelling.count == raw.count && spelling.elementsEqual(raw) {
-                    return value
-                }
-                throw UnreadableRequestRow(id: id, column: name, value: String(decoding: raw, as: UTF8.self))
-            }
-            /// `route_approvers`: line-feed separated, split on the bytes.
-            func approvers(_ column: Int32) -> [String] {
-                let raw = bytes(column)
-                guard !raw.isEmpty else { return [] }
-                var parts: [String] = []
-                var start = 0
-                for index in 0..<raw.count where raw[index] == 0x0A {
-                    parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<index]), as: UTF8.self))
-                    start = index + 1
-                }
-                parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start...]), as: UTF8.self))
-                return parts
-            }
-
-            var summaries: [RequestSummary] = []
-            while true {
-                let code = sqlite3_step(handle)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code),
-                                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                }
-                let id = text(0)
-                summaries.append(RequestSummary(
-                    id: id, state: try value(1, Self.states, "state", id: id), version: int(2), requester: text(3),
-                    submittedBy: text(4), subjectKind: try value(5, Self.kinds, "subject_kind", id: id), subjectName: text(6),
-                    subjectOwner: text(7), system: text(8), environment: text(9), entitlement: text(10),
-                    scope: optionalText(11), access: try value(12, Self.accessLevels, "access", id: id),
-                    duration: TimeSpan(seconds: int(13)), breakGlass: sqlite3_column_int64(handle, 14) != 0,
-                    incident: optionalText(15), ticket: optionalText(16), purpose: text(17),
-                    submittedAt: Date(storeMilliseconds: sqlite3_column_int64(handle, 18)),
-                    decidedAt: sqlite3_column_type(handle, 19) == SQLITE_NULL
-                        ? nil : Date(storeMilliseconds: sqlite3_column_int64(handle, 19)),
-                    routeSummary: optionalText(20), approvals: int(21), approvalsNeeded: int(22),
-                    routeApprovers: approvers(23)))
-            }
-            return summaries
+            try Self.readSummaries(db, sql: Self.summarySelect + clause, arguments: StatementArguments(arguments)).summaries
         }
+    }
+
+    /// Steps a statement built on `summarySelect` and reads every row; also
+    /// returns the `submitted_sequence` of the last row read, for paging.
+    static func readSummaries(_ db: Database, sql: String, arguments: StatementArguments) throws
+        -> (summaries: [RequestSummary], lastSequence: Int64?) {
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+
+        func text(_ column: Int32) -> String {
+            guard let bytes = sqlite3_column_text(handle, column) else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
+                          as: UTF8.self)
+        }
+        func optionalText(_ column: Int32) -> String? {
+            sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : text(column)
+        }
+        func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+        func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+            let start = sqlite3_column_text(handle, column)
+            return UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
+        }
+        /// Matches the column's bytes against the cases' raw values without making a String.
+        func value<T>(_ column: Int32, _ table: [([UInt8], T)], _ name: String, id: String) throws -> T {
+            let raw = bytes(column)
+            for (spelling, value) in table where spelling.count == raw.count && spelling.elementsEqual(raw) {
+                return value
+            }
+            throw UnreadableRequestRow(id: id, column: name, value: String(decoding: raw, as: UTF8.self))
+        }
+        /// `route_approvers`: line-feed separated, split on the bytes.
+        func approvers(_ column: Int32) -> [String] {
+            let raw = bytes(column)
+            guard !raw.isEmpty else { return [] }
+            var parts: [String] = []
+            var start = 0
+            for index in 0..<raw.count where raw[index] == 0x0A {
+                parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start...]), as: UTF8.self))
+            return parts
+        }
+
+        var summaries: [RequestSummary] = []
+        var lastSequence: Int64?
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            let id = text(0)
+            summaries.append(RequestSummary(
+                id: id, state: try value(1, Self.states, "state", id: id), version: int(2), requester: text(3),
+                submittedBy: text(4), subjectKind: try value(5, Self.kinds, "subject_kind", id: id), subjectName: text(6),
+                subjectOwner: text(7), system: text(8), environment: text(9), entitlement: text(10),
+                scope: optionalText(11), access: try value(12, Self.accessLevels, "access", id: id),
+                duration: TimeSpan(seconds: int(13)), breakGlass: sqlite3_column_int64(handle, 14) != 0,
+                incident: optionalText(15), ticket: optionalText(16), purpose: text(17),
+                submittedAt: Date(storeMilliseconds: sqlite3_column_int64(handle, 18)),
+                decidedAt: sqlite3_column_type(handle, 19) == SQLITE_NULL
+                    ? nil : Date(storeMilliseconds: sqlite3_column_int64(handle, 19)),
+                routeSummary: optionalText(20), approvals: int(21), approvalsNeeded: int(22),
+                routeApprovers: approvers(23)))
+            lastSequence = sqlite3_column_int64(handle, 24)
+        }
+        return (summaries, lastSequence)
     }
 
     static let states = RequestState.allCases.map { (Array($0.rawValue.utf8), $0) }
@@ -183,7 +192,7 @@ extension Store {
     static let summarySelect = """
         SELECT id, state, version, requester, submitted_by, subject_kind, subject_name, subject_owner, system,
                environment, entitlement, scope, access, duration_seconds, break_glass, incident, ticket, purpose,
-               submitted_at, decided_at, route_summary, approvals, approvals_needed, route_approvers
+               submitted_at, decided_at, route_summary, approvals, approvals_needed, route_approvers, submitted_sequence
         FROM requests INDEXED BY requests_summary
         """
 }

@@ -32,7 +32,8 @@ final class FakeClock: @unchecked Sendable {
 
     @Test func approvingThroughTheLoopRecordsOnceAndRedraws() {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
-        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), .key(.character("q"))]
+        // The idle turn (nil) before quitting lets the deferred reload run.
+        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), nil, .key(.character("q"))]
         let device = FakeDevice(size: Size(width: 100, height: 30), events: events)
         let clock = FakeClock()
         let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
@@ -61,7 +62,10 @@ final class FakeClock: @unchecked Sendable {
         loop.step()                                       // too soon to poll
         #expect(loop.model.count(of: .myQueue) == 4)
         clock.advance(0.2)
-        loop.step()                                       // idle timeout: polls and reloads
+        loop.step()                                       // idle timeout: polls, the reload is deferred
+        #expect(loop.model.count(of: .myQueue) == 4)
+        #expect(loop.hasDeferredWork)
+        loop.step()                                       // no key waiting: reloads
         #expect(loop.model.count(of: .myQueue) == 3)
         #expect(device.frames.last!.lines.joined().contains("3 mine"))
     }
@@ -157,5 +161,163 @@ final class FakeClock: @unchecked Sendable {
         let naive = all.filter { snapshot.rows[Int($0)].searchText.lowercased().contains("ledger-api") }
         #expect(found == naive)
         #expect(!found.isEmpty)
+    }
+}
+
+/// A backend that counts what the loop asks of it.
+final class CountingBackend: ConsoleBackend {
+    let inner: InMemoryConsoleBackend
+    var detailIDs: [String] = []
+    var pages: [Int64?] = []
+
+    init(snapshot: ConsoleSnapshot) { inner = InMemoryConsoleBackend(snapshot: snapshot) }
+
+    func snapshot() throws -> ConsoleSnapshot { try inner.snapshot() }
+    func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
+        pages.append(after)
+        return try inner.snapshotPage(after: after, limit: limit)
+    }
+    func detail(id: String) throws -> ConsoleDetail {
+        detailIDs.append(id)
+        return try inner.detail(id: id)
+    }
+    func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+        inner.decide(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
+    }
+    func changeToken() throws -> Int64 { try inner.changeToken() }
+}
+
+@Suite struct DeferredLoadTests {
+    @Test func theKeysFrameIsDrawnBeforeTheDetailIsLoaded() {
+        let backend = CountingBackend(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .unicode)
+        loop.start()
+        #expect(backend.detailIDs == ["REQ-000003"])
+        device.events = [.key(.character("j"))]
+        loop.step()
+        let moved = loop.model.selectedRow!.id
+        #expect(moved == "REQ-000001")
+        #expect(backend.detailIDs == ["REQ-000003"])
+        #expect(loop.hasDeferredWork)
+        #expect(device.frames.last!.lines.joined().contains("loading details"))
+        loop.step()                                       // no key waiting: loads the detail and draws again
+        #expect(backend.detailIDs == ["REQ-000003", moved])
+        #expect(!loop.hasDeferredWork)
+        #expect(!device.frames.last!.lines.joined().contains("loading details"))
+    }
+
+    @Test func detailsOfRowsAlreadyLeftAreNeverLoaded() {
+        let backend = CountingBackend(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .unicode)
+        loop.start()
+        let framesBefore = device.frames.count
+        device.events = [.key(.character("j")), .key(.character("j")), .key(.character("j"))]
+        for _ in 0..<3 { loop.step() }
+        #expect(backend.detailIDs.count == 1)
+        #expect(device.frames.count == framesBefore + 3)  // one frame per key, none waits for a load
+        loop.step()
+        #expect(backend.detailIDs.count == 2)
+        #expect(backend.detailIDs.last == loop.model.selectedRow?.id)
+    }
+
+    @Test func approveWaitsForThePendingDetailInsteadOfRefusing() {
+        let backend = CountingBackend(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .unicode)
+        loop.start()
+        device.events = [.key(.character("j")), .key(.character("a"))]
+        loop.step()
+        loop.step()
+        guard case let .decision(draft) = loop.model.mode else {
+            Issue.record("the decision panel did not open: \(loop.model.message?.text ?? "")")
+            return
+        }
+        #expect(draft.id == "REQ-000001")
+        #expect(draft.shownVersion == 1)
+    }
+
+    @Test func theFirstFrameShowsTheFirstPageAndTheRestArrivesInPlace() {
+        let snapshot = ConsoleFixtures.snapshot(count: 500)
+        var whole = ConsoleModel(size: Size(width: 120, height: 30))
+        _ = update(&whole, .snapshotLoaded(snapshot))
+        let backend = CountingBackend(snapshot: snapshot)
+        // A key is already waiting when the first frame is drawn: start stops loading.
+        let device = FakeDevice(size: Size(width: 120, height: 30), events: [.key(.character("j"))])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .unicode,
+                               firstPageSize: 100, pageSize: 150)
+        loop.start()
+        #expect(device.frames.count == 1)
+        #expect(loop.model.rows.count == 100)
+        #expect(loop.model.loadingProgress?.loaded == 100)
+        #expect(loop.model.loadingProgress?.total == 500)
+        #expect(device.frames[0].lines.joined().contains("loading 100 of 500"))
+        loop.step()                                       // the key first
+        let selected = loop.model.selectedRow?.id
+        #expect(selected != nil)
+        let line = loop.model.selection.index - loop.model.selection.top
+        while loop.hasDeferredWork { loop.step() }
+        #expect(backend.pages == [nil, 100, 250, 400])
+        #expect(loop.model.rows.count == 500)
+        #expect(loop.model.loadingProgress == nil)
+        #expect(!device.frames.last!.lines.joined().contains("loading"))
+        for tab in ConsoleTab.allCases { #expect(loop.model.count(of: tab) == whole.count(of: tab)) }
+        // The selected request stayed selected, on the same line of the screen.
+        #expect(loop.model.selectedRow?.id == selected)
+        #expect(loop.model.selection.index - loop.model.selection.top == line)
+    }
+
+    @Test func aReloadInPagesKeepsTheOldListsUntilItIsWhole() {
+        var model = ConsoleModel(size: Size(width: 100, height: 30))
+        let first = ConsoleFixtures.snapshot(count: 300)
+        _ = update(&model, .snapshotLoaded(first))
+        let before = model.count(of: .allPending)
+        var next = first
+        next.changeToken += 1
+        next.rows = Array(first.rows.prefix(200))
+        var page = next
+        page.rows = Array(next.rows[0..<120])
+        #expect(update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: nil, next: 120, total: 200)))
+                == [.loadSnapshotPage(after: 120)])
+        #expect(model.count(of: .allPending) == before)
+        #expect(model.loadingProgress == nil)
+        // The store moves on while the reload is read; the poll does not restart it.
+        #expect(update(&model, .changeToken(next.changeToken)) == [])
+        // A page of another load is ignored.
+        page.rows = []
+        #expect(update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: 7, next: nil, total: 200))) == [])
+        page.rows = Array(next.rows[120...])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: 120, next: nil, total: 200)))
+        #expect(model.rows.count == 200)
+        #expect(model.changeToken == next.changeToken)
+    }
+
+    @Test func aChangeDuringTheFirstLoadKeepsShowingProgress() {
+        var model = ConsoleModel(size: Size(width: 100, height: 30))
+        let snapshot = ConsoleFixtures.snapshot(count: 300)
+        var page = snapshot
+        page.rows = Array(snapshot.rows[0..<100])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: nil, next: 100, total: 300)))
+        #expect(model.loadingProgress?.loaded == 100)
+        // Someone decides meanwhile: the load starts over, in the background.
+        #expect(update(&model, .changeToken(snapshot.changeToken + 1)) == [.loadSnapshot])
+        page.changeToken += 1
+        page.rows = Array(snapshot.rows[0..<50])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: nil, next: 50, total: 300)))
+        #expect(model.rows.count == 100)
+        #expect(model.loadingProgress?.loaded == 50)
+        #expect(model.loadingProgress?.total == 300)
+        page.rows = Array(snapshot.rows[50...])
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: page, after: 50, next: nil, total: 300)))
+        #expect(model.rows.count == 300)
+        #expect(model.loadingProgress == nil)
+    }
+
+    @Test func loadingProgressIsGroupedTheSameEverywhere() {
+        #expect(StatusLine.grouped(0) == "0")
+        #expect(StatusLine.grouped(999) == "999")
+        #expect(StatusLine.grouped(40_000) == "40,000")
+        #expect(StatusLine.grouped(1_234_567) == "1,234,567")
     }
 }

@@ -7,6 +7,11 @@ public protocol ConsoleBackend: AnyObject {
     /// Every request as a lightweight row, with who I am and the policy in force.
     /// Called at start and whenever `changeToken()` moves.
     func snapshot() throws -> ConsoleSnapshot
+    /// The same rows in pages, so the first frame need not wait for all of
+    /// them: up to `limit` rows after the position `after` (from the start when
+    /// nil). The first page's header (identity, policy, change token) holds for
+    /// the pages that follow it.
+    func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage
     /// The full record of one request, loaded lazily for the selected row.
     func detail(id: String) throws -> ConsoleDetail
     /// Records my review against the version I was shown. Never throws: every
@@ -35,4 +40,38 @@ public struct ConsoleError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// One page of a snapshot as the backend delivers it.
+public struct ConsoleSnapshotPage: Sendable {
+    /// The page's rows, with the header of the snapshot they belong to.
+    public var snapshot: ConsoleSnapshot
+    /// The position this page was asked for; nil for the first page.
+    public var after: Int64?
+    /// Where the next page starts; nil when this is the last page.
+    public var next: Int64?
+    /// How many rows the whole snapshot holds, as far as the backend knew at
+    /// the first page; for "loading 40,000 of 100,000".
+    public var total: Int
+
+    public init(snapshot: ConsoleSnapshot, after: Int64?, next: Int64?, total: Int) {
+        self.snapshot = snapshot
+        self.after = after
+        self.next = next
+        self.total = total
+    }
+}
+
+extension ConsoleBackend {
+    /// Pages cut from one whole snapshot, for backends that hold every row
+    /// anyway; positions are row offsets.
+    public func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
+        var whole = try snapshot()
+        let rows = whole.rows
+        let start = Int(min(max(after ?? 0, 0), Int64(rows.count)))
+        let end = min(rows.count, start + max(1, limit))
+        whole.rows = Array(rows[start..<end])
+        return ConsoleSnapshotPage(snapshot: whole, after: after, next: end < rows.count ? Int64(end) : nil,
+                                   total: rows.count)
+    }
 }

@@ -4,6 +4,12 @@ import Foundation
 /// interval), updates the model, performs the effects with the backend and
 /// feeds their results back, then draws. Polling the change token between key
 /// presses makes other approvers' decisions appear without a key press.
+///
+/// A key's frame is drawn before anything is fetched for display: loading the
+/// selected request's detail and reading further snapshot pages are deferred,
+/// done one per turn while no key is waiting, and drawn again. Keys that arrive
+/// meanwhile go first, so a detail for a row already left is never loaded.
+/// Decisions and quitting are never deferred.
 public final class ConsoleLoop {
     public private(set) var model: ConsoleModel
     public private(set) var finished = false
@@ -13,17 +19,34 @@ public final class ConsoleLoop {
     private let clock: () -> Date
     private let pollInterval: TimeInterval
     private var lastPoll: Date
+    /// Rows in the first snapshot page, which the first frame waits for.
+    private let firstPageSize: Int
+    /// Rows in each later page; one page is read per turn.
+    private let pageSize: Int
+
+    /// The detail waiting to be loaded (only the latest request asked for).
+    private var pendingDetail: String?
+    /// The snapshot page waiting to be read: nil inside for the first page.
+    private var pendingPage: Int64??
+    /// An event read while finishing start-up, handled by the next step.
+    private var heldEvent: TerminalEvent?
 
     public init(model: ConsoleModel, backend: any ConsoleBackend, device: any TerminalDevice, glyphs: Glyphs,
-                pollInterval: TimeInterval = 0.25, clock: @escaping () -> Date = { Date() }) {
+                pollInterval: TimeInterval = 0.25, firstPageSize: Int = 2_000, pageSize: Int = 20_000,
+                clock: @escaping () -> Date = { Date() }) {
         self.model = model
         self.backend = backend
         self.device = device
         self.glyphs = glyphs
         self.pollInterval = pollInterval
+        self.firstPageSize = max(1, firstPageSize)
+        self.pageSize = max(1, pageSize)
         self.clock = clock
         self.lastPoll = clock()
     }
+
+    /// Whether fetching for display is still waiting to be done.
+    public var hasDeferredWork: Bool { pendingDetail != nil || pendingPage != nil }
 
     /// Runs until the approver quits.
     public func run() {
@@ -31,46 +54,121 @@ public final class ConsoleLoop {
         while step() {}
     }
 
-    /// Loads the first snapshot and draws the first frame.
+    /// Reads the first snapshot page and draws the first frame, then keeps
+    /// reading pages (drawing after each) until the snapshot is whole or the
+    /// approver presses a key, which the next `step` handles.
     public func start() {
         model.size = device.size
         model.now = clock()
-        perform([.loadSnapshot])
+        perform([.loadSnapshot], deferring: true)
+        if pendingPage != nil { runDeferred() }
         draw()
+        while hasDeferredWork, !finished {
+            if let event = device.next(timeoutMilliseconds: 0) {
+                heldEvent = event
+                return
+            }
+            runDeferred()
+            draw()
+        }
     }
 
-    /// One turn of the loop; false once the console has quit.
+    /// One turn of the loop; false once the console has quit. Handles one
+    /// event if there is one; otherwise does one piece of deferred work, or
+    /// waits up to the poll interval for an event when there is none.
     @discardableResult
     public func step() -> Bool {
         guard !finished else { return false }
-        let waitMilliseconds = Int(pollInterval * 1000)
-        if let event = device.next(timeoutMilliseconds: waitMilliseconds) {
-            switch event {
-            case let .key(key): send(.key(key))
-            case let .resize(size): send(.resize(size))
-            }
+        let event: TerminalEvent?
+        if let held = heldEvent {
+            heldEvent = nil
+            event = held
+        } else {
+            event = device.next(timeoutMilliseconds: hasDeferredWork ? 0 : Int(pollInterval * 1000))
+        }
+        if let event {
+            handle(event)
+        } else if hasDeferredWork {
+            runDeferred()
         }
         let now = clock()
         if !finished, now.timeIntervalSince(lastPoll) >= pollInterval {
             lastPoll = now
-            send(.tick(now))
+            apply(.tick(now))
         }
         if !finished { draw() }
         return !finished
     }
 
-    /// Applies one message and everything it causes.
+    /// Applies one message and everything it causes, deferred work included.
     public func send(_ message: Message) {
-        perform(update(&model, message))
+        apply(message)
+        while hasDeferredWork, !finished { runDeferred() }
+    }
+
+    private func handle(_ event: TerminalEvent) {
+        switch event {
+        case let .key(key):
+            // Approve and deny act on the detail: it must be there first.
+            if model.keyNeedsDetail(key), let id = pendingDetail {
+                pendingDetail = nil
+                if model.wantsDetail(id), let result = run(.loadDetail(id: id)) { apply(result) }
+            }
+            apply(.key(key))
+        case let .resize(size):
+            apply(.resize(size))
+        }
+    }
+
+    /// Applies a message, deferring what it asks to fetch for display.
+    private func apply(_ message: Message) {
+        perform(update(&model, message), deferring: true)
     }
 
     private func draw() {
         device.draw(view(model, size: model.size, glyphs: glyphs))
     }
 
-    private func perform(_ effects: [Effect]) {
+    /// Does the most useful piece of deferred work: the selected detail if
+    /// still wanted, else the next snapshot page.
+    private func runDeferred() {
+        if let id = pendingDetail {
+            pendingDetail = nil
+            if model.wantsDetail(id) {
+                if let result = run(.loadDetail(id: id)) { apply(result) }
+                return
+            }
+        }
+        if let page = pendingPage {
+            pendingPage = nil
+            let message: Message
+            do {
+                message = .snapshotPageLoaded(try backend.snapshotPage(after: page, limit: page == nil ? firstPageSize : pageSize))
+            } catch {
+                message = .snapshotFailed(describe(error))
+            }
+            perform(update(&model, message), deferring: true)
+        }
+    }
+
+    private func perform(_ effects: [Effect], deferring: Bool) {
         var queue = effects[...]
         while let effect = queue.popFirst() {
+            if deferring {
+                switch effect {
+                case let .loadDetail(id):
+                    pendingDetail = id
+                    continue
+                case .loadSnapshot:
+                    pendingPage = .some(nil)
+                    continue
+                case let .loadSnapshotPage(after):
+                    pendingPage = after
+                    continue
+                default:
+                    break
+                }
+            }
             guard let result = run(effect) else { continue }
             queue.append(contentsOf: update(&model, result))
         }
@@ -84,6 +182,12 @@ public final class ConsoleLoop {
             return nil
         case .loadSnapshot:
             do { return .snapshotLoaded(try backend.snapshot()) } catch { return .snapshotFailed(describe(error)) }
+        case let .loadSnapshotPage(after):
+            do {
+                return .snapshotPageLoaded(try backend.snapshotPage(after: after, limit: pageSize))
+            } catch {
+                return .snapshotFailed(describe(error))
+            }
         case let .loadDetail(id):
             do { return .detailLoaded(try backend.detail(id: id)) } catch { return .detailFailed(id: id, message: describe(error)) }
         case let .decide(id, verdict, rationale, shownVersion):

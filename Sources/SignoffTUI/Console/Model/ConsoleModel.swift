@@ -22,6 +22,9 @@ public struct ConsoleModel: Sendable {
     /// The last load failure, shown until a load succeeds.
     public internal(set) var loadError: String?
 
+    /// A snapshot arriving in pages; nil when no load is under way.
+    var paging: SnapshotPaging?
+
     public internal(set) var rows: [ConsoleRow] = []
     var search = SearchIndex()
     var sortKeys = SortKeys()
@@ -61,6 +64,17 @@ public struct ConsoleModel: Sendable {
     public var sortOrder: SortOrder { sortOrders[tab] ?? .natural }
 
     public func count(of tab: ConsoleTab) -> Int { tabRows[tab]?.count ?? 0 }
+
+    /// While the first snapshot arrives in pages: the rows read so far and
+    /// how many there are in all. Nil once complete, and during reloads of
+    /// whole lists, which keep showing the previous snapshot until the new one
+    /// is whole.
+    public var loadingProgress: (loaded: Int, total: Int)? {
+        guard let paging else { return nil }
+        if paging.shown { return (rows.count, max(paging.total, rows.count)) }
+        guard paging.completesFirstLoad else { return nil }
+        return (paging.header.rows.count, max(paging.total, paging.header.rows.count))
+    }
 
     var position: ListPosition {
         get { positions[tab] ?? ListPosition() }

@@ -10,8 +10,13 @@ struct SearchIndex: Sendable {
     init() {}
 
     init(rows: [ConsoleRow]) {
-        bytes.reserveCapacity(rows.count * 160)
-        starts.reserveCapacity(rows.count + 1)
+        append(rows)
+    }
+
+    /// Indexes further rows after those already indexed, as snapshot pages arrive.
+    mutating func append(_ rows: [ConsoleRow]) {
+        if bytes.capacity < bytes.count + rows.count * 160 { bytes.reserveCapacity(bytes.count + rows.count * 160) }
+        if starts.capacity < starts.count + rows.count { starts.reserveCapacity(starts.count + rows.count) }
         var durations: [Int: String] = [:]
         for row in rows {
             // Few distinct durations: spell each once.
@@ -33,6 +38,12 @@ struct SearchIndex: Sendable {
             }
             starts.append(Int32(truncatingIfNeeded: bytes.count))
         }
+    }
+
+    /// Room for `count` rows in all, before they arrive in pages.
+    mutating func reserve(rows count: Int) {
+        bytes.reserveCapacity(count * 160)
+        starts.reserveCapacity(count + 1)
     }
 
     /// Appends a string's bytes; small strings are copied from a stack buffer.

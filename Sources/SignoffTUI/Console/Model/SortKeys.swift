@@ -14,10 +14,20 @@ struct SortKeys: Sendable {
     init() {}
 
     init(rows: [ConsoleRow]) {
-        breakGlass.reserveCapacity(rows.count)
-        submitted.reserveCapacity(rows.count)
-        decided.reserveCapacity(rows.count)
-        expires.reserveCapacity(rows.count)
+        append(rows)
+    }
+
+    /// Room for `count` rows in all.
+    mutating func reserve(_ count: Int) {
+        breakGlass.reserveCapacity(count)
+        submitted.reserveCapacity(count)
+        decided.reserveCapacity(count)
+        expires.reserveCapacity(count)
+    }
+
+    /// The keys of further rows, after those already taken.
+    mutating func append(_ rows: [ConsoleRow]) {
+        if submitted.capacity < submitted.count + rows.count { reserve(submitted.count + rows.count) }
         for row in rows {
             breakGlass.append(row.breakGlass)
             submitted.append(row.submittedAt.timeIntervalSinceReferenceDate)

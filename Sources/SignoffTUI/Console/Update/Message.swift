@@ -10,6 +10,8 @@ public enum Message: Sendable {
     case changeToken(Int64)
     case changeTokenFailed(String)
     case snapshotLoaded(ConsoleSnapshot)
+    /// One page of a snapshot; the lists grow as pages arrive.
+    case snapshotPageLoaded(ConsoleSnapshotPage)
     case snapshotFailed(String)
     case detailLoaded(ConsoleDetail)
     case detailFailed(id: String, message: String)
@@ -19,7 +21,10 @@ public enum Message: Sendable {
 /// Work for the loop to do with the backend, as data, so `update` stays pure and
 /// tests can see exactly what would have been done.
 public enum Effect: Sendable, Hashable {
+    /// Reads the snapshot from the start (the loop reads it page by page).
     case loadSnapshot
+    /// Reads the next page of the snapshot being loaded.
+    case loadSnapshotPage(after: Int64)
     case loadDetail(id: String)
     /// Records a review; `shownVersion` is the version the approver was shown.
     case decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int)

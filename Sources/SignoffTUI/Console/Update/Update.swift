@@ -16,14 +16,19 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
         model.now = date
         return [.pollChanges]
     case let .changeToken(token):
-        return token == model.changeToken ? [] : [.loadSnapshot]
+        // A load already reading this state of the store needs no restart.
+        return token == model.changeToken || token == model.paging?.header.changeToken ? [] : [.loadSnapshot]
     case let .changeTokenFailed(text):
         model.message = StatusMessage("cannot check the store for changes: \(text)", role: .error)
         return []
     case let .snapshotLoaded(snapshot):
+        model.paging = nil
         model.load(snapshot)
         return model.detailEffects()
+    case let .snapshotPageLoaded(page):
+        return model.receive(page)
     case let .snapshotFailed(text):
+        model.paging = nil
         model.loadError = text
         model.message = StatusMessage("cannot load requests: \(text) (r retries)", role: .error)
         return []

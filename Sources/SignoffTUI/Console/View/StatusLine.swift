@@ -22,6 +22,10 @@ enum StatusLine {
         let counts = "\(model.count(of: .myQueue)) mine \(glyphs.separator) \(model.count(of: .allPending)) open"
             + " \(glyphs.separator) \(model.count(of: .breakGlass)) break-glass"
         spans.append(Span(counts, .statusBar))
+        if let progress = model.loadingProgress {
+            spans.append(separator)
+            spans.append(Span("loading \(grouped(progress.loaded)) of \(grouped(progress.total))\(glyphs.ellipsis)", .statusBar))
+        }
         let used = spans.reduce(0) { $0 + CharacterWidth.of($1.text) }
         // The store path takes what is left, cut with an ellipsis.
         let room = width - used - 3 - 7
@@ -30,5 +34,16 @@ enum StatusLine {
             spans.append(Span("store " + TextLayout.fit(model.storePath, width: room, glyphs: glyphs), .statusBar))
         }
         grid.draw(StyledLine(StyledLine.fitting(spans, width: width)), x: 0, y: y, width: width)
+    }
+
+    /// `40000` as `40,000`, the same in every locale.
+    static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return number < 0 ? "-" + result : result
     }
 }
