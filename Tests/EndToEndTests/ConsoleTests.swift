@@ -19,8 +19,8 @@ struct ConsoleTests {
         try tmux.send("j")
         try tmux.waitFor("Detail · \(id)")
         try tmux.send("a")
-        let panel = try tmux.waitFor("svc-ledger-audit")
-        #expect(panel.contains("read_replica"))
+        let panel = try tmux.waitFor("Ctrl-s submit")
+        #expect(panel.contains("APPROVE service account svc-ledger-audit"))
         // Too short: Ctrl-s does nothing but say why.
         try tmux.type("ok")
         try tmux.send("C-s")
@@ -50,12 +50,15 @@ struct ConsoleTests {
         #expect(!filtered.contains(first + " "), "the filter left \(first) in the list")
         try tmux.send("Enter")
         try tmux.send("d")
-        try tmux.waitFor("svc-fraud-scorer")
+        // Type only once the panel is open: keys before it go to the list.
+        try tmux.waitFor("Ctrl-s submit")
         try tmux.type("Scoring does not need the ledger")
+        try tmux.waitFor("not need the ledger")
         try tmux.send("Escape")
-        Thread.sleep(forTimeInterval: 0.3)
+        try waitUntil { try !tmux.screen().contains("Ctrl-s submit") }
         #expect(try store.show(second)["state"] as? String == "pending", "cancelling recorded something")
         try tmux.send("d")
+        try tmux.waitFor("Ctrl-s submit")
         try tmux.send("C-s")
         try waitUntil { try store.show(second)["state"] as? String == "denied" }
         #expect(try store.show(first)["state"] as? String == "pending")
@@ -78,12 +81,15 @@ struct ConsoleTests {
         let tmux = try console(store)
         try tmux.waitFor("My queue 1")
         try tmux.send("a")
+        try tmux.waitFor("Ctrl-s submit")
         try tmux.type("half a thought")
+        try tmux.waitFor("half a thought")
         try tmux.send("Escape")
-        // A person pauses; an Escape followed at once by q would be Alt-q.
-        Thread.sleep(forTimeInterval: 0.2)
+        // Wait for the panel to close: an Escape the console reads together with
+        // the next key is Alt-that-key, as in every terminal program.
+        try waitUntil { try !tmux.screen().contains("Ctrl-s submit") }
         try tmux.send("q")
-        Thread.sleep(forTimeInterval: 0.4)
+        try tmux.waitFor("Quitting discards it")
         #expect(!tmux.paneDead, "quit without asking while a draft existed")
         try tmux.send("y")
         try waitUntil { tmux.paneDead }
@@ -166,7 +172,7 @@ struct ConsoleTests {
 }
 
 /// Polls until `condition` holds, failing after `timeout` seconds.
-func waitUntil(timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
+func waitUntil(timeout: TimeInterval = 20, _ condition: () throws -> Bool) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try condition() { return }

@@ -191,7 +191,7 @@ final class TmuxSession {
 
     /// Waits until the screen contains `text`; fails with the screen if not.
     @discardableResult
-    func waitFor(_ text: String, timeout: TimeInterval = 10) throws -> String {
+    func waitFor(_ text: String, timeout: TimeInterval = 20) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {

@@ -46,7 +46,14 @@ public final class ConsoleLoop {
     }
 
     /// Whether fetching for display is still waiting to be done.
-    public var hasDeferredWork: Bool { pendingDetail != nil || pendingPage != nil }
+    public var hasDeferredWork: Bool { pendingDetail != nil || pendingPage != nil || missingDetail != nil }
+
+    /// The selected request when its detail is neither loaded nor failed: it
+    /// is wanted however the selection got there (moving, filtering, reloading).
+    private var missingDetail: String? {
+        guard let id = model.selectedRow?.id, model.wantsDetail(id) else { return nil }
+        return id
+    }
 
     /// Runs until the approver quits.
     public func run() {
@@ -110,9 +117,9 @@ public final class ConsoleLoop {
         switch event {
         case let .key(key):
             // Approve and deny act on the detail: it must be there first.
-            if model.keyNeedsDetail(key), let id = pendingDetail {
+            if model.keyNeedsDetail(key), let id = missingDetail {
                 pendingDetail = nil
-                if model.wantsDetail(id), let result = run(.loadDetail(id: id)) { apply(result) }
+                if let result = run(.loadDetail(id: id)) { apply(result) }
             }
             apply(.key(key))
         case let .resize(size):
@@ -132,12 +139,10 @@ public final class ConsoleLoop {
     /// Does the most useful piece of deferred work: the selected detail if
     /// still wanted, else the next snapshot page.
     private func runDeferred() {
-        if let id = pendingDetail {
-            pendingDetail = nil
-            if model.wantsDetail(id) {
-                if let result = run(.loadDetail(id: id)) { apply(result) }
-                return
-            }
+        pendingDetail = nil
+        if let id = missingDetail {
+            if let result = run(.loadDetail(id: id)) { apply(result) }
+            return
         }
         if let page = pendingPage {
             pendingPage = nil
