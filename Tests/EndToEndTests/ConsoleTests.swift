@@ -75,26 +75,6 @@ struct ConsoleTests {
         try tmux.send("q")
     }
 
-    @Test func quittingWithADraftAsksFirst() throws {
-        let store = try TestStore()
-        _ = try store.submit(etlRequest, as: "alice")
-        let tmux = try console(store)
-        try tmux.waitFor("My queue 1")
-        try tmux.send("a")
-        try tmux.waitFor("Ctrl-s submit")
-        try tmux.type("half a thought")
-        try tmux.waitFor("half a thought")
-        try tmux.send("Escape")
-        // Wait for the panel to close: an Escape the console reads together with
-        // the next key is Alt-that-key, as in every terminal program.
-        try waitUntil { try !tmux.screen().contains("Ctrl-s submit") }
-        try tmux.send("q")
-        try tmux.waitFor("Quitting discards it")
-        #expect(!tmux.paneDead, "quit without asking while a draft existed")
-        try tmux.send("y")
-        try waitUntil { tmux.paneDead }
-    }
-
     @Test func resizingRedrawsAndATinyTerminalIsToldSo() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
