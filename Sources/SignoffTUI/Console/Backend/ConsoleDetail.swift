@@ -38,27 +38,8 @@ public struct TimelineEntry: Sendable, Hashable {
         self.summary = summary
     }
 
-    /// Words for an event, e.g. `approved (v2): looked at the ticket`.
+    /// One line for an event, in the same words as the command line's timeline.
     public init(event: RecordedEvent) {
-        let draft = event.draft
-        let summary: String
-        switch draft.body {
-        case let .policyApplied(applied):
-            summary = "policy \(applied.version.prefix(8)) applied"
-        case .requestSubmitted:
-            summary = "submitted"
-        case let .requestRouted(routed):
-            summary = "routed (v\(routed.version), \(routed.cause)): \(routed.outcome.summary)"
-        case let .reviewRecorded(review):
-            let verb = review.verdict == .approve ? "approved" : "denied"
-            summary = "\(verb) (v\(review.requestVersion)): \(review.rationale)"
-        case let .reviewRefused(refused):
-            summary = "review refused (\(refused.reason.rawValue)): \(refused.message)"
-        case let .requestDecided(decided):
-            summary = "decided \(decided.state.rawValue): \(decided.reason)"
-        case let .requestWithdrawn(withdrawn):
-            summary = "withdrawn" + (withdrawn.rationale.map { ": \($0)" } ?? "")
-        }
-        self.init(at: draft.at, actor: draft.actor, summary: summary)
+        self.init(at: event.draft.at, actor: event.draft.actor, summary: event.draft.body.summary)
     }
 }
