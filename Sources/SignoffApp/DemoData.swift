@@ -53,7 +53,7 @@ public enum DemoData {
         let admin = Principal(name: "carol", authentication: .asserted)
         let start = now.addingTimeInterval(-10 * 86_400)
         try store.write { tx in
-            for event in Lifecycle.apply(policy, previousVersion: nil, by: admin, openRecords: [], at: start) {
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: admin, openRecords: [], originals: [:], at: start) {
                 try tx.append(event)
             }
             for index in 0..<count {
@@ -62,7 +62,7 @@ public enum DemoData {
                 let requester = Principal(name: request.requester ?? "alice", authentication: .asserted)
                 let id = try tx.nextRequestID()
                 var record: RequestRecord?
-                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, at: at) {
+                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, original: nil, at: at) {
                     try tx.append(event)
                     record = Projection.apply(event, to: record)
                 }
@@ -122,7 +122,8 @@ public enum DemoData {
                 : "Scope and duration match the ticket; owner confirmed"
             let result = Lifecycle.review(record, verdict: deny ? .deny : .approve, rationale: rationale,
                                           shownVersion: record.version,
-                                          by: Principal(name: next.name, authentication: .asserted), policy: policy, at: at)
+                                          by: Principal(name: next.name, authentication: .asserted), policy: policy,
+                                          original: try tx.originalGrant(of: record), at: at)
             for event in result.events {
                 try tx.append(event)
                 record = Projection.apply(event, to: record) ?? record

@@ -10,8 +10,10 @@ public enum DemoPolicy {
 #   - route rules are checked in order; the first one that matches decides who
 #     must approve. A request no route rule covers stays blocked.
 #   - built-in denials need no rule: a system, environment or entitlement that is
-#     not in the catalogue, a duration over the catalogue's limit, and a
-#     break-glass request without an incident.
+#     not in the catalogue (catalogue), a duration over the catalogue's limit
+#     (max-duration), and for break-glass requests: a requester break_glass does
+#     not name (break-glass-not-allowed), a duration over its limit
+#     (break-glass-max-duration), no incident (break-glass-incident).
 #
 # Conditions (under when:) — every entry must hold:
 #   field: value            equality            environment: production
@@ -30,7 +32,9 @@ policy: acme-prod-access
 
 settings:
   minimum_rationale: 20       # characters, after trimming
-  pending_timeout: 72h
+  pending_timeout: 72h        # `signoff expire` times out requests left undecided this long
+  access_starts: approval     # or provisioning: the grant's clock starts when provisioning confirms
+  revocation_triggers: [vendor_offboarded]   # besides ticket_closed, owner_departed, incident_resolved
 
 directory:
   people:
@@ -74,12 +78,14 @@ catalogue:
     entitlements: [read_replica, schema_migrate, superuser]
     max_duration: 30d
     max_duration_by_kind: {human: 7d, ai_agent: 8h}
+    max_total: 60d             # with extensions; without max_total nothing is extended past max_duration
   k8s-prod:
     owners: [group:platform]
     environments: [staging, production]
     entitlements: [namespace_viewer, namespace_editor, cluster_admin]
     max_duration: 14d
     max_duration_by_kind: {ai_agent: 4h, human: 3d}
+    max_total: 28d
   billing-api:
     owners: [victor, wendy]
     environments: [staging, production]
@@ -103,13 +109,20 @@ catalogue:
     max_duration: 7d
     max_duration_by_kind: {ai_agent: 1h}
 
+# Emergencies. Without this section every break-glass request is denied.
+break_glass:
+  raised_by: [group:sre, group:dba]        # who may raise one
+  max_duration: 4h
+  incident_required: true
+  post_incident_review: {reviewers: group:security-reviewers, within: 72h}
+  # When the on-call approver does not answer within 15 minutes, an SRE may
+  # activate their own request; it is marked self-activated and reviewed.
+  self_activation: {allowed: [group:sre], after: 15m}
+
 deny:
   - name: no-ai-admin-in-prod
     when: {subject.kind: ai_agent, access: admin, environment: production}
     reason: AI agents never get admin in production
-  - name: break-glass-is-short
-    when: {break_glass: true, duration: {over: 4h}}
-    reason: break-glass access lasts at most 4 hours
   - name: break-glass-humans-only
     when: {break_glass: true, subject.kind: {not: human}}
     reason: break-glass is for people on call, not for credentials
@@ -221,6 +234,5 @@ route:
     when: {environment: staging, access: [write, admin]}
     steps:
       - {approvers: owners, count: 1}
-
 """#
 }

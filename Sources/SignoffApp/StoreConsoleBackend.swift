@@ -178,7 +178,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
                     return .failed(message: problem)
                 }
                 let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shownVersion,
-                                              by: identity, policy: policy, at: Date())
+                                              by: identity, policy: policy, original: try tx.originalGrant(of: record), at: Date())
                 for event in result.events { try tx.append(event) }
                 switch result.outcome {
                 case let .recorded(state): return .recorded(state: state)

@@ -162,6 +162,70 @@ enum Schema {
                 DROP INDEX reviews_by_reviewer;
                 """)
         }
+
+        // Grants (issue 4): the fold of each approved request's grant events,
+        // as plain columns. The partial indexes answer the sweep's two
+        // questions without a scan: which live grants are due, which open
+        // requests are older than the pending timeout.
+        migrator.registerMigration("6 grants") { db in
+            try db.execute(sql: """
+                CREATE TABLE grants (
+                    request_id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    requester TEXT NOT NULL,
+                    subject_kind TEXT NOT NULL,
+                    subject_name TEXT NOT NULL,
+                    subject_owner TEXT NOT NULL,
+                    system TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    entitlement TEXT NOT NULL,
+                    scope TEXT,
+                    access TEXT NOT NULL,
+                    ticket TEXT,
+                    incident TEXT,
+                    break_glass INTEGER NOT NULL,
+                    revocation_triggers TEXT NOT NULL,
+                    approved_at INTEGER NOT NULL,
+                    approvers TEXT NOT NULL,
+                    policy_version TEXT NOT NULL,
+                    duration_seconds INTEGER NOT NULL,
+                    starts_at INTEGER,
+                    expires_at INTEGER,
+                    self_activated INTEGER NOT NULL,
+                    provisioning_action TEXT NOT NULL,
+                    provisioning TEXT NOT NULL,
+                    provisioning_reason TEXT,
+                    provisioning_at INTEGER,
+                    ended_at INTEGER,
+                    ended_by TEXT,
+                    end_reason TEXT,
+                    extensions TEXT NOT NULL,
+                    review_reviewers TEXT,
+                    review_due_at INTEGER,
+                    review_completed_at INTEGER,
+                    review_completed_by TEXT,
+                    review_rationale TEXT,
+                    last_sequence INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX grants_due ON grants(expires_at) WHERE state = 'active';
+                -- What the console and `signoff grants` list: live grants, ended
+                -- grants provisioning has not confirmed, open incident reviews.
+                CREATE INDEX grants_attention ON grants(state) WHERE state IN ('active', 'awaiting_provisioning', 'failed')
+                    OR provisioning <> 'done' OR (review_due_at IS NOT NULL AND review_completed_at IS NULL);
+                CREATE INDEX requests_open_by_age ON requests(submitted_at) WHERE state IN ('pending', 'blocked');
+
+                CREATE TABLE hand_off (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    outbox TEXT,
+                    command TEXT,
+                    timeout_seconds INTEGER,
+                    configured_at INTEGER NOT NULL,
+                    configured_by TEXT NOT NULL,
+                    authentication TEXT NOT NULL,
+                    sequence INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

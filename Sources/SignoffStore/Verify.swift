@@ -131,6 +131,8 @@ extension Store {
         var order: [String] = []
         var reviews: [Int64: ReviewRow] = [:]
         var policies: [Int64: PolicyRow] = [:]
+        var grants: [String: (grant: Grant, last: Int64)] = [:]
+        var handOff: [DatabaseValue]?
 
         let events = try Row.fetchCursor(db, sql: StoredEvent.select + " ORDER BY sequence")
         while let row = try events.next() {
@@ -152,10 +154,18 @@ extension Store {
                     reviews[event.sequence] = ReviewRow(sequence: event.sequence, requestID: id, actor: draft.actor,
                                                         at: event.at, review: review)
                 }
+            case let .handOffConfigured(config):
+                handOff = [config.outbox.databaseValue, config.command.databaseValue, config.timeoutSeconds.databaseValue,
+                           event.at.databaseValue, draft.actor.name.databaseValue,
+                           draft.actor.authentication.rawValue.databaseValue, event.sequence.databaseValue]
             default:
                 break
             }
             guard let id = draft.requestID else { continue }
+            if GrantProjection.concernsGrant(draft.body) {
+                if let grant = GrantProjection.apply(draft, to: grants[id]?.grant) { grants[id] = (grant, event.sequence) }
+                continue
+            }
             let current = records[id]
             guard let updated = Projection.apply(draft, to: current?.record) else { continue }
             if current == nil { order.append(id) }
@@ -218,6 +228,31 @@ extension Store {
         for sequence in policies.keys.sorted() {
             mismatches.append(Mismatch(table: "policies", requestID: nil, sequence: sequence,
                                        problem: "applied by the events, but missing from the query table"))
+        }
+
+        let storedGrants = try Row.fetchCursor(db, sql: "SELECT \(GrantRow.columns) FROM grants ORDER BY request_id")
+        while let row = try storedGrants.next() {
+            let storedRow = GrantRow(row: row)
+            guard let rebuilt = grants.removeValue(forKey: storedRow.requestID) else {
+                mismatches.append(Mismatch(table: "grants", requestID: storedRow.requestID, sequence: nil,
+                                           problem: "in the query table, but no event issues it"))
+                continue
+            }
+            if let difference = GrantRow(rebuilt.grant, lastSequence: rebuilt.last).firstDifference(from: storedRow) {
+                mismatches.append(Mismatch(table: "grants", requestID: storedRow.requestID, sequence: nil, problem: difference))
+            }
+        }
+        for id in grants.keys.sorted() {
+            mismatches.append(Mismatch(table: "grants", requestID: id, sequence: nil,
+                                       problem: "issued by the events, but missing from the query table"))
+        }
+
+        let storedHandOff = try Row.fetchOne(db, sql: """
+            SELECT outbox, command, timeout_seconds, configured_at, configured_by, authentication, sequence FROM hand_off
+            """).map { row in (0..<7).map { row[$0] as DatabaseValue } }
+        if storedHandOff != handOff {
+            mismatches.append(Mismatch(table: "hand_off", requestID: nil, sequence: nil,
+                                       problem: "differs from the latest hand_off_configured event"))
         }
         return (requestCount, mismatches)
     }

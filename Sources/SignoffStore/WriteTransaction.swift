@@ -25,6 +25,13 @@ public final class WriteTransaction {
     var isOpen = true
     /// The append path's statements, looked up once per transaction rather
     /// than by their SQL text for every event.
+    /// Grants read or changed in this transaction, written back at the end like records.
+    private var grants: [String: GrantEntry] = [:]
+    private var changedGrants: [String] = []
+    /// Requests approved in this transaction, and those whose grant (or
+    /// extension) was written: every approval must have one, or nothing commits.
+    private var approvedHere: Set<String> = []
+    private var grantedHere: Set<String> = []
     private var insertEventStatement: Statement?
     private var insertRequestStatement: Statement?
     private var existsStatement: Statement?
@@ -49,6 +56,19 @@ public final class WriteTransaction {
             self.isStored = isStored
             self.isChanged = isChanged
             self.requestJSON = requestJSON
+        }
+    }
+
+    private final class GrantEntry {
+        var grant: Grant
+        var lastSequence: Int64
+        var isStored: Bool
+        var isChanged: Bool
+        init(grant: Grant, lastSequence: Int64, isStored: Bool, isChanged: Bool) {
+            self.grant = grant
+            self.lastSequence = lastSequence
+            self.isStored = isStored
+            self.isChanged = isChanged
         }
     }
 
@@ -126,8 +146,15 @@ public final class WriteTransaction {
         // payload's and (spliced, at flush) the stored record's.
         var requestJSON: [UInt8]?
         switch draft.body {
-        case .policyApplied:
+        case .policyApplied, .handOffConfigured:
             break
+        case .grantIssued:
+            guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
+            guard try load(id) else { throw StoreError.unknownRequest(id) }
+            if try grant(id) != nil { throw StoreError.invalidEvent("\(id) already has a grant") }
+        case _ where GrantProjection.concernsGrant(draft.body):
+            guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
+            guard try grant(id) != nil else { throw StoreError.invalidEvent("\(id) has no grant for a \(kind) event") }
         case let .requestSubmitted(submitted):
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             let checked = issuedIDs.contains(id) && entries[id] == nil
@@ -165,10 +192,31 @@ public final class WriteTransaction {
         case let .reviewRecorded(review):
             try ReviewRow(sequence: sequence, requestID: draft.requestID!, actor: draft.actor, at: at, review: review)
                 .insert(db)
+        case let .handOffConfigured(config):
+            try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO hand_off (id, outbox, command, timeout_seconds, configured_at, configured_by,
+                    authentication, sequence) VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [config.outbox, config.command, config.timeoutSeconds, at, draft.actor.name,
+                                          draft.actor.authentication.rawValue, sequence])
         default:
             break
         }
-        if let id = draft.requestID {
+        switch draft.body {
+        case let .requestDecided(decided) where decided.state == .approved: approvedHere.insert(draft.requestID ?? "")
+        case .grantIssued: grantedHere.insert(draft.requestID ?? "")
+        case let .grantExtended(extended): grantedHere.insert(extended.extensionID)
+        default: break
+        }
+        if GrantProjection.concernsGrant(draft.body), let id = draft.requestID {
+            if let entry = grants[id] {
+                GrantProjection.apply(draft, into: &entry.grant)
+                entry.lastSequence = sequence
+                if !entry.isChanged { entry.isChanged = true; changedGrants.append(id) }
+            } else if let grant = GrantProjection.apply(draft, to: nil) {
+                grants[id] = GrantEntry(grant: grant, lastSequence: sequence, isStored: false, isChanged: true)
+                changedGrants.append(id)
+            }
+        } else if let id = draft.requestID {
             if case .requestSubmitted = draft.body {
                 issuedIDs.remove(id)
                 // Checked above: no entry for this ID exists yet.
@@ -198,7 +246,11 @@ public final class WriteTransaction {
 
     /// Writes what is still only in memory; called before commit.
     func finish() throws {
+        if let ungranted = approvedHere.subtracting(grantedHere).sorted().first {
+            throw StoreError.invalidEvent("\(ungranted) would be approved without a grant; nothing was recorded")
+        }
         try flush()
+        try flushGrants()
         if requestNumberChanged, let requestNumber {
             try db.cachedStatement(sql: """
                 INSERT INTO counters (name, value) VALUES ('request_number', ?)
@@ -227,6 +279,81 @@ public final class WriteTransaction {
             entry.requestJSON = nil
         }
         changed.removeAll(keepingCapacity: true)
+    }
+
+    private func flushGrants() throws {
+        for id in changedGrants {
+            guard let entry = grants[id] else { continue }
+            let row = GrantRow(entry.grant, lastSequence: entry.lastSequence)
+            if entry.isStored { try row.update(db) } else { try row.insert(db) }
+            entry.isStored = true
+            entry.isChanged = false
+        }
+        changedGrants.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Grants
+
+    /// The grant of a request as of this transaction, or nil when it has none.
+    public func grant(_ id: String) throws -> Grant? {
+        checkOpen()
+        if let entry = grants[id] { return entry.grant }
+        let statement = try db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants WHERE request_id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        return try cache(GrantRow(row: row))?.grant
+    }
+
+    /// The grant an extension request extends (nil for any other request).
+    public func originalGrant(of record: RequestRecord) throws -> Grant? {
+        guard let id = record.request.extends else { return nil }
+        return try grant(id)
+    }
+
+    /// Active grants whose expiry is at or before `date`, soonest first.
+    public func grantsDue(at date: Date) throws -> [Grant] {
+        try fetchGrants("WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at", [date.storeMilliseconds])
+    }
+
+    /// Live grants that name a revocation trigger with this reference.
+    public func liveGrants(naming trigger: RevocationTrigger) throws -> [Grant] {
+        try fetchGrants("WHERE state IN ('active', 'awaiting_provisioning') AND instr(revocation_triggers, ?) > 0",
+                        [CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description])
+            .filter { $0.terms.revocationTriggers.contains(trigger) }
+    }
+
+    /// Pending and blocked requests submitted at or before `date`, oldest first.
+    public func openRecords(submittedBy date: Date) throws -> [RequestRecord] {
+        checkOpen()
+        try flush()
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT submitted_sequence, last_sequence, record FROM requests
+            WHERE state IN ('pending', 'blocked') AND submitted_at <= ? ORDER BY submitted_at
+            """, arguments: [date.storeMilliseconds])
+        return try rows.map { row in
+            let record = try EventCoding.readRecord(row[2] as Data)
+            if let entry = entries[record.id] { return entry.record }
+            entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
+                                       isStored: true, isChanged: false)
+            return record
+        }
+    }
+
+    private func fetchGrants(_ clause: String, _ arguments: [any DatabaseValueConvertible]) throws -> [Grant] {
+        checkOpen()
+        try flushGrants()
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants " + clause),
+                                    arguments: StatementArguments(arguments))
+        return try rows.compactMap { try cache(GrantRow(row: $0))?.grant }
+    }
+
+    private func cache(_ row: GrantRow) throws -> GrantEntry? {
+        if let entry = grants[row.requestID] { return entry }
+        guard let grant = row.grant() else {
+            throw StoreError.invalidEvent("the grants row of \(row.requestID) cannot be read; run `signoff audit verify`")
+        }
+        let entry = GrantEntry(grant: grant, lastSequence: row.lastSequence, isStored: true, isChanged: false)
+        grants[row.requestID] = entry
+        return entry
     }
 
     /// Whether the request exists, reading it into `entries` if needed.

@@ -13,7 +13,7 @@ enum StoreBenchmarks {
         let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
                                      settings: StoreSettings(trustAssertedIdentities: true))
         try store.write { tx in
-            for event in Lifecycle.apply(policy, previousVersion: nil, by: requester, openRecords: [], at: Date()) {
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: requester, openRecords: [], originals: [:], at: Date()) {
                 try tx.append(event)
             }
         }
@@ -54,7 +54,7 @@ enum StoreBenchmarks {
             for request in Workload.ownerReadRequests(count) {
                 let id = try tx.nextRequestID()
                 ids.append(id)
-                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, at: Date()) { try tx.append(event) }
+                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
             }
         }
         let seconds = try Measure.time {
@@ -63,7 +63,7 @@ enum StoreBenchmarks {
                 let outcome = try store.write { tx -> ReviewResult.Outcome in
                     guard let record = try tx.record(id) else { throw BenchError("lost \(id)") }
                     let result = Lifecycle.review(record, verdict: .approve, rationale: "Read replica only, matches the ticket",
-                                                  shownVersion: record.version, by: approver, policy: policy, at: Date())
+                                                  shownVersion: record.version, by: approver, policy: policy, original: nil, at: Date())
                     for event in result.events { try tx.append(event) }
                     return result.outcome
                 }
@@ -83,7 +83,7 @@ enum StoreBenchmarks {
                 for request in requests {
                     let id = try tx.nextRequestID()
                     let submitter = Principal(name: request.requester ?? "alice", authentication: .asserted)
-                    for event in Lifecycle.submit(request, id: id, by: submitter, policy: policy, at: now) { try tx.append(event) }
+                    for event in Lifecycle.submit(request, id: id, by: submitter, policy: policy, original: nil, at: now) { try tx.append(event) }
                 }
             }
         }

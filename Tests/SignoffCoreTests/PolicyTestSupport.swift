@@ -38,6 +38,11 @@ enum Fixture {
         environments: [staging, production]
         entitlements: [secret_read, policy_admin]
         max_duration: 7d
+    break_glass:
+      raised_by: [group:sre]
+      max_duration: 8h
+      post_incident_review: {reviewers: group:security, within: 72h}
+      self_activation: {allowed: [group:sre], after: 15m}
 
     """
 

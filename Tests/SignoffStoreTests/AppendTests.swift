@@ -13,12 +13,14 @@ import Testing
             let record = try #require(try transaction.record(id))
             #expect(record.state == .pending)
             return [try transaction.append(Sample.review(id, version: record.version)),
-                    try transaction.append(Sample.decide(id))]
+                    try transaction.append(Sample.decide(id)),
+                    try transaction.append(Sample.grant(id, request: record.request))]
         }
-        #expect(recorded.map(\.sequence) == [4, 5])
+        #expect(recorded.map(\.sequence) == [4, 5, 6])
 
         let events = try store.events(requestID: id)
-        #expect(events.map(\.draft.body.kind) == ["request_submitted", "request_routed", "review_recorded", "request_decided"])
+        #expect(events.map(\.draft.body.kind) == ["request_submitted", "request_routed", "review_recorded", "request_decided",
+                                                  "grant_issued"])
         var folded: RequestRecord?
         for event in events { folded = Projection.apply(event.draft, to: folded) }
         let record = try #require(try store.record(id))
@@ -173,7 +175,7 @@ import Testing
         let approved = try store.submitRouted(Sample.request(system: "payments-db", environment: "staging"))
         try store.submitRouted(Sample.request(system: "billing", environment: "production", requester: "erin"))
         try store.submitRouted(Sample.request(system: "billing", environment: "staging", requester: "erin", breakGlass: true))
-        try store.write { try $0.append(Sample.decide(approved)) }
+        try store.write { try $0.append(Sample.decide(approved)); try $0.append(Sample.grant(approved)) }
         #expect(try store.records(filter).map(\.id) == expected)
     }
 

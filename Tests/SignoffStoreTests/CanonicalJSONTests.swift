@@ -73,7 +73,40 @@ import Testing
                     RevocationTrigger(name: string(), ref: string())
                 },
                 ticket: optional(), breakGlass: Bool.random(using: &generator), incident: optional(),
-                labels: labels, notes: optional())
+                labels: labels, notes: optional(), extends: optional())
+        }
+
+        mutating func optionalBool() -> Bool? { Bool.random(using: &generator) ? Bool.random(using: &generator) : nil }
+        mutating func span() -> TimeSpan { TimeSpan(seconds: int()) }
+        mutating func action() -> HandOffAction { HandOffAction.allCases.randomElement(using: &generator)! }
+        mutating func trigger() -> RevocationTrigger { RevocationTrigger(name: string(), ref: string()) }
+
+        mutating func terms() -> GrantTerms {
+            GrantTerms(requester: string(),
+                       subject: Subject(kind: IdentityKind.allCases.randomElement(using: &generator)!, name: string(), owner: string()),
+                       system: string(), environment: string(), entitlement: string(), scope: optional(),
+                       access: AccessLevel.allCases.randomElement(using: &generator)!,
+                       revocationTriggers: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in trigger() },
+                       ticket: optional(), incident: optional(), breakGlass: Bool.random(using: &generator))
+        }
+
+        mutating func grantBody() -> EventBody {
+            switch Int.random(in: 0..<9, using: &generator) {
+            case 0:
+                .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
+                                   startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
+                                   incidentReview: Bool.random(using: &generator) ? .init(reviewers: string(), dueAt: date()) : nil))
+            case 1: .grantHandedOff(.init(action: action(), via: string(), document: string()))
+            case 2: .grantProvisioned(.init(action: action(), note: optional()))
+            case 3: .grantProvisioningFailed(.init(action: action(), reason: string()))
+            case 4: .grantExpired(.init(expiresAt: date()))
+            case 5: .grantRevoked(.init(rationale: string(), trigger: Bool.random(using: &generator) ? trigger() : nil))
+            case 6: .grantExtended(.init(extensionID: string(), by: span(), expiresAt: optionalDate()))
+            case 7: .incidentReviewCompleted(.init(rationale: string()))
+            default:
+                .handOffConfigured(.init(outbox: optional(), command: optional(),
+                                         timeoutSeconds: Bool.random(using: &generator) ? int() : nil))
+            }
         }
 
         mutating func outcome() -> RouteOutcome {
@@ -89,7 +122,8 @@ import Testing
         }
 
         mutating func body() -> EventBody {
-            switch Int.random(in: 0..<7, using: &generator) {
+            switch Int.random(in: 0..<9, using: &generator) {
+            case 7, 8: grantBody()
             case 0: .policyApplied(.init(version: string(), previousVersion: optional(), file: string(), source: string()))
             case 1: .requestSubmitted(.init(request: request()))
             case 2: .requestRouted(.init(version: int(), policyVersion: string(), outcome: outcome(), cause: string()))
@@ -100,7 +134,8 @@ import Testing
                                               .rationaleTooShort, .notRequester].randomElement(using: &generator)!,
                                      message: string(), shownVersion: Bool.random(using: &generator) ? int() : nil,
                                      currentVersion: int()))
-            case 5: .requestDecided(.init(state: state(), by: strings(), policyVersion: optional(), reason: string()))
+            case 5: .requestDecided(.init(state: state(), by: strings(), policyVersion: optional(), reason: string(),
+                                          selfActivated: optionalBool()))
             default: .requestWithdrawn(.init(rationale: optional()))
             }
         }
@@ -116,7 +151,8 @@ import Testing
                        requestVersion: int(), policyVersion: string())
             }
             if Bool.random(using: &generator) {
-                record.decision = Decision(state: state(), at: date(), by: strings(), policyVersion: optional(), reason: string())
+                record.decision = Decision(state: state(), at: date(), by: strings(), policyVersion: optional(), reason: string(),
+                                           selfActivated: optionalBool())
             }
             return record
         }
@@ -135,6 +171,15 @@ import Testing
         case let .reviewRefused(p): try foundation(p)
         case let .requestDecided(p): try foundation(p)
         case let .requestWithdrawn(p): try foundation(p)
+        case let .grantIssued(p): try foundation(p)
+        case let .grantHandedOff(p): try foundation(p)
+        case let .grantProvisioned(p): try foundation(p)
+        case let .grantProvisioningFailed(p): try foundation(p)
+        case let .grantExpired(p): try foundation(p)
+        case let .grantRevoked(p): try foundation(p)
+        case let .grantExtended(p): try foundation(p)
+        case let .incidentReviewCompleted(p): try foundation(p)
+        case let .handOffConfigured(p): try foundation(p)
         }
     }
 

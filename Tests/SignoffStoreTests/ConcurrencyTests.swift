@@ -45,6 +45,7 @@ import Testing
                     guard let record = try transaction.record(id), record.state.isOpen else { return false }
                     try transaction.append(Sample.review(id, by: approvers[index], version: record.version))
                     try transaction.append(Sample.decide(id, by: [approvers[index].name]))
+                    try transaction.append(Sample.grant(id, approvers: [approvers[index].name]))
                     return true
                 }
                 if decided { outcomes.add(Winner(name: approvers[index].name)) }
@@ -56,7 +57,7 @@ import Testing
         let record = try #require(try setup.record(id))
         #expect(record.reviews.count == 1)
         #expect(record.decision?.by == [record.reviews[0].reviewer.name])
-        #expect(try setup.events(requestID: id).count == 4)
+        #expect(try setup.events(requestID: id).count == 5)
         #expect(try setup.verify().isIntact)
     }
 

@@ -7,7 +7,7 @@ import Testing
 /// The chain and the triggers: what someone with the file and the sqlite3 tool
 /// can and cannot do unnoticed.
 @Suite struct EvidenceTests {
-    /// Five requests, each submitted, routed, reviewed and decided: events 1...21.
+    /// Five requests, each submitted, routed, reviewed, decided and granted: events 1...26.
     func populatedStore(_ directory: TemporaryDirectory) throws -> Store {
         let store = try Store.create(at: directory.file(), settings: StoreSettings())
         try store.write { try $0.append(Sample.policy()) }
@@ -16,6 +16,7 @@ import Testing
             try store.write { transaction in
                 try transaction.append(Sample.review(id))
                 try transaction.append(Sample.decide(id))
+                try transaction.append(Sample.grant(id))
             }
         }
         return store
@@ -26,7 +27,7 @@ import Testing
         let store = try populatedStore(directory)
         let report = try store.verify()
         #expect(report.isIntact)
-        #expect(report.eventCount == 21)
+        #expect(report.eventCount == 26)
         #expect(report.requestCount == 5)
         #expect(report.firstBadEvent == nil)
         #expect(report.projectionMismatches.isEmpty)
@@ -74,14 +75,14 @@ import Testing
     }
 
     @Test(arguments: [
-        ("UPDATE events SET payload = replace(payload, 'ticket OPS-42 checked', 'looks fine') WHERE sequence = 8;",
-         Int64(8), "hash does not match"),
-        ("UPDATE events SET actor = 'mallory' WHERE sequence = 14;", Int64(14), "hash does not match"),
+        ("UPDATE events SET payload = replace(payload, 'ticket OPS-42 checked', 'looks fine') WHERE sequence = 9;",
+         Int64(9), "hash does not match"),
+        ("UPDATE events SET actor = 'mallory' WHERE sequence = 17;", Int64(17), "hash does not match"),
         ("UPDATE events SET authentication = 'asserted' WHERE sequence = 4;", Int64(4), "hash does not match"),
-        ("UPDATE events SET at = at + 1 WHERE sequence = 20;", Int64(20), "hash does not match"),
+        ("UPDATE events SET at = at + 1 WHERE sequence = 24;", Int64(24), "hash does not match"),
         ("UPDATE events SET request_id = 'REQ-2' WHERE sequence = 4;", Int64(4), "hash does not match"),
-        ("UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE sequence = 7;", Int64(7), "hash does not match"),
-        ("DELETE FROM events WHERE sequence = 11;", Int64(11), "missing"),
+        ("UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE sequence = 8;", Int64(8), "hash does not match"),
+        ("DELETE FROM events WHERE sequence = 13;", Int64(13), "missing"),
         ("DELETE FROM events WHERE sequence IN (2, 3);", Int64(2), "missing"),
     ])
     func tamperingNamesTheFirstBadEvent(sql: String, sequence: Int64, problem: String) throws {
@@ -101,23 +102,23 @@ import Testing
     @Test func rewritingAnEventAndItsHashBreaksTheNextLink() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
-        // Someone who recomputes event 9's hash still cannot make event 10 agree.
-        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET hash = lower(hex(randomblob(32))) WHERE sequence = 9;")
+        // Someone who recomputes event 11's hash still cannot make event 12 agree.
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET hash = lower(hex(randomblob(32))) WHERE sequence = 11;")
         let bad = try #require(try store.verify().firstBadEvent)
-        #expect(bad.sequence == 9)
+        #expect(bad.sequence == 11)
         try sqlite3(store.path, """
-            UPDATE events SET prev_hash = (SELECT hash FROM events WHERE sequence = 9) WHERE sequence = 10;
+            UPDATE events SET prev_hash = (SELECT hash FROM events WHERE sequence = 11) WHERE sequence = 12;
             """)
-        #expect(try store.verify().firstBadEvent?.sequence == 9)
+        #expect(try store.verify().firstBadEvent?.sequence == 11)
     }
 
     @Test func badEventNamesItsRequest() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
-        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET actor = 'mallory' WHERE sequence = 8;")
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET actor = 'mallory' WHERE sequence = 9;")
         let bad = try #require(try store.verify().firstBadEvent)
         #expect(bad.requestID == "REQ-2")
-        #expect(bad.description.contains("event 8 (request REQ-2)"))
+        #expect(bad.description.contains("event 9 (request REQ-2)"))
     }
 
     @Test func editedQueryTablesAreReportedByRequest() throws {
@@ -147,9 +148,9 @@ import Testing
     @Test func deletedLastEventIsCaughtByTheQueryTables() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
-        try sqlite3(store.path, "DROP TRIGGER events_refuse_delete; DELETE FROM events WHERE sequence = 21;")
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_delete; DELETE FROM events WHERE sequence = 26;")
         let report = try store.verify()
         #expect(report.firstBadEvent == nil, "a truncated chain is still a valid chain")
-        #expect(report.projectionMismatches.map(\.requestID) == ["REQ-5"])
+        #expect(report.projectionMismatches.map { "\($0.table) \($0.requestID ?? "-")" } == ["grants REQ-5"])
     }
 }

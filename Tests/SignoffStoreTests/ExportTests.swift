@@ -12,6 +12,7 @@ import Testing
         try store.write { transaction in
             try transaction.append(Sample.review(id, rationale: "checked, \"as agreed\"\nwith the owner"))
             try transaction.append(Sample.decide(id))
+            try transaction.append(Sample.grant(id))
         }
         try store.submitRouted()
         return store
@@ -27,12 +28,12 @@ import Testing
         let directory = TemporaryDirectory()
         let store = try store(directory)
         let records = try lines(store, .jsonl)
-        #expect(records.count == 8)
+        #expect(records.count == 9)
         #expect(records.allSatisfy { $0.hasSuffix("}\n") && $0.dropLast().firstIndex(of: "\n") == nil })
         let objects = try records.map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
-        #expect(objects.map { $0["sequence"] as? Int } == Array(1...8))
+        #expect(objects.map { $0["sequence"] as? Int } == Array(1...9))
         let review = objects[4]
         #expect(review["kind"] as? String == "review_recorded")
         #expect(review["actor"] as? String == "bob")
@@ -61,7 +62,8 @@ import Testing
         let kinds = try records.map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["kind"] as? String
         }
-        #expect(kinds == ["policy_applied", "request_submitted", "request_routed", "review_recorded", "request_decided"])
+        #expect(kinds == ["policy_applied", "request_submitted", "request_routed", "review_recorded", "request_decided",
+                          "grant_issued"])
         #expect(throws: StoreError.unknownRequest("REQ-404")) { try lines(store, .jsonl, "REQ-404") }
     }
 
@@ -75,7 +77,7 @@ import Testing
         // The rationale's quotes are doubled inside a quoted field; its line break stays inside the quotes.
         #expect(review.contains(#"checked, \""as agreed\""\nwith the owner"#))
         let parsed = parseCSV(records.joined())
-        #expect(parsed.count == 6)
+        #expect(parsed.count == 7)
         #expect(parsed.allSatisfy { $0.count == 10 })
         let payload = parsed[4][7]
         let decoded = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]

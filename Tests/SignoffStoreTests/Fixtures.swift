@@ -65,6 +65,19 @@ enum Sample {
     }
 }
 
+extension Sample {
+    /// The grant an approval of `Sample.request()` issues: 8 hours from `at`.
+    static func grant(_ id: String, request: AccessRequest = Sample.request(), approvers: [String] = ["bob"],
+                      at: Date = start, duration: TimeSpan = .hours(8)) -> EventDraft {
+        let record = RequestRecord(id: id, request: request, submittedBy: alice, submittedAt: at)
+        return EventDraft(requestID: id, actor: .signoff, at: at, body: .grantIssued(.init(
+            terms: GrantTerms(record: record), approvers: approvers, policyVersion: policyVersion, duration: duration,
+            startsAt: EventCoding.storedPrecision(at),
+            expiresAt: EventCoding.storedPrecision(at.addingTimeInterval(TimeInterval(duration.seconds))),
+            selfActivated: false, incidentReview: nil)))
+    }
+}
+
 extension Store {
     /// Submits and routes one request in one command; returns its ID.
     @discardableResult

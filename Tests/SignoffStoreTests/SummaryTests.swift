@@ -29,6 +29,7 @@ import Testing
         try store.write { tx in
             try tx.append(Sample.review(approved))
             try tx.append(Sample.decide(approved))
+            try tx.append(Sample.grant(approved, request: Sample.request(system: "billing", breakGlass: true)))
         }
         try store.write { tx in
             let id = try tx.nextRequestID()
@@ -124,6 +125,12 @@ import Testing
         try old.close()
 
         let reopened = try Store.open(at: oldPath)
+        // Grants came after this schema; copy them so the comparison is about summaries.
+        try reopened.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
+            try db.execute(sql: "INSERT INTO main.grants SELECT * FROM current.grants")
+            try db.execute(sql: "DETACH DATABASE current")
+        }
         #expect(try reopened.summaries(.all) == expected)
         #expect(try reopened.verify().isIntact)
     }

@@ -217,6 +217,10 @@ public enum CanonicalJSON {
             if let value { key(name); date(value) }
         }
 
+        mutating func field(_ name: StaticString, _ value: Bool?) {
+            if let value { key(name); bool(value) }
+        }
+
         // MARK: Values
 
         public mutating func write(_ body: EventBody) {
@@ -259,11 +263,70 @@ public enum CanonicalJSON {
                 key("by"); strings(p.by)
                 field("policy_version", p.policyVersion)
                 key("reason"); string(p.reason)
+                field("self_activated", p.selfActivated)
                 key("state"); string(p.state.rawValue)
                 endObject()
             case let .requestWithdrawn(p):
                 beginObject()
                 field("rationale", p.rationale)
+                endObject()
+            case let .grantIssued(p):
+                beginObject()
+                key("approvers"); strings(p.approvers)
+                key("duration"); write(p.duration)
+                field("expires_at", p.expiresAt)
+                if let review = p.incidentReview {
+                    key("incident_review")
+                    beginObject()
+                    key("due_at"); date(review.dueAt)
+                    key("reviewers"); string(review.reviewers)
+                    endObject()
+                }
+                key("policy_version"); string(p.policyVersion)
+                key("self_activated"); bool(p.selfActivated)
+                field("starts_at", p.startsAt)
+                key("terms"); write(p.terms)
+                endObject()
+            case let .grantHandedOff(p):
+                beginObject()
+                key("action"); string(p.action.rawValue)
+                key("document"); string(p.document)
+                key("via"); string(p.via)
+                endObject()
+            case let .grantProvisioned(p):
+                beginObject()
+                key("action"); string(p.action.rawValue)
+                field("note", p.note)
+                endObject()
+            case let .grantProvisioningFailed(p):
+                beginObject()
+                key("action"); string(p.action.rawValue)
+                key("reason"); string(p.reason)
+                endObject()
+            case let .grantExpired(p):
+                beginObject()
+                key("expires_at"); date(p.expiresAt)
+                endObject()
+            case let .grantRevoked(p):
+                beginObject()
+                key("rationale"); string(p.rationale)
+                if let trigger = p.trigger { key("trigger"); write(trigger) }
+                endObject()
+            case let .grantExtended(p):
+                beginObject()
+                key("by"); write(p.by)
+                field("expires_at", p.expiresAt)
+                key("extension_id"); string(p.extensionID)
+                endObject()
+            case let .incidentReviewCompleted(p):
+                beginObject()
+                key("rationale"); string(p.rationale)
+                endObject()
+            case let .handOffConfigured(p):
+                beginObject()
+                field("command", p.command)
+                field("outbox", p.outbox)
+                field("timeout_seconds", p.timeoutSeconds)
                 endObject()
             }
         }
@@ -281,6 +344,7 @@ public enum CanonicalJSON {
                 key("by"); strings(decision.by)
                 field("policyVersion", decision.policyVersion)
                 key("reason"); string(decision.reason)
+                field("selfActivated", decision.selfActivated)
                 key("state"); string(decision.state.rawValue)
                 endObject()
             }
@@ -313,10 +377,11 @@ public enum CanonicalJSON {
             beginObject()
             key("access"); string(request.access.rawValue)
             key("break_glass"); bool(request.breakGlass)
-            key("duration"); beginObject(); key("seconds"); int(request.duration.seconds); endObject()
+            key("duration"); write(request.duration)
             field("end", request.end)
             key("entitlement"); string(request.entitlement)
             key("environment"); string(request.environment)
+            field("extends", request.extends)
             field("incident", request.incident)
             key("labels")
             beginObject()
@@ -329,25 +394,55 @@ public enum CanonicalJSON {
             field("notes", request.notes)
             key("purpose"); string(request.purpose)
             field("requester", request.requester)
-            key("revocation_triggers")
-            beginArray()
-            for trigger in request.revocationTriggers {
-                beginObject()
-                key("name"); string(trigger.name)
-                key("ref"); string(trigger.ref)
-                endObject()
-            }
-            endArray()
+            key("revocation_triggers"); write(request.revocationTriggers)
             field("scope", request.scope)
             field("start", request.start)
-            key("subject")
-            beginObject()
-            key("kind"); string(request.subject.kind.rawValue)
-            key("name"); string(request.subject.name)
-            key("owner"); string(request.subject.owner)
-            endObject()
+            key("subject"); write(request.subject)
             key("system"); string(request.system)
             field("ticket", request.ticket)
+            endObject()
+        }
+
+        public mutating func write(_ terms: GrantTerms) {
+            beginObject()
+            key("access"); string(terms.access.rawValue)
+            key("break_glass"); bool(terms.breakGlass)
+            key("entitlement"); string(terms.entitlement)
+            key("environment"); string(terms.environment)
+            field("incident", terms.incident)
+            key("requester"); string(terms.requester)
+            key("revocation_triggers"); write(terms.revocationTriggers)
+            field("scope", terms.scope)
+            key("subject"); write(terms.subject)
+            key("system"); string(terms.system)
+            field("ticket", terms.ticket)
+            endObject()
+        }
+
+        mutating func write(_ subject: Subject) {
+            beginObject()
+            key("kind"); string(subject.kind.rawValue)
+            key("name"); string(subject.name)
+            key("owner"); string(subject.owner)
+            endObject()
+        }
+
+        mutating func write(_ triggers: [RevocationTrigger]) {
+            beginArray()
+            for trigger in triggers { write(trigger) }
+            endArray()
+        }
+
+        mutating func write(_ trigger: RevocationTrigger) {
+            beginObject()
+            key("name"); string(trigger.name)
+            key("ref"); string(trigger.ref)
+            endObject()
+        }
+
+        mutating func write(_ span: TimeSpan) {
+            beginObject()
+            key("seconds"); int(span.seconds)
             endObject()
         }
 

@@ -236,6 +236,11 @@ extension CanonicalJSON {
                 guard case let .bool(value) = try required(key) else { throw Mismatch() }
                 return value
             }
+            func optionalBool(_ key: String) throws -> Bool? {
+                guard let value = optional(key) else { return nil }
+                guard case let .bool(flag) = value else { throw Mismatch() }
+                return flag
+            }
             func raw<T: RawRepresentable<String>>(_ key: String) throws -> T {
                 guard let value = T(rawValue: try string(key)) else { throw Mismatch() }
                 return value
@@ -273,31 +278,53 @@ extension CanonicalJSON {
 
         static func request(_ value: Value) throws -> AccessRequest {
             let o = try Object(value)
-            try o.only(["access", "break_glass", "duration", "end", "entitlement", "environment", "incident", "labels",
+            try o.only(["access", "break_glass", "duration", "end", "entitlement", "environment", "extends", "incident", "labels",
                         "notes", "purpose", "requester", "revocation_triggers", "scope", "start", "subject", "system",
                         "ticket"])
-            let subject = try Object(o.required("subject"))
-            try subject.only(["kind", "name", "owner"])
-            let duration = try Object(o.required("duration"))
-            try duration.only(["seconds"])
             var labels: [String: String] = [:]
             guard case let .object(labelMembers) = try o.required("labels") else { throw Mismatch() }
             for (name, text) in labelMembers { labels[name] = try string(text) }
             guard labels.count == labelMembers.count else { throw Mismatch() }
-            let triggers = try o.array("revocation_triggers").map { value -> RevocationTrigger in
-                let trigger = try Object(value)
-                try trigger.only(["name", "ref"])
-                return RevocationTrigger(name: try trigger.string("name"), ref: try trigger.string("ref"))
-            }
             return AccessRequest(
-                requester: try o.optionalString("requester"),
-                subject: Subject(kind: try subject.raw("kind"), name: try subject.string("name"), owner: try subject.string("owner")),
+                requester: try o.optionalString("requester"), subject: try subject(o.required("subject")),
                 system: try o.string("system"), environment: try o.string("environment"),
                 entitlement: try o.string("entitlement"), scope: try o.optionalString("scope"), access: try o.raw("access"),
-                purpose: try o.string("purpose"), duration: TimeSpan(seconds: try duration.int("seconds")),
-                start: try o.optionalDate("start"), end: try o.optionalDate("end"), revocationTriggers: triggers,
+                purpose: try o.string("purpose"), duration: try span(o.required("duration")),
+                start: try o.optionalDate("start"), end: try o.optionalDate("end"),
+                revocationTriggers: try o.array("revocation_triggers").map(trigger),
                 ticket: try o.optionalString("ticket"), breakGlass: try o.bool("break_glass"),
-                incident: try o.optionalString("incident"), labels: labels, notes: try o.optionalString("notes"))
+                incident: try o.optionalString("incident"), labels: labels, notes: try o.optionalString("notes"),
+                extends: try o.optionalString("extends"))
+        }
+
+        static func subject(_ value: Value) throws -> Subject {
+            let subject = try Object(value)
+            try subject.only(["kind", "name", "owner"])
+            return Subject(kind: try subject.raw("kind"), name: try subject.string("name"), owner: try subject.string("owner"))
+        }
+
+        static func trigger(_ value: Value) throws -> RevocationTrigger {
+            let trigger = try Object(value)
+            try trigger.only(["name", "ref"])
+            return RevocationTrigger(name: try trigger.string("name"), ref: try trigger.string("ref"))
+        }
+
+        static func span(_ value: Value) throws -> TimeSpan {
+            let span = try Object(value)
+            try span.only(["seconds"])
+            return TimeSpan(seconds: try span.int("seconds"))
+        }
+
+        static func terms(_ value: Value) throws -> GrantTerms {
+            let o = try Object(value)
+            try o.only(["access", "break_glass", "entitlement", "environment", "incident", "requester", "revocation_triggers",
+                        "scope", "subject", "system", "ticket"])
+            return GrantTerms(requester: try o.string("requester"), subject: try subject(o.required("subject")),
+                              system: try o.string("system"), environment: try o.string("environment"),
+                              entitlement: try o.string("entitlement"), scope: try o.optionalString("scope"),
+                              access: try o.raw("access"), revocationTriggers: try o.array("revocation_triggers").map(trigger),
+                              ticket: try o.optionalString("ticket"), incident: try o.optionalString("incident"),
+                              breakGlass: try o.bool("break_glass"))
         }
 
         static func outcome(_ value: Value) throws -> RouteOutcome {
@@ -354,11 +381,12 @@ extension CanonicalJSON {
             }
             if let decision = o.optional("decision") {
                 let d = try Object(decision)
-                try d.only(["at", "by", "policyVersion", "reason", "state"])
+                try d.only(["at", "by", "policyVersion", "reason", "selfActivated", "state"])
                 record.decision = Decision(state: try d.raw("state"), at: try d.date("at"),
                                            by: try d.array("by").map(string),
                                            policyVersion: try d.optionalString("policyVersion"),
-                                           reason: try d.string("reason"))
+                                           reason: try d.string("reason"),
+                                           selfActivated: try d.optionalBool("selfActivated"))
             }
             return record
         }
@@ -393,16 +421,90 @@ extension CanonicalJSON {
                                             shownVersion: try o.optionalInt("shown_version"),
                                             currentVersion: try o.int("current_version")))
             case "request_decided":
-                try o.only(["by", "policy_version", "reason", "state"])
+                try o.only(["by", "policy_version", "reason", "self_activated", "state"])
                 return .requestDecided(.init(state: try o.raw("state"), by: try o.array("by").map(string),
                                              policyVersion: try o.optionalString("policy_version"),
-                                             reason: try o.string("reason")))
+                                             reason: try o.string("reason"),
+                                             selfActivated: try o.optionalBool("self_activated")))
             case "request_withdrawn":
                 try o.only(["rationale"])
                 return .requestWithdrawn(.init(rationale: try o.optionalString("rationale")))
+            case "grant_issued":
+                try o.only(["approvers", "duration", "expires_at", "incident_review", "policy_version", "self_activated",
+                            "starts_at", "terms"])
+                let review = try o.optional("incident_review").map { value -> EventBody.IncidentReviewDue in
+                    let r = try Object(value)
+                    try r.only(["due_at", "reviewers"])
+                    return .init(reviewers: try r.string("reviewers"), dueAt: try r.date("due_at"))
+                }
+                return .grantIssued(.init(terms: try terms(o.required("terms")), approvers: try o.array("approvers").map(string),
+                                          policyVersion: try o.string("policy_version"), duration: try span(o.required("duration")),
+                                          startsAt: try o.optionalDate("starts_at"), expiresAt: try o.optionalDate("expires_at"),
+                                          selfActivated: try o.bool("self_activated"), incidentReview: review))
+            case "grant_handed_off":
+                try o.only(["action", "document", "via"])
+                return .grantHandedOff(.init(action: try o.raw("action"), via: try o.string("via"), document: try o.string("document")))
+            case "grant_provisioned":
+                try o.only(["action", "note"])
+                return .grantProvisioned(.init(action: try o.raw("action"), note: try o.optionalString("note")))
+            case "grant_provisioning_failed":
+                try o.only(["action", "reason"])
+                return .grantProvisioningFailed(.init(action: try o.raw("action"), reason: try o.string("reason")))
+            case "grant_expired":
+                try o.only(["expires_at"])
+                return .grantExpired(.init(expiresAt: try o.date("expires_at")))
+            case "grant_revoked":
+                try o.only(["rationale", "trigger"])
+                return .grantRevoked(.init(rationale: try o.string("rationale"), trigger: try o.optional("trigger").map(trigger)))
+            case "grant_extended":
+                try o.only(["by", "expires_at", "extension_id"])
+                return .grantExtended(.init(extensionID: try o.string("extension_id"), by: try span(o.required("by")),
+                                            expiresAt: try o.optionalDate("expires_at")))
+            case "incident_review_completed":
+                try o.only(["rationale"])
+                return .incidentReviewCompleted(.init(rationale: try o.string("rationale")))
+            case "hand_off_configured":
+                try o.only(["command", "outbox", "timeout_seconds"])
+                return .handOffConfigured(.init(outbox: try o.optionalString("outbox"), command: try o.optionalString("command"),
+                                                timeoutSeconds: try o.optionalInt("timeout_seconds")))
             default:
                 throw Mismatch()
             }
+        }
+    }
+}
+
+extension CanonicalJSON {
+    /// A list of names as a JSON array, for a query-table column.
+    public static func encodeStrings(_ values: [String]) -> String {
+        var writer = Writer(capacity: 64)
+        writer.strings(values)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Reads `encodeStrings`' output back; nil for anything else.
+    public static func decodeStrings(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { utf8 -> [String]? in
+            var parser = Parser(UnsafeRawBufferPointer(utf8))
+            guard case let .array(values)? = parser.document() else { return nil }
+            return try? values.map(Shapes.string)
+        }
+    }
+
+    /// Revocation triggers as a JSON array of `{"name","ref"}` objects.
+    public static func encodeTriggers(_ triggers: [RevocationTrigger]) -> String {
+        var writer = Writer(capacity: 64)
+        writer.write(triggers)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    public static func decodeTriggers(_ text: String) -> [RevocationTrigger]? {
+        var text = text
+        return text.withUTF8 { utf8 -> [RevocationTrigger]? in
+            var parser = Parser(UnsafeRawBufferPointer(utf8))
+            guard case let .array(values)? = parser.document() else { return nil }
+            return try? values.map(Shapes.trigger)
         }
     }
 }

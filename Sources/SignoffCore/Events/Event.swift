@@ -9,6 +9,12 @@ public enum RefusalReason: String, Codable, Sendable, Hashable {
     case staleVersion = "stale_version"
     case rationaleTooShort = "rationale_too_short"
     case notRequester = "not_requester"
+    /// The grant is not in a state that allows this (ended, not yet approved).
+    case notActive = "not_active"
+    /// The policy's limits refuse it (maximum total, break-glass rules).
+    case overLimit = "over_limit"
+    /// Too early: e.g. self-activation before the policy's waiting time.
+    case tooEarly = "too_early"
 
     /// Conflicts are races or stale views: reload and look again. The rest are rules.
     public var isConflict: Bool { self == .alreadyDecided || self == .staleVersion }
@@ -23,6 +29,15 @@ public enum EventBody: Sendable, Hashable {
     case reviewRefused(ReviewRefused)
     case requestDecided(RequestDecided)
     case requestWithdrawn(RequestWithdrawn)
+    case grantIssued(GrantIssued)
+    case grantHandedOff(GrantHandedOff)
+    case grantProvisioned(GrantProvisioned)
+    case grantProvisioningFailed(GrantProvisioningFailed)
+    case grantExpired(GrantExpired)
+    case grantRevoked(GrantRevoked)
+    case grantExtended(GrantExtended)
+    case incidentReviewCompleted(IncidentReviewCompleted)
+    case handOffConfigured(HandOffConfigured)
 
     public struct PolicyApplied: Codable, Sendable, Hashable {
         public var version: String
@@ -80,14 +95,106 @@ public enum EventBody: Sendable, Hashable {
         public var by: [String]
         public var policyVersion: String?
         public var reason: String
-        enum CodingKeys: String, CodingKey { case state, by, reason, policyVersion = "policy_version" }
-        public init(state: RequestState, by: [String], policyVersion: String?, reason: String) {
+        /// True only for a break-glass request its requester activated.
+        public var selfActivated: Bool?
+        enum CodingKeys: String, CodingKey {
+            case state, by, reason, policyVersion = "policy_version", selfActivated = "self_activated"
+        }
+        public init(state: RequestState, by: [String], policyVersion: String?, reason: String, selfActivated: Bool? = nil) {
             self.state = state; self.by = by; self.policyVersion = policyVersion; self.reason = reason
+            self.selfActivated = selfActivated
         }
     }
     public struct RequestWithdrawn: Codable, Sendable, Hashable {
         public var rationale: String?
         public init(rationale: String?) { self.rationale = rationale }
+    }
+
+    /// An approved request becomes a grant: exactly what, from when, until when.
+    public struct GrantIssued: Codable, Sendable, Hashable {
+        public var terms: GrantTerms
+        public var approvers: [String]
+        public var policyVersion: String
+        public var duration: TimeSpan
+        /// Nil when the clock starts at provisioning.
+        public var startsAt: Date?
+        public var expiresAt: Date?
+        public var selfActivated: Bool
+        public var incidentReview: IncidentReviewDue?
+        enum CodingKeys: String, CodingKey {
+            case terms, approvers, duration
+            case policyVersion = "policy_version", startsAt = "starts_at", expiresAt = "expires_at"
+            case selfActivated = "self_activated", incidentReview = "incident_review"
+        }
+        public init(terms: GrantTerms, approvers: [String], policyVersion: String, duration: TimeSpan, startsAt: Date?,
+                    expiresAt: Date?, selfActivated: Bool, incidentReview: IncidentReviewDue?) {
+            self.terms = terms; self.approvers = approvers; self.policyVersion = policyVersion; self.duration = duration
+            self.startsAt = startsAt; self.expiresAt = expiresAt; self.selfActivated = selfActivated
+            self.incidentReview = incidentReview
+        }
+    }
+    public struct IncidentReviewDue: Codable, Sendable, Hashable {
+        public var reviewers: String
+        public var dueAt: Date
+        enum CodingKeys: String, CodingKey { case reviewers, dueAt = "due_at" }
+        public init(reviewers: String, dueAt: Date) { self.reviewers = reviewers; self.dueAt = dueAt }
+    }
+    /// The grant document was delivered to provisioning's outbox.
+    public struct GrantHandedOff: Codable, Sendable, Hashable {
+        public var action: HandOffAction
+        /// `outbox <path>`.
+        public var via: String
+        /// SHA-256 of the document's bytes.
+        public var document: String
+        public init(action: HandOffAction, via: String, document: String) {
+            self.action = action; self.via = via; self.document = document
+        }
+    }
+    public struct GrantProvisioned: Codable, Sendable, Hashable {
+        public var action: HandOffAction
+        public var note: String?
+        public init(action: HandOffAction, note: String?) { self.action = action; self.note = note }
+    }
+    public struct GrantProvisioningFailed: Codable, Sendable, Hashable {
+        public var action: HandOffAction
+        public var reason: String
+        public init(action: HandOffAction, reason: String) { self.action = action; self.reason = reason }
+    }
+    public struct GrantExpired: Codable, Sendable, Hashable {
+        public var expiresAt: Date
+        enum CodingKeys: String, CodingKey { case expiresAt = "expires_at" }
+        public init(expiresAt: Date) { self.expiresAt = expiresAt }
+    }
+    public struct GrantRevoked: Codable, Sendable, Hashable {
+        public var rationale: String
+        /// Set when a revocation trigger fired, rather than a person deciding.
+        public var trigger: RevocationTrigger?
+        public init(rationale: String, trigger: RevocationTrigger?) { self.rationale = rationale; self.trigger = trigger }
+    }
+    public struct GrantExtended: Codable, Sendable, Hashable {
+        /// The approved extension request.
+        public var extensionID: String
+        /// What the grant was extended by (may be less than asked: the policy's maximum total).
+        public var by: TimeSpan
+        public var expiresAt: Date?
+        enum CodingKeys: String, CodingKey { case by, extensionID = "extension_id", expiresAt = "expires_at" }
+        public init(extensionID: String, by: TimeSpan, expiresAt: Date?) {
+            self.extensionID = extensionID; self.by = by; self.expiresAt = expiresAt
+        }
+    }
+    public struct IncidentReviewCompleted: Codable, Sendable, Hashable {
+        public var rationale: String
+        public init(rationale: String) { self.rationale = rationale }
+    }
+    /// Where grant documents go. Both nil: nowhere (grants wait as pending).
+    public struct HandOffConfigured: Codable, Sendable, Hashable {
+        public var outbox: String?
+        public var command: String?
+        public var timeoutSeconds: Int?
+        enum CodingKeys: String, CodingKey { case outbox, command, timeoutSeconds = "timeout_seconds" }
+        public init(outbox: String?, command: String?, timeoutSeconds: Int?) {
+            self.outbox = outbox; self.command = command; self.timeoutSeconds = timeoutSeconds
+        }
     }
 
     /// Stable name stored in the `kind` column.
@@ -100,6 +207,15 @@ public enum EventBody: Sendable, Hashable {
         case .reviewRefused: "review_refused"
         case .requestDecided: "request_decided"
         case .requestWithdrawn: "request_withdrawn"
+        case .grantIssued: "grant_issued"
+        case .grantHandedOff: "grant_handed_off"
+        case .grantProvisioned: "grant_provisioned"
+        case .grantProvisioningFailed: "grant_provisioning_failed"
+        case .grantExpired: "grant_expired"
+        case .grantRevoked: "grant_revoked"
+        case .grantExtended: "grant_extended"
+        case .incidentReviewCompleted: "incident_review_completed"
+        case .handOffConfigured: "hand_off_configured"
         }
     }
 
@@ -131,6 +247,17 @@ public enum EventBody: Sendable, Hashable {
         case "review_refused": return .reviewRefused(try decoder.decode(ReviewRefused.self, from: payload))
         case "request_decided": return .requestDecided(try decoder.decode(RequestDecided.self, from: payload))
         case "request_withdrawn": return .requestWithdrawn(try decoder.decode(RequestWithdrawn.self, from: payload))
+        case "grant_issued": return .grantIssued(try decoder.decode(GrantIssued.self, from: payload))
+        case "grant_handed_off": return .grantHandedOff(try decoder.decode(GrantHandedOff.self, from: payload))
+        case "grant_provisioned": return .grantProvisioned(try decoder.decode(GrantProvisioned.self, from: payload))
+        case "grant_provisioning_failed":
+            return .grantProvisioningFailed(try decoder.decode(GrantProvisioningFailed.self, from: payload))
+        case "grant_expired": return .grantExpired(try decoder.decode(GrantExpired.self, from: payload))
+        case "grant_revoked": return .grantRevoked(try decoder.decode(GrantRevoked.self, from: payload))
+        case "grant_extended": return .grantExtended(try decoder.decode(GrantExtended.self, from: payload))
+        case "incident_review_completed":
+            return .incidentReviewCompleted(try decoder.decode(IncidentReviewCompleted.self, from: payload))
+        case "hand_off_configured": return .handOffConfigured(try decoder.decode(HandOffConfigured.self, from: payload))
         default: throw UnknownEventKind(kind: kind)
         }
     }

@@ -8,8 +8,22 @@ extension EventBody {
         case let .requestRouted(r): "routed (v\(r.version), \(r.cause)): \(r.outcome.summary)"
         case let .reviewRecorded(r): "\(r.verdict == .approve ? "approved" : "denied") (v\(r.requestVersion)): \(r.rationale)"
         case let .reviewRefused(r): "review refused (\(r.reason.rawValue)): \(r.message)"
-        case let .requestDecided(d): "decided \(d.state.rawValue): \(d.reason)"
+        case let .requestDecided(d): "decided \(d.state.rawValue)\(d.selfActivated == true ? " (self-activated)" : ""): \(d.reason)"
         case let .requestWithdrawn(w): "withdrawn" + (w.rationale.map { ": \($0)" } ?? "")
+        case let .grantIssued(g):
+            "grant issued for \(g.duration)" + (g.expiresAt.map { ", expires \($0.policyText)" } ?? ", starts at provisioning")
+                + (g.incidentReview.map { "; post-incident review by \($0.reviewers) due \($0.dueAt.policyText)" } ?? "")
+        case let .grantHandedOff(h): "\(h.action.rawValue) handed off to \(h.via)"
+        case let .grantProvisioned(p): "provisioning confirmed \(p.action.rawValue)" + (p.note.map { ": \($0)" } ?? "")
+        case let .grantProvisioningFailed(f): "provisioning failed to \(f.action.rawValue): \(f.reason)"
+        case let .grantExpired(e): "grant expired (was due \(e.expiresAt.policyText))"
+        case let .grantRevoked(r):
+            "grant revoked" + (r.trigger.map { " by trigger \($0.name) \($0.ref)" } ?? "") + ": \(r.rationale)"
+        case let .grantExtended(e):
+            "grant extended by \(e.by) (\(e.extensionID))" + (e.expiresAt.map { ", now expires \($0.policyText)" } ?? "")
+        case let .incidentReviewCompleted(r): "post-incident review completed: \(r.rationale)"
+        case let .handOffConfigured(h):
+            h.command.map { "hand-off to command \($0)" } ?? h.outbox.map { "hand-off to outbox \($0)" } ?? "hand-off turned off"
         }
     }
 }

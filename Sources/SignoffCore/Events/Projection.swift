@@ -37,16 +37,104 @@ public enum Projection {
         case let .reviewRecorded(review):
             record.reviews.append(Review(reviewer: event.actor, verdict: review.verdict, rationale: review.rationale,
                                          at: event.at, requestVersion: review.requestVersion, policyVersion: review.policyVersion))
-        case .reviewRefused:
+        case .reviewRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
+             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured:
+            // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return
         case let .requestDecided(decided):
             record.state = decided.state
             record.decision = Decision(state: decided.state, at: event.at, by: decided.by,
-                                       policyVersion: decided.policyVersion, reason: decided.reason)
+                                       policyVersion: decided.policyVersion, reason: decided.reason,
+                                       selfActivated: decided.selfActivated)
         case let .requestWithdrawn(withdrawn):
             record.state = .withdrawn
             record.decision = Decision(state: .withdrawn, at: event.at, by: [event.actor.name],
                                        policyVersion: record.policyVersion, reason: withdrawn.rationale ?? "withdrawn by the requester")
+        }
+    }
+}
+
+/// Folds grant events into grants, as `Projection` folds request events into
+/// records. A grant exists from its `grant_issued` event on.
+public enum GrantProjection {
+    /// Whether the event changes a grant (and so the `grants` table).
+    public static func concernsGrant(_ body: EventBody) -> Bool {
+        switch body {
+        case .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+             .grantExtended, .incidentReviewCompleted:
+            true
+        default:
+            false
+        }
+    }
+
+    public static func apply(_ event: EventDraft, to grant: Grant?) -> Grant? {
+        if case let .grantIssued(issued) = event.body, let id = event.requestID {
+            return Grant(requestID: id, terms: issued.terms,
+                         state: issued.expiresAt == nil ? .awaitingProvisioning : .active,
+                         approvedAt: event.at, approvers: issued.approvers, policyVersion: issued.policyVersion,
+                         duration: issued.duration, startsAt: issued.startsAt, expiresAt: issued.expiresAt,
+                         selfActivated: issued.selfActivated,
+                         incidentReview: issued.incidentReview.map { IncidentReview(reviewers: $0.reviewers, dueAt: $0.dueAt) })
+        }
+        guard var grant else { return nil }
+        apply(event, into: &grant)
+        return grant
+    }
+
+    public static func apply(_ event: EventDraft, into grant: inout Grant) {
+        switch event.body {
+        case let .grantHandedOff(handedOff):
+            grant.provisioningAction = handedOff.action
+            grant.provisioning = .handedOff
+            grant.provisioningReason = nil
+            grant.provisioningAt = event.at
+        case let .grantProvisioned(provisioned):
+            grant.provisioningAction = provisioned.action
+            grant.provisioning = .done
+            grant.provisioningReason = provisioned.note
+            grant.provisioningAt = event.at
+            // Where the clock starts at provisioning, it starts now.
+            if provisioned.action == .grant, grant.state == .awaitingProvisioning || grant.state == .failed {
+                let start = grant.startsAt ?? event.at
+                grant.startsAt = start
+                grant.expiresAt = grant.expiresAt ?? start.addingTimeInterval(TimeInterval(grant.duration.seconds))
+                grant.state = .active
+            }
+        case let .grantProvisioningFailed(failed):
+            grant.provisioningAction = failed.action
+            grant.provisioning = .failed
+            grant.provisioningReason = failed.reason
+            grant.provisioningAt = event.at
+            if failed.action == .grant, grant.state == .awaitingProvisioning { grant.state = .failed }
+        case .grantExpired:
+            grant.state = .expired
+            grant.endedAt = event.at
+            grant.endedBy = event.actor.name
+            grant.endReason = "expired"
+            grant.provisioningAction = .expire
+            grant.provisioning = .pending
+            grant.provisioningReason = nil
+            grant.provisioningAt = nil
+        case let .grantRevoked(revoked):
+            grant.state = .revoked
+            grant.endedAt = event.at
+            grant.endedBy = event.actor.name
+            grant.endReason = revoked.trigger.map { "trigger \($0.name) \($0.ref): \(revoked.rationale)" } ?? revoked.rationale
+            grant.provisioningAction = .revoke
+            grant.provisioning = .pending
+            grant.provisioningReason = nil
+            grant.provisioningAt = nil
+        case let .grantExtended(extended):
+            grant.duration = TimeSpan(seconds: grant.duration.seconds + extended.by.seconds)
+            grant.expiresAt = extended.expiresAt ?? grant.expiresAt
+            grant.extensions.append(extended.extensionID)
+        case let .incidentReviewCompleted(completed):
+            grant.incidentReview?.completedAt = event.at
+            grant.incidentReview?.completedBy = event.actor.name
+            grant.incidentReview?.rationale = completed.rationale
+        default:
+            return
         }
     }
 }

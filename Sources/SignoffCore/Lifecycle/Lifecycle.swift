@@ -41,22 +41,27 @@ public enum Lifecycle {
         if !policy.knowsPerson(requester) {
             throw Refusal(.notEligible, "\(requester) is not in the policy directory, so cannot request access")
         }
+        for trigger in request.revocationTriggers where !policy.triggerNames.contains(trigger.name) {
+            let suggestion = closest(to: trigger.name, in: policy.triggerNames).map { "did you mean \($0)? " } ?? ""
+            throw Refusal(.notEligible, "revocation trigger \(trigger.name) is not one this policy knows; \(suggestion)known: \(policy.triggerNames.joined(separator: ", "))")
+        }
         return request
     }
 
     /// The events of a new request: submitted, routed, and decided where the
     /// policy decides on its own (denial or automatic approval).
+    /// `original` is the grant an extension request extends (nil for any other request).
     public static func submit(_ request: AccessRequest, id: String, by submitter: Principal,
-                              policy: Policy, at: Date) -> [EventDraft] {
+                              policy: Policy, original: Grant?, at: Date) -> [EventDraft] {
         let submitted = EventDraft(requestID: id, actor: submitter, at: at, body: .requestSubmitted(.init(request: request)))
         let record = RequestRecord(id: id, request: request, submittedBy: submitter, submittedAt: at)
-        return [submitted] + route(record, policy: policy, at: at, cause: "submitted")
+        return [submitted] + route(record, policy: policy, original: original, at: at, cause: "submitted")
     }
 
     /// Routing (or re-routing after a policy change) of an open request. The
     /// request version changes only when the route changes, so approvals made
     /// against an unchanged route keep counting.
-    public static func route(_ record: RequestRecord, policy: Policy, at: Date, cause: String) -> [EventDraft] {
+    public static func route(_ record: RequestRecord, policy: Policy, original: Grant?, at: Date, cause: String) -> [EventDraft] {
         let outcome = policy.route(record.request, submittedBy: record.submittedBy.name, at: at)
         let version = outcome == record.route ? max(record.version, 1) : record.version + 1
         let routed = EventDraft(requestID: record.id, actor: .signoff, at: at,
@@ -70,11 +75,8 @@ public enum Lifecycle {
                                             reason: matches.map(\.reason).joined(separator: "; "))))
             return [routed, decided]
         case let .autoApproved(rule):
-            let decided = EventDraft(
-                requestID: record.id, actor: .policyRule(rule), at: at,
-                body: .requestDecided(.init(state: .approved, by: ["policy:\(rule)"], policyVersion: policy.version,
-                                            reason: "approved automatically by rule \(rule)")))
-            return [routed, decided]
+            return [routed] + approve(record, by: ["policy:\(rule)"], actor: .policyRule(rule),
+                                      reason: "approved automatically by rule \(rule)", policy: policy, original: original, at: at)
         case .steps, .unroutable:
             return [routed]
         }
@@ -84,8 +86,9 @@ public enum Lifecycle {
 
     /// Decides what a review attempt does. Refusals come back as events too:
     /// an attempt to approve one's own request is evidence worth keeping.
+    /// `original` is the grant an extension request extends (nil for any other request).
     public static func review(_ record: RequestRecord, verdict: Verdict, rationale: String, shownVersion: Int,
-                              by reviewer: Principal, policy: Policy, at: Date) -> ReviewResult {
+                              by reviewer: Principal, policy: Policy, original: Grant?, at: Date) -> ReviewResult {
         func refuse(_ reason: RefusalReason, _ message: String) -> ReviewResult {
             let event = EventDraft(requestID: record.id, actor: reviewer, at: at,
                                    body: .reviewRefused(.init(verdict: verdict, reason: reason, message: message,
@@ -132,11 +135,12 @@ public enum Lifecycle {
             guard status.allSatisfy(\.isSatisfied) else {
                 return ReviewResult(events: events, outcome: .recorded(.pending))
             }
-            let approvers = status.flatMap(\.approvedBy)
-            events.append(EventDraft(requestID: record.id, actor: reviewer, at: at,
-                                     body: .requestDecided(.init(state: .approved, by: approvers, policyVersion: policy.version,
-                                                                 reason: "every step satisfied"))))
-            return ReviewResult(events: events, outcome: .recorded(.approved))
+            let decision = approve(updated, by: status.flatMap(\.approvedBy), actor: reviewer, reason: "every step satisfied",
+                                   policy: policy, original: original, at: at)
+            events += decision
+            var state = RequestState.approved
+            if case let .requestDecided(decided)? = decision.first?.body { state = decided.state }
+            return ReviewResult(events: events, outcome: .recorded(state))
         }
     }
 
@@ -197,13 +201,15 @@ public enum Lifecycle {
 
     /// Applying a policy: the policy event, then every open request routed again
     /// under it, so nothing pending is decided under a policy no longer in force.
+    /// `originals` holds the grants that open extension requests extend, by request ID.
     public static func apply(_ policy: Policy, previousVersion: String?, by actor: Principal,
-                             openRecords: [RequestRecord], at: Date) -> [EventDraft] {
+                             openRecords: [RequestRecord], originals: [String: Grant], at: Date) -> [EventDraft] {
         var events = [EventDraft(requestID: nil, actor: actor, at: at,
                                  body: .policyApplied(.init(version: policy.version, previousVersion: previousVersion,
                                                             file: policy.file, source: policy.source)))]
         for record in openRecords {
-            events += route(record, policy: policy, at: at, cause: "policy \(policy.version.prefix(12)) applied")
+            events += route(record, policy: policy, original: record.request.extends.flatMap { originals[$0] }, at: at,
+                            cause: "policy \(policy.version.prefix(12)) applied")
         }
         return events
     }

@@ -48,13 +48,16 @@ public struct AccessRequest: Sendable, Hashable, Codable {
     public var labels: [String: String]
     /// Free text; only ever additional to the structured fields.
     public var notes: String?
+    /// For an extension (`signoff extend`): the request whose grant it extends.
+    /// Set by signoff, never read from a request file.
+    public var extends: String?
 
     public init(requester: String? = nil, subject: Subject, system: String, environment: String,
                 entitlement: String, scope: String? = nil, access: AccessLevel, purpose: String,
                 duration: TimeSpan, start: Date? = nil, end: Date? = nil,
                 revocationTriggers: [RevocationTrigger] = [], ticket: String? = nil,
                 breakGlass: Bool = false, incident: String? = nil, labels: [String: String] = [:],
-                notes: String? = nil) {
+                notes: String? = nil, extends: String? = nil) {
         self.requester = requester
         self.subject = subject
         self.system = system
@@ -72,11 +75,12 @@ public struct AccessRequest: Sendable, Hashable, Codable {
         self.incident = incident
         self.labels = labels
         self.notes = notes
+        self.extends = extends
     }
 
     enum CodingKeys: String, CodingKey {
         case requester, subject, system, environment, entitlement, scope, access, purpose, duration
-        case start, end, ticket, incident, labels, notes
+        case start, end, ticket, incident, labels, notes, extends
         case revocationTriggers = "revocation_triggers"
         case breakGlass = "break_glass"
     }

@@ -45,14 +45,21 @@ public struct Decision: Sendable, Hashable, Codable {
     public var by: [String]
     public var policyVersion: String?
     public var reason: String
+    /// A break-glass request its requester activated because no approver
+    /// answered in time (nil otherwise, so older records read the same).
+    public var selfActivated: Bool?
 
-    public init(state: RequestState, at: Date, by: [String], policyVersion: String?, reason: String) {
+    public init(state: RequestState, at: Date, by: [String], policyVersion: String?, reason: String,
+                selfActivated: Bool? = nil) {
         self.state = state
         self.at = at
         self.by = by
         self.policyVersion = policyVersion
         self.reason = reason
+        self.selfActivated = selfActivated
     }
+
+    public var isSelfActivated: Bool { selfActivated == true }
 }
 
 /// The durable request: one ID carrying the request, its route, every review and

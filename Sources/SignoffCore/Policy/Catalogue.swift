@@ -6,6 +6,8 @@ struct Catalogue: Sendable {
         var system: CatalogueSystem
         var owners: [Directory.Member]
         var maxDuration: TimeSpan
+        /// The longest a grant may last with its extensions; nil: `maxDuration`.
+        var maxTotal: TimeSpan?
         /// The effective limit per identity kind (indexed by ordinal): the smaller
         /// of the system's limit and the kind's own, computed once.
         var limitByKind: [Int]
@@ -28,7 +30,7 @@ struct Catalogue: Sendable {
         for entry in mapping.entries {
             do throws(SourceError) {
                 let fields = try entry.value.mapping()
-                try fields.rejectUnknown(["owners", "environments", "entitlements", "max_duration", "max_duration_by_kind", "description"])
+                try fields.rejectUnknown(["owners", "environments", "entitlements", "max_duration", "max_duration_by_kind", "max_total", "description"])
                 var owners: [Directory.Member] = []
                 if let ownersNode = fields.optional("owners") {
                     for item in try ownersNode.listOrSingle() {
@@ -44,6 +46,16 @@ struct Catalogue: Sendable {
                 let maxNode = try fields.required("max_duration", hint: "every grant ends; e.g. 30d")
                 guard let maxDuration = TimeSpan(parsing: try maxNode.string()) else {
                     throw maxNode.error("is not a duration", hint: TimeSpan.syntaxHint)
+                }
+                var maxTotal: TimeSpan?
+                if let totalNode = fields.optional("max_total") {
+                    guard let span = TimeSpan(parsing: try totalNode.string()) else {
+                        throw totalNode.error("is not a duration", hint: TimeSpan.syntaxHint)
+                    }
+                    guard span >= maxDuration else {
+                        throw totalNode.error("is shorter than max_duration (\(maxDuration))", hint: "max_total bounds a grant with its extensions")
+                    }
+                    maxTotal = span
                 }
                 if let description = fields.optional("description") { _ = try description.string() }
                 var limits = Array(repeating: maxDuration.seconds, count: IdentityKind.allCases.count)
@@ -65,7 +77,7 @@ struct Catalogue: Sendable {
                 catalogue.index[entry.key] = catalogue.entries.count
                 catalogue.entries.append(Entry(
                     system: CatalogueSystem(name: entry.key, environments: environments, entitlements: entitlements),
-                    owners: owners, maxDuration: maxDuration, limitByKind: limits, kindLimited: kindLimited,
+                    owners: owners, maxDuration: maxDuration, maxTotal: maxTotal, limitByKind: limits, kindLimited: kindLimited,
                     position: entry.keyNode.position))
                 for name in environments where !catalogue.allEnvironments.contains(name) { catalogue.allEnvironments.append(name) }
                 for name in entitlements where !catalogue.allEntitlements.contains(name) { catalogue.allEntitlements.append(name) }

@@ -22,9 +22,12 @@ extension Policy {
             denyTraces.append(RuleTrace(rule: "max-duration", matched: false, detail: "requested \(request.duration) is within the \(limit) limit"))
         }
         if request.breakGlass {
-            let missing = request.incident?.allSatisfy(\.isWhitespace) ?? true
-            denyTraces.append(RuleTrace(rule: "break-glass-incident", matched: missing,
-                                        detail: missing ? "break_glass is true and no incident is named" : "incident is \(request.incident!)"))
+            var breakGlassMatches: [DenyMatch] = []
+            breakGlassDenials(facts, at: at, into: &breakGlassMatches)
+            for name in ["break-glass-not-allowed", "break-glass-max-duration", "break-glass-incident"] {
+                let match = breakGlassMatches.first { $0.rule == name }
+                denyTraces.append(RuleTrace(rule: name, matched: match != nil, detail: match?.reason ?? "holds"))
+            }
         }
         for rule in denyRules {
             let (matched, detail) = rule.condition.trace(facts)

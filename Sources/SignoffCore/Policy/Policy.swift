@@ -86,8 +86,15 @@ public struct Policy: Sendable {
     public let source: String
     /// Minimum rationale length in characters, after trimming whitespace.
     public let minimumRationale: Int
-    /// How long a request may stay pending before the sweep times it out (issue 4).
+    /// How long a request may stay pending before `signoff expire` times it out.
     public let pendingTimeout: TimeSpan?
+    /// `access_starts: provisioning`: a grant's clock starts when provisioning
+    /// confirms it, not at approval.
+    public let accessStartsAtProvisioning: Bool
+    /// The `break_glass:` section; nil denies every break-glass request.
+    public let breakGlass: BreakGlassPolicy?
+    /// Revocation trigger names beyond the built-in ones (`settings.revocation_triggers`).
+    public let extraTriggers: [String]
     public let systems: [CatalogueSystem]
     /// Every person in the directory, sorted.
     public let people: [String]
@@ -102,7 +109,11 @@ public struct Policy: Sendable {
     /// Characters of rationale asked for when the file does not say.
     public static let defaultMinimumRationale = 20
 
-    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "deny", "route"]
+    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "deny", "route"]
+
+    /// Names of the denials the policy makes without a rule; no rule may take them.
+    public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
+                                          "break-glass-max-duration"]
 
     /// Parses and validates; refuses the whole file on any error.
     public static func parse(source: String, file: String) throws(SourceErrors) -> Policy {
@@ -136,10 +147,28 @@ public struct Policy: Sendable {
 
         var minimumRationale = defaultMinimumRationale
         var pendingTimeout: TimeSpan?
+        var accessStartsAtProvisioning = false
+        var extraTriggers: [String] = []
         if let settingsNode = root.optional("settings") {
             collect(&errors) { () throws(SourceError) in
                 let settings = try settingsNode.mapping()
-                try settings.rejectUnknown(["minimum_rationale", "pending_timeout"])
+                try settings.rejectUnknown(["minimum_rationale", "pending_timeout", "access_starts", "revocation_triggers"])
+                if let node = settings.optional("revocation_triggers") {
+                    for item in try node.listOrSingle() {
+                        let name = try item.nonEmptyString()
+                        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                            throw item.error("is not a trigger name", hint: "use letters, digits, _ and -, e.g. vendor_offboarded")
+                        }
+                        if !builtInTriggers.contains(name) { extraTriggers.append(name) }
+                    }
+                }
+                if let node = settings.optional("access_starts") {
+                    switch try node.string() {
+                    case "approval": accessStartsAtProvisioning = false
+                    case "provisioning": accessStartsAtProvisioning = true
+                    default: throw node.error("must be approval or provisioning", hint: "when a grant's clock starts")
+                    }
+                }
                 if let node = settings.optional("minimum_rationale") {
                     minimumRationale = try node.int()
                     guard (0...Limits.rationaleLength).contains(minimumRationale) else {
@@ -164,6 +193,11 @@ public struct Policy: Sendable {
             errors.append(error)
         }
 
+        var breakGlass: BreakGlassPolicy?
+        if let node = root.optional("break_glass") {
+            collect(&errors) { () throws(SourceError) in breakGlass = try BreakGlassPolicy.parse(node, directory: directory) }
+        }
+
         let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
         let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
         var routeRules: [RouteRule] = []
@@ -175,12 +209,12 @@ public struct Policy: Sendable {
         }
 
         // Rule names are what reviews and denials cite; one name, one rule.
-        var seenNames: Set<String> = ["catalogue", "max-duration", "break-glass-incident"]
+        var seenNames = Set(builtInRuleNames)
         for (ruleName, position, field) in denyRules.map({ ($0.name, $0.position, $0.field) }) + routeRules.map({ ($0.name, $0.position, $0.field) })
         where !seenNames.insert(ruleName).inserted {
             errors.append(SourceError(file: file, position: position, field: "\(field).name",
                                       message: "rule name \"\(ruleName)\" is used twice or is reserved",
-                                      hint: "every rule needs its own name; catalogue, max-duration and break-glass-incident name built-in denials"))
+                                      hint: "every rule needs its own name; \(builtInRuleNames.joined(separator: ", ")) name built-in denials"))
         }
 
         guard errors.isEmpty else {
@@ -188,7 +222,9 @@ public struct Policy: Sendable {
         }
         let digest = SHA256.hash(data: Data(source.utf8))
         return Policy(version: digest.map { String(format: "%02x", $0) }.joined(), file: file, source: source,
-                      minimumRationale: minimumRationale, pendingTimeout: pendingTimeout, systems: catalogue.systems,
+                      minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
+                      accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
+                      extraTriggers: extraTriggers, systems: catalogue.systems,
                       people: directory.peopleInOrder, name: name, directory: directory, catalogue: catalogue,
                       denyRules: denyRules, routeRules: routeRules)
     }
@@ -197,7 +233,7 @@ public struct Policy: Sendable {
     public func route(_ request: AccessRequest, submittedBy: String, at: Date) -> RouteOutcome {
         let facts = RequestFacts(request, submittedBy: submittedBy)
         var matches: [DenyMatch] = []
-        let systemIndex = denials(facts, into: &matches)
+        let systemIndex = denials(facts, at: at, into: &matches)
         if !matches.isEmpty { return .denied(matches) }
         for index in routeRules.indices where routeRules[index].condition.holds(facts) {
             switch routeRules[index].action {
@@ -209,15 +245,26 @@ public struct Policy: Sendable {
     }
 
     /// Built-in denials, then every matching deny rule. Returns the system's catalogue index.
-    func denials(_ facts: RequestFacts, into matches: inout [DenyMatch]) -> Int? {
+    func denials(_ facts: RequestFacts, at: Date, into matches: inout [DenyMatch]) -> Int? {
         let systemIndex = catalogue.denials(for: facts.request, into: &matches)
-        if facts.breakGlass, facts.request.incident?.allSatisfy(\.isWhitespace) ?? true {
-            matches.append(DenyMatch(rule: "break-glass-incident", reason: "a break-glass request must name its incident"))
-        }
+        if facts.breakGlass { breakGlassDenials(facts, at: at, into: &matches) }
         for index in denyRules.indices where denyRules[index].condition.holds(facts) {
             matches.append(DenyMatch(rule: denyRules[index].name, reason: denyRules[index].reason))
         }
         return systemIndex
+    }
+
+    /// Built-in break-glass denials: who may raise one, how long, and the incident.
+    func breakGlassDenials(_ facts: RequestFacts, at: Date, into matches: inout [DenyMatch]) {
+        let (mayRaise, why) = mayRaiseBreakGlass(facts.requester, at: at)
+        if !mayRaise { matches.append(DenyMatch(rule: "break-glass-not-allowed", reason: why)) }
+        if let breakGlass, facts.request.duration > breakGlass.maxDuration {
+            matches.append(DenyMatch(rule: "break-glass-max-duration",
+                                     reason: "break-glass access lasts at most \(breakGlass.maxDuration); \(facts.request.duration) was requested"))
+        }
+        if breakGlass?.incidentRequired ?? true, facts.request.incident?.allSatisfy(\.isWhitespace) ?? true {
+            matches.append(DenyMatch(rule: "break-glass-incident", reason: "a break-glass request must name its incident"))
+        }
     }
 
     static func unroutableReason(_ request: AccessRequest) -> String {

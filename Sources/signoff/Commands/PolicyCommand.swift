@@ -39,7 +39,10 @@ struct PolicyCommand: ParsableCommand {
                     let previous = try tx.currentPolicy()
                     if previous?.version == policy.version { return (false, 0) }
                     let open = try tx.openRecords()
-                    let events = Lifecycle.apply(policy, previousVersion: previous?.version, by: actor, openRecords: open, at: Date())
+                    var originals: [String: Grant] = [:]
+                    for record in open { if let id = record.request.extends { originals[id] = try tx.grant(id) } }
+                    let events = Lifecycle.apply(policy, previousVersion: previous?.version, by: actor, openRecords: open,
+                                                 originals: originals, at: Date())
                     for event in events { _ = try tx.append(event) }
                     return (true, open.count)
                 }

@@ -62,7 +62,7 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
                 throw CommandFailure.badInput(problem)
             }
             let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shown,
-                                          by: actor, policy: policy, at: now)
+                                          by: actor, policy: policy, original: try tx.originalGrant(of: record), at: now)
             for event in result.events { _ = try tx.append(event) }
             return result
         }

@@ -74,7 +74,7 @@ struct Submit: ParsableCommand {
                         }
                         let id = try tx.nextRequestID()
                         var record: RequestRecord?
-                        for event in Lifecycle.submit(request, id: id, by: actor, policy: policy, at: now) {
+                        for event in Lifecycle.submit(request, id: id, by: actor, policy: policy, original: nil, at: now) {
                             _ = try tx.append(event)
                             record = Projection.apply(event, to: record)
                         }

@@ -1,0 +1,201 @@
+import Foundation
+
+// What happens after approval: the grant, its end (expiry, revocation,
+// trigger), extensions, break-glass self-activation and post-incident review,
+// and provisioning's reports. Pure decisions, like the rest of `Lifecycle`.
+
+extension Lifecycle {
+    // MARK: Approval becomes a grant
+
+    /// The events of an approval: the decision, then the grant it creates (or,
+    /// for an extension, the longer grant it extends). An extension whose
+    /// grant has ended, or that is already at the policy's maximum total, is
+    /// denied instead: nothing is ever granted past what the policy allows.
+    static func approve(_ record: RequestRecord, by approvers: [String], actor: Principal, reason: String,
+                        policy: Policy, original: Grant?, selfActivated: Bool = false, at: Date) -> [EventDraft] {
+        func decided(_ state: RequestState, _ reason: String) -> EventDraft {
+            EventDraft(requestID: record.id, actor: actor, at: at,
+                       body: .requestDecided(.init(state: state, by: state == .approved ? approvers : ["policy:extension"],
+                                                   policyVersion: policy.version, reason: reason,
+                                                   selfActivated: selfActivated ? true : nil)))
+        }
+        if let originalID = record.request.extends {
+            guard let original, original.requestID == originalID, original.state.isLive else {
+                let state = original.map { "is \($0.state.rawValue)" } ?? "does not exist"
+                return [decided(.denied, "the grant of \(originalID) \(state); there is nothing to extend")]
+            }
+            let total = policy.maxTotal(for: record.request)?.seconds ?? original.duration.seconds
+            let room = total - original.duration.seconds
+            guard room > 0 else {
+                return [decided(.denied, "the grant of \(originalID) is already at the policy's maximum total of \(TimeSpan(seconds: total))")]
+            }
+            let by = TimeSpan(seconds: min(record.request.duration.seconds, room))
+            let capped = by < record.request.duration ? " (capped at the policy's maximum total of \(TimeSpan(seconds: total)))" : ""
+            let expiresAt = original.expiresAt.map { $0.addingTimeInterval(TimeInterval(by.seconds)) }
+            return [decided(.approved, reason + "; extends \(originalID) by \(by)\(capped)"),
+                    EventDraft(requestID: originalID, actor: actor, at: at,
+                               body: .grantExtended(.init(extensionID: record.id, by: by, expiresAt: expiresAt)))]
+        }
+
+        let request = record.request
+        var duration = request.duration
+        if let limit = policy.maxDuration(for: request), limit < duration { duration = limit }
+        var startsAt: Date?
+        var expiresAt: Date?
+        if !policy.accessStartsAtProvisioning {
+            let start = max(at, request.start ?? at)
+            startsAt = start
+            expiresAt = start.addingTimeInterval(TimeInterval(duration.seconds))
+        }
+        var review: EventBody.IncidentReviewDue?
+        if request.breakGlass, let breakGlass = policy.breakGlass {
+            review = .init(reviewers: breakGlass.reviewers, dueAt: at.addingTimeInterval(TimeInterval(breakGlass.reviewWithin.seconds)))
+        }
+        let shortened = duration < request.duration ? "; granted for \(duration), the policy's limit" : ""
+        return [decided(.approved, reason + shortened),
+                EventDraft(requestID: record.id, actor: actor, at: at,
+                           body: .grantIssued(.init(terms: GrantTerms(record: record), approvers: approvers,
+                                                    policyVersion: policy.version, duration: duration, startsAt: startsAt,
+                                                    expiresAt: expiresAt, selfActivated: selfActivated,
+                                                    incidentReview: review)))]
+    }
+
+    // MARK: The sweep
+
+    /// A live grant whose expiry has come (at the exact boundary too) expires.
+    public static func expire(_ grant: Grant, by actor: Principal, at: Date) -> EventDraft? {
+        guard grant.state == .active, let expiresAt = grant.expiresAt, expiresAt <= at else { return nil }
+        return EventDraft(requestID: grant.requestID, actor: actor, at: at, body: .grantExpired(.init(expiresAt: expiresAt)))
+    }
+
+    /// An open request older than the policy's pending timeout times out.
+    public static func timeOut(_ record: RequestRecord, policy: Policy, by actor: Principal, at: Date) -> EventDraft? {
+        guard record.state.isOpen, let timeout = policy.pendingTimeout,
+              record.submittedAt.addingTimeInterval(TimeInterval(timeout.seconds)) <= at else { return nil }
+        return EventDraft(requestID: record.id, actor: actor, at: at,
+                          body: .requestDecided(.init(state: .timedOut, by: ["policy:pending-timeout"], policyVersion: policy.version,
+                                                      reason: "no decision within the policy's pending timeout of \(timeout)")))
+    }
+
+    // MARK: Ending a grant early
+
+    /// Who may revoke: the requester, an approver of the request, the subject's
+    /// owner and the system's owners. Anyone else is refused.
+    public static func revoke(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
+                              at: Date) throws(Refusal) -> [EventDraft] {
+        guard grant.state.isLive else {
+            throw Refusal(.notActive, "the grant of \(grant.requestID) is already \(grant.state.rawValue); nothing to revoke")
+        }
+        let person = actor.name
+        let allowed = person == grant.terms.requester || grant.approvers.contains(person)
+            || person == grant.terms.subject.owner || policy.owns(person, system: grant.terms.system)
+        guard allowed else {
+            throw Refusal(.notEligible, "\(person) may not revoke \(grant.requestID): only its requester (\(grant.terms.requester)), its approvers, the subject's owner (\(grant.terms.subject.owner)) and the owners of \(grant.terms.system) may")
+        }
+        if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
+        return [EventDraft(requestID: grant.requestID, actor: actor, at: at,
+                           body: .grantRevoked(.init(rationale: rationale, trigger: nil)))]
+    }
+
+    /// A revocation trigger fired: every live grant that names it, with that
+    /// reference, is revoked. Unknown trigger names are refused, so a typo
+    /// cannot silently revoke nothing.
+    public static func fire(_ trigger: RevocationTrigger, grants: [Grant], by actor: Principal, policy: Policy,
+                            at: Date) throws(Refusal) -> [EventDraft] {
+        guard policy.triggerNames.contains(trigger.name) else {
+            let suggestion = closest(to: trigger.name, in: policy.triggerNames).map { "did you mean \($0)? " } ?? ""
+            throw Refusal(.notEligible, "\(trigger.name) is not a revocation trigger of this policy; \(suggestion)known: \(policy.triggerNames.joined(separator: ", "))")
+        }
+        return grants.filter { $0.state.isLive && $0.terms.revocationTriggers.contains(trigger) }.map {
+            EventDraft(requestID: $0.requestID, actor: actor, at: at,
+                       body: .grantRevoked(.init(rationale: "revocation trigger \(trigger.name) fired for \(trigger.ref)", trigger: trigger)))
+        }
+    }
+
+    // MARK: Extensions
+
+    /// The request an extension files: the original's terms, for `by` more,
+    /// linked to it. Refused when the grant is not live or already at the
+    /// policy's maximum total; at approval the extension is capped again.
+    public static func extensionRequest(of record: RequestRecord, grant: Grant, by span: TimeSpan, requester: String,
+                                        purpose: String?, policy: Policy) throws(Refusal) -> AccessRequest {
+        guard grant.state.isLive else {
+            throw Refusal(.notActive, "the grant of \(record.id) is \(grant.state.rawValue); only a live grant can be extended")
+        }
+        guard requester == record.requester || requester == record.request.subject.owner else {
+            throw Refusal(.notRequester, "only the requester (\(record.requester)) or the subject's owner (\(record.request.subject.owner)) may ask to extend \(record.id)")
+        }
+        guard let total = policy.maxTotal(for: record.request) else {
+            throw Refusal(.overLimit, "\(record.request.system) is not in the policy's catalogue; it cannot be extended")
+        }
+        guard grant.duration.seconds + span.seconds <= total.seconds else {
+            let room = total.seconds - grant.duration.seconds
+            throw Refusal(.overLimit, "\(record.id) has \(grant.duration) of the policy's maximum total of \(total) for \(record.request.system); " + (room > 0 ? "at most \(TimeSpan(seconds: room)) more can be asked" : "it cannot be extended"))
+        }
+        var request = record.request
+        request.requester = requester
+        request.duration = span
+        request.start = nil
+        request.end = nil
+        request.extends = record.id
+        request.purpose = purpose ?? "extend \(record.id) by \(span): \(record.request.purpose)"
+        return request
+    }
+
+    // MARK: Break-glass
+
+    /// The requester of a pending break-glass request activates it alone, where
+    /// the policy allows them and nobody answered within its waiting time.
+    public static func selfActivate(_ record: RequestRecord, by actor: Principal, rationale: String, policy: Policy,
+                                    at: Date) throws(Refusal) -> [EventDraft] {
+        guard record.request.breakGlass, record.request.extends == nil else {
+            throw Refusal(.notEligible, "\(record.id) is not a break-glass request (extensions are never self-activated)")
+        }
+        guard record.state == .pending else {
+            throw Refusal(.alreadyDecided, "\(record.id) is \(record.state.rawValue); only a pending request can be self-activated")
+        }
+        guard actor.name == record.requester else {
+            throw Refusal(.notRequester, "only the requester (\(record.requester)) may self-activate \(record.id)")
+        }
+        let (allowed, why) = policy.maySelfActivate(actor.name, at: at)
+        guard allowed, let wait = policy.breakGlass?.selfActivation?.after else { throw Refusal(.notEligible, why) }
+        let from = record.submittedAt.addingTimeInterval(TimeInterval(wait.seconds))
+        guard at >= from else {
+            let left = TimeSpan(seconds: max(60, Int(from.timeIntervalSince(at).rounded(.up) / 60) * 60))
+            throw Refusal(.tooEarly, "\(record.id) may be self-activated only after \(wait) without an answer; wait about \(left) more, or ask the on-call approver")
+        }
+        if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
+        return approve(record, by: [actor.name], actor: actor, reason: "self-activated by \(actor.name): \(rationale)",
+                       policy: policy, original: nil, selfActivated: true, at: at)
+    }
+
+    /// Completes a grant's post-incident review.
+    public static func reviewIncident(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
+                                      at: Date) throws(Refusal) -> [EventDraft] {
+        guard let review = grant.incidentReview else {
+            throw Refusal(.notEligible, "\(grant.requestID) has no post-incident review")
+        }
+        guard !review.isCompleted else {
+            throw Refusal(.alreadyDecided, "the post-incident review of \(grant.requestID) was completed by \(review.completedBy ?? "someone")")
+        }
+        let (allowed, why) = policy.mayReviewIncident(actor.name, reviewers: review.reviewers, terms: grant.terms, at: at)
+        guard allowed else { throw Refusal(.notEligible, why) }
+        if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
+        return [EventDraft(requestID: grant.requestID, actor: actor, at: at,
+                           body: .incidentReviewCompleted(.init(rationale: rationale)))]
+    }
+
+    // MARK: Provisioning reports
+
+    /// Provisioning reports the latest hand-off done or failed.
+    public static func provisioningReport(_ grant: Grant, succeeded: Bool, note: String?, by actor: Principal,
+                                          at: Date) throws(Refusal) -> [EventDraft] {
+        if succeeded, grant.provisioning == .done {
+            throw Refusal(.alreadyDecided, "provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID)")
+        }
+        let body: EventBody = succeeded
+            ? .grantProvisioned(.init(action: grant.provisioningAction, note: note))
+            : .grantProvisioningFailed(.init(action: grant.provisioningAction, reason: note ?? "no reason given"))
+        return [EventDraft(requestID: grant.requestID, actor: actor, at: at, body: body)]
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Where a grant is: the access an approved request allows (DESIGN.md, Lifecycle).
+/// The request keeps its decision (`approved`); the grant carries what followed.
+public enum GrantState: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Approved; the policy starts the clock when provisioning confirms.
+    case awaitingProvisioning = "awaiting_provisioning"
+    /// In effect until `expiresAt`.
+    case active
+    /// Ended on time by the sweep.
+    case expired
+    /// Ended early, by a person or a revocation trigger.
+    case revoked
+    /// Provisioning reported that the access could not be granted.
+    case failed
+
+    /// Still granting (or about to grant) access.
+    public var isLive: Bool { self == .active || self == .awaitingProvisioning }
+}
+
+/// What provisioning is asked to do with a grant.
+public enum HandOffAction: String, Codable, Sendable, Hashable, CaseIterable {
+    case grant, revoke, expire
+}
+
+/// Where the latest hand-off to provisioning stands.
+public enum ProvisioningState: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Not yet handed to provisioning (nothing configured, or delivery failed).
+    case pending
+    /// Written to the outbox; provisioning has not reported back yet.
+    case handedOff = "handed_off"
+    /// Provisioning reported the action done.
+    case done
+    /// Provisioning (or the hand-off itself) failed; the reason says why.
+    case failed
+}
+
+/// Exactly what was granted: copied from the request at approval, so the
+/// grant document never depends on re-reading anything.
+public struct GrantTerms: Sendable, Hashable, Codable {
+    public var requester: String
+    public var subject: Subject
+    public var system: String
+    public var environment: String
+    public var entitlement: String
+    public var scope: String?
+    public var access: AccessLevel
+    public var revocationTriggers: [RevocationTrigger]
+    public var ticket: String?
+    public var incident: String?
+    public var breakGlass: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case requester, subject, system, environment, entitlement, scope, access, ticket, incident
+        case revocationTriggers = "revocation_triggers"
+        case breakGlass = "break_glass"
+    }
+
+    public init(record: RequestRecord) {
+        let request = record.request
+        requester = record.requester
+        subject = request.subject
+        system = request.system
+        environment = request.environment
+        entitlement = request.entitlement
+        scope = request.scope
+        access = request.access
+        revocationTriggers = request.revocationTriggers
+        ticket = request.ticket
+        incident = request.incident
+        breakGlass = request.breakGlass
+    }
+
+    public init(requester: String, subject: Subject, system: String, environment: String, entitlement: String,
+                scope: String?, access: AccessLevel, revocationTriggers: [RevocationTrigger], ticket: String?,
+                incident: String?, breakGlass: Bool) {
+        self.requester = requester; self.subject = subject; self.system = system; self.environment = environment
+        self.entitlement = entitlement; self.scope = scope; self.access = access
+        self.revocationTriggers = revocationTriggers; self.ticket = ticket; self.incident = incident
+        self.breakGlass = breakGlass
+    }
+}
+
+/// The review a break-glass grant leaves behind.
+public struct IncidentReview: Sendable, Hashable, Codable {
+    /// An approver expression (`group:security-reviewers`).
+    public var reviewers: String
+    public var dueAt: Date
+    public var completedAt: Date?
+    public var completedBy: String?
+    public var rationale: String?
+
+    public init(reviewers: String, dueAt: Date, completedAt: Date? = nil, completedBy: String? = nil, rationale: String? = nil) {
+        self.reviewers = reviewers; self.dueAt = dueAt; self.completedAt = completedAt
+        self.completedBy = completedBy; self.rationale = rationale
+    }
+
+    public var isCompleted: Bool { completedAt != nil }
+    public func isOverdue(at now: Date) -> Bool { !isCompleted && now > dueAt }
+}
+
+/// The access an approved request allows. It is the fold of the grant events of
+/// that request and nothing else (see `GrantProjection`).
+public struct Grant: Sendable, Hashable {
+    public var requestID: String
+    public var terms: GrantTerms
+    public var state: GrantState
+    public var approvedAt: Date
+    /// Who approved (people), or `policy:<rule>`.
+    public var approvers: [String]
+    public var policyVersion: String
+    /// Approved length, extensions included.
+    public var duration: TimeSpan
+    /// Nil while awaiting provisioning.
+    public var startsAt: Date?
+    public var expiresAt: Date?
+    public var selfActivated: Bool
+    public var provisioningAction: HandOffAction
+    public var provisioning: ProvisioningState
+    public var provisioningReason: String?
+    public var provisioningAt: Date?
+    public var endedAt: Date?
+    public var endedBy: String?
+    public var endReason: String?
+    /// Approved extension requests, in order.
+    public var extensions: [String]
+    public var incidentReview: IncidentReview?
+
+    public init(requestID: String, terms: GrantTerms, state: GrantState, approvedAt: Date, approvers: [String],
+                policyVersion: String, duration: TimeSpan, startsAt: Date?, expiresAt: Date?, selfActivated: Bool,
+                provisioningAction: HandOffAction = .grant, provisioning: ProvisioningState = .pending,
+                provisioningReason: String? = nil, provisioningAt: Date? = nil, endedAt: Date? = nil,
+                endedBy: String? = nil, endReason: String? = nil, extensions: [String] = [],
+                incidentReview: IncidentReview? = nil) {
+        self.requestID = requestID; self.terms = terms; self.state = state; self.approvedAt = approvedAt
+        self.approvers = approvers; self.policyVersion = policyVersion; self.duration = duration
+        self.startsAt = startsAt; self.expiresAt = expiresAt; self.selfActivated = selfActivated
+        self.provisioningAction = provisioningAction; self.provisioning = provisioning
+        self.provisioningReason = provisioningReason; self.provisioningAt = provisioningAt
+        self.endedAt = endedAt; self.endedBy = endedBy; self.endReason = endReason
+        self.extensions = extensions; self.incidentReview = incidentReview
+    }
+
+    /// Time left at `now`, nil when the clock has not started or the grant ended.
+    public func remaining(at now: Date) -> TimeInterval? {
+        guard state == .active, let expiresAt else { return nil }
+        return expiresAt.timeIntervalSince(now)
+    }
+
+    /// Whether provisioning still owes a confirmation for the latest action.
+    public var awaitsProvisioning: Bool { provisioning != .done }
+}

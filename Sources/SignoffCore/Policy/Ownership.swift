@@ -1,0 +1,41 @@
+import Foundation
+
+// Who answers for what: system owners and managers, for revocation rights and
+// the manager's view of expiring access.
+
+extension Policy {
+    /// Whether `person` owns `system` (directly or through an owning group).
+    public func owns(_ person: String, system: String) -> Bool {
+        guard let index = catalogue.index[system] else { return false }
+        return directory.people(in: catalogue.entries[index].owners).contains(person)
+    }
+
+    /// The systems `person` owns, in catalogue order.
+    public func systemsOwned(by person: String) -> [String] {
+        catalogue.entries.filter { directory.people(in: $0.owners).contains(person) }.map(\.system.name)
+    }
+
+    /// Everyone whose manager chain leads to `person`, nearest first.
+    public func reports(of person: String) -> [String] {
+        var result: [String] = []
+        var frontier = [person]
+        var seen: Set<String> = [person]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for name in directory.peopleInOrder where !seen.contains(name) {
+                if let manager = directory.people[name]?.manager, frontier.contains(manager) {
+                    seen.insert(name)
+                    next.append(name)
+                }
+            }
+            result += next
+            frontier = next
+        }
+        return result
+    }
+
+    /// Names a request may use for its revocation triggers.
+    public static let builtInTriggers = ["ticket_closed", "owner_departed", "incident_resolved"]
+
+    public var triggerNames: [String] { Self.builtInTriggers + extraTriggers }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import SignoffCore
+
+/// Which grants to read.
+public enum GrantFilter: Sendable, Hashable {
+    /// Live grants, ended grants provisioning has not confirmed, failed
+    /// provisioning, and open post-incident reviews: what needs someone.
+    case attention
+    /// Every grant.
+    case all
+    /// Grants with a post-incident review, completed or not.
+    case incidentReviews
+
+    var clause: String {
+        switch self {
+        case .attention:
+            // Exactly the partial index's condition, so SQLite uses it.
+            return """
+                WHERE state IN ('active', 'awaiting_provisioning', 'failed')
+                    OR provisioning <> 'done' OR (review_due_at IS NOT NULL AND review_completed_at IS NULL)
+                """
+        case .all: return ""
+        case .incidentReviews: return "WHERE review_reviewers IS NOT NULL"
+        }
+    }
+}
+
+extension Store {
+    /// The grant of a request, or nil when it has none (not approved, or an extension).
+    public func grant(_ id: String) throws -> Grant? {
+        try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants WHERE request_id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+            return try Self.decode(GrantRow(row: row))
+        }
+    }
+
+    /// Grants, soonest expiry first (grants without one last, oldest approval first).
+    public func grants(_ filter: GrantFilter) throws -> [Grant] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT \(GrantRow.columns) FROM grants \(filter.clause)")
+            return try rows.map { try Self.decode(GrantRow(row: $0)) }.sorted(by: Self.expiryOrder)
+        }
+    }
+
+    /// How many grants are active: the sweep's and the benchmark's count.
+    public func activeGrantCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grants WHERE state = 'active'") ?? 0 }
+    }
+
+    /// Where grant documents go now.
+    public func handOff() throws -> HandOffConfiguration {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT outbox, command, timeout_seconds, configured_at, configured_by, authentication FROM hand_off WHERE id = 1
+                """) else { return .none }
+            return HandOffConfiguration(outbox: row[0], command: row[1],
+                                        timeoutSeconds: row[2] ?? HandOffConfiguration.defaultTimeoutSeconds,
+                                        configuredAt: Date(storeMilliseconds: row[3]),
+                                        configuredBy: Principal(name: row[4], authentication: Authentication(rawValue: row[5]) ?? .system))
+        }
+    }
+
+    static func decode(_ row: GrantRow) throws -> Grant {
+        guard let grant = row.grant() else {
+            throw StoreError.invalidEvent("the grants row of \(row.requestID) cannot be read; run `signoff audit verify`")
+        }
+        return grant
+    }
+
+    static func expiryOrder(_ a: Grant, _ b: Grant) -> Bool {
+        switch (a.expiresAt, b.expiresAt) {
+        case let (x?, y?) where x != y: return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: return (a.approvedAt, a.requestID) < (b.approvedAt, b.requestID)
+        }
+    }
+}
