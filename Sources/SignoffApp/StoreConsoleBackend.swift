@@ -169,24 +169,34 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+        let result: ReviewResult
         do {
-            return try store.write { tx -> DecisionOutcome in
-                guard let stored = try tx.currentPolicy() else { return .failed(message: "no policy is in force; nothing can be decided") }
+            let attempt = try store.write { tx -> ReviewResult? in
+                guard let stored = try tx.currentPolicy() else { return nil }
                 let policy = try Policy.parse(source: stored.source, file: stored.file)
-                guard let record = try tx.record(id) else { return .failed(message: "there is no request \(id)") }
+                guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
                 if record.state.isOpen, let problem = Lifecycle.checkRationale(rationale, policy: policy) {
-                    return .failed(message: problem)
+                    throw ConsoleError(problem)
                 }
                 let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shownVersion,
                                               by: identity, policy: policy, original: try tx.originalGrant(of: record), at: Date())
                 for event in result.events { try tx.append(event) }
-                switch result.outcome {
-                case let .recorded(state): return .recorded(state: state)
-                case let .refused(refusal): return .refused(reason: refusal.reason, message: refusal.message)
-                }
+                return result
             }
+            guard let attempt else { return .failed(message: "no policy is in force; nothing can be decided") }
+            result = attempt
+        } catch let error as ConsoleError {
+            return .failed(message: error.message)
         } catch {
             return .failed(message: "nothing was recorded: \(error)")
+        }
+        switch result.outcome {
+        case let .recorded(state):
+            // After the commit: provisioning never holds the store or undoes a decision.
+            _ = try? HandOff(store: store, actor: identity).deliver(HandOff.grantsToDeliver(result.events))
+            return .recorded(state: state)
+        case let .refused(refusal):
+            return .refused(reason: refusal.reason, message: refusal.message)
         }
     }
 

@@ -37,6 +37,20 @@ struct StoreOptions: ParsableArguments {
         }
         return Principal(name: Identity.osAccount(), authentication: .osAccount)
     }
+
+    /// The time commands act at: now, or `SIGNOFF_NOW` (ISO 8601) in a store
+    /// created to trust asserted identities, so demos and tests can show
+    /// expiry and timeouts without waiting. A real store refuses it.
+    func now(in store: Store) throws -> Date {
+        guard let text = ProcessInfo.processInfo.environment["SIGNOFF_NOW"], !text.isEmpty else { return Date() }
+        guard store.settings.trustAssertedIdentities else {
+            throw CommandFailure(.storeError, "SIGNOFF_NOW is set, but this store does not trust asserted identities, so its clock cannot be moved; unset SIGNOFF_NOW")
+        }
+        guard let date = Timestamp.parse(text) else {
+            throw CommandFailure.badInput("SIGNOFF_NOW=\(text) is not an ISO 8601 time such as 2026-11-21T09:30:00Z")
+        }
+        return date
+    }
 }
 
 enum Identity {

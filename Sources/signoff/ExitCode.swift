@@ -15,6 +15,10 @@ enum Outcome: Int32 {
     case storeError = 5
     /// `audit verify` found the evidence altered.
     case verificationFailed = 6
+    /// `signoff wait`: the request was decided, but not approved.
+    case notApproved = 7
+    /// `signoff wait`: still undecided when the wait's timeout passed.
+    case stillPending = 8
 }
 
 /// An error that knows its exit code and what to tell the user.

@@ -10,11 +10,14 @@ struct Signoff: ParsableCommand {
         discussion: """
         With no command, opens the console on the configured store.
         Exit codes: 0 success, 1 internal error, 2 bad input, 3 refused by policy or rules,
-        4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered.
+        4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered;
+        `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout.
         """,
         subcommands: [
             Console.self, Demo.self, Initialize.self, Submit.self, List.self, Show.self,
-            Approve.self, Deny.self, Withdraw.self, PolicyCommand.self, Audit.self
+            Approve.self, Deny.self, Withdraw.self, Wait.self, Grants.self, Expire.self, Revoke.self,
+            Trigger.self, Extend.self, SelfActivate.self, IncidentReviews.self, ReviewIncident.self,
+            Provisioned.self, ProvisioningFailed.self, HandOffSettings.self, PolicyCommand.self, Audit.self
         ],
         defaultSubcommand: Console.self
     )

@@ -129,6 +129,11 @@ public enum GrantProjection {
             grant.duration = TimeSpan(seconds: grant.duration.seconds + extended.by.seconds)
             grant.expiresAt = extended.expiresAt ?? grant.expiresAt
             grant.extensions.append(extended.extensionID)
+            // Provisioning must learn the new expiry: the grant is handed off again.
+            grant.provisioningAction = .grant
+            grant.provisioning = .pending
+            grant.provisioningReason = nil
+            grant.provisioningAt = nil
         case let .incidentReviewCompleted(completed):
             grant.incidentReview?.completedAt = event.at
             grant.incidentReview?.completedBy = event.actor.name

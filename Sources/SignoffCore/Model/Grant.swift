@@ -150,3 +150,97 @@ public struct Grant: Sendable, Hashable {
     /// Whether provisioning still owes a confirmation for the latest action.
     public var awaitsProvisioning: Bool { provisioning != .done }
 }
+
+/// What about a grant needs someone's attention, for lists and the console.
+public enum GrantFlag: Sendable, Hashable {
+    case breakGlass
+    case selfActivated
+    /// Approved, but provisioning has not confirmed it; how long since approval.
+    case notProvisioned(since: Date)
+    /// Provisioning reported a failure for the latest action.
+    case provisioningFailed(action: HandOffAction, reason: String)
+    /// Ended (expired or revoked) but provisioning has not confirmed removal.
+    case endedNotRemoved(since: Date)
+    case reviewDue(Date)
+    case reviewOverdue(Date)
+
+    /// Short words for a list column.
+    public func label(at now: Date) -> String {
+        switch self {
+        case .breakGlass: "BREAK-GLASS"
+        case .selfActivated: "SELF-ACTIVATED"
+        case let .notProvisioned(since): "not provisioned (\(TimeSpan.ago(since, now)))"
+        case let .provisioningFailed(action, _): "\(action.rawValue) FAILED"
+        case let .endedNotRemoved(since): "not removed (\(TimeSpan.ago(since, now)))"
+        case let .reviewDue(at): "review due in \(TimeSpan.between(now, at))"
+        case let .reviewOverdue(at): "REVIEW OVERDUE \(TimeSpan.ago(at, now))"
+        }
+    }
+
+    public var isWarning: Bool {
+        switch self {
+        case .breakGlass, .selfActivated, .reviewDue: false
+        default: true
+        }
+    }
+}
+
+extension Grant {
+    public func flags(at now: Date) -> [GrantFlag] {
+        var flags: [GrantFlag] = []
+        if terms.breakGlass { flags.append(.breakGlass) }
+        if selfActivated { flags.append(.selfActivated) }
+        switch provisioning {
+        case .failed:
+            flags.append(.provisioningFailed(action: provisioningAction, reason: provisioningReason ?? ""))
+        case .pending, .handedOff:
+            if provisioningAction == .grant, state.isLive {
+                flags.append(.notProvisioned(since: approvedAt))
+            } else if !state.isLive, let endedAt {
+                flags.append(.endedNotRemoved(since: endedAt))
+            }
+        case .done:
+            break
+        }
+        if let review = incidentReview, !review.isCompleted {
+            flags.append(review.isOverdue(at: now) ? .reviewOverdue(review.dueAt) : .reviewDue(review.dueAt))
+        }
+        return flags
+    }
+
+    /// `5h12m left`, `expired 2d ago`, `starts at provisioning`, `revoked`.
+    public func timeLeftText(at now: Date) -> String {
+        switch state {
+        case .awaitingProvisioning: return "starts at provisioning"
+        case .failed: return "not granted"
+        case .expired: return "expired " + TimeSpan.ago(expiresAt ?? endedAt ?? now, now)
+        case .revoked: return "revoked " + TimeSpan.ago(endedAt ?? now, now)
+        case .active:
+            guard let expiresAt else { return "active" }
+            if expiresAt <= now { return "due to expire (expired \(TimeSpan.ago(expiresAt, now)))" }
+            if let startsAt, startsAt > now { return "starts in \(TimeSpan.between(now, startsAt))" }
+            return "\(TimeSpan.between(now, expiresAt)) left"
+        }
+    }
+}
+
+extension TimeSpan {
+    /// The time from `from` to `to`, to the minute, at most two units: `5h12m`, `3d4h`, `under 1m`.
+    public static func between(_ from: Date, _ to: Date) -> String {
+        let seconds = Int(to.timeIntervalSince(from))
+        guard seconds >= 60 else { return "under 1m" }
+        var rest = seconds / 60 * 60
+        var parts: [String] = []
+        for (unit, size) in units.dropFirst() where rest >= size && parts.count < 2 {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+        }
+        return parts.joined()
+    }
+
+    /// `3h ago`-style text for a past moment.
+    public static func ago(_ past: Date, _ now: Date) -> String {
+        let text = between(past, now)
+        return text == "under 1m" ? "just now" : text + " ago"
+    }
+}

@@ -39,3 +39,23 @@ extension Policy {
 
     public var triggerNames: [String] { Self.builtInTriggers + extraTriggers }
 }
+
+/// What one person answers for: their own requests, their reports' (down the
+/// manager chain), and the systems they own. "My people and my systems" in the
+/// manager's view of expiring access.
+public struct Responsibility: Sendable, Hashable {
+    public let person: String
+    public let people: Set<String>
+    public let systems: Set<String>
+
+    public init(policy: Policy, person: String) {
+        self.person = person
+        people = Set(policy.reports(of: person)).union([person])
+        systems = Set(policy.systemsOwned(by: person))
+    }
+
+    public func covers(_ terms: GrantTerms) -> Bool {
+        systems.contains(terms.system) || people.contains(terms.requester) || people.contains(terms.subject.owner)
+            || (terms.subject.kind.isHuman && people.contains(terms.subject.name))
+    }
+}

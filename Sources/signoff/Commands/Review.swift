@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignoffApp
 import SignoffCore
 import SignoffStore
 
@@ -51,7 +52,7 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
         let current = (try? store.record(review.id))?.version
         throw CommandFailure.badInput("say which version you reviewed with --version\(current.map { " (it is now \($0); check it with `signoff show \(review.id)`)" } ?? "")")
     }
-    let now = Date()
+    let now = try options.now(in: store)
     let result: ReviewResult = try storeCall {
         try store.write { tx in
             let policy = try requirePolicy(try tx.currentPolicy())
@@ -67,6 +68,7 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
             return result
         }
     }
+    if case .recorded = result.outcome { try handOff(HandOff.grantsToDeliver(result.events), store: store, actor: actor) }
     switch result.outcome {
     case let .recorded(state):
         let message = "\(verdict == .approve ? "approval" : "denial") of \(review.id) recorded; it is now \(state.rawValue)"
@@ -94,12 +96,13 @@ struct Withdraw: ParsableCommand {
         let store = try options.open()
         let actor = try options.actor(in: store)
         let why = try rationale.value(required: false)
+        let now = try options.now(in: store)
         try storeCall {
             try store.write { tx in
                 guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
                 let events: [EventDraft]
                 do throws(Refusal) {
-                    events = try Lifecycle.withdraw(record, by: actor, rationale: why, at: Date())
+                    events = try Lifecycle.withdraw(record, by: actor, rationale: why, at: now)
                 } catch {
                     throw CommandFailure.refused(error)
                 }

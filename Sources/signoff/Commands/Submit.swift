@@ -33,7 +33,8 @@ struct Submit: ParsableCommand {
         let store = try options.open()
         let actor = try options.actor(in: store)
         let inputs = try files.map(readText)
-        let results = try submit(store: store, actor: actor, inputs: inputs)
+        let results = try submit(store: store, actor: actor, inputs: inputs, now: try options.now(in: store))
+        if !dryRun { try handOff(results.filter { $0.state == RequestState.approved.rawValue }.map(\.id), store: store, actor: actor) }
         if json {
             try Terminal.json(results)
         } else {
@@ -44,8 +45,7 @@ struct Submit: ParsableCommand {
         }
     }
 
-    func submit(store: Store, actor: Principal, inputs: [(text: String, name: String)]) throws -> [Submitted] {
-        let now = Date()
+    func submit(store: Store, actor: Principal, inputs: [(text: String, name: String)], now: Date) throws -> [Submitted] {
         return try storeCall {
             do {
                 return try store.write { tx in

@@ -1,0 +1,133 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+/// Hands approved (and ended) grants to provisioning, after the decision is
+/// committed: never inside a store transaction, so a slow or failing
+/// provisioning system never holds the store or undoes a decision.
+///
+/// - outbox: the grant document is written atomically as
+///   `<outbox>/<request>-<action>-<event>.json`; provisioning reports back
+///   with `signoff provisioned` / `provisioning-failed`.
+/// - command: `/bin/sh -c <command>` receives the document on stdin; exit 0
+///   records the action done, anything else (a failure, a timeout, a missing
+///   command) records it failed with the reason. The grant is never lost: it
+///   stays recorded and `signoff handoff retry` delivers it again.
+public struct HandOff {
+    public let store: Store
+    public let actor: Principal
+
+    public init(store: Store, actor: Principal) {
+        self.store = store
+        self.actor = actor
+    }
+
+    /// What one delivery did, for the command's output.
+    public struct Delivery: Sendable, Hashable {
+        public var requestID: String
+        public var action: HandOffAction
+        public var outcome: String
+        public var failed: Bool
+    }
+
+    /// The grants these events issued, ended or extended: what to hand off next.
+    public static func grantsToDeliver(_ events: [EventDraft]) -> [String] {
+        var ids: [String] = []
+        for event in events {
+            switch event.body {
+            case .grantIssued, .grantExpired, .grantRevoked, .grantExtended:
+                if let id = event.requestID, !ids.contains(id) { ids.append(id) }
+            default:
+                continue
+            }
+        }
+        return ids
+    }
+
+    /// Delivers every grant among `ids` whose latest action is not yet handed
+    /// off (and, with `retry`, those whose hand-off failed). Nothing configured:
+    /// nothing happens, and the grants stay visibly pending.
+    @discardableResult
+    public func deliver(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [Delivery] {
+        let configuration = try store.handOff()
+        guard configuration.isConfigured else { return [] }
+        var deliveries: [Delivery] = []
+        for id in ids {
+            guard let grant = try store.grant(id),
+                  grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
+            let action = grant.provisioningAction
+            let document = GrantDocument(grant: grant, action: action).encoded()
+            let body: EventBody
+            if let command = configuration.command {
+                let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
+                                                environment: ["SIGNOFF_REQUEST_ID": id, "SIGNOFF_ACTION": action.rawValue])
+                body = result.succeeded
+                    ? .grantProvisioned(.init(action: action, note: "hand-off command exited 0"))
+                    : .grantProvisioningFailed(.init(action: action, reason: result.problem))
+            } else if let outbox = configuration.outbox {
+                do {
+                    let name = try Outbox.write(document, to: outbox, name: "\(id)-\(action.rawValue)-\(Int64(now().timeIntervalSince1970 * 1000)).json")
+                    body = .grantHandedOff(.init(action: action, via: "outbox \(name)", document: GrantDocument.digest(document)))
+                } catch {
+                    body = .grantProvisioningFailed(.init(action: action, reason: "could not write to the outbox \(outbox): \(error)"))
+                }
+            } else {
+                continue
+            }
+            let recorded = try store.write { tx -> Bool in
+                // Recorded only if nobody recorded an outcome for this action meanwhile.
+                guard let current = try tx.grant(id), current.provisioningAction == action,
+                      current.provisioning == grant.provisioning else { return false }
+                try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
+                return true
+            }
+            guard recorded else { continue }
+            switch body {
+            case let .grantProvisioningFailed(failure):
+                deliveries.append(Delivery(requestID: id, action: action, outcome: failure.reason, failed: true))
+            case let .grantHandedOff(handedOff):
+                deliveries.append(Delivery(requestID: id, action: action, outcome: "handed off to \(handedOff.via)", failed: false))
+            default:
+                deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
+            }
+        }
+        return deliveries
+    }
+}
+
+enum Outbox {
+    /// Writes `data` under a temporary name, syncs it, then renames it into
+    /// place: provisioning never sees half a document. Returns the final path.
+    static func write(_ data: Data, to directory: String, name: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw OutboxError("it is not a directory")
+        }
+        let final = (directory as NSString).appendingPathComponent(name)
+        let temporary = (directory as NSString).appendingPathComponent(".\(name).partial")
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw OutboxError(String(cString: strerror(errno))) }
+        var written = 0
+        let ok = data.withUnsafeBytes { buffer -> Bool in
+            while written < buffer.count {
+                let n = Foundation.write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        let problem = ok ? nil : String(cString: strerror(errno))
+        close(fd)
+        guard ok, rename(temporary, final) == 0 else {
+            let reason = problem ?? String(cString: strerror(errno))
+            unlink(temporary)
+            throw OutboxError(reason)
+        }
+        return final
+    }
+}
+
+struct OutboxError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
