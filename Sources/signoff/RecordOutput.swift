@@ -38,7 +38,10 @@ struct RecordJSON: Encodable {
         var by: [String]
         var reason: String
         var policyVersion: String?
-        enum CodingKeys: String, CodingKey { case state, at, by, reason, policyVersion = "policy_version" }
+        var selfActivated: Bool
+        enum CodingKeys: String, CodingKey {
+            case state, at, by, reason, policyVersion = "policy_version", selfActivated = "self_activated"
+        }
     }
     struct EventJSON: Encodable {
         var sequence: Int64
@@ -63,14 +66,16 @@ struct RecordJSON: Encodable {
     var reviews: [ReviewJSON]
     var decision: DecisionJSON?
     var timeline: [EventJSON]?
+    var grant: GrantJSON?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, version, request, route, reviews, decision, timeline
+        case id, state, version, request, route, reviews, decision, timeline, grant
         case submittedBy = "submitted_by", submittedByIdentifiedBy = "submitted_by_identified_by"
         case submittedAt = "submitted_at", policyVersion = "policy_version"
     }
 
-    init(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent]?) {
+    init(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent]?, grant: Grant? = nil, now: Date = Date()) {
+        self.grant = grant.map { GrantJSON($0, now: now) }
         id = record.id
         state = record.state.rawValue
         version = record.version
@@ -99,7 +104,8 @@ struct RecordJSON: Encodable {
                        rationale: $0.rationale, at: $0.at, requestVersion: $0.requestVersion, policyVersion: $0.policyVersion)
         }
         decision = record.decision.map {
-            DecisionJSON(state: $0.state.rawValue, at: $0.at, by: $0.by, reason: $0.reason, policyVersion: $0.policyVersion)
+            DecisionJSON(state: $0.state.rawValue, at: $0.at, by: $0.by, reason: $0.reason, policyVersion: $0.policyVersion,
+                         selfActivated: $0.isSelfActivated)
         }
         timeline = events?.map {
             EventJSON(sequence: $0.sequence, at: $0.draft.at, actor: $0.draft.actor.name,

@@ -5,7 +5,8 @@ import SignoffStore
 /// The human-readable `show`: every field, the route, reviews, the timeline.
 /// All request text passes through `Terminal.safe`.
 enum RecordText {
-    static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], me: String) {
+    static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant: Grant?, me: String,
+                      now: Date = Date()) {
         let r = record.request
         let s = Terminal.safe
         func field(_ name: String, _ value: String?) {
@@ -31,6 +32,7 @@ enum RecordText {
               : r.revocationTriggers.map { "\(s($0.name)) \(s($0.ref))" }.joined(separator: ", "))
         field("labels", r.labels.isEmpty ? nil : r.labels.keys.sorted().map { "\(s($0))=\(s(r.labels[$0] ?? ""))" }.joined(separator: ", "))
         field("notes", r.notes.map(s))
+        field("extends", r.extends)
         field("policy version", record.policyVersion.map { String($0.prefix(12)) })
 
         Terminal.line()
@@ -46,7 +48,24 @@ enum RecordText {
             }
         }
         if let decision = record.decision {
-            Terminal.line("decision: \(decision.state.rawValue) at \(Timestamp.format(decision.at)) by \(decision.by.map(s).joined(separator: ", ")): \(s(decision.reason))")
+            Terminal.line("decision: \(decision.state.rawValue)\(decision.isSelfActivated ? " (SELF-ACTIVATED)" : "") at \(Timestamp.format(decision.at)) by \(decision.by.map(s).joined(separator: ", ")): \(s(decision.reason))")
+        }
+        if let grant {
+            Terminal.line()
+            Terminal.line("grant: \(grant.state.rawValue), \(grant.timeLeftText(at: now))")
+            field("starts", grant.startsAt.map(Timestamp.format) ?? "when provisioning confirms")
+            field("expires", grant.expiresAt.map(Timestamp.format))
+            field("granted for", grant.duration.description + (grant.extensions.isEmpty ? "" : " (extended by \(grant.extensions.joined(separator: ", ")))"))
+            field("provisioning", "\(grant.provisioningAction.rawValue): \(grant.provisioning.rawValue)" + (grant.provisioningReason.map { " (\(s($0)))" } ?? ""))
+            if let ended = grant.endedAt {
+                field("ended", "\(Timestamp.format(ended)) by \(s(grant.endedBy ?? "?")): \(s(grant.endReason ?? ""))")
+            }
+            if let review = grant.incidentReview {
+                field("incident review", review.completedAt.map { "completed \(Timestamp.format($0)) by \(s(review.completedBy ?? "?")): \(s(review.rationale ?? ""))" }
+                      ?? "\(review.isOverdue(at: now) ? "OVERDUE, was due" : "due") \(Timestamp.format(review.dueAt)), by \(review.reviewers)")
+            }
+            let flags = grant.flags(at: now).map { $0.label(at: now) }
+            field("flags", flags.isEmpty ? nil : flags.joined(separator: ", "))
         }
         if !record.reviews.isEmpty {
             Terminal.line()

@@ -75,15 +75,15 @@ struct Show: ParsableCommand {
     func run() throws {
         let store = try options.open()
         let me = try options.actor(in: store)
-        let (record, events, stored) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?) in
-            (try store.record(id), try store.events(requestID: id), try store.currentPolicy())
+        let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, Grant?) in
+            (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.grant(id))
         }
         guard let record else { throw CommandFailure.badInput("there is no request \(id)") }
         let policy = stored.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }
         if json {
-            try Terminal.json(RecordJSON(record, policy: policy, events: events))
+            try Terminal.json(RecordJSON(record, policy: policy, events: events, grant: grant))
             return
         }
-        RecordText.print(record, policy: policy, events: events, me: me.name)
+        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name)
     }
 }
