@@ -57,7 +57,8 @@ struct CommandLineTests {
         #expect(decision["by"] as? [String] == ["dave"])
         #expect((decision["policy_version"] as? String)?.count == 64)
         let kinds = (shown["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
-        #expect(kinds == ["request_submitted", "request_routed", "review_refused", "review_recorded", "request_decided"])
+        #expect(kinds == ["request_submitted", "request_routed", "review_refused", "review_recorded", "request_decided",
+                          "grant_issued"])
 
         let listed = try store.run(["list", "--state", "approved", "--json"])
         #expect((try Signoff.json(listed) as? [[String: Any]])?.count == 1)

@@ -85,10 +85,10 @@ final class TestStore {
 
     /// Runs a command against this store as `person`.
     @discardableResult
-    func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil) throws -> Signoff.Result {
+    func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil, at now: String? = nil) throws -> Signoff.Result {
         var full = arguments + ["--store", path]
         if let person { full += ["--as", person] }
-        return try Signoff.run(full, stdin: stdin)
+        return try Signoff.run(full, stdin: stdin, environment: now.map { ["SIGNOFF_NOW": $0] } ?? [:])
     }
 
     func file(_ name: String, _ text: String) throws -> String {
@@ -98,8 +98,8 @@ final class TestStore {
     }
 
     /// Submits one request and returns its ID.
-    func submit(_ yaml: String, as person: String) throws -> String {
-        let result = try run(["submit", "-", "--json"], as: person, stdin: yaml)
+    func submit(_ yaml: String, as person: String, at now: String? = nil) throws -> String {
+        let result = try run(["submit", "-", "--json"], as: person, stdin: yaml, at: now)
         guard result.status == 0, let list = try Signoff.json(result) as? [[String: Any]], let id = list.first?["id"] as? String else {
             throw HarnessError("submit failed (\(result.status)): \(result.output)")
         }

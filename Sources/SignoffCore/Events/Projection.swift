@@ -106,7 +106,8 @@ public enum GrantProjection {
             grant.provisioning = .failed
             grant.provisioningReason = failed.reason
             grant.provisioningAt = event.at
-            if failed.action == .grant, grant.state == .awaitingProvisioning { grant.state = .failed }
+            // Access that provisioning could not grant is not in effect, whatever the clock says.
+            if failed.action == .grant, grant.state.isLive { grant.state = .failed }
         case .grantExpired:
             grant.state = .expired
             grant.endedAt = event.at

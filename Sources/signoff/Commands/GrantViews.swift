@@ -235,7 +235,7 @@ struct Wait: ParsableCommand {
         """)
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.") var id: String
-    @Option(help: "How long to wait, e.g. 30m (default 1h).") var timeout: String = "1h"
+    @Option(help: "How long to wait, e.g. 30m, or seconds such as 45s (default 1h).") var timeout: String = "1h"
     @Flag(help: "Print the result as JSON.") var json = false
 
     struct Output: Encodable {
@@ -247,9 +247,11 @@ struct Wait: ParsableCommand {
     }
 
     func run() throws {
-        guard let span = TimeSpan(parsing: timeout) else { throw CommandFailure.badInput("--timeout \(timeout): \(TimeSpan.syntaxHint)") }
+        let seconds = timeout.hasSuffix("s") ? Int(timeout.dropLast()).flatMap { $0 > 0 ? $0 : nil } : TimeSpan(parsing: timeout)?.seconds
+        guard let seconds else { throw CommandFailure.badInput("--timeout \(timeout): \(TimeSpan.syntaxHint), or seconds such as 45s") }
+        let span = TimeSpan(seconds: seconds)
         let store = try options.open()
-        let deadline = Date().addingTimeInterval(TimeInterval(span.seconds))
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         var token: Int64?
         while true {
             let current = try storeCall { try store.changeToken() }

@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+
+/// Grants through the real binary: the clock is moved with SIGNOFF_NOW, which
+/// only a store that trusts asserted identities accepts.
+@Suite("Grants, end to end")
+struct GrantTests {
+    static let t0 = "2026-11-21T03:00:00Z"
+
+    /// An approved 8h grant for the ETL request, approved at `t0`.
+    func approvedGrant(_ store: TestStore) throws -> String {
+        let id = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        let approved = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
+        #expect(approved.status == 0, "\(approved.output)")
+        return id
+    }
+
+    func grant(_ store: TestStore, _ id: String) throws -> [String: Any] {
+        try #require(try store.show(id)["grant"] as? [String: Any])
+    }
+
+    @Test func theSweepExpiresAtTheBoundaryOnceAndTimesOutStaleRequests() throws {
+        let store = try TestStore()
+        let id = try approvedGrant(store)
+        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00Z")
+        let stale = try store.submit(etlRequest, as: "alice", at: Self.t0)
+
+        let early = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T10:59:59Z")
+        #expect(early.status == 0, "\(early.output)")
+        #expect((try Signoff.json(early) as? [String: Any])?["expired"] as? [String] == [])
+
+        let due = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T11:00:00Z")
+        #expect((try Signoff.json(due) as? [String: Any])?["expired"] as? [String] == [id])
+        #expect(try grant(store, id)["state"] as? String == "expired")
+        let again = try store.run(["expire"], as: "ops", at: "2026-11-21T12:00:00Z")
+        #expect(again.stdout.contains("expired 0 grant(s), timed out 0"), "\(again.output)")
+
+        // The policy's pending timeout is 72h.
+        let timeout = try store.run(["expire", "--json"], as: "ops", at: "2026-11-24T03:00:00Z")
+        #expect((try Signoff.json(timeout) as? [String: Any])?["timed_out"] as? [String] == [stale])
+        #expect(try store.show(stale)["state"] as? String == "timed_out")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
+    @Test func twoSweepsAtOnceExpireEachGrantExactlyOnce() throws {
+        let store = try TestStore()
+        let ids = try (0..<6).map { _ in try approvedGrant(store) }
+        let processes = try (0..<2).map { _ -> (Process, URL) in
+            let out = store.directory.appendingPathComponent("sweep-\(UUID().uuidString)")
+            FileManager.default.createFile(atPath: out.path, contents: nil)
+            let process = Process()
+            process.executableURL = Signoff.binary
+            process.arguments = ["expire", "--json", "--store", store.path, "--as", "ops"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["SIGNOFF_NOW"] = "2026-11-22T00:00:00Z"
+            process.environment = environment
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            try process.run()
+            return (process, out)
+        }
+        var expired: [String] = []
+        for (process, out) in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]
+            expired += object?["expired"] as? [String] ?? []
+        }
+        #expect(expired.sorted() == ids.sorted())
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
+    @Test func revocationByAllowedRolesOnlyAndByTrigger() throws {
+        let store = try TestStore()
+        let id = try approvedGrant(store)
+        let outsider = try store.run(["revoke", id, "-r", "I do not like this grant at all"], as: "sam")
+        #expect(outsider.status == 3, "\(outsider.output)")
+        #expect(outsider.stderr.contains("may not revoke"))
+        #expect(try grant(store, id)["state"] as? String == "active")
+
+        let second = try approvedGrant(store)
+        let fired = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234"], as: "jira-importer")
+        #expect(fired.status == 0, "\(fired.output)")
+        #expect(fired.stdout.contains("revoked 2 grant(s)"))
+        #expect(try grant(store, second)["state"] as? String == "revoked")
+        #expect(try store.run(["trigger", "ticket_closd", "--ref", "OPS-1234"]).stderr.contains("did you mean ticket_closed"))
+
+        let third = try approvedGrant(store)
+        let byRequester = try store.run(["revoke", third, "-r", "the reconciliation moved to the warehouse"], as: "alice")
+        #expect(byRequester.status == 0, "\(byRequester.output)")
+        let flags = try grant(store, third)["flags"] as? [String] ?? []
+        #expect(flags.contains { $0.hasPrefix("not removed") }, "\(flags)")
+    }
+
+    @Test func anExtensionIsARequestAndExtendsOnlyWhenApproved() throws {
+        let store = try TestStore()
+        let id = try approvedGrant(store)
+        let tooLong = try store.run(["extend", id, "--by", "61d"], as: "alice")
+        #expect(tooLong.status == 3, "\(tooLong.output)")
+        #expect(tooLong.stderr.contains("maximum total"))
+
+        let asked = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
+        #expect(asked.status == 0, "\(asked.output)")
+        let extensionID = try #require((try Signoff.json(asked) as? [String: Any])?["id"] as? String)
+        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00Z", "not extended before approval")
+        let approved = try store.run(["approve", extensionID, "--version", "1", "-r", "the backfill needs one more night"], as: "dave", at: Self.t0)
+        #expect(approved.status == 0, "\(approved.output)")
+        let extended = try grant(store, id)
+        #expect(extended["expires_at"] as? String == "2026-11-21T19:00:00Z")
+        #expect(extended["extensions"] as? [String] == [extensionID])
+
+        let denied = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
+        let deniedID = try #require((try Signoff.json(denied) as? [String: Any])?["id"] as? String)
+        #expect(try store.run(["deny", deniedID, "--version", "1", "-r", "two nights are enough for a backfill"], as: "dave").status == 0)
+        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T19:00:00Z")
+    }
+
+    @Test func breakGlassSelfActivationAndItsPostIncidentReview() throws {
+        let store = try TestStore()
+        let emergency = """
+        subject: {kind: human, name: grace}
+        system: k8s-prod
+        environment: production
+        entitlement: cluster_admin
+        access: admin
+        purpose: Payments pods crash-looping, cordon a node
+        duration: 1h
+        break_glass: true
+        incident: INC-2041
+        """
+        let id = try store.submit(emergency, as: "grace", at: Self.t0)
+        #expect(try store.show(id)["state"] as? String == "pending")
+        let early = try store.run(["self-activate", id, "-r", "bob does not answer the page, pods are down"], as: "grace",
+                                  at: "2026-11-21T03:10:00Z")
+        #expect(early.status == 3, "\(early.output)")
+        #expect(early.stderr.contains("only after 15m"))
+        let activated = try store.run(["self-activate", id, "-r", "bob does not answer the page, pods are down"], as: "grace",
+                                      at: "2026-11-21T03:16:00Z")
+        #expect(activated.status == 0, "\(activated.output)")
+        let shown = try store.show(id)
+        #expect((shown["decision"] as? [String: Any])?["self_activated"] as? Bool == true)
+        let granted = try #require(shown["grant"] as? [String: Any])
+        #expect(granted["expires_at"] as? String == "2026-11-21T04:16:00Z")
+        #expect(granted["incident_review_due"] as? String == "2026-11-24T03:16:00Z")
+
+        let reviews = try store.run(["incident-reviews"])
+        #expect(reviews.stdout.contains(id) && reviews.stdout.contains("SELF-ACTIVATED"), "\(reviews.output)")
+        #expect(try store.run(["review-incident", id, "-r", "I was the one on the incident anyway"], as: "grace").status == 3)
+        let done = try store.run(["review-incident", id, "-r", "Cordon was right; paging gap fixed in PD-88"], as: "sam")
+        #expect(done.status == 0, "\(done.output)")
+        #expect(try store.run(["incident-reviews"]).stdout.contains("no post-incident reviews open"))
+
+        let notAllowed = try store.submit(emergency.replacingOccurrences(of: "grace", with: "victor"), as: "victor", at: Self.t0)
+        let denied = try store.show(notAllowed)
+        #expect(denied["state"] as? String == "denied")
+        #expect((denied["decision"] as? [String: Any])?["by"] as? [String] == ["policy:break-glass-not-allowed"])
+    }
+
+    @Test func theHandOffCommandSucceedsFailsTimesOutOrIsMissingAndNothingIsLost() throws {
+        let store = try TestStore()
+        let received = store.directory.appendingPathComponent("received.json").path
+        #expect(try store.run(["handoff", "--command", "cat > '\(received)'"], as: "carol").status == 0)
+        let ok = try approvedGrant(store)
+        var granted = try grant(store, ok)
+        #expect(granted["provisioning"] as? String == "done")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: received))) as? [String: Any]
+        #expect(document?["request_id"] as? String == ok)
+        #expect(document?["action"] as? String == "grant")
+        #expect(document?["entitlement"] as? String == "read_replica")
+        #expect(document?["expiry"] as? String == "2026-11-21T11:00:00.000Z")
+
+        let cases: [(command: [String], reason: String)] = [
+            (["--command", "echo no such role >&2; exit 3"], "exited with status 3"),
+            (["--command", "sleep 30", "--timeout", "1"], "did not finish within 1s"),
+            (["--command", "/nonexistent/provision-access"], "not found"),
+        ]
+        for (command, reason) in cases {
+            #expect(try store.run(["handoff"] + command, as: "carol").status == 0)
+            let id = try approvedGrant(store)
+            granted = try grant(store, id)
+            #expect(granted["provisioning"] as? String == "failed", "\(command)")
+            #expect((granted["provisioning_reason"] as? String)?.contains(reason) == true, "\(granted)")
+            #expect(granted["state"] as? String == "failed")
+        }
+        // Nothing is lost: with a working command, retry provisions every failed grant.
+        #expect(try store.run(["handoff", "--command", "cat > /dev/null"], as: "carol").status == 0)
+        let retried = try store.run(["handoff", "retry"], as: "carol")
+        #expect(retried.status == 0, "\(retried.output)")
+        #expect(retried.stdout.contains("3 hand-off(s) attempted, 0 failed"))
+        let all = try #require(try Signoff.json(try store.run(["grants", "--json"])) as? [[String: Any]])
+        #expect(all.count == 4 && all.allSatisfy { $0["state"] as? String == "active" && $0["provisioning"] as? String == "done" })
+
+        // Revocation is handed off too.
+        #expect(try store.run(["revoke", ok, "-r", "the reconciliation moved to the warehouse"], as: "alice").status == 0)
+        #expect(try grant(store, ok)["provisioning_action"] as? String == "revoke")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
+    @Test func waitReturnsWhenAHumanDecides() throws {
+        let store = try TestStore()
+        let approved = try store.submit(etlRequest, as: "alice")
+        let out = store.directory.appendingPathComponent("wait-out")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        let waiting = Process()
+        waiting.executableURL = Signoff.binary
+        waiting.arguments = ["wait", approved, "--timeout", "2m", "--json", "--store", store.path]
+        waiting.standardOutput = try FileHandle(forWritingTo: out)
+        try waiting.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(waiting.isRunning)
+        #expect(try store.run(["approve", approved, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        waiting.waitUntilExit()
+        #expect(waiting.terminationStatus == 0)
+        let result = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]
+        #expect(result?["state"] as? String == "approved")
+        #expect((result?["grant"] as? [String: Any])?["state"] as? String == "active")
+
+        let denied = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["deny", denied, "--version", "1", "-r", "the ETL reads the warehouse now"], as: "dave").status == 0)
+        #expect(try store.run(["wait", denied, "--timeout", "1m"]).status == 7)
+
+        let pending = try store.submit(etlRequest, as: "alice")
+        let stillPending = try store.run(["wait", pending, "--timeout", "1s"])
+        #expect(stillPending.status == 8, "\(stillPending.output)")
+        #expect(stillPending.stderr.contains("still undecided"))
+    }
+}
