@@ -73,8 +73,14 @@ public final class StoreConsoleBackend: ConsoleBackend {
     private func startReading() throws -> Reading {
         let token = try store.changeToken()
         let policy = try currentPolicy()
+        // Grants ride in the header: every page of one snapshot carries the same ones.
+        let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
+        let grants = try store.grants(.attention).map {
+            ConsoleGrantRow(grant: $0, responsible: responsibility?.covers($0.terms) ?? false)
+        }
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
-                                     minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [])
+                                     minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
+                                     grants: grants)
         return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
                        now: Date(), total: try store.requestCount())
     }
@@ -198,6 +204,56 @@ public final class StoreConsoleBackend: ConsoleBackend {
         case let .refused(refusal):
             return .refused(reason: refusal.reason, message: refusal.message)
         }
+    }
+
+    public func revoke(id: String, rationale: String) -> DecisionOutcome {
+        grantAction(id: id) { grant, policy, now throws(Refusal) in
+            try Lifecycle.revoke(grant, by: identity, rationale: rationale, policy: policy, at: now)
+        }
+    }
+
+    public func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
+        grantAction(id: id) { grant, policy, now throws(Refusal) in
+            try Lifecycle.reviewIncident(grant, by: identity, rationale: rationale, policy: policy, at: now)
+        }
+    }
+
+    /// One grant action in one write transaction, decided on the grant as the
+    /// store holds it then, like `signoff revoke`; after the commit the grants
+    /// whose provisioning changed are handed off, as after approvals.
+    private func grantAction(id: String,
+                             _ decide: (Grant, Policy, Date) throws(Refusal) -> [EventDraft]) -> DecisionOutcome {
+        let events: [EventDraft]
+        do {
+            let attempt = try store.write { tx -> Result<[EventDraft], Refusal>? in
+                guard let stored = try tx.currentPolicy() else { return nil }
+                let policy = try Policy.parse(source: stored.source, file: stored.file)
+                guard let grant = try tx.grant(id) else {
+                    guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
+                    throw ConsoleError("\(id) has no grant: it is \(record.state.rawValue)")
+                }
+                let drafts: [EventDraft]
+                do throws(Refusal) {
+                    drafts = try decide(grant, policy, Date())
+                } catch {
+                    return .failure(error)
+                }
+                for draft in drafts { try tx.append(draft) }
+                return .success(drafts)
+            }
+            switch attempt {
+            case nil: return .failed(message: "no policy is in force; nothing can be changed")
+            case let .failure(refusal)?: return .refused(reason: refusal.reason, message: refusal.message)
+            case let .success(drafts)?: events = drafts
+            }
+        } catch let error as ConsoleError {
+            return .failed(message: error.message)
+        } catch {
+            return .failed(message: "nothing was recorded: \(error)")
+        }
+        // After the commit: provisioning never holds the store or undoes a revocation.
+        _ = try? HandOff(store: store, actor: identity).deliver(HandOff.grantsToDeliver(events))
+        return .recorded(state: .approved)
     }
 
     public func changeToken() throws -> Int64 { try store.changeToken() }

@@ -103,6 +103,8 @@ final class FakeClock: @unchecked Sendable {
             func snapshot() throws -> ConsoleSnapshot { throw ConsoleError("database is locked") }
             func detail(id: String) throws -> ConsoleDetail { throw ConsoleError("no") }
             func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome { .failed(message: "no") }
+            func revoke(id: String, rationale: String) -> DecisionOutcome { .failed(message: "no") }
+            func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome { .failed(message: "no") }
             func changeToken() throws -> Int64 { 0 }
         }
         let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
@@ -183,6 +185,10 @@ final class CountingBackend: ConsoleBackend {
     }
     func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
         inner.decide(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
+    }
+    func revoke(id: String, rationale: String) -> DecisionOutcome { inner.revoke(id: id, rationale: rationale) }
+    func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
+        inner.completeIncidentReview(id: id, rationale: rationale)
     }
     func changeToken() throws -> Int64 { try inner.changeToken() }
 }

@@ -8,10 +8,12 @@ struct SnapshotCase {
     let size: Size
     let glyphs: Glyphs
     let keys: [Key]
+    /// Loads the sample grants as well as the requests.
+    var grants = false
     var text: String = ""
 
     func model() -> ConsoleModel {
-        var model = Sample.model(size: size, glyphs: glyphs)
+        var model = grants ? Sample.grantModel(size: size, glyphs: glyphs) : Sample.model(size: size, glyphs: glyphs)
         for key in keys { feed(&model, .key(key)) }
         return model
     }
@@ -36,5 +38,14 @@ struct SnapshotCase {
                      keys: chars("2G")),
         SnapshotCase(name: "help-100x30-ascii", size: Size(width: 100, height: 30), glyphs: .ascii, keys: chars("?")),
         SnapshotCase(name: "too-small-30x8-unicode", size: Size(width: 30, height: 8), glyphs: .unicode, keys: []),
+        // Grants: the manager's Expiring view, its "mine" filter, Break-glass's three sections, a revocation.
+        SnapshotCase(name: "expiring-120x30-unicode", size: Size(width: 120, height: 30), glyphs: .unicode,
+                     keys: chars("4"), grants: true),
+        SnapshotCase(name: "expiring-mine-80x24-ascii", size: Size(width: 80, height: 24), glyphs: .ascii,
+                     keys: chars("4m"), grants: true),
+        SnapshotCase(name: "break-glass-review-120x30-unicode", size: Size(width: 120, height: 30), glyphs: .unicode,
+                     keys: chars("3G"), grants: true),
+        SnapshotCase(name: "revoke-100x30-unicode", size: Size(width: 100, height: 30), glyphs: .unicode,
+                     keys: chars("4R") + chars("ticket closed"), grants: true),
     ]
 }

@@ -92,9 +92,28 @@ enum Sample {
         ]
     }
 
-    static func snapshot(identity: Principal = ConsoleFixtures.me, rows: [ConsoleRow] = rows, token: Int64 = 1) -> ConsoleSnapshot {
+    static func snapshot(identity: Principal = ConsoleFixtures.me, rows: [ConsoleRow] = rows, token: Int64 = 1,
+                         grants: [ConsoleGrantRow] = []) -> ConsoleSnapshot {
         ConsoleSnapshot(identity: identity, storePath: "data/approvals.db", policyVersion: ConsoleFixtures.policyVersion,
-                        minimumRationale: 10, changeToken: token, rows: rows)
+                        minimumRationale: 10, changeToken: token, rows: rows, grants: grants)
+    }
+
+    /// The fixture grants (one ending soon, one unprovisioned for two days, one
+    /// expired but not removed, one lasting a week, a self-activated break-glass
+    /// grant with an overdue review), plus a hostile one.
+    static var grants: [ConsoleGrantRow] {
+        var hostile = ConsoleFixtures.grants(now: now)[1]
+        hostile.grant.requestID = "REQ-900006"
+        hostile.grant.terms.subject.name = "evil\u{1B}]0;pwned\u{07}\u{202E}gnp.exe"
+        hostile.grant.expiresAt = now.addingTimeInterval(3 * 86_400)
+        return ConsoleFixtures.grants(now: now) + [hostile]
+    }
+
+    /// A model with the sample requests and grants.
+    static func grantModel(size: Size = Size(width: 120, height: 30), glyphs: Glyphs = .unicode) -> ConsoleModel {
+        var model = ConsoleModel(size: size, glyphs: glyphs, now: now)
+        feed(&model, .snapshotLoaded(snapshot(grants: grants)))
+        return model
     }
 
     static func detail(_ row: ConsoleRow) -> ConsoleDetail {
@@ -120,6 +139,10 @@ func feed(_ model: inout ConsoleModel, _ message: Message) -> [Effect] {
     for effect in effects {
         if case let .loadDetail(id) = effect, let row = model.rows.first(where: { $0.id == id }) {
             _ = update(&model, .detailLoaded(Sample.detail(row)))
+        } else if case let .loadDetail(id) = effect, let grant = model.grants.first(where: { $0.id == id })?.grant {
+            // A grant whose request the snapshot does not hold, as in the fixtures.
+            _ = update(&model, .detailLoaded(ConsoleFixtures.detail(for: ConsoleFixtures.row(for: grant),
+                                                                    selfActivated: grant.selfActivated)))
         } else {
             others.append(effect)
         }

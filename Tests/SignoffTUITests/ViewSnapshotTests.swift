@@ -7,7 +7,7 @@ import Testing
 @Suite struct ViewSnapshotTests {
     @Test func snapshot_queue_40x12_unicode() {
         expectSnapshot("queue-40x12-unicode", text: """
-            |[1:4] 2:6  3:1  4:1  5:2                |
+            |[1:4] 2:6  3:1  4:0  5:2                |
             |┌─ My queue · 4 · sort: priority ──────┐|
             |│    ID         Subject     Entitlement│|
             |│▶⚠● REQ-000003 ops-agent   db:admin   │|
@@ -37,7 +37,7 @@ import Testing
 
     @Test func snapshot_queue_40x12_ascii() {
         expectSnapshot("queue-40x12-ascii", text: """
-            |[1:4] 2:6  3:1  4:1  5:2                |
+            |[1:4] 2:6  3:1  4:0  5:2                |
             |+- My queue / 4 / sort: priority ------+|
             ||    ID         Subject     Entitlement||
             ||>!* REQ-000003 ops-agent   db:admin   ||
@@ -67,7 +67,7 @@ import Testing
 
     @Test func snapshot_hostile_detail_100x30_unicode() {
         expectSnapshot("hostile-detail-100x30-unicode", text: """
-            | 1 My queue 4  [2 All pending 6]  3 Break-glass 1   4 Expiring 1   5 History 2                      |
+            | 1 My queue 4  [2 All pending 6]  3 Break-glass 1   4 Expiring 0   5 History 2                      |
             |┌─ All pending · 6 · sort: priority ───────────────────────────────────────────────────────────────┐|
             |│    ID         Subject          System/env  Entitlement   Access For    Age  Appr  Routed to      │|
             |│ ⚠● REQ-000003 ops-agent        payments-d… db:admin      admin  4h     1m   0/1   owners of paym…│|
@@ -133,7 +133,7 @@ import Testing
 
     @Test func snapshot_hostile_detail_100x30_ascii() {
         expectSnapshot("hostile-detail-100x30-ascii", text: """
-            | 1 My queue 4  [2 All pending 6]  3 Break-glass 1   4 Expiring 1   5 History 2                      |
+            | 1 My queue 4  [2 All pending 6]  3 Break-glass 1   4 Expiring 0   5 History 2                      |
             |+- All pending / 6 / sort: priority ---------------------------------------------------------------+|
             ||    ID         Subject          System/env  Entitlement   Access For    Age  Appr  Routed to      ||
             || !* REQ-000003 ops-agent        payments-d~ db:admin      admin  4h     1m   0/1   owners of paym~||
@@ -199,7 +199,7 @@ import Testing
 
     @Test func snapshot_decision_100x30_unicode() {
         expectSnapshot("decision-100x30-unicode", text: """
-            |[1 My queue 4]  2 All pending 6   3 Break-glass 1   4 Expiring 1   5 History 2                      |
+            |[1 My queue 4]  2 All pending 6   3 Break-glass 1   4 Expiring 0   5 History 2                      |
             |┌─ My queue · 4 · sort: priority ──────────────────────────────────────────────────────────────────┐|
             |│    ID         Subject           Kind      System/env    Entitlement      Access For    Age  Appr │|
             |│ ⚠● ┌─ Approve REQ-000001 ───────────────────────────────────────────────────────────────────┐/1  │|
@@ -265,7 +265,7 @@ import Testing
 
     @Test func snapshot_confirm_40x12_ascii() {
         expectSnapshot("confirm-40x12-ascii", text: """
-            |[1:4] 2:6  3:1  4:1  5:2                |
+            |[1:4] 2:6  3:1  4:0  5:2                |
             |+- ! Confirm PRODUCTION ADMIN + BREAK--+|
             ||APPROVE service account ops-agent     ||
             ||entitlement db:admin                  ||
@@ -295,7 +295,7 @@ import Testing
 
     @Test func snapshot_all_pending_200x60_unicode() {
         expectSnapshot("all-pending-200x60-unicode", text: """
-            | 1 My queue 4  [2 All pending 6]  3 Break-glass 1   4 Expiring 1   5 History 2                                                                                                                          |
+            | 1 My queue 4  [2 All pending 6]  3 Break-glass 1   4 Expiring 0   5 History 2                                                                                                                          |
             |┌─ All pending · 6 · sort: priority ─────────────────────────────────────────────────────────────────────────┐┌─ Detail · REQ-000006 ──────────────────────────────────────────────────────────────────┐|
             |│    ID         Subject            System/env    Entitlement      Access For    Age  Appr  Routed to         ││Risk         ▲ production                                                               │|
             |│ ⚠● REQ-000003 ops-agent          payments-db/… db:admin         admin  4h     1m   0/1   owners of payment…││             ▲ non-human: service account                                               │|
@@ -421,7 +421,7 @@ import Testing
 
     @Test func snapshot_help_100x30_ascii() {
         expectSnapshot("help-100x30-ascii", text: """
-            |[1 My queue 4]  2 All pending 6   3 Break-glass 1   4 Expiring 1   5 History 2                      |
+            |[1 My queue 4]  2 All pending 6   3 Break-glass 1   4 Expiring 0   5 History 2                      |
             |+- Keys / j/k scroll, ? or Esc closes -------------------------------------------------------------+|
             ||List                                                                                              ||
             ||  j/Down                move down (scroll in detail)                                              ||
@@ -437,17 +437,17 @@ import Testing
             ||  Shift-Tab             previous list                                                             ||
             ||  1                     My queue: requests you may decide now                                     ||
             ||  2                     All pending: every open request                                           ||
-            ||  3                     Break-glass: open emergency requests                                      ||
-            ||  4                     Expiring: approved access by time left                                    ||
+            ||  3                     Break-glass: emergency requests, emergency grants, reviews due            ||
+            ||  4                     Expiring: grants by time left, problems flagged                           ||
             ||  5                     History: decided requests                                                 ||
             ||  a                     approve: opens the decision panel (nothing is recorded yet) ^ careful     ||
             ||  d                     deny: opens the decision panel (nothing is recorded yet) ^ careful        ||
+            ||  R                     revoke the selected grant: opens a rationale panel ^ careful (unavailable:||
+            ||  c                     complete the selected post-incident review ^ careful (unavailable: select ||
+            ||  m                     Expiring: only my people and my systems, or all (unavailable: only the Exp||
             ||  /                     filter across all fields as you type                                      ||
             ||  n                     next match (next matching line in detail) (unavailable: no filter: press /||
             ||  N                     previous match (unavailable: no filter: press / first)                    ||
-            ||  s                     cycle sort order                                                          ||
-            ||  Esc                   clear the filter (unavailable: no filter to clear)                        ||
-            ||  r/Ctrl-r              reload from the store                                                     ||
             |+----------------------------------------------------------------------------------------- v more -+|
             | alice | policy 9f2c4e1a | 4 mine / 6 open / 1 break-glass | store data/approvals.db                |
             | ? close                                                                                            |
@@ -473,12 +473,12 @@ import Testing
             #KKKKKKKKKKKKKKKKKKKKKKKK                                                                          #
             #KKKKKKKKKKKKKKKKKKKKKKKK                                                           rrrrrrrrrr     #
             #KKKKKKKKKKKKKKKKKKKKKKKK                                                        rrrrrrrrrr        #
+            #KKKKKKKKKKKKKKKKKKKKKKKK                                                  rrrrrrrrrr..............#
+            #KKKKKKKKKKKKKKKKKKKKKKKK                                          rrrrrrrrrr......................#
+            #KKKKKKKKKKKKKKKKKKKKKKKK                                               ...........................#
             #KKKKKKKKKKKKKKKKKKKKKKKK                                                                          #
             #KKKKKKKKKKKKKKKKKKKKKKKK                                         .................................#
             #KKKKKKKKKKKKKKKKKKKKKKKK              ........................................                    #
-            #KKKKKKKKKKKKKKKKKKKKKKKK                                                                          #
-            #KKKKKKKKKKKKKKKKKKKKKKKK                ..................................                        #
-            #KKKKKKKKKKKKKKKKKKKKKKKK                                                                          #
             ##########################################################################################........##
             ====================================================================================================
             _K__________________________________________________________________________________________________
@@ -507,4 +507,255 @@ import Testing
             """)
     }
 
+    @Test func snapshot_expiring_120x30_unicode() {
+        expectSnapshot("expiring-120x30-unicode", text: """
+            | 1 My queue 4   2 All pending 6   3 Break-glass 3  [4 Expiring 6]  5 History 2                                          |
+            |┌─ Expiring · 6 · sort: time left ───────────────────────────────┐┌─ Detail · grant of REQ-900005 ─────────────────────┐|
+            |│    Left / due     ID         Subject  System/… Flags           ││── Grant ───────────────────────────────────────────│|
+            |│── Active grants, soonest end first · 4 ────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester, with│|
+            |│▶⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││             out an approver                        │|
+            |│  ✔ 2h30m left     REQ-900001 etl-nig… payment…                 ││Grant        REQ-900005 · ✔ active · 1h left        │|
+            |│  ✔ 3d left        REQ-900006 evil␛]0… search/…                 ││Flags        ⚠ SELF-ACTIVATED                       │|
+            |│  ✔ 6d left        REQ-900002 erin     search/…                 ││             REVIEW OVERDUE 3h ago                  │|
+            |│── Approved, awaiting provisioning · 1 ─────────────────────────││Access       admin admin-console on                 │|
+            |│ ▲● starts at pro… REQ-900003 ml-trai… s3-arch… not provisioned…││             k8s-prod/production                    │|
+            |│── Ended or failed, removal not confirmed · 1 ──────────────────││Subject      human mallory                          │|
+            |│ ▲◷ expired 5h ago REQ-900004 bob      ledger-… not removed (5h…││Requester    mallory                                │|
+            |│                                                                ││Approved     2026-09-20 11:13Z by mallory           │|
+            |│                                                                ││Starts       2026-09-20 11:13Z                      │|
+            |│                                                                ││Expires      2026-09-21 15:13Z (1d4h in all)        │|
+            |│                                                                ││Provisioning grant: done 2026-09-20 11:13Z          │|
+            |│                                                                ││Review       by group:security-reviewers · due 2026-│|
+            |│                                                                ││             09-21 11:13Z OVERDUE 3h ago            │|
+            |│                                                                ││Yours        not your people or systems             │|
+            |│                                                                ││── Request ─────────────────────────────────────────│|
+            |│                                                                ││Risk         ⚠ BREAK-GLASS                          │|
+            |│                                                                ││             ▲ production                           │|
+            |│                                                                ││             ▲ admin access                         │|
+            |│                                                                ││Request      REQ-900005 · ✔ approved · version 2    │|
+            |│                                                                ││Subject      human mallory                          │|
+            |│                                                                ││Owner        heidi                                  │|
+            |│                                                                ││System       k8s-prod                               │|
+            |└─────────────────────────────────────────────────────── 1 of 6 ─┘└────────────────────────────────────── 25/64 lines ─┘|
+            | alice │ policy 9f2c4e1a │ 4 mine · 6 open · 1 break-glass · ⚠ 1 review overdue │ store data/approvals.db               |
+            | Enter detail  R revoke  m mine/all  / filter  s sort  ? help  q quit                                                   |
+            """, roles: """
+            HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH!!!!!!!!!!!!!!!!!HTTTTTTTTTTTTTTHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH
+            ###TTTTTTTT......................#################################......................................................
+            #    HHHHHHHHHH     HH         HHHHHHH  HHHHHHHH HHHHH           #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!.
+            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!                        .
+            #  A WWWWWWWWWW                rrrrrrrr RRRRRRRR                 #.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAA..........        .
+            #  A                                    RRRRRRRR                 #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!                       .
+            #  A                                    RRRRRRRR                 #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEE                  .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvv                 .
+            # Wp pppppppppppppp            rrrrrrrr RRRRRRRR WWWWWWWWWWWWWWWW#.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvv                    .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLvvvvvvvvvvvvv                          .
+            # W. ..............                     RRRRRRRR WWWWWWWWWWWWWWWW#.LLLLLLLLLLLLLvvvvvvv                                .
+            #                                                                #.LLLLLLLLLLLLL.....................vvvvvvv           .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvv                      .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv        .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvv          .
+            #                                                                #.LLLLLLLLLLLLL...vvvvvvvvvvvvvvvvvvvvvvvvEEEEEEEEEEEE.
+            #                                                                #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEEEEEEEE            .
+            #                                                                #.LLLLLLLLLLLLL..........................             .
+            #                                                                #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            #                                                                #.LLLLLLLLLLLLL!!!!!!!!!!!!!                          .
+            #                                                                #.LLLLLLLLLLLLLRRRRRRRRRRRR                           .
+            #                                                                #.LLLLLLLLLLLLLRRRRRRRRRRRRRR                         .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAAAA............    .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvv                          .
+            #                                                                #.LLLLLLLLLLLLLvvvvv                                  .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvv                               .
+            ########################################################........##......................................................
+            =============================================================WWWWWWWWWWWWWWWWWW=========================================
+            _KKKKK_________K_________K___________K_________K_______K_______K________________________________________________________
+            """)
+    }
+
+    @Test func snapshot_expiring_mine_80x24_ascii() {
+        expectSnapshot("expiring-mine-80x24-ascii", text: """
+            | 1 My queue 4   2 All pending 6   3 Break-glass 3  [4 Expiring 2]  5 History 2  |
+            |+- Expiring / 2 / sort: time left / my people and systems ---------------------+|
+            ||    Left / due     ID         Subject   System/e~ Entitlem~ Flags             ||
+            ||-- Active grants, soonest end first / 1 --------------------------------------||
+            ||> + 2h30m left     REQ-900001 etl-nigh~ payments~ db:read                     ||
+            ||-- Ended or failed, removal not confirmed / 1 --------------------------------||
+            || ^@ expired 5h ago REQ-900004 bob       ledger-a~ deploy    not removed (5h a~||
+            ||                                                                              ||
+            |+--------------------------------------------------------------------- 1 of 2 -+|
+            |+- Detail / grant of REQ-900001 -----------------------------------------------+|
+            ||-- Grant ---------------------------------------------------------------------||
+            ||Grant        REQ-900001 / + active / 2h30m left                               ||
+            ||Access       read db:read on payments-db/production                           ||
+            ||Subject      service account etl-nightly                                      ||
+            ||Requester    bob                                                              ||
+            ||Approved     2026-09-21 08:43Z by carol                                       ||
+            ||Starts       2026-09-21 08:43Z                                                ||
+            ||Expires      2026-09-21 16:43Z (8h in all)                                    ||
+            ||Provisioning grant: done 2026-09-21 08:49Z                                    ||
+            ||Yours        one of your people or your systems                               ||
+            ||-- Request -------------------------------------------------------------------||
+            |+---------------------------------------------------------------- 11/48 lines -+|
+            | alice | policy 9f2c4e1a | 4 mine / 6 open / 1 break-glass / ! 1 review overdue |
+            | showing grants of your people and your systems (m shows all)                   |
+            """, roles: """
+            HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH!!!!!!!!!!!!!!!!!HTTTTTTTTTTTTTTHHHHHHHHHHHHHHH
+            ###TTTTTTTT.........................MMMMMMMMMMMMMMMMMMMMM#######################
+            #    HHHHHHHHHH     HH         HHHHHHH   HHHHHHHHH HHHHHHHHH HHHHH             #
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#
+            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#
+            # W. ..............                      RRRRRRRRR           WWWWWWWWWWWWWWWWWW#
+            #                                                                              #
+            ######################################################################........##
+            ................................................................................
+            .HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            .LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAA.............                               .
+            .LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv                           .
+            .LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvv                                      .
+            .LLLLLLLLLLLLLvvv                                                              .
+            .LLLLLLLLLLLLL.....................vvvvv                                       .
+            .LLLLLLLLLLLLLvvvvvvvvvvvvvvvvv                                                .
+            .LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvv                                    .
+            .LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvv                                    .
+            .LLLLLLLLLLLLL++++++++++++++++++++++++++++++++++                               .
+            .HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            ................................................................................
+            =============================================================WWWWWWWWWWWWWWWWWW=
+                                                                         ___________________
+            """)
+    }
+
+    @Test func snapshot_break_glass_review_120x30_unicode() {
+        expectSnapshot("break-glass-review-120x30-unicode", text: """
+            | 1 My queue 4   2 All pending 6  [3 Break-glass 3]  4 Expiring 6   5 History 2                                          |
+            |┌─ Break-glass · 3 · sort: priority ─────────────────────────────┐┌─ Detail · review of REQ-900005 ────────────────────┐|
+            |│    ID         Subject    System/e… Entitlem… Access For    Age ││── Post-incident review ────────────────────────────│|
+            |│── Pending emergency requests · 1 ──────────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester, with│|
+            |│ ⚠● REQ-000003 ops-agent  payments… db:admin  admin  4h     1m  ││             out an approver                        │|
+            |│── Active emergency grants · 1 ─────────────────────────────────││Grant        REQ-900005 · ✔ active · 1h left        │|
+            |│ ⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││Flags        ⚠ SELF-ACTIVATED                       │|
+            |│── Post-incident reviews due · 1 ───────────────────────────────││             REVIEW OVERDUE 3h ago                  │|
+            |│▶⚠✔ OVERDUE 3h ago REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││Access       admin admin-console on                 │|
+            |│                                                                ││             k8s-prod/production                    │|
+            |│                                                                ││Subject      human mallory                          │|
+            |│                                                                ││Requester    mallory                                │|
+            |│                                                                ││Approved     2026-09-20 11:13Z by mallory           │|
+            |│                                                                ││Starts       2026-09-20 11:13Z                      │|
+            |│                                                                ││Expires      2026-09-21 15:13Z (1d4h in all)        │|
+            |│                                                                ││Provisioning grant: done 2026-09-20 11:13Z          │|
+            |│                                                                ││Review       by group:security-reviewers · due 2026-│|
+            |│                                                                ││             09-21 11:13Z OVERDUE 3h ago            │|
+            |│                                                                ││Yours        not your people or systems             │|
+            |│                                                                ││── Request ─────────────────────────────────────────│|
+            |│                                                                ││Risk         ⚠ BREAK-GLASS                          │|
+            |│                                                                ││             ▲ production                           │|
+            |│                                                                ││             ▲ admin access                         │|
+            |│                                                                ││Request      REQ-900005 · ✔ approved · version 2    │|
+            |│                                                                ││Subject      human mallory                          │|
+            |│                                                                ││Owner        heidi                                  │|
+            |│                                                                ││System       k8s-prod                               │|
+            |└─────────────────────────────────────────────────────── 3 of 3 ─┘└────────────────────────────────────── 25/64 lines ─┘|
+            | alice │ policy 9f2c4e1a │ 4 mine · 6 open · 1 break-glass · ⚠ 1 review overdue │ store data/approvals.db               |
+            | Enter detail  a approve  d deny  R revoke  c review  / filter  s sort  ? help  q quit                                  |
+            """, roles: """
+            HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHTTTTTTTTTTTTTTTTTHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH
+            ###TTTTTTTTTTT.....................###############################......................................................
+            #    HH         HHHHHHH    HHHHHHHHH HHHHHHHHH HHHHHH HHH    HHH #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!.
+            # !p            rrrrrrrrr  RRRRRRRRR           RRRRR         ..  #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!                        .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAA..........        .
+            # !A WWWWWWW                            RRRRRRRR !!!!!!!!!!!!!!!!#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!                       .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEE                  .
+            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvv                 .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvv                    .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvv                          .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvv                                .
+            #                                                                #.LLLLLLLLLLLLL.....................vvvvvvv           .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvv                      .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv        .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvv          .
+            #                                                                #.LLLLLLLLLLLLL...vvvvvvvvvvvvvvvvvvvvvvvvEEEEEEEEEEEE.
+            #                                                                #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEEEEEEEE            .
+            #                                                                #.LLLLLLLLLLLLL..........................             .
+            #                                                                #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            #                                                                #.LLLLLLLLLLLLL!!!!!!!!!!!!!                          .
+            #                                                                #.LLLLLLLLLLLLLRRRRRRRRRRRR                           .
+            #                                                                #.LLLLLLLLLLLLLRRRRRRRRRRRRRR                         .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAAAA............    .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvv                          .
+            #                                                                #.LLLLLLLLLLLLLvvvvv                                  .
+            #                                                                #.LLLLLLLLLLLLLvvvvvvvv                               .
+            ########################################################........##......................................................
+            =============================================================WWWWWWWWWWWWWWWWWW=========================================
+            _KKKKK_________...................K_________K_________K_________K_______K_______K_______________________________________
+            """)
+    }
+
+    @Test func snapshot_revoke_100x30_unicode() {
+        expectSnapshot("revoke-100x30-unicode", text: """
+            | 1 My queue 4   2 All pending 6   3 Break-glass 3  [4 Expiring 6]  5 History 2                      |
+            |┌─ Expiring · 6 · sort: time left ─────────────────────────────────────────────────────────────────┐|
+            |│    Left / due     ID         Subject       System/env    Entitlement   Flags                     │|
+            |│── A┌─ Revoke the grant of REQ-900005 ───────────────────────────────────────────────────────┐────│|
+            |│▶⚠✔ │REVOKE access of human mallory                                                          │EW …│|
+            |│  ✔ │entitlement admin-console                                                               │    │|
+            |│  ✔ │on k8s-prod / production                                                                │    │|
+            |│  ✔ │scope — · access admin · for 1d4h                                                       │    │|
+            |│── A│now 1h left                                                                             │────│|
+            |│ ▲● │⚠ SELF-ACTIVATED: nobody approved this access                                           │ago)│|
+            |└────│⚠ BREAK-GLASS  ▲ production  ▲ admin access                                             │ 6 ─┘|
+            |┌─ De│Rationale 13/10 ✔ (Enter = new line)                                                    │────┐|
+            |│── G│  ticket closed▏                                                                        │────│|
+            |│Brea│                                                                                        │    │|
+            |│Gran│                                                                                        │    │|
+            |│Flag│                                                                                        │    │|
+            |│    │                                                                                        │    │|
+            |│Acce│                                                                                        │    │|
+            |│Subj│                                                                                        │    │|
+            |│Requ│                                                                                        │    │|
+            |│Appr│                                                                                        │    │|
+            |│Star│                                                                                        │    │|
+            |│Expi│                                                                                        │    │|
+            |│Prov│Ctrl-s submit  Esc cancel                                                               │    │|
+            |│Revi└────────────────────────────────────────────────────────────────────────────────────────┘    │|
+            |│Yours        not your people or systems                                                           │|
+            |│── Request ───────────────────────────────────────────────────────────────────────────────────────│|
+            |└──────────────────────────────────────────────────────────────────────────────────── 15/51 lines ─┘|
+            | alice │ policy 9f2c4e1a │ 4 mine · 6 open · 1 break-glass · ⚠ 1 review overdue │ store data/appro… |
+            | Ctrl-s submit  Esc cancel                                                                          |
+            """, roles: """
+            HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH!!!!!!!!!!!!!!!!!HTTTTTTTTTTTTTTHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH
+            ###TTTTTTTT......................###################################################################
+            #    HHHHHHHHHH     HH         HHHHHHH       HHHHHHHHHH    HHHHHHHHHHH   HHHHH                     #
+            #HHHH###DDDDDDDDDDDDDDDDDDDDDDDDDDDDDD#########################################################HHHH#
+            #SSSS#DDDDDDDDDDDDDDDDDLLLLLLvvvvvvv                                                          #SSSS#
+            #  A #LLLLLLLLLLLLvvvvvvvvvvvvv                                                               #    #
+            #  A #LLLvvvvvvvv...RRRRRRRRRR                                                                #    #
+            #  A #LLLLLLvLLLLLLLLLLRRRRRLLLLLLLvvvv                                                       #    #
+            #HHHH#LLLLvvvvvvv                                                                             #HHHH#
+            # Wp #!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!                                           #WWWW#
+            ######!!!!!!!!!!!!!!!RRRRRRRRRRRRRRRRRRRRRRRRRRRRRR                                           #...##
+            .....#LLLLLLLLLL+++++++...................                                                    #.....
+            .HHHH#..IIIIIIIIIIIIII                                                                        #HHHH.
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#..                                                                                      #    .
+            .LLLL#KKKKKK_________KKK_________                                                             #    .
+            .LLLL##########################################################################################    .
+            .LLLLLLLLLLLLL..........................                                                           .
+            .HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
+            ....................................................................................................
+            =============================================================WWWWWWWWWWWWWWWWWW=====================
+            _KKKKKK_________KKK_________________________________________________________________________________
+            """)
+    }
 }

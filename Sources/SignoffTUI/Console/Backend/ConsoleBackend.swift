@@ -17,6 +17,11 @@ public protocol ConsoleBackend: AnyObject {
     /// Records my review against the version I was shown. Never throws: every
     /// failure is an outcome the approver must see.
     func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome
+    /// Ends the grant of request `id` early (`Lifecycle.revoke`), then hands it
+    /// to provisioning for removal. Never throws, like `decide`.
+    func revoke(id: String, rationale: String) -> DecisionOutcome
+    /// Completes the post-incident review of the grant of `id` (`Lifecycle.reviewIncident`).
+    func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome
     /// A number that changes whenever anything in the store changes (another
     /// approver's decision, a new submission). Polled about every 250 ms.
     func changeToken() throws -> Int64
@@ -25,7 +30,7 @@ public protocol ConsoleBackend: AnyObject {
 /// What happened to a submitted decision.
 public enum DecisionOutcome: Sendable, Hashable {
     /// The review is stored; `state` is the request's state afterwards (still
-    /// pending when more approvals are needed).
+    /// pending when more approvals are needed; unchanged by grant actions).
     case recorded(state: RequestState)
     /// The store refused the review. Conflicts (`reason.isConflict`: decided by
     /// someone else meanwhile, or the request changed since it was shown) make

@@ -147,14 +147,18 @@ public struct ConsoleSnapshot: Sendable {
     /// while reading is seen by the next poll.
     public var changeToken: Int64
     public var rows: [ConsoleRow]
+    /// Grants that need someone (`store.grants(.attention)`), for the Expiring
+    /// and Break-glass lists. Whole in every page of a paged snapshot.
+    public var grants: [ConsoleGrantRow]
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
-                changeToken: Int64, rows: [ConsoleRow]) {
+                changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = []) {
         self.identity = identity
         self.storePath = storePath
         self.policyVersion = policyVersion
         self.minimumRationale = minimumRationale
         self.changeToken = changeToken
         self.rows = rows
+        self.grants = grants
     }
 }

@@ -29,7 +29,70 @@ public enum ConsoleFixtures {
             rows.append(row(index, random: &random))
         }
         return ConsoleSnapshot(identity: identity, storePath: storePath, policyVersion: policyVersion,
-                               minimumRationale: minimumRationale, changeToken: 1, rows: rows)
+                               minimumRationale: minimumRationale, changeToken: 1, rows: rows,
+                               grants: grants(now: epoch))
+    }
+
+    /// Grants that show each thing the Expiring and Break-glass lists flag, at
+    /// fixed times before and after `now`: one ending soon, one approved two
+    /// days ago and still not provisioned, one expired but not removed, one
+    /// lasting a week, and a self-activated break-glass grant whose
+    /// post-incident review is overdue. Alice answers for payments-db and for bob.
+    public static func grants(now: Date) -> [ConsoleGrantRow] {
+        func terms(_ requester: String, _ kind: IdentityKind, _ subject: String, _ owner: String, _ system: String,
+                   _ entitlement: String, _ access: AccessLevel, breakGlass: Bool = false) -> GrantTerms {
+            GrantTerms(requester: requester, subject: Subject(kind: kind, name: subject, owner: owner), system: system,
+                       environment: "production", entitlement: entitlement, scope: nil, access: access,
+                       revocationTriggers: [], ticket: breakGlass ? nil : "OPS-77", incident: breakGlass ? "INC-9" : nil,
+                       breakGlass: breakGlass)
+        }
+        func at(_ hours: Double) -> Date { now.addingTimeInterval(hours * 3600) }
+        let soon = Grant(requestID: "REQ-900001", terms: terms("bob", .serviceAccount, "etl-nightly", "bob", "payments-db", "db:read", .read),
+                         state: .active, approvedAt: at(-5.5), approvers: ["carol"], policyVersion: policyVersion,
+                         duration: .hours(8), startsAt: at(-5.5), expiresAt: at(2.5), selfActivated: false,
+                         provisioning: .done, provisioningAt: at(-5.4))
+        let week = Grant(requestID: "REQ-900002", terms: terms("erin", .human, "erin", "frank", "search", "logs:read", .read),
+                         state: .active, approvedAt: at(-24), approvers: ["frank"], policyVersion: policyVersion,
+                         duration: .days(7), startsAt: at(-24), expiresAt: at(144), selfActivated: false,
+                         provisioning: .done, provisioningAt: at(-23.9))
+        let unprovisioned = Grant(requestID: "REQ-900003",
+                                  terms: terms("dave", .aiAgent, "ml-trainer", "dave", "s3-archive", "bucket:write", .write),
+                                  state: .awaitingProvisioning, approvedAt: at(-49), approvers: ["grace"],
+                                  policyVersion: policyVersion, duration: .days(1), startsAt: nil, expiresAt: nil,
+                                  selfActivated: false, provisioning: .handedOff, provisioningAt: at(-49))
+        let unremoved = Grant(requestID: "REQ-900004", terms: terms("bob", .human, "bob", "alice", "ledger-api", "deploy", .write),
+                              state: .expired, approvedAt: at(-13), approvers: ["carol"], policyVersion: policyVersion,
+                              duration: .hours(8), startsAt: at(-13), expiresAt: at(-5), selfActivated: false,
+                              provisioningAction: .expire, provisioning: .pending, endedAt: at(-5), endedBy: "signoff",
+                              endReason: "expired")
+        let emergency = Grant(requestID: "REQ-900005",
+                              terms: terms("mallory", .human, "mallory", "heidi", "k8s-prod", "admin-console", .admin, breakGlass: true),
+                              state: .active, approvedAt: at(-27), approvers: ["mallory"], policyVersion: policyVersion,
+                              duration: .hours(28), startsAt: at(-27), expiresAt: at(1), selfActivated: true,
+                              provisioning: .done, provisioningAt: at(-27),
+                              incidentReview: IncidentReview(reviewers: "group:security-reviewers", dueAt: at(-3)))
+        return [
+            ConsoleGrantRow(grant: soon, responsible: true),
+            ConsoleGrantRow(grant: week, responsible: false),
+            ConsoleGrantRow(grant: unprovisioned, responsible: false),
+            ConsoleGrantRow(grant: unremoved, responsible: true),
+            ConsoleGrantRow(grant: emergency, responsible: false),
+        ]
+    }
+
+    /// The approved request behind a grant, for backends that hold grants without their rows.
+    public static func row(for grant: Grant) -> ConsoleRow {
+        let terms = grant.terms
+        return ConsoleRow(id: grant.requestID, state: .approved, version: 2, subjectKind: terms.subject.kind,
+                          subjectName: terms.subject.name, owner: terms.subject.owner, system: terms.system,
+                          environment: terms.environment, entitlement: terms.entitlement, scope: terms.scope,
+                          access: terms.access, duration: grant.duration,
+                          purpose: terms.breakGlass ? "restore the cluster during the incident" : "scheduled maintenance",
+                          ticket: terms.ticket, requester: terms.requester,
+                          submittedAt: grant.approvedAt.addingTimeInterval(-1800), breakGlass: terms.breakGlass,
+                          incident: terms.incident, mineNow: false, routedTo: "owners of \(terms.system)", approvals: 1,
+                          approvalsNeeded: 1, decidedAt: grant.approvedAt, decidedBy: grant.approvers,
+                          expiresAt: grant.expiresAt)
     }
 
     static func row(_ index: Int, random: inout SplitMix) -> ConsoleRow {
@@ -68,7 +131,8 @@ public enum ConsoleFixtures {
     }
 
     /// A full detail consistent with `row`: record, explanation, progress, timeline.
-    public static func detail(for row: ConsoleRow, identity: Principal = me, maximumDuration: TimeSpan? = .days(7)) -> ConsoleDetail {
+    public static func detail(for row: ConsoleRow, identity: Principal = me, maximumDuration: TimeSpan? = .days(7),
+                              selfActivated: Bool = false) -> ConsoleDetail {
         let request = AccessRequest(
             requester: row.requester, subject: Subject(kind: row.subjectKind, name: row.subjectName, owner: row.owner),
             system: row.system, environment: row.environment, entitlement: row.entitlement, scope: row.scope,
@@ -93,7 +157,9 @@ public enum ConsoleFixtures {
         }
         if let decidedAt = row.decidedAt {
             record.decision = Decision(state: row.state, at: decidedAt, by: row.decidedBy, policyVersion: policyVersion,
-                                       reason: "steps satisfied")
+                                       reason: selfActivated ? "self-activated by \(row.requester): nobody answered the page"
+                                                             : "steps satisfied",
+                                       selfActivated: selfActivated ? true : nil)
         }
         let candidates = [
             Candidate(name: identity.name, eligible: row.mineNow, reason: row.mineNow ? "owner of \(row.system)" : "already counted or not an owner"),

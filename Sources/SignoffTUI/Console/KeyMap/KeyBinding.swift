@@ -25,6 +25,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case nextTab, previousTab, showMyQueue, showAllPending, showBreakGlass, showExpiring, showHistory
     case openDetail, back
     case approve, deny
+    case revoke, completeReview, toggleResponsible
     case startFilter, clearFilter, nextMatch, previousMatch, cycleSort, refresh
     case acceptFilter, cancelFilter, deleteBackward
     case submitDecision, cancelDecision
@@ -47,10 +48,14 @@ public struct KeyBinding: Sendable {
     public let dangerous: Bool
     /// Why the action cannot run in this state, or nil when it can.
     public let disabledReason: @Sendable (ConsoleModel) -> String?
+    /// Whether the footer offers the hint in this state: actions on grants are
+    /// offered only in the lists that hold grants, request decisions only elsewhere.
+    public let offered: @Sendable (ConsoleModel) -> Bool
 
     public init(_ keys: [Key], _ action: Action, _ description: String, hint: String? = nil,
                 in contexts: [BindingContext], dangerous: Bool = false,
-                disabledWhen disabledReason: @escaping @Sendable (ConsoleModel) -> String? = { _ in nil }) {
+                disabledWhen disabledReason: @escaping @Sendable (ConsoleModel) -> String? = { _ in nil },
+                offeredWhen offered: @escaping @Sendable (ConsoleModel) -> Bool = { _ in true }) {
         self.keys = keys
         self.action = action
         self.description = description
@@ -58,6 +63,7 @@ public struct KeyBinding: Sendable {
         self.contexts = contexts
         self.dangerous = dangerous
         self.disabledReason = disabledReason
+        self.offered = offered
     }
 
     /// The keys as people write them, e.g. `j/↓`.

@@ -13,21 +13,37 @@ public enum KeyMap {
         KeyBinding([.character("g"), .home], .top, "first request (top of detail)", in: browsing),
         KeyBinding([.character("G"), .end], .bottom, "last request (end of detail)", in: browsing),
         KeyBinding([.enter, .character("l"), .right], .openDetail, "focus the detail to scroll it", hint: "detail",
-                   in: [.list], disabledWhen: { $0.selectedRow == nil ? "no request selected" : nil }),
+                   in: [.list], disabledWhen: { $0.selectedRequestID == nil ? "nothing selected" : nil }),
         KeyBinding([.character("h"), .left, .escape], .back, "back to the list", hint: "back", in: [.detail]),
         // Tabs
         KeyBinding([.tab], .nextTab, "next list", in: browsing),
         KeyBinding([.backTab], .previousTab, "previous list", in: browsing),
         KeyBinding([.character("1")], .showMyQueue, "My queue: requests you may decide now", in: browsing),
         KeyBinding([.character("2")], .showAllPending, "All pending: every open request", in: browsing),
-        KeyBinding([.character("3")], .showBreakGlass, "Break-glass: open emergency requests", in: browsing),
-        KeyBinding([.character("4")], .showExpiring, "Expiring: approved access by time left", in: browsing),
+        KeyBinding([.character("3")], .showBreakGlass,
+                   "Break-glass: emergency requests, emergency grants, reviews due", in: browsing),
+        KeyBinding([.character("4")], .showExpiring,
+                   "Expiring: grants by time left, problems flagged", in: browsing),
         KeyBinding([.character("5")], .showHistory, "History: decided requests", in: browsing),
         // Deciding
         KeyBinding([.character("a")], .approve, "approve: opens the decision panel (nothing is recorded yet)",
-                   hint: "approve", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) }),
+                   hint: "approve", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) },
+                   offeredWhen: { $0.tab != .expiring }),
         KeyBinding([.character("d")], .deny, "deny: opens the decision panel (nothing is recorded yet)",
-                   hint: "deny", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) }),
+                   hint: "deny", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) },
+                   offeredWhen: { $0.tab != .expiring }),
+        // Grants
+        KeyBinding([.character("R")], .revoke, "revoke the selected grant: opens a rationale panel",
+                   hint: "revoke", in: browsing, dangerous: true, disabledWhen: { revokeBlocker($0) },
+                   offeredWhen: { $0.tab.hasSections }),
+        KeyBinding([.character("c")], .completeReview,
+                   "complete the selected post-incident review", hint: "review",
+                   in: browsing, dangerous: true, disabledWhen: { reviewBlocker($0) },
+                   offeredWhen: { $0.tab == .breakGlass }),
+        KeyBinding([.character("m")], .toggleResponsible,
+                   "Expiring: only my people and my systems, or all", hint: "mine/all", in: browsing,
+                   disabledWhen: { $0.tab == .expiring ? nil : "only the Expiring list (4) filters by your people and systems" },
+                   offeredWhen: { $0.tab == .expiring }),
         // Finding
         KeyBinding([.character("/")], .startFilter, "filter across all fields as you type", hint: "filter", in: browsing),
         KeyBinding([.character("n")], .nextMatch, "next match (next matching line in detail)", in: browsing,
@@ -81,12 +97,29 @@ public enum KeyMap {
     // MARK: Why an action cannot run
 
     static func decideBlocker(_ model: ConsoleModel) -> String? {
+        if let (grant, _) = model.selectedGrant { return "\(grant.id) is a grant; only requests are approved or denied" }
         guard let row = model.selectedRow else { return "no request selected" }
         guard row.state.isOpen else { return "\(row.id) is already \(row.state.rawValue)" }
         if row.state == .blocked { return "\(row.id) is blocked: no policy rule routes it" }
         if model.detailErrors[row.id] != nil, model.details[row.id] == nil { return "details of \(row.id) failed to load" }
         guard let detail = model.details[row.id] else { return "details of \(row.id) are still loading" }
         guard detail.mayDecide else { return detail.whyNot ?? "you are not an eligible approver of \(row.id)" }
+        return nil
+    }
+
+    static func revokeBlocker(_ model: ConsoleModel) -> String? {
+        guard let (row, _) = model.selectedGrant else { return "select a grant (lists 3 and 4) to revoke it" }
+        guard row.grant.state.isLive else {
+            return "the grant of \(row.id) is already \(row.grant.state.rawValue); nothing to revoke"
+        }
+        return nil
+    }
+
+    static func reviewBlocker(_ model: ConsoleModel) -> String? {
+        guard let (row, _) = model.selectedGrant, row.grant.incidentReview != nil else {
+            return "select a post-incident review (list 3) to complete it"
+        }
+        guard row.reviewOpen else { return "the post-incident review of \(row.id) is already completed" }
         return nil
     }
 

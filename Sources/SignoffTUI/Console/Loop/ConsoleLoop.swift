@@ -198,6 +198,10 @@ public final class ConsoleLoop {
         case let .decide(id, verdict, rationale, shownVersion):
             let outcome = backend.decide(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
             return .decisionResult(id: id, verdict: verdict, outcome: outcome)
+        case let .grantAction(id, action, rationale):
+            let outcome = action == .revoke ? backend.revoke(id: id, rationale: rationale)
+                                            : backend.completeIncidentReview(id: id, rationale: rationale)
+            return .grantActionResult(id: id, action: action, outcome: outcome)
         case .pollChanges:
             do { return .changeToken(try backend.changeToken()) } catch { return .changeTokenFailed(describe(error)) }
         }

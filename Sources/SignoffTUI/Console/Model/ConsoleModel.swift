@@ -36,6 +36,20 @@ public struct ConsoleModel: Sendable {
     public internal(set) var visible: [Int32] = []
     /// The filter `visible` was computed with, to narrow incrementally while typing.
     var visibleFilter = ""
+    /// Entries of `visible` that can be selected (section headings are not).
+    public internal(set) var visibleCount = 0
+
+    /// Grants that need someone, from the snapshot; the Expiring and
+    /// Break-glass lists index into them.
+    public internal(set) var grants: [ConsoleGrantRow] = []
+    var grantSearch = SearchIndex()
+    var grantByID: [String: Int32] = [:]
+    /// Each tab's grant sections (headings, grants, reviews) in order, before filtering.
+    var grantEntries: [ConsoleTab: [Int32]] = [:]
+    /// Selectable entries in `grantEntries`, per tab.
+    var grantCounts: [ConsoleTab: Int] = [:]
+    /// The Expiring list shows only grants of my people and my systems.
+    public internal(set) var onlyResponsible = false
 
     public internal(set) var tab: ConsoleTab = .myQueue
     public internal(set) var sortOrders: [ConsoleTab: SortOrder] = [:]
@@ -63,7 +77,11 @@ public struct ConsoleModel: Sendable {
 
     public var sortOrder: SortOrder { sortOrders[tab] ?? .natural }
 
-    public func count(of tab: ConsoleTab) -> Int { tabRows[tab]?.count ?? 0 }
+    /// Requests and grants a tab lists, section headings not counted.
+    public func count(of tab: ConsoleTab) -> Int { (tabRows[tab]?.count ?? 0) + (grantCounts[tab] ?? 0) }
+
+    /// Open break-glass requests: the number that must never go unnoticed.
+    public var openBreakGlassCount: Int { tabRows[.breakGlass]?.count ?? 0 }
 
     /// While the first snapshot arrives in pages: the rows read so far and
     /// how many there are in all. Nil once complete, and during reloads of
@@ -81,19 +99,44 @@ public struct ConsoleModel: Sendable {
         set { positions[tab] = newValue }
     }
 
-    /// The selected row's index into `rows`, if the list is not empty.
-    public var selectedRowIndex: Int? {
+    /// What the selection is on, if the list is not empty.
+    var selectedEntry: ListEntry? {
         let selected = position.selected
         guard selected >= 0, selected < visible.count else { return nil }
-        return Int(visible[selected])
+        return ListEntry(visible[selected])
     }
 
+    /// The selected row's index into `rows`, when a request is selected.
+    public var selectedRowIndex: Int? {
+        if case let .request(index)? = selectedEntry { return index }
+        return nil
+    }
+
+    /// The selected request; nil when a grant or review is selected.
     public var selectedRow: ConsoleRow? { selectedRowIndex.map { rows[$0] } }
 
-    public var selectedDetail: ConsoleDetail? { selectedRow.flatMap { details[$0.id] } }
+    /// The selected grant, and whether it was selected as its post-incident review.
+    public var selectedGrant: (row: ConsoleGrantRow, asReview: Bool)? {
+        switch selectedEntry {
+        case let .grant(index)?: (grants[index], false)
+        case let .review(index)?: (grants[index], true)
+        default: nil
+        }
+    }
+
+    /// The request whose detail the detail pane shows: the selected one, or the
+    /// selected grant's.
+    public var selectedRequestID: String? { selectedRow?.id ?? selectedGrant?.row.id }
+
+    public var selectedDetail: ConsoleDetail? { selectedRequestID.flatMap { details[$0] } }
 
     /// Position of the selection in the visible list, and the first visible line.
     public var selection: (index: Int, top: Int) { (position.selected, position.top) }
+
+    /// The request row of a grant, when the snapshot holds it.
+    func requestRow(of grant: ConsoleGrantRow) -> ConsoleRow? {
+        rowByID[grant.id].map { rows[Int($0)] }
+    }
 
     /// Whether quitting now would throw away typed rationale.
     public var hasUnsavedRationale: Bool {

@@ -4,8 +4,10 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
     case myQueue = 1
     /// Every open request, with whom it is routed to and its approvals so far.
     case allPending
+    /// Open break-glass requests, active emergency grants and post-incident reviews.
     case breakGlass
-    /// Approved access by time left.
+    /// Grants: active by time left, then awaiting provisioning, then ended
+    /// ones provisioning has not confirmed removing.
     case expiring
     /// Decided requests.
     case history
@@ -36,8 +38,8 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
         switch self {
         case .myQueue: "nothing waits for you"
         case .allPending: "no open requests"
-        case .breakGlass: "no open break-glass requests"
-        case .expiring: "expiry arrives with grants"
+        case .breakGlass: "no break-glass requests, emergency grants or reviews due"
+        case .expiring: "no live grants, and every ended one is removed"
         case .history: "nothing decided yet"
         }
     }
@@ -47,10 +49,13 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
         case .myQueue: row.state == .pending && row.mineNow
         case .allPending: row.state.isOpen
         case .breakGlass: row.breakGlass && row.state.isOpen
-        case .expiring: row.state == .approved && row.expiresAt != nil
+        case .expiring: false
         case .history: !row.state.isOpen
         }
     }
+
+    /// Lists made of sections (grants, reviews) rather than requests alone.
+    var hasSections: Bool { self == .breakGlass || self == .expiring }
 
     var next: ConsoleTab { ConsoleTab(rawValue: rawValue % ConsoleTab.allCases.count + 1)! }
     var previous: ConsoleTab {

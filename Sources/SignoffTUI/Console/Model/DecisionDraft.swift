@@ -1,15 +1,36 @@
 import Foundation
 import SignoffCore
 
+/// What a grant's rationale panel records.
+public enum GrantAction: String, Sendable, Hashable {
+    /// End the grant early.
+    case revoke
+    /// Complete its post-incident review.
+    case completeIncidentReview
+
+    /// The noun for status lines: "revocation of REQ-000001 recorded".
+    var noun: String { self == .revoke ? "revocation" : "post-incident review" }
+}
+
+/// What a rationale panel records: a decision on a request, or an action on a grant.
+public enum DraftAction: Sendable, Hashable {
+    case decide(Verdict)
+    case grant(GrantAction)
+}
+
 /// A decision being written: what is decided, against which version, and the
 /// rationale so far. It copies the request the approver was shown, so a reload
 /// underneath can never change what the panel restates or the version it sends.
+/// Grant actions (revoke, complete a review) use the same panel and editing;
+/// they copy the grant instead.
 public struct DecisionDraft: Sendable, Hashable {
     public var id: String
-    public var verdict: Verdict
+    public var action: DraftAction
     /// The request version shown when the panel opened; sent with the review.
     public var shownVersion: Int
     public var request: AccessRequest
+    /// The grant acted on, as shown when the panel opened; nil for decisions.
+    public var grant: Grant?
     public var rationale: String
     /// A refusal or failure from the last submission, shown in the panel.
     public var problem: String?
@@ -18,13 +39,52 @@ public struct DecisionDraft: Sendable, Hashable {
 
     public init(id: String, verdict: Verdict, shownVersion: Int, request: AccessRequest, rationale: String = "") {
         self.id = id
-        self.verdict = verdict
+        self.action = .decide(verdict)
         self.shownVersion = shownVersion
         self.request = request
+        self.grant = nil
         self.rationale = rationale
         self.problem = nil
         self.changedUnderneath = false
     }
+
+    public init(grant: Grant, action: GrantAction, rationale: String = "") {
+        let terms = grant.terms
+        self.id = grant.requestID
+        self.action = .grant(action)
+        self.shownVersion = 0
+        self.request = AccessRequest(requester: terms.requester, subject: terms.subject, system: terms.system,
+                                     environment: terms.environment, entitlement: terms.entitlement, scope: terms.scope,
+                                     access: terms.access, purpose: "", duration: grant.duration,
+                                     revocationTriggers: terms.revocationTriggers, ticket: terms.ticket,
+                                     breakGlass: terms.breakGlass, incident: terms.incident)
+        self.grant = grant
+        self.rationale = rationale
+        self.problem = nil
+        self.changedUnderneath = false
+    }
+
+    /// The verdict of a decision; nil for grant actions.
+    public var verdict: Verdict? {
+        if case let .decide(verdict) = action { return verdict }
+        return nil
+    }
+
+    public var grantAction: GrantAction? {
+        if case let .grant(action) = action { return action }
+        return nil
+    }
+
+    /// Where a closed panel's rationale is kept: one draft per request and action,
+    /// so a revocation draft never turns up in a review of the same grant.
+    var draftKey: String {
+        switch action {
+        case .decide: id
+        case let .grant(action): DecisionDraft.key(id: id, action: action)
+        }
+    }
+
+    static func key(id: String, action: GrantAction) -> String { "\(action.rawValue) \(id)" }
 
     /// Characters that count toward the policy's minimum.
     public var rationaleLength: Int {

@@ -40,6 +40,17 @@ struct SearchIndex: Sendable {
         }
     }
 
+    /// Indexes grants; their entries are numbered from 0 like rows.
+    init(grants: [ConsoleGrantRow]) {
+        for grant in grants {
+            grant.forEachSearchField { field in
+                SearchIndex.appendLowercased(field, to: &bytes)
+                bytes.append(0x01)
+            }
+            starts.append(Int32(truncatingIfNeeded: bytes.count))
+        }
+    }
+
     /// Room for `count` rows in all, before they arrive in pages.
     mutating func reserve(rows count: Int) {
         bytes.reserveCapacity(count * 160)
@@ -108,6 +119,25 @@ struct SearchIndex: Sendable {
             }
         }
         return result
+    }
+
+    /// Like `filter`, for lists that mix requests with other entries (negative
+    /// numbers), which `other` judges against the lowercased query.
+    func filter(_ candidates: [Int32], query: String, other: (Int32, [UInt8]) -> Bool) -> [Int32] {
+        let needle = SearchIndex.key(query)
+        guard !needle.isEmpty else { return candidates }
+        return candidates.filter { $0 < 0 ? other($0, needle) : contains(row: Int($0), key: needle) }
+    }
+
+    /// Whether entry `row` contains `key` (already lowercased with `key(_:)`).
+    func contains(row: Int, key: [UInt8]) -> Bool {
+        guard !key.isEmpty else { return true }
+        guard row >= 0, row + 1 < starts.count else { return false }
+        return bytes.withUnsafeBufferPointer { hay in
+            key.withUnsafeBufferPointer { needle in
+                SearchIndex.contains(hay, from: Int(starts[row]), to: Int(starts[row + 1]), needle)
+            }
+        }
     }
 
     func matches(row: Int, query: String) -> Bool {

@@ -16,6 +16,7 @@ public enum Message: Sendable {
     case detailLoaded(ConsoleDetail)
     case detailFailed(id: String, message: String)
     case decisionResult(id: String, verdict: Verdict, outcome: DecisionOutcome)
+    case grantActionResult(id: String, action: GrantAction, outcome: DecisionOutcome)
 }
 
 /// Work for the loop to do with the backend, as data, so `update` stays pure and
@@ -28,6 +29,8 @@ public enum Effect: Sendable, Hashable {
     case loadDetail(id: String)
     /// Records a review; `shownVersion` is the version the approver was shown.
     case decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int)
+    /// Revokes a grant or completes its post-incident review.
+    case grantAction(id: String, action: GrantAction, rationale: String)
     case pollChanges
     case quit
 }

@@ -13,13 +13,23 @@ extension ConsoleModel {
         return []
     }
 
+    /// Revoking a grant or completing its review opens the same panel: the
+    /// grant restated, a rationale of the policy's minimum, then submit.
+    mutating func openGrantAction(_ action: GrantAction) -> [Effect] {
+        guard let (row, _) = selectedGrant else { return [] }
+        var draft = DecisionDraft(grant: row.grant, action: action)
+        draft.rationale = drafts[draft.draftKey] ?? ""
+        mode = .decision(draft)
+        return []
+    }
+
     mutating func cancelDecision() {
         guard case let .decision(draft) = mode else { return }
         if draft.rationale.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            drafts[draft.id] = nil
+            drafts[draft.draftKey] = nil
             message = StatusMessage("nothing recorded", role: .normal)
         } else {
-            drafts[draft.id] = draft.rationale
+            drafts[draft.draftKey] = draft.rationale
             message = StatusMessage("nothing recorded; the rationale draft is kept for \(draft.id)", role: .normal)
         }
         mode = .browse
@@ -41,13 +51,58 @@ extension ConsoleModel {
 
     private mutating func send(_ draft: DecisionDraft) -> [Effect] {
         mode = .submitting(draft)
-        return [.decide(id: draft.id, verdict: draft.verdict, rationale: draft.rationale,
-                        shownVersion: draft.shownVersion)]
+        switch draft.action {
+        case let .decide(verdict):
+            return [.decide(id: draft.id, verdict: verdict, rationale: draft.rationale, shownVersion: draft.shownVersion)]
+        case let .grant(action):
+            return [.grantAction(id: draft.id, action: action, rationale: draft.rationale)]
+        }
+    }
+
+    /// The outcome of a revocation or a review, shown exactly as decisions are:
+    /// recorded closes the panel and reloads; a refusal keeps it open with the
+    /// reason in the panel and the status line.
+    mutating func receive(_ outcome: DecisionOutcome, id: String, action: GrantAction) -> [Effect] {
+        var draft: DecisionDraft?
+        if case let .submitting(submitted) = mode, submitted.id == id, submitted.grantAction == action { draft = submitted }
+        let key = draft?.draftKey ?? DecisionDraft.key(id: id, action: action)
+        let noun = action.noun
+        switch outcome {
+        case .recorded:
+            drafts[key] = nil
+            if draft != nil { mode = .browse }
+            let done = action == .revoke ? "revoked; provisioning is asked to remove the access"
+                                         : "post-incident review completed"
+            message = StatusMessage("\(glyphs.approved) \(id) \(done)", role: .success)
+            return [.loadSnapshot]
+        case let .refused(reason, text) where reason.isConflict:
+            if let draft {
+                drafts[key] = draft.rationale
+                mode = .browse
+            }
+            message = StatusMessage("\(glyphs.denied) \(noun) of \(id) NOT recorded: \(text). Reloaded; look again (draft kept)",
+                                    role: .error)
+            return [.loadSnapshot]
+        case let .refused(reason, text):
+            if var draft {
+                draft.problem = "refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " "))): \(text)"
+                mode = .decision(draft)
+            }
+            message = StatusMessage("\(glyphs.denied) \(noun) of \(id) refused: \(text)", role: .error)
+            return []
+        case let .failed(text):
+            if var draft {
+                draft.problem = "not recorded: \(text)"
+                mode = .decision(draft)
+            }
+            message = StatusMessage("\(glyphs.denied) \(noun) of \(id) NOT recorded: \(text)", role: .error)
+            return []
+        }
     }
 
     mutating func receive(_ outcome: DecisionOutcome, id: String, verdict: Verdict) -> [Effect] {
         var draft: DecisionDraft?
-        if case let .submitting(submitted) = mode, submitted.id == id { draft = submitted }
+        if case let .submitting(submitted) = mode, submitted.id == id, submitted.verdict == verdict { draft = submitted }
         let verb = verdict == .approve ? "approval" : "denial"
         switch outcome {
         case let .recorded(state):

@@ -26,6 +26,11 @@ extension ConsoleModel {
         }
         tabRows = members
         for tab in ConsoleTab.allCases { sortTab(tab) }
+        grants = snapshot.grants
+        grantSearch = SearchIndex(grants: grants)
+        grantByID = Dictionary(grants.enumerated().map { ($0.element.id, Int32($0.offset)) },
+                               uniquingKeysWith: { first, _ in first })
+        buildGrantEntries()
         // The store changed: cached details may be stale.
         details = [:]
         detailErrors = [:]
@@ -36,7 +41,17 @@ extension ConsoleModel {
     /// A draft whose request moved on is flagged; submitting it would be refused
     /// as stale, and the approver should look again first.
     mutating func noticeChangeUnderneath() {
-        guard case var .decision(draft) = mode, let index = rowByID[draft.id] else { return }
+        guard case var .decision(draft) = mode else { return }
+        if let action = draft.grantAction {
+            let grant = grantByID[draft.id].map { grants[Int($0)] }
+            let stillPossible = action == .revoke ? grant?.grant.state.isLive == true : grant?.reviewOpen == true
+            if !stillPossible {
+                draft.changedUnderneath = true
+                mode = .decision(draft)
+            }
+            return
+        }
+        guard let index = rowByID[draft.id] else { return }
         let row = rows[Int(index)]
         if row.version != draft.shownVersion || !row.state.isOpen {
             draft.changedUnderneath = true
@@ -104,6 +119,10 @@ extension ConsoleModel {
     /// Recomputes `visible` for the current tab and filter. While typing, a
     /// longer filter only narrows, so only the current matches are rescanned.
     mutating func applyFilter(incremental: Bool) {
+        if tab.hasSections {
+            applySectionFilter(incremental: incremental)
+            return
+        }
         let base = tabRows[tab] ?? []
         if filter.isEmpty {
             visible = base
@@ -113,19 +132,141 @@ extension ConsoleModel {
             visible = search.filter(base, query: filter)
         }
         visibleFilter = filter
+        visibleCount = visible.count
         restoreSelection()
+    }
+
+    /// The same for lists of sections: requests, grants and reviews are
+    /// filtered alike, and a heading stays only while its section shows something.
+    private mutating func applySectionFilter(incremental: Bool) {
+        let base = entries(of: tab)
+        var result: [Int32]
+        if filter.isEmpty {
+            result = base
+        } else {
+            let candidates = incremental && !visibleFilter.isEmpty && filter.hasPrefix(visibleFilter) ? visible : base
+            let grantSearch = self.grantSearch
+            result = search.filter(candidates, query: filter) { raw, key in
+                switch ListEntry(raw) {
+                case let .grant(index), let .review(index): grantSearch.contains(row: index, key: key)
+                case .heading, .request: true
+                }
+            }
+            result = result.enumerated().filter { offset, raw in
+                !ListEntry.isHeading(raw) || (offset + 1 < result.count && !ListEntry.isHeading(result[offset + 1]))
+            }.map(\.element)
+        }
+        visible = result
+        visibleFilter = filter
+        visibleCount = result.reduce(0) { $0 + (ListEntry.isHeading($1) ? 0 : 1) }
+        restoreSelection()
+    }
+
+    /// A tab's entries before filtering: its requests, then its grant sections.
+    func entries(of tab: ConsoleTab) -> [Int32] {
+        let requests = tabRows[tab] ?? []
+        guard tab.hasSections else { return requests }
+        let heading = requests.isEmpty ? [] : [ListEntry.heading(.pendingBreakGlass).raw]
+        return heading + requests + (grantEntries[tab] ?? [])
+    }
+
+    /// Sorts the grants into the sections of Expiring and Break-glass. Expiring
+    /// honours "my people and my systems"; Break-glass always shows everything.
+    mutating func buildGrantEntries() {
+        var active: [Int] = [], awaiting: [Int] = [], ended: [Int] = [], emergency: [Int] = [], reviews: [Int] = []
+        for (index, row) in grants.enumerated() {
+            let grant = row.grant
+            if !onlyResponsible || row.responsible {
+                switch grant.state {
+                case .active: active.append(index)
+                case .awaitingProvisioning: awaiting.append(index)
+                case .expired, .revoked, .failed: if row.endedUnconfirmed { ended.append(index) }
+                }
+            }
+            if grant.terms.breakGlass, grant.state.isLive { emergency.append(index) }
+            if row.reviewOpen { reviews.append(index) }
+        }
+        let grants = self.grants
+        func by(_ key: @escaping (Grant) -> Date?) -> (Int, Int) -> Bool {
+            { a, b in
+                let x = key(grants[a].grant) ?? .distantFuture, y = key(grants[b].grant) ?? .distantFuture
+                return x != y ? x < y : grants[a].id < grants[b].id
+            }
+        }
+        active.sort(by: by(\.expiresAt))
+        awaiting.sort(by: by(\.approvedAt))
+        ended.sort(by: by(\.endedAt))
+        emergency.sort(by: by(\.expiresAt))
+        reviews.sort(by: by(\.incidentReview?.dueAt))
+        func section(_ section: ListSection, _ members: [Int], _ entry: (Int) -> ListEntry) -> [Int32] {
+            members.isEmpty ? [] : [ListEntry.heading(section).raw] + members.map { entry($0).raw }
+        }
+        grantEntries[.expiring] = section(.activeGrants, active, ListEntry.grant)
+            + section(.awaitingProvisioning, awaiting, ListEntry.grant)
+            + section(.endedUnconfirmed, ended, ListEntry.grant)
+        grantCounts[.expiring] = active.count + awaiting.count + ended.count
+        grantEntries[.breakGlass] = section(.activeBreakGlass, emergency, ListEntry.grant)
+            + section(.incidentReviews, reviews, ListEntry.review)
+        grantCounts[.breakGlass] = emergency.count + reviews.count
+    }
+
+    /// How many entries a section shows now, for its heading.
+    func count(in section: ListSection) -> Int {
+        guard let start = visible.firstIndex(of: ListEntry.heading(section).raw) else { return 0 }
+        var count = 0
+        for raw in visible[(start + 1)...] {
+            if ListEntry.isHeading(raw) { break }
+            count += 1
+        }
+        return count
+    }
+
+    /// A stable name for an entry, to find it again after the list changed.
+    func key(of raw: Int32) -> String? {
+        switch ListEntry(raw) {
+        case let .request(index): rows[index].id
+        case let .grant(index): "grant " + grants[index].id
+        case let .review(index): "review " + grants[index].id
+        case .heading: nil
+        }
+    }
+
+    /// The entry a key names now, if it still exists.
+    func entry(forKey key: String) -> Int32? {
+        if key.hasPrefix("grant ") {
+            return grantByID[String(key.dropFirst(6))].map { ListEntry.grant(Int($0)).raw }
+        }
+        if key.hasPrefix("review ") {
+            return grantByID[String(key.dropFirst(7))].map { ListEntry.review(Int($0)).raw }
+        }
+        return rowByID[key]
+    }
+
+    /// The nearest selectable index to `index`, looking in `direction` first.
+    func selectable(near index: Int, direction: Int) -> Int {
+        guard !visible.isEmpty else { return 0 }
+        let start = max(0, min(index, visible.count - 1))
+        guard ListEntry.isHeading(visible[start]) else { return start }
+        for step in [direction >= 0 ? 1 : -1, direction >= 0 ? -1 : 1] {
+            var candidate = start + step
+            while candidate >= 0, candidate < visible.count {
+                if !ListEntry.isHeading(visible[candidate]) { return candidate }
+                candidate += step
+            }
+        }
+        return start
     }
 
     /// Finds the selected request again after the list changed, or stays near
     /// where the selection was when it left the list (decided by someone else).
     mutating func restoreSelection() {
         var position = self.position
-        if let id = position.selectedID, let row = rowByID[id], let index = visible.firstIndex(of: row) {
+        if let id = position.selectedID, let entry = entry(forKey: id), let index = visible.firstIndex(of: entry) {
             position.selected = index
         } else {
-            position.selected = max(0, min(position.selected, visible.count - 1))
+            position.selected = selectable(near: max(0, min(position.selected, visible.count - 1)), direction: 1)
         }
-        position.selectedID = position.selected < visible.count ? rows[Int(visible[position.selected])].id : nil
+        position.selectedID = position.selected < visible.count ? key(of: visible[position.selected]) : nil
         self.position = position
         keepSelectionVisible()
     }
@@ -133,7 +274,10 @@ extension ConsoleModel {
     mutating func keepSelectionVisible() {
         var position = self.position
         let height = ConsoleLayout(size: size, focus: focus).listRows
-        if position.selected < position.top { position.top = position.selected }
+        // A section's heading stays in view above its first entry.
+        let wanted = position.selected > 0 && position.selected < visible.count
+            && ListEntry.isHeading(visible[position.selected - 1]) ? position.selected - 1 : position.selected
+        if wanted < position.top { position.top = wanted }
         if position.selected >= position.top + height { position.top = position.selected - height + 1 }
         position.top = max(0, min(position.top, max(0, visible.count - height)))
         self.position = position
@@ -168,10 +312,10 @@ extension ConsoleModel {
             return []
         }
         var position = self.position
-        let target = max(0, min(index, visible.count - 1))
+        let target = selectable(near: max(0, min(index, visible.count - 1)), direction: index - position.selected)
         let changed = target != position.selected
         position.selected = target
-        position.selectedID = target < visible.count ? rows[Int(visible[target])].id : nil
+        position.selectedID = target < visible.count ? key(of: visible[target]) : nil
         self.position = position
         keepSelectionVisible()
         if changed { detailScroll = 0 }
@@ -180,13 +324,13 @@ extension ConsoleModel {
 
     /// Loads the selected request's detail unless it is cached or failed.
     func detailEffects() -> [Effect] {
-        guard let row = selectedRow, details[row.id] == nil, detailErrors[row.id] == nil else { return [] }
-        return [.loadDetail(id: row.id)]
+        guard let id = selectedRequestID, details[id] == nil, detailErrors[id] == nil else { return [] }
+        return [.loadDetail(id: id)]
     }
 
     mutating func store(_ detail: ConsoleDetail) {
         if details.count >= ConsoleModel.detailCacheLimit {
-            let keep = selectedRow.flatMap { details[$0.id] }
+            let keep = selectedDetail
             details = [:]
             if let keep { details[keep.record.id] = keep }
         }
@@ -197,10 +341,7 @@ extension ConsoleModel {
 
     /// The detail as drawn now; update measures it to clamp scrolling and find matches.
     func detailLines() -> [StyledLine] {
-        guard let row = selectedRow else { return [] }
-        let width = ConsoleLayout(size: size, focus: .detail).detailWidth
-        return DetailContent.lines(row: row, detail: details[row.id], error: detailErrors[row.id],
-                                   width: width, glyphs: glyphs, now: now)
+        DetailContent.lines(self, width: ConsoleLayout(size: size, focus: .detail).detailWidth)
     }
 
     mutating func clampDetailScroll() {
@@ -236,11 +377,14 @@ extension ConsoleModel {
             return []
         }
         let count = visible.count
-        var next = position.selected + (forward ? 1 : -1)
-        if next >= count || next < 0 {
-            next = (next + count) % count
-            message = StatusMessage("search wrapped", role: .dim)
-        }
+        var next = position.selected
+        repeat {
+            next += forward ? 1 : -1
+            if next >= count || next < 0 {
+                next = (next + count) % count
+                message = StatusMessage("search wrapped", role: .dim)
+            }
+        } while ListEntry.isHeading(visible[next]) && next != position.selected
         return move(to: next)
     }
 }

@@ -40,6 +40,8 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
         return []
     case let .decisionResult(id, verdict, outcome):
         return model.receive(outcome, id: id, verdict: verdict)
+    case let .grantActionResult(id, action, outcome):
+        return model.receive(outcome, id: id, action: action)
     }
 }
 
@@ -85,6 +87,16 @@ extension ConsoleModel {
             return []
         case .approve: return openDecision(.approve)
         case .deny: return openDecision(.deny)
+        case .revoke: return openGrantAction(.revoke)
+        case .completeReview: return openGrantAction(.completeIncidentReview)
+        case .toggleResponsible:
+            onlyResponsible.toggle()
+            buildGrantEntries()
+            applyFilter(incremental: false)
+            message = StatusMessage(onlyResponsible ? "showing grants of your people and your systems (m shows all)"
+                                                    : "showing every grant (m shows only your people and systems)",
+                                    role: .normal)
+            return detailEffects()
         case .startFilter:
             mode = .filter
             focus = .list

@@ -1,3 +1,4 @@
+import Foundation
 import SignoffCore
 
 /// The decision panel and its confirmation screen. Both restate exactly what is
@@ -11,11 +12,28 @@ enum DecisionPanel {
     }
 
     /// What is being decided, one fact per line, most important first.
-    static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs, maximumDuration: TimeSpan?) -> [StyledLine] {
+    /// The panel's title words and role.
+    static func title(_ draft: DecisionDraft) -> (String, Role) {
+        switch draft.action {
+        case .decide(.approve): ("Approve", .approved)
+        case .decide(.deny): ("Deny", .denied)
+        case .grant(.revoke): ("Revoke the grant of", .denied)
+        case .grant(.completeIncidentReview): ("Complete the post-incident review of", .approved)
+        }
+    }
+
+    static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs, maximumDuration: TimeSpan?,
+                            now: Date) -> [StyledLine] {
         let request = draft.request
         func safe(_ raw: String) -> String { TextLayout.fit(raw, width: width, glyphs: glyphs) }
-        let verb = draft.verdict == .approve ? "APPROVE" : "DENY"
-        let verbRole: Role = draft.verdict == .approve ? .approved : .denied
+        let verb: String
+        switch draft.action {
+        case .decide(.approve): verb = "APPROVE"
+        case .decide(.deny): verb = "DENY"
+        case .grant(.revoke): verb = "REVOKE access of"
+        case .grant(.completeIncidentReview): verb = "REVIEWED: emergency access of"
+        }
+        let verbRole = title(draft).1
         var lines = [
             StyledLine([Span("\(verb) ", verbRole), Span(request.subject.kind.label + " ", .label),
                         Span(safe(request.subject.name), .value)]),
@@ -27,7 +45,21 @@ enum DecisionPanel {
                         Span(request.access.rawValue, request.access == .admin ? .riskHigh : .value),
                         Span(" \(glyphs.separator) for ", .label), Span(request.duration.description, .value)]),
         ]
-        let cues = RiskCue.cues(for: request, maximumDuration: maximumDuration)
+        if let grant = draft.grant {
+            var spans = [Span("now ", .label), Span(grant.timeLeftText(at: now), .value)]
+            if let review = grant.incidentReview, draft.grantAction == .completeIncidentReview {
+                spans += [Span(" \(glyphs.separator) review by ", .label), Span(safe(review.reviewers), .value),
+                          Span(review.isOverdue(at: now) ? " OVERDUE \(TimeSpan.ago(review.dueAt, now))"
+                                                         : " due in \(TimeSpan.between(now, review.dueAt))",
+                               review.isOverdue(at: now) ? .error : .pending)]
+            }
+            lines.append(StyledLine(spans))
+        }
+        // A grant's length was settled at approval; only a decision weighs it against the maximum.
+        let cues = RiskCue.cues(for: request, maximumDuration: draft.grant == nil ? maximumDuration : nil)
+        if draft.grant?.selfActivated == true {
+            lines.append(StyledLine("\(glyphs.breakGlass) SELF-ACTIVATED: nobody approved this access", .breakGlass))
+        }
         if !cues.isEmpty {
             var spans: [Span] = []
             for cue in cues {
@@ -43,9 +75,9 @@ enum DecisionPanel {
                      into grid: inout Grid) {
         let rect = frame(in: body, preferredHeight: 22)
         grid.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .normal)
-        let verb = draft.verdict == .approve ? "Approve" : "Deny"
-        grid.box(rect, title: [Span("\(verb) \(TextLayout.fit(draft.id, width: 24, glyphs: glyphs))",
-                                    draft.verdict == .approve ? .approved : .denied)], glyphs: glyphs)
+        let (verb, verbRole) = title(draft)
+        grid.box(rect, title: [Span("\(verb) \(TextLayout.fit(draft.id, width: 24, glyphs: glyphs))", verbRole)],
+                 glyphs: glyphs)
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
 
@@ -69,7 +101,7 @@ enum DecisionPanel {
 
         // Space: restatement first, then notices, counter, at least one editor line, the hint.
         var restatement = restatement(draft, width: inner.width, glyphs: glyphs,
-                                      maximumDuration: model.details[draft.id]?.maximumDuration)
+                                      maximumDuration: model.details[draft.id]?.maximumDuration, now: model.now)
         let fixed = notices.count + 2
         let editorMinimum = 1
         let room = max(0, inner.height - fixed - editorMinimum)
@@ -101,7 +133,7 @@ enum DecisionPanel {
             StyledLine(Footer.hints(model, context: .confirm)),
         ]
         var head = restatement(draft, width: inner.width, glyphs: glyphs,
-                                      maximumDuration: model.details[draft.id]?.maximumDuration)
+                               maximumDuration: model.details[draft.id]?.maximumDuration, now: model.now)
         head = Array(head.prefix(max(0, inner.height - tail.count)))
         for (offset, line) in (head + tail).prefix(inner.height).enumerated() {
             grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)

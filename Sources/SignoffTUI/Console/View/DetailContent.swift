@@ -5,6 +5,94 @@ import SignoffCore
 /// policy's explanation and the timeline. Built for a width, so long values
 /// wrap inside the box instead of running past it.
 enum DetailContent {
+    /// The detail of whatever is selected: a request, or a grant followed by its request.
+    static func lines(_ model: ConsoleModel, width: Int) -> [StyledLine] {
+        if let (grant, asReview) = model.selectedGrant {
+            var lines = grantLines(grant, asReview: asReview, width: width, glyphs: model.glyphs, now: model.now)
+            var builder = Builder(width: width, glyphs: model.glyphs)
+            builder.heading("Request")
+            lines += builder.lines
+            if let row = model.requestRow(of: grant) {
+                lines += Self.lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id],
+                                    width: width, glyphs: model.glyphs, now: model.now)
+            } else if let detail = model.details[grant.id] {
+                lines += Self.lines(row: ConsoleRow(record: detail.record, mineNow: false), detail: detail, error: nil,
+                                    width: width, glyphs: model.glyphs, now: model.now)
+            } else if let error = model.detailErrors[grant.id] {
+                lines.append(StyledLine("\(model.glyphs.denied) details failed to load: \(error) (r reloads)", .error))
+            } else {
+                lines.append(StyledLine("loading details\(model.glyphs.ellipsis)", .placeholder))
+            }
+            return lines
+        }
+        guard let row = model.selectedRow else { return [] }
+        return lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id], width: width,
+                     glyphs: model.glyphs, now: model.now)
+    }
+
+    /// What a grant allows now and what needs someone: state and time left,
+    /// Core's flags, provisioning, how it ended, the post-incident review.
+    static func grantLines(_ row: ConsoleGrantRow, asReview: Bool, width: Int, glyphs: Glyphs, now: Date) -> [StyledLine] {
+        var builder = Builder(width: width, glyphs: glyphs)
+        let grant = row.grant
+        let state = glyphs.grant(grant.state)
+        builder.heading(asReview ? "Post-incident review" : "Grant")
+        if grant.selfActivated {
+            builder.styled("Break-glass", [Span("\(glyphs.breakGlass) SELF-ACTIVATED by the requester, without an approver",
+                                                .breakGlass)])
+        } else if grant.terms.breakGlass {
+            builder.styled("Break-glass", [Span("\(glyphs.breakGlass) BREAK-GLASS", .breakGlass)])
+        }
+        builder.styled("Grant", [Span(builder.safe(row.id), .value), Span(" \(glyphs.separator) ", .dim),
+                                 Span("\(state.glyph) \(state.word)", state.role),
+                                 Span(" \(glyphs.separator) \(grant.timeLeftText(at: now))", .dim)])
+        let flags = grant.flags(at: now).filter { if case .breakGlass = $0 { false } else { true } }
+        if !flags.isEmpty {
+            for (index, flag) in GrantColumn.flagSpans(flags, now: now, glyphs: glyphs).filter({ $0.text != ", " }).enumerated() {
+                builder.styled(index == 0 ? "Flags" : "", [flag])
+            }
+        }
+        builder.field("Access", "\(grant.terms.entitlement) on \(grant.terms.system)/\(grant.terms.environment)",
+                      prefix: "\(grant.terms.access.rawValue) ")
+        builder.field("Subject", grant.terms.subject.name, prefix: grant.terms.subject.kind.label + " ")
+        builder.field("Requester", grant.terms.requester)
+        builder.styled("Approved", [Span("\(TimeText.absolute(grant.approvedAt)) by ", .dim)]
+                       + builder.valueSpans(grant.approvers.joined(separator: ", ")))
+        if let startsAt = grant.startsAt { builder.field("Starts", TimeText.absolute(startsAt), trusted: true) }
+        if let expiresAt = grant.expiresAt {
+            builder.field("Expires", "\(TimeText.absolute(expiresAt)) (\(grant.duration) in all)", trusted: true)
+        } else {
+            builder.field("Expires", "\(grant.duration) from provisioning", trusted: true)
+        }
+        var provisioning = "\(grant.provisioningAction.rawValue): \(grant.provisioning.rawValue.replacingOccurrences(of: "_", with: " "))"
+        if let at = grant.provisioningAt { provisioning += " \(TimeText.absolute(at))" }
+        builder.field("Provisioning", provisioning, trusted: true,
+                      role: grant.provisioning == .failed ? .error : grant.provisioning == .done ? .value : .warning)
+        if let note = grant.provisioningReason { builder.field("", note, prefix: "note: ") }
+        if let endedAt = grant.endedAt {
+            builder.styled("Ended", [Span("\(TimeText.absolute(endedAt)) by ", .dim)] + builder.valueSpans(grant.endedBy))
+            if let reason = grant.endReason { builder.field("", reason, prefix: "why: ", block: true) }
+        }
+        if let review = grant.incidentReview {
+            let overdue = review.isOverdue(at: now)
+            var spans = [Span("by ", .dim)] + builder.valueSpans(review.reviewers)
+            if review.isCompleted {
+                spans.append(Span(" \(glyphs.separator) completed", .approved))
+            } else {
+                spans.append(Span(" \(glyphs.separator) due \(TimeText.absolute(review.dueAt))", overdue ? .error : .pending))
+                if overdue { spans.append(Span(" OVERDUE \(TimeSpan.ago(review.dueAt, now))", .error)) }
+            }
+            builder.styled("Review", spans)
+            if review.isCompleted {
+                builder.styled("", [Span("by ", .dim)] + builder.valueSpans(review.completedBy))
+                if let rationale = review.rationale { builder.field("", rationale, prefix: "why: ", block: true) }
+            }
+        }
+        builder.field("Yours", row.responsible ? "one of your people or your systems" : "not your people or systems",
+                      trusted: true, role: row.responsible ? .success : .dim)
+        return builder.lines
+    }
+
     static func lines(row: ConsoleRow, detail: ConsoleDetail?, error: String?, width: Int, glyphs: Glyphs,
                       now: Date) -> [StyledLine] {
         var builder = Builder(width: width, glyphs: glyphs)
@@ -65,9 +153,10 @@ enum DetailContent {
                           Span(" \(TimeText.absolute(record.submittedAt)), \(TimeText.age(of: record.submittedAt, now: now)) ago", .dim)])
         if let decision = record.decision {
             let decided = glyphs.state(decision.state)
-            builder.styled("Decision", [Span("\(decided.glyph) \(decided.word)", decided.role),
-                                        Span(" \(TimeText.absolute(decision.at)) by ", .dim)]
-                           + builder.valueSpans(decision.by.joined(separator: ", ")))
+            var spans = [Span("\(decided.glyph) \(decided.word)", decided.role)]
+            if decision.isSelfActivated { spans.append(Span(" \(glyphs.breakGlass) SELF-ACTIVATED", .breakGlass)) }
+            spans.append(Span(" \(TimeText.absolute(decision.at)) by ", .dim))
+            builder.styled("Decision", spans + builder.valueSpans(decision.by.joined(separator: ", ")))
             builder.field("Reason", decision.reason, block: true)
         }
 

@@ -9,7 +9,7 @@ enum Footer {
         if case .filter = model.mode {
             var spans = [Span("/", .footerKey), Span(DisplaySafe.text(model.filter, style: glyphs.textStyle), .input),
                          Span("_", .input)]
-            let matches = " \(model.visible.count) match\(model.visible.count == 1 ? "" : "es")  "
+            let matches = " \(model.visibleCount) match\(model.visibleCount == 1 ? "" : "es")  "
             spans.append(Span(matches, model.visible.isEmpty ? .failedSearch : .footer))
             spans += hints(model, context: .filter)
             grid.draw(StyledLine(StyledLine.fitting(spans, width: width)), x: 0, y: y, width: width)
@@ -27,7 +27,7 @@ enum Footer {
     static func hints(_ model: ConsoleModel, context: BindingContext) -> [Span] {
         var spans: [Span] = []
         for binding in KeyMap.bindings(in: context, readOnly: model.readOnly) {
-            guard let hint = binding.hint, let key = binding.keys.first else { continue }
+            guard let hint = binding.hint, let key = binding.keys.first, binding.offered(model) else { continue }
             let disabled = binding.disabledReason(model) != nil
             spans.append(Span(KeyBinding.label(key), disabled ? .dim : .footerKey))
             spans.append(Span(" \(hint)  ", disabled ? .dim : .footer))

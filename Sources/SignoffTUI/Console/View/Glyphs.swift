@@ -56,4 +56,15 @@ public struct Glyphs: Sendable, Hashable {
         case .timedOut: (timedOut, "timed out", .dim)
         }
     }
+
+    /// Glyph, word and role for a grant state.
+    public func grant(_ state: GrantState) -> (glyph: String, word: String, role: Role) {
+        switch state {
+        case .awaitingProvisioning: (pending, "awaiting provisioning", .pending)
+        case .active: (approved, "active", .approved)
+        case .expired: (timedOut, "expired", .dim)
+        case .revoked: (withdrawn, "revoked", .dim)
+        case .failed: (denied, "provisioning failed", .denied)
+        }
+    }
 }

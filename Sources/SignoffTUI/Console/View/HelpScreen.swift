@@ -23,6 +23,7 @@ enum HelpScreen {
             (glyphs.withdrawn, "withdrawn", .dim), (glyphs.timedOut, "timed out", .dim),
             (glyphs.breakGlass, "break-glass", .breakGlass), (glyphs.mine, "yours to decide now", .success),
             (glyphs.risk, "risk: production, admin, non-human, long duration", .riskHigh),
+            (glyphs.risk, "grant needs someone: not provisioned, not removed, failed", .warning),
             (glyphs.pointer, "selected request", .normal),
         ]
         for (glyph, meaning, role) in legend {

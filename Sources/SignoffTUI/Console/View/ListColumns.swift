@@ -4,7 +4,16 @@ import SignoffCore
 /// One column of a request list. Fixed columns keep their width; flexible ones
 /// share what is left by weight. When a terminal is too narrow for all of them,
 /// the columns with the lowest priority are dropped first.
-struct ListColumn: Sendable {
+/// What column layout needs to know about a column.
+protocol ColumnSizing {
+    var title: String { get }
+    var minimum: Int { get }
+    /// Zero for a fixed-width column.
+    var flex: Int { get }
+    var priority: Int { get }
+}
+
+struct ListColumn: Sendable, ColumnSizing {
     let title: String
     let minimum: Int
     /// Zero for a fixed-width column.
@@ -61,11 +70,6 @@ struct ListColumn: Sendable {
     static let decidedBy = ListColumn("By", minimum: 8, flex: 2, priority: 4) { row, _, _ in
         (row.decidedBy.joined(separator: ", "), .dim)
     }
-    static let timeLeft = ListColumn("Left", minimum: 6, priority: 10, trusted: true) { row, now, _ in
-        guard let end = row.expiresAt else { return ("", .dim) }
-        let left = end.timeIntervalSince(now)
-        return (left <= 0 ? "expired" : TimeText.span(left), left < 86_400 ? .warning : .normal)
-    }
 
     static func columns(for tab: ConsoleTab) -> [ListColumn] {
         switch tab {
@@ -74,16 +78,17 @@ struct ListColumn: Sendable {
         case .allPending:
             [id, subject, system, entitlement, access, duration, age, approvals, routedTo]
         case .expiring:
-            [timeLeft, id, subject, system, entitlement, access]
+            // Grants have their own columns (`GrantColumn`); nothing lists requests here.
+            [id, subject, system, entitlement, access]
         case .history:
             [state, id, subject, system, entitlement, decided, decidedBy]
         }
     }
 
     /// Columns that fit `width` with their widths, in display order.
-    static func layout(_ columns: [ListColumn], width: Int) -> [(ListColumn, Int)] {
+    static func layout<Column: ColumnSizing>(_ columns: [Column], width: Int) -> [(Column, Int)] {
         var kept = columns
-        func needed(_ set: [ListColumn]) -> Int { set.reduce(0) { $0 + $1.minimum } + max(0, set.count - 1) }
+        func needed(_ set: [Column]) -> Int { set.reduce(0) { $0 + $1.minimum } + max(0, set.count - 1) }
         while needed(kept) > width, kept.count > 1 {
             let lowest = kept.indices.min { kept[$0].priority < kept[$1].priority }!
             kept.remove(at: lowest)

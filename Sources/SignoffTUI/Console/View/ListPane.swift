@@ -15,16 +15,25 @@ enum ListPane {
             title.append(Span(" \(glyphs.separator) filter ", .dim))
             title.append(Span(TextLayout.fit(model.filter, width: 16, glyphs: glyphs),
                               model.visible.isEmpty ? .failedSearch : .match))
-            title.append(Span(" \(model.visible.count) match\(model.visible.count == 1 ? "" : "es")", .dim))
+            title.append(Span(" \(model.visibleCount) match\(model.visibleCount == 1 ? "" : "es")", .dim))
+        }
+        if model.tab == .expiring, model.onlyResponsible {
+            title.append(Span(" \(glyphs.separator) ", .dim))
+            title.append(Span("my people and systems", .match))
         }
         grid.box(rect, title: title, glyphs: glyphs, borderRole: focused ? .border : .dim)
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
 
-        let columns = ListColumn.layout(ListColumn.columns(for: model.tab), width: max(1, inner.width - gutter))
+        let columnWidth = max(1, inner.width - gutter)
+        let columns = ListColumn.layout(ListColumn.columns(for: model.tab), width: columnWidth)
+        let grantColumns = ListColumn.layout(GrantColumn.all, width: columnWidth)
+        // The header names the columns of the first lines: requests, unless the list starts with grants.
+        let grantsFirst = model.tab == .expiring || (model.tab == .breakGlass && model.openBreakGlassCount == 0)
         var x = inner.x + gutter
-        for (column, width) in columns {
-            grid.write(TextLayout.truncate(column.title, width: width, ellipsis: glyphs.ellipsis),
+        let titles: [(String, Int)] = grantsFirst ? grantColumns.map { ($0.0.title, $0.1) } : columns.map { ($0.0.title, $0.1) }
+        for (text, width) in titles {
+            grid.write(TextLayout.truncate(text, width: width, ellipsis: glyphs.ellipsis),
                        x: x, y: inner.y, maxWidth: width, role: .header)
             x += width + 1
         }
@@ -39,6 +48,8 @@ enum ListPane {
                 text = "loading requests\(glyphs.ellipsis)"
             } else if !model.filter.isEmpty {
                 text = "no request matches the filter (Esc clears it)"
+            } else if model.tab == .expiring, model.onlyResponsible {
+                text = "no grant of your people or systems needs attention (m shows all)"
             } else {
                 text = model.tab.emptyText
             }
@@ -54,13 +65,66 @@ enum ListPane {
         let first = max(0, min(selection.top, model.visible.count - 1))
         let last = min(model.visible.count, first + rowsHeight)
         for index in first..<last {
-            let row = model.rows[Int(model.visible[index])]
             let y = inner.y + 1 + index - first
             let selected = index == selection.index
-            drawRow(row, columns: columns, x: inner.x, y: y, width: inner.width, selected: selected,
-                    focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
+            switch ListEntry(model.visible[index]) {
+            case let .request(row):
+                drawRow(model.rows[row], columns: columns, x: inner.x, y: y, width: inner.width, selected: selected,
+                        focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
+            case let .grant(grant):
+                drawGrant(model.grants[grant], review: false, columns: grantColumns, x: inner.x, y: y, width: inner.width,
+                          selected: selected, focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
+            case let .review(grant):
+                drawGrant(model.grants[grant], review: true, columns: grantColumns, x: inner.x, y: y, width: inner.width,
+                          selected: selected, focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
+            case let .heading(section):
+                drawHeading(section, count: model.count(in: section), x: inner.x, y: y, width: inner.width,
+                            glyphs: glyphs, into: &grid)
+            }
         }
-        grid.boxFooter(rect, text: " \(selection.index + 1) of \(model.visible.count) ", role: .dim)
+        var ordinal = selection.index + 1
+        if model.tab.hasSections {
+            ordinal = model.visible.prefix(selection.index + 1).reduce(0) { $0 + (ListEntry.isHeading($1) ? 0 : 1) }
+        }
+        grid.boxFooter(rect, text: " \(ordinal) of \(model.visibleCount) ", role: .dim)
+    }
+
+    /// `── Active emergency grants · 2 ─────`
+    static func drawHeading(_ section: ListSection, count: Int, x: Int, y: Int, width: Int, glyphs: Glyphs,
+                            into grid: inout Grid) {
+        let text = "\(glyphs.horizontal)\(glyphs.horizontal) \(section.title) \(glyphs.separator) \(count) "
+        let rule = String(repeating: glyphs.horizontal, count: max(0, width - CharacterWidth.of(text)))
+        grid.write(TextLayout.truncate(text + rule, width: width, ellipsis: ""), x: x, y: y, maxWidth: width, role: .header)
+    }
+
+    /// A grant (or its review): pointer, break-glass or warning mark and state
+    /// glyph in the gutter, then its columns.
+    static func drawGrant(_ row: ConsoleGrantRow, review: Bool, columns: [(GrantColumn, Int)], x: Int, y: Int, width: Int,
+                          selected: Bool, focused: Bool, needle: String, model: ConsoleModel, glyphs: Glyphs,
+                          into grid: inout Grid) {
+        let state = glyphs.grant(row.grant.state)
+        let flags = row.grant.flags(at: model.now)
+        grid.write(selected ? glyphs.pointer : " ", x: x, y: y, maxWidth: 1, role: .normal)
+        if row.terms.breakGlass {
+            grid.write(glyphs.breakGlass, x: x + 1, y: y, maxWidth: 1, role: .breakGlass)
+        } else if flags.contains(where: \.isWarning) {
+            grid.write(glyphs.risk, x: x + 1, y: y, maxWidth: 1, role: .warning)
+        }
+        grid.write(state.glyph, x: x + 2, y: y, maxWidth: 1, role: state.role)
+        var column = x + gutter
+        for (spec, columnWidth) in columns {
+            let room = min(columnWidth, x + width - column)
+            guard room > 0 else { break }
+            let line = StyledLine(spec.cell(row, review, model.now, glyphs, columnWidth))
+            grid.draw(line, x: column, y: y, width: room)
+            if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: line.plainText) {
+                grid.paint(x: column + start, y: y, width: max(0, min(length, room - start)), role: .match)
+            }
+            column += columnWidth + 1
+        }
+        if selected {
+            grid.paint(x: x, y: y, width: width, role: focused ? .selection : .selectionUnfocused)
+        }
     }
 
     static func drawRow(_ row: ConsoleRow, columns: [(ListColumn, Int)], x: Int, y: Int, width: Int, selected: Bool,

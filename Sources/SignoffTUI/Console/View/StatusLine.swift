@@ -20,8 +20,13 @@ enum StatusLine {
         spans.append(Span(policy, model.policyVersion == nil ? .warning : .statusBar))
         spans.append(separator)
         let counts = "\(model.count(of: .myQueue)) mine \(glyphs.separator) \(model.count(of: .allPending)) open"
-            + " \(glyphs.separator) \(model.count(of: .breakGlass)) break-glass"
+            + " \(glyphs.separator) \(model.openBreakGlassCount) break-glass"
         spans.append(Span(counts, .statusBar))
+        let overdue = model.grants.reduce(0) { $0 + ($1.grant.incidentReview?.isOverdue(at: model.now) == true ? 1 : 0) }
+        if overdue > 0 {
+            spans.append(Span(" \(glyphs.separator) ", .statusBar))
+            spans.append(Span("\(glyphs.breakGlass) \(overdue) review\(overdue == 1 ? "" : "s") overdue", .warning))
+        }
         if let progress = model.loadingProgress {
             spans.append(separator)
             spans.append(Span("loading \(grouped(progress.loaded)) of \(grouped(progress.total))\(glyphs.ellipsis)", .statusBar))

@@ -19,7 +19,7 @@ enum TabBar {
             let current = tab == model.tab
             let name = style == 0 ? " \(tab.title)" : style == 1 ? " \(tab.shortTitle)" : ""
             var count = "\(model.count(of: tab))"
-            if current, !model.filter.isEmpty { count = "\(model.visible.count)/\(count)" }
+            if current, !model.filter.isEmpty { count = "\(model.visibleCount)/\(count)" }
             let label = style == 2 ? "\(tab.rawValue):\(count)" : "\(tab.rawValue)\(name) \(count)"
             let text = current ? "[\(label)]" : " \(label) "
             var role: Role = current ? .title : .header

@@ -1,0 +1,60 @@
+/// What one line of a list is. Lists stay `[Int32]` so 100,000 requests cost
+/// one small array: a request is its row index (never negative); grants,
+/// reviews and section headings are packed into the negative numbers.
+enum ListEntry: Sendable, Hashable {
+    case request(Int)
+    /// A grant, by index into the model's grants.
+    case grant(Int)
+    /// A grant's open post-incident review, by index into the model's grants.
+    case review(Int)
+    /// A section heading; never selected.
+    case heading(ListSection)
+
+    init(_ raw: Int32) {
+        guard raw < 0 else {
+            self = .request(Int(raw))
+            return
+        }
+        let code = Int(-1 - raw)
+        let index = code / 4
+        switch code % 4 {
+        case 0: self = .grant(index)
+        case 1: self = .review(index)
+        default: self = .heading(ListSection(rawValue: index) ?? .activeGrants)
+        }
+    }
+
+    var raw: Int32 {
+        switch self {
+        case let .request(index): Int32(index)
+        case let .grant(index): Int32(-1 - index * 4)
+        case let .review(index): Int32(-1 - (index * 4 + 1))
+        case let .heading(section): Int32(-1 - (section.rawValue * 4 + 2))
+        }
+    }
+
+    static func isHeading(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 4 == 2 }
+}
+
+/// The parts of the grant lists, in the order they are shown.
+enum ListSection: Int, CaseIterable, Sendable, Hashable {
+    // Expiring
+    case activeGrants
+    case awaitingProvisioning
+    case endedUnconfirmed
+    // Break-glass
+    case pendingBreakGlass
+    case activeBreakGlass
+    case incidentReviews
+
+    var title: String {
+        switch self {
+        case .activeGrants: "Active grants, soonest end first"
+        case .awaitingProvisioning: "Approved, awaiting provisioning"
+        case .endedUnconfirmed: "Ended or failed, removal not confirmed"
+        case .pendingBreakGlass: "Pending emergency requests"
+        case .activeBreakGlass: "Active emergency grants"
+        case .incidentReviews: "Post-incident reviews due"
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import SignoffCore
+
+/// One column of a grant line in the Expiring and Break-glass lists. A cell is
+/// spans, so one cell can carry several flags, each in its own role; the
+/// column fits them to its width itself.
+struct GrantColumn: Sendable, ColumnSizing {
+    let title: String
+    let minimum: Int
+    let flex: Int
+    let priority: Int
+    /// The cell of a grant, or of its post-incident review when `review` is true.
+    let cell: @Sendable (_ grant: ConsoleGrantRow, _ review: Bool, _ now: Date, _ glyphs: Glyphs, _ width: Int) -> [Span]
+
+    init(_ title: String, minimum: Int, flex: Int = 0, priority: Int,
+         cell: @escaping @Sendable (ConsoleGrantRow, Bool, Date, Glyphs, Int) -> [Span]) {
+        self.title = title
+        self.minimum = minimum
+        self.flex = flex
+        self.priority = priority
+        self.cell = cell
+    }
+
+    /// An untrusted value, made display-safe and fitted.
+    static func text(_ raw: String, _ role: Role, glyphs: Glyphs, width: Int) -> [Span] {
+        [Span(TextLayout.fit(raw, width: width, glyphs: glyphs), role)]
+    }
+
+    static let when = GrantColumn("Left / due", minimum: 14, priority: 10) { row, review, now, glyphs, width in
+        let text: String
+        let role: Role
+        if review, let due = row.grant.incidentReview {
+            text = due.isOverdue(at: now) ? "OVERDUE \(TimeSpan.ago(due.dueAt, now))" : "due in \(TimeSpan.between(now, due.dueAt))"
+            role = due.isOverdue(at: now) ? .error : .pending
+        } else {
+            text = row.grant.timeLeftText(at: now)
+            switch row.grant.state {
+            case .active: role = (row.grant.remaining(at: now) ?? 0) < 86_400 ? .warning : .normal
+            case .awaitingProvisioning: role = .pending
+            case .expired, .revoked: role = .dim
+            case .failed: role = .denied
+            }
+        }
+        return [Span(TextLayout.truncate(text, width: width, ellipsis: glyphs.ellipsis), role)]
+    }
+    static let id = GrantColumn("ID", minimum: 10, priority: 9) { row, _, _, glyphs, width in
+        text(row.id, .normal, glyphs: glyphs, width: width)
+    }
+    static let subject = GrantColumn("Subject", minimum: 8, flex: 2, priority: 8) { row, _, _, glyphs, width in
+        text(row.terms.subject.name, row.terms.subject.kind.isHuman ? .normal : .riskMedium, glyphs: glyphs, width: width)
+    }
+    static let system = GrantColumn("System/env", minimum: 8, flex: 2, priority: 6) { row, _, _, glyphs, width in
+        text("\(row.terms.system)/\(row.terms.environment)", RiskCue.isProduction(row.terms.environment) ? .riskHigh : .normal,
+             glyphs: glyphs, width: width)
+    }
+    static let entitlement = GrantColumn("Entitlement", minimum: 8, flex: 2, priority: 3) { row, _, _, glyphs, width in
+        text(row.terms.entitlement, row.terms.access == .admin ? .riskHigh : .normal, glyphs: glyphs, width: width)
+    }
+    static let flags = GrantColumn("Flags", minimum: 16, flex: 4, priority: 9) { row, review, now, glyphs, width in
+        var spans = flagSpans(row.grant.flags(at: now).filter { flag in
+            // A review line says when it is due in its first column.
+            switch flag {
+            case .reviewDue, .reviewOverdue: !review
+            default: true
+            }
+        }, now: now, glyphs: glyphs)
+        if review, let reviewers = row.grant.incidentReview?.reviewers {
+            if !spans.isEmpty { spans.append(Span(", ", .dim)) }
+            spans.append(Span("by " + DisplaySafeText.line(reviewers, style: glyphs.textStyle), .normal))
+        }
+        return fitted(spans, width: width, glyphs: glyphs)
+    }
+
+    static let all: [GrantColumn] = [when, id, subject, system, entitlement, flags]
+
+    /// Core's flags in words, most urgent first; self-activation is unmistakable.
+    static func flagSpans(_ flags: [GrantFlag], now: Date, glyphs: Glyphs) -> [Span] {
+        func rank(_ flag: GrantFlag) -> Int {
+            switch flag {
+            case .selfActivated: 0
+            case .reviewOverdue: 1
+            case .provisioningFailed: 2
+            case .endedNotRemoved: 3
+            case .notProvisioned: 4
+            case .reviewDue: 5
+            case .breakGlass: 6
+            }
+        }
+        var spans: [Span] = []
+        for flag in flags.sorted(by: { rank($0) < rank($1) }) {
+            if !spans.isEmpty { spans.append(Span(", ", .dim)) }
+            spans.append(Span(flagText(flag, now: now, glyphs: glyphs), role(of: flag)))
+        }
+        return spans
+    }
+
+    static func flagText(_ flag: GrantFlag, now: Date, glyphs: Glyphs) -> String {
+        switch flag {
+        case .selfActivated, .breakGlass: "\(glyphs.breakGlass) \(flag.label(at: now))"
+        default: flag.label(at: now)
+        }
+    }
+
+    static func role(of flag: GrantFlag) -> Role {
+        switch flag {
+        case .breakGlass, .selfActivated: .breakGlass
+        case .reviewOverdue, .provisioningFailed: .error
+        case .endedNotRemoved, .notProvisioned: .warning
+        case .reviewDue: .pending
+        }
+    }
+
+    /// Spans cut to `width` columns, ending with an ellipsis when anything was cut.
+    static func fitted(_ spans: [Span], width: Int, glyphs: Glyphs) -> [Span] {
+        let total = spans.reduce(0) { $0 + CharacterWidth.of($1.text) }
+        guard total > width else { return spans }
+        let room = max(0, width - CharacterWidth.of(glyphs.ellipsis))
+        var result = StyledLine.fitting(spans, width: room)
+        result.append(Span(glyphs.ellipsis, result.last?.role ?? .dim))
+        return result
+    }
+}
