@@ -129,6 +129,37 @@ struct ConsoleTests {
         #expect(result.stderr.contains("signoff list"), "\(result.stderr)")
     }
 
+    @Test func aManagerRevokesAGrantFromExpiringAndSeesItAwaitRemoval() throws {
+        let store = try TestStore()
+        _ = try store.submit(etlRequest.replacingOccurrences(of: "svc-ledger-etl", with: "svc-ledger-audit"), as: "alice")
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin").status == 0)
+        // dave owns payments-db: the grant is his to watch and to revoke.
+        let tmux = try console(store, width: 200, height: 40)
+        try tmux.waitFor("My queue")
+        try tmux.send("4")
+        let list = try tmux.waitFor("Active grants")
+        #expect(list.contains("Expiring 1"))
+        let row = list.split(separator: "\n").first { $0.contains("\(id) ") && $0.contains("payments-db") }
+        #expect(row?.contains("7h59m left") == true || row?.contains("8h left") == true, "no time left in \(list)")
+        try tmux.send("m")
+        try tmux.waitFor("my people and systems")
+        #expect(try tmux.screen().contains(id), "dave's own system's grant was filtered out")
+        try tmux.send("R")
+        let panel = try tmux.waitFor("Ctrl-s submit")
+        #expect(panel.contains("REVOKE access of service account svc-ledger-etl"))
+        try tmux.type("OPS-1234 closed early, the reconciliation is done")
+        try tmux.send("C-s")
+        try waitUntil { try (store.show(id)["grant"] as? [String: Any])?["state"] as? String == "revoked" }
+        let after = try tmux.waitFor("removal not confirmed")
+        let flagged = after.split(separator: "\n").first { $0.contains("\(id) ") && $0.contains("payments-db") }
+        #expect(flagged?.contains("revoked") == true && flagged?.contains("not removed") == true,
+                "the revoked grant is not flagged in \(after)")
+        #expect(try store.show(id)["state"] as? String == "approved", "the request keeps its decision")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     @Test func theDemoOpensTheConsoleOnARealisticStore() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-demo-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

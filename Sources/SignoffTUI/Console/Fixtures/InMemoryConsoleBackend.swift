@@ -43,10 +43,10 @@ public final class InMemoryConsoleBackend: ConsoleBackend {
                 return (.notEligible, "\(me) may not revoke \(id): only its requester (\(row.terms.requester)), its approvers, the subject's owner (\(row.terms.subject.owner)) and the owners of \(row.terms.system) may")
             }
             return nil
-        } apply: { row in
+        } apply: { [me = current.identity.name] row in
             row.grant.state = .revoked
             row.grant.endedAt = ConsoleFixtures.epoch
-            row.grant.endedBy = current.identity.name
+            row.grant.endedBy = me
             row.grant.endReason = rationale
             row.grant.provisioningAction = .revoke
             row.grant.provisioning = .pending
@@ -59,9 +59,9 @@ public final class InMemoryConsoleBackend: ConsoleBackend {
             if review.isCompleted { return (.alreadyDecided, "the post-incident review of \(id) was completed by \(review.completedBy ?? "someone")") }
             if row.terms.requester == current.identity.name { return (.notEligible, "the requester may not review their own emergency access") }
             return nil
-        } apply: { row in
+        } apply: { [me = current.identity.name] row in
             row.grant.incidentReview?.completedAt = ConsoleFixtures.epoch
-            row.grant.incidentReview?.completedBy = current.identity.name
+            row.grant.incidentReview?.completedBy = me
             row.grant.incidentReview?.rationale = rationale
         }
     }
@@ -76,7 +76,9 @@ public final class InMemoryConsoleBackend: ConsoleBackend {
             return .refused(reason: .rationaleTooShort,
                             message: "the rationale has \(length) characters; the policy asks for at least \(current.minimumRationale)")
         }
-        apply(&current.grants[index])
+        var row = current.grants[index]
+        apply(&row)
+        current.grants[index] = row
         grantActions.append((id, action, rationale))
         token += 1
         return .recorded(state: .approved)

@@ -1,0 +1,174 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffTUI
+
+/// The grant lists (Expiring, Break-glass) and the actions on grants, through
+/// `update` and the loop, as an approver or a manager would notice them.
+@Suite struct GrantListTests {
+    /// The IDs and headings of the visible list, in order.
+    func lines(_ model: ConsoleModel) -> [String] {
+        model.visible.map { raw in
+            switch ListEntry(raw) {
+            case let .request(index): model.rows[index].id
+            case let .grant(index): model.grants[index].id
+            case let .review(index): "review " + model.grants[index].id
+            case let .heading(section): "## " + section.title
+            }
+        }
+    }
+
+    @Test func expiringIsActiveBySoonestEndThenAwaitingThenUnremoved() {
+        var model = Sample.grantModel()
+        press(&model, .character("4"))
+        #expect(lines(model) == [
+            "## Active grants, soonest end first", "REQ-900005", "REQ-900001", "REQ-900006", "REQ-900002",
+            "## Approved, awaiting provisioning", "REQ-900003",
+            "## Ended or failed, removal not confirmed", "REQ-900004",
+        ])
+        #expect(model.count(of: .expiring) == 6)
+        // The heading is never selected: the first grant is.
+        #expect(model.selectedGrant?.row.id == "REQ-900005")
+        press(&model, .character("j"), .character("j"), .character("j"), .character("j"))
+        #expect(model.selectedGrant?.row.id == "REQ-900003", "moving down skips the heading")
+        press(&model, .character("k"))
+        #expect(model.selectedGrant?.row.id == "REQ-900002", "moving up skips it too")
+    }
+
+    @Test func mineKeepsMyPeopleAndMySystemsOnly() {
+        var model = Sample.grantModel()
+        press(&model, .character("4"), .character("m"))
+        #expect(lines(model) == ["## Active grants, soonest end first", "REQ-900001",
+                                 "## Ended or failed, removal not confirmed", "REQ-900004"])
+        #expect(model.count(of: .expiring) == 2)
+        #expect(model.count(of: .breakGlass) == 3, "Break-glass always shows everything")
+        press(&model, .character("m"))
+        #expect(model.count(of: .expiring) == 6)
+        // Elsewhere the key says where it works instead of doing nothing.
+        press(&model, .character("1"), .character("m"))
+        #expect(model.message?.text.contains("only the Expiring list") == true)
+    }
+
+    @Test func breakGlassShowsRequestsEmergencyGrantsAndReviews() {
+        var model = Sample.grantModel()
+        press(&model, .character("3"))
+        #expect(lines(model) == [
+            "## Pending emergency requests", "REQ-000003",
+            "## Active emergency grants", "REQ-900005",
+            "## Post-incident reviews due", "review REQ-900005",
+        ])
+        #expect(model.openBreakGlassCount == 1)
+        // Filtering keeps a heading only while its section shows something.
+        press(&model, .character("/"))
+        type(&model, "mallory")
+        #expect(lines(model) == ["## Active emergency grants", "REQ-900005", "## Post-incident reviews due", "review REQ-900005"])
+        #expect(model.visibleCount == 2)
+    }
+
+    @Test func revokeOpensAPanelAndSendsOnlyWithARationale() {
+        var model = Sample.grantModel()
+        press(&model, .character("4"), .character("j"))
+        #expect(model.selectedGrant?.row.id == "REQ-900001")
+        #expect(press(&model, .character("R")).isEmpty, "opening records nothing")
+        guard case let .decision(draft) = model.mode else { Issue.record("no panel: \(model.mode)"); return }
+        #expect(draft.action == .grant(.revoke))
+        type(&model, "short")
+        #expect(press(&model, .control("s")).isEmpty)
+        #expect(model.message?.text.contains("needs 5 more characters") == true)
+        type(&model, " lived")
+        #expect(press(&model, .control("s")) == [.grantAction(id: "REQ-900001", action: .revoke, rationale: "short lived")])
+    }
+
+    @Test func refusalsShowLikeDecisionRefusals() {
+        var model = Sample.grantModel()
+        press(&model, .character("4"), .character("R"))
+        type(&model, "incident is over now")
+        press(&model, .control("s"))
+        let refused = feed(&model, .grantActionResult(id: "REQ-900005", action: .revoke,
+                                                      outcome: .refused(reason: .notEligible, message: "alice may not revoke REQ-900005")))
+        #expect(refused.isEmpty)
+        #expect(model.message?.text == "✘ revocation of REQ-900005 refused: alice may not revoke REQ-900005")
+        #expect(model.message?.role == .error)
+        guard case let .decision(draft) = model.mode else { Issue.record("the panel closed"); return }
+        #expect(draft.problem == "refused (not eligible): alice may not revoke REQ-900005")
+        #expect(draft.rationale == "incident is over now", "the rationale survives a refusal")
+        press(&model, .control("s"))
+        let recorded = feed(&model, .grantActionResult(id: "REQ-900005", action: .revoke, outcome: .recorded(state: .approved)))
+        #expect(recorded == [.loadSnapshot], "the list reloads after")
+        #expect(model.mode == .browse)
+        #expect(model.message?.role == .success)
+    }
+
+    @Test func grantKeysExplainWhereTheyWork() {
+        var model = Sample.grantModel()
+        press(&model, .character("R"))
+        #expect(model.mode == .browse)
+        #expect(model.message?.text.contains("select a grant") == true)
+        press(&model, .character("4"), .character("G"))               // REQ-900004, expired
+        press(&model, .character("R"))
+        #expect(model.message?.text.contains("already expired; nothing to revoke") == true)
+        press(&model, .character("a"))
+        #expect(model.message?.text.contains("is a grant") == true)
+        press(&model, .character("c"))
+        #expect(model.message?.text.contains("select a post-incident review") == true)
+    }
+
+    @Test func completingAReviewFromBreakGlass() {
+        var model = Sample.grantModel()
+        press(&model, .character("3"), .character("G"), .character("c"))
+        guard case let .decision(draft) = model.mode else { Issue.record("no panel: \(model.mode)"); return }
+        #expect(draft.action == .grant(.completeIncidentReview))
+        type(&model, "bridge notes in INC-9")
+        #expect(press(&model, .control("s")) == [.grantAction(id: "REQ-900005", action: .completeIncidentReview,
+                                                              rationale: "bridge notes in INC-9")])
+    }
+
+    @Test func aClosedPanelKeepsItsDraftPerAction() {
+        var model = Sample.grantModel()
+        press(&model, .character("3"), .character("G"), .character("c"))
+        type(&model, "reviewed the bridge")
+        press(&model, .escape, .character("R"))
+        guard case let .decision(draft) = model.mode else { Issue.record("no panel"); return }
+        #expect(draft.rationale.isEmpty, "a review draft must not turn up in a revocation")
+        press(&model, .escape, .character("c"))
+        guard case let .decision(again) = model.mode else { Issue.record("no panel"); return }
+        #expect(again.rationale == "reviewed the bridge")
+    }
+
+    @Test func selfActivationIsUnmistakable() {
+        var model = Sample.grantModel()
+        press(&model, .character("3"), .character("G"))
+        let text = DetailContent.lines(model, width: 60).map(\.plainText)
+        #expect(text.contains { $0.hasPrefix("Decision") && $0.contains("SELF-ACTIVATED") },
+                "the request's decision says it was self-activated")
+        #expect(text.contains { $0.contains("SELF-ACTIVATED by the requester") })
+        let grid = view(model, size: model.size, glyphs: .ascii)
+        expectWellFormed(grid)
+        #expect(grid.lines.contains { $0.contains("OVERDUE 3h ago") })
+    }
+
+    @Test func timeLeftFollowsTheModelsClock() {
+        var model = Sample.grantModel()
+        press(&model, .character("4"), .character("j"))
+        #expect(view(model, size: model.size, glyphs: .unicode).lines.contains { $0.contains("2h30m left") })
+        _ = update(&model, .tick(now.addingTimeInterval(3 * 3600)))
+        #expect(view(model, size: model.size, glyphs: .unicode).lines.contains { $0.contains("due to expire") })
+    }
+
+    @Test func revokingThroughTheLoopFlagsTheGrantAsNotRemoved() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot(grants: Sample.grants))
+        let device = FakeDevice(size: Size(width: 120, height: 30), events: [])
+        let clock = FakeClock()
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size, now: now), backend: backend, device: device,
+                               glyphs: .unicode, clock: { clock.now })
+        loop.start()
+        for key in "4jR" { loop.send(.key(.character(key))) }
+        for key in "access no longer needed" { loop.send(.key(.character(key))) }
+        loop.send(.key(.control("s")))
+        loop.step()
+        #expect(backend.grantActions.map(\.id) == ["REQ-900001"])
+        #expect(loop.model.grants.first { $0.id == "REQ-900001" }?.grant.state == .revoked)
+        let lines = view(loop.model, size: device.size, glyphs: .unicode).lines
+        #expect(lines.contains { $0.contains("REQ-900001") && $0.contains("not removed") })
+    }
+}
