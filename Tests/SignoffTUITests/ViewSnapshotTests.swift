@@ -538,7 +538,7 @@ import Testing
             |│                                                                ││System       k8s-prod                               │|
             |└─────────────────────────────────────────────────────── 1 of 6 ─┘└────────────────────────────────────── 25/64 lines ─┘|
             | alice │ policy 9f2c4e1a │ 4 mine · 6 open · 1 break-glass · ⚠ 1 review overdue │ store data/approvals.db               |
-            | Enter detail  R revoke  m mine/all  / filter  s sort  ? help  q quit                                                   |
+            | Enter detail  R revoke  m mine/all  / filter  ? help  q quit                                                           |
             """, roles: """
             HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH!!!!!!!!!!!!!!!!!HTTTTTTTTTTTTTTHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH
             ###TTTTTTTT......................#################################......................................................
@@ -569,7 +569,7 @@ import Testing
             #                                                                #.LLLLLLLLLLLLLvvvvvvvv                               .
             ########################################################........##......................................................
             =============================================================WWWWWWWWWWWWWWWWWW=========================================
-            _KKKKK_________K_________K___________K_________K_______K_______K________________________________________________________
+            _KKKKK_________K_________K___________K_________K_______K________________________________________________________________
             """)
     }
 
