@@ -111,6 +111,16 @@ struct FastStatement {
         sqlite3_bind_null(handle, index)
     }
 
+    mutating func bind(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: bindNull()
+        case let .int64(number): bind(number)
+        case let .double(number): index += 1; sqlite3_bind_double(handle, index, number)
+        case let .string(text): bind(text)
+        case let .blob(data): bindBlob(data)
+        }
+    }
+
     /// Runs a statement that returns no rows.
     func execute() throws {
         try stepping {

@@ -16,8 +16,10 @@ struct GrantRow: Equatable {
         """
     static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
     static let insertSQL = "INSERT INTO grants (\(columns)) VALUES (\(Array(repeating: "?", count: columnNames.count).joined(separator: ",")))"
-    static let updateSQL = "UPDATE grants SET " + columnNames.dropFirst().map { "\($0) = ?" }.joined(separator: ", ")
-        + " WHERE request_id = ?"
+    /// Sets the columns at `indices` (never 0, the key), then `WHERE request_id = ?`.
+    static func updateSQL(_ indices: [Int]) -> String {
+        "UPDATE grants SET " + indices.map { "\(columnNames[$0]) = ?" }.joined(separator: ", ") + " WHERE request_id = ?"
+    }
 
     init(_ grant: Grant, lastSequence: Int64) {
         let terms = grant.terms
@@ -84,10 +86,6 @@ struct GrantRow: Equatable {
 
     func insert(_ db: Database) throws {
         try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(values))
-    }
-
-    func update(_ db: Database) throws {
-        try db.cachedStatement(sql: Self.updateSQL).execute(arguments: StatementArguments(Array(values.dropFirst()) + [values[0]]))
     }
 
     /// Names the first column that differs from `other`, for verify's report.

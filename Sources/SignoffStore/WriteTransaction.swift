@@ -62,15 +62,19 @@ public final class WriteTransaction {
     private final class GrantEntry {
         var grant: Grant
         var lastSequence: Int64
-        var isStored: Bool
+        /// The row as stored, so a write-back sets only the columns that changed.
+        var stored: GrantRow?
         var isChanged: Bool
-        init(grant: Grant, lastSequence: Int64, isStored: Bool, isChanged: Bool) {
+        init(grant: Grant, lastSequence: Int64, stored: GrantRow?, isChanged: Bool) {
             self.grant = grant
             self.lastSequence = lastSequence
-            self.isStored = isStored
+            self.stored = stored
             self.isChanged = isChanged
         }
     }
+    /// UPDATE statements by the set of columns they set: a sweep changes the
+    /// same few columns of every grant, so it prepares one statement.
+    private var grantUpdates: [[Int]: Statement] = [:]
 
     init(db: Database, settings: StoreSettings) {
         self.db = db
@@ -213,7 +217,7 @@ public final class WriteTransaction {
                 entry.lastSequence = sequence
                 if !entry.isChanged { entry.isChanged = true; changedGrants.append(id) }
             } else if let grant = GrantProjection.apply(draft, to: nil) {
-                grants[id] = GrantEntry(grant: grant, lastSequence: sequence, isStored: false, isChanged: true)
+                grants[id] = GrantEntry(grant: grant, lastSequence: sequence, stored: nil, isChanged: true)
                 changedGrants.append(id)
             }
         } else if let id = draft.requestID {
@@ -285,8 +289,19 @@ public final class WriteTransaction {
         for id in changedGrants {
             guard let entry = grants[id] else { continue }
             let row = GrantRow(entry.grant, lastSequence: entry.lastSequence)
-            if entry.isStored { try row.update(db) } else { try row.insert(db) }
-            entry.isStored = true
+            if let stored = entry.stored {
+                let changed = row.values.indices.filter { row.values[$0] != stored.values[$0] }
+                if !changed.isEmpty {
+                    if grantUpdates[changed] == nil { grantUpdates[changed] = try db.makeStatement(sql: GrantRow.updateSQL(changed)) }
+                    var update = FastStatement(grantUpdates[changed]!, db)
+                    for index in changed { update.bind(row.values[index]) }
+                    update.bind(row.values[0])
+                    try update.execute()
+                }
+            } else {
+                try row.insert(db)
+            }
+            entry.stored = row
             entry.isChanged = false
         }
         changedGrants.removeAll(keepingCapacity: true)
@@ -341,9 +356,14 @@ public final class WriteTransaction {
     private func fetchGrants(_ clause: String, _ arguments: [any DatabaseValueConvertible]) throws -> [Grant] {
         checkOpen()
         try flushGrants()
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants " + clause),
-                                    arguments: StatementArguments(arguments))
-        return try rows.compactMap { try cache(GrantRow(row: $0))?.grant }
+        // A cursor: rows are read straight from the statement, not copied first.
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants " + clause),
+                                       arguments: StatementArguments(arguments))
+        var result: [Grant] = []
+        while let row = try rows.next() {
+            if let grant = try cache(GrantRow(row: row))?.grant { result.append(grant) }
+        }
+        return result
     }
 
     private func cache(_ row: GrantRow) throws -> GrantEntry? {
@@ -351,7 +371,7 @@ public final class WriteTransaction {
         guard let grant = row.grant() else {
             throw StoreError.invalidEvent("the grants row of \(row.requestID) cannot be read; run `signoff audit verify`")
         }
-        let entry = GrantEntry(grant: grant, lastSequence: row.lastSequence, isStored: true, isChanged: false)
+        let entry = GrantEntry(grant: grant, lastSequence: row.lastSequence, stored: row, isChanged: false)
         grants[row.requestID] = entry
         return entry
     }
