@@ -27,6 +27,7 @@ if let index = arguments.firstIndex(of: "--console-child") {
 let suites: [(String, (Bool) throws -> [Figure])] = [
     ("routing", RoutingBenchmark.run),
     ("store", StoreBenchmarks.run),
+    ("sweep", SweepBenchmark.run),
     ("console", ConsoleBenchmarks.run),
 ]
 

@@ -1,0 +1,61 @@
+import Foundation
+import SignoffApp
+import SignoffCore
+import SignoffStore
+
+/// `signoff expire` over a store of active grants: exactly what the command
+/// does (one immediate transaction: find what is due, decide with
+/// `Lifecycle.expire`, append the events, commit durably), without the
+/// hand-off, which happens after the commit and depends on provisioning.
+enum SweepBenchmark {
+    static let sweeper = Principal(name: "ops", authentication: .asserted)
+
+    static func run(quick: Bool) throws -> [Figure] {
+        let count = quick ? 2_000 : 100_000
+        let policy = try Workload.policy()
+        let (store, directory) = try StoreBenchmarks.newStore("sweep", policy: policy)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let approvedAt = Date(timeIntervalSince1970: 1_800_000_000)
+        // Staging reads are approved automatically: each submission issues a grant.
+        try store.write { tx in
+            for (index, request) in Workload.ownerReadRequests(count).enumerated() {
+                var staging = request
+                staging.environment = "staging"
+                let id = try tx.nextRequestID()
+                let at = approvedAt.addingTimeInterval(Double(index) / 1000)
+                for event in Lifecycle.submit(staging, id: id, by: StoreBenchmarks.requester, policy: policy, original: nil, at: at) {
+                    try tx.append(event)
+                }
+            }
+        }
+        let active = try store.activeGrantCount()
+        guard active == count else { throw BenchError("expected \(count) active grants, found \(active)") }
+
+        func sweep(at now: Date) throws -> (Double, Int) {
+            var expired = 0
+            let seconds = try Measure.time {
+                expired = try store.write { tx in
+                    let events = try Sweep.events(tx, policy: policy, actor: sweeper, at: now)
+                    try tx.append(contentsOf: events)
+                    return events.count
+                }
+            }
+            return (seconds, expired)
+        }
+        var idle: [Double] = []
+        for _ in 0..<5 {
+            let (seconds, expired) = try sweep(at: approvedAt.addingTimeInterval(3600))
+            guard expired == 0 else { throw BenchError("an early sweep expired \(expired) grants") }
+            idle.append(seconds)
+        }
+        let (seconds, expired) = try sweep(at: approvedAt.addingTimeInterval(9 * 3600))
+        guard expired == count else { throw BenchError("the sweep expired \(expired) of \(count) grants") }
+        let idleWorst = idle.max() ?? 0
+        return [
+            Figure(name: "expiry sweep, \(count.formatted()) grants due", value: Measure.format(seconds * 1000, "ms"),
+                   budget: "≤ 1,000 ms", met: quick ? nil : seconds <= 1.0),
+            Figure(name: "expiry sweep, nothing due (worst of 5)", value: Measure.format(idleWorst * 1000, "ms"),
+                   budget: "≤ 20 ms", met: quick ? nil : idleWorst <= 0.020),
+        ]
+    }
+}
