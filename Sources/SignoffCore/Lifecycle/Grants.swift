@@ -20,8 +20,10 @@ extension Lifecycle {
                                                    selfActivated: selfActivated ? true : nil)))
         }
         if let originalID = record.request.extends {
-            guard let original, original.requestID == originalID, original.state.isLive else {
-                let state = original.map { "is \($0.state.rawValue)" } ?? "does not exist"
+            // Ended by the clock even where the sweep has not recorded the expiry yet.
+            let ended = original?.expiresAt.map { $0 <= at } ?? false
+            guard let original, original.requestID == originalID, original.state.isLive, !ended else {
+                let state = original.map { ended && $0.state.isLive ? "expired" : "is \($0.state.rawValue)" } ?? "does not exist"
                 return [decided(.denied, "the grant of \(originalID) \(state); there is nothing to extend")]
             }
             let total = policy.maxTotal(for: record.request)?.seconds ?? original.duration.seconds
