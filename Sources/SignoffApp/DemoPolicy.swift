@@ -234,5 +234,6 @@ route:
     when: {environment: staging, access: [write, admin]}
     steps:
       - {approvers: owners, count: 1}
+
 """#
 }
