@@ -303,7 +303,7 @@ struct CommandLineTests {
         #expect(try store.run(["approve", id, "--version", "1", "-r", "Fine, \"quoted\", and\nmulti-line"], as: "dave").status == 0)
         let jsonl = try store.run(["audit", "export", "--request", id])
         let lines = jsonl.stdout.split(separator: "\n")
-        #expect(lines.count == 5, "the policy it was routed under, then the request's four events")
+        #expect(lines.count == 6, "the policy it was routed under, then the request's five events (the grant too)")
         for line in lines {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(object["hash"] is String)
@@ -312,7 +312,7 @@ struct CommandLineTests {
         #expect(csv.status == 0)
         // The payload is JSON (quotes escaped as \"), and CSV doubles every quote in a field.
         #expect(csv.stdout.contains(#"Fine, \""quoted\"", and\nmulti-line"#), "\(csv.stdout)")
-        #expect(csv.stdout.split(separator: "\r\n").count == 6)
+        #expect(csv.stdout.split(separator: "\r\n").count == 7)
     }
 }
 
