@@ -56,7 +56,7 @@ public struct HandOff {
             guard let grant = try store.grant(id),
                   grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
             let action = grant.provisioningAction
-            let document = GrantDocument(grant: grant, action: action).encoded()
+            let document = try GrantDocument(grant: grant, action: action).encoded()
             let body: EventBody
             if let command = configuration.command {
                 let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,

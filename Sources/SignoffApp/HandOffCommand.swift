@@ -78,7 +78,9 @@ enum HandOffCommand {
     }
 
     private static func temporaryFile(containing data: Data) -> (path: String, fd: Int32)? {
-        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("signoff-handoff-XXXXXX").utf8CString)
+        // mkstemp(3) replaces the trailing six-character pattern with a unique name.
+        let pattern = "signoff-handoff-" + String(repeating: "X", count: 6)
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent(pattern).utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return nil }
         let path = String(cString: template)

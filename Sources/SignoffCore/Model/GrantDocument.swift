@@ -66,11 +66,10 @@ public struct GrantDocument: Sendable, Hashable, Codable {
     }
 
     /// Pretty, sorted JSON with a final newline: the bytes handed off.
-    public func encoded() -> Data {
+    public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        // Every field is a string, number, bool or array of them: encoding cannot fail.
-        var data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        var data = try encoder.encode(self)
         data.append(UInt8(ascii: "\n"))
         return data
     }

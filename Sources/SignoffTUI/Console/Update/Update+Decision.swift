@@ -75,6 +75,37 @@ extension ConsoleModel {
                                          : "post-incident review completed"
             message = StatusMessage("\(glyphs.approved) \(id) \(done)", role: .success)
             return [.loadSnapshot]
+        case .refused, .failed:
+            return receiveUnrecorded(outcome, id: id, noun: noun, draft: draft, key: key)
+        }
+    }
+
+    mutating func receive(_ outcome: DecisionOutcome, id: String, verdict: Verdict) -> [Effect] {
+        var draft: DecisionDraft?
+        if case let .submitting(submitted) = mode, submitted.id == id, submitted.verdict == verdict { draft = submitted }
+        let verb = verdict == .approve ? "approval" : "denial"
+        switch outcome {
+        case let .recorded(state):
+            drafts[id] = nil
+            if draft != nil { mode = .browse }
+            let role: Role = state == .approved ? .approved : state == .denied ? .denied : .success
+            let glyph = glyphs.state(state).glyph
+            message = StatusMessage("\(glyph) \(verb) of \(id) recorded; request is now \(glyphs.state(state).word)",
+                                    role: role)
+            return [.loadSnapshot]
+        case .refused, .failed:
+            return receiveUnrecorded(outcome, id: id, noun: verb, draft: draft, key: id)
+        }
+    }
+
+    /// What decisions, revocations and reviews share when nothing was recorded:
+    /// a conflict reloads and keeps the draft; a refusal or a failure keeps the
+    /// panel open with the reason in it and in the status line.
+    private mutating func receiveUnrecorded(_ outcome: DecisionOutcome, id: String, noun: String, draft: DecisionDraft?,
+                                           key: String) -> [Effect] {
+        switch outcome {
+        case .recorded:
+            return []
         case let .refused(reason, text) where reason.isConflict:
             if let draft {
                 drafts[key] = draft.rationale
@@ -96,44 +127,6 @@ extension ConsoleModel {
                 mode = .decision(draft)
             }
             message = StatusMessage("\(glyphs.denied) \(noun) of \(id) NOT recorded: \(text)", role: .error)
-            return []
-        }
-    }
-
-    mutating func receive(_ outcome: DecisionOutcome, id: String, verdict: Verdict) -> [Effect] {
-        var draft: DecisionDraft?
-        if case let .submitting(submitted) = mode, submitted.id == id, submitted.verdict == verdict { draft = submitted }
-        let verb = verdict == .approve ? "approval" : "denial"
-        switch outcome {
-        case let .recorded(state):
-            drafts[id] = nil
-            if draft != nil { mode = .browse }
-            let role: Role = state == .approved ? .approved : state == .denied ? .denied : .success
-            let glyph = glyphs.state(state).glyph
-            message = StatusMessage("\(glyph) \(verb) of \(id) recorded; request is now \(glyphs.state(state).word)",
-                                    role: role)
-            return [.loadSnapshot]
-        case let .refused(reason, text) where reason.isConflict:
-            if let draft {
-                drafts[id] = draft.rationale
-                mode = .browse
-            }
-            message = StatusMessage("\(glyphs.denied) \(verb) of \(id) NOT recorded: \(text). Reloaded; look again (draft kept)",
-                                    role: .error)
-            return [.loadSnapshot]
-        case let .refused(reason, text):
-            if var draft {
-                draft.problem = "refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " "))): \(text)"
-                mode = .decision(draft)
-            }
-            message = StatusMessage("\(glyphs.denied) \(verb) of \(id) refused: \(text)", role: .error)
-            return []
-        case let .failed(text):
-            if var draft {
-                draft.problem = "not recorded: \(text)"
-                mode = .decision(draft)
-            }
-            message = StatusMessage("\(glyphs.denied) \(verb) of \(id) NOT recorded: \(text)", role: .error)
             return []
         }
     }
