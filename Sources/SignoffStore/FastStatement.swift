@@ -129,6 +129,19 @@ struct FastStatement {
         }
     }
 
+    /// Runs a query and hands each row to `body`, which reads its columns from
+    /// the statement (e.g. `DatabaseValue(sqliteStatement:index:)`) before the next step.
+    func forEachRow(_ body: (OpaquePointer) throws -> Void) throws {
+        try stepping {
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else { throw error(code) }
+                try body(handle)
+            }
+        }
+    }
+
     /// Whether a query returns at least one row.
     func hasRow() throws -> Bool {
         try stepping {

@@ -14,12 +14,7 @@ public enum GrantFilter: Sendable, Hashable {
 
     var clause: String {
         switch self {
-        case .attention:
-            // Exactly the partial index's condition, so SQLite uses it.
-            return """
-                WHERE state IN ('active', 'awaiting_provisioning', 'failed')
-                    OR provisioning <> 'done' OR (review_due_at IS NOT NULL AND review_completed_at IS NULL)
-                """
+        case .attention: return "WHERE " + GrantStatusRow.live
         case .all: return ""
         case .incidentReviews: return "WHERE review_reviewers IS NOT NULL"
         }
@@ -30,7 +25,7 @@ extension Store {
     /// The grant of a request, or nil when it has none (not approved, or an extension).
     public func grant(_ id: String) throws -> Grant? {
         try read { db in
-            let statement = try db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants WHERE request_id = ?")
+            let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?")
             guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
             return try Self.decode(GrantRow(row: row))
         }
@@ -39,14 +34,14 @@ extension Store {
     /// Grants, soonest expiry first (grants without one last, oldest approval first).
     public func grants(_ filter: GrantFilter) throws -> [Grant] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT \(GrantRow.columns) FROM grants \(filter.clause)")
+            let rows = try Row.fetchAll(db, sql: GrantRow.select + filter.clause)
             return try rows.map { try Self.decode(GrantRow(row: $0)) }.sorted(by: Self.expiryOrder)
         }
     }
 
     /// How many grants are active: the sweep's and the benchmark's count.
     public func activeGrantCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grants WHERE state = 'active'") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM grant_status WHERE state = 'active'") ?? 0 }
     }
 
     /// Where grant documents go now.

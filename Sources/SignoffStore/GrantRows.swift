@@ -2,100 +2,158 @@ import Foundation
 import GRDB
 import SignoffCore
 
-/// One `grants` row: the whole grant as plain columns (no JSON to decode for
-/// the sweep), built the same way when writing and when `verify` rebuilds.
-struct GrantRow: Equatable {
+/// A grant's `grant_status` row: what changes over its life, as plain columns.
+/// Narrow on purpose: the sweep reads and rewrites only this.
+struct GrantStatusRow: Equatable {
     var values: [DatabaseValue]
 
-    static let columns = """
-        request_id, state, requester, subject_kind, subject_name, subject_owner, system, environment, entitlement,
-        scope, access, ticket, incident, break_glass, revocation_triggers, approved_at, approvers, policy_version,
-        duration_seconds, starts_at, expires_at, self_activated, provisioning_action, provisioning, provisioning_reason,
-        provisioning_at, ended_at, ended_by, end_reason, extensions, review_reviewers, review_due_at,
-        review_completed_at, review_completed_by, review_rationale, last_sequence
-        """
-    static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-    static let insertSQL = "INSERT INTO grants (\(columns)) VALUES (\(Array(repeating: "?", count: columnNames.count).joined(separator: ",")))"
+    static let columnNames = [
+        "request_id", "state", "duration_seconds", "starts_at", "expires_at", "provisioning_action", "provisioning",
+        "provisioning_reason", "provisioning_at", "ended_at", "ended_by", "end_reason", "extensions", "review_due_at",
+        "review_completed_at", "review_completed_by", "review_rationale", "last_sequence",
+    ]
+    static let columns = columnNames.joined(separator: ", ")
+    static let insertSQL = "INSERT INTO grant_status (\(columns)) VALUES (\(placeholders(columnNames.count)))"
     /// Sets the columns at `indices` (never 0, the key), then `WHERE request_id = ?`.
     static func updateSQL(_ indices: [Int]) -> String {
-        "UPDATE grants SET " + indices.map { "\(columnNames[$0]) = ?" }.joined(separator: ", ") + " WHERE request_id = ?"
+        "UPDATE grant_status SET " + indices.map { "\(columnNames[$0]) = ?" }.joined(separator: ", ")
+            + " WHERE request_id = ?"
     }
+    /// What the console and `signoff grants` list: live grants, ended grants
+    /// provisioning has not confirmed, open incident reviews. Exactly the
+    /// condition of the partial index `grant_status_live`, so SQLite uses it.
+    static let live = """
+        (state = 'active' OR state = 'awaiting_provisioning' OR state = 'failed' OR provisioning <> 'done'
+            OR (review_due_at IS NOT NULL AND review_completed_at IS NULL))
+        """
 
-    init(_ grant: Grant, lastSequence: Int64) {
-        let terms = grant.terms
-        let review = grant.incidentReview
-        func ms(_ date: Date?) -> DatabaseValue { date.map { $0.storeMilliseconds.databaseValue } ?? .null }
+    init(_ status: GrantStatus, lastSequence: Int64) {
         values = [
-            grant.requestID.databaseValue, grant.state.rawValue.databaseValue, terms.requester.databaseValue,
-            terms.subject.kind.rawValue.databaseValue, terms.subject.name.databaseValue, terms.subject.owner.databaseValue,
-            terms.system.databaseValue, terms.environment.databaseValue, terms.entitlement.databaseValue,
-            terms.scope.databaseValue, terms.access.rawValue.databaseValue, terms.ticket.databaseValue,
-            terms.incident.databaseValue, terms.breakGlass.databaseValue,
-            CanonicalJSON.encodeTriggers(terms.revocationTriggers).databaseValue,
-            ms(grant.approvedAt), CanonicalJSON.encodeStrings(grant.approvers).databaseValue,
-            grant.policyVersion.databaseValue, grant.duration.seconds.databaseValue, ms(grant.startsAt), ms(grant.expiresAt),
-            grant.selfActivated.databaseValue, grant.provisioningAction.rawValue.databaseValue,
-            grant.provisioning.rawValue.databaseValue, grant.provisioningReason.databaseValue, ms(grant.provisioningAt),
-            ms(grant.endedAt), grant.endedBy.databaseValue, grant.endReason.databaseValue,
-            CanonicalJSON.encodeStrings(grant.extensions).databaseValue,
-            review?.reviewers.databaseValue ?? .null, ms(review?.dueAt), ms(review?.completedAt),
-            review?.completedBy.databaseValue ?? .null, review?.rationale.databaseValue ?? .null,
+            status.requestID.databaseValue, status.state.rawValue.databaseValue, status.duration.seconds.databaseValue,
+            ms(status.startsAt), ms(status.expiresAt), status.provisioningAction.rawValue.databaseValue,
+            status.provisioning.rawValue.databaseValue, status.provisioningReason.databaseValue,
+            ms(status.provisioningAt), ms(status.endedAt), status.endedBy.databaseValue, status.endReason.databaseValue,
+            CanonicalJSON.encodeStrings(status.extensions).databaseValue, ms(status.reviewDueAt),
+            ms(status.reviewCompletedAt), status.reviewCompletedBy.databaseValue, status.reviewRationale.databaseValue,
             lastSequence.databaseValue,
         ]
     }
 
-    init(row: Row) {
-        values = (0..<Self.columnNames.count).map { row[$0] as DatabaseValue }
+    /// The status columns of `row`, from column `start` on.
+    init(row: Row, from start: Int = 0) {
+        values = (start..<start + Self.columnNames.count).map { row[$0] as DatabaseValue }
+    }
+
+    /// The current row of a query that selects `columns`, read straight from the statement.
+    init(statement: OpaquePointer) {
+        values = (0..<Int32(Self.columnNames.count)).map { DatabaseValue(sqliteStatement: statement, index: $0) }
     }
 
     var requestID: String { String.fromDatabaseValue(values[0]) ?? "" }
     var lastSequence: Int64 { Int64.fromDatabaseValue(values[values.count - 1]) ?? 0 }
 
-    /// The grant these columns hold; nil when a column is not what signoff writes.
-    func grant() -> Grant? {
+    /// The status these columns hold; nil when a column is not what signoff writes.
+    func status() -> GrantStatus? {
         func text(_ index: Int) -> String? { String.fromDatabaseValue(values[index]) }
         func date(_ index: Int) -> Date? { Int64.fromDatabaseValue(values[index]).map { Date(storeMilliseconds: $0) } }
-        guard let id = text(0), let state = text(1).flatMap(GrantState.init(rawValue:)), let requester = text(2),
-              let kind = text(3).flatMap(IdentityKind.init(rawValue:)), let subjectName = text(4), let owner = text(5),
-              let system = text(6), let environment = text(7), let entitlement = text(8),
-              let access = text(10).flatMap(AccessLevel.init(rawValue:)),
-              let breakGlass = Bool.fromDatabaseValue(values[13]),
-              let triggers = text(14).flatMap(CanonicalJSON.decodeTriggers), let approvedAt = date(15),
-              let approvers = text(16).flatMap(CanonicalJSON.decodeStrings), let policyVersion = text(17),
-              let seconds = Int.fromDatabaseValue(values[18]), let selfActivated = Bool.fromDatabaseValue(values[21]),
-              let action = text(22).flatMap(HandOffAction.init(rawValue:)),
-              let provisioning = text(23).flatMap(ProvisioningState.init(rawValue:)),
-              let extensions = text(29).flatMap(CanonicalJSON.decodeStrings)
+        guard let id = text(0), let state = text(1).flatMap(GrantState.init(rawValue:)),
+              let seconds = Int.fromDatabaseValue(values[2]),
+              let action = text(5).flatMap(HandOffAction.init(rawValue:)),
+              let provisioning = text(6).flatMap(ProvisioningState.init(rawValue:)),
+              let extensions = text(12).flatMap(CanonicalJSON.decodeStrings)
         else { return nil }
-        let terms = GrantTerms(requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
-                               system: system, environment: environment, entitlement: entitlement, scope: text(9),
-                               access: access, revocationTriggers: triggers, ticket: text(11), incident: text(12),
-                               breakGlass: breakGlass)
-        var review: IncidentReview?
-        if let reviewers = text(30), let dueAt = date(31) {
-            review = IncidentReview(reviewers: reviewers, dueAt: dueAt, completedAt: date(32), completedBy: text(33),
-                                    rationale: text(34))
-        }
-        return Grant(requestID: id, terms: terms, state: state, approvedAt: approvedAt, approvers: approvers,
-                     policyVersion: policyVersion, duration: TimeSpan(seconds: seconds), startsAt: date(19),
-                     expiresAt: date(20), selfActivated: selfActivated, provisioningAction: action,
-                     provisioning: provisioning, provisioningReason: text(24), provisioningAt: date(25),
-                     endedAt: date(26), endedBy: text(27), endReason: text(28), extensions: extensions,
-                     incidentReview: review)
+        return GrantStatus(requestID: id, state: state, duration: TimeSpan(seconds: seconds), startsAt: date(3),
+                           expiresAt: date(4), provisioningAction: action, provisioning: provisioning,
+                           provisioningReason: text(7), provisioningAt: date(8), endedAt: date(9), endedBy: text(10),
+                           endReason: text(11), extensions: extensions, reviewDueAt: date(13),
+                           reviewCompletedAt: date(14), reviewCompletedBy: text(15), reviewRationale: text(16))
+    }
+}
+
+/// One grant as stored: its `grants` row (what was granted, written once at
+/// issue) and its `grant_status` row. Built the same way when writing and when
+/// `verify` rebuilds.
+struct GrantRow: Equatable {
+    var terms: [DatabaseValue]
+    var status: GrantStatusRow
+
+    static let termsColumnNames = [
+        "request_id", "requester", "subject_kind", "subject_name", "subject_owner", "system", "environment",
+        "entitlement", "scope", "access", "ticket", "incident", "break_glass", "revocation_triggers", "approved_at",
+        "approvers", "policy_version", "self_activated", "review_reviewers",
+    ]
+    static let insertSQL = """
+        INSERT INTO grants (\(termsColumnNames.joined(separator: ", "))) VALUES (\(placeholders(termsColumnNames.count)))
+        """
+    /// Both rows of each grant; add a clause on `g.` or `s.` columns.
+    static let select = "SELECT " + termsColumnNames.map { "g." + $0 }.joined(separator: ", ") + ", "
+        + GrantStatusRow.columnNames.map { "s." + $0 }.joined(separator: ", ")
+        + " FROM grant_status s JOIN grants g ON g.request_id = s.request_id "
+
+    init(_ grant: Grant, lastSequence: Int64) {
+        let terms = grant.terms
+        self.terms = [
+            grant.requestID.databaseValue, terms.requester.databaseValue, terms.subject.kind.rawValue.databaseValue,
+            terms.subject.name.databaseValue, terms.subject.owner.databaseValue, terms.system.databaseValue,
+            terms.environment.databaseValue, terms.entitlement.databaseValue, terms.scope.databaseValue,
+            terms.access.rawValue.databaseValue, terms.ticket.databaseValue, terms.incident.databaseValue,
+            terms.breakGlass.databaseValue, CanonicalJSON.encodeTriggers(terms.revocationTriggers).databaseValue,
+            ms(grant.approvedAt), CanonicalJSON.encodeStrings(grant.approvers).databaseValue,
+            grant.policyVersion.databaseValue, grant.selfActivated.databaseValue, grant.reviewers.databaseValue,
+        ]
+        status = GrantStatusRow(grant.status, lastSequence: lastSequence)
+    }
+
+    /// A row of `select`.
+    init(row: Row) {
+        terms = (0..<Self.termsColumnNames.count).map { row[$0] as DatabaseValue }
+        status = GrantStatusRow(row: row, from: Self.termsColumnNames.count)
+    }
+
+    var requestID: String { status.requestID }
+
+    /// The grant these columns hold; nil when a column is not what signoff writes.
+    func grant() -> Grant? {
+        func text(_ index: Int) -> String? { String.fromDatabaseValue(terms[index]) }
+        guard let status = status.status(), text(0) == status.requestID, let requester = text(1),
+              let kind = text(2).flatMap(IdentityKind.init(rawValue:)), let subjectName = text(3), let owner = text(4),
+              let system = text(5), let environment = text(6), let entitlement = text(7),
+              let access = text(9).flatMap(AccessLevel.init(rawValue:)),
+              let breakGlass = Bool.fromDatabaseValue(terms[12]),
+              let triggers = text(13).flatMap(CanonicalJSON.decodeTriggers),
+              let approvedAt = Int64.fromDatabaseValue(terms[14]).map(Date.init(storeMilliseconds:)),
+              let approvers = text(15).flatMap(CanonicalJSON.decodeStrings), let policyVersion = text(16),
+              let selfActivated = Bool.fromDatabaseValue(terms[17])
+        else { return nil }
+        let grantTerms = GrantTerms(requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
+                                    system: system, environment: environment, entitlement: entitlement,
+                                    scope: text(8), access: access, revocationTriggers: triggers, ticket: text(10),
+                                    incident: text(11), breakGlass: breakGlass)
+        return Grant(terms: grantTerms, approvedAt: approvedAt, approvers: approvers, policyVersion: policyVersion,
+                     selfActivated: selfActivated, reviewers: text(18), status: status)
     }
 
     func insert(_ db: Database) throws {
-        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(values))
+        for (sql, values) in [(Self.insertSQL, terms), (GrantStatusRow.insertSQL, status.values)] {
+            var insert = FastStatement(try db.cachedStatement(sql: sql), db)
+            for value in values { insert.bind(value) }
+            try insert.execute()
+        }
     }
 
     /// Names the first column that differs from `other`, for verify's report.
     func firstDifference(from other: GrantRow) -> String? {
-        for (index, name) in Self.columnNames.enumerated() where values[index] != other.values[index] {
-            return "\(name) is \(other.values[index]) in the query table, \(values[index]) from the events"
+        let names = Self.termsColumnNames + GrantStatusRow.columnNames
+        let mine = terms + status.values, theirs = other.terms + other.status.values
+        for (index, name) in names.enumerated() where mine[index] != theirs[index] {
+            return "\(name) is \(theirs[index]) in the query table, \(mine[index]) from the events"
         }
         return nil
     }
 }
+
+private func ms(_ date: Date?) -> DatabaseValue { date.map { $0.storeMilliseconds.databaseValue } ?? .null }
+private func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
 /// Where grant documents go: the latest `hand_off_configured` event.
 public struct HandOffConfiguration: Sendable, Hashable {

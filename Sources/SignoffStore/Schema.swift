@@ -226,6 +226,59 @@ enum Schema {
                 );
                 """)
         }
+
+        // Where an expiry sweep's time went: every expiry rewrote the grant's
+        // whole row (what was granted, the approvers, the triggers) and moved
+        // its entry in two indexes. What changes over a grant's life now has a
+        // narrow row of its own, and one partial index serves both the sweep
+        // (live grants by expiry) and the lists (what needs attention), so an
+        // expiry rewrites a short row and one index entry. `grants` keeps what
+        // was granted, written once.
+        migrator.registerMigration("7 grant status") { db in
+            let moved = [
+                "state", "duration_seconds", "starts_at", "expires_at", "provisioning_action", "provisioning",
+                "provisioning_reason", "provisioning_at", "ended_at", "ended_by", "end_reason", "extensions",
+                "review_due_at", "review_completed_at", "review_completed_by", "review_rationale", "last_sequence",
+            ]
+            try db.execute(sql: """
+                CREATE TABLE grant_status (
+                    request_id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    duration_seconds INTEGER NOT NULL,
+                    starts_at INTEGER,
+                    expires_at INTEGER,
+                    provisioning_action TEXT NOT NULL,
+                    provisioning TEXT NOT NULL,
+                    provisioning_reason TEXT,
+                    provisioning_at INTEGER,
+                    ended_at INTEGER,
+                    ended_by TEXT,
+                    end_reason TEXT,
+                    extensions TEXT NOT NULL,
+                    review_due_at INTEGER,
+                    review_completed_at INTEGER,
+                    review_completed_by TEXT,
+                    review_rationale TEXT,
+                    last_sequence INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO grant_status (request_id, \(moved.joined(separator: ", ")))
+                    SELECT request_id, \(moved.joined(separator: ", ")) FROM grants;
+                DROP INDEX grants_due;
+                DROP INDEX grants_attention;
+                """)
+            for column in moved {
+                try db.execute(sql: "ALTER TABLE grants DROP COLUMN \(column)")
+            }
+            // Equalities, not `state IN (...)`: SQLite evaluates a partial
+            // index's condition on every write to the row, and a three-value IN
+            // list builds a temporary table each time (it doubled the cost of
+            // an expiry's UPDATE).
+            try db.execute(sql: """
+                CREATE INDEX grant_status_live ON grant_status(expires_at, state)
+                    WHERE (state = 'active' OR state = 'awaiting_provisioning' OR state = 'failed' OR provisioning <> 'done'
+                        OR (review_due_at IS NOT NULL AND review_completed_at IS NULL));
+                """)
+        }
         return migrator
     }
 }

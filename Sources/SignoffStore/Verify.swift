@@ -230,7 +230,19 @@ extension Store {
                                        problem: "applied by the events, but missing from the query table"))
         }
 
-        let storedGrants = try Row.fetchCursor(db, sql: "SELECT \(GrantRow.columns) FROM grants ORDER BY request_id")
+        // A half without the other: the join below cannot see it.
+        let halves = try Row.fetchAll(db, sql: """
+            SELECT request_id, 'grants' FROM grants WHERE request_id NOT IN (SELECT request_id FROM grant_status)
+            UNION ALL
+            SELECT request_id, 'grant_status' FROM grant_status WHERE request_id NOT IN (SELECT request_id FROM grants)
+            """)
+        for row in halves {
+            let id: String = row[0], table: String = row[1]
+            mismatches.append(Mismatch(table: table, requestID: id, sequence: nil,
+                                       problem: "a \(table) row without its other half"))
+            grants.removeValue(forKey: id)
+        }
+        let storedGrants = try Row.fetchCursor(db, sql: GrantRow.select + "ORDER BY s.request_id")
         while let row = try storedGrants.next() {
             let storedRow = GrantRow(row: row)
             guard let rebuilt = grants.removeValue(forKey: storedRow.requestID) else {

@@ -25,9 +25,13 @@ public final class WriteTransaction {
     var isOpen = true
     /// The append path's statements, looked up once per transaction rather
     /// than by their SQL text for every event.
-    /// Grants read or changed in this transaction, written back at the end like records.
-    private var grants: [String: GrantEntry] = [:]
-    private var changedGrants: [String] = []
+    /// Grant statuses read or changed in this transaction, written back at the
+    /// end like records. Grant events after `grant_issued` change only these.
+    private var statuses: [String: StatusEntry] = [:]
+    private var changedStatuses: [String] = []
+    /// What was granted, for grants read whole or issued in this transaction;
+    /// their current status is the one in `statuses`.
+    private var wholeGrants: [String: Grant] = [:]
     /// Requests approved in this transaction, and those whose grant (or
     /// extension) was written: every approval must have one, or nothing commits.
     private var approvedHere: Set<String> = []
@@ -59,14 +63,15 @@ public final class WriteTransaction {
         }
     }
 
-    private final class GrantEntry {
-        var grant: Grant
+    private final class StatusEntry {
+        var status: GrantStatus
         var lastSequence: Int64
-        /// The row as stored, so a write-back sets only the columns that changed.
-        var stored: GrantRow?
+        /// The row as stored, so a write-back sets only the columns that changed;
+        /// nil for a grant issued in this transaction.
+        var stored: GrantStatusRow?
         var isChanged: Bool
-        init(grant: Grant, lastSequence: Int64, stored: GrantRow?, isChanged: Bool) {
-            self.grant = grant
+        init(status: GrantStatus, lastSequence: Int64, stored: GrantStatusRow?, isChanged: Bool) {
+            self.status = status
             self.lastSequence = lastSequence
             self.stored = stored
             self.isChanged = isChanged
@@ -155,10 +160,10 @@ public final class WriteTransaction {
         case .grantIssued:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard try load(id) else { throw StoreError.unknownRequest(id) }
-            if try grant(id) != nil { throw StoreError.invalidEvent("\(id) already has a grant") }
+            if try status(id) != nil { throw StoreError.invalidEvent("\(id) already has a grant") }
         case _ where GrantProjection.concernsGrant(draft.body):
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
-            guard try grant(id) != nil else { throw StoreError.invalidEvent("\(id) has no grant for a \(kind) event") }
+            guard try status(id) != nil else { throw StoreError.invalidEvent("\(id) has no grant for a \(kind) event") }
         case let .requestSubmitted(submitted):
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             let checked = issuedIDs.contains(id) && entries[id] == nil
@@ -212,13 +217,14 @@ public final class WriteTransaction {
         default: break
         }
         if GrantProjection.concernsGrant(draft.body), let id = draft.requestID {
-            if let entry = grants[id] {
-                GrantProjection.apply(draft, into: &entry.grant)
+            if let entry = statuses[id] {
+                GrantProjection.apply(draft, into: &entry.status)
                 entry.lastSequence = sequence
-                if !entry.isChanged { entry.isChanged = true; changedGrants.append(id) }
+                if !entry.isChanged { entry.isChanged = true; changedStatuses.append(id) }
             } else if let grant = GrantProjection.apply(draft, to: nil) {
-                grants[id] = GrantEntry(grant: grant, lastSequence: sequence, stored: nil, isChanged: true)
-                changedGrants.append(id)
+                wholeGrants[id] = grant
+                statuses[id] = StatusEntry(status: grant.status, lastSequence: sequence, stored: nil, isChanged: true)
+                changedStatuses.append(id)
             }
         } else if let id = draft.requestID {
             if case .requestSubmitted = draft.body {
@@ -286,25 +292,29 @@ public final class WriteTransaction {
     }
 
     private func flushGrants() throws {
-        for id in changedGrants {
-            guard let entry = grants[id] else { continue }
-            let row = GrantRow(entry.grant, lastSequence: entry.lastSequence)
+        for id in changedStatuses {
+            guard let entry = statuses[id] else { continue }
+            let row = GrantStatusRow(entry.status, lastSequence: entry.lastSequence)
             if let stored = entry.stored {
                 let changed = row.values.indices.filter { row.values[$0] != stored.values[$0] }
                 if !changed.isEmpty {
-                    if grantUpdates[changed] == nil { grantUpdates[changed] = try db.makeStatement(sql: GrantRow.updateSQL(changed)) }
+                    if grantUpdates[changed] == nil {
+                        grantUpdates[changed] = try db.makeStatement(sql: GrantStatusRow.updateSQL(changed))
+                    }
                     var update = FastStatement(grantUpdates[changed]!, db)
                     for index in changed { update.bind(row.values[index]) }
                     update.bind(row.values[0])
                     try update.execute()
                 }
             } else {
-                try row.insert(db)
+                guard var grant = wholeGrants[id] else { throw StoreError.invalidEvent("\(id) has a status but no grant") }
+                grant.status = entry.status
+                try GrantRow(grant, lastSequence: entry.lastSequence).insert(db)
             }
             entry.stored = row
             entry.isChanged = false
         }
-        changedGrants.removeAll(keepingCapacity: true)
+        changedStatuses.removeAll(keepingCapacity: true)
     }
 
     // MARK: Grants
@@ -312,10 +322,13 @@ public final class WriteTransaction {
     /// The grant of a request as of this transaction, or nil when it has none.
     public func grant(_ id: String) throws -> Grant? {
         checkOpen()
-        if let entry = grants[id] { return entry.grant }
-        let statement = try db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants WHERE request_id = ?")
+        if var grant = wholeGrants[id], let entry = statuses[id] {
+            grant.status = entry.status
+            return grant
+        }
+        let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        return try cache(GrantRow(row: row))?.grant
+        return try cache(GrantRow(row: row))
     }
 
     /// The grant an extension request extends (nil for any other request).
@@ -324,15 +337,31 @@ public final class WriteTransaction {
         return try grant(id)
     }
 
-    /// Active grants whose expiry is at or before `date`, soonest first.
-    public func grantsDue(at date: Date) throws -> [Grant] {
-        try fetchGrants("WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at", [date.storeMilliseconds])
+    /// Active grants whose expiry is at or before `date`, soonest first: their
+    /// status alone, which is all an expiry reads and changes.
+    public func grantsDue(at date: Date) throws -> [GrantStatus] {
+        checkOpen()
+        try flushGrants()
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(GrantStatusRow.columns) FROM grant_status
+            WHERE \(GrantStatusRow.live) AND state = 'active' AND expires_at <= ? ORDER BY expires_at
+            """)
+        var query = FastStatement(statement, db)
+        query.bind(date.storeMilliseconds)
+        var result: [GrantStatus] = []
+        try query.forEachRow { row in result.append(try cache(GrantStatusRow(statement: row)).status) }
+        return result
     }
 
     /// Live grants that name a revocation trigger with this reference.
     public func liveGrants(naming trigger: RevocationTrigger) throws -> [Grant] {
-        try fetchGrants("WHERE state IN ('active', 'awaiting_provisioning') AND instr(revocation_triggers, ?) > 0",
-                        [CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description])
+        checkOpen()
+        try flushGrants()
+        let statement = try db.cachedStatement(sql: GrantRow.select + """
+            WHERE s.state IN ('active', 'awaiting_provisioning') AND instr(g.revocation_triggers, ?) > 0
+            """)
+        let reference = CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description
+        return try Row.fetchAll(statement, arguments: [reference]).map { try cache(GrantRow(row: $0)) }
             .filter { $0.terms.revocationTriggers.contains(trigger) }
     }
 
@@ -353,27 +382,36 @@ public final class WriteTransaction {
         }
     }
 
-    private func fetchGrants(_ clause: String, _ arguments: [any DatabaseValueConvertible]) throws -> [Grant] {
-        checkOpen()
-        try flushGrants()
-        // A cursor: rows are read straight from the statement, not copied first.
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(GrantRow.columns) FROM grants " + clause),
-                                       arguments: StatementArguments(arguments))
-        var result: [Grant] = []
-        while let row = try rows.next() {
-            if let grant = try cache(GrantRow(row: row))?.grant { result.append(grant) }
-        }
-        return result
+    /// The status of a request's grant, read alone; nil when it has none.
+    private func status(_ id: String) throws -> StatusEntry? {
+        if let entry = statuses[id] { return entry }
+        var query = FastStatement(
+            try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status WHERE request_id = ?"), db)
+        query.bind(id)
+        var row: GrantStatusRow?
+        try query.forEachRow { row = GrantStatusRow(statement: $0) }
+        return try row.map(cache)
     }
 
-    private func cache(_ row: GrantRow) throws -> GrantEntry? {
-        if let entry = grants[row.requestID] { return entry }
-        guard let grant = row.grant() else {
-            throw StoreError.invalidEvent("the grants row of \(row.requestID) cannot be read; run `signoff audit verify`")
-        }
-        let entry = GrantEntry(grant: grant, lastSequence: row.lastSequence, stored: row, isChanged: false)
-        grants[row.requestID] = entry
+    /// The entry for a stored status row; one already read (and perhaps changed) here wins.
+    private func cache(_ row: GrantStatusRow) throws -> StatusEntry {
+        if let entry = statuses[row.requestID] { return entry }
+        guard let status = row.status() else { throw unreadable(row.requestID) }
+        let entry = StatusEntry(status: status, lastSequence: row.lastSequence, stored: row, isChanged: false)
+        statuses[row.requestID] = entry
         return entry
+    }
+
+    /// The whole grant of a stored row, with the status as of this transaction.
+    private func cache(_ row: GrantRow) throws -> Grant {
+        guard var grant = row.grant() else { throw unreadable(row.requestID) }
+        wholeGrants[grant.requestID] = grant
+        grant.status = try cache(row.status).status
+        return grant
+    }
+
+    private func unreadable(_ id: String) -> StoreError {
+        StoreError.invalidEvent("the grant rows of \(id) cannot be read; run `signoff audit verify`")
     }
 
     /// Whether the request exists, reading it into `entries` if needed.

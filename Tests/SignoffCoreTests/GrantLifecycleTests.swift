@@ -269,7 +269,7 @@ extension GrantLifecycleTests {
             #expect(grant.expiresAt == nil)
             #expect(grant.duration == .hours(8))
             #expect(grant.remaining(at: G.at(2 * G.hour)) == nil)
-            #expect(Lifecycle.expire(grant, by: .signoff, at: G.at(400 * G.day)) == nil, "no clock, no expiry")
+            #expect(Lifecycle.expire(grant.status, by: .signoff, at: G.at(400 * G.day)) == nil, "no clock, no expiry")
 
             let provisionedAt = G.at(5 * G.hour)
             let events = try Lifecycle.provisioningReport(grant, succeeded: true, note: "role attached", by: G.provisioner,
@@ -285,8 +285,8 @@ extension GrantLifecycleTests {
             #expect(active.provisioningAt == provisionedAt)
 
             // The clock now runs from provisioning, not from approval.
-            #expect(Lifecycle.expire(active, by: .signoff, at: G.at(9 * G.hour)) == nil)
-            #expect(Lifecycle.expire(active, by: .signoff, at: provisionedAt.addingTimeInterval(8 * G.hour)) != nil)
+            #expect(Lifecycle.expire(active.status, by: .signoff, at: G.at(9 * G.hour)) == nil)
+            #expect(Lifecycle.expire(active.status, by: .signoff, at: provisionedAt.addingTimeInterval(8 * G.hour)) != nil)
 
             let twice = G.refusal { () throws(Refusal) in
                 try Lifecycle.provisioningReport(active, succeeded: true, note: nil, by: G.provisioner, at: G.at(6 * G.hour))
@@ -303,7 +303,7 @@ extension GrantLifecycleTests {
             let failed = try #require(G.grant(events, id: "REQ-1", from: grant))
             #expect(failed.state == .failed)
             #expect(failed.provisioning == .failed)
-            #expect(Lifecycle.expire(failed, by: .signoff, at: try #require(grant.expiresAt)) == nil)
+            #expect(Lifecycle.expire(failed.status, by: .signoff, at: try #require(grant.expiresAt)) == nil)
         }
 
         @Test func provisioningFailureFailsTheGrant() throws {
@@ -321,7 +321,7 @@ extension GrantLifecycleTests {
             #expect(failed.expiresAt == nil)
 
             // A failed grant grants nothing: it neither expires nor can be revoked or extended.
-            #expect(Lifecycle.expire(failed, by: .signoff, at: G.at(30 * G.day)) == nil)
+            #expect(Lifecycle.expire(failed.status, by: .signoff, at: G.at(30 * G.day)) == nil)
             let revoke = G.refusal { () throws(Refusal) in
                 try Lifecycle.revoke(failed, by: G.person("alice"), rationale: G.rationale, policy: policy, at: G.at(3 * G.hour))
             }
@@ -347,8 +347,8 @@ extension GrantLifecycleTests {
             let expiresAt = try #require(grant.expiresAt)
             #expect(expiresAt == G.at(9 * G.hour))
 
-            #expect(Lifecycle.expire(grant, by: .signoff, at: expiresAt.addingTimeInterval(-0.001)) == nil)
-            let event = try #require(Lifecycle.expire(grant, by: .signoff, at: expiresAt))
+            #expect(Lifecycle.expire(grant.status, by: .signoff, at: expiresAt.addingTimeInterval(-0.001)) == nil)
+            let event = try #require(Lifecycle.expire(grant.status, by: .signoff, at: expiresAt))
             #expect(event.requestID == "REQ-1")
             #expect(event.at == expiresAt)
             #expect(event.body.expired?.expiresAt == expiresAt)
@@ -363,8 +363,8 @@ extension GrantLifecycleTests {
             #expect(expired.remaining(at: expiresAt) == nil)
 
             // Running the sweep again finds nothing to do.
-            #expect(Lifecycle.expire(expired, by: .signoff, at: expiresAt) == nil)
-            #expect(Lifecycle.expire(expired, by: .signoff, at: expiresAt.addingTimeInterval(G.day)) == nil)
+            #expect(Lifecycle.expire(expired.status, by: .signoff, at: expiresAt) == nil)
+            #expect(Lifecycle.expire(expired.status, by: .signoff, at: expiresAt.addingTimeInterval(G.day)) == nil)
         }
 
         @Test func expiryOnlyForActiveGrants() throws {
@@ -375,8 +375,8 @@ extension GrantLifecycleTests {
                                                   at: G.at(2 * G.hour))
             let revoked = try #require(G.grant(revocation, id: "REQ-1", from: grant))
             #expect(revoked.state == .revoked)
-            #expect(Lifecycle.expire(revoked, by: .signoff, at: expiresAt) == nil)
-            #expect(Lifecycle.expire(revoked, by: .signoff, at: expiresAt.addingTimeInterval(G.day)) == nil)
+            #expect(Lifecycle.expire(revoked.status, by: .signoff, at: expiresAt) == nil)
+            #expect(Lifecycle.expire(revoked.status, by: .signoff, at: expiresAt.addingTimeInterval(G.day)) == nil)
         }
 
         @Test func pendingRequestTimesOutAtTheBoundary() throws {
@@ -480,7 +480,7 @@ extension GrantLifecycleTests {
             }
             #expect(overSingle?.reason == .overLimit)
 
-            let expiry = try #require(Lifecycle.expire(grant, by: .signoff, at: grant.expiresAt ?? .distantFuture))
+            let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: grant.expiresAt ?? .distantFuture))
             let expired = try #require(G.grant([expiry], id: "REQ-1", from: grant))
             let ofExpired = G.refusal { () throws(Refusal) in
                 try Lifecycle.extensionRequest(of: record, grant: expired, by: .days(1), requester: "alice", purpose: nil, policy: policy)
@@ -534,8 +534,8 @@ extension GrantLifecycleTests {
             #expect(G.record(result.events, id: "REQ-2", from: pending)?.state == .approved)
 
             // The old expiry no longer ends it; the new one does.
-            #expect(Lifecycle.expire(longer, by: .signoff, at: originalExpiry) == nil)
-            #expect(Lifecycle.expire(longer, by: .signoff, at: originalExpiry.addingTimeInterval(15 * G.day)) != nil)
+            #expect(Lifecycle.expire(longer.status, by: .signoff, at: originalExpiry) == nil)
+            #expect(Lifecycle.expire(longer.status, by: .signoff, at: originalExpiry.addingTimeInterval(15 * G.day)) != nil)
         }
 
         @Test func deniedExtensionLeavesTheGrantUnchanged() throws {
@@ -560,7 +560,7 @@ extension GrantLifecycleTests {
             let (pending, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
 
             let expiresAt = try #require(grant.expiresAt)
-            let expiry = try #require(Lifecycle.expire(grant, by: .signoff, at: expiresAt))
+            let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: expiresAt))
             let expired = try #require(G.grant([expiry], id: "REQ-1", from: grant))
 
             let result = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
@@ -733,7 +733,7 @@ extension GrantLifecycleTests {
             }
             #expect(again?.reason == .notActive)
 
-            let expiry = try #require(Lifecycle.expire(grant, by: .signoff, at: grant.expiresAt ?? .distantFuture))
+            let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: grant.expiresAt ?? .distantFuture))
             let expired = try #require(G.grant([expiry], id: "REQ-1", from: grant))
             let afterExpiry = G.refusal { () throws(Refusal) in
                 try Lifecycle.revoke(expired, by: G.person("dave"), rationale: G.rationale, policy: policy, at: G.at(G.day))

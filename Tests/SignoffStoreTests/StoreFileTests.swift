@@ -74,7 +74,7 @@ import Testing
              try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
         #expect(migrations == ["1 events", "2 settings", "3 query tables", "4 request summaries",
-                               "5 drop unread review indexes", "6 grants"])
+                               "5 drop unread review indexes", "6 grants", "7 grant status"])
         #expect(journal == "wal")
         #expect(synchronous == 2, "synchronous must be FULL")
         #expect(foreignKeys == 1)
@@ -144,5 +144,22 @@ import Testing
     ])
     func defaultPath(environment: [String: String], expected: String) {
         #expect(Store.defaultPath(environment: environment) == expected)
+    }
+
+    /// The sweep and the attention lists read the partial index, never every grant.
+    @Test func grantQueriesUseTheLiveIndex() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let plans = try store.pool.read { db in
+            try [
+                "SELECT \(GrantStatusRow.columns) FROM grant_status WHERE \(GrantStatusRow.live) AND state = 'active' AND expires_at <= 0",
+                GrantRow.select + GrantFilter.attention.clause,
+            ].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ")
+            }
+        }
+        for plan in plans {
+            #expect(plan.contains("USING INDEX grant_status_live"), "\(plan)")
+        }
     }
 }

@@ -129,9 +129,45 @@ import Testing
         try reopened.pool.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
             try db.execute(sql: "INSERT INTO main.grants SELECT * FROM current.grants")
+            try db.execute(sql: "INSERT INTO main.grant_status SELECT * FROM current.grant_status")
             try db.execute(sql: "DETACH DATABASE current")
         }
         #expect(try reopened.summaries(.all) == expected)
+        #expect(try reopened.verify().isIntact)
+    }
+
+    /// A store written while a grant was one wide row gains `grant_status`
+    /// filled from it, keeps every grant, and verifies.
+    @Test func grantsFromBeforeTheStatusTableMoveOnOpen() throws {
+        let directory = TemporaryDirectory()
+        let current = try variedStore(directory)
+        let expected = try current.grants(.all)
+        #expect(!expected.isEmpty)
+
+        let oldPath = directory.file("old.sqlite")
+        let old = try DatabaseQueue(path: oldPath)
+        try Schema.migrator.migrate(old, upTo: "6 grants")
+        try old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
+            let wide = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('grants')")
+            try db.inTransaction {
+                for table in ["settings", "events", "requests", "reviews", "policies", "counters"] {
+                    try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
+                }
+                try db.execute(sql: """
+                    INSERT INTO main.grants (\(wide.joined(separator: ", ")))
+                    SELECT \(wide.map { "c.\($0)" }.joined(separator: ", "))
+                    FROM (SELECT * FROM current.grants JOIN current.grant_status USING (request_id)) c
+                    """)
+                return .commit
+            }
+            try db.execute(sql: "DETACH DATABASE current")
+        }
+        try old.close()
+
+        let reopened = try Store.open(at: oldPath)
+        #expect(try reopened.grants(.all) == expected)
         #expect(try reopened.verify().isIntact)
     }
 }

@@ -78,11 +78,12 @@ public enum GrantProjection {
                          incidentReview: issued.incidentReview.map { IncidentReview(reviewers: $0.reviewers, dueAt: $0.dueAt) })
         }
         guard var grant else { return nil }
-        apply(event, into: &grant)
+        apply(event, into: &grant.status)
         return grant
     }
 
-    public static func apply(_ event: EventDraft, into grant: inout Grant) {
+    /// Every grant event but `grant_issued` changes the status alone.
+    public static func apply(_ event: EventDraft, into grant: inout GrantStatus) {
         switch event.body {
         case let .grantHandedOff(handedOff):
             grant.provisioningAction = handedOff.action
@@ -136,9 +137,10 @@ public enum GrantProjection {
             grant.provisioningReason = nil
             grant.provisioningAt = nil
         case let .incidentReviewCompleted(completed):
-            grant.incidentReview?.completedAt = event.at
-            grant.incidentReview?.completedBy = event.actor.name
-            grant.incidentReview?.rationale = completed.rationale
+            guard grant.reviewDueAt != nil else { return }
+            grant.reviewCompletedAt = event.at
+            grant.reviewCompletedBy = event.actor.name
+            grant.reviewRationale = completed.rationale
         default:
             return
         }

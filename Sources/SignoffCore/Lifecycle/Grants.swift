@@ -65,7 +65,7 @@ extension Lifecycle {
     // MARK: The sweep
 
     /// A live grant whose expiry has come (at the exact boundary too) expires.
-    public static func expire(_ grant: Grant, by actor: Principal, at: Date) -> EventDraft? {
+    public static func expire(_ grant: GrantStatus, by actor: Principal, at: Date) -> EventDraft? {
         guard grant.state == .active, let expiresAt = grant.expiresAt, expiresAt <= at else { return nil }
         return EventDraft(requestID: grant.requestID, actor: actor, at: at, body: .grantExpired(.init(expiresAt: expiresAt)))
     }

@@ -99,22 +99,18 @@ public struct IncidentReview: Sendable, Hashable, Codable {
     public func isOverdue(at now: Date) -> Bool { !isCompleted && now > dueAt }
 }
 
-/// The access an approved request allows. It is the fold of the grant events of
-/// that request and nothing else (see `GrantProjection`).
-public struct Grant: Sendable, Hashable {
+/// What changes over a grant's life. Everything else in `Grant` is fixed when
+/// it is issued, so the grant events after `grant_issued` fold into this alone
+/// (see `GrantProjection`), and the store keeps it in a narrow row of its own:
+/// the expiry sweep reads and rewrites only this.
+public struct GrantStatus: Sendable, Hashable {
     public var requestID: String
-    public var terms: GrantTerms
     public var state: GrantState
-    public var approvedAt: Date
-    /// Who approved (people), or `policy:<rule>`.
-    public var approvers: [String]
-    public var policyVersion: String
     /// Approved length, extensions included.
     public var duration: TimeSpan
     /// Nil while awaiting provisioning.
     public var startsAt: Date?
     public var expiresAt: Date?
-    public var selfActivated: Bool
     public var provisioningAction: HandOffAction
     public var provisioning: ProvisioningState
     public var provisioningReason: String?
@@ -124,7 +120,55 @@ public struct Grant: Sendable, Hashable {
     public var endReason: String?
     /// Approved extension requests, in order.
     public var extensions: [String]
-    public var incidentReview: IncidentReview?
+    /// When the post-incident review is due; nil when the grant needs none.
+    public var reviewDueAt: Date?
+    public var reviewCompletedAt: Date?
+    public var reviewCompletedBy: String?
+    public var reviewRationale: String?
+
+    public init(requestID: String, state: GrantState, duration: TimeSpan, startsAt: Date?, expiresAt: Date?,
+                provisioningAction: HandOffAction = .grant, provisioning: ProvisioningState = .pending,
+                provisioningReason: String? = nil, provisioningAt: Date? = nil, endedAt: Date? = nil,
+                endedBy: String? = nil, endReason: String? = nil, extensions: [String] = [],
+                reviewDueAt: Date? = nil, reviewCompletedAt: Date? = nil, reviewCompletedBy: String? = nil,
+                reviewRationale: String? = nil) {
+        self.requestID = requestID; self.state = state; self.duration = duration
+        self.startsAt = startsAt; self.expiresAt = expiresAt
+        self.provisioningAction = provisioningAction; self.provisioning = provisioning
+        self.provisioningReason = provisioningReason; self.provisioningAt = provisioningAt
+        self.endedAt = endedAt; self.endedBy = endedBy; self.endReason = endReason
+        self.extensions = extensions; self.reviewDueAt = reviewDueAt; self.reviewCompletedAt = reviewCompletedAt
+        self.reviewCompletedBy = reviewCompletedBy; self.reviewRationale = reviewRationale
+    }
+}
+
+/// The access an approved request allows. It is the fold of the grant events of
+/// that request and nothing else (see `GrantProjection`): what was granted,
+/// fixed at issue, and its `status`, which the later events change.
+public struct Grant: Sendable, Hashable {
+    public var terms: GrantTerms
+    public var approvedAt: Date
+    /// Who approved (people), or `policy:<rule>`.
+    public var approvers: [String]
+    public var policyVersion: String
+    public var selfActivated: Bool
+    /// Who must complete the post-incident review (an approver expression); nil when none is needed.
+    public var reviewers: String?
+    public var status: GrantStatus
+
+    // The status, read and written in place: `grant.state`, `grant.expiresAt`, ...
+    public var state: GrantState { get { status.state } set { status.state = newValue } }
+    public var duration: TimeSpan { get { status.duration } set { status.duration = newValue } }
+    public var startsAt: Date? { get { status.startsAt } set { status.startsAt = newValue } }
+    public var expiresAt: Date? { get { status.expiresAt } set { status.expiresAt = newValue } }
+    public var provisioningAction: HandOffAction { get { status.provisioningAction } set { status.provisioningAction = newValue } }
+    public var provisioning: ProvisioningState { get { status.provisioning } set { status.provisioning = newValue } }
+    public var provisioningReason: String? { get { status.provisioningReason } set { status.provisioningReason = newValue } }
+    public var provisioningAt: Date? { get { status.provisioningAt } set { status.provisioningAt = newValue } }
+    public var endedAt: Date? { get { status.endedAt } set { status.endedAt = newValue } }
+    public var endedBy: String? { get { status.endedBy } set { status.endedBy = newValue } }
+    public var endReason: String? { get { status.endReason } set { status.endReason = newValue } }
+    public var extensions: [String] { get { status.extensions } set { status.extensions = newValue } }
 
     public init(requestID: String, terms: GrantTerms, state: GrantState, approvedAt: Date, approvers: [String],
                 policyVersion: String, duration: TimeSpan, startsAt: Date?, expiresAt: Date?, selfActivated: Bool,
@@ -132,13 +176,40 @@ public struct Grant: Sendable, Hashable {
                 provisioningReason: String? = nil, provisioningAt: Date? = nil, endedAt: Date? = nil,
                 endedBy: String? = nil, endReason: String? = nil, extensions: [String] = [],
                 incidentReview: IncidentReview? = nil) {
-        self.requestID = requestID; self.terms = terms; self.state = state; self.approvedAt = approvedAt
-        self.approvers = approvers; self.policyVersion = policyVersion; self.duration = duration
-        self.startsAt = startsAt; self.expiresAt = expiresAt; self.selfActivated = selfActivated
-        self.provisioningAction = provisioningAction; self.provisioning = provisioning
-        self.provisioningReason = provisioningReason; self.provisioningAt = provisioningAt
-        self.endedAt = endedAt; self.endedBy = endedBy; self.endReason = endReason
-        self.extensions = extensions; self.incidentReview = incidentReview
+        self.terms = terms; self.approvedAt = approvedAt; self.approvers = approvers
+        self.policyVersion = policyVersion; self.selfActivated = selfActivated
+        self.reviewers = incidentReview?.reviewers
+        status = GrantStatus(requestID: requestID, state: state, duration: duration, startsAt: startsAt,
+                             expiresAt: expiresAt, provisioningAction: provisioningAction, provisioning: provisioning,
+                             provisioningReason: provisioningReason, provisioningAt: provisioningAt, endedAt: endedAt,
+                             endedBy: endedBy, endReason: endReason, extensions: extensions,
+                             reviewDueAt: incidentReview?.dueAt, reviewCompletedAt: incidentReview?.completedAt,
+                             reviewCompletedBy: incidentReview?.completedBy, reviewRationale: incidentReview?.rationale)
+    }
+
+    public init(terms: GrantTerms, approvedAt: Date, approvers: [String], policyVersion: String, selfActivated: Bool,
+                reviewers: String?, status: GrantStatus) {
+        self.terms = terms; self.approvedAt = approvedAt; self.approvers = approvers
+        self.policyVersion = policyVersion; self.selfActivated = selfActivated; self.reviewers = reviewers
+        self.status = status
+    }
+
+    public var requestID: String { get { status.requestID } set { status.requestID = newValue } }
+
+    /// The post-incident review, when the grant needs one.
+    public var incidentReview: IncidentReview? {
+        get {
+            guard let reviewers, let dueAt = status.reviewDueAt else { return nil }
+            return IncidentReview(reviewers: reviewers, dueAt: dueAt, completedAt: status.reviewCompletedAt,
+                                  completedBy: status.reviewCompletedBy, rationale: status.reviewRationale)
+        }
+        set {
+            reviewers = newValue?.reviewers
+            status.reviewDueAt = newValue?.dueAt
+            status.reviewCompletedAt = newValue?.completedAt
+            status.reviewCompletedBy = newValue?.completedBy
+            status.reviewRationale = newValue?.rationale
+        }
     }
 
     /// Time left at `now`, nil when the clock has not started or the grant ended.
