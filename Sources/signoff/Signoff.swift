@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SignoffCore
+import SignoffStore
 
 @main
 struct Signoff: ParsableCommand {
@@ -29,15 +30,23 @@ struct Signoff: ParsableCommand {
             try command.run()
         } catch let failure as CommandFailure {
             Terminal.error(failure.message)
-            Foundation.exit(failure.outcome.rawValue)
+            exit(failure.outcome.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 Terminal.line(fullMessage(for: error))
-                Foundation.exit(0)
+                exit(0)
             }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
+            exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
         }
+        exit(0)
+    }
+
+    /// Exits once the store's log is copied back (after the output: the
+    /// decision was durable before it was printed).
+    static func exit(_ code: Int32) -> Never {
+        Store.settle()
+        Foundation.exit(code)
     }
 }
