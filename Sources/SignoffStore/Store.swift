@@ -20,17 +20,14 @@ public final class Store: Sendable {
     public let path: String
     public let settings: StoreSettings
     let pool: DatabasePool
-    /// Checkpoints after commits, off the committing thread; see `Checkpointer`.
-    private let checkpointer: Checkpointer
 
     /// How long a writer waits for another process's transaction before `StoreError.busy`.
     public static let busyTimeout: TimeInterval = 5
 
-    private init(path: String, settings: StoreSettings, pool: DatabasePool, checkpointer: Checkpointer) {
+    private init(path: String, settings: StoreSettings, pool: DatabasePool) {
         self.path = path
         self.settings = settings
         self.pool = pool
-        self.checkpointer = checkpointer
     }
 
     /// `$SIGNOFF_STORE`, else `$XDG_DATA_HOME/signoff/signoff.sqlite`, else
@@ -53,9 +50,8 @@ public final class Store: Sendable {
         try StoreFile.makeParentDirectories(of: path)
         try StoreFile.createEmpty(at: path, group: group)
         do {
-            let checkpointer = Checkpointer(path: path)
             let pool = try StoreError.mapping(path: path) { () throws -> DatabasePool in
-                let pool = try openPool(path, busyTimeout: busyTimeout, checkpointer: checkpointer)
+                let pool = try openPool(path, busyTimeout: busyTimeout)
                 try Schema.migrator.migrate(pool)
                 try pool.write { db in
                     try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
@@ -64,7 +60,7 @@ public final class Store: Sendable {
                 return pool
             }
             try StoreFile.applyAccess(to: path, group: group)
-            return Store(path: path, settings: settings, pool: pool, checkpointer: checkpointer)
+            return Store(path: path, settings: settings, pool: pool)
         } catch {
             StoreFile.remove(path)
             throw error
@@ -81,8 +77,7 @@ public final class Store: Sendable {
     static func open(at path: String, busyTimeout: TimeInterval) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
         return try StoreError.mapping(path: path) {
-            let checkpointer = Checkpointer(path: path)
-            let pool = try openPool(path, busyTimeout: busyTimeout, checkpointer: checkpointer)
+            let pool = try openPool(path, busyTimeout: busyTimeout)
             let settings = try pool.read { db -> StoreSettings? in
                 guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID else { return nil }
                 let unknown = try Schema.migrator.appliedIdentifiers(db).subtracting(Schema.migrator.migrations)
@@ -95,12 +90,11 @@ public final class Store: Sendable {
                 // Best effort: files this account created since are handed to the group.
                 try? StoreFile.applyAccess(to: path, group: group)
             }
-            return Store(path: path, settings: settings, pool: pool, checkpointer: checkpointer)
+            return Store(path: path, settings: settings, pool: pool)
         }
     }
 
-    private static func openPool(_ path: String, busyTimeout: TimeInterval,
-                                 checkpointer: Checkpointer) throws -> DatabasePool {
+    private static func openPool(_ path: String, busyTimeout: TimeInterval) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -110,8 +104,6 @@ public final class Store: Sendable {
             // given at creation instead of being re-created by whoever opens next.
             var persist: Int32 = 1
             _ = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
-            // Checkpoints after the commit, not inside it.
-            checkpointer.attach(to: db)
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets NORMAL for WAL; a recorded decision must survive a power cut.
@@ -141,19 +133,6 @@ public final class Store: Sendable {
                 return result!
             }
         }
-    }
-
-    /// Waits for this store's checkpoint, if one is running: e.g. to measure
-    /// something else on a settled store. Commits never wait for checkpoints.
-    public func waitForCheckpoint() {
-        checkpointer.wait()
-    }
-
-    /// Waits for the checkpoints of every store this process opened. A command
-    /// calls it before it exits, after its output, so the log does not grow
-    /// from one short-lived process to the next.
-    public static func settle() {
-        Checkpointer.waitForAll()
     }
 
     /// Appends events in one transaction, e.g. a bulk submission.

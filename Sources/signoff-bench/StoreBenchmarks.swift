@@ -57,7 +57,6 @@ enum StoreBenchmarks {
                 for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
             }
         }
-        store.waitForCheckpoint()
         let seconds = try Measure.time {
             for id in ids {
                 // Exactly what `signoff approve` does: one immediate transaction.

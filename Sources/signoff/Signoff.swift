@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SignoffCore
-import SignoffStore
 
 @main
 struct Signoff: ParsableCommand {
@@ -30,23 +29,15 @@ struct Signoff: ParsableCommand {
             try command.run()
         } catch let failure as CommandFailure {
             Terminal.error(failure.message)
-            exit(failure.outcome.rawValue)
+            Foundation.exit(failure.outcome.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 Terminal.line(fullMessage(for: error))
-                exit(0)
+                Foundation.exit(0)
             }
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
+            Foundation.exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
         }
-        exit(0)
-    }
-
-    /// Exits once the store's log is copied back (after the output: the
-    /// decision was durable before it was printed).
-    static func exit(_ code: Int32) -> Never {
-        Store.settle()
-        Foundation.exit(code)
     }
 }

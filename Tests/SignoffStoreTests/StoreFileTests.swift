@@ -162,30 +162,4 @@ import Testing
             #expect(plan.contains("USING INDEX grant_status_live"), "\(plan)")
         }
     }
-
-    /// A commit that fills the log past the threshold does not copy it back
-    /// itself; the checkpointer does, after it, and the store stays whole.
-    @Test func theLogIsCopiedBackAfterTheCommit() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file()
-        let store = try Store.create(at: path, settings: StoreSettings())
-        store.waitForCheckpoint()
-        let before = try fileSize(path)
-        let ids = try store.write { tx -> [String] in
-            try tx.append(Sample.policy())
-            return try (0..<3000).map { _ in
-                let id = try tx.nextRequestID()
-                try tx.append(Sample.submit(id))
-                return id
-            }
-        }
-        Store.settle()
-        #expect(try fileSize(path) > before + 1_000 * 4096, "the pages reached the database file")
-        #expect(try store.records(.all).map(\.id) == ids)
-        #expect(try store.verify().isIntact)
-    }
-}
-
-private func fileSize(_ path: String) throws -> Int {
-    try (FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 }
