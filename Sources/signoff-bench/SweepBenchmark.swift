@@ -48,12 +48,17 @@ enum SweepBenchmark {
             guard expired == 0 else { throw BenchError("an early sweep expired \(expired) grants") }
             idle.append(seconds)
         }
+        let before = directory.appendingPathComponent("before.sqlite").path
+        try SQLiteFloor.snapshot(of: store.path, to: before)
         let (seconds, expired) = try sweep(at: approvedAt.addingTimeInterval(9 * 3600))
         guard expired == count else { throw BenchError("the sweep expired \(expired) of \(count) grants") }
+        let floor = try SQLiteFloor.replaySweep(before: before, after: store.path)
         let idleWorst = idle.max() ?? 0
         return [
             Figure(name: "expiry sweep, \(count.formatted()) grants due", value: Measure.format(seconds * 1000, "ms"),
                    budget: "≤ 1,000 ms", met: quick ? nil : seconds <= 1.0),
+            Figure(name: "  SQLite alone writing what it wrote", value: Measure.format(floor * 1000, "ms"),
+                   budget: "(reference)", met: nil),
             Figure(name: "expiry sweep, nothing due (worst of 5)", value: Measure.format(idleWorst * 1000, "ms"),
                    budget: "≤ 20 ms", met: quick ? nil : idleWorst <= 0.020),
         ]
