@@ -83,7 +83,7 @@ enum HandOffCommand {
         var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent(pattern).utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return nil }
-        let path = String(cString: template)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let ok = data.withUnsafeBytes { buffer in buffer.count == 0 || Foundation.write(fd, buffer.baseAddress!, buffer.count) == buffer.count }
         guard ok, lseek(fd, 0, SEEK_SET) == 0 else { close(fd); unlink(path); return nil }
         return (path, fd)

@@ -47,7 +47,7 @@ struct GrantTests {
         let ids = try (0..<6).map { _ in try approvedGrant(store) }
         let processes = try (0..<2).map { _ -> (Process, URL) in
             let out = store.directory.appendingPathComponent("sweep-\(UUID().uuidString)")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
+            #expect(FileManager.default.createFile(atPath: out.path, contents: nil))
             let process = Process()
             process.executableURL = Signoff.binary
             process.arguments = ["expire", "--json", "--store", store.path, "--as", "ops"]
@@ -199,7 +199,7 @@ struct GrantTests {
         let store = try TestStore()
         let approved = try store.submit(etlRequest, as: "alice")
         let out = store.directory.appendingPathComponent("wait-out")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: out.path, contents: nil))
         let waiting = Process()
         waiting.executableURL = Signoff.binary
         waiting.arguments = ["wait", approved, "--timeout", "2m", "--json", "--store", store.path]

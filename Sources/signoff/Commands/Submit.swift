@@ -94,6 +94,7 @@ struct Submit: ParsableCommand {
 
 /// Runs a store call, passing command failures through and turning anything
 /// the store throws into a store error.
+@discardableResult
 func storeCall<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
