@@ -129,10 +129,20 @@ public final class CursesScreen: TerminalDevice {
             wtimeout(window, wait)
             var value: wint_t = 0
             let status = wget_wch(window, &value)
-            if status == ERR { return nil }
+            // ERR is a timeout, or input that can never come: once the
+            // terminal hangs up, every read fails at once, and a loop that took
+            // that for a timeout would spin.
+            if status == ERR { return Self.inputHungUp() ? .hangup : nil }
             if let event = decode(status: status, value: value) { return event }
             if let deadline, clock.now >= deadline { return nil }
         }
+    }
+
+    /// Whether the terminal's input side reports a hang-up or an error.
+    private static func inputHungUp() -> Bool {
+        var input = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        guard poll(&input, 1, 0) >= 0 else { return false }
+        return input.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     private func decode(status: Int32, value: wint_t) -> TerminalEvent? {

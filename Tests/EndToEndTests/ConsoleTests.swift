@@ -160,6 +160,73 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A terminal that goes away without a hang-up signal (here: a pseudo-terminal
+    /// that is not the console's controlling terminal, whose other end closes)
+    /// ends the console; it must not spin on reads that fail at once.
+    @Test func theConsoleEndsWhenItsTerminalGoesAway() throws {
+        let store = try TestStore()
+        _ = try store.submit(etlRequest, as: "alice")
+        // posix_openpt, unlockpt and ptsname, as Linux implements them. Close-on-exec:
+        // a console that inherited the other end would keep its own terminal alive.
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(master >= 0)
+        // TIOCSPTLCK and TIOCGPTN (Linux; Swift does not import these _IOW/_IOR macros).
+        let unlockRequest: UInt = 0x4004_5431, numberRequest: UInt = 0x8004_5430
+        var unlock: Int32 = 0, number: UInt32 = 0
+        #expect(ioctl(master, unlockRequest, &unlock) == 0 && ioctl(master, numberRequest, &number) == 0)
+        let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try #require(slave >= 0)
+        var size = winsize(ws_row: 40, ws_col: 140, ws_xpixel: 0, ws_ypixel: 0)
+        #expect(ioctl(slave, UInt(TIOCSWINSZ), &size) == 0)
+        let pid = try spawn([Signoff.binary.path, "--store", store.path, "--as", "dave"], terminal: slave,
+                            environment: ["TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "HOME=\(store.directory.path)"])
+        close(slave)
+        defer { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, WNOHANG) }
+
+        // Wait for the first frame, reading what the console writes.
+        var screen = ""
+        let shown = Date().addingTimeInterval(20)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !screen.contains("My queue"), Date() < shown {
+            var ready = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 100) > 0 else { continue }
+            let count = read(master, &buffer, buffer.count)
+            if count > 0 { screen += String(decoding: buffer[..<count], as: UTF8.self) }
+        }
+        #expect(screen.contains("My queue"), "the console never drew its first frame")
+
+        close(master)
+        var status: Int32 = 0
+        let gone = Date().addingTimeInterval(10)
+        while waitpid(pid, &status, WNOHANG) == 0, Date() < gone { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(kill(pid, 0) != 0, "the console was still running 10 s after its terminal went away")
+    }
+
+    /// Starts `arguments` with `terminal` as its input, output and error, with
+    /// every signal unblocked and at its default (test threads block most).
+    func spawn(_ arguments: [String], terminal: Int32, environment: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor in Int32(0)...2 { posix_spawn_file_actions_adddup2(&actions, terminal, descriptor) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        var cEnvironment = environment.map { strdup($0) } + [nil]
+        defer { (cArguments + cEnvironment).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, &cArguments, &cEnvironment)
+        guard spawned == 0 else { throw HarnessError("cannot start \(arguments[0]): error \(spawned)") }
+        return pid
+    }
+
     @Test func theDemoOpensTheConsoleOnARealisticStore() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-demo-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -48,6 +48,20 @@ final class FakeClock: @unchecked Sendable {
         #expect(device.frames.last!.lines.joined().contains("recorded"))
     }
 
+    @Test func aHangupEndsTheLoopAndDecidesNothing() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        // A draft is open when the terminal goes away: nothing is submitted.
+        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.hangup, .key(.control("s"))]
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: events)
+        let clock = FakeClock()
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
+                               glyphs: .unicode, clock: { clock.now })
+        loop.run()
+        #expect(loop.finished)
+        #expect(backend.decisions.isEmpty)
+        #expect(device.events.count == 1, "the loop stopped reading at the hang-up")
+    }
+
     @Test func otherApproversDecisionsAppearWithoutAKeyPress() {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
         let device = FakeDevice(size: Size(width: 100, height: 30), events: [])

@@ -3,6 +3,9 @@
 public enum TerminalEvent: Sendable, Hashable {
     case key(Key)
     case resize(Size)
+    /// The terminal is gone (its window closed, the connection dropped): no
+    /// key can come any more, so the console ends.
+    case hangup
 }
 
 public protocol TerminalDevice: AnyObject {

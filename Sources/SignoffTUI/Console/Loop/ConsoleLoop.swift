@@ -124,6 +124,10 @@ public final class ConsoleLoop {
             apply(.key(key))
         case let .resize(size):
             apply(.resize(size))
+        case .hangup:
+            // Nobody is there to see a draft or a confirmation; what was
+            // recorded is in the store, and nothing else can be.
+            finished = true
         }
     }
 
