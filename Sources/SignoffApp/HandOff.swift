@@ -13,7 +13,7 @@ import SignoffStore
 ///   records the action done, anything else (a failure, a timeout, a missing
 ///   command) records it failed with the reason. The grant is never lost: it
 ///   stays recorded and `signoff handoff retry` delivers it again.
-public struct HandOff {
+public struct HandOff: Sendable {
     public let store: Store
     public let actor: Principal
 

@@ -12,10 +12,29 @@ public final class StoreConsoleBackend: ConsoleBackend {
     public let identity: Principal
     private var policy: Policy?
     private var policyVersion: String?
+    /// Hand-offs run here, one after another, after the commit: a hand-off
+    /// command may take up to its timeout, and the console must not freeze
+    /// meanwhile. Each records its own outcome; the console sees it on its
+    /// next look at the store.
+    private let handOffs = DispatchQueue(label: "signoff console hand-off")
 
     public init(store: Store, identity: Principal) {
         self.store = store
         self.identity = identity
+    }
+
+    /// Hands the grants these events changed to provisioning, in the background.
+    private func handOff(_ events: [EventDraft]) {
+        let ids = HandOff.grantsToDeliver(events)
+        guard !ids.isEmpty else { return }
+        let handOff = HandOff(store: store, actor: identity)
+        handOffs.async { _ = try? handOff.deliver(ids) }
+    }
+
+    /// Waits for hand-offs still running, e.g. before the console exits: a
+    /// document not yet delivered would otherwise wait for `signoff handoff retry`.
+    public func finishHandOffs() {
+        handOffs.sync {}
     }
 
     /// The policy in force, parsed once per version.
@@ -199,7 +218,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         switch result.outcome {
         case let .recorded(state):
             // After the commit: provisioning never holds the store or undoes a decision.
-            _ = try? HandOff(store: store, actor: identity).deliver(HandOff.grantsToDeliver(result.events))
+            handOff(result.events)
             return .recorded(state: state)
         case let .refused(refusal):
             return .refused(reason: refusal.reason, message: refusal.message)
@@ -252,7 +271,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
             return .failed(message: "nothing was recorded: \(error)")
         }
         // After the commit: provisioning never holds the store or undoes a revocation.
-        _ = try? HandOff(store: store, actor: identity).deliver(HandOff.grantsToDeliver(events))
+        handOff(events)
         return .recorded(state: .approved)
     }
 

@@ -160,6 +160,35 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A slow hand-off command runs after the decision without freezing the
+    /// console; its outcome reaches the store, and quitting waits for it.
+    @Test func aSlowHandOffDoesNotFreezeTheConsole() throws {
+        let store = try TestStore()
+        let received = store.directory.appendingPathComponent("received.json").path
+        #expect(try store.run(["handoff", "--command", "sleep 4; cat > '\(received)'", "--timeout", "20"], as: "carol").status == 0)
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("My queue 1")
+        try tmux.send("a")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.type("read replica only, matches OPS-1234")
+        let submitted = Date()
+        try tmux.send("C-s")
+        try tmux.waitFor("My queue 0")
+        // The console answers keys while the command still sleeps.
+        try tmux.send("?")
+        try tmux.waitFor("Keys")
+        #expect(Date().timeIntervalSince(submitted) < 3.5, "the console waited for the hand-off command")
+        #expect((try store.show(id)["grant"] as? [String: Any])?["provisioning"] as? String != "done")
+        try waitUntil { (try store.show(id)["grant"] as? [String: Any])?["provisioning"] as? String == "done" }
+        #expect(FileManager.default.fileExists(atPath: received))
+        // `?` again, not Esc: Esc followed at once by q reads as Alt-q.
+        try tmux.send("?")
+        try tmux.waitFor("My queue 0")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     /// A terminal that goes away without a hang-up signal (here: a pseudo-terminal
     /// that is not the console's controlling terminal, whose other end closes)
     /// ends the console; it must not spin on reads that fail at once.

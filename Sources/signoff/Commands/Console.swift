@@ -53,5 +53,8 @@ enum ConsoleRunner {
         let model = ConsoleModel(size: screen.size, glyphs: glyphs, now: Date())
         let loop = ConsoleLoop(model: model, backend: backend, device: screen, glyphs: glyphs)
         loop.run()
+        // The terminal back first: a hand-off still running may take up to its timeout.
+        screen.stop()
+        backend.finishHandOffs()
     }
 }
