@@ -226,21 +226,22 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     public func revoke(id: String, rationale: String) -> DecisionOutcome {
-        grantAction(id: id) { grant, policy, now throws(Refusal) in
+        grantAction(.revoke, id: id) { grant, policy, now throws(Refusal) in
             try Lifecycle.revoke(grant, by: identity, rationale: rationale, policy: policy, at: now)
         }
     }
 
     public func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
-        grantAction(id: id) { grant, policy, now throws(Refusal) in
+        grantAction(.reviewIncident, id: id) { grant, policy, now throws(Refusal) in
             try Lifecycle.reviewIncident(grant, by: identity, rationale: rationale, policy: policy, at: now)
         }
     }
 
     /// One grant action in one write transaction, decided on the grant as the
-    /// store holds it then, like `signoff revoke`; after the commit the grants
-    /// whose provisioning changed are handed off, as after approvals.
-    private func grantAction(id: String,
+    /// store holds it then, like `signoff revoke`: a refusal is recorded as
+    /// evidence; after the commit the grants whose provisioning changed are
+    /// handed off, as after approvals.
+    private func grantAction(_ action: AttemptedAction, id: String,
                              _ decide: (Grant, Policy, Date) throws(Refusal) -> [EventDraft]) -> DecisionOutcome {
         let events: [EventDraft]
         do {
@@ -252,9 +253,11 @@ public final class StoreConsoleBackend: ConsoleBackend {
                     throw ConsoleError("\(id) has no grant: it is \(record.state.rawValue)")
                 }
                 let drafts: [EventDraft]
+                let now = Date()
                 do throws(Refusal) {
-                    drafts = try decide(grant, policy, Date())
+                    drafts = try decide(grant, policy, now)
                 } catch {
+                    try tx.append(Lifecycle.refused(action, error, requestID: id, by: identity, at: now))
                     return .failure(error)
                 }
                 for draft in drafts { try tx.append(draft) }

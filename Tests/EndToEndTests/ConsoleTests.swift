@@ -55,6 +55,7 @@ struct ConsoleTests {
         try tmux.type("Scoring does not need the ledger")
         try tmux.waitFor("not need the ledger")
         try tmux.send("Escape")
+        try? tmux.screen().write(toFile: "/tmp/rr-screen.txt", atomically: true, encoding: .utf8)
         try waitUntil { try !tmux.screen().contains("Ctrl-s submit") }
         #expect(try store.show(second)["state"] as? String == "pending", "cancelling recorded something")
         try tmux.send("d")
@@ -157,6 +158,34 @@ struct ConsoleTests {
                 "the revoked grant is not flagged in \(after)")
         #expect(try store.show(id)["state"] as? String == "approved", "the request keeps its decision")
         try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
+    /// Someone who may not revoke a grant is told so, and the attempt is evidence.
+    @Test func aRefusedRevocationFromTheConsoleIsRecorded() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin").status == 0)
+        let tmux = try console(store, as: "sam", width: 200, height: 40)
+        try tmux.waitFor("My queue")
+        try tmux.send("4")
+        try tmux.waitFor(id)
+        try tmux.send("R")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.type("this grant looks wrong to me, ending it")
+        try tmux.send("C-s")
+        try tmux.waitFor("may not revoke")
+        #expect((try store.show(id)["grant"] as? [String: Any])?["state"] as? String == "active")
+        let attempt = (try store.show(id)["timeline"] as? [[String: Any]])?.last
+        #expect(attempt?["kind"] as? String == "action_refused" && attempt?["actor"] as? String == "sam", "\(attempt ?? [:])")
+        // The panel stays open with the refusal; Esc closes it and keeps the
+        // draft, so quitting asks first (keys sent apart: Esc followed at once
+        // by q reads as Alt-q).
+        try tmux.send("Escape")
+        try waitUntil { try !tmux.screen().contains("Revoke the grant of") }
+        try tmux.send("q")
+        try tmux.waitFor("y quit")
+        try tmux.send("y")
         try waitUntil { tmux.paneDead }
     }
 

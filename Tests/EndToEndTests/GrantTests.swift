@@ -76,6 +76,12 @@ struct GrantTests {
         #expect(outsider.status == 3, "\(outsider.output)")
         #expect(outsider.stderr.contains("may not revoke"))
         #expect(try grant(store, id)["state"] as? String == "active")
+        // The attempt is evidence: who tried, and why it was refused.
+        let attempt = (try store.show(id)["timeline"] as? [[String: Any]])?.last
+        #expect(attempt?["kind"] as? String == "action_refused", "\(attempt ?? [:])")
+        #expect(attempt?["actor"] as? String == "sam")
+        #expect((attempt?["summary"] as? String)?.hasPrefix("revoke refused (not_eligible)") == true, "\(attempt ?? [:])")
+        #expect(try store.run(["audit", "verify"]).status == 0)
 
         let second = try approvedGrant(store)
         let fired = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234"], as: "jira-importer")

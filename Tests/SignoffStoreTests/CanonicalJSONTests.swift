@@ -136,6 +136,10 @@ import Testing
                                      currentVersion: int()))
             case 5: .requestDecided(.init(state: state(), by: strings(), policyVersion: optional(), reason: string(),
                                           selfActivated: optionalBool()))
+            case 6 where Bool.random(using: &generator):
+                .actionRefused(.init(action: AttemptedAction.allCases.randomElement(using: &generator)!,
+                                     reason: [.notEligible, .notActive, .tooEarly, .rationaleTooShort].randomElement(using: &generator)!,
+                                     message: string()))
             default: .requestWithdrawn(.init(rationale: optional()))
             }
         }
@@ -169,6 +173,7 @@ import Testing
         case let .requestRouted(p): try foundation(p)
         case let .reviewRecorded(p): try foundation(p)
         case let .reviewRefused(p): try foundation(p)
+        case let .actionRefused(p): try foundation(p)
         case let .requestDecided(p): try foundation(p)
         case let .requestWithdrawn(p): try foundation(p)
         case let .grantIssued(p): try foundation(p)

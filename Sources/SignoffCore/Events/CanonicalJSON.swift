@@ -258,6 +258,12 @@ public enum CanonicalJSON {
                 field("shown_version", p.shownVersion)
                 field("verdict", p.verdict?.rawValue)
                 endObject()
+            case let .actionRefused(p):
+                beginObject()
+                key("action"); string(p.action.rawValue)
+                key("message"); string(p.message)
+                key("reason"); string(p.reason.rawValue)
+                endObject()
             case let .requestDecided(p):
                 beginObject()
                 key("by"); strings(p.by)

@@ -420,6 +420,10 @@ extension CanonicalJSON {
                 return .reviewRefused(.init(verdict: verdict, reason: try o.raw("reason"), message: try o.string("message"),
                                             shownVersion: try o.optionalInt("shown_version"),
                                             currentVersion: try o.int("current_version")))
+            case "action_refused":
+                try o.only(["action", "message", "reason"])
+                return .actionRefused(.init(action: try o.raw("action"), reason: try o.raw("reason"),
+                                            message: try o.string("message")))
             case "request_decided":
                 try o.only(["by", "policy_version", "reason", "self_activated", "state"])
                 return .requestDecided(.init(state: try o.raw("state"), by: try o.array("by").map(string),

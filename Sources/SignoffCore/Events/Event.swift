@@ -20,6 +20,13 @@ public enum RefusalReason: String, Codable, Sendable, Hashable {
     public var isConflict: Bool { self == .alreadyDecided || self == .staleVersion }
 }
 
+/// A grant action a person can attempt, and the rules can refuse.
+public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
+    case revoke
+    case selfActivate = "self_activate"
+    case reviewIncident = "review_incident"
+}
+
 /// One immutable fact. A request's state is the fold of its events.
 public enum EventBody: Sendable, Hashable {
     case policyApplied(PolicyApplied)
@@ -27,6 +34,7 @@ public enum EventBody: Sendable, Hashable {
     case requestRouted(RequestRouted)
     case reviewRecorded(ReviewRecorded)
     case reviewRefused(ReviewRefused)
+    case actionRefused(ActionRefused)
     case requestDecided(RequestDecided)
     case requestWithdrawn(RequestWithdrawn)
     case grantIssued(GrantIssued)
@@ -88,6 +96,15 @@ public enum EventBody: Sendable, Hashable {
         }
         public init(verdict: Verdict?, reason: RefusalReason, message: String, shownVersion: Int?, currentVersion: Int) {
             self.verdict = verdict; self.reason = reason; self.message = message; self.shownVersion = shownVersion; self.currentVersion = currentVersion
+        }
+    }
+    /// A refused attempt at a grant action: evidence, as a refused review is.
+    public struct ActionRefused: Codable, Sendable, Hashable {
+        public var action: AttemptedAction
+        public var reason: RefusalReason
+        public var message: String
+        public init(action: AttemptedAction, reason: RefusalReason, message: String) {
+            self.action = action; self.reason = reason; self.message = message
         }
     }
     public struct RequestDecided: Codable, Sendable, Hashable {
@@ -205,6 +222,7 @@ public enum EventBody: Sendable, Hashable {
         case .requestRouted: "request_routed"
         case .reviewRecorded: "review_recorded"
         case .reviewRefused: "review_refused"
+        case .actionRefused: "action_refused"
         case .requestDecided: "request_decided"
         case .requestWithdrawn: "request_withdrawn"
         case .grantIssued: "grant_issued"
@@ -245,6 +263,7 @@ public enum EventBody: Sendable, Hashable {
         case "request_routed": return .requestRouted(try decoder.decode(RequestRouted.self, from: payload))
         case "review_recorded": return .reviewRecorded(try decoder.decode(ReviewRecorded.self, from: payload))
         case "review_refused": return .reviewRefused(try decoder.decode(ReviewRefused.self, from: payload))
+        case "action_refused": return .actionRefused(try decoder.decode(ActionRefused.self, from: payload))
         case "request_decided": return .requestDecided(try decoder.decode(RequestDecided.self, from: payload))
         case "request_withdrawn": return .requestWithdrawn(try decoder.decode(RequestWithdrawn.self, from: payload))
         case "grant_issued": return .grantIssued(try decoder.decode(GrantIssued.self, from: payload))

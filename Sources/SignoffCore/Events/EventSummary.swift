@@ -8,6 +8,7 @@ extension EventBody {
         case let .requestRouted(r): "routed (v\(r.version), \(r.cause)): \(r.outcome.summary)"
         case let .reviewRecorded(r): "\(r.verdict == .approve ? "approved" : "denied") (v\(r.requestVersion)): \(r.rationale)"
         case let .reviewRefused(r): "review refused (\(r.reason.rawValue)): \(r.message)"
+        case let .actionRefused(r): "\(r.action.rawValue.replacingOccurrences(of: "_", with: "-")) refused (\(r.reason.rawValue)): \(r.message)"
         case let .requestDecided(d): "decided \(d.state.rawValue)\(d.selfActivated == true ? " (self-activated)" : ""): \(d.reason)"
         case let .requestWithdrawn(w): "withdrawn" + (w.rationale.map { ": \($0)" } ?? "")
         case let .grantIssued(g):

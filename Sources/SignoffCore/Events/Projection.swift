@@ -37,7 +37,7 @@ public enum Projection {
         case let .reviewRecorded(review):
             record.reviews.append(Review(reviewer: event.actor, verdict: review.verdict, rationale: review.rationale,
                                          at: event.at, requestVersion: review.requestVersion, policyVersion: review.policyVersion))
-        case .reviewRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
+        case .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
              .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured:
             // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return

@@ -79,6 +79,14 @@ extension Lifecycle {
                                                       reason: "no decision within the policy's pending timeout of \(timeout)")))
     }
 
+    /// A refused grant action, kept as evidence like a refused review: who
+    /// tried to revoke, self-activate or complete a review, and why not.
+    public static func refused(_ action: AttemptedAction, _ refusal: Refusal, requestID: String, by actor: Principal,
+                               at: Date) -> EventDraft {
+        EventDraft(requestID: requestID, actor: actor, at: at,
+                   body: .actionRefused(.init(action: action, reason: refusal.reason, message: refusal.message)))
+    }
+
     // MARK: Ending a grant early
 
     /// Who may revoke: the requester, an approver of the request, the subject's

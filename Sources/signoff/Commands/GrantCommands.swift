@@ -6,20 +6,45 @@ import SignoffStore
 
 /// One grant command: decide inside one write transaction from what the store
 /// holds then, append the events, and after the commit hand the grants whose
-/// provisioning changed to provisioning. Refusals change nothing.
+/// provisioning changed to provisioning. A refusal `recordingRefusal` reports
+/// is recorded as its `action_refused` event and nothing else; other failures
+/// change nothing.
 func grantCommand(_ options: StoreOptions,
                   _ decide: (WriteTransaction, Policy, Principal, Date) throws -> [EventDraft]) throws -> [RecordedEvent] {
     let store = try options.open()
     let actor = try options.actor(in: store)
     let now = try options.now(in: store)
+    var refused: Refusal?
     let recorded = try storeCall {
         try store.write { tx -> [RecordedEvent] in
             let policy = try requirePolicy(try tx.currentPolicy())
-            return try tx.append(contentsOf: try decide(tx, policy, actor, now))
+            do {
+                return try tx.append(contentsOf: try decide(tx, policy, actor, now))
+            } catch let refusal as RecordedRefusal {
+                refused = refusal.refusal
+                return [try tx.append(refusal.event)]
+            }
         }
     }
+    if let refused { throw CommandFailure.refused(refused) }
     try handOff(HandOff.grantsToDeliver(recorded.map(\.draft)), store: store, actor: actor)
     return recorded
+}
+
+/// A refused grant action on its way out of `decide`: `grantCommand` records
+/// its event, commits, and then fails with the refusal.
+struct RecordedRefusal: Error {
+    var refusal: Refusal
+    var event: EventDraft
+}
+
+/// Runs a grant action's rules; a refusal becomes evidence (`action_refused`)
+/// before it becomes the command's failure.
+func recordingRefusal(_ action: AttemptedAction, of id: String, by actor: Principal, at now: Date,
+                      _ body: () throws(Refusal) -> [EventDraft]) throws -> [EventDraft] {
+    do throws(Refusal) { return try body() } catch {
+        throw RecordedRefusal(refusal: error, event: Lifecycle.refused(action, error, requestID: id, by: actor, at: now))
+    }
 }
 
 /// Hands these grants to provisioning (when a hand-off is configured) and says what happened.
@@ -96,7 +121,9 @@ struct Revoke: ParsableCommand {
         let why = try rationale.value(required: true) ?? ""
         _ = try grantCommand(options) { tx, policy, actor, now in
             let grant = try requireGrant(tx, id)
-            return try refusing { () throws(Refusal) in try Lifecycle.revoke(grant, by: actor, rationale: why, policy: policy, at: now) }
+            return try recordingRefusal(.revoke, of: id, by: actor, at: now) { () throws(Refusal) in
+                try Lifecycle.revoke(grant, by: actor, rationale: why, policy: policy, at: now)
+            }
         }
         Terminal.line("\(id) revoked")
     }
@@ -171,7 +198,9 @@ struct SelfActivate: ParsableCommand {
         let why = try rationale.value(required: true) ?? ""
         _ = try grantCommand(options) { tx, policy, actor, now in
             guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
-            return try refusing { () throws(Refusal) in try Lifecycle.selfActivate(record, by: actor, rationale: why, policy: policy, at: now) }
+            return try recordingRefusal(.selfActivate, of: id, by: actor, at: now) { () throws(Refusal) in
+                try Lifecycle.selfActivate(record, by: actor, rationale: why, policy: policy, at: now)
+            }
         }
         let grant = try storeCall { try options.open().grant(id) }
         Terminal.line("\(id) SELF-ACTIVATED" + (grant?.expiresAt.map { " until \(Timestamp.format($0))" } ?? "")
@@ -191,7 +220,9 @@ struct ReviewIncident: ParsableCommand {
         let why = try rationale.value(required: true) ?? ""
         _ = try grantCommand(options) { tx, policy, actor, now in
             let grant = try requireGrant(tx, id)
-            return try refusing { () throws(Refusal) in try Lifecycle.reviewIncident(grant, by: actor, rationale: why, policy: policy, at: now) }
+            return try recordingRefusal(.reviewIncident, of: id, by: actor, at: now) { () throws(Refusal) in
+                try Lifecycle.reviewIncident(grant, by: actor, rationale: why, policy: policy, at: now)
+            }
         }
         Terminal.line("post-incident review of \(id) completed")
     }
