@@ -37,8 +37,8 @@ enum Signoff {
         let out = directory.appendingPathComponent("out"), err = directory.appendingPathComponent("err")
         let input = directory.appendingPathComponent("in")
         try Data((stdin ?? "").utf8).write(to: input)
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        try Data().write(to: out)
+        try Data().write(to: err)
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -159,17 +159,9 @@ final class TmuxSession {
             throw HarnessError("this C library cannot close descriptors in posix_spawn")
         }
         _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-        // Test threads run with most signals blocked, and a spawned process
-        // inherits that mask: tmux would never reap its pane or hear SIGWINCH.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        // tmux would never reap its pane or hear SIGWINCH with the test's signal mask.
+        var attributes = defaultSignalsSpawnAttributes()
         defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none)
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ["tmux", "-L", socket] + arguments
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
@@ -209,4 +201,19 @@ final class TmuxSession {
     var paneDead: Bool {
         (try? tmux(["display-message", "-p", "-t", name, "#{pane_dead}"]))?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
     }
+}
+
+/// Spawn attributes that unblock every signal and reset each to its default:
+/// test threads run with most signals blocked, and a spawned process inherits
+/// that mask. Destroy them with `posix_spawnattr_destroy`.
+func defaultSignalsSpawnAttributes() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
 }

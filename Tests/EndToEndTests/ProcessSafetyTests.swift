@@ -10,7 +10,7 @@ struct ProcessSafetyTests {
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try stdout.map { url in
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            try Data().write(to: url)
             return try FileHandle(forWritingTo: url)
         } ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -30,14 +30,20 @@ final class FakeClock: @unchecked Sendable {
 @Suite struct LoopTests {
     func keys(_ text: String) -> [TerminalEvent?] { text.map { .key(.character($0)) } }
 
-    @Test func approvingThroughTheLoopRecordsOnceAndRedraws() {
-        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
-        // The idle turn (nil) before quitting lets the deferred reload run.
-        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), nil, .key(.character("q"))]
+    /// A loop over `backend` on a 100×30 scripted terminal, with a clock the test moves.
+    func makeLoop(_ backend: InMemoryConsoleBackend, events: [TerminalEvent?]) -> (ConsoleLoop, FakeDevice, FakeClock) {
         let device = FakeDevice(size: Size(width: 100, height: 30), events: events)
         let clock = FakeClock()
         let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
                                glyphs: .unicode, clock: { clock.now })
+        return (loop, device, clock)
+    }
+
+    @Test func approvingThroughTheLoopRecordsOnceAndRedraws() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        // The idle turn (nil) before quitting lets the deferred reload run.
+        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), nil, .key(.character("q"))]
+        let (loop, device, _) = makeLoop(backend, events: events)
         loop.run()
         #expect(loop.finished)
         #expect(backend.decisions.count == 1)
@@ -52,10 +58,7 @@ final class FakeClock: @unchecked Sendable {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
         // A draft is open when the terminal goes away: nothing is submitted.
         let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.hangup, .key(.control("s"))]
-        let device = FakeDevice(size: Size(width: 100, height: 30), events: events)
-        let clock = FakeClock()
-        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
-                               glyphs: .unicode, clock: { clock.now })
+        let (loop, device, _) = makeLoop(backend, events: events)
         loop.run()
         #expect(loop.finished)
         #expect(backend.decisions.isEmpty)
@@ -64,10 +67,7 @@ final class FakeClock: @unchecked Sendable {
 
     @Test func otherApproversDecisionsAppearWithoutAKeyPress() {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
-        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
-        let clock = FakeClock()
-        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
-                               glyphs: .unicode, clock: { clock.now })
+        let (loop, device, clock) = makeLoop(backend, events: [])
         loop.start()
         #expect(loop.model.count(of: .myQueue) == 4)
         // Someone else approves REQ-000001 in another process.
@@ -86,10 +86,7 @@ final class FakeClock: @unchecked Sendable {
 
     @Test func conflictThroughTheLoopReloads() {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
-        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
-        let clock = FakeClock()
-        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device,
-                               glyphs: .unicode, clock: { clock.now })
+        let (loop, _, _) = makeLoop(backend, events: [])
         loop.start()
         loop.send(.key(.character("j")))
         loop.send(.key(.character("a")))
