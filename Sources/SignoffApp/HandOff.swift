@@ -28,6 +28,8 @@ public struct HandOff: Sendable {
         public var action: HandOffAction
         public var outcome: String
         public var failed: Bool
+        /// Left pending for the account that set the hand-off command.
+        public var deferred: Bool = false
     }
 
     /// The grants these events issued, ended or extended: what to hand off next.
@@ -47,6 +49,12 @@ public struct HandOff: Sendable {
     /// Delivers every grant among `ids` whose latest action is not yet handed
     /// off (and, with `retry`, those whose hand-off failed). Nothing configured:
     /// nothing happens, and the grants stay visibly pending.
+    ///
+    /// A hand-off command runs with the rights of the process that delivers,
+    /// so only processes of the identity that set it run it: anyone who can
+    /// write the store could otherwise make every approver run a command of
+    /// their choosing. Others leave the grants pending (and say so) for that
+    /// identity's `signoff handoff retry`, e.g. from its crontab.
     @discardableResult
     public func deliver(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [Delivery] {
         let configuration = try store.handOff()
@@ -56,6 +64,13 @@ public struct HandOff: Sendable {
             guard let grant = try store.grant(id),
                   grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
             let action = grant.provisioningAction
+            if configuration.command != nil, let owner = configuration.configuredBy, owner != actor {
+                deliveries.append(Delivery(requestID: id, action: action, outcome: """
+                    left pending: the hand-off command set by \(owner.name) runs only as \(owner.name) \
+                    (`signoff handoff retry` as \(owner.name) delivers it)
+                    """, failed: false, deferred: true))
+                continue
+            }
             let document = try GrantDocument(grant: grant, action: action).encoded()
             let body: EventBody
             if let command = configuration.command {

@@ -194,7 +194,7 @@ struct ConsoleTests {
     @Test func aSlowHandOffDoesNotFreezeTheConsole() throws {
         let store = try TestStore()
         let received = store.directory.appendingPathComponent("received.json").path
-        #expect(try store.run(["handoff", "--command", "sleep 4; cat > '\(received)'", "--timeout", "20"], as: "carol").status == 0)
+        #expect(try store.run(["handoff", "--command", "sleep 4; cat > '\(received)'", "--timeout", "20"], as: "dave").status == 0)
         let id = try store.submit(etlRequest, as: "alice")
         let tmux = try console(store)
         try tmux.waitFor("My queue 1")

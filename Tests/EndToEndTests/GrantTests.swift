@@ -164,7 +164,8 @@ struct GrantTests {
     @Test func theHandOffCommandSucceedsFailsTimesOutOrIsMissingAndNothingIsLost() throws {
         let store = try TestStore()
         let received = store.directory.appendingPathComponent("received.json").path
-        #expect(try store.run(["handoff", "--command", "cat > '\(received)'"], as: "carol").status == 0)
+        // dave approves in these cases, so he sets the command his process runs.
+        #expect(try store.run(["handoff", "--command", "cat > '\(received)'"], as: "dave").status == 0)
         let ok = try approvedGrant(store)
         var granted = try grant(store, ok)
         #expect(granted["provisioning"] as? String == "done")
@@ -180,7 +181,7 @@ struct GrantTests {
             (["--command", "/nonexistent/provision-access"], "not found"),
         ]
         for (command, reason) in cases {
-            #expect(try store.run(["handoff"] + command, as: "carol").status == 0)
+            #expect(try store.run(["handoff"] + command, as: "dave").status == 0)
             let id = try approvedGrant(store)
             granted = try grant(store, id)
             #expect(granted["provisioning"] as? String == "failed", "\(command)")
@@ -194,6 +195,16 @@ struct GrantTests {
         #expect(retried.stdout.contains("3 hand-off(s) attempted, 0 failed"))
         let all = try #require(try Signoff.json(try store.run(["grants", "--json"])) as? [[String: Any]])
         #expect(all.count == 4 && all.allSatisfy { $0["state"] as? String == "active" && $0["provisioning"] as? String == "done" })
+
+        // carol's command never runs in dave's process: the grant waits for carol's retry.
+        let waiting = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        let approved = try store.run(["approve", waiting, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
+        #expect(approved.status == 0, "\(approved.output)")
+        #expect(approved.stderr.contains("left pending: the hand-off command set by carol runs only as carol"), "\(approved.output)")
+        #expect(try grant(store, waiting)["provisioning"] as? String == "pending")
+        let delivered = try store.run(["handoff", "retry"], as: "carol")
+        #expect(delivered.stdout.contains("1 hand-off(s) attempted, 0 failed"), "\(delivered.output)")
+        #expect(try grant(store, waiting)["provisioning"] as? String == "done")
 
         // Revocation is handed off too.
         #expect(try store.run(["revoke", ok, "-r", "the reconciliation moved to the warehouse"], as: "alice").status == 0)

@@ -147,7 +147,9 @@ struct HandOffSettings: ParsableCommand {
           signoff handoff --command "/usr/local/bin/provision" --timeout 60
           signoff handoff --off
           signoff handoff retry                             deliver every pending or failed hand-off again
-        Every change is an event in the store.
+        Every change is an event in the store. A command runs only in processes of the identity that set
+        it (it runs with their rights): other approvers' decisions leave their grants pending, and that
+        identity's `signoff handoff retry` (for example from its crontab) delivers them.
         """,
         subcommands: [Configure.self, Retry.self], defaultSubcommand: Configure.self)
 
@@ -155,7 +157,7 @@ struct HandOffSettings: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Show or change the hand-off.")
         @OptionGroup var options: StoreOptions
         @Option(help: "An existing folder that receives one JSON document per action.") var outbox: String?
-        @Option(help: "A shell command that receives the document on stdin; exit 0 means done.") var command: String?
+        @Option(help: "A shell command that receives the document on stdin; exit 0 means done. Runs only as you.") var command: String?
         @Option(help: "Seconds the command may run (default 30).") var timeout: Int?
         @Flag(help: "Hand off nowhere (grants wait, visibly not provisioned).") var off = false
 
@@ -220,7 +222,8 @@ struct HandOffSettings: ParsableCommand {
             for delivery in deliveries {
                 Terminal.line("\(delivery.requestID): \(delivery.action.rawValue) \(delivery.failed ? "FAILED: " : "")\(Terminal.safe(delivery.outcome))")
             }
-            Terminal.line("\(deliveries.count) hand-off(s) attempted, \(deliveries.filter(\.failed).count) failed")
+            let attempted = deliveries.filter { !$0.deferred }
+            Terminal.line("\(attempted.count) hand-off(s) attempted, \(attempted.filter(\.failed).count) failed")
             if deliveries.contains(where: \.failed) { throw CommandFailure(.refused, "some hand-offs failed; each failure is recorded") }
         }
     }
