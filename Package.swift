@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
+        .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore"]),
     ]
 )

@@ -89,14 +89,37 @@ public final class StoreConsoleBackend: ConsoleBackend {
 
     private var reading: Reading?
 
+    /// The grants that need attention as of `token`, kept between snapshots
+    /// (under one policy version, which decides `responsible`): a reload reads
+    /// only the grants changed since, so it costs what changed, not every live grant.
+    private var grantCache: (token: Int64, policyVersion: String?, rows: [String: ConsoleGrantRow], sorted: [ConsoleGrantRow])?
+
+    private func attentionGrants(asOf token: Int64, policy: Policy?) throws -> [ConsoleGrantRow] {
+        let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
+        func row(_ grant: Grant) -> ConsoleGrantRow {
+            ConsoleGrantRow(grant: grant, responsible: responsibility?.covers(grant.terms) ?? false)
+        }
+        if var cache = grantCache, cache.policyVersion == policy?.version {
+            let changed = try store.grants(changedAfter: cache.token)
+            cache.token = token
+            if !changed.isEmpty {
+                for grant in changed { cache.rows[grant.requestID] = grant.status.needsAttention ? row(grant) : nil }
+                cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
+            }
+            grantCache = cache
+            return cache.sorted
+        }
+        let sorted = try store.grants(.attention).map(row)
+        grantCache = (token, policy?.version, Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }), sorted)
+        return sorted
+    }
+
     private func startReading() throws -> Reading {
+        // The token first: whatever changes after it is read again next time.
         let token = try store.changeToken()
         let policy = try currentPolicy()
         // Grants ride in the header: every page of one snapshot carries the same ones.
-        let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
-        let grants = try store.grants(.attention).map {
-            ConsoleGrantRow(grant: $0, responsible: responsibility?.covers($0.terms) ?? false)
-        }
+        let grants = try attentionGrants(asOf: token, policy: policy)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
                                      grants: grants)

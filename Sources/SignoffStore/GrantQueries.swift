@@ -35,7 +35,16 @@ extension Store {
     public func grants(_ filter: GrantFilter) throws -> [Grant] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: GrantRow.select + filter.clause)
-            return try rows.map { try Self.decode(GrantRow(row: $0)) }.sorted(by: Self.expiryOrder)
+            return Grant.inExpiryOrder(try rows.map { try Self.decode(GrantRow(row: $0)) }) { $0 }
+        }
+    }
+
+    /// Grants changed by events after `sequence` (a `changeToken()`), in any
+    /// state: what a reader holding the grants as of that token must update.
+    public func grants(changedAfter sequence: Int64) throws -> [Grant] {
+        try read { db in
+            let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE s.last_sequence > ?")
+            return try Row.fetchAll(statement, arguments: [sequence]).map { try Self.decode(GrantRow(row: $0)) }
         }
     }
 
@@ -64,12 +73,4 @@ extension Store {
         return grant
     }
 
-    static func expiryOrder(_ a: Grant, _ b: Grant) -> Bool {
-        switch (a.expiresAt, b.expiresAt) {
-        case let (x?, y?) where x != y: return x < y
-        case (.some, nil): return true
-        case (nil, .some): return false
-        default: return (a.approvedAt, a.requestID) < (b.approvedAt, b.requestID)
-        }
-    }
 }

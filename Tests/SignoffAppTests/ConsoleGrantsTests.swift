@@ -1,0 +1,100 @@
+import Foundation
+import SignoffApp
+import SignoffCore
+import SignoffStore
+import SignoffTUI
+import Testing
+
+/// The console keeps the grants that need attention between snapshots and
+/// reads only what changed. After every kind of change its list must be what
+/// a fresh console, reading everything through the store's index, sees.
+@Suite struct ConsoleGrantsTests {
+    let alice = Principal(name: "alice", authentication: .asserted)
+    let dave = Principal(name: "dave", authentication: .asserted)
+    let ops = Principal(name: "ops", authentication: .asserted)
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func request(_ index: Int) -> AccessRequest {
+        AccessRequest(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-etl-\(index)", owner: "alice"),
+                      system: "payments-db", environment: "staging", entitlement: "read_replica", access: .read,
+                      purpose: "Nightly reconciliation reads the ledger tables", duration: .hours(8),
+                      revocationTriggers: [], ticket: "OPS-\(index)")
+    }
+
+    @Test func incrementalGrantsMatchAFreshRead() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true))
+        let policy = try Policy.parse(source: DemoPolicy.source, file: "policy.yaml")
+        try store.write { tx in
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: alice, openRecords: [], originals: [:], at: start) {
+                try tx.append(event)
+            }
+        }
+        // Staging reads are approved by the policy at once: each one issues a grant.
+        func submit(_ count: Int, at: Date) throws -> [String] {
+            try store.write { tx in
+                try (0..<count).map { index in
+                    let id = try tx.nextRequestID()
+                    for event in Lifecycle.submit(request(index), id: id, by: alice, policy: policy, original: nil, at: at) {
+                        try tx.append(event)
+                    }
+                    return id
+                }
+            }
+        }
+        func change(_ id: String, _ decide: (Grant) throws -> [EventDraft]) throws {
+            try store.write { tx in
+                let grant = try #require(try tx.grant(id))
+                for event in try decide(grant) { try tx.append(event) }
+            }
+        }
+        let kept = StoreConsoleBackend(store: store, identity: dave)
+        func expectSameAsFresh(_ step: String) throws {
+            let incremental = try kept.snapshot().grants
+            let fresh = try StoreConsoleBackend(store: store, identity: dave).snapshot().grants
+            func brief(_ rows: [ConsoleGrantRow]) -> [String] {
+                rows.map { "\($0.grant.requestID) \($0.grant.state.rawValue) \($0.grant.provisioning.rawValue) \($0.responsible)" }
+            }
+            #expect(brief(incremental) == brief(fresh), "after \(step)")
+            let same = incremental == fresh
+            #expect(same, "after \(step): the rows differ beyond id, state, provisioning and responsibility")
+        }
+
+        let ids = try submit(6, at: start)
+        try expectSameAsFresh("the first grants")
+        #expect(try kept.snapshot().grants.count == 6)
+
+        try change(ids[0]) { try Lifecycle.revoke($0, by: alice, rationale: "the reconciliation moved elsewhere", policy: policy, at: start) }
+        try expectSameAsFresh("a revocation (removal not yet confirmed)")
+        try change(ids[0]) { try Lifecycle.provisioningReport($0, succeeded: true, note: nil, by: ops, at: start) }
+        try expectSameAsFresh("the removal confirmed")
+        #expect(try !kept.snapshot().grants.contains { $0.grant.requestID == ids[0] }, "a finished grant leaves the list")
+
+        try change(ids[1]) { try Lifecycle.provisioningReport($0, succeeded: true, note: nil, by: ops, at: start) }
+        try expectSameAsFresh("a grant provisioned")
+        try change(ids[2]) { try Lifecycle.provisioningReport($0, succeeded: false, note: "no such role", by: ops, at: start) }
+        try expectSameAsFresh("a failed provisioning")
+
+        let later = start.addingTimeInterval(9 * 3600)
+        try store.write { tx in
+            for status in try tx.grantsDue(at: later) {
+                if let event = Lifecycle.expire(status, by: ops, at: later) { try tx.append(event) }
+            }
+        }
+        try expectSameAsFresh("the sweep")
+        _ = try submit(2, at: later)
+        try expectSameAsFresh("new grants")
+
+        // A new policy version decides `responsible` anew: everything is read again.
+        let revised = try Policy.parse(source: DemoPolicy.source + "\n# revised\n", file: "policy.yaml")
+        try store.write { tx in
+            for event in Lifecycle.apply(revised, previousVersion: policy.version, by: alice, openRecords: [], originals: [:], at: later) {
+                try tx.append(event)
+            }
+        }
+        try expectSameAsFresh("a new policy")
+    }
+}
