@@ -33,18 +33,23 @@ extension Store {
 
     /// Grants, soonest expiry first (grants without one last, oldest approval first).
     public func grants(_ filter: GrantFilter) throws -> [Grant] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: GrantRow.select + filter.clause)
-            return Grant.inExpiryOrder(try rows.map { try Self.decode(GrantRow(row: $0)) }) { $0 }
-        }
+        Grant.inExpiryOrder(try fetchGrants(GrantRow.select + filter.clause)) { $0 }
     }
 
     /// Grants changed by events after `sequence` (a `changeToken()`), in any
     /// state: what a reader holding the grants as of that token must update.
     public func grants(changedAfter sequence: Int64) throws -> [Grant] {
+        try fetchGrants(GrantRow.select + "WHERE s.last_sequence > ?") { $0.bind(sequence) }
+    }
+
+    /// Every grant a `GrantRow.select` query returns, read through the C API.
+    private func fetchGrants(_ sql: String, _ bind: (inout FastStatement) -> Void = { _ in }) throws -> [Grant] {
         try read { db in
-            let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE s.last_sequence > ?")
-            return try Row.fetchAll(statement, arguments: [sequence]).map { try Self.decode(GrantRow(row: $0)) }
+            var query = FastStatement(try db.cachedStatement(sql: sql), db)
+            bind(&query)
+            var grants: [Grant] = []
+            try query.forEachRow { grants.append(try Self.decode(GrantRow(statement: $0))) }
+            return grants
         }
     }
 

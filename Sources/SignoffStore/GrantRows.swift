@@ -44,9 +44,10 @@ struct GrantStatusRow: Equatable {
         values = (start..<start + Self.columnNames.count).map { row[$0] as DatabaseValue }
     }
 
-    /// The current row of a query that selects `columns`, read straight from the statement.
-    init(statement: OpaquePointer) {
-        values = (0..<Int32(Self.columnNames.count)).map { DatabaseValue(sqliteStatement: statement, index: $0) }
+    /// The current row of a query that selects `columns` (from column `start`
+    /// on), read straight from the statement.
+    init(statement: OpaquePointer, from start: Int32 = 0) {
+        values = (start..<start + Int32(Self.columnNames.count)).map { DatabaseValue(sqliteStatement: statement, index: $0) }
     }
 
     var requestID: String { String.fromDatabaseValue(values[0]) ?? "" }
@@ -108,6 +109,14 @@ struct GrantRow: Equatable {
     init(row: Row) {
         terms = (0..<Self.termsColumnNames.count).map { row[$0] as DatabaseValue }
         status = GrantStatusRow(row: row, from: Self.termsColumnNames.count)
+    }
+
+    /// The current row of a `select` query, read straight from the statement:
+    /// no GRDB row is copied, and no value goes through a generic decode.
+    init(statement: OpaquePointer) {
+        let count = Int32(Self.termsColumnNames.count)
+        terms = (0..<count).map { DatabaseValue(sqliteStatement: statement, index: $0) }
+        status = GrantStatusRow(statement: statement, from: count)
     }
 
     var requestID: String { status.requestID }

@@ -251,6 +251,22 @@ import Testing
 
     /// Anything off the canonical shape is left to the reference decoder, which
     /// decides whether it reads at all.
+    /// The grant columns' string lists give back exactly what was written, and
+    /// anything else is refused.
+    @Test func stringListsRoundTripAndRefuseWhatIsNotOne() {
+        var fuzz = Fuzz(generator: Generator(state: 20_261_121))
+        for _ in 0..<3000 {
+            let values = fuzz.strings() + (Bool.random(using: &fuzz.generator) ? ["plain", ""] : [])
+            #expect(CanonicalJSON.decodeStrings(CanonicalJSON.encodeStrings(values)) == values, "\(values)")
+        }
+        for text in [#"["a","b"]"#, #"[""]"#, "[]", #"["a\"b"]"#] {
+            #expect(CanonicalJSON.decodeStrings(text) != nil, "\(text)")
+        }
+        for text in [#"["a",]"#, #"["a""#, "[1]", #"["a"]]"#, #"{"a":"b"}"#, "", #"["a"x]"#] {
+            #expect(CanonicalJSON.decodeStrings(text) == nil, "\(text)")
+        }
+    }
+
     @Test func theFastReaderDefersAnythingUnusual() throws {
         let cases: [(String, Bool)] = [
             (#"{"rationale":"a\u00e9\ud83d\ude00\/"}"#, true),   // escapes the writer never uses: still read

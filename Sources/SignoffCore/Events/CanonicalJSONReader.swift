@@ -488,6 +488,7 @@ extension CanonicalJSON {
 
     /// Reads `encodeStrings`' output back; nil for anything else.
     public static func decodeStrings(_ text: String) -> [String]? {
+        if text == "[]" { return [] }  // most lists (extensions, triggers) are empty
         var text = text
         return text.withUTF8 { utf8 -> [String]? in
             var parser = Parser(UnsafeRawBufferPointer(utf8))
@@ -504,6 +505,7 @@ extension CanonicalJSON {
     }
 
     public static func decodeTriggers(_ text: String) -> [RevocationTrigger]? {
+        if text == "[]" { return [] }
         var text = text
         return text.withUTF8 { utf8 -> [RevocationTrigger]? in
             var parser = Parser(UnsafeRawBufferPointer(utf8))
