@@ -100,6 +100,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
             ConsoleGrantRow(grant: grant, responsible: responsibility?.covers(grant.terms) ?? false)
         }
         if var cache = grantCache, cache.policyVersion == policy?.version {
+            grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
             let changed = try store.grants(changedAfter: cache.token)
             cache.token = token
             if !changed.isEmpty {

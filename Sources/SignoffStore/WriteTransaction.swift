@@ -23,8 +23,6 @@ public final class WriteTransaction {
     /// submitted: their submission needs no second look at the table.
     private var issuedIDs: Set<String> = []
     var isOpen = true
-    /// The append path's statements, looked up once per transaction rather
-    /// than by their SQL text for every event.
     /// Grant statuses read or changed in this transaction, written back at the
     /// end like records. Grant events after `grant_issued` change only these.
     private var statuses: [String: StatusEntry] = [:]
@@ -36,6 +34,8 @@ public final class WriteTransaction {
     /// extension) was written: every approval must have one, or nothing commits.
     private var approvedHere: Set<String> = []
     private var grantedHere: Set<String> = []
+    /// The append path's statements, looked up once per transaction rather
+    /// than by their SQL text for every event.
     private var insertEventStatement: Statement?
     private var insertRequestStatement: Statement?
     private var existsStatement: Statement?
