@@ -87,6 +87,20 @@ import Testing
         #expect(Store.csvField("plain") == "plain")
     }
 
+    /// A spreadsheet runs a cell that starts with = + - or @ as a formula.
+    /// Untrusted text only ever sits inside the JSON payload cell, which starts
+    /// with `{`, so the export stays exact and no cell can become a formula.
+    @Test func noCSVCellCanStartAFormula() throws {
+        let directory = TemporaryDirectory()
+        let store = try store(directory)
+        let id = try store.submitRouted(Sample.request(purpose: "=HYPERLINK(\"http://evil.example\",\"open\")"))
+        try store.write { try $0.append(Sample.review(id, rationale: "+cmd|' /C calc'!A0")) }
+        let cells = parseCSV(try lines(store, .csv).joined()).joined()
+        #expect(cells.contains { $0.contains("HYPERLINK") } && cells.contains { $0.contains("calc") })
+        let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+        #expect(!cells.contains { $0.first.map(formulaStarts.contains) == true }, "\(cells.filter { $0.first.map(formulaStarts.contains) == true })")
+    }
+
     /// A minimal RFC 4180 reader, to check the writer against.
     func parseCSV(_ text: String) -> [[String]] {
         var rows: [[String]] = []

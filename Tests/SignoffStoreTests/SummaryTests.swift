@@ -170,4 +170,37 @@ import Testing
         #expect(try reopened.grants(.all) == expected)
         #expect(try reopened.verify().isIntact)
     }
+
+    /// Pages read every summary once, in submission order, however the page
+    /// size falls; one submitted between two pages is read once, on a later page.
+    @Test func pagesReadEverySummaryOnceInOrder() throws {
+        let directory = TemporaryDirectory()
+        let store = try variedStore(directory)
+        for _ in 0..<7 { try store.submitRouted() }
+        let all = try store.summaries(.all).map(\.id)
+        #expect(try store.requestCount() == all.count)
+        for limit in [1, 2, 3, all.count, all.count + 5] {
+            var read: [String] = []
+            var after: Int64?
+            var pages = 0
+            repeat {
+                let page = try store.summaryPage(after: after, limit: limit)
+                #expect(page.summaries.count <= limit)
+                read += page.summaries.map(\.id)
+                after = page.next
+                pages += 1
+            } while after != nil && pages <= all.count + 1
+            #expect(read == all, "limit \(limit)")
+        }
+        let first = try store.summaryPage(after: nil, limit: 2)
+        let added = try store.submitRouted()
+        var rest: [String] = []
+        var after = first.next
+        while let position = after {
+            let page = try store.summaryPage(after: position, limit: 2)
+            rest += page.summaries.map(\.id)
+            after = page.next
+        }
+        #expect(first.summaries.map(\.id) + rest == all + [added])
+    }
 }
