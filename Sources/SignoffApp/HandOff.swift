@@ -66,8 +66,8 @@ public struct HandOff: Sendable {
             let action = grant.provisioningAction
             if configuration.command != nil, let owner = configuration.configuredBy, owner != actor {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: """
-                    left pending: the hand-off command set by \(owner.name) runs only as \(owner.name) \
-                    (`signoff handoff retry` as \(owner.name) delivers it)
+                    left pending: the hand-off command set by \(owner) runs only as \(owner) \
+                    (`signoff handoff retry` as \(owner) delivers it)
                     """, failed: false, deferred: true))
                 continue
             }

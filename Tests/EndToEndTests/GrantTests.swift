@@ -200,7 +200,7 @@ struct GrantTests {
         let waiting = try store.submit(etlRequest, as: "alice", at: Self.t0)
         let approved = try store.run(["approve", waiting, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
         #expect(approved.status == 0, "\(approved.output)")
-        #expect(approved.stderr.contains("left pending: the hand-off command set by carol runs only as carol"), "\(approved.output)")
+        #expect(approved.stderr.contains("left pending: the hand-off command set by carol (asserted) runs only as carol (asserted)"), "\(approved.output)")
         #expect(try grant(store, waiting)["provisioning"] as? String == "pending")
         let delivered = try store.run(["handoff", "retry"], as: "carol")
         #expect(delivered.stdout.contains("1 hand-off(s) attempted, 0 failed"), "\(delivered.output)")
