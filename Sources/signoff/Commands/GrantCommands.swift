@@ -58,10 +58,16 @@ func handOff(_ ids: [String], store: Store, actor: Principal) throws {
     }
 }
 
+/// The request `id` as of the transaction, or a clear error.
+func requireRecord(_ tx: WriteTransaction, _ id: String) throws -> RequestRecord {
+    guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
+    return record
+}
+
 /// The grant of `id` as of the transaction, or a clear error.
 func requireGrant(_ tx: WriteTransaction, _ id: String) throws -> Grant {
     if let grant = try tx.grant(id) { return grant }
-    guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
+    let record = try requireRecord(tx, id)
     if let original = record.request.extends {
         throw CommandFailure.badInput("\(id) extends \(original); its grant is \(original)'s")
     }
@@ -162,8 +168,8 @@ struct Extend: ParsableCommand {
     func run() throws {
         guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badInput("--by \(by): \(TimeSpan.syntaxHint)") }
         var newID = ""
-        let events = try grantCommand(options) { tx, policy, actor, now in
-            guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
+        _ = try grantCommand(options) { tx, policy, actor, now in
+            let record = try requireRecord(tx, id)
             let grant = try requireGrant(tx, id)
             let request = try refusing { () throws(Refusal) in
                 try Lifecycle.extensionRequest(of: record, grant: grant, by: span, requester: actor.name, purpose: purpose, policy: policy)
@@ -179,7 +185,6 @@ struct Extend: ParsableCommand {
             Terminal.line("\(newID) asks to extend \(id) by \(span); it is \(state)")
             if let route = record?.route { Terminal.line("  \(Terminal.safe(route.summary))") }
         }
-        _ = events
     }
 
     struct SubmitResult: Encodable { var id: String; var state: String; var route: String }
@@ -197,7 +202,7 @@ struct SelfActivate: ParsableCommand {
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
         _ = try grantCommand(options) { tx, policy, actor, now in
-            guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
+            let record = try requireRecord(tx, id)
             return try recordingRefusal(.selfActivate, of: id, by: actor, at: now) { () throws(Refusal) in
                 try Lifecycle.selfActivate(record, by: actor, rationale: why, policy: policy, at: now)
             }

@@ -99,7 +99,7 @@ struct Withdraw: ParsableCommand {
         let now = try options.now(in: store)
         try storeCall {
             try store.write { tx in
-                guard let record = try tx.record(id) else { throw CommandFailure.badInput("there is no request \(id)") }
+                let record = try requireRecord(tx, id)
                 let events: [EventDraft]
                 do throws(Refusal) {
                     events = try Lifecycle.withdraw(record, by: actor, rationale: why, at: now)
