@@ -44,11 +44,17 @@ public final class StoreConsoleBackend: ConsoleBackend {
             policyVersion = nil
             return nil
         }
-        if stored.version != policyVersion {
-            policy = try Policy.parse(source: stored.source, file: stored.file)
-            policyVersion = stored.version
-        }
-        return policy
+        return try parsed(stored)
+    }
+
+    /// A stored policy, parsed once per version: snapshots and every decision
+    /// (which reads the policy inside its own transaction) share the parse.
+    private func parsed(_ stored: StoredPolicy) throws -> Policy {
+        if let policy, stored.version == policyVersion { return policy }
+        let parsed = try Policy.parse(source: stored.source, file: stored.file)
+        policy = parsed
+        policyVersion = stored.version
+        return parsed
     }
 
     /// What every page of one snapshot shares: read once, at its first page.
@@ -222,7 +228,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         do {
             let attempt = try store.write { tx -> ReviewResult? in
                 guard let stored = try tx.currentPolicy() else { return nil }
-                let policy = try Policy.parse(source: stored.source, file: stored.file)
+                let policy = try parsed(stored)
                 guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
                 if record.state.isOpen, let problem = Lifecycle.checkRationale(rationale, policy: policy) {
                     throw ConsoleError(problem)
@@ -271,7 +277,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         do {
             let attempt = try store.write { tx -> Result<[EventDraft], Refusal>? in
                 guard let stored = try tx.currentPolicy() else { return nil }
-                let policy = try Policy.parse(source: stored.source, file: stored.file)
+                let policy = try parsed(stored)
                 guard let grant = try tx.grant(id) else {
                     guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
                     throw ConsoleError("\(id) has no grant: it is \(record.state.rawValue)")
