@@ -16,10 +16,13 @@ import SignoffStore
 public struct HandOff: Sendable {
     public let store: Store
     public let actor: Principal
+    /// The commands this account set itself: the only ones it runs.
+    public let trust: CommandTrust
 
-    public init(store: Store, actor: Principal) {
+    public init(store: Store, actor: Principal, trust: CommandTrust = .forAccount()) {
         self.store = store
         self.actor = actor
+        self.trust = trust
     }
 
     /// What one delivery did, for the command's output.
@@ -54,21 +57,22 @@ public struct HandOff: Sendable {
     /// so only processes of the identity that set it run it: anyone who can
     /// write the store could otherwise make every approver run a command of
     /// their choosing. Others leave the grants pending (and say so) for that
-    /// identity's `signoff handoff retry`, e.g. from its crontab.
+    /// identity's `signoff handoff retry`, e.g. from its crontab. Because the
+    /// store's record of who set it can itself be forged by anyone who writes
+    /// the file, the command must also be in this account's own `trust` file.
     @discardableResult
     public func deliver(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [Delivery] {
         let configuration = try store.handOff()
         guard configuration.isConfigured else { return [] }
+        let refusal = refusal(configuration)
         var deliveries: [Delivery] = []
         for id in ids {
             guard let grant = try store.grant(id),
                   grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
             let action = grant.provisioningAction
-            if configuration.command != nil, let owner = configuration.configuredBy, owner != actor {
-                deliveries.append(Delivery(requestID: id, action: action, outcome: """
-                    left pending: the hand-off command set by \(owner) runs only as \(owner) \
-                    (`signoff handoff retry` as \(owner) delivers it)
-                    """, failed: false, deferred: true))
+            if let refusal {
+                deliveries.append(Delivery(requestID: id, action: action, outcome: "left pending: " + refusal,
+                                           failed: false, deferred: true))
                 continue
             }
             let document = try GrantDocument(grant: grant, action: action).encoded()
@@ -107,6 +111,24 @@ public struct HandOff: Sendable {
             }
         }
         return deliveries
+    }
+}
+
+extension HandOff {
+    /// Why this process must not run the configured command; nil when it may
+    /// (or when no command is configured).
+    public func refusal(_ configuration: HandOffConfiguration) -> String? {
+        guard let command = configuration.command else { return nil }
+        if let owner = configuration.configuredBy, owner != actor {
+            return "the hand-off command set by \(owner) runs only as \(owner) (`signoff handoff retry` as \(owner) delivers it)"
+        }
+        if let distrust = trust.refusal(of: command, store: store.path) {
+            return """
+                the hand-off command in the store does not run in this account: \(distrust). \
+                Check it with `signoff handoff`; if it is right, set it again as this account with `signoff handoff --command`
+                """
+        }
+        return nil
     }
 }
 

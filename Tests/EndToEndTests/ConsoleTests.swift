@@ -7,7 +7,7 @@ struct ConsoleTests {
     func console(_ store: TestStore, as person: String = "dave", width: Int = 160, height: Int = 40,
                  environment: [String: String] = [:]) throws -> TmuxSession {
         try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", person],
-                        width: width, height: height, environment: environment)
+                        width: width, height: height, environment: store.environment().merging(environment) { $1 })
     }
 
     @Test func moveThenApproveWithARationaleFromTheQueue() throws {

@@ -212,6 +212,45 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// Anyone who can write the store file can change its hand-off row, or
+    /// append a well-chained event naming someone else. A command runs only
+    /// when the running account's own trust file lists it for this store.
+    @Test func aHandOffCommandRunsOnlyWhenThisAccountSetItItself() throws {
+        let store = try TestStore()
+        let planted = store.directory.appendingPathComponent("planted").path
+        #expect(try store.run(["handoff", "--command", "cat > /dev/null"], as: "dave").status == 0)
+        #expect(try store.run(["handoff"], as: "dave").stdout.contains("runs here, as this account"))
+
+        // The row is changed behind signoff's back: the approval stands, the command does not run.
+        #expect(try sqlite(store.path, "UPDATE hand_off SET command = 'touch \(planted)'").status == 0)
+        let forged = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        let approved = try store.run(["approve", forged, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
+        #expect(approved.status == 0, "\(approved.output)")
+        #expect(approved.stderr.contains("does not run in this account: this account has not set that command itself"),
+                "\(approved.output)")
+        #expect(!FileManager.default.fileExists(atPath: planted))
+        #expect(try grant(store, forged)["provisioning"] as? String == "pending")
+        let retry = try store.run(["handoff", "retry"], as: "dave")
+        #expect(retry.status == 3 && retry.stderr.contains("nothing was delivered"), "\(retry.output)")
+        #expect(!FileManager.default.fileExists(atPath: planted))
+        #expect(try store.run(["audit", "verify"]).status == 6)
+
+        // Set properly, but by another OS account: not in this account's file either.
+        #expect(try store.run(["handoff", "--command", "touch '\(planted)'"], as: "dave", account: "other").status == 0)
+        #expect(try store.run(["handoff", "retry"], as: "dave").status == 3)
+        #expect(!FileManager.default.fileExists(atPath: planted))
+        // The account that set it delivers what waited.
+        let delivered = try store.run(["handoff", "retry"], as: "dave", account: "other")
+        #expect(delivered.status == 0 && delivered.stdout.contains("1 hand-off(s) attempted, 0 failed"), "\(delivered.output)")
+        #expect(FileManager.default.fileExists(atPath: planted))
+
+        // A trust file others can write is not believed.
+        let file = store.directory.appendingPathComponent("other/signoff/trusted-hand-off-commands").path
+        #expect(chmod(file, 0o666) == 0)
+        let loose = try store.run(["handoff", "retry", forged], as: "dave", account: "other")
+        #expect(loose.status == 3 && loose.stderr.contains("writable by other accounts"), "\(loose.output)")
+    }
+
     @Test func waitReturnsWhenAHumanDecides() throws {
         let store = try TestStore()
         let approved = try store.submit(etlRequest, as: "alice")

@@ -83,12 +83,21 @@ final class TestStore {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    /// Runs a command against this store as `person`.
+    /// The account's configuration (e.g. its trusted hand-off commands) lives
+    /// with the store, not in the real home folder; `account` names another one.
+    func environment(account: String = "account") -> [String: String] {
+        ["XDG_CONFIG_HOME": directory.appendingPathComponent(account).path]
+    }
+
+    /// Runs a command against this store as `person`, in the OS account `account`.
     @discardableResult
-    func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil, at now: String? = nil) throws -> Signoff.Result {
+    func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil, at now: String? = nil,
+             account: String = "account") throws -> Signoff.Result {
         var full = arguments + ["--store", path]
         if let person { full += ["--as", person] }
-        return try Signoff.run(full, stdin: stdin, environment: now.map { ["SIGNOFF_NOW": $0] } ?? [:])
+        var environment = environment(account: account)
+        environment["SIGNOFF_NOW"] = now
+        return try Signoff.run(full, stdin: stdin, environment: environment)
     }
 
     func file(_ name: String, _ text: String) throws -> String {

@@ -149,7 +149,9 @@ struct HandOffSettings: ParsableCommand {
           signoff handoff retry                             deliver every pending or failed hand-off again
         Every change is an event in the store. A command runs only in processes of the identity that set
         it (it runs with their rights): other approvers' decisions leave their grants pending, and that
-        identity's `signoff handoff retry` (for example from its crontab) delivers them.
+        identity's `signoff handoff retry` (for example from its crontab) delivers them. Setting a command
+        also lists it, for this store, in this account's own $XDG_CONFIG_HOME/signoff/trusted-hand-off-commands
+        (else ~/.config/...): a command that is not listed there never runs, whatever the store says.
         """,
         subcommands: [Configure.self, Retry.self], defaultSubcommand: Configure.self)
 
@@ -178,6 +180,10 @@ struct HandOffSettings: ParsableCommand {
                 if let at = current.configuredAt, let by = current.configuredBy {
                     Terminal.line("set \(Timestamp.format(at)) by \(by)")
                 }
+                if current.command != nil {
+                    let refusal = HandOff(store: store, actor: try options.actor(in: store)).refusal(current)
+                    Terminal.line(refusal.map { "does not run here: " + Terminal.safe($0) } ?? "runs here, as this account")
+                }
                 return
             }
             if let timeout, !(1...3600).contains(timeout) { throw CommandFailure.badInput("--timeout must be 1 to 3600 seconds") }
@@ -194,6 +200,15 @@ struct HandOffSettings: ParsableCommand {
                 throw CommandFailure.badInput("--command needs a plain, non-empty command line")
             }
             let actor = try options.actor(in: store)
+            if let command {
+                // This account's own record that it runs this command here: the
+                // store alone is not believed (see CommandTrust).
+                do {
+                    try CommandTrust.forAccount().trust(command, store: store.path)
+                } catch {
+                    throw CommandFailure(.refused, "the hand-off command was not set: \(error)")
+                }
+            }
             try storeCall {
                 try store.write { tx in
                     try tx.append(EventDraft(requestID: nil, actor: actor, at: Date(),
@@ -212,13 +227,18 @@ struct HandOffSettings: ParsableCommand {
         func run() throws {
             let store = try options.open()
             let actor = try options.actor(in: store)
-            guard try storeCall({ try store.handOff() }).isConfigured else {
+            let configuration = try storeCall { try store.handOff() }
+            guard configuration.isConfigured else {
                 throw CommandFailure(.refused, "no hand-off is configured; set one with `signoff handoff set --outbox DIR` or `--command CMD`")
+            }
+            let handOff = HandOff(store: store, actor: actor)
+            if let refusal = handOff.refusal(configuration) {
+                throw CommandFailure(.refused, "nothing was delivered: \(refusal)")
             }
             let targets = ids.isEmpty
                 ? try storeCall { try store.grants(.attention) }.filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
                 : ids
-            let deliveries = try storeCall { try HandOff(store: store, actor: actor).deliver(targets, retry: true) }
+            let deliveries = try storeCall { try handOff.deliver(targets, retry: true) }
             for delivery in deliveries {
                 Terminal.line("\(delivery.requestID): \(delivery.action.rawValue) \(delivery.failed ? "FAILED: " : "")\(Terminal.safe(delivery.outcome))")
             }
