@@ -84,19 +84,37 @@ import Testing
         press(&model, .character("4"), .character("R"))
         type(&model, "incident is over now")
         press(&model, .control("s"))
-        let refused = feed(&model, .grantActionResult(id: "REQ-900005", action: .revoke,
-                                                      outcome: .refused(reason: .notEligible, message: "alice may not revoke REQ-900005")))
-        #expect(refused.isEmpty)
-        #expect(model.message?.text == "✘ revocation of REQ-900005 refused: alice may not revoke REQ-900005")
+        // The store's own minimum is longer than the console knew: editing fixes it.
+        let short = feed(&model, .grantActionResult(id: "REQ-900005", action: .revoke,
+                                                    outcome: .refused(reason: .rationaleTooShort, message: "needs 30 characters")))
+        #expect(short.isEmpty)
+        #expect(model.message?.text == "✘ revocation of REQ-900005 refused: needs 30 characters")
         #expect(model.message?.role == .error)
         guard case let .decision(draft) = model.mode else { Issue.record("the panel closed"); return }
-        #expect(draft.problem == "refused (not eligible): alice may not revoke REQ-900005")
+        #expect(draft.problem == "refused (rationale too short): needs 30 characters")
         #expect(draft.rationale == "incident is over now", "the rationale survives a refusal")
+        type(&model, ", no more access needed")
         press(&model, .control("s"))
         let recorded = feed(&model, .grantActionResult(id: "REQ-900005", action: .revoke, outcome: .recorded(state: .approved)))
         #expect(recorded == [.loadSnapshot], "the list reloads after")
         #expect(model.mode == .browse)
         #expect(model.message?.role == .success)
+    }
+
+    /// A rule no edit can satisfy closes the panel and drops the draft, so
+    /// quitting does not ask about it; the reason stays in the status line.
+    @Test func aRuleRefusalClosesThePanelAndDropsTheDraft() {
+        var model = Sample.grantModel()
+        press(&model, .character("4"), .character("R"))
+        type(&model, "incident is over now")
+        press(&model, .control("s"))
+        let refused = feed(&model, .grantActionResult(id: "REQ-900005", action: .revoke,
+                                                      outcome: .refused(reason: .notEligible, message: "alice may not revoke REQ-900005")))
+        #expect(refused.isEmpty)
+        #expect(model.mode == .browse)
+        #expect(model.message?.text == "✘ revocation of REQ-900005 refused: alice may not revoke REQ-900005")
+        #expect(model.drafts.isEmpty)
+        #expect(press(&model, .character("q")).contains(.quit), "no draft to ask about")
     }
 
     @Test func grantKeysExplainWhereTheyWork() {

@@ -158,7 +158,7 @@ import Testing
         #expect(draft.shownVersion == 1)
     }
 
-    @Test func nonConflictRefusalStaysInThePanel() {
+    @Test func aRuleRefusalClosesThePanelWithTheReasonInTheStatusLine() {
         var model = Sample.model()
         press(&model, .character("j"), .character("a"))
         type(&model, "checked OPS-42")
@@ -166,8 +166,9 @@ import Testing
         let effects = feed(&model, .decisionResult(id: "REQ-000001", verdict: .approve,
                                                    outcome: .refused(reason: .notEligible, message: "rotation moved on")))
         #expect(effects.isEmpty)
-        guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
-        #expect(draft.problem?.contains("rotation moved on") == true)
+        #expect(model.mode == .browse)
+        #expect(model.message?.text.contains("rotation moved on") == true)
+        #expect(model.drafts["REQ-000001"] == nil)
     }
 
     @Test func cannotDecideWithoutEligibility() {

@@ -99,8 +99,11 @@ extension ConsoleModel {
     }
 
     /// What decisions, revocations and reviews share when nothing was recorded:
-    /// a conflict reloads and keeps the draft; a refusal or a failure keeps the
-    /// panel open with the reason in it and in the status line.
+    /// a conflict reloads and keeps the draft; a short rationale or a failure
+    /// keeps the panel open with the reason in it and in the status line. Any
+    /// other refusal is a rule no edit can satisfy (not eligible, not allowed
+    /// to revoke, grant no longer active): the panel closes, the reason stays
+    /// in the status line, and the draft is dropped.
     private mutating func receiveUnrecorded(_ outcome: DecisionOutcome, id: String, noun: String, draft: DecisionDraft?,
                                            key: String) -> [Effect] {
         switch outcome {
@@ -114,10 +117,17 @@ extension ConsoleModel {
             message = StatusMessage("\(glyphs.denied) \(noun) of \(id) NOT recorded: \(text). Reloaded; look again (draft kept)",
                                     role: .error)
             return [.loadSnapshot]
-        case let .refused(reason, text):
+        case let .refused(reason, text) where reason == .rationaleTooShort:
             if var draft {
                 draft.problem = "refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " "))): \(text)"
                 mode = .decision(draft)
+            }
+            message = StatusMessage("\(glyphs.denied) \(noun) of \(id) refused: \(text)", role: .error)
+            return []
+        case let .refused(_, text):
+            if draft != nil {
+                drafts[key] = nil
+                mode = .browse
             }
             message = StatusMessage("\(glyphs.denied) \(noun) of \(id) refused: \(text)", role: .error)
             return []
