@@ -64,6 +64,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var reviewed: Set<String>
         var now: Date
         var total: Int
+        /// The first load leaves the grants to its last page (see `snapshotPage`).
+        var grantsDeferred = false
         /// Whether I am eligible for any step, by everything eligibility reads:
         /// most requests share these, so the policy is asked once per kind.
         var eligible: [EligibilityKey: Bool] = [:]
@@ -121,17 +123,18 @@ public final class StoreConsoleBackend: ConsoleBackend {
         return sorted
     }
 
-    private func startReading() throws -> Reading {
+    /// `deferGrants`: leave the grants out of the header, for the last page to carry.
+    private func startReading(deferGrants: Bool = false) throws -> Reading {
         // The token first: whatever changes after it is read again next time.
         let token = try store.changeToken()
         let policy = try currentPolicy()
         // Grants ride in the header: every page of one snapshot carries the same ones.
-        let grants = try attentionGrants(asOf: token, policy: policy)
+        let grants = deferGrants ? [] : try attentionGrants(asOf: token, policy: policy)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
-                                     grants: grants)
+                                     grants: grants, grantsLoaded: !deferGrants)
         return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
-                       now: Date(), total: try store.requestCount())
+                       now: Date(), total: try store.requestCount(), grantsDeferred: deferGrants)
     }
 
     public func snapshot() throws -> ConsoleSnapshot {
@@ -142,15 +145,32 @@ public final class StoreConsoleBackend: ConsoleBackend {
         return snapshot
     }
 
+    /// The first load reads every live grant only after its first page: with
+    /// many live grants that read would hold up the first frame, which needs
+    /// only the queue. Its last page carries them; when the first page is also
+    /// the last, one more page, empty of requests, follows for them. Reloads
+    /// read only the grants that changed, so they carry them from the start.
     public func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
-        if after == nil || reading == nil { reading = try startReading() }
+        if after == nil || reading == nil { reading = try startReading(deferGrants: grantCache == nil) }
         guard var current = reading else { throw ConsoleError("no snapshot is being read") }
         let page = try store.summaryPage(after: after, limit: limit)
         var snapshot = current.header
         snapshot.rows = try rows(for: page.summaries, reading: &current)
-        reading = page.next == nil ? nil : current
-        return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: page.next, total: current.total)
+        var next = page.next
+        if current.grantsDeferred {
+            if after == nil, next == nil {
+                next = Self.pastTheEnd
+            } else if next == nil {
+                snapshot.grants = try attentionGrants(asOf: current.header.changeToken, policy: current.policy)
+                snapshot.grantsLoaded = true
+            }
+        }
+        reading = next == nil ? nil : current
+        return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: next, total: current.total)
     }
+
+    /// A position after every request: the page asked for there is empty.
+    static let pastTheEnd = Int64.max
 
     private func rows(for summaries: [RequestSummary], reading: inout Reading) throws -> [ConsoleRow] {
         var rows: [ConsoleRow] = []

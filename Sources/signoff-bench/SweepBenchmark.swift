@@ -48,11 +48,22 @@ enum SweepBenchmark {
             guard expired == 0 else { throw BenchError("an early sweep expired \(expired) grants") }
             idle.append(seconds)
         }
-        // The console over these live grants: its first snapshot reads them all,
-        // a reload after one change (provisioning confirms a grant, which stays
+        // The console over these live grants: its first page (all the first
+        // frame waits for) leaves them out; a later page reads them all; a
+        // reload after one change (provisioning confirms a grant, which stays
         // active and due) reads what changed and sorts again.
         let console = StoreConsoleBackend(store: store, identity: Principal(name: "dave", authentication: .asserted))
-        let firstLoad = try Measure.time { _ = try console.snapshotPage(after: nil, limit: 200) }
+        var next: Int64?
+        let firstPage = try Measure.time { next = try console.snapshotPage(after: nil, limit: 200).next }
+        var grantsLoaded = 0
+        let firstLoad = try Measure.time {
+            while let after = next {
+                let page = try console.snapshotPage(after: after, limit: 1000)
+                if page.snapshot.grantsLoaded { grantsLoaded = page.snapshot.grants.count }
+                next = page.next
+            }
+        }
+        guard grantsLoaded == count else { throw BenchError("the console's first load brought \(grantsLoaded) grants") }
         try store.write { tx in
             guard let grant = try tx.grant("REQ-1") else { throw BenchError("no grant REQ-1") }
             for event in try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, by: sweeper, at: approvedAt) {
@@ -77,7 +88,9 @@ enum SweepBenchmark {
                    budget: "(reference)", met: nil),
             Figure(name: "expiry sweep, nothing due (worst of 5)", value: Measure.format(idleWorst * 1000, "ms"),
                    budget: "≤ 20 ms", met: quick ? nil : idleWorst <= 0.020),
-            Figure(name: "console snapshot, \(count.formatted()) live grants", value: Measure.format(firstLoad * 1000, "ms"),
+            Figure(name: "console first page, \(count.formatted()) live grants", value: Measure.format(firstPage * 1000, "ms"),
+                   budget: "", met: nil),
+            Figure(name: "  then its grants, after the first frame", value: Measure.format(firstLoad * 1000, "ms"),
                    budget: "", met: nil),
             Figure(name: "  console reload after one grant changed", value: Measure.format(reload * 1000, "ms"),
                    budget: "", met: nil),

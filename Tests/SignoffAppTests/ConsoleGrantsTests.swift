@@ -21,7 +21,8 @@ import Testing
                       revocationTriggers: [], ticket: "OPS-\(index)")
     }
 
-    @Test func incrementalGrantsMatchAFreshRead() throws {
+    /// A store with the demo policy, removed when the test ends.
+    func withStore(_ body: (Store, Policy) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -33,17 +34,51 @@ import Testing
                 try tx.append(event)
             }
         }
-        // Staging reads are approved by the policy at once: each one issues a grant.
-        func submit(_ count: Int, at: Date) throws -> [String] {
-            try store.write { tx in
-                try (0..<count).map { index in
-                    let id = try tx.nextRequestID()
-                    for event in Lifecycle.submit(request(index), id: id, by: alice, policy: policy, original: nil, at: at) {
-                        try tx.append(event)
-                    }
-                    return id
+        try body(store, policy)
+    }
+
+    /// Staging reads are approved by the policy at once: each one issues a grant.
+    func submit(_ count: Int, at: Date, to store: Store, policy: Policy) throws -> [String] {
+        try store.write { tx in
+            try (0..<count).map { index in
+                let id = try tx.nextRequestID()
+                for event in Lifecycle.submit(request(index), id: id, by: alice, policy: policy, original: nil, at: at) {
+                    try tx.append(event)
                 }
+                return id
             }
+        }
+    }
+
+    /// The first frame needs only the queue: the first load's grants come with
+    /// a later page, even when one page holds every request. Reloads carry them at once.
+    @Test func theFirstLoadSendsItsGrantsAfterItsFirstPage() throws {
+        try withStore { store, policy in
+            _ = try submit(5, at: start, to: store, policy: policy)
+            let console = StoreConsoleBackend(store: store, identity: dave)
+            let first = try console.snapshotPage(after: nil, limit: 200)
+            #expect(first.snapshot.rows.count == 5)
+            #expect(!first.snapshot.grantsLoaded && first.snapshot.grants.isEmpty)
+            let next = try #require(first.next, "a page must follow with the grants")
+            let last = try console.snapshotPage(after: next, limit: 200)
+            #expect(last.snapshot.rows.isEmpty && last.next == nil)
+            #expect(last.snapshot.grantsLoaded && last.snapshot.grants.count == 5)
+
+            let reload = try console.snapshotPage(after: nil, limit: 200)
+            #expect(reload.next == nil)
+            #expect(reload.snapshot.grantsLoaded && reload.snapshot.grants.count == 5)
+        }
+    }
+
+    @Test func incrementalGrantsMatchAFreshRead() throws {
+        try withStore { store, policy in
+            try checkIncrementalGrants(store, policy)
+        }
+    }
+
+    func checkIncrementalGrants(_ store: Store, _ policy: Policy) throws {
+        func submit(_ count: Int, at: Date) throws -> [String] {
+            try self.submit(count, at: at, to: store, policy: policy)
         }
         func change(_ id: String, _ decide: (Grant) throws -> [EventDraft]) throws {
             try store.write { tx in

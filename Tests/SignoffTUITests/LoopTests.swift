@@ -285,6 +285,30 @@ final class CountingBackend: ConsoleBackend {
         #expect(loop.model.selection.index - loop.model.selection.top == line)
     }
 
+    /// The first load may send its grants after its first page: meanwhile the
+    /// grant lists say they are loading, never that nothing needs attention.
+    @Test func grantsThatFollowTheFirstPageAreShownLoadingUntilTheyCome() {
+        var model = ConsoleModel(size: Size(width: 120, height: 30), now: now)
+        var first = Sample.snapshot(grants: [])
+        first.grantsLoaded = false
+        #expect(update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: first, after: nil, next: .max, total: 8)))
+                .contains(.loadSnapshotPage(after: .max)))
+        _ = update(&model, .key(.character("4")))
+        var screen = view(model, size: model.size, glyphs: .unicode).lines.joined(separator: "\n")
+        #expect(screen.contains("loading grants…"), "\(screen)")
+        #expect(screen.contains("4 Expiring 0…"), "\(screen)")
+        #expect(!screen.contains(ConsoleTab.expiring.emptyText))
+
+        var last = Sample.snapshot(rows: [], grants: Sample.grants)
+        last.grantsLoaded = true
+        _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: last, after: .max, next: nil, total: 8)))
+        #expect(model.grantsLoaded && model.grants.count == Sample.grants.count)
+        #expect(model.rows.count == Sample.rows.count, "the requests stay")
+        screen = view(model, size: model.size, glyphs: .unicode).lines.joined(separator: "\n")
+        #expect(!screen.contains("loading grants"))
+        #expect(model.selectedGrant != nil)
+    }
+
     @Test func aReloadInPagesKeepsTheOldListsUntilItIsWhole() {
         var model = ConsoleModel(size: Size(width: 100, height: 30))
         let first = ConsoleFixtures.snapshot(count: 300)

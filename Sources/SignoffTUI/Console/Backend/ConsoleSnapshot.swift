@@ -148,11 +148,16 @@ public struct ConsoleSnapshot: Sendable {
     public var changeToken: Int64
     public var rows: [ConsoleRow]
     /// Grants that need someone (`store.grants(.attention)`), for the Expiring
-    /// and Break-glass lists. Whole in every page of a paged snapshot.
+    /// and Break-glass lists. Whole in every page of a paged snapshot, unless
+    /// `grantsLoaded` is false.
     public var grants: [ConsoleGrantRow]
+    /// False when `grants` were not read for this page: a backend may leave
+    /// them out of a first load's first page (reading many live grants would
+    /// hold up the first frame) and send them with its last page.
+    public var grantsLoaded: Bool
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
-                changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = []) {
+                changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true) {
         self.identity = identity
         self.storePath = storePath
         self.policyVersion = policyVersion
@@ -160,5 +165,6 @@ public struct ConsoleSnapshot: Sendable {
         self.changeToken = changeToken
         self.rows = rows
         self.grants = grants
+        self.grantsLoaded = grantsLoaded
     }
 }

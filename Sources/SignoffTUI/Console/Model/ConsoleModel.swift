@@ -42,6 +42,9 @@ public struct ConsoleModel: Sendable {
     /// Grants that need someone, from the snapshot; the Expiring and
     /// Break-glass lists index into them.
     public internal(set) var grants: [ConsoleGrantRow] = []
+    /// False while the first load's grants are still on their way: the
+    /// Expiring and Break-glass lists say so instead of "nothing to show".
+    public internal(set) var grantsLoaded = true
     var grantSearch = SearchIndex()
     var grantByID: [String: Int32] = [:]
     /// Each tab's grant sections (headings, grants, reviews) in order, before filtering.

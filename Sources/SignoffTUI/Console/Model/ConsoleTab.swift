@@ -56,6 +56,8 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
 
     /// Lists made of sections (grants, reviews) rather than requests alone.
     var hasSections: Bool { self == .breakGlass || self == .expiring }
+    /// The tabs that list grants (in their sections).
+    var listsGrants: Bool { hasSections }
 
     var next: ConsoleTab { ConsoleTab(rawValue: rawValue % ConsoleTab.allCases.count + 1)! }
     var previous: ConsoleTab {

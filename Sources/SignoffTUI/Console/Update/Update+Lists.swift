@@ -26,16 +26,28 @@ extension ConsoleModel {
         }
         tabRows = members
         for tab in ConsoleTab.allCases { sortTab(tab) }
-        grants = snapshot.grants
-        grantSearch = SearchIndex(grants: grants)
-        grantByID = Dictionary(grants.enumerated().map { ($0.element.id, Int32($0.offset)) },
-                               uniquingKeysWith: { first, _ in first })
-        buildGrantEntries()
+        setGrants(snapshot.grants, loaded: snapshot.grantsLoaded)
         // The store changed: cached details may be stale.
         details = [:]
         detailErrors = [:]
         applyFilter(incremental: false)
         noticeChangeUnderneath()
+    }
+
+    /// Grants that arrive after the first page of the first load.
+    mutating func loadGrants(_ arriving: [ConsoleGrantRow]) {
+        setGrants(arriving, loaded: true)
+        applyFilter(incremental: false)
+        noticeChangeUnderneath()
+    }
+
+    private mutating func setGrants(_ arriving: [ConsoleGrantRow], loaded: Bool) {
+        grants = arriving
+        grantsLoaded = loaded
+        grantSearch = SearchIndex(grants: grants)
+        grantByID = Dictionary(grants.enumerated().map { ($0.element.id, Int32($0.offset)) },
+                               uniquingKeysWith: { first, _ in first })
+        buildGrantEntries()
     }
 
     /// A draft whose request moved on is flagged; submitting it would be refused

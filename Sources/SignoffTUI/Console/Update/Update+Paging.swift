@@ -49,6 +49,12 @@ extension ConsoleModel {
         } else {
             paging.header.rows += page.snapshot.rows
         }
+        // Grants left out of the first page come with a later one.
+        if page.snapshot.grantsLoaded, !paging.header.grantsLoaded {
+            paging.header.grants = page.snapshot.grants
+            paging.header.grantsLoaded = true
+            if paging.shown { loadGrants(page.snapshot.grants) }
+        }
         guard let next = page.next else {
             self.paging = nil
             if !paging.shown { load(paging.header) }

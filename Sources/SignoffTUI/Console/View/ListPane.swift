@@ -46,6 +46,8 @@ enum ListPane {
                 text = "requests could not be loaded (r retries)"
             } else if !model.loaded {
                 text = "loading requests\(glyphs.ellipsis)"
+            } else if model.tab.listsGrants, !model.grantsLoaded {
+                text = "loading grants\(glyphs.ellipsis)"
             } else if !model.filter.isEmpty {
                 text = "no request matches the filter (Esc clears it)"
             } else if model.tab == .expiring, model.onlyResponsible {
