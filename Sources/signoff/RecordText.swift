@@ -53,7 +53,9 @@ enum RecordText {
         if let grant {
             Terminal.line()
             Terminal.line("grant: \(grant.state.rawValue), \(grant.timeLeftText(at: now))")
-            field("starts", grant.startsAt.map(Timestamp.format) ?? "when provisioning confirms")
+            field("starts", grant.startsAt.map { start in
+                Timestamp.format(start) + (grant.expiresAt == nil ? ", or when provisioning confirms if that is later" : "")
+            } ?? "when provisioning confirms")
             field("expires", grant.expiresAt.map(Timestamp.format))
             field("granted for", grant.duration.description + (grant.extensions.isEmpty ? "" : " (extended by \(grant.extensions.joined(separator: ", ")))"))
             field("provisioning", "\(grant.provisioningAction.rawValue): \(grant.provisioning.rawValue)" + (grant.provisioningReason.map { " (\(s($0)))" } ?? ""))

@@ -294,6 +294,34 @@ extension GrantLifecycleTests {
             #expect(twice?.reason == .alreadyDecided)
         }
 
+        /// Provisioning cannot bring access forward: a request that asked for a
+        /// later start gets that start as the earliest one, and the clock
+        /// starts there if provisioning confirms before it, at the confirmation after it.
+        @Test func provisioningNeverStartsTheClockBeforeTheRequestedStart() throws {
+            let policy = try G.policy(settings: "{access_starts: provisioning}")
+            let requested = G.at(2 * G.day)
+            let early = try G.approved(Fixture.request { $0.start = requested }, policy: policy, approvedAt: G.at(G.hour)).1
+            #expect(early.state == .awaitingProvisioning)
+            #expect(early.startsAt == requested && early.expiresAt == nil)
+            #expect(GrantDocument(grant: early, action: .grant).start == UTCTime.text(requested))
+            let confirmedEarly = try #require(G.grant(try Lifecycle.provisioningReport(
+                early, succeeded: true, note: nil, by: G.provisioner, at: G.at(2 * G.hour)), id: "REQ-1", from: early))
+            #expect(confirmedEarly.startsAt == requested)
+            #expect(confirmedEarly.expiresAt == requested.addingTimeInterval(8 * G.hour))
+            #expect(confirmedEarly.timeLeftText(at: G.at(3 * G.hour)) == "starts in 1d21h")
+            #expect(early.timeLeftText(at: G.at(3 * G.hour)) == "starts at provisioning, in 1d21h at the earliest")
+
+            let late = G.at(3 * G.day)
+            let confirmedLate = try #require(G.grant(try Lifecycle.provisioningReport(
+                early, succeeded: true, note: nil, by: G.provisioner, at: late), id: "REQ-1", from: early))
+            #expect(confirmedLate.startsAt == late)
+            #expect(confirmedLate.expiresAt == late.addingTimeInterval(8 * G.hour))
+
+            // A start already past when approved is no constraint: the clock starts at provisioning.
+            let past = try G.approved(Fixture.request { $0.start = G.at(-G.hour) }, policy: policy, approvedAt: G.at(G.hour)).1
+            #expect(past.startsAt == nil)
+        }
+
         @Test func provisioningFailureFailsAGrantWhoseClockStartedAtApproval() throws {
             let policy = try G.policy()
             let (_, grant) = try G.approved(policy: policy)

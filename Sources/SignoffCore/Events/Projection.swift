@@ -95,11 +95,14 @@ public enum GrantProjection {
             grant.provisioning = .done
             grant.provisioningReason = provisioned.note
             grant.provisioningAt = event.at
-            // Where the clock starts at provisioning, it starts now.
+            // Where the clock starts at provisioning, it starts now, or at the
+            // request's own start when that is still to come.
             if provisioned.action == .grant, grant.state == .awaitingProvisioning || grant.state == .failed {
-                let start = grant.startsAt ?? event.at
-                grant.startsAt = start
-                grant.expiresAt = grant.expiresAt ?? start.addingTimeInterval(TimeInterval(grant.duration.seconds))
+                if grant.expiresAt == nil {
+                    let start = max(grant.startsAt ?? event.at, event.at)
+                    grant.startsAt = start
+                    grant.expiresAt = start.addingTimeInterval(TimeInterval(grant.duration.seconds))
+                }
                 grant.state = .active
             }
         case let .grantProvisioningFailed(failed):

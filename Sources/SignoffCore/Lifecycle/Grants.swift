@@ -48,6 +48,11 @@ extension Lifecycle {
             let start = max(at, request.start ?? at)
             startsAt = start
             expiresAt = start.addingTimeInterval(TimeInterval(duration.seconds))
+        } else if let start = request.start, start > at {
+            // The clock starts at provisioning, but never before the start the
+            // request asked for: the grant document carries it as the earliest
+            // start, and an earlier confirmation starts the clock there.
+            startsAt = start
         }
         var review: EventBody.IncidentReviewDue?
         if request.breakGlass, let breakGlass = policy.breakGlass {

@@ -108,7 +108,8 @@ public struct GrantStatus: Sendable, Hashable {
     public var state: GrantState
     /// Approved length, extensions included.
     public var duration: TimeSpan
-    /// Nil while awaiting provisioning.
+    /// Nil while awaiting provisioning, unless the request asked for a later
+    /// start: then the earliest start, which provisioning cannot bring forward.
     public var startsAt: Date?
     public var expiresAt: Date?
     public var provisioningAction: HandOffAction
@@ -307,7 +308,9 @@ extension Grant {
     /// `5h12m left`, `expired 2d ago`, `starts at provisioning`, `revoked`.
     public func timeLeftText(at now: Date) -> String {
         switch state {
-        case .awaitingProvisioning: return "starts at provisioning"
+        case .awaitingProvisioning:
+            if let startsAt, startsAt > now { return "starts at provisioning, in \(TimeSpan.between(now, startsAt)) at the earliest" }
+            return "starts at provisioning"
         case .failed: return "not granted"
         case .expired: return "expired " + TimeSpan.ago(expiresAt ?? endedAt ?? now, now)
         case .revoked: return "revoked " + TimeSpan.ago(endedAt ?? now, now)

@@ -58,7 +58,10 @@ enum DetailContent {
         builder.field("Requester", grant.terms.requester)
         builder.styled("Approved", [Span("\(TimeText.absolute(grant.approvedAt)) by ", .dim)]
                        + builder.valueSpans(grant.approvers.joined(separator: ", ")))
-        if let startsAt = grant.startsAt { builder.field("Starts", TimeText.absolute(startsAt), trusted: true) }
+        if let startsAt = grant.startsAt {
+            let later = grant.expiresAt == nil ? ", or at provisioning if later" : ""
+            builder.field("Starts", TimeText.absolute(startsAt) + later, trusted: true)
+        }
         if let expiresAt = grant.expiresAt {
             builder.field("Expires", "\(TimeText.absolute(expiresAt)) (\(grant.duration) in all)", trusted: true)
         } else {
