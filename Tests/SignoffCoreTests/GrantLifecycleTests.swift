@@ -1032,6 +1032,14 @@ extension GrantLifecycleTests {
                 try Lifecycle.reviewIncident(grant, by: G.person("sam"), rationale: "fine", policy: policy, at: reviewedAt)
             }
             #expect(short?.reason == .rationaleTooShort)
+            // A reviewer who approved the emergency does not review their own decision.
+            var approvedBySam = grant
+            approvedBySam.approvers = ["sam"]
+            let ownDecision = G.refusal { () throws(Refusal) in
+                try Lifecycle.reviewIncident(approvedBySam, by: G.person("sam"), rationale: notes, policy: policy, at: reviewedAt)
+            }
+            #expect(ownDecision?.reason == .notEligible)
+            #expect(ownDecision?.message == "sam approved the access and may not review the incident")
 
             let events = try Lifecycle.reviewIncident(grant, by: G.person("sam"), rationale: notes, policy: policy, at: reviewedAt)
             #expect(events.kinds == ["incident_review_completed"])

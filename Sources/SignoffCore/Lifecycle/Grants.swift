@@ -193,7 +193,8 @@ extension Lifecycle {
         guard !review.isCompleted else {
             throw Refusal(.alreadyDecided, "the post-incident review of \(grant.requestID) was completed by \(review.completedBy ?? "someone")")
         }
-        let (allowed, why) = policy.mayReviewIncident(actor.name, reviewers: review.reviewers, terms: grant.terms, at: at)
+        let (allowed, why) = policy.mayReviewIncident(actor.name, reviewers: review.reviewers, terms: grant.terms,
+                                                     approvers: grant.approvers, at: at)
         guard allowed else { throw Refusal(.notEligible, why) }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,

@@ -118,8 +118,11 @@ extension Policy {
 
     /// Whether `person` may complete a grant's post-incident review. The
     /// requester, the submitter and a human subject never review their own emergency.
-    public func mayReviewIncident(_ person: String, reviewers: String, terms: GrantTerms, at date: Date) -> (Bool, String) {
+    public func mayReviewIncident(_ person: String, reviewers: String, terms: GrantTerms, approvers: [String],
+                                  at date: Date) -> (Bool, String) {
         if person == terms.requester { return (false, "\(person) requested the access and may not review the incident") }
+        // The review judges the emergency decision too: not by whoever made it.
+        if approvers.contains(person) { return (false, "\(person) approved the access and may not review the incident") }
         if terms.subject.kind.isHuman, person == terms.subject.name {
             return (false, "\(person) held the access and may not review the incident")
         }
