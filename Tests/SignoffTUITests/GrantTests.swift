@@ -14,6 +14,7 @@ import Testing
             case let .grant(index): model.grants[index].id
             case let .review(index): "review " + model.grants[index].id
             case let .heading(section): "## " + section.title
+            case .columns: "(columns)"
             }
         }
     }
@@ -54,15 +55,26 @@ import Testing
         press(&model, .character("3"))
         #expect(lines(model) == [
             "## Pending emergency requests", "REQ-000003",
-            "## Active emergency grants", "REQ-900005",
+            // The pane's header names request columns: the grants name theirs.
+            "## Active emergency grants", "(columns)", "REQ-900005",
             "## Post-incident reviews due", "review REQ-900005",
         ])
         #expect(model.openBreakGlassCount == 1)
+        #expect(model.count(in: .activeBreakGlass) == 1)
         // Filtering keeps a heading only while its section shows something.
         press(&model, .character("/"))
         type(&model, "mallory")
-        #expect(lines(model) == ["## Active emergency grants", "REQ-900005", "## Post-incident reviews due", "review REQ-900005"])
+        #expect(lines(model) == ["## Active emergency grants", "(columns)", "REQ-900005",
+                                 "## Post-incident reviews due", "review REQ-900005"])
         #expect(model.visibleCount == 2)
+        type(&model, "-no-such-grant")
+        #expect(lines(model).isEmpty, "no heading or column line is left without an item")
+        // Without emergency requests the header names grant columns: no line of its own.
+        var grantsOnly = Sample.grantModel()
+        feed(&grantsOnly, .snapshotLoaded(Sample.snapshot(rows: Sample.rows.filter { !$0.breakGlass }, grants: Sample.grants)))
+        press(&grantsOnly, .character("3"))
+        #expect(lines(grantsOnly).first == "## Active emergency grants")
+        #expect(!lines(grantsOnly).contains("(columns)"))
     }
 
     @Test func revokeOpensAPanelAndSendsOnlyWithARationale() {

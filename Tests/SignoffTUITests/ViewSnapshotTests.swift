@@ -635,10 +635,10 @@ import Testing
             |│── Pending emergency requests · 1 ──────────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester, with│|
             |│ ⚠● REQ-000003 ops-agent  payments… db:admin  admin  4h     1m  ││             out an approver                        │|
             |│── Active emergency grants · 1 ─────────────────────────────────││Grant        REQ-900005 · ✔ active · 1h left        │|
-            |│ ⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││Flags        ⚠ SELF-ACTIVATED                       │|
-            |│── Post-incident reviews due · 1 ───────────────────────────────││             REVIEW OVERDUE 3h ago                  │|
-            |│▶⚠✔ OVERDUE 3h ago REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││Access       admin admin-console on                 │|
-            |│                                                                ││             k8s-prod/production                    │|
+            |│    Left / due     ID         Subject  System/… Flags           ││Flags        ⚠ SELF-ACTIVATED                       │|
+            |│ ⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││             REVIEW OVERDUE 3h ago                  │|
+            |│── Post-incident reviews due · 1 ───────────────────────────────││Access       admin admin-console on                 │|
+            |│▶⚠✔ OVERDUE 3h ago REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││             k8s-prod/production                    │|
             |│                                                                ││Subject      human mallory                          │|
             |│                                                                ││Requester    mallory                                │|
             |│                                                                ││Approved     2026-09-20 11:13Z by mallory           │|
@@ -666,10 +666,10 @@ import Testing
             #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!.
             # !p            rrrrrrrrr  RRRRRRRRR           RRRRR         ..  #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!                        .
             #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAA..........        .
-            # !A WWWWWWW                            RRRRRRRR !!!!!!!!!!!!!!!!#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!                       .
-            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEE                  .
-            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvv                 .
-            #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvv                    .
+            #    HHHHHHHHHH     HH         HHHHHHH  HHHHHHHH HHHHH           #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!                       .
+            # !A WWWWWWW                            RRRRRRRR !!!!!!!!!!!!!!!!#.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEE                  .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvv                 .
+            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvv                    .
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvv                          .
             #                                                                #.LLLLLLLLLLLLLvvvvvvv                                .
             #                                                                #.LLLLLLLLLLLLL.....................vvvvvvv           .

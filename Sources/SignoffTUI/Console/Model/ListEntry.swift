@@ -9,6 +9,9 @@ enum ListEntry: Sendable, Hashable {
     case review(Int)
     /// A section heading; never selected.
     case heading(ListSection)
+    /// The column titles of a grant section, under its heading, where requests
+    /// come first and the pane's header names request columns; never selected.
+    case columns(ListSection)
 
     init(_ raw: Int32) {
         guard raw < 0 else {
@@ -20,7 +23,8 @@ enum ListEntry: Sendable, Hashable {
         switch code % 4 {
         case 0: self = .grant(index)
         case 1: self = .review(index)
-        default: self = .heading(ListSection(rawValue: index) ?? .activeGrants)
+        case 2: self = .heading(ListSection(rawValue: index) ?? .activeGrants)
+        default: self = .columns(ListSection(rawValue: index) ?? .activeGrants)
         }
     }
 
@@ -30,10 +34,14 @@ enum ListEntry: Sendable, Hashable {
         case let .grant(index): Int32(-1 - index * 4)
         case let .review(index): Int32(-1 - (index * 4 + 1))
         case let .heading(section): Int32(-1 - (section.rawValue * 4 + 2))
+        case let .columns(section): Int32(-1 - (section.rawValue * 4 + 3))
         }
     }
 
-    static func isHeading(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 4 == 2 }
+    /// A line that is not an item (a heading or column titles): never selected or counted.
+    static func isHeading(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 4 >= 2 }
+    /// A section's heading proper, where the next section begins.
+    static func startsSection(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 4 == 2 }
 }
 
 /// The parts of the grant lists, in the order they are shown.

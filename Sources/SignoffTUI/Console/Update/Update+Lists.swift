@@ -161,12 +161,18 @@ extension ConsoleModel {
             result = search.filter(candidates, query: filter) { raw, key in
                 switch ListEntry(raw) {
                 case let .grant(index), let .review(index): grantSearch.contains(row: index, key: key)
-                case .heading, .request: true
+                case .heading, .columns, .request: true
                 }
             }
-            result = result.enumerated().filter { offset, raw in
-                !ListEntry.isHeading(raw) || (offset + 1 < result.count && !ListEntry.isHeading(result[offset + 1]))
-            }.map(\.element)
+            // A section's heading lines stay only while the section shows an item.
+            var keep = [Bool](repeating: true, count: result.count)
+            var sectionShowsItem = false
+            for index in result.indices.reversed() {
+                guard ListEntry.isHeading(result[index]) else { sectionShowsItem = true; continue }
+                keep[index] = sectionShowsItem
+                if ListEntry.startsSection(result[index]) { sectionShowsItem = false }
+            }
+            result = result.indices.filter { keep[$0] }.map { result[$0] }
         }
         visible = result
         visibleFilter = filter
@@ -178,8 +184,14 @@ extension ConsoleModel {
     func entries(of tab: ConsoleTab) -> [Int32] {
         let requests = tabRows[tab] ?? []
         guard tab.hasSections else { return requests }
-        let heading = requests.isEmpty ? [] : [ListEntry.heading(.pendingBreakGlass).raw]
-        return heading + requests + (grantEntries[tab] ?? [])
+        guard !requests.isEmpty else { return grantEntries[tab] ?? [] }
+        // The pane's header names request columns then: the first grant
+        // section names its own under its heading.
+        var grantLines = grantEntries[tab] ?? []
+        if let first = grantLines.first, case let .heading(section) = ListEntry(first) {
+            grantLines.insert(ListEntry.columns(section).raw, at: 1)
+        }
+        return [ListEntry.heading(.pendingBreakGlass).raw] + requests + grantLines
     }
 
     /// Sorts the grants into the sections of Expiring and Break-glass. Expiring
@@ -227,8 +239,8 @@ extension ConsoleModel {
         guard let start = visible.firstIndex(of: ListEntry.heading(section).raw) else { return 0 }
         var count = 0
         for raw in visible[(start + 1)...] {
-            if ListEntry.isHeading(raw) { break }
-            count += 1
+            if ListEntry.startsSection(raw) { break }
+            if !ListEntry.isHeading(raw) { count += 1 }
         }
         return count
     }
@@ -239,7 +251,7 @@ extension ConsoleModel {
         case let .request(index): rows[index].id
         case let .grant(index): "grant " + grants[index].id
         case let .review(index): "review " + grants[index].id
-        case .heading: nil
+        case .heading, .columns: nil
         }
     }
 
@@ -286,9 +298,11 @@ extension ConsoleModel {
     mutating func keepSelectionVisible() {
         var position = self.position
         let height = ConsoleLayout(size: size, focus: focus).listRows
-        // A section's heading stays in view above its first entry.
-        let wanted = position.selected > 0 && position.selected < visible.count
-            && ListEntry.isHeading(visible[position.selected - 1]) ? position.selected - 1 : position.selected
+        // A section's heading lines stay in view above its first entry.
+        var wanted = position.selected
+        if position.selected < visible.count {
+            while wanted > 0, ListEntry.isHeading(visible[wanted - 1]) { wanted -= 1 }
+        }
         if wanted < position.top { position.top = wanted }
         if position.selected >= position.top + height { position.top = position.selected - height + 1 }
         position.top = max(0, min(position.top, max(0, visible.count - height)))

@@ -30,13 +30,8 @@ enum ListPane {
         let grantColumns = ListColumn.layout(GrantColumn.all, width: columnWidth)
         // The header names the columns of the first lines: requests, unless the list starts with grants.
         let grantsFirst = model.tab == .expiring || (model.tab == .breakGlass && model.openBreakGlassCount == 0)
-        var x = inner.x + gutter
         let titles: [(String, Int)] = grantsFirst ? grantColumns.map { ($0.0.title, $0.1) } : columns.map { ($0.0.title, $0.1) }
-        for (text, width) in titles {
-            grid.write(TextLayout.truncate(text, width: width, ellipsis: glyphs.ellipsis),
-                       x: x, y: inner.y, maxWidth: width, role: .header)
-            x += width + 1
-        }
+        drawTitles(titles, x: inner.x + gutter, y: inner.y, glyphs: glyphs, into: &grid)
 
         let rowsHeight = inner.height - 1
         guard rowsHeight > 0 else { return }
@@ -82,6 +77,8 @@ enum ListPane {
             case let .heading(section):
                 drawHeading(section, count: model.count(in: section), x: inner.x, y: y, width: inner.width,
                             glyphs: glyphs, into: &grid)
+            case .columns:
+                drawTitles(grantColumns.map { ($0.0.title, $0.1) }, x: inner.x + gutter, y: y, glyphs: glyphs, into: &grid)
             }
         }
         var ordinal = selection.index + 1
@@ -89,6 +86,16 @@ enum ListPane {
             ordinal = model.visible.prefix(selection.index + 1).reduce(0) { $0 + (ListEntry.isHeading($1) ? 0 : 1) }
         }
         grid.boxFooter(rect, text: " \(ordinal) of \(model.visibleCount) ", role: .dim)
+    }
+
+    /// Column titles, each fitted to its column.
+    static func drawTitles(_ titles: [(String, Int)], x start: Int, y: Int, glyphs: Glyphs, into grid: inout Grid) {
+        var x = start
+        for (text, width) in titles {
+            grid.write(TextLayout.truncate(text, width: width, ellipsis: glyphs.ellipsis), x: x, y: y, maxWidth: width,
+                       role: .header)
+            x += width + 1
+        }
     }
 
     /// `── Active emergency grants · 2 ─────`
