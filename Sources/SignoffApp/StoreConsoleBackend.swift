@@ -276,13 +276,14 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     public func revoke(id: String, rationale: String) -> DecisionOutcome {
-        grantAction(.revoke, id: id) { grant, policy, now throws(Refusal) in
-            try Lifecycle.revoke(grant, by: identity, rationale: rationale, policy: policy, at: now)
+        grantAction(.revoke, id: id) { grant, extensionApprovers, policy, now throws(Refusal) in
+            try Lifecycle.revoke(grant, by: identity, rationale: rationale, policy: policy,
+                                 extensionApprovers: extensionApprovers, at: now)
         }
     }
 
     public func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
-        grantAction(.reviewIncident, id: id) { grant, policy, now throws(Refusal) in
+        grantAction(.reviewIncident, id: id) { grant, _, policy, now throws(Refusal) in
             try Lifecycle.reviewIncident(grant, by: identity, rationale: rationale, policy: policy, at: now)
         }
     }
@@ -291,8 +292,9 @@ public final class StoreConsoleBackend: ConsoleBackend {
     /// store holds it then, like `signoff revoke`: a refusal is recorded as
     /// evidence; after the commit the grants whose provisioning changed are
     /// handed off, as after approvals.
+    /// `decide` gets the grant, the approvers of its extensions, the policy and the time.
     private func grantAction(_ action: AttemptedAction, id: String,
-                             _ decide: (Grant, Policy, Date) throws(Refusal) -> [EventDraft]) -> DecisionOutcome {
+                             _ decide: (Grant, [String], Policy, Date) throws(Refusal) -> [EventDraft]) -> DecisionOutcome {
         let events: [EventDraft]
         do {
             let attempt = try store.write { tx -> Result<[EventDraft], Refusal>? in
@@ -302,10 +304,11 @@ public final class StoreConsoleBackend: ConsoleBackend {
                     guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
                     throw ConsoleError("\(id) has no grant: it is \(record.state.rawValue)")
                 }
+                let extensionApprovers = try tx.extensionApprovers(of: grant)
                 let drafts: [EventDraft]
                 let now = Date()
                 do throws(Refusal) {
-                    drafts = try decide(grant, policy, now)
+                    drafts = try decide(grant, extensionApprovers, policy, now)
                 } catch {
                     try tx.append(Lifecycle.refused(action, error, requestID: id, by: identity, at: now))
                     return .failure(error)

@@ -697,10 +697,12 @@ extension GrantLifecycleTests {
 
         // The grant is requested by alice for bob's service account on payments-db
         // (owners dave and group dba: dave, erin) and approved by frank, who acts
-        // as dave's delegate and so is an approver without owning anything.
+        // as dave's delegate and so is an approver without owning anything; uma
+        // approved an extension of it.
         static let revokers: [RevokerCase] = [
             RevokerCase(person: "alice", role: "requester", allowed: true),
             RevokerCase(person: "frank", role: "approver", allowed: true),
+            RevokerCase(person: "uma", role: "approver of an extension", allowed: true),
             RevokerCase(person: "bob", role: "subject owner", allowed: true),
             RevokerCase(person: "dave", role: "system owner", allowed: true),
             RevokerCase(person: "erin", role: "system owner through a group", allowed: true),
@@ -717,7 +719,7 @@ extension GrantLifecycleTests {
             let revokedAt = G.at(3 * G.hour)
             let outcome: Result<[EventDraft], Refusal> = Result { () throws(Refusal) in
                 try Lifecycle.revoke(grant, by: G.person(test.person), rationale: "the job moved to another cluster",
-                                     policy: policy, at: revokedAt)
+                                     policy: policy, extensionApprovers: ["uma"], at: revokedAt)
             }
             switch outcome {
             case let .success(events):

@@ -32,6 +32,34 @@ import Testing
         #expect(events.last == recorded.last, "the returned event is what is stored")
     }
 
+    /// Whoever approved an extension granted part of the access: the store
+    /// names them for revocation. A denied extension names nobody.
+    @Test func extensionApproversAreThoseOfApprovedExtensions() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        try store.write { try $0.append(Sample.policy()) }
+        let original = try store.submitRouted()
+        try store.write { tx in
+            try tx.append(Sample.decide(original))
+            try tx.append(Sample.grant(original))
+        }
+        var extensionRequest = Sample.request()
+        extensionRequest.extends = original
+        let approved = try store.submitRouted(extensionRequest)
+        let denied = try store.submitRouted(extensionRequest)
+        try store.write { tx in
+            try tx.append(Sample.decide(approved, by: ["carol"]))
+            try tx.append(EventDraft(requestID: original, actor: .signoff, at: Sample.start,
+                                     body: .grantExtended(.init(extensionID: approved, by: .hours(2), expiresAt: nil))))
+            try tx.append(Sample.decide(denied, .denied, by: ["alice"]))
+        }
+        try store.write { tx in
+            let grant = try #require(try tx.grant(original))
+            #expect(grant.extensions == [approved])
+            #expect(try tx.extensionApprovers(of: grant) == ["carol"])
+        }
+    }
+
     @Test func reopenedStoreHasEverything() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()

@@ -94,18 +94,20 @@ extension Lifecycle {
 
     // MARK: Ending a grant early
 
-    /// Who may revoke: the requester, an approver of the request, the subject's
-    /// owner and the system's owners. Anyone else is refused.
+    /// Who may revoke: the requester, an approver of the request or of one of
+    /// its approved extensions (`extensionApprovers`), the subject's owner and
+    /// the system's owners. Anyone else is refused.
     public static func revoke(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
-                              at: Date) throws(Refusal) -> [EventDraft] {
+                              extensionApprovers: [String] = [], at: Date) throws(Refusal) -> [EventDraft] {
         guard grant.state.isLive else {
             throw Refusal(.notActive, "the grant of \(grant.requestID) is already \(grant.state.rawValue); nothing to revoke")
         }
         let person = actor.name
         let allowed = person == grant.terms.requester || grant.approvers.contains(person)
+            || extensionApprovers.contains(person)
             || person == grant.terms.subject.owner || policy.owns(person, system: grant.terms.system)
         guard allowed else {
-            throw Refusal(.notEligible, "\(person) may not revoke \(grant.requestID): only its requester (\(grant.terms.requester)), its approvers, the subject's owner (\(grant.terms.subject.owner)) and the owners of \(grant.terms.system) may")
+            throw Refusal(.notEligible, "\(person) may not revoke \(grant.requestID): only its requester (\(grant.terms.requester)), the approvers of it and of its extensions, the subject's owner (\(grant.terms.subject.owner)) and the owners of \(grant.terms.system) may")
         }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,

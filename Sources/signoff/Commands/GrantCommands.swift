@@ -118,7 +118,7 @@ struct Expire: ParsableCommand {
 struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "End a grant early, with a rationale.",
-        discussion: "The requester, an approver of the request, the subject's owner and the system's owners may revoke.")
+        discussion: "The requester, an approver of the request or of an extension of it, the subject's owner and the system's owners may revoke.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID whose grant ends.") var id: String
     @OptionGroup var rationale: RationaleOptions
@@ -127,8 +127,10 @@ struct Revoke: ParsableCommand {
         let why = try rationale.value(required: true) ?? ""
         _ = try grantCommand(options) { tx, policy, actor, now in
             let grant = try requireGrant(tx, id)
+            let extensionApprovers = try tx.extensionApprovers(of: grant)
             return try recordingRefusal(.revoke, of: id, by: actor, at: now) { () throws(Refusal) in
-                try Lifecycle.revoke(grant, by: actor, rationale: why, policy: policy, at: now)
+                try Lifecycle.revoke(grant, by: actor, rationale: why, policy: policy,
+                                     extensionApprovers: extensionApprovers, at: now)
             }
         }
         Terminal.line("\(id) revoked")
