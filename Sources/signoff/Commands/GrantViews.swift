@@ -242,8 +242,8 @@ struct HandOffSettings: ParsableCommand {
             for delivery in deliveries {
                 Terminal.line("\(delivery.requestID): \(delivery.action.rawValue) \(delivery.failed ? "FAILED: " : "")\(Terminal.safe(delivery.outcome))")
             }
-            let attempted = deliveries.filter { !$0.deferred }
-            Terminal.line("\(attempted.count) hand-off(s) attempted, \(attempted.filter(\.failed).count) failed")
+            // Nothing is left pending here: a command this process may not run was refused above.
+            Terminal.line("\(deliveries.count) hand-off(s) attempted, \(deliveries.filter(\.failed).count) failed")
             if deliveries.contains(where: \.failed) { throw CommandFailure(.refused, "some hand-offs failed; each failure is recorded") }
         }
     }
