@@ -160,3 +160,41 @@ struct FastStatement {
                              sql: sqlite3_sql(handle).map { String(cString: $0) })
     }
 }
+
+/// A row's columns by position, however they are held: the same decoding
+/// reads a GRDB row's values and, without copying them first, the current row
+/// of a statement.
+protocol ColumnReader {
+    /// The column's text; nil when it is NULL or not text.
+    func text(_ index: Int) -> String?
+    /// The column's integer; nil when it is NULL or not a whole number.
+    func integer(_ index: Int) -> Int64?
+}
+
+extension Array: ColumnReader where Element == DatabaseValue {
+    func text(_ index: Int) -> String? { String.fromDatabaseValue(self[index]) }
+    func integer(_ index: Int) -> Int64? { Int64.fromDatabaseValue(self[index]) }
+}
+
+/// The current row of a stepped statement, read through the C API.
+struct StatementColumns: ColumnReader {
+    let statement: OpaquePointer
+
+    func text(_ index: Int) -> String? {
+        let column = Int32(index)
+        guard sqlite3_column_type(statement, column) == SQLITE_TEXT, let bytes = sqlite3_column_text(statement, column) else {
+            return nil
+        }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    func integer(_ index: Int) -> Int64? {
+        let column = Int32(index)
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return sqlite3_column_int64(statement, column)
+        case SQLITE_FLOAT: return Int64(exactly: sqlite3_column_double(statement, column))
+        default: return nil
+        }
+    }
+}

@@ -48,7 +48,11 @@ extension Store {
             var query = FastStatement(try db.cachedStatement(sql: sql), db)
             bind(&query)
             var grants: [Grant] = []
-            try query.forEachRow { grants.append(try Self.decode(GrantRow(statement: $0))) }
+            try query.forEachRow { statement in
+                let columns = StatementColumns(statement: statement)
+                guard let grant = GrantRow.decode(columns) else { throw Self.unreadableGrant(columns.text(0) ?? "") }
+                grants.append(grant)
+            }
             return grants
         }
     }
@@ -72,10 +76,12 @@ extension Store {
     }
 
     static func decode(_ row: GrantRow) throws -> Grant {
-        guard let grant = row.grant() else {
-            throw StoreError.invalidEvent("the grants row of \(row.requestID) cannot be read; run `signoff audit verify`")
-        }
+        guard let grant = row.grant() else { throw unreadableGrant(row.requestID) }
         return grant
+    }
+
+    static func unreadableGrant(_ id: String) -> StoreError {
+        StoreError.invalidEvent("the grant rows of \(id) cannot be read; run `signoff audit verify`")
     }
 
 }

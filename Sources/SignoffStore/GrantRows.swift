@@ -7,11 +7,42 @@ import SignoffCore
 struct GrantStatusRow: Equatable {
     var values: [DatabaseValue]
 
-    static let columnNames = [
-        "request_id", "state", "duration_seconds", "starts_at", "expires_at", "provisioning_action", "provisioning",
-        "provisioning_reason", "provisioning_at", "ended_at", "ended_by", "end_reason", "extensions", "review_due_at",
-        "review_completed_at", "review_completed_by", "review_rationale", "last_sequence",
+    /// Each column: its name, its value for a status, and whether two statuses
+    /// hold the same value there (compared without building either value).
+    /// `last_sequence` comes last and is the event's, not the status's.
+    private struct Column: Sendable {
+        var name: String
+        var value: @Sendable (GrantStatus, Int64) -> DatabaseValue
+        var same: @Sendable (GrantStatus, GrantStatus) -> Bool
+    }
+
+    private static func column<T: Equatable & Sendable>(_ name: String, _ field: @escaping @Sendable (GrantStatus) -> T,
+                                             _ value: @escaping @Sendable (T) -> DatabaseValue) -> Column {
+        Column(name: name, value: { status, _ in value(field(status)) }, same: { field($0) == field($1) })
+    }
+
+    private static let definitions: [Column] = [
+        column("request_id", \.requestID) { $0.databaseValue },
+        column("state", \.state) { $0.rawValue.databaseValue },
+        column("duration_seconds", \.duration.seconds) { $0.databaseValue },
+        column("starts_at", { ms($0.startsAt) }) { $0.databaseValue },
+        column("expires_at", { ms($0.expiresAt) }) { $0.databaseValue },
+        column("provisioning_action", \.provisioningAction) { $0.rawValue.databaseValue },
+        column("provisioning", \.provisioning) { $0.rawValue.databaseValue },
+        column("provisioning_reason", \.provisioningReason) { $0.databaseValue },
+        column("provisioning_at", { ms($0.provisioningAt) }) { $0.databaseValue },
+        column("ended_at", { ms($0.endedAt) }) { $0.databaseValue },
+        column("ended_by", \.endedBy) { $0.databaseValue },
+        column("end_reason", \.endReason) { $0.databaseValue },
+        column("extensions", \.extensions) { CanonicalJSON.encodeStrings($0).databaseValue },
+        column("review_due_at", { ms($0.reviewDueAt) }) { $0.databaseValue },
+        column("review_completed_at", { ms($0.reviewCompletedAt) }) { $0.databaseValue },
+        column("review_completed_by", \.reviewCompletedBy) { $0.databaseValue },
+        column("review_rationale", \.reviewRationale) { $0.databaseValue },
+        Column(name: "last_sequence", value: { $1.databaseValue }, same: { _, _ in true }),
     ]
+
+    static let columnNames = definitions.map(\.name)
     static let columns = columnNames.joined(separator: ", ")
     static let insertSQL = "INSERT INTO grant_status (\(columns)) VALUES (\(placeholders(columnNames.count)))"
     /// Sets the columns at `indices` (never 0, the key), then `WHERE request_id = ?`.
@@ -28,15 +59,7 @@ struct GrantStatusRow: Equatable {
         """
 
     init(_ status: GrantStatus, lastSequence: Int64) {
-        values = [
-            status.requestID.databaseValue, status.state.rawValue.databaseValue, status.duration.seconds.databaseValue,
-            ms(status.startsAt), ms(status.expiresAt), status.provisioningAction.rawValue.databaseValue,
-            status.provisioning.rawValue.databaseValue, status.provisioningReason.databaseValue,
-            ms(status.provisioningAt), ms(status.endedAt), status.endedBy.databaseValue, status.endReason.databaseValue,
-            CanonicalJSON.encodeStrings(status.extensions).databaseValue, ms(status.reviewDueAt),
-            ms(status.reviewCompletedAt), status.reviewCompletedBy.databaseValue, status.reviewRationale.databaseValue,
-            lastSequence.databaseValue,
-        ]
+        values = Self.definitions.map { $0.value(status, lastSequence) }
     }
 
     /// The status columns of `row`, from column `start` on.
@@ -44,30 +67,45 @@ struct GrantStatusRow: Equatable {
         values = (start..<start + Self.columnNames.count).map { row[$0] as DatabaseValue }
     }
 
-    /// The current row of a query that selects `columns` (from column `start`
-    /// on), read straight from the statement.
-    init(statement: OpaquePointer, from start: Int32 = 0) {
-        values = (start..<start + Int32(Self.columnNames.count)).map { DatabaseValue(sqliteStatement: statement, index: $0) }
-    }
-
     var requestID: String { String.fromDatabaseValue(values[0]) ?? "" }
-    var lastSequence: Int64 { Int64.fromDatabaseValue(values[values.count - 1]) ?? 0 }
 
     /// The status these columns hold; nil when a column is not what signoff writes.
-    func status() -> GrantStatus? {
-        func text(_ index: Int) -> String? { String.fromDatabaseValue(values[index]) }
-        func date(_ index: Int) -> Date? { Int64.fromDatabaseValue(values[index]).map { Date(storeMilliseconds: $0) } }
+    func status() -> GrantStatus? { Self.decode(values, from: 0)?.status }
+
+    /// The status and last sequence in the columns from `start` on, read the
+    /// same way from a GRDB row's values or straight from a statement; nil
+    /// when a column is not what signoff writes.
+    static func decode(_ columns: some ColumnReader, from start: Int) -> (status: GrantStatus, lastSequence: Int64)? {
+        func text(_ index: Int) -> String? { columns.text(start + index) }
+        func date(_ index: Int) -> Date? { columns.integer(start + index).map { Date(storeMilliseconds: $0) } }
         guard let id = text(0), let state = text(1).flatMap(GrantState.init(rawValue:)),
-              let seconds = Int.fromDatabaseValue(values[2]),
+              let seconds = columns.integer(start + 2).flatMap({ Int(exactly: $0) }),
               let action = text(5).flatMap(HandOffAction.init(rawValue:)),
               let provisioning = text(6).flatMap(ProvisioningState.init(rawValue:)),
-              let extensions = text(12).flatMap(CanonicalJSON.decodeStrings)
+              let extensions = text(12).flatMap(CanonicalJSON.decodeStrings),
+              let lastSequence = columns.integer(start + 17)
         else { return nil }
-        return GrantStatus(requestID: id, state: state, duration: TimeSpan(seconds: seconds), startsAt: date(3),
-                           expiresAt: date(4), provisioningAction: action, provisioning: provisioning,
-                           provisioningReason: text(7), provisioningAt: date(8), endedAt: date(9), endedBy: text(10),
-                           endReason: text(11), extensions: extensions, reviewDueAt: date(13),
-                           reviewCompletedAt: date(14), reviewCompletedBy: text(15), reviewRationale: text(16))
+        let status = GrantStatus(requestID: id, state: state, duration: TimeSpan(seconds: seconds), startsAt: date(3),
+                                 expiresAt: date(4), provisioningAction: action, provisioning: provisioning,
+                                 provisioningReason: text(7), provisioningAt: date(8), endedAt: date(9), endedBy: text(10),
+                                 endReason: text(11), extensions: extensions, reviewDueAt: date(13),
+                                 reviewCompletedAt: date(14), reviewCompletedBy: text(15), reviewRationale: text(16))
+        return (status, lastSequence)
+    }
+
+    /// The columns whose values differ between two versions of a grant's row,
+    /// by index, found without building either row.
+    static func changedColumns(from old: GrantStatus, _ oldSequence: Int64, to new: GrantStatus,
+                               _ newSequence: Int64) -> [Int] {
+        var changed: [Int] = []
+        for index in 1..<definitions.count - 1 where !definitions[index].same(old, new) { changed.append(index) }
+        if oldSequence != newSequence { changed.append(definitions.count - 1) }
+        return changed
+    }
+
+    /// One column's value for a status.
+    static func value(_ index: Int, of status: GrantStatus, lastSequence: Int64) -> DatabaseValue {
+        definitions[index].value(status, lastSequence)
     }
 }
 
@@ -99,7 +137,7 @@ struct GrantRow: Equatable {
             terms.environment.databaseValue, terms.entitlement.databaseValue, terms.scope.databaseValue,
             terms.access.rawValue.databaseValue, terms.ticket.databaseValue, terms.incident.databaseValue,
             terms.breakGlass.databaseValue, CanonicalJSON.encodeTriggers(terms.revocationTriggers).databaseValue,
-            ms(grant.approvedAt), CanonicalJSON.encodeStrings(grant.approvers).databaseValue,
+            ms(grant.approvedAt).databaseValue, CanonicalJSON.encodeStrings(grant.approvers).databaseValue,
             grant.policyVersion.databaseValue, grant.selfActivated.databaseValue, grant.reviewers.databaseValue,
         ]
         status = GrantStatusRow(grant.status, lastSequence: lastSequence)
@@ -111,28 +149,27 @@ struct GrantRow: Equatable {
         status = GrantStatusRow(row: row, from: Self.termsColumnNames.count)
     }
 
-    /// The current row of a `select` query, read straight from the statement:
-    /// no GRDB row is copied, and no value goes through a generic decode.
-    init(statement: OpaquePointer) {
-        let count = Int32(Self.termsColumnNames.count)
-        terms = (0..<count).map { DatabaseValue(sqliteStatement: statement, index: $0) }
-        status = GrantStatusRow(statement: statement, from: count)
-    }
-
     var requestID: String { status.requestID }
 
     /// The grant these columns hold; nil when a column is not what signoff writes.
-    func grant() -> Grant? {
-        func text(_ index: Int) -> String? { String.fromDatabaseValue(terms[index]) }
-        guard let status = status.status(), text(0) == status.requestID, let requester = text(1),
+    func grant() -> Grant? { Self.decode(terms + status.values) }
+
+    /// The grant in the columns of a `select` row, read the same way from a
+    /// GRDB row's values and straight from a statement (no row is copied, no
+    /// value goes through a generic decode); nil when a column is not what
+    /// signoff writes.
+    static func decode(_ columns: some ColumnReader) -> Grant? {
+        func text(_ index: Int) -> String? { columns.text(index) }
+        guard let (status, _) = GrantStatusRow.decode(columns, from: termsColumnNames.count),
+              text(0) == status.requestID, let requester = text(1),
               let kind = text(2).flatMap(IdentityKind.init(rawValue:)), let subjectName = text(3), let owner = text(4),
               let system = text(5), let environment = text(6), let entitlement = text(7),
               let access = text(9).flatMap(AccessLevel.init(rawValue:)),
-              let breakGlass = Bool.fromDatabaseValue(terms[12]),
+              let breakGlass = columns.integer(12).map({ $0 != 0 }),
               let triggers = text(13).flatMap(CanonicalJSON.decodeTriggers),
-              let approvedAt = Int64.fromDatabaseValue(terms[14]).map(Date.init(storeMilliseconds:)),
+              let approvedAt = columns.integer(14).map(Date.init(storeMilliseconds:)),
               let approvers = text(15).flatMap(CanonicalJSON.decodeStrings), let policyVersion = text(16),
-              let selfActivated = Bool.fromDatabaseValue(terms[17])
+              let selfActivated = columns.integer(17).map({ $0 != 0 })
         else { return nil }
         let grantTerms = GrantTerms(requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
                                     system: system, environment: environment, entitlement: entitlement,
@@ -161,7 +198,8 @@ struct GrantRow: Equatable {
     }
 }
 
-private func ms(_ date: Date?) -> DatabaseValue { date.map { $0.storeMilliseconds.databaseValue } ?? .null }
+/// A time as stored: milliseconds since 1970.
+private func ms(_ date: Date?) -> Int64? { date?.storeMilliseconds }
 private func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
 /// Where grant documents go: the latest `hand_off_configured` event.

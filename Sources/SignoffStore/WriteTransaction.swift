@@ -68,9 +68,10 @@ public final class WriteTransaction {
         var lastSequence: Int64
         /// The row as stored, so a write-back sets only the columns that changed;
         /// nil for a grant issued in this transaction.
-        var stored: GrantStatusRow?
+        var stored: (status: GrantStatus, lastSequence: Int64)?
         var isChanged: Bool
-        init(status: GrantStatus, lastSequence: Int64, stored: GrantStatusRow?, isChanged: Bool) {
+        init(status: GrantStatus, lastSequence: Int64, stored: (status: GrantStatus, lastSequence: Int64)?,
+             isChanged: Bool) {
             self.status = status
             self.lastSequence = lastSequence
             self.stored = stored
@@ -294,16 +295,18 @@ public final class WriteTransaction {
     private func flushGrants() throws {
         for id in changedStatuses {
             guard let entry = statuses[id] else { continue }
-            let row = GrantStatusRow(entry.status, lastSequence: entry.lastSequence)
             if let stored = entry.stored {
-                let changed = row.values.indices.filter { row.values[$0] != stored.values[$0] }
+                let changed = GrantStatusRow.changedColumns(from: stored.status, stored.lastSequence,
+                                                            to: entry.status, entry.lastSequence)
                 if !changed.isEmpty {
                     if grantUpdates[changed] == nil {
                         grantUpdates[changed] = try db.makeStatement(sql: GrantStatusRow.updateSQL(changed))
                     }
                     var update = FastStatement(grantUpdates[changed]!, db)
-                    for index in changed { update.bind(row.values[index]) }
-                    update.bind(row.values[0])
+                    for index in changed {
+                        update.bind(GrantStatusRow.value(index, of: entry.status, lastSequence: entry.lastSequence))
+                    }
+                    update.bind(id)
                     try update.execute()
                 }
             } else {
@@ -311,7 +314,7 @@ public final class WriteTransaction {
                 grant.status = entry.status
                 try GrantRow(grant, lastSequence: entry.lastSequence).insert(db)
             }
-            entry.stored = row
+            entry.stored = (entry.status, entry.lastSequence)
             entry.isChanged = false
         }
         changedStatuses.removeAll(keepingCapacity: true)
@@ -360,7 +363,7 @@ public final class WriteTransaction {
         var query = FastStatement(statement, db)
         query.bind(date.storeMilliseconds)
         var result: [GrantStatus] = []
-        try query.forEachRow { row in result.append(try cache(GrantStatusRow(statement: row)).status) }
+        try query.forEachRow { row in result.append(try cacheStatus(StatementColumns(statement: row)).status) }
         return result
     }
 
@@ -399,30 +402,29 @@ public final class WriteTransaction {
         var query = FastStatement(
             try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status WHERE request_id = ?"), db)
         query.bind(id)
-        var row: GrantStatusRow?
-        try query.forEachRow { row = GrantStatusRow(statement: $0) }
-        return try row.map(cache)
+        var entry: StatusEntry?
+        try query.forEachRow { entry = try cacheStatus(StatementColumns(statement: $0)) }
+        return entry
     }
 
-    /// The entry for a stored status row; one already read (and perhaps changed) here wins.
-    private func cache(_ row: GrantStatusRow) throws -> StatusEntry {
-        if let entry = statuses[row.requestID] { return entry }
-        guard let status = row.status() else { throw unreadable(row.requestID) }
-        let entry = StatusEntry(status: status, lastSequence: row.lastSequence, stored: row, isChanged: false)
-        statuses[row.requestID] = entry
+    /// The entry for a stored status row (its columns from the first on); one
+    /// already read (and perhaps changed) here wins.
+    private func cacheStatus(_ columns: some ColumnReader) throws -> StatusEntry {
+        let id = columns.text(0) ?? ""
+        if let entry = statuses[id] { return entry }
+        guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: 0) else { throw Store.unreadableGrant(id) }
+        let entry = StatusEntry(status: status, lastSequence: lastSequence, stored: (status, lastSequence),
+                                isChanged: false)
+        statuses[id] = entry
         return entry
     }
 
     /// The whole grant of a stored row, with the status as of this transaction.
     private func cache(_ row: GrantRow) throws -> Grant {
-        guard var grant = row.grant() else { throw unreadable(row.requestID) }
+        guard var grant = row.grant() else { throw Store.unreadableGrant(row.requestID) }
         wholeGrants[grant.requestID] = grant
-        grant.status = try cache(row.status).status
+        grant.status = try cacheStatus(row.status.values).status
         return grant
-    }
-
-    private func unreadable(_ id: String) -> StoreError {
-        StoreError.invalidEvent("the grant rows of \(id) cannot be read; run `signoff audit verify`")
     }
 
     /// Whether the request exists, reading it into `entries` if needed.

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+/// A grant's status row is written back column by column: the columns found
+/// changed without building the rows must be exactly those whose stored
+/// values differ, and a row must read back as the status it was written from.
+@Suite struct GrantRowTests {
+    static let base = GrantStatus(requestID: "REQ-7", state: .active, duration: .hours(8),
+                                  startsAt: Date(storeMilliseconds: 1_800_000_000_000),
+                                  expiresAt: Date(storeMilliseconds: 1_800_028_800_000))
+
+    /// One change of each kind a grant's events make, and a few at once.
+    static let changes: [(String, @Sendable (inout GrantStatus) -> Void)] = [
+        ("nothing", { _ in }),
+        ("expired", { $0.state = .expired; $0.endedAt = Date(storeMilliseconds: 1_800_030_000_000); $0.endedBy = "ops"
+            $0.endReason = "expired"; $0.provisioningAction = .expire; $0.provisioning = .pending }),
+        ("provisioned", { $0.provisioning = .done; $0.provisioningReason = "role attached"
+            $0.provisioningAt = Date(storeMilliseconds: 1_800_000_100_000) }),
+        ("extended", { $0.duration = .hours(16); $0.expiresAt = Date(storeMilliseconds: 1_800_057_600_000)
+            $0.extensions = ["REQ-9"] }),
+        ("clock not started", { $0.startsAt = nil; $0.expiresAt = nil }),
+        ("review", { $0.reviewDueAt = Date(storeMilliseconds: 1_800_100_000_000); $0.reviewCompletedBy = "sam"
+            $0.reviewCompletedAt = Date(storeMilliseconds: 1_800_090_000_000); $0.reviewRationale = "fine, and documented" }),
+        ("sub-millisecond time", { $0.endedAt = Date(timeIntervalSince1970: 1_800_030_000.000_4) }),
+    ]
+
+    @Test func changedColumnsAreTheColumnsWhoseValuesDiffer() {
+        for (name, change) in Self.changes {
+            var changed = Self.base
+            change(&changed)
+            for sequence: Int64 in [41, 42] {
+                let old = GrantStatusRow(Self.base, lastSequence: 41), new = GrantStatusRow(changed, lastSequence: sequence)
+                let expected = old.values.indices.filter { old.values[$0] != new.values[$0] }
+                #expect(GrantStatusRow.changedColumns(from: Self.base, 41, to: changed, sequence) == expected, "\(name)")
+                for index in expected {
+                    #expect(GrantStatusRow.value(index, of: changed, lastSequence: sequence) == new.values[index], "\(name)")
+                }
+            }
+        }
+    }
+
+    @Test func aRowReadsBackAsItsStatusFromValuesAndFromTheStatement() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE grant_status (\(GrantStatusRow.columns))")
+            for (_, change) in Self.changes {
+                var status = Self.base
+                change(&status)
+                status.endedAt = status.endedAt.map { Date(storeMilliseconds: $0.storeMilliseconds) }
+                let row = GrantStatusRow(status, lastSequence: 99)
+                try db.execute(sql: GrantStatusRow.insertSQL.replacingOccurrences(of: "INSERT", with: "INSERT OR REPLACE"),
+                               arguments: StatementArguments(row.values))
+                let statement = try db.makeStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status")
+                let query = FastStatement(statement, db)
+                var fromStatement: (status: GrantStatus, lastSequence: Int64)?
+                try query.forEachRow { fromStatement = GrantStatusRow.decode(StatementColumns(statement: $0), from: 0) }
+                #expect(fromStatement?.status == status && fromStatement?.lastSequence == 99)
+                #expect(GrantStatusRow.decode(row.values, from: 0)?.status == status)
+                try db.execute(sql: "DELETE FROM grant_status")
+            }
+            // Not what signoff writes: no status, rather than a guess.
+            try db.execute(sql: "INSERT INTO grant_status (request_id, state, duration_seconds, provisioning_action, provisioning, extensions, last_sequence) VALUES ('REQ-1', 'maybe', 60, 'grant', 'done', '[]', 1)")
+            let statement = try db.makeStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status")
+            let query = FastStatement(statement, db)
+            var decoded = true
+            try query.forEachRow { decoded = GrantStatusRow.decode(StatementColumns(statement: $0), from: 0) != nil }
+            #expect(!decoded)
+        }
+    }
+}
