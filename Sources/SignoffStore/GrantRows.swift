@@ -17,7 +17,7 @@ struct GrantStatusRow: Equatable {
     }
 
     private static func column<T: Equatable & Sendable>(_ name: String, _ field: @escaping @Sendable (GrantStatus) -> T,
-                                             _ value: @escaping @Sendable (T) -> DatabaseValue) -> Column {
+                                                        _ value: @escaping @Sendable (T) -> DatabaseValue) -> Column {
         Column(name: name, value: { status, _ in value(field(status)) }, same: { field($0) == field($1) })
     }
 
