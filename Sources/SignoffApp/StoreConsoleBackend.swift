@@ -215,9 +215,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     func row(for summary: RequestSummary, mine: Bool) -> ConsoleRow {
-        let expires = summary.state == .approved
-            ? summary.decidedAt.map { $0.addingTimeInterval(TimeInterval(summary.duration.seconds)) } : nil
-        return ConsoleRow(
+        ConsoleRow(
             id: summary.id, state: summary.state, version: summary.version, subjectKind: summary.subjectKind,
             subjectName: summary.subjectName, owner: summary.subjectOwner, system: summary.system,
             environment: summary.environment, entitlement: summary.entitlement, scope: summary.scope,
@@ -226,7 +224,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
             incident: summary.incident, mineNow: mine,
             routedTo: summary.routeApprovers.isEmpty ? (summary.routeSummary ?? "not routed") : summary.routeApprovers.joined(separator: ", then "),
             approvals: summary.approvals, approvalsNeeded: summary.approvalsNeeded, decidedAt: summary.decidedAt,
-            decidedBy: [], expiresAt: expires)
+            decidedBy: [])
     }
 
     public func detail(id: String) throws -> ConsoleDetail {

@@ -69,8 +69,7 @@ enum Sample {
                    incident: breakGlass ? "INC-7" : nil, mineNow: mine, routedTo: "owners of \(system)",
                    approvals: approvals, approvalsNeeded: needed,
                    decidedAt: decidedAgo.map { now.addingTimeInterval(-$0) },
-                   decidedBy: decidedAgo == nil ? [] : ["dave"],
-                   expiresAt: state == .approved ? now.addingTimeInterval(7200) : nil)
+                   decidedBy: decidedAgo == nil ? [] : ["dave"])
     }
 
     static var rows: [ConsoleRow] {

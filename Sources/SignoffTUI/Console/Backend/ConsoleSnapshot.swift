@@ -33,8 +33,6 @@ public struct ConsoleRow: Sendable, Hashable {
     /// When the request was resolved and by whom (history).
     public var decidedAt: Date?
     public var decidedBy: [String]
-    /// When approved access ends, once grants exist.
-    public var expiresAt: Date?
     /// Further text the filter should find (labels, triggers, notes), as the backend chooses.
     public var extraSearchText: String
 
@@ -43,7 +41,7 @@ public struct ConsoleRow: Sendable, Hashable {
                 access: AccessLevel, duration: TimeSpan, purpose: String, ticket: String? = nil,
                 requester: String, submittedAt: Date, breakGlass: Bool = false, incident: String? = nil,
                 mineNow: Bool, routedTo: String, approvals: Int, approvalsNeeded: Int,
-                decidedAt: Date? = nil, decidedBy: [String] = [], expiresAt: Date? = nil,
+                decidedAt: Date? = nil, decidedBy: [String] = [],
                 extraSearchText: String = "") {
         self.id = id
         self.state = state
@@ -69,12 +67,11 @@ public struct ConsoleRow: Sendable, Hashable {
         self.approvalsNeeded = approvalsNeeded
         self.decidedAt = decidedAt
         self.decidedBy = decidedBy
-        self.expiresAt = expiresAt
         self.extraSearchText = extraSearchText
     }
 
     /// Builds a row from a full record, for backends that fold records anyway.
-    public init(record: RequestRecord, mineNow: Bool, approvals: Int? = nil, expiresAt: Date? = nil) {
+    public init(record: RequestRecord, mineNow: Bool, approvals: Int? = nil) {
         let request = record.request
         var routedTo = ""
         var needed = 0
@@ -97,7 +94,6 @@ public struct ConsoleRow: Sendable, Hashable {
                   breakGlass: request.breakGlass, incident: request.incident, mineNow: mineNow,
                   routedTo: routedTo, approvals: approvals ?? Set(record.currentApprovals.map(\.reviewer.name)).count,
                   approvalsNeeded: needed, decidedAt: record.decision?.at, decidedBy: record.decision?.by ?? [],
-                  expiresAt: expiresAt,
                   extraSearchText: (labels + triggers + [request.notes ?? ""]).joined(separator: " "))
     }
 

@@ -91,8 +91,7 @@ public enum ConsoleFixtures {
                           ticket: terms.ticket, requester: terms.requester,
                           submittedAt: grant.approvedAt.addingTimeInterval(-1800), breakGlass: terms.breakGlass,
                           incident: terms.incident, mineNow: false, routedTo: "owners of \(terms.system)", approvals: 1,
-                          approvalsNeeded: 1, decidedAt: grant.approvedAt, decidedBy: grant.approvers,
-                          expiresAt: grant.expiresAt)
+                          approvalsNeeded: 1, decidedAt: grant.approvedAt, decidedBy: grant.approvers)
     }
 
     static func row(_ index: Int, random: inout SplitMix) -> ConsoleRow {
@@ -126,7 +125,6 @@ public enum ConsoleFixtures {
             routedTo: breakGlass ? "rotation:sre-oncall" : "owners of \(system)" + (needed > 1 ? ", then group:dba" : ""),
             approvals: approvals, approvalsNeeded: needed, decidedAt: decidedAt,
             decidedBy: state == .approved || state == .denied ? [people[Int((r >> 4) % UInt64(people.count))]] : [],
-            expiresAt: state == .approved ? decidedAt?.addingTimeInterval(Double(duration.seconds)) : nil,
             extraSearchText: "team=\(system) cost-centre=\(index % 40)")
     }
 

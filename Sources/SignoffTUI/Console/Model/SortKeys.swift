@@ -8,8 +8,6 @@ struct SortKeys: Sendable {
     var submitted: [Double] = []
     /// Decision time; -infinity when undecided, so undecided rows sort last in history.
     var decided: [Double] = []
-    /// Expiry; +infinity when unknown, so unknown expiries sort last.
-    var expires: [Double] = []
 
     init() {}
 
@@ -22,7 +20,6 @@ struct SortKeys: Sendable {
         breakGlass.reserveCapacity(count)
         submitted.reserveCapacity(count)
         decided.reserveCapacity(count)
-        expires.reserveCapacity(count)
     }
 
     /// The keys of further rows, after those already taken.
@@ -32,7 +29,6 @@ struct SortKeys: Sendable {
             breakGlass.append(row.breakGlass)
             submitted.append(row.submittedAt.timeIntervalSinceReferenceDate)
             decided.append(row.decidedAt?.timeIntervalSinceReferenceDate ?? -.infinity)
-            expires.append(row.expiresAt?.timeIntervalSinceReferenceDate ?? .infinity)
         }
     }
 }

@@ -79,17 +79,13 @@ extension ConsoleModel {
         switch sortOrders[tab] ?? .natural {
         case .natural:
             switch tab {
-            case .myQueue, .allPending, .breakGlass:
+            case .myQueue, .allPending, .breakGlass, .expiring:
+                // Expiring lists grants only, sorted with its sections.
                 indices.sort { a, b in
                     let x = Int(a), y = Int(b)
                     if keys.breakGlass[x] != keys.breakGlass[y] { return keys.breakGlass[x] }
                     if keys.submitted[x] != keys.submitted[y] { return keys.submitted[x] < keys.submitted[y] }
                     return a < b
-                }
-            case .expiring:
-                indices.sort { a, b in
-                    let x = keys.expires[Int(a)], y = keys.expires[Int(b)]
-                    return x != y ? x < y : a < b
                 }
             case .history:
                 indices.sort { a, b in
