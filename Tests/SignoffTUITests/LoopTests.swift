@@ -128,6 +128,22 @@ final class FakeClock: @unchecked Sendable {
 }
 
 @Suite struct TextLayoutTests {
+    /// Styled detail lines break at spaces, move a word that does not fit to
+    /// the next line, and cut a word only when it is longer than a whole line.
+    @Test(arguments: [
+        ("hello world", 8, true, "hello", "world"),
+        ("hello world", 5, true, "hello", "world"),
+        ("hello world", 20, false, "hello world", ""),
+        ("due 2026-09-21 11:13Z", 12, true, "due", "2026-09-21 11:13Z"),
+        ("extraordinary", 5, false, "", "extraordinary"),
+        ("extraordinary", 5, true, "extra", "ordinary"),
+        (" leading", 3, true, " le", "ading"),
+    ])
+    func splitAtWord(_ text: String, _ width: Int, _ lineIsEmpty: Bool, _ head: String, _ tail: String) {
+        let (h, t) = TextLayout.splitAtWord(Substring(text), width: width, lineIsEmpty: lineIsEmpty)
+        #expect(h == head && String(t) == tail)
+    }
+
     @Test(arguments: [
         ("hello", 10, "hello"),
         ("hello world", 8, "hello w…"),

@@ -512,8 +512,8 @@ import Testing
             | 1 My queue 4   2 All pending 6   3 Break-glass 3  [4 Expiring 6]  5 History 2                                          |
             |┌─ Expiring · 6 · sort: time left ───────────────────────────────┐┌─ Detail · grant of REQ-900005 ─────────────────────┐|
             |│    Left / due     ID         Subject  System/… Flags           ││── Grant ───────────────────────────────────────────│|
-            |│── Active grants, soonest end first · 4 ────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester, with│|
-            |│▶⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││             out an approver                        │|
+            |│── Active grants, soonest end first · 4 ────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester,     │|
+            |│▶⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││             without an approver                    │|
             |│  ✔ 2h30m left     REQ-900001 etl-nig… payment…                 ││Grant        REQ-900005 · ✔ active · 1h left        │|
             |│  ✔ 3d left        REQ-900006 evil␛]0… search/…                 ││Flags        ⚠ SELF-ACTIVATED                       │|
             |│  ✔ 6d left        REQ-900002 erin     search/…                 ││             REVIEW OVERDUE 3h ago                  │|
@@ -525,8 +525,8 @@ import Testing
             |│                                                                ││Starts       2026-09-20 11:13Z                      │|
             |│                                                                ││Expires      2026-09-21 15:13Z (1d4h in all)        │|
             |│                                                                ││Provisioning grant: done 2026-09-20 11:13Z          │|
-            |│                                                                ││Review       by group:security-reviewers · due 2026-│|
-            |│                                                                ││             09-21 11:13Z OVERDUE 3h ago            │|
+            |│                                                                ││Review       by group:security-reviewers · due      │|
+            |│                                                                ││             2026-09-21 11:13Z OVERDUE 3h ago       │|
             |│                                                                ││Yours        not your people or systems             │|
             |│                                                                ││── Request ─────────────────────────────────────────│|
             |│                                                                ││Risk         ⚠ BREAK-GLASS                          │|
@@ -543,8 +543,8 @@ import Testing
             HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH!!!!!!!!!!!!!!!!!HTTTTTTTTTTTTTTHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH
             ###TTTTTTTT......................#################################......................................................
             #    HHHHHHHHHH     HH         HHHHHHH  HHHHHHHH HHHHH           #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
-            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!.
-            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!                        .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!     .
+            #SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!                    .
             #  A WWWWWWWWWW                rrrrrrrr RRRRRRRR                 #.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAA..........        .
             #  A                                    RRRRRRRR                 #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!                       .
             #  A                                    RRRRRRRR                 #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEE                  .
@@ -556,8 +556,8 @@ import Testing
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvv                      .
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv        .
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvv          .
-            #                                                                #.LLLLLLLLLLLLL...vvvvvvvvvvvvvvvvvvvvvvvvEEEEEEEEEEEE.
-            #                                                                #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEEEEEEEE            .
+            #                                                                #.LLLLLLLLLLLLL...vvvvvvvvvvvvvvvvvvvvvvvvEEEEEE      .
+            #                                                                #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE       .
             #                                                                #.LLLLLLLLLLLLL..........................             .
             #                                                                #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
             #                                                                #.LLLLLLLLLLLLL!!!!!!!!!!!!!                          .
@@ -632,8 +632,8 @@ import Testing
             | 1 My queue 4   2 All pending 6  [3 Break-glass 3]  4 Expiring 6   5 History 2                                          |
             |┌─ Break-glass · 3 · sort: priority ─────────────────────────────┐┌─ Detail · review of REQ-900005 ────────────────────┐|
             |│    ID         Subject    System/e… Entitlem… Access For    Age ││── Post-incident review ────────────────────────────│|
-            |│── Pending emergency requests · 1 ──────────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester, with│|
-            |│ ⚠● REQ-000003 ops-agent  payments… db:admin  admin  4h     1m  ││             out an approver                        │|
+            |│── Pending emergency requests · 1 ──────────────────────────────││Break-glass  ⚠ SELF-ACTIVATED by the requester,     │|
+            |│ ⚠● REQ-000003 ops-agent  payments… db:admin  admin  4h     1m  ││             without an approver                    │|
             |│── Active emergency grants · 1 ─────────────────────────────────││Grant        REQ-900005 · ✔ active · 1h left        │|
             |│    Left / due     ID         Subject  System/… Flags           ││Flags        ⚠ SELF-ACTIVATED                       │|
             |│ ⚠✔ 1h left        REQ-900005 mallory  k8s-pro… ⚠ SELF-ACTIVATE…││             REVIEW OVERDUE 3h ago                  │|
@@ -645,8 +645,8 @@ import Testing
             |│                                                                ││Starts       2026-09-20 11:13Z                      │|
             |│                                                                ││Expires      2026-09-21 15:13Z (1d4h in all)        │|
             |│                                                                ││Provisioning grant: done 2026-09-20 11:13Z          │|
-            |│                                                                ││Review       by group:security-reviewers · due 2026-│|
-            |│                                                                ││             09-21 11:13Z OVERDUE 3h ago            │|
+            |│                                                                ││Review       by group:security-reviewers · due      │|
+            |│                                                                ││             2026-09-21 11:13Z OVERDUE 3h ago       │|
             |│                                                                ││Yours        not your people or systems             │|
             |│                                                                ││── Request ─────────────────────────────────────────│|
             |│                                                                ││Risk         ⚠ BREAK-GLASS                          │|
@@ -663,8 +663,8 @@ import Testing
             HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHTTTTTTTTTTTTTTTTTHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH
             ###TTTTTTTTTTT.....................###############################......................................................
             #    HH         HHHHHHH    HHHHHHHHH HHHHHHHHH HHHHHH HHH    HHH #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
-            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!.
-            # !p            rrrrrrrrr  RRRRRRRRR           RRRRR         ..  #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!                        .
+            #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!     .
+            # !p            rrrrrrrrr  RRRRRRRRR           RRRRR         ..  #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!!!!                    .
             #HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH#.LLLLLLLLLLLLLvvvvvvvvvv...AAAAAAAA..........        .
             #    HHHHHHHHHH     HH         HHHHHHH  HHHHHHHH HHHHH           #.LLLLLLLLLLLLL!!!!!!!!!!!!!!!!                       .
             # !A WWWWWWW                            RRRRRRRR !!!!!!!!!!!!!!!!#.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEE                  .
@@ -676,8 +676,8 @@ import Testing
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvv                      .
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv        .
             #                                                                #.LLLLLLLLLLLLLvvvvvvvvvvvvvvvvvvvvvvvvvvvvv          .
-            #                                                                #.LLLLLLLLLLLLL...vvvvvvvvvvvvvvvvvvvvvvvvEEEEEEEEEEEE.
-            #                                                                #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEEEEEEEE            .
+            #                                                                #.LLLLLLLLLLLLL...vvvvvvvvvvvvvvvvvvvvvvvvEEEEEE      .
+            #                                                                #.LLLLLLLLLLLLLEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE       .
             #                                                                #.LLLLLLLLLLLLL..........................             .
             #                                                                #.HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH.
             #                                                                #.LLLLLLLLLLLLL!!!!!!!!!!!!!                          .

@@ -126,6 +126,21 @@ public enum TextLayout {
         return (String(text[..<index]), text[index...])
     }
 
+    /// Like `split`, but a line ends at a space where it can: the head stops
+    /// before the last space that fits (the space itself is dropped), and a
+    /// word that does not fit moves whole to the next line (an empty head)
+    /// unless the line is still empty, where it is broken by columns.
+    public static func splitAtWord(_ text: Substring, width: Int, lineIsEmpty: Bool) -> (String, Substring) {
+        let (head, tail) = split(text, width: width)
+        guard let next = tail.first else { return (head, tail) }
+        if next == " " { return (head, tail.dropFirst()) }
+        if let space = head.lastIndex(of: " "), space != head.startIndex {
+            let kept = head[..<space]
+            return (String(kept), text[text.index(text.startIndex, offsetBy: kept.count + 1)...])
+        }
+        return lineIsEmpty ? (head, tail) : ("", text)
+    }
+
     /// Pads or cuts (already safe) `text` to exactly `width` columns.
     public static func pad(_ text: String, width: Int) -> String {
         let w = CharacterWidth.of(text)

@@ -289,19 +289,27 @@ enum DetailContent {
                 lines.append(StyledLine([label(name)] + spans))
                 return
             }
-            // Too wide for one line: break the spans by columns, keeping each span's role.
+            // Too wide for one line: break the spans at spaces where possible
+            // (by columns where a word is longer than a line), keeping each span's role.
             var current: [Span] = [label(name)]
             var used = 0
+            var wrapped = false
             func flush() {
                 lines.append(StyledLine(current))
                 current = [label("")]
                 used = 0
+                wrapped = true
             }
             for span in spans {
                 var rest = Substring(span.text)
                 while !rest.isEmpty {
+                    // A continuation line does not start with the space it broke at.
+                    if wrapped, used == 0, rest.first == " " {
+                        rest = rest.drop { $0 == " " }
+                        continue
+                    }
                     let room = valueWidth - used
-                    let (head, tail) = TextLayout.split(rest, width: room)
+                    let (head, tail) = TextLayout.splitAtWord(rest, width: room, lineIsEmpty: used == 0)
                     if head.isEmpty {
                         if used > 0 {
                             flush()
