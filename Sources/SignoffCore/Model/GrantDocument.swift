@@ -17,12 +17,12 @@ public struct GrantDocument: Sendable, Hashable, Codable {
     public var entitlement: String
     public var scope: String?
     public var access: AccessLevel
-    /// ISO 8601, UTC; nil while the clock waits for provisioning.
-    /// When access begins. Without an `expiry` (the policy starts the clock at
-    /// provisioning) it is the earliest start: access must not begin before it,
-    /// and lasts `duration` from whichever comes later, it or the confirmation.
+    /// When access begins, ISO 8601 UTC. Without an `expiry` (the policy
+    /// starts the clock at provisioning) it is the earliest start, or nil when
+    /// there is none: access must not begin before it, and lasts `duration`
+    /// from whichever comes later, it or provisioning's confirmation.
     public var start: String?
-    /// When access ends; nil until provisioning starts the clock.
+    /// When access ends, ISO 8601 UTC; nil until provisioning starts the clock.
     public var expiry: String?
     public var duration: String
     public var approvers: [String]

@@ -117,7 +117,8 @@ extension Policy {
     }
 
     /// Whether `person` may complete a grant's post-incident review. The
-    /// requester, the submitter and a human subject never review their own emergency.
+    /// requester, the submitter and a human subject never review their own
+    /// emergency, nor does anyone who approved it.
     public func mayReviewIncident(_ person: String, reviewers: String, terms: GrantTerms, approvers: [String],
                                   at date: Date) -> (Bool, String) {
         if person == terms.requester { return (false, "\(person) requested the access and may not review the incident") }
