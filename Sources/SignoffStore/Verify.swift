@@ -39,18 +39,47 @@ public struct VerifyReport: Sendable, Hashable {
     public var requestCount: Int
     public var firstBadEvent: BadEvent?
     public var projectionMismatches: [ProjectionMismatch]
+    /// Anchors given to `verify` that the chain does not hold: its history was
+    /// rewritten or cut short since they were taken, however well re-chained.
+    public var brokenAnchors: [String] = []
     /// Wall time of the hash-chain pass alone.
     public var chainDuration: Duration
     /// Wall time of rebuilding and comparing the query tables.
     public var projectionDuration: Duration
 
-    public var isIntact: Bool { firstBadEvent == nil && projectionMismatches.isEmpty }
+    public var isIntact: Bool { firstBadEvent == nil && projectionMismatches.isEmpty && brokenAnchors.isEmpty }
+}
+
+/// An event's sequence number and hash, kept somewhere the store's writers
+/// cannot change (a ticket, a log server, a commit). The hash commits to every
+/// event up to it, so a store that still holds the anchor holds exactly the
+/// history it was taken from: the chain alone cannot show that, since whoever
+/// can write the file can rewrite history and compute the hashes again.
+public struct ChainAnchor: Sendable, Hashable, CustomStringConvertible {
+    public var sequence: Int64
+    public var hash: String
+
+    public init(sequence: Int64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// `SEQUENCE:HASH`, as `description` writes it; nil for anything else.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let sequence = Int64(parts[0]), sequence > 0, parts[1].count == 64,
+              parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+        self.init(sequence: sequence, hash: String(parts[1]))
+    }
+
+    public var description: String { "\(sequence):\(hash)" }
 }
 
 extension Store {
     /// Recomputes the whole hash chain, then rebuilds the query tables from the
-    /// events and compares them with the stored ones, in one snapshot.
-    public func verify() throws -> VerifyReport {
+    /// events and compares them with the stored ones, in one snapshot; and
+    /// checks that the chain still holds each of `anchors`.
+    public func verify(anchors: [ChainAnchor] = []) throws -> VerifyReport {
         try read { db in
             let clock = ContinuousClock()
             let chainStart = clock.now
@@ -58,9 +87,29 @@ extension Store {
             let projectionStart = clock.now
             let (requestCount, mismatches) = try Self.checkProjections(db)
             let end = clock.now
-            return VerifyReport(eventCount: eventCount, requestCount: requestCount, firstBadEvent: firstBad,
-                                projectionMismatches: mismatches, chainDuration: projectionStart - chainStart,
-                                projectionDuration: end - projectionStart)
+            var report = VerifyReport(eventCount: eventCount, requestCount: requestCount, firstBadEvent: firstBad,
+                                      projectionMismatches: mismatches, chainDuration: projectionStart - chainStart,
+                                      projectionDuration: end - projectionStart)
+            for anchor in anchors {
+                let stored = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?",
+                                                 arguments: [anchor.sequence])
+                if let stored, stored != anchor.hash {
+                    report.brokenAnchors.append("event \(anchor.sequence) has hash \(stored), not the anchor's \(anchor.hash): the history up to it was rewritten")
+                } else if stored == nil {
+                    report.brokenAnchors.append("there is no event \(anchor.sequence): the chain was cut short or rewritten")
+                }
+            }
+            return report
+        }
+    }
+
+    /// The last event as an anchor; nil for a store without events.
+    public func chainHead() throws -> ChainAnchor? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") else {
+                return nil
+            }
+            return ChainAnchor(sequence: row[0], hash: row[1])
         }
     }
 

@@ -297,6 +297,32 @@ struct CommandLineTests {
         #expect(verify.stdout.contains("first bad event \(sequence)"), "\(verify.output)")
     }
 
+    /// Whoever can write the file can cut history short and leave a chain
+    /// that verifies; an anchor kept elsewhere shows it.
+    @Test func anAnchorShowsHistoryCutShortThatTheChainAloneCannot() throws {
+        let store = try TestStore()
+        _ = try store.submit(etlRequest, as: "alice")
+        let hidden = try store.submit(etlRequest, as: "alice")
+        let head = try store.run(["audit", "head"])
+        #expect(head.status == 0, "\(head.output)")
+        let anchor = head.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try store.run(["audit", "verify", "--anchor", anchor]).stdout.contains("ok   anchors: the chain holds all 1"))
+
+        // The last request is removed with its events and its row: a shorter, valid chain.
+        let triggers = try sqlite(store.path, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events';")
+        var script = triggers.stdout.split(separator: "\n").map { "DROP TRIGGER \($0);" }.joined()
+        script += "DELETE FROM events WHERE request_id = '\(hidden)'; DELETE FROM requests WHERE id = '\(hidden)';"
+        #expect(try sqlite(store.path, script).status == 0)
+        #expect(try store.run(["audit", "verify"]).status == 0, "the chain alone cannot tell")
+
+        let verify = try store.run(["audit", "verify", "--anchor", anchor])
+        #expect(verify.status == 6, "\(verify.output)")
+        let sequence = try #require(anchor.split(separator: ":").first)
+        #expect(verify.stdout.contains("FAIL anchor: there is no event \(sequence): the chain was cut short or rewritten"),
+                "\(verify.output)")
+        #expect(try store.run(["audit", "verify", "--anchor", "12:abc"]).status == 2)
+    }
+
     @Test func exportWritesTheEvidenceChainAsJSONLinesAndCSV() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")

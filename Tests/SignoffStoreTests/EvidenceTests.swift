@@ -33,6 +33,28 @@ import Testing
         #expect(report.projectionMismatches.isEmpty)
     }
 
+    /// An anchor holds while the history up to it is what it was, and names
+    /// the event once that history was rewritten.
+    @Test func anchorsHoldUntilHistoryIsRewritten() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        let head = try #require(try store.chainHead())
+        #expect(head.sequence == 26)
+        let stored = try sqlite3(directory.file(), "SELECT hash FROM events WHERE sequence = 10;").output
+        let earlier = ChainAnchor(sequence: 10, hash: stored.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try store.verify(anchors: [head, earlier]).isIntact)
+        #expect(ChainAnchor(parsing: head.description) == head)
+        for bad in ["26", "0:\(head.hash)", "26:\(head.hash.uppercased())", "26:abc", "x:\(head.hash)", "26:\(head.hash):1"] {
+            #expect(ChainAnchor(parsing: bad) == nil, "\(bad)")
+        }
+
+        let forged = String(repeating: "0", count: 63) + "1"
+        #expect(try sqlite3(directory.file(), "DROP TRIGGER events_refuse_update; UPDATE events SET hash = '\(forged)' WHERE sequence = 10;").status == 0)
+        let report = try store.verify(anchors: [earlier, head])
+        #expect(report.brokenAnchors == ["event 10 has hash \(forged), not the anchor's \(earlier.hash): the history up to it was rewritten"])
+        #expect(!report.isIntact)
+    }
+
     @Test func hashesFollowTheDocumentedCanonicalForm() throws {
         let directory = TemporaryDirectory()
         let store = try Store.create(at: directory.file(), settings: StoreSettings())

@@ -6,21 +6,42 @@ import SignoffStore
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify and export the evidence chain.",
-        subcommands: [Verify.self, Export.self])
+        subcommands: [Verify.self, Head.self, Export.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain and the query tables; name the first bad event.",
-            discussion: "Exit 0 when intact, 6 when anything was altered.")
+            discussion: """
+            Exit 0 when intact, 6 when anything was altered.
+            Whoever can write the store file could rewrite history and compute the hashes again; an anchor
+            from `signoff audit head`, kept where they cannot change it, shows that:
+              signoff audit verify --anchor 1042:3f9a…
+            """)
         @OptionGroup var options: StoreOptions
+        @Option(name: .customLong("anchor"), help: ArgumentHelp(
+            "An anchor from `signoff audit head` (SEQUENCE:HASH) the chain must still hold; repeatable.",
+            valueName: "anchor")) var anchorTexts: [String] = []
 
         func run() throws {
+            var anchors: [ChainAnchor] = []
+            for text in anchorTexts {
+                guard let anchor = ChainAnchor(parsing: text) else {
+                    throw CommandFailure.badInput("--anchor \(Terminal.safe(text)): expected SEQUENCE:HASH as `signoff audit head` prints it (64 lowercase hex digits)")
+                }
+                anchors.append(anchor)
+            }
             let store = try options.open()
-            let report = try storeCall { try store.verify() }
+            let report = try storeCall { try store.verify(anchors: anchors) }
             if let bad = report.firstBadEvent {
                 Terminal.line("FAIL hash chain: first bad \(Terminal.safe(bad.description))")
             } else {
                 Terminal.line("ok   hash chain: \(report.eventCount) events intact")
+            }
+            for broken in report.brokenAnchors {
+                Terminal.line("FAIL anchor: \(broken)")
+            }
+            if !anchors.isEmpty, report.brokenAnchors.isEmpty {
+                Terminal.line("ok   anchors: the chain holds all \(anchors.count)")
             }
             if report.projectionMismatches.isEmpty {
                 Terminal.line("ok   query tables: \(report.requestCount) requests match their events")
@@ -33,6 +54,25 @@ struct Audit: ParsableCommand {
                 }
             }
             if !report.isIntact { throw CommandFailure(.verificationFailed, "the evidence in \(options.path) has been altered") }
+        }
+    }
+
+    struct Head: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the last event's sequence and hash: an anchor to keep outside the store.",
+            discussion: """
+            Keep it where the store's writers cannot change it (a ticket, a log server, a commit), then
+            `signoff audit verify --anchor SEQUENCE:HASH` shows whether history up to it was rewritten.
+            Example, daily from cron: signoff audit head | logger -t signoff-anchor
+            """)
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let store = try options.open()
+            guard let head = try storeCall({ try store.chainHead() }) else {
+                throw CommandFailure(.refused, "the store has no events yet; there is nothing to anchor")
+            }
+            Terminal.line(head.description)
         }
     }
 
