@@ -64,8 +64,9 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var reviewed: Set<String>
         var now: Date
         var total: Int
-        /// The first load leaves the grants to its last page (see `snapshotPage`).
-        var grantsDeferred = false
+        /// The first load's grants, read in the background from its first page
+        /// on and sent with its last (see `snapshotPage`); nil otherwise.
+        var pendingGrants: PendingGrants?
         /// Whether I am eligible for any step, by everything eligibility reads:
         /// most requests share these, so the policy is asked once per kind.
         var eligible: [EligibilityKey: Bool] = [:]
@@ -104,37 +105,79 @@ public final class StoreConsoleBackend: ConsoleBackend {
 
     private func attentionGrants(asOf token: Int64, policy: Policy?) throws -> [ConsoleGrantRow] {
         let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
-        func row(_ grant: Grant) -> ConsoleGrantRow {
-            ConsoleGrantRow(grant: grant, responsible: responsibility?.covers(grant.terms) ?? false)
-        }
         if var cache = grantCache, cache.policyVersion == policy?.version {
             grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
             let changed = try store.grants(changedAfter: cache.token)
             cache.token = token
             if !changed.isEmpty {
-                for grant in changed { cache.rows[grant.requestID] = grant.status.needsAttention ? row(grant) : nil }
+                for grant in changed {
+                    cache.rows[grant.requestID] = grant.status.needsAttention ? Self.row(grant, responsibility) : nil
+                }
                 cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
             }
             grantCache = cache
             return cache.sorted
         }
-        let sorted = try store.grants(.attention).map(row)
+        return keep(try Self.readAttentionGrants(store, responsibility), asOf: token, policy: policy)
+    }
+
+    /// Every grant that needs attention, sorted, as console rows: a whole read.
+    private static func readAttentionGrants(_ store: Store, _ responsibility: Responsibility?) throws -> [ConsoleGrantRow] {
+        try store.grants(.attention).map { row($0, responsibility) }
+    }
+
+    private static func row(_ grant: Grant, _ responsibility: Responsibility?) -> ConsoleGrantRow {
+        ConsoleGrantRow(grant: grant, responsible: responsibility?.covers(grant.terms) ?? false)
+    }
+
+    /// Makes a whole read the kept grants, as of `token`.
+    private func keep(_ sorted: [ConsoleGrantRow], asOf token: Int64, policy: Policy?) -> [ConsoleGrantRow] {
         grantCache = (token, policy?.version, Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }), sorted)
         return sorted
     }
 
-    /// `deferGrants`: leave the grants out of the header, for the last page to carry.
+    /// Grants read on another thread (the store's pool reads concurrently):
+    /// the result is set once, then waited for with a time limit.
+    final class PendingGrants: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        /// Written once, before `done` is signalled; read only after a wait succeeds.
+        private var result: Result<[ConsoleGrantRow], any Error>?
+
+        init(_ read: @escaping @Sendable () throws -> [ConsoleGrantRow]) {
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                result = Result { try read() }
+                done.signal()
+            }
+        }
+
+        /// The grants, or nil when they are still being read after `wait`.
+        func take(waiting wait: DispatchTimeInterval) throws -> [ConsoleGrantRow]? {
+            guard done.wait(timeout: .now() + wait) == .success else { return nil }
+            done.signal()  // stays ready for another look
+            return try result?.get()
+        }
+    }
+
+    /// `deferGrants`: leave the grants out of the header and read them in the
+    /// background, for the last page to carry.
     private func startReading(deferGrants: Bool = false) throws -> Reading {
         // The token first: whatever changes after it is read again next time.
         let token = try store.changeToken()
         let policy = try currentPolicy()
         // Grants ride in the header: every page of one snapshot carries the same ones.
-        let grants = deferGrants ? [] : try attentionGrants(asOf: token, policy: policy)
+        var pending: PendingGrants?
+        var grants: [ConsoleGrantRow] = []
+        if deferGrants {
+            let store = self.store, responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
+            pending = PendingGrants { try Self.readAttentionGrants(store, responsibility) }
+        } else {
+            grants = try attentionGrants(asOf: token, policy: policy)
+        }
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants)
         return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
-                       now: Date(), total: try store.requestCount(), grantsDeferred: deferGrants)
+                       now: Date(), total: try store.requestCount(), pendingGrants: pending)
     }
 
     public func snapshot() throws -> ConsoleSnapshot {
@@ -145,11 +188,13 @@ public final class StoreConsoleBackend: ConsoleBackend {
         return snapshot
     }
 
-    /// The first load reads every live grant only after its first page: with
-    /// many live grants that read would hold up the first frame, which needs
-    /// only the queue. Its last page carries them; when the first page is also
-    /// the last, one more page, empty of requests, follows for them. Reloads
-    /// read only the grants that changed, so they carry them from the start.
+    /// The first load reads every live grant in the background while its
+    /// pages of requests come in: with many live grants that read would hold
+    /// up the first frame (which needs only the queue) and then the keys. Its
+    /// last page carries them; until they are read, empty pages past the last
+    /// request follow, each waiting a moment, so keys are answered between
+    /// them. Reloads read only the grants that changed, so they carry them
+    /// from the start.
     public func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
         if after == nil || reading == nil { reading = try startReading(deferGrants: grantCache == nil) }
         guard var current = reading else { throw ConsoleError("no snapshot is being read") }
@@ -157,12 +202,12 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var snapshot = current.header
         snapshot.rows = try rows(for: page.summaries, reading: &current)
         var next = page.next
-        if current.grantsDeferred {
-            if after == nil, next == nil {
-                next = Self.pastTheEnd
-            } else if next == nil {
-                snapshot.grants = try attentionGrants(asOf: current.header.changeToken, policy: current.policy)
+        if let pending = current.pendingGrants, next == nil {
+            if after != nil, let grants = try pending.take(waiting: .milliseconds(20)) {
+                snapshot.grants = keep(grants, asOf: current.header.changeToken, policy: current.policy)
                 snapshot.grantsLoaded = true
+            } else {
+                next = Self.pastTheEnd
             }
         }
         reading = next == nil ? nil : current
