@@ -24,11 +24,7 @@ public enum GrantFilter: Sendable, Hashable {
 extension Store {
     /// The grant of a request, or nil when it has none (not approved, or an extension).
     public func grant(_ id: String) throws -> Grant? {
-        try read { db in
-            let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?")
-            guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-            return try Self.decode(GrantRow(row: row))
-        }
+        try fetchGrants(GrantRow.select + "WHERE s.request_id = ?") { $0.bind(id) }.first
     }
 
     /// Grants, soonest expiry first (grants without one last, oldest approval first).
@@ -75,13 +71,7 @@ extension Store {
         }
     }
 
-    static func decode(_ row: GrantRow) throws -> Grant {
-        guard let grant = row.grant() else { throw unreadableGrant(row.requestID) }
-        return grant
-    }
-
     static func unreadableGrant(_ id: String) -> StoreError {
         StoreError.invalidEvent("the grant rows of \(id) cannot be read; run `signoff audit verify`")
     }
-
 }

@@ -69,9 +69,6 @@ struct GrantStatusRow: Equatable {
 
     var requestID: String { String.fromDatabaseValue(values[0]) ?? "" }
 
-    /// The status these columns hold; nil when a column is not what signoff writes.
-    func status() -> GrantStatus? { Self.decode(values, from: 0)?.status }
-
     /// The status and last sequence in the columns from `start` on, read the
     /// same way from a GRDB row's values or straight from a statement; nil
     /// when a column is not what signoff writes.
@@ -150,9 +147,6 @@ struct GrantRow: Equatable {
     }
 
     var requestID: String { status.requestID }
-
-    /// The grant these columns hold; nil when a column is not what signoff writes.
-    func grant() -> Grant? { Self.decode(terms + status.values) }
 
     /// The grant in the columns of a `select` row, read the same way from a
     /// GRDB row's values and straight from a statement (no row is copied, no

@@ -329,9 +329,11 @@ public final class WriteTransaction {
             grant.status = entry.status
             return grant
         }
-        let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        return try cache(GrantRow(row: row))
+        var query = FastStatement(try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?"), db)
+        query.bind(id)
+        var grant: Grant?
+        try query.forEachRow { grant = try cacheGrant(StatementColumns(statement: $0)) }
+        return grant
     }
 
     /// The people whose approvals extended this grant, in order: they granted
@@ -363,7 +365,7 @@ public final class WriteTransaction {
         var query = FastStatement(statement, db)
         query.bind(date.storeMilliseconds)
         var result: [GrantStatus] = []
-        try query.forEachRow { row in result.append(try cacheStatus(StatementColumns(statement: row)).status) }
+        try query.forEachRow { row in result.append(try cacheStatus(StatementColumns(statement: row), from: 0).status) }
         return result
     }
 
@@ -374,9 +376,11 @@ public final class WriteTransaction {
         let statement = try db.cachedStatement(sql: GrantRow.select + """
             WHERE s.state IN ('active', 'awaiting_provisioning') AND instr(g.revocation_triggers, ?) > 0
             """)
-        let reference = CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description
-        return try Row.fetchAll(statement, arguments: [reference]).map { try cache(GrantRow(row: $0)) }
-            .filter { $0.terms.revocationTriggers.contains(trigger) }
+        var query = FastStatement(statement, db)
+        query.bind(CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description)
+        var grants: [Grant] = []
+        try query.forEachRow { grants.append(try cacheGrant(StatementColumns(statement: $0))) }
+        return grants.filter { $0.terms.revocationTriggers.contains(trigger) }
     }
 
     /// Pending and blocked requests submitted at or before `date`, oldest first.
@@ -403,27 +407,27 @@ public final class WriteTransaction {
             try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status WHERE request_id = ?"), db)
         query.bind(id)
         var entry: StatusEntry?
-        try query.forEachRow { entry = try cacheStatus(StatementColumns(statement: $0)) }
+        try query.forEachRow { entry = try cacheStatus(StatementColumns(statement: $0), from: 0) }
         return entry
     }
 
-    /// The entry for a stored status row (its columns from the first on); one
+    /// The entry for a stored status row (its columns from `start` on); one
     /// already read (and perhaps changed) here wins.
-    private func cacheStatus(_ columns: some ColumnReader) throws -> StatusEntry {
-        let id = columns.text(0) ?? ""
+    private func cacheStatus(_ columns: some ColumnReader, from start: Int) throws -> StatusEntry {
+        let id = columns.text(start) ?? ""
         if let entry = statuses[id] { return entry }
-        guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: 0) else { throw Store.unreadableGrant(id) }
+        guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: start) else { throw Store.unreadableGrant(id) }
         let entry = StatusEntry(status: status, lastSequence: lastSequence, stored: (status, lastSequence),
                                 isChanged: false)
         statuses[id] = entry
         return entry
     }
 
-    /// The whole grant of a stored row, with the status as of this transaction.
-    private func cache(_ row: GrantRow) throws -> Grant {
-        guard var grant = row.grant() else { throw Store.unreadableGrant(row.requestID) }
+    /// The whole grant of a `GrantRow.select` row, with the status as of this transaction.
+    private func cacheGrant(_ columns: some ColumnReader) throws -> Grant {
+        guard var grant = GrantRow.decode(columns) else { throw Store.unreadableGrant(columns.text(0) ?? "") }
         wholeGrants[grant.requestID] = grant
-        grant.status = try cacheStatus(row.status.values).status
+        grant.status = try cacheStatus(columns, from: GrantRow.termsColumnNames.count).status
         return grant
     }
 
