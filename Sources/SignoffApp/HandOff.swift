@@ -31,8 +31,6 @@ public struct HandOff: Sendable {
         public var action: HandOffAction
         public var outcome: String
         public var failed: Bool
-        /// Left pending for the account that set the hand-off command.
-        public var deferred: Bool = false
     }
 
     /// The grants these events issued, ended or extended: what to hand off next.
@@ -71,8 +69,7 @@ public struct HandOff: Sendable {
                   grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
             let action = grant.provisioningAction
             if let refusal {
-                deliveries.append(Delivery(requestID: id, action: action, outcome: "left pending: " + refusal,
-                                           failed: false, deferred: true))
+                deliveries.append(Delivery(requestID: id, action: action, outcome: "left pending: " + refusal, failed: false))
                 continue
             }
             let document = try GrantDocument(grant: grant, action: action).encoded()
