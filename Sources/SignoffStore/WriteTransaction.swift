@@ -26,7 +26,7 @@ public final class WriteTransaction {
     /// Grant statuses read or changed in this transaction, written back at the
     /// end like records. Grant events after `grant_issued` change only these.
     private var statuses: [String: StatusEntry] = [:]
-    private var changedStatuses: [String] = []
+    private var changedStatuses: [StatusEntry] = []
     /// What was granted, for grants read whole or issued in this transaction;
     /// their current status is the one in `statuses`.
     private var wholeGrants: [String: Grant] = [:]
@@ -221,11 +221,12 @@ public final class WriteTransaction {
             if let entry = statuses[id] {
                 GrantProjection.apply(draft, into: &entry.status)
                 entry.lastSequence = sequence
-                if !entry.isChanged { entry.isChanged = true; changedStatuses.append(id) }
+                if !entry.isChanged { entry.isChanged = true; changedStatuses.append(entry) }
             } else if let grant = GrantProjection.apply(draft, to: nil) {
                 wholeGrants[id] = grant
-                statuses[id] = StatusEntry(status: grant.status, lastSequence: sequence, stored: nil, isChanged: true)
-                changedStatuses.append(id)
+                let entry = StatusEntry(status: grant.status, lastSequence: sequence, stored: nil, isChanged: true)
+                statuses[id] = entry
+                changedStatuses.append(entry)
             }
         } else if let id = draft.requestID {
             if case .requestSubmitted = draft.body {
@@ -293,16 +294,21 @@ public final class WriteTransaction {
     }
 
     private func flushGrants() throws {
-        for id in changedStatuses {
-            guard let entry = statuses[id] else { continue }
+        // A sweep changes the same columns of every grant: the last statement
+        // is reused without looking it up.
+        var last: (columns: [Int], statement: Statement)?
+        for entry in changedStatuses {
+            let id = entry.status.requestID
             if let stored = entry.stored {
                 let changed = GrantStatusRow.changedColumns(from: stored.status, stored.lastSequence,
                                                             to: entry.status, entry.lastSequence)
                 if !changed.isEmpty {
-                    if grantUpdates[changed] == nil {
-                        grantUpdates[changed] = try db.makeStatement(sql: GrantStatusRow.updateSQL(changed))
+                    if last?.columns != changed {
+                        let statement = try grantUpdates[changed] ?? db.makeStatement(sql: GrantStatusRow.updateSQL(changed))
+                        grantUpdates[changed] = statement
+                        last = (changed, statement)
                     }
-                    var update = FastStatement(grantUpdates[changed]!, db)
+                    var update = FastStatement(last!.statement, db)
                     for index in changed {
                         update.bind(GrantStatusRow.value(index, of: entry.status, lastSequence: entry.lastSequence))
                     }
@@ -353,9 +359,12 @@ public final class WriteTransaction {
         return try grant(id)
     }
 
-    /// Active grants whose expiry is at or before `date`, soonest first: their
-    /// status alone, which is all an expiry reads and changes.
-    public func grantsDue(at date: Date) throws -> [GrantStatus] {
+    /// Calls `body` with each active grant whose expiry is at or before
+    /// `date`, soonest first: its status alone, which is all an expiry reads
+    /// and changes. `body` may append events: it runs once the query is done,
+    /// so nothing it writes changes what is visited. Nothing is collected on
+    /// the way, as a sweep may visit a hundred thousand grants.
+    public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws {
         checkOpen()
         try flushGrants()
         let statement = try db.cachedStatement(sql: """
@@ -364,9 +373,9 @@ public final class WriteTransaction {
             """)
         var query = FastStatement(statement, db)
         query.bind(date.storeMilliseconds)
-        var result: [GrantStatus] = []
-        try query.forEachRow { row in result.append(try cacheStatus(StatementColumns(statement: row), from: 0).status) }
-        return result
+        var due: [StatusEntry] = []
+        try query.forEachRow { row in due.append(try cacheStatus(StatementColumns(statement: row), from: 0)) }
+        for entry in due { try body(entry.status) }
     }
 
     /// Live grants that name a revocation trigger with this reference.

@@ -24,6 +24,9 @@ struct GrantTests {
         let id = try approvedGrant(store)
         #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00Z")
         let stale = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
 
         let early = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T10:59:59Z")
         #expect(early.status == 0, "\(early.output)")
@@ -32,6 +35,10 @@ struct GrantTests {
         let due = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T11:00:00Z")
         #expect((try Signoff.json(due) as? [String: Any])?["expired"] as? [String] == [id])
         #expect(try grant(store, id)["state"] as? String == "expired")
+        // The expiry goes to provisioning, to take the access away.
+        let documents = try FileManager.default.contentsOfDirectory(atPath: outbox.path)
+        #expect(documents.count == 1 && documents[0].hasPrefix("\(id)-expire-"), "\(documents)")
+        #expect(try grant(store, id)["provisioning"] as? String == "handed_off")
         let again = try store.run(["expire"], as: "ops", at: "2026-11-21T12:00:00Z")
         #expect(again.stdout.contains("expired 0 grant(s), timed out 0"), "\(again.output)")
 

@@ -121,7 +121,7 @@ import Testing
 
         let later = start.addingTimeInterval(9 * 3600)
         try store.write { tx in
-            for status in try tx.grantsDue(at: later) {
+            try tx.forEachGrantDue(at: later) { status in
                 if let event = Lifecycle.expire(status, by: ops, at: later) { try tx.append(event) }
             }
         }

@@ -11,24 +11,33 @@ import SignoffStore
 /// change nothing.
 func grantCommand(_ options: StoreOptions,
                   _ decide: (WriteTransaction, Policy, Principal, Date) throws -> [EventDraft]) throws -> [RecordedEvent] {
-    let store = try options.open()
-    let actor = try options.actor(in: store)
-    let now = try options.now(in: store)
     var refused: Refusal?
-    let recorded = try storeCall {
-        try store.write { tx -> [RecordedEvent] in
-            let policy = try requirePolicy(try tx.currentPolicy())
-            do {
-                return try tx.append(contentsOf: try decide(tx, policy, actor, now))
-            } catch let refusal as RecordedRefusal {
-                refused = refusal.refusal
-                return [try tx.append(refusal.event)]
-            }
+    let recorded = try grantTransaction(options, handingOff: { HandOff.grantsToDeliver($0.map(\.draft)) }) {
+        tx, policy, actor, now in
+        do {
+            return try tx.append(contentsOf: try decide(tx, policy, actor, now))
+        } catch let refusal as RecordedRefusal {
+            refused = refusal.refusal
+            return [try tx.append(refusal.event)]
         }
     }
     if let refused { throw CommandFailure.refused(refused) }
-    try handOff(HandOff.grantsToDeliver(recorded.map(\.draft)), store: store, actor: actor)
     return recorded
+}
+
+/// The transaction under every grant command: `body` decides and appends its
+/// own events under the policy in force; after the commit, the grants
+/// `handingOff` names in its result go to provisioning.
+func grantTransaction<T>(_ options: StoreOptions, handingOff: (T) -> [String],
+                         _ body: (WriteTransaction, Policy, Principal, Date) throws -> T) throws -> T {
+    let store = try options.open()
+    let actor = try options.actor(in: store)
+    let now = try options.now(in: store)
+    let result = try storeCall {
+        try store.write { tx in try body(tx, try requirePolicy(try tx.currentPolicy()), actor, now) }
+    }
+    try handOff(handingOff(result), store: store, actor: actor)
+    return result
 }
 
 /// A refused grant action on its way out of `decide`: `grantCommand` records
@@ -97,15 +106,10 @@ struct Expire: ParsableCommand {
     }
 
     func run() throws {
-        let events = try grantCommand(options) { tx, policy, actor, now in
-            try Sweep.events(tx, policy: policy, actor: actor, at: now)
+        let outcome = try grantTransaction(options, handingOff: \.expired) { tx, policy, actor, now in
+            try Sweep.run(tx, policy: policy, actor: actor, at: now)
         }
-        let expired = events.compactMap { event -> String? in
-            if case .grantExpired = event.draft.body { return event.draft.requestID } else { return nil }
-        }
-        let timedOut = events.compactMap { event -> String? in
-            if case .requestDecided = event.draft.body { return event.draft.requestID } else { return nil }
-        }
+        let (expired, timedOut) = (outcome.expired, outcome.timedOut)
         if json { return try Terminal.json(Output(expired: expired, timedOut: timedOut)) }
         Terminal.line("expired \(expired.count) grant(s), timed out \(timedOut.count) pending request(s)")
         if verbose {
