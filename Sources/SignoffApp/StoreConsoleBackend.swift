@@ -150,9 +150,9 @@ public final class StoreConsoleBackend: ConsoleBackend {
             }
         }
 
-        /// The grants, or nil when they are still being read after `wait`.
-        func take(waiting wait: DispatchTimeInterval) throws -> [ConsoleGrantRow]? {
-            guard done.wait(timeout: .now() + wait) == .success else { return nil }
+        /// The grants, or nil while they are still being read.
+        func take() throws -> [ConsoleGrantRow]? {
+            guard done.wait(timeout: .now()) == .success else { return nil }
             done.signal()  // stays ready for another look
             return try result?.get()
         }
@@ -192,8 +192,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
     /// pages of requests come in: with many live grants that read would hold
     /// up the first frame (which needs only the queue) and then the keys. Its
     /// last page carries them; until they are read, empty pages past the last
-    /// request follow, each waiting a moment, so keys are answered between
-    /// them. Reloads read only the grants that changed, so they carry them
+    /// request follow at once, marked `waiting`, and the loop waits for a key
+    /// between them rather than here. Reloads read only the grants that changed, so they carry them
     /// from the start.
     public func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
         if after == nil || reading == nil { reading = try startReading(deferGrants: grantCache == nil) }
@@ -202,16 +202,18 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var snapshot = current.header
         snapshot.rows = try rows(for: page.summaries, reading: &current)
         var next = page.next
+        var waiting = false
         if let pending = current.pendingGrants, next == nil {
-            if after != nil, let grants = try pending.take(waiting: .milliseconds(20)) {
+            if after != nil, let grants = try pending.take() {
                 snapshot.grants = keep(grants, asOf: current.header.changeToken, policy: current.policy)
                 snapshot.grantsLoaded = true
             } else {
                 next = Self.pastTheEnd
+                waiting = true
             }
         }
         reading = next == nil ? nil : current
-        return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: next, total: current.total)
+        return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: next, total: current.total, waiting: waiting)
     }
 
     /// A position after every request: the page asked for there is empty.

@@ -59,12 +59,16 @@ import Testing
             let first = try console.snapshotPage(after: nil, limit: 200)
             #expect(first.snapshot.rows.count == 5)
             #expect(!first.snapshot.grantsLoaded && first.snapshot.grants.isEmpty)
-            // Empty pages follow until the grants, read in the background, are there.
+            // Empty pages follow at once, each marked as waiting, until the
+            // grants, read in the background, are there.
+            #expect(first.waiting == !first.snapshot.grantsLoaded)
             var next = try #require(first.next, "a page must follow with the grants")
             var last = first
-            for _ in 0..<500 where !last.snapshot.grantsLoaded {
+            for _ in 0..<1000 where !last.snapshot.grantsLoaded {
+                if last.waiting { Thread.sleep(forTimeInterval: 0.01) }
                 last = try console.snapshotPage(after: next, limit: 200)
                 #expect(last.snapshot.rows.isEmpty)
+                #expect(last.waiting == !last.snapshot.grantsLoaded)
                 if let following = last.next { next = following }
             }
             #expect(last.next == nil)

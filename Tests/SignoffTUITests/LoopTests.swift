@@ -8,6 +8,8 @@ final class FakeDevice: TerminalDevice {
     var size: Size
     var events: [TerminalEvent?]
     var frames: [Grid] = []
+    /// How long the loop was willing to wait, for each event it asked for.
+    var timeouts: [Int] = []
 
     init(size: Size, events: [TerminalEvent?]) {
         self.size = size
@@ -15,7 +17,8 @@ final class FakeDevice: TerminalDevice {
     }
 
     func next(timeoutMilliseconds: Int) -> TerminalEvent? {
-        events.isEmpty ? nil : events.removeFirst()
+        timeouts.append(timeoutMilliseconds)
+        return events.isEmpty ? nil : events.removeFirst()
     }
 
     func draw(_ grid: Grid) { frames.append(grid) }
@@ -299,6 +302,61 @@ final class CountingBackend: ConsoleBackend {
         // The selected request stayed selected, on the same line of the screen.
         #expect(loop.model.selectedRow?.id == selected)
         #expect(loop.model.selection.index - loop.model.selection.top == line)
+    }
+
+    /// While the backend reads the grants in the background it sends empty
+    /// pages marked `waiting`; between them the loop waits for a key (briefly,
+    /// so the grants are not held up) instead of asking again at once, and a
+    /// key typed meanwhile is answered before the next page.
+    @Test func whileTheBackendReadsInTheBackgroundTheLoopWaitsForKeysBetweenPages() {
+        final class SlowGrants: ConsoleBackend {
+            let inner = InMemoryConsoleBackend(snapshot: Sample.snapshot(grants: Sample.grants))
+            var pages: [Int64?] = []
+            /// Pages still to be sent before the grants are there.
+            var waitingPages = 2
+            func snapshot() throws -> ConsoleSnapshot { try inner.snapshot() }
+            func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
+                pages.append(after)
+                var snapshot = try inner.snapshot()
+                if after == nil || waitingPages > 0 {
+                    if after != nil { snapshot.rows = [] }
+                    snapshot.grants = []
+                    snapshot.grantsLoaded = false
+                    if after != nil { waitingPages -= 1 }
+                    return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: .max, total: snapshot.rows.count, waiting: true)
+                }
+                snapshot.rows = []
+                return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: nil, total: 0)
+            }
+            func detail(id: String) throws -> ConsoleDetail { try inner.detail(id: id) }
+            func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+                inner.decide(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
+            }
+            func revoke(id: String, rationale: String) -> DecisionOutcome { inner.revoke(id: id, rationale: rationale) }
+            func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
+                inner.completeIncidentReview(id: id, rationale: rationale)
+            }
+            func changeToken() throws -> Int64 { try inner.changeToken() }
+        }
+        let backend = SlowGrants()
+        let device = FakeDevice(size: Size(width: 120, height: 30), events: [])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .unicode)
+        device.events = [nil, .key(.character("j"))]
+        let wait = ConsoleLoop.backgroundWaitMilliseconds
+        loop.start()
+        // The selected detail first, at once; then a wait for a key before the next page, and the key came.
+        #expect(device.timeouts == [0, wait])
+        #expect(backend.pages == [nil], "the key that came during the wait goes before another page")
+        #expect(!loop.model.grantsLoaded)
+        loop.step()
+        #expect(loop.model.selection.index == 1)
+        while loop.hasDeferredWork { loop.step() }
+        // The new row's detail at once, then a wait before each page until the grants came.
+        #expect(device.timeouts == [0, wait, 0, wait, wait, wait])
+        #expect(backend.pages == [nil, .max, .max, .max])
+        #expect(loop.model.grantsLoaded && loop.model.grants.count == Sample.grants.count)
+        loop.step()
+        #expect(device.timeouts.last == 250, "with everything there, the loop waits the poll interval")
     }
 
     /// The first load may send its grants after its first page: meanwhile the

@@ -30,9 +30,19 @@ public final class ConsoleLoop {
     private var pendingPage: Int64??
     /// An event read while finishing start-up, handled by the next step.
     private var heldEvent: TerminalEvent?
+    /// The last page said the backend is still reading something in the
+    /// background: before the next page, wait this long for a key instead of
+    /// asking again at once.
+    private var backendIsReading = false
+    static let backgroundWaitMilliseconds = 20
+
+    /// How long to wait for an event before the next piece of deferred work.
+    private var deferredWaitMilliseconds: Int {
+        pendingPage != nil && missingDetail == nil && backendIsReading ? Self.backgroundWaitMilliseconds : 0
+    }
 
     public init(model: ConsoleModel, backend: any ConsoleBackend, device: any TerminalDevice, glyphs: Glyphs,
-                pollInterval: TimeInterval = 0.25, firstPageSize: Int = 2_000, pageSize: Int = 20_000,
+                pollInterval: TimeInterval = 0.25, firstPageSize: Int = 2_000, pageSize: Int = 2_000,
                 clock: @escaping () -> Date = { Date() }) {
         self.model = model
         self.backend = backend
@@ -71,7 +81,7 @@ public final class ConsoleLoop {
         if pendingPage != nil { runDeferred() }
         draw()
         while hasDeferredWork, !finished {
-            if let event = device.next(timeoutMilliseconds: 0) {
+            if let event = device.next(timeoutMilliseconds: deferredWaitMilliseconds) {
                 heldEvent = event
                 return
             }
@@ -91,7 +101,7 @@ public final class ConsoleLoop {
             heldEvent = nil
             event = held
         } else {
-            event = device.next(timeoutMilliseconds: hasDeferredWork ? 0 : Int(pollInterval * 1000))
+            event = device.next(timeoutMilliseconds: hasDeferredWork ? deferredWaitMilliseconds : Int(pollInterval * 1000))
         }
         if let event {
             handle(event)
@@ -110,7 +120,10 @@ public final class ConsoleLoop {
     /// Applies one message and everything it causes, deferred work included.
     public func send(_ message: Message) {
         apply(message)
-        while hasDeferredWork, !finished { runDeferred() }
+        while hasDeferredWork, !finished {
+            if deferredWaitMilliseconds > 0 { Thread.sleep(forTimeInterval: Double(deferredWaitMilliseconds) / 1000) }
+            runDeferred()
+        }
     }
 
     private func handle(_ event: TerminalEvent) {
@@ -152,8 +165,11 @@ public final class ConsoleLoop {
             pendingPage = nil
             let message: Message
             do {
-                message = .snapshotPageLoaded(try backend.snapshotPage(after: page, limit: page == nil ? firstPageSize : pageSize))
+                let loaded = try backend.snapshotPage(after: page, limit: page == nil ? firstPageSize : pageSize)
+                backendIsReading = loaded.waiting
+                message = .snapshotPageLoaded(loaded)
             } catch {
+                backendIsReading = false
                 message = .snapshotFailed(describe(error))
             }
             perform(update(&model, message), deferring: true)
