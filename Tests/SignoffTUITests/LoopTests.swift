@@ -197,7 +197,7 @@ final class FakeClock: @unchecked Sendable {
 }
 
 /// A backend that counts what the loop asks of it.
-final class CountingBackend: ConsoleBackend {
+class CountingBackend: ConsoleBackend {
     let inner: InMemoryConsoleBackend
     var detailIDs: [String] = []
     var pages: [Int64?] = []
@@ -309,13 +309,11 @@ final class CountingBackend: ConsoleBackend {
     /// so the grants are not held up) instead of asking again at once, and a
     /// key typed meanwhile is answered before the next page.
     @Test func whileTheBackendReadsInTheBackgroundTheLoopWaitsForKeysBetweenPages() {
-        final class SlowGrants: ConsoleBackend {
-            let inner = InMemoryConsoleBackend(snapshot: Sample.snapshot(grants: Sample.grants))
-            var pages: [Int64?] = []
+        final class SlowGrants: CountingBackend {
             /// Pages still to be sent before the grants are there.
             var waitingPages = 2
-            func snapshot() throws -> ConsoleSnapshot { try inner.snapshot() }
-            func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
+            init() { super.init(snapshot: Sample.snapshot(grants: Sample.grants)) }
+            override func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
                 pages.append(after)
                 var snapshot = try inner.snapshot()
                 if after == nil || waitingPages > 0 {
@@ -328,15 +326,6 @@ final class CountingBackend: ConsoleBackend {
                 snapshot.rows = []
                 return ConsoleSnapshotPage(snapshot: snapshot, after: after, next: nil, total: 0)
             }
-            func detail(id: String) throws -> ConsoleDetail { try inner.detail(id: id) }
-            func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
-                inner.decide(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
-            }
-            func revoke(id: String, rationale: String) -> DecisionOutcome { inner.revoke(id: id, rationale: rationale) }
-            func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
-                inner.completeIncidentReview(id: id, rationale: rationale)
-            }
-            func changeToken() throws -> Int64 { try inner.changeToken() }
         }
         let backend = SlowGrants()
         let device = FakeDevice(size: Size(width: 120, height: 30), events: [])
