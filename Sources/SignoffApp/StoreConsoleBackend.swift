@@ -191,10 +191,10 @@ public final class StoreConsoleBackend: ConsoleBackend {
     /// The first load reads every live grant in the background while its
     /// pages of requests come in: with many live grants that read would hold
     /// up the first frame (which needs only the queue) and then the keys. Its
-    /// last page carries them; until they are read, empty pages past the last
-    /// request follow at once, marked `waiting`, and the loop waits for a key
-    /// between them rather than here. Reloads read only the grants that changed, so they carry them
-    /// from the start.
+    /// last page carries them; until they are read, pages come back at once
+    /// marked `waiting` (empty ones past the last request), and the loop waits
+    /// for a key between them rather than the backend blocking here. Reloads
+    /// read only the grants that changed, so they carry them from the start.
     public func snapshotPage(after: Int64?, limit: Int) throws -> ConsoleSnapshotPage {
         if after == nil || reading == nil { reading = try startReading(deferGrants: grantCache == nil) }
         guard var current = reading else { throw ConsoleError("no snapshot is being read") }

@@ -58,9 +58,10 @@ public struct ConsoleSnapshotPage: Sendable {
     /// How many rows the whole snapshot holds, as far as the backend knew at
     /// the first page; for "loading 40,000 of 100,000".
     public var total: Int
-    /// An empty page sent because something the snapshot needs is still being
-    /// read in the background: the loop waits for a key a little before it
-    /// asks for the next page, so a key typed meanwhile is answered at once.
+    /// Something the snapshot needs is still being read in the background, so
+    /// the next page (usually empty) may not have it yet: the loop waits a
+    /// little for a key before asking, rather than asking again at once, and a
+    /// key typed meanwhile is answered at once.
     public var waiting: Bool
 
     public init(snapshot: ConsoleSnapshot, after: Int64?, next: Int64?, total: Int, waiting: Bool = false) {
