@@ -102,27 +102,18 @@ import Testing
         let expected = try current.summaries(.all)
 
         let oldPath = directory.file("old.sqlite")
-        let old = try DatabaseQueue(path: oldPath)
-        try Schema.migrator.migrate(old, upTo: "3 query tables")
-        try old.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
-            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
-            try db.inTransaction {
-                try db.execute(sql: """
-                    INSERT INTO settings SELECT * FROM current.settings;
-                    INSERT INTO events SELECT * FROM current.events;
-                    INSERT INTO reviews SELECT * FROM current.reviews;
-                    INSERT INTO policies SELECT * FROM current.policies;
-                    INSERT INTO counters SELECT * FROM current.counters;
-                    INSERT INTO requests SELECT id, state, system, environment, requester, subject_kind, subject_name,
-                        break_glass, submitted_at, submitted_sequence, decided_at, version, policy_version,
-                        last_sequence, record FROM current.requests;
-                    """)
-                return .commit
-            }
-            try db.execute(sql: "DETACH DATABASE current")
+        try makeOldStore(at: oldPath, upTo: "3 query tables", from: current) { db in
+            try db.execute(sql: """
+                INSERT INTO settings SELECT * FROM current.settings;
+                INSERT INTO events SELECT * FROM current.events;
+                INSERT INTO reviews SELECT * FROM current.reviews;
+                INSERT INTO policies SELECT * FROM current.policies;
+                INSERT INTO counters SELECT * FROM current.counters;
+                INSERT INTO requests SELECT id, state, system, environment, requester, subject_kind, subject_name,
+                    break_glass, submitted_at, submitted_sequence, decided_at, version, policy_version,
+                    last_sequence, record FROM current.requests;
+                """)
         }
-        try old.close()
 
         let reopened = try Store.open(at: oldPath)
         // Grants came after this schema; copy them so the comparison is about summaries.
@@ -145,26 +136,17 @@ import Testing
         #expect(!expected.isEmpty)
 
         let oldPath = directory.file("old.sqlite")
-        let old = try DatabaseQueue(path: oldPath)
-        try Schema.migrator.migrate(old, upTo: "6 grants")
-        try old.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
-            try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
+        try makeOldStore(at: oldPath, upTo: "6 grants", from: current) { db in
             let wide = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('grants')")
-            try db.inTransaction {
-                for table in ["settings", "events", "requests", "reviews", "policies", "counters"] {
-                    try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
-                }
-                try db.execute(sql: """
-                    INSERT INTO main.grants (\(wide.joined(separator: ", ")))
-                    SELECT \(wide.map { "c.\($0)" }.joined(separator: ", "))
-                    FROM (SELECT * FROM current.grants JOIN current.grant_status USING (request_id)) c
-                    """)
-                return .commit
+            for table in ["settings", "events", "requests", "reviews", "policies", "counters"] {
+                try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
             }
-            try db.execute(sql: "DETACH DATABASE current")
+            try db.execute(sql: """
+                INSERT INTO main.grants (\(wide.joined(separator: ", ")))
+                SELECT \(wide.map { "c.\($0)" }.joined(separator: ", "))
+                FROM (SELECT * FROM current.grants JOIN current.grant_status USING (request_id)) c
+                """)
         }
-        try old.close()
 
         let reopened = try Store.open(at: oldPath)
         #expect(try reopened.grants(.all) == expected)
@@ -203,4 +185,22 @@ import Testing
         }
         #expect(first.summaries.map(\.id) + rest == all + [added])
     }
+}
+
+/// A store as an older signoff left it: the schema up to `migration`, filled by
+/// `copy` (in one transaction) from `current`, attached as `current`.
+private func makeOldStore(at path: String, upTo migration: String, from current: Store,
+                          _ copy: (Database) throws -> Void) throws {
+    let old = try DatabaseQueue(path: path)
+    try Schema.migrator.migrate(old, upTo: migration)
+    try old.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+        try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.path])
+        try db.inTransaction {
+            try copy(db)
+            return .commit
+        }
+        try db.execute(sql: "DETACH DATABASE current")
+    }
+    try old.close()
 }
