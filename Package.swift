@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
     ]
 )

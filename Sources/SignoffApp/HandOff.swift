@@ -37,14 +37,21 @@ public struct HandOff: Sendable {
     public static func grantsToDeliver(_ events: [EventDraft]) -> [String] {
         var ids: [String] = []
         for event in events {
-            switch event.body {
-            case .grantIssued, .grantExpired, .grantRevoked, .grantExtended:
-                if let id = event.requestID, !ids.contains(id) { ids.append(id) }
-            default:
-                continue
-            }
+            if let id = grantToDeliver(event), !ids.contains(id) { ids.append(id) }
         }
         return ids
+    }
+
+    /// The grant this event issued, ended or extended, if any.
+    public static func grantToDeliver(_ event: EventDraft) -> String? {
+        switch event.body {
+        case .grantIssued, .grantExpired, .grantRevoked, .grantExtended:
+            return event.requestID
+        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided,
+             .requestWithdrawn, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .actionRefused,
+             .incidentReviewCompleted, .handOffConfigured:
+            return nil
+        }
     }
 
     /// Delivers every grant among `ids` whose latest action is not yet handed

@@ -4,57 +4,34 @@ import SignoffStore
 import SignoffTUI
 
 /// The console's view of the real store. Lists come from summaries (plain
-/// columns, no decoding), details from the full record; every decision goes
-/// through the same lifecycle code and single write transaction as
-/// `signoff approve`.
+/// columns, no decoding), details from the full record; every decision,
+/// revocation and review goes through the command layer (`Commands`), exactly
+/// as the command line's do, with its clock and its hand-off (in the background).
 public final class StoreConsoleBackend: ConsoleBackend {
-    public let store: Store
-    public let identity: Principal
-    private var policy: Policy?
-    private var policyVersion: String?
-    /// Hand-offs run here, one after another, after the commit: a hand-off
-    /// command may take up to its timeout, and the console must not freeze
-    /// meanwhile. Each records its own outcome; the console sees it on its
-    /// next look at the store.
-    private let handOffs = DispatchQueue(label: "signoff console hand-off")
+    public let commands: Commands
+    public var store: Store { commands.store }
+    public var identity: Principal { commands.actor }
 
-    public init(store: Store, identity: Principal) {
-        self.store = store
-        self.identity = identity
+    public init(commands: Commands) {
+        self.commands = commands
     }
 
-    /// Hands the grants these events changed to provisioning, in the background.
-    private func handOff(_ events: [EventDraft]) {
-        let ids = HandOff.grantsToDeliver(events)
-        guard !ids.isEmpty else { return }
-        let handOff = HandOff(store: store, actor: identity)
-        handOffs.async { _ = try? handOff.deliver(ids) }
+    /// A console acting as `identity` by `clock`, handing off in the background.
+    public convenience init(store: Store, identity: Principal, clock: CommandClock = .system) {
+        self.init(commands: Commands(store: store, actor: identity, clock: clock, handOffs: .background))
     }
 
-    /// Waits for hand-offs still running, e.g. before the console exits: a
-    /// document not yet delivered would otherwise wait for `signoff handoff retry`.
+    /// Waits for hand-offs still running, e.g. before the console exits.
     public func finishHandOffs() {
-        handOffs.sync {}
+        commands.finishHandOffs()
     }
 
-    /// The policy in force, parsed once per version.
+    /// The time the console reads and decides at.
+    private func now() -> Date { commands.clock.now() }
+
+    /// The policy in force, parsed once per version (shared with every decision).
     private func currentPolicy() throws -> Policy? {
-        guard let stored = try store.currentPolicy() else {
-            policy = nil
-            policyVersion = nil
-            return nil
-        }
-        return try parsed(stored)
-    }
-
-    /// A stored policy, parsed once per version: snapshots and every decision
-    /// (which reads the policy inside its own transaction) share the parse.
-    private func parsed(_ stored: StoredPolicy) throws -> Policy {
-        if let policy, stored.version == policyVersion { return policy }
-        let parsed = try Policy.parse(source: stored.source, file: stored.file)
-        policy = parsed
-        policyVersion = stored.version
-        return parsed
+        try commands.currentPolicy()
     }
 
     /// What every page of one snapshot shares: read once, at its first page.
@@ -177,7 +154,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants)
         return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
-                       now: Date(), total: try store.requestCount(), pendingGrants: pending)
+                       now: now(), total: try store.requestCount(), pendingGrants: pending)
     }
 
     public func snapshot() throws -> ConsoleSnapshot {
@@ -278,7 +255,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         guard let record = try store.record(id) else { throw ConsoleError("there is no request \(id)") }
         let events = try store.events(requestID: id)
         let policy = try currentPolicy()
-        let now = Date()
+        let now = self.now()
         let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, at: now)
         let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
         let decide = policy.map { Lifecycle.canDecide(record, person: identity.name, policy: $0, at: now) }
@@ -289,91 +266,38 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
-        let result: ReviewResult
-        do {
-            let attempt = try store.write { tx -> ReviewResult? in
-                guard let stored = try tx.currentPolicy() else { return nil }
-                let policy = try parsed(stored)
-                guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
-                if record.state.isOpen, let problem = Lifecycle.checkRationale(rationale, policy: policy) {
-                    throw ConsoleError(problem)
-                }
-                let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shownVersion,
-                                              by: identity, policy: policy, original: try tx.originalGrant(of: record), at: Date())
-                for event in result.events { try tx.append(event) }
-                return result
-            }
-            guard let attempt else { return .failed(message: "no policy is in force; nothing can be decided") }
-            result = attempt
-        } catch let error as ConsoleError {
-            return .failed(message: error.message)
-        } catch {
-            return .failed(message: "nothing was recorded: \(error)")
-        }
-        switch result.outcome {
-        case let .recorded(state):
-            // After the commit: provisioning never holds the store or undoes a decision.
-            handOff(result.events)
-            return .recorded(state: state)
-        case let .refused(refusal):
-            return .refused(reason: refusal.reason, message: refusal.message)
+        outcome { () throws(CommandError) in
+            let review = Commands.Review(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
+            return .recorded(state: try commands.run(review).output)
         }
     }
 
+    /// A grant action leaves the request approved.
     public func revoke(id: String, rationale: String) -> DecisionOutcome {
-        grantAction(.revoke, id: id) { grant, extensionApprovers, policy, now throws(Refusal) in
-            try Lifecycle.revoke(grant, by: identity, rationale: rationale, policy: policy,
-                                 extensionApprovers: extensionApprovers, at: now)
+        outcome { () throws(CommandError) in
+            _ = try commands.run(Commands.Revoke(id: id, rationale: rationale))
+            return .recorded(state: .approved)
         }
     }
 
     public func completeIncidentReview(id: String, rationale: String) -> DecisionOutcome {
-        grantAction(.reviewIncident, id: id) { grant, _, policy, now throws(Refusal) in
-            try Lifecycle.reviewIncident(grant, by: identity, rationale: rationale, policy: policy, at: now)
+        outcome { () throws(CommandError) in
+            _ = try commands.run(Commands.ReviewIncident(id: id, rationale: rationale))
+            return .recorded(state: .approved)
         }
     }
 
-    /// One grant action in one write transaction, decided on the grant as the
-    /// store holds it then, like `signoff revoke`: a refusal is recorded as
-    /// evidence; after the commit the grants whose provisioning changed are
-    /// handed off, as after approvals.
-    /// `decide` gets the grant, the approvers of its extensions, the policy and the time.
-    private func grantAction(_ action: AttemptedAction, id: String,
-                             _ decide: (Grant, [String], Policy, Date) throws(Refusal) -> [EventDraft]) -> DecisionOutcome {
-        let events: [EventDraft]
+    /// A command's failure as the console shows it: refusals with their
+    /// reason (conflicts reload), everything else as not recorded.
+    private func outcome(_ body: () throws(CommandError) -> DecisionOutcome) -> DecisionOutcome {
         do {
-            let attempt = try store.write { tx -> Result<[EventDraft], Refusal>? in
-                guard let stored = try tx.currentPolicy() else { return nil }
-                let policy = try parsed(stored)
-                guard let grant = try tx.grant(id) else {
-                    guard let record = try tx.record(id) else { throw ConsoleError("there is no request \(id)") }
-                    throw ConsoleError("\(id) has no grant: it is \(record.state.rawValue)")
-                }
-                let extensionApprovers = try tx.extensionApprovers(of: grant)
-                let drafts: [EventDraft]
-                let now = Date()
-                do throws(Refusal) {
-                    drafts = try decide(grant, extensionApprovers, policy, now)
-                } catch {
-                    try tx.append(Lifecycle.refused(action, error, requestID: id, by: identity, at: now))
-                    return .failure(error)
-                }
-                for draft in drafts { try tx.append(draft) }
-                return .success(drafts)
-            }
-            switch attempt {
-            case nil: return .failed(message: "no policy is in force; nothing can be changed")
-            case let .failure(refusal)?: return .refused(reason: refusal.reason, message: refusal.message)
-            case let .success(drafts)?: events = drafts
-            }
-        } catch let error as ConsoleError {
-            return .failed(message: error.message)
+            return try body()
         } catch {
-            return .failed(message: "nothing was recorded: \(error)")
+            switch error {
+            case let .refused(refusal, _): return .refused(reason: refusal.reason, message: refusal.message)
+            case .badInput, .noSuchRequest, .noPolicy, .store: return .failed(message: error.description)
+            }
         }
-        // After the commit: provisioning never holds the store or undoes a revocation.
-        handOff(events)
-        return .recorded(state: .approved)
     }
 
     public func changeToken() throws -> Int64 { try store.changeToken() }

@@ -35,9 +35,7 @@ enum SweepBenchmark {
         func sweep(at now: Date) throws -> (Double, Int) {
             var expired = 0
             let seconds = try Measure.time {
-                expired = try store.write { tx in
-                    try Sweep.run(tx, policy: policy, actor: sweeper, at: now).expired.count
-                }
+                expired = try Commands(store: store, actor: sweeper, clock: .fixed(now)).run(Commands.Sweep()).output.expired.count
             }
             return (seconds, expired)
         }

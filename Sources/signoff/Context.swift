@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignoffApp
 import SignoffCore
 import SignoffStore
 
@@ -15,64 +16,16 @@ struct StoreOptions: ParsableArguments {
         store ?? Store.defaultPath(environment: ProcessInfo.processInfo.environment)
     }
 
-    func open() throws -> Store {
-        do {
-            return try Store.open(at: path)
-        } catch {
-            throw CommandFailure(.storeError, "\(error)")
-        }
+    /// The store alone, for commands that neither act nor read as anyone (audit).
+    func openStore() throws -> Store {
+        do { return try Store.open(at: path) } catch { throw CommandFailure(.storeError, "\(error)") }
     }
 
-    /// The acting identity: the operating-system account, or an asserted name
-    /// where the store was created to trust one.
-    func actor(in store: Store) throws -> Principal {
-        if let asserted {
-            guard store.settings.trustAssertedIdentities else {
-                throw CommandFailure(.storeError, "this store does not trust asserted identities, so --as cannot be used; you act as your own account (\(Identity.osAccount()))")
-            }
-            guard !asserted.isEmpty, !asserted.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
-                throw CommandFailure.badInput("--as needs a plain name")
-            }
-            return Principal(name: asserted, authentication: .asserted)
-        }
-        return Principal(name: Identity.osAccount(), authentication: .osAccount)
-    }
-
-    /// The time commands act at: now, or `SIGNOFF_NOW` (ISO 8601) in a store
-    /// created to trust asserted identities, so demos and tests can show
-    /// expiry and timeouts without waiting. A real store refuses it.
-    func now(in store: Store) throws -> Date {
-        guard let text = ProcessInfo.processInfo.environment["SIGNOFF_NOW"], !text.isEmpty else { return Date() }
-        guard store.settings.trustAssertedIdentities else {
-            throw CommandFailure(.storeError, "SIGNOFF_NOW is set, but this store does not trust asserted identities, so its clock cannot be moved; unset SIGNOFF_NOW")
-        }
-        guard let date = Timestamp.parse(text) else {
-            throw CommandFailure.badInput("SIGNOFF_NOW=\(text) is not an ISO 8601 time such as 2026-11-21T09:30:00Z")
-        }
-        return date
-    }
-}
-
-enum Identity {
-    /// The name of the account running this process, from the password database,
-    /// not from $USER (which anyone can set).
-    static func osAccount() -> String {
-        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
-            return String(cString: name)
-        }
-        return "uid:\(geteuid())"
-    }
-}
-
-/// The current policy, parsed; refusing to go on without one (fail closed).
-func requirePolicy(_ stored: StoredPolicy?) throws -> Policy {
-    guard let stored else {
-        throw CommandFailure(.refused, "no policy has been applied to this store, so nothing can be routed; apply one with `signoff policy apply FILE`")
-    }
-    do {
-        return try Policy.parse(source: stored.source, file: stored.file)
-    } catch {
-        throw CommandFailure(.storeError, "the store's policy \(stored.version.prefix(12)) no longer parses: \(error)")
+    /// The command layer on this store, for the identity this process acts
+    /// as and by the one clock (`SIGNOFF_NOW` where the store trusts it).
+    func commands(clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline) throws -> Commands {
+        try Commands.open(path: path, asserted: asserted, environment: ProcessInfo.processInfo.environment,
+                          handOffs: handOffs, clockRuns: clockRuns)
     }
 }
 

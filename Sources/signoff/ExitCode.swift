@@ -1,4 +1,5 @@
 import ArgumentParser
+import SignoffApp
 import SignoffCore
 
 /// Exit codes, distinct so scripts can tell what happened. Documented in the README.
@@ -34,5 +35,30 @@ struct CommandFailure: Error, CustomStringConvertible {
     static func badInput(_ message: String) -> CommandFailure { CommandFailure(.badInput, message) }
     static func refused(_ refusal: Refusal) -> CommandFailure {
         CommandFailure(refusal.reason.isConflict ? .conflict : .refused, refusal.message)
+    }
+
+    /// A command layer error with its documented exit code.
+    init(_ error: CommandError) {
+        switch error {
+        case .badInput, .noSuchRequest: self.init(.badInput, error.description)
+        case let .refused(refusal, _): self.init(refusal.reason.isConflict ? .conflict : .refused, "refused: " + error.description)
+        case .noPolicy: self.init(.refused, error.description)
+        case .store: self.init(.storeError, error.description)
+        }
+    }
+}
+
+/// Runs a store read, passing command failures through and turning anything
+/// else into a store error.
+@discardableResult
+func storeCall<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let failure as CommandFailure {
+        throw failure
+    } catch let error as CommandError {
+        throw CommandFailure(error)
+    } catch {
+        throw CommandFailure(.storeError, "\(error)")
     }
 }

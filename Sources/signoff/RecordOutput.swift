@@ -74,7 +74,7 @@ struct RecordJSON: Encodable {
         case submittedAt = "submitted_at", policyVersion = "policy_version"
     }
 
-    init(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent]?, grant: Grant? = nil, now: Date = Date()) {
+    init(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent]?, grant: Grant? = nil, now: Date) {
         self.grant = grant.map { GrantJSON($0, now: now) }
         id = record.id
         state = record.state.rawValue

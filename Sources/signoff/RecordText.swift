@@ -6,7 +6,7 @@ import SignoffStore
 /// All request text passes through `Terminal.safe`.
 enum RecordText {
     static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant: Grant?, me: String,
-                      now: Date = Date()) {
+                      now: Date) {
         let r = record.request
         let s = Terminal.safe
         func field(_ name: String, _ value: String?) {
@@ -43,7 +43,7 @@ enum RecordText {
                 Terminal.line("  \(status.isSatisfied ? "✔" : "…") \(s(status.step.name)): \(status.approvedBy.count) of \(status.step.required)\(who)")
             }
             if record.state == .pending {
-                let (can, why) = Lifecycle.canDecide(record, person: me, policy: policy, at: Date())
+                let (can, why) = Lifecycle.canDecide(record, person: me, policy: policy, at: now)
                 Terminal.line("  you (\(s(me))) \(can ? "may decide" : "may not decide"): \(s(why))")
             }
         }

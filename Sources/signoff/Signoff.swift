@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignoffApp
 import SignoffCore
 
 @main
@@ -28,6 +29,10 @@ struct Signoff: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as CommandFailure {
+            Terminal.error(failure.message)
+            Foundation.exit(failure.outcome.rawValue)
+        } catch let error as CommandError {
+            let failure = CommandFailure(error)
             Terminal.error(failure.message)
             Foundation.exit(failure.outcome.rawValue)
         } catch {

@@ -8,8 +8,10 @@ enum Terminal {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// Messages quote input (request fields, file contents, names): they
+    /// are made display-safe here, once, whatever built them.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("signoff: " + text + "\n").utf8))
+        FileHandle.standardError.write(Data(("signoff: " + safeLines(text) + "\n").utf8))
     }
 
     /// Untrusted text made visible-safe for a terminal line.

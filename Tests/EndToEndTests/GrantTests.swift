@@ -28,6 +28,10 @@ struct GrantTests {
         try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
         #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
 
+        // Reading commands keep the same clock as the ones that write.
+        let listed = try store.run(["grants", "--json"], at: "2026-11-21T09:00:00Z")
+        let timeLeft = (try Signoff.json(listed) as? [[String: Any]])?.first?["time_left"] as? String
+        #expect(timeLeft == "2h left", "\(listed.output)")
         let early = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T10:59:59Z")
         #expect(early.status == 0, "\(early.output)")
         #expect((try Signoff.json(early) as? [String: Any])?["expired"] as? [String] == [])

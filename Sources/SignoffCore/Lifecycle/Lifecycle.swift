@@ -96,7 +96,7 @@ public enum Lifecycle {
             return ReviewResult(events: [event], outcome: .refused(Refusal(reason, message)))
         }
         if !record.state.isOpen {
-            return refuse(.alreadyDecided, "\(record.id) is already \(record.state.rawValue); nothing was recorded")
+            return refuse(.alreadyDecided, "\(record.id) is already \(record.state.rawValue)")
         }
         if shownVersion != record.version {
             return refuse(.staleVersion, "\(record.id) changed since you saw it (you saw version \(shownVersion), it is now version \(record.version)); look at it again with `signoff show \(record.id)`")

@@ -30,7 +30,7 @@ struct Audit: ParsableCommand {
                 }
                 anchors.append(anchor)
             }
-            let store = try options.open()
+            let store = try options.openStore()
             let report = try storeCall { try store.verify(anchors: anchors) }
             if let bad = report.firstBadEvent {
                 Terminal.line("FAIL hash chain: first bad \(Terminal.safe(bad.description))")
@@ -68,7 +68,7 @@ struct Audit: ParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() throws {
-            let store = try options.open()
+            let store = try options.openStore()
             guard let head = try storeCall({ try store.chainHead() }) else {
                 throw CommandFailure(.refused, "the store has no events yet; there is nothing to anchor")
             }
@@ -89,7 +89,7 @@ struct Audit: ParsableCommand {
         }
 
         func run() throws {
-            let store = try options.open()
+            let store = try options.openStore()
             let output = FileHandle.standardOutput
             let chosen = ExportFormat(rawValue: format) ?? .jsonl
             // JSON escapes are lossless; CSV is made display-safe only when a person is reading it.

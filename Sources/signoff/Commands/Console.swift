@@ -24,16 +24,14 @@ struct Console: ParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() throws {
-        let store = try options.open()
-        let identity = try options.actor(in: store)
-        try ConsoleRunner.run(store: store, identity: identity, options: console)
+        try ConsoleRunner.run(commands: try options.commands(clockRuns: true, handOffs: .background), options: console)
     }
 }
 
 enum ConsoleRunner {
     /// Starts the terminal, runs the console until the approver quits, and
     /// always restores the terminal, on errors too.
-    static func run(store: Store, identity: Principal, options: ConsoleOptions) throws {
+    static func run(commands: Commands, options: ConsoleOptions) throws {
         let environment = ProcessInfo.processInfo.environment
         let theme: Theme
         do {
@@ -49,9 +47,10 @@ enum ConsoleRunner {
             throw CommandFailure(.badInput, "\(error)")
         }
         defer { screen.stop() }
-        let backend = StoreConsoleBackend(store: store, identity: identity)
-        let model = ConsoleModel(size: screen.size, glyphs: glyphs, now: Date())
-        let loop = ConsoleLoop(model: model, backend: backend, device: screen, glyphs: glyphs)
+        let backend = StoreConsoleBackend(commands: commands)
+        let clock = commands.clock
+        let model = ConsoleModel(size: screen.size, glyphs: glyphs, now: clock.now())
+        let loop = ConsoleLoop(model: model, backend: backend, device: screen, glyphs: glyphs, clock: clock.now)
         loop.run()
         // The terminal back first: a hand-off still running may take up to its timeout.
         screen.stop()

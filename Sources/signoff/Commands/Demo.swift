@@ -41,15 +41,18 @@ struct Demo: ParsableCommand {
             throw CommandFailure.badInput("\(asserted) is not in the example policy; try one of: \(policy.people.joined(separator: ", "))")
         }
         let created = try storeCall { () throws -> Store in
-            let store = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: true))
-            try DemoData.populate(store, policy: policy, count: requests, now: Date())
-            return store
+            try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: true))
         }
+        // The demo store trusts asserted identities, so SIGNOFF_NOW moves its clock too.
+        let clock = try CommandClock.resolve(environment: ProcessInfo.processInfo.environment, store: created, runs: true)
+        try storeCall { try DemoData.populate(created, policy: policy, count: requests, now: clock.now()) }
         if noConsole {
             Terminal.line("demo store: \(path)")
             return
         }
-        try ConsoleRunner.run(store: created, identity: Principal(name: asserted, authentication: .asserted), options: console)
+        let commands = Commands(store: created, actor: Principal(name: asserted, authentication: .asserted), clock: clock,
+                                handOffs: .background)
+        try ConsoleRunner.run(commands: commands, options: console)
         Terminal.line("demo store: \(path)")
         Terminal.line("look around with: signoff list --store \(path) --as \(asserted)")
     }

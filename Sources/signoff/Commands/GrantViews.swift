@@ -81,13 +81,11 @@ struct Grants: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try options.open()
-        let me = try options.actor(in: store)
-        let now = Date()
-        var grants = try storeCall { try store.grants(all ? .all : .attention) }
+        let commands = try options.commands()
+        let now = commands.clock.now()
+        var grants = try storeCall { try commands.store.grants(all ? .all : .attention) }
         if mine {
-            let policy = try requirePolicy(try storeCall { try store.currentPolicy() })
-            let responsibility = Responsibility(policy: policy, person: me.name)
+            let responsibility = Responsibility(policy: try commands.requirePolicy(), person: commands.actor.name)
             grants = grants.filter { responsibility.covers($0.terms) }
         }
         if let expiringWithin {
@@ -112,9 +110,9 @@ struct IncidentReviews: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try options.open()
-        let now = Date()
-        let grants = try storeCall { try store.grants(.incidentReviews) }
+        let commands = try options.commands()
+        let now = commands.clock.now()
+        let grants = try storeCall { try commands.store.grants(.incidentReviews) }
             .filter { all || !($0.incidentReview?.isCompleted ?? true) }
             .sorted { ($0.incidentReview?.dueAt ?? now) < ($1.incidentReview?.dueAt ?? now) }
         if json { return try Terminal.json(grants.map { GrantJSON($0, now: now) }) }
@@ -166,7 +164,8 @@ struct HandOffSettings: ParsableCommand {
         func run() throws {
             let changes = [outbox != nil, command != nil, off].filter { $0 }.count
             guard changes <= 1 else { throw CommandFailure.badInput("give one of --outbox, --command, --off") }
-            let store = try options.open()
+            let commands = try options.commands()
+            let store = commands.store
             if changes == 0 {
                 if timeout != nil { throw CommandFailure.badInput("--timeout goes with --command") }
                 let current = try storeCall { try store.handOff() }
@@ -181,7 +180,7 @@ struct HandOffSettings: ParsableCommand {
                     Terminal.line("set \(Timestamp.format(at)) by \(by)")
                 }
                 if current.command != nil {
-                    let refusal = HandOff(store: store, actor: try options.actor(in: store)).refusal(current)
+                    let refusal = HandOff(store: store, actor: commands.actor, trust: commands.trust).refusal(current)
                     Terminal.line(refusal.map { "does not run here: " + Terminal.safe($0) } ?? "runs here, as this account")
                 }
                 return
@@ -199,22 +198,16 @@ struct HandOffSettings: ParsableCommand {
             if let command, command.trimmingCharacters(in: .whitespaces).isEmpty || command.unicodeScalars.contains(where: DisplaySafe.isUnsafe) {
                 throw CommandFailure.badInput("--command needs a plain, non-empty command line")
             }
-            let actor = try options.actor(in: store)
             if let command {
                 // This account's own record that it runs this command here: the
                 // store alone is not believed (see CommandTrust).
                 do {
-                    try CommandTrust.forAccount().trust(command, store: store.path)
+                    try commands.trust.trust(command, store: store.path)
                 } catch {
                     throw CommandFailure(.refused, "the hand-off command was not set: \(error)")
                 }
             }
-            try storeCall {
-                try store.write { tx in
-                    try tx.append(EventDraft(requestID: nil, actor: actor, at: Date(),
-                                             body: .handOffConfigured(.init(outbox: absolute, command: command, timeoutSeconds: timeout))))
-                }
-            }
+            try commands.run(Commands.ConfigureHandOff(outbox: absolute, command: command, timeoutSeconds: timeout))
             Terminal.line(off ? "hand-off turned off" : "hand-off set to \(command.map { "command \(Terminal.safe($0))" } ?? "outbox \(Terminal.safe(absolute ?? ""))")")
         }
     }
@@ -225,20 +218,7 @@ struct HandOffSettings: ParsableCommand {
         @Argument(help: "Request IDs; default every grant whose hand-off is pending or failed.") var ids: [String] = []
 
         func run() throws {
-            let store = try options.open()
-            let actor = try options.actor(in: store)
-            let configuration = try storeCall { try store.handOff() }
-            guard configuration.isConfigured else {
-                throw CommandFailure(.refused, "no hand-off is configured; set one with `signoff handoff set --outbox DIR` or `--command CMD`")
-            }
-            let handOff = HandOff(store: store, actor: actor)
-            if let refusal = handOff.refusal(configuration) {
-                throw CommandFailure(.refused, "nothing was delivered: \(refusal)")
-            }
-            let targets = ids.isEmpty
-                ? try storeCall { try store.grants(.attention) }.filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
-                : ids
-            let deliveries = try storeCall { try handOff.deliver(targets, retry: true) }
+            let deliveries = try options.commands().retryHandOffs(ids)
             for delivery in deliveries {
                 Terminal.line("\(delivery.requestID): \(delivery.action.rawValue) \(delivery.failed ? "FAILED: " : "")\(Terminal.safe(delivery.outcome))")
             }
@@ -273,7 +253,8 @@ struct Wait: ParsableCommand {
         let seconds = timeout.hasSuffix("s") ? Int(timeout.dropLast()).flatMap { $0 > 0 ? $0 : nil } : TimeSpan(parsing: timeout)?.seconds
         guard let seconds else { throw CommandFailure.badInput("--timeout \(timeout): \(TimeSpan.syntaxHint), or seconds such as 45s") }
         let span = TimeSpan(seconds: seconds)
-        let store = try options.open()
+        let commands = try options.commands()
+        let store = commands.store
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         var token: Int64?
         while true {
@@ -281,7 +262,7 @@ struct Wait: ParsableCommand {
             if current != token {
                 token = current
                 guard let record = try storeCall({ try store.record(id) }) else { throw CommandFailure.badInput("there is no request \(id)") }
-                if !record.state.isOpen { return try finish(record, store: store) }
+                if !record.state.isOpen { return try finish(record, commands: commands) }
             }
             if Date() >= deadline {
                 if json { try Terminal.json(Output(id: id, state: "pending", decided: false, reason: "still undecided after \(span)", grant: nil)) }
@@ -291,10 +272,10 @@ struct Wait: ParsableCommand {
         }
     }
 
-    private func finish(_ record: RequestRecord, store: Store) throws {
-        let now = Date()
+    private func finish(_ record: RequestRecord, commands: Commands) throws {
+        let now = commands.clock.now()
         let grantID = record.request.extends ?? record.id
-        let grant = record.state == .approved ? try storeCall { try store.grant(grantID) } : nil
+        let grant = record.state == .approved ? try storeCall { try commands.store.grant(grantID) } : nil
         let reason = record.decision?.reason
         if json {
             try Terminal.json(Output(id: id, state: record.state.rawValue, decided: true, reason: reason,

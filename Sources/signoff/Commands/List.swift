@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignoffApp
 import SignoffCore
 import SignoffStore
 
@@ -27,8 +28,9 @@ struct List: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.open()
-        let me = try options.actor(in: store)
+        let commands = try options.commands()
+        let store = commands.store
+        let me = commands.actor
         var filter = RequestFilter()
         filter.states = state.isEmpty ? nil : Set(state.compactMap(RequestState.init(rawValue:)))
         filter.system = system
@@ -38,14 +40,15 @@ struct List: ParsableCommand {
         var records = try storeCall { try store.records(filter) }
         var policy: Policy?
         if routedToMe {
-            let current = try requirePolicy(try storeCall { try store.currentPolicy() })
+            let current = try commands.requirePolicy()
             policy = current
-            let now = Date()
+            let now = commands.clock.now()
             records = records.filter { Lifecycle.canDecide($0, person: me.name, policy: current, at: now).0 }
             if let limit { records = Array(records.prefix(limit)) }
         }
         if json {
-            try Terminal.json(records.map { RecordJSON($0, policy: policy, events: nil) })
+            let now = commands.clock.now()
+            try Terminal.json(records.map { RecordJSON($0, policy: policy, events: nil, now: now) })
             return
         }
         if records.isEmpty {
@@ -73,17 +76,19 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let store = try options.open()
-        let me = try options.actor(in: store)
+        let commands = try options.commands()
+        let store = commands.store
+        let me = commands.actor
+        let now = commands.clock.now()
         let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, Grant?) in
             (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.grant(id))
         }
         guard let record else { throw CommandFailure.badInput("there is no request \(id)") }
         let policy = stored.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }
         if json {
-            try Terminal.json(RecordJSON(record, policy: policy, events: events, grant: grant))
+            try Terminal.json(RecordJSON(record, policy: policy, events: events, grant: grant, now: now))
             return
         }
-        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name)
+        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, now: now)
     }
 }

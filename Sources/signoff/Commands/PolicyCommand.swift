@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignoffApp
 import SignoffCore
 import SignoffStore
 
@@ -32,21 +33,8 @@ struct PolicyCommand: ParsableCommand {
             if !errors.isEmpty {
                 throw CommandFailure.badInput(errors.map { "\(file):\($0)" }.joined(separator: "\n") + "\nthe policy was not applied; fix it, or see `signoff policy check`")
             }
-            let store = try options.open()
-            let actor = try options.actor(in: store)
-            let (changed, rerouted) = try storeCall { () throws -> (Bool, Int) in
-                try store.write { tx in
-                    let previous = try tx.currentPolicy()
-                    if previous?.version == policy.version { return (false, 0) }
-                    let open = try tx.openRecords()
-                    var originals: [String: Grant] = [:]
-                    for record in open { if let id = record.request.extends { originals[id] = try tx.grant(id) } }
-                    let events = Lifecycle.apply(policy, previousVersion: previous?.version, by: actor, openRecords: open,
-                                                 originals: originals, at: Date())
-                    for event in events { _ = try tx.append(event) }
-                    return (true, open.count)
-                }
-            }
+            let applied = try options.commands().run(Commands.ApplyPolicy(policy)).output
+            let (changed, rerouted) = (applied.changed, applied.rerouted)
             if changed {
                 Terminal.line("applied policy \(policy.version.prefix(12)) from \(Terminal.safe(file)); \(rerouted) open request(s) routed again")
             } else {
@@ -107,17 +95,19 @@ struct PolicyCommand: ParsableCommand {
         }
 
         func run() throws {
-            let now = Date()
             if let file {
                 let current: Policy
                 let asker: String
+                let now: Date
                 if let policyPath = policy {
                     current = try load(policyPath)
                     asker = options.asserted ?? Identity.osAccount()
+                    now = Date()
                 } else {
-                    let store = try options.open()
-                    current = try requirePolicy(try storeCall { try store.currentPolicy() })
-                    asker = try options.actor(in: store).name
+                    let commands = try options.commands()
+                    current = try commands.requirePolicy()
+                    asker = commands.actor.name
+                    now = commands.clock.now()
                 }
                 let (text, name) = try readText(file)
                 let entries: [RequestFile.Entry]
@@ -132,11 +122,13 @@ struct PolicyCommand: ParsableCommand {
                 }
                 return
             }
-            let store = try options.open()
-            let me = try options.actor(in: store)
-            let (record, stored) = try storeCall { (try store.record(id ?? ""), try store.currentPolicy()) }
-            guard let record else { throw CommandFailure.badInput("there is no request \(id ?? "")") }
-            let current = try requirePolicy(stored)
+            let commands = try options.commands()
+            let me = commands.actor
+            let now = commands.clock.now()
+            guard let record = try storeCall({ try commands.store.record(id ?? "") }) else {
+                throw CommandError.noSuchRequest(id ?? "")
+            }
+            let current = try commands.requirePolicy()
             let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, at: now)
             let progress = Lifecycle.progress(record, policy: current)
             if json {

@@ -45,44 +45,31 @@ struct ReviewOutput: Encodable {
 }
 
 func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreOptions) throws {
-    let store = try options.open()
-    let actor = try options.actor(in: store)
+    let commands = try options.commands()
     let rationale = try review.rationale.value(required: true) ?? ""
     guard let shown = review.version else {
-        let current = (try? store.record(review.id))?.version
+        let current = (try? commands.store.record(review.id))?.version
         throw CommandFailure.badInput("say which version you reviewed with --version\(current.map { " (it is now \($0); check it with `signoff show \(review.id)`)" } ?? "")")
     }
-    let now = try options.now(in: store)
-    let result: ReviewResult = try storeCall {
-        try store.write { tx in
-            let policy = try requirePolicy(try tx.currentPolicy())
-            guard let record = try tx.record(review.id) else {
-                throw CommandFailure.badInput("there is no request \(review.id)")
-            }
-            if record.state.isOpen, let problem = Lifecycle.checkRationale(rationale, policy: policy) {
-                throw CommandFailure.badInput(problem)
-            }
-            let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shown,
-                                          by: actor, policy: policy, original: try tx.originalGrant(of: record), at: now)
-            for event in result.events { _ = try tx.append(event) }
-            return result
-        }
-    }
-    if case .recorded = result.outcome { try handOff(HandOff.grantsToDeliver(result.events), store: store, actor: actor) }
-    switch result.outcome {
-    case let .recorded(state):
-        let message = "\(verdict == .approve ? "approval" : "denial") of \(review.id) recorded; it is now \(state.rawValue)"
-        if review.json {
-            try Terminal.json(ReviewOutput(id: review.id, verdict: verdict.rawValue, recorded: true, state: state.rawValue, message: message))
-        } else {
-            Terminal.line(message)
-        }
-    case let .refused(refusal):
-        if review.json {
+    let noun = verdict == .approve ? "approval" : "denial"
+    let result: CommandResult<RequestState>
+    do throws(CommandError) {
+        result = try commands.run(Commands.Review(id: review.id, verdict: verdict, rationale: rationale, shownVersion: shown))
+    } catch {
+        if review.json, case let .refused(refusal, recorded) = error {
             try Terminal.json(ReviewOutput(id: review.id, verdict: verdict.rawValue, recorded: false,
-                                           state: "refused:\(refusal.reason.rawValue)", message: refusal.message))
+                                           state: "refused:\(refusal.reason.rawValue)",
+                                           message: refusal.message + (recorded ? " (the attempt is recorded)" : "")))
         }
-        throw CommandFailure.refused(Refusal(refusal.reason, "refused: \(Terminal.safe(refusal.message)) (the attempt is recorded)"))
+        throw error
+    }
+    reportHandOffs(result)
+    let state = result.output
+    let message = "\(noun) of \(review.id) recorded; it is now \(state.rawValue)"
+    if review.json {
+        try Terminal.json(ReviewOutput(id: review.id, verdict: verdict.rawValue, recorded: true, state: state.rawValue, message: message))
+    } else {
+        Terminal.line(message)
     }
 }
 
@@ -93,22 +80,9 @@ struct Withdraw: ParsableCommand {
     @OptionGroup var rationale: RationaleOptions
 
     func run() throws {
-        let store = try options.open()
-        let actor = try options.actor(in: store)
+        let commands = try options.commands()
         let why = try rationale.value(required: false)
-        let now = try options.now(in: store)
-        try storeCall {
-            try store.write { tx in
-                let record = try requireRecord(tx, id)
-                let events: [EventDraft]
-                do throws(Refusal) {
-                    events = try Lifecycle.withdraw(record, by: actor, rationale: why, at: now)
-                } catch {
-                    throw CommandFailure.refused(error)
-                }
-                for event in events { _ = try tx.append(event) }
-            }
-        }
+        try commands.run(Commands.Withdraw(id: id, rationale: why))
         Terminal.line("\(id) withdrawn")
     }
 }

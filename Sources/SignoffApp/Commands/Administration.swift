@@ -1,0 +1,48 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+extension Commands {
+    /// Makes a policy the store's policy; every open request is routed again under it.
+    public struct ApplyPolicy: StoreCommand {
+        public var policy: Policy
+        public init(_ policy: Policy) { self.policy = policy }
+        public var operation: Operation { .applyPolicy }
+        public var needsPolicy: Bool { false }
+
+        /// Whether anything changed, and how many open requests were routed again.
+        public struct Applied: Sendable, Hashable {
+            public var changed: Bool
+            public var rerouted: Int
+        }
+
+        public func decide(_ tx: CommandTransaction) throws -> Applied {
+            let previous = try tx.store.currentPolicy()
+            if previous?.version == policy.version { return Applied(changed: false, rerouted: 0) }
+            let open = try tx.store.openRecords()
+            var originals: [String: Grant] = [:]
+            for record in open {
+                if let id = record.request.extends { originals[id] = try tx.store.grant(id) }
+            }
+            try tx.append(Lifecycle.apply(policy, previousVersion: previous?.version, by: tx.actor, openRecords: open,
+                                          originals: originals, at: tx.now))
+            return Applied(changed: true, rerouted: open.count)
+        }
+    }
+
+    /// Sets where grant documents go: an outbox folder, a command, or nowhere.
+    /// The caller checks the values (an existing folder, a plain command) and
+    /// records a command in the account's trust file first (`CommandTrust`).
+    public struct ConfigureHandOff: StoreCommand {
+        public var configuration: EventBody.HandOffConfigured
+        public init(outbox: String?, command: String?, timeoutSeconds: Int?) {
+            configuration = .init(outbox: outbox, command: command, timeoutSeconds: timeoutSeconds)
+        }
+        public var operation: Operation { .configureHandOff }
+        public var needsPolicy: Bool { false }
+
+        public func decide(_ tx: CommandTransaction) throws {
+            try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now, body: .handOffConfigured(configuration)))
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import SignoffCore
+import SignoffStore
+
+/// Why a command did not do what was asked, as a value each front end
+/// renders: the command line as a message and an exit code, the console as a
+/// status line. Except for a recorded refusal, nothing was written.
+public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The input is wrong: an invalid file, a short rationale, a name the
+    /// policy does not know. Nothing was written.
+    case badInput(String)
+    /// There is no request with this ID. Nothing was written.
+    case noSuchRequest(String)
+    /// Policy or the rules refused. When `recorded`, the attempt itself was
+    /// committed as evidence (`review_refused`, `action_refused`); nothing else was.
+    case refused(Refusal, recorded: Bool)
+    /// No policy is in force: nothing is decided without one (fail closed).
+    case noPolicy
+    /// The store is missing, locked or unreadable, refuses the identity or
+    /// the clock asked for, or its policy no longer parses.
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case let .badInput(message), let .store(message): message
+        case let .noSuchRequest(id): "there is no request \(id); `signoff list` shows the requests there are"
+        case let .refused(refusal, recorded): refusal.message + (recorded ? " (the attempt is recorded)" : "")
+        case .noPolicy: "no policy has been applied to this store, so nothing can be decided; apply one with `signoff policy apply FILE`"
+        }
+    }
+
+    /// Any error out of a store transaction as a command error: command errors
+    /// pass unchanged, everything else is the store's.
+    static func from(_ error: any Error) -> CommandError {
+        if let error = error as? CommandError { return error }
+        return .store("\(error)")
+    }
+}

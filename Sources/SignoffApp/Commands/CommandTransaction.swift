@@ -1,0 +1,102 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+/// One command's write transaction as the command sees it: who acts, when,
+/// under which policy, the store as of this transaction, and the one way to
+/// record events (`append`). Valid only inside `Commands.run`.
+public final class CommandTransaction {
+    /// The store as of this transaction, for reads. Commands append only
+    /// through `append`, never through `store.append`.
+    public let store: WriteTransaction
+    public let actor: Principal
+    /// The time the command acts at, from the one clock.
+    public let now: Date
+    /// The policy in force, parsed (nil only for operations that run without one).
+    public let policyInForce: Policy?
+
+    /// Whether recorded events are kept for the result (a sweep of a hundred
+    /// thousand grants keeps none).
+    let keepsEvents: Bool
+    private(set) var recorded: [RecordedEvent] = []
+    /// Grants whose provisioning the recorded events changed, in order, for
+    /// the hand-off after the commit.
+    private(set) var grantsToHandOff: [String] = []
+    private var handOffSet: Set<String> = []
+
+    init(store: WriteTransaction, actor: Principal, now: Date, policy: Policy?, keepsEvents: Bool) {
+        self.store = store
+        self.actor = actor
+        self.now = now
+        self.policyInForce = policy
+        self.keepsEvents = keepsEvents
+    }
+
+    /// The policy in force; operations that decide cannot go on without one.
+    public func policy() throws(CommandError) -> Policy {
+        guard let policyInForce else { throw .noPolicy }
+        return policyInForce
+    }
+
+    /// The request `id` as of this transaction, or `noSuchRequest`.
+    public func record(_ id: String) throws -> RequestRecord {
+        guard let record = try store.record(id) else { throw CommandError.noSuchRequest(id) }
+        return record
+    }
+
+    /// The grant of request `id` as of this transaction, or why there is none.
+    public func grant(_ id: String) throws -> Grant {
+        if let grant = try store.grant(id) { return grant }
+        let record = try record(id)
+        if let original = record.request.extends {
+            throw CommandError.badInput("\(id) extends \(original); its grant is \(original)'s: use \(original)")
+        }
+        throw CommandError.refused(Refusal(.notActive, "\(id) has no grant: it is \(record.state.rawValue)"), recorded: false)
+    }
+
+    /// **Seam (b): every event a command records goes through here**, inside
+    /// the command's transaction. This is the place to check what must hold
+    /// for an event to be recorded at all (a decision's signature) and to
+    /// enqueue what it causes in the same transaction (outbox messages), so
+    /// that an event and its consequences commit together or not at all.
+    /// Today it appends to the hash chain and notes the grants to hand off.
+    @discardableResult
+    public func append(_ draft: EventDraft) throws -> RecordedEvent {
+        let event = try store.append(draft)
+        if keepsEvents { recorded.append(event) }
+        if let id = HandOff.grantToDeliver(draft), handOffSet.insert(id).inserted { grantsToHandOff.append(id) }
+        return event
+    }
+
+    public func append(_ drafts: some Sequence<EventDraft>) throws {
+        for draft in drafts { try append(draft) }
+    }
+
+    /// A refusal the rules make that is kept as evidence: its event is
+    /// recorded and commits; the command then fails with it. Throw the result.
+    public func refusal(_ refusal: Refusal, recording events: [EventDraft]) throws -> RecordedRefusal {
+        try append(events)
+        return RecordedRefusal(refusal: refusal)
+    }
+
+    /// Runs a grant action's rules; a refusal becomes evidence
+    /// (`action_refused`) before it becomes the command's failure.
+    public func refusingAsEvidence(_ action: AttemptedAction, of id: String,
+                                   _ decide: () throws(Refusal) -> [EventDraft]) throws -> [EventDraft] {
+        do throws(Refusal) {
+            return try decide()
+        } catch {
+            throw try refusal(error, recording: [Lifecycle.refused(action, error, requestID: id, by: actor, at: now)])
+        }
+    }
+}
+
+/// A refusal whose evidence was appended: `Commands.run` commits it, then fails.
+public struct RecordedRefusal: Error {
+    public var refusal: Refusal
+}
+
+/// A refusal of the rules that records nothing, as the command's failure.
+func unrecorded<T>(_ decide: () throws(Refusal) -> T) throws(CommandError) -> T {
+    do throws(Refusal) { return try decide() } catch { throw .refused(error, recorded: false) }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+/// One operation that writes the store, as the command line and the console
+/// both ask for it. An operation only *decides* (reading the store through
+/// the transaction and asking `Lifecycle` and `Policy`) and appends through
+/// `CommandTransaction.append`; `Commands.run` does everything around it,
+/// the same way for every operation and both front ends.
+public protocol StoreCommand {
+    associatedtype Output
+    /// What is asked for: `Permissions.check` and refusals name it.
+    var operation: Operation { get }
+    /// Whether nothing can be decided without a policy in force (every
+    /// operation but applying the first policy and configuring the hand-off).
+    var needsPolicy: Bool { get }
+    /// Whether the result lists the events recorded (a sweep lists none: it may record 100,000).
+    var keepsEvents: Bool { get }
+    /// A dry run: decided in full inside the transaction, then rolled back.
+    var rollsBack: Bool { get }
+    /// Decides and records. Throw `CommandError` to stop with nothing written,
+    /// or the `RecordedRefusal` from `tx.refusal(_:recording:)` to commit a
+    /// refusal's evidence and then fail with it.
+    func decide(_ tx: CommandTransaction) throws -> Output
+}
+
+extension StoreCommand {
+    public var needsPolicy: Bool { true }
+    public var keepsEvents: Bool { true }
+    public var rollsBack: Bool { false }
+}
+
+/// What a command did, for each front end to render.
+public struct CommandResult<Output> {
+    /// What the operation decided, in its own words (a state, new IDs, ...).
+    public var output: Output
+    /// The events committed, in order (none for a dry run or a sweep).
+    public var events: [RecordedEvent]
+    /// The hand-offs made after the commit, when they ran in this call.
+    public var handOffs: [HandOff.Delivery]
+    /// Why the hand-off could not even be attempted, when it could not (the
+    /// decision stands; `signoff handoff retry` delivers later).
+    public var handOffProblem: String?
+    /// The time the command acted at.
+    public var at: Date
+}
+
+/// The command layer: the one place where an operation on the store is
+/// carried out, for the command line and the console alike. One instance per
+/// acting identity and store; it keeps the parsed policy per version.
+///
+/// `run` does, for every operation, in this order:
+/// 1. reads the time from the one clock, opens one IMMEDIATE write transaction,
+///    reads the policy in force (parsed once per version; none: `noPolicy`);
+/// 2. **seam (a)** `Permissions.check`: may this identity ask for this at all;
+/// 3. the operation decides through `Lifecycle`/`Policy` and records its
+///    events through **seam (b)** `CommandTransaction.append`;
+/// 4. commits (or rolls back a dry run, or everything on an error);
+/// 5. **seam (c)** `afterCommit`: what follows a committed decision and must
+///    never hold the store or undo it (the provisioning hand-off today;
+///    delivering notifications from the outbox later);
+/// 6. returns the result, or throws the `CommandError` each front end renders.
+public final class Commands: @unchecked Sendable {
+    public let store: Store
+    /// Who acts, and how that was established.
+    public let actor: Principal
+    public let clock: CommandClock
+    /// When hand-offs run: in the call (the command line reports them) or
+    /// in the background (the console must not freeze on a slow command).
+    public let handOffs: HandOffTiming
+    /// The hand-off commands this account trusts.
+    public let trust: CommandTrust
+
+    public enum HandOffTiming: Sendable {
+        case inline
+        case background
+    }
+
+    private let lock = NSLock()
+    private var parsedPolicy: (version: String, policy: Policy)?
+    /// Background hand-offs run here, one after another.
+    private let handOffQueue = DispatchQueue(label: "signoff hand-off")
+
+    public init(store: Store, actor: Principal, clock: CommandClock = .system, handOffs: HandOffTiming = .inline,
+                trust: CommandTrust = .forAccount()) {
+        self.store = store
+        self.actor = actor
+        self.clock = clock
+        self.handOffs = handOffs
+        self.trust = trust
+    }
+
+    /// Opens the store at `path` for the identity this process acts as: the
+    /// operating-system account, or `asserted` (`--as`) where the store was
+    /// created to trust asserted identities; and the clock `environment` asks
+    /// for (`SIGNOFF_NOW`, in such a store only). `clockRuns`: see `CommandClock.runs`.
+    public static func open(path: String, asserted: String?, environment: [String: String],
+                            handOffs: HandOffTiming = .inline, clockRuns: Bool = false) throws(CommandError) -> Commands {
+        let store: Store
+        do { store = try Store.open(at: path) } catch { throw .store("\(error)") }
+        let actor = try Identity.actor(asserted: asserted, in: store)
+        let clock = try CommandClock.resolve(environment: environment, store: store, runs: clockRuns)
+        return Commands(store: store, actor: actor, clock: clock, handOffs: handOffs,
+                        trust: .forAccount(environment: environment))
+    }
+
+    // MARK: Running an operation
+
+    @discardableResult
+    public func run<C: StoreCommand>(_ command: C) throws(CommandError) -> CommandResult<C.Output> {
+        let now = clock.now()
+        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String])
+        do {
+            committed = try store.write { write in
+                let policy = try policy(in: write, required: command.needsPolicy)
+                do throws(Refusal) {
+                    try Permissions.check(command.operation, by: actor, policy: policy)
+                } catch {
+                    throw CommandError.refused(error, recorded: false)
+                }
+                let tx = CommandTransaction(store: write, actor: actor, now: now, policy: policy,
+                                            keepsEvents: command.keepsEvents)
+                let output: C.Output?
+                var refusal: Refusal?
+                do {
+                    output = try command.decide(tx)
+                } catch let recorded as RecordedRefusal {
+                    output = nil
+                    refusal = recorded.refusal
+                }
+                if command.rollsBack, let output { throw RolledBack(output: output) }
+                return (output, refusal, tx.recorded, tx.grantsToHandOff)
+            }
+        } catch let dryRun as RolledBack {
+            guard let output = dryRun.output as? C.Output else { throw .store("a dry run lost its result") }
+            return CommandResult(output: output, events: [], handOffs: [], handOffProblem: nil, at: now)
+        } catch {
+            throw CommandError.from(error)
+        }
+        let (handedOff, problem) = afterCommit(grants: committed.grants)
+        if let refusal = committed.refusal { throw .refused(refusal, recorded: true) }
+        guard let output = committed.output else { throw .store("the command recorded nothing and said nothing") }
+        return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now)
+    }
+
+    /// Carries a dry run's result out of the transaction it rolls back.
+    private struct RolledBack: Error {
+        var output: Any
+    }
+
+    /// The policy in force as of `tx`, parsed once per version.
+    private func policy(in tx: WriteTransaction, required: Bool) throws -> Policy? {
+        guard let stored = try tx.currentPolicy() else {
+            if required { throw CommandError.noPolicy }
+            return nil
+        }
+        return try parsed(stored)
+    }
+
+    /// A stored policy, parsed once per version: the console's lists and every
+    /// decision share the parse.
+    public func parsed(_ stored: StoredPolicy) throws(CommandError) -> Policy {
+        lock.lock()
+        defer { lock.unlock() }
+        if let parsedPolicy, parsedPolicy.version == stored.version { return parsedPolicy.policy }
+        do {
+            let policy = try Policy.parse(source: stored.source, file: stored.file)
+            parsedPolicy = (stored.version, policy)
+            return policy
+        } catch {
+            throw .store("the store's policy \(stored.version.prefix(12)) no longer parses: \(error)")
+        }
+    }
+
+    /// The policy in force now, parsed; nil when none was applied.
+    public func currentPolicy() throws(CommandError) -> Policy? {
+        let stored: StoredPolicy?
+        do { stored = try store.currentPolicy() } catch { throw .store("\(error)") }
+        return try stored.map(parsed)
+    }
+
+    // MARK: After the commit
+
+    /// **Seam (c): what follows a committed decision.** Runs after the
+    /// transaction committed, never inside it, so a slow or failing peer
+    /// never holds the store or undoes a decision; each step records its own
+    /// outcome. Today: the grants whose provisioning changed go to the
+    /// provisioning hand-off (now, or in the background for the console).
+    /// Delivering what the decision queued in the outbox belongs here too.
+    func afterCommit(grants: [String]) -> ([HandOff.Delivery], String?) {
+        guard !grants.isEmpty else { return ([], nil) }
+        let handOff = HandOff(store: store, actor: actor, trust: trust)
+        switch handOffs {
+        case .inline:
+            do {
+                return (try handOff.deliver(grants, now: clock.now), nil)
+            } catch {
+                return ([], "the hand-off of \(grants.joined(separator: ", ")) could not be attempted (\(error)); `signoff handoff retry` delivers it")
+            }
+        case .background:
+            let clock = self.clock
+            handOffQueue.async { _ = try? handOff.deliver(grants, now: clock.now) }
+            return ([], nil)
+        }
+    }
+
+    /// Waits for background hand-offs still running, e.g. before the console
+    /// exits: a document not yet delivered would otherwise wait for `signoff handoff retry`.
+    public func finishHandOffs() {
+        handOffQueue.sync {}
+    }
+}
+
+extension Commands {
+    /// The policy in force, for commands that read by it (`list --routed-to-me`,
+    /// `grants --mine`, `policy explain`); none is `noPolicy`.
+    public func requirePolicy() throws(CommandError) -> Policy {
+        guard let policy = try currentPolicy() else { throw .noPolicy }
+        return policy
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+// What happens to a grant after approval: revocation (by a person or a
+// trigger), extension, break-glass self-activation, post-incident review, and
+// provisioning's reports.
+
+extension Commands {
+    /// Ends a grant early.
+    public struct Revoke: StoreCommand {
+        public var id: String
+        public var rationale: String
+        public init(id: String, rationale: String) {
+            self.id = id
+            self.rationale = rationale
+        }
+        public var operation: Operation { .revoke }
+
+        public func decide(_ tx: CommandTransaction) throws {
+            let policy = try tx.policy()
+            let grant = try tx.grant(id)
+            let extensionApprovers = try tx.store.extensionApprovers(of: grant)
+            let actor = tx.actor, now = tx.now, rationale = self.rationale
+            try tx.append(try tx.refusingAsEvidence(.revoke, of: id) { () throws(Refusal) in
+                try Lifecycle.revoke(grant, by: actor, rationale: rationale, policy: policy,
+                                     extensionApprovers: extensionApprovers, at: now)
+            })
+        }
+    }
+
+    /// Fires a revocation trigger: every live grant naming it with this reference is revoked.
+    public struct FireTrigger: StoreCommand {
+        public var trigger: RevocationTrigger
+        public init(_ trigger: RevocationTrigger) { self.trigger = trigger }
+        public var operation: Operation { .fireTrigger }
+
+        /// The requests whose grants were revoked.
+        public func decide(_ tx: CommandTransaction) throws -> [String] {
+            let policy = try tx.policy()
+            let grants = try tx.store.liveGrants(naming: trigger)
+            let actor = tx.actor, now = tx.now, trigger = self.trigger
+            let events = try unrecorded { () throws(Refusal) in
+                try Lifecycle.fire(trigger, grants: grants, by: actor, policy: policy, at: now)
+            }
+            try tx.append(events)
+            return events.compactMap(\.requestID)
+        }
+    }
+
+    /// Asks to extend a live grant: files a linked request, routed like any other.
+    public struct Extend: StoreCommand {
+        public var id: String
+        public var by: TimeSpan
+        public var purpose: String?
+        public init(id: String, by: TimeSpan, purpose: String?) {
+            self.id = id
+            self.by = by
+            self.purpose = purpose
+        }
+        public var operation: Operation { .extend }
+
+        /// The extension request as filed (and perhaps already decided by the policy).
+        public func decide(_ tx: CommandTransaction) throws -> RequestRecord {
+            let policy = try tx.policy()
+            let record = try tx.record(id)
+            let grant = try tx.grant(id)
+            let actor = tx.actor, by = self.by, purpose = self.purpose
+            let request = try unrecorded { () throws(Refusal) in
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: by, requester: actor.name, purpose: purpose,
+                                               policy: policy)
+            }
+            let newID = try tx.store.nextRequestID()
+            try tx.append(Lifecycle.submit(request, id: newID, by: actor, policy: policy, original: grant, at: tx.now))
+            return try tx.record(newID)
+        }
+    }
+
+    /// The requester activates their own break-glass request when nobody answered in time.
+    public struct SelfActivate: StoreCommand {
+        public var id: String
+        public var rationale: String
+        public init(id: String, rationale: String) {
+            self.id = id
+            self.rationale = rationale
+        }
+        public var operation: Operation { .selfActivate }
+
+        /// The grant it created.
+        public func decide(_ tx: CommandTransaction) throws -> Grant? {
+            let policy = try tx.policy()
+            let record = try tx.record(id)
+            let actor = tx.actor, now = tx.now, rationale = self.rationale
+            try tx.append(try tx.refusingAsEvidence(.selfActivate, of: id) { () throws(Refusal) in
+                try Lifecycle.selfActivate(record, by: actor, rationale: rationale, policy: policy, at: now)
+            })
+            return try tx.store.grant(id)
+        }
+    }
+
+    /// Completes the post-incident review of a break-glass grant.
+    public struct ReviewIncident: StoreCommand {
+        public var id: String
+        public var rationale: String
+        public init(id: String, rationale: String) {
+            self.id = id
+            self.rationale = rationale
+        }
+        public var operation: Operation { .reviewIncident }
+
+        public func decide(_ tx: CommandTransaction) throws {
+            let policy = try tx.policy()
+            let grant = try tx.grant(id)
+            let actor = tx.actor, now = tx.now, rationale = self.rationale
+            try tx.append(try tx.refusingAsEvidence(.reviewIncident, of: id) { () throws(Refusal) in
+                try Lifecycle.reviewIncident(grant, by: actor, rationale: rationale, policy: policy, at: now)
+            })
+        }
+    }
+
+    /// Provisioning reports the latest action of a grant done, or failed.
+    public struct ReportProvisioning: StoreCommand {
+        public var id: String
+        public var succeeded: Bool
+        /// A note (done) or the reason (failed).
+        public var note: String?
+        public init(id: String, succeeded: Bool, note: String?) {
+            self.id = id
+            self.succeeded = succeeded
+            self.note = note
+        }
+        public var operation: Operation { succeeded ? .reportProvisioned : .reportProvisioningFailed }
+
+        public func decide(_ tx: CommandTransaction) throws {
+            let grant = try tx.grant(id)
+            let actor = tx.actor, now = tx.now, succeeded = self.succeeded, note = self.note
+            try tx.append(try unrecorded { () throws(Refusal) in
+                try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, by: actor, at: now)
+            })
+        }
+    }
+}

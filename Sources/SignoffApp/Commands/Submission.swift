@@ -1,0 +1,78 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+extension Commands {
+    /// One request file's text and the name messages give it.
+    public struct RequestSource: Sendable {
+        public var text: String
+        public var name: String
+        public init(text: String, name: String) {
+            self.text = text
+            self.name = name
+        }
+    }
+
+    /// Submits every request of every file, or none: each is validated
+    /// against the policy in force, authorised (the requester themselves, or
+    /// an intake agent on their behalf), routed, and decided where the policy
+    /// decides alone. A dry run does all of it and writes nothing.
+    public struct Submit: StoreCommand {
+        public var sources: [RequestSource]
+        public var dryRun: Bool
+
+        public init(_ sources: [RequestSource], dryRun: Bool = false) {
+            self.sources = sources
+            self.dryRun = dryRun
+        }
+
+        public var operation: Operation { .submit }
+        public var rollsBack: Bool { dryRun }
+
+        /// One submitted request as routed.
+        public struct Submitted: Sendable, Hashable {
+            public var id: String
+            public var state: RequestState
+            public var route: String
+            public var version: Int
+        }
+
+        public func decide(_ tx: CommandTransaction) throws -> [Submitted] {
+            let policy = try tx.policy()
+            var entries: [RequestFile.Entry] = []
+            var problems: [String] = []
+            for source in sources {
+                switch Result(catching: { () throws(SourceErrors) in
+                    try RequestFile.parse(text: source.text, file: source.name, policy: policy)
+                }) {
+                case let .success(parsed): entries += parsed
+                case let .failure(error): problems += error.errors.map(\.description)
+                }
+            }
+            if !problems.isEmpty {
+                throw CommandError.badInput(problems.joined(separator: "\n") + "\nnothing was submitted")
+            }
+            var results: [Submitted] = []
+            results.reserveCapacity(entries.count)
+            for entry in entries {
+                let request: AccessRequest
+                do throws(Refusal) {
+                    request = try Lifecycle.authorizeSubmission(entry.request, by: tx.actor, policy: policy)
+                } catch {
+                    let at = entry.position.map { "\(entry.file):\($0)" } ?? entry.file
+                    throw CommandError.refused(Refusal(error.reason, "\(at): \(error.message); nothing was submitted"),
+                                               recorded: false)
+                }
+                let id = try tx.store.nextRequestID()
+                var record: RequestRecord?
+                for event in Lifecycle.submit(request, id: id, by: tx.actor, policy: policy, original: nil, at: tx.now) {
+                    try tx.append(event)
+                    record = Projection.apply(event, to: record)
+                }
+                guard let record else { continue }
+                results.append(Submitted(id: id, state: record.state, route: record.route?.summary ?? "", version: record.version))
+            }
+            return results
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+extension Commands {
+    /// The sweep (`signoff expire`, for cron or a timer): expires the grants
+    /// due now and times out the requests older than the policy's pending
+    /// timeout. Idempotent: a second sweep, or two at once, change nothing the
+    /// first did not.
+    public struct Sweep: StoreCommand {
+        public init() {}
+        public var operation: Operation { .sweep }
+        /// A sweep over a hundred thousand grants keeps no list of their events.
+        public var keepsEvents: Bool { false }
+
+        /// What one sweep recorded, by request ID.
+        public struct Outcome: Sendable, Equatable {
+            public var expired: [String] = []
+            public var timedOut: [String] = []
+            public var isEmpty: Bool { expired.isEmpty && timedOut.isEmpty }
+        }
+
+        /// Appends each event as it is decided, keeping only the IDs.
+        public func decide(_ tx: CommandTransaction) throws -> Outcome {
+            let policy = try tx.policy()
+            var outcome = Outcome()
+            let now = tx.now, actor = tx.actor
+            try tx.store.forEachGrantDue(at: now) { status in
+                guard let event = Lifecycle.expire(status, by: actor, at: now) else { return }
+                try tx.append(event)
+                outcome.expired.append(status.requestID)
+            }
+            if let timeout = policy.pendingTimeout {
+                let cutoff = now.addingTimeInterval(-TimeInterval(timeout.seconds))
+                for record in try tx.store.openRecords(submittedBy: cutoff) {
+                    guard let event = Lifecycle.timeOut(record, policy: policy, by: actor, at: now) else { continue }
+                    try tx.append(event)
+                    outcome.timedOut.append(record.id)
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// Delivers pending (and failed) hand-offs again: all of them, or those
+    /// of `ids`. Refused, with nothing delivered, when no hand-off is
+    /// configured or its command may not run in this process.
+    public func retryHandOffs(_ ids: [String]) throws(CommandError) -> [HandOff.Delivery] {
+        do throws(Refusal) {
+            try Permissions.check(.retryHandOff, by: actor, policy: nil)
+        } catch {
+            throw .refused(error, recorded: false)
+        }
+        do {
+            let configuration = try store.handOff()
+            guard configuration.isConfigured else {
+                throw CommandError.refused(Refusal(.notActive, "no hand-off is configured; set one with `signoff handoff set --outbox DIR` or `--command CMD`"), recorded: false)
+            }
+            let handOff = HandOff(store: store, actor: actor, trust: trust)
+            if let refusal = handOff.refusal(configuration) {
+                throw CommandError.refused(Refusal(.notEligible, "nothing was delivered: \(refusal)"), recorded: false)
+            }
+            let targets = ids.isEmpty
+                ? try store.grants(.attention).filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
+                : ids
+            return try handOff.deliver(targets, retry: true, now: clock.now)
+        } catch {
+            throw CommandError.from(error)
+        }
+    }
+}
