@@ -55,6 +55,9 @@ let package = Package(
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
+        // Peers that tests (and the benchmark) start on loopback: an HTTP server that records
+        // requests and can answer an error, hang or drop; an SMTP sink. POSIX sockets only.
+        .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),
     ]
 )

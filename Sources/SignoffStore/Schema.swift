@@ -279,6 +279,45 @@ enum Schema {
                         OR (review_due_at IS NOT NULL AND review_completed_at IS NULL));
                 """)
         }
+        // The outbox (issue 15): messages adapters send after the commit
+        // (notifications; Jira write-back), enqueued in the transaction of the
+        // event that causes them. What was to be sent, to whom and why never
+        // changes once written (triggers refuse it) and rows are never
+        // deleted: with `delivered_at` they answer who was told what, and when.
+        // Only the delivery columns change. Not chained: leases and attempts
+        // are bookkeeping, and the events that cause messages are chained.
+        migrator.registerMigration("8 outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    channel TEXT NOT NULL,
+                    dedupe_key TEXT NOT NULL,
+                    request_id TEXT,
+                    recipient TEXT,
+                    destination TEXT NOT NULL,
+                    batch_key TEXT,
+                    payload TEXT NOT NULL,
+                    cause_sequence INTEGER,
+                    created_at INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_attempt_at INTEGER,
+                    last_error TEXT,
+                    delivered_at INTEGER,
+                    lease_owner TEXT,
+                    lease_until INTEGER,
+                    UNIQUE (channel, dedupe_key)
+                );
+                CREATE INDEX outbox_due ON outbox(channel, next_attempt_at) WHERE state = 'pending';
+                CREATE INDEX outbox_by_request ON outbox(request_id) WHERE request_id IS NOT NULL;
+                CREATE TRIGGER outbox_refuse_delete BEFORE DELETE ON outbox
+                BEGIN SELECT RAISE(ABORT, 'outbox messages are kept: DELETE is refused'); END;
+                CREATE TRIGGER outbox_refuse_rewrite BEFORE UPDATE OF id, channel, dedupe_key, request_id, recipient,
+                    destination, batch_key, payload, cause_sequence, created_at ON outbox
+                BEGIN SELECT RAISE(ABORT, 'what an outbox message says is fixed: only its delivery changes'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -8,7 +8,7 @@ import SignoffCore
 ///
 /// Valid only inside the `Store.write` body that received it.
 public final class WriteTransaction {
-    private let db: Database
+    let db: Database
     private let settings: StoreSettings
     private var chain = EventChain()
     /// The last event in the chain, once known in this transaction.
@@ -475,7 +475,7 @@ public final class WriteTransaction {
         return (0, EventChain.genesis)
     }
 
-    private func checkOpen() {
+    func checkOpen() {
         precondition(isOpen, "a WriteTransaction is valid only inside the write { } body that received it")
     }
 }

@@ -74,7 +74,7 @@ import Testing
              try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
         #expect(migrations == ["1 events", "2 settings", "3 query tables", "4 request summaries",
-                               "5 drop unread review indexes", "6 grants", "7 grant status"])
+                               "5 drop unread review indexes", "6 grants", "7 grant status", "8 outbox"])
         #expect(journal == "wal")
         #expect(synchronous == 2, "synchronous must be FULL")
         #expect(foreignKeys == 1)

@@ -1,0 +1,374 @@
+import Foundation
+import GRDB
+import SignoffCore
+
+/// Which adapter delivers an outbox message.
+public enum OutboxChannel: String, Sendable, Hashable, CaseIterable {
+    /// A notification to a person or a named channel (email, webhook, Slack, PagerDuty, a command).
+    case notification
+    /// A comment or transition written back to a Jira ticket.
+    case jira
+}
+
+/// Where an outbox message is in its delivery.
+public enum OutboxState: String, Sendable, Hashable, CaseIterable {
+    /// Not yet delivered: waiting for its next attempt (or leased to a deliverer now).
+    case pending
+    case delivered
+    /// Given up: too many attempts, or an answer that no retry can change.
+    case failed
+}
+
+/// A message an adapter must send because of something the store recorded.
+///
+/// Enqueued with `WriteTransaction.enqueue` in the same transaction as the
+/// event that causes it, so the event and its messages commit together or not
+/// at all; delivered after the commit by whoever claims it.
+public struct OutboxMessage: Sendable, Hashable {
+    public var channel: OutboxChannel
+    /// Unique per channel: enqueueing a message whose key is already there
+    /// does nothing, so a command or a sweep that runs twice sends once.
+    public var dedupeKey: String
+    /// The request it is about, if any (`signoff show` lists its messages).
+    public var requestID: String?
+    /// Who or what it is for, in words: a person, a ticket, a named channel.
+    public var recipient: String?
+    /// Where it goes, without secrets: `email dave@example.com`, `slack team-slack`.
+    public var destination: String
+    /// Messages with the same batch key that are due together may be
+    /// delivered as one (a digest); nil: always alone.
+    public var batchKey: String?
+    /// What the adapter reads to deliver it, usually JSON.
+    public var payload: String
+    /// Not delivered before this time (a digest's period end); nil: at once.
+    public var notBefore: Date?
+
+    public init(channel: OutboxChannel, dedupeKey: String, requestID: String? = nil, recipient: String? = nil,
+                destination: String, batchKey: String? = nil, payload: String, notBefore: Date? = nil) {
+        self.channel = channel
+        self.dedupeKey = dedupeKey
+        self.requestID = requestID
+        self.recipient = recipient
+        self.destination = destination
+        self.batchKey = batchKey
+        self.payload = payload
+        self.notBefore = notBefore
+    }
+}
+
+/// One outbox row as stored: the message and its delivery so far.
+public struct OutboxItem: Sendable, Hashable {
+    public var id: Int64
+    public var message: OutboxMessage
+    /// The event whose transaction enqueued it; nil for messages that time
+    /// causes (reminders, expiry warnings).
+    public var causeSequence: Int64?
+    public var createdAt: Date
+    public var state: OutboxState
+    /// Claims so far, including one in progress.
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastAttemptAt: Date?
+    public var lastError: String?
+    public var deliveredAt: Date?
+    /// The deliverer holding it and until when; nil when nobody does.
+    public var leaseOwner: String?
+    public var leaseUntil: Date?
+}
+
+/// How often and how patiently a channel's messages are retried.
+public struct OutboxRetry: Sendable, Hashable {
+    /// Attempts before a message is given up as failed.
+    public var maxAttempts: Int
+    /// Wait after the first failed attempt; each later one doubles it...
+    public var firstDelay: TimeInterval
+    /// ...up to this.
+    public var maxDelay: TimeInterval
+
+    public init(maxAttempts: Int = 8, firstDelay: TimeInterval = 30, maxDelay: TimeInterval = 3600) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.firstDelay = max(0, firstDelay)
+        self.maxDelay = max(firstDelay, maxDelay)
+    }
+
+    /// The wait before the next attempt after `attempts` failed ones.
+    public func delay(afterAttempts attempts: Int) -> TimeInterval {
+        let doublings = Double(max(0, min(attempts - 1, 40)))
+        return min(maxDelay, firstDelay * pow(2, doublings))
+    }
+}
+
+/// What one delivery attempt came to, reported by the deliverer that claimed it.
+public enum OutboxOutcome: Sendable, Hashable {
+    /// Delivered; the message is done.
+    case delivered
+    /// This attempt failed. `permanent`: no retry can change it (e.g. an HTTP
+    /// 400), so it is given up at once; otherwise it is retried with backoff
+    /// until `OutboxRetry.maxAttempts`.
+    case failed(String, permanent: Bool)
+    /// Not this process's to deliver (e.g. a command this account does not
+    /// trust): released without counting the attempt, looked at again after
+    /// the retry's first delay, `reason` kept as its last error.
+    case leftPending(String)
+}
+
+/// What the outbox holds for one channel, for `notify status` and the console.
+public struct OutboxCounts: Sendable, Hashable {
+    public var pending = 0
+    public var delivered = 0
+    public var failed = 0
+    /// Pending messages whose last attempt failed: delivery is in trouble now.
+    public var retrying = 0
+    public var oldestPendingAt: Date?
+    public init() {}
+}
+
+extension WriteTransaction {
+    /// Adds `message` to the outbox in this transaction, unless its dedupe key
+    /// is already there for its channel. Returns whether it was added.
+    /// `cause`: the sequence of the event that causes it, when there is one.
+    @discardableResult
+    public func enqueue(_ message: OutboxMessage, cause: Int64? = nil, at now: Date) throws -> Bool {
+        checkOpen()
+        return try OutboxRows.insert(message, cause: cause, at: now, db)
+    }
+}
+
+extension Store {
+    /// Leases up to `limit` due messages of `channel` to `owner` until
+    /// `now + lease`, counting an attempt for each, in one IMMEDIATE
+    /// transaction: two deliverers never hold the same message at once.
+    /// Messages that share a batch key with a claimed one and are due come
+    /// along, so a digest is never split.
+    ///
+    /// A deliverer that dies (kill -9) after claiming leaves its messages
+    /// leased until the lease ends; then another claims them again. A message
+    /// it had already sent by then is sent a second time: delivery is at
+    /// least once, and every message carries its dedupe key so a receiver can
+    /// drop the repeat. A message whose attempts are used up when its lease
+    /// ends is given up as failed rather than claimed again.
+    public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
+                            retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
+        try writeOutbox { db in
+            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, db)
+        }
+    }
+
+    /// Records what the attempts of messages `owner` claimed came to, in one
+    /// transaction. A delivery is recorded even when the lease was lost
+    /// meanwhile (it happened); a failure only while `owner` still holds it.
+    public func completeOutbox(_ outcomes: [(id: Int64, outcome: OutboxOutcome)], owner: String,
+                               retry: OutboxRetry, at now: Date) throws {
+        guard !outcomes.isEmpty else { return }
+        try writeOutbox { db in
+            for (id, outcome) in outcomes {
+                try OutboxRows.complete(id, outcome, owner: owner, retry: retry, at: now, db)
+            }
+        }
+    }
+
+    /// Makes failed messages (all of `channel`'s, or those named) pending
+    /// again with a fresh count of attempts. Returns how many.
+    @discardableResult
+    public func requeueOutbox(_ channel: OutboxChannel, ids: [Int64]? = nil, at now: Date) throws -> Int {
+        try writeOutbox { db in try OutboxRows.requeue(channel, ids: ids, at: now, db) }
+    }
+
+    /// Messages of `channel` (every channel when nil) in the given states,
+    /// about `requestID` when given, oldest first.
+    public func outboxItems(_ channel: OutboxChannel?, states: Set<OutboxState> = Set(OutboxState.allCases),
+                            requestID: String? = nil, limit: Int? = nil) throws -> [OutboxItem] {
+        try read { db in try OutboxRows.fetch(channel, states: states, requestID: requestID, limit: limit, db) }
+    }
+
+    public func outboxCounts(_ channel: OutboxChannel) throws -> OutboxCounts {
+        try read { db in try OutboxRows.counts(channel, db) }
+    }
+
+    /// The earliest time a pending message of `channel` is due (or its lease
+    /// ends); nil when nothing is pending. `notify run --follow` sleeps until then.
+    public func nextOutboxAttempt(_ channel: OutboxChannel) throws -> Date? {
+        try read { db in try OutboxRows.nextAttempt(channel, db) }
+    }
+
+    /// One IMMEDIATE transaction that writes no event: the outbox's own
+    /// bookkeeping (leases, outcomes) is not evidence and is not chained.
+    private func writeOutbox<T>(_ body: (Database) throws -> T) throws -> T {
+        try StoreError.mapping(path: path) {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+}
+
+/// The `outbox` table's SQL, in one place.
+enum OutboxRows {
+    static let columns = """
+        id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload, cause_sequence, created_at,
+        state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at, lease_owner, lease_until
+        """
+
+    static func insert(_ message: OutboxMessage, cause: Int64?, at now: Date, _ db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO outbox (channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
+                cause_sequence, created_at, state, attempts, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+            ON CONFLICT (channel, dedupe_key) DO NOTHING
+            """)
+        let created = now.storeMilliseconds
+        try statement.execute(arguments: [
+            message.channel.rawValue, message.dedupeKey, message.requestID, message.recipient, message.destination,
+            message.batchKey, message.payload, cause, created, max(created, message.notBefore?.storeMilliseconds ?? created),
+        ])
+        return db.changesCount > 0
+    }
+
+    static func claim(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry,
+                      at now: Date, _ db: Database) throws -> [OutboxItem] {
+        let nowMS = now.storeMilliseconds
+        // Leases that ended with their attempts used up: the deliverer died on
+        // the last one. Given up, not tried once more.
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET state = 'failed', lease_owner = NULL, lease_until = NULL,
+                last_error = coalesce(last_error || '; ', '') || 'the deliverer stopped before reporting its last attempt'
+            WHERE channel = ? AND state = 'pending' AND lease_until IS NOT NULL AND lease_until <= ? AND attempts >= ?
+            """).execute(arguments: [channel.rawValue, nowMS, retry.maxAttempts])
+        let due = """
+            channel = ? AND state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+            """
+        var items = try fetchItems(db, "SELECT \(columns) FROM outbox WHERE \(due) ORDER BY next_attempt_at, id LIMIT ?",
+                                   [channel.rawValue, nowMS, nowMS, max(1, limit)])
+        // The rest of each digest that is due now.
+        let batches = Set(items.compactMap(\.message.batchKey))
+        if !batches.isEmpty {
+            let taken = Set(items.map(\.id))
+            for batch in batches.sorted() {
+                items += try fetchItems(db, "SELECT \(columns) FROM outbox WHERE \(due) AND batch_key = ? ORDER BY id",
+                                        [channel.rawValue, nowMS, nowMS, batch]).filter { !taken.contains($0.id) }
+            }
+        }
+        let until = Date(storeMilliseconds: nowMS + Int64((lease * 1000).rounded()))
+        let update = try db.cachedStatement(sql: """
+            UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, last_attempt_at = ? WHERE id = ?
+            """)
+        for index in items.indices {
+            try update.execute(arguments: [owner, until.storeMilliseconds, nowMS, items[index].id])
+            items[index].leaseOwner = owner
+            items[index].leaseUntil = until
+            items[index].attempts += 1
+            items[index].lastAttemptAt = Date(storeMilliseconds: nowMS)
+        }
+        return items
+    }
+
+    static func complete(_ id: Int64, _ outcome: OutboxOutcome, owner: String, retry: OutboxRetry, at now: Date,
+                         _ db: Database) throws {
+        let nowMS = now.storeMilliseconds
+        switch outcome {
+        case .delivered:
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_owner = NULL, lease_until = NULL
+                WHERE id = ? AND state = 'pending'
+                """).execute(arguments: [nowMS, id])
+        case let .failed(error, permanent):
+            guard let attempts = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT attempts FROM outbox WHERE id = ? AND state = 'pending' AND lease_owner = ?
+                """), arguments: [id, owner]) else { return }
+            let givingUp = permanent || attempts >= retry.maxAttempts
+            let next = nowMS + Int64((retry.delay(afterAttempts: attempts) * 1000).rounded())
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+                WHERE id = ?
+                """).execute(arguments: [givingUp ? OutboxState.failed.rawValue : OutboxState.pending.rawValue,
+                                         error, givingUp ? nowMS : next, id])
+        case let .leftPending(reason):
+            let next = nowMS + Int64((retry.firstDelay * 1000).rounded())
+            try db.cachedStatement(sql: """
+                UPDATE outbox SET attempts = max(0, attempts - 1), last_error = ?, next_attempt_at = ?,
+                    lease_owner = NULL, lease_until = NULL
+                WHERE id = ? AND state = 'pending' AND lease_owner = ?
+                """).execute(arguments: [reason, next, id, owner])
+        }
+    }
+
+    static func requeue(_ channel: OutboxChannel, ids: [Int64]?, at now: Date, _ db: Database) throws -> Int {
+        var sql = """
+            UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+            WHERE channel = ? AND state = 'failed'
+            """
+        var arguments: [DatabaseValueConvertible?] = [now.storeMilliseconds, channel.rawValue]
+        if let ids {
+            guard !ids.isEmpty else { return 0 }
+            sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))"
+            arguments += ids.map { $0 as DatabaseValueConvertible? }
+        }
+        try db.execute(sql: sql, arguments: StatementArguments(arguments))
+        return db.changesCount
+    }
+
+    static func fetch(_ channel: OutboxChannel?, states: Set<OutboxState>, requestID: String?, limit: Int?,
+                      _ db: Database) throws -> [OutboxItem] {
+        var conditions: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        if let channel { conditions.append("channel = ?"); arguments.append(channel.rawValue) }
+        if states.count < OutboxState.allCases.count {
+            let sorted = states.map(\.rawValue).sorted()
+            conditions.append("state IN (\(sorted.map { _ in "?" }.joined(separator: ", ")))")
+            arguments += sorted.map { $0 as DatabaseValueConvertible? }
+        }
+        if let requestID { conditions.append("request_id = ?"); arguments.append(requestID) }
+        var sql = "SELECT \(columns) FROM outbox"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY id"
+        if let limit { sql += " LIMIT \(max(0, limit))" }
+        return try fetchItems(db, sql, arguments)
+    }
+
+    static func counts(_ channel: OutboxChannel, _ db: Database) throws -> OutboxCounts {
+        var counts = OutboxCounts()
+        for row in try Row.fetchAll(db, sql: """
+            SELECT state, count(*), sum(last_error IS NOT NULL), min(created_at) FROM outbox WHERE channel = ? GROUP BY state
+            """, arguments: [channel.rawValue]) {
+            let count: Int = row[1]
+            switch OutboxState(rawValue: row[0]) {
+            case .pending?:
+                counts.pending = count
+                counts.retrying = row[2] ?? 0
+                counts.oldestPendingAt = (row[3] as Int64?).map(Date.init(storeMilliseconds:))
+            case .delivered?: counts.delivered = count
+            case .failed?: counts.failed = count
+            case nil: continue
+            }
+        }
+        return counts
+    }
+
+    static func nextAttempt(_ channel: OutboxChannel, _ db: Database) throws -> Date? {
+        let ms = try Int64.fetchOne(db, sql: """
+            SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) FROM outbox WHERE channel = ? AND state = 'pending'
+            """, arguments: [channel.rawValue])
+        return ms.map(Date.init(storeMilliseconds:))
+    }
+
+    private static func fetchItems(_ db: Database, _ sql: String, _ arguments: [DatabaseValueConvertible?]) throws -> [OutboxItem] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).compactMap(item)
+    }
+
+    /// A row as an item; nil for a channel or state this version does not know.
+    private static func item(_ row: Row) -> OutboxItem? {
+        guard let channel = OutboxChannel(rawValue: row[1]), let state = OutboxState(rawValue: row[10]) else { return nil }
+        let message = OutboxMessage(channel: channel, dedupeKey: row[2], requestID: row[3], recipient: row[4],
+                                    destination: row[5], batchKey: row[6], payload: row[7])
+        return OutboxItem(id: row[0], message: message, causeSequence: row[8], createdAt: Date(storeMilliseconds: row[9]),
+                          state: state, attempts: row[11], nextAttemptAt: Date(storeMilliseconds: row[12]),
+                          lastAttemptAt: (row[13] as Int64?).map(Date.init(storeMilliseconds:)), lastError: row[14],
+                          deliveredAt: (row[15] as Int64?).map(Date.init(storeMilliseconds:)), leaseOwner: row[16],
+                          leaseUntil: (row[17] as Int64?).map(Date.init(storeMilliseconds:)))
+    }
+}
