@@ -42,6 +42,22 @@ public final class Store: Sendable {
         return (home as NSString).appendingPathComponent(".local/share/signoff/signoff.sqlite")
     }
 
+    /// Creates a new store at `location`.
+    public static func create(_ location: StoreLocation, settings: StoreSettings) throws -> Store {
+        switch location {
+        case let .sqlite(path): try create(at: path, settings: settings)
+        case .postgresql: throw StoreError.unavailable(location.description)
+        }
+    }
+
+    /// Opens the store at `location`.
+    public static func open(_ location: StoreLocation) throws -> Store {
+        switch location {
+        case let .sqlite(path): try open(at: path)
+        case .postgresql: throw StoreError.unavailable(location.description)
+        }
+    }
+
     /// Creates a new store; refuses if anything exists at `path`. Files are
     /// 0600, or 0660 and owned by `settings.shareGroup` when that is set.
     public static func create(at path: String, settings: StoreSettings) throws -> Store {

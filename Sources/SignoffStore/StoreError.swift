@@ -28,6 +28,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidEvent(String)
     /// Any other SQLite failure.
     case database(path: String, detail: String)
+    /// A kind of store this build cannot open.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "event refused: \(detail)"
         case let .database(path, detail):
             "database error in \(path): \(detail)"
+        case let .unavailable(location):
+            "\(location) is a PostgreSQL store, which this build of signoff cannot open yet; nothing was created"
         }
     }
 

@@ -6,25 +6,31 @@ import SignoffStore
 
 /// Options every command that touches the store takes.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The store file. Default: $SIGNOFF_STORE, else $XDG_DATA_HOME/signoff/signoff.sqlite.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The store: a file, or a postgresql:// URL. Default: $SIGNOFF_STORE, else the store entry of ~/.config/signoff/config, else $XDG_DATA_HOME/signoff/signoff.sqlite.", valueName: "path|url"))
     var store: String?
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Act as this identity. Only in a store created with --trust-asserted-identities (demos, tests); the evidence records that it was asserted.", valueName: "name"))
     var asserted: String?
 
-    var path: String {
-        store ?? Store.defaultPath(environment: ProcessInfo.processInfo.environment)
+    /// Where the store is. A URL is never read as a file name.
+    func location() throws -> StoreLocation {
+        do {
+            return try StoreLocation.configured(option: store)
+        } catch {
+            throw CommandFailure.badInput("\(error)")
+        }
     }
 
     /// The store alone, for commands that neither act nor read as anyone (audit).
     func openStore() throws -> Store {
-        do { return try Store.open(at: path) } catch { throw CommandFailure(.storeError, "\(error)") }
+        let location = try location()
+        do { return try Store.open(location) } catch { throw CommandFailure(.storeError, "\(error)") }
     }
 
     /// The command layer on this store, for the identity this process acts
     /// as and by the one clock (`SIGNOFF_NOW` where the store trusts it).
     func commands(clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline) throws -> Commands {
-        try Commands.open(path: path, asserted: asserted, environment: ProcessInfo.processInfo.environment,
+        try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
                           handOffs: handOffs, clockRuns: clockRuns)
     }
 }

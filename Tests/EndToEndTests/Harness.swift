@@ -30,7 +30,8 @@ enum Signoff {
     /// Runs to completion. Output goes through files, so a large output can
     /// never fill a pipe and deadlock the test.
     @discardableResult
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                    directory workingDirectory: URL? = nil) throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,6 +48,7 @@ enum Signoff {
         env["NO_COLOR"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         process.standardInput = try FileHandle(forReadingFrom: input)
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

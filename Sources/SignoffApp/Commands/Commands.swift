@@ -90,14 +90,14 @@ public final class Commands: @unchecked Sendable {
         self.trust = trust
     }
 
-    /// Opens the store at `path` for the identity this process acts as: the
+    /// Opens the store at `location` for the identity this process acts as: the
     /// operating-system account, or `asserted` (`--as`) where the store was
     /// created to trust asserted identities; and the clock `environment` asks
     /// for (`SIGNOFF_NOW`, in such a store only). `clockRuns`: see `CommandClock.runs`.
-    public static func open(path: String, asserted: String?, environment: [String: String],
+    public static func open(_ location: StoreLocation, asserted: String?, environment: [String: String],
                             handOffs: HandOffTiming = .inline, clockRuns: Bool = false) throws(CommandError) -> Commands {
         let store: Store
-        do { store = try Store.open(at: path) } catch { throw .store("\(error)") }
+        do { store = try Store.open(location) } catch { throw .store("\(error)") }
         let actor = try Identity.actor(asserted: asserted, in: store)
         let clock = try CommandClock.resolve(environment: environment, store: store, runs: clockRuns)
         return Commands(store: store, actor: actor, clock: clock, handOffs: handOffs,

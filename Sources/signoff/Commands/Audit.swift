@@ -53,7 +53,7 @@ struct Audit: ParsableCommand {
                     Terminal.line("     … and \(report.projectionMismatches.count - 20) more mismatches")
                 }
             }
-            if !report.isIntact { throw CommandFailure(.verificationFailed, "the evidence in \(options.path) has been altered") }
+            if !report.isIntact { throw CommandFailure(.verificationFailed, "the evidence in \(store.path) has been altered") }
         }
     }
 

@@ -20,12 +20,13 @@ struct Initialize: ParsableCommand {
     func run() throws {
         if options.asserted != nil { throw CommandFailure.badInput("--as has no meaning for init") }
         let settings = StoreSettings(trustAssertedIdentities: trustAssertedIdentities, shareGroup: shareGroup, createdAt: Date())
+        let location = try options.location()
         do {
-            _ = try Store.create(at: options.path, settings: settings)
+            _ = try Store.create(location, settings: settings)
         } catch {
             throw CommandFailure(.storeError, "\(error)")
         }
-        Terminal.line("created \(options.path)\(trustAssertedIdentities ? " (trusts asserted identities: for demos and tests only)" : "")")
-        Terminal.line("next: signoff policy apply POLICY.yaml --store \(options.path)")
+        Terminal.line("created \(location)\(trustAssertedIdentities ? " (trusts asserted identities: for demos and tests only)" : "")")
+        Terminal.line("next: signoff policy apply POLICY.yaml --store \(location)")
     }
 }
