@@ -70,7 +70,7 @@ struct RequestFileTests {
         .init(name: "overlong value", from: "system: payments-db", to: "system: " + String(repeating: "x", count: 600), line: 5, field: "system", message: "at most 512"),
         .init(name: "duplicate field", from: "access: read", to: "access: read\naccess: write", line: nil, field: "access", message: "twice"),
         .init(name: "end before start", from: "duration: 8h", to: "start: 2026-11-21T10:00:00Z\nend: 2026-11-21T09:00:00Z", line: 11, field: "end", message: "minute after start"),
-        .init(name: "time without zone", from: "duration: 8h", to: "start: 2026-11-21T10:00:00\nduration: 8h", line: 10, field: "start", message: "is not a time"),
+        .init(name: "time without zone", from: "duration: 8h", to: "start: 2026-11-21T10:00:00\nduration: 8h", line: 10, field: "start", message: "has no zone"),
         .init(name: "not yaml", from: "access: read", to: "access: [read", line: nil, field: "", message: "is not valid YAML"),
     ]
 

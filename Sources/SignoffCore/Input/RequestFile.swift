@@ -19,8 +19,9 @@ public enum RequestFile {
     }
 
     /// Parses and validates every request in `text`. With a policy, names are
-    /// checked against its directory and catalogue.
-    public static func parse(text: String, file: String, policy: Policy?) throws(SourceErrors) -> [Entry] {
+    /// checked against its directory and catalogue; with `now`, a window that
+    /// has already ended is refused.
+    public static func parse(text: String, file: String, policy: Policy?, now: Date? = nil) throws(SourceErrors) -> [Entry] {
         let documents: [LocatedNode]
         do { documents = try YAMLSource.documents(text: text, file: file) } catch { throw SourceErrors([error]) }
         var nodes: [LocatedNode] = []
@@ -39,7 +40,7 @@ public enum RequestFile {
         var entries: [Entry] = []
         for node in nodes {
             do {
-                entries.append(Entry(request: try request(from: node, policy: policy), file: file, position: node.position))
+                entries.append(Entry(request: try request(from: node, policy: policy, now: now), file: file, position: node.position))
             } catch {
                 errors.append(error)
             }
@@ -64,8 +65,8 @@ public enum RequestFile {
         }
     }
 
-    /// One request from one mapping node.
-    public static func request(from node: LocatedNode, policy: Policy?) throws(SourceError) -> AccessRequest {
+    /// One request from one mapping node; `now` as in `parse`.
+    public static func request(from node: LocatedNode, policy: Policy?, now: Date? = nil) throws(SourceError) -> AccessRequest {
         let map = try node.mapping()
         try map.rejectUnknown(fields)
 
@@ -110,7 +111,7 @@ public enum RequestFile {
         }
 
         let purposeNode = try map.required("purpose", hint: "say what the access is for, in a sentence")
-        let purpose = try purposeNode.nonEmptyString(maxLength: Limits.purposeLength)
+        let purpose = try purposeNode.nonEmptyString(maxLength: Limits.purposeLength, shape: .multiline)
 
         let start = try map.optional("start").map { node throws(SourceError) in try date(node) }
         let end = try map.optional("end").map { node throws(SourceError) in try date(node) }
@@ -137,6 +138,15 @@ public enum RequestFile {
         }
         if let start, let end, let endNode = map.optional("end"), end <= start {
             throw endNode.error("must be after start")
+        }
+        if let now, let start {
+            // The window the request asks for: start to end, or start plus its duration.
+            let ends = end ?? start.addingTimeInterval(TimeInterval(duration.seconds))
+            if ends <= now {
+                throw (map.optional("end") ?? durationNode ?? map.owner).error(
+                    "the window asked for ends \(Timestamp.format(ends)), in the past",
+                    hint: "ask for access that is still to come: a later start, or leave start out to begin at approval")
+            }
         }
         if duration.seconds > 366 * 86_400 {
             throw (durationNode ?? map.owner).error("is longer than a year", hint: "access that long is not temporary; ask for less")
@@ -179,7 +189,7 @@ public enum RequestFile {
                 labels[key] = try valueNode.nonEmptyString()
             }
         }
-        let notes = try map.optional("notes")?.nonEmptyString(maxLength: Limits.notesLength)
+        let notes = try map.optional("notes")?.nonEmptyString(maxLength: Limits.notesLength, shape: .multiline)
 
         let request = AccessRequest(
             requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
@@ -229,26 +239,9 @@ public enum RequestFile {
     }
 
     static func date(_ node: LocatedNode) throws(SourceError) -> Date {
-        let text = try node.string()
-        if let date = Timestamp.parse(text) { return date }
-        throw node.error("\"\(text)\" is not a time", hint: "write an ISO 8601 time with a zone, e.g. 2026-11-21T09:00:00Z")
-    }
-}
-
-/// ISO 8601 times, always with an explicit zone: a deadline that depends on the
-/// reader's time zone is a bug waiting to happen.
-public enum Timestamp {
-    public static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
-
-    public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        switch Timestamp.read(try node.string()) {
+        case let .success(date): return date
+        case let .failure(error): throw node.error(error.description, hint: TimestampError.hint)
+        }
     }
 }

@@ -41,17 +41,23 @@ public struct LocatedNode {
     }
 
     /// The scalar text exactly as written (after YAML's own quoting rules).
-    public func string() throws(SourceError) -> String {
+    /// Text signoff cannot store or show faithfully (`StorableText`) is
+    /// refused here, with its position, whatever field it is for.
+    public func string(shape: StorableText.Shape = .line) throws(SourceError) -> String {
         guard case let .scalar(scalar) = node else {
             throw error("expected text, found \(kindName)")
+        }
+        if let problem = StorableText.problem(in: scalar.string, shape: shape) {
+            throw error(problem.message, hint: StorableText.hint)
         }
         return scalar.string
     }
 
     /// A scalar that must not be empty once whitespace is ignored. The value itself
     /// is returned untouched: request fields are stored exactly as given.
-    public func nonEmptyString(maxLength: Int = Limits.fieldLength) throws(SourceError) -> String {
-        let text = try string()
+    /// Free text (`.multiline`) may hold line breaks and tabs.
+    public func nonEmptyString(maxLength: Int = Limits.fieldLength, shape: StorableText.Shape = .line) throws(SourceError) -> String {
+        let text = try string(shape: shape)
         if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw error("must not be empty")
         }
@@ -110,6 +116,9 @@ public struct LocatedNode {
                 throw keyLocated.error("a field name must be plain text")
             }
             let key = keyScalar.string
+            if let problem = StorableText.problem(in: key, shape: .line) {
+                throw keyLocated.error("a field name \(problem.message)", hint: StorableText.hint)
+            }
             if !seen.insert(key).inserted {
                 throw child(keyNode, key: key).error("appears twice", hint: "each field may be given once")
             }

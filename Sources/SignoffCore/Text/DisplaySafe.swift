@@ -8,19 +8,23 @@ public enum DisplaySafe {
     /// them, or an ASCII `\x1B`-style escape otherwise.
     public enum Style: Sendable { case unicode, ascii }
 
-    /// True when `scalar` must never reach a terminal as itself.
+    /// True when `scalar` must never reach a terminal as itself: control
+    /// characters (C0, DEL, C1), bidirectional controls, line and paragraph
+    /// separators, interlinear annotations, and everything Unicode marks
+    /// Default_Ignorable (zero-width characters, joiners, variation selectors,
+    /// tag characters, and the invisible Hangul fillers U+115F, U+1160, U+3164,
+    /// U+FFA0), plus the blank Braille pattern U+2800, which renders as nothing.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
+        if v >= 0x20 && v < 0x7F { return false }           // printable ASCII, the common case
         switch v {
-        case 0x00...0x1F, 0x7F, 0x80...0x9F: return true          // C0, DEL, C1 (incl. CSI 0x9B)
-        case 0x200B...0x200F: return true                          // zero-width space/joiners, LRM/RLM
-        case 0x202A...0x202E: return true                          // bidi embeddings and overrides
-        case 0x2060...0x2064, 0x2066...0x206F: return true         // word joiner, invisible operators, bidi isolates
-        case 0xFEFF: return true                                   // zero-width no-break space / BOM
-        case 0xFFF9...0xFFFB: return true                          // interlinear annotations
-        case 0x061C: return true                                   // Arabic letter mark
-        case 0xE0000...0xE007F: return true                        // tag characters
-        default: return false
+        case 0x00...0x1F, 0x7F...0x9F: return true          // C0, DEL, C1 (incl. CSI 0x9B)
+        case 0x202A...0x202E, 0x2066...0x2069: return true  // bidi embeddings, overrides, isolates
+        case 0x200E, 0x200F, 0x061C: return true            // LRM, RLM, Arabic letter mark
+        case 0x2028, 0x2029: return true                    // line and paragraph separators
+        case 0xFFF9...0xFFFB: return true                   // interlinear annotations
+        case 0x2800: return true                            // braille pattern blank
+        default: return scalar.properties.isDefaultIgnorableCodePoint
         }
     }
 
@@ -55,7 +59,26 @@ public enum DisplaySafe {
         return result
     }
 
-    static func hex(_ value: UInt32, digits: Int) -> String {
+    /// Text inside a JSON string (or JSON text) with every unsafe scalar above
+    /// ASCII written as a `\u009b`-style escape (UTF-16, so surrogate pairs
+    /// above U+FFFF). JSON encoders leave C1 controls and bidi overrides raw;
+    /// escaped, the value is the same for any JSON reader and nothing reaches a
+    /// terminal that could act on it. The CSV export writes them the same way.
+    public static func escapingAboveASCII(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value > 0x7E && isUnsafe($0) }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        for scalar in text.unicodeScalars {
+            if scalar.value > 0x7E && isUnsafe(scalar) {
+                for unit in String(scalar).utf16 { result += "\\u" + hex(UInt32(unit), digits: 4).lowercased() }
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    public static func hex(_ value: UInt32, digits: Int) -> String {
         let text = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
