@@ -47,7 +47,7 @@ struct PolicyParseTests {
               - name: r
                 when: {subject.name: {matches: "ci-[a-z"}}
                 approve: automatically
-            """, line: 3, column: 36, field: "route[0].when.subject.name.matches", message: "is not a valid regular expression"),
+            """, line: 3, column: 36, field: "route[0].when.subject.name.matches", message: "is not a pattern signoff can match"),
         ParseErrorCase(label: "wrong type: list where a count goes", rules: """
             route:
               - name: r

@@ -334,6 +334,21 @@ public enum CanonicalJSON {
                 field("outbox", p.outbox)
                 field("timeout_seconds", p.timeoutSeconds)
                 endObject()
+            case let .storeCreated(p):
+                beginObject()
+                key("migrations"); strings(p.migrations)
+                field("share_group", p.shareGroup)
+                key("trust_asserted_identities"); bool(p.trustAssertedIdentities)
+                endObject()
+            case let .settingsChanged(p):
+                beginObject()
+                field("share_group", p.shareGroup)
+                key("trust_asserted_identities"); bool(p.trustAssertedIdentities)
+                endObject()
+            case let .schemaMigrated(p):
+                beginObject()
+                key("migrations"); strings(p.migrations)
+                endObject()
             }
         }
 

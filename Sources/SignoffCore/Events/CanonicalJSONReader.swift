@@ -471,6 +471,18 @@ extension CanonicalJSON {
                 try o.only(["command", "outbox", "timeout_seconds"])
                 return .handOffConfigured(.init(outbox: try o.optionalString("outbox"), command: try o.optionalString("command"),
                                                 timeoutSeconds: try o.optionalInt("timeout_seconds")))
+            case "store_created":
+                try o.only(["migrations", "share_group", "trust_asserted_identities"])
+                return .storeCreated(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),
+                                           shareGroup: try o.optionalString("share_group"),
+                                           migrations: try o.array("migrations").map(string)))
+            case "settings_changed":
+                try o.only(["share_group", "trust_asserted_identities"])
+                return .settingsChanged(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),
+                                              shareGroup: try o.optionalString("share_group")))
+            case "schema_migrated":
+                try o.only(["migrations"])
+                return .schemaMigrated(.init(migrations: try o.array("migrations").map(string)))
             default:
                 throw Mismatch()
             }

@@ -46,6 +46,9 @@ public enum EventBody: Sendable, Hashable {
     case grantExtended(GrantExtended)
     case incidentReviewCompleted(IncidentReviewCompleted)
     case handOffConfigured(HandOffConfigured)
+    case storeCreated(StoreCreated)
+    case settingsChanged(SettingsChanged)
+    case schemaMigrated(SchemaMigrated)
 
     public struct PolicyApplied: Codable, Sendable, Hashable {
         public var version: String
@@ -214,6 +217,39 @@ public enum EventBody: Sendable, Hashable {
         }
     }
 
+    /// The first event of every store: who created it (the event's actor),
+    /// with which settings, at which schema. Settings are evidence like
+    /// decisions: `audit verify` holds the settings table, the schema and
+    /// every asserted identity to what the events say.
+    public struct StoreCreated: Codable, Sendable, Hashable {
+        public var trustAssertedIdentities: Bool
+        public var shareGroup: String?
+        /// The schema migrations the store was created with, in order.
+        public var migrations: [String]
+        enum CodingKeys: String, CodingKey {
+            case migrations, trustAssertedIdentities = "trust_asserted_identities", shareGroup = "share_group"
+        }
+        public init(trustAssertedIdentities: Bool, shareGroup: String?, migrations: [String]) {
+            self.trustAssertedIdentities = trustAssertedIdentities; self.shareGroup = shareGroup; self.migrations = migrations
+        }
+    }
+    /// The store's settings from now on (all of them, not a difference).
+    public struct SettingsChanged: Codable, Sendable, Hashable {
+        public var trustAssertedIdentities: Bool
+        public var shareGroup: String?
+        enum CodingKeys: String, CodingKey {
+            case trustAssertedIdentities = "trust_asserted_identities", shareGroup = "share_group"
+        }
+        public init(trustAssertedIdentities: Bool, shareGroup: String?) {
+            self.trustAssertedIdentities = trustAssertedIdentities; self.shareGroup = shareGroup
+        }
+    }
+    /// Schema migrations a newer signoff applied to the store, in order.
+    public struct SchemaMigrated: Codable, Sendable, Hashable {
+        public var migrations: [String]
+        public init(migrations: [String]) { self.migrations = migrations }
+    }
+
     /// Stable name stored in the `kind` column.
     public var kind: String {
         switch self {
@@ -234,6 +270,9 @@ public enum EventBody: Sendable, Hashable {
         case .grantExtended: "grant_extended"
         case .incidentReviewCompleted: "incident_review_completed"
         case .handOffConfigured: "hand_off_configured"
+        case .storeCreated: "store_created"
+        case .settingsChanged: "settings_changed"
+        case .schemaMigrated: "schema_migrated"
         }
     }
 
@@ -277,6 +316,9 @@ public enum EventBody: Sendable, Hashable {
         case "incident_review_completed":
             return .incidentReviewCompleted(try decoder.decode(IncidentReviewCompleted.self, from: payload))
         case "hand_off_configured": return .handOffConfigured(try decoder.decode(HandOffConfigured.self, from: payload))
+        case "store_created": return .storeCreated(try decoder.decode(StoreCreated.self, from: payload))
+        case "settings_changed": return .settingsChanged(try decoder.decode(SettingsChanged.self, from: payload))
+        case "schema_migrated": return .schemaMigrated(try decoder.decode(SchemaMigrated.self, from: payload))
         default: throw UnknownEventKind(kind: kind)
         }
     }

@@ -25,6 +25,14 @@ extension EventBody {
         case let .incidentReviewCompleted(r): "post-incident review completed: \(r.rationale)"
         case let .handOffConfigured(h):
             h.command.map { "hand-off to command \($0)" } ?? h.outbox.map { "hand-off to outbox \($0)" } ?? "hand-off turned off"
+        case let .storeCreated(c):
+            "store created (\(Self.settingsWords(c.trustAssertedIdentities, c.shareGroup)); schema \(c.migrations.last ?? "empty"))"
+        case let .settingsChanged(c): "store settings changed: \(Self.settingsWords(c.trustAssertedIdentities, c.shareGroup))"
+        case let .schemaMigrated(m): "schema migrated: \(m.migrations.joined(separator: ", "))"
         }
+    }
+
+    static func settingsWords(_ trust: Bool, _ group: String?) -> String {
+        (trust ? "trusts asserted identities" : "trusts only OS accounts") + (group.map { ", shared with group \($0)" } ?? ", owner only")
     }
 }

@@ -38,7 +38,8 @@ public enum Projection {
             record.reviews.append(Review(reviewer: event.actor, verdict: review.verdict, rationale: review.rationale,
                                          at: event.at, requestVersion: review.requestVersion, policyVersion: review.policyVersion))
         case .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
-             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured:
+             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
+             .schemaMigrated:
             // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return
         case let .requestDecided(decided):
@@ -63,7 +64,8 @@ public enum GrantProjection {
         case .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted:
             true
-        default:
+        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
             false
         }
     }
@@ -144,7 +146,10 @@ public enum GrantProjection {
             grant.reviewCompletedAt = event.at
             grant.reviewCompletedBy = event.actor.name
             grant.reviewRationale = completed.rationale
-        default:
+        case .grantIssued:
+            return  // creates the grant: `apply(_:to:)`
+        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
             return
         }
     }

@@ -277,7 +277,7 @@ public enum GrantFlag: Sendable, Hashable {
     public var isWarning: Bool {
         switch self {
         case .breakGlass, .selfActivated, .reviewDue: false
-        default: true
+        case .notProvisioned, .provisioningFailed, .endedNotRemoved, .reviewOverdue: true
         }
     }
 }

@@ -66,7 +66,7 @@ public struct BreakGlassPolicy: Sendable, Hashable {
                 guard directory.rotations[name] != nil else { throw item.error("unknown rotation \"\(name)\"", hint: directory.rotationHint(for: name)) }
             case let .person(name)?:
                 guard directory.people[name] != nil else { throw item.error("unknown person \"\(name)\"", hint: directory.personHint(for: name)) }
-            default:
+            case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none:
                 throw item.error("\"\(text)\" is not a group, rotation or person", hint: "write group:NAME, rotation:NAME or person:NAME")
             }
             result.append(text)
@@ -93,8 +93,8 @@ extension Policy {
             case let .person(name):
                 if name == person { return (true, "named by the policy") }
                 reasons.append("not \(name)")
-            default:
-                continue
+            case .owners, .manager, .subjectOwnerManager:
+                continue  // refused when the policy was read
             }
         }
         return (false, reasons.joined(separator: ", "))

@@ -57,7 +57,7 @@ struct Catalogue: Sendable {
                     }
                     maxTotal = span
                 }
-                if let description = fields.optional("description") { _ = try description.string() }
+                if let description = fields.optional("description") { _ = try description.string(shape: .multiline) }
                 var limits = Array(repeating: maxDuration.seconds, count: IdentityKind.allCases.count)
                 var kindLimited = Array(repeating: false, count: IdentityKind.allCases.count)
                 if let byKind = fields.optional("max_duration_by_kind") {

@@ -8,6 +8,9 @@ extension Policy {
     public func check() -> [PolicyFinding] {
         var findings: [PolicyFinding] = []
         checkDirectory(&findings)
+        checkManagerCycles(&findings)
+        checkDelegationCycles(&findings)
+        checkLookalikes(&findings)
         checkCatalogue(&findings)
         checkRules(&findings)
         checkSteps(&findings)
@@ -48,6 +51,87 @@ extension Policy {
             for (person, role) in [(delegation.from, "delegating"), (delegation.to, "delegate")] where !knowsPerson(person) {
                 findings.append(PolicyFinding(severity: .error, position: delegation.position, field: "directory.delegations[\(index)]",
                                               message: unknownPerson(person, in: role)))
+            }
+        }
+    }
+
+    /// Managers who are (through others) their own managers: revocation rights
+    /// and manager steps would follow the loop.
+    private func checkManagerCycles(_ findings: inout [PolicyFinding]) {
+        var state: [String: Bool] = [:]  // false: on the current path; true: done
+        for start in directory.peopleInOrder where state[start] == nil {
+            var path: [String] = []
+            var name: String? = start
+            while let current = name, directory.people[current] != nil, state[current] == nil {
+                state[current] = false
+                path.append(current)
+                name = directory.people[current]?.manager
+            }
+            if let current = name, state[current] == false, let index = path.firstIndex(of: current) {
+                let cycle = Array(path[index...]) + [current]
+                let first = cycle.dropLast().min()!
+                findings.append(PolicyFinding(severity: .error, position: directory.people[first]?.position,
+                                              field: "directory.people.\(first).manager",
+                                              message: "managers form a loop: \(cycle.joined(separator: " → manager "))"))
+            }
+            for name in path { state[name] = true }
+        }
+    }
+
+    /// People who act for each other, directly or through others.
+    private func checkDelegationCycles(_ findings: inout [PolicyFinding]) {
+        var edges: [String: [Int]] = [:]
+        for (index, delegation) in directory.delegations.enumerated() { edges[delegation.from, default: []].append(index) }
+        var done: Set<String> = []
+        var reported: Set<Set<String>> = []
+        for root in directory.delegations.map(\.from) where !done.contains(root) {
+            // (person, delegation that led here), with an explicit stack.
+            var path: [(name: String, via: Int?)] = [(root, nil)]
+            var next: [Int] = [0]
+            var onPath: Set<String> = [root]
+            while !path.isEmpty {
+                let name = path[path.count - 1].name
+                let out = edges[name] ?? []
+                if next[next.count - 1] < out.count {
+                    let index = out[next[next.count - 1]]
+                    next[next.count - 1] += 1
+                    let to = directory.delegations[index].to
+                    if onPath.contains(to) {
+                        let start = path.firstIndex { $0.name == to }!
+                        let cycle = path[start...].map(\.name) + [to]
+                        if reported.insert(Set(cycle)).inserted {
+                            findings.append(PolicyFinding(severity: .error, position: directory.delegations[index].position,
+                                                          field: "directory.delegations[\(index)]",
+                                                          message: "delegations form a loop: \(cycle.joined(separator: " → delegates to "))"))
+                        }
+                    } else if !done.contains(to) {
+                        path.append((to, index))
+                        next.append(0)
+                        onPath.insert(to)
+                    }
+                } else {
+                    done.insert(name)
+                    onPath.remove(name)
+                    path.removeLast()
+                    next.removeLast()
+                }
+            }
+        }
+    }
+
+    /// Names that look alike (Unicode TR39 skeletons): `dave` and Cyrillic
+    /// `dаve` would read the same in every list, review and notification.
+    private func checkLookalikes(_ findings: inout [PolicyFinding]) {
+        let namespaces: [(String, [String], (String) -> SourcePosition?)] = [
+            ("people and intake agents", directory.peopleInOrder + directory.intakeAgents.sorted(), { directory.people[$0]?.position }),
+            ("groups", directory.groupOrder, { directory.groupPositions[$0] }),
+            ("rotations", directory.rotationOrder, { directory.rotations[$0]?.position }),
+        ]
+        for (kind, names, position) in namespaces {
+            for group in Confusables.lookalikes(among: names) {
+                let shown = group.map { "\"\($0)\" (\($0.unicodeScalars.map { "U+" + DisplaySafe.hex($0.value, digits: 4) }.joined(separator: " ")))" }
+                findings.append(PolicyFinding(severity: .error, position: group.lazy.compactMap(position).first, field: "directory",
+                                              message: "\(kind) whose names look alike: \(shown.joined(separator: ", ")); rename them so nobody can pass for another"))
             }
         }
     }
@@ -126,7 +210,7 @@ extension Policy {
         let single: Bool
         switch step.approvers.source {
         case .rotation, .person, .manager, .subjectOwnerManager: single = true
-        default: single = false
+        case .owners, .group: single = false
         }
         if size == 0 { return "\(pool) is empty: nobody can approve this step" }
         if single, step.count > 1 { return "needs \(step.count) approvals but only one person (\(pool)) can ever count" }
@@ -145,7 +229,8 @@ extension Policy {
             case let .equals(value): return [value]
             case let .oneOf(values): return values
             case let .oneOfSet(values): return values.sorted()
-            default: continue
+            case .kinds, .accessLevels, .accessCompare, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup,
+                 .present, .includesAll: continue
             }
         }
         return nil
@@ -162,13 +247,10 @@ extension Policy {
         if narrow.canonical == broad.canonical { return true }
         guard case let .test(narrowField, narrowTest, _) = narrow, case let .test(broadField, broadTest, _) = broad,
               narrowField == broadField else { return false }
-        switch (narrowTest, broadTest) {
-        case let (.kinds(a), .kinds(b)): return a & ~b == 0
-        case let (.accessLevels(a), .accessLevels(b)): return a & ~b == 0
-        default:
-            guard let a = narrowTest.textValues, let b = broadTest.textValues else { return false }
-            return a.isSubset(of: b)
-        }
+        if case let .kinds(a) = narrowTest, case let .kinds(b) = broadTest { return a & ~b == 0 }
+        if case let .accessLevels(a) = narrowTest, case let .accessLevels(b) = broadTest { return a & ~b == 0 }
+        guard let a = narrowTest.textValues, let b = broadTest.textValues else { return false }
+        return a.isSubset(of: b)
     }
 }
 
@@ -179,7 +261,8 @@ extension FieldTest {
         case let .equals(value): [value]
         case let .oneOf(values): Set(values)
         case let .oneOfSet(values): values
-        default: nil
+        case .kinds, .accessLevels, .accessCompare, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup,
+             .present, .includesAll: nil
         }
     }
 }

@@ -44,7 +44,7 @@ enum RequestField: Hashable, Sendable {
         case .duration: .duration
         case .breakGlass: .flag
         case .revocationTriggers: .names
-        default: .text
+        case .system, .environment, .entitlement, .scope, .purpose, .ticket, .incident, .label: .text
         }
     }
 
@@ -52,7 +52,33 @@ enum RequestField: Hashable, Sendable {
     var isOptional: Bool {
         switch self {
         case .scope, .ticket, .incident, .label, .revocationTriggers: true
-        default: false
+        case .requester, .subjectKind, .subjectName, .subjectOwner, .system, .environment, .entitlement, .access,
+             .purpose, .duration, .breakGlass, .submittedBy: false
+        }
+    }
+}
+
+/// The operators of `field: {operator: value}`. Closed: a name that is not
+/// here is a parse error, and a new one must be handled wherever the
+/// compiler points (parsing, evaluation, words, checks).
+enum ConditionOperator: String, CaseIterable, Sendable {
+    case `is`, `in`, not
+    case over, under
+    case atLeast = "at_least"
+    case atMost = "at_most"
+    case like, matches
+    case inGroup = "in_group"
+    case present
+    case includesAll = "includes_all"
+
+    /// The ordered comparison, for `over`, `under`, `at_least`, `at_most`.
+    var comparison: Comparison? {
+        switch self {
+        case .over: .over
+        case .under: .under
+        case .atLeast: .atLeast
+        case .atMost: .atMost
+        case .is, .in, .not, .like, .matches, .inGroup, .present, .includesAll: nil
         }
     }
 }
@@ -123,7 +149,7 @@ indirect enum Condition: Sendable {
         switch self {
         case .always: []
         case let .all(children): children.flatMap(\.conjuncts)
-        default: [self]
+        case .any, .not, .test: [self]
         }
     }
 }
@@ -178,26 +204,22 @@ struct GlobPattern: Sendable, Hashable {
     }
 }
 
-/// A regular expression that must match the whole value. Compiled once at parse
-/// time; an invalid expression refuses the policy.
+/// A regular expression that must match the whole value, compiled once at
+/// parse time into a `LinearPattern`: matching takes time linear in the
+/// value, so no policy can make routing (which runs under the store's write
+/// lock) slow. A pattern it cannot match that way refuses the policy.
 ///
-/// A class on purpose: `Regex` has a resilient layout, and storing it inline would
-/// make every `FieldTest` address-only, so each test evaluated on the routing path
-/// would go through runtime value witnesses (measured: 4x slower routing).
-final class TextPattern: @unchecked Sendable {
-    // Immutable once built; Regex is only read, never mutated, so sharing is safe.
+/// A class so `FieldTest` stays a small, loadable value on the routing path.
+final class TextPattern: Sendable {
     let text: String
-    let regex: Regex<AnyRegexOutput>
+    let pattern: LinearPattern
 
-    init?(_ text: String) {
-        guard let regex = try? Regex(text) else { return nil }
+    init(_ text: String) throws(LinearPattern.Problem) {
         self.text = text
-        self.regex = regex
+        self.pattern = try LinearPattern(text)
     }
 
-    func matches(_ value: String) -> Bool {
-        (try? regex.wholeMatch(in: value)) != nil
-    }
+    func matches(_ value: String) -> Bool { pattern.matches(value) }
 }
 
 extension IdentityKind {

@@ -53,7 +53,8 @@ struct RequestFacts {
         case .revocationTriggers:
             let names = request.revocationTriggers.map(\.name)
             return names.isEmpty ? "none" : names.joined(separator: ", ")
-        default:
+        case .requester, .subjectKind, .subjectName, .subjectOwner, .system, .environment, .entitlement, .scope, .access,
+             .purpose, .duration, .ticket, .breakGlass, .incident, .submittedBy, .label:
             return text(field) ?? "absent"
         }
     }
@@ -134,7 +135,7 @@ extension FieldTest {
         case let .includesAll(names):
             for name in names where !facts.request.revocationTriggers.contains(where: { $0.name == name }) { return false }
             return true
-        default:
+        case .equals, .oneOf, .oneOfSet, .like, .matches, .inGroup:
             if field == .revocationTriggers {
                 for trigger in facts.request.revocationTriggers where matchesText(trigger.name) { return true }
                 return false
@@ -161,7 +162,8 @@ extension FieldTest {
             return pattern.matches(value)
         case let .inGroup(_, members):
             return members.contains(value)
-        default:
+        case .kinds, .accessLevels, .accessCompare, .durationCompare, .durationEquals, .flag, .present, .includesAll:
+            // Not text tests: `holds` decides them without reading text.
             return false
         }
     }
@@ -207,7 +209,7 @@ extension FieldTest {
             return "\(field.name) (\(actual)) \(held ? "include" : "do not include") all of \(expectation.dropFirst("including ".count))"
         case .equals, .durationEquals, .flag, .kinds, .accessLevels:
             return held ? "\(field.name) is \(actual)" : "\(field.name) is \(actual), not \(expectation)"
-        default:
+        case .oneOf, .oneOfSet, .accessCompare, .durationCompare, .like, .matches:
             return held ? "\(field.name) is \(actual), \(expectation)" : "\(field.name) is \(actual), not \(expectation)"
         }
     }

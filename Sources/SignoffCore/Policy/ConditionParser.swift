@@ -56,16 +56,17 @@ struct ConditionParser {
             return try equality(field, items)
         case .mapping:
             let mapping = try node.mapping()
-            guard !mapping.entries.isEmpty else { throw node.error("needs an operator", hint: "valid: \(operators(for: field).joined(separator: ", "))") }
+            guard !mapping.entries.isEmpty else { throw node.error("needs an operator", hint: "valid: \(operators(for: field).map(\.rawValue).joined(separator: ", "))") }
             let ordered = field.shape == .access || field.shape == .duration
             for entry in mapping.entries where !ordered && Comparison(rawValue: entry.key) != nil {
                 throw entry.keyNode.error("\(field.name) cannot be compared with \(entry.key): only access and duration are ordered",
-                                          hint: "valid here: \(operators(for: field).joined(separator: ", "))")
+                                          hint: "valid here: \(operators(for: field).map(\.rawValue).joined(separator: ", "))")
             }
-            try mapping.rejectUnknown(operators(for: field))
+            try mapping.rejectUnknown(operators(for: field).map(\.rawValue))
             var parts: [Condition] = []
             for entry in mapping.entries {
-                parts.append(try parseOperator(field, entry.key, entry.value))
+                // Known: rejectUnknown refused every other name.
+                parts.append(try parseOperator(field, ConditionOperator(rawValue: entry.key)!, entry.value))
             }
             return parts.count == 1 ? parts[0] : .all(parts)
         case .alias:
@@ -73,32 +74,33 @@ struct ConditionParser {
         }
     }
 
-    private func operators(for field: RequestField) -> [String] {
-        var names = ["is", "in", "not"]
+    /// The operators `field` accepts, by the shape of its value.
+    func operators(for field: RequestField) -> [ConditionOperator] {
+        var names: [ConditionOperator] = [.is, .in, .not]
         switch field.shape {
-        case .access, .duration: names += Comparison.allCases.map(\.rawValue)
-        case .text: names += ["like", "matches"]
-        case .person: names += ["like", "matches", "in_group"]
-        case .names: names += ["like", "matches", "includes_all"]
+        case .access, .duration: names += [.over, .under, .atLeast, .atMost]
+        case .text: names += [.like, .matches]
+        case .person: names += [.like, .matches, .inGroup]
+        case .names: names += [.like, .matches, .includesAll]
         case .kind, .flag: break
         }
-        if field.isOptional { names.append("present") }
+        if field.isOptional { names.append(.present) }
         return names
     }
 
-    private func parseOperator(_ field: RequestField, _ name: String, _ node: LocatedNode) throws(SourceError) -> Condition {
-        let text = "\(field.name) \(name)"
-        switch name {
-        case "is":
+    private func parseOperator(_ field: RequestField, _ op: ConditionOperator, _ node: LocatedNode) throws(SourceError) -> Condition {
+        let text = "\(field.name) \(op.rawValue)"
+        switch op {
+        case .is:
             return try equality(field, [node], literal: true)
-        case "in":
+        case .in:
             let items = try node.list()
             guard !items.isEmpty else { throw node.error("an empty list matches nothing", hint: "list at least one value") }
             return try equality(field, items)
-        case "not":
+        case .not:
             return .not(try parseValue(field, node))
-        case "over", "under", "at_least", "at_most":
-            let comparison = Comparison(rawValue: name)!
+        case .over, .under, .atLeast, .atMost:
+            let comparison = op.comparison!
             let raw = try node.string()
             if field == .access {
                 guard let level = AccessLevel(rawValue: raw) else {
@@ -108,17 +110,19 @@ struct ConditionParser {
             }
             guard let span = TimeSpan(parsing: raw) else { throw node.error("is not a duration", hint: TimeSpan.syntaxHint) }
             return .test(field, .durationCompare(comparison, span.seconds), text: text)
-        case "like":
+        case .like:
             var patterns: [GlobPattern] = []
             for item in try node.listOrSingle() { patterns.append(GlobPattern(try item.nonEmptyString())) }
             return .test(field, .like(patterns), text: text)
-        case "matches":
+        case .matches:
             let raw = try node.nonEmptyString()
-            guard let pattern = TextPattern(raw) else {
-                throw node.error("is not a valid regular expression", hint: "the expression must match the whole value; use like: for simple * patterns")
+            do throws(LinearPattern.Problem) {
+                return .test(field, .matches(try TextPattern(raw)), text: text)
+            } catch {
+                throw node.error("is not a pattern signoff can match: \(error)",
+                                 hint: "patterns match the whole value in linear time: literals, ., [classes], \\d \\w \\s, groups, |, * + ? {n,m}; use like: for simple * patterns")
             }
-            return .test(field, .matches(pattern), text: text)
-        case "in_group":
+        case .inGroup:
             var names: [String] = []
             var members: Set<String> = []
             for item in try node.listOrSingle() {
@@ -130,14 +134,12 @@ struct ConditionParser {
                 members.formUnion(expanded)
             }
             return .test(field, .inGroup(names: names, members: members), text: text)
-        case "present":
+        case .present:
             return .test(field, .present(try node.bool()), text: text)
-        case "includes_all":
+        case .includesAll:
             var names: [String] = []
             for item in try node.listOrSingle() { names.append(try item.nonEmptyString()) }
             return .test(field, .includesAll(names), text: text)
-        default:
-            throw node.error("unknown operator")
         }
     }
 
@@ -184,7 +186,7 @@ struct ConditionParser {
                 guard case let .scalar(scalar) = item.node else {
                     throw item.error("expected a value, found \(item.kindName)")
                 }
-                let raw = scalar.string
+                let raw = try item.string()
                 if scalar.style == .plain, raw.isEmpty || raw == "~" || raw == "null" {
                     throw item.error("an empty value never matches", hint: field.isOptional ? "test a missing field with {present: false}" : "write the value")
                 }
@@ -208,7 +210,8 @@ struct ConditionParser {
         case .system: known = catalogue.systems.map(\.name)
         case .environment: known = catalogue.allEnvironments
         case .entitlement: known = catalogue.allEntitlements
-        default: return
+        case .requester, .subjectKind, .subjectName, .subjectOwner, .scope, .access, .purpose, .duration, .ticket,
+             .breakGlass, .incident, .revocationTriggers, .submittedBy, .label: return
         }
         guard !known.contains(value) else { return }
         let suggestion = closest(to: value, in: known).map { "did you mean \"\($0)\"? " } ?? ""

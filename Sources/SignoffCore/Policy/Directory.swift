@@ -160,38 +160,80 @@ extension Directory {
                 }
             }
         }
-        for name in groupOrder {
-            var visiting: [String] = []
-            if let cycle = findCycle(from: name, visiting: &visiting) {
-                errors.append(SourceError(file: node.file, position: groupPositions[name], field: "directory.groups.\(name)",
-                                          message: "groups contain each other: \(cycle.joined(separator: " → "))",
-                                          hint: "a group may not include itself, directly or through another group"))
-                return
-            }
+        if let (start, cycle) = findCycle() {
+            errors.append(SourceError(file: node.file, position: groupPositions[start], field: "directory.groups.\(start)",
+                                      message: "groups contain each other: \(cycle.joined(separator: " → "))",
+                                      hint: "a group may not include itself, directly or through another group"))
+            return
         }
-        for name in groupOrder { expandedGroups[name] = expand(name) }
+        expandedGroups = expandAll()
     }
 
-    private func findCycle(from name: String, visiting: inout [String]) -> [String]? {
-        if let start = visiting.firstIndex(of: name) { return Array(visiting[start...]) + [name] }
-        visiting.append(name)
-        defer { visiting.removeLast() }
-        for case let .group(inner) in groups[name] ?? [] {
-            if let cycle = findCycle(from: inner, visiting: &visiting) { return cycle }
+    /// The first cycle among nested groups, in one depth-first pass over every
+    /// group (linear in the groups and their members, whatever the nesting).
+    private func findCycle() -> (String, [String])? {
+        enum Mark { case visiting, done }
+        var marks: [String: Mark] = [:]
+        for root in groupOrder where marks[root] == nil {
+            // An explicit stack: nesting a thousand levels deep must not exhaust the call stack.
+            var path: [(name: String, next: Int)] = [(root, 0)]
+            marks[root] = .visiting
+            while let top = path.last {
+                let members = groups[top.name] ?? []
+                var index = top.next
+                var descended = false
+                while index < members.count {
+                    let member = members[index]
+                    index += 1
+                    guard case let .group(inner) = member, groups[inner] != nil else { continue }
+                    switch marks[inner] {
+                    case .visiting?:
+                        let start = path.firstIndex { $0.name == inner }!
+                        return (root, path[start...].map(\.name) + [inner])
+                    case .done?:
+                        continue
+                    case nil:
+                        path[path.count - 1].next = index
+                        marks[inner] = .visiting
+                        path.append((inner, 0))
+                        descended = true
+                    }
+                    if descended { break }
+                }
+                if !descended {
+                    marks[top.name] = .done
+                    path.removeLast()
+                }
+            }
         }
         return nil
     }
 
-    /// The people of a group, nested groups included; call only when acyclic.
-    private func expand(_ name: String) -> Set<String> {
-        var result: Set<String> = []
-        for member in groups[name] ?? [] {
-            switch member {
-            case let .person(person): result.insert(person)
-            case let .group(inner): result.formUnion(expand(inner))
+    /// Every group's people, nested groups flattened; each group is expanded
+    /// once and reused by the groups that include it. Call only when acyclic.
+    private func expandAll() -> [String: Set<String>] {
+        var expanded: [String: Set<String>] = [:]
+        for root in groupOrder where expanded[root] == nil {
+            var stack: [String] = [root]
+            while let name = stack.last {
+                if expanded[name] != nil { stack.removeLast(); continue }
+                let pending = (groups[name] ?? []).compactMap { member -> String? in
+                    if case let .group(inner) = member, groups[inner] != nil, expanded[inner] == nil { return inner }
+                    return nil
+                }
+                if !pending.isEmpty { stack.append(contentsOf: pending); continue }
+                var people: Set<String> = []
+                for member in groups[name] ?? [] {
+                    switch member {
+                    case let .person(person): people.insert(person)
+                    case let .group(inner): people.formUnion(expanded[inner] ?? [])
+                    }
+                }
+                expanded[name] = people
+                stack.removeLast()
             }
         }
-        return result
+        return expanded
     }
 
     /// People named by a list of members (`dave`, `group:dba`), in order, once each.
@@ -250,10 +292,10 @@ extension Directory {
 
     /// An instant written as ISO 8601 with a time zone, or a plain date meaning midnight UTC.
     static func date(_ node: LocatedNode) throws(SourceError) -> Date {
-        let text = try node.string()
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
-        throw node.error("\"\(text)\" is not a date and time", hint: "write e.g. 2026-01-05T09:00:00Z or 2026-01-05")
+        switch Timestamp.read(try node.string(), dateOnly: true) {
+        case let .success(date): return date
+        case let .failure(error): throw node.error(error.description, hint: "write e.g. 2026-01-05T09:00:00Z or 2026-01-05, between 1970 and 9999")
+        }
     }
 }
 

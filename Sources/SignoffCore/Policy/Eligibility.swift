@@ -83,12 +83,12 @@ extension Policy {
             }
             for member in catalogue.entries[index].owners {
                 switch member {
-                case let .person(owner) where owner == person:
-                    return (true, "owner of \(request.system)")
-                case let .group(group) where directory.expandedGroups[group]?.contains(person) == true:
-                    return (true, "owner of \(request.system) (group \(group))")
-                default:
-                    continue
+                case let .person(owner):
+                    if owner == person { return (true, "owner of \(request.system)") }
+                case let .group(group):
+                    if directory.expandedGroups[group]?.contains(person) == true {
+                        return (true, "owner of \(request.system) (group \(group))")
+                    }
                 }
             }
             return (false, "not an owner of \(request.system)")

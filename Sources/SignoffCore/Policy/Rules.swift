@@ -127,7 +127,7 @@ struct RuleParser {
                 let name = try fields.required("name", hint: "name the rule; it is shown on every denial").nonEmptyString()
                 let when = try fields.required("when", hint: "a deny rule without conditions would deny every request")
                 let condition = try conditions.parse(when)
-                let reason = try fields.required("reason", hint: "say why, in words the requester will read").nonEmptyString()
+                let reason = try fields.required("reason", hint: "say why, in words the requester will read").nonEmptyString(shape: .multiline)
                 rules.append(DenyRule(name: name, condition: condition, reason: reason, position: item.position, field: item.path))
             } catch {
                 errors.append(error)
@@ -195,13 +195,16 @@ struct RuleParser {
                 throw approversNode.error("\"\(text)\" is not an approver expression", hint: "write one of \(ApproverExpression.forms)")
             }
             switch source {
-            case let .group(name) where directory.groups[name] == nil:
-                throw approversNode.error("unknown group \"\(name)\"", hint: directory.groupHint(for: name))
-            case let .rotation(name) where directory.rotations[name] == nil:
-                throw approversNode.error("unknown rotation \"\(name)\"", hint: directory.rotationHint(for: name))
-            case let .person(name) where directory.people[name] == nil:
-                throw approversNode.error("unknown person \"\(name)\"", hint: directory.personHint(for: name))
-            default: break
+            case let .group(name):
+                if directory.groups[name] == nil { throw approversNode.error("unknown group \"\(name)\"", hint: directory.groupHint(for: name)) }
+            case let .rotation(name):
+                if directory.rotations[name] == nil {
+                    throw approversNode.error("unknown rotation \"\(name)\"", hint: directory.rotationHint(for: name))
+                }
+            case let .person(name):
+                if directory.people[name] == nil { throw approversNode.error("unknown person \"\(name)\"", hint: directory.personHint(for: name)) }
+            case .owners, .manager, .subjectOwnerManager:
+                break
             }
             var count = 1
             if let countNode = fields.optional("count") {

@@ -66,14 +66,14 @@ public enum PolicyCases {
         let map = try node.mapping()
         try map.rejectUnknown(caseFields)
         let name = try map.required("name").nonEmptyString()
-        let request = try RequestFile.request(from: try map.required("request"), policy: policy)
+        let at = try map.optional("at").map { node throws(SourceError) in try RequestFile.date(node) } ?? Date()
+        let request = try RequestFile.request(from: try map.required("request"), policy: policy, now: at)
         let submittedBy = try map.optional("submitted_by")?.nonEmptyString() ?? request.requester
         guard let submittedBy else {
             throw map.owner.error("needs request.requester or submitted_by", hint: "say who asks")
         }
         var filled = request
         filled.requester = request.requester ?? submittedBy
-        let at = try map.optional("at").map { node throws(SourceError) in try RequestFile.date(node) } ?? Date()
         let expectNode = try map.required("expect", hint: "steps:, denied:, approved: automatically, or unroutable: true")
         let expect = try expectNode.mapping()
         try expect.rejectUnknown(expectFields)
