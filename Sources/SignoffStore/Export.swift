@@ -11,7 +11,10 @@ import SignoffCore
 public enum ExportFormat: String, Sendable, CaseIterable {
     /// One JSON object per line.
     case jsonl
-    /// RFC 4180: a header line, fields quoted when they hold a comma, quote or line break.
+    /// RFC 4180: a header line, fields quoted when they hold a comma or quote.
+    /// For reading, not for recomputing hashes: characters a terminal or a
+    /// spreadsheet could act on are written as `\u` escapes and formula-like
+    /// fields start with `'` (see `csvField`).
     case csv
 }
 
@@ -47,7 +50,10 @@ extension Store {
                 case let .requestRouted(routed): versions.insert(routed.policyVersion)
                 case let .reviewRecorded(review): versions.insert(review.policyVersion)
                 case let .requestDecided(decided): if let version = decided.policyVersion { versions.insert(version) }
-                default: break
+                case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn, .grantIssued,
+                     .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended,
+                     .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
+                    break
                 }
             }
             var policyEvents: [StoredEvent] = []
@@ -88,10 +94,27 @@ extension Store {
         return fields.map(csvField).joined(separator: ",") + "\r\n"
     }
 
+    /// One CSV field, neutralised for the people and spreadsheets that read it:
+    /// every character `DisplaySafe` keeps off a terminal (controls, C1, bidi,
+    /// zero-width and other invisible characters) is written as a JSON `\u`
+    /// escape (inside the payload, JSON that reads back as the same value), and
+    /// a field that starts like a formula (`=`, `+`, `-`, `@`) gets a leading
+    /// `'`. The JSON lines export carries every value exactly.
     static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
-            return value
+        var value = DisplaySafe.escapingAboveASCII(value)
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            var escaped = ""
+            for scalar in value.unicodeScalars {
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    escaped += "\\u" + DisplaySafe.hex(scalar.value, digits: 4).lowercased()
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
+            }
+            value = escaped
         }
+        if let first = value.unicodeScalars.first, "=+-@".unicodeScalars.contains(first) { value = "'" + value }
+        guard value.contains(where: { $0 == "," || $0 == "\"" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

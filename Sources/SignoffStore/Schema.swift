@@ -318,6 +318,15 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'what an outbox message says is fixed: only its delivery changes'); END;
                 """)
         }
+        // Settings become evidence (issue 11): the `settings` table is the fold
+        // of the `store_created` and `settings_changed` events, so its row
+        // changes through them; `schema` is the last migration the events record.
+        migrator.registerMigration("9 settings are evidence") { db in
+            try db.execute(sql: """
+                DROP TRIGGER settings_refuse_update;
+                ALTER TABLE settings ADD COLUMN schema TEXT;
+                """)
+        }
         return migrator
     }
 }

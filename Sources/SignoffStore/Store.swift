@@ -11,23 +11,61 @@ import SQLite3
 /// the query tables folded from it, in one SQLite file in WAL mode.
 ///
 /// Each command is one `write`: an IMMEDIATE transaction, so concurrent writers
-/// (other processes, other `Store` instances) queue behind the busy timeout and
-/// every command sees the state the previous one committed. Reads run in a
+/// (other processes, other `Store` instances) queue behind each other, and
+/// every command sees the state the previous one committed. A writer that
+/// finds the store locked waits and tries again, with backoff, until
+/// `writeDeadline`: contention waits, only a stuck store fails. Reads run in a
 /// snapshot and never wait for a writer. Do not call a `Store` method from
 /// inside a `write` body; use the `WriteTransaction` it receives.
 public final class Store: Sendable {
+    /// Whether a store was opened to change it or only to read it.
+    public enum Access: Sendable, Hashable {
+        /// Migrates the schema if needed; may write.
+        case write
+        /// Never writes, migrates or changes a file's mode: works for an account
+        /// that may only read the files (see `openForReading`).
+        case read
+    }
+
     /// The database file; the -wal and -shm files sit next to it.
     public let path: String
     public let settings: StoreSettings
+    public let access: Access
+    /// How long `write` keeps trying for the write lock (`defaultWriteDeadline`).
+    public let writeDeadline: TimeInterval
     let pool: DatabasePool
+    /// A private copy read instead of the store (see `openForReading`); removed with this value.
+    private let copy: String?
 
-    /// How long a writer waits for another process's transaction before `StoreError.busy`.
-    public static let busyTimeout: TimeInterval = 5
+    /// How long SQLite itself waits for the write lock before the retry loop
+    /// in `write` takes over (and may say who holds it).
+    public static let busyTimeout: TimeInterval = 1
 
-    private init(path: String, settings: StoreSettings, pool: DatabasePool) {
+    /// How long a write keeps trying for the write lock before it gives up
+    /// with `StoreError.busy`: long enough for many writers and bulk
+    /// submissions queued at once. `SIGNOFF_LOCK_TIMEOUT` (seconds) overrides it.
+    public static var defaultWriteDeadline: TimeInterval {
+        if let text = ProcessInfo.processInfo.environment["SIGNOFF_LOCK_TIMEOUT"], let seconds = TimeInterval(text), seconds > 0 {
+            return seconds
+        }
+        return 120
+    }
+
+    private init(path: String, settings: StoreSettings, access: Access, pool: DatabasePool, copy: String? = nil,
+                 writeDeadline: TimeInterval = Store.defaultWriteDeadline) {
         self.path = path
+        self.writeDeadline = writeDeadline
         self.settings = settings
+        self.access = access
         self.pool = pool
+        self.copy = copy
+    }
+
+    deinit {
+        if let copy {
+            try? pool.close()
+            StoreFile.removeCopy(copy)
+        }
     }
 
     /// `$SIGNOFF_STORE`, else `$XDG_DATA_HOME/signoff/signoff.sqlite`, else
@@ -60,7 +98,9 @@ public final class Store: Sendable {
 
     /// Creates a new store; refuses if anything exists at `path`. Files are
     /// 0600, or 0660 and owned by `settings.shareGroup` when that is set.
-    public static func create(at path: String, settings: StoreSettings) throws -> Store {
+    /// Its first event, `store_created`, records `creator` (by default this
+    /// process's operating-system account), the settings and the schema.
+    public static func create(at path: String, settings: StoreSettings, creator: Principal? = nil) throws -> Store {
         let group = try settings.shareGroup.map(StoreFile.groupID(named:))
         if StoreFile.exists(path) { throw StoreError.alreadyExists(path: path) }
         try StoreFile.makeParentDirectories(of: path)
@@ -69,45 +109,121 @@ public final class Store: Sendable {
             let pool = try StoreError.mapping(path: path) { () throws -> DatabasePool in
                 let pool = try openPool(path, busyTimeout: busyTimeout)
                 try Schema.migrator.migrate(pool)
-                try pool.write { db in
-                    try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
-                    try settings.insert(db)
-                }
+                try pool.write { db in try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)") }
                 return pool
             }
+            let store = Store(path: path, settings: settings, access: .write, pool: pool)
+            try store.write { tx in
+                try tx.append(EventDraft(
+                    requestID: nil, actor: creator ?? Principal(name: StoreFile.accountName(), authentication: .osAccount),
+                    at: settings.createdAt,
+                    body: .storeCreated(.init(trustAssertedIdentities: settings.trustAssertedIdentities,
+                                              shareGroup: settings.shareGroup, migrations: Schema.migrator.migrations))))
+            }
             try StoreFile.applyAccess(to: path, group: group)
-            return Store(path: path, settings: settings, pool: pool)
+            return store
         } catch {
             StoreFile.remove(path)
             throw error
         }
     }
 
-    /// Opens an existing store and applies any migrations it lacks. Refuses a
-    /// missing file (with the hint to create it), a file that is not a signoff
-    /// store, and a store written by a newer signoff.
+    /// Opens an existing store to change it, applying (and recording as a
+    /// `schema_migrated` event) any migrations it lacks. Refuses a missing file
+    /// (with the hint to create it), a file that is not a signoff store, and a
+    /// store written by a newer signoff.
     public static func open(at path: String) throws -> Store {
         try open(at: path, busyTimeout: busyTimeout)
     }
 
-    static func open(at path: String, busyTimeout: TimeInterval) throws -> Store {
+    static func open(at path: String, busyTimeout: TimeInterval, writeDeadline: TimeInterval = Store.defaultWriteDeadline) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
         return try StoreError.mapping(path: path) {
             let pool = try openPool(path, busyTimeout: busyTimeout)
-            let settings = try pool.read { db -> StoreSettings? in
-                guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID else { return nil }
-                let unknown = try Schema.migrator.appliedIdentifiers(db).subtracting(Schema.migrator.migrations)
-                if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
-                return try StoreSettings.fetch(db)
+            guard let (settings, applied) = try pool.read({ try identify($0, path: path) }) else {
+                throw StoreError.notAStore(path: path)
             }
-            guard let settings else { throw StoreError.notAStore(path: path) }
             try Schema.migrator.migrate(pool)
+            let store = Store(path: path, settings: settings, access: .write, pool: pool, writeDeadline: writeDeadline)
+            // Migrations applied now, or by an earlier run that stopped before
+            // recording them: the schema is evidence too.
+            let recorded = try pool.read { db in try String.fetchOne(db, sql: "SELECT schema FROM settings WHERE id = 1") }
+            let all = Schema.migrator.migrations
+            let unrecorded = recorded.flatMap { all.firstIndex(of: $0) }.map { Array(all[($0 + 1)...]) }
+                ?? all.filter { !applied.contains($0) }
+            if !unrecorded.isEmpty, try pool.read({ try Bool.fetchOne($0, sql: "SELECT 1 FROM events WHERE sequence = 1 AND kind = 'store_created'") }) == true {
+                try store.write { tx in
+                    guard try tx.recordedSchema() != all.last else { return }
+                    try tx.append(EventDraft(requestID: nil, actor: Principal(name: StoreFile.accountName(), authentication: .osAccount),
+                                             at: Date(), body: .schemaMigrated(.init(migrations: unrecorded))))
+                }
+            }
             if let shareGroup = settings.shareGroup, let group = try? StoreFile.groupID(named: shareGroup) {
                 // Best effort: files this account created since are handed to the group.
                 try? StoreFile.applyAccess(to: path, group: group)
             }
-            return Store(path: path, settings: settings, pool: pool)
+            return store
         }
+    }
+
+    /// Opens a store only to read it: no migration, no change of mode, no
+    /// write of any kind, for an account that may only read the files (an
+    /// auditor). SQLite reads a WAL store read-only when its -wal and -shm
+    /// files exist or can be created; otherwise, with no -wal (everything is in
+    /// the main file) the file is read as immutable, and with a -wal this
+    /// account cannot open, a private copy of the three files is read instead.
+    public static func openForReading(at path: String) throws -> Store {
+        guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
+        guard StoreFile.isReadable(path) else {
+            throw StoreError.fileAccess(path: path, detail: "this account may not read it")
+        }
+        return try StoreError.mapping(path: path) {
+            let wal = StoreFile.size(path + "-wal")
+            do {
+                if wal == nil {
+                    // Nothing waits in a log: the main file is the whole store, and
+                    // reading it as immutable creates no -wal or -shm beside it.
+                    return try readingStore(path, location: StoreFile.immutableURI(path))
+                }
+                return try readingStore(path, location: path)
+            } catch let error as DatabaseError where wal != nil {
+                guard [.SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH].contains(error.resultCode.primaryResultCode) else {
+                    throw error
+                }
+                if wal == 0 { return try readingStore(path, location: StoreFile.immutableURI(path)) }
+                let copy = try StoreFile.copyForReading(path)
+                do {
+                    return try readingStore(path, location: copy + "/store.sqlite", copy: copy)
+                } catch {
+                    StoreFile.removeCopy(copy)
+                    throw error
+                }
+            }
+        }
+    }
+
+    private static func readingStore(_ path: String, location: String, copy: String? = nil) throws -> Store {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "signoff store (read-only)"
+        let pool = try DatabasePool(path: location, configuration: configuration)
+        guard let (settings, applied) = try pool.read({ try identify($0, path: path) }) else {
+            throw StoreError.notAStore(path: path)
+        }
+        let missing = Schema.migrator.migrations.filter { !applied.contains($0) }
+        if !missing.isEmpty { throw StoreError.needsMigration(path: path, migrations: missing) }
+        return Store(path: path, settings: settings, access: .read, pool: pool, copy: copy)
+    }
+
+    /// The store's settings and applied migrations; nil when the file is not a signoff store.
+    private static func identify(_ db: Database, path: String) throws -> (StoreSettings, Set<String>)? {
+        guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID else { return nil }
+        let applied = try Schema.migrator.appliedIdentifiers(db)
+        let unknown = applied.subtracting(Schema.migrator.migrations)
+        if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
+        guard let settings = try StoreSettings.fetch(db) else { return nil }
+        return (settings, applied)
     }
 
     private static func openPool(_ path: String, busyTimeout: TimeInterval) throws -> DatabasePool {
@@ -133,20 +249,37 @@ public final class Store: Sendable {
 
     /// Runs one command as one IMMEDIATE transaction. Everything `body` appends
     /// commits together when it returns, or not at all when it throws; its own
-    /// errors come back unchanged.
+    /// errors come back unchanged. While another process holds the write lock
+    /// it waits and tries again, with growing, jittered pauses, until
+    /// `writeDeadline`; then `StoreError.busy` names the holder when it can.
+    /// `body` may run more than once: it must decide from what the transaction
+    /// reads, as every command does.
     @discardableResult
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
-        try StoreError.mapping(path: path) {
-            try pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    let transaction = WriteTransaction(db: db, settings: settings)
-                    defer { transaction.isOpen = false }
-                    result = try body(transaction)
-                    try transaction.finish()
-                    return .commit
+        guard access == .write else { throw StoreError.readOnly(path: path) }
+        let deadline = Date().addingTimeInterval(writeDeadline)
+        var pause: TimeInterval = 0.005
+        while true {
+            do {
+                return try StoreError.mapping(path: path) {
+                    try pool.writeWithoutTransaction { db in
+                        var result: T?
+                        try db.inTransaction(.immediate) {
+                            let transaction = WriteTransaction(db: db, settings: settings)
+                            defer { transaction.isOpen = false }
+                            result = try body(transaction)
+                            try transaction.finish()
+                            return .commit
+                        }
+                        return result!
+                    }
                 }
-                return result!
+            } catch StoreError.busy(_, _) {
+                guard Date() < deadline else {
+                    throw StoreError.busy(path: path, holder: LockHolder.describe(store: path))
+                }
+                Thread.sleep(forTimeInterval: pause * Double.random(in: 0.5...1.5))
+                pause = min(pause * 2, 0.25)
             }
         }
     }
@@ -159,6 +292,17 @@ public final class Store: Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try StoreError.mapping(path: path) { try pool.read(body) }
+    }
+
+    /// Who created the store: the actor of its `store_created` event (nil for
+    /// a store made before stores recorded it).
+    public func creator() throws -> Principal? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT actor, authentication FROM events WHERE sequence = 1 AND kind = 'store_created'
+                """) else { return nil }
+            return Principal(name: row[0], authentication: Authentication(rawValue: row[1]) ?? .system)
+        }
     }
 
     // MARK: Reads, each in its own snapshot

@@ -10,8 +10,16 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case alreadyExists(path: String)
     /// The file is an SQLite database, but not one signoff created.
     case notAStore(path: String)
-    /// Another process held the write lock for longer than the busy timeout.
-    case busy(path: String)
+    /// Another process held the write lock for longer than the write deadline;
+    /// `holder` describes it when the system says (process, command, account).
+    case busy(path: String, holder: String?)
+    /// A write was asked of a store opened only for reading.
+    case readOnly(path: String)
+    /// The store lacks migrations, and reading never migrates: a write by an
+    /// account that may write it (any command that records) brings it up to date.
+    case needsMigration(path: String, migrations: [String])
+    /// An event holds text no store column can carry exactly (a NUL character).
+    case unstorableText(String)
     /// SQLite reports damage, or the file is not a database at all.
     case corrupt(path: String, detail: String)
     /// The file was migrated by a newer signoff; this one must not write to it.
@@ -39,8 +47,16 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(path) already exists; signoff never overwrites a store (open it, or choose another path)"
         case let .notAStore(path):
             "\(path) is not a signoff store; point SIGNOFF_STORE at a store created with `signoff init`"
-        case let .busy(path):
-            "the store at \(path) stayed locked by another signoff process; try again"
+        case let .busy(path, holder):
+            "the store at \(path) stayed locked"
+                + (holder.map { " by \($0)" } ?? " by another process")
+                + "; nothing was written. If that process is stuck, stop it, then try again"
+        case let .readOnly(path):
+            "the store at \(path) was opened only for reading; nothing was written"
+        case let .needsMigration(path, migrations):
+            "the store at \(path) needs migrations this signoff adds (\(migrations.joined(separator: ", "))); reading never changes a store, so run any recording command (e.g. `signoff expire`) as an account that may write it, then read again"
+        case let .unstorableText(detail):
+            "event refused: \(detail); nothing was recorded"
         case let .corrupt(path, detail):
             "the store at \(path) is damaged (\(detail)); restore it from a backup and run `signoff audit verify`"
         case let .schemaTooNew(path, unknown):
@@ -75,7 +91,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     init(_ error: DatabaseError, path: String) {
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            self = .busy(path: path)
+            self = .busy(path: path, holder: nil)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
             self = .corrupt(path: path, detail: error.message ?? "\(error.resultCode)")
         default:

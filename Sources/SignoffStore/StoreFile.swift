@@ -75,5 +75,62 @@ enum StoreFile {
         for file in companions(of: path) { unlink(file) }
     }
 
+    /// The name of the account running this process, from the password
+    /// database, not from $USER (which anyone can set).
+    static func accountName() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return "uid:\(geteuid())"
+    }
+
+    static func isReadable(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
+    /// The file's size in bytes; nil when it does not exist.
+    static func size(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_size)
+    }
+
+    /// The store as an SQLite URI that reads it as immutable: no locks, no
+    /// -wal or -shm created. Only right when no -wal holds changes.
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+    }
+
+    /// Copies the store's files into a new private folder, for an account that
+    /// may read them but cannot open the -wal in place; the copy is read
+    /// instead (a checkpoint SQLite makes then changes only the copy). Fails if
+    /// the store changed while it was copied.
+    static func copyForReading(_ path: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-read-\(UUID().uuidString)").path
+        guard mkdir(folder, 0o700) == 0 else {
+            throw StoreError.fileAccess(path: folder, detail: "cannot create a folder to read a copy in: \(errnoText())")
+        }
+        for attempt in 1...3 {
+            let before = companions(of: path).map(size)
+            do {
+                for (source, suffix) in zip(companions(of: path), ["", "-wal", "-shm"]) where exists(source) {
+                    let target = folder + "/store.sqlite" + suffix
+                    unlink(target)
+                    try FileManager.default.copyItem(atPath: source, toPath: target)
+                }
+            } catch {
+                removeCopy(folder)
+                throw StoreError.fileAccess(path: path, detail: "cannot copy it to read: \(error)")
+            }
+            if companions(of: path).map(size) == before { return folder }
+            if attempt == 3 { break }
+        }
+        removeCopy(folder)
+        throw StoreError.fileAccess(path: path, detail: "it kept changing while it was copied to be read; try again")
+    }
+
+    static func removeCopy(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

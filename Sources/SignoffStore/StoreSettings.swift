@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 import SignoffCore
 
-/// Choices fixed when a store is created. They are written once into the
-/// `settings` table, whose triggers refuse UPDATE and DELETE, so a store made
-/// for production can't quietly start trusting `--as NAME`.
+/// The store's settings. Evidence like decisions: set by the `store_created`
+/// event and changed only by `settings_changed` events; the `settings` table
+/// is their fold, and `audit verify` holds it (and every asserted identity in
+/// the chain) to them, so a store made for production can't quietly start
+/// trusting `--as NAME`, even for a moment.
 public struct StoreSettings: Sendable, Hashable {
     /// Whether actors may be named with `--as NAME` (demos and tests only).
     public var trustAssertedIdentities: Bool
@@ -17,12 +19,6 @@ public struct StoreSettings: Sendable, Hashable {
         self.trustAssertedIdentities = trustAssertedIdentities
         self.shareGroup = shareGroup
         self.createdAt = EventCoding.storedPrecision(createdAt)
-    }
-
-    func insert(_ db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO settings (id, trust_asserted_identities, share_group, created_at) VALUES (1, ?, ?, ?)",
-            arguments: [trustAssertedIdentities, shareGroup, createdAt.storeMilliseconds])
     }
 
     static func fetch(_ db: Database) throws -> StoreSettings? {

@@ -182,6 +182,7 @@ extension Store {
         var policies: [Int64: PolicyRow] = [:]
         var grants: [String: (grant: Grant, last: Int64)] = [:]
         var handOff: [DatabaseValue]?
+        var facts = StoreFacts()
 
         let events = try Row.fetchCursor(db, sql: StoredEvent.select + " ORDER BY sequence")
         while let row = try events.next() {
@@ -194,6 +195,7 @@ extension Store {
                                            problem: "\(error)"))
                 continue
             }
+            facts.fold(draft, sequence: event.sequence, into: &mismatches)
             switch draft.body {
             case let .policyApplied(policy):
                 policies[event.sequence] = PolicyRow(sequence: event.sequence, actor: draft.actor, at: event.at,
@@ -207,7 +209,9 @@ extension Store {
                 handOff = [config.outbox.databaseValue, config.command.databaseValue, config.timeoutSeconds.databaseValue,
                            event.at.databaseValue, draft.actor.name.databaseValue,
                            draft.actor.authentication.rawValue.databaseValue, event.sequence.databaseValue]
-            default:
+            case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
+                 .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+                 .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated:
                 break
             }
             guard let id = draft.requestID else { continue }
@@ -315,6 +319,7 @@ extension Store {
             mismatches.append(Mismatch(table: "hand_off", requestID: nil, sequence: nil,
                                        problem: "differs from the latest hand_off_configured event"))
         }
+        try facts.compare(with: db, into: &mismatches)
         return (requestCount, mismatches)
     }
 }

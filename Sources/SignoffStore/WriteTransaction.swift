@@ -9,7 +9,8 @@ import SignoffCore
 /// Valid only inside the `Store.write` body that received it.
 public final class WriteTransaction {
     let db: Database
-    private let settings: StoreSettings
+    /// As of this transaction: a `settings_changed` event appended here counts from then on.
+    private var settings: StoreSettings
     private var chain = EventChain()
     /// The last event in the chain, once known in this transaction.
     private var head: (sequence: Int64, hash: String)?
@@ -87,6 +88,12 @@ public final class WriteTransaction {
         self.settings = settings
     }
 
+    /// The last schema migration the events record (the `settings.schema` column).
+    func recordedSchema() throws -> String? {
+        checkOpen()
+        return try String.fetchOne(db, sql: "SELECT schema FROM settings WHERE id = 1")
+    }
+
     /// The policy in force, as of this transaction (including one applied in it).
     public func currentPolicy() throws -> StoredPolicy? {
         checkOpen()
@@ -140,14 +147,20 @@ public final class WriteTransaction {
     /// tables through `Projection.apply`, all in this transaction.
     ///
     /// Refuses (before writing anything) a submission without an ID or with a
-    /// taken ID, an event for a request that does not exist, and an asserted
-    /// identity in a store that does not trust them.
+    /// taken ID, an event for a request that does not exist, an asserted
+    /// identity in a store that does not trust them, a second `store_created`,
+    /// and text no column could carry exactly (a NUL anywhere in the event,
+    /// which SQLite's text bindings would cut there and `audit verify` would
+    /// then report, for ever, as an alteration).
     @discardableResult
     public func append(_ draft: EventDraft) throws -> RecordedEvent {
         checkOpen()
         var draft = draft
         draft.at = EventCoding.storedPrecision(draft.at)
         let kind = draft.body.kind
+        if draft.actor.name.unicodeScalars.contains("\0") || draft.requestID?.unicodeScalars.contains("\0") == true {
+            throw StoreError.unstorableText("the actor or request ID of a \(kind) event holds a NUL character")
+        }
         if draft.actor.authentication == .asserted, !settings.trustAssertedIdentities {
             throw StoreError.invalidEvent(
                 "\(draft.actor.name) is an asserted identity, and this store was created not to trust them")
@@ -156,13 +169,19 @@ public final class WriteTransaction {
         // payload's and (spliced, at flush) the stored record's.
         var requestJSON: [UInt8]?
         switch draft.body {
-        case .policyApplied, .handOffConfigured:
+        case .policyApplied, .handOffConfigured, .settingsChanged, .schemaMigrated:
             break
+        case .storeCreated:
+            if try chainHead().sequence != 0 { throw StoreError.invalidEvent("a store is created once: store_created must be its first event") }
+        case .actionRefused:
+            // A refused store-wide action (applying a policy, setting the hand-off) names no request.
+            if let id = draft.requestID, try !load(id) { throw StoreError.unknownRequest(id) }
         case .grantIssued:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard try load(id) else { throw StoreError.unknownRequest(id) }
             if try status(id) != nil { throw StoreError.invalidEvent("\(id) already has a grant") }
-        case _ where GrantProjection.concernsGrant(draft.body):
+        case .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended,
+             .incidentReviewCompleted:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard try status(id) != nil else { throw StoreError.invalidEvent("\(id) has no grant for a \(kind) event") }
         case let .requestSubmitted(submitted):
@@ -170,7 +189,7 @@ public final class WriteTransaction {
             let checked = issuedIDs.contains(id) && entries[id] == nil
             if !checked, try exists(id) { throw StoreError.duplicateRequest(id) }
             requestJSON = CanonicalJSON.encode(submitted.request)
-        default:
+        case .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided, .requestWithdrawn:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard try load(id) else { throw StoreError.unknownRequest(id) }
         }
@@ -180,6 +199,9 @@ public final class WriteTransaction {
         let at = draft.at.storeMilliseconds
         let payload = requestJSON.map { CanonicalJSON.submittedPayload(requestJSON: $0) }
             ?? draft.body.encodedPayloadBytes()
+        if Self.holdsEscapedNUL(payload) {
+            throw StoreError.unstorableText("a \(kind) event holds a NUL character in its text")
+        }
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload)
@@ -208,15 +230,27 @@ public final class WriteTransaction {
                     authentication, sequence) VALUES (1, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [config.outbox, config.command, config.timeoutSeconds, at, draft.actor.name,
                                           draft.actor.authentication.rawValue, sequence])
-        default:
+        case let .storeCreated(created):
+            try db.execute(sql: """
+                INSERT INTO settings (id, trust_asserted_identities, share_group, created_at, schema) VALUES (1, ?, ?, ?, ?)
+                """, arguments: [created.trustAssertedIdentities, created.shareGroup, at, created.migrations.last])
+            settings.trustAssertedIdentities = created.trustAssertedIdentities
+            settings.shareGroup = created.shareGroup
+        case let .settingsChanged(changed):
+            try db.execute(sql: "UPDATE settings SET trust_asserted_identities = ?, share_group = ? WHERE id = 1",
+                           arguments: [changed.trustAssertedIdentities, changed.shareGroup])
+            settings.trustAssertedIdentities = changed.trustAssertedIdentities
+            settings.shareGroup = changed.shareGroup
+        case let .schemaMigrated(migrated):
+            try db.execute(sql: "UPDATE settings SET schema = ? WHERE id = 1", arguments: [migrated.migrations.last])
+        case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
+             .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+             .grantExtended, .incidentReviewCompleted:
             break
         }
-        switch draft.body {
-        case let .requestDecided(decided) where decided.state == .approved: approvedHere.insert(draft.requestID ?? "")
-        case .grantIssued: grantedHere.insert(draft.requestID ?? "")
-        case let .grantExtended(extended): grantedHere.insert(extended.extensionID)
-        default: break
-        }
+        if case let .requestDecided(decided) = draft.body, decided.state == .approved { approvedHere.insert(draft.requestID ?? "") }
+        if case .grantIssued = draft.body { grantedHere.insert(draft.requestID ?? "") }
+        if case let .grantExtended(extended) = draft.body { grantedHere.insert(extended.extensionID) }
         if GrantProjection.concernsGrant(draft.body), let id = draft.requestID {
             if let entry = statuses[id] {
                 GrantProjection.apply(draft, into: &entry.status)
@@ -248,6 +282,24 @@ public final class WriteTransaction {
             }
         }
         return RecordedEvent(sequence: sequence, draft: draft, hash: hash)
+    }
+
+    /// Whether canonical JSON holds `\u0000`: the only way a NUL appears in it
+    /// (a backslash that is itself escaped does not start an escape).
+    static func holdsEscapedNUL(_ json: [UInt8]) -> Bool {
+        let backslash = UInt8(ascii: "\\"), zero = UInt8(ascii: "0")
+        var index = 0
+        let count = json.count
+        while index < count {
+            if json[index] != backslash { index += 1; continue }
+            guard index + 1 < count else { return false }
+            if json[index + 1] == UInt8(ascii: "u"), index + 5 < count,
+               json[index + 2] == zero, json[index + 3] == zero, json[index + 4] == zero, json[index + 5] == zero {
+                return true
+            }
+            index += 2
+        }
+        return false
     }
 
     /// Appends many events in order, e.g. a bulk submission.

@@ -16,7 +16,7 @@ import Testing
                     try transaction.append(Sample.decide(id)),
                     try transaction.append(Sample.grant(id, request: record.request))]
         }
-        #expect(recorded.map(\.sequence) == [4, 5, 6])
+        #expect(recorded.map(\.sequence) == [5, 6, 7], "after store_created, the policy and the submission")
 
         let events = try store.events(requestID: id)
         #expect(events.map(\.draft.body.kind) == ["request_submitted", "request_routed", "review_recorded", "request_decided",
@@ -73,7 +73,7 @@ import Testing
         let store = try Store.open(at: path)
         #expect(try store.records(.all).map(\.id) == ids)
         #expect(try store.currentPolicy()?.version == Sample.policyVersion)
-        #expect(try store.changeToken() == 5)
+        #expect(try store.changeToken() == 6)
         #expect(try store.submitRouted() == "REQ-3", "the request counter survives reopening")
         #expect(try store.verify().isIntact)
     }
@@ -105,7 +105,7 @@ import Testing
                 throw Refused()
             }
         }
-        #expect(try store.changeToken() == 0)
+        #expect(try store.changeToken() == 1, "only the store_created event")
         #expect(try store.record("REQ-1") == nil)
         #expect(try store.verify().isIntact)
     }
@@ -118,7 +118,11 @@ import Testing
         #expect(throws: StoreError.unknownRequest("REQ-9")) { try store.write { try $0.append(Sample.review("REQ-9")) } }
         let asserted = Principal(name: "mallory", authentication: .asserted)
         #expect(throws: StoreError.self) { try store.write { try $0.append(Sample.review("REQ-1", by: asserted)) } }
-        #expect(try store.changeToken() == 2)
+        #expect(throws: StoreError.self) {
+            try store.write { try $0.append(EventDraft(requestID: nil, actor: Sample.alice, at: Sample.start,
+                                                       body: .storeCreated(.init(trustAssertedIdentities: true, shareGroup: nil, migrations: [])))) }
+        }
+        #expect(try store.changeToken() == 3)
     }
 
     @Test func assertedIdentitiesAreRecordedWhenTheStoreTrustsThem() throws {
@@ -162,7 +166,7 @@ import Testing
         #expect(policy.appliedAt == EventCoding.storedPrecision(applied))
         #expect(policy.appliedBy == Sample.alice)
         #expect(policy.file == "policy.yaml")
-        #expect(policy.sequence == 2)
+        #expect(policy.sequence == 3)
     }
 
     @Test func openRecordsAreRoutedOrBlockedOnes() throws {

@@ -91,7 +91,7 @@ import Testing
         }
 
         mutating func grantBody() -> EventBody {
-            switch Int.random(in: 0..<9, using: &generator) {
+            switch Int.random(in: 0..<12, using: &generator) {
             case 0:
                 .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
                                    startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
@@ -103,6 +103,10 @@ import Testing
             case 5: .grantRevoked(.init(rationale: string(), trigger: Bool.random(using: &generator) ? trigger() : nil))
             case 6: .grantExtended(.init(extensionID: string(), by: span(), expiresAt: optionalDate()))
             case 7: .incidentReviewCompleted(.init(rationale: string()))
+            case 8: .storeCreated(.init(trustAssertedIdentities: Bool.random(using: &generator), shareGroup: optional(),
+                                        migrations: strings()))
+            case 9: .settingsChanged(.init(trustAssertedIdentities: Bool.random(using: &generator), shareGroup: optional()))
+            case 10: .schemaMigrated(.init(migrations: strings()))
             default:
                 .handOffConfigured(.init(outbox: optional(), command: optional(),
                                          timeoutSeconds: Bool.random(using: &generator) ? int() : nil))
@@ -185,6 +189,9 @@ import Testing
         case let .grantExtended(p): try foundation(p)
         case let .incidentReviewCompleted(p): try foundation(p)
         case let .handOffConfigured(p): try foundation(p)
+        case let .storeCreated(p): try foundation(p)
+        case let .settingsChanged(p): try foundation(p)
+        case let .schemaMigrated(p): try foundation(p)
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
 /// The chain and the triggers: what someone with the file and the sqlite3 tool
 /// can and cannot do unnoticed.
 @Suite struct EvidenceTests {
-    /// Five requests, each submitted, routed, reviewed, decided and granted: events 1...26.
+    /// The store_created event, then five requests, each submitted, routed, reviewed, decided and granted: events 1...27.
     func populatedStore(_ directory: TemporaryDirectory) throws -> Store {
         let store = try Store.create(at: directory.file(), settings: StoreSettings())
         try store.write { try $0.append(Sample.policy()) }
@@ -27,7 +27,7 @@ import Testing
         let store = try populatedStore(directory)
         let report = try store.verify()
         #expect(report.isIntact)
-        #expect(report.eventCount == 26)
+        #expect(report.eventCount == 27)
         #expect(report.requestCount == 5)
         #expect(report.firstBadEvent == nil)
         #expect(report.projectionMismatches.isEmpty)
@@ -39,7 +39,7 @@ import Testing
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
         let head = try #require(try store.chainHead())
-        #expect(head.sequence == 26)
+        #expect(head.sequence == 27)
         let stored = try sqlite3(directory.file(), "SELECT hash FROM events WHERE sequence = 10;").output
         let earlier = ChainAnchor(sequence: 10, hash: stored.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(try store.verify(anchors: [head, earlier]).isIntact)
@@ -60,21 +60,24 @@ import Testing
         let store = try Store.create(at: directory.file(), settings: StoreSettings())
         let first = try store.write { try $0.append(Sample.policy()) }
         // Recompute by hand from the stored columns, independently of the store.
-        let row = try sqlite3(directory.file(), "SELECT prev_hash, hash FROM events WHERE sequence = 1;").output
-        #expect(row == String(repeating: "0", count: 64) + "|" + first.hash + "\n")
+        let created = try sqlite3(directory.file(), "SELECT prev_hash, kind, hash FROM events WHERE sequence = 1;").output
+        #expect(created.hasPrefix(String(repeating: "0", count: 64) + "|store_created|"), "the chain starts at the store's creation")
+        let genesis = String(created.split(separator: "|")[2].dropLast())
+        let row = try sqlite3(directory.file(), "SELECT prev_hash, hash FROM events WHERE sequence = 2;").output
+        #expect(row == genesis + "|" + first.hash + "\n")
         var chain = EventChain()
         let payload = Sample.policy().body.encodedPayload()
-        let expected = chain.hash(prevHash: EventChain.genesis, sequence: 1, at: Sample.start.storeMilliseconds,
+        let expected = chain.hash(prevHash: genesis, sequence: 2, at: Sample.start.storeMilliseconds,
                                   actor: "alice", authentication: "os_account", kind: "policy_applied",
                                   requestID: nil, payload: payload)
         #expect(first.hash == expected)
         // A NULL request ID and an empty one must not hash alike.
-        let empty = chain.hash(prevHash: EventChain.genesis, sequence: 1, at: Sample.start.storeMilliseconds,
+        let empty = chain.hash(prevHash: genesis, sequence: 2, at: Sample.start.storeMilliseconds,
                                actor: "alice", authentication: "os_account", kind: "policy_applied",
                                requestID: "", payload: payload)
         #expect(empty != expected)
         // Moving a byte from one field to its neighbour changes the hash.
-        let shifted = chain.hash(prevHash: EventChain.genesis, sequence: 1, at: Sample.start.storeMilliseconds,
+        let shifted = chain.hash(prevHash: genesis, sequence: 2, at: Sample.start.storeMilliseconds,
                                  actor: "alic", authentication: "eos_account", kind: "policy_applied",
                                  requestID: nil, payload: payload)
         #expect(shifted != expected)
@@ -97,15 +100,15 @@ import Testing
     }
 
     @Test(arguments: [
-        ("UPDATE events SET payload = replace(payload, 'ticket OPS-42 checked', 'looks fine') WHERE sequence = 9;",
-         Int64(9), "hash does not match"),
-        ("UPDATE events SET actor = 'mallory' WHERE sequence = 17;", Int64(17), "hash does not match"),
-        ("UPDATE events SET authentication = 'asserted' WHERE sequence = 4;", Int64(4), "hash does not match"),
-        ("UPDATE events SET at = at + 1 WHERE sequence = 24;", Int64(24), "hash does not match"),
-        ("UPDATE events SET request_id = 'REQ-2' WHERE sequence = 4;", Int64(4), "hash does not match"),
-        ("UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE sequence = 8;", Int64(8), "hash does not match"),
-        ("DELETE FROM events WHERE sequence = 13;", Int64(13), "missing"),
-        ("DELETE FROM events WHERE sequence IN (2, 3);", Int64(2), "missing"),
+        ("UPDATE events SET payload = replace(payload, 'ticket OPS-42 checked', 'looks fine') WHERE sequence = 10;",
+         Int64(10), "hash does not match"),
+        ("UPDATE events SET actor = 'mallory' WHERE sequence = 18;", Int64(18), "hash does not match"),
+        ("UPDATE events SET authentication = 'asserted' WHERE sequence = 5;", Int64(5), "hash does not match"),
+        ("UPDATE events SET at = at + 1 WHERE sequence = 25;", Int64(25), "hash does not match"),
+        ("UPDATE events SET request_id = 'REQ-2' WHERE sequence = 5;", Int64(5), "hash does not match"),
+        ("UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE sequence = 9;", Int64(9), "hash does not match"),
+        ("DELETE FROM events WHERE sequence = 14;", Int64(14), "missing"),
+        ("DELETE FROM events WHERE sequence IN (3, 4);", Int64(3), "missing"),
     ])
     func tamperingNamesTheFirstBadEvent(sql: String, sequence: Int64, problem: String) throws {
         let directory = TemporaryDirectory()
@@ -124,23 +127,23 @@ import Testing
     @Test func rewritingAnEventAndItsHashBreaksTheNextLink() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
-        // Someone who recomputes event 11's hash still cannot make event 12 agree.
-        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET hash = lower(hex(randomblob(32))) WHERE sequence = 11;")
+        // Someone who recomputes event 12's hash still cannot make event 13 agree.
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET hash = lower(hex(randomblob(32))) WHERE sequence = 12;")
         let bad = try #require(try store.verify().firstBadEvent)
-        #expect(bad.sequence == 11)
+        #expect(bad.sequence == 12)
         try sqlite3(store.path, """
-            UPDATE events SET prev_hash = (SELECT hash FROM events WHERE sequence = 11) WHERE sequence = 12;
+            UPDATE events SET prev_hash = (SELECT hash FROM events WHERE sequence = 12) WHERE sequence = 13;
             """)
-        #expect(try store.verify().firstBadEvent?.sequence == 11)
+        #expect(try store.verify().firstBadEvent?.sequence == 12)
     }
 
     @Test func badEventNamesItsRequest() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
-        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET actor = 'mallory' WHERE sequence = 9;")
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET actor = 'mallory' WHERE sequence = 10;")
         let bad = try #require(try store.verify().firstBadEvent)
         #expect(bad.requestID == "REQ-2")
-        #expect(bad.description.contains("event 9 (request REQ-2)"))
+        #expect(bad.description.contains("event 10 (request REQ-2)"))
     }
 
     @Test func editedQueryTablesAreReportedByRequest() throws {
@@ -170,9 +173,10 @@ import Testing
     @Test func deletedLastEventIsCaughtByTheQueryTables() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
-        try sqlite3(store.path, "DROP TRIGGER events_refuse_delete; DELETE FROM events WHERE sequence = 26;")
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_delete; DELETE FROM events WHERE sequence = 27;")
         let report = try store.verify()
         #expect(report.firstBadEvent == nil, "a truncated chain is still a valid chain")
-        #expect(report.projectionMismatches.map { "\($0.table) \($0.requestID ?? "-")" } == ["grants REQ-5"])
+        #expect(report.projectionMismatches.map { "\($0.table) \($0.requestID ?? "-")" } == ["grants REQ-5", "schema -"],
+                "the cut is seen in the grants, and the dropped trigger in the schema")
     }
 }

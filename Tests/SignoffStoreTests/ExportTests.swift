@@ -28,13 +28,14 @@ import Testing
         let directory = TemporaryDirectory()
         let store = try store(directory)
         let records = try lines(store, .jsonl)
-        #expect(records.count == 9)
+        #expect(records.count == 10)
         #expect(records.allSatisfy { $0.hasSuffix("}\n") && $0.dropLast().firstIndex(of: "\n") == nil })
         let objects = try records.map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
-        #expect(objects.map { $0["sequence"] as? Int } == Array(1...9))
-        let review = objects[4]
+        #expect(objects.map { $0["sequence"] as? Int } == Array(1...10))
+        #expect(objects[0]["kind"] as? String == "store_created")
+        let review = objects[5]
         #expect(review["kind"] as? String == "review_recorded")
         #expect(review["actor"] as? String == "bob")
         #expect(review["authentication"] as? String == "os_account")
@@ -45,10 +46,10 @@ import Testing
         // The payload is the exact stored text, so the hash can be recomputed from the export.
         let stored = try store.events(requestID: "REQ-1")[2]
         #expect(review["hash"] as? String == stored.hash)
-        #expect(review["prev_hash"] as? String == (objects[3]["hash"] as? String))
+        #expect(review["prev_hash"] as? String == (objects[4]["hash"] as? String))
         #expect(review["payload"] as? String == String(decoding: stored.draft.body.encodedPayload(), as: UTF8.self))
         var chain = EventChain()
-        let recomputed = chain.hash(prevHash: review["prev_hash"] as! String, sequence: 5,
+        let recomputed = chain.hash(prevHash: review["prev_hash"] as! String, sequence: 6,
                                     at: Int64(review["at_ms"] as! Int), actor: "bob", authentication: "os_account",
                                     kind: "review_recorded", requestID: "REQ-1",
                                     payload: Data((review["payload"] as! String).utf8))
@@ -73,7 +74,7 @@ import Testing
         let records = try lines(store, .csv, "REQ-1")
         #expect(records.first == "sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash\r\n")
         let review = records[4]
-        #expect(review.hasPrefix("5,2025-06-15T15:06:40.123Z,1750000000123,bob,os_account,review_recorded,REQ-1,\"{"))
+        #expect(review.hasPrefix("6,2025-06-15T15:06:40.123Z,1750000000123,bob,os_account,review_recorded,REQ-1,\"{"))
         // The rationale's quotes are doubled inside a quoted field; its line break stays inside the quotes.
         #expect(review.contains(#"checked, \""as agreed\""\nwith the owner"#))
         let parsed = parseCSV(records.joined())
@@ -82,7 +83,10 @@ import Testing
         let payload = parsed[4][7]
         let decoded = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
         #expect(decoded?["rationale"] as? String == "checked, \"as agreed\"\nwith the owner")
-        #expect(Store.csvField("a\nb") == "\"a\nb\"")
+        // Controls, C1, bidi and invisible characters become JSON escapes: still JSON inside the payload.
+        #expect(Store.csvField("a\nb") == "a\\u000ab")
+        #expect(Store.csvField("x\u{202E}y\u{9B}z\u{200B}") == "x\\u202ey\\u009bz\\u200b")
+        #expect(Store.csvField("=SUM(A1)") == "'=SUM(A1)")
         #expect(Store.csvField("say \"hi\", then go") == "\"say \"\"hi\"\", then go\"")
         #expect(Store.csvField("plain") == "plain")
     }

@@ -74,22 +74,11 @@ import Testing
              try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
         #expect(migrations == ["1 events", "2 settings", "3 query tables", "4 request summaries",
-                               "5 drop unread review indexes", "6 grants", "7 grant status", "8 outbox"])
+                               "5 drop unread review indexes", "6 grants", "7 grant status", "8 outbox",
+                               "9 settings are evidence"])
         #expect(journal == "wal")
         #expect(synchronous == 2, "synchronous must be FULL")
         #expect(foreignKeys == 1)
-    }
-
-    @Test func settingsCannotBeChangedAfterCreation() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file()
-        _ = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: false))
-        let update = try sqlite3(path, "UPDATE settings SET trust_asserted_identities = 1;")
-        #expect(update.status != 0)
-        #expect(update.output.contains("fixed at creation"))
-        let insert = try sqlite3(path, "INSERT INTO settings VALUES (2, 1, NULL, 0);")
-        #expect(insert.status != 0)
-        #expect(try Store.open(at: path).settings.trustAssertedIdentities == false)
     }
 
     @Test func filesAreOwnerOnly() throws {

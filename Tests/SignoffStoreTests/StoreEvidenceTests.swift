@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+/// The store's own settings, schema and counters are evidence too; text that
+/// cannot be stored exactly never gets in; contention waits; readers never write.
+@Suite struct StoreEvidenceTests {
+    func populated(_ directory: TemporaryDirectory, settings: StoreSettings = StoreSettings()) throws -> Store {
+        let store = try Store.create(at: directory.file(), settings: settings)
+        try store.write { try $0.append(Sample.policy()) }
+        for _ in 1...2 { _ = try store.submitRouted() }
+        return store
+    }
+
+    @Test func creationIsTheFirstEventAndRecordsWhoAndWhat() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory, settings: StoreSettings(trustAssertedIdentities: true))
+        let creator = try #require(try store.creator())
+        #expect(creator.authentication == .osAccount)
+        let first = try sqlite3(store.path, "SELECT sequence, kind, payload FROM events WHERE sequence = 1;").output
+        #expect(first.hasPrefix("1|store_created|{\"migrations\":[\"1 events\""), "\(first)")
+        #expect(first.contains("\"trust_asserted_identities\":true"))
+        #expect(try store.verify().isIntact)
+    }
+
+    /// Issue 11: flip trust of asserted identities, record `--as dave`, flip
+    /// it back. The table looks right again; the asserted event does not.
+    @Test func assertedIdentityRecordedWhileTrustWasFlippedIsCaught() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        let anchor = try #require(try store.chainHead())
+        try sqlite3(store.path, "UPDATE settings SET trust_asserted_identities = 1;")
+        let flipped = try Store.open(at: store.path)
+        #expect(flipped.settings.trustAssertedIdentities)
+        #expect(try flipped.verify().projectionMismatches.map(\.problem)
+            == ["trust_asserted_identities is 1; the events say 0"])
+        try flipped.write { try $0.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted))) }
+        try sqlite3(store.path, "UPDATE settings SET trust_asserted_identities = 0;")
+        let report = try Store.open(at: store.path).verify(anchors: [anchor])
+        #expect(report.brokenAnchors.isEmpty, "appending keeps the anchor: the chain alone cannot tell")
+        #expect(!report.isIntact)
+        #expect(report.projectionMismatches.contains {
+            $0.table == "events" && $0.problem.contains("dave is an asserted identity") && $0.sequence == anchor.sequence + 1
+        }, "\(report.projectionMismatches)")
+    }
+
+    @Test(arguments: [
+        ("UPDATE settings SET share_group = 'everyone';", "settings", "share_group is everyone; the events say NULL"),
+        ("UPDATE settings SET created_at = 0;", "settings", "created_at is 0"),
+        ("DROP TRIGGER events_refuse_update;", "schema", "trigger events_refuse_update is missing"),
+        ("DROP TRIGGER events_refuse_delete; CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events WHEN 0 BEGIN SELECT 1; END;",
+         "schema", "trigger events_refuse_delete is not as the schema defines it"),
+        ("CREATE TRIGGER sneaky AFTER INSERT ON events BEGIN SELECT 1; END;", "schema", "trigger sneaky is not part of the schema"),
+        ("DROP INDEX requests_by_state;", "schema", "index requests_by_state is missing"),
+        ("UPDATE counters SET value = 1000 WHERE name = 'request_number';", "counters", "request_number is 1000; the events say 2"),
+        ("DELETE FROM counters;", "counters", "request_number is missing; the events say 2"),
+        ("INSERT INTO counters VALUES ('other', 1);", "counters", "other is 1; the events say it does not exist"),
+        ("DELETE FROM grdb_migrations WHERE identifier = '9 settings are evidence';", "schema", "grdb_migrations lists"),
+    ])
+    func editsOfTheStoreItselfAreNamed(sql: String, table: String, problem: String) throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        #expect(try store.verify().isIntact)
+        let edit = try sqlite3(store.path, sql)
+        #expect(edit.status == 0, "\(edit.output)")
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil, "the events themselves are intact")
+        #expect(report.projectionMismatches.contains { $0.table == table && $0.problem.hasPrefix(problem) },
+                "\(report.projectionMismatches)")
+    }
+
+    @Test func settingsChangeThroughEventsAndVerify() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        try store.write {
+            try $0.append(EventDraft(requestID: nil, actor: Sample.alice, at: Sample.start,
+                                     body: .settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))))
+            // In force from the event on, in the same transaction.
+            try $0.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted)))
+        }
+        #expect(try Store.open(at: store.path).settings.trustAssertedIdentities)
+        #expect(try store.verify().isIntact)
+    }
+
+    /// A NUL in any text of any event is refused before anything is written,
+    /// so no column ever reads back cut short (issue 11, finding 1).
+    @Test func nulIsRefusedInEveryEventText() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        let head = try store.changeToken()
+        let poisoned: [(String, EventDraft)] = [
+            ("purpose", Sample.submit("REQ-9", Sample.request(purpose: "rotate\0keys"))),
+            ("notes", Sample.submit("REQ-9", Sample.request(notes: "a\0b"))),
+            ("requester", Sample.submit("REQ-9", Sample.request(requester: "al\0ice"))),
+            ("request id", Sample.submit("REQ-\0", Sample.request())),
+            ("rationale", Sample.review("REQ-1", rationale: "fine\0")),
+            ("actor", Sample.review("REQ-1", by: Principal(name: "bo\0b", authentication: .osAccount))),
+            ("policy source", EventDraft(requestID: nil, actor: Sample.alice, at: Sample.start,
+                                         body: .policyApplied(.init(version: "v", previousVersion: nil, file: "p", source: "x\0")))),
+            ("hand-off command", EventDraft(requestID: nil, actor: Sample.alice, at: Sample.start,
+                                            body: .handOffConfigured(.init(outbox: nil, command: "cat\0", timeoutSeconds: nil)))),
+        ]
+        for (what, draft) in poisoned {
+            do {
+                try store.write { try $0.append(draft) }
+                Issue.record("a NUL in the \(what) was stored")
+            } catch let StoreError.unstorableText(detail) {
+                #expect(detail.contains("NUL"), "\(what): \(detail)")
+            }
+        }
+        // A backslash and zeros are text, not a NUL.
+        try store.write { try $0.append(Sample.review("REQ-1", rationale: #"path C:\u0000 and \\u0000"#)) }
+        #expect(try store.changeToken() == head + 1)
+        #expect(try store.verify().isIntact)
+        #expect(WriteTransaction.holdsEscapedNUL(Array(#"{"a":"\u0000"}"#.utf8)))
+        #expect(!WriteTransaction.holdsEscapedNUL(Array(#"{"a":"\\u0000"}"#.utf8)))
+    }
+
+    /// Sixteen writers at once, each a separate store connection, some with
+    /// bulk batches: all succeed, none is told the store is busy.
+    @Test func sixteenConcurrentWritersAllSucceed() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let first = try Store.create(at: path, settings: StoreSettings())
+        let stores = try (0..<16).map { _ in try Store.open(at: path) }
+        let failures = Messages()
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            do {
+                if index % 4 == 0 {
+                    // A bulk submission: 300 requests in one transaction.
+                    try stores[index].write { tx in
+                        for _ in 0..<300 {
+                            let id = try tx.nextRequestID()
+                            try tx.append(Sample.submit(id))
+                            try tx.append(Sample.route(id))
+                        }
+                    }
+                } else {
+                    for _ in 0..<20 { try stores[index].submitRouted() }
+                }
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        let expected = 4 * 300 + 12 * 20
+        #expect(try first.records(.all).count == expected)
+        #expect(try first.verify().isIntact)
+    }
+
+    /// An auditor's open never writes: not the file, not its mode, no -wal or -shm.
+    @Test func readingNeverWritesTheStore() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        let path = store.path
+        try store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try store.pool.close()
+        for file in [path + "-wal", path + "-shm"] { unlink(file) }
+        chmod(path, 0o400)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let reader = try Store.openForReading(at: path)
+        #expect(reader.access == .read)
+        #expect(try reader.verify().isIntact)
+        var lines = 0
+        try reader.export(format: .jsonl) { _ in lines += 1 }
+        #expect(lines == 6)
+        #expect(throws: StoreError.readOnly(path: path)) { try reader.write { _ in } }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
+        var info = stat()
+        stat(path, &info)
+        #expect(info.st_mode & 0o777 == 0o400)
+    }
+
+    @Test func readingAStoreThatNeedsMigrationSaysSoAndChangesNothing() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        try sqlite3(store.path, "DELETE FROM grdb_migrations WHERE identifier = '9 settings are evidence';")
+        #expect(throws: StoreError.needsMigration(path: store.path, migrations: ["9 settings are evidence"])) {
+            try Store.openForReading(at: store.path)
+        }
+    }
+}
+
+/// Messages collected from concurrent work.
+final class Messages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.withLock { messages.append(message) } }
+    var all: [String] { lock.withLock { messages } }
+}
