@@ -49,7 +49,7 @@ public struct HandOff: Sendable {
             return event.requestID
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided,
              .requestWithdrawn, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .actionRefused,
-             .incidentReviewCompleted, .handOffConfigured:
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
             return nil
         }
     }
@@ -110,8 +110,12 @@ public struct HandOff: Sendable {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: failure.reason, failed: true))
             case let .grantHandedOff(handedOff):
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "handed off to \(handedOff.via)", failed: false))
-            default:
+            case .grantProvisioned:
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
+            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+                 .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
+                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
+                continue  // a delivery records only the three above
             }
         }
         return deliveries

@@ -96,6 +96,14 @@ public final class Store: Sendable {
         }
     }
 
+    /// Opens the store at `location` only to read it (see `openForReading(at:)`).
+    public static func openForReading(_ location: StoreLocation) throws -> Store {
+        switch location {
+        case let .sqlite(path): try openForReading(at: path)
+        case .postgresql: throw StoreError.unavailable(location.description)
+        }
+    }
+
     /// Creates a new store; refuses if anything exists at `path`. Files are
     /// 0600, or 0660 and owned by `settings.shareGroup` when that is set.
     /// Its first event, `store_created`, records `creator` (by default this

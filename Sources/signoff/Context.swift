@@ -21,17 +21,20 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// The store alone, for commands that neither act nor read as anyone (audit).
-    func openStore() throws -> Store {
+    /// The store alone, only to read it, for commands that neither act nor
+    /// read as anyone (audit): never writes, migrates or changes a file's
+    /// mode, and works for an account that may only read the files.
+    func openForReading() throws -> Store {
         let location = try location()
-        do { return try Store.open(location) } catch { throw CommandFailure(.storeError, "\(error)") }
+        do { return try Store.openForReading(location) } catch { throw CommandFailure(.storeError, "\(error)") }
     }
 
     /// The command layer on this store, for the identity this process acts
     /// as and by the one clock (`SIGNOFF_NOW` where the store trusts it).
-    func commands(clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline) throws -> Commands {
+    /// `reading`: the store is opened only to read (list, show, explain, ...).
+    func commands(reading: Bool = false, clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline) throws -> Commands {
         try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
-                          handOffs: handOffs, clockRuns: clockRuns)
+                          access: reading ? .read : .write, handOffs: handOffs, clockRuns: clockRuns)
     }
 }
 
@@ -54,6 +57,19 @@ func readText(_ path: String) throws -> (text: String, name: String) {
     }
 }
 
+/// Text given on the command line (`--note`, `--ref`, ...) or read from a
+/// file, refused when signoff could not store or show it faithfully
+/// (`StorableText`): the error names the option or file, line and column.
+@discardableResult
+func storable(_ text: String, _ shape: StorableText.Shape, from source: String) throws -> String {
+    do {
+        try StorableText.check(text, shape: shape, source: source, field: "")
+    } catch {
+        throw CommandFailure.badInput(error.description)
+    }
+    return text
+}
+
 /// A rationale from --rationale, a file, or stdin.
 struct RationaleOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Why: the rationale recorded with the decision.")
@@ -67,8 +83,11 @@ struct RationaleOptions: ParsableArguments {
             _ = rationale
             throw CommandFailure.badInput("give --rationale or --rationale-file, not both")
         }
-        if let rationale { return rationale }
-        if let rationaleFile { return try readText(rationaleFile).text }
+        if let rationale { return try storable(rationale, .multiline, from: "--rationale") }
+        if let rationaleFile {
+            let (text, name) = try readText(rationaleFile)
+            return try storable(text, .multiline, from: name)
+        }
         if required { throw CommandFailure.badInput("a rationale is required: add --rationale \"why\"") }
         return nil
     }

@@ -41,7 +41,8 @@ struct Signoff: ParsableCommand {
                 Terminal.line(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            // Usage errors quote the arguments given, which may be anything.
+            Terminal.error(fullMessage(for: error))
             Foundation.exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
         }
     }

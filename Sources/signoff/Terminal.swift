@@ -2,16 +2,21 @@ import Foundation
 import SignoffCore
 
 /// Everything the command line prints goes through here, so untrusted request
-/// text can never reach the terminal raw.
+/// text can never reach the terminal raw: every line, message and error is
+/// passed through `DisplaySafe` (line feeds kept) on its way out, whatever it
+/// quotes and whether or not its writer remembered to make it safe.
 enum Terminal {
     static func line(_ text: String = "") {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((DisplaySafe.text(text, style: style, keepNewlines: true) + "\n").utf8))
     }
 
-    /// Messages quote input (request fields, file contents, names): they
-    /// are made display-safe here, once, whatever built them.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("signoff: " + safeLines(text) + "\n").utf8))
+        FileHandle.standardError.write(Data(("signoff: " + DisplaySafe.text(text, style: style, keepNewlines: true) + "\n").utf8))
+    }
+
+    /// Text already made safe in its own way (JSON with `\u` escapes), written as it is.
+    static func raw(_ text: String, to handle: FileHandle = .standardOutput) {
+        handle.write(Data(text.utf8))
     }
 
     /// Untrusted text made visible-safe for a terminal line.
@@ -37,19 +42,8 @@ enum Terminal {
             try container.encode(Timestamp.format(date))
         }
         let text = String(decoding: try encoder.encode(value), as: UTF8.self)
-        line(escapeForJSON(text))
+        raw(escapeForJSON(text) + "\n")
     }
 
-    static func escapeForJSON(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value > 0x7E && DisplaySafe.isUnsafe($0) }) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value > 0x7E && DisplaySafe.isUnsafe(scalar) {
-                for unit in String(scalar).utf16 { result += String(format: "\\u%04x", unit) }
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func escapeForJSON(_ text: String) -> String { DisplaySafe.escapingAboveASCII(text) }
 }

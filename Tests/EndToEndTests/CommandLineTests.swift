@@ -262,17 +262,22 @@ struct CommandLineTests {
 
     @Test func hostileFieldsNeverReachTheTerminalRawButJSONKeepsThemExactly() throws {
         let store = try TestStore()
+        // Terminal commands (ESC, BEL, C1) are refused at the door; what is
+        // stored but must not reach a terminal raw: bidi, invisible characters.
+        let refused = try store.run(["submit", "-"], as: "alice", stdin: etlRequest.replacingOccurrences(
+            of: "purpose: Nightly", with: "purpose: \"read\\e[2J\\e]0;pwned\\a \\u009B31m\""))
+        #expect(refused.status == 2 && refused.stderr.contains("purpose: holds U+001B (ESC)"), "\(refused.output)")
         let hostile = etlRequest.replacingOccurrences(
             of: "purpose: Nightly reconciliation reads the ledger tables",
-            with: "purpose: \"read\\e[2J\\e]0;pwned\\a tables \\u202Egnp.exe \\u009B31m\"")
+            with: "purpose: \"read tables \\u202Egnp.exe \\u200B\\u3164 end\"")
         let id = try store.submit(hostile, as: "alice")
         let text = try Signoff.run(["show", id, "--store", store.path], environment: ["LANG": "C.UTF-8"])
-        #expect(!text.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
-        #expect(text.stdout.contains("read␛[2J␛]0;pwned␇ tables"))
+        #expect(!text.stdout.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B || $0.value == 0x3164 })
+        #expect(text.stdout.contains("read tables �gnp.exe �� end"))
         let json = try store.run(["show", id, "--json"])
-        #expect(!json.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B || $0.value == 0x202E })
+        #expect(!json.stdout.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B || $0.value == 0x3164 })
         let object = try #require(try Signoff.json(json) as? [String: Any])
-        #expect((object["request"] as? [String: Any])?["purpose"] as? String == "read\u{1B}[2J\u{1B}]0;pwned\u{07} tables \u{202E}gnp.exe \u{9B}31m")
+        #expect((object["request"] as? [String: Any])?["purpose"] as? String == "read tables \u{202E}gnp.exe \u{200B}\u{3164} end")
     }
 
     @Test func tamperingWithTheDatabaseFileIsDetectedAndNamed() throws {
@@ -309,11 +314,15 @@ struct CommandLineTests {
         #expect(try store.run(["audit", "verify", "--anchor", anchor]).stdout.contains("ok   anchors: the chain holds all 1"))
 
         // The last request is removed with its events and its row: a shorter, valid chain.
+        // A careful forger also puts the triggers back and the counter back.
         let triggers = try sqlite(store.path, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events';")
+        let definitions = try sqlite(store.path, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events';")
         var script = triggers.stdout.split(separator: "\n").map { "DROP TRIGGER \($0);" }.joined()
         script += "DELETE FROM events WHERE request_id = '\(hidden)'; DELETE FROM requests WHERE id = '\(hidden)';"
+        script += "UPDATE counters SET value = value - 1 WHERE name = 'request_number';" + definitions.stdout
         #expect(try sqlite(store.path, script).status == 0)
-        #expect(try store.run(["audit", "verify"]).status == 0, "the chain alone cannot tell")
+        let plain = try store.run(["audit", "verify"])
+        #expect(plain.status == 0, "the chain alone cannot tell: \(plain.output)")
 
         let verify = try store.run(["audit", "verify", "--anchor", anchor])
         #expect(verify.status == 6, "\(verify.output)")

@@ -106,11 +106,17 @@ struct ConsoleTests {
 
     @Test func escapeSequencesInAFieldNeverReachTheTerminal() throws {
         let store = try TestStore()
+        // Terminal commands cannot come in through a request (they are refused
+        // at the door), but whoever can write the store file can plant them.
         let hostile = etlRequest
-            .replacingOccurrences(of: "svc-ledger-etl", with: "\"svc\\e[2J\\e]2;pwned\\a\\e[31mred\"")
             .replacingOccurrences(of: "purpose: Nightly reconciliation reads the ledger tables",
-                                  with: "purpose: \"evil\\u202Etxt.exe \\u009B2J \\e[5m\"")
-        _ = try store.submit(hostile, as: "alice")
+                                  with: "purpose: \"evil\\u202Etxt.exe \\u3164\\u200B\"")
+        let id = try store.submit(hostile, as: "alice")
+        let planted = try sqlite(store.path, """
+            UPDATE requests SET subject_name = 'svc' || char(27) || '[2J' || char(27) || ']2;pwned' || char(7) || char(27) || '[31mred',
+                purpose = purpose || char(155) || '2J ' || char(27) || '[5m' WHERE id = '\(id)';
+            """)
+        #expect(planted.status == 0, "\(planted.stdout)")
         let tmux = try console(store)
         try tmux.waitFor("My queue 1")
         let text = try tmux.waitFor("svc␛[2J")
@@ -119,7 +125,7 @@ struct ConsoleTests {
         #expect(!title.contains("pwned"), "a field set the terminal title")
         let escaped = try tmux.screen(escapes: true)
         #expect(!escaped.contains("\u{1B}[5m"), "a field made text blink")
-        #expect(!escaped.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B })
+        #expect(!escaped.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B || $0.value == 0x3164 || $0.value == 0x200B })
         try tmux.send("q")
     }
 

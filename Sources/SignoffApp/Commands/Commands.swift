@@ -94,10 +94,19 @@ public final class Commands: @unchecked Sendable {
     /// operating-system account, or `asserted` (`--as`) where the store was
     /// created to trust asserted identities; and the clock `environment` asks
     /// for (`SIGNOFF_NOW`, in such a store only). `clockRuns`: see `CommandClock.runs`.
-    public static func open(_ location: StoreLocation, asserted: String?, environment: [String: String],
+    /// `access: .read` opens the store only to read it (`Store.openForReading`):
+    /// for the commands that only read, which then never write the store.
+    public static func open(_ location: StoreLocation, asserted: String?, environment: [String: String], access: Store.Access = .write,
                             handOffs: HandOffTiming = .inline, clockRuns: Bool = false) throws(CommandError) -> Commands {
         let store: Store
-        do { store = try Store.open(location) } catch { throw .store("\(error)") }
+        do {
+            switch access {
+            case .write: store = try Store.open(location)
+            case .read: store = try Store.openForReading(location)
+            }
+        } catch {
+            throw .store("\(error)")
+        }
         let actor = try Identity.actor(asserted: asserted, in: store)
         let clock = try CommandClock.resolve(environment: environment, store: store, runs: clockRuns)
         return Commands(store: store, actor: actor, clock: clock, handOffs: handOffs,

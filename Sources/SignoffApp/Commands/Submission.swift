@@ -43,7 +43,7 @@ extension Commands {
             var problems: [String] = []
             for source in sources {
                 switch Result(catching: { () throws(SourceErrors) in
-                    try RequestFile.parse(text: source.text, file: source.name, policy: policy)
+                    try RequestFile.parse(text: source.text, file: source.name, policy: policy, now: tx.now)
                 }) {
                 case let .success(parsed): entries += parsed
                 case let .failure(error): problems += error.errors.map(\.description)

@@ -30,7 +30,7 @@ struct Audit: ParsableCommand {
                 }
                 anchors.append(anchor)
             }
-            let store = try options.openStore()
+            let store = try options.openForReading()
             let report = try storeCall { try store.verify(anchors: anchors) }
             if let bad = report.firstBadEvent {
                 Terminal.line("FAIL hash chain: first bad \(Terminal.safe(bad.description))")
@@ -68,7 +68,7 @@ struct Audit: ParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openForReading()
             guard let head = try storeCall({ try store.chainHead() }) else {
                 throw CommandFailure(.refused, "the store has no events yet; there is nothing to anchor")
             }
@@ -89,15 +89,13 @@ struct Audit: ParsableCommand {
         }
 
         func run() throws {
-            let store = try options.openStore()
+            let store = try options.openForReading()
             let output = FileHandle.standardOutput
             let chosen = ExportFormat(rawValue: format) ?? .jsonl
-            // JSON escapes are lossless; CSV is made display-safe only when a person is reading it.
-            let toTerminal = isatty(STDOUT_FILENO) == 1
+            // JSON escapes are lossless; the CSV export neutralises its fields itself (see `ExportFormat.csv`).
             try storeCall {
                 try store.export(format: chosen, requestID: request) { line in
-                    let safe = chosen == .jsonl ? Terminal.escapeForJSON(line) : (toTerminal ? Terminal.safe(line) : line)
-                    output.write(Data(safe.utf8))
+                    output.write(Data((chosen == .jsonl ? Terminal.escapeForJSON(line) : line).utf8))
                 }
             }
         }

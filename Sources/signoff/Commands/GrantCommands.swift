@@ -69,7 +69,8 @@ struct Trigger: ParsableCommand {
     @Option(help: "The reference the grant named, e.g. the ticket.") var ref: String
 
     func run() throws {
-        let result = try options.commands().run(Commands.FireTrigger(RevocationTrigger(name: name, ref: ref)))
+        let trigger = RevocationTrigger(name: try storable(name, .line, from: "the trigger name"), ref: try storable(ref, .line, from: "--ref"))
+        let result = try options.commands().run(Commands.FireTrigger(trigger))
         reportHandOffs(result)
         let revoked = result.output
         Terminal.line("\(Terminal.safe(name)) \(Terminal.safe(ref)): revoked \(revoked.count) grant(s)\(revoked.isEmpty ? "" : ": " + revoked.joined(separator: ", "))")
@@ -88,6 +89,7 @@ struct Extend: ParsableCommand {
 
     func run() throws {
         guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badInput("--by \(by): \(TimeSpan.syntaxHint)") }
+        if let purpose { try storable(purpose, .multiline, from: "--purpose") }
         let result = try options.commands().run(Commands.Extend(id: id, by: span, purpose: purpose))
         reportHandOffs(result)
         let record = result.output
@@ -144,6 +146,7 @@ struct Provisioned: ParsableCommand {
     @Option(help: "A note from provisioning, e.g. the change ID.") var note: String?
 
     func run() throws {
+        if let note { try storable(note, .multiline, from: "--note") }
         try options.commands().run(Commands.ReportProvisioning(id: id, succeeded: true, note: note))
         Terminal.line("\(id): provisioning confirmed")
     }
@@ -159,6 +162,7 @@ struct ProvisioningFailed: ParsableCommand {
 
     func run() throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure.badInput("--reason needs words") }
+        try storable(reason, .multiline, from: "--reason")
         try options.commands().run(Commands.ReportProvisioning(id: id, succeeded: false, note: reason))
         Terminal.line("\(id): provisioning failure recorded")
     }

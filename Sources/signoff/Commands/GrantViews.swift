@@ -81,7 +81,7 @@ struct Grants: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let commands = try options.commands()
+        let commands = try options.commands(reading: true)
         let now = commands.clock.now()
         var grants = try storeCall { try commands.store.grants(all ? .all : .attention) }
         if mine {
@@ -110,7 +110,7 @@ struct IncidentReviews: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let commands = try options.commands()
+        let commands = try options.commands(reading: true)
         let now = commands.clock.now()
         let grants = try storeCall { try commands.store.grants(.incidentReviews) }
             .filter { all || !($0.incidentReview?.isCompleted ?? true) }
@@ -164,7 +164,7 @@ struct HandOffSettings: ParsableCommand {
         func run() throws {
             let changes = [outbox != nil, command != nil, off].filter { $0 }.count
             guard changes <= 1 else { throw CommandFailure.badInput("give one of --outbox, --command, --off") }
-            let commands = try options.commands()
+            let commands = try options.commands(reading: changes == 0)
             let store = commands.store
             if changes == 0 {
                 if timeout != nil { throw CommandFailure.badInput("--timeout goes with --command") }
@@ -189,6 +189,7 @@ struct HandOffSettings: ParsableCommand {
             if timeout != nil && command == nil { throw CommandFailure.badInput("--timeout goes with --command") }
             var absolute: String?
             if let outbox {
+                try storable(outbox, .line, from: "--outbox")
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: outbox, isDirectory: &isDirectory), isDirectory.boolValue else {
                     throw CommandFailure.badInput("--outbox \(outbox): not an existing folder; create it first")
@@ -253,7 +254,7 @@ struct Wait: ParsableCommand {
         let seconds = timeout.hasSuffix("s") ? Int(timeout.dropLast()).flatMap { $0 > 0 ? $0 : nil } : TimeSpan(parsing: timeout)?.seconds
         guard let seconds else { throw CommandFailure.badInput("--timeout \(timeout): \(TimeSpan.syntaxHint), or seconds such as 45s") }
         let span = TimeSpan(seconds: seconds)
-        let commands = try options.commands()
+        let commands = try options.commands(reading: true)
         let store = commands.store
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         var token: Int64?

@@ -28,7 +28,7 @@ struct List: ParsableCommand {
     }
 
     func run() throws {
-        let commands = try options.commands()
+        let commands = try options.commands(reading: true)
         let store = commands.store
         let me = commands.actor
         var filter = RequestFilter()
@@ -76,7 +76,7 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let commands = try options.commands()
+        let commands = try options.commands(reading: true)
         let store = commands.store
         let me = commands.actor
         let now = commands.clock.now()

@@ -104,14 +104,14 @@ struct PolicyCommand: ParsableCommand {
                     asker = options.asserted ?? Identity.osAccount()
                     now = Date()
                 } else {
-                    let commands = try options.commands()
+                    let commands = try options.commands(reading: true)
                     current = try commands.requirePolicy()
                     asker = commands.actor.name
                     now = commands.clock.now()
                 }
                 let (text, name) = try readText(file)
                 let entries: [RequestFile.Entry]
-                do { entries = try RequestFile.parse(text: text, file: name, policy: current) } catch {
+                do { entries = try RequestFile.parse(text: text, file: name, policy: current, now: now) } catch {
                     throw CommandFailure.badInput(error.description)
                 }
                 for entry in entries {
@@ -122,7 +122,7 @@ struct PolicyCommand: ParsableCommand {
                 }
                 return
             }
-            let commands = try options.commands()
+            let commands = try options.commands(reading: true)
             let me = commands.actor
             let now = commands.clock.now()
             guard let record = try storeCall({ try commands.store.record(id ?? "") }) else {

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// Input from strangers: request files, policy files, arguments, names. None
+/// of it may reach a terminal raw on any command's error path, and text the
+/// store cannot carry exactly is refused at the door.
+@Suite("Hostile input", .serialized)
+struct HostileInputTests {
+    /// Sets the window title (OSC 0 and 2), writes the clipboard (OSC 52, "pwned"
+    /// in base64), clears the screen, turns text red (CSI and C1 CSI), reverses
+    /// the text that follows (bidi override), and hides in invisible characters.
+    static let hostile = "\u{1B}]0;pwned-title\u{07}\u{1B}]2;pwned-title\u{1B}\\\u{1B}]52;c;cHduZWQ=\u{07}\u{1B}[2J\u{1B}[31mRED\u{9B}32mGREEN\u{9D}0;c1-title\u{9C}\u{202E}txt.exe\u{200B}\u{3164}\u{115F}"
+
+    /// The same, as escapes inside a double-quoted YAML scalar.
+    static let hostileYAML = #"\e]0;pwned-title\a\e]52;c;cHduZWQ=\a\e[2J\e[31mRED\x9b32mGREEN\u202Etxt\u200B\u3164"#
+
+    /// One argument list per command (and per file-reading path), each
+    /// reaching an error that quotes the hostile text.
+    func corpus(_ store: TestStore) throws -> [(name: String, arguments: [String])] {
+        let h = Self.hostile
+        let s = ["--store", store.path]
+        let request = try store.file("hostile-request.yaml", etlRequest
+            .replacingOccurrences(of: "system: payments-db", with: "system: \"\(Self.hostileYAML)\"")
+            + "\n\"\(Self.hostileYAML)\": unknown key\nlabels: {\"\(Self.hostileYAML)\": v}")
+        let unknownValue = try store.file("hostile-value.yaml", etlRequest
+            .replacingOccurrences(of: "access: read", with: "access: \"x\(Self.hostileYAML.replacingOccurrences(of: "\\e", with: "").replacingOccurrences(of: "\\a", with: ""))\""))
+        let policy = try store.file("hostile-policy.yaml", """
+            policy: "\(Self.hostileYAML)"
+            directory: {people: {alice: {}}}
+            catalogue:
+              db: {owners: [alice], environments: [prod], entitlements: [read], max_duration: 1d}
+            route:
+              - {name: "r", when: {system: "nope\(Self.hostileYAML)"}, steps: [{approvers: owners, count: 1}]}
+            "\(Self.hostileYAML)": 1
+            """)
+        let cases = try store.file("hostile-cases.yaml", "cases:\n  - {name: \"\(Self.hostileYAML)\", request: {}, expect: {}}\n")
+        let rationaleFile = try store.file("hostile-rationale.txt", "fine reasons here, but then " + h)
+        return [
+            ("unknown command", [h] + s),
+            ("console", s + ["--as", "dave", "--theme", h]),
+            ("demo", ["demo", "--no-console", "--store", store.directory.appendingPathComponent(h).path, "--requests", h]),
+            ("init", ["init", "--store", store.directory.appendingPathComponent("new.sqlite").path, "--share-group", h]),
+            ("submit", ["submit", request] + s + ["--as", "alice"]),
+            ("submit, unknown value", ["submit", unknownValue] + s + ["--as", "alice"]),
+            ("submit --dry-run", ["submit", "--dry-run", request] + s + ["--as", "alice"]),
+            ("submit, missing file", ["submit", store.directory.appendingPathComponent(h).path] + s + ["--as", "alice"]),
+            ("list", ["list", "--state", h] + s),
+            ("show", ["show", h] + s),
+            ("approve", ["approve", h, "--version", "1", "-r", rationale] + s + ["--as", "dave"]),
+            ("approve, rationale file", ["approve", "REQ-1", "--version", "1", "--rationale-file", rationaleFile] + s + ["--as", "dave"]),
+            ("deny", ["deny", h, "--version", "1", "-r", h] + s + ["--as", "dave"]),
+            ("withdraw", ["withdraw", h] + s + ["--as", "alice"]),
+            ("wait", ["wait", h, "--timeout", h] + s),
+            ("grants", ["grants", "--expiring-within", h] + s),
+            ("expire", ["expire", "--\(h)"] + s),
+            ("revoke", ["revoke", h, "-r", rationale] + s + ["--as", "dave"]),
+            ("trigger", ["trigger", "ticket_closed", "--ref", h] + s + ["--as", "dave"]),
+            ("extend", ["extend", h, "--by", h] + s + ["--as", "alice"]),
+            ("self-activate", ["self-activate", h, "-r", rationale] + s + ["--as", "alice"]),
+            ("incident-reviews", ["incident-reviews", "--\(h)"] + s),
+            ("review-incident", ["review-incident", h, "-r", rationale] + s + ["--as", "sam"]),
+            ("provisioned", ["provisioned", h, "--note", "n"] + s),
+            ("provisioning-failed", ["provisioning-failed", h, "--reason", h] + s),
+            ("handoff", ["handoff", "--outbox", h] + s),
+            ("handoff --command", ["handoff", "--command", h] + s),
+            ("handoff retry", ["handoff", "retry", h] + s),
+            ("policy apply", ["policy", "apply", policy] + s),
+            ("policy check", ["policy", "check", policy]),
+            ("policy test", ["policy", "test", Signoff.example("policy.yaml"), cases]),
+            ("policy explain", ["policy", "explain", h] + s),
+            ("policy explain --file", ["policy", "explain", "--file", request, "--policy", Signoff.example("policy.yaml")]),
+            ("audit verify", ["audit", "verify", "--anchor", h] + s),
+            ("audit head", ["audit", "head", "--store", store.directory.appendingPathComponent(h).path]),
+            ("audit export", ["audit", "export", "--request", h] + s),
+            ("audit export --format", ["audit", "export", "--format", h] + s),
+            ("--as", ["list", "--as", h] + s),
+        ]
+    }
+
+    @Test func theCorpusReachesNoTerminalThroughAnyCommandsErrorPath() throws {
+        let store = try TestStore()
+        _ = try store.submit(etlRequest, as: "alice")
+        let corpus = try corpus(store)
+        let tmux = try TmuxSession(command: ["sh", "-c", "echo ready; sleep 600"], width: 250, height: 60)
+        try tmux.tmux(["set-option", "-g", "set-clipboard", "on"])
+        try tmux.waitFor("ready")
+        var seen: Set<String> = []
+        for (index, (name, arguments)) in corpus.enumerated() {
+            let window = "w\(index)"
+            let line = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 " + ([Signoff.binary.path] + arguments).map(TmuxSession.quote).joined(separator: " ")
+                + "; echo; echo \"EXIT=$?\"; sleep 600"
+            try tmux.tmux(["new-window", "-d", "-n", window, "-t", tmux.name, "sh", "-c", line])
+            let target = "\(tmux.name):\(window)"
+            let deadline = Date().addingTimeInterval(30)
+            var screen = ""
+            while Date() < deadline {
+                screen = try tmux.tmux(["capture-pane", "-p", "-t", target])
+                if screen.contains("EXIT=") { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            #expect(screen.contains("EXIT="), "\(name) never finished: \(screen)")
+            #expect(!screen.contains("EXIT=0"), "\(name) succeeded: it was meant to fail on hostile input\n\(screen)")
+            let title = try tmux.tmux(["display-message", "-p", "-t", target, "#{pane_title}"])
+            #expect(!title.contains("pwned") && !title.contains("c1-title"), "\(name) set the terminal title: \(title)")
+            let escaped = try tmux.tmux(["capture-pane", "-p", "-e", "-t", target])
+            #expect(!escaped.contains("\u{1B}[31m") && !escaped.contains("\u{1B}[32m") && !escaped.contains("\u{1B}[38;"),
+                    "\(name) coloured the terminal:\n\(escaped)")
+            #expect(!escaped.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B || $0.value == 0x200B || $0.value == 0x3164 },
+                    "\(name) wrote invisible or bidi characters raw")
+            let signoff = screen.components(separatedBy: "EXIT=")[0]
+            #expect(!signoff.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || name == "console",
+                    "\(name) said nothing: the test did not reach an error")
+            if signoff.contains("␛") || signoff.contains("�") || signoff.contains("U+001B") { seen.insert(name) }
+            try tmux.tmux(["kill-window", "-t", target])
+        }
+        let buffers = try tmux.tmux(["list-buffers"])
+        #expect(buffers.isEmpty, "a command wrote the clipboard (OSC 52): \(buffers)")
+        // Most errors quote the input (as placeholders); a few only name the option it came in.
+        #expect(seen.count >= corpus.count / 2, "only \(seen.sorted()) showed the hostile text as placeholders")
+    }
+
+    /// Issue 11, finding 1: a NUL in a field or a rationale is refused with
+    /// its position, nothing is written, and verify stays clean.
+    @Test func nulIsRefusedAtTheDoorAndVerifyStaysClean() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let head = try store.run(["audit", "head"]).stdout
+        for (field, line) in [("purpose", 6), ("ticket", 9)] {
+            let poisoned = etlRequest.replacingOccurrences(of: field == "purpose" ? "purpose: Nightly" : "ticket: OPS-1234",
+                                                           with: field == "purpose" ? "purpose: \"Night\\0ly\"" : "ticket: \"OPS\\0-1234\"")
+            let result = try store.run(["submit", "-"], as: "alice", stdin: poisoned)
+            #expect(result.status == 2, "\(result.output)")
+            #expect(result.stderr.contains("<stdin>:\(line):"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(field): holds U+0000 (NUL)"), "\(result.stderr)")
+        }
+        let file = try store.file("why.txt", "The ledger read is needed\nfor the audit,\0 really")
+        let refused = try store.run(["approve", id, "--version", "1", "--rationale-file", file], as: "dave")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("why.txt:2:15: holds U+0000 (NUL)"), "\(refused.stderr)")
+        let escape = try store.run(["approve", id, "--version", "1", "-r", "fine reasons here \u{1B}[2J really"], as: "dave")
+        #expect(escape.status == 2 && escape.stderr.contains("--rationale:1:19: holds U+001B"), "\(escape.stderr)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
+        let verify = try store.run(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+
+    /// Patterns run in linear time: `(a+)+b` over a long purpose answers at
+    /// once instead of holding the store's write lock for minutes.
+    @Test func aCatastrophicPatternAnswersAtOnce() throws {
+        let store = try TestStore(policy: nil)
+        let policy = try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "deny:\n", with: "deny:\n  - {name: catastrophic, when: {purpose: {matches: \"(a+)+b\"}}, reason: never}\n")
+        let path = try store.file("p.yaml", policy)
+        let applied = try store.run(["policy", "apply", path])
+        #expect(applied.status == 0, "\(applied.output)")
+        let long = etlRequest.replacingOccurrences(of: "purpose: Nightly reconciliation reads the ledger tables",
+                                                   with: "purpose: " + String(repeating: "a", count: 3_900))
+        let started = Date()
+        let result = try store.run(["submit", "-", "--json"], as: "alice", stdin: long)
+        #expect(result.status == 0, "\(result.output)")
+        // Not a benchmark: a backtracking matcher would take longer than the universe.
+        #expect(Date().timeIntervalSince(started) < 60)
+        let refused = try store.run(["policy", "check", try store.file("bad.yaml", policy.replacingOccurrences(of: "(a+)+b", with: "(a)\\\\1"))])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("backreferences"), "\(refused.stderr)")
+    }
+}
