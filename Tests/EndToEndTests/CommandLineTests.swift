@@ -265,7 +265,7 @@ struct CommandLineTests {
         // Terminal commands (ESC, BEL, C1) are refused at the door; what is
         // stored but must not reach a terminal raw: bidi, invisible characters.
         let refused = try store.run(["submit", "-"], as: "alice", stdin: etlRequest.replacingOccurrences(
-            of: "purpose: Nightly", with: "purpose: \"read\\e[2J\\e]0;pwned\\a \\u009B31m\""))
+            of: "purpose: Nightly reconciliation reads the ledger tables", with: "purpose: \"read\\e[2J\\e]0;pwned\\a \\u009B31m\""))
         #expect(refused.status == 2 && refused.stderr.contains("purpose: holds U+001B (ESC)"), "\(refused.output)")
         let hostile = etlRequest.replacingOccurrences(
             of: "purpose: Nightly reconciliation reads the ledger tables",

@@ -75,7 +75,10 @@ final class TestStore {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("store.sqlite").path
-        let created = try Signoff.run(["init", "--store", path, "--trust-asserted-identities"])
+        // One creation time for every test store: stores that then see the same
+        // commands at the same moments hold the same chain, hash for hash.
+        let created = try Signoff.run(["init", "--store", path, "--trust-asserted-identities"],
+                                      environment: ["SIGNOFF_NOW": "2026-01-01T00:00:00Z"])
         guard created.status == 0 else { throw HarnessError("init failed: \(created.output)") }
         if let policy {
             let applied = try Signoff.run(["policy", "apply", policy, "--store", path, "--as", "root-admin"])

@@ -88,7 +88,7 @@ struct HostileInputTests {
         for (index, (name, arguments)) in corpus.enumerated() {
             let window = "w\(index)"
             let line = "env LANG=C.UTF-8 LC_ALL=C.UTF-8 " + ([Signoff.binary.path] + arguments).map(TmuxSession.quote).joined(separator: " ")
-                + "; echo; echo \"EXIT=$?\"; sleep 600"
+                + "; status=$?; echo; echo \"EXIT=$status\"; sleep 600"
             try tmux.tmux(["new-window", "-d", "-n", window, "-t", tmux.name, "sh", "-c", line])
             let target = "\(tmux.name):\(window)"
             let deadline = Date().addingTimeInterval(30)
@@ -126,8 +126,9 @@ struct HostileInputTests {
         let id = try store.submit(etlRequest, as: "alice")
         let head = try store.run(["audit", "head"]).stdout
         for (field, line) in [("purpose", 6), ("ticket", 9)] {
-            let poisoned = etlRequest.replacingOccurrences(of: field == "purpose" ? "purpose: Nightly" : "ticket: OPS-1234",
-                                                           with: field == "purpose" ? "purpose: \"Night\\0ly\"" : "ticket: \"OPS\\0-1234\"")
+            let poisoned = etlRequest.replacingOccurrences(
+                of: field == "purpose" ? "purpose: Nightly reconciliation reads the ledger tables" : "ticket: OPS-1234",
+                with: field == "purpose" ? "purpose: \"Night\\0ly\"" : "ticket: \"OPS\\0-1234\"")
             let result = try store.run(["submit", "-"], as: "alice", stdin: poisoned)
             #expect(result.status == 2, "\(result.output)")
             #expect(result.stderr.contains("<stdin>:\(line):"), "\(result.stderr)")
@@ -160,7 +161,7 @@ struct HostileInputTests {
         #expect(result.status == 0, "\(result.output)")
         // Not a benchmark: a backtracking matcher would take longer than the universe.
         #expect(Date().timeIntervalSince(started) < 60)
-        let refused = try store.run(["policy", "check", try store.file("bad.yaml", policy.replacingOccurrences(of: "(a+)+b", with: "(a)\\\\1"))])
+        let refused = try Signoff.run(["policy", "check", try store.file("bad.yaml", policy.replacingOccurrences(of: "(a+)+b", with: "(a)\\\\1"))])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("backreferences"), "\(refused.stderr)")
     }

@@ -19,7 +19,18 @@ struct Initialize: ParsableCommand {
 
     func run() throws {
         if options.asserted != nil { throw CommandFailure.badInput("--as has no meaning for init") }
-        let settings = StoreSettings(trustAssertedIdentities: trustAssertedIdentities, shareGroup: shareGroup, createdAt: Date())
+        // As everywhere: SIGNOFF_NOW moves the clock only of a store that trusts asserted identities.
+        var createdAt = Date()
+        if let text = ProcessInfo.processInfo.environment["SIGNOFF_NOW"], !text.isEmpty {
+            guard trustAssertedIdentities else {
+                throw CommandFailure(.storeError, "SIGNOFF_NOW is set, but only a store that trusts asserted identities may have its clock moved; unset SIGNOFF_NOW")
+            }
+            guard let date = Timestamp.parse(text) else {
+                throw CommandFailure.badInput("SIGNOFF_NOW=\(text) is not an ISO 8601 time such as 2026-11-21T09:30:00Z")
+            }
+            createdAt = date
+        }
+        let settings = StoreSettings(trustAssertedIdentities: trustAssertedIdentities, shareGroup: shareGroup, createdAt: createdAt)
         let location = try options.location()
         do {
             _ = try Store.create(location, settings: settings)
