@@ -50,7 +50,7 @@ import Testing
         #expect(items.map(\.message.dedupeKey) == ["routed:\(id):dave", "routed:\(id):dave"])
         #expect(items.map(\.message.channel) == [.notification, .jira])
         let first = items[0]
-        #expect(first.causeSequence == 1)
+        #expect(first.causeSequence == 2, "after the store_created event")
         #expect(first.state == .pending && first.attempts == 0)
         #expect(first.message.requestID == id && first.message.recipient == "dave")
         #expect(try store.outboxItems(.notification, requestID: id).count == 1)
