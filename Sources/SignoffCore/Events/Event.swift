@@ -15,6 +15,8 @@ public enum RefusalReason: String, Codable, Sendable, Hashable {
     case overLimit = "over_limit"
     /// Too early: e.g. self-activation before the policy's waiting time.
     case tooEarly = "too_early"
+    /// A request field holds what looks like a credential (`SecretScan`).
+    case containsSecret = "contains_secret"
 
     /// Conflicts are races or stale views: reload and look again. The rest are rules.
     public var isConflict: Bool { self == .alreadyDecided || self == .staleVersion }

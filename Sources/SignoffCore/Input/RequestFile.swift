@@ -197,12 +197,31 @@ public enum RequestFile {
             purpose: purpose, duration: duration, start: start, end: end, revocationTriggers: triggers,
             ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes)
 
+        if let finding = SecretScan.findings(in: request).first {
+            let field = finding.field
+            let located: LocatedNode
+            if field.hasPrefix("subject.") {
+                located = subjectMap.optional(String(field.dropFirst("subject.".count))) ?? subjectNode
+            } else if field.hasPrefix("labels."), let labels = map.optional("labels") {
+                located = (try? labels.mapping().optional(String(field.dropFirst("labels.".count)))) ?? labels
+            } else {
+                located = map.optional(String(field.prefix { $0 != "[" })) ?? map.owner
+            }
+            throw secretError(finding, at: located)
+        }
+
         if let policy {
             try checkNames(request, policy: policy, requester: requesterNode, owner: ownerNode ?? subjectNameNode,
                            subjectName: subjectNameNode, system: systemNode, environment: environmentNode,
                            entitlement: entitlementNode)
         }
         return request
+    }
+
+    /// A credential in a request file: where it is and what it looks like, never the value.
+    static func secretError(_ finding: SecretScan.Finding, at node: LocatedNode) -> SourceError {
+        node.error("characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label); a credential must never be part of a request",
+                   hint: "remove it, and rotate the credential: whoever saw the file may have copied it")
     }
 
     /// Names must be ones the policy knows: an unknown person can never be held

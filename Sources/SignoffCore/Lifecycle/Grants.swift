@@ -156,6 +156,7 @@ extension Lifecycle {
         request.end = nil
         request.extends = record.id
         request.purpose = purpose ?? "extend \(record.id) by \(span): \(record.request.purpose)"
+        try Lifecycle.refuseSecrets(in: request)
         return request
     }
 

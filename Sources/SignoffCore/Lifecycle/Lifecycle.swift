@@ -35,6 +35,7 @@ public enum Lifecycle {
         var request = request
         let requester = request.requester ?? submitter.name
         request.requester = requester
+        try refuseSecrets(in: request)
         if requester != submitter.name && !policy.isIntakeAgent(submitter.name) {
             throw Refusal(.notRequester, "\(submitter.name) may not submit on behalf of \(requester): only the intake agents the policy names may")
         }
@@ -46,6 +47,14 @@ public enum Lifecycle {
             throw Refusal(.notEligible, "revocation trigger \(trigger.name) is not one this policy knows; \(suggestion)known: \(policy.triggerNames.joined(separator: ", "))")
         }
         return request
+    }
+
+    /// Refuses a request holding what looks like a credential, naming the field
+    /// and where in it, never the value: once stored, a secret is in every
+    /// copy of the evidence for ever.
+    public static func refuseSecrets(in request: AccessRequest) throws(Refusal) {
+        guard let finding = SecretScan.findings(in: request).first else { return }
+        throw Refusal(.containsSecret, "\(finding); a credential must never be part of a request: remove it, and rotate the credential")
     }
 
     /// The events of a new request: submitted, routed, and decided where the
