@@ -7,6 +7,9 @@ struct Directory: Sendable {
         var name: String
         var manager: String?
         var position: SourcePosition?
+        /// The person's Jira identities (`jira:`): a Cloud account ID, a Server
+        /// login name or key, or an email address.
+        var jira: [String] = []
     }
 
     /// A member of a group or an owner list: a person, or a whole group.
@@ -52,6 +55,8 @@ struct Directory: Sendable {
     var rotations: [String: Rotation] = [:]
     var rotationOrder: [String] = []
     var delegations: [Delegation] = []
+    /// Every `jira:` identity, lowercased, to its person.
+    var jiraPeople: [String: String] = [:]
 
     func groupHint(for name: String) -> String {
         if rotations[name] != nil { return "\(name) is a rotation; use rotation:\(name)" }
@@ -121,8 +126,19 @@ extension Directory {
             var person = Person(name: entry.key, manager: nil, position: entry.keyNode.position)
             if !Self.isEmptyScalar(entry.value) {
                 let details = try entry.value.mapping()
-                try details.rejectUnknown(["manager"])
+                try details.rejectUnknown(["manager", "jira"])
                 if let manager = details.optional("manager") { person.manager = try manager.nonEmptyString() }
+                if let jira = details.optional("jira") {
+                    for item in try jira.listOrSingle() {
+                        let identity = try item.nonEmptyString()
+                        if let other = jiraPeople[identity.lowercased()] {
+                            throw item.error("\"\(identity)\" is already \(other)'s Jira identity",
+                                             hint: "one Jira account is one person; remove it from one of them")
+                        }
+                        jiraPeople[identity.lowercased()] = entry.key
+                        person.jira.append(identity)
+                    }
+                }
             }
             people[entry.key] = person
             peopleInOrder.append(entry.key)

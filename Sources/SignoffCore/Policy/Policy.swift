@@ -273,6 +273,10 @@ public struct Policy: Sendable {
 
     public func knowsPerson(_ name: String) -> Bool { directory.people[name] != nil }
 
+    /// The person of the directory with this Jira identity (`jira:`: an account
+    /// ID, a login name or key, an email address), compared without regard to case.
+    public func person(withJiraIdentity identity: String) -> String? { directory.jiraPeople[identity.lowercased()] }
+
     /// Identities allowed to submit on behalf of someone else (ticket importers, pipelines).
     public func isIntakeAgent(_ name: String) -> Bool { directory.intakeAgents.contains(name) }
 
