@@ -37,13 +37,15 @@ let package = Package(
         .target(name: "SignoffTUI", dependencies: ["SignoffCore"]),
         // The glue both executables share: the console's backend over the store, the demo store.
         .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI"]),
+        // Jira intake: reading issues, the mapping file, the REST client, write-back comments.
+        .target(name: "SignoffJira", dependencies: ["SignoffCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The only code that imports ncurses.
         .target(name: "CursesTerminal", dependencies: ["CNcursesw", "SignoffTUI"]),
         .executableTarget(
             name: "signoff",
             dependencies: [
-                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal",
+                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal", "SignoffJira",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
+        .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records
         // requests and can answer an error, hang or drop; an SMTP sink. POSIX sockets only.

@@ -1,0 +1,109 @@
+import Foundation
+import SignoffCore
+
+/// One thing an import found in its input.
+public enum IntakeItem: Sendable {
+    /// A ticket and what it becomes (a request, or a refusal), and where it came from.
+    case ticket(MappedTicket, source: JiraPayload.Source)
+    /// A `jira:issue_deleted` webhook: the ticket is gone.
+    case deleted(key: String, id: String)
+    /// Input that names nothing to import, and why.
+    case ignored(file: String, reason: String)
+}
+
+/// Reads what `signoff import jira` is given (files, stdin, or pages polled
+/// from Jira) and maps every ticket under the policy.
+public struct JiraIntake: Sendable {
+    public private(set) var mapper: TicketMapper
+
+    public init(mapper: TicketMapper) { self.mapper = mapper }
+
+    /// The mapping's field metadata files, read into one catalogue.
+    public static func catalog(from paths: [String]) throws(SourceErrors) -> FieldCatalog {
+        var catalog = FieldCatalog()
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw SourceErrors([SourceError(file: path, position: nil, field: "", message: "cannot be read",
+                                                hint: "save GET /rest/api/3/field (or an editmeta or createmeta answer) there")])
+            }
+            let document = try Self.document(data, file: path)
+            var found = 0
+            for value in document.values { found += catalog.read(value) }
+            if found == 0 {
+                throw SourceErrors([SourceError(file: path, position: nil, field: "", message: "holds no field names",
+                                                hint: "give GET /rest/api/N/field, an editmeta or a createmeta answer, or a names map")])
+            }
+        }
+        return catalog
+    }
+
+    /// Parses JSON with a positioned error.
+    public static func document(_ data: Data, file: String) throws(SourceErrors) -> JSONDocument {
+        do throws(JSONSyntaxError) {
+            return try JSONDocument(data)
+        } catch {
+            let bytes = [UInt8](data.prefix(error.offset + 1))
+            let line = bytes.filter { $0 == 0x0A }.count + 1
+            let column = error.offset - (bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
+            throw SourceErrors([SourceError(file: file, position: SourcePosition(line: line, column: max(column, 1)), field: "",
+                                            message: "is not valid JSON: \(error.message)",
+                                            hint: "give the JSON body of a REST issue, a search page or a webhook")])
+        }
+    }
+
+    /// Every item in one input (a file or stdin: one JSON value, or several, one per line).
+    public mutating func read(_ data: Data, file: String) throws -> [IntakeItem] {
+        let document = try Self.document(data, file: file)
+        var items: [IntakeItem] = []
+        for value in document.values { items += try read(value, file: file, document: document) }
+        return items
+    }
+
+    /// Every item in one JSON value.
+    public mutating func read(_ value: JSONValue, file: String, document: JSONDocument) throws -> [IntakeItem] {
+        let payload: JiraPayload
+        do throws(JiraInputError) {
+            payload = try JiraPayload.read(value)
+        } catch {
+            let (line, column) = document.position(ofOffset: error.offset)
+            throw SourceErrors([SourceError(file: file, position: SourcePosition(line: line, column: column), field: "",
+                                            message: error.message, hint: error.hint)])
+        }
+        switch payload {
+        case let .issues(issues, source, _):
+            if let names = value["names"], names.kind == .object { mapper.learnNames(names) }
+            var items: [IntakeItem] = []
+            for issue in issues {
+                if let names = issue.names, names.kind == .object { mapper.learnNames(names) }
+                items.append(.ticket(try mapper.map(issue), source: source))
+            }
+            return items
+        case let .deleted(issue):
+            return [.deleted(key: issue.key, id: issue.id)]
+        case let .ignored(reason):
+            return [.ignored(file: file, reason: reason)]
+        }
+    }
+
+    /// The Jira fields a poll asks for: every mapped field and what signoff
+    /// itself reads (status, resolution, reporter, update time).
+    public mutating func fieldsToFetch() throws(MappingConfigurationError) -> [String] {
+        var fields = ["summary", "status", "resolution", "reporter", "updated", "created", "issuetype", "project"]
+        for rule in mapper.mapping.rules {
+            if let id = try mapper.fieldID(rule.source, rule: rule), !fields.contains(id) { fields.append(id) }
+        }
+        return fields
+    }
+
+    /// Polls the mapping's JQL (or `jql`), page by page, mapping every ticket.
+    public mutating func poll(_ client: JiraClient, jql: String, _ each: (IntakeItem) throws -> Void) throws {
+        let fields = try fieldsToFetch()
+        var intake = self
+        try client.search(jql: jql, fields: fields) { document in
+            for value in document.values {
+                for item in try intake.read(value, file: "\(client.base.absoluteString) search", document: document) { try each(item) }
+            }
+        }
+        self = intake
+    }
+}

@@ -1,0 +1,447 @@
+import Foundation
+import SignoffCore
+import Yams
+
+/// One reason a ticket does not make a request: which request field, which
+/// Jira field, what is wrong and what would be valid. Messages never quote a
+/// value that looks like a secret.
+public struct TicketProblem: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// A mapped field is empty or absent.
+        case missing
+        /// The value is not one signoff or the policy knows.
+        case unknownValue = "unknown_value"
+        /// A person (reporter, owner) who is not in the policy's directory.
+        case unknownPerson = "unknown_person"
+        /// The value has the wrong shape (not a date, several values for one field, too long).
+        case invalid
+        /// The value cannot be read as text (invalid UTF-8, nested too deep).
+        case unreadable
+        /// A credential: the ticket must be cleaned and the credential rotated.
+        case secret
+    }
+
+    /// The request field, e.g. `entitlement` or `subject.kind`.
+    public var field: String
+    /// The Jira field it comes from, as people see it: `Entitlement (customfield_10073)`.
+    public var jiraField: String?
+    public var kind: Kind
+    public var message: String
+    /// What would be valid, where the choice is a list.
+    public var valid: [String]
+
+    public init(field: String, jiraField: String?, kind: Kind, message: String, valid: [String] = []) {
+        self.field = field
+        self.jiraField = jiraField
+        self.kind = kind
+        self.message = message
+        self.valid = valid
+    }
+
+    /// One line for people: `entitlement (Jira field Entitlement): "x" is not ... (valid: a, b)`.
+    public var description: String {
+        var text = field
+        if let jiraField { text += " (Jira field \(jiraField))" }
+        text += ": " + message
+        if !valid.isEmpty { text += " (valid: \(valid.joined(separator: ", ")))" }
+        return text
+    }
+}
+
+/// What a ticket becomes.
+public struct MappedTicket: Sendable {
+    public enum Outcome: Sendable {
+        /// The structured request, with `ticket` set to the key and its `ticket_closed` trigger.
+        case request(AccessRequest)
+        /// No request: every problem found.
+        case refused([TicketProblem])
+    }
+
+    public var key: String
+    public var id: String
+    public var outcome: Outcome
+    /// Resolved or closed: its grants end.
+    public var isClosed: Bool
+    /// The status as Jira shows it, for messages.
+    public var status: String?
+
+    public var problems: [TicketProblem] {
+        if case let .refused(problems) = outcome { return problems }
+        return []
+    }
+    public var containsSecret: Bool { problems.contains { $0.kind == .secret } }
+}
+
+/// A mapping that cannot be applied to a ticket at all (a field name the site
+/// does not have): the mapping file must change, not the ticket.
+public struct MappingConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var error: SourceError
+    public var description: String { error.description }
+}
+
+/// Applies a mapping to tickets, under a policy: every ticket gets the same
+/// validation a request file gets (`RequestFile.request`), after checks that
+/// name the Jira field and list every valid value, so the comment back to the
+/// ticket can say exactly what to fix.
+public struct TicketMapper: Sendable {
+    public let mapping: JiraMapping
+    public let policy: Policy
+    public private(set) var catalog: FieldCatalog
+    /// Field names resolved to ids, by name.
+    private var resolved: [String: String] = [:]
+
+    public init(mapping: JiraMapping, policy: Policy, catalog: FieldCatalog) {
+        self.mapping = mapping
+        self.policy = policy
+        self.catalog = catalog
+    }
+
+    /// Adds what a response says about field names (`names` of `expand=names`).
+    public mutating func learnNames(_ names: JSONValue) { catalog.readNames(names) }
+
+    /// The field id a rule's source reads, resolving names once.
+    public mutating func fieldID(_ source: JiraMapping.Source, rule: JiraMapping.Rule) throws(MappingConfigurationError) -> String? {
+        switch source {
+        case .constant: return nil
+        case let .fieldID(id): return id
+        case let .fieldName(name):
+            if let id = resolved[name] { return id }
+            var ids = catalog.ids(named: name)
+            if ids.isEmpty {
+                ids = JiraMapping.systemFields.filter { $0.name.lowercased() == name.lowercased() }.map(\.id)
+            }
+            guard ids.count == 1 else {
+                let fieldLabel = "request.\(rule.target)"
+                let message = ids.isEmpty
+                    ? "no Jira field is named \"\(DisplaySafe.text(name))\" in the site's field metadata"
+                    : "\(ids.count) Jira fields are named \"\(DisplaySafe.text(name))\" (\(ids.joined(separator: ", ")))"
+                let hint = ids.isEmpty
+                    ? (catalog.isEmpty ? "give the field's id (customfield_NNNNN), or field metadata (jira.field_metadata, --field-metadata, or --url to fetch it)"
+                       : "did you mean \(closest(to: name, in: catalog.all.map(\.name)).map { "\"\($0)\"" } ?? "one of the site's fields")? or give the field's id")
+                    : "give the id of the one you mean"
+                throw MappingConfigurationError(error: SourceError(file: mapping.file, position: rule.position, field: fieldLabel,
+                                                                   message: message, hint: hint))
+            }
+            resolved[name] = ids[0]
+            return ids[0]
+        }
+    }
+
+    /// Checks that every field name resolves, before any ticket is read.
+    public mutating func resolveAll() throws(MappingConfigurationError) {
+        for rule in mapping.rules { _ = try fieldID(rule.source, rule: rule) }
+    }
+
+    public func isClosed(_ issue: JiraIssue) -> Bool {
+        if issue.statusCategory == "done" || issue.resolution != nil { return true }
+        guard let status = issue.statusName?.lowercased() else { return false }
+        return mapping.closedStatuses.contains { $0.lowercased() == status }
+    }
+
+    // MARK: Mapping one ticket
+
+    /// A value read from a Jira field, before the mapping turns it into a request value.
+    enum Piece {
+        case text(String)
+        case user(JiraUser)
+
+        var text: String? {
+            if case let .text(text) = self { return text }
+            return nil
+        }
+    }
+
+    static let personTargets: Set<String> = ["requester", "subject.owner", "subject.name"]
+    static let defaultRequester = JiraMapping.Rule(target: "requester", source: .fieldID("reporter"), values: nil, unit: nil,
+                                                   position: nil)
+
+    public mutating func map(_ issue: JiraIssue) throws(MappingConfigurationError) -> MappedTicket {
+        var rules = mapping.rules
+        if mapping.rule(for: "requester") == nil { rules.insert(Self.defaultRequester, at: 0) }
+        var problems: [TicketProblem] = []
+        var read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])] = []
+        for rule in rules {
+            let id = try fieldID(rule.source, rule: rule)
+            let label = id.map { catalog.label($0) }
+            switch rule.source {
+            case let .constant(value):
+                read.append((rule, nil, [.text(value)]))
+            case .fieldID, .fieldName:
+                let limit = rule.target == "purpose" ? Limits.purposeLength : rule.target == "notes" ? Limits.notesLength : Limits.fieldLength
+                switch Self.pieces(issue.field(id ?? ""), limit: limit, person: Self.personTargets.contains(rule.target)) {
+                case let .success(pieces): read.append((rule, label, pieces))
+                case let .failure(problem):
+                    problems.append(TicketProblem(field: rule.target, jiraField: label, kind: problem.kind, message: problem.message))
+                }
+            }
+        }
+
+        // Secrets first: a ticket holding one is refused for that alone, and
+        // nothing of any value is repeated back.
+        var secrets: [TicketProblem] = []
+        for (rule, label, pieces) in read {
+            for piece in pieces {
+                guard let text = piece.text, let finding = SecretScan.scan(text, field: rule.target) else { continue }
+                secrets.append(TicketProblem(field: rule.target, jiraField: label, kind: .secret,
+                                             message: "characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label)"))
+                break
+            }
+        }
+        let closed = isClosed(issue)
+        if !secrets.isEmpty {
+            return MappedTicket(key: issue.key, id: issue.id, outcome: .refused(secrets), isClosed: closed, status: issue.statusName)
+        }
+
+        var values: [String: String] = [:]
+        var labels: [String: String] = [:]
+        for (rule, label, pieces) in read {
+            func problem(_ kind: TicketProblem.Kind, _ message: String, valid: [String] = []) {
+                problems.append(TicketProblem(field: rule.target, jiraField: label, kind: kind, message: message, valid: valid))
+            }
+            if pieces.isEmpty {
+                if JiraMapping.required.contains(rule.target) || rule.target == "duration" || rule.target == "requester" {
+                    problem(.missing, "is empty; it is required")
+                }
+                continue
+            }
+            if pieces.count > 1 {
+                problem(.invalid, "has \(pieces.count) values (\(pieces.map(Self.describe).joined(separator: ", "))); exactly one is needed")
+                continue
+            }
+            switch convert(pieces[0], rule: rule) {
+            case let .success(value):
+                if rule.target.hasPrefix("labels.") {
+                    labels[String(rule.target.dropFirst("labels.".count))] = value
+                } else {
+                    values[rule.target] = value
+                }
+            case let .failure(failure):
+                problem(failure.kind, failure.message, valid: failure.valid)
+            }
+        }
+        problems += policyProblems(values, read: read)
+        guard problems.isEmpty else {
+            return MappedTicket(key: issue.key, id: issue.id, outcome: .refused(problems), isClosed: closed, status: issue.statusName)
+        }
+
+        // The same validation as a request file: lengths, durations, windows, names.
+        let node = Self.requestNode(values, labels: labels, ticket: issue.key)
+        do throws(SourceError) {
+            let request = try RequestFile.request(from: LocatedNode(node: node, file: issue.key, path: ""), policy: policy)
+            return MappedTicket(key: issue.key, id: issue.id, outcome: .request(request), isClosed: closed, status: issue.statusName)
+        } catch {
+            let label = read.first { $0.rule.target == error.field }?.jiraField
+            let message = error.message + (error.hint.map { " (\($0))" } ?? "")
+            return MappedTicket(key: issue.key, id: issue.id,
+                                outcome: .refused([TicketProblem(field: error.field, jiraField: label, kind: .invalid, message: message)]),
+                                isClosed: closed, status: issue.statusName)
+        }
+    }
+
+    struct PieceFailure: Error {
+        var kind: TicketProblem.Kind
+        var message: String
+        var valid: [String] = []
+    }
+
+    /// The values in a Jira field: text, options (`value`), named things
+    /// (components, versions: `name`), users, ADF documents as text; a list
+    /// gives one piece per element. Empty text and null give nothing.
+    static func pieces(_ value: JSONValue?, limit: Int, person: Bool) -> Result<[Piece], PieceFailure> {
+        guard let value else { return .success([]) }
+        var result: [Piece] = []
+        for element in value.kind == .array ? value.elements : [value] {
+            switch element.kind {
+            case .null:
+                continue
+            case .string:
+                do throws(JSONTextError) {
+                    let text = try element.string() ?? ""
+                    if text.unicodeScalars.contains("\u{0}") {
+                        return .failure(PieceFailure(kind: .unreadable, message: "holds a NUL character, which cannot be stored exactly"))
+                    }
+                    if !text.allSatisfy(\.isWhitespace) { result.append(.text(text)) }
+                } catch {
+                    return .failure(PieceFailure(kind: .unreadable, message: "is not readable text: it \(error.message)"))
+                }
+            case .number:
+                var text = element.numberText ?? ""
+                if let whole = element.integerValue, text.contains(".") { text = String(whole) }
+                result.append(.text(text))
+            case .true, .false:
+                result.append(.text(element.boolValue == true ? "true" : "false"))
+            case .array:
+                return .failure(PieceFailure(kind: .unreadable, message: "holds a list inside a list, which no request field takes"))
+            case .object:
+                if ADFText.isDocument(element) {
+                    do throws(ADFText.Failure) {
+                        let text = try ADFText.plainText(element, limit: limit)
+                        if !text.allSatisfy(\.isWhitespace) { result.append(.text(text)) }
+                    } catch {
+                        switch error {
+                        case .tooLong: return .failure(PieceFailure(kind: .invalid, message: "\(error.description); shorten it"))
+                        case .tooDeep, .notADF, .invalidText: return .failure(PieceFailure(kind: .unreadable, message: error.description))
+                        }
+                    }
+                } else if person, let user = JiraUser(element), element["accountId"] != nil || element["key"] != nil
+                            || element["emailAddress"] != nil {
+                    result.append(.user(user))
+                } else if let text = element["value"]?.stringValue ?? element["name"]?.stringValue {
+                    // An option (`value`), or a component, version, priority, status (`name`).
+                    var text = text
+                    if let child = element["child"]?["value"]?.stringValue { text += " - " + child } // cascading select
+                    if !text.allSatisfy(\.isWhitespace) { result.append(.text(text)) }
+                } else if person, element["accountId"] == nil, let shown = element["displayName"]?.stringValue {
+                    return .failure(PieceFailure(kind: .unknownPerson,
+                                                 message: "names the user \"\(DisplaySafe.text(short(shown)))\" by display name only; Jira sent no account ID, login or email to know the person by"))
+                } else if let user = JiraUser(element) {
+                    return .failure(PieceFailure(kind: .invalid, message: "holds a user (\(DisplaySafe.text(user.label))); only requester, subject.owner and subject.name take users"))
+                } else {
+                    return .failure(PieceFailure(kind: .unreadable, message: "holds an object with no value or name that signoff can read"))
+                }
+            }
+        }
+        return .success(result)
+    }
+
+    static func describe(_ piece: Piece) -> String {
+        switch piece {
+        case let .text(text): "\"\(DisplaySafe.text(short(text)))\""
+        case let .user(user): DisplaySafe.text(user.label)
+        }
+    }
+
+    static func short(_ text: String) -> String {
+        text.count > 60 ? String(text.prefix(57)) + "…" : text
+    }
+
+    /// One piece as the request value, through the value map and the target's own rules.
+    func convert(_ piece: Piece, rule: JiraMapping.Rule) -> Result<String, PieceFailure> {
+        switch piece {
+        case let .user(user):
+            let identities = user.identifiers(for: mapping.deployment)
+            guard !identities.isEmpty else {
+                return .failure(PieceFailure(kind: .unknownPerson,
+                                             message: "names \(DisplaySafe.text(user.label)) without \(mapping.deployment == .cloud ? "an account ID or email" : "a login name, key or email"), so the person cannot be known"))
+            }
+            for identity in identities {
+                if let person = policy.person(withJiraIdentity: identity) { return .success(person) }
+            }
+            return .failure(PieceFailure(kind: .unknownPerson,
+                                         message: "\(DisplaySafe.text(user.label)) is not a person of signoff's policy directory; an administrator of signoff adds one of their Jira identities (\(DisplaySafe.text(identities.joined(separator: ", ")))) under jira: of the person"))
+        case let .text(raw):
+            var text = raw
+            if let values = rule.values {
+                let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let match = values.first(where: { $0.jira == trimmed })
+                        ?? values.first(where: { $0.jira.lowercased() == trimmed.lowercased() }) else {
+                    return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(raw)))\" is not one of the values the mapping knows",
+                                                 valid: values.map(\.jira)))
+                }
+                text = match.signoff
+            }
+            switch rule.target {
+            case "duration":
+                if TimeSpan(parsing: text) != nil { return .success(text) }
+                guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number > 0 else {
+                    return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a duration; \(TimeSpan.syntaxHint)"))
+                }
+                guard let unit = rule.unit else {
+                    return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(text))\" is a number without a unit; the mapping must say unit: (minutes, hours, days or weeks)"))
+                }
+                let minutes = Int((number * Double(unit.seconds) / 60).rounded())
+                guard minutes >= 1, minutes <= 366 * 24 * 60 else {
+                    return .failure(PieceFailure(kind: .invalid, message: "\(DisplaySafe.text(text)) \(unit.rawValue) is not a duration signoff grants"))
+                }
+                return .success(TimeSpan(seconds: minutes * 60).description)
+            case "start", "end":
+                guard let date = JiraDate.parse(text, zone: mapping.timeZone) else {
+                    return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a date and time",
+                                                 valid: ["2026-11-21T09:00:00.000+0100", "2026-11-21", "epoch milliseconds"]))
+                }
+                return .success(Timestamp.format(date))
+            case "subject.kind":
+                guard IdentityKind(rawValue: text) != nil else {
+                    return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not an identity kind",
+                                                 valid: IdentityKind.allCases.map(\.rawValue)))
+                }
+            case "access":
+                guard AccessLevel(rawValue: text) != nil else {
+                    return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not an access level",
+                                                 valid: AccessLevel.allCases.map(\.rawValue)))
+                }
+            case "break_glass":
+                guard text == "true" || text == "false" else {
+                    return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not true or false; map the field's options with values:",
+                                                 valid: ["true", "false"]))
+                }
+            default:
+                break
+            }
+            return .success(text)
+        }
+    }
+
+    /// Names the policy does not know, each with every valid choice (the
+    /// request file check stops at the first).
+    func policyProblems(_ values: [String: String], read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])]) -> [TicketProblem] {
+        func label(_ target: String) -> String? { read.first { $0.rule.target == target }?.jiraField }
+        var problems: [TicketProblem] = []
+        let systems = policy.systems
+        var system: CatalogueSystem?
+        if let name = values["system"] {
+            system = policy.system(named: name)
+            if system == nil {
+                problems.append(TicketProblem(field: "system", jiraField: label("system"), kind: .unknownValue,
+                                              message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a system of the policy's catalogue",
+                                              valid: systems.map(\.name)))
+            }
+        }
+        let environments = system?.environments ?? Array(Set(systems.flatMap(\.environments))).sorted()
+        if let environment = values["environment"], !environments.contains(environment) {
+            problems.append(TicketProblem(field: "environment", jiraField: label("environment"), kind: .unknownValue,
+                                          message: "\"\(DisplaySafe.text(Self.short(environment)))\" is not an environment\(system.map { " of \($0.name)" } ?? "")",
+                                          valid: environments))
+        }
+        let entitlements = system?.entitlements ?? Array(Set(systems.flatMap(\.entitlements))).sorted()
+        if let entitlement = values["entitlement"], !entitlements.isEmpty, !entitlements.contains(entitlement) {
+            problems.append(TicketProblem(field: "entitlement", jiraField: label("entitlement"), kind: .unknownValue,
+                                          message: "\"\(DisplaySafe.text(Self.short(entitlement)))\" is not an entitlement\(system.map { " of \($0.name)" } ?? "")",
+                                          valid: entitlements))
+        }
+        var personFields = ["requester", "subject.owner"]
+        if values["subject.kind"] == IdentityKind.human.rawValue { personFields.append("subject.name") }
+        for field in personFields {
+            guard let name = values[field], !policy.knowsPerson(name) else { continue }
+            problems.append(TicketProblem(field: field, jiraField: label(field), kind: .unknownPerson,
+                                          message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a person of the policy directory"))
+        }
+        if values["subject.kind"].flatMap(IdentityKind.init(rawValue:))?.isHuman == false, values["subject.owner"] == nil,
+           !problems.contains(where: { $0.field == "subject.owner" }) {
+            problems.append(TicketProblem(field: "subject.owner", jiraField: label("subject.owner"), kind: .missing,
+                                          message: "is required for a non-human identity: every one needs an accountable person"))
+        }
+        return problems
+    }
+
+    /// The request as the YAML node a request file would hold.
+    static func requestNode(_ values: [String: String], labels: [String: String], ticket: String) -> Node {
+        var pairs: [(Node, Node)] = []
+        var subject: [(Node, Node)] = []
+        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+            if field.hasPrefix("subject.") {
+                subject.append((Node(String(field.dropFirst("subject.".count))), Node(value)))
+            } else {
+                pairs.append((Node(field), Node(value)))
+            }
+        }
+        if !subject.isEmpty { pairs.append((Node("subject"), Node(subject))) }
+        if !labels.isEmpty {
+            pairs.append((Node("labels"), Node(labels.sorted { $0.key < $1.key }.map { (Node($0.key), Node($0.value)) })))
+        }
+        pairs.append((Node("ticket"), Node(ticket)))
+        pairs.append((Node("revocation_triggers"),
+                      Node([Node([(Node("trigger"), Node("ticket_closed")), (Node("ref"), Node(ticket))])])))
+        return Node(pairs)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SignoffCore
+
+/// A comment signoff writes on a ticket, as structure: written out as Atlassian
+/// Document Format for Jira Cloud (REST v3) and as wiki text for Server and
+/// Data Center (REST v2).
+///
+/// Every piece of text is made display-safe (no control or bidi characters),
+/// and in wiki text Jira's markup characters are escaped, so a value from a
+/// ticket cannot turn into a macro, a link, an image or a mention of someone.
+public struct JiraComment: Sendable, Hashable {
+    public enum Inline: Sendable, Hashable {
+        case text(String)
+        case strong(String)
+        /// An identifier or value, shown as code.
+        case code(String)
+    }
+
+    public enum Block: Sendable, Hashable {
+        case paragraph([Inline])
+        case bullets([[Inline]])
+    }
+
+    public var blocks: [Block]
+
+    public init(_ blocks: [Block]) { self.blocks = blocks }
+
+    /// The body of `POST /rest/api/N/issue/{key}/comment`.
+    public func requestBody(for deployment: JiraMapping.Deployment) -> Data {
+        let body: Any
+        switch deployment {
+        case .cloud: body = ["body": adf]
+        case .server: body = ["body": wikiText]
+        }
+        return try! JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+    }
+
+    /// The comment as an ADF document (`{"type": "doc", "version": 1, ...}`).
+    public var adf: [String: Any] {
+        func inline(_ piece: Inline) -> [String: Any] {
+            switch piece {
+            case let .text(text): ["type": "text", "text": Self.safe(text)]
+            case let .strong(text): ["type": "text", "text": Self.safe(text), "marks": [["type": "strong"]]]
+            case let .code(text): ["type": "text", "text": Self.safe(text), "marks": [["type": "code"]]]
+            }
+        }
+        func paragraph(_ pieces: [Inline]) -> [String: Any] {
+            ["type": "paragraph", "content": pieces.filter { !Self.isEmpty($0) }.map(inline)]
+        }
+        let content: [[String: Any]] = blocks.map { block in
+            switch block {
+            case let .paragraph(pieces):
+                return paragraph(pieces)
+            case let .bullets(items):
+                return ["type": "bulletList", "content": items.map { ["type": "listItem", "content": [paragraph($0)]] }]
+            }
+        }
+        return ["type": "doc", "version": 1, "content": content]
+    }
+
+    /// The comment in Jira's wiki markup, every markup character escaped.
+    public var wikiText: String {
+        func inline(_ piece: Inline) -> String {
+            switch piece {
+            case let .text(text): Self.wikiEscape(Self.safe(text))
+            case let .strong(text): "*" + Self.wikiEscape(Self.safe(text)) + "*"
+            case let .code(text): "{{" + Self.wikiEscape(Self.safe(text)) + "}}"
+            }
+        }
+        return blocks.map { block in
+            switch block {
+            case let .paragraph(pieces): pieces.map(inline).joined()
+            case let .bullets(items): items.map { "* " + $0.map(inline).joined() }.joined(separator: "\n")
+            }
+        }.joined(separator: "\n\n")
+    }
+
+    /// The comment as plain text (for `--check` and for tests).
+    public var plainText: String {
+        func inline(_ piece: Inline) -> String {
+            switch piece {
+            case let .text(text), let .strong(text), let .code(text): Self.safe(text)
+            }
+        }
+        return blocks.map { block in
+            switch block {
+            case let .paragraph(pieces): pieces.map(inline).joined()
+            case let .bullets(items): items.map { "- " + $0.map(inline).joined() }.joined(separator: "\n")
+            }
+        }.joined(separator: "\n\n")
+    }
+
+    static func safe(_ text: String) -> String { DisplaySafe.text(text, keepNewlines: false) }
+
+    static func isEmpty(_ piece: Inline) -> Bool {
+        switch piece {
+        case let .text(text), let .strong(text), let .code(text): text.isEmpty
+        }
+    }
+
+    /// Jira wiki markup treats these as formatting, links, macros, images,
+    /// tables and mentions; a backslash makes each one plain.
+    static let wikiSpecial: Set<Character> = ["\\", "*", "_", "+", "-", "^", "~", "?", "#", "{", "}", "[", "]", "!", "|", "@"]
+
+    static func wikiEscape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.count)
+        for character in text {
+            if wikiSpecial.contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+}
