@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// `signoff import jira` through the built binary.
+@Suite struct JiraImportTests {
+    static let fixtures = Signoff.packageRoot.appendingPathComponent("Tests/Fixtures/jira")
+
+    static func fixture(_ name: String) throws -> String {
+        let path = fixtures.appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            Issue.record("the Jira fixtures are missing: expected \(path) (Tests/Fixtures/jira in the repository)")
+            throw HarnessError("missing fixture \(name)")
+        }
+        return path
+    }
+
+    static let policy = """
+    policy: jira-e2e
+    directory:
+      people:
+        alice: {jira: 5cedcb4355a88a0fc86388ba}
+        bob: {jira: [5c5f880629be9642ba529340, bob@example.com]}
+        dave: {}
+        erin: {}
+      intake_agents: [jira-importer]
+    catalogue:
+      payments-db:
+        owners: [dave, erin]
+        environments: [staging, production]
+        entitlements: [read_replica, schema_migrate]
+        max_duration: 30d
+    route:
+      - name: owners
+        when: {system: payments-db}
+        steps:
+          - {approvers: owners, count: 1}
+    """
+
+    /// The mmtest site of the fixtures: custom fields by id.
+    static let mapping = """
+    jira:
+      deployment: cloud
+      time_zone: America/Los_Angeles
+    request:
+      subject.kind: {field: customfield_10074, values: {A: service_account, B: api_key}}
+      subject.name: customfield_10077
+      subject.owner: customfield_10080
+      system: {field: customfield_10073, values: {"1": payments-db}}
+      environment: {field: customfield_10076, values: {"1": production, "2": staging}}
+      entitlement: {field: customfield_10078, values: {some value: read_replica}}
+      access: {value: read}
+      purpose: description
+      duration: {field: customfield_10072, unit: hours}
+    write_back:
+      transitions: {approved: Approved}
+    """
+
+    final class Workspace {
+        let store: TestStore
+        let mapping: String
+        let policy: String
+        init() throws {
+            store = try TestStore(policy: nil)
+            policy = try store.file("policy.yaml", JiraImportTests.policy)
+            mapping = try store.file("mapping.yaml", JiraImportTests.mapping)
+            let applied = try store.run(["policy", "apply", policy], as: "root-admin")
+            guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
+        }
+
+        func check(_ inputs: [String], json: Bool = false, stdin: String? = nil) throws -> Signoff.Result {
+            try store.run(["import", "jira", "--check", "--mapping", mapping] + (json ? ["--json"] : []) + inputs, stdin: stdin)
+        }
+    }
+
+    @Test func checkReportsWhatEachTicketWouldBecome() throws {
+        let workspace = try Workspace()
+        let result = try workspace.check([
+            try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json"),
+            try Self.fixture("webhooks/mattermost-webhook-cloud-issue-updated-custom-field.json"),
+            try Self.fixture("webhooks/mattermost-webhook-server-issue-updated-resolved.json"),
+            try Self.fixture("webhooks/mattermost-webhook-issue-deleted.json"),
+            try Self.fixture("webhooks/mattermost-webhook-cloud-comment-created.json"),
+        ])
+        #expect(result.status == 0, "\(result.output)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "KT-22 [To Do] would be submitted: alice asks for read access, read_replica on payments-db production, for service account dwdwd (owner alice), 23h")
+        #expect(lines.contains("TES-14 [To Do] refused; the ticket would get this comment:"))
+        #expect(result.stdout.contains("customfield_10074 (request field subject.kind): is empty; it is required"))
+        #expect(lines.contains { $0.hasPrefix("TES-4 [Resolved] closed: nothing would be submitted") })
+        #expect(lines.contains("IDT-19 deleted: live grants naming ticket_closed IDT-19 would end"))
+        #expect(lines.contains { $0.contains("ignored: a comment_created webhook") })
+        #expect(lines.last == "5 item(s): 1 would be submitted, 1 refused, 1 closed, 1 deleted, 1 ignored; nothing was submitted (--check)")
+        // Nothing was written.
+        let list = try workspace.store.run(["list", "--json"])
+        #expect(list.stdout.contains("[]") || !list.stdout.contains("REQ-"), "\(list.output)")
+    }
+
+    @Test func checkAsJSON() throws {
+        let workspace = try Workspace()
+        let result = try workspace.check([try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json"),
+                                          try Self.fixture("webhooks/mattermost-webhook-cloud-issue-updated-custom-field.json")],
+                                         json: true)
+        #expect(result.status == 0, "\(result.output)")
+        let document = try #require(try Signoff.json(result) as? [String: Any])
+        #expect(document["schema"] as? String == "signoff.jira-check/1")
+        let items = try #require(document["items"] as? [[String: Any]])
+        #expect(items.map { $0["outcome"] as? String } == ["request", "refused"])
+        let request = try #require(items[0]["request"] as? [String: Any])
+        #expect(request["duration_seconds"] as? Int == 82_800)
+        #expect(request["duration_text"] as? String == "23h")
+        #expect(request["ticket"] as? String == "KT-22")
+        #expect((request["revocation_triggers"] as? [[String: Any]])?.first?["trigger"] as? String == "ticket_closed")
+        let problems = try #require(items[1]["problems"] as? [[String: Any]])
+        #expect(Set(problems.compactMap { $0["field"] as? String }) == ["subject.kind", "subject.name", "system", "environment", "entitlement"])
+        #expect(problems.allSatisfy { $0["kind"] as? String == "missing" })
+    }
+
+    @Test func badInputNamesFileLineAndColumn() throws {
+        let workspace = try Workspace()
+        let broken = try workspace.store.file("broken.json", "{\"issues\": [\n  {\"key\": \"A-1\",}\n]}")
+        let result = try workspace.check([broken])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("broken.json:2:17: is not valid JSON: expected a field name"), "\(result.stderr)")
+
+        let badMapping = try workspace.store.file("bad.yaml", "request:\n  sytem: components\n")
+        let mapped = try workspace.store.run(["import", "jira", "--check", "--mapping", badMapping, broken])
+        #expect(mapped.status == 2)
+        #expect(mapped.stderr.contains("bad.yaml:2:10: request.sytem: is not a request field a mapping fills"), "\(mapped.stderr)")
+
+        let noCheck = try workspace.store.run(["import", "jira", "--mapping", workspace.mapping, broken])
+        #expect(noCheck.status == 2)
+    }
+
+    /// Escape sequences, bidi controls, invalid UTF-8, ADF nested thousands deep,
+    /// a huge description and a pasted credential: each ticket gets a clear
+    /// refusal (or its text is shown safely), nothing reaches the terminal raw,
+    /// and the credential is never repeated.
+    @Test func hostileTicketsGiveClearRefusalsAndNeverReachTheTerminalRaw() throws {
+        let workspace = try Workspace()
+        let key = "AKIA" + String(repeating: "Z7Q2", count: 4)
+        func ticket(_ key: String, name: String = #""svc-etl""#, system: String = "1", description: String) -> String {
+            #"{"webhookEvent": "jira:issue_created", "issue": {"id": "1", "key": "\#(key)", "fields": {"status": {"name": "To Do", "statusCategory": {"key": "new"}}, "reporter": {"accountId": "5cedcb4355a88a0fc86388ba"}, "customfield_10074": {"value": "A"}, "customfield_10077": \#(name), "customfield_10080": {"accountId": "5cedcb4355a88a0fc86388ba"}, "customfield_10073": {"value": "\#(system)"}, "customfield_10076": {"value": "1"}, "customfield_10078": "some value", "customfield_10072": 8, "description": \#(description)}}}"#
+        }
+        let depth = 3_000
+        let deep = #"{"type": "doc", "version": 1, "content": ["# + String(repeating: #"{"type": "blockquote", "content": ["#, count: depth)
+            + #"{"type": "text", "text": "x"}"# + String(repeating: "]}", count: depth) + "]}"
+        var lines = [
+            ticket("H-1", name: #""svc\u001b]0;pwned\u0007\u001b[2J""#, description: #""deploy \u202eevil\u202c now""#),
+            ticket("H-2", system: #"\u001b[31mprod\u009b"#, description: #""fine""#),
+            ticket("H-4", description: deep),
+            ticket("H-5", description: "\"" + String(repeating: "long text ", count: 500_000) + "\""),
+            ticket("H-6", description: "\"please use \(key) for the job\""),
+        ]
+        lines.insert(ticket("H-3", description: "\"bad \u{1}BYTES\""), at: 2)
+        var data = Data(lines.joined(separator: "\n").utf8)
+        // H-3: an invalid UTF-8 byte inside its description.
+        let marker = Data("\u{1}BYTES".utf8)
+        let range = try #require(data.range(of: marker))
+        data.replaceSubrange(range, with: Data([0xFF, 0xFE]) + Data("BYTES".utf8))
+        let input = workspace.store.directory.appendingPathComponent("hostile.jsonl")
+        try data.write(to: input)
+
+        let result = try workspace.check([input.path])
+        #expect(result.status == 0, "\(result.output)")
+        let output = result.stdout + result.stderr
+        for scalar in output.unicodeScalars where scalar != "\n" {
+            #expect(!(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)),
+                    "raw U+\(String(scalar.value, radix: 16)) reached the terminal")
+        }
+        #expect(!output.contains(key), "the credential was repeated")
+        #expect(output.contains("H-1 [To Do] would be submitted"), "\(output)")
+        #expect(output.contains("H-2 [To Do] refused"))
+        #expect(output.contains("is not one of the values the mapping knows"))
+        #expect(output.contains("H-3 [To Do] refused"))
+        #expect(output.contains("description (request field purpose): is not readable text: it is not valid UTF-8"), "\(output)")
+        #expect(output.contains("nested more than 100 levels deep"))
+        #expect(output.contains("(request field purpose): is 5000000 characters long"), "\(output.prefix(3000))")
+        #expect(output.contains("H-6 [To Do] refused"))
+        #expect(output.contains("characters 12–31 look like an AWS access key"))
+        #expect(output.contains("rotate the credential now"))
+
+        let json = try workspace.check([input.path], json: true)
+        #expect(json.status == 0)
+        #expect(!json.stdout.contains(key))
+        // JSON keeps exact values, escaped: the escape sequence is there as \u001b, never raw.
+        #expect(json.stdout.lowercased().contains(#"svc\u001b]0;pwned\u0007\u001b[2j"#), "\(json.stdout.prefix(2000))")
+        #expect(!json.stdout.unicodeScalars.contains("\u{1B}"))
+    }
+}
