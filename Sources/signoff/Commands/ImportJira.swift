@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SignoffCore
 import SignoffJira
+import SignoffApp
 import SignoffStore
 
 struct Import: ParsableCommand {
@@ -107,8 +108,7 @@ struct ImportJira: ParsableCommand {
 
     /// The store's policy, for a check without --policy.
     func storePolicy() throws -> Policy {
-        let store = try options.open()
-        return try requirePolicy(try storeCall { try store.currentPolicy() })
+        try storeCall { try options.commands().requirePolicy() }
     }
 
     func client(_ base: String, mapping: JiraMapping) throws -> JiraClient {
