@@ -145,7 +145,8 @@ import Testing
         let deep = #"{"type": "doc", "version": 1, "content": ["# + String(repeating: #"{"type": "blockquote", "content": ["#, count: depth)
             + #"{"type": "text", "text": "x"}"# + String(repeating: "]}", count: depth) + "]}"
         var lines = [
-            ticket("H-1", name: #""svc\u001b]0;pwned\u0007\u001b[2J""#, description: #""deploy \u202eevil\u202c now""#),
+            ticket("H-1", name: #""svc\u001b]0;pwned\u0007\u001b[2J""#, description: #""fine""#),
+            ticket("H-7", name: #""svc\u200b-etl""#, description: #""deploy \u202eevil\u202c now""#),
             ticket("H-2", system: #"\u001b[31mprod\u009b"#, description: #""fine""#),
             ticket("H-4", description: deep),
             ticket("H-5", description: "\"" + String(repeating: "long text ", count: 500_000) + "\""),
@@ -168,7 +169,11 @@ import Testing
                     "raw U+\(String(scalar.value, radix: 16)) reached the terminal")
         }
         #expect(!output.contains(key), "the credential was repeated")
-        #expect(output.contains("H-1 [To Do] would be submitted"), "\(output)")
+        // Terminal commands are never text: refused at the door, named by code point.
+        #expect(output.contains("H-1 [To Do] refused"), "\(output)")
+        #expect(output.contains("holds U+001B (ESC) at character 4, a control character"), "\(output)")
+        // Bidi and invisible characters are text (stored), shown as placeholders.
+        #expect(output.contains("H-7 [To Do] would be submitted"), "\(output)")
         #expect(output.contains("H-2 [To Do] refused"))
         #expect(output.contains("is not one of the values the mapping knows"))
         #expect(output.contains("H-3 [To Do] refused"))
@@ -183,7 +188,7 @@ import Testing
         #expect(json.status == 0)
         #expect(!json.stdout.contains(key))
         // JSON keeps exact values, escaped: the escape sequence is there as \u001b, never raw.
-        #expect(json.stdout.lowercased().contains(#"svc\u001b]0;pwned\u0007\u001b[2j"#), "\(json.stdout.prefix(2000))")
-        #expect(!json.stdout.unicodeScalars.contains("\u{1B}"))
+        #expect(json.stdout.lowercased().contains(#"deploy \u202eevil\u202c now"#), "\(json.stdout.prefix(2000))")
+        #expect(!json.stdout.unicodeScalars.contains("\u{202E}"))
     }
 }
