@@ -51,12 +51,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "signoff-bench",
-            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP",
+                           .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
-        .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp"]),
+        .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
         .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records

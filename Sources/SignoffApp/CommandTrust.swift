@@ -32,20 +32,22 @@ public struct CommandTrust: Sendable {
         return CommandTrust(file: base + "/signoff/trusted-hand-off-commands")
     }
 
-    static func entry(_ command: String, store storePath: String) -> String {
+    /// `purpose` tells uses apart (nil: the hand-off; `notify`: notification
+    /// commands), so trusting a command for one never lets it run for the other.
+    static func entry(_ command: String, store storePath: String, purpose: String? = nil) -> String {
         let resolved = URL(fileURLWithPath: storePath).resolvingSymlinksInPath().path
-        return GrantDocument.digest(Data((resolved + "\0" + command).utf8))
+        return GrantDocument.digest(Data((resolved + "\0" + (purpose.map { $0 + "\0" } ?? "") + command).utf8))
     }
 
     /// Records that this account runs `command` for the store at `storePath`.
-    public func trust(_ command: String, store storePath: String) throws {
+    public func trust(_ command: String, store storePath: String, purpose: String? = nil) throws {
         let folder = (file as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         if let problem = Self.unsafeOwnership(folder) ?? (FileManager.default.fileExists(atPath: file) ? Self.unsafeOwnership(file) : nil) {
             throw CommandTrustError(problem)
         }
-        let line = Self.entry(command, store: storePath)
+        let line = Self.entry(command, store: storePath, purpose: purpose)
         if (try? String(contentsOfFile: file, encoding: .utf8))?.split(separator: "\n").contains(Substring(line)) == true {
             return
         }
@@ -60,14 +62,14 @@ public struct CommandTrust: Sendable {
 
     /// Nil when this account set `command` for the store at `storePath`;
     /// otherwise why the command must not run here.
-    public func refusal(of command: String, store storePath: String) -> String? {
+    public func refusal(of command: String, store storePath: String, purpose: String? = nil) -> String? {
         let folder = (file as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: file) else {
             return "this account has not set that command itself (\(file) does not exist)"
         }
         if let problem = Self.unsafeOwnership(folder) ?? Self.unsafeOwnership(file) { return problem }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
-        guard text.split(separator: "\n").contains(Substring(Self.entry(command, store: storePath))) else {
+        guard text.split(separator: "\n").contains(Substring(Self.entry(command, store: storePath, purpose: purpose))) else {
             return "this account has not set that command itself (it is not in \(file))"
         }
         return nil

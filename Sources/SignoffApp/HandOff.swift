@@ -101,7 +101,10 @@ public struct HandOff: Sendable {
                 // Recorded only if nobody recorded an outcome for this action meanwhile.
                 guard let current = try tx.grant(id), current.provisioningAction == action,
                       current.provisioning == grant.provisioning else { return false }
-                try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
+                let recorded = try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
+                if let stored = try tx.currentPolicy(), let policy = try? Policy.parse(source: stored.source, file: stored.file) {
+                    try NotificationQueue.enqueue(for: [recorded], in: tx, policy: policy, at: recorded.draft.at)
+                }
                 return true
             }
             guard recorded else { continue }

@@ -10,10 +10,11 @@ enum HandOffCommand {
         var problem: String
     }
 
-    static func run(_ command: String, input: Data, timeout: Int, environment extra: [String: String]) -> Result {
+    static func run(_ command: String, input: Data, timeout: Int, environment extra: [String: String],
+                    role: String = "hand-off command") -> Result {
         func failure(_ problem: String) -> Result { Result(succeeded: false, problem: problem) }
         guard let inputFile = temporaryFile(containing: input), let outputFile = temporaryFile(containing: Data()) else {
-            return failure("could not create a temporary file for the hand-off: \(String(cString: strerror(errno)))")
+            return failure("could not create a temporary file for the \(role): \(String(cString: strerror(errno)))")
         }
         defer { unlink(inputFile.path); unlink(outputFile.path); close(inputFile.fd); close(outputFile.fd) }
 
@@ -46,7 +47,7 @@ enum HandOffCommand {
                 posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
             }
         }
-        guard status == 0 else { return failure("could not start /bin/sh for the hand-off command: \(String(cString: strerror(status)))") }
+        guard status == 0 else { return failure("could not start /bin/sh for the \(role): \(String(cString: strerror(status)))") }
 
         let deadline = Date().addingTimeInterval(TimeInterval(max(1, timeout)))
         var exitStatus: Int32 = 0
@@ -54,7 +55,7 @@ enum HandOffCommand {
         while true {
             let done = waitpid(pid, &exitStatus, WNOHANG)
             if done == pid { break }
-            if done < 0 && errno != EINTR { return failure("lost the hand-off command: \(String(cString: strerror(errno)))") }
+            if done < 0 && errno != EINTR { return failure("lost the \(role): \(String(cString: strerror(errno)))") }
             if Date() >= deadline {
                 timedOut = true
                 kill(-pid, SIGTERM)
@@ -68,13 +69,13 @@ enum HandOffCommand {
         }
         let output = tail(of: outputFile.path)
         let said = output.isEmpty ? "" : "; it said: \(output)"
-        if timedOut { return failure("the hand-off command did not finish within \(timeout)s and was stopped\(said)") }
+        if timedOut { return failure("the \(role) did not finish within \(timeout)s and was stopped\(said)") }
         let exited = exitStatus & 0x7f == 0
         let code = (exitStatus >> 8) & 0xff
         if exited && code == 0 { return Result(succeeded: true, problem: "") }
-        if exited && code == 127 { return failure("the hand-off command was not found (exit 127)\(said)") }
-        if exited { return failure("the hand-off command exited with status \(code)\(said)") }
-        return failure("the hand-off command was killed by signal \(exitStatus & 0x7f)\(said)")
+        if exited && code == 127 { return failure("the \(role) was not found (exit 127)\(said)") }
+        if exited { return failure("the \(role) exited with status \(code)\(said)") }
+        return failure("the \(role) was killed by signal \(exitStatus & 0x7f)\(said)")
     }
 
     private static func temporaryFile(containing data: Data) -> (path: String, fd: Int32)? {

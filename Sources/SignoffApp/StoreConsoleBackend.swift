@@ -150,9 +150,11 @@ public final class StoreConsoleBackend: ConsoleBackend {
         } else {
             grants = try attentionGrants(asOf: token, policy: policy)
         }
+        let outbox = try store.outboxCounts(.notification)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
-                                     grants: grants, grantsLoaded: !deferGrants)
+                                     grants: grants, grantsLoaded: !deferGrants,
+                                     notificationsFailing: outbox.failed + outbox.retrying)
         return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
                        now: now(), total: try store.requestCount(), pendingGrants: pending)
     }

@@ -29,6 +29,7 @@ let suites: [(String, (Bool) throws -> [Figure])] = [
     ("store", StoreBenchmarks.run),
     ("sweep", SweepBenchmark.run),
     ("console", ConsoleBenchmarks.run),
+    ("notify", NotificationBenchmarks.run),
 ]
 
 var missed = 0

@@ -67,9 +67,11 @@ struct RecordJSON: Encodable {
     var decision: DecisionJSON?
     var timeline: [EventJSON]?
     var grant: GrantJSON?
+    /// Who was notified of what and when (the outbox's messages about it).
+    var notifications: [NotificationJSON]?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, version, request, route, reviews, decision, timeline, grant
+        case id, state, version, request, route, reviews, decision, timeline, grant, notifications
         case submittedBy = "submitted_by", submittedByIdentifiedBy = "submitted_by_identified_by"
         case submittedAt = "submitted_at", policyVersion = "policy_version"
     }

@@ -6,7 +6,7 @@ import SignoffStore
 /// All request text passes through `Terminal.safe`.
 enum RecordText {
     static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant: Grant?, me: String,
-                      now: Date) {
+                      notifications: [NotificationJSON] = [], now: Date) {
         let r = record.request
         let s = Terminal.safe
         func field(_ name: String, _ value: String?) {
@@ -80,6 +80,11 @@ enum RecordText {
         Terminal.line("timeline:")
         for event in events {
             Terminal.line("  #\(event.sequence)  \(Timestamp.format(event.draft.at))  \(s(event.draft.actor.description))  \(s(event.draft.body.summary))")
+        }
+        if !notifications.isEmpty {
+            Terminal.line()
+            Terminal.line("notified:")
+            for notification in notifications { Terminal.line("  " + notification.text) }
         }
         if record.state == .pending {
             Terminal.line()

@@ -23,6 +23,11 @@ public final class CommandTransaction {
     /// the hand-off after the commit.
     private(set) var grantsToHandOff: [String] = []
     private var handOffSet: Set<String> = []
+    /// The policy whose `notifications:` section says who hears of what is
+    /// recorded here: the one in force, or the one this command applies.
+    private var notifying: Policy?
+    /// Outbox messages this command enqueued, for the delivery after the commit.
+    private(set) var notificationsQueued = 0
 
     init(store: WriteTransaction, actor: Principal, now: Date, policy: Policy?, keepsEvents: Bool) {
         self.store = store
@@ -30,6 +35,7 @@ public final class CommandTransaction {
         self.now = now
         self.policyInForce = policy
         self.keepsEvents = keepsEvents
+        self.notifying = policy
     }
 
     /// The policy in force; operations that decide cannot go on without one.
@@ -59,12 +65,20 @@ public final class CommandTransaction {
     /// for an event to be recorded at all (a decision's signature) and to
     /// enqueue what it causes in the same transaction (outbox messages), so
     /// that an event and its consequences commit together or not at all.
-    /// Today it appends to the hash chain and notes the grants to hand off.
+    /// It appends to the hash chain, notes the grants to hand off, and
+    /// enqueues the notifications the event causes (`NotificationQueue`).
     @discardableResult
     public func append(_ draft: EventDraft) throws -> RecordedEvent {
         let event = try store.append(draft)
         if keepsEvents { recorded.append(event) }
         if let id = HandOff.grantToDeliver(draft), handOffSet.insert(id).inserted { grantsToHandOff.append(id) }
+        if case let .policyApplied(applied) = draft.body {
+            // Requests re-routed by a new policy are announced as it says.
+            notifying = try? Policy.parse(source: applied.source, file: applied.file)
+        }
+        if let notifying, notifying.notifications != nil {
+            notificationsQueued += try NotificationQueue.enqueue(for: [event], in: store, policy: notifying, at: now)
+        }
         return event
     }
 

@@ -80,6 +80,9 @@ public final class Commands: @unchecked Sendable {
     private var parsedPolicy: (version: String, policy: Policy)?
     /// Background hand-offs run here, one after another.
     private let handOffQueue = DispatchQueue(label: "signoff hand-off")
+    /// Background notification deliveries, one run at a time; never waited for.
+    private let notificationQueue = DispatchQueue(label: "signoff notifications")
+    private var deliveryQueued = false
 
     public init(store: Store, actor: Principal, clock: CommandClock = .system, handOffs: HandOffTiming = .inline,
                 trust: CommandTrust = .forAccount()) {
@@ -118,7 +121,7 @@ public final class Commands: @unchecked Sendable {
     @discardableResult
     public func run<C: StoreCommand>(_ command: C) throws(CommandError) -> CommandResult<C.Output> {
         let now = clock.now()
-        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String])
+        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String], notified: Int)
         do {
             committed = try store.write { write in
                 let policy = try policy(in: write, required: command.needsPolicy)
@@ -138,7 +141,7 @@ public final class Commands: @unchecked Sendable {
                     refusal = recorded.refusal
                 }
                 if command.rollsBack, let output { throw RolledBack(output: output) }
-                return (output, refusal, tx.recorded, tx.grantsToHandOff)
+                return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.notificationsQueued)
             }
         } catch let dryRun as RolledBack {
             guard let output = dryRun.output as? C.Output else { throw .store("a dry run lost its result") }
@@ -146,7 +149,7 @@ public final class Commands: @unchecked Sendable {
         } catch {
             throw CommandError.from(error)
         }
-        let (handedOff, problem) = afterCommit(grants: committed.grants)
+        let (handedOff, problem) = afterCommit(grants: committed.grants, notified: committed.notified)
         if let refusal = committed.refusal { throw .refused(refusal, recorded: true) }
         guard let output = committed.output else { throw .store("the command recorded nothing and said nothing") }
         return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now)
@@ -195,8 +198,11 @@ public final class Commands: @unchecked Sendable {
     /// never holds the store or undoes a decision; each step records its own
     /// outcome. Today: the grants whose provisioning changed go to the
     /// provisioning hand-off (now, or in the background for the console).
-    /// Delivering what the decision queued in the outbox belongs here too.
-    func afterCommit(grants: [String]) -> ([HandOff.Delivery], String?) {
+    /// The console also starts delivering the notifications the decision
+    /// queued, in the background; the command line leaves them to
+    /// `signoff notify run` (a timer, or `--follow`), so it never waits on one.
+    func afterCommit(grants: [String], notified: Int) -> ([HandOff.Delivery], String?) {
+        if notified > 0, case .background = handOffs { deliverNotificationsInBackground() }
         guard !grants.isEmpty else { return ([], nil) }
         let handOff = HandOff(store: store, actor: actor, trust: trust)
         switch handOffs {
@@ -210,6 +216,24 @@ public final class Commands: @unchecked Sendable {
             let clock = self.clock
             handOffQueue.async { _ = try? handOff.deliver(grants, now: clock.now) }
             return ([], nil)
+        }
+    }
+
+    /// Starts one delivery run of what is due, unless one is already waiting
+    /// to start: a dead webhook costs that queue its timeout, never a frame.
+    func deliverNotificationsInBackground() {
+        let start = lock.withLock { () -> Bool in
+            if deliveryQueued { return false }
+            deliveryQueued = true
+            return true
+        }
+        guard start else { return }
+        let delivery = NotificationDelivery(store: store, trust: trust)
+        let clock = self.clock
+        notificationQueue.async { [self] in
+            lock.withLock { deliveryQueued = false }
+            let policy = try? currentPolicy()
+            _ = try? delivery.run(at: clock.now(), retry: NotificationDelivery.retry(for: policy))
         }
     }
 

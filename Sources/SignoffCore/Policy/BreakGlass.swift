@@ -55,7 +55,7 @@ public struct BreakGlassPolicy: Sendable, Hashable {
     }
 
     /// Group, rotation and person expressions, checked against the directory.
-    private static func expressions(_ node: LocatedNode, _ directory: Directory) throws(SourceError) -> [String] {
+    static func expressions(_ node: LocatedNode, _ directory: Directory) throws(SourceError) -> [String] {
         var result: [String] = []
         for item in try node.listOrSingle() {
             let text = try item.nonEmptyString()

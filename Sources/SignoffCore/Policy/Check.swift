@@ -14,6 +14,7 @@ extension Policy {
         checkCatalogue(&findings)
         checkRules(&findings)
         checkSteps(&findings)
+        checkNotifications(&findings)
         return findings
     }
 
@@ -277,6 +278,33 @@ extension Condition {
         case let .not(child): "not(" + child.canonical + ")"
         case let .test(field, test, _):
             if let values = test.textValues { "\(field.name) in [\(values.sorted().joined(separator: ","))]" } else { "\(field.name) \(test.expectation)" }
+        }
+    }
+}
+
+extension Policy {
+    /// Secrets written into the policy (every reader of the store reads it)
+    /// and people whom no notification can reach.
+    private func checkNotifications(_ findings: inout [PolicyFinding]) {
+        guard let notifications else { return }
+        for name in notifications.channels.keys.sorted() {
+            guard let channel = notifications.channels[name] else { continue }
+            let field = "notifications.channels.\(name)"
+            switch channel.kind {
+            case .slack where channel.secretFile == nil:
+                findings.append(PolicyFinding(severity: .warning, position: nil, field: field,
+                                              message: "a Slack webhook URL lets anyone post to the channel, and everyone who reads the store reads the policy; use url_file"))
+            case .pagerduty where channel.routingKey != nil:
+                findings.append(PolicyFinding(severity: .warning, position: nil, field: field,
+                                              message: "a PagerDuty routing key lets anyone page the service, and everyone who reads the store reads the policy; use routing_key_file"))
+            case .email, .webhook, .slack, .pagerduty, .command:
+                continue
+            }
+        }
+        for name in directory.peopleInOrder {
+            guard let person = directory.people[name], person.email == nil, person.webhook == nil, person.channels.isEmpty else { continue }
+            findings.append(PolicyFinding(severity: .warning, position: person.position, field: "directory.people.\(name)",
+                                          message: "\(name) has no email, webhook or channels, so they hear of nothing"))
         }
     }
 }

@@ -10,6 +10,10 @@ struct Directory: Sendable {
         /// The person's Jira identities (`jira:`): a Cloud account ID, a Server
         /// login name or key, or an email address.
         var jira: [String] = []
+        /// Where notifications reach them (`email:`, `webhook:`, named `channels:`).
+        var email: String?
+        var webhook: String?
+        var channels: [String] = []
     }
 
     /// A member of a group or an owner list: a person, or a whole group.
@@ -126,7 +130,7 @@ extension Directory {
             var person = Person(name: entry.key, manager: nil, position: entry.keyNode.position)
             if !Self.isEmptyScalar(entry.value) {
                 let details = try entry.value.mapping()
-                try details.rejectUnknown(["manager", "jira"])
+                try details.rejectUnknown(["manager", "jira", "email", "webhook", "channels"])
                 if let manager = details.optional("manager") { person.manager = try manager.nonEmptyString() }
                 if let jira = details.optional("jira") {
                     for item in try jira.listOrSingle() {
@@ -139,6 +143,15 @@ extension Directory {
                         person.jira.append(identity)
                     }
                 }
+                if let email = details.optional("email") {
+                    let address = try email.nonEmptyString()
+                    guard EmailAddress.isPlain(address) else {
+                        throw email.error("\"\(address)\" is not a plain email address", hint: "e.g. dave@example.com")
+                    }
+                    person.email = address
+                }
+                if let webhook = details.optional("webhook") { person.webhook = try NotificationPolicy.webURL(webhook) }
+                if let channels = details.optional("channels") { person.channels = try channels.stringList() }
             }
             people[entry.key] = person
             peopleInOrder.append(entry.key)

@@ -100,6 +100,8 @@ public struct Policy: Sendable {
     public let people: [String]
     /// The policy's own name (`policy:` in the file), shown with its version.
     public let name: String
+    /// The `notifications:` section; nil: nobody is notified of anything.
+    public let notifications: NotificationPolicy?
 
     let directory: Directory
     let catalogue: Catalogue
@@ -109,7 +111,7 @@ public struct Policy: Sendable {
     /// Characters of rationale asked for when the file does not say.
     public static let defaultMinimumRationale = 20
 
-    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "deny", "route"]
+    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "deny", "route", "notifications"]
 
     /// Names of the denials the policy makes without a rule; no rule may take them.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
@@ -198,6 +200,8 @@ public struct Policy: Sendable {
             collect(&errors) { () throws(SourceError) in breakGlass = try BreakGlassPolicy.parse(node, directory: directory) }
         }
 
+        let notifications = NotificationPolicy.parse(root.optional("notifications"), file: file, directory: directory, errors: &errors)
+
         let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
         let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
         var routeRules: [RouteRule] = []
@@ -225,7 +229,7 @@ public struct Policy: Sendable {
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
                       extraTriggers: extraTriggers, systems: catalogue.systems,
-                      people: directory.peopleInOrder, name: name, directory: directory, catalogue: catalogue,
+                      people: directory.peopleInOrder, name: name, notifications: notifications, directory: directory, catalogue: catalogue,
                       denyRules: denyRules, routeRules: routeRules)
     }
 

@@ -84,11 +84,14 @@ struct Show: ParsableCommand {
             (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.grant(id))
         }
         guard let record else { throw CommandFailure.badInput("there is no request \(id)") }
+        let notifications = try storeCall { try store.outboxItems(.notification, requestID: id).map(NotificationJSON.init) }
         let policy = stored.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }
         if json {
-            try Terminal.json(RecordJSON(record, policy: policy, events: events, grant: grant, now: now))
+            var output = RecordJSON(record, policy: policy, events: events, grant: grant, now: now)
+            output.notifications = notifications
+            try Terminal.json(output)
             return
         }
-        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, now: now)
+        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, notifications: notifications, now: now)
     }
 }

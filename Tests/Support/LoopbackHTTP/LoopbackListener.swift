@@ -104,7 +104,7 @@ public final class LoopbackConnection: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var start = 0
 
-    init(fd: Int32, listener: LoopbackListener) {
+    init(fd: Int32, listener: LoopbackListener?) {
         self.fd = fd
         self.listener = listener
     }

@@ -151,9 +151,13 @@ public struct ConsoleSnapshot: Sendable {
     /// them out of a first load's first page (reading many live grants would
     /// hold up the first frame) and send them with its last page.
     public var grantsLoaded: Bool
+    /// Notifications whose delivery failed (given up, or failing and retried):
+    /// the status line says so, since approvers may not be hearing of requests.
+    public var notificationsFailing: Int
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
-                changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true) {
+                changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
+                notificationsFailing: Int = 0) {
         self.identity = identity
         self.storePath = storePath
         self.policyVersion = policyVersion
@@ -162,5 +166,6 @@ public struct ConsoleSnapshot: Sendable {
         self.rows = rows
         self.grants = grants
         self.grantsLoaded = grantsLoaded
+        self.notificationsFailing = notificationsFailing
     }
 }

@@ -28,10 +28,7 @@ public enum RiskCue: Sendable, Hashable {
         }
     }
 
-    public static func isProduction(_ environment: String) -> Bool {
-        let e = environment.lowercased()
-        return e == "prod" || e == "prd" || e == "production" || e.hasPrefix("prod-") || e.hasPrefix("production-")
-    }
+    public static func isProduction(_ environment: String) -> Bool { RequestRisk.isProduction(environment) }
 
     public static func cues(for request: AccessRequest, maximumDuration: TimeSpan?) -> [RiskCue] {
         var cues: [RiskCue] = []

@@ -10,6 +10,7 @@ extension ConsoleModel {
         identity = snapshot.identity
         storePath = snapshot.storePath
         policyVersion = snapshot.policyVersion
+        notificationsFailing = snapshot.notificationsFailing
         minimumRationale = snapshot.minimumRationale
         changeToken = snapshot.changeToken
         loaded = true

@@ -27,6 +27,11 @@ enum StatusLine {
             spans.append(Span(" \(glyphs.separator) ", .statusBar))
             spans.append(Span("\(glyphs.breakGlass) \(overdue) review\(overdue == 1 ? "" : "s") overdue", .warning))
         }
+        if model.notificationsFailing > 0 {
+            spans.append(Span(" \(glyphs.separator) ", .statusBar))
+            let count = model.notificationsFailing
+            spans.append(Span("\(glyphs.breakGlass) \(count) notification\(count == 1 ? "" : "s") failing", .warning))
+        }
         if let progress = model.loadingProgress {
             spans.append(separator)
             spans.append(Span("loading \(grouped(progress.loaded)) of \(grouped(progress.total))\(glyphs.ellipsis)", .statusBar))

@@ -1,0 +1,317 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SignoffCore
+import SignoffStore
+
+/// Delivers what the notification outbox holds, after the commit and outside
+/// any store transaction: claims due messages under a lease, sends them
+/// (several at once), and records each outcome. A failed attempt is retried
+/// with backoff and given up after the policy's number of attempts; a dead
+/// endpoint costs its own timeout and nothing else.
+public struct NotificationDelivery: Sendable {
+    public let store: Store
+    /// The sendmail-compatible program mail goes through (`-t -oi` is added).
+    /// Set by the delivering account, never by the store.
+    public var sendmail: String
+    /// The commands this account trusts (the hand-off's trust file).
+    public var trust: CommandTrust
+    public var httpTimeout: TimeInterval
+    public var commandTimeout: Int
+    /// Deliveries at once.
+    public var concurrency: Int
+    /// Messages claimed per lease.
+    public var batchSize: Int
+    /// This deliverer's name in leases: host, process and a random part.
+    public let owner: String
+
+    public init(store: Store, sendmail: String = "/usr/sbin/sendmail", trust: CommandTrust = .forAccount(),
+                httpTimeout: TimeInterval = 10, commandTimeout: Int = 30, concurrency: Int = 8, batchSize: Int = 64) {
+        self.store = store
+        self.sendmail = sendmail
+        self.trust = trust
+        self.httpTimeout = httpTimeout
+        self.commandTimeout = commandTimeout
+        self.concurrency = max(1, concurrency)
+        self.batchSize = max(1, batchSize)
+        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// What one run did.
+    public struct Report: Sendable {
+        public var delivered = 0
+        /// Failed attempts that will be retried.
+        public var retrying = 0
+        /// Given up (attempts used up, or an answer no retry changes).
+        public var gaveUp = 0
+        /// Not for this account to deliver (an untrusted command).
+        public var leftPending = 0
+        /// One line per message that did not go out, for the command's output.
+        public var problems: [String] = []
+        public init() {}
+
+        mutating func add(_ group: [OutboxItem], _ outcome: OutboxOutcome, retry: OutboxRetry) {
+            switch outcome {
+            case .delivered:
+                delivered += group.count
+            case let .failed(reason, permanent):
+                let final = permanent || group.contains { $0.attempts >= retry.maxAttempts }
+                if final { gaveUp += group.count } else { retrying += group.count }
+                problems.append("\(group[0].message.destination): \(final ? "gave up" : "will retry"): \(reason)")
+            case let .leftPending(reason):
+                leftPending += group.count
+                problems.append("\(group[0].message.destination): left pending: \(reason)")
+            }
+        }
+    }
+
+    /// The retry rules: the policy's attempts, 30 s doubling to 1 h.
+    public static func retry(for policy: Policy?) -> OutboxRetry {
+        OutboxRetry(maxAttempts: policy?.notifications?.attempts ?? NotificationPolicy.defaultAttempts, firstDelay: 30,
+                    maxDelay: 3600)
+    }
+
+    /// The lease: long enough for every message of a batch to reach its
+    /// timeout one after another on each worker, with a margin, so a slow
+    /// batch is never claimed by a second deliverer while this one still works on it.
+    var lease: TimeInterval {
+        let slowest = max(httpTimeout, TimeInterval(max(commandTimeout, 60)))
+        return (TimeInterval(batchSize) / TimeInterval(concurrency)).rounded(.up) * slowest + 60
+    }
+
+    /// Delivers everything due at `now`, batch after batch, until nothing is due.
+    /// Outcomes are recorded as they come (a few at a time, in one short
+    /// transaction every few milliseconds), not when the whole batch is done:
+    /// a deliverer killed while one endpoint hangs has already recorded what
+    /// the others answered, so only the message in flight is sent again.
+    public func run(at now: Date, retry: OutboxRetry) throws -> Report {
+        var report = Report()
+        let from = (try? store.currentPolicy()).flatMap { $0 }.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }?
+            .notifications?.from ?? "signoff"
+        // One session per worker: a session may hold requests to a host back
+        // while one to that host hangs, and a dead webhook must cost only the
+        // worker waiting on it. Each worker keeps its connections alive.
+        let sessions = (0..<concurrency).map { _ in Self.session(timeout: httpTimeout) }
+        defer { sessions.forEach { $0.finishTasksAndInvalidate() } }
+        while true {
+            let claimed = try store.claimOutbox(.notification, owner: owner, limit: batchSize, lease: lease, retry: retry, at: now)
+            if claimed.isEmpty { break }
+            let groups = Self.group(claimed)
+            let finished = FinishedDeliveries()
+            let workers = min(concurrency, groups.count)
+            // Threads of their own, not concurrentPerform: that runs only as
+            // many at once as there are cores, and two hanging webhooks would
+            // then hold every delivery behind them.
+            for worker in 0..<workers {
+                let thread = Thread { [self] in
+                    var index = worker
+                    while index < groups.count {
+                        finished.add(groups[index], deliver(groups[index], session: sessions[worker], from: from))
+                        index += workers
+                    }
+                }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+            var recorded = 0
+            while recorded < groups.count {
+                let done = finished.take(waiting: 0.005)
+                guard !done.isEmpty else { continue }
+                recorded += done.count
+                var completed: [(id: Int64, outcome: OutboxOutcome)] = []
+                for (group, outcome) in done {
+                    for item in group { completed.append((item.id, outcome)) }
+                    report.add(group, outcome, retry: retry)
+                }
+                try store.completeOutbox(completed, owner: owner, retry: retry, at: now)
+            }
+        }
+        return report
+    }
+
+    /// Claimed messages grouped for sending: a digest's messages together, every other one alone.
+    static func group(_ items: [OutboxItem]) -> [[OutboxItem]] {
+        var groups: [[OutboxItem]] = []
+        var batchIndex: [String: Int] = [:]
+        for item in items {
+            if let batch = item.message.batchKey {
+                if let index = batchIndex[batch] { groups[index].append(item); continue }
+                batchIndex[batch] = groups.count
+            }
+            groups.append([item])
+        }
+        return groups
+    }
+
+    /// Sends one message (or one digest) and says how it went.
+    func deliver(_ group: [OutboxItem], session: URLSession, from: String) -> OutboxOutcome {
+        let envelopes: [NotificationEnvelope]
+        do {
+            envelopes = try group.map { try NotificationEnvelope.decode($0.message.payload) }
+        } catch {
+            return .failed("the stored message cannot be read: \(error)", permanent: true)
+        }
+        let destination = envelopes[0].destination
+        let documents = envelopes.map(\.document)
+        switch destination.kind {
+        case .email:
+            let message = NotificationRendering.email(documents, to: destination.target, from: from,
+                                                      messageID: "\(documents[0].id.hashValue.magnitude).\(group[0].id)@signoff",
+                                                      date: Date())
+            let result = HandOffCommand.run(Self.shellQuoted(sendmail) + " -t -oi", input: Data(message.utf8),
+                                            timeout: max(commandTimeout, 60), environment: [:], role: "sendmail")
+            return result.succeeded ? .delivered : .failed(result.problem, permanent: false)
+        case .webhook:
+            return post(NotificationRendering.generic(documents), to: destination, key: documents[0].id, session: session)
+        case .slack:
+            return post(NotificationRendering.slack(documents), to: destination, key: documents[0].id, session: session)
+        case .pagerduty:
+            let key: String
+            if let inline = destination.routingKey {
+                key = inline
+            } else {
+                switch readSecret(destination) {
+                case let .success(value): key = value
+                case let .failure(problem): return .failed(problem.description, permanent: false)
+                }
+            }
+            // Each page is its own event: a digest never reaches PagerDuty, but be safe.
+            var last: OutboxOutcome = .delivered
+            for document in documents {
+                last = post(NotificationRendering.pagerDuty(document, routingKey: key), to: destination, key: document.id,
+                            session: session)
+                if last != .delivered { return last }
+            }
+            return last
+        case .command:
+            if let refusal = trust.refusal(of: destination.target, store: store.path, purpose: "notify") {
+                return .leftPending("the notification command \(destination.name) does not run in this account: \(refusal); "
+                                    + "if it is right, trust it with `signoff notify trust \(destination.name)`")
+            }
+            let result = HandOffCommand.run(destination.target, input: NotificationRendering.generic(documents),
+                                            timeout: commandTimeout,
+                                            environment: ["SIGNOFF_NOTIFICATION_ID": documents[0].id,
+                                                          "SIGNOFF_NOTIFICATION_KIND": documents[0].kind.rawValue,
+                                                          "SIGNOFF_REQUEST_ID": documents[0].request.id],
+                                            role: "notification command")
+            return result.succeeded ? .delivered : .failed(result.problem, permanent: false)
+        }
+    }
+
+    /// POSTs `body`; 2xx is delivered, 408/429/5xx and network trouble are
+    /// retried, any other answer is final.
+    func post(_ body: Data, to destination: NotificationChannel, key: String, session: URLSession) -> OutboxOutcome {
+        let address: String
+        if destination.kind != .pagerduty, destination.target.isEmpty {
+            switch readSecret(destination) {
+            case let .success(value): address = value
+            case let .failure(problem): return .failed(problem.description, permanent: false)
+            }
+        } else {
+            address = destination.target
+        }
+        guard let url = URL(string: address), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+            return .failed("\(destination.destination): not an http or https URL", permanent: true)
+        }
+        var request = URLRequest(url: url, timeoutInterval: httpTimeout)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(String(key.prefix(255)), forHTTPHeaderField: "Idempotency-Key")
+        request.setValue("signoff", forHTTPHeaderField: "User-Agent")
+        let result = Self.send(request, session: session, timeout: httpTimeout)
+        switch result {
+        case let .success((status, answer)):
+            if (200..<300).contains(status) { return .delivered }
+            let said = String(decoding: answer.prefix(200), as: UTF8.self)
+            let text = "HTTP \(status)" + (said.isEmpty ? "" : ": \(DisplaySafe.text(said))")
+            return .failed(text, permanent: !(status == 408 || status == 429 || status >= 500))
+        case let .failure(problem):
+            return .failed(problem.description, permanent: false)
+        }
+    }
+
+    /// The secret a channel keeps in a file: read only if this account owns
+    /// the file and nobody else can read or write it.
+    func readSecret(_ destination: NotificationChannel) -> Result<String, DeliveryProblem> {
+        guard let path = destination.secretFile else { return .failure(DeliveryProblem("\(destination.name) names no secret")) }
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            return .failure(DeliveryProblem("cannot read \(path) for channel \(destination.name): \(String(cString: strerror(errno)))"))
+        }
+        if info.st_uid != getuid() { return .failure(DeliveryProblem("\(path) belongs to another account; the delivering account must own it")) }
+        if info.st_mode & 0o077 != 0 { return .failure(DeliveryProblem("\(path) is readable or writable by others; chmod 600 it")) }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            return .failure(DeliveryProblem("cannot read \(path) for channel \(destination.name)"))
+        }
+        return .success(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func session(timeout: TimeInterval) -> URLSession {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        configuration.httpMaximumConnectionsPerHost = 1
+        configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        return URLSession(configuration: configuration)
+    }
+
+    /// One request, waited for here (this runs on a delivery worker, never the console's thread).
+    static func send(_ request: URLRequest, session: URLSession, timeout: TimeInterval) -> Result<(Int, Data), DeliveryProblem> {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        let task = session.dataTask(with: request) { data, response, error in
+            if let error {
+                box.result = .failure(DeliveryProblem(error.localizedDescription))
+            } else if let http = response as? HTTPURLResponse {
+                box.result = .success((http.statusCode, data ?? Data()))
+            } else {
+                box.result = .failure(DeliveryProblem("no HTTP answer"))
+            }
+            done.signal()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + timeout + 5) == .timedOut {
+            task.cancel()
+            return .failure(DeliveryProblem("no answer within \(Int(timeout))s"))
+        }
+        return box.result ?? .failure(DeliveryProblem("no answer"))
+    }
+
+    static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+}
+
+public struct DeliveryProblem: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: Result<(Int, Data), DeliveryProblem>?
+}
+
+/// Deliveries finished by the workers, taken by the recording loop.
+private final class FinishedDeliveries: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var done: [([OutboxItem], OutboxOutcome)] = []
+
+    func add(_ group: [OutboxItem], _ outcome: OutboxOutcome) {
+        condition.lock()
+        done.append((group, outcome))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// What finished so far, after waiting up to `seconds` for the first one.
+    func take(waiting seconds: TimeInterval) -> [([OutboxItem], OutboxOutcome)] {
+        condition.lock()
+        defer { condition.unlock() }
+        if done.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        // Let a few more arrive: one transaction records them together.
+        let taken = done
+        done.removeAll(keepingCapacity: true)
+        return taken
+    }
+}

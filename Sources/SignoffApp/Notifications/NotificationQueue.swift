@@ -1,0 +1,118 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+/// What one notification outbox message holds: the document and where it goes.
+public struct NotificationEnvelope: Sendable, Hashable, Codable {
+    public var document: NotificationDocument
+    public var destination: NotificationChannel
+
+    public init(document: NotificationDocument, destination: NotificationChannel) {
+        self.document = document
+        self.destination = destination
+    }
+
+    public func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) throws -> NotificationEnvelope {
+        try JSONDecoder().decode(NotificationEnvelope.self, from: Data(text.utf8))
+    }
+}
+
+/// Puts notifications into the outbox: in the transaction of the events that
+/// cause them (`enqueue(for:)`), or for what time brings (`enqueueDue`).
+/// Nothing here sends anything; `NotificationDelivery` does, after the commit.
+public enum NotificationQueue {
+    /// Enqueues the notices `events` cause, in `tx`, the transaction that
+    /// appended them: they commit together or not at all. Records and grants
+    /// are read as they stand at the end of the command, so a request routed
+    /// and decided in one command announces only its decision.
+    @discardableResult
+    public static func enqueue(for events: [RecordedEvent], in tx: WriteTransaction, policy: Policy, at now: Date) throws -> Int {
+        guard let planner = NoticePlanner(policy: policy), !events.isEmpty else { return 0 }
+        var added = 0
+        for event in events {
+            guard let id = event.draft.requestID else { continue }
+            let record = try tx.record(id)
+            let grant = try tx.grant(id)
+            let notices = planner.notices(for: event, record: record, grant: grant)
+            guard let record else { continue }
+            added += try enqueue(notices, record: record, grant: grant, planner: planner, cause: event.sequence, in: tx, at: now)
+        }
+        return added
+    }
+
+    /// The notices time brings at `now` (reminders, escalations, expiry
+    /// warnings, overdue post-incident reviews), planned from one snapshot and
+    /// enqueued in one transaction. Dedupe keys make a second run at the same
+    /// moment, or two runs at once, enqueue nothing twice. Returns how many
+    /// messages were new.
+    @discardableResult
+    public static func enqueueDue(store: Store, at now: Date) throws -> Int {
+        guard let stored = try store.currentPolicy() else { return 0 }
+        let policy = try Policy.parse(source: stored.source, file: stored.file)
+        guard let planner = NoticePlanner(policy: policy) else { return 0 }
+        var planned: [(Notice, RequestRecord, Grant?)] = []
+        let settings = planner.settings
+        if settings.reminderAfter != nil || settings.escalationAfter != nil {
+            for record in try store.records(.open) {
+                for notice in planner.reminders(for: record, at: now) { planned.append((notice, record, nil)) }
+            }
+        }
+        for grant in try store.grants(.attention) {
+            var notices = planner.overdueIncidentReview(for: grant, at: now)
+            guard settings.expiryWarning != nil || !notices.isEmpty, let record = try store.record(grant.requestID) else { continue }
+            notices += planner.expiryWarnings(for: grant, record: record, at: now)
+            for notice in notices { planned.append((notice, record, grant)) }
+        }
+        guard !planned.isEmpty else { return 0 }
+        return try store.write { tx in
+            var added = 0
+            for (notice, record, grant) in planned {
+                added += try enqueue([notice], record: record, grant: grant, planner: planner, cause: nil, in: tx, at: now)
+            }
+            return added
+        }
+    }
+
+    /// One message per destination of each notice: the person's channels (a
+    /// PagerDuty channel only for urgent notices), or the named channel.
+    /// Non-urgent notices to a person wait for their digest when the policy
+    /// batches them. Returns how many were new.
+    @discardableResult
+    static func enqueue(_ notices: [Notice], record: RequestRecord, grant: Grant?, planner: NoticePlanner, cause: Int64?,
+                        in tx: WriteTransaction, at now: Date) throws -> Int {
+        var added = 0
+        for notice in notices {
+            let document = NotificationDocument(notice: notice, record: record, grant: grant, now: now)
+            let destinations: [NotificationChannel]
+            if let name = notice.channel {
+                destinations = planner.settings.channels[name].map { [$0] } ?? []
+            } else if let person = notice.recipient {
+                destinations = planner.policy.channels(of: person).filter { $0.kind != .pagerduty || notice.urgent }
+            } else {
+                destinations = []
+            }
+            for destination in destinations {
+                let digest = planner.settings.digest.flatMap { period -> (String, Date)? in
+                    guard !notice.urgent, let person = notice.recipient, destination.kind != .pagerduty else { return nil }
+                    let seconds = Double(period.seconds)
+                    let end = Date(timeIntervalSince1970: ((now.timeIntervalSince1970 / seconds).rounded(.down) + 1) * seconds)
+                    return ("digest:\(person):\(destination.kind.rawValue):\(destination.name):\(destination.target)", end)
+                }
+                let message = OutboxMessage(
+                    channel: .notification, dedupeKey: "\(notice.key):\(destination.kind.rawValue):\(destination.name)",
+                    requestID: record.id, recipient: notice.recipient ?? "channel \(notice.channel ?? "")",
+                    destination: destination.destination, batchKey: digest?.0,
+                    payload: NotificationEnvelope(document: document, destination: destination).encoded(),
+                    notBefore: digest?.1)
+                if try tx.enqueue(message, cause: cause, at: now) { added += 1 }
+            }
+        }
+        return added
+    }
+}

@@ -1,0 +1,311 @@
+import Foundation
+import LoopbackHTTP
+import Testing
+
+/// Notifications through the built binary, to real peers on loopback: an HTTP
+/// server for the generic webhook, Slack and PagerDuty, and an SMTP sink that
+/// mail reaches through msmtp as the sendmail-compatible program.
+@Suite("Notifications, end to end")
+struct NotificationTests {
+    static let t0 = "2026-11-21T09:00:00Z"
+
+    /// Everything one test needs: a store under a notifying policy, the peers.
+    final class Setup {
+        let http: LoopbackHTTPServer
+        let smtp: LoopbackSMTPServer
+        let store: TestStore
+        let sendmail: String
+        /// Where the command channel writes the document it reads.
+        let hookFile: String
+
+        init(attempts: Int = 3, extra: String = "", handler: @escaping LoopbackHTTPServer.Handler = { _ in .respond(200) }) throws {
+            http = try LoopbackHTTPServer(handler: handler)
+            smtp = try LoopbackSMTPServer()
+            store = try TestStore(policy: nil)
+            let config = try store.file("msmtprc", "account default\nhost 127.0.0.1\nport \(smtp.port)\nfrom signoff@example.com\nauth off\ntls off\n")
+            chmod(config, 0o600)
+            sendmail = try store.file("sendmail", "#!/bin/sh\nexec msmtp -C '\(config)' \"$@\"\n")
+            chmod(sendmail, 0o755)
+            let key = try store.file("pd-key", "R0UT1NGKEY0123456789abcdefABCDEF\n")
+            chmod(key, 0o600)
+            hookFile = store.directory.appendingPathComponent("hook-received.json").path
+            let policy = try store.file("policy.yaml", Self.policy(http: http, keyFile: key, hookFile: hookFile, attempts: attempts) + extra)
+            let applied = try store.run(["policy", "apply", policy], as: "root-admin")
+            guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
+        }
+
+        static func policy(http: LoopbackHTTPServer, keyFile: String, hookFile: String, attempts: Int) -> String {
+            """
+            policy: notifying
+            settings: {pending_timeout: 72h}
+            directory:
+              people:
+                alice: {manager: carol, email: alice@example.com}
+                carol: {email: carol@example.com}
+                dave: {manager: carol, email: dave@example.com, webhook: "\(http.url("/dave"))"}
+                erin: {manager: carol, channels: [team-slack]}
+                bob: {manager: carol, channels: [pager], email: bob@example.com}
+                sec: {email: security@example.com, channels: [local-hook]}
+              groups:
+                dba: [dave, erin]
+                security: [sec]
+              rotations:
+                oncall: {members: [bob], start: 2026-01-05T09:00:00Z, every: 1w}
+            catalogue:
+              payments-db:
+                owners: [group:dba]
+                environments: [production]
+                entitlements: [read_replica]
+                max_duration: 30d
+            break_glass:
+              raised_by: [person:alice]
+              max_duration: 4h
+              incident_required: true
+              post_incident_review: {reviewers: group:security, within: 72h}
+            route:
+              - name: break-glass
+                when: {break_glass: true}
+                steps: [{approvers: rotation:oncall, count: 1}]
+              - name: owners
+                when: {system: payments-db}
+                steps: [{approvers: owners, count: 1}]
+            notifications:
+              from: signoff@example.com
+              security_contact: group:security
+              attempts: \(attempts)
+              channels:
+                team-slack: {type: slack, url: "\(http.url("/slack"))"}
+                pager: {type: pagerduty, routing_key_file: \(keyFile), url: "\(http.url("/pagerduty"))"}
+                local-hook: {type: command, command: "cat > '\(hookFile)'"}
+              reminders: {after: 4h, every: 4h}
+              break_glass: {page: [rotation:oncall]}
+            """
+        }
+
+        func submit(purpose: String = "nightly ledger reconciliation", breakGlass: Bool = false) throws -> String {
+            var yaml = """
+            subject: {kind: service_account, name: svc-etl, owner: alice}
+            system: payments-db
+            environment: production
+            entitlement: read_replica
+            access: read
+            duration: 2h
+            purpose: \(Self.yamlString(purpose))
+            """
+            if breakGlass { yaml += "\nbreak_glass: true\nincident: INC-42" }
+            return try store.submit(yaml, as: "alice", at: NotificationTests.t0)
+        }
+
+        static func yamlString(_ text: String) -> String {
+            let data = try! JSONSerialization.data(withJSONObject: [text], options: [])
+            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        }
+
+        @discardableResult
+        func notifyRun(at now: String = NotificationTests.t0, _ extra: [String] = []) throws -> Signoff.Result {
+            try store.run(["notify", "run", "--sendmail", sendmail] + extra, at: now)
+        }
+
+        func status() throws -> [String: Any] {
+            let result = try store.run(["notify", "status", "--json", "--all"])
+            return try #require(try Signoff.json(result) as? [String: Any], "\(result.output)")
+        }
+    }
+
+    static let hostile = "rotate \u{1b}]0;owned\u{07}keys <!channel> <@U024BE7LH> <http://evil.example|click here>\r\nBcc: victim@example.com\r\n\r\nforged body AKIAIOSFODNN7EXAMPLE " + String(repeating: "long ", count: 400)
+
+    @Test func routedRequestsReachEveryChannelInItsDocumentedShapeAndHostileTextIsNeutralised() throws {
+        let setup = try Setup()
+        let id = try setup.submit(purpose: Self.hostile)
+        let run = try setup.notifyRun()
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.stdout.contains("delivered 3 notification(s)"), "dave by webhook and mail, erin by Slack: \(run.output)")
+
+        // The generic webhook: the documented document, exact values escaped as JSON, capped and without the key.
+        let dave = try #require(setup.http.requests.first { $0.path == "/dave" })
+        let document = try #require(dave.json as? [String: Any])
+        #expect(document["schema"] as? String == "signoff.notification/1")
+        #expect(document["kind"] as? String == "routed")
+        #expect(document["recipient"] as? String == "dave")
+        #expect(document["open"] as? String == "signoff show \(id)")
+        #expect(dave.header("idempotency-key") == document["id"] as? String)
+        let request = try #require(document["request"] as? [String: Any])
+        let purpose = try #require(request["purpose"] as? String)
+        #expect(purpose.count <= 600 && purpose.hasSuffix("…"))
+        #expect(!purpose.contains("AKIAIOSFODNN7EXAMPLE") && purpose.contains("[redacted: looks like a credential]"))
+        #expect(request["waited_seconds"] as? Int == 0 && request["risk"] as? [String] == ["production", "non-human: service account"])
+        #expect(!dave.text.contains("signoff approve"), "never an approve command or link")
+
+        // Slack: its three control characters escaped, so no mention and no link is made.
+        let slack = try #require(setup.http.requests.first { $0.path == "/slack" })
+        let body = try #require(slack.json as? [String: Any])
+        #expect(body["text"] is String && body["blocks"] is [[String: Any]])
+        for forbidden in ["<!channel>", "<@U024BE7LH>", "<http", "\u{1b}", "AKIAIOSFODNN7EXAMPLE"] {
+            #expect(!slack.text.contains(forbidden), "Slack body has \(forbidden)")
+        }
+        #expect(slack.text.contains("&lt;!channel&gt;") && slack.text.contains("&lt;@U024BE7LH&gt;"))
+        let blocks = try #require(body["blocks"] as? [[String: Any]])
+        #expect((blocks.first?["text"] as? [String: Any])?["type"] as? String == "plain_text")
+
+        // Mail through msmtp: one To, a short subject, no header from the purpose.
+        let mail = try #require(setup.smtp.waitForMessages(count: 1).first)
+        #expect(mail.recipients == ["dave@example.com"], "only the To: address, never a Bcc: from a field")
+        #expect(mail.header("subject") == "[signoff] \(id) needs your decision")
+        #expect(mail.header("bcc") == nil)
+        #expect(!mail.data.contains("\u{1b}") && !mail.data.contains("AKIAIOSFODNN7EXAMPLE"))
+        #expect(mail.body.contains("Open it: signoff show \(id)"))
+        #expect(mail.body.contains("␍␊Bcc: victim@example.com") || mail.body.contains("\\x0D\\x0ABcc"), "\(mail.body.prefix(600))")
+
+        // Nothing twice: a second run sends nothing, and show lists who heard of what.
+        let again = try setup.notifyRun()
+        #expect(again.stdout.contains("delivered 0"), "\(again.output)")
+        #expect(setup.http.requests.count == 2)
+        let shown = try setup.store.show(id)
+        let notified = try #require(shown["notifications"] as? [[String: Any]])
+        #expect(Set(notified.compactMap { $0["recipient"] as? String }) == ["dave", "erin"])
+        #expect(notified.allSatisfy { $0["state"] as? String == "delivered" && $0["delivered_at"] is String })
+        let text = try setup.store.run(["show", id])
+        #expect(text.stdout.contains("notified:") && text.stdout.contains("routed to dave by email dave@example.com"), "\(text.stdout)")
+    }
+
+    @Test func nonUrgentNoticesWaitForOneDigestPerPersonAndChannelButPagesNever() throws {
+        let setup = try Setup(extra: "\n  digest: 1h\n")
+        let first = try setup.submit()
+        let second = try setup.submit()
+        let page = try setup.submit(breakGlass: true)
+        var run = try setup.notifyRun(at: "2026-11-21T09:30:00Z")
+        #expect(run.stdout.contains("delivered 2 notification(s)"), "only the page, by PagerDuty and mail: \(run.output)")
+        #expect(setup.http.requests.map(\.path) == ["/pagerduty"])
+        run = try setup.notifyRun(at: "2026-11-21T10:00:00Z")
+        #expect(run.stdout.contains("delivered 6 notification(s)"), "\(run.output)")
+        let dave = setup.http.requests.filter { $0.path == "/dave" }
+        #expect(dave.count == 1, "one digest for dave's webhook")
+        let digest = try #require(dave.first?.json as? [String: Any])
+        #expect(digest["schema"] as? String == "signoff.notification-digest/1")
+        let ids = (digest["items"] as? [[String: Any]])?.compactMap { ($0["request"] as? [String: Any])?["id"] as? String }
+        #expect(ids == [first, second])
+        #expect(setup.http.requests.filter { $0.path == "/slack" }.count == 1, "one Slack message for erin")
+        let mails = setup.smtp.waitForMessages(count: 2)
+        let daveMail = try #require(mails.first { $0.recipients == ["dave@example.com"] })
+        #expect(daveMail.header("subject") == "[signoff] 2 notifications: \(first), \(second)")
+        #expect(mails.contains { $0.recipients == ["bob@example.com"] && $0.header("subject")?.contains(page) == true })
+    }
+
+    @Test func breakGlassPagesTheOnCallThroughPagerDuty() throws {
+        let setup = try Setup()
+        let id = try setup.submit(purpose: Self.hostile, breakGlass: true)
+        #expect(try setup.notifyRun().status == 0)
+        let page = try #require(setup.http.requests.first { $0.path == "/pagerduty" })
+        let event = try #require(page.json as? [String: Any])
+        // PagerDuty Events API v2: routing_key, event_action, dedup_key, payload{summary, source, severity}.
+        #expect(event["routing_key"] as? String == "R0UT1NGKEY0123456789abcdefABCDEF")
+        #expect(event["event_action"] as? String == "trigger")
+        let dedup = try #require(event["dedup_key"] as? String)
+        #expect(dedup.hasPrefix("page:\(id):bob") && dedup.count <= 255)
+        let payload = try #require(event["payload"] as? [String: Any])
+        #expect(payload["severity"] as? String == "critical" && payload["source"] as? String == "signoff")
+        let summary = try #require(payload["summary"] as? String)
+        #expect(summary.contains(id) && summary.contains("BREAK-GLASS") && summary.count <= 1024)
+        #expect(payload["timestamp"] is String && payload["custom_details"] is [String: Any])
+        #expect(!page.text.contains("AKIAIOSFODNN7EXAMPLE") && !summary.contains("\u{1b}"))
+        // bob's mail too; the pager channel hears only pages.
+        #expect(setup.smtp.waitForMessages(count: 1).first?.recipients == ["bob@example.com"])
+    }
+
+    @Test func failuresAreRetriedWithBackoffRecordedAndGivenUp() throws {
+        let setup = try Setup(attempts: 3) { _ in .respond(500, body: Data("upstream down".utf8)) }
+        let id = try setup.submit()
+        setup.http.setHandler { request in request.path == "/dave" ? .respond(503) : .respond(200) }
+        var run = try setup.notifyRun()
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.stderr.contains("will retry: HTTP 503"), "\(run.output)")
+        var status = try setup.status()
+        #expect(status["retrying"] as? Int == 1 && status["failed"] as? Int == 0)
+        let item = try #require((status["items"] as? [[String: Any]])?.first { $0["state"] as? String == "pending" })
+        #expect(item["last_error"] as? String == "HTTP 503" && item["attempts"] as? Int == 1 && item["request_id"] as? String == id)
+
+        // Too early for the next attempt: nothing is sent.
+        let before = setup.http.requests.count
+        run = try setup.notifyRun(at: "2026-11-21T09:00:20Z")
+        #expect(setup.http.requests.count == before)
+        // A webhook that hangs is given up on at the timeout; one that refuses, at once.
+        setup.http.setHandler { _ in .hang }
+        run = try setup.notifyRun(at: "2026-11-21T09:00:30Z", ["--timeout", "1"])
+        #expect(run.stderr.contains("will retry"), "\(run.output)")
+        setup.http.stop()
+        run = try setup.notifyRun(at: "2026-11-21T09:02:00Z")
+        #expect(run.stderr.contains("gave up"), "third attempt, refused: \(run.output)")
+        status = try setup.status()
+        #expect(status["failed"] as? Int == 1)
+        let failed = try #require((status["items"] as? [[String: Any]])?.first { $0["state"] as? String == "failed" })
+        #expect(failed["attempts"] as? Int == 3)
+
+        // Retried by hand: pending again, for the next run.
+        let retry = try setup.store.run(["notify", "retry"])
+        #expect(retry.stdout.contains("1 failed notification(s) will be tried again"), "\(retry.output)")
+        #expect(try setup.status()["failed"] as? Int == 0)
+        #expect(try setup.store.run(["audit", "verify"]).status == 0)
+    }
+
+    @Test func aDelivererKilledMidwayLosesNothingAndResendsOnlyWhatWasInFlight() throws {
+        let setup = try Setup { request in request.path == "/dave" ? .hang : .respond(200) }
+        _ = try setup.submit()
+        _ = try setup.submit()
+        // Two routed notices by webhook to dave (hang), two by Slack to erin, two mails.
+        let process = Process()
+        process.executableURL = Signoff.binary
+        process.arguments = ["notify", "run", "--follow", "--timeout", "60", "--sendmail", setup.sendmail, "--store", setup.store.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(setup.store.environment()) { $1 }
+        environment["SIGNOFF_NOW"] = Self.t0
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until both hung webhook calls arrived and Slack got its two.
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, setup.http.requests.count < 4 || setup.smtp.messages.count < 2 { usleep(50_000) }
+        // Outcomes already known are recorded as they come, not at the end of the batch.
+        usleep(500_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(setup.http.requests.count == 4, "\(setup.http.requests.map(\.path))")
+
+        setup.http.setHandler { _ in .respond(200) }
+        // Before the lease ends the hung ones stay with the dead deliverer.
+        let early = try setup.notifyRun(at: "2026-11-21T09:01:00Z")
+        #expect(early.stdout.contains("delivered 0"), "\(early.output)")
+        let later = try setup.notifyRun(at: "2026-11-21T12:00:00Z")
+        #expect(later.stdout.contains("delivered 2"), "only the two in flight: \(later.output)")
+        let keys = setup.http.requests.compactMap { $0.header("idempotency-key") }
+        let counts = Dictionary(keys.map { ($0, 1) }, uniquingKeysWith: +)
+        #expect(counts.values.sorted() == [1, 1, 2, 2], "the two in flight came twice with the same key: \(counts)")
+        #expect(setup.smtp.messages.count == 2, "mail that went out was never sent again")
+        let status = try setup.status()
+        #expect(status["pending"] as? Int == 0 && status["failed"] as? Int == 0 && status["delivered"] as? Int == 6)
+    }
+
+    @Test func aSelfApprovalReachesTheSecurityContactAndAnUntrustedCommandWaits() throws {
+        let setup = try Setup()
+        let id = try setup.submit()
+        let refused = try setup.store.run(["approve", id, "--version", "1", "-r", "I really need this access now"],
+                                          as: "alice", at: Self.t0)
+        #expect(refused.status == 3)
+        let run = try setup.notifyRun()
+        #expect(run.status == 0)
+        let mails = setup.smtp.waitForMessages(count: 2)
+        let security = try #require(mails.first { $0.recipients == ["security@example.com"] })
+        #expect(security.header("subject") == "[signoff] \(id) refused attempt")
+        #expect(security.body.contains("alice (asserted) tried to approve: self_approval"), "\(security.body)")
+
+        // The command channel runs only once this account trusts it.
+        #expect(run.stderr.contains("left pending") && run.stderr.contains("signoff notify trust local-hook"), "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: setup.hookFile))
+        let trusted = try setup.store.run(["notify", "trust", "local-hook"])
+        #expect(trusted.status == 0, "\(trusted.output)")
+        #expect(try setup.notifyRun(at: "2026-11-21T09:05:00Z").status == 0)
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.hookFile))) as? [String: Any]
+        #expect(document?["kind"] as? String == "refused" && document?["recipient"] as? String == "sec")
+        #expect(try setup.status()["pending"] as? Int == 0)
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import SignoffCore
+import Testing
+
+/// Who hears of what, with an injected clock, at each boundary: the rotation
+/// hand-over, the end of a delegation, the reminder and escalation rounds,
+/// the expiry warning. Pure: no store, no network.
+@Suite struct NotificationPlannerTests {
+    static let policyText = """
+    policy: notify-test
+    settings: {pending_timeout: 72h}
+    directory:
+      people:
+        alice: {manager: carol, email: alice@example.com}
+        bob: {manager: carol, email: bob@example.com}
+        carol: {email: carol@example.com}
+        dave: {manager: carol, email: dave@example.com}
+        erin: {manager: frank, email: erin@example.com, channels: [team-slack]}
+        frank: {email: frank@example.com}
+        grace: {email: grace@example.com}
+        sec: {email: sec@example.com}
+      groups:
+        dba: [dave, erin]
+        security: [sec]
+      rotations:
+        oncall: {members: [bob, grace], start: 2026-01-05T09:00:00Z, every: 1w}
+      delegations:
+        - {from: dave, to: frank, until: 2026-03-01T00:00:00Z}
+    catalogue:
+      payments-db:
+        owners: [group:dba]
+        environments: [production]
+        entitlements: [read_replica]
+        max_duration: 30d
+    break_glass:
+      raised_by: [group:dba, rotation:oncall, person:alice]
+      max_duration: 4h
+      incident_required: true
+      post_incident_review: {reviewers: group:security, within: 72h}
+    route:
+      - name: break-glass
+        when: {break_glass: true}
+        steps: [{approvers: rotation:oncall, count: 1}]
+      - name: owners
+        when: {system: payments-db}
+        steps: [{approvers: owners, count: 1}]
+    notifications:
+      security_contact: group:security
+      channels:
+        team-slack: {type: slack, url: "https://hooks.example.com/services/T/B/x"}
+      reminders: {after: 4h, every: 4h}
+      escalation: {after: 24h, every: 12h, to: manager}
+      expiry_warning: 24h
+      break_glass: {page: [rotation:oncall]}
+    """
+
+    static let policy: Policy = try! Policy.parse(source: policyText, file: "policy.yaml")
+    static let planner = NoticePlanner(policy: policy)!
+
+    static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
+
+    static func request(breakGlass: Bool = false, requester: String = "alice") -> AccessRequest {
+        AccessRequest(requester: requester, subject: Subject(kind: .serviceAccount, name: "svc-etl", owner: requester),
+                      system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
+                      purpose: "nightly reconciliation", duration: .hours(2), breakGlass: breakGlass,
+                      incident: breakGlass ? "INC-7" : nil)
+    }
+
+    /// Submits at `at` and returns the record with the events, numbered from 1.
+    static func submit(_ request: AccessRequest, at: Date) -> (RequestRecord, [RecordedEvent]) {
+        let drafts = Lifecycle.submit(request, id: "REQ-1", by: Principal(name: request.requester!, authentication: .asserted),
+                                      policy: policy, original: nil, at: at)
+        var record: RequestRecord?
+        for draft in drafts { record = Projection.apply(draft, to: record) }
+        let events = drafts.enumerated().map { RecordedEvent(sequence: Int64($0.offset + 1), draft: $0.element, hash: "") }
+        return (record!, events)
+    }
+
+    static func recipients(_ notices: [Notice], _ kind: NoticeKind) -> [String] {
+        notices.filter { $0.kind == kind }.compactMap(\.recipient).sorted()
+    }
+
+    @Test func routedToWhoMayDecideNowWithDelegatesAndNeverTheRequester() {
+        // dave requests: the other owner (erin) hears; dave never does, and
+        // frank hears only as dave's delegate, which dave's own request is not.
+        let (record, events) = Self.submit(Self.request(requester: "dave"), at: Self.date("2026-02-10T10:00:00Z"))
+        let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+        #expect(Self.recipients(notices, .routed) == ["erin"])
+        // Broadcast channels hear once per notice, not per person: none here.
+        #expect(notices.allSatisfy { $0.recipient != nil })
+
+        let (other, otherEvents) = Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
+        let before = otherEvents.flatMap { Self.planner.notices(for: $0, record: other, grant: nil) }
+        #expect(Self.recipients(before, .routed) == ["dave", "erin", "frank"], "frank is dave's delegate until March")
+        #expect(before.first { $0.recipient == "frank" }?.why.contains("delegate of dave") == true)
+        #expect(before.first { $0.recipient == "dave" }?.key == "routed:REQ-1:v1:dave")
+    }
+
+    @Test func theDelegationEndsAtItsBoundary() {
+        let end = Self.date("2026-03-01T00:00:00Z")
+        for (at, expected) in [(end.addingTimeInterval(-1), ["dave", "erin", "frank"]), (end, ["dave", "erin"])] {
+            let (record, events) = Self.submit(Self.request(), at: at)
+            let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+            #expect(Self.recipients(notices, .routed) == expected, "at \(at)")
+        }
+        // A reminder after the delegation ended goes to who may decide then.
+        let (record, _) = Self.submit(Self.request(), at: end.addingTimeInterval(-3600))
+        #expect(Self.recipients(Self.planner.reminders(for: record, at: end.addingTimeInterval(4 * 3600)), .reminder)
+            == ["dave", "erin"])
+    }
+
+    @Test func breakGlassPagesWhoeverIsOnCallAcrossTheHandOver() {
+        // The rotation turns every week from 2026-01-05T09:00Z: bob, then grace.
+        let handOver = Self.date("2026-01-12T09:00:00Z")
+        let cases: [(Date, [String])] = [(handOver.addingTimeInterval(-1), ["bob"]), (handOver, ["grace"])]
+        for (at, expected) in cases {
+            let (record, events) = Self.submit(Self.request(breakGlass: true, requester: "dave"), at: at)
+            let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+            #expect(Self.recipients(notices, .breakGlass) == expected, "at \(at)")
+            #expect(notices.allSatisfy { $0.urgent })
+            #expect(Self.recipients(notices, .routed).isEmpty, "a page, not an ordinary routing")
+        }
+        // Its reminder after the hand-over reaches the new on-call, urgently.
+        let (record, _) = Self.submit(Self.request(breakGlass: true, requester: "dave"), at: handOver.addingTimeInterval(-3600))
+        let reminders = Self.planner.reminders(for: record, at: handOver.addingTimeInterval(3 * 3600))
+        #expect(Self.recipients(reminders, .reminder) == ["grace"])
+        #expect(reminders.allSatisfy { $0.urgent })
+    }
+
+    @Test func remindersAndEscalationsFallDueInRoundsUntilDecided() {
+        let t0 = Self.date("2026-02-10T10:00:00Z")
+        let (record, _) = Self.submit(Self.request(), at: t0)
+        func at(_ hours: Double) -> [Notice] { Self.planner.reminders(for: record, at: t0.addingTimeInterval(hours * 3600)) }
+        #expect(at(3.99).isEmpty)
+        #expect(at(4).filter { $0.kind == .reminder }.map(\.round) == [1, 1, 1])
+        #expect(Set(at(4).map(\.key)) == ["reminder:REQ-1:1:dave", "reminder:REQ-1:1:erin", "reminder:REQ-1:1:frank"])
+        #expect(at(7.99).first?.round == 1, "the same round until the next is due")
+        #expect(at(8).first?.round == 2)
+        #expect(Self.recipients(at(23.9), .escalation).isEmpty)
+        // Escalation to the managers of who may decide: carol (dave's), frank (erin's); frank is also a decider.
+        #expect(Self.recipients(at(24), .escalation) == ["carol", "frank"])
+        #expect(at(24).filter { $0.kind == .escalation }.allSatisfy { $0.round == 1 && $0.urgent })
+        #expect(at(36).first { $0.kind == .escalation }?.round == 2)
+        // Decided: nothing more.
+        var decided = record
+        decided.state = .approved
+        #expect(Self.planner.reminders(for: decided, at: t0.addingTimeInterval(48 * 3600)).isEmpty)
+    }
+
+    @Test func decisionsGoToTheRequesterAndExpiryWarnsAtItsBoundary() {
+        let t0 = Self.date("2026-02-10T10:00:00Z")
+        let (pending, _) = Self.submit(Self.request(), at: t0)
+        let review = Lifecycle.review(pending, verdict: .approve, rationale: "checked the ticket and the scope", shownVersion: 1,
+                                      by: Principal(name: "erin", authentication: .asserted), policy: Self.policy,
+                                      original: nil, at: t0)
+        var record = pending
+        var grant: Grant?
+        var notices: [Notice] = []
+        for draft in review.events {
+            record = Projection.apply(draft, to: record) ?? record
+            grant = GrantProjection.apply(draft, to: grant) ?? grant
+        }
+        for (index, draft) in review.events.enumerated() {
+            notices += Self.planner.notices(for: RecordedEvent(sequence: Int64(10 + index), draft: draft, hash: ""), record: record,
+                                            grant: grant)
+        }
+        #expect(Self.recipients(notices, .decided) == ["alice"])
+        let live = try! #require(grant)
+        let expires = try! #require(live.expiresAt)
+        // Requester alice owns the subject; her manager carol hears too.
+        #expect(Self.planner.expiryWarnings(for: live, record: record, at: expires.addingTimeInterval(-24 * 3600 - 1)).isEmpty)
+        let warned = Self.planner.expiryWarnings(for: live, record: record, at: expires.addingTimeInterval(-24 * 3600))
+        #expect(Self.recipients(warned, .expiryWarning) == ["alice", "carol"])
+        #expect(Self.planner.expiryWarnings(for: live, record: record, at: expires).isEmpty, "expired is its own notice")
+    }
+
+    @Test func refusedSelfApprovalGoesToTheSecurityContact() {
+        let (record, _) = Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
+        let attempt = Lifecycle.review(record, verdict: .approve, rationale: "I need it, trust me please", shownVersion: 1,
+                                       by: Principal(name: "alice", authentication: .asserted), policy: Self.policy,
+                                       original: nil, at: Self.date("2026-02-10T11:00:00Z"))
+        let event = RecordedEvent(sequence: 9, draft: attempt.events[0], hash: "")
+        let notices = Self.planner.notices(for: event, record: record, grant: nil)
+        #expect(notices.map(\.recipient) == ["sec"])
+        #expect(notices[0].kind == .refused && notices[0].urgent && notices[0].key == "refused:9:sec")
+        #expect(notices[0].refusal?.reason == .selfApproval && notices[0].refusal?.actor == "alice")
+        // A stale view is no one's business but the approver's.
+        let stale = Lifecycle.review(record, verdict: .approve, rationale: "looked at it yesterday", shownVersion: 7,
+                                     by: Principal(name: "dave", authentication: .asserted), policy: Self.policy,
+                                     original: nil, at: Self.date("2026-02-10T11:00:00Z"))
+        #expect(Self.planner.notices(for: RecordedEvent(sequence: 10, draft: stale.events[0], hash: ""), record: record,
+                                     grant: nil).isEmpty)
+    }
+
+    @Test func theSectionIsCheckedWithPositions() {
+        let broken = Self.policyText.replacingOccurrences(of: "escalation: {after: 24h, every: 12h, to: manager}",
+                                                          with: "escalation: {after: 2h, every: 12h, to: group:nobody}")
+            .replacingOccurrences(of: "channels: [team-slack]", with: "channels: [team-slak]")
+        #expect(throws: SourceErrors.self) { try Policy.parse(source: broken, file: "p.yaml") }
+        do {
+            _ = try Policy.parse(source: broken, file: "p.yaml")
+        } catch {
+            let text = error.description
+            #expect(text.contains("unknown group \"nobody\""), "\(text)")
+            #expect(text.contains("unknown channel \"team-slak\"") && text.contains("did you mean \"team-slack\""), "\(text)")
+            #expect(text.contains("p.yaml:"), "\(text)")
+        }
+        let injected = Self.policyText.replacingOccurrences(of: "alice@example.com", with: "\"alice@example.com\\r\\nBcc: x@evil\"")
+        #expect(throws: SourceErrors.self) { try Policy.parse(source: injected, file: "p.yaml") }
+    }
+}
