@@ -157,7 +157,7 @@ public struct NotificationDelivery: Sendable {
         switch destination.kind {
         case .email:
             let message = NotificationRendering.email(documents, to: destination.target, from: from,
-                                                      messageID: "\(documents[0].id.hashValue.magnitude).\(group[0].id)@signoff",
+                                                      messageID: Self.messageID(group[0].message.dedupeKey),
                                                       date: Date())
             let result = HandOffCommand.run(Self.shellQuoted(sendmail) + " -t -oi", input: Data(message.utf8),
                                             timeout: max(commandTimeout, 60), environment: [:], role: "sendmail")
@@ -278,6 +278,11 @@ public struct NotificationDelivery: Sendable {
             return .failure(DeliveryProblem("no answer within \(Int(timeout))s"))
         }
         return box.result ?? .failure(DeliveryProblem("no answer"))
+    }
+
+    /// The same on every attempt at one message, so a mail system can drop a repeat.
+    static func messageID(_ dedupeKey: String) -> String {
+        "\(GrantDocument.digest(Data(dedupeKey.utf8)).prefix(32))@signoff"
     }
 
     static func shellQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }

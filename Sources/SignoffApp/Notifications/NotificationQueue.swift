@@ -12,11 +12,7 @@ public struct NotificationEnvelope: Sendable, Hashable, Codable {
         self.destination = destination
     }
 
-    public func encoded() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    public func encoded() -> String { NoticeText.json(self) }
 
     public static func decode(_ text: String) throws -> NotificationEnvelope {
         try JSONDecoder().decode(NotificationEnvelope.self, from: Data(text.utf8))

@@ -139,19 +139,18 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
     }
 
     /// Encoded with sorted keys: the same notice always has the same bytes.
-    public func encoded() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    public static func decode(_ text: String) throws -> NotificationDocument {
-        try JSONDecoder().decode(NotificationDocument.self, from: Data(text.utf8))
-    }
+    public func encoded() -> String { NoticeText.json(self) }
 }
 
 /// Text in notifications: cut to length, credentials replaced.
 public enum NoticeText {
+    /// `value` as JSON with sorted keys, so the same value always has the same bytes.
+    public static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
     /// `text` with secret-looking words replaced and cut to `limit`
     /// characters (whole characters, ending in `…` when cut).
     public static func clean(_ text: String, limit: Int) -> String {

@@ -79,13 +79,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// Waits until at least `count` requests arrived (or `timeout` passed) and returns them all.
     @discardableResult
     public func waitForRequests(count: Int, timeout: TimeInterval = 20) -> [Request] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let now = requests
-            if now.count >= count { return now }
-            usleep(10_000)
-        }
-        return requests
+        waitForCount(count, timeout: timeout) { requests }
     }
 
     /// Stops listening (later connections are refused) and ends hanging connections.

@@ -182,3 +182,14 @@ public struct LoopbackError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// Polls `read` until it holds at least `count` items or `timeout` passes; returns the last reading.
+func waitForCount<T>(_ count: Int, timeout: TimeInterval, _ read: () -> [T]) -> [T] {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        let now = read()
+        if now.count >= count { return now }
+        usleep(10_000)
+    }
+    return read()
+}

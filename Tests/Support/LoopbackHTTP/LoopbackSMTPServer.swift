@@ -52,13 +52,7 @@ public final class LoopbackSMTPServer: @unchecked Sendable {
     /// Waits until at least `count` messages arrived (or `timeout` passed).
     @discardableResult
     public func waitForMessages(count: Int, timeout: TimeInterval = 20) -> [Message] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let now = messages
-            if now.count >= count { return now }
-            usleep(10_000)
-        }
-        return messages
+        waitForCount(count, timeout: timeout) { messages }
     }
 
     public func stop() { listener.stop() }
