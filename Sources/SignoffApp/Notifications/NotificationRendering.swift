@@ -168,6 +168,8 @@ public enum NotificationRendering {
             "waited": request.waitedText, "risk": request.risk.joined(separator: ", "), "open": document.open,
         ]
         if let incident = request.incident { details["incident"] = incident }
+        // Shown by PagerDuty's own pages and apps: controls and bidi as placeholders there too.
+        details = details.mapValues { ($0 as? String).map(safe) ?? $0 }
         let event: [String: Any] = [
             "routing_key": routingKey,
             "event_action": "trigger",
