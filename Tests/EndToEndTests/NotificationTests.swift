@@ -112,7 +112,7 @@ struct NotificationTests {
         }
     }
 
-    static let hostile = "rotate \u{202E}denyalc\u{202C}\u{200B}keys <!channel> <@U024BE7LH> <http://evil.example|click here>\r\nBcc: victim@example.com\r\n\r\nforged body AKIAIOSFODNN7EXAMPLE " + String(repeating: "long ", count: 400)
+    static let hostile = "rotate \u{202E}denyalc\u{202C}\u{200B}keys <!channel> <@U024BE7LH> <http://evil.example|click here>\r\nBcc: victim@example.com\r\n\r\nforged body " + String(repeating: "long ", count: 400)
 
     @Test func routedRequestsReachEveryChannelInItsDocumentedShapeAndHostileTextIsNeutralised() throws {
         let setup = try Setup()
@@ -132,7 +132,6 @@ struct NotificationTests {
         let request = try #require(document["request"] as? [String: Any])
         let purpose = try #require(request["purpose"] as? String)
         #expect(purpose.count <= 600 && purpose.hasSuffix("…"))
-        #expect(!purpose.contains("AKIAIOSFODNN7EXAMPLE") && purpose.contains("[redacted: looks like a credential]"))
         #expect(request["waited_seconds"] as? Int == 0 && request["risk"] as? [String] == ["production", "non-human: service account"])
         #expect(!dave.text.contains("signoff approve"), "never an approve command or link")
 
@@ -140,7 +139,7 @@ struct NotificationTests {
         let slack = try #require(setup.http.requests.first { $0.path == "/slack" })
         let body = try #require(slack.json as? [String: Any])
         #expect(body["text"] is String && body["blocks"] is [[String: Any]])
-        for forbidden in ["<!channel>", "<@U024BE7LH>", "<http", "\u{202E}", "\u{200B}", "AKIAIOSFODNN7EXAMPLE"] {
+        for forbidden in ["<!channel>", "<@U024BE7LH>", "<http", "\u{202E}", "\u{200B}"] {
             #expect(!slack.text.contains(forbidden), "Slack body has \(forbidden)")
         }
         #expect(slack.text.contains("&lt;!channel&gt;") && slack.text.contains("&lt;@U024BE7LH&gt;"))
@@ -152,7 +151,7 @@ struct NotificationTests {
         #expect(mail.recipients == ["dave@example.com"], "only the To: address, never a Bcc: from a field")
         #expect(mail.header("subject") == "[signoff] \(id) needs your decision")
         #expect(mail.header("bcc") == nil)
-        #expect(!mail.data.contains("\u{202E}") && !mail.data.contains("\u{200B}") && !mail.data.contains("AKIAIOSFODNN7EXAMPLE"))
+        #expect(!mail.data.contains("\u{202E}") && !mail.data.contains("\u{200B}"))
         #expect(mail.body.contains("Open it: signoff show \(id)"))
         #expect(mail.body.contains("␍␊Bcc: victim@example.com") || mail.body.contains("\\x0D\\x0ABcc"), "\(mail.body.prefix(600))")
 
@@ -207,7 +206,7 @@ struct NotificationTests {
         let summary = try #require(payload["summary"] as? String)
         #expect(summary.contains(id) && summary.contains("BREAK-GLASS") && summary.count <= 1024)
         #expect(payload["timestamp"] is String && payload["custom_details"] is [String: Any])
-        #expect(!page.text.contains("AKIAIOSFODNN7EXAMPLE") && !summary.contains("\u{202E}"))
+        #expect(!summary.contains("\u{202E}") && !page.text.contains("\u{202E}"))
         // bob's mail too; the pager channel hears only pages.
         #expect(setup.smtp.waitForMessages(count: 1).first?.recipients == ["bob@example.com"])
     }

@@ -192,6 +192,23 @@ import Testing
                                      grant: nil).isEmpty)
     }
 
+    /// Submissions refuse credentials; a record that holds one anyway (an
+    /// older store, a forged row) still never copies it into a message.
+    @Test func aDocumentCutsLongFieldsAndNeverCopiesACredential() {
+        var request = Self.request()
+        request.purpose = "use AKIAIOSFODNN7EXAMPLE and password=Zx81kQ2mLp09vR for the job " + String(repeating: "x", count: 900)
+        request.subject.name = "svc-" + String(repeating: "n", count: 400)
+        let (record, _) = Self.submit(request, at: Self.date("2026-02-10T10:00:00Z"))
+        let notice = Notice(kind: .routed, requestID: record.id, recipient: "dave", channel: nil, why: "owner", key: "k", urgent: false)
+        let document = NotificationDocument(notice: notice, record: record, grant: nil, now: Self.date("2026-02-10T12:00:00Z"))
+        #expect(!document.request.purpose.contains("AKIAIOSFODNN7EXAMPLE") && !document.request.purpose.contains("Zx81kQ2mLp09vR"))
+        #expect(document.request.purpose.hasPrefix("use [redacted: looks like a credential] and password="))
+        #expect(document.request.purpose.count == NotificationDocument.purposeLimit && document.request.purpose.hasSuffix("…"))
+        #expect(document.request.subject.name.count == NotificationDocument.fieldLimit)
+        #expect(document.request.waitedSeconds == 7200 && document.request.waitedText == "2h")
+        #expect(!document.encoded().contains("AKIA"))
+    }
+
     @Test func theSectionIsCheckedWithPositions() {
         let broken = Self.policyText.replacingOccurrences(of: "escalation: {after: 24h, every: 12h, to: manager}",
                                                           with: "escalation: {after: 2h, every: 12h, to: group:nobody}")

@@ -154,9 +154,29 @@ public enum NoticeText {
     /// `text` with secret-looking words replaced and cut to `limit`
     /// characters (whole characters, ending in `…` when cut).
     public static func clean(_ text: String, limit: Int) -> String {
-        let redacted = SecretScan.redact(text)
+        let redacted = redactingSecrets(text)
         guard redacted.count > limit else { return redacted }
         return String(redacted.prefix(max(0, limit - 1))) + "…"
+    }
+
+    /// What replaces a credential-looking value in a message.
+    public static let redaction = "[redacted: looks like a credential]"
+
+    /// `text` with every value `SecretScan` takes for a credential replaced.
+    /// Submissions refuse such values already; this keeps any that reached
+    /// the store another way (an older signoff, a forged row) out of messages.
+    public static func redactingSecrets(_ text: String) -> String {
+        var result = text
+        for _ in 0..<64 {
+            guard let finding = SecretScan.scan(result, field: "") else { return result }
+            var scalars = Array(result.unicodeScalars)
+            let start = max(0, finding.start - 1)
+            scalars.replaceSubrange(start..<min(scalars.count, start + max(1, finding.length)), with: Array(redaction.unicodeScalars))
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars)
+            result = String(view)
+        }
+        return redaction
     }
 
     /// One line saying what happened, from already cleaned fields.
