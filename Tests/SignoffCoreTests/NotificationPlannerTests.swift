@@ -202,7 +202,7 @@ import Testing
         let notice = Notice(kind: .routed, requestID: record.id, recipient: "dave", channel: nil, why: "owner", key: "k", urgent: false)
         let document = NotificationDocument(notice: notice, record: record, grant: nil, now: Self.date("2026-02-10T12:00:00Z"))
         #expect(!document.request.purpose.contains("AKIAIOSFODNN7EXAMPLE") && !document.request.purpose.contains("Zx81kQ2mLp09vR"))
-        #expect(document.request.purpose.hasPrefix("use [redacted: looks like a credential] and password="))
+        #expect(document.request.purpose.hasPrefix("use [redacted: looks like a credential] and [redacted: looks like a credential] for the job"))
         #expect(document.request.purpose.count == NotificationDocument.purposeLimit && document.request.purpose.hasSuffix("…"))
         #expect(document.request.subject.name.count == NotificationDocument.fieldLimit)
         #expect(document.request.waitedSeconds == 7200 && document.request.waitedText == "2h")
