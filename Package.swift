@@ -35,6 +35,8 @@ let package = Package(
         ),
         // Pure terminal UI: model, update, view into a cell grid. Never imports ncurses.
         .target(name: "SignoffTUI", dependencies: ["SignoffCore"]),
+        // Signing decisions: the ssh-agent client and ssh-keygen; the only code that talks to them.
+        .target(name: "SignoffSigning", dependencies: ["SignoffCore"]),
         // The glue both executables share: the console's backend over the store, the demo store.
         .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI"]),
         // Jira intake: reading issues, the mapping file, the REST client, write-back comments.
@@ -63,5 +65,6 @@ let package = Package(
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records
         // requests and can answer an error, hang or drop; an SMTP sink. POSIX sockets only.
         .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),
+        .testTarget(name: "SignoffSigningTests", dependencies: ["SignoffCore", "SignoffSigning", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+
+/// What a person's signature on an event says they did. Only events a person
+/// decides carry one; what follows from them (routing, grants, expiry) and
+/// refusals are never signed.
+public enum SignedAction: String, Sendable, Hashable, CaseIterable {
+    case approve
+    case deny
+    case revoke
+    /// A revocation trigger fired by whoever the policy lets fire it.
+    case fireTrigger = "fire_trigger"
+    case withdraw
+    case submit
+    case extend
+    case selfActivate = "self_activate"
+    case reviewIncident = "review_incident"
+    case reportProvisioning = "report_provisioning"
+    case applyPolicy = "apply_policy"
+    case configureHandOff = "configure_hand_off"
+    case changeSettings = "change_settings"
+
+    /// The action an event records, or nil for events nobody signs.
+    public static func of(_ body: EventBody) -> SignedAction? {
+        switch body {
+        case let .reviewRecorded(review):
+            switch review.verdict {
+            case .approve: return .approve
+            case .deny: return .deny
+            }
+        case let .requestSubmitted(submitted): return submitted.request.extends == nil ? .submit : .extend
+        case .requestWithdrawn: return .withdraw
+        case let .grantRevoked(revoked): return revoked.trigger == nil ? .revoke : .fireTrigger
+        case let .requestDecided(decided): return decided.selfActivated == true ? .selfActivate : nil
+        case .incidentReviewCompleted: return .reviewIncident
+        case .grantProvisioned, .grantProvisioningFailed: return .reportProvisioning
+        case .policyApplied: return .applyPolicy
+        case .handOffConfigured: return .configureHandOff
+        case .settingsChanged: return .changeSettings
+        case .storeCreated, .schemaMigrated, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
+             .grantExtended:
+            return nil
+        }
+    }
+
+    /// Changes the store's own configuration rather than one request.
+    public var isAdministrative: Bool {
+        switch self {
+        case .applyPolicy, .configureHandOff, .changeSettings: true
+        case .approve, .deny, .revoke, .fireTrigger, .withdraw, .submit, .extend, .selfActivate, .reviewIncident,
+             .reportProvisioning: false
+        }
+    }
+}
+
+/// The canonical statement of one decision: the bytes a person signs.
+///
+/// A JSON object with sorted keys and no spaces, in the same canonical form as
+/// event payloads (`CanonicalJSON`): every value is taken from the event and
+/// the evidence chain before it, so anyone holding the export can rebuild the
+/// statement and see that the signature covers exactly what was recorded.
+///
+/// | key | value |
+/// | --- | --- |
+/// | `schema` | `signoff.statement/1` |
+/// | `action` | a `SignedAction`: `approve`, `deny`, `revoke`, … |
+/// | `kind` | the event kind, e.g. `review_recorded` |
+/// | `actor` | who decided |
+/// | `at` | when, integer milliseconds since 1970 (the event's time) |
+/// | `policy_version` | the policy in force when it was decided (absent before the first) |
+/// | `request_id`, `request_version` | the request and the version its decider saw (absent for a submission, whose ID is given when it is stored) |
+/// | `request_sha256` | SHA-256 of the request's `request_submitted` payload: the content as submitted and shown |
+/// | `extends` | for an extension, the request whose grant it extends |
+/// | `rationale` | the decider's words, where the event records them |
+/// | `new_policy_version` | for `apply_policy`, the version applied |
+/// | `payload_sha256` | SHA-256 of the event's exact payload, binding every other detail |
+public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
+    public static let schema = "signoff.statement/1"
+
+    /// What the chain said just before the event.
+    public struct Context: Sendable, Hashable {
+        /// The version of the policy in force; nil before any was applied.
+        public var policyVersion: String?
+        /// The request the event concerns, as it stood; nil for submissions and
+        /// for events about no request.
+        public var request: RequestState?
+
+        public struct RequestState: Sendable, Hashable {
+            public var version: Int
+            /// SHA-256 (lowercase hex) of the request's `request_submitted` payload.
+            public var submissionSHA256: String
+            public init(version: Int, submissionSHA256: String) {
+                self.version = version
+                self.submissionSHA256 = submissionSHA256
+            }
+        }
+
+        public init(policyVersion: String?, request: RequestState?) {
+            self.policyVersion = policyVersion
+            self.request = request
+        }
+    }
+
+    public let action: SignedAction
+    public let bytes: [UInt8]
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var description: String { text }
+
+    /// The statement of `draft`, whose stored payload is `payload`; nil for an
+    /// event nobody signs.
+    public init?(draft: EventDraft, payload: [UInt8], context: Context) {
+        guard let action = SignedAction.of(draft.body) else { return nil }
+        var rationale: String?
+        var newPolicyVersion: String?
+        var extends: String?
+        switch draft.body {
+        case let .reviewRecorded(review): rationale = review.rationale
+        case let .requestSubmitted(submitted): extends = submitted.request.extends
+        case let .requestWithdrawn(withdrawn): rationale = withdrawn.rationale
+        case let .grantRevoked(revoked): rationale = revoked.rationale
+        case let .requestDecided(decided): rationale = decided.reason
+        case let .incidentReviewCompleted(review): rationale = review.rationale
+        case let .grantProvisioned(report): rationale = report.note
+        case let .grantProvisioningFailed(report): rationale = report.reason
+        case let .policyApplied(applied): newPolicyVersion = applied.version
+        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
+             .grantExpired, .grantExtended:
+            break
+        }
+        let payloadHash = Self.hex(SHA256.hash(data: payload))
+        var request = context.request
+        var requestID = draft.requestID
+        var requestHash = request?.submissionSHA256
+        if case .requestSubmitted = draft.body {
+            // Its ID is given when it is stored; its content is the payload itself.
+            requestID = nil
+            request = nil
+            requestHash = payloadHash
+        }
+
+        var writer = CanonicalJSON.Writer(capacity: 512 + payload.count / 4)
+        writer.beginObject()
+        writer.key("action"); writer.string(action.rawValue)
+        writer.key("actor"); writer.string(draft.actor.name)
+        writer.key("at"); writer.date(draft.at)
+        if let extends { writer.key("extends"); writer.string(extends) }
+        writer.key("kind"); writer.string(draft.body.kind)
+        if let newPolicyVersion { writer.key("new_policy_version"); writer.string(newPolicyVersion) }
+        writer.key("payload_sha256"); writer.string(payloadHash)
+        if let version = context.policyVersion { writer.key("policy_version"); writer.string(version) }
+        if let rationale { writer.key("rationale"); writer.string(rationale) }
+        if let requestID { writer.key("request_id"); writer.string(requestID) }
+        if let requestHash { writer.key("request_sha256"); writer.string(requestHash) }
+        if let request { writer.key("request_version"); writer.int(request.version) }
+        writer.key("schema"); writer.string(Self.schema)
+        writer.endObject()
+        self.action = action
+        self.bytes = writer.bytes
+    }
+
+    /// Lowercase hex of a digest.
+    public static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

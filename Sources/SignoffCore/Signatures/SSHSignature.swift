@@ -1,0 +1,241 @@
+import Crypto
+import Foundation
+
+/// An OpenSSH signature (SSHSIG): what `ssh-keygen -Y sign` writes and
+/// `ssh-keygen -Y verify` checks.
+///
+/// The blob is `"SSHSIG"`, version 1, the public key, the namespace, a
+/// reserved string, the hash algorithm and the key's signature. The key signs
+/// not the message but `"SSHSIG"`, namespace, reserved, hash algorithm and
+/// H(message), so a signature made for one namespace (here `signoff`) can
+/// never be passed off as one for another, nor as an SSH login.
+public struct SSHSignature: Sendable, Hashable {
+    public enum HashAlgorithm: String, Sendable, Hashable {
+        case sha256, sha512
+
+        func digest(_ message: some DataProtocol) -> [UInt8] {
+            switch self {
+            case .sha256: Array(SHA256.hash(data: message))
+            case .sha512: Array(SHA512.hash(data: message))
+            }
+        }
+    }
+
+    /// The namespace of every signoff signature.
+    public static let signoffNamespace = "signoff"
+    static let magic = Array("SSHSIG".utf8)
+    static let version: UInt32 = 1
+    static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
+    static let armorEnd = "-----END SSH SIGNATURE-----"
+
+    public let publicKey: SSHPublicKey
+    public let namespace: String
+    public let hashAlgorithm: HashAlgorithm
+    /// The key's own signature, in SSH encoding (`string` algorithm, `string`
+    /// signature, and for `sk-` keys the flags byte and counter).
+    public let signature: [UInt8]
+    /// The whole SSHSIG blob.
+    public let blob: [UInt8]
+
+    /// Puts a key's signature (e.g. an agent's answer) into an SSHSIG blob.
+    public init(publicKey: SSHPublicKey, namespace: String, hashAlgorithm: HashAlgorithm, signature: [UInt8]) {
+        var writer = SSHWireWriter()
+        writer.raw(Self.magic)
+        writer.uint32(Self.version)
+        writer.string(publicKey.blob)
+        writer.string(namespace)
+        writer.string([UInt8]())
+        writer.string(hashAlgorithm.rawValue)
+        writer.string(signature)
+        self.publicKey = publicKey
+        self.namespace = namespace
+        self.hashAlgorithm = hashAlgorithm
+        self.signature = signature
+        self.blob = writer.bytes
+    }
+
+    /// Reads an SSHSIG blob. Checks its shape only; `verify` checks the signature.
+    public init(blob: [UInt8]) throws(SignatureError) {
+        guard blob.starts(with: Self.magic) else { throw .malformed("it does not start with SSHSIG") }
+        var reader = SSHWireReader(Array(blob.dropFirst(Self.magic.count)))
+        let keyBlob: [UInt8], hashName: String
+        guard let version = try? reader.uint32() else { throw .malformed("\(SSHWireError.truncated)") }
+        guard version == Self.version else { throw .malformed("it is SSHSIG version \(version); only version 1 exists") }
+        do throws(SSHWireError) {
+            keyBlob = try reader.string()
+            namespace = try reader.text()
+            _ = try reader.string() // reserved: ignored, as the format says
+            hashName = try reader.text()
+            signature = try reader.string()
+            try reader.expectEnd()
+        } catch {
+            throw .malformed("\(error)")
+        }
+        do {
+            publicKey = try SSHPublicKey(blob: keyBlob)
+        } catch {
+            throw .unsupportedKey(error)
+        }
+        guard let hashAlgorithm = HashAlgorithm(rawValue: hashName) else {
+            throw .malformed("its hash algorithm \"\(DisplaySafe.text(String(hashName.prefix(40))))\" is not sha256 or sha512")
+        }
+        self.hashAlgorithm = hashAlgorithm
+        self.blob = blob
+    }
+
+    /// Reads the armored form (`-----BEGIN SSH SIGNATURE-----`, base64, `-----END SSH SIGNATURE-----`).
+    public init(armored text: String) throws(SignatureError) {
+        var body = text.replacingOccurrences(of: "\r\n", with: "\n")
+        while body.hasSuffix("\n") { body.removeLast() }
+        guard body.hasPrefix(Self.armorBegin + "\n"), body.hasSuffix("\n" + Self.armorEnd) else {
+            throw SignatureError.malformed("it is not an armored SSH signature (\(Self.armorBegin) … \(Self.armorEnd))")
+        }
+        let base64 = body.dropFirst(Self.armorBegin.count + 1).dropLast(Self.armorEnd.count + 1)
+            .filter { $0 != "\n" }
+        guard let data = Data(base64Encoded: String(base64)) else {
+            throw SignatureError.malformed("its base64 is not valid")
+        }
+        try self.init(blob: Array(data))
+    }
+
+    /// The armored form, byte for byte as `ssh-keygen -Y sign` writes it
+    /// (base64 lines of 70 characters, a final line feed).
+    public var armored: String {
+        let base64 = Data(blob).base64EncodedString()
+        var lines: [Substring] = []
+        var start = base64.startIndex
+        while start < base64.endIndex {
+            let end = base64.index(start, offsetBy: 70, limitedBy: base64.endIndex) ?? base64.endIndex
+            lines.append(base64[start..<end])
+            start = end
+        }
+        return Self.armorBegin + "\n" + lines.joined(separator: "\n") + "\n" + Self.armorEnd + "\n"
+    }
+
+    /// What the key actually signs for `message`: SSHSIG's wrapper around its hash.
+    public static func signedData(message: some DataProtocol, namespace: String = signoffNamespace,
+                                  hashAlgorithm: HashAlgorithm = .sha512) -> [UInt8] {
+        var writer = SSHWireWriter()
+        writer.raw(magic)
+        writer.string(namespace)
+        writer.string([UInt8]())
+        writer.string(hashAlgorithm.rawValue)
+        writer.string(hashAlgorithm.digest(message))
+        return writer.bytes
+    }
+
+    /// Checks that this is a valid signature of `message` in `namespace` by
+    /// its own key. Which key that must be is the caller's question: compare
+    /// `publicKey` with the keys the signer holds. A security-key signature
+    /// without the user-presence flag fails: nobody touched the key.
+    public func verify(message: some DataProtocol, namespace expected: String = signoffNamespace)
+        throws(SignatureError) -> VerifiedSignature {
+        guard namespace == expected else { throw .wrongNamespace(namespace) }
+        let data = Self.signedData(message: message, namespace: namespace, hashAlgorithm: hashAlgorithm)
+        return try publicKey.verify(signature: signature, data: data)
+    }
+}
+
+/// What a valid signature proves beyond the key: for a security key, whether
+/// the person touched it (and verified with a PIN or biometric) and its counter.
+public struct VerifiedSignature: Sendable, Hashable {
+    public var key: SSHPublicKey
+    /// Nil for keys that are not security keys.
+    public var securityKey: SecurityKeyAssertion?
+
+    public struct SecurityKeyAssertion: Sendable, Hashable {
+        public var flags: UInt8
+        public var counter: UInt32
+        /// The FIDO "user present" flag: someone touched the key.
+        public var userPresent: Bool { flags & SSHPublicKey.userPresenceFlag != 0 }
+        /// The FIDO "user verified" flag: with a PIN or biometric.
+        public var userVerified: Bool { flags & SSHPublicKey.userVerificationFlag != 0 }
+    }
+}
+
+extension SSHPublicKey {
+    static let userPresenceFlag: UInt8 = 0x01
+    static let userVerificationFlag: UInt8 = 0x04
+
+    /// What a FIDO2 key signs for `data`: SHA-256 of its application, the
+    /// flags, the counter, and SHA-256 of the data (OpenSSH's PROTOCOL.u2f;
+    /// no extensions are defined for SSH).
+    public static func securityKeySignedBytes(application: String, flags: UInt8, counter: UInt32,
+                                              data: some DataProtocol) -> [UInt8] {
+        var writer = SSHWireWriter()
+        writer.raw(SHA256.hash(data: Data(application.utf8)))
+        writer.byte(flags)
+        writer.uint32(counter)
+        writer.raw(SHA256.hash(data: data))
+        return writer.bytes
+    }
+
+    /// Checks a signature in SSH encoding over `data` with this key.
+    public func verify(signature: [UInt8], data: some DataProtocol) throws(SignatureError) -> VerifiedSignature {
+        var reader = SSHWireReader(signature)
+        guard let type = try? reader.text() else { throw .malformed("the key's signature has no algorithm name") }
+        guard type == algorithm.rawValue else {
+            throw .malformed("the signature is of type \"\(DisplaySafe.text(String(type.prefix(60))))\", but its key is \(algorithm.rawValue)")
+        }
+        let raw: [UInt8]
+        var assertion: VerifiedSignature.SecurityKeyAssertion?
+        do throws(SSHWireError) {
+            raw = try reader.string()
+            if algorithm.isSecurityKey {
+                assertion = .init(flags: try reader.byte(), counter: try reader.uint32())
+            }
+            try reader.expectEnd()
+        } catch {
+            throw .malformed("the key's signature \(error)")
+        }
+        let signed: [UInt8]
+        if let assertion, let application {
+            signed = Self.securityKeySignedBytes(application: application, flags: assertion.flags,
+                                                 counter: assertion.counter, data: data)
+        } else {
+            signed = Array(data)
+        }
+        let valid: Bool
+        switch verifier {
+        case let .ed25519(key):
+            valid = raw.count == 64 && key.isValidSignature(raw, for: signed)
+        case let .p256(key):
+            var parts = SSHWireReader(raw)
+            let r: [UInt8], s: [UInt8]
+            do throws(SSHWireError) {
+                r = try parts.positiveInteger(width: 32)
+                s = try parts.positiveInteger(width: 32)
+                try parts.expectEnd()
+            } catch {
+                throw SignatureError.malformed("the ECDSA signature \(error)")
+            }
+            guard let ecdsa = try? P256.Signing.ECDSASignature(rawRepresentation: r + s) else { throw .invalid }
+            valid = key.isValidSignature(ecdsa, for: signed)
+        }
+        guard valid else { throw .invalid }
+        if let assertion, !assertion.userPresent { throw .noUserPresence }
+        return VerifiedSignature(key: self, securityKey: assertion)
+    }
+}
+
+/// Why a signature was not accepted.
+public enum SignatureError: Error, Sendable, Hashable, CustomStringConvertible {
+    case malformed(String)
+    case unsupportedKey(SSHKeyError)
+    case wrongNamespace(String)
+    /// Well-formed, but not a signature of this message by this key.
+    case invalid
+    /// A security key signed without the user-presence flag: nobody touched it.
+    case noUserPresence
+
+    public var description: String {
+        switch self {
+        case let .malformed(problem): "the signature is malformed: \(problem)"
+        case let .unsupportedKey(problem): "the signature's key \(problem)"
+        case let .wrongNamespace(namespace):
+            "the signature was made for namespace \"\(DisplaySafe.text(String(namespace.prefix(60))))\", not \"\(SSHSignature.signoffNamespace)\""
+        case .invalid: "the signature does not match the signed statement and the key"
+        case .noUserPresence: "the security key signed without a touch (its user-presence flag is not set)"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import SignoffCore
+import Testing
+
+/// The statement a person signs: exact bytes, rebuilt from the event and the
+/// chain before it, and nothing signed that nobody decided.
+@Suite struct DecisionStatementTests {
+    let dave = Principal(name: "dave", authentication: .osAccount)
+    let at = Date(timeIntervalSince1970: 1_763_717_400.125)
+    let context = DecisionStatement.Context(
+        policyVersion: "7a2d", request: .init(version: 2, submissionSHA256: "5e1f"))
+
+    func statement(_ body: EventBody, requestID: String? = "REQ-1", context: DecisionStatement.Context? = nil)
+        -> DecisionStatement? {
+        let draft = EventDraft(requestID: requestID, actor: dave, at: at, body: body)
+        return DecisionStatement(draft: draft, payload: body.encodedPayloadBytes(), context: context ?? self.context)
+    }
+
+    func sha256(_ bytes: [UInt8]) -> String { DecisionStatement.hex(SHA256.hash(data: bytes)) }
+
+    @Test func anApprovalStatesExactlyWhatWasDecided() throws {
+        let body = EventBody.reviewRecorded(.init(verdict: .approve, rationale: "Read replica only, \"8h\"\n",
+                                                  requestVersion: 2, policyVersion: "7a2d"))
+        let text = try #require(statement(body)).text
+        #expect(text == #"{"action":"approve","actor":"dave","at":1763717400125,"kind":"review_recorded","payload_sha256":""# + sha256(body.encodedPayloadBytes()) + #"","policy_version":"7a2d","rationale":"Read replica only, \"8h\"\n","request_id":"REQ-1","request_sha256":"5e1f","request_version":2,"schema":"signoff.statement/1"}"#)
+        // The same bytes as Foundation's sorted-key encoder would write: canonical JSON.
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(object?["rationale"] as? String == "Read replica only, \"8h\"\n")
+    }
+
+    @Test func everyDetailOfTheEventChangesTheStatement() throws {
+        let base = EventBody.reviewRecorded(.init(verdict: .approve, rationale: "fine by me, checked OPS-1",
+                                                  requestVersion: 2, policyVersion: "7a2d"))
+        let original = try #require(statement(base))
+        let variants: [DecisionStatement?] = [
+            statement(.reviewRecorded(.init(verdict: .deny, rationale: "fine by me, checked OPS-1", requestVersion: 2,
+                                            policyVersion: "7a2d"))),
+            statement(.reviewRecorded(.init(verdict: .approve, rationale: "fine by me, checked OPS-2", requestVersion: 2,
+                                            policyVersion: "7a2d"))),
+            statement(base, requestID: "REQ-2"),
+            statement(base, context: .init(policyVersion: "9999", request: context.request)),
+            statement(base, context: .init(policyVersion: "7a2d", request: .init(version: 3, submissionSHA256: "5e1f"))),
+            statement(base, context: .init(policyVersion: "7a2d", request: .init(version: 2, submissionSHA256: "0000"))),
+            DecisionStatement(draft: EventDraft(requestID: "REQ-1", actor: Principal(name: "erin", authentication: .osAccount),
+                                                at: at, body: base),
+                              payload: base.encodedPayloadBytes(), context: context),
+            DecisionStatement(draft: EventDraft(requestID: "REQ-1", actor: dave, at: at.addingTimeInterval(0.001), body: base),
+                              payload: base.encodedPayloadBytes(), context: context),
+        ]
+        for variant in variants {
+            #expect(try #require(variant) != original)
+        }
+    }
+
+    @Test func aSubmissionIsSignedByItsContentNotItsID() throws {
+        let request = AccessRequest(requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc", owner: "dave"),
+                                    system: "payments-db", environment: "production", entitlement: "read_replica",
+                                    access: .read, purpose: "nightly reconciliation", duration: .hours(8))
+        let body = EventBody.requestSubmitted(.init(request: request))
+        let payloadHash = sha256(body.encodedPayloadBytes())
+        let text = try #require(statement(body, requestID: "REQ-7", context: .init(policyVersion: "7a2d", request: nil))).text
+        #expect(text == #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_sha256":""# + payloadHash + #"","schema":"signoff.statement/1"}"#)
+        var extending = request
+        extending.extends = "REQ-3"
+        let extended = try #require(statement(.requestSubmitted(.init(request: extending)), requestID: "REQ-8"))
+        #expect(extended.action == .extend)
+        #expect(extended.text.contains(#""extends":"REQ-3""#))
+    }
+
+    @Test func onlyDecisionsPeopleMakeAreSigned() {
+        let signed: [(EventBody, SignedAction)] = [
+            (.grantRevoked(.init(rationale: "no longer needed here", trigger: nil)), .revoke),
+            (.grantRevoked(.init(rationale: "fired", trigger: RevocationTrigger(name: "ticket_closed", ref: "OPS-1"))), .fireTrigger),
+            (.requestWithdrawn(.init(rationale: nil)), .withdraw),
+            (.requestDecided(.init(state: .approved, by: ["dave"], policyVersion: "7a2d", reason: "self-activated by dave: x",
+                                   selfActivated: true)), .selfActivate),
+            (.incidentReviewCompleted(.init(rationale: "looked at it")), .reviewIncident),
+            (.policyApplied(.init(version: "8b3e", previousVersion: "7a2d", file: "p.yaml", source: "policy: x")), .applyPolicy),
+            (.handOffConfigured(.init(outbox: "/srv/out", command: nil, timeoutSeconds: nil)), .configureHandOff),
+        ]
+        for (body, action) in signed {
+            #expect(statement(body)?.action == action)
+        }
+        let unsigned: [EventBody] = [
+            .requestDecided(.init(state: .approved, by: ["dave"], policyVersion: "7a2d", reason: "every step satisfied")),
+            .reviewRefused(.init(verdict: .approve, reason: .selfApproval, message: "no", shownVersion: 1, currentVersion: 1)),
+            .actionRefused(.init(action: .revoke, reason: .notEligible, message: "no")),
+            .grantExpired(.init(expiresAt: at)),
+        ]
+        for body in unsigned { #expect(statement(body) == nil) }
+        let applied = statement(.policyApplied(.init(version: "8b3e", previousVersion: "7a2d", file: "p.yaml",
+                                                     source: "policy: x")), requestID: nil,
+                                context: .init(policyVersion: "7a2d", request: nil))
+        #expect(applied?.text.contains(#""new_policy_version":"8b3e","payload_sha256""#) == true)
+        #expect(applied?.text.contains("request") == false)
+    }
+}
