@@ -134,6 +134,28 @@ extension WriteTransaction {
     }
 }
 
+extension WriteTransaction {
+    /// `Store.claimOutbox` in this transaction (for the command layer).
+    public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
+                            retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
+        checkOpen()
+        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, db)
+    }
+
+    /// `Store.completeOutbox` in this transaction.
+    public func completeOutbox(_ outcomes: [(id: Int64, outcome: OutboxOutcome)], owner: String,
+                               retry: OutboxRetry, at now: Date) throws {
+        checkOpen()
+        for (id, outcome) in outcomes { try OutboxRows.complete(id, outcome, owner: owner, retry: retry, at: now, db) }
+    }
+
+    /// `Store.requeueOutbox` in this transaction.
+    public func requeueOutbox(_ channel: OutboxChannel, ids: [Int64]? = nil, at now: Date) throws -> Int {
+        checkOpen()
+        return try OutboxRows.requeue(channel, ids: ids, at: now, db)
+    }
+}
+
 extension Store {
     /// Leases up to `limit` due messages of `channel` to `owner` until
     /// `now + lease`, counting an attempt for each, in one IMMEDIATE

@@ -87,9 +87,10 @@ enum NotificationBenchmarks {
                                at: at)
             }
         }
-        let delivery = NotificationDelivery(store: store)
+        let commands = Commands(store: store, actor: Principal(name: "bench", authentication: .osAccount), clock: .fixed(at))
+        let delivery = NotificationDelivery(commands: commands)
         var report = NotificationDelivery.Report()
-        let seconds = try Measure.time { report = try delivery.run(at: at, retry: NotificationDelivery.retry(for: nil)) }
+        let seconds = try Measure.time { report = try delivery.run(retry: NotificationDelivery.retry(for: nil)) }
         guard report.delivered == count, server.requests.count == count else {
             throw BenchError("delivered \(report.delivered) of \(count); the server saw \(server.requests.count): \(report.problems.prefix(3))")
         }

@@ -229,10 +229,10 @@ struct NotificationTests {
         #expect(setup.http.requests.count == before)
         // A webhook that hangs is given up on at the timeout; one that refuses, at once.
         setup.http.setHandler { _ in .hang }
-        run = try setup.notifyRun(at: "2026-11-21T09:00:30Z", ["--timeout", "1"])
+        run = try setup.notifyRun(at: "2026-11-21T09:00:45Z", ["--timeout", "1"])
         #expect(run.stderr.contains("will retry"), "\(run.output)")
         setup.http.stop()
-        run = try setup.notifyRun(at: "2026-11-21T09:02:00Z")
+        run = try setup.notifyRun(at: "2026-11-21T09:02:30Z")
         #expect(run.stderr.contains("gave up"), "third attempt, refused: \(run.output)")
         status = try setup.status()
         #expect(status["failed"] as? Int == 1)

@@ -228,12 +228,11 @@ public final class Commands: @unchecked Sendable {
             return true
         }
         guard start else { return }
-        let delivery = NotificationDelivery(store: store, trust: trust)
-        let clock = self.clock
+        let delivery = NotificationDelivery(commands: self)
         notificationQueue.async { [self] in
             lock.withLock { deliveryQueued = false }
             let policy = try? currentPolicy()
-            _ = try? delivery.run(at: clock.now(), retry: NotificationDelivery.retry(for: policy))
+            _ = try? delivery.run(retry: NotificationDelivery.retry(for: policy))
         }
     }
 

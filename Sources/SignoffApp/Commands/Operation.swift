@@ -19,6 +19,9 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     case configureHandOff = "handoff_set"
     case retryHandOff = "handoff_retry"
     case sweep = "expire"
+    /// Notification delivery's bookkeeping: plan what time brings, claim, record outcomes.
+    case deliverNotifications = "notify_run"
+    case retryNotifications = "notify_retry"
 }
 
 /// **Seam (a): who may ask for what.** Every command passes through `check`
@@ -50,7 +53,7 @@ public enum Permissions {
         case .applyPolicy, .configureHandOff:
             // Any identity that can write the store today; the policy's administrators later.
             return
-        case .retryHandOff, .sweep:
+        case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications:
             // Housekeeping: acts only on what is due or pending; any identity.
             return
         }

@@ -11,12 +11,14 @@ import SignoffStore
 /// with backoff and given up after the policy's number of attempts; a dead
 /// endpoint costs its own timeout and nothing else.
 public struct NotificationDelivery: Sendable {
-    public let store: Store
+    /// Every outbox write (claims, outcomes) goes through the command layer.
+    public let commands: Commands
+    public var store: Store { commands.store }
     /// The sendmail-compatible program mail goes through (`-t -oi` is added).
     /// Set by the delivering account, never by the store.
     public var sendmail: String
     /// The commands this account trusts (the hand-off's trust file).
-    public var trust: CommandTrust
+    public var trust: CommandTrust { commands.trust }
     public var httpTimeout: TimeInterval
     public var commandTimeout: Int
     /// Deliveries at once.
@@ -26,11 +28,10 @@ public struct NotificationDelivery: Sendable {
     /// This deliverer's name in leases: host, process and a random part.
     public let owner: String
 
-    public init(store: Store, sendmail: String = "/usr/sbin/sendmail", trust: CommandTrust = .forAccount(),
-                httpTimeout: TimeInterval = 10, commandTimeout: Int = 30, concurrency: Int = 8, batchSize: Int = 64) {
-        self.store = store
+    public init(commands: Commands, sendmail: String = "/usr/sbin/sendmail", httpTimeout: TimeInterval = 10,
+                commandTimeout: Int = 30, concurrency: Int = 8, batchSize: Int = 64) {
+        self.commands = commands
         self.sendmail = sendmail
-        self.trust = trust
         self.httpTimeout = httpTimeout
         self.commandTimeout = commandTimeout
         self.concurrency = max(1, concurrency)
@@ -80,12 +81,12 @@ public struct NotificationDelivery: Sendable {
         return (TimeInterval(batchSize) / TimeInterval(concurrency)).rounded(.up) * slowest + 60
     }
 
-    /// Delivers everything due at `now`, batch after batch, until nothing is due.
+    /// Delivers everything due by the command layer's clock, batch after batch, until nothing is due.
     /// Outcomes are recorded as they come (a few at a time, in one short
     /// transaction every few milliseconds), not when the whole batch is done:
     /// a deliverer killed while one endpoint hangs has already recorded what
     /// the others answered, so only the message in flight is sent again.
-    public func run(at now: Date, retry: OutboxRetry) throws -> Report {
+    public func run(retry: OutboxRetry) throws -> Report {
         var report = Report()
         let from = (try? store.currentPolicy()).flatMap { $0 }.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }?
             .notifications?.from ?? "signoff"
@@ -95,7 +96,7 @@ public struct NotificationDelivery: Sendable {
         let sessions = (0..<concurrency).map { _ in Self.session(timeout: httpTimeout) }
         defer { sessions.forEach { $0.finishTasksAndInvalidate() } }
         while true {
-            let claimed = try store.claimOutbox(.notification, owner: owner, limit: batchSize, lease: lease, retry: retry, at: now)
+            let claimed = try commands.run(Commands.ClaimNotifications(owner: owner, limit: batchSize, lease: lease, retry: retry)).output
             if claimed.isEmpty { break }
             let groups = Self.group(claimed)
             let finished = FinishedDeliveries()
@@ -124,7 +125,7 @@ public struct NotificationDelivery: Sendable {
                     for item in group { completed.append((item.id, outcome)) }
                     report.add(group, outcome, retry: retry)
                 }
-                try store.completeOutbox(completed, owner: owner, retry: retry, at: now)
+                try commands.run(Commands.RecordDeliveries(completed, owner: owner, retry: retry))
             }
         }
         return report

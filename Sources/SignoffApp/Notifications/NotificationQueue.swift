@@ -48,10 +48,9 @@ public enum NotificationQueue {
     /// moment, or two runs at once, enqueue nothing twice. Returns how many
     /// messages were new.
     @discardableResult
-    public static func enqueueDue(store: Store, at now: Date) throws -> Int {
-        guard let stored = try store.currentPolicy() else { return 0 }
-        let policy = try Policy.parse(source: stored.source, file: stored.file)
-        guard let planner = NoticePlanner(policy: policy) else { return 0 }
+    public static func enqueueDue(commands: Commands) throws -> Int {
+        let store = commands.store, now = commands.clock.now()
+        guard let policy = try commands.currentPolicy(), let planner = NoticePlanner(policy: policy) else { return 0 }
         var planned: [(Notice, RequestRecord, Grant?)] = []
         let settings = planner.settings
         if settings.reminderAfter != nil || settings.escalationAfter != nil {
@@ -66,13 +65,7 @@ public enum NotificationQueue {
             for notice in notices { planned.append((notice, record, grant)) }
         }
         guard !planned.isEmpty else { return 0 }
-        return try store.write { tx in
-            var added = 0
-            for (notice, record, grant) in planned {
-                added += try enqueue([notice], record: record, grant: grant, planner: planner, cause: nil, in: tx, at: now)
-            }
-            return added
-        }
+        return try commands.run(Commands.EnqueueNotices(planned: planned, planner: planner)).output
     }
 
     /// One message per destination of each notice: the person's channels (a
@@ -110,5 +103,24 @@ public enum NotificationQueue {
             }
         }
         return added
+    }
+}
+
+extension Commands {
+    /// Enqueues notices planned from a snapshot (what time brings), each at
+    /// most once by its dedupe key. Outbox bookkeeping of `notify run`.
+    public struct EnqueueNotices: StoreCommand {
+        var planned: [(Notice, RequestRecord, Grant?)]
+        var planner: NoticePlanner
+        public var operation: Operation { .deliverNotifications }
+        public var needsPolicy: Bool { false }
+        public func decide(_ tx: CommandTransaction) throws -> Int {
+            var added = 0
+            for (notice, record, grant) in planned {
+                added += try NotificationQueue.enqueue([notice], record: record, grant: grant, planner: planner, cause: nil,
+                                                       in: tx.store, at: tx.now)
+            }
+            return added
+        }
     }
 }

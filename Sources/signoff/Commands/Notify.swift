@@ -58,18 +58,17 @@ struct NotifyRun: ParsableCommand {
         // The one clock; with SIGNOFF_NOW it starts there and runs on, so --follow's time passes.
         let commands = try options.commands(clockRuns: true)
         let store = commands.store
-        let delivery = NotificationDelivery(store: store, sendmail: sendmail, trust: commands.trust,
-                                            httpTimeout: TimeInterval(timeout))
+        let delivery = NotificationDelivery(commands: commands, sendmail: sendmail, httpTimeout: TimeInterval(timeout))
         var lastPlanning: Date?
         repeat {
             let moment = commands.clock.now()
             var planned = 0
             if lastPlanning.map({ moment.timeIntervalSince($0) >= 60 }) ?? true {
-                planned = try storeCall { try NotificationQueue.enqueueDue(store: store, at: moment) }
+                planned = try storeCall { try NotificationQueue.enqueueDue(commands: commands) }
                 lastPlanning = moment
             }
             let policy = try commands.currentPolicy()
-            let report = try storeCall { try delivery.run(at: moment, retry: NotificationDelivery.retry(for: policy)) }
+            let report = try storeCall { try delivery.run(retry: NotificationDelivery.retry(for: policy)) }
             print(report, planned: planned)
             if follow {
                 let next = (try? store.nextOutboxAttempt(.notification)).flatMap { $0 }
@@ -194,9 +193,7 @@ struct NotifyRetry: ParsableCommand {
 
     func run() throws {
         let commands = try options.commands()
-        let store = commands.store
-        let now = commands.clock.now()
-        let count = try storeCall { try store.requeueOutbox(.notification, ids: ids.isEmpty ? nil : ids, at: now) }
+        let count = try storeCall { try commands.run(Commands.RetryNotifications(ids: ids.isEmpty ? nil : ids)).output }
         Terminal.line("\(count) failed notification(s) will be tried again by the next `signoff notify run`")
     }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+extension Commands {
+    /// Leases the notifications due now to one deliverer (`notify run`, the
+    /// console's background delivery). Outbox bookkeeping: no event, but a
+    /// store write, so it goes through the command layer like every other.
+    public struct ClaimNotifications: StoreCommand {
+        public var owner: String
+        public var limit: Int
+        public var lease: TimeInterval
+        public var retry: OutboxRetry
+        public init(owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry) {
+            self.owner = owner
+            self.limit = limit
+            self.lease = lease
+            self.retry = retry
+        }
+        public var operation: Operation { .deliverNotifications }
+        public var needsPolicy: Bool { false }
+        public func decide(_ tx: CommandTransaction) throws -> [OutboxItem] {
+            try tx.store.claimOutbox(.notification, owner: owner, limit: limit, lease: lease, retry: retry, at: tx.now)
+        }
+    }
+
+    /// Records what delivery attempts came to.
+    public struct RecordDeliveries: StoreCommand {
+        public var outcomes: [(id: Int64, outcome: OutboxOutcome)]
+        public var owner: String
+        public var retry: OutboxRetry
+        public init(_ outcomes: [(id: Int64, outcome: OutboxOutcome)], owner: String, retry: OutboxRetry) {
+            self.outcomes = outcomes
+            self.owner = owner
+            self.retry = retry
+        }
+        public var operation: Operation { .deliverNotifications }
+        public var needsPolicy: Bool { false }
+        public func decide(_ tx: CommandTransaction) throws -> Int {
+            try tx.store.completeOutbox(outcomes, owner: owner, retry: retry, at: tx.now)
+            return outcomes.count
+        }
+    }
+
+    /// Makes failed notifications pending again (all, or those numbered).
+    public struct RetryNotifications: StoreCommand {
+        public var ids: [Int64]?
+        public init(ids: [Int64]?) { self.ids = ids }
+        public var operation: Operation { .retryNotifications }
+        public var needsPolicy: Bool { false }
+        public func decide(_ tx: CommandTransaction) throws -> Int {
+            try tx.store.requeueOutbox(.notification, ids: ids, at: tx.now)
+        }
+    }
+}
