@@ -216,16 +216,9 @@ extension Store {
     /// One IMMEDIATE transaction that writes no event: the outbox's own
     /// bookkeeping (leases, outcomes) is not evidence and is not chained.
     private func writeOutbox<T>(_ body: (Database) throws -> T) throws -> T {
-        try StoreError.mapping(path: path) {
-            try pool.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        }
+        // Through `write`: the same IMMEDIATE transaction, and the same patient
+        // retries against a deadline when other writers hold the store.
+        try write { tx in try body(tx.db) }
     }
 }
 
