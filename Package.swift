@@ -24,11 +24,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The only code that talks to SQLite.
+        // PostgreSQL's C client (libpq-dev): the shared store's driver.
+        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", providers: [.apt(["libpq-dev"])]),
+        // The only code that talks to a database: SQLite, or PostgreSQL through libpq.
         .target(
             name: "SignoffStore",
             dependencies: [
-                "SignoffCore",
+                "SignoffCore", "CLibpq",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -84,15 +84,20 @@ public final class Store: Sendable {
     public static func create(_ location: StoreLocation, settings: StoreSettings) throws -> Store {
         switch location {
         case let .sqlite(path): try create(at: path, settings: settings)
-        case .postgresql: throw StoreError.unavailable(location.description)
+        case .postgresql:
+            throw StoreError.commandsUnavailable(store: location.description)
         }
     }
 
     /// Opens the store at `location`.
     public static func open(_ location: StoreLocation) throws -> Store {
         switch location {
-        case let .sqlite(path): try open(at: path)
-        case .postgresql: throw StoreError.unavailable(location.description)
+        case let .sqlite(path): return try open(at: path)
+        case let .postgresql(connection):
+            try StoreError.mapping(store: location.description) {
+                _ = try PostgresSetup.open(try PostgresConnection(connection))
+            }
+            throw StoreError.commandsUnavailable(store: location.description)
         }
     }
 
@@ -100,7 +105,7 @@ public final class Store: Sendable {
     public static func openForReading(_ location: StoreLocation) throws -> Store {
         switch location {
         case let .sqlite(path): try openForReading(at: path)
-        case .postgresql: throw StoreError.unavailable(location.description)
+        case .postgresql: try open(location)
         }
     }
 

@@ -36,8 +36,18 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidEvent(String)
     /// Any other SQLite failure.
     case database(path: String, detail: String)
-    /// A kind of store this build cannot open.
-    case unavailable(String)
+    /// No PostgreSQL server answered at the store's address.
+    case unreachable(store: String, detail: String)
+    /// The PostgreSQL server refused the role's credentials.
+    case authenticationFailed(store: String, role: String, detail: String)
+    /// The connection requires TLS, and the server (or the client's files) would not provide it.
+    case tlsRefused(store: String, detail: String)
+    /// The role lacks a privilege: not granted, or what it tried is not its to do.
+    case permissionDenied(store: String, role: String, detail: String)
+    /// The connection broke mid-command; what it was writing did not commit.
+    case connectionLost(store: String, detail: String)
+    /// A PostgreSQL store, on which this build runs only init and the role commands.
+    case commandsUnavailable(store: String)
 
     public var description: String {
         switch self {
@@ -73,8 +83,18 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "event refused: \(detail)"
         case let .database(path, detail):
             "database error in \(path): \(detail)"
-        case let .unavailable(location):
-            "\(location) is a PostgreSQL store, which this build of signoff cannot open yet; nothing was created"
+        case let .unreachable(store, detail):
+            "cannot reach the PostgreSQL server of \(store) (\(detail)); check that it runs and that the host and port are right"
+        case let .authenticationFailed(store, role, detail):
+            "the PostgreSQL server of \(store) refused role \(role) (\(detail)); check its password in ~/.pgpass, its client certificate or Kerberos ticket, and the server's pg_hba.conf"
+        case let .tlsRefused(store, detail):
+            "\(store) requires TLS, but it could not be used (\(detail)); enable ssl on the server, or choose the sslmode it supports in the URL"
+        case let .permissionDenied(store, role, detail):
+            "role \(role) may not do this in \(store): \(detail)"
+        case let .commandsUnavailable(store):
+            "this build of signoff runs only init and `signoff store grant|revoke|roles` on the PostgreSQL store \(store)"
+        case let .connectionLost(store, detail):
+            "the connection to \(store) broke (\(detail)); what this command was writing was not recorded unless `signoff show` lists it: check, then try again"
         }
     }
 

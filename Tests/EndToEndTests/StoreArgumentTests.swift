@@ -58,3 +58,59 @@ struct StoreArgumentTests {
         #expect(scratch.contents.isEmpty)
     }
 }
+
+/// The administrative commands on a real PostgreSQL server (see `scripts/test`).
+@Suite("PostgreSQL store administration, end to end",
+       .enabled(if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL"] != nil,
+                "needs a PostgreSQL server: scripts/test starts one with pg_virtualenv"))
+struct PostgresAdministrationTests {
+    /// Runs SQL as the test cluster's superuser through psql.
+    static func psql(_ sql: String, database: String = "postgres") throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw HarnessError("psql failed: \(sql)") }
+    }
+
+    @Test func initGrantRolesAndRevokeThroughTheBinary() throws {
+        let database = "signoff_e2e_" + UUID().uuidString.prefix(8).lowercased()
+        let role = "erin_" + UUID().uuidString.prefix(8).lowercased()
+        try Self.psql("CREATE DATABASE \(database)")
+        try Self.psql("CREATE ROLE \(role) LOGIN PASSWORD 'pw'")
+        defer {
+            try? Self.psql("DROP DATABASE \(database) WITH (FORCE)")
+            try? Self.psql("DROP ROLE \(role)")
+            try? Self.psql("DROP ROLE IF EXISTS signoff_\(database)")
+        }
+        let store = "postgresql:///\(database)"
+        let created = try Signoff.run(["init", "--store", store, "--person", "carol"])
+        #expect(created.status == 0, "\(created.output)")
+        #expect(created.stdout.contains("created \(store)"))
+        let again = try Signoff.run(["init", "--store", store])
+        #expect(again.status == 5 && again.stderr.contains("already exists"), "\(again.output)")
+
+        let granted = try Signoff.run(["store", "grant", role, "--person", "erin", "--store", store])
+        #expect(granted.status == 0, "\(granted.output)")
+        let roles = try Signoff.run(["store", "roles", "--json", "--store", store])
+        let document = try Signoff.json(roles) as? [String: Any]
+        #expect(document?["schema"] as? String == "signoff.store-role-list/1")
+        let items = document?["items"] as? [[String: Any]] ?? []
+        #expect(Set(items.compactMap { $0["person"] as? String }) == ["carol", "erin"])
+
+        // The mapped role cannot map anyone, itself included.
+        let asErin = "postgresql://\(role):pw@localhost/\(database)"
+        let refused = try Signoff.run(["store", "grant", role, "--person", "carol", "--store", asErin])
+        #expect(refused.status == 5, "\(refused.output)")
+        #expect(refused.stderr.contains("only the store's administrator"), "\(refused.output)")
+        #expect(!refused.output.contains(":pw@"), "the password must never be printed")
+
+        #expect(try Signoff.run(["store", "revoke", role, "--store", store]).status == 0)
+        let denied = try Signoff.run(["list", "--store", asErin])
+        #expect(denied.status == 5 && denied.stderr.contains("signoff store grant \(role) --person NAME"), "\(denied.output)")
+
+        let onAFile = try Signoff.run(["store", "roles", "--store", "/tmp/none-\(UUID().uuidString).sqlite"])
+        #expect(onAFile.status == 5 && onAFile.stderr.contains("PostgreSQL stores"), "\(onAFile.output)")
+    }
+}

@@ -7,15 +7,22 @@ struct Initialize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new, empty store.",
-        discussion: "The file is readable and writable by its owner only, unless --share-group names a group of approvers on this host.")
+        discussion: """
+        A file is readable and writable by its owner only, unless --share-group names a group of approvers on this host.
+        On PostgreSQL (--store postgresql://...), the store is the schema signoff in that database, owned by the role
+        that runs init: the store's administrator, who then lets other roles act as people with `signoff store grant`.
+        """)
 
     @OptionGroup var options: StoreOptions
 
     @Flag(help: "Trust identities asserted with --as. For demos and tests only; every event records that its actor was asserted.")
     var trustAssertedIdentities = false
 
-    @Option(help: ArgumentHelp("Share the store with this group (mode 0660).", valueName: "group"))
+    @Option(help: ArgumentHelp("Share the store file with this group (mode 0660).", valueName: "group"))
     var shareGroup: String?
+
+    @Option(help: ArgumentHelp("PostgreSQL: the person of the directory the creating role acts as. Default: the role's name.", valueName: "name"))
+    var person: String?
 
     func run() throws {
         if options.asserted != nil { throw CommandFailure.badInput("--as has no meaning for init") }
@@ -32,8 +39,11 @@ struct Initialize: ParsableCommand {
         }
         let settings = StoreSettings(trustAssertedIdentities: trustAssertedIdentities, shareGroup: shareGroup, createdAt: createdAt)
         let location = try options.location()
+        if case .postgresql = location, shareGroup != nil {
+            throw CommandFailure.badInput("--share-group shares a store file; on PostgreSQL, grant roles with `signoff store grant`")
+        }
         do {
-            _ = try Store.create(location, settings: settings)
+            try Store.initialize(location, settings: settings, person: person)
         } catch {
             throw CommandFailure(.storeError, "\(error)")
         }

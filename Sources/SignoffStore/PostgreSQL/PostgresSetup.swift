@@ -1,0 +1,219 @@
+import Foundation
+import SignoffCore
+
+/// The administrative side of a PostgreSQL store: creating its schema,
+/// bringing it up to date, and mapping PostgreSQL roles to people.
+enum PostgresSetup {
+    /// What a session learns when it opens a store.
+    struct Session: Sendable, Hashable {
+        var settings: StoreSettings
+        /// The role the server authenticated.
+        var role: String
+        /// The person that role acts as; nil for a role that may only read.
+        var person: String?
+        var isAdministrator: Bool
+    }
+
+    /// The group role of a store in database `database`: mapped roles are its members.
+    static func groupRole(database: String) -> String { "signoff_" + database }
+
+    /// Creates the schema, the group role and the tables in one transaction
+    /// (nothing is left behind when any step fails), and maps the creating
+    /// role to `person` (default: the role's own name).
+    static func create(_ connection: PostgresConnection, settings: StoreSettings, person: String?) throws {
+        let facts = try connection.query("""
+            SELECT current_setting('server_encoding'), current_database(), session_user,
+                   EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'signoff')
+            """).row(0)
+        guard facts.text(0) == "UTF8" else {
+            throw StoreError.database(path: connection.shownAs, detail: """
+                the database's encoding is \(facts.text(0) ?? "unknown"), and signoff stores text exactly only in UTF8; \
+                create the database with ENCODING 'UTF8'
+                """)
+        }
+        if facts.boolean(3) == true { throw StoreError.alreadyExists(path: connection.shownAs) }
+        let database = facts.text(1) ?? "", role = facts.text(2) ?? ""
+        let person = person ?? role
+        try checkPerson(person)
+        let group = groupRole(database: database)
+        try connection.transaction {
+            let exists = try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(group)]).rowCount > 0
+            if !exists {
+                try connection.execute("CREATE ROLE \(PostgresSchema.quoteIdentifier(group)) NOLOGIN")
+            }
+            try connection.execute("""
+                CREATE SCHEMA signoff;
+                CREATE TABLE signoff.migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+                """)
+            try migrate(connection, group: group)
+            try connection.query("""
+                INSERT INTO signoff.settings (id, trust_asserted_identities, share_group, created_at, group_role)
+                VALUES (1, $1, NULL, $2, $3)
+                """, [.boolean(settings.trustAssertedIdentities), .integer(settings.createdAt.storeMilliseconds),
+                      .text(group)])
+            try connection.query("INSERT INTO signoff.actors (role, person) VALUES (session_user, $1)", [.text(person)])
+        }
+    }
+
+    /// Applies the migrations the store lacks; the caller holds a transaction.
+    private static func migrate(_ connection: PostgresConnection, group: String) throws {
+        let applied = Set(try connection.query("SELECT name FROM signoff.migrations").rows.compactMap { $0.text(0) })
+        for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+            try connection.execute(PostgresSchema.sql(migration, group: group))
+            try connection.query("INSERT INTO signoff.migrations (name) VALUES ($1)", [.text(migration.name)])
+        }
+    }
+
+    /// Checks the store and who this session is. Refuses a database without
+    /// a store, a store written by a newer signoff, and (for anyone but its
+    /// administrator) a store that needs migrations; the administrator's
+    /// session applies them.
+    static func open(_ connection: PostgresConnection) throws -> Session {
+        let schema = try connection.query("""
+            SELECT has_schema_privilege('signoff', 'USAGE') FROM pg_namespace WHERE nspname = 'signoff'
+            """)
+        guard schema.rowCount == 1 else { throw StoreError.missing(path: connection.shownAs) }
+        let applied: [String]
+        do {
+            guard schema.row(0).boolean(0) == true else { throw PostgresError.unreadable }
+            applied = try connection.query("SELECT name FROM signoff.migrations").rows.compactMap { $0.text(0) }
+        } catch let error as PostgresError where error.kind == .permission {
+            throw StoreError.permissionDenied(store: connection.shownAs, role: connection.user, detail: """
+                it may not read the store; its administrator can run: signoff store grant \(connection.user) --person NAME
+                """)
+        }
+        let known = Set(PostgresSchema.migrations.map(\.name))
+        let unknown = Set(applied).subtracting(known)
+        if !unknown.isEmpty { throw StoreError.schemaTooNew(path: connection.shownAs, unknownMigrations: unknown.sorted()) }
+        var session = try readSession(connection)
+        if applied.count < known.count {
+            let owner = try connection.query("""
+                SELECT pg_get_userbyid(nspowner) = session_user, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff'
+                """).row(0)
+            guard owner.boolean(0) == true else {
+                throw StoreError.database(path: connection.shownAs, detail: """
+                    the store was created by an older signoff; its administrator (role \(owner.text(1) ?? "?")) upgrades it \
+                    by running any signoff command on it with this version
+                    """)
+            }
+            let group = try connection.query("SELECT group_role FROM signoff.settings WHERE id = 1").row(0).text(0) ?? ""
+            try connection.transaction {
+                try connection.execute("LOCK TABLE signoff.migrations IN EXCLUSIVE MODE")
+                try migrate(connection, group: group)
+            }
+            session = try readSession(connection)
+        }
+        return session
+    }
+
+    private static func readSession(_ connection: PostgresConnection) throws -> Session {
+        let result = try connection.query("""
+            SELECT s.trust_asserted_identities, s.created_at, w.role, w.person, w.is_administrator
+            FROM signoff.settings s, signoff.whoami() w WHERE s.id = 1
+            """)
+        guard result.rowCount == 1 else { throw StoreError.notAStore(path: connection.shownAs) }
+        let row = result.row(0)
+        let settings = StoreSettings(trustAssertedIdentities: row.boolean(0) ?? false, shareGroup: nil,
+                                     createdAt: Date(storeMilliseconds: row.integer(1) ?? 0))
+        return Session(settings: settings, role: row.text(2) ?? "", person: row.text(3),
+                       isAdministrator: row.boolean(4) ?? false)
+    }
+
+    /// Lets `role` act as `person` (nil: read only), replacing an earlier
+    /// mapping of that role. Only the store's administrator may.
+    static func grant(_ connection: PostgresConnection, role: String, person: String?) throws {
+        if let person { try checkPerson(person) }
+        try connection.transaction {
+            guard try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(role)]).rowCount == 1 else {
+                throw StoreError.invalidEvent("""
+                    there is no PostgreSQL role \(DisplaySafe.text(role)); create it first \
+                    (CREATE ROLE \(PostgresSchema.quoteIdentifier(role)) LOGIN, with a password or a certificate as your server requires)
+                    """)
+            }
+            try requireAdministrator(connection)
+            let group = try connection.query("SELECT group_role FROM signoff.settings WHERE id = 1").row(0).text(0) ?? ""
+            if let person {
+                try connection.query("""
+                    INSERT INTO signoff.actors (role, person) VALUES ($1, $2)
+                    ON CONFLICT (role) DO UPDATE SET person = excluded.person, granted_at = now(), granted_by = session_user
+                    """, [.text(role), .text(person)])
+            } else {
+                try connection.query("DELETE FROM signoff.actors WHERE role = $1", [.text(role)])
+            }
+            try connection.execute("GRANT \(PostgresSchema.quoteIdentifier(group)) TO \(PostgresSchema.quoteIdentifier(role))")
+        }
+    }
+
+    /// Takes every right in the store from `role`: its mapping and its membership.
+    static func revoke(_ connection: PostgresConnection, role: String) throws {
+        try connection.transaction {
+            try requireAdministrator(connection)
+            let group = try connection.query("SELECT group_role FROM signoff.settings WHERE id = 1").row(0).text(0) ?? ""
+            try connection.query("DELETE FROM signoff.actors WHERE role = $1", [.text(role)])
+            if try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(role)]).rowCount == 1 {
+                try connection.execute("REVOKE \(PostgresSchema.quoteIdentifier(group)) FROM \(PostgresSchema.quoteIdentifier(role))")
+            }
+        }
+    }
+
+    /// Every role mapped to a person, by role.
+    static func roles(_ connection: PostgresConnection) throws -> [StoreRole] {
+        try connection.query("""
+            SELECT role, person, (extract(epoch FROM granted_at) * 1000)::bigint, granted_by FROM signoff.actors ORDER BY role
+            """).rows.map { row in
+            StoreRole(role: row.text(0) ?? "", person: row.text(1) ?? "",
+                        grantedAt: Date(storeMilliseconds: row.integer(2) ?? 0), grantedBy: row.text(3) ?? "")
+        }
+    }
+
+    private static func requireAdministrator(_ connection: PostgresConnection) throws {
+        let owner = try connection.query("""
+            SELECT pg_get_userbyid(nspowner) = session_user, pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff'
+            """)
+        guard owner.rowCount == 1 else { throw StoreError.missing(path: connection.shownAs) }
+        guard owner.row(0).boolean(0) == true else {
+            throw StoreError.permissionDenied(store: connection.shownAs, role: connection.user, detail: """
+                only the store's administrator (role \(owner.row(0).text(1) ?? "?")) maps roles to people
+                """)
+        }
+    }
+
+    private static func checkPerson(_ person: String) throws {
+        guard !person.isEmpty, !person.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
+            throw StoreError.invalidEvent("a person's name must be plain text (as in the policy's directory)")
+        }
+    }
+}
+
+extension PostgresError {
+    /// The session may not use the store's schema.
+    static let unreadable = PostgresError(kind: .permission, sqlState: "42501", message: "permission denied for schema signoff",
+                                          detail: nil, hint: nil, server: "", role: nil)
+}
+
+extension StoreError {
+    /// A PostgreSQL failure as the store reports it: what happened to which
+    /// store, and what to do.
+    init(_ error: PostgresError, store: String) {
+        let role = error.role ?? ""
+        switch error.kind {
+        case .unreachable: self = .unreachable(store: store, detail: error.message)
+        case .authentication: self = .authenticationFailed(store: store, role: role, detail: error.message)
+        case .tls: self = .tlsRefused(store: store, detail: error.message)
+        case .noDatabase: self = .missing(path: store)
+        case .permission: self = .permissionDenied(store: store, role: role, detail: error.description)
+        case .connectionLost: self = .connectionLost(store: store, detail: error.message)
+        case .conflict: self = .busy(path: store, holder: nil)
+        case .server: self = .database(path: store, detail: error.description)
+        }
+    }
+
+    /// Runs `body`, turning PostgreSQL errors into store errors.
+    static func mapping<T>(store: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError {
+            throw StoreError(error, store: store)
+        }
+    }
+}

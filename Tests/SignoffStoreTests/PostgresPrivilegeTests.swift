@@ -1,0 +1,231 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+/// What the database itself enforces on a PostgreSQL store, tried against the
+/// real server as the roles people would use: every forbidden write is
+/// attempted and must be refused by PostgreSQL, whatever the client does.
+@Suite(.needsPostgreSQL, .serialized)
+struct PostgresPrivilegeTests {
+    /// A store with its administrator (the superuser of the test cluster,
+    /// acting as `admin`), an approver role acting as `dave`, a read-only
+    /// auditor role and a role that was never granted anything.
+    final class Fixture {
+        let database: TestDatabase
+        let dave: (name: String, connection: String)
+        let auditor: (name: String, connection: String)
+        let outsider: (name: String, connection: String)
+
+        init(trustAsserted: Bool = false) throws {
+            database = try TestDatabase()
+            try Store.initialize(database.location, settings: StoreSettings(trustAssertedIdentities: trustAsserted),
+                                 person: "admin")
+            dave = try database.role("dave")
+            auditor = try database.role("auditor")
+            outsider = try database.role("outsider")
+            try Store.grant(role: dave.name, person: "dave", in: database.location)
+            try Store.grant(role: auditor.name, person: nil, in: database.location)
+        }
+    }
+
+    static let tables = ["events", "requests", "reviews", "policies", "counters", "grants", "grant_status", "hand_off",
+                         "settings", "actors", "administrators", "migrations"]
+
+    static let now = Date().storeMilliseconds
+
+    /// Appends one event through the store's function, with the hash computed
+    /// as signoff computes it (unless `hash` is given).
+    static func append(_ connection: PostgresConnection, actor: String, authentication: String = "postgresql_role",
+                       kind: String = "request_withdrawn", requestID: String? = "REQ-1", payload: String = "{}",
+                       at: Int64 = now, hash override: String? = nil, sequence: Int64? = nil) throws {
+        let head = try connection.query("SELECT sequence, hash FROM signoff.begin_write()")
+        let previous = head.rowCount == 1 ? (head.row(0).integer(0)!, head.row(0).text(1)!) : (0, EventChain.genesis)
+        let next = sequence ?? previous.0 + 1
+        var chain = EventChain()
+        let hash = override ?? chain.hash(prevHash: previous.1, sequence: next, at: at, actor: actor,
+                                          authentication: authentication, kind: kind, requestID: requestID,
+                                          payload: Array(payload.utf8))
+        try connection.query("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+            .integer(next), .integer(at), .text(actor), .text(authentication), .text(kind), PostgresValue(requestID),
+            .text(payload), .text(previous.1), .text(hash)])
+    }
+
+    /// `body` must fail with a PostgreSQL error of `kind` whose text contains `words`.
+    static func refused(_ kind: PostgresError.Kind = .permission, _ words: String = "",
+                        sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+        do {
+            try body()
+            Issue.record("expected a refusal (\(kind))", sourceLocation: sourceLocation)
+        } catch let error as PostgresError {
+            #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+            #expect(words.isEmpty || error.description.contains(words), "\(error)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func anApproverRoleWritesNoTableDirectlyAndChangesNoSchemaObject() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let columns = try fixture.database.connect().query("""
+            SELECT c.relname, (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = 1)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'signoff' AND c.relkind = 'r'
+            """).rows.map { ($0.text(0)!, $0.text(1)!) }
+        #expect(Set(columns.map(\.0)) == Set(Self.tables), "a new table needs its forbidden writes tried here")
+        for (table, column) in columns {
+            _ = try dave.query("SELECT count(*) FROM signoff.\(table)")
+            Self.refused { try dave.execute("INSERT INTO signoff.\(table) DEFAULT VALUES") }
+            Self.refused { try dave.execute("UPDATE signoff.\(table) SET \(column) = \(column)") }
+            Self.refused { try dave.execute("DELETE FROM signoff.\(table)") }
+            Self.refused { try dave.execute("TRUNCATE signoff.\(table)") }
+            Self.refused { try dave.execute("ALTER TABLE signoff.\(table) DISABLE TRIGGER ALL") }
+            Self.refused { try dave.execute("DROP TABLE signoff.\(table)") }
+        }
+        Self.refused { try dave.execute("CREATE TABLE signoff.mine (x int)") }
+        Self.refused { try dave.execute("DROP TRIGGER events_refuse_update ON signoff.events") }
+        Self.refused { try dave.execute("CREATE OR REPLACE FUNCTION signoff.whoami() RETURNS void LANGUAGE sql AS 'SELECT'") }
+        Self.refused { try dave.execute("ALTER FUNCTION signoff.append_event(bigint, bigint, text, text, text, text, text, text, text) SECURITY INVOKER") }
+        // The check behind every query-table function is not callable at all.
+        Self.refused { try dave.execute("SELECT signoff.appended_here(1, NULL)") }
+    }
+
+    @Test func theDatabaseStampsTheActorFromTheSessionRole() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        try Self.append(dave, actor: "dave")
+        Self.refused(.permission, "acts as dave, not as erin") { try Self.append(dave, actor: "erin") }
+        Self.refused(.permission, "by their PostgreSQL role") { try Self.append(dave, actor: "erin", authentication: "os_account") }
+        Self.refused(.permission, "by their PostgreSQL role") { try Self.append(dave, actor: "erin", authentication: "asserted") }
+        Self.refused(.permission, "policy:RULE") { try Self.append(dave, actor: "erin", authentication: "policy") }
+        Self.refused(.permission, "only signoff itself") { try Self.append(dave, actor: "erin", authentication: "system") }
+        try Self.append(dave, actor: "policy:auto-deny", authentication: "policy")
+        try Self.append(dave, actor: "signoff", authentication: "system")
+        // SET ROLE changes current_user, not session_user: a member of another
+        // role still acts as its own person.
+        let admin = try fixture.database.connect()
+        try admin.execute("GRANT \(fixture.auditor.name) TO \(fixture.dave.name)")
+        try dave.execute("SET ROLE \(fixture.auditor.name)")
+        try Self.append(dave, actor: "dave")
+        let stored = try admin.query("SELECT actor, authentication FROM signoff.events ORDER BY sequence").rows
+            .map { "\($0.text(0)!) \($0.text(1)!)" }
+        #expect(stored == ["dave postgresql_role", "policy:auto-deny policy", "signoff system", "dave postgresql_role"])
+    }
+
+    @Test func aStoreThatTrustsAssertedIdentitiesTakesThemFromMappedRolesOnly() throws {
+        let fixture = try Fixture(trustAsserted: true)
+        try Self.append(try fixture.database.connect(fixture.dave.connection), actor: "erin", authentication: "asserted",
+                        at: 0)
+        Self.refused(.permission, "acts as no person") {
+            try Self.append(try fixture.database.connect(fixture.auditor.connection), actor: "erin", authentication: "asserted")
+        }
+    }
+
+    @Test func readersAndStrangersRecordNothing() throws {
+        let fixture = try Fixture()
+        let auditor = try fixture.database.connect(fixture.auditor.connection)
+        _ = try auditor.query("SELECT count(*) FROM signoff.events")
+        Self.refused(.permission, "store grant \(fixture.auditor.name) --person NAME") { try Self.append(auditor, actor: "dave") }
+        Self.refused(.permission) { try auditor.execute("SELECT signoff.raise_counter('request_number', 5)") }
+        let outsider = try fixture.database.connect(fixture.outsider.connection)
+        Self.refused { _ = try outsider.query("SELECT count(*) FROM signoff.events") }
+        Self.refused { try Self.append(outsider, actor: "dave") }
+        let opened = #expect(throws: StoreError.self) {
+            try Store.open(.postgresql(connection: fixture.outsider.connection))
+        }
+        guard case let .permissionDenied(_, role, detail)? = opened else {
+            Issue.record("expected permissionDenied, got \(String(describing: opened))")
+            return
+        }
+        #expect(role == fixture.outsider.name)
+        #expect(detail.contains("signoff store grant \(fixture.outsider.name) --person NAME"))
+    }
+
+    @Test func policyAndStoreChangesNeedAnAdministrator() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        for kind in ["policy_applied", "hand_off_configured"] {
+            Self.refused(.permission, "not an administrator") { try Self.append(dave, actor: "dave", kind: kind, requestID: nil) }
+        }
+        // The store's administrator may; so may a person the policy names.
+        let admin = try fixture.database.connect()
+        try admin.transaction {
+            try Self.append(admin, actor: "admin", kind: "policy_applied", requestID: nil)
+            let sequence = try admin.query("SELECT max(sequence) FROM signoff.events").row(0).integer(0)!
+            try admin.query("SELECT signoff.put_policy($1, 'v1', NULL, 'p.yaml', 'src', $2, 'admin', 'postgresql_role', $3::text[])",
+                            [.integer(sequence), .integer(Self.now), .text("{dave}")])
+        }
+        try Self.append(dave, actor: "dave", kind: "hand_off_configured", requestID: nil)
+        let who = try dave.query("SELECT person, is_administrator FROM signoff.whoami()").row(0)
+        #expect(who.text(0) == "dave" && who.boolean(1) == true)
+    }
+
+    @Test func theChainCannotForkAndAHashMustMatchItsEvent() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        try Self.append(dave, actor: "dave")
+        Self.refused(.conflict, "does not continue the chain") { try Self.append(dave, actor: "dave", sequence: 1) }
+        Self.refused(.conflict, "does not continue the chain") { try Self.append(dave, actor: "dave", sequence: 5) }
+        Self.refused(.server, "hash does not match") {
+            try Self.append(dave, actor: "dave", hash: String(repeating: "ab", count: 32))
+        }
+        Self.refused(.server, "from the database server's clock") {
+            try Self.append(dave, actor: "dave", at: Self.now - 3_600_000)
+        }
+    }
+
+    @Test func queryRowsChangeOnlyWithAnEventOfTheSameTransaction() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let putReview = "SELECT signoff.put_review($1, 'REQ-1', 'dave', 'postgresql_role', 'approve', 'fine', 0, 1, 'v1')"
+        // An event appended in an earlier transaction does not license a row now.
+        try Self.append(dave, actor: "dave", kind: "review_recorded")
+        Self.refused(.permission, "recorded in this transaction") { try dave.query(putReview, [.integer(1)]) }
+        // Nor does an event of another kind, or of another request, in this one.
+        Self.refused(.permission) {
+            try dave.transaction {
+                try Self.append(dave, actor: "dave", kind: "request_withdrawn")
+                try dave.query(putReview, [.integer(2)])
+            }
+        }
+        Self.refused(.permission) {
+            try dave.transaction {
+                try Self.append(dave, actor: "dave", kind: "review_recorded", requestID: "REQ-2")
+                try dave.query(putReview, [.integer(2)])
+            }
+        }
+        Self.refused(.permission) {
+            try dave.query("SELECT signoff.put_grant_status('REQ-1', 'active', 0, NULL, NULL, 'grant', 'pending', NULL, NULL, NULL, NULL, NULL, '[]', NULL, NULL, NULL, NULL, 1)")
+        }
+        // Counters only grow.
+        try dave.execute("SELECT signoff.raise_counter('request_number', 7)")
+        try dave.execute("SELECT signoff.raise_counter('request_number', 3)")
+        #expect(try dave.query("SELECT value FROM signoff.counters").row(0).integer(0) == 7)
+    }
+
+    @Test func eventsAreAppendOnlyForTheAdministratorToo() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        try Self.append(admin, actor: "admin")
+        Self.refused(.permission, "append-only: UPDATE") { try admin.execute("UPDATE signoff.events SET actor = 'x'") }
+        Self.refused(.permission, "append-only: DELETE") { try admin.execute("DELETE FROM signoff.events") }
+        Self.refused(.permission, "append-only: TRUNCATE") { try admin.execute("TRUNCATE signoff.events") }
+        Self.refused(.permission, "fixed at creation") {
+            try admin.execute("UPDATE signoff.settings SET trust_asserted_identities = true")
+        }
+    }
+
+    @Test func onlyTheAdministratorMapsRoles() throws {
+        let fixture = try Fixture()
+        let asDave = StoreLocation.postgresql(connection: fixture.dave.connection)
+        let error = #expect(throws: StoreError.self) { try Store.grant(role: fixture.dave.name, person: "erin", in: asDave) }
+        #expect(error?.description.contains("only the store's administrator") == true, "\(String(describing: error))")
+        #expect(try Store.roles(in: fixture.database.location).map(\.person).sorted() == ["admin", "dave"])
+        try Store.revoke(role: fixture.dave.name, in: fixture.database.location)
+        Self.refused { _ = try fixture.database.connect(fixture.dave.connection).query("SELECT 1 FROM signoff.events") }
+        let missing = #expect(throws: StoreError.self) {
+            try Store.grant(role: "nobody_such_role", person: "x", in: fixture.database.location)
+        }
+        #expect(missing?.description.contains("CREATE ROLE") == true)
+    }
+}
