@@ -56,6 +56,7 @@ directory:
     ravi: {manager: pat}
     nina: {manager: sam}
   intake_agents: [jira-importer]       # may submit on behalf of a requester
+  accounts: [ops]                      # acts on the store without being a person: the provisioning system
   groups:
     sre: [alice, bob, frank, grace]
     dba: [dave, erin, henry]
@@ -118,6 +119,28 @@ break_glass:
   # When the on-call approver does not answer within 15 minutes, an SRE may
   # activate their own request; it is marked self-activated and reviewed.
   self_activation: {allowed: [group:sre], after: 15m}
+
+# Who may do what besides approving. An action no role grants is held by the
+# account that created the store, so leaving a role out never locks a store.
+roles:
+  administrators:                      # apply a policy, set the hand-off, change the store's settings
+    members: [person:carol, person:dave, account:ops]
+    may: [apply_policy, configure_hand_off, change_settings]
+  provisioning:                        # reports that provisioning carried out (or failed) a grant
+    members: [account:ops]
+    may: [report_provisioning]
+  security:                            # may revoke any grant, whoever it belongs to
+    members: [group:security]
+    may: [revoke_any_grant]
+  ticket-system:                       # the Jira importer closes access with the ticket
+    members: [account:jira-importer]
+    may: [fire_trigger:ticket_closed]
+  on-call:
+    members: [rotation:sre-oncall]
+    may: [fire_trigger:incident_resolved]
+  people-team:
+    members: [person:carol]
+    may: [fire_trigger:owner_departed, fire_trigger:vendor_offboarded]
 
 deny:
   - name: no-ai-admin-in-prod

@@ -81,7 +81,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
     private var grantCache: (token: Int64, policyVersion: String?, rows: [String: ConsoleGrantRow], sorted: [ConsoleGrantRow])?
 
     private func attentionGrants(asOf token: Int64, policy: Policy?) throws -> [ConsoleGrantRow] {
-        let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
+        let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now()) }
         if var cache = grantCache, cache.policyVersion == policy?.version {
             grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
             let changed = try store.grants(changedAfter: cache.token)
@@ -99,12 +99,19 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     /// Every grant that needs attention, sorted, as console rows: a whole read.
-    private static func readAttentionGrants(_ store: Store, _ responsibility: Responsibility?) throws -> [ConsoleGrantRow] {
-        try store.grants(.attention).map { row($0, responsibility) }
+    private static func readAttentionGrants(_ store: Store, _ permissions: GrantPermissions?) throws -> [ConsoleGrantRow] {
+        try store.grants(.attention).map { row($0, permissions) }
     }
 
-    private static func row(_ grant: Grant, _ responsibility: Responsibility?) -> ConsoleGrantRow {
-        ConsoleGrantRow(grant: grant, responsible: responsibility?.covers(grant.terms) ?? false)
+    /// A grant as a console row: whether it is mine to watch, and what I may do
+    /// with it (so the console offers only that, and says why not first).
+    private static func row(_ grant: Grant, _ permissions: GrantPermissions?) -> ConsoleGrantRow {
+        guard let permissions else {
+            let none = "no policy is in force; nothing can be changed"
+            return ConsoleGrantRow(grant: grant, responsible: false, revokeRefusal: none, reviewRefusal: none)
+        }
+        return ConsoleGrantRow(grant: grant, responsible: permissions.responsibility.covers(grant.terms),
+                               revokeRefusal: permissions.revokeRefusal(grant), reviewRefusal: permissions.reviewRefusal(grant))
     }
 
     /// Makes a whole read the kept grants, as of `token`.
@@ -145,7 +152,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var pending: PendingGrants?
         var grants: [ConsoleGrantRow] = []
         if deferGrants {
-            let store = self.store, responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
+            let store = self.store
+            let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now()) }
             pending = PendingGrants { try Self.readAttentionGrants(store, responsibility) }
         } else {
             grants = try attentionGrants(asOf: token, policy: policy)

@@ -307,6 +307,13 @@ public final class Store: Sendable {
         try StoreError.mapping(path: path) { try pool.read(body) }
     }
 
+    /// Gives the store's files the mode and group of `shareGroup` (0660 and
+    /// that group, or 0600), for the files this account owns: after a
+    /// settings change.
+    public func applyFileAccess(shareGroup: String?) throws {
+        try StoreFile.applyAccess(to: path, group: try shareGroup.map(StoreFile.groupID(named:)))
+    }
+
     /// Who created the store: the actor of its `store_created` event (nil for
     /// a store made before stores recorded it).
     public func creator() throws -> Principal? {

@@ -20,6 +20,12 @@ struct StoreFacts {
     var requestNumber: Int64 = 0
 
     mutating func fold(_ event: EventDraft, sequence: Int64, into mismatches: inout [Mismatch]) {
+        // An event is judged by the settings in force before it (a settings
+        // change made as an asserted identity counts under the old settings).
+        if event.actor.authentication == .asserted && created && !trustAsserted {
+            mismatches.append(Mismatch(table: "events", requestID: event.requestID, sequence: sequence,
+                                       problem: "\(event.actor.name) is an asserted identity (--as), but the store's settings did not trust asserted identities then"))
+        }
         switch event.body {
         case let .storeCreated(store):
             if sequence != 1 || created {
@@ -49,10 +55,6 @@ struct StoreFacts {
         if sequence == 1 && !created {
             mismatches.append(Mismatch(table: "events", requestID: nil, sequence: 1,
                                        problem: "the first event is not store_created: the store's settings and schema are not evidence (a store made before signoff recorded them, or its history was replaced)"))
-        }
-        if event.actor.authentication == .asserted && !trustAsserted {
-            mismatches.append(Mismatch(table: "events", requestID: event.requestID, sequence: sequence,
-                                       problem: "\(event.actor.name) is an asserted identity (--as), but the store's settings did not trust asserted identities then"))
         }
     }
 

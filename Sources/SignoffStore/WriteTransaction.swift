@@ -88,6 +88,9 @@ public final class WriteTransaction {
         self.settings = settings
     }
 
+    /// The store's settings as of this transaction.
+    public var settingsNow: StoreSettings { settings }
+
     /// The last schema migration the events record (the `settings.schema` column).
     func recordedSchema() throws -> String? {
         checkOpen()

@@ -18,7 +18,7 @@ struct Signoff: ParsableCommand {
             Console.self, Demo.self, Initialize.self, Submit.self, List.self, Show.self,
             Approve.self, Deny.self, Withdraw.self, Wait.self, Grants.self, Expire.self, Revoke.self,
             Trigger.self, Extend.self, SelfActivate.self, IncidentReviews.self, ReviewIncident.self,
-            Provisioned.self, ProvisioningFailed.self, HandOffSettings.self, PolicyCommand.self, Import.self, Audit.self, Notify.self,
+            Provisioned.self, ProvisioningFailed.self, HandOffSettings.self, Settings.self, PolicyCommand.self, Import.self, Audit.self, Notify.self,
             StoreCommand.self
         ],
         defaultSubcommand: Console.self

@@ -51,7 +51,7 @@ struct CommandLayerTests {
     /// A store with the policy and two requests, all at `t0`.
     func prepared() throws -> TestStore {
         let store = try TestStore(policy: nil)
-        let applied = try store.run(["policy", "apply", Signoff.example("policy.yaml")], as: "root-admin", at: Self.t0)
+        let applied = try store.run(["policy", "apply", Signoff.example("policy.yaml")], at: Self.t0)
         #expect(applied.status == 0, "\(applied.output)")
         #expect(try store.submit(etlRequest, as: "alice", at: Self.t0) == "REQ-1")
         #expect(try store.submit(Self.emergency, as: "grace", at: Self.t0) == "REQ-2")

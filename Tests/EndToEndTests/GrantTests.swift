@@ -83,14 +83,14 @@ struct GrantTests {
     @Test func revocationByAllowedRolesOnlyAndByTrigger() throws {
         let store = try TestStore()
         let id = try approvedGrant(store)
-        let outsider = try store.run(["revoke", id, "-r", "I do not like this grant at all"], as: "sam")
+        let outsider = try store.run(["revoke", id, "-r", "I do not like this grant at all"], as: "quinn")
         #expect(outsider.status == 3, "\(outsider.output)")
         #expect(outsider.stderr.contains("may not revoke"))
         #expect(try grant(store, id)["state"] as? String == "active")
         // The attempt is evidence: who tried, and why it was refused.
         let attempt = (try store.show(id)["timeline"] as? [[String: Any]])?.last
         #expect(attempt?["kind"] as? String == "action_refused", "\(attempt ?? [:])")
-        #expect(attempt?["actor"] as? String == "sam")
+        #expect(attempt?["actor"] as? String == "quinn")
         #expect((attempt?["summary"] as? String)?.hasPrefix("revoke refused (not_eligible)") == true, "\(attempt ?? [:])")
         #expect(try store.run(["audit", "verify"]).status == 0)
 

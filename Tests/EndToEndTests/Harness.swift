@@ -81,7 +81,8 @@ final class TestStore {
                                       environment: ["SIGNOFF_NOW": "2026-01-01T00:00:00Z"])
         guard created.status == 0 else { throw HarnessError("init failed: \(created.output)") }
         if let policy {
-            let applied = try Signoff.run(["policy", "apply", policy, "--store", path, "--as", "root-admin"])
+            // The first policy of a store is applied by the account that created it.
+            let applied = try Signoff.run(["policy", "apply", policy, "--store", path])
             guard applied.status == 0 else { throw HarnessError("policy apply failed: \(applied.output)") }
         }
     }

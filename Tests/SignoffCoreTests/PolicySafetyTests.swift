@@ -204,3 +204,75 @@ struct OperatorTests {
         }
     }
 }
+
+@Suite("Roles")
+struct RoleTests {
+    static let roles = """
+        roles:
+          admins: {members: [person:carol, group:dba], may: [apply_policy, configure_hand_off, change_settings]}
+          prov: {members: [account:ops], may: [report_provisioning]}
+          sec: {members: [group:security], may: [revoke_any_grant]}
+          tickets: {members: [account:jira-importer], may: [fire_trigger:ticket_closed]}
+          oncall: {members: [rotation:sre-oncall], may: [fire_trigger:incident_resolved]}
+        route:
+          - {name: r, steps: [{approvers: owners, count: 1}]}
+        """
+
+    func policy(_ roles: String = RoleTests.roles) throws -> Policy {
+        try Fixture.policy(roles.replacingOccurrences(of: "roles:", with: "roles:", options: [], range: nil))
+    }
+
+    @Test func rolesGrantTheirActionsAndNothingElse() throws {
+        let source = Fixture.directory.replacingOccurrences(of: "  intake_agents: [jira-importer]", with: "  intake_agents: [jira-importer]\n  accounts: [ops]")
+            + Self.roles
+        let policy = try Policy.parse(source: source, file: "p.yaml")
+        let at = Date(timeIntervalSince1970: 1_767_610_800)  // 2026-01-05T11:00:00Z: alice is on call
+        func may(_ who: String, _ action: RoleAction, _ trigger: String? = nil) -> Bool {
+            policy.may(who, RolePermission(action, trigger: trigger), storeCreator: "root", at: at).allowed
+        }
+        #expect(may("carol", .applyPolicy) && may("erin", .configureHandOff) && may("dave", .changeSettings))
+        #expect(!may("alice", .applyPolicy) && !may("ops", .applyPolicy))
+        #expect(may("ops", .reportProvisioning) && !may("dave", .reportProvisioning))
+        #expect(may("sam", .revokeAnyGrant) && !may("dave", .revokeAnyGrant))
+        #expect(may("jira-importer", .fireTrigger, "ticket_closed") && !may("jira-importer", .fireTrigger, "incident_resolved"))
+        #expect(may("alice", .fireTrigger, "incident_resolved") && !may("bob", .fireTrigger, "incident_resolved"), "only who is on call now")
+        // What no role grants stays with the store's creator.
+        #expect(may("root", .fireTrigger, "owner_departed") && !may("carol", .fireTrigger, "owner_departed"))
+        #expect(!may("root", .applyPolicy), "a policy that names administrators takes the creator's place")
+        let decision = policy.may("alice", RolePermission(.applyPolicy), storeCreator: "root", at: at)
+        #expect(decision.reason == "alice holds no role that grants apply_policy (roles: admins)")
+    }
+
+    @Test(arguments: [
+        ("may: [approve_everything]", "is not an action a role can grant"),
+        ("may: [fire_trigger]", "fire_trigger names the trigger it allows"),
+        ("may: [fire_trigger:ticket_clozed]", "is not a revocation trigger of this policy"),
+        ("may: [apply_policy:x]", "takes no \":\" part"),
+        ("members: [person:zoe], may: [apply_policy]", "unknown person \"zoe\""),
+        ("members: [account:robot], may: [apply_policy]", "unknown account \"robot\""),
+        ("members: [owners], may: [apply_policy]", "is not a role member"),
+    ])
+    func mistakesInRolesAreErrors(body: String, message: String) {
+        let text = body.hasPrefix("members") ? body : "members: [person:carol], " + body
+        let errors = Fixture.errors("roles:\n  r: {\(text)}\nroute:\n  - {name: r, steps: [{approvers: owners, count: 1}]}\n")
+        #expect(errors.contains { $0.message.contains(message) && $0.field.hasPrefix("roles.r") }, "\(errors)")
+    }
+
+    @Test func managersAndRevokersMayRevokeAndOthersAreToldWhyNot() throws {
+        let policy = try Fixture.policy(Self.roles.replacingOccurrences(of: "account:ops", with: "person:erin")
+            .replacingOccurrences(of: "account:jira-importer", with: "person:erin"))
+        let grant = Grant(requestID: "REQ-1",
+                          terms: GrantTerms(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc", owner: "alice"),
+                                            system: "vault", environment: "production", entitlement: "secret_read", scope: nil,
+                                            access: .read, revocationTriggers: [], ticket: nil, incident: nil, breakGlass: false),
+                          state: .active, approvedAt: Date(timeIntervalSince1970: 0), approvers: ["sam"], policyVersion: "v",
+                          duration: .hours(8), startsAt: nil, expiresAt: Date(timeIntervalSince1970: 1e10), selfActivated: false,
+                          incidentReview: nil)
+        let at = Date(timeIntervalSince1970: 1_767_610_800)
+        #expect(Lifecycle.revokePermission(grant, by: "carol", policy: policy, at: at) == nil, "alice's manager")
+        #expect(Lifecycle.revokePermission(grant, by: "tina", policy: policy, at: at) == nil, "security may revoke any grant")
+        let refused = try #require(Lifecycle.revokePermission(grant, by: "frank", policy: policy, at: at))
+        #expect(refused.reason == .notEligible)
+        #expect(refused.message.contains("the requester's managers") && refused.message.contains("revoke_any_grant"))
+    }
+}

@@ -8,6 +8,7 @@ extension Commands {
         public var policy: Policy
         public init(_ policy: Policy) { self.policy = policy }
         public var operation: Operation { .applyPolicy }
+        public var permission: RolePermission? { RolePermission(.applyPolicy) }
         public var needsPolicy: Bool { false }
 
         /// Whether anything changed, and how many open requests were routed again.
@@ -39,10 +40,43 @@ extension Commands {
             configuration = .init(outbox: outbox, command: command, timeoutSeconds: timeoutSeconds)
         }
         public var operation: Operation { .configureHandOff }
+        public var permission: RolePermission? { RolePermission(.configureHandOff) }
         public var needsPolicy: Bool { false }
 
         public func decide(_ tx: CommandTransaction) throws {
             try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now, body: .handOffConfigured(configuration)))
+        }
+    }
+
+    /// Changes the store's settings, as a `settings_changed` event (the
+    /// settings are evidence). Trust of asserted identities can be turned off,
+    /// never on: a store that records real decisions never starts believing `--as`.
+    public struct ChangeSettings: StoreCommand {
+        /// Nil: unchanged.
+        public var trustAssertedIdentities: Bool?
+        /// Nil: unchanged; `.some(nil)`: no share group (owner only).
+        public var shareGroup: String??
+        public init(trustAssertedIdentities: Bool?, shareGroup: String??) {
+            self.trustAssertedIdentities = trustAssertedIdentities
+            self.shareGroup = shareGroup
+        }
+        public var operation: Operation { .changeSettings }
+        public var permission: RolePermission? { RolePermission(.changeSettings) }
+        public var needsPolicy: Bool { false }
+
+        /// The settings from now on.
+        public func decide(_ tx: CommandTransaction) throws -> EventBody.SettingsChanged {
+            let current = tx.store.settingsNow
+            if trustAssertedIdentities == true && !current.trustAssertedIdentities {
+                throw CommandError.badInput("a store's trust of asserted identities can be turned off, never on; create a new store (signoff init --trust-asserted-identities) for demos and tests")
+            }
+            let changed = EventBody.SettingsChanged(trustAssertedIdentities: trustAssertedIdentities ?? current.trustAssertedIdentities,
+                                                    shareGroup: shareGroup ?? current.shareGroup)
+            guard changed.trustAssertedIdentities != current.trustAssertedIdentities || changed.shareGroup != current.shareGroup else {
+                throw CommandError.badInput("those are the store's settings already; nothing changed")
+            }
+            try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now, body: .settingsChanged(changed)))
+            return changed
         }
     }
 }

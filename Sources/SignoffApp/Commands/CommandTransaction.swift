@@ -14,6 +14,8 @@ public final class CommandTransaction {
     public let now: Date
     /// The policy in force, parsed (nil only for operations that run without one).
     public let policyInForce: Policy?
+    /// Who created the store: holds what no role of the policy grants.
+    public let storeCreator: Principal?
 
     /// Whether recorded events are kept for the result (a sweep of a hundred
     /// thousand grants keeps none).
@@ -29,8 +31,9 @@ public final class CommandTransaction {
     /// Outbox messages this command enqueued, for the delivery after the commit.
     private(set) var notificationsQueued = 0
 
-    init(store: WriteTransaction, actor: Principal, now: Date, policy: Policy?, keepsEvents: Bool) {
+    init(store: WriteTransaction, actor: Principal, now: Date, policy: Policy?, storeCreator: Principal?, keepsEvents: Bool) {
         self.store = store
+        self.storeCreator = storeCreator
         self.actor = actor
         self.now = now
         self.policyInForce = policy
@@ -95,8 +98,8 @@ public final class CommandTransaction {
 
     /// Runs a grant action's rules; a refusal becomes evidence
     /// (`action_refused`) before it becomes the command's failure.
-    public func refusingAsEvidence(_ action: AttemptedAction, of id: String,
-                                   _ decide: () throws(Refusal) -> [EventDraft]) throws -> [EventDraft] {
+    public func refusingAsEvidence<T>(_ action: AttemptedAction, of id: String?,
+                                      _ decide: () throws(Refusal) -> T) throws -> T {
         do throws(Refusal) {
             return try decide()
         } catch {
@@ -110,7 +113,4 @@ public struct RecordedRefusal: Error {
     public var refusal: Refusal
 }
 
-/// A refusal of the rules that records nothing, as the command's failure.
-func unrecorded<T>(_ decide: () throws(Refusal) -> T) throws(CommandError) -> T {
-    do throws(Refusal) { return try decide() } catch { throw .refused(error, recorded: false) }
-}
+

@@ -18,6 +18,11 @@ public protocol StoreCommand {
     var keepsEvents: Bool { get }
     /// A dry run: decided in full inside the transaction, then rolled back.
     var rollsBack: Bool { get }
+    /// The role permission the operation needs (`Permissions.check`); nil when
+    /// who may do it is decided per request.
+    var permission: RolePermission? { get }
+    /// The request a refused attempt concerns, for its `action_refused` event.
+    var subject: String? { get }
     /// Decides and records. Throw `CommandError` to stop with nothing written,
     /// or the `RecordedRefusal` from `tx.refusal(_:recording:)` to commit a
     /// refusal's evidence and then fail with it.
@@ -28,6 +33,8 @@ extension StoreCommand {
     public var needsPolicy: Bool { true }
     public var keepsEvents: Bool { true }
     public var rollsBack: Bool { false }
+    public var permission: RolePermission? { nil }
+    public var subject: String? { nil }
 }
 
 /// What a command did, for each front end to render.
@@ -125,13 +132,19 @@ public final class Commands: @unchecked Sendable {
         do {
             committed = try store.write { write in
                 let policy = try policy(in: write, required: command.needsPolicy)
-                do throws(Refusal) {
-                    try Permissions.check(command.operation, by: actor, policy: policy)
-                } catch {
-                    throw CommandError.refused(error, recorded: false)
-                }
-                let tx = CommandTransaction(store: write, actor: actor, now: now, policy: policy,
+                let creator = try storeCreator()
+                let tx = CommandTransaction(store: write, actor: actor, now: now, policy: policy, storeCreator: creator,
                                             keepsEvents: command.keepsEvents)
+                do throws(Refusal) {
+                    try Permissions.check(.init(operation: command.operation, permission: command.permission, actor: actor,
+                                                storeCreator: creator, at: now), policy: policy)
+                } catch {
+                    // Every refusal is evidence: who tried what, and why not.
+                    guard let attempted = command.operation.attempted else { throw CommandError.refused(error, recorded: false) }
+                    let subject = try command.subject.flatMap { try write.record($0) == nil ? nil : $0 }
+                    try tx.append(Lifecycle.refused(attempted, error, requestID: subject, by: actor, at: now))
+                    return (nil, error, tx.recorded, [])
+                }
                 let output: C.Output?
                 var refusal: Refusal?
                 do {
@@ -140,6 +153,8 @@ public final class Commands: @unchecked Sendable {
                     output = nil
                     refusal = recorded.refusal
                 }
+                // A dry run records nothing, not even its refusal.
+                if command.rollsBack, let refusal { throw CommandError.refused(refusal, recorded: false) }
                 if command.rollsBack, let output { throw RolledBack(output: output) }
                 return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.notificationsQueued)
             }
@@ -159,6 +174,17 @@ public final class Commands: @unchecked Sendable {
     private struct RolledBack: Error {
         var output: Any
     }
+
+    /// Who created the store, read once (it never changes).
+    private func storeCreator() throws -> Principal? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let creator { return creator.value }
+        let found = try store.creator()
+        creator = (found, ())
+        return found
+    }
+    private var creator: (value: Principal?, Void)?
 
     /// The policy in force as of `tx`, parsed once per version.
     private func policy(in tx: WriteTransaction, required: Bool) throws -> Policy? {

@@ -22,9 +22,10 @@ extension Commands {
             let grant = try tx.grant(id)
             let extensionApprovers = try tx.store.extensionApprovers(of: grant)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
+            let creator = tx.storeCreator?.name
             try tx.append(try tx.refusingAsEvidence(.revoke, of: id) { () throws(Refusal) in
                 try Lifecycle.revoke(grant, by: actor, rationale: rationale, policy: policy,
-                                     extensionApprovers: extensionApprovers, at: now)
+                                     extensionApprovers: extensionApprovers, storeCreator: creator, at: now)
             })
         }
     }
@@ -34,13 +35,14 @@ extension Commands {
         public var trigger: RevocationTrigger
         public init(_ trigger: RevocationTrigger) { self.trigger = trigger }
         public var operation: Operation { .fireTrigger }
+        public var permission: RolePermission? { RolePermission(.fireTrigger, trigger: trigger.name) }
 
         /// The requests whose grants were revoked.
         public func decide(_ tx: CommandTransaction) throws -> [String] {
             let policy = try tx.policy()
             let grants = try tx.store.liveGrants(naming: trigger)
             let actor = tx.actor, now = tx.now, trigger = self.trigger
-            let events = try unrecorded { () throws(Refusal) in
+            let events = try tx.refusingAsEvidence(.fireTrigger, of: nil) { () throws(Refusal) in
                 try Lifecycle.fire(trigger, grants: grants, by: actor, policy: policy, at: now)
             }
             try tx.append(events)
@@ -59,6 +61,7 @@ extension Commands {
             self.purpose = purpose
         }
         public var operation: Operation { .extend }
+        public var subject: String? { id }
 
         /// The extension request as filed (and perhaps already decided by the policy).
         public func decide(_ tx: CommandTransaction) throws -> RequestRecord {
@@ -66,7 +69,7 @@ extension Commands {
             let record = try tx.record(id)
             let grant = try tx.grant(id)
             let actor = tx.actor, by = self.by, purpose = self.purpose
-            let request = try unrecorded { () throws(Refusal) in
+            let request = try tx.refusingAsEvidence(.extend, of: id) { () throws(Refusal) in
                 try Lifecycle.extensionRequest(of: record, grant: grant, by: by, requester: actor.name, purpose: purpose,
                                                policy: policy)
             }
@@ -130,11 +133,13 @@ extension Commands {
             self.note = note
         }
         public var operation: Operation { succeeded ? .reportProvisioned : .reportProvisioningFailed }
+        public var permission: RolePermission? { RolePermission(.reportProvisioning) }
+        public var subject: String? { id }
 
         public func decide(_ tx: CommandTransaction) throws {
             let grant = try tx.grant(id)
             let actor = tx.actor, now = tx.now, succeeded = self.succeeded, note = self.note
-            try tx.append(try unrecorded { () throws(Refusal) in
+            try tx.append(try tx.refusingAsEvidence(.reportProvisioning, of: id) { () throws(Refusal) in
                 try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, by: actor, at: now)
             })
         }

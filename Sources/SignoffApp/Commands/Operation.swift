@@ -1,3 +1,4 @@
+import Foundation
 import SignoffCore
 
 /// Every operation that writes the store, by name. The permission check, the
@@ -17,6 +18,7 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     case reportProvisioningFailed = "provisioning_failed"
     case applyPolicy = "policy_apply"
     case configureHandOff = "handoff_set"
+    case changeSettings = "settings"
     case retryHandOff = "handoff_retry"
     case sweep = "expire"
     /// Notification delivery's bookkeeping: plan what time brings, claim, record outcomes.
@@ -26,36 +28,71 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
 
 /// **Seam (a): who may ask for what.** Every command passes through `check`
 /// inside its write transaction, after the policy in force is read and before
-/// anything is decided; a refusal here stops the command before `Lifecycle` is
-/// asked.
+/// anything is decided; a refusal here is recorded as an `action_refused`
+/// event (who tried, and why not), committed, and the command fails.
 ///
-/// Today the rules about *who* live where they are decided (in `Lifecycle`:
-/// only eligible approvers review, only the requester withdraws, only the
-/// people a grant concerns revoke it, only named intake agents submit for
-/// others) and the identity itself is settled when the command is opened
-/// (`--as` only in a store that trusts it). Policy roles (administrators,
-/// provisioners, trigger sources, revokers) belong here: one case per
-/// operation, so every operation is considered when a role is added.
+/// The policy's roles decide the administrative and operational actions
+/// (`RoleAction`): applying a policy, setting the hand-off, changing the
+/// store's settings, reporting provisioning, firing a revocation trigger. An
+/// action no role grants is held by the account that created the store, and
+/// before any policy is in force only that account may administer it (the
+/// first policy of a new store is applied by its creator). Who may review,
+/// withdraw, revoke, extend or self-activate depends on the request, and is
+/// decided (and its refusals recorded) by `Lifecycle`.
 public enum Permissions {
-    /// Throws the refusal when `actor` may not ask for `operation` at all
+    /// What the actor asks for, as far as the check needs it.
+    public struct Ask: Sendable {
+        public var operation: Operation
+        /// The role permission the operation needs, if any (`StoreCommand.permission`).
+        public var permission: RolePermission?
+        public var actor: Principal
+        /// Who created the store (its `store_created` event); nil for a store made before that was recorded.
+        public var storeCreator: Principal?
+        public var at: Date
+    }
+
+    /// Throws the refusal when the actor may not ask for the operation at all
     /// under `policy` (nil: none in force, for the operations that run without one).
-    public static func check(_ operation: Operation, by actor: Principal, policy: Policy?) throws(Refusal) {
-        switch operation {
-        case .submit, .approve, .deny, .withdraw, .extend, .selfActivate, .reviewIncident:
-            // Decided per request by `Lifecycle` (requester, eligibility, separation of duties).
-            return
-        case .revoke, .fireTrigger:
-            // Who may revoke a grant is `Lifecycle.revoke`'s; triggers: any identity today.
-            return
-        case .reportProvisioned, .reportProvisioningFailed:
-            // Any identity today; the policy's provisioners later.
-            return
-        case .applyPolicy, .configureHandOff:
-            // Any identity that can write the store today; the policy's administrators later.
+    public static func check(_ ask: Ask, policy: Policy?) throws(Refusal) {
+        switch ask.operation {
+        case .submit, .approve, .deny, .withdraw, .extend, .selfActivate, .reviewIncident, .revoke:
+            // Decided per request by `Lifecycle` (requester, eligibility, separation of duties, who may revoke).
             return
         case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications:
-            // Housekeeping: acts only on what is due or pending; any identity.
+            // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
+        case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed:
+            guard let permission = ask.permission else {
+                throw Refusal(.notEligible, "\(ask.operation.rawValue) names no permission to check; nothing was done")
+            }
+            let creator = ask.storeCreator?.name
+            guard let policy else {
+                // No policy yet: the store is its creator's to set up.
+                if let creator, ask.actor.name == creator { return }
+                throw Refusal(.notEligible, "no policy is in force yet, so only the account that created the store (\(creator ?? "unknown")) may \(permission); \(ask.actor.name) may not")
+            }
+            let decision = policy.may(ask.actor.name, permission, storeCreator: creator, at: ask.at)
+            if !decision.allowed { throw Refusal(.notEligible, "\(ask.actor.name) may not \(permission): \(decision.reason)") }
+        }
+    }
+}
+
+extension Operation {
+    /// How a refused attempt at this operation is named in its `action_refused` event.
+    public var attempted: AttemptedAction? {
+        switch self {
+        case .submit: .submit
+        case .withdraw: .withdraw
+        case .extend: .extend
+        case .revoke: .revoke
+        case .fireTrigger: .fireTrigger
+        case .selfActivate: .selfActivate
+        case .reviewIncident: .reviewIncident
+        case .reportProvisioned, .reportProvisioningFailed: .reportProvisioning
+        case .applyPolicy: .applyPolicy
+        case .configureHandOff: .configureHandOff
+        case .changeSettings: .changeSettings
+        case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications: nil  // reviews are refused as review_refused; housekeeping is never refused
         }
     }
 }

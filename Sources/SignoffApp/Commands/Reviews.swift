@@ -55,7 +55,7 @@ extension Commands {
         public func decide(_ tx: CommandTransaction) throws {
             let record = try tx.record(id)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
-            try tx.append(try unrecorded { () throws(Refusal) in
+            try tx.append(try tx.refusingAsEvidence(.withdraw, of: id) { () throws(Refusal) in
                 try Lifecycle.withdraw(record, by: actor, rationale: rationale, at: now)
             })
         }

@@ -52,17 +52,22 @@ extension Commands {
             if !problems.isEmpty {
                 throw CommandError.badInput(problems.joined(separator: "\n") + "\nnothing was submitted")
             }
-            var results: [Submitted] = []
-            results.reserveCapacity(entries.count)
+            // Every request is authorized before any is recorded: one refused
+            // request refuses the submission whole, and the refusal is evidence.
+            var requests: [AccessRequest] = []
+            requests.reserveCapacity(entries.count)
             for entry in entries {
-                let request: AccessRequest
                 do throws(Refusal) {
-                    request = try Lifecycle.authorizeSubmission(entry.request, by: tx.actor, policy: policy)
+                    requests.append(try Lifecycle.authorizeSubmission(entry.request, by: tx.actor, policy: policy))
                 } catch {
                     let at = entry.position.map { "\(entry.file):\($0)" } ?? entry.file
-                    throw CommandError.refused(Refusal(error.reason, "\(at): \(error.message); nothing was submitted"),
-                                               recorded: false)
+                    let refusal = Refusal(error.reason, "\(at): \(error.message); nothing was submitted")
+                    throw try tx.refusal(refusal, recording: [Lifecycle.refused(.submit, refusal, requestID: nil, by: tx.actor, at: tx.now)])
                 }
+            }
+            var results: [Submitted] = []
+            results.reserveCapacity(entries.count)
+            for request in requests {
                 let id = try tx.store.nextRequestID()
                 var record: RequestRecord?
                 for event in Lifecycle.submit(request, id: id, by: tx.actor, policy: policy, original: nil, at: tx.now) {

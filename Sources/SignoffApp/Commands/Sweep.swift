@@ -47,7 +47,8 @@ extension Commands {
     /// configured or its command may not run in this process.
     public func retryHandOffs(_ ids: [String]) throws(CommandError) -> [HandOff.Delivery] {
         do throws(Refusal) {
-            try Permissions.check(.retryHandOff, by: actor, policy: nil)
+            try Permissions.check(.init(operation: .retryHandOff, permission: nil, actor: actor, storeCreator: nil, at: clock.now()),
+                                  policy: nil)
         } catch {
             throw .refused(error, recorded: false)
         }

@@ -27,6 +27,14 @@ public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
     case revoke
     case selfActivate = "self_activate"
     case reviewIncident = "review_incident"
+    case submit
+    case withdraw
+    case extend
+    case fireTrigger = "fire_trigger"
+    case reportProvisioning = "report_provisioning"
+    case applyPolicy = "apply_policy"
+    case configureHandOff = "configure_hand_off"
+    case changeSettings = "change_settings"
 }
 
 /// One immutable fact. A request's state is the fold of its events.

@@ -86,7 +86,8 @@ extension Lifecycle {
 
     /// A refused grant action, kept as evidence like a refused review: who
     /// tried to revoke, self-activate or complete a review, and why not.
-    public static func refused(_ action: AttemptedAction, _ refusal: Refusal, requestID: String, by actor: Principal,
+    /// `requestID` is nil for a store-wide action (applying a policy, setting the hand-off).
+    public static func refused(_ action: AttemptedAction, _ refusal: Refusal, requestID: String?, by actor: Principal,
                                at: Date) -> EventDraft {
         EventDraft(requestID: requestID, actor: actor, at: at,
                    body: .actionRefused(.init(action: action, reason: refusal.reason, message: refusal.message)))
@@ -94,20 +95,33 @@ extension Lifecycle {
 
     // MARK: Ending a grant early
 
-    /// Who may revoke: the requester, an approver of the request or of one of
-    /// its approved extensions (`extensionApprovers`), the subject's owner and
-    /// the system's owners. Anyone else is refused.
-    public static func revoke(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
-                              extensionApprovers: [String] = [], at: Date) throws(Refusal) -> [EventDraft] {
+    /// Who may revoke a grant, and why (or why not), before any rationale is
+    /// typed: the requester, an approver of the request or of one of its
+    /// approved extensions (`extensionApprovers`), the subject's owner, the
+    /// system's owners, the requester's managers (up the manager chain), and
+    /// whoever holds a role granting `revoke_any_grant`. Anyone else is refused.
+    public static func revokePermission(_ grant: Grant, by person: String, policy: Policy, extensionApprovers: [String] = [],
+                                        storeCreator: String? = nil, at: Date) -> Refusal? {
         guard grant.state.isLive else {
-            throw Refusal(.notActive, "the grant of \(grant.requestID) is already \(grant.state.rawValue); nothing to revoke")
+            return Refusal(.notActive, "the grant of \(grant.requestID) is already \(grant.state.rawValue); nothing to revoke")
         }
-        let person = actor.name
-        let allowed = person == grant.terms.requester || grant.approvers.contains(person)
-            || extensionApprovers.contains(person)
-            || person == grant.terms.subject.owner || policy.owns(person, system: grant.terms.system)
-        guard allowed else {
-            throw Refusal(.notEligible, "\(person) may not revoke \(grant.requestID): only its requester (\(grant.terms.requester)), the approvers of it and of its extensions, the subject's owner (\(grant.terms.subject.owner)) and the owners of \(grant.terms.system) may")
+        let terms = grant.terms
+        if person == terms.requester || grant.approvers.contains(person) || extensionApprovers.contains(person)
+            || person == terms.subject.owner || policy.owns(person, system: terms.system)
+            || policy.reports(of: person).contains(terms.requester) {
+            return nil
+        }
+        let role = policy.may(person, RolePermission(.revokeAnyGrant), storeCreator: storeCreator, at: at)
+        if role.allowed { return nil }
+        return Refusal(.notEligible, "\(person) may not revoke \(grant.requestID): only its requester (\(terms.requester)), the requester's managers, the approvers of it and of its extensions, the subject's owner (\(terms.subject.owner)), the owners of \(terms.system) and a role granting revoke_any_grant may (\(role.reason))")
+    }
+
+    /// Ends a grant early, where `revokePermission` allows it and the rationale is long enough.
+    public static func revoke(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
+                              extensionApprovers: [String] = [], storeCreator: String? = nil, at: Date) throws(Refusal) -> [EventDraft] {
+        if let refusal = revokePermission(grant, by: actor.name, policy: policy, extensionApprovers: extensionApprovers,
+                                          storeCreator: storeCreator, at: at) {
+            throw refusal
         }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,

@@ -11,6 +11,7 @@ extension Policy {
         checkManagerCycles(&findings)
         checkDelegationCycles(&findings)
         checkLookalikes(&findings)
+        checkRoles(&findings)
         checkCatalogue(&findings)
         checkRules(&findings)
         checkSteps(&findings)
@@ -124,7 +125,8 @@ extension Policy {
     /// `dаve` would read the same in every list, review and notification.
     private func checkLookalikes(_ findings: inout [PolicyFinding]) {
         let namespaces: [(String, [String], (String) -> SourcePosition?)] = [
-            ("people and intake agents", directory.peopleInOrder + directory.intakeAgents.sorted(), { directory.people[$0]?.position }),
+            ("people and accounts", directory.peopleInOrder + directory.intakeAgents.sorted() + directory.accounts.sorted(),
+             { directory.people[$0]?.position }),
             ("groups", directory.groupOrder, { directory.groupPositions[$0] }),
             ("rotations", directory.rotationOrder, { directory.rotations[$0]?.position }),
         ]
@@ -134,6 +136,15 @@ extension Policy {
                 findings.append(PolicyFinding(severity: .error, position: group.lazy.compactMap(position).first, field: "directory",
                                               message: "\(kind) whose names look alike: \(shown.joined(separator: ", ")); rename them so nobody can pass for another"))
             }
+        }
+    }
+
+    /// Actions no role grants stay with the store's creator: worth knowing.
+    private func checkRoles(_ findings: inout [PolicyFinding]) {
+        let ungranted = RoleAction.administration.filter { holders(of: RolePermission($0)).isEmpty }
+        if !ungranted.isEmpty {
+            findings.append(PolicyFinding(severity: .warning, position: nil, field: "roles",
+                                          message: "no role grants \(ungranted.map(\.rawValue).joined(separator: ", ")): only the account that created the store may do that"))
         }
     }
 

@@ -51,6 +51,9 @@ struct Directory: Sendable {
     var people: [String: Person] = [:]
     var peopleInOrder: [String] = []
     var intakeAgents: Set<String> = []
+    /// Identities that act on the store without being people (a provisioning
+    /// system, a ticket importer's account): they may hold roles, never request or approve.
+    var accounts: Set<String> = []
     var groups: [String: [Member]] = [:]
     var groupPositions: [String: SourcePosition] = [:]
     var groupOrder: [String] = []
@@ -92,7 +95,7 @@ extension Directory {
         let mapping: LocatedMapping
         do throws(SourceError) {
             mapping = try node.mapping()
-            try mapping.rejectUnknown(["people", "intake_agents", "groups", "rotations", "delegations"])
+            try mapping.rejectUnknown(["people", "intake_agents", "accounts", "groups", "rotations", "delegations"])
         } catch {
             errors.append(error)
             return directory
@@ -102,6 +105,9 @@ extension Directory {
         }
         if let agents = mapping.optional("intake_agents") {
             collect(&errors) { () throws(SourceError) in directory.intakeAgents = Set(try agents.stringList()) }
+        }
+        if let accounts = mapping.optional("accounts") {
+            collect(&errors) { () throws(SourceError) in directory.accounts = Set(try accounts.stringList()) }
         }
         if let groupsNode = mapping.optional("groups") {
             directory.parseGroups(groupsNode, errors: &errors)

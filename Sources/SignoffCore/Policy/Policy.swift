@@ -102,6 +102,9 @@ public struct Policy: Sendable {
     public let name: String
     /// The `notifications:` section; nil: nobody is notified of anything.
     public let notifications: NotificationPolicy?
+    /// The `roles:` section: who may administer, report provisioning, fire
+    /// which trigger, revoke any grant (see `may`).
+    public let roles: [PolicyRole]
 
     let directory: Directory
     let catalogue: Catalogue
@@ -111,7 +114,7 @@ public struct Policy: Sendable {
     /// Characters of rationale asked for when the file does not say.
     public static let defaultMinimumRationale = 20
 
-    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "deny", "route", "notifications"]
+    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications"]
 
     /// Names of the denials the policy makes without a rule; no rule may take them.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
@@ -201,6 +204,9 @@ public struct Policy: Sendable {
         }
 
         let notifications = NotificationPolicy.parse(root.optional("notifications"), file: file, directory: directory, errors: &errors)
+        let roles = root.optional("roles").map {
+            parseRoles($0, directory: directory, triggers: builtInTriggers + extraTriggers, errors: &errors)
+        } ?? []
 
         let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
         let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
@@ -229,7 +235,7 @@ public struct Policy: Sendable {
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
                       extraTriggers: extraTriggers, systems: catalogue.systems,
-                      people: directory.peopleInOrder, name: name, notifications: notifications, directory: directory, catalogue: catalogue,
+                      people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, directory: directory, catalogue: catalogue,
                       denyRules: denyRules, routeRules: routeRules)
     }
 

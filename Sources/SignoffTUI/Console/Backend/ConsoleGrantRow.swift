@@ -11,10 +11,17 @@ public struct ConsoleGrantRow: Sendable, Hashable {
     /// Whether the grant concerns my people or my systems (`Responsibility.covers`),
     /// for the manager's filter of the Expiring list.
     public var responsible: Bool
+    /// Why I may not revoke this grant (the policy's rules and roles), said
+    /// before a rationale is typed; nil when I may.
+    public var revokeRefusal: String?
+    /// Why I may not complete its post-incident review; nil when I may.
+    public var reviewRefusal: String?
 
-    public init(grant: Grant, responsible: Bool) {
+    public init(grant: Grant, responsible: Bool, revokeRefusal: String? = nil, reviewRefusal: String? = nil) {
         self.grant = grant
         self.responsible = responsible
+        self.revokeRefusal = revokeRefusal
+        self.reviewRefusal = reviewRefusal
     }
 
     /// The request the grant belongs to; a grant has no ID of its own.

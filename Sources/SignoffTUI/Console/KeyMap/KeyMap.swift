@@ -114,7 +114,7 @@ public enum KeyMap {
         guard row.grant.state.isLive else {
             return "the grant of \(row.id) is already \(row.grant.state.rawValue); nothing to revoke"
         }
-        return nil
+        return row.revokeRefusal
     }
 
     static func reviewBlocker(_ model: ConsoleModel) -> String? {
@@ -122,7 +122,7 @@ public enum KeyMap {
             return "select a post-incident review (list 3) to complete it"
         }
         guard row.reviewOpen else { return "the post-incident review of \(row.id) is already completed" }
-        return nil
+        return row.reviewRefusal
     }
 
     static func submitBlocker(_ model: ConsoleModel) -> String? {

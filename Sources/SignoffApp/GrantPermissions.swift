@@ -1,0 +1,39 @@
+import Foundation
+import SignoffCore
+
+/// What one person may do with grants under one policy, asked before they
+/// type a rationale: the console offers an action only to someone allowed to
+/// take it and says why not otherwise. The write transaction decides again
+/// (and records a refusal), so this only ever spares a person a wasted panel.
+struct GrantPermissions: Sendable {
+    let policy: Policy
+    let person: String
+    let storeCreator: String?
+    let at: Date
+    let responsibility: Responsibility
+
+    init(policy: Policy, person: String, storeCreator: String?, at: Date) {
+        self.policy = policy
+        self.person = person
+        self.storeCreator = storeCreator
+        self.at = at
+        responsibility = Responsibility(policy: policy, person: person)
+    }
+
+    func revokeRefusal(_ grant: Grant) -> String? {
+        guard let refusal = Lifecycle.revokePermission(grant, by: person, policy: policy, storeCreator: storeCreator, at: at) else {
+            return nil
+        }
+        // The approvers of its extensions may revoke too; who they are is in
+        // the extensions' records, which the write transaction reads.
+        if refusal.reason == .notEligible && !grant.extensions.isEmpty { return nil }
+        return refusal.message
+    }
+
+    func reviewRefusal(_ grant: Grant) -> String? {
+        guard let review = grant.incidentReview, !review.isCompleted else { return nil }
+        let (allowed, why) = policy.mayReviewIncident(person, reviewers: review.reviewers, terms: grant.terms,
+                                                      approvers: grant.approvers, at: at)
+        return allowed ? nil : why
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// What a role lets its members do beyond approving. Closed: a name that is
+/// not here is a parse error, and a new action is a new case that every
+/// `switch` over actions must consider. Written in a policy as its raw value;
+/// `fire_trigger` names the trigger it allows: `fire_trigger:ticket_closed`.
+public enum RoleAction: String, CaseIterable, Sendable, Hashable {
+    /// Make a policy file the store's policy.
+    case applyPolicy = "apply_policy"
+    /// Set where grant documents go (`signoff handoff`).
+    case configureHandOff = "configure_hand_off"
+    /// Change the store's settings (`signoff settings`).
+    case changeSettings = "change_settings"
+    /// Report that provisioning carried out, or failed, a grant's latest action.
+    case reportProvisioning = "report_provisioning"
+    /// Fire one revocation trigger (scoped: `fire_trigger:NAME`).
+    case fireTrigger = "fire_trigger"
+    /// Revoke any grant, not only those the built-in rules let a person revoke.
+    case revokeAnyGrant = "revoke_any_grant"
+
+    /// The three actions of an administrator.
+    public static let administration: [RoleAction] = [.applyPolicy, .configureHandOff, .changeSettings]
+
+    /// Whether the action is about one named trigger.
+    var isScopedToATrigger: Bool {
+        switch self {
+        case .fireTrigger: true
+        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant: false
+        }
+    }
+}
+
+/// One permission a role grants: an action, and for `fire_trigger` the trigger.
+public struct RolePermission: Sendable, Hashable, CustomStringConvertible {
+    public var action: RoleAction
+    /// The trigger `fire_trigger` allows; nil for every other action.
+    public var trigger: String?
+
+    public init(_ action: RoleAction, trigger: String? = nil) {
+        self.action = action
+        self.trigger = trigger
+    }
+
+    public var description: String { trigger.map { "\(action.rawValue):\($0)" } ?? action.rawValue }
+}
+
+/// A role of the policy's `roles:` section: who (approver-style expressions:
+/// `group:NAME`, `rotation:NAME`, `person:NAME`, `account:NAME`) may do what.
+public struct PolicyRole: Sendable, Hashable {
+    public var name: String
+    public var members: [String]
+    public var permissions: [RolePermission]
+    var position: SourcePosition?
+}
+
+/// The answer to "may this identity do this?", with the reason either way.
+public struct RoleDecision: Sendable, Hashable {
+    public var allowed: Bool
+    public var reason: String
+}
+
+extension Policy {
+    static let roleFields = ["members", "may"]
+
+    /// Reads `roles:`; every member and action is checked against the directory
+    /// and the trigger names, so a typo is an error, never a role nobody holds.
+    static func parseRoles(_ node: LocatedNode, directory: Directory, triggers: [String],
+                           errors: inout [SourceError]) -> [PolicyRole] {
+        var roles: [PolicyRole] = []
+        let mapping: LocatedMapping
+        do { mapping = try node.mapping() } catch { errors.append(error); return [] }
+        for entry in mapping.entries {
+            collect(&errors) { () throws(SourceError) in
+                let fields = try entry.value.mapping()
+                try fields.rejectUnknown(roleFields)
+                let membersNode = try fields.required("members", hint: "who holds the role, e.g. [group:security, person:carol]")
+                var members: [String] = []
+                for item in try membersNode.listOrSingle() {
+                    let text = try item.nonEmptyString()
+                    try checkMember(text, item, directory)
+                    members.append(text)
+                }
+                guard !members.isEmpty else { throw membersNode.error("names nobody") }
+                let mayNode = try fields.required("may", hint: "what the role allows: \(RoleAction.allCases.map(\.rawValue).joined(separator: ", "))")
+                var permissions: [RolePermission] = []
+                for item in try mayNode.listOrSingle() {
+                    let text = try item.nonEmptyString()
+                    let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard let action = RoleAction(rawValue: parts[0]) else {
+                        let valid = RoleAction.allCases.map(\.rawValue)
+                        let guess = closest(to: parts[0], in: valid).map { "did you mean \"\($0)\"? " } ?? ""
+                        throw item.error("\"\(text)\" is not an action a role can grant", hint: "\(guess)valid: \(valid.joined(separator: ", "))")
+                    }
+                    if action.isScopedToATrigger {
+                        guard parts.count == 2, !parts[1].isEmpty else {
+                            throw item.error("fire_trigger names the trigger it allows", hint: "e.g. fire_trigger:ticket_closed")
+                        }
+                        guard triggers.contains(parts[1]) else {
+                            throw item.error("\"\(parts[1])\" is not a revocation trigger of this policy",
+                                             hint: "known: \(triggers.joined(separator: ", ")) (add others under settings.revocation_triggers)")
+                        }
+                        permissions.append(RolePermission(action, trigger: parts[1]))
+                    } else {
+                        guard parts.count == 1 else { throw item.error("\(action.rawValue) takes no \":\" part") }
+                        permissions.append(RolePermission(action))
+                    }
+                }
+                guard !permissions.isEmpty else { throw mayNode.error("allows nothing") }
+                roles.append(PolicyRole(name: entry.key, members: members, permissions: permissions, position: entry.keyNode.position))
+            }
+        }
+        return roles
+    }
+
+    private static func checkMember(_ text: String, _ node: LocatedNode, _ directory: Directory) throws(SourceError) {
+        if text.hasPrefix("account:") {
+            let name = String(text.dropFirst("account:".count))
+            guard directory.accounts.contains(name) || directory.intakeAgents.contains(name) else {
+                throw node.error("unknown account \"\(name)\"", hint: "list it under directory.accounts (or directory.intake_agents)")
+            }
+            return
+        }
+        switch ApproverExpression.source(text) {
+        case let .group(name)?:
+            guard directory.groups[name] != nil else { throw node.error("unknown group \"\(name)\"", hint: directory.groupHint(for: name)) }
+        case let .rotation(name)?:
+            guard directory.rotations[name] != nil else { throw node.error("unknown rotation \"\(name)\"", hint: directory.rotationHint(for: name)) }
+        case let .person(name)?:
+            guard directory.people[name] != nil else { throw node.error("unknown person \"\(name)\"", hint: directory.personHint(for: name)) }
+        case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none:
+            throw node.error("\"\(text)\" is not a role member", hint: "write group:NAME, rotation:NAME, person:NAME or account:NAME")
+        }
+    }
+
+    /// Whether `identity` may take `permission` now. Roles decide; an action no
+    /// role of the policy grants (for `fire_trigger`: that trigger) is held by
+    /// the account that created the store, `storeCreator`, so a store never
+    /// locks out its owner by a policy that forgot its administrators.
+    public func may(_ identity: String, _ permission: RolePermission, storeCreator: String?, at date: Date) -> RoleDecision {
+        let granting = roles.filter { $0.permissions.contains(permission) }
+        if granting.isEmpty {
+            if let storeCreator, identity == storeCreator {
+                return RoleDecision(allowed: true, reason: "\(identity) created the store, and no role of the policy grants \(permission)")
+            }
+            return RoleDecision(allowed: false, reason: "no role of the policy grants \(permission), so only the account that created the store (\(storeCreator ?? "unknown")) may")
+        }
+        var names: [String] = []
+        for role in granting {
+            for member in role.members where holds(identity, member, at: date) {
+                return RoleDecision(allowed: true, reason: "\(identity) holds the role \(role.name) (\(member)), which grants \(permission)")
+            }
+            names.append(role.name)
+        }
+        return RoleDecision(allowed: false, reason: "\(identity) holds no role that grants \(permission) (roles: \(names.joined(separator: ", ")))")
+    }
+
+    /// Whether a role member expression names `identity` at `date`.
+    func holds(_ identity: String, _ member: String, at date: Date) -> Bool {
+        if member.hasPrefix("account:") { return String(member.dropFirst("account:".count)) == identity }
+        switch ApproverExpression.source(member) {
+        case let .group(name)?: return directory.expandedGroups[name]?.contains(identity) == true
+        case let .rotation(name)?: return directory.rotations[name]?.onCall(at: date) == identity
+        case let .person(name)?: return name == identity
+        case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none: return false
+        }
+    }
+
+    /// Who may take `permission` according to the roles (empty: the store's creator).
+    public func holders(of permission: RolePermission) -> [String] {
+        roles.filter { $0.permissions.contains(permission) }.flatMap(\.members)
+    }
+}
