@@ -1,19 +1,45 @@
 import Foundation
 import SignoffCore
 
-/// The hand-off commands this operating-system account has set itself, kept
-/// outside the shared store in a file only this account can write.
+/// Where grant documents go: a command run with the delivering process's
+/// rights, or a folder that process writes into.
+public enum HandOffTarget: Sendable, Hashable, CustomStringConvertible {
+    case command(String)
+    case outbox(String)
+
+    var kind: String {
+        switch self {
+        case .command: "command"
+        case .outbox: "outbox"
+        }
+    }
+
+    var value: String {
+        switch self {
+        case let .command(text), let .outbox(text): text
+        }
+    }
+
+    public var description: String { "\(kind) \(value)" }
+}
+
+/// The hand-off targets this operating-system account has set itself, one
+/// per store, kept outside the shared store in a file only this account can
+/// write.
 ///
-/// A hand-off command runs with the rights of the process that delivers. The
-/// store says which command is configured and who set it, but anyone able to
-/// write the store file (every approver of a shared store) could change that
-/// row, or append a well-chained event naming someone else. So a process runs
-/// a command only when its own account's file lists it for that store: the
-/// entry is written by `signoff handoff --command` in that account, and a file
-/// or folder that others can write is not believed.
+/// A hand-off runs with the rights of the process that delivers: a command
+/// runs as that account, and an outbox folder is written as that account.
+/// The store says which target is configured and who set it, but anyone able
+/// to write the store file (every approver of a shared store) could change
+/// that row, or append a well-chained event naming someone else. So a process
+/// hands off only to a target its own account's file lists for that store: the
+/// entry is written by `signoff handoff --command/--outbox` in that account,
+/// and a file or folder that others can write is not believed. Setting
+/// another target (or `--off`) replaces the store's entry, so a target the
+/// account replaced is retired: a store writer cannot bring it back.
 ///
-/// Each line is the SHA-256 (hex) of the store's resolved path, a NUL byte,
-/// and the command.
+/// Each line is the SHA-256 (hex) of the store's resolved path, a space, and
+/// the SHA-256 of the resolved path, the target's kind and its value (NUL-separated).
 public struct CommandTrust: Sendable {
     public let file: String
 
@@ -21,7 +47,7 @@ public struct CommandTrust: Sendable {
         self.file = file
     }
 
-    /// `$XDG_CONFIG_HOME/signoff/trusted-hand-off-commands`, else under `~/.config`.
+    /// `$XDG_CONFIG_HOME/signoff/trusted-hand-offs`, else under `~/.config`.
     public static func forAccount(environment: [String: String] = ProcessInfo.processInfo.environment) -> CommandTrust {
         let base: String
         if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
@@ -29,18 +55,78 @@ public struct CommandTrust: Sendable {
         } else {
             base = (environment["HOME"] ?? NSHomeDirectory()) + "/.config"
         }
-        return CommandTrust(file: base + "/signoff/trusted-hand-off-commands")
+        return CommandTrust(file: base + "/signoff/trusted-hand-offs")
     }
 
-    /// `purpose` tells uses apart (nil: the hand-off; `notify`: notification
-    /// commands), so trusting a command for one never lets it run for the other.
-    static func entry(_ command: String, store storePath: String, purpose: String? = nil) -> String {
-        let resolved = URL(fileURLWithPath: storePath).resolvingSymlinksInPath().path
-        return GrantDocument.digest(Data((resolved + "\0" + (purpose.map { $0 + "\0" } ?? "") + command).utf8))
+    static func resolved(_ storePath: String) -> String { URL(fileURLWithPath: storePath).resolvingSymlinksInPath().path }
+
+    static func storeKey(_ storePath: String) -> String { GrantDocument.digest(Data(resolved(storePath).utf8)) }
+
+    static func entry(_ target: HandOffTarget, store storePath: String) -> String {
+        storeKey(storePath) + " " + GrantDocument.digest(Data((resolved(storePath) + "\0" + target.kind + "\0" + target.value).utf8))
     }
 
-    /// Records that this account runs `command` for the store at `storePath`.
-    public func trust(_ command: String, store storePath: String, purpose: String? = nil) throws {
+    /// Records that this account hands off to `target` for the store at
+    /// `storePath`, retiring whatever it trusted there before.
+    public func trust(_ target: HandOffTarget, store storePath: String) throws {
+        try replaceEntry(store: storePath, with: Self.entry(target, store: storePath))
+    }
+
+    /// This account hands off nowhere for the store any more (`--off`).
+    public func retire(store storePath: String) throws {
+        try replaceEntry(store: storePath, with: nil)
+    }
+
+    private func replaceEntry(store storePath: String, with line: String?) throws {
+        let folder = (file as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        if let problem = Self.unsafeOwnership(folder) ?? (FileManager.default.fileExists(atPath: file) ? Self.unsafeOwnership(file) : nil) {
+            throw CommandTrustError(problem)
+        }
+        let key = Self.storeKey(storePath) + " "
+        var lines = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            .filter { !$0.hasPrefix(key) }
+        if let line { lines.append(line) }
+        // Written whole under another name, then renamed: never half a file.
+        let temporary = file + ".\(getpid()).partial"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw CommandTrustError("cannot write \(file): \(String(cString: strerror(errno)))") }
+        let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
+        let written = bytes.isEmpty || Foundation.write(fd, bytes, bytes.count) == bytes.count
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written, synced, rename(temporary, file) == 0 else {
+            unlink(temporary)
+            throw CommandTrustError("cannot write \(file): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Nil when this account set `target` for the store at `storePath` (and
+    /// has not replaced it since); otherwise why it must not be used here.
+    public func refusal(of target: HandOffTarget, store storePath: String) -> String? {
+        let folder = (file as NSString).deletingLastPathComponent
+        guard FileManager.default.fileExists(atPath: file) else {
+            return "this account has not set that \(target.kind) itself (\(file) does not exist)"
+        }
+        if let problem = Self.unsafeOwnership(folder) ?? Self.unsafeOwnership(file) { return problem }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
+        guard text.split(separator: "\n").contains(Substring(Self.entry(target, store: storePath))) else {
+            return "this account has not set that \(target.kind) itself, or has replaced it since (it is not in \(file))"
+        }
+        return nil
+    }
+
+    /// A command this account trusts for another purpose (`notify`:
+    /// notification commands), several per store, added one by one: `purpose`
+    /// keeps uses apart, so trusting a command for one never lets it run for another.
+    static func entry(_ command: String, store storePath: String, purpose: String) -> String {
+        GrantDocument.digest(Data((resolved(storePath) + "\0" + purpose + "\0" + command).utf8))
+    }
+
+    /// Records that this account runs `command` for `purpose` in the store at `storePath`.
+    public func trust(_ command: String, store storePath: String, purpose: String) throws {
         let folder = (file as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -60,9 +146,8 @@ public struct CommandTrust: Sendable {
         }
     }
 
-    /// Nil when this account set `command` for the store at `storePath`;
-    /// otherwise why the command must not run here.
-    public func refusal(of command: String, store storePath: String, purpose: String? = nil) -> String? {
+    /// Nil when this account trusts `command` for `purpose` in the store at `storePath`.
+    public func refusal(of command: String, store storePath: String, purpose: String) -> String? {
         let folder = (file as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: file) else {
             return "this account has not set that command itself (\(file) does not exist)"
@@ -71,6 +156,20 @@ public struct CommandTrust: Sendable {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
         guard text.split(separator: "\n").contains(Substring(Self.entry(command, store: storePath, purpose: purpose))) else {
             return "this account has not set that command itself (it is not in \(file))"
+        }
+        return nil
+    }
+
+    /// Why this account must not write grant documents into `folder`: it is
+    /// not an existing folder of this account's, or others may write it.
+    public static func outboxProblem(_ folder: String) -> String? {
+        var info = stat()
+        guard lstat(folder, &info) == 0 else { return "\(folder) cannot be read: \(String(cString: strerror(errno)))" }
+        if (info.st_mode & S_IFMT) == S_IFLNK { return "\(folder) is a symbolic link; name the folder itself" }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return "\(folder) is not a folder" }
+        if info.st_uid != geteuid() { return "\(folder) belongs to another account; an outbox must be the account's own" }
+        if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            return "\(folder) is writable by other accounts; make it writable by its owner only (chmod go-w)"
         }
         return nil
     }

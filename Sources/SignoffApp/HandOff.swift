@@ -126,18 +126,33 @@ public struct HandOff: Sendable {
 }
 
 extension HandOff {
-    /// Why this process must not run the configured command; nil when it may
-    /// (or when no command is configured).
+    /// Why this process must not hand off to the configured target; nil when
+    /// it may (or when nothing is configured). A command runs, and an outbox
+    /// is written, only in processes of the identity that set it, only when
+    /// its account's trust file lists that target for this store (not
+    /// replaced since), and an outbox only when it is that account's own
+    /// folder that nobody else may write.
     public func refusal(_ configuration: HandOffConfiguration) -> String? {
-        guard let command = configuration.command else { return nil }
-        if let owner = configuration.configuredBy, owner != actor {
-            return "the hand-off command set by \(owner) runs only as \(owner) (`signoff handoff retry` as \(owner) delivers it)"
+        let target: HandOffTarget
+        if let command = configuration.command {
+            target = .command(command)
+        } else if let outbox = configuration.outbox {
+            target = .outbox(outbox)
+        } else {
+            return nil
         }
-        if let distrust = trust.refusal(of: command, store: store.path) {
+        let what = configuration.command != nil ? "hand-off command" : "outbox"
+        if let owner = configuration.configuredBy, owner != actor {
+            return "the \(what) set by \(owner) is used only by \(owner) (`signoff handoff retry` as \(owner) delivers)"
+        }
+        if let distrust = trust.refusal(of: target, store: store.path) {
             return """
-                the hand-off command in the store does not run in this account: \(distrust). \
-                Check it with `signoff handoff`; if it is right, set it again as this account with `signoff handoff --command`
+                the \(what) in the store is not used by this account: \(distrust). \
+                Check it with `signoff handoff`; if it is right, set it again as this account with `signoff handoff`
                 """
+        }
+        if case let .outbox(folder) = target, let problem = CommandTrust.outboxProblem(folder) {
+            return "the outbox is not used: \(problem)"
         }
         return nil
     }

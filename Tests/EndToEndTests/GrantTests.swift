@@ -211,7 +211,7 @@ struct GrantTests {
         let waiting = try store.submit(etlRequest, as: "alice", at: Self.t0)
         let approved = try store.run(["approve", waiting, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
         #expect(approved.status == 0, "\(approved.output)")
-        #expect(approved.stderr.contains("left pending: the hand-off command set by carol (asserted) runs only as carol (asserted)"), "\(approved.output)")
+        #expect(approved.stderr.contains("left pending: the hand-off command set by carol (asserted) is used only by carol (asserted)"), "\(approved.output)")
         #expect(try grant(store, waiting)["provisioning"] as? String == "pending")
         let delivered = try store.run(["handoff", "retry"], as: "carol")
         #expect(delivered.stdout.contains("1 hand-off(s) attempted, 0 failed"), "\(delivered.output)")
@@ -237,7 +237,7 @@ struct GrantTests {
         let forged = try store.submit(etlRequest, as: "alice", at: Self.t0)
         let approved = try store.run(["approve", forged, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
         #expect(approved.status == 0, "\(approved.output)")
-        #expect(approved.stderr.contains("does not run in this account: this account has not set that command itself"),
+        #expect(approved.stderr.contains("is not used by this account: this account has not set that command itself"),
                 "\(approved.output)")
         #expect(!FileManager.default.fileExists(atPath: planted))
         #expect(try grant(store, forged)["provisioning"] as? String == "pending")
@@ -256,7 +256,7 @@ struct GrantTests {
         #expect(FileManager.default.fileExists(atPath: planted))
 
         // A trust file others can write is not believed.
-        let file = store.directory.appendingPathComponent("other/signoff/trusted-hand-off-commands").path
+        let file = store.directory.appendingPathComponent("other/signoff/trusted-hand-offs").path
         #expect(chmod(file, 0o666) == 0)
         let loose = try store.run(["handoff", "retry", forged], as: "dave", account: "other")
         #expect(loose.status == 3 && loose.stderr.contains("writable by other accounts"), "\(loose.output)")

@@ -31,7 +31,7 @@ enum Signoff {
     /// never fill a pipe and deadlock the test.
     @discardableResult
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
-                    directory workingDirectory: URL? = nil) throws -> Result {
+                    directory workingDirectory: URL? = nil, prefix: [String] = []) throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -41,8 +41,14 @@ enum Signoff {
         try Data().write(to: out)
         try Data().write(to: err)
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        // `prefix`: a command that runs the binary (e.g. `setpriv`, as another account).
+        if let runner = prefix.first {
+            process.executableURL = URL(fileURLWithPath: runner)
+            process.arguments = Array(prefix.dropFirst()) + [binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env["SIGNOFF_STORE"] = nil
         env["NO_COLOR"] = nil

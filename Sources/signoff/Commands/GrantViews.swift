@@ -145,11 +145,13 @@ struct HandOffSettings: ParsableCommand {
           signoff handoff --command "/usr/local/bin/provision" --timeout 60
           signoff handoff --off
           signoff handoff retry                             deliver every pending or failed hand-off again
-        Every change is an event in the store. A command runs only in processes of the identity that set
-        it (it runs with their rights): other approvers' decisions leave their grants pending, and that
-        identity's `signoff handoff retry` (for example from its crontab) delivers them. Setting a command
-        also lists it, for this store, in this account's own $XDG_CONFIG_HOME/signoff/trusted-hand-off-commands
-        (else ~/.config/...): a command that is not listed there never runs, whatever the store says.
+        Every change is an event in the store, made only by whoever the policy lets configure the hand-off.
+        A command runs, and an outbox is written, only in processes of the identity that set it (with
+        their rights): other approvers' decisions leave their grants pending, and that identity's
+        `signoff handoff retry` (for example from its crontab) delivers them. Setting a target also lists
+        it, for this store, in this account's own $XDG_CONFIG_HOME/signoff/trusted-hand-offs (else
+        ~/.config/...), replacing (retiring) the one before: a target not listed there is never used,
+        whatever the store says. An outbox must be a folder of this account's that others cannot write.
         """,
         subcommands: [Configure.self, Retry.self], defaultSubcommand: Configure.self)
 
@@ -179,9 +181,10 @@ struct HandOffSettings: ParsableCommand {
                 if let at = current.configuredAt, let by = current.configuredBy {
                     Terminal.line("set \(Timestamp.format(at)) by \(by)")
                 }
-                if current.command != nil {
+                if current.command != nil || current.outbox != nil {
                     let refusal = HandOff(store: store, actor: commands.actor, trust: commands.trust).refusal(current)
-                    Terminal.line(refusal.map { "does not run here: " + Terminal.safe($0) } ?? "runs here, as this account")
+                    let verb = current.command != nil ? "runs" : "is written"
+                    Terminal.line(refusal.map { "not used here: " + Terminal.safe($0) } ?? "\(verb) here, as this account")
                 }
                 return
             }
@@ -194,21 +197,28 @@ struct HandOffSettings: ParsableCommand {
                 guard FileManager.default.fileExists(atPath: outbox, isDirectory: &isDirectory), isDirectory.boolValue else {
                     throw CommandFailure.badInput("--outbox \(outbox): not an existing folder; create it first")
                 }
-                absolute = URL(fileURLWithPath: outbox).standardizedFileURL.path
+                let folder = URL(fileURLWithPath: outbox).resolvingSymlinksInPath().path
+                // Written as this account: only its own folder, that nobody else may write.
+                if let problem = CommandTrust.outboxProblem(folder) { throw CommandFailure.badInput("--outbox: \(problem)") }
+                absolute = folder
             }
             if let command, command.trimmingCharacters(in: .whitespaces).isEmpty || command.unicodeScalars.contains(where: DisplaySafe.isUnsafe) {
                 throw CommandFailure.badInput("--command needs a plain, non-empty command line")
             }
-            if let command {
-                // This account's own record that it runs this command here: the
-                // store alone is not believed (see CommandTrust).
-                do {
-                    try commands.trust.trust(command, store: store.path)
-                } catch {
-                    throw CommandFailure(.refused, "the hand-off command was not set: \(error)")
-                }
-            }
             try commands.run(Commands.ConfigureHandOff(outbox: absolute, command: command, timeoutSeconds: timeout))
+            // This account's own record of the target it set here, replacing (so
+            // retiring) the one before: the store alone is not believed (see CommandTrust).
+            do {
+                if let command {
+                    try commands.trust.trust(.command(command), store: store.path)
+                } else if let absolute {
+                    try commands.trust.trust(.outbox(absolute), store: store.path)
+                } else {
+                    try commands.trust.retire(store: store.path)
+                }
+            } catch {
+                throw CommandFailure(.refused, "the hand-off is set in the store, but this account's trust file could not be written, so nothing is handed off here until it is: \(error)")
+            }
             Terminal.line(off ? "hand-off turned off" : "hand-off set to \(command.map { "command \(Terminal.safe($0))" } ?? "outbox \(Terminal.safe(absolute ?? ""))")")
         }
     }
