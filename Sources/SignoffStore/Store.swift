@@ -269,6 +269,19 @@ public final class Store: Sendable {
     /// reads, as every command does.
     @discardableResult
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
+        try immediateTransaction { db in
+            let transaction = WriteTransaction(db: db, settings: settings)
+            defer { transaction.isOpen = false }
+            let result = try body(transaction)
+            try transaction.finish()
+            return result
+        }
+    }
+
+    /// One IMMEDIATE transaction on the writer, committed when `body` returns:
+    /// `write`'s, and the outbox's bookkeeping. Waits for the write lock with
+    /// backoff until `writeDeadline` (see `write`).
+    func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         guard access == .write else { throw StoreError.readOnly(path: path) }
         let deadline = Date().addingTimeInterval(writeDeadline)
         var pause: TimeInterval = 0.005
@@ -278,10 +291,7 @@ public final class Store: Sendable {
                     try pool.writeWithoutTransaction { db in
                         var result: T?
                         try db.inTransaction(.immediate) {
-                            let transaction = WriteTransaction(db: db, settings: settings)
-                            defer { transaction.isOpen = false }
-                            result = try body(transaction)
-                            try transaction.finish()
+                            result = try body(db)
                             return .commit
                         }
                         return result!

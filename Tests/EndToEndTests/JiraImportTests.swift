@@ -63,7 +63,7 @@ import Testing
             store = try TestStore(policy: nil)
             policy = try store.file("policy.yaml", JiraImportTests.policy)
             mapping = try store.file("mapping.yaml", JiraImportTests.mapping)
-            let applied = try store.run(["policy", "apply", policy], as: "root-admin")
+            let applied = try store.run(["policy", "apply", policy])  // the first policy: by the account that created the store
             guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
         }
 

@@ -59,20 +59,29 @@ public struct BreakGlassPolicy: Sendable, Hashable {
         var result: [String] = []
         for item in try node.listOrSingle() {
             let text = try item.nonEmptyString()
-            switch ApproverExpression.source(text) {
-            case let .group(name)?:
-                guard directory.groups[name] != nil else { throw item.error("unknown group \"\(name)\"", hint: directory.groupHint(for: name)) }
-            case let .rotation(name)?:
-                guard directory.rotations[name] != nil else { throw item.error("unknown rotation \"\(name)\"", hint: directory.rotationHint(for: name)) }
-            case let .person(name)?:
-                guard directory.people[name] != nil else { throw item.error("unknown person \"\(name)\"", hint: directory.personHint(for: name)) }
-            case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none:
-                throw item.error("\"\(text)\" is not a group, rotation or person", hint: "write group:NAME, rotation:NAME or person:NAME")
-            }
+            try directory.checkNamed(text, item, what: "a group, rotation or person", forms: "group:NAME, rotation:NAME or person:NAME")
             result.append(text)
         }
         guard !result.isEmpty else { throw node.error("names nobody", hint: "write group:NAME, rotation:NAME or person:NAME") }
         return result
+    }
+}
+
+extension Directory {
+    /// Checks a `group:`, `rotation:` or `person:` expression against the
+    /// directory (break-glass lists, role members): a typo is an error, never
+    /// a list that silently names nobody.
+    func checkNamed(_ text: String, _ node: LocatedNode, what: String, forms: String) throws(SourceError) {
+        switch ApproverExpression.source(text) {
+        case let .group(name)?:
+            guard groups[name] != nil else { throw node.error("unknown group \"\(name)\"", hint: groupHint(for: name)) }
+        case let .rotation(name)?:
+            guard rotations[name] != nil else { throw node.error("unknown rotation \"\(name)\"", hint: rotationHint(for: name)) }
+        case let .person(name)?:
+            guard people[name] != nil else { throw node.error("unknown person \"\(name)\"", hint: personHint(for: name)) }
+        case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none:
+            throw node.error("\"\(text)\" is not \(what)", hint: "write \(forms)")
+        }
     }
 }
 

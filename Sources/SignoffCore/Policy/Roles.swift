@@ -120,16 +120,7 @@ extension Policy {
             }
             return
         }
-        switch ApproverExpression.source(text) {
-        case let .group(name)?:
-            guard directory.groups[name] != nil else { throw node.error("unknown group \"\(name)\"", hint: directory.groupHint(for: name)) }
-        case let .rotation(name)?:
-            guard directory.rotations[name] != nil else { throw node.error("unknown rotation \"\(name)\"", hint: directory.rotationHint(for: name)) }
-        case let .person(name)?:
-            guard directory.people[name] != nil else { throw node.error("unknown person \"\(name)\"", hint: directory.personHint(for: name)) }
-        case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none:
-            throw node.error("\"\(text)\" is not a role member", hint: "write group:NAME, rotation:NAME, person:NAME or account:NAME")
-        }
+        try directory.checkNamed(text, node, what: "a role member", forms: "group:NAME, rotation:NAME, person:NAME or account:NAME")
     }
 
     /// Whether `identity` may take `permission` now. Roles decide; an action no
