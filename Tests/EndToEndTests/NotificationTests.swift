@@ -30,7 +30,7 @@ struct NotificationTests {
             chmod(key, 0o600)
             hookFile = store.directory.appendingPathComponent("hook-received.json").path
             let policy = try store.file("policy.yaml", Self.policy(http: http, keyFile: key, hookFile: hookFile, attempts: attempts) + extra)
-            let applied = try store.run(["policy", "apply", policy], as: "root-admin")
+            let applied = try store.run(["policy", "apply", policy])  // the first policy: by the store's creator
             guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
         }
 

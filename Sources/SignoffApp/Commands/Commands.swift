@@ -143,7 +143,7 @@ public final class Commands: @unchecked Sendable {
                     guard let attempted = command.operation.attempted else { throw CommandError.refused(error, recorded: false) }
                     let subject = try command.subject.flatMap { try write.record($0) == nil ? nil : $0 }
                     try tx.append(Lifecycle.refused(attempted, error, requestID: subject, by: actor, at: now))
-                    return (nil, error, tx.recorded, [])
+                    return (nil, error, tx.recorded, [], tx.notificationsQueued)
                 }
                 let output: C.Output?
                 var refusal: Refusal?
