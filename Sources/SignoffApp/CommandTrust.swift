@@ -34,12 +34,17 @@ public enum HandOffTarget: Sendable, Hashable, CustomStringConvertible {
 /// that row, or append a well-chained event naming someone else. So a process
 /// hands off only to a target its own account's file lists for that store: the
 /// entry is written by `signoff handoff --command/--outbox` in that account,
-/// and a file or folder that others can write is not believed. Setting
-/// another target (or `--off`) replaces the store's entry, so a target the
-/// account replaced is retired: a store writer cannot bring it back.
+/// and a file or folder that others can write is not believed. An entry names
+/// the `hand_off_configured` event that set the target, and holds only while
+/// that event is the one in force: once anyone sets another target, the entry
+/// is spent, and a store writer who appends an event setting the old target
+/// again in this account's name gets a different event, which no entry names.
+/// Setting another target (or `--off`) also replaces the account's entry for
+/// the store, so the file keeps one line per store.
 ///
 /// Each line is the SHA-256 (hex) of the store's resolved path, a space, and
-/// the SHA-256 of the resolved path, the target's kind and its value (NUL-separated).
+/// the SHA-256 of the resolved path, the target's kind, its value and the hash
+/// of the event that set it (NUL-separated).
 public struct CommandTrust: Sendable {
     public let file: String
 
@@ -62,14 +67,16 @@ public struct CommandTrust: Sendable {
 
     static func storeKey(_ storePath: String) -> String { GrantDocument.digest(Data(resolved(storePath).utf8)) }
 
-    static func entry(_ target: HandOffTarget, store storePath: String) -> String {
-        storeKey(storePath) + " " + GrantDocument.digest(Data((resolved(storePath) + "\0" + target.kind + "\0" + target.value).utf8))
+    static func entry(_ target: HandOffTarget, store storePath: String, event: String) -> String {
+        storeKey(storePath) + " "
+            + GrantDocument.digest(Data((resolved(storePath) + "\0" + target.kind + "\0" + target.value + "\0" + event).utf8))
     }
 
     /// Records that this account hands off to `target` for the store at
-    /// `storePath`, retiring whatever it trusted there before.
-    public func trust(_ target: HandOffTarget, store storePath: String) throws {
-        try replaceEntry(store: storePath, with: Self.entry(target, store: storePath))
+    /// `storePath`, as set by the event whose hash is `event`, retiring
+    /// whatever it trusted there before.
+    public func trust(_ target: HandOffTarget, store storePath: String, event: String) throws {
+        try replaceEntry(store: storePath, with: Self.entry(target, store: storePath, event: event))
     }
 
     /// This account hands off nowhere for the store any more (`--off`).
@@ -103,17 +110,17 @@ public struct CommandTrust: Sendable {
         }
     }
 
-    /// Nil when this account set `target` for the store at `storePath` (and
-    /// has not replaced it since); otherwise why it must not be used here.
-    public func refusal(of target: HandOffTarget, store storePath: String) -> String? {
+    /// Nil when this account set `target` for the store at `storePath` by the
+    /// event `event` (the one in force); otherwise why it must not be used here.
+    public func refusal(of target: HandOffTarget, store storePath: String, event: String) -> String? {
         let folder = (file as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: file) else {
             return "this account has not set that \(target.kind) itself (\(file) does not exist)"
         }
         if let problem = Self.unsafeOwnership(folder) ?? Self.unsafeOwnership(file) { return problem }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
-        guard text.split(separator: "\n").contains(Substring(Self.entry(target, store: storePath))) else {
-            return "this account has not set that \(target.kind) itself, or has replaced it since (it is not in \(file))"
+        guard text.split(separator: "\n").contains(Substring(Self.entry(target, store: storePath, event: event))) else {
+            return "this account has not set that \(target.kind) itself, or it was replaced since (it is not in \(file))"
         }
         return nil
     }

@@ -129,9 +129,9 @@ extension HandOff {
     /// Why this process must not hand off to the configured target; nil when
     /// it may (or when nothing is configured). A command runs, and an outbox
     /// is written, only in processes of the identity that set it, only when
-    /// its account's trust file lists that target for this store (not
-    /// replaced since), and an outbox only when it is that account's own
-    /// folder that nobody else may write.
+    /// its account's trust file lists that target for this store as set by
+    /// the event in force (so not replaced since, by anyone), and an outbox
+    /// only when it is that account's own folder that nobody else may write.
     public func refusal(_ configuration: HandOffConfiguration) -> String? {
         let target: HandOffTarget
         if let command = configuration.command {
@@ -145,7 +145,10 @@ extension HandOff {
         if let owner = configuration.configuredBy, owner != actor {
             return "the \(what) set by \(owner) is used only by \(owner) (`signoff handoff retry` as \(owner) delivers)"
         }
-        if let distrust = trust.refusal(of: target, store: store.path) {
+        guard let event = configuration.event else {
+            return "the \(what) in the store names no hand_off_configured event, so it is not used; run `signoff audit verify`"
+        }
+        if let distrust = trust.refusal(of: target, store: store.path, event: event) {
             return """
                 the \(what) in the store is not used by this account: \(distrust). \
                 Check it with `signoff handoff`; if it is right, set it again as this account with `signoff handoff`

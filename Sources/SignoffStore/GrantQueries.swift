@@ -62,12 +62,15 @@ extension Store {
     public func handOff() throws -> HandOffConfiguration {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT outbox, command, timeout_seconds, configured_at, configured_by, authentication FROM hand_off WHERE id = 1
+                SELECT h.outbox, h.command, h.timeout_seconds, h.configured_at, h.configured_by, h.authentication, e.hash
+                FROM hand_off h LEFT JOIN events e ON e.sequence = h.sequence AND e.kind = 'hand_off_configured'
+                WHERE h.id = 1
                 """) else { return .none }
             return HandOffConfiguration(outbox: row[0], command: row[1],
                                         timeoutSeconds: row[2] ?? HandOffConfiguration.defaultTimeoutSeconds,
                                         configuredAt: Date(storeMilliseconds: row[3]),
-                                        configuredBy: Principal(name: row[4], authentication: Authentication(rawValue: row[5]) ?? .system))
+                                        configuredBy: Principal(name: row[4], authentication: Authentication(rawValue: row[5]) ?? .system),
+                                        event: row[6])
         }
     }
 

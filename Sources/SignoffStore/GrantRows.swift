@@ -204,16 +204,22 @@ public struct HandOffConfiguration: Sendable, Hashable {
     public var timeoutSeconds: Int
     public var configuredAt: Date?
     public var configuredBy: Principal?
+    /// The hash of the `hand_off_configured` event the configuration comes
+    /// from (nil: none, or the row names no such event): an account's trust
+    /// in a target is trust in the one event that set it.
+    public var event: String?
 
     public static let defaultTimeoutSeconds = 30
     public static let none = HandOffConfiguration(outbox: nil, command: nil, timeoutSeconds: defaultTimeoutSeconds)
 
-    public init(outbox: String?, command: String?, timeoutSeconds: Int, configuredAt: Date? = nil, configuredBy: Principal? = nil) {
+    public init(outbox: String?, command: String?, timeoutSeconds: Int, configuredAt: Date? = nil, configuredBy: Principal? = nil,
+                event: String? = nil) {
         self.outbox = outbox
         self.command = command
         self.timeoutSeconds = timeoutSeconds
         self.configuredAt = configuredAt
         self.configuredBy = configuredBy
+        self.event = event
     }
 
     public var isConfigured: Bool { outbox != nil || command != nil }

@@ -353,9 +353,14 @@ struct CommandLineTests {
 
 /// Runs the sqlite3 shell on a store file, as someone tampering with it would.
 func sqlite(_ path: String, _ sql: String) throws -> Signoff.Result {
+    try tool(["sqlite3", path, sql])
+}
+
+/// Runs a program found on PATH to completion, with what it printed.
+func tool(_ arguments: [String]) throws -> Signoff.Result {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sqlite3", path, sql]
+    process.arguments = arguments
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

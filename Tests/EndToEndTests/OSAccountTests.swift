@@ -1,4 +1,6 @@
 import Foundation
+import SignoffCore
+import SignoffStore
 import Testing
 
 /// Real operating-system accounts sharing one store, as on a team's host: the
@@ -43,19 +45,9 @@ struct OSAccountTests {
 
         @discardableResult
         static func system(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw HarnessError("\(arguments.joined(separator: " ")) failed: \(String(decoding: data, as: UTF8.self))")
-            }
-            return String(decoding: data, as: UTF8.self)
+            let result = try tool(arguments)
+            guard result.status == 0 else { throw HarnessError("\(arguments.joined(separator: " ")) failed: \(result.output)") }
+            return result.stdout
         }
 
         /// Runs signoff as the account playing `role`, with its own home and configuration.
@@ -184,7 +176,7 @@ struct OSAccountTests {
         // A store writer brings the old folder back: dave's process refuses it.
         _ = try sqlite(store, "UPDATE hand_off SET outbox = '\(old.path)'")
         let (_, second) = try submitAndApprove(accounts, store: store)
-        #expect(second.status == 0 && second.stderr.contains("replaced it since"), "\(second.output)")
+        #expect(second.status == 0 && second.stderr.contains("replaced since"), "\(second.output)")
         #expect(files(old).count == 1, "the retired folder received a document")
         // A folder others may write is not used either.
         _ = try sqlite(store, "UPDATE hand_off SET outbox = '\(new.path)'")
@@ -196,6 +188,51 @@ struct OSAccountTests {
         let delivered = try accounts.run("dave", ["handoff", "retry"], store: store)
         #expect(delivered.status == 0 && files(new).count == 1, "\(delivered.output)")
         _ = first
+    }
+
+    /// Once another administrator re-points the hand-off, the target an
+    /// account set before is no longer honoured in its processes, even when a
+    /// store writer appends a well-chained event that sets it again in that
+    /// account's name (which `audit verify` cannot tell from a real one): an
+    /// account's trust entry names the very event that set its target.
+    @Test(.enabled(if: isRoot, "creating OS accounts needs root (useradd); run the suite as root to test several accounts"))
+    func aTargetRePointedByAnotherIdentityIsNoLongerHonoured() throws {
+        let accounts = try Accounts(["alice", "dave", "ops"])
+        let store = try sharedStore(accounts)
+        var boxes: [String: URL] = [:]
+        for role in ["alice", "dave"] {
+            let box = accounts.home(role).appendingPathComponent("box")
+            try FileManager.default.createDirectory(at: box, withIntermediateDirectories: true)
+            try Accounts.system(["chown", "\(accounts.names[role]!):\(accounts.group)", box.path])
+            chmod(box.path, 0o700)
+            boxes[role] = box
+        }
+        let davesBox = boxes["dave"]!
+        #expect(try accounts.run("dave", ["handoff", "--outbox", davesBox.path], store: store).status == 0)
+        let (_, approved) = try submitAndApprove(accounts, store: store)
+        #expect(approved.status == 0 && files(davesBox).count == 1, "dave's own folder receives dave's decisions: \(approved.output)")
+
+        // Alice, an administrator too, re-points the hand-off to her own folder.
+        #expect(try accounts.run("alice", ["handoff", "--outbox", boxes["alice"]!.path], store: store).status == 0)
+        // A store writer appends a well-chained event giving dave's folder back in dave's name.
+        do {
+            let writer = try Store.open(at: store)
+            _ = try writer.write { tx in
+                try tx.append(EventDraft(requestID: nil, actor: Principal(name: accounts.names["dave"]!, authentication: .osAccount),
+                                         at: Date(), body: .handOffConfigured(.init(outbox: davesBox.path, command: nil, timeoutSeconds: nil))))
+            }
+        }
+        #expect(try Signoff.run(["audit", "verify", "--store", store]).status == 0, "the forged event is well chained")
+        let shown = try accounts.run("dave", ["handoff"], store: store)
+        #expect(shown.stdout.contains("not used here") && shown.stdout.contains("replaced since"), "\(shown.output)")
+        let (_, second) = try submitAndApprove(accounts, store: store)
+        #expect(second.status == 0 && second.stderr.contains("left pending"), "\(second.output)")
+        #expect(files(davesBox).count == 1, "a target dave's account had lost to another administrator was used again")
+
+        // Dave setting it again himself is what makes it his target once more.
+        #expect(try accounts.run("dave", ["handoff", "--outbox", davesBox.path], store: store).status == 0)
+        let delivered = try accounts.run("dave", ["handoff", "retry"], store: store)
+        #expect(delivered.status == 0 && files(davesBox).count == 2, "\(delivered.output)")
     }
 
     /// An auditor who may only read the store's files verifies and exports it,

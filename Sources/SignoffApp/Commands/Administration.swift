@@ -33,7 +33,8 @@ extension Commands {
 
     /// Sets where grant documents go: an outbox folder, a command, or nowhere.
     /// The caller checks the values (an existing folder, a plain command) and
-    /// records a command in the account's trust file first (`CommandTrust`).
+    /// then lists the target, with the event that set it, in the account's
+    /// trust file (`CommandTrust`).
     public struct ConfigureHandOff: StoreCommand {
         public var configuration: EventBody.HandOffConfigured
         public init(outbox: String?, command: String?, timeoutSeconds: Int?) {
@@ -43,8 +44,9 @@ extension Commands {
         public var permission: RolePermission? { RolePermission(.configureHandOff) }
         public var needsPolicy: Bool { false }
 
-        public func decide(_ tx: CommandTransaction) throws {
-            try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now, body: .handOffConfigured(configuration)))
+        /// The hash of the `hand_off_configured` event recorded.
+        public func decide(_ tx: CommandTransaction) throws -> String {
+            try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now, body: .handOffConfigured(configuration))).hash
         }
     }
 

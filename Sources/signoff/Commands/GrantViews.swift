@@ -149,9 +149,9 @@ struct HandOffSettings: ParsableCommand {
         A command runs, and an outbox is written, only in processes of the identity that set it (with
         their rights): other approvers' decisions leave their grants pending, and that identity's
         `signoff handoff retry` (for example from its crontab) delivers them. Setting a target also lists
-        it, for this store, in this account's own $XDG_CONFIG_HOME/signoff/trusted-hand-offs (else
-        ~/.config/...), replacing (retiring) the one before: a target not listed there is never used,
-        whatever the store says. An outbox must be a folder of this account's that others cannot write.
+        it, for this store and with the event that set it, in this account's own
+        $XDG_CONFIG_HOME/signoff/trusted-hand-offs (else ~/.config/...), replacing the one before: a
+        target not listed there, or replaced since by anyone, is never used, whatever the store says. An outbox must be a folder of this account's that others cannot write.
         """,
         subcommands: [Configure.self, Retry.self], defaultSubcommand: Configure.self)
 
@@ -205,14 +205,16 @@ struct HandOffSettings: ParsableCommand {
             if let command, command.trimmingCharacters(in: .whitespaces).isEmpty || command.unicodeScalars.contains(where: DisplaySafe.isUnsafe) {
                 throw CommandFailure.badInput("--command needs a plain, non-empty command line")
             }
-            try commands.run(Commands.ConfigureHandOff(outbox: absolute, command: command, timeoutSeconds: timeout))
-            // This account's own record of the target it set here, replacing (so
-            // retiring) the one before: the store alone is not believed (see CommandTrust).
+            let configured = try commands.run(Commands.ConfigureHandOff(outbox: absolute, command: command, timeoutSeconds: timeout))
+            // This account's own record of the target it set here, by the event
+            // just recorded, replacing (so retiring) the one before: the store
+            // alone is not believed (see CommandTrust).
             do {
+                let event = configured.output
                 if let command {
-                    try commands.trust.trust(.command(command), store: store.path)
+                    try commands.trust.trust(.command(command), store: store.path, event: event)
                 } else if let absolute {
-                    try commands.trust.trust(.outbox(absolute), store: store.path)
+                    try commands.trust.trust(.outbox(absolute), store: store.path, event: event)
                 } else {
                     try commands.trust.retire(store: store.path)
                 }
