@@ -33,13 +33,15 @@ enum SQLiteFloor {
         _ = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: true))
         let queue = try open(path)
         defer { try? queue.close() }
-        // Parents before children; settings and migrations are the new store's own.
-        let tables = ["events", "policies", "counters", "requests", "reviews", "grants", "grant_status", "hand_off"]
+        // Parents before children; settings, migrations and the first event
+        // (`store_created`) are the new store's own.
+        let tables = ["policies", "counters", "requests", "reviews", "grants", "grant_status", "hand_off"]
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS source", arguments: [source])
         }
         return try Measure.time {
             try queue.inTransaction(.immediate) { db in
+                try db.execute(sql: "INSERT INTO main.events SELECT * FROM source.events WHERE sequence > (SELECT max(sequence) FROM main.events)")
                 for table in tables {
                     try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM source.\(table)")
                 }
