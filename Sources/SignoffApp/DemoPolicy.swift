@@ -80,6 +80,13 @@ catalogue:
     max_duration: 30d
     max_duration_by_kind: {human: 7d, ai_agent: 8h}
     max_total: 60d             # with extensions; without max_total nothing is extended past max_duration
+    platform:                  # how its access looks where it is granted (signoff reconcile)
+      postgresql: {production: payments, staging: payments_staging}   # the database of each environment
+      ignore: [postgres]         # the platform's own identities: never findings
+      entitlements:
+        read_replica: {role: readonly_ledger}              # membership of a role
+        schema_migrate: {schema_privilege: CREATE}         # on the schema the request's scope names
+        superuser: {attribute: superuser}
   k8s-prod:
     owners: [group:platform]
     environments: [staging, production]
@@ -87,6 +94,13 @@ catalogue:
     max_duration: 14d
     max_duration_by_kind: {ai_agent: 4h, human: 3d}
     max_total: 28d
+    platform:
+      kubernetes: {production: prod-eu1, staging: staging-eu1}        # the cluster of each environment
+      ignore: ["system:*", "kube-system:*"]   # Kubernetes' own users and groups, and kube-system's service accounts
+      entitlements:
+        namespace_viewer: {cluster_role: view}     # bound in the namespace the scope names; cluster-wide without one
+        namespace_editor: {cluster_role: edit}
+        cluster_admin: {cluster_role: cluster-admin}
   billing-api:
     owners: [victor, wendy]
     environments: [staging, production]
@@ -103,12 +117,37 @@ catalogue:
     environments: [staging, production]
     entitlements: [repo_read, repo_write, org_admin]
     max_duration: 180d
+    platform:
+      github: {production: acme, staging: acme-sandbox}   # the organization of each environment
+      entitlements:
+        repo_read: {permission: repository/contents, access: read}   # one permission, two levels
+        repo_write: {permission: repository/contents, access: write}
+        org_admin: {permission: organization/administration}
   vault:
     owners: [group:security]
     environments: [staging, production]
     entitlements: [secret_read, secret_write, policy_admin]
     max_duration: 7d
     max_duration_by_kind: {ai_agent: 1h}
+  aws-payments:
+    description: The payments AWS account
+    owners: [group:platform]
+    environments: [staging, production]
+    entitlements: [ledger_read, deploy, read_only, rds_admin]
+    max_duration: 30d
+    platform:
+      aws: {production: "123456789012", staging: "210987654321"}   # the account of each environment
+      entitlements:
+        ledger_read: {policy: ledger-read-replica, access: read}   # a managed policy, by name or ARN
+        deploy: {policy: payments-deploy, access: write}
+        read_only: {policy: ReadOnlyAccess, access: read}
+        rds_admin: {group: dba, access: admin}                     # membership of an IAM group
+
+# What reconciliation allows (signoff reconcile). These are the defaults.
+reconciliation:
+  removal_grace: 24h          # ended access may remain this long before it is a finding
+  credentials: {max_age: 90d, max_unused: 45d}   # rotate keys and tokens; remove idle ones
+  exceptions: {max_duration: 90d}                # the longest a finding may be accepted for
 
 # Emergencies. Without this section every break-glass request is denied.
 break_glass:

@@ -14,6 +14,8 @@ struct Catalogue: Sendable {
         /// Which limit applies per kind, in words, for the denial reason.
         var kindLimited: [Bool]
         var position: SourcePosition?
+        /// How the system's access looks on its identity platform (reconciliation).
+        var platform: PlatformMapping?
     }
 
     var entries: [Entry] = []
@@ -30,7 +32,7 @@ struct Catalogue: Sendable {
         for entry in mapping.entries {
             do throws(SourceError) {
                 let fields = try entry.value.mapping()
-                try fields.rejectUnknown(["owners", "environments", "entitlements", "max_duration", "max_duration_by_kind", "max_total", "description"])
+                try fields.rejectUnknown(["owners", "environments", "entitlements", "max_duration", "max_duration_by_kind", "max_total", "description", "platform"])
                 var owners: [Directory.Member] = []
                 if let ownersNode = fields.optional("owners") {
                     for item in try ownersNode.listOrSingle() {
@@ -74,17 +76,20 @@ struct Catalogue: Sendable {
                         }
                     }
                 }
+                let system = CatalogueSystem(name: entry.key, environments: environments, entitlements: entitlements)
+                var platform: PlatformMapping?
+                if let platformNode = fields.optional("platform") { platform = try PlatformMapping.parse(platformNode, system: system) }
                 catalogue.index[entry.key] = catalogue.entries.count
                 catalogue.entries.append(Entry(
-                    system: CatalogueSystem(name: entry.key, environments: environments, entitlements: entitlements),
-                    owners: owners, maxDuration: maxDuration, maxTotal: maxTotal, limitByKind: limits, kindLimited: kindLimited,
-                    position: entry.keyNode.position))
+                    system: system, owners: owners, maxDuration: maxDuration, maxTotal: maxTotal, limitByKind: limits,
+                    kindLimited: kindLimited, position: entry.keyNode.position, platform: platform))
                 for name in environments where !catalogue.allEnvironments.contains(name) { catalogue.allEnvironments.append(name) }
                 for name in entitlements where !catalogue.allEntitlements.contains(name) { catalogue.allEntitlements.append(name) }
             } catch {
                 errors.append(error)
             }
         }
+        checkPlatformInstances(catalogue, file: node.file, errors: &errors)
         return catalogue
     }
 

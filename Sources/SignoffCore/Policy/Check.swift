@@ -4,7 +4,8 @@ import Foundation
 // a rule or step dead or unsatisfiable; warnings are probably unintended.
 
 extension Policy {
-    /// Likely mistakes: shadowed rules, empty or unknown groups, unsatisfiable steps, systems without owners.
+    /// Likely mistakes: shadowed rules, empty or unknown groups, unsatisfiable steps, systems without owners,
+    /// entitlements and environments reconciliation cannot see.
     public func check() -> [PolicyFinding] {
         var findings: [PolicyFinding] = []
         checkDirectory(&findings)
@@ -16,6 +17,7 @@ extension Policy {
         checkRules(&findings)
         checkSteps(&findings)
         checkNotifications(&findings)
+        checkPlatforms(&findings)
         return findings
     }
 

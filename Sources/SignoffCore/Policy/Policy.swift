@@ -105,6 +105,8 @@ public struct Policy: Sendable {
     /// The `roles:` section: who may administer, report provisioning, fire
     /// which trigger, revoke any grant (see `may`).
     public let roles: [PolicyRole]
+    /// The `reconciliation:` section (grace period, credential limits), or its defaults.
+    public let reconciliation: ReconciliationPolicy
 
     let directory: Directory
     let catalogue: Catalogue
@@ -114,7 +116,7 @@ public struct Policy: Sendable {
     /// Characters of rationale asked for when the file does not say.
     public static let defaultMinimumRationale = 20
 
-    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications"]
+    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications", "reconciliation"]
 
     /// Names of the denials the policy makes without a rule; no rule may take them.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
@@ -207,6 +209,10 @@ public struct Policy: Sendable {
         let roles = root.optional("roles").map {
             parseRoles($0, directory: directory, triggers: builtInTriggers + extraTriggers, errors: &errors)
         } ?? []
+        var reconciliation = ReconciliationPolicy.defaults
+        if let node = root.optional("reconciliation") {
+            collect(&errors) { () throws(SourceError) in reconciliation = try ReconciliationPolicy.parse(node) }
+        }
 
         let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
         let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
@@ -235,7 +241,7 @@ public struct Policy: Sendable {
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
                       extraTriggers: extraTriggers, systems: catalogue.systems,
-                      people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, directory: directory, catalogue: catalogue,
+                      people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, reconciliation: reconciliation, directory: directory, catalogue: catalogue,
                       denyRules: denyRules, routeRules: routeRules)
     }
 
