@@ -35,6 +35,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Reconciliation's readers: identity platforms' exports into observations (no store, no terminal).
+        .target(
+            name: "SignoffReconcile",
+            dependencies: [
+                "SignoffCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Pure terminal UI: model, update, view into a cell grid. Never imports ncurses.
         .target(name: "SignoffTUI", dependencies: ["SignoffCore"]),
         // Signing decisions: the ssh-agent client and ssh-keygen; the only code that talks to them.
@@ -55,10 +64,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "signoff-bench",
-            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP",
+            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffReconcile",
                            .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
+        .testTarget(name: "SignoffReconcileTests", dependencies: ["SignoffCore", "SignoffReconcile"]),
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
