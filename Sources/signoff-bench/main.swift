@@ -30,6 +30,7 @@ let suites: [(String, (Bool) throws -> [Figure])] = [
     ("sweep", SweepBenchmark.run),
     ("console", ConsoleBenchmarks.run),
     ("notify", NotificationBenchmarks.run),
+    ("reconcile", ReconcileBenchmark.run),
 ]
 
 var missed = 0

@@ -89,7 +89,7 @@ import Testing
         ]
         let result = Reconciliation.compare(grants: grants, observed: run.observed, policy: Fixtures.policy, at: Fixtures.now)
         #expect(result.findings.filter { $0.kind == .notProvisioned }.isEmpty)
-        #expect(result.sightings == [GrantSighting(requestID: "REQ-5", present: true), GrantSighting(requestID: "REQ-6", present: false)])
+        #expect(result.sightings == [GrantSighting(requestID: "REQ-5", present: true, live: true), GrantSighting(requestID: "REQ-6", present: false, live: false)])
         // Kubernetes: an export of one namespace says nothing about grants in others, nor about cluster-wide ones.
         let k8s = try Fixtures.read(.kubernetes, ["kubernetes/rbac-tool-multiple-role-bindings.yaml"], instance: "prod-eu1", namespaces: ["policyrules"])
         let k8sGrants = [
@@ -98,7 +98,7 @@ import Testing
             grant("REQ-9", system: "k8s-prod", subject: "policyrules:ci", entitlement: "namespace_viewer", scope: "policyrules"),
         ]
         let k8sResult = Reconciliation.compare(grants: k8sGrants, observed: k8s.observed, policy: Fixtures.policy, at: Fixtures.now)
-        #expect(k8sResult.sightings == [GrantSighting(requestID: "REQ-9", present: false)])
+        #expect(k8sResult.sightings == [GrantSighting(requestID: "REQ-9", present: false, live: true)])
         #expect(k8sResult.findings.filter { $0.kind == .notProvisioned }.map(\.requestID) == ["REQ-9"])
     }
 
@@ -252,7 +252,7 @@ import Testing
         let run = try Fixtures.read(.aws, ["aws/credential-report.csv"], now: now)
         let finding = try #require(Reconciliation.compare(grants: [], observed: run.observed, policy: Fixtures.policy, at: now).findings
             .first { $0.subject.name == "ci-deployer" })
-        #expect(finding.summary == "access_key_1 of ci-deployer: last rotated 2026-12-01T18:38:00Z, 103d5h before it was seen (the policy rotates within 90d); never used in the 103d5h since 2026-12-01T18:38:00Z (the policy allows 45d unused)")
+        #expect(finding.summary == "access_key_1 of ci-deployer: last rotated 2026-12-01T18:38:00.000Z, 103d5h before it was seen (the policy rotates within 90d); never used in the 103d5h since 2026-12-01T18:38:00.000Z (the policy allows 45d unused)")
         let github = try Fixtures.read(.github, ["github/go-github-org-fine-grained-pats.json"], instance: "acme")
         let token = Reconciliation.compare(grants: [], observed: github.observed, policy: Fixtures.policy, at: Fixtures.now).findings
             .filter { $0.kind == .staleCredential }

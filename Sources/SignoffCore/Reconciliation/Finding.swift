@@ -99,6 +99,10 @@ public struct Finding: Sendable, Hashable {
 public struct GrantSighting: Sendable, Hashable {
     public var requestID: String
     public var present: Bool
+    /// Whether the grant was live (its access is meant to be there).
+    public var live: Bool
 
-    public init(requestID: String, present: Bool) { self.requestID = requestID; self.present = present }
+    public init(requestID: String, present: Bool, live: Bool) {
+        self.requestID = requestID; self.present = present; self.live = live
+    }
 }

@@ -27,17 +27,19 @@ public struct ReconciliationResult: Sendable {
 /// The comparison of grants with what an identity platform shows. Pure: the
 /// same grants, observations, policy and time give the same findings.
 public enum Reconciliation {
-    struct GrantKey: Hashable {
-        var system: String
-        var environment: String
-        var subject: String
-        var entitlement: String
-    }
-
     struct SubjectKey: Hashable {
         var system: String
         var environment: String
         var subject: String
+    }
+
+    /// What the comparison knows of one identity on one system and environment:
+    /// its grants (chained through `nextGrant`), its live ones (`nextLive`), and
+    /// the first observation of it.
+    struct SubjectEntry {
+        var firstGrant = -1
+        var firstLive = -1
+        var observation = -1
     }
 
     /// Compares `grants` (in any state) with `observed` at `now`.
@@ -47,24 +49,36 @@ public enum Reconciliation {
     /// finding once the grace period is over); else it is wider than the
     /// subject's live grants; else it is unapproved. A covered grant provisioning
     /// confirmed, with no access in sight, was not provisioned.
+    ///
+    /// Written for 100,000 of each: one hash lookup per grant and per
+    /// observation (by identity), grants read in place and never copied whole,
+    /// the grants of an identity chained through arrays rather than held in an
+    /// array each.
     public static func compare(grants: [Grant], observed: ObservedState, policy: Policy, at now: Date) -> ReconciliationResult {
-        var targets: [SubjectKey: Coverage.Target] = [:]
-        for target in observed.coverage.targets {
-            targets[SubjectKey(system: target.system, environment: target.environment, subject: "")] = target
+        let targets = observed.coverage.targets
+        func target(_ system: String, _ environment: String) -> Int? {
+            targets.firstIndex { $0.system == system && $0.environment == environment }
         }
-        var byKey: [GrantKey: [Int]] = [:]
-        var liveBySubject: [SubjectKey: [Int]] = [:]
+        var entries: [SubjectKey: SubjectEntry] = [:]
+        entries.reserveCapacity(grants.count + observed.observations.count / 4)
+        var nextGrant = [Int](repeating: -1, count: grants.count)
+        var nextLive = [Int](repeating: -1, count: grants.count)
+        var targetOf = [Int](repeating: -1, count: grants.count)
         var inTarget: [Int] = []
-        byKey.reserveCapacity(grants.count)
         for index in grants.indices {
-            let terms = grants[index].terms
-            guard targets[SubjectKey(system: terms.system, environment: terms.environment, subject: "")] != nil else { continue }
+            guard let found = target(grants[index].terms.system, grants[index].terms.environment) else { continue }
+            targetOf[index] = found
             inTarget.append(index)
-            byKey[GrantKey(system: terms.system, environment: terms.environment, subject: terms.subject.name,
-                           entitlement: terms.entitlement), default: []].append(index)
-            if grants[index].state.isLive {
-                liveBySubject[SubjectKey(system: terms.system, environment: terms.environment, subject: terms.subject.name),
-                              default: []].append(index)
+            let key = SubjectKey(system: grants[index].terms.system, environment: grants[index].terms.environment,
+                                 subject: grants[index].terms.subject.name)
+            let live = grants[index].status.state.isLive
+            modify(&entries[key, default: SubjectEntry()]) { entry in
+                nextGrant[index] = entry.firstGrant
+                entry.firstGrant = index
+                if live {
+                    nextLive[index] = entry.firstLive
+                    entry.firstLive = index
+                }
             }
         }
 
@@ -73,30 +87,45 @@ public enum Reconciliation {
         var matched = 0
         var awaitingRemoval = 0
         let grace = TimeInterval(policy.reconciliation.removalGrace.seconds)
-        var subjects: [SubjectKey: ObservedSubject] = [:]
+        func liveText(_ first: Int) -> String {
+            var texts: [String] = []
+            var live = first
+            while live >= 0 {
+                texts.append("\(grants[live].status.requestID) \(grants[live].terms.entitlement)")
+                live = nextLive[live]
+            }
+            return texts.reversed().joined(separator: ", ")
+        }
 
-        for observation in observed.observations {
-            let subjectKey = SubjectKey(system: observation.system, environment: observation.environment,
-                                        subject: observation.subject.name)
-            if subjects[subjectKey] == nil || observation.subject.missing { subjects[subjectKey] = observation.subject }
-            let candidates = observation.entitlement.flatMap {
-                byKey[GrantKey(system: observation.system, environment: observation.environment,
-                               subject: observation.subject.name, entitlement: $0)]
-            } ?? []
+        for (offset, observation) in observed.observations.enumerated() {
+            let key = SubjectKey(system: observation.system, environment: observation.environment, subject: observation.subject.name)
+            var entry = SubjectEntry()
+            modify(&entries[key, default: SubjectEntry()]) { stored in
+                if stored.observation < 0 || observation.subject.missing && !observed.observations[stored.observation].subject.missing {
+                    stored.observation = offset
+                }
+                entry = stored
+            }
             var liveBeyond: Int?
             var ended: Int?
             var approved = false
-            for index in candidates {
-                let grant = grants[index]
-                let scopeFits = ScopeText.within(observation.scope, granted: grant.terms.scope)
-                let levelFits = observation.access.map { $0 <= grant.terms.access } ?? true
-                if scopeFits || observation.scope == .everywhere { present[index] = true }
-                if grant.state.isLive {
-                    if scopeFits && levelFits { approved = true } else if liveBeyond == nil, scopeFits || observation.scope == .everywhere || !levelFits {
-                        liveBeyond = index
+            if let entitlement = observation.entitlement {
+                var index = entry.firstGrant
+                while index >= 0 {
+                    defer { index = nextGrant[index] }
+                    guard grants[index].terms.entitlement == entitlement else { continue }
+                    let scopeFits = ScopeText.within(observation.scope, granted: grants[index].terms.scope)
+                    let levelFits = observation.access.map { $0 <= grants[index].terms.access } ?? true
+                    if scopeFits || observation.scope == .everywhere { present[index] = true }
+                    if grants[index].status.state.isLive {
+                        if scopeFits && levelFits {
+                            approved = true
+                        } else if liveBeyond == nil, scopeFits || observation.scope == .everywhere || !levelFits {
+                            liveBeyond = index
+                        }
+                    } else if scopeFits, ended.map({ endTime(grants[$0].status, approvedAt: grants[$0].approvedAt) < endTime(grants[index].status, approvedAt: grants[index].approvedAt) }) ?? true {
+                        ended = index
                     }
-                } else if scopeFits, ended.map({ endTime(grants[$0]) < endTime(grant) }) ?? true {
-                    ended = index
                 }
             }
             if approved {
@@ -105,71 +134,86 @@ public enum Reconciliation {
             }
             let what = accessText(observation)
             if let index = ended, liveBeyond == nil || observation.access.map({ $0 <= grants[index].terms.access }) ?? true {
-                let grant = grants[index]
-                let endedAt = endTime(grant)
+                let endedAt = endTime(grants[index].status, approvedAt: grants[index].approvedAt)
                 guard observation.observedAt.timeIntervalSince(endedAt) > grace else {
                     awaitingRemoval += 1
                     continue
                 }
-                findings.add(.notRemoved, key: ["not_removed", grant.requestID], observation: observation, grant: grant,
-                             summary: "\(grant.requestID) ended (\(grant.state.rawValue) \(endedAt.policyText)), but \(observation.subject.name) still holds \(what) \(observation.scope.phrase), past the \(policy.reconciliation.removalGrace) grace period")
+                let id = grants[index].status.requestID
+                findings.add(.notRemoved, key: ["not_removed", id], observation: observation, requestID: id,
+                             summary: "\(id) ended (\(grants[index].status.state.rawValue) \(UTCTime.text(endedAt))), but \(observation.subject.name) still holds \(what) \(observation.scope.phrase), past the \(policy.reconciliation.removalGrace) grace period")
             } else if let index = liveBeyond {
-                let grant = grants[index]
+                let scope = grants[index].terms.scope, access = grants[index].terms.access, id = grants[index].status.requestID
                 var beyond: [String] = []
-                if !ScopeText.within(observation.scope, granted: grant.terms.scope) {
-                    beyond.append("\(observation.scope.phrase) where \(grant.terms.scope ?? "") was approved")
+                if !ScopeText.within(observation.scope, granted: scope) {
+                    beyond.append("\(observation.scope.phrase) where \(scope ?? "") was approved")
                 }
-                if let level = observation.access, level > grant.terms.access {
-                    beyond.append("\(level.rawValue) where \(grant.terms.access.rawValue) was approved")
+                if let level = observation.access, level > access {
+                    beyond.append("\(level.rawValue) where \(access.rawValue) was approved")
                 }
-                findings.add(.wider, key: accessKey("wider", observation), observation: observation, grant: grant,
-                             summary: "\(observation.subject.name) holds \(what): \(beyond.joined(separator: ", ")) (\(grant.requestID))")
-            } else if let live = liveBySubject[subjectKey], let first = live.first {
-                let approvedText = live.map { "\(grants[$0].requestID) \(grants[$0].terms.entitlement)" }.joined(separator: ", ")
-                findings.add(.wider, key: accessKey("wider", observation), observation: observation, grant: grants[first],
-                             summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase), beyond what was approved (\(approvedText))")
+                findings.add(.wider, key: accessKey("wider", observation), observation: observation, requestID: id,
+                             summary: "\(observation.subject.name) holds \(what): \(beyond.joined(separator: ", ")) (\(id))")
+            } else if entry.firstLive >= 0 {
+                findings.add(.wider, key: accessKey("wider", observation), observation: observation,
+                             requestID: grants[entry.firstLive].status.requestID,
+                             summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase), beyond what was approved (\(liveText(entry.firstLive)))")
             } else {
-                findings.add(.unapproved, key: accessKey("unapproved", observation), observation: observation, grant: nil,
+                findings.add(.unapproved, key: accessKey("unapproved", observation), observation: observation, requestID: nil,
                              summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase) with no approved grant")
             }
         }
 
         var grantTypes: [String: [String: String]] = [:]
-        func grantType(_ terms: GrantTerms) -> String? {
-            if let types = grantTypes[terms.system] { return types[terms.entitlement] }
-            let types = policy.platform(of: terms.system)?.entitlements.mapValues(\.type) ?? [:]
-            grantTypes[terms.system] = types
-            return types[terms.entitlement]
-        }
         var sightings: [GrantSighting] = []
         sightings.reserveCapacity(inTarget.count)
+        var covered = [Bool](repeating: false, count: grants.count)
         for index in inTarget {
-            let grant = grants[index]
-            let terms = grant.terms
-            guard let target = targets[SubjectKey(system: terms.system, environment: terms.environment, subject: "")],
-                  target.covers(grantType: grantType(terms), scope: terms.scope) else { continue }
-            sightings.append(GrantSighting(requestID: grant.requestID, present: present[index]))
-            if !present[index], grant.state == .active, grant.provisioningAction == .grant, grant.provisioning == .done {
-                findings.add(.notProvisioned, key: ["not_provisioned", grant.requestID], grant: grant,
-                             summary: "provisioning confirmed \(grant.requestID), but \(terms.system) \(terms.environment) shows no \(terms.entitlement) for \(terms.subject.name)\(terms.scope.map { " in \($0)" } ?? "")")
+            let system = grants[index].terms.system
+            let types: [String: String]
+            if let known = grantTypes[system] {
+                types = known
+            } else {
+                types = policy.platform(of: system)?.entitlements.mapValues(\.type) ?? [:]
+                grantTypes[system] = types
             }
-            // A live grant in sight has an identity someone must answer for, seen or not.
-            let key = SubjectKey(system: terms.system, environment: terms.environment, subject: terms.subject.name)
-            if grant.state.isLive, subjects[key] == nil {
-                subjects[key] = ObservedSubject(kind: .identity(terms.subject.kind), name: terms.subject.name)
+            guard targets[targetOf[index]].covers(grantType: types[grants[index].terms.entitlement], scope: grants[index].terms.scope) else {
+                continue
+            }
+            covered[index] = true
+            let status = grants[index].status
+            sightings.append(GrantSighting(requestID: status.requestID, present: present[index], live: status.state.isLive))
+            if !present[index], status.state == .active, status.provisioningAction == .grant, status.provisioning == .done {
+                let terms = grants[index].terms
+                findings.add(.notProvisioned, key: ["not_provisioned", status.requestID], grant: grants[index],
+                             summary: "provisioning confirmed \(status.requestID), but \(terms.system) \(terms.environment) shows no \(terms.entitlement) for \(terms.subject.name)\(terms.scope.map { " in \($0)" } ?? "")")
             }
         }
 
-        var owners: [SubjectKey: String] = [:]
+        // Who answers for each identity with access, or with a live grant in sight.
+        func owner(_ entry: SubjectEntry) -> Ownership? {
+            guard entry.firstLive >= 0 else { return nil }
+            let terms = grants[entry.firstLive].terms
+            return Ownership(kind: terms.subject.kind, name: terms.subject.name, owner: terms.subject.owner,
+                             requestID: grants[entry.firstLive].status.requestID)
+        }
         var orphans: Set<SubjectKey> = []
-        for (key, subject) in subjects {
-            let (owner, problem) = ownership(of: subject, grant: liveBySubject[key]?.first.map { grants[$0] }, policy: policy)
-            owners[key] = owner
-            guard let problem, subject.kind != .group else { continue }
+        for (key, entry) in entries {
+            let subject: ObservedSubject
+            if entry.observation >= 0 {
+                subject = observed.observations[entry.observation].subject
+            } else if entry.firstLive >= 0, covered[entry.firstLive] {
+                let terms = grants[entry.firstLive].terms
+                subject = ObservedSubject(kind: .identity(terms.subject.kind), name: terms.subject.name)
+            } else {
+                continue
+            }
+            guard subject.kind != .group else { continue }
+            let (found, problem) = ownership(of: subject, grant: owner(entry), policy: policy)
+            guard let problem else { continue }
             orphans.insert(key)
             findings.add(.orphaned, key: ["orphaned", key.system, key.environment, key.subject], system: key.system,
-                         environment: key.environment, subject: ObservedSubject(kind: subject.kind, name: subject.name, owner: owner,
-                                                                                missing: subject.missing),
+                         environment: key.environment,
+                         subject: ObservedSubject(kind: subject.kind, name: subject.name, owner: found, missing: subject.missing),
                          summary: problem)
         }
         if !orphans.isEmpty {
@@ -184,58 +228,64 @@ public enum Reconciliation {
             var reasons: [String] = []
             let at = credential.observedAt
             if let rotated = credential.rotatedAt, at.timeIntervalSince(rotated) > TimeInterval(limits.maxCredentialAge.seconds) {
-                reasons.append("last rotated \(rotated.policyText), \(TimeSpan.between(rotated, at)) before it was seen (the policy rotates within \(limits.maxCredentialAge))")
+                reasons.append("last rotated \(UTCTime.text(rotated)), \(TimeSpan.between(rotated, at)) before it was seen (the policy rotates within \(limits.maxCredentialAge))")
             }
             switch credential.lastUsed {
             case let .at(used):
                 if at.timeIntervalSince(used) > TimeInterval(limits.maxCredentialUnused.seconds) {
-                    reasons.append("last used \(used.policyText), \(TimeSpan.between(used, at)) before it was seen (the policy allows \(limits.maxCredentialUnused) unused)")
+                    reasons.append("last used \(UTCTime.text(used)), \(TimeSpan.between(used, at)) before it was seen (the policy allows \(limits.maxCredentialUnused) unused)")
                 }
             case .never:
                 if let rotated = credential.rotatedAt, at.timeIntervalSince(rotated) > TimeInterval(limits.maxCredentialUnused.seconds) {
-                    reasons.append("never used in the \(TimeSpan.between(rotated, at)) since \(rotated.policyText) (the policy allows \(limits.maxCredentialUnused) unused)")
+                    reasons.append("never used in the \(TimeSpan.between(rotated, at)) since \(UTCTime.text(rotated)) (the policy allows \(limits.maxCredentialUnused) unused)")
                 }
             case .unknown:
                 break
             }
             guard !reasons.isEmpty else { continue }
-            let key = SubjectKey(system: credential.system, environment: credential.environment, subject: credential.subject.name)
-            var subject = credential.subject
-            subject.owner = owners[key] ?? subject.owner
             findings.add(.staleCredential, key: ["stale_credential", credential.system, credential.environment,
                                                  credential.subject.name, credential.credentialID],
-                         credential: credential, subject: subject,
-                         summary: "\(credential.credentialID) of \(credential.subject.name): " + reasons.joined(separator: "; "))
+                         credential: credential, summary: "\(credential.credentialID) of \(credential.subject.name): " + reasons.joined(separator: "; "))
         }
 
+        // Each finding names who answers for its identity, where anyone does.
         var result = findings.findings
-        for index in result.indices {
+        for index in result.indices where result[index].subject.owner == nil {
             let key = SubjectKey(system: result[index].system, environment: result[index].environment, subject: result[index].subject.name)
-            if result[index].subject.owner == nil { result[index].subject.owner = owners[key] }
+            result[index].subject.owner = ownership(of: result[index].subject, grant: entries[key].flatMap(owner), policy: policy).owner
         }
-        result.sort { a, b in
-            (kindOrder(a.kind), a.system, a.environment, a.subject.name, a.entitlement ?? a.native?.name ?? a.credentialID ?? "", a.id)
-                < (kindOrder(b.kind), b.system, b.environment, b.subject.name, b.entitlement ?? b.native?.name ?? b.credentialID ?? "", b.id)
+        let order = result.indices.map { index -> (Int, String, String, String, String, String) in
+            let finding = result[index]
+            return (kindOrder(finding.kind), finding.system, finding.environment, finding.subject.name,
+                    finding.entitlement ?? finding.native?.name ?? finding.credentialID ?? "", finding.id)
         }
-        return ReconciliationResult(findings: result, sightings: sightings, matched: matched, awaitingRemoval: awaitingRemoval)
+        let sorted = result.indices.sorted { order[$0] < order[$1] }.map { result[$0] }
+        return ReconciliationResult(findings: sorted, sightings: sightings, matched: matched, awaitingRemoval: awaitingRemoval)
     }
 
     /// Who answers for an identity, and what is wrong with that, if anything.
     /// A person must be in the directory; anything else needs an owner who is.
-    static func ownership(of subject: ObservedSubject, grant: Grant?, policy: Policy) -> (owner: String?, problem: String?) {
+    /// The identity a live grant names: its kind, name and owner.
+    struct Ownership {
+        var kind: IdentityKind
+        var name: String
+        var owner: String
+        var requestID: String
+    }
+
+    static func ownership(of subject: ObservedSubject, grant: Ownership?, policy: Policy) -> (owner: String?, problem: String?) {
         if subject.missing {
             return (nil, "access is bound to \(subject.kind.label) \(subject.name), which does not exist: whoever creates it gets the access")
         }
         if let grant {
-            let terms = grant.terms
-            if terms.subject.kind.isHuman {
-                return policy.knowsPerson(terms.subject.name)
-                    ? (terms.subject.name, nil)
-                    : (nil, "\(terms.subject.name) holds access (\(grant.requestID)) but is not in the directory: they may have left")
+            if grant.kind.isHuman {
+                return policy.knowsPerson(grant.name)
+                    ? (grant.name, nil)
+                    : (nil, "\(grant.name) holds access (\(grant.requestID)) but is not in the directory: they may have left")
             }
-            return policy.knowsPerson(terms.subject.owner)
-                ? (terms.subject.owner, nil)
-                : (terms.subject.owner, "\(subject.name) is owned by \(terms.subject.owner) (\(grant.requestID)), who is not in the directory: they may have left")
+            return policy.knowsPerson(grant.owner)
+                ? (grant.owner, nil)
+                : (grant.owner, "\(subject.name) is owned by \(grant.owner) (\(grant.requestID)), who is not in the directory: they may have left")
         }
         switch subject.kind {
         case .identity(.human):
@@ -256,8 +306,14 @@ public enum Reconciliation {
     }
 
     /// When a grant stopped granting: its end, else provisioning's failure, else its approval.
-    static func endTime(_ grant: Grant) -> Date {
-        grant.endedAt ?? grant.provisioningAt ?? grant.approvedAt
+    static func endTime(_ status: GrantStatus, approvedAt: Date) -> Date {
+        status.endedAt ?? status.provisioningAt ?? approvedAt
+    }
+
+    /// Changes a dictionary value in place: one lookup, however many fields change.
+    @inline(__always)
+    static func modify<Value>(_ value: inout Value, _ change: (inout Value) -> Void) {
+        change(&value)
     }
 
     static func accessText(_ observation: Observation) -> String {
@@ -306,13 +362,13 @@ struct FindingCollector {
         FindingEvidence(sourceID: observation.sourceID, text: observation.native.text, observedAt: observation.observedAt)
     }
 
-    mutating func add(_ kind: FindingKind, key parts: [String], observation: Observation, grant: Grant?, summary: String) {
+    mutating func add(_ kind: FindingKind, key parts: [String], observation: Observation, requestID: String?, summary: String) {
         let key = Self.join(parts)
         let evidence = Self.evidence(observation)
         guard index[key] == nil else { return add(findings[index[key]!], key: key, evidence: evidence) }
         add(Finding(kind: kind, key: key, system: observation.system, environment: observation.environment,
                     subject: observation.subject, entitlement: observation.entitlement, native: observation.native,
-                    scope: observation.scope, access: observation.access, requestID: grant?.requestID, credentialID: nil,
+                    scope: observation.scope, access: observation.access, requestID: requestID, credentialID: nil,
                     summary: summary, evidence: [evidence]), key: key, evidence: nil)
     }
 
@@ -340,11 +396,10 @@ struct FindingCollector {
         add(findings[existing], key: key, evidence: Self.evidence(observation))
     }
 
-    mutating func add(_ kind: FindingKind, key parts: [String], credential: CredentialObservation, subject: ObservedSubject,
-                      summary: String) {
+    mutating func add(_ kind: FindingKind, key parts: [String], credential: CredentialObservation, summary: String) {
         let key = Self.join(parts)
         let evidence = FindingEvidence(sourceID: credential.sourceID, text: credential.credentialID, observedAt: credential.observedAt)
-        add(Finding(kind: kind, key: key, system: credential.system, environment: credential.environment, subject: subject,
+        add(Finding(kind: kind, key: key, system: credential.system, environment: credential.environment, subject: credential.subject,
                     entitlement: nil, native: nil, scope: .unscoped, access: nil, requestID: nil,
                     credentialID: credential.credentialID, summary: summary, evidence: [evidence]),
             key: key, evidence: evidence)

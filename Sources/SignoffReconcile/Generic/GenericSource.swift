@@ -44,11 +44,16 @@ enum GenericSource {
         for file in files {
             var records: [Record] = []
             if file.firstCharacter == "{" {
+                let bytes = file.utf8
                 var lineNumber = 0
-                for line in file.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                var lineStart = 0
+                while lineStart < bytes.count {
                     lineNumber += 1
-                    guard line.contains(where: { !$0.isWhitespace }) else { continue }
-                    let value = try JSONParser.parse(Array(line.utf8), file: file.name, line: lineNumber)
+                    let lineEnd = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.count
+                    let line = bytes[lineStart..<lineEnd]
+                    lineStart = lineEnd + 1
+                    guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
+                    let value = try JSONParser.parse(Array(line), file: file.name, line: lineNumber)
                     let object = try JSONCursor(value, file: file.name).object()
                     for key in object.keys where !required.contains(key) && !optional.contains(key) {
                         throw try object.required(key).error("is not a field of the observation format",

@@ -197,21 +197,27 @@ struct JSONParser {
         return String(decoding: bytes[start..<index], as: UTF8.self)
     }
 
-    /// A string at `index` (on its opening quote), unescaped.
+    /// A string at `index` (on its opening quote), unescaped. Text without
+    /// escapes (nearly all of it) is made from the file's bytes in one step.
     private mutating func string(startedAt start: SourcePosition) throws(SourceError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        var escaped: [UInt8]? = nil
         var runStart = index
         func flush() {
-            if runStart < index { scalars.append(contentsOf: String(decoding: bytes[runStart..<index], as: UTF8.self).unicodeScalars) }
+            if runStart < index { escaped!.append(contentsOf: bytes[runStart..<index]) }
         }
         while true {
             guard index < bytes.count else { throw truncated("text", startedAt: start) }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                guard escaped != nil else {
+                    let text = String(decoding: bytes[runStart..<index], as: UTF8.self)
+                    index += 1
+                    return text
+                }
                 flush()
                 index += 1
-                return String(scalars)
+                return String(decoding: escaped!, as: UTF8.self)
             }
             if byte < 0x20 {
                 throw error(byte == 0x0A ? "has a line break inside text: the text was cut off or is not JSON"
@@ -222,20 +228,19 @@ struct JSONParser {
                 index += 1
                 continue
             }
+            if escaped == nil { escaped = [] }
             flush()
             index += 1
             guard index < bytes.count else { throw truncated("text", startedAt: start) }
             let escape = bytes[index]
             index += 1
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escaped!.append(escape)
+            case UInt8(ascii: "b"): escaped!.append(0x08)
+            case UInt8(ascii: "f"): escaped!.append(0x0C)
+            case UInt8(ascii: "n"): escaped!.append(0x0A)
+            case UInt8(ascii: "r"): escaped!.append(0x0D)
+            case UInt8(ascii: "t"): escaped!.append(0x09)
             case UInt8(ascii: "u"):
                 var code = try hex4()
                 if (0xD800...0xDBFF).contains(code) {
@@ -252,7 +257,7 @@ struct JSONParser {
                 guard code != 0 else {
                     throw error("contains a NUL character (\\u0000)", hint: "signoff stores values exactly and cannot store NUL; the export was altered")
                 }
-                scalars.append(Unicode.Scalar(code)!)
+                escaped!.append(contentsOf: String(Unicode.Scalar(code)!).utf8)
             default:
                 throw error("has an invalid escape \\\(Self.describe(escape))")
             }

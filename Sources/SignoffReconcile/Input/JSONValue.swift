@@ -54,7 +54,9 @@ enum JSONPath {
         case let .index(index):
             text += "[\(index)]"
         case let .key(key):
-            if !key.isEmpty, key.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-") }) {
+            if !key.isEmpty, key.utf8.allSatisfy({ byte in
+                (0x61...0x7A).contains(byte) || (0x41...0x5A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x5F || byte == 0x2D
+            }) {
                 text += ".\(key)"
             } else {
                 text += "[\"" + key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"]"
