@@ -66,7 +66,9 @@ import Testing
         #expect(github.entitlement(type: "permission", name: "repository/contents", access: .admin) == "repo_write")
         #expect(policy.instances(of: .kubernetes) == ["staging-eu1 (k8s-prod staging)", "prod-eu1 (k8s-prod production)"])
         #expect(policy.reconciliation == .defaults)
-        #expect(policy.check().isEmpty, "\(policy.check())")
+        // The policy names no roles: that warning is the roles section's, not the catalogue's.
+        let findings = policy.check().filter { $0.field != "roles" }
+        #expect(findings.isEmpty, "\(findings)")
     }
 
     struct Mistake: CustomTestStringConvertible, Sendable {
@@ -137,7 +139,7 @@ import Testing
         let source = Self.base
             .replacingOccurrences(of: "cluster_admin: {cluster_role: cluster-admin}", with: "")
             .replacingOccurrences(of: "kubernetes: {production: prod-eu1, staging: staging-eu1}", with: "kubernetes: {production: prod-eu1}")
-        let findings = try Policy.parse(source: source, file: "policy.yaml").check()
+        let findings = try Policy.parse(source: source, file: "policy.yaml").check().filter { $0.field != "roles" }
         #expect(findings.map(\.description) == [
             "11:7: warning: catalogue.k8s-prod.platform.entitlements: k8s-prod maps no kubernetes grant to cluster_admin: reconciliation can neither confirm nor miss those grants, and sees their access as unapproved",
             "11:7: warning: catalogue.k8s-prod.platform: k8s-prod names no cluster for staging: grants there are never reconciled",
