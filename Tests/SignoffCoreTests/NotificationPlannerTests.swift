@@ -147,6 +147,26 @@ import Testing
         #expect(Self.planner.reminders(for: decided, at: t0.addingTimeInterval(48 * 3600)).isEmpty)
     }
 
+    @Test func escalationToTheNextInRotationReachesWhoTakesOverNeverTheRequester() {
+        let text = Self.policyText.replacingOccurrences(of: "escalation: {after: 24h, every: 12h, to: manager}",
+                                                        with: "escalation: {after: 24h, every: 12h, to: next_in_rotation}")
+        let planner = NoticePlanner(policy: try! Policy.parse(source: text, file: "policy.yaml"))!
+        // Week of 2026-02-09: grace is on call; bob takes over on 2026-02-16.
+        let t0 = Self.date("2026-02-10T10:00:00Z")
+        func escalated(_ request: AccessRequest) -> [Notice] {
+            let (record, _) = Self.submit(request, at: t0)
+            return planner.reminders(for: record, at: t0.addingTimeInterval(24 * 3600)).filter { $0.kind == .escalation }
+        }
+        let breakGlass = escalated(Self.request(breakGlass: true, requester: "dave"))
+        #expect(breakGlass.compactMap(\.recipient) == ["bob"])
+        #expect(breakGlass.first?.why.contains("next on call for oncall") == true)
+        #expect(breakGlass.allSatisfy { $0.urgent && $0.round == 1 })
+        // The next on call never hears of an escalation of their own request.
+        #expect(escalated(Self.request(breakGlass: true, requester: "bob")).compactMap(\.recipient).contains("bob") == false)
+        // A step without a rotation escalates to the managers of who may decide.
+        #expect(Self.recipients(escalated(Self.request()), .escalation) == ["carol", "frank"])
+    }
+
     @Test func decisionsGoToTheRequesterAndExpiryWarnsAtItsBoundary() {
         let t0 = Self.date("2026-02-10T10:00:00Z")
         let (pending, _) = Self.submit(Self.request(), at: t0)
