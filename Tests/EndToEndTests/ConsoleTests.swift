@@ -167,6 +167,38 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// The on-call engineer and the manager see the request behind a grant or
+    /// a post-incident review (its purpose, ticket, policy, timeline) before
+    /// they revoke or review it; and the console keeps the clock SIGNOFF_NOW sets.
+    @Test func grantsAndReviewsShowTheirRequestAndTheConsoleKeepsTheMovedClock() throws {
+        let store = try TestStore()
+        let t0 = "2026-11-21T03:00:00Z"
+        let id = try store.submit(etlRequest, as: "alice", at: t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin", at: t0).status == 0)
+        let emergency = try store.submit(CommandLayerTests.emergency, as: "grace", at: t0)
+        #expect(try store.run(["approve", emergency, "--version", "1", "-r", "Pods are down, cordon approved"], as: "bob",
+                              at: t0).status == 0)
+        let tmux = try console(store, width: 200, height: 45, environment: ["SIGNOFF_NOW": "2026-11-21T05:00:00Z"])
+        try tmux.waitFor("My queue")
+        try tmux.send("4")
+        // The 8h grant approved at 03:00, seen at 05:00 by the console's clock
+        // (which runs on from there: a few seconds may have passed).
+        let list = try tmux.waitFor("Active grants")
+        let row = list.split(separator: "\n").first { $0.contains("\(id) ") }
+        #expect(row?.contains("6h left") == true || row?.contains("5h59m left") == true, "\(list)")
+        try tmux.send("j")
+        try tmux.waitFor("Nightly reconciliation reads the ledger tables")
+        #expect(try !tmux.screen().contains("loading details"))
+        try tmux.send("3")
+        try tmux.waitFor("Payments pods crash-looping, cordon a node")
+        try tmux.send("G")
+        let review = try tmux.waitFor("Post-incident review")
+        #expect(review.contains("Payments pods crash-looping, cordon a node"), "\(review)")
+        #expect(!review.contains("loading details"))
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     /// Someone who may not revoke a grant is told so before typing a rationale;
     /// the panel never opens, and nothing was attempted.
     @Test func someoneWhoMayNotRevokeIsToldBeforeTyping() throws {

@@ -201,4 +201,26 @@ import Testing
         let lines = view(loop.model, size: device.size, glyphs: .unicode).lines
         #expect(lines.contains { $0.contains("REQ-900001") && $0.contains("not removed") })
     }
+
+    /// The request part of a grant's and a review's detail loads through the
+    /// loop: it used to wait for a request row to be selected, for ever.
+    @Test func theLoopLoadsTheRequestOfTheSelectedGrantAndReview() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot(grants: Sample.grants))
+        let device = FakeDevice(size: Size(width: 120, height: 40), events: [])
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size, now: now), backend: backend, device: device,
+                               glyphs: .unicode, clock: { now })
+        loop.start()
+        for key in "4j" { loop.send(.key(.character(key))) }
+        let grant = loop.model.selectedGrant?.row.id
+        #expect(grant == "REQ-900001")
+        #expect(loop.model.details[grant ?? ""] != nil, "the grant's request was loaded")
+        var lines = view(loop.model, size: device.size, glyphs: .unicode).lines
+        #expect(lines.contains { $0.contains("scheduled maintenance") }, "its purpose is shown")
+        #expect(!lines.contains { $0.contains("loading details") })
+        // A post-incident review in Break-glass: its emergency request's purpose.
+        for key in "3G" { loop.send(.key(.character(key))) }
+        #expect(loop.model.selectedGrant?.asReview == true)
+        lines = view(loop.model, size: device.size, glyphs: .unicode).lines
+        #expect(lines.contains { $0.contains("restore the cluster during the incident") }, "\(lines.joined(separator: "\n"))")
+    }
 }

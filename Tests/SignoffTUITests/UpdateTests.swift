@@ -26,6 +26,28 @@ import Testing
         #expect(model.drafts.isEmpty)
     }
 
+    /// The next request after a decision opens at its top (its risk cues),
+    /// not where the decided one's detail was scrolled to.
+    @Test func theNextRequestAfterADecisionOpensAtItsTop() {
+        var model = Sample.model(size: Size(width: 140, height: 24))
+        press(&model, .character("j"))
+        #expect(selectedID(model) == "REQ-000001")
+        press(&model, .enter, .character("G"), .character("h"))
+        #expect(model.detailScroll > 0)
+        press(&model, .character("a"))
+        type(&model, "checked OPS-42")
+        press(&model, .control("s"))
+        feed(&model, .decisionResult(id: "REQ-000001", verdict: .approve, outcome: .recorded(state: .approved)))
+        var rows = Sample.rows
+        rows[0].state = .approved
+        rows[0].mineNow = false
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
+        #expect(selectedID(model) == "REQ-000005")
+        #expect(model.detailScroll == 0)
+        let lines = view(model, size: model.size, glyphs: .unicode).lines
+        #expect(lines.contains { $0.contains("Risk") }, "\(lines.joined(separator: "\n"))")
+    }
+
     @Test func denyWithMultiLineRationale() {
         var model = Sample.model()
         press(&model, .character("j"), .character("d"))

@@ -58,10 +58,11 @@ public final class ConsoleLoop {
     /// Whether fetching for display is still waiting to be done.
     public var hasDeferredWork: Bool { pendingDetail != nil || pendingPage != nil || missingDetail != nil }
 
-    /// The selected request when its detail is neither loaded nor failed: it
-    /// is wanted however the selection got there (moving, filtering, reloading).
+    /// The selected request (or the request of the selected grant or review)
+    /// when its detail is neither loaded nor failed: it is wanted however the
+    /// selection got there (moving, filtering, reloading).
     private var missingDetail: String? {
-        guard let id = model.selectedRow?.id, model.wantsDetail(id) else { return nil }
+        guard let id = model.selectedRequestID, model.wantsDetail(id) else { return nil }
         return id
     }
 

@@ -280,14 +280,18 @@ extension ConsoleModel {
 
     /// Finds the selected request again after the list changed, or stays near
     /// where the selection was when it left the list (decided by someone else).
+    /// Another entry selected this way (the decided request left the queue)
+    /// opens its detail at the top, where its risk cues are.
     mutating func restoreSelection() {
         var position = self.position
+        let before = position.selectedID
         if let id = position.selectedID, let entry = entry(forKey: id), let index = visible.firstIndex(of: entry) {
             position.selected = index
         } else {
             position.selected = selectable(near: max(0, min(position.selected, visible.count - 1)), direction: 1)
         }
         position.selectedID = position.selected < visible.count ? key(of: visible[position.selected]) : nil
+        if position.selectedID != before { detailScroll = 0 }
         self.position = position
         keepSelectionVisible()
     }

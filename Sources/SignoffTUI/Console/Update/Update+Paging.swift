@@ -103,10 +103,10 @@ extension ConsoleModel {
         }
     }
 
-    /// Whether a detail load for `id` is still worth doing: the request is
-    /// selected and its detail is neither cached nor failed.
+    /// Whether a detail load for `id` is still worth doing: the request (or
+    /// its grant) is selected and its detail is neither cached nor failed.
     public func wantsDetail(_ id: String) -> Bool {
-        guard let row = selectedRow, row.id == id else { return false }
+        guard selectedRequestID == id else { return false }
         return details[id] == nil && detailErrors[id] == nil
     }
 
