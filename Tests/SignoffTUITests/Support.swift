@@ -160,25 +160,39 @@ func type(_ model: inout ConsoleModel, _ text: String) {
     for character in text { feed(&model, .key(.character(character))) }
 }
 
-/// Renders the named `SnapshotCase` and compares its text and role map.
-func expectSnapshot(_ name: String, text: String, roles: String, sourceLocation: SourceLocation = #_sourceLocation) {
+/// Where the snapshots live: one file per `SnapshotCase`, its text framed
+/// with `|` (trailing spaces survive) and, after `--- roles`, its role map.
+let snapshotDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+
+/// Renders the named `SnapshotCase` and compares it with its file. With
+/// `SIGNOFF_RECORD_SNAPSHOTS=1` the file is written instead: review the change
+/// with `git diff` before committing it. On a mismatch the rendering is
+/// written next to the test run's temporary files, and each differing line named.
+func expectSnapshot(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
     guard let snapshotCase = SnapshotCase.all.first(where: { $0.name == name }) else {
         Issue.record("no snapshot case \(name)", sourceLocation: sourceLocation)
         return
     }
     let grid = snapshotCase.render()
     expectWellFormed(grid, sourceLocation: sourceLocation)
-    let actualLines = grid.framed.split(separator: "\n", omittingEmptySubsequences: false)
-    let expectedLines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    #expect(actualLines.count == expectedLines.count, sourceLocation: sourceLocation)
-    for (index, (actual, expected)) in zip(actualLines, expectedLines).enumerated() where actual != expected {
-        Issue.record("\(name) line \(index):\n  got      \(actual)\n  expected \(expected)", sourceLocation: sourceLocation)
+    let actual = grid.framed + "\n--- roles\n" + grid.roleMap + "\n"
+    let file = snapshotDirectory.appendingPathComponent("\(name).txt")
+    if ProcessInfo.processInfo.environment["SIGNOFF_RECORD_SNAPSHOTS"] == "1" {
+        try? actual.write(to: file, atomically: true, encoding: .utf8)
+        return
     }
-    let actualRoles = grid.roleMap.split(separator: "\n", omittingEmptySubsequences: false)
-    let expectedRoles = roles.split(separator: "\n", omittingEmptySubsequences: false)
-    #expect(actualRoles.count == expectedRoles.count, sourceLocation: sourceLocation)
-    for (index, (actual, expected)) in zip(actualRoles, expectedRoles).enumerated() where actual != expected {
-        Issue.record("\(name) roles line \(index):\n  got      \(actual)\n  expected \(expected)", sourceLocation: sourceLocation)
+    guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+        Issue.record("no snapshot file \(file.lastPathComponent); record it with SIGNOFF_RECORD_SNAPSHOTS=1", sourceLocation: sourceLocation)
+        return
+    }
+    guard actual != expected else { return }
+    let got = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).actual.txt")
+    try? actual.write(to: got, atomically: true, encoding: .utf8)
+    let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(actualLines.count == expectedLines.count, "\(name): line count; rendering in \(got.path)", sourceLocation: sourceLocation)
+    for (index, (line, wanted)) in zip(actualLines, expectedLines).enumerated() where line != wanted {
+        Issue.record("\(name) line \(index + 1):\n  got      \(line)\n  expected \(wanted)", sourceLocation: sourceLocation)
     }
 }
 
