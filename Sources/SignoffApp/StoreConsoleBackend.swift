@@ -268,10 +268,12 @@ public final class StoreConsoleBackend: ConsoleBackend {
         let now = self.now()
         let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, at: now)
         let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
-        let decide = policy.map { Lifecycle.canDecide(record, person: identity.name, policy: $0, at: now) }
-            ?? (false, "no policy is in force")
-        return ConsoleDetail(record: record, explanation: explanation, progress: progress, mayDecide: decide.0,
-                             whyNot: decide.0 ? nil : decide.1, maximumDuration: nil,
+        let standing = policy.map { Lifecycle.standing(record, person: identity.name, policy: $0, at: now) }
+            ?? Lifecycle.Standing(mayDecide: false, reason: "no policy is in force")
+        return ConsoleDetail(record: record, explanation: explanation, progress: progress, mayDecide: standing.mayDecide,
+                             whyNot: standing.mayDecide ? nil : standing.reason,
+                             whyMay: standing.mayDecide ? standing.reason : nil, myStep: standing.step,
+                             maximumDuration: policy?.maxDuration(for: record.request),
                              timeline: events.map(TimelineEntry.init(event:)))
     }
 

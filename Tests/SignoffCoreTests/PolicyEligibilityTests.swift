@@ -35,7 +35,7 @@ struct PolicyEligibilityTests {
                         edit: { $0.subject.owner = "tina" }, eligible: true, reason: "member of security"),
         EligibilityCase(label: "subject owner excluded", person: "tina", approvers: "group:security except subject_owner",
                         edit: { $0.subject.owner = "tina" }, eligible: false, reason: "owns the subject, which this step excludes"),
-        EligibilityCase(label: "unknown person", person: "mallory", approvers: "owners", eligible: false, reason: "not in the policy directory"),
+        EligibilityCase(label: "unknown person", person: "mallory", approvers: "owners", eligible: false, reason: "mallory is not in the policy directory"),
         EligibilityCase(label: "unreadable expression", person: "dave", approvers: "everyone", eligible: false,
                         reason: "the step names approvers this policy cannot read (everyone)"),
         EligibilityCase(label: "manager", person: "carol", approvers: "manager", eligible: true, reason: "manager of alice"),

@@ -36,6 +36,9 @@ struct SnapshotCase {
                      keys: chars("a") + chars("incident INC-7 needs it") + [.control("s")] + chars("ye")),
         SnapshotCase(name: "all-pending-200x60-unicode", size: Size(width: 200, height: 60), glyphs: .unicode,
                      keys: chars("2G")),
+        // The detail's policy section: may I decide, for which step, what is missing; other rules folded.
+        SnapshotCase(name: "policy-140x40-unicode", size: Size(width: 140, height: 40), glyphs: .unicode,
+                     keys: chars("j") + [.enter, .character("G")]),
         SnapshotCase(name: "help-100x30-ascii", size: Size(width: 100, height: 30), glyphs: .ascii, keys: chars("?")),
         SnapshotCase(name: "too-small-30x8-unicode", size: Size(width: 30, height: 8), glyphs: .unicode, keys: []),
         // Grants: the manager's Expiring view, its "mine" filter, Break-glass's three sections, a revocation.

@@ -48,6 +48,30 @@ import Testing
         #expect(lines.contains { $0.contains("Risk") }, "\(lines.joined(separator: "\n"))")
     }
 
+    /// The policy section leads with what the approver needs (may I decide,
+    /// for which step, what is missing); the rules that did not match are
+    /// folded after it until `e` shows them.
+    @Test func thePolicySectionLeadsWithWhatTheApproverNeeds() throws {
+        var model = Sample.model(size: Size(width: 140, height: 40))
+        press(&model, .character("j"))
+        var text = model.detailLines().map(\.plainText)
+        let policy = try #require(text.firstIndex { $0.contains("Policy") })
+        let you = try #require(text.firstIndex { $0.hasPrefix("You") && $0.contains("you may decide") })
+        let step = try #require(text.firstIndex { $0.hasPrefix("Step 1") })
+        let folded = try #require(text.firstIndex { $0.hasPrefix("Not matched") })
+        #expect(policy < you && you < step && step < folded)
+        func words(_ lines: ArraySlice<String>) -> String {
+            lines.joined(separator: " ").split(separator: " ").joined(separator: " ")
+        }
+        #expect(words(text[you..<step]).contains("your approval counts for step 1"))
+        #expect(words(text[step..<folded]).contains("needs 1 more · ★ yours"))
+        #expect(!text.contains { $0.contains("no-contractor-admin") })
+        press(&model, .character("e"))
+        text = model.detailLines().map(\.plainText)
+        #expect(text.contains { $0.contains("not matched no-contractor-admin") })
+        #expect(!text.contains { $0.hasPrefix("Not matched") })
+    }
+
     @Test func denyWithMultiLineRationale() {
         var model = Sample.model()
         press(&model, .character("j"), .character("d"))

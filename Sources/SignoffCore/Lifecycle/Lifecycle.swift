@@ -107,6 +107,9 @@ public enum Lifecycle {
         if !record.state.isOpen {
             return refuse(.alreadyDecided, "\(record.id) is already \(record.state.rawValue)")
         }
+        if shownVersion > record.version || shownVersion < 1 {
+            return refuse(.staleVersion, "\(record.id) has never had version \(shownVersion): it is at version \(record.version); look at it with `signoff show \(record.id)`")
+        }
         if shownVersion != record.version {
             return refuse(.staleVersion, "\(record.id) changed since you saw it (you saw version \(shownVersion), it is now version \(record.version)); look at it again with `signoff show \(record.id)`")
         }
@@ -122,7 +125,9 @@ public enum Lifecycle {
         let candidates = steps.map { policy.eligibility(of: reviewer.name, for: $0, request: record.request,
                                                         submittedBy: record.submittedBy.name, at: at) }
         guard candidates.contains(where: \.eligible) else {
-            let why = candidates.map(\.reason).joined(separator: "; ")
+            var reasons: [String] = []
+            for reason in candidates.map(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
+            let why = reasons.joined(separator: "; ")
             return refuse(.notEligible, "\(reviewer.name) is not an eligible approver of \(record.id): \(why)")
         }
 
@@ -178,21 +183,43 @@ public enum Lifecycle {
 
     /// Whether `person` could usefully decide the request now, and if not why.
     public static func canDecide(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> (Bool, String) {
-        guard record.state == .pending else { return (false, "request is \(record.state.rawValue)") }
-        if let reason = separationOfDuties(record, reviewer: person) { return (false, reason) }
-        if record.reviews.contains(where: { $0.reviewer.name == person && $0.requestVersion == record.version }) {
-            return (false, "you already reviewed this version")
+        let standing = standing(record, person: person, policy: policy, at: at)
+        return (standing.mayDecide, standing.reason)
+    }
+
+    /// Where `person` stands on a request: whether they may decide it now, why
+    /// (or why not), and which step their approval would count for.
+    public struct Standing: Sendable, Hashable {
+        public var mayDecide: Bool
+        public var reason: String
+        /// The first unsatisfied step they are eligible for (an index into the route's steps).
+        public var step: Int?
+        public init(mayDecide: Bool, reason: String, step: Int? = nil) {
+            self.mayDecide = mayDecide
+            self.reason = reason
+            self.step = step
         }
-        guard case let .steps(_, steps) = record.route else { return (false, "no approval steps") }
+    }
+
+    public static func standing(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> Standing {
+        guard record.state == .pending else { return Standing(mayDecide: false, reason: "request is \(record.state.rawValue)") }
+        if let reason = separationOfDuties(record, reviewer: person) { return Standing(mayDecide: false, reason: reason) }
+        if record.reviews.contains(where: { $0.reviewer.name == person && $0.requestVersion == record.version }) {
+            return Standing(mayDecide: false, reason: "you already reviewed this version")
+        }
+        guard case let .steps(_, steps) = record.route else { return Standing(mayDecide: false, reason: "no approval steps") }
         let status = progress(record, policy: policy)
         var reasons: [String] = []
         for (index, step) in steps.enumerated() {
             let candidate = policy.eligibility(of: person, for: step, request: record.request,
                                                submittedBy: record.submittedBy.name, at: at)
-            if candidate.eligible && !status[index].isSatisfied { return (true, candidate.reason) }
-            reasons.append(candidate.eligible ? "\(step.name) already has its approvals" : candidate.reason)
+            if candidate.eligible && !status[index].isSatisfied {
+                return Standing(mayDecide: true, reason: candidate.reason, step: index)
+            }
+            let reason = candidate.eligible ? "\(step.name) already has its approvals" : candidate.reason
+            if !reasons.contains(reason) { reasons.append(reason) }
         }
-        return (false, reasons.joined(separator: "; "))
+        return Standing(mayDecide: false, reason: reasons.joined(separator: "; "))
     }
 
     // MARK: Withdrawal and policy changes

@@ -13,7 +13,7 @@ extension Policy {
             return refuse("the step names approvers this policy cannot read (\(step.approvers))")
         }
         if let reason = exclusion(of: person, expression, facts) { return refuse(reason) }
-        guard knowsPerson(person) else { return refuse("not in the policy directory") }
+        guard knowsPerson(person) else { return refuse("\(person) is not in the policy directory") }
         let (named, why) = names(person, expression, facts, at: at)
         if named { return Candidate(name: person, eligible: true, reason: why) }
 

@@ -136,30 +136,24 @@ struct PolicyCommand: ParsableCommand {
                 return
             }
             Terminal.line("\(record.id) (\(record.state.rawValue), version \(record.version))")
-            ExplanationText.print(explanation, progress: progress)
-            if record.state == .pending {
-                let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now)
-                Terminal.line("you (\(Terminal.safe(me.name))): \(can ? "may decide" : "may not decide") — \(Terminal.safe(why))")
-            }
+            let standing = record.state == .pending ? Lifecycle.standing(record, person: me.name, policy: current, at: now) : nil
+            ExplanationText.print(explanation, progress: progress, me: me.name, standing: standing)
         }
     }
 }
 
+/// `policy explain` as text: what the approver needs first (the outcome,
+/// each step and what it is missing, whether I may decide), then the rules
+/// that matched, then those that did not.
 enum ExplanationText {
-    static func print(_ explanation: PolicyExplanation, progress: [StepStatus]?) {
+    static func print(_ explanation: PolicyExplanation, progress: [StepStatus]?, me: String? = nil,
+                      standing: Lifecycle.Standing? = nil) {
         let s = Terminal.safe
-        Terminal.line("policy \(explanation.policyVersion.prefix(12))")
-        Terminal.line("deny rules:")
-        if explanation.denyRules.isEmpty { Terminal.line("  (none)") }
-        for trace in explanation.denyRules {
-            Terminal.line("  \(trace.matched ? "MATCH" : "  -  ") \(s(trace.rule)): \(s(trace.detail))")
-        }
-        Terminal.line("route rules:")
-        if explanation.routeRules.isEmpty { Terminal.line("  (none evaluated)") }
-        for trace in explanation.routeRules {
-            Terminal.line("  \(trace.matched ? "MATCH" : "  -  ") \(s(trace.rule)): \(s(trace.detail))")
-        }
         Terminal.line("outcome: \(s(explanation.outcome.summary))")
+        if let me, let standing {
+            let step = standing.step.map { " (your approval counts for step \($0 + 1))" } ?? ""
+            Terminal.line("you (\(s(me))): \(standing.mayDecide ? "may decide" : "may not decide") — \(s(standing.reason))\(step)")
+        }
         for (index, step) in explanation.steps.enumerated() {
             let status = progress.flatMap { index < $0.count ? $0[index] : nil }
             let counts = status.map { ": \($0.approvedBy.count) of \($0.step.required), \($0.missing) missing" } ?? ": needs \(step.step.required)"
@@ -169,5 +163,16 @@ enum ExplanationText {
                 Terminal.line("  \(candidate.eligible ? "eligible    " : "not eligible") \(s(candidate.name))\(approved): \(s(candidate.reason))")
             }
         }
+        let rules = explanation.denyRules.map { ("deny ", $0) } + explanation.routeRules.map { ("route", $0) }
+        Terminal.line("rules that matched:")
+        let matched = rules.filter { $0.1.matched }
+        if matched.isEmpty { Terminal.line("  (none)") }
+        for (kind, trace) in matched { Terminal.line("  \(kind) \(s(trace.rule)): \(s(trace.detail))") }
+        let unmatched = rules.filter { !$0.1.matched }
+        if !unmatched.isEmpty {
+            Terminal.line("rules that did not match:")
+            for (kind, trace) in unmatched { Terminal.line("  \(kind) \(s(trace.rule)): \(s(trace.detail))") }
+        }
+        Terminal.line("policy \(explanation.policyVersion.prefix(12))")
     }
 }

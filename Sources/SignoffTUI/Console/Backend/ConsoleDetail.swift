@@ -10,17 +10,24 @@ public struct ConsoleDetail: Sendable, Hashable {
     /// Whether I may approve or deny now, and if not, why in words.
     public var mayDecide: Bool
     public var whyNot: String?
+    /// Why I may decide (the policy's words), when I may.
+    public var whyMay: String?
+    /// The step my approval would count for (an index into `progress`), when I may decide.
+    public var myStep: Int?
     /// The longest duration the policy allows for this entitlement, when it says.
     public var maximumDuration: TimeSpan?
     public var timeline: [TimelineEntry]
 
     public init(record: RequestRecord, explanation: PolicyExplanation?, progress: [StepStatus], mayDecide: Bool,
-                whyNot: String?, maximumDuration: TimeSpan? = nil, timeline: [TimelineEntry]) {
+                whyNot: String?, whyMay: String? = nil, myStep: Int? = nil, maximumDuration: TimeSpan? = nil,
+                timeline: [TimelineEntry]) {
         self.record = record
         self.explanation = explanation
         self.progress = progress
         self.mayDecide = mayDecide
         self.whyNot = whyNot
+        self.whyMay = whyMay
+        self.myStep = myStep
         self.maximumDuration = maximumDuration
         self.timeline = timeline
     }

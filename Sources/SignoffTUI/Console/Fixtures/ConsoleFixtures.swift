@@ -179,6 +179,7 @@ public enum ConsoleFixtures {
                              progress: [StepStatus(step: steps[0], approvedBy: approvers)],
                              mayDecide: row.mineNow && row.state == .pending,
                              whyNot: row.mineNow ? nil : "you are not an eligible approver for any open step",
+                             whyMay: row.mineNow ? "owner of \(row.system)" : nil, myStep: row.mineNow ? 0 : nil,
                              maximumDuration: maximumDuration, timeline: timeline)
     }
 

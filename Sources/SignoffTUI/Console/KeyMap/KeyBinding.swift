@@ -25,7 +25,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case nextTab, previousTab, showMyQueue, showAllPending, showBreakGlass, showExpiring, showHistory
     case openDetail, back
     case approve, deny
-    case revoke, completeReview, toggleResponsible
+    case revoke, completeReview, toggleResponsible, toggleRules
     case startFilter, clearFilter, nextMatch, previousMatch, cycleSort, refresh
     case acceptFilter, cancelFilter, deleteBackward
     case submitDecision, cancelDecision

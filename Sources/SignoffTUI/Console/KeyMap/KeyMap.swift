@@ -44,6 +44,8 @@ public enum KeyMap {
                    "Expiring: only my people and my systems, or all", hint: "mine/all", in: browsing,
                    disabledWhen: { $0.tab == .expiring ? nil : "only the Expiring list (4) filters by your people and systems" },
                    offeredWhen: { $0.tab == .expiring }),
+        KeyBinding([.character("e")], .toggleRules, "policy: show or fold the rules that did not match", in: browsing,
+                   disabledWhen: { $0.selectedRequestID == nil ? "nothing selected" : nil }),
         // Finding
         KeyBinding([.character("/")], .startFilter, "filter across all fields as you type", hint: "filter", in: browsing),
         KeyBinding([.character("n")], .nextMatch, "next match (next matching line in detail)", in: browsing,

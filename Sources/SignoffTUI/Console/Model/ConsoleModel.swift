@@ -62,6 +62,8 @@ public struct ConsoleModel: Sendable {
     public internal(set) var mode: ConsoleMode = .browse
     public internal(set) var focus: ConsoleFocus = .list
     public internal(set) var detailScroll = 0
+    /// The detail's policy section lists the rules that did not match too (`e`).
+    public internal(set) var showsEveryRule = false
 
     /// Details loaded so far, by request ID; dropped when the store changes.
     public internal(set) var details: [String: ConsoleDetail] = [:]

@@ -97,6 +97,12 @@ extension ConsoleModel {
                                                     : "showing every grant (m shows only your people and systems)",
                                     role: .normal)
             return detailEffects()
+        case .toggleRules:
+            showsEveryRule.toggle()
+            clampDetailScroll()
+            message = StatusMessage(showsEveryRule ? "showing every policy rule (e folds those that did not match)"
+                                                   : "policy rules that did not match are folded (e shows them)", role: .normal)
+            return []
         case .startFilter:
             mode = .filter
             focus = .list

@@ -14,10 +14,10 @@ enum DetailContent {
             lines += builder.lines
             if let row = model.requestRow(of: grant) {
                 lines += Self.lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id],
-                                    width: width, glyphs: model.glyphs, now: model.now)
+                                    width: width, glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
             } else if let detail = model.details[grant.id] {
                 lines += Self.lines(row: ConsoleRow(record: detail.record, mineNow: false), detail: detail, error: nil,
-                                    width: width, glyphs: model.glyphs, now: model.now)
+                                    width: width, glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
             } else if let error = model.detailErrors[grant.id] {
                 lines.append(StyledLine("\(model.glyphs.denied) details failed to load: \(error) (r reloads)", .error))
             } else {
@@ -27,7 +27,7 @@ enum DetailContent {
         }
         guard let row = model.selectedRow else { return [] }
         return lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id], width: width,
-                     glyphs: model.glyphs, now: model.now)
+                     glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
     }
 
     /// What a grant allows now and what needs someone: state and time left,
@@ -97,7 +97,7 @@ enum DetailContent {
     }
 
     static func lines(row: ConsoleRow, detail: ConsoleDetail?, error: String?, width: Int, glyphs: Glyphs,
-                      now: Date) -> [StyledLine] {
+                      now: Date, everyRule: Bool = false) -> [StyledLine] {
         var builder = Builder(width: width, glyphs: glyphs)
         guard let detail else {
             builder.field("Request", row.id)
@@ -163,7 +163,7 @@ enum DetailContent {
             builder.field("Reason", decision.reason, block: true)
         }
 
-        policy(detail, into: &builder)
+        policy(detail, everyRule: everyRule, into: &builder)
 
         builder.heading("Timeline")
         if detail.timeline.isEmpty { builder.plain("no events", role: .placeholder) }
@@ -183,48 +183,67 @@ enum DetailContent {
         }
     }
 
-    private static func policy(_ detail: ConsoleDetail, into builder: inout Builder) {
+    /// What the approver needs first: whether they may decide and for which
+    /// step, what each step still needs and from whom, the rule that routed
+    /// it; the rules that did not match come last, folded unless `everyRule`.
+    private static func policy(_ detail: ConsoleDetail, everyRule: Bool, into builder: inout Builder) {
         let glyphs = builder.glyphs
         builder.heading("Policy")
+        mine(detail, into: &builder)
         guard let explanation = detail.explanation else {
             builder.field("Route", detail.record.route?.summary ?? "not routed yet")
-            mine(detail, into: &builder)
             return
         }
-        builder.field("Version", String(explanation.policyVersion.prefix(12)))
         builder.field("Outcome", explanation.outcome.summary, block: true)
-        for trace in explanation.denyRules {
-            builder.styled("Deny rule", [Span(trace.matched ? "\(glyphs.denied) matched " : "\(glyphs.separator) not matched ",
-                                              trace.matched ? .denied : .dim)]
-                           + builder.valueSpans("\(trace.rule): \(trace.detail)"))
-        }
-        for trace in explanation.routeRules {
-            builder.styled("Route rule", [Span(trace.matched ? "\(glyphs.approved) matched " : "\(glyphs.separator) skipped ",
-                                               trace.matched ? .approved : .dim)]
-                           + builder.valueSpans("\(trace.rule): \(trace.detail)"))
-        }
         for (index, step) in explanation.steps.enumerated() {
             let progress = detail.progress.first { $0.step == step.step }
             let approved = progress?.approvedBy ?? []
             let missing = progress?.missing ?? step.step.required
-            builder.styled("Step \(index + 1)", builder.valueSpans(step.step.name)
-                           + [Span(" \(glyphs.separator) \(approved.count) of \(step.step.required) approvals",
-                                   missing == 0 ? .approved : .pending)])
+            var spans = builder.valueSpans(step.step.name)
+                + [Span(" \(glyphs.separator) \(approved.count) of \(step.step.required) approvals",
+                        missing == 0 ? .approved : .pending)]
+            if missing > 0 { spans.append(Span(", needs \(missing) more", .pending)) }
+            if detail.myStep == index { spans.append(Span(" \(glyphs.separator) \(glyphs.mine) yours", .success)) }
+            builder.styled("Step \(index + 1)", spans)
             if !approved.isEmpty { builder.field("", approved.joined(separator: ", "), prefix: "approved by ") }
-            if missing > 0 { builder.styled("", [Span("needs \(missing) more", .pending)]) }
             for candidate in step.candidates {
                 let mark = candidate.eligible ? glyphs.eligible : glyphs.notEligible
                 builder.wrapped("  \(mark) ", "\(candidate.name): \(candidate.eligible ? "eligible" : "not eligible"), \(candidate.reason)",
                                 role: candidate.eligible ? .normal : .dim, indent: builder.labelWidth)
             }
         }
-        mine(detail, into: &builder)
+        func trace(_ label: String, _ trace: RuleTrace, deny: Bool) {
+            let mark = trace.matched ? (deny ? "\(glyphs.denied) matched " : "\(glyphs.approved) matched ")
+                                     : (deny ? "\(glyphs.separator) not matched " : "\(glyphs.separator) skipped ")
+            builder.styled(label, [Span(mark, trace.matched ? (deny ? .denied : .approved) : .dim)]
+                           + builder.valueSpans("\(trace.rule): \(trace.detail)"))
+        }
+        for rule in explanation.denyRules where rule.matched { trace("Deny rule", rule, deny: true) }
+        for rule in explanation.routeRules where rule.matched { trace("Route rule", rule, deny: false) }
+        builder.field("Version", String(explanation.policyVersion.prefix(12)))
+        let denies = explanation.denyRules.filter { !$0.matched }
+        let routes = explanation.routeRules.filter { !$0.matched }
+        guard !denies.isEmpty || !routes.isEmpty else { return }
+        if everyRule {
+            for rule in denies { trace("Deny rule", rule, deny: true) }
+            for rule in routes { trace("Route rule", rule, deny: false) }
+        } else {
+            let counted = [(denies.count, "deny rule"), (routes.count, "route rule")].filter { $0.0 > 0 }
+                .map { "\($0.0) \($0.1)\($0.0 == 1 ? "" : "s")" }.joined(separator: ", ")
+            builder.styled("Not matched", [Span("\(counted) \(glyphs.separator) ", .dim), Span("e", .footerKey),
+                                           Span(" shows them", .dim)])
+        }
     }
 
     private static func mine(_ detail: ConsoleDetail, into builder: inout Builder) {
         let glyphs = builder.glyphs
         if detail.mayDecide {
-            builder.styled("You", [Span("\(glyphs.mine) you may decide this request now", .success)])
+            var spans = [Span("\(glyphs.mine) you may decide this request now", .success)]
+            if let index = detail.myStep, index < detail.progress.count {
+                spans.append(Span(" \(glyphs.separator) your approval counts for step \(index + 1)", .success))
+            }
+            builder.styled("You", spans)
+            if let why = detail.whyMay { builder.field("", why, prefix: "because: ", role: .normal) }
         } else {
             builder.styled("You", [Span("\(glyphs.notEligible) you may not decide: ", .dim)]
                            + builder.valueSpans(detail.whyNot ?? "not an eligible approver"))
