@@ -72,6 +72,23 @@ import Testing
         #expect(!text.contains { $0.hasPrefix("Not matched") })
     }
 
+    /// The panel restates the purpose (two lines at most, made safe), the
+    /// requester, and what the decision does to the route.
+    @Test func theDecisionPanelRestatesPurposeRequesterAndStep() throws {
+        var model = Sample.model(size: Size(width: 140, height: 40))
+        press(&model, .character("j"), .character("j"), .character("d"))
+        guard case let .decision(draft) = model.mode else { Issue.record("panel not open"); return }
+        #expect(draft.id == "REQ-000005")
+        let lines = DecisionPanel.restatement(draft, width: 60, glyphs: .unicode, maximumDuration: nil, now: now).map(\.plainText)
+        let purpose = lines.filter { $0.hasPrefix("purpose ") || $0.hasPrefix("        ") }
+        #expect(purpose.count == 2 && purpose[1].hasSuffix("…"), "\(lines)")
+        #expect(purpose[0].contains("drop ␛[2J"), "made display-safe: \(purpose[0])")
+        #expect(!lines.joined().unicodeScalars.contains { $0.value == 0x1B })
+        #expect(lines.contains { $0.hasPrefix("requested by ") && $0.contains("␛[31mmallory") })
+        let all = lines.joined(separator: " ").split(separator: " ").joined(separator: " ")
+        #expect(all.contains("step 1 (owners of payments-db), 0 of 1 so far: a denial denies the whole request"), "\(lines)")
+    }
+
     @Test func denyWithMultiLineRationale() {
         var model = Sample.model()
         press(&model, .character("j"), .character("d"))

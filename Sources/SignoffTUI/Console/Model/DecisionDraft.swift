@@ -32,6 +32,9 @@ public struct DecisionDraft: Sendable, Hashable {
     /// The grant acted on, as shown when the panel opened; nil for decisions.
     public var grant: Grant?
     public var rationale: String
+    /// Which step an approval counts for and what it still needs, in words,
+    /// from the detail shown when the panel opened; nil when not known.
+    public var step: String?
     /// A refusal or failure from the last submission, shown in the panel.
     public var problem: String?
     /// Set when a reload showed a newer version than the one being decided.
@@ -44,6 +47,7 @@ public struct DecisionDraft: Sendable, Hashable {
         self.request = request
         self.grant = nil
         self.rationale = rationale
+        self.step = nil
         self.problem = nil
         self.changedUnderneath = false
     }
@@ -60,6 +64,7 @@ public struct DecisionDraft: Sendable, Hashable {
                                      breakGlass: terms.breakGlass, incident: terms.incident)
         self.grant = grant
         self.rationale = rationale
+        self.step = nil
         self.problem = nil
         self.changedUnderneath = false
     }

@@ -7,10 +7,32 @@ import SignoffCore
 extension ConsoleModel {
     mutating func openDecision(_ verdict: Verdict) -> [Effect] {
         guard let row = selectedRow, let detail = details[row.id] else { return [] }
-        let draft = DecisionDraft(id: row.id, verdict: verdict, shownVersion: detail.record.version,
+        var draft = DecisionDraft(id: row.id, verdict: verdict, shownVersion: detail.record.version,
                                   request: detail.record.request, rationale: drafts[row.id] ?? "")
+        draft.request.requester = detail.record.requester
+        draft.step = Self.stepText(detail, verdict: verdict)
         mode = .decision(draft)
         return []
+    }
+
+    /// What this decision does to the route, for the panel: which step an
+    /// approval counts for and whether it completes the request; a denial
+    /// by an eligible approver denies it whole.
+    static func stepText(_ detail: ConsoleDetail, verdict: Verdict) -> String? {
+        guard let index = detail.myStep, index < detail.progress.count else { return nil }
+        let status = detail.progress[index]
+        let of = detail.progress.count == 1 ? "" : " of \(detail.progress.count)"
+        let step = "\(index + 1)\(of) (\(status.step.name)), \(status.approvedBy.count) of \(status.step.required) so far"
+        switch verdict {
+        case .approve:
+            let others = detail.progress.enumerated().filter { $0.offset != index }.reduce(0) { $0 + $1.element.missing }
+            let after = status.missing - 1
+            return step + ": " + (after > 0 ? "it then needs \(after) more"
+                : others > 0 ? "other steps still need \(others) approval\(others == 1 ? "" : "s")"
+                : "this approval completes the request")
+        case .deny:
+            return step + ": a denial denies the whole request"
+        }
     }
 
     /// Revoking a grant or completing its review opens the same panel: the
@@ -19,6 +41,7 @@ extension ConsoleModel {
         guard let (row, _) = selectedGrant else { return [] }
         var draft = DecisionDraft(grant: row.grant, action: action)
         draft.rationale = drafts[draft.draftKey] ?? ""
+        if let purpose = details[row.id]?.record.request.purpose { draft.request.purpose = purpose }
         mode = .decision(draft)
         return []
     }

@@ -37,6 +37,12 @@ enum DecisionPanel {
         var lines = [
             StyledLine([Span("\(verb) ", verbRole), Span(request.subject.kind.label + " ", .label),
                         Span(safe(request.subject.name), .value)]),
+        ]
+        if !request.purpose.isEmpty { lines += labelled("purpose ", request.purpose, width: width, glyphs: glyphs) }
+        if let requester = request.requester {
+            lines.append(StyledLine([Span("requested by ", .label), Span(safe(requester), .value)]))
+        }
+        lines += [
             StyledLine([Span("entitlement ", .label), Span(safe(request.entitlement), .value)]),
             StyledLine([Span("on ", .label), Span(safe(request.system), .value), Span(" / ", .dim),
                         Span(safe(request.environment), RiskCue.isProduction(request.environment) ? .riskHigh : .value)]),
@@ -45,6 +51,7 @@ enum DecisionPanel {
                         Span(request.access.rawValue, request.access == .admin ? .riskHigh : .value),
                         Span(" \(glyphs.separator) for ", .label), Span(request.duration.description, .value)]),
         ]
+        if let step = draft.step { lines += labelled("step ", step, width: width, glyphs: glyphs) }
         if let grant = draft.grant {
             var spans = [Span("now ", .label), Span(grant.timeLeftText(at: now), .value)]
             if let review = grant.incidentReview, draft.grantAction == .completeIncidentReview {
@@ -69,6 +76,20 @@ enum DecisionPanel {
             lines.append(StyledLine(spans))
         }
         return lines
+    }
+
+    /// Untrusted `raw` under a label, on at most two lines; the detail has the rest.
+    static func labelled(_ label: String, _ raw: String, width: Int, glyphs: Glyphs) -> [StyledLine] {
+        let indent = CharacterWidth.of(label)
+        let room = max(1, width - indent)
+        let text = DisplaySafe.text(String(raw.prefix(room * 3)), style: glyphs.textStyle)
+        let wrapped = TextLayout.wrap(text, width: room)
+        return wrapped.prefix(2).enumerated().map { index, piece in
+            let cut = index == 1 && (wrapped.count > 2 || raw.count > room * 3)
+            return StyledLine([Span(index == 0 ? label : String(repeating: " ", count: indent), .label),
+                               Span(cut ? TextLayout.truncate(piece, width: room, ellipsis: glyphs.ellipsis, forceEllipsis: true)
+                                        : piece, .value)])
+        }
     }
 
     static func draw(_ draft: DecisionDraft, submitting: Bool, model: ConsoleModel, body: Rect, glyphs: Glyphs,
