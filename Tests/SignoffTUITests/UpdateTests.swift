@@ -89,6 +89,64 @@ import Testing
         #expect(all.contains("step 1 (owners of payments-db), 0 of 1 so far: a denial denies the whole request"), "\(lines)")
     }
 
+    /// The help scrolls with every movement key, stops at its end, shows
+    /// every description whole (wrapped, never cut) and keeps the key column
+    /// out of the text, at any width.
+    @Test(arguments: [40, 60, 100, 200])
+    func theHelpScrollsWithEveryMovementKeyAndCutsNothing(width: Int) throws {
+        var model = Sample.model(size: Size(width: width, height: 14))
+        press(&model, .character("?"))
+        let lines = HelpScreen.lines(model, width: width - 2, glyphs: .unicode).map(\.plainText)
+        #expect(lines.allSatisfy { CharacterWidth.of($0) <= width - 2 })
+        let text = lines.joined(separator: " ").split(separator: " ").joined(separator: " ")
+        for binding in KeyMap.bindings {
+            #expect(text.contains(binding.description), "\(binding.description) at \(width)")
+        }
+        // A key label never runs into its description.
+        for line in lines where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+            let label = line.dropFirst(2).prefix { $0 != " " }
+            #expect(line.dropFirst(2 + label.count).hasPrefix(" ") || line.count == label.count + 2, "\(line)")
+        }
+        let end = HelpScreen.maximumScroll(model)
+        #expect(end > 0)
+        func scroll() -> Int { if case let .help(scroll) = model.mode { scroll } else { -1 } }
+        press(&model, .pageDown)
+        #expect(scroll() == HelpScreen.visibleRows(model.size) - 1)
+        press(&model, .character("G"))
+        #expect(scroll() == end)
+        press(&model, .character("j"), .control("d"), .end)
+        #expect(scroll() == end, "never past the end")
+        press(&model, .character("k"))
+        #expect(scroll() == end - 1, "one key up from the end moves at once")
+        press(&model, .control("u"), .character("g"))
+        #expect(scroll() == 0)
+        press(&model, .character(" "))
+        #expect(scroll() > 0)
+        press(&model, .home)
+        #expect(scroll() == 0)
+    }
+
+    /// Each glyph in the help's legend has one meaning, in both glyph sets.
+    @Test(arguments: [Glyphs.unicode, Glyphs.ascii])
+    func theLegendGivesEachGlyphOneMeaning(glyphs: Glyphs) {
+        let model = Sample.model(size: Size(width: 100, height: 30), glyphs: glyphs)
+        let lines = HelpScreen.lines(model, width: 98, glyphs: glyphs).map(\.plainText)
+        let legend = lines.drop { $0 != "Legend" }.dropFirst()
+        let marks = legend.compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(marks.count == 11)
+        #expect(Set(marks).count == marks.count, "\(marks)")
+    }
+
+    /// History shows each request's state glyph once: in the gutter, with the word in its column.
+    @Test func historyShowsTheStateGlyphOnce() {
+        var model = Sample.model(size: Size(width: 120, height: 30))
+        press(&model, .character("5"))
+        let lines = view(model, size: model.size, glyphs: .unicode).lines
+        let row = lines.first { $0.contains("REQ-000008") } ?? ""
+        #expect(row.contains("denied"))
+        #expect(row.filter { $0 == "✘" }.count == 1, "\(row)")
+    }
+
     @Test func denyWithMultiLineRationale() {
         var model = Sample.model()
         press(&model, .character("j"), .character("d"))

@@ -66,8 +66,13 @@ public struct KeyBinding: Sendable {
         self.offered = offered
     }
 
-    /// The keys as people write them, e.g. `j/↓`.
-    public var keyLabel: String { keys.map(KeyBinding.label).joined(separator: "/") }
+    /// The keys as people write them, e.g. `j/Down`; keys that read alike
+    /// (Alt-Enter in its two codes) are named once.
+    public var keyLabel: String {
+        var labels: [String] = []
+        for key in keys.map(KeyBinding.label) where !labels.contains(key) { labels.append(key) }
+        return labels.joined(separator: "/")
+    }
 
     public static func label(_ key: Key) -> String {
         switch key {

@@ -79,6 +79,10 @@ public enum KeyMap {
         // Help
         KeyBinding([.character("j"), .down], .moveDown, "scroll down", in: [.help]),
         KeyBinding([.character("k"), .up], .moveUp, "scroll up", in: [.help]),
+        KeyBinding([.pageDown, .control("d"), .character(" ")], .pageDown, "a page down", in: [.help]),
+        KeyBinding([.pageUp, .control("u")], .pageUp, "a page up", in: [.help]),
+        KeyBinding([.character("g"), .home], .top, "the top", in: [.help]),
+        KeyBinding([.character("G"), .end], .bottom, "the end", in: [.help]),
         KeyBinding([.character("?"), .escape, .character("q")], .closeHelp, "close help", hint: "close", in: [.help]),
         // Quit prompt
         KeyBinding([.character("y")], .confirmQuit, "discard drafts and quit", hint: "quit", in: [.quitPrompt],

@@ -320,8 +320,8 @@ extension ConsoleModel {
 
     mutating func move(by delta: Int) -> [Effect] {
         if case let .help(scroll) = mode {
-            mode = .help(scroll: max(0, scroll + delta))
-            return []
+            let target = scroll.addingReportingOverflow(delta)
+            return scrollHelp(to: target.overflow ? (delta > 0 ? Int.max : 0) : target.partialValue)
         }
         if focus == .detail {
             detailScroll = max(0, detailScroll + delta)
@@ -332,7 +332,14 @@ extension ConsoleModel {
         return move(to: target.overflow ? (delta > 0 ? Int.max : 0) : target.partialValue)
     }
 
+    /// Scrolls the help overlay, never past its last line.
+    mutating func scrollHelp(to line: Int) -> [Effect] {
+        mode = .help(scroll: max(0, min(line, HelpScreen.maximumScroll(self))))
+        return []
+    }
+
     mutating func move(to index: Int) -> [Effect] {
+        if case .help = mode { return scrollHelp(to: index) }
         if focus == .detail {
             detailScroll = index == 0 ? 0 : Int.max
             clampDetailScroll()

@@ -200,8 +200,9 @@ extension ConsoleModel {
         }
     }
 
-    /// How far PgUp/PgDn move in the focused pane.
+    /// How far PgUp/PgDn move in the focused pane (or the help).
     var pageSize: Int {
+        if case .help = mode { return max(1, HelpScreen.visibleRows(size) - 1) }
         let layout = ConsoleLayout(size: size, focus: focus)
         return max(1, focus == .list ? layout.listRows : layout.detailRows - 1)
     }

@@ -255,12 +255,18 @@ enum DetailContent {
         let width: Int
         let glyphs: Glyphs
         let labelWidth: Int
+        /// How labels are drawn (the help screen draws keys as keys).
+        var labelRole: Role = .label
         var lines: [StyledLine] = []
 
         init(width: Int, glyphs: Glyphs) {
+            self.init(width: width, glyphs: glyphs, labelWidth: width >= 36 ? 13 : max(0, min(13, width / 3)))
+        }
+
+        init(width: Int, glyphs: Glyphs, labelWidth: Int) {
             self.width = width
             self.glyphs = glyphs
-            self.labelWidth = width >= 36 ? 13 : max(0, min(13, width / 3))
+            self.labelWidth = labelWidth
         }
 
         var valueWidth: Int { max(1, width - labelWidth) }
@@ -274,7 +280,7 @@ enum DetailContent {
         }
 
         func label(_ text: String) -> Span {
-            Span(TextLayout.pad(TextLayout.truncate(text, width: max(0, labelWidth - 1), ellipsis: ""), width: labelWidth), .label)
+            Span(TextLayout.pad(TextLayout.truncate(text, width: max(0, labelWidth - 1), ellipsis: ""), width: labelWidth), labelRole)
         }
 
         mutating func heading(_ title: String) {

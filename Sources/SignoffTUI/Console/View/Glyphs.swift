@@ -22,6 +22,8 @@ public struct Glyphs: Sendable, Hashable {
     public var timedOut: String
     public var breakGlass: String
     public var risk: String
+    /// A grant that needs someone: not provisioned, not removed, failed.
+    public var attention: String
     public var eligible: String
     public var notEligible: String
     public var mine: String
@@ -36,13 +38,13 @@ public struct Glyphs: Sendable, Hashable {
     public static let unicode = Glyphs(
         textStyle: .unicode, horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└",
         bottomRight: "┘", ellipsis: "…", pointer: "▶", pending: "●", blocked: "■", approved: "✔", denied: "✘",
-        withdrawn: "↩", timedOut: "◷", breakGlass: "⚠", risk: "▲", eligible: "✔", notEligible: "✘", mine: "★",
+        withdrawn: "↩", timedOut: "◷", breakGlass: "⚠", risk: "▲", attention: "◆", eligible: "✔", notEligible: "✘", mine: "★",
         none: "—", separator: "·", arrow: "→", scrollMore: "↓", cursor: "▏")
 
     public static let ascii = Glyphs(
         textStyle: .ascii, horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+",
         bottomRight: "+", ellipsis: "~", pointer: ">", pending: "*", blocked: "#", approved: "+", denied: "x",
-        withdrawn: "<", timedOut: "@", breakGlass: "!", risk: "^", eligible: "+", notEligible: "x", mine: "*",
+        withdrawn: "<", timedOut: "@", breakGlass: "!", risk: "^", attention: "%", eligible: "+", notEligible: "x", mine: "m",
         none: "-", separator: "/", arrow: "->", scrollMore: "v", cursor: "_")
 
     /// Glyph, word and role for a request state: status is never colour alone.

@@ -1,40 +1,68 @@
 /// Every binding, by context, generated from the key table; plus the glyph legend.
+/// The key column is as wide as the longest key label needs (up to half the
+/// width; a longer label gets a line of its own), and descriptions wrap under
+/// their column instead of being cut.
 enum HelpScreen {
     static func lines(_ model: ConsoleModel, width: Int, glyphs: Glyphs) -> [StyledLine] {
-        var lines: [StyledLine] = []
-        let keyWidth = min(24, max(8, width / 3))
-        for context in BindingContext.allCases {
-            lines.append(StyledLine(context.title, .header))
-            for binding in KeyMap.bindings(in: context, readOnly: model.readOnly) {
-                var spans = [Span(TextLayout.pad("  " + binding.keyLabel, width: keyWidth), .footerKey),
-                             Span(binding.description, .normal)]
+        let contexts = BindingContext.allCases.map { ($0, KeyMap.bindings(in: $0, readOnly: model.readOnly)) }
+        let widest = contexts.flatMap(\.1).map { CharacterWidth.of($0.keyLabel) }.max() ?? 0
+        let keyWidth = max(4, min(widest + 4, width / 2))
+        var builder = DetailContent.Builder(width: width, glyphs: glyphs, labelWidth: keyWidth)
+        builder.labelRole = .footerKey
+        for (context, bindings) in contexts {
+            builder.lines.append(StyledLine(context.title, .header))
+            for binding in bindings {
+                var spans = [Span(binding.description, .normal)]
                 if binding.dangerous { spans.append(Span(" \(glyphs.risk) careful", .riskMedium)) }
                 if context == model.helpContext, let reason = binding.disabledReason(model) {
                     spans.append(Span(" (unavailable: \(reason))", .dim))
                 }
-                lines.append(StyledLine(spans))
+                let label = "  " + binding.keyLabel
+                if CharacterWidth.of(label) >= keyWidth {
+                    builder.lines.append(StyledLine(TextLayout.truncate(label, width: width, ellipsis: glyphs.ellipsis), .footerKey))
+                    builder.styled("", spans)
+                } else {
+                    builder.styled(label, spans)
+                }
             }
-            lines.append(StyledLine(""))
+            builder.lines.append(StyledLine(""))
         }
-        lines.append(StyledLine("Legend", .header))
+        builder.lines.append(StyledLine("Legend", .header))
+        // One meaning per glyph; a grant's state shares its request's glyph for the like state.
         let legend: [(String, String, Role)] = [
-            (glyphs.pending, "pending", .pending), (glyphs.blocked, "blocked: no rule routes it", .blocked),
-            (glyphs.approved, "approved", .approved), (glyphs.denied, "denied", .denied),
-            (glyphs.withdrawn, "withdrawn", .dim), (glyphs.timedOut, "timed out", .dim),
-            (glyphs.breakGlass, "break-glass", .breakGlass), (glyphs.mine, "yours to decide now", .success),
+            (glyphs.pending, "pending; a grant awaiting provisioning", .pending),
+            (glyphs.blocked, "blocked: no rule routes it", .blocked),
+            (glyphs.approved, "approved; a grant that is active", .approved),
+            (glyphs.denied, "denied; a grant whose provisioning failed", .denied),
+            (glyphs.withdrawn, "withdrawn; a grant that was revoked", .dim),
+            (glyphs.timedOut, "timed out; a grant that expired", .dim),
+            (glyphs.breakGlass, "break-glass", .breakGlass),
+            (glyphs.mine, "yours to decide now", .success),
             (glyphs.risk, "risk: production, admin, non-human, long duration", .riskHigh),
-            (glyphs.risk, "grant needs someone: not provisioned, not removed, failed", .warning),
-            (glyphs.pointer, "selected request", .normal),
+            (glyphs.attention, "a grant needs someone: not provisioned, not removed, failed", .warning),
+            (glyphs.pointer, "selected", .normal),
         ]
+        var legendBuilder = DetailContent.Builder(width: width, glyphs: glyphs, labelWidth: 5)
         for (glyph, meaning, role) in legend {
-            lines.append(StyledLine([Span("  " + glyph, role), Span("  " + meaning, .normal)]))
+            legendBuilder.labelRole = role
+            legendBuilder.styled("  " + glyph, [Span(meaning, .normal)])
         }
-        return lines
+        return builder.lines + legendBuilder.lines
+    }
+
+    /// The lines the help box shows at once.
+    static func visibleRows(_ size: Size) -> Int { max(1, ConsoleLayout(size: size, focus: .list).body.height - 2) }
+
+    /// How far the help can scroll at this size.
+    static func maximumScroll(_ model: ConsoleModel) -> Int {
+        let inner = max(1, model.size.width - 2)
+        return max(0, lines(model, width: inner, glyphs: model.glyphs).count - visibleRows(model.size))
     }
 
     static func draw(_ model: ConsoleModel, scroll: Int, body: Rect, glyphs: Glyphs, into grid: inout Grid) {
         grid.fill(x: body.x, y: body.y, width: body.width, height: body.height, role: .normal)
-        grid.box(body, title: [Span("Keys", .title), Span(" \(glyphs.separator) j/k scroll, ? or Esc closes", .dim)],
+        grid.box(body, title: [Span("Keys", .title),
+                               Span(" \(glyphs.separator) j/k, PgUp/PgDn, g/G scroll; ? or Esc closes", .dim)],
                  glyphs: glyphs)
         let inner = body.inner
         let all = lines(model, width: inner.width, glyphs: glyphs)

@@ -60,9 +60,10 @@ struct ListColumn: Sendable, ColumnSizing {
     static let routedTo = ListColumn("Routed to", minimum: 10, flex: 3, priority: 4) { row, _, _ in
         (row.routedTo, .dim)
     }
-    static let state = ListColumn("State", minimum: 11, priority: 9, trusted: true) { row, _, glyphs in
+    /// The state in words: its glyph is already in the row's gutter.
+    static let state = ListColumn("State", minimum: 9, priority: 9, trusted: true) { row, _, glyphs in
         let state = glyphs.state(row.state)
-        return ("\(state.glyph) \(state.word)", state.role)
+        return (state.word, state.role)
     }
     static let decided = ListColumn("Decided", minimum: 7, priority: 5, trusted: true) { row, now, _ in
         (row.decidedAt.map { TimeText.age(of: $0, now: now) + " ago" } ?? "", .dim)

@@ -117,7 +117,7 @@ enum ListPane {
         if row.terms.breakGlass {
             grid.write(glyphs.breakGlass, x: x + 1, y: y, maxWidth: 1, role: .breakGlass)
         } else if flags.contains(where: \.isWarning) {
-            grid.write(glyphs.risk, x: x + 1, y: y, maxWidth: 1, role: .warning)
+            grid.write(glyphs.attention, x: x + 1, y: y, maxWidth: 1, role: .warning)
         }
         grid.write(state.glyph, x: x + 2, y: y, maxWidth: 1, role: state.role)
         var column = x + gutter
