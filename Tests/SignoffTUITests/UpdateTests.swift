@@ -107,11 +107,11 @@ import Testing
             let label = line.dropFirst(2).prefix { $0 != " " }
             #expect(line.dropFirst(2 + label.count).hasPrefix(" ") || line.count == label.count + 2, "\(line)")
         }
-        let end = HelpScreen.maximumScroll(model)
+        let end = OverlayScreen.maximumScroll(.help, model)
         #expect(end > 0)
-        func scroll() -> Int { if case let .help(scroll) = model.mode { scroll } else { -1 } }
+        func scroll() -> Int { if case let .overlay(.help, scroll) = model.mode { scroll } else { -1 } }
         press(&model, .pageDown)
-        #expect(scroll() == HelpScreen.visibleRows(model.size) - 1)
+        #expect(scroll() == OverlayScreen.visibleRows(model.size) - 1)
         press(&model, .character("G"))
         #expect(scroll() == end)
         press(&model, .character("j"), .control("d"), .end)
@@ -135,6 +135,25 @@ import Testing
         let marks = legend.compactMap { $0.split(separator: " ").first.map(String.init) }
         #expect(marks.count == 11)
         #expect(Set(marks).count == marks.count, "\(marks)")
+    }
+
+    /// A refusal longer than the status line says so there, and `M` shows it whole.
+    @Test func aRefusalTooLongForTheStatusLineIsReadInFull() {
+        var model = Sample.model(size: Size(width: 80, height: 24))
+        press(&model, .character("j"), .character("a"))
+        type(&model, "checked OPS-42")
+        press(&model, .control("s"))
+        let reason = "alice is not an eligible approver of REQ-000001: " + String(repeating: "not an owner of payments-db; ", count: 6) + "the end"
+        feed(&model, .decisionResult(id: "REQ-000001", verdict: .approve, outcome: .refused(reason: .notEligible, message: reason)))
+        let footer = view(model, size: model.size, glyphs: .unicode).lines.last ?? ""
+        #expect(footer.hasSuffix(" M reads it all "), "\(footer)")
+        press(&model, .character("M"))
+        #expect(model.mode == .overlay(.messages, scroll: 0))
+        let text = view(model, size: model.size, glyphs: .unicode).lines.joined(separator: " ")
+            .split(separator: " ").joined(separator: " ")
+        #expect(text.contains("not an owner of payments-db; the end"), "\(text)")
+        press(&model, .escape)
+        #expect(model.mode == .browse)
     }
 
     /// History shows each request's state glyph once: in the gutter, with the word in its column.
@@ -459,9 +478,9 @@ import Testing
     @Test func helpOpensAndCloses() {
         var model = Sample.model()
         press(&model, .character("?"))
-        #expect(model.mode == .help(scroll: 0))
+        #expect(model.mode == .overlay(.help, scroll: 0))
         press(&model, .character("j"))
-        #expect(model.mode == .help(scroll: 1))
+        #expect(model.mode == .overlay(.help, scroll: 1))
         press(&model, .escape)
         #expect(model.mode == .browse)
     }

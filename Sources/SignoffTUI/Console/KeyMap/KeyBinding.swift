@@ -1,7 +1,7 @@
 /// Where a key press goes. Text contexts (filter, decision, confirm) insert
 /// printable characters; only non-printable keys are bound there.
 public enum BindingContext: String, CaseIterable, Sendable, Hashable {
-    case list, detail, filter, decision, confirm, help
+    case list, detail, filter, decision, confirm, help, messages
     case quitPrompt = "quit"
 
     public var title: String {
@@ -12,6 +12,7 @@ public enum BindingContext: String, CaseIterable, Sendable, Hashable {
         case .decision: "Decision panel"
         case .confirm: "Confirmation"
         case .help: "Help"
+        case .messages: "Messages"
         case .quitPrompt: "Quit prompt"
         }
     }
@@ -30,7 +31,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case acceptFilter, cancelFilter, deleteBackward
     case submitDecision, cancelDecision
     case confirmDecision, cancelConfirmation
-    case help, closeHelp
+    case help, showMessages, closeOverlay
     case quit, confirmQuit, cancelQuit
 }
 

@@ -1,6 +1,7 @@
 /// The console's one key table (lazygit/k9s style).
 public enum KeyMap {
     static let browsing: [BindingContext] = [.list, .detail]
+    static let overlays: [BindingContext] = [.help, .messages]
 
     public static let bindings: [KeyBinding] = [
         // Moving
@@ -59,6 +60,9 @@ public enum KeyMap {
                    disabledWhen: { $0.filter.isEmpty ? "no filter to clear" : nil }),
         KeyBinding([.character("r"), .control("r")], .refresh, "reload from the store", in: browsing),
         KeyBinding([.character("?")], .help, "this help", hint: "help", in: browsing),
+        KeyBinding([.character("M")], .showMessages,
+                   "messages: the recent ones in full, newest first (a refusal too long for the status line)",
+                   in: browsing),
         KeyBinding([.character("q"), .control("c")], .quit, "quit (asks first if a rationale draft would be lost)",
                    hint: "quit", in: browsing),
         // Filter input
@@ -77,13 +81,15 @@ public enum KeyMap {
         KeyBinding([.escape, .control("c")], .cancelConfirmation, "back to the rationale; nothing is recorded", hint: "back",
                    in: [.confirm]),
         // Help
-        KeyBinding([.character("j"), .down], .moveDown, "scroll down", in: [.help]),
-        KeyBinding([.character("k"), .up], .moveUp, "scroll up", in: [.help]),
-        KeyBinding([.pageDown, .control("d"), .character(" ")], .pageDown, "a page down", in: [.help]),
-        KeyBinding([.pageUp, .control("u")], .pageUp, "a page up", in: [.help]),
-        KeyBinding([.character("g"), .home], .top, "the top", in: [.help]),
-        KeyBinding([.character("G"), .end], .bottom, "the end", in: [.help]),
-        KeyBinding([.character("?"), .escape, .character("q")], .closeHelp, "close help", hint: "close", in: [.help]),
+        KeyBinding([.character("j"), .down], .moveDown, "scroll down", in: overlays),
+        KeyBinding([.character("k"), .up], .moveUp, "scroll up", in: overlays),
+        KeyBinding([.pageDown, .control("d"), .character(" ")], .pageDown, "a page down", in: overlays),
+        KeyBinding([.pageUp, .control("u")], .pageUp, "a page up", in: overlays),
+        KeyBinding([.character("g"), .home], .top, "the top", in: overlays),
+        KeyBinding([.character("G"), .end], .bottom, "the end", in: overlays),
+        KeyBinding([.character("?"), .escape, .character("q")], .closeOverlay, "close help", hint: "close", in: [.help]),
+        KeyBinding([.character("M"), .escape, .character("q")], .closeOverlay, "close the messages", hint: "close",
+                   in: [.messages]),
         // Quit prompt
         KeyBinding([.character("y")], .confirmQuit, "discard drafts and quit", hint: "quit", in: [.quitPrompt],
                    dangerous: false),

@@ -3,7 +3,8 @@ public indirect enum ConsoleMode: Sendable, Hashable {
     case browse
     /// Typing a filter after `/`; the list narrows with every key.
     case filter
-    case help(scroll: Int)
+    /// Help or the message log over the lists, scrolled `scroll` lines down.
+    case overlay(Overlay, scroll: Int)
     case decision(DecisionDraft)
     /// An approval that needs a typed `yes` before it is sent.
     case confirm(DecisionDraft, typed: String)
@@ -11,6 +12,15 @@ public indirect enum ConsoleMode: Sendable, Hashable {
     case submitting(DecisionDraft)
     /// Asked before quitting would discard rationale drafts; returns to `previous` on no.
     case quitPrompt(previous: ConsoleMode)
+}
+
+/// A read-only page over the lists.
+public enum Overlay: Sendable, Hashable {
+    /// Every key and the glyph legend.
+    case help
+    /// The recent status messages in full, newest first: a refusal longer
+    /// than the status line is read here.
+    case messages
 }
 
 /// Which pane scrolls when browsing.

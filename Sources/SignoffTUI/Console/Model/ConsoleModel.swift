@@ -70,7 +70,17 @@ public struct ConsoleModel: Sendable {
     public internal(set) var detailErrors: [String: String] = [:]
     /// Rationale drafts kept when a decision panel is closed without submitting.
     public internal(set) var drafts: [String: String] = [:]
-    public internal(set) var message: StatusMessage?
+    /// The status line's one-shot message; each new one is also kept in `messageLog`.
+    public internal(set) var message: StatusMessage? {
+        didSet {
+            guard let message, message != oldValue else { return }
+            messageLog.append(message)
+            if messageLog.count > Self.messageLogLimit { messageLog.removeFirst(messageLog.count - Self.messageLogLimit) }
+        }
+    }
+    /// The recent messages, oldest first, for the message log (`M`).
+    public internal(set) var messageLog: [StatusMessage] = []
+    static let messageLogLimit = 50
 
     public init(size: Size, glyphs: Glyphs = .unicode, now: Date = Date(), readOnly: Bool = false) {
         self.size = size
@@ -162,7 +172,8 @@ public struct ConsoleModel: Sendable {
         switch mode {
         case .browse: focus == .list ? .list : .detail
         case .filter: .filter
-        case .help: .help
+        case .overlay(.help, _): .help
+        case .overlay(.messages, _): .messages
         case .decision, .submitting: .decision
         case .confirm: .confirm
         case .quitPrompt: .quitPrompt

@@ -319,9 +319,9 @@ extension ConsoleModel {
     }
 
     mutating func move(by delta: Int) -> [Effect] {
-        if case let .help(scroll) = mode {
+        if case let .overlay(_, scroll) = mode {
             let target = scroll.addingReportingOverflow(delta)
-            return scrollHelp(to: target.overflow ? (delta > 0 ? Int.max : 0) : target.partialValue)
+            return scrollOverlay(to: target.overflow ? (delta > 0 ? Int.max : 0) : target.partialValue)
         }
         if focus == .detail {
             detailScroll = max(0, detailScroll + delta)
@@ -332,14 +332,15 @@ extension ConsoleModel {
         return move(to: target.overflow ? (delta > 0 ? Int.max : 0) : target.partialValue)
     }
 
-    /// Scrolls the help overlay, never past its last line.
-    mutating func scrollHelp(to line: Int) -> [Effect] {
-        mode = .help(scroll: max(0, min(line, HelpScreen.maximumScroll(self))))
+    /// Scrolls the help or the messages, never past their last line.
+    mutating func scrollOverlay(to line: Int) -> [Effect] {
+        guard case let .overlay(overlay, _) = mode else { return [] }
+        mode = .overlay(overlay, scroll: max(0, min(line, OverlayScreen.maximumScroll(overlay, self))))
         return []
     }
 
     mutating func move(to index: Int) -> [Effect] {
-        if case .help = mode { return scrollHelp(to: index) }
+        if case .overlay = mode { return scrollOverlay(to: index) }
         if focus == .detail {
             detailScroll = index == 0 ? 0 : Int.max
             clampDetailScroll()

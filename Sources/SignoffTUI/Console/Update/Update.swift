@@ -137,9 +137,12 @@ extension ConsoleModel {
             if case let .confirm(draft, _) = mode { mode = .decision(draft) }
             return []
         case .help:
-            mode = .help(scroll: 0)
+            mode = .overlay(.help, scroll: 0)
             return []
-        case .closeHelp:
+        case .showMessages:
+            mode = .overlay(.messages, scroll: 0)
+            return []
+        case .closeOverlay:
             mode = .browse
             return []
         case .quit:
@@ -202,7 +205,7 @@ extension ConsoleModel {
 
     /// How far PgUp/PgDn move in the focused pane (or the help).
     var pageSize: Int {
-        if case .help = mode { return max(1, HelpScreen.visibleRows(size) - 1) }
+        if case .overlay = mode { return max(1, OverlayScreen.visibleRows(size) - 1) }
         let layout = ConsoleLayout(size: size, focus: focus)
         return max(1, focus == .list ? layout.listRows : layout.detailRows - 1)
     }

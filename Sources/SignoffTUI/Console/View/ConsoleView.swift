@@ -19,8 +19,8 @@ public func view(_ model: ConsoleModel, size: Size, glyphs: Glyphs) -> Grid {
     switch model.mode {
     case .browse, .filter:
         break
-    case let .help(scroll):
-        HelpScreen.draw(model, scroll: scroll, body: layout.body, glyphs: glyphs, into: &grid)
+    case let .overlay(overlay, scroll):
+        OverlayScreen.draw(overlay, model, scroll: scroll, body: layout.body, glyphs: glyphs, into: &grid)
     case let .decision(draft):
         DecisionPanel.draw(draft, submitting: false, model: model, body: layout.body, glyphs: glyphs, into: &grid)
     case let .submitting(draft):

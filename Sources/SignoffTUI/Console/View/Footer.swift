@@ -16,8 +16,16 @@ enum Footer {
             return
         }
         if let message = model.message {
-            let text = TextLayout.truncate(" " + message.text, width: width, ellipsis: glyphs.ellipsis)
-            grid.write(text, x: 0, y: y, maxWidth: width, role: message.role)
+            // Messages quote refusals, which quote request fields.
+            let text = " " + DisplaySafe.text(message.text, style: glyphs.textStyle)
+            if CharacterWidth.of(text) <= width {
+                grid.write(text, x: 0, y: y, maxWidth: width, role: message.role)
+            } else {
+                // Too long for one line: the rest is in the message log.
+                let more = " M reads it all "
+                let cut = TextLayout.truncate(text, width: max(0, width - CharacterWidth.of(more)), ellipsis: glyphs.ellipsis)
+                grid.draw(StyledLine([Span(cut, message.role), Span(more, .footerKey)]), x: 0, y: y, width: width)
+            }
             return
         }
         let spans = [Span(" ", .footer)] + hints(model, context: model.context)

@@ -50,28 +50,6 @@ enum HelpScreen {
         return builder.lines + legendBuilder.lines
     }
 
-    /// The lines the help box shows at once.
-    static func visibleRows(_ size: Size) -> Int { max(1, ConsoleLayout(size: size, focus: .list).body.height - 2) }
-
-    /// How far the help can scroll at this size.
-    static func maximumScroll(_ model: ConsoleModel) -> Int {
-        let inner = max(1, model.size.width - 2)
-        return max(0, lines(model, width: inner, glyphs: model.glyphs).count - visibleRows(model.size))
-    }
-
-    static func draw(_ model: ConsoleModel, scroll: Int, body: Rect, glyphs: Glyphs, into grid: inout Grid) {
-        grid.fill(x: body.x, y: body.y, width: body.width, height: body.height, role: .normal)
-        grid.box(body, title: [Span("Keys", .title),
-                               Span(" \(glyphs.separator) j/k, PgUp/PgDn, g/G scroll; ? or Esc closes", .dim)],
-                 glyphs: glyphs)
-        let inner = body.inner
-        let all = lines(model, width: inner.width, glyphs: glyphs)
-        let top = max(0, min(scroll, all.count - inner.height))
-        for (offset, line) in all.dropFirst(top).prefix(inner.height).enumerated() {
-            grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)
-        }
-        if top + inner.height < all.count { grid.boxFooter(body, text: " \(glyphs.scrollMore) more ", role: .dim) }
-    }
 }
 
 extension ConsoleModel {
