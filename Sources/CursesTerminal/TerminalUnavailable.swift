@@ -30,7 +30,7 @@ public struct TerminalUnavailable: Error, Sendable, Hashable, CustomStringConver
         case .noCursorAddressing(let name):
             problem = "the terminal type '\(name)' cannot move the cursor"
         }
-        return "signoff cannot open its console: \(problem). "
+        return "the console cannot open: \(problem). "
             + "Run it in a full terminal such as xterm-256color, "
             + "or use the command line: signoff list / show / approve"
     }

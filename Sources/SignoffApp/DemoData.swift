@@ -67,11 +67,40 @@ public enum DemoData {
                     record = Projection.apply(event, to: record)
                 }
                 // Older requests are mostly decided; the last two days stay pending.
-                guard var current = record, current.state == .pending,
-                      at < now.addingTimeInterval(-2 * 86_400), Int.random(in: 0..<10, using: &random) < 8 else { continue }
-                try decide(&current, policy: policy, at: at.addingTimeInterval(Double.random(in: 600...20_000, using: &random)),
-                           deny: Int.random(in: 0..<6, using: &random) == 0, tx: tx)
+                if var current = record, current.state == .pending,
+                   at < now.addingTimeInterval(-2 * 86_400), Int.random(in: 0..<10, using: &random) < 8 {
+                    try decide(&current, policy: policy, at: at.addingTimeInterval(Double.random(in: 600...20_000, using: &random)),
+                               deny: Int.random(in: 0..<6, using: &random) == 0, tx: tx)
+                }
+                try provision(id, now: now, random: &random, tx: tx)
             }
+        }
+        // What the expiry timer would have done by now: grants past their
+        // expiry end and stale requests time out, so what the demo calls
+        // active is active. Provisioning confirms most removals.
+        let swept = try Commands(store: store, actor: sweeper, clock: .fixed(now)).run(Commands.Sweep())
+        try store.write { tx in
+            for id in swept.output.expired where Int.random(in: 0..<10, using: &random) < 8 {
+                guard let grant = try tx.grant(id) else { continue }
+                for event in try Lifecycle.provisioningReport(grant, succeeded: true, note: "access removed", by: provisioner, at: now) {
+                    try tx.append(event)
+                }
+            }
+        }
+    }
+
+    /// The account the demo's expiry timer runs as, and the provisioning system's.
+    static let sweeper = Principal(name: "signoff-timer", authentication: .asserted)
+    static let provisioner = Principal(name: "provisioning", authentication: .asserted)
+
+    /// Provisioning confirms most grants a few minutes after approval; some
+    /// wait, so the console has unprovisioned access to flag.
+    static func provision(_ id: String, now: Date, random: inout Generator, tx: WriteTransaction) throws {
+        guard let grant = try tx.grant(id), grant.provisioning == .pending, Int.random(in: 0..<20, using: &random) < 17 else { return }
+        let at = grant.approvedAt.addingTimeInterval(Double.random(in: 120...2400, using: &random))
+        guard at < now else { return }
+        for event in try Lifecycle.provisioningReport(grant, succeeded: true, note: "role granted", by: provisioner, at: at) {
+            try tx.append(event)
         }
     }
 

@@ -464,6 +464,28 @@ public final class WriteTransaction {
         }
     }
 
+    /// Open (pending or blocked) requests that ask to extend a grant: those of
+    /// `grantID`, or of any grant. Found through the open-state index and the
+    /// record's `extends`: open requests are few next to decided ones, and
+    /// extensions of them fewer, so they need no column of their own.
+    public func openExtensions(of grantID: String? = nil) throws -> [RequestRecord] {
+        checkOpen()
+        try flush()
+        let extends = "json_extract(CAST(record AS TEXT), '$.request.extends')"
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT submitted_sequence, last_sequence, record FROM requests
+            WHERE state IN ('pending', 'blocked') AND \(extends) \(grantID == nil ? "IS NOT NULL" : "= ?")
+            ORDER BY submitted_sequence
+            """, arguments: grantID.map { [$0] } ?? [])
+        return try rows.map { row in
+            let record = try EventCoding.readRecord(row[2] as Data)
+            if let entry = entries[record.id] { return entry.record }
+            entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
+                                       isStored: true, isChanged: false)
+            return record
+        }
+    }
+
     /// The status of a request's grant, read alone; nil when it has none.
     private func status(_ id: String) throws -> StatusEntry? {
         if let entry = statuses[id] { return entry }

@@ -14,6 +14,7 @@ struct Signoff: ParsableCommand {
         4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered;
         `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout.
         """,
+        version: SignoffVersion.text,
         subcommands: [
             Console.self, Demo.self, Initialize.self, Submit.self, List.self, Show.self,
             Approve.self, Deny.self, Withdraw.self, Wait.self, Grants.self, Expire.self, Revoke.self,

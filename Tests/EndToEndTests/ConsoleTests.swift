@@ -134,6 +134,8 @@ struct ConsoleTests {
         let result = try Signoff.run(["--store", store.path, "--as", "dave"], environment: ["TERM": "dumb"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("signoff list"), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("signoff: the console cannot open"), "said once: \(result.stderr)")
+        #expect(!result.stderr.contains("signoff: signoff"))
     }
 
     @Test func aManagerRevokesAGrantFromExpiringAndSeesItAwaitRemoval() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import SignoffCore
 import Testing
 
 /// Grants through the real binary: the clock is moved with SIGNOFF_NOW, which
@@ -44,7 +45,10 @@ struct GrantTests {
         #expect(documents.count == 1 && documents[0].hasPrefix("\(id)-expire-"), "\(documents)")
         #expect(try grant(store, id)["provisioning"] as? String == "handed_off")
         let again = try store.run(["expire"], as: "ops", at: "2026-11-21T12:00:00Z")
-        #expect(again.stdout.contains("expired 0 grant(s), timed out 0"), "\(again.output)")
+        // Nothing due: nothing printed, so a cron line mails only when something happened.
+        #expect(again.status == 0 && again.stdout.isEmpty && again.stderr.isEmpty, "\(again.output)")
+        let told = try store.run(["expire", "--verbose"], as: "ops", at: "2026-11-21T12:00:00Z")
+        #expect(told.stdout.contains("nothing was due at 2026-11-21T12:00:00Z"), "\(told.output)")
 
         // The policy's pending timeout is 72h.
         let timeout = try store.run(["expire", "--json"], as: "ops", at: "2026-11-24T03:00:00Z")
@@ -127,8 +131,61 @@ struct GrantTests {
 
         let denied = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
         let deniedID = try #require((try Signoff.json(denied) as? [String: Any])?["id"] as? String)
-        #expect(try store.run(["deny", deniedID, "--version", "1", "-r", "two nights are enough for a backfill"], as: "dave").status == 0)
+        #expect(try store.run(["deny", deniedID, "--version", "1", "-r", "two nights are enough for a backfill"], as: "dave",
+                              at: Self.t0).status == 0)
         #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T19:00:00Z")
+    }
+
+    /// An extension request closes, recorded with its reason, the moment its
+    /// grant ends (revoked, or expired by the sweep); it leaves every queue,
+    /// and approving it afterwards is refused, never "recorded; now denied".
+    @Test func extensionsCloseWhenTheirGrantEnds() throws {
+        let store = try TestStore()
+        let revokedGrant = try approvedGrant(store)
+        let expiringGrant = try approvedGrant(store)
+        func ask(_ id: String) throws -> String {
+            let asked = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
+            return try #require((try Signoff.json(asked) as? [String: Any])?["id"] as? String, "\(asked.output)")
+        }
+        let closedByRevocation = try ask(revokedGrant)
+        let closedBySweep = try ask(expiringGrant)
+        func queue() throws -> String { try store.run(["list", "--routed-to-me"], as: "dave", at: "2026-11-21T05:00:00Z").stdout }
+        #expect(try queue().contains(closedByRevocation) && queue().contains(closedBySweep))
+
+        let revoked = try store.run(["revoke", revokedGrant, "-r", "the reconciliation moved to the warehouse"], as: "alice",
+                                    at: "2026-11-21T04:00:00Z")
+        #expect(revoked.status == 0, "\(revoked.output)")
+        let afterRevocation = try store.show(closedByRevocation)
+        #expect(afterRevocation["state"] as? String == "denied")
+        let decision = try #require(afterRevocation["decision"] as? [String: Any])
+        #expect(decision["by"] as? [String] == ["policy:extension"])
+        #expect(decision["at"] as? String == "2026-11-21T04:00:00Z")
+        #expect((decision["reason"] as? String)?.contains("the grant of \(revokedGrant) was revoked") == true, "\(decision)")
+        #expect(try !queue().contains(closedByRevocation), "never offered for review after")
+
+        let swept = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T11:00:00Z")
+        let outcome = try #require(try Signoff.json(swept) as? [String: Any])
+        #expect(outcome["expired"] as? [String] == [expiringGrant])
+        #expect(outcome["closed_extensions"] as? [String] == [closedBySweep], "\(swept.output)")
+        #expect((try store.show(closedBySweep)["decision"] as? [String: Any])?["reason"] as? String
+                == "closed: the grant of \(expiringGrant) expired, so there is nothing to extend")
+
+        for id in [closedByRevocation, closedBySweep] {
+            let late = try store.run(["approve", id, "--version", "1", "-r", "the backfill needs one more night"], as: "dave",
+                                     at: "2026-11-21T12:00:00Z")
+            #expect(late.status == 4, "\(late.output)")
+            #expect(late.stderr.contains("\(id) is already denied") && !late.stdout.contains("recorded"), "\(late.output)")
+        }
+
+        // Past its expiry but before any sweep: approving is refused, and closes it.
+        let unswept = try approvedGrant(store)
+        let stale = try ask(unswept)
+        let tooLate = try store.run(["approve", stale, "--version", "1", "-r", "the backfill needs one more night"],
+                                    as: "dave", at: "2026-11-21T11:30:00Z")
+        #expect(tooLate.status == 3, "\(tooLate.output)")
+        #expect(tooLate.stderr.contains("whose grant expired; it cannot be approved or denied, and is closed"), "\(tooLate.stderr)")
+        #expect(try store.show(stale)["state"] as? String == "denied")
+        #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
     @Test func breakGlassSelfActivationAndItsPostIncidentReview() throws {
@@ -216,6 +273,12 @@ struct GrantTests {
         let delivered = try store.run(["handoff", "retry"], as: "carol")
         #expect(delivered.stdout.contains("1 hand-off(s) attempted, 0 failed"), "\(delivered.output)")
         #expect(try grant(store, waiting)["provisioning"] as? String == "done")
+        // Nothing waiting: nothing printed (cron), unless asked; an unknown ID is bad input.
+        let idle = try store.run(["handoff", "retry"], as: "carol")
+        #expect(idle.status == 0 && idle.stdout.isEmpty && idle.stderr.isEmpty, "\(idle.output)")
+        #expect(try store.run(["handoff", "retry", "--verbose"], as: "carol").stdout.contains("nothing was waiting"))
+        let unknown = try store.run(["handoff", "retry", "REQ-999"], as: "carol")
+        #expect(unknown.status == 2 && unknown.stderr.contains("there is no request REQ-999"), "\(unknown.output)")
 
         // Revocation is handed off too.
         #expect(try store.run(["revoke", ok, "-r", "the reconciliation moved to the warehouse"], as: "alice").status == 0)
@@ -289,5 +352,43 @@ struct GrantTests {
         let stillPending = try store.run(["wait", pending, "--timeout", "1s"])
         #expect(stillPending.status == 8, "\(stillPending.output)")
         #expect(stillPending.stderr.contains("still undecided"))
+    }
+}
+
+/// The demo's store reads as the console will show it when opened: swept, so
+/// that what it calls active is active and nothing is left due.
+@Suite("Demo store")
+struct DemoStoreTests {
+    @Test func theDemoIsSweptSoItsActiveGrantsAreReallyActive() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-demo-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("demo.sqlite").path
+        let created = try Signoff.run(["demo", "--no-console", "--store", path, "--requests", "300"])
+        #expect(created.status == 0, "\(created.output)")
+        let listed = try Signoff.run(["grants", "--all", "--json", "--store", path, "--as", "dave"])
+        let grants = try #require(try Signoff.json(listed) as? [[String: Any]])
+        let now = Date()
+        let active = grants.filter { $0["state"] as? String == "active" }
+        #expect(!active.isEmpty && grants.contains { $0["state"] as? String == "expired" })
+        for grant in active {
+            let expiry = try #require((grant["expires_at"] as? String).flatMap(Timestamp.parse))
+            #expect(expiry > now, "\(grant["id"] ?? "?") reads active but expired at \(expiry)")
+        }
+        // Most grants were provisioned and most removals confirmed; a few still need someone.
+        let provisioned = grants.filter { $0["provisioning"] as? String == "done" }.count
+        #expect(provisioned * 2 > grants.count && provisioned < grants.count)
+        let sweep = try Signoff.run(["expire", "--store", path, "--as", "ops"])
+        #expect(sweep.status == 0 && sweep.stdout.isEmpty, "nothing was left due: \(sweep.output)")
+
+        // The README's example request works as written for the demo's people.
+        let submitted = try Signoff.run(["submit", Signoff.example("request.yaml"), "--json", "--store", path, "--as", "alice"])
+        #expect(submitted.status == 0, "\(submitted.output)")
+        let entry = try #require((try Signoff.json(submitted) as? [[String: Any]])?.first)
+        #expect(entry["state"] as? String == "pending" && (entry["route"] as? String)?.contains("owners of payments-db") == true)
+        let id = try #require(entry["id"] as? String)
+        let approved = try Signoff.run(["approve", id, "--version", "1", "-r", "Read replica only, matches OPS-1234",
+                                        "--store", path, "--as", "dave"])
+        #expect(approved.status == 0 && approved.stdout.contains("now approved"), "\(approved.output)")
     }
 }

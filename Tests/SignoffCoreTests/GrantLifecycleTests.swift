@@ -580,7 +580,26 @@ extension GrantLifecycleTests {
             #expect(G.grant(result.events, id: "REQ-1", from: grant) == grant)
         }
 
-        @Test func extensionApprovedAfterTheOriginalEndedIsDenied() throws {
+        /// A review of an extension whose grant has ended is refused (never
+        /// "recorded, now denied"), and the extension closes in the same breath.
+        func expectRefusedAndClosed(_ result: ReviewResult, pending: RequestRecord, because: String,
+                                    sourceLocation: SourceLocation = #_sourceLocation) {
+            guard case let .refused(refusal) = result.outcome else {
+                Testing.Issue.record("not refused: \(result.outcome)", sourceLocation: sourceLocation)
+                return
+            }
+            #expect(refusal.reason == .notActive, sourceLocation: sourceLocation)
+            #expect(refusal.message.contains(because), "\(refusal.message)", sourceLocation: sourceLocation)
+            #expect(result.events.kinds == ["review_refused", "request_decided"], sourceLocation: sourceLocation)
+            let decided = result.events.last?.body.decided
+            #expect(decided?.state == .denied && decided?.by == ["policy:extension"], sourceLocation: sourceLocation)
+            #expect(decided?.reason.contains(because) == true, sourceLocation: sourceLocation)
+            #expect(result.events.last?.actor == .policyRule("extension"), sourceLocation: sourceLocation)
+            #expect(!result.events.contains { $0.body.extended != nil }, sourceLocation: sourceLocation)
+            #expect(G.record(result.events, id: pending.id, from: pending)?.state == .denied, sourceLocation: sourceLocation)
+        }
+
+        @Test func reviewingAnExtensionAfterTheOriginalExpiredIsRefusedAndClosesIt() throws {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
@@ -591,21 +610,16 @@ extension GrantLifecycleTests {
             let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: expiresAt))
             let expired = try #require(G.grant([expiry], id: "REQ-1", from: grant))
 
-            let result = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
-                                          by: G.person("dave"), policy: policy, original: expired,
-                                          at: expiresAt.addingTimeInterval(G.hour))
-            #expect(result.outcome == .recorded(.denied))
-            #expect(result.events.kinds == ["review_recorded", "request_decided"])
-            let decided = try #require(result.events[1].body.decided)
-            #expect(decided.state == .denied)
-            #expect(decided.by == ["policy:extension"])
-            #expect(decided.reason.contains("expired"))
-            #expect(!result.events.contains { $0.body.extended != nil })
-            #expect(G.grant(result.events, id: "REQ-1", from: expired) == expired)
-            #expect(G.record(result.events, id: "REQ-2", from: pending)?.state == .denied)
+            for verdict in [Verdict.approve, .deny] {
+                let result = Lifecycle.review(pending, verdict: verdict, rationale: G.rationale, shownVersion: pending.version,
+                                              by: G.person("dave"), policy: policy, original: expired,
+                                              at: expiresAt.addingTimeInterval(G.hour))
+                expectRefusedAndClosed(result, pending: pending, because: "expired")
+                #expect(G.grant(result.events, id: "REQ-1", from: expired) == expired)
+            }
         }
 
-        @Test func extensionApprovedAfterTheOriginalWasRevokedIsDenied() throws {
+        @Test func reviewingAnExtensionAfterTheOriginalWasRevokedIsRefusedAndClosesIt() throws {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
@@ -617,13 +631,11 @@ extension GrantLifecycleTests {
 
             let result = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
                                           by: G.person("erin"), policy: policy, original: revoked, at: G.at(3 * G.day))
-            #expect(result.outcome == .recorded(.denied))
-            #expect(result.events.kinds == ["review_recorded", "request_decided"])
-            #expect(result.events[1].body.decided?.reason.contains("revoked") == true)
+            expectRefusedAndClosed(result, pending: pending, because: "was revoked")
             #expect(G.grant(result.events, id: "REQ-1", from: revoked) == revoked)
         }
 
-        @Test func extensionApprovedAtTheOriginalsExpiryIsDeniedEvenBeforeTheSweepRan() throws {
+        @Test func reviewingAnExtensionAtTheOriginalsExpiryIsRefusedEvenBeforeTheSweepRan() throws {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
             let expiresAt = try #require(grant.expiresAt)
@@ -641,11 +653,51 @@ extension GrantLifecycleTests {
 
             let tooLate = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
                                            by: G.person("dave"), policy: policy, original: grant, at: expiresAt)
-            #expect(tooLate.outcome == .recorded(.denied))
-            #expect(tooLate.events.kinds == ["review_recorded", "request_decided"])
-            #expect(tooLate.events[1].body.decided?.by == ["policy:extension"])
-            #expect(tooLate.events[1].body.decided?.reason.contains("expired") == true)
-            #expect(!tooLate.events.contains { $0.body.extended != nil })
+            expectRefusedAndClosed(tooLate, pending: pending, because: "expired")
+        }
+
+        /// The end of a grant closes its open extension requests, with the
+        /// reason, at the moment it ends (revocation, a trigger, the sweep);
+        /// other requests and other grants' extensions are left alone.
+        @Test func theEndOfAGrantClosesItsOpenExtensions() throws {
+            let policy = try G.withMaxTotal("40d")
+            let (record, grant) = try Extensions.original(policy)
+            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
+                                                         purpose: nil, policy: policy)
+            let (open, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
+            var elsewhere = open
+            elsewhere.id = "REQ-3"
+            elsewhere.request.extends = "REQ-9"
+            let openExtensions = [open, elsewhere]
+            func expectClosed(_ events: [EventDraft], first kind: String, because: String, at: Date,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+                #expect(events.kinds == [kind, "request_decided"], sourceLocation: sourceLocation)
+                let closing = events.last
+                #expect(closing?.requestID == "REQ-2" && closing?.at == at, sourceLocation: sourceLocation)
+                #expect(closing?.actor == .policyRule("extension"), sourceLocation: sourceLocation)
+                let decided = closing?.body.decided
+                #expect(decided?.state == .denied && decided?.policyVersion == policy.version, sourceLocation: sourceLocation)
+                #expect(decided?.reason == "closed: the grant of REQ-1 \(because), so there is nothing to extend",
+                        sourceLocation: sourceLocation)
+                #expect(G.record(events, id: "REQ-2", from: open)?.state == .denied, sourceLocation: sourceLocation)
+            }
+
+            let revokedAt = G.at(2 * G.day)
+            expectClosed(try Lifecycle.revoke(grant, by: G.person("dave"), rationale: G.rationale, policy: policy,
+                                              openExtensions: openExtensions, at: revokedAt),
+                         first: "grant_revoked", because: "was revoked", at: revokedAt)
+
+            let expiresAt = try #require(grant.expiresAt)
+            #expect(Lifecycle.expire(grant.status, openExtensions: openExtensions, policy: policy, by: .signoff,
+                                     at: expiresAt.addingTimeInterval(-1)).isEmpty, "nothing before its expiry")
+            expectClosed(Lifecycle.expire(grant.status, openExtensions: openExtensions, policy: policy, by: .signoff, at: expiresAt),
+                         first: "grant_expired", because: "expired", at: expiresAt)
+
+            // Already decided extensions stay as they are.
+            var decided = open
+            decided.state = .denied
+            #expect(try Lifecycle.revoke(grant, by: G.person("dave"), rationale: G.rationale, policy: policy,
+                                         openExtensions: [decided], at: revokedAt).kinds == ["grant_revoked"])
         }
 
         @Test func extensionIsCappedAtTheMaximumTotalWhenThePolicyChanged() throws {
@@ -804,6 +856,16 @@ extension GrantLifecycleTests {
             let vendor = try Lifecycle.fire(RevocationTrigger(name: "vendor_offboarded", ref: "acme"), grants: grants,
                                             by: .signoff, policy: policy, at: firedAt)
             #expect(vendor.compactMap(\.requestID) == ["REQ-E"])
+
+            // A request still open to extend a grant the trigger revokes closes with it.
+            let (pendingExtension, _) = try G.submit(Fixture.request { $0.extends = "REQ-A" }, id: "REQ-X", policy: policy,
+                                                     at: G.at(G.hour))
+            #expect(pendingExtension.state == .pending)
+            let closing = try Lifecycle.fire(ops1, grants: grants, by: G.person("jira-importer"), policy: policy,
+                                             openExtensions: [pendingExtension], at: firedAt)
+            #expect(closing.kinds == ["grant_revoked", "request_decided", "grant_revoked"])
+            #expect(closing[1].requestID == "REQ-X")
+            #expect(closing[1].body.decided?.reason.contains("REQ-A was revoked by the trigger ticket_closed") == true)
         }
 
         @Test func unknownTriggerNamesAreRefused() throws {

@@ -66,7 +66,7 @@ struct RequestFileTests {
         .init(name: "empty purpose", from: "purpose: Nightly reconciliation reads the ledger tables", to: "purpose: \"   \"", line: 9, field: "purpose", message: "must not be empty"),
         .init(name: "wrong type", from: "system: payments-db", to: "system: [a, b]", line: 5, field: "system", message: "expected text, found a list"),
         .init(name: "owner missing for non-human", from: "  owner: alice\n", to: "", line: 2, field: "subject", message: "owner is required"),
-        .init(name: "break glass needs incident", from: "access: read", to: "access: read\nbreak_glass: true", line: 1, field: "", message: "requires an incident"),
+        .init(name: "break glass needs incident", from: "access: read", to: "access: read\nbreak_glass: true", line: 9, field: "break_glass", message: "needs an incident"),
         .init(name: "overlong value", from: "system: payments-db", to: "system: " + String(repeating: "x", count: 600), line: 5, field: "system", message: "at most 512"),
         .init(name: "duplicate field", from: "access: read", to: "access: read\naccess: write", line: nil, field: "access", message: "twice"),
         .init(name: "end before start", from: "duration: 8h", to: "start: 2026-11-21T10:00:00Z\nend: 2026-11-21T09:00:00Z", line: 11, field: "end", message: "minute after start"),

@@ -23,6 +23,10 @@ public protocol StoreCommand {
     var permission: RolePermission? { get }
     /// The request a refused attempt concerns, for its `action_refused` event.
     var subject: String? { get }
+    /// Input the policy alone shows to be wrong (a name it does not know),
+    /// judged before the permission check, so a typo is bad input whoever
+    /// makes it. Throw `CommandError.badInput`; nothing is written.
+    func validate(against policy: Policy?) throws(CommandError)
     /// Decides and records. Throw `CommandError` to stop with nothing written,
     /// or the `RecordedRefusal` from `tx.refusal(_:recording:)` to commit a
     /// refusal's evidence and then fail with it.
@@ -35,6 +39,7 @@ extension StoreCommand {
     public var rollsBack: Bool { false }
     public var permission: RolePermission? { nil }
     public var subject: String? { nil }
+    public func validate(against policy: Policy?) throws(CommandError) {}
 }
 
 /// What a command did, for each front end to render.
@@ -135,6 +140,7 @@ public final class Commands: @unchecked Sendable {
                 let creator = try storeCreator()
                 let tx = CommandTransaction(store: write, actor: actor, now: now, policy: policy, storeCreator: creator,
                                             keepsEvents: command.keepsEvents)
+                try command.validate(against: policy)
                 do throws(Refusal) {
                     try Permissions.check(.init(operation: command.operation, permission: command.permission, actor: actor,
                                                 storeCreator: creator, at: now), policy: policy)

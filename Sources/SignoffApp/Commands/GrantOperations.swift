@@ -21,11 +21,13 @@ extension Commands {
             let policy = try tx.policy()
             let grant = try tx.grant(id)
             let extensionApprovers = try tx.store.extensionApprovers(of: grant)
+            let openExtensions = try tx.store.openExtensions(of: id)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
             let creator = tx.storeCreator?.name
             try tx.append(try tx.refusingAsEvidence(.revoke, of: id) { () throws(Refusal) in
                 try Lifecycle.revoke(grant, by: actor, rationale: rationale, policy: policy,
-                                     extensionApprovers: extensionApprovers, storeCreator: creator, at: now)
+                                     extensionApprovers: extensionApprovers, openExtensions: openExtensions,
+                                     storeCreator: creator, at: now)
             })
         }
     }
@@ -37,16 +39,22 @@ extension Commands {
         public var operation: Operation { .fireTrigger }
         public var permission: RolePermission? { RolePermission(.fireTrigger, trigger: trigger.name) }
 
+        /// A name the policy does not know is a typo to fix, not a refusal: bad input.
+        public func validate(against policy: Policy?) throws(CommandError) {
+            if let unknown = policy?.unknownTrigger(trigger.name) { throw .badInput("\(unknown.message); \(unknown.hint)") }
+        }
+
         /// The requests whose grants were revoked.
         public func decide(_ tx: CommandTransaction) throws -> [String] {
             let policy = try tx.policy()
             let grants = try tx.store.liveGrants(naming: trigger)
+            let openExtensions = grants.isEmpty ? [] : try tx.store.openExtensions()
             let actor = tx.actor, now = tx.now, trigger = self.trigger
             let events = try tx.refusingAsEvidence(.fireTrigger, of: nil) { () throws(Refusal) in
-                try Lifecycle.fire(trigger, grants: grants, by: actor, policy: policy, at: now)
+                try Lifecycle.fire(trigger, grants: grants, by: actor, policy: policy, openExtensions: openExtensions, at: now)
             }
             try tx.append(events)
-            return events.compactMap(\.requestID)
+            return events.compactMap { if case .grantRevoked = $0.body { $0.requestID } else { nil } }
         }
     }
 

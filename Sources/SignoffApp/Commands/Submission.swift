@@ -60,8 +60,10 @@ extension Commands {
                 do throws(Refusal) {
                     requests.append(try Lifecycle.authorizeSubmission(entry.request, by: tx.actor, policy: policy))
                 } catch {
-                    let at = entry.position.map { "\(entry.file):\($0)" } ?? entry.file
-                    let refusal = Refusal(error.reason, "\(at): \(error.message); nothing was submitted")
+                    // At the field that decided it: who the request names as its requester.
+                    let located = error.reason == .notRequester ? entry.requester?.error(error.message).description : nil
+                    let at = located ?? "\(entry.position.map { "\(entry.file):\($0)" } ?? entry.file): \(error.message)"
+                    let refusal = Refusal(error.reason, at + "; nothing was submitted")
                     throw try tx.refusal(refusal, recording: [Lifecycle.refused(.submit, refusal, requestID: nil, by: tx.actor, at: tx.now)])
                 }
             }

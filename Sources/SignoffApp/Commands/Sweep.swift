@@ -17,7 +17,9 @@ extension Commands {
         public struct Outcome: Sendable, Equatable {
             public var expired: [String] = []
             public var timedOut: [String] = []
-            public var isEmpty: Bool { expired.isEmpty && timedOut.isEmpty }
+            /// Extension requests closed because their grant expired.
+            public var closed: [String] = []
+            public var isEmpty: Bool { expired.isEmpty && timedOut.isEmpty && closed.isEmpty }
         }
 
         /// Appends each event as it is decided, keeping only the IDs.
@@ -25,9 +27,16 @@ extension Commands {
             let policy = try tx.policy()
             var outcome = Outcome()
             let now = tx.now, actor = tx.actor
+            // Read once: open extensions are few, and a sweep may expire 100,000 grants.
+            var openExtensions: [RequestRecord]?
             try tx.store.forEachGrantDue(at: now) { status in
-                guard let event = Lifecycle.expire(status, by: actor, at: now) else { return }
-                try tx.append(event)
+                if openExtensions == nil { openExtensions = try tx.store.openExtensions() }
+                let events = Lifecycle.expire(status, openExtensions: openExtensions ?? [], policy: policy, by: actor, at: now)
+                guard !events.isEmpty else { return }
+                for event in events {
+                    try tx.append(event)
+                    if case .requestDecided = event.body, let id = event.requestID { outcome.closed.append(id) }
+                }
                 outcome.expired.append(status.requestID)
             }
             if let timeout = policy.pendingTimeout {
@@ -61,6 +70,7 @@ extension Commands {
             if let refusal = handOff.refusal(configuration) {
                 throw CommandError.refused(Refusal(.notEligible, "nothing was delivered: \(refusal)"), recorded: false)
             }
+            for id in ids where try store.record(id) == nil { throw CommandError.noSuchRequest(id) }
             let targets = ids.isEmpty
                 ? try store.grants(.attention).filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
                 : ids

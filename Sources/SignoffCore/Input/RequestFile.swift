@@ -16,6 +16,9 @@ public enum RequestFile {
         public var request: AccessRequest
         public var file: String
         public var position: SourcePosition?
+        /// Where the request names its requester, when it does: a refusal to
+        /// submit on someone else's behalf points there.
+        public var requester: LocatedNode.Place?
     }
 
     /// Parses and validates every request in `text`. With a policy, names are
@@ -40,7 +43,9 @@ public enum RequestFile {
         var entries: [Entry] = []
         for node in nodes {
             do {
-                entries.append(Entry(request: try request(from: node, policy: policy, now: now), file: file, position: node.position))
+                let place = (try? node.mapping())?.optional("requester").map(\.place)
+                entries.append(Entry(request: try request(from: node, policy: policy, now: now), file: file,
+                                     position: node.position, requester: place))
             } catch {
                 errors.append(error)
             }
@@ -153,6 +158,7 @@ public enum RequestFile {
         }
 
         var triggers: [RevocationTrigger] = []
+        var triggerNodes: [LocatedNode] = []
         if let triggersNode = map.optional("revocation_triggers") {
             let items = try triggersNode.list()
             if items.count > Limits.triggerCount {
@@ -161,18 +167,22 @@ public enum RequestFile {
             for item in items {
                 let triggerMap = try item.mapping()
                 try triggerMap.rejectUnknown(triggerFields)
-                let name = try triggerMap.required("trigger", hint: "e.g. ticket_closed, owner_departed, incident_resolved").nonEmptyString()
+                let nameNode = try triggerMap.required("trigger", hint: "e.g. ticket_closed, owner_departed, incident_resolved")
+                let name = try nameNode.nonEmptyString()
+                triggerNodes.append(nameNode)
                 let ref = try triggerMap.required("ref", hint: "what the trigger refers to, e.g. the ticket").nonEmptyString()
                 triggers.append(RevocationTrigger(name: name, ref: ref))
             }
         }
 
         let ticket = try map.optional("ticket")?.nonEmptyString()
-        let breakGlass = try map.optional("break_glass")?.bool() ?? false
+        let breakGlassNode = map.optional("break_glass")
+        let breakGlass = try breakGlassNode?.bool() ?? false
         let incidentNode = map.optional("incident")
         let incident = try incidentNode?.nonEmptyString()
         if breakGlass && incident == nil {
-            throw map.owner.error("break_glass requires an incident", hint: "add incident: with the incident reference")
+            throw (breakGlassNode ?? map.owner).error("a break-glass request needs an incident",
+                                                      hint: "add incident: with the incident reference, e.g. incident: INC-2041")
         }
 
         var labels: [String: String] = [:]
@@ -214,6 +224,9 @@ public enum RequestFile {
             try checkNames(request, policy: policy, requester: requesterNode, owner: ownerNode ?? subjectNameNode,
                            subjectName: subjectNameNode, system: systemNode, environment: environmentNode,
                            entitlement: entitlementNode)
+            for (trigger, node) in zip(triggers, triggerNodes) {
+                if let unknown = policy.unknownTrigger(trigger.name) { throw node.error(unknown.message, hint: unknown.hint) }
+            }
         }
         return request
     }

@@ -23,6 +23,18 @@ public struct LocatedNode {
         SourceError(file: file, position: position, field: path, message: message, hint: hint)
     }
 
+    /// Where this node is, to point an error at it once the node itself is gone.
+    public struct Place: Sendable, Hashable {
+        public var file: String
+        public var position: SourcePosition?
+        public var path: String
+        public func error(_ message: String, hint: String? = nil) -> SourceError {
+            SourceError(file: file, position: position, field: path, message: message, hint: hint)
+        }
+    }
+
+    public var place: Place { Place(file: file, position: position, path: path) }
+
     func child(_ node: Node, key: String) -> LocatedNode {
         LocatedNode(node: node, file: file, path: path.isEmpty ? key : "\(path).\(key)")
     }

@@ -21,11 +21,10 @@ extension Lifecycle {
         }
         if let originalID = record.request.extends {
             // Ended by the clock even where the sweep has not recorded the expiry yet.
-            let ended = original?.expiresAt.map { $0 <= at } ?? false
-            guard let original, original.requestID == originalID, original.state.isLive, !ended else {
-                let state = original.map { ended && $0.state.isLive ? "expired" : "is \($0.state.rawValue)" } ?? "does not exist"
-                return [decided(.denied, "the grant of \(originalID) \(state); there is nothing to extend")]
+            if let ended = endOf(original, extending: originalID, at: at) {
+                return [decided(.denied, "the grant of \(originalID) \(ended); there is nothing to extend")]
             }
+            guard let original else { return [decided(.denied, "the grant of \(originalID) does not exist")] }
             let total = policy.maxTotal(for: record.request)?.seconds ?? original.duration.seconds
             let room = total - original.duration.seconds
             guard room > 0 else {
@@ -75,6 +74,43 @@ extension Lifecycle {
         return EventDraft(requestID: grant.requestID, actor: actor, at: at, body: .grantExpired(.init(expiresAt: expiresAt)))
     }
 
+    /// The sweep's decision for one grant: it expires when its expiry has
+    /// come, and its open extension requests (among `openExtensions`) close with it.
+    public static func expire(_ grant: GrantStatus, openExtensions: [RequestRecord], policy: Policy, by actor: Principal,
+                              at: Date) -> [EventDraft] {
+        guard let expiry = expire(grant, by: actor, at: at) else { return [] }
+        return [expiry] + closeExtensions(openExtensions, of: grant.requestID, because: "expired", policy: policy, at: at)
+    }
+
+    // MARK: Extensions of a grant that ended
+
+    /// Open requests to extend a grant that has ended close: there is nothing
+    /// left to extend. Each is decided (denied by the rule `extension`) with
+    /// the reason, so it leaves every approver's queue and the evidence says
+    /// why. `ended` says how, e.g. "was revoked". Requests that extend another
+    /// grant, or are no longer open, are left alone.
+    public static func closeExtensions(_ open: [RequestRecord], of grantID: String, because ended: String, policy: Policy,
+                                       at: Date) -> [EventDraft] {
+        open.filter { $0.request.extends == grantID && $0.state.isOpen }.map { record in
+            EventDraft(requestID: record.id, actor: .policyRule("extension"), at: at,
+                       body: .requestDecided(.init(state: .denied, by: ["policy:extension"], policyVersion: policy.version,
+                                                   reason: "closed: the grant of \(grantID) \(ended), so there is nothing to extend")))
+        }
+    }
+
+    /// Why an extension's grant can no longer be extended at `at`, or nil while it is live.
+    static func endOf(_ original: Grant?, extending id: String, at: Date) -> String? {
+        guard let original, original.requestID == id else { return "does not exist" }
+        switch original.state {
+        case .active, .awaitingProvisioning:
+            if let expiresAt = original.expiresAt, expiresAt <= at { return "expired" }
+            return nil
+        case .expired: return "expired"
+        case .revoked: return "was revoked"
+        case .failed: return "failed provisioning"
+        }
+    }
+
     /// An open request older than the policy's pending timeout times out.
     public static func timeOut(_ record: RequestRecord, policy: Policy, by actor: Principal, at: Date) -> EventDraft? {
         guard record.state.isOpen, let timeout = policy.pendingTimeout,
@@ -117,29 +153,36 @@ extension Lifecycle {
     }
 
     /// Ends a grant early, where `revokePermission` allows it and the rationale is long enough.
+    /// `openExtensions`: requests still open to extend it (any others are
+    /// ignored); they close with it.
     public static func revoke(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
-                              extensionApprovers: [String] = [], storeCreator: String? = nil, at: Date) throws(Refusal) -> [EventDraft] {
+                              extensionApprovers: [String] = [], openExtensions: [RequestRecord] = [],
+                              storeCreator: String? = nil, at: Date) throws(Refusal) -> [EventDraft] {
         if let refusal = revokePermission(grant, by: actor.name, policy: policy, extensionApprovers: extensionApprovers,
                                           storeCreator: storeCreator, at: at) {
             throw refusal
         }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,
-                           body: .grantRevoked(.init(rationale: rationale, trigger: nil)))]
+                           body: .grantRevoked(.init(rationale: stored(rationale), trigger: nil)))]
+            + closeExtensions(openExtensions, of: grant.requestID, because: "was revoked", policy: policy, at: at)
     }
 
     /// A revocation trigger fired: every live grant that names it, with that
     /// reference, is revoked. Unknown trigger names are refused, so a typo
     /// cannot silently revoke nothing.
+    /// `openExtensions`: requests still open to extend any grant; those of the
+    /// grants revoked close with them.
     public static func fire(_ trigger: RevocationTrigger, grants: [Grant], by actor: Principal, policy: Policy,
-                            at: Date) throws(Refusal) -> [EventDraft] {
-        guard policy.triggerNames.contains(trigger.name) else {
-            let suggestion = closest(to: trigger.name, in: policy.triggerNames).map { "did you mean \($0)? " } ?? ""
-            throw Refusal(.notEligible, "\(trigger.name) is not a revocation trigger of this policy; \(suggestion)known: \(policy.triggerNames.joined(separator: ", "))")
+                            openExtensions: [RequestRecord] = [], at: Date) throws(Refusal) -> [EventDraft] {
+        if let unknown = policy.unknownTrigger(trigger.name) {
+            throw Refusal(.notEligible, "\(unknown.message); \(unknown.hint)")
         }
-        return grants.filter { $0.state.isLive && $0.terms.revocationTriggers.contains(trigger) }.map {
-            EventDraft(requestID: $0.requestID, actor: actor, at: at,
-                       body: .grantRevoked(.init(rationale: "revocation trigger \(trigger.name) fired for \(trigger.ref)", trigger: trigger)))
+        return grants.filter { $0.state.isLive && $0.terms.revocationTriggers.contains(trigger) }.flatMap {
+            [EventDraft(requestID: $0.requestID, actor: actor, at: at,
+                        body: .grantRevoked(.init(rationale: "revocation trigger \(trigger.name) fired for \(trigger.ref)", trigger: trigger)))]
+                + closeExtensions(openExtensions, of: $0.requestID, because: "was revoked by the trigger \(trigger.name)",
+                                  policy: policy, at: at)
         }
     }
 
@@ -197,7 +240,7 @@ extension Lifecycle {
             throw Refusal(.tooEarly, "\(record.id) may be self-activated only after \(wait) without an answer; wait about \(left) more, or ask the on-call approver")
         }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
-        return approve(record, by: [actor.name], actor: actor, reason: "self-activated by \(actor.name): \(rationale)",
+        return approve(record, by: [actor.name], actor: actor, reason: "self-activated by \(actor.name): \(stored(rationale))",
                        policy: policy, original: nil, selfActivated: true, at: at)
     }
 
@@ -215,7 +258,7 @@ extension Lifecycle {
         guard allowed else { throw Refusal(.notEligible, why) }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,
-                           body: .incidentReviewCompleted(.init(rationale: rationale)))]
+                           body: .incidentReviewCompleted(.init(rationale: stored(rationale))))]
     }
 
     // MARK: Provisioning reports

@@ -42,9 +42,8 @@ public enum Lifecycle {
         if !policy.knowsPerson(requester) {
             throw Refusal(.notEligible, "\(requester) is not in the policy directory, so cannot request access")
         }
-        for trigger in request.revocationTriggers where !policy.triggerNames.contains(trigger.name) {
-            let suggestion = closest(to: trigger.name, in: policy.triggerNames).map { "did you mean \($0)? " } ?? ""
-            throw Refusal(.notEligible, "revocation trigger \(trigger.name) is not one this policy knows; \(suggestion)known: \(policy.triggerNames.joined(separator: ", "))")
+        for trigger in request.revocationTriggers {
+            if let unknown = policy.unknownTrigger(trigger.name) { throw Refusal(.notEligible, "\(unknown.message); \(unknown.hint)") }
         }
         return request
     }
@@ -107,6 +106,12 @@ public enum Lifecycle {
         if !record.state.isOpen {
             return refuse(.alreadyDecided, "\(record.id) is already \(record.state.rawValue)")
         }
+        if let originalID = record.request.extends, let ended = endOf(original, extending: originalID, at: at) {
+            // Nothing to extend: the extension closes, and the attempt is evidence.
+            var result = refuse(.notActive, "\(record.id) asks to extend \(originalID), whose grant \(ended); it cannot be approved or denied, and is closed")
+            result.events += closeExtensions([record], of: originalID, because: ended, policy: policy, at: at)
+            return result
+        }
         if shownVersion > record.version || shownVersion < 1 {
             return refuse(.staleVersion, "\(record.id) has never had version \(shownVersion): it is at version \(record.version); look at it with `signoff show \(record.id)`")
         }
@@ -132,7 +137,7 @@ public enum Lifecycle {
         }
 
         let recorded = EventDraft(requestID: record.id, actor: reviewer, at: at,
-                                  body: .reviewRecorded(.init(verdict: verdict, rationale: rationale,
+                                  body: .reviewRecorded(.init(verdict: verdict, rationale: stored(rationale),
                                                               requestVersion: record.version, policyVersion: policy.version)))
         var events = [recorded]
         var updated = record
@@ -232,7 +237,7 @@ public enum Lifecycle {
         guard actor.name == record.requester || actor.name == record.submittedBy.name else {
             throw Refusal(.notRequester, "only the requester (\(record.requester)) may withdraw \(record.id)")
         }
-        return [EventDraft(requestID: record.id, actor: actor, at: at, body: .requestWithdrawn(.init(rationale: rationale)))]
+        return [EventDraft(requestID: record.id, actor: actor, at: at, body: .requestWithdrawn(.init(rationale: rationale.map(stored).flatMap { $0.isEmpty ? nil : $0 })))]
     }
 
     /// Applying a policy: the policy event, then every open request routed again
@@ -248,6 +253,13 @@ public enum Lifecycle {
                             cause: "policy \(policy.version.prefix(12)) applied")
         }
         return events
+    }
+
+    /// A rationale as it is recorded: without the whitespace and line breaks
+    /// around it (a file's last newline, the console's trailing Enter), which
+    /// nobody meant and which would show as a visible placeholder.
+    public static func stored(_ rationale: String) -> String {
+        rationale.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The rationale rule every decision must meet.

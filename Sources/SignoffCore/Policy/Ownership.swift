@@ -38,6 +38,15 @@ extension Policy {
     public static let builtInTriggers = ["ticket_closed", "owner_departed", "incident_resolved"]
 
     public var triggerNames: [String] { Self.builtInTriggers + extraTriggers }
+
+    /// Why `name` is no revocation trigger of this policy (with the closest
+    /// one and every known name), or nil when it is one. A typo must never
+    /// make a trigger that silently revokes nothing.
+    public func unknownTrigger(_ name: String) -> (message: String, hint: String)? {
+        guard !triggerNames.contains(name) else { return nil }
+        let suggestion = closest(to: name, in: triggerNames).map { "did you mean \($0)? " } ?? ""
+        return ("\(name) is not a revocation trigger of this policy", "\(suggestion)known: \(triggerNames.joined(separator: ", "))")
+    }
 }
 
 /// What one person answers for: their own requests, their reports' (down the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SignoffApp
 import SignoffCore
 import SignoffStore
 
@@ -92,6 +93,7 @@ struct Audit: ParsableCommand {
             let store = try options.openForReading()
             let output = FileHandle.standardOutput
             let chosen = ExportFormat(rawValue: format) ?? .jsonl
+            if let request, try storeCall({ try store.record(request) }) == nil { throw CommandError.noSuchRequest(request) }
             // JSON escapes are lossless; the CSV export neutralises its fields itself (see `ExportFormat.csv`).
             try storeCall {
                 try store.export(format: chosen, requestID: request) { line in

@@ -19,27 +19,38 @@ struct Expire: ParsableCommand {
         abstract: "Expire grants past their expiry and time out stale pending requests (for cron or a timer).",
         discussion: """
         Idempotent: a second run, or two runs at once, change nothing the first did not. Each expiry and
-        timeout is an event; expired grants are handed to provisioning to be removed.
+        timeout is an event; expired grants are handed to provisioning to be removed, and requests still
+        open to extend them are closed. Prints nothing when nothing was due (so a cron line mails only
+        when something happened); --verbose says so, and names every request.
         """)
     @OptionGroup var options: StoreOptions
-    @Flag(help: "Print each expired grant and timed-out request.") var verbose = false
+    @Flag(name: .shortAndLong, help: "Say when nothing was due, and name each expired grant, timed-out and closed request.")
+    var verbose = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     struct Output: Encodable {
         var expired: [String]
         var timedOut: [String]
-        enum CodingKeys: String, CodingKey { case expired, timedOut = "timed_out" }
+        var closed: [String]
+        enum CodingKeys: String, CodingKey { case expired, timedOut = "timed_out", closed = "closed_extensions" }
     }
 
     func run() throws {
         let result = try options.commands().run(Commands.Sweep())
         reportHandOffs(result)
-        let (expired, timedOut) = (result.output.expired, result.output.timedOut)
-        if json { return try Terminal.json(Output(expired: expired, timedOut: timedOut)) }
-        Terminal.line("expired \(expired.count) grant(s), timed out \(timedOut.count) pending request(s)")
+        let outcome = result.output
+        if json { return try Terminal.json(Output(expired: outcome.expired, timedOut: outcome.timedOut, closed: outcome.closed)) }
+        if outcome.isEmpty {
+            if verbose { Terminal.line("nothing was due at \(Timestamp.format(result.at))") }
+            return
+        }
+        var parts = ["expired \(outcome.expired.count) grant(s)", "timed out \(outcome.timedOut.count) pending request(s)"]
+        if !outcome.closed.isEmpty { parts.append("closed \(outcome.closed.count) extension request(s) of expired grants") }
+        Terminal.line(parts.joined(separator: ", "))
         if verbose {
-            for id in expired { Terminal.line("expired \(id)") }
-            for id in timedOut { Terminal.line("timed out \(id)") }
+            for id in outcome.expired { Terminal.line("expired \(id)") }
+            for id in outcome.timedOut { Terminal.line("timed out \(id)") }
+            for id in outcome.closed { Terminal.line("closed \(id)") }
         }
     }
 }
@@ -49,7 +60,7 @@ struct Revoke: ParsableCommand {
         abstract: "End a grant early, with a rationale.",
         discussion: "The requester, an approver of the request or of an extension of it, the subject's owner and the system's owners may revoke.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request ID whose grant ends.") var id: String
+    @Argument(help: "The request ID whose grant ends.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
 
     func run() throws {
@@ -82,7 +93,7 @@ struct Extend: ParsableCommand {
         abstract: "Ask to extend a live grant: files a new request, routed and approved like any other.",
         discussion: "The grant is extended only when that request is approved, never past the policy's maximum total.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request whose grant to extend.") var id: String
+    @Argument(help: "The request whose grant to extend.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "How much longer, e.g. 8h or 7d.") var by: String
     @Option(help: "Why the extension is needed (default: the original purpose).") var purpose: String?
     @Flag(help: "Print the result as JSON.") var json = false
@@ -110,7 +121,7 @@ struct SelfActivate: ParsableCommand {
         abstract: "Activate your own break-glass request when no approver answered in time (where the policy allows it).",
         discussion: "The request is marked self-activated everywhere and its post-incident review is mandatory.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "Your pending break-glass request.") var id: String
+    @Argument(help: "Your pending break-glass request.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
 
     func run() throws {
@@ -128,7 +139,7 @@ struct ReviewIncident: ParsableCommand {
         commandName: "review-incident",
         abstract: "Complete the post-incident review of a break-glass grant.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The break-glass request.") var id: String
+    @Argument(help: "The break-glass request.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
 
     func run() throws {
@@ -142,7 +153,7 @@ struct Provisioned: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record that provisioning carried out the latest action of a grant (grant, revoke or expire).")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request ID.") var id: String
+    @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "A note from provisioning, e.g. the change ID.") var note: String?
 
     func run() throws {
@@ -157,7 +168,7 @@ struct ProvisioningFailed: ParsableCommand {
         commandName: "provisioning-failed",
         abstract: "Record that provisioning could not carry out the latest action of a grant.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request ID.") var id: String
+    @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "What went wrong.") var reason: String
 
     func run() throws {

@@ -58,16 +58,24 @@ struct GrantJSON: Encodable {
     }
 }
 
-/// One line per grant: ID, time left, subject, where, what, flags.
-func grantLine(_ grant: Grant, now: Date) -> String {
-    let terms = grant.terms
-    let flags = grant.flags(at: now).map { $0.label(at: now) }
-    return [
-        grant.requestID, grant.state.rawValue, grant.timeLeftText(at: now),
-        terms.subject.kind.rawValue + ":" + Terminal.safe(terms.subject.name),
-        Terminal.safe(terms.system) + "/" + Terminal.safe(terms.environment), Terminal.safe(terms.entitlement),
-        terms.access.rawValue, "for " + Terminal.safe(terms.requester),
-    ].joined(separator: "  ") + (flags.isEmpty ? "" : "  [" + flags.joined(separator: ", ") + "]")
+/// Grants as aligned columns: ID, state, time left, subject, where, what, for whom, flags.
+func grantTable(_ grants: [Grant], now: Date) -> [String] {
+    var table = TextTable([
+        .init(title: "ID"), .init(title: "STATE"), .init(title: "TIME LEFT"), .init(title: "SUBJECT", maximum: 40),
+        .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
+        .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
+    ])
+    for grant in grants {
+        let terms = grant.terms
+        table.add([
+            grant.requestID, grant.state.rawValue, grant.timeLeftText(at: now),
+            terms.subject.kind.rawValue + ":" + Terminal.safe(terms.subject.name),
+            Terminal.safe(terms.system) + "/" + Terminal.safe(terms.environment), Terminal.safe(terms.entitlement),
+            terms.access.rawValue, Terminal.safe(terms.requester),
+            Terminal.safe(grant.flags(at: now).map { $0.label(at: now) }.joined(separator: ", ")),
+        ])
+    }
+    return table.lines()
 }
 
 struct Grants: ParsableCommand {
@@ -97,7 +105,7 @@ struct Grants: ParsableCommand {
         }
         if json { return try Terminal.json(grants.map { GrantJSON($0, now: now) }) }
         if grants.isEmpty { return Terminal.line("no grants match") }
-        for grant in grants { Terminal.line(grantLine(grant, now: now)) }
+        for line in grantTable(grants, now: now) { Terminal.line(line) }
     }
 }
 
@@ -226,12 +234,19 @@ struct HandOffSettings: ParsableCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Deliver pending and failed hand-offs again (all, or the IDs given).")
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver pending and failed hand-offs again (all, or the IDs given).",
+            discussion: "Prints nothing when nothing was waiting (for cron); --verbose says so.")
         @OptionGroup var options: StoreOptions
-        @Argument(help: "Request IDs; default every grant whose hand-off is pending or failed.") var ids: [String] = []
+        @Argument(help: "Request IDs; default every grant whose hand-off is pending or failed.", completion: RequestIDCompletion.kind) var ids: [String] = []
+        @Flag(name: .shortAndLong, help: "Say when nothing was waiting to be delivered.") var verbose = false
 
         func run() throws {
             let deliveries = try options.commands().retryHandOffs(ids)
+            if deliveries.isEmpty {
+                if verbose { Terminal.line("nothing was waiting to be handed off") }
+                return
+            }
             for delivery in deliveries {
                 Terminal.line("\(delivery.requestID): \(delivery.action.rawValue) \(delivery.failed ? "FAILED: " : "")\(Terminal.safe(delivery.outcome))")
             }
@@ -250,7 +265,7 @@ struct Wait: ParsableCommand {
         8 still undecided when --timeout passed; plus the usual 2 and 5 for bad input and store errors.
         """)
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request ID.") var id: String
+    @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "How long to wait, e.g. 30m, or seconds such as 45s (default 1h).") var timeout: String = "1h"
     @Flag(help: "Print the result as JSON.") var json = false
 
@@ -274,7 +289,7 @@ struct Wait: ParsableCommand {
             let current = try storeCall { try store.changeToken() }
             if current != token {
                 token = current
-                guard let record = try storeCall({ try store.record(id) }) else { throw CommandFailure.badInput("there is no request \(id)") }
+                guard let record = try storeCall({ try store.record(id) }) else { throw CommandError.noSuchRequest(id) }
                 if !record.state.isOpen { return try finish(record, commands: commands) }
             }
             if Date() >= deadline {
@@ -295,7 +310,7 @@ struct Wait: ParsableCommand {
                                      grant: grant.map { GrantJSON($0, now: now) }))
         } else {
             Terminal.line("\(id) \(record.state.rawValue)" + (reason.map { ": " + Terminal.safe($0) } ?? ""))
-            if let grant { Terminal.line("grant: " + grantLine(grant, now: now)) }
+            if let grant { for line in grantTable([grant], now: now) { Terminal.line(line) } }
         }
         if record.state != .approved { throw CommandFailure(.notApproved, "\(id) was not approved: it is \(record.state.rawValue)") }
     }

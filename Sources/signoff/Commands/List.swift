@@ -55,15 +55,20 @@ struct List: ParsableCommand {
             Terminal.line("no requests match")
             return
         }
+        var table = TextTable([
+            .init(title: "ID"), .init(title: "STATE"), .init(title: "SUBJECT", maximum: 40),
+            .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
+            .init(title: "FOR"), .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
+        ])
         for record in records {
             let r = record.request
-            let flags = (r.breakGlass ? "BREAK-GLASS " : "")
-            Terminal.line([
-                record.id, record.state.rawValue, flags + r.subject.kind.rawValue + ":" + Terminal.safe(r.subject.name),
+            table.add([
+                record.id, record.state.rawValue, r.subject.kind.rawValue + ":" + Terminal.safe(r.subject.name),
                 Terminal.safe(r.system) + "/" + Terminal.safe(r.environment), Terminal.safe(r.entitlement), r.access.rawValue,
-                r.duration.description, "by " + Terminal.safe(record.requester),
-            ].joined(separator: "  "))
+                r.duration.description, Terminal.safe(record.requester), r.breakGlass ? "BREAK-GLASS" : "",
+            ])
         }
+        for line in table.lines() { Terminal.line(line) }
     }
 }
 
@@ -72,7 +77,7 @@ struct Show: ParsableCommand {
         abstract: "Show every field of a request, its route, reviews and timeline.")
 
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request ID.") var id: String
+    @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -83,7 +88,7 @@ struct Show: ParsableCommand {
         let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, Grant?) in
             (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.grant(id))
         }
-        guard let record else { throw CommandFailure.badInput("there is no request \(id)") }
+        guard let record else { throw CommandError.noSuchRequest(id) }
         let notifications = try storeCall { try store.outboxItems(.notification, requestID: id).map(NotificationJSON.init) }
         let policy = stored.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }
         if json {

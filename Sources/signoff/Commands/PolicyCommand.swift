@@ -85,7 +85,7 @@ struct PolicyCommand: ParsableCommand {
             abstract: "Explain how the policy routes a stored request or a request file.",
             discussion: "Examples: signoff policy explain REQ-7 ; signoff policy explain --file request.yaml --policy policy.yaml")
         @OptionGroup var options: StoreOptions
-        @Argument(help: "A stored request ID.") var id: String?
+        @Argument(help: "A stored request ID.", completion: RequestIDCompletion.kind) var id: String?
         @Option(help: "Explain the requests in this file instead.") var file: String?
         @Option(help: "With --file: use this policy file instead of the store's.") var policy: String?
         @Flag(help: "Print JSON.") var json = false

@@ -6,7 +6,7 @@ import SignoffStore
 
 /// What approve and deny share: the request, the version the approver saw, and why.
 struct ReviewOptions: ParsableArguments {
-    @Argument(help: "The request ID, e.g. REQ-42.")
+    @Argument(help: "The request ID, e.g. REQ-42.", completion: RequestIDCompletion.kind)
     var id: String
 
     @Option(name: .long, help: ArgumentHelp("The request version you reviewed, as `signoff show` prints it. A review against any other version is refused.", valueName: "n"))
@@ -76,7 +76,7 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
 struct Withdraw: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Withdraw your own open request.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The request ID.") var id: String
+    @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
 
     func run() throws {

@@ -11,8 +11,9 @@ struct Submit: ParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Argument(help: ArgumentHelp("Request files; - reads stdin.", valueName: "file"))
-    var files: [String] = ["-"]
+    @Argument(help: ArgumentHelp("Request files; - reads stdin (the default when stdin is not a terminal).", valueName: "file"),
+              completion: .file(extensions: ["yaml", "yml", "json"]))
+    var files: [String] = []
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -28,8 +29,11 @@ struct Submit: ParsableCommand {
     }
 
     func run() throws {
+        if files.isEmpty, isatty(STDIN_FILENO) == 1 {
+            throw CommandFailure.badInput("which requests? give a file: signoff submit request.yaml (or - to type one here, ending with Ctrl-D)")
+        }
         let commands = try options.commands()
-        let sources = try files.map { path in
+        let sources = try (files.isEmpty ? ["-"] : files).map { path in
             let (text, name) = try readText(path)
             return Commands.RequestSource(text: text, name: name)
         }
