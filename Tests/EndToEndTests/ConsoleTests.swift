@@ -316,9 +316,10 @@ struct ConsoleTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("demo.sqlite").path
         let tmux = try TmuxSession(command: [Signoff.binary.path, "demo", "--store", path], width: 200, height: 60)
-        let screen = try tmux.waitFor("All pending")
+        // The status line is drawn last: wait for it, not for the tabs.
+        let screen = try tmux.waitFor("ASSERTED")
+        #expect(screen.contains("All pending"))
         #expect(screen.contains("dave"))
-        #expect(screen.contains("ASSERTED"))
         try tmux.send("2")
         try tmux.waitFor("REQ-")
         try tmux.send("q")
