@@ -49,7 +49,7 @@ let package = Package(
         // Signing decisions: the ssh-agent client and ssh-keygen; the only code that talks to them.
         .target(name: "SignoffSigning", dependencies: ["SignoffCore"]),
         // The glue both executables share: the console's backend over the store, the demo store.
-        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI"]),
+        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffReconcile"]),
         // Jira intake: reading issues, the mapping file, the REST client, write-back comments.
         .target(name: "SignoffJira", dependencies: ["SignoffCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "signoff",
             dependencies: [
-                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal", "SignoffJira",
+                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal", "SignoffJira", "SignoffReconcile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

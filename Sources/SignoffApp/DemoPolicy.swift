@@ -168,6 +168,9 @@ roles:
   provisioning:                        # reports that provisioning carried out (or failed) a grant
     members: [account:ops]
     may: [report_provisioning]
+  reconciliation:                      # records what the identity platforms' exports show (signoff reconcile)
+    members: [account:ops]
+    may: [reconcile]
   security:                            # may revoke any grant, whoever it belongs to
     members: [group:security]
     may: [revoke_any_grant]

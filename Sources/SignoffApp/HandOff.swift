@@ -49,7 +49,7 @@ public struct HandOff: Sendable {
             return event.requestID
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided,
              .requestWithdrawn, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .actionRefused,
-             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
             return nil
         }
     }
@@ -117,7 +117,7 @@ public struct HandOff: Sendable {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
             case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
                  .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
-                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated:
+                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
                 continue  // a delivery records only the three above
             }
         }

@@ -327,6 +327,45 @@ enum Schema {
                 ALTER TABLE settings ADD COLUMN schema TEXT;
                 """)
         }
+        // Reconciliation (issue 17): the fold of `reconciliation_run`,
+        // `finding_opened` and `finding_resolved`. A finding keeps its identity
+        // from run to run; a grant keeps what reconciliation last saw of it.
+        migrator.registerMigration("10 reconciliation") { db in
+            try db.execute(sql: """
+                CREATE TABLE findings (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    system TEXT NOT NULL,
+                    environment TEXT NOT NULL,
+                    subject_kind TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    owner TEXT,
+                    entitlement TEXT,
+                    grant_type TEXT,
+                    scope TEXT NOT NULL,
+                    request_id TEXT,
+                    credential_id TEXT,
+                    summary TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+                    first_seen_at INTEGER NOT NULL,
+                    first_run INTEGER NOT NULL,
+                    opened_sequence INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    last_run INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    resolved_run INTEGER
+                );
+                CREATE INDEX findings_open ON findings(system, environment) WHERE state = 'open';
+                CREATE TABLE grant_sightings (
+                    request_id TEXT PRIMARY KEY NOT NULL,
+                    present INTEGER NOT NULL CHECK (present IN (0, 1)),
+                    seen_at INTEGER NOT NULL,
+                    run INTEGER NOT NULL,
+                    present_at INTEGER,
+                    present_run INTEGER
+                );
+                """)
+        }
         return migrator
     }
 }

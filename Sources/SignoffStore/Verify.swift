@@ -211,7 +211,7 @@ extension Store {
                            draft.actor.authentication.rawValue.databaseValue, event.sequence.databaseValue]
             case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
                  .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-                 .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated:
+                 .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
                 break
             }
             guard let id = draft.requestID else { continue }

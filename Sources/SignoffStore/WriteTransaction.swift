@@ -172,8 +172,12 @@ public final class WriteTransaction {
         // payload's and (spliced, at flush) the stored record's.
         var requestJSON: [UInt8]?
         switch draft.body {
-        case .policyApplied, .handOffConfigured, .settingsChanged, .schemaMigrated:
+        case .policyApplied, .handOffConfigured, .settingsChanged, .schemaMigrated, .reconciliationRun:
             break
+        case let .findingOpened(opened):
+            if try findingIsOpen(opened.findingID) { throw StoreError.invalidEvent("finding \(opened.findingID) is already open") }
+        case let .findingResolved(resolved):
+            if try !findingIsOpen(resolved.findingID) { throw StoreError.invalidEvent("finding \(resolved.findingID) is not open") }
         case .storeCreated:
             if try chainHead().sequence != 0 { throw StoreError.invalidEvent("a store is created once: store_created must be its first event") }
         case .actionRefused:
@@ -246,6 +250,12 @@ public final class WriteTransaction {
             settings.shareGroup = changed.shareGroup
         case let .schemaMigrated(migrated):
             try db.execute(sql: "UPDATE settings SET schema = ? WHERE id = 1", arguments: [migrated.migrations.last])
+        case let .reconciliationRun(run):
+            try ReconciliationRows.apply(run, sequence: sequence, at: at, db)
+        case let .findingOpened(opened):
+            try ReconciliationRows.apply(opened, sequence: sequence, at: at, db)
+        case let .findingResolved(resolved):
+            try ReconciliationRows.apply(resolved, at: at, db)
         case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted:
@@ -445,6 +455,19 @@ public final class WriteTransaction {
         var grants: [Grant] = []
         try query.forEachRow { grants.append(try cacheGrant(StatementColumns(statement: $0))) }
         return grants.filter { $0.terms.revocationTriggers.contains(trigger) }
+    }
+
+    /// Every grant on a system and environment, in any state, as of this
+    /// transaction: what a reconciliation run compares with the platform.
+    public func grants(system: String, environment: String) throws -> [Grant] {
+        checkOpen()
+        try flushGrants()
+        let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE g.system = ? AND g.environment = ? ORDER BY g.request_id")
+        var query = FastStatement(statement, db)
+        query.bind(system); query.bind(environment)
+        var grants: [Grant] = []
+        try query.forEachRow { grants.append(try cacheGrant(StatementColumns(statement: $0))) }
+        return grants
     }
 
     /// Pending and blocked requests submitted at or before `date`, oldest first.

@@ -20,6 +20,8 @@ enum Outcome: Int32 {
     case notApproved = 7
     /// `signoff wait`: still undecided when the wait's timeout passed.
     case stillPending = 8
+    /// `signoff reconcile`: the run was recorded and opened findings (new, or back after being resolved).
+    case newFindings = 9
 }
 
 /// An error that knows its exit code and what to tell the user.

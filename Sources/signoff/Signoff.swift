@@ -12,7 +12,8 @@ struct Signoff: ParsableCommand {
         With no command, opens the console on the configured store.
         Exit codes: 0 success, 1 internal error, 2 bad input, 3 refused by policy or rules,
         4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered;
-        `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout.
+        `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout;
+        `signoff reconcile` also: 9 the run opened findings.
         """,
         version: SignoffVersion.text,
         subcommands: [
@@ -20,6 +21,7 @@ struct Signoff: ParsableCommand {
             Approve.self, Deny.self, Withdraw.self, Wait.self, Grants.self, Expire.self, Revoke.self,
             Trigger.self, Extend.self, SelfActivate.self, IncidentReviews.self, ReviewIncident.self,
             Provisioned.self, ProvisioningFailed.self, HandOffSettings.self, Settings.self, PolicyCommand.self, Import.self, Audit.self, Notify.self,
+            Reconcile.self, Drift.self,
             StoreCommand.self
         ],
         defaultSubcommand: Console.self

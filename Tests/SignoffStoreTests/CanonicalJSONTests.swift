@@ -91,7 +91,7 @@ import Testing
         }
 
         mutating func grantBody() -> EventBody {
-            switch Int.random(in: 0..<12, using: &generator) {
+            switch Int.random(in: 0..<15, using: &generator) {
             case 0:
                 .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
                                    startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
@@ -107,10 +107,36 @@ import Testing
                                         migrations: strings()))
             case 9: .settingsChanged(.init(trustAssertedIdentities: Bool.random(using: &generator), shareGroup: optional()))
             case 10: .schemaMigrated(.init(migrations: strings()))
+            case 11: reconciliationRun()
+            case 12: findingOpened()
+            case 13: .findingResolved(.init(findingID: string(), run: int()))
             default:
                 .handOffConfigured(.init(outbox: optional(), command: optional(),
                                          timeoutSeconds: Bool.random(using: &generator) ? int() : nil))
             }
+        }
+
+        mutating func reconciliationRun() -> EventBody {
+            .reconciliationRun(.init(
+                source: string(),
+                files: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in .init(name: string(), sha256: string(), bytes: int()) },
+                covered: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
+                    .init(system: string(), environment: string(), instance: optional(),
+                          grantTypes: Bool.random(using: &generator) ? strings() : nil, scopes: string(), credentials: string())
+                },
+                counts: .init(observations: int(), credentials: int(), ignored: int(), matched: int(), awaitingRemoval: int(),
+                              findings: int(), opened: int(), seenAgain: int(), resolved: int()),
+                grantsPresent: strings(), grantsAbsent: strings(), findingsSeen: strings()))
+        }
+
+        mutating func findingOpened() -> EventBody {
+            .findingOpened(.init(
+                findingID: string(), kind: FindingKind.allCases.randomElement(using: &generator)!, run: int(), system: string(),
+                environment: string(), subjectKind: string(), subject: string(), owner: optional(), entitlement: optional(),
+                grantType: optional(), native: optional(), scope: string(),
+                access: Bool.random(using: &generator) ? AccessLevel.allCases.randomElement(using: &generator)! : nil,
+                requestID: optional(), credentialID: optional(), summary: string(),
+                evidence: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in .init(sourceID: string(), text: string(), observedAt: date()) }))
         }
 
         mutating func outcome() -> RouteOutcome {
@@ -192,6 +218,9 @@ import Testing
         case let .storeCreated(p): try foundation(p)
         case let .settingsChanged(p): try foundation(p)
         case let .schemaMigrated(p): try foundation(p)
+        case let .reconciliationRun(p): try foundation(p)
+        case let .findingOpened(p): try foundation(p)
+        case let .findingResolved(p): try foundation(p)
         }
     }
 

@@ -24,6 +24,8 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     /// Notification delivery's bookkeeping: plan what time brings, claim, record outcomes.
     case deliverNotifications = "notify_run"
     case retryNotifications = "notify_retry"
+    /// Recording what an identity platform's export shows against the grants.
+    case reconcile
 }
 
 /// **Seam (a): who may ask for what.** Every command passes through `check`
@@ -61,7 +63,7 @@ public enum Permissions {
         case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications:
             // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
-        case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed:
+        case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed, .reconcile:
             guard let permission = ask.permission else {
                 throw Refusal(.notEligible, "\(ask.operation.rawValue) names no permission to check; nothing was done")
             }
@@ -92,6 +94,7 @@ extension Operation {
         case .applyPolicy: .applyPolicy
         case .configureHandOff: .configureHandOff
         case .changeSettings: .changeSettings
+        case .reconcile: .reconcile
         case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications: nil  // reviews are refused as review_refused; housekeeping is never refused
         }
     }

@@ -349,6 +349,15 @@ public enum CanonicalJSON {
                 beginObject()
                 key("migrations"); strings(p.migrations)
                 endObject()
+            case let .reconciliationRun(p):
+                write(p)
+            case let .findingOpened(p):
+                write(p)
+            case let .findingResolved(p):
+                beginObject()
+                key("finding_id"); string(p.findingID)
+                key("run"); int(p.run)
+                endObject()
             }
         }
 

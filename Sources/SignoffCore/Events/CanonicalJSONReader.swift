@@ -471,6 +471,11 @@ extension CanonicalJSON {
                 try o.only(["command", "outbox", "timeout_seconds"])
                 return .handOffConfigured(.init(outbox: try o.optionalString("outbox"), command: try o.optionalString("command"),
                                                 timeoutSeconds: try o.optionalInt("timeout_seconds")))
+            case "reconciliation_run": return .reconciliationRun(try reconciliationRun(o))
+            case "finding_opened": return .findingOpened(try findingOpened(o))
+            case "finding_resolved":
+                try o.only(["finding_id", "run"])
+                return .findingResolved(.init(findingID: try o.string("finding_id"), run: try o.int("run")))
             case "store_created":
                 try o.only(["migrations", "share_group", "trust_asserted_identities"])
                 return .storeCreated(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),

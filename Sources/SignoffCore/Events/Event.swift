@@ -35,6 +35,7 @@ public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
     case applyPolicy = "apply_policy"
     case configureHandOff = "configure_hand_off"
     case changeSettings = "change_settings"
+    case reconcile
 }
 
 /// One immutable fact. A request's state is the fold of its events.
@@ -59,6 +60,9 @@ public enum EventBody: Sendable, Hashable {
     case storeCreated(StoreCreated)
     case settingsChanged(SettingsChanged)
     case schemaMigrated(SchemaMigrated)
+    case reconciliationRun(ReconciliationRun)
+    case findingOpened(FindingOpened)
+    case findingResolved(FindingResolved)
 
     public struct PolicyApplied: Codable, Sendable, Hashable {
         public var version: String
@@ -283,6 +287,9 @@ public enum EventBody: Sendable, Hashable {
         case .storeCreated: "store_created"
         case .settingsChanged: "settings_changed"
         case .schemaMigrated: "schema_migrated"
+        case .reconciliationRun: "reconciliation_run"
+        case .findingOpened: "finding_opened"
+        case .findingResolved: "finding_resolved"
         }
     }
 
@@ -329,6 +336,9 @@ public enum EventBody: Sendable, Hashable {
         case "store_created": return .storeCreated(try decoder.decode(StoreCreated.self, from: payload))
         case "settings_changed": return .settingsChanged(try decoder.decode(SettingsChanged.self, from: payload))
         case "schema_migrated": return .schemaMigrated(try decoder.decode(SchemaMigrated.self, from: payload))
+        case "reconciliation_run": return .reconciliationRun(try decoder.decode(ReconciliationRun.self, from: payload))
+        case "finding_opened": return .findingOpened(try decoder.decode(FindingOpened.self, from: payload))
+        case "finding_resolved": return .findingResolved(try decoder.decode(FindingResolved.self, from: payload))
         default: throw UnknownEventKind(kind: kind)
         }
     }

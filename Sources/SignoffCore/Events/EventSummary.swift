@@ -29,6 +29,10 @@ extension EventBody {
             "store created (\(Self.settingsWords(c.trustAssertedIdentities, c.shareGroup)); schema \(c.migrations.last ?? "empty"))"
         case let .settingsChanged(c): "store settings changed: \(Self.settingsWords(c.trustAssertedIdentities, c.shareGroup))"
         case let .schemaMigrated(m): "schema migrated: \(m.migrations.joined(separator: ", "))"
+        case let .reconciliationRun(r):
+            "reconciled \(r.source) (\(r.files.map(\.name).joined(separator: ", "))): \(r.counts.findings) finding(s), \(r.counts.opened) new, \(r.counts.resolved) resolved"
+        case let .findingOpened(f): "finding \(f.findingID) opened (\(f.kind.label)): \(f.summary)"
+        case let .findingResolved(f): "finding \(f.findingID) resolved: run \(f.run) no longer shows it"
         }
     }
 

@@ -17,6 +17,8 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     case fireTrigger = "fire_trigger"
     /// Revoke any grant, not only those the built-in rules let a person revoke.
     case revokeAnyGrant = "revoke_any_grant"
+    /// Record a reconciliation run: what an identity platform's export shows (`signoff reconcile`).
+    case reconcile
 
     /// The three actions of an administrator.
     public static let administration: [RoleAction] = [.applyPolicy, .configureHandOff, .changeSettings]
@@ -25,7 +27,7 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     var isScopedToATrigger: Bool {
         switch self {
         case .fireTrigger: true
-        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant: false
+        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile: false
         }
     }
 }

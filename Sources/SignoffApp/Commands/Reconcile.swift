@@ -1,0 +1,90 @@
+import Foundation
+import SignoffCore
+import SignoffReconcile
+import SignoffStore
+
+/// `signoff reconcile`: reads an identity platform's export, compares it with
+/// the grants of what it covered, and records the run, the findings it opens
+/// and the findings it resolves, in one transaction. The readers say what the
+/// platform shows and `Reconciliation.compare` decides what differs; this
+/// command only keeps the findings' identities from run to run.
+public struct ReconcileExports: StoreCommand {
+    public var source: ReconcileSource
+    public var files: [ExportFile]
+    /// What the command line says about the export; `now` is the command's clock.
+    public var options: ReadOptions
+
+    public var operation: Operation { .reconcile }
+    public var permission: RolePermission? { RolePermission(.reconcile) }
+    /// A run may open a hundred thousand findings: the outcome names them, the events are not kept twice.
+    public var keepsEvents: Bool { false }
+
+    public init(source: ReconcileSource, files: [ExportFile], options: ReadOptions) {
+        self.source = source; self.files = files; self.options = options
+    }
+
+    public struct Outcome: Sendable {
+        /// The sequence of the `reconciliation_run` event.
+        public var run: Int
+        public var recorded: EventBody.ReconciliationRun
+        /// Findings this run opened (new, or back after being resolved).
+        public var opened: [Finding]
+        /// Open findings this run covered and no longer shows.
+        public var resolved: [StoredFinding]
+    }
+
+    public func decide(_ tx: CommandTransaction) throws -> Outcome {
+        let policy = try tx.policy()
+        var options = options
+        options.now = tx.now
+        let read: ExportRun
+        do {
+            read = try ExportReader.read(source, files: files, options: options, policy: policy)
+        } catch {
+            throw CommandError.badInput(error.description)
+        }
+        let coverage = read.observed.coverage
+        var grants: [Grant] = []
+        var open: [StoredFinding] = []
+        for target in coverage.targets {
+            grants += try tx.store.grants(system: target.system, environment: target.environment)
+            open += try tx.store.openFindings(system: target.system, environment: target.environment)
+        }
+        let result = Reconciliation.compare(grants: grants, observed: read.observed, policy: policy, at: tx.now)
+
+        let openIDs = Set(open.map(\.id))
+        let shown = Set(result.findings.map(\.id))
+        let opened = result.findings.filter { !openIDs.contains($0.id) }
+        let seenAgain = result.findings.filter { openIDs.contains($0.id) }.map(\.id).sorted()
+        let resolved = open.filter { finding in
+            !shown.contains(finding.id)
+                && coverage.showsAbsence(of: finding.kind, system: finding.system, environment: finding.environment,
+                                         subject: finding.subject, grantType: finding.grantType,
+                                         scope: ObservedScope(text: finding.scope))
+        }
+        let counts = EventBody.ReconciliationCounts(
+            observations: read.observed.observations.count, credentials: read.observed.credentials.count, ignored: read.ignored,
+            matched: result.matched, awaitingRemoval: result.awaitingRemoval, findings: result.findings.count,
+            opened: opened.count, seenAgain: seenAgain.count, resolved: resolved.count)
+        let run = EventBody.ReconciliationRun(
+            source: source.rawValue,
+            files: read.files.map { EventBody.ReconciledFile(name: $0.name, sha256: $0.sha256, bytes: $0.bytes) },
+            covered: coverage.targets.map(EventBody.ReconciledTarget.init),
+            counts: counts,
+            grantsPresent: result.sightings.filter(\.present).map(\.requestID).sorted(),
+            grantsAbsent: result.sightings.filter { !$0.present }.map(\.requestID).sorted(),
+            findingsSeen: seenAgain)
+        let recorded = try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now, body: .reconciliationRun(run)))
+        let sequence = Int(recorded.sequence)
+        for finding in opened {
+            let grantType = finding.entitlement.flatMap { policy.platform(of: finding.system)?.entitlements[$0]?.type }
+            try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now,
+                                     body: .findingOpened(.init(finding, run: sequence, grantType: grantType))))
+        }
+        for finding in resolved {
+            try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now,
+                                     body: .findingResolved(.init(findingID: finding.id, run: sequence))))
+        }
+        return Outcome(run: sequence, recorded: run, opened: opened, resolved: resolved)
+    }
+}

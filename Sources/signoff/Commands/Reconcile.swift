@@ -1,0 +1,242 @@
+import ArgumentParser
+import Foundation
+import SignoffApp
+import SignoffCore
+import SignoffReconcile
+import SignoffStore
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare an identity platform's export with the grants, and record what differs.",
+        discussion: """
+        SOURCE is aws, kubernetes, postgresql, github or generic. The run is recorded (source, each file's name and
+        SHA-256, what it covered, counts), with each finding it opens and each open finding it no longer shows (resolved).
+        A finding keeps its ID from run to run. Only what the export covers is ever taken as missing or removed.
+        Exits 9 when the run opened findings (new, or back after being resolved), so a scheduled run can alert;
+        0 when it opened none.
+        """)
+    @OptionGroup var options: StoreOptions
+    @Argument(help: ArgumentHelp("Where the export comes from: aws, kubernetes, postgresql, github or generic.", valueName: "source"))
+    var source: String
+    @Argument(help: ArgumentHelp("The export's files.", valueName: "file"))
+    var files: [String]
+    @Option(help: ArgumentHelp("The account, cluster, database or organization the export shows, where it does not say.", valueName: "name"))
+    var instance: String?
+    @Option(name: .customLong("namespace"), help: ArgumentHelp("Kubernetes: the export holds only this namespace (repeat for several).", valueName: "name"))
+    var namespaces: [String] = []
+    @Flag(help: "Kubernetes: the export holds every namespace (kubectl -A).")
+    var allNamespaces = false
+    @Option(name: .customLong("covers"), help: ArgumentHelp("Generic: a SYSTEM/ENVIRONMENT the file holds in full (repeat for several).", valueName: "system/environment"))
+    var covers: [String] = []
+    @Flag(help: "Print the run as JSON (signoff.reconcile-run/1).") var json = false
+
+    func run() throws {
+        guard let kind = ReconcileSource(rawValue: source) else {
+            throw CommandFailure.badInput("\"\(source)\" is not a source: use one of \(ReconcileSource.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var exports: [ExportFile] = []
+        for path in files {
+            do {
+                exports.append(try ExportFile(path: path))
+            } catch {
+                throw CommandFailure.badInput(error.description)
+            }
+        }
+        let commands = try options.commands()
+        let command = ReconcileExports(source: kind, files: exports, options: ReadOptions(
+            instance: instance, namespaces: namespaces, allNamespaces: allNamespaces, covers: covers, now: commands.clock.now()))
+        let result = try commands.run(command)
+        let outcome = result.output
+        if json {
+            try Terminal.json(RunDocument(outcome, at: result.at))
+        } else {
+            printRun(outcome)
+        }
+        if !outcome.opened.isEmpty { Foundation.exit(Outcome.newFindings.rawValue) }
+    }
+
+    func printRun(_ outcome: ReconcileExports.Outcome) {
+        let run = outcome.recorded, counts = run.counts
+        let covered = run.covered.map { "\($0.system)/\($0.environment)\($0.instance.map { " (\($0))" } ?? ""): \($0.scopes)" }
+        Terminal.line("run \(outcome.run): \(run.source), \(run.files.count) file(s); covered \(covered.joined(separator: "; "))")
+        Terminal.line("  \(counts.observations) observation(s), \(counts.credentials) credential(s), \(counts.ignored) ignored; \(counts.matched) matched, \(counts.awaitingRemoval) awaiting removal")
+        Terminal.line("  \(counts.findings) finding(s): \(counts.opened) new, \(counts.seenAgain) seen again; \(counts.resolved) resolved")
+        Terminal.line("  grants: \(run.grantsPresent.count) seen present, \(run.grantsAbsent.count) not seen")
+        for finding in outcome.opened {
+            Terminal.line("new \(finding.id) \(finding.kind.label) \(finding.system)/\(finding.environment): \(finding.summary)")
+        }
+        for finding in outcome.resolved {
+            Terminal.line("resolved \(finding.id) \(finding.kind.label) \(finding.system)/\(finding.environment): \(finding.summary)")
+        }
+    }
+
+    /// `signoff.reconcile-run/1`.
+    struct RunDocument: Encodable {
+        var schema = "signoff.reconcile-run/1"
+        var run: Int
+        var at: Date
+        var source: String
+        var files: [EventBody.ReconciledFile]
+        var covered: [EventBody.ReconciledTarget]
+        var counts: EventBody.ReconciliationCounts
+        var opened: [NewFinding]
+        var resolved: [String]
+        var grantsPresent: [String]
+        var grantsAbsent: [String]
+        enum CodingKeys: String, CodingKey {
+            case schema, run, at, source, files, covered, counts, opened, resolved
+            case grantsPresent = "grants_present", grantsAbsent = "grants_absent"
+        }
+
+        init(_ outcome: ReconcileExports.Outcome, at: Date) {
+            let run = outcome.recorded
+            self.run = outcome.run; self.at = at; source = run.source; files = run.files; covered = run.covered; counts = run.counts
+            opened = outcome.opened.map(NewFinding.init)
+            resolved = outcome.resolved.map(\.id)
+            grantsPresent = run.grantsPresent; grantsAbsent = run.grantsAbsent
+        }
+    }
+
+    struct NewFinding: Encodable {
+        var id: String
+        var kind: String
+        var system: String
+        var environment: String
+        var subject: DriftSubject
+        var entitlement: String?
+        var scope: String
+        var access: String?
+        var requestID: String?
+        var credentialID: String?
+        var summary: String
+        var evidence: [Evidence]
+        enum CodingKeys: String, CodingKey {
+            case id, kind, system, environment, subject, entitlement, scope, access, summary, evidence
+            case requestID = "request_id", credentialID = "credential_id"
+        }
+        struct Evidence: Encodable {
+            var sourceID: String
+            var text: String
+            var observedAt: Date
+            enum CodingKeys: String, CodingKey { case text, sourceID = "source_id", observedAt = "observed_at" }
+        }
+
+        init(_ finding: Finding) {
+            id = finding.id; kind = finding.kind.rawValue; system = finding.system; environment = finding.environment
+            subject = DriftSubject(kind: finding.subject.kind.name, name: finding.subject.name, owner: finding.subject.owner)
+            entitlement = finding.entitlement; scope = finding.scope.text; access = finding.access?.rawValue
+            requestID = finding.requestID; credentialID = finding.credentialID; summary = finding.summary
+            evidence = finding.evidence.map { Evidence(sourceID: $0.sourceID, text: $0.text, observedAt: $0.observedAt) }
+        }
+    }
+}
+
+struct DriftSubject: Encodable {
+    var kind: String
+    var name: String
+    var owner: String?
+}
+
+struct Drift: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what reconciliation found: open findings, and live grants it has not seen carried out.",
+        discussion: "A finding is resolved when a later run that covers it no longer shows it; --all lists resolved ones too.")
+    @OptionGroup var options: StoreOptions
+    @Flag(help: "Include resolved findings.") var all = false
+    @Flag(help: "Print the drift as JSON (signoff.drift/1).") var json = false
+
+    func run() throws {
+        let commands = try options.commands(reading: true)
+        let store = commands.store
+        let findings = try storeCall { try store.findings(resolved: all) }
+        let sightings = try storeCall { try store.grantSightings() }
+        let unconfirmed = try storeCall { try store.grants(.attention) }.filter { grant in
+            grant.state.isLive && sightings[grant.requestID]?.present != true
+        }
+        if json {
+            try Terminal.json(Document(
+                findings: findings.map(Item.init),
+                unconfirmedGrants: unconfirmed.map { grant in
+                    let sighting = sightings[grant.requestID]
+                    return Unconfirmed(requestID: grant.requestID, system: grant.terms.system, environment: grant.terms.environment,
+                                       subject: grant.terms.subject.name, entitlement: grant.terms.entitlement, scope: grant.terms.scope,
+                                       state: grant.state.rawValue, lastRun: sighting?.run, lastRunAt: sighting?.seenAt)
+                }))
+            return
+        }
+        if findings.isEmpty { Terminal.line(all ? "no findings" : "no open findings") }
+        for finding in findings {
+            let owner = finding.owner.map { "owner \($0)" } ?? "no owner"
+            let state = finding.open ? "" : " (resolved \(Timestamp.format(finding.resolvedAt ?? finding.lastSeenAt)), run \(finding.resolvedRun ?? 0))"
+            Terminal.line("\(finding.id)  \(finding.kind.label)  \(finding.system)/\(finding.environment)  \(finding.subject) (\(owner))\(state)")
+            Terminal.line("    first seen \(Timestamp.format(finding.firstSeenAt)) (run \(finding.firstRun)), last seen \(Timestamp.format(finding.lastSeenAt)) (run \(finding.lastRun))")
+            Terminal.line("    \(finding.summary)")
+        }
+        if !unconfirmed.isEmpty {
+            Terminal.line("live grants reconciliation has not seen carried out:")
+            for grant in unconfirmed {
+                let seen = sightings[grant.requestID].map { "not seen by run \($0.run) at \(Timestamp.format($0.seenAt))" } ?? "no run has covered it"
+                Terminal.line("  \(grant.requestID)  \(grant.terms.system)/\(grant.terms.environment) \(grant.terms.entitlement) for \(grant.terms.subject.name): \(seen)")
+            }
+        }
+    }
+
+    /// `signoff.drift/1`.
+    struct Document: Encodable {
+        var schema = "signoff.drift/1"
+        var findings: [Item]
+        var unconfirmedGrants: [Unconfirmed]
+        enum CodingKeys: String, CodingKey { case schema, findings, unconfirmedGrants = "unconfirmed_grants" }
+    }
+
+    struct Item: Encodable {
+        var id: String
+        var kind: String
+        var state: String
+        var system: String
+        var environment: String
+        var subject: DriftSubject
+        var entitlement: String?
+        var scope: String
+        var requestID: String?
+        var credentialID: String?
+        var summary: String
+        var firstSeenAt: Date
+        var firstRun: Int64
+        var lastSeenAt: Date
+        var lastRun: Int64
+        var resolvedAt: Date?
+        var resolvedRun: Int64?
+        enum CodingKeys: String, CodingKey {
+            case id, kind, state, system, environment, subject, entitlement, scope, summary
+            case requestID = "request_id", credentialID = "credential_id", firstSeenAt = "first_seen_at", firstRun = "first_run"
+            case lastSeenAt = "last_seen_at", lastRun = "last_run", resolvedAt = "resolved_at", resolvedRun = "resolved_run"
+        }
+
+        init(_ finding: StoredFinding) {
+            id = finding.id; kind = finding.kind.rawValue; state = finding.open ? "open" : "resolved"
+            system = finding.system; environment = finding.environment
+            subject = DriftSubject(kind: finding.subjectKind, name: finding.subject, owner: finding.owner)
+            entitlement = finding.entitlement; scope = finding.scope; requestID = finding.requestID
+            credentialID = finding.credentialID; summary = finding.summary
+            firstSeenAt = finding.firstSeenAt; firstRun = finding.firstRun; lastSeenAt = finding.lastSeenAt
+            lastRun = finding.lastRun; resolvedAt = finding.resolvedAt; resolvedRun = finding.resolvedRun
+        }
+    }
+
+    struct Unconfirmed: Encodable {
+        var requestID: String
+        var system: String
+        var environment: String
+        var subject: String
+        var entitlement: String
+        var scope: String?
+        var state: String
+        var lastRun: Int64?
+        var lastRunAt: Date?
+        enum CodingKeys: String, CodingKey {
+            case system, environment, subject, entitlement, scope, state
+            case requestID = "request_id", lastRun = "last_run", lastRunAt = "last_run_at"
+        }
+    }
+}

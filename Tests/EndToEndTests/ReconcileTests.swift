@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// Reconciliation through the real binary: a grant, then a sequence of
+/// exports over time; findings appear with an ID that stays the same, are
+/// seen again, resolve when a covering run no longer shows them, and come
+/// back under the same ID. A broken export changes nothing.
+@Suite("Reconciliation, end to end")
+struct ReconcileTests {
+    static let t0 = "2026-11-21T03:00:00Z"
+
+    /// One observation in the generic format.
+    static func line(_ subject: String, environment: String = "production", kind: String = "service_account", owner: String? = "alice",
+                     entitlement: String = "read_replica", access: String = "read", id: String, at: String) -> String {
+        var fields = [
+            "\"system\": \"payments-db\"", "\"environment\": \"\(environment)\"", "\"subject_kind\": \"\(kind)\"",
+            "\"subject_name\": \"\(subject)\"", "\"entitlement\": \"\(entitlement)\"", "\"access\": \"\(access)\"",
+            "\"source_id\": \"\(id)\"", "\"observed_at\": \"\(at)\"",
+        ]
+        if let owner { fields.append("\"subject_owner\": \"\(owner)\"") }
+        return "{" + fields.joined(separator: ", ") + "}"
+    }
+
+    func reconcile(_ store: TestStore, _ name: String, _ lines: [String], at now: String) throws -> (Int32, [String: Any]) {
+        let file = try store.file(name, lines.joined(separator: "\n") + "\n")
+        let result = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production", "--json"], as: "ops", at: now)
+        let document = try Signoff.json(result) as? [String: Any] ?? [:]
+        #expect(document["schema"] as? String == "signoff.reconcile-run/1", "\(result.output)")
+        return (result.status, document)
+    }
+
+    func drift(_ store: TestStore, all: Bool = false) throws -> [[String: Any]] {
+        let result = try store.run(["drift", "--json"] + (all ? ["--all"] : []))
+        #expect(result.status == 0, "\(result.output)")
+        let document = try #require(try Signoff.json(result) as? [String: Any])
+        #expect(document["schema"] as? String == "signoff.drift/1")
+        return try #require(document["findings"] as? [[String: Any]])
+    }
+
+    func chainHead(_ store: TestStore) throws -> String {
+        let result = try store.run(["audit", "head"])
+        #expect(result.status == 0, "\(result.output)")
+        return result.stdout
+    }
+
+    @Test func findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: Self.t0).status == 0)
+        let etl = Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z")
+        let rogue = Self.line("svc-rogue", id: "pg-2", at: "2026-11-21T04:00:00Z")
+
+        // Before any run, the live grant is unconfirmed.
+        let before = try store.run(["drift"])
+        #expect(before.stdout.contains("\(id)") && before.stdout.contains("no run has covered it"), "\(before.output)")
+
+        // Run 1: the grant's access is there; an unapproved one appears (exit 9).
+        let (first, run1) = try reconcile(store, "export-1.jsonl", [etl, rogue], at: "2026-11-21T04:05:00Z")
+        #expect(first == 9, "\(run1)")
+        let opened = try #require(run1["opened"] as? [[String: Any]])
+        #expect(opened.count == 1 && opened[0]["kind"] as? String == "unapproved", "\(opened)")
+        let findingID = try #require(opened[0]["id"] as? String)
+        #expect(run1["grants_present"] as? [String] == [id])
+        let files = try #require(run1["files"] as? [[String: Any]])
+        #expect((files[0]["sha256"] as? String)?.count == 64 && (files[0]["name"] as? String)?.hasSuffix("export-1.jsonl") == true)
+        var findings = try drift(store)
+        #expect(findings.count == 1 && findings[0]["id"] as? String == findingID)
+        #expect(findings[0]["first_seen_at"] as? String == "2026-11-21T04:05:00Z")
+        #expect((findings[0]["subject"] as? [String: Any])?["owner"] as? String == "alice")
+        let confirmed = try store.run(["drift"])
+        #expect(!confirmed.stdout.contains("not seen carried out"), "\(confirmed.output)")
+
+        // Run 2, the same export later: nothing new (exit 0), the finding seen again.
+        let (second, run2) = try reconcile(store, "export-2.jsonl", [etl, rogue], at: "2026-11-21T05:00:00Z")
+        #expect(second == 0, "\(run2)")
+        #expect((run2["counts"] as? [String: Any])?["seen_again"] as? Int == 1)
+        findings = try drift(store)
+        #expect(findings.count == 1 && findings[0]["id"] as? String == findingID)
+        #expect(findings[0]["first_seen_at"] as? String == "2026-11-21T04:05:00Z")
+        #expect(findings[0]["last_seen_at"] as? String == "2026-11-21T05:00:00Z")
+
+        // A broken export (truncated JSON) is refused with its position and changes nothing.
+        let chain = try chainHead(store)
+        let broken = try store.file("broken.jsonl", etl + "\n" + String(rogue.prefix(40)) + "\n")
+        let refused = try store.run(["reconcile", "generic", broken, "--covers", "payments-db/production"], as: "ops",
+                                    at: "2026-11-21T05:30:00Z")
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(refused.stderr.contains("broken.jsonl:2:"), "\(refused.output)")
+        #expect(try chainHead(store) == chain)
+
+        // A run that covers another system resolves nothing here.
+        let elsewhere = try store.file("elsewhere.jsonl", Self.line("postgres", environment: "staging", id: "pg-9", at: "2026-11-21T05:35:00Z") + "\n")
+        let other = try store.run(["reconcile", "generic", elsewhere, "--covers", "payments-db/staging", "--json"], as: "ops",
+                                  at: "2026-11-21T05:40:00Z")
+        #expect(other.status == 0, "\(other.output)")
+        #expect(try drift(store).count == 1)
+
+        // Run 3: the unapproved access is gone; the finding resolves.
+        let (third, run3) = try reconcile(store, "export-3.jsonl", [etl], at: "2026-11-21T06:00:00Z")
+        #expect(third == 0, "\(run3)")
+        #expect(run3["resolved"] as? [String] == [findingID])
+        #expect(try drift(store).isEmpty)
+        let resolved = try drift(store, all: true)
+        #expect(resolved.count == 1 && resolved[0]["state"] as? String == "resolved")
+        #expect(resolved[0]["resolved_at"] as? String == "2026-11-21T06:00:00Z")
+
+        // Run 4: it is back, under the same ID (exit 9 again).
+        let (fourth, run4) = try reconcile(store, "export-4.jsonl", [etl, rogue], at: "2026-11-21T07:00:00Z")
+        #expect(fourth == 9, "\(run4)")
+        #expect((run4["opened"] as? [[String: Any]])?.first?["id"] as? String == findingID)
+        findings = try drift(store)
+        #expect(findings.count == 1 && findings[0]["state"] as? String == "open")
+
+        // Run 5: the grant's access is gone too: it is no longer confirmed.
+        let (fifth, _) = try reconcile(store, "export-5.jsonl", [rogue], at: "2026-11-21T07:30:00Z")
+        #expect(fifth == 0)
+        let unconfirmed = try store.run(["drift"])
+        #expect(unconfirmed.stdout.contains("\(id)") && unconfirmed.stdout.contains("not seen by run"), "\(unconfirmed.output)")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+}
