@@ -79,7 +79,7 @@ public struct HandOff: Sendable {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "left pending: " + refusal, failed: false))
                 continue
             }
-            let document = try GrantDocument(grant: grant, action: action).encoded()
+            let document = GrantDocument(grant: grant, action: action).encoded()
             let body: EventBody
             if let command = configuration.command {
                 let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,

@@ -303,7 +303,7 @@ extension GrantLifecycleTests {
             let early = try G.approved(Fixture.request { $0.start = requested }, policy: policy, approvedAt: G.at(G.hour)).1
             #expect(early.state == .awaitingProvisioning)
             #expect(early.startsAt == requested && early.expiresAt == nil)
-            #expect(GrantDocument(grant: early, action: .grant).start == UTCTime.text(requested))
+            #expect(GrantDocument(grant: early, action: .grant).startsAt == requested)
             let confirmedEarly = try #require(G.grant(try Lifecycle.provisioningReport(
                 early, succeeded: true, note: nil, by: G.provisioner, at: G.at(2 * G.hour)), id: "REQ-1", from: early))
             #expect(confirmedEarly.startsAt == requested)

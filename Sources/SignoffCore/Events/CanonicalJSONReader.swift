@@ -531,3 +531,20 @@ extension CanonicalJSON {
         }
     }
 }
+
+extension CanonicalJSON {
+    /// A route as its canonical JSON (the shape records store it in), for a
+    /// query-table column.
+    public static func encodeRoute(_ route: RouteOutcome) -> [UInt8] {
+        var writer = Writer(capacity: 160)
+        writer.write(route)
+        return writer.bytes
+    }
+
+    /// Reads `encodeRoute`'s output back; nil for anything else.
+    public static func decodeRoute(_ bytes: UnsafeRawBufferPointer) -> RouteOutcome? {
+        var parser = Parser(bytes)
+        guard let value = parser.document() else { return nil }
+        return try? Shapes.outcome(value)
+    }
+}

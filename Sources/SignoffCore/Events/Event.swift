@@ -311,6 +311,12 @@ public enum EventBody: Sendable, Hashable {
         return try decode(kind: kind, payload: payload)
     }
 
+    /// `read`, from bytes that are not copied unless the reference must read them.
+    public static func read(kind: String, payload: UnsafeRawBufferPointer) throws -> EventBody {
+        if let body = CanonicalJSON.decodeBody(kind: kind, payload: payload) { return body }
+        return try decode(kind: kind, payload: Data(payload))
+    }
+
     public static func decode(kind: String, payload: Data) throws -> EventBody {
         let decoder = EventCoding.decoder
         switch kind {

@@ -40,7 +40,7 @@ public struct SourceError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Several problems found in one input; a file with any of them is refused whole.
-public struct SourceErrors: Error, Sendable, CustomStringConvertible {
+public struct SourceErrors: Error, Sendable, Hashable, CustomStringConvertible {
     public var errors: [SourceError]
     public init(_ errors: [SourceError]) { self.errors = errors }
     public var description: String { errors.map(\.description).joined(separator: "\n") }

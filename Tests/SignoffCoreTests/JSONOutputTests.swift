@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import SignoffCore
+
+@Suite struct JSONOutputTests {
+    func text(_ json: JSONOutput) -> String { String(decoding: json.bytes, as: UTF8.self) }
+
+    @Test func compactAndIndentedOutputHoldTheSameValue() throws {
+        func write(_ json: inout JSONOutput) {
+            json.beginObject()
+            json.field("id", "REQ-1")
+            json.key("steps")
+            json.beginArray()
+            json.beginObject(); json.field("count", 2); json.endObject()
+            json.endArray()
+            json.key("empty"); json.beginArray(); json.endArray()
+            json.field("scope", nil as String?)
+            json.endObject()
+        }
+        var compact = JSONOutput()
+        write(&compact)
+        #expect(text(compact) == #"{"id":"REQ-1","steps":[{"count":2}],"empty":[],"scope":null}"#)
+        var pretty = JSONOutput(pretty: true)
+        write(&pretty)
+        #expect(text(pretty) == """
+            {
+              "id": "REQ-1",
+              "steps": [
+                {
+                  "count": 2
+                }
+              ],
+              "empty": [],
+              "scope": null
+            }
+            """)
+    }
+
+    /// Exact values, but nothing a terminal acts on is ever written raw.
+    @Test func stringsKeepTheirValueAndEscapeWhatATerminalWouldRun() throws {
+        let hostile = "a\"b\\c\n\t\u{1B}[2J\u{7F}\u{9B}31m\u{202E}x\u{200B}é😀\u{E0041}"
+        var json = JSONOutput()
+        json.string(hostile)
+        let written = text(json)
+        #expect(written == #""a\"b\\c\n\t\u001b[2J\u007f\u009b31m\u202ex\u200bé😀\udb40\udc41""#)
+        #expect(!written.unicodeScalars.contains(where: DisplaySafe.isUnsafe))
+        #expect(try JSONSerialization.jsonObject(with: Data(json.bytes), options: .fragmentsAllowed) as? String == hostile)
+    }
+
+    @Test func bytesThatAreNotUTF8BecomeReplacementCharacters() {
+        var json = JSONOutput()
+        let bytes: [UInt8] = [0x61, 0xFF, 0x62, 0xC0, 0xAF, 0xED, 0xA0, 0x80, 0xE2, 0x82]
+        bytes.withUnsafeBytes { json.string(utf8: $0) }
+        #expect(text(json) == "\"a\u{FFFD}b\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\"")
+    }
+
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (Int64(1_750_000_000_123), "2025-06-15T15:06:40.123Z"),
+        (Int64(951_782_400_000), "2000-02-29T00:00:00.000Z"),
+        (Int64(-1), "1969-12-31T23:59:59.999Z"),
+        (Int64(253_402_300_799_999), "9999-12-31T23:59:59.999Z"),
+    ])
+    func timesAreRFC3339InUTC(milliseconds: Int64, expected: String) {
+        #expect(RFC3339.text(milliseconds: milliseconds) == expected)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        #expect(formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000)) == expected)
+    }
+
+    /// A stored payload is copied as JSON only when it is exactly one JSON value.
+    @Test(arguments: [
+        (#"{"a":[1,-2.5e3,true,null,{"b":"\u00e9\n"}],"c":{}}"#, #"{"a":[1,-2.5e3,true,null,{"b":"\u00e9\n"}],"c":{}}"#),
+        (" { \"a\" : 1 } ", #"{"a":1}"#),
+        ("{\"x\":\"\u{9B}\"}", #"{"x":"\u009b"}"#),
+        ("{\"a\":1", nil), ("{\"a\":1}}", nil), ("{\"a\":01}", nil), ("{\"a\":\"\n\"}", nil), ("{\"a\":'x'}", nil),
+        ("[1,]", nil), ("{\"a\":tru}", nil), ("{\"a\":\"\\x\"}", nil), ("", nil), ("{} {}", nil),
+    ] as [(String, String?)])
+    func embeddedJSONIsCheckedAndCopied(source: String, expected: String?) {
+        var json = JSONOutput()
+        json.beginObject()
+        json.key("payload")
+        var source = source
+        let embedded = source.withUTF8 { json.embed(json: UnsafeRawBufferPointer($0)) }
+        if !embedded { json.null() }
+        json.endObject()
+        #expect(embedded == (expected != nil))
+        #expect(text(json) == "{\"payload\":\(expected ?? "null")}")
+    }
+}
