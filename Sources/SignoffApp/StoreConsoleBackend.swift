@@ -38,39 +38,12 @@ public final class StoreConsoleBackend: ConsoleBackend {
     struct Reading {
         var header: ConsoleSnapshot
         var policy: Policy?
-        var reviewed: Set<String>
-        var now: Date
+        /// Which requests I may decide now; nil without a policy.
+        var queue: DecisionQueue?
         var total: Int
         /// The first load's grants, read in the background from its first page
         /// on and sent with its last (see `snapshotPage`); nil otherwise.
         var pendingGrants: PendingGrants?
-        /// Whether I am eligible for any step, by everything eligibility reads:
-        /// most requests share these, so the policy is asked once per kind.
-        var eligible: [EligibilityKey: Bool] = [:]
-    }
-
-    /// Everything approver eligibility reads from a request: the steps'
-    /// expressions, the system (its owners), the requester (exclusion, their
-    /// manager), the submitter (exclusion), the subject's owner (exclusion, their
-    /// manager) and a human subject's name (exclusion; delegations check these
-    /// for the delegating person too). A non-human subject's name is never read,
-    /// so most requests share a key.
-    struct EligibilityKey: Hashable {
-        var approvers: [String]
-        var system: String
-        var requester: String
-        var submittedBy: String
-        var subjectOwner: String
-        var humanSubject: String?
-
-        init(_ summary: RequestSummary) {
-            approvers = summary.routeApprovers
-            system = summary.system
-            requester = summary.requester
-            submittedBy = summary.submittedBy
-            subjectOwner = summary.subjectOwner
-            humanSubject = summary.subjectKind.isHuman ? summary.subjectName : nil
-        }
     }
 
     private var reading: Reading?
@@ -163,8 +136,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants,
                                      notificationsFailing: outbox.failed + outbox.retrying)
-        return Reading(header: header, policy: policy, reviewed: try store.reviewedAtCurrentVersion(by: identity.name),
-                       now: now(), total: try store.requestCount(), pendingGrants: pending)
+        let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now()) }
+        return Reading(header: header, policy: policy, queue: queue, total: try store.requestCount(), pendingGrants: pending)
     }
 
     public func snapshot() throws -> ConsoleSnapshot {
@@ -210,42 +183,10 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var rows: [ConsoleRow] = []
         rows.reserveCapacity(summaries.count)
         for summary in summaries {
-            let mine = try reading.policy.map {
-                try mayDecide(summary, policy: $0, reviewed: reading.reviewed, now: reading.now, memo: &reading.eligible)
-            } ?? false
+            let mine = try reading.queue?.includes(summary) ?? false
             rows.append(row(for: summary, mine: mine))
         }
         return rows
-    }
-
-    /// Whether I may decide the request now. The columns answer it for nearly
-    /// every request; only a multi-step route with approvals already given
-    /// needs the full record to know which steps are still open.
-    /// `memo` keeps the policy's answer per `EligibilityKey` for one snapshot.
-    func mayDecide(_ summary: RequestSummary, policy: Policy, reviewed: Set<String>, now: Date,
-                   memo: inout [EligibilityKey: Bool]) throws -> Bool {
-        let me = identity.name
-        guard summary.state == .pending, !reviewed.contains(summary.id), summary.approvals < summary.approvalsNeeded,
-              me != summary.requester, me != summary.submittedBy,
-              !(summary.subjectKind.isHuman && me == summary.subjectName) else { return false }
-        let key = EligibilityKey(summary)
-        let eligible: Bool
-        if let known = memo[key] {
-            eligible = known
-        } else {
-            let request = summary.eligibilityRequest
-            eligible = summary.routeApprovers.contains { approvers in
-                policy.eligibility(of: me, for: RoutedStep(name: approvers, approvers: approvers, required: 1),
-                                   request: request, submittedBy: summary.submittedBy, at: now).eligible
-            }
-            memo[key] = eligible
-        }
-        guard eligible else { return false }
-        if summary.routeApprovers.count > 1 && summary.approvals > 0 {
-            guard let record = try store.record(summary.id) else { return false }
-            return Lifecycle.canDecide(record, person: me, policy: policy, at: now).0
-        }
-        return true
     }
 
     func row(for summary: RequestSummary, mine: Bool) -> ConsoleRow {
@@ -307,21 +248,10 @@ public final class StoreConsoleBackend: ConsoleBackend {
         } catch {
             switch error {
             case let .refused(refusal, _): return .refused(reason: refusal.reason, message: refusal.message)
-            case .badInput, .noSuchRequest, .noPolicy, .store: return .failed(message: error.description)
+            case .badInput, .invalidInput, .noSuchRequest, .noPolicy, .store: return .failed(message: error.description)
             }
         }
     }
 
     public func changeToken() throws -> Int64 { try store.changeToken() }
-}
-
-extension RequestSummary {
-    /// The request as far as approver eligibility depends on it: the routed
-    /// system, the requester and the subject. Labels, triggers and notes never
-    /// decide who may approve.
-    var eligibilityRequest: AccessRequest {
-        AccessRequest(requester: requester, subject: Subject(kind: subjectKind, name: subjectName, owner: subjectOwner),
-                      system: system, environment: environment, entitlement: entitlement, scope: scope, access: access,
-                      purpose: purpose, duration: duration, ticket: ticket, breakGlass: breakGlass, incident: incident)
-    }
 }

@@ -1,11 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import GRDB
 import SignoffCore
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
 
 /// How `export` writes the evidence.
 public enum ExportFormat: String, Sendable, CaseIterable {
@@ -21,32 +21,52 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 extension Store {
     /// The evidence chain: every event with its sequence, time, actor, how the
     /// actor was identified, kind, payload, previous hash and hash, in sequence
-    /// order. The payload is the exact stored text, so anyone can recompute the
-    /// hashes (see `EventChain` for the canonical bytes).
+    /// order, read in one snapshot and written as it is read.
+    ///
+    /// JSON lines are `signoff.event/1` objects whose `payload` is the stored
+    /// payload as a JSON object: its canonical text (sorted keys, no spaces,
+    /// see `EventChain`) is what the hash covers, and re-serialising the object
+    /// that way gives the same bytes. CSV puts the payload text in a cell.
     ///
     /// With `requestID`, only that request's events plus the `policy_applied`
     /// events of the policy versions they name. `emit` receives one complete
     /// record at a time, ending in a line feed (a CSV record may hold quoted
-    /// line breaks inside it).
-    public func export(format: ExportFormat, requestID: String? = nil, to emit: (String) -> Void) throws {
+    /// line breaks inside it); what it throws ends the export unchanged. A
+    /// payload that is not JSON (the file was edited) ends a JSON export with
+    /// `UndecodableEvent`.
+    public func export(format: ExportFormat, requestID: String? = nil,
+                       to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         try read { db in
-            if format == .csv {
-                emit("sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash\r\n")
+            var line = JSONOutput(capacity: 4096)
+            func write(_ event: EventColumns) throws {
+                switch format {
+                case .jsonl:
+                    line.removeAll()
+                    guard Self.writeJSONLine(event, to: &line) else {
+                        throw UndecodableEvent(sequence: event.sequence, detail: "its payload is not JSON")
+                    }
+                    try line.bytes.withUnsafeBytes(emit)
+                case .csv:
+                    var record = Self.csvLine(event)
+                    try record.withUTF8 { try emit(UnsafeRawBufferPointer($0)) }
+                }
             }
-            func write(_ event: StoredEvent) {
-                emit(format == .csv ? Self.csvLine(event) : Self.jsonLine(event))
+            if format == .csv {
+                try Array("sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash\r\n".utf8)
+                    .withUnsafeBytes(emit)
             }
             guard let requestID else {
-                let rows = try Row.fetchCursor(db, sql: StoredEvent.select + " ORDER BY sequence")
-                while let row = try rows.next() { write(StoredEvent(row: row)) }
+                let query = FastStatement(try db.makeStatement(sql: EventColumns.select + " ORDER BY sequence"), db)
+                try query.forEachRow { try write(EventColumns(statement: $0)) }
                 return
             }
-            let events = try StoredEvent.fetchAll(db, sql: StoredEvent.select + " WHERE request_id = ? ORDER BY sequence",
-                                                  arguments: [requestID])
-            if events.isEmpty { throw StoreError.unknownRequest(requestID) }
             var versions = Set<String>()
-            for event in events {
-                switch try event.draft().body {
+            var found = false
+            var own = FastStatement(try db.makeStatement(sql: EventColumns.select + " WHERE request_id = ? ORDER BY sequence"), db)
+            own.bind(requestID)
+            try own.forEachRow { row in
+                found = true
+                switch try EventColumns(statement: row).draft().body {
                 case let .requestRouted(routed): versions.insert(routed.policyVersion)
                 case let .reviewRecorded(review): versions.insert(review.policyVersion)
                 case let .requestDecided(decided): if let version = decided.policyVersion { versions.insert(version) }
@@ -56,41 +76,44 @@ extension Store {
                     break
                 }
             }
-            var policyEvents: [StoredEvent] = []
-            if !versions.isEmpty {
-                let marks = versions.map { _ in "?" }.joined(separator: ", ")
-                policyEvents = try StoredEvent.fetchAll(db, sql: StoredEvent.select + """
-                     WHERE sequence IN (SELECT sequence FROM policies WHERE version IN (\(marks))) ORDER BY sequence
-                    """, arguments: StatementArguments(Array(versions)))
-            }
-            for event in (events + policyEvents).sorted(by: { $0.sequence < $1.sequence }) { write(event) }
+            if !found { throw StoreError.unknownRequest(requestID) }
+            let marks = versions.map { _ in "?" }.joined(separator: ", ")
+            var query = FastStatement(try db.makeStatement(sql: EventColumns.select + """
+                 WHERE request_id = ? OR sequence IN (SELECT sequence FROM policies WHERE version IN (\(marks)))
+                 ORDER BY sequence
+                """), db)
+            query.bind(requestID)
+            for version in versions.sorted() { query.bind(version) }
+            try query.forEachRow { try write(EventColumns(statement: $0)) }
         }
     }
 
-    static func jsonLine(_ event: StoredEvent) -> String {
-        var line = "{\"sequence\":\(event.sequence),\"at\":"
-        appendJSONString(iso8601(milliseconds: event.at), to: &line)
-        line += ",\"at_ms\":\(event.at),\"actor\":"
-        appendJSONString(event.actor, to: &line)
-        line += ",\"authentication\":"
-        appendJSONString(event.authentication, to: &line)
-        line += ",\"kind\":"
-        appendJSONString(event.kind, to: &line)
-        line += ",\"request_id\":"
-        if let id = event.requestID { appendJSONString(id, to: &line) } else { line += "null" }
-        line += ",\"payload\":"
-        appendJSONString(event.payload, to: &line)
-        line += ",\"prev_hash\":"
-        appendJSONString(event.prevHash, to: &line)
-        line += ",\"hash\":"
-        appendJSONString(event.hash, to: &line)
-        line += "}\n"
-        return line
+    /// One `signoff.event/1` line; false when the payload is not JSON.
+    static func writeJSONLine(_ event: EventColumns, to line: inout JSONOutput) -> Bool {
+        line.beginObject()
+        line.key("schema"); line.string("signoff.event/1")
+        line.key("sequence"); line.int(event.sequence)
+        line.key("at"); line.time(milliseconds: event.at)
+        line.key("at_ms"); line.int(event.at)
+        line.key("actor"); line.string(utf8: event.actor)
+        line.key("authentication"); line.string(utf8: event.authentication)
+        line.key("kind"); line.string(utf8: event.kind)
+        line.key("request_id")
+        if let id = event.requestID { line.string(utf8: id) } else { line.null() }
+        line.key("payload")
+        guard line.embed(json: event.payload) else { return false }
+        line.key("prev_hash"); line.string(utf8: event.prevHash)
+        line.key("hash"); line.string(utf8: event.hash)
+        line.endObject()
+        line.newline()
+        return true
     }
 
-    static func csvLine(_ event: StoredEvent) -> String {
-        let fields = ["\(event.sequence)", iso8601(milliseconds: event.at), "\(event.at)", event.actor,
-                      event.authentication, event.kind, event.requestID ?? "", event.payload, event.prevHash, event.hash]
+    static func csvLine(_ event: EventColumns) -> String {
+        func text(_ bytes: UnsafeRawBufferPointer?) -> String { bytes.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        let fields = ["\(event.sequence)", iso8601(milliseconds: event.at), "\(event.at)", text(event.actor),
+                      text(event.authentication), text(event.kind), text(event.requestID), text(event.payload),
+                      text(event.prevHash), text(event.hash)]
         return fields.map(csvField).joined(separator: ",") + "\r\n"
     }
 
@@ -118,24 +141,53 @@ extension Store {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func appendJSONString(_ value: String, to output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
-    }
-
     /// UTC with milliseconds, e.g. `2025-03-01T09:30:00.125Z`.
     static func iso8601(milliseconds: Int64) -> String { UTCTime.text(milliseconds: milliseconds) }
 }
+
+/// An `events` row's columns in `select` order, as bytes: from a stepped
+/// statement without copying, valid until the next step.
+struct EventColumns {
+    static let select = """
+        SELECT sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash FROM events
+        """
+
+    var sequence: Int64
+    var at: Int64
+    var actor: UnsafeRawBufferPointer
+    var authentication: UnsafeRawBufferPointer
+    var kind: UnsafeRawBufferPointer
+    var requestID: UnsafeRawBufferPointer?
+    var payload: UnsafeRawBufferPointer
+    var prevHash: UnsafeRawBufferPointer
+    var hash: UnsafeRawBufferPointer
+
+    init(statement: OpaquePointer) {
+        func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: sqlite3_column_text(statement, column),
+                                   count: Int(sqlite3_column_bytes(statement, column)))
+        }
+        sequence = sqlite3_column_int64(statement, 0)
+        at = sqlite3_column_int64(statement, 1)
+        actor = bytes(2); authentication = bytes(3); kind = bytes(4)
+        requestID = sqlite3_column_type(statement, 5) == SQLITE_NULL ? nil : bytes(5)
+        payload = bytes(6); prevHash = bytes(7); hash = bytes(8)
+    }
+
+    /// The event as appended, decoded from the columns; `UndecodableEvent` when they do not decode.
+    func draft() throws -> EventDraft {
+        func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+        guard let authentication = Authentication(rawValue: text(authentication)) else {
+            throw UndecodableEvent(sequence: sequence, detail: "unknown authentication \"\(text(authentication))\"")
+        }
+        let body: EventBody
+        do {
+            body = try EventBody.read(kind: text(kind), payload: payload)
+        } catch {
+            throw UndecodableEvent(sequence: sequence, detail: "\(error)")
+        }
+        return EventDraft(requestID: requestID.map(text), actor: Principal(name: text(actor), authentication: authentication),
+                          at: Date(storeMilliseconds: at), body: body)
+    }
+}
+

@@ -15,6 +15,8 @@ import SQLite3
 /// `SQLITE_STATIC` only for the step, so SQLite neither allocates nor copies
 /// each value; the bindings are cleared before that buffer goes away.
 struct FastStatement {
+    /// Held so the statement outlives every step, however it was made.
+    let statement: Statement
     let handle: OpaquePointer
     let connection: OpaquePointer?
     private var index: Int32 = 0
@@ -24,6 +26,7 @@ struct FastStatement {
     private var pending: [(index: Int32, offset: Int, count: Int, isBlob: Bool)] = []
 
     init(_ statement: Statement, _ db: Database) {
+        self.statement = statement
         handle = statement.sqliteStatement
         connection = db.sqliteConnection
         sqlite3_reset(handle)
@@ -196,5 +199,28 @@ struct StatementColumns: ColumnReader {
         case SQLITE_FLOAT: return Int64(exactly: sqlite3_column_double(statement, column))
         default: return nil
         }
+    }
+
+    /// The column as GRDB would read it: exactly what is stored, of whatever type.
+    func value(_ index: Int) -> DatabaseValue {
+        DatabaseValue(sqliteStatement: statement, index: Int32(index))
+    }
+}
+
+/// A stored row's values as the row types hold them, read leniently: a value
+/// of the wrong type (the file was edited by hand) reads as empty or zero, so
+/// the comparison that follows reports it rather than the read failing.
+struct StoredValues {
+    let row: StatementColumns
+    init(_ row: StatementColumns) { self.row = row }
+
+    func text(_ index: Int) -> String { row.text(index) ?? "" }
+    func optionalText(_ index: Int) -> String? { row.text(index) }
+    func int(_ index: Int) -> Int64 { row.integer(index) ?? 0 }
+    func optionalInt(_ index: Int) -> Int64? { row.integer(index) }
+    func blob(_ index: Int) -> Data {
+        let column = Int32(index)
+        guard let bytes = sqlite3_column_blob(row.statement, column) else { return Data() }
+        return Data(bytes: bytes, count: Int(sqlite3_column_bytes(row.statement, column)))
     }
 }

@@ -9,14 +9,26 @@ public enum GrantFilter: Sendable, Hashable {
     case attention
     /// Every grant.
     case all
-    /// Grants with a post-incident review, completed or not.
-    case incidentReviews
+    /// Grants with a post-incident review: open ones, or completed ones too.
+    case incidentReviews(includingCompleted: Bool)
 
     var clause: String {
         switch self {
         case .attention: return "WHERE " + GrantStatusRow.live
-        case .all: return ""
-        case .incidentReviews: return "WHERE review_reviewers IS NOT NULL"
+        case .all: return "WHERE 1"
+        case .incidentReviews(let includingCompleted):
+            return "WHERE g.review_reviewers IS NOT NULL" + (includingCompleted ? "" : " AND s.review_completed_at IS NULL")
+        }
+    }
+
+    /// Expiry order (`Grant.inExpiryOrder`) for grant lists; post-incident
+    /// reviews open ones first (overdue, then due), each by when it is due.
+    var order: String {
+        switch self {
+        case .attention, .all:
+            return " ORDER BY s.expires_at IS NULL, s.expires_at, g.approved_at, s.request_id"
+        case .incidentReviews:
+            return " ORDER BY s.review_completed_at IS NOT NULL, s.review_due_at, s.request_id"
         }
     }
 }
@@ -24,32 +36,53 @@ public enum GrantFilter: Sendable, Hashable {
 extension Store {
     /// The grant of a request, or nil when it has none (not approved, or an extension).
     public func grant(_ id: String) throws -> Grant? {
-        try fetchGrants(GrantRow.select + "WHERE s.request_id = ?") { $0.bind(id) }.first
+        var found: Grant?
+        try read { db in
+            try Self.forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { found = $0 }
+        }
+        return found
     }
 
     /// Grants, soonest expiry first (grants without one last, oldest approval first).
     public func grants(_ filter: GrantFilter) throws -> [Grant] {
-        Grant.inExpiryOrder(try fetchGrants(GrantRow.select + filter.clause)) { $0 }
+        var grants: [Grant] = []
+        try forEachGrant(filter) { grants.append($0) }
+        return grants
+    }
+
+    /// Calls `body` with each grant `filter` selects, in its order, as it is
+    /// read: one snapshot, constant memory (SQLite sorts, spilling to disk
+    /// past its cache), the first grant at once. With `activeExpiringBy`, only
+    /// active grants that expire by then. Errors `body` throws end the read and
+    /// come back unchanged.
+    public func forEachGrant(_ filter: GrantFilter, activeExpiringBy horizon: Date? = nil,
+                             _ body: (Grant) throws -> Void) throws {
+        var sql = GrantRow.select + filter.clause
+        if horizon != nil { sql += " AND s.state = 'active' AND s.expires_at <= ?" }
+        try read { db in
+            try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }, body)
+        }
     }
 
     /// Grants changed by events after `sequence` (a `changeToken()`), in any
     /// state: what a reader holding the grants as of that token must update.
     public func grants(changedAfter sequence: Int64) throws -> [Grant] {
-        try fetchGrants(GrantRow.select + "WHERE s.last_sequence > ?") { $0.bind(sequence) }
+        var grants: [Grant] = []
+        try read { db in
+            try Self.forEachGrant(db, GrantRow.select + "WHERE s.last_sequence > ?", { $0.bind(sequence) }) { grants.append($0) }
+        }
+        return grants
     }
 
-    /// Every grant a `GrantRow.select` query returns, read through the C API.
-    private func fetchGrants(_ sql: String, _ bind: (inout FastStatement) -> Void = { _ in }) throws -> [Grant] {
-        try read { db in
-            var query = FastStatement(try db.cachedStatement(sql: sql), db)
-            bind(&query)
-            var grants: [Grant] = []
-            try query.forEachRow { statement in
-                let columns = StatementColumns(statement: statement)
-                guard let grant = GrantRow.decode(columns) else { throw Self.unreadableGrant(columns.text(0) ?? "") }
-                grants.append(grant)
-            }
-            return grants
+    /// Each grant a `GrantRow.select` query returns, read through the C API.
+    private static func forEachGrant(_ db: Database, _ sql: String, _ bind: (inout FastStatement) -> Void,
+                                     _ body: (Grant) throws -> Void) throws {
+        var query = FastStatement(try db.cachedStatement(sql: sql), db)
+        bind(&query)
+        try query.forEachRow { statement in
+            let columns = StatementColumns(statement: statement)
+            guard let grant = GrantRow.decode(columns) else { throw Self.unreadableGrant(columns.text(0) ?? "") }
+            try body(grant)
         }
     }
 

@@ -63,11 +63,13 @@ struct GrantStatusRow: Equatable {
     }
 
     /// The status columns of `row`, from column `start` on.
-    init(row: Row, from start: Int = 0) {
-        values = (start..<start + Self.columnNames.count).map { row[$0] as DatabaseValue }
+    init(_ row: StatementColumns, from start: Int = 0) {
+        values = (start..<start + Self.columnNames.count).map { row.value($0) }
     }
 
     var requestID: String { String.fromDatabaseValue(values[0]) ?? "" }
+    /// The `last_sequence` column: the last event that changed the grant.
+    var lastSequence: Int64? { values.last.flatMap(Int64.fromDatabaseValue) }
 
     /// The status and last sequence in the columns from `start` on, read the
     /// same way from a GRDB row's values or straight from a statement; nil
@@ -141,9 +143,9 @@ struct GrantRow: Equatable {
     }
 
     /// A row of `select`.
-    init(row: Row) {
-        terms = (0..<Self.termsColumnNames.count).map { row[$0] as DatabaseValue }
-        status = GrantStatusRow(row: row, from: Self.termsColumnNames.count)
+    init(_ row: StatementColumns) {
+        terms = (0..<Self.termsColumnNames.count).map { row.value($0) }
+        status = GrantStatusRow(row, from: Self.termsColumnNames.count)
     }
 
     var requestID: String { status.requestID }

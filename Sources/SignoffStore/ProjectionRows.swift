@@ -32,10 +32,12 @@ struct RequestRow: Equatable {
     var incident: String?
     var ticket: String?
     var purpose: String
-    var routeSummary: String?
     var approvals: Int
     var approvalsNeeded: Int
-    var routeApprovers: String
+    // Migration "8 structured routes".
+    var extends: String?
+    /// The route's canonical JSON (`routeColumn`); nil before routing.
+    var route: String?
 
     init(_ record: RequestRecord, submittedSequence: Int64, lastSequence: Int64, encoded: Data) {
         id = record.id
@@ -62,27 +64,36 @@ struct RequestRow: Equatable {
         incident = record.request.incident
         ticket = record.request.ticket
         purpose = record.request.purpose
-        routeSummary = record.route?.summary
         approvals = RequestSummary.approvalCount(record)
         approvalsNeeded = RequestSummary.approvalsNeeded(record.route)
-        routeApprovers = RequestSummary.joinApprovers(record.route)
+        extends = record.request.extends
+        route = record.route.map(Self.routeColumn)
+    }
+
+    /// The `route` column: the route's canonical JSON, as the record holds it.
+    static func routeColumn(_ route: RouteOutcome) -> String {
+        String(decoding: CanonicalJSON.encodeRoute(route), as: UTF8.self)
     }
 
     static let columns = """
         id, state, system, environment, requester, subject_kind, subject_name, break_glass,
         submitted_at, submitted_sequence, decided_at, version, policy_version, last_sequence, record,
         submitted_by, subject_owner, entitlement, scope, access, duration_seconds, incident, ticket, purpose,
-        route_summary, approvals, approvals_needed, route_approvers
+        approvals, approvals_needed, extends, route
         """
 
-    init(row: Row) {
-        id = row[0]; state = row[1]; system = row[2]; environment = row[3]; requester = row[4]
-        subjectKind = row[5]; subjectName = row[6]; breakGlass = row[7]; submittedAt = row[8]
-        submittedSequence = row[9]; decidedAt = row[10]; version = row[11]; policyVersion = row[12]
-        lastSequence = row[13]; record = row[14]
-        submittedBy = row[15]; subjectOwner = row[16]; entitlement = row[17]; scope = row[18]; access = row[19]
-        durationSeconds = row[20]; incident = row[21]; ticket = row[22]; purpose = row[23]
-        routeSummary = row[24]; approvals = row[25]; approvalsNeeded = row[26]; routeApprovers = row[27]
+    /// A stored row, its columns in `columns` order. A value of the wrong
+    /// type (the file was edited) reads as empty, and then differs.
+    init(_ row: StatementColumns) {
+        let v = StoredValues(row)
+        id = v.text(0); state = v.text(1); system = v.text(2); environment = v.text(3); requester = v.text(4)
+        subjectKind = v.text(5); subjectName = v.text(6); breakGlass = v.int(7) != 0; submittedAt = v.int(8)
+        submittedSequence = v.int(9); decidedAt = v.optionalInt(10); version = Int(v.int(11)); policyVersion = v.optionalText(12)
+        lastSequence = v.int(13); record = v.blob(14)
+        submittedBy = v.text(15); subjectOwner = v.text(16); entitlement = v.text(17); scope = v.optionalText(18)
+        access = v.text(19); durationSeconds = Int(v.int(20)); incident = v.optionalText(21); ticket = v.optionalText(22)
+        purpose = v.text(23); approvals = Int(v.int(24)); approvalsNeeded = Int(v.int(25)); extends = v.optionalText(26)
+        route = v.optionalText(27)
     }
 
     static let insertSQL = """
@@ -102,8 +113,8 @@ struct RequestRow: Equatable {
         statement.bind(version); statement.bind(policyVersion); statement.bind(lastSequence); statement.bindBlob(record)
         statement.bind(submittedBy); statement.bind(subjectOwner); statement.bind(entitlement); statement.bind(scope)
         statement.bind(access); statement.bind(durationSeconds); statement.bind(incident); statement.bind(ticket)
-        statement.bind(purpose); statement.bind(routeSummary); statement.bind(approvals); statement.bind(approvalsNeeded)
-        statement.bind(routeApprovers)
+        statement.bind(purpose); statement.bind(approvals); statement.bind(approvalsNeeded); statement.bind(extends)
+        statement.bind(route)
         try statement.execute()
     }
 
@@ -111,24 +122,13 @@ struct RequestRow: Equatable {
     func update(_ db: Database) throws {
         var statement = try FastStatement(db.cachedStatement(sql: """
             UPDATE requests SET state = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?,
-                route_summary = ?, approvals = ?, approvals_needed = ?, route_approvers = ?
+                route = ?, approvals = ?, approvals_needed = ?
             WHERE id = ?
             """), db)
         statement.bind(state); statement.bind(decidedAt); statement.bind(version); statement.bind(policyVersion)
-        statement.bind(lastSequence); statement.bindBlob(record); statement.bind(routeSummary); statement.bind(approvals)
-        statement.bind(approvalsNeeded); statement.bind(routeApprovers); statement.bind(id)
+        statement.bind(lastSequence); statement.bindBlob(record); statement.bind(route); statement.bind(approvals)
+        statement.bind(approvalsNeeded); statement.bind(id)
         try statement.execute()
-    }
-
-    /// Fills the summary columns of a row written before they existed.
-    func updateSummaryColumns(_ db: Database) throws {
-        try db.execute(sql: """
-            UPDATE requests SET submitted_by = ?, subject_owner = ?, entitlement = ?, scope = ?, access = ?,
-                duration_seconds = ?, incident = ?, ticket = ?, purpose = ?, route_summary = ?, approvals = ?,
-                approvals_needed = ?, route_approvers = ?
-            WHERE id = ?
-            """, arguments: [submittedBy, subjectOwner, entitlement, scope, access, durationSeconds, incident, ticket,
-                             purpose, routeSummary, approvals, approvalsNeeded, routeApprovers, id])
     }
 
     /// Names the first column that differs from `other`, for verify's report.
@@ -150,10 +150,10 @@ struct RequestRow: Equatable {
             ("access", access, other.access),
             ("duration_seconds", "\(durationSeconds)", "\(other.durationSeconds)"),
             ("incident", text(incident), text(other.incident)), ("ticket", text(ticket), text(other.ticket)),
-            ("purpose", purpose, other.purpose), ("route_summary", text(routeSummary), text(other.routeSummary)),
+            ("purpose", purpose, other.purpose),
             ("approvals", "\(approvals)", "\(other.approvals)"),
             ("approvals_needed", "\(approvalsNeeded)", "\(other.approvalsNeeded)"),
-            ("route_approvers", routeApprovers, other.routeApprovers),
+            ("extends", text(extends), text(other.extends)), ("route", text(route), text(other.route)),
         ]
         for (name, mine, theirs) in pairs where mine != theirs {
             return "\(name) is \(theirs) in the query table, \(mine) from the events"
@@ -189,9 +189,10 @@ struct ReviewRow: Equatable {
 
     static let columns = "sequence, request_id, reviewer, authentication, verdict, rationale, at, request_version, policy_version"
 
-    init(row: Row) {
-        sequence = row[0]; requestID = row[1]; reviewer = row[2]; authentication = row[3]; verdict = row[4]
-        rationale = row[5]; at = row[6]; requestVersion = row[7]; policyVersion = row[8]
+    init(_ row: StatementColumns) {
+        let v = StoredValues(row)
+        sequence = v.int(0); requestID = v.text(1); reviewer = v.text(2); authentication = v.text(3); verdict = v.text(4)
+        rationale = v.text(5); at = v.int(6); requestVersion = Int(v.int(7)); policyVersion = v.text(8)
     }
 
     func insert(_ db: Database) throws {

@@ -1,3 +1,4 @@
+import GRDB
 import SignoffCore
 
 /// Which requests to list. Every criterion is optional; set ones must all hold.
@@ -44,5 +45,30 @@ public struct RequestFilter: Sendable, Hashable {
         clause += newestFirst ? " ORDER BY submitted_sequence DESC" : " ORDER BY submitted_sequence"
         if let limit { clause += " LIMIT \(max(0, limit))" }
         return (clause, arguments)
+    }
+}
+
+/// A request column a list can be filtered on by name.
+public enum RequestFilterField: String, Sendable, Hashable, CaseIterable {
+    case system
+    case environment
+    case requester
+}
+
+extension Store {
+    /// Whether any stored request has `value` in `field` (through its index).
+    public func hasRequests(_ field: RequestFilterField, equalTo value: String) throws -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM requests WHERE \(field.rawValue) = ?)",
+                              arguments: [value]) ?? false
+        }
+    }
+
+    /// The distinct values stored requests hold in `field`, sorted: the valid
+    /// values an error lists besides the policy's.
+    public func storedValues(_ field: RequestFilterField) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT \(field.rawValue) FROM requests ORDER BY 1")
+        }
     }
 }

@@ -140,12 +140,25 @@ enum Schema {
                     route_approvers)
                 """)
             let decoder = EventCoding.decoder
-            let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests")
+            let rows = try Row.fetchAll(db, sql: "SELECT record FROM requests")
             for row in rows {
-                let blob: Data = row[2]
-                let record = try decoder.decode(RequestRecord.self, from: blob)
-                try RequestRow(record, submittedSequence: row[0], lastSequence: row[1], encoded: blob)
-                    .updateSummaryColumns(db)
+                let record = try decoder.decode(RequestRecord.self, from: row[0] as Data)
+                let request = record.request
+                var approvers: [String] = []
+                var needed = 0
+                if case let .steps(_, steps)? = record.route {
+                    approvers = steps.map(\.approvers)
+                    needed = steps.reduce(0) { $0 + max(0, $1.required) }
+                }
+                try db.execute(sql: """
+                    UPDATE requests SET submitted_by = ?, subject_owner = ?, entitlement = ?, scope = ?, access = ?,
+                        duration_seconds = ?, incident = ?, ticket = ?, purpose = ?, route_summary = ?, approvals = ?,
+                        approvals_needed = ?, route_approvers = ?
+                    WHERE id = ?
+                    """, arguments: [record.submittedBy.name, request.subject.owner, request.entitlement, request.scope,
+                                     request.access.rawValue, request.duration.seconds, request.incident, request.ticket,
+                                     request.purpose, record.route?.summary, RequestSummary.approvalCount(record), needed,
+                                     approvers.joined(separator: "\n"), record.id])
             }
         }
 
@@ -364,6 +377,34 @@ enum Schema {
                     present_at INTEGER,
                     present_run INTEGER
                 );
+                """)
+        }
+        // Lists for scripts (issue 14): the route as data, not as a sentence.
+        // `route` holds the route's canonical JSON (as the record stores it),
+        // from which the console's summary and step approvers are derived, so
+        // the sentence and the line-feed list of approvers go; `extends` names
+        // the request an extension extends. The covering index is rebuilt
+        // with them so listing every request still reads the index alone.
+        migrator.registerMigration("11 structured routes") { db in
+            try db.execute(sql: """
+                DROP INDEX requests_summary;
+                ALTER TABLE requests DROP COLUMN route_summary;
+                ALTER TABLE requests DROP COLUMN route_approvers;
+                ALTER TABLE requests ADD COLUMN route TEXT;
+                ALTER TABLE requests ADD COLUMN extends TEXT;
+                """)
+            let decoder = EventCoding.decoder
+            let rows = try Row.fetchAll(db, sql: "SELECT record FROM requests")
+            for row in rows {
+                let record = try decoder.decode(RequestRecord.self, from: row[0] as Data)
+                try db.execute(sql: "UPDATE requests SET route = ?, extends = ? WHERE id = ?",
+                               arguments: [record.route.map(RequestRow.routeColumn), record.request.extends, record.id])
+            }
+            try db.execute(sql: """
+                CREATE INDEX requests_summary ON requests(
+                    submitted_sequence, id, state, version, requester, submitted_by, subject_kind, subject_name,
+                    subject_owner, system, environment, entitlement, scope, access, duration_seconds, break_glass,
+                    incident, ticket, purpose, submitted_at, decided_at, extends, route, approvals, approvals_needed)
                 """)
         }
         return migrator

@@ -31,16 +31,21 @@ public struct RequestSummary: Sendable, Hashable {
     public var purpose: String
     public var submittedAt: Date
     public var decidedAt: Date?
-    /// `RouteOutcome.summary` of the current route; nil before routing.
-    public var routeSummary: String?
+    /// The request whose grant this one extends (`signoff extend`); nil otherwise.
+    public var extends: String?
+    /// The current route; nil before routing.
+    public var route: RouteOutcome?
     /// Distinct people with an approval for the current version. Whether each
     /// still counts for a step is the policy's question (`Lifecycle.progress`).
     public var approvals: Int
     /// Approvals the current route's steps ask for in total; 0 unless routed to steps.
     public var approvalsNeeded: Int
+
+    /// `RouteOutcome.summary` of the current route; nil before routing.
+    public var routeSummary: String? { route?.summary }
     /// The policy's approver expression of each routed step, in order
     /// (`owners`, `group:dba`, ...); empty unless routed to steps.
-    public var routeApprovers: [String]
+    public var routeApprovers: [String] { Self.approvers(route) }
 
     public init(_ record: RequestRecord) {
         id = record.id
@@ -63,10 +68,10 @@ public struct RequestSummary: Sendable, Hashable {
         purpose = record.request.purpose
         submittedAt = record.submittedAt
         decidedAt = record.decision?.at
-        routeSummary = record.route?.summary
+        extends = record.request.extends
+        route = record.route
         approvals = Self.approvalCount(record)
         approvalsNeeded = Self.approvalsNeeded(record.route)
-        routeApprovers = Self.approvers(record.route)
     }
 
     static func approvalCount(_ record: RequestRecord) -> Int {
@@ -86,12 +91,6 @@ public struct RequestSummary: Sendable, Hashable {
         guard case let .steps(_, steps)? = route else { return [] }
         return steps.map(\.approvers)
     }
-
-    /// The `route_approvers` column: the expressions separated by line feeds
-    /// (policy expressions never hold one).
-    static func joinApprovers(_ route: RouteOutcome?) -> String {
-        approvers(route).joined(separator: "\n")
-    }
 }
 
 /// A `requests` row whose summary columns hold a value no summary can have.
@@ -104,20 +103,30 @@ public struct UnreadableRequestRow: Error, Sendable, Hashable, CustomStringConve
 
 extension Store {
     /// The summaries of the requests `filter` selects, in its order, from stored
-    /// columns only: no JSON is decoded, so a console can load every request.
-    /// Reads the covering index `requests_summary` alone, in submission order,
-    /// whatever the filter: never the table, whose rows are mostly record blob.
+    /// columns only: no JSON record is decoded, so a console can load every request.
     public func summaries(_ filter: RequestFilter) throws -> [RequestSummary] {
+        var summaries: [RequestSummary] = []
+        try forEachSummary(filter) { summaries.append($0) }
+        return summaries
+    }
+
+    /// Calls `body` with each summary `filter` selects, in its order, as it is
+    /// read: one snapshot, constant memory whatever the store holds, the first
+    /// row at once. Reads the covering index `requests_summary` alone, in
+    /// submission order, whatever the filter: never the table, whose rows are
+    /// mostly record blob. Errors `body` throws end the read and come back unchanged.
+    public func forEachSummary(_ filter: RequestFilter, _ body: (RequestSummary) throws -> Void) throws {
         let (clause, arguments) = filter.sql
-        return try read { db in
-            try Self.readSummaries(db, sql: Self.summarySelect + clause, arguments: StatementArguments(arguments)).summaries
+        try read { db in
+            _ = try Self.readSummaries(db, sql: Self.summarySelect + clause, arguments: StatementArguments(arguments), body)
         }
     }
 
-    /// Steps a statement built on `summarySelect` and reads every row; also
+    /// Steps a statement built on `summarySelect`, handing each row to `body`;
     /// returns the `submitted_sequence` of the last row read, for paging.
-    static func readSummaries(_ db: Database, sql: String, arguments: StatementArguments) throws
-        -> (summaries: [RequestSummary], lastSequence: Int64?) {
+    @discardableResult
+    static func readSummaries(_ db: Database, sql: String, arguments: StatementArguments,
+                              _ body: (RequestSummary) throws -> Void) throws -> Int64? {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
         let handle = statement.sqliteStatement
@@ -144,21 +153,14 @@ extension Store {
             }
             throw UnreadableRequestRow(id: id, column: name, value: String(decoding: raw, as: UTF8.self))
         }
-        /// `route_approvers`: line-feed separated, split on the bytes.
-        func approvers(_ column: Int32) -> [String] {
-            let raw = bytes(column)
-            guard !raw.isEmpty else { return [] }
-            var parts: [String] = []
-            var start = 0
-            for index in 0..<raw.count where raw[index] == 0x0A {
-                parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<index]), as: UTF8.self))
-                start = index + 1
+        func route(_ column: Int32, id: String) throws -> RouteOutcome? {
+            guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
+            guard let route = CanonicalJSON.decodeRoute(bytes(column)) else {
+                throw UnreadableRequestRow(id: id, column: "route", value: text(column))
             }
-            parts.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start...]), as: UTF8.self))
-            return parts
+            return route
         }
 
-        var summaries: [RequestSummary] = []
         var lastSequence: Int64?
         while true {
             let code = sqlite3_step(handle)
@@ -168,7 +170,7 @@ extension Store {
                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             let id = text(0)
-            summaries.append(RequestSummary(
+            try body(RequestSummary(
                 id: id, state: try value(1, Self.states, "state", id: id), version: int(2), requester: text(3),
                 submittedBy: text(4), subjectKind: try value(5, Self.kinds, "subject_kind", id: id), subjectName: text(6),
                 subjectOwner: text(7), system: text(8), environment: text(9), entitlement: text(10),
@@ -178,11 +180,10 @@ extension Store {
                 submittedAt: Date(storeMilliseconds: sqlite3_column_int64(handle, 18)),
                 decidedAt: sqlite3_column_type(handle, 19) == SQLITE_NULL
                     ? nil : Date(storeMilliseconds: sqlite3_column_int64(handle, 19)),
-                routeSummary: optionalText(20), approvals: int(21), approvalsNeeded: int(22),
-                routeApprovers: approvers(23)))
+                extends: optionalText(20), route: try route(21, id: id), approvals: int(22), approvalsNeeded: int(23)))
             lastSequence = sqlite3_column_int64(handle, 24)
         }
-        return (summaries, lastSequence)
+        return lastSequence
     }
 
     static let states = RequestState.allCases.map { (Array($0.rawValue.utf8), $0) }
@@ -192,7 +193,7 @@ extension Store {
     static let summarySelect = """
         SELECT id, state, version, requester, submitted_by, subject_kind, subject_name, subject_owner, system,
                environment, entitlement, scope, access, duration_seconds, break_glass, incident, ticket, purpose,
-               submitted_at, decided_at, route_summary, approvals, approvals_needed, route_approvers, submitted_sequence
+               submitted_at, decided_at, extends, route, approvals, approvals_needed, submitted_sequence
         FROM requests INDEXED BY requests_summary
         """
 }
@@ -202,13 +203,13 @@ extension RequestSummary {
          subjectKind: IdentityKind, subjectName: String, subjectOwner: String, system: String, environment: String,
          entitlement: String, scope: String?, access: AccessLevel, duration: TimeSpan, breakGlass: Bool,
          incident: String?, ticket: String?, purpose: String, submittedAt: Date, decidedAt: Date?,
-         routeSummary: String?, approvals: Int, approvalsNeeded: Int, routeApprovers: [String]) {
+         extends: String?, route: RouteOutcome?, approvals: Int, approvalsNeeded: Int) {
         self.id = id; self.state = state; self.version = version; self.requester = requester
         self.submittedBy = submittedBy; self.subjectKind = subjectKind; self.subjectName = subjectName
         self.subjectOwner = subjectOwner; self.system = system; self.environment = environment
         self.entitlement = entitlement; self.scope = scope; self.access = access; self.duration = duration
         self.breakGlass = breakGlass; self.incident = incident; self.ticket = ticket; self.purpose = purpose
-        self.submittedAt = submittedAt; self.decidedAt = decidedAt; self.routeSummary = routeSummary
-        self.approvals = approvals; self.approvalsNeeded = approvalsNeeded; self.routeApprovers = routeApprovers
+        self.submittedAt = submittedAt; self.decidedAt = decidedAt; self.extends = extends; self.route = route
+        self.approvals = approvals; self.approvalsNeeded = approvalsNeeded
     }
 }

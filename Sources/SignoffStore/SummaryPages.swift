@@ -17,9 +17,10 @@ extension Store {
     public func summaryPage(after: Int64?, limit: Int) throws -> SummaryPage {
         let limit = max(1, limit)
         return try read { db in
-            let (summaries, last) = try Self.readSummaries(
+            var summaries: [RequestSummary] = []
+            let last = try Self.readSummaries(
                 db, sql: Self.summarySelect + " WHERE submitted_sequence > ? ORDER BY submitted_sequence LIMIT ?",
-                arguments: [after ?? Int64.min, limit])
+                arguments: [after ?? Int64.min, limit]) { summaries.append($0) }
             return SummaryPage(summaries: summaries, next: summaries.count < limit ? nil : last)
         }
     }

@@ -162,6 +162,33 @@ import Testing
         #expect(report.projectionMismatches[0].problem.contains("state is pending in the query table, approved from the events"))
     }
 
+    /// Verify reads the query tables alongside the events and forgets each
+    /// request once compared: a row no event explains, a row whose last event
+    /// is set too early, and a review row no event records are each named.
+    @Test func rowsTheEventsDoNotExplainAreNamed() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        try sqlite3(store.path, """
+            CREATE TEMP TABLE copy AS SELECT * FROM requests WHERE id = 'REQ-1';
+            UPDATE copy SET id = 'REQ-99', submitted_sequence = 999;
+            INSERT INTO requests SELECT * FROM copy;
+            UPDATE requests SET last_sequence = submitted_sequence + 1 WHERE id = 'REQ-2';
+            CREATE TEMP TABLE review AS SELECT * FROM reviews WHERE request_id = 'REQ-3';
+            UPDATE review SET sequence = 998;
+            INSERT INTO reviews SELECT * FROM review;
+            UPDATE grant_status SET last_sequence = last_sequence + 1 WHERE request_id = 'REQ-4';
+            """)
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil)
+        let named = report.projectionMismatches.map { "\($0.table) \($0.requestID ?? "-"): \($0.problem)" }
+        #expect(named.contains { $0.hasPrefix("requests REQ-2: state is") }, "\(named)")
+        #expect(named.contains("requests REQ-2: event 9 changes the request after the query table's last_sequence"), "\(named)")
+        #expect(named.contains("requests REQ-99: in the query table, but no event submits it"), "\(named)")
+        #expect(named.contains("reviews REQ-3: in the query table, but no review_recorded event has this sequence"), "\(named)")
+        #expect(named.contains { $0.hasPrefix("grants REQ-4: last_sequence is") }, "\(named)")
+        #expect(report.projectionMismatches.count == 5, "\(named)")
+    }
+
     @Test func editedRecordBlobIsReported() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)

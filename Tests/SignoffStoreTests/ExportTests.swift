@@ -20,7 +20,7 @@ import Testing
 
     func lines(_ store: Store, _ format: ExportFormat, _ requestID: String? = nil) throws -> [String] {
         var records: [String] = []
-        try store.export(format: format, requestID: requestID) { records.append($0) }
+        try store.export(format: format, requestID: requestID) { records.append(String(decoding: $0, as: UTF8.self)) }
         return records
     }
 
@@ -35,6 +35,7 @@ import Testing
         }
         #expect(objects.map { $0["sequence"] as? Int } == Array(1...10))
         #expect(objects[0]["kind"] as? String == "store_created")
+        #expect(objects.allSatisfy { $0["schema"] as? String == "signoff.event/1" })
         let review = objects[5]
         #expect(review["kind"] as? String == "review_recorded")
         #expect(review["actor"] as? String == "bob")
@@ -43,16 +44,19 @@ import Testing
         #expect(review["at"] as? String == "2025-06-15T15:06:40.123Z")
         #expect(review["at_ms"] as? Int == 1_750_000_000_123)
         #expect(objects[0]["request_id"] is NSNull)
-        // The payload is the exact stored text, so the hash can be recomputed from the export.
+        // The payload is the stored JSON as an object: the same value as the
+        // canonical text the hash covers.
         let stored = try store.events(requestID: "REQ-1")[2]
+        let canonical = stored.draft.body.encodedPayload()
         #expect(review["hash"] as? String == stored.hash)
         #expect(review["prev_hash"] as? String == (objects[4]["hash"] as? String))
-        #expect(review["payload"] as? String == String(decoding: stored.draft.body.encodedPayload(), as: UTF8.self))
+        let payload = try #require(review["payload"] as? NSDictionary)
+        #expect(payload == (try JSONSerialization.jsonObject(with: canonical) as? NSDictionary))
+        #expect(payload["rationale"] as? String == "checked, \"as agreed\"\nwith the owner")
         var chain = EventChain()
         let recomputed = chain.hash(prevHash: review["prev_hash"] as! String, sequence: 6,
                                     at: Int64(review["at_ms"] as! Int), actor: "bob", authentication: "os_account",
-                                    kind: "review_recorded", requestID: "REQ-1",
-                                    payload: Data((review["payload"] as! String).utf8))
+                                    kind: "review_recorded", requestID: "REQ-1", payload: canonical)
         #expect(recomputed == stored.hash)
     }
 

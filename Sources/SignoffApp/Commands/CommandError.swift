@@ -8,6 +8,10 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The input is wrong: an invalid file, a short rationale, a name the
     /// policy does not know. Nothing was written.
     case badInput(String)
+    /// Input files that do not validate: every problem with its file, line,
+    /// column and field, and what happened because of them (`nothing was
+    /// submitted`). Nothing was written.
+    case invalidInput(SourceErrors, consequence: String)
     /// There is no request with this ID. Nothing was written.
     case noSuchRequest(String)
     /// Policy or the rules refused. When `recorded`, the attempt itself was
@@ -22,6 +26,7 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .badInput(message), let .store(message): message
+        case let .invalidInput(errors, consequence): errors.description + "\n" + consequence
         case let .noSuchRequest(id): "there is no request \(id); `signoff list` shows the requests there are"
         case let .refused(refusal, recorded): refusal.message + (recorded ? " (the attempt is recorded)" : "")
         case .noPolicy: "no policy has been applied to this store, so nothing can be decided; apply one with `signoff policy apply FILE`"

@@ -29,28 +29,21 @@ extension Commands {
         public var operation: Operation { .submit }
         public var rollsBack: Bool { dryRun }
 
-        /// One submitted request as routed.
-        public struct Submitted: Sendable, Hashable {
-            public var id: String
-            public var state: RequestState
-            public var route: String
-            public var version: Int
-        }
-
-        public func decide(_ tx: CommandTransaction) throws -> [Submitted] {
+        /// Each request as submitted and routed (and perhaps already decided by the policy).
+        public func decide(_ tx: CommandTransaction) throws -> [RequestRecord] {
             let policy = try tx.policy()
             var entries: [RequestFile.Entry] = []
-            var problems: [String] = []
+            var problems: [SourceError] = []
             for source in sources {
                 switch Result(catching: { () throws(SourceErrors) in
                     try RequestFile.parse(text: source.text, file: source.name, policy: policy, now: tx.now)
                 }) {
                 case let .success(parsed): entries += parsed
-                case let .failure(error): problems += error.errors.map(\.description)
+                case let .failure(error): problems += error.errors
                 }
             }
             if !problems.isEmpty {
-                throw CommandError.badInput(problems.joined(separator: "\n") + "\nnothing was submitted")
+                throw CommandError.invalidInput(SourceErrors(problems), consequence: "nothing was submitted")
             }
             // Every request is authorized before any is recorded: one refused
             // request refuses the submission whole, and the refusal is evidence.
@@ -67,7 +60,7 @@ extension Commands {
                     throw try tx.refusal(refusal, recording: [Lifecycle.refused(.submit, refusal, requestID: nil, by: tx.actor, at: tx.now)])
                 }
             }
-            var results: [Submitted] = []
+            var results: [RequestRecord] = []
             results.reserveCapacity(entries.count)
             for request in requests {
                 let id = try tx.store.nextRequestID()
@@ -77,7 +70,7 @@ extension Commands {
                     record = Projection.apply(event, to: record)
                 }
                 guard let record else { continue }
-                results.append(Submitted(id: id, state: record.state, route: record.route?.summary ?? "", version: record.version))
+                results.append(record)
             }
             return results
         }

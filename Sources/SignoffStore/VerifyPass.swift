@@ -1,0 +1,415 @@
+import Foundation
+import GRDB
+import SignoffCore
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
+
+/// `audit verify` in one pass over the events, in sequence order: each event's
+/// hash is recomputed from its stored columns and the chain checked, and the
+/// event is folded into its request (and grant) exactly as appending did. The
+/// query tables are read alongside, in the same order (requests by submission,
+/// reviews by sequence), and each request's row is compared as soon as its last
+/// event has been folded, then forgotten: memory holds only the requests still
+/// open in the history read so far, never the whole store.
+final class VerifyPass {
+    typealias Mismatch = VerifyReport.ProjectionMismatch
+
+    private let db: Database
+    private var mismatches: [(rank: Int, order: Int64, mismatch: Mismatch)] = []
+    private(set) var eventCount = 0
+    private(set) var requestCount = 0
+    private(set) var firstBadEvent: VerifyReport.BadEvent?
+
+    /// A request whose events are still being folded, with its stored row.
+    private final class OpenRequest {
+        var record: RequestRecord
+        let submitted: Int64
+        var last: Int64
+        /// The stored row; nil when the query table has none (reported already).
+        let stored: RequestRow?
+        init(record: RequestRecord, submitted: Int64, stored: RequestRow?) {
+            self.record = record
+            self.submitted = submitted
+            self.last = submitted
+            self.stored = stored
+        }
+    }
+    private final class OpenGrant {
+        var grant: Grant
+        var last: Int64
+        let stored: GrantRow?
+        init(grant: Grant, last: Int64, stored: GrantRow?) {
+            self.grant = grant
+            self.last = last
+            self.stored = stored
+        }
+    }
+    private var requests: [String: OpenRequest] = [:]
+    /// Requests compared and forgotten: a later event for one of them means
+    /// the stored `last_sequence` stopped short.
+    private var closedRequests: Set<String> = []
+    private var grants: [String: OpenGrant] = [:]
+    private var closedGrants: Set<String> = []
+    /// Every request with a `grant_issued` event, to find grant rows without one.
+    private var issued: Set<String> = []
+    /// How many of those have both stored rows.
+    private var storedIssued = 0
+    private var policies: [Int64: PolicyRow] = [:]
+    private var handOff: [DatabaseValue]?
+    /// The store's own history: settings, schema, counters (`StoreFacts`).
+    private var facts = StoreFacts()
+
+    /// The query tables, read in the events' order.
+    private let requestRows: Cursor<RequestRow>
+    private let reviewRows: Cursor<ReviewRow>
+
+    init(_ db: Database) throws {
+        self.db = db
+        requestRows = try Cursor(db, "SELECT \(RequestRow.columns) FROM requests ORDER BY submitted_sequence") {
+            RequestRow(StatementColumns(statement: $0))
+        }
+        reviewRows = try Cursor(db, "SELECT \(ReviewRow.columns) FROM reviews ORDER BY sequence") {
+            ReviewRow(StatementColumns(statement: $0))
+        }
+    }
+
+    /// The order mismatches are reported in: by table, then by where in the history each arose.
+    private static let tables = ["events", "requests", "reviews", "policies", "grants", "grant_status", "hand_off",
+                                 "settings", "counters", "schema"]
+
+    private func report(_ table: String, _ requestID: String?, _ sequence: Int64?, _ problem: String, order: Int64) {
+        report(Mismatch(table: table, requestID: requestID, sequence: sequence, problem: problem), order: order)
+    }
+
+    private func report(_ mismatch: Mismatch, order: Int64) {
+        let rank = Self.tables.firstIndex(of: mismatch.table) ?? Self.tables.count
+        mismatches.append((rank, order, mismatch))
+    }
+
+    /// Every mismatch found, by table, each table's in the order of the history.
+    var projectionMismatches: [Mismatch] {
+        mismatches.enumerated().sorted { a, b in
+            (a.element.rank, a.element.order, a.offset) < (b.element.rank, b.element.order, b.offset)
+        }.map(\.element.mismatch)
+    }
+
+    func run() throws {
+        let statement = try db.makeStatement(sql: EventColumns.select + " ORDER BY sequence")
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        var chain = EventChain()
+        var expectedPrevious = EventChain.genesisBytes
+        var expectedSequence: Int64 = 1
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code),
+                                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            eventCount += 1
+            let columns = EventColumns(statement: handle)
+            if firstBadEvent == nil {
+                firstBadEvent = Self.checkLink(columns, chain: &chain, expectedPrevious: &expectedPrevious,
+                                               expectedSequence: &expectedSequence)
+            }
+            try fold(columns)
+        }
+        try finish()
+    }
+
+    /// The chain at one event: its place, its link to the previous hash, and
+    /// its hash over the stored columns. Hashes straight from SQLite's column
+    /// buffers into one reused buffer.
+    private static func checkLink(_ event: EventColumns, chain: inout EventChain, expectedPrevious: inout [UInt8],
+                                  expectedSequence: inout Int64) -> VerifyReport.BadEvent? {
+        func requestID() -> String? { event.requestID.map { String(decoding: $0, as: UTF8.self) } }
+        let sequence = event.sequence
+        if sequence != expectedSequence {
+            let problem = sequence > expectedSequence
+                ? "missing: the events from \(expectedSequence) to \(sequence - 1) were deleted"
+                : "sequence \(sequence) is out of place; \(expectedSequence) was expected"
+            return .init(sequence: expectedSequence, requestID: nil, problem: problem)
+        }
+        guard event.prevHash.elementsEqual(expectedPrevious) else {
+            let problem = sequence == 1
+                ? "prev_hash is not the chain's start (64 zeros)"
+                : "prev_hash does not match the hash of event \(sequence - 1)"
+            return .init(sequence: sequence, requestID: requestID(), problem: problem)
+        }
+        chain.begin(prevHash: event.prevHash, sequence: sequence, at: event.at)
+        chain.appendField(event.actor)
+        chain.appendField(event.authentication)
+        chain.appendField(event.kind)
+        chain.appendOptionalField(event.requestID)
+        chain.appendField(event.payload)
+        guard chain.finish({ $0.elementsEqual(event.hash) }) else {
+            return .init(sequence: sequence, requestID: requestID(),
+                         problem: "hash does not match the stored columns: the event was changed after it was written")
+        }
+        expectedPrevious.withUnsafeMutableBytes { $0.copyMemory(from: event.hash) }
+        expectedSequence += 1
+        return nil
+    }
+
+    /// Folds one event as appending did, comparing each row it completes.
+    private func fold(_ event: EventColumns) throws {
+        let sequence = event.sequence
+        let draft: EventDraft
+        do {
+            draft = try event.draft()
+        } catch {
+            report("events", event.requestID.map { String(decoding: $0, as: UTF8.self) }, sequence, "\(error)", order: sequence)
+            return
+        }
+        var found: [Mismatch] = []
+        facts.fold(draft, sequence: sequence, into: &found)
+        for mismatch in found { report(mismatch, order: sequence) }
+        switch draft.body {
+        case let .policyApplied(policy):
+            policies[sequence] = PolicyRow(sequence: sequence, actor: draft.actor, at: event.at, policy: policy)
+        case let .reviewRecorded(review):
+            if let id = draft.requestID {
+                compareReview(ReviewRow(sequence: sequence, requestID: id, actor: draft.actor, at: event.at, review: review))
+            }
+        case let .handOffConfigured(config):
+            handOff = [config.outbox.databaseValue, config.command.databaseValue, config.timeoutSeconds.databaseValue,
+                       event.at.databaseValue, draft.actor.name.databaseValue,
+                       draft.actor.authentication.rawValue.databaseValue, sequence.databaseValue]
+        case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
+             .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+             .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun,
+             .findingOpened, .findingResolved:
+            break
+        }
+        guard let id = draft.requestID else { return }
+        if GrantProjection.concernsGrant(draft.body) {
+            try foldGrant(draft, id: id, sequence: sequence)
+            return
+        }
+        if case .requestSubmitted = draft.body {
+            submit(draft, id: id, sequence: sequence)
+            return
+        }
+        guard let open = requests[id] else {
+            if closedRequests.contains(id) {
+                report("requests", id, nil, "event \(sequence) changes the request after the query table's last_sequence",
+                       order: sequence)
+                closedRequests.remove(id)
+            }
+            return
+        }
+        Projection.apply(draft, into: &open.record)
+        open.last = sequence
+        if let storedRow = open.stored, storedRow.lastSequence == sequence { close(id, open) }
+    }
+
+    private func submit(_ draft: EventDraft, id: String, sequence: Int64) {
+        guard let record = Projection.apply(draft, to: nil) else { return }
+        if requests[id] != nil || closedRequests.contains(id) {
+            report("requests", id, nil, "submitted again by event \(sequence)", order: sequence)
+            return
+        }
+        requestCount += 1
+        // Rows before this submission's have no submission of their own.
+        while let row = requestRows.current, row.submittedSequence < sequence {
+            report("requests", row.id, nil, "in the query table, but no event submits it", order: row.submittedSequence)
+            requestRows.advance()
+        }
+        var storedRow: RequestRow?
+        if let row = requestRows.current, row.submittedSequence == sequence {
+            requestRows.advance()
+            if row.id == id {
+                storedRow = row
+            } else {
+                report("requests", row.id, nil, "in the query table, but no event submits it", order: sequence)
+            }
+        }
+        if storedRow == nil {
+            report("requests", id, nil, "submitted by the events, but missing from the query table", order: sequence)
+        }
+        let open = OpenRequest(record: record, submitted: sequence, stored: storedRow)
+        if storedRow?.lastSequence == sequence { close(id, open) } else { requests[id] = open }
+    }
+
+    /// Compares a request's row with the fold of its events, and forgets it.
+    private func close(_ id: String, _ open: OpenRequest) {
+        requests[id] = nil
+        closedRequests.insert(id)
+        guard let storedRow = open.stored else { return }
+        let expected = RequestRow(open.record, submittedSequence: open.submitted, lastSequence: open.last,
+                                  encoded: Data(CanonicalJSON.encode(open.record)))
+        if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
+            report("requests", id, nil, difference, order: open.submitted)
+        }
+    }
+
+    private func compareReview(_ expected: ReviewRow) {
+        let sequence = expected.sequence
+        while let row = reviewRows.current, row.sequence < sequence {
+            report("reviews", row.requestID, row.sequence, "in the query table, but no review_recorded event has this sequence",
+                   order: row.sequence)
+            reviewRows.advance()
+        }
+        if let row = reviewRows.current, row.sequence == sequence {
+            reviewRows.advance()
+            if row != expected {
+                report("reviews", expected.requestID, sequence, "differs from the review_recorded event", order: sequence)
+            }
+        } else {
+            report("reviews", expected.requestID, sequence, "recorded by the events, but missing from the query table",
+                   order: sequence)
+        }
+    }
+
+    private func foldGrant(_ draft: EventDraft, id: String, sequence: Int64) throws {
+        if case .grantIssued = draft.body {
+            guard let grant = GrantProjection.apply(draft, to: nil) else { return }
+            guard issued.insert(id).inserted else {
+                report("grants", id, nil, "issued again by event \(sequence)", order: sequence)
+                return
+            }
+            let storedRow = try storedGrant(id)
+            if storedRow == nil {
+                report("grants", id, nil, "issued by the events, but missing from the query table", order: sequence)
+            } else {
+                storedIssued += 1
+            }
+            let open = OpenGrant(grant: grant, last: sequence, stored: storedRow)
+            if storedRow?.status.lastSequence == sequence { closeGrant(id, open) } else { grants[id] = open }
+            return
+        }
+        guard let open = grants[id] else {
+            if closedGrants.contains(id) {
+                report("grants", id, nil, "event \(sequence) changes the grant after the query table's last_sequence",
+                       order: sequence)
+                closedGrants.remove(id)
+            }
+            return
+        }
+        GrantProjection.apply(draft, into: &open.grant.status)
+        open.last = sequence
+        if open.stored?.status.lastSequence == sequence { closeGrant(id, open) }
+    }
+
+    private func closeGrant(_ id: String, _ open: OpenGrant) {
+        grants[id] = nil
+        closedGrants.insert(id)
+        guard let storedRow = open.stored else { return }
+        let expected = GrantRow(open.grant, lastSequence: open.last)
+        if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
+            report("grants", id, nil, difference, order: open.last)
+        }
+    }
+
+    /// A grant's two rows, by its request; nil when either is missing (the
+    /// halves check names which).
+    private func storedGrant(_ id: String) throws -> GrantRow? {
+        var found: GrantRow?
+        var query = FastStatement(try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?"), db)
+        query.bind(id)
+        try query.forEachRow { found = GrantRow(StatementColumns(statement: $0)) }
+        return found
+    }
+
+    /// What only the end of the history can tell: rows never reached, requests
+    /// and grants whose stored last event never came, policies, the hand-off.
+    private func finish() throws {
+        for (id, open) in requests.sorted(by: { $0.value.submitted < $1.value.submitted }) where open.stored != nil {
+            close(id, open)
+        }
+        while let row = requestRows.current {
+            report("requests", row.id, nil, "in the query table, but no event submits it", order: row.submittedSequence)
+            requestRows.advance()
+        }
+        while let row = reviewRows.current {
+            report("reviews", row.requestID, row.sequence, "in the query table, but no review_recorded event has this sequence",
+                   order: row.sequence)
+            reviewRows.advance()
+        }
+        if let error = requestRows.error ?? reviewRows.error { throw error }
+        for (id, open) in grants.sorted(by: { $0.value.last < $1.value.last }) where open.stored != nil {
+            closeGrant(id, open)
+        }
+
+        let storedPolicies = try Row.fetchCursor(db, sql: "SELECT \(PolicyRow.columns) FROM policies ORDER BY sequence")
+        while let row = try storedPolicies.next() {
+            let storedRow = PolicyRow(row: row)
+            if let expected = policies.removeValue(forKey: storedRow.sequence) {
+                if expected != storedRow {
+                    report("policies", nil, storedRow.sequence, "differs from the policy_applied event", order: storedRow.sequence)
+                }
+            } else {
+                report("policies", nil, storedRow.sequence, "in the query table, but no policy_applied event has this sequence",
+                       order: storedRow.sequence)
+            }
+        }
+        for sequence in policies.keys.sorted() {
+            report("policies", nil, sequence, "applied by the events, but missing from the query table", order: sequence)
+        }
+
+        // A half without the other: the join cannot see it.
+        let halves = try Row.fetchAll(db, sql: """
+            SELECT request_id, 'grants' FROM grants WHERE request_id NOT IN (SELECT request_id FROM grant_status)
+            UNION ALL
+            SELECT request_id, 'grant_status' FROM grant_status WHERE request_id NOT IN (SELECT request_id FROM grants)
+            """)
+        for row in halves {
+            let id: String = row[0], table: String = row[1]
+            report(table, id, nil, "a \(table) row without its other half", order: 0)
+        }
+        let storedGrants = try Int.fetchOne(db, sql: "SELECT count(*) FROM grants JOIN grant_status USING (request_id)") ?? 0
+        if storedGrants > storedIssued {
+            let ids = try String.fetchCursor(db, sql: "SELECT request_id FROM grants JOIN grant_status USING (request_id)")
+            while let id = try ids.next() {
+                if !issued.contains(id) { report("grants", id, nil, "in the query table, but no event issues it", order: 0) }
+            }
+        }
+
+        let storedHandOff = try Row.fetchOne(db, sql: """
+            SELECT outbox, command, timeout_seconds, configured_at, configured_by, authentication, sequence FROM hand_off
+            """).map { row in (0..<7).map { row[$0] as DatabaseValue } }
+        if storedHandOff != handOff {
+            report("hand_off", nil, nil, "differs from the latest hand_off_configured event", order: 0)
+        }
+        var found: [Mismatch] = []
+        try facts.compare(with: db, into: &found)
+        for mismatch in found { report(mismatch, order: 0) }
+    }
+}
+
+/// A query stepped one row at a time alongside another (a merge), each row
+/// decoded as it is reached. A failing step ends the cursor and is kept in
+/// `error`, which `VerifyPass` throws at its end.
+private final class Cursor<Row> {
+    private let statement: Statement
+    private let decode: (OpaquePointer) -> Row
+    private(set) var current: Row?
+    private(set) var error: DatabaseError?
+    private let db: Database
+
+    init(_ db: Database, _ sql: String, _ decode: @escaping (OpaquePointer) -> Row) throws {
+        self.db = db
+        statement = try db.makeStatement(sql: sql)
+        self.decode = decode
+        advance()
+    }
+
+    deinit { sqlite3_reset(statement.sqliteStatement) }
+
+    func advance() {
+        let handle = statement.sqliteStatement
+        let code = sqlite3_step(handle)
+        if code == SQLITE_ROW {
+            current = decode(handle)
+            return
+        }
+        current = nil
+        if code != SQLITE_DONE, error == nil {
+            error = DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+}
