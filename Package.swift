@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "signoff-bench",
             dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffReconcile",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
         .testTarget(name: "SignoffReconcileTests", dependencies: ["SignoffCore", "SignoffReconcile"]),

@@ -10,14 +10,18 @@ enum StoreBenchmarks {
 
     static func newStore(_ name: String, policy: Policy) throws -> (Store, URL) {
         let directory = try Measure.scratchDirectory(name)
-        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
-                                     settings: StoreSettings(trustAssertedIdentities: true))
+        return (try newStore(at: directory.appendingPathComponent("store.sqlite").path, policy: policy), directory)
+    }
+
+    /// A store that trusts asserted identities, with `policy` applied.
+    static func newStore(at path: String, policy: Policy) throws -> Store {
+        let store = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: true))
         try store.write { tx in
             for event in Lifecycle.apply(policy, previousVersion: nil, by: requester, openRecords: [], originals: [:], at: Date()) {
                 try tx.append(event)
             }
         }
-        return (store, directory)
+        return store
     }
 
     /// SQLite's own WAL + synchronous=FULL single-row commit rate on this disk:
@@ -46,8 +50,9 @@ enum StoreBenchmarks {
         return Double(count) / seconds
     }
 
-    /// Reviews per second, and SQLite's own rate writing exactly what they wrote.
-    static func durableReviewRate(count: Int, policy: Policy) throws -> (rate: Double, floor: Double) {
+    /// Reviews per second, SQLite's own rate writing exactly what they wrote,
+    /// and the pages each approval wrote to the log.
+    static func durableReviewRate(count: Int, policy: Policy) throws -> (rate: Double, floor: Double, pages: Double) {
         let (store, directory) = try newStore("reviews", policy: policy)
         defer { try? FileManager.default.removeItem(at: directory) }
         var ids: [String] = []
@@ -60,6 +65,7 @@ enum StoreBenchmarks {
         }
         let before = directory.appendingPathComponent("before-reviews.sqlite").path
         try SQLiteFloor.snapshot(of: store.path, to: before)
+        let pagesBefore = store.pagesWritten()
         let seconds = try Measure.time {
             for id in ids {
                 // Exactly what `signoff approve` does: one immediate transaction.
@@ -73,8 +79,9 @@ enum StoreBenchmarks {
                 guard outcome == .recorded(.approved) else { throw BenchError("review of \(id) was \(outcome)") }
             }
         }
+        let pages = Double(store.pagesWritten() - pagesBefore) / Double(count)
         let floor = try SQLiteFloor.replayReviews(before: before, after: store.path, ids: ids)
-        return (Double(count) / seconds, Double(count) / floor)
+        return (Double(count) / seconds, Double(count) / floor, pages)
     }
 
     /// Submission of already-parsed requests in one transaction, routing included.
@@ -100,31 +107,32 @@ enum StoreBenchmarks {
 
         let reviews = quick ? 200 : 2000
         let raw = try sqliteCommitRate(count: reviews)
-        let (durable, reviewFloor) = try durableReviewRate(count: reviews, policy: policy)
-        let ratio = durable / raw
-        figures.append(Figure(name: "SQLite WAL/FULL single-insert commits", value: Measure.format(raw, "commits/s"), budget: "(reference)", met: nil))
-        figures.append(Figure(name: "durable reviews (one fsync'd review each)", value: Measure.format(durable, "reviews/s"),
-                              budget: "≥ 80% of SQLite", met: ratio >= 0.8))
-        figures.append(Figure(name: "  durable reviews as share of SQLite's rate", value: String(format: "%.0f%%", ratio * 100), budget: "≥ 80%", met: ratio >= 0.8))
-        figures.append(Figure(name: "  SQLite alone writing what each review wrote", value: Measure.format(reviewFloor, "reviews/s")
-                                + String(format: " (%.0f%%)", reviewFloor / raw * 100), budget: "(reference)", met: nil))
+        let (durable, reviewFloor, pages) = try durableReviewRate(count: reviews, policy: policy)
+        let share = durable / reviewFloor
+        figures.append(Figure(name: "durable reviews (one fsync'd review each)", value: Measure.format(durable, "reviews/s")
+                                + String(format: " (%.0f%%)", share * 100),
+                              budget: "≥ 90% of the floor", met: quick ? nil : share >= 0.9))
+        figures.append(Figure(name: "  SQLite alone writing what each review wrote", value: Measure.format(reviewFloor, "reviews/s"),
+                              budget: "(floor)", met: nil))
+        figures.append(Figure(name: "  pages written per approval", value: String(format: "%.1f", pages), budget: "(keep from growing)", met: nil))
+        figures.append(Figure(name: "  SQLite WAL/FULL single-insert commits", value: Measure.format(raw, "commits/s")
+                                + String(format: " (reviews %.0f%%)", durable / raw * 100), budget: "(reference)", met: nil))
 
         let bulkCount = quick ? 5000 : 100_000
         let (bulkRate, store, directory) = try bulkSubmit(count: bulkCount, policy: policy)
         defer { try? FileManager.default.removeItem(at: directory) }
-        figures.append(Figure(name: "bulk submit (\(bulkCount.formatted()) requests, routed)", value: Measure.format(bulkRate, "requests/s"),
-                              budget: "≥ 50,000/s", met: bulkRate >= 50_000))
         let floor = Double(bulkCount) / (try SQLiteFloor.copyAllRows(of: store.path, in: directory))
+        figures.append(Figure(name: "bulk submit (\(bulkCount.formatted()) requests, routed)", value: Measure.format(bulkRate, "requests/s")
+                                + String(format: " (%.0f%%)", bulkRate / floor * 100),
+                              budget: "≥ 50% of the floor", met: quick ? nil : bulkRate >= 0.5 * floor))
         figures.append(Figure(name: "  SQLite alone writing those rows", value: Measure.format(floor, "requests/s"),
-                              budget: "(reference)", met: nil))
+                              budget: "(floor)", met: nil))
 
         let report = try store.verify()
         guard report.isIntact else { throw BenchError("the benchmark store does not verify") }
-        let chainRate = Double(report.eventCount) / Measure.seconds(report.chainDuration)
-        let fullRate = Double(report.eventCount) / (Measure.seconds(report.chainDuration) + Measure.seconds(report.projectionDuration))
-        figures.append(Figure(name: "audit verify, hash chain (\(report.eventCount.formatted()) events)", value: Measure.format(chainRate, "events/s"),
-                              budget: "≥ 300,000/s", met: chainRate >= 300_000))
-        figures.append(Figure(name: "audit verify, chain + query tables", value: Measure.format(fullRate, "events/s"), budget: "", met: nil))
-        return figures
+        let fullRate = Double(report.eventCount) / Measure.seconds(report.duration)
+        figures.append(Figure(name: "audit verify in-process (\(report.eventCount.formatted()) events)", value: Measure.format(fullRate, "events/s"),
+                              budget: "", met: nil))
+        return figures + (try ReadBenchmarks.run(store: store.path, count: bulkCount, quick: quick))
     }
 }

@@ -83,12 +83,14 @@ enum SweepBenchmark {
         let floor = try SQLiteFloor.replaySweep(before: before, after: store.path)
         let rowFloor = try SQLiteFloor.replaySweepRowByRow(before: beforeRows, after: store.path)
         let idleWorst = idle.max() ?? 0
+        let ratio = seconds / rowFloor
         return [
-            Figure(name: "expiry sweep, \(count.formatted()) grants due", value: Measure.format(seconds * 1000, "ms"),
-                   budget: "≤ 1,000 ms", met: quick ? nil : seconds <= 1.0),
-            Figure(name: "  SQLite alone writing what it wrote", value: Measure.format(floor * 1000, "ms"),
-                   budget: "(reference)", met: nil),
-            Figure(name: "  the same, one statement per row", value: Measure.format(rowFloor * 1000, "ms"),
+            Figure(name: "expiry sweep, \(count.formatted()) grants due", value: Measure.format(seconds * 1000, "ms")
+                     + String(format: " (%.2f×)", ratio),
+                   budget: "≤ 1.25× the floor", met: quick ? nil : ratio <= 1.25),
+            Figure(name: "  SQLite alone, one statement per row", value: Measure.format(rowFloor * 1000, "ms"),
+                   budget: "(floor)", met: nil),
+            Figure(name: "  SQLite alone, set-based", value: Measure.format(floor * 1000, "ms"),
                    budget: "(reference)", met: nil),
             Figure(name: "expiry sweep, nothing due (worst of 5)", value: Measure.format(idleWorst * 1000, "ms"),
                    budget: "≤ 20 ms", met: quick ? nil : idleWorst <= 0.020),

@@ -24,10 +24,29 @@ if let index = arguments.firstIndex(of: "--console-child") {
     }
 }
 
+// A store to profile commands on (e.g. under valgrind): varied requests until
+// it holds at least EVENTS events.
+if let index = arguments.firstIndex(of: "--make-store") {
+    let rest = Array(arguments[index...].dropFirst())
+    do {
+        guard let path = rest.first, let events = rest.dropFirst().first.flatMap({ Int($0) }) else {
+            throw BenchError("usage: signoff-bench --make-store PATH EVENTS")
+        }
+        let policy = try Workload.policy()
+        let store = try StoreBenchmarks.newStore(at: path, policy: policy)
+        print("\(try AuditBenchmarks.fill(store, policy: policy, events: events)) events in \(path)")
+        exit(0)
+    } catch {
+        print("make-store: failed: \(error)")
+        exit(1)
+    }
+}
+
 let suites: [(String, (Bool) throws -> [Figure])] = [
     ("routing", RoutingBenchmark.run),
     ("store", StoreBenchmarks.run),
     ("sweep", SweepBenchmark.run),
+    ("audit", AuditBenchmarks.run),
     ("console", ConsoleBenchmarks.run),
     ("notify", NotificationBenchmarks.run),
     ("reconcile", ReconcileBenchmark.run),
