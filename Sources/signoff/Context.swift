@@ -53,7 +53,7 @@ func readText(_ path: String) throws -> (text: String, name: String) {
     do {
         return (try YAMLSource.text(from: data, file: name), name)
     } catch {
-        throw CommandFailure.badInput(error.description)
+        throw CommandFailure.invalid(SourceErrors([error]))
     }
 }
 

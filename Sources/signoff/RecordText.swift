@@ -6,7 +6,7 @@ import SignoffStore
 /// All request text passes through `Terminal.safe`.
 enum RecordText {
     static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant: Grant?, me: String,
-                      notifications: [NotificationJSON] = [], now: Date) {
+                      notifications: [NotificationDeliveryJSON] = [], now: Date) {
         let r = record.request
         let s = Terminal.safe
         func field(_ name: String, _ value: String?) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SignoffApp
 import SignoffCore
+import SignoffStore
 
 @main
 struct Signoff: ParsableCommand {
@@ -27,27 +28,58 @@ struct Signoff: ParsableCommand {
         defaultSubcommand: Console.self
     )
 
-    /// Maps every failure to its documented exit code; usage errors are bad input.
+    /// Runs the command and maps every failure to its documented exit code
+    /// (usage errors are bad input), in one place: as a message on stderr, or
+    /// for a command that prints JSON as the `signoff.error/1` document.
     static func main() {
+        var json = asksForJSON(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot()
+            if let reporting = command as? JSONReporting { json = reporting.printsJSON }
             try command.run()
-        } catch let failure as CommandFailure {
-            Terminal.error(failure.message)
-            Foundation.exit(failure.outcome.rawValue)
-        } catch let error as CommandError {
-            let failure = CommandFailure(error)
-            Terminal.error(failure.message)
-            Foundation.exit(failure.outcome.rawValue)
+            try StandardOutput.flush()
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                Terminal.line(fullMessage(for: error))
-                Foundation.exit(0)
+            try? StandardOutput.flush()
+            let failure: CommandFailure
+            var usage: String?
+            switch error {
+            case let known as CommandFailure: failure = known
+            case let known as CommandError: failure = CommandFailure(known)
+            case let undecodable as UndecodableEvent:
+                failure = CommandFailure(.verificationFailed, "\(undecodable); the evidence was altered: run `signoff audit verify`")
+            default:
+                // ArgumentParser's: help, a version, or a usage error.
+                let code = exitCode(for: error)
+                if code == .success {
+                    Terminal.line(fullMessage(for: error))
+                    Foundation.exit(0)
+                }
+                usage = fullMessage(for: error)
+                failure = CommandFailure(code == .validationFailure ? .badInput : .internalError, message(for: error))
             }
-            // Usage errors quote the arguments given, which may be anything.
-            Terminal.error(fullMessage(for: error))
-            Foundation.exit(code == .validationFailure ? Outcome.badInput.rawValue : Outcome.internalError.rawValue)
+            if json {
+                ErrorJSON(failure: failure).report()
+            } else {
+                // Usage errors quote the arguments given, which may be anything.
+                Terminal.error(usage ?? failure.message)
+            }
+            Foundation.exit(failure.outcome.rawValue)
         }
     }
+
+    /// Whether the command line asks for JSON, for failures before (or while)
+    /// the command is parsed.
+    static func asksForJSON(_ arguments: [String]) -> Bool {
+        for argument in arguments {
+            if argument == "--" { return false }
+            if argument == "--json" || argument == "--jsonl" { return true }
+        }
+        return false
+    }
+}
+
+/// A command that may print JSON: its failures are then reported as the JSON
+/// error document on stderr.
+protocol JSONReporting {
+    var printsJSON: Bool { get }
 }

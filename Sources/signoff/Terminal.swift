@@ -31,9 +31,10 @@ enum Terminal {
         return locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8") ? .unicode : .ascii
     }
 
-    /// JSON for scripts: exact values, with every scalar a terminal could act
-    /// on escaped as `\u009b`-style escapes (JSONEncoder leaves C1 controls and bidi
-    /// overrides raw). The result is still valid JSON with the same values.
+    /// An Encodable value as sorted, indented JSON with every scalar a
+    /// terminal could act on escaped. Only `reconcile --json` and `drift
+    /// --json` still print this way; every other document is a JSONDocument
+    /// (JSON/JSONDocument.swift) with a schema in schemas/.
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -42,8 +43,6 @@ enum Terminal {
             try container.encode(Timestamp.format(date))
         }
         let text = String(decoding: try encoder.encode(value), as: UTF8.self)
-        raw(escapeForJSON(text) + "\n")
+        raw(DisplaySafe.escapingAboveASCII(text) + "\n")
     }
-
-    static func escapeForJSON(_ text: String) -> String { DisplaySafe.escapingAboveASCII(text) }
 }

@@ -78,9 +78,7 @@ struct CommandLayerTests {
             // The reason, as `show --json` and the evidence name it.
             let events = try store.run(["audit", "export"]).stdout.split(separator: "\n")
             let last = try #require(events.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
-            let payload = (last["payload"] as? String).flatMap {
-                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-            }
+            let payload = last["payload"] as? [String: Any]
             return "refused " + ((payload?["reason"] as? String) ?? "?")
         default: return "exit \(result.status): \(result.output)"
         }

@@ -240,8 +240,11 @@ struct ConsoleTests {
         try tmux.send("?")
         try tmux.waitFor("Keys")
         #expect(Date().timeIntervalSince(submitted) < 3.5, "the console waited for the hand-off command")
-        #expect((try store.show(id)["grant"] as? [String: Any])?["provisioning"] as? String != "done")
-        try waitUntil { (try store.show(id)["grant"] as? [String: Any])?["provisioning"] as? String == "done" }
+        func provisioning() throws -> String? {
+            ((try store.show(id)["grant"] as? [String: Any])?["provisioning"] as? [String: Any])?["state"] as? String
+        }
+        #expect(try provisioning() != "done")
+        try waitUntil { try provisioning() == "done" }
         #expect(FileManager.default.fileExists(atPath: received))
         // `?` again, not Esc: Esc followed at once by q reads as Alt-q.
         try tmux.send("?")

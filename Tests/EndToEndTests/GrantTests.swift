@@ -20,10 +20,14 @@ struct GrantTests {
         try #require(try store.show(id)["grant"] as? [String: Any])
     }
 
+    func provisioning(_ grant: [String: Any]) -> [String: Any] {
+        grant["provisioning"] as? [String: Any] ?? [:]
+    }
+
     @Test func theSweepExpiresAtTheBoundaryOnceAndTimesOutStaleRequests() throws {
         let store = try TestStore()
         let id = try approvedGrant(store)
-        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00Z")
+        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00.000Z")
         let stale = try store.submit(etlRequest, as: "alice", at: Self.t0)
         let outbox = store.directory.appendingPathComponent("outbox")
         try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
@@ -31,7 +35,7 @@ struct GrantTests {
 
         // Reading commands keep the same clock as the ones that write.
         let listed = try store.run(["grants", "--json"], at: "2026-11-21T09:00:00Z")
-        let timeLeft = (try Signoff.json(listed) as? [[String: Any]])?.first?["time_left"] as? String
+        let timeLeft = try Signoff.items(listed).first?["time_left_text"] as? String
         #expect(timeLeft == "2h left", "\(listed.output)")
         let early = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T10:59:59Z")
         #expect(early.status == 0, "\(early.output)")
@@ -43,7 +47,7 @@ struct GrantTests {
         // The expiry goes to provisioning, to take the access away.
         let documents = try FileManager.default.contentsOfDirectory(atPath: outbox.path)
         #expect(documents.count == 1 && documents[0].hasPrefix("\(id)-expire-"), "\(documents)")
-        #expect(try grant(store, id)["provisioning"] as? String == "handed_off")
+        #expect(provisioning(try grant(store, id))["state"] as? String == "handed_off")
         let again = try store.run(["expire"], as: "ops", at: "2026-11-21T12:00:00Z")
         // Nothing due: nothing printed, so a cron line mails only when something happened.
         #expect(again.status == 0 && again.stdout.isEmpty && again.stderr.isEmpty, "\(again.output)")
@@ -108,7 +112,7 @@ struct GrantTests {
         let third = try approvedGrant(store)
         let byRequester = try store.run(["revoke", third, "-r", "the reconciliation moved to the warehouse"], as: "alice")
         #expect(byRequester.status == 0, "\(byRequester.output)")
-        let flags = try grant(store, third)["flags"] as? [String] ?? []
+        let flags = (try grant(store, third)["flags"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
         #expect(flags.contains { $0.hasPrefix("not removed") }, "\(flags)")
     }
 
@@ -121,19 +125,19 @@ struct GrantTests {
 
         let asked = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
         #expect(asked.status == 0, "\(asked.output)")
-        let extensionID = try #require((try Signoff.json(asked) as? [String: Any])?["id"] as? String)
-        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00Z", "not extended before approval")
+        let extensionID = try #require(try Signoff.items(asked).first?["id"] as? String)
+        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T11:00:00.000Z", "not extended before approval")
         let approved = try store.run(["approve", extensionID, "--version", "1", "-r", "the backfill needs one more night"], as: "dave", at: Self.t0)
         #expect(approved.status == 0, "\(approved.output)")
         let extended = try grant(store, id)
-        #expect(extended["expires_at"] as? String == "2026-11-21T19:00:00Z")
+        #expect(extended["expires_at"] as? String == "2026-11-21T19:00:00.000Z")
         #expect(extended["extensions"] as? [String] == [extensionID])
 
         let denied = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
-        let deniedID = try #require((try Signoff.json(denied) as? [String: Any])?["id"] as? String)
+        let deniedID = try #require(try Signoff.items(denied).first?["id"] as? String)
         #expect(try store.run(["deny", deniedID, "--version", "1", "-r", "two nights are enough for a backfill"], as: "dave",
                               at: Self.t0).status == 0)
-        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T19:00:00Z")
+        #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T19:00:00.000Z")
     }
 
     /// An extension request closes, recorded with its reason, the moment its
@@ -145,7 +149,7 @@ struct GrantTests {
         let expiringGrant = try approvedGrant(store)
         func ask(_ id: String) throws -> String {
             let asked = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
-            return try #require((try Signoff.json(asked) as? [String: Any])?["id"] as? String, "\(asked.output)")
+            return try #require(try Signoff.items(asked).first?["id"] as? String, "\(asked.output)")
         }
         let closedByRevocation = try ask(revokedGrant)
         let closedBySweep = try ask(expiringGrant)
@@ -159,7 +163,7 @@ struct GrantTests {
         #expect(afterRevocation["state"] as? String == "denied")
         let decision = try #require(afterRevocation["decision"] as? [String: Any])
         #expect(decision["by"] as? [String] == ["policy:extension"])
-        #expect(decision["at"] as? String == "2026-11-21T04:00:00Z")
+        #expect(decision["at"] as? String == "2026-11-21T04:00:00.000Z")
         #expect((decision["reason"] as? String)?.contains("the grant of \(revokedGrant) was revoked") == true, "\(decision)")
         #expect(try !queue().contains(closedByRevocation), "never offered for review after")
 
@@ -213,8 +217,8 @@ struct GrantTests {
         let shown = try store.show(id)
         #expect((shown["decision"] as? [String: Any])?["self_activated"] as? Bool == true)
         let granted = try #require(shown["grant"] as? [String: Any])
-        #expect(granted["expires_at"] as? String == "2026-11-21T04:16:00Z")
-        #expect(granted["incident_review_due"] as? String == "2026-11-24T03:16:00Z")
+        #expect(granted["expires_at"] as? String == "2026-11-21T04:16:00.000Z")
+        #expect((granted["incident_review"] as? [String: Any])?["due_at"] as? String == "2026-11-24T03:16:00.000Z")
 
         let reviews = try store.run(["incident-reviews"])
         #expect(reviews.stdout.contains(id) && reviews.stdout.contains("SELF-ACTIVATED"), "\(reviews.output)")
@@ -236,12 +240,12 @@ struct GrantTests {
         #expect(try store.run(["handoff", "--command", "cat > '\(received)'"], as: "dave").status == 0)
         let ok = try approvedGrant(store)
         var granted = try grant(store, ok)
-        #expect(granted["provisioning"] as? String == "done")
+        #expect(provisioning(granted)["state"] as? String == "done")
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: received))) as? [String: Any]
         #expect(document?["request_id"] as? String == ok)
         #expect(document?["action"] as? String == "grant")
         #expect(document?["entitlement"] as? String == "read_replica")
-        #expect(document?["expiry"] as? String == "2026-11-21T11:00:00.000Z")
+        #expect(document?["expires_at"] as? String == "2026-11-21T11:00:00.000Z")
 
         let cases: [(command: [String], reason: String)] = [
             (["--command", "echo no such role >&2; exit 3"], "exited with status 3"),
@@ -252,8 +256,8 @@ struct GrantTests {
             #expect(try store.run(["handoff"] + command, as: "dave").status == 0)
             let id = try approvedGrant(store)
             granted = try grant(store, id)
-            #expect(granted["provisioning"] as? String == "failed", "\(command)")
-            #expect((granted["provisioning_reason"] as? String)?.contains(reason) == true, "\(granted)")
+            #expect(provisioning(granted)["state"] as? String == "failed", "\(command)")
+            #expect((provisioning(granted)["reason"] as? String)?.contains(reason) == true, "\(granted)")
             #expect(granted["state"] as? String == "failed")
         }
         // Nothing is lost: with a working command, retry provisions every failed grant.
@@ -261,18 +265,18 @@ struct GrantTests {
         let retried = try store.run(["handoff", "retry"], as: "carol")
         #expect(retried.status == 0, "\(retried.output)")
         #expect(retried.stdout.contains("3 hand-off(s) attempted, 0 failed"))
-        let all = try #require(try Signoff.json(try store.run(["grants", "--json"])) as? [[String: Any]])
-        #expect(all.count == 4 && all.allSatisfy { $0["state"] as? String == "active" && $0["provisioning"] as? String == "done" })
+        let all = try Signoff.items(try store.run(["grants", "--json"]))
+        #expect(all.count == 4 && all.allSatisfy { $0["state"] as? String == "active" && provisioning($0)["state"] as? String == "done" })
 
         // carol's command never runs in dave's process: the grant waits for carol's retry.
         let waiting = try store.submit(etlRequest, as: "alice", at: Self.t0)
         let approved = try store.run(["approve", waiting, "--version", "1", "-r", rationale], as: "dave", at: Self.t0)
         #expect(approved.status == 0, "\(approved.output)")
         #expect(approved.stderr.contains("left pending: the hand-off command set by carol (asserted) is used only by carol (asserted)"), "\(approved.output)")
-        #expect(try grant(store, waiting)["provisioning"] as? String == "pending")
+        #expect(provisioning(try grant(store, waiting))["state"] as? String == "pending")
         let delivered = try store.run(["handoff", "retry"], as: "carol")
         #expect(delivered.stdout.contains("1 hand-off(s) attempted, 0 failed"), "\(delivered.output)")
-        #expect(try grant(store, waiting)["provisioning"] as? String == "done")
+        #expect(provisioning(try grant(store, waiting))["state"] as? String == "done")
         // Nothing waiting: nothing printed (cron), unless asked; an unknown ID is bad input.
         let idle = try store.run(["handoff", "retry"], as: "carol")
         #expect(idle.status == 0 && idle.stdout.isEmpty && idle.stderr.isEmpty, "\(idle.output)")
@@ -282,7 +286,7 @@ struct GrantTests {
 
         // Revocation is handed off too.
         #expect(try store.run(["revoke", ok, "-r", "the reconciliation moved to the warehouse"], as: "alice").status == 0)
-        #expect(try grant(store, ok)["provisioning_action"] as? String == "revoke")
+        #expect(provisioning(try grant(store, ok))["action"] as? String == "revoke")
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
@@ -303,7 +307,7 @@ struct GrantTests {
         #expect(approved.stderr.contains("is not used by this account: this account has not set that command itself"),
                 "\(approved.output)")
         #expect(!FileManager.default.fileExists(atPath: planted))
-        #expect(try grant(store, forged)["provisioning"] as? String == "pending")
+        #expect(provisioning(try grant(store, forged))["state"] as? String == "pending")
         let retry = try store.run(["handoff", "retry"], as: "dave")
         #expect(retry.status == 3 && retry.stderr.contains("nothing was delivered"), "\(retry.output)")
         #expect(!FileManager.default.fileExists(atPath: planted))

@@ -69,6 +69,12 @@ enum Signoff {
     static func json(_ result: Result) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
+
+    /// The items of a list document (`items`) or a submission (`requests`).
+    static func items(_ result: Result) throws -> [[String: Any]] {
+        let object = try json(result) as? [String: Any]
+        return (object?["items"] ?? object?["requests"]) as? [[String: Any]] ?? []
+    }
 }
 
 /// A fresh store in a temporary directory, trusting asserted identities so
@@ -121,7 +127,7 @@ final class TestStore {
     /// Submits one request and returns its ID.
     func submit(_ yaml: String, as person: String, at now: String? = nil) throws -> String {
         let result = try run(["submit", "-", "--json"], as: person, stdin: yaml, at: now)
-        guard result.status == 0, let list = try Signoff.json(result) as? [[String: Any]], let id = list.first?["id"] as? String else {
+        guard result.status == 0, let id = try Signoff.items(result).first?["id"] as? String else {
             throw HarnessError("submit failed (\(result.status)): \(result.output)")
         }
         return id

@@ -113,6 +113,20 @@ import Testing
         let problems = try #require(items[1]["problems"] as? [[String: Any]])
         #expect(Set(problems.compactMap { $0["field"] as? String }) == ["subject.kind", "subject.name", "system", "environment", "entitlement"])
         #expect(problems.allSatisfy { $0["kind"] as? String == "missing" })
+
+        // Every outcome, validated against schemas/jira-check.schema.json.
+        let check = try SchemaCheck(workspace.store.directory)
+        let every = try workspace.check([
+            try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json"),
+            try Self.fixture("webhooks/mattermost-webhook-cloud-issue-updated-custom-field.json"),
+            try Self.fixture("webhooks/mattermost-webhook-server-issue-updated-resolved.json"),
+            try Self.fixture("webhooks/mattermost-webhook-issue-deleted.json"),
+            try Self.fixture("webhooks/mattermost-webhook-cloud-comment-created.json"),
+        ], json: true)
+        check.stdout(every, "signoff.jira-check/1")
+        let outcomes = ((try Signoff.json(every) as? [String: Any])?["items"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String }
+        #expect(outcomes == ["request", "refused", "closed", "deleted", "ignored"])
+        try check.validate()
     }
 
     @Test func badInputNamesFileLineAndColumn() throws {

@@ -284,6 +284,50 @@ struct NotificationTests {
         #expect(status["pending"] as? Int == 0 && status["failed"] as? Int == 0 && status["delivered"] as? Int == 6)
     }
 
+    /// Every notification document, as sent and as printed, through the real
+    /// binary and real peers, validated against its schema in `schemas/`: the
+    /// single document a command channel reads, the digest a webhook gets, and
+    /// `notify run`, `notify status`, `notify retry` and `show` with `--json`.
+    @Test func everyNotificationDocumentValidatesAgainstItsSchema() throws {
+        let setup = try Setup(attempts: 1, extra: "\n  digest: 1h\n") { request in
+            request.path == "/slack" ? .respond(500, body: Data("upstream down".utf8)) : .respond(200)
+        }
+        let check = try SchemaCheck(setup.store.directory)
+        #expect(try setup.store.run(["notify", "trust", "local-hook"]).status == 0)
+        let first = try setup.submit(purpose: Self.hostile)
+        let second = try setup.submit()
+        #expect(try setup.store.run(["approve", first, "--version", "1", "-r", "I really need this access now"],
+                                    as: "alice", at: Self.t0).status == 3)
+        // The refusal is urgent: it goes at once; the routed notices wait for the digest.
+        check.stdout(try setup.notifyRun(at: Self.t0, ["--json"]), "signoff.notify-run/1")
+        let refusal = try String(contentsOfFile: setup.hookFile, encoding: .utf8)
+        check.add(refusal, "signoff.notification/1")
+        #expect(refusal.contains("\"refusal\":{"), "\(refusal)")
+        let digestRun = try setup.notifyRun(at: "2026-11-21T10:00:00Z", ["--json"])
+        check.stdout(digestRun, "signoff.notify-run/1")
+        // erin's two routed notices go to Slack as one digest, which answers 500: both given up (one attempt).
+        #expect((try Signoff.json(digestRun) as? [String: Any])?["gave_up"] as? Int == 2, "\(digestRun.output)")
+        let digest = try #require(setup.http.requests.first { $0.path == "/dave" })
+        check.add(digest.text, "signoff.notification-digest/1")
+
+        check.stdout(try setup.store.run(["notify", "status", "--json", "--all"]), "signoff.notify-status/1")
+        let retried = try setup.store.run(["notify", "retry", "--json"])
+        check.stdout(retried, "signoff.notify-retry/1")
+        #expect((try Signoff.json(retried) as? [String: Any])?["retried"] as? Int == 2, "\(retried.output)")
+        let pending = try setup.store.run(["notify", "status", "--json"])
+        check.stdout(pending, "signoff.notify-status/1")
+        let items = try #require((try Signoff.json(pending) as? [String: Any])?["items"] as? [[String: Any]])
+        #expect(items.count == 2 && items.allSatisfy { $0["state"] as? String == "pending" && $0["next_attempt_at"] is String },
+                "\(pending.output)")
+        for id in [first, second] {
+            let shown = try setup.store.run(["show", id, "--json"], as: "dave", at: "2026-11-21T10:00:00Z")
+            check.stdout(shown, "signoff.request/1")
+            let notified = (try Signoff.json(shown) as? [String: Any])?["notifications"] as? [[String: Any]] ?? []
+            #expect(notified.contains { $0["kind"] as? String == "routed" && $0["recipient"] as? String == "dave" })
+        }
+        try check.validate()
+    }
+
     @Test func aSelfApprovalReachesTheSecurityContactAndAnUntrustedCommandWaits() throws {
         let setup = try Setup()
         let id = try setup.submit()

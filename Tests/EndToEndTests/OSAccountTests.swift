@@ -106,7 +106,7 @@ struct OSAccountTests {
         try Self.request.replacingOccurrences(of: "OWNER", with: a).write(to: file, atomically: true, encoding: .utf8)
         try Accounts.system(["chown", "\(a):\(accounts.group)", file.path])
         let submitted = try accounts.run("alice", ["submit", file.path, "--json"], store: store)
-        guard submitted.status == 0, let list = try Signoff.json(submitted) as? [[String: Any]], let id = list.first?["id"] as? String else {
+        guard submitted.status == 0, let id = try Signoff.items(submitted).first?["id"] as? String else {
             throw HarnessError("submit: \(submitted.output)")
         }
         let approved = try accounts.run("dave", ["approve", id, "--version", "1", "-r", "Monthly report, read only, fine"], store: store)

@@ -43,7 +43,7 @@ struct ProcessSafetyTests {
         var ids: [String] = []
         let batch = Array(repeating: etlRequest, count: 30).joined(separator: "\n---\n")
         let submitted = try store.run(["submit", "-", "--json"], as: "alice", stdin: batch)
-        for item in (try Signoff.json(submitted) as? [[String: Any]]) ?? [] {
+        for item in try Signoff.items(submitted) {
             if let id = item["id"] as? String { ids.append(id) }
         }
         #expect(ids.count == 30)
@@ -83,7 +83,7 @@ struct ProcessSafetyTests {
         }
         // A killed submission wrote all or nothing: never part of a file.
         let listed = try store.run(["list", "--json"])
-        let count = (try Signoff.json(listed) as? [Any])?.count ?? -1
+        let count = listed.status == 0 ? try Signoff.items(listed).count : -1
         #expect((count - 30) % 3_000 == 0, "a partial submission survived: \(count) requests")
     }
 }

@@ -9,7 +9,7 @@ struct RoleEndToEndTests {
         try store.run(["audit", "export"]).stdout.split(separator: "\n").compactMap { line in
             guard let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   event["kind"] as? String == "action_refused",
-                  let payload = (event["payload"] as? String).flatMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+                  let payload = event["payload"] as? [String: Any]
             else { return nil }
             return (event["actor"] as? String ?? "", payload["action"] as? String ?? "", payload["reason"] as? String ?? "",
                     event["request_id"] as? String)

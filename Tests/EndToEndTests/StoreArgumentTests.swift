@@ -98,6 +98,10 @@ struct PostgresAdministrationTests {
         #expect(document?["schema"] as? String == "signoff.store-role-list/1")
         let items = document?["items"] as? [[String: Any]] ?? []
         #expect(Set(items.compactMap { $0["person"] as? String }) == ["carol", "erin"])
+        let check = try SchemaCheck(FileManager.default.temporaryDirectory)
+        check.stdout(roles, "signoff.store-role-list/1")
+        check.stdout(try Signoff.run(["store", "roles", "--jsonl", "--store", store]), "signoff.store-role/1", lines: true)
+        try check.validate()
 
         // The mapped role cannot map anyone, itself included.
         let asErin = "postgresql://\(role):pw@localhost/\(database)"

@@ -9,7 +9,7 @@ struct Audit: ParsableCommand {
         abstract: "Verify and export the evidence chain.",
         subcommands: [Verify.self, Head.self, Export.self])
 
-    struct Verify: ParsableCommand {
+    struct Verify: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain and the query tables; name the first bad event.",
             discussion: """
@@ -22,17 +22,25 @@ struct Audit: ParsableCommand {
         @Option(name: .customLong("anchor"), help: ArgumentHelp(
             "An anchor from `signoff audit head` (SEQUENCE:HASH) the chain must still hold; repeatable.",
             valueName: "anchor")) var anchorTexts: [String] = []
+        @Flag(help: "Print the report as JSON (signoff.verify/1).") var json = false
+        var printsJSON: Bool { json }
 
         func run() throws {
             var anchors: [ChainAnchor] = []
             for text in anchorTexts {
                 guard let anchor = ChainAnchor(parsing: text) else {
-                    throw CommandFailure.badInput("--anchor \(Terminal.safe(text)): expected SEQUENCE:HASH as `signoff audit head` prints it (64 lowercase hex digits)")
+                    throw CommandFailure.badOption("--anchor", "--anchor \(Terminal.safe(text)): expected SEQUENCE:HASH as `signoff audit head` prints it (64 lowercase hex digits)")
                 }
                 anchors.append(anchor)
             }
             let store = try options.openForReading()
             let report = try storeCall { try store.verify(anchors: anchors) }
+            let altered = CommandFailure(.verificationFailed, "the evidence in \(store.path) has been altered")
+            if json {
+                try VerifyJSON(report: report).print()
+                if !report.isIntact { throw altered }
+                return
+            }
             if let bad = report.firstBadEvent {
                 Terminal.line("FAIL hash chain: first bad \(Terminal.safe(bad.description))")
             } else {
@@ -54,11 +62,11 @@ struct Audit: ParsableCommand {
                     Terminal.line("     … and \(report.projectionMismatches.count - 20) more mismatches")
                 }
             }
-            if !report.isIntact { throw CommandFailure(.verificationFailed, "the evidence in \(store.path) has been altered") }
+            if !report.isIntact { throw altered }
         }
     }
 
-    struct Head: ParsableCommand {
+    struct Head: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Print the last event's sequence and hash: an anchor to keep outside the store.",
             discussion: """
@@ -67,23 +75,33 @@ struct Audit: ParsableCommand {
             Example, daily from cron: signoff audit head | logger -t signoff-anchor
             """)
         @OptionGroup var options: StoreOptions
+        @Flag(help: "Print the anchor as JSON (signoff.chain-head/1).") var json = false
+        var printsJSON: Bool { json }
 
         func run() throws {
             let store = try options.openForReading()
             guard let head = try storeCall({ try store.chainHead() }) else {
                 throw CommandFailure(.refused, "the store has no events yet; there is nothing to anchor")
             }
+            if json { return try ChainHeadJSON(head: head).print() }
             Terminal.line(head.description)
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Write the full evidence chain, per request, as JSON lines or CSV.",
-            discussion: "Example: signoff audit export --format csv --request REQ-7 > REQ-7.csv")
+            discussion: """
+            Example: signoff audit export --format csv --request REQ-7 > REQ-7.csv
+            JSON lines are signoff.event/1 objects, written as they are read; their failures are reported as
+            the JSON error document on stderr. Each payload is the stored JSON object: serialised again with
+            sorted keys and no spaces, it gives the bytes the event's hash covers.
+            """)
         @OptionGroup var options: StoreOptions
         @Option(help: "jsonl or csv.") var format: String = "jsonl"
         @Option(help: "Only this request's events.") var request: String?
+
+        var printsJSON: Bool { format == ExportFormat.jsonl.rawValue }
 
         func validate() throws {
             if ExportFormat(rawValue: format) == nil { throw ValidationError("--format must be jsonl or csv") }
@@ -91,15 +109,32 @@ struct Audit: ParsableCommand {
 
         func run() throws {
             let store = try options.openForReading()
-            let output = FileHandle.standardOutput
             let chosen = ExportFormat(rawValue: format) ?? .jsonl
             if let request, try storeCall({ try store.record(request) }) == nil { throw CommandError.noSuchRequest(request) }
             // JSON escapes are lossless; the CSV export neutralises its fields itself (see `ExportFormat.csv`).
-            try storeCall {
-                try store.export(format: chosen, requestID: request) { line in
-                    output.write(Data((chosen == .jsonl ? Terminal.escapeForJSON(line) : line).utf8))
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(80 * 1024)
+            var records = 0
+            do {
+                try store.export(format: chosen, requestID: request) { record in
+                    chunk.append(contentsOf: record)
+                    records += 1
+                    // The first record at once, then in chunks of about 64 KB.
+                    if records == 1 || chunk.count >= 64 * 1024 {
+                        try StandardOutput.write(chunk)
+                        chunk.removeAll(keepingCapacity: true)
+                    }
                 }
+            } catch let error as UndecodableEvent {
+                throw error
+            } catch let error as CommandFailure {
+                throw error
+            } catch StoreError.unknownRequest(let id) {
+                throw CommandFailure(CommandError.noSuchRequest(id))
+            } catch {
+                throw CommandFailure(.storeError, "\(error)")
             }
+            try StandardOutput.write(chunk)
         }
     }
 }

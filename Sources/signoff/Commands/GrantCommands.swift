@@ -14,7 +14,7 @@ func reportHandOffs<T>(_ result: CommandResult<T>) {
     if let problem = result.handOffProblem { Terminal.error(problem) }
 }
 
-struct Expire: ParsableCommand {
+struct Expire: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Expire grants past their expiry and time out stale pending requests (for cron or a timer).",
         discussion: """
@@ -26,20 +26,17 @@ struct Expire: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Flag(name: .shortAndLong, help: "Say when nothing was due, and name each expired grant, timed-out and closed request.")
     var verbose = false
-    @Flag(help: "Print the result as JSON.") var json = false
-
-    struct Output: Encodable {
-        var expired: [String]
-        var timedOut: [String]
-        var closed: [String]
-        enum CodingKeys: String, CodingKey { case expired, timedOut = "timed_out", closed = "closed_extensions" }
-    }
+    @Flag(help: "Print the result as JSON (signoff.sweep-result/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         let result = try options.commands().run(Commands.Sweep())
-        reportHandOffs(result)
         let outcome = result.output
-        if json { return try Terminal.json(Output(expired: outcome.expired, timedOut: outcome.timedOut, closed: outcome.closed)) }
+        if json {
+            return try SweepResultJSON(expired: outcome.expired, timedOut: outcome.timedOut, closed: outcome.closed,
+                                       handOffs: result.handOffs, handOffProblem: result.handOffProblem).print()
+        }
+        reportHandOffs(result)
         if outcome.isEmpty {
             if verbose { Terminal.line("nothing was due at \(Timestamp.format(result.at))") }
             return
@@ -55,22 +52,44 @@ struct Expire: ParsableCommand {
     }
 }
 
-struct Revoke: ParsableCommand {
+/// What the commands that act on one grant share: the request, and whether
+/// to print the result as JSON.
+protocol GrantAction: ParsableCommand, JSONReporting {
+    var options: StoreOptions { get }
+    var id: String { get }
+    var json: Bool { get }
+}
+
+extension GrantAction {
+    var printsJSON: Bool { json }
+
+    /// Runs `command`; prints its `signoff.action-result/1` with --json,
+    /// otherwise the hand-offs and `text(output)`.
+    func perform<C: SignoffApp.StoreCommand>(_ command: C, _ text: (C.Output) -> String) throws {
+        let commands = try options.commands()
+        let result = try commands.run(command)
+        if json { return try ActionResultJSON(command.operation, id: id, result: result, commands: commands).print() }
+        reportHandOffs(result)
+        Terminal.line(text(result.output))
+    }
+}
+
+struct Revoke: GrantAction {
     static let configuration = CommandConfiguration(
         abstract: "End a grant early, with a rationale.",
         discussion: "The requester, an approver of the request or of an extension of it, the subject's owner and the system's owners may revoke.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID whose grant ends.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
-        reportHandOffs(try options.commands().run(Commands.Revoke(id: id, rationale: why)))
-        Terminal.line("\(id) revoked")
+        try perform(Commands.Revoke(id: id, rationale: why)) { _ in "\(id) revoked" }
     }
 }
 
-struct Trigger: ParsableCommand {
+struct Trigger: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "trigger",
         abstract: "Fire a revocation trigger: revoke every live grant that names it with this reference.",
@@ -78,17 +97,23 @@ struct Trigger: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: "The trigger's name, e.g. ticket_closed, owner_departed, incident_resolved.") var name: String
     @Option(help: "The reference the grant named, e.g. the ticket.") var ref: String
+    @Flag(help: "Print the result as JSON (signoff.trigger-result/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         let trigger = RevocationTrigger(name: try storable(name, .line, from: "the trigger name"), ref: try storable(ref, .line, from: "--ref"))
         let result = try options.commands().run(Commands.FireTrigger(trigger))
-        reportHandOffs(result)
         let revoked = result.output
+        if json {
+            return try TriggerResultJSON(trigger: trigger, revoked: revoked, events: result.events, handOffs: result.handOffs,
+                                         handOffProblem: result.handOffProblem).print()
+        }
+        reportHandOffs(result)
         Terminal.line("\(Terminal.safe(name)) \(Terminal.safe(ref)): revoked \(revoked.count) grant(s)\(revoked.isEmpty ? "" : ": " + revoked.joined(separator: ", "))")
     }
 }
 
-struct Extend: ParsableCommand {
+struct Extend: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Ask to extend a live grant: files a new request, routed and approved like any other.",
         discussion: "The grant is extended only when that request is approved, never past the policy's maximum total.")
@@ -96,26 +121,22 @@ struct Extend: ParsableCommand {
     @Argument(help: "The request whose grant to extend.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "How much longer, e.g. 8h or 7d.") var by: String
     @Option(help: "Why the extension is needed (default: the original purpose).") var purpose: String?
-    @Flag(help: "Print the result as JSON.") var json = false
+    @Flag(help: "Print the new request as JSON (signoff.submission/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
-        guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badInput("--by \(by): \(TimeSpan.syntaxHint)") }
+        guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badOption("--by", "--by \(Terminal.safe(by)): \(TimeSpan.syntaxHint)") }
         if let purpose { try storable(purpose, .multiline, from: "--purpose") }
         let result = try options.commands().run(Commands.Extend(id: id, by: span, purpose: purpose))
-        reportHandOffs(result)
         let record = result.output
-        if json {
-            try Terminal.json(SubmitResult(id: record.id, state: record.state.rawValue, route: record.route?.summary ?? ""))
-        } else {
-            Terminal.line("\(record.id) asks to extend \(id) by \(span); it is \(record.state.rawValue)")
-            if let route = record.route { Terminal.line("  \(Terminal.safe(route.summary))") }
-        }
+        if json { return try SubmissionJSON(records: [record], dryRun: false, result: result).print() }
+        reportHandOffs(result)
+        Terminal.line("\(record.id) asks to extend \(id) by \(span); it is \(record.state.rawValue)")
+        if let route = record.route { Terminal.line("  \(Terminal.safe(route.summary))") }
     }
-
-    struct SubmitResult: Encodable { var id: String; var state: String; var route: String }
 }
 
-struct SelfActivate: ParsableCommand {
+struct SelfActivate: GrantAction {
     static let configuration = CommandConfiguration(
         commandName: "self-activate",
         abstract: "Activate your own break-glass request when no approver answered in time (where the policy allows it).",
@@ -123,58 +144,59 @@ struct SelfActivate: ParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: "Your pending break-glass request.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
-        let result = try options.commands().run(Commands.SelfActivate(id: id, rationale: why))
-        reportHandOffs(result)
-        let grant = result.output
-        Terminal.line("\(id) SELF-ACTIVATED" + (grant?.expiresAt.map { " until \(Timestamp.format($0))" } ?? "")
-                      + (grant?.incidentReview.map { "; post-incident review by \($0.reviewers) due \(Timestamp.format($0.dueAt))" } ?? ""))
+        try perform(Commands.SelfActivate(id: id, rationale: why)) { (grant: Grant?) -> String in
+            let until = grant?.expiresAt.map { " until \(Timestamp.format($0))" } ?? ""
+            let review = grant?.incidentReview.map { "; post-incident review by \($0.reviewers) due \(Timestamp.format($0.dueAt))" } ?? ""
+            return "\(id) SELF-ACTIVATED" + until + review
+        }
     }
 }
 
-struct ReviewIncident: ParsableCommand {
+struct ReviewIncident: GrantAction {
     static let configuration = CommandConfiguration(
         commandName: "review-incident",
         abstract: "Complete the post-incident review of a break-glass grant.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The break-glass request.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
-        reportHandOffs(try options.commands().run(Commands.ReviewIncident(id: id, rationale: why)))
-        Terminal.line("post-incident review of \(id) completed")
+        try perform(Commands.ReviewIncident(id: id, rationale: why)) { _ in "post-incident review of \(id) completed" }
     }
 }
 
-struct Provisioned: ParsableCommand {
+struct Provisioned: GrantAction {
     static let configuration = CommandConfiguration(
         abstract: "Record that provisioning carried out the latest action of a grant (grant, revoke or expire).")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "A note from provisioning, e.g. the change ID.") var note: String?
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
         if let note { try storable(note, .multiline, from: "--note") }
-        try options.commands().run(Commands.ReportProvisioning(id: id, succeeded: true, note: note))
-        Terminal.line("\(id): provisioning confirmed")
+        try perform(Commands.ReportProvisioning(id: id, succeeded: true, note: note)) { _ in "\(id): provisioning confirmed" }
     }
 }
 
-struct ProvisioningFailed: ParsableCommand {
+struct ProvisioningFailed: GrantAction {
     static let configuration = CommandConfiguration(
         commandName: "provisioning-failed",
         abstract: "Record that provisioning could not carry out the latest action of a grant.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "What went wrong.") var reason: String
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure.badInput("--reason needs words") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure.badOption("--reason", "--reason needs words") }
         try storable(reason, .multiline, from: "--reason")
-        try options.commands().run(Commands.ReportProvisioning(id: id, succeeded: false, note: reason))
-        Terminal.line("\(id): provisioning failure recorded")
+        try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason)) { _ in "\(id): provisioning failure recorded" }
     }
 }

@@ -4,60 +4,6 @@ import SignoffApp
 import SignoffCore
 import SignoffStore
 
-/// A grant for scripts.
-struct GrantJSON: Encodable {
-    var id: String
-    var state: String
-    var requester: String
-    var subject: Subject
-    var system: String
-    var environment: String
-    var entitlement: String
-    var scope: String?
-    var access: String
-    var approvedAt: Date
-    var approvers: [String]
-    var startsAt: Date?
-    var expiresAt: Date?
-    var duration: String
-    var timeLeft: String
-    var breakGlass: Bool
-    var selfActivated: Bool
-    var provisioning: String
-    var provisioningAction: String
-    var provisioningReason: String?
-    var endedAt: Date?
-    var endedBy: String?
-    var endReason: String?
-    var extensions: [String]
-    var incidentReviewDue: Date?
-    var incidentReviewCompletedBy: String?
-    var flags: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case id, state, requester, subject, system, environment, entitlement, scope, access, approvers, duration, flags
-        case extensions, provisioning
-        case approvedAt = "approved_at", startsAt = "starts_at", expiresAt = "expires_at", timeLeft = "time_left"
-        case breakGlass = "break_glass", selfActivated = "self_activated", provisioningAction = "provisioning_action"
-        case provisioningReason = "provisioning_reason", endedAt = "ended_at", endedBy = "ended_by", endReason = "end_reason"
-        case incidentReviewDue = "incident_review_due", incidentReviewCompletedBy = "incident_review_completed_by"
-    }
-
-    init(_ grant: Grant, now: Date) {
-        let terms = grant.terms
-        id = grant.requestID; state = grant.state.rawValue; requester = terms.requester; subject = terms.subject
-        system = terms.system; environment = terms.environment; entitlement = terms.entitlement; scope = terms.scope
-        access = terms.access.rawValue; approvedAt = grant.approvedAt; approvers = grant.approvers
-        startsAt = grant.startsAt; expiresAt = grant.expiresAt; duration = grant.duration.description
-        timeLeft = grant.timeLeftText(at: now); breakGlass = terms.breakGlass; selfActivated = grant.selfActivated
-        provisioning = grant.provisioning.rawValue; provisioningAction = grant.provisioningAction.rawValue
-        provisioningReason = grant.provisioningReason; endedAt = grant.endedAt; endedBy = grant.endedBy
-        endReason = grant.endReason; extensions = grant.extensions
-        incidentReviewDue = grant.incidentReview?.dueAt; incidentReviewCompletedBy = grant.incidentReview?.completedBy
-        flags = grant.flags(at: now).map { $0.label(at: now) }
-    }
-}
-
 /// Grants as aligned columns: ID, state, time left, subject, where, what, for whom, flags.
 func grantTable(_ grants: [Grant], now: Date) -> [String] {
     var table = TextTable([
@@ -78,67 +24,98 @@ func grantTable(_ grants: [Grant], now: Date) -> [String] {
     return table.lines()
 }
 
-struct Grants: ParsableCommand {
+struct Grants: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "List grants by time left: live ones, and ended or failed ones provisioning has not confirmed.",
         discussion: "Example: signoff grants --mine --expiring-within 24h")
     @OptionGroup var options: StoreOptions
     @Flag(help: "Only my people (me and my reports) and my systems (those I own).") var mine = false
     @Flag(help: "Every grant, ended ones included.") var all = false
-    @Option(help: "Only live grants ending within this time, e.g. 24h.") var expiringWithin: String?
-    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Only active grants ending within this time, e.g. 24h.") var expiringWithin: String?
+    @Flag(help: "Print one JSON document (signoff.grant-list/1).") var json = false
+    @Flag(help: "Print JSON lines: one signoff.grant-status/1 object per grant.") var jsonl = false
+
+    var printsJSON: Bool { json || jsonl }
 
     func run() throws {
+        let format = try ListFormat(json: json, jsonLines: jsonl)
         let commands = try options.commands(reading: true)
         let now = commands.clock.now()
-        var grants = try storeCall { try commands.store.grants(all ? .all : .attention) }
-        if mine {
-            let responsibility = Responsibility(policy: try commands.requirePolicy(), person: commands.actor.name)
-            grants = grants.filter { responsibility.covers($0.terms) }
-        }
+        var horizon: Date?
         if let expiringWithin {
             guard let span = TimeSpan(parsing: expiringWithin) else {
-                throw CommandFailure.badInput("--expiring-within \(expiringWithin): \(TimeSpan.syntaxHint)")
+                throw CommandFailure.badOption("--expiring-within", "--expiring-within \(Terminal.safe(expiringWithin)): \(TimeSpan.syntaxHint)")
             }
-            let horizon = now.addingTimeInterval(TimeInterval(span.seconds))
-            grants = grants.filter { $0.state == .active && ($0.expiresAt.map { $0 <= horizon } ?? false) }
+            horizon = now.addingTimeInterval(TimeInterval(span.seconds))
         }
-        if json { return try Terminal.json(grants.map { GrantJSON($0, now: now) }) }
-        if grants.isEmpty { return Terminal.line("no grants match") }
-        for line in grantTable(grants, now: now) { Terminal.line(line) }
+        let responsibility = mine ? Responsibility(policy: try commands.requirePolicy(), person: commands.actor.name) : nil
+        var writer = JSONListWriter<GrantStatusJSON>(listSchema: "signoff.grant-list/1", lines: format == .jsonLines)
+        // Text is a table aligned to its widest cells, so it is written once
+        // every grant is read; JSON streams as it reads.
+        var table: [Grant] = []
+        try storeCall {
+            try commands.store.forEachGrant(all ? .all : .attention, activeExpiringBy: horizon) { grant in
+                if let responsibility, !responsibility.covers(grant.terms) { return }
+                switch format {
+                case .text: table.append(grant)
+                case .json, .jsonLines: try writer.append(GrantStatusJSON(grant: grant, now: now))
+                }
+            }
+        }
+        switch format {
+        case .text:
+            if table.isEmpty { return Terminal.line("no grants match") }
+            for line in grantTable(table, now: now) { Terminal.line(line) }
+        case .json, .jsonLines: try writer.finish()
+        }
     }
 }
 
-struct IncidentReviews: ParsableCommand {
+struct IncidentReviews: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "incident-reviews",
-        abstract: "List post-incident reviews of break-glass grants: overdue first, then due, then (with --all) completed.")
+        abstract: "List post-incident reviews of break-glass grants by when they are due: overdue first, then due, then (with --all) completed.")
     @OptionGroup var options: StoreOptions
     @Flag(help: "Include completed reviews.") var all = false
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print one JSON document (signoff.incident-review-list/1).") var json = false
+    @Flag(help: "Print JSON lines: one signoff.incident-review/1 object per review.") var jsonl = false
+
+    var printsJSON: Bool { json || jsonl }
 
     func run() throws {
+        let format = try ListFormat(json: json, jsonLines: jsonl)
         let commands = try options.commands(reading: true)
         let now = commands.clock.now()
-        let grants = try storeCall { try commands.store.grants(.incidentReviews) }
-            .filter { all || !($0.incidentReview?.isCompleted ?? true) }
-            .sorted { ($0.incidentReview?.dueAt ?? now) < ($1.incidentReview?.dueAt ?? now) }
-        if json { return try Terminal.json(grants.map { GrantJSON($0, now: now) }) }
-        if grants.isEmpty { return Terminal.line("no post-incident reviews \(all ? "" : "open")") }
-        for grant in grants {
-            guard let review = grant.incidentReview else { continue }
-            let status: String
-            if let completed = review.completedAt {
-                status = "completed \(Timestamp.format(completed)) by \(Terminal.safe(review.completedBy ?? "?"))"
-            } else if review.isOverdue(at: now) {
-                status = "OVERDUE by \(TimeSpan.between(review.dueAt, now)) (due \(Timestamp.format(review.dueAt)))"
-            } else {
-                status = "due in \(TimeSpan.between(now, review.dueAt))"
+        var writer = JSONListWriter<IncidentReviewJSON>(listSchema: "signoff.incident-review-list/1", lines: format == .jsonLines)
+        var count = 0
+        try storeCall {
+            try commands.store.forEachGrant(.incidentReviews(includingCompleted: all)) { grant in
+                guard let review = grant.incidentReview else { return }
+                count += 1
+                switch format {
+                case .text: try StandardOutput.line(Self.line(grant, review, now: now))
+                case .json, .jsonLines: try writer.append(IncidentReviewJSON(grant: grant, review: review, now: now))
+                }
             }
-            Terminal.line("\(grant.requestID)  \(status)  reviewers: \(review.reviewers)  incident: \(Terminal.safe(grant.terms.incident ?? "-"))"
-                          + (grant.selfActivated ? "  SELF-ACTIVATED" : "") + "  " + Terminal.safe(grant.terms.requester)
-                          + " on " + Terminal.safe(grant.terms.system) + "/" + Terminal.safe(grant.terms.environment))
         }
+        switch format {
+        case .text: if count == 0 { Terminal.line("no post-incident reviews \(all ? "" : "open")") }
+        case .json, .jsonLines: try writer.finish()
+        }
+    }
+
+    static func line(_ grant: Grant, _ review: IncidentReview, now: Date) -> String {
+        let status: String
+        if let completed = review.completedAt {
+            status = "completed \(Timestamp.format(completed)) by \(Terminal.safe(review.completedBy ?? "?"))"
+        } else if review.isOverdue(at: now) {
+            status = "OVERDUE by \(TimeSpan.between(review.dueAt, now)) (due \(Timestamp.format(review.dueAt)))"
+        } else {
+            status = "due in \(TimeSpan.between(now, review.dueAt))"
+        }
+        return "\(grant.requestID)  \(status)  reviewers: \(review.reviewers)  incident: \(Terminal.safe(grant.terms.incident ?? "-"))"
+            + (grant.selfActivated ? "  SELF-ACTIVATED" : "") + "  " + Terminal.safe(grant.terms.requester)
+            + " on " + Terminal.safe(grant.terms.system) + "/" + Terminal.safe(grant.terms.environment)
     }
 }
 
@@ -163,13 +140,23 @@ struct HandOffSettings: ParsableCommand {
         """,
         subcommands: [Configure.self, Retry.self], defaultSubcommand: Configure.self)
 
-    struct Configure: ParsableCommand {
+    struct Configure: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Show or change the hand-off.")
         @OptionGroup var options: StoreOptions
         @Option(help: "An existing folder that receives one JSON document per action.") var outbox: String?
         @Option(help: "A shell command that receives the document on stdin; exit 0 means done. Runs only as you.") var command: String?
         @Option(help: "Seconds the command may run (default 30).") var timeout: Int?
         @Flag(help: "Hand off nowhere (grants wait, visibly not provisioned).") var off = false
+        @Flag(help: "Print the hand-off as JSON (signoff.hand-off/1), after any change.") var json = false
+        var printsJSON: Bool { json }
+
+        /// The hand-off now, and why its target is not used here (if it is not).
+        private func current(_ commands: Commands) throws -> (HandOffConfiguration, String?) {
+            let current = try storeCall { try commands.store.handOff() }
+            let refusal = current.command == nil && current.outbox == nil ? nil
+                : HandOff(store: commands.store, actor: commands.actor, trust: commands.trust).refusal(current)
+            return (current, refusal)
+        }
 
         func run() throws {
             let changes = [outbox != nil, command != nil, off].filter { $0 }.count
@@ -178,7 +165,8 @@ struct HandOffSettings: ParsableCommand {
             let store = commands.store
             if changes == 0 {
                 if timeout != nil { throw CommandFailure.badInput("--timeout goes with --command") }
-                let current = try storeCall { try store.handOff() }
+                let (current, refusal) = try self.current(commands)
+                if json { return try HandOffJSON(configuration: current, refusal: refusal).print() }
                 if let command = current.command {
                     Terminal.line("hand-off: command \(Terminal.safe(command)) (timeout \(current.timeoutSeconds)s)")
                 } else if let outbox = current.outbox {
@@ -190,7 +178,6 @@ struct HandOffSettings: ParsableCommand {
                     Terminal.line("set \(Timestamp.format(at)) by \(by)")
                 }
                 if current.command != nil || current.outbox != nil {
-                    let refusal = HandOff(store: store, actor: commands.actor, trust: commands.trust).refusal(current)
                     let verb = current.command != nil ? "runs" : "is written"
                     Terminal.line(refusal.map { "not used here: " + Terminal.safe($0) } ?? "\(verb) here, as this account")
                 }
@@ -229,20 +216,32 @@ struct HandOffSettings: ParsableCommand {
             } catch {
                 throw CommandFailure(.refused, "the hand-off is set in the store, but this account's trust file could not be written, so nothing is handed off here until it is: \(error)")
             }
+            if json {
+                let (current, refusal) = try self.current(commands)
+                return try HandOffJSON(configuration: current, refusal: refusal).print()
+            }
             Terminal.line(off ? "hand-off turned off" : "hand-off set to \(command.map { "command \(Terminal.safe($0))" } ?? "outbox \(Terminal.safe(absolute ?? ""))")")
         }
     }
 
-    struct Retry: ParsableCommand {
+    struct Retry: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Deliver pending and failed hand-offs again (all, or the IDs given).",
             discussion: "Prints nothing when nothing was waiting (for cron); --verbose says so.")
         @OptionGroup var options: StoreOptions
         @Argument(help: "Request IDs; default every grant whose hand-off is pending or failed.", completion: RequestIDCompletion.kind) var ids: [String] = []
         @Flag(name: .shortAndLong, help: "Say when nothing was waiting to be delivered.") var verbose = false
+        @Flag(help: "Print the deliveries as JSON (signoff.hand-off-retry/1).") var json = false
+        var printsJSON: Bool { json }
 
         func run() throws {
             let deliveries = try options.commands().retryHandOffs(ids)
+            let failed = CommandFailure(.refused, "some hand-offs failed; each failure is recorded")
+            if json {
+                try HandOffRetryJSON(deliveries: deliveries).print()
+                if deliveries.contains(where: \.failed) { throw failed }
+                return
+            }
             if deliveries.isEmpty {
                 if verbose { Terminal.line("nothing was waiting to be handed off") }
                 return
@@ -252,34 +251,30 @@ struct HandOffSettings: ParsableCommand {
             }
             // Nothing is left pending here: a command this process may not run was refused above.
             Terminal.line("\(deliveries.count) hand-off(s) attempted, \(deliveries.filter(\.failed).count) failed")
-            if deliveries.contains(where: \.failed) { throw CommandFailure(.refused, "some hand-offs failed; each failure is recorded") }
+            if deliveries.contains(where: \.failed) { throw failed }
         }
     }
 }
 
-struct Wait: ParsableCommand {
+struct Wait: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Wait until a request is decided, for pipelines and agents.",
         discussion: """
         Exit codes: 0 approved (the grant is printed), 7 decided otherwise (denied, withdrawn, timed out),
         8 still undecided when --timeout passed; plus the usual 2 and 5 for bad input and store errors.
+        With --json the result (signoff.wait-result/1) is printed in every one of those three cases.
         """)
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "How long to wait, e.g. 30m, or seconds such as 45s (default 1h).") var timeout: String = "1h"
-    @Flag(help: "Print the result as JSON.") var json = false
-
-    struct Output: Encodable {
-        var id: String
-        var state: String
-        var decided: Bool
-        var reason: String?
-        var grant: GrantJSON?
-    }
+    @Flag(help: "Print the result as JSON (signoff.wait-result/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         let seconds = timeout.hasSuffix("s") ? Int(timeout.dropLast()).flatMap { $0 > 0 ? $0 : nil } : TimeSpan(parsing: timeout)?.seconds
-        guard let seconds else { throw CommandFailure.badInput("--timeout \(timeout): \(TimeSpan.syntaxHint), or seconds such as 45s") }
+        guard let seconds else {
+            throw CommandFailure.badOption("--timeout", "--timeout \(Terminal.safe(timeout)): \(TimeSpan.syntaxHint), or seconds such as 45s")
+        }
         let span = TimeSpan(seconds: seconds)
         let commands = try options.commands(reading: true)
         let store = commands.store
@@ -289,25 +284,29 @@ struct Wait: ParsableCommand {
             let current = try storeCall { try store.changeToken() }
             if current != token {
                 token = current
-                guard let record = try storeCall({ try store.record(id) }) else { throw CommandError.noSuchRequest(id) }
-                if !record.state.isOpen { return try finish(record, commands: commands) }
+                guard let record = try storeCall({ try store.record(id) }) else { throw CommandFailure(CommandError.noSuchRequest(id)) }
+                if !record.state.isOpen { return try finish(record, commands: commands, timeout: seconds) }
             }
             if Date() >= deadline {
-                if json { try Terminal.json(Output(id: id, state: "pending", decided: false, reason: "still undecided after \(span)", grant: nil)) }
+                let record = try storeCall { try store.record(id) }
+                if json {
+                    try WaitResultJSON(id: id, state: record?.state ?? .pending, decided: false, reason: nil,
+                                       timeoutSeconds: seconds, grant: nil, now: commands.clock.now()).print()
+                }
                 throw CommandFailure(.stillPending, "\(id) is still undecided after \(span)")
             }
             usleep(200_000)
         }
     }
 
-    private func finish(_ record: RequestRecord, commands: Commands) throws {
+    private func finish(_ record: RequestRecord, commands: Commands, timeout: Int) throws {
         let now = commands.clock.now()
         let grantID = record.request.extends ?? record.id
         let grant = record.state == .approved ? try storeCall { try commands.store.grant(grantID) } : nil
         let reason = record.decision?.reason
         if json {
-            try Terminal.json(Output(id: id, state: record.state.rawValue, decided: true, reason: reason,
-                                     grant: grant.map { GrantJSON($0, now: now) }))
+            try WaitResultJSON(id: id, state: record.state, decided: true, reason: reason, timeoutSeconds: timeout,
+                               grant: grant, now: now).print()
         } else {
             Terminal.line("\(id) \(record.state.rawValue)" + (reason.map { ": " + Terminal.safe($0) } ?? ""))
             if let grant { for line in grantTable([grant], now: now) { Terminal.line(line) } }

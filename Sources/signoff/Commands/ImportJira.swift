@@ -11,7 +11,7 @@ struct Import: ParsableCommand {
         subcommands: [ImportJira.self])
 }
 
-struct ImportJira: ParsableCommand {
+struct ImportJira: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "jira",
         abstract: "Read Jira tickets as structured requests, field by field as a mapping file says.",
@@ -51,8 +51,9 @@ struct ImportJira: ParsableCommand {
     @Flag(help: "Report what each ticket would become; submit nothing.")
     var check = false
 
-    @Flag(help: "Print the result as JSON.")
+    @Flag(help: "Print the result as JSON (signoff.jira-check/1).")
     var json = false
+    var printsJSON: Bool { json }
 
     func validate() throws {
         guard check else {

@@ -4,10 +4,14 @@ import SignoffApp
 import SignoffCore
 import SignoffStore
 
-struct List: ParsableCommand {
+struct List: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
-        abstract: "List requests.",
-        discussion: "Example: signoff list --state pending --system payments-db --routed-to-me")
+        abstract: "List requests, oldest first, as they are read.",
+        discussion: """
+        Example: signoff list --state pending --system payments-db --routed-to-me
+        A --system, --environment or --requester that neither the policy nor any stored request knows
+        is an error listing the valid values, so a typo never looks like "no requests match".
+        """)
 
     @OptionGroup var options: StoreOptions
 
@@ -18,67 +22,114 @@ struct List: ParsableCommand {
     @Option(help: "Only requests by this requester.") var requester: String?
     @Flag(help: "Only requests I may decide now.") var routedToMe = false
     @Option(help: "At most this many.") var limit: Int?
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print one JSON document (signoff.request-list/1).") var json = false
+    @Flag(help: "Print JSON lines: one signoff.request-summary/1 object per request.") var jsonl = false
+
+    var printsJSON: Bool { json || jsonl }
 
     func validate() throws {
         for name in state where RequestState(rawValue: name) == nil {
-            throw ValidationError("unknown state \"\(name)\"; valid: \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError("--state \(Terminal.safe(name)): no such state; valid: \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
+        let format = try ListFormat(json: json, jsonLines: jsonl)
         let commands = try options.commands(reading: true)
         let store = commands.store
-        let me = commands.actor
+        let known = system != nil || environment != nil || requester != nil ? try commands.currentPolicy() : nil
+        try FilterValues(store: store, policy: known).check(system: system, environment: environment, requester: requester)
         var filter = RequestFilter()
         filter.states = state.isEmpty ? nil : Set(state.compactMap(RequestState.init(rawValue:)))
         filter.system = system
         filter.environment = environment
         filter.requester = requester
         if !routedToMe { filter.limit = limit }
-        var records = try storeCall { try store.records(filter) }
-        var policy: Policy?
-        if routedToMe {
-            let current = try commands.requirePolicy()
-            policy = current
-            let now = commands.clock.now()
-            records = records.filter { Lifecycle.canDecide($0, person: me.name, policy: current, at: now).0 }
-            if let limit { records = Array(records.prefix(limit)) }
+        var queue = try routedToMe
+            ? DecisionQueue(store: store, person: commands.actor.name, policy: commands.requirePolicy(), now: commands.clock.now())
+            : nil
+
+        var writer = JSONListWriter<RequestSummaryJSON>(listSchema: "signoff.request-list/1", lines: format == .jsonLines)
+        // Text is a table aligned to its widest cells, written once every
+        // request is read; JSON streams as it reads.
+        var table: [RequestSummary] = []
+        var count = 0
+        /// Ends the read once `--limit` requests routed to me were listed.
+        struct Enough: Error {}
+        try storeCall {
+            do {
+                try store.forEachSummary(filter) { summary in
+                    if queue != nil, try !(queue!.includes(summary)) { return }
+                    count += 1
+                    switch format {
+                    case .text: table.append(summary)
+                    case .json, .jsonLines: try writer.append(RequestSummaryJSON(summary: summary))
+                    }
+                    if let limit, count >= limit { throw Enough() }
+                }
+            } catch is Enough {}
         }
-        if json {
-            let now = commands.clock.now()
-            try Terminal.json(records.map { RecordJSON($0, policy: policy, events: nil, now: now) })
-            return
-        }
-        if records.isEmpty {
-            Terminal.line("no requests match")
-            return
-        }
-        var table = TextTable([
-            .init(title: "ID"), .init(title: "STATE"), .init(title: "SUBJECT", maximum: 40),
-            .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
-            .init(title: "FOR"), .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
-        ])
-        for record in records {
-            let r = record.request
-            table.add([
-                record.id, record.state.rawValue, r.subject.kind.rawValue + ":" + Terminal.safe(r.subject.name),
-                Terminal.safe(r.system) + "/" + Terminal.safe(r.environment), Terminal.safe(r.entitlement), r.access.rawValue,
-                r.duration.description, Terminal.safe(record.requester), r.breakGlass ? "BREAK-GLASS" : "",
+        switch format {
+        case .text:
+            if table.isEmpty { return Terminal.line("no requests match") }
+            var text = TextTable([
+                .init(title: "ID"), .init(title: "STATE"), .init(title: "SUBJECT", maximum: 40),
+                .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
+                .init(title: "FOR"), .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
             ])
+            for summary in table {
+                text.add([
+                    summary.id, summary.state.rawValue, summary.subjectKind.rawValue + ":" + Terminal.safe(summary.subjectName),
+                    Terminal.safe(summary.system) + "/" + Terminal.safe(summary.environment), Terminal.safe(summary.entitlement),
+                    summary.access.rawValue, summary.duration.description, Terminal.safe(summary.requester),
+                    summary.breakGlass ? "BREAK-GLASS" : "",
+                ])
+            }
+            for line in text.lines() { try StandardOutput.line(line) }
+        case .json, .jsonLines: try writer.finish()
         }
-        for line in table.lines() { Terminal.line(line) }
     }
 }
 
-struct Show: ParsableCommand {
+/// The values a list filter may name: the policy's (systems and their
+/// environments, the directory's people) and those stored requests hold
+/// (requests submitted under an earlier policy). Anything else is a typo.
+struct FilterValues {
+    var store: Store
+    var policy: Policy?
+
+    func check(system: String?, environment: String?, requester: String?) throws {
+        let systems = policy?.systems ?? []
+        try check(.system, system, known: systems.map(\.name))
+        let chosen = systems.filter { $0.name == system }
+        try check(.environment, environment,
+                  known: Array(Set((chosen.isEmpty ? systems : chosen).flatMap(\.environments))))
+        try check(.requester, requester, known: policy?.people ?? [])
+    }
+
+    private func check(_ field: RequestFilterField, _ value: String?, known: [String]) throws {
+        guard let value, !known.contains(value) else { return }
+        if try storeCall({ try store.hasRequests(field, equalTo: value) }) { return }
+        let valid = Set(known).union(try storeCall { try store.storedValues(field) }).sorted()
+        let shown = valid.prefix(30).map(Terminal.safe).joined(separator: ", ")
+        let more = valid.count > 30 ? " and \(valid.count - 30) more" : ""
+        throw CommandFailure.badOption("--\(field.rawValue)", """
+            --\(field.rawValue) \(Terminal.safe(value)): no \(field.rawValue) of that name in the policy or in any request; \
+            valid: \(valid.isEmpty ? "(none yet)" : shown + more)
+            """)
+    }
+}
+
+struct Show: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Show every field of a request, its route, reviews and timeline.")
 
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print JSON (signoff.request/1).") var json = false
+
+    var printsJSON: Bool { json }
 
     func run() throws {
         let commands = try options.commands(reading: true)
@@ -88,15 +139,13 @@ struct Show: ParsableCommand {
         let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, Grant?) in
             (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.grant(id))
         }
-        guard let record else { throw CommandError.noSuchRequest(id) }
-        let notifications = try storeCall { try store.outboxItems(.notification, requestID: id).map(NotificationJSON.init) }
-        let policy = stored.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }
+        guard let record else { throw CommandFailure(CommandError.noSuchRequest(id)) }
+        let notifications = try storeCall { try store.outboxItems(.notification, requestID: id) }
+        let policy = stored.flatMap { try? commands.parsed($0) }
         if json {
-            var output = RecordJSON(record, policy: policy, events: events, grant: grant, now: now)
-            output.notifications = notifications
-            try Terminal.json(output)
-            return
+            return try RequestJSON(record: record, policy: policy, events: events, grant: grant, notifications: notifications,
+                                   viewer: me.name, now: now).print()
         }
-        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, notifications: notifications, now: now)
+        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, notifications: notifications.map(NotificationDeliveryJSON.init), now: now)
     }
 }

@@ -15,7 +15,7 @@ struct Notify: ParsableCommand {
         subcommands: [NotifyRun.self, NotifyStatus.self, NotifyRetry.self, NotifyTrust.self])
 }
 
-struct NotifyRun: ParsableCommand {
+struct NotifyRun: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Plan what time brings (reminders, escalations, expiry warnings, overdue reviews) and deliver what is due.",
@@ -34,21 +34,8 @@ struct NotifyRun: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for a webhook's answer.", valueName: "seconds"))
     var timeout = 10
     @Flag(help: "Print nothing unless something failed.") var quiet = false
-    @Flag(help: "Print the result as JSON.") var json = false
-
-    struct Output: Encodable {
-        var schema = "signoff.notify-run/1"
-        var planned: Int
-        var delivered: Int
-        var retrying: Int
-        var gaveUp: Int
-        var leftPending: Int
-        var problems: [String]
-        enum CodingKeys: String, CodingKey {
-            case schema, planned, delivered, retrying, problems
-            case gaveUp = "gave_up", leftPending = "left_pending"
-        }
-    }
+    @Flag(help: "Print the result as JSON (signoff.notify-run/1); with --follow, one line per round.") var json = false
+    var printsJSON: Bool { json }
 
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be at least 1 second") }
@@ -69,7 +56,7 @@ struct NotifyRun: ParsableCommand {
             }
             let policy = try commands.currentPolicy()
             let report = try storeCall { try delivery.run(retry: NotificationDelivery.retry(for: policy)) }
-            print(report, planned: planned)
+            try print(report, planned: planned)
             if follow {
                 let next = (try? store.nextOutboxAttempt(.notification)).flatMap { $0 }
                 let wait = next.map { min(1, max(0.05, $0.timeIntervalSince(commands.clock.now()))) } ?? 1
@@ -78,11 +65,15 @@ struct NotifyRun: ParsableCommand {
         } while follow
     }
 
-    func print(_ report: NotificationDelivery.Report, planned: Int) {
+    func print(_ report: NotificationDelivery.Report, planned: Int) throws {
         if json {
-            try? Terminal.json(Output(planned: planned, delivered: report.delivered, retrying: report.retrying,
-                                      gaveUp: report.gaveUp, leftPending: report.leftPending, problems: report.problems))
-            return
+            let document = NotifyRunJSON(planned: planned, report: report)
+            guard follow else { return try document.print() }
+            // Following, each round is one line: a stream of JSON lines.
+            var line = JSONOutput()
+            document.write(&line)
+            line.newline()
+            return try StandardOutput.write(line.bytes)
         }
         for problem in report.problems { Terminal.error(Terminal.safe(problem)) }
         let quietNow = quiet || (follow && report.delivered + report.retrying + report.gaveUp + report.leftPending + planned == 0)
@@ -96,75 +87,15 @@ struct NotifyRun: ParsableCommand {
     }
 }
 
-/// One outbox message for people and scripts.
-struct NotificationJSON: Encodable {
-    var id: Int64
-    var key: String
-    var kind: String
-    var requestID: String?
-    var recipient: String?
-    var destination: String
-    var state: String
-    var attempts: Int
-    var createdAt: Date
-    var nextAttemptAt: Date?
-    var lastAttemptAt: Date?
-    var deliveredAt: Date?
-    var lastError: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, key, kind, recipient, destination, state, attempts
-        case requestID = "request_id", createdAt = "created_at", nextAttemptAt = "next_attempt_at"
-        case lastAttemptAt = "last_attempt_at", deliveredAt = "delivered_at", lastError = "last_error"
-    }
-
-    init(_ item: OutboxItem) {
-        id = item.id
-        key = item.message.dedupeKey
-        kind = (try? NotificationEnvelope.decode(item.message.payload))?.document.kind.rawValue ?? "unknown"
-        requestID = item.message.requestID
-        recipient = item.message.recipient
-        destination = item.message.destination
-        state = item.state.rawValue
-        attempts = item.attempts
-        createdAt = item.createdAt
-        nextAttemptAt = item.state == .pending ? item.nextAttemptAt : nil
-        lastAttemptAt = item.lastAttemptAt
-        deliveredAt = item.deliveredAt
-        lastError = item.lastError
-    }
-
-    /// One line: when, state, kind, to whom, where.
-    var text: String {
-        let when = Timestamp.format(deliveredAt ?? createdAt)
-        var line = "\(when)  \(state.padding(toLength: 9, withPad: " ", startingAt: 0)) \(kind) to \(Terminal.safe(recipient ?? "?")) by \(Terminal.safe(destination))"
-        if state != "delivered", attempts > 0 { line += " (\(attempts) attempt\(attempts == 1 ? "" : "s"))" }
-        if state != "delivered", let lastError { line += ": \(Terminal.safe(lastError))" }
-        return line
-    }
-}
-
-struct NotifyStatus: ParsableCommand {
+struct NotifyStatus: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "List undelivered and failed notifications, with counts.",
         discussion: "Exit 0 even when some failed; the JSON's failed count says so.")
     @OptionGroup var options: StoreOptions
     @Flag(help: "List delivered ones too.") var all = false
-    @Flag(help: "Print JSON.") var json = false
-
-    struct Output: Encodable {
-        var schema = "signoff.notify-status/1"
-        var pending: Int
-        var retrying: Int
-        var delivered: Int
-        var failed: Int
-        var oldestPendingAt: Date?
-        var items: [NotificationJSON]
-        enum CodingKeys: String, CodingKey {
-            case schema, pending, retrying, delivered, failed, items, oldestPendingAt = "oldest_pending_at"
-        }
-    }
+    @Flag(help: "Print JSON (signoff.notify-status/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         let store = try options.commands().store
@@ -172,28 +103,27 @@ struct NotifyStatus: ParsableCommand {
             (try store.outboxCounts(.notification),
              try store.outboxItems(.notification, states: all ? Set(OutboxState.allCases) : [.pending, .failed]))
         }
-        let rows = items.map(NotificationJSON.init)
-        if json {
-            try Terminal.json(Output(pending: counts.pending, retrying: counts.retrying, delivered: counts.delivered,
-                                     failed: counts.failed, oldestPendingAt: counts.oldestPendingAt, items: rows))
-            return
-        }
+        if json { return try NotifyStatusJSON(counts: counts, items: items).print() }
+        let rows = items.map(NotificationDeliveryJSON.init)
         Terminal.line("notifications: \(counts.pending) undelivered (\(counts.retrying) retrying), \(counts.failed) failed, \(counts.delivered) delivered")
-        for row in rows { Terminal.line("  #\(row.id) \(row.requestID ?? "-")  " + row.text) }
+        for row in rows { Terminal.line("  #\(row.item.id) \(row.item.message.requestID ?? "-")  " + row.text) }
         if counts.failed > 0 { Terminal.line("retry failed ones with `signoff notify retry`") }
     }
 }
 
-struct NotifyRetry: ParsableCommand {
+struct NotifyRetry: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "retry",
         abstract: "Make failed notifications pending again (all, or those numbered), for the next `notify run`.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "Notification numbers as `notify status` lists them (#12 → 12).") var ids: [Int64] = []
+    @Flag(help: "Print the result as JSON (signoff.notify-retry/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         let commands = try options.commands()
         let count = try storeCall { try commands.run(Commands.RetryNotifications(ids: ids.isEmpty ? nil : ids)).output }
+        if json { return try NotifyRetryJSON(retried: count).print() }
         Terminal.line("\(count) failed notification(s) will be tried again by the next `signoff notify run`")
     }
 }

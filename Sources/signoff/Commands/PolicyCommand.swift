@@ -16,25 +16,32 @@ struct PolicyCommand: ParsableCommand {
         do {
             return try Policy.parse(source: text, file: name)
         } catch {
-            throw CommandFailure.badInput(error.description + "\nthe policy was not used")
+            throw CommandFailure.invalid(error, "the policy was not used")
         }
     }
 
-    struct Apply: ParsableCommand {
+    struct Apply: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Make a policy file the store's policy; pending requests are routed again under it.",
             discussion: "Example: signoff policy apply policy.yaml")
         @OptionGroup var options: StoreOptions
         @Argument(help: "The policy file.") var file: String
+        @Flag(help: "Print the result as JSON (signoff.policy-applied/1).") var json = false
+        var printsJSON: Bool { json }
 
         func run() throws {
             let policy = try load(file)
             let errors = policy.check().filter { $0.severity == .error }
             if !errors.isEmpty {
-                throw CommandFailure.badInput(errors.map { "\(file):\($0)" }.joined(separator: "\n") + "\nthe policy was not applied; fix it, or see `signoff policy check`")
+                throw CommandFailure.invalid(SourceErrors(errors.map { $0.sourceError(file: file) }),
+                                             "the policy was not applied; fix it, or see `signoff policy check`")
             }
-            let applied = try options.commands().run(Commands.ApplyPolicy(policy)).output
-            let (changed, rerouted) = (applied.changed, applied.rerouted)
+            let result = try options.commands().run(Commands.ApplyPolicy(policy))
+            let (changed, rerouted) = (result.output.changed, result.output.rerouted)
+            if json {
+                return try PolicyAppliedJSON(version: policy.version, file: file, changed: changed, rerouted: rerouted,
+                                             events: result.events).print()
+            }
             if changed {
                 Terminal.line("applied policy \(policy.version.prefix(12)) from \(Terminal.safe(file)); \(rerouted) open request(s) routed again")
             } else {
@@ -43,44 +50,61 @@ struct PolicyCommand: ParsableCommand {
         }
     }
 
-    struct Check: ParsableCommand {
+    struct Check: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Validate a policy file and look for the mistakes people make.",
             discussion: "Exit 0 when clean, 2 on errors; warnings are printed but do not fail.")
         @Argument(help: "The policy file.") var file: String
+        @Flag(help: "Print the findings as JSON (signoff.policy-check/1).") var json = false
+        var printsJSON: Bool { json }
 
         func run() throws {
             let policy = try load(file)
             let findings = policy.check()
+            let errors = findings.filter { $0.severity == .error }
+            if json {
+                try PolicyCheckJSON(file: file, version: policy.version, findings: findings).print()
+                if !errors.isEmpty {
+                    throw CommandFailure.invalid(SourceErrors(errors.map { $0.sourceError(file: file) }), "the policy has errors")
+                }
+                return
+            }
             for finding in findings { Terminal.line("\(Terminal.safe(file)):\(finding)") }
-            let errors = findings.filter { $0.severity == .error }.count
-            Terminal.line("\(file): \(errors) error(s), \(findings.count - errors) warning(s); version \(policy.version.prefix(12))")
-            if errors > 0 { throw CommandFailure(.badInput, "the policy has errors") }
+            Terminal.line("\(file): \(errors.count) error(s), \(findings.count - errors.count) warning(s); version \(policy.version.prefix(12))")
+            if !errors.isEmpty { throw CommandFailure(.badInput, "the policy has errors") }
         }
     }
 
-    struct Test: ParsableCommand {
+    struct Test: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Run a policy's test cases: requests with their expected outcome.",
             discussion: "Example: signoff policy test examples/policy.yaml examples/policy-cases.yaml")
         @Argument(help: "The policy file.") var file: String
         @Argument(help: "The cases file.") var cases: String
+        @Flag(help: "Print the results as JSON (signoff.policy-test/1).") var json = false
+        var printsJSON: Bool { json }
 
         func run() throws {
             let policy = try load(file)
             let (text, name) = try readText(cases)
             let parsed: [PolicyCase]
             do { parsed = try PolicyCases.parse(text: text, file: name, policy: policy) } catch {
-                throw CommandFailure.badInput(error.description)
+                throw CommandFailure.invalid(error)
             }
             let failures = PolicyCases.run(parsed, policy: policy)
+            let failed = CommandFailure(.refused, "\(failures.count) policy case(s) failed")
+            if json {
+                try PolicyTestJSON(policyVersion: policy.version, file: name, cases: parsed.count, failures: failures).print()
+                if !failures.isEmpty { throw failed }
+                return
+            }
             for failure in failures { Terminal.line("FAIL \(Terminal.safe(name)):\(Terminal.safeLines(failure.description))") }
             Terminal.line("\(parsed.count - failures.count) of \(parsed.count) policy cases pass")
-            if !failures.isEmpty { throw CommandFailure(.refused, "\(failures.count) policy case(s) failed") }
+            if !failures.isEmpty { throw failed }
         }
     }
 
-    struct Explain: ParsableCommand {
+    struct Explain: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Explain how the policy routes a stored request or a request file.",
             discussion: "Examples: signoff policy explain REQ-7 ; signoff policy explain --file request.yaml --policy policy.yaml")
@@ -88,7 +112,8 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "A stored request ID.", completion: RequestIDCompletion.kind) var id: String?
         @Option(help: "Explain the requests in this file instead.") var file: String?
         @Option(help: "With --file: use this policy file instead of the store's.") var policy: String?
-        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Print JSON: signoff.explanation/1 for a stored request, signoff.explanation-list/1 for a file.") var json = false
+        var printsJSON: Bool { json }
 
         func validate() throws {
             if (id == nil) == (file == nil) { throw ValidationError("give a request ID or --file, not both") }
@@ -112,14 +137,16 @@ struct PolicyCommand: ParsableCommand {
                 let (text, name) = try readText(file)
                 let entries: [RequestFile.Entry]
                 do { entries = try RequestFile.parse(text: text, file: name, policy: current, now: now) } catch {
-                    throw CommandFailure.badInput(error.description)
+                    throw CommandFailure.invalid(error)
                 }
+                var writer = JSONListWriter<ExplanationJSON>(listSchema: "signoff.explanation-list/1", lines: false)
                 for entry in entries {
                     var request = entry.request
                     request.requester = request.requester ?? asker
                     let explanation = current.explain(request, submittedBy: asker, at: now)
-                    if json { try Terminal.json(explanation) } else { ExplanationText.print(explanation, progress: nil) }
+                    if json { try writer.append(ExplanationJSON(explanation: explanation)) } else { ExplanationText.print(explanation, progress: nil) }
                 }
+                if json { try writer.finish() }
                 return
             }
             let commands = try options.commands(reading: true)
@@ -131,9 +158,10 @@ struct PolicyCommand: ParsableCommand {
             let current = try commands.requirePolicy()
             let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, at: now)
             let progress = Lifecycle.progress(record, policy: current)
+            let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now)
             if json {
-                try Terminal.json(explanation)
-                return
+                return try ExplanationJSON(explanation: explanation, record: record, progress: progress,
+                                           viewer: (me.name, can, why)).print()
             }
             Terminal.line("\(record.id) (\(record.state.rawValue), version \(record.version))")
             let standing = record.state == .pending ? Lifecycle.standing(record, person: me.name, policy: current, at: now) : nil

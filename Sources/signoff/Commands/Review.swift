@@ -14,34 +14,28 @@ struct ReviewOptions: ParsableArguments {
 
     @OptionGroup var rationale: RationaleOptions
 
-    @Flag(help: "Print the result as JSON.")
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).")
     var json = false
 }
 
-struct Approve: ParsableCommand {
+struct Approve: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Approve a request, with a rationale.",
         discussion: "Example: signoff approve REQ-42 --version 1 --rationale \"Read replica only, 8h, matches OPS-1234\"")
     @OptionGroup var options: StoreOptions
     @OptionGroup var review: ReviewOptions
+    var printsJSON: Bool { review.json }
     func run() throws { try recordReview(.approve, review, options) }
 }
 
-struct Deny: ParsableCommand {
+struct Deny: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Deny a request, with a rationale.",
         discussion: "Example: signoff deny REQ-42 --version 1 --rationale \"Admin is not needed to read reports\"")
     @OptionGroup var options: StoreOptions
     @OptionGroup var review: ReviewOptions
+    var printsJSON: Bool { review.json }
     func run() throws { try recordReview(.deny, review, options) }
-}
-
-struct ReviewOutput: Encodable {
-    var id: String
-    var verdict: String
-    var recorded: Bool
-    var state: String
-    var message: String
 }
 
 func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreOptions) throws {
@@ -49,40 +43,30 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
     let rationale = try review.rationale.value(required: true) ?? ""
     guard let shown = review.version else {
         let current = (try? commands.store.record(review.id))?.version
-        throw CommandFailure.badInput("say which version you reviewed with --version\(current.map { " (it is now \($0); check it with `signoff show \(review.id)`)" } ?? "")")
+        throw CommandFailure.badOption("--version", "say which version you reviewed with --version\(current.map { " (it is now \($0); check it with `signoff show \(review.id)`)" } ?? "")")
     }
-    let noun = verdict == .approve ? "approval" : "denial"
-    let result: CommandResult<RequestState>
-    do throws(CommandError) {
-        result = try commands.run(Commands.Review(id: review.id, verdict: verdict, rationale: rationale, shownVersion: shown))
-    } catch {
-        if review.json, case let .refused(refusal, recorded) = error {
-            try Terminal.json(ReviewOutput(id: review.id, verdict: verdict.rawValue, recorded: false,
-                                           state: "refused:\(refusal.reason.rawValue)",
-                                           message: refusal.message + (recorded ? " (the attempt is recorded)" : "")))
-        }
-        throw error
+    let command = Commands.Review(id: review.id, verdict: verdict, rationale: rationale, shownVersion: shown)
+    let result = try commands.run(command)
+    if review.json {
+        return try ActionResultJSON(command.operation, id: review.id, result: result, commands: commands).print()
     }
     reportHandOffs(result)
-    let state = result.output
-    let message = "\(noun) of \(review.id) recorded; it is now \(state.rawValue)"
-    if review.json {
-        try Terminal.json(ReviewOutput(id: review.id, verdict: verdict.rawValue, recorded: true, state: state.rawValue, message: message))
-    } else {
-        Terminal.line(message)
-    }
+    Terminal.line("\(verdict == .approve ? "approval" : "denial") of \(review.id) recorded; it is now \(result.output.rawValue)")
 }
 
-struct Withdraw: ParsableCommand {
+struct Withdraw: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(abstract: "Withdraw your own open request.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions
+    @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         let commands = try options.commands()
         let why = try rationale.value(required: false)
-        try commands.run(Commands.Withdraw(id: id, rationale: why))
+        let result = try commands.run(Commands.Withdraw(id: id, rationale: why))
+        if json { return try ActionResultJSON(.withdraw, id: id, result: result, commands: commands).print() }
         Terminal.line("\(id) withdrawn")
     }
 }

@@ -49,35 +49,28 @@ struct StoreCommand: ParsableCommand {
         }
     }
 
-    struct Roles: ParsableCommand {
+    struct Roles: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(abstract: "List the PostgreSQL roles that act as people.")
         @OptionGroup var options: StoreOptions
-        @Flag(help: "One JSON document.") var json = false
-
-        struct Item: Encodable {
-            var role: String
-            var person: String
-            var grantedAt: Date
-            var grantedBy: String
-            enum CodingKeys: String, CodingKey { case role, person, grantedAt = "granted_at", grantedBy = "granted_by" }
-        }
-
-        struct Document: Encodable {
-            var schema = "signoff.store-role-list/1"
-            var items: [Item]
-        }
+        @Flag(help: "Print one JSON document (signoff.store-role-list/1).") var json = false
+        @Flag(help: "Print JSON lines: one signoff.store-role/1 object per role.") var jsonl = false
+        var printsJSON: Bool { json || jsonl }
 
         func run() throws {
+            let format = try ListFormat(json: json, jsonLines: jsonl)
             let location = try options.location()
             let roles = try storeCall { try Store.roles(in: location) }
-            if json {
-                try Terminal.json(Document(items: roles.map {
-                    Item(role: $0.role, person: $0.person, grantedAt: $0.grantedAt, grantedBy: $0.grantedBy)
-                }))
-                return
-            }
+            var writer = JSONListWriter<StoreRoleJSON>(listSchema: "signoff.store-role-list/1", lines: format == .jsonLines)
             for role in roles {
-                Terminal.line("\(Terminal.safe(role.role))\t\(Terminal.safe(role.person))\tgranted \(Timestamp.format(role.grantedAt)) by \(Terminal.safe(role.grantedBy))")
+                switch format {
+                case .text:
+                    Terminal.line("\(Terminal.safe(role.role))\t\(Terminal.safe(role.person))\tgranted \(Timestamp.format(role.grantedAt)) by \(Terminal.safe(role.grantedBy))")
+                case .json, .jsonLines: try writer.append(StoreRoleJSON(role: role))
+                }
+            }
+            switch format {
+            case .text: break
+            case .json, .jsonLines: try writer.finish()
             }
         }
     }

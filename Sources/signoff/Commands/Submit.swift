@@ -4,7 +4,7 @@ import SignoffApp
 import SignoffCore
 import SignoffStore
 
-struct Submit: ParsableCommand {
+struct Submit: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Submit requests from YAML or JSON files (or - for stdin).",
         discussion: "Every request in every file is validated first; if any is invalid, none is submitted.")
@@ -15,18 +15,13 @@ struct Submit: ParsableCommand {
               completion: .file(extensions: ["yaml", "yml", "json"]))
     var files: [String] = []
 
-    @Flag(help: "Print the result as JSON.")
+    @Flag(help: "Print the result as JSON (signoff.submission/1).")
     var json = false
 
     @Flag(help: "Validate and route every request, print what would happen, and write nothing.")
     var dryRun = false
 
-    struct Submitted: Encodable {
-        var id: String
-        var state: String
-        var route: String
-        var version: Int
-    }
+    var printsJSON: Bool { json }
 
     func run() throws {
         if files.isEmpty, isatty(STDIN_FILENO) == 1 {
@@ -38,17 +33,13 @@ struct Submit: ParsableCommand {
             return Commands.RequestSource(text: text, name: name)
         }
         let result = try commands.run(Commands.Submit(sources, dryRun: dryRun))
-        reportHandOffs(result)
-        let submitted = result.output.map {
-            Submitted(id: $0.id, state: $0.state.rawValue, route: $0.route, version: $0.version)
-        }
         if json {
-            try Terminal.json(submitted)
-        } else {
-            for entry in submitted {
-                Terminal.line("\(entry.id)  \(entry.state)  v\(entry.version)  \(Terminal.safe(entry.route))")
-            }
-            if dryRun { Terminal.line("dry run: nothing was submitted") }
+            return try SubmissionJSON(records: result.output, dryRun: dryRun, result: result).print()
         }
+        reportHandOffs(result)
+        for record in result.output {
+            Terminal.line("\(record.id)  \(record.state.rawValue)  v\(record.version)  \(Terminal.safe(record.route?.summary ?? ""))")
+        }
+        if dryRun { Terminal.line("dry run: nothing was submitted") }
     }
 }
