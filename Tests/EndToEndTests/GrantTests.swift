@@ -381,7 +381,7 @@ struct DemoStoreTests {
             #expect(expiry > now, "\(grant["request_id"] ?? "?") reads active but expired at \(expiry)")
         }
         // Most grants were provisioned and most removals confirmed; a few still need someone.
-        let provisioned = grants.filter { provisioning($0)["state"] as? String == "done" }.count
+        let provisioned = grants.filter { ($0["provisioning"] as? [String: Any])?["state"] as? String == "done" }.count
         #expect(provisioned * 2 > grants.count && provisioned < grants.count)
         let sweep = try Signoff.run(["expire", "--store", path, "--as", "ops"])
         #expect(sweep.status == 0 && sweep.stdout.isEmpty, "nothing was left due: \(sweep.output)")
