@@ -478,13 +478,7 @@ public final class WriteTransaction {
             SELECT submitted_sequence, last_sequence, record FROM requests
             WHERE state IN ('pending', 'blocked') AND submitted_at <= ? ORDER BY submitted_at
             """, arguments: [date.storeMilliseconds])
-        return try rows.map { row in
-            let record = try EventCoding.readRecord(row[2] as Data)
-            if let entry = entries[record.id] { return entry.record }
-            entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
-                                       isStored: true, isChanged: false)
-            return record
-        }
+        return try cached(rows)
     }
 
     /// Open (pending or blocked) requests that ask to extend a grant: those of
@@ -500,7 +494,13 @@ public final class WriteTransaction {
             WHERE state IN ('pending', 'blocked') AND \(extends) \(grantID == nil ? "IS NOT NULL" : "= ?")
             ORDER BY submitted_sequence
             """, arguments: grantID.map { [$0] } ?? [])
-        return try rows.map { row in
+        return try cached(rows)
+    }
+
+    /// Records read as `submitted_sequence, last_sequence, record` rows, each
+    /// the transaction's own copy where it already holds one.
+    private func cached(_ rows: [Row]) throws -> [RequestRecord] {
+        try rows.map { row in
             let record = try EventCoding.readRecord(row[2] as Data)
             if let entry = entries[record.id] { return entry.record }
             entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],

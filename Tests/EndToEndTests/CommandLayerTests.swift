@@ -36,17 +36,6 @@ struct CommandLayerTests {
         ("2026-11-21T06:01:00Z", .revoke("REQ-9", by: "alice", rationale: "The reconciliation moved to the warehouse"), "not recorded"),
     ]
 
-    static let emergency = """
-    subject: {kind: human, name: grace}
-    system: k8s-prod
-    environment: production
-    entitlement: cluster_admin
-    access: admin
-    purpose: Payments pods crash-looping, cordon a node
-    duration: 1h
-    break_glass: true
-    incident: INC-2041
-    """
 
     /// A store with the policy and two requests, all at `t0`.
     func prepared() throws -> TestStore {
@@ -54,7 +43,7 @@ struct CommandLayerTests {
         let applied = try store.run(["policy", "apply", Signoff.example("policy.yaml")], at: Self.t0)
         #expect(applied.status == 0, "\(applied.output)")
         #expect(try store.submit(etlRequest, as: "alice", at: Self.t0) == "REQ-1")
-        #expect(try store.submit(Self.emergency, as: "grace", at: Self.t0) == "REQ-2")
+        #expect(try store.submit(emergencyRequest, as: "grace", at: Self.t0) == "REQ-2")
         return store
     }
 

@@ -28,6 +28,19 @@ duration: 2h
 ticket: CHG-881
 """
 
+/// An emergency: grace, an SRE, needs cluster admin now; the on-call SRE approves.
+let emergencyRequest = """
+subject: {kind: human, name: grace}
+system: k8s-prod
+environment: production
+entitlement: cluster_admin
+access: admin
+purpose: Payments pods crash-looping, cordon a node
+duration: 1h
+break_glass: true
+incident: INC-2041
+"""
+
 @Suite("Command line, end to end")
 struct CommandLineTests {
     @Test func submitShowApproveAndTheEvidenceSaysWhoAndHow() throws {

@@ -177,7 +177,7 @@ struct ConsoleTests {
         let t0 = "2026-11-21T03:00:00Z"
         let id = try store.submit(etlRequest, as: "alice", at: t0)
         #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin", at: t0).status == 0)
-        let emergency = try store.submit(CommandLayerTests.emergency, as: "grace", at: t0)
+        let emergency = try store.submit(emergencyRequest, as: "grace", at: t0)
         #expect(try store.run(["approve", emergency, "--version", "1", "-r", "Pods are down, cordon approved"], as: "bob",
                               at: t0).status == 0)
         let tmux = try console(store, width: 200, height: 45, environment: ["SIGNOFF_NOW": "2026-11-21T05:00:00Z"])

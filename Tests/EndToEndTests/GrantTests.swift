@@ -194,17 +194,7 @@ struct GrantTests {
 
     @Test func breakGlassSelfActivationAndItsPostIncidentReview() throws {
         let store = try TestStore()
-        let emergency = """
-        subject: {kind: human, name: grace}
-        system: k8s-prod
-        environment: production
-        entitlement: cluster_admin
-        access: admin
-        purpose: Payments pods crash-looping, cordon a node
-        duration: 1h
-        break_glass: true
-        incident: INC-2041
-        """
+        let emergency = emergencyRequest
         let id = try store.submit(emergency, as: "grace", at: Self.t0)
         #expect(try store.show(id)["state"] as? String == "pending")
         let early = try store.run(["self-activate", id, "-r", "bob does not answer the page, pods are down"], as: "grace",

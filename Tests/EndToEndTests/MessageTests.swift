@@ -24,7 +24,7 @@ struct MessageTests {
         #expect(trigger.stderr.contains("did you mean ticket_closed?"))
 
         // A break-glass request without an incident: at break_glass.
-        let noIncident = try store.file("emergency.yaml", CommandLayerTests.emergency.replacingOccurrences(of: "\nincident: INC-2041", with: ""))
+        let noIncident = try store.file("emergency.yaml", emergencyRequest.replacingOccurrences(of: "\nincident: INC-2041", with: ""))
         let emergency = try store.run(["submit", noIncident], as: "grace")
         #expect(emergency.status == 2, "\(emergency.output)")
         #expect(emergency.stderr.contains("emergency.yaml:8:14: break_glass: a break-glass request needs an incident"), "\(emergency.stderr)")

@@ -460,6 +460,14 @@ extension GrantLifecycleTests {
             try G.approved(Fixture.request { $0.duration = .days(20) }, policy: policy, approvedAt: G.at(G.hour))
         }
 
+        /// The original grant, and REQ-2 asking (a day later) to extend it by five days, still pending.
+        static func pendingExtension(_ policy: Policy) throws -> (grant: Grant, pending: RequestRecord) {
+            let (record, grant) = try original(policy)
+            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
+                                                         purpose: nil, policy: policy)
+            return (grant, try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day)).0)
+        }
+
         @Test func extensionRequestCopiesTheTermsAndLinksTheOriginal() throws {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
@@ -568,10 +576,7 @@ extension GrantLifecycleTests {
 
         @Test func deniedExtensionLeavesTheGrantUnchanged() throws {
             let policy = try G.withMaxTotal("40d")
-            let (record, grant) = try Extensions.original(policy)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
-                                                         purpose: nil, policy: policy)
-            let (pending, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
+            let (grant, pending) = try Extensions.pendingExtension(policy)
             let result = Lifecycle.review(pending, verdict: .deny, rationale: "the reconciliation job is finished", shownVersion: pending.version,
                                           by: G.person("dave"), policy: policy, original: grant, at: G.at(2 * G.day))
             #expect(result.outcome == .recorded(.denied))
@@ -601,10 +606,7 @@ extension GrantLifecycleTests {
 
         @Test func reviewingAnExtensionAfterTheOriginalExpiredIsRefusedAndClosesIt() throws {
             let policy = try G.withMaxTotal("40d")
-            let (record, grant) = try Extensions.original(policy)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
-                                                         purpose: nil, policy: policy)
-            let (pending, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
+            let (grant, pending) = try Extensions.pendingExtension(policy)
 
             let expiresAt = try #require(grant.expiresAt)
             let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: expiresAt))
@@ -621,10 +623,7 @@ extension GrantLifecycleTests {
 
         @Test func reviewingAnExtensionAfterTheOriginalWasRevokedIsRefusedAndClosesIt() throws {
             let policy = try G.withMaxTotal("40d")
-            let (record, grant) = try Extensions.original(policy)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
-                                                         purpose: nil, policy: policy)
-            let (pending, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
+            let (grant, pending) = try Extensions.pendingExtension(policy)
             let revocation = try Lifecycle.revoke(grant, by: G.person("dave"), rationale: G.rationale, policy: policy,
                                                   at: G.at(2 * G.day))
             let revoked = try #require(G.grant(revocation, id: "REQ-1", from: grant))
@@ -637,11 +636,8 @@ extension GrantLifecycleTests {
 
         @Test func reviewingAnExtensionAtTheOriginalsExpiryIsRefusedEvenBeforeTheSweepRan() throws {
             let policy = try G.withMaxTotal("40d")
-            let (record, grant) = try Extensions.original(policy)
+            let (grant, pending) = try Extensions.pendingExtension(policy)
             let expiresAt = try #require(grant.expiresAt)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
-                                                         purpose: nil, policy: policy)
-            let (pending, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
             // The sweep has not recorded the expiry yet: the grant still reads active.
             #expect(grant.state == .active)
 
@@ -661,10 +657,7 @@ extension GrantLifecycleTests {
         /// other requests and other grants' extensions are left alone.
         @Test func theEndOfAGrantClosesItsOpenExtensions() throws {
             let policy = try G.withMaxTotal("40d")
-            let (record, grant) = try Extensions.original(policy)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
-                                                         purpose: nil, policy: policy)
-            let (open, _) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
+            let (grant, open) = try Extensions.pendingExtension(policy)
             var elsewhere = open
             elsewhere.id = "REQ-3"
             elsewhere.request.extends = "REQ-9"

@@ -237,7 +237,8 @@ public enum Lifecycle {
         guard actor.name == record.requester || actor.name == record.submittedBy.name else {
             throw Refusal(.notRequester, "only the requester (\(record.requester)) may withdraw \(record.id)")
         }
-        return [EventDraft(requestID: record.id, actor: actor, at: at, body: .requestWithdrawn(.init(rationale: rationale.map(stored).flatMap { $0.isEmpty ? nil : $0 })))]
+        let why = rationale.map(stored).flatMap { $0.isEmpty ? nil : $0 }
+        return [EventDraft(requestID: record.id, actor: actor, at: at, body: .requestWithdrawn(.init(rationale: why)))]
     }
 
     /// Applying a policy: the policy event, then every open request routed again
@@ -264,7 +265,7 @@ public enum Lifecycle {
 
     /// The rationale rule every decision must meet.
     public static func checkRationale(_ rationale: String, policy: Policy) -> String? {
-        let trimmed = rationale.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = stored(rationale)
         if trimmed.count < policy.minimumRationale {
             return "the rationale must be at least \(policy.minimumRationale) characters (it has \(trimmed.count)); say why this access is right or wrong"
         }
