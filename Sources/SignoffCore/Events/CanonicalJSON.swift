@@ -121,25 +121,7 @@ public enum CanonicalJSON {
         public mutating func int(_ value: Int64) {
             separate()
             needsComma = true
-            if value == 0 {
-                bytes.append(UInt8(ascii: "0"))
-                return
-            }
-            // Digits of the magnitude, least significant first, without overflow at Int64.min.
-            var magnitude = value.magnitude
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-                var count = 0
-                while magnitude > 0 {
-                    digits[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                    magnitude /= 10
-                    count += 1
-                }
-                if value < 0 { bytes.append(UInt8(ascii: "-")) }
-                while count > 0 {
-                    count -= 1
-                    bytes.append(digits[count])
-                }
-            }
+            JSONDecimal.append(value, to: &bytes)
         }
 
         public mutating func int(_ value: Int) { int(Int64(value)) }

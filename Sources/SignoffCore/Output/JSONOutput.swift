@@ -116,7 +116,7 @@ public struct JSONOutput {
     public mutating func int(_ value: Int64) {
         separate()
         needsComma = true
-        appendDigits(value)
+        JSONDecimal.append(value, to: &bytes)
     }
 
     public mutating func string(_ value: String) {
@@ -227,27 +227,6 @@ public struct JSONOutput {
     private mutating func indent(_ level: Int) {
         bytes.append(0x0A)
         for _ in 0..<level { bytes.append(0x20); bytes.append(0x20) }
-    }
-
-    private mutating func appendDigits(_ value: Int64) {
-        if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            return
-        }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var count = 0
-            while magnitude > 0 {
-                digits[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-                count += 1
-            }
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            while count > 0 {
-                count -= 1
-                bytes.append(digits[count])
-            }
-        }
     }
 
     /// Copies runs of plain characters at once; escapes the rest.
@@ -560,5 +539,57 @@ private struct EmbeddedJSON {
         }
         out.appendBytes(UnsafeRawBufferPointer(rebasing: source[start..<index]))
         return true
+    }
+}
+
+/// An integer's decimal digits as JSON writes them, for both JSON writers.
+enum JSONDecimal {
+    static func append(_ value: Int64, to bytes: inout [UInt8]) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        // Digits of the magnitude, least significant first, without overflow at Int64.min.
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            while magnitude > 0 {
+                digits[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            while count > 0 {
+                count -= 1
+                bytes.append(digits[count])
+            }
+        }
+    }
+}
+
+extension JSONOutput {
+    /// What is granted, in the members every document shares: the requester,
+    /// the subject as an object, the system, environment, entitlement, scope
+    /// and access level.
+    public mutating func accessFields(requester: String?, subject: Subject, system: String, environment: String,
+                                      entitlement: String, scope: String?, access: AccessLevel) {
+        field("requester", requester)
+        key("subject")
+        beginObject()
+        field("kind", subject.kind.rawValue)
+        field("name", subject.name)
+        field("owner", subject.owner)
+        endObject()
+        field("system", system)
+        field("environment", environment)
+        field("entitlement", entitlement)
+        field("scope", scope)
+        field("access", access.rawValue)
+    }
+
+    /// `accessFields` of a grant's terms.
+    public mutating func accessFields(_ terms: GrantTerms) {
+        accessFields(requester: terms.requester, subject: terms.subject, system: terms.system, environment: terms.environment,
+                     entitlement: terms.entitlement, scope: terms.scope, access: terms.access)
     }
 }

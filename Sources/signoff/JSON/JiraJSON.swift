@@ -77,18 +77,9 @@ struct JiraCheckJSON: JSONDocument {
     /// The request as a request file would say it.
     static func write(_ request: AccessRequest, _ json: inout JSONOutput) {
         json.beginObject()
-        json.field("requester", request.requester)
-        json.key("subject")
-        json.beginObject()
-        json.field("kind", request.subject.kind.rawValue)
-        json.field("name", request.subject.name)
-        json.field("owner", request.subject.owner)
-        json.endObject()
-        json.field("system", request.system)
-        json.field("environment", request.environment)
-        json.field("entitlement", request.entitlement)
-        json.field("scope", request.scope)
-        json.field("access", request.access.rawValue)
+        json.accessFields(requester: request.requester, subject: request.subject, system: request.system,
+                          environment: request.environment, entitlement: request.entitlement, scope: request.scope,
+                          access: request.access)
         json.field("purpose", request.purpose)
         RequestJSON.duration(request.duration, &json)
         json.field("start", time: request.start)
