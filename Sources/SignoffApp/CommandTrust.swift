@@ -84,13 +84,35 @@ public struct CommandTrust: Sendable {
         try replaceEntry(store: storePath, with: nil)
     }
 
-    private func replaceEntry(store storePath: String, with line: String?) throws {
+    /// Creates the trust file's folder (this account's alone) if needed;
+    /// throws when the folder or the file may not be believed.
+    private func prepareToWrite() throws {
         let folder = (file as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         if let problem = Self.unsafeOwnership(folder) ?? (FileManager.default.fileExists(atPath: file) ? Self.unsafeOwnership(file) : nil) {
             throw CommandTrustError(problem)
         }
+    }
+
+    /// Nil when the trust file, believable, lists `line`; otherwise why the
+    /// target it stands for (a `what`) must not be used (`unlisted`: what
+    /// else its absence may mean).
+    private func refusal(listing line: String, what: String, unlisted: String) -> String? {
+        let folder = (file as NSString).deletingLastPathComponent
+        guard FileManager.default.fileExists(atPath: file) else {
+            return "this account has not set that \(what) itself (\(file) does not exist)"
+        }
+        if let problem = Self.unsafeOwnership(folder) ?? Self.unsafeOwnership(file) { return problem }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
+        guard text.split(separator: "\n").contains(Substring(line)) else {
+            return "this account has not set that \(what) itself\(unlisted) (it is not in \(file))"
+        }
+        return nil
+    }
+
+    private func replaceEntry(store storePath: String, with line: String?) throws {
+        try prepareToWrite()
         let key = Self.storeKey(storePath) + " "
         var lines = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
             .filter { !$0.hasPrefix(key) }
@@ -113,16 +135,7 @@ public struct CommandTrust: Sendable {
     /// Nil when this account set `target` for the store at `storePath` by the
     /// event `event` (the one in force); otherwise why it must not be used here.
     public func refusal(of target: HandOffTarget, store storePath: String, event: String) -> String? {
-        let folder = (file as NSString).deletingLastPathComponent
-        guard FileManager.default.fileExists(atPath: file) else {
-            return "this account has not set that \(target.kind) itself (\(file) does not exist)"
-        }
-        if let problem = Self.unsafeOwnership(folder) ?? Self.unsafeOwnership(file) { return problem }
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
-        guard text.split(separator: "\n").contains(Substring(Self.entry(target, store: storePath, event: event))) else {
-            return "this account has not set that \(target.kind) itself, or it was replaced since (it is not in \(file))"
-        }
-        return nil
+        refusal(listing: Self.entry(target, store: storePath, event: event), what: target.kind, unlisted: ", or it was replaced since")
     }
 
     /// A command this account trusts for another purpose (`notify`:
@@ -134,12 +147,7 @@ public struct CommandTrust: Sendable {
 
     /// Records that this account runs `command` for `purpose` in the store at `storePath`.
     public func trust(_ command: String, store storePath: String, purpose: String) throws {
-        let folder = (file as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        if let problem = Self.unsafeOwnership(folder) ?? (FileManager.default.fileExists(atPath: file) ? Self.unsafeOwnership(file) : nil) {
-            throw CommandTrustError(problem)
-        }
+        try prepareToWrite()
         let line = Self.entry(command, store: storePath, purpose: purpose)
         if (try? String(contentsOfFile: file, encoding: .utf8))?.split(separator: "\n").contains(Substring(line)) == true {
             return
@@ -155,16 +163,7 @@ public struct CommandTrust: Sendable {
 
     /// Nil when this account trusts `command` for `purpose` in the store at `storePath`.
     public func refusal(of command: String, store storePath: String, purpose: String) -> String? {
-        let folder = (file as NSString).deletingLastPathComponent
-        guard FileManager.default.fileExists(atPath: file) else {
-            return "this account has not set that command itself (\(file) does not exist)"
-        }
-        if let problem = Self.unsafeOwnership(folder) ?? Self.unsafeOwnership(file) { return problem }
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "cannot read \(file)" }
-        guard text.split(separator: "\n").contains(Substring(Self.entry(command, store: storePath, purpose: purpose))) else {
-            return "this account has not set that command itself (it is not in \(file))"
-        }
-        return nil
+        refusal(listing: Self.entry(command, store: storePath, purpose: purpose), what: "command", unlisted: "")
     }
 
     /// Why this account must not write grant documents into `folder`: it is
