@@ -127,7 +127,11 @@ public enum PolicyCases {
             return rule == nil || rule == actualRule
         case (.unroutable, .unroutable):
             return true
-        default:
+        // Every other pairing, listed: a new outcome or expectation must be placed here by hand.
+        case (.steps, .denied), (.steps, .autoApproved), (.steps, .unroutable),
+             (.denied, .steps), (.denied, .autoApproved), (.denied, .unroutable),
+             (.autoApproved, .steps), (.autoApproved, .denied), (.autoApproved, .unroutable),
+             (.unroutable, .steps), (.unroutable, .denied), (.unroutable, .autoApproved):
             return false
         }
     }

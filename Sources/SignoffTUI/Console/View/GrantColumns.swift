@@ -61,7 +61,7 @@ struct GrantColumn: Sendable, ColumnSizing {
             // A review line says when it is due in its first column.
             switch flag {
             case .reviewDue, .reviewOverdue: !review
-            default: true
+            case .selfActivated, .provisioningFailed, .endedNotRemoved, .notProvisioned, .breakGlass: true
             }
         }, now: now, glyphs: glyphs)
         if review, let reviewers = row.grant.incidentReview?.reviewers {
@@ -97,7 +97,7 @@ struct GrantColumn: Sendable, ColumnSizing {
     static func flagText(_ flag: GrantFlag, now: Date, glyphs: Glyphs) -> String {
         switch flag {
         case .selfActivated, .breakGlass: "\(glyphs.breakGlass) \(flag.label(at: now))"
-        default: flag.label(at: now)
+        case .reviewOverdue, .provisioningFailed, .endedNotRemoved, .notProvisioned, .reviewDue: flag.label(at: now)
         }
     }
 
