@@ -38,6 +38,72 @@ struct ProcessSafetyTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// `submit` routes under the policy in force when its transaction takes
+    /// the write lock, and records that version: while another process keeps
+    /// applying v2 and v1 in turn, every routing in the chain names the version
+    /// the chain shows in force at that point, and routes as that version does.
+    @Test func submissionsRouteUnderThePolicyVersionTheyRecordWhileAppliesRace() throws {
+        let store = try TestStore()
+        let v1 = Signoff.example("policy.yaml")
+        let source = try String(contentsOfFile: v1, encoding: .utf8)
+        let renamed = source.replacingOccurrences(of: "  - name: production-read\n", with: "  - name: production-read-v2\n")
+        #expect(renamed != source)
+        let v2 = try store.file("v2.yaml", renamed)
+        let request = try store.file("request.yaml", etlRequest)
+        // Four submitters, eight submissions each, one after another.
+        let submitters = try (0..<4).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "failed=0; for i in 1 2 3 4 5 6 7 8; do \"$0\" \"$@\" || failed=$((failed + 1)); done; exit $failed",
+                                 Signoff.binary.path, "submit", request, "--store", store.path, "--as", "alice"]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        // Meanwhile an administrator applies v2, v1, v2, ... until they are done.
+        var applies = 0
+        repeat {
+            let applied = try store.run(["policy", "apply", applies % 2 == 0 ? v2 : v1], as: "carol")
+            #expect(applied.status == 0, "\(applied.output)")
+            applies += 1
+        } while submitters.contains(where: \.isRunning) || applies < 2
+        submitters.forEach { $0.waitUntilExit() }
+        #expect(submitters.map(\.terminationStatus) == [0, 0, 0, 0], "submissions failed under contention")
+
+        var inForce: String?
+        var ruleOf: [String: String] = [:]
+        var submittedUnder: [String: Int] = [:]
+        for line in try store.run(["audit", "export"]).stdout.split(separator: "\n") {
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let payload = event["payload"] as? [String: Any] ?? [:]
+            switch event["kind"] as? String {
+            case "policy_applied":
+                let version = try #require(payload["version"] as? String)
+                inForce = version
+                let isV2 = (payload["source"] as? String)?.contains("- name: production-read-v2\n") == true
+                ruleOf[version] = isV2 ? "production-read-v2" : "production-read"
+            case "request_routed":
+                let version = payload["policy_version"] as? String
+                #expect(version != nil && version == inForce, "event \(event["sequence"] ?? 0) routed under \(version ?? "none") while \(inForce ?? "none") was in force")
+                let rule = ((payload["outcome"] as? [String: Any])?["steps"] as? [String: Any])?["rule"] as? String
+                #expect(rule == version.flatMap { ruleOf[$0] }, "event \(event["sequence"] ?? 0) routed by \(rule ?? "no rule") under \(version ?? "none")")
+                if payload["cause"] as? String == "submitted", let version { submittedUnder[version, default: 0] += 1 }
+            default:
+                break
+            }
+        }
+        #expect(submittedUnder.values.reduce(0, +) == 32)
+        #expect(submittedUnder.count == 2, "the submissions never met an apply (\(applies) applies): \(submittedUnder)")
+        // Each pending request now stands under the last version applied.
+        let pending = try Signoff.items(try store.run(["list", "--json", "--state", "pending"]))
+        #expect(pending.count == 32)
+        let rules = pending.map { ($0["route"] as? [String: Any])?["rule"] as? String }
+        #expect(rules.allSatisfy { $0 != nil && $0 == inForce.flatMap { ruleOf[$0] } }, "\(rules)")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     @Test func aProcessKilledMidWriteLeavesAStoreThatVerifiesWithEveryAcknowledgedReview() throws {
         let store = try TestStore()
         var ids: [String] = []
