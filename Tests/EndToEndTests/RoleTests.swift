@@ -36,6 +36,8 @@ struct RoleEndToEndTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let policy = try store.file("p2.yaml", try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "policy: acme-prod-access", with: "policy: alice-rules"))
+        // An export that shows an unapproved account: recorded, it would open a finding.
+        let export = try store.file("export.jsonl", ReconcileTests.line("svc-rogue", id: "pg-9", at: "2026-11-21T04:00:00Z") + "\n")
         let attempts: [(arguments: [String], action: String)] = [
             (["policy", "apply", policy], "apply_policy"),
             (["handoff", "--outbox", folder.path], "configure_hand_off"),
@@ -47,6 +49,7 @@ struct RoleEndToEndTests {
             (["provisioning-failed", id, "--reason", "it broke"], "report_provisioning"),
             (["trigger", "ticket_closed", "--ref", "OPS-1234"], "fire_trigger"),
             (["revoke", id, "-r", "I just do not like this grant at all"], "revoke"),
+            (["reconcile", "generic", export, "--covers", "payments-db/production"], "reconcile"),
         ]
         let head = try store.run(["audit", "head"]).stdout
         for (arguments, _) in attempts {
@@ -63,6 +66,7 @@ struct RoleEndToEndTests {
         let shown = try store.show(id)
         #expect((shown["grant"] as? [String: Any])?["state"] as? String == "active")
         #expect(try store.run(["handoff"]).stdout.contains("hand-off: none"))
+        #expect(try store.run(["drift", "--all"]).stdout.contains("no run has covered it"), "no reconciliation run was recorded")
         #expect(try store.run(["audit", "verify"]).status == 0)
         // The roles' holders may.
         #expect(try store.run(["provisioned", id, "--note", "CHG-1"], as: "ops").status == 0)
@@ -87,21 +91,54 @@ struct RoleEndToEndTests {
         #expect(try store.run(["revoke", grants[1], "-r", "Security review found it unused for weeks"], as: "sam").status == 0)
     }
 
-    /// The console offers revoking only to whoever may, and says why not
-    /// before a rationale is typed.
-    @Test func theConsoleSaysWhyNotBeforeARationaleIsTyped() throws {
+    /// The console offers approving and denying only to whoever may: to
+    /// anyone else the keys are shown dimmed, and pressing one says why not
+    /// before any rationale panel opens. (Revoking: `ConsoleTests.someoneWhoMayNotRevokeIsToldBeforeTyping`.)
+    @Test func theConsoleOffersADecisionOnlyToWhoeverMayTakeIt() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
-        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
-        let tmux = try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", "quinn"], width: 200, height: 40,
+        /// Whether the footer shows `key hint` in the style of an action on
+        /// offer (that of `? help`, always offered) rather than dimmed.
+        func offers(_ tmux: TmuxSession, _ key: String, _ hint: String) throws -> Bool {
+            let footer = try tmux.screen(escapes: true).split(separator: "\n").last.map(String.init) ?? ""
+            func style(_ key: String, _ hint: String) -> String? {
+                let escapes = #"((?:\x1B\[[0-9;]*m)*)"#  // none: the key continues the run before it
+                let pattern = escapes + NSRegularExpression.escapedPattern(for: key) + #"(?:\x1B\[[0-9;]*m)* "# + hint
+                let expression = try? NSRegularExpression(pattern: pattern)
+                let match = expression?.firstMatch(in: footer, range: NSRange(footer.startIndex..., in: footer))
+                return match.flatMap { Range($0.range(at: 1), in: footer) }.map { String(footer[$0]) }
+            }
+            let help = style("?", "help"), asked = style(key, hint)
+            #expect(help != nil && asked != nil, "the footer shows no \(key) \(hint): \(footer)")
+            return asked == help
+        }
+        // alice requested it; quinn owns nothing it touches.
+        for (person, why) in [("alice", "alice requested \(id) and may not review it"), ("quinn", "not an owner of payments-db")] {
+            let tmux = try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", person], width: 200, height: 50,
+                                       environment: store.environment())
+            try tmux.waitFor("My queue 0")
+            try tmux.send("2")
+            let detail = try tmux.waitFor("you may not decide")
+            #expect(detail.contains(id))
+            #expect(try !offers(tmux, "a", "approve") && !offers(tmux, "d", "deny"), "a decision is offered to \(person)")
+            for key in ["a", "d"] {
+                try tmux.send(key)
+                let screen = try tmux.waitFor("\(key == "a" ? "approve" : "deny"): \(why)")
+                #expect(!screen.contains("Ctrl-s submit"), "\(person) got a rationale panel")
+            }
+            try tmux.send("q")
+        }
+        // An owner is offered both, and the panel opens.
+        let dave = try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", "dave"], width: 200, height: 50,
                                    environment: store.environment())
-        try tmux.waitFor("My queue")
-        try tmux.send("4")
-        try tmux.waitFor(id)
-        try tmux.send("R")
-        let screen = try tmux.waitFor("quinn may not revoke \(id)")
-        #expect(!screen.contains("Ctrl-s submit"), "the rationale panel opened")
-        try tmux.send("q")
-        #expect(try refusals(store).isEmpty, "nothing was attempted, so nothing was refused")
+        try dave.waitFor("My queue 1")
+        try dave.waitFor("you may decide this request now")
+        #expect(try offers(dave, "a", "approve") && offers(dave, "d", "deny"), "a decision is not offered to an owner")
+        try dave.send("a")
+        try dave.waitFor("Ctrl-s submit")
+        try dave.send("Escape")
+        let kinds = (try store.show(id)["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+        #expect(!kinds.contains("review_refused") && !kinds.contains("action_refused"), "nothing was attempted: \(kinds)")
+        #expect(try store.show(id)["state"] as? String == "pending")
     }
 }
