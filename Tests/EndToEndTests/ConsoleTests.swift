@@ -55,7 +55,6 @@ struct ConsoleTests {
         try tmux.type("Scoring does not need the ledger")
         try tmux.waitFor("not need the ledger")
         try tmux.send("Escape")
-        try? tmux.screen().write(toFile: "/tmp/rr-screen.txt", atomically: true, encoding: .utf8)
         try waitUntil { try !tmux.screen().contains("Ctrl-s submit") }
         #expect(try store.show(second)["state"] as? String == "pending", "cancelling recorded something")
         try tmux.send("d")
