@@ -265,8 +265,11 @@ struct OSAccountTests {
         unlink(store + "-wal")
         unlink(store + "-shm")
         let bare = try fingerprint()
-        let verified = try accounts.run("auditor", ["audit", "verify"], store: store)
-        #expect(verified.status == 0, "\(verified.output)")
+        #expect(bare[1] == "absent" && bare[2] == "absent")
+        for command in [["audit", "verify"], ["audit", "export"], ["audit", "export", "--format", "csv"], ["audit", "head"], ["list"]] {
+            let result = try accounts.run("auditor", command, store: store)
+            #expect(result.status == 0, "\(command) without -wal and -shm: \(result.output)")
+        }
         #expect(try fingerprint() == bare, "reading created or changed a file")
     }
 }
