@@ -38,6 +38,22 @@ struct ProcessSafetyTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// Issue 11, finding 6: sixteen processes submitting at once, four of them
+    /// a bulk file each, all succeed: contention waits, it does not fail.
+    @Test func sixteenProcessesSubmittingAtOnceAllSucceed() throws {
+        let store = try TestStore()
+        let single = try store.file("one.yaml", etlRequest)
+        let bulk = try store.file("bulk.yaml", Array(repeating: etlRequest, count: 200).joined(separator: "\n---\n"))
+        let writers = try (0..<16).map { index in
+            try launch(["submit", index % 4 == 0 ? bulk : single, "--store", store.path, "--as", "alice"])
+        }
+        writers.forEach { $0.waitUntilExit() }
+        #expect(writers.map(\.terminationStatus) == Array(repeating: 0, count: 16), "a writer failed under contention")
+        let listed = try store.run(["list", "--json", "--state", "pending"])
+        #expect(try Signoff.items(listed).count == 4 * 200 + 12)
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// `submit` routes under the policy in force when its transaction takes
     /// the write lock, and records that version: while another process keeps
     /// applying v2 and v1 in turn, every routing in the chain names the version
