@@ -101,4 +101,36 @@ private final class Failures: @unchecked Sendable {
     private var errors: [any Error] = []
     func add(_ error: any Error) { lock.withLock { errors.append(error) } }
     var all: [any Error] { lock.withLock { errors } }
+    /// A store held by another process: the writer gives up only after its
+    /// deadline, and the busy error names that process and its command.
+    @Test func aStuckStoreNamesTheProcessThatHoldsIt() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        _ = try Store.create(at: path, settings: StoreSettings())
+        let impatient = try Store.open(at: path, busyTimeout: 0.1, writeDeadline: 0.5)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["sqlite3", path]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            holder.waitUntilExit()
+        }
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\n".utf8))
+        let deadline = Date().addingTimeInterval(30)
+        while LockHolder.describe(store: path) == nil && Date() < deadline { usleep(20_000) }
+        let started = Date()
+        do {
+            try impatient.write { try $0.append(Sample.policy()) }
+            Issue.record("a write went through while sqlite3 held the lock")
+        } catch let StoreError.busy(busyPath, named) {
+            #expect(busyPath == path)
+            #expect(named?.contains("process \(holder.processIdentifier) (sqlite3 \(path))") == true, "\(named ?? "nobody")")
+            #expect(Date().timeIntervalSince(started) >= 0.5, "it gave up before its deadline")
+        }
+    }
 }
