@@ -91,27 +91,28 @@ struct RoleEndToEndTests {
         #expect(try store.run(["revoke", grants[1], "-r", "Security review found it unused for weeks"], as: "sam").status == 0)
     }
 
+    /// Whether the footer shows `key hint` in the style of an action on
+    /// offer (that of `? help`, always offered) rather than dimmed.
+    func offers(_ tmux: TmuxSession, _ key: String, _ hint: String) throws -> Bool {
+        let footer = try tmux.screen(escapes: true).split(separator: "\n").last.map(String.init) ?? ""
+        func style(_ key: String, _ hint: String) -> String? {
+            let escapes = #"((?:\x1B\[[0-9;]*m)*)"#  // none: the key continues the run before it
+            let pattern = escapes + NSRegularExpression.escapedPattern(for: key) + #"(?:\x1B\[[0-9;]*m)* "# + hint
+            let expression = try? NSRegularExpression(pattern: pattern)
+            let match = expression?.firstMatch(in: footer, range: NSRange(footer.startIndex..., in: footer))
+            return match.flatMap { Range($0.range(at: 1), in: footer) }.map { String(footer[$0]) }
+        }
+        let help = style("?", "help"), asked = style(key, hint)
+        #expect(help != nil && asked != nil, "the footer shows no \(key) \(hint): \(footer)")
+        return asked == help
+    }
+
     /// The console offers approving and denying only to whoever may: to
     /// anyone else the keys are shown dimmed, and pressing one says why not
     /// before any rationale panel opens. (Revoking: `ConsoleTests.someoneWhoMayNotRevokeIsToldBeforeTyping`.)
     @Test func theConsoleOffersADecisionOnlyToWhoeverMayTakeIt() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
-        /// Whether the footer shows `key hint` in the style of an action on
-        /// offer (that of `? help`, always offered) rather than dimmed.
-        func offers(_ tmux: TmuxSession, _ key: String, _ hint: String) throws -> Bool {
-            let footer = try tmux.screen(escapes: true).split(separator: "\n").last.map(String.init) ?? ""
-            func style(_ key: String, _ hint: String) -> String? {
-                let escapes = #"((?:\x1B\[[0-9;]*m)*)"#  // none: the key continues the run before it
-                let pattern = escapes + NSRegularExpression.escapedPattern(for: key) + #"(?:\x1B\[[0-9;]*m)* "# + hint
-                let expression = try? NSRegularExpression(pattern: pattern)
-                let match = expression?.firstMatch(in: footer, range: NSRange(footer.startIndex..., in: footer))
-                return match.flatMap { Range($0.range(at: 1), in: footer) }.map { String(footer[$0]) }
-            }
-            let help = style("?", "help"), asked = style(key, hint)
-            #expect(help != nil && asked != nil, "the footer shows no \(key) \(hint): \(footer)")
-            return asked == help
-        }
         // alice requested it; quinn owns nothing it touches.
         for (person, why) in [("alice", "alice requested \(id) and may not review it"), ("quinn", "not an owner of payments-db")] {
             let tmux = try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", person], width: 200, height: 50,
@@ -140,5 +141,36 @@ struct RoleEndToEndTests {
         let kinds = (try store.show(id)["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
         #expect(!kinds.contains("review_refused") && !kinds.contains("action_refused"), "nothing was attempted: \(kinds)")
         #expect(try store.show(id)["state"] as? String == "pending")
+    }
+
+    /// Completing a post-incident review likewise: the approver of the
+    /// emergency access sees the key dimmed and is told why; a reviewer gets the panel.
+    @Test func theConsoleOffersCompletingAReviewOnlyToAReviewer() throws {
+        let store = try TestStore()
+        let t0 = "2026-11-21T03:00:00Z"  // bob is on call
+        let emergency = try store.submit(emergencyRequest, as: "grace", at: t0)
+        #expect(try store.run(["approve", emergency, "--version", "1", "-r", "Pods are down, cordon approved"], as: "bob", at: t0).status == 0)
+        for (person, refusal) in [("bob", "review: bob approved the access and may not review the incident"), ("sam", nil)] {
+            let tmux = try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", person], width: 200, height: 50,
+                                       environment: store.environment().merging(["SIGNOFF_NOW": "2026-11-21T05:00:00Z"]) { $1 })
+            try tmux.waitFor("My queue")
+            try tmux.send("3")
+            try tmux.waitFor("Payments pods crash-looping")
+            try tmux.send("G")
+            try tmux.waitFor("Post-incident review")
+            try waitUntil { try !tmux.screen().contains("loading details") }
+            #expect(try offers(tmux, "c", "review") == (refusal == nil), "\(person)")
+            try tmux.send("c")
+            if let refusal {
+                let screen = try tmux.waitFor(refusal)
+                #expect(!screen.contains("Ctrl-s submit"), "\(person) got a rationale panel")
+            } else {
+                try tmux.waitFor("Ctrl-s submit")
+                try tmux.send("Escape")
+            }
+            try tmux.send("q")
+        }
+        let kinds = (try store.show(emergency)["timeline"] as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
+        #expect(!kinds.contains("action_refused") && !kinds.contains("incident_review_completed"), "nothing was attempted: \(kinds)")
     }
 }
