@@ -25,24 +25,10 @@ enum Terminal {
     /// Untrusted multi-line text: newlines kept, everything else made safe.
     static func safeLines(_ text: String) -> String { DisplaySafe.text(text, style: style, keepNewlines: true) }
 
-    static var style: DisplaySafe.Style {
+    /// Read once: a long list makes several cells safe per line.
+    static let style: DisplaySafe.Style = {
         let env = ProcessInfo.processInfo.environment
-        let locale = env["LC_ALL"] ?? env["LC_CTYPE"] ?? env["LANG"] ?? ""
-        return locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8") ? .unicode : .ascii
-    }
-
-    /// An Encodable value as sorted, indented JSON with every scalar a
-    /// terminal could act on escaped. Only `reconcile --json` and `drift
-    /// --json` still print this way; every other document is a JSONDocument
-    /// (JSON/JSONDocument.swift) with a schema in schemas/.
-    static func json<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.format(date))
-        }
-        let text = String(decoding: try encoder.encode(value), as: UTF8.self)
-        raw(DisplaySafe.escapingAboveASCII(text) + "\n")
-    }
+        let locale = (env["LC_ALL"] ?? env["LC_CTYPE"] ?? env["LANG"] ?? "").uppercased()
+        return locale.contains("UTF-8") || locale.contains("UTF8") ? .unicode : .ascii
+    }()
 }

@@ -240,6 +240,8 @@ struct JSONContractTests {
             "signoff.notify-status/1": "NotificationTests.everyNotificationDocumentValidatesAgainstItsSchema",
             "signoff.notify-retry/1": "NotificationTests.everyNotificationDocumentValidatesAgainstItsSchema",
             "signoff.jira-check/1": "JiraImportTests.checkAsJSON",
+            "signoff.reconcile-run/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
+            "signoff.drift/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
             "signoff.store-role-list/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
             "signoff.store-role/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
         ]

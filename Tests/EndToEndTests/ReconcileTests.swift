@@ -21,17 +21,18 @@ struct ReconcileTests {
         return "{" + fields.joined(separator: ", ") + "}"
     }
 
-    func reconcile(_ store: TestStore, _ name: String, _ lines: [String], at now: String) throws -> (Int32, [String: Any]) {
+    func reconcile(_ store: TestStore, _ name: String, _ lines: [String], at now: String, check: SchemaCheck) throws -> (Int32, [String: Any]) {
         let file = try store.file(name, lines.joined(separator: "\n") + "\n")
         let result = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production", "--json"], as: "ops", at: now)
+        check.add(result.stdout, "signoff.reconcile-run/1")
         let document = try Signoff.json(result) as? [String: Any] ?? [:]
         #expect(document["schema"] as? String == "signoff.reconcile-run/1", "\(result.output)")
         return (result.status, document)
     }
 
-    func drift(_ store: TestStore, all: Bool = false) throws -> [[String: Any]] {
+    func drift(_ store: TestStore, all: Bool = false, check: SchemaCheck) throws -> [[String: Any]] {
         let result = try store.run(["drift", "--json"] + (all ? ["--all"] : []))
-        #expect(result.status == 0, "\(result.output)")
+        check.stdout(result, "signoff.drift/1")
         let document = try #require(try Signoff.json(result) as? [String: Any])
         #expect(document["schema"] as? String == "signoff.drift/1")
         return try #require(document["findings"] as? [[String: Any]])
@@ -45,6 +46,7 @@ struct ReconcileTests {
 
     @Test func findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID() throws {
         let store = try TestStore()
+        let check = try SchemaCheck(store.directory)
         let id = try store.submit(etlRequest, as: "alice", at: Self.t0)
         #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: Self.t0).status == 0)
         let etl = Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z")
@@ -55,7 +57,7 @@ struct ReconcileTests {
         #expect(before.stdout.contains("\(id)") && before.stdout.contains("no run has covered it"), "\(before.output)")
 
         // Run 1: the grant's access is there; an unapproved one appears (exit 9).
-        let (first, run1) = try reconcile(store, "export-1.jsonl", [etl, rogue], at: "2026-11-21T04:05:00Z")
+        let (first, run1) = try reconcile(store, "export-1.jsonl", [etl, rogue], at: "2026-11-21T04:05:00Z", check: check)
         #expect(first == 9, "\(run1)")
         let opened = try #require(run1["opened"] as? [[String: Any]])
         #expect(opened.count == 1 && opened[0]["kind"] as? String == "unapproved", "\(opened)")
@@ -63,21 +65,21 @@ struct ReconcileTests {
         #expect(run1["grants_present"] as? [String] == [id])
         let files = try #require(run1["files"] as? [[String: Any]])
         #expect((files[0]["sha256"] as? String)?.count == 64 && (files[0]["name"] as? String)?.hasSuffix("export-1.jsonl") == true)
-        var findings = try drift(store)
+        var findings = try drift(store, check: check)
         #expect(findings.count == 1 && findings[0]["id"] as? String == findingID)
-        #expect(findings[0]["first_seen_at"] as? String == "2026-11-21T04:05:00Z")
+        #expect(findings[0]["first_seen_at"] as? String == "2026-11-21T04:05:00.000Z")
         #expect((findings[0]["subject"] as? [String: Any])?["owner"] as? String == "alice")
         let confirmed = try store.run(["drift"])
         #expect(!confirmed.stdout.contains("not seen carried out"), "\(confirmed.output)")
 
         // Run 2, the same export later: nothing new (exit 0), the finding seen again.
-        let (second, run2) = try reconcile(store, "export-2.jsonl", [etl, rogue], at: "2026-11-21T05:00:00Z")
+        let (second, run2) = try reconcile(store, "export-2.jsonl", [etl, rogue], at: "2026-11-21T05:00:00Z", check: check)
         #expect(second == 0, "\(run2)")
         #expect((run2["counts"] as? [String: Any])?["seen_again"] as? Int == 1)
-        findings = try drift(store)
+        findings = try drift(store, check: check)
         #expect(findings.count == 1 && findings[0]["id"] as? String == findingID)
-        #expect(findings[0]["first_seen_at"] as? String == "2026-11-21T04:05:00Z")
-        #expect(findings[0]["last_seen_at"] as? String == "2026-11-21T05:00:00Z")
+        #expect(findings[0]["first_seen_at"] as? String == "2026-11-21T04:05:00.000Z")
+        #expect(findings[0]["last_seen_at"] as? String == "2026-11-21T05:00:00.000Z")
 
         // A broken export (truncated JSON) is refused with its position and changes nothing.
         let chain = try chainHead(store)
@@ -93,29 +95,35 @@ struct ReconcileTests {
         let other = try store.run(["reconcile", "generic", elsewhere, "--covers", "payments-db/staging", "--json"], as: "ops",
                                   at: "2026-11-21T05:40:00Z")
         #expect(other.status == 0, "\(other.output)")
-        #expect(try drift(store).count == 1)
+        #expect(try drift(store, check: check).count == 1)
 
         // Run 3: the unapproved access is gone; the finding resolves.
-        let (third, run3) = try reconcile(store, "export-3.jsonl", [etl], at: "2026-11-21T06:00:00Z")
+        let (third, run3) = try reconcile(store, "export-3.jsonl", [etl], at: "2026-11-21T06:00:00Z", check: check)
         #expect(third == 0, "\(run3)")
         #expect(run3["resolved"] as? [String] == [findingID])
-        #expect(try drift(store).isEmpty)
-        let resolved = try drift(store, all: true)
+        #expect(try drift(store, check: check).isEmpty)
+        let resolved = try drift(store, all: true, check: check)
         #expect(resolved.count == 1 && resolved[0]["state"] as? String == "resolved")
-        #expect(resolved[0]["resolved_at"] as? String == "2026-11-21T06:00:00Z")
+        #expect(resolved[0]["resolved_at"] as? String == "2026-11-21T06:00:00.000Z")
 
         // Run 4: it is back, under the same ID (exit 9 again).
-        let (fourth, run4) = try reconcile(store, "export-4.jsonl", [etl, rogue], at: "2026-11-21T07:00:00Z")
+        let (fourth, run4) = try reconcile(store, "export-4.jsonl", [etl, rogue], at: "2026-11-21T07:00:00Z", check: check)
         #expect(fourth == 9, "\(run4)")
         #expect((run4["opened"] as? [[String: Any]])?.first?["id"] as? String == findingID)
-        findings = try drift(store)
+        findings = try drift(store, check: check)
         #expect(findings.count == 1 && findings[0]["state"] as? String == "open")
 
         // Run 5: the grant's access is gone too: it is no longer confirmed.
-        let (fifth, _) = try reconcile(store, "export-5.jsonl", [rogue], at: "2026-11-21T07:30:00Z")
+        let (fifth, _) = try reconcile(store, "export-5.jsonl", [rogue], at: "2026-11-21T07:30:00Z", check: check)
         #expect(fifth == 0)
         let unconfirmed = try store.run(["drift"])
         #expect(unconfirmed.stdout.contains("\(id)") && unconfirmed.stdout.contains("not seen by run"), "\(unconfirmed.output)")
+        let unconfirmedJSON = try #require(try Signoff.json(try store.run(["drift", "--json"])) as? [String: Any])
+        let grants = try #require(unconfirmedJSON["unconfirmed_grants"] as? [[String: Any]])
+        #expect(grants.count == 1 && grants[0]["request_id"] as? String == id && grants[0]["last_run_at"] as? String == "2026-11-21T07:30:00.000Z",
+                "\(grants)")
+        check.stdout(try store.run(["drift", "--json", "--all"]), "signoff.drift/1")
+        try check.validate()
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 }

@@ -5,15 +5,22 @@ import SignoffCore
 import SignoffStore
 
 /// Grants as aligned columns: ID, state, time left, subject, where, what, for whom, flags.
-func grantTable(_ grants: [Grant], now: Date) -> [String] {
-    var table = TextTable([
-        .init(title: "ID"), .init(title: "STATE"), .init(title: "TIME LEFT"), .init(title: "SUBJECT", maximum: 40),
-        .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
-        .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
-    ])
-    for grant in grants {
+struct GrantTable {
+    let now: Date
+    private var table: TextTable
+
+    init(now: Date, write: @escaping (String) throws -> Void) {
+        self.now = now
+        table = TextTable([
+            .init(title: "ID"), .init(title: "STATE"), .init(title: "TIME LEFT"), .init(title: "SUBJECT", maximum: 40),
+            .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
+            .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
+        ], write: write)
+    }
+
+    mutating func add(_ grant: Grant) throws {
         let terms = grant.terms
-        table.add([
+        try table.add([
             grant.requestID, grant.state.rawValue, grant.timeLeftText(at: now),
             terms.subject.kind.rawValue + ":" + Terminal.safe(terms.subject.name),
             Terminal.safe(terms.system) + "/" + Terminal.safe(terms.environment), Terminal.safe(terms.entitlement),
@@ -21,7 +28,8 @@ func grantTable(_ grants: [Grant], now: Date) -> [String] {
             Terminal.safe(grant.flags(at: now).map { $0.label(at: now) }.joined(separator: ", ")),
         ])
     }
-    return table.lines()
+
+    mutating func finish() throws { try table.finish() }
 }
 
 struct Grants: ParsableCommand, JSONReporting {
@@ -50,22 +58,22 @@ struct Grants: ParsableCommand, JSONReporting {
         }
         let responsibility = mine ? Responsibility(policy: try commands.requirePolicy(), person: commands.actor.name) : nil
         var writer = JSONListWriter<GrantStatusJSON>(listSchema: "signoff.grant-list/1", lines: format == .jsonLines)
-        // Text is a table aligned to its widest cells, so it is written once
-        // every grant is read; JSON streams as it reads.
-        var table: [Grant] = []
+        var table = GrantTable(now: now, write: StandardOutput.line)
+        var count = 0
         try storeCall {
             try commands.store.forEachGrant(all ? .all : .attention, activeExpiringBy: horizon) { grant in
                 if let responsibility, !responsibility.covers(grant.terms) { return }
+                count += 1
                 switch format {
-                case .text: table.append(grant)
+                case .text: try table.add(grant)
                 case .json, .jsonLines: try writer.append(GrantStatusJSON(grant: grant, now: now))
                 }
             }
         }
         switch format {
         case .text:
-            if table.isEmpty { return Terminal.line("no grants match") }
-            for line in grantTable(table, now: now) { Terminal.line(line) }
+            if count == 0 { return Terminal.line("no grants match") }
+            try table.finish()
         case .json, .jsonLines: try writer.finish()
         }
     }
@@ -309,7 +317,11 @@ struct Wait: ParsableCommand, JSONReporting {
                                grant: grant, now: now).print()
         } else {
             Terminal.line("\(id) \(record.state.rawValue)" + (reason.map { ": " + Terminal.safe($0) } ?? ""))
-            if let grant { for line in grantTable([grant], now: now) { Terminal.line(line) } }
+            if let grant {
+                var table = GrantTable(now: now) { Terminal.line($0) }
+                try table.add(grant)
+                try table.finish()
+            }
         }
         if record.state != .approved { throw CommandFailure(.notApproved, "\(id) was not approved: it is \(record.state.rawValue)") }
     }

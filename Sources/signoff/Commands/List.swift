@@ -51,9 +51,11 @@ struct List: ParsableCommand, JSONReporting {
             : nil
 
         var writer = JSONListWriter<RequestSummaryJSON>(listSchema: "signoff.request-list/1", lines: format == .jsonLines)
-        // Text is a table aligned to its widest cells, written once every
-        // request is read; JSON streams as it reads.
-        var table: [RequestSummary] = []
+        var table = TextTable([
+            .init(title: "ID"), .init(title: "STATE"), .init(title: "SUBJECT", maximum: 40),
+            .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
+            .init(title: "FOR"), .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
+        ], write: StandardOutput.line)
         var count = 0
         /// Ends the read once `--limit` requests routed to me were listed.
         struct Enough: Error {}
@@ -63,7 +65,13 @@ struct List: ParsableCommand, JSONReporting {
                     if queue != nil, try !(queue!.includes(summary)) { return }
                     count += 1
                     switch format {
-                    case .text: table.append(summary)
+                    case .text:
+                        try table.add([
+                            summary.id, summary.state.rawValue, summary.subjectKind.rawValue + ":" + Terminal.safe(summary.subjectName),
+                            Terminal.safe(summary.system) + "/" + Terminal.safe(summary.environment), Terminal.safe(summary.entitlement),
+                            summary.access.rawValue, summary.duration.description, Terminal.safe(summary.requester),
+                            summary.breakGlass ? "BREAK-GLASS" : "",
+                        ])
                     case .json, .jsonLines: try writer.append(RequestSummaryJSON(summary: summary))
                     }
                     if let limit, count >= limit { throw Enough() }
@@ -72,21 +80,8 @@ struct List: ParsableCommand, JSONReporting {
         }
         switch format {
         case .text:
-            if table.isEmpty { return Terminal.line("no requests match") }
-            var text = TextTable([
-                .init(title: "ID"), .init(title: "STATE"), .init(title: "SUBJECT", maximum: 40),
-                .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
-                .init(title: "FOR"), .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
-            ])
-            for summary in table {
-                text.add([
-                    summary.id, summary.state.rawValue, summary.subjectKind.rawValue + ":" + Terminal.safe(summary.subjectName),
-                    Terminal.safe(summary.system) + "/" + Terminal.safe(summary.environment), Terminal.safe(summary.entitlement),
-                    summary.access.rawValue, summary.duration.description, Terminal.safe(summary.requester),
-                    summary.breakGlass ? "BREAK-GLASS" : "",
-                ])
-            }
-            for line in text.lines() { try StandardOutput.line(line) }
+            if count == 0 { return Terminal.line("no requests match") }
+            try table.finish()
         case .json, .jsonLines: try writer.finish()
         }
     }

@@ -48,7 +48,7 @@ struct Reconcile: ParsableCommand {
         let result = try commands.run(command)
         let outcome = result.output
         if json {
-            try Terminal.json(RunDocument(outcome, at: result.at))
+            try ReconcileRunJSON(outcome: outcome, at: result.at).print()
         } else {
             printRun(outcome)
         }
@@ -69,72 +69,6 @@ struct Reconcile: ParsableCommand {
             Terminal.line("resolved \(finding.id) \(finding.kind.label) \(finding.system)/\(finding.environment): \(finding.summary)")
         }
     }
-
-    /// `signoff.reconcile-run/1`.
-    struct RunDocument: Encodable {
-        var schema = "signoff.reconcile-run/1"
-        var run: Int
-        var at: Date
-        var source: String
-        var files: [EventBody.ReconciledFile]
-        var covered: [EventBody.ReconciledTarget]
-        var counts: EventBody.ReconciliationCounts
-        var opened: [NewFinding]
-        var resolved: [String]
-        var grantsPresent: [String]
-        var grantsAbsent: [String]
-        enum CodingKeys: String, CodingKey {
-            case schema, run, at, source, files, covered, counts, opened, resolved
-            case grantsPresent = "grants_present", grantsAbsent = "grants_absent"
-        }
-
-        init(_ outcome: ReconcileExports.Outcome, at: Date) {
-            let run = outcome.recorded
-            self.run = outcome.run; self.at = at; source = run.source; files = run.files; covered = run.covered; counts = run.counts
-            opened = outcome.opened.map(NewFinding.init)
-            resolved = outcome.resolved.map(\.id)
-            grantsPresent = run.grantsPresent; grantsAbsent = run.grantsAbsent
-        }
-    }
-
-    struct NewFinding: Encodable {
-        var id: String
-        var kind: String
-        var system: String
-        var environment: String
-        var subject: DriftSubject
-        var entitlement: String?
-        var scope: String
-        var access: String?
-        var requestID: String?
-        var credentialID: String?
-        var summary: String
-        var evidence: [Evidence]
-        enum CodingKeys: String, CodingKey {
-            case id, kind, system, environment, subject, entitlement, scope, access, summary, evidence
-            case requestID = "request_id", credentialID = "credential_id"
-        }
-        struct Evidence: Encodable {
-            var sourceID: String
-            var text: String
-            var observedAt: Date
-            enum CodingKeys: String, CodingKey { case text, sourceID = "source_id", observedAt = "observed_at" }
-        }
-
-        init(_ finding: Finding) {
-            id = finding.id; kind = finding.kind.rawValue; system = finding.system; environment = finding.environment
-            subject = DriftSubject(kind: finding.subject.kind.name, name: finding.subject.name, owner: finding.subject.owner)
-            entitlement = finding.entitlement; scope = finding.scope.text; access = finding.access?.rawValue
-            requestID = finding.requestID; credentialID = finding.credentialID; summary = finding.summary
-            evidence = finding.evidence.map { Evidence(sourceID: $0.sourceID, text: $0.text, observedAt: $0.observedAt) }
-        }
-    }
-}
-
-struct DriftSubject: Encodable {
-    var kind: String
-    var name: String
-    var owner: String?
 }
 
 struct Drift: ParsableCommand {
@@ -154,14 +88,7 @@ struct Drift: ParsableCommand {
             grant.state.isLive && sightings[grant.requestID]?.present != true
         }
         if json {
-            try Terminal.json(Document(
-                findings: findings.map(Item.init),
-                unconfirmedGrants: unconfirmed.map { grant in
-                    let sighting = sightings[grant.requestID]
-                    return Unconfirmed(requestID: grant.requestID, system: grant.terms.system, environment: grant.terms.environment,
-                                       subject: grant.terms.subject.name, entitlement: grant.terms.entitlement, scope: grant.terms.scope,
-                                       state: grant.state.rawValue, lastRun: sighting?.run, lastRunAt: sighting?.seenAt)
-                }))
+            try DriftJSON(findings: findings, unconfirmed: unconfirmed, sightings: sightings).print()
             return
         }
         if findings.isEmpty { Terminal.line(all ? "no findings" : "no open findings") }
@@ -178,65 +105,6 @@ struct Drift: ParsableCommand {
                 let seen = sightings[grant.requestID].map { "not seen by run \($0.run) at \(Timestamp.format($0.seenAt))" } ?? "no run has covered it"
                 Terminal.line("  \(grant.requestID)  \(grant.terms.system)/\(grant.terms.environment) \(grant.terms.entitlement) for \(grant.terms.subject.name): \(seen)")
             }
-        }
-    }
-
-    /// `signoff.drift/1`.
-    struct Document: Encodable {
-        var schema = "signoff.drift/1"
-        var findings: [Item]
-        var unconfirmedGrants: [Unconfirmed]
-        enum CodingKeys: String, CodingKey { case schema, findings, unconfirmedGrants = "unconfirmed_grants" }
-    }
-
-    struct Item: Encodable {
-        var id: String
-        var kind: String
-        var state: String
-        var system: String
-        var environment: String
-        var subject: DriftSubject
-        var entitlement: String?
-        var scope: String
-        var requestID: String?
-        var credentialID: String?
-        var summary: String
-        var firstSeenAt: Date
-        var firstRun: Int64
-        var lastSeenAt: Date
-        var lastRun: Int64
-        var resolvedAt: Date?
-        var resolvedRun: Int64?
-        enum CodingKeys: String, CodingKey {
-            case id, kind, state, system, environment, subject, entitlement, scope, summary
-            case requestID = "request_id", credentialID = "credential_id", firstSeenAt = "first_seen_at", firstRun = "first_run"
-            case lastSeenAt = "last_seen_at", lastRun = "last_run", resolvedAt = "resolved_at", resolvedRun = "resolved_run"
-        }
-
-        init(_ finding: StoredFinding) {
-            id = finding.id; kind = finding.kind.rawValue; state = finding.open ? "open" : "resolved"
-            system = finding.system; environment = finding.environment
-            subject = DriftSubject(kind: finding.subjectKind, name: finding.subject, owner: finding.owner)
-            entitlement = finding.entitlement; scope = finding.scope; requestID = finding.requestID
-            credentialID = finding.credentialID; summary = finding.summary
-            firstSeenAt = finding.firstSeenAt; firstRun = finding.firstRun; lastSeenAt = finding.lastSeenAt
-            lastRun = finding.lastRun; resolvedAt = finding.resolvedAt; resolvedRun = finding.resolvedRun
-        }
-    }
-
-    struct Unconfirmed: Encodable {
-        var requestID: String
-        var system: String
-        var environment: String
-        var subject: String
-        var entitlement: String
-        var scope: String?
-        var state: String
-        var lastRun: Int64?
-        var lastRunAt: Date?
-        enum CodingKeys: String, CodingKey {
-            case system, environment, subject, entitlement, scope, state
-            case requestID = "request_id", lastRun = "last_run", lastRunAt = "last_run_at"
         }
     }
 }

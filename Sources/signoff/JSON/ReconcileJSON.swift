@@ -1,0 +1,157 @@
+import Foundation
+import SignoffApp
+import SignoffCore
+import SignoffReconcile
+import SignoffStore
+
+/// `signoff reconcile --json` (`signoff.reconcile-run/1`): the run as it was
+/// recorded (its event's sequence, what it read and covered, its counts), the
+/// findings it opened with the records behind them, the IDs it resolved, and
+/// the grants it saw carried out and not.
+struct ReconcileRunJSON: JSONDocument {
+    static let schema: StaticString = "signoff.reconcile-run/1"
+    var outcome: ReconcileExports.Outcome
+    var at: Date
+
+    func members(_ json: inout JSONOutput) {
+        let run = outcome.recorded
+        json.field("run", outcome.run)
+        json.field("at", time: at)
+        json.field("source", run.source)
+        json.key("files")
+        json.beginArray()
+        for file in run.files {
+            json.beginObject()
+            json.field("name", file.name)
+            json.field("sha256", file.sha256)
+            json.field("bytes", file.bytes)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("covered")
+        json.beginArray()
+        for target in run.covered {
+            json.beginObject()
+            json.field("system", target.system)
+            json.field("environment", target.environment)
+            json.field("instance", target.instance)
+            json.key("grant_types")
+            if let types = target.grantTypes { json.strings(types) } else { json.null() }
+            json.field("scopes", target.scopes)
+            json.field("credentials", target.credentials)
+            json.endObject()
+        }
+        json.endArray()
+        let counts = run.counts
+        json.key("counts")
+        json.beginObject()
+        json.field("observations", counts.observations)
+        json.field("credentials", counts.credentials)
+        json.field("ignored", counts.ignored)
+        json.field("matched", counts.matched)
+        json.field("awaiting_removal", counts.awaitingRemoval)
+        json.field("findings", counts.findings)
+        json.field("opened", counts.opened)
+        json.field("seen_again", counts.seenAgain)
+        json.field("resolved", counts.resolved)
+        json.endObject()
+        json.key("opened")
+        json.beginArray()
+        for finding in outcome.opened { Self.finding(finding, &json) }
+        json.endArray()
+        json.field("resolved", outcome.resolved.map(\.id))
+        json.field("grants_present", run.grantsPresent)
+        json.field("grants_absent", run.grantsAbsent)
+    }
+
+    /// A finding as a run opened it, with the export's records behind it.
+    static func finding(_ finding: Finding, _ json: inout JSONOutput) {
+        json.beginObject()
+        json.field("id", finding.id)
+        json.field("kind", finding.kind.rawValue)
+        json.field("system", finding.system)
+        json.field("environment", finding.environment)
+        DriftJSON.subject(kind: finding.subject.kind.name, name: finding.subject.name, owner: finding.subject.owner, &json)
+        json.field("entitlement", finding.entitlement)
+        json.field("scope", finding.scope.text)
+        json.field("access", finding.access?.rawValue)
+        json.field("request_id", finding.requestID)
+        json.field("credential_id", finding.credentialID)
+        json.field("summary", finding.summary)
+        json.key("evidence")
+        json.beginArray()
+        for record in finding.evidence {
+            json.beginObject()
+            json.field("source_id", record.sourceID)
+            json.field("text", record.text)
+            json.field("observed_at", time: record.observedAt)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+    }
+}
+
+/// `signoff drift --json` (`signoff.drift/1`): the findings (open, or with
+/// `--all` resolved too) with their first and last sighting, and the live
+/// grants no run has seen carried out.
+struct DriftJSON: JSONDocument {
+    static let schema: StaticString = "signoff.drift/1"
+    var findings: [StoredFinding]
+    var unconfirmed: [Grant]
+    var sightings: [String: GrantSightingRow]
+
+    func members(_ json: inout JSONOutput) {
+        json.key("findings")
+        json.beginArray()
+        for finding in findings {
+            json.beginObject()
+            json.field("id", finding.id)
+            json.field("kind", finding.kind.rawValue)
+            json.field("state", finding.open ? "open" : "resolved")
+            json.field("system", finding.system)
+            json.field("environment", finding.environment)
+            Self.subject(kind: finding.subjectKind, name: finding.subject, owner: finding.owner, &json)
+            json.field("entitlement", finding.entitlement)
+            json.field("scope", finding.scope)
+            json.field("request_id", finding.requestID)
+            json.field("credential_id", finding.credentialID)
+            json.field("summary", finding.summary)
+            json.field("first_seen_at", time: finding.firstSeenAt)
+            json.field("first_run", Int(finding.firstRun))
+            json.field("last_seen_at", time: finding.lastSeenAt)
+            json.field("last_run", Int(finding.lastRun))
+            json.field("resolved_at", time: finding.resolvedAt)
+            json.field("resolved_run", finding.resolvedRun.map(Int.init))
+            json.endObject()
+        }
+        json.endArray()
+        json.key("unconfirmed_grants")
+        json.beginArray()
+        for grant in unconfirmed {
+            let sighting = sightings[grant.requestID]
+            json.beginObject()
+            json.field("request_id", grant.requestID)
+            json.field("system", grant.terms.system)
+            json.field("environment", grant.terms.environment)
+            json.field("subject", grant.terms.subject.name)
+            json.field("entitlement", grant.terms.entitlement)
+            json.field("scope", grant.terms.scope)
+            json.field("state", grant.state.rawValue)
+            json.field("last_run", sighting.map { Int($0.run) })
+            json.field("last_run_at", time: sighting?.seenAt)
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    /// `subject`: the identity's kind, name and recorded owner.
+    static func subject(kind: String, name: String, owner: String?, _ json: inout JSONOutput) {
+        json.key("subject")
+        json.beginObject()
+        json.field("kind", kind)
+        json.field("name", name)
+        json.field("owner", owner)
+        json.endObject()
+    }
+}
