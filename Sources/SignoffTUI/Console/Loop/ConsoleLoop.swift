@@ -191,7 +191,7 @@ public final class ConsoleLoop {
                 case let .loadSnapshotPage(after):
                     pendingPage = after
                     continue
-                default:
+                case .decide, .grantAction, .pollChanges, .quit:
                     break
                 }
             }

@@ -136,7 +136,7 @@ public struct ConsoleModel: Sendable {
         switch selectedEntry {
         case let .grant(index)?: (grants[index], false)
         case let .review(index)?: (grants[index], true)
-        default: nil
+        case .request?, .heading?, .columns?, nil: nil
         }
     }
 
@@ -161,7 +161,7 @@ public struct ConsoleModel: Sendable {
             if !draft.rationale.isEmpty { return true }
         case let .quitPrompt(previous):
             if case let .decision(draft) = previous, !draft.rationale.isEmpty { return true }
-        default:
+        case .browse, .filter, .overlay:
             break
         }
         return drafts.values.contains { !$0.isEmpty }

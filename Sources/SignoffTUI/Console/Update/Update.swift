@@ -182,7 +182,7 @@ extension ConsoleModel {
         case let .confirm(draft, typed):
             guard typed.count < 8 else { return }
             mode = .confirm(draft, typed: typed + String(text))
-        default:
+        case .browse, .overlay, .submitting, .quitPrompt:
             return
         }
     }
@@ -198,7 +198,7 @@ extension ConsoleModel {
             mode = .decision(draft)
         case let .confirm(draft, typed):
             mode = .confirm(draft, typed: String(typed.dropLast()))
-        default:
+        case .browse, .overlay, .submitting, .quitPrompt:
             return
         }
     }
