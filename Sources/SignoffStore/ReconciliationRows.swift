@@ -2,48 +2,181 @@ import Foundation
 import GRDB
 import SignoffCore
 
-/// The reconciliation query tables (`findings`, `grant_sightings`): the fold
-/// of the reconciliation events, written in the event's transaction.
+/// A `findings` row, every column as stored.
+struct FindingRow: Hashable {
+    var id: String
+    var kind: String
+    var system: String
+    var environment: String
+    var subjectKind: String
+    var subject: String
+    var owner: String?
+    var entitlement: String?
+    var grantType: String?
+    var scope: String
+    var requestID: String?
+    var credentialID: String?
+    var summary: String
+    var open: Bool
+    var firstSeenAt: Int64
+    var firstRun: Int64
+    var lastSeenAt: Int64
+    var lastRun: Int64
+    var resolvedAt: Int64?
+    var resolvedRun: Int64?
+    var openedSequence: Int64
+
+    init(_ row: Row) {
+        id = row["id"]; kind = row["kind"]; system = row["system"]; environment = row["environment"]
+        subjectKind = row["subject_kind"]; subject = row["subject"]; owner = row["owner"]; entitlement = row["entitlement"]
+        grantType = row["grant_type"]; scope = row["scope"]; requestID = row["request_id"]; credentialID = row["credential_id"]
+        summary = row["summary"]; open = (row["state"] as String) == "open"; firstSeenAt = row["first_seen_at"]
+        firstRun = row["first_run"]; lastSeenAt = row["last_seen_at"]; lastRun = row["last_run"]; resolvedAt = row["resolved_at"]
+        resolvedRun = row["resolved_run"]; openedSequence = row["opened_sequence"]
+    }
+
+    /// A finding as its first `finding_opened` event has it.
+    init(_ opened: EventBody.FindingOpened, sequence: Int64, at: Int64) {
+        id = opened.findingID; kind = opened.kind.rawValue; system = opened.system; environment = opened.environment
+        subjectKind = opened.subjectKind; subject = opened.subject; owner = opened.owner; entitlement = opened.entitlement
+        grantType = opened.grantType; scope = opened.scope; requestID = opened.requestID; credentialID = opened.credentialID
+        summary = opened.summary; open = true; firstSeenAt = at; firstRun = Int64(opened.run); lastSeenAt = at
+        lastRun = Int64(opened.run); openedSequence = sequence
+    }
+
+    /// The columns in `ReconciliationRows.columns` order.
+    var values: [DatabaseValue] {
+        [id.databaseValue, kind.databaseValue, system.databaseValue, environment.databaseValue, subjectKind.databaseValue,
+         subject.databaseValue, owner.databaseValue, entitlement.databaseValue, grantType.databaseValue, scope.databaseValue,
+         requestID.databaseValue, credentialID.databaseValue, summary.databaseValue, (open ? "open" : "resolved").databaseValue,
+         firstSeenAt.databaseValue, firstRun.databaseValue, lastSeenAt.databaseValue, lastRun.databaseValue,
+         resolvedAt.databaseValue, resolvedRun.databaseValue, openedSequence.databaseValue]
+    }
+}
+
+/// A `grant_sightings` row.
+struct SightingRow: Hashable {
+    var requestID: String
+    var present: Bool
+    var seenAt: Int64
+    var run: Int64
+    var presentAt: Int64?
+    var presentRun: Int64?
+
+    static let columns = "request_id, present, seen_at, run, present_at, present_run"
+
+    init(requestID: String, present: Bool, seenAt: Int64, run: Int64, presentAt: Int64?, presentRun: Int64?) {
+        self.requestID = requestID; self.present = present; self.seenAt = seenAt; self.run = run
+        self.presentAt = presentAt; self.presentRun = presentRun
+    }
+
+    init(_ row: Row) {
+        self.init(requestID: row["request_id"], present: row["present"], seenAt: row["seen_at"], run: row["run"],
+                  presentAt: row["present_at"], presentRun: row["present_run"])
+    }
+
+    var values: [DatabaseValue] {
+        [requestID.databaseValue, present.databaseValue, seenAt.databaseValue, run.databaseValue, presentAt.databaseValue,
+         presentRun.databaseValue]
+    }
+}
+
+extension ReconciliationRows {
+    /// The first column of `columns` (as in a SELECT list) whose value differs, by name.
+    static func firstDifference(_ columns: String, _ expected: [DatabaseValue], _ stored: [DatabaseValue]) -> String? {
+        let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        return zip(names, zip(expected, stored)).first { $0.1.0 != $0.1.1 }.map { "\($0.0) is not what the reconciliation events say" }
+    }
+}
+
+/// The reconciliation query tables (`findings`, `grant_sightings`) as the fold
+/// of the reconciliation events. Appending applies it to the rows it reads
+/// and writes them back in the event's transaction; `audit verify` applies it
+/// to rows it holds in memory and compares them with the tables.
+enum ReconciliationFold {
+    /// What a run saw of a grant: its access there (`present`) or not; the
+    /// last time it was there is kept.
+    static func sighting(_ id: String, present: Bool, previous: SightingRow?, sequence: Int64, at: Int64) -> SightingRow {
+        SightingRow(requestID: id, present: present, seenAt: at, run: sequence,
+                    presentAt: present ? at : previous?.presentAt, presentRun: present ? sequence : previous?.presentRun)
+    }
+
+    /// An open finding a run showed again; nil when it is not open.
+    static func seenAgain(_ finding: FindingRow, sequence: Int64, at: Int64) -> FindingRow? {
+        guard finding.open else { return nil }
+        var next = finding
+        next.lastSeenAt = at
+        next.lastRun = sequence
+        return next
+    }
+
+    /// A new finding, or one back after it was resolved: it keeps its first
+    /// sighting and what it is; owner, request, summary and last sighting follow the event.
+    static func opened(_ opened: EventBody.FindingOpened, previous: FindingRow?, sequence: Int64, at: Int64) -> FindingRow {
+        let fresh = FindingRow(opened, sequence: sequence, at: at)
+        guard var next = previous else { return fresh }
+        next.owner = fresh.owner; next.requestID = fresh.requestID; next.summary = fresh.summary; next.open = true
+        next.openedSequence = sequence; next.lastSeenAt = at; next.lastRun = fresh.lastRun
+        next.resolvedAt = nil; next.resolvedRun = nil
+        return next
+    }
+
+    static func resolved(_ finding: FindingRow, _ resolved: EventBody.FindingResolved, at: Int64) -> FindingRow {
+        var next = finding
+        next.open = false
+        next.resolvedAt = at
+        next.resolvedRun = Int64(resolved.run)
+        return next
+    }
+}
+
+/// Writes the reconciliation events' rows, read, folded and written back.
 enum ReconciliationRows {
     static func apply(_ run: EventBody.ReconciliationRun, sequence: Int64, at: Int64, _ db: Database) throws {
-        let present = try db.cachedStatement(sql: """
-            INSERT INTO grant_sightings (request_id, present, seen_at, run, present_at, present_run) VALUES (?, 1, ?, ?, ?, ?)
-            ON CONFLICT (request_id) DO UPDATE SET present = 1, seen_at = excluded.seen_at, run = excluded.run,
-                present_at = excluded.present_at, present_run = excluded.present_run
-            """)
-        for id in run.grantsPresent { try present.execute(arguments: [id, at, sequence, at, sequence]) }
-        let absent = try db.cachedStatement(sql: """
-            INSERT INTO grant_sightings (request_id, present, seen_at, run) VALUES (?, 0, ?, ?)
-            ON CONFLICT (request_id) DO UPDATE SET present = 0, seen_at = excluded.seen_at, run = excluded.run
-            """)
-        for id in run.grantsAbsent { try absent.execute(arguments: [id, at, sequence]) }
-        let seen = try db.cachedStatement(sql: "UPDATE findings SET last_seen_at = ?, last_run = ? WHERE id = ? AND state = 'open'")
+        for (ids, present) in [(run.grantsPresent, true), (run.grantsAbsent, false)] {
+            for id in ids {
+                try write(ReconciliationFold.sighting(id, present: present, previous: try sightingRow(id, db), sequence: sequence, at: at), db)
+            }
+        }
         for id in run.findingsSeen {
-            try seen.execute(arguments: [at, sequence, id])
-            guard db.changesCount == 1 else { throw StoreError.invalidEvent("finding \(id) is not open, so no run can see it again") }
+            guard let finding = try findingRow(id, db), let next = ReconciliationFold.seenAgain(finding, sequence: sequence, at: at) else {
+                throw StoreError.invalidEvent("finding \(id) is not open, so no run can see it again")
+            }
+            try write(next, db)
         }
     }
 
-    /// A new finding, or one back after it was resolved (it keeps its first sighting).
     static func apply(_ opened: EventBody.FindingOpened, sequence: Int64, at: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO findings (id, kind, system, environment, subject_kind, subject, owner, entitlement, grant_type, scope,
-                request_id, credential_id, summary, state, first_seen_at, first_run, opened_sequence, last_seen_at, last_run)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, request_id = excluded.request_id,
-                summary = excluded.summary, state = 'open', opened_sequence = excluded.opened_sequence,
-                last_seen_at = excluded.last_seen_at, last_run = excluded.last_run, resolved_at = NULL, resolved_run = NULL
-            """).execute(arguments: [
-                opened.findingID, opened.kind.rawValue, opened.system, opened.environment, opened.subjectKind, opened.subject,
-                opened.owner, opened.entitlement, opened.grantType, opened.scope, opened.requestID, opened.credentialID,
-                opened.summary, at, opened.run, sequence, at, opened.run,
-            ])
+        try write(ReconciliationFold.opened(opened, previous: try findingRow(opened.findingID, db), sequence: sequence, at: at), db)
     }
 
     static func apply(_ resolved: EventBody.FindingResolved, at: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE findings SET state = 'resolved', resolved_at = ?, resolved_run = ? WHERE id = ?")
-            .execute(arguments: [at, resolved.run, resolved.findingID])
+        guard let finding = try findingRow(resolved.findingID, db) else {
+            throw StoreError.invalidEvent("finding \(resolved.findingID) was never opened")
+        }
+        try write(ReconciliationFold.resolved(finding, resolved, at: at), db)
     }
+
+    private static func findingRow(_ id: String, _ db: Database) throws -> FindingRow? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM findings WHERE id = ?"), arguments: [id]).map(FindingRow.init)
+    }
+
+    private static func sightingRow(_ id: String, _ db: Database) throws -> SightingRow? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SightingRow.columns) FROM grant_sightings WHERE request_id = ?"),
+                         arguments: [id]).map(SightingRow.init)
+    }
+
+    private static func write(_ finding: FindingRow, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(21)))")
+            .execute(arguments: StatementArguments(finding.values))
+    }
+
+    private static func write(_ sighting: SightingRow, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO grant_sightings (\(SightingRow.columns)) VALUES (\(placeholders(6)))")
+            .execute(arguments: StatementArguments(sighting.values))
+    }
+
+    private static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
     static let columns = """
         id, kind, system, environment, subject_kind, subject, owner, entitlement, grant_type, scope, request_id, credential_id,

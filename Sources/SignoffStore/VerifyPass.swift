@@ -59,6 +59,9 @@ final class VerifyPass {
     private var storedIssued = 0
     private var policies: [Int64: PolicyRow] = [:]
     private var handOff: [DatabaseValue]?
+    /// The reconciliation tables as the events fold them, by finding and by request.
+    private var findings: [String: FindingRow] = [:]
+    private var sightings: [String: SightingRow] = [:]
     /// The store's own history: settings, schema, counters (`StoreFacts`).
     private var facts = StoreFacts()
 
@@ -77,7 +80,7 @@ final class VerifyPass {
     }
 
     /// The order mismatches are reported in: by table, then by where in the history each arose.
-    private static let tables = ["events", "requests", "reviews", "policies", "grants", "grant_status", "hand_off",
+    private static let tables = ["events", "requests", "reviews", "policies", "grants", "grant_status", "hand_off", "findings", "grant_sightings",
                                  "settings", "counters", "schema"]
 
     private func report(_ table: String, _ requestID: String?, _ sequence: Int64?, _ problem: String, order: Int64) {
@@ -179,10 +182,31 @@ final class VerifyPass {
             handOff = [config.outbox.databaseValue, config.command.databaseValue, config.timeoutSeconds.databaseValue,
                        event.at.databaseValue, draft.actor.name.databaseValue,
                        draft.actor.authentication.rawValue.databaseValue, sequence.databaseValue]
+        case let .reconciliationRun(run):
+            for (ids, present) in [(run.grantsPresent, true), (run.grantsAbsent, false)] {
+                for id in ids {
+                    sightings[id] = ReconciliationFold.sighting(id, present: present, previous: sightings[id], sequence: sequence, at: event.at)
+                }
+            }
+            for id in run.findingsSeen {
+                if let finding = findings[id], let next = ReconciliationFold.seenAgain(finding, sequence: sequence, at: event.at) {
+                    findings[id] = next
+                } else {
+                    report("findings", nil, sequence, "the run sees finding \(id) again, but no event left it open", order: sequence)
+                }
+            }
+        case let .findingOpened(opened):
+            findings[opened.findingID] = ReconciliationFold.opened(opened, previous: findings[opened.findingID], sequence: sequence,
+                                                                   at: event.at)
+        case let .findingResolved(resolved):
+            if let finding = findings[resolved.findingID] {
+                findings[resolved.findingID] = ReconciliationFold.resolved(finding, resolved, at: event.at)
+            } else {
+                report("findings", nil, sequence, "resolves finding \(resolved.findingID), which no event opened", order: sequence)
+            }
         case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-             .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun,
-             .findingOpened, .findingResolved:
+             .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated:
             break
         }
         guard let id = draft.requestID else { return }
@@ -375,9 +399,49 @@ final class VerifyPass {
         if storedHandOff != handOff {
             report("hand_off", nil, nil, "differs from the latest hand_off_configured event", order: 0)
         }
+        try compareReconciliation()
         var found: [Mismatch] = []
         try facts.compare(with: db, into: &found)
         for mismatch in found { report(mismatch, order: 0) }
+    }
+}
+
+extension VerifyPass {
+    /// The reconciliation tables against the fold of the reconciliation
+    /// events. Stored rows are compared as raw values, never decoded, so a
+    /// hand-edited row of any type is named, not trusted.
+    fileprivate func compareReconciliation() throws {
+        let storedFindings = try Row.fetchCursor(db, sql: "SELECT \(ReconciliationRows.columns) FROM findings ORDER BY id")
+        while let row = try storedFindings.next() {
+            let stored = (0..<row.count).map { row[$0] as DatabaseValue }
+            let id = String.fromDatabaseValue(stored[0]) ?? "\(stored[0])"
+            guard let expected = findings.removeValue(forKey: id) else {
+                report("findings", nil, nil, "\(id) is in the query table, but no finding_opened event opens it", order: 0)
+                continue
+            }
+            if let difference = ReconciliationRows.firstDifference(ReconciliationRows.columns, expected.values, stored) {
+                report("findings", nil, expected.openedSequence, "\(id): \(difference)", order: expected.openedSequence)
+            }
+        }
+        for (id, expected) in findings.sorted(by: { $0.value.openedSequence < $1.value.openedSequence }) {
+            report("findings", nil, expected.openedSequence, "\(id) is opened by the events, but missing from the query table",
+                   order: expected.openedSequence)
+        }
+        let storedSightings = try Row.fetchCursor(db, sql: "SELECT \(SightingRow.columns) FROM grant_sightings ORDER BY request_id")
+        while let row = try storedSightings.next() {
+            let stored = (0..<row.count).map { row[$0] as DatabaseValue }
+            let id = String.fromDatabaseValue(stored[0]) ?? "\(stored[0])"
+            guard let expected = sightings.removeValue(forKey: id) else {
+                report("grant_sightings", id, nil, "in the query table, but no reconciliation run covered this grant", order: 0)
+                continue
+            }
+            if let difference = ReconciliationRows.firstDifference(SightingRow.columns, expected.values, stored) {
+                report("grant_sightings", id, expected.run, difference, order: expected.run)
+            }
+        }
+        for (id, expected) in sightings.sorted(by: { $0.value.run < $1.value.run }) {
+            report("grant_sightings", id, expected.run, "covered by run \(expected.run), but missing from the query table", order: expected.run)
+        }
     }
 }
 

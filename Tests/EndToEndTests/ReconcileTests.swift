@@ -125,5 +125,27 @@ struct ReconcileTests {
         check.stdout(try store.run(["drift", "--json", "--all"]), "signoff.drift/1")
         try check.validate()
         #expect(try store.run(["audit", "verify"]).status == 0)
+
+        // The reconciliation tables are evidence too: every edit is named by verify.
+        let edits = [
+            ("UPDATE findings SET summary = 'nothing to see'", "summary is not what"),
+            ("UPDATE findings SET state = 'resolved', resolved_at = 0, resolved_run = 0", "state is not what"),
+            ("UPDATE findings SET last_seen_at = last_seen_at + 1", "last_seen_at is not what"),
+            ("DELETE FROM findings", "\(findingID) is opened by the events, but missing from the query table"),
+            ("INSERT INTO findings SELECT 'F-0000000000000000', kind, system, environment, subject_kind, subject, owner, entitlement, "
+                + "grant_type, scope, request_id, credential_id, summary, state, first_seen_at, first_run, opened_sequence, last_seen_at, "
+                + "last_run, resolved_at, resolved_run FROM findings", "F-0000000000000000 is in the query table, but no finding_opened"),
+            ("UPDATE grant_sightings SET present = 1", "present is not what"),
+            ("DELETE FROM grant_sightings", "but missing from the query table"),
+            ("INSERT INTO grant_sightings VALUES ('REQ-999', 1, 0, 1, 0, 1)", "no reconciliation run covered this grant"),
+        ]
+        for (index, (edit, named)) in edits.enumerated() {
+            let copy = store.directory.appendingPathComponent("tampered-\(index).db").path
+            #expect(try sqlite(store.path, ".backup '\(copy)'").status == 0)
+            #expect(try sqlite(copy, edit).status == 0, "\(edit)")
+            let verify = try Signoff.run(["audit", "verify", "--store", copy])
+            #expect(verify.status == 6, "\(edit): \(verify.output)")
+            #expect(verify.stdout.contains(named), "\(edit): \(verify.output)")
+        }
     }
 }
