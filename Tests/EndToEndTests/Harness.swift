@@ -27,11 +27,26 @@ enum Signoff {
         var output: String { stdout + stderr }
     }
 
-    /// Runs to completion. Output goes through files, so a large output can
-    /// never fill a pipe and deadlock the test.
+    /// Runs the binary to completion, without the store and colour settings
+    /// of the environment the tests run in.
     @discardableResult
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
                     directory workingDirectory: URL? = nil, prefix: [String] = []) throws -> Result {
+        // `prefix`: a command that runs the binary (e.g. `setpriv`, as another account).
+        let program = prefix.first ?? binary.path
+        return try runProgram(program, Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [binary.path]) + arguments,
+                              stdin: stdin, environment: environment, unsetting: ["SIGNOFF_STORE", "NO_COLOR"],
+                              directory: workingDirectory)
+    }
+
+    /// Runs any program to completion. Output goes through files, so a large
+    /// output can never fill a pipe and deadlock the test. `environment` is
+    /// added to this process's less the keys in `unsetting`, or with
+    /// `inheriting: false` is all the program gets (as `env -i` would give it).
+    @discardableResult
+    static func runProgram(_ path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                           inheriting: Bool = true, unsetting: [String] = [],
+                           directory workingDirectory: URL? = nil) throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -41,17 +56,10 @@ enum Signoff {
         try Data().write(to: out)
         try Data().write(to: err)
         let process = Process()
-        // `prefix`: a command that runs the binary (e.g. `setpriv`, as another account).
-        if let runner = prefix.first {
-            process.executableURL = URL(fileURLWithPath: runner)
-            process.arguments = Array(prefix.dropFirst()) + [binary.path] + arguments
-        } else {
-            process.executableURL = binary
-            process.arguments = arguments
-        }
-        var env = ProcessInfo.processInfo.environment
-        env["SIGNOFF_STORE"] = nil
-        env["NO_COLOR"] = nil
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var env = inheriting ? ProcessInfo.processInfo.environment : [:]
+        for key in unsetting { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
@@ -75,6 +83,20 @@ enum Signoff {
         let object = try json(result) as? [String: Any]
         return (object?["items"] ?? object?["requests"]) as? [[String: Any]] ?? []
     }
+}
+
+/// A fresh, empty directory under the system's temporary one, removed with this object.
+final class ScratchDirectory {
+    let url: URL
+
+    init(_ label: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
 /// A fresh store in a temporary directory, trusting asserted identities so
