@@ -96,6 +96,34 @@ import Testing
         #expect(before.first { $0.recipient == "dave" }?.key == "routed:REQ-1:v1:dave")
     }
 
+    /// A planner remembers who may decide per question (steps, the request's
+    /// facts, the moment): asked again and again across requesters, subjects,
+    /// the delegation's end and the rotation's hand-over, it answers exactly
+    /// as a fresh planner does.
+    @Test func aPlannerThatRemembersAnswersAsAFreshOneDoes() {
+        let moments = ["2026-01-12T08:59:59Z", "2026-01-12T09:00:00Z", "2026-02-28T23:59:59Z", "2026-03-01T00:00:00Z"].map(Self.date)
+        let people = ["alice", "bob", "dave", "erin", "grace"]
+        for round in 0..<2 {
+            for at in moments {
+                for requester in people {
+                    for owner in people {
+                        for breakGlass in [false, true] {
+                            var request = Self.request(breakGlass: breakGlass, requester: requester)
+                            request.subject = owner == requester ? Subject(kind: .human, name: requester, owner: requester)
+                                : Subject(kind: .serviceAccount, name: "svc-\(owner)", owner: owner)
+                            let (record, events) = Self.submit(request, at: at)
+                            let fresh = NoticePlanner(policy: Self.policy)!
+                            let remembered = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+                            #expect(remembered == events.flatMap { fresh.notices(for: $0, record: record, grant: nil) },
+                                    "round \(round), \(requester) for \(owner) at \(at)")
+                            #expect(Self.planner.deciders(of: record, at: at).map(\.name) == fresh.deciders(of: record, at: at).map(\.name))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func theDelegationEndsAtItsBoundary() {
         let end = Self.date("2026-03-01T00:00:00Z")
         for (at, expected) in [(end.addingTimeInterval(-1), ["dave", "erin", "frank"]), (end, ["dave", "erin"])] {

@@ -90,11 +90,11 @@ public struct NotificationDelivery: Sendable {
         var report = Report()
         let from = (try? store.currentPolicy()).flatMap { $0 }.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }?
             .notifications?.from ?? "signoff"
-        // One session per worker: a session may hold requests to a host back
+        // One client per worker: a shared one may hold requests to a host back
         // while one to that host hangs, and a dead webhook must cost only the
-        // worker waiting on it. Each worker keeps its connections alive.
-        let sessions = (0..<concurrency).map { _ in Self.session(timeout: httpTimeout) }
-        defer { sessions.forEach { $0.finishTasksAndInvalidate() } }
+        // worker waiting on it. Each worker keeps its connection alive.
+        let clients = (0..<concurrency).map { _ in WebhookClient(timeout: httpTimeout) }
+        defer { clients.forEach { $0.finish() } }
         while true {
             let claimed = try commands.run(Commands.ClaimNotifications(owner: owner, limit: batchSize, lease: lease, retry: retry)).output
             if claimed.isEmpty { break }
@@ -108,7 +108,7 @@ public struct NotificationDelivery: Sendable {
                 let thread = Thread { [self] in
                     var index = worker
                     while index < groups.count {
-                        finished.add(groups[index], deliver(groups[index], session: sessions[worker], from: from))
+                        finished.add(groups[index], deliver(groups[index], client: clients[worker], from: from))
                         index += workers
                     }
                 }
@@ -146,7 +146,13 @@ public struct NotificationDelivery: Sendable {
     }
 
     /// Sends one message (or one digest) and says how it went.
-    func deliver(_ group: [OutboxItem], session: URLSession, from: String) -> OutboxOutcome {
+    func deliver(_ group: [OutboxItem], client: WebhookClient, from: String) -> OutboxOutcome {
+        // A generic webhook gets the documents as stored: decoding them only
+        // to encode them again would be most of the work of sending them.
+        if let stored = try? group.map({ try StoredNotification($0.message.payload) }), stored[0].destination.kind == .webhook {
+            return post(NotificationRendering.generic(encoded: stored.map(\.document)), to: stored[0].destination, key: stored[0].id,
+                        client: client)
+        }
         let envelopes: [NotificationEnvelope]
         do {
             envelopes = try group.map { try NotificationEnvelope.decode($0.message.payload) }
@@ -164,9 +170,9 @@ public struct NotificationDelivery: Sendable {
                                             timeout: max(commandTimeout, 60), environment: [:], role: "sendmail")
             return result.succeeded ? .delivered : .failed(result.problem, permanent: false)
         case .webhook:
-            return post(NotificationRendering.generic(documents), to: destination, key: documents[0].id, session: session)
+            return post(NotificationRendering.generic(documents), to: destination, key: documents[0].id, client: client)
         case .slack:
-            return post(NotificationRendering.slack(documents), to: destination, key: documents[0].id, session: session)
+            return post(NotificationRendering.slack(documents), to: destination, key: documents[0].id, client: client)
         case .pagerduty:
             let key: String
             if let inline = destination.routingKey {
@@ -181,7 +187,7 @@ public struct NotificationDelivery: Sendable {
             var last: OutboxOutcome = .delivered
             for document in documents {
                 last = post(NotificationRendering.pagerDuty(document, routingKey: key), to: destination, key: document.id,
-                            session: session)
+                            client: client)
                 if last != .delivered { return last }
             }
             return last
@@ -202,7 +208,7 @@ public struct NotificationDelivery: Sendable {
 
     /// POSTs `body`; 2xx is delivered, 408/429/5xx and network trouble are
     /// retried, any other answer is final.
-    func post(_ body: Data, to destination: NotificationChannel, key: String, session: URLSession) -> OutboxOutcome {
+    func post(_ body: Data, to destination: NotificationChannel, key: String, client: WebhookClient) -> OutboxOutcome {
         let address: String
         if destination.kind != .pagerduty, destination.target.isEmpty {
             switch readSecret(destination) {
@@ -215,14 +221,8 @@ public struct NotificationDelivery: Sendable {
         guard let url = URL(string: address), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
             return .failed("\(destination.destination): not an http or https URL", permanent: true)
         }
-        var request = URLRequest(url: url, timeoutInterval: httpTimeout)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(String(key.prefix(255)), forHTTPHeaderField: "Idempotency-Key")
-        request.setValue("signoff", forHTTPHeaderField: "User-Agent")
-        let result = Self.send(request, session: session, timeout: httpTimeout)
-        switch result {
+        let headers = [("Content-Type", "application/json"), ("Idempotency-Key", String(key.prefix(255))), ("User-Agent", "signoff")]
+        switch client.post(url, headers: headers, body: body) {
         case let .success((status, answer)):
             if (200..<300).contains(status) { return .delivered }
             let said = String(decoding: answer.prefix(200), as: UTF8.self)
@@ -247,6 +247,42 @@ public struct NotificationDelivery: Sendable {
             return .failure(DeliveryProblem("cannot read \(path) for channel \(destination.name)"))
         }
         return .success(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+}
+
+/// One delivery worker's way out: a kept-alive connection of its own for
+/// `http://` targets (`HTTPConnection`), and a URLSession of its own, made
+/// when first needed, for `https://` ones. Used by one worker at a time.
+final class WebhookClient: @unchecked Sendable {
+    let timeout: TimeInterval
+    let connection: HTTPConnection
+    private var session: URLSession?
+
+    init(timeout: TimeInterval) {
+        self.timeout = timeout
+        connection = HTTPConnection(timeout: timeout)
+    }
+
+    /// POSTs `body` to `url` (http or https); the answer's status and the start of its body.
+    func post(_ url: URL, headers: [(String, String)], body: Data) -> Result<(Int, Data), DeliveryProblem> {
+        if let target = HTTPConnection.Target(url) {
+            return connection.post(target, headers: headers, body: body).map { ($0.status, $0.body) }
+        }
+        let session = self.session ?? Self.session(timeout: timeout)
+        self.session = session
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        return Self.send(request, session: session, timeout: timeout)
+    }
+
+    /// Closes the connection and lets the session go.
+    func finish() {
+        connection.disconnect()
+        session?.finishTasksAndInvalidate()
+        session = nil
     }
 
     static func session(timeout: TimeInterval) -> URLSession {
@@ -281,6 +317,9 @@ public struct NotificationDelivery: Sendable {
         return box.result ?? .failure(DeliveryProblem("no answer"))
     }
 
+}
+
+extension NotificationDelivery {
     /// The same on every attempt at one message, so a mail system can drop a repeat.
     static func messageID(_ dedupeKey: String) -> String {
         "\(GrantDocument.digest(Data(dedupeKey.utf8)).prefix(32))@signoff"

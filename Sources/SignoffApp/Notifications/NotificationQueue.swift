@@ -19,6 +19,107 @@ public struct NotificationEnvelope: Sendable, Hashable, Codable {
     }
 }
 
+/// A stored envelope as a generic webhook sends it: where it goes, its
+/// document's id, and the document's bytes exactly as stored, without
+/// decoding the document. `NotificationEnvelope.encoded()` writes sorted keys
+/// with the document's own encoder, so these are the bytes
+/// `NotificationDocument.encoded()` gives.
+struct StoredNotification {
+    var destination: NotificationChannel
+    var id: String
+    var document: Substring
+
+    private struct Head: Decodable {
+        var destination: NotificationChannel
+        var document: DocumentID
+        struct DocumentID: Decodable { var id: String }
+    }
+
+    init(_ text: String) throws {
+        let head = try JSONDecoder().decode(Head.self, from: Data(text.utf8))
+        guard let range = Self.member("document", of: text) else {
+            throw DeliveryProblem("the stored message has no document")
+        }
+        destination = head.destination
+        id = head.document.id
+        document = text[range]
+    }
+
+    /// Where the value of the top-level member `name` of the JSON object `text` lies.
+    static func member(_ name: String, of text: String) -> Range<String.Index>? {
+        let bytes = text.utf8
+        var index = bytes.startIndex
+        func skipSpace() {
+            while index < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index = bytes.index(after: index) }
+        }
+        /// Past one string (at its opening quote); false if it never closes.
+        func skipString() -> Bool {
+            index = bytes.index(after: index)
+            while index < bytes.endIndex {
+                switch bytes[index] {
+                case UInt8(ascii: "\\"):
+                    index = bytes.index(after: index)
+                    guard index < bytes.endIndex else { return false }
+                case UInt8(ascii: "\""):
+                    index = bytes.index(after: index)
+                    return true
+                default: break
+                }
+                index = bytes.index(after: index)
+            }
+            return false
+        }
+        /// Past one value: a string, an object or array (brackets counted outside strings), or a literal.
+        func skipValue() -> Bool {
+            guard index < bytes.endIndex else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                return skipString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var depth = 0
+                while index < bytes.endIndex {
+                    switch bytes[index] {
+                    case UInt8(ascii: "\""):
+                        guard skipString() else { return false }
+                        continue
+                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        depth -= 1
+                        if depth == 0 { index = bytes.index(after: index); return true }
+                    default: break
+                    }
+                    index = bytes.index(after: index)
+                }
+                return false
+            default:
+                while index < bytes.endIndex, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D]
+                    .contains(bytes[index]) { index = bytes.index(after: index) }
+                return true
+            }
+        }
+        skipSpace()
+        guard index < bytes.endIndex, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index = bytes.index(after: index)
+        while true {
+            skipSpace()
+            guard index < bytes.endIndex, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let keyStart = bytes.index(after: index)
+            guard skipString() else { return nil }
+            let key = text.utf8[keyStart..<bytes.index(before: index)]
+            skipSpace()
+            guard index < bytes.endIndex, bytes[index] == UInt8(ascii: ":") else { return nil }
+            index = bytes.index(after: index)
+            skipSpace()
+            let start = index
+            guard skipValue() else { return nil }
+            if key.elementsEqual(name.utf8) { return start..<index }
+            skipSpace()
+            guard index < bytes.endIndex, bytes[index] == UInt8(ascii: ",") else { return nil }
+            index = bytes.index(after: index)
+        }
+    }
+}
+
 /// Puts notifications into the outbox: in the transaction of the events that
 /// cause them (`enqueue(for:)`), or for what time brings (`enqueueDue`).
 /// Nothing here sends anything; `NotificationDelivery` does, after the commit.

@@ -193,8 +193,13 @@ public enum NotificationRendering {
 
     /// One document as it is, or several as a digest (`signoff.notification-digest/1`).
     public static func generic(_ documents: [NotificationDocument]) -> Data {
-        if documents.count == 1 { return Data(documents[0].encoded().utf8) }
-        let items = documents.map { $0.encoded() }.joined(separator: ",")
+        generic(encoded: documents.map { $0.encoded() })
+    }
+
+    /// The same from documents already encoded (as the outbox stores them).
+    static func generic(encoded documents: [some StringProtocol]) -> Data {
+        if documents.count == 1 { return Data(documents[0].utf8) }
+        let items = documents.joined(separator: ",")
         return Data(#"{"items":[\#(items)],"schema":"signoff.notification-digest/1"}"#.utf8)
     }
 }

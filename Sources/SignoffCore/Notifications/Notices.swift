@@ -91,6 +91,8 @@ public struct Notice: Sendable, Hashable {
 public struct NoticePlanner: Sendable {
     public let policy: Policy
     public let settings: NotificationPolicy
+    private let rememberedCandidates = Memo<DecidersQuestion<String>, [Candidate]>()
+    private let rememberedDeciders = Memo<DecidersQuestion<[RoutedStep]>, [(name: String, why: String)]>()
 
     /// Nil when the policy has no `notifications:` section.
     public init?(policy: Policy) {
@@ -106,17 +108,42 @@ public struct NoticePlanner: Sendable {
     /// version are left out.
     public func deciders(of record: RequestRecord, at date: Date) -> [(name: String, why: String)] {
         guard record.state == .pending, case let .steps(_, steps) = record.route else { return [] }
+        // Before anyone reviewed this version, who may decide depends only on
+        // the steps and the request's facts: worked out once for all alike.
+        guard record.reviews.contains(where: { $0.requestVersion == record.version }) else {
+            let question = DecidersQuestion(steps, record, at: date)
+            if let known = rememberedDeciders.value(for: question) { return known }
+            let deciders = deciders(of: record, steps: steps, at: date)
+            rememberedDeciders.remember(deciders, for: question)
+            return deciders
+        }
+        return deciders(of: record, steps: steps, at: date)
+    }
+
+    private func deciders(of record: RequestRecord, steps: [RoutedStep], at date: Date) -> [(name: String, why: String)] {
         let reviewed = Set(record.reviews.filter { $0.requestVersion == record.version }.map(\.reviewer.name))
         let status = record.reviews.isEmpty ? nil : Lifecycle.progress(record, policy: policy)
         var result: [(name: String, why: String)] = []
         var seen = reviewed
         for (index, step) in steps.enumerated() where status?[index].isSatisfied != true {
-            for candidate in policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: date)
+            for candidate in candidates(for: step, record: record, at: date)
             where candidate.eligible && seen.insert(candidate.name).inserted {
                 result.append((candidate.name, candidate.reason))
             }
         }
         return result
+    }
+
+    /// `Policy.candidates` for one step of one request at one moment,
+    /// remembered by this planner: planning for many requests at once (every
+    /// open request's reminders, a day of routing) meets the same step,
+    /// people, system and moment again and again.
+    func candidates(for step: RoutedStep, record: RequestRecord, at date: Date) -> [Candidate] {
+        let question = DecidersQuestion(step.approvers, record, at: date)
+        if let known = rememberedCandidates.value(for: question) { return known }
+        let candidates = policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: date)
+        rememberedCandidates.remember(candidates, for: question)
+        return candidates
     }
 
     // MARK: Notices an event causes
@@ -419,5 +446,54 @@ extension Policy {
             if let channel = notifications?.channels[name] { result.append(channel) }
         }
         return result
+    }
+}
+
+/// Answers about who may decide, worked out once per distinct question.
+/// `Policy.candidates` reads a step only through its approver expression and
+/// a request only through the facts in `DecidersQuestion` (the system for owners;
+/// requester, submitter, a human subject and the subject's owner for managers
+/// and exclusions), and rotations and delegations through the moment, which
+/// is part of the question.
+final class Memo<Key: Hashable, Value>: @unchecked Sendable {
+    /// Forgotten all at once past this many: a bound, not a policy.
+    static var capacity: Int { 4096 }
+    private let lock = NSLock()
+    private var known: [Key: Value] = [:]
+
+    func value(for key: Key) -> Value? {
+        lock.withLock { known[key] }
+    }
+
+    func remember(_ value: Value, for key: Key) {
+        lock.withLock {
+            if known.count >= Self.capacity { known.removeAll(keepingCapacity: true) }
+            known[key] = value
+        }
+    }
+}
+
+/// One question about who may decide: the steps (or one approver
+/// expression) and every fact of the request `Policy.candidates` reads.
+struct DecidersQuestion<Steps: Hashable>: Hashable {
+    /// The approver expression, or the steps, asked about.
+    var steps: Steps
+    var system: String
+    var requester: String
+    var submittedBy: String
+    /// The subject's name when it is a person (nobody decides their own access).
+    var humanSubject: String?
+    var subjectOwner: String
+    var at: Date
+
+    init(_ steps: Steps, _ record: RequestRecord, at: Date) {
+        let request = record.request
+        self.steps = steps
+        system = request.system
+        submittedBy = record.submittedBy.name
+        requester = request.requester ?? submittedBy
+        humanSubject = request.subject.kind.isHuman ? request.subject.name : nil
+        subjectOwner = request.subject.owner
+        self.at = at
     }
 }

@@ -19,6 +19,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         public var headers: [Header]
         public var body: Data
         public var receivedAt: Date
+        /// Which connection it came on: 1 for the first the server accepted, and so on.
+        public var connection: Int
 
         public struct Header: Sendable, Hashable {
             public var name: String
@@ -38,7 +40,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     }
 
     public enum Reply: Sendable {
-        /// Answer with this status, extra headers and body.
+        /// Answer with this status, extra headers and body (with `Connection:
+        /// close` among them, the server closes the connection after answering).
         case respond(Int, headers: [String: String] = [:], body: Data = Data())
         /// Never answer; the connection stays open until the server stops.
         case hang
@@ -51,6 +54,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [Request] = []
     private var handler: Handler
+    private var accepted = 0
     private var listener: LoopbackListener!
 
     public init(handler: @escaping Handler = { _ in .respond(200) }) throws {
@@ -85,7 +89,15 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// Stops listening (later connections are refused) and ends hanging connections.
     public func stop() { listener.stop() }
 
+    /// Closes every open connection, as a server does with idle kept-alive
+    /// ones, and keeps listening.
+    public func closeConnections() { listener.closeConnections() }
+
     private func serve(_ connection: LoopbackConnection) {
+        lock.lock()
+        accepted += 1
+        let number = accepted
+        lock.unlock()
         while let head = connection.read(through: Array("\r\n\r\n".utf8)) {
             let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
             guard let requestLine = lines.first else { return }
@@ -113,7 +125,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 guard let bytes = connection.read(count: length) else { return }
                 body = bytes
             }
-            let request = Request(method: parts[0], path: parts[1], headers: headers, body: Data(body), receivedAt: Date())
+            let request = Request(method: parts[0], path: parts[1], headers: headers, body: Data(body), receivedAt: Date(),
+                                  connection: number)
             lock.lock()
             recorded.append(request)
             let handler = self.handler
@@ -128,7 +141,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
                 var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\n"
                 for (name, value) in extra.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
                 let closing = header("connection")?.lowercased() == "close"
-                head += closing ? "Connection: close\r\n\r\n" : "\r\n"
+                    || extra.contains { $0.key.lowercased() == "connection" && $0.value.lowercased() == "close" }
+                head += closing && !extra.keys.contains(where: { $0.lowercased() == "connection" }) ? "Connection: close\r\n\r\n" : "\r\n"
                 guard connection.write(Array(head.utf8) + Array(body)), !closing else { return }
             }
         }

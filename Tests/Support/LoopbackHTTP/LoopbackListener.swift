@@ -69,6 +69,14 @@ public final class LoopbackListener: @unchecked Sendable {
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
+    /// Ends every open connection (their handlers see the end of the stream) and keeps accepting.
+    public func closeConnections() {
+        lock.lock()
+        let open = connections
+        lock.unlock()
+        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
     public var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
 
     private func acceptLoop() {
