@@ -28,9 +28,9 @@ import Testing
 
     @Test func onlyATopLevelMemberIsFound() {
         let text = #"{"a": {"document": 1}, "b": "\"document\":2", "document" : [1, {"x": "]}"}] }"#
-        let range = StoredNotification.member("document", of: text)
+        let range = StoredNotification.member("document", of: text[...])
         #expect(range.map { String(text[$0]) } == #"[1, {"x": "]}"}]"#)
-        #expect(StoredNotification.member("document", of: #"{"a": "document"}"#) == nil)
-        #expect(StoredNotification.member("document", of: #"{"document": {"#) == nil)
+        #expect(StoredNotification.member("document", of: #"{"a": "document"}"#[...]) == nil)
+        #expect(StoredNotification.member("document", of: #"{"document": {"#[...]) == nil)
     }
 }

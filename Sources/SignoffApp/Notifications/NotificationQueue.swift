@@ -21,32 +21,30 @@ public struct NotificationEnvelope: Sendable, Hashable, Codable {
 
 /// A stored envelope as a generic webhook sends it: where it goes, its
 /// document's id, and the document's bytes exactly as stored, without
-/// decoding the document. `NotificationEnvelope.encoded()` writes sorted keys
-/// with the document's own encoder, so these are the bytes
-/// `NotificationDocument.encoded()` gives.
+/// decoding the document (only the small destination object and the id are
+/// decoded). `NotificationEnvelope.encoded()` writes sorted keys with the
+/// document's own encoder, so these are the bytes `NotificationDocument.encoded()` gives.
 struct StoredNotification {
     var destination: NotificationChannel
     var id: String
     var document: Substring
 
-    private struct Head: Decodable {
-        var destination: NotificationChannel
-        var document: DocumentID
-        struct DocumentID: Decodable { var id: String }
-    }
-
     init(_ text: String) throws {
-        let head = try JSONDecoder().decode(Head.self, from: Data(text.utf8))
-        guard let range = Self.member("document", of: text) else {
-            throw DeliveryProblem("the stored message has no document")
+        guard let destination = Self.member("destination", of: text[...]), let document = Self.member("document", of: text[...]),
+              let id = Self.member("id", of: text[document]) else {
+            throw DeliveryProblem("the stored message is not a notification envelope")
         }
-        destination = head.destination
-        id = head.document.id
-        document = text[range]
+        let decoder = JSONDecoder()
+        self.destination = try decoder.decode(NotificationChannel.self, from: Data(text[destination].utf8))
+        guard let only = try decoder.decode([String].self, from: Data(("[" + text[id] + "]").utf8)).first else {
+            throw DeliveryProblem("the stored document has no id")
+        }
+        self.id = only
+        self.document = text[document]
     }
 
     /// Where the value of the top-level member `name` of the JSON object `text` lies.
-    static func member(_ name: String, of text: String) -> Range<String.Index>? {
+    static func member(_ name: String, of text: Substring) -> Range<String.Index>? {
         let bytes = text.utf8
         var index = bytes.startIndex
         func skipSpace() {

@@ -99,7 +99,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let number = accepted
         lock.unlock()
         while let head = connection.read(through: Array("\r\n\r\n".utf8)) {
-            let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n")
             guard let requestLine = lines.first else { return }
             let parts = requestLine.split(separator: " ", maxSplits: 2).map(String.init)
             guard parts.count >= 2 else { connection.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"); return }

@@ -111,6 +111,7 @@ public final class LoopbackConnection: @unchecked Sendable {
     private weak var listener: LoopbackListener?
     private var buffer: [UInt8] = []
     private var start = 0
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
 
     init(fd: Int32, listener: LoopbackListener?) {
         self.fd = fd
@@ -122,7 +123,6 @@ public final class LoopbackConnection: @unchecked Sendable {
 
     /// Reads more bytes into the buffer; false at the end of the stream.
     private func fill() -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = recv(fd, &chunk, chunk.count, 0)
             if n > 0 {
