@@ -248,7 +248,6 @@ public struct NotificationDelivery: Sendable {
         }
         return .success(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
-
 }
 
 /// One delivery worker's way out: a kept-alive connection of its own for
@@ -316,7 +315,6 @@ final class WebhookClient: @unchecked Sendable {
         }
         return box.result ?? .failure(DeliveryProblem("no answer"))
     }
-
 }
 
 extension NotificationDelivery {
