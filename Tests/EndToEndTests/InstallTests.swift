@@ -80,10 +80,27 @@ struct InstallTests {
             "signoff show --store \(store) REQ-1", script: try installed("share/bash-completion/completions/signoff").path,
             binary: try installed("bin/signoff").path)
         #expect(Set(candidates) == ["REQ-1", "REQ-10", "REQ-11", "REQ-12"], "\(completed.output)")
-        let zsh = try String(contentsOf: try installed("share/zsh/site-functions/_signoff"), encoding: .utf8)
-        #expect(zsh.hasPrefix("#compdef signoff") && zsh.contains("review-incident"))
-        let fish = try String(contentsOf: try installed("share/fish/vendor_completions.d/signoff.fish"), encoding: .utf8)
-        #expect(fish.contains("complete -c 'signoff'") && fish.contains("review-incident"))
+        // zsh and fish, interactive in tmux as a user has them, load the installed
+        // scripts and list the same IDs on a Tab.
+        let environment = ["PATH": try installed("bin").path + ":/usr/bin:/bin", "HOME": directory.path]
+        let zshFunctions = try installed("share/zsh/site-functions").path
+        let fishScript = try installed("share/fish/vendor_completions.d/signoff.fish").path
+        let shells = [
+            ("zsh", try TmuxSession(command: ["/usr/bin/zsh", "-f"], environment: environment)),
+            ("fish", try TmuxSession(command: ["/usr/bin/fish", "--no-config", "-C", "source \(fishScript); function fish_prompt; printf '%s' '!'READY' '; end"],
+                                     environment: environment)),
+        ]
+        try shells[0].1.type("fpath=(\(zshFunctions) $fpath); autoload -U compinit; compinit -u; PS1=$'\\x21READY '")
+        try shells[0].1.send("Enter")
+        for (shell, session) in shells {
+            _ = try session.waitFor("!READY")
+            try session.type("signoff show --store \(store) REQ-1")
+            try session.send("Tab")
+            let screen = try session.waitFor("REQ-12")
+            let offered = screen.split(separator: "\n").filter { !$0.contains("signoff show") }
+                .flatMap { $0.split(separator: " ").map(String.init) }
+            #expect(Set(offered.filter { $0.hasPrefix("REQ-") }) == ["REQ-1", "REQ-10", "REQ-11", "REQ-12"], "\(shell):\n\(screen)")
+        }
 
         // One page per command, each found and formatted by man.
         let manuals = try installed("share/man")
