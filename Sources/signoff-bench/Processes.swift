@@ -5,7 +5,9 @@ import Foundation
 enum Processes {
     struct Run {
         var seconds: Double
-        /// Peak resident memory of the process (its high-water mark).
+        /// Peak resident memory of the process (its high-water mark); from
+        /// this benchmark's own process it includes the benchmark's size at
+        /// the spawn (see `peakBytes(_:_:)`).
         var peakBytes: Int
         /// Seconds until the first byte of output arrived (only when `firstByte` was asked for).
         var firstByte: Double?
@@ -31,6 +33,19 @@ enum Processes {
         guard FileManager.default.isExecutableFile(atPath: signoff) else {
             throw BenchError("no signoff binary next to signoff-bench; build both: swift build -c release")
         }
+    }
+
+    /// The peak resident memory of `path` run with `arguments`, taken by a
+    /// fresh, small `signoff-bench --peak-of` process that runs it (see main).
+    static func peakBytes(_ path: String, _ arguments: [String]) throws -> Int {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("peak-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let bench = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let run = try Self.run(bench, ["--peak-of", file, path] + arguments)
+        guard run.status == 0, let text = try? String(contentsOfFile: file, encoding: .utf8), let bytes = Int(text) else {
+            throw BenchError("cannot measure the peak memory of \(path) \(arguments.joined(separator: " "))")
+        }
+        return bytes
     }
 
     /// Runs `path` with `arguments`, its output to /dev/null (or read through a

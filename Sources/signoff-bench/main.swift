@@ -8,6 +8,16 @@ let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 
+// A process's peak memory, measured from a small process: a child spawned by
+// this (large) benchmark process starts as a copy of it, and Linux keeps that
+// copy's high-water mark across exec, so the child's own figure is lost.
+if let index = arguments.firstIndex(of: "--peak-of") {
+    let rest = Array(arguments[index...].dropFirst())
+    guard rest.count >= 2, let run = try? Processes.run(rest[1], Array(rest.dropFirst(2))),
+          (try? String(run.peakBytes).write(toFile: rest[0], atomically: true, encoding: .utf8)) != nil else { exit(1) }
+    exit(run.status == 0 ? 0 : 1)
+}
+
 #if DEBUG
 print("warning: a debug build; figures mean nothing. Use swift build -c release.")
 #endif

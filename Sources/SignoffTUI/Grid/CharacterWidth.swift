@@ -14,6 +14,8 @@ public enum CharacterWidth {
 
     /// Columns used by a whole string.
     public static func of(_ text: String) -> Int {
+        // Printable ASCII, the common case, is one column a byte.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
         var total = 0
         for character in text { total += of(character) }
         return total

@@ -107,7 +107,8 @@ public enum TextLayout {
     }
 
     static func tame(_ text: String) -> String {
-        guard text.unicodeScalars.count > text.count * 2 else { return text }
+        // ASCII has no combining marks to pile up.
+        guard !text.utf8.allSatisfy({ $0 < 0x80 }), text.unicodeScalars.count > text.count * 2 else { return text }
         var result = ""
         for character in text { result.append(tame(character)) }
         return result
