@@ -52,7 +52,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .missing(path):
-            "no signoff store at \(path); create it with `signoff init`"
+            "no signoff store at \(path); create it with `signoff init`, or name an existing one with --store or SIGNOFF_STORE"
         case let .alreadyExists(path):
             "\(path) already exists; signoff never overwrites a store (open it, or choose another path)"
         case let .notAStore(path):

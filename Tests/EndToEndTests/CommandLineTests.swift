@@ -203,7 +203,7 @@ struct CommandLineTests {
         #expect(result.stderr.contains("does not trust asserted identities"))
         let missing = try Signoff.run(["list", "--store", directory.appendingPathComponent("none.sqlite").path])
         #expect(missing.status == 5)
-        #expect(missing.stderr.contains("signoff init"))
+        #expect(missing.stderr.contains("signoff init") && missing.stderr.contains("SIGNOFF_STORE"), "\(missing.output)")
     }
 
     @Test func aNewPolicyReroutesPendingRequestsAndOldApprovalsStopCounting() throws {

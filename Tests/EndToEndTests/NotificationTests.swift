@@ -328,6 +328,19 @@ struct NotificationTests {
         try check.validate()
     }
 
+    /// A --sendmail that names no program is bad input before anything is
+    /// claimed; left out, mail goes through /usr/sbin/sendmail.
+    @Test func aSendmailThatIsNoProgramIsRefusedBeforeAnythingIsClaimed() throws {
+        let store = try TestStore()
+        let before = try store.run(["audit", "head"])
+        let result = try store.run(["notify", "run", "--sendmail", store.directory.appendingPathComponent("no-such-sendmail").path])
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.stderr.contains("--sendmail") && result.stderr.contains("no-such-sendmail"), "\(result.output)")
+        #expect(try store.run(["audit", "head"]).stdout == before.stdout)
+        let directory = try store.run(["notify", "run", "--sendmail", store.directory.path])
+        #expect(directory.status == 2, "\(directory.output)")
+    }
+
     @Test func aSelfApprovalReachesTheSecurityContactAndAnUntrustedCommandWaits() throws {
         let setup = try Setup()
         let id = try setup.submit()

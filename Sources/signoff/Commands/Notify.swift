@@ -29,8 +29,9 @@ struct NotifyRun: ParsableCommand, JSONReporting {
     @OptionGroup var options: StoreOptions
     @Flag(help: "Keep running: deliver new notifications within a second, and what time brings every minute.")
     var follow = false
-    @Option(help: ArgumentHelp("The sendmail-compatible program mail goes through (called with -t -oi).", valueName: "path"))
-    var sendmail = "/usr/sbin/sendmail"
+    @Option(help: ArgumentHelp("The sendmail-compatible program mail goes through (called with -t -oi; default /usr/sbin/sendmail).",
+                               valueName: "path"))
+    var sendmail: String?
     @Option(help: ArgumentHelp("Seconds to wait for a webhook's answer.", valueName: "seconds"))
     var timeout = 10
     @Flag(help: "Print nothing unless something failed.") var quiet = false
@@ -39,13 +40,18 @@ struct NotifyRun: ParsableCommand, JSONReporting {
 
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be at least 1 second") }
+        var directory: ObjCBool = false
+        if let sendmail, !FileManager.default.fileExists(atPath: sendmail, isDirectory: &directory) || directory.boolValue
+            || !FileManager.default.isExecutableFile(atPath: sendmail) {
+            throw ValidationError("--sendmail \(Terminal.safe(sendmail)): no program that can be run at that path")
+        }
     }
 
     func run() throws {
         // The one clock; with SIGNOFF_NOW it starts there and runs on, so --follow's time passes.
         let commands = try options.commands(clockRuns: true)
         let store = commands.store
-        let delivery = NotificationDelivery(commands: commands, sendmail: sendmail, httpTimeout: TimeInterval(timeout))
+        let delivery = NotificationDelivery(commands: commands, sendmail: sendmail ?? "/usr/sbin/sendmail", httpTimeout: TimeInterval(timeout))
         var lastPlanning: Date?
         repeat {
             let moment = commands.clock.now()
