@@ -278,7 +278,7 @@ public struct JSONOutput {
         if start < end { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[start..<end])) }
     }
 
-    /// `\uXXXX`, as a surrogate pair above the Basic Multilingual Plane.
+    /// A `\u` escape of four hex digits; two of them (a surrogate pair) above the Basic Multilingual Plane.
     private mutating func escapeScalar(_ value: UInt32) {
         if value > 0xFFFF {
             let offset = value - 0x10000

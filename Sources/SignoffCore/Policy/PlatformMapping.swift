@@ -184,7 +184,8 @@ public struct PlatformMapping: Sendable {
                 throw nameNode.error("\"\(name)\" is not a token permission",
                                      hint: "write repository/NAME or organization/NAME as the token listing groups them, e.g. repository/contents")
             }
-        default:
+        // The other grant types take any name; a new platform must be placed here.
+        case (.aws, _), (.kubernetes, _), (.postgresql, _), (.github, _):
             break
         }
         var access: AccessLevel?
