@@ -61,20 +61,22 @@ public final class LoopbackListener: @unchecked Sendable {
         lock.lock()
         let wasStopped = stopped
         stopped = true
-        let open = connections
+        // Under the lock: a handler closes its descriptor under it too, so a
+        // number closed and reused by another socket is never shut down here.
+        if !wasStopped { for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) } }
         lock.unlock()
         guard !wasStopped else { return }
+        // Wakes the accept loop, which closes the socket itself: closed here,
+        // its number could be reused by another socket before the loop calls
+        // accept on it again, and the loop would take that socket's connections.
         shutdown(listening, Int32(SHUT_RDWR))
-        close(listening)
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     /// Ends every open connection (their handlers see the end of the stream) and keeps accepting.
     public func closeConnections() {
         lock.lock()
-        let open = connections
+        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
         lock.unlock()
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     public var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
@@ -84,10 +86,11 @@ public final class LoopbackListener: @unchecked Sendable {
             let fd = accept(listening, nil, nil)
             if fd < 0 {
                 if errno == EINTR { continue }
+                close(listening)
                 return
             }
             lock.lock()
-            if stopped { lock.unlock(); close(fd); return }
+            if stopped { lock.unlock(); close(fd); close(listening); return }
             connections.insert(fd)
             lock.unlock()
             var yes: Int32 = 1
@@ -96,8 +99,8 @@ public final class LoopbackListener: @unchecked Sendable {
                 serve(LoopbackConnection(fd: fd, listener: self))
                 lock.lock()
                 connections.remove(fd)
-                lock.unlock()
                 close(fd)
+                lock.unlock()
             }
             thread.stackSize = 1 << 20
             thread.start()
