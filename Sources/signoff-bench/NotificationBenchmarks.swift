@@ -92,7 +92,7 @@ enum NotificationBenchmarks {
         var report = NotificationDelivery.Report()
         let seconds = try Measure.time { report = try delivery.run(retry: NotificationDelivery.retry(for: nil)) }
         guard report.delivered == count, server.requests.count == count else {
-            throw BenchError("delivered \(report.delivered) of \(count); the server saw \(server.requests.count): \(report.problems.prefix(3))")
+            throw BenchError("delivered \(report.delivered) of \(count); the server saw \(server.requests.count): \(report.problems.prefix(3).map(\.line))")
         }
         let rate = Double(count) / seconds
         server.reset()

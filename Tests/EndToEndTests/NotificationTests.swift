@@ -303,10 +303,17 @@ struct NotificationTests {
         let refusal = try String(contentsOfFile: setup.hookFile, encoding: .utf8)
         check.add(refusal, "signoff.notification/1")
         #expect(refusal.contains("\"refusal\":{"), "\(refusal)")
+        // Absent values are null, never left out; the route is data, its words a separate member.
+        #expect(refusal.contains("\"decision\":null") && refusal.contains("\"route\":{") && refusal.contains("\"kind\":\"steps\"")
+                    && refusal.contains("\"route_text\":\"rule "), "\(refusal)")
         let digestRun = try setup.notifyRun(at: "2026-11-21T10:00:00Z", ["--json"])
         check.stdout(digestRun, "signoff.notify-run/1")
         // erin's two routed notices go to Slack as one digest, which answers 500: both given up (one attempt).
         #expect((try Signoff.json(digestRun) as? [String: Any])?["gave_up"] as? Int == 2, "\(digestRun.output)")
+        let problems = (try Signoff.json(digestRun) as? [String: Any])?["problems"] as? [[String: Any]] ?? []
+        #expect(problems.count == 1 && problems[0]["outcome"] as? String == "gave_up"
+                    && (problems[0]["notices"] as? [String])?.count == 2 && (problems[0]["reason"] as? String)?.contains("500") == true,
+                "\(digestRun.output)")
         let digest = try #require(setup.http.requests.first { $0.path == "/dave" })
         check.add(digest.text, "signoff.notification-digest/1")
 

@@ -48,21 +48,50 @@ public struct NotificationDelivery: Sendable {
         public var gaveUp = 0
         /// Not for this account to deliver (an untrusted command).
         public var leftPending = 0
-        /// One line per message that did not go out, for the command's output.
-        public var problems: [String] = []
+        /// One per message (or digest) that did not go out.
+        public var problems: [Problem] = []
         public init() {}
 
+        /// A delivery that did not happen: where to, what becomes of it, and why.
+        public struct Problem: Sendable, Hashable {
+            public enum Outcome: String, Sendable {
+                case willRetry = "will_retry", gaveUp = "gave_up", leftPending = "left_pending"
+
+                var words: String {
+                    switch self {
+                    case .willRetry: "will retry"
+                    case .gaveUp: "gave up"
+                    case .leftPending: "left pending"
+                    }
+                }
+            }
+            /// Where it was going, without secrets (`slack team-slack`).
+            public var destination: String
+            public var outcome: Outcome
+            /// What the channel answered or why it was not tried.
+            public var reason: String
+            /// The dedupe keys of the notices it carried (several for a digest).
+            public var notices: [String]
+
+            /// The problem in one line, for people.
+            public var line: String { "\(destination): \(outcome.words): \(reason)" }
+        }
+
         mutating func add(_ group: [OutboxItem], _ outcome: OutboxOutcome, retry: OutboxRetry) {
+            func problem(_ kind: Problem.Outcome, _ reason: String) {
+                problems.append(Problem(destination: group[0].message.destination, outcome: kind, reason: reason,
+                                        notices: group.map(\.message.dedupeKey)))
+            }
             switch outcome {
             case .delivered:
                 delivered += group.count
             case let .failed(reason, permanent):
                 let final = permanent || group.contains { $0.attempts >= retry.maxAttempts }
                 if final { gaveUp += group.count } else { retrying += group.count }
-                problems.append("\(group[0].message.destination): \(final ? "gave up" : "will retry"): \(reason)")
+                problem(final ? .gaveUp : .willRetry, reason)
             case let .leftPending(reason):
                 leftPending += group.count
-                problems.append("\(group[0].message.destination): left pending: \(reason)")
+                problem(.leftPending, reason)
             }
         }
     }

@@ -42,7 +42,7 @@ public enum NotificationRendering {
             lines.append(("Refused", "\(refusal.actor) (\(refusal.authentication)) tried to \(refusal.attempted): \(refusal.reason.rawValue)"))
             lines.append(("Message", refusal.message))
         }
-        if let route = request.route { lines.append(("Route", route)) }
+        if let route = request.routeText { lines.append(("Route", route)) }
         lines.append(("You hear of it as", document.why))
         lines.append(("Open it", "\(document.open), or in the console (signoff)"))
         return lines.map { ($0.0, safe($0.1)) }

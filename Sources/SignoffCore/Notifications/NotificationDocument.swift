@@ -53,14 +53,92 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
         public var submittedAt: String
         public var waitedSeconds: Int
         public var waitedText: String
-        public var route: String?
+        /// The route as data (null before routing) and in words.
+        public var route: RoutePart?
+        public var routeText: String?
 
         enum CodingKeys: String, CodingKey {
             case id, state, version, requester, subject, system, environment, entitlement, scope, access, purpose
             case ticket, incident, risk, route
             case submittedBy = "submitted_by", durationSeconds = "duration_seconds", durationText = "duration_text"
             case breakGlass = "break_glass", submittedAt = "submitted_at", waitedSeconds = "waited_seconds"
-            case waitedText = "waited_text"
+            case waitedText = "waited_text", routeText = "route_text"
+        }
+
+        /// Every member, absent ones as `null` (the JSON contract never leaves one out).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(state, forKey: .state)
+            try c.encode(version, forKey: .version)
+            try c.encode(requester, forKey: .requester)
+            try c.encode(submittedBy, forKey: .submittedBy)
+            try c.encode(subject, forKey: .subject)
+            try c.encode(system, forKey: .system)
+            try c.encode(environment, forKey: .environment)
+            try c.encode(entitlement, forKey: .entitlement)
+            try c.encode(scope, forKey: .scope)
+            try c.encode(access, forKey: .access)
+            try c.encode(durationSeconds, forKey: .durationSeconds)
+            try c.encode(durationText, forKey: .durationText)
+            try c.encode(purpose, forKey: .purpose)
+            try c.encode(ticket, forKey: .ticket)
+            try c.encode(incident, forKey: .incident)
+            try c.encode(breakGlass, forKey: .breakGlass)
+            try c.encode(risk, forKey: .risk)
+            try c.encode(submittedAt, forKey: .submittedAt)
+            try c.encode(waitedSeconds, forKey: .waitedSeconds)
+            try c.encode(waitedText, forKey: .waitedText)
+            try c.encode(route, forKey: .route)
+            try c.encode(routeText, forKey: .routeText)
+        }
+    }
+
+    /// A route as the JSON contract writes it (`common` schema's `route`):
+    /// its kind, rule, steps (who and how many), the deny rules that matched,
+    /// or why nothing routed it.
+    public struct RoutePart: Sendable, Hashable, Codable {
+        public var kind: String
+        public var rule: String?
+        public var steps: [Step]
+        public var denials: [DenyMatch]
+        public var reason: String?
+
+        public struct Step: Sendable, Hashable, Codable {
+            public var name: String
+            public var approvers: String
+            public var count: Int
+        }
+
+        init(_ route: RouteOutcome, clean: (String) -> String) {
+            rule = nil
+            steps = []
+            denials = []
+            reason = nil
+            switch route {
+            case let .steps(name, routed):
+                kind = "steps"
+                rule = clean(name)
+                steps = routed.map { Step(name: clean($0.name), approvers: clean($0.approvers), count: $0.required) }
+            case let .denied(matches):
+                kind = "denied"
+                denials = matches.map { DenyMatch(rule: clean($0.rule), reason: clean($0.reason)) }
+            case let .autoApproved(name):
+                kind = "auto_approved"
+                rule = clean(name)
+            case let .unroutable(why):
+                kind = "unroutable"
+                reason = clean(why)
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(rule, forKey: .rule)
+            try c.encode(steps, forKey: .steps)
+            try c.encode(denials, forKey: .denials)
+            try c.encode(reason, forKey: .reason)
         }
     }
 
@@ -83,11 +161,40 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
             case expiresAt = "expires_at", expiresInSeconds = "expires_in_seconds", expiresInText = "expires_in_text"
             case endReason = "end_reason", reviewDueAt = "review_due_at"
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(state, forKey: .state)
+            try c.encode(expiresAt, forKey: .expiresAt)
+            try c.encode(expiresInSeconds, forKey: .expiresInSeconds)
+            try c.encode(expiresInText, forKey: .expiresInText)
+            try c.encode(endReason, forKey: .endReason)
+            try c.encode(reviewDueAt, forKey: .reviewDueAt)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case schema, id, kind, urgent, recipient, channel, why, summary, open, round, request, decision, grant, refusal
         case createdAt = "created_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schema, forKey: .schema)
+        try c.encode(id, forKey: .id)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(urgent, forKey: .urgent)
+        try c.encode(recipient, forKey: .recipient)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(why, forKey: .why)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(open, forKey: .open)
+        try c.encode(round, forKey: .round)
+        try c.encode(request, forKey: .request)
+        try c.encode(decision, forKey: .decision)
+        try c.encode(grant, forKey: .grant)
+        try c.encode(refusal, forKey: .refusal)
     }
 
     /// Longest a request field may be in a message; purposes get more room.
@@ -118,7 +225,7 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
             ticket: request.ticket.map { clean($0) }, incident: request.incident.map { clean($0) },
             breakGlass: request.breakGlass, risk: RequestRisk.cues(request), submittedAt: UTCTime.text(record.submittedAt),
             waitedSeconds: waited, waitedText: TimeSpan(seconds: waited).roughText,
-            route: record.route.map { clean($0.summary, 400) })
+            route: record.route.map { RoutePart($0) { clean($0) } }, routeText: record.route.map { clean($0.summary, 400) })
         decision = record.decision.map {
             DecisionPart(state: $0.state.rawValue, by: $0.by.map { clean($0) }, reason: clean($0.reason, Self.purposeLimit),
                          at: UTCTime.text($0.at))

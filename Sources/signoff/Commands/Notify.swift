@@ -81,7 +81,7 @@ struct NotifyRun: ParsableCommand, JSONReporting {
             line.newline()
             return try StandardOutput.write(line.bytes)
         }
-        for problem in report.problems { Terminal.error(Terminal.safe(problem)) }
+        for problem in report.problems { Terminal.error(Terminal.safe(problem.line)) }
         let quietNow = quiet || (follow && report.delivered + report.retrying + report.gaveUp + report.leftPending + planned == 0)
         guard !quietNow else { return }
         var line = "delivered \(report.delivered) notification(s)"

@@ -76,7 +76,17 @@ struct NotifyRunJSON: JSONDocument {
         json.field("retrying", report.retrying)
         json.field("gave_up", report.gaveUp)
         json.field("left_pending", report.leftPending)
-        json.field("problems", report.problems)
+        json.key("problems")
+        json.beginArray()
+        for problem in report.problems {
+            json.beginObject()
+            json.field("destination", problem.destination)
+            json.field("outcome", problem.outcome.rawValue)
+            json.field("reason", problem.reason)
+            json.field("notices", problem.notices)
+            json.endObject()
+        }
+        json.endArray()
     }
 }
 
