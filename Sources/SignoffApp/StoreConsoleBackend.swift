@@ -60,8 +60,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
             let changed = try store.grants(changedAfter: cache.token)
             cache.token = token
             if !changed.isEmpty {
-                for grant in changed {
-                    cache.rows[grant.requestID] = grant.status.needsAttention ? Self.row(grant, responsibility) : nil
+                for (grant, seen) in changed {
+                    cache.rows[grant.requestID] = grant.status.needsAttention ? Self.row(grant, seen, responsibility) : nil
                 }
                 cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
             }
@@ -73,18 +73,21 @@ public final class StoreConsoleBackend: ConsoleBackend {
 
     /// Every grant that needs attention, sorted, as console rows: a whole read.
     private static func readAttentionGrants(_ store: Store, _ permissions: GrantPermissions?) throws -> [ConsoleGrantRow] {
-        try store.grants(.attention).map { row($0, permissions) }
+        var rows: [ConsoleGrantRow] = []
+        try store.forEachReconciledGrant(.attention) { rows.append(row($0, $1, permissions)) }
+        return rows
     }
 
     /// A grant as a console row: whether it is mine to watch, and what I may do
     /// with it (so the console offers only that, and says why not first).
-    private static func row(_ grant: Grant, _ permissions: GrantPermissions?) -> ConsoleGrantRow {
+    private static func row(_ grant: Grant, _ seen: GrantReconciliation?, _ permissions: GrantPermissions?) -> ConsoleGrantRow {
         guard let permissions else {
             let none = "no policy is in force; nothing can be changed"
-            return ConsoleGrantRow(grant: grant, responsible: false, revokeRefusal: none, reviewRefusal: none)
+            return ConsoleGrantRow(grant: grant, responsible: false, revokeRefusal: none, reviewRefusal: none, reconciliation: seen)
         }
         return ConsoleGrantRow(grant: grant, responsible: permissions.responsibility.covers(grant.terms),
-                               revokeRefusal: permissions.revokeRefusal(grant), reviewRefusal: permissions.reviewRefusal(grant))
+                               revokeRefusal: permissions.revokeRefusal(grant), reviewRefusal: permissions.reviewRefusal(grant),
+                               reconciliation: seen)
     }
 
     /// Makes a whole read the kept grants, as of `token`.

@@ -33,6 +33,9 @@ public enum GrantFilter: Sendable, Hashable {
     }
 }
 
+/// A grant with what reconciliation last saw of it (nil: no run has covered it).
+public typealias ReconciledGrant = (grant: Grant, reconciliation: GrantReconciliation?)
+
 extension Store {
     /// The grant of a request, or nil when it has none (not approved, or an extension).
     public func grant(_ id: String) throws -> Grant? {
@@ -65,13 +68,38 @@ extension Store {
     }
 
     /// Grants changed by events after `sequence` (a `changeToken()`), in any
-    /// state: what a reader holding the grants as of that token must update.
-    public func grants(changedAfter sequence: Int64) throws -> [Grant] {
-        var grants: [Grant] = []
+    /// state, with what reconciliation last saw of each: what a reader holding
+    /// the grants as of that token must update. A reconciliation run changes
+    /// what was seen of a grant without changing the grant, so a grant a run
+    /// after `sequence` covered is among them.
+    public func grants(changedAfter sequence: Int64) throws -> [ReconciledGrant] {
+        var grants: [ReconciledGrant] = []
         try read { db in
-            try Self.forEachGrant(db, GrantRow.select + "WHERE s.last_sequence > ?", { $0.bind(sequence) }) { grants.append($0) }
+            try Self.forEachGrant(db, GrantRow.selectReconciled + "WHERE s.last_sequence > ? OR r.run > ?",
+                                  { $0.bind(sequence); $0.bind(sequence) }) { grants.append(($0, $1)) }
         }
         return grants
+    }
+
+    /// Like `forEachGrant`, with what reconciliation last saw of each grant
+    /// (nil: no run has covered it), read in the same statement.
+    public func forEachReconciledGrant(_ filter: GrantFilter, activeExpiringBy horizon: Date? = nil,
+                                       _ body: (Grant, GrantReconciliation?) throws -> Void) throws {
+        var sql = GrantRow.selectReconciled + filter.clause
+        if horizon != nil { sql += " AND s.state = 'active' AND s.expires_at <= ?" }
+        try read { db in
+            try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }, body)
+        }
+    }
+
+    /// The grant of a request with what reconciliation last saw of it; nil
+    /// when the request has no grant.
+    public func reconciledGrant(_ id: String) throws -> ReconciledGrant? {
+        var found: ReconciledGrant?
+        try read { db in
+            try Self.forEachGrant(db, GrantRow.selectReconciled + "WHERE s.request_id = ?", { $0.bind(id) }) { found = ($0, $1) }
+        }
+        return found
     }
 
     /// Each grant a `GrantRow.select` query returns, read through the C API.
@@ -83,6 +111,20 @@ extension Store {
             let columns = StatementColumns(statement: statement)
             guard let grant = GrantRow.decode(columns) else { throw Self.unreadableGrant(columns.text(0) ?? "") }
             try body(grant)
+        }
+    }
+
+    /// Each grant a `GrantRow.selectReconciled` query returns, with its sighting.
+    private static func forEachGrant(_ db: Database, _ sql: String, _ bind: (inout FastStatement) -> Void,
+                                     _ body: (Grant, GrantReconciliation?) throws -> Void) throws {
+        var query = FastStatement(try db.cachedStatement(sql: sql), db)
+        bind(&query)
+        try query.forEachRow { statement in
+            let columns = StatementColumns(statement: statement)
+            guard let grant = GrantRow.decode(columns), let seen = GrantRow.decodeReconciliation(columns) else {
+                throw Self.unreadableGrant(columns.text(0) ?? "")
+            }
+            try body(grant, seen)
         }
     }
 

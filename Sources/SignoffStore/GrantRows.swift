@@ -127,6 +127,14 @@ struct GrantRow: Equatable {
     static let select = "SELECT " + termsColumnNames.map { "g." + $0 }.joined(separator: ", ") + ", "
         + GrantStatusRow.columnNames.map { "s." + $0 }.joined(separator: ", ")
         + " FROM grant_status s JOIN grants g ON g.request_id = s.request_id "
+    /// `select` with what reconciliation last saw of each grant after the
+    /// grant's columns (`r.`, NULL where no run covered it).
+    static let selectReconciled: String = {
+        let grant: [String] = termsColumnNames.map { "g." + $0 } + GrantStatusRow.columnNames.map { "s." + $0 }
+        let sighting: [String] = SightingRow.columns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespaces) }
+        return "SELECT " + (grant + sighting).joined(separator: ", ")
+            + " FROM grant_status s JOIN grants g ON g.request_id = s.request_id LEFT JOIN grant_sightings r ON r.request_id = s.request_id "
+    }()
 
     init(_ grant: Grant, lastSequence: Int64) {
         let terms = grant.terms
@@ -173,6 +181,18 @@ struct GrantRow: Equatable {
                                     incident: text(11), breakGlass: breakGlass)
         return Grant(terms: grantTerms, approvedAt: approvedAt, approvers: approvers, policyVersion: policyVersion,
                      selfActivated: selfActivated, reviewers: text(18), status: status)
+    }
+
+    /// The sighting columns of a `selectReconciled` row: `.some(nil)` when no
+    /// run covered the grant, nil when the columns are not what signoff writes.
+    static func decodeReconciliation(_ columns: some ColumnReader) -> GrantReconciliation?? {
+        let start = termsColumnNames.count + GrantStatusRow.columnNames.count
+        guard columns.text(start) != nil else { return .some(nil) }
+        guard let present = columns.integer(start + 1), present == 0 || present == 1, let seenAt = columns.integer(start + 2),
+              let run = columns.integer(start + 3) else { return nil }
+        return GrantReconciliation(present: present == 1, seenAt: Date(storeMilliseconds: seenAt), run: run,
+                                   presentAt: columns.integer(start + 4).map(Date.init(storeMilliseconds:)),
+                                   presentRun: columns.integer(start + 5))
     }
 
     func insert(_ db: Database) throws {

@@ -226,16 +226,6 @@ public struct StoredFinding: Sendable, Hashable {
     public var openedSequence: Int64
 }
 
-/// What reconciliation last saw of a grant, and when it last saw its access there.
-public struct GrantSightingRow: Sendable, Hashable {
-    public var requestID: String
-    public var present: Bool
-    public var seenAt: Date
-    public var run: Int64
-    public var presentAt: Date?
-    public var presentRun: Int64?
-}
-
 extension WriteTransaction {
     func findingIsOpen(_ id: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM findings WHERE id = ? AND state = 'open'", arguments: [id]) ?? false
@@ -259,20 +249,6 @@ extension Store {
                 SELECT \(ReconciliationRows.columns) FROM findings \(resolved ? "" : "WHERE state = 'open'")
                 ORDER BY state, kind, system, environment, subject, id
                 """).map(ReconciliationRows.finding)
-        }
-    }
-
-    /// What reconciliation last saw of each grant that a run covered, by request ID.
-    public func grantSightings() throws -> [String: GrantSightingRow] {
-        try read { db in
-            var sightings: [String: GrantSightingRow] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT request_id, present, seen_at, run, present_at, present_run FROM grant_sightings") {
-                let presentAt: Int64? = row["present_at"]
-                let sighting = GrantSightingRow(requestID: row["request_id"], present: row["present"], seenAt: ReconciliationRows.date(row["seen_at"]),
-                                                run: row["run"], presentAt: presentAt.map(ReconciliationRows.date), presentRun: row["present_run"])
-                sightings[sighting.requestID] = sighting
-            }
-            return sightings
         }
     }
 }

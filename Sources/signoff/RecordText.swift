@@ -5,7 +5,7 @@ import SignoffStore
 /// The human-readable `show`: every field, the route, reviews, the timeline.
 /// All request text passes through `Terminal.safe`.
 enum RecordText {
-    static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant: Grant?, me: String,
+    static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant reconciled: ReconciledGrant?, me: String,
                       notifications: [NotificationDeliveryJSON] = [], now: Date) {
         let r = record.request
         let s = Terminal.safe
@@ -50,7 +50,7 @@ enum RecordText {
         if let decision = record.decision {
             Terminal.line("decision: \(decision.state.rawValue)\(decision.isSelfActivated ? " (SELF-ACTIVATED)" : "") at \(Timestamp.format(decision.at)) by \(decision.by.map(s).joined(separator: ", ")): \(s(decision.reason))")
         }
-        if let grant {
+        if let (grant, seen) = reconciled {
             Terminal.line()
             Terminal.line("grant: \(grant.state.rawValue), \(grant.timeLeftText(at: now))")
             field("starts", grant.startsAt.map { start in
@@ -68,6 +68,7 @@ enum RecordText {
             }
             let flags = grant.flags(at: now).map { $0.label(at: now) }
             field("flags", flags.isEmpty ? nil : flags.joined(separator: ", "))
+            field("reconciliation", GrantConfirmation(grant, seen).sentence(seen))
         }
         if !record.reviews.isEmpty {
             Terminal.line()

@@ -148,4 +148,76 @@ struct ReconcileTests {
             #expect(verify.stdout.contains(named), "\(edit): \(verify.output)")
         }
     }
+
+    /// `grants`, `show` and `wait` say whether reconciliation has seen each
+    /// grant carried out, and by which run; `grants --unconfirmed` lists the rest.
+    @Test func grantsShowWhetherReconciliationSawThemCarriedOut() throws {
+        let store = try TestStore()
+        let check = try SchemaCheck(store.directory)
+        let id = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: Self.t0).status == 0)
+        func reconciliation(_ arguments: [String], _ schema: String, at now: String, path: (Any) -> Any?) throws -> [String: Any] {
+            let result = try store.run(arguments, at: now)
+            check.stdout(result, schema)
+            let document = try #require(try Signoff.json(result))
+            return try #require(path(document) as? [String: Any], "\(result.output)")
+        }
+        func listed(at now: String) throws -> [String: Any] {
+            try reconciliation(["grants", "--json"], "signoff.grant-list/1", at: now) {
+                (($0 as? [String: Any])?["items"] as? [[String: Any]])?.first?["reconciliation"]
+            }
+        }
+        func shown(at now: String) throws -> [String: Any] {
+            try reconciliation(["show", id, "--json"], "signoff.request/1", at: now) {
+                (($0 as? [String: Any])?["grant"] as? [String: Any])?["reconciliation"]
+            }
+        }
+
+        // No run yet: unchecked, no run named; listed as unconfirmed.
+        var seen = try listed(at: "2026-11-21T03:30:00Z")
+        #expect(seen["status"] as? String == "unchecked" && seen["confirmed"] as? Bool == false, "\(seen)")
+        #expect(seen["last_run"] is NSNull && seen["present"] is NSNull && seen["last_present_run"] is NSNull, "\(seen)")
+        var text = try store.run(["grants", "--unconfirmed"], at: "2026-11-21T03:30:00Z")
+        #expect(text.stdout.contains("RECONCILED") && text.stdout.contains(id) && text.stdout.contains("unchecked"), "\(text.output)")
+
+        // A run sees the access: confirmed by that run, in the list, in show and wait.
+        let etl = Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z")
+        let other = Self.line("svc-rogue", id: "pg-2", at: "2026-11-21T04:00:00Z")
+        let (_, run1) = try reconcile(store, "export-1.jsonl", [etl], at: "2026-11-21T04:05:00Z", check: check)
+        let first = try #require(run1["run"] as? Int)
+        seen = try listed(at: "2026-11-21T04:10:00Z")
+        #expect(seen["status"] as? String == "confirmed" && seen["confirmed"] as? Bool == true && seen["present"] as? Bool == true, "\(seen)")
+        #expect(seen["last_run"] as? Int == first && seen["last_run_at"] as? String == "2026-11-21T04:05:00.000Z", "\(seen)")
+        #expect(seen["last_present_run"] as? Int == first, "\(seen)")
+        #expect(try shown(at: "2026-11-21T04:10:00Z")["status"] as? String == "confirmed")
+        let waited = try store.run(["wait", id, "--json"], at: "2026-11-21T04:10:00Z")
+        check.stdout(waited, "signoff.wait-result/1")
+        let waitedGrant = (try Signoff.json(waited) as? [String: Any])?["grant"] as? [String: Any]
+        #expect((waitedGrant?["reconciliation"] as? [String: Any])?["status"] as? String == "confirmed", "\(waited.output)")
+        text = try store.run(["grants", "--unconfirmed"], at: "2026-11-21T04:10:00Z")
+        #expect(text.stdout.contains("no grants match"), "\(text.output)")
+        text = try store.run(["show", id], at: "2026-11-21T04:10:00Z")
+        #expect(text.stdout.contains("access seen by run \(first) at 2026-11-21T04:05:00.000Z"), "\(text.output)")
+
+        // A later run does not see it: not seen, and when it was last there.
+        let (_, run2) = try reconcile(store, "export-2.jsonl", [other], at: "2026-11-21T05:00:00Z", check: check)
+        let second = try #require(run2["run"] as? Int)
+        seen = try listed(at: "2026-11-21T05:10:00Z")
+        #expect(seen["status"] as? String == "not_seen" && seen["present"] as? Bool == false && seen["last_run"] as? Int == second, "\(seen)")
+        #expect(seen["last_present_run"] as? Int == first && seen["last_present_at"] as? String == "2026-11-21T04:05:00.000Z", "\(seen)")
+        text = try store.run(["grants", "--unconfirmed"], at: "2026-11-21T05:10:00Z")
+        #expect(text.stdout.contains(id) && text.stdout.contains("NOT SEEN"), "\(text.output)")
+
+        // Revoked: no run since it ended says it is gone; a run that does not see it confirms the removal.
+        #expect(try store.run(["revoke", id, "-r", "The reconciliation moved to the warehouse"], as: "alice",
+                              at: "2026-11-21T05:20:00Z").status == 0)
+        seen = try reconciliation(["grants", "--all", "--json"], "signoff.grant-list/1", at: "2026-11-21T05:30:00Z") {
+            (($0 as? [String: Any])?["items"] as? [[String: Any]])?.first?["reconciliation"]
+        }
+        #expect(seen["status"] as? String == "unchecked" && seen["last_run"] as? Int == second, "\(seen)")
+        _ = try reconcile(store, "export-3.jsonl", [other], at: "2026-11-21T06:00:00Z", check: check)
+        #expect(try shown(at: "2026-11-21T06:10:00Z")["status"] as? String == "removed")
+        try check.validate()
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
 }

@@ -177,6 +177,33 @@ import Testing
         #expect(grid.lines.contains { $0.contains("OVERDUE 3h ago") })
     }
 
+    /// Grants reconciliation has not seen carried out are marked in the
+    /// Expiring list (and found by the filter); the detail names the run.
+    @Test func expiringMarksGrantsReconciliationHasNotConfirmed() {
+        var model = Sample.grantModel(size: Size(width: 200, height: 30))
+        press(&model, .character("4"))
+        let lines = view(model, size: model.size, glyphs: .unicode).lines
+        func line(_ id: String) -> String { lines.first { $0.contains(id) && !$0.contains("Detail") } ?? "" }
+        #expect(line("REQ-900002").contains("unreconciled"), "\(line("REQ-900002"))")
+        #expect(!line("REQ-900001").contains("unreconciled") && !line("REQ-900001").contains("NOT SEEN"), "seen: no mark")
+        func flags(_ id: String) -> String {
+            guard let row = model.grants.first(where: { $0.id == id }) else { return "" }
+            return StyledLine(GrantColumn.flags.cell(row, false, model.now, .unicode, 200)).plainText
+        }
+        #expect(flags("REQ-900005").hasSuffix("access NOT SEEN"), "\(flags("REQ-900005"))")
+        #expect(flags("REQ-900004") == "not removed (5h ago), access STILL PRESENT")
+        #expect(flags("REQ-900003").hasSuffix("unreconciled"))
+        #expect(flags("REQ-900001").isEmpty)
+        var detail = DetailContent.lines(model, width: 80).map(\.plainText)
+        #expect(detail.contains { $0.hasPrefix("Reconciled") && $0.contains("access not seen by run 40") }, "\(detail)")
+        press(&model, .character("j"))
+        detail = DetailContent.lines(model, width: 80).map(\.plainText)
+        #expect(detail.contains { $0.hasPrefix("Reconciled") && $0.contains("access seen by run 40") }, "\(detail)")
+        press(&model, .character("/"))
+        type(&model, "unreconciled")
+        #expect(self.lines(model).filter { $0.hasPrefix("REQ-") }.sorted() == ["REQ-900002", "REQ-900003", "REQ-900006"])
+    }
+
     @Test func timeLeftFollowsTheModelsClock() {
         var model = Sample.grantModel()
         press(&model, .character("4"), .character("j"))

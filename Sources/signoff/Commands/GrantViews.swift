@@ -4,7 +4,8 @@ import SignoffApp
 import SignoffCore
 import SignoffStore
 
-/// Grants as aligned columns: ID, state, time left, subject, where, what, for whom, flags.
+/// Grants as aligned columns: ID, state, time left, subject, where, what, for
+/// whom, whether reconciliation has seen it carried out, flags.
 struct GrantTable {
     let now: Date
     private var table: TextTable
@@ -14,17 +15,17 @@ struct GrantTable {
         table = TextTable([
             .init(title: "ID"), .init(title: "STATE"), .init(title: "TIME LEFT"), .init(title: "SUBJECT", maximum: 40),
             .init(title: "SYSTEM/ENV", maximum: 32), .init(title: "ENTITLEMENT", maximum: 28), .init(title: "ACCESS"),
-            .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
+            .init(title: "REQUESTER", maximum: 20), .init(title: "RECONCILED"), .init(title: "FLAGS"),
         ], write: write)
     }
 
-    mutating func add(_ grant: Grant) throws {
+    mutating func add(_ grant: Grant, _ seen: GrantReconciliation?) throws {
         let terms = grant.terms
         try table.add([
             grant.requestID, grant.state.rawValue, grant.timeLeftText(at: now),
             terms.subject.kind.rawValue + ":" + Terminal.safe(terms.subject.name),
             Terminal.safe(terms.system) + "/" + Terminal.safe(terms.environment), Terminal.safe(terms.entitlement),
-            terms.access.rawValue, Terminal.safe(terms.requester),
+            terms.access.rawValue, Terminal.safe(terms.requester), GrantConfirmation(grant, seen).label,
             Terminal.safe(grant.flags(at: now).map { $0.label(at: now) }.joined(separator: ", ")),
         ])
     }
@@ -40,6 +41,8 @@ struct Grants: ParsableCommand, JSONReporting {
     @Flag(help: "Only my people (me and my reports) and my systems (those I own).") var mine = false
     @Flag(help: "Every grant, ended ones included.") var all = false
     @Option(help: "Only active grants ending within this time, e.g. 24h.") var expiringWithin: String?
+    @Flag(help: "Only grants reconciliation has not seen carried out (access seen while live, gone once ended).")
+    var unconfirmed = false
     @Flag(help: "Print one JSON document (signoff.grant-list/1).") var json = false
     @Flag(help: "Print JSON lines: one signoff.grant-status/1 object per grant.") var jsonl = false
 
@@ -61,12 +64,13 @@ struct Grants: ParsableCommand, JSONReporting {
         var table = GrantTable(now: now, write: StandardOutput.line)
         var count = 0
         try storeCall {
-            try commands.store.forEachGrant(all ? .all : .attention, activeExpiringBy: horizon) { grant in
+            try commands.store.forEachReconciledGrant(all ? .all : .attention, activeExpiringBy: horizon) { grant, seen in
                 if let responsibility, !responsibility.covers(grant.terms) { return }
+                if unconfirmed, GrantConfirmation(grant, seen).isConfirmed { return }
                 count += 1
                 switch format {
-                case .text: try table.add(grant)
-                case .json, .jsonLines: try writer.append(GrantStatusJSON(grant: grant, now: now))
+                case .text: try table.add(grant, seen)
+                case .json, .jsonLines: try writer.append(GrantStatusJSON(grant: grant, reconciliation: seen, now: now))
                 }
             }
         }
@@ -97,12 +101,12 @@ struct IncidentReviews: ParsableCommand, JSONReporting {
         var writer = JSONListWriter<IncidentReviewJSON>(listSchema: "signoff.incident-review-list/1", lines: format == .jsonLines)
         var count = 0
         try storeCall {
-            try commands.store.forEachGrant(.incidentReviews(includingCompleted: all)) { grant in
+            try commands.store.forEachReconciledGrant(.incidentReviews(includingCompleted: all)) { grant, seen in
                 guard let review = grant.incidentReview else { return }
                 count += 1
                 switch format {
                 case .text: try StandardOutput.line(Self.line(grant, review, now: now))
-                case .json, .jsonLines: try writer.append(IncidentReviewJSON(grant: grant, review: review, now: now))
+                case .json, .jsonLines: try writer.append(IncidentReviewJSON(grant: grant, reconciliation: seen, review: review, now: now))
                 }
             }
         }
@@ -310,7 +314,7 @@ struct Wait: ParsableCommand, JSONReporting {
     private func finish(_ record: RequestRecord, commands: Commands, timeout: Int) throws {
         let now = commands.clock.now()
         let grantID = record.request.extends ?? record.id
-        let grant = record.state == .approved ? try storeCall { try commands.store.grant(grantID) } : nil
+        let grant = record.state == .approved ? try storeCall { try commands.store.reconciledGrant(grantID) } : nil
         let reason = record.decision?.reason
         if json {
             try WaitResultJSON(id: id, state: record.state, decided: true, reason: reason, timeoutSeconds: timeout,
@@ -319,7 +323,7 @@ struct Wait: ParsableCommand, JSONReporting {
             Terminal.line("\(id) \(record.state.rawValue)" + (reason.map { ": " + Terminal.safe($0) } ?? ""))
             if let grant {
                 var table = GrantTable(now: now) { Terminal.line($0) }
-                try table.add(grant)
+                try table.add(grant.grant, grant.reconciliation)
                 try table.finish()
             }
         }

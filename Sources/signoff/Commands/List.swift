@@ -131,8 +131,8 @@ struct Show: ParsableCommand, JSONReporting {
         let store = commands.store
         let me = commands.actor
         let now = commands.clock.now()
-        let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, Grant?) in
-            (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.grant(id))
+        let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, ReconciledGrant?) in
+            (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.reconciledGrant(id))
         }
         guard let record else { throw CommandFailure(CommandError.noSuchRequest(id)) }
         let notifications = try storeCall { try store.outboxItems(.notification, requestID: id) }

@@ -83,12 +83,14 @@ struct Drift: ParsableCommand {
         let commands = try options.commands(reading: true)
         let store = commands.store
         let findings = try storeCall { try store.findings(resolved: all) }
-        let sightings = try storeCall { try store.grantSightings() }
-        let unconfirmed = try storeCall { try store.grants(.attention) }.filter { grant in
-            grant.state.isLive && sightings[grant.requestID]?.present != true
+        var unconfirmed: [ReconciledGrant] = []
+        try storeCall {
+            try store.forEachReconciledGrant(.attention) { grant, seen in
+                if grant.state.isLive, !GrantConfirmation(grant, seen).isConfirmed { unconfirmed.append((grant, seen)) }
+            }
         }
         if json {
-            try DriftJSON(findings: findings, unconfirmed: unconfirmed, sightings: sightings).print()
+            try DriftJSON(findings: findings, unconfirmed: unconfirmed).print()
             return
         }
         if findings.isEmpty { Terminal.line(all ? "no findings" : "no open findings") }
@@ -101,9 +103,9 @@ struct Drift: ParsableCommand {
         }
         if !unconfirmed.isEmpty {
             Terminal.line("live grants reconciliation has not seen carried out:")
-            for grant in unconfirmed {
-                let seen = sightings[grant.requestID].map { "not seen by run \($0.run) at \(Timestamp.format($0.seenAt))" } ?? "no run has covered it"
-                Terminal.line("  \(grant.requestID)  \(grant.terms.system)/\(grant.terms.environment) \(grant.terms.entitlement) for \(grant.terms.subject.name): \(seen)")
+            for (grant, seen) in unconfirmed {
+                let terms = grant.terms
+                Terminal.line("  \(grant.requestID)  \(Terminal.safe(terms.system))/\(Terminal.safe(terms.environment)) \(Terminal.safe(terms.entitlement)) for \(Terminal.safe(terms.subject.name)): \(GrantConfirmation(grant, seen).sentence(seen))")
             }
         }
     }

@@ -3,10 +3,13 @@ import SignoffCore
 
 /// A grant and where it stands (`signoff.grant-status/1`): what was granted,
 /// its times, provisioning, how it ended, its post-incident review and flags.
-/// `signoff grants` lists these; `show`, `wait` and the write commands embed one.
+/// `signoff grants` lists these; `show`, `wait` and the write commands embed
+/// one. Each is read with what reconciliation last saw of the grant.
 struct GrantStatusJSON: JSONDocument {
     static let schema: StaticString = "signoff.grant-status/1"
     var grant: Grant
+    /// What reconciliation last saw of the grant; nil when no run has covered it.
+    var reconciliation: GrantReconciliation?
     var now: Date
 
     func members(_ json: inout JSONOutput) {
@@ -55,6 +58,24 @@ struct GrantStatusJSON: JSONDocument {
         json.beginArray()
         for flag in grant.flags(at: now) { Self.write(flag, now: now, &json) }
         json.endArray()
+        Self.write(reconciliation, of: grant, &json)
+    }
+
+    /// `reconciliation`: whether a run has seen the grant carried out (its
+    /// access there while live, gone once ended), and the runs behind that.
+    static func write(_ seen: GrantReconciliation?, of grant: Grant, _ json: inout JSONOutput) {
+        let confirmation = GrantConfirmation(grant, seen)
+        json.key("reconciliation")
+        json.beginObject()
+        json.field("status", confirmation.rawValue)
+        json.field("confirmed", confirmation.isConfirmed)
+        json.key("present")
+        if let present = seen?.present { json.bool(present) } else { json.null() }
+        json.field("last_run", seen.map { Int($0.run) })
+        json.field("last_run_at", time: seen?.seenAt)
+        json.field("last_present_run", seen?.presentRun.map { Int($0) })
+        json.field("last_present_at", time: seen?.presentAt)
+        json.endObject()
     }
 
     /// A flag as data: its kind, the moment it refers to, and for a failed
@@ -88,6 +109,7 @@ struct GrantStatusJSON: JSONDocument {
 struct IncidentReviewJSON: JSONDocument {
     static let schema: StaticString = "signoff.incident-review/1"
     var grant: Grant
+    var reconciliation: GrantReconciliation?
     var review: IncidentReview
     var now: Date
 
@@ -101,6 +123,6 @@ struct IncidentReviewJSON: JSONDocument {
         json.field("completed_by", review.completedBy)
         json.field("rationale", review.rationale)
         json.key("grant")
-        GrantStatusJSON(grant: grant, now: now).write(&json)
+        GrantStatusJSON(grant: grant, reconciliation: reconciliation, now: now).write(&json)
     }
 }

@@ -98,8 +98,7 @@ struct ReconcileRunJSON: JSONDocument {
 struct DriftJSON: JSONDocument {
     static let schema: StaticString = "signoff.drift/1"
     var findings: [StoredFinding]
-    var unconfirmed: [Grant]
-    var sightings: [String: GrantSightingRow]
+    var unconfirmed: [ReconciledGrant]
 
     func members(_ json: inout JSONOutput) {
         json.key("findings")
@@ -128,8 +127,7 @@ struct DriftJSON: JSONDocument {
         json.endArray()
         json.key("unconfirmed_grants")
         json.beginArray()
-        for grant in unconfirmed {
-            let sighting = sightings[grant.requestID]
+        for (grant, sighting) in unconfirmed {
             json.beginObject()
             json.field("request_id", grant.requestID)
             json.field("system", grant.terms.system)

@@ -23,7 +23,7 @@ struct RequestJSON: JSONDocument {
     /// The policy in force, for each step's approvals and the viewer; nil when none parses.
     var policy: Policy?
     var events: [RecordedEvent]
-    var grant: Grant?
+    var grant: ReconciledGrant?
     /// The outbox's notifications about it.
     var notifications: [OutboxItem] = []
     var viewer: String
@@ -74,7 +74,7 @@ struct RequestJSON: JSONDocument {
             json.null()
         }
         json.key("grant")
-        if let grant { GrantStatusJSON(grant: grant, now: now).write(&json) } else { json.null() }
+        if let grant { GrantStatusJSON(grant: grant.grant, reconciliation: grant.reconciliation, now: now).write(&json) } else { json.null() }
         json.key("viewer")
         if let policy {
             let (may, why) = Lifecycle.canDecide(record, person: viewer, policy: policy, at: now)

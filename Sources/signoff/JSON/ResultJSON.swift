@@ -81,7 +81,7 @@ struct ActionResultJSON: JSONDocument {
     var operation: SignoffApp.Operation
     var id: String
     var record: RequestRecord?
-    var grant: Grant?
+    var grant: ReconciledGrant?
     var events: [RecordedEvent]
     var handOffs: [HandOff.Delivery]
     var handOffProblem: String?
@@ -93,7 +93,7 @@ struct ActionResultJSON: JSONDocument {
         json.field("state", record?.state.rawValue)
         json.field("version", record?.version)
         json.key("grant")
-        if let grant { GrantStatusJSON(grant: grant, now: now).write(&json) } else { json.null() }
+        if let grant { GrantStatusJSON(grant: grant.grant, reconciliation: grant.reconciliation, now: now).write(&json) } else { json.null() }
         ResultJSON.events(events, &json)
         ResultJSON.handOffs(handOffs, problem: handOffProblem, &json)
     }
@@ -105,7 +105,7 @@ extension ActionResultJSON {
     init<T>(_ operation: SignoffApp.Operation, id: String, result: CommandResult<T>, commands: Commands) throws {
         let store = commands.store
         let record = try storeCall { try store.record(id) }
-        let grant = try storeCall { try store.grant(record?.request.extends ?? id) }
+        let grant = try storeCall { try store.reconciledGrant(record?.request.extends ?? id) }
         self.init(operation: operation, id: id, record: record, grant: grant, events: result.events,
                   handOffs: result.handOffs, handOffProblem: result.handOffProblem, now: commands.clock.now())
     }
@@ -156,7 +156,7 @@ struct WaitResultJSON: JSONDocument {
     /// The decision's reason, in the decider's words.
     var reason: String?
     var timeoutSeconds: Int
-    var grant: Grant?
+    var grant: ReconciledGrant?
     var now: Date
 
     func members(_ json: inout JSONOutput) {
@@ -167,7 +167,7 @@ struct WaitResultJSON: JSONDocument {
         json.field("reason", reason)
         json.field("timeout_seconds", timeoutSeconds)
         json.key("grant")
-        if let grant { GrantStatusJSON(grant: grant, now: now).write(&json) } else { json.null() }
+        if let grant { GrantStatusJSON(grant: grant.grant, reconciliation: grant.reconciliation, now: now).write(&json) } else { json.null() }
     }
 }
 

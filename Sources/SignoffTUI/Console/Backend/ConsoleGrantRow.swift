@@ -16,13 +16,20 @@ public struct ConsoleGrantRow: Sendable, Hashable {
     public var revokeRefusal: String?
     /// Why I may not complete its post-incident review; nil when I may.
     public var reviewRefusal: String?
+    /// What reconciliation last saw of the grant; nil when no run has covered it.
+    public var reconciliation: GrantReconciliation?
 
-    public init(grant: Grant, responsible: Bool, revokeRefusal: String? = nil, reviewRefusal: String? = nil) {
+    public init(grant: Grant, responsible: Bool, revokeRefusal: String? = nil, reviewRefusal: String? = nil,
+                reconciliation: GrantReconciliation? = nil) {
         self.grant = grant
         self.responsible = responsible
         self.revokeRefusal = revokeRefusal
         self.reviewRefusal = reviewRefusal
+        self.reconciliation = reconciliation
     }
+
+    /// Whether reconciliation has seen the grant carried out.
+    public var confirmation: GrantConfirmation { GrantConfirmation(grant, reconciliation) }
 
     /// The request the grant belongs to; a grant has no ID of its own.
     public var id: String { grant.requestID }
@@ -54,5 +61,6 @@ public struct ConsoleGrantRow: Sendable, Hashable {
         for approver in grant.approvers { body(approver) }
         if let review = grant.incidentReview { body(review.reviewers) }
         body("provisioning \(grant.provisioning.rawValue.replacingOccurrences(of: "_", with: " "))")
+        if let words = GrantColumn.reconciliationText(confirmation) { body(words) }
     }
 }

@@ -71,12 +71,19 @@ public enum ConsoleFixtures {
                               duration: .hours(28), startsAt: at(-27), expiresAt: at(1), selfActivated: true,
                               provisioning: .done, provisioningAt: at(-27),
                               incidentReview: IncidentReview(reviewers: "group:security-reviewers", dueAt: at(-3)))
+        // Reconciliation saw the first grant's access an hour ago, the
+        // expired grant's access still there after it ended, and the
+        // break-glass access no longer there; no run has covered the others.
+        func seen(_ present: Bool, _ hours: Double, run: Int64, lastPresent: (Double, Int64)?) -> GrantReconciliation {
+            GrantReconciliation(present: present, seenAt: at(hours), run: run, presentAt: lastPresent.map { at($0.0) },
+                                presentRun: lastPresent?.1)
+        }
         return [
-            ConsoleGrantRow(grant: soon, responsible: true),
+            ConsoleGrantRow(grant: soon, responsible: true, reconciliation: seen(true, -1, run: 40, lastPresent: (-1, 40))),
             ConsoleGrantRow(grant: week, responsible: false),
             ConsoleGrantRow(grant: unprovisioned, responsible: false),
-            ConsoleGrantRow(grant: unremoved, responsible: true),
-            ConsoleGrantRow(grant: emergency, responsible: false),
+            ConsoleGrantRow(grant: unremoved, responsible: true, reconciliation: seen(true, -1, run: 40, lastPresent: (-1, 40))),
+            ConsoleGrantRow(grant: emergency, responsible: false, reconciliation: seen(false, -1, run: 40, lastPresent: (-20, 31))),
         ]
     }
 

@@ -91,6 +91,8 @@ enum DetailContent {
                 if let rationale = review.rationale { builder.field("", rationale, prefix: "why: ", block: true) }
             }
         }
+        builder.field("Reconciled", row.confirmation.sentence(row.reconciliation, time: TimeText.absolute), trusted: true,
+                      role: GrantColumn.reconciliationRole(row.confirmation))
         builder.field("Yours", row.responsible ? "one of your people or your systems" : "not your people or systems",
                       trusted: true, role: row.responsible ? .success : .dim)
         return builder.lines

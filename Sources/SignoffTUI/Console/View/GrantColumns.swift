@@ -64,11 +64,35 @@ struct GrantColumn: Sendable, ColumnSizing {
             case .selfActivated, .provisioningFailed, .endedNotRemoved, .notProvisioned, .breakGlass: true
             }
         }, now: now, glyphs: glyphs)
+        if !review, let words = reconciliationText(row.confirmation) {
+            if !spans.isEmpty { spans.append(Span(", ", .dim)) }
+            spans.append(Span(words, reconciliationRole(row.confirmation)))
+        }
         if review, let reviewers = row.grant.incidentReview?.reviewers {
             if !spans.isEmpty { spans.append(Span(", ", .dim)) }
             spans.append(Span("by " + DisplaySafeText.line(reviewers, style: glyphs.textStyle), .normal))
         }
         return fitted(spans, width: width, glyphs: glyphs)
+    }
+
+    /// How a grant reconciliation has not confirmed is marked (and searched
+    /// for); nil for one it has.
+    static func reconciliationText(_ confirmation: GrantConfirmation) -> String? {
+        switch confirmation {
+        case .confirmed, .removed: nil
+        case .unchecked: "unreconciled"
+        case .notSeen: "access NOT SEEN"
+        case .stillPresent: "access STILL PRESENT"
+        }
+    }
+
+    static func reconciliationRole(_ confirmation: GrantConfirmation) -> Role {
+        switch confirmation {
+        case .confirmed, .removed: .success
+        case .unchecked: .pending
+        case .notSeen: .warning
+        case .stillPresent: .error
+        }
     }
 
     static let all: [GrantColumn] = [when, id, subject, system, entitlement, flags]
