@@ -49,7 +49,7 @@ let package = Package(
         // Signing decisions: the ssh-agent client and ssh-keygen; the only code that talks to them.
         .target(name: "SignoffSigning", dependencies: ["SignoffCore"]),
         // The glue both executables share: the console's backend over the store, the demo store.
-        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffReconcile"]),
+        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffReconcile", "SignoffSigning"]),
         // Jira intake: reading issues, the mapping file, the REST client, write-back comments.
         .target(name: "SignoffJira", dependencies: ["SignoffCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
@@ -69,11 +69,12 @@ let package = Package(
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
         .testTarget(name: "SignoffReconcileTests", dependencies: ["SignoffCore", "SignoffReconcile"]),
-        .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift"),
+                                                           .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
         .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "SignoffSigning", "LoopbackHTTP"]),
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records
         // requests and can answer an error, hang or drop; an SMTP sink. POSIX sockets only.
         .target(name: "LoopbackHTTP", path: "Tests/Support/LoopbackHTTP"),

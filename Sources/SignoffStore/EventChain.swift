@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignoffCore
 
 /// The hash chain over the `events` table.
 ///
@@ -16,6 +17,10 @@ import Foundation
 /// | kind | 4-byte big-endian length, then UTF-8 |
 /// | request_id | 1 byte 0 when NULL; else 1, 4-byte length, UTF-8 |
 /// | payload | 4-byte big-endian length, then the stored UTF-8 text |
+/// | signature, statement | only for a signed event: each a 4-byte length, then UTF-8 |
+///
+/// An unsigned event's bytes end with its payload, as they always did, so
+/// stores written before signatures existed keep their hashes.
 ///
 /// Every field is length-prefixed or fixed-width, so no two different rows share
 /// canonical bytes, and editing any column changes the hash. This layout is part
@@ -64,7 +69,8 @@ struct EventChain {
 
     /// Convenience for the append path, where the fields are Swift values.
     mutating func hash(prevHash: String, sequence: Int64, at: Int64, actor: String, authentication: String,
-                       kind: String, requestID: String?, payload: some ContiguousBytes) -> String {
+                       kind: String, requestID: String?, payload: some ContiguousBytes,
+                       signature: EventSignature? = nil) -> String {
         var prevHash = prevHash, actor = actor, authentication = authentication, kind = kind
         prevHash.withUTF8 { begin(prevHash: UnsafeRawBufferPointer($0), sequence: sequence, at: at) }
         actor.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }
@@ -76,6 +82,10 @@ struct EventChain {
             appendOptionalField(nil)
         }
         payload.withUnsafeBytes { appendField($0) }
+        if var armored = signature?.armored, var statement = signature?.statement {
+            armored.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }
+            statement.withUTF8 { appendField(UnsafeRawBufferPointer($0)) }
+        }
         let digest = SHA256.hash(data: buffer)
         return digest.withUnsafeBytes { raw in
             String(unsafeUninitializedCapacity: 64) { out in

@@ -52,7 +52,7 @@ extension Store {
                 }
             }
             if format == .csv {
-                try Array("sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash\r\n".utf8)
+                try Array("sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash,signature,statement\r\n".utf8)
                     .withUnsafeBytes(emit)
             }
             guard let requestID else {
@@ -66,7 +66,10 @@ extension Store {
             own.bind(requestID)
             try own.forEachRow { row in
                 found = true
-                switch try EventColumns(statement: row).draft().body {
+                let event = EventColumns(statement: row)
+                // The policy a signed statement names: its keys are what the signature is checked against.
+                if let version = event.signedPolicyVersion { versions.insert(version) }
+                switch try event.draft().body {
                 case let .requestRouted(routed): versions.insert(routed.policyVersion)
                 case let .reviewRecorded(review): versions.insert(review.policyVersion)
                 case let .requestDecided(decided): if let version = decided.policyVersion { versions.insert(version) }
@@ -104,6 +107,10 @@ extension Store {
         guard line.embed(json: event.payload) else { return false }
         line.key("prev_hash"); line.string(utf8: event.prevHash)
         line.key("hash"); line.string(utf8: event.hash)
+        line.key("signature")
+        if let signature = event.signature { line.string(utf8: signature) } else { line.null() }
+        line.key("statement")
+        if let statement = event.statement { line.string(utf8: statement) } else { line.null() }
         line.endObject()
         line.newline()
         return true
@@ -113,7 +120,7 @@ extension Store {
         func text(_ bytes: UnsafeRawBufferPointer?) -> String { bytes.map { String(decoding: $0, as: UTF8.self) } ?? "" }
         let fields = ["\(event.sequence)", iso8601(milliseconds: event.at), "\(event.at)", text(event.actor),
                       text(event.authentication), text(event.kind), text(event.requestID), text(event.payload),
-                      text(event.prevHash), text(event.hash)]
+                      text(event.prevHash), text(event.hash), text(event.signature), text(event.statement)]
         return fields.map(csvField).joined(separator: ",") + "\r\n"
     }
 
@@ -149,7 +156,8 @@ extension Store {
 /// statement without copying, valid until the next step.
 struct EventColumns {
     static let select = """
-        SELECT sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash FROM events
+        SELECT sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash, signature, statement
+        FROM events
         """
 
     var sequence: Int64
@@ -161,6 +169,9 @@ struct EventColumns {
     var payload: UnsafeRawBufferPointer
     var prevHash: UnsafeRawBufferPointer
     var hash: UnsafeRawBufferPointer
+    /// The armored SSHSIG and the statement it signs; nil for an unsigned event.
+    var signature: UnsafeRawBufferPointer?
+    var statement: UnsafeRawBufferPointer?
 
     init(statement: OpaquePointer) {
         func bytes(_ column: Int32) -> UnsafeRawBufferPointer {
@@ -172,6 +183,15 @@ struct EventColumns {
         actor = bytes(2); authentication = bytes(3); kind = bytes(4)
         requestID = sqlite3_column_type(statement, 5) == SQLITE_NULL ? nil : bytes(5)
         payload = bytes(6); prevHash = bytes(7); hash = bytes(8)
+        signature = sqlite3_column_type(statement, 9) == SQLITE_NULL ? nil : bytes(9)
+        self.statement = sqlite3_column_type(statement, 10) == SQLITE_NULL ? nil : bytes(10)
+    }
+
+    /// The `policy_version` a signed event's statement names, if it names one.
+    var signedPolicyVersion: String? {
+        guard let statement,
+              let fields = try? JSONSerialization.jsonObject(with: Data(statement)) as? [String: Any] else { return nil }
+        return fields["policy_version"] as? String
     }
 
     /// The event as appended, decoded from the columns; `UndecodableEvent` when they do not decode.
@@ -187,7 +207,8 @@ struct EventColumns {
             throw UndecodableEvent(sequence: sequence, detail: "\(error)")
         }
         return EventDraft(requestID: requestID.map(text), actor: Principal(name: text(actor), authentication: authentication),
-                          at: Date(storeMilliseconds: at), body: body)
+                          at: Date(storeMilliseconds: at), body: body,
+                          signature: signature.map { EventSignature(armored: text($0), statement: statement.map(text) ?? "") })
     }
 }
 

@@ -407,6 +407,15 @@ enum Schema {
                     incident, ticket, purpose, submitted_at, decided_at, extends, route, approvals, approvals_needed)
                 """)
         }
+        // Signed decisions (issue 12): a person's SSHSIG over the event's
+        // statement, and the statement itself. Both are chained with the event
+        // (see EventChain); NULL for the events nobody signs.
+        migrator.registerMigration("12 signatures") { db in
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN signature TEXT;
+                ALTER TABLE events ADD COLUMN statement TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -374,6 +374,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// Every policy applied, in order: what the directory listed, and from when.
+    public func appliedPolicies() throws -> [StoredPolicy] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT sequence, version, previous_version, file, source, applied_at, applied_by, authentication
+                FROM policies ORDER BY sequence
+                """).map(StoredPolicy.init(row:))
+        }
+    }
+
     public func currentPolicy() throws -> StoredPolicy? {
         try read { try StoredPolicy.fetchLatest($0) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SignoffCore
 
 /// Everything that can go wrong opening, writing or reading a store, with the
 /// path and what to do next. Errors thrown by a `write` body pass through unchanged.
@@ -48,6 +49,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case connectionLost(store: String, detail: String)
     /// A PostgreSQL store, on which this build runs only init and the role commands.
     case commandsUnavailable(store: String)
+    /// A decision's signature does not hold (wrong key, other content, invalid).
+    case signatureRefused(String)
+    /// Decisions the policy requires to be signed came without signatures;
+    /// nothing was recorded. Sign each statement and offer the signatures.
+    case signaturesNeeded([SignatureNeed])
 
     public var description: String {
         switch self {
@@ -95,6 +101,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "this build of signoff runs only init and `signoff store grant|revoke|roles` on the PostgreSQL store \(store)"
         case let .connectionLost(store, detail):
             "the connection to \(store) broke (\(detail)); what this command was writing was not recorded unless `signoff show` lists it: check, then try again"
+        case let .signatureRefused(problem):
+            "signature refused: \(problem); nothing was recorded"
+        case let .signaturesNeeded(needs):
+            "nothing was recorded: " + needs.map { "\($0.actor)'s \($0.statement.action.rawValue) must be signed (\($0.requirement.reason))" }
+                .joined(separator: "; ")
         }
     }
 

@@ -61,11 +61,14 @@ public struct StoredPolicy: Sendable, Hashable {
         """
 
     static func fetchLatest(_ db: Database) throws -> StoredPolicy? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: selectLatest)) else { return nil }
+        try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map(StoredPolicy.init(row:))
+    }
+
+    /// From a row of `selectLatest`'s columns.
+    init(row: Row) {
         let authentication = Authentication(rawValue: row[7]) ?? .system
-        return StoredPolicy(version: row[1], previousVersion: row[2], file: row[3], source: row[4],
-                            appliedAt: Date(storeMilliseconds: row[5]),
-                            appliedBy: Principal(name: row[6], authentication: authentication),
-                            sequence: row[0])
+        self.init(version: row[1], previousVersion: row[2], file: row[3], source: row[4],
+                  appliedAt: Date(storeMilliseconds: row[5]),
+                  appliedBy: Principal(name: row[6], authentication: authentication), sequence: row[0])
     }
 }

@@ -52,8 +52,14 @@ public struct VerifyReport: Sendable, Hashable {
     }
     /// Wall time of the verification.
     public var duration: Duration
+    /// Events that carry a signature.
+    public var signedEventCount = 0
+    /// Signatures that do not hold, and decisions unsigned where the policy required a signature.
+    public var signatureProblems: [SignatureProblem] = []
 
-    public var isIntact: Bool { firstBadEvent == nil && projectionMismatches.isEmpty && brokenAnchors.isEmpty }
+    public var isIntact: Bool {
+        firstBadEvent == nil && projectionMismatches.isEmpty && brokenAnchors.isEmpty && signatureProblems.isEmpty
+    }
 }
 
 /// An event's sequence number and hash, kept somewhere the store's writers
@@ -94,6 +100,8 @@ extension Store {
             var report = VerifyReport(eventCount: pass.eventCount, requestCount: pass.requestCount,
                                       firstBadEvent: pass.firstBadEvent, projectionMismatches: pass.projectionMismatches,
                                       duration: clock.now - start)
+            report.signedEventCount = pass.signatures.signedCount
+            report.signatureProblems = pass.signatures.problems
             for anchor in anchors {
                 let stored = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?",
                                                  arguments: [anchor.sequence])

@@ -64,6 +64,8 @@ final class VerifyPass {
     private var sightings: [String: SightingRow] = [:]
     /// The store's own history: settings, schema, counters (`StoreFacts`).
     private var facts = StoreFacts()
+    /// Every signature, and every decision that needed one (`SignatureAudit`).
+    private(set) var signatures = SignatureAudit()
 
     /// The query tables, read in the events' order.
     private let requestRows: Cursor<RequestRow>
@@ -149,6 +151,10 @@ final class VerifyPass {
         chain.appendField(event.kind)
         chain.appendOptionalField(event.requestID)
         chain.appendField(event.payload)
+        if let signature = event.signature {
+            chain.appendField(signature)
+            chain.appendField(event.statement ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        }
         guard chain.finish({ $0.elementsEqual(event.hash) }) else {
             return .init(sequence: sequence, requestID: requestID(),
                          problem: "hash does not match the stored columns: the event was changed after it was written")
@@ -167,6 +173,9 @@ final class VerifyPass {
         } catch {
             report("events", event.requestID.map { String(decoding: $0, as: UTF8.self) }, sequence, "\(error)", order: sequence)
             return
+        }
+        if signatures.concerns(draft) {
+            signatures.fold(draft, event: event, record: try recordBefore(draft))
         }
         var found: [Mismatch] = []
         facts.fold(draft, sequence: sequence, into: &found)
@@ -229,6 +238,18 @@ final class VerifyPass {
         Projection.apply(draft, into: &open.record)
         open.last = sequence
         if let storedRow = open.stored, storedRow.lastSequence == sequence { close(id, open) }
+    }
+
+    /// The request `draft` concerns as it stood before it: the fold so far,
+    /// or, once that was compared and forgotten, the query table's row (which
+    /// the comparison found equal to the fold, or named).
+    private func recordBefore(_ draft: EventDraft) throws -> RequestRecord? {
+        guard let id = draft.requestID else { return nil }
+        if case .requestSubmitted = draft.body { return nil }
+        if let open = requests[id] { return open.record }
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"),
+                                           arguments: [id]) else { return nil }
+        return try? EventCoding.decoder.decode(RequestRecord.self, from: data)
     }
 
     private func submit(_ draft: EventDraft, id: String, sequence: Int64) {
@@ -399,6 +420,7 @@ final class VerifyPass {
         if storedHandOff != handOff {
             report("hand_off", nil, nil, "differs from the latest hand_off_configured event", order: 0)
         }
+        signatures.finish()
         try compareReconciliation()
         var found: [Mismatch] = []
         try facts.compare(with: db, into: &found)

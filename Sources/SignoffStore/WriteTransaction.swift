@@ -38,6 +38,13 @@ public final class WriteTransaction {
     /// The append path's statements, looked up once per transaction rather
     /// than by their SQL text for every event.
     private var insertEventStatement: Statement?
+    /// Signatures offered for this transaction's events, by the statement they sign.
+    private var offeredSignatures: [String: EventSignature] = [:]
+    /// Events appended here that needed a signature and had none: the
+    /// transaction cannot commit, and the caller learns what to sign.
+    private var missingSignatures: [SignatureNeed] = []
+    /// The policy in force as of this transaction, parsed; dropped when one is applied here.
+    private var policyInForce: Policy??
     private var insertRequestStatement: Statement?
     private var existsStatement: Statement?
 
@@ -209,25 +216,29 @@ public final class WriteTransaction {
         if Self.holdsEscapedNUL(payload) {
             throw StoreError.unstorableText("a \(kind) event holds a NUL character in its text")
         }
+        if let action = SignedAction.of(draft.body) { try checkSignature(&draft, action: action, payload: payload) }
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
-                              requestID: draft.requestID, payload: payload)
+                              requestID: draft.requestID, payload: payload, signature: draft.signature)
         if insertEventStatement == nil {
             insertEventStatement = try db.cachedStatement(sql: """
-                INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash,
+                    signature, statement)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         }
         var insert = FastStatement(insertEventStatement!, db)
         insert.bind(sequence); insert.bind(at); insert.bind(draft.actor.name)
         insert.bind(draft.actor.authentication.rawValue); insert.bind(kind); insert.bind(draft.requestID)
         insert.bindText(payload); insert.bind(previous.hash); insert.bind(hash)
+        insert.bind(draft.signature?.armored); insert.bind(draft.signature?.statement)
         try insert.execute()
         head = (sequence, hash)
 
         switch draft.body {
         case let .policyApplied(policy):
             try PolicyRow(sequence: sequence, actor: draft.actor, at: at, policy: policy).insert(db)
+            policyInForce = nil
         case let .reviewRecorded(review):
             try ReviewRow(sequence: sequence, requestID: draft.requestID!, actor: draft.actor, at: at, review: review)
                 .insert(db)
@@ -323,6 +334,7 @@ public final class WriteTransaction {
 
     /// Writes what is still only in memory; called before commit.
     func finish() throws {
+        if !missingSignatures.isEmpty { throw StoreError.signaturesNeeded(missingSignatures) }
         if let ungranted = approvedHere.subtracting(grantedHere).sorted().first {
             throw StoreError.invalidEvent("\(ungranted) would be approved without a grant; nothing was recorded")
         }
@@ -389,6 +401,66 @@ public final class WriteTransaction {
             entry.isChanged = false
         }
         changedStatuses.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Signatures
+
+    /// Signatures made for events this transaction is about to record; each
+    /// is attached to the event whose statement it signs.
+    public func offer(_ signatures: [EventSignature]) {
+        for signature in signatures { offeredSignatures[signature.statement] = signature }
+    }
+
+    /// The store's own check of a decision's signature, before it is
+    /// recorded: against the keys and rules of the policy in force, over the
+    /// statement of the event as it will be stored. A missing signature that
+    /// the policy requires is noted (the transaction will not commit); a
+    /// signature that does not hold stops the transaction here.
+    private func checkSignature(_ draft: inout EventDraft, action: SignedAction, payload: [UInt8]) throws {
+        let policy = try parsedPolicyInForce()
+        guard draft.signature != nil || !offeredSignatures.isEmpty || policy?.mayRequireSignatures == true else { return }
+        var request: AccessRequest?, submittedBy: String?
+        var state: DecisionStatement.Context.RequestState?
+        if case let .requestSubmitted(submitted) = draft.body {
+            request = submitted.request
+            submittedBy = draft.actor.name
+        } else if let id = draft.requestID, let record = try entry(id)?.record {
+            request = record.request
+            submittedBy = record.submittedBy.name
+            state = .init(record)
+        }
+        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state)
+        if draft.signature == nil, !offeredSignatures.isEmpty,
+           let statement = DecisionStatement(draft: draft, payload: payload, context: context) {
+            draft.signature = offeredSignatures[statement.text]
+        }
+        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy, request: request,
+                                           submittedBy: submittedBy) {
+        case .unsigned:
+            return
+        case let .finding(.unsigned(reason)):
+            guard let policy, let statement = DecisionStatement(draft: draft, payload: payload, context: context),
+                  let requirement = policy.signatureRequirement(for: action, by: draft.actor, request: request,
+                                                                submittedBy: submittedBy) else {
+                throw StoreError.signatureRefused("unsigned, but a signature was required: \(reason)")
+            }
+            missingSignatures.append(SignatureNeed(statement: statement, requirement: requirement,
+                                                   actor: draft.actor.name, requestID: draft.requestID))
+        case let .finding(finding):
+            throw StoreError.signatureRefused(finding.description)
+        case let .verify(signature, statement):
+            if let finding = SignatureInspection.verify(signature, statement: statement) {
+                throw StoreError.signatureRefused(finding.description)
+            }
+        }
+    }
+
+    /// The policy in force, parsed once per version for every transaction.
+    private func parsedPolicyInForce() throws -> Policy? {
+        if let policyInForce { return policyInForce }
+        let parsed = try StoredPolicy.fetchLatest(db).flatMap { ParsedPolicies.shared.policy($0) }
+        policyInForce = .some(parsed)
+        return parsed
     }
 
     // MARK: Grants

@@ -5,6 +5,13 @@ import SignoffStore
 /// The human-readable `show`: every field, the route, reviews, the timeline.
 /// All request text passes through `Terminal.safe`.
 enum RecordText {
+    /// `✍ signed with ssh-ed25519 SHA256:…`, or a warning when the signature does not hold.
+    static func signatureText(_ signature: EventSignature) -> String {
+        guard let key = signature.key else { return "✗ SIGNATURE UNREADABLE" }
+        return signature.holds ? "✍ signed with \(key.algorithm.rawValue) \(key.fingerprint)"
+            : "✗ SIGNATURE DOES NOT HOLD (\(key.algorithm.rawValue) \(key.fingerprint))"
+    }
+
     static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant reconciled: ReconciledGrant?, me: String,
                       notifications: [NotificationDeliveryJSON] = [], now: Date) {
         let r = record.request
@@ -75,12 +82,21 @@ enum RecordText {
             Terminal.line("reviews:")
             for review in record.reviews {
                 Terminal.line("  \(Timestamp.format(review.at))  \(s(review.reviewer.description))  \(review.verdict.rawValue)  v\(review.requestVersion): \(s(review.rationale))")
+                let signed = events.first {
+                    if case .reviewRecorded = $0.draft.body { return $0.draft.actor == review.reviewer && $0.draft.at == review.at }
+                    return false
+                }?.draft.signature
+                if let signed { Terminal.line("    " + signatureText(signed)) }
             }
         }
         Terminal.line()
         Terminal.line("timeline:")
         for event in events {
             Terminal.line("  #\(event.sequence)  \(Timestamp.format(event.draft.at))  \(s(event.draft.actor.description))  \(s(event.draft.body.summary))")
+            if let signature = event.draft.signature { Terminal.line("        " + signatureText(signature)) }
+        }
+        if events.contains(where: { $0.draft.signature != nil }) {
+            Terminal.line("  (✍ signed: that the key was the person's and the statement the event's, `signoff audit verify` checks)")
         }
         if !notifications.isEmpty {
             Terminal.line()

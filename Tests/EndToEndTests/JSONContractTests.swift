@@ -285,6 +285,8 @@ struct JSONContractTests {
             data += field(event["actor"]) + field(event["authentication"]) + field(event["kind"])
             data += b"\x00" if event["request_id"] is None else b"\x01" + field(event["request_id"])
             data += struct.pack(">I", len(payload)) + payload
+            if event["signature"] is not None:
+                data += field(event["signature"]) + field(event["statement"])
             digest = hashlib.sha256(data).hexdigest()
             assert event["prev_hash"] == previous and digest == event["hash"], (event["sequence"], digest)
             previous = digest

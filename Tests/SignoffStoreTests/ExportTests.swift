@@ -76,14 +76,14 @@ import Testing
         let directory = TemporaryDirectory()
         let store = try store(directory)
         let records = try lines(store, .csv, "REQ-1")
-        #expect(records.first == "sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash\r\n")
+        #expect(records.first == "sequence,at,at_ms,actor,authentication,kind,request_id,payload,prev_hash,hash,signature,statement\r\n")
         let review = records[4]
         #expect(review.hasPrefix("6,2025-06-15T15:06:40.123Z,1750000000123,bob,os_account,review_recorded,REQ-1,\"{"))
         // The rationale's quotes are doubled inside a quoted field; its line break stays inside the quotes.
         #expect(review.contains(#"checked, \""as agreed\""\nwith the owner"#))
         let parsed = parseCSV(records.joined())
         #expect(parsed.count == 7)
-        #expect(parsed.allSatisfy { $0.count == 10 })
+        #expect(parsed.allSatisfy { $0.count == 12 })
         let payload = parsed[4][7]
         let decoded = try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
         #expect(decoded?["rationale"] as? String == "checked, \"as agreed\"\nwith the owner")

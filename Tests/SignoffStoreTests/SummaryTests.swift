@@ -105,7 +105,7 @@ import Testing
         try makeOldStore(at: oldPath, upTo: "3 query tables", from: current) { db in
             try db.execute(sql: """
                 INSERT INTO settings SELECT id, trust_asserted_identities, share_group, created_at FROM current.settings;
-                INSERT INTO events SELECT * FROM current.events;
+                INSERT INTO events SELECT sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash FROM current.events;
                 INSERT INTO reviews SELECT * FROM current.reviews;
                 INSERT INTO policies SELECT * FROM current.policies;
                 INSERT INTO counters SELECT * FROM current.counters;
@@ -139,7 +139,11 @@ import Testing
         try makeOldStore(at: oldPath, upTo: "6 grants", from: current) { db in
             let wide = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('grants')")
             try db.execute(sql: "INSERT INTO main.settings SELECT id, trust_asserted_identities, share_group, created_at FROM current.settings")
-            for table in ["events", "reviews", "policies", "counters"] {
+            try db.execute(sql: """
+                INSERT INTO main.events SELECT sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash
+                FROM current.events
+                """)
+            for table in ["reviews", "policies", "counters"] {
                 try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
             }
             // The columns both schemas share; the route's came later and are filled on open.

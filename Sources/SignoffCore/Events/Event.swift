@@ -361,12 +361,15 @@ public struct EventDraft: Sendable, Hashable {
     public var actor: Principal
     public var at: Date
     public var body: EventBody
+    /// The actor's SSH signature over the event's statement, when they signed it.
+    public var signature: EventSignature?
 
-    public init(requestID: String?, actor: Principal, at: Date, body: EventBody) {
+    public init(requestID: String?, actor: Principal, at: Date, body: EventBody, signature: EventSignature? = nil) {
         self.requestID = requestID
         self.actor = actor
         self.at = at
         self.body = body
+        self.signature = signature
     }
 }
 

@@ -14,6 +14,8 @@ struct Directory: Sendable {
         var email: String?
         var webhook: String?
         var channels: [String] = []
+        /// SSH public keys their decisions are signed with (`keys:`).
+        var keys: [SSHPublicKey] = []
     }
 
     /// A member of a group or an owner list: a person, or a whole group.
@@ -64,6 +66,8 @@ struct Directory: Sendable {
     var delegations: [Delegation] = []
     /// Every `jira:` identity, lowercased, to its person.
     var jiraPeople: [String: String] = [:]
+    /// Whose each listed SSH key is: one key, one person.
+    var keyOwners: [SSHPublicKey: String] = [:]
 
     func groupHint(for name: String) -> String {
         if rotations[name] != nil { return "\(name) is a rotation; use rotation:\(name)" }
@@ -136,7 +140,7 @@ extension Directory {
             var person = Person(name: entry.key, manager: nil, position: entry.keyNode.position)
             if !Self.isEmptyScalar(entry.value) {
                 let details = try entry.value.mapping()
-                try details.rejectUnknown(["manager", "jira", "email", "webhook", "channels"])
+                try details.rejectUnknown(["manager", "jira", "email", "webhook", "channels", "keys"])
                 if let manager = details.optional("manager") { person.manager = try manager.nonEmptyString() }
                 if let jira = details.optional("jira") {
                     for item in try jira.listOrSingle() {
@@ -158,11 +162,34 @@ extension Directory {
                 }
                 if let webhook = details.optional("webhook") { person.webhook = try NotificationPolicy.webURL(webhook) }
                 if let channels = details.optional("channels") { person.channels = try channels.stringList() }
+                if let keys = details.optional("keys") { person.keys = try parseKeys(keys, of: entry.key) }
             }
             people[entry.key] = person
             peopleInOrder.append(entry.key)
         }
         peopleInOrder.sort()
+    }
+
+    /// `keys:` as `.pub` lines, each checked where it is written.
+    private mutating func parseKeys(_ node: LocatedNode, of person: String) throws(SourceError) -> [SSHPublicKey] {
+        var keys: [SSHPublicKey] = []
+        for item in try node.listOrSingle() {
+            let key: SSHPublicKey
+            do {
+                key = try SSHPublicKey(line: try item.string())
+            } catch let problem as SSHKeyError {
+                throw item.error(problem.description)
+            } catch {
+                throw item.error("\(error)")
+            }
+            if let other = keyOwners[key] {
+                throw item.error("this key (\(key.fingerprint)) is already listed for \(other)",
+                                 hint: "a key identifies one person; list it under one of them")
+            }
+            keyOwners[key] = person
+            keys.append(key)
+        }
+        return keys
     }
 
     static func isEmptyScalar(_ node: LocatedNode) -> Bool {

@@ -107,6 +107,8 @@ public struct Policy: Sendable {
     public let roles: [PolicyRole]
     /// The `reconciliation:` section (grace period, credential limits), or its defaults.
     public let reconciliation: ReconciliationPolicy
+    /// The `signatures:` section: which decisions are signed, with which keys.
+    public let signing: SigningPolicy
 
     let directory: Directory
     let catalogue: Catalogue
@@ -116,7 +118,7 @@ public struct Policy: Sendable {
     /// Characters of rationale asked for when the file does not say.
     public static let defaultMinimumRationale = 20
 
-    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications", "reconciliation"]
+    static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications", "reconciliation", "signatures"]
 
     /// Names of the denials the policy makes without a rule; no rule may take them.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
@@ -213,6 +215,9 @@ public struct Policy: Sendable {
         if let node = root.optional("reconciliation") {
             collect(&errors) { () throws(SourceError) in reconciliation = try ReconciliationPolicy.parse(node) }
         }
+        let signing = root.optional("signatures").map {
+            SigningPolicy.parse($0, conditions: ConditionParser(directory: directory, catalogue: catalogue), errors: &errors)
+        } ?? SigningPolicy()
 
         let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
         let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
@@ -241,7 +246,7 @@ public struct Policy: Sendable {
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
                       extraTriggers: extraTriggers, systems: catalogue.systems,
-                      people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, reconciliation: reconciliation, directory: directory, catalogue: catalogue,
+                      people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, reconciliation: reconciliation, signing: signing, directory: directory, catalogue: catalogue,
                       denyRules: denyRules, routeRules: routeRules)
     }
 

@@ -93,6 +93,13 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
                 self.version = version
                 self.submissionSHA256 = submissionSHA256
             }
+
+            /// The request as `record` holds it now. Its submission payload is
+            /// the request's canonical bytes, as the store wrote them.
+            public init(_ record: RequestRecord) {
+                let payload = CanonicalJSON.submittedPayload(requestJSON: CanonicalJSON.encode(record.request))
+                self.init(version: record.version, submissionSHA256: DecisionStatement.hex(SHA256.hash(data: payload)))
+            }
         }
 
         public init(policyVersion: String?, request: RequestState?) {

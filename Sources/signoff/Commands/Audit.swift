@@ -7,7 +7,7 @@ import SignoffStore
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify and export the evidence chain.",
-        subcommands: [Verify.self, Head.self, Export.self])
+        subcommands: [Verify.self, Head.self, Export.self, AllowedSigners.self])
 
     struct Verify: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
@@ -62,6 +62,14 @@ struct Audit: ParsableCommand {
                     Terminal.line("     … and \(report.projectionMismatches.count - 20) more mismatches")
                 }
             }
+            if report.signatureProblems.isEmpty {
+                Terminal.line("ok   signatures: \(report.signedEventCount) signed events hold, and every decision that needed one has one")
+            } else {
+                // Every one is named: each is a decision nobody can vouch for.
+                for problem in report.signatureProblems {
+                    Terminal.line("FAIL signature: \(Terminal.safe(problem.description))")
+                }
+            }
             if !report.isIntact { throw altered }
         }
     }
@@ -95,7 +103,9 @@ struct Audit: ParsableCommand {
             Example: signoff audit export --format csv --request REQ-7 > REQ-7.csv
             JSON lines are signoff.event/1 objects, written as they are read; their failures are reported as
             the JSON error document on stderr. Each payload is the stored JSON object: serialised again with
-            sorted keys and no spaces, it gives the bytes the event's hash covers.
+            sorted keys and no spaces, it gives the bytes the event's hash covers. A signed event carries its
+            signature and the exact statement signed: `ssh-keygen -Y verify` checks them with the file
+            `signoff audit allowed-signers` writes.
             """)
         @OptionGroup var options: StoreOptions
         @Option(help: "jsonl or csv.") var format: String = "jsonl"
@@ -135,6 +145,35 @@ struct Audit: ParsableCommand {
                 throw CommandFailure(.storeError, "\(error)")
             }
             try StandardOutput.write(chunk)
+        }
+    }
+
+    struct AllowedSigners: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "allowed-signers",
+            abstract: "Write OpenSSH's allowed_signers file for every key the policies listed, and when.",
+            discussion: """
+            With it and `audit export`, anyone can check a signed decision with stock OpenSSH:
+              signoff audit allowed-signers > allowed_signers
+              ssh-keygen -Y verify -f allowed_signers -I dave -n signoff -s sig -Overify-time=20261121093000Z < statement
+            Each key is valid only while the policies in force listed it for that person;
+            -Overify-time (the statement's time) is needed for a key no longer listed.
+            """)
+        @OptionGroup var options: StoreOptions
+
+        func run() throws {
+            let store = try options.openForReading()
+            var versions: [SignoffCore.AllowedSigners.Version] = []
+            for stored in try storeCall({ try store.appliedPolicies() }) {
+                do {
+                    let policy = try Policy.parse(source: stored.source, file: stored.file)
+                    versions.append(.init(appliedAt: stored.appliedAt, policy: policy))
+                } catch {
+                    // Fail closed: its keys are not vouched for, and the file must be seen to be incomplete.
+                    throw CommandFailure(.storeError, "the policy \(stored.version.prefix(12)) applied at \(Timestamp.format(stored.appliedAt)) no longer parses, so the keys it listed cannot be written: \(error)")
+                }
+            }
+            try StandardOutput.write(Array(SignoffCore.AllowedSigners.file(versions).utf8))
         }
     }
 }

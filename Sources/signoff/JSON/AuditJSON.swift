@@ -55,6 +55,25 @@ struct VerifyJSON: JSONDocument {
         }
         json.endArray()
         json.endObject()
+        json.key("signatures")
+        json.beginObject()
+        json.field("intact", report.signatureProblems.isEmpty)
+        json.field("signed_events", report.signedEventCount)
+        json.field("problem_count", report.signatureProblems.count)
+        json.key("problems")
+        json.beginArray()
+        for problem in report.signatureProblems.prefix(Self.listedMismatches) {
+            json.beginObject()
+            json.field("sequence", Int(problem.sequence))
+            json.field("request_id", problem.requestID)
+            json.field("actor", problem.actor)
+            json.field("kind", problem.kind)
+            json.field("finding", problem.finding.code)
+            json.field("problem", problem.finding.description)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
     }
 }
 

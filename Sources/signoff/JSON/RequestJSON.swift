@@ -97,6 +97,8 @@ struct RequestJSON: JSONDocument {
             json.field("kind", event.draft.body.kind)
             json.field("summary", event.draft.body.summary)
             json.field("hash", event.hash)
+            json.key("signature")
+            if let signature = event.draft.signature { Self.signature(signature, &json) } else { json.null() }
             json.endObject()
         }
         json.endArray()
@@ -104,6 +106,19 @@ struct RequestJSON: JSONDocument {
         json.beginArray()
         for item in notifications { NotificationDeliveryJSON(item: item).write(&json) }
         json.endArray()
+    }
+
+    /// A signed event's signature: the key that made it, whether it holds
+    /// over its statement (the mathematics; whose key it was under the policy
+    /// in force is `audit verify`'s to say), and the statement.
+    static func signature(_ signature: EventSignature, _ json: inout JSONOutput) {
+        let key = signature.key
+        json.beginObject()
+        json.field("key_type", key?.algorithm.rawValue)
+        json.field("fingerprint", key?.fingerprint)
+        json.field("holds", signature.holds)
+        json.field("statement", signature.statement)
+        json.endObject()
     }
 
     /// The members a request summary and a full request share, in that

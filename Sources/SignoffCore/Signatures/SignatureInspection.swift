@@ -1,0 +1,142 @@
+import Foundation
+
+/// What is wrong with an event's signature, or its absence, as `audit verify`
+/// names it and the store refuses it.
+public enum SignatureFinding: Sendable, Hashable, CustomStringConvertible {
+    /// The policy in force required a signature and there is none.
+    case unsigned(reason: String)
+    /// Signed with a key the directory did not list for the actor when it was recorded.
+    case keyNotHeld(actor: String, key: String, heldBy: String?)
+    /// Signed with the actor's software key where the policy accepts only security keys.
+    case notSecurityKey(actor: String, key: String)
+    /// The signed statement is not the statement of the event as recorded.
+    case differentContent(String)
+    /// The signature does not verify over its statement, or cannot be read.
+    case invalid(SignatureError)
+    /// The same statement was signed for an earlier event: a signature moved or replayed.
+    case reused(fromSequence: Int64)
+    /// What the signatures must be checked against cannot be read.
+    case unverifiable(String)
+
+    /// The finding's kind, for scripts: one of a documented set.
+    public var code: String {
+        switch self {
+        case .unsigned: "unsigned"
+        case .keyNotHeld: "key_not_held"
+        case .notSecurityKey: "not_security_key"
+        case .differentContent: "different_content"
+        case .invalid: "invalid"
+        case .reused: "reused"
+        case .unverifiable: "unverifiable"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .unsigned(reason): "unsigned, but a signature was required: \(reason)"
+        case let .keyNotHeld(actor, key, heldBy):
+            "signed by \(key), a key the policy in force did not list for \(actor)" + (heldBy.map { " (it was \($0)'s)" } ?? "")
+        case let .notSecurityKey(actor, key):
+            "signed by \(actor)'s \(key), a software key; the policy accepts only security keys (hardware_keys_only)"
+        case let .differentContent(detail): "signed over different content: \(detail)"
+        case let .invalid(problem): "the signature is not valid: \(problem)"
+        case let .reused(sequence): "signed with the signature and statement of event \(sequence): a signature moved from another event"
+        case let .unverifiable(problem): problem
+        }
+    }
+}
+
+/// A decision that cannot be recorded until its actor signs `statement`
+/// with one of `requirement.keys`.
+public struct SignatureNeed: Sendable, Hashable {
+    public var statement: DecisionStatement
+    public var requirement: SignatureRequirement
+    public var actor: String
+    public var requestID: String?
+
+    public init(statement: DecisionStatement, requirement: SignatureRequirement, actor: String, requestID: String?) {
+        self.statement = statement
+        self.requirement = requirement
+        self.actor = actor
+        self.requestID = requestID
+    }
+}
+
+/// Checks one event's signature against what the chain says about it: the
+/// policy in force (its keys and its rules) and the request as it stood. The
+/// store does it before recording; `audit verify` does it again for every
+/// event. The cheap checks come first; the signature's mathematics is left to
+/// the caller (`verify`), so a verifier can run many of them at once.
+public enum SignatureInspection {
+    public enum Outcome: Sendable {
+        /// Nothing to check: unsigned, and none was required.
+        case unsigned
+        case finding(SignatureFinding)
+        /// Everything but the mathematics holds: verify `signature` over `statement`.
+        case verify(SSHSignature, statement: [UInt8])
+    }
+
+    /// - Parameters:
+    ///   - payload: the event's exact stored payload.
+    ///   - policy: the policy in force before the event (nil before the first).
+    ///   - request: the request the event concerns, as submitted (the
+    ///     submitted one for a submission), and who submitted it.
+    public static func inspect(_ draft: EventDraft, payload: [UInt8], context: DecisionStatement.Context,
+                               policy: Policy?, request: AccessRequest?, submittedBy: String?) -> Outcome {
+        let action = SignedAction.of(draft.body)
+        guard let signature = draft.signature else {
+            if let action, let policy,
+               let requirement = policy.signatureRequirement(for: action, by: draft.actor, request: request,
+                                                             submittedBy: submittedBy) {
+                return .finding(.unsigned(reason: requirement.reason))
+            }
+            return .unsigned
+        }
+        guard let statement = DecisionStatement(draft: draft, payload: payload, context: context) else {
+            return .finding(.differentContent("a \(draft.body.kind) event is never signed"))
+        }
+        let signed = Array(signature.statement.utf8)
+        if signed != statement.bytes {
+            return .finding(.differentContent(difference(signed: signature.statement, recorded: statement.text)))
+        }
+        let parsed: SSHSignature
+        do {
+            parsed = try SSHSignature(armored: signature.armored)
+        } catch {
+            return .finding(.invalid(error))
+        }
+        let accepted = policy?.acceptedKeys(of: draft.actor.name) ?? []
+        guard accepted.contains(parsed.publicKey) else {
+            if policy?.listedKeys(of: draft.actor.name).contains(parsed.publicKey) == true {
+                return .finding(.notSecurityKey(actor: draft.actor.name, key: parsed.publicKey.description))
+            }
+            return .finding(.keyNotHeld(actor: draft.actor.name, key: parsed.publicKey.description,
+                                        heldBy: policy?.owner(of: parsed.publicKey).flatMap { $0 == draft.actor.name ? nil : $0 }))
+        }
+        return .verify(parsed, statement: statement.bytes)
+    }
+
+    /// The mathematics: nil when the signature holds.
+    public static func verify(_ signature: SSHSignature, statement: [UInt8]) -> SignatureFinding? {
+        do {
+            _ = try signature.verify(message: statement)
+            return nil
+        } catch {
+            return .invalid(error)
+        }
+    }
+
+    /// Which fields of the statement differ, in words.
+    static func difference(signed: String, recorded: String) -> String {
+        func fields(_ text: String) -> [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+        }
+        guard let a = fields(signed), let b = fields(recorded) else {
+            return "the signed statement is not a signoff statement"
+        }
+        let names = Set(a.keys).union(b.keys).sorted().filter { key in
+            "\(a[key].map { "\($0)" } ?? "")" != "\(b[key].map { "\($0)" } ?? "")"
+        }
+        return "the signed statement and the event differ in " + names.joined(separator: ", ")
+    }
+}
