@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "signoff",
             dependencies: [
-                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal", "SignoffJira", "SignoffReconcile",
+                "SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "CursesTerminal", "SignoffJira", "SignoffReconcile", "SignoffSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

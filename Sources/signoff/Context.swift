@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SignoffApp
 import SignoffCore
+import SignoffSigning
 import SignoffStore
 
 /// Options every command that touches the store takes.
@@ -32,9 +33,19 @@ struct StoreOptions: ParsableArguments {
     /// The command layer on this store, for the identity this process acts
     /// as and by the one clock (`SIGNOFF_NOW` where the store trusts it).
     /// `reading`: the store is opened only to read (list, show, explain, ...).
-    func commands(reading: Bool = false, clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline) throws -> Commands {
-        try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
-                          access: reading ? .read : .write, handOffs: handOffs, clockRuns: clockRuns)
+    /// `console`: a full-screen console owns the terminal, so signing never
+    /// prompts on it or writes to it.
+    func commands(reading: Bool = false, clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline,
+                  console: Bool = false) throws -> Commands {
+        var touch: DecisionSigner.TouchPrompt?
+        if !console {
+            touch = { @Sendable (key: SSHPublicKey) -> Void in
+                Terminal.error("touch your security key to sign (" + key.description + ")")
+            }
+        }
+        return try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
+                                 access: reading ? .read : .write, handOffs: handOffs, clockRuns: clockRuns,
+                                 mayPrompt: !console, touch: touch)
     }
 }
 

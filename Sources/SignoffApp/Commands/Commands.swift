@@ -1,5 +1,6 @@
 import Foundation
 import SignoffCore
+import SignoffSigning
 import SignoffStore
 
 /// One operation that writes the store, as the command line and the console
@@ -96,13 +97,47 @@ public final class Commands: @unchecked Sendable {
     private let notificationQueue = DispatchQueue(label: "signoff notifications")
     private var deliveryQueued = false
 
+    /// How this identity signs the decisions the policy requires signed: its
+    /// ssh-agent or the key file its signing configuration names; nil when
+    /// nothing can sign (then such a decision is refused).
+    public let signing: Signing
+
+    /// How the command layer gets the signatures the store asks for.
+    public struct Signing: Sendable {
+        /// The agent and key file, or why the person's signing configuration cannot be used.
+        public var signer: Result<DecisionSigner, SigningError>
+        /// Told which security key waits for a touch, just before the wait.
+        public var touch: DecisionSigner.TouchPrompt?
+
+        public init(signer: Result<DecisionSigner, SigningError>, touch: DecisionSigner.TouchPrompt? = nil) {
+            self.signer = signer
+            self.touch = touch
+        }
+
+        /// Nothing to sign with: no agent, no key file.
+        public static let none = Signing(signer: .success(DecisionSigner(agent: nil, configuration: SigningConfiguration())))
+
+        /// The person's `SSH_AUTH_SOCK` agent and signing configuration in
+        /// `environment`. `mayPrompt`: a key file's passphrase may be asked
+        /// for on the terminal (not while a full-screen console owns it).
+        public static func fromEnvironment(_ environment: [String: String], mayPrompt: Bool = true,
+                                           touch: DecisionSigner.TouchPrompt? = nil) -> Signing {
+            Signing(signer: Result { () throws(SigningError) in
+                var signer = try DecisionSigner.fromEnvironment(environment)
+                signer.mayPrompt = mayPrompt
+                return signer
+            }, touch: touch)
+        }
+    }
+
     public init(store: Store, actor: Principal, clock: CommandClock = .system, handOffs: HandOffTiming = .inline,
-                trust: CommandTrust = .forAccount()) {
+                trust: CommandTrust = .forAccount(), signing: Signing = .none) {
         self.store = store
         self.actor = actor
         self.clock = clock
         self.handOffs = handOffs
         self.trust = trust
+        self.signing = signing
     }
 
     /// Opens the store at `location` for the identity this process acts as: the
@@ -112,7 +147,8 @@ public final class Commands: @unchecked Sendable {
     /// `access: .read` opens the store only to read it (`Store.openForReading`):
     /// for the commands that only read, which then never write the store.
     public static func open(_ location: StoreLocation, asserted: String?, environment: [String: String], access: Store.Access = .write,
-                            handOffs: HandOffTiming = .inline, clockRuns: Bool = false) throws(CommandError) -> Commands {
+                            handOffs: HandOffTiming = .inline, clockRuns: Bool = false,
+                            mayPrompt: Bool = true, touch: DecisionSigner.TouchPrompt? = nil) throws(CommandError) -> Commands {
         let store: Store
         do {
             switch access {
@@ -125,17 +161,113 @@ public final class Commands: @unchecked Sendable {
         let actor = try Identity.actor(asserted: asserted, in: store)
         let clock = try CommandClock.resolve(environment: environment, store: store, runs: clockRuns)
         return Commands(store: store, actor: actor, clock: clock, handOffs: handOffs,
-                        trust: .forAccount(environment: environment))
+                        trust: .forAccount(environment: environment),
+                        signing: .fromEnvironment(environment, mayPrompt: mayPrompt, touch: touch))
     }
 
     // MARK: Running an operation
 
+    /// Runs `command`. When the store answers that its decisions must be
+    /// signed, the actor signs each statement (`Signing`) and the command runs
+    /// again at the same time with the signatures offered, so that it records
+    /// exactly what was signed; the store checks each before recording it.
+    /// A decision that cannot be signed is refused, and only the refusal is
+    /// recorded.
     @discardableResult
     public func run<C: StoreCommand>(_ command: C) throws(CommandError) -> CommandResult<C.Output> {
         let now = clock.now()
+        var offered: [EventSignature] = []
+        // Twice at most: what was signed changed between the two runs only if
+        // someone else decided in between, and then the actor signs what is new.
+        for _ in 0..<3 {
+            let needs: [SignatureNeed]
+            do {
+                return try attempt(command, now: now, offered: offered)
+            } catch let error as SignaturesNeeded {
+                needs = error.needs
+            } catch let error as CommandError {
+                throw error
+            } catch {
+                throw CommandError.from(error)
+            }
+            do throws(Refusal) {
+                offered += try sign(needs)
+            } catch {
+                throw try recordSigningRefusal(command, error, needs: needs, now: now)
+            }
+        }
+        throw .store("the decision's statement kept changing while it was being signed (others are deciding the same request); look again and retry")
+    }
+
+    /// Each statement signed with one of the keys the policy accepts for it.
+    private func sign(_ needs: [SignatureNeed]) throws(Refusal) -> [EventSignature] {
+        let signer: DecisionSigner
+        switch signing.signer {
+        case let .success(found): signer = found
+        case let .failure(problem): throw Self.unsigned(needs[0], problem)
+        }
+        var signatures: [EventSignature] = []
+        for need in needs {
+            do {
+                let signature = try signer.sign(need.statement.bytes, allowed: need.requirement.keys, touch: signing.touch)
+                signatures.append(EventSignature(armored: signature.armored, statement: need.statement.text))
+            } catch {
+                throw Self.unsigned(need, error)
+            }
+        }
+        return signatures
+    }
+
+    private static func unsigned(_ need: SignatureNeed, _ problem: SigningError) -> Refusal {
+        Refusal(.signatureRequired, "\(need.actor)'s \(need.statement.action.rawValue) must be signed (\(need.requirement.reason)), "
+                + "and it could not be: \(problem); nothing but this refusal was recorded")
+    }
+
+    /// A decision the policy requires signed that could not be: its refusal
+    /// is evidence, recorded in a transaction of its own; nothing else is.
+    private func recordSigningRefusal<C: StoreCommand>(_ command: C, _ refusal: Refusal, needs: [SignatureNeed],
+                                                        now: Date) throws(CommandError) -> CommandError {
+        let requestID = needs.first?.requestID ?? command.subject
+        let recorded: Bool
+        do {
+            recorded = try store.write { write in
+                let subject = try requestID.flatMap { try write.record($0) }
+                let event: EventDraft
+                switch command.operation {
+                case .approve, .deny:
+                    guard let record = subject else { return false }
+                    let verdict: Verdict = command.operation == .approve ? .approve : .deny
+                    event = EventDraft(requestID: record.id, actor: actor, at: now,
+                                       body: .reviewRefused(.init(verdict: verdict, reason: refusal.reason, message: refusal.message,
+                                                                  shownVersion: nil, currentVersion: record.version)))
+                case .submit, .withdraw, .revoke, .fireTrigger, .extend, .selfActivate, .reviewIncident, .reportProvisioned,
+                     .reportProvisioningFailed, .applyPolicy, .configureHandOff, .changeSettings, .retryHandOff, .sweep,
+                     .deliverNotifications, .retryNotifications, .reconcile:
+                    guard let attempted = command.operation.attempted else { return false }
+                    event = Lifecycle.refused(attempted, refusal, requestID: subject?.id, by: actor, at: now)
+                }
+                let policy = try policy(in: write, required: false)
+                let tx = CommandTransaction(store: write, actor: actor, now: now, policy: policy, storeCreator: try storeCreator(),
+                                            keepsEvents: false)
+                try tx.append(event)
+                return true
+            }
+        } catch {
+            throw CommandError.from(error)
+        }
+        return .refused(refusal, recorded: recorded)
+    }
+
+    /// The store's answer that decisions need signatures: carried out of the transaction to `run`.
+    private struct SignaturesNeeded: Error {
+        var needs: [SignatureNeed]
+    }
+
+    private func attempt<C: StoreCommand>(_ command: C, now: Date, offered: [EventSignature]) throws -> CommandResult<C.Output> {
         let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String], notified: Int)
         do {
             committed = try store.write { write in
+                write.offer(offered)
                 let policy = try policy(in: write, required: command.needsPolicy)
                 let creator = try storeCreator()
                 let tx = CommandTransaction(store: write, actor: actor, now: now, policy: policy, storeCreator: creator,
@@ -165,14 +297,16 @@ public final class Commands: @unchecked Sendable {
                 return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.notificationsQueued)
             }
         } catch let dryRun as RolledBack {
-            guard let output = dryRun.output as? C.Output else { throw .store("a dry run lost its result") }
+            guard let output = dryRun.output as? C.Output else { throw CommandError.store("a dry run lost its result") }
             return CommandResult(output: output, events: [], handOffs: [], handOffProblem: nil, at: now)
+        } catch let StoreError.signaturesNeeded(needs) {
+            throw SignaturesNeeded(needs: needs)
         } catch {
             throw CommandError.from(error)
         }
         let (handedOff, problem) = afterCommit(grants: committed.grants, notified: committed.notified)
-        if let refusal = committed.refusal { throw .refused(refusal, recorded: true) }
-        guard let output = committed.output else { throw .store("the command recorded nothing and said nothing") }
+        if let refusal = committed.refusal { throw CommandError.refused(refusal, recorded: true) }
+        guard let output = committed.output else { throw CommandError.store("the command recorded nothing and said nothing") }
         return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now)
     }
 

@@ -17,6 +17,9 @@ public enum RefusalReason: String, Codable, Sendable, Hashable {
     case tooEarly = "too_early"
     /// A request field holds what looks like a credential (`SecretScan`).
     case containsSecret = "contains_secret"
+    /// The policy requires the decision to be signed, and no valid signature
+    /// with a key it lists for the person could be made.
+    case signatureRequired = "signature_required"
 
     /// Conflicts are races or stale views: reload and look again. The rest are rules.
     public var isConflict: Bool { self == .alreadyDecided || self == .staleVersion }

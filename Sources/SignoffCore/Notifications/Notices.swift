@@ -206,7 +206,7 @@ public struct NoticePlanner: Sendable {
     /// not. Races, stale views and short rationales are ordinary.
     static func concernsSecurity(_ reason: RefusalReason) -> Bool {
         switch reason {
-        case .selfApproval, .notEligible, .notRequester, .containsSecret: true
+        case .selfApproval, .notEligible, .notRequester, .containsSecret, .signatureRequired: true
         case .alreadyReviewed, .alreadyDecided, .staleVersion, .rationaleTooShort, .notActive, .overLimit, .tooEarly: false
         }
     }

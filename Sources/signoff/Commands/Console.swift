@@ -24,7 +24,7 @@ struct Console: ParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() throws {
-        try ConsoleRunner.run(commands: try options.commands(clockRuns: true, handOffs: .background), options: console)
+        try ConsoleRunner.run(commands: try options.commands(clockRuns: true, handOffs: .background, console: true), options: console)
     }
 }
 
