@@ -171,9 +171,9 @@ roles:
   reconciliation:                      # records what the identity platforms' exports show (signoff reconcile)
     members: [account:ops]
     may: [reconcile]
-  security:                            # may revoke any grant, whoever it belongs to
+  security:                            # may revoke any grant, and accept a reconciliation finding as an exception
     members: [group:security]
-    may: [revoke_any_grant]
+    may: [revoke_any_grant, except_finding]
   ticket-system:                       # the Jira importer closes access with the ticket
     members: [account:jira-importer]
     may: [fire_trigger:ticket_closed]

@@ -49,7 +49,7 @@ public struct HandOff: Sendable {
             return event.requestID
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided,
              .requestWithdrawn, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .actionRefused,
-             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
             return nil
         }
     }
@@ -117,7 +117,7 @@ public struct HandOff: Sendable {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
             case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
                  .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
-                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
+                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
                 continue  // a delivery records only the three above
             }
         }

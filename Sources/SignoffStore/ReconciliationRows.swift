@@ -25,6 +25,12 @@ struct FindingRow: Hashable {
     var resolvedAt: Int64?
     var resolvedRun: Int64?
     var openedSequence: Int64
+    /// The latest `finding_excepted` event's: who, when, until when, why, which event.
+    var exceptedBy: String?
+    var exceptedAt: Int64?
+    var exceptedUntil: Int64?
+    var exceptionRationale: String?
+    var exceptionSequence: Int64?
 
     init(_ row: Row) {
         id = row["id"]; kind = row["kind"]; system = row["system"]; environment = row["environment"]
@@ -33,6 +39,8 @@ struct FindingRow: Hashable {
         summary = row["summary"]; open = (row["state"] as String) == "open"; firstSeenAt = row["first_seen_at"]
         firstRun = row["first_run"]; lastSeenAt = row["last_seen_at"]; lastRun = row["last_run"]; resolvedAt = row["resolved_at"]
         resolvedRun = row["resolved_run"]; openedSequence = row["opened_sequence"]
+        exceptedBy = row["excepted_by"]; exceptedAt = row["excepted_at"]; exceptedUntil = row["excepted_until"]
+        exceptionRationale = row["exception_rationale"]; exceptionSequence = row["exception_sequence"]
     }
 
     /// A finding as its first `finding_opened` event has it.
@@ -50,7 +58,8 @@ struct FindingRow: Hashable {
          subject.databaseValue, owner.databaseValue, entitlement.databaseValue, grantType.databaseValue, scope.databaseValue,
          requestID.databaseValue, credentialID.databaseValue, summary.databaseValue, (open ? "open" : "resolved").databaseValue,
          firstSeenAt.databaseValue, firstRun.databaseValue, lastSeenAt.databaseValue, lastRun.databaseValue,
-         resolvedAt.databaseValue, resolvedRun.databaseValue, openedSequence.databaseValue]
+         resolvedAt.databaseValue, resolvedRun.databaseValue, openedSequence.databaseValue, exceptedBy.databaseValue,
+         exceptedAt.databaseValue, exceptedUntil.databaseValue, exceptionRationale.databaseValue, exceptionSequence.databaseValue]
     }
 }
 
@@ -121,6 +130,16 @@ enum ReconciliationFold {
         return next
     }
 
+    /// An open finding accepted as an exception: the latest exception replaces any before it.
+    static func excepted(_ finding: FindingRow, _ excepted: EventBody.FindingExcepted, by actor: String, sequence: Int64,
+                         at: Int64) -> FindingRow? {
+        guard finding.open else { return nil }
+        var next = finding
+        next.exceptedBy = actor; next.exceptedAt = at; next.exceptedUntil = excepted.until.storeMilliseconds
+        next.exceptionRationale = excepted.rationale; next.exceptionSequence = sequence
+        return next
+    }
+
     static func resolved(_ finding: FindingRow, _ resolved: EventBody.FindingResolved, at: Int64) -> FindingRow {
         var next = finding
         next.open = false
@@ -150,6 +169,14 @@ enum ReconciliationRows {
         try write(ReconciliationFold.opened(opened, previous: try findingRow(opened.findingID, db), sequence: sequence, at: at), db)
     }
 
+    static func apply(_ excepted: EventBody.FindingExcepted, by actor: String, sequence: Int64, at: Int64, _ db: Database) throws {
+        guard let finding = try findingRow(excepted.findingID, db),
+              let next = ReconciliationFold.excepted(finding, excepted, by: actor, sequence: sequence, at: at) else {
+            throw StoreError.invalidEvent("finding \(excepted.findingID) is not open, so it cannot be excepted")
+        }
+        try write(next, db)
+    }
+
     static func apply(_ resolved: EventBody.FindingResolved, at: Int64, _ db: Database) throws {
         guard let finding = try findingRow(resolved.findingID, db) else {
             throw StoreError.invalidEvent("finding \(resolved.findingID) was never opened")
@@ -167,7 +194,7 @@ enum ReconciliationRows {
     }
 
     private static func write(_ finding: FindingRow, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(21)))")
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(26)))")
             .execute(arguments: StatementArguments(finding.values))
     }
 
@@ -180,7 +207,8 @@ enum ReconciliationRows {
 
     static let columns = """
         id, kind, system, environment, subject_kind, subject, owner, entitlement, grant_type, scope, request_id, credential_id,
-        summary, state, first_seen_at, first_run, last_seen_at, last_run, resolved_at, resolved_run, opened_sequence
+        summary, state, first_seen_at, first_run, last_seen_at, last_run, resolved_at, resolved_run, opened_sequence,
+        excepted_by, excepted_at, excepted_until, exception_rationale, exception_sequence
         """
 
     static func finding(_ row: Row) throws -> StoredFinding {
@@ -188,13 +216,18 @@ enum ReconciliationRows {
             throw StoreError.invalidEvent("finding \(row["id"] as String? ?? "") has an unknown kind")
         }
         let resolvedAt: Int64? = row["resolved_at"]
+        var exception: FindingException?
+        if let by: String = row["excepted_by"], let at: Int64 = row["excepted_at"], let until: Int64 = row["excepted_until"],
+           let rationale: String = row["exception_rationale"], let sequence: Int64 = row["exception_sequence"] {
+            exception = FindingException(by: by, at: date(at), until: date(until), rationale: rationale, sequence: sequence)
+        }
         return StoredFinding(
             id: row["id"], kind: kind, system: row["system"], environment: row["environment"], subjectKind: row["subject_kind"],
             subject: row["subject"], owner: row["owner"], entitlement: row["entitlement"], grantType: row["grant_type"],
             scope: row["scope"], requestID: row["request_id"], credentialID: row["credential_id"], summary: row["summary"],
             open: (row["state"] as String) == "open", firstSeenAt: date(row["first_seen_at"]), firstRun: row["first_run"],
             lastSeenAt: date(row["last_seen_at"]), lastRun: row["last_run"], resolvedAt: resolvedAt.map(date),
-            resolvedRun: row["resolved_run"], openedSequence: row["opened_sequence"])
+            resolvedRun: row["resolved_run"], openedSequence: row["opened_sequence"], exception: exception)
     }
 
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
@@ -224,11 +257,37 @@ public struct StoredFinding: Sendable, Hashable {
     public var resolvedRun: Int64?
     /// The `finding_opened` event that holds the records behind it.
     public var openedSequence: Int64
+    /// The latest exception it was accepted as, in force or ended.
+    public var exception: FindingException?
+
+    /// Whether it is open and not under an exception in force at `now`: what is reported.
+    public func isReported(at now: Date) -> Bool { open && !(exception?.inForce(at: now) ?? false) }
 }
 
 extension WriteTransaction {
     func findingIsOpen(_ id: String) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM findings WHERE id = ? AND state = 'open'", arguments: [id]) ?? false
+    }
+
+    /// A finding as of this transaction; nil when none has that ID.
+    public func finding(_ id: String) throws -> StoredFinding? {
+        checkOpen()
+        return try Row.fetchOne(db, sql: "SELECT \(ReconciliationRows.columns) FROM findings WHERE id = ?", arguments: [id])
+            .map(ReconciliationRows.finding)
+    }
+
+    /// The exceptions in force at `now` of the findings on a system and
+    /// environment, open or resolved (one that comes back is still excepted), by finding ID.
+    public func exceptionsInForce(system: String, environment: String, at now: Date) throws -> [String: FindingException] {
+        checkOpen()
+        var exceptions: [String: FindingException] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT \(ReconciliationRows.columns) FROM findings WHERE system = ? AND environment = ? AND excepted_until > ?
+            """, arguments: [system, environment, now.storeMilliseconds]) {
+            let finding = try ReconciliationRows.finding(row)
+            exceptions[finding.id] = finding.exception
+        }
+        return exceptions
     }
 
     /// The open findings on a system and environment, as of this transaction.

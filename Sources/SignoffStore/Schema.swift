@@ -416,6 +416,18 @@ enum Schema {
                 ALTER TABLE events ADD COLUMN statement TEXT;
                 """)
         }
+        // Exceptions to findings (issue 17): the fold of `finding_excepted`,
+        // the latest exception of each finding, kept when it resolves and
+        // comes back.
+        migrator.registerMigration("13 finding exceptions") { db in
+            try db.execute(sql: """
+                ALTER TABLE findings ADD COLUMN excepted_by TEXT;
+                ALTER TABLE findings ADD COLUMN excepted_at INTEGER;
+                ALTER TABLE findings ADD COLUMN excepted_until INTEGER;
+                ALTER TABLE findings ADD COLUMN exception_rationale TEXT;
+                ALTER TABLE findings ADD COLUMN exception_sequence INTEGER;
+                """)
+        }
         return migrator
     }
 }

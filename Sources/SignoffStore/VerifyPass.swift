@@ -207,6 +207,13 @@ final class VerifyPass {
         case let .findingOpened(opened):
             findings[opened.findingID] = ReconciliationFold.opened(opened, previous: findings[opened.findingID], sequence: sequence,
                                                                    at: event.at)
+        case let .findingExcepted(excepted):
+            if let finding = findings[excepted.findingID],
+               let next = ReconciliationFold.excepted(finding, excepted, by: draft.actor.name, sequence: sequence, at: event.at) {
+                findings[excepted.findingID] = next
+            } else {
+                report("findings", nil, sequence, "excepts finding \(excepted.findingID), which no event left open", order: sequence)
+            }
         case let .findingResolved(resolved):
             if let finding = findings[resolved.findingID] {
                 findings[resolved.findingID] = ReconciliationFold.resolved(finding, resolved, at: event.at)

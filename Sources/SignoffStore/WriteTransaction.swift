@@ -185,6 +185,8 @@ public final class WriteTransaction {
             if try findingIsOpen(opened.findingID) { throw StoreError.invalidEvent("finding \(opened.findingID) is already open") }
         case let .findingResolved(resolved):
             if try !findingIsOpen(resolved.findingID) { throw StoreError.invalidEvent("finding \(resolved.findingID) is not open") }
+        case let .findingExcepted(excepted):
+            if try !findingIsOpen(excepted.findingID) { throw StoreError.invalidEvent("finding \(excepted.findingID) is not open") }
         case .storeCreated:
             if try chainHead().sequence != 0 { throw StoreError.invalidEvent("a store is created once: store_created must be its first event") }
         case .actionRefused:
@@ -267,6 +269,8 @@ public final class WriteTransaction {
             try ReconciliationRows.apply(opened, sequence: sequence, at: at, db)
         case let .findingResolved(resolved):
             try ReconciliationRows.apply(resolved, at: at, db)
+        case let .findingExcepted(excepted):
+            try ReconciliationRows.apply(excepted, by: draft.actor.name, sequence: sequence, at: at, db)
         case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted:

@@ -242,6 +242,7 @@ struct JSONContractTests {
             "signoff.jira-check/1": "JiraImportTests.checkAsJSON",
             "signoff.reconcile-run/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
             "signoff.drift/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
+            "signoff.finding-exception/1": "FindingExceptionTests.exceptionsAreRefusedRecordedHonouredAndEnd",
             "signoff.store-role-list/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
             "signoff.store-role/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
         ]

@@ -91,7 +91,7 @@ import Testing
         }
 
         mutating func grantBody() -> EventBody {
-            switch Int.random(in: 0..<15, using: &generator) {
+            switch Int.random(in: 0..<16, using: &generator) {
             case 0:
                 .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
                                    startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
@@ -110,6 +110,7 @@ import Testing
             case 11: reconciliationRun()
             case 12: findingOpened()
             case 13: .findingResolved(.init(findingID: string(), run: int()))
+            case 14: .findingExcepted(.init(findingID: string(), rationale: string(), until: date()))
             default:
                 .handOffConfigured(.init(outbox: optional(), command: optional(),
                                          timeoutSeconds: Bool.random(using: &generator) ? int() : nil))
@@ -221,6 +222,7 @@ import Testing
         case let .reconciliationRun(p): try foundation(p)
         case let .findingOpened(p): try foundation(p)
         case let .findingResolved(p): try foundation(p)
+        case let .findingExcepted(p): try foundation(p)
         }
     }
 

@@ -26,6 +26,8 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     case retryNotifications = "notify_retry"
     /// Recording what an identity platform's export shows against the grants.
     case reconcile
+    /// Accepting a reconciliation finding as an exception.
+    case exceptFinding = "finding_except"
 }
 
 /// **Seam (a): who may ask for what.** Every command passes through `check`
@@ -63,7 +65,8 @@ public enum Permissions {
         case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications:
             // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
-        case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed, .reconcile:
+        case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed, .reconcile,
+             .exceptFinding:
             guard let permission = ask.permission else {
                 throw Refusal(.notEligible, "\(ask.operation.rawValue) names no permission to check; nothing was done")
             }
@@ -95,6 +98,7 @@ extension Operation {
         case .configureHandOff: .configureHandOff
         case .changeSettings: .changeSettings
         case .reconcile: .reconcile
+        case .exceptFinding: .exceptFinding
         case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications: nil  // reviews are refused as review_refused; housekeeping is never refused
         }
     }

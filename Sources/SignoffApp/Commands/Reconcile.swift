@@ -31,6 +31,17 @@ public struct ReconcileExports: StoreCommand {
         public var opened: [Finding]
         /// Open findings this run covered and no longer shows.
         public var resolved: [StoredFinding]
+        /// Findings this run shows that are under an exception in force: not reported.
+        public var excepted: [String]
+        /// Open findings this run shows again whose exception ended since they were last seen: reported again.
+        public var exceptionsEnded: [StoredFinding]
+
+        /// What the run reports (and `signoff reconcile` alerts on): the
+        /// findings it opened that no exception covers, and those whose exception ended.
+        public var reported: [String] {
+            let excepted = Set(self.excepted)
+            return opened.map(\.id).filter { !excepted.contains($0) } + exceptionsEnded.map(\.id)
+        }
     }
 
     public func decide(_ tx: CommandTransaction) throws -> Outcome {
@@ -46,9 +57,11 @@ public struct ReconcileExports: StoreCommand {
         let coverage = read.observed.coverage
         var grants: [Grant] = []
         var open: [StoredFinding] = []
+        var exceptions: [String: FindingException] = [:]
         for target in coverage.targets {
             grants += try tx.store.grants(system: target.system, environment: target.environment)
             open += try tx.store.openFindings(system: target.system, environment: target.environment)
+            exceptions.merge(try tx.store.exceptionsInForce(system: target.system, environment: target.environment, at: tx.now)) { $1 }
         }
         let result = Reconciliation.compare(grants: grants, observed: read.observed, policy: policy, at: tx.now)
 
@@ -85,6 +98,12 @@ public struct ReconcileExports: StoreCommand {
             try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now,
                                      body: .findingResolved(.init(findingID: finding.id, run: sequence))))
         }
-        return Outcome(run: sequence, recorded: run, opened: opened, resolved: resolved)
+        let excepted = result.findings.map(\.id).filter { exceptions[$0] != nil }
+        let exceptionsEnded = open.filter { finding in
+            guard shown.contains(finding.id), let exception = finding.exception else { return false }
+            return !exception.inForce(at: tx.now) && exception.until > finding.lastSeenAt
+        }
+        return Outcome(run: sequence, recorded: run, opened: opened, resolved: resolved, excepted: excepted,
+                       exceptionsEnded: exceptionsEnded)
     }
 }

@@ -340,6 +340,12 @@ public enum CanonicalJSON {
                 key("finding_id"); string(p.findingID)
                 key("run"); int(p.run)
                 endObject()
+            case let .findingExcepted(p):
+                beginObject()
+                key("finding_id"); string(p.findingID)
+                key("rationale"); string(p.rationale)
+                key("until"); date(p.until)
+                endObject()
             }
         }
 

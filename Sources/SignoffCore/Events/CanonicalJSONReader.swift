@@ -476,6 +476,10 @@ extension CanonicalJSON {
             case "finding_resolved":
                 try o.only(["finding_id", "run"])
                 return .findingResolved(.init(findingID: try o.string("finding_id"), run: try o.int("run")))
+            case "finding_excepted":
+                try o.only(["finding_id", "rationale", "until"])
+                return .findingExcepted(.init(findingID: try o.string("finding_id"), rationale: try o.string("rationale"),
+                                              until: try o.date("until")))
             case "store_created":
                 try o.only(["migrations", "share_group", "trust_asserted_identities"])
                 return .storeCreated(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),

@@ -39,6 +39,7 @@ public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
     case configureHandOff = "configure_hand_off"
     case changeSettings = "change_settings"
     case reconcile
+    case exceptFinding = "except_finding"
 }
 
 /// One immutable fact. A request's state is the fold of its events.
@@ -66,6 +67,7 @@ public enum EventBody: Sendable, Hashable {
     case reconciliationRun(ReconciliationRun)
     case findingOpened(FindingOpened)
     case findingResolved(FindingResolved)
+    case findingExcepted(FindingExcepted)
 
     public struct PolicyApplied: Codable, Sendable, Hashable {
         public var version: String
@@ -293,6 +295,7 @@ public enum EventBody: Sendable, Hashable {
         case .reconciliationRun: "reconciliation_run"
         case .findingOpened: "finding_opened"
         case .findingResolved: "finding_resolved"
+        case .findingExcepted: "finding_excepted"
         }
     }
 
@@ -348,6 +351,7 @@ public enum EventBody: Sendable, Hashable {
         case "reconciliation_run": return .reconciliationRun(try decoder.decode(ReconciliationRun.self, from: payload))
         case "finding_opened": return .findingOpened(try decoder.decode(FindingOpened.self, from: payload))
         case "finding_resolved": return .findingResolved(try decoder.decode(FindingResolved.self, from: payload))
+        case "finding_excepted": return .findingExcepted(try decoder.decode(FindingExcepted.self, from: payload))
         default: throw UnknownEventKind(kind: kind)
         }
     }

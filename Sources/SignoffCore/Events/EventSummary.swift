@@ -33,6 +33,7 @@ extension EventBody {
             "reconciled \(r.source) (\(r.files.map(\.name).joined(separator: ", "))): \(r.counts.findings) finding(s), \(r.counts.opened) new, \(r.counts.resolved) resolved"
         case let .findingOpened(f): "finding \(f.findingID) opened (\(f.kind.label)): \(f.summary)"
         case let .findingResolved(f): "finding \(f.findingID) resolved: run \(f.run) no longer shows it"
+        case let .findingExcepted(f): "finding \(f.findingID) excepted until \(f.until.policyText): \(f.rationale)"
         }
     }
 

@@ -39,7 +39,7 @@ public enum Projection {
                                          at: event.at, requestVersion: review.requestVersion, policyVersion: review.policyVersion))
         case .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
              .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
-             .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
+             .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
             // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return
         case let .requestDecided(decided):
@@ -65,7 +65,7 @@ public enum GrantProjection {
              .grantExtended, .incidentReviewCompleted:
             true
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
             false
         }
     }
@@ -149,7 +149,7 @@ public enum GrantProjection {
         case .grantIssued:
             return  // creates the grant: `apply(_:to:)`
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved:
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
             return
         }
     }

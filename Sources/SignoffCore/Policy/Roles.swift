@@ -19,6 +19,8 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     case revokeAnyGrant = "revoke_any_grant"
     /// Record a reconciliation run: what an identity platform's export shows (`signoff reconcile`).
     case reconcile
+    /// Accept a reconciliation finding as an exception, with a rationale and an end (`signoff drift except`).
+    case exceptFinding = "except_finding"
 
     /// The three actions of an administrator.
     public static let administration: [RoleAction] = [.applyPolicy, .configureHandOff, .changeSettings]
@@ -27,7 +29,7 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     var isScopedToATrigger: Bool {
         switch self {
         case .fireTrigger: true
-        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile: false
+        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile, .exceptFinding: false
         }
     }
 }

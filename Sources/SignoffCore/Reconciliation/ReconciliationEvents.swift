@@ -153,6 +153,19 @@ extension EventBody {
         }
     }
 
+    /// A finding accepted as an exception until `until`, with the reason: it
+    /// is not reported as open while the exception lasts, and is reported
+    /// again when it ends. The event's actor is who accepted it.
+    public struct FindingExcepted: Codable, Sendable, Hashable {
+        public var findingID: String
+        public var rationale: String
+        public var until: Date
+        enum CodingKeys: String, CodingKey { case rationale, until, findingID = "finding_id" }
+        public init(findingID: String, rationale: String, until: Date) {
+            self.findingID = findingID; self.rationale = rationale; self.until = until
+        }
+    }
+
     /// An open finding that a later run covered and no longer showed.
     public struct FindingResolved: Codable, Sendable, Hashable {
         public var findingID: String

@@ -12,8 +12,8 @@ struct Reconcile: ParsableCommand {
         SOURCE is aws, kubernetes, postgresql, github or generic. The run is recorded (source, each file's name and
         SHA-256, what it covered, counts), with each finding it opens and each open finding it no longer shows (resolved).
         A finding keeps its ID from run to run. Only what the export covers is ever taken as missing or removed.
-        Exits 9 when the run opened findings (new, or back after being resolved), so a scheduled run can alert;
-        0 when it opened none.
+        Exits 9 when the run reports findings: ones it opened (new, or back after being resolved) that no exception
+        covers, and open ones whose exception ended since they were last seen; so a scheduled run can alert. 0 otherwise.
         """)
     @OptionGroup var options: StoreOptions
     @Argument(help: ArgumentHelp("Where the export comes from: aws, kubernetes, postgresql, github or generic.", valueName: "source"))
@@ -52,7 +52,7 @@ struct Reconcile: ParsableCommand {
         } else {
             printRun(outcome)
         }
-        if !outcome.opened.isEmpty { Foundation.exit(Outcome.newFindings.rawValue) }
+        if !outcome.reported.isEmpty { Foundation.exit(Outcome.newFindings.rawValue) }
     }
 
     func printRun(_ outcome: ReconcileExports.Outcome) {
@@ -62,8 +62,13 @@ struct Reconcile: ParsableCommand {
         Terminal.line("  \(counts.observations) observation(s), \(counts.credentials) credential(s), \(counts.ignored) ignored; \(counts.matched) matched, \(counts.awaitingRemoval) awaiting removal")
         Terminal.line("  \(counts.findings) finding(s): \(counts.opened) new, \(counts.seenAgain) seen again; \(counts.resolved) resolved")
         Terminal.line("  grants: \(run.grantsPresent.count) seen present, \(run.grantsAbsent.count) not seen")
+        let excepted = Set(outcome.excepted)
         for finding in outcome.opened {
-            Terminal.line("new \(finding.id) \(finding.kind.label) \(finding.system)/\(finding.environment): \(finding.summary)")
+            let what = excepted.contains(finding.id) ? "new (under an exception)" : "new"
+            Terminal.line("\(what) \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): \(Terminal.safe(finding.summary))")
+        }
+        for finding in outcome.exceptionsEnded {
+            Terminal.line("exception ended \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): \(Terminal.safe(finding.summary))")
         }
         for finding in outcome.resolved {
             Terminal.line("resolved \(finding.id) \(finding.kind.label) \(finding.system)/\(finding.environment): \(finding.summary)")
@@ -73,40 +78,115 @@ struct Reconcile: ParsableCommand {
 
 struct Drift: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what reconciliation found: open findings, and live grants it has not seen carried out.",
-        discussion: "A finding is resolved when a later run that covers it no longer shows it; --all lists resolved ones too.")
-    @OptionGroup var options: StoreOptions
-    @Flag(help: "Include resolved findings.") var all = false
-    @Flag(help: "Print the drift as JSON (signoff.drift/1).") var json = false
+        abstract: "Show what reconciliation found, and accept findings as exceptions.",
+        discussion: """
+        Examples:
+          signoff drift                                    open findings, and live grants not seen carried out
+          signoff drift --all --json                       resolved findings too, as signoff.drift/1
+          signoff drift except F-0123456789abcdef --until 30d -r "Vendor bridge account, removed with the Q1 migration"
+        """,
+        subcommands: [Show.self, Except.self], defaultSubcommand: Show.self)
 
-    func run() throws {
-        let commands = try options.commands(reading: true)
-        let store = commands.store
-        let findings = try storeCall { try store.findings(resolved: all) }
-        var unconfirmed: [ReconciledGrant] = []
-        try storeCall {
-            try store.forEachReconciledGrant(.attention) { grant, seen in
-                if grant.state.isLive, !GrantConfirmation(grant, seen).isConfirmed { unconfirmed.append((grant, seen)) }
+    struct Show: ParsableCommand, JSONReporting {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show open findings, those under an exception, and live grants reconciliation has not seen carried out.",
+            discussion: """
+            A finding is resolved when a later run that covers it no longer shows it; --all lists resolved ones too.
+            A finding under an exception in force is listed apart and not reported; when the exception ends it is reported again.
+            """)
+        @OptionGroup var options: StoreOptions
+        @Flag(help: "Include resolved findings.") var all = false
+        @Flag(help: "Print the drift as JSON (signoff.drift/1).") var json = false
+        var printsJSON: Bool { json }
+
+        func run() throws {
+            let commands = try options.commands(reading: true)
+            let store = commands.store
+            let now = commands.clock.now()
+            let findings = try storeCall { try store.findings(resolved: all) }
+            var unconfirmed: [ReconciledGrant] = []
+            try storeCall {
+                try store.forEachReconciledGrant(.attention) { grant, seen in
+                    if grant.state.isLive, !GrantConfirmation(grant, seen).isConfirmed { unconfirmed.append((grant, seen)) }
+                }
+            }
+            if json {
+                try DriftJSON(findings: findings, unconfirmed: unconfirmed, now: now).print()
+                return
+            }
+            let excepted = findings.filter { $0.open && !$0.isReported(at: now) }
+            let listed = findings.filter { !$0.open || $0.isReported(at: now) }
+            if listed.isEmpty { Terminal.line(all ? "no findings" : "no open findings") }
+            for finding in listed { Self.print(finding, now: now) }
+            if !excepted.isEmpty {
+                Terminal.line("excepted (not reported until the exception ends):")
+                for finding in excepted { Self.print(finding, now: now) }
+            }
+            if !unconfirmed.isEmpty {
+                Terminal.line("live grants reconciliation has not seen carried out:")
+                for (grant, seen) in unconfirmed {
+                    let terms = grant.terms
+                    Terminal.line("  \(grant.requestID)  \(Terminal.safe(terms.system))/\(Terminal.safe(terms.environment)) \(Terminal.safe(terms.entitlement)) for \(Terminal.safe(terms.subject.name)): \(GrantConfirmation(grant, seen).sentence(seen))")
+                }
             }
         }
-        if json {
-            try DriftJSON(findings: findings, unconfirmed: unconfirmed).print()
-            return
-        }
-        if findings.isEmpty { Terminal.line(all ? "no findings" : "no open findings") }
-        for finding in findings {
-            let owner = finding.owner.map { "owner \($0)" } ?? "no owner"
+
+        static func print(_ finding: StoredFinding, now: Date) {
+            let s = Terminal.safe
+            let owner = finding.owner.map { "owner \(s($0))" } ?? "no owner"
             let state = finding.open ? "" : " (resolved \(Timestamp.format(finding.resolvedAt ?? finding.lastSeenAt)), run \(finding.resolvedRun ?? 0))"
-            Terminal.line("\(finding.id)  \(finding.kind.label)  \(finding.system)/\(finding.environment)  \(finding.subject) (\(owner))\(state)")
+            Terminal.line("\(finding.id)  \(finding.kind.label)  \(s(finding.system))/\(s(finding.environment))  \(s(finding.subject)) (\(owner))\(state)")
             Terminal.line("    first seen \(Timestamp.format(finding.firstSeenAt)) (run \(finding.firstRun)), last seen \(Timestamp.format(finding.lastSeenAt)) (run \(finding.lastRun))")
-            Terminal.line("    \(finding.summary)")
-        }
-        if !unconfirmed.isEmpty {
-            Terminal.line("live grants reconciliation has not seen carried out:")
-            for (grant, seen) in unconfirmed {
-                let terms = grant.terms
-                Terminal.line("  \(grant.requestID)  \(Terminal.safe(terms.system))/\(Terminal.safe(terms.environment)) \(Terminal.safe(terms.entitlement)) for \(Terminal.safe(terms.subject.name)): \(GrantConfirmation(grant, seen).sentence(seen))")
+            Terminal.line("    \(s(finding.summary))")
+            if let exception = finding.exception {
+                let when = exception.inForce(at: now) ? "excepted until" : "exception ENDED"
+                Terminal.line("    \(when) \(Timestamp.format(exception.until)), by \(s(exception.by)) at \(Timestamp.format(exception.at)): \(s(exception.rationale))")
             }
+        }
+    }
+
+    struct Except: ParsableCommand, JSONReporting {
+        static let configuration = CommandConfiguration(
+            commandName: "except",
+            abstract: "Accept an open finding as an exception, with a rationale, until a time.",
+            discussion: """
+            The finding is not reported (by `signoff drift` and by `signoff reconcile`'s exit 9) until the exception ends;
+            then it is reported again if runs still show it. The exception is an event: who accepted it, when, why, until when.
+            Needs the policy's except_finding role action; it may last at most reconciliation.exceptions.max_duration (default 90d).
+            """)
+        @OptionGroup var options: StoreOptions
+        @Argument(help: ArgumentHelp("The finding's ID (F- and 16 hex digits), as `signoff drift` shows it.", valueName: "finding"))
+        var finding: String
+        @OptionGroup var rationale: RationaleOptions
+        @Option(help: ArgumentHelp("When the exception ends: a time (2027-03-01T00:00:00Z) or a span from now (30d).", valueName: "time"))
+        var until: String
+        @Flag(help: "Print the finding as excepted (signoff.finding-exception/1).") var json = false
+        var printsJSON: Bool { json }
+
+        func validate() throws {
+            guard SignoffCore.Finding.isID(finding) else {
+                throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
+            }
+        }
+
+        func run() throws {
+            let commands = try options.commands()
+            let now = commands.clock.now()
+            let end: Date
+            if let span = TimeSpan(parsing: until) {
+                end = now.addingTimeInterval(TimeInterval(span.seconds))
+            } else if let time = Timestamp.parse(until) {
+                end = time
+            } else {
+                throw CommandFailure.badOption("--until", "--until \(Terminal.safe(until)): a time such as 2027-03-01T00:00:00Z, or \(TimeSpan.syntaxHint)")
+            }
+            let why = try rationale.value(required: true) ?? ""
+            let result = try commands.run(Commands.ExceptFinding(findingID: finding, rationale: why, until: end))
+            let excepted = result.output
+            if json { return try FindingExceptionJSON(finding: excepted, now: result.at).print() }
+            guard let exception = excepted.exception else { return }
+            Terminal.line("\(excepted.id) excepted until \(Timestamp.format(exception.until)) by \(Terminal.safe(exception.by)): not reported until then")
         }
     }
 }

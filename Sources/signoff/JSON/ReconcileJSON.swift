@@ -60,6 +60,9 @@ struct ReconcileRunJSON: JSONDocument {
         for finding in outcome.opened { Self.finding(finding, &json) }
         json.endArray()
         json.field("resolved", outcome.resolved.map(\.id))
+        json.field("excepted", outcome.excepted)
+        json.field("exceptions_ended", outcome.exceptionsEnded.map(\.id))
+        json.field("reported", outcome.reported)
         json.field("grants_present", run.grantsPresent)
         json.field("grants_absent", run.grantsAbsent)
     }
@@ -99,31 +102,12 @@ struct DriftJSON: JSONDocument {
     static let schema: StaticString = "signoff.drift/1"
     var findings: [StoredFinding]
     var unconfirmed: [ReconciledGrant]
+    var now: Date
 
     func members(_ json: inout JSONOutput) {
         json.key("findings")
         json.beginArray()
-        for finding in findings {
-            json.beginObject()
-            json.field("id", finding.id)
-            json.field("kind", finding.kind.rawValue)
-            json.field("state", finding.open ? "open" : "resolved")
-            json.field("system", finding.system)
-            json.field("environment", finding.environment)
-            Self.subject(kind: finding.subjectKind, name: finding.subject, owner: finding.owner, &json)
-            json.field("entitlement", finding.entitlement)
-            json.field("scope", finding.scope)
-            json.field("request_id", finding.requestID)
-            json.field("credential_id", finding.credentialID)
-            json.field("summary", finding.summary)
-            json.field("first_seen_at", time: finding.firstSeenAt)
-            json.field("first_run", Int(finding.firstRun))
-            json.field("last_seen_at", time: finding.lastSeenAt)
-            json.field("last_run", Int(finding.lastRun))
-            json.field("resolved_at", time: finding.resolvedAt)
-            json.field("resolved_run", finding.resolvedRun.map(Int.init))
-            json.endObject()
-        }
+        for finding in findings { Self.finding(finding, now: now, &json) }
         json.endArray()
         json.key("unconfirmed_grants")
         json.beginArray()
@@ -143,6 +127,47 @@ struct DriftJSON: JSONDocument {
         json.endArray()
     }
 
+    /// A finding as the store holds it: what differs, its first and last
+    /// sighting, its resolution, and its exception.
+    static func finding(_ finding: StoredFinding, now: Date, _ json: inout JSONOutput) {
+        json.beginObject()
+        json.field("id", finding.id)
+        json.field("kind", finding.kind.rawValue)
+        json.field("state", finding.open ? "open" : "resolved")
+        json.field("reported", finding.isReported(at: now))
+        json.field("system", finding.system)
+        json.field("environment", finding.environment)
+        Self.subject(kind: finding.subjectKind, name: finding.subject, owner: finding.owner, &json)
+        json.field("entitlement", finding.entitlement)
+        json.field("scope", finding.scope)
+        json.field("request_id", finding.requestID)
+        json.field("credential_id", finding.credentialID)
+        json.field("summary", finding.summary)
+        json.field("first_seen_at", time: finding.firstSeenAt)
+        json.field("first_run", Int(finding.firstRun))
+        json.field("last_seen_at", time: finding.lastSeenAt)
+        json.field("last_run", Int(finding.lastRun))
+        json.field("resolved_at", time: finding.resolvedAt)
+        json.field("resolved_run", finding.resolvedRun.map(Int.init))
+        json.key("exception")
+        if let exception = finding.exception {
+            json.beginObject()
+            json.field("by", exception.by)
+            json.field("at", time: exception.at)
+            json.field("until", time: exception.until)
+            let inForce = exception.inForce(at: now)
+            json.field("in_force", inForce)
+            json.field("remaining_seconds", inForce ? Int(exception.until.timeIntervalSince(now).rounded(.down)) : 0)
+            json.field("remaining_text", inForce ? "\(TimeSpan.between(now, exception.until)) left" : "ended \(TimeSpan.ago(exception.until, now))")
+            json.field("rationale", exception.rationale)
+            json.field("sequence", Int(exception.sequence))
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.endObject()
+    }
+
     /// `subject`: the identity's kind, name and recorded owner.
     static func subject(kind: String, name: String, owner: String?, _ json: inout JSONOutput) {
         json.key("subject")
@@ -151,5 +176,18 @@ struct DriftJSON: JSONDocument {
         json.field("name", name)
         json.field("owner", owner)
         json.endObject()
+    }
+}
+
+/// `signoff drift except --json` (`signoff.finding-exception/1`): the finding
+/// as it stands after the exception, as `signoff.drift/1` lists it.
+struct FindingExceptionJSON: JSONDocument {
+    static let schema: StaticString = "signoff.finding-exception/1"
+    var finding: StoredFinding
+    var now: Date
+
+    func members(_ json: inout JSONOutput) {
+        json.key("finding")
+        DriftJSON.finding(finding, now: now, &json)
     }
 }
