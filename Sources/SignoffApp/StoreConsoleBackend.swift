@@ -90,6 +90,21 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                reconciliation: seen)
     }
 
+    /// The open findings for the Drift list, each with the export's records
+    /// behind it and whether it is on my systems or about my people.
+    private func openFindings(policy: Policy?) throws -> [ConsoleFindingRow] {
+        let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
+        return try store.findings().map { finding in
+            ConsoleFindingRow(
+                id: finding.id, kind: finding.kind, system: finding.system, environment: finding.environment,
+                subjectKind: finding.subjectKind, subject: finding.subject, owner: finding.owner, entitlement: finding.entitlement,
+                scope: finding.scope, requestID: finding.requestID, credentialID: finding.credentialID, summary: finding.summary,
+                firstSeenAt: finding.firstSeenAt, firstRun: finding.firstRun, lastSeenAt: finding.lastSeenAt,
+                lastRun: finding.lastRun, exception: finding.exception, evidence: try store.evidence(of: finding),
+                responsible: responsibility?.covers(findingOn: finding.system, subject: finding.subject, owner: finding.owner) ?? false)
+        }
+    }
+
     /// Makes a whole read the kept grants, as of `token`.
     private func keep(_ sorted: [ConsoleGrantRow], asOf token: Int64, policy: Policy?) -> [ConsoleGrantRow] {
         grantCache = (token, policy?.version, Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }), sorted)
@@ -138,7 +153,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants,
-                                     notificationsFailing: outbox.failed + outbox.retrying)
+                                     notificationsFailing: outbox.failed + outbox.retrying,
+                                     findings: try openFindings(policy: policy))
         let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now()) }
         return Reading(header: header, policy: policy, queue: queue, total: try store.requestCount(), pendingGrants: pending)
     }

@@ -300,6 +300,24 @@ extension WriteTransaction {
 }
 
 extension Store {
+    /// The export records behind a finding: those of the `finding_opened`
+    /// event that last opened it.
+    public func evidence(of finding: StoredFinding) throws -> [FindingEvidence] {
+        try read { db in
+            var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
+            query.bind(finding.openedSequence)
+            var evidence: [FindingEvidence]?
+            try query.forEachRow { row in
+                guard case let .findingOpened(opened) = try EventColumns(statement: row).draft().body, opened.findingID == finding.id else {
+                    throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which did not open it; run `signoff audit verify`")
+                }
+                evidence = opened.evidence.map { FindingEvidence(sourceID: $0.sourceID, text: $0.text, observedAt: $0.observedAt) }
+            }
+            guard let evidence else { throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which is missing") }
+            return evidence
+        }
+    }
+
     /// Findings, open ones only unless `resolved`; in order of kind, system,
     /// environment, subject and ID.
     public func findings(resolved: Bool = false) throws -> [StoredFinding] {

@@ -168,6 +168,41 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A system owner opens Drift: the finding on their system comes first,
+    /// with the export's record behind it; an exception accepted meanwhile
+    /// moves it apart without a key press.
+    @Test func anOwnerSeesDriftOnTheirSystemWithItsEvidence() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice", at: ReconcileTests.t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "erin", at: ReconcileTests.t0).status == 0)
+        let export = try store.file("export.jsonl", [
+            ReconcileTests.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z"),
+            ReconcileTests.line("svc-rogue", id: "pg-rogue-7", at: "2026-11-21T04:00:00Z"),
+        ].joined(separator: "\n") + "\n")
+        let run = try store.run(["reconcile", "generic", export, "--covers", "payments-db/production", "--json"], as: "ops",
+                                at: "2026-11-21T04:05:00Z")
+        #expect(run.status == 9, "\(run.output)")
+        let finding = try #require(((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]])?.first?["id"] as? String)
+        // dave owns payments-db.
+        let tmux = try console(store, width: 200, height: 45, environment: ["SIGNOFF_NOW": "2026-11-21T05:00:00Z"])
+        try tmux.waitFor("My queue")
+        try tmux.send("6")
+        let list = try tmux.waitFor("Findings on my systems and my people")
+        #expect(list.contains("Drift 1"), "\(list)")
+        let row = list.split(separator: "\n").first { $0.contains("svc-rogue") && $0.contains("unapproved") }
+        #expect(row?.contains("payments-db") == true, "\(list)")
+        let detail = try tmux.waitFor("Evidence")
+        #expect(detail.contains(finding) && detail.contains("pg-rogue-7"), "\(detail)")
+        #expect(detail.contains("no approved grant"), "\(detail)")
+        // Accepted as an exception by security, elsewhere: the list follows.
+        #expect(try store.run(["drift", "except", finding, "--until", "7d", "-r", "Vendor bridge account, removed with the Q1 migration"],
+                              as: "sam", at: "2026-11-21T05:00:00Z").status == 0)
+        let moved = try tmux.waitFor("Excepted, reported again when the exception ends")
+        #expect(!moved.contains("Findings on my systems and my people"), "\(moved)")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     /// The on-call engineer and the manager see the request behind a grant or
     /// a post-incident review (its purpose, ticket, policy, timeline) before
     /// they revoke or review it; and the console keeps the clock SIGNOFF_NOW sets.

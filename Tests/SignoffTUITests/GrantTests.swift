@@ -15,6 +15,7 @@ import Testing
             case let .review(index): "review " + model.grants[index].id
             case let .heading(section): "## " + section.title
             case .columns: "(columns)"
+            case let .finding(index): model.findings[index].id
             }
         }
     }

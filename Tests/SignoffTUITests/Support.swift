@@ -92,9 +92,9 @@ enum Sample {
     }
 
     static func snapshot(identity: Principal = ConsoleFixtures.me, rows: [ConsoleRow] = rows, token: Int64 = 1,
-                         grants: [ConsoleGrantRow] = []) -> ConsoleSnapshot {
+                         grants: [ConsoleGrantRow] = [], findings: [ConsoleFindingRow] = ConsoleFixtures.findings(now: now)) -> ConsoleSnapshot {
         ConsoleSnapshot(identity: identity, storePath: "data/approvals.db", policyVersion: ConsoleFixtures.policyVersion,
-                        minimumRationale: 10, changeToken: token, rows: rows, grants: grants)
+                        minimumRationale: 10, changeToken: token, rows: rows, grants: grants, findings: findings)
     }
 
     /// The fixture grants (one ending soon, one unprovisioned for two days, one

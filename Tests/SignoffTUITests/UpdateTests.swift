@@ -409,8 +409,9 @@ import Testing
         press(&model, .tab)
         #expect(model.tab == .allPending)
         press(&model, .backTab, .backTab)
-        #expect(model.tab == .history)
-        for (key, tab) in [("1", ConsoleTab.myQueue), ("2", .allPending), ("3", .breakGlass), ("4", .expiring), ("5", .history)] {
+        #expect(model.tab == .drift)
+        for (key, tab) in [("1", ConsoleTab.myQueue), ("2", .allPending), ("3", .breakGlass), ("4", .expiring), ("5", .history),
+                           ("6", .drift)] {
             press(&model, .character(Character(key)))
             #expect(model.tab == tab)
         }

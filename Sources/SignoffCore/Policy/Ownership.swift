@@ -67,4 +67,10 @@ public struct Responsibility: Sendable, Hashable {
         systems.contains(terms.system) || people.contains(terms.requester) || people.contains(terms.subject.owner)
             || (terms.subject.kind.isHuman && people.contains(terms.subject.name))
     }
+
+    /// A reconciliation finding on one of my systems, or about an identity
+    /// one of my people answers for (or is).
+    public func covers(findingOn system: String, subject: String, owner: String?) -> Bool {
+        systems.contains(system) || owner.map(people.contains) == true || people.contains(subject)
+    }
 }

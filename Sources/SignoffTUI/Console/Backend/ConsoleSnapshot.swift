@@ -154,10 +154,13 @@ public struct ConsoleSnapshot: Sendable {
     /// Notifications whose delivery failed (given up, or failing and retried):
     /// the status line says so, since approvers may not be hearing of requests.
     public var notificationsFailing: Int
+    /// Open reconciliation findings, for the Drift list. Whole in every page.
+    public var findings: [ConsoleFindingRow]
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
                 changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
-                notificationsFailing: Int = 0) {
+                notificationsFailing: Int = 0, findings: [ConsoleFindingRow] = []) {
+        self.findings = findings
         self.identity = identity
         self.storePath = storePath
         self.policyVersion = policyVersion

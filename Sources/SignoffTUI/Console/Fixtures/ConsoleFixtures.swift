@@ -30,7 +30,39 @@ public enum ConsoleFixtures {
         }
         return ConsoleSnapshot(identity: identity, storePath: storePath, policyVersion: policyVersion,
                                minimumRationale: minimumRationale, changeToken: 1, rows: rows,
-                               grants: grants(now: epoch))
+                               grants: grants(now: epoch), findings: findings(now: epoch))
+    }
+
+    /// Findings that show each part of the Drift list: an unapproved service
+    /// account on alice's payments-db, an orphaned identity elsewhere with a
+    /// hostile name, and a wider-than-approved binding under an exception.
+    public static func findings(now: Date) -> [ConsoleFindingRow] {
+        func at(_ hours: Double) -> Date { now.addingTimeInterval(hours * 3600) }
+        func evidence(_ id: String, _ text: String) -> [FindingEvidence] { [FindingEvidence(sourceID: id, text: text, observedAt: at(-1))] }
+        return [
+            ConsoleFindingRow(id: "F-1a2b3c4d5e6f7081", kind: .unapproved, system: "payments-db", environment: "production",
+                              subjectKind: "service_account", subject: "svc-rogue", owner: "bob", entitlement: "read_replica",
+                              scope: "", requestID: nil, credentialID: nil,
+                              summary: "svc-rogue holds read_replica with no approved grant",
+                              firstSeenAt: at(-26), firstRun: 31, lastSeenAt: at(-1), lastRun: 40, exception: nil,
+                              evidence: evidence("pg:ledger_ro:svc-rogue", "svc-rogue is a member of ledger_ro"),
+                              responsible: true),
+            ConsoleFindingRow(id: "F-9e8d7c6b5a403122", kind: .orphaned, system: "k8s-prod", environment: "production",
+                              subjectKind: "service_account", subject: "ghost\u{1B}]0;pwned\u{07}-sa", owner: nil,
+                              entitlement: nil, scope: "payments", requestID: nil, credentialID: nil,
+                              summary: "the service account does not exist in the cluster, and nobody answers for it",
+                              firstSeenAt: at(-3), firstRun: 38, lastSeenAt: at(-1), lastRun: 40, exception: nil,
+                              evidence: evidence("RoleBinding/payments/ghost", "RoleBinding payments/ghost \u{2192} ClusterRole edit"),
+                              responsible: false),
+            ConsoleFindingRow(id: "F-0f1e2d3c4b5a6978", kind: .wider, system: "search", environment: "production",
+                              subjectKind: "human", subject: "erin", owner: "frank", entitlement: "logs:read", scope: "*",
+                              requestID: "REQ-900002", credentialID: nil,
+                              summary: "erin holds logs:read instance-wide where logs-2026 was approved (REQ-900002)",
+                              firstSeenAt: at(-50), firstRun: 20, lastSeenAt: at(-1), lastRun: 40,
+                              exception: FindingException(by: "sam", at: at(-48), until: at(24 * 20),
+                                                          rationale: "Search cluster migration needs the wide index read", sequence: 21),
+                              evidence: evidence("index/*", "erin: read on every index"), responsible: false),
+        ]
     }
 
     /// Grants that show each thing the Expiring and Break-glass lists flag, at

@@ -23,7 +23,7 @@ public enum BindingContext: String, CaseIterable, Sendable, Hashable {
 /// What a binding does; `update` performs it.
 public enum Action: String, CaseIterable, Sendable, Hashable {
     case moveDown, moveUp, pageDown, pageUp, halfPageDown, halfPageUp, top, bottom
-    case nextTab, previousTab, showMyQueue, showAllPending, showBreakGlass, showExpiring, showHistory
+    case nextTab, previousTab, showMyQueue, showAllPending, showBreakGlass, showExpiring, showHistory, showDrift
     case openDetail, back
     case approve, deny
     case revoke, completeReview, toggleResponsible, toggleRules

@@ -52,6 +52,10 @@ public struct ConsoleModel: Sendable {
     var grantEntries: [ConsoleTab: [Int32]] = [:]
     /// Selectable entries in `grantEntries`, per tab.
     var grantCounts: [ConsoleTab: Int] = [:]
+    /// Open reconciliation findings, from the snapshot; the Drift list indexes into them.
+    public internal(set) var findings: [ConsoleFindingRow] = []
+    var findingSearch = SearchIndex()
+    var findingByID: [String: Int32] = [:]
     /// The Expiring list shows only grants of my people and my systems.
     public internal(set) var onlyResponsible = false
 
@@ -136,8 +140,14 @@ public struct ConsoleModel: Sendable {
         switch selectedEntry {
         case let .grant(index)?: (grants[index], false)
         case let .review(index)?: (grants[index], true)
-        case .request?, .heading?, .columns?, nil: nil
+        case .request?, .heading?, .columns?, .finding?, nil: nil
         }
+    }
+
+    /// The selected finding, in the Drift list.
+    public var selectedFinding: ConsoleFindingRow? {
+        if case let .finding(index)? = selectedEntry { return findings[index] }
+        return nil
     }
 
     /// The request whose detail the detail pane shows: the selected one, or the

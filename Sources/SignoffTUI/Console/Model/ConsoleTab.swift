@@ -1,4 +1,4 @@
-/// The lists an approver switches between with Tab or 1-5.
+/// The lists an approver switches between with Tab or 1-6.
 public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
     /// Requests I may decide now: break-glass first, then oldest.
     case myQueue = 1
@@ -11,6 +11,9 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
     case expiring
     /// Decided requests.
     case history
+    /// Open reconciliation findings: on my systems and of my people first,
+    /// then the rest, then those under an exception.
+    case drift
 
     public var title: String {
         switch self {
@@ -19,6 +22,7 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
         case .breakGlass: "Break-glass"
         case .expiring: "Expiring"
         case .history: "History"
+        case .drift: "Drift"
         }
     }
 
@@ -30,6 +34,7 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
         case .breakGlass: "BG"
         case .expiring: "Exp"
         case .history: "Hist"
+        case .drift: "Drift"
         }
     }
 
@@ -41,6 +46,7 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
         case .breakGlass: "no break-glass requests, emergency grants or reviews due"
         case .expiring: "no live grants, and every ended one is removed"
         case .history: "nothing decided yet"
+        case .drift: "no open findings: reconciliation saw nothing that differs"
         }
     }
 
@@ -51,13 +57,14 @@ public enum ConsoleTab: Int, CaseIterable, Sendable, Hashable {
         case .breakGlass: row.breakGlass && row.state.isOpen
         case .expiring: false
         case .history: !row.state.isOpen
+        case .drift: false
         }
     }
 
     /// Lists made of sections (grants, reviews) rather than requests alone.
-    var hasSections: Bool { self == .breakGlass || self == .expiring }
+    var hasSections: Bool { self == .breakGlass || self == .expiring || self == .drift }
     /// The tabs that list grants (in their sections).
-    var listsGrants: Bool { hasSections }
+    var listsGrants: Bool { self == .breakGlass || self == .expiring }
 
     var next: ConsoleTab { ConsoleTab(rawValue: rawValue % ConsoleTab.allCases.count + 1)! }
     var previous: ConsoleTab {
@@ -76,6 +83,7 @@ public enum SortOrder: Int, CaseIterable, Sendable, Hashable {
             case .myQueue, .allPending, .breakGlass: "priority"
             case .expiring: "time left"
             case .history: "recently decided"
+            case .drift: "mine first"
             }
         case .oldest: "oldest"
         case .newest: "newest"

@@ -1,6 +1,6 @@
 /// What one line of a list is. Lists stay `[Int32]` so 100,000 requests cost
 /// one small array: a request is its row index (never negative); grants,
-/// reviews and section headings are packed into the negative numbers.
+/// reviews, findings and section headings are packed into the negative numbers.
 enum ListEntry: Sendable, Hashable {
     case request(Int)
     /// A grant, by index into the model's grants.
@@ -12,6 +12,8 @@ enum ListEntry: Sendable, Hashable {
     /// The column titles of a grant section, under its heading, where requests
     /// come first and the pane's header names request columns; never selected.
     case columns(ListSection)
+    /// A reconciliation finding, by index into the model's findings.
+    case finding(Int)
 
     init(_ raw: Int32) {
         guard raw < 0 else {
@@ -19,29 +21,31 @@ enum ListEntry: Sendable, Hashable {
             return
         }
         let code = Int(-1 - raw)
-        let index = code / 4
-        switch code % 4 {
+        let index = code / 5
+        switch code % 5 {
         case 0: self = .grant(index)
         case 1: self = .review(index)
         case 2: self = .heading(ListSection(rawValue: index) ?? .activeGrants)
-        default: self = .columns(ListSection(rawValue: index) ?? .activeGrants)
+        case 3: self = .columns(ListSection(rawValue: index) ?? .activeGrants)
+        default: self = .finding(index)
         }
     }
 
     var raw: Int32 {
         switch self {
         case let .request(index): Int32(index)
-        case let .grant(index): Int32(-1 - index * 4)
-        case let .review(index): Int32(-1 - (index * 4 + 1))
-        case let .heading(section): Int32(-1 - (section.rawValue * 4 + 2))
-        case let .columns(section): Int32(-1 - (section.rawValue * 4 + 3))
+        case let .grant(index): Int32(-1 - index * 5)
+        case let .review(index): Int32(-1 - (index * 5 + 1))
+        case let .heading(section): Int32(-1 - (section.rawValue * 5 + 2))
+        case let .columns(section): Int32(-1 - (section.rawValue * 5 + 3))
+        case let .finding(index): Int32(-1 - (index * 5 + 4))
         }
     }
 
     /// A line that is not an item (a heading or column titles): never selected or counted.
-    static func isHeading(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 4 >= 2 }
+    static func isHeading(_ raw: Int32) -> Bool { raw < 0 && ((-1 - Int(raw)) % 5 == 2 || (-1 - Int(raw)) % 5 == 3) }
     /// A section's heading proper, where the next section begins.
-    static func startsSection(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 4 == 2 }
+    static func startsSection(_ raw: Int32) -> Bool { raw < 0 && (-1 - Int(raw)) % 5 == 2 }
 }
 
 /// The parts of the grant lists, in the order they are shown.
@@ -54,6 +58,10 @@ enum ListSection: Int, CaseIterable, Sendable, Hashable {
     case pendingBreakGlass
     case activeBreakGlass
     case incidentReviews
+    // Drift
+    case myFindings
+    case otherFindings
+    case exceptedFindings
 
     var title: String {
         switch self {
@@ -63,6 +71,9 @@ enum ListSection: Int, CaseIterable, Sendable, Hashable {
         case .pendingBreakGlass: "Pending emergency requests"
         case .activeBreakGlass: "Active emergency grants"
         case .incidentReviews: "Post-incident reviews due"
+        case .myFindings: "Findings on my systems and my people"
+        case .otherFindings: "Other findings"
+        case .exceptedFindings: "Excepted, reported again when the exception ends"
         }
     }
 }

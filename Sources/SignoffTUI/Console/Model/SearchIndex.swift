@@ -51,6 +51,17 @@ struct SearchIndex: Sendable {
         }
     }
 
+    /// Indexes findings; their entries are numbered from 0 like rows.
+    init(findings: [ConsoleFindingRow]) {
+        for finding in findings {
+            finding.forEachSearchField { field in
+                SearchIndex.appendLowercased(field, to: &bytes)
+                bytes.append(0x01)
+            }
+            starts.append(Int32(truncatingIfNeeded: bytes.count))
+        }
+    }
+
     /// Room for `count` rows in all, before they arrive in pages.
     mutating func reserve(rows count: Int) {
         bytes.reserveCapacity(count * 160)

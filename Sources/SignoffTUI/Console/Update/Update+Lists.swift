@@ -27,6 +27,7 @@ extension ConsoleModel {
         }
         tabRows = members
         for tab in ConsoleTab.allCases { sortTab(tab) }
+        setFindings(snapshot.findings)
         setGrants(snapshot.grants, loaded: snapshot.grantsLoaded)
         // The store changed: cached details may be stale.
         details = [:]
@@ -49,6 +50,13 @@ extension ConsoleModel {
         grantByID = Dictionary(grants.enumerated().map { ($0.element.id, Int32($0.offset)) },
                                uniquingKeysWith: { first, _ in first })
         buildGrantEntries()
+    }
+
+    private mutating func setFindings(_ arriving: [ConsoleFindingRow]) {
+        findings = arriving
+        findingSearch = SearchIndex(findings: findings)
+        findingByID = Dictionary(findings.enumerated().map { ($0.element.id, Int32($0.offset)) },
+                                 uniquingKeysWith: { first, _ in first })
     }
 
     /// A draft whose request moved on is flagged; submitting it would be refused
@@ -80,8 +88,8 @@ extension ConsoleModel {
         switch sortOrders[tab] ?? .natural {
         case .natural:
             switch tab {
-            case .myQueue, .allPending, .breakGlass, .expiring:
-                // Expiring lists grants only, sorted with its sections.
+            case .myQueue, .allPending, .breakGlass, .expiring, .drift:
+                // Expiring and Drift list no requests: they are sorted with their sections.
                 indices.sort { a, b in
                     let x = Int(a), y = Int(b)
                     if keys.breakGlass[x] != keys.breakGlass[y] { return keys.breakGlass[x] }
@@ -154,10 +162,11 @@ extension ConsoleModel {
             result = base
         } else {
             let candidates = incremental && !visibleFilter.isEmpty && filter.hasPrefix(visibleFilter) ? visible : base
-            let grantSearch = self.grantSearch
+            let grantSearch = self.grantSearch, findingSearch = self.findingSearch
             result = search.filter(candidates, query: filter) { raw, key in
                 switch ListEntry(raw) {
                 case let .grant(index), let .review(index): grantSearch.contains(row: index, key: key)
+                case let .finding(index): findingSearch.contains(row: index, key: key)
                 case .heading, .columns, .request: true
                 }
             }
@@ -229,6 +238,37 @@ extension ConsoleModel {
         grantEntries[.breakGlass] = section(.activeBreakGlass, emergency, ListEntry.grant)
             + section(.incidentReviews, reviews, ListEntry.review)
         grantCounts[.breakGlass] = emergency.count + reviews.count
+        buildFindingEntries()
+    }
+
+    /// Sorts the findings into the sections of Drift: reported ones on my
+    /// systems and of my people first, then the other reported ones, then
+    /// those under an exception in force; each by kind, system and subject.
+    mutating func buildFindingEntries() {
+        var mine: [Int] = [], others: [Int] = [], excepted: [Int] = []
+        for (index, finding) in findings.enumerated() {
+            if !finding.isReported(at: now) {
+                excepted.append(index)
+            } else if finding.responsible {
+                mine.append(index)
+            } else {
+                others.append(index)
+            }
+        }
+        let findings = self.findings
+        let kinds = Dictionary(uniqueKeysWithValues: FindingKind.allCases.enumerated().map { ($0.element, $0.offset) })
+        func order(_ a: Int, _ b: Int) -> Bool {
+            let x = findings[a], y = findings[b]
+            return (kinds[x.kind] ?? 0, x.system, x.environment, x.subject, x.id) < (kinds[y.kind] ?? 0, y.system, y.environment, y.subject, y.id)
+        }
+        mine.sort(by: order)
+        others.sort(by: order)
+        excepted.sort(by: order)
+        func section(_ section: ListSection, _ members: [Int]) -> [Int32] {
+            members.isEmpty ? [] : [ListEntry.heading(section).raw] + members.map { ListEntry.finding($0).raw }
+        }
+        grantEntries[.drift] = section(.myFindings, mine) + section(.otherFindings, others) + section(.exceptedFindings, excepted)
+        grantCounts[.drift] = findings.count
     }
 
     /// How many entries a section shows now, for its heading.
@@ -248,6 +288,7 @@ extension ConsoleModel {
         case let .request(index): rows[index].id
         case let .grant(index): "grant " + grants[index].id
         case let .review(index): "review " + grants[index].id
+        case let .finding(index): "finding " + findings[index].id
         case .heading, .columns: nil
         }
     }
@@ -256,6 +297,9 @@ extension ConsoleModel {
     func entry(forKey key: String) -> Int32? {
         if key.hasPrefix("grant ") {
             return grantByID[String(key.dropFirst(6))].map { ListEntry.grant(Int($0)).raw }
+        }
+        if key.hasPrefix("finding ") {
+            return findingByID[String(key.dropFirst(8))].map { ListEntry.finding(Int($0)).raw }
         }
         if key.hasPrefix("review ") {
             return grantByID[String(key.dropFirst(7))].map { ListEntry.review(Int($0)).raw }

@@ -79,6 +79,7 @@ extension ConsoleModel {
         case .showBreakGlass: return show(.breakGlass)
         case .showExpiring: return show(.expiring)
         case .showHistory: return show(.history)
+        case .showDrift: return show(.drift)
         case .openDetail:
             focus = .detail
             return detailEffects()

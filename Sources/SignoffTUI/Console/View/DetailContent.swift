@@ -7,6 +7,9 @@ import SignoffCore
 enum DetailContent {
     /// The detail of whatever is selected: a request, or a grant followed by its request.
     static func lines(_ model: ConsoleModel, width: Int) -> [StyledLine] {
+        if let finding = model.selectedFinding {
+            return findingLines(finding, width: width, glyphs: model.glyphs, now: model.now)
+        }
         if let (grant, asReview) = model.selectedGrant {
             var lines = grantLines(grant, asReview: asReview, width: width, glyphs: model.glyphs, now: model.now)
             var builder = Builder(width: width, glyphs: model.glyphs)
@@ -95,6 +98,45 @@ enum DetailContent {
                       role: GrantColumn.reconciliationRole(row.confirmation))
         builder.field("Yours", row.responsible ? "one of your people or your systems" : "not your people or systems",
                       trusted: true, role: row.responsible ? .success : .dim)
+        return builder.lines
+    }
+
+    /// What reconciliation found and the evidence behind it: the kind and
+    /// what differs, the identity and who answers for it, where, the grant it
+    /// concerns, when it was first and last seen, its exception, and each
+    /// record of the export. Everything from the export is display-safe.
+    static func findingLines(_ finding: ConsoleFindingRow, width: Int, glyphs: Glyphs, now: Date) -> [StyledLine] {
+        var builder = Builder(width: width, glyphs: glyphs)
+        builder.heading("Finding")
+        builder.styled("Finding", [Span(builder.safe(finding.id), .value), Span(" \(glyphs.separator) ", .dim),
+                                   Span(finding.kind.label, FindingColumn.role(of: finding.kind))])
+        builder.field("What", finding.summary, block: true)
+        builder.field("Subject", finding.subject, prefix: finding.subjectKind.replacingOccurrences(of: "_", with: " ") + " ")
+        if let owner = finding.owner {
+            builder.field("Owner", owner)
+        } else {
+            builder.field("Owner", "nobody answers for it", trusted: true, role: .error)
+        }
+        builder.field("Where", "\(finding.system)/\(finding.environment)" + (finding.scope.isEmpty ? "" : " \(finding.scope)"))
+        if let entitlement = finding.entitlement { builder.field("Entitlement", entitlement) }
+        if let request = finding.requestID { builder.field("Grant", request) }
+        if let credential = finding.credentialID { builder.field("Credential", credential) }
+        builder.field("First seen", "\(TimeText.absolute(finding.firstSeenAt)) (run \(finding.firstRun))", trusted: true)
+        builder.field("Last seen", "\(TimeText.absolute(finding.lastSeenAt)) (run \(finding.lastRun))", trusted: true)
+        if let exception = finding.exception {
+            let inForce = exception.inForce(at: now)
+            builder.styled("Exception", [Span(inForce ? "until \(TimeText.absolute(exception.until))"
+                                                      : "ENDED \(TimeSpan.ago(exception.until, now))", inForce ? .pending : .error),
+                                         Span(", by ", .dim)] + builder.valueSpans(exception.by))
+            builder.field("", exception.rationale, prefix: "why: ", block: true)
+        }
+        builder.field("Yours", finding.responsible ? "on one of your systems, or one of your people" : "not your systems or people",
+                      trusted: true, role: finding.responsible ? .success : .dim)
+        builder.heading("Evidence \(glyphs.separator) \(finding.evidence.count) record\(finding.evidence.count == 1 ? "" : "s")")
+        for record in finding.evidence {
+            builder.field(TimeText.absolute(record.observedAt), record.text)
+            builder.field("", record.sourceID, prefix: "source: ", role: .dim)
+        }
         return builder.lines
     }
 

@@ -83,6 +83,9 @@ struct ListColumn: Sendable, ColumnSizing {
             [id, subject, system, entitlement, access]
         case .history:
             [state, id, subject, system, entitlement, decided, decidedBy]
+        case .drift:
+            // Findings have their own columns (`FindingColumn`); nothing lists requests here.
+            [id, subject, system, entitlement, access]
         }
     }
 

@@ -28,9 +28,11 @@ enum ListPane {
         let columnWidth = max(1, inner.width - gutter)
         let columns = ListColumn.layout(ListColumn.columns(for: model.tab), width: columnWidth)
         let grantColumns = ListColumn.layout(GrantColumn.all, width: columnWidth)
-        // The header names the columns of the first lines: requests, unless the list starts with grants.
+        let findingColumns = ListColumn.layout(FindingColumn.all, width: columnWidth)
+        // The header names the columns of the first lines: requests, unless the list starts with grants or findings.
         let grantsFirst = model.tab == .expiring || (model.tab == .breakGlass && model.openBreakGlassCount == 0)
-        let titles: [(String, Int)] = grantsFirst ? grantColumns.map { ($0.0.title, $0.1) } : columns.map { ($0.0.title, $0.1) }
+        let titles: [(String, Int)] = model.tab == .drift ? findingColumns.map { ($0.0.title, $0.1) }
+            : grantsFirst ? grantColumns.map { ($0.0.title, $0.1) } : columns.map { ($0.0.title, $0.1) }
         drawTitles(titles, x: inner.x + gutter, y: inner.y, glyphs: glyphs, into: &grid)
 
         let rowsHeight = inner.height - 1
@@ -74,6 +76,9 @@ enum ListPane {
             case let .review(grant):
                 drawGrant(model.grants[grant], review: true, columns: grantColumns, x: inner.x, y: y, width: inner.width,
                           selected: selected, focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
+            case let .finding(finding):
+                drawFinding(model.findings[finding], columns: findingColumns, x: inner.x, y: y, width: inner.width,
+                            selected: selected, focused: focused, needle: needle, model: model, glyphs: glyphs, into: &grid)
             case let .heading(section):
                 drawHeading(section, count: model.count(in: section), x: inner.x, y: y, width: inner.width,
                             glyphs: glyphs, into: &grid)
@@ -125,6 +130,30 @@ enum ListPane {
             let room = min(columnWidth, x + width - column)
             guard room > 0 else { break }
             let line = StyledLine(spec.cell(row, review, model.now, glyphs, columnWidth))
+            grid.draw(line, x: column, y: y, width: room)
+            if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: line.plainText) {
+                grid.paint(x: column + start, y: y, width: max(0, min(length, room - start)), role: .match)
+            }
+            column += columnWidth + 1
+        }
+        if selected {
+            grid.paint(x: x, y: y, width: width, role: focused ? .selection : .selectionUnfocused)
+        }
+    }
+
+    /// A finding: pointer, a mark for one nobody approved, then its columns.
+    static func drawFinding(_ finding: ConsoleFindingRow, columns: [(FindingColumn, Int)], x: Int, y: Int, width: Int,
+                            selected: Bool, focused: Bool, needle: String, model: ConsoleModel, glyphs: Glyphs,
+                            into grid: inout Grid) {
+        grid.write(selected ? glyphs.pointer : " ", x: x, y: y, maxWidth: 1, role: .normal)
+        if finding.isReported(at: model.now) {
+            grid.write(glyphs.attention, x: x + 1, y: y, maxWidth: 1, role: FindingColumn.role(of: finding.kind))
+        }
+        var column = x + gutter
+        for (spec, columnWidth) in columns {
+            let room = min(columnWidth, x + width - column)
+            guard room > 0 else { break }
+            let line = StyledLine([spec.cell(finding, model.now, glyphs, columnWidth)])
             grid.draw(line, x: column, y: y, width: room)
             if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: line.plainText) {
                 grid.paint(x: column + start, y: y, width: max(0, min(length, room - start)), role: .match)
