@@ -49,8 +49,9 @@ let package = Package(
         // Signing decisions: the ssh-agent client and ssh-keygen; the only code that talks to them.
         .target(name: "SignoffSigning", dependencies: ["SignoffCore"]),
         // The glue both executables share: the console's backend over the store, the demo store.
-        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffReconcile", "SignoffSigning"]),
+        .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffReconcile", "SignoffSigning", "SignoffJira"]),
         // Jira intake: reading issues, the mapping file, the REST client, write-back comments.
+        // No store and no command layer: SignoffApp runs imports and write-back through them.
         .target(name: "SignoffJira", dependencies: ["SignoffCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The only code that imports ncurses.
@@ -64,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "signoff-bench",
-            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffReconcile",
+            dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffReconcile", "SignoffJira",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),
@@ -72,7 +73,7 @@ let package = Package(
         .testTarget(name: "SignoffStoreTests", dependencies: ["SignoffCore", "SignoffStore", .product(name: "GRDB", package: "GRDB.swift"),
                                                            .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
-        .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP"]),
+        .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffJira"]),
         .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "SignoffSigning", "LoopbackHTTP"]),
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records

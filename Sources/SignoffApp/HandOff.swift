@@ -49,7 +49,8 @@ public struct HandOff: Sendable {
             return event.requestID
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided,
              .requestWithdrawn, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .actionRefused,
-             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
     }
@@ -105,6 +106,8 @@ public struct HandOff: Sendable {
                 if let stored = try tx.currentPolicy(), let policy = try? Policy.parse(source: stored.source, file: stored.file) {
                     try NotificationQueue.enqueue(for: [recorded], in: tx, policy: policy, at: recorded.draft.at)
                 }
+                // A failed hand-off is news for the request's ticket, like any reported failure.
+                try TicketWriteBack.enqueue(after: recorded, in: tx, policy: nil, at: recorded.draft.at)
                 return true
             }
             guard recorded else { continue }
@@ -117,7 +120,8 @@ public struct HandOff: Sendable {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
             case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
                  .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
-                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
+                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+                 .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
                 continue  // a delivery records only the three above
             }
         }

@@ -95,14 +95,17 @@ public struct JiraIntake: Sendable {
         return fields
     }
 
-    /// Polls the mapping's JQL (or `jql`), page by page, mapping every ticket.
-    public mutating func poll(_ client: JiraClient, jql: String, _ each: (IntakeItem) throws -> Void) throws {
+    /// Polls the mapping's JQL (or `jql`), page by page, mapping every ticket;
+    /// `page` gets each page's items as it arrives.
+    public mutating func poll(_ client: JiraClient, jql: String, _ page: ([IntakeItem]) throws -> Void) throws {
         let fields = try fieldsToFetch()
         var intake = self
         try client.search(jql: jql, fields: fields) { document in
+            var items: [IntakeItem] = []
             for value in document.values {
-                for item in try intake.read(value, file: "\(client.base.absoluteString) search", document: document) { try each(item) }
+                items += try intake.read(value, file: "\(client.base.absoluteString) search", document: document)
             }
+            try page(items)
         }
         self = intake
     }

@@ -131,6 +131,25 @@ struct RequestRow: Equatable {
         try statement.execute()
     }
 
+    /// Every column but the submission's own: after a revision, what was asked for changed too.
+    func updateAll(_ db: Database) throws {
+        var statement = try FastStatement(db.cachedStatement(sql: """
+            UPDATE requests SET state = ?, system = ?, environment = ?, requester = ?, subject_kind = ?, subject_name = ?,
+                break_glass = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?,
+                submitted_by = ?, subject_owner = ?, entitlement = ?, scope = ?, access = ?, duration_seconds = ?,
+                incident = ?, ticket = ?, purpose = ?, approvals = ?, approvals_needed = ?, extends = ?, route = ?
+            WHERE id = ?
+            """), db)
+        statement.bind(state); statement.bind(system); statement.bind(environment); statement.bind(requester)
+        statement.bind(subjectKind); statement.bind(subjectName); statement.bind(breakGlass); statement.bind(decidedAt)
+        statement.bind(version); statement.bind(policyVersion); statement.bind(lastSequence); statement.bindBlob(record)
+        statement.bind(submittedBy); statement.bind(subjectOwner); statement.bind(entitlement); statement.bind(scope)
+        statement.bind(access); statement.bind(durationSeconds); statement.bind(incident); statement.bind(ticket)
+        statement.bind(purpose); statement.bind(approvals); statement.bind(approvalsNeeded); statement.bind(extends)
+        statement.bind(route); statement.bind(id)
+        try statement.execute()
+    }
+
     /// Names the first column that differs from `other`, for verify's report.
     func firstDifference(from other: RequestRow) -> String? {
         func text(_ value: String?) -> String { value ?? "NULL" }

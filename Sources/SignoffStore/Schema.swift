@@ -428,6 +428,35 @@ enum Schema {
                 ALTER TABLE findings ADD COLUMN exception_sequence INTEGER;
                 """)
         }
+        // Intake from tickets (issue 16): which ticket each imported request
+        // comes from (one ticket, one request), the last refusal of a ticket
+        // (the same refusal again records nothing), and how each site's
+        // tickets hear of their requests. Folds of `ticket_linked`,
+        // `intake_refused` and `write_back_configured` events.
+        migrator.registerMigration("14 tickets") { db in
+            try db.execute(sql: """
+                CREATE TABLE tickets (
+                    source TEXT NOT NULL,
+                    site TEXT NOT NULL,
+                    issue_id TEXT NOT NULL,
+                    ticket TEXT NOT NULL,
+                    request_id TEXT,
+                    refusal TEXT,
+                    sequence INTEGER NOT NULL,
+                    PRIMARY KEY (source, site, issue_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX tickets_by_request ON tickets(request_id) WHERE request_id IS NOT NULL;
+                CREATE TABLE ticket_sites (
+                    source TEXT NOT NULL,
+                    site TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    comments INTEGER NOT NULL,
+                    transitions TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    PRIMARY KEY (source, site)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -66,6 +66,8 @@ final class VerifyPass {
     private var facts = StoreFacts()
     /// Every signature, and every decision that needed one (`SignatureAudit`).
     private(set) var signatures = SignatureAudit()
+    /// The tickets and ticket sites as the intake events fold them.
+    private var tickets = TicketRows.Fold()
 
     /// The query tables, read in the events' order.
     private let requestRows: Cursor<RequestRow>
@@ -180,6 +182,7 @@ final class VerifyPass {
         var found: [Mismatch] = []
         facts.fold(draft, sequence: sequence, into: &found)
         for mismatch in found { report(mismatch, order: sequence) }
+        tickets.fold(draft, sequence: sequence)
         switch draft.body {
         case let .policyApplied(policy):
             policies[sequence] = PolicyRow(sequence: sequence, actor: draft.actor, at: event.at, policy: policy)
@@ -222,7 +225,8 @@ final class VerifyPass {
             }
         case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-             .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated:
+             .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .requestRevised,
+             .ticketLinked, .intakeRefused, .writeBackConfigured:
             break
         }
         guard let id = draft.requestID else { return }
@@ -431,6 +435,7 @@ final class VerifyPass {
         try compareReconciliation()
         var found: [Mismatch] = []
         try facts.compare(with: db, into: &found)
+        try tickets.compare(with: db, into: &found)
         for mismatch in found { report(mismatch, order: 0) }
     }
 }

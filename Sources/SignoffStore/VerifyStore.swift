@@ -49,7 +49,8 @@ struct StoreFacts {
             }
         case .policyApplied, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused, .requestDecided,
              .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
-             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
+             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             break
         }
         if sequence == 1 && !created {

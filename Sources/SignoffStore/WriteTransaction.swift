@@ -57,8 +57,10 @@ public final class WriteTransaction {
         var isStored: Bool
         var isChanged: Bool
         /// The canonical bytes of `record.request` when this transaction
-        /// submitted it (the request never changes after submission).
+        /// submitted it (until a revision changes the request).
         var requestJSON: [UInt8]?
+        /// A revision changed the request: every column is written back, not only the fold's.
+        var requestChanged = false
 
         init(record: RequestRecord, submittedSequence: Int64, lastSequence: Int64, isStored: Bool, isChanged: Bool,
              requestJSON: [UInt8]? = nil) {
@@ -89,6 +91,8 @@ public final class WriteTransaction {
     /// UPDATE statements by the set of columns they set: a sweep changes the
     /// same few columns of every grant, so it prepares one statement.
     private var grantUpdates: [[Int]: Statement] = [:]
+    /// Tickets looked up or linked in this transaction, by request (nil: none).
+    var ticketsByRequest: [String: TicketRef?] = [:]
 
     init(db: Database, settings: StoreSettings) {
         self.db = db
@@ -205,9 +209,14 @@ public final class WriteTransaction {
             let checked = issuedIDs.contains(id) && entries[id] == nil
             if !checked, try exists(id) { throw StoreError.duplicateRequest(id) }
             requestJSON = CanonicalJSON.encode(submitted.request)
-        case .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided, .requestWithdrawn:
+        case .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided, .requestWithdrawn, .requestRevised, .ticketLinked:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             guard try load(id) else { throw StoreError.unknownRequest(id) }
+        case .intakeRefused:
+            // A ticket refused before it ever made a request names none.
+            if let id = draft.requestID, try !load(id) { throw StoreError.unknownRequest(id) }
+        case .writeBackConfigured:
+            break
         }
 
         let previous = try chainHead()
@@ -271,9 +280,17 @@ public final class WriteTransaction {
             try ReconciliationRows.apply(resolved, at: at, db)
         case let .findingExcepted(excepted):
             try ReconciliationRows.apply(excepted, by: draft.actor.name, sequence: sequence, at: at, db)
+        case let .ticketLinked(linked):
+            try TicketRows.link(linked.ticket, requestID: draft.requestID!, sequence: sequence, db)
+            ticketsByRequest[draft.requestID!] = linked.ticket
+        case let .intakeRefused(refused):
+            try TicketRows.refuse(refused.ticket, fingerprint: refused.fingerprint, requestID: draft.requestID,
+                                  sequence: sequence, db)
+        case let .writeBackConfigured(configured):
+            try TicketRows.configure(configured, sequence: sequence, db)
         case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-             .grantExtended, .incidentReviewCompleted:
+             .grantExtended, .incidentReviewCompleted, .requestRevised:
             break
         }
         if case let .requestDecided(decided) = draft.body, decided.state == .approved { approvedHere.insert(draft.requestID ?? "") }
@@ -300,6 +317,11 @@ public final class WriteTransaction {
                     changed.append(id)
                 }
             } else if let entry = entries[id] {
+                // A revised request is no longer the one whose bytes the submission left.
+                if case .requestRevised = draft.body {
+                    entry.requestJSON = nil
+                    entry.requestChanged = true
+                }
                 // In place: the record is not copied for each event.
                 Projection.apply(draft, into: &entry.record)
                 entry.lastSequence = sequence
@@ -362,7 +384,7 @@ public final class WriteTransaction {
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
                                  lastSequence: entry.lastSequence, encoded: Data(encoded))
             if entry.isStored {
-                try row.update(db)
+                if entry.requestChanged { try row.updateAll(db) } else { try row.update(db) }
             } else {
                 if insertRequestStatement == nil { insertRequestStatement = try db.cachedStatement(sql: RequestRow.insertSQL) }
                 try row.insert(insertRequestStatement!, db)
@@ -370,6 +392,7 @@ public final class WriteTransaction {
             entry.isStored = true
             entry.isChanged = false
             entry.requestJSON = nil
+            entry.requestChanged = false
         }
         changed.removeAll(keepingCapacity: true)
     }

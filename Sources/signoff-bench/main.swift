@@ -60,6 +60,7 @@ let suites: [(String, (Bool) throws -> [Figure])] = [
     ("console", ConsoleBenchmarks.run),
     ("notify", NotificationBenchmarks.run),
     ("reconcile", ReconcileBenchmark.run),
+    ("jira", JiraBenchmark.run),
 ]
 
 var missed = 0

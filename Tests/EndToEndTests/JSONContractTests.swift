@@ -240,6 +240,7 @@ struct JSONContractTests {
             "signoff.notify-status/1": "NotificationTests.everyNotificationDocumentValidatesAgainstItsSchema",
             "signoff.notify-retry/1": "NotificationTests.everyNotificationDocumentValidatesAgainstItsSchema",
             "signoff.jira-check/1": "JiraImportTests.checkAsJSON",
+            "signoff.jira-import/1": "JiraIntakeTests.ticketsBecomeRequestsAndDecisionsGoBack",
             "signoff.reconcile-run/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
             "signoff.drift/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
             "signoff.finding-exception/1": "FindingExceptionTests.exceptionsAreRefusedRecordedHonouredAndEnd",

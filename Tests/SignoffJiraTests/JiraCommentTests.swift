@@ -48,7 +48,7 @@ import Testing
             TicketProblem(field: "entitlement", jiraField: "Entitlement (customfield_10073)", kind: .unknownValue,
                           message: "\"Superuser\" is not one of the values the mapping knows", valid: ["Read replica", "Schema migrate"]),
             TicketProblem(field: "duration", jiraField: nil, kind: .missing, message: "is empty; it is required"),
-        ])
+        ].map(\.intake))
         #expect(comment.plainText == """
         signoff did not create an access request from this ticket: 2 fields need attention. Nothing was approved or granted.
 
@@ -65,7 +65,7 @@ import Testing
             TicketProblem(field: "purpose", jiraField: "Description (description)", kind: .secret,
                           message: "characters 12–31 look like an AWS access key"),
             TicketProblem(field: "system", jiraField: nil, kind: .missing, message: "is empty; it is required"),
-        ])
+        ].map(\.intake))
         #expect(comment.plainText.contains("Description (description): characters 12–31 look like an AWS access key"))
         #expect(comment.plainText.contains("rotate the credential now"))
         #expect(!comment.plainText.contains("system"), "a secret refusal lists the secret alone")

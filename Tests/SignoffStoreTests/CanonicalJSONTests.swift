@@ -80,6 +80,7 @@ import Testing
         mutating func span() -> TimeSpan { TimeSpan(seconds: int()) }
         mutating func action() -> HandOffAction { HandOffAction.allCases.randomElement(using: &generator)! }
         mutating func trigger() -> RevocationTrigger { RevocationTrigger(name: string(), ref: string()) }
+        mutating func ticket() -> TicketRef { TicketRef(source: string(), site: string(), issueID: string(), key: string()) }
 
         mutating func terms() -> GrantTerms {
             GrantTerms(requester: string(),
@@ -91,7 +92,7 @@ import Testing
         }
 
         mutating func grantBody() -> EventBody {
-            switch Int.random(in: 0..<16, using: &generator) {
+            switch Int.random(in: 0..<20, using: &generator) {
             case 0:
                 .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
                                    startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
@@ -111,6 +112,16 @@ import Testing
             case 12: findingOpened()
             case 13: .findingResolved(.init(findingID: string(), run: int()))
             case 14: .findingExcepted(.init(findingID: string(), rationale: string(), until: date()))
+            case 15: .requestRevised(.init(request: request(), cause: string()))
+            case 16: .ticketLinked(.init(ticket: ticket()))
+            case 17:
+                .intakeRefused(.init(ticket: ticket(), problems: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
+                    IntakeProblem(field: string(), sourceField: optional(), kind: string(), message: string(), valid: strings())
+                }, fingerprint: string()))
+            case 18:
+                .writeBackConfigured(.init(source: string(), site: string(), settings: TicketWriteBackSettings(
+                    format: string(), comments: Bool.random(using: &generator),
+                    transitions: Dictionary(strings().map { ($0, string()) }, uniquingKeysWith: { first, _ in first }))))
             default:
                 .handOffConfigured(.init(outbox: optional(), command: optional(),
                                          timeoutSeconds: Bool.random(using: &generator) ? int() : nil))
@@ -223,6 +234,10 @@ import Testing
         case let .findingOpened(p): try foundation(p)
         case let .findingResolved(p): try foundation(p)
         case let .findingExcepted(p): try foundation(p)
+        case let .requestRevised(p): try foundation(p)
+        case let .ticketLinked(p): try foundation(p)
+        case let .intakeRefused(p): try foundation(p)
+        case let .writeBackConfigured(p): try foundation(p)
         }
     }
 

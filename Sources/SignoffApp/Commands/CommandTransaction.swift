@@ -26,10 +26,13 @@ public final class CommandTransaction {
     private(set) var grantsToHandOff: [String] = []
     private var handOffSet: Set<String> = []
     /// The policy whose `notifications:` section says who hears of what is
-    /// recorded here: the one in force, or the one this command applies.
+    /// recorded here, and under which routes are shown to tickets: the one in
+    /// force, or the one this command applies.
     private var notifying: Policy?
     /// Outbox messages this command enqueued, for the delivery after the commit.
     private(set) var notificationsQueued = 0
+    /// Messages this command enqueued for tickets (`TicketWriteBack`).
+    private(set) var ticketUpdatesQueued = 0
 
     init(store: WriteTransaction, actor: Principal, now: Date, policy: Policy?, storeCreator: Principal?, keepsEvents: Bool) {
         self.store = store
@@ -76,12 +79,13 @@ public final class CommandTransaction {
         if keepsEvents { recorded.append(event) }
         if let id = HandOff.grantToDeliver(draft), handOffSet.insert(id).inserted { grantsToHandOff.append(id) }
         if case let .policyApplied(applied) = draft.body {
-            // Requests re-routed by a new policy are announced as it says.
+            // Requests re-routed by a new policy are announced, and shown to their tickets, as it says.
             notifying = try? Policy.parse(source: applied.source, file: applied.file)
         }
         if let notifying, notifying.notifications != nil {
             notificationsQueued += try NotificationQueue.enqueue(for: [event], in: store, policy: notifying, at: now)
         }
+        ticketUpdatesQueued += try TicketWriteBack.enqueue(after: event, in: store, policy: notifying, at: now)
         return event
     }
 

@@ -242,7 +242,8 @@ public final class Commands: @unchecked Sendable {
                                                                   shownVersion: nil, currentVersion: record.version)))
                 case .submit, .withdraw, .revoke, .fireTrigger, .extend, .selfActivate, .reviewIncident, .reportProvisioned,
                      .reportProvisioningFailed, .applyPolicy, .configureHandOff, .changeSettings, .retryHandOff, .sweep,
-                     .deliverNotifications, .retryNotifications, .reconcile, .exceptFinding:
+                     .deliverNotifications, .retryNotifications, .reconcile, .exceptFinding,
+                     .importTickets, .deliverTicketUpdates:
                     guard let attempted = command.operation.attempted else { return false }
                     event = Lifecycle.refused(attempted, refusal, requestID: subject?.id, by: actor, at: now)
                 }

@@ -3,38 +3,43 @@ import SignoffCore
 import SignoffStore
 
 extension Commands {
-    /// Leases the notifications due now to one deliverer (`notify run`, the
-    /// console's background delivery). Outbox bookkeeping: no event, but a
-    /// store write, so it goes through the command layer like every other.
-    public struct ClaimNotifications: StoreCommand {
+    /// Leases the messages of one outbox channel due now to one deliverer
+    /// (`notify run`, the console's background delivery, the Jira
+    /// write-back). Outbox bookkeeping: no event, but a store write, so it
+    /// goes through the command layer like every other.
+    public struct ClaimOutbox: StoreCommand {
+        public var channel: OutboxChannel
         public var owner: String
         public var limit: Int
         public var lease: TimeInterval
         public var retry: OutboxRetry
-        public init(owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry) {
+        public init(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry) {
+            self.channel = channel
             self.owner = owner
             self.limit = limit
             self.lease = lease
             self.retry = retry
         }
-        public var operation: Operation { .deliverNotifications }
+        public var operation: Operation { .delivering(channel) }
         public var needsPolicy: Bool { false }
         public func decide(_ tx: CommandTransaction) throws -> [OutboxItem] {
-            try tx.store.claimOutbox(.notification, owner: owner, limit: limit, lease: lease, retry: retry, at: tx.now)
+            try tx.store.claimOutbox(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: tx.now)
         }
     }
 
     /// Records what delivery attempts came to.
     public struct RecordDeliveries: StoreCommand {
+        public var channel: OutboxChannel
         public var outcomes: [(id: Int64, outcome: OutboxOutcome)]
         public var owner: String
         public var retry: OutboxRetry
-        public init(_ outcomes: [(id: Int64, outcome: OutboxOutcome)], owner: String, retry: OutboxRetry) {
+        public init(_ channel: OutboxChannel, _ outcomes: [(id: Int64, outcome: OutboxOutcome)], owner: String, retry: OutboxRetry) {
+            self.channel = channel
             self.outcomes = outcomes
             self.owner = owner
             self.retry = retry
         }
-        public var operation: Operation { .deliverNotifications }
+        public var operation: Operation { .delivering(channel) }
         public var needsPolicy: Bool { false }
         public func decide(_ tx: CommandTransaction) throws -> Int {
             try tx.store.completeOutbox(outcomes, owner: owner, retry: retry, at: tx.now)
@@ -50,6 +55,16 @@ extension Commands {
         public var needsPolicy: Bool { false }
         public func decide(_ tx: CommandTransaction) throws -> Int {
             try tx.store.requeueOutbox(.notification, ids: ids, at: tx.now)
+        }
+    }
+}
+
+extension Operation {
+    /// The bookkeeping of delivering one outbox channel's messages.
+    static func delivering(_ channel: OutboxChannel) -> Operation {
+        switch channel {
+        case .notification: .deliverNotifications
+        case .jira: .deliverTicketUpdates
         }
     }
 }

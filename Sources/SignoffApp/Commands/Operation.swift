@@ -28,6 +28,10 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     case reconcile
     /// Accepting a reconciliation finding as an exception.
     case exceptFinding = "finding_except"
+    /// Tickets imported as requests by an intake agent (`signoff import jira`).
+    case importTickets = "import"
+    /// Delivering ticket comments and transitions from the outbox (`signoff import jira`).
+    case deliverTicketUpdates = "jira_write_back"
 }
 
 /// **Seam (a): who may ask for what.** Every command passes through `check`
@@ -62,7 +66,7 @@ public enum Permissions {
         case .submit, .approve, .deny, .withdraw, .extend, .selfActivate, .reviewIncident, .revoke:
             // Decided per request by `Lifecycle` (requester, eligibility, separation of duties, who may revoke).
             return
-        case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications:
+        case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications, .deliverTicketUpdates:
             // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
         case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed, .reconcile,
@@ -78,6 +82,11 @@ public enum Permissions {
             }
             let decision = policy.may(ask.actor.name, permission, storeCreator: creator, at: ask.at)
             if !decision.allowed { throw Refusal(.notEligible, "\(ask.actor.name) may not \(permission): \(decision.reason)") }
+        case .importTickets:
+            // An import submits on behalf of each ticket's reporter: only the policy's intake agents may.
+            guard let policy, policy.isIntakeAgent(ask.actor.name) else {
+                throw Refusal(.notEligible, "\(ask.actor.name) is not an intake agent of the policy, so it may not import tickets on behalf of their reporters; run the import as one (directory.intake_agents)")
+            }
         }
     }
 }
@@ -99,7 +108,8 @@ extension Operation {
         case .changeSettings: .changeSettings
         case .reconcile: .reconcile
         case .exceptFinding: .exceptFinding
-        case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications: nil  // reviews are refused as review_refused; housekeeping is never refused
+        case .importTickets: .submit  // an import submits on behalf of the tickets' reporters
+        case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications, .deliverTicketUpdates: nil  // reviews are refused as review_refused; housekeeping is never refused
         }
     }
 }

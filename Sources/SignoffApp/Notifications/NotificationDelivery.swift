@@ -125,7 +125,7 @@ public struct NotificationDelivery: Sendable {
         let clients = (0..<concurrency).map { _ in WebhookClient(timeout: httpTimeout) }
         defer { clients.forEach { $0.finish() } }
         while true {
-            let claimed = try commands.run(Commands.ClaimNotifications(owner: owner, limit: batchSize, lease: lease, retry: retry)).output
+            let claimed = try commands.run(Commands.ClaimOutbox(.notification, owner: owner, limit: batchSize, lease: lease, retry: retry)).output
             if claimed.isEmpty { break }
             let groups = Self.group(claimed)
             let finished = FinishedDeliveries()
@@ -154,7 +154,7 @@ public struct NotificationDelivery: Sendable {
                     for item in group { completed.append((item.id, outcome)) }
                     report.add(group, outcome, retry: retry)
                 }
-                try commands.run(Commands.RecordDeliveries(completed, owner: owner, retry: retry))
+                try commands.run(Commands.RecordDeliveries(.notification, completed, owner: owner, retry: retry))
             }
         }
         return report

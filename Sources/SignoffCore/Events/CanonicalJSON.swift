@@ -346,6 +346,32 @@ public enum CanonicalJSON {
                 key("rationale"); string(p.rationale)
                 key("until"); date(p.until)
                 endObject()
+            case let .requestRevised(p):
+                beginObject()
+                key("cause"); string(p.cause)
+                key("request"); write(p.request)
+                endObject()
+            case let .ticketLinked(p):
+                beginObject()
+                key("ticket"); write(p.ticket)
+                endObject()
+            case let .intakeRefused(p):
+                beginObject()
+                key("fingerprint"); string(p.fingerprint)
+                key("problems"); write(p.problems)
+                key("ticket"); write(p.ticket)
+                endObject()
+            case let .writeBackConfigured(p):
+                beginObject()
+                key("settings")
+                beginObject()
+                key("comments"); bool(p.settings.comments)
+                key("format"); string(p.settings.format)
+                key("transitions"); stringMap(p.settings.transitions)
+                endObject()
+                key("site"); string(p.site)
+                key("source"); string(p.source)
+                endObject()
             }
         }
 
@@ -401,14 +427,7 @@ public enum CanonicalJSON {
             key("environment"); string(request.environment)
             field("extends", request.extends)
             field("incident", request.incident)
-            key("labels")
-            beginObject()
-            if !request.labels.isEmpty {
-                for (name, value) in request.labels.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                    key(name); string(value)
-                }
-            }
-            endObject()
+            key("labels"); stringMap(request.labels)
             field("notes", request.notes)
             key("purpose"); string(request.purpose)
             field("requester", request.requester)
@@ -515,6 +534,40 @@ public enum CanonicalJSON {
             beginObject()
             key("authentication"); string(principal.authentication.rawValue)
             key("name"); string(principal.name)
+            endObject()
+        }
+
+        /// An object of strings, keys in UTF-8 byte order.
+        public mutating func stringMap(_ map: [String: String]) {
+            beginObject()
+            if !map.isEmpty {
+                for (name, value) in map.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                    key(name); string(value)
+                }
+            }
+            endObject()
+        }
+
+        public mutating func write(_ problems: [IntakeProblem]) {
+            beginArray()
+            for problem in problems {
+                beginObject()
+                key("field"); string(problem.field)
+                key("kind"); string(problem.kind)
+                key("message"); string(problem.message)
+                field("source_field", problem.sourceField)
+                key("valid"); strings(problem.valid)
+                endObject()
+            }
+            endArray()
+        }
+
+        mutating func write(_ ticket: TicketRef) {
+            beginObject()
+            key("issue_id"); string(ticket.issueID)
+            key("key"); string(ticket.key)
+            key("site"); string(ticket.site)
+            key("source"); string(ticket.source)
             endObject()
         }
 

@@ -281,10 +281,7 @@ extension CanonicalJSON {
             try o.only(["access", "break_glass", "duration", "end", "entitlement", "environment", "extends", "incident", "labels",
                         "notes", "purpose", "requester", "revocation_triggers", "scope", "start", "subject", "system",
                         "ticket"])
-            var labels: [String: String] = [:]
-            guard case let .object(labelMembers) = try o.required("labels") else { throw Mismatch() }
-            for (name, text) in labelMembers { labels[name] = try string(text) }
-            guard labels.count == labelMembers.count else { throw Mismatch() }
+            let labels = try stringMap(o.required("labels"))
             return AccessRequest(
                 requester: try o.optionalString("requester"), subject: try subject(o.required("subject")),
                 system: try o.string("system"), environment: try o.string("environment"),
@@ -295,6 +292,30 @@ extension CanonicalJSON {
                 ticket: try o.optionalString("ticket"), breakGlass: try o.bool("break_glass"),
                 incident: try o.optionalString("incident"), labels: labels, notes: try o.optionalString("notes"),
                 extends: try o.optionalString("extends"))
+        }
+
+        /// An object of strings; a repeated key is not canonical.
+        static func stringMap(_ value: Value) throws -> [String: String] {
+            var map: [String: String] = [:]
+            guard case let .object(members) = value else { throw Mismatch() }
+            for (name, text) in members { map[name] = try string(text) }
+            guard map.count == members.count else { throw Mismatch() }
+            return map
+        }
+
+        static func ticket(_ value: Value) throws -> TicketRef {
+            let o = try Object(value)
+            try o.only(["issue_id", "key", "site", "source"])
+            return TicketRef(source: try o.string("source"), site: try o.string("site"), issueID: try o.string("issue_id"),
+                             key: try o.string("key"))
+        }
+
+        static func problem(_ value: Value) throws -> IntakeProblem {
+            let o = try Object(value)
+            try o.only(["field", "kind", "message", "source_field", "valid"])
+            return IntakeProblem(field: try o.string("field"), sourceField: try o.optionalString("source_field"),
+                                 kind: try o.string("kind"), message: try o.string("message"),
+                                 valid: try o.array("valid").map(string))
         }
 
         static func subject(_ value: Value) throws -> Subject {
@@ -492,6 +513,24 @@ extension CanonicalJSON {
             case "schema_migrated":
                 try o.only(["migrations"])
                 return .schemaMigrated(.init(migrations: try o.array("migrations").map(string)))
+            case "request_revised":
+                try o.only(["cause", "request"])
+                return .requestRevised(.init(request: try request(o.required("request")), cause: try o.string("cause")))
+            case "ticket_linked":
+                try o.only(["ticket"])
+                return .ticketLinked(.init(ticket: try ticket(o.required("ticket"))))
+            case "intake_refused":
+                try o.only(["fingerprint", "problems", "ticket"])
+                return .intakeRefused(.init(ticket: try ticket(o.required("ticket")), problems: try o.array("problems").map(problem),
+                                            fingerprint: try o.string("fingerprint")))
+            case "write_back_configured":
+                try o.only(["settings", "site", "source"])
+                let settings = try Object(o.required("settings"))
+                try settings.only(["comments", "format", "transitions"])
+                return .writeBackConfigured(.init(source: try o.string("source"), site: try o.string("site"),
+                                                  settings: TicketWriteBackSettings(format: try settings.string("format"),
+                                                                                    comments: try settings.bool("comments"),
+                                                                                    transitions: try stringMap(settings.required("transitions")))))
             default:
                 throw Mismatch()
             }

@@ -68,6 +68,10 @@ public enum EventBody: Sendable, Hashable {
     case findingOpened(FindingOpened)
     case findingResolved(FindingResolved)
     case findingExcepted(FindingExcepted)
+    case requestRevised(RequestRevised)
+    case ticketLinked(TicketLinked)
+    case intakeRefused(IntakeRefused)
+    case writeBackConfigured(WriteBackConfigured)
 
     public struct PolicyApplied: Codable, Sendable, Hashable {
         public var version: String
@@ -269,6 +273,41 @@ public enum EventBody: Sendable, Hashable {
         public init(migrations: [String]) { self.migrations = migrations }
     }
 
+    /// An open request whose source (its ticket) changed: the request is
+    /// replaced, and a `request_routed` event with a new version follows, so
+    /// no approval of the version approvers saw before counts.
+    public struct RequestRevised: Codable, Sendable, Hashable {
+        public var request: AccessRequest
+        /// Why, in words: `ticket ACC-12 changed`.
+        public var cause: String
+        public init(request: AccessRequest, cause: String) { self.request = request; self.cause = cause }
+    }
+    /// The ticket the request comes from: one ticket, one request.
+    public struct TicketLinked: Codable, Sendable, Hashable {
+        public var ticket: TicketRef
+        public init(ticket: TicketRef) { self.ticket = ticket }
+    }
+    /// A ticket that made no request (or no change of its request), and why,
+    /// field by field. Of a secret, only where it is: never the value.
+    public struct IntakeRefused: Codable, Sendable, Hashable {
+        public var ticket: TicketRef
+        public var problems: [IntakeProblem]
+        /// SHA-256 of the problems: the same refusal again records nothing new.
+        public var fingerprint: String
+        public init(ticket: TicketRef, problems: [IntakeProblem], fingerprint: String) {
+            self.ticket = ticket; self.problems = problems; self.fingerprint = fingerprint
+        }
+    }
+    /// How a site's tickets hear what happens to their requests, from now on.
+    public struct WriteBackConfigured: Codable, Sendable, Hashable {
+        public var source: String
+        public var site: String
+        public var settings: TicketWriteBackSettings
+        public init(source: String, site: String, settings: TicketWriteBackSettings) {
+            self.source = source; self.site = site; self.settings = settings
+        }
+    }
+
     /// Stable name stored in the `kind` column.
     public var kind: String {
         switch self {
@@ -296,6 +335,10 @@ public enum EventBody: Sendable, Hashable {
         case .findingOpened: "finding_opened"
         case .findingResolved: "finding_resolved"
         case .findingExcepted: "finding_excepted"
+        case .requestRevised: "request_revised"
+        case .ticketLinked: "ticket_linked"
+        case .intakeRefused: "intake_refused"
+        case .writeBackConfigured: "write_back_configured"
         }
     }
 
@@ -352,6 +395,10 @@ public enum EventBody: Sendable, Hashable {
         case "finding_opened": return .findingOpened(try decoder.decode(FindingOpened.self, from: payload))
         case "finding_resolved": return .findingResolved(try decoder.decode(FindingResolved.self, from: payload))
         case "finding_excepted": return .findingExcepted(try decoder.decode(FindingExcepted.self, from: payload))
+        case "request_revised": return .requestRevised(try decoder.decode(RequestRevised.self, from: payload))
+        case "ticket_linked": return .ticketLinked(try decoder.decode(TicketLinked.self, from: payload))
+        case "intake_refused": return .intakeRefused(try decoder.decode(IntakeRefused.self, from: payload))
+        case "write_back_configured": return .writeBackConfigured(try decoder.decode(WriteBackConfigured.self, from: payload))
         default: throw UnknownEventKind(kind: kind)
         }
     }

@@ -34,6 +34,14 @@ extension EventBody {
         case let .findingOpened(f): "finding \(f.findingID) opened (\(f.kind.label)): \(f.summary)"
         case let .findingResolved(f): "finding \(f.findingID) resolved: run \(f.run) no longer shows it"
         case let .findingExcepted(f): "finding \(f.findingID) excepted until \(f.until.policyText): \(f.rationale)"
+        case let .requestRevised(r): "revised (\(r.cause))"
+        case let .ticketLinked(l): "from \(l.ticket.source) ticket \(l.ticket.key) on \(l.ticket.site.isEmpty ? "an unnamed site" : l.ticket.site)"
+        case let .intakeRefused(r):
+            "\(r.ticket.source) ticket \(r.ticket.key) refused: " + r.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        case let .writeBackConfigured(c):
+            "\(c.source) write-back for \(c.site): \(c.settings.comments ? "\(c.settings.format) comments" : "no comments")"
+                + (c.settings.transitions.isEmpty ? "" : ", transitions " + c.settings.transitions.sorted { $0.key < $1.key }
+                    .map { "\($0.key) → \($0.value)" }.joined(separator: ", "))
         }
     }
 

@@ -39,7 +39,8 @@ public enum Projection {
                                          at: event.at, requestVersion: review.requestVersion, policyVersion: review.policyVersion))
         case .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
              .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
-             .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
+             .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .ticketLinked, .intakeRefused, .writeBackConfigured:
             // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return
         case let .requestDecided(decided):
@@ -47,6 +48,9 @@ public enum Projection {
             record.decision = Decision(state: decided.state, at: event.at, by: decided.by,
                                        policyVersion: decided.policyVersion, reason: decided.reason,
                                        selfActivated: decided.selfActivated)
+        case let .requestRevised(revised):
+            // The route and the new version come with the `request_routed` event that follows.
+            record.request = revised.request
         case let .requestWithdrawn(withdrawn):
             record.state = .withdrawn
             record.decision = Decision(state: .withdrawn, at: event.at, by: [event.actor.name],
@@ -65,7 +69,8 @@ public enum GrantProjection {
              .grantExtended, .incidentReviewCompleted:
             true
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             false
         }
     }
@@ -149,7 +154,8 @@ public enum GrantProjection {
         case .grantIssued:
             return  // creates the grant: `apply(_:to:)`
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted:
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return
         }
     }

@@ -227,6 +227,35 @@ public enum Lifecycle {
         return Standing(mayDecide: false, reason: reasons.joined(separator: "; "))
     }
 
+    // MARK: Revision
+
+    /// An open request whose source changed (the ticket it was imported from):
+    /// the new request replaces it and is routed again as a new version. Every
+    /// approval was given to a version the approver saw, so none counts for
+    /// the new one, even where the route is the same. Only whoever submitted
+    /// it may revise it; the new request passes the same checks as a
+    /// submission. Nothing changes (no events) when it is the same request.
+    public static func revise(_ record: RequestRecord, to request: AccessRequest, by actor: Principal, policy: Policy,
+                              original: Grant? = nil, cause: String, at: Date) throws(Refusal) -> [EventDraft] {
+        guard record.state.isOpen else {
+            throw Refusal(.alreadyDecided, "\(record.id) is already \(record.state.rawValue); a decided request never changes, so the change was not applied")
+        }
+        guard actor.name == record.submittedBy.name else {
+            throw Refusal(.notRequester, "only \(record.submittedBy.name), who submitted \(record.id), may revise it")
+        }
+        guard request.extends == record.request.extends else {
+            throw Refusal(.notEligible, "a revision cannot change which grant \(record.id) extends")
+        }
+        let revised = try authorizeSubmission(request, by: actor, policy: policy)
+        guard revised != record.request else { return [] }
+        let event = EventDraft(requestID: record.id, actor: actor, at: at,
+                               body: .requestRevised(.init(request: revised, cause: cause)))
+        var updated = record
+        updated.request = revised
+        updated.route = nil // always a new version: approvers must see what they decide
+        return [event] + route(updated, policy: policy, original: original, at: at, cause: cause)
+    }
+
     // MARK: Withdrawal and policy changes
 
     public static func withdraw(_ record: RequestRecord, by actor: Principal, rationale: String?,

@@ -37,7 +37,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         case .policyApplied: return .applyPolicy
         case .handOffConfigured: return .configureHandOff
         case .settingsChanged: return .changeSettings
-        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
+        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
              .grantExtended:
             return nil
         }
@@ -131,7 +131,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         case let .grantProvisioned(report): rationale = report.note
         case let .grantProvisioningFailed(report): rationale = report.reason
         case let .policyApplied(applied): newPolicyVersion = applied.version
-        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
+        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
              .grantExpired, .grantExtended:
             break
         }

@@ -236,6 +236,13 @@ public struct JiraClient: Sendable {
         return (document.values.first?["transitions"]?.elements ?? []).compactMap(JiraTransition.init)
     }
 
+    /// The issue's status now, by name.
+    public func status(of issue: String) throws(JiraHTTPError) -> String? {
+        let path = apiPath + "/issue/\(Self.pathSegment(issue))"
+        let document = try self.document(try send("GET", path, query: [URLQueryItem(name: "fields", value: "status")]), "GET \(path)")
+        return document.values.first?["fields"]?["status"]?["name"]?.stringValue
+    }
+
     /// Adds a comment (ADF on Cloud, wiki text on Server).
     public func addComment(to issue: String, _ comment: JiraComment) throws(JiraHTTPError) {
         let path = apiPath + "/issue/\(Self.pathSegment(issue))/comment"
@@ -250,7 +257,7 @@ public struct JiraClient: Sendable {
     }
 
     /// An issue key as one path segment: nothing in it may add a path or a query.
-    static func pathSegment(_ key: String) -> String {
+    public static func pathSegment(_ key: String) -> String {
         key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_"))) ?? key
     }
 }

@@ -56,9 +56,22 @@ public struct JiraMapping: Sendable {
         }
     }
 
-    /// What happens in a decision's life that goes back to the ticket.
+    /// What happens in a request's life that goes back to its ticket.
     public enum Moment: String, Sendable, CaseIterable {
-        case routed, approved, denied, refused, revoked, expired, failed
+        /// Routed to its approvers (or blocked: no rule covers it), again after a change.
+        case routed
+        case approved
+        case denied
+        /// Nobody decided within the policy's pending timeout.
+        case timedOut = "timed_out"
+        case withdrawn
+        /// The ticket made no request, or no change of one.
+        case refused
+        case revoked
+        case expired
+        /// Provisioning reported that it could not carry the decision out.
+        case failed
+        case extended
     }
 
     public struct WriteBack: Sendable {

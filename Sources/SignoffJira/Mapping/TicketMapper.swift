@@ -38,6 +38,11 @@ public struct TicketProblem: Sendable, Hashable {
         self.valid = valid
     }
 
+    /// As the evidence records it (`intake_refused`).
+    public var intake: IntakeProblem {
+        IntakeProblem(field: field, sourceField: jiraField, kind: kind.rawValue, message: message, valid: valid)
+    }
+
     /// One line for people: `entitlement (Jira field Entitlement): "x" is not ... (valid: a, b)`.
     public var description: String {
         var text = field
@@ -64,6 +69,17 @@ public struct MappedTicket: Sendable {
     public var isClosed: Bool
     /// The status as Jira shows it, for messages.
     public var status: String?
+    /// The issue's REST address (`self`), where Jira gave one.
+    public var selfURL: String?
+
+    public init(key: String, id: String, outcome: Outcome, isClosed: Bool, status: String?, selfURL: String? = nil) {
+        self.key = key
+        self.id = id
+        self.outcome = outcome
+        self.isClosed = isClosed
+        self.status = status
+        self.selfURL = selfURL
+    }
 
     public var problems: [TicketProblem] {
         if case let .refused(problems) = outcome { return problems }
@@ -188,9 +204,11 @@ public struct TicketMapper: Sendable {
             }
         }
         let closed = isClosed(issue)
-        if !secrets.isEmpty {
-            return MappedTicket(key: issue.key, id: issue.id, outcome: .refused(secrets), isClosed: closed, status: issue.statusName)
+        func made(_ outcome: MappedTicket.Outcome) -> MappedTicket {
+            MappedTicket(key: issue.key, id: issue.id, outcome: outcome, isClosed: closed, status: issue.statusName,
+                         selfURL: issue.selfURL)
         }
+        if !secrets.isEmpty { return made(.refused(secrets)) }
 
         var values: [String: String] = [:]
         var labels: [String: String] = [:]
@@ -220,21 +238,17 @@ public struct TicketMapper: Sendable {
             }
         }
         problems += policyProblems(values, read: read)
-        guard problems.isEmpty else {
-            return MappedTicket(key: issue.key, id: issue.id, outcome: .refused(problems), isClosed: closed, status: issue.statusName)
-        }
+        guard problems.isEmpty else { return made(.refused(problems)) }
 
         // The same validation as a request file: lengths, durations, windows, names.
         let node = Self.requestNode(values, labels: labels, ticket: issue.key)
         do throws(SourceError) {
             let request = try RequestFile.request(from: LocatedNode(node: node, file: issue.key, path: ""), policy: policy)
-            return MappedTicket(key: issue.key, id: issue.id, outcome: .request(request), isClosed: closed, status: issue.statusName)
+            return made(.request(request))
         } catch {
             let label = read.first { $0.rule.target == error.field }?.jiraField
             let message = error.message + (error.hint.map { " (\($0))" } ?? "")
-            return MappedTicket(key: issue.key, id: issue.id,
-                                outcome: .refused([TicketProblem(field: error.field, jiraField: label, kind: .invalid, message: message)]),
-                                isClosed: closed, status: issue.statusName)
+            return made(.refused([TicketProblem(field: error.field, jiraField: label, kind: .invalid, message: message)]))
         }
     }
 

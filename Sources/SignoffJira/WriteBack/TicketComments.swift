@@ -5,11 +5,12 @@ import SignoffCore
 /// credential it says where, never what.
 public enum TicketComments {
     /// The comment for a refused ticket: secrets, or fields missing and wrong.
-    public static func refusal(_ problems: [TicketProblem]) -> JiraComment {
-        if problems.contains(where: { $0.kind == .secret }) { return secret(problems.filter { $0.kind == .secret }) }
+    public static func refusal(_ problems: [IntakeProblem]) -> JiraComment {
+        let secrets = problems.filter { $0.kind == TicketProblem.Kind.secret.rawValue }
+        if !secrets.isEmpty { return secret(secrets) }
         let items: [[JiraComment.Inline]] = problems.map { problem in
-            var line: [JiraComment.Inline] = [.strong(problem.jiraField ?? problem.field)]
-            if problem.jiraField != nil { line += [.text(" (request field "), .code(problem.field), .text(")")] }
+            var line: [JiraComment.Inline] = [.strong(problem.sourceField ?? problem.field)]
+            if problem.sourceField != nil { line += [.text(" (request field "), .code(problem.field), .text(")")] }
             line.append(.text(": " + problem.message))
             if !problem.valid.isEmpty {
                 line.append(.text(". Valid: "))
@@ -31,9 +32,9 @@ public enum TicketComments {
     }
 
     /// A credential was found: where, and what to do, without the value.
-    public static func secret(_ problems: [TicketProblem]) -> JiraComment {
+    public static func secret(_ problems: [IntakeProblem]) -> JiraComment {
         let items: [[JiraComment.Inline]] = problems.map { problem in
-            [.strong(problem.jiraField ?? problem.field), .text(": " + problem.message)]
+            [.strong(problem.sourceField ?? problem.field), .text(": " + problem.message)]
         }
         return JiraComment([
             .paragraph([.text("signoff did not create an access request from this ticket: "),

@@ -14,14 +14,19 @@ struct Import: ParsableCommand {
 struct ImportJira: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "jira",
-        abstract: "Read Jira tickets as structured requests, field by field as a mapping file says.",
+        abstract: "Import Jira tickets as structured requests, field by field as a mapping file says, and write decisions back.",
         discussion: """
         Reads REST v2 or v3 issues, pages of search results, and jira:issue_created / jira:issue_updated /
         jira:issue_deleted webhook bodies from files or stdin (one JSON value, or several one per line), or
-        polls Jira itself with --url and the mapping's JQL. Credentials come only from a file readable by its
+        polls Jira itself with --url and the mapping's JQL. Each ticket makes one request, submitted by the
+        account running the import (an intake agent of the policy) on behalf of the ticket's reporter; a
+        ticket that lacks the structure is refused with a comment saying what to fix; a closed ticket ends
+        its access. Then what the tickets must hear (routes, decisions, expiries, refusals) is delivered
+        from the outbox as comments and transitions. Credentials come only from a file readable by its
         owner alone (jira.credentials in the mapping, or --credentials).
 
         --check reports what every ticket would become, without submitting anything.
+        --deliver-only delivers what waits in the outbox and imports nothing (e.g. every minute from cron).
         """)
 
     @OptionGroup var options: StoreOptions
@@ -45,22 +50,26 @@ struct ImportJira: ParsableCommand, JSONReporting {
             help: ArgumentHelp("Field names of the site: GET /rest/api/N/field, editmeta or createmeta JSON (repeatable).", valueName: "path"))
     var fieldMetadata: [String] = []
 
-    @Option(help: ArgumentHelp("Check against this policy file instead of the store's policy.", valueName: "path"))
+    @Option(help: ArgumentHelp("With --check: check against this policy file instead of the store's policy.", valueName: "path"))
     var policy: String?
 
     @Flag(help: "Report what each ticket would become; submit nothing.")
     var check = false
 
-    @Flag(help: "Print the result as JSON (signoff.jira-check/1).")
+    @Flag(help: "Deliver the comments and transitions waiting in the outbox; import nothing.")
+    var deliverOnly = false
+
+    @Flag(help: "Print the result as JSON (signoff.jira-check/1 with --check, else signoff.jira-import/1).")
     var json = false
     var printsJSON: Bool { json }
 
     func validate() throws {
-        guard check else {
-            throw ValidationError("give --check: it reports what each ticket would become without submitting anything")
-        }
         if url != nil && !files.isEmpty { throw ValidationError("give files or --url, not both") }
         if jql != nil && url == nil { throw ValidationError("--jql applies to --url polling") }
+        if policy != nil && !check { throw ValidationError("--policy applies to --check; an import uses the store's policy") }
+        if deliverOnly && (check || !files.isEmpty || jql != nil) {
+            throw ValidationError("--deliver-only imports nothing: give it no files, --jql or --check")
+        }
     }
 
     func run() throws {
@@ -71,54 +80,129 @@ struct ImportJira: ParsableCommand, JSONReporting {
         } catch {
             throw CommandFailure.badInput(error.description + "\nnothing was imported")
         }
-        let policy = try self.policy.map(PolicyCommand.load) ?? storePolicy()
+        if check { return try runCheck(jiraMapping) }
+        let commands = try options.commands()
+        guard let siteURL = url ?? jiraMapping.url else {
+            throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.url is not set; an import needs the site its tickets belong to, where decisions are written back (or poll with --url)")
+        }
+        let (base, site) = try Self.site(siteURL)
+        if deliverOnly {
+            let report = try deliver(commands, mapping: jiraMapping, base: base, site: site, required: true)
+            return try ImportReport(results: [], ignored: [], delivery: report).print(json: json)
+        }
+        let policy = try storeCall { try commands.requirePolicy() }
+        try checkMapping(jiraMapping, against: policy)
+        // Polling needs the credentials before anything; a file import can go on
+        // without them (then the field names come from field metadata files).
+        let pollingClient = try url.map { _ in try client(base, mapping: jiraMapping) }
+        var catalog = try catalog(jiraMapping)
+        if let siteClient = try pollingClient ?? (try? client(base, mapping: jiraMapping)) {
+            catalog = try jiraCall { () throws(JiraHTTPError) in try siteClient.fieldCatalog() }.merged(into: catalog)
+        }
+        var intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))
+        let writeBack = (source: "jira", site: site, settings: jiraMapping.writeBackSettings)
+        var results: [Commands.ImportTickets.Result] = []
+        var ignored: [String] = []
+        func importBatch(_ items: [IntakeItem]) throws {
+            for case let .ignored(file, reason) in items { ignored.append("\(file): \(reason)") }
+            let tickets = items.compactMap { IntakeTicket($0, site: site) }
+            guard !tickets.isEmpty else { return }
+            results += try commands.run(Commands.ImportTickets(tickets, writeBack: writeBack)).output
+        }
+        try reading {
+            if let pollingClient {
+                guard let query = jql ?? jiraMapping.jql else {
+                    throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
+                }
+                // One transaction per page: a page is imported whole or not at all.
+                try intake.poll(pollingClient, jql: query) { try importBatch($0) }
+            } else {
+                for file in files.isEmpty ? ["-"] : files {
+                    try importBatch(try intake.read(try readData(file), file: file == "-" ? "<stdin>" : file))
+                }
+            }
+        }
+        let report = try deliver(commands, mapping: jiraMapping, base: base, site: site, required: pollingClient != nil)
+        try ImportReport(results: results, ignored: ignored, delivery: report).print(json: json)
+    }
+
+    /// `--check`: what every ticket would become under the policy given or the store's; nothing is written.
+    func runCheck(_ jiraMapping: JiraMapping) throws {
+        let policy = try self.policy.map(PolicyCommand.load) ?? storeCall { try options.commands().requirePolicy() }
+        try checkMapping(jiraMapping, against: policy)
+        var catalog = try catalog(jiraMapping)
+        let client = try url.map { try self.client(try Self.site($0).base, mapping: jiraMapping) }
+        if let client { catalog = try jiraCall { () throws(JiraHTTPError) in try client.fieldCatalog() }.merged(into: catalog) }
+        var intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))
+        var items: [IntakeItem] = []
+        try reading {
+            if let client {
+                guard let query = jql ?? jiraMapping.jql else {
+                    throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
+                }
+                try intake.poll(client, jql: query) { items += $0 }
+            } else {
+                for file in files.isEmpty ? ["-"] : files {
+                    items += try intake.read(try readData(file), file: file == "-" ? "<stdin>" : file)
+                }
+            }
+        }
+        try CheckReport(items: items).print(json: json)
+    }
+
+    func checkMapping(_ jiraMapping: JiraMapping, against policy: Policy) throws {
         let problems = jiraMapping.check(against: policy)
         if !problems.isEmpty {
             throw CommandFailure.badInput(problems.map { Terminal.safe($0.description) }.joined(separator: "\n") + "\nnothing was imported")
         }
-        var catalog: FieldCatalog
-        do { catalog = try JiraIntake.catalog(from: jiraMapping.fieldMetadataPaths + fieldMetadata) } catch {
-            throw CommandFailure.badInput(error.description)
-        }
-        let client = try url.map { try self.client($0, mapping: jiraMapping) }
-        if let client { catalog = try jiraCall { () throws(JiraHTTPError) in try client.fieldCatalog() }.merged(into: catalog) }
+    }
 
-        var intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))
-        var items: [IntakeItem] = []
+    func catalog(_ jiraMapping: JiraMapping) throws -> FieldCatalog {
+        do { return try JiraIntake.catalog(from: jiraMapping.fieldMetadataPaths + fieldMetadata) } catch {
+            throw CommandFailure.badInput(Terminal.safe(error.description))
+        }
+    }
+
+    /// Runs the reading of tickets, turning what can go wrong into the command's failure.
+    func reading(_ body: () throws -> Void) throws {
         do {
-            if let client {
-                guard let query = jql ?? jiraMapping.jql else {
-                    throw CommandFailure.badInput("\(mapping): jira.jql is not set; say which tickets to poll (or give --jql)")
-                }
-                try intake.poll(client, jql: query) { items.append($0) }
-            } else {
-                for file in files.isEmpty ? ["-"] : files {
-                    let data = try readData(file)
-                    items += try intake.read(data, file: file == "-" ? "<stdin>" : file)
-                }
-            }
+            try body()
         } catch let error as SourceErrors {
-            throw CommandFailure.badInput(Terminal.safe(error.description) + "\nnothing was imported")
+            throw CommandFailure.badInput(Terminal.safe(error.description) + "\nnothing more was imported")
         } catch let error as MappingConfigurationError {
             throw CommandFailure.badInput(Terminal.safe(error.description) + "\nnothing was imported")
         } catch let error as JiraHTTPError {
             throw Self.failure(error)
         }
-        try CheckReport(items: items).print(json: json)
     }
 
-    /// The store's policy, for a check without --policy.
-    func storePolicy() throws -> Policy {
-        try storeCall { try options.commands().requirePolicy() }
-    }
-
-    func client(_ base: String, mapping: JiraMapping) throws -> JiraClient {
-        guard let url = URL(string: base), let scheme = url.scheme, ["https", "http"].contains(scheme), url.host != nil else {
-            throw CommandFailure.badInput("--url \(Terminal.safe(base)): is not a site address such as https://acme.atlassian.net")
+    /// Delivers what waits for the site. Without usable credentials a file
+    /// import still stands: the messages wait in the outbox, and it says so.
+    func deliver(_ commands: Commands, mapping jiraMapping: JiraMapping, base: URL, site: String,
+                 required: Bool) throws -> JiraDelivery.Report? {
+        let client: JiraClient
+        do {
+            client = try self.client(base, mapping: jiraMapping)
+        } catch let failure as CommandFailure where !required {
+            Terminal.error("write-back waits in the outbox: \(failure.message)")
+            return nil
         }
+        let delivery = JiraDelivery(commands: commands, client: client, site: site)
+        return try storeCall { try delivery.run() }
+    }
+
+    /// The site's base address and its host, the name tickets are recorded under.
+    static func site(_ text: String) throws -> (base: URL, site: String) {
+        guard let url = URL(string: text), let scheme = url.scheme, ["https", "http"].contains(scheme), let host = url.host else {
+            throw CommandFailure.badInput("\(Terminal.safe(text)): is not a site address such as https://acme.atlassian.net")
+        }
+        return (url, host.lowercased() + (url.port.map { ":\($0)" } ?? ""))
+    }
+
+    func client(_ base: URL, mapping: JiraMapping) throws -> JiraClient {
         let path = credentials ?? mapping.credentialsPath ?? JiraCredentials.defaultPath()
         do {
-            return JiraClient(base: url, deployment: mapping.deployment, credentials: try JiraCredentials.read(path: path))
+            return JiraClient(base: base, deployment: mapping.deployment, credentials: try JiraCredentials.read(path: path))
         } catch {
             throw CommandFailure.badInput(Terminal.safe(error.description))
         }
@@ -132,8 +216,8 @@ struct ImportJira: ParsableCommand, JSONReporting {
     /// unreachable or failing is like a store that cannot be reached.
     static func failure(_ error: JiraHTTPError) -> CommandFailure {
         switch error.kind {
-        case .unauthorized, .forbidden, .notFound: CommandFailure(.badInput, error.message)
-        case .rateLimited, .server, .network, .unexpected: CommandFailure(.storeError, error.message)
+        case .unauthorized, .forbidden, .notFound: CommandFailure(.badInput, Terminal.safe(error.message))
+        case .rateLimited, .server, .network, .unexpected: CommandFailure(.storeError, Terminal.safe(error.message))
         }
     }
 }

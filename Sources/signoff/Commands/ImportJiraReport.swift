@@ -1,5 +1,6 @@
 import Foundation
 import SignoffCore
+import SignoffApp
 import SignoffJira
 
 /// What `signoff import jira --check` prints: every ticket and what it would
@@ -32,7 +33,7 @@ struct CheckReport {
             case let .request(request):
                 return ["\(head) would be submitted: \(summary(request))"]
             case let .refused(problems):
-                let comment = TicketComments.refusal(problems).plainText
+                let comment = TicketComments.refusal(problems.map(\.intake)).plainText
                 return ["\(head) refused; the ticket would get this comment:"]
                     + comment.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + Terminal.safe(String($0)) }
             }
@@ -51,5 +52,51 @@ struct CheckReport {
         text += ", \(request.duration)"
         if request.breakGlass { text += ", break-glass (incident \(request.incident ?? "?"))" }
         return Terminal.safe(text)
+    }
+}
+
+/// What `signoff import jira` prints: every ticket and what became of it, and
+/// what the write-back delivered, in words or as `signoff.jira-import/1` JSON.
+struct ImportReport {
+    typealias Result = Commands.ImportTickets.Result
+
+    var results: [Result]
+    var ignored: [String]
+    var delivery: JiraDelivery.Report?
+
+    func print(json: Bool) throws {
+        if json { return try JiraImportJSON(results: results, ignored: ignored, delivery: delivery).print() }
+        for result in results { Terminal.line(Self.line(result)) }
+        for line in ignored { Terminal.line("ignored: " + Terminal.safe(line)) }
+        if let delivery {
+            var line = "write-back: \(delivery.delivered) delivered"
+            if delivery.retrying > 0 { line += ", \(delivery.retrying) to retry" }
+            if delivery.failed > 0 { line += ", \(delivery.failed) failed" }
+            Terminal.line(line)
+            for problem in delivery.problems { Terminal.error("write-back: " + Terminal.safe(problem)) }
+        }
+    }
+
+    static func line(_ result: Result) -> String {
+        let key = Terminal.safe(result.ticket.key)
+        switch result.outcome {
+        case let .submitted(id, state, version):
+            return "\(key) → \(id) submitted: \(state.rawValue) v\(version)"
+        case let .revised(id, state, version):
+            return "\(key) → \(id) revised: \(state.rawValue) v\(version); earlier approvals no longer count"
+        case let .unchanged(id, state):
+            return "\(key) → \(id) unchanged (\(state.rawValue))"
+        case let .refused(id, problems, recorded):
+            let about = id.map { "; \($0) stays as it was" } ?? ""
+            let what = problems.map { Terminal.safe("\($0.field): \($0.message)") }.joined(separator: "; ")
+            return "\(key) refused\(about)\(recorded ? "" : " (as before: nothing new recorded)"): \(what)"
+        case let .closed(id, withdrawn, revoked):
+            var parts: [String] = []
+            if let id, withdrawn { parts.append("\(id) withdrawn") }
+            parts.append(revoked.isEmpty ? "no live grant named it" : "revoked the grants of \(revoked.joined(separator: ", "))")
+            return "\(key) closed: " + parts.joined(separator: "; ")
+        case .ignored:
+            return "\(key) closed before it made a request: nothing to do"
+        }
     }
 }

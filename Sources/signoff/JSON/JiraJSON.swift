@@ -1,5 +1,6 @@
 import Foundation
 import SignoffCore
+import SignoffApp
 import SignoffJira
 
 /// `signoff import jira --check --json` (`signoff.jira-check/1`): every ticket,
@@ -38,7 +39,7 @@ struct JiraCheckJSON: JSONDocument {
                 case let .request(asked): request = asked
                 case let .refused(found):
                     problems = found
-                    if !ticket.isClosed { comment = TicketComments.refusal(found).plainText }
+                    if !ticket.isClosed { comment = TicketComments.refusal(found.map(\.intake)).plainText }
                 }
             case let .deleted(key, deletedID):
                 ticketKey = key; id = deletedID
@@ -97,5 +98,72 @@ struct JiraCheckJSON: JSONDocument {
         json.field("notes", request.notes)
         json.key("revocation_triggers"); RequestJSON.triggers(request.revocationTriggers, &json)
         json.endObject()
+    }
+}
+
+/// `signoff import jira --json` (`signoff.jira-import/1`): every ticket and
+/// what became of it (submitted, revised, unchanged, refused, closed,
+/// ignored), the inputs ignored and why, and what the write-back delivered.
+struct JiraImportJSON: JSONDocument {
+    static let schema: StaticString = "signoff.jira-import/1"
+    var results: [Commands.ImportTickets.Result]
+    var ignored: [String]
+    var delivery: JiraDelivery.Report?
+
+    func members(_ json: inout JSONOutput) {
+        json.key("items")
+        json.beginArray()
+        for result in results {
+            var outcome: String, requestID: String?, state: String?, version: Int?
+            var problems: [IntakeProblem] = [], recorded: Bool?, withdrawn: Bool?, revoked: [String] = []
+            switch result.outcome {
+            case let .submitted(id, current, at): (outcome, requestID, state, version) = ("submitted", id, current.rawValue, at)
+            case let .revised(id, current, at): (outcome, requestID, state, version) = ("revised", id, current.rawValue, at)
+            case let .unchanged(id, current): (outcome, requestID, state) = ("unchanged", id, current.rawValue)
+            case let .refused(id, found, wasRecorded): (outcome, requestID, problems, recorded) = ("refused", id, found, wasRecorded)
+            case let .closed(id, didWithdraw, ended): (outcome, requestID, withdrawn, revoked) = ("closed", id, didWithdraw, ended)
+            case .ignored: outcome = "ignored"
+            }
+            json.beginObject()
+            json.field("ticket", result.ticket.key)
+            json.field("issue_id", result.ticket.issueID)
+            json.field("site", result.ticket.site)
+            json.field("outcome", outcome)
+            json.field("request_id", requestID)
+            json.field("state", state)
+            json.field("version", version)
+            json.key("problems")
+            json.beginArray()
+            for problem in problems {
+                json.beginObject()
+                json.field("field", problem.field)
+                json.field("jira_field", problem.sourceField)
+                json.field("kind", problem.kind)
+                json.field("message", problem.message)
+                json.field("valid", problem.valid)
+                json.endObject()
+            }
+            json.endArray()
+            json.key("recorded")
+            if let recorded { json.bool(recorded) } else { json.null() }
+            json.key("withdrawn")
+            if let withdrawn { json.bool(withdrawn) } else { json.null() }
+            json.field("revoked", revoked)
+            json.endObject()
+        }
+        json.endArray()
+        json.field("ignored", ignored)
+        json.key("write_back")
+        if let delivery {
+            json.beginObject()
+            json.field("delivered", delivery.delivered)
+            json.field("retrying", delivery.retrying)
+            json.field("failed", delivery.failed)
+            json.field("elsewhere", delivery.elsewhere)
+            json.field("problems", delivery.problems)
+            json.endObject()
+        } else {
+            json.null()
+        }
     }
 }

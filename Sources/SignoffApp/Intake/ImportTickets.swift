@@ -1,0 +1,182 @@
+import Foundation
+import SignoffCore
+import SignoffStore
+
+/// A ticket as an import hands it to the command layer: which ticket, and what
+/// its mapped fields say. The adapter (Jira) maps; nothing here reads a ticket.
+public struct IntakeTicket: Sendable {
+    public enum Content: Sendable {
+        /// The structured request the ticket's fields make (requester: the mapped reporter).
+        case request(AccessRequest)
+        /// The ticket's fields make no request: why, field by field.
+        case refused([IntakeProblem])
+        /// Resolved or closed (with the status, for the record): its access ends.
+        case closed(String)
+        /// Deleted at its source: its access ends.
+        case deleted
+    }
+
+    public var ticket: TicketRef
+    public var content: Content
+
+    public init(ticket: TicketRef, content: Content) {
+        self.ticket = ticket
+        self.content = content
+    }
+}
+
+extension Commands {
+    /// Imports tickets as requests, as an intake agent on behalf of each
+    /// ticket's mapped reporter: one ticket, one request.
+    ///
+    /// - A new ticket is submitted (the same rules as any submission:
+    ///   separation of duties covers both the reporter and the importer), and
+    ///   linked to its request.
+    /// - The same ticket again changes nothing. Changed while its request is
+    ///   open: the request is revised, a new version routed again, and no
+    ///   earlier approval counts. Changed after the decision: refused.
+    /// - A ticket whose fields make no request is refused: recorded, with
+    ///   every problem (the same refusal twice is recorded once).
+    /// - A closed or deleted ticket withdraws its open request and fires the
+    ///   `ticket_closed` revocation trigger for the grants naming it.
+    ///
+    /// What each ticket hears back is enqueued with the events that cause it
+    /// (`TicketWriteBack`, at seam (b)).
+    public struct ImportTickets: StoreCommand {
+        public var tickets: [IntakeTicket]
+        /// The write-back settings of the tickets' site, recorded when they change.
+        public var writeBack: (source: String, site: String, settings: TicketWriteBackSettings)?
+
+        public init(_ tickets: [IntakeTicket], writeBack: (source: String, site: String, settings: TicketWriteBackSettings)?) {
+            self.tickets = tickets
+            self.writeBack = writeBack
+        }
+
+        public var operation: Operation { .importTickets }
+
+        /// What became of one ticket.
+        public enum Outcome: Sendable, Hashable {
+            case submitted(id: String, state: RequestState, version: Int)
+            case revised(id: String, state: RequestState, version: Int)
+            case unchanged(id: String, state: RequestState)
+            /// Refused; `recorded` false when the same refusal was recorded before.
+            case refused(requestID: String?, problems: [IntakeProblem], recorded: Bool)
+            /// Closed or deleted: the request withdrawn (if it was open) and the grants revoked.
+            case closed(requestID: String?, withdrawn: Bool, revoked: [String])
+            /// Closed or deleted before it ever made a request.
+            case ignored
+        }
+
+        public struct Result: Sendable, Hashable {
+            public var ticket: TicketRef
+            public var outcome: Outcome
+        }
+
+        public func decide(_ tx: CommandTransaction) throws -> [Result] {
+            let policy = try tx.policy()
+            if let writeBack, try tx.store.writeBack(source: writeBack.source, site: writeBack.site) != writeBack.settings {
+                try tx.append(EventDraft(requestID: nil, actor: tx.actor, at: tx.now,
+                                         body: .writeBackConfigured(.init(source: writeBack.source, site: writeBack.site,
+                                                                          settings: writeBack.settings))))
+            }
+            var results: [Result] = []
+            results.reserveCapacity(tickets.count)
+            for ticket in tickets {
+                results.append(Result(ticket: ticket.ticket, outcome: try importOne(ticket, tx, policy)))
+            }
+            return results
+        }
+
+        func importOne(_ intake: IntakeTicket, _ tx: CommandTransaction, _ policy: Policy) throws -> Outcome {
+            let ref = intake.ticket
+            let known = try tx.store.ticket(source: ref.source, site: ref.site, issueID: ref.issueID)
+            let record = try known?.requestID.flatMap { try tx.store.record($0) }
+            switch intake.content {
+            case .closed, .deleted:
+                let why = { if case let .closed(status) = intake.content { return "was closed (\(status))" }; return "was deleted" }()
+                var withdrawn = false
+                if let record, record.state.isOpen {
+                    let withdrawal: [EventDraft]
+                    do throws(Refusal) {
+                        withdrawal = try Lifecycle.withdraw(record, by: tx.actor, rationale: "ticket \(ref.key) \(why)", at: tx.now)
+                    } catch {
+                        throw CommandError.refused(error, recorded: false)
+                    }
+                    try tx.append(withdrawal)
+                    withdrawn = true
+                }
+                // Every reference the ticket's grants may carry: its key now, and the one it had.
+                var revoked: [String] = []
+                for key in Set([ref.key, record?.request.ticket].compactMap { $0 }).sorted() {
+                    let trigger = RevocationTrigger(name: "ticket_closed", ref: key)
+                    do throws(Refusal) {
+                        try Permissions.check(.init(operation: .fireTrigger, permission: FireTrigger(trigger).permission, actor: tx.actor,
+                                                    storeCreator: tx.storeCreator, at: tx.now), policy: policy)
+                    } catch {
+                        throw CommandError.refused(error, recorded: false)
+                    }
+                    revoked += try FireTrigger(trigger).decide(tx)
+                }
+                guard record != nil else { return .ignored }
+                return .closed(requestID: record?.id, withdrawn: withdrawn, revoked: revoked)
+
+            case let .refused(problems):
+                return try refuse(ref, problems, known: known, record: record, tx)
+
+            case let .request(mapped):
+                let request: AccessRequest
+                do throws(Refusal) {
+                    request = try Lifecycle.authorizeSubmission(mapped, by: tx.actor, policy: policy)
+                } catch {
+                    let kind = error.reason == .containsSecret ? "secret" : "refused"
+                    return try refuse(ref, [IntakeProblem(field: "request", sourceField: nil, kind: kind, message: error.message)],
+                                      known: known, record: record, tx)
+                }
+                guard let record else {
+                    let id = try tx.store.nextRequestID()
+                    var events = Lifecycle.submit(request, id: id, by: tx.actor, policy: policy, original: nil, at: tx.now)
+                    // Linked before it is routed: the route is written back to the ticket.
+                    events.insert(EventDraft(requestID: id, actor: tx.actor, at: tx.now, body: .ticketLinked(.init(ticket: ref))),
+                                  at: 1)
+                    try tx.append(events)
+                    let submitted = try tx.record(id)
+                    return .submitted(id: id, state: submitted.state, version: submitted.version)
+                }
+                if record.request == request { return .unchanged(id: record.id, state: record.state) }
+                guard record.state.isOpen else {
+                    return try refuse(ref, [IntakeProblem(
+                        field: "ticket", sourceField: nil, kind: "decided",
+                        message: "\(record.id) is already \(record.state.rawValue), and a decided request never changes; ask for different access in a new ticket")],
+                        known: known, record: record, tx)
+                }
+                var events: [EventDraft]
+                do throws(Refusal) {
+                    events = try Lifecycle.revise(record, to: request, by: tx.actor, policy: policy,
+                                                  cause: "ticket \(ref.key) changed", at: tx.now)
+                } catch {
+                    return try refuse(ref, [IntakeProblem(field: "request", sourceField: nil, kind: "refused", message: error.message)],
+                                      known: known, record: record, tx)
+                }
+                guard !events.isEmpty else { return .unchanged(id: record.id, state: record.state) }
+                // Linked again: the ticket's key as of this version, and no refusal pending.
+                events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now, body: .ticketLinked(.init(ticket: ref))),
+                              at: 1)
+                try tx.append(events)
+                let revised = try tx.record(record.id)
+                return .revised(id: record.id, state: revised.state, version: revised.version)
+            }
+        }
+
+        /// Records a refusal unless it is the same as the ticket's last one.
+        func refuse(_ ref: TicketRef, _ problems: [IntakeProblem], known: TicketState?, record: RequestRecord?,
+                    _ tx: CommandTransaction) throws -> Outcome {
+            let fingerprint = IntakeProblem.fingerprint(problems)
+            if known?.refusal == fingerprint {
+                return .refused(requestID: record?.id, problems: problems, recorded: false)
+            }
+            try tx.append(EventDraft(requestID: record?.id, actor: tx.actor, at: tx.now,
+                                     body: .intakeRefused(.init(ticket: ref, problems: problems, fingerprint: fingerprint))))
+            return .refused(requestID: record?.id, problems: problems, recorded: true)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import SignoffCore
+import SignoffJira
+import SignoffStore
+
+/// What a ticket hears of its request, enqueued in the outbox (channel
+/// `jira`) in the transaction of the event that causes it: the comment as the
+/// exact body Jira will receive, and the status to move the ticket to, as the
+/// site's write-back settings say. A process holding the site's credentials
+/// delivers them later (`JiraDelivery`); nothing here waits for Jira, and a
+/// failed delivery never changes what was decided.
+public enum TicketWriteBack {
+    /// The moment an event is for its ticket, if it is one a ticket hears of.
+    static func moment(of body: EventBody) -> JiraMapping.Moment? {
+        switch body {
+        case let .requestRouted(routed):
+            switch routed.outcome {
+            case .steps, .unroutable: return .routed
+            case .denied, .autoApproved: return nil // the decision follows in the same transaction
+            }
+        case let .requestDecided(decided):
+            switch decided.state {
+            case .denied: return .denied
+            case .timedOut: return .timedOut
+            case .approved, .pending, .blocked, .withdrawn: return nil // approved: the grant_issued event carries it
+            }
+        case .requestWithdrawn: return .withdrawn
+        case .grantIssued: return .approved
+        case .grantRevoked: return .revoked
+        case .grantExpired: return .expired
+        case .grantProvisioningFailed: return .failed
+        case .grantExtended: return .extended
+        case .intakeRefused: return .refused
+        case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .grantHandedOff,
+             .grantProvisioned, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
+             .schemaMigrated, .requestRevised, .ticketLinked, .writeBackConfigured, .reconciliationRun, .findingOpened,
+             .findingResolved, .findingExcepted:
+            return nil
+        }
+    }
+
+    /// Enqueues what `event` means for its request's ticket, if the request
+    /// came from one and the ticket's site has write-back settings. Returns
+    /// how many messages were added. `policy`: the one routing is shown under.
+    @discardableResult
+    public static func enqueue(after event: RecordedEvent, in store: WriteTransaction, policy: Policy?,
+                               at now: Date) throws -> Int {
+        let draft = event.draft
+        guard let moment = moment(of: draft.body) else { return 0 }
+        let ticket: TicketRef
+        if case let .intakeRefused(refused) = draft.body {
+            ticket = refused.ticket
+        } else {
+            guard let id = draft.requestID, try store.record(id)?.request.ticket != nil,
+                  let linked = try store.ticket(ofRequest: id) else { return 0 }
+            ticket = linked
+        }
+        guard let settings = try store.writeBack(source: ticket.source, site: ticket.site) else { return 0 }
+        var added = 0
+        if settings.comments, let comment = try comment(for: draft, in: store, policy: policy) {
+            let deployment: JiraMapping.Deployment = settings.format == "wiki" ? .server : .cloud
+            let payload = JiraDelivery.Payload(kind: .comment, issue: ticket.issueID, key: ticket.key, site: ticket.site,
+                                               api: deployment.apiVersion, status: nil,
+                                               body: String(decoding: comment.requestBody(for: deployment), as: UTF8.self))
+            if try store.enqueue(payload.message(moment: moment, sequence: event.sequence, requestID: draft.requestID),
+                                 cause: event.sequence, at: now) { added += 1 }
+        }
+        if let status = settings.transitions[moment.rawValue] {
+            let payload = JiraDelivery.Payload(kind: .transition, issue: ticket.issueID, key: ticket.key, site: ticket.site,
+                                               api: settings.format == "wiki" ? 2 : 3, status: status, body: nil)
+            if try store.enqueue(payload.message(moment: moment, sequence: event.sequence, requestID: draft.requestID),
+                                 cause: event.sequence, at: now) { added += 1 }
+        }
+        return added
+    }
+
+    /// The comment for one moment, from the event and the request as of this transaction.
+    static func comment(for draft: EventDraft, in store: WriteTransaction, policy: Policy?) throws -> JiraComment? {
+        let id = draft.requestID ?? ""
+        switch draft.body {
+        case let .intakeRefused(refused):
+            return TicketComments.refusal(refused.problems, keeping: draft.requestID)
+        case let .requestRouted(routed):
+            guard let record = try store.record(id) else { return nil }
+            var eligible: [[String]] = []
+            if case let .steps(_, steps) = routed.outcome, let policy {
+                eligible = steps.map { step in
+                    policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: draft.at)
+                        .filter(\.eligible).map(\.name)
+                }
+            }
+            return TicketComments.routed(record, routed, eligible: eligible)
+        case let .grantIssued(issued):
+            guard let record = try store.record(id) else { return nil }
+            return TicketComments.approved(record, issued)
+        case let .requestDecided(decided):
+            guard let record = try store.record(id) else { return nil }
+            return TicketComments.decided(record, decided)
+        case let .requestWithdrawn(withdrawn):
+            return TicketComments.withdrawn(id, by: draft.actor.name, rationale: withdrawn.rationale)
+        case let .grantRevoked(revoked):
+            return TicketComments.revoked(id, by: draft.actor.name, revoked)
+        case let .grantExpired(expired):
+            return TicketComments.expired(id, expired)
+        case let .grantProvisioningFailed(failed):
+            return TicketComments.provisioningFailed(id, failed)
+        case let .grantExtended(extended):
+            return TicketComments.extended(id, extended)
+        case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .grantHandedOff,
+             .grantProvisioned, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
+             .schemaMigrated, .requestRevised, .ticketLinked, .writeBackConfigured, .reconciliationRun, .findingOpened,
+             .findingResolved, .findingExcepted:
+            return nil
+        }
+    }
+}

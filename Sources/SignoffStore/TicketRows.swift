@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import SignoffCore
+
+/// A ticket as the store knows it: the request it made, and its last refusal.
+public struct TicketState: Sendable, Hashable {
+    public var ticket: TicketRef
+    public var requestID: String?
+    /// The fingerprint of the last `intake_refused` event since the ticket was last linked.
+    public var refusal: String?
+}
+
+extension WriteTransaction {
+    /// The ticket (by its source's stable id) as of this transaction; nil when never seen.
+    public func ticket(source: String, site: String, issueID: String) throws -> TicketState? {
+        checkOpen()
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT ticket, request_id, refusal FROM tickets WHERE source = ? AND site = ? AND issue_id = ?
+            """), arguments: [source, site, issueID])
+        return row.map { TicketState(ticket: TicketRef(source: source, site: site, issueID: issueID, key: $0[0]),
+                                     requestID: $0[1], refusal: $0[2]) }
+    }
+
+    /// The ticket request `id` was imported from, if any. Cheap after the first
+    /// look: a transaction that decides a request asks several times.
+    public func ticket(ofRequest id: String) throws -> TicketRef? {
+        checkOpen()
+        if let known = ticketsByRequest[id] { return known }
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT source, site, issue_id, ticket FROM tickets WHERE request_id = ? ORDER BY sequence DESC LIMIT 1
+            """), arguments: [id])
+        let ticket = row.map { TicketRef(source: $0[0], site: $0[1], issueID: $0[2], key: $0[3]) }
+        ticketsByRequest[id] = ticket
+        return ticket
+    }
+
+    /// How a site's tickets hear of their requests; nil when never configured.
+    public func writeBack(source: String, site: String) throws -> TicketWriteBackSettings? {
+        checkOpen()
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT format, comments, transitions FROM ticket_sites WHERE source = ? AND site = ?
+            """), arguments: [source, site]) else { return nil }
+        return TicketWriteBackSettings(format: row[0], comments: row[1], transitions: TicketRows.transitions(row[2]))
+    }
+}
+
+/// The `tickets` and `ticket_sites` tables' SQL, in one place: written as
+/// events are appended, rebuilt from the events by `audit verify`.
+enum TicketRows {
+    static func link(_ ticket: TicketRef, requestID: String, sequence: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO tickets (source, site, issue_id, ticket, request_id, refusal, sequence) VALUES (?, ?, ?, ?, ?, NULL, ?)
+            ON CONFLICT (source, site, issue_id) DO UPDATE SET ticket = excluded.ticket, request_id = excluded.request_id,
+                refusal = NULL, sequence = excluded.sequence
+            """).execute(arguments: [ticket.source, ticket.site, ticket.issueID, ticket.key, requestID, sequence])
+    }
+
+    static func refuse(_ ticket: TicketRef, fingerprint: String, requestID: String?, sequence: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO tickets (source, site, issue_id, ticket, request_id, refusal, sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source, site, issue_id) DO UPDATE SET ticket = excluded.ticket,
+                request_id = coalesce(excluded.request_id, tickets.request_id), refusal = excluded.refusal,
+                sequence = excluded.sequence
+            """).execute(arguments: [ticket.source, ticket.site, ticket.issueID, ticket.key, requestID, fingerprint, sequence])
+    }
+
+    static func configure(_ configured: EventBody.WriteBackConfigured, sequence: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO ticket_sites (source, site, format, comments, transitions, sequence) VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [configured.source, configured.site, configured.settings.format,
+                                     configured.settings.comments, transitionsText(configured.settings.transitions), sequence])
+    }
+
+    static func transitionsText(_ transitions: [String: String]) -> String {
+        var writer = CanonicalJSON.Writer(capacity: 128)
+        writer.stringMap(transitions)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    static func transitions(_ text: String) -> [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String] else { return [:] }
+        return object
+    }
+
+    /// The rows the events say, for `audit verify`: folds ticket events in order.
+    struct Fold {
+        var tickets: [[String]: [DatabaseValue]] = [:]
+        var sites: [[String]: [DatabaseValue]] = [:]
+
+        mutating func fold(_ draft: EventDraft, sequence: Int64) {
+            switch draft.body {
+            case let .ticketLinked(linked):
+                let t = linked.ticket
+                tickets[[t.source, t.site, t.issueID]] = [t.key.databaseValue, draft.requestID.databaseValue,
+                                                          DatabaseValue.null, sequence.databaseValue]
+            case let .intakeRefused(refused):
+                let t = refused.ticket
+                let key = [t.source, t.site, t.issueID]
+                let request = draft.requestID.databaseValue.isNull ? (tickets[key]?[1] ?? .null) : draft.requestID.databaseValue
+                tickets[key] = [t.key.databaseValue, request, refused.fingerprint.databaseValue, sequence.databaseValue]
+            case let .writeBackConfigured(configured):
+                sites[[configured.source, configured.site]] = [
+                    configured.settings.format.databaseValue, configured.settings.comments.databaseValue,
+                    transitionsText(configured.settings.transitions).databaseValue, sequence.databaseValue,
+                ]
+            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+                 .requestDecided, .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned,
+                 .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended, .incidentReviewCompleted,
+                 .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .requestRevised, .reconciliationRun,
+                 .findingOpened, .findingResolved, .findingExcepted:
+                return
+            }
+        }
+
+        /// Every difference between the tables and the fold.
+        func compare(with db: Database, into mismatches: inout [VerifyReport.ProjectionMismatch]) throws {
+            typealias Mismatch = VerifyReport.ProjectionMismatch
+            var storedTickets: [[String]: [DatabaseValue]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, site, issue_id, ticket, request_id, refusal, sequence FROM tickets") {
+                storedTickets[[row[0], row[1], row[2]]] = (3..<7).map { row[$0] as DatabaseValue }
+            }
+            for key in Set(storedTickets.keys).union(tickets.keys).sorted(by: { $0.joined(separator: " ") < $1.joined(separator: " ") })
+            where storedTickets[key] != tickets[key] {
+                let problem = storedTickets[key] == nil ? "linked or refused by the events, but missing from the query table"
+                    : tickets[key] == nil ? "in the query table, but no event links or refuses it"
+                    : "differs from the ticket's last ticket_linked or intake_refused event"
+                mismatches.append(Mismatch(table: "tickets", requestID: nil, sequence: nil,
+                                           problem: "\(key.joined(separator: " ")): \(problem)"))
+            }
+            var storedSites: [[String]: [DatabaseValue]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, site, format, comments, transitions, sequence FROM ticket_sites") {
+                storedSites[[row[0], row[1]]] = (2..<6).map { row[$0] as DatabaseValue }
+            }
+            for key in Set(storedSites.keys).union(sites.keys).sorted(by: { $0.joined(separator: " ") < $1.joined(separator: " ") })
+            where storedSites[key] != sites[key] {
+                mismatches.append(Mismatch(table: "ticket_sites", requestID: nil, sequence: nil,
+                                           problem: "\(key.joined(separator: " ")): differs from the last write_back_configured event"))
+            }
+        }
+    }
+}

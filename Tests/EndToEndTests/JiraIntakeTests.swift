@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+
+/// `signoff import jira` against a Jira site on loopback: polling with
+/// pagination, rate limits and errors; one ticket, one request; refusals with
+/// comments; decisions, revocation and refusals written back through the
+/// outbox as comments and transitions chosen by target status.
+@Suite(.serialized) struct JiraIntakeTests {
+    static let policy = """
+    policy: jira-intake
+    directory:
+      people:
+        alice: {jira: acc-alice}
+        bob: {jira: acc-bob}
+        dave: {}
+        erin: {}
+      intake_agents: [jira-importer]
+    catalogue:
+      payments-db:
+        owners: [dave, erin]
+        environments: [staging, production]
+        entitlements: [read_replica, schema_migrate]
+        max_duration: 30d
+    route:
+      - name: owners
+        when: {system: payments-db}
+        steps:
+          - {approvers: owners, count: 1}
+    roles:
+      ticket-system:
+        members: [account:jira-importer]
+        may: [fire_trigger:ticket_closed]
+    """
+
+    static func mapping(url: String, credentials: String) -> String {
+        """
+        jira:
+          deployment: cloud
+          url: \(url)
+          jql: project = ACC
+          credentials: \(credentials)
+        request:
+          subject.kind: {field: Identity type, values: {Service account: service_account}}
+          subject.name: {field: Service account}
+          subject.owner: reporter
+          system: {field: System, values: {Payments DB: payments-db}}
+          environment: {field: Environment tier, values: {Prod: production, Staging: staging}}
+          entitlement: {field: Entitlement, values: {Read replica: read_replica, Schema migration: schema_migrate}}
+          access: {value: read}
+          purpose: description
+          duration: {field: Hours needed, unit: hours}
+        write_back:
+          transitions: {routed: Waiting for approval, approved: Approved, refused: Needs information, revoked: Done}
+        """
+    }
+
+    final class Site {
+        let jira: FakeJira
+        let store: TestStore
+        let mapping: String
+        let credentials: String
+
+        init() throws {
+            jira = try FakeJira()
+            store = try TestStore(policy: nil)
+            credentials = try store.file("jira-credentials", "email: \(jira.email)\napi_token: \(jira.token)\n")
+            chmod(credentials, 0o600)
+            mapping = try store.file("jira.yaml", JiraIntakeTests.mapping(url: jira.url, credentials: credentials))
+            let policy = try store.file("policy.yaml", JiraIntakeTests.policy)
+            let applied = try store.run(["policy", "apply", policy])
+            guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
+        }
+
+        @discardableResult
+        func importTickets(_ extra: [String] = [], json: Bool = false) throws -> Signoff.Result {
+            try store.run(["import", "jira", "--mapping", mapping, "--url", jira.url] + extra + (json ? ["--json"] : []),
+                          as: "jira-importer")
+        }
+
+        func deliver() throws -> Signoff.Result {
+            try store.run(["import", "jira", "--mapping", mapping, "--deliver-only"], as: "jira-importer")
+        }
+    }
+
+    @Test func ticketsBecomeRequestsAndDecisionsGoBack() throws {
+        let site = try Site()
+        let secret = "AKIA" + "Z7Q2R9W4K8M3T6P1"
+        site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
+        site.jira.put(FakeJira.accessRequest(id: "10002", key: "ACC-2", entitlement: nil))
+        site.jira.put(FakeJira.accessRequest(id: "10003", key: "ACC-3", description: "just use \(secret) like last time"))
+        site.jira.setHiccups([429, 500])
+
+        // First poll: a rate limit and an outage waited out; three tickets over two pages.
+        let first = try site.importTickets()
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.stdout.contains("ACC-1 → REQ-1 submitted: pending v1"), "\(first.output)")
+        #expect(first.stdout.contains("ACC-2 refused"))
+        #expect(first.stdout.contains("ACC-3 refused"))
+        #expect(site.jira.searchRequests == 4, "429, 500, then two pages")
+        #expect(!(first.stdout + first.stderr).contains(secret))
+
+        // The route went back as an ADF comment, and the ticket moved by the transition to the status.
+        let routed = try #require(site.jira.commentsOn("ACC-1").first)
+        #expect(routed.body["type"] as? String == "doc" && routed.body["version"] as? Int == 1)
+        #expect(routed.text.contains("REQ-1"))
+        #expect(routed.text.contains("1 approval from owners of payments-db: dave, erin"), "\(routed.text)")
+        #expect(site.jira.issue("ACC-1")?.status == "Waiting for approval")
+        #expect(site.jira.transitionsMade.contains { $0.issue == "10001" && $0.id == "11" })
+        // Refusals: every field to fix; the credential is never repeated, and is asked to be rotated.
+        let missing = try #require(site.jira.commentsOn("ACC-2").first)
+        #expect(missing.text.contains("Entitlement (customfield_10105) (request field entitlement): is empty; it is required"), "\(missing.text)")
+        #expect(site.jira.issue("ACC-2")?.status == "Needs information")
+        let leaked = try #require(site.jira.commentsOn("ACC-3").first)
+        #expect(leaked.text.contains("look like an AWS access key"))
+        #expect(leaked.text.contains("rotate the credential now"))
+        #expect(!leaked.text.contains(secret))
+        for suffix in ["", "-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: site.store.path + suffix))) ?? Data()
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "the credential reached store.sqlite\(suffix)")
+        }
+
+        // The same tickets again: nothing changes, nothing more is said.
+        let commentsBefore = site.jira.comments.count
+        let again = try site.importTickets()
+        #expect(again.stdout.contains("ACC-1 → REQ-1 unchanged (pending)"), "\(again.output)")
+        #expect(again.stdout.contains("ACC-2 refused (as before: nothing new recorded)"))
+        #expect(site.jira.comments.count == commentsBefore)
+        // As JSON (signoff.jira-import/1): the same outcomes as values.
+        let check = try SchemaCheck(site.store.directory)
+        let asJSON = try site.importTickets(json: true)
+        check.stdout(asJSON, "signoff.jira-import/1")
+        let items = (try Signoff.json(asJSON) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        #expect(items.contains { $0["ticket"] as? String == "ACC-1" && $0["outcome"] as? String == "unchanged"
+                    && $0["request_id"] as? String == "REQ-1" && $0["state"] as? String == "pending" }, "\(asJSON.output)")
+        #expect(items.contains { $0["ticket"] as? String == "ACC-2" && $0["outcome"] as? String == "refused"
+                    && $0["recorded"] as? Bool == false && ($0["problems"] as? [Any])?.isEmpty == false }, "\(asJSON.output)")
+        try check.validate()
+
+        // Changed while open: version 2, routed again.
+        site.jira.change("ACC-1") { $0.fields["customfield_10106"] = 4 }
+        let changed = try site.importTickets()
+        #expect(changed.stdout.contains("ACC-1 → REQ-1 revised: pending v2"), "\(changed.output)")
+        #expect(site.jira.commentsOn("ACC-1").last?.text.contains("version 2") == true)
+        // An approval of what dave saw before is refused; of version 2, it decides.
+        #expect(try site.store.run(["approve", "REQ-1", "--version", "1", "--rationale", "Read replica for the ledger job, checked"],
+                                   as: "dave").status == 4)
+        let approved = try site.store.run(["approve", "REQ-1", "--version", "2", "--rationale", "Read replica for the ledger job, checked"],
+                                          as: "dave")
+        #expect(approved.status == 0, "\(approved.output)")
+        // The decision goes back when the importer next delivers.
+        let delivered = try site.deliver()
+        #expect(delivered.status == 0, "\(delivered.output)")
+        let decision = try #require(site.jira.commentsOn("ACC-1").last)
+        #expect(decision.text.contains("REQ-1 was approved by dave"), "\(decision.text)")
+        #expect(decision.text.contains("Read replica for the ledger job, checked"))
+        #expect(site.jira.issue("ACC-1")?.status == "Approved")
+        #expect(site.jira.transitionsMade.contains { $0.issue == "10001" && $0.id == "21" })
+
+        // Changed after the decision: refused, and said so.
+        site.jira.change("ACC-1") { $0.fields["customfield_10106"] = 40 }
+        let late = try site.importTickets()
+        #expect(late.stdout.contains("ACC-1 refused; REQ-1 stays as it was"), "\(late.output)")
+        #expect(site.jira.commentsOn("ACC-1").last?.text.contains("REQ-1 is already approved") == true)
+
+        // Closed: the grant ends by ticket_closed, fired by the importer, and the ticket hears it.
+        site.jira.change("ACC-1") { $0.status = "Done"; $0.statusCategory = "done"; $0.resolution = "Done" }
+        let closed = try site.importTickets()
+        #expect(closed.stdout.contains("ACC-1 closed: revoked the grants of REQ-1"), "\(closed.output)")
+        let shown = try site.store.show("REQ-1")
+        #expect((shown["grant"] as? [String: Any])?["state"] as? String == "revoked", "\(shown)")
+        #expect(site.jira.commentsOn("ACC-1").last?.text.contains("revoked by the revocation trigger ticket_closed for ACC-1") == true)
+
+        // Every comment is a document Jira takes; nothing left undelivered; the evidence verifies.
+        for comment in site.jira.comments { #expect(comment.body["type"] as? String == "doc") }
+        let verify = try site.store.run(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+
+    @Test func aWebhookBodyOnStdinIsImportedAndAnsweredToo() throws {
+        let site = try Site()
+        site.jira.put(FakeJira.accessRequest(id: "10009", key: "ACC-9", reporter: "acc-bob"))
+        let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-9"))))
+        let body = #"{"webhookEvent": "jira:issue_created", "issue": "# + String(decoding: issue, as: UTF8.self) + "}"
+        let result = try site.store.run(["import", "jira", "--mapping", site.mapping, "-"], as: "jira-importer", stdin: body)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("ACC-9 → REQ-1 submitted: pending v1"))
+        #expect(result.stdout.contains("write-back: 2 delivered"), "\(result.output)")
+        #expect(site.jira.commentsOn("ACC-9").count == 1)
+        #expect(try site.store.show("REQ-1")["submitted_by"] as? String == "jira-importer")
+    }
+
+    @Test func wrongCredentialsAndLooseFilesAreRefusedClearly() throws {
+        let site = try Site()
+        site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
+        chmod(site.credentials, 0o644)
+        let loose = try site.importTickets()
+        #expect(loose.status == 2)
+        #expect(loose.stderr.contains("chmod 600"), "\(loose.stderr)")
+        #expect(!loose.stderr.contains(site.jira.token))
+
+        chmod(site.credentials, 0o600)
+        try Data("email: \(site.jira.email)\napi_token: wrong-token\n".utf8).write(to: URL(fileURLWithPath: site.credentials))
+        let refused = try site.importTickets()
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("Jira refused the credentials of \(site.jira.email) (401 Unauthorized)"), "\(refused.stderr)")
+        #expect(try site.store.run(["list", "--json"]).stdout.contains("REQ-") == false)
+    }
+
+    @Test func onlyAnIntakeAgentImports() throws {
+        let site = try Site()
+        site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
+        let result = try site.store.run(["import", "jira", "--mapping", site.mapping, "--url", site.jira.url], as: "alice")
+        #expect(result.status == 3, "\(result.output)")
+        #expect(result.stderr.contains("alice is not an intake agent"))
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import SignoffApp
+import SignoffCore
+import SignoffJira
+import SignoffStore
+import Testing
+
+/// One ticket, one request, through the command layer: a table of steps over a
+/// ticket's life (imported, again, changed, broken, decided, changed after,
+/// closed), each with what the request and its ticket's outbox must show then.
+@Suite struct ImportTicketsTests {
+    static let policySource = """
+    policy: intake
+    directory:
+      people:
+        alice: {jira: acc-alice}
+        dave: {}
+        erin: {}
+        frank: {}
+        mallory: {}
+      intake_agents: [jira-importer]
+      groups:
+        dba: [dave, erin, frank]
+    catalogue:
+      payments-db:
+        owners: [group:dba]
+        environments: [staging, production]
+        entitlements: [read_replica, superuser]
+        max_duration: 30d
+    route:
+      - name: dba-two
+        when: {system: payments-db}
+        steps:
+          - {approvers: group:dba, count: 2}
+    roles:
+      ticket-system:
+        members: [account:jira-importer]
+        may: [fire_trigger:ticket_closed]
+    """
+
+    static let start = Date(timeIntervalSince1970: 1_900_000_000)
+    static let ticket = TicketRef(source: "jira", site: "acme.atlassian.net", issueID: "10001", key: "ACC-1")
+    static let settings = TicketWriteBackSettings(format: "adf", comments: true,
+                                                  transitions: ["routed": "Waiting for approval", "approved": "Approved",
+                                                                "refused": "Needs information", "revoked": "Access ended"])
+
+    static func request(duration: TimeSpan = .hours(8), purpose: String = "Nightly reconciliation reads the ledger") -> AccessRequest {
+        AccessRequest(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "alice"),
+                      system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
+                      purpose: purpose, duration: duration,
+                      revocationTriggers: [RevocationTrigger(name: "ticket_closed", ref: "ACC-1")], ticket: "ACC-1")
+    }
+
+    final class Harness {
+        let directory: URL
+        let store: Store
+        var clock = ImportTicketsTests.start
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-intake-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true))
+            let policy = try Policy.parse(source: ImportTicketsTests.policySource, file: "policy.yaml")
+            try commands("root").run(Commands.ApplyPolicy(policy))
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
+        func commands(_ name: String) -> Commands {
+            clock = clock.addingTimeInterval(60)
+            return Commands(store: store, actor: Principal(name: name, authentication: .asserted), clock: .fixed(clock))
+        }
+
+        @discardableResult
+        func importTicket(_ content: IntakeTicket.Content, as importer: String = "jira-importer") throws
+            -> Commands.ImportTickets.Outcome {
+            let result = try commands(importer).run(Commands.ImportTickets(
+                [IntakeTicket(ticket: ImportTicketsTests.ticket, content: content)],
+                writeBack: (source: "jira", site: "acme.atlassian.net", settings: ImportTicketsTests.settings)))
+            return result.output[0].outcome
+        }
+
+        func review(_ person: String, _ verdict: Verdict, version: Int) throws -> RequestState {
+            try commands(person).run(Commands.Review(id: "REQ-1", verdict: verdict,
+                                                     rationale: "\(person) checked the ledger scope against the runbook",
+                                                     shownVersion: version)).output
+        }
+
+        /// The outbox's jira messages, as `destination` lines.
+        func outbox() throws -> [String] { try store.outboxItems(.jira).map(\.message.destination) }
+    }
+
+    @Test func aTicketsLife() throws {
+        let h = try Harness()
+        // 1. A new ticket: submitted on the reporter's behalf, linked, routed; the route goes back.
+        #expect(try h.importTicket(.request(Self.request())) == .submitted(id: "REQ-1", state: .pending, version: 1))
+        let record = try #require(try h.store.record("REQ-1"))
+        #expect(record.requester == "alice" && record.submittedBy.name == "jira-importer")
+        #expect(try h.outbox() == ["jira acme.atlassian.net ACC-1 comment (routed)",
+                                   "jira acme.atlassian.net ACC-1 transition to Waiting for approval (routed)"])
+
+        // 2. The same ticket again: nothing at all.
+        let events = try h.store.changeToken()
+        #expect(try h.importTicket(.request(Self.request())) == .unchanged(id: "REQ-1", state: .pending))
+        #expect(try h.store.changeToken() == events)
+        #expect(try h.outbox().count == 2)
+
+        // 3. One approval of version 1; then the ticket changes: version 2, routed again, that approval no longer counts.
+        #expect(try h.review("dave", .approve, version: 1) == .pending)
+        #expect(try h.importTicket(.request(Self.request(duration: .hours(4)))) == .revised(id: "REQ-1", state: .pending, version: 2))
+        let revised = try #require(try h.store.record("REQ-1"))
+        #expect(revised.request.duration == .hours(4))
+        #expect(revised.currentApprovals.isEmpty)
+        #expect(throws: CommandError.self) { try h.review("erin", .approve, version: 1) } // stale: nobody decides what they did not see
+        #expect(try h.outbox().suffix(2) == ["jira acme.atlassian.net ACC-1 comment (routed)",
+                                             "jira acme.atlassian.net ACC-1 transition to Waiting for approval (routed)"])
+
+        // 4. The ticket loses a field: refused, recorded, the request stays as it was; the same refusal again adds nothing.
+        let missing = [IntakeProblem(field: "entitlement", sourceField: "Entitlement", kind: "missing", message: "is empty; it is required")]
+        guard case .refused("REQ-1", _, true) = try h.importTicket(.refused(missing)) else { Issue.record("not refused"); return }
+        #expect(try h.store.record("REQ-1")?.version == 2)
+        let refusalComment = try #require(try h.store.outboxItems(.jira).last { $0.message.destination.hasSuffix("comment (refused)") })
+        #expect(refusalComment.message.payload.contains("REQ-1"), "the refusal says the request stays as it was")
+        let before = try h.store.changeToken()
+        guard case .refused(_, _, false) = try h.importTicket(.refused(missing)) else { Issue.record("refused anew"); return }
+        #expect(try h.store.changeToken() == before)
+
+        // 5. Two approvals of version 2 decide it; the decision, the rationale and the grant go back.
+        #expect(try h.review("erin", .approve, version: 2) == .pending)
+        #expect(try h.review("frank", .approve, version: 2) == .approved)
+        let approval = try #require(try h.store.outboxItems(.jira).first { $0.message.destination.hasSuffix("comment (approved)") })
+        #expect(approval.message.payload.contains("frank checked the ledger scope against the runbook"))
+        #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 transition to Approved (approved)"))
+
+        // 6. Changed after the decision: refused, the decision stands.
+        guard case let .refused("REQ-1", problems, true) = try h.importTicket(.request(Self.request(duration: .days(2)))) else {
+            Issue.record("a change after the decision was not refused"); return
+        }
+        #expect(problems.map(\.kind) == ["decided"])
+        #expect(try h.store.record("REQ-1")?.request.duration == .hours(4))
+
+        // 7. Closed: its grant ends by the ticket_closed trigger, fired by the importer; the ticket hears it.
+        #expect(try h.importTicket(.closed("Done")) == .closed(requestID: "REQ-1", withdrawn: false, revoked: ["REQ-1"]))
+        let grant = try #require(try h.store.grant("REQ-1"))
+        #expect(grant.state == .revoked)
+        #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 transition to Access ended (revoked)"))
+        // Closed again: nothing left to do.
+        #expect(try h.importTicket(.closed("Done")) == .closed(requestID: "REQ-1", withdrawn: false, revoked: []))
+
+        // The tickets table and every event hold up to audit verify.
+        let report = try h.store.verify()
+        #expect(report.isIntact, "\(report.projectionMismatches)")
+    }
+
+    /// A ticket closed while its request is open withdraws it, as its submitter.
+    @Test func closingAnOpenTicketWithdrawsItsRequest() throws {
+        let h = try Harness()
+        _ = try h.importTicket(.request(Self.request()))
+        #expect(try h.importTicket(.deleted) == .closed(requestID: "REQ-1", withdrawn: true, revoked: []))
+        #expect(try h.store.record("REQ-1")?.state == .withdrawn)
+        #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 comment (withdrawn)"))
+    }
+
+    /// Separation of duties holds for both: the reporter and the importer may never approve.
+    @Test func neitherTheReporterNorTheImporterMayApprove() throws {
+        let h = try Harness()
+        _ = try h.importTicket(.request(Self.request()))
+        for person in ["alice", "jira-importer"] {
+            #expect(throws: CommandError.self) { try h.review(person, .approve, version: 1) }
+        }
+    }
+
+    /// Only the policy's intake agents import; anyone else is refused before anything is read.
+    @Test func onlyIntakeAgentsImport() throws {
+        let h = try Harness()
+        #expect(throws: CommandError.self) { try h.importTicket(.request(Self.request()), as: "mallory") }
+        #expect(try h.store.record("REQ-1") == nil)
+    }
+
+    /// A ticket whose request the rules refuse (here: a credential in it) is
+    /// refused and recorded, and nothing of the value reaches the store file.
+    @Test func aSecretNeverReachesTheStore() throws {
+        let h = try Harness()
+        let key = "AKIA" + String(repeating: "Q7ZX", count: 4)
+        guard case let .refused(nil, problems, true) = try h.importTicket(.request(Self.request(purpose: "use \(key) to read"))) else {
+            Issue.record("not refused"); return
+        }
+        #expect(problems.map(\.kind) == ["secret"])
+        #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 comment (refused)"))
+        for suffix in ["", "-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: h.store.path + suffix))) ?? Data()
+            #expect(bytes.range(of: Data(key.utf8)) == nil, "the key is in store.sqlite\(suffix)")
+        }
+    }
+}
