@@ -277,4 +277,65 @@ final class SigningLab {
             #expect(text.stdout.contains("FAIL signature: event \(sequence) (review_recorded of \(second) by dave)"), "\(text.stdout)")
         }
     }
+
+    /// The console decides through the same command layer: dave's approval
+    /// from the console in tmux is signed through his agent; erin, whose
+    /// console has no agent, is refused and told why.
+    @Test func theConsoleSignsThroughTheAgentAndIsRefusedWithoutOne() throws {
+        let lab = try SigningLab()
+        try lab.startAgent(holding: [lab.dave.path])
+        let id = try lab.submit()
+        let rationale = "read replica only, matches OPS-1234"
+
+        func console(as person: String, agent: Bool) throws -> TmuxSession {
+            var environment = lab.store.environment()
+            environment["SSH_AUTH_SOCK"] = agent ? lab.socket : ""
+            environment["SIGNOFF_SIGNING_KEY"] = ""
+            return try TmuxSession(command: [Signoff.binary.path, "--store", lab.store.path, "--as", person],
+                                   width: 200, height: 40, environment: environment)
+        }
+
+        func wait(_ session: TmuxSession, _ what: String, _ condition: () throws -> Bool) throws {
+            do { try waitUntil(condition) } catch {
+                Issue.record("\(what): \(try session.screen().split(separator: "\n").suffix(6).joined(separator: "\n"))")
+                throw error
+            }
+        }
+
+        let erin = try console(as: "erin", agent: false)
+        try erin.waitFor("My queue 1")
+        try erin.waitFor("Detail · \(id)")
+        try erin.send("a")
+        try erin.waitFor("Ctrl-s submit")
+        try erin.type(rationale)
+        try erin.send("C-s")
+        try erin.waitFor("must be signed")
+        #expect(try lab.store.show(id)["state"] as? String == "pending")
+        if try erin.screen().contains("Ctrl-s submit") {
+            try erin.send("Escape")
+            try wait(erin, "the panel stays open") { try !erin.screen().contains("Ctrl-s submit") }
+            // Escape and q within the console's escape delay would read as Alt-q.
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try erin.send("q")
+        try wait(erin, "erin's console does not end") { erin.paneDead }
+
+        let dave = try console(as: "dave", agent: true)
+        try dave.waitFor("My queue 1")
+        try dave.waitFor("Detail · \(id)")
+        try dave.send("a")
+        try dave.waitFor("Ctrl-s submit")
+        try dave.type(rationale)
+        try dave.send("C-s")
+        try wait(dave, "dave's approval is not recorded") { try lab.store.show(id)["state"] as? String == "approved" }
+        try dave.send("q")
+        try wait(dave, "dave's console does not end") { dave.paneDead }
+
+        let timeline = try #require(try lab.store.show(id)["timeline"] as? [[String: Any]])
+        let review = try #require(timeline.first { $0["kind"] as? String == "review_recorded" })
+        #expect((review["signature"] as? [String: Any])?["fingerprint"] as? String == (try lab.fingerprint(lab.dave.path + ".pub")))
+        let refused = try #require(timeline.first { $0["kind"] as? String == "review_refused" })
+        #expect(refused["actor"] as? String == "erin")
+        #expect(try lab.verify().status == 0)
+    }
 }
