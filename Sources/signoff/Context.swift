@@ -35,17 +35,37 @@ struct StoreOptions: ParsableArguments {
     /// `reading`: the store is opened only to read (list, show, explain, ...).
     /// `console`: a full-screen console owns the terminal, so signing never
     /// prompts on it or writes to it.
+    /// `console`: the console, which says it on its status line.
     func commands(reading: Bool = false, clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline,
-                  console: Bool = false) throws -> Commands {
-        var touch: DecisionSigner.TouchPrompt?
-        if !console {
-            touch = { @Sendable (key: SSHPublicKey) -> Void in
-                Terminal.error("touch your security key to sign (" + key.description + ")")
-            }
+                  console: TouchNotice? = nil) throws -> Commands {
+        let touch: DecisionSigner.TouchPrompt
+        if let console {
+            touch = { @Sendable (key: SSHPublicKey) -> Void in console.show(TouchNotice.text(key)) }
+        } else {
+            touch = { @Sendable (key: SSHPublicKey) -> Void in Terminal.error(TouchNotice.text(key)) }
         }
+        let console = console != nil
         return try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
                                  access: reading ? .read : .write, handOffs: handOffs, clockRuns: clockRuns,
                                  mayPrompt: !console, touch: touch)
+    }
+}
+
+/// Where "touch your security key" goes while a decision waits for a touch:
+/// stderr for a command, the status line for the console (set once its loop runs).
+final class TouchNotice: @unchecked Sendable {
+    private let lock = NSLock()
+    private var target: ((String) -> Void)?
+
+    static func text(_ key: SSHPublicKey) -> String { "touch your security key to sign (\(key.description))" }
+
+    func show(_ text: String) {
+        let target = lock.withLock { self.target }
+        target?(text)
+    }
+
+    func send(to target: @escaping (String) -> Void) {
+        lock.withLock { self.target = target }
     }
 }
 

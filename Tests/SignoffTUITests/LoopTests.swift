@@ -57,6 +57,24 @@ final class FakeClock: @unchecked Sendable {
         #expect(device.frames.last!.lines.joined().contains("recorded"))
     }
 
+    /// While a decision waits for a security key's touch, the console says
+    /// so on a frame drawn at once, before the decision returns.
+    @Test func aDecisionWaitingForATouchSaysSoAtOnce() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let events: [TerminalEvent?] = keys("ja") + keys("checked OPS-42") + [.key(.control("s")), .key(.character("q"))]
+        let (loop, device, _) = makeLoop(backend, events: events)
+        var framesBefore = 0
+        backend.whileDeciding = { [unowned loop] in
+            framesBefore = device.frames.count
+            loop.waiting("touch your security key to sign (sk-ssh-ed25519@openssh.com SHA256:abc)")
+        }
+        loop.run()
+        #expect(backend.decisions.count == 1)
+        #expect(device.frames.count > framesBefore)
+        #expect(device.frames[framesBefore].lines.joined().contains("touch your security key to sign"))
+        #expect(device.frames.last!.lines.joined().contains("recorded"), "the outcome replaces the notice")
+    }
+
     @Test func aHangupEndsTheLoopAndDecidesNothing() {
         let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
         // A draft is open when the terminal goes away: nothing is submitted.

@@ -24,14 +24,16 @@ struct Console: ParsableCommand {
     @OptionGroup var console: ConsoleOptions
 
     func run() throws {
-        try ConsoleRunner.run(commands: try options.commands(clockRuns: true, handOffs: .background, console: true), options: console)
+        let notice = TouchNotice()
+        try ConsoleRunner.run(commands: try options.commands(clockRuns: true, handOffs: .background, console: notice),
+                              options: console, touchNotice: notice)
     }
 }
 
 enum ConsoleRunner {
     /// Starts the terminal, runs the console until the approver quits, and
     /// always restores the terminal, on errors too.
-    static func run(commands: Commands, options: ConsoleOptions) throws {
+    static func run(commands: Commands, options: ConsoleOptions, touchNotice: TouchNotice? = nil) throws {
         let environment = ProcessInfo.processInfo.environment
         let theme: Theme
         do {
@@ -51,6 +53,7 @@ enum ConsoleRunner {
         let clock = commands.clock
         let model = ConsoleModel(size: screen.size, glyphs: glyphs, now: clock.now())
         let loop = ConsoleLoop(model: model, backend: backend, device: screen, glyphs: glyphs, clock: clock.now)
+        touchNotice?.send { [weak loop] text in loop?.waiting(text) }
         loop.run()
         // The terminal back first: a hand-off still running may take up to its timeout.
         screen.stop()

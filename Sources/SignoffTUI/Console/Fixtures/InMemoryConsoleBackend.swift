@@ -7,6 +7,8 @@ public final class InMemoryConsoleBackend: ConsoleBackend {
     public var current: ConsoleSnapshot
     public var token: Int64
     public private(set) var decisions: [(id: String, verdict: Verdict, rationale: String, shownVersion: Int)] = []
+    /// Runs at the start of each decision, as signing does while it waits for a security key's touch.
+    public var whileDeciding: (() -> Void)?
 
     public init(snapshot: ConsoleSnapshot) {
         self.current = snapshot
@@ -85,6 +87,7 @@ public final class InMemoryConsoleBackend: ConsoleBackend {
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+        whileDeciding?()
         guard let index = current.rows.firstIndex(where: { $0.id == id }) else {
             return .failed(message: "no request \(id)")
         }

@@ -118,6 +118,14 @@ public final class ConsoleLoop {
         return !finished
     }
 
+    /// Says on the status line, at once, what the approver must do while a
+    /// decision waits for them outside the console (touch a security key).
+    /// Called from within the decision, on the loop's thread.
+    public func waiting(_ text: String) {
+        apply(.waiting(text))
+        draw()
+    }
+
     /// Applies one message and everything it causes, deferred work included.
     public func send(_ message: Message) {
         apply(message)

@@ -17,6 +17,9 @@ public enum Message: Sendable {
     case detailFailed(id: String, message: String)
     case decisionResult(id: String, verdict: Verdict, outcome: DecisionOutcome)
     case grantActionResult(id: String, action: GrantAction, outcome: DecisionOutcome)
+    /// The backend waits for the approver outside the console (a security
+    /// key's touch to sign the decision): the status line says so meanwhile.
+    case waiting(String)
 }
 
 /// Work for the loop to do with the backend, as data, so `update` stays pure and

@@ -42,6 +42,9 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
         return model.receive(outcome, id: id, verdict: verdict)
     case let .grantActionResult(id, action, outcome):
         return model.receive(outcome, id: id, action: action)
+    case let .waiting(text):
+        model.message = StatusMessage(text, role: .warning)
+        return []
     }
 }
 
