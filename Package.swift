@@ -66,6 +66,7 @@ let package = Package(
         .executableTarget(
             name: "signoff-bench",
             dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffReconcile", "SignoffJira",
+                           "SignoffSigning",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),

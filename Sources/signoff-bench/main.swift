@@ -57,6 +57,7 @@ let suites: [(String, (Bool) throws -> [Figure])] = [
     ("store", StoreBenchmarks.run),
     ("sweep", SweepBenchmark.run),
     ("audit", AuditBenchmarks.run),
+    ("signatures", SignatureBenchmarks.run),
     ("console", ConsoleBenchmarks.run),
     ("notify", NotificationBenchmarks.run),
     ("reconcile", ReconcileBenchmark.run),
