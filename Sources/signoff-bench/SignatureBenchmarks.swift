@@ -16,7 +16,7 @@ enum SignatureBenchmarks {
         let key = Curve25519.Signing.PrivateKey()
         let publicKey = try SSHPublicKey(blob: wire { $0.string("ssh-ed25519"); $0.string(Array(key.publicKey.rawRepresentation)) },
                                          comment: "bench")
-        let policy = try Policy.parse(source: source(key: publicKey), file: "signed.yaml")
+        let policy = try Policy.parse(source: source(requesterKey: publicKey), file: "signed.yaml")
         let (store, directory) = try StoreBenchmarks.newStore("signed", policy: policy)
         defer { try? FileManager.default.removeItem(at: directory) }
         let signatures = try fill(store, policy: policy, key: key, publicKey: publicKey, count: count)
@@ -68,36 +68,19 @@ enum SignatureBenchmarks {
         let key = try SSHPublicKey(line: line)
 
         func medianApproval(keys: Bool) throws -> Double {
-            let source = """
-                policy: signing-cost
-                directory:
-                  people:
-                    alice: {}
-                    erin: \(keys ? "{keys: [\"\(key.openSSHText)\"]}" : "{}")
-                catalogue:
-                  payments-db:
-                    owners: [erin]
-                    environments: [production]
-                    entitlements: [read_replica]
-                    max_duration: 30d
-                route:
-                  - name: owners
-                    when: {system: payments-db}
-                    steps: [{approvers: owners, count: 1}]
-                """
-            let policy = try Policy.parse(source: source, file: "signing-cost.yaml")
+            let policy = try Policy.parse(source: source(approverKey: keys ? key : nil), file: "signing-cost.yaml")
             let (store, storeDirectory) = try StoreBenchmarks.newStore("signing-cost", policy: policy)
             defer { try? FileManager.default.removeItem(at: storeDirectory) }
-            let alice = Principal(name: "alice", authentication: .asserted)
+            let dave = Principal(name: "dave", authentication: .asserted)
             var ids: [String] = []
             try store.write { tx in
                 for index in 0..<runs {
                     let request = AccessRequest(
-                        requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-\(index)", owner: "alice"),
+                        requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc-\(index)", owner: "dave"),
                         system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
                         purpose: "nightly reconciliation of the ledger", duration: .hours(8))
                     let id = try tx.nextRequestID()
-                    for event in Lifecycle.submit(request, id: id, by: alice, policy: policy, original: nil, at: Date()) {
+                    for event in Lifecycle.submit(request, id: id, by: dave, policy: policy, original: nil, at: Date()) {
                         try tx.append(event)
                     }
                     ids.append(id)
@@ -132,24 +115,26 @@ enum SignatureBenchmarks {
         return writer.bytes
     }
 
-    static func source(key: SSHPublicKey) -> String {
-        """
-        policy: signed-bench
-        directory:
-          people:
-            dave: {keys: ["\(key.openSSHText) bench"]}
-            erin: {}
-        catalogue:
-          payments-db:
-            owners: [erin]
-            environments: [production]
-            entitlements: [read_replica]
-            max_duration: 30d
-        route:
-          - name: owners
-            when: {system: payments-db}
-            steps: [{approvers: owners, count: 1}]
-        """
+    /// dave requests, erin approves; either may have `key` listed.
+    static func source(requesterKey: SSHPublicKey? = nil, approverKey: SSHPublicKey? = nil) -> String {
+        func keys(_ key: SSHPublicKey?) -> String { key.map { "{keys: [\"\($0.openSSHText) bench\"]}" } ?? "{}" }
+        return """
+            policy: signed-bench
+            directory:
+              people:
+                dave: \(keys(requesterKey))
+                erin: \(keys(approverKey))
+            catalogue:
+              payments-db:
+                owners: [erin]
+                environments: [production]
+                entitlements: [read_replica]
+                max_duration: 30d
+            route:
+              - name: owners
+                when: {system: payments-db}
+                steps: [{approvers: owners, count: 1}]
+            """
     }
 
     /// `count` submissions by dave, each signed over its statement as his

@@ -302,13 +302,18 @@ final class SigningLab {
             }
         }
 
+        /// Opens the approval panel on the request and submits the rationale.
+        func approve(_ session: TmuxSession) throws {
+            try session.waitFor("My queue 1")
+            try session.waitFor("Detail · \(id)")
+            try session.send("a")
+            try session.waitFor("Ctrl-s submit")
+            try session.type(rationale)
+            try session.send("C-s")
+        }
+
         let erin = try console(as: "erin", agent: false)
-        try erin.waitFor("My queue 1")
-        try erin.waitFor("Detail · \(id)")
-        try erin.send("a")
-        try erin.waitFor("Ctrl-s submit")
-        try erin.type(rationale)
-        try erin.send("C-s")
+        try approve(erin)
         try erin.waitFor("must be signed")
         #expect(try lab.store.show(id)["state"] as? String == "pending")
         if try erin.screen().contains("Ctrl-s submit") {
@@ -321,12 +326,7 @@ final class SigningLab {
         try wait(erin, "erin's console does not end") { erin.paneDead }
 
         let dave = try console(as: "dave", agent: true)
-        try dave.waitFor("My queue 1")
-        try dave.waitFor("Detail · \(id)")
-        try dave.send("a")
-        try dave.waitFor("Ctrl-s submit")
-        try dave.type(rationale)
-        try dave.send("C-s")
+        try approve(dave)
         try wait(dave, "dave's approval is not recorded") { try lab.store.show(id)["state"] as? String == "approved" }
         try dave.send("q")
         try wait(dave, "dave's console does not end") { dave.paneDead }
