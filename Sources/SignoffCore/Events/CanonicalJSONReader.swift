@@ -129,17 +129,22 @@ extension CanonicalJSON {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             index += 1
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes. ASCII needs no validation, and
+            // `String(validating:)` is not specialised (each call looks up
+            // generic metadata), so only other text goes through it.
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                    guard let text = ascii ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
                     else { return nil }
                     index += 1
                     return text
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { return nil }
+                if byte >= 0x80 { ascii = false }
                 index += 1
             }
             var scratch = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
@@ -251,9 +256,17 @@ extension CanonicalJSON {
             }
             /// Refuses keys the type does not have, so nothing is silently dropped.
             /// Also refuses a repeated key, whose meaning the reference decoder decides.
-            func only(_ keys: Set<String>) throws {
-                var seen: Set<String> = []
-                for (name, _) in members where !keys.contains(name) || !seen.insert(name).inserted { throw Mismatch() }
+            /// `keys` (at most 64) is an array literal, which costs nothing to
+            /// make; a set would be built and every key hashed for each object.
+            func only(_ keys: [String]) throws {
+                precondition(keys.count <= 64)
+                var seen: UInt64 = 0
+                for (name, _) in members {
+                    guard let position = keys.firstIndex(of: name) else { throw Mismatch() }
+                    let bit: UInt64 = 1 << UInt64(position)
+                    guard seen & bit == 0 else { throw Mismatch() }
+                    seen |= bit
+                }
             }
         }
 
