@@ -153,9 +153,10 @@ extension Store {
             }
             throw UnreadableRequestRow(id: id, column: name, value: String(decoding: raw, as: UTF8.self))
         }
+        var routes = RouteCache()
         func route(_ column: Int32, id: String) throws -> RouteOutcome? {
             guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
-            guard let route = CanonicalJSON.decodeRoute(bytes(column)) else {
+            guard let route = routes.route(bytes(column)) else {
                 throw UnreadableRequestRow(id: id, column: "route", value: text(column))
             }
             return route
@@ -196,6 +197,33 @@ extension Store {
                submitted_at, decided_at, extends, route, approvals, approvals_needed, submitted_sequence
         FROM requests INDEXED BY requests_summary
         """
+}
+
+/// The `route` columns read so far, decoded. Requests share few routes (one
+/// per rule and its steps, and each denial or block), so a read decodes each
+/// distinct column value once instead of once per row. Bounded: emptied when
+/// it holds 1,024 routes.
+struct RouteCache {
+    private var buckets: [Int: [(bytes: [UInt8], route: RouteOutcome)]] = [:]
+    private var count = 0
+
+    /// The route in `bytes`; nil when they are not a route's canonical JSON.
+    mutating func route(_ bytes: UnsafeRawBufferPointer) -> RouteOutcome? {
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        let key = hasher.finalize()
+        if let bucket = buckets[key] {
+            for entry in bucket where entry.bytes.count == bytes.count && entry.bytes.elementsEqual(bytes) { return entry.route }
+        }
+        guard let route = CanonicalJSON.decodeRoute(bytes) else { return nil }
+        if count == 1024 {
+            buckets.removeAll(keepingCapacity: true)
+            count = 0
+        }
+        buckets[key, default: []].append((Array(bytes), route))
+        count += 1
+        return route
+    }
 }
 
 extension RequestSummary {
