@@ -146,9 +146,11 @@ enum JiraBenchmark {
         // The import itself: one transaction per page through the command layer.
         let directory = try Measure.scratchDirectory("jira")
         defer { try? FileManager.default.removeItem(at: directory) }
+        // The importer creates the store, so it may apply the first policy.
+        let importerIdentity = Principal(name: "jira-importer", authentication: .asserted)
         let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
-                                     settings: StoreSettings(trustAssertedIdentities: true))
-        let importer = Commands(store: store, actor: Principal(name: "jira-importer", authentication: .asserted))
+                                     settings: StoreSettings(trustAssertedIdentities: true), creator: importerIdentity)
+        let importer = Commands(store: store, actor: importerIdentity)
         try importer.run(Commands.ApplyPolicy(policy))
         let writeBack = (source: "jira", site: "acme.atlassian.net", settings: mapping.writeBackSettings)
         var submitted = 0
@@ -166,9 +168,9 @@ enum JiraBenchmark {
 
         // The store's own bulk submission of the same requests, in one transaction.
         let bulkStore = try Store.create(at: directory.appendingPathComponent("bulk.sqlite").path,
-                                         settings: StoreSettings(trustAssertedIdentities: true))
-        try Commands(store: bulkStore, actor: Principal(name: "jira-importer", authentication: .asserted)).run(Commands.ApplyPolicy(policy))
-        let submitter = Principal(name: "jira-importer", authentication: .asserted)
+                                         settings: StoreSettings(trustAssertedIdentities: true), creator: importerIdentity)
+        try Commands(store: bulkStore, actor: importerIdentity).run(Commands.ApplyPolicy(policy))
+        let submitter = importerIdentity
         let bulkSeconds = try Measure.time {
             try bulkStore.write { tx in
                 for request in requests {
