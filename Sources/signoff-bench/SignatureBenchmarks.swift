@@ -147,9 +147,9 @@ enum SignatureBenchmarks {
         signed.reserveCapacity(count)
         while signed.count < count {
             try store.write { tx in
-                for index in 0..<min(5_000, count - signed.count) {
+                for _ in 0..<min(5_000, count - signed.count) {
                     let request = AccessRequest(
-                        requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc-\(signed.count + index)", owner: "dave"),
+                        requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc-\(signed.count)", owner: "dave"),
                         system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
                         purpose: "nightly reconciliation of the ledger", duration: .hours(8))
                     let id = try tx.nextRequestID()
