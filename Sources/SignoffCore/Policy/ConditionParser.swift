@@ -17,11 +17,8 @@ struct ConditionParser {
         for entry in mapping.entries {
             parts.append(try parseEntry(key: entry.key, keyNode: entry.keyNode, value: entry.value))
         }
-        switch parts.count {
-        case 0: return .always
-        case 1: return parts[0]
-        default: return .all(parts)
-        }
+        if parts.isEmpty { return .always }
+        return parts.count == 1 ? parts[0] : .all(parts)
     }
 
     private func parseEntry(key: String, keyNode: LocatedNode, value: LocatedNode) throws(SourceError) -> Condition {

@@ -17,13 +17,16 @@ public enum ObservedKind: Sendable, Hashable {
         }
     }
 
+    /// Unknown names are refused (nil), never taken for a kind.
     public init?(name: String) {
-        switch name {
-        case "group": self = .group
-        case "unknown": self = .unknown
-        default:
-            guard let kind = IdentityKind(rawValue: name) else { return nil }
+        if name == "group" {
+            self = .group
+        } else if name == "unknown" {
+            self = .unknown
+        } else if let kind = IdentityKind(rawValue: name) {
             self = .identity(kind)
+        } else {
+            return nil
         }
     }
 
@@ -72,12 +75,9 @@ public enum ObservedScope: Sendable, Hashable {
         }
     }
 
+    /// Any other text names the one place it is within.
     public init(text: String) {
-        switch text {
-        case "": self = .unscoped
-        case "*": self = .everywhere
-        default: self = .within(text)
-        }
+        self = text.isEmpty ? .unscoped : text == "*" ? .everywhere : .within(text)
     }
 
     /// Words for people: `cluster-wide`, `in namespace:payments`.
