@@ -53,19 +53,23 @@ import Testing
         }
     }
 
-    @Test func aSubmissionIsSignedByItsContentNotItsID() throws {
+    @Test func aSubmissionIsSignedWithTheIDAndVersionItCreates() throws {
         let request = AccessRequest(requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc", owner: "dave"),
                                     system: "payments-db", environment: "production", entitlement: "read_replica",
                                     access: .read, purpose: "nightly reconciliation", duration: .hours(8))
         let body = EventBody.requestSubmitted(.init(request: request))
         let payloadHash = sha256(body.encodedPayloadBytes())
         let text = try #require(statement(body, requestID: "REQ-7", context: .init(policyVersion: "7a2d", request: nil))).text
-        #expect(text == #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_sha256":""# + payloadHash + #"","schema":"signoff.statement/1"}"#)
+        #expect(text == #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_id":"REQ-7","request_sha256":""# + payloadHash + #"","request_version":1,"schema":"signoff.statement/1"}"#)
+        // The same content submitted as another request is another statement.
+        let other = try #require(statement(body, requestID: "REQ-8", context: .init(policyVersion: "7a2d", request: nil))).text
+        #expect(other != text)
         var extending = request
         extending.extends = "REQ-3"
         let extended = try #require(statement(.requestSubmitted(.init(request: extending)), requestID: "REQ-8"))
         #expect(extended.action == .extend)
         #expect(extended.text.contains(#""extends":"REQ-3""#))
+        #expect(extended.text.contains(#""request_id":"REQ-8""#))
     }
 
     @Test func onlyDecisionsPeopleMakeAreSigned() {

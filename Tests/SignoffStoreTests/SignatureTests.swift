@@ -354,7 +354,8 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         #expect(problems.map(\.requestID) == [second])
         #expect(problems.first?.description.contains("differ in request_id") == true, "\(problems)")
 
-        // A signed submission names no ID (it gets one when stored): the same one again is a replay.
+        // A signed submission names the ID it was given: moved onto another
+        // submission of the same content, it is named for its request_id.
         let replay = try SignedStore()
         let original = try replay.submit(by: "erin")
         let submitted = Int(try replay.sequence(of: "request_submitted", request: original)) - 1
@@ -365,8 +366,18 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         }
         let replayed = try replay.signatureProblems()
         #expect(replayed.map(\.requestID) == ["REQ-99"])
-        #expect(replayed.first?.description.contains("signed with the signature and statement of event \(submitted + 1): a signature moved from another event") == true,
+        #expect(replayed.first?.description.contains("signed over different content: the signed statement and the event differ in request_id") == true,
                 "\(replayed)")
+
+        // The same signed approval recorded again, word for word, is a replay.
+        let twice = try SignedStore()
+        let once = try twice.submit()
+        try twice.record(twice.review(once, by: "dave"))
+        let reviewRow = Int(try twice.sequence(of: "review_recorded", request: once)) - 1
+        try forge(twice.directory.file()) { rows in rows.append(rows[reviewRow]) }
+        let again = try twice.signatureProblems()
+        #expect(again.first?.description.contains("signed with the signature and statement of event \(reviewRow + 1): a signature moved from another event") == true,
+                "\(again)")
     }
 
     @Test func aKeyRemovedFromTheDirectoryAndThenUsedIsNamed() throws {

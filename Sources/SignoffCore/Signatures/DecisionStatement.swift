@@ -68,7 +68,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 /// | `actor` | who decided |
 /// | `at` | when, integer milliseconds since 1970 (the event's time) |
 /// | `policy_version` | the policy in force when it was decided (absent before the first) |
-/// | `request_id`, `request_version` | the request and the version its decider saw (absent for a submission, whose ID is given when it is stored) |
+/// | `request_id`, `request_version` | the request and the version its decider saw (for a submission: the ID the store gives it, and 1, the version it creates) |
 /// | `request_sha256` | SHA-256 of the request's `request_submitted` payload: the content as submitted and shown |
 /// | `extends` | for an extension, the request whose grant it extends |
 /// | `rationale` | the decider's words, where the event records them |
@@ -76,6 +76,9 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 /// | `payload_sha256` | SHA-256 of the event's exact payload, binding every other detail |
 public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
     public static let schema = "signoff.statement/1"
+    /// The version a submission creates: its routing, in the same
+    /// transaction, always makes a new request version 1.
+    public static let submittedVersion = 1
 
     /// What the chain said just before the event.
     public struct Context: Sendable, Hashable {
@@ -137,14 +140,15 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         }
         let payloadHash = Self.hex(SHA256.hash(data: payload))
         var request = context.request
-        var requestID = draft.requestID
-        var requestHash = request?.submissionSHA256
         if case .requestSubmitted = draft.body {
-            // Its ID is given when it is stored; its content is the payload itself.
-            requestID = nil
-            request = nil
-            requestHash = payloadHash
+            // The request it creates: the ID the store gives it (allocated
+            // before it is signed), its first version, and as content the
+            // payload itself. Without the ID, the same signed content could
+            // be recorded again as another request.
+            request = .init(version: Self.submittedVersion, submissionSHA256: payloadHash)
         }
+        let requestID = draft.requestID
+        let requestHash = request?.submissionSHA256
 
         var writer = CanonicalJSON.Writer(capacity: 512 + payload.count / 4)
         writer.beginObject()
