@@ -16,6 +16,8 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
     case selfActivate = "self_activate"
     case reviewIncident = "review_incident"
     case reportProvisioning = "report_provisioning"
+    /// A reconciliation finding accepted as an exception (`signoff drift except`).
+    case exceptFinding = "except_finding"
     case applyPolicy = "apply_policy"
     case configureHandOff = "configure_hand_off"
     case changeSettings = "change_settings"
@@ -34,10 +36,11 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         case let .requestDecided(decided): return decided.selfActivated == true ? .selfActivate : nil
         case .incidentReviewCompleted: return .reviewIncident
         case .grantProvisioned, .grantProvisioningFailed: return .reportProvisioning
+        case .findingExcepted: return .exceptFinding
         case .policyApplied: return .applyPolicy
         case .handOffConfigured: return .configureHandOff
         case .settingsChanged: return .changeSettings
-        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
+        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
              .grantExtended:
             return nil
         }
@@ -48,7 +51,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .applyPolicy, .configureHandOff, .changeSettings: true
         case .approve, .deny, .revoke, .fireTrigger, .withdraw, .submit, .extend, .selfActivate, .reviewIncident,
-             .reportProvisioning: false
+             .reportProvisioning, .exceptFinding: false
         }
     }
 }
@@ -71,6 +74,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 /// | `request_id`, `request_version` | the request and the version its decider saw (for a submission: the ID the store gives it, and 1, the version it creates) |
 /// | `request_sha256` | SHA-256 of the request's `request_submitted` payload: the content as submitted and shown |
 /// | `extends` | for an extension, the request whose grant it extends |
+/// | `finding_id`, `until` | for an exception, the finding accepted and until when (integer milliseconds) |
 /// | `rationale` | the decider's words, where the event records them |
 /// | `new_policy_version` | for `apply_policy`, the version applied |
 /// | `payload_sha256` | SHA-256 of the event's exact payload, binding every other detail |
@@ -124,6 +128,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         var rationale: String?
         var newPolicyVersion: String?
         var extends: String?
+        var finding: EventBody.FindingExcepted?
         switch draft.body {
         case let .reviewRecorded(review): rationale = review.rationale
         case let .requestSubmitted(submitted): extends = submitted.request.extends
@@ -134,7 +139,10 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         case let .grantProvisioned(report): rationale = report.note
         case let .grantProvisioningFailed(report): rationale = report.reason
         case let .policyApplied(applied): newPolicyVersion = applied.version
-        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
+        case let .findingExcepted(excepted):
+            rationale = excepted.rationale
+            finding = excepted
+        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
              .grantExpired, .grantExtended:
             break
         }
@@ -156,6 +164,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         writer.key("actor"); writer.string(draft.actor.name)
         writer.key("at"); writer.date(draft.at)
         if let extends { writer.key("extends"); writer.string(extends) }
+        if let finding { writer.key("finding_id"); writer.string(finding.findingID) }
         writer.key("kind"); writer.string(draft.body.kind)
         if let newPolicyVersion { writer.key("new_policy_version"); writer.string(newPolicyVersion) }
         writer.key("payload_sha256"); writer.string(payloadHash)
@@ -165,6 +174,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         if let requestHash { writer.key("request_sha256"); writer.string(requestHash) }
         if let request { writer.key("request_version"); writer.int(request.version) }
         writer.key("schema"); writer.string(Self.schema)
+        if let finding { writer.key("until"); writer.date(finding.until) }
         writer.endObject()
         self.action = action
         self.bytes = writer.bytes
