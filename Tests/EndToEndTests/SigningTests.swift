@@ -18,8 +18,11 @@ final class SigningLab {
     /// dave (ed25519) and erin (ECDSA P-256) have keys listed; alice has none.
     let dave: (path: String, line: String)
     let erin: (path: String, line: String)
+    /// Sections added to the lab's policy (roles, break-glass).
+    let extra: String
 
-    init() throws {
+    init(extra: String = "") throws {
+        self.extra = extra
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false,
                                                 attributes: [.posixPermissions: 0o700])
         let directory = self.directory
@@ -32,7 +35,7 @@ final class SigningLab {
         dave = try key("ed25519", "dave")
         erin = try key("ecdsa", "erin")
         store = try TestStore(policy: nil)
-        let applied = try store.run(["policy", "apply", try store.file("policy.yaml", policy())])
+        let applied = try store.run(["policy", "apply", try store.file("policy.yaml", policy(extra: extra))])
         guard applied.status == 0 else { throw HarnessError("policy apply failed: \(applied.output)") }
     }
 
@@ -106,11 +109,12 @@ final class SigningLab {
 
     /// Runs signoff as `person`; `agent`: with SSH_AUTH_SOCK pointing at this test's agent (else none).
     @discardableResult
-    func run(_ arguments: [String], as person: String?, agent: Bool, keyFile: String? = nil, stdin: String? = nil)
-        throws -> Signoff.Result {
+    func run(_ arguments: [String], as person: String?, agent: Bool, keyFile: String? = nil, stdin: String? = nil,
+             at now: String? = nil) throws -> Signoff.Result {
         var full = arguments + ["--store", store.path]
         if let person { full += ["--as", person] }
         var environment = store.environment()
+        environment["SIGNOFF_NOW"] = now
         // Never the agent of whoever runs the tests.
         environment["SSH_AUTH_SOCK"] = agent ? socket : ""
         environment["SIGNOFF_SIGNING_KEY"] = keyFile ?? ""

@@ -1,0 +1,183 @@
+import Foundation
+import SignoffCore
+import Testing
+
+/// Every action the policy may require signed, through the real binary: each
+/// one first without an agent and then with someone else's key (refused, exit
+/// 3, nothing recorded but the refusal), then through the person's own agent
+/// (recorded, signed with their key over the statement of what they did), and
+/// `audit verify` holds the whole chain afterwards.
+@Suite("Every signed action, end to end") struct SignedActionTests {
+    /// dave may raise and self-activate break-glass requests and administers
+    /// the store; erin reviews incidents, reports provisioning and accepts
+    /// findings as exceptions; alice (no key) records reconciliation runs.
+    static let extra = """
+        break_glass:
+          raised_by: [person:dave]
+          max_duration: 4h
+          incident_required: true
+          post_incident_review: {reviewers: person:erin, within: 72h}
+          self_activation: {allowed: [person:dave], after: 15m}
+        roles:
+          administrators:
+            members: [person:dave]
+            may: [apply_policy, configure_hand_off, change_settings]
+          provisioning:
+            members: [person:erin]
+            may: [report_provisioning]
+          reconciliation:
+            members: [person:alice]
+            may: [reconcile]
+          security:
+            members: [person:erin]
+            may: [except_finding]
+        """
+
+    static let breakGlass = SigningLab.request.replacingOccurrences(of: "duration: 8h", with: """
+        duration: 1h
+        break_glass: true
+        incident: INC-2041
+        """)
+
+    /// One action as its actor takes it.
+    struct Step {
+        var label: String
+        var person: String
+        var arguments: [String]
+        var stdin: String?
+        /// The action the statement names, and the event it signs.
+        var action: SignedAction
+        var kind: String
+        /// The event a refused attempt records.
+        var refusal: String
+        /// Minutes after the lab's start the step is taken.
+        var minute: Int
+    }
+
+    static func time(_ minute: Int) -> String {
+        Timestamp.format(Date(timeIntervalSince1970: 1_798_761_600 + Double(minute) * 60))  // 2027-01-01T00:00:00Z + minutes
+    }
+
+    /// Refused without an agent, refused with the other person's key file,
+    /// then signed through the agent; returns the signed step's output.
+    @discardableResult
+    func take(_ step: Step, in lab: SigningLab) throws -> Signoff.Result {
+        let other = step.person == "dave" ? lab.erin.path : lab.dave.path
+        let at = Self.time(step.minute)
+        for (how, agent, keyFile, says) in [("no agent", false, nil as String?, "SSH_AUTH_SOCK is not set"),
+                                            ("another's key", false, other, "is not one the policy lists for you")] {
+            let before = try lab.events()
+            let refused = try lab.run(step.arguments, as: step.person, agent: agent, keyFile: keyFile, stdin: step.stdin, at: at)
+            #expect(refused.status == 3, "\(step.label), \(how): \(refused.output)")
+            #expect(refused.stderr.contains("\(step.person)'s \(step.action.rawValue) must be signed"), "\(step.label), \(how): \(refused.stderr)")
+            #expect(refused.stderr.contains(says), "\(step.label), \(how): \(refused.stderr)")
+            let after = try lab.events()
+            #expect(after.count == before.count + 1, "\(step.label), \(how): only the refusal is recorded")
+            let last = try #require(after.last)
+            #expect(last["kind"] as? String == step.refusal, "\(step.label), \(how): \(last)")
+            #expect(last["actor"] as? String == step.person)
+            #expect((last["payload"] as? [String: Any])?["reason"] as? String == "signature_required", "\(step.label): \(last)")
+            #expect(last["signature"] == nil || last["signature"] is NSNull, "a refusal is never signed")
+        }
+
+        let before = try lab.events().count
+        let signed = try lab.run(step.arguments, as: step.person, agent: true, stdin: step.stdin, at: at)
+        #expect(signed.status == 0, "\(step.label): \(signed.output)")
+        let recorded = try lab.events().dropFirst(before)
+        let event = try #require(recorded.first { $0["kind"] as? String == step.kind }, "\(step.label): \(recorded)")
+        #expect(event["actor"] as? String == step.person)
+        let armored = try #require(event["signature"] as? String, "\(step.label) is not signed: \(event)")
+        let statement = try #require(event["statement"] as? String)
+        let signature = try SSHSignature(armored: armored)
+        let key = try SSHPublicKey(line: step.person == "dave" ? lab.dave.line : lab.erin.line)
+        #expect(signature.publicKey == key, "\(step.label) is signed with \(step.person)'s key")
+        _ = try signature.verify(message: Array(statement.utf8))
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(statement.utf8)) as? [String: Any])
+        #expect(fields["action"] as? String == step.action.rawValue, "\(step.label): \(statement)")
+        #expect(fields["kind"] as? String == step.kind)
+        if let id = event["request_id"] as? String, step.action != .applyPolicy {
+            #expect(fields["request_id"] as? String == id, "\(step.label): the statement names the request: \(statement)")
+        }
+        // Every signed event, and everything refused on the way, verifies.
+        let verified = try lab.verify()
+        #expect(verified.status == 0, "\(step.label): \(verified.signatures)")
+        return signed
+    }
+
+    func id(of submission: Signoff.Result) throws -> String {
+        try #require(try Signoff.items(submission).first?["id"] as? String, "\(submission.output)")
+    }
+
+    @Test func everyActionIsSignedOrRefusedWithOnlyTheRefusalRecorded() throws {
+        let lab = try SigningLab(extra: Self.extra)
+        try lab.startAgent(holding: [lab.dave.path, lab.erin.path])
+        let submit = ["submit", "-", "--json"]
+        func submission(_ label: String, _ stdin: String, minute: Int) -> Step {
+            Step(label: label, person: "dave", arguments: submit, stdin: stdin, action: .submit, kind: "request_submitted",
+                 refusal: "action_refused", minute: minute)
+        }
+
+        // A submission, denied.
+        let denied = try id(of: try take(submission("submit", SigningLab.request, minute: 1), in: lab))
+        try take(Step(label: "deny", person: "erin", arguments: ["deny", denied, "--version", "1", "-r", "the ledger job has a replica of its own"],
+                      action: .deny, kind: "review_recorded", refusal: "review_refused", minute: 2), in: lab)
+        #expect(try lab.store.show(denied)["state"] as? String == "denied")
+
+        // A submission, withdrawn.
+        let withdrawn = try id(of: try lab.run(submit, as: "dave", agent: true, stdin: SigningLab.request, at: Self.time(3)))
+        try take(Step(label: "withdraw", person: "dave", arguments: ["withdraw", withdrawn, "-r", "filed twice by mistake"],
+                      action: .withdraw, kind: "request_withdrawn", refusal: "action_refused", minute: 4), in: lab)
+        #expect(try lab.store.show(withdrawn)["state"] as? String == "withdrawn")
+
+        // A grant: approved, provisioning confirmed and reported failed, extended.
+        let granted = try id(of: try lab.run(submit, as: "dave", agent: true, stdin: SigningLab.request, at: Self.time(5)))
+        try take(Step(label: "approve", person: "erin", arguments: ["approve", granted, "--version", "1", "-r", "read replica only, fine for 8h"],
+                      action: .approve, kind: "review_recorded", refusal: "review_refused", minute: 6), in: lab)
+        try take(Step(label: "provisioning-failed", person: "erin", arguments: ["provisioning-failed", granted, "--reason", "the replica was down"],
+                      action: .reportProvisioning, kind: "grant_provisioning_failed", refusal: "action_refused", minute: 7), in: lab)
+        try take(Step(label: "provisioned", person: "erin", arguments: ["provisioned", granted, "--note", "CHG-88"],
+                      action: .reportProvisioning, kind: "grant_provisioned", refusal: "action_refused", minute: 8), in: lab)
+        let extended = try id(of: try take(Step(label: "extend", person: "dave", arguments: ["extend", granted, "--by", "8h", "--json"],
+                                                 action: .extend, kind: "request_submitted", refusal: "action_refused", minute: 9), in: lab))
+        #expect(try lab.store.show(extended)["state"] as? String == "pending")
+
+        // Break-glass: self-activated after 15 minutes, then its post-incident review.
+        let emergency = try id(of: try lab.run(submit, as: "dave", agent: true, stdin: Self.breakGlass, at: Self.time(10)))
+        try take(Step(label: "self-activate", person: "dave", arguments: ["self-activate", emergency, "-r", "erin does not answer the page"],
+                      action: .selfActivate, kind: "request_decided", refusal: "action_refused", minute: 26), in: lab)
+        try take(Step(label: "review-incident", person: "erin", arguments: ["review-incident", emergency, "-r", "right call; paging gap fixed"],
+                      action: .reviewIncident, kind: "incident_review_completed", refusal: "action_refused", minute: 27), in: lab)
+
+        // A reconciliation finding accepted as an exception.
+        let export = try lab.store.file("export.jsonl", ReconcileTests.line("svc-rogue", id: "pg-2", at: Self.time(27)) + "\n")
+        let run = try lab.run(["reconcile", "generic", export, "--covers", "payments-db/production", "--json"], as: "alice",
+                              agent: false, at: Self.time(28))
+        #expect(run.status == 9, "\(run.output)")
+        let opened = try #require((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]], "\(run.output)")
+        let finding = try #require(opened.first { ($0["subject"] as? String)?.contains("svc-rogue") == true }?["id"] as? String
+                                   ?? opened.first?["id"] as? String)
+        try take(Step(label: "drift except", person: "erin",
+                      arguments: ["drift", "except", finding, "--until", "2h", "-r", "vendor bridge account, removed with the Q1 migration"],
+                      action: .exceptFinding, kind: "finding_excepted", refusal: "action_refused", minute: 29), in: lab)
+        let excepted = try #require(try lab.events().last { $0["kind"] as? String == "finding_excepted" })
+        let statement = try #require(excepted["statement"] as? String)
+        #expect(statement.contains(#""finding_id":"\#(finding)""#) && statement.contains(#""rationale":"vendor bridge account"#), "\(statement)")
+
+        // Administration, once the policy in force lists keys.
+        let outbox = lab.store.directory.appendingPathComponent("outbox").path
+        try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try take(Step(label: "handoff", person: "dave", arguments: ["handoff", "--outbox", outbox],
+                      action: .configureHandOff, kind: "hand_off_configured", refusal: "action_refused", minute: 30), in: lab)
+        let group = try #require(String(validatingCString: getgrgid(getgid()).pointee.gr_name))
+        try take(Step(label: "settings", person: "dave", arguments: ["settings", "--share-group", group],
+                      action: .changeSettings, kind: "settings_changed", refusal: "action_refused", minute: 31), in: lab)
+        let changed = try lab.store.file("policy-2.yaml", lab.policy(extra: Self.extra).replacingOccurrences(of: "policy: signed", with: "policy: signed-2"))
+        try take(Step(label: "policy apply", person: "dave", arguments: ["policy", "apply", changed],
+                      action: .applyPolicy, kind: "policy_applied", refusal: "action_refused", minute: 32), in: lab)
+
+        let verified = try lab.verify()
+        #expect(verified.status == 0)
+        // The three submissions made on the way, and the thirteen steps.
+        #expect(verified.signatures["signed_events"] as? Int == 16, "\(verified.signatures)")
+    }
+}
