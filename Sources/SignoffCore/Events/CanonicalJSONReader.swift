@@ -361,13 +361,17 @@ extension CanonicalJSON {
                               breakGlass: try o.bool("break_glass"))
         }
 
+        /// The member names Swift's synthesised coding gives `RouteOutcome`'s cases in stored events.
+        enum OutcomeName: String {
+            case steps, denied, autoApproved, unroutable
+        }
+
         static func outcome(_ value: Value) throws -> RouteOutcome {
             let o = try Object(value)
-            guard o.members.count == 1 else { throw Mismatch() }
-            let (name, inner) = o.members[0]
-            let fields = try Object(inner)
+            guard o.members.count == 1, let name = OutcomeName(rawValue: o.members[0].0) else { throw Mismatch() }
+            let fields = try Object(o.members[0].1)
             switch name {
-            case "steps":
+            case .steps:
                 try fields.only(["rule", "steps"])
                 let steps = try fields.array("steps").map { value -> RoutedStep in
                     let step = try Object(value)
@@ -376,21 +380,19 @@ extension CanonicalJSON {
                                       required: try step.int("required"))
                 }
                 return .steps(rule: try fields.string("rule"), steps: steps)
-            case "denied":
+            case .denied:
                 try fields.only(["_0"])
                 return .denied(try fields.array("_0").map { value in
                     let match = try Object(value)
                     try match.only(["reason", "rule"])
                     return DenyMatch(rule: try match.string("rule"), reason: try match.string("reason"))
                 })
-            case "autoApproved":
+            case .autoApproved:
                 try fields.only(["rule"])
                 return .autoApproved(rule: try fields.string("rule"))
-            case "unroutable":
+            case .unroutable:
                 try fields.only(["reason"])
                 return .unroutable(reason: try fields.string("reason"))
-            default:
-                throw Mismatch()
             }
         }
 
@@ -427,25 +429,26 @@ extension CanonicalJSON {
 
         static func body(kind: String, _ value: Value) throws -> EventBody {
             let o = try Object(value)
-            switch kind {
-            case "policy_applied":
+            guard let tag = EventKind(rawValue: kind) else { throw Mismatch() }
+            switch tag {
+            case .policyApplied:
                 try o.only(["file", "previous_version", "source", "version"])
                 return .policyApplied(.init(version: try o.string("version"),
                                             previousVersion: try o.optionalString("previous_version"),
                                             file: try o.string("file"), source: try o.string("source")))
-            case "request_submitted":
+            case .requestSubmitted:
                 try o.only(["request"])
                 return .requestSubmitted(.init(request: try request(o.required("request"))))
-            case "request_routed":
+            case .requestRouted:
                 try o.only(["cause", "outcome", "policy_version", "version"])
                 return .requestRouted(.init(version: try o.int("version"), policyVersion: try o.string("policy_version"),
                                             outcome: try outcome(o.required("outcome")), cause: try o.string("cause")))
-            case "review_recorded":
+            case .reviewRecorded:
                 try o.only(["policy_version", "rationale", "request_version", "verdict"])
                 return .reviewRecorded(.init(verdict: try o.raw("verdict"), rationale: try o.string("rationale"),
                                              requestVersion: try o.int("request_version"),
                                              policyVersion: try o.string("policy_version")))
-            case "review_refused":
+            case .reviewRefused:
                 try o.only(["current_version", "message", "reason", "shown_version", "verdict"])
                 let verdict: Verdict? = try o.optionalString("verdict").map {
                     guard let verdict = Verdict(rawValue: $0) else { throw Mismatch() }
@@ -454,20 +457,20 @@ extension CanonicalJSON {
                 return .reviewRefused(.init(verdict: verdict, reason: try o.raw("reason"), message: try o.string("message"),
                                             shownVersion: try o.optionalInt("shown_version"),
                                             currentVersion: try o.int("current_version")))
-            case "action_refused":
+            case .actionRefused:
                 try o.only(["action", "message", "reason"])
                 return .actionRefused(.init(action: try o.raw("action"), reason: try o.raw("reason"),
                                             message: try o.string("message")))
-            case "request_decided":
+            case .requestDecided:
                 try o.only(["by", "policy_version", "reason", "self_activated", "state"])
                 return .requestDecided(.init(state: try o.raw("state"), by: try o.array("by").map(string),
                                              policyVersion: try o.optionalString("policy_version"),
                                              reason: try o.string("reason"),
                                              selfActivated: try o.optionalBool("self_activated")))
-            case "request_withdrawn":
+            case .requestWithdrawn:
                 try o.only(["rationale"])
                 return .requestWithdrawn(.init(rationale: try o.optionalString("rationale")))
-            case "grant_issued":
+            case .grantIssued:
                 try o.only(["approvers", "duration", "expires_at", "incident_review", "policy_version", "self_activated",
                             "starts_at", "terms"])
                 let review = try o.optional("incident_review").map { value -> EventBody.IncidentReviewDue in
@@ -479,64 +482,64 @@ extension CanonicalJSON {
                                           policyVersion: try o.string("policy_version"), duration: try span(o.required("duration")),
                                           startsAt: try o.optionalDate("starts_at"), expiresAt: try o.optionalDate("expires_at"),
                                           selfActivated: try o.bool("self_activated"), incidentReview: review))
-            case "grant_handed_off":
+            case .grantHandedOff:
                 try o.only(["action", "document", "via"])
                 return .grantHandedOff(.init(action: try o.raw("action"), via: try o.string("via"), document: try o.string("document")))
-            case "grant_provisioned":
+            case .grantProvisioned:
                 try o.only(["action", "note"])
                 return .grantProvisioned(.init(action: try o.raw("action"), note: try o.optionalString("note")))
-            case "grant_provisioning_failed":
+            case .grantProvisioningFailed:
                 try o.only(["action", "reason"])
                 return .grantProvisioningFailed(.init(action: try o.raw("action"), reason: try o.string("reason")))
-            case "grant_expired":
+            case .grantExpired:
                 try o.only(["expires_at"])
                 return .grantExpired(.init(expiresAt: try o.date("expires_at")))
-            case "grant_revoked":
+            case .grantRevoked:
                 try o.only(["rationale", "trigger"])
                 return .grantRevoked(.init(rationale: try o.string("rationale"), trigger: try o.optional("trigger").map(trigger)))
-            case "grant_extended":
+            case .grantExtended:
                 try o.only(["by", "expires_at", "extension_id"])
                 return .grantExtended(.init(extensionID: try o.string("extension_id"), by: try span(o.required("by")),
                                             expiresAt: try o.optionalDate("expires_at")))
-            case "incident_review_completed":
+            case .incidentReviewCompleted:
                 try o.only(["rationale"])
                 return .incidentReviewCompleted(.init(rationale: try o.string("rationale")))
-            case "hand_off_configured":
+            case .handOffConfigured:
                 try o.only(["command", "outbox", "timeout_seconds"])
                 return .handOffConfigured(.init(outbox: try o.optionalString("outbox"), command: try o.optionalString("command"),
                                                 timeoutSeconds: try o.optionalInt("timeout_seconds")))
-            case "reconciliation_run": return .reconciliationRun(try reconciliationRun(o))
-            case "finding_opened": return .findingOpened(try findingOpened(o))
-            case "finding_resolved":
+            case .reconciliationRun: return .reconciliationRun(try reconciliationRun(o))
+            case .findingOpened: return .findingOpened(try findingOpened(o))
+            case .findingResolved:
                 try o.only(["finding_id", "run"])
                 return .findingResolved(.init(findingID: try o.string("finding_id"), run: try o.int("run")))
-            case "finding_excepted":
+            case .findingExcepted:
                 try o.only(["finding_id", "rationale", "until"])
                 return .findingExcepted(.init(findingID: try o.string("finding_id"), rationale: try o.string("rationale"),
                                               until: try o.date("until")))
-            case "store_created":
+            case .storeCreated:
                 try o.only(["migrations", "share_group", "trust_asserted_identities"])
                 return .storeCreated(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),
                                            shareGroup: try o.optionalString("share_group"),
                                            migrations: try o.array("migrations").map(string)))
-            case "settings_changed":
+            case .settingsChanged:
                 try o.only(["share_group", "trust_asserted_identities"])
                 return .settingsChanged(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),
                                               shareGroup: try o.optionalString("share_group")))
-            case "schema_migrated":
+            case .schemaMigrated:
                 try o.only(["migrations"])
                 return .schemaMigrated(.init(migrations: try o.array("migrations").map(string)))
-            case "request_revised":
+            case .requestRevised:
                 try o.only(["cause", "request"])
                 return .requestRevised(.init(request: try request(o.required("request")), cause: try o.string("cause")))
-            case "ticket_linked":
+            case .ticketLinked:
                 try o.only(["ticket"])
                 return .ticketLinked(.init(ticket: try ticket(o.required("ticket"))))
-            case "intake_refused":
+            case .intakeRefused:
                 try o.only(["fingerprint", "problems", "ticket"])
                 return .intakeRefused(.init(ticket: try ticket(o.required("ticket")), problems: try o.array("problems").map(problem),
                                             fingerprint: try o.string("fingerprint")))
-            case "write_back_configured":
+            case .writeBackConfigured:
                 try o.only(["settings", "site", "source"])
                 let settings = try Object(o.required("settings"))
                 try settings.only(["comments", "format", "transitions"])
@@ -544,8 +547,6 @@ extension CanonicalJSON {
                                                   settings: TicketWriteBackSettings(format: try settings.string("format"),
                                                                                     comments: try settings.bool("comments"),
                                                                                     transitions: try stringMap(settings.required("transitions")))))
-            default:
-                throw Mismatch()
             }
         }
     }

@@ -42,6 +42,40 @@ public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
     case exceptFinding = "except_finding"
 }
 
+/// The kinds of fact the store holds, by the name stored in the `kind`
+/// column. Every reader switches over this enum with no catch-all case, so a
+/// kind added here must be handled everywhere before signoff builds.
+public enum EventKind: String, CaseIterable, Sendable {
+    case policyApplied = "policy_applied"
+    case requestSubmitted = "request_submitted"
+    case requestRouted = "request_routed"
+    case reviewRecorded = "review_recorded"
+    case reviewRefused = "review_refused"
+    case actionRefused = "action_refused"
+    case requestDecided = "request_decided"
+    case requestWithdrawn = "request_withdrawn"
+    case grantIssued = "grant_issued"
+    case grantHandedOff = "grant_handed_off"
+    case grantProvisioned = "grant_provisioned"
+    case grantProvisioningFailed = "grant_provisioning_failed"
+    case grantExpired = "grant_expired"
+    case grantRevoked = "grant_revoked"
+    case grantExtended = "grant_extended"
+    case incidentReviewCompleted = "incident_review_completed"
+    case handOffConfigured = "hand_off_configured"
+    case storeCreated = "store_created"
+    case settingsChanged = "settings_changed"
+    case schemaMigrated = "schema_migrated"
+    case reconciliationRun = "reconciliation_run"
+    case findingOpened = "finding_opened"
+    case findingResolved = "finding_resolved"
+    case findingExcepted = "finding_excepted"
+    case requestRevised = "request_revised"
+    case ticketLinked = "ticket_linked"
+    case intakeRefused = "intake_refused"
+    case writeBackConfigured = "write_back_configured"
+}
+
 /// One immutable fact. A request's state is the fold of its events.
 public enum EventBody: Sendable, Hashable {
     case policyApplied(PolicyApplied)
@@ -309,36 +343,39 @@ public enum EventBody: Sendable, Hashable {
     }
 
     /// Stable name stored in the `kind` column.
-    public var kind: String {
+    public var kind: String { eventKind.rawValue }
+
+    /// Which kind of fact this is.
+    public var eventKind: EventKind {
         switch self {
-        case .policyApplied: "policy_applied"
-        case .requestSubmitted: "request_submitted"
-        case .requestRouted: "request_routed"
-        case .reviewRecorded: "review_recorded"
-        case .reviewRefused: "review_refused"
-        case .actionRefused: "action_refused"
-        case .requestDecided: "request_decided"
-        case .requestWithdrawn: "request_withdrawn"
-        case .grantIssued: "grant_issued"
-        case .grantHandedOff: "grant_handed_off"
-        case .grantProvisioned: "grant_provisioned"
-        case .grantProvisioningFailed: "grant_provisioning_failed"
-        case .grantExpired: "grant_expired"
-        case .grantRevoked: "grant_revoked"
-        case .grantExtended: "grant_extended"
-        case .incidentReviewCompleted: "incident_review_completed"
-        case .handOffConfigured: "hand_off_configured"
-        case .storeCreated: "store_created"
-        case .settingsChanged: "settings_changed"
-        case .schemaMigrated: "schema_migrated"
-        case .reconciliationRun: "reconciliation_run"
-        case .findingOpened: "finding_opened"
-        case .findingResolved: "finding_resolved"
-        case .findingExcepted: "finding_excepted"
-        case .requestRevised: "request_revised"
-        case .ticketLinked: "ticket_linked"
-        case .intakeRefused: "intake_refused"
-        case .writeBackConfigured: "write_back_configured"
+        case .policyApplied: .policyApplied
+        case .requestSubmitted: .requestSubmitted
+        case .requestRouted: .requestRouted
+        case .reviewRecorded: .reviewRecorded
+        case .reviewRefused: .reviewRefused
+        case .actionRefused: .actionRefused
+        case .requestDecided: .requestDecided
+        case .requestWithdrawn: .requestWithdrawn
+        case .grantIssued: .grantIssued
+        case .grantHandedOff: .grantHandedOff
+        case .grantProvisioned: .grantProvisioned
+        case .grantProvisioningFailed: .grantProvisioningFailed
+        case .grantExpired: .grantExpired
+        case .grantRevoked: .grantRevoked
+        case .grantExtended: .grantExtended
+        case .incidentReviewCompleted: .incidentReviewCompleted
+        case .handOffConfigured: .handOffConfigured
+        case .storeCreated: .storeCreated
+        case .settingsChanged: .settingsChanged
+        case .schemaMigrated: .schemaMigrated
+        case .reconciliationRun: .reconciliationRun
+        case .findingOpened: .findingOpened
+        case .findingResolved: .findingResolved
+        case .findingExcepted: .findingExcepted
+        case .requestRevised: .requestRevised
+        case .ticketLinked: .ticketLinked
+        case .intakeRefused: .intakeRefused
+        case .writeBackConfigured: .writeBackConfigured
         }
     }
 
@@ -368,38 +405,38 @@ public enum EventBody: Sendable, Hashable {
 
     public static func decode(kind: String, payload: Data) throws -> EventBody {
         let decoder = EventCoding.decoder
-        switch kind {
-        case "policy_applied": return .policyApplied(try decoder.decode(PolicyApplied.self, from: payload))
-        case "request_submitted": return .requestSubmitted(try decoder.decode(RequestSubmitted.self, from: payload))
-        case "request_routed": return .requestRouted(try decoder.decode(RequestRouted.self, from: payload))
-        case "review_recorded": return .reviewRecorded(try decoder.decode(ReviewRecorded.self, from: payload))
-        case "review_refused": return .reviewRefused(try decoder.decode(ReviewRefused.self, from: payload))
-        case "action_refused": return .actionRefused(try decoder.decode(ActionRefused.self, from: payload))
-        case "request_decided": return .requestDecided(try decoder.decode(RequestDecided.self, from: payload))
-        case "request_withdrawn": return .requestWithdrawn(try decoder.decode(RequestWithdrawn.self, from: payload))
-        case "grant_issued": return .grantIssued(try decoder.decode(GrantIssued.self, from: payload))
-        case "grant_handed_off": return .grantHandedOff(try decoder.decode(GrantHandedOff.self, from: payload))
-        case "grant_provisioned": return .grantProvisioned(try decoder.decode(GrantProvisioned.self, from: payload))
-        case "grant_provisioning_failed":
+        guard let tag = EventKind(rawValue: kind) else { throw UnknownEventKind(kind: kind) }
+        switch tag {
+        case .policyApplied: return .policyApplied(try decoder.decode(PolicyApplied.self, from: payload))
+        case .requestSubmitted: return .requestSubmitted(try decoder.decode(RequestSubmitted.self, from: payload))
+        case .requestRouted: return .requestRouted(try decoder.decode(RequestRouted.self, from: payload))
+        case .reviewRecorded: return .reviewRecorded(try decoder.decode(ReviewRecorded.self, from: payload))
+        case .reviewRefused: return .reviewRefused(try decoder.decode(ReviewRefused.self, from: payload))
+        case .actionRefused: return .actionRefused(try decoder.decode(ActionRefused.self, from: payload))
+        case .requestDecided: return .requestDecided(try decoder.decode(RequestDecided.self, from: payload))
+        case .requestWithdrawn: return .requestWithdrawn(try decoder.decode(RequestWithdrawn.self, from: payload))
+        case .grantIssued: return .grantIssued(try decoder.decode(GrantIssued.self, from: payload))
+        case .grantHandedOff: return .grantHandedOff(try decoder.decode(GrantHandedOff.self, from: payload))
+        case .grantProvisioned: return .grantProvisioned(try decoder.decode(GrantProvisioned.self, from: payload))
+        case .grantProvisioningFailed:
             return .grantProvisioningFailed(try decoder.decode(GrantProvisioningFailed.self, from: payload))
-        case "grant_expired": return .grantExpired(try decoder.decode(GrantExpired.self, from: payload))
-        case "grant_revoked": return .grantRevoked(try decoder.decode(GrantRevoked.self, from: payload))
-        case "grant_extended": return .grantExtended(try decoder.decode(GrantExtended.self, from: payload))
-        case "incident_review_completed":
+        case .grantExpired: return .grantExpired(try decoder.decode(GrantExpired.self, from: payload))
+        case .grantRevoked: return .grantRevoked(try decoder.decode(GrantRevoked.self, from: payload))
+        case .grantExtended: return .grantExtended(try decoder.decode(GrantExtended.self, from: payload))
+        case .incidentReviewCompleted:
             return .incidentReviewCompleted(try decoder.decode(IncidentReviewCompleted.self, from: payload))
-        case "hand_off_configured": return .handOffConfigured(try decoder.decode(HandOffConfigured.self, from: payload))
-        case "store_created": return .storeCreated(try decoder.decode(StoreCreated.self, from: payload))
-        case "settings_changed": return .settingsChanged(try decoder.decode(SettingsChanged.self, from: payload))
-        case "schema_migrated": return .schemaMigrated(try decoder.decode(SchemaMigrated.self, from: payload))
-        case "reconciliation_run": return .reconciliationRun(try decoder.decode(ReconciliationRun.self, from: payload))
-        case "finding_opened": return .findingOpened(try decoder.decode(FindingOpened.self, from: payload))
-        case "finding_resolved": return .findingResolved(try decoder.decode(FindingResolved.self, from: payload))
-        case "finding_excepted": return .findingExcepted(try decoder.decode(FindingExcepted.self, from: payload))
-        case "request_revised": return .requestRevised(try decoder.decode(RequestRevised.self, from: payload))
-        case "ticket_linked": return .ticketLinked(try decoder.decode(TicketLinked.self, from: payload))
-        case "intake_refused": return .intakeRefused(try decoder.decode(IntakeRefused.self, from: payload))
-        case "write_back_configured": return .writeBackConfigured(try decoder.decode(WriteBackConfigured.self, from: payload))
-        default: throw UnknownEventKind(kind: kind)
+        case .handOffConfigured: return .handOffConfigured(try decoder.decode(HandOffConfigured.self, from: payload))
+        case .storeCreated: return .storeCreated(try decoder.decode(StoreCreated.self, from: payload))
+        case .settingsChanged: return .settingsChanged(try decoder.decode(SettingsChanged.self, from: payload))
+        case .schemaMigrated: return .schemaMigrated(try decoder.decode(SchemaMigrated.self, from: payload))
+        case .reconciliationRun: return .reconciliationRun(try decoder.decode(ReconciliationRun.self, from: payload))
+        case .findingOpened: return .findingOpened(try decoder.decode(FindingOpened.self, from: payload))
+        case .findingResolved: return .findingResolved(try decoder.decode(FindingResolved.self, from: payload))
+        case .findingExcepted: return .findingExcepted(try decoder.decode(FindingExcepted.self, from: payload))
+        case .requestRevised: return .requestRevised(try decoder.decode(RequestRevised.self, from: payload))
+        case .ticketLinked: return .ticketLinked(try decoder.decode(TicketLinked.self, from: payload))
+        case .intakeRefused: return .intakeRefused(try decoder.decode(IntakeRefused.self, from: payload))
+        case .writeBackConfigured: return .writeBackConfigured(try decoder.decode(WriteBackConfigured.self, from: payload))
         }
     }
 }

@@ -65,7 +65,7 @@ public enum RequestFile {
                 return try list.list()
             }
             return [document]
-        default:
+        case .scalar, .alias:
             throw document.error("expected a request (a mapping of field: value) or a list of requests, found \(document.kindName)")
         }
     }

@@ -90,11 +90,8 @@ public struct LocatedNode {
 
     public func bool() throws(SourceError) -> Bool {
         let text = try string()
-        switch text {
-        case "true": return true
-        case "false": return false
-        default: throw error("expected true or false, found \"\(text)\"")
-        }
+        guard text == "true" || text == "false" else { throw error("expected true or false, found \"\(text)\"") }
+        return text == "true"
     }
 
     public func list() throws(SourceError) -> [LocatedNode] {
@@ -249,7 +246,7 @@ public enum YAMLSource {
                                field: duplicates.joined(separator: ", "), message: "appears twice", hint: "each field may be given once")
         case let .reader(problem, offset, _, _):
             return make("\(problem)\(offset.map { " at byte \($0)" } ?? "")", nil)
-        default:
+        case .no, .memory, .writer, .emitter, .representer, .dataCouldNotBeDecoded:
             return make("\(error)", nil)
         }
     }

@@ -327,11 +327,9 @@ extension TimeSpan {
     /// The largest whole unit: `45s`, `12m`, `3h`, `5d`.
     public var roughText: String {
         let s = max(0, seconds)
-        switch s {
-        case ..<60: return "\(s)s"
-        case ..<3600: return "\(s / 60)m"
-        case ..<86_400: return "\(s / 3600)h"
-        default: return "\(s / 86_400)d"
-        }
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
     }
 }

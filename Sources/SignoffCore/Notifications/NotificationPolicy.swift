@@ -214,10 +214,11 @@ extension NotificationPolicy {
                                                                                  hint: "{after: 24h, every: 12h, to: manager}")
                 if let to = section.optional("to") {
                     let text = try to.nonEmptyString()
-                    switch text {
-                    case "manager": policy.escalationTo = .manager
-                    case "next_in_rotation": policy.escalationTo = .nextInRotation
-                    default:
+                    if text == "manager" {
+                        policy.escalationTo = .manager
+                    } else if text == "next_in_rotation" {
+                        policy.escalationTo = .nextInRotation
+                    } else {
                         _ = try BreakGlassPolicy.expressions(to, directory)
                         policy.escalationTo = .expression(text)
                     }

@@ -8,7 +8,12 @@ struct ConditionParser {
     let directory: Directory
     let catalogue: Catalogue
 
-    static let combinators = ["any", "all", "not"]
+    /// The keys of a `when:` mapping that combine conditions rather than name a request field.
+    enum Combinator: String, CaseIterable {
+        case any, all, not
+    }
+
+    static let combinators = Combinator.allCases.map(\.rawValue)
 
     /// A `when:` mapping: every entry must hold (all of).
     func parse(_ node: LocatedNode) throws(SourceError) -> Condition {
@@ -22,23 +27,24 @@ struct ConditionParser {
     }
 
     private func parseEntry(key: String, keyNode: LocatedNode, value: LocatedNode) throws(SourceError) -> Condition {
-        switch key {
-        case "any", "all":
-            let items = try value.list()
-            guard !items.isEmpty else { throw value.error("needs at least one condition") }
-            var children: [Condition] = []
-            for item in items { children.append(try parse(item)) }
-            if children.count == 1 { return children[0] }
-            return key == "any" ? .any(children) : .all(children)
-        case "not":
-            return .not(try parse(value))
-        default:
+        guard let combinator = Combinator(rawValue: key) else {
             guard let field = RequestField(name: key) else {
                 let known = RequestField.names + ConditionParser.combinators
                 let suggestion = closest(to: key, in: known).map { "did you mean \"\($0)\"? " } ?? ""
                 throw keyNode.error("unknown request field", hint: "\(suggestion)valid: \(known.joined(separator: ", "))")
             }
             return try parseValue(field, value)
+        }
+        switch combinator {
+        case .any, .all:
+            let items = try value.list()
+            guard !items.isEmpty else { throw value.error("needs at least one condition") }
+            var children: [Condition] = []
+            for item in items { children.append(try parse(item)) }
+            if children.count == 1 { return children[0] }
+            return combinator == .any ? .any(children) : .all(children)
+        case .not:
+            return .not(try parse(value))
         }
     }
 

@@ -172,11 +172,11 @@ public struct Policy: Sendable {
                     }
                 }
                 if let node = settings.optional("access_starts") {
-                    switch try node.string() {
-                    case "approval": accessStartsAtProvisioning = false
-                    case "provisioning": accessStartsAtProvisioning = true
-                    default: throw node.error("must be approval or provisioning", hint: "when a grant's clock starts")
+                    let start = try node.string()
+                    guard start == "approval" || start == "provisioning" else {
+                        throw node.error("must be approval or provisioning", hint: "when a grant's clock starts")
                     }
+                    accessStartsAtProvisioning = start == "provisioning"
                 }
                 if let node = settings.optional("minimum_rationale") {
                     minimumRationale = try node.int()

@@ -33,17 +33,13 @@ struct ApproverExpression: Sendable, Hashable {
     }
 
     static func source(_ text: String) -> Source? {
-        switch text {
-        case "owners": return .owners
-        case "manager": return .manager
-        case "subject_owner_manager": return .subjectOwnerManager
-        default:
-            for (prefix, make) in [("group:", Source.group), ("rotation:", Source.rotation), ("person:", Source.person)] where text.hasPrefix(prefix) {
-                let name = String(text.dropFirst(prefix.count))
-                return name.isEmpty ? nil : make(name)
-            }
-            return nil
+        let fixed: [String: Source] = ["owners": .owners, "manager": .manager, "subject_owner_manager": .subjectOwnerManager]
+        if let source = fixed[text] { return source }
+        for (prefix, make) in [("group:", Source.group), ("rotation:", Source.rotation), ("person:", Source.person)] where text.hasPrefix(prefix) {
+            let name = String(text.dropFirst(prefix.count))
+            return name.isEmpty ? nil : make(name)
         }
+        return nil
     }
 
     var sourceText: String {

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// ```yaml
 /// signatures:
-///   required: when_key_listed        # the default: a person with keys listed signs every decision;
+///   required: when_key_listed        # (the default) a person with keys listed signs every decision;
 ///                                    # always: every decision, so people without a key cannot decide
 ///   required_for:                    # decisions on these requests need one whoever decides (optional)
 ///     - {environment: production, access: admin}
