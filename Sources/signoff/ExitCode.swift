@@ -23,6 +23,8 @@ enum Outcome: Int32 {
     case stillPending = 8
     /// `signoff reconcile`: the run was recorded and opened findings (new, or back after being resolved).
     case newFindings = 9
+    /// `signoff import jira --check`: at least one ticket would be refused.
+    case wouldRefuse = 10
 
     /// The `code` of the JSON error document: one word per exit code.
     var code: String {
@@ -37,6 +39,7 @@ enum Outcome: Int32 {
         case .notApproved: "not_approved"
         case .stillPending: "still_pending"
         case .newFindings: "new_findings"
+        case .wouldRefuse: "would_refuse"
         }
     }
 }

@@ -81,7 +81,7 @@ import Testing
             try Self.fixture("webhooks/mattermost-webhook-issue-deleted.json"),
             try Self.fixture("webhooks/mattermost-webhook-cloud-comment-created.json"),
         ])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == 10, "\(result.output)")  // TES-14 would be refused
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "KT-22 [To Do] would be submitted: alice asks for read access, read_replica on payments-db production, for service account dwdwd (owner alice), 23h")
         #expect(lines.contains("TES-14 [To Do] refused; the ticket would get this comment:"))
@@ -100,7 +100,7 @@ import Testing
         let result = try workspace.check([try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json"),
                                           try Self.fixture("webhooks/mattermost-webhook-cloud-issue-updated-custom-field.json")],
                                          json: true)
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == 10, "\(result.output)")
         let document = try #require(try Signoff.json(result) as? [String: Any])
         #expect(document["schema"] as? String == "signoff.jira-check/1")
         let items = try #require(document["items"] as? [[String: Any]])
@@ -123,10 +123,41 @@ import Testing
             try Self.fixture("webhooks/mattermost-webhook-issue-deleted.json"),
             try Self.fixture("webhooks/mattermost-webhook-cloud-comment-created.json"),
         ], json: true)
-        check.stdout(every, "signoff.jira-check/1")
+        check.stdout(every, "signoff.jira-check/1", status: 10)
         let outcomes = ((try Signoff.json(every) as? [String: Any])?["items"] as? [[String: Any]])?.compactMap { $0["outcome"] as? String }
         #expect(outcomes == ["request", "refused", "closed", "deleted", "ignored"])
         try check.validate()
+    }
+
+    /// `--check` exits 0 when every ticket would import (closed, deleted and
+    /// ignored inputs refuse nothing) and 10 when any would be refused, in
+    /// words and in JSON, with the whole report printed either way.
+    @Test func checkExitsTenWhenATicketWouldBeRefused() throws {
+        let workspace = try Workspace()
+        let importable = try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json")
+        let refused = try Self.fixture("webhooks/mattermost-webhook-cloud-issue-updated-custom-field.json")
+        let others = [try Self.fixture("webhooks/mattermost-webhook-server-issue-updated-resolved.json"),
+                      try Self.fixture("webhooks/mattermost-webhook-issue-deleted.json"),
+                      try Self.fixture("webhooks/mattermost-webhook-cloud-comment-created.json")]
+        for json in [false, true] {
+            let clean = try workspace.check([importable] + others, json: json)
+            #expect(clean.status == 0, "\(clean.output)")
+            #expect(clean.stderr.isEmpty, "\(clean.stderr)")
+
+            let mixed = try workspace.check([importable, refused] + others, json: json)
+            #expect(mixed.status == 10, "\(mixed.output)")
+            #expect(mixed.stderr.isEmpty, "the report is the answer, not an error: \(mixed.stderr)")
+            if json {
+                let items = (try Signoff.json(mixed) as? [String: Any])?["items"] as? [[String: Any]]
+                #expect(items?.compactMap { $0["outcome"] as? String } == ["request", "refused", "closed", "deleted", "ignored"])
+            } else {
+                #expect(mixed.stdout.contains("TES-14 [To Do] refused; the ticket would get this comment:"))
+                #expect(mixed.stdout.hasSuffix("5 item(s): 1 would be submitted, 1 refused, 1 closed, 1 deleted, 1 ignored; nothing was submitted (--check)\n"))
+            }
+        }
+        // Only the refused ticket, from stdin: still 10.
+        let alone = try workspace.check(["-"], stdin: try String(contentsOfFile: refused, encoding: .utf8))
+        #expect(alone.status == 10, "\(alone.output)")
     }
 
     @Test func badInputNamesFileLineAndColumn() throws {
@@ -176,7 +207,7 @@ import Testing
         try data.write(to: input)
 
         let result = try workspace.check([input.path])
-        #expect(result.status == 0, "\(result.output)")
+        #expect(result.status == 10, "\(result.output)")
         let output = result.stdout + result.stderr
         for scalar in output.unicodeScalars where scalar != "\n" {
             #expect(!(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)),
@@ -199,7 +230,7 @@ import Testing
         #expect(output.contains("rotate the credential now"))
 
         let json = try workspace.check([input.path], json: true)
-        #expect(json.status == 0)
+        #expect(json.status == 10)
         #expect(!json.stdout.contains(key))
         // JSON keeps exact values, escaped: the escape sequence is there as \u001b, never raw.
         #expect(json.stdout.lowercased().contains(#"deploy \u202eevil\u202c now"#), "\(json.stdout.prefix(2000))")

@@ -25,7 +25,8 @@ struct ImportJira: ParsableCommand, JSONReporting {
         from the outbox as comments and transitions. Credentials come only from a file readable by its
         owner alone (jira.credentials in the mapping, or --credentials).
 
-        --check reports what every ticket would become, without submitting anything.
+        --check reports what every ticket would become, without submitting anything; it exits 10 when any
+        ticket would be refused.
         --deliver-only delivers what waits in the outbox and imports nothing (e.g. every minute from cron).
         """)
 
@@ -53,7 +54,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
     @Option(help: ArgumentHelp("With --check: check against this policy file instead of the store's policy.", valueName: "path"))
     var policy: String?
 
-    @Flag(help: "Report what each ticket would become; submit nothing.")
+    @Flag(help: "Report what each ticket would become; submit nothing. Exits 10 when any ticket would be refused.")
     var check = false
 
     @Flag(help: "Deliver the comments and transitions waiting in the outbox; import nothing.")
@@ -147,7 +148,13 @@ struct ImportJira: ParsableCommand, JSONReporting {
                 }
             }
         }
-        try CheckReport(items: items).print(json: json)
+        let report = CheckReport(items: items)
+        try report.print(json: json)
+        // The report is printed either way; scripts (and CI over a fixture set) tell by the exit code.
+        if report.anyRefused {
+            try StandardOutput.flush()
+            Foundation.exit(Outcome.wouldRefuse.rawValue)
+        }
     }
 
     func checkMapping(_ jiraMapping: JiraMapping, against policy: Policy) throws {

@@ -10,16 +10,28 @@ struct CheckReport {
 
     func print(json: Bool) throws {
         if json { return try JiraCheckJSON(items: items).print() }
-        var counts: [String: Int] = [:]
+        var counts: [JiraCheckJSON.Outcome: Int] = [:]
         for item in items {
-            counts[JiraCheckJSON.outcome(item), default: 0] += 1
+            counts[JiraCheckJSON.Outcome(item), default: 0] += 1
             for line in Self.text(item) { Terminal.line(line) }
         }
-        let order = ["request", "refused", "closed", "deleted", "ignored"]
-        let words = ["request": "would be submitted", "refused": "refused", "closed": "closed",
-                     "deleted": "deleted", "ignored": "ignored"]
-        let summary = order.compactMap { key in counts[key].map { "\($0) \(words[key]!)" } }.joined(separator: ", ")
+        let summary = JiraCheckJSON.Outcome.allCases.compactMap { outcome in
+            counts[outcome].map { "\($0) \(Self.words(outcome))" }
+        }.joined(separator: ", ")
         Terminal.line("\(items.count) item(s)\(summary.isEmpty ? "" : ": " + summary); nothing was submitted (--check)")
+    }
+
+    /// Whether any ticket would be refused: `--check` then exits with `Outcome.wouldRefuse`.
+    var anyRefused: Bool { items.contains { JiraCheckJSON.Outcome($0) == .refused } }
+
+    static func words(_ outcome: JiraCheckJSON.Outcome) -> String {
+        switch outcome {
+        case .request: "would be submitted"
+        case .refused: "refused"
+        case .closed: "closed"
+        case .deleted: "deleted"
+        case .ignored: "ignored"
+        }
     }
 
     static func text(_ item: IntakeItem) -> [String] {

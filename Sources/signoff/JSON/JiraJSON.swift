@@ -11,17 +11,21 @@ struct JiraCheckJSON: JSONDocument {
     static let schema: StaticString = "signoff.jira-check/1"
     var items: [IntakeItem]
 
-    /// `request`, `refused`, `closed`, `deleted` or `ignored`.
-    static func outcome(_ item: IntakeItem) -> String {
-        switch item {
-        case let .ticket(ticket, _):
-            if ticket.isClosed { return "closed" }
-            switch ticket.outcome {
-            case .request: return "request"
-            case .refused: return "refused"
+    /// What one item would become, as the document and the summary line name it.
+    enum Outcome: String, CaseIterable {
+        case request, refused, closed, deleted, ignored
+
+        init(_ item: IntakeItem) {
+            switch item {
+            case let .ticket(ticket, _):
+                if ticket.isClosed { self = .closed; return }
+                switch ticket.outcome {
+                case .request: self = .request
+                case .refused: self = .refused
+                }
+            case .deleted: self = .deleted
+            case .ignored: self = .ignored
             }
-        case .deleted: return "deleted"
-        case .ignored: return "ignored"
         }
     }
 
@@ -46,7 +50,7 @@ struct JiraCheckJSON: JSONDocument {
             case let .ignored(ignoredFile, why):
                 file = ignoredFile; reason = why
             }
-            json.field("outcome", Self.outcome(item))
+            json.field("outcome", Outcome(item).rawValue)
             json.field("ticket", ticketKey)
             json.field("id", id)
             json.field("status", status)
