@@ -40,12 +40,12 @@ import Testing
         #expect(mapping.credentialsPath == "/etc/signoff/secrets/jira")
         #expect(mapping.fieldMetadataPaths == ["/etc/signoff/fields.json"])
         #expect(mapping.timeZone.identifier == "Europe/Berlin")
-        #expect(mapping.rule(for: "subject.kind")?.source == .fieldName("Identity type"))
-        #expect(mapping.rule(for: "subject.name")?.source == .fieldID("customfield_10071"))
-        #expect(mapping.rule(for: "system")?.source == .fieldID("components"))
-        #expect(mapping.rule(for: "entitlement")?.source == .constant("read_replica"))
-        #expect(mapping.rule(for: "duration")?.unit == .hours)
-        #expect(mapping.rule(for: "labels.team")?.source == .fieldName("Team"))
+        #expect(mapping.rule(for: .field(.subjectKind))?.source == .fieldName("Identity type"))
+        #expect(mapping.rule(for: .field(.subjectName))?.source == .fieldID("customfield_10071"))
+        #expect(mapping.rule(for: .field(.system))?.source == .fieldID("components"))
+        #expect(mapping.rule(for: .field(.entitlement))?.source == .constant("read_replica"))
+        #expect(mapping.rule(for: .field(.duration))?.unit == .hours)
+        #expect(mapping.rule(for: .label("team"))?.source == .fieldName("Team"))
         #expect(mapping.writeBack.transitions[.refused] == "Needs information")
         #expect(mapping.closedStatuses == ["Closed", "Cancelled"])
     }
@@ -56,6 +56,7 @@ import Testing
         ("jira: {time_zone: Mars/Olympus}\nrequest: {}", "jira.time_zone: \"Mars/Olympus\" is not a time zone"),
         ("jira: {jq: x}\nrequest: {}", "m.yaml:1:8: jira.jq: unknown field (did you mean \"jql\"?"),
         ("request:\n  sytem: components", "m.yaml:2:10: request.sytem: is not a request field a mapping fills (did you mean \"system\"?"),
+        ("request:\n  approver: x", "m.yaml:2:13: request.approver: is not a request field a mapping fills (valid: requester, subject.kind, subject.name, subject.owner, system, environment, entitlement, scope, access, purpose, duration, start, end, break_glass, incident, notes, labels)"),
         ("request:\n  ticket: key", "the ticket is always the issue key"),
         ("request:\n  access: {field: A, values: {R: rd}}", "m.yaml:2:34: request.access.values.R: \"rd\" is not an access level"),
         ("request:\n  subject.kind: {value: robot}", "\"robot\" is not an identity kind"),

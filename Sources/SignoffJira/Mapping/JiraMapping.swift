@@ -31,10 +31,61 @@ public struct JiraMapping: Sendable {
         case constant(String)
     }
 
+    /// A request field a mapping fills, by the name the mapping file gives it.
+    /// `ticket` is not one: it is always the issue key, and every request
+    /// carries the `ticket_closed` trigger for it.
+    public enum Field: String, Sendable, Hashable, CaseIterable {
+        case requester
+        case subjectKind = "subject.kind"
+        case subjectName = "subject.name"
+        case subjectOwner = "subject.owner"
+        case system, environment, entitlement, scope, access, purpose, duration, start, end
+        case breakGlass = "break_glass"
+        case incident, notes
+
+        /// Every request needs these, mapped from a field or given as a constant.
+        public var isRequired: Bool {
+            switch self {
+            case .subjectKind, .subjectName, .system, .environment, .entitlement, .access, .purpose: true
+            case .requester, .subjectOwner, .scope, .duration, .start, .end, .breakGlass, .incident, .notes: false
+            }
+        }
+
+        /// Fields that may name a person, so a Jira user in them is read as one.
+        var takesPerson: Bool {
+            switch self {
+            case .requester, .subjectOwner, .subjectName: true
+            case .subjectKind, .system, .environment, .entitlement, .scope, .access, .purpose, .duration, .start, .end,
+                 .breakGlass, .incident, .notes: false
+            }
+        }
+    }
+
+    /// What one rule fills: a request field, or one of the request's labels.
+    public enum Target: Sendable, Hashable {
+        case field(Field)
+        /// `labels.NAME`.
+        case label(String)
+
+        /// As the mapping file and every message name it: `subject.kind`, `labels.team`.
+        public var name: String {
+            switch self {
+            case let .field(field): field.rawValue
+            case let .label(label): "labels.\(label)"
+            }
+        }
+
+        /// The request field, or nil for a label.
+        public var field: Field? {
+            if case let .field(field) = self { return field }
+            return nil
+        }
+    }
+
     /// One request field and where it comes from.
     public struct Rule: Sendable {
-        /// The request field: `system`, `subject.kind`, `labels.team`, ...
-        public var target: String
+        /// The request field (`system`, `subject.kind`) or label (`labels.team`).
+        public var target: Target
         public var source: Source
         /// Jira value → signoff value. With a map, any other value is refused.
         public var values: [(jira: String, signoff: String)]?
@@ -100,17 +151,10 @@ public struct JiraMapping: Sendable {
     /// Statuses that close a ticket besides Jira's `done` category and a resolution.
     public let closedStatuses: [String]
 
-    public func rule(for target: String) -> Rule? { rules.first { $0.target == target } }
+    public func rule(for target: Target) -> Rule? { rules.first { $0.target == target } }
 
     static let topLevelFields = ["jira", "request", "write_back", "closed_statuses"]
     static let jiraFields = ["deployment", "url", "jql", "credentials", "time_zone", "field_metadata"]
-    /// Request fields a mapping may fill. `ticket` is always the issue key, and
-    /// every request carries the `ticket_closed` trigger for it.
-    public static let requestFields = [
-        "requester", "subject.kind", "subject.name", "subject.owner", "system", "environment", "entitlement", "scope",
-        "access", "purpose", "duration", "start", "end", "break_glass", "incident", "notes",
-    ]
-    static let required = ["subject.kind", "subject.name", "system", "environment", "entitlement", "access", "purpose"]
 
     /// Jira's system fields, by id and by the name its screens show.
     public static let systemFields: [(id: String, name: String)] = [
@@ -228,13 +272,13 @@ public struct JiraMapping: Sendable {
                         if label.isEmpty || label.unicodeScalars.count > 64 {
                             throw labelNode.error("label names must be 1 to 64 characters")
                         }
-                        rules.append(try parseRule(labelNode, target: "labels.\(label)"))
+                        rules.append(try parseRule(labelNode, target: .label(label)))
                     }
                 }
                 continue
             }
-            guard requestFields.contains(key) else {
-                let valid = requestFields + ["labels"]
+            guard let field = Field(rawValue: key) else {
+                let valid = Field.allCases.map(\.rawValue) + ["labels"]
                 let suggestion = closest(to: key, in: valid).map { "did you mean \"\($0)\"? " } ?? ""
                 let extra = key == "ticket" ? "the ticket is always the issue key; " :
                     key == "revocation_triggers" ? "every imported request carries ticket_closed for its ticket; " : ""
@@ -242,19 +286,19 @@ public struct JiraMapping: Sendable {
                                           hint: "\(extra)\(suggestion)valid: \(valid.joined(separator: ", "))"))
                 continue
             }
-            collect(&errors) { () throws(SourceError) in rules.append(try parseRule(value, target: key)) }
+            collect(&errors) { () throws(SourceError) in rules.append(try parseRule(value, target: .field(field))) }
         }
-        let targets = Set(rules.map(\.target))
-        for field in required where !targets.contains(field) {
-            errors.append(SourceError(file: node.file, position: node.position, field: "request.\(field)",
+        let targets = Set(rules.compactMap(\.target.field))
+        for field in Field.allCases where field.isRequired && !targets.contains(field) {
+            errors.append(SourceError(file: node.file, position: node.position, field: "request.\(field.rawValue)",
                                       message: "is required but missing",
                                       hint: "every request needs it: name the Jira field (field: ...) or give a constant (value: ...)"))
         }
-        if !targets.contains("duration") && !(targets.contains("start") && targets.contains("end")) {
+        if !targets.contains(.duration) && !(targets.contains(.start) && targets.contains(.end)) {
             errors.append(SourceError(file: node.file, position: node.position, field: "request.duration",
                                       message: "is required but missing", hint: "map duration, or both start and end"))
         }
-        if targets.contains("duration") && targets.contains("end") {
+        if targets.contains(.duration) && targets.contains(.end) {
             errors.append(SourceError(file: node.file, position: node.position, field: "request.end",
                                       message: "cannot be mapped together with duration", hint: "a request has a duration or an end, not both"))
         }
@@ -263,7 +307,7 @@ public struct JiraMapping: Sendable {
 
     static let ruleFields = ["field", "value", "values", "unit"]
 
-    static func parseRule(_ node: LocatedNode, target: String) throws(SourceError) -> Rule {
+    static func parseRule(_ node: LocatedNode, target: Target) throws(SourceError) -> Rule {
         var rule = Rule(target: target, source: .constant(""), values: nil, unit: nil, position: node.position)
         if case .scalar = node.node {
             rule.source = source(forField: try node.nonEmptyString())
@@ -297,7 +341,7 @@ public struct JiraMapping: Sendable {
             rule.values = pairs
         }
         if let unitNode = fields.optional("unit") {
-            guard target == "duration" else { throw unitNode.error("unit: applies to duration only") }
+            guard target == .field(.duration) else { throw unitNode.error("unit: applies to duration only") }
             let text = try unitNode.string()
             guard let unit = DurationUnit(rawValue: text) else {
                 throw unitNode.error("\"\(text)\" is not a unit", hint: "one of \(DurationUnit.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -316,19 +360,22 @@ public struct JiraMapping: Sendable {
 
     /// A value signoff will use must at least have the right shape; names the
     /// policy knows are checked against the policy (`check(against:)`).
-    static func checkTarget(_ value: String, of target: String, at node: LocatedNode) throws(SourceError) {
-        switch target {
-        case "subject.kind":
+    static func checkTarget(_ value: String, of target: Target, at node: LocatedNode) throws(SourceError) {
+        guard case let .field(field) = target else { return }  // a label takes any text
+        switch field {
+        case .subjectKind:
             guard IdentityKind(rawValue: value) != nil else {
                 throw node.error("\"\(value)\" is not an identity kind", hint: "valid: \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-        case "access":
+        case .access:
             guard AccessLevel(rawValue: value) != nil else { throw node.error("\"\(value)\" is not an access level", hint: "read, write or admin") }
-        case "break_glass":
+        case .breakGlass:
             guard value == "true" || value == "false" else { throw node.error("\"\(value)\" is not true or false") }
-        case "duration":
+        case .duration:
             guard TimeSpan(parsing: value) != nil else { throw node.error("\"\(value)\" is not a duration", hint: TimeSpan.syntaxHint) }
-        default:
+        case .requester, .subjectName, .subjectOwner, .system, .environment, .entitlement, .scope, .purpose, .start, .end,
+             .incident, .notes:
+            // Free text, or names the policy knows (checked by check(against:)).
             return
         }
     }
@@ -363,19 +410,22 @@ public struct JiraMapping: Sendable {
             for value in targets {
                 let problem: String?
                 switch rule.target {
-                case "system":
+                case .field(.system):
                     problem = policy.system(named: value) == nil ? "known systems: \(systems.map(\.name).joined(separator: ", "))" : nil
-                case "environment":
+                case .field(.environment):
                     problem = allEnvironments.contains(value) ? nil : "environments of the catalogue: \(allEnvironments.joined(separator: ", "))"
-                case "entitlement":
+                case .field(.entitlement):
                     problem = allEntitlements.contains(value) ? nil : "entitlements of the catalogue: \(allEntitlements.joined(separator: ", "))"
-                case "requester", "subject.owner":
+                case .field(.requester), .field(.subjectOwner):
                     problem = policy.knowsPerson(value) ? nil : "the directory's people: \(policy.people.joined(separator: ", "))"
-                default:
+                case .field(.subjectKind), .field(.subjectName), .field(.scope), .field(.access), .field(.purpose),
+                     .field(.duration), .field(.start), .field(.end), .field(.breakGlass), .field(.incident), .field(.notes),
+                     .label:
+                    // Not names of the policy (their shape was checked as the file was read).
                     problem = nil
                 }
                 if let problem {
-                    errors.append(SourceError(file: file, position: rule.position, field: "request.\(rule.target)",
+                    errors.append(SourceError(file: file, position: rule.position, field: "request.\(rule.target.name)",
                                               message: "\"\(DisplaySafe.text(value))\" is not known to the policy \(policy.name.isEmpty ? "" : "\(policy.name) ")(\(policy.version.prefix(12)))",
                                               hint: problem))
                 }

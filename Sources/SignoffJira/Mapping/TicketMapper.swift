@@ -127,7 +127,7 @@ public struct TicketMapper: Sendable {
                 ids = JiraMapping.systemFields.filter { $0.name.lowercased() == name.lowercased() }.map(\.id)
             }
             guard ids.count == 1 else {
-                let fieldLabel = "request.\(rule.target)"
+                let fieldLabel = "request.\(rule.target.name)"
                 let message = ids.isEmpty
                     ? "no Jira field is named \"\(DisplaySafe.text(name))\" in the site's field metadata"
                     : "\(ids.count) Jira fields are named \"\(DisplaySafe.text(name))\" (\(ids.joined(separator: ", ")))"
@@ -167,13 +167,12 @@ public struct TicketMapper: Sendable {
         }
     }
 
-    static let personTargets: Set<String> = ["requester", "subject.owner", "subject.name"]
-    static let defaultRequester = JiraMapping.Rule(target: "requester", source: .fieldID("reporter"), values: nil, unit: nil,
+    static let defaultRequester = JiraMapping.Rule(target: .field(.requester), source: .fieldID("reporter"), values: nil, unit: nil,
                                                    position: nil)
 
     public mutating func map(_ issue: JiraIssue) throws(MappingConfigurationError) -> MappedTicket {
         var rules = mapping.rules
-        if mapping.rule(for: "requester") == nil { rules.insert(Self.defaultRequester, at: 0) }
+        if mapping.rule(for: .field(.requester)) == nil { rules.insert(Self.defaultRequester, at: 0) }
         var problems: [TicketProblem] = []
         var read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])] = []
         for rule in rules {
@@ -183,11 +182,12 @@ public struct TicketMapper: Sendable {
             case let .constant(value):
                 read.append((rule, nil, [.text(value)]))
             case .fieldID, .fieldName:
-                let limit = rule.target == "purpose" ? Limits.purposeLength : rule.target == "notes" ? Limits.notesLength : Limits.fieldLength
-                switch Self.pieces(issue.field(id ?? ""), limit: limit, person: Self.personTargets.contains(rule.target)) {
+                let limit = rule.target == .field(.purpose) ? Limits.purposeLength
+                    : rule.target == .field(.notes) ? Limits.notesLength : Limits.fieldLength
+                switch Self.pieces(issue.field(id ?? ""), limit: limit, person: rule.target.field?.takesPerson ?? false) {
                 case let .success(pieces): read.append((rule, label, pieces))
                 case let .failure(problem):
-                    problems.append(TicketProblem(field: rule.target, jiraField: label, kind: problem.kind, message: problem.message))
+                    problems.append(TicketProblem(field: rule.target.name, jiraField: label, kind: problem.kind, message: problem.message))
                 }
             }
         }
@@ -197,8 +197,8 @@ public struct TicketMapper: Sendable {
         var secrets: [TicketProblem] = []
         for (rule, label, pieces) in read {
             for piece in pieces {
-                guard let text = piece.text, let finding = SecretScan.scan(text, field: rule.target) else { continue }
-                secrets.append(TicketProblem(field: rule.target, jiraField: label, kind: .secret,
+                guard let text = piece.text, let finding = SecretScan.scan(text, field: rule.target.name) else { continue }
+                secrets.append(TicketProblem(field: rule.target.name, jiraField: label, kind: .secret,
                                              message: "characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label)"))
                 break
             }
@@ -210,14 +210,14 @@ public struct TicketMapper: Sendable {
         }
         if !secrets.isEmpty { return made(.refused(secrets)) }
 
-        var values: [String: String] = [:]
+        var values: [JiraMapping.Field: String] = [:]
         var labels: [String: String] = [:]
         for (rule, label, pieces) in read {
             func problem(_ kind: TicketProblem.Kind, _ message: String, valid: [String] = []) {
-                problems.append(TicketProblem(field: rule.target, jiraField: label, kind: kind, message: message, valid: valid))
+                problems.append(TicketProblem(field: rule.target.name, jiraField: label, kind: kind, message: message, valid: valid))
             }
             if pieces.isEmpty {
-                if JiraMapping.required.contains(rule.target) || rule.target == "duration" || rule.target == "requester" {
+                if let field = rule.target.field, field.isRequired || field == .duration || field == .requester {
                     problem(.missing, "is empty; it is required")
                 }
                 continue
@@ -228,10 +228,9 @@ public struct TicketMapper: Sendable {
             }
             switch convert(pieces[0], rule: rule) {
             case let .success(value):
-                if rule.target.hasPrefix("labels.") {
-                    labels[String(rule.target.dropFirst("labels.".count))] = value
-                } else {
-                    values[rule.target] = value
+                switch rule.target {
+                case let .field(field): values[field] = value
+                case let .label(name): labels[name] = value
                 }
             case let .failure(failure):
                 problem(failure.kind, failure.message, valid: failure.valid)
@@ -246,7 +245,7 @@ public struct TicketMapper: Sendable {
             let request = try RequestFile.request(from: LocatedNode(node: node, file: issue.key, path: ""), policy: policy)
             return made(.request(request))
         } catch {
-            let label = read.first { $0.rule.target == error.field }?.jiraField
+            let label = read.first { $0.rule.target.name == error.field }?.jiraField
             let message = error.message + (error.hint.map { " (\($0))" } ?? "")
             return made(.refused([TicketProblem(field: error.field, jiraField: label, kind: .invalid, message: message)]))
         }
@@ -355,7 +354,7 @@ public struct TicketMapper: Sendable {
                 text = match.signoff
             }
             switch rule.target {
-            case "duration":
+            case .field(.duration):
                 if TimeSpan(parsing: text) != nil { return .success(text) }
                 guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number > 0 else {
                     return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a duration; \(TimeSpan.syntaxHint)"))
@@ -368,28 +367,30 @@ public struct TicketMapper: Sendable {
                     return .failure(PieceFailure(kind: .invalid, message: "\(DisplaySafe.text(text)) \(unit.rawValue) is not a duration signoff grants"))
                 }
                 return .success(TimeSpan(seconds: minutes * 60).description)
-            case "start", "end":
+            case .field(.start), .field(.end):
                 guard let date = JiraDate.parse(text, zone: mapping.timeZone) else {
                     return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a date and time",
                                                  valid: ["2026-11-21T09:00:00.000+0100", "2026-11-21", "epoch milliseconds"]))
                 }
                 return .success(Timestamp.format(date))
-            case "subject.kind":
+            case .field(.subjectKind):
                 guard IdentityKind(rawValue: text) != nil else {
                     return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not an identity kind",
                                                  valid: IdentityKind.allCases.map(\.rawValue)))
                 }
-            case "access":
+            case .field(.access):
                 guard AccessLevel(rawValue: text) != nil else {
                     return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not an access level",
                                                  valid: AccessLevel.allCases.map(\.rawValue)))
                 }
-            case "break_glass":
+            case .field(.breakGlass):
                 guard text == "true" || text == "false" else {
                     return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not true or false; map the field's options with values:",
                                                  valid: ["true", "false"]))
                 }
-            default:
+            case .field(.requester), .field(.subjectName), .field(.subjectOwner), .field(.system), .field(.environment),
+                 .field(.entitlement), .field(.scope), .field(.purpose), .field(.incident), .field(.notes), .label:
+                // Names are checked against the policy, with every valid choice (policyProblems).
                 break
             }
             return .success(text)
@@ -398,51 +399,52 @@ public struct TicketMapper: Sendable {
 
     /// Names the policy does not know, each with every valid choice (the
     /// request file check stops at the first).
-    func policyProblems(_ values: [String: String], read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])]) -> [TicketProblem] {
-        func label(_ target: String) -> String? { read.first { $0.rule.target == target }?.jiraField }
+    func policyProblems(_ values: [JiraMapping.Field: String],
+                        read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])]) -> [TicketProblem] {
+        func label(_ field: JiraMapping.Field) -> String? { read.first { $0.rule.target == .field(field) }?.jiraField }
         var problems: [TicketProblem] = []
         let systems = policy.systems
         var system: CatalogueSystem?
-        if let name = values["system"] {
+        if let name = values[.system] {
             system = policy.system(named: name)
             if system == nil {
-                problems.append(TicketProblem(field: "system", jiraField: label("system"), kind: .unknownValue,
+                problems.append(TicketProblem(field: "system", jiraField: label(.system), kind: .unknownValue,
                                               message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a system of the policy's catalogue",
                                               valid: systems.map(\.name)))
             }
         }
         let environments = system?.environments ?? Array(Set(systems.flatMap(\.environments))).sorted()
-        if let environment = values["environment"], !environments.contains(environment) {
-            problems.append(TicketProblem(field: "environment", jiraField: label("environment"), kind: .unknownValue,
+        if let environment = values[.environment], !environments.contains(environment) {
+            problems.append(TicketProblem(field: "environment", jiraField: label(.environment), kind: .unknownValue,
                                           message: "\"\(DisplaySafe.text(Self.short(environment)))\" is not an environment\(system.map { " of \($0.name)" } ?? "")",
                                           valid: environments))
         }
         let entitlements = system?.entitlements ?? Array(Set(systems.flatMap(\.entitlements))).sorted()
-        if let entitlement = values["entitlement"], !entitlements.isEmpty, !entitlements.contains(entitlement) {
-            problems.append(TicketProblem(field: "entitlement", jiraField: label("entitlement"), kind: .unknownValue,
+        if let entitlement = values[.entitlement], !entitlements.isEmpty, !entitlements.contains(entitlement) {
+            problems.append(TicketProblem(field: "entitlement", jiraField: label(.entitlement), kind: .unknownValue,
                                           message: "\"\(DisplaySafe.text(Self.short(entitlement)))\" is not an entitlement\(system.map { " of \($0.name)" } ?? "")",
                                           valid: entitlements))
         }
-        var personFields = ["requester", "subject.owner"]
-        if values["subject.kind"] == IdentityKind.human.rawValue { personFields.append("subject.name") }
+        var personFields: [JiraMapping.Field] = [.requester, .subjectOwner]
+        if values[.subjectKind] == IdentityKind.human.rawValue { personFields.append(.subjectName) }
         for field in personFields {
             guard let name = values[field], !policy.knowsPerson(name) else { continue }
-            problems.append(TicketProblem(field: field, jiraField: label(field), kind: .unknownPerson,
+            problems.append(TicketProblem(field: field.rawValue, jiraField: label(field), kind: .unknownPerson,
                                           message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a person of the policy directory"))
         }
-        if values["subject.kind"].flatMap(IdentityKind.init(rawValue:))?.isHuman == false, values["subject.owner"] == nil,
-           !problems.contains(where: { $0.field == "subject.owner" }) {
-            problems.append(TicketProblem(field: "subject.owner", jiraField: label("subject.owner"), kind: .missing,
+        if values[.subjectKind].flatMap(IdentityKind.init(rawValue:))?.isHuman == false, values[.subjectOwner] == nil,
+           !problems.contains(where: { $0.field == JiraMapping.Field.subjectOwner.rawValue }) {
+            problems.append(TicketProblem(field: "subject.owner", jiraField: label(.subjectOwner), kind: .missing,
                                           message: "is required for a non-human identity: every one needs an accountable person"))
         }
         return problems
     }
 
     /// The request as the YAML node a request file would hold.
-    static func requestNode(_ values: [String: String], labels: [String: String], ticket: String) -> Node {
+    static func requestNode(_ values: [JiraMapping.Field: String], labels: [String: String], ticket: String) -> Node {
         var pairs: [(Node, Node)] = []
         var subject: [(Node, Node)] = []
-        for (field, value) in values.sorted(by: { $0.key < $1.key }) {
+        for (field, value) in values.map({ ($0.key.rawValue, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
             if field.hasPrefix("subject.") {
                 subject.append((Node(String(field.dropFirst("subject.".count))), Node(value)))
             } else {
