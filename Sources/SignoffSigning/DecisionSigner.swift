@@ -42,12 +42,7 @@ public struct DecisionSigner: Sendable {
             signature = try signWithKeyFile(statement, keyFile: keyFile, allowed: allowed, touch: touch)
         } else {
             guard let agent else { throw .noSigner(allowed) }
-            let held: [SSHAgentClient.Identity]
-            do { held = try agent.identities() } catch { throw .agent(error) }
-            guard let key = allowed.first(where: { key in held.contains { $0.key == key } }) else {
-                throw .agentLacksKey(allowed, held: held.map(\.key))
-            }
-            signature = try signWithAgent(agent, statement, key: key, touch: touch)
+            signature = try signWithHeldKey(agent, statement, allowed: allowed, touch: touch)
         }
         do {
             _ = try signature.verify(message: statement)
@@ -56,6 +51,32 @@ public struct DecisionSigner: Sendable {
         }
         guard allowed.contains(signature.publicKey) else { throw .keyNotAllowed(signature.publicKey, allowed) }
         return signature
+    }
+
+    /// One connection to the agent when it holds the first listed software
+    /// key (it signs, or refuses a key it does not hold); a security key is
+    /// looked for first, so "touch your security key" is said only for one
+    /// the agent holds.
+    private func signWithHeldKey(_ agent: SSHAgentClient, _ statement: [UInt8], allowed: [SSHPublicKey],
+                                 touch: TouchPrompt?) throws(SigningError) -> SSHSignature {
+        var tried: SSHPublicKey?
+        if let first = allowed.first, !first.algorithm.isSecurityKey {
+            do {
+                return try agent.signature(of: statement, with: first)
+            } catch .refused {
+                tried = first
+            } catch {
+                throw .agent(error)
+            }
+        }
+        let held: [SSHAgentClient.Identity]
+        do { held = try agent.identities() } catch { throw .agent(error) }
+        // A key the agent holds and still refused (locked, or not confirmed) is not asked again.
+        if let tried, held.contains(where: { $0.key == tried }) { throw .agent(.refused) }
+        guard let key = allowed.first(where: { key in key != tried && held.contains { $0.key == key } }) else {
+            throw .agentLacksKey(allowed, held: held.map(\.key))
+        }
+        return try signWithAgent(agent, statement, key: key, touch: touch)
     }
 
     private func signWithAgent(_ agent: SSHAgentClient, _ statement: [UInt8], key: SSHPublicKey,

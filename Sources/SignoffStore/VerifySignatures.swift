@@ -20,7 +20,10 @@ public struct SignatureProblem: Sendable, Hashable, CustomStringConvertible {
 /// just before each event (its keys, its rules) and the request as it stood.
 ///
 /// The statement, key and rule checks run in the fold, in order; the
-/// signatures' mathematics is batched and spread over every core.
+/// signatures' mathematics (independent of each other once those are known)
+/// runs on every core meanwhile, in batches handed over as they fill, so the
+/// fold never waits for them. The problems come out sorted by event, in the
+/// order a one-core pass would find them, whatever the cores' timing.
 struct SignatureAudit {
     private(set) var problems: [SignatureProblem] = []
     private(set) var signedCount = 0
@@ -28,9 +31,11 @@ struct SignatureAudit {
     /// Each signed statement's digest and the event that first carried it.
     private var statements: [SHA256Digest: Int64] = [:]
     private var pending: [Job] = []
-    private static let batch = 4096
+    /// Small enough that the last batch finishes soon after the fold does.
+    private static let batch = 256
+    private let verifier = ParallelVerifier()
 
-    private struct Job {
+    struct Job: Sendable {
         var problem: SignatureProblem
         var signature: SSHSignature
         var statement: [UInt8]
@@ -86,41 +91,22 @@ struct SignatureAudit {
             statements[digest] = event.sequence
             pending.append(Job(problem: problem(draft, event.sequence, .invalid(.invalid)), signature: signature,
                                statement: statement))
-            if pending.count >= Self.batch { verifyPending() }
-        }
-    }
-
-    /// Verifies what is still pending; call once the fold is done.
-    mutating func finish() {
-        verifyPending()
-        problems.sort { $0.sequence < $1.sequence }
-    }
-
-    /// The batch's signatures, verified on every core at once.
-    private mutating func verifyPending() {
-        guard !pending.isEmpty else { return }
-        let jobs = pending
-        pending.removeAll(keepingCapacity: true)
-        // Each worker writes only its own slots.
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<SignatureFinding?>.allocate(capacity: jobs.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chunk = (jobs.count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let start = worker * chunk
-            let end = min(jobs.count, start + chunk)
-            guard start < end else { return }
-            for index in start..<end {
-                results[index] = SignatureInspection.verify(jobs[index].signature, statement: jobs[index].statement)
+            if pending.count >= Self.batch {
+                verifier.submit(pending)
+                pending.removeAll(keepingCapacity: true)
             }
         }
-        for index in jobs.indices {
-            guard let finding = results[index] else { continue }
-            var problem = jobs[index].problem
-            problem.finding = finding
-            problems.append(problem)
-        }
+    }
+
+    /// Waits for every signature's mathematics; call once the fold is done.
+    mutating func finish() {
+        verifier.submit(pending)
+        pending.removeAll()
+        problems += verifier.wait()
+        // Stable: one event's problems stay in the order they were found.
+        problems = problems.enumerated().sorted { a, b in
+            a.element.sequence != b.element.sequence ? a.element.sequence < b.element.sequence : a.offset < b.offset
+        }.map(\.element)
     }
 
     private func problem(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) -> SignatureProblem {
@@ -130,5 +116,47 @@ struct SignatureAudit {
 
     private mutating func report(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) {
         problems.append(problem(draft, sequence, finding))
+    }
+}
+
+/// Verifies batches of signatures on every core while the caller goes on
+/// folding the chain. At most a few batches per core are in flight, so
+/// memory stays bounded however long the chain; a batch's problems are kept
+/// by its number, so `wait` returns them in the order they were submitted.
+final class ParallelVerifier: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "signoff verify", attributes: .concurrent)
+    private let group = DispatchGroup()
+    private let slots: DispatchSemaphore
+    private let lock = NSLock()
+    private var found: [Int: [SignatureProblem]] = [:]
+    private var submitted = 0
+
+    init(workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        slots = DispatchSemaphore(value: max(1, workers) * 2)
+    }
+
+    func submit(_ jobs: [SignatureAudit.Job]) {
+        guard !jobs.isEmpty else { return }
+        let number = submitted
+        submitted += 1
+        slots.wait()
+        queue.async(group: group) { [self] in
+            var problems: [SignatureProblem] = []
+            for job in jobs {
+                if let finding = SignatureInspection.verify(job.signature, statement: job.statement) {
+                    var problem = job.problem
+                    problem.finding = finding
+                    problems.append(problem)
+                }
+            }
+            lock.withLock { if !problems.isEmpty { found[number] = problems } }
+            slots.signal()
+        }
+    }
+
+    /// Every problem found, in the order of the batches.
+    func wait() -> [SignatureProblem] {
+        group.wait()
+        return lock.withLock { found.sorted { $0.key < $1.key }.flatMap(\.value) }
     }
 }

@@ -380,6 +380,33 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
                 "\(again)")
     }
 
+    /// The signatures' mathematics runs on every core, batch by batch, while
+    /// the chain is folded: the problems still come out in the chain's
+    /// order, every one of them, the same in every pass.
+    @Test func invalidSignaturesAmongManyAreNamedInChainOrder() throws {
+        let lab = try SignedStore()
+        let count = 600
+        try lab.record { tx in
+            for _ in 0..<count { _ = try lab.submission(by: "erin")(tx) }
+        }
+        // Every 97th signed submission carries the signature of the one before
+        // it: its own statement, another statement's mathematics.
+        var corrupted: [String] = []
+        try forge(lab.directory.file()) { rows in
+            let signed = rows.indices.filter { rows[$0].signature != nil }
+            for (n, index) in signed.enumerated() where n > 0 && n % 97 == 0 {
+                rows[index].signature = rows[signed[n - 1]].signature
+                corrupted.append(rows[index].requestID ?? "")
+            }
+        }
+        #expect(corrupted.count == 6)
+        let report = try lab.store.verify()
+        #expect(report.signedEventCount == count)
+        #expect(report.signatureProblems.map(\.requestID) == corrupted)
+        #expect(report.signatureProblems.allSatisfy { $0.finding == .invalid(.invalid) }, "\(report.signatureProblems)")
+        #expect(try lab.signatureProblems() == report.signatureProblems)
+    }
+
     @Test func aKeyRemovedFromTheDirectoryAndThenUsedIsNamed() throws {
         let lab = try SignedStore()
         let id = try lab.submit()

@@ -84,15 +84,26 @@ public struct SSHSignature: Sendable, Hashable {
     }
 
     /// Reads the armored form (`-----BEGIN SSH SIGNATURE-----`, base64, `-----END SSH SIGNATURE-----`).
+    /// Works on the UTF-8 bytes: `audit verify` reads one per signed event.
     public init(armored text: String) throws(SignatureError) {
-        var body = text.replacingOccurrences(of: "\r\n", with: "\n")
-        while body.hasSuffix("\n") { body.removeLast() }
-        guard body.hasPrefix(Self.armorBegin + "\n"), body.hasSuffix("\n" + Self.armorEnd) else {
+        let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
+        var body: [UInt8] = []
+        body.reserveCapacity(text.utf8.count)
+        var pendingReturn = false
+        for byte in text.utf8 {
+            // CRLF line ends read as LF; a carriage return anywhere else stays (and is not base64).
+            if pendingReturn, byte != newline { body.append(carriageReturn) }
+            pendingReturn = byte == carriageReturn
+            if !pendingReturn { body.append(byte) }
+        }
+        if pendingReturn { body.append(carriageReturn) }
+        while body.last == newline { body.removeLast() }
+        let begin = Array((Self.armorBegin + "\n").utf8), end = Array(("\n" + Self.armorEnd).utf8)
+        guard body.count >= begin.count + end.count, body.starts(with: begin), body.suffix(end.count).elementsEqual(end) else {
             throw SignatureError.malformed("it is not an armored SSH signature (\(Self.armorBegin) … \(Self.armorEnd))")
         }
-        let base64 = body.dropFirst(Self.armorBegin.count + 1).dropLast(Self.armorEnd.count + 1)
-            .filter { $0 != "\n" }
-        guard let data = Data(base64Encoded: String(base64)) else {
+        let base64 = body[begin.count..<(body.count - end.count)].filter { $0 != newline }
+        guard let data = Data(base64Encoded: Data(base64)) else {
             throw SignatureError.malformed("its base64 is not valid")
         }
         try self.init(blob: Array(data))
