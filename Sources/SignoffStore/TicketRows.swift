@@ -34,6 +34,16 @@ extension WriteTransaction {
         return ticket
     }
 
+    /// Whether any site's tickets hear of their requests: when none does, no
+    /// event needs its ticket looked up. Read once per transaction.
+    public func writesBackToAnySite() throws -> Bool {
+        checkOpen()
+        if let known = anyWriteBackSite { return known }
+        let any = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ticket_sites)") ?? false
+        anyWriteBackSite = any
+        return any
+    }
+
     /// How a site's tickets hear of their requests; nil when never configured.
     public func writeBack(source: String, site: String) throws -> TicketWriteBackSettings? {
         checkOpen()

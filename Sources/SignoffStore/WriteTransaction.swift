@@ -93,6 +93,8 @@ public final class WriteTransaction {
     private var grantUpdates: [[Int]: Statement] = [:]
     /// Tickets looked up or linked in this transaction, by request (nil: none).
     var ticketsByRequest: [String: TicketRef?] = [:]
+    /// Whether any ticket site hears of its requests (`ticket_sites` has a row), once looked up.
+    var anyWriteBackSite: Bool?
 
     init(db: Database, settings: StoreSettings) {
         self.db = db
@@ -288,6 +290,7 @@ public final class WriteTransaction {
                                   sequence: sequence, db)
         case let .writeBackConfigured(configured):
             try TicketRows.configure(configured, sequence: sequence, db)
+            anyWriteBackSite = true
         case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .requestRevised:
