@@ -31,6 +31,8 @@ struct FindingRow: Hashable {
     var exceptedUntil: Int64?
     var exceptionRationale: String?
     var exceptionSequence: Int64?
+    /// The latest request submitted for the access it shows.
+    var linkedRequest: String?
 
     init(_ row: Row) {
         id = row["id"]; kind = row["kind"]; system = row["system"]; environment = row["environment"]
@@ -41,6 +43,7 @@ struct FindingRow: Hashable {
         resolvedRun = row["resolved_run"]; openedSequence = row["opened_sequence"]
         exceptedBy = row["excepted_by"]; exceptedAt = row["excepted_at"]; exceptedUntil = row["excepted_until"]
         exceptionRationale = row["exception_rationale"]; exceptionSequence = row["exception_sequence"]
+        linkedRequest = row["linked_request"]
     }
 
     /// A finding as its first `finding_opened` event has it.
@@ -59,7 +62,8 @@ struct FindingRow: Hashable {
          requestID.databaseValue, credentialID.databaseValue, summary.databaseValue, (open ? "open" : "resolved").databaseValue,
          firstSeenAt.databaseValue, firstRun.databaseValue, lastSeenAt.databaseValue, lastRun.databaseValue,
          resolvedAt.databaseValue, resolvedRun.databaseValue, openedSequence.databaseValue, exceptedBy.databaseValue,
-         exceptedAt.databaseValue, exceptedUntil.databaseValue, exceptionRationale.databaseValue, exceptionSequence.databaseValue]
+         exceptedAt.databaseValue, exceptedUntil.databaseValue, exceptionRationale.databaseValue, exceptionSequence.databaseValue,
+         linkedRequest.databaseValue]
     }
 }
 
@@ -140,6 +144,13 @@ enum ReconciliationFold {
         return next
     }
 
+    /// A request submitted for the access the finding shows: the latest is kept, open or resolved.
+    static func requested(_ finding: FindingRow, by requestID: String) -> FindingRow {
+        var next = finding
+        next.linkedRequest = requestID
+        return next
+    }
+
     static func resolved(_ finding: FindingRow, _ resolved: EventBody.FindingResolved, at: Int64) -> FindingRow {
         var next = finding
         next.open = false
@@ -177,6 +188,14 @@ enum ReconciliationRows {
         try write(next, db)
     }
 
+    /// A submitted request that names the finding it asks to approve.
+    static func link(_ findingID: String, request requestID: String, _ db: Database) throws {
+        guard let finding = try findingRow(findingID, db) else {
+            throw StoreError.invalidEvent("request \(requestID) names finding \(findingID), which was never opened")
+        }
+        try write(ReconciliationFold.requested(finding, by: requestID), db)
+    }
+
     static func apply(_ resolved: EventBody.FindingResolved, at: Int64, _ db: Database) throws {
         guard let finding = try findingRow(resolved.findingID, db) else {
             throw StoreError.invalidEvent("finding \(resolved.findingID) was never opened")
@@ -194,7 +213,7 @@ enum ReconciliationRows {
     }
 
     private static func write(_ finding: FindingRow, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(26)))")
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(27)))")
             .execute(arguments: StatementArguments(finding.values))
     }
 
@@ -208,7 +227,7 @@ enum ReconciliationRows {
     static let columns = """
         id, kind, system, environment, subject_kind, subject, owner, entitlement, grant_type, scope, request_id, credential_id,
         summary, state, first_seen_at, first_run, last_seen_at, last_run, resolved_at, resolved_run, opened_sequence,
-        excepted_by, excepted_at, excepted_until, exception_rationale, exception_sequence
+        excepted_by, excepted_at, excepted_until, exception_rationale, exception_sequence, linked_request
         """
 
     static func finding(_ row: Row) throws -> StoredFinding {
@@ -227,41 +246,11 @@ enum ReconciliationRows {
             scope: row["scope"], requestID: row["request_id"], credentialID: row["credential_id"], summary: row["summary"],
             open: (row["state"] as String) == "open", firstSeenAt: date(row["first_seen_at"]), firstRun: row["first_run"],
             lastSeenAt: date(row["last_seen_at"]), lastRun: row["last_run"], resolvedAt: resolvedAt.map(date),
-            resolvedRun: row["resolved_run"], openedSequence: row["opened_sequence"], exception: exception)
+            resolvedRun: row["resolved_run"], openedSequence: row["opened_sequence"], exception: exception,
+            linkedRequest: row["linked_request"])
     }
 
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
-}
-
-/// A finding as the store holds it: what differs, since when, and whether it still does.
-public struct StoredFinding: Sendable, Hashable {
-    public var id: String
-    public var kind: FindingKind
-    public var system: String
-    public var environment: String
-    public var subjectKind: String
-    public var subject: String
-    public var owner: String?
-    public var entitlement: String?
-    public var grantType: String?
-    public var scope: String
-    public var requestID: String?
-    public var credentialID: String?
-    public var summary: String
-    public var open: Bool
-    public var firstSeenAt: Date
-    public var firstRun: Int64
-    public var lastSeenAt: Date
-    public var lastRun: Int64
-    public var resolvedAt: Date?
-    public var resolvedRun: Int64?
-    /// The `finding_opened` event that holds the records behind it.
-    public var openedSequence: Int64
-    /// The latest exception it was accepted as, in force or ended.
-    public var exception: FindingException?
-
-    /// Whether it is open and not under an exception in force at `now`: what is reported.
-    public func isReported(at now: Date) -> Bool { open && !(exception?.inForce(at: now) ?? false) }
 }
 
 extension WriteTransaction {
@@ -303,18 +292,32 @@ extension Store {
     /// The export records behind a finding: those of the `finding_opened`
     /// event that last opened it.
     public func evidence(of finding: StoredFinding) throws -> [FindingEvidence] {
+        try opened(finding).evidence.map { FindingEvidence(sourceID: $0.sourceID, text: $0.text, observedAt: $0.observedAt) }
+    }
+
+    /// The `finding_opened` event that last opened a finding: what the run
+    /// saw of the access (its level, the platform's words, the records).
+    public func opened(_ finding: StoredFinding) throws -> EventBody.FindingOpened {
         try read { db in
             var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
             query.bind(finding.openedSequence)
-            var evidence: [FindingEvidence]?
+            var found: EventBody.FindingOpened?
             try query.forEachRow { row in
                 guard case let .findingOpened(opened) = try EventColumns(statement: row).draft().body, opened.findingID == finding.id else {
                     throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which did not open it; run `signoff audit verify`")
                 }
-                evidence = opened.evidence.map { FindingEvidence(sourceID: $0.sourceID, text: $0.text, observedAt: $0.observedAt) }
+                found = opened
             }
-            guard let evidence else { throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which is missing") }
-            return evidence
+            guard let found else { throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which is missing") }
+            return found
+        }
+    }
+
+    /// One finding, open or resolved; nil when none has that ID.
+    public func finding(_ id: String) throws -> StoredFinding? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(ReconciliationRows.columns) FROM findings WHERE id = ?", arguments: [id])
+                .map(ReconciliationRows.finding)
         }
     }
 

@@ -457,6 +457,12 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Findings owned by a request (issue 17): the latest request
+        // submitted for the access a finding shows, the fold of
+        // `request_submitted` events whose request names a `finding`.
+        migrator.registerMigration("15 finding requests") { db in
+            try db.execute(sql: "ALTER TABLE findings ADD COLUMN linked_request TEXT")
+        }
         return migrator
     }
 }

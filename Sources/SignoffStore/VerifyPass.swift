@@ -223,7 +223,15 @@ final class VerifyPass {
             } else {
                 report("findings", nil, sequence, "resolves finding \(resolved.findingID), which no event opened", order: sequence)
             }
-        case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
+        case let .requestSubmitted(submitted):
+            if let id = submitted.request.finding {
+                if let finding = findings[id], let request = draft.requestID {
+                    findings[id] = ReconciliationFold.requested(finding, by: request)
+                } else {
+                    report("findings", draft.requestID, sequence, "the request names finding \(id), which no event opened", order: sequence)
+                }
+            }
+        case .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .requestRevised,
              .ticketLinked, .intakeRefused, .writeBackConfigured:

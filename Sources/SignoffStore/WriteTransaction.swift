@@ -291,7 +291,9 @@ public final class WriteTransaction {
         case let .writeBackConfigured(configured):
             try TicketRows.configure(configured, sequence: sequence, db)
             anyWriteBackSite = true
-        case .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
+        case let .requestSubmitted(submitted):
+            if let finding = submitted.request.finding { try ReconciliationRows.link(finding, request: draft.requestID!, db) }
+        case .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .requestRevised:
             break

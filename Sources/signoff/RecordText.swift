@@ -40,6 +40,7 @@ enum RecordText {
         field("labels", r.labels.isEmpty ? nil : r.labels.keys.sorted().map { "\(s($0))=\(s(r.labels[$0] ?? ""))" }.joined(separator: ", "))
         field("notes", r.notes.map(s))
         field("extends", r.extends)
+        field("finding", r.finding.map { "\($0) (this request asks for the access it shows; `signoff drift` follows it)" })
         field("policy version", record.policyVersion.map { String($0.prefix(12)) })
 
         Terminal.line()

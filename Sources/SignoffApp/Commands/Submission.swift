@@ -45,6 +45,14 @@ extension Commands {
             if !problems.isEmpty {
                 throw CommandError.invalidInput(SourceErrors(problems), consequence: "nothing was submitted")
             }
+            // A request that names a finding must ask for the access it shows.
+            for entry in entries {
+                guard let id = entry.request.finding else { continue }
+                if let problem = FindingRequest.mismatch(entry.request, finding: try tx.store.finding(id), id: id) {
+                    let at = entry.position.map { "\(entry.file):\($0)" } ?? entry.file
+                    throw CommandError.badInput("\(at): finding: \(problem); nothing was submitted")
+                }
+            }
             // Every request is authorized before any is recorded: one refused
             // request refuses the submission whole, and the refusal is evidence.
             var requests: [AccessRequest] = []

@@ -426,6 +426,7 @@ public enum CanonicalJSON {
             key("entitlement"); string(request.entitlement)
             key("environment"); string(request.environment)
             field("extends", request.extends)
+            field("finding", request.finding)
             field("incident", request.incident)
             key("labels"); stringMap(request.labels)
             field("notes", request.notes)

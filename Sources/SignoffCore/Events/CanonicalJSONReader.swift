@@ -291,7 +291,7 @@ extension CanonicalJSON {
 
         static func request(_ value: Value) throws -> AccessRequest {
             let o = try Object(value)
-            try o.only(["access", "break_glass", "duration", "end", "entitlement", "environment", "extends", "incident", "labels",
+            try o.only(["access", "break_glass", "duration", "end", "entitlement", "environment", "extends", "finding", "incident", "labels",
                         "notes", "purpose", "requester", "revocation_triggers", "scope", "start", "subject", "system",
                         "ticket"])
             let labels = try stringMap(o.required("labels"))
@@ -304,7 +304,7 @@ extension CanonicalJSON {
                 revocationTriggers: try o.array("revocation_triggers").map(trigger),
                 ticket: try o.optionalString("ticket"), breakGlass: try o.bool("break_glass"),
                 incident: try o.optionalString("incident"), labels: labels, notes: try o.optionalString("notes"),
-                extends: try o.optionalString("extends"))
+                extends: try o.optionalString("extends"), finding: try o.optionalString("finding"))
         }
 
         /// An object of strings; a repeated key is not canonical.

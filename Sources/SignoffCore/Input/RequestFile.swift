@@ -7,6 +7,7 @@ public enum RequestFile {
     public static let fields = [
         "requester", "subject", "system", "environment", "entitlement", "scope", "access", "purpose",
         "duration", "start", "end", "revocation_triggers", "ticket", "break_glass", "incident", "labels", "notes",
+        "finding",
     ]
     static let subjectFields = ["kind", "name", "owner"]
     static let triggerFields = ["trigger", "ref"]
@@ -200,12 +201,19 @@ public enum RequestFile {
             }
         }
         let notes = try map.optional("notes")?.nonEmptyString(maxLength: Limits.notesLength, shape: .multiline)
+        let finding = try map.optional("finding").map { node throws(SourceError) -> String in
+            let text = try node.string()
+            guard Finding.isID(text) else {
+                throw node.error("\"\(text)\" is not a finding ID", hint: "F- and 16 lowercase hex digits, as `signoff drift` shows")
+            }
+            return text
+        }
 
         let request = AccessRequest(
             requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
             system: system, environment: environment, entitlement: entitlement, scope: scope, access: access,
             purpose: purpose, duration: duration, start: start, end: end, revocationTriggers: triggers,
-            ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes)
+            ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes, finding: finding)
 
         if let finding = SecretScan.findings(in: request).first {
             let field = finding.field

@@ -51,13 +51,17 @@ public struct AccessRequest: Sendable, Hashable, Codable {
     /// For an extension (`signoff extend`): the request whose grant it extends.
     /// Set by signoff, never read from a request file.
     public var extends: String?
+    /// The reconciliation finding whose access this request asks to approve
+    /// (`signoff drift request`): the finding shows the request, and resolves
+    /// as any does once a run sees the access approved.
+    public var finding: String?
 
     public init(requester: String? = nil, subject: Subject, system: String, environment: String,
                 entitlement: String, scope: String? = nil, access: AccessLevel, purpose: String,
                 duration: TimeSpan, start: Date? = nil, end: Date? = nil,
                 revocationTriggers: [RevocationTrigger] = [], ticket: String? = nil,
                 breakGlass: Bool = false, incident: String? = nil, labels: [String: String] = [:],
-                notes: String? = nil, extends: String? = nil) {
+                notes: String? = nil, extends: String? = nil, finding: String? = nil) {
         self.requester = requester
         self.subject = subject
         self.system = system
@@ -76,11 +80,12 @@ public struct AccessRequest: Sendable, Hashable, Codable {
         self.labels = labels
         self.notes = notes
         self.extends = extends
+        self.finding = finding
     }
 
     enum CodingKeys: String, CodingKey {
         case requester, subject, system, environment, entitlement, scope, access, purpose, duration
-        case start, end, ticket, incident, labels, notes, extends
+        case start, end, ticket, incident, labels, notes, extends, finding
         case revocationTriggers = "revocation_triggers"
         case breakGlass = "break_glass"
     }

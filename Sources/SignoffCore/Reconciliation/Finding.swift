@@ -17,6 +17,16 @@ public enum FindingKind: String, CaseIterable, Sendable, Hashable, Codable {
     /// A credential older than the rotation limit, or unused longer than allowed.
     case staleCredential = "stale_credential"
 
+    /// Whether the finding is about access the platform shows: what a
+    /// request can ask to approve, or provisioning can remove. The others are
+    /// about access that is missing, an identity's owner, or a credential's age.
+    public var showsAccess: Bool {
+        switch self {
+        case .unapproved, .wider, .notRemoved: true
+        case .notProvisioned, .orphaned, .staleCredential: false
+        }
+    }
+
     /// Words for people and list columns.
     public var label: String {
         switch self {

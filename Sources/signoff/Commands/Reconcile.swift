@@ -84,8 +84,9 @@ struct Drift: ParsableCommand {
           signoff drift                                    open findings, and live grants not seen carried out
           signoff drift --all --json                       resolved findings too, as signoff.drift/1
           signoff drift except F-0123456789abcdef --until 30d -r "Vendor bridge account, removed with the Q1 migration"
+          signoff drift request F-0123456789abcdef -o request.yaml   then complete it and: signoff submit request.yaml
         """,
-        subcommands: [Show.self, Except.self], defaultSubcommand: Show.self)
+        subcommands: [Show.self, Except.self, Request.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
@@ -143,6 +144,9 @@ struct Drift: ParsableCommand {
                 let when = exception.inForce(at: now) ? "excepted until" : "exception ENDED"
                 Terminal.line("    \(when) \(Timestamp.format(exception.until)), by \(s(exception.by)) at \(Timestamp.format(exception.at)): \(s(exception.rationale))")
             }
+            if let request = finding.linkedRequest {
+                Terminal.line("    requested as \(request): resolves once that grant is live and a run sees the access approved")
+            }
         }
     }
 
@@ -187,6 +191,53 @@ struct Drift: ParsableCommand {
             if json { return try FindingExceptionJSON(finding: excepted, now: result.at).print() }
             guard let exception = excepted.exception else { return }
             Terminal.line("\(excepted.id) excepted until \(Timestamp.format(exception.until)) by \(Terminal.safe(exception.by)): not reported until then")
+        }
+    }
+}
+
+extension Drift {
+    struct Request: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "request",
+            abstract: "Write a request for the access a finding shows, pre-filled from its evidence.",
+            discussion: """
+            The file names the finding (finding:), the system, environment, identity, the catalogue entitlement the
+            access maps to, its scope, access level and the ticket of the grant it concerns, with the evidence as comments.
+            Purpose, duration and the identity's owner are left for you, marked TO COMPLETE: signoff submit refuses the
+            file until they are written. Submitting it links the request to the finding (signoff drift and signoff show
+            name it); once the grant is live, the next run that sees the access resolves the finding.
+            Only unapproved, wider-than-approved and not-removed access the catalogue maps can be requested. Records nothing.
+            """)
+        @OptionGroup var options: StoreOptions
+        @Argument(help: ArgumentHelp("The finding's ID (F- and 16 hex digits), as `signoff drift` shows it.", valueName: "finding"))
+        var finding: String
+        @Option(name: [.customShort("o"), .customLong("output")],
+                help: ArgumentHelp("Write the request to this new file instead of printing it.", valueName: "file"))
+        var output: String?
+
+        func validate() throws {
+            guard SignoffCore.Finding.isID(finding) else {
+                throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
+            }
+        }
+
+        func run() throws {
+            let commands = try options.commands(reading: true)
+            let text = try commands.requestDraft(forFinding: finding)
+            guard let output else { return Terminal.raw(text) }
+            // A new file only: a request someone already began completing is never overwritten.
+            let fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw CommandFailure.badInput("cannot create \(Terminal.safe(output)): \(String(cString: strerror(errno))); name a file that does not exist yet")
+            }
+            let bytes = Array(text.utf8)
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            guard written == bytes.count else {
+                unlink(output)
+                throw CommandFailure.badInput("could not write \(Terminal.safe(output)); nothing was written")
+            }
+            Terminal.line("wrote \(output): complete the lines marked \(FindingRequest.toComplete), then `signoff submit \(output)`")
         }
     }
 }

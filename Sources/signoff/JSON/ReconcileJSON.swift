@@ -165,6 +165,7 @@ struct DriftJSON: JSONDocument {
         } else {
             json.null()
         }
+        json.field("linked_request", finding.linkedRequest)
         json.endObject()
     }
 

@@ -45,6 +45,7 @@ struct RequestJSON: JSONDocument {
         }
         json.endObject()
         json.field("notes", request.notes)
+        json.field("finding", request.finding)
         json.field("policy_version", record.policyVersion)
         json.key("reviews")
         json.beginArray()
