@@ -171,9 +171,9 @@ roles:
   reconciliation:                      # records what the identity platforms' exports show (signoff reconcile)
     members: [account:ops]
     may: [reconcile]
-  security:                            # may revoke any grant, and accept a reconciliation finding as an exception
+  security:                            # may revoke any grant, accept a reconciliation finding as an exception, send one for removal
     members: [group:security]
-    may: [revoke_any_grant, except_finding]
+    may: [revoke_any_grant, except_finding, request_removal]
   ticket-system:                       # the Jira importer closes access with the ticket
     members: [account:jira-importer]
     may: [fire_trigger:ticket_closed]

@@ -49,7 +49,7 @@ public struct HandOff: Sendable {
             return event.requestID
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .requestDecided,
              .requestWithdrawn, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .actionRefused,
-             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
              .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
@@ -120,7 +120,7 @@ public struct HandOff: Sendable {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
             case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
                  .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
-                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
                  .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
                 continue  // a delivery records only the three above
             }
@@ -130,6 +130,79 @@ public struct HandOff: Sendable {
 }
 
 extension HandOff {
+    /// What one delivery of a removal document did.
+    public struct RemovalDelivery: Sendable, Hashable {
+        public var findingID: String
+        public var outcome: String
+        public var failed: Bool
+    }
+
+    /// Delivers the removal document of every finding among `ids` whose
+    /// removal is requested and not yet handed off (with `retry`, also those
+    /// that failed), through the same outbox or command, under the same
+    /// rules, as grant documents. Each outcome is an event. Nothing
+    /// configured, or a hand-off this process may not use: nothing happens,
+    /// and the removals stay visibly pending.
+    @discardableResult
+    public func deliverRemovals(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [RemovalDelivery] {
+        let configuration = try store.handOff()
+        guard configuration.isConfigured, refusal(configuration) == nil else { return [] }
+        var deliveries: [RemovalDelivery] = []
+        for id in ids {
+            guard let finding = try store.finding(id), let removal = finding.removal,
+                  removal.handOff == .pending || (retry && removal.handOff == .failed),
+                  let requested = try removalRequest(removal) else { continue }
+            let document = RemovalDocument(findingID: id, requestedBy: removal.by, requestedAt: removal.at, rationale: removal.rationale,
+                                           terms: requested.terms).encoded()
+            let body: EventBody
+            if let command = configuration.command {
+                let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
+                                                environment: ["SIGNOFF_FINDING_ID": id, "SIGNOFF_ACTION": "remove"])
+                body = result.succeeded
+                    ? .removalHandedOff(.init(findingID: id, via: "hand-off command (exit 0)", document: GrantDocument.digest(document)))
+                    : .removalHandOffFailed(.init(findingID: id, reason: result.problem))
+            } else if let outbox = configuration.outbox {
+                do {
+                    let name = try Outbox.write(document, to: outbox, name: "\(id)-remove-\(Int64(now().timeIntervalSince1970 * 1000)).json")
+                    body = .removalHandedOff(.init(findingID: id, via: "outbox \(name)", document: GrantDocument.digest(document)))
+                } catch {
+                    body = .removalHandOffFailed(.init(findingID: id, reason: "could not write to the outbox \(outbox): \(error)"))
+                }
+            } else {
+                continue
+            }
+            let recorded = try store.write { tx -> Bool in
+                // Recorded only if nobody recorded an outcome for this removal meanwhile.
+                guard let current = try tx.finding(id)?.removal, current.sequence == removal.sequence,
+                      current.handOff == removal.handOff else { return false }
+                try tx.append(EventDraft(requestID: nil, actor: actor, at: now(), body: body))
+                return true
+            }
+            guard recorded else { continue }
+            switch body {
+            case let .removalHandedOff(handedOff):
+                deliveries.append(RemovalDelivery(findingID: id, outcome: "handed off to \(handedOff.via)", failed: false))
+            case let .removalHandOffFailed(failure):
+                deliveries.append(RemovalDelivery(findingID: id, outcome: failure.reason, failed: true))
+            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+                 .requestDecided, .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed,
+                 .grantExpired, .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated,
+                 .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+                 .findingRemovalRequested, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
+                continue  // a removal's delivery records only the two above
+            }
+        }
+        return deliveries
+    }
+
+    /// The `finding_removal_requested` event a removal names: what to remove, exactly as recorded.
+    private func removalRequest(_ removal: FindingRemoval) throws -> EventBody.FindingRemovalRequested? {
+        guard case let .findingRemovalRequested(requested) = try store.eventBody(removal.sequence) else {
+            throw StoreError.invalidEvent("a removal names event \(removal.sequence), which did not request it; run `signoff audit verify`")
+        }
+        return requested
+    }
+
     /// Why this process must not hand off to the configured target; nil when
     /// it may (or when nothing is configured). A command runs, and an outbox
     /// is written, only in processes of the identity that set it, only when

@@ -75,7 +75,7 @@ extension Store {
                 case let .requestDecided(decided): if let version = decided.policyVersion { versions.insert(version) }
                 case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn, .grantIssued,
                      .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended,
-                     .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+                     .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
                      .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
                     break
                 }

@@ -33,6 +33,14 @@ struct FindingRow: Hashable {
     var exceptionSequence: Int64?
     /// The latest request submitted for the access it shows.
     var linkedRequest: String?
+    /// The `finding_removal_requested` event's: who, when, why, which event;
+    /// and where its hand-off stands (`pending`, `handed_off`, `failed`) and how.
+    var removalBy: String?
+    var removalAt: Int64?
+    var removalRationale: String?
+    var removalSequence: Int64?
+    var removalHandOff: String?
+    var removalOutcome: String?
 
     init(_ row: Row) {
         id = row["id"]; kind = row["kind"]; system = row["system"]; environment = row["environment"]
@@ -44,6 +52,8 @@ struct FindingRow: Hashable {
         exceptedBy = row["excepted_by"]; exceptedAt = row["excepted_at"]; exceptedUntil = row["excepted_until"]
         exceptionRationale = row["exception_rationale"]; exceptionSequence = row["exception_sequence"]
         linkedRequest = row["linked_request"]
+        removalBy = row["removal_by"]; removalAt = row["removal_at"]; removalRationale = row["removal_rationale"]
+        removalSequence = row["removal_sequence"]; removalHandOff = row["removal_hand_off"]; removalOutcome = row["removal_outcome"]
     }
 
     /// A finding as its first `finding_opened` event has it.
@@ -63,7 +73,8 @@ struct FindingRow: Hashable {
          firstSeenAt.databaseValue, firstRun.databaseValue, lastSeenAt.databaseValue, lastRun.databaseValue,
          resolvedAt.databaseValue, resolvedRun.databaseValue, openedSequence.databaseValue, exceptedBy.databaseValue,
          exceptedAt.databaseValue, exceptedUntil.databaseValue, exceptionRationale.databaseValue, exceptionSequence.databaseValue,
-         linkedRequest.databaseValue]
+         linkedRequest.databaseValue, removalBy.databaseValue, removalAt.databaseValue, removalRationale.databaseValue,
+         removalSequence.databaseValue, removalHandOff.databaseValue, removalOutcome.databaseValue]
     }
 }
 
@@ -131,6 +142,28 @@ enum ReconciliationFold {
         next.owner = fresh.owner; next.requestID = fresh.requestID; next.summary = fresh.summary; next.open = true
         next.openedSequence = sequence; next.lastSeenAt = at; next.lastRun = fresh.lastRun
         next.resolvedAt = nil; next.resolvedRun = nil
+        // Access back after it was removed is a new difference: a removal asked for before is done.
+        next.removalBy = nil; next.removalAt = nil; next.removalRationale = nil; next.removalSequence = nil
+        next.removalHandOff = nil; next.removalOutcome = nil
+        return next
+    }
+
+    /// An open access finding sent for removal; nil when it is not open.
+    static func removalRequested(_ finding: FindingRow, _ requested: EventBody.FindingRemovalRequested, by actor: String,
+                                 sequence: Int64, at: Int64) -> FindingRow? {
+        guard finding.open, finding.removalSequence == nil else { return nil }
+        var next = finding
+        next.removalBy = actor; next.removalAt = at; next.removalRationale = requested.rationale; next.removalSequence = sequence
+        next.removalHandOff = ProvisioningState.pending.rawValue; next.removalOutcome = nil
+        return next
+    }
+
+    /// Where a requested removal's hand-off stands; nil when none was requested.
+    static func removalDelivered(_ finding: FindingRow, state: ProvisioningState, outcome: String) -> FindingRow? {
+        guard finding.removalSequence != nil else { return nil }
+        var next = finding
+        next.removalHandOff = state.rawValue
+        next.removalOutcome = outcome
         return next
     }
 
@@ -188,6 +221,22 @@ enum ReconciliationRows {
         try write(next, db)
     }
 
+    static func apply(_ requested: EventBody.FindingRemovalRequested, by actor: String, sequence: Int64, at: Int64,
+                      _ db: Database) throws {
+        guard let finding = try findingRow(requested.findingID, db),
+              let next = ReconciliationFold.removalRequested(finding, requested, by: actor, sequence: sequence, at: at) else {
+            throw StoreError.invalidEvent("finding \(requested.findingID) is not open, or its removal was already requested")
+        }
+        try write(next, db)
+    }
+
+    static func removalDelivered(_ id: String, state: ProvisioningState, outcome: String, _ db: Database) throws {
+        guard let finding = try findingRow(id, db), let next = ReconciliationFold.removalDelivered(finding, state: state, outcome: outcome) else {
+            throw StoreError.invalidEvent("nobody requested the removal of finding \(id)")
+        }
+        try write(next, db)
+    }
+
     /// A submitted request that names the finding it asks to approve.
     static func link(_ findingID: String, request requestID: String, _ db: Database) throws {
         guard let finding = try findingRow(findingID, db) else {
@@ -213,7 +262,7 @@ enum ReconciliationRows {
     }
 
     private static func write(_ finding: FindingRow, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(27)))")
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO findings (\(columns)) VALUES (\(placeholders(33)))")
             .execute(arguments: StatementArguments(finding.values))
     }
 
@@ -227,7 +276,8 @@ enum ReconciliationRows {
     static let columns = """
         id, kind, system, environment, subject_kind, subject, owner, entitlement, grant_type, scope, request_id, credential_id,
         summary, state, first_seen_at, first_run, last_seen_at, last_run, resolved_at, resolved_run, opened_sequence,
-        excepted_by, excepted_at, excepted_until, exception_rationale, exception_sequence, linked_request
+        excepted_by, excepted_at, excepted_until, exception_rationale, exception_sequence, linked_request,
+        removal_by, removal_at, removal_rationale, removal_sequence, removal_hand_off, removal_outcome
         """
 
     static func finding(_ row: Row) throws -> StoredFinding {
@@ -240,6 +290,15 @@ enum ReconciliationRows {
            let rationale: String = row["exception_rationale"], let sequence: Int64 = row["exception_sequence"] {
             exception = FindingException(by: by, at: date(at), until: date(until), rationale: rationale, sequence: sequence)
         }
+        var removal: FindingRemoval?
+        if let by: String = row["removal_by"], let at: Int64 = row["removal_at"], let rationale: String = row["removal_rationale"],
+           let sequence: Int64 = row["removal_sequence"], let text: String = row["removal_hand_off"] {
+            guard let state = ProvisioningState(rawValue: text) else {
+                throw StoreError.invalidEvent("finding \(row["id"] as String? ?? "") has an unknown removal hand-off state")
+            }
+            removal = FindingRemoval(by: by, at: date(at), rationale: rationale, sequence: sequence, handOff: state,
+                                     outcome: row["removal_outcome"])
+        }
         return StoredFinding(
             id: row["id"], kind: kind, system: row["system"], environment: row["environment"], subjectKind: row["subject_kind"],
             subject: row["subject"], owner: row["owner"], entitlement: row["entitlement"], grantType: row["grant_type"],
@@ -247,7 +306,22 @@ enum ReconciliationRows {
             open: (row["state"] as String) == "open", firstSeenAt: date(row["first_seen_at"]), firstRun: row["first_run"],
             lastSeenAt: date(row["last_seen_at"]), lastRun: row["last_run"], resolvedAt: resolvedAt.map(date),
             resolvedRun: row["resolved_run"], openedSequence: row["opened_sequence"], exception: exception,
-            linkedRequest: row["linked_request"])
+            linkedRequest: row["linked_request"], removal: removal)
+    }
+
+    /// The `finding_opened` event a finding names, read in `db`.
+    static func opened(_ finding: StoredFinding, _ db: Database) throws -> EventBody.FindingOpened {
+        var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
+        query.bind(finding.openedSequence)
+        var found: EventBody.FindingOpened?
+        try query.forEachRow { row in
+            guard case let .findingOpened(opened) = try EventColumns(statement: row).draft().body, opened.findingID == finding.id else {
+                throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which did not open it; run `signoff audit verify`")
+            }
+            found = opened
+        }
+        guard let found else { throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which is missing") }
+        return found
     }
 
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
@@ -263,6 +337,12 @@ extension WriteTransaction {
         checkOpen()
         return try Row.fetchOne(db, sql: "SELECT \(ReconciliationRows.columns) FROM findings WHERE id = ?", arguments: [id])
             .map(ReconciliationRows.finding)
+    }
+
+    /// The `finding_opened` event that last opened a finding, as of this transaction.
+    public func opened(_ finding: StoredFinding) throws -> EventBody.FindingOpened? {
+        checkOpen()
+        return try ReconciliationRows.opened(finding, db)
     }
 
     /// The exceptions in force at `now` of the findings on a system and
@@ -298,18 +378,17 @@ extension Store {
     /// The `finding_opened` event that last opened a finding: what the run
     /// saw of the access (its level, the platform's words, the records).
     public func opened(_ finding: StoredFinding) throws -> EventBody.FindingOpened {
+        try read { db in try ReconciliationRows.opened(finding, db) }
+    }
+
+    /// The body of event `sequence`; nil when there is none.
+    public func eventBody(_ sequence: Int64) throws -> EventBody? {
         try read { db in
             var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
-            query.bind(finding.openedSequence)
-            var found: EventBody.FindingOpened?
-            try query.forEachRow { row in
-                guard case let .findingOpened(opened) = try EventColumns(statement: row).draft().body, opened.findingID == finding.id else {
-                    throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which did not open it; run `signoff audit verify`")
-                }
-                found = opened
-            }
-            guard let found else { throw StoreError.invalidEvent("finding \(finding.id) names event \(finding.openedSequence), which is missing") }
-            return found
+            query.bind(sequence)
+            var body: EventBody?
+            try query.forEachRow { row in body = try EventColumns(statement: row).draft().body }
+            return body
         }
     }
 

@@ -463,6 +463,19 @@ enum Schema {
         migrator.registerMigration("15 finding requests") { db in
             try db.execute(sql: "ALTER TABLE findings ADD COLUMN linked_request TEXT")
         }
+        // Findings sent for removal (issue 17): the fold of
+        // `finding_removal_requested` and of its hand-off's outcome
+        // (`removal_handed_off`, `removal_hand_off_failed`).
+        migrator.registerMigration("16 finding removals") { db in
+            try db.execute(sql: """
+                ALTER TABLE findings ADD COLUMN removal_by TEXT;
+                ALTER TABLE findings ADD COLUMN removal_at INTEGER;
+                ALTER TABLE findings ADD COLUMN removal_rationale TEXT;
+                ALTER TABLE findings ADD COLUMN removal_sequence INTEGER;
+                ALTER TABLE findings ADD COLUMN removal_hand_off TEXT;
+                ALTER TABLE findings ADD COLUMN removal_outcome TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -117,7 +117,7 @@ enum TicketRows {
                  .requestDecided, .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned,
                  .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended, .incidentReviewCompleted,
                  .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .requestRevised, .reconciliationRun,
-                 .findingOpened, .findingResolved, .findingExcepted:
+                 .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed:
                 return
             }
         }

@@ -217,6 +217,27 @@ final class VerifyPass {
             } else {
                 report("findings", nil, sequence, "excepts finding \(excepted.findingID), which no event left open", order: sequence)
             }
+        case let .findingRemovalRequested(requested):
+            if let finding = findings[requested.findingID],
+               let next = ReconciliationFold.removalRequested(finding, requested, by: draft.actor.name, sequence: sequence, at: event.at) {
+                findings[requested.findingID] = next
+            } else {
+                report("findings", nil, sequence, "sends finding \(requested.findingID) for removal, but no event left it open", order: sequence)
+            }
+        case let .removalHandedOff(handedOff):
+            if let finding = findings[handedOff.findingID],
+               let next = ReconciliationFold.removalDelivered(finding, state: .handedOff, outcome: handedOff.via) {
+                findings[handedOff.findingID] = next
+            } else {
+                report("findings", nil, sequence, "hands off the removal of finding \(handedOff.findingID), which nobody requested", order: sequence)
+            }
+        case let .removalHandOffFailed(failed):
+            if let finding = findings[failed.findingID],
+               let next = ReconciliationFold.removalDelivered(finding, state: .failed, outcome: failed.reason) {
+                findings[failed.findingID] = next
+            } else {
+                report("findings", nil, sequence, "records a failed removal hand-off of finding \(failed.findingID), which nobody requested", order: sequence)
+            }
         case let .findingResolved(resolved):
             if let finding = findings[resolved.findingID] {
                 findings[resolved.findingID] = ReconciliationFold.resolved(finding, resolved, at: event.at)

@@ -49,7 +49,7 @@ struct StoreFacts {
             }
         case .policyApplied, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused, .requestDecided,
              .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
-             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
              .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             break
         }

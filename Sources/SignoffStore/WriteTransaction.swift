@@ -193,6 +193,10 @@ public final class WriteTransaction {
             if try !findingIsOpen(resolved.findingID) { throw StoreError.invalidEvent("finding \(resolved.findingID) is not open") }
         case let .findingExcepted(excepted):
             if try !findingIsOpen(excepted.findingID) { throw StoreError.invalidEvent("finding \(excepted.findingID) is not open") }
+        case let .findingRemovalRequested(requested):
+            if try !findingIsOpen(requested.findingID) { throw StoreError.invalidEvent("finding \(requested.findingID) is not open") }
+        case .removalHandedOff, .removalHandOffFailed:
+            break  // the fold refuses an outcome for a removal nobody requested
         case .storeCreated:
             if try chainHead().sequence != 0 { throw StoreError.invalidEvent("a store is created once: store_created must be its first event") }
         case .actionRefused:
@@ -282,6 +286,12 @@ public final class WriteTransaction {
             try ReconciliationRows.apply(resolved, at: at, db)
         case let .findingExcepted(excepted):
             try ReconciliationRows.apply(excepted, by: draft.actor.name, sequence: sequence, at: at, db)
+        case let .findingRemovalRequested(requested):
+            try ReconciliationRows.apply(requested, by: draft.actor.name, sequence: sequence, at: at, db)
+        case let .removalHandedOff(handedOff):
+            try ReconciliationRows.removalDelivered(handedOff.findingID, state: .handedOff, outcome: handedOff.via, db)
+        case let .removalHandOffFailed(failed):
+            try ReconciliationRows.removalDelivered(failed.findingID, state: .failed, outcome: failed.reason, db)
         case let .ticketLinked(linked):
             try TicketRows.link(linked.ticket, requestID: draft.requestID!, sequence: sequence, db)
             ticketsByRequest[draft.requestID!] = linked.ticket

@@ -105,3 +105,94 @@ struct FindingOwnershipTests {
         #expect(verify.status == 6 && verify.stdout.contains("linked_request is not what"), "\(verify.output)")
     }
 }
+
+extension FindingOwnershipTests {
+    /// A finding sent for removal: who may, what a refusal leaves, the
+    /// removal document through the hand-off (validated against its schema),
+    /// and the finding staying open until a run no longer shows the access.
+    @Test func aFindingSentForRemovalIsHandedOffAndResolvesOnlyWhenGone() throws {
+        let (store, finding) = try Self.storeWithFinding()
+        let check = try SchemaCheck(store.directory)
+        let etlID = "REQ-1"
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        // The ETL grant, reported provisioned, is missing from the next run: a not-provisioned finding.
+        #expect(try store.run(["provisioned", etlID], as: "ops", at: "2026-11-21T04:20:00Z").status == 0)
+        let file = try store.file("export-2.jsonl", Self.rogue + "\n")
+        let run = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production", "--json"], as: "ops",
+                                at: "2026-11-21T04:30:00Z")
+        let missing = try #require(((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]])?.first { $0["kind"] as? String == "not_provisioned" }?["id"] as? String, "\(run.output)")
+        let why = "Nobody owns svc-rogue; the platform team removes the membership"
+
+        // Refusals: who may not (recorded), a short rationale (recorded), and bad input (nothing written).
+        let table: [(String, String, String, Int32, Bool)] = [
+            (finding, "ops", why, 3, true),
+            (finding, "sam", "it is bad", 3, true),
+            ("F-0000000000000000", "sam", why, 2, false),
+            (missing, "sam", why, 2, false),
+            ("F-zz", "sam", why, 2, false),
+        ]
+        for (index, (target, person, rationale, exit, recorded)) in table.enumerated() {
+            let before = try store.run(["audit", "head"]).stdout
+            let result = try store.run(["drift", "remove", target, "-r", rationale, "--json"], as: person, at: "2026-11-21T04:40:00Z")
+            #expect(result.status == exit, "case \(index): \(result.output)")
+            check.failure(result, status: exit, code: exit == 2 ? "bad_input" : "refused")
+            #expect((try store.run(["audit", "head"]).stdout != before) == recorded, "case \(index): \(result.output)")
+        }
+        let unfit = try store.run(["drift", "remove", missing, "-r", why], as: "sam")
+        #expect(unfit.stderr.contains("shows no access to remove"), "\(unfit.output)")
+
+        // Sent by security: recorded; the hand-off set by ops is ops's to deliver, so it waits.
+        let sent = try store.run(["drift", "remove", finding, "-r", why, "--json"], as: "sam", at: "2026-11-21T04:45:00Z")
+        check.stdout(sent, "signoff.finding-removal/1")
+        let removal = try #require(((try Signoff.json(sent) as? [String: Any])?["finding"] as? [String: Any])?["removal"] as? [String: Any])
+        #expect(removal["by"] as? String == "sam" && removal["hand_off"] as? String == "pending" && removal["rationale"] as? String == why)
+        let twice = try store.run(["drift", "remove", finding, "-r", why], as: "sam", at: "2026-11-21T04:46:00Z")
+        #expect(twice.status == 2 && twice.stderr.contains("already requested by sam"), "\(twice.output)")
+        #expect(try store.run(["drift"]).stdout.contains("removal requested by sam at 2026-11-21T04:45:00Z (hand-off pending)"))
+        let export = try store.run(["audit", "export"]).stdout
+        #expect(export.contains("\"finding_removal_requested\"") && export.contains("\"request_removal\""), "the request and the refusals are evidence")
+
+        // Delivered by ops's retry: the document says exactly what to remove.
+        let retried = try store.run(["handoff", "retry", "--json"], as: "ops", at: "2026-11-21T04:50:00Z")
+        check.stdout(retried, "signoff.hand-off-retry/1")
+        let removals = try #require((try Signoff.json(retried) as? [String: Any])?["removals"] as? [[String: Any]])
+        #expect(removals.count == 1 && removals[0]["finding_id"] as? String == finding && removals[0]["failed"] as? Bool == false)
+        let names = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix(finding) }
+        #expect(names.count == 1 && names[0].hasPrefix("\(finding)-remove-"), "\(names)")
+        let text = try String(contentsOf: outbox.appendingPathComponent(try #require(names.first)), encoding: .utf8)
+        check.add(text, "signoff.removal/1")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(document["action"] as? String == "remove" && document["finding_id"] as? String == finding)
+        #expect((document["subject"] as? [String: Any])?["name"] as? String == "svc-rogue" && document["system"] as? String == "payments-db")
+        #expect(document["source_ids"] as? [String] == ["pg-2"] && document["requested_by"] as? String == "sam", "\(document)")
+        #expect((document["platform"] as? [String: Any])?["object"] as? String == "readonly_ledger", "\(document)")
+        var entry = try Self.drift(store, check: check, finding)
+        #expect((entry["removal"] as? [String: Any])?["hand_off"] as? String == "handed_off", "\(entry)")
+
+        // Asking for removal resolves nothing: a run that still shows the access keeps it open...
+        let still = try store.file("export-3.jsonl", Self.rogue + "\n")
+        let third = try store.run(["reconcile", "generic", still, "--covers", "payments-db/production", "--json"], as: "ops",
+                                  at: "2026-11-21T05:00:00Z")
+        #expect((try Signoff.json(third) as? [String: Any])?["resolved"] as? [String] == [], "\(third.output)")
+        #expect(try Self.drift(store, check: check, finding)["state"] as? String == "open")
+        // ...and the run that no longer shows it resolves it.
+        let gone = try store.file("export-4.jsonl", Self.etl + "\n")
+        let fourth = try store.run(["reconcile", "generic", gone, "--covers", "payments-db/production", "--json"], as: "ops",
+                                   at: "2026-11-21T06:00:00Z")
+        #expect(((try Signoff.json(fourth) as? [String: Any])?["resolved"] as? [String])?.contains(finding) == true, "\(fourth.output)")
+        entry = try Self.drift(store, check: check, finding)
+        #expect(entry["state"] as? String == "resolved")
+        let late = try store.run(["drift", "remove", finding, "-r", why], as: "sam")
+        #expect(late.status == 2 && late.stderr.contains("was resolved"), "\(late.output)")
+        try check.validate()
+        #expect(try store.run(["audit", "verify"]).status == 0)
+
+        let copy = store.directory.appendingPathComponent("tampered.db").path
+        #expect(try sqlite(store.path, ".backup '\(copy)'").status == 0)
+        #expect(try sqlite(copy, "UPDATE findings SET removal_hand_off = 'failed' WHERE removal_hand_off IS NOT NULL").status == 0)
+        let verify = try Signoff.run(["audit", "verify", "--store", copy])
+        #expect(verify.status == 6 && verify.stdout.contains("removal_hand_off is not what"), "\(verify.output)")
+    }
+}

@@ -244,6 +244,8 @@ struct JSONContractTests {
             "signoff.reconcile-run/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
             "signoff.drift/1": "ReconcileTests.findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID",
             "signoff.finding-exception/1": "FindingExceptionTests.exceptionsAreRefusedRecordedHonouredAndEnd",
+            "signoff.finding-removal/1": "FindingOwnershipTests.aFindingSentForRemovalIsHandedOffAndResolvesOnlyWhenGone",
+            "signoff.removal/1": "FindingOwnershipTests.aFindingSentForRemovalIsHandedOffAndResolvesOnlyWhenGone",
             "signoff.store-role-list/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
             "signoff.store-role/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
         ]

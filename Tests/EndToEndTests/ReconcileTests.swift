@@ -135,7 +135,7 @@ struct ReconcileTests {
             ("INSERT INTO findings SELECT 'F-0000000000000000', kind, system, environment, subject_kind, subject, owner, entitlement, "
                 + "grant_type, scope, request_id, credential_id, summary, state, first_seen_at, first_run, opened_sequence, last_seen_at, "
                 + "last_run, resolved_at, resolved_run, excepted_by, excepted_at, excepted_until, exception_rationale, exception_sequence, "
-                + "linked_request "
+                + "linked_request, removal_by, removal_at, removal_rationale, removal_sequence, removal_hand_off, removal_outcome "
                 + "FROM findings", "F-0000000000000000 is in the query table, but no finding_opened"),
             ("UPDATE grant_sightings SET present = 1", "present is not what"),
             ("DELETE FROM grant_sightings", "but missing from the query table"),

@@ -92,7 +92,7 @@ import Testing
         }
 
         mutating func grantBody() -> EventBody {
-            switch Int.random(in: 0..<20, using: &generator) {
+            switch Int.random(in: 0..<23, using: &generator) {
             case 0:
                 .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
                                    startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
@@ -122,6 +122,15 @@ import Testing
                 .writeBackConfigured(.init(source: string(), site: string(), settings: TicketWriteBackSettings(
                     format: string(), comments: Bool.random(using: &generator),
                     transitions: Dictionary(strings().map { ($0, string()) }, uniquingKeysWith: { first, _ in first }))))
+            case 19:
+                .findingRemovalRequested(.init(findingID: string(), rationale: string(), terms: .init(
+                    kind: FindingKind.allCases.randomElement(using: &generator)!, system: string(), environment: string(),
+                    instance: optional(), subjectKind: string(), subject: string(), owner: optional(), entitlement: optional(),
+                    grantType: optional(), platformObject: optional(), native: optional(), scope: string(),
+                    access: Bool.random(using: &generator) ? AccessLevel.allCases.randomElement(using: &generator)! : nil,
+                    sourceIDs: strings(), requestID: optional())))
+            case 20: .removalHandedOff(.init(findingID: string(), via: string(), document: string()))
+            case 21: .removalHandOffFailed(.init(findingID: string(), reason: string()))
             default:
                 .handOffConfigured(.init(outbox: optional(), command: optional(),
                                          timeoutSeconds: Bool.random(using: &generator) ? int() : nil))
@@ -234,6 +243,9 @@ import Testing
         case let .findingOpened(p): try foundation(p)
         case let .findingResolved(p): try foundation(p)
         case let .findingExcepted(p): try foundation(p)
+        case let .findingRemovalRequested(p): try foundation(p)
+        case let .removalHandedOff(p): try foundation(p)
+        case let .removalHandOffFailed(p): try foundation(p)
         case let .requestRevised(p): try foundation(p)
         case let .ticketLinked(p): try foundation(p)
         case let .intakeRefused(p): try foundation(p)

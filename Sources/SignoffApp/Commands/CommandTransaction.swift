@@ -25,6 +25,8 @@ public final class CommandTransaction {
     /// the hand-off after the commit.
     private(set) var grantsToHandOff: [String] = []
     private var handOffSet: Set<String> = []
+    /// Findings whose removal the recorded events requested, for the hand-off after the commit.
+    private(set) var removalsToHandOff: [String] = []
     /// The policy whose `notifications:` section says who hears of what is
     /// recorded here, and under which routes are shown to tickets: the one in
     /// force, or the one this command applies.
@@ -78,6 +80,7 @@ public final class CommandTransaction {
         let event = try store.append(draft)
         if keepsEvents { recorded.append(event) }
         if let id = HandOff.grantToDeliver(draft), handOffSet.insert(id).inserted { grantsToHandOff.append(id) }
+        if case let .findingRemovalRequested(requested) = draft.body { removalsToHandOff.append(requested.findingID) }
         if case let .policyApplied(applied) = draft.body {
             // Requests re-routed by a new policy are announced, and shown to their tickets, as it says.
             notifying = try? Policy.parse(source: applied.source, file: applied.file)

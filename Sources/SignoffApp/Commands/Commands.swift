@@ -242,7 +242,7 @@ public final class Commands: @unchecked Sendable {
                                                                   shownVersion: nil, currentVersion: record.version)))
                 case .submit, .withdraw, .revoke, .fireTrigger, .extend, .selfActivate, .reviewIncident, .reportProvisioned,
                      .reportProvisioningFailed, .applyPolicy, .configureHandOff, .changeSettings, .retryHandOff, .sweep,
-                     .deliverNotifications, .retryNotifications, .reconcile, .exceptFinding,
+                     .deliverNotifications, .retryNotifications, .reconcile, .exceptFinding, .requestRemoval,
                      .importTickets, .deliverTicketUpdates:
                     guard let attempted = command.operation.attempted else { return false }
                     event = Lifecycle.refused(attempted, refusal, requestID: subject?.id, by: actor, at: now)
@@ -265,7 +265,7 @@ public final class Commands: @unchecked Sendable {
     }
 
     private func attempt<C: StoreCommand>(_ command: C, now: Date, offered: [EventSignature]) throws -> CommandResult<C.Output> {
-        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String], notified: Int)
+        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String], removals: [String], notified: Int)
         do {
             committed = try store.write { write in
                 write.offer(offered)
@@ -282,7 +282,7 @@ public final class Commands: @unchecked Sendable {
                     guard let attempted = command.operation.attempted else { throw CommandError.refused(error, recorded: false) }
                     let subject = try command.subject.flatMap { try write.record($0) == nil ? nil : $0 }
                     try tx.append(Lifecycle.refused(attempted, error, requestID: subject, by: actor, at: now))
-                    return (nil, error, tx.recorded, [], tx.notificationsQueued)
+                    return (nil, error, tx.recorded, [], [], tx.notificationsQueued)
                 }
                 let output: C.Output?
                 var refusal: Refusal?
@@ -295,7 +295,7 @@ public final class Commands: @unchecked Sendable {
                 // A dry run records nothing, not even its refusal.
                 if command.rollsBack, let refusal { throw CommandError.refused(refusal, recorded: false) }
                 if command.rollsBack, let output { throw RolledBack(output: output) }
-                return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.notificationsQueued)
+                return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.removalsToHandOff, tx.notificationsQueued)
             }
         } catch let dryRun as RolledBack {
             guard let output = dryRun.output as? C.Output else { throw CommandError.store("a dry run lost its result") }
@@ -305,7 +305,7 @@ public final class Commands: @unchecked Sendable {
         } catch {
             throw CommandError.from(error)
         }
-        let (handedOff, problem) = afterCommit(grants: committed.grants, notified: committed.notified)
+        let (handedOff, problem) = afterCommit(grants: committed.grants, removals: committed.removals, notified: committed.notified)
         if let refusal = committed.refusal { throw CommandError.refused(refusal, recorded: true) }
         guard let output = committed.output else { throw CommandError.store("the command recorded nothing and said nothing") }
         return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now)
@@ -368,10 +368,19 @@ public final class Commands: @unchecked Sendable {
     /// The console also starts delivering the notifications the decision
     /// queued, in the background; the command line leaves them to
     /// `signoff notify run` (a timer, or `--follow`), so it never waits on one.
-    func afterCommit(grants: [String], notified: Int) -> ([HandOff.Delivery], String?) {
+    func afterCommit(grants: [String], removals: [String] = [], notified: Int) -> ([HandOff.Delivery], String?) {
         if notified > 0, case .background = handOffs { deliverNotificationsInBackground() }
-        guard !grants.isEmpty else { return ([], nil) }
         let handOff = HandOff(store: store, actor: actor, trust: trust)
+        if !removals.isEmpty {
+            // A removal document is delivered like a grant document; if it cannot be, it stays pending for `signoff handoff retry`.
+            switch handOffs {
+            case .inline: _ = try? handOff.deliverRemovals(removals, now: clock.now)
+            case .background:
+                let clock = self.clock
+                handOffQueue.async { _ = try? handOff.deliverRemovals(removals, now: clock.now) }
+            }
+        }
+        guard !grants.isEmpty else { return ([], nil) }
         switch handOffs {
         case .inline:
             do {

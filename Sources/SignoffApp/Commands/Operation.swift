@@ -28,6 +28,8 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
     case reconcile
     /// Accepting a reconciliation finding as an exception.
     case exceptFinding = "finding_except"
+    /// Sending a reconciliation finding's access to provisioning for removal.
+    case requestRemoval = "finding_remove"
     /// Tickets imported as requests by an intake agent (`signoff import jira`).
     case importTickets = "import"
     /// Delivering ticket comments and transitions from the outbox (`signoff import jira`).
@@ -70,7 +72,7 @@ public enum Permissions {
             // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
         case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed, .reconcile,
-             .exceptFinding:
+             .exceptFinding, .requestRemoval:
             guard let permission = ask.permission else {
                 throw Refusal(.notEligible, "\(ask.operation.rawValue) names no permission to check; nothing was done")
             }
@@ -108,6 +110,7 @@ extension Operation {
         case .changeSettings: .changeSettings
         case .reconcile: .reconcile
         case .exceptFinding: .exceptFinding
+        case .requestRemoval: .requestRemoval
         case .importTickets: .submit  // an import submits on behalf of the tickets' reporters
         case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications, .deliverTicketUpdates: nil  // reviews are refused as review_refused; housekeeping is never refused
         }

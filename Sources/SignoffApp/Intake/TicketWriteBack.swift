@@ -34,7 +34,7 @@ public enum TicketWriteBack {
         case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .grantHandedOff,
              .grantProvisioned, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
              .schemaMigrated, .requestRevised, .ticketLinked, .writeBackConfigured, .reconciliationRun, .findingOpened,
-             .findingResolved, .findingExcepted:
+             .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed:
             return nil
         }
     }
@@ -111,7 +111,7 @@ public enum TicketWriteBack {
         case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .grantHandedOff,
              .grantProvisioned, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
              .schemaMigrated, .requestRevised, .ticketLinked, .writeBackConfigured, .reconciliationRun, .findingOpened,
-             .findingResolved, .findingExcepted:
+             .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed:
             return nil
         }
     }

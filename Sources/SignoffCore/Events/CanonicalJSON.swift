@@ -346,6 +346,19 @@ public enum CanonicalJSON {
                 key("rationale"); string(p.rationale)
                 key("until"); date(p.until)
                 endObject()
+            case let .findingRemovalRequested(p):
+                write(p)
+            case let .removalHandedOff(p):
+                beginObject()
+                key("document"); string(p.document)
+                key("finding_id"); string(p.findingID)
+                key("via"); string(p.via)
+                endObject()
+            case let .removalHandOffFailed(p):
+                beginObject()
+                key("finding_id"); string(p.findingID)
+                key("reason"); string(p.reason)
+                endObject()
             case let .requestRevised(p):
                 beginObject()
                 key("cause"); string(p.cause)

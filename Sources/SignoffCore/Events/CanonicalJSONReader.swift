@@ -517,6 +517,14 @@ extension CanonicalJSON {
                 try o.only(["finding_id", "rationale", "until"])
                 return .findingExcepted(.init(findingID: try o.string("finding_id"), rationale: try o.string("rationale"),
                                               until: try o.date("until")))
+            case .findingRemovalRequested: return .findingRemovalRequested(try findingRemovalRequested(o))
+            case .removalHandedOff:
+                try o.only(["document", "finding_id", "via"])
+                return .removalHandedOff(.init(findingID: try o.string("finding_id"), via: try o.string("via"),
+                                               document: try o.string("document")))
+            case .removalHandOffFailed:
+                try o.only(["finding_id", "reason"])
+                return .removalHandOffFailed(.init(findingID: try o.string("finding_id"), reason: try o.string("reason")))
             case .storeCreated:
                 try o.only(["migrations", "share_group", "trust_asserted_identities"])
                 return .storeCreated(.init(trustAssertedIdentities: try o.bool("trust_asserted_identities"),

@@ -40,6 +40,7 @@ public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
     case changeSettings = "change_settings"
     case reconcile
     case exceptFinding = "except_finding"
+    case requestRemoval = "request_removal"
 }
 
 /// The kinds of fact the store holds, by the name stored in the `kind`
@@ -70,6 +71,9 @@ public enum EventKind: String, CaseIterable, Sendable {
     case findingOpened = "finding_opened"
     case findingResolved = "finding_resolved"
     case findingExcepted = "finding_excepted"
+    case findingRemovalRequested = "finding_removal_requested"
+    case removalHandedOff = "removal_handed_off"
+    case removalHandOffFailed = "removal_hand_off_failed"
     case requestRevised = "request_revised"
     case ticketLinked = "ticket_linked"
     case intakeRefused = "intake_refused"
@@ -102,6 +106,9 @@ public enum EventBody: Sendable, Hashable {
     case findingOpened(FindingOpened)
     case findingResolved(FindingResolved)
     case findingExcepted(FindingExcepted)
+    case findingRemovalRequested(FindingRemovalRequested)
+    case removalHandedOff(RemovalHandedOff)
+    case removalHandOffFailed(RemovalHandOffFailed)
     case requestRevised(RequestRevised)
     case ticketLinked(TicketLinked)
     case intakeRefused(IntakeRefused)
@@ -372,6 +379,9 @@ public enum EventBody: Sendable, Hashable {
         case .findingOpened: .findingOpened
         case .findingResolved: .findingResolved
         case .findingExcepted: .findingExcepted
+        case .findingRemovalRequested: .findingRemovalRequested
+        case .removalHandedOff: .removalHandedOff
+        case .removalHandOffFailed: .removalHandOffFailed
         case .requestRevised: .requestRevised
         case .ticketLinked: .ticketLinked
         case .intakeRefused: .intakeRefused
@@ -433,6 +443,10 @@ public enum EventBody: Sendable, Hashable {
         case .findingOpened: return .findingOpened(try decoder.decode(FindingOpened.self, from: payload))
         case .findingResolved: return .findingResolved(try decoder.decode(FindingResolved.self, from: payload))
         case .findingExcepted: return .findingExcepted(try decoder.decode(FindingExcepted.self, from: payload))
+        case .findingRemovalRequested:
+            return .findingRemovalRequested(try decoder.decode(FindingRemovalRequested.self, from: payload))
+        case .removalHandedOff: return .removalHandedOff(try decoder.decode(RemovalHandedOff.self, from: payload))
+        case .removalHandOffFailed: return .removalHandOffFailed(try decoder.decode(RemovalHandOffFailed.self, from: payload))
         case .requestRevised: return .requestRevised(try decoder.decode(RequestRevised.self, from: payload))
         case .ticketLinked: return .ticketLinked(try decoder.decode(TicketLinked.self, from: payload))
         case .intakeRefused: return .intakeRefused(try decoder.decode(IntakeRefused.self, from: payload))

@@ -34,6 +34,9 @@ extension EventBody {
         case let .findingOpened(f): "finding \(f.findingID) opened (\(f.kind.label)): \(f.summary)"
         case let .findingResolved(f): "finding \(f.findingID) resolved: run \(f.run) no longer shows it"
         case let .findingExcepted(f): "finding \(f.findingID) excepted until \(f.until.policyText): \(f.rationale)"
+        case let .findingRemovalRequested(f): "finding \(f.findingID) sent for removal (\(f.terms.subject) on \(f.terms.system)/\(f.terms.environment)): \(f.rationale)"
+        case let .removalHandedOff(f): "removal of finding \(f.findingID) handed off to \(f.via)"
+        case let .removalHandOffFailed(f): "removal hand-off of finding \(f.findingID) failed: \(f.reason)"
         case let .requestRevised(r): "revised (\(r.cause))"
         case let .ticketLinked(l): "from \(l.ticket.source) ticket \(l.ticket.key) on \(l.ticket.site.isEmpty ? "an unnamed site" : l.ticket.site)"
         case let .intakeRefused(r):

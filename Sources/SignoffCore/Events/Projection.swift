@@ -39,7 +39,7 @@ public enum Projection {
                                          at: event.at, requestVersion: review.requestVersion, policyVersion: review.policyVersion))
         case .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
              .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
-             .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
              .ticketLinked, .intakeRefused, .writeBackConfigured:
             // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return
@@ -69,7 +69,7 @@ public enum GrantProjection {
              .grantExtended, .incidentReviewCompleted:
             true
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
              .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             false
         }
@@ -154,7 +154,7 @@ public enum GrantProjection {
         case .grantIssued:
             return  // creates the grant: `apply(_:to:)`
         case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .requestDecided, .requestWithdrawn, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
              .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return
         }

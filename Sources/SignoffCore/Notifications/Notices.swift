@@ -196,7 +196,7 @@ public struct NoticePlanner: Sendable {
             guard Self.concernsSecurity(refused.reason) else { return [] }
             notices += security(record, event, attempted: refused.action.rawValue, refused.reason, refused.message)
         case .policyApplied, .requestSubmitted, .reviewRecorded, .grantHandedOff, .grantProvisioned, .grantExtended,
-             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
              .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return []
         }

@@ -21,6 +21,8 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     case reconcile
     /// Accept a reconciliation finding as an exception, with a rationale and an end (`signoff drift except`).
     case exceptFinding = "except_finding"
+    /// Send an access finding to provisioning for removal, with a rationale (`signoff drift remove`).
+    case requestRemoval = "request_removal"
 
     /// The three actions of an administrator.
     public static let administration: [RoleAction] = [.applyPolicy, .configureHandOff, .changeSettings]
@@ -29,7 +31,7 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     var isScopedToATrigger: Bool {
         switch self {
         case .fireTrigger: true
-        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile, .exceptFinding: false
+        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile, .exceptFinding, .requestRemoval: false
         }
     }
 }

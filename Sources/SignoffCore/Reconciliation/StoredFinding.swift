@@ -36,18 +36,21 @@ public struct StoredFinding: Sendable, Hashable {
     /// the request); the finding resolves when that access is granted and a
     /// later run sees it approved.
     public var linkedRequest: String?
+    /// The removal it was sent to provisioning for, and where that stands.
+    public var removal: FindingRemoval?
 
     public init(id: String, kind: FindingKind, system: String, environment: String, subjectKind: String, subject: String,
                 owner: String?, entitlement: String?, grantType: String?, scope: String, requestID: String?,
                 credentialID: String?, summary: String, open: Bool, firstSeenAt: Date, firstRun: Int64, lastSeenAt: Date,
                 lastRun: Int64, resolvedAt: Date?, resolvedRun: Int64?, openedSequence: Int64, exception: FindingException?,
-                linkedRequest: String? = nil) {
+                linkedRequest: String? = nil, removal: FindingRemoval? = nil) {
         self.id = id; self.kind = kind; self.system = system; self.environment = environment
         self.subjectKind = subjectKind; self.subject = subject; self.owner = owner; self.entitlement = entitlement
         self.grantType = grantType; self.scope = scope; self.requestID = requestID; self.credentialID = credentialID
         self.summary = summary; self.open = open; self.firstSeenAt = firstSeenAt; self.firstRun = firstRun
         self.lastSeenAt = lastSeenAt; self.lastRun = lastRun; self.resolvedAt = resolvedAt; self.resolvedRun = resolvedRun
         self.openedSequence = openedSequence; self.exception = exception; self.linkedRequest = linkedRequest
+        self.removal = removal
     }
 
     /// Whether it is open and not under an exception in force at `now`: what is reported.

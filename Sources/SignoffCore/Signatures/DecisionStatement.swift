@@ -40,7 +40,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         case .policyApplied: return .applyPolicy
         case .handOffConfigured: return .configureHandOff
         case .settingsChanged: return .changeSettings
-        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
+        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
              .grantExtended:
             return nil
         }
@@ -142,7 +142,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         case let .findingExcepted(excepted):
             rationale = excepted.rationale
             finding = excepted
-        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
+        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
              .grantExpired, .grantExtended:
             break
         }

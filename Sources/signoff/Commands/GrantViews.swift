@@ -241,29 +241,39 @@ struct HandOffSettings: ParsableCommand {
             abstract: "Deliver pending and failed hand-offs again (all, or the IDs given).",
             discussion: "Prints nothing when nothing was waiting (for cron); --verbose says so.")
         @OptionGroup var options: StoreOptions
-        @Argument(help: "Request IDs; default every grant whose hand-off is pending or failed.", completion: RequestIDCompletion.kind) var ids: [String] = []
+        @Argument(help: "Request IDs (or finding IDs, for removals); default every grant and removal whose hand-off is pending or failed.",
+                  completion: RequestIDCompletion.kind) var ids: [String] = []
         @Flag(name: .shortAndLong, help: "Say when nothing was waiting to be delivered.") var verbose = false
         @Flag(help: "Print the deliveries as JSON (signoff.hand-off-retry/1).") var json = false
         var printsJSON: Bool { json }
 
         func run() throws {
-            let deliveries = try options.commands().retryHandOffs(ids)
+            let commands = try options.commands()
+            let findings = ids.filter(SignoffCore.Finding.isID)
+            let requests = ids.filter { !SignoffCore.Finding.isID($0) }
+            let deliveries = ids.isEmpty || !requests.isEmpty ? try commands.retryHandOffs(requests) : []
+            // Removals after grants: refused above when no hand-off this process may use is set.
+            let removals = ids.isEmpty || !findings.isEmpty ? try commands.retryRemovals(findings) : []
             let failed = CommandFailure(.refused, "some hand-offs failed; each failure is recorded")
+            let anyFailed = deliveries.contains(where: \.failed) || removals.contains(where: \.failed)
             if json {
-                try HandOffRetryJSON(deliveries: deliveries).print()
-                if deliveries.contains(where: \.failed) { throw failed }
+                try HandOffRetryJSON(deliveries: deliveries, removals: removals).print()
+                if anyFailed { throw failed }
                 return
             }
-            if deliveries.isEmpty {
+            if deliveries.isEmpty && removals.isEmpty {
                 if verbose { Terminal.line("nothing was waiting to be handed off") }
                 return
             }
             for delivery in deliveries {
                 Terminal.line("\(delivery.requestID): \(delivery.action.rawValue) \(delivery.failed ? "FAILED: " : "")\(Terminal.safe(delivery.outcome))")
             }
+            for removal in removals {
+                Terminal.line("\(removal.findingID): remove \(removal.failed ? "FAILED: " : "")\(Terminal.safe(removal.outcome))")
+            }
             // Nothing is left pending here: a command this process may not run was refused above.
-            Terminal.line("\(deliveries.count) hand-off(s) attempted, \(deliveries.filter(\.failed).count) failed")
-            if deliveries.contains(where: \.failed) { throw failed }
+            Terminal.line("\(deliveries.count + removals.count) hand-off(s) attempted, \(deliveries.filter(\.failed).count + removals.filter(\.failed).count) failed")
+            if anyFailed { throw failed }
         }
     }
 }

@@ -85,8 +85,9 @@ struct Drift: ParsableCommand {
           signoff drift --all --json                       resolved findings too, as signoff.drift/1
           signoff drift except F-0123456789abcdef --until 30d -r "Vendor bridge account, removed with the Q1 migration"
           signoff drift request F-0123456789abcdef -o request.yaml   then complete it and: signoff submit request.yaml
+          signoff drift remove F-0123456789abcdef -r "Nobody owns this binding; the platform team removes it"
         """,
-        subcommands: [Show.self, Except.self, Request.self], defaultSubcommand: Show.self)
+        subcommands: [Show.self, Except.self, Request.self, Remove.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
@@ -143,6 +144,15 @@ struct Drift: ParsableCommand {
             if let exception = finding.exception {
                 let when = exception.inForce(at: now) ? "excepted until" : "exception ENDED"
                 Terminal.line("    \(when) \(Timestamp.format(exception.until)), by \(s(exception.by)) at \(Timestamp.format(exception.at)): \(s(exception.rationale))")
+            }
+            if let removal = finding.removal {
+                let where_ = switch removal.handOff {
+                case .pending: "hand-off pending"
+                case .handedOff: "handed off: \(s(removal.outcome ?? ""))"
+                case .done: "done"
+                case .failed: "hand-off FAILED: \(s(removal.outcome ?? ""))"
+                }
+                Terminal.line("    removal requested by \(s(removal.by)) at \(Timestamp.format(removal.at)) (\(where_)): \(s(removal.rationale))")
             }
             if let request = finding.linkedRequest {
                 Terminal.line("    requested as \(request): resolves once that grant is live and a run sees the access approved")
@@ -238,6 +248,51 @@ extension Drift {
                 throw CommandFailure.badInput("could not write \(Terminal.safe(output)); nothing was written")
             }
             Terminal.line("wrote \(output): complete the lines marked \(FindingRequest.toComplete), then `signoff submit \(output)`")
+        }
+    }
+}
+
+extension Drift {
+    struct Remove: ParsableCommand, JSONReporting {
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Send an open access finding to provisioning for removal, with a rationale.",
+            discussion: """
+            Records a finding_removal_requested event (who, how identified, why, exactly what to remove) and hands a
+            removal document (signoff.removal/1) to provisioning through the hand-off: the outbox folder or the hand-off
+            command, as grant documents go; `signoff handoff retry` delivers it again if that failed. The finding shows
+            "removal requested" and stays open: it resolves when a later run no longer shows the access, never because
+            removal was asked for. Needs the policy's request_removal role action. Only open unapproved,
+            wider-than-approved and not-removed findings can be sent, once.
+            """)
+        @OptionGroup var options: StoreOptions
+        @Argument(help: ArgumentHelp("The finding's ID (F- and 16 hex digits), as `signoff drift` shows it.", valueName: "finding"))
+        var finding: String
+        @OptionGroup var rationale: RationaleOptions
+        @Flag(help: "Print the finding as it stands (signoff.finding-removal/1).") var json = false
+        var printsJSON: Bool { json }
+
+        func validate() throws {
+            guard SignoffCore.Finding.isID(finding) else {
+                throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
+            }
+        }
+
+        func run() throws {
+            let commands = try options.commands()
+            let why = try rationale.value(required: true) ?? ""
+            let result = try commands.run(Commands.RequestFindingRemoval(findingID: finding, rationale: why))
+            // The hand-off ran after the commit: read the finding again to say where it stands.
+            let current = (try? commands.store.finding(finding)).flatMap { $0 } ?? result.output
+            if json { return try FindingRemovalJSON(finding: current, now: result.at).print() }
+            guard let removal = current.removal else { return }
+            let where_ = switch removal.handOff {
+            case .pending: "not handed off yet (no hand-off this account may use is set; `signoff handoff retry` delivers it)"
+            case .handedOff: "handed off to \(Terminal.safe(removal.outcome ?? ""))"
+            case .done: "done"
+            case .failed: "hand-off FAILED: \(Terminal.safe(removal.outcome ?? "")); `signoff handoff retry` tries again"
+            }
+            Terminal.line("\(current.id) sent for removal: \(where_); it resolves when a run no longer shows the access")
         }
     }
 }

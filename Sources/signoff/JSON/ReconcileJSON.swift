@@ -166,6 +166,19 @@ struct DriftJSON: JSONDocument {
             json.null()
         }
         json.field("linked_request", finding.linkedRequest)
+        json.key("removal")
+        if let removal = finding.removal {
+            json.beginObject()
+            json.field("by", removal.by)
+            json.field("at", time: removal.at)
+            json.field("rationale", removal.rationale)
+            json.field("sequence", Int(removal.sequence))
+            json.field("hand_off", removal.handOff.rawValue)
+            json.field("outcome", removal.outcome)
+            json.endObject()
+        } else {
+            json.null()
+        }
         json.endObject()
     }
 
@@ -184,6 +197,20 @@ struct DriftJSON: JSONDocument {
 /// as it stands after the exception, as `signoff.drift/1` lists it.
 struct FindingExceptionJSON: JSONDocument {
     static let schema: StaticString = "signoff.finding-exception/1"
+    var finding: StoredFinding
+    var now: Date
+
+    func members(_ json: inout JSONOutput) {
+        json.key("finding")
+        DriftJSON.finding(finding, now: now, &json)
+    }
+}
+
+/// `signoff drift remove --json` (`signoff.finding-removal/1`): the finding
+/// as it stands after the removal was requested (and handed off, when it
+/// could be), as `signoff.drift/1` lists it.
+struct FindingRemovalJSON: JSONDocument {
+    static let schema: StaticString = "signoff.finding-removal/1"
     var finding: StoredFinding
     var now: Date
 

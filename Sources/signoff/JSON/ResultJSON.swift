@@ -200,11 +200,22 @@ struct HandOffJSON: JSONDocument {
 struct HandOffRetryJSON: JSONDocument {
     static let schema: StaticString = "signoff.hand-off-retry/1"
     var deliveries: [HandOff.Delivery]
+    var removals: [HandOff.RemovalDelivery] = []
 
     func members(_ json: inout JSONOutput) {
-        json.field("attempted", deliveries.count)
-        json.field("failed", deliveries.filter(\.failed).count)
+        json.field("attempted", deliveries.count + removals.count)
+        json.field("failed", deliveries.filter(\.failed).count + removals.filter(\.failed).count)
         json.key("deliveries")
         ResultJSON.deliveryList(deliveries, &json)
+        json.key("removals")
+        json.beginArray()
+        for removal in removals {
+            json.beginObject()
+            json.field("finding_id", removal.findingID)
+            json.field("outcome", removal.outcome)
+            json.field("failed", removal.failed)
+            json.endObject()
+        }
+        json.endArray()
     }
 }
