@@ -59,21 +59,27 @@ struct JiraCheckJSON: JSONDocument {
             json.field("source", source)
             json.key("request")
             if let request { Self.write(request, &json) } else { json.null() }
-            json.key("problems")
-            json.beginArray()
-            for problem in problems {
-                json.beginObject()
-                json.field("field", problem.field)
-                json.field("jira_field", problem.jiraField)
-                json.field("kind", problem.kind.rawValue)
-                json.field("message", problem.message)
-                json.field("valid", problem.valid)
-                json.endObject()
-            }
-            json.endArray()
+            Self.write(problems.map(\.intake), &json)
             json.field("comment", comment)
             json.field("reason", reason)
             json.field("file", file)
+            json.endObject()
+        }
+        json.endArray()
+    }
+
+    /// `problems`: why a ticket makes no request, one object per field, the
+    /// same in both documents (`--check` and the import).
+    static func write(_ problems: [IntakeProblem], _ json: inout JSONOutput) {
+        json.key("problems")
+        json.beginArray()
+        for problem in problems {
+            json.beginObject()
+            json.field("field", problem.field)
+            json.field("jira_field", problem.sourceField)
+            json.field("kind", problem.kind)
+            json.field("message", problem.message)
+            json.field("valid", problem.valid)
             json.endObject()
         }
         json.endArray()
@@ -136,18 +142,7 @@ struct JiraImportJSON: JSONDocument {
             json.field("request_id", requestID)
             json.field("state", state)
             json.field("version", version)
-            json.key("problems")
-            json.beginArray()
-            for problem in problems {
-                json.beginObject()
-                json.field("field", problem.field)
-                json.field("jira_field", problem.sourceField)
-                json.field("kind", problem.kind)
-                json.field("message", problem.message)
-                json.field("valid", problem.valid)
-                json.endObject()
-            }
-            json.endArray()
+            JiraCheckJSON.write(problems, &json)
             json.key("recorded")
             if let recorded { json.bool(recorded) } else { json.null() }
             json.key("withdrawn")
