@@ -14,28 +14,6 @@ import Testing
         return path
     }
 
-    static let policy = """
-    policy: jira-e2e
-    directory:
-      people:
-        alice: {jira: 5cedcb4355a88a0fc86388ba}
-        bob: {jira: [5c5f880629be9642ba529340, bob@example.com]}
-        dave: {}
-        erin: {}
-      intake_agents: [jira-importer]
-    catalogue:
-      payments-db:
-        owners: [dave, erin]
-        environments: [staging, production]
-        entitlements: [read_replica, schema_migrate]
-        max_duration: 30d
-    route:
-      - name: owners
-        when: {system: payments-db}
-        steps:
-          - {approvers: owners, count: 1}
-    """
-
     /// The mmtest site of the fixtures: custom fields by id.
     static let mapping = """
     jira:
@@ -61,7 +39,7 @@ import Testing
         let policy: String
         init() throws {
             store = try TestStore(policy: nil)
-            policy = try store.file("policy.yaml", JiraImportTests.policy)
+            policy = try store.file("policy.yaml", JiraTestPolicy.source)
             mapping = try store.file("mapping.yaml", JiraImportTests.mapping)
             let applied = try store.run(["policy", "apply", policy])  // the first policy: by the account that created the store
             guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }

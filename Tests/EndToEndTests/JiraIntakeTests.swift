@@ -6,32 +6,6 @@ import Testing
 /// comments; decisions, revocation and refusals written back through the
 /// outbox as comments and transitions chosen by target status.
 @Suite(.serialized) struct JiraIntakeTests {
-    static let policy = """
-    policy: jira-intake
-    directory:
-      people:
-        alice: {jira: acc-alice}
-        bob: {jira: acc-bob}
-        dave: {}
-        erin: {}
-      intake_agents: [jira-importer]
-    catalogue:
-      payments-db:
-        owners: [dave, erin]
-        environments: [staging, production]
-        entitlements: [read_replica, schema_migrate]
-        max_duration: 30d
-    route:
-      - name: owners
-        when: {system: payments-db}
-        steps:
-          - {approvers: owners, count: 1}
-    roles:
-      ticket-system:
-        members: [account:jira-importer]
-        may: [fire_trigger:ticket_closed]
-    """
-
     static func mapping(url: String, credentials: String) -> String {
         """
         jira:
@@ -66,7 +40,7 @@ import Testing
             credentials = try store.file("jira-credentials", "email: \(jira.email)\napi_token: \(jira.token)\n")
             chmod(credentials, 0o600)
             mapping = try store.file("jira.yaml", JiraIntakeTests.mapping(url: jira.url, credentials: credentials))
-            let policy = try store.file("policy.yaml", JiraIntakeTests.policy)
+            let policy = try store.file("policy.yaml", JiraTestPolicy.source)
             let applied = try store.run(["policy", "apply", policy])
             guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
         }
