@@ -45,13 +45,26 @@ extension WriteTransaction {
     }
 
     /// How a site's tickets hear of their requests; nil when never configured.
+    /// Read once per transaction (every event of an imported ticket asks), or
+    /// taken from a `write_back_configured` event appended here.
     public func writeBack(source: String, site: String) throws -> TicketWriteBackSettings? {
         checkOpen()
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+        let key = TicketSiteKey(source: source, site: site)
+        if let known = writeBackBySite[key] { return known }
+        let settings = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT format, comments, transitions FROM ticket_sites WHERE source = ? AND site = ?
-            """), arguments: [source, site]) else { return nil }
-        return TicketWriteBackSettings(format: row[0], comments: row[1], transitions: TicketRows.transitions(row[2]))
+            """), arguments: [source, site]).map {
+            TicketWriteBackSettings(format: $0[0], comments: $0[1], transitions: TicketRows.transitions($0[2]))
+        }
+        writeBackBySite[key] = settings
+        return settings
     }
+}
+
+/// A site of a ticket source, as `ticket_sites` keys it.
+struct TicketSiteKey: Hashable {
+    var source: String
+    var site: String
 }
 
 /// The `tickets` and `ticket_sites` tables' SQL, in one place: written as

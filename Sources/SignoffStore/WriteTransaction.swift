@@ -95,6 +95,8 @@ public final class WriteTransaction {
     var ticketsByRequest: [String: TicketRef?] = [:]
     /// Whether any ticket site hears of its requests (`ticket_sites` has a row), once looked up.
     var anyWriteBackSite: Bool?
+    /// Write-back settings read in this transaction, by site (nil: none configured).
+    var writeBackBySite: [TicketSiteKey: TicketWriteBackSettings?] = [:]
 
     init(db: Database, settings: StoreSettings) {
         self.db = db
@@ -301,6 +303,7 @@ public final class WriteTransaction {
         case let .writeBackConfigured(configured):
             try TicketRows.configure(configured, sequence: sequence, db)
             anyWriteBackSite = true
+            writeBackBySite[TicketSiteKey(source: configured.source, site: configured.site)] = .some(configured.settings)
         case let .requestSubmitted(submitted):
             if let finding = submitted.request.finding { try ReconciliationRows.link(finding, request: draft.requestID!, db) }
         case .requestRouted, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn,

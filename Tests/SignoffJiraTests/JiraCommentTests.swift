@@ -31,6 +31,22 @@ import Testing
         #expect(!text.unicodeScalars.contains { DisplaySafe.isUnsafe($0) && $0 != "\n" })
     }
 
+    /// The body written byte by byte is the ADF document, value for value, for
+    /// every kind of block and mark and for hostile text.
+    @Test func theWrittenBodyIsTheADFDocument() throws {
+        let refusal = TicketComments.refusal([
+            TicketProblem(field: "entitlement", jiraField: "Entitlement", kind: .unknownValue, message: "\"x\" is not known",
+                          valid: ["a", "b/c", "\u{7}"]),
+        ].map(\.intake))
+        for comment in [Self.comment, refusal, JiraComment([]), JiraComment([.paragraph([.text("")])])] {
+            let parsed = try JSONSerialization.jsonObject(with: comment.requestBody(for: .cloud))
+            #expect(try JSONSerialization.data(withJSONObject: parsed, options: [.sortedKeys])
+                    == JSONSerialization.data(withJSONObject: ["body": comment.adf], options: [.sortedKeys]))
+            let wiki = try JSONSerialization.jsonObject(with: comment.requestBody(for: .server)) as? [String: String]
+            #expect(wiki == ["body": comment.wikiText])
+        }
+    }
+
     /// Server: wiki text with every markup character escaped, so ticket text stays text.
     @Test func wikiEscaping() throws {
         let body = try #require(try JSONSerialization.jsonObject(with: Self.comment.requestBody(for: .server)) as? [String: Any])
