@@ -65,12 +65,16 @@ public struct LocatedNode {
         return scalar.string
     }
 
+    private static let blank = CharacterSet.whitespacesAndNewlines
+
     /// A scalar that must not be empty once whitespace is ignored. The value itself
     /// is returned untouched: request fields are stored exactly as given.
     /// Free text (`.multiline`) may hold line breaks and tabs.
     public func nonEmptyString(maxLength: Int = Limits.fieldLength, shape: StorableText.Shape = .line) throws(SourceError) -> String {
         let text = try string(shape: shape)
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        // Blank: every character whitespace (what trimming would leave empty),
+        // tested scalar by scalar rather than by making a trimmed copy.
+        if text.unicodeScalars.allSatisfy(Self.blank.contains) {
             throw error("must not be empty")
         }
         if text.unicodeScalars.count > maxLength {

@@ -442,22 +442,38 @@ public struct TicketMapper: Sendable {
 
     /// The request as the YAML node a request file would hold.
     static func requestNode(_ values: [JiraMapping.Field: String], labels: [String: String], ticket: String) -> Node {
+        func text(_ value: String) -> Node { Node(value, NodeTags.text) }
+        func mapping(_ pairs: [(Node, Node)]) -> Node { Node(pairs, NodeTags.mapping) }
         var pairs: [(Node, Node)] = []
         var subject: [(Node, Node)] = []
         for (field, value) in values.map({ ($0.key.rawValue, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
             if field.hasPrefix("subject.") {
-                subject.append((Node(String(field.dropFirst("subject.".count))), Node(value)))
+                subject.append((text(String(field.dropFirst("subject.".count))), text(value)))
             } else {
-                pairs.append((Node(field), Node(value)))
+                pairs.append((text(field), text(value)))
             }
         }
-        if !subject.isEmpty { pairs.append((Node("subject"), Node(subject))) }
+        if !subject.isEmpty { pairs.append((text("subject"), mapping(subject))) }
         if !labels.isEmpty {
-            pairs.append((Node("labels"), Node(labels.sorted { $0.key < $1.key }.map { (Node($0.key), Node($0.value)) })))
+            pairs.append((text("labels"), mapping(labels.sorted { $0.key < $1.key }.map { (text($0.key), text($0.value)) })))
         }
-        pairs.append((Node("ticket"), Node(ticket)))
-        pairs.append((Node("revocation_triggers"),
-                      Node([Node([(Node("trigger"), Node("ticket_closed")), (Node("ref"), Node(ticket))])])))
-        return Node(pairs)
+        pairs.append((text("ticket"), text(ticket)))
+        pairs.append((text("revocation_triggers"),
+                      Node([mapping([(text("trigger"), text("ticket_closed")), (text("ref"), text(ticket))])], NodeTags.sequence)))
+        return mapping(pairs)
     }
+}
+
+/// The tags of the nodes a ticket's request is built from, made once. Every
+/// value is text, so its tag is given rather than resolved: resolving an
+/// implicit tag matches the text against YAML's patterns for numbers, booleans
+/// and null, and made a new tag (and its constructor tables) for every node,
+/// most of the cost of mapping a ticket. Only the request file reader sees
+/// these nodes, and it reads their text, never their tags. The tags are never
+/// changed after they are made (a named tag is not resolved again), so sharing
+/// them is safe.
+enum NodeTags {
+    nonisolated(unsafe) static let text = Tag(.str)
+    nonisolated(unsafe) static let mapping = Tag(.map)
+    nonisolated(unsafe) static let sequence = Tag(.seq)
 }
