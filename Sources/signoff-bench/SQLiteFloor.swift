@@ -172,9 +172,69 @@ enum SQLiteFloor {
         }
     }
 
+    /// Seconds to write what an import wrote to `after` onto `before` (a
+    /// snapshot taken just ahead of it), row by row through prepared
+    /// statements, one durable transaction per page as the import commits
+    /// them: each page's events (`pages`: their sequence ranges), the request
+    /// rows they submitted, the ticket rows they linked, the outbox messages
+    /// they caused, the sites they configured, and the request counter. Every
+    /// table is then compared with `after`, so no row the import wrote is left out.
+    static func replayImport(before: String, after: String, pages: [ClosedRange<Int64>]) throws -> Double {
+        let queue = try open(before)
+        defer { try? queue.close() }
+        // Table, the column that places a row in a page, and the rows of each page, read beforehand.
+        let placed = [("events", "sequence"), ("requests", "submitted_sequence"), ("tickets", "sequence"),
+                      ("outbox", "cause_sequence"), ("ticket_sites", "sequence")]
+        let (rows, counter, counts) = try queue.writeWithoutTransaction { db -> ([[(String, [[DatabaseValue]])]], [DatabaseValue], [String: Int]) in
+            try db.execute(sql: "ATTACH DATABASE ? AS after", arguments: [after])
+            defer { try? db.execute(sql: "DETACH DATABASE after") }
+            let rows = try pages.map { range in
+                try placed.map { table, column in
+                    (table, try Row.fetchAll(db, sql: "SELECT * FROM after.\(table) WHERE \(column) BETWEEN ? AND ? ORDER BY \(column)",
+                                             arguments: [range.lowerBound, range.upperBound]).map { Array($0.databaseValues) })
+                }
+            }
+            let counter = try Row.fetchOne(db, sql: "SELECT * FROM after.counters WHERE name = 'request_number'").map { Array($0.databaseValues) } ?? []
+            var counts: [String: Int] = [:]
+            for table in try String.fetchAll(db, sql: "SELECT name FROM after.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") {
+                counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM after.\(table)")
+            }
+            return (rows, counter, counts)
+        }
+        let seconds = try Measure.time {
+            var statements: [String: Statement] = [:]
+            for page in rows {
+                try queue.inTransaction(.immediate) { db in
+                    for (table, values) in page {
+                        guard let width = values.first?.count else { continue }
+                        let insert = try statements[table] ?? db.makeStatement(
+                            sql: "INSERT INTO \(table) VALUES (\(Array(repeating: "?", count: width).joined(separator: ", ")))")
+                        statements[table] = insert
+                        for row in values { try run(insert, row) }
+                    }
+                    if !counter.isEmpty {
+                        let update = try statements["counters"] ?? db.makeStatement(sql: "INSERT OR REPLACE INTO counters VALUES (?, ?)")
+                        statements["counters"] = update
+                        try run(update, counter)
+                    }
+                    return .commit
+                }
+            }
+        }
+        try queue.read { db in
+            for (table, expected) in counts {
+                let written = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.\(table)") ?? 0
+                guard written == expected else {
+                    throw BenchError("the import replay left \(table) at \(written) rows, not \(expected): the floor must write every row the import wrote")
+                }
+            }
+        }
+        return seconds
+    }
+
     /// Binds and steps a prepared statement through SQLite's C API, so the
     /// row-by-row floor is SQLite's cost, not a wrapper's.
-    private static func run(_ statement: Statement, _ values: [DatabaseValue]) throws {
+    static func run(_ statement: Statement, _ values: [DatabaseValue]) throws {
         let handle = statement.sqliteStatement
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for (offset, value) in values.enumerated() {
