@@ -163,19 +163,13 @@ public enum Reconciliation {
             }
         }
 
-        var grantTypes: [String: [String: String]] = [:]
+        // The catalogue's grant type of each entitlement, per covered target (not looked up per grant by system).
+        let grantTypes = targets.map { policy.platform(of: $0.system)?.entitlements.mapValues(\.type) ?? [:] }
         var sightings: [GrantSighting] = []
         sightings.reserveCapacity(inTarget.count)
         var covered = [Bool](repeating: false, count: grants.count)
         for index in inTarget {
-            let system = grants[index].terms.system
-            let types: [String: String]
-            if let known = grantTypes[system] {
-                types = known
-            } else {
-                types = policy.platform(of: system)?.entitlements.mapValues(\.type) ?? [:]
-                grantTypes[system] = types
-            }
+            let types = grantTypes[targetOf[index]]
             guard targets[targetOf[index]].covers(grantType: types[grants[index].terms.entitlement], scope: grants[index].terms.scope) else {
                 continue
             }
@@ -254,12 +248,32 @@ public enum Reconciliation {
             let key = SubjectKey(system: result[index].system, environment: result[index].environment, subject: result[index].subject.name)
             result[index].subject.owner = ownership(of: result[index].subject, grant: entries[key].flatMap(owner), policy: policy).owner
         }
-        let order = result.indices.map { index -> (Int, String, String, String, String, String) in
-            let finding = result[index]
-            return (kindOrder(finding.kind), finding.system, finding.environment, finding.subject.name,
-                    finding.entitlement ?? finding.native?.name ?? finding.credentialID ?? "", finding.id)
+        // Sorted by one byte string per finding (kind, system, environment,
+        // subject, what is held, ID; each part ended by NUL, which no stored
+        // text holds), compared with memcmp in place: comparing tuples of five
+        // Strings, copied for each comparison, was a fifth of the whole
+        // comparison at 15,000 findings. UTF-8 keeps the order of code points.
+        let order = result.map { finding -> [UInt8] in
+            var key: [UInt8] = [UInt8(kindOrder(finding.kind))]
+            for part in [finding.system, finding.environment, finding.subject.name,
+                         finding.entitlement ?? finding.native?.name ?? finding.credentialID ?? "", finding.id] {
+                key.append(contentsOf: part.utf8)
+                key.append(0)
+            }
+            return key
         }
-        let sorted = result.indices.sorted { order[$0] < order[$1] }.map { result[$0] }
+        var permutation = Array(result.indices)
+        order.withUnsafeBufferPointer { keys in
+            permutation.sort { a, b in
+                keys[a].withUnsafeBufferPointer { x in
+                    keys[b].withUnsafeBufferPointer { y in
+                        let common = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+                        return common != 0 ? common < 0 : x.count < y.count
+                    }
+                }
+            }
+        }
+        let sorted = permutation.map { result[$0] }
         return ReconciliationResult(findings: sorted, sightings: sightings, matched: matched, awaitingRemoval: awaitingRemoval)
     }
 
