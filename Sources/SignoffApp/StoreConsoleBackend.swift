@@ -96,11 +96,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         let responsibility = policy.map { Responsibility(policy: $0, person: identity.name) }
         return try store.findings().map { finding in
             ConsoleFindingRow(
-                id: finding.id, kind: finding.kind, system: finding.system, environment: finding.environment,
-                subjectKind: finding.subjectKind, subject: finding.subject, owner: finding.owner, entitlement: finding.entitlement,
-                scope: finding.scope, requestID: finding.requestID, credentialID: finding.credentialID, summary: finding.summary,
-                firstSeenAt: finding.firstSeenAt, firstRun: finding.firstRun, lastSeenAt: finding.lastSeenAt,
-                lastRun: finding.lastRun, exception: finding.exception, evidence: try store.evidence(of: finding),
+                finding: finding, evidence: try store.evidence(of: finding),
                 responsible: responsibility?.covers(findingOn: finding.system, subject: finding.subject, owner: finding.owner) ?? false)
         }
     }

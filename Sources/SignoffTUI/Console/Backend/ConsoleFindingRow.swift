@@ -1,62 +1,48 @@
 import Foundation
 import SignoffCore
 
-/// One open reconciliation finding as the Drift list shows it, with the
-/// export's records behind it. Findings on my systems and of my people come
-/// first; those under an exception in force are listed apart.
+/// One open reconciliation finding as the Drift list shows it: the finding
+/// as the store holds it (Core's `StoredFinding`, the same value `signoff
+/// drift` prints), the export's records behind it, and whether it is mine.
+/// Findings on my systems and of my people come first; those under an
+/// exception in force are listed apart. The finding's fields read through
+/// the row (`row.kind`), as a grant's do through `ConsoleGrantRow`.
+@dynamicMemberLookup
 public struct ConsoleFindingRow: Sendable, Hashable {
-    public var id: String
-    public var kind: FindingKind
-    public var system: String
-    public var environment: String
-    /// The identity as the platform shows it: its kind (`service_account`, `group`, `unknown`...) and name.
-    public var subjectKind: String
-    public var subject: String
-    public var owner: String?
-    public var entitlement: String?
-    public var scope: String
-    /// The grant it concerns, or the one the access goes beyond.
-    public var requestID: String?
-    public var credentialID: String?
-    public var summary: String
-    public var firstSeenAt: Date
-    public var firstRun: Int64
-    public var lastSeenAt: Date
-    public var lastRun: Int64
-    public var exception: FindingException?
+    public var finding: StoredFinding
     /// The records of the export behind it (the run that opened it).
     public var evidence: [FindingEvidence]
     /// Whether it is on one of my systems or about one of my people.
     public var responsible: Bool
 
-    public init(id: String, kind: FindingKind, system: String, environment: String, subjectKind: String, subject: String,
-                owner: String?, entitlement: String?, scope: String, requestID: String?, credentialID: String?,
-                summary: String, firstSeenAt: Date, firstRun: Int64, lastSeenAt: Date, lastRun: Int64,
-                exception: FindingException?, evidence: [FindingEvidence], responsible: Bool) {
-        self.id = id; self.kind = kind; self.system = system; self.environment = environment
-        self.subjectKind = subjectKind; self.subject = subject; self.owner = owner; self.entitlement = entitlement
-        self.scope = scope; self.requestID = requestID; self.credentialID = credentialID; self.summary = summary
-        self.firstSeenAt = firstSeenAt; self.firstRun = firstRun; self.lastSeenAt = lastSeenAt; self.lastRun = lastRun
-        self.exception = exception; self.evidence = evidence; self.responsible = responsible
+    public init(finding: StoredFinding, evidence: [FindingEvidence], responsible: Bool) {
+        self.finding = finding; self.evidence = evidence; self.responsible = responsible
     }
 
-    /// Not under an exception in force at `now`: reported.
-    public func isReported(at now: Date) -> Bool { !(exception?.inForce(at: now) ?? false) }
+    public subscript<Value>(dynamicMember path: WritableKeyPath<StoredFinding, Value>) -> Value {
+        get { finding[keyPath: path] }
+        set { finding[keyPath: path] = newValue }
+    }
+
+    /// Open and not under an exception in force at `now`: reported.
+    public func isReported(at now: Date) -> Bool { finding.isReported(at: now) }
 
     /// Every field the filter searches, like `ConsoleRow.forEachSearchField`.
     func forEachSearchField(_ body: (String) -> Void) {
-        body(id)
-        body(kind.label)
-        body(system)
-        body(environment)
-        body(subjectKind.replacingOccurrences(of: "_", with: " "))
-        body(subject)
-        if let owner { body(owner) }
-        if let entitlement { body(entitlement) }
-        if !scope.isEmpty { body(scope) }
-        if let requestID { body(requestID) }
-        if let credentialID { body(credentialID) }
-        body(summary)
-        if exception != nil { body("excepted") }
+        body(finding.id)
+        body(finding.kind.label)
+        body(finding.system)
+        body(finding.environment)
+        body(finding.subjectKind.replacingOccurrences(of: "_", with: " "))
+        body(finding.subject)
+        if let owner = finding.owner { body(owner) }
+        if let entitlement = finding.entitlement { body(entitlement) }
+        if !finding.scope.isEmpty { body(finding.scope) }
+        if let requestID = finding.requestID { body(requestID) }
+        if let credentialID = finding.credentialID { body(credentialID) }
+        body(finding.summary)
+        if finding.exception != nil { body("excepted") }
+        if let request = finding.linkedRequest { body(request); body("requested") }
+        if finding.removal != nil { body("removal requested") }
     }
 }

@@ -39,29 +39,35 @@ public enum ConsoleFixtures {
     public static func findings(now: Date) -> [ConsoleFindingRow] {
         func at(_ hours: Double) -> Date { now.addingTimeInterval(hours * 3600) }
         func evidence(_ id: String, _ text: String) -> [FindingEvidence] { [FindingEvidence(sourceID: id, text: text, observedAt: at(-1))] }
+        func finding(_ id: String, _ kind: FindingKind, _ system: String, subjectKind: String, subject: String, owner: String?,
+                     entitlement: String?, scope: String, requestID: String? = nil, summary: String, first: Double, firstRun: Int64,
+                     exception: FindingException? = nil) -> StoredFinding {
+            StoredFinding(id: id, kind: kind, system: system, environment: "production", subjectKind: subjectKind, subject: subject,
+                          owner: owner, entitlement: entitlement, grantType: nil, scope: scope, requestID: requestID, credentialID: nil,
+                          summary: summary, open: true, firstSeenAt: at(first), firstRun: firstRun, lastSeenAt: at(-1), lastRun: 40,
+                          resolvedAt: nil, resolvedRun: nil, openedSequence: firstRun + 1, exception: exception)
+        }
         return [
-            ConsoleFindingRow(id: "F-1a2b3c4d5e6f7081", kind: .unapproved, system: "payments-db", environment: "production",
-                              subjectKind: "service_account", subject: "svc-rogue", owner: "bob", entitlement: "read_replica",
-                              scope: "", requestID: nil, credentialID: nil,
-                              summary: "svc-rogue holds read_replica with no approved grant",
-                              firstSeenAt: at(-26), firstRun: 31, lastSeenAt: at(-1), lastRun: 40, exception: nil,
-                              evidence: evidence("pg:ledger_ro:svc-rogue", "svc-rogue is a member of ledger_ro"),
-                              responsible: true),
-            ConsoleFindingRow(id: "F-9e8d7c6b5a403122", kind: .orphaned, system: "k8s-prod", environment: "production",
-                              subjectKind: "service_account", subject: "ghost\u{1B}]0;pwned\u{07}-sa", owner: nil,
-                              entitlement: nil, scope: "payments", requestID: nil, credentialID: nil,
-                              summary: "the service account does not exist in the cluster, and nobody answers for it",
-                              firstSeenAt: at(-3), firstRun: 38, lastSeenAt: at(-1), lastRun: 40, exception: nil,
-                              evidence: evidence("RoleBinding/payments/ghost", "RoleBinding payments/ghost \u{2192} ClusterRole edit"),
-                              responsible: false),
-            ConsoleFindingRow(id: "F-0f1e2d3c4b5a6978", kind: .wider, system: "search", environment: "production",
-                              subjectKind: "human", subject: "erin", owner: "frank", entitlement: "logs:read", scope: "*",
-                              requestID: "REQ-900002", credentialID: nil,
-                              summary: "erin holds logs:read instance-wide where logs-2026 was approved (REQ-900002)",
-                              firstSeenAt: at(-50), firstRun: 20, lastSeenAt: at(-1), lastRun: 40,
-                              exception: FindingException(by: "sam", at: at(-48), until: at(24 * 20),
-                                                          rationale: "Search cluster migration needs the wide index read", sequence: 21),
-                              evidence: evidence("index/*", "erin: read on every index"), responsible: false),
+            ConsoleFindingRow(
+                finding: finding("F-1a2b3c4d5e6f7081", .unapproved, "payments-db", subjectKind: "service_account", subject: "svc-rogue",
+                                 owner: "bob", entitlement: "read_replica", scope: "",
+                                 summary: "svc-rogue holds read_replica with no approved grant", first: -26, firstRun: 31),
+                evidence: evidence("pg:ledger_ro:svc-rogue", "svc-rogue is a member of ledger_ro"), responsible: true),
+            ConsoleFindingRow(
+                finding: finding("F-9e8d7c6b5a403122", .orphaned, "k8s-prod", subjectKind: "service_account",
+                                 subject: "ghost\u{1B}]0;pwned\u{07}-sa", owner: nil, entitlement: nil, scope: "payments",
+                                 summary: "the service account does not exist in the cluster, and nobody answers for it",
+                                 first: -3, firstRun: 38),
+                evidence: evidence("RoleBinding/payments/ghost", "RoleBinding payments/ghost \u{2192} ClusterRole edit"),
+                responsible: false),
+            ConsoleFindingRow(
+                finding: finding("F-0f1e2d3c4b5a6978", .wider, "search", subjectKind: "human", subject: "erin", owner: "frank",
+                                 entitlement: "logs:read", scope: "*", requestID: "REQ-900002",
+                                 summary: "erin holds logs:read instance-wide where logs-2026 was approved (REQ-900002)",
+                                 first: -50, firstRun: 20,
+                                 exception: FindingException(by: "sam", at: at(-48), until: at(24 * 20),
+                                                             rationale: "Search cluster migration needs the wide index read", sequence: 21)),
+                evidence: evidence("index/*", "erin: read on every index"), responsible: false),
         ]
     }
 

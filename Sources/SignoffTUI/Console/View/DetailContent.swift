@@ -130,6 +130,18 @@ enum DetailContent {
                                          Span(", by ", .dim)] + builder.valueSpans(exception.by))
             builder.field("", exception.rationale, prefix: "why: ", block: true)
         }
+        if let request = finding.linkedRequest { builder.field("Requested as", request) }
+        if let removal = finding.removal {
+            let state = switch removal.handOff {
+            case .pending: "removal requested, hand-off pending"
+            case .handedOff: "removal requested, handed off"
+            case .done: "removal requested, done"
+            case .failed: "removal requested, hand-off FAILED"
+            }
+            builder.styled("Removal", [Span(state, removal.handOff == .failed ? .error : .pending), Span(", by ", .dim)]
+                           + builder.valueSpans(removal.by))
+            builder.field("", removal.rationale, prefix: "why: ", block: true)
+        }
         builder.field("Yours", finding.responsible ? "on one of your systems, or one of your people" : "not your systems or people",
                       trusted: true, role: finding.responsible ? .success : .dim)
         builder.heading("Evidence \(glyphs.separator) \(finding.evidence.count) record\(finding.evidence.count == 1 ? "" : "s")")
