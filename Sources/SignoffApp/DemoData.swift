@@ -4,7 +4,8 @@ import SignoffStore
 
 /// A realistic store to try the console on: a few hundred requests over the
 /// last ten days, for people and for non-human identities, some emergencies,
-/// some decided, some close to expiry, and some with hostile field contents.
+/// some decided, some close to expiry, some with hostile field contents, and
+/// one reconciliation run whose findings the Drift view shows.
 /// Deterministic: the same seed gives the same store.
 public enum DemoData {
     struct Generator: RandomNumberGenerator {
@@ -87,6 +88,8 @@ public enum DemoData {
                 }
             }
         }
+        // One reconciliation run, so the Drift view shows findings of several kinds.
+        try DemoReconciliation.run(store, at: now)
     }
 
     /// The account the demo's expiry timer runs as, and the provisioning system's.

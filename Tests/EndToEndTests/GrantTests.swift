@@ -388,4 +388,27 @@ struct DemoStoreTests {
                                         "--store", path, "--as", "dave"])
         #expect(approved.status == 0 && approved.stdout.contains("now approved"), "\(approved.output)")
     }
+
+    /// The Drift view of the README's first command has something to show:
+    /// one recorded reconciliation run with findings of several kinds, the
+    /// same for the same demo, and evidence that holds.
+    @Test func theDemoRecordsOneReconciliationRunWithFindingsOfSeveralKinds() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-demo-drift-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var kinds: [[String]] = []
+        for name in ["one", "two"] {
+            let path = directory.appendingPathComponent("\(name).sqlite").path
+            let created = try Signoff.run(["demo", "--no-console", "--store", path], environment: ["SIGNOFF_NOW": "2026-11-21T09:00:00Z"])
+            #expect(created.status == 0, "\(created.output)")
+            let drift = try Signoff.run(["drift", "--json", "--store", path])
+            let findings = try #require((try Signoff.json(drift) as? [String: Any])?["findings"] as? [[String: Any]], "\(drift.output)")
+            kinds.append(findings.map { "\($0["kind"] ?? "")" })
+            let export = try Signoff.run(["audit", "export", "--store", path]).stdout
+            #expect(export.components(separatedBy: "\"reconciliation_run\"").count == 2, "one run, recorded like any other")
+            #expect(try Signoff.run(["audit", "verify", "--store", path]).status == 0)
+        }
+        #expect(Set(kinds[0]).isSuperset(of: ["unapproved", "wider", "not_provisioned", "orphaned"]), "\(kinds[0])")
+        #expect(kinds[0] == kinds[1], "deterministic")
+    }
 }
