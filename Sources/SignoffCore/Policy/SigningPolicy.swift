@@ -10,7 +10,7 @@ import Foundation
 ///   required_for:                    # decisions on these requests need one whoever decides (optional)
 ///     - {environment: production, access: admin}
 ///     - {break_glass: true}
-///   actions: [approve, deny, revoke] # which decisions the rules above cover (default: all of them)
+///   actions: [approve, deny, revoke] # which decisions the rules above cover (when left out: all of them)
 ///   hardware_keys_only: true         # only sk- keys count: a security-key touch for every decision
 /// ```
 ///

@@ -120,7 +120,7 @@ public enum FindingRequest {
     /// A YAML double-quoted scalar holding exactly `text`, in printable ASCII.
     static func quoted(_ text: String) -> String { "\"" + quotedText(text) + "\"" }
 
-    /// `text` with `"`, `\` and everything outside printable ASCII escaped as YAML does (`\uXXXX`, `\UXXXXXXXX`).
+    /// `text` with `"`, `\` and everything outside printable ASCII escaped as YAML does (`\u` and four hex digits, `\U` and eight).
     static func quotedText(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
