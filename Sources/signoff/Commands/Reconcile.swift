@@ -178,11 +178,7 @@ struct Drift: ParsableCommand {
         @Flag(help: "Print the finding as excepted (signoff.finding-exception/1).") var json = false
         var printsJSON: Bool { json }
 
-        func validate() throws {
-            guard SignoffCore.Finding.isID(finding) else {
-                throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
-            }
-        }
+        func validate() throws { try checkFindingID(finding) }
 
         func run() throws {
             let commands = try options.commands()
@@ -225,11 +221,7 @@ extension Drift {
                 help: ArgumentHelp("Write the request to this new file instead of printing it.", valueName: "file"))
         var output: String?
 
-        func validate() throws {
-            guard SignoffCore.Finding.isID(finding) else {
-                throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
-            }
-        }
+        func validate() throws { try checkFindingID(finding) }
 
         func run() throws {
             let commands = try options.commands(reading: true)
@@ -272,11 +264,7 @@ extension Drift {
         @Flag(help: "Print the finding as it stands (signoff.finding-removal/1).") var json = false
         var printsJSON: Bool { json }
 
-        func validate() throws {
-            guard SignoffCore.Finding.isID(finding) else {
-                throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
-            }
-        }
+        func validate() throws { try checkFindingID(finding) }
 
         func run() throws {
             let commands = try options.commands()
@@ -294,5 +282,12 @@ extension Drift {
             }
             Terminal.line("\(current.id) sent for removal: \(where_); it resolves when a run no longer shows the access")
         }
+    }
+}
+
+/// The finding a `drift` subcommand names: refused before anything runs unless it has a finding ID's shape.
+private func checkFindingID(_ finding: String) throws {
+    guard SignoffCore.Finding.isID(finding) else {
+        throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
     }
 }
