@@ -9,8 +9,9 @@ import Testing
 /// `audit verify` holds the whole chain afterwards.
 @Suite("Every signed action, end to end") struct SignedActionTests {
     /// dave may raise and self-activate break-glass requests and administers
-    /// the store; erin reviews incidents, reports provisioning and accepts
-    /// findings as exceptions; alice (no key) records reconciliation runs.
+    /// the store; erin reviews incidents, reports provisioning, accepts
+    /// findings as exceptions and sends them for removal; alice (no key)
+    /// records reconciliation runs.
     static let extra = """
         break_glass:
           raised_by: [person:dave]
@@ -30,7 +31,7 @@ import Testing
             may: [reconcile]
           security:
             members: [person:erin]
-            may: [except_finding]
+            may: [except_finding, request_removal]
         """
 
     static let breakGlass = SigningLab.request.replacingOccurrences(of: "duration: 8h", with: """
@@ -148,20 +149,42 @@ import Testing
         try take(Step(label: "review-incident", person: "erin", arguments: ["review-incident", emergency, "-r", "right call; paging gap fixed"],
                       action: .reviewIncident, kind: "incident_review_completed", refusal: "action_refused", minute: 27), in: lab)
 
-        // A reconciliation finding accepted as an exception.
-        let export = try lab.store.file("export.jsonl", ReconcileTests.line("svc-rogue", id: "pg-2", at: Self.time(27)) + "\n")
+        // A reconciliation finding accepted as an exception, another sent for removal.
+        let export = try lab.store.file("export.jsonl", ReconcileTests.line("svc-rogue", id: "pg-2", at: Self.time(27)) + "\n"
+                                        + ReconcileTests.line("svc-ghost", id: "pg-3", at: Self.time(27)) + "\n")
         let run = try lab.run(["reconcile", "generic", export, "--covers", "payments-db/production", "--json"], as: "alice",
                               agent: false, at: Self.time(28))
         #expect(run.status == 9, "\(run.output)")
         let opened = try #require((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]], "\(run.output)")
-        let finding = try #require(opened.first { ($0["subject"] as? String)?.contains("svc-rogue") == true }?["id"] as? String
-                                   ?? opened.first?["id"] as? String)
+        func findingID(_ subject: String) throws -> String {
+            try #require(opened.first { (($0["subject"] as? [String: Any])?["name"] as? String) == subject }?["id"] as? String,
+                         "\(opened)")
+        }
+        let finding = try findingID("svc-rogue")
         try take(Step(label: "drift except", person: "erin",
                       arguments: ["drift", "except", finding, "--until", "2h", "-r", "vendor bridge account, removed with the Q1 migration"],
                       action: .exceptFinding, kind: "finding_excepted", refusal: "action_refused", minute: 29), in: lab)
         let excepted = try #require(try lab.events().last { $0["kind"] as? String == "finding_excepted" })
         let statement = try #require(excepted["statement"] as? String)
         #expect(statement.contains(#""finding_id":"\#(finding)""#) && statement.contains(#""rationale":"vendor bridge account"#), "\(statement)")
+
+        let ghost = try findingID("svc-ghost")
+        let removal = try take(Step(label: "drift remove", person: "erin",
+                                    arguments: ["drift", "remove", ghost, "-r", "nobody owns svc-ghost; the platform team removes it", "--json"],
+                                    action: .requestRemoval, kind: "finding_removal_requested", refusal: "action_refused", minute: 29),
+                               in: lab)
+        #expect(removal.stdout.contains("\"removal\""), "\(removal.output)")
+        let requested = try #require(try lab.events().last { $0["kind"] as? String == "finding_removal_requested" })
+        let removalStatement = try #require(requested["statement"] as? String)
+        #expect(removalStatement.contains(#""finding_id":"\#(ghost)""#)
+                && removalStatement.contains(#""rationale":"nobody owns svc-ghost; the platform team removes it""#), "\(removalStatement)")
+        // Only the signed attempt was recorded as a removal, and stock OpenSSH checks it from the export.
+        #expect(try lab.events().filter { $0["kind"] as? String == "finding_removal_requested" }.count == 1)
+        let signers = try lab.store.file("allowed_signers", try lab.store.run(["audit", "allowed-signers"]).stdout)
+        let signatureFile = try lab.store.file("removal.sig", try #require(requested["signature"] as? String))
+        let checked = try SigningLab.tool("ssh-keygen", ["-Y", "verify", "-f", signers, "-I", "erin", "-n", "signoff", "-s", signatureFile],
+                                          stdin: removalStatement)
+        #expect(checked.status == 0 && checked.stdout.contains("Good \"signoff\" signature for erin"), "\(checked.output)")
 
         // Administration, once the policy in force lists keys.
         let outbox = lab.store.directory.appendingPathComponent("outbox").path
@@ -177,7 +200,7 @@ import Testing
 
         let verified = try lab.verify()
         #expect(verified.status == 0)
-        // The three submissions made on the way, and the thirteen steps.
-        #expect(verified.signatures["signed_events"] as? Int == 16, "\(verified.signatures)")
+        // The three submissions made on the way, and the fourteen steps.
+        #expect(verified.signatures["signed_events"] as? Int == 17, "\(verified.signatures)")
     }
 }

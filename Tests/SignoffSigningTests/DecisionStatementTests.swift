@@ -72,6 +72,26 @@ import Testing
         #expect(extended.text.contains(#""request_id":"REQ-8""#))
     }
 
+    @Test func aRemovalRequestNamesTheFindingAndBindsWhatToRemove() throws {
+        let terms = EventBody.RemovalTerms(kind: .unapproved, system: "payments-db", environment: "production", instance: nil,
+                                           subjectKind: "service_account", subject: "svc-rogue", owner: nil,
+                                           entitlement: "read_replica", grantType: "role", platformObject: "readonly_ledger",
+                                           native: "GRANT readonly_ledger TO svc-rogue", scope: "", access: .read,
+                                           sourceIDs: ["pg-2"], requestID: nil)
+        let body = EventBody.findingRemovalRequested(.init(findingID: "F-0123456789abcdef", rationale: "nobody owns this role",
+                                                           terms: terms))
+        let removal = try #require(statement(body, requestID: nil, context: .init(policyVersion: "7a2d", request: nil)))
+        #expect(removal.action == .requestRemoval)
+        #expect(removal.text == #"{"action":"request_removal","actor":"dave","at":1763717400125,"finding_id":"F-0123456789abcdef","kind":"finding_removal_requested","payload_sha256":""# + sha256(body.encodedPayloadBytes()) + #"","policy_version":"7a2d","rationale":"nobody owns this role","schema":"signoff.statement/1"}"#)
+        // Another subject to remove under the same finding and words is another statement.
+        var other = terms
+        other.subject = "svc-payments"
+        let moved = try #require(statement(.findingRemovalRequested(.init(findingID: "F-0123456789abcdef",
+                                                                          rationale: "nobody owns this role", terms: other)),
+                                           requestID: nil, context: .init(policyVersion: "7a2d", request: nil)))
+        #expect(moved != removal)
+    }
+
     @Test func onlyDecisionsPeopleMakeAreSigned() {
         let signed: [(EventBody, SignedAction)] = [
             (.grantRevoked(.init(rationale: "no longer needed here", trigger: nil)), .revoke),

@@ -18,6 +18,8 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
     case reportProvisioning = "report_provisioning"
     /// A reconciliation finding accepted as an exception (`signoff drift except`).
     case exceptFinding = "except_finding"
+    /// An open finding's access sent to provisioning for removal (`signoff drift remove`).
+    case requestRemoval = "request_removal"
     case applyPolicy = "apply_policy"
     case configureHandOff = "configure_hand_off"
     case changeSettings = "change_settings"
@@ -37,10 +39,11 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         case .incidentReviewCompleted: return .reviewIncident
         case .grantProvisioned, .grantProvisioningFailed: return .reportProvisioning
         case .findingExcepted: return .exceptFinding
+        case .findingRemovalRequested: return .requestRemoval
         case .policyApplied: return .applyPolicy
         case .handOffConfigured: return .configureHandOff
         case .settingsChanged: return .changeSettings
-        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
+        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
              .grantExtended:
             return nil
         }
@@ -51,7 +54,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .applyPolicy, .configureHandOff, .changeSettings: true
         case .approve, .deny, .revoke, .fireTrigger, .withdraw, .submit, .extend, .selfActivate, .reviewIncident,
-             .reportProvisioning, .exceptFinding: false
+             .reportProvisioning, .exceptFinding, .requestRemoval: false
         }
     }
 }
@@ -74,7 +77,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 /// | `request_id`, `request_version` | the request and the version its decider saw (for a submission: the ID the store gives it, and 1, the version it creates) |
 /// | `request_sha256` | SHA-256 of the request's `request_submitted` payload: the content as submitted and shown |
 /// | `extends` | for an extension, the request whose grant it extends |
-/// | `finding_id`, `until` | for an exception, the finding accepted and until when (integer milliseconds) |
+/// | `finding_id`, `until` | for an exception, the finding accepted and until when (integer milliseconds); for a removal request, the finding whose access is to be removed (what exactly, the payload's `terms`, is bound by `payload_sha256`) |
 /// | `rationale` | the decider's words, where the event records them |
 /// | `new_policy_version` | for `apply_policy`, the version applied |
 /// | `payload_sha256` | SHA-256 of the event's exact payload, binding every other detail |
@@ -128,7 +131,8 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         var rationale: String?
         var newPolicyVersion: String?
         var extends: String?
-        var finding: EventBody.FindingExcepted?
+        var findingID: String?
+        var until: Date?
         switch draft.body {
         case let .reviewRecorded(review): rationale = review.rationale
         case let .requestSubmitted(submitted): extends = submitted.request.extends
@@ -141,8 +145,12 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         case let .policyApplied(applied): newPolicyVersion = applied.version
         case let .findingExcepted(excepted):
             rationale = excepted.rationale
-            finding = excepted
-        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
+            findingID = excepted.findingID
+            until = excepted.until
+        case let .findingRemovalRequested(requested):
+            rationale = requested.rationale
+            findingID = requested.findingID
+        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
              .grantExpired, .grantExtended:
             break
         }
@@ -164,7 +172,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         writer.key("actor"); writer.string(draft.actor.name)
         writer.key("at"); writer.date(draft.at)
         if let extends { writer.key("extends"); writer.string(extends) }
-        if let finding { writer.key("finding_id"); writer.string(finding.findingID) }
+        if let findingID { writer.key("finding_id"); writer.string(findingID) }
         writer.key("kind"); writer.string(draft.body.kind)
         if let newPolicyVersion { writer.key("new_policy_version"); writer.string(newPolicyVersion) }
         writer.key("payload_sha256"); writer.string(payloadHash)
@@ -174,7 +182,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         if let requestHash { writer.key("request_sha256"); writer.string(requestHash) }
         if let request { writer.key("request_version"); writer.int(request.version) }
         writer.key("schema"); writer.string(Self.schema)
-        if let finding { writer.key("until"); writer.date(finding.until) }
+        if let until { writer.key("until"); writer.date(until) }
         writer.endObject()
         self.action = action
         self.bytes = writer.bytes
