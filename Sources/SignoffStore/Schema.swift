@@ -7,6 +7,9 @@ import SignoffCore
 enum Schema {
     /// `PRAGMA application_id`: marks the file as a signoff store ("SGNF").
     static let applicationID: Int32 = 0x5347_4E46
+    /// The migration from which the store accepts signatures over
+    /// `signoff.statement/2` only (`SignatureAudit`).
+    static let statementSchema2 = "17 signatures over statement schema 2"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -476,6 +479,11 @@ enum Schema {
                 ALTER TABLE findings ADD COLUMN removal_outcome TEXT;
                 """)
         }
+        // Signatures over signoff.statement/2 (issue 12): no table changes;
+        // the migration is the chain's record (in store_created or
+        // schema_migrated) of where the store stopped accepting /1
+        // statements, so none can be slipped in after it.
+        migrator.registerMigration(statementSchema2) { _ in }
         return migrator
     }
 }

@@ -54,6 +54,8 @@ public struct VerifyReport: Sendable, Hashable {
     public var duration: Duration
     /// Events that carry a signature.
     public var signedEventCount = 0
+    /// Of those, the ones signed over `signoff.statement/1`, before the store adopted /2.
+    public var schema1SignedEventCount = 0
     /// Signatures that do not hold, and decisions unsigned where the policy required a signature.
     public var signatureProblems: [SignatureProblem] = []
 
@@ -101,6 +103,7 @@ extension Store {
                                       firstBadEvent: pass.firstBadEvent, projectionMismatches: pass.projectionMismatches,
                                       duration: clock.now - start)
             report.signedEventCount = pass.signatures.signedCount
+            report.schema1SignedEventCount = pass.signatures.schema1Count
             report.signatureProblems = pass.signatures.problems
             for anchor in anchors {
                 let stored = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?",

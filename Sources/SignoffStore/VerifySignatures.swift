@@ -27,6 +27,15 @@ public struct SignatureProblem: Sendable, Hashable, CustomStringConvertible {
 struct SignatureAudit {
     private(set) var problems: [SignatureProblem] = []
     private(set) var signedCount = 0
+    /// Signed events whose signature holds over a `signoff.statement/1`
+    /// statement, made before the chain adopted /2.
+    private(set) var schema1Count = 0
+    /// Whether a /1 statement still counts: until the chain records the
+    /// migration that adopted /2, or carries a /2 signature, whichever
+    /// comes first. After that a /1 statement is a downgrade.
+    private var schema1: DecisionStatement.Context.Schema1 = .accepted
+    /// What `required_for` can judge of each finding, as opened.
+    private var findings: [String: FindingFacts] = [:]
     private var policy: Policy?
     /// Each signed statement's digest and the event that first carried it.
     private var statements: [SHA256Digest: Int64] = [:]
@@ -47,6 +56,11 @@ struct SignatureAudit {
     func concerns(_ draft: EventDraft) -> Bool {
         if draft.signature != nil { return true }
         if case .policyApplied = draft.body { return true }
+        // Where the chain adopted signoff.statement/2.
+        if case .storeCreated = draft.body { return true }
+        if case .schemaMigrated = draft.body { return true }
+        // Where a finding is, for the rules that may cover its exception.
+        if case .findingOpened = draft.body { return true }
         return policy?.mayRequireSignatures == true && SignedAction.of(draft.body) != nil
     }
 
@@ -61,6 +75,19 @@ struct SignatureAudit {
                 policy = next
             }
         }
+        if case let .storeCreated(created) = draft.body, created.migrations.contains(Schema.statementSchema2) {
+            adoptSchema2(since: "its creation (event \(event.sequence), with migration \(Schema.statementSchema2))")
+        }
+        if case let .schemaMigrated(migrated) = draft.body, migrated.migrations.contains(Schema.statementSchema2) {
+            adoptSchema2(since: "event \(event.sequence) (schema_migrated: \(Schema.statementSchema2))")
+        }
+        var findingFacts: FindingFacts?
+        if case let .findingOpened(opened) = draft.body {
+            findings[opened.findingID] = FindingFacts(opened)
+            if draft.signature == nil { return }
+        }
+        if case let .findingExcepted(excepted) = draft.body { findingFacts = findings[excepted.findingID] }
+        if case let .findingRemovalRequested(requested) = draft.body { findingFacts = FindingFacts(requested.terms) }
         guard draft.signature != nil || policy?.mayRequireSignatures == true else { return }
         let payload = Array(event.payload)
         var request: AccessRequest?, submittedBy: String?
@@ -73,16 +100,20 @@ struct SignatureAudit {
             submittedBy = record.submittedBy.name
             state = .init(record)
         }
-        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state)
+        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, schema1: schema1)
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy, request: request,
-                                           submittedBy: submittedBy) {
+                                           submittedBy: submittedBy, finding: findingFacts) {
         case .unsigned:
             return
         case let .finding(finding):
             if draft.signature != nil { signedCount += 1 }
             report(draft, event.sequence, finding)
-        case let .verify(signature, statement):
+        case let .verify(signature, statement, schema):
             signedCount += 1
+            switch schema {
+            case .v1: schema1Count += 1
+            case .v2: adoptSchema2(since: "event \(event.sequence), the first signed over \(schema.rawValue)")
+            }
             let digest = SHA256.hash(data: statement)
             if let first = statements[digest] {
                 report(draft, event.sequence, .reused(fromSequence: first))
@@ -107,6 +138,11 @@ struct SignatureAudit {
         problems = problems.enumerated().sorted { a, b in
             a.element.sequence != b.element.sequence ? a.element.sequence < b.element.sequence : a.offset < b.offset
         }.map(\.element)
+    }
+
+    /// From here on a /1 statement is refused; the first reason found is the one named.
+    private mutating func adoptSchema2(since: String) {
+        if case .accepted = schema1 { schema1 = .refused(since: since) }
     }
 
     private func problem(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) -> SignatureProblem {

@@ -474,26 +474,33 @@ public final class WriteTransaction {
             submittedBy = record.submittedBy.name
             state = .init(record)
         }
+        // The finding an exception or removal concerns, which `required_for` may cover.
+        var findingFacts: FindingFacts?
+        if case let .findingRemovalRequested(requested) = draft.body { findingFacts = FindingFacts(requested.terms) }
+        if case let .findingExcepted(excepted) = draft.body, let stored = try self.finding(excepted.findingID),
+           let opened = try opened(stored) {
+            findingFacts = FindingFacts(opened)
+        }
         let context = DecisionStatement.Context(policyVersion: policy?.version, request: state)
         if draft.signature == nil, !offeredSignatures.isEmpty,
            let statement = DecisionStatement(draft: draft, payload: payload, context: context) {
             draft.signature = offeredSignatures[statement.text]
         }
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy, request: request,
-                                           submittedBy: submittedBy) {
+                                           submittedBy: submittedBy, finding: findingFacts) {
         case .unsigned:
             return
         case let .finding(.unsigned(reason)):
             guard let policy, let statement = DecisionStatement(draft: draft, payload: payload, context: context),
-                  let requirement = policy.signatureRequirement(for: action, by: draft.actor, request: request,
-                                                                submittedBy: submittedBy) else {
+                  let requirement = SignatureInspection.requirement(draft, action: action, policy: policy, request: request,
+                                                                    submittedBy: submittedBy, finding: findingFacts) else {
                 throw StoreError.signatureRefused("unsigned, but a signature was required: \(reason)")
             }
             missingSignatures.append(SignatureNeed(statement: statement, requirement: requirement,
                                                    actor: draft.actor.name, requestID: draft.requestID))
         case let .finding(finding):
             throw StoreError.signatureRefused(finding.description)
-        case let .verify(signature, statement):
+        case let .verify(signature, statement, _):
             if let finding = SignatureInspection.verify(signature, statement: statement) {
                 throw StoreError.signatureRefused(finding.description)
             }

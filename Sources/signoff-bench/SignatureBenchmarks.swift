@@ -119,7 +119,7 @@ enum SignatureBenchmarks {
 
         // Where the added time goes: each part alone, median of as many runs.
         let client = SSHAgentClient(socketPath: socket)
-        let statement = Array(#"{"action":"approve","actor":"erin","schema":"signoff.statement/1"}"#.utf8)
+        let statement = Array(#"{"action":"approve","actor":"erin","schema":"signoff.statement/2"}"#.utf8)
         func median(_ body: () throws -> Void) rethrows -> Double {
             var times: [Double] = []
             for _ in 0..<runs { times.append(try Measure.time(body)) }

@@ -8,7 +8,10 @@ enum RecordText {
     /// `✍ signed with ssh-ed25519 SHA256:…`, or a warning when the signature does not hold.
     static func signatureText(_ signature: EventSignature) -> String {
         guard let key = signature.key else { return "✗ SIGNATURE UNREADABLE" }
-        return signature.holds ? "✍ signed with \(key.algorithm.rawValue) \(key.fingerprint)"
+        // An old statement form is named: it covers less than the current one.
+        let older = signature.statement.contains(#""schema":"\#(DecisionStatement.Schema.v1.rawValue)""#)
+            ? " over \(DecisionStatement.Schema.v1.rawValue)" : ""
+        return signature.holds ? "✍ signed with \(key.algorithm.rawValue) \(key.fingerprint)\(older)"
             : "✗ SIGNATURE DOES NOT HOLD (\(key.algorithm.rawValue) \(key.fingerprint))"
     }
 

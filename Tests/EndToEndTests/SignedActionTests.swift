@@ -203,4 +203,63 @@ import Testing
         // The three submissions made on the way, and the fourteen steps.
         #expect(verified.signatures["signed_events"] as? Int == 17, "\(verified.signatures)")
     }
+
+    /// `required_for` covers finding exceptions and removals by the finding's
+    /// system, environment and access: alice, who has no key, may except and
+    /// send for removal read access, not admin access on production.
+    @Test func requiredForRulesCoverFindingsByWhereTheyAre() throws {
+        let extra = """
+            signatures:
+              required_for:
+                - {environment: production, access: admin}
+            roles:
+              security:
+                members: [person:alice]
+                may: [reconcile, except_finding, request_removal]
+            """
+        let lab = try SigningLab(extra: extra)
+        let export = try lab.store.file("export.jsonl", [("svc-reader", "read", "pg-1"), ("svc-admin", "admin", "pg-2"),
+                                                         ("svc-old", "read", "pg-3"), ("svc-root", "admin", "pg-4")]
+            .map { ReconcileTests.line($0.0, access: $0.1, id: $0.2, at: Self.time(1)) }.joined(separator: "\n") + "\n")
+        let run = try lab.run(["reconcile", "generic", export, "--covers", "payments-db/production", "--json"], as: "alice",
+                              agent: false, at: Self.time(2))
+        #expect(run.status == 9, "\(run.output)")
+        let opened = try #require((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]], "\(run.output)")
+        func findingID(_ subject: String) throws -> String {
+            try #require(opened.first { (($0["subject"] as? [String: Any])?["name"] as? String) == subject }?["id"] as? String,
+                         "\(opened)")
+        }
+        let steps: [(arguments: [String], covered: Bool)] = [
+            (["drift", "except", try findingID("svc-reader"), "--until", "2h", "-r", "read access of the reporting job, kept until Q1"], false),
+            (["drift", "except", try findingID("svc-admin"), "--until", "2h", "-r", "admin access of the migration job, kept until Q1"], true),
+            (["drift", "remove", try findingID("svc-old"), "-r", "nobody owns svc-old; the platform team removes it"], false),
+            (["drift", "remove", try findingID("svc-root"), "-r", "nobody owns svc-root; the platform team removes it"], true),
+        ]
+        for (index, step) in steps.enumerated() {
+            let before = try lab.events().count
+            let result = try lab.run(step.arguments, as: "alice", agent: false, at: Self.time(3 + index))
+            let recorded = try lab.events().dropFirst(before)
+            if step.covered {
+                #expect(result.status == 3, "\(step.arguments): \(result.output)")
+                #expect(result.stderr.contains("must be signed (the policy requires decisions on payments-db/production to be signed (signatures.required_for[0]))"),
+                        "\(step.arguments): \(result.stderr)")
+                #expect(recorded.map { $0["kind"] as? String } == ["action_refused"], "\(step.arguments): \(recorded)")
+            } else {
+                #expect(result.status == 0, "\(step.arguments): \(result.output)")
+                #expect(recorded.contains { $0["kind"] as? String == "finding_excepted" || $0["kind"] as? String == "finding_removal_requested" })
+            }
+        }
+        #expect(try lab.verify().status == 0)
+
+        // A rule that tests what a finding does not have covers requests only: policy check says so, and refuses nothing.
+        let requestOnly = try lab.store.file("policy-duration.yaml", lab.policy(extra: """
+            signatures:
+              required_for:
+                - {duration: {over: 8h}}
+            """))
+        let checked = try Signoff.run(["policy", "check", requestOnly])
+        #expect(checked.status == 0, "\(checked.output)")
+        #expect(checked.stdout.contains("signatures.required_for[0]") && checked.stdout.contains("tests duration, which a finding does not have"),
+                "\(checked.output)")
+    }
 }

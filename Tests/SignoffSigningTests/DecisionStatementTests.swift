@@ -23,7 +23,7 @@ import Testing
         let body = EventBody.reviewRecorded(.init(verdict: .approve, rationale: "Read replica only, \"8h\"\n",
                                                   requestVersion: 2, policyVersion: "7a2d"))
         let text = try #require(statement(body)).text
-        #expect(text == #"{"action":"approve","actor":"dave","at":1763717400125,"kind":"review_recorded","payload_sha256":""# + sha256(body.encodedPayloadBytes()) + #"","policy_version":"7a2d","rationale":"Read replica only, \"8h\"\n","request_id":"REQ-1","request_sha256":"5e1f","request_version":2,"schema":"signoff.statement/1"}"#)
+        #expect(text == #"{"action":"approve","actor":"dave","at":1763717400125,"kind":"review_recorded","payload_sha256":""# + sha256(body.encodedPayloadBytes()) + #"","policy_version":"7a2d","rationale":"Read replica only, \"8h\"\n","request_id":"REQ-1","request_sha256":"5e1f","request_version":2,"schema":"signoff.statement/2"}"#)
         // The same bytes as Foundation's sorted-key encoder would write: canonical JSON.
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(object?["rationale"] as? String == "Read replica only, \"8h\"\n")
@@ -60,7 +60,7 @@ import Testing
         let body = EventBody.requestSubmitted(.init(request: request))
         let payloadHash = sha256(body.encodedPayloadBytes())
         let text = try #require(statement(body, requestID: "REQ-7", context: .init(policyVersion: "7a2d", request: nil))).text
-        #expect(text == #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_id":"REQ-7","request_sha256":""# + payloadHash + #"","request_version":1,"schema":"signoff.statement/1"}"#)
+        #expect(text == #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_id":"REQ-7","request_sha256":""# + payloadHash + #"","request_version":1,"schema":"signoff.statement/2"}"#)
         // The same content submitted as another request is another statement.
         let other = try #require(statement(body, requestID: "REQ-8", context: .init(policyVersion: "7a2d", request: nil))).text
         #expect(other != text)
@@ -82,7 +82,7 @@ import Testing
                                                            terms: terms))
         let removal = try #require(statement(body, requestID: nil, context: .init(policyVersion: "7a2d", request: nil)))
         #expect(removal.action == .requestRemoval)
-        #expect(removal.text == #"{"action":"request_removal","actor":"dave","at":1763717400125,"finding_id":"F-0123456789abcdef","kind":"finding_removal_requested","payload_sha256":""# + sha256(body.encodedPayloadBytes()) + #"","policy_version":"7a2d","rationale":"nobody owns this role","schema":"signoff.statement/1"}"#)
+        #expect(removal.text == #"{"action":"request_removal","actor":"dave","at":1763717400125,"finding_id":"F-0123456789abcdef","kind":"finding_removal_requested","payload_sha256":""# + sha256(body.encodedPayloadBytes()) + #"","policy_version":"7a2d","rationale":"nobody owns this role","schema":"signoff.statement/2"}"#)
         // Another subject to remove under the same finding and words is another statement.
         var other = terms
         other.subject = "svc-payments"
@@ -92,11 +92,35 @@ import Testing
         #expect(moved != removal)
     }
 
+    /// /1's statements, rebuilt for verifying signatures made before a store
+    /// adopted /2: a submission's original form names only its content.
+    @Test func aSubmissionsSchema1FormsAreItsContentAloneOrWithItsID() throws {
+        let request = AccessRequest(requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc", owner: "dave"),
+                                    system: "payments-db", environment: "production", entitlement: "read_replica",
+                                    access: .read, purpose: "nightly reconciliation", duration: .hours(8))
+        let body = EventBody.requestSubmitted(.init(request: request))
+        let payloadHash = sha256(body.encodedPayloadBytes())
+        let draft = EventDraft(requestID: "REQ-7", actor: dave, at: at, body: body)
+        let forms = DecisionStatement.schema1Forms(draft: draft, payload: body.encodedPayloadBytes(),
+                                                   context: .init(policyVersion: "7a2d", request: nil))
+        #expect(forms.map(\.text) == [
+            #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_sha256":""# + payloadHash + #"","schema":"signoff.statement/1"}"#,
+            #"{"action":"submit","actor":"dave","at":1763717400125,"kind":"request_submitted","payload_sha256":""# + payloadHash + #"","policy_version":"7a2d","request_id":"REQ-7","request_sha256":""# + payloadHash + #"","request_version":1,"schema":"signoff.statement/1"}"#,
+        ])
+        #expect(forms.allSatisfy { $0.schema == .v1 })
+        let current = try #require(statement(body, requestID: "REQ-7", context: .init(policyVersion: "7a2d", request: nil)))
+        #expect(current.schema == .v2 && current.text.hasSuffix(#""schema":"signoff.statement/2"}"#))
+    }
+
     @Test func onlyDecisionsPeopleMakeAreSigned() {
         let signed: [(EventBody, SignedAction)] = [
             (.grantRevoked(.init(rationale: "no longer needed here", trigger: nil)), .revoke),
             (.grantRevoked(.init(rationale: "fired", trigger: RevocationTrigger(name: "ticket_closed", ref: "OPS-1"))), .fireTrigger),
             (.requestWithdrawn(.init(rationale: nil)), .withdraw),
+            (.requestRevised(.init(request: AccessRequest(requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc", owner: "dave"),
+                                                          system: "payments-db", environment: "production", entitlement: "read_replica",
+                                                          access: .read, purpose: "nightly reconciliation", duration: .hours(4)),
+                                   cause: "ticket ACC-1 changed")), .revise),
             (.requestDecided(.init(state: .approved, by: ["dave"], policyVersion: "7a2d", reason: "self-activated by dave: x",
                                    selfActivated: true)), .selfActivate),
             (.incidentReviewCompleted(.init(rationale: "looked at it")), .reviewIncident),

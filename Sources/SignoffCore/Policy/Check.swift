@@ -18,6 +18,7 @@ extension Policy {
         checkSteps(&findings)
         checkNotifications(&findings)
         checkPlatforms(&findings)
+        findings += signingFindings()
         return findings
     }
 

@@ -14,6 +14,12 @@ import Foundation
 ///   hardware_keys_only: true         # only sk- keys count: a security-key touch for every decision
 /// ```
 ///
+/// A finding exception or removal concerns no request: a `required_for`
+/// rule that tests only `system`, `environment` and `access` covers them too,
+/// judged on the finding's (`FindingFacts`); a rule testing anything else
+/// applies to requests only, and `policy check` warns where that leaves
+/// the finding actions uncovered.
+///
 /// Administrative actions (applying a policy, changing the hand-off or the
 /// store's settings) are signed by whoever makes them as soon as the policy
 /// in force lists any key, whatever this section says: otherwise whoever can
@@ -26,7 +32,53 @@ public struct SigningPolicy: Sendable {
 
     public var mode: Mode = .whenKeyListed
     /// Requests whose decisions need a signature, whoever decides.
-    var requiredFor: [(condition: Condition, field: String)] = []
+    var requiredFor: [RequiredFor] = []
+
+    /// One `required_for` rule.
+    struct RequiredFor: Sendable {
+        var condition: Condition
+        var field: String
+        var position: SourcePosition?
+        /// The fields it tests that a finding does not have; empty when it
+        /// can be judged for a finding (system, environment, access only).
+        var requestOnlyFields: [String]
+
+        init(_ condition: Condition, field: String, position: SourcePosition?) {
+            self.condition = condition
+            self.field = field
+            self.position = position
+            var fields: [String] = []
+            Self.requestOnly(condition, into: &fields)
+            requestOnlyFields = fields
+        }
+
+        private static func requestOnly(_ condition: Condition, into fields: inout [String]) {
+            switch condition {
+            case .always: break
+            case let .all(children), let .any(children):
+                for child in children { requestOnly(child, into: &fields) }
+            case let .not(child): requestOnly(child, into: &fields)
+            case let .test(field, _, _):
+                if !FindingFacts.testable(field), !fields.contains(field.name) { fields.append(field.name) }
+            }
+        }
+
+        /// Whether the rule holds for a finding: judged like a request on
+        /// the finding's system, environment and access level; a finding
+        /// whose level the export did not say is judged at every level, and
+        /// the rule holds if it holds at any (the signature is asked for
+        /// rather than left out on a guess).
+        func holds(for finding: FindingFacts, actor: String) -> Bool {
+            guard requestOnlyFields.isEmpty else { return false }
+            let levels = finding.access.map { [$0] } ?? AccessLevel.allCases
+            return levels.contains { level in
+                let request = AccessRequest(subject: Subject(kind: .serviceAccount, name: "", owner: ""), system: finding.system,
+                                            environment: finding.environment, entitlement: "", access: level, purpose: "",
+                                            duration: .hours(1))
+                return condition.holds(RequestFacts(request, submittedBy: actor))
+            }
+        }
+    }
     /// The person decisions the rules cover.
     public var actions: Set<SignedAction> = SigningPolicy.personActions
     public var hardwareKeysOnly = false
@@ -58,7 +110,7 @@ public struct SigningPolicy: Sendable {
         if let list = mapping.optional("required_for") {
             collect(&errors) { () throws(SourceError) in
                 for item in try list.listOrSingle() {
-                    policy.requiredFor.append((try conditions.parse(item), item.path))
+                    policy.requiredFor.append(RequiredFor(try conditions.parse(item), field: item.path, position: item.position))
                 }
             }
         }
@@ -82,6 +134,38 @@ public struct SigningPolicy: Sendable {
             collect(&errors) { () throws(SourceError) in policy.hardwareKeysOnly = try hardware.bool() }
         }
         return policy
+    }
+}
+
+/// What a `required_for` rule can judge of a reconciliation finding, which
+/// has no request: where the access is, and how much of it.
+public struct FindingFacts: Sendable, Hashable {
+    public var system: String
+    public var environment: String
+    /// The access level the export showed; nil when it did not say.
+    public var access: AccessLevel?
+
+    public init(system: String, environment: String, access: AccessLevel?) {
+        self.system = system
+        self.environment = environment
+        self.access = access
+    }
+
+    public init(_ opened: EventBody.FindingOpened) {
+        self.init(system: opened.system, environment: opened.environment, access: opened.access)
+    }
+
+    public init(_ terms: EventBody.RemovalTerms) {
+        self.init(system: terms.system, environment: terms.environment, access: terms.access)
+    }
+
+    /// The request fields a finding has a value for.
+    static func testable(_ field: RequestField) -> Bool {
+        switch field {
+        case .system, .environment, .access: true
+        case .requester, .subjectKind, .subjectName, .subjectOwner, .entitlement, .scope, .purpose, .duration, .ticket,
+             .breakGlass, .incident, .revocationTriggers, .submittedBy, .label: false
+        }
     }
 }
 
@@ -129,6 +213,16 @@ extension Policy {
     /// administrative actions), `submittedBy` who submitted it.
     public func signatureRequirement(for action: SignedAction, by actor: Principal, request: AccessRequest?,
                                      submittedBy: String?) -> SignatureRequirement? {
+        signatureRequirement(for: action, by: actor, requests: request.map { [$0] } ?? [], submittedBy: submittedBy, finding: nil)
+    }
+
+    /// Whether `action` by `actor` must be signed under this policy; nil when
+    /// it need not be. `requests` are the requests it concerns, any of which
+    /// a `required_for` rule may match (a revision: the request as it stood
+    /// and as revised), `submittedBy` who submitted them; `finding` the
+    /// finding an exception or removal concerns.
+    public func signatureRequirement(for action: SignedAction, by actor: Principal, requests: [AccessRequest],
+                                     submittedBy: String?, finding: FindingFacts?) -> SignatureRequirement? {
         switch actor.authentication {
         case .policy, .system: return nil
         case .osAccount, .asserted: break
@@ -145,13 +239,35 @@ extension Policy {
         case .always: return required("the policy requires every \(action.rawValue) to be signed")
         case .whenKeyListed: break
         }
-        if let request {
+        for request in requests {
             let facts = RequestFacts(request, submittedBy: submittedBy ?? actor.name)
             if let rule = signing.requiredFor.first(where: { $0.condition.holds(facts) }) {
                 return required("the policy requires decisions on this request to be signed (\(rule.field))")
             }
         }
+        if let finding, let rule = signing.requiredFor.first(where: { $0.holds(for: finding, actor: actor.name) }) {
+            // The finding's place comes from an export: quoted display-safe.
+            return required("the policy requires decisions on \(DisplaySafe.text(finding.system))/\(DisplaySafe.text(finding.environment)) to be signed (\(rule.field))")
+        }
         return listedKeys(of: actor.name).isEmpty ? nil
             : required("\(actor.name) has SSH keys listed in the policy, so their decisions are signed")
+    }
+}
+
+extension Policy {
+    /// `policy check`'s warnings about the `signatures:` section: a
+    /// `required_for` rule that cannot be judged for a finding, where finding
+    /// exceptions or removals are among the actions it covers. Nothing is
+    /// refused for it; the author learns that those actions are signed only
+    /// as the other settings say.
+    func signingFindings() -> [PolicyFinding] {
+        let findingActions = [SignedAction.exceptFinding, .requestRemoval].filter { signing.actions.contains($0) }
+        guard !findingActions.isEmpty else { return [] }
+        return signing.requiredFor.filter { !$0.requestOnlyFields.isEmpty }.map { rule in
+            PolicyFinding(severity: .warning, position: rule.position, field: rule.field,
+                          message: "tests \(rule.requestOnlyFields.joined(separator: ", ")), which a finding does not have, so it applies to requests only: "
+                            + "\(findingActions.map(\.rawValue).joined(separator: " and ")) are not required signed by it "
+                            + "(a rule testing only system, environment and access covers them too)")
+        }
     }
 }

@@ -12,6 +12,9 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
     case fireTrigger = "fire_trigger"
     case withdraw
     case submit
+    /// An open request replaced by a new version from its source (a changed
+    /// ticket), by whoever submitted it: usually an intake identity.
+    case revise
     case extend
     case selfActivate = "self_activate"
     case reviewIncident = "review_incident"
@@ -34,6 +37,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
             }
         case let .requestSubmitted(submitted): return submitted.request.extends == nil ? .submit : .extend
         case .requestWithdrawn: return .withdraw
+        case .requestRevised: return .revise
         case let .grantRevoked(revoked): return revoked.trigger == nil ? .revoke : .fireTrigger
         case let .requestDecided(decided): return decided.selfActivated == true ? .selfActivate : nil
         case .incidentReviewCompleted: return .reviewIncident
@@ -43,7 +47,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
         case .policyApplied: return .applyPolicy
         case .handOffConfigured: return .configureHandOff
         case .settingsChanged: return .changeSettings
-        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
+        case .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantExpired,
              .grantExtended:
             return nil
         }
@@ -53,7 +57,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
     public var isAdministrative: Bool {
         switch self {
         case .applyPolicy, .configureHandOff, .changeSettings: true
-        case .approve, .deny, .revoke, .fireTrigger, .withdraw, .submit, .extend, .selfActivate, .reviewIncident,
+        case .approve, .deny, .revoke, .fireTrigger, .withdraw, .submit, .revise, .extend, .selfActivate, .reviewIncident,
              .reportProvisioning, .exceptFinding, .requestRemoval: false
         }
     }
@@ -68,21 +72,35 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 ///
 /// | key | value |
 /// | --- | --- |
-/// | `schema` | `signoff.statement/1` |
+/// | `schema` | `signoff.statement/2` (see `Schema` for /1) |
 /// | `action` | a `SignedAction`: `approve`, `deny`, `revoke`, … |
 /// | `kind` | the event kind, e.g. `review_recorded` |
 /// | `actor` | who decided |
 /// | `at` | when, integer milliseconds since 1970 (the event's time) |
 /// | `policy_version` | the policy in force when it was decided (absent before the first) |
-/// | `request_id`, `request_version` | the request and the version its decider saw (for a submission: the ID the store gives it, and 1, the version it creates) |
+/// | `request_id`, `request_version` | the request and the version its decider saw (for a submission: the ID the store gives it, and 1, the version it creates; for a revision, the version it replaces) |
 /// | `request_sha256` | SHA-256 of the request's `request_submitted` payload: the content as submitted and shown |
 /// | `extends` | for an extension, the request whose grant it extends |
 /// | `finding_id`, `until` | for an exception, the finding accepted and until when (integer milliseconds); for a removal request, the finding whose access is to be removed (what exactly, the payload's `terms`, is bound by `payload_sha256`) |
-/// | `rationale` | the decider's words, where the event records them |
+/// | `rationale` | the decider's words, where the event records them (a revision's cause) |
 /// | `new_policy_version` | for `apply_policy`, the version applied |
 /// | `payload_sha256` | SHA-256 of the event's exact payload, binding every other detail |
 public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
-    public static let schema = "signoff.statement/1"
+    /// The forms of statement signoff has had people sign, by the name each
+    /// carries in its `schema` key.
+    public enum Schema: String, Sendable, Hashable, CaseIterable {
+        /// Until a store adopted /2. Its submission statement named neither
+        /// the request ID nor the version the submission creates (only the
+        /// content), so its signature does not bind a submission to the
+        /// request it made; every other action's statement is /2's.
+        case v1 = "signoff.statement/1"
+        /// Every statement signoff asks for now.
+        case v2 = "signoff.statement/2"
+
+        public static let current = Schema.v2
+    }
+
+    public static let schema = Schema.current.rawValue
     /// The version a submission creates: its routing, in the same
     /// transaction, always makes a new request version 1.
     public static let submittedVersion = 1
@@ -112,21 +130,73 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
-        public init(policyVersion: String?, request: RequestState?) {
+        /// Whether a `signoff.statement/1` signature still counts for the
+        /// event: only in a chain before it adopted /2 (`Schema1`).
+        public var schema1: Schema1
+
+        /// Where the chain stands on `signoff.statement/1`.
+        public enum Schema1: Sendable, Hashable {
+            /// The event comes before the chain adopted /2: a /1 signature
+            /// counts, for what /1 covers.
+            case accepted
+            /// The chain adopted /2 before the event (`since` says where): a
+            /// /1 signature on it would escape what /2 covers, so it is refused.
+            case refused(since: String)
+
+            /// For an event recorded now: signoff asks for /2 only.
+            public static let recordedNow = Schema1.refused(since: "this signoff, which signs every new event over signoff.statement/2")
+        }
+
+        public init(policyVersion: String?, request: RequestState?, schema1: Schema1 = .recordedNow) {
             self.policyVersion = policyVersion
             self.request = request
+            self.schema1 = schema1
         }
     }
 
     public let action: SignedAction
+    public let schema: Schema
     public let bytes: [UInt8]
 
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     public var description: String { text }
 
-    /// The statement of `draft`, whose stored payload is `payload`; nil for an
-    /// event nobody signs.
+    /// The statement of `draft`, whose stored payload is `payload`, as signoff
+    /// asks for it now (`signoff.statement/2`); nil for an event nobody signs.
     public init?(draft: EventDraft, payload: [UInt8], context: Context) {
+        self.init(draft: draft, payload: payload, context: context, form: .current)
+    }
+
+    /// The `signoff.statement/1` statements `draft` could have been signed
+    /// over: for a submission, the original form (its content only) and the
+    /// form that named the request ID and version under the same name; for
+    /// every other action, /2's statement under /1's name.
+    public static func schema1Forms(draft: EventDraft, payload: [UInt8], context: Context) -> [DecisionStatement] {
+        if case .requestSubmitted = draft.body {
+            return [Form.schema1, .schema1NamingRequest].compactMap {
+                DecisionStatement(draft: draft, payload: payload, context: context, form: $0)
+            }
+        }
+        return [DecisionStatement(draft: draft, payload: payload, context: context, form: .schema1NamingRequest)].compactMap { $0 }
+    }
+
+    /// How a statement is written: the current form, or one of /1's.
+    enum Form {
+        case current
+        /// /1 as first written: a submission names no request ID or version.
+        case schema1
+        /// /1 once submissions named their request ID and version (as /2 does).
+        case schema1NamingRequest
+
+        var schema: Schema {
+            switch self {
+            case .current: .current
+            case .schema1, .schema1NamingRequest: .v1
+            }
+        }
+    }
+
+    init?(draft: EventDraft, payload: [UInt8], context: Context, form: Form) {
         guard let action = SignedAction.of(draft.body) else { return nil }
         var rationale: String?
         var newPolicyVersion: String?
@@ -137,6 +207,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         case let .reviewRecorded(review): rationale = review.rationale
         case let .requestSubmitted(submitted): extends = submitted.request.extends
         case let .requestWithdrawn(withdrawn): rationale = withdrawn.rationale
+        case let .requestRevised(revised): rationale = revised.cause
         case let .grantRevoked(revoked): rationale = revoked.rationale
         case let .requestDecided(decided): rationale = decided.reason
         case let .incidentReviewCompleted(review): rationale = review.rationale
@@ -150,21 +221,29 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         case let .findingRemovalRequested(requested):
             rationale = requested.rationale
             findingID = requested.findingID
-        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
+        case .handOffConfigured, .settingsChanged, .storeCreated, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured, .requestRouted, .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff,
              .grantExpired, .grantExtended:
             break
         }
         let payloadHash = Self.hex(SHA256.hash(data: payload))
         var request = context.request
+        var requestID = draft.requestID
+        var requestHash = request?.submissionSHA256
         if case .requestSubmitted = draft.body {
-            // The request it creates: the ID the store gives it (allocated
-            // before it is signed), its first version, and as content the
-            // payload itself. Without the ID, the same signed content could
-            // be recorded again as another request.
-            request = .init(version: Self.submittedVersion, submissionSHA256: payloadHash)
+            switch form {
+            case .current, .schema1NamingRequest:
+                // The request it creates: the ID the store gives it (allocated
+                // before it is signed), its first version, and as content the
+                // payload itself. Without the ID, the same signed content could
+                // be recorded again as another request.
+                request = .init(version: Self.submittedVersion, submissionSHA256: payloadHash)
+                requestHash = payloadHash
+            case .schema1:
+                request = nil
+                requestID = nil
+                requestHash = payloadHash
+            }
         }
-        let requestID = draft.requestID
-        let requestHash = request?.submissionSHA256
 
         var writer = CanonicalJSON.Writer(capacity: 512 + payload.count / 4)
         writer.beginObject()
@@ -181,10 +260,11 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         if let requestID { writer.key("request_id"); writer.string(requestID) }
         if let requestHash { writer.key("request_sha256"); writer.string(requestHash) }
         if let request { writer.key("request_version"); writer.int(request.version) }
-        writer.key("schema"); writer.string(Self.schema)
+        writer.key("schema"); writer.string(form.schema.rawValue)
         if let until { writer.key("until"); writer.date(until) }
         writer.endObject()
         self.action = action
+        self.schema = form.schema
         self.bytes = writer.bytes
     }
 

@@ -56,6 +56,13 @@ public struct SSHSignature: Sendable, Hashable {
 
     /// Reads an SSHSIG blob. Checks its shape only; `verify` checks the signature.
     public init(blob: [UInt8]) throws(SignatureError) {
+        try self.init(blob: blob, known: [])
+    }
+
+    /// Reads an SSHSIG blob whose key is likely one of `known` (the keys the
+    /// policy lists for whoever signed): a key blob equal to one of theirs
+    /// takes that parsed key rather than being parsed again.
+    public init(blob: [UInt8], known: [SSHPublicKey]) throws(SignatureError) {
         guard blob.starts(with: Self.magic) else { throw .malformed("it does not start with SSHSIG") }
         var reader = SSHWireReader(Array(blob.dropFirst(Self.magic.count)))
         let keyBlob: [UInt8], hashName: String
@@ -71,10 +78,14 @@ public struct SSHSignature: Sendable, Hashable {
         } catch {
             throw .malformed("\(error)")
         }
-        do {
-            publicKey = try SSHPublicKey(blob: keyBlob)
-        } catch {
-            throw .unsupportedKey(error)
+        if let key = known.first(where: { $0.blob == keyBlob }) {
+            publicKey = key
+        } else {
+            do {
+                publicKey = try SSHPublicKey(blob: keyBlob)
+            } catch {
+                throw .unsupportedKey(error)
+            }
         }
         guard let hashAlgorithm = HashAlgorithm(rawValue: hashName) else {
             throw .malformed("its hash algorithm \"\(DisplaySafe.text(String(hashName.prefix(40))))\" is not sha256 or sha512")
@@ -86,6 +97,11 @@ public struct SSHSignature: Sendable, Hashable {
     /// Reads the armored form (`-----BEGIN SSH SIGNATURE-----`, base64, `-----END SSH SIGNATURE-----`).
     /// Works on the UTF-8 bytes: `audit verify` reads one per signed event.
     public init(armored text: String) throws(SignatureError) {
+        try self.init(armored: text, known: [])
+    }
+
+    /// Reads the armored form; a key equal to one of `known` is not parsed again.
+    public init(armored text: String, known: [SSHPublicKey]) throws(SignatureError) {
         let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
         var body: [UInt8] = []
         body.reserveCapacity(text.utf8.count)
@@ -106,7 +122,7 @@ public struct SSHSignature: Sendable, Hashable {
         guard let data = Data(base64Encoded: Data(base64)) else {
             throw SignatureError.malformed("its base64 is not valid")
         }
-        try self.init(blob: Array(data))
+        try self.init(blob: Array(data), known: known)
     }
 
     /// The armored form, byte for byte as `ssh-keygen -Y sign` writes it

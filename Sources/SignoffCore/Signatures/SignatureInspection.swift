@@ -72,8 +72,9 @@ public enum SignatureInspection {
         /// Nothing to check: unsigned, and none was required.
         case unsigned
         case finding(SignatureFinding)
-        /// Everything but the mathematics holds: verify `signature` over `statement`.
-        case verify(SSHSignature, statement: [UInt8])
+        /// Everything but the mathematics holds: verify `signature` over
+        /// `statement`, which is of `schema`.
+        case verify(SSHSignature, statement: [UInt8], schema: DecisionStatement.Schema)
     }
 
     /// - Parameters:
@@ -81,13 +82,14 @@ public enum SignatureInspection {
     ///   - policy: the policy in force before the event (nil before the first).
     ///   - request: the request the event concerns, as submitted (the
     ///     submitted one for a submission), and who submitted it.
+    ///   - finding: for a finding exception or removal, the finding's facts.
     public static func inspect(_ draft: EventDraft, payload: [UInt8], context: DecisionStatement.Context,
-                               policy: Policy?, request: AccessRequest?, submittedBy: String?) -> Outcome {
-        let action = SignedAction.of(draft.body)
+                               policy: Policy?, request: AccessRequest?, submittedBy: String?,
+                               finding: FindingFacts? = nil) -> Outcome {
         guard let signature = draft.signature else {
-            if let action, let policy,
-               let requirement = policy.signatureRequirement(for: action, by: draft.actor, request: request,
-                                                             submittedBy: submittedBy) {
+            if let action = SignedAction.of(draft.body), let policy,
+               let requirement = requirement(draft, action: action, policy: policy, request: request,
+                                             submittedBy: submittedBy, finding: finding) {
                 return .finding(.unsigned(reason: requirement.reason))
             }
             return .unsigned
@@ -96,16 +98,31 @@ public enum SignatureInspection {
             return .finding(.differentContent("a \(draft.body.kind) event is never signed"))
         }
         let signed = Array(signature.statement.utf8)
+        var schema = statement.schema
         if signed != statement.bytes {
-            return .finding(.differentContent(difference(signed: signature.statement, recorded: statement.text)))
+            // Signed over /1: it counts, for what /1 covers, only before the
+            // chain adopted /2; after that it would be a way around /2.
+            guard let older = DecisionStatement.schema1Forms(draft: draft, payload: payload, context: context)
+                .first(where: { $0.bytes == signed }) else {
+                return .finding(.differentContent(difference(signed: signature.statement, recorded: statement.text)))
+            }
+            switch context.schema1 {
+            case .accepted:
+                schema = older.schema
+            case let .refused(since):
+                return .finding(.differentContent(
+                    "signed over \(older.schema.rawValue), but the chain signs \(DecisionStatement.Schema.current.rawValue) since \(since); "
+                    + "a /1 statement counts only before that (a /1 submission's signature does not cover its request ID and version)"))
+            }
         }
+        let accepted = policy?.acceptedKeys(of: draft.actor.name) ?? []
         let parsed: SSHSignature
         do {
-            parsed = try SSHSignature(armored: signature.armored)
+            // Usually signed with one of those: its key is not parsed again.
+            parsed = try SSHSignature(armored: signature.armored, known: accepted)
         } catch {
             return .finding(.invalid(error))
         }
-        let accepted = policy?.acceptedKeys(of: draft.actor.name) ?? []
         guard accepted.contains(parsed.publicKey) else {
             if policy?.listedKeys(of: draft.actor.name).contains(parsed.publicKey) == true {
                 return .finding(.notSecurityKey(actor: draft.actor.name, key: parsed.publicKey.description))
@@ -113,7 +130,19 @@ public enum SignatureInspection {
             return .finding(.keyNotHeld(actor: draft.actor.name, key: parsed.publicKey.description,
                                         heldBy: policy?.owner(of: parsed.publicKey).flatMap { $0 == draft.actor.name ? nil : $0 }))
         }
-        return .verify(parsed, statement: statement.bytes)
+        return .verify(parsed, statement: signed, schema: schema)
+    }
+
+    /// Whether `draft` must be signed under `policy`, and with which keys:
+    /// its `required_for` rules judged on the request as it stood and, for a
+    /// revision, as revised (a revision into what the rules cover is covered),
+    /// or on the finding an exception or removal concerns.
+    public static func requirement(_ draft: EventDraft, action: SignedAction, policy: Policy, request: AccessRequest?,
+                                   submittedBy: String?, finding: FindingFacts?) -> SignatureRequirement? {
+        var requests = request.map { [$0] } ?? []
+        if case let .requestRevised(revised) = draft.body { requests.append(revised.request) }
+        return policy.signatureRequirement(for: action, by: draft.actor, requests: requests, submittedBy: submittedBy,
+                                           finding: finding)
     }
 
     /// The mathematics: nil when the signature holds.

@@ -63,7 +63,9 @@ struct Audit: ParsableCommand {
                 }
             }
             if report.signatureProblems.isEmpty {
-                Terminal.line("ok   signatures: \(report.signedEventCount) signed events hold, and every decision that needed one has one")
+                let schema1 = report.schema1SignedEventCount == 0 ? "" : " (\(report.schema1SignedEventCount) over signoff.statement/1, "
+                    + "made before the store signed signoff.statement/2: a /1 submission's signature does not cover its request ID)"
+                Terminal.line("ok   signatures: \(report.signedEventCount) signed events hold\(schema1), and every decision that needed one has one")
             } else {
                 // Every one is named: each is a decision nobody can vouch for.
                 for problem in report.signatureProblems {

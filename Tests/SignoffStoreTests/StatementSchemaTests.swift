@@ -1,0 +1,189 @@
+import Crypto
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffStore
+
+/// dave's key made by `ssh-keygen`; statements signed with `ssh-keygen -Y sign`.
+final class OpenSSHKey {
+    let directory = TemporaryDirectory()
+    let path: String
+    let line: String
+
+    init() throws {
+        path = directory.file("dave")
+        try Self.keygen(["-q", "-t", "ed25519", "-N", "", "-C", "dave@old", "-f", path])
+        line = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func sign(_ statement: String) throws -> EventSignature {
+        let file = directory.file("statement-\(UUID().uuidString)")
+        try Data(statement.utf8).write(to: URL(fileURLWithPath: file))
+        try Self.keygen(["-Y", "sign", "-q", "-f", path, "-n", "signoff", file])
+        return EventSignature(armored: try String(contentsOfFile: file + ".sig", encoding: .utf8), statement: statement)
+    }
+
+    static func keygen(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StoreError.invalidEvent("ssh-keygen \(arguments) failed") }
+    }
+}
+
+/// A store whose signed submissions were made over `signoff.statement/1`,
+/// before its statements named the request ID and version: accepted for what
+/// /1 covered, only where the chain puts them before it adopted /2.
+@Suite struct StatementSchemaTests {
+    let key: OpenSSHKey
+    let directory = TemporaryDirectory()
+    let store: Store
+    let policy: Policy
+    let dave = Principal(name: "dave", authentication: .osAccount)
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    /// The submissions, as recorded (over /2).
+    private(set) var requests: [String] = []
+
+    init() throws {
+        key = try OpenSSHKey()
+        store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let source = SignedStore.policy(dave: [], erin: []).replacingOccurrences(of: "dave: {}", with: "dave: {keys: [\"\(key.line)\"]}")
+        policy = try Policy.parse(source: source, file: "policy.yaml")
+        let alice = Principal(name: "alice", authentication: .osAccount)
+        try store.write { [policy, start] tx in
+            try tx.append(contentsOf: Lifecycle.apply(policy, previousVersion: nil, by: alice, openRecords: [], originals: [:], at: start))
+        }
+        for minute in 1...2 { requests.append(try submit(at: start.addingTimeInterval(Double(minute) * 60))) }
+    }
+
+    func request() -> AccessRequest {
+        AccessRequest(requester: "dave", subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "dave"),
+                      system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
+                      purpose: "nightly reconciliation of the ledger", duration: .hours(8))
+    }
+
+    /// dave submits; the store asks for his signature over /2, made with ssh-keygen.
+    func submit(at: Date, signature: EventSignature? = nil) throws -> String {
+        var offered: [EventSignature] = []
+        for _ in 0..<2 {
+            do {
+                return try store.write { [policy, dave] tx in
+                    tx.offer(offered)
+                    let id = try tx.nextRequestID()
+                    var events = Lifecycle.submit(request(), id: id, by: dave, policy: policy, original: nil, at: at)
+                    if let signature { events[0].signature = signature }
+                    try tx.append(contentsOf: events)
+                    return id
+                }
+            } catch let StoreError.signaturesNeeded(needs) {
+                offered = try needs.map { try key.sign($0.statement.text) }
+            }
+        }
+        throw StoreError.invalidEvent("still unsigned")
+    }
+
+    /// A submission's statement over /1 written by hand: `naming` the request
+    /// ID and version (as /1 did for a while) or, as it first was, only its content.
+    func schema1Statement(_ row: ForgedRow, naming: Bool) -> String {
+        let hash = DecisionStatement.hex(SHA256.hash(data: Data(row.payload.utf8)))
+        let request = naming ? #""request_id":"\#(row.requestID ?? "")","request_sha256":"\#(hash)","request_version":1,"#
+            : #""request_sha256":"\#(hash)","#
+        return #"{"action":"submit","actor":"dave","at":\#(row.at),"kind":"request_submitted","payload_sha256":"\#(hash)","policy_version":"\#(policy.version)","#
+            + request + #""schema":"signoff.statement/1"}"#
+    }
+
+    static let marker = Schema.statementSchema2
+
+    /// The store as one made before /2 would be: created without the
+    /// migration, its submissions signed over /1 by hand, then `arrange`d.
+    func rewrite(_ arrange: (inout [ForgedRow], _ migrated: ForgedRow) throws -> Void) throws {
+        try forge(directory.file()) { rows in
+            #expect(rows[0].payload.contains(#","\#(Self.marker)""#))
+            rows[0].payload = rows[0].payload.replacingOccurrences(of: #","\#(Self.marker)""#, with: "")
+            var naming = false
+            for index in rows.indices where rows[index].kind == "request_submitted" {
+                let statement = schema1Statement(rows[index], naming: naming)
+                rows[index].statement = statement
+                rows[index].signature = try key.sign(statement).armored
+                naming.toggle()
+            }
+            let payload = String(decoding: EventBody.schemaMigrated(.init(migrations: [Self.marker])).encodedPayloadBytes(),
+                                 as: UTF8.self)
+            let migrated = ForgedRow(at: rows.last!.at, actor: "alice", authentication: "os_account", kind: "schema_migrated",
+                                     requestID: nil, payload: payload, signature: nil, statement: nil)
+            try arrange(&rows, migrated)
+        }
+    }
+
+    func submissionSequences() throws -> [Int64] {
+        try store.read { db in
+            try Int64.fetchAll(db, sql: "SELECT sequence FROM events WHERE kind = 'request_submitted' ORDER BY sequence")
+        }
+    }
+
+    @Test func schema1SubmissionsBeforeTheStoreAdoptedSchema2Verify() throws {
+        // Upgraded after both: the migration is recorded after them.
+        try rewrite { rows, migrated in rows.append(migrated) }
+        let report = try store.verify()
+        #expect(report.isIntact, "\(report.signatureProblems) \(report.projectionMismatches)")
+        #expect(report.signedEventCount == 2 && report.schema1SignedEventCount == 2)
+        // The statements really are /1's two forms, signed by OpenSSH.
+        let statements = try requests.map { try #require(try store.events(requestID: $0).first?.draft.signature?.statement) }
+        #expect(statements.allSatisfy { $0.hasSuffix(#""schema":"signoff.statement/1"}"#) })
+        #expect(!statements[0].contains("request_id") && statements[1].contains(#""request_id":"\#(requests[1])""#))
+    }
+
+    @Test func aSchema1StatementAfterTheMigrationIsADowngrade() throws {
+        // The second submission moved after the migration: its /1 signature
+        // would escape what /2 covers (the request ID), so it is named.
+        try rewrite { rows, migrated in
+            let second = rows.lastIndex { $0.kind == "request_submitted" }!
+            rows.insert(migrated, at: second)
+        }
+        let second = try submissionSequences()[1]
+        let problems = try store.verify().signatureProblems
+        #expect(problems.map(\.sequence) == [second], "\(problems)")
+        #expect(problems.first?.finding.code == "different_content")
+        #expect(problems.first?.description.contains(
+            "signed over signoff.statement/1, but the chain signs signoff.statement/2 since event \(second - 1) (schema_migrated: \(Self.marker))") == true,
+                "\(problems)")
+    }
+
+    @Test func aSchema1StatementAfterASchema2SignatureIsADowngrade() throws {
+        // No migration recorded at all, but the first submission keeps its
+        // /2 signature: from there on the chain signs /2.
+        let recorded = try #require(try store.events(requestID: requests[0]).first?.draft.signature)
+        try rewrite { rows, _ in
+            let first = rows.firstIndex { $0.kind == "request_submitted" }!
+            rows[first].signature = recorded.armored
+            rows[first].statement = recorded.statement
+        }
+        let sequences = try submissionSequences()
+        let problems = try store.verify().signatureProblems
+        #expect(problems.map(\.sequence) == [sequences[1]], "\(problems)")
+        #expect(problems.first?.description.contains(
+            "the chain signs signoff.statement/2 since event \(sequences[0]), the first signed over signoff.statement/2") == true,
+                "\(problems)")
+    }
+
+    @Test func theStoreRecordsNoSchema1Statement() throws {
+        // Offered a /1 signature for a new submission, the store refuses it.
+        let at = start.addingTimeInterval(600)
+        let draft = Lifecycle.submit(request(), id: "REQ-3", by: dave, policy: policy, original: nil, at: at)[0]
+        let payload = String(decoding: draft.body.encodedPayloadBytes(), as: UTF8.self)
+        let statement = schema1Statement(ForgedRow(at: at.storeMilliseconds, actor: "dave", authentication: "os_account",
+                                                   kind: "request_submitted", requestID: "REQ-3", payload: payload,
+                                                   signature: nil, statement: nil), naming: false)
+        let before = try store.verify().eventCount
+        let signature = try key.sign(statement)
+        let error = #expect(throws: StoreError.self) { _ = try submit(at: at, signature: signature) }
+        #expect(error.map { "\($0)" }?.contains(
+            "signed over signoff.statement/1, but the chain signs signoff.statement/2 since this signoff") == true,
+                "\(String(describing: error))")
+        #expect(try store.verify().eventCount == before)
+    }
+}
