@@ -97,7 +97,7 @@ struct EventChain {
 
     /// Lowercase hex of a 32-byte digest into 64 bytes.
     @inline(__always)
-    private static func writeHex(_ digest: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) {
+    static func writeHex(_ digest: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) {
         let digits: StaticString = "0123456789abcdef"
         digits.withUTF8Buffer { table in
             var index = 0

@@ -30,6 +30,8 @@ final class VerifyPass {
         var last: Int64
         /// The stored row; nil when the query table has none (reported already).
         let stored: RequestRow?
+        /// The canonical bytes of `record.request`, encoded off the fold's core.
+        var requestJSON: [UInt8]?
         init(record: RequestRecord, submitted: Int64, stored: RequestRow?) {
             self.record = record
             self.submitted = submitted
@@ -81,6 +83,13 @@ final class VerifyPass {
         reviewRows = try Cursor(db, "SELECT \(ReviewRow.columns) FROM reviews ORDER BY sequence") {
             ReviewRow(StatementColumns(statement: $0))
         }
+        // A hint only (the counter is checked at the end): room for every
+        // request up front, rather than growing the sets as they fill.
+        let counter = try DatabaseValue.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'request_number'")
+        let capacity = min(max(Int.fromDatabaseValue(counter ?? .null) ?? 0, 0), 10_000_000)
+        closedRequests.reserveCapacity(capacity)
+        closedGrants.reserveCapacity(capacity)
+        issued.reserveCapacity(capacity)
     }
 
     /// The order mismatches are reported in: by table, then by where in the history each arose.
@@ -103,13 +112,24 @@ final class VerifyPass {
         }.map(\.element.mismatch)
     }
 
+    /// Steps the events once, copying them into batches: each batch is
+    /// checked against the chain and decoded on another core (`VerifyChain`)
+    /// while the one before it is folded here.
     func run() throws {
         let statement = try db.makeStatement(sql: EventColumns.select + " ORDER BY sequence")
         let handle = statement.sqliteStatement
         defer { sqlite3_reset(handle) }
-        var chain = EventChain()
-        var expectedPrevious = EventChain.genesisBytes
-        var expectedSequence: Int64 = 1
+        let chain = VerifyChain()
+        var filling = chain.nextBatch()
+        var submitted: [VerifyChain.Batch] = []
+        // However the fold ends, the chain check finishes before the pass returns.
+        defer { firstBadEvent = chain.firstBadEvent() }
+        func foldOldest() throws {
+            let batch = submitted.removeFirst()
+            chain.wait(for: batch)
+            try batch.forEach { columns, draft, requestJSON in try fold(columns, draft, requestJSON: requestJSON) }
+            chain.done(batch)
+        }
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { break }
@@ -118,60 +138,27 @@ final class VerifyPass {
                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             eventCount += 1
-            let columns = EventColumns(statement: handle)
-            if firstBadEvent == nil {
-                firstBadEvent = Self.checkLink(columns, chain: &chain, expectedPrevious: &expectedPrevious,
-                                               expectedSequence: &expectedSequence)
+            filling.append(EventColumns(statement: handle))
+            if filling.isFull {
+                chain.submit(filling)
+                submitted.append(filling)
+                filling = chain.nextBatch()
+                if submitted.count >= 2 { try foldOldest() }
             }
-            try fold(columns)
         }
+        chain.submit(filling)
+        submitted.append(filling)
+        while !submitted.isEmpty { try foldOldest() }
         try finish()
     }
 
-    /// The chain at one event: its place, its link to the previous hash, and
-    /// its hash over the stored columns. Hashes straight from SQLite's column
-    /// buffers into one reused buffer.
-    private static func checkLink(_ event: EventColumns, chain: inout EventChain, expectedPrevious: inout [UInt8],
-                                  expectedSequence: inout Int64) -> VerifyReport.BadEvent? {
-        func requestID() -> String? { event.requestID.map { String(decoding: $0, as: UTF8.self) } }
-        let sequence = event.sequence
-        if sequence != expectedSequence {
-            let problem = sequence > expectedSequence
-                ? "missing: the events from \(expectedSequence) to \(sequence - 1) were deleted"
-                : "sequence \(sequence) is out of place; \(expectedSequence) was expected"
-            return .init(sequence: expectedSequence, requestID: nil, problem: problem)
-        }
-        guard event.prevHash.elementsEqual(expectedPrevious) else {
-            let problem = sequence == 1
-                ? "prev_hash is not the chain's start (64 zeros)"
-                : "prev_hash does not match the hash of event \(sequence - 1)"
-            return .init(sequence: sequence, requestID: requestID(), problem: problem)
-        }
-        chain.begin(prevHash: event.prevHash, sequence: sequence, at: event.at)
-        chain.appendField(event.actor)
-        chain.appendField(event.authentication)
-        chain.appendField(event.kind)
-        chain.appendOptionalField(event.requestID)
-        chain.appendField(event.payload)
-        if let signature = event.signature {
-            chain.appendField(signature)
-            chain.appendField(event.statement ?? UnsafeRawBufferPointer(start: nil, count: 0))
-        }
-        guard chain.finish({ $0.elementsEqual(event.hash) }) else {
-            return .init(sequence: sequence, requestID: requestID(),
-                         problem: "hash does not match the stored columns: the event was changed after it was written")
-        }
-        expectedPrevious.withUnsafeMutableBytes { $0.copyMemory(from: event.hash) }
-        expectedSequence += 1
-        return nil
-    }
-
     /// Folds one event as appending did, comparing each row it completes.
-    private func fold(_ event: EventColumns) throws {
+    /// `requestJSON`: for a submission or revision, the canonical bytes of its request.
+    private func fold(_ event: EventColumns, _ decoded: Result<EventDraft, any Error>, requestJSON: [UInt8]?) throws {
         let sequence = event.sequence
         let draft: EventDraft
         do {
-            draft = try event.draft()
+            draft = try decoded.get()
         } catch {
             report("events", event.requestID.map { String(decoding: $0, as: UTF8.self) }, sequence, "\(error)", order: sequence)
             return
@@ -264,7 +251,7 @@ final class VerifyPass {
             return
         }
         if case .requestSubmitted = draft.body {
-            submit(draft, id: id, sequence: sequence)
+            submit(draft, id: id, sequence: sequence, requestJSON: requestJSON)
             return
         }
         guard let open = requests[id] else {
@@ -276,6 +263,7 @@ final class VerifyPass {
             return
         }
         Projection.apply(draft, into: &open.record)
+        if case .requestRevised = draft.body { open.requestJSON = requestJSON }
         open.last = sequence
         if let storedRow = open.stored, storedRow.lastSequence == sequence { close(id, open) }
     }
@@ -292,7 +280,7 @@ final class VerifyPass {
         return try? EventCoding.decoder.decode(RequestRecord.self, from: data)
     }
 
-    private func submit(_ draft: EventDraft, id: String, sequence: Int64) {
+    private func submit(_ draft: EventDraft, id: String, sequence: Int64, requestJSON: [UInt8]?) {
         guard let record = Projection.apply(draft, to: nil) else { return }
         if requests[id] != nil || closedRequests.contains(id) {
             report("requests", id, nil, "submitted again by event \(sequence)", order: sequence)
@@ -317,6 +305,7 @@ final class VerifyPass {
             report("requests", id, nil, "submitted by the events, but missing from the query table", order: sequence)
         }
         let open = OpenRequest(record: record, submitted: sequence, stored: storedRow)
+        open.requestJSON = requestJSON
         if storedRow?.lastSequence == sequence { close(id, open) } else { requests[id] = open }
     }
 
@@ -325,8 +314,10 @@ final class VerifyPass {
         requests[id] = nil
         closedRequests.insert(id)
         guard let storedRow = open.stored else { return }
+        let encoded = open.requestJSON.map { CanonicalJSON.encode(open.record, requestJSON: $0) }
+            ?? CanonicalJSON.encode(open.record)
         let expected = RequestRow(open.record, submittedSequence: open.submitted, lastSequence: open.last,
-                                  encoded: Data(CanonicalJSON.encode(open.record)))
+                                  encoded: Data(encoded))
         if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
             report("requests", id, nil, difference, order: open.submitted)
         }

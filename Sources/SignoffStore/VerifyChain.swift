@@ -1,0 +1,227 @@
+import Crypto
+import Foundation
+import SignoffCore
+
+/// The half of `audit verify` that needs no database, on a core of its own:
+/// the pass copies the events it steps into batches, and each batch's events
+/// are checked against the chain and decoded here, in order, while the pass
+/// folds the batch before. The first event where the chain breaks is found
+/// exactly as a check inline with the fold would find it.
+final class VerifyChain: @unchecked Sendable {
+    /// Events copied from SQLite, in order; checked and decoded once `ready`.
+    final class Batch: @unchecked Sendable {
+        /// Each event's stored prev_hash and hash, then its canonical bytes
+        /// (`EventChain`: everything hashed after the prev_hash), which hold
+        /// every other column; back to back.
+        fileprivate(set) var bytes: [UInt8] = []
+        fileprivate(set) var entries: [Entry] = []
+        /// Each entry's event decoded, or why it does not decode.
+        fileprivate(set) var drafts: [Result<EventDraft, any Error>] = []
+        /// For a submission or revision, the canonical bytes of the request
+        /// it carries (what the request's stored record holds); nil otherwise.
+        fileprivate(set) var requestJSON: [[UInt8]?] = []
+        fileprivate let ready = DispatchSemaphore(value: 0)
+        var isFull: Bool { entries.count >= 1024 || bytes.count >= 1 << 20 }
+
+        /// Where one event's columns are in `bytes`.
+        struct Entry {
+            var sequence: Int64
+            var at: Int64
+            var prevHash: Range<Int>
+            var hash: Range<Int>
+            var canonical: Range<Int>
+            var actor: Range<Int>
+            var authentication: Range<Int>
+            var kind: Range<Int>
+            var requestID: Range<Int>?
+            var payload: Range<Int>
+            var signature: Range<Int>?
+            var statement: Range<Int>?
+        }
+
+        init() {
+            bytes.reserveCapacity(1 << 20 + 65_536)
+            entries.reserveCapacity(1024)
+            drafts.reserveCapacity(1024)
+        }
+
+        /// Copies one stepped event out of SQLite's buffers.
+        func append(_ event: EventColumns) {
+            let prevHash = copy(event.prevHash), hash = copy(event.hash)
+            let start = bytes.count
+            appendInteger(event.sequence)
+            appendInteger(event.at)
+            let actor = appendField(event.actor)
+            let authentication = appendField(event.authentication)
+            let kind = appendField(event.kind)
+            var requestID: Range<Int>?
+            if let id = event.requestID {
+                bytes.append(1)
+                requestID = appendField(id)
+            } else {
+                bytes.append(0)
+            }
+            let payload = appendField(event.payload)
+            var signature: Range<Int>?, statement: Range<Int>?
+            if let signed = event.signature {
+                signature = appendField(signed)
+                let stated = appendField(event.statement ?? UnsafeRawBufferPointer(start: nil, count: 0))
+                if event.statement != nil { statement = stated }
+            }
+            entries.append(Entry(sequence: event.sequence, at: event.at, prevHash: prevHash, hash: hash,
+                                 canonical: start..<bytes.count, actor: actor, authentication: authentication, kind: kind,
+                                 requestID: requestID, payload: payload, signature: signature, statement: statement))
+        }
+
+        /// Each event as `EventColumns` over this batch's bytes, with its
+        /// decoded form and the canonical bytes of the request it carries.
+        func forEach(_ body: (EventColumns, Result<EventDraft, any Error>, [UInt8]?) throws -> Void) rethrows {
+            try eachColumns { index, columns in try body(columns, drafts[index], requestJSON[index]) }
+        }
+
+        fileprivate func eachColumns(_ body: (Int, EventColumns) throws -> Void) rethrows {
+            try bytes.withUnsafeBytes { all in
+                func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[range]) }
+                for (index, entry) in entries.enumerated() {
+                    try body(index, EventColumns(
+                        sequence: entry.sequence, at: entry.at, actor: slice(entry.actor),
+                        authentication: slice(entry.authentication), kind: slice(entry.kind),
+                        requestID: entry.requestID.map(slice), payload: slice(entry.payload), prevHash: slice(entry.prevHash),
+                        hash: slice(entry.hash), signature: entry.signature.map(slice), statement: entry.statement.map(slice)))
+                }
+            }
+        }
+
+        fileprivate func reset() {
+            bytes.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
+            drafts.removeAll(keepingCapacity: true)
+            requestJSON.removeAll(keepingCapacity: true)
+        }
+
+        private func copy(_ field: UnsafeRawBufferPointer) -> Range<Int> {
+            let start = bytes.count
+            bytes.append(contentsOf: field)
+            return start..<bytes.count
+        }
+
+        private func appendInteger(_ value: Int64) {
+            withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
+        }
+
+        private func appendField(_ field: UnsafeRawBufferPointer) -> Range<Int> {
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: field.count).bigEndian) { bytes.append(contentsOf: $0) }
+            return copy(field)
+        }
+    }
+
+    private let queue = DispatchQueue(label: "signoff verify chain")
+    private let group = DispatchGroup()
+    private var free: [Batch] = []
+
+    // Touched only on `queue`.
+    private var expectedPrevious = EventChain.genesisBytes
+    private var expectedSequence: Int64 = 1
+    private var hex = [UInt8](repeating: 0, count: 64)
+    private var bad: VerifyReport.BadEvent?
+
+    /// An empty batch to fill (one handed back by `done`, or a new one).
+    func nextBatch() -> Batch { free.popLast() ?? Batch() }
+
+    /// Hands a filled batch over to be checked and decoded after those before it.
+    func submit(_ batch: Batch) {
+        queue.async(group: group) { [self] in
+            if bad == nil { check(batch) }
+            batch.eachColumns { _, columns in
+                let draft = Result { try columns.draft() }
+                batch.drafts.append(draft)
+                var requestJSON: [UInt8]?
+                if case let .success(event) = draft {
+                    if case let .requestSubmitted(submitted) = event.body {
+                        requestJSON = CanonicalJSON.encode(submitted.request)
+                    } else if case let .requestRevised(revised) = event.body {
+                        requestJSON = CanonicalJSON.encode(revised.request)
+                    }
+                }
+                batch.requestJSON.append(requestJSON)
+            }
+            batch.ready.signal()
+        }
+    }
+
+    /// Waits until `batch` was checked and decoded.
+    func wait(for batch: Batch) { batch.ready.wait() }
+
+    /// Takes back a batch the caller is done with, for reuse.
+    func done(_ batch: Batch) {
+        batch.reset()
+        free.append(batch)
+    }
+
+    /// The first bad event once every batch submitted was checked.
+    func firstBadEvent() -> VerifyReport.BadEvent? {
+        group.wait()
+        return queue.sync { bad }
+    }
+
+    /// `EventChain`'s check of each event in turn: its place, its link to
+    /// the previous hash, and its hash over the stored columns.
+    private func check(_ batch: Batch) {
+        batch.bytes.withUnsafeBytes { all in
+            func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[range]) }
+            for entry in batch.entries {
+                let prevHash = slice(entry.prevHash), hash = slice(entry.hash)
+                func requestID() -> String? { entry.requestID.map { String(decoding: slice($0), as: UTF8.self) } }
+                let sequence = entry.sequence
+                if sequence != expectedSequence {
+                    let problem = sequence > expectedSequence
+                        ? "missing: the events from \(expectedSequence) to \(sequence - 1) were deleted"
+                        : "sequence \(sequence) is out of place; \(expectedSequence) was expected"
+                    bad = .init(sequence: expectedSequence, requestID: nil, problem: problem)
+                    return
+                }
+                guard prevHash.elementsEqual(expectedPrevious) else {
+                    let problem = sequence == 1
+                        ? "prev_hash is not the chain's start (64 zeros)"
+                        : "prev_hash does not match the hash of event \(sequence - 1)"
+                    bad = .init(sequence: sequence, requestID: requestID(), problem: problem)
+                    return
+                }
+                // The stored prev_hash is the expected one: hash it, then the canonical bytes.
+                var hasher = SHA256()
+                hasher.update(bufferPointer: prevHash)
+                hasher.update(bufferPointer: slice(entry.canonical))
+                let digest = hasher.finalize()
+                digest.withUnsafeBytes { raw in
+                    hex.withUnsafeMutableBufferPointer { EventChain.writeHex(raw, into: $0) }
+                }
+                guard hash.elementsEqual(hex) else {
+                    bad = .init(sequence: sequence, requestID: requestID(),
+                                problem: "hash does not match the stored columns: the event was changed after it was written")
+                    return
+                }
+                expectedPrevious.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
+                expectedSequence += 1
+            }
+        }
+    }
+}
+
+extension EventColumns {
+    init(sequence: Int64, at: Int64, actor: UnsafeRawBufferPointer, authentication: UnsafeRawBufferPointer,
+         kind: UnsafeRawBufferPointer, requestID: UnsafeRawBufferPointer?, payload: UnsafeRawBufferPointer,
+         prevHash: UnsafeRawBufferPointer, hash: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer?,
+         statement: UnsafeRawBufferPointer?) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.authentication = authentication
+        self.kind = kind
+        self.requestID = requestID
+        self.payload = payload
+        self.prevHash = prevHash
+        self.hash = hash
+        self.signature = signature
+        self.statement = statement
+    }
+}
