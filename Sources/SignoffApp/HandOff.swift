@@ -103,7 +103,7 @@ public struct HandOff: Sendable {
                 guard let current = try tx.grant(id), current.provisioningAction == action,
                       current.provisioning == grant.provisioning else { return false }
                 let recorded = try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
-                if let stored = try tx.currentPolicy(), let policy = try? Policy.parse(source: stored.source, file: stored.file) {
+                if let stored = try tx.currentPolicy(), let policy = try? stored.parsed() {
                     try NotificationQueue.enqueue(for: [recorded], in: tx, policy: policy, at: recorded.draft.at)
                 }
                 // A failed hand-off is news for the request's ticket, like any reported failure.

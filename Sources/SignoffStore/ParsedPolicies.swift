@@ -2,13 +2,15 @@ import Foundation
 import SignoffCore
 
 /// Stored policies, parsed once per version for the whole process. A version
-/// is the SHA-256 of its source, so a parse never goes stale.
+/// is the SHA-256 of its source, so a parse never goes stale; a store whose
+/// version does not match its source (one written by hand) still gets the
+/// parse of the source it holds, because a hit must hold the same source.
 final class ParsedPolicies: @unchecked Sendable {
     static let shared = ParsedPolicies()
 
     private let lock = NSLock()
-    /// Nil for a source that does not parse.
-    private var parsed: [String: Policy?] = [:]
+    /// Each version's source and its policy, or why it does not parse.
+    private var parsed: [String: (source: String, result: Result<Policy, SourceErrors>)] = [:]
     private var order: [String] = []
     /// Enough for the versions a long chain's verification walks through in turn.
     private let capacity = 16
@@ -20,20 +22,34 @@ final class ParsedPolicies: @unchecked Sendable {
     }
 
     func policy(version: String, source: String, file: String) -> Policy? {
-        lock.lock()
-        if let policy = parsed[version] {
-            lock.unlock()
-            return policy
+        try? parse(version: version, source: source, file: file).get()
+    }
+
+    func parse(version: String, source: String, file: String) -> Result<Policy, SourceErrors> {
+        if let known = lock.withLock({ parsed[version] }), known.source == source { return known.result }
+        let result = Result { () throws(SourceErrors) in try Policy.parse(source: source, file: file) }
+        lock.withLock {
+            if parsed[version] == nil {
+                parsed[version] = (source, result)
+                order.append(version)
+                if order.count > capacity { parsed.removeValue(forKey: order.removeFirst()) }
+            }
         }
-        lock.unlock()
-        let policy = try? Policy.parse(source: source, file: file)
-        lock.lock()
-        defer { lock.unlock() }
-        if parsed[version] == nil {
-            parsed[version] = .some(policy)
-            order.append(version)
-            if order.count > capacity { parsed.removeValue(forKey: order.removeFirst()) }
-        }
-        return policy
+        return result
+    }
+}
+
+extension StoredPolicy {
+    /// The policy this version holds, parsed once per process (every command
+    /// and transaction of the process shares the parse).
+    public func parsed() throws(SourceErrors) -> Policy {
+        try ParsedPolicies.shared.parse(version: version, source: source, file: file).get()
+    }
+}
+
+extension EventBody.PolicyApplied {
+    /// The policy this event applies, parsed once per process like `StoredPolicy.parsed()`.
+    public func parsed() throws(SourceErrors) -> Policy {
+        try ParsedPolicies.shared.parse(version: version, source: source, file: file).get()
     }
 }

@@ -152,6 +152,21 @@ struct PolicyParseTests {
         #expect(!Fixture.errors("- just\n- a list\n", whole: true).isEmpty)
     }
 
+    /// Every key is read as text, so keys YAML's core schema would tell apart
+    /// by type (`1` and `"1"`, `true` and `"true"`, `null` and `~`-less `"null"`)
+    /// are the same key to signoff, and a file giving both is refused rather
+    /// than read as whichever comes first.
+    @Test(arguments: ["1: a\n\"1\": b\n", "true: a\n'true': b\n", "null: a\n\"null\": b\n"])
+    func keysEqualAsTextAreDuplicates(_ text: String) {
+        #expect(throws: SourceError.self) { try YAMLSource.documents(text: text, file: "keys.yaml") }
+        do {
+            _ = try YAMLSource.documents(text: text, file: "keys.yaml")
+        } catch {
+            #expect(error.message == "appears twice", "\(error)")
+            #expect(error.position?.line == 1, "\(error)")
+        }
+    }
+
     @Test func groupCyclesAreRefused() {
         let source = """
             directory:

@@ -83,7 +83,7 @@ public final class CommandTransaction {
         if case let .findingRemovalRequested(requested) = draft.body { removalsToHandOff.append(requested.findingID) }
         if case let .policyApplied(applied) = draft.body {
             // Requests re-routed by a new policy are announced, and shown to their tickets, as it says.
-            notifying = try? Policy.parse(source: applied.source, file: applied.file)
+            notifying = try? applied.parsed()
         }
         if let notifying, notifying.notifications != nil {
             notificationsQueued += try NotificationQueue.enqueue(for: [event], in: store, policy: notifying, at: now)

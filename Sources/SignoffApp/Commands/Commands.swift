@@ -90,7 +90,6 @@ public final class Commands: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var parsedPolicy: (version: String, policy: Policy)?
     /// Background hand-offs run here, one after another.
     private let handOffQueue = DispatchQueue(label: "signoff hand-off")
     /// Background notification deliveries, one run at a time; never waited for.
@@ -339,13 +338,8 @@ public final class Commands: @unchecked Sendable {
     /// A stored policy, parsed once per version: the console's lists and every
     /// decision share the parse.
     public func parsed(_ stored: StoredPolicy) throws(CommandError) -> Policy {
-        lock.lock()
-        defer { lock.unlock() }
-        if let parsedPolicy, parsedPolicy.version == stored.version { return parsedPolicy.policy }
         do {
-            let policy = try Policy.parse(source: stored.source, file: stored.file)
-            parsedPolicy = (stored.version, policy)
-            return policy
+            return try stored.parsed()
         } catch {
             throw .store("the store's policy \(stored.version.prefix(12)) no longer parses: \(error)")
         }

@@ -117,7 +117,7 @@ public struct NotificationDelivery: Sendable {
     /// the others answered, so only the message in flight is sent again.
     public func run(retry: OutboxRetry) throws -> Report {
         var report = Report()
-        let from = (try? store.currentPolicy()).flatMap { $0 }.flatMap { try? Policy.parse(source: $0.source, file: $0.file) }?
+        let from = (try? store.currentPolicy()).flatMap { $0 }.flatMap { try? $0.parsed() }?
             .notifications?.from ?? "signoff"
         // One client per worker: a shared one may hold requests to a host back
         // while one to that host hangs, and a dead webhook must cost only the

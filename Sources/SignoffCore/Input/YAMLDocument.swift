@@ -199,7 +199,7 @@ public enum YAMLSource {
         do {
             // Not `compose_all`: its sequence ends quietly at a syntax error, which
             // would turn a broken file into fewer requests instead of an error.
-            let parser = try Parser(yaml: text)
+            let parser = try Parser(yaml: text, resolver: .basic)
             var documents: [LocatedNode] = []
             while let node = try parser.nextRoot() {
                 documents.append(LocatedNode(node: node, file: file, path: ""))
