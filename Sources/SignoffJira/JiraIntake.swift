@@ -42,10 +42,8 @@ public struct JiraIntake: Sendable {
         do throws(JSONSyntaxError) {
             return try JSONDocument(data)
         } catch {
-            let bytes = [UInt8](data.prefix(error.offset + 1))
-            let line = bytes.filter { $0 == 0x0A }.count + 1
-            let column = error.offset - (bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
-            throw SourceErrors([SourceError(file: file, position: SourcePosition(line: line, column: max(column, 1)), field: "",
+            let (line, column) = JSONDocument.position(ofOffset: error.offset, in: data)
+            throw SourceErrors([SourceError(file: file, position: SourcePosition(line: line, column: column), field: "",
                                             message: "is not valid JSON: \(error.message)",
                                             hint: "give the JSON body of a REST issue, a search page or a webhook")])
         }

@@ -89,5 +89,21 @@ import Testing
         let document = try JSONDocument(text: "{\n  \"a\": 1,\n  \"b\": [2]\n}")
         let b = try #require(document.values[0]["b"])
         #expect(document.position(ofOffset: b.offset) == (3, 8))
+        #expect(JSONDocument.position(ofOffset: b.offset, in: Array("{\n  \"a\": 1,\n  \"b\": [2]\n}".utf8)) == (3, 8))
+    }
+
+    /// A syntax error has no document: its offset is placed by the same
+    /// function, and a newline belongs to the line it ends.
+    @Test func positionsOfSyntaxErrors() {
+        let text = Array("{\n  \"a\": 1,\n  }".utf8)
+        #expect(throws: JSONSyntaxError.self) { try JSONDocument(bytes: text) }
+        do throws(JSONSyntaxError) {
+            _ = try JSONDocument(bytes: text)
+        } catch {
+            #expect(JSONDocument.position(ofOffset: error.offset, in: text) == (3, 3))
+        }
+        #expect(JSONDocument.position(ofOffset: 1, in: Array("{\n}".utf8)) == (1, 2))
+        #expect(JSONDocument.position(ofOffset: 2, in: Array("{\n}".utf8)) == (2, 1))
+        #expect(JSONDocument.position(ofOffset: 99, in: Array("{\n}".utf8)) == (2, 2))
     }
 }

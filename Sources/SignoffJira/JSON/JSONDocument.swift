@@ -67,15 +67,23 @@ public final class JSONDocument: Sendable {
 
     /// The line and column (1-based, counting bytes) of a byte offset, for messages.
     public func position(ofOffset offset: Int) -> (line: Int, column: Int) {
+        Self.position(ofOffset: offset, in: bytes)
+    }
+
+    /// The same for bytes that did not parse, where there is no document:
+    /// the one place a JSON offset becomes a line and column.
+    public static func position(ofOffset offset: Int, in bytes: some Collection<UInt8>) -> (line: Int, column: Int) {
         var line = 1
-        var lineStart = 0
-        var index = 0
-        let limit = min(offset, bytes.count)
-        while index < limit {
-            if bytes[index] == 0x0A { line += 1; lineStart = index + 1 }
-            index += 1
+        var column = 1
+        for byte in bytes.prefix(max(offset, 0)) {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
-        return (line, limit - lineStart + 1)
+        return (line, column)
     }
 }
 
