@@ -25,6 +25,9 @@ enum Outcome: Int32 {
     case newFindings = 9
     /// `signoff import jira --check`: at least one ticket would be refused.
     case wouldRefuse = 10
+    /// `signoff import jira`: the import was recorded, and at least one ticket
+    /// made no request (refused, now or as before).
+    case ticketsRefused = 11
 
     /// The `code` of the JSON error document: one word per exit code.
     var code: String {
@@ -40,6 +43,7 @@ enum Outcome: Int32 {
         case .stillPending: "still_pending"
         case .newFindings: "new_findings"
         case .wouldRefuse: "would_refuse"
+        case .ticketsRefused: "tickets_refused"
         }
     }
 }

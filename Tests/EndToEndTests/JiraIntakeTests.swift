@@ -65,8 +65,9 @@ import Testing
         site.jira.setHiccups([429, 500])
 
         // First poll: a rate limit and an outage waited out; three tickets over two pages.
+        // Two made no request: the import says so by its exit code, after doing everything else.
         let first = try site.importTickets()
-        #expect(first.status == 0, "\(first.output)")
+        #expect(first.status == 11, "\(first.output)")
         #expect(first.stdout.contains("ACC-1 → REQ-1 submitted: pending v1"), "\(first.output)")
         #expect(first.stdout.contains("ACC-2 refused"))
         #expect(first.stdout.contains("ACC-3 refused"))
@@ -96,13 +97,14 @@ import Testing
         // The same tickets again: nothing changes, nothing more is said.
         let commentsBefore = site.jira.comments.count
         let again = try site.importTickets()
+        #expect(again.status == 11, "still refused, as before: \(again.output)")
         #expect(again.stdout.contains("ACC-1 → REQ-1 unchanged (pending)"), "\(again.output)")
         #expect(again.stdout.contains("ACC-2 refused (as before: nothing new recorded)"))
         #expect(site.jira.comments.count == commentsBefore)
         // As JSON (signoff.jira-import/1): the same outcomes as values.
         let check = try SchemaCheck(site.store.directory)
         let asJSON = try site.importTickets(json: true)
-        check.stdout(asJSON, "signoff.jira-import/1")
+        check.stdout(asJSON, "signoff.jira-import/1", status: 11)
         let items = (try Signoff.json(asJSON) as? [String: Any])?["items"] as? [[String: Any]] ?? []
         #expect(items.contains { $0["ticket"] as? String == "ACC-1" && $0["outcome"] as? String == "unchanged"
                     && $0["request_id"] as? String == "REQ-1" && $0["state"] as? String == "pending" }, "\(asJSON.output)")
@@ -161,6 +163,37 @@ import Testing
         #expect(result.stdout.contains("write-back: 2 delivered"), "\(result.output)")
         #expect(site.jira.commentsOn("ACC-9").count == 1)
         #expect(try site.store.show("REQ-1")["submitted_by"] as? String == "jira-importer")
+    }
+
+    /// A script tells by the exit code alone whether every ticket made a
+    /// request: 0 when all did, 11 when any made none (refused now or as
+    /// before), with everything else imported, written back and reported.
+    @Test func anImportWithRefusedTicketsSaysSoByItsExitCode() throws {
+        let site = try Site()
+        site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
+        let clean = try site.importTickets()
+        #expect(clean.status == 0, "\(clean.output)")
+
+        site.jira.put(FakeJira.accessRequest(id: "10002", key: "ACC-2", entitlement: nil))
+        site.jira.put(FakeJira.accessRequest(id: "10004", key: "ACC-4"))
+        let mixed = try site.importTickets(json: true)
+        #expect(mixed.status == 11, "\(mixed.output)")
+        #expect(!mixed.stderr.contains("signoff.error/1"), "the report is the answer, not an error: \(mixed.stderr)")
+        let items = (try Signoff.json(mixed) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        #expect(Set(items.compactMap { $0["ticket"] as? String }) == ["ACC-1", "ACC-2", "ACC-4"], "\(mixed.output)")
+        #expect(items.contains { $0["ticket"] as? String == "ACC-2" && $0["outcome"] as? String == "refused"
+                    && $0["recorded"] as? Bool == true }, "\(mixed.output)")
+        #expect(items.contains { $0["ticket"] as? String == "ACC-4" && $0["outcome"] as? String == "submitted"
+                    && $0["request_id"] as? String == "REQ-2" }, "\(mixed.output)")
+        // The good ticket was imported and answered, the refused one commented on, all the same.
+        #expect(site.jira.commentsOn("ACC-4").count == 1)
+        #expect(site.jira.commentsOn("ACC-2").first?.text.contains("is empty; it is required") == true)
+
+        // Fixed in Jira: every ticket makes a request, and the import exits 0 again.
+        site.jira.change("ACC-2") { $0.fields["customfield_10105"] = ["value": "Read replica"] }
+        let fixed = try site.importTickets()
+        #expect(fixed.status == 0, "\(fixed.output)")
+        #expect(fixed.stdout.contains("ACC-2 → REQ-3 submitted"), "\(fixed.output)")
     }
 
     @Test func wrongCredentialsAndLooseFilesAreRefusedClearly() throws {

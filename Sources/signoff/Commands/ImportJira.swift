@@ -25,6 +25,8 @@ struct ImportJira: ParsableCommand, JSONReporting {
         from the outbox as comments and transitions. Credentials come only from a file readable by its
         owner alone (jira.credentials in the mapping, or --credentials).
 
+        An import in which any ticket was refused (now, or as before) exits 11 once everything else is done
+        and reported: the refusals are recorded and commented all the same.
         --check reports what every ticket would become, without submitting anything; it exits 10 when any
         ticket would be refused.
         --deliver-only delivers what waits in the outbox and imports nothing (e.g. every minute from cron).
@@ -123,8 +125,15 @@ struct ImportJira: ParsableCommand, JSONReporting {
                 }
             }
         }
-        let report = try deliver(commands, mapping: jiraMapping, base: base, site: site, required: pollingClient != nil)
-        try ImportReport(results: results, ignored: ignored, delivery: report).print(json: json)
+        let delivery = try deliver(commands, mapping: jiraMapping, base: base, site: site, required: pollingClient != nil)
+        let report = ImportReport(results: results, ignored: ignored, delivery: delivery)
+        try report.print(json: json)
+        // Everything else was imported, delivered and reported; a script still
+        // tells by the exit code that some tickets made no request.
+        if report.anyRefused {
+            try StandardOutput.flush()
+            Foundation.exit(Outcome.ticketsRefused.rawValue)
+        }
     }
 
     /// `--check`: what every ticket would become under the policy given or the store's; nothing is written.

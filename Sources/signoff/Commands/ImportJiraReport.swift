@@ -76,6 +76,17 @@ struct ImportReport {
     var ignored: [String]
     var delivery: JiraDelivery.Report?
 
+    /// Whether any ticket made no request (refused now, or as before): the
+    /// import then exits with `Outcome.ticketsRefused`.
+    var anyRefused: Bool {
+        results.contains { result in
+            switch result.outcome {
+            case .refused: true
+            case .submitted, .revised, .unchanged, .closed, .ignored: false
+            }
+        }
+    }
+
     func print(json: Bool) throws {
         if json { return try JiraImportJSON(results: results, ignored: ignored, delivery: delivery).print() }
         for result in results { Terminal.line(Self.line(result)) }
