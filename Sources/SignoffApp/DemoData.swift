@@ -63,7 +63,7 @@ public enum DemoData {
                 let requester = Principal(name: request.requester ?? "alice", authentication: .asserted)
                 let id = try tx.nextRequestID()
                 var record: RequestRecord?
-                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, original: nil, at: at) {
+                for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: requester, policy: policy, original: nil, at: at) {
                     try tx.append(event)
                     record = Projection.apply(event, to: record)
                 }

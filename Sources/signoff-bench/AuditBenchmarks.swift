@@ -63,7 +63,7 @@ enum AuditBenchmarks {
                 for request in batch {
                     let id = try tx.nextRequestID()
                     let submitter = Principal(name: request.requester ?? "alice", authentication: .asserted)
-                    for event in Lifecycle.submit(request, id: id, by: submitter, policy: policy, original: nil, at: now) {
+                    for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: submitter, policy: policy, original: nil, at: now) {
                         try tx.append(event)
                     }
                 }

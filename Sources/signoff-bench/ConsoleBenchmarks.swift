@@ -51,7 +51,7 @@ enum ConsoleBenchmarks {
         try seeded.write { tx in
             for request in Workload.ownerReadRequests(count) {
                 let id = try tx.nextRequestID()
-                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
+                for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
             }
         }
         let child = Process()

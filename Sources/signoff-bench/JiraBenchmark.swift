@@ -137,7 +137,7 @@ enum JiraBenchmark {
                 mapped += try intake.read(page, file: "page").compactMap { IntakeTicket($0, site: "acme.atlassian.net") }
             }
         }
-        let requests = mapped.compactMap { ticket -> AccessRequest? in
+        let requests = mapped.compactMap { ticket -> ScannedRequest? in
             if case let .request(request) = ticket.content { return request }
             return nil
         }

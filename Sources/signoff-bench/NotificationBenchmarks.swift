@@ -35,7 +35,7 @@ enum NotificationBenchmarks {
         while routed.count < count, index < requests.count {
             let request = requests[index]
             index += 1
-            let drafts = Lifecycle.submit(request, id: "REQ-\(index)", by: Principal(name: request.requester!, authentication: .osAccount),
+            let drafts = Lifecycle.submit(try ScannedRequest(scanning: request), id: "REQ-\(index)", by: Principal(name: request.requester!, authentication: .osAccount),
                                           policy: policy, original: nil, at: at)
             var record: RequestRecord?
             for draft in drafts { record = Projection.apply(draft, to: record) }

@@ -95,7 +95,7 @@ enum SignatureBenchmarks {
                         system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
                         purpose: "nightly reconciliation of the ledger", duration: .hours(8))
                     let id = try tx.nextRequestID()
-                    for event in Lifecycle.submit(request, id: id, by: dave, policy: policy, original: nil, at: Date()) {
+                    for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: dave, policy: policy, original: nil, at: Date()) {
                         try tx.append(event)
                     }
                     ids.append(id)
@@ -185,7 +185,7 @@ enum SignatureBenchmarks {
                         system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
                         purpose: "nightly reconciliation of the ledger", duration: .hours(8))
                     let id = try tx.nextRequestID()
-                    for var event in Lifecycle.submit(request, id: id, by: dave, policy: policy, original: nil, at: now) {
+                    for var event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: dave, policy: policy, original: nil, at: now) {
                         if case let .requestSubmitted(submitted) = event.body {
                             let payload = CanonicalJSON.submittedPayload(requestJSON: CanonicalJSON.encode(submitted.request))
                             let context = DecisionStatement.Context(policyVersion: policy.version, request: nil)

@@ -60,7 +60,7 @@ enum StoreBenchmarks {
             for request in Workload.ownerReadRequests(count) {
                 let id = try tx.nextRequestID()
                 ids.append(id)
-                for event in Lifecycle.submit(request, id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
+                for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
             }
         }
         let before = directory.appendingPathComponent("before-reviews.sqlite").path
@@ -94,7 +94,7 @@ enum StoreBenchmarks {
                 for request in requests {
                     let id = try tx.nextRequestID()
                     let submitter = Principal(name: request.requester ?? "alice", authentication: .asserted)
-                    for event in Lifecycle.submit(request, id: id, by: submitter, policy: policy, original: nil, at: now) { try tx.append(event) }
+                    for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: submitter, policy: policy, original: nil, at: now) { try tx.append(event) }
                 }
             }
         }

@@ -24,7 +24,7 @@ enum SweepBenchmark {
                 staging.environment = "staging"
                 let id = try tx.nextRequestID()
                 let at = approvedAt.addingTimeInterval(Double(index) / 1000)
-                for event in Lifecycle.submit(staging, id: id, by: StoreBenchmarks.requester, policy: policy, original: nil, at: at) {
+                for event in Lifecycle.submit(try ScannedRequest(scanning: staging), id: id, by: StoreBenchmarks.requester, policy: policy, original: nil, at: at) {
                     try tx.append(event)
                 }
             }

@@ -42,7 +42,7 @@ import Testing
         try store.write { tx in
             try (0..<count).map { index in
                 let id = try tx.nextRequestID()
-                for event in Lifecycle.submit(request(index), id: id, by: alice, policy: policy, original: nil, at: at) {
+                for event in Lifecycle.submit(try ScannedRequest(scanning: request(index)), id: id, by: alice, policy: policy, original: nil, at: at) {
                     try tx.append(event)
                 }
                 return id

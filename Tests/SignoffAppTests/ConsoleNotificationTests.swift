@@ -52,7 +52,7 @@ import Testing
                 let request = AccessRequest(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-\(index)", owner: "alice"),
                                             system: "payments-db", environment: "production", entitlement: "read_replica",
                                             access: .read, purpose: "nightly reconciliation of the ledger", duration: .hours(2))
-                try tx.append(contentsOf: Lifecycle.submit(request, id: id, by: alice, policy: policy, original: nil, at: start))
+                try tx.append(contentsOf: Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: alice, policy: policy, original: nil, at: start))
                 return id
             }
         }

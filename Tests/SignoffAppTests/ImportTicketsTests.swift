@@ -51,6 +51,11 @@ import Testing
                       revocationTriggers: [RevocationTrigger(name: "ticket_closed", ref: "ACC-1")], ticket: "ACC-1")
     }
 
+    /// The request as a ticket hands it over: scanned.
+    static func scanned(duration: TimeSpan = .hours(8), purpose: String = "Nightly reconciliation reads the ledger") throws -> ScannedRequest {
+        try ScannedRequest(scanning: request(duration: duration, purpose: purpose))
+    }
+
     final class Harness {
         let directory: URL
         let store: Store
@@ -94,7 +99,7 @@ import Testing
     @Test func aTicketsLife() throws {
         let h = try Harness()
         // 1. A new ticket: submitted on the reporter's behalf, linked, routed; the route goes back.
-        #expect(try h.importTicket(.request(Self.request())) == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.importTicket(.request(try Self.scanned())) == .submitted(id: "REQ-1", state: .pending, version: 1))
         let record = try #require(try h.store.record("REQ-1"))
         #expect(record.requester == "alice" && record.submittedBy.name == "jira-importer")
         #expect(try h.outbox() == ["jira acme.atlassian.net ACC-1 comment (routed)",
@@ -102,13 +107,13 @@ import Testing
 
         // 2. The same ticket again: nothing at all.
         let events = try h.store.changeToken()
-        #expect(try h.importTicket(.request(Self.request())) == .unchanged(id: "REQ-1", state: .pending))
+        #expect(try h.importTicket(.request(try Self.scanned())) == .unchanged(id: "REQ-1", state: .pending))
         #expect(try h.store.changeToken() == events)
         #expect(try h.outbox().count == 2)
 
         // 3. One approval of version 1; then the ticket changes: version 2, routed again, that approval no longer counts.
         #expect(try h.review("dave", .approve, version: 1) == .pending)
-        #expect(try h.importTicket(.request(Self.request(duration: .hours(4)))) == .revised(id: "REQ-1", state: .pending, version: 2))
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4)))) == .revised(id: "REQ-1", state: .pending, version: 2))
         let revised = try #require(try h.store.record("REQ-1"))
         #expect(revised.request.duration == .hours(4))
         #expect(revised.currentApprovals.isEmpty)
@@ -134,7 +139,7 @@ import Testing
         #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 transition to Approved (approved)"))
 
         // 6. Changed after the decision: refused, the decision stands.
-        guard case let .refused("REQ-1", problems, true) = try h.importTicket(.request(Self.request(duration: .days(2)))) else {
+        guard case let .refused("REQ-1", problems, true) = try h.importTicket(.request(try Self.scanned(duration: .days(2)))) else {
             Issue.record("a change after the decision was not refused"); return
         }
         #expect(problems.map(\.kind) == ["decided"])
@@ -156,7 +161,7 @@ import Testing
     /// A ticket closed while its request is open withdraws it, as its submitter.
     @Test func closingAnOpenTicketWithdrawsItsRequest() throws {
         let h = try Harness()
-        _ = try h.importTicket(.request(Self.request()))
+        _ = try h.importTicket(.request(try Self.scanned()))
         #expect(try h.importTicket(.deleted) == .closed(requestID: "REQ-1", withdrawn: true, revoked: []))
         #expect(try h.store.record("REQ-1")?.state == .withdrawn)
         #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 comment (withdrawn)"))
@@ -165,7 +170,7 @@ import Testing
     /// Separation of duties holds for both: the reporter and the importer may never approve.
     @Test func neitherTheReporterNorTheImporterMayApprove() throws {
         let h = try Harness()
-        _ = try h.importTicket(.request(Self.request()))
+        _ = try h.importTicket(.request(try Self.scanned()))
         for person in ["alice", "jira-importer"] {
             #expect(throws: CommandError.self) { try h.review(person, .approve, version: 1) }
         }
@@ -174,16 +179,21 @@ import Testing
     /// Only the policy's intake agents import; anyone else is refused before anything is read.
     @Test func onlyIntakeAgentsImport() throws {
         let h = try Harness()
-        #expect(throws: CommandError.self) { try h.importTicket(.request(Self.request()), as: "mallory") }
+        #expect(throws: CommandError.self) { try h.importTicket(.request(try Self.scanned()), as: "mallory") }
         #expect(try h.store.record("REQ-1") == nil)
     }
 
-    /// A ticket whose request the rules refuse (here: a credential in it) is
-    /// refused and recorded, and nothing of the value reaches the store file.
+    /// A ticket holding a credential never makes a request: no
+    /// `ScannedRequest` can be made of it, so the import gets the mapper's
+    /// refusal, records it and asks for the ticket to be cleaned, and nothing
+    /// of the value reaches the store file.
     @Test func aSecretNeverReachesTheStore() throws {
         let h = try Harness()
         let key = "AKIA" + String(repeating: "Q7ZX", count: 4)
-        guard case let .refused(nil, problems, true) = try h.importTicket(.request(Self.request(purpose: "use \(key) to read"))) else {
+        #expect(throws: SecretScan.Finding.self) { try Self.scanned(purpose: "use \(key) to read") }
+        let found = IntakeProblem(field: "purpose", sourceField: "Description (description)", kind: "secret",
+                                  message: "characters 5–24 look like an AWS access key")
+        guard case let .refused(nil, problems, true) = try h.importTicket(.refused([found])) else {
             Issue.record("not refused"); return
         }
         #expect(problems.map(\.kind) == ["secret"])

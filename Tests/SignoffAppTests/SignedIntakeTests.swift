@@ -44,7 +44,7 @@ import Testing
 
         func importTicket(_ request: AccessRequest, signing: Bool) throws -> Commands.ImportTickets.Outcome {
             try commands("jira-importer", signing: signing).run(Commands.ImportTickets(
-                [IntakeTicket(ticket: ImportTicketsTests.ticket, content: .request(request))],
+                [IntakeTicket(ticket: ImportTicketsTests.ticket, content: .request(try ScannedRequest(scanning: request)))],
                 writeBack: (source: "jira", site: "acme.atlassian.net", settings: ImportTicketsTests.settings))).output[0].outcome
         }
 

@@ -80,7 +80,7 @@ enum GrantFixture {
     /// Submits `request` as its requester (alice unless it says otherwise).
     static func submit(_ request: AccessRequest, id: String, policy: Policy, original: Grant? = nil,
                        at: Date) throws -> (RequestRecord, [EventDraft]) {
-        let events = Lifecycle.submit(request, id: id, by: person(request.requester ?? "alice"), policy: policy,
+        let events = Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: person(request.requester ?? "alice"), policy: policy,
                                       original: original, at: at)
         return (try #require(record(events, id: id)), events)
     }
@@ -464,7 +464,7 @@ extension GrantLifecycleTests {
         static func pendingExtension(_ policy: Policy) throws -> (grant: Grant, pending: RequestRecord) {
             let (record, grant) = try original(policy)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
-                                                         purpose: nil, policy: policy)
+                                                         purpose: nil, policy: policy).request
             return (grant, try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day)).0)
         }
 
@@ -472,7 +472,7 @@ extension GrantLifecycleTests {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), requester: "alice",
-                                                         purpose: nil, policy: policy)
+                                                         purpose: nil, policy: policy).request
             #expect(request.extends == "REQ-1")
             #expect(request.duration == .days(15))
             #expect(request.requester == "alice")
@@ -483,13 +483,13 @@ extension GrantLifecycleTests {
 
             // The subject's owner may ask too, in their own name.
             let byOwner = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), requester: "bob",
-                                                         purpose: "the job runs another day", policy: policy)
+                                                         purpose: "the job runs another day", policy: policy).request
             #expect(byOwner.requester == "bob")
             #expect(byOwner.purpose == "the job runs another day")
 
             // Exactly up to the maximum total is allowed.
             let full = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(20), requester: "alice",
-                                                      purpose: nil, policy: policy)
+                                                      purpose: nil, policy: policy).request
             #expect(full.duration == .days(20))
         }
 
@@ -536,7 +536,7 @@ extension GrantLifecycleTests {
             let (record, grant) = try Extensions.original(policy)
             let originalExpiry = try #require(grant.expiresAt)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), requester: "alice",
-                                                         purpose: nil, policy: policy)
+                                                         purpose: nil, policy: policy).request
             let (pending, submitted) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
             #expect(submitted.kinds == ["request_submitted", "request_routed"])
             #expect(pending.state == .pending)
@@ -698,7 +698,7 @@ extension GrantLifecycleTests {
             let (record, grant) = try Extensions.original(asked)
             let originalExpiry = try #require(grant.expiresAt)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), requester: "alice",
-                                                         purpose: nil, policy: asked)
+                                                         purpose: nil, policy: asked).request
             let (pending, _) = try G.submit(request, id: "REQ-2", policy: asked, original: grant, at: G.at(G.day))
 
             // By the approval the maximum total is down to 30d: 10d of room is left.
@@ -886,20 +886,20 @@ extension GrantLifecycleTests {
             let withVendor = try G.policy(settings: "{revocation_triggers: [vendor_offboarded]}")
             #expect(withVendor.triggerNames == Policy.builtInTriggers + ["vendor_offboarded"])
 
-            let typo = Fixture.request { $0.revocationTriggers = [RevocationTrigger(name: "ticket_closd", ref: "OPS-1")] }
+            let typo = try ScannedRequest(scanning: Fixture.request { $0.revocationTriggers = [RevocationTrigger(name: "ticket_closd", ref: "OPS-1")] })
             let refused = G.refusal { () throws(Refusal) in
                 try Lifecycle.authorizeSubmission(typo, by: G.person("alice"), policy: plain)
             }
             #expect(refused?.reason == .notEligible)
             #expect(refused?.message.contains("did you mean ticket_closed?") == true)
 
-            let vendor = Fixture.request { $0.revocationTriggers = [RevocationTrigger(name: "vendor_offboarded", ref: "acme")] }
+            let vendor = try ScannedRequest(scanning: Fixture.request { $0.revocationTriggers = [RevocationTrigger(name: "vendor_offboarded", ref: "acme")] })
             let notKnown = G.refusal { () throws(Refusal) in
                 try Lifecycle.authorizeSubmission(vendor, by: G.person("alice"), policy: plain)
             }
             #expect(notKnown?.reason == .notEligible)
             let accepted = try Lifecycle.authorizeSubmission(vendor, by: G.person("alice"), policy: withVendor)
-            #expect(accepted.revocationTriggers == vendor.revocationTriggers)
+            #expect(accepted.request.revocationTriggers == vendor.request.revocationTriggers)
         }
     }
 }

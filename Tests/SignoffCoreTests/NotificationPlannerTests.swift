@@ -67,8 +67,8 @@ import Testing
     }
 
     /// Submits at `at` and returns the record with the events, numbered from 1.
-    static func submit(_ request: AccessRequest, at: Date) -> (RequestRecord, [RecordedEvent]) {
-        let drafts = Lifecycle.submit(request, id: "REQ-1", by: Principal(name: request.requester!, authentication: .asserted),
+    static func submit(_ request: AccessRequest, at: Date) throws -> (RequestRecord, [RecordedEvent]) {
+        let drafts = Lifecycle.submit(try ScannedRequest(scanning: request), id: "REQ-1", by: Principal(name: request.requester!, authentication: .asserted),
                                       policy: policy, original: nil, at: at)
         var record: RequestRecord?
         for draft in drafts { record = Projection.apply(draft, to: record) }
@@ -80,16 +80,16 @@ import Testing
         notices.filter { $0.kind == kind }.compactMap(\.recipient).sorted()
     }
 
-    @Test func routedToWhoMayDecideNowWithDelegatesAndNeverTheRequester() {
+    @Test func routedToWhoMayDecideNowWithDelegatesAndNeverTheRequester() throws {
         // dave requests: the other owner (erin) hears; dave never does, and
         // frank hears only as dave's delegate, which dave's own request is not.
-        let (record, events) = Self.submit(Self.request(requester: "dave"), at: Self.date("2026-02-10T10:00:00Z"))
+        let (record, events) = try Self.submit(Self.request(requester: "dave"), at: Self.date("2026-02-10T10:00:00Z"))
         let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
         #expect(Self.recipients(notices, .routed) == ["erin"])
         // Broadcast channels hear once per notice, not per person: none here.
         #expect(notices.allSatisfy { $0.recipient != nil })
 
-        let (other, otherEvents) = Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
+        let (other, otherEvents) = try Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
         let before = otherEvents.flatMap { Self.planner.notices(for: $0, record: other, grant: nil) }
         #expect(Self.recipients(before, .routed) == ["dave", "erin", "frank"], "frank is dave's delegate until March")
         #expect(before.first { $0.recipient == "frank" }?.why.contains("delegate of dave") == true)
@@ -100,7 +100,7 @@ import Testing
     /// facts, the moment): asked again and again across requesters, subjects,
     /// the delegation's end and the rotation's hand-over, it answers exactly
     /// as a fresh planner does.
-    @Test func aPlannerThatRemembersAnswersAsAFreshOneDoes() {
+    @Test func aPlannerThatRemembersAnswersAsAFreshOneDoes() throws {
         let moments = ["2026-01-12T08:59:59Z", "2026-01-12T09:00:00Z", "2026-02-28T23:59:59Z", "2026-03-01T00:00:00Z"].map(Self.date)
         let people = ["alice", "bob", "dave", "erin", "grace"]
         for round in 0..<2 {
@@ -111,7 +111,7 @@ import Testing
                             var request = Self.request(breakGlass: breakGlass, requester: requester)
                             request.subject = owner == requester ? Subject(kind: .human, name: requester, owner: requester)
                                 : Subject(kind: .serviceAccount, name: "svc-\(owner)", owner: owner)
-                            let (record, events) = Self.submit(request, at: at)
+                            let (record, events) = try Self.submit(request, at: at)
                             let fresh = NoticePlanner(policy: Self.policy)!
                             let remembered = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
                             #expect(remembered == events.flatMap { fresh.notices(for: $0, record: record, grant: nil) },
@@ -124,40 +124,40 @@ import Testing
         }
     }
 
-    @Test func theDelegationEndsAtItsBoundary() {
+    @Test func theDelegationEndsAtItsBoundary() throws {
         let end = Self.date("2026-03-01T00:00:00Z")
         for (at, expected) in [(end.addingTimeInterval(-1), ["dave", "erin", "frank"]), (end, ["dave", "erin"])] {
-            let (record, events) = Self.submit(Self.request(), at: at)
+            let (record, events) = try Self.submit(Self.request(), at: at)
             let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
             #expect(Self.recipients(notices, .routed) == expected, "at \(at)")
         }
         // A reminder after the delegation ended goes to who may decide then.
-        let (record, _) = Self.submit(Self.request(), at: end.addingTimeInterval(-3600))
+        let (record, _) = try Self.submit(Self.request(), at: end.addingTimeInterval(-3600))
         #expect(Self.recipients(Self.planner.reminders(for: record, at: end.addingTimeInterval(4 * 3600)), .reminder)
             == ["dave", "erin"])
     }
 
-    @Test func breakGlassPagesWhoeverIsOnCallAcrossTheHandOver() {
+    @Test func breakGlassPagesWhoeverIsOnCallAcrossTheHandOver() throws {
         // The rotation turns every week from 2026-01-05T09:00Z: bob, then grace.
         let handOver = Self.date("2026-01-12T09:00:00Z")
         let cases: [(Date, [String])] = [(handOver.addingTimeInterval(-1), ["bob"]), (handOver, ["grace"])]
         for (at, expected) in cases {
-            let (record, events) = Self.submit(Self.request(breakGlass: true, requester: "dave"), at: at)
+            let (record, events) = try Self.submit(Self.request(breakGlass: true, requester: "dave"), at: at)
             let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
             #expect(Self.recipients(notices, .breakGlass) == expected, "at \(at)")
             #expect(notices.allSatisfy { $0.urgent })
             #expect(Self.recipients(notices, .routed).isEmpty, "a page, not an ordinary routing")
         }
         // Its reminder after the hand-over reaches the new on-call, urgently.
-        let (record, _) = Self.submit(Self.request(breakGlass: true, requester: "dave"), at: handOver.addingTimeInterval(-3600))
+        let (record, _) = try Self.submit(Self.request(breakGlass: true, requester: "dave"), at: handOver.addingTimeInterval(-3600))
         let reminders = Self.planner.reminders(for: record, at: handOver.addingTimeInterval(3 * 3600))
         #expect(Self.recipients(reminders, .reminder) == ["grace"])
         #expect(reminders.allSatisfy { $0.urgent })
     }
 
-    @Test func remindersAndEscalationsFallDueInRoundsUntilDecided() {
+    @Test func remindersAndEscalationsFallDueInRoundsUntilDecided() throws {
         let t0 = Self.date("2026-02-10T10:00:00Z")
-        let (record, _) = Self.submit(Self.request(), at: t0)
+        let (record, _) = try Self.submit(Self.request(), at: t0)
         func at(_ hours: Double) -> [Notice] { Self.planner.reminders(for: record, at: t0.addingTimeInterval(hours * 3600)) }
         #expect(at(3.99).isEmpty)
         #expect(at(4).filter { $0.kind == .reminder }.map(\.round) == [1, 1, 1])
@@ -175,29 +175,29 @@ import Testing
         #expect(Self.planner.reminders(for: decided, at: t0.addingTimeInterval(48 * 3600)).isEmpty)
     }
 
-    @Test func escalationToTheNextInRotationReachesWhoTakesOverNeverTheRequester() {
+    @Test func escalationToTheNextInRotationReachesWhoTakesOverNeverTheRequester() throws {
         let text = Self.policyText.replacingOccurrences(of: "escalation: {after: 24h, every: 12h, to: manager}",
                                                         with: "escalation: {after: 24h, every: 12h, to: next_in_rotation}")
         let planner = NoticePlanner(policy: try! Policy.parse(source: text, file: "policy.yaml"))!
         // Week of 2026-02-09: grace is on call; bob takes over on 2026-02-16.
         let t0 = Self.date("2026-02-10T10:00:00Z")
-        func escalated(_ request: AccessRequest) -> [Notice] {
-            let (record, _) = Self.submit(request, at: t0)
+        func escalated(_ request: AccessRequest) throws -> [Notice] {
+            let (record, _) = try Self.submit(request, at: t0)
             return planner.reminders(for: record, at: t0.addingTimeInterval(24 * 3600)).filter { $0.kind == .escalation }
         }
-        let breakGlass = escalated(Self.request(breakGlass: true, requester: "dave"))
+        let breakGlass = try escalated(Self.request(breakGlass: true, requester: "dave"))
         #expect(breakGlass.compactMap(\.recipient) == ["bob"])
         #expect(breakGlass.first?.why.contains("next on call for oncall") == true)
         #expect(breakGlass.allSatisfy { $0.urgent && $0.round == 1 })
         // The next on call never hears of an escalation of their own request.
-        #expect(escalated(Self.request(breakGlass: true, requester: "bob")).compactMap(\.recipient).contains("bob") == false)
+        #expect(try escalated(Self.request(breakGlass: true, requester: "bob")).compactMap(\.recipient).contains("bob") == false)
         // A step without a rotation escalates to the managers of who may decide.
-        #expect(Self.recipients(escalated(Self.request()), .escalation) == ["carol", "frank"])
+        #expect(try Self.recipients(escalated(Self.request()), .escalation) == ["carol", "frank"])
     }
 
-    @Test func decisionsGoToTheRequesterAndExpiryWarnsAtItsBoundary() {
+    @Test func decisionsGoToTheRequesterAndExpiryWarnsAtItsBoundary() throws {
         let t0 = Self.date("2026-02-10T10:00:00Z")
-        let (pending, _) = Self.submit(Self.request(), at: t0)
+        let (pending, _) = try Self.submit(Self.request(), at: t0)
         let review = Lifecycle.review(pending, verdict: .approve, rationale: "checked the ticket and the scope", shownVersion: 1,
                                       by: Principal(name: "erin", authentication: .asserted), policy: Self.policy,
                                       original: nil, at: t0)
@@ -222,8 +222,8 @@ import Testing
         #expect(Self.planner.expiryWarnings(for: live, record: record, at: expires).isEmpty, "expired is its own notice")
     }
 
-    @Test func refusedSelfApprovalGoesToTheSecurityContact() {
-        let (record, _) = Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
+    @Test func refusedSelfApprovalGoesToTheSecurityContact() throws {
+        let (record, _) = try Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
         let attempt = Lifecycle.review(record, verdict: .approve, rationale: "I need it, trust me please", shownVersion: 1,
                                        by: Principal(name: "alice", authentication: .asserted), policy: Self.policy,
                                        original: nil, at: Self.date("2026-02-10T11:00:00Z"))
@@ -246,7 +246,10 @@ import Testing
         var request = Self.request()
         request.purpose = "use AKIAIOSFODNN7EXAMPLE and password=Zx81kQ2mLp09vR for the job " + String(repeating: "x", count: 900)
         request.subject.name = "svc-" + String(repeating: "n", count: 400)
-        let (record, _) = Self.submit(request, at: Self.date("2026-02-10T10:00:00Z"))
+        // No submission takes such a request (`ScannedRequest`); a store written
+        // before that, or by other means, may still hold one.
+        let record = RequestRecord(id: "REQ-1", request: request, submittedBy: Principal(name: "alice", authentication: .asserted),
+                                   submittedAt: Self.date("2026-02-10T10:00:00Z"))
         let notice = Notice(kind: .routed, requestID: record.id, recipient: "dave", channel: nil, why: "owner", key: "k", urgent: false)
         let document = NotificationDocument(notice: notice, record: record, grant: nil, now: Self.date("2026-02-10T12:00:00Z"))
         #expect(!document.request.purpose.contains("AKIAIOSFODNN7EXAMPLE") && !document.request.purpose.contains("Zx81kQ2mLp09vR"))

@@ -19,7 +19,7 @@ import Testing
     static func approvedOnce() throws -> (RequestRecord, Policy) {
         let policy = try Fixture.policy(Self.policy)
         var record: RequestRecord?
-        for event in Lifecycle.submit(Fixture.request(), id: "REQ-1", by: importer, policy: policy, original: nil, at: at) {
+        for event in Lifecycle.submit(try ScannedRequest(scanning: Fixture.request()), id: "REQ-1", by: importer, policy: policy, original: nil, at: at) {
             record = Projection.apply(event, to: record)
         }
         let review = Lifecycle.review(try #require(record), verdict: .approve, rationale: "checked the scope", shownVersion: 1,
@@ -32,7 +32,7 @@ import Testing
         let (record, policy) = try Self.approvedOnce()
         #expect(record.currentApprovals.count == 1)
         let changed = Fixture.request { $0.duration = .hours(4) }
-        let events = try Lifecycle.revise(record, to: changed, by: Self.importer, policy: policy, cause: "ticket ACC-1 changed",
+        let events = try Lifecycle.revise(record, to: try ScannedRequest(scanning: changed), by: Self.importer, policy: policy, cause: "ticket ACC-1 changed",
                                           at: Self.at.addingTimeInterval(60))
         #expect(events.map(\.body.kind) == ["request_revised", "request_routed"])
         var revised = record
@@ -67,7 +67,9 @@ import Testing
         default: break
         }
         do {
-            let events = try Lifecycle.revise(record, to: request, by: actor, policy: policy, cause: "changed", at: Self.at)
+            // A credential is refused where the request is scanned, before anything can submit or revise it.
+            let events = try Lifecycle.revise(record, to: try Lifecycle.scanned(request), by: actor, policy: policy, cause: "changed",
+                                              at: Self.at)
             #expect(reason == nil, "\(name) was not refused")
             #expect(events.isEmpty, "an unchanged request records nothing")
         } catch {

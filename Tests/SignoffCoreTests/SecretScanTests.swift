@@ -105,20 +105,37 @@ import Testing
         }
     }
 
-    /// Whatever path builds a request, submission refuses a credential (the backstop behind the file check).
+    /// Whatever path builds a request, only a `ScannedRequest` is submitted,
+    /// and the only way to make one from a plain request is to scan it whole
+    /// (the backstop behind the file and ticket checks).
     @Test func submissionRefusesSecrets() throws {
         let policy = try Fixture.policy("route: []")
         let request = AccessRequest(subject: Subject(kind: .serviceAccount, name: "svc", owner: "alice"), system: "payments-db",
                                     environment: "production", entitlement: "read_replica", access: .read,
                                     purpose: "deploy with \(Self.github)", duration: .hours(1))
-        #expect(throws: Refusal.self) {
-            try Lifecycle.authorizeSubmission(request, by: Principal(name: "alice", authentication: .osAccount), policy: policy)
-        }
+        #expect(throws: SecretScan.Finding.self) { try ScannedRequest(scanning: request) }
+        #expect(throws: Refusal.self) { try Lifecycle.scanned(request) }
         do {
-            _ = try Lifecycle.authorizeSubmission(request, by: Principal(name: "alice", authentication: .osAccount), policy: policy)
+            _ = try Lifecycle.scanned(request)
         } catch {
             #expect(error.reason == .containsSecret)
+            #expect(error.message.hasPrefix("purpose: characters"), "\(error.message)")
             #expect(!error.message.contains(Self.github))
         }
+        // The one field submission fills in, the requester, is scanned as it is filled.
+        var clean = request
+        clean.purpose = "deploy the ledger job"
+        let scanned = try ScannedRequest(scanning: clean)
+        #expect(throws: Refusal.self) {
+            try Lifecycle.authorizeSubmission(scanned, by: Principal(name: Self.github, authentication: .osAccount), policy: policy)
+        }
+        do {
+            _ = try Lifecycle.authorizeSubmission(scanned, by: Principal(name: Self.github, authentication: .osAccount), policy: policy)
+        } catch {
+            #expect(error.reason == .containsSecret)
+            #expect(error.message.hasPrefix("requester: characters"), "\(error.message)")
+        }
+        #expect(try Lifecycle.authorizeSubmission(scanned, by: Principal(name: "alice", authentication: .osAccount), policy: policy)
+                    .request.requester == "alice")
     }
 }

@@ -118,7 +118,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 extension MappedTicket {
     var request: AccessRequest? {
-        if case let .request(request) = outcome { return request }
+        if case let .request(scanned) = outcome { return scanned.request }
         return nil
     }
 }

@@ -20,7 +20,7 @@ import Testing
             var changed = record.request
             changed.environment = environment
             changed.duration = duration
-            try tx.append(contentsOf: try Lifecycle.revise(record, to: changed, by: Principal(name: name, authentication: .osAccount),
+            try tx.append(contentsOf: try Lifecycle.revise(record, to: try ScannedRequest(scanning: changed), by: Principal(name: name, authentication: .osAccount),
                                                            policy: lab.policy, cause: "ticket ACC-1 changed",
                                                            at: lab.start.addingTimeInterval(120)))
         }

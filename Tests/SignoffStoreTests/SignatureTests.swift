@@ -117,7 +117,7 @@ final class SignedStore {
         -> (WriteTransaction) throws -> String {
         { tx in
             let id = try tx.nextRequestID()
-            try tx.append(contentsOf: Lifecycle.submit(self.request(environment, requester: name), id: id,
+            try tx.append(contentsOf: Lifecycle.submit(try ScannedRequest(scanning: self.request(environment, requester: name)), id: id,
                                                        by: Principal(name: name, authentication: .osAccount),
                                                        policy: self.policy, original: nil, at: at ?? self.start))
             return id

@@ -74,7 +74,7 @@ final class OpenSSHKey {
                 return try store.write { [policy, dave] tx in
                     tx.offer(offered)
                     let id = try tx.nextRequestID()
-                    var events = Lifecycle.submit(request(), id: id, by: dave, policy: policy, original: nil, at: at)
+                    var events = Lifecycle.submit(try ScannedRequest(scanning: request()), id: id, by: dave, policy: policy, original: nil, at: at)
                     if let signature { events[0].signature = signature }
                     try tx.append(contentsOf: events)
                     return id
@@ -173,7 +173,7 @@ final class OpenSSHKey {
     @Test func theStoreRecordsNoSchema1Statement() throws {
         // Offered a /1 signature for a new submission, the store refuses it.
         let at = start.addingTimeInterval(600)
-        let draft = Lifecycle.submit(request(), id: "REQ-3", by: dave, policy: policy, original: nil, at: at)[0]
+        let draft = Lifecycle.submit(try ScannedRequest(scanning: request()), id: "REQ-3", by: dave, policy: policy, original: nil, at: at)[0]
         let payload = String(decoding: draft.body.encodedPayloadBytes(), as: UTF8.self)
         let statement = schema1Statement(ForgedRow(at: at.storeMilliseconds, actor: "dave", authentication: "os_account",
                                                    kind: "request_submitted", requestID: "REQ-3", payload: payload,

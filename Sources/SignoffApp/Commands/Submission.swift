@@ -55,11 +55,11 @@ extension Commands {
             }
             // Every request is authorized before any is recorded: one refused
             // request refuses the submission whole, and the refusal is evidence.
-            var requests: [AccessRequest] = []
+            var requests: [ScannedRequest] = []
             requests.reserveCapacity(entries.count)
             for entry in entries {
                 do throws(Refusal) {
-                    requests.append(try Lifecycle.authorizeSubmission(entry.request, by: tx.actor, policy: policy))
+                    requests.append(try Lifecycle.authorizeSubmission(entry.scanned, by: tx.actor, policy: policy))
                 } catch {
                     // At the field that decided it: who the request names as its requester.
                     let located = error.reason == .notRequester ? entry.requester?.error(error.message).description : nil

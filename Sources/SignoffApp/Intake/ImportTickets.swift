@@ -6,8 +6,9 @@ import SignoffStore
 /// its mapped fields say. The adapter (Jira) maps; nothing here reads a ticket.
 public struct IntakeTicket: Sendable {
     public enum Content: Sendable {
-        /// The structured request the ticket's fields make (requester: the mapped reporter).
-        case request(AccessRequest)
+        /// The structured request the ticket's fields make (requester: the mapped
+        /// reporter), every field scanned for credentials.
+        case request(ScannedRequest)
         /// The ticket's fields make no request: why, field by field.
         case refused([IntakeProblem])
         /// Resolved or closed (with the status, for the record): its access ends.
@@ -124,7 +125,7 @@ extension Commands {
                 return try refuse(ref, problems, known: known, record: record, tx)
 
             case let .request(mapped):
-                let request: AccessRequest
+                let request: ScannedRequest
                 do throws(Refusal) {
                     request = try Lifecycle.authorizeSubmission(mapped, by: tx.actor, policy: policy)
                 } catch {
@@ -142,7 +143,7 @@ extension Commands {
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
                 }
-                if record.request == request { return .unchanged(id: record.id, state: record.state) }
+                if record.request == request.request { return .unchanged(id: record.id, state: record.state) }
                 guard record.state.isOpen else {
                     return try refuse(ref, [IntakeProblem(
                         field: "ticket", sourceField: nil, kind: "decided",

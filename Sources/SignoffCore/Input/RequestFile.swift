@@ -14,7 +14,9 @@ public enum RequestFile {
 
     /// A request together with where it came from, for later messages.
     public struct Entry: Sendable {
-        public var request: AccessRequest
+        /// The request, every field scanned for credentials.
+        public var scanned: ScannedRequest
+        public var request: AccessRequest { scanned.request }
         public var file: String
         public var position: SourcePosition?
         /// Where the request names its requester, when it does: a refusal to
@@ -45,7 +47,7 @@ public enum RequestFile {
         for node in nodes {
             do {
                 let place = (try? node.mapping())?.optional("requester").map(\.place)
-                entries.append(Entry(request: try request(from: node, policy: policy, now: now), file: file,
+                entries.append(Entry(scanned: try request(from: node, policy: policy, now: now), file: file,
                                      position: node.position, requester: place))
             } catch {
                 errors.append(error)
@@ -71,30 +73,43 @@ public enum RequestFile {
         }
     }
 
-    /// One request from one mapping node; `now` as in `parse`.
-    public static func request(from node: LocatedNode, policy: Policy?, now: Date? = nil) throws(SourceError) -> AccessRequest {
+    /// One request from one mapping node of a request file; `now` as in `parse`.
+    public static func request(from node: LocatedNode, policy: Policy?, now: Date? = nil) throws(SourceError) -> ScannedRequest {
+        try read(node, policy: policy, now: now)
+    }
+
+    /// One request from the fields an import built (a Jira ticket through its
+    /// mapping), under exactly the rules and messages of a request file; `now`
+    /// as in `parse`. Every value is already scanned (`ScannedText`), so it is
+    /// not scanned again.
+    public static func request(from fields: RequestFields, policy: Policy?, now: Date? = nil) throws(SourceError) -> ScannedRequest {
+        try read(fields.root, policy: policy, now: now)
+    }
+
+    /// The rules of a request, whatever it was read from.
+    static func read<Input: RequestInput>(_ node: Input, policy: Policy?, now: Date?) throws(SourceError) -> ScannedRequest {
         let map = try node.mapping()
         try map.rejectUnknown(fields)
 
         let requesterNode = map.optional("requester")
-        let requester = try requesterNode?.nonEmptyString()
+        let requester = try requesterNode?.nonEmptyText()
 
         let subjectNode = try map.required("subject", hint: "give kind, name and owner of the identity that will hold the access")
         let subjectMap = try subjectNode.mapping()
         try subjectMap.rejectUnknown(subjectFields)
         let kindNode = try subjectMap.required("kind", hint: "one of \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        let kindText = try kindNode.string()
+        let kindText = try kindNode.text()
         guard let kind = IdentityKind(rawValue: kindText) else {
             let guess = closest(to: kindText, in: IdentityKind.allCases.map(\.rawValue)).map { "did you mean \"\($0)\"? " } ?? ""
             throw kindNode.error("\"\(kindText)\" is not an identity kind",
                                  hint: "\(guess)valid kinds: \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let subjectNameNode = try subjectMap.required("name")
-        let subjectName = try subjectNameNode.nonEmptyString()
+        let subjectName = try subjectNameNode.nonEmptyText()
         let ownerNode = subjectMap.optional("owner")
         let owner: String
         if let ownerNode {
-            owner = try ownerNode.nonEmptyString()
+            owner = try ownerNode.nonEmptyText()
         } else if kind.isHuman {
             owner = subjectName
         } else {
@@ -103,28 +118,28 @@ public enum RequestFile {
         }
 
         let systemNode = try map.required("system")
-        let system = try systemNode.nonEmptyString()
+        let system = try systemNode.nonEmptyText()
         let environmentNode = try map.required("environment")
-        let environment = try environmentNode.nonEmptyString()
+        let environment = try environmentNode.nonEmptyText()
         let entitlementNode = try map.required("entitlement", hint: "the exact role, permission or group to be granted")
-        let entitlement = try entitlementNode.nonEmptyString()
-        let scope = try map.optional("scope")?.nonEmptyString()
+        let entitlement = try entitlementNode.nonEmptyText()
+        let scope = try map.optional("scope")?.nonEmptyText()
 
         let accessNode = try map.required("access", hint: "read, write or admin")
-        let accessText = try accessNode.string()
+        let accessText = try accessNode.text()
         guard let access = AccessLevel(rawValue: accessText) else {
             throw accessNode.error("\"\(accessText)\" is not an access level", hint: "use read, write or admin")
         }
 
         let purposeNode = try map.required("purpose", hint: "say what the access is for, in a sentence")
-        let purpose = try purposeNode.nonEmptyString(maxLength: Limits.purposeLength, shape: .multiline)
+        let purpose = try purposeNode.nonEmptyText(maxLength: Limits.purposeLength, shape: .multiline)
 
         let start = try map.optional("start").map { node throws(SourceError) in try date(node) }
         let end = try map.optional("end").map { node throws(SourceError) in try date(node) }
         let durationNode = map.optional("duration")
         var duration: TimeSpan
         if let durationNode {
-            let text = try durationNode.string()
+            let text = try durationNode.text()
             guard let parsed = TimeSpan(parsing: text) else {
                 throw durationNode.error("\"\(text)\" is not a duration", hint: TimeSpan.syntaxHint)
             }
@@ -159,7 +174,7 @@ public enum RequestFile {
         }
 
         var triggers: [RevocationTrigger] = []
-        var triggerNodes: [LocatedNode] = []
+        var triggerNodes: [Input] = []
         if let triggersNode = map.optional("revocation_triggers") {
             let items = try triggersNode.list()
             if items.count > Limits.triggerCount {
@@ -169,18 +184,18 @@ public enum RequestFile {
                 let triggerMap = try item.mapping()
                 try triggerMap.rejectUnknown(triggerFields)
                 let nameNode = try triggerMap.required("trigger", hint: "e.g. ticket_closed, owner_departed, incident_resolved")
-                let name = try nameNode.nonEmptyString()
+                let name = try nameNode.nonEmptyText()
                 triggerNodes.append(nameNode)
-                let ref = try triggerMap.required("ref", hint: "what the trigger refers to, e.g. the ticket").nonEmptyString()
+                let ref = try triggerMap.required("ref", hint: "what the trigger refers to, e.g. the ticket").nonEmptyText()
                 triggers.append(RevocationTrigger(name: name, ref: ref))
             }
         }
 
-        let ticket = try map.optional("ticket")?.nonEmptyString()
+        let ticket = try map.optional("ticket")?.nonEmptyText()
         let breakGlassNode = map.optional("break_glass")
-        let breakGlass = try breakGlassNode?.bool() ?? false
+        let breakGlass = try breakGlassNode?.flag() ?? false
         let incidentNode = map.optional("incident")
-        let incident = try incidentNode?.nonEmptyString()
+        let incident = try incidentNode?.nonEmptyText()
         if breakGlass && incident == nil {
             throw (breakGlassNode ?? map.owner).error("a break-glass request needs an incident",
                                                       hint: "add incident: with the incident reference, e.g. incident: INC-2041")
@@ -197,12 +212,12 @@ public enum RequestFile {
                 if key.isEmpty || key.unicodeScalars.count > 64 {
                     throw valueNode.error("label names must be 1 to 64 characters")
                 }
-                labels[key] = try valueNode.nonEmptyString()
+                labels[key] = try valueNode.nonEmptyText()
             }
         }
-        let notes = try map.optional("notes")?.nonEmptyString(maxLength: Limits.notesLength, shape: .multiline)
+        let notes = try map.optional("notes")?.nonEmptyText(maxLength: Limits.notesLength, shape: .multiline)
         let finding = try map.optional("finding").map { node throws(SourceError) -> String in
-            let text = try node.string()
+            let text = try node.text()
             guard Finding.isID(text) else {
                 throw node.error("\"\(text)\" is not a finding ID", hint: "F- and 16 lowercase hex digits, as `signoff drift` shows")
             }
@@ -215,18 +230,7 @@ public enum RequestFile {
             purpose: purpose, duration: duration, start: start, end: end, revocationTriggers: triggers,
             ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes, finding: finding)
 
-        if let finding = SecretScan.findings(in: request).first {
-            let field = finding.field
-            let located: LocatedNode
-            if field.hasPrefix("subject.") {
-                located = subjectMap.optional(String(field.dropFirst("subject.".count))) ?? subjectNode
-            } else if field.hasPrefix("labels."), let labels = map.optional("labels") {
-                located = (try? labels.mapping().optional(String(field.dropFirst("labels.".count)))) ?? labels
-            } else {
-                located = map.optional(String(field.prefix { $0 != "[" })) ?? map.owner
-            }
-            throw secretError(finding, at: located)
-        }
+        let scanned = try Input.scanned(request, from: map, subject: subjectMap, subjectNode: subjectNode)
 
         if let policy {
             try checkNames(request, policy: policy, requester: requesterNode, owner: ownerNode ?? subjectNameNode,
@@ -236,21 +240,21 @@ public enum RequestFile {
                 if let unknown = policy.unknownTrigger(trigger.name) { throw node.error(unknown.message, hint: unknown.hint) }
             }
         }
-        return request
+        return scanned
     }
 
     /// A credential in a request file: where it is and what it looks like, never the value.
-    static func secretError(_ finding: SecretScan.Finding, at node: LocatedNode) -> SourceError {
+    static func secretError(_ finding: SecretScan.Finding, at node: some RequestInput) -> SourceError {
         node.error("characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label); a credential must never be part of a request",
                    hint: "remove it, and rotate the credential: whoever saw the file may have copied it")
     }
 
     /// Names must be ones the policy knows: an unknown person can never be held
     /// accountable, and an unknown system can never be routed.
-    static func checkNames(_ request: AccessRequest, policy: Policy, requester: LocatedNode?, owner: LocatedNode,
-                           subjectName: LocatedNode, system: LocatedNode, environment: LocatedNode,
-                           entitlement: LocatedNode) throws(SourceError) {
-        func unknownPerson(_ node: LocatedNode, _ name: String, _ role: String) -> SourceError {
+    static func checkNames<Input: RequestInput>(_ request: AccessRequest, policy: Policy, requester: Input?, owner: Input,
+                                                subjectName: Input, system: Input, environment: Input,
+                                                entitlement: Input) throws(SourceError) {
+        func unknownPerson(_ node: Input, _ name: String, _ role: String) -> SourceError {
             let guess = closest(to: name, in: policy.people).map { "did you mean \"\($0)\"? " } ?? ""
             return node.error("\"\(name)\" is not in the policy directory", hint: "\(guess)the \(role) must be a person the policy names")
         }
@@ -278,8 +282,8 @@ public enum RequestFile {
         }
     }
 
-    static func date(_ node: LocatedNode) throws(SourceError) -> Date {
-        switch Timestamp.read(try node.string()) {
+    static func date(_ node: some RequestInput) throws(SourceError) -> Date {
+        switch Timestamp.read(try node.text()) {
         case let .success(date): return date
         case let .failure(error): throw node.error(error.description, hint: TimestampError.hint)
         }

@@ -56,31 +56,14 @@ public struct LocatedNode {
     /// Text signoff cannot store or show faithfully (`StorableText`) is
     /// refused here, with its position, whatever field it is for.
     public func string(shape: StorableText.Shape = .line) throws(SourceError) -> String {
-        guard case let .scalar(scalar) = node else {
-            throw error("expected text, found \(kindName)")
-        }
-        if let problem = StorableText.problem(in: scalar.string, shape: shape) {
-            throw error(problem.message, hint: StorableText.hint)
-        }
-        return scalar.string
+        try text(shape: shape)
     }
-
-    private static let blank = CharacterSet.whitespacesAndNewlines
 
     /// A scalar that must not be empty once whitespace is ignored. The value itself
     /// is returned untouched: request fields are stored exactly as given.
     /// Free text (`.multiline`) may hold line breaks and tabs.
     public func nonEmptyString(maxLength: Int = Limits.fieldLength, shape: StorableText.Shape = .line) throws(SourceError) -> String {
-        let text = try string(shape: shape)
-        // Blank: every character whitespace (what trimming would leave empty),
-        // tested scalar by scalar rather than by making a trimmed copy.
-        if text.unicodeScalars.allSatisfy(Self.blank.contains) {
-            throw error("must not be empty")
-        }
-        if text.unicodeScalars.count > maxLength {
-            throw error("is \(text.unicodeScalars.count) characters long", hint: "at most \(maxLength) are allowed")
-        }
-        return text
+        try nonEmptyText(maxLength: maxLength, shape: shape)
     }
 
     public func int() throws(SourceError) -> Int {
@@ -92,11 +75,7 @@ public struct LocatedNode {
         return value
     }
 
-    public func bool() throws(SourceError) -> Bool {
-        let text = try string()
-        guard text == "true" || text == "false" else { throw error("expected true or false, found \"\(text)\"") }
-        return text == "true"
-    }
+    public func bool() throws(SourceError) -> Bool { try flag() }
 
     public func list() throws(SourceError) -> [LocatedNode] {
         guard case let .sequence(sequence) = node else {
@@ -155,8 +134,7 @@ public struct LocatedMapping {
 
     public func required(_ key: String, hint: String? = nil) throws(SourceError) -> LocatedNode {
         guard let value = optional(key) else {
-            let field = owner.path.isEmpty ? key : "\(owner.path).\(key)"
-            throw SourceError(file: owner.file, position: owner.position, field: field,
+            throw SourceError(file: owner.file, position: owner.position, field: path(of: key, under: owner.path),
                               message: "is required but missing", hint: hint)
         }
         return value
@@ -165,11 +143,37 @@ public struct LocatedMapping {
     /// Refuses any field not in `known`, naming the closest valid spelling.
     public func rejectUnknown(_ known: [String]) throws(SourceError) {
         for entry in entries where !known.contains(entry.key) {
-            let suggestion = closest(to: entry.key, in: known).map { "did you mean \"\($0)\"? " } ?? ""
-            throw entry.keyNode.error("unknown field", hint: "\(suggestion)valid fields: \(known.joined(separator: ", "))")
+            let unknown = Self.unknown(entry.key, known: known)
+            throw entry.keyNode.error(unknown.message, hint: unknown.hint)
         }
     }
 }
+
+extension LocatedNode: RequestInput {
+    var scalarText: String? {
+        if case let .scalar(scalar) = node { return scalar.string }
+        return nil
+    }
+
+    /// A request file is scanned whole once read, so that a finding points at
+    /// the line of the field that holds it.
+    static func scanned(_ request: AccessRequest, from map: LocatedMapping, subject: LocatedMapping,
+                        subjectNode: LocatedNode) throws(SourceError) -> ScannedRequest {
+        guard let finding = SecretScan.findings(in: request).first else { return ScannedRequest(fieldsScanned: request) }
+        let field = finding.field
+        let located: LocatedNode
+        if field.hasPrefix("subject.") {
+            located = subject.optional(String(field.dropFirst("subject.".count))) ?? subjectNode
+        } else if field.hasPrefix("labels."), let labels = map.optional("labels") {
+            located = (try? labels.mapping().optional(String(field.dropFirst("labels.".count)))) ?? labels
+        } else {
+            located = map.optional(String(field.prefix { $0 != "[" })) ?? map.owner
+        }
+        throw RequestFile.secretError(finding, at: located)
+    }
+}
+
+extension LocatedMapping: RequestInputFields {}
 
 /// The nearest candidate by edit distance, if it is plausibly a typo.
 public func closest(to word: String, in candidates: [String]) -> String? {

@@ -192,7 +192,7 @@ extension Lifecycle {
     /// linked to it. Refused when the grant is not live or already at the
     /// policy's maximum total; at approval the extension is capped again.
     public static func extensionRequest(of record: RequestRecord, grant: Grant, by span: TimeSpan, requester: String,
-                                        purpose: String?, policy: Policy) throws(Refusal) -> AccessRequest {
+                                        purpose: String?, policy: Policy) throws(Refusal) -> ScannedRequest {
         guard grant.state.isLive else {
             throw Refusal(.notActive, "the grant of \(record.id) is \(grant.state.rawValue); only a live grant can be extended")
         }
@@ -213,8 +213,7 @@ extension Lifecycle {
         request.end = nil
         request.extends = record.id
         request.purpose = purpose ?? "extend \(record.id) by \(span): \(record.request.purpose)"
-        try Lifecycle.refuseSecrets(in: request)
-        return request
+        return try Lifecycle.scanned(request)
     }
 
     // MARK: Break-glass

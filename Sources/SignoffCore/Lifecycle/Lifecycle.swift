@@ -29,13 +29,20 @@ public enum Lifecycle {
 
     /// Who may submit: the requester themselves, or an intake agent the policy
     /// names submitting on someone's behalf. Returns the request with its
-    /// requester filled in.
-    public static func authorizeSubmission(_ request: AccessRequest, by submitter: Principal,
-                                           policy: Policy) throws(Refusal) -> AccessRequest {
-        var request = request
+    /// requester filled in (and that name scanned too: every other field
+    /// already was, as `ScannedRequest` says).
+    public static func authorizeSubmission(_ scanned: ScannedRequest, by submitter: Principal,
+                                           policy: Policy) throws(Refusal) -> ScannedRequest {
+        var scanned = scanned
+        if scanned.request.requester == nil {
+            do throws(SecretScan.Finding) {
+                scanned = try scanned.requested(by: submitter.name)
+            } catch {
+                throw secretRefusal(error)
+            }
+        }
+        let request = scanned.request
         let requester = request.requester ?? submitter.name
-        request.requester = requester
-        try refuseSecrets(in: request)
         if requester != submitter.name && !policy.isIntakeAgent(submitter.name) {
             throw Refusal(.notRequester, "\(submitter.name) may not submit on behalf of \(requester): only the intake agents the policy names may")
         }
@@ -45,22 +52,33 @@ public enum Lifecycle {
         for trigger in request.revocationTriggers {
             if let unknown = policy.unknownTrigger(trigger.name) { throw Refusal(.notEligible, "\(unknown.message); \(unknown.hint)") }
         }
-        return request
+        return scanned
     }
 
-    /// Refuses a request holding what looks like a credential, naming the field
-    /// and where in it, never the value: once stored, a secret is in every
-    /// copy of the evidence for ever.
-    public static func refuseSecrets(in request: AccessRequest) throws(Refusal) {
-        guard let finding = SecretScan.findings(in: request).first else { return }
-        throw Refusal(.containsSecret, "\(finding); a credential must never be part of a request: remove it, and rotate the credential")
+    /// Scans a request made in signoff (an extension) whole, refusing one
+    /// holding what looks like a credential.
+    public static func scanned(_ request: AccessRequest) throws(Refusal) -> ScannedRequest {
+        do throws(SecretScan.Finding) {
+            return try ScannedRequest(scanning: request)
+        } catch {
+            throw secretRefusal(error)
+        }
+    }
+
+    /// The refusal of a request holding what looks like a credential, naming
+    /// the field and where in it, never the value: once stored, a secret is in
+    /// every copy of the evidence for ever.
+    static func secretRefusal(_ finding: SecretScan.Finding) -> Refusal {
+        Refusal(.containsSecret, "\(finding); a credential must never be part of a request: remove it, and rotate the credential")
     }
 
     /// The events of a new request: submitted, routed, and decided where the
-    /// policy decides on its own (denial or automatic approval).
+    /// policy decides on its own (denial or automatic approval). Only a
+    /// scanned request is ever submitted.
     /// `original` is the grant an extension request extends (nil for any other request).
-    public static func submit(_ request: AccessRequest, id: String, by submitter: Principal,
+    public static func submit(_ scanned: ScannedRequest, id: String, by submitter: Principal,
                               policy: Policy, original: Grant?, at: Date) -> [EventDraft] {
+        let request = scanned.request
         let submitted = EventDraft(requestID: id, actor: submitter, at: at, body: .requestSubmitted(.init(request: request)))
         let record = RequestRecord(id: id, request: request, submittedBy: submitter, submittedAt: at)
         return [submitted] + route(record, policy: policy, original: original, at: at, cause: "submitted")
@@ -235,7 +253,7 @@ public enum Lifecycle {
     /// the new one, even where the route is the same. Only whoever submitted
     /// it may revise it; the new request passes the same checks as a
     /// submission. Nothing changes (no events) when it is the same request.
-    public static func revise(_ record: RequestRecord, to request: AccessRequest, by actor: Principal, policy: Policy,
+    public static func revise(_ record: RequestRecord, to scanned: ScannedRequest, by actor: Principal, policy: Policy,
                               original: Grant? = nil, cause: String, at: Date) throws(Refusal) -> [EventDraft] {
         guard record.state.isOpen else {
             throw Refusal(.alreadyDecided, "\(record.id) is already \(record.state.rawValue); a decided request never changes, so the change was not applied")
@@ -243,10 +261,10 @@ public enum Lifecycle {
         guard actor.name == record.submittedBy.name else {
             throw Refusal(.notRequester, "only \(record.submittedBy.name), who submitted \(record.id), may revise it")
         }
-        guard request.extends == record.request.extends else {
+        guard scanned.request.extends == record.request.extends else {
             throw Refusal(.notEligible, "a revision cannot change which grant \(record.id) extends")
         }
-        let revised = try authorizeSubmission(request, by: actor, policy: policy)
+        let revised = try authorizeSubmission(scanned, by: actor, policy: policy).request
         guard revised != record.request else { return [] }
         let event = EventDraft(requestID: record.id, actor: actor, at: at,
                                body: .requestRevised(.init(request: revised, cause: cause)))

@@ -67,7 +67,7 @@ public enum PolicyCases {
         try map.rejectUnknown(caseFields)
         let name = try map.required("name").nonEmptyString()
         let at = try map.optional("at").map { node throws(SourceError) in try RequestFile.date(node) } ?? Date()
-        let request = try RequestFile.request(from: try map.required("request"), policy: policy, now: at)
+        let request = try RequestFile.request(from: try map.required("request"), policy: policy, now: at).request
         let submittedBy = try map.optional("submitted_by")?.nonEmptyString() ?? request.requester
         guard let submittedBy else {
             throw map.owner.error("needs request.requester or submitted_by", hint: "say who asks")

@@ -1,6 +1,5 @@
 import Foundation
 import SignoffCore
-import Yams
 
 /// One reason a ticket does not make a request: which request field, which
 /// Jira field, what is wrong and what would be valid. Messages never quote a
@@ -56,8 +55,9 @@ public struct TicketProblem: Sendable, Hashable {
 /// What a ticket becomes.
 public struct MappedTicket: Sendable {
     public enum Outcome: Sendable {
-        /// The structured request, with `ticket` set to the key and its `ticket_closed` trigger.
-        case request(AccessRequest)
+        /// The structured request, with `ticket` set to the key and its `ticket_closed` trigger,
+        /// every field scanned for credentials once.
+        case request(ScannedRequest)
         /// No request: every problem found.
         case refused([TicketProblem])
     }
@@ -105,11 +105,24 @@ public struct TicketMapper: Sendable {
     public private(set) var catalog: FieldCatalog
     /// Field names resolved to ids, by name.
     private var resolved: [String: String] = [:]
+    /// The signoff side of every value map and every label name, scanned once
+    /// here rather than for every ticket. One that looks like a credential is
+    /// absent, and found again (and refused) when a ticket needs it.
+    private let constants: [String: ScannedText]
 
     public init(mapping: JiraMapping, policy: Policy, catalog: FieldCatalog) {
         self.mapping = mapping
         self.policy = policy
         self.catalog = catalog
+        var constants: [String: ScannedText] = [:]
+        for rule in mapping.rules {
+            var texts = rule.values?.map(\.signoff) ?? []
+            if case let .label(name) = rule.target { texts.append(name) }
+            for text in texts {
+                if case let .success(scanned) = SecretScan.scanned(text, field: rule.target.name) { constants[text] = scanned }
+            }
+        }
+        self.constants = constants
     }
 
     /// Adds what a response says about field names (`names` of `expand=names`).
@@ -160,11 +173,12 @@ public struct TicketMapper: Sendable {
     enum Piece {
         case text(String)
         case user(JiraUser)
+    }
 
-        var text: String? {
-            if case let .text(text) = self { return text }
-            return nil
-        }
+    /// A piece once scanned for credentials: text from here on is `ScannedText`.
+    enum ScannedPiece {
+        case text(ScannedText)
+        case user(JiraUser)
     }
 
     static let defaultRequester = JiraMapping.Rule(target: .field(.requester), source: .fieldID("reporter"), values: nil, unit: nil,
@@ -174,44 +188,60 @@ public struct TicketMapper: Sendable {
         var rules = mapping.rules
         if mapping.rule(for: .field(.requester)) == nil { rules.insert(Self.defaultRequester, at: 0) }
         var problems: [TicketProblem] = []
-        var read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])] = []
+        // Every text read is scanned once, here: a ticket holding a credential
+        // is refused for that alone, and nothing of any value is repeated back.
+        var secrets: [TicketProblem] = []
+        var read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [ScannedPiece])] = []
         for rule in rules {
             let id = try fieldID(rule.source, rule: rule)
             let label = id.map { catalog.label($0) }
+            let pieces: [Piece]
             switch rule.source {
             case let .constant(value):
-                read.append((rule, nil, [.text(value)]))
+                pieces = [.text(value)]
             case .fieldID, .fieldName:
                 let limit = rule.target == .field(.purpose) ? Limits.purposeLength
                     : rule.target == .field(.notes) ? Limits.notesLength : Limits.fieldLength
                 switch Self.pieces(issue.field(id ?? ""), limit: limit, person: rule.target.field?.takesPerson ?? false) {
-                case let .success(pieces): read.append((rule, label, pieces))
+                case let .success(found): pieces = found
                 case let .failure(problem):
                     problems.append(TicketProblem(field: rule.target.name, jiraField: label, kind: problem.kind, message: problem.message))
+                    continue
                 }
             }
-        }
-
-        // Secrets first: a ticket holding one is refused for that alone, and
-        // nothing of any value is repeated back.
-        var secrets: [TicketProblem] = []
-        for (rule, label, pieces) in read {
-            for piece in pieces {
-                guard let text = piece.text, let finding = SecretScan.scan(text, field: rule.target.name) else { continue }
-                secrets.append(TicketProblem(field: rule.target.name, jiraField: label, kind: .secret,
-                                             message: "characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label)"))
-                break
+            var scanned: [ScannedPiece] = []
+            scanned.reserveCapacity(pieces.count)
+            pieces: for piece in pieces {
+                switch piece {
+                case let .user(user): scanned.append(.user(user))
+                case let .text(text):
+                    switch SecretScan.scanned(text, field: rule.target.name) {
+                    case let .success(text): scanned.append(.text(text))
+                    case let .failure(finding):
+                        // One finding per field is enough to say what to remove.
+                        secrets.append(Self.secret(finding, field: rule.target.name, jiraField: label))
+                        break pieces
+                    }
+                }
             }
+            read.append((rule, label, scanned))
+        }
+        let key: ScannedText?
+        switch SecretScan.scanned(issue.key, field: "ticket") {
+        case let .success(scanned): key = scanned
+        case let .failure(finding):
+            key = nil
+            secrets.append(Self.secret(finding, field: "ticket", jiraField: "key"))
         }
         let closed = isClosed(issue)
         func made(_ outcome: MappedTicket.Outcome) -> MappedTicket {
             MappedTicket(key: issue.key, id: issue.id, outcome: outcome, isClosed: closed, status: issue.statusName,
                          selfURL: issue.selfURL)
         }
-        if !secrets.isEmpty { return made(.refused(secrets)) }
+        guard secrets.isEmpty, let key else { return made(.refused(secrets)) }
 
-        var values: [JiraMapping.Field: String] = [:]
-        var labels: [String: String] = [:]
+        var values: [JiraMapping.Field: ScannedText] = [:]
+        var labels: [(name: String, value: ScannedText)] = []
         for (rule, label, pieces) in read {
             func problem(_ kind: TicketProblem.Kind, _ message: String, valid: [String] = []) {
                 problems.append(TicketProblem(field: rule.target.name, jiraField: label, kind: kind, message: message, valid: valid))
@@ -230,7 +260,7 @@ public struct TicketMapper: Sendable {
             case let .success(value):
                 switch rule.target {
                 case let .field(field): values[field] = value
-                case let .label(name): labels[name] = value
+                case let .label(name): labels.append((name, value))
                 }
             case let .failure(failure):
                 problem(failure.kind, failure.message, valid: failure.valid)
@@ -239,15 +269,47 @@ public struct TicketMapper: Sendable {
         problems += policyProblems(values, read: read)
         guard problems.isEmpty else { return made(.refused(problems)) }
 
-        // The same validation as a request file: lengths, durations, windows, names.
-        let node = Self.requestNode(values, labels: labels, ticket: issue.key)
+        // The same validation as a request file (lengths, durations, windows,
+        // names), on the fields as they are: nothing is scanned again.
+        var fields = RequestFields(file: issue.key)
+        for (field, value) in values { fields.set(field.rawValue, value) }
+        for (name, value) in labels.sorted(by: { $0.name < $1.name }) {
+            switch scannedConstant(name, field: "labels.\(name)") {
+            case let .success(scanned): fields.label(scanned, value)
+            case let .failure(failure):
+                return made(.refused([TicketProblem(field: "labels.\(name)", jiraField: nil, kind: failure.kind, message: failure.message)]))
+            }
+        }
+        fields.set("ticket", key)
+        switch scannedConstant("ticket_closed", field: "revocation_triggers") {
+        case let .success(trigger): fields.trigger(trigger, ref: key)
+        case let .failure(failure):
+            return made(.refused([TicketProblem(field: "revocation_triggers", jiraField: nil, kind: failure.kind, message: failure.message)]))
+        }
         do throws(SourceError) {
-            let request = try RequestFile.request(from: LocatedNode(node: node, file: issue.key, path: ""), policy: policy)
-            return made(.request(request))
+            return made(.request(try RequestFile.request(from: fields, policy: policy)))
         } catch {
             let label = read.first { $0.rule.target.name == error.field }?.jiraField
             let message = error.message + (error.hint.map { " (\($0))" } ?? "")
             return made(.refused([TicketProblem(field: error.field, jiraField: label, kind: .invalid, message: message)]))
+        }
+    }
+
+    /// A credential in a ticket field: where, never what.
+    static func secret(_ finding: SecretScan.Finding, field: String, jiraField: String?) -> TicketProblem {
+        TicketProblem(field: field, jiraField: jiraField, kind: .secret,
+                      message: "characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label)")
+    }
+
+    /// Text the mapping or signoff made (a value map's signoff side, a label
+    /// name, a converted duration), scanned like any request text; the
+    /// mapping's own are scanned once, when the mapper is made.
+    func scannedConstant(_ text: String, field: String) -> Result<ScannedText, PieceFailure> {
+        if let scanned = constants[text] { return .success(scanned) }
+        switch SecretScan.scanned(text, field: field) {
+        case let .success(scanned): return .success(scanned)
+        case let .failure(finding):
+            return .failure(PieceFailure(kind: .secret, message: "characters \(finding.start)–\(finding.start + finding.length - 1) look like \(finding.kind.label)"))
         }
     }
 
@@ -317,9 +379,9 @@ public struct TicketMapper: Sendable {
         return .success(result)
     }
 
-    static func describe(_ piece: Piece) -> String {
+    static func describe(_ piece: ScannedPiece) -> String {
         switch piece {
-        case let .text(text): "\"\(DisplaySafe.text(short(text)))\""
+        case let .text(text): "\"\(DisplaySafe.text(short(text.text)))\""
         case let .user(user): DisplaySafe.text(user.label)
         }
     }
@@ -329,7 +391,7 @@ public struct TicketMapper: Sendable {
     }
 
     /// One piece as the request value, through the value map and the target's own rules.
-    func convert(_ piece: Piece, rule: JiraMapping.Rule) -> Result<String, PieceFailure> {
+    func convert(_ piece: ScannedPiece, rule: JiraMapping.Rule) -> Result<ScannedText, PieceFailure> {
         switch piece {
         case let .user(user):
             let identities = user.identifiers(for: mapping.deployment)
@@ -338,12 +400,13 @@ public struct TicketMapper: Sendable {
                                              message: "names \(DisplaySafe.text(user.label)) without \(mapping.deployment == .cloud ? "an account ID or email" : "a login name, key or email"), so the person cannot be known"))
             }
             for identity in identities {
-                if let person = policy.person(withJiraIdentity: identity) { return .success(person) }
+                if let person = policy.person(withJiraIdentity: identity) { return scannedConstant(person, field: rule.target.name) }
             }
             return .failure(PieceFailure(kind: .unknownPerson,
                                          message: "\(DisplaySafe.text(user.label)) is not a person of signoff's policy directory; an administrator of signoff adds one of their Jira identities (\(DisplaySafe.text(identities.joined(separator: ", ")))) under jira: of the person"))
-        case let .text(raw):
-            var text = raw
+        case let .text(scanned):
+            let raw = scanned.text
+            var value = scanned
             if let values = rule.values {
                 let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard let match = values.first(where: { $0.jira == trimmed })
@@ -351,11 +414,15 @@ public struct TicketMapper: Sendable {
                     return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(raw)))\" is not one of the values the mapping knows",
                                                  valid: values.map(\.jira)))
                 }
-                text = match.signoff
+                switch scannedConstant(match.signoff, field: rule.target.name) {
+                case let .success(mapped): value = mapped
+                case let .failure(failure): return .failure(failure)
+                }
             }
+            let text = value.text
             switch rule.target {
             case .field(.duration):
-                if TimeSpan(parsing: text) != nil { return .success(text) }
+                if TimeSpan(parsing: text) != nil { return .success(value) }
                 guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number > 0 else {
                     return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a duration; \(TimeSpan.syntaxHint)"))
                 }
@@ -366,13 +433,13 @@ public struct TicketMapper: Sendable {
                 guard minutes >= 1, minutes <= 366 * 24 * 60 else {
                     return .failure(PieceFailure(kind: .invalid, message: "\(DisplaySafe.text(text)) \(unit.rawValue) is not a duration signoff grants"))
                 }
-                return .success(TimeSpan(seconds: minutes * 60).description)
+                return scannedConstant(TimeSpan(seconds: minutes * 60).description, field: rule.target.name)
             case .field(.start), .field(.end):
                 guard let date = JiraDate.parse(text, zone: mapping.timeZone) else {
                     return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a date and time",
                                                  valid: ["2026-11-21T09:00:00.000+0100", "2026-11-21", "epoch milliseconds"]))
                 }
-                return .success(Timestamp.format(date))
+                return scannedConstant(Timestamp.format(date), field: rule.target.name)
             case .field(.subjectKind):
                 guard IdentityKind(rawValue: text) != nil else {
                     return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not an identity kind",
@@ -393,19 +460,20 @@ public struct TicketMapper: Sendable {
                 // Names are checked against the policy, with every valid choice (policyProblems).
                 break
             }
-            return .success(text)
+            return .success(value)
         }
     }
 
     /// Names the policy does not know, each with every valid choice (the
     /// request file check stops at the first).
-    func policyProblems(_ values: [JiraMapping.Field: String],
-                        read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [Piece])]) -> [TicketProblem] {
+    func policyProblems(_ scanned: [JiraMapping.Field: ScannedText],
+                        read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [ScannedPiece])]) -> [TicketProblem] {
+        func values(_ field: JiraMapping.Field) -> String? { scanned[field]?.text }
         func label(_ field: JiraMapping.Field) -> String? { read.first { $0.rule.target == .field(field) }?.jiraField }
         var problems: [TicketProblem] = []
         let systems = policy.systems
         var system: CatalogueSystem?
-        if let name = values[.system] {
+        if let name = values(.system) {
             system = policy.system(named: name)
             if system == nil {
                 problems.append(TicketProblem(field: "system", jiraField: label(.system), kind: .unknownValue,
@@ -414,66 +482,29 @@ public struct TicketMapper: Sendable {
             }
         }
         let environments = system?.environments ?? Array(Set(systems.flatMap(\.environments))).sorted()
-        if let environment = values[.environment], !environments.contains(environment) {
+        if let environment = values(.environment), !environments.contains(environment) {
             problems.append(TicketProblem(field: "environment", jiraField: label(.environment), kind: .unknownValue,
                                           message: "\"\(DisplaySafe.text(Self.short(environment)))\" is not an environment\(system.map { " of \($0.name)" } ?? "")",
                                           valid: environments))
         }
         let entitlements = system?.entitlements ?? Array(Set(systems.flatMap(\.entitlements))).sorted()
-        if let entitlement = values[.entitlement], !entitlements.isEmpty, !entitlements.contains(entitlement) {
+        if let entitlement = values(.entitlement), !entitlements.isEmpty, !entitlements.contains(entitlement) {
             problems.append(TicketProblem(field: "entitlement", jiraField: label(.entitlement), kind: .unknownValue,
                                           message: "\"\(DisplaySafe.text(Self.short(entitlement)))\" is not an entitlement\(system.map { " of \($0.name)" } ?? "")",
                                           valid: entitlements))
         }
         var personFields: [JiraMapping.Field] = [.requester, .subjectOwner]
-        if values[.subjectKind] == IdentityKind.human.rawValue { personFields.append(.subjectName) }
+        if values(.subjectKind) == IdentityKind.human.rawValue { personFields.append(.subjectName) }
         for field in personFields {
-            guard let name = values[field], !policy.knowsPerson(name) else { continue }
+            guard let name = values(field), !policy.knowsPerson(name) else { continue }
             problems.append(TicketProblem(field: field.rawValue, jiraField: label(field), kind: .unknownPerson,
                                           message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a person of the policy directory"))
         }
-        if values[.subjectKind].flatMap(IdentityKind.init(rawValue:))?.isHuman == false, values[.subjectOwner] == nil,
+        if values(.subjectKind).flatMap(IdentityKind.init(rawValue:))?.isHuman == false, values(.subjectOwner) == nil,
            !problems.contains(where: { $0.field == JiraMapping.Field.subjectOwner.rawValue }) {
             problems.append(TicketProblem(field: "subject.owner", jiraField: label(.subjectOwner), kind: .missing,
                                           message: "is required for a non-human identity: every one needs an accountable person"))
         }
         return problems
     }
-
-    /// The request as the YAML node a request file would hold.
-    static func requestNode(_ values: [JiraMapping.Field: String], labels: [String: String], ticket: String) -> Node {
-        func text(_ value: String) -> Node { Node(value, NodeTags.text) }
-        func mapping(_ pairs: [(Node, Node)]) -> Node { Node(pairs, NodeTags.mapping) }
-        var pairs: [(Node, Node)] = []
-        var subject: [(Node, Node)] = []
-        for (field, value) in values.map({ ($0.key.rawValue, $0.value) }).sorted(by: { $0.0 < $1.0 }) {
-            if field.hasPrefix("subject.") {
-                subject.append((text(String(field.dropFirst("subject.".count))), text(value)))
-            } else {
-                pairs.append((text(field), text(value)))
-            }
-        }
-        if !subject.isEmpty { pairs.append((text("subject"), mapping(subject))) }
-        if !labels.isEmpty {
-            pairs.append((text("labels"), mapping(labels.sorted { $0.key < $1.key }.map { (text($0.key), text($0.value)) })))
-        }
-        pairs.append((text("ticket"), text(ticket)))
-        pairs.append((text("revocation_triggers"),
-                      Node([mapping([(text("trigger"), text("ticket_closed")), (text("ref"), text(ticket))])], NodeTags.sequence)))
-        return mapping(pairs)
-    }
-}
-
-/// The tags of the nodes a ticket's request is built from, made once. Every
-/// value is text, so its tag is given rather than resolved: resolving an
-/// implicit tag matches the text against YAML's patterns for numbers, booleans
-/// and null, and made a new tag (and its constructor tables) for every node,
-/// most of the cost of mapping a ticket. Only the request file reader sees
-/// these nodes, and it reads their text, never their tags. The tags are never
-/// changed after they are made (a named tag is not resolved again), so sharing
-/// them is safe.
-enum NodeTags {
-    nonisolated(unsafe) static let text = Tag(.str)
-    nonisolated(unsafe) static let mapping = Tag(.map)
-    nonisolated(unsafe) static let sequence = Tag(.seq)
 }

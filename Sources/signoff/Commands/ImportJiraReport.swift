@@ -43,7 +43,7 @@ struct CheckReport {
             }
             switch ticket.outcome {
             case let .request(request):
-                return ["\(head) would be submitted: \(summary(request))"]
+                return ["\(head) would be submitted: \(summary(request.request))"]
             case let .refused(problems):
                 let comment = TicketComments.refusal(problems.map(\.intake)).plainText
                 return ["\(head) refused; the ticket would get this comment:"]

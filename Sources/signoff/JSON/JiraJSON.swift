@@ -40,7 +40,7 @@ struct JiraCheckJSON: JSONDocument {
             case let .ticket(ticket, from):
                 ticketKey = ticket.key; id = ticket.id; status = ticket.status; closed = ticket.isClosed; source = from.rawValue
                 switch ticket.outcome {
-                case let .request(asked): request = asked
+                case let .request(asked): request = asked.request
                 case let .refused(found):
                     problems = found
                     if !ticket.isClosed { comment = TicketComments.refusal(found.map(\.intake)).plainText }
