@@ -25,18 +25,23 @@ public struct RequestFields: Sendable {
     /// `subject`, then `labels` and `revocation_triggers`, in the order given.
     var root: Node {
         var entries: [(key: String, value: Node)] = []
-        var groups: [String: [(key: String, value: Node)]] = [:]
-        var groupOrder: [String] = []
+        // `subject` is the one group a request has; a short list, searched.
+        var groups: [(name: String, entries: [(key: String, value: Node)])] = []
+        entries.reserveCapacity(values.count + 3)
         for (name, value) in values {
-            if let dot = name.firstIndex(of: ".") {
-                let group = String(name[..<dot])
-                if groups[group] == nil { groupOrder.append(group) }
-                groups[group, default: []].append((String(name[name.index(after: dot)...]), Node(.text(value), file, name)))
-            } else {
+            guard let dot = name.utf8.firstIndex(of: UInt8(ascii: ".")) else {
                 entries.append((name, Node(.text(value), file, name)))
+                continue
+            }
+            let group = String(name[..<dot])
+            let entry = (key: String(name[name.index(after: dot)...]), value: Node(.text(value), file, name))
+            if let index = groups.firstIndex(where: { $0.name == group }) {
+                groups[index].entries.append(entry)
+            } else {
+                groups.append((group, [entry]))
             }
         }
-        for group in groupOrder { entries.append((group, Node(.mapping(groups[group] ?? []), file, group))) }
+        for group in groups { entries.append((group.name, Node(.mapping(group.entries), file, group.name))) }
         if !labels.isEmpty {
             entries.append(("labels", Node(.mapping(labels.map { ($0.name.text, Node(.text($0.value), file, "labels.\($0.name.text)")) }),
                                            file, "labels")))

@@ -73,8 +73,8 @@ extension RequestInput {
         if text.unicodeScalars.allSatisfy(blank.contains) {
             throw error("must not be empty")
         }
-        let count = text.unicodeScalars.count
-        if count > maxLength {
+        // No more scalars than UTF-8 bytes: only a long text needs counting.
+        if text.utf8.count > maxLength, case let count = text.unicodeScalars.count, count > maxLength {
             throw error("is \(count) characters long", hint: "at most \(maxLength) are allowed")
         }
         return text

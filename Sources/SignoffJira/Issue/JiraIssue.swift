@@ -9,6 +9,8 @@ public struct JiraIssue: Sendable {
     public let id: String
     /// The issue's REST address (`self`), where Jira gave one.
     public let selfURL: String?
+    /// `fields`, found once: every mapped field is looked up in it.
+    public let fields: JSONValue?
 
     public init?(_ value: JSONValue) {
         guard value.kind == .object, let key = value["key"]?.stringValue, !key.isEmpty else { return nil }
@@ -16,9 +18,8 @@ public struct JiraIssue: Sendable {
         self.key = key
         self.id = value["id"]?.stringValue ?? value["id"]?.numberText ?? ""
         self.selfURL = value["self"]?.stringValue
+        self.fields = value["fields"]
     }
-
-    public var fields: JSONValue? { value["fields"] }
 
     /// A field's value by its id (`summary`, `customfield_10070`); nil when absent.
     public func field(_ id: String) -> JSONValue? { fields?[id] }

@@ -386,6 +386,21 @@ public struct TicketMapper: Sendable {
         }
     }
 
+    private static let blank = CharacterSet.whitespacesAndNewlines
+
+    /// `text` without whitespace and line breaks at either end, as
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` gives it, without a
+    /// copy (or Foundation's bridging) when there is nothing to trim: the
+    /// usual case for an option's value.
+    static func trimmed(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, blank.contains(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, blank.contains(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        if start == scalars.startIndex && end == scalars.endIndex { return text }
+        return String(scalars[start..<end])
+    }
+
     static func short(_ text: String) -> String {
         text.count > 60 ? String(text.prefix(57)) + "…" : text
     }
@@ -408,7 +423,7 @@ public struct TicketMapper: Sendable {
             let raw = scanned.text
             var value = scanned
             if let values = rule.values {
-                let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                let trimmed = Self.trimmed(raw)
                 guard let match = values.first(where: { $0.jira == trimmed })
                         ?? values.first(where: { $0.jira.lowercased() == trimmed.lowercased() }) else {
                     return .failure(PieceFailure(kind: .unknownValue, message: "\"\(DisplaySafe.text(Self.short(raw)))\" is not one of the values the mapping knows",
