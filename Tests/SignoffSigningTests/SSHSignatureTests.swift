@@ -24,6 +24,31 @@ import Testing
         #expect(verified.securityKey == nil)
     }
 
+    /// The armor is read in place; whatever ssh-keygen's armor becomes on
+    /// the way (CRLF line ends, extra line feeds) reads as the same blob, and
+    /// anything that is not its base64 is refused as Foundation's decoder would.
+    @Test func armorReadsAsFoundationDecodesIt() throws {
+        let lab = try OpenSSHLab()
+        let (file, _) = try lab.makeKey("ed25519", name: "id")
+        let armored = try lab.keygenSign(Self.statement, key: file)
+        let blob = try SSHSignature(armored: armored).blob
+        let lines = armored.split(separator: "\n").map(String.init)
+        let body = lines.dropFirst().dropLast().joined()
+        #expect(Data(base64Encoded: body).map(Array.init) == blob)
+        for same in [armored.replacingOccurrences(of: "\n", with: "\r\n"), armored + "\n\n", String(armored.dropLast()),
+                     lines[0] + "\n" + body + "\n" + lines.last!] {
+            #expect(try SSHSignature(armored: same).blob == blob, "\(same)")
+        }
+        let middle = lines[1].index(lines[1].startIndex, offsetBy: 8)
+        for broken in [armored.replacingOccurrences(of: lines[1], with: lines[1].replacingCharacters(in: middle...middle, with: "=")),
+                       armored.replacingOccurrences(of: lines[1], with: lines[1].replacingCharacters(in: middle...middle, with: " ")),
+                       armored.replacingOccurrences(of: lines[1], with: String(lines[1].dropLast())),
+                       armored.replacingOccurrences(of: "\n", with: "\r"),
+                       lines[0] + "\n" + lines.last!, String(armored.dropFirst())] {
+            #expect(throws: SignatureError.self, "\(broken)") { try SSHSignature(armored: broken) }
+        }
+    }
+
     @Test func sha256SignaturesVerifyToo() throws {
         let lab = try OpenSSHLab()
         let (file, _) = try lab.makeKey("ed25519", name: "id")

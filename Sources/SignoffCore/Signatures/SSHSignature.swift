@@ -102,6 +102,19 @@ public struct SSHSignature: Sendable, Hashable {
 
     /// Reads the armored form; a key equal to one of `known` is not parsed again.
     public init(armored text: String, known: [SSHPublicKey]) throws(SignatureError) {
+        // As ssh-keygen writes it (no carriage return): read in place, once.
+        var text = text
+        switch text.withUTF8({ Self.unarmor($0) }) {
+        case let .blob(blob):
+            try self.init(blob: blob, known: known)
+            return
+        case .notArmored:
+            throw SignatureError.malformed("it is not an armored SSH signature (\(Self.armorBegin) … \(Self.armorEnd))")
+        case .badBase64:
+            throw SignatureError.malformed("its base64 is not valid")
+        case .carriageReturn:
+            break
+        }
         let newline = UInt8(ascii: "\n"), carriageReturn = UInt8(ascii: "\r")
         var body: [UInt8] = []
         body.reserveCapacity(text.utf8.count)
@@ -123,6 +136,66 @@ public struct SSHSignature: Sendable, Hashable {
             throw SignatureError.malformed("its base64 is not valid")
         }
         try self.init(blob: Array(data), known: known)
+    }
+
+    enum Unarmored {
+        case blob([UInt8])
+        case notArmored
+        case badBase64
+        /// Holds a carriage return: read by the general path (CRLF line ends).
+        case carriageReturn
+    }
+
+    static let armorBeginLine = Array((armorBegin + "\n").utf8)
+    static let armorEndLine = Array(("\n" + armorEnd).utf8)
+    /// Each byte's base64 value; 0xFF for bytes that are not base64.
+    static let base64Values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            table[Int(byte)] = UInt8(value)
+        }
+        return table
+    }()
+
+    /// The armor's blob, decoded straight from the text's bytes: line feeds
+    /// skipped, standard base64 with its padding only at the end.
+    static func unarmor(_ text: UnsafeBufferPointer<UInt8>) -> Unarmored {
+        let newline = UInt8(ascii: "\n"), pad = UInt8(ascii: "=")
+        if text.contains(UInt8(ascii: "\r")) { return .carriageReturn }
+        var end = text.count
+        while end > 0, text[end - 1] == newline { end -= 1 }
+        let begin = armorBeginLine, close = armorEndLine
+        guard end >= begin.count + close.count,
+              text[0..<begin.count].elementsEqual(begin),
+              text[(end - close.count)..<end].elementsEqual(close) else { return .notArmored }
+        var blob: [UInt8] = []
+        blob.reserveCapacity((end - begin.count - close.count) / 4 * 3)
+        var group: UInt32 = 0, filled = 0, padding = 0, ended = false
+        for index in begin.count..<(end - close.count) {
+            let byte = text[index]
+            if byte == newline { continue }
+            if ended { return .badBase64 }
+            let value: UInt8
+            if byte == pad {
+                padding += 1
+                value = 0
+            } else {
+                value = base64Values[Int(byte)]
+                guard value != 0xFF, padding == 0 else { return .badBase64 }
+            }
+            group = group << 6 | UInt32(value)
+            filled += 1
+            guard filled == 4 else { continue }
+            guard padding <= 2 else { return .badBase64 }
+            blob.append(UInt8(truncatingIfNeeded: group >> 16))
+            if padding < 2 { blob.append(UInt8(truncatingIfNeeded: group >> 8)) }
+            if padding < 1 { blob.append(UInt8(truncatingIfNeeded: group)) }
+            ended = padding > 0
+            group = 0
+            filled = 0
+        }
+        guard filled == 0, !blob.isEmpty else { return .badBase64 }
+        return .blob(blob)
     }
 
     /// The armored form, byte for byte as `ssh-keygen -Y sign` writes it
