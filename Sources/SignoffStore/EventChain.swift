@@ -31,7 +31,6 @@ struct EventChain {
 
     /// Reused between events so hashing allocates nothing per event.
     private var buffer: [UInt8] = []
-    private var hex = [UInt8](repeating: 0, count: 64)
 
     init() { buffer.reserveCapacity(4096) }
 
@@ -54,17 +53,6 @@ struct EventChain {
         }
         buffer.append(1)
         appendField(bytes)
-    }
-
-    /// The hex digest of everything appended since `begin`, valid until the next call.
-    mutating func finish<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        let digest = SHA256.hash(data: buffer)
-        digest.withUnsafeBytes { raw in
-            hex.withUnsafeMutableBufferPointer { out in
-                Self.writeHex(raw, into: out)
-            }
-        }
-        return try hex.withUnsafeBytes(body)
     }
 
     /// Convenience for the append path, where the fields are Swift values.
