@@ -63,6 +63,9 @@ import Testing
         #expect(refused.map { "\($0)" }?.contains("jira-importer's revise must be signed") == true, "\(String(describing: refused))")
         let afterRefusal = try lab.events()
         #expect(afterRefusal.count == count + 1 && afterRefusal.last?.draft.body.kind == "action_refused", "\(afterRefusal.map(\.draft.body.kind))")
+        // The refusal names what was attempted: a revision, not a submission.
+        guard case let .actionRefused(refusal)? = afterRefusal.last?.draft.body else { Issue.record("no refusal"); return }
+        #expect(refusal.action.rawValue == "revise" && refusal.reason == .signatureRequired, "\(refusal)")
         #expect(try lab.store.record("REQ-1")?.version == 1)
 
         // Signed with the importer's key: revised, and the statement says what changed and why.

@@ -189,21 +189,21 @@ public final class Commands: @unchecked Sendable {
             } catch {
                 throw CommandError.from(error)
             }
-            do throws(Refusal) {
+            do throws(Unsigned) {
                 offered += try sign(needs)
             } catch {
-                throw try recordSigningRefusal(command, error, needs: needs, now: now)
+                throw try recordSigningRefusal(command, error.refusal, need: error.need, now: now)
             }
         }
         throw .store("the decision's statement kept changing while it was being signed (others are deciding the same request); look again and retry")
     }
 
     /// Each statement signed with one of the keys the policy accepts for it.
-    private func sign(_ needs: [SignatureNeed]) throws(Refusal) -> [EventSignature] {
+    private func sign(_ needs: [SignatureNeed]) throws(Unsigned) -> [EventSignature] {
         let signer: DecisionSigner
         switch signing.signer {
         case let .success(found): signer = found
-        case let .failure(problem): throw Self.unsigned(needs[0], problem)
+        case let .failure(problem): throw Unsigned(need: needs[0], problem)
         }
         var signatures: [EventSignature] = []
         for need in needs {
@@ -211,22 +211,30 @@ public final class Commands: @unchecked Sendable {
                 let signature = try signer.sign(need.statement.bytes, allowed: need.requirement.keys, touch: signing.touch)
                 signatures.append(EventSignature(armored: signature.armored, statement: need.statement.text))
             } catch {
-                throw Self.unsigned(need, error)
+                throw Unsigned(need: need, error)
             }
         }
         return signatures
     }
 
-    private static func unsigned(_ need: SignatureNeed, _ problem: SigningError) -> Refusal {
-        Refusal(.signatureRequired, "\(need.actor)'s \(need.statement.action.rawValue) must be signed (\(need.requirement.reason)), "
-                + "and it could not be: \(problem); nothing but this refusal was recorded")
+    /// A statement that could not be signed: the refusal, and the decision it
+    /// concerns, whose action and request the recorded refusal names.
+    private struct Unsigned: Error {
+        var need: SignatureNeed
+        var refusal: Refusal
+
+        init(need: SignatureNeed, _ problem: SigningError) {
+            self.need = need
+            refusal = Refusal(.signatureRequired, "\(need.actor)'s \(need.statement.action.rawValue) must be signed (\(need.requirement.reason)), "
+                              + "and it could not be: \(problem); nothing but this refusal was recorded")
+        }
     }
 
     /// A decision the policy requires signed that could not be: its refusal
     /// is evidence, recorded in a transaction of its own; nothing else is.
-    private func recordSigningRefusal<C: StoreCommand>(_ command: C, _ refusal: Refusal, needs: [SignatureNeed],
+    private func recordSigningRefusal<C: StoreCommand>(_ command: C, _ refusal: Refusal, need: SignatureNeed,
                                                         now: Date) throws(CommandError) -> CommandError {
-        let requestID = needs.first?.requestID ?? command.subject
+        let requestID = need.requestID ?? command.subject
         let recorded: Bool
         do {
             recorded = try store.write { write in
@@ -243,7 +251,8 @@ public final class Commands: @unchecked Sendable {
                      .reportProvisioningFailed, .applyPolicy, .configureHandOff, .changeSettings, .retryHandOff, .sweep,
                      .deliverNotifications, .retryNotifications, .reconcile, .exceptFinding, .requestRemoval,
                      .importTickets, .deliverTicketUpdates:
-                    guard let attempted = command.operation.attempted else { return false }
+                    // What the unsigned statement decides: an import's revision is a revision.
+                    guard let attempted = need.statement.action.attempted ?? command.operation.attempted else { return false }
                     event = Lifecycle.refused(attempted, refusal, requestID: subject?.id, by: actor, at: now)
                 }
                 let policy = try policy(in: write, required: false)

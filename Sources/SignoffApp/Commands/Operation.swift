@@ -116,3 +116,27 @@ extension Operation {
         }
     }
 }
+
+extension SignedAction {
+    /// How a refused attempt at a signed action is named in its `action_refused`
+    /// event; nil for reviews, which are refused as `review_refused`.
+    public var attempted: AttemptedAction? {
+        switch self {
+        case .approve, .deny: nil
+        case .revoke: .revoke
+        case .fireTrigger: .fireTrigger
+        case .withdraw: .withdraw
+        case .submit: .submit
+        case .revise: .revise
+        case .extend: .extend
+        case .selfActivate: .selfActivate
+        case .reviewIncident: .reviewIncident
+        case .reportProvisioning: .reportProvisioning
+        case .exceptFinding: .exceptFinding
+        case .requestRemoval: .requestRemoval
+        case .applyPolicy: .applyPolicy
+        case .configureHandOff: .configureHandOff
+        case .changeSettings: .changeSettings
+        }
+    }
+}

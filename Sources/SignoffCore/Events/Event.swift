@@ -31,6 +31,9 @@ public enum AttemptedAction: String, Codable, Sendable, Hashable, CaseIterable {
     case selfActivate = "self_activate"
     case reviewIncident = "review_incident"
     case submit
+    /// An open request replaced by a new version from its source (an import
+    /// of a changed ticket).
+    case revise
     case withdraw
     case extend
     case fireTrigger = "fire_trigger"
