@@ -392,6 +392,23 @@ extension Store {
         }
     }
 
+    /// The signatures on the decisions behind `findings` (their exceptions
+    /// and removals), by the sequence of the event that records each;
+    /// unsigned decisions are absent.
+    public func signatures(of findings: [StoredFinding]) throws -> [Int64: EventSignature] {
+        let sequences = findings.flatMap { [$0.exception?.sequence, $0.removal?.sequence].compactMap(\.self) }
+        if sequences.isEmpty { return [:] }
+        return try read { db in
+            var signatures: [Int64: EventSignature] = [:]
+            for sequence in sequences {
+                var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
+                query.bind(sequence)
+                try query.forEachRow { row in signatures[sequence] = try EventColumns(statement: row).draft().signature }
+            }
+            return signatures
+        }
+    }
+
     /// One finding, open or resolved; nil when none has that ID.
     public func finding(_ id: String) throws -> StoredFinding? {
         try read { db in

@@ -186,6 +186,29 @@ import Testing
                                           stdin: removalStatement)
         #expect(checked.status == 0 && checked.stdout.contains("Good \"signoff\" signature for erin"), "\(checked.output)")
 
+        // `drift` marks the signed exception and removal as `show` marks a signed decision: with the key's fingerprint.
+        let erinKey = "\(lab.erin.line.split(separator: " ")[0]) \(try lab.fingerprint(lab.erin.path + ".pub"))"
+        let drift = try lab.run(["drift"], as: "erin", agent: false, at: Self.time(29))
+        #expect(drift.status == 0, "\(drift.output)")
+        let lines = drift.stdout.split(separator: "\n").map(String.init)
+        for (decision, rationale) in [("excepted until", "vendor bridge account"), ("removal requested by erin", "nobody owns svc-ghost")] {
+            let index = try #require(lines.firstIndex { $0.contains(decision) && $0.contains(rationale) }, "\(drift.stdout)")
+            #expect(lines.indices.contains(index + 1) && lines[index + 1].contains("✍ signed with \(erinKey)"), "\(drift.stdout)")
+        }
+        let driftJSON = try lab.run(["drift", "--json"], as: "erin", agent: false, at: Self.time(29))
+        let findings = try #require((try Signoff.json(driftJSON) as? [String: Any])?["findings"] as? [[String: Any]], "\(driftJSON.output)")
+        for (id, decision, signed) in [(finding, "exception", excepted), (ghost, "removal", requested)] {
+            let listed = try #require(findings.first { $0["id"] as? String == id }?[decision] as? [String: Any], "\(findings)")
+            let signature = try #require(listed["signature"] as? [String: Any], "\(decision): \(listed)")
+            #expect("\(signature["key_type"] ?? "") \(signature["fingerprint"] ?? "")" == erinKey && signature["holds"] as? Bool == true,
+                    "\(decision): \(signature)")
+            #expect(signature["statement"] as? String == signed["statement"] as? String, "\(decision): the statement the event holds")
+        }
+        let schemas = try SchemaCheck(lab.store.directory)
+        schemas.stdout(driftJSON, "signoff.drift/1")
+        schemas.stdout(removal, "signoff.finding-removal/1")
+        try schemas.validate()
+
         // Administration, once the policy in force lists keys.
         let outbox = lab.store.directory.appendingPathComponent("outbox").path
         try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -250,6 +273,13 @@ import Testing
             }
         }
         #expect(try lab.verify().status == 0)
+        // Unsigned, the exception and removal say so: no signature mark in `drift`, and a null signature in its JSON.
+        let drift = try lab.run(["drift"], as: "alice", agent: false, at: Self.time(8))
+        #expect(drift.status == 0 && drift.stdout.contains("excepted until") && !drift.stdout.contains("✍"), "\(drift.output)")
+        let driftJSON = try lab.run(["drift", "--json"], as: "alice", agent: false, at: Self.time(8))
+        let findings = try #require((try Signoff.json(driftJSON) as? [String: Any])?["findings"] as? [[String: Any]], "\(driftJSON.output)")
+        let decided = findings.compactMap { ($0["exception"] as? [String: Any]) ?? ($0["removal"] as? [String: Any]) }
+        #expect(decided.count == 2 && decided.allSatisfy { $0["signature"] is NSNull }, "\(decided)")
 
         // A rule that tests what a finding does not have covers requests only: policy check says so, and refuses nothing.
         let requestOnly = try lab.store.file("policy-duration.yaml", lab.policy(extra: """

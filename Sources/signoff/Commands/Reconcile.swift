@@ -107,6 +107,7 @@ struct Drift: ParsableCommand {
             let store = commands.store
             let now = commands.clock.now()
             let findings = try storeCall { try store.findings(resolved: all) }
+            let signatures = try storeCall { try store.signatures(of: findings) }
             var unconfirmed: [ReconciledGrant] = []
             try storeCall {
                 try store.forEachReconciledGrant(.attention) { grant, seen in
@@ -114,16 +115,16 @@ struct Drift: ParsableCommand {
                 }
             }
             if json {
-                try DriftJSON(findings: findings, unconfirmed: unconfirmed, now: now).print()
+                try DriftJSON(findings: findings, signatures: signatures, unconfirmed: unconfirmed, now: now).print()
                 return
             }
             let excepted = findings.filter { $0.open && !$0.isReported(at: now) }
             let listed = findings.filter { !$0.open || $0.isReported(at: now) }
             if listed.isEmpty { Terminal.line(all ? "no findings" : "no open findings") }
-            for finding in listed { Self.print(finding, now: now) }
+            for finding in listed { Self.print(finding, signatures: signatures, now: now) }
             if !excepted.isEmpty {
                 Terminal.line("excepted (not reported until the exception ends):")
-                for finding in excepted { Self.print(finding, now: now) }
+                for finding in excepted { Self.print(finding, signatures: signatures, now: now) }
             }
             if !unconfirmed.isEmpty {
                 Terminal.line("live grants reconciliation has not seen carried out:")
@@ -134,7 +135,12 @@ struct Drift: ParsableCommand {
             }
         }
 
-        static func print(_ finding: StoredFinding, now: Date) {
+        /// A finding, and who decided its exception and removal, with the
+        /// signature on each decision marked as `signoff show` marks it.
+        static func print(_ finding: StoredFinding, signatures: [Int64: EventSignature], now: Date) {
+            func signature(_ sequence: Int64) {
+                if let signed = signatures[sequence] { Terminal.line("      " + RecordText.signatureText(signed)) }
+            }
             let s = Terminal.safe
             let owner = finding.owner.map { "owner \(s($0))" } ?? "no owner"
             let state = finding.open ? "" : " (resolved \(Timestamp.format(finding.resolvedAt ?? finding.lastSeenAt)), run \(finding.resolvedRun ?? 0))"
@@ -144,6 +150,7 @@ struct Drift: ParsableCommand {
             if let exception = finding.exception {
                 let when = exception.inForce(at: now) ? "excepted until" : "exception ENDED"
                 Terminal.line("    \(when) \(Timestamp.format(exception.until)), by \(s(exception.by)) at \(Timestamp.format(exception.at)): \(s(exception.rationale))")
+                signature(exception.sequence)
             }
             if let removal = finding.removal {
                 let where_ = switch removal.handOff {
@@ -153,6 +160,7 @@ struct Drift: ParsableCommand {
                 case .failed: "hand-off FAILED: \(s(removal.outcome ?? ""))"
                 }
                 Terminal.line("    removal requested by \(s(removal.by)) at \(Timestamp.format(removal.at)) (\(where_)): \(s(removal.rationale))")
+                signature(removal.sequence)
             }
             if let request = finding.linkedRequest {
                 Terminal.line("    requested as \(request): resolves once that grant is live and a run sees the access approved")
@@ -194,7 +202,10 @@ struct Drift: ParsableCommand {
             let why = try rationale.value(required: true) ?? ""
             let result = try commands.run(Commands.ExceptFinding(findingID: finding, rationale: why, until: end))
             let excepted = result.output
-            if json { return try FindingExceptionJSON(finding: excepted, now: result.at).print() }
+            if json {
+                let signatures = try storeCall { try commands.store.signatures(of: [excepted]) }
+                return try FindingExceptionJSON(finding: excepted, signatures: signatures, now: result.at).print()
+            }
             guard let exception = excepted.exception else { return }
             Terminal.line("\(excepted.id) excepted until \(Timestamp.format(exception.until)) by \(Terminal.safe(exception.by)): not reported until then")
         }
@@ -272,7 +283,10 @@ extension Drift {
             let result = try commands.run(Commands.RequestFindingRemoval(findingID: finding, rationale: why))
             // The hand-off ran after the commit: read the finding again to say where it stands.
             let current = (try? commands.store.finding(finding)).flatMap { $0 } ?? result.output
-            if json { return try FindingRemovalJSON(finding: current, now: result.at).print() }
+            if json {
+                let signatures = try storeCall { try commands.store.signatures(of: [current]) }
+                return try FindingRemovalJSON(finding: current, signatures: signatures, now: result.at).print()
+            }
             guard let removal = current.removal else { return }
             let where_ = switch removal.handOff {
             case .pending: "not handed off yet (no hand-off this account may use is set; `signoff handoff retry` delivers it)"

@@ -101,13 +101,15 @@ struct ReconcileRunJSON: JSONDocument {
 struct DriftJSON: JSONDocument {
     static let schema: StaticString = "signoff.drift/1"
     var findings: [StoredFinding]
+    /// The signatures on the findings' exceptions and removals, by event sequence.
+    var signatures: [Int64: EventSignature]
     var unconfirmed: [ReconciledGrant]
     var now: Date
 
     func members(_ json: inout JSONOutput) {
         json.key("findings")
         json.beginArray()
-        for finding in findings { Self.finding(finding, now: now, &json) }
+        for finding in findings { Self.finding(finding, signatures: signatures, now: now, &json) }
         json.endArray()
         json.key("unconfirmed_grants")
         json.beginArray()
@@ -128,8 +130,13 @@ struct DriftJSON: JSONDocument {
     }
 
     /// A finding as the store holds it: what differs, its first and last
-    /// sighting, its resolution, and its exception.
-    static func finding(_ finding: StoredFinding, now: Date, _ json: inout JSONOutput) {
+    /// sighting, its resolution, and its exception and removal with the
+    /// signature on each (as `signoff show` gives an event's).
+    static func finding(_ finding: StoredFinding, signatures: [Int64: EventSignature], now: Date, _ json: inout JSONOutput) {
+        func signature(_ sequence: Int64) {
+            json.key("signature")
+            if let signature = signatures[sequence] { RequestJSON.signature(signature, &json) } else { json.null() }
+        }
         json.beginObject()
         json.field("id", finding.id)
         json.field("kind", finding.kind.rawValue)
@@ -161,6 +168,7 @@ struct DriftJSON: JSONDocument {
             json.field("remaining_text", inForce ? "\(TimeSpan.between(now, exception.until)) left" : "ended \(TimeSpan.ago(exception.until, now))")
             json.field("rationale", exception.rationale)
             json.field("sequence", Int(exception.sequence))
+            signature(exception.sequence)
             json.endObject()
         } else {
             json.null()
@@ -175,6 +183,7 @@ struct DriftJSON: JSONDocument {
             json.field("sequence", Int(removal.sequence))
             json.field("hand_off", removal.handOff.rawValue)
             json.field("outcome", removal.outcome)
+            signature(removal.sequence)
             json.endObject()
         } else {
             json.null()
@@ -198,11 +207,12 @@ struct DriftJSON: JSONDocument {
 struct FindingExceptionJSON: JSONDocument {
     static let schema: StaticString = "signoff.finding-exception/1"
     var finding: StoredFinding
+    var signatures: [Int64: EventSignature]
     var now: Date
 
     func members(_ json: inout JSONOutput) {
         json.key("finding")
-        DriftJSON.finding(finding, now: now, &json)
+        DriftJSON.finding(finding, signatures: signatures, now: now, &json)
     }
 }
 
@@ -212,10 +222,11 @@ struct FindingExceptionJSON: JSONDocument {
 struct FindingRemovalJSON: JSONDocument {
     static let schema: StaticString = "signoff.finding-removal/1"
     var finding: StoredFinding
+    var signatures: [Int64: EventSignature]
     var now: Date
 
     func members(_ json: inout JSONOutput) {
         json.key("finding")
-        DriftJSON.finding(finding, now: now, &json)
+        DriftJSON.finding(finding, signatures: signatures, now: now, &json)
     }
 }
