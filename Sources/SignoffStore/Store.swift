@@ -36,6 +36,9 @@ public final class Store: Sendable {
     let pool: DatabasePool
     /// A private copy read instead of the store (see `openForReading`); removed with this value.
     private let copy: String?
+    /// For a PostgreSQL store, the server; `path` is then this client's fold
+    /// of its events (see `PostgresRemote`).
+    let remote: PostgresRemote?
 
     /// How long SQLite itself waits for the write lock before the retry loop
     /// in `write` takes over (and may say who holds it).
@@ -51,9 +54,10 @@ public final class Store: Sendable {
         return 120
     }
 
-    private init(path: String, settings: StoreSettings, access: Access, pool: DatabasePool, copy: String? = nil,
-                 writeDeadline: TimeInterval = Store.defaultWriteDeadline) {
+    init(path: String, settings: StoreSettings, access: Access, pool: DatabasePool, copy: String? = nil,
+         writeDeadline: TimeInterval = Store.defaultWriteDeadline, remote: PostgresRemote? = nil) {
         self.path = path
+        self.remote = remote
         self.writeDeadline = writeDeadline
         self.settings = settings
         self.access = access
@@ -83,9 +87,10 @@ public final class Store: Sendable {
     /// Creates a new store at `location`.
     public static func create(_ location: StoreLocation, settings: StoreSettings) throws -> Store {
         switch location {
-        case let .sqlite(path): try create(at: path, settings: settings)
-        case .postgresql:
-            throw StoreError.commandsUnavailable(store: location.description)
+        case let .sqlite(path): return try create(at: path, settings: settings)
+        case let .postgresql(connection):
+            try createShared(location, connection: connection, settings: settings, person: nil)
+            return try openShared(location, connection: connection)
         }
     }
 
@@ -93,11 +98,7 @@ public final class Store: Sendable {
     public static func open(_ location: StoreLocation) throws -> Store {
         switch location {
         case let .sqlite(path): return try open(at: path)
-        case let .postgresql(connection):
-            try StoreError.mapping(store: location.description) {
-                _ = try PostgresSetup.open(try PostgresConnection(connection))
-            }
-            throw StoreError.commandsUnavailable(store: location.description)
+        case let .postgresql(connection): return try openShared(location, connection: connection)
         }
     }
 
@@ -239,7 +240,7 @@ public final class Store: Sendable {
         return (settings, applied)
     }
 
-    private static func openPool(_ path: String, busyTimeout: TimeInterval) throws -> DatabasePool {
+    static func openPool(_ path: String, busyTimeout: TimeInterval) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -269,7 +270,8 @@ public final class Store: Sendable {
     /// reads, as every command does.
     @discardableResult
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
-        try immediateTransaction { db in
+        if let remote { return try sharedWrite(remote, body) }
+        return try immediateTransaction { db in
             let transaction = WriteTransaction(db: db, settings: settings)
             defer { transaction.isOpen = false }
             let result = try body(transaction)
@@ -402,9 +404,25 @@ public final class Store: Sendable {
     /// Changes whenever anyone appends an event: the highest sequence number
     /// (0 for an empty store). Cheap enough to poll several times a second.
     public func changeToken() throws -> Int64 {
-        try read { db in
+        if try serverChanged(within: 0) { try catchUp() }
+        return try read { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
         }
+    }
+}
+
+extension Store {
+    /// Waits until someone may have appended an event, at most `timeout`, and
+    /// returns `changeToken()`. SQLite cannot tell, so this sleeps a fifth of
+    /// a second at most and looks; a PostgreSQL store is woken by the
+    /// server's notification the moment another client commits.
+    public func changeToken(waitingAtMost timeout: TimeInterval) throws -> Int64 {
+        if remote != nil {
+            if try serverChanged(within: max(0, timeout)) { try catchUp() }
+        } else {
+            Thread.sleep(forTimeInterval: min(max(0, timeout), 0.2))
+        }
+        return try changeToken()
     }
 }
 

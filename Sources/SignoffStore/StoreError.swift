@@ -47,8 +47,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case permissionDenied(store: String, role: String, detail: String)
     /// The connection broke mid-command; what it was writing did not commit.
     case connectionLost(store: String, detail: String)
-    /// A PostgreSQL store, on which this build runs only init and the role commands.
-    case commandsUnavailable(store: String)
     /// A decision's signature does not hold (wrong key, other content, invalid).
     case signatureRefused(String)
     /// Decisions the policy requires to be signed came without signatures;
@@ -97,8 +95,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(store) requires TLS, but it could not be used (\(detail)); enable ssl on the server, or choose the sslmode it supports in the URL"
         case let .permissionDenied(store, role, detail):
             "role \(role) may not do this in \(store): \(detail)"
-        case let .commandsUnavailable(store):
-            "this build of signoff runs only init and `signoff store grant|revoke|roles` on the PostgreSQL store \(store)"
         case let .connectionLost(store, detail):
             "the connection to \(store) broke (\(detail)); what this command was writing was not recorded unless `signoff show` lists it: check, then try again"
         case let .signatureRefused(problem):

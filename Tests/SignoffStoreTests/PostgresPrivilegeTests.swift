@@ -29,8 +29,7 @@ struct PostgresPrivilegeTests {
         }
     }
 
-    static let tables = ["events", "requests", "reviews", "policies", "counters", "grants", "grant_status", "hand_off",
-                         "settings", "actors", "administrators", "migrations"]
+    static let tables = ["events", "policies", "outbox", "settings", "actors", "administrators", "migrations"]
 
     static let now = Date().storeMilliseconds
 
@@ -46,9 +45,9 @@ struct PostgresPrivilegeTests {
         let hash = override ?? chain.hash(prevHash: previous.1, sequence: next, at: at, actor: actor,
                                           authentication: authentication, kind: kind, requestID: requestID,
                                           payload: Array(payload.utf8))
-        try connection.query("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
+        try connection.query("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", [
             .integer(next), .integer(at), .text(actor), .text(authentication), .text(kind), PostgresValue(requestID),
-            .text(payload), .text(previous.1), .text(hash)])
+            .text(payload), .text(previous.1), .text(hash), .null, .null])
     }
 
     /// `body` must fail with a PostgreSQL error of `kind` whose text contains `words`.
@@ -85,7 +84,7 @@ struct PostgresPrivilegeTests {
         Self.refused { try dave.execute("CREATE TABLE signoff.mine (x int)") }
         Self.refused { try dave.execute("DROP TRIGGER events_refuse_update ON signoff.events") }
         Self.refused { try dave.execute("CREATE OR REPLACE FUNCTION signoff.whoami() RETURNS void LANGUAGE sql AS 'SELECT'") }
-        Self.refused { try dave.execute("ALTER FUNCTION signoff.append_event(bigint, bigint, text, text, text, text, text, text, text) SECURITY INVOKER") }
+        Self.refused { try dave.execute("ALTER FUNCTION signoff.append_event(bigint, bigint, text, text, text, text, text, text, text, text, text) SECURITY INVOKER") }
         // The check behind every query-table function is not callable at all.
         Self.refused { try dave.execute("SELECT signoff.appended_here(1, NULL)") }
     }
@@ -109,7 +108,7 @@ struct PostgresPrivilegeTests {
         try Self.append(dave, actor: "dave")
         let stored = try admin.query("SELECT actor, authentication FROM signoff.events ORDER BY sequence").rows
             .map { "\($0.text(0)!) \($0.text(1)!)" }
-        #expect(stored == ["dave postgresql_role", "policy:auto-deny policy", "signoff system", "dave postgresql_role"])
+        #expect(stored == ["admin postgresql_role", "dave postgresql_role", "policy:auto-deny policy", "signoff system", "dave postgresql_role"])
     }
 
     @Test func aStoreThatTrustsAssertedIdentitiesTakesThemFromMappedRolesOnly() throws {
@@ -126,7 +125,7 @@ struct PostgresPrivilegeTests {
         let auditor = try fixture.database.connect(fixture.auditor.connection)
         _ = try auditor.query("SELECT count(*) FROM signoff.events")
         Self.refused(.permission, "store grant \(fixture.auditor.name) --person NAME") { try Self.append(auditor, actor: "dave") }
-        Self.refused(.permission) { try auditor.execute("SELECT signoff.raise_counter('request_number', 5)") }
+        Self.refused(.permission, "acts as no person") { try auditor.execute(Self.putOutbox(id: 1, payload: "{}")) }
         let outsider = try fixture.database.connect(fixture.outsider.connection)
         Self.refused { _ = try outsider.query("SELECT count(*) FROM signoff.events") }
         Self.refused { try Self.append(outsider, actor: "dave") }
@@ -174,33 +173,41 @@ struct PostgresPrivilegeTests {
         }
     }
 
-    @Test func queryRowsChangeOnlyWithAnEventOfTheSameTransaction() throws {
+    /// `signoff.put_outbox` for a pending notification with `id` and `payload`.
+    static func putOutbox(id: Int, payload: String, state: String = "pending", attempts: Int = 0) -> String {
+        """
+        SELECT signoff.put_outbox(\(id), 'notification', 'k\(id)', NULL, 'dave', 'email dave@example.com', NULL,
+            '\(payload)', NULL, 0, '\(state)', \(attempts), 0, NULL, NULL, NULL, NULL, NULL)
+        """
+    }
+
+    @Test func policyRowsChangeOnlyWithAnEventOfTheSameTransaction() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        let putPolicy = "SELECT signoff.put_policy($1, 'v1', NULL, 'p.yaml', 'src', 0, 'admin', 'postgresql_role', '{dave}'::text[])"
+        // An event appended in an earlier transaction does not license a row now.
+        try Self.append(admin, actor: "admin", kind: "policy_applied", requestID: nil)
+        let sequence = try admin.query("SELECT max(sequence) FROM signoff.events").row(0).integer(0)!
+        Self.refused(.permission, "recorded in this transaction") { try admin.query(putPolicy, [.integer(sequence)]) }
+        // Nor does an event of another kind in this one.
+        Self.refused(.permission) {
+            try admin.transaction {
+                try Self.append(admin, actor: "admin", kind: "request_withdrawn")
+                try admin.query(putPolicy, [.integer(sequence + 1)])
+            }
+        }
+    }
+
+    @Test func anOutboxMessageKeepsWhatItSaysAndOnlyItsDeliveryChanges() throws {
         let fixture = try Fixture()
         let dave = try fixture.database.connect(fixture.dave.connection)
-        let putReview = "SELECT signoff.put_review($1, 'REQ-1', 'dave', 'postgresql_role', 'approve', 'fine', 0, 1, 'v1')"
-        // An event appended in an earlier transaction does not license a row now.
-        try Self.append(dave, actor: "dave", kind: "review_recorded")
-        Self.refused(.permission, "recorded in this transaction") { try dave.query(putReview, [.integer(1)]) }
-        // Nor does an event of another kind, or of another request, in this one.
-        Self.refused(.permission) {
-            try dave.transaction {
-                try Self.append(dave, actor: "dave", kind: "request_withdrawn")
-                try dave.query(putReview, [.integer(2)])
-            }
-        }
-        Self.refused(.permission) {
-            try dave.transaction {
-                try Self.append(dave, actor: "dave", kind: "review_recorded", requestID: "REQ-2")
-                try dave.query(putReview, [.integer(2)])
-            }
-        }
-        Self.refused(.permission) {
-            try dave.query("SELECT signoff.put_grant_status('REQ-1', 'active', 0, NULL, NULL, 'grant', 'pending', NULL, NULL, NULL, NULL, NULL, '[]', NULL, NULL, NULL, NULL, 1)")
-        }
-        // Counters only grow.
-        try dave.execute("SELECT signoff.raise_counter('request_number', 7)")
-        try dave.execute("SELECT signoff.raise_counter('request_number', 3)")
-        #expect(try dave.query("SELECT value FROM signoff.counters").row(0).integer(0) == 7)
+        try dave.execute(Self.putOutbox(id: 1, payload: "{}"))
+        try dave.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
+        Self.refused(.permission, "is fixed") { try dave.execute(Self.putOutbox(id: 1, payload: "{\"x\":1}")) }
+        let row = try dave.query("SELECT state, attempts, revision FROM signoff.outbox").row(0)
+        #expect(row.text(0) == "delivered" && row.integer(1) == 1 && row.integer(2) == 2)
+        let admin = try fixture.database.connect()
+        Self.refused(.permission, "are kept") { try admin.execute("DELETE FROM signoff.outbox") }
     }
 
     @Test func eventsAreAppendOnlyForTheAdministratorToo() throws {

@@ -16,7 +16,19 @@ public enum Identity {
     /// The acting identity: the operating-system account, or an asserted
     /// name where the store was created to trust one (demos, tests); the
     /// evidence records which.
+    ///
+    /// On a PostgreSQL store the actor is the person the session's role is
+    /// mapped to, identified by PostgreSQL (the database checks it again).
     public static func actor(asserted: String?, in store: Store) throws(CommandError) -> Principal {
+        if asserted == nil, let session = store.sharedSession {
+            guard let person = session.person else {
+                throw .store("""
+                    the PostgreSQL role \(DisplaySafe.text(session.role)) acts as no person in this store, so it may read but \
+                    not record anything; the store's administrator can run: signoff store grant \(DisplaySafe.text(session.role)) --person NAME
+                    """)
+            }
+            return Principal(name: person, authentication: .postgresqlRole)
+        }
         guard let asserted else { return Principal(name: osAccount(), authentication: .osAccount) }
         guard store.settings.trustAssertedIdentities else {
             throw .store("this store does not trust asserted identities, so --as cannot be used; you act as your own account (\(osAccount()))")

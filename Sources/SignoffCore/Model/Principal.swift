@@ -4,6 +4,9 @@ public enum Authentication: String, Codable, Sendable, Hashable {
     case osAccount = "os_account"
     /// Named with `--as` in a store created to trust asserted identities (demos, tests).
     case asserted
+    /// The PostgreSQL role the server authenticated, mapped to a person by
+    /// the store (`signoff store grant`); stamped by the database.
+    case postgresqlRole = "postgresql_role"
     /// A decision made by a policy rule, not by a person.
     case policy
     /// signoff itself (sweeps, re-routing after a policy change).

@@ -225,7 +225,7 @@ extension Policy {
                                      submittedBy: String?, finding: FindingFacts?) -> SignatureRequirement? {
         switch actor.authentication {
         case .policy, .system: return nil
-        case .osAccount, .asserted: break
+        case .osAccount, .asserted, .postgresqlRole: break
         }
         let keys = acceptedKeys(of: actor.name)
         func required(_ reason: String) -> SignatureRequirement {

@@ -68,6 +68,14 @@ final class PostgresConnection {
     /// The role this session authenticated as.
     var user: String { PQuser(handle).map { String(cString: $0) } ?? "" }
 
+    /// The server, port, database and role of this session, as one text:
+    /// what tells one store from another for this client.
+    func identity() throws -> String {
+        let row = try query("SELECT current_database(), session_user, coalesce(inet_server_addr()::text, ''), current_setting('port')").row(0)
+        let host = PQhost(handle).map { String(cString: $0) } ?? ""
+        return [host, row.text(3) ?? "", row.text(0) ?? "", row.text(1) ?? "", row.text(2) ?? ""].joined(separator: "\u{0}")
+    }
+
     /// Whether TLS protects this connection.
     var usesTLS: Bool { PQsslInUse(handle) == 1 }
 

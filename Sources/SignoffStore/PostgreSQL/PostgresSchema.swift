@@ -42,6 +42,7 @@ enum PostgresSchema {
 
     static let migrations: [Migration] = [
         Migration(name: "1 store", sql: store),
+        Migration(name: "2 one fold", sql: oneFold),
     ]
 
     /// `GROUP` in these texts is replaced by the store's group role, quoted.
@@ -476,6 +477,241 @@ enum PostgresSchema {
             signoff.put_grant_status(text, text, bigint, bigint, bigint, text, text, text, bigint, bigint, text, text,
                                      text, bigint, bigint, text, text, bigint),
             signoff.raise_counter(text, bigint)
+            TO GROUP;
+        """#
+
+    /// The events become the whole shared store: each client folds them into
+    /// its own query tables (the same fold, and the same code, as an SQLite
+    /// store), so the server keeps no second projection that could disagree
+    /// with the first. Events carry their signatures (chained, as on SQLite);
+    /// the outbox is shared, since every client may deliver; a store can be
+    /// filled by `signoff store copy`, once, by its administrator.
+    private static let oneFold = #"""
+        ALTER TABLE signoff.events ADD COLUMN signature text, ADD COLUMN statement text,
+            ADD CONSTRAINT events_signature_whole CHECK ((signature IS NULL) = (statement IS NULL));
+
+        DROP FUNCTION signoff.put_request(text, text, text, text, text, text, text, boolean, bigint, bigint, bigint,
+                                          integer, text, bigint, text, text, text, text, text, text, bigint, text, text,
+                                          text, text, integer, integer, text),
+            signoff.put_review(bigint, text, text, text, text, text, bigint, integer, text),
+            signoff.put_hand_off(text, text, integer, bigint, text, text, bigint),
+            signoff.put_grant(text, text, text, text, text, text, text, text, text, text, text, text, boolean, text,
+                              bigint, text, text, boolean, text, bigint),
+            signoff.put_grant_status(text, text, bigint, bigint, bigint, text, text, text, bigint, bigint, text, text,
+                                     text, bigint, bigint, text, text, bigint),
+            signoff.raise_counter(text, bigint),
+            signoff.append_event(bigint, bigint, text, text, text, text, text, text, text),
+            signoff.event_hash(text, bigint, bigint, text, text, text, text, text);
+        DROP TABLE signoff.reviews, signoff.grant_status, signoff.grants, signoff.requests, signoff.counters,
+            signoff.hand_off;
+
+        -- The hash of one event over its canonical bytes (see EventChain):
+        -- a signature and its statement, when there is one, are chained too.
+        CREATE FUNCTION signoff.event_hash(p_prev_hash text, p_sequence bigint, p_at bigint, p_actor text,
+                                           p_authentication text, p_kind text, p_request_id text, p_payload text,
+                                           p_signature text, p_statement text)
+        RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT encode(sha256(
+                convert_to(p_prev_hash, 'UTF8') || int8send(p_sequence) || int8send(p_at)
+                || int4send(octet_length(p_actor)) || convert_to(p_actor, 'UTF8')
+                || int4send(octet_length(p_authentication)) || convert_to(p_authentication, 'UTF8')
+                || int4send(octet_length(p_kind)) || convert_to(p_kind, 'UTF8')
+                || CASE WHEN p_request_id IS NULL THEN '\x00'::bytea
+                        ELSE '\x01'::bytea || int4send(octet_length(p_request_id)) || convert_to(p_request_id, 'UTF8') END
+                || int4send(octet_length(p_payload)) || convert_to(p_payload, 'UTF8')
+                || CASE WHEN p_signature IS NULL OR p_statement IS NULL THEN ''::bytea
+                        ELSE int4send(octet_length(p_signature)) || convert_to(p_signature, 'UTF8')
+                             || int4send(octet_length(p_statement)) || convert_to(p_statement, 'UTF8') END), 'hex')
+        $$;
+
+        -- Checks that an event continues the chain and that its hash is its
+        -- own, then stores it: the common end of append_event and copy_event.
+        CREATE FUNCTION signoff.insert_event(p_sequence bigint, p_at bigint, p_actor text, p_authentication text,
+                                             p_kind text, p_request_id text, p_payload text, p_prev_hash text,
+                                             p_hash text, p_signature text, p_statement text)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
+        DECLARE
+            v_head_sequence bigint;
+            v_head_hash text;
+        BEGIN
+            SELECT e.sequence, e.hash INTO v_head_sequence, v_head_hash FROM signoff.events e ORDER BY e.sequence DESC LIMIT 1;
+            IF p_sequence <> coalesce(v_head_sequence, 0) + 1
+               OR p_prev_hash <> coalesce(v_head_hash, repeat('0', 64)) THEN
+                RAISE EXCEPTION 'event % does not continue the chain (its head is %)', p_sequence, coalesce(v_head_sequence, 0)
+                    USING ERRCODE = 'serialization_failure';
+            END IF;
+            IF p_hash IS DISTINCT FROM signoff.event_hash(p_prev_hash, p_sequence, p_at, p_actor, p_authentication, p_kind,
+                                                          p_request_id, p_payload, p_signature, p_statement) THEN
+                RAISE EXCEPTION 'event %: the hash does not match the event', p_sequence USING ERRCODE = 'data_exception';
+            END IF;
+            INSERT INTO signoff.events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash,
+                                        signature, statement)
+            VALUES (p_sequence, p_at, p_actor, p_authentication, p_kind, p_request_id, p_payload, p_prev_hash, p_hash,
+                    p_signature, p_statement);
+            -- One notification per transaction at most: identical ones are folded.
+            PERFORM pg_notify('signoff', '');
+        END $$;
+        REVOKE ALL ON FUNCTION signoff.insert_event(bigint, bigint, text, text, text, text, text, text, text, text, text)
+            FROM PUBLIC;
+
+        CREATE FUNCTION signoff.append_event(p_sequence bigint, p_at bigint, p_actor text, p_authentication text,
+                                             p_kind text, p_request_id text, p_payload text, p_prev_hash text,
+                                             p_hash text, p_signature text, p_statement text)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
+        DECLARE
+            v_person text;
+            v_is_administrator boolean;
+            v_trust boolean;
+            v_now bigint;
+        BEGIN
+            PERFORM LOCKFUNCTION;
+            SELECT w.person, w.is_administrator INTO v_person, v_is_administrator FROM signoff.whoami() w;
+            IF v_person IS NULL THEN
+                RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = format('the store''s administrator can run: signoff store grant %s --person NAME', session_user);
+            END IF;
+            SELECT s.trust_asserted_identities INTO v_trust FROM signoff.settings s WHERE s.id = 1;
+            IF p_authentication = 'postgresql_role' THEN
+                IF p_actor IS DISTINCT FROM v_person THEN
+                    RAISE EXCEPTION 'role % acts as %, not as %', session_user, v_person, p_actor
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+            ELSIF p_authentication = 'policy' THEN
+                IF p_actor NOT LIKE 'policy:%' THEN
+                    RAISE EXCEPTION 'a policy decision must name its rule as policy:RULE, not %', p_actor
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+            ELSIF p_authentication = 'system' THEN
+                IF p_actor <> 'signoff' THEN
+                    RAISE EXCEPTION 'only signoff itself acts as the system, not %', p_actor
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+            ELSIF p_authentication = 'asserted' AND v_trust THEN
+                NULL;
+            ELSE
+                RAISE EXCEPTION 'this store records people by their PostgreSQL role, not as % (%)', p_actor, p_authentication
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF p_kind = 'settings_changed' THEN
+                RAISE EXCEPTION 'a PostgreSQL store''s settings are fixed when it is created; create another store (signoff init) and copy into it'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF p_kind IN ('policy_applied', 'hand_off_configured', 'write_back_configured')
+               AND NOT v_is_administrator THEN
+                RAISE EXCEPTION '% (role %) is not an administrator of this store, so may not record %', v_person, session_user, p_kind
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF NOT v_trust THEN
+                v_now := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+                IF abs(p_at - v_now) > 300000 THEN
+                    RAISE EXCEPTION 'the event''s time is % s away from the database server''s clock; correct the clock of this machine',
+                        (p_at - v_now) / 1000 USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+            END IF;
+            PERFORM signoff.insert_event(p_sequence, p_at, p_actor, p_authentication, p_kind, p_request_id, p_payload,
+                                         p_prev_hash, p_hash, p_signature, p_statement);
+        END $$;
+
+        -- `signoff store copy`: the administrator fills a store that held no
+        -- event before this transaction with another store's chain, event for
+        -- event, each hash checked; actors stay as the chain recorded them.
+        CREATE FUNCTION signoff.copy_event(p_sequence bigint, p_at bigint, p_actor text, p_authentication text,
+                                           p_kind text, p_request_id text, p_payload text, p_prev_hash text,
+                                           p_hash text, p_signature text, p_statement text)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
+        BEGIN
+            PERFORM LOCKFUNCTION;
+            IF session_user <> (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff') THEN
+                RAISE EXCEPTION 'only the store''s administrator copies a store into it' USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF EXISTS (SELECT 1 FROM signoff.events e WHERE e.xmin <> pg_current_xact_id()::xid) THEN
+                RAISE EXCEPTION 'this store already holds events: a store is copied only into an empty one'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            PERFORM signoff.insert_event(p_sequence, p_at, p_actor, p_authentication, p_kind, p_request_id, p_payload,
+                                         p_prev_hash, p_hash, p_signature, p_statement);
+        END $$;
+
+        -- Messages adapters deliver, shared by every client. What a message
+        -- says never changes; only its delivery does, and every change takes
+        -- a new revision, by which clients fetch what changed.
+        CREATE SEQUENCE signoff.outbox_revisions;
+        CREATE TABLE signoff.outbox (
+            id bigint PRIMARY KEY,
+            channel text NOT NULL,
+            dedupe_key text NOT NULL,
+            request_id text,
+            recipient text,
+            destination text NOT NULL,
+            batch_key text,
+            payload text NOT NULL,
+            cause_sequence bigint,
+            created_at bigint NOT NULL,
+            state text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+            attempts integer NOT NULL,
+            next_attempt_at bigint NOT NULL,
+            last_attempt_at bigint,
+            last_error text,
+            delivered_at bigint,
+            lease_owner text,
+            lease_until bigint,
+            revision bigint NOT NULL,
+            UNIQUE (channel, dedupe_key)
+        );
+        CREATE INDEX outbox_by_revision ON signoff.outbox(revision);
+        CREATE FUNCTION signoff.refuse_outbox_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'outbox messages are kept: % is refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END $$;
+        CREATE TRIGGER outbox_refuse_delete BEFORE DELETE ON signoff.outbox
+            FOR EACH ROW EXECUTE FUNCTION signoff.refuse_outbox_delete();
+        CREATE TRIGGER outbox_refuse_truncate BEFORE TRUNCATE ON signoff.outbox
+            FOR EACH STATEMENT EXECUTE FUNCTION signoff.refuse_outbox_delete();
+
+        -- Adds a message, or records its delivery so far: under the append
+        -- lock, by a role that acts as a person. A message's content is fixed.
+        CREATE FUNCTION signoff.put_outbox(p_id bigint, p_channel text, p_dedupe_key text, p_request_id text,
+            p_recipient text, p_destination text, p_batch_key text, p_payload text, p_cause_sequence bigint,
+            p_created_at bigint, p_state text, p_attempts integer, p_next_attempt_at bigint, p_last_attempt_at bigint,
+            p_last_error text, p_delivered_at bigint, p_lease_owner text, p_lease_until bigint)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
+        DECLARE
+            v_old signoff.outbox;
+        BEGIN
+            PERFORM LOCKFUNCTION;
+            IF (SELECT w.person FROM signoff.whoami() w) IS NULL THEN
+                RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            SELECT * INTO v_old FROM signoff.outbox o WHERE o.id = p_id;
+            IF NOT FOUND THEN
+                INSERT INTO signoff.outbox VALUES (p_id, p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination,
+                    p_batch_key, p_payload, p_cause_sequence, p_created_at, p_state, p_attempts, p_next_attempt_at,
+                    p_last_attempt_at, p_last_error, p_delivered_at, p_lease_owner, p_lease_until,
+                    nextval('signoff.outbox_revisions'));
+                RETURN;
+            END IF;
+            IF (v_old.channel, v_old.dedupe_key, v_old.request_id, v_old.recipient, v_old.destination, v_old.batch_key,
+                v_old.payload, v_old.cause_sequence, v_old.created_at)
+               IS DISTINCT FROM (p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination, p_batch_key,
+                                 p_payload, p_cause_sequence, p_created_at) THEN
+                RAISE EXCEPTION 'what outbox message % says is fixed: only its delivery changes', p_id
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            UPDATE signoff.outbox SET state = p_state, attempts = p_attempts, next_attempt_at = p_next_attempt_at,
+                last_attempt_at = p_last_attempt_at, last_error = p_last_error, delivered_at = p_delivered_at,
+                lease_owner = p_lease_owner, lease_until = p_lease_until, revision = nextval('signoff.outbox_revisions')
+            WHERE id = p_id;
+        END $$;
+
+        REVOKE ALL ON ALL FUNCTIONS IN SCHEMA signoff FROM PUBLIC;
+        GRANT SELECT ON signoff.outbox TO GROUP;
+        GRANT EXECUTE ON FUNCTION signoff.append_event(bigint, bigint, text, text, text, text, text, text, text, text, text),
+            signoff.event_hash(text, bigint, bigint, text, text, text, text, text, text, text),
+            signoff.copy_event(bigint, bigint, text, text, text, text, text, text, text, text, text),
+            signoff.put_outbox(bigint, text, text, text, text, text, text, text, bigint, bigint, text, integer, bigint,
+                               bigint, text, bigint, text, bigint)
             TO GROUP;
         """#
 

@@ -20,7 +20,8 @@ enum PostgresSetup {
     /// Creates the schema, the group role and the tables in one transaction
     /// (nothing is left behind when any step fails), and maps the creating
     /// role to `person` (default: the role's own name).
-    static func create(_ connection: PostgresConnection, settings: StoreSettings, person: String?) throws {
+    static func create(_ connection: PostgresConnection, settings: StoreSettings, person: String?,
+                       then recordCreation: () throws -> Void) throws {
         let facts = try connection.query("""
             SELECT current_setting('server_encoding'), current_database(), session_user,
                    EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'signoff')
@@ -52,6 +53,7 @@ enum PostgresSetup {
                 """, [.boolean(settings.trustAssertedIdentities), .integer(settings.createdAt.storeMilliseconds),
                       .text(group)])
             try connection.query("INSERT INTO signoff.actors (role, person) VALUES (session_user, $1)", [.text(person)])
+            try recordCreation()
         }
     }
 
@@ -106,7 +108,7 @@ enum PostgresSetup {
         return session
     }
 
-    private static func readSession(_ connection: PostgresConnection) throws -> Session {
+    static func readSession(_ connection: PostgresConnection) throws -> Session {
         let result = try connection.query("""
             SELECT s.trust_asserted_identities, s.created_at, w.role, w.person, w.is_administrator
             FROM signoff.settings s, signoff.whoami() w WHERE s.id = 1

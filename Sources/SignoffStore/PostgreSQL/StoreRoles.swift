@@ -22,10 +22,14 @@ extension Store {
             }
             _ = try create(at: path, settings: settings)
         case let .postgresql(connection):
-            try StoreError.mapping(store: location.description) {
-                try PostgresSetup.create(PostgresConnection(connection), settings: settings, person: person)
-            }
+            try createShared(location, connection: connection, settings: settings, person: person)
         }
+    }
+
+    /// The PostgreSQL role of this session and the person it acts as (nil
+    /// for a role that may only read); nil for an SQLite store.
+    public var sharedSession: (role: String, person: String?)? {
+        remote.map { ($0.session.role, $0.session.person) }
     }
 
     /// Lets a PostgreSQL role act as `person` (nil: only read and verify). Only

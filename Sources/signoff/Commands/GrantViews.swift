@@ -303,7 +303,9 @@ struct Wait: ParsableCommand, JSONReporting {
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         var token: Int64?
         while true {
-            let current = try storeCall { try store.changeToken() }
+            let current = try storeCall {
+                try token == nil ? store.changeToken() : store.changeToken(waitingAtMost: deadline.timeIntervalSinceNow)
+            }
             if current != token {
                 token = current
                 guard let record = try storeCall({ try store.record(id) }) else { throw CommandFailure(CommandError.noSuchRequest(id)) }
@@ -317,7 +319,6 @@ struct Wait: ParsableCommand, JSONReporting {
                 }
                 throw CommandFailure(.stillPending, "\(id) is still undecided after \(span)")
             }
-            usleep(200_000)
         }
     }
 

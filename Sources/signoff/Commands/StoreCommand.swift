@@ -7,8 +7,8 @@ import SignoffStore
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Administer the store: which PostgreSQL roles act as which people.",
-        subcommands: [Grant.self, Revoke.self, Roles.self])
+        abstract: "Administer the store: which PostgreSQL roles act as which people, and copying it between a file and PostgreSQL.",
+        subcommands: [Grant.self, Revoke.self, Roles.self, Copy.self])
 
     struct Grant: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +72,30 @@ struct StoreCommand: ParsableCommand {
             case .text: break
             case .json, .jsonLines: try writer.finish()
             }
+        }
+    }
+}
+
+extension StoreCommand {
+    struct Copy: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a store file into a new PostgreSQL store, or a PostgreSQL store into a new file.",
+            discussion: """
+            Every event is copied with its hash unchanged, so `signoff audit verify` passes on both and their heads are
+            equal. Into PostgreSQL, the database must hold no store yet: it is created as `signoff init` creates one,
+            owned by the connecting role, which acts as --person (default: its own name). Into a file, the file must not
+            exist. Every event is checked on the way; nothing is left behind when the copy fails.
+            """)
+        @Argument(help: ArgumentHelp("The store to copy: a file or a postgresql:// URL.", valueName: "from")) var from: String
+        @Argument(help: ArgumentHelp("The new store: a postgresql:// URL or a file.", valueName: "to")) var to: String
+        @Option(help: ArgumentHelp("Into PostgreSQL: the person of the directory the connecting role acts as.", valueName: "name"))
+        var person: String?
+
+        func run() throws {
+            let source = try storeCall { try StoreLocation(parsing: from) }
+            let target = try storeCall { try StoreLocation(parsing: to) }
+            let copied = try storeCall { try Store.copy(from: source, to: target, person: person) }
+            Terminal.line("copied \(copied) events from \(Terminal.safe(source.description)) to \(Terminal.safe(target.description))")
         }
     }
 }

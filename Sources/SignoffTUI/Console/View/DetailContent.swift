@@ -233,6 +233,7 @@ enum DetailContent {
     private static func identified(_ authentication: Authentication) -> String {
         switch authentication {
         case .osAccount: "operating-system account"
+        case .postgresqlRole: "PostgreSQL role"
         case .asserted: "ASSERTED identity"
         case .policy: "policy"
         case .system: "signoff"

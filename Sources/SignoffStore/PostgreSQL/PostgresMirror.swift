@@ -1,0 +1,412 @@
+import Crypto
+import Foundation
+import GRDB
+import SignoffCore
+
+/// A PostgreSQL store as one client works with it.
+///
+/// The server holds the store: its chain of events (appended only through
+/// `signoff.append_event`, which stamps who acted), its settings, the role
+/// mappings and the shared outbox. Each client folds the events into query
+/// tables of its own, an SQLite file in its cache directory that is only a
+/// copy: the same fold, schema and queries as an SQLite store, so every
+/// command and the console read and decide through one code path whichever
+/// store they use. The copy follows the server:
+///
+/// - On opening, and whenever the console looks for changes, the events the
+///   copy lacks are fetched and folded; each must come out with the hash the
+///   server holds, and the copy's last event must still be the server's (else
+///   the copy is thrown away and folded again from the first event).
+/// - A command runs under the server's append lock (`signoff.begin_write`):
+///   the copy catches up, the command reads and decides against it exactly as
+///   on SQLite, and the events it appends go to the server, which checks the
+///   chain, the actor and the hash again. The server's COMMIT is the decision;
+///   the copy commits after it. A command that fails leaves both unchanged.
+final class PostgresRemote: @unchecked Sendable {
+    let connection: PostgresConnection
+    let session: PostgresSetup.Session
+    /// The store as people see it: the connection without its password.
+    let shownAs: String
+    /// libpq connections are used from one thread at a time.
+    private let lock = NSLock()
+
+    init(connection: PostgresConnection, session: PostgresSetup.Session) {
+        self.connection = connection
+        self.session = session
+        self.shownAs = connection.shownAs
+    }
+
+    func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try StoreError.mapping(store: shownAs, body)
+    }
+
+    /// Whom this session records: the person its role is mapped to, identified
+    /// by PostgreSQL; nil for a role that may only read.
+    var actor: Principal? { session.person.map { Principal(name: $0, authentication: .postgresqlRole) } }
+
+    /// Where this client keeps its fold of the store: one file per server,
+    /// database and role, under `$XDG_CACHE_HOME/signoff` (else `~/.cache/signoff`).
+    static func foldPath(identity: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let key = SHA256.hash(data: Data(identity.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        let cache: String
+        if let directory = environment["XDG_CACHE_HOME"], !directory.isEmpty {
+            cache = directory
+        } else {
+            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+            cache = (home as NSString).appendingPathComponent(".cache")
+        }
+        return (cache as NSString).appendingPathComponent("signoff/postgresql/\(key).sqlite")
+    }
+}
+
+extension Store {
+    /// Opens a PostgreSQL store: checks the schema and who this session is,
+    /// and brings this client's fold up to the server's last event.
+    static func openShared(_ location: StoreLocation, connection text: String) throws -> Store {
+        let remote = try StoreError.mapping(store: location.description) { () throws -> PostgresRemote in
+            let connection = try PostgresConnection(text)
+            let remote = PostgresRemote(connection: connection, session: try PostgresSetup.open(connection))
+            // Every append notifies: the console and `signoff wait` learn of
+            // changes from the server instead of asking it again and again.
+            try connection.listen("signoff")
+            return remote
+        }
+        let path = PostgresRemote.foldPath(identity: try remote.locked { try remote.connection.identity() })
+        do {
+            let store = try openFold(path, remote: remote)
+            try store.catchUp()
+            return store
+        } catch FoldMismatch.stale {
+            // The server's chain is not the one this copy folded (the store was
+            // created again, or copied): fold it again from its first event.
+            StoreFile.remove(path)
+            let store = try openFold(path, remote: remote)
+            try store.catchUp()
+            return store
+        }
+    }
+
+    /// `signoff init` on PostgreSQL: the schema, the creating role mapped to
+    /// `person`, and the store's first event, `store_created`, recorded by that
+    /// person, all in one transaction of the server.
+    static func createShared(_ location: StoreLocation, connection text: String, settings: StoreSettings,
+                             person: String?) throws {
+        try StoreError.mapping(store: location.description) {
+            let connection = try PostgresConnection(text)
+            try PostgresSetup.create(connection, settings: settings, person: person) {
+                let remote = PostgresRemote(connection: connection, session: try PostgresSetup.readSession(connection))
+                let path = PostgresRemote.foldPath(identity: try connection.identity())
+                StoreFile.remove(path)
+                let store = try openFold(path, remote: remote)
+                try store.write { tx in
+                    try tx.append(EventDraft(
+                        requestID: nil, actor: remote.actor ?? Principal(name: connection.user, authentication: .postgresqlRole),
+                        at: settings.createdAt,
+                        body: .storeCreated(.init(trustAssertedIdentities: settings.trustAssertedIdentities, shareGroup: nil,
+                                                  migrations: Schema.migrator.migrations))))
+                }
+            }
+        }
+    }
+
+    /// The fold file at `path`, created (0600, in a 0700 directory) when missing.
+    private static func openFold(_ path: String, remote: PostgresRemote, shownAs: String? = nil) throws -> Store {
+        try StoreError.mapping(path: path) {
+            if !StoreFile.exists(path) { try createFold(path) }
+            let pool = try openPool(path, busyTimeout: busyTimeout)
+            let isFold = try pool.read { db in
+                try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID
+            }
+            if !isFold {
+                throw StoreError.notAStore(path: path)
+            } else if try pool.read({ try Schema.migrator.appliedIdentifiers($0) }) != Set(Schema.migrator.migrations) {
+                // Folded by another version of signoff: fold again with this one.
+                try pool.close()
+                StoreFile.remove(path)
+                return try openFold(path, remote: remote, shownAs: shownAs)
+            }
+            // Named as the server is in messages; the fold is only a copy.
+            return Store(path: shownAs ?? remote.shownAs, settings: remote.session.settings, access: .write, pool: pool, remote: remote)
+        }
+    }
+
+    /// An empty fold with the store's schema, made under another name and
+    /// linked into place only when whole: processes that open the same
+    /// store at once each see no file or a complete one.
+    private static func createFold(_ path: String) throws {
+        try StoreFile.makeParentDirectories(of: path)
+        let draft = path + ".\(getpid()).\(UInt32.random(in: 0 ... .max)).new"
+        defer { StoreFile.remove(draft) }
+        try StoreFile.createEmpty(at: draft, group: nil)
+        let queue = try DatabaseQueue(path: draft)
+        try Schema.migrator.migrate(queue)
+        try queue.write { db in try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)") }
+        try queue.close()
+        if link(draft, path) != 0, errno != EEXIST {
+            throw StoreError.fileAccess(path: path, detail: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Whether someone appended since this client last looked: a
+    /// notification arrived within `timeout` (or had already).
+    func serverChanged(within timeout: TimeInterval) throws -> Bool {
+        guard let remote else { return false }
+        return try remote.locked { try !remote.connection.waitForNotifications(timeout: timeout).isEmpty }
+    }
+
+    /// The last event this fold holds.
+    func changeTokenOfFold() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM events") ?? 0 }
+    }
+
+    /// Folds the events (and outbox changes) the server has and this copy lacks.
+    func catchUp() throws {
+        guard let remote else { return }
+        try remote.locked {
+            try immediateTransaction { db in
+                let connection = remote.connection
+                if connection.isInTransaction {
+                    try fold(db, remote)
+                } else {
+                    try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try fold(db, remote) }
+                }
+            }
+        }
+    }
+
+    /// One command against the server, under its append lock (see `PostgresRemote`).
+    func sharedWrite<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
+        try remote.locked {
+            try immediateTransaction { db in
+                let connection = remote.connection
+                let outer = connection.isInTransaction
+                if !outer { try connection.execute("BEGIN") }
+                do {
+                    try connection.query("SELECT * FROM signoff.begin_write()")
+                    try fold(db, remote)
+                    try db.execute(sql: """
+                        CREATE TEMP TABLE IF NOT EXISTS changed_outbox (id INTEGER PRIMARY KEY);
+                        CREATE TEMP TRIGGER IF NOT EXISTS outbox_added AFTER INSERT ON main.outbox
+                        BEGIN INSERT OR IGNORE INTO changed_outbox VALUES (new.id); END;
+                        CREATE TEMP TRIGGER IF NOT EXISTS outbox_changed AFTER UPDATE ON main.outbox
+                        BEGIN INSERT OR IGNORE INTO changed_outbox VALUES (new.id); END;
+                        DELETE FROM changed_outbox;
+                        """)
+                    let start = try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM events") ?? 0
+                    let transaction = WriteTransaction(db: db, settings: settings)
+                    defer { transaction.isOpen = false }
+                    let result = try body(transaction)
+                    try transaction.finish()
+                    try send(db, remote, after: start)
+                    if !outer { try connection.execute("COMMIT") }
+                    return result
+                } catch {
+                    if !outer, connection.isHealthy { try? connection.execute("ROLLBACK") }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// The server's events after this copy's last one, folded here; then the
+    /// outbox rows that changed since this copy last looked.
+    private func fold(_ db: Database, _ remote: PostgresRemote) throws {
+        let connection = remote.connection
+        var from: Int64 = 0
+        if let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") {
+            from = head[0]
+            let hash: String = head[1]
+            let server = try connection.query("SELECT hash FROM signoff.events WHERE sequence = $1", [.integer(from)])
+            guard server.rowCount == 1, server.row(0).text(0) == hash else { throw FoldMismatch.stale }
+        }
+        let transaction = WriteTransaction(db: db, settings: settings)
+        defer { transaction.isOpen = false }
+        var requestNumber: Int64 = 0
+        try connection.forEachRow("""
+            SELECT sequence, at, actor, authentication, kind, request_id, payload, hash, signature, statement
+            FROM signoff.events WHERE sequence > $1 ORDER BY sequence
+            """, [.integer(from)], batch: 2_000) { row in
+            let sequence = row.integer(0) ?? 0
+            let kind = row.text(4) ?? ""
+            let payload = row.text(6) ?? ""
+            guard let authentication = row.text(3).flatMap(Authentication.init(rawValue:)),
+                  let body = try? EventBody.read(kind: kind, payload: Data(payload.utf8))
+            else {
+                throw StoreError.database(path: remote.shownAs, detail: """
+                    event \(sequence) (\(DisplaySafe.text(kind))) cannot be read by this signoff: it was written by a newer \
+                    one, or not by signoff; run signoff audit verify with the newest signoff
+                    """)
+            }
+            let signature = row.text(8).flatMap { armored in row.text(9).map { EventSignature(armored: armored, statement: $0) } }
+            let draft = EventDraft(requestID: row.text(5), actor: Principal(name: row.text(2) ?? "", authentication: authentication),
+                                   at: Date(storeMilliseconds: row.integer(1) ?? 0), body: body, signature: signature)
+            if case .requestSubmitted = body, let id = draft.requestID, id.hasPrefix("REQ-"), let number = Int64(id.dropFirst(4)) {
+                requestNumber = max(requestNumber, number)
+            }
+            let recorded = try transaction.append(draft)
+            guard recorded.sequence == sequence, recorded.hash == row.text(7) else {
+                throw StoreError.database(path: remote.shownAs, detail: """
+                    event \(sequence) does not fold into the hash the store holds for it: the store was changed outside \
+                    signoff, or by another version; run signoff audit verify
+                    """)
+            }
+        }
+        try transaction.finish()
+        if requestNumber > 0 {
+            // The next request number, as the submitting client counted it.
+            try db.execute(sql: """
+                INSERT INTO counters (name, value) VALUES ('request_number', ?)
+                ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
+                """, arguments: [requestNumber])
+        }
+        // The fold's user_version holds the last outbox revision it took in.
+        let seen = try Int64.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        var latest = seen
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO outbox (\(OutboxRows.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
+                next_attempt_at = excluded.next_attempt_at, last_attempt_at = excluded.last_attempt_at,
+                last_error = excluded.last_error, delivered_at = excluded.delivered_at,
+                lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+            """)
+        try connection.forEachRow("SELECT \(OutboxRows.columns), revision FROM signoff.outbox WHERE revision > $1 ORDER BY revision",
+                                  [.integer(seen)], batch: 2_000) { row in
+            try upsert.execute(arguments: StatementArguments(OutboxRows.serverColumns.map { row.value($0.index, $0.type) }))
+            latest = row.integer(18) ?? latest
+        }
+        if latest != seen { try db.execute(sql: "PRAGMA user_version = \(latest)") }
+    }
+
+    /// Sends what this command appended after event `start` to the server:
+    /// its events, the administrators of a policy it applied, and the outbox
+    /// rows it added or changed.
+    private func send(_ db: Database, _ remote: PostgresRemote, after start: Int64) throws {
+        let connection = remote.connection
+        let events = try Row.fetchAll(db, sql: EventColumns.select + " WHERE sequence > ? ORDER BY sequence", arguments: [start])
+        for event in events {
+            try connection.query("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                 Self.serverValues(event))
+            if event[4] as String == EventKind.policyApplied.rawValue, let stored = try StoredPolicy.fetchLatest(db) {
+                try Self.sendPolicy(stored, connection)
+            }
+        }
+        try Self.sendOutbox(db, connection, where: "id IN (SELECT id FROM temp.changed_outbox)")
+    }
+
+    /// A policy this transaction applied, and the people it makes
+    /// administrators, whom the server lets record store-wide changes.
+    private static func sendPolicy(_ stored: StoredPolicy, _ connection: PostgresConnection) throws {
+        let policy = try stored.parsed()
+        let administrators = policy.people.filter { person in
+            RoleAction.administration.contains { action in
+                policy.may(person, RolePermission(action), storeCreator: nil, at: stored.appliedAt).allowed
+            }
+        }
+        try connection.query("""
+            SELECT signoff.put_policy($1, $2, $3, $4, $5, $6, $7, $8, ARRAY(SELECT jsonb_array_elements_text($9::jsonb)))
+            """, [.integer(stored.sequence), .text(stored.version), PostgresValue(stored.previousVersion), .text(stored.file),
+                  .text(stored.source), .integer(stored.appliedAt.storeMilliseconds), .text(stored.appliedBy.name),
+                  .text(stored.appliedBy.authentication.rawValue),
+                  .text(String(decoding: try JSONEncoder().encode(administrators), as: UTF8.self))])
+    }
+
+    /// Outbox rows of this copy that match `condition` (SQL), to the server.
+    private static func sendOutbox(_ db: Database, _ connection: PostgresConnection, where condition: String) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(OutboxRows.columns) FROM outbox WHERE \(condition) ORDER BY id")
+        while let row = try rows.next() {
+            let values = OutboxRows.serverColumns.map { column -> PostgresValue in
+                switch column.type {
+                case .text: PostgresValue(row[column.index] as String?)
+                case .integer: PostgresValue(row[column.index] as Int64?)
+                }
+            }
+            try connection.query("""
+                SELECT signoff.put_outbox($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                """, values)
+        }
+    }
+
+    /// An `events` row (`EventColumns.select`) as the server's functions take it.
+    private static func serverValues(_ event: Row) -> [PostgresValue] {
+        [.integer(event[0]), .integer(event[1]), .text(event[2]), .text(event[3]), .text(event[4]),
+         PostgresValue(event[5] as String?), .text(event[6]), .text(event[7]), .text(event[8]),
+         PostgresValue(event[9] as String?), PostgresValue(event[10] as String?)]
+    }
+
+    /// `signoff store copy`: every event of the store at `source`, with its
+    /// hash unchanged, into a new store at `target`: an SQLite file into a
+    /// PostgreSQL database (created as `signoff init` would, with its
+    /// creator acting as `person`), or a PostgreSQL store into a new SQLite
+    /// file. Every event is checked on the way (the server checks each hash;
+    /// a file is folded event by event as `audit verify` would). Nothing is
+    /// left at `target` when it fails. Returns the events copied.
+    public static func copy(from source: StoreLocation, to target: StoreLocation, person: String?) throws -> Int64 {
+        switch (source, target) {
+        case let (.sqlite(path), .postgresql(connection)):
+            let from = try openForReading(at: path)
+            return try StoreError.mapping(store: target.description) {
+                let server = try PostgresConnection(connection)
+                var copied: Int64 = 0
+                try PostgresSetup.create(server, settings: from.settings, person: person) {
+                    try from.read { db in
+                        let events = try Row.fetchCursor(db, sql: EventColumns.select + " ORDER BY sequence")
+                        while let event = try events.next() {
+                            try server.query("SELECT signoff.copy_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                             serverValues(event))
+                            copied += 1
+                        }
+                        try sendOutbox(db, server, where: "1")
+                        for row in try Row.fetchAll(db, sql: "SELECT sequence, version, previous_version, file, source, applied_at, applied_by, authentication FROM policies ORDER BY sequence") {
+                            try sendPolicy(StoredPolicy(row: row), server)
+                        }
+                    }
+                }
+                return copied
+            }
+        case let (.postgresql(connection), .sqlite(path)):
+            if StoreFile.exists(path) { throw StoreError.alreadyExists(path: path) }
+            let remote = try StoreError.mapping(store: source.description) { () throws -> PostgresRemote in
+                let server = try PostgresConnection(connection)
+                return PostgresRemote(connection: server, session: try PostgresSetup.open(server))
+            }
+            do {
+                let store = try openFold(path, remote: remote, shownAs: path)
+                try store.catchUp()
+                try StoreFile.applyAccess(to: path, group: nil)
+                return try store.changeTokenOfFold()
+            } catch {
+                StoreFile.remove(path)
+                throw error
+            }
+        case (.sqlite, .sqlite), (.postgresql, .postgresql):
+            throw StoreError.invalidEvent("""
+                store copy moves a store between a file and PostgreSQL; to copy a file, use sqlite3's .backup, \
+                and a PostgreSQL store, pg_dump
+                """)
+        }
+    }
+}
+
+/// The copy's last event is not the server's: fold the store again.
+enum FoldMismatch: Error { case stale }
+
+extension OutboxRows {
+    enum ColumnType { case text, integer }
+    /// `columns`, in order, with their types.
+    static let serverColumns: [(index: Int, type: ColumnType)] = [
+        .integer, .text, .text, .text, .text, .text, .text, .text, .integer, .integer,
+        .text, .integer, .integer, .integer, .text, .integer, .text, .integer,
+    ].enumerated().map { ($0.offset, $0.element) }
+}
+
+extension PostgresRow {
+    /// Column `index` as SQLite takes it.
+    func value(_ index: Int, _ type: OutboxRows.ColumnType) -> DatabaseValueConvertible? {
+        switch type {
+        case .text: text(index)
+        case .integer: integer(index)
+        }
+    }
+}

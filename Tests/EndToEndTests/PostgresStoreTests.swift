@@ -1,0 +1,314 @@
+import Foundation
+import Testing
+
+/// A PostgreSQL store on the test cluster: a fresh database, its
+/// administrator (the cluster's superuser, acting as carol), login roles for
+/// alice, dave, erin and henry mapped to those people, and a read-only
+/// auditor; the example policy applied. Each person's commands connect as
+/// their own role, so the server, not the client, says who acts.
+final class PostgresTestStore: @unchecked Sendable {
+    let database = "signoff_e2e_" + UUID().uuidString.prefix(8).lowercased()
+    let suffix = "_" + UUID().uuidString.prefix(6).lowercased()
+    let cache: URL
+    static let people = ["alice", "dave", "erin", "henry"]
+
+    init(trustAsserted: Bool = false) throws {
+        cache = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-pg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try PostgresAdministrationTests.psql("CREATE DATABASE \(database)")
+        for person in Self.people + ["auditor"] {
+            try PostgresAdministrationTests.psql("CREATE ROLE \(role(person)) LOGIN PASSWORD 'pw'")
+        }
+        try expectSuccess(["init", "--store", administrator, "--person", "carol"] + (trustAsserted ? ["--trust-asserted-identities"] : []))
+        for person in Self.people { try expectSuccess(["store", "grant", role(person), "--person", person, "--store", administrator]) }
+        try expectSuccess(["store", "grant", role("auditor"), "--read-only", "--store", administrator])
+        try expectSuccess(["policy", "apply", Signoff.example("policy.yaml"), "--store", administrator])
+    }
+
+    deinit {
+        try? PostgresAdministrationTests.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        for person in Self.people + ["auditor"] { try? PostgresAdministrationTests.psql("DROP ROLE IF EXISTS \(role(person))") }
+        try? PostgresAdministrationTests.psql("DROP ROLE IF EXISTS signoff_\(database)")
+        try? FileManager.default.removeItem(at: cache)
+    }
+
+    func role(_ person: String) -> String { person + suffix }
+    var administrator: String { "postgresql:///\(database)" }
+    /// The store as `person` connects to it.
+    func store(as person: String) -> String { "postgresql://\(role(person)):pw@localhost/\(database)" }
+    var environment: [String: String] { ["XDG_CACHE_HOME": cache.path] }
+
+    func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil,
+             environment extra: [String: String] = [:]) throws -> Signoff.Result {
+        try Signoff.run(arguments + ["--store", person.map(store(as:)) ?? administrator], stdin: stdin,
+                        environment: environment.merging(extra) { $1 })
+    }
+
+    private func expectSuccess(_ arguments: [String]) throws {
+        let result = try Signoff.run(arguments, environment: environment)
+        guard result.status == 0 else { throw HarnessError("\(arguments.joined(separator: " ")) failed: \(result.output)") }
+    }
+
+    /// Submits the example request as `person`; returns its ID.
+    func submit(as person: String = "alice", name: String = "svc-ledger-etl") throws -> String {
+        let request = try String(contentsOfFile: Signoff.example("request.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "svc-ledger-etl", with: name)
+        let result = try run(["submit", "-", "--json"], as: person, stdin: request)
+        guard result.status == 0, let document = try Signoff.json(result) as? [String: Any],
+              let id = (document["requests"] as? [[String: Any]])?.first?["id"] as? String
+        else { throw HarnessError("submit failed: \(result.output)") }
+        return id
+    }
+
+    func show(_ id: String, as person: String = "erin") throws -> [String: Any] {
+        let result = try run(["show", id, "--json"], as: person)
+        guard result.status == 0, let document = try Signoff.json(result) as? [String: Any] else {
+            throw HarnessError("show failed: \(result.output)")
+        }
+        return document
+    }
+
+    /// What psql prints for `sql` in this database, one line per row.
+    func query(_ sql: String) throws -> [String] {
+        let result = try Signoff.runProgram("/usr/bin/env", ["psql", "-X", "-A", "-t", "-d", database, "-c", sql])
+        guard result.status == 0 else { throw HarnessError("psql failed: \(result.output)") }
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+}
+
+/// Every command on a PostgreSQL store, through the real binary, as the
+/// people of a team use it from their own roles (see `scripts/test`).
+@Suite("PostgreSQL store, end to end", .serialized,
+       .enabled(if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL"] != nil,
+                "needs a PostgreSQL server: scripts/test starts one with pg_virtualenv"))
+struct PostgresStoreTests {
+    @Test func decisionsAreStampedByTheDatabaseAndEveryClientFoldsTheSameStore() throws {
+        let store = try PostgresTestStore()
+        let id = try store.submit()
+        // dave sees it in his queue from his own machine's fold.
+        let listed = try store.run(["list", "--state", "pending"], as: "dave")
+        #expect(listed.status == 0 && listed.stdout.contains(id), "\(listed.output)")
+        // The requester cannot approve, whatever her client claims.
+        let own = try store.run(["approve", id, "--version", "1", "--rationale", "I need it for the nightly run, trust me"], as: "alice")
+        #expect(own.status == 3, "\(own.output)")
+        // A role that may only read records nothing, and says what to do.
+        let reader = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "auditor")
+        #expect(reader.status == 5 && reader.stderr.contains("store grant \(store.role("auditor")) --person NAME"), "\(reader.output)")
+        // Asserting someone else is refused on a store that does not trust assertions.
+        let asserted = try store.run(["approve", id, "--version", "1", "--as", "erin", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
+        #expect(asserted.status != 0, "\(asserted.output)")
+        let approved = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
+        #expect(approved.status == 0, "\(approved.output)")
+
+        let shown = try store.show(id, as: "henry")
+        #expect(shown["state"] as? String == "approved")
+        let review = (shown["reviews"] as? [[String: Any]])?.first
+        #expect(review?["reviewer"] as? String == "dave")
+        #expect(review?["authentication"] as? String == "postgresql_role")
+        #expect((shown["grant"] as? [String: Any])?["state"] as? String == "active")
+
+        // The server's chain names who acted as PostgreSQL established it.
+        let actors = try store.query("SELECT DISTINCT actor || ' ' || authentication FROM signoff.events ORDER BY 1")
+        #expect(Set(actors) == ["alice postgresql_role", "carol postgresql_role", "dave postgresql_role", "signoff system"],
+                "\(actors)")
+        // Each client's fold verifies against the server's chain.
+        for person in ["auditor", "erin"] {
+            let verified = try store.run(["audit", "verify"], as: person)
+            #expect(verified.status == 0 && verified.stdout.contains("query tables"), "\(verified.output)")
+        }
+        // Grants, the expiry sweep and the export work the same.
+        let grants = try store.run(["grants", "--json"], as: "erin")
+        #expect(grants.status == 0 && grants.stdout.contains(id), "\(grants.output)")
+        #expect(try store.run(["expire"], as: "dave").status == 0)
+        let export = try store.run(["audit", "export"], as: "auditor")
+        let events = Int(try store.query("SELECT count(*) FROM signoff.events")[0])
+        #expect(export.status == 0 && export.stdout.split(separator: "\n").count == events, "\(export.output)")
+    }
+
+    @Test func eightApproversRacingOnOneRequestGetExactlyOneOutcome() throws {
+        let store = try PostgresTestStore()
+        let id = try store.submit()
+        let approvers = ["dave", "erin", "henry", "dave", "erin", "henry", "dave", "erin"]
+        let results = ResultBox()
+        DispatchQueue.concurrentPerform(iterations: approvers.count) { index in
+            let result = try? store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"],
+                                        as: approvers[index])
+            results.append(result)
+        }
+        let statuses = results.all.map { $0?.status ?? -1 }
+        #expect(statuses.filter { $0 == 0 }.count == 1, "\(results.all.map { $0?.output ?? "no result" })")
+        #expect(statuses.filter { $0 == 4 }.count == approvers.count - 1, "\(results.all.map { $0?.output ?? "no result" })")
+        #expect(try store.query("SELECT count(*) FROM signoff.events WHERE kind = 'request_decided'") == ["1"])
+        #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
+    }
+
+    @Test func killedClientsLoseNoAcknowledgedSubmission() throws {
+        let store = try PostgresTestStore()
+        let request = try String(contentsOfFile: Signoff.example("request.yaml"), encoding: .utf8)
+        var processes: [(Process, Pipe)] = []
+        for index in 0..<8 {
+            let process = Process()
+            process.executableURL = Signoff.binary
+            process.arguments = ["submit", "-", "--store", store.store(as: "alice")]
+            process.environment = ProcessInfo.processInfo.environment.merging(store.environment) { $1 }
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            input.fileHandleForWriting.write(Data(request.replacingOccurrences(of: "svc-ledger-etl", with: "svc-\(index)").utf8))
+            try input.fileHandleForWriting.close()
+            processes.append((process, output))
+        }
+        // Half are killed wherever they are: connecting, folding, mid-transaction.
+        Thread.sleep(forTimeInterval: 0.15)
+        for (index, (process, _)) in processes.enumerated() where index % 2 == 1 { kill(process.processIdentifier, SIGKILL) }
+        var acknowledged: [String] = []
+        for (process, output) in processes {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if process.terminationReason == .exit, process.terminationStatus == 0,
+               let id = text.split(separator: " ").first {
+                acknowledged.append(String(id))
+            }
+        }
+        #expect(acknowledged.count >= 4)
+        let stored = Set(try store.query("SELECT request_id FROM signoff.events WHERE kind = 'request_submitted'"))
+        #expect(Set(acknowledged).isSubset(of: stored), "acknowledged \(acknowledged), stored \(stored)")
+        let verified = try store.run(["audit", "verify"], as: "auditor")
+        #expect(verified.status == 0, "\(verified.output)")
+        let listed = try store.run(["list", "--json"], as: "erin")
+        #expect(((try Signoff.json(listed) as? [String: Any])?["items"] as? [Any])?.count == stored.count)
+    }
+
+    @Test func aStoreCopiedIntoPostgreSQLAndBackKeepsEveryHash() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-copy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("demo.sqlite").path
+        let back = directory.appendingPathComponent("back.sqlite").path
+        let made = try Signoff.run(["demo", "--requests", "40", "--no-console", "--store", file])
+        #expect(made.status == 0, "\(made.output)")
+        let database = "signoff_copy_" + UUID().uuidString.prefix(8).lowercased()
+        try PostgresAdministrationTests.psql("CREATE DATABASE \(database)")
+        defer {
+            try? PostgresAdministrationTests.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            try? PostgresAdministrationTests.psql("DROP ROLE IF EXISTS signoff_\(database)")
+        }
+        let server = "postgresql:///\(database)"
+        let environment = ["XDG_CACHE_HOME": directory.appendingPathComponent("cache").path]
+        let copied = try Signoff.run(["store", "copy", file, server, "--person", "carol"], environment: environment)
+        #expect(copied.status == 0, "\(copied.output)")
+        let again = try Signoff.run(["store", "copy", file, server], environment: environment)
+        #expect(again.status == 5 && again.stderr.contains("already exists"), "\(again.output)")
+        let copiedBack = try Signoff.run(["store", "copy", server, back], environment: environment)
+        #expect(copiedBack.status == 0, "\(copiedBack.output)")
+        let refused = try Signoff.run(["store", "copy", server, back], environment: environment)
+        #expect(refused.status == 5 && refused.stderr.contains("already exists"), "\(refused.output)")
+
+        for location in [file, server, back] {
+            let verified = try Signoff.run(["audit", "verify", "--store", location], environment: environment)
+            #expect(verified.status == 0, "\(location): \(verified.output)")
+        }
+        func head(_ sqlite: String) throws -> String {
+            try Signoff.runProgram("/usr/bin/env", ["sqlite3", sqlite, "SELECT sequence || ' ' || hash FROM events ORDER BY sequence DESC LIMIT 1"])
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let serverHead = try Signoff.runProgram("/usr/bin/env", [
+            "psql", "-X", "-A", "-t", "-d", database, "-c", "SELECT sequence || ' ' || hash FROM signoff.events ORDER BY sequence DESC LIMIT 1",
+        ]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!serverHead.isEmpty)
+        #expect(try head(file) == serverHead)
+        #expect(try head(back) == serverHead)
+    }
+
+    @Test func waitIsWokenByTheServerWhenAnotherClientDecides() throws {
+        let store = try PostgresTestStore()
+        let id = try store.submit()
+        let waiter = Process()
+        waiter.executableURL = Signoff.binary
+        waiter.arguments = ["wait", id, "--timeout", "120s", "--json", "--store", store.store(as: "alice")]
+        waiter.environment = ProcessInfo.processInfo.environment.merging(store.environment) { $1 }
+        let output = Pipe()
+        waiter.standardOutput = output
+        waiter.standardError = FileHandle.nullDevice
+        try waiter.run()
+        Thread.sleep(forTimeInterval: 1)
+        let started = Date()
+        let approved = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
+        #expect(approved.status == 0, "\(approved.output)")
+        let document = output.fileHandleForReading.readDataToEndOfFile()
+        waiter.waitUntilExit()
+        // Woken by the notification, long before its two-minute timeout.
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(waiter.terminationStatus == 0)
+        let result = try JSONSerialization.jsonObject(with: document) as? [String: Any]
+        #expect(result?["state"] as? String == "approved", "\(String(decoding: document, as: UTF8.self))")
+    }
+
+    @Test func settingsOfAPostgreSQLStoreAreFixedAtCreation() throws {
+        let store = try PostgresTestStore(trustAsserted: true)
+        let before = try store.query("SELECT count(*) FROM signoff.events")
+        let changed = try store.run(["settings", "--stop-trusting-asserted-identities"])
+        #expect(changed.status != 0 && changed.stderr.contains("fixed when it is created"), "\(changed.output)")
+        #expect(try store.query("SELECT count(*) FROM signoff.events") == before)
+    }
+
+    @Test func decisionsAreSignedAsOnSQLiteAndEveryClientChecksTheSignatures() throws {
+        let store = try PostgresTestStore()
+        let lab = try SigningLab()
+        let policy = lab.store.directory.appendingPathComponent("signed.yaml").path
+        try lab.policy().write(toFile: policy, atomically: true, encoding: .utf8)
+        let applied = try store.run(["policy", "apply", policy])
+        #expect(applied.status == 0, "\(applied.output)")
+        let submitted = try store.run(["submit", "-", "--json"], as: "alice", stdin: SigningLab.request)
+        let id = try #require(try Signoff.items(submitted).first?["id"] as? String, "\(submitted.output)")
+        let noAgent = ["SSH_AUTH_SOCK": "", "SIGNOFF_SIGNING_KEY": ""]
+        let rationale = ["--rationale", "read replica only, fine for 8h"]
+        // dave's key is listed: without it his approval is refused, and only the refusal is recorded.
+        let before = try store.query("SELECT count(*) FROM signoff.events")
+        let unsigned = try store.run(["approve", id, "--version", "1"] + rationale, as: "dave", environment: noAgent)
+        #expect(unsigned.status != 0, "\(unsigned.output)")
+        #expect(try store.query("SELECT count(*) FROM signoff.events") == [String(Int(before[0])! + 1)])
+        #expect(try store.query("SELECT kind FROM signoff.events ORDER BY sequence DESC LIMIT 1") == ["review_refused"])
+
+        try lab.startAgent(holding: [lab.dave.path])
+        let signed = try store.run(["approve", id, "--version", "1"] + rationale, as: "dave",
+                                   environment: ["SSH_AUTH_SOCK": lab.socket, "SIGNOFF_SIGNING_KEY": ""])
+        #expect(signed.status == 0, "\(signed.output)")
+        #expect(try store.query("SELECT count(*) FROM signoff.events WHERE signature IS NOT NULL") == ["1"])
+        let fingerprint = try lab.fingerprint(lab.dave.path + ".pub")
+        let shown = try store.run(["show", id], as: "erin")
+        #expect(shown.stdout.contains("signed with ssh-ed25519 \(fingerprint)"), "\(shown.output)")
+        let verified = try store.run(["audit", "verify", "--json"], as: "auditor")
+        let document = try #require(try Signoff.json(verified) as? [String: Any], "\(verified.output)")
+        #expect(verified.status == 0)
+        #expect((document["signatures"] as? [String: Any])?["signed_events"] as? Int == 1)
+    }
+
+    @Test func theConsoleDecidesOnPostgreSQLAsTheSessionRole() throws {
+        let store = try PostgresTestStore()
+        let id = try store.submit()
+        let tmux = try TmuxSession(command: [Signoff.binary.path, "--store", store.store(as: "dave")],
+                                   width: 160, height: 40, environment: store.environment)
+        try tmux.waitFor("My queue 1")
+        try tmux.send("a")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.type("read replica only, matches OPS-1234")
+        try tmux.send("C-s")
+        try waitUntil { try store.show(id)["state"] as? String == "approved" }
+        let review = (try store.show(id)["reviews"] as? [[String: Any]])?.first
+        #expect(review?["reviewer"] as? String == "dave")
+        #expect(review?["authentication"] as? String == "postgresql_role")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+}
+
+/// Results collected from concurrent threads.
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Signoff.Result?] = []
+    func append(_ result: Signoff.Result?) { lock.lock(); results.append(result); lock.unlock() }
+    var all: [Signoff.Result?] { lock.lock(); defer { lock.unlock() }; return results }
+}
