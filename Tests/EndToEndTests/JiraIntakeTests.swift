@@ -165,6 +165,36 @@ import Testing
         #expect(try site.store.show("REQ-1")["submitted_by"] as? String == "jira-importer")
     }
 
+    /// Files are imported one transaction each, in the order given, while the
+    /// next is read ahead: a broken file stops the import there, after every
+    /// file before it was imported, and nothing after it is.
+    @Test func aBrokenFileStopsTheImportThereAndOnlyThere() throws {
+        let site = try Site()
+        var files: [String] = []
+        for number in 1...3 {
+            site.jira.put(FakeJira.accessRequest(id: "1000\(number)", key: "ACC-\(number)"))
+            let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-\(number)"))))
+            files.append(try site.store.file("issue-\(number).json", String(decoding: issue, as: UTF8.self)))
+        }
+        let broken = try site.store.file("broken.json", "{\"issues\": [\n  {\"key\": \"ACC-9\",}\n]}")
+        let result = try site.store.run(["import", "jira", "--mapping", site.mapping, files[0], files[1], broken, files[2]],
+                                        as: "jira-importer")
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.stderr.contains("broken.json:2:19: is not valid JSON"), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing more was imported"), "\(result.stderr)")
+        #expect(try site.store.show("REQ-1")["ticket"] as? String == "ACC-1")
+        #expect(try site.store.show("REQ-2")["ticket"] as? String == "ACC-2")
+        let third = try site.store.run(["show", "REQ-3"])
+        #expect(third.status != 0, "the file after the broken one was not imported: \(third.output)")
+
+        // The same files again, the broken one left out: the first two are unchanged, the third is new.
+        let again = try site.store.run(["import", "jira", "--mapping", site.mapping, files[0], files[1], files[2]],
+                                       as: "jira-importer")
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.stdout.contains("ACC-1 → REQ-1 unchanged"), "\(again.output)")
+        #expect(again.stdout.contains("ACC-3 → REQ-3 submitted: pending v1"), "\(again.output)")
+    }
+
     /// A script tells by the exit code alone whether every ticket made a
     /// request: 0 when all did, 11 when any made none (refused now or as
     /// before), with everything else imported, written back and reported.

@@ -102,7 +102,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
         if let siteClient = try pollingClient ?? (try? client(base, mapping: jiraMapping)) {
             catalog = try jiraCall { () throws(JiraHTTPError) in try siteClient.fieldCatalog() }.merged(into: catalog)
         }
-        var intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))
+        let intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))
         let writeBack = (source: "jira", site: site, settings: jiraMapping.writeBackSettings)
         var results: [Commands.ImportTickets.Result] = []
         var ignored: [String] = []
@@ -112,19 +112,28 @@ struct ImportJira: ParsableCommand, JSONReporting {
             guard !tickets.isEmpty else { return }
             results += try commands.run(Commands.ImportTickets(tickets, writeBack: writeBack)).output
         }
-        try reading {
-            if let pollingClient {
-                guard let query = jql ?? jiraMapping.jql else {
-                    throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
-                }
-                // One transaction per page: a page is imported whole or not at all.
-                try intake.poll(pollingClient, jql: query) { try importBatch($0) }
-            } else {
-                for file in files.isEmpty ? ["-"] : files {
-                    try importBatch(try intake.read(try readData(file), file: file == "-" ? "<stdin>" : file))
+        // Each page (polled) or file is imported in one transaction, whole or
+        // not at all; the next one is read and mapped on a second thread
+        // meanwhile (`ReadAhead`: the same batches, in the same order).
+        let read: @Sendable (_ handOver: ([IntakeItem]) throws -> Void) throws -> Void
+        if let pollingClient {
+            guard let query = jql ?? jiraMapping.jql else {
+                throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
+            }
+            read = { handOver in
+                var intake = intake
+                try intake.poll(pollingClient, jql: query) { try handOver($0) }
+            }
+        } else {
+            let files = files.isEmpty ? ["-"] : files
+            read = { handOver in
+                var intake = intake
+                for file in files {
+                    try handOver(try intake.read(try readData(file), file: file == "-" ? "<stdin>" : file))
                 }
             }
         }
+        try reading { try ReadAhead.run(read, each: importBatch) }
         let delivery = try deliver(commands, mapping: jiraMapping, base: base, site: site, required: pollingClient != nil)
         let report = ImportReport(results: results, ignored: ignored, delivery: delivery)
         try report.print(json: json)
