@@ -47,6 +47,51 @@ import Testing
         }
     }
 
+    /// Blocks rendered once and placed into many comments (a page's route)
+    /// give, byte for byte, the body of the comment with those blocks in
+    /// place: at every position, for both formats, empty blocks included.
+    @Test func blocksRenderedOnceGiveTheSameBody() throws {
+        let blocks: [JiraComment.Block] = Self.comment.blocks + [.paragraph([]), .paragraph([.text("")]), .bullets([])]
+        for deployment in JiraMapping.Deployment.allCases {
+            for start in 0...blocks.count {
+                for end in start...blocks.count {
+                    let frame = JiraComment(Array(blocks[..<start] + blocks[end...]))
+                    let rendered = JiraComment.RenderedBlocks(Array(blocks[start..<end]), for: deployment)
+                    #expect(frame.requestBody(inserting: rendered, at: start) == JiraComment(blocks).requestBody(for: deployment),
+                            "\(deployment) \(start)..<\(end)")
+                }
+            }
+        }
+    }
+
+    /// A route comment is its frame (which request, which version) around its
+    /// route (the part every request routed alike shares), and reads whole.
+    @Test func aRouteCommentIsItsFrameAroundItsRoute() throws {
+        let steps = [RoutedStep(name: "owners of payments-db", approvers: "owners", required: 2)]
+        let routed = EventBody.RequestRouted(version: 2, policyVersion: "v", outcome: .steps(rule: "dba-two", steps: steps),
+                                             cause: "ticket ACC-1 changed")
+        var comment = TicketComments.routedFrame("REQ-7", routed)
+        comment.blocks.insert(contentsOf: TicketComments.route(routed, eligible: [["dave", "erin"]]), at: TicketComments.routeIndex)
+        #expect(comment.plainText == """
+            signoff routed again this request as REQ-7 (version 2; ticket ACC-1 changed).
+
+            Under the policy's rule dba-two it needs:
+
+            - 2 approvals from owners of payments-db: dave, erin
+
+            Approvals of earlier versions no longer count: approvers decide what they see.
+
+            Approvers decide in signoff (signoff show REQ-7), never in this ticket; the decision is written back here.
+            """)
+        // The route depends on nothing of the request but what its key holds.
+        let first = EventBody.RequestRouted(version: 1, policyVersion: "v", outcome: routed.outcome, cause: "submitted")
+        #expect(TicketComments.RouteKey(first, eligible: [["dave"]]) != TicketComments.RouteKey(routed, eligible: [["dave"]]))
+        #expect(TicketComments.RouteKey(routed, eligible: [["dave"]]) != TicketComments.RouteKey(routed, eligible: [["erin"]]))
+        let third = EventBody.RequestRouted(version: 3, policyVersion: "w", outcome: routed.outcome, cause: "policy w applied")
+        #expect(TicketComments.RouteKey(third, eligible: [["dave"]]) == TicketComments.RouteKey(routed, eligible: [["dave"]]))
+        #expect(TicketComments.route(third, eligible: [["dave"]]) == TicketComments.route(routed, eligible: [["dave"]]))
+    }
+
     /// Server: wiki text with every markup character escaped, so ticket text stays text.
     @Test func wikiEscaping() throws {
         let body = try #require(try JSONSerialization.jsonObject(with: Self.comment.requestBody(for: .server)) as? [String: Any])

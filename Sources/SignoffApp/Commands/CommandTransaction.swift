@@ -35,6 +35,8 @@ public final class CommandTransaction {
     private(set) var notificationsQueued = 0
     /// Messages this command enqueued for tickets (`TicketWriteBack`).
     private(set) var ticketUpdatesQueued = 0
+    /// Route comments rendered for tickets in this command, by route.
+    private let routeComments = TicketWriteBack.RouteComments()
 
     init(store: WriteTransaction, actor: Principal, now: Date, policy: Policy?, storeCreator: Principal?, keepsEvents: Bool) {
         self.store = store
@@ -88,7 +90,7 @@ public final class CommandTransaction {
         if let notifying, notifying.notifications != nil {
             notificationsQueued += try NotificationQueue.enqueue(for: [event], in: store, policy: notifying, at: now)
         }
-        ticketUpdatesQueued += try TicketWriteBack.enqueue(after: event, in: store, policy: notifying, at: now)
+        ticketUpdatesQueued += try TicketWriteBack.enqueue(after: event, in: store, policy: notifying, at: now, routes: routeComments)
         return event
     }
 

@@ -42,9 +42,10 @@ public enum TicketWriteBack {
     /// Enqueues what `event` means for its request's ticket, if the request
     /// came from one and the ticket's site has write-back settings. Returns
     /// how many messages were added. `policy`: the one routing is shown under.
+    /// `routes`: route comments already rendered in this transaction.
     @discardableResult
     public static func enqueue(after event: RecordedEvent, in store: WriteTransaction, policy: Policy?,
-                               at now: Date) throws -> Int {
+                               at now: Date, routes: RouteComments? = nil) throws -> Int {
         let draft = event.draft
         guard let moment = moment(of: draft.body), try store.writesBackToAnySite() else { return 0 }
         let ticket: TicketRef
@@ -59,11 +60,10 @@ public enum TicketWriteBack {
         }
         guard let settings = try store.writeBack(source: ticket.source, site: ticket.site) else { return 0 }
         var added = 0
-        if settings.comments, let comment = try comment(for: draft, in: store, policy: policy) {
-            let deployment: JiraMapping.Deployment = settings.format == "wiki" ? .server : .cloud
+        let deployment: JiraMapping.Deployment = settings.format == "wiki" ? .server : .cloud
+        if settings.comments, let body = try commentBody(for: draft, in: store, policy: policy, deployment: deployment, routes: routes) {
             let payload = JiraDelivery.Payload(kind: .comment, issue: ticket.issueID, key: ticket.key, site: ticket.site,
-                                               api: deployment.apiVersion, status: nil,
-                                               body: String(decoding: comment.requestBody(for: deployment), as: UTF8.self))
+                                               api: deployment.apiVersion, status: nil, body: String(decoding: body, as: UTF8.self))
             if try store.enqueue(payload.message(moment: moment, sequence: event.sequence, requestID: draft.requestID),
                                  cause: event.sequence, at: now) { added += 1 }
         }
@@ -76,6 +76,53 @@ public enum TicketWriteBack {
         return added
     }
 
+    /// The body of the comment for one moment. A route comment's route is
+    /// rendered once per transaction for all requests routed alike (`routes`).
+    static func commentBody(for draft: EventDraft, in store: WriteTransaction, policy: Policy?,
+                            deployment: JiraMapping.Deployment, routes: RouteComments?) throws -> Data? {
+        if let routes, case let .requestRouted(routed) = draft.body {
+            guard let id = draft.requestID, let record = try store.record(id) else { return nil }
+            let eligible = eligibleNames(routed, record, policy: policy, at: draft.at)
+            let route = routes.rendered(TicketComments.RouteKey(routed, eligible: eligible), for: deployment) {
+                TicketComments.route(routed, eligible: eligible)
+            }
+            return TicketComments.routedFrame(record.id, routed).requestBody(inserting: route, at: TicketComments.routeIndex)
+        }
+        return try comment(for: draft, in: store, policy: policy)?.requestBody(for: deployment)
+    }
+
+    /// Who may decide each step of a route now, by the policy it is shown under.
+    static func eligibleNames(_ routed: EventBody.RequestRouted, _ record: RequestRecord, policy: Policy?, at date: Date) -> [[String]] {
+        guard case let .steps(_, steps) = routed.outcome, let policy else { return [] }
+        return steps.map { step in
+            policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: date)
+                .filter(\.eligible).map(\.name)
+        }
+    }
+
+    /// Route comments rendered in one transaction, by what they show: the
+    /// tickets of a page routed alike hear the same route, written out once.
+    public final class RouteComments {
+        private struct Key: Hashable {
+            var route: TicketComments.RouteKey
+            var deployment: JiraMapping.Deployment
+        }
+        private var rendered: [Key: JiraComment.RenderedBlocks] = [:]
+        /// Enough for the routes of any page; a transaction re-routing a whole store renders the rest each time.
+        static let capacity = 1_000
+
+        public init() {}
+
+        func rendered(_ route: TicketComments.RouteKey, for deployment: JiraMapping.Deployment,
+                      _ blocks: () -> [JiraComment.Block]) -> JiraComment.RenderedBlocks {
+            let key = Key(route: route, deployment: deployment)
+            if let found = rendered[key] { return found }
+            let made = JiraComment.RenderedBlocks(blocks(), for: deployment)
+            if rendered.count < Self.capacity { rendered[key] = made }
+            return made
+        }
+    }
+
     /// The comment for one moment, from the event and the request as of this transaction.
     static func comment(for draft: EventDraft, in store: WriteTransaction, policy: Policy?) throws -> JiraComment? {
         let id = draft.requestID ?? ""
@@ -84,14 +131,7 @@ public enum TicketWriteBack {
             return TicketComments.refusal(refused.problems, keeping: draft.requestID)
         case let .requestRouted(routed):
             guard let record = try store.record(id) else { return nil }
-            var eligible: [[String]] = []
-            if case let .steps(_, steps) = routed.outcome, let policy {
-                eligible = steps.map { step in
-                    policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: draft.at)
-                        .filter(\.eligible).map(\.name)
-                }
-            }
-            return TicketComments.routed(record, routed, eligible: eligible)
+            return TicketComments.routed(record, routed, eligible: eligibleNames(routed, record, policy: policy, at: draft.at))
         case let .grantIssued(issued):
             guard let record = try store.record(id) else { return nil }
             return TicketComments.approved(record, issued)

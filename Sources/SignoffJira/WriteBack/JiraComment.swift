@@ -30,19 +30,71 @@ public struct JiraComment: Sendable, Hashable {
     /// one in its import's transaction, and building it as dictionaries for
     /// `JSONSerialization` cost more than the rest of the import of a ticket.
     public func requestBody(for deployment: JiraMapping.Deployment) -> Data {
+        requestBody(for: deployment, inserting: nil, at: 0)
+    }
+
+    /// Blocks written out once for many comments (the route every request
+    /// routed alike hears): placed into a comment by `requestBody(for:inserting:at:)`,
+    /// they give the same bytes as the comment with those blocks in place.
+    public struct RenderedBlocks: Sendable {
+        public let deployment: JiraMapping.Deployment
+        /// ADF: the blocks' nodes, comma separated. Wiki text: each block's text.
+        let adf: [UInt8]
+        let wiki: [String]
+        let isEmpty: Bool
+
+        public init(_ blocks: [Block], for deployment: JiraMapping.Deployment) {
+            self.deployment = deployment
+            isEmpty = blocks.isEmpty
+            switch deployment {
+            case .cloud:
+                var json = CanonicalJSON.Writer(capacity: 512)
+                for block in blocks { JiraComment.writeADF(block, &json) }
+                adf = json.bytes
+                wiki = []
+            case .server:
+                adf = []
+                wiki = blocks.map(JiraComment.wiki)
+            }
+        }
+    }
+
+    /// The body of this comment with `rendered` placed before block `index`
+    /// (after the last at `blocks.count`), rendered for its deployment.
+    public func requestBody(inserting rendered: RenderedBlocks, at index: Int) -> Data {
+        requestBody(for: rendered.deployment, inserting: rendered, at: index)
+    }
+
+    private func requestBody(for deployment: JiraMapping.Deployment, inserting rendered: RenderedBlocks?, at index: Int) -> Data {
         var json = CanonicalJSON.Writer(capacity: 1024)
         json.beginObject()
         json.key("body")
+        let inserted = rendered.flatMap { $0.isEmpty ? nil : $0 }
         switch deployment {
-        case .cloud: writeADF(&json)
-        case .server: json.string(wikiText)
+        case .cloud:
+            json.beginObject()
+            json.key("content")
+            json.beginArray()
+            for (position, block) in blocks.enumerated() {
+                if position == index, let inserted { json.raw(inserted.adf) }
+                Self.writeADF(block, &json)
+            }
+            if index >= blocks.count, let inserted { json.raw(inserted.adf) }
+            json.endArray()
+            json.key("type"); json.string("doc")
+            json.key("version"); json.int(1)
+            json.endObject()
+        case .server:
+            var pieces = blocks.map(Self.wiki)
+            if let inserted { pieces.insert(contentsOf: inserted.wiki, at: min(index, pieces.count)) }
+            json.string(pieces.joined(separator: "\n\n"))
         }
         json.endObject()
         return Data(json.bytes)
     }
 
-    /// `adf`, written as JSON (keys sorted).
-    func writeADF(_ json: inout CanonicalJSON.Writer) {
+    /// One block as an ADF node (keys sorted).
+    static func writeADF(_ block: Block, _ json: inout CanonicalJSON.Writer) {
         func inline(_ piece: Inline) {
             json.beginObject()
             switch piece {
@@ -70,35 +122,26 @@ public struct JiraComment: Sendable, Hashable {
             json.key("type"); json.string("paragraph")
             json.endObject()
         }
-        json.beginObject()
-        json.key("content")
-        json.beginArray()
-        for block in blocks {
-            switch block {
-            case let .paragraph(pieces):
-                paragraph(pieces)
-            case let .bullets(items):
+        switch block {
+        case let .paragraph(pieces):
+            paragraph(pieces)
+        case let .bullets(items):
+            json.beginObject()
+            json.key("content")
+            json.beginArray()
+            for item in items {
                 json.beginObject()
                 json.key("content")
                 json.beginArray()
-                for item in items {
-                    json.beginObject()
-                    json.key("content")
-                    json.beginArray()
-                    paragraph(item)
-                    json.endArray()
-                    json.key("type"); json.string("listItem")
-                    json.endObject()
-                }
+                paragraph(item)
                 json.endArray()
-                json.key("type"); json.string("bulletList")
+                json.key("type"); json.string("listItem")
                 json.endObject()
             }
+            json.endArray()
+            json.key("type"); json.string("bulletList")
+            json.endObject()
         }
-        json.endArray()
-        json.key("type"); json.string("doc")
-        json.key("version"); json.int(1)
-        json.endObject()
     }
 
     /// The comment as an ADF document (`{"type": "doc", "version": 1, ...}`).
@@ -126,6 +169,11 @@ public struct JiraComment: Sendable, Hashable {
 
     /// The comment in Jira's wiki markup, every markup character escaped.
     public var wikiText: String {
+        blocks.map(Self.wiki).joined(separator: "\n\n")
+    }
+
+    /// One block in Jira's wiki markup.
+    static func wiki(_ block: Block) -> String {
         func inline(_ piece: Inline) -> String {
             switch piece {
             case let .text(text): Self.wikiEscape(Self.safe(text))
@@ -133,12 +181,10 @@ public struct JiraComment: Sendable, Hashable {
             case let .code(text): "{{" + Self.wikiEscape(Self.safe(text)) + "}}"
             }
         }
-        return blocks.map { block in
-            switch block {
-            case let .paragraph(pieces): pieces.map(inline).joined()
-            case let .bullets(items): items.map { "* " + $0.map(inline).joined() }.joined(separator: "\n")
-            }
-        }.joined(separator: "\n\n")
+        switch block {
+        case let .paragraph(pieces): return pieces.map(inline).joined()
+        case let .bullets(items): return items.map { "* " + $0.map(inline).joined() }.joined(separator: "\n")
+        }
     }
 
     /// The comment as plain text (for `--check` and for tests).

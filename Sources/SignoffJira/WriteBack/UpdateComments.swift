@@ -10,11 +10,32 @@ extension TicketComments {
     /// Routed, or routed again: the version, the rule, every step with the people who may decide it.
     /// `eligible` holds, per step, who may approve it now.
     public static func routed(_ record: RequestRecord, _ routed: EventBody.RequestRouted, eligible: [[String]]) -> JiraComment {
-        var blocks: [JiraComment.Block] = []
+        var comment = routedFrame(record.id, routed)
+        comment.blocks.insert(contentsOf: route(routed, eligible: eligible), at: routeIndex)
+        return comment
+    }
+
+    /// Where a route comment's frame takes its route (`route`).
+    public static let routeIndex = 1
+
+    /// A route comment without its route: which request, which version, and
+    /// that approvers decide in signoff.
+    public static func routedFrame(_ id: String, _ routed: EventBody.RequestRouted) -> JiraComment {
         let head: [JiraComment.Inline] = [.text("signoff "), .text(routed.cause == "submitted" ? "received" : "routed again"),
-                                          .text(" this request as "), .code(record.id), .text(" (version \(routed.version)"),
+                                          .text(" this request as "), .code(id), .text(" (version \(routed.version)"),
                                           .text(routed.cause == "submitted" ? ")." : "; \(routed.cause)).")]
-        blocks.append(.paragraph(head))
+        return JiraComment([
+            .paragraph(head),
+            .paragraph([.text("Approvers decide in signoff (signoff show \(id)), never in this ticket; "),
+                        .text("the decision is written back here.")]),
+        ])
+    }
+
+    /// A route comment's route: the rule, and who may decide each step. It
+    /// reads only the outcome, whether this is a later version, and `eligible`,
+    /// so every request routed alike hears the same blocks (`RouteKey`).
+    public static func route(_ routed: EventBody.RequestRouted, eligible: [[String]]) -> [JiraComment.Block] {
+        var blocks: [JiraComment.Block] = []
         switch routed.outcome {
         case let .steps(rule, steps):
             blocks.append(.paragraph([.text("Under the policy's rule "), .code(rule), .text(" it needs:")]))
@@ -33,9 +54,20 @@ extension TicketComments {
         case let .autoApproved(rule):
             blocks.append(.paragraph([.text("Approved automatically by the policy's rule "), .code(rule), .text(".")]))
         }
-        blocks.append(.paragraph([.text("Approvers decide in signoff (signoff show \(record.id)), never in this ticket; "),
-                                  .text("the decision is written back here.")]))
-        return JiraComment(blocks)
+        return blocks
+    }
+
+    /// What a route's blocks depend on: requests routed alike share them.
+    public struct RouteKey: Hashable, Sendable {
+        var outcome: RouteOutcome
+        var laterVersion: Bool
+        var eligible: [[String]]
+
+        public init(_ routed: EventBody.RequestRouted, eligible: [[String]]) {
+            outcome = routed.outcome
+            laterVersion = routed.version > 1
+            self.eligible = eligible
+        }
     }
 
     /// Approved, with who approved and why, and the access granted.
