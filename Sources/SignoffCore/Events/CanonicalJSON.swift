@@ -140,49 +140,74 @@ public enum CanonicalJSON {
         public mutating func string(_ value: String) {
             separate()
             needsComma = true
-            bytes.append(UInt8(ascii: "\""))
             var value = value
             value.withUTF8 { utf8 in
-                var runStart = 0
-                var index = 0
-                let count = utf8.count
-                while index < count {
-                    let byte = utf8[index]
-                    if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                        index += 1
-                        continue
-                    }
-                    if runStart < index {
-                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    }
-                    escape(byte)
-                    index += 1
-                    runStart = index
+                // How much longer escaping makes it: most strings need none and
+                // are copied whole; the rest (JSON in JSON, such as a comment's
+                // body in its outbox payload) are written in one pass into
+                // room made for them, not appended run by run.
+                var extra = 0
+                for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    extra += Self.escapedLength(byte) - 1
                 }
-                if runStart < count {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<count]))
+                bytes.append(UInt8(ascii: "\""))
+                if extra == 0 {
+                    bytes.append(contentsOf: utf8)
+                } else {
+                    let escaped = [UInt8](unsafeUninitializedCapacity: utf8.count + extra) { out, written in
+                        var at = 0
+                        for byte in utf8 {
+                            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                                out[at] = byte
+                                at += 1
+                            } else {
+                                at = Self.writeEscaped(byte, into: out, at: at)
+                            }
+                        }
+                        written = at
+                    }
+                    bytes.append(contentsOf: escaped)
                 }
+                bytes.append(UInt8(ascii: "\""))
             }
-            bytes.append(UInt8(ascii: "\""))
         }
 
-        private mutating func escape(_ byte: UInt8) {
+        /// The length of a byte's escape: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, or `\u00XX`.
+        @inline(__always)
+        private static func escapedLength(_ byte: UInt8) -> Int {
             switch byte {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case 0x08: append("\\b")
-            case 0x09: append("\\t")
-            case 0x0A: append("\\n")
-            case 0x0C: append("\\f")
-            case 0x0D: append("\\r")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: 2
+            default: 6
+            }
+        }
+
+        /// Writes a byte's escape at `start`; returns where the next byte goes.
+        @inline(__always)
+        private static func writeEscaped(_ byte: UInt8, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+            let short: UInt8
+            switch byte {
+            case UInt8(ascii: "\""): short = UInt8(ascii: "\"")
+            case UInt8(ascii: "\\"): short = UInt8(ascii: "\\")
+            case 0x08: short = UInt8(ascii: "b")
+            case 0x09: short = UInt8(ascii: "t")
+            case 0x0A: short = UInt8(ascii: "n")
+            case 0x0C: short = UInt8(ascii: "f")
+            case 0x0D: short = UInt8(ascii: "r")
             default:
                 let hex: StaticString = "0123456789abcdef"
-                append("\\u00")
+                out[start] = UInt8(ascii: "\\")
+                out[start + 1] = UInt8(ascii: "u")
+                out[start + 2] = UInt8(ascii: "0")
+                out[start + 3] = UInt8(ascii: "0")
                 hex.withUTF8Buffer { table in
-                    bytes.append(table[Int(byte >> 4)])
-                    bytes.append(table[Int(byte & 0x0F)])
+                    out[start + 4] = table[Int(byte >> 4)]
+                    out[start + 5] = table[Int(byte & 0x0F)]
                 }
+                return start + 6
             }
+            out[start] = UInt8(ascii: "\\")
+            out[start + 1] = short
+            return start + 2
         }
 
         // MARK: Optional fields (left out when nil, as synthesized Codable does)
