@@ -56,6 +56,17 @@ enum SignatureBenchmarks {
         ]
     }
 
+    /// The bench's signed store at `path`: `count` submissions signed by the
+    /// requester's listed ed25519 key. Returns how many were signed.
+    static func makeStore(at path: String, count: Int) throws -> Int {
+        let key = Curve25519.Signing.PrivateKey()
+        let publicKey = try SSHPublicKey(blob: wire { $0.string("ssh-ed25519"); $0.string(Array(key.publicKey.rawRepresentation)) },
+                                         comment: "bench")
+        let policy = try Policy.parse(source: source(requesterKey: publicKey), file: "signed.yaml")
+        let store = try StoreBenchmarks.newStore(at: path, policy: policy)
+        return try fill(store, policy: policy, key: key, publicKey: publicKey, count: count).count
+    }
+
     /// What signing adds to one approval: the same approvals through the
     /// command layer, by someone whose key a real `ssh-agent` holds, and by
     /// someone with no key listed (the floor), median of each.

@@ -52,6 +52,23 @@ if let index = arguments.firstIndex(of: "--make-store") {
     }
 }
 
+// A store of `COUNT` signed submissions, as the signatures bench verifies,
+// for profiling `signoff audit verify` on it.
+if let index = arguments.firstIndex(of: "--make-signed-store") {
+    let rest = Array(arguments[index...].dropFirst())
+    do {
+        guard let path = rest.first, let count = rest.dropFirst().first.flatMap({ Int($0) }) else {
+            throw BenchError("usage: signoff-bench --make-signed-store PATH COUNT")
+        }
+        let signed = try SignatureBenchmarks.makeStore(at: path, count: count)
+        print("\(signed) signed submissions in \(path)")
+        exit(0)
+    } catch {
+        print("make-signed-store: failed: \(error)")
+        exit(1)
+    }
+}
+
 let suites: [(String, (Bool) throws -> [Figure])] = [
     ("routing", RoutingBenchmark.run),
     ("store", StoreBenchmarks.run),
