@@ -67,7 +67,7 @@ final class VerifyPass {
     /// The store's own history: settings, schema, counters (`StoreFacts`).
     private var facts = StoreFacts()
     /// Every signature, and every decision that needed one (`SignatureAudit`).
-    private(set) var signatures = SignatureAudit()
+    let signatures: SignatureAudit
     /// The tickets and ticket sites as the intake events fold them.
     private var tickets = TicketRows.Fold()
 
@@ -87,6 +87,7 @@ final class VerifyPass {
         // request up front, rather than growing the sets as they fill.
         let counter = try DatabaseValue.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'request_number'")
         let capacity = min(max(Int.fromDatabaseValue(counter ?? .null) ?? 0, 0), 10_000_000)
+        signatures = SignatureAudit(expected: capacity)
         closedRequests.reserveCapacity(capacity)
         closedGrants.reserveCapacity(capacity)
         issued.reserveCapacity(capacity)

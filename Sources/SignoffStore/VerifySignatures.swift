@@ -24,7 +24,10 @@ public struct SignatureProblem: Sendable, Hashable, CustomStringConvertible {
 /// runs on every core meanwhile, in batches handed over as they fill, so the
 /// fold never waits for them. The problems come out sorted by event, in the
 /// order a one-core pass would find them, whatever the cores' timing.
-struct SignatureAudit {
+///
+/// A class: the pass asks it about every event (`concerns`), and a struct
+/// held by the pass would be copied, with everything it holds, for each.
+final class SignatureAudit {
     private(set) var problems: [SignatureProblem] = []
     private(set) var signedCount = 0
     /// Signed events whose signature holds over a `signoff.statement/1`
@@ -36,13 +39,31 @@ struct SignatureAudit {
     private var schema1: DecisionStatement.Context.Schema1 = .accepted
     /// What `required_for` can judge of each finding, as opened.
     private var findings: [String: FindingFacts] = [:]
-    private var policy: Policy?
+    /// Boxed: handing a policy held in a box to `inspect` copies a
+    /// reference, not every member of the policy, for each event.
+    private var inForce: PolicyInForce? {
+        didSet { mayRequireSignatures = inForce?.policy.mayRequireSignatures == true }
+    }
+    private final class PolicyInForce {
+        let policy: Policy
+        init(_ policy: Policy) { self.policy = policy }
+    }
+    /// Whether the policy in force may require a signature of any decision.
+    private var mayRequireSignatures = false
     /// Each signed statement's digest and the event that first carried it.
     private var statements: [SHA256Digest: Int64] = [:]
     private var pending: [Job] = []
     /// Small enough that the last batch finishes soon after the fold does.
     private static let batch = 256
     private let verifier = ParallelVerifier()
+
+    /// About how many signed events there may be (a hint): room for their
+    /// statements is made once the chain shows it is signed throughout.
+    private let expected: Int
+
+    init(expected: Int = 0) {
+        self.expected = min(max(expected, 0), 1 << 20)
+    }
 
     struct Job: Sendable {
         var problem: SignatureProblem
@@ -61,18 +82,18 @@ struct SignatureAudit {
         if case .schemaMigrated = draft.body { return true }
         // Where a finding is, for the rules that may cover its exception.
         if case .findingOpened = draft.body { return true }
-        return policy?.mayRequireSignatures == true && SignedAction.of(draft.body) != nil
+        return mayRequireSignatures && SignedAction.of(draft.body) != nil
     }
 
     /// Checks `draft` (the stored `event`), with `record` the request before it.
-    mutating func fold(_ draft: EventDraft, event: EventColumns, record: RequestRecord?) {
+    func fold(_ draft: EventDraft, event: EventColumns, record: RequestRecord?) {
         defer {
             if case let .policyApplied(applied) = draft.body {
                 let next = ParsedPolicies.shared.policy(version: applied.version, source: applied.source, file: applied.file)
-                if next == nil, policy?.mayRequireSignatures == true {
+                if next == nil, mayRequireSignatures {
                     report(draft, event.sequence, .unverifiable("the policy it applies does not parse, so nothing under it can be checked against its keys and rules"))
                 }
-                policy = next
+                inForce = next.map(PolicyInForce.init)
             }
         }
         if case let .storeCreated(created) = draft.body, created.migrations.contains(Schema.statementSchema2) {
@@ -88,7 +109,7 @@ struct SignatureAudit {
         }
         if case let .findingExcepted(excepted) = draft.body { findingFacts = findings[excepted.findingID] }
         if case let .findingRemovalRequested(requested) = draft.body { findingFacts = FindingFacts(requested.terms) }
-        guard draft.signature != nil || policy?.mayRequireSignatures == true else { return }
+        guard draft.signature != nil || mayRequireSignatures else { return }
         let payload = Array(event.payload)
         var request: AccessRequest?, submittedBy: String?
         var state: DecisionStatement.Context.RequestState?
@@ -100,8 +121,8 @@ struct SignatureAudit {
             submittedBy = record.submittedBy.name
             state = .init(record)
         }
-        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, schema1: schema1)
-        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy, request: request,
+        let context = DecisionStatement.Context(policyVersion: inForce?.policy.version, request: state, schema1: schema1)
+        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce?.policy, request: request,
                                            submittedBy: submittedBy, finding: findingFacts) {
         case .unsigned:
             return
@@ -119,6 +140,7 @@ struct SignatureAudit {
                 report(draft, event.sequence, .reused(fromSequence: first))
                 return
             }
+            if statements.count == 1024, expected > statements.count { statements.reserveCapacity(expected) }
             statements[digest] = event.sequence
             pending.append(Job(problem: problem(draft, event.sequence, .invalid(.invalid)), signature: signature,
                                statement: statement))
@@ -130,7 +152,7 @@ struct SignatureAudit {
     }
 
     /// Waits for every signature's mathematics; call once the fold is done.
-    mutating func finish() {
+    func finish() {
         verifier.submit(pending)
         pending.removeAll()
         problems += verifier.wait()
@@ -141,7 +163,7 @@ struct SignatureAudit {
     }
 
     /// From here on a /1 statement is refused; the first reason found is the one named.
-    private mutating func adoptSchema2(since: String) {
+    private func adoptSchema2(since: String) {
         if case .accepted = schema1 { schema1 = .refused(since: since) }
     }
 
@@ -150,7 +172,7 @@ struct SignatureAudit {
                          kind: draft.body.kind, finding: finding)
     }
 
-    private mutating func report(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) {
+    private func report(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) {
         problems.append(problem(draft, sequence, finding))
     }
 }

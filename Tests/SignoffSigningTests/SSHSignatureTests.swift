@@ -135,6 +135,10 @@ import Testing
             (armor(Array("SSHSIX".utf8) + [0, 0, 0, 1]), "does not start with SSHSIG"),
             (armor(good.blob + [0]), "bytes after its last field"),
             (armor(Array(good.blob.dropLast(3))), "ends in the middle of a field"),
+            (armor(blob(good, hash: "sha384")), "hash algorithm \"sha384\" is not sha256 or sha512"),
+            (armor(blob(good, namespace: [0x73, 0x00])), "not UTF-8 text"),
+            (armor(blob(good, hash: "sha5\u{0}12")), "not UTF-8 text"),
+            (armor(blob(good, key: good.publicKey.blob.map { $0 == UInt8(ascii: "2") ? UInt8(ascii: "3") : $0 })), "signature's key"),
         ]
         for (text, says) in cases {
             do {
@@ -146,6 +150,23 @@ import Testing
         }
         // CRLF line ends, as a file edited elsewhere may have, still read.
         #expect(try SSHSignature(armored: good.armored.replacingOccurrences(of: "\n", with: "\r\n")) == good)
+        // Rebuilt field by field, the blob reads back as it was; its key is the listed one, or parsed.
+        #expect(try SSHSignature(armored: armor(blob(good))) == good)
+        #expect(try SSHSignature(armored: good.armored, known: [good.publicKey]) == good)
+        #expect(try SSHSignature(blob: blob(good, hash: "sha256")).hashAlgorithm == .sha256)
+    }
+
+    /// An SSHSIG blob like `signature`'s, with one field replaced.
+    private func blob(_ signature: SSHSignature, key: [UInt8]? = nil, namespace: [UInt8]? = nil, hash: String? = nil) -> [UInt8] {
+        var writer = SSHWireWriter()
+        writer.raw(Array("SSHSIG".utf8))
+        writer.uint32(1)
+        writer.string(key ?? signature.publicKey.blob)
+        writer.string(namespace ?? Array(signature.namespace.utf8))
+        writer.string([UInt8]())
+        writer.string(hash ?? signature.hashAlgorithm.rawValue)
+        writer.string(signature.signature)
+        return writer.bytes
     }
 
     private func armor(_ blob: [UInt8]) -> String {

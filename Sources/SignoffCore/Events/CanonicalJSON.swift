@@ -172,6 +172,25 @@ public enum CanonicalJSON {
             }
         }
 
+        /// `digest` as a string of lowercase hex: nothing to escape.
+        public mutating func hex(_ digest: some ContiguousBytes) {
+            separate()
+            needsComma = true
+            let digits: StaticString = "0123456789abcdef"
+            digest.withUnsafeBytes { raw in
+                let start = bytes.count
+                bytes.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: raw.count * 2 + 2))
+                bytes.withUnsafeMutableBufferPointer { out in
+                    digits.withUTF8Buffer { table in
+                        for (index, byte) in raw.enumerated() {
+                            out[start + 1 + 2 * index] = table[Int(byte >> 4)]
+                            out[start + 2 + 2 * index] = table[Int(byte & 0x0F)]
+                        }
+                    }
+                }
+            }
+        }
+
         /// The length of a byte's escape: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, or `\u00XX`.
         @inline(__always)
         private static func escapedLength(_ byte: UInt8) -> Int {

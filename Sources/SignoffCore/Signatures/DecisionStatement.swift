@@ -225,10 +225,11 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
              .grantExpired, .grantExtended:
             break
         }
-        let payloadHash = Self.hex(SHA256.hash(data: payload))
-        var request = context.request
+        // Written as hex straight into the statement: no string is made of it.
+        let payloadHash = SHA256.hash(data: payload)
+        var requestVersion = context.request?.version
         var requestID = draft.requestID
-        var requestHash = request?.submissionSHA256
+        var requestHash = context.request.map { RequestHash.text($0.submissionSHA256) }
         if case .requestSubmitted = draft.body {
             switch form {
             case .current, .schema1NamingRequest:
@@ -236,12 +237,12 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
                 // before it is signed), its first version, and as content the
                 // payload itself. Without the ID, the same signed content could
                 // be recorded again as another request.
-                request = .init(version: Self.submittedVersion, submissionSHA256: payloadHash)
-                requestHash = payloadHash
+                requestVersion = Self.submittedVersion
+                requestHash = .payload
             case .schema1:
-                request = nil
+                requestVersion = nil
                 requestID = nil
-                requestHash = payloadHash
+                requestHash = .payload
             }
         }
 
@@ -254,18 +255,29 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         if let findingID { writer.key("finding_id"); writer.string(findingID) }
         writer.key("kind"); writer.string(draft.body.kind)
         if let newPolicyVersion { writer.key("new_policy_version"); writer.string(newPolicyVersion) }
-        writer.key("payload_sha256"); writer.string(payloadHash)
+        writer.key("payload_sha256"); writer.hex(payloadHash)
         if let version = context.policyVersion { writer.key("policy_version"); writer.string(version) }
         if let rationale { writer.key("rationale"); writer.string(rationale) }
         if let requestID { writer.key("request_id"); writer.string(requestID) }
-        if let requestHash { writer.key("request_sha256"); writer.string(requestHash) }
-        if let request { writer.key("request_version"); writer.int(request.version) }
+        switch requestHash {
+        case let .text(hash)?: writer.key("request_sha256"); writer.string(hash)
+        case .payload?: writer.key("request_sha256"); writer.hex(payloadHash)
+        case nil: break
+        }
+        if let requestVersion { writer.key("request_version"); writer.int(requestVersion) }
         writer.key("schema"); writer.string(form.schema.rawValue)
         if let until { writer.key("until"); writer.date(until) }
         writer.endObject()
         self.action = action
         self.schema = form.schema
         self.bytes = writer.bytes
+    }
+
+    /// Where a statement's `request_sha256` comes from: the request as it
+    /// stood, or (for a submission) the event's own payload.
+    private enum RequestHash {
+        case text(String)
+        case payload
     }
 
     /// Lowercase hex of a digest.

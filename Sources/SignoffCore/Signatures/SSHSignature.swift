@@ -64,34 +64,62 @@ public struct SSHSignature: Sendable, Hashable {
     /// takes that parsed key rather than being parsed again.
     public init(blob: [UInt8], known: [SSHPublicKey]) throws(SignatureError) {
         guard blob.starts(with: Self.magic) else { throw .malformed("it does not start with SSHSIG") }
-        var reader = SSHWireReader(Array(blob.dropFirst(Self.magic.count)))
-        let keyBlob: [UInt8], hashName: String
+        // Read in place: only the key's signature is copied out of the blob.
+        var reader = SSHWireReader(blob)
+        let keyBlob: Range<Int>, hashName: Range<Int>
+        _ = try? reader.skip(Self.magic.count)  // there, as checked above
         guard let version = try? reader.uint32() else { throw .malformed("\(SSHWireError.truncated)") }
         guard version == Self.version else { throw .malformed("it is SSHSIG version \(version); only version 1 exists") }
         do throws(SSHWireError) {
-            keyBlob = try reader.string()
-            namespace = try reader.text()
-            _ = try reader.string() // reserved: ignored, as the format says
-            hashName = try reader.text()
+            keyBlob = try reader.stringRange()
+            namespace = try Self.text(blob[try reader.stringRange()], known: Self.signoffNamespace)
+            _ = try reader.stringRange() // reserved: ignored, as the format says
+            hashName = try reader.stringRange()
+            _ = try Self.text(blob[hashName], known: HashAlgorithm.sha512.rawValue)
             signature = try reader.string()
             try reader.expectEnd()
         } catch {
             throw .malformed("\(error)")
         }
-        if let key = known.first(where: { $0.blob == keyBlob }) {
+        if let key = known.first(where: { Self.same(blob[keyBlob], $0.blob) }) {
             publicKey = key
         } else {
             do {
-                publicKey = try SSHPublicKey(blob: keyBlob)
+                publicKey = try SSHPublicKey(blob: Array(blob[keyBlob]))
             } catch {
                 throw .unsupportedKey(error)
             }
         }
-        guard let hashAlgorithm = HashAlgorithm(rawValue: hashName) else {
-            throw .malformed("its hash algorithm \"\(DisplaySafe.text(String(hashName.prefix(40))))\" is not sha256 or sha512")
+        let name = blob[hashName]
+        if Self.same(name, Self.sha512Name) {
+            hashAlgorithm = .sha512
+        } else if Self.same(name, Self.sha256Name) {
+            hashAlgorithm = .sha256
+        } else {
+            let text = String(decoding: name, as: UTF8.self)  // text: checked above
+            throw .malformed("its hash algorithm \"\(DisplaySafe.text(String(text.prefix(40))))\" is not sha256 or sha512")
         }
-        self.hashAlgorithm = hashAlgorithm
         self.blob = blob
+    }
+
+    static let sha512Name = Array(HashAlgorithm.sha512.rawValue.utf8)
+    static let sha256Name = Array(HashAlgorithm.sha256.rawValue.utf8)
+
+    /// Whether `part` of a blob holds exactly `bytes`.
+    static func same(_ part: ArraySlice<UInt8>, _ bytes: [UInt8]) -> Bool {
+        guard part.count == bytes.count else { return false }
+        if bytes.isEmpty { return true }
+        return part.withUnsafeBufferPointer { a in
+            bytes.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, b.count) == 0 }
+        }
+    }
+
+    /// A name in the blob as `SSHWireReader.text` reads it (UTF-8 without
+    /// NUL); `known` itself when the bytes are its, without building a string.
+    private static func text(_ raw: ArraySlice<UInt8>, known: String) throws(SSHWireError) -> String {
+        if raw.elementsEqual(known.utf8) { return known }
+        guard !raw.contains(0), let text = String(validating: raw, as: UTF8.self) else { throw .notText }
+        return text
     }
 
     /// Reads the armored form (`-----BEGIN SSH SIGNATURE-----`, base64, `-----END SSH SIGNATURE-----`).
@@ -158,43 +186,58 @@ public struct SSHSignature: Sendable, Hashable {
     }()
 
     /// The armor's blob, decoded straight from the text's bytes: line feeds
-    /// skipped, standard base64 with its padding only at the end.
+    /// skipped, standard base64 with its padding only at the end. Text that
+    /// holds a carriage return anywhere is left to the general path.
     static func unarmor(_ text: UnsafeBufferPointer<UInt8>) -> Unarmored {
+        let found = decodeArmor(text)
+        if case .blob = found { return found }
+        return text.contains(UInt8(ascii: "\r")) ? .carriageReturn : found
+    }
+
+    private static func decodeArmor(_ text: UnsafeBufferPointer<UInt8>) -> Unarmored {
         let newline = UInt8(ascii: "\n"), pad = UInt8(ascii: "=")
-        if text.contains(UInt8(ascii: "\r")) { return .carriageReturn }
         var end = text.count
         while end > 0, text[end - 1] == newline { end -= 1 }
         let begin = armorBeginLine, close = armorEndLine
         guard end >= begin.count + close.count,
               text[0..<begin.count].elementsEqual(begin),
               text[(end - close.count)..<end].elementsEqual(close) else { return .notArmored }
-        var blob: [UInt8] = []
-        blob.reserveCapacity((end - begin.count - close.count) / 4 * 3)
-        var group: UInt32 = 0, filled = 0, padding = 0, ended = false
-        for index in begin.count..<(end - close.count) {
-            let byte = text[index]
-            if byte == newline { continue }
-            if ended { return .badBase64 }
-            let value: UInt8
-            if byte == pad {
-                padding += 1
-                value = 0
-            } else {
-                value = base64Values[Int(byte)]
-                guard value != 0xFF, padding == 0 else { return .badBase64 }
+        let body = begin.count..<(end - close.count)
+        var valid = true
+        // Every four characters give at most three bytes.
+        let blob = [UInt8](unsafeUninitializedCapacity: body.count / 4 * 3) { out, written in
+            var count = 0
+            defer { written = count }
+            base64Values.withUnsafeBufferPointer { values in
+                var group: UInt32 = 0, filled = 0, padding = 0, ended = false
+                for index in body {
+                    let byte = text[index]
+                    if byte == newline { continue }
+                    if ended { valid = false; return }
+                    let value: UInt8
+                    if byte == pad {
+                        padding += 1
+                        value = 0
+                    } else {
+                        value = values[Int(byte)]
+                        guard value != 0xFF, padding == 0 else { valid = false; return }
+                    }
+                    group = group << 6 | UInt32(value)
+                    filled += 1
+                    guard filled == 4 else { continue }
+                    guard padding <= 2 else { valid = false; return }
+                    out[count] = UInt8(truncatingIfNeeded: group >> 16)
+                    count += 1
+                    if padding < 2 { out[count] = UInt8(truncatingIfNeeded: group >> 8); count += 1 }
+                    if padding < 1 { out[count] = UInt8(truncatingIfNeeded: group); count += 1 }
+                    ended = padding > 0
+                    group = 0
+                    filled = 0
+                }
+                if filled != 0 { valid = false }
             }
-            group = group << 6 | UInt32(value)
-            filled += 1
-            guard filled == 4 else { continue }
-            guard padding <= 2 else { return .badBase64 }
-            blob.append(UInt8(truncatingIfNeeded: group >> 16))
-            if padding < 2 { blob.append(UInt8(truncatingIfNeeded: group >> 8)) }
-            if padding < 1 { blob.append(UInt8(truncatingIfNeeded: group)) }
-            ended = padding > 0
-            group = 0
-            filled = 0
         }
-        guard filled == 0, !blob.isEmpty else { return .badBase64 }
+        guard valid, !blob.isEmpty else { return .badBase64 }
         return .blob(blob)
     }
 

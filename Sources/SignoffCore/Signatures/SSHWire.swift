@@ -23,8 +23,10 @@ public struct SSHWireReader: Sendable {
     }
 
     public mutating func uint32() throws(SSHWireError) -> UInt32 {
-        let raw = try take(4)
-        return raw.reduce(0) { $0 << 8 | UInt32($1) }
+        guard remaining >= 4 else { throw .truncated }
+        defer { offset += 4 }
+        return UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
     }
 
     /// Exactly `count` raw bytes.
@@ -39,6 +41,21 @@ public struct SSHWireReader: Sendable {
         let length = try uint32()
         guard Int(length) <= remaining else { throw .truncated }
         return try take(Int(length))
+    }
+
+    /// Where the next length-prefixed byte string lies in the bytes, read
+    /// past without copying it.
+    public mutating func stringRange() throws(SSHWireError) -> Range<Int> {
+        let length = try uint32()
+        guard Int(length) <= remaining else { throw .truncated }
+        defer { offset += Int(length) }
+        return offset..<offset + Int(length)
+    }
+
+    /// Skips `count` raw bytes.
+    public mutating func skip(_ count: Int) throws(SSHWireError) {
+        guard count >= 0, remaining >= count else { throw .truncated }
+        offset += count
     }
 
     /// A length-prefixed string that must be UTF-8 without NUL (names, namespaces).

@@ -97,9 +97,11 @@ public enum SignatureInspection {
         guard let statement = DecisionStatement(draft: draft, payload: payload, context: context) else {
             return .finding(.differentContent("a \(draft.body.kind) event is never signed"))
         }
-        let signed = Array(signature.statement.utf8)
+        // Usually the statement as recorded: then its bytes are the signed ones, not copied again.
+        var signed = statement.bytes
         var schema = statement.schema
-        if signed != statement.bytes {
+        if !Self.holds(signature.statement, statement.bytes) {
+            signed = Array(signature.statement.utf8)
             // Signed over /1: it counts, for what /1 covers, only before the
             // chain adopted /2; after that it would be a way around /2.
             guard let older = DecisionStatement.schema1Forms(draft: draft, payload: payload, context: context)
@@ -143,6 +145,14 @@ public enum SignatureInspection {
         if case let .requestRevised(revised) = draft.body { requests.append(revised.request) }
         return policy.signatureRequirement(for: action, by: draft.actor, requests: requests, submittedBy: submittedBy,
                                            finding: finding)
+    }
+
+    /// Whether `text` is exactly `bytes`, in UTF-8.
+    static func holds(_ text: String, _ bytes: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { utf8 in
+            utf8.count == bytes.count && (bytes.isEmpty || bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0 })
+        }
     }
 
     /// The mathematics: nil when the signature holds.
