@@ -96,6 +96,59 @@ final class PostgresConnection {
         return result
     }
 
+    /// One statement of a pipeline: SQL with its parameters.
+    struct Statement {
+        var sql: String
+        var parameters: [PostgresValue]
+        init(_ sql: String, _ parameters: [PostgresValue] = []) {
+            self.sql = sql
+            self.parameters = parameters
+        }
+    }
+
+    /// Runs `statements` in order in one round trip (libpq's pipeline mode),
+    /// each exactly as `query` would run it, and returns their results.
+    /// Statements after one that fails do not run; its error is thrown, as
+    /// `query` would have thrown it. Statements with parameters are prepared
+    /// first (once per connection); the rest run unnamed (BEGIN, COMMIT).
+    @discardableResult
+    func pipeline(_ statements: [Statement]) throws -> [PostgresResult] {
+        if statements.isEmpty { return [] }
+        let names = try statements.map { $0.parameters.isEmpty ? nil : try statementName($0.sql, $0.parameters) }
+        guard PQenterPipelineMode(handle) == 1 else { throw lost(String(cString: PQerrorMessage(handle))) }
+        defer { PQexitPipelineMode(handle) }
+        for (statement, name) in zip(statements, names) {
+            let sent: Int32
+            if let name {
+                sent = statement.parameters.withCParameters { values, lengths, formats in
+                    PQsendQueryPrepared(handle, name, Int32(statement.parameters.count), values, lengths, formats, 0)
+                }
+            } else {
+                sent = PQsendQueryParams(handle, statement.sql, 0, nil, nil, nil, nil, 0)
+            }
+            guard sent == 1 else { throw lost(String(cString: PQerrorMessage(handle))) }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw lost(String(cString: PQerrorMessage(handle))) }
+        // Each statement's result is followed by a null; the sync's ends the pipeline.
+        var results: [PostgresResult] = []
+        var failure: Error?
+        for statement in statements {
+            guard let pointer = PQgetResult(handle) else { throw failure ?? lost(String(cString: PQerrorMessage(handle))) }
+            let result = PostgresResult(pointer)
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+            if result.status != PGRES_PIPELINE_ABORTED, failure == nil {
+                do { try check(result, sql: statement.sql) } catch { failure = error }
+            }
+            results.append(result)
+        }
+        guard let sync = PQgetResult(handle) else { throw failure ?? lost(String(cString: PQerrorMessage(handle))) }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced else { throw failure ?? lost("the server did not end the pipeline") }
+        if let failure { throw failure }
+        return results
+    }
+
     private func statementName(_ sql: String, _ parameters: [PostgresValue]) throws -> String {
         if let name = prepared[sql] { return name }
         let name = "signoff_\(prepared.count + 1)"

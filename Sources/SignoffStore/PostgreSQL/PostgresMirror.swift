@@ -116,6 +116,12 @@ extension Store {
         try StoreError.mapping(path: path) {
             if !StoreFile.exists(path) { try createFold(path) }
             let pool = try openPool(path, busyTimeout: busyTimeout)
+            // The server's COMMIT is what makes a decision durable; the fold
+            // is a copy, checked against the server's chain whenever it is
+            // opened. A power cut may take its last transactions (never its
+            // consistency: WAL with NORMAL), and the next open folds them
+            // again: so the copy does not wait for the disk a second time.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             let isFold = try pool.read { db in
                 try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID
             }
@@ -170,7 +176,14 @@ extension Store {
                 if connection.isInTransaction {
                     try fold(db, remote)
                 } else {
-                    try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try fold(db, remote) }
+                    // BEGIN goes with the fold's first reads, in one round trip.
+                    do {
+                        try fold(db, remote, after: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"])
+                        try connection.execute("COMMIT")
+                    } catch {
+                        if connection.isHealthy, connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                        throw error
+                    }
                 }
             }
         }
@@ -182,10 +195,9 @@ extension Store {
             try immediateTransaction { db in
                 let connection = remote.connection
                 let outer = connection.isInTransaction
-                if !outer { try connection.execute("BEGIN") }
                 do {
-                    try connection.query("SELECT * FROM signoff.begin_write()")
-                    try fold(db, remote)
+                    // The lock and the fold's reads in one round trip.
+                    try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + ["SELECT * FROM signoff.begin_write()"])
                     try db.execute(sql: """
                         CREATE TEMP TABLE IF NOT EXISTS changed_outbox (id INTEGER PRIMARY KEY);
                         CREATE TEMP TRIGGER IF NOT EXISTS outbox_added AFTER INSERT ON main.outbox
@@ -199,8 +211,8 @@ extension Store {
                     defer { transaction.isOpen = false }
                     let result = try body(transaction)
                     try transaction.finish()
-                    try send(db, remote, after: start)
-                    if !outer { try connection.execute("COMMIT") }
+                    // The events, the outbox and the COMMIT in one round trip.
+                    try send(db, remote, after: start, commit: !outer)
                     return result
                 } catch {
                     if !outer, connection.isHealthy { try? connection.execute("ROLLBACK") }
@@ -210,24 +222,44 @@ extension Store {
         }
     }
 
+    /// Rows the fold reads from the server at a time.
+    static let foldPage = 2_000
+    static let eventsPage = """
+        SELECT sequence, at, actor, authentication, kind, request_id, payload, hash, signature, statement
+        FROM signoff.events WHERE sequence > $1 ORDER BY sequence LIMIT \(foldPage)
+        """
+    static let outboxPage = """
+        SELECT \(OutboxRows.columns), revision FROM signoff.outbox WHERE revision > $1 ORDER BY revision LIMIT \(foldPage)
+        """
+
     /// The server's events after this copy's last one, folded here; then the
-    /// outbox rows that changed since this copy last looked.
-    private func fold(_ db: Database, _ remote: PostgresRemote) throws {
+    /// outbox rows that changed since this copy last looked. `opening`
+    /// (BEGIN, the append lock) goes first, in the same round trip as the
+    /// check of this copy's last event and the first page of each.
+    private func fold(_ db: Database, _ remote: PostgresRemote, after opening: [String] = []) throws {
         let connection = remote.connection
         var from: Int64 = 0
-        if let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") {
+        var statements = opening.map { PostgresConnection.Statement($0) }
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
+        if let head {
             from = head[0]
+            statements.append(.init("SELECT hash FROM signoff.events WHERE sequence = $1", [.integer(from)]))
+        }
+        // The fold's user_version holds the last outbox revision it took in.
+        let seen = try Int64.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        statements.append(.init(Self.eventsPage, [.integer(from)]))
+        statements.append(.init(Self.outboxPage, [.integer(seen)]))
+        var results = try connection.pipeline(statements).dropFirst(opening.count)
+        if let head {
             let hash: String = head[1]
-            let server = try connection.query("SELECT hash FROM signoff.events WHERE sequence = $1", [.integer(from)])
+            let server = results.removeFirst()
             guard server.rowCount == 1, server.row(0).text(0) == hash else { throw FoldMismatch.stale }
         }
+        let firstEvents = results.removeFirst(), firstOutbox = results.removeFirst()
         let transaction = WriteTransaction(db: db, settings: settings)
         defer { transaction.isOpen = false }
         var requestNumber: Int64 = 0
-        try connection.forEachRow("""
-            SELECT sequence, at, actor, authentication, kind, request_id, payload, hash, signature, statement
-            FROM signoff.events WHERE sequence > $1 ORDER BY sequence
-            """, [.integer(from)], batch: 2_000) { row in
+        try Self.forEachRow(firstEvents, connection, Self.eventsPage, key: 0) { row in
             let sequence = row.integer(0) ?? 0
             let kind = row.text(4) ?? ""
             let payload = row.text(6) ?? ""
@@ -261,8 +293,6 @@ extension Store {
                 ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)
                 """, arguments: [requestNumber])
         }
-        // The fold's user_version holds the last outbox revision it took in.
-        let seen = try Int64.fetchOne(db, sql: "PRAGMA user_version") ?? 0
         var latest = seen
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO outbox (\(OutboxRows.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -271,40 +301,73 @@ extension Store {
                 last_error = excluded.last_error, delivered_at = excluded.delivered_at,
                 lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
             """)
-        try connection.forEachRow("SELECT \(OutboxRows.columns), revision FROM signoff.outbox WHERE revision > $1 ORDER BY revision",
-                                  [.integer(seen)], batch: 2_000) { row in
+        try Self.forEachRow(firstOutbox, connection, Self.outboxPage, key: 18) { row in
             try upsert.execute(arguments: StatementArguments(OutboxRows.serverColumns.map { row.value($0.index, $0.type) }))
             latest = row.integer(18) ?? latest
         }
         if latest != seen { try db.execute(sql: "PRAGMA user_version = \(latest)") }
     }
 
+    /// Calls `body` for each row of `first` (a page of `sql`, whose one
+    /// parameter is the key to continue after, column `key` of a row) and of
+    /// the pages that follow it, fetched while a page comes back full.
+    private static func forEachRow(_ first: PostgresResult, _ connection: PostgresConnection, _ sql: String, key: Int,
+                                   _ body: (PostgresRow) throws -> Void) throws {
+        var page = first
+        while true {
+            let count = page.rowCount
+            for index in 0..<count { try body(page.row(index)) }
+            guard count == foldPage, let last = page.row(count - 1).integer(key) else { return }
+            page = try connection.query(sql, [.integer(last)])
+        }
+    }
+
     /// Sends what this command appended after event `start` to the server:
     /// its events, the administrators of a policy it applied, and the outbox
-    /// rows it added or changed.
-    private func send(_ db: Database, _ remote: PostgresRemote, after start: Int64) throws {
+    /// rows it added or changed; then, when `commit`, COMMIT. Pipelined: a
+    /// few round trips for a command however many events it appends, each
+    /// statement checked by the server as if sent alone, and nothing after
+    /// a refused one runs (the COMMIT included).
+    private func send(_ db: Database, _ remote: PostgresRemote, after start: Int64, commit: Bool) throws {
         let connection = remote.connection
-        let events = try Row.fetchAll(db, sql: EventColumns.select + " WHERE sequence > ? ORDER BY sequence", arguments: [start])
-        for event in events {
-            try connection.query("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                                 Self.serverValues(event))
+        var statements: [PostgresConnection.Statement] = []
+        let events = try Row.fetchCursor(db, sql: EventColumns.select + " WHERE sequence > ? ORDER BY sequence", arguments: [start])
+        while let event = try events.next() {
+            statements.append(.init("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                    Self.serverValues(event)))
             if event[4] as String == EventKind.policyApplied.rawValue, let stored = try StoredPolicy.fetchLatest(db) {
-                try Self.sendPolicy(stored, connection)
+                statements.append(try Self.policyStatement(stored))
+            }
+            if statements.count >= Self.pipelineLength {
+                try connection.pipeline(statements)
+                statements = []
             }
         }
-        try Self.sendOutbox(db, connection, where: "id IN (SELECT id FROM temp.changed_outbox)")
+        statements += try Self.outboxStatements(db, where: "id IN (SELECT id FROM temp.changed_outbox)")
+        if commit { statements.append(.init("COMMIT")) }
+        // Short pipelines: libpq's buffers, and the server's, stay small.
+        for chunk in stride(from: 0, to: statements.count, by: Self.pipelineLength) {
+            try connection.pipeline(Array(statements[chunk..<min(chunk + Self.pipelineLength, statements.count)]))
+        }
     }
+
+    static let pipelineLength = 500
 
     /// A policy this transaction applied, and the people it makes
     /// administrators, whom the server lets record store-wide changes.
     private static func sendPolicy(_ stored: StoredPolicy, _ connection: PostgresConnection) throws {
+        let statement = try policyStatement(stored)
+        try connection.query(statement.sql, statement.parameters)
+    }
+
+    private static func policyStatement(_ stored: StoredPolicy) throws -> PostgresConnection.Statement {
         let policy = try stored.parsed()
         let administrators = policy.people.filter { person in
             RoleAction.administration.contains { action in
                 policy.may(person, RolePermission(action), storeCreator: nil, at: stored.appliedAt).allowed
             }
         }
-        try connection.query("""
+        return .init("""
             SELECT signoff.put_policy($1, $2, $3, $4, $5, $6, $7, $8, ARRAY(SELECT jsonb_array_elements_text($9::jsonb)))
             """, [.integer(stored.sequence), .text(stored.version), PostgresValue(stored.previousVersion), .text(stored.file),
                   .text(stored.source), .integer(stored.appliedAt.storeMilliseconds), .text(stored.appliedBy.name),
@@ -314,6 +377,13 @@ extension Store {
 
     /// Outbox rows of this copy that match `condition` (SQL), to the server.
     private static func sendOutbox(_ db: Database, _ connection: PostgresConnection, where condition: String) throws {
+        for statement in try outboxStatements(db, where: condition) {
+            try connection.query(statement.sql, statement.parameters)
+        }
+    }
+
+    private static func outboxStatements(_ db: Database, where condition: String) throws -> [PostgresConnection.Statement] {
+        var statements: [PostgresConnection.Statement] = []
         let rows = try Row.fetchCursor(db, sql: "SELECT \(OutboxRows.columns) FROM outbox WHERE \(condition) ORDER BY id")
         while let row = try rows.next() {
             let values = OutboxRows.serverColumns.map { column -> PostgresValue in
@@ -322,10 +392,11 @@ extension Store {
                 case .integer: PostgresValue(row[column.index] as Int64?)
                 }
             }
-            try connection.query("""
+            statements.append(.init("""
                 SELECT signoff.put_outbox($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-                """, values)
+                """, values))
         }
+        return statements
     }
 
     /// An `events` row (`EventColumns.select`) as the server's functions take it.
