@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "signoff-bench",
             dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffReconcile", "SignoffJira",
-                           "SignoffSigning",
+                           "SignoffSigning", "CLibpq",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SignoffCoreTests", dependencies: ["SignoffCore"]),

@@ -54,22 +54,33 @@ enum ConsoleBenchmarks {
                 for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: requester, policy: policy, original: nil, at: Date()) { try tx.append(event) }
             }
         }
+        try measureInChild(location: seeded.path, count: count, quick: quick)
+        return []
+    }
+
+    /// Runs `measure` in a child process on the store at `location` (a path
+    /// or a PostgreSQL connection), which prints its figures.
+    static func measureInChild(location: String, count: Int, quick: Bool, environment: [String: String] = [:]) throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["--console-child", seeded.path, "\(count)"] + (quick ? ["--quick"] : [])
+        child.arguments = ["--console-child", location, "\(count)"] + (quick ? ["--quick"] : [])
+        child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         fflush(nil)
         try child.run()
         child.waitUntilExit()
         guard child.terminationStatus == 0 || child.terminationStatus == 3 else { throw BenchError("the console measurement failed") }
         if child.terminationStatus == 3 { missedInChild += 1 }
-        return []
     }
 
-    /// The measuring half, in its own process: prints its figures.
+    /// The measuring half, in its own process: prints its figures. On
+    /// PostgreSQL (`SIGNOFF_BENCH_CONSOLE`): `cold`, the first open, which
+    /// folds every event into an empty cache; `warm`, opening again.
     static func measure(path: String, count: Int, quick: Bool) throws -> [Figure] {
         let baseline = Measure.residentBytes()
+        let location = try StoreLocation(parsing: path)
+        let phase = ProcessInfo.processInfo.environment["SIGNOFF_BENCH_CONSOLE"]
         if ProcessInfo.processInfo.environment["SIGNOFF_BENCH_PARTS"] != nil {
-            let store = try Store.open(at: path)
+            let store = try Store.open(location)
             let backend = StoreConsoleBackend(store: store, identity: Principal(name: "dave", authentication: .asserted))
             print("parts: summaries", try Measure.time { _ = try store.summaries(.all) })
             print("parts: reviewed", try Measure.time { _ = try store.reviewedAtCurrentVersion(by: "dave") })
@@ -83,7 +94,7 @@ enum ConsoleBenchmarks {
         let size = Size(width: 200, height: 60)
         let device = ScriptedDevice(size: size)
         let started = Measure.clock.now
-        let store = try Store.open(at: path)
+        let store = try Store.open(location)
         let backend = StoreConsoleBackend(store: store, identity: Principal(name: "dave", authentication: .asserted))
         let loop = ConsoleLoop(model: ConsoleModel(size: size, glyphs: .unicode, now: Date()), backend: backend,
                                device: device, glyphs: .unicode, pollInterval: 3600)
@@ -109,9 +120,20 @@ enum ConsoleBenchmarks {
         let filterWorst = (filterKeys.max() ?? 0) * 1000
         let filterMedian = Measure.percentile(filterKeys, 0.5) * 1000
         let label = count.formatted()
-        return [
-            Figure(name: "console start to first frame (\(label) pending)", value: String(format: "%.0f ms", startSeconds * 1000),
-                   budget: "≤ 250 ms", met: startSeconds <= 0.25),
+        let start: Figure
+        switch phase {
+        case "cold"?:
+            let events = try store.changeToken()
+            start = Figure(name: "PostgreSQL console first open (\(label) pending)", value: String(format: "%.0f ms", startSeconds * 1000)
+                            + " (folds \(events.formatted()) events)", budget: "(reported)", met: nil)
+        case "warm"?:
+            start = Figure(name: "PostgreSQL console start, warm (\(label) pending)", value: String(format: "%.0f ms", startSeconds * 1000),
+                           budget: "≤ 250 ms", met: startSeconds <= 0.25)
+        default:
+            start = Figure(name: "console start to first frame (\(label) pending)", value: String(format: "%.0f ms", startSeconds * 1000),
+                           budget: "≤ 250 ms", met: startSeconds <= 0.25)
+        }
+        let rest = [
             Figure(name: "console key to frame, p99 (200×60)", value: String(format: "%.2f ms", p99), budget: "≤ 2 ms", met: p99 <= 2),
             Figure(name: "console key to frame, median", value: String(format: "%.2f ms", Measure.percentile(moves, 0.5) * 1000), budget: "", met: nil),
             Figure(name: "console filter keystroke, worst of \(filterKeys.count)", value: String(format: "%.1f ms", filterWorst), budget: "≤ 20 ms", met: filterWorst <= 20),
@@ -120,5 +142,10 @@ enum ConsoleBenchmarks {
                    budget: "≤ 150 MB", met: resident <= 150 * 1_048_576),
             Figure(name: "  of which the process had before opening", value: "\(baseline / 1_048_576) MB", budget: "", met: nil),
         ]
+        return [start] + rest.map { figure in
+            var figure = figure
+            if let phase { figure.name = "  \(phase): " + figure.name.replacingOccurrences(of: "console ", with: "") }
+            return figure
+        }
     }
 }

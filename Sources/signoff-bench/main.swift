@@ -1,4 +1,5 @@
 import Foundation
+import SignoffStore
 
 // signoff-bench: the performance budget of DESIGN.md, measured. Build and run
 // in release: swift build -c release --product signoff-bench && .build/release/signoff-bench
@@ -33,6 +34,35 @@ if let index = arguments.firstIndex(of: "--console-child") {
         exit(1)
     }
 }
+
+// One of the approvers `--store postgresql` runs at once (see PostgresBenchmarks).
+if let index = arguments.firstIndex(of: "--postgresql-approver") {
+    let rest = Array(arguments[index...].dropFirst())
+    do {
+        guard rest.count >= 2 else { throw BenchError("usage: signoff-bench --postgresql-approver CONNECTION IDS-FILE") }
+        try PostgresBenchmarks.approver(connection: rest[0], idsFile: rest[1])
+        exit(0)
+    } catch {
+        print("approver: failed: \(error)")
+        exit(1)
+    }
+}
+
+// The PostgreSQL server of `--store`: `postgresql` (the PG* variables, as
+// libpq reads them), or a URL or connection string. Without it, and without
+// `--only postgresql`, the PostgreSQL benchmarks are skipped.
+let postgresql: String? = {
+    guard let index = arguments.firstIndex(of: "--store") else { return only == "postgresql" ? "" : nil }
+    let next = arguments.index(after: index)
+    guard next < arguments.endIndex else { print("--store takes postgresql, or a PostgreSQL URL or connection string"); exit(2) }
+    let value = arguments[next]
+    if value == "postgresql" || value == "postgres" { return "" }
+    guard case let .postgresql(connection)? = try? StoreLocation(parsing: value) else {
+        print("--store takes postgresql, or a PostgreSQL URL or connection string, not \(value)")
+        exit(2)
+    }
+    return connection
+}()
 
 // A store to profile commands on (e.g. under valgrind): varied requests until
 // it holds at least EVENTS events.
@@ -69,6 +99,13 @@ if let index = arguments.firstIndex(of: "--make-signed-store") {
     }
 }
 
+let postgresSuite: (Bool) throws -> [Figure] = { quick in
+    guard let postgresql else {
+        return [Figure(name: "PostgreSQL store", value: "skipped: no server", budget: "(--store postgresql)", met: nil)]
+    }
+    return try PostgresBenchmarks.run(connection: postgresql, quick: quick)
+}
+
 let suites: [(String, (Bool) throws -> [Figure])] = [
     ("routing", RoutingBenchmark.run),
     ("store", StoreBenchmarks.run),
@@ -79,6 +116,7 @@ let suites: [(String, (Bool) throws -> [Figure])] = [
     ("notify", NotificationBenchmarks.run),
     ("reconcile", ReconcileBenchmark.run),
     ("jira", JiraBenchmark.run),
+    ("postgresql", postgresSuite),
 ]
 
 var missed = 0
