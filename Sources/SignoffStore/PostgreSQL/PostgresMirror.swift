@@ -170,16 +170,17 @@ extension Store {
     /// Folds the events (and outbox changes) the server has and this copy lacks.
     func catchUp() throws {
         guard let remote else { return }
-        try remote.locked {
-            try immediateTransaction { db in
+        let folded = try remote.locked {
+            try immediateTransaction { db -> Int in
                 let connection = remote.connection
                 if connection.isInTransaction {
-                    try fold(db, remote)
+                    return try fold(db, remote)
                 } else {
                     // BEGIN goes with the fold's first reads, in one round trip.
                     do {
-                        try fold(db, remote, after: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"])
+                        let folded = try fold(db, remote, after: ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"])
                         try connection.execute("COMMIT")
+                        return folded
                     } catch {
                         if connection.isHealthy, connection.isInTransaction { try? connection.execute("ROLLBACK") }
                         throw error
@@ -187,7 +188,17 @@ extension Store {
                 }
             }
         }
+        if folded >= Self.foldCheckpoint {
+            // A large fold (the first open) leaves a write-ahead log as large
+            // as the file; the next process to open the fold would read all
+            // of it again to rebuild its index. Copied into the file and cut
+            // to nothing now, it costs this open once instead of every open.
+            try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
     }
+
+    /// Events folded at once past which the fold's log is checkpointed and truncated.
+    static let foldCheckpoint = 10_000
 
     /// One command against the server, under its append lock (see `PostgresRemote`).
     func sharedWrite<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
@@ -236,7 +247,8 @@ extension Store {
     /// outbox rows that changed since this copy last looked. `opening`
     /// (BEGIN, the append lock) goes first, in the same round trip as the
     /// check of this copy's last event and the first page of each.
-    private func fold(_ db: Database, _ remote: PostgresRemote, after opening: [String] = []) throws {
+    @discardableResult
+    private func fold(_ db: Database, _ remote: PostgresRemote, after opening: [String] = []) throws -> Int {
         let connection = remote.connection
         var from: Int64 = 0
         var statements = opening.map { PostgresConnection.Statement($0) }
@@ -259,7 +271,9 @@ extension Store {
         let transaction = WriteTransaction(db: db, settings: settings)
         defer { transaction.isOpen = false }
         var requestNumber: Int64 = 0
+        var folded = 0
         try Self.forEachRow(firstEvents, connection, Self.eventsPage, key: 0) { row in
+            folded += 1
             let sequence = row.integer(0) ?? 0
             let kind = row.text(4) ?? ""
             let payload = row.text(6) ?? ""
@@ -306,6 +320,7 @@ extension Store {
             latest = row.integer(18) ?? latest
         }
         if latest != seen { try db.execute(sql: "PRAGMA user_version = \(latest)") }
+        return folded
     }
 
     /// Calls `body` for each row of `first` (a page of `sql`, whose one
