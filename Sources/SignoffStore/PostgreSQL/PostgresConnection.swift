@@ -175,23 +175,6 @@ final class PostgresConnection {
         return value
     }
 
-    /// Calls `body` for each row of a query, reading it `batch` rows at a
-    /// time through a cursor, so a million events never sit in memory at
-    /// once. Must run inside a transaction.
-    func forEachRow(_ sql: String, _ parameters: [PostgresValue] = [], batch: Int = 10_000,
-                    _ body: (PostgresRow) throws -> Void) throws {
-        let cursor = "signoff_cursor"
-        try query("DECLARE \(cursor) NO SCROLL CURSOR FOR " + sql, parameters)
-        defer { if isHealthy { try? execute("CLOSE \(cursor)") } }
-        while true {
-            let result = PostgresResult(PQexec(handle, "FETCH FORWARD \(batch) FROM \(cursor)"))
-            try check(result, sql: "FETCH")
-            let count = result.rowCount
-            for row in 0..<count { try body(PostgresRow(result: result, row: row)) }
-            if count < batch { return }
-        }
-    }
-
     // MARK: LISTEN/NOTIFY
 
     /// Starts listening on `channel` (a plain identifier).
