@@ -61,7 +61,10 @@ enum SweepBenchmark {
         let grantsArrived = Measure.clock.now
         let typedWhileLoading = typist.latencies
         guard loop.model.grants.count == count else { throw BenchError("the console's first load brought \(loop.model.grants.count) grants") }
-        guard !typedWhileLoading.isEmpty else { throw BenchError("no key was typed while the grants loaded") }
+        // A load shorter than the key repeat interval (a quick run's small store) has no key to time.
+        func latency(_ value: Double?) -> String {
+            value.map { String(format: "%.2f ms", $0 * 1000) } ?? "none: loaded before the first key"
+        }
         try store.write { tx in
             guard let grant = try tx.grant("REQ-1") else { throw BenchError("no grant REQ-1") }
             for event in try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, by: sweeper, at: approvedAt) {
@@ -98,9 +101,9 @@ enum SweepBenchmark {
                    budget: "", met: nil),
             Figure(name: "  then its grants, after the first frame", value: Measure.format(Measure.seconds(grantsArrived - firstFrame) * 1000, "ms"),
                    budget: "", met: nil),
-            Figure(name: "  key to frame meanwhile, median", value: String(format: "%.2f ms", Measure.percentile(typedWhileLoading, 0.5) * 1000),
+            Figure(name: "  key to frame meanwhile, median", value: latency(typedWhileLoading.isEmpty ? nil : Measure.percentile(typedWhileLoading, 0.5)),
                    budget: "", met: nil),
-            Figure(name: "  key to frame meanwhile, worst of \(typedWhileLoading.count)", value: String(format: "%.2f ms", (typedWhileLoading.max() ?? 0) * 1000),
+            Figure(name: "  key to frame meanwhile, worst of \(typedWhileLoading.count)", value: latency(typedWhileLoading.max()),
                    budget: "", met: nil),
             Figure(name: "  console reload after one grant changed", value: Measure.format(reload * 1000, "ms"),
                    budget: "", met: nil),
