@@ -323,6 +323,7 @@ public final class Store: Sendable {
     /// that group, or 0600), for the files this account owns: after a
     /// settings change.
     public func applyFileAccess(shareGroup: String?) throws {
+        guard remote == nil else { return }  // a PostgreSQL store has no files to share
         try StoreFile.applyAccess(to: path, group: try shareGroup.map(StoreFile.groupID(named:)))
     }
 

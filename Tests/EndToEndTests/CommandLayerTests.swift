@@ -100,7 +100,7 @@ struct CommandLayerTests {
     @Test func theCommandLineAndTheConsoleDecideAlikeAndLeaveTheSameEvidence() throws {
         let viaCommandLine = try prepared()
         let viaConsole = try prepared()
-        let consoleStore = try Store.open(at: viaConsole.path)
+        let consoleStore = try Store.open(StoreLocation(parsing: viaConsole.path))
         for (time, step, expected) in Self.script {
             let cli = try commandLine(step, at: time, in: viaCommandLine)
             let tui = try console(step, at: time, in: consoleStore)

@@ -292,7 +292,7 @@ struct CommandLineTests {
         #expect(object["purpose"] as? String == "read tables \u{202E}gnp.exe \u{200B}\u{3164} end")
     }
 
-    @Test func tamperingWithTheDatabaseFileIsDetectedAndNamed() throws {
+    @Test(.needsStoreFile) func tamperingWithTheDatabaseFileIsDetectedAndNamed() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
         #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
@@ -316,7 +316,7 @@ struct CommandLineTests {
 
     /// Whoever can write the file can cut history short and leave a chain
     /// that verifies; an anchor kept elsewhere shows it.
-    @Test func anAnchorShowsHistoryCutShortThatTheChainAloneCannot() throws {
+    @Test(.needsStoreFile) func anAnchorShowsHistoryCutShortThatTheChainAloneCannot() throws {
         let store = try TestStore()
         _ = try store.submit(etlRequest, as: "alice")
         let hidden = try store.submit(etlRequest, as: "alice")

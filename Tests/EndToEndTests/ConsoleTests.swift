@@ -103,7 +103,7 @@ struct ConsoleTests {
         try tmux.send("q")
     }
 
-    @Test func escapeSequencesInAFieldNeverReachTheTerminal() throws {
+    @Test(.needsStoreFile) func escapeSequencesInAFieldNeverReachTheTerminal() throws {
         let store = try TestStore()
         // Terminal commands cannot come in through a request (they are refused
         // at the door), but whoever can write the store file can plant them.
@@ -306,7 +306,8 @@ struct ConsoleTests {
         var size = winsize(ws_row: 40, ws_col: 140, ws_xpixel: 0, ws_ypixel: 0)
         #expect(ioctl(slave, UInt(TIOCSWINSZ), &size) == 0)
         let pid = try spawn([Signoff.binary.path, "--store", store.path, "--as", "dave"], terminal: slave,
-                            environment: ["TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "HOME=\(store.directory.path)"])
+                            environment: ["TERM=xterm-256color", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "HOME=\(store.directory.path)"]
+                                + ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("PG") }.map { "\($0.key)=\($0.value)" })
         close(slave)
         defer { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, WNOHANG) }
 

@@ -107,7 +107,7 @@ struct FindingExceptionTests {
         for (edit, named) in [("UPDATE findings SET excepted_until = excepted_until + 86400000", "excepted_until is not what"),
                               ("UPDATE findings SET exception_rationale = 'approved by the board'", "exception_rationale is not what")] {
             let copy = store.directory.appendingPathComponent("tampered-\(UUID().uuidString).db").path
-            #expect(try sqlite(store.path, ".backup '\(copy)'").status == 0)
+            #expect(try sqlite(try store.storeFile(), ".backup '\(copy)'").status == 0)
             #expect(try sqlite(copy, edit).status == 0)
             let verify = try Signoff.run(["audit", "verify", "--store", copy])
             #expect(verify.status == 6 && verify.stdout.contains(named), "\(edit): \(verify.output)")

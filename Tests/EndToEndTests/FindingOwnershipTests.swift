@@ -99,7 +99,7 @@ struct FindingOwnershipTests {
 
         // The link is evidence too: an edited link is named by verify.
         let copy = store.directory.appendingPathComponent("tampered.db").path
-        #expect(try sqlite(store.path, ".backup '\(copy)'").status == 0)
+        #expect(try sqlite(try store.storeFile(), ".backup '\(copy)'").status == 0)
         #expect(try sqlite(copy, "UPDATE findings SET linked_request = 'REQ-1'").status == 0)
         let verify = try Signoff.run(["audit", "verify", "--store", copy])
         #expect(verify.status == 6 && verify.stdout.contains("linked_request is not what"), "\(verify.output)")
@@ -190,7 +190,7 @@ extension FindingOwnershipTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
 
         let copy = store.directory.appendingPathComponent("tampered.db").path
-        #expect(try sqlite(store.path, ".backup '\(copy)'").status == 0)
+        #expect(try sqlite(try store.storeFile(), ".backup '\(copy)'").status == 0)
         #expect(try sqlite(copy, "UPDATE findings SET removal_hand_off = 'failed' WHERE removal_hand_off IS NOT NULL").status == 0)
         let verify = try Signoff.run(["audit", "verify", "--store", copy])
         #expect(verify.status == 6 && verify.stdout.contains("removal_hand_off is not what"), "\(verify.output)")

@@ -283,7 +283,7 @@ struct GrantTests {
     /// Anyone who can write the store file can change its hand-off row, or
     /// append a well-chained event naming someone else. A command runs only
     /// when the running account's own trust file lists it for this store.
-    @Test func aHandOffCommandRunsOnlyWhenThisAccountSetItItself() throws {
+    @Test(.needsStoreFile) func aHandOffCommandRunsOnlyWhenThisAccountSetItItself() throws {
         let store = try TestStore()
         let planted = store.directory.appendingPathComponent("planted").path
         #expect(try store.run(["handoff", "--command", "cat > /dev/null"], as: "dave").status == 0)

@@ -99,34 +99,83 @@ final class ScratchDirectory {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
-/// A fresh store in a temporary directory, trusting asserted identities so
-/// tests can act as several people; the example policy applied.
+/// Which store the end-to-end suites run against: an SQLite file (the
+/// default), or with `SIGNOFF_TEST_BACKEND=postgresql` (scripts/test's second
+/// run, inside pg_virtualenv) a fresh PostgreSQL database per store.
+enum TestBackend {
+    case sqlite, postgresql
+    static let current: TestBackend = ProcessInfo.processInfo.environment["SIGNOFF_TEST_BACKEND"] == "postgresql"
+        ? .postgresql : .sqlite
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For tests that read or change the store's SQLite file itself (forgeries
+    /// written with sqlite3, file modes, a copy of the file): they run on the
+    /// SQLite backend only; PostgresStoreTests and the privilege tests try the
+    /// same attacks on a PostgreSQL store.
+    static var needsStoreFile: Self {
+        .enabled(if: TestBackend.current == .sqlite, "works on the store's SQLite file itself")
+    }
+}
+
+/// A fresh store in a temporary directory (or database), trusting asserted
+/// identities so tests can act as several people; the example policy applied.
 final class TestStore {
     let directory: URL
+    /// The store argument: the file, or the PostgreSQL database's URL.
     let path: String
+    private let database: String?
 
     init(policy: String? = Signoff.example("policy.yaml")) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent("store.sqlite").path
+        switch TestBackend.current {
+        case .sqlite:
+            path = directory.appendingPathComponent("store.sqlite").path
+            database = nil
+        case .postgresql:
+            let name = "signoff_e2e_" + UUID().uuidString.prefix(8).lowercased()
+            try PostgresAdministrationTests.psql("CREATE DATABASE \(name)")
+            path = "postgresql:///\(name)"
+            database = name
+        }
         // One creation time for every test store: stores that then see the same
         // commands at the same moments hold the same chain, hash for hash.
-        let created = try Signoff.run(["init", "--store", path, "--trust-asserted-identities"],
-                                      environment: ["SIGNOFF_NOW": "2026-01-01T00:00:00Z"])
+        var environment = environment()
+        environment["SIGNOFF_NOW"] = "2026-01-01T00:00:00Z"
+        let created = try Signoff.run(["init", "--store", path, "--trust-asserted-identities"], environment: environment)
         guard created.status == 0 else { throw HarnessError("init failed: \(created.output)") }
         if let policy {
             // The first policy of a store is applied by the account that created it.
-            let applied = try Signoff.run(["policy", "apply", policy, "--store", path])
+            let applied = try Signoff.run(["policy", "apply", policy, "--store", path], environment: self.environment())
             guard applied.status == 0 else { throw HarnessError("policy apply failed: \(applied.output)") }
         }
     }
 
-    deinit { try? FileManager.default.removeItem(at: directory) }
+    deinit {
+        if let database {
+            try? PostgresAdministrationTests.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            try? PostgresAdministrationTests.psql("DROP ROLE IF EXISTS signoff_\(database)")
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
 
     /// The account's configuration (e.g. its trusted hand-off commands) lives
     /// with the store, not in the real home folder; `account` names another one.
+    /// So does a PostgreSQL store's fold, in the account's cache.
     func environment(account: String = "account") -> [String: String] {
-        ["XDG_CONFIG_HOME": directory.appendingPathComponent(account).path]
+        ["XDG_CONFIG_HOME": directory.appendingPathComponent(account).path,
+         "XDG_CACHE_HOME": directory.appendingPathComponent(account + "-cache").path]
+    }
+
+    /// The store as an SQLite file: the file itself, or for a PostgreSQL
+    /// store a new file `signoff store copy` made of it (every hash kept).
+    func storeFile() throws -> String {
+        guard database != nil else { return path }
+        let copy = directory.appendingPathComponent("copy-\(UUID().uuidString).sqlite").path
+        let copied = try Signoff.run(["store", "copy", path, copy], environment: environment())
+        guard copied.status == 0 else { throw HarnessError("store copy failed: \(copied.output)") }
+        return copy
     }
 
     /// Runs a command against this store as `person`, in the OS account `account`.

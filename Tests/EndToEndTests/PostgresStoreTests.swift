@@ -246,12 +246,26 @@ struct PostgresStoreTests {
         #expect(result?["state"] as? String == "approved", "\(String(decoding: document, as: UTF8.self))")
     }
 
-    @Test func settingsOfAPostgreSQLStoreAreFixedAtCreation() throws {
+    @Test func trustOfAssertedIdentitiesIsTurnedOffAndNeverOnAndShareGroupsAreForFiles() throws {
         let store = try PostgresTestStore(trustAsserted: true)
         let before = try store.query("SELECT count(*) FROM signoff.events")
-        let changed = try store.run(["settings", "--stop-trusting-asserted-identities"])
-        #expect(changed.status != 0 && changed.stderr.contains("fixed when it is created"), "\(changed.output)")
+        let shared = try store.run(["settings", "--share-group", "staff"])
+        #expect(shared.status != 0 && shared.stderr.contains("share group is for store files"), "\(shared.output)")
         #expect(try store.query("SELECT count(*) FROM signoff.events") == before)
+        let asserted = try store.run(["list", "--as", "dave"], as: "erin")
+        #expect(asserted.status == 0, "\(asserted.output)")
+        let stopped = try store.run(["settings", "--stop-trusting-asserted-identities"])
+        #expect(stopped.status == 0, "\(stopped.output)")
+        #expect(try store.query("SELECT trust_asserted_identities FROM signoff.settings") == ["f"])
+        let refused = try store.run(["list", "--as", "dave"], as: "erin")
+        #expect(refused.status != 0 && refused.stderr.contains("does not trust asserted identities"), "\(refused.output)")
+        #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
+    }
+
+    @Test func revokingARoleWithoutRightsSaysNothingChanged() throws {
+        let store = try PostgresTestStore()
+        let revoked = try store.run(["store", "revoke", "nobody_at_all"])
+        #expect(revoked.status != 0 && revoked.stderr.contains("has no rights in this store"), "\(revoked.output)")
     }
 
     @Test func decisionsAreSignedAsOnSQLiteAndEveryClientChecksTheSignatures() throws {

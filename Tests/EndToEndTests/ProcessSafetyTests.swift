@@ -120,7 +120,7 @@ struct ProcessSafetyTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
-    @Test func aProcessKilledMidWriteLeavesAStoreThatVerifiesWithEveryAcknowledgedReview() throws {
+    @Test(.needsStoreFile) func aProcessKilledMidWriteLeavesAStoreThatVerifiesWithEveryAcknowledgedReview() throws {
         let store = try TestStore()
         var ids: [String] = []
         let batch = Array(repeating: etlRequest, count: 30).joined(separator: "\n---\n")

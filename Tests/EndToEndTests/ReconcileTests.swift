@@ -143,7 +143,7 @@ struct ReconcileTests {
         ]
         for (index, (edit, named)) in edits.enumerated() {
             let copy = store.directory.appendingPathComponent("tampered-\(index).db").path
-            #expect(try sqlite(store.path, ".backup '\(copy)'").status == 0)
+            #expect(try sqlite(try store.storeFile(), ".backup '\(copy)'").status == 0)
             #expect(try sqlite(copy, edit).status == 0, "\(edit)")
             let verify = try Signoff.run(["audit", "verify", "--store", copy])
             #expect(verify.status == 6, "\(edit): \(verify.output)")

@@ -215,11 +215,21 @@ import Testing
         try take(Step(label: "handoff", person: "dave", arguments: ["handoff", "--outbox", outbox],
                       action: .configureHandOff, kind: "hand_off_configured", refusal: "action_refused", minute: 30), in: lab)
         let group = try #require(String(validatingCString: getgrgid(getgid()).pointee.gr_name))
-        try take(Step(label: "settings", person: "dave", arguments: ["settings", "--share-group", group],
-                      action: .changeSettings, kind: "settings_changed", refusal: "action_refused", minute: 31), in: lab)
         let changed = try lab.store.file("policy-2.yaml", lab.policy(extra: Self.extra).replacingOccurrences(of: "policy: signed", with: "policy: signed-2"))
-        try take(Step(label: "policy apply", person: "dave", arguments: ["policy", "apply", changed],
-                      action: .applyPolicy, kind: "policy_applied", refusal: "action_refused", minute: 32), in: lab)
+        switch TestBackend.current {
+        case .sqlite:
+            try take(Step(label: "settings", person: "dave", arguments: ["settings", "--share-group", group],
+                          action: .changeSettings, kind: "settings_changed", refusal: "action_refused", minute: 31), in: lab)
+            try take(Step(label: "policy apply", person: "dave", arguments: ["policy", "apply", changed],
+                          action: .applyPolicy, kind: "policy_applied", refusal: "action_refused", minute: 32), in: lab)
+        case .postgresql:
+            // A PostgreSQL store has no files to share: its one setting is the
+            // trust of asserted identities, turned off last (the steps assert).
+            try take(Step(label: "policy apply", person: "dave", arguments: ["policy", "apply", changed],
+                          action: .applyPolicy, kind: "policy_applied", refusal: "action_refused", minute: 31), in: lab)
+            try take(Step(label: "settings", person: "dave", arguments: ["settings", "--stop-trusting-asserted-identities"],
+                          action: .changeSettings, kind: "settings_changed", refusal: "action_refused", minute: 32), in: lab)
+        }
 
         let verified = try lab.verify()
         #expect(verified.status == 0)

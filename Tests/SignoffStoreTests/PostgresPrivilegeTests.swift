@@ -217,7 +217,7 @@ struct PostgresPrivilegeTests {
         Self.refused(.permission, "append-only: UPDATE") { try admin.execute("UPDATE signoff.events SET actor = 'x'") }
         Self.refused(.permission, "append-only: DELETE") { try admin.execute("DELETE FROM signoff.events") }
         Self.refused(.permission, "append-only: TRUNCATE") { try admin.execute("TRUNCATE signoff.events") }
-        Self.refused(.permission, "fixed at creation") {
+        Self.refused(.permission, "only by turning off the trust") {
             try admin.execute("UPDATE signoff.settings SET trust_asserted_identities = true")
         }
     }

@@ -210,11 +210,11 @@ extension Store {
                     // The lock and the fold's reads in one round trip.
                     try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + ["SELECT * FROM signoff.begin_write()"])
                     try db.execute(sql: """
-                        CREATE TEMP TABLE IF NOT EXISTS changed_outbox (id INTEGER PRIMARY KEY);
+                        CREATE TEMP TABLE IF NOT EXISTS changed_outbox (id INTEGER NOT NULL);
                         CREATE TEMP TRIGGER IF NOT EXISTS outbox_added AFTER INSERT ON main.outbox
-                        BEGIN INSERT OR IGNORE INTO changed_outbox VALUES (new.id); END;
+                        BEGIN INSERT INTO changed_outbox VALUES (new.id); END;
                         CREATE TEMP TRIGGER IF NOT EXISTS outbox_changed AFTER UPDATE ON main.outbox
-                        BEGIN INSERT OR IGNORE INTO changed_outbox VALUES (new.id); END;
+                        BEGIN INSERT INTO changed_outbox VALUES (new.id); END;
                         DELETE FROM changed_outbox;
                         """)
                     let start = try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM events") ?? 0
@@ -316,7 +316,8 @@ extension Store {
                 lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
             """)
         try Self.forEachRow(firstOutbox, connection, Self.outboxPage, key: 18) { row in
-            try upsert.execute(arguments: StatementArguments(OutboxRows.serverColumns.map { row.value($0.index, $0.type) }))
+            let values: [DatabaseValue] = OutboxRows.serverColumns.map { row.value($0.index, $0.type) }
+            try upsert.execute(arguments: StatementArguments(values))
             latest = row.integer(18) ?? latest
         }
         if latest != seen { try db.execute(sql: "PRAGMA user_version = \(latest)") }
@@ -408,7 +409,9 @@ extension Store {
                 }
             }
             statements.append(.init("""
-                SELECT signoff.put_outbox($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                SELECT signoff.put_outbox($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
+                    $9::bigint, $10::bigint, $11::text, $12::integer, $13::bigint, $14::bigint, $15::text, $16::bigint,
+                    $17::text, $18::bigint)
                 """, values))
         }
         return statements
@@ -489,10 +492,10 @@ extension OutboxRows {
 
 extension PostgresRow {
     /// Column `index` as SQLite takes it.
-    func value(_ index: Int, _ type: OutboxRows.ColumnType) -> DatabaseValueConvertible? {
+    func value(_ index: Int, _ type: OutboxRows.ColumnType) -> DatabaseValue {
         switch type {
-        case .text: text(index)
-        case .integer: integer(index)
+        case .text: text(index).databaseValue
+        case .integer: integer(index).databaseValue
         }
     }
 }

@@ -593,11 +593,7 @@ enum PostgresSchema {
                 RAISE EXCEPTION 'this store records people by their PostgreSQL role, not as % (%)', p_actor, p_authentication
                     USING ERRCODE = 'insufficient_privilege';
             END IF;
-            IF p_kind = 'settings_changed' THEN
-                RAISE EXCEPTION 'a PostgreSQL store''s settings are fixed when it is created; create another store (signoff init) and copy into it'
-                    USING ERRCODE = 'insufficient_privilege';
-            END IF;
-            IF p_kind IN ('policy_applied', 'hand_off_configured', 'write_back_configured')
+            IF p_kind IN ('policy_applied', 'hand_off_configured', 'write_back_configured', 'settings_changed')
                AND NOT v_is_administrator THEN
                 RAISE EXCEPTION '% (role %) is not an administrator of this store, so may not record %', v_person, session_user, p_kind
                     USING ERRCODE = 'insufficient_privilege';
@@ -609,9 +605,38 @@ enum PostgresSchema {
                         (p_at - v_now) / 1000 USING ERRCODE = 'invalid_parameter_value';
                 END IF;
             END IF;
+            IF p_kind = 'settings_changed' THEN
+                -- The one setting a PostgreSQL store has: trust of asserted
+                -- identities, which can be turned off, never on.
+                IF (p_payload::jsonb ->> 'share_group') IS NOT NULL THEN
+                    RAISE EXCEPTION 'a share group is for store files; who may use a PostgreSQL store is which roles it maps'
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF (p_payload::jsonb -> 'trust_asserted_identities') = 'true'::jsonb AND NOT v_trust THEN
+                    RAISE EXCEPTION 'trust of asserted identities can be turned off, never on' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                UPDATE signoff.settings SET trust_asserted_identities = (p_payload::jsonb -> 'trust_asserted_identities') = 'true'::jsonb
+                WHERE id = 1;
+            END IF;
             PERFORM signoff.insert_event(p_sequence, p_at, p_actor, p_authentication, p_kind, p_request_id, p_payload,
                                          p_prev_hash, p_hash, p_signature, p_statement);
         END $$;
+
+        -- Settings change only through a settings_changed event, and the only
+        -- change is turning the trust of asserted identities off.
+        DROP TRIGGER settings_refuse_change ON signoff.settings;
+        CREATE FUNCTION signoff.refuse_settings_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' AND NOT new.trust_asserted_identities
+               AND (new.id, new.share_group, new.created_at, new.group_role)
+                   IS NOT DISTINCT FROM (old.id, old.share_group, old.created_at, old.group_role) THEN
+                RETURN new;
+            END IF;
+            RAISE EXCEPTION 'store settings change only by turning off the trust of asserted identities: % is refused', TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END $$;
+        CREATE TRIGGER settings_refuse_rewrite BEFORE UPDATE OR DELETE ON signoff.settings
+            FOR EACH ROW EXECUTE FUNCTION signoff.refuse_settings_rewrite();
 
         -- `signoff store copy`: the administrator fills a store that held no
         -- event before this transaction with another store's chain, event for

@@ -151,8 +151,18 @@ enum PostgresSetup {
         try connection.transaction {
             try requireAdministrator(connection)
             let group = try connection.query("SELECT group_role FROM signoff.settings WHERE id = 1").row(0).text(0) ?? ""
-            try connection.query("DELETE FROM signoff.actors WHERE role = $1", [.text(role)])
-            if try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(role)]).rowCount == 1 {
+            let mapped = try connection.query("DELETE FROM signoff.actors WHERE role = $1", [.text(role)]).affectedRows > 0
+            let member = try connection.query("""
+                SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member JOIN pg_roles g ON g.oid = m.roleid
+                WHERE r.rolname = $1 AND g.rolname = $2
+                """, [.text(role), .text(group)]).rowCount > 0
+            guard mapped || member else {
+                throw StoreError.invalidEvent("""
+                    the role \(DisplaySafe.text(role)) has no rights in this store, so nothing changed; \
+                    `signoff store roles` lists the roles that act in it
+                    """)
+            }
+            if member {
                 try connection.execute("REVOKE \(PostgresSchema.quoteIdentifier(group)) FROM \(PostgresSchema.quoteIdentifier(role))")
             }
         }
