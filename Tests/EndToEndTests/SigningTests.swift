@@ -235,7 +235,7 @@ final class SigningLab {
 
     /// Whoever can write the store appends a well-chained approval in dave's
     /// name: without his key it cannot carry his signature, and verify says so.
-    @Test func aForgedChainedApprovalFailsVerify() throws {
+    @Test(.needsStoreFile) func aForgedChainedApprovalFailsVerify() throws {
         let lab = try SigningLab()
         try lab.startAgent(holding: [lab.dave.path])
         let first = try lab.submit()
