@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// A PostgreSQL store on the test cluster: a fresh database, its
@@ -179,6 +182,44 @@ struct PostgresStoreTests {
         #expect(verified.status == 0, "\(verified.output)")
         let listed = try store.run(["list", "--json"], as: "erin")
         #expect(((try Signoff.json(listed) as? [String: Any])?["items"] as? [Any])?.count == stored.count)
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
+                   "restarts the throwaway cluster pg_virtualenv made"))
+    func aServerRestartedMidRunLosesNoAcknowledgedSubmission() throws {
+        let store = try PostgresTestStore()
+        _ = try store.submit()
+        let request = try String(contentsOfFile: Signoff.example("request.yaml"), encoding: .utf8)
+        let started = ResultBox()
+        let group = DispatchGroup()
+        for index in 0..<12 {
+            DispatchQueue.global().async(group: group) {
+                let result = try? store.run(["submit", "-"], as: "alice",
+                                            stdin: request.replacingOccurrences(of: "svc-ledger-etl", with: "svc-r\(index)"))
+                started.append(result)
+            }
+            if index == 4 {
+                // The server goes down hard while clients connect, fold and commit.
+                // Foundation's Process never saw pg_ctlcluster exit once it had changed to the cluster's owner,
+                // so the restart goes through system(3), which waits for its own child.
+                let version = ProcessInfo.processInfo.environment["PGVERSION"] ?? "15"
+                let status = system("pg_ctlcluster \(version) regress restart -m immediate >/dev/null 2>&1")
+                #expect(status == 0, "pg_ctlcluster restart exited with \(status)")
+            }
+        }
+        group.wait()
+        let acknowledged = started.all.compactMap { $0 }.filter { $0.status == 0 }
+            .compactMap { $0.stdout.split(separator: " ").first.map(String.init) }
+        let failed = started.all.compactMap { $0 }.filter { $0.status != 0 }
+        // A client that lost its server says so plainly, with the store-error code.
+        for result in failed { #expect(result.status == 5 && !result.stderr.contains("\u{1B}"), "\(result.output)") }
+        let stored = Set(try store.query("SELECT request_id FROM signoff.events WHERE kind = 'request_submitted'"))
+        #expect(Set(acknowledged).isSubset(of: stored), "acknowledged \(acknowledged), stored \(stored)")
+        // Every client's fold still agrees with the server, and the next command works.
+        let after = try store.submit(name: "svc-after")
+        #expect(stored.count + 1 == Int(try store.query("SELECT count(*) FROM signoff.events WHERE kind = 'request_submitted'")[0]))
+        #expect(try store.show(after, as: "dave")["state"] as? String == "pending")
+        #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
     }
 
     @Test func aStoreCopiedIntoPostgreSQLAndBackKeepsEveryHash() throws {
