@@ -186,39 +186,50 @@ struct PostgresStoreTests {
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
                    "restarts the throwaway cluster pg_virtualenv made"))
-    func aServerRestartedMidRunLosesNoAcknowledgedSubmission() throws {
+    func aServerRestartedMidRunLosesNoAcknowledgedDecisionOrSubmission() throws {
         let store = try PostgresTestStore()
-        _ = try store.submit()
+        let pending = try (0..<6).map { try store.submit(name: "svc-pending-\($0)") }
         let request = try String(contentsOfFile: Signoff.example("request.yaml"), encoding: .utf8)
-        let started = ResultBox()
+        let approvals = Collected<(id: String, result: Signoff.Result?)>(), submissions = ResultBox()
         let group = DispatchGroup()
         for index in 0..<12 {
             DispatchQueue.global().async(group: group) {
-                let result = try? store.run(["submit", "-"], as: "alice",
-                                            stdin: request.replacingOccurrences(of: "svc-ledger-etl", with: "svc-r\(index)"))
-                started.append(result)
+                if index % 2 == 0 {
+                    let id = pending[index / 2]
+                    let result = try? store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"],
+                                                as: ["dave", "erin", "henry"][index % 3])
+                    approvals.append((id, result))
+                } else {
+                    submissions.append(try? store.run(["submit", "-"], as: "alice",
+                                                      stdin: request.replacingOccurrences(of: "svc-ledger-etl", with: "svc-r\(index)")))
+                }
             }
             if index == 4 {
-                // The server goes down hard while clients connect, fold and commit.
-                // Foundation's Process never saw pg_ctlcluster exit once it had changed to the cluster's owner,
-                // so the restart goes through system(3), which waits for its own child.
+                // The server goes down hard while clients connect, fold and commit. Foundation's Process never saw
+                // pg_ctlcluster exit once it had changed to the cluster's owner, so the restart goes through
+                // system(3), which waits for its own child.
                 let version = ProcessInfo.processInfo.environment["PGVERSION"] ?? "15"
                 let status = system("pg_ctlcluster \(version) regress restart -m immediate >/dev/null 2>&1")
                 #expect(status == 0, "pg_ctlcluster restart exited with \(status)")
             }
         }
         group.wait()
-        let acknowledged = started.all.compactMap { $0 }.filter { $0.status == 0 }
-            .compactMap { $0.stdout.split(separator: " ").first.map(String.init) }
-        let failed = started.all.compactMap { $0 }.filter { $0.status != 0 }
         // A client that lost its server says so plainly, with the store-error code.
-        for result in failed { #expect(result.status == 5 && !result.stderr.contains("\u{1B}"), "\(result.output)") }
+        for result in (approvals.all.map(\.result) + submissions.all).compactMap({ $0 }) where result.status != 0 {
+            #expect(result.status == 5 && !result.stderr.contains("\u{1B}"), "\(result.output)")
+        }
+        let approved = approvals.all.filter { $0.result?.status == 0 }.map(\.id)
+        let decided = Set(try store.query("SELECT request_id FROM signoff.events WHERE kind = 'request_decided'"))
+        #expect(Set(approved).isSubset(of: decided), "acknowledged \(approved), recorded \(decided)")
+        let submitted = submissions.all.compactMap { $0 }.filter { $0.status == 0 }
+            .compactMap { $0.stdout.split(separator: " ").first.map(String.init) }
         let stored = Set(try store.query("SELECT request_id FROM signoff.events WHERE kind = 'request_submitted'"))
-        #expect(Set(acknowledged).isSubset(of: stored), "acknowledged \(acknowledged), stored \(stored)")
+        #expect(Set(submitted).isSubset(of: stored), "acknowledged \(submitted), stored \(stored)")
         // Every client's fold still agrees with the server, and the next command works.
         let after = try store.submit(name: "svc-after")
         #expect(stored.count + 1 == Int(try store.query("SELECT count(*) FROM signoff.events WHERE kind = 'request_submitted'")[0]))
         #expect(try store.show(after, as: "dave")["state"] as? String == "pending")
+        for id in approved { #expect(try store.show(id, as: "erin")["state"] as? String == "approved") }
         #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
     }
 
@@ -361,9 +372,11 @@ struct PostgresStoreTests {
 }
 
 /// Results collected from concurrent threads.
-final class ResultBox: @unchecked Sendable {
+/// What concurrent clients returned, collected under a lock.
+final class Collected<Element>: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [Signoff.Result?] = []
-    func append(_ result: Signoff.Result?) { lock.lock(); results.append(result); lock.unlock() }
-    var all: [Signoff.Result?] { lock.lock(); defer { lock.unlock() }; return results }
+    private var elements: [Element] = []
+    func append(_ element: Element) { lock.lock(); elements.append(element); lock.unlock() }
+    var all: [Element] { lock.lock(); defer { lock.unlock() }; return elements }
 }
+typealias ResultBox = Collected<Signoff.Result?>
