@@ -393,6 +393,18 @@ public final class WriteTransaction {
         }
     }
 
+    /// Writes what is still only in memory and forgets what was read, so
+    /// that a transaction folding a long run of events (a first open of a
+    /// shared store) holds the requests of one page of them, not of all.
+    func shed() throws {
+        try flush()
+        try flushGrants()
+        entries.removeAll()
+        statuses.removeAll()
+        wholeGrants.removeAll()
+        ticketsByRequest.removeAll()
+    }
+
     /// Writes each changed record once: the fold's result, encoded once.
     private func flush() throws {
         for id in changed {

@@ -298,6 +298,7 @@ extension Store {
                     signoff, or by another version; run signoff audit verify
                     """)
             }
+            if folded % Self.foldPage == 0 { try transaction.shed() }
         }
         try transaction.finish()
         if requestNumber > 0 {
