@@ -34,10 +34,11 @@ enum Measure {
         return sorted[index]
     }
 
-    /// Resident set size of this process, from /proc (Linux).
-    static func residentBytes() -> Int {
+    /// Resident set size of this process, from /proc (Linux); with
+    /// `peak`, its high-water mark so far.
+    static func residentBytes(peak: Bool = false) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(peak ? "VmHWM:" : "VmRSS:") {
             let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
             return kilobytes * 1024
         }

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import SignoffCore
 
@@ -193,8 +196,25 @@ extension Store {
             // as the file; the next process to open the fold would read all
             // of it again to rebuild its index. Copied into the file and cut
             // to nothing now, it costs this open once instead of every open.
-            try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            // The pages that fold wrote stay in the connection's cache (up to
+            // its 64 MB) for nothing, and the memory the fold freed stays in
+            // the process: both go back before the store is used.
+            try? pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                db.releaseMemory()
+            }
+            Self.returnFreedMemory()
         }
+    }
+
+    /// Hands the heap the process freed back to the system (glibc's
+    /// `malloc_trim`, which Swift's Glibc module does not export).
+    private static func returnFreedMemory() {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        _ = trim(0)
+        #endif
     }
 
     /// Events folded at once past which the fold's log is checkpointed and truncated.
