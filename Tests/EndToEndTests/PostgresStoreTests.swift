@@ -184,8 +184,9 @@ struct PostgresStoreTests {
         #expect(((try Signoff.json(listed) as? [String: Any])?["items"] as? [Any])?.count == stored.count)
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
-                   "restarts the throwaway cluster pg_virtualenv made"))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL_RESTART"] != nil
+                       && ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
+                   "restarts the throwaway cluster pg_virtualenv made, which every other test uses: scripts/test runs it, one test at a time"))
     func aServerRestartedMidRunLosesNoAcknowledgedDecisionOrSubmission() throws {
         let store = try PostgresTestStore()
         let pending = try (0..<6).map { try store.submit(name: "svc-pending-\($0)") }
@@ -205,11 +206,17 @@ struct PostgresStoreTests {
                 }
             }
             if index == 4 {
-                // The server goes down hard while clients connect, fold and commit. Foundation's Process never saw
-                // pg_ctlcluster exit once it had changed to the cluster's owner, so the restart goes through
-                // system(3), which waits for its own child.
+                // The server goes down hard while clients connect, fold and commit. Foundation's Process learns
+                // that a child exited when the last holder of a socket it handed the child closes it, so the new
+                // server must not inherit any descriptor of this process (the sockets of the clients running
+                // meanwhile among them): the restart runs through system(3), which waits for its own child,
+                // with every descriptor past standard error closed first.
                 let version = ProcessInfo.processInfo.environment["PGVERSION"] ?? "15"
-                let status = system("pg_ctlcluster \(version) regress restart -m immediate >/dev/null 2>&1")
+                let status = system("""
+                    perl -MPOSIX -e 'opendir(my $d, "/proc/self/fd"); my @fds = grep { /^[0-9]+$/ && $_ > 2 } readdir($d); \
+                    closedir($d); POSIX::close($_) for @fds; exec @ARGV or die' \
+                    pg_ctlcluster \(version) regress restart -m immediate >/dev/null 2>&1
+                    """)
                 #expect(status == 0, "pg_ctlcluster restart exited with \(status)")
             }
         }
