@@ -240,6 +240,39 @@ struct PostgresStoreTests {
         #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
     }
 
+    @Test func aStoreFromAnOlderSignoffIsUpgradedByItsAdministratorOnly() throws {
+        let store = try PostgresTestStore()
+        let id = try store.submit()
+        // The store as a signoff before migration 3 left it: whoami a SQL function, the migration not listed.
+        try PostgresAdministrationTests.psql("""
+            CREATE OR REPLACE FUNCTION signoff.whoami(OUT role name, OUT person text, OUT is_administrator boolean)
+            LANGUAGE sql STABLE SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
+                SELECT session_user,
+                       (SELECT a.person FROM signoff.actors a WHERE a.role = session_user),
+                       session_user = (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff')
+                           OR EXISTS (SELECT 1 FROM signoff.actors a JOIN signoff.administrators d ON d.person = a.person
+                                      WHERE a.role = session_user)
+            $$;
+            DELETE FROM signoff.migrations WHERE name = '3 whoami planned once';
+            """, database: store.database)
+        let language = "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'whoami'"
+        #expect(try store.query(language) == ["sql"])
+        // An approver's command refuses the older store, names who upgrades it, and changes nothing.
+        let refused = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
+        #expect(refused.status == 5 && refused.stderr.contains("its administrator (role") && !refused.stderr.contains("\u{1B}"),
+                "\(refused.output)")
+        #expect(try store.query("SELECT count(*) FROM signoff.events WHERE kind = 'request_decided'") == ["0"])
+        #expect(try store.query(language) == ["sql"])
+        // Any command by the administrator applies the migration; then the approver's command works.
+        #expect(try store.run(["list"]).status == 0)
+        #expect(try store.query(language) == ["plpgsql"])
+        #expect(try store.query("SELECT count(*) FROM signoff.migrations WHERE name = '3 whoami planned once'") == ["1"])
+        let approved = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
+        #expect(approved.status == 0, "\(approved.output)")
+        #expect(try store.show(id, as: "erin")["state"] as? String == "approved")
+        #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
+    }
+
     @Test func aStoreCopiedIntoPostgreSQLAndBackKeepsEveryHash() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-copy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
