@@ -186,6 +186,8 @@ public final class WriteTransaction {
         // The submission's request, encoded once: its bytes are both the
         // payload's and (spliced, at flush) the stored record's.
         var requestJSON: [UInt8]?
+        // The grant a grant event after `grant_issued` changes, looked up once.
+        var grantStatus: StatusEntry?
         switch draft.body {
         case .policyApplied, .handOffConfigured, .settingsChanged, .schemaMigrated, .reconciliationRun:
             break
@@ -211,7 +213,8 @@ public final class WriteTransaction {
         case .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended,
              .incidentReviewCompleted:
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
-            guard try status(id) != nil else { throw StoreError.invalidEvent("\(id) has no grant for a \(kind) event") }
+            guard let found = try status(id) else { throw StoreError.invalidEvent("\(id) has no grant for a \(kind) event") }
+            grantStatus = found
         case let .requestSubmitted(submitted):
             guard let id = draft.requestID else { throw StoreError.invalidEvent("a \(kind) event needs a request ID") }
             let checked = issuedIDs.contains(id) && entries[id] == nil
@@ -315,7 +318,7 @@ public final class WriteTransaction {
         if case .grantIssued = draft.body { grantedHere.insert(draft.requestID ?? "") }
         if case let .grantExtended(extended) = draft.body { grantedHere.insert(extended.extensionID) }
         if GrantProjection.concernsGrant(draft.body), let id = draft.requestID {
-            if let entry = statuses[id] {
+            if let entry = grantStatus ?? statuses[id] {
                 GrantProjection.apply(draft, into: &entry.status)
                 entry.lastSequence = sequence
                 if !entry.isChanged { entry.isChanged = true; changedStatuses.append(entry) }

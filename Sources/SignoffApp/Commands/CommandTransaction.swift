@@ -21,16 +21,26 @@ public final class CommandTransaction {
     /// thousand grants keeps none).
     let keepsEvents: Bool
     private(set) var recorded: [RecordedEvent] = []
-    /// Grants whose provisioning the recorded events changed, in order, for
-    /// the hand-off after the commit.
-    private(set) var grantsToHandOff: [String] = []
-    private var handOffSet: Set<String> = []
+    /// Grants whose provisioning the recorded events changed, in the order
+    /// they were first changed, for the hand-off after the commit.
+    var grantsToHandOff: [String] {
+        var seen = Set<String>(minimumCapacity: grantsChanged.count)
+        return grantsChanged.filter { seen.insert($0).inserted }
+    }
+    /// The same, once for each event that changed one (a sweep changes a
+    /// hundred thousand, each once: no set is kept for them per event).
+    private var grantsChanged: [String] = []
     /// Findings whose removal the recorded events requested, for the hand-off after the commit.
     private(set) var removalsToHandOff: [String] = []
     /// The policy whose `notifications:` section says who hears of what is
     /// recorded here, and under which routes are shown to tickets: the one in
     /// force, or the one this command applies.
-    private var notifying: Policy?
+    private var notifying: Policy? {
+        didSet { notifies = notifying?.notifications != nil }
+    }
+    /// Whether `notifying` says who hears of anything: asked for every event,
+    /// without copying the policy each time.
+    private var notifies: Bool
     /// Outbox messages this command enqueued, for the delivery after the commit.
     private(set) var notificationsQueued = 0
     /// Messages this command enqueued for tickets (`TicketWriteBack`).
@@ -46,6 +56,7 @@ public final class CommandTransaction {
         self.policyInForce = policy
         self.keepsEvents = keepsEvents
         self.notifying = policy
+        self.notifies = policy?.notifications != nil
     }
 
     /// The policy in force; operations that decide cannot go on without one.
@@ -81,13 +92,13 @@ public final class CommandTransaction {
     public func append(_ draft: EventDraft) throws -> RecordedEvent {
         let event = try store.append(draft)
         if keepsEvents { recorded.append(event) }
-        if let id = HandOff.grantToDeliver(draft), handOffSet.insert(id).inserted { grantsToHandOff.append(id) }
+        if let id = HandOff.grantToDeliver(draft) { grantsChanged.append(id) }
         if case let .findingRemovalRequested(requested) = draft.body { removalsToHandOff.append(requested.findingID) }
         if case let .policyApplied(applied) = draft.body {
             // Requests re-routed by a new policy are announced, and shown to their tickets, as it says.
             notifying = try? applied.parsed()
         }
-        if let notifying, notifying.notifications != nil {
+        if notifies, let notifying {
             notificationsQueued += try NotificationQueue.enqueue(for: [event], in: store, policy: notifying, at: now)
         }
         ticketUpdatesQueued += try TicketWriteBack.enqueue(after: event, in: store, policy: notifying, at: now, routes: routeComments)

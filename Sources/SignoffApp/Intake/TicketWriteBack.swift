@@ -41,10 +41,11 @@ public enum TicketWriteBack {
 
     /// Enqueues what `event` means for its request's ticket, if the request
     /// came from one and the ticket's site has write-back settings. Returns
-    /// how many messages were added. `policy`: the one routing is shown under.
+    /// how many messages were added. `policy`: the one routing is shown under
+    /// (taken only when a comment is written: most events write none).
     /// `routes`: route comments already rendered in this transaction.
     @discardableResult
-    public static func enqueue(after event: RecordedEvent, in store: WriteTransaction, policy: Policy?,
+    public static func enqueue(after event: RecordedEvent, in store: WriteTransaction, policy: @autoclosure () -> Policy?,
                                at now: Date, routes: RouteComments? = nil) throws -> Int {
         let draft = event.draft
         guard let moment = moment(of: draft.body), try store.writesBackToAnySite() else { return 0 }
@@ -61,7 +62,7 @@ public enum TicketWriteBack {
         guard let settings = try store.writeBack(source: ticket.source, site: ticket.site) else { return 0 }
         var added = 0
         let deployment: JiraMapping.Deployment = settings.format == "wiki" ? .server : .cloud
-        if settings.comments, let body = try commentBody(for: draft, in: store, policy: policy, deployment: deployment, routes: routes) {
+        if settings.comments, let body = try commentBody(for: draft, in: store, policy: policy(), deployment: deployment, routes: routes) {
             let payload = JiraDelivery.Payload(kind: .comment, issue: ticket.issueID, key: ticket.key, site: ticket.site,
                                                api: deployment.apiVersion, status: nil, body: String(decoding: body, as: UTF8.self))
             if try store.enqueue(payload.message(moment: moment, sequence: event.sequence, requestID: draft.requestID),
