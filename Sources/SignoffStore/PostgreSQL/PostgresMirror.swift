@@ -136,6 +136,7 @@ extension Store {
                 StoreFile.remove(path)
                 return try openFold(path, remote: remote, shownAs: shownAs)
             }
+            try pool.writeWithoutTransaction { db in try createChangeLog(db) }
             // Named as the server is in messages; the fold is only a copy.
             return Store(path: shownAs ?? remote.shownAs, settings: remote.session.settings, access: .write, pool: pool, remote: remote)
         }
@@ -229,15 +230,7 @@ extension Store {
                 do {
                     // The lock and the fold's reads in one round trip.
                     try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + ["SELECT * FROM signoff.begin_write()"])
-                    try db.execute(sql: """
-                        CREATE TEMP TABLE IF NOT EXISTS changed_outbox (id INTEGER NOT NULL);
-                        CREATE TEMP TRIGGER IF NOT EXISTS outbox_added AFTER INSERT ON main.outbox
-                        BEGIN INSERT INTO changed_outbox VALUES (new.id); END;
-                        CREATE TEMP TRIGGER IF NOT EXISTS outbox_changed AFTER UPDATE ON main.outbox
-                        BEGIN INSERT INTO changed_outbox VALUES (new.id); END;
-                        DELETE FROM changed_outbox;
-                        """)
-                    let start = try Int64.fetchOne(db, sql: "SELECT coalesce(max(sequence), 0) FROM events") ?? 0
+                    let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
                     let transaction = WriteTransaction(db: db, settings: settings)
                     defer { transaction.isOpen = false }
                     let result = try body(transaction)
@@ -251,6 +244,20 @@ extension Store {
                 }
             }
         }
+    }
+
+    /// The outbox rows a command adds or changes, noted by temporary
+    /// triggers of the fold's writer connection for `send`. Made once, when
+    /// the fold is opened: schema statements on every command would make
+    /// SQLite, and GRDB's cache of prepared statements, start over each time.
+    private static func createChangeLog(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TEMP TABLE IF NOT EXISTS changed_outbox (id INTEGER NOT NULL);
+            CREATE TEMP TRIGGER IF NOT EXISTS outbox_added AFTER INSERT ON main.outbox
+            BEGIN INSERT INTO changed_outbox VALUES (new.id); END;
+            CREATE TEMP TRIGGER IF NOT EXISTS outbox_changed AFTER UPDATE ON main.outbox
+            BEGIN INSERT INTO changed_outbox VALUES (new.id); END;
+            """)
     }
 
     /// Rows the fold reads from the server at a time.
@@ -272,13 +279,13 @@ extension Store {
         let connection = remote.connection
         var from: Int64 = 0
         var statements = opening.map { PostgresConnection.Statement($0) }
-        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
         if let head {
             from = head[0]
             statements.append(.init("SELECT hash FROM signoff.events WHERE sequence = $1", [.integer(from)]))
         }
         // The fold's user_version holds the last outbox revision it took in.
-        let seen = try Int64.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        let seen = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA user_version")) ?? 0
         statements.append(.init(Self.eventsPage, [.integer(from)]))
         statements.append(.init(Self.outboxPage, [.integer(seen)]))
         var results = try connection.pipeline(statements).dropFirst(opening.count)
@@ -342,6 +349,8 @@ extension Store {
             latest = row.integer(18) ?? latest
         }
         if latest != seen { try db.execute(sql: "PRAGMA user_version = \(latest)") }
+        // Those rows are the server's already: only what a command changes after this is sent.
+        try db.cachedStatement(sql: "DELETE FROM temp.changed_outbox").execute()
         return folded
     }
 
@@ -368,7 +377,8 @@ extension Store {
     private func send(_ db: Database, _ remote: PostgresRemote, after start: Int64, commit: Bool) throws {
         let connection = remote.connection
         var statements: [PostgresConnection.Statement] = []
-        let events = try Row.fetchCursor(db, sql: EventColumns.select + " WHERE sequence > ? ORDER BY sequence", arguments: [start])
+        let events = try Row.fetchCursor(db.cachedStatement(sql: EventColumns.select + " WHERE sequence > ? ORDER BY sequence"),
+                                         arguments: [start])
         while let event = try events.next() {
             statements.append(.init("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                                     Self.serverValues(event)))
@@ -421,7 +431,7 @@ extension Store {
 
     private static func outboxStatements(_ db: Database, where condition: String) throws -> [PostgresConnection.Statement] {
         var statements: [PostgresConnection.Statement] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(OutboxRows.columns) FROM outbox WHERE \(condition) ORDER BY id")
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(OutboxRows.columns) FROM outbox WHERE \(condition) ORDER BY id"))
         while let row = try rows.next() {
             let values = OutboxRows.serverColumns.map { column -> PostgresValue in
                 switch column.type {
