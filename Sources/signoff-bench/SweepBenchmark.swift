@@ -84,9 +84,15 @@ enum SweepBenchmark {
         try SQLiteFloor.snapshot(of: store.path, to: pristine)
         var sweeps: [Double] = [], rowFloors: [Double] = [], floors: [Double] = []
         for round in 0..<(quick ? 1 : 3) {
+            var copies: [String] = []
+            // Each round's copies go when it ends: three at a time on the disk, not nine.
+            defer {
+                for path in copies { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            }
             func copy(_ name: String) throws -> String {
                 let path = directory.appendingPathComponent("\(name)-\(round).sqlite").path
                 try FileManager.default.copyItem(atPath: pristine, toPath: path)
+                copies.append(path)
                 return path
             }
             let swept = try Store.open(at: try copy("swept"))
