@@ -39,7 +39,10 @@ struct RequestRow: Equatable {
     /// The route's canonical JSON (`routeColumn`); nil before routing.
     var route: String?
 
-    init(_ record: RequestRecord, submittedSequence: Int64, lastSequence: Int64, encoded: Data) {
+    /// The row of `record`, from its canonical bytes and where its route is in
+    /// them (`CanonicalJSON.encodeRecord`).
+    init(_ record: RequestRecord, submittedSequence: Int64, lastSequence: Int64,
+         encoded: (bytes: [UInt8], route: Range<Int>?)) {
         id = record.id
         state = record.state.rawValue
         system = record.request.system
@@ -54,7 +57,7 @@ struct RequestRow: Equatable {
         version = record.version
         policyVersion = record.policyVersion
         self.lastSequence = lastSequence
-        self.record = encoded
+        self.record = Data(encoded.bytes)
         submittedBy = record.submittedBy.name
         subjectOwner = record.request.subject.owner
         entitlement = record.request.entitlement
@@ -67,7 +70,7 @@ struct RequestRow: Equatable {
         approvals = RequestSummary.approvalCount(record)
         approvalsNeeded = RequestSummary.approvalsNeeded(record.route)
         extends = record.request.extends
-        route = record.route.map(Self.routeColumn)
+        route = encoded.route.map { String(decoding: encoded.bytes[$0], as: UTF8.self) }
     }
 
     /// The `route` column: the route's canonical JSON, as the record holds it.

@@ -315,10 +315,8 @@ final class VerifyPass {
         requests[id] = nil
         closedRequests.insert(id)
         guard let storedRow = open.stored else { return }
-        let encoded = open.requestJSON.map { CanonicalJSON.encode(open.record, requestJSON: $0) }
-            ?? CanonicalJSON.encode(open.record)
         let expected = RequestRow(open.record, submittedSequence: open.submitted, lastSequence: open.last,
-                                  encoded: Data(encoded))
+                                  encoded: CanonicalJSON.encodeRecord(open.record, requestJSON: open.requestJSON))
         if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
             report("requests", id, nil, difference, order: open.submitted)
         }

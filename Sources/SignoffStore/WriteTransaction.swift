@@ -412,10 +412,8 @@ public final class WriteTransaction {
     private func flush() throws {
         for id in changed {
             guard let entry = entries[id] else { continue }
-            let encoded = entry.requestJSON.map { CanonicalJSON.encode(entry.record, requestJSON: $0) }
-                ?? CanonicalJSON.encode(entry.record)
-            let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence,
-                                 lastSequence: entry.lastSequence, encoded: Data(encoded))
+            let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence, lastSequence: entry.lastSequence,
+                                 encoded: CanonicalJSON.encodeRecord(entry.record, requestJSON: entry.requestJSON))
             if entry.isStored {
                 if entry.requestChanged { try row.updateAll(db) } else { try row.update(db) }
             } else {

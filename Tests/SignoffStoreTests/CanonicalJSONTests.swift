@@ -275,6 +275,28 @@ import Testing
         }
     }
 
+    /// The record with its request spliced in, and its route where the
+    /// route column takes it from: the same bytes as each encoded alone.
+    @Test func aRecordsRouteAndSplicedRequestAreTheBytesEncodedAlone() {
+        var fuzz = Fuzz(generator: Generator(state: 20_261_203))
+        var routed = 0
+        for _ in 0..<2000 {
+            let record = fuzz.record()
+            let whole = CanonicalJSON.encode(record)
+            for requestJSON in [nil, CanonicalJSON.encode(record.request)] {
+                let (bytes, route) = CanonicalJSON.encodeRecord(record, requestJSON: requestJSON)
+                #expect(bytes == whole)
+                if let outcome = record.route {
+                    routed += 1
+                    #expect(route.map { Array(bytes[$0]) } == CanonicalJSON.encodeRoute(outcome))
+                } else {
+                    #expect(route == nil)
+                }
+            }
+        }
+        #expect(routed > 0)
+    }
+
     @Test func everyRouteOutcomeCaseAndEmptyCollections() throws {
         let outcomes: [RouteOutcome] = [
             .steps(rule: "owners", steps: []),

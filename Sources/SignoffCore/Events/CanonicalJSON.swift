@@ -19,13 +19,16 @@ public enum CanonicalJSON {
         return writer.bytes
     }
 
-    /// `encode(record)`, with `requestJSON` (the canonical bytes of
-    /// `record.request`, e.g. from its submission payload) spliced in rather
-    /// than encoded again. The caller guarantees they are that request's bytes.
-    public static func encode(_ record: RequestRecord, requestJSON: [UInt8]) -> [UInt8] {
-        var writer = Writer(capacity: requestJSON.count + 512)
+    /// `encode(record)`, and where in those bytes the record's route is: the
+    /// same bytes as `encodeRoute(record.route)`, for the query table's route
+    /// column without encoding the route a second time. `requestJSON`, when
+    /// given, is spliced in rather than encoded again: the canonical bytes of
+    /// `record.request` (e.g. from its submission payload), which the caller
+    /// guarantees they are.
+    public static func encodeRecord(_ record: RequestRecord, requestJSON: [UInt8]?) -> (bytes: [UInt8], route: Range<Int>?) {
+        var writer = Writer(capacity: (requestJSON?.count ?? 768) + 512)
         writer.write(record, requestJSON: requestJSON)
-        return writer.bytes
+        return (writer.bytes, writer.routeRange)
     }
 
     /// The canonical bytes of an `AccessRequest` alone.
@@ -56,6 +59,8 @@ public enum CanonicalJSON {
     public struct Writer {
         public private(set) var bytes: [UInt8]
         private var needsComma = false
+        /// Where the last record written put its route (see `encodeRecord`).
+        private(set) var routeRange: Range<Int>?
 
         public init(capacity: Int = 512) {
             bytes = []
@@ -466,7 +471,13 @@ public enum CanonicalJSON {
                 endObject()
             }
             endArray()
-            if let route = record.route { key("route"); write(route) }
+            routeRange = nil
+            if let route = record.route {
+                key("route")
+                let start = bytes.count
+                write(route)
+                routeRange = start..<bytes.count
+            }
             key("state"); string(record.state.rawValue)
             key("submittedAt"); date(record.submittedAt)
             key("submittedBy"); write(record.submittedBy)
