@@ -192,6 +192,14 @@ struct StatementColumns: ColumnReader {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     }
 
+    /// The column's bytes in place (a text's UTF-8, a blob's bytes; empty
+    /// when NULL or empty), valid only inside `body`.
+    func withBytes<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let column = Int32(index)
+        guard let bytes = sqlite3_column_blob(statement, column) else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column))))
+    }
+
     func integer(_ index: Int) -> Int64? {
         let column = Int32(index)
         switch sqlite3_column_type(statement, column) {

@@ -27,6 +27,26 @@ final class ParsedPolicies: @unchecked Sendable {
 
     func parse(version: String, source: String, file: String) -> Result<Policy, SourceErrors> {
         if let known = lock.withLock({ parsed[version] }), known.source == source { return known.result }
+        return parseAndKeep(version: version, source: source, file: file)
+    }
+
+    /// The same, from a stored row's bytes as SQLite holds them: a hit
+    /// compares the source byte for byte and makes no `String` of it, so a
+    /// transaction that only needs the policy in force does not copy its
+    /// whole text (the common case: every decision's transaction).
+    func parse(version: String, sourceBytes: UnsafeRawBufferPointer, file: () -> String) -> Result<Policy, SourceErrors> {
+        if let known = lock.withLock({ parsed[version] }), Self.equal(known.source, sourceBytes) { return known.result }
+        return parseAndKeep(version: version, source: String(decoding: sourceBytes, as: UTF8.self), file: file())
+    }
+
+    private static func equal(_ source: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var source = source
+        return source.withUTF8 { utf8 in
+            utf8.count == bytes.count && (utf8.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, utf8.count) == 0)
+        }
+    }
+
+    private func parseAndKeep(version: String, source: String, file: String) -> Result<Policy, SourceErrors> {
         let result = Result { () throws(SourceErrors) in try Policy.parse(source: source, file: file) }
         lock.withLock {
             if parsed[version] == nil {
@@ -37,6 +57,12 @@ final class ParsedPolicies: @unchecked Sendable {
         }
         return result
     }
+}
+
+/// The policy in force in a transaction: its version, and its parse or why its source does not parse.
+public struct PolicyInForce: Sendable {
+    public var version: String
+    public var parsed: Result<Policy, SourceErrors>
 }
 
 extension StoredPolicy {

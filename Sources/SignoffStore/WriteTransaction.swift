@@ -44,7 +44,7 @@ public final class WriteTransaction {
     /// transaction cannot commit, and the caller learns what to sign.
     private var missingSignatures: [SignatureNeed] = []
     /// The policy in force as of this transaction, parsed; dropped when one is applied here.
-    private var policyInForce: Policy??
+    private var policyInForce: PolicyInForce??
     private var insertRequestStatement: Statement?
     private var existsStatement: Statement?
 
@@ -522,10 +522,28 @@ public final class WriteTransaction {
 
     /// The policy in force, parsed once per version for every transaction.
     private func parsedPolicyInForce() throws -> Policy? {
+        try policyInForceParsed().flatMap { try? $0.parsed.get() }
+    }
+
+    /// The policy in force as of this transaction (one applied in it
+    /// included), parsed once per version for the process; nil when none was
+    /// ever applied. Read once per transaction, its source compared with the
+    /// parse's in place rather than copied out of the row.
+    public func policyInForceParsed() throws -> PolicyInForce? {
+        checkOpen()
         if let policyInForce { return policyInForce }
-        let parsed = try StoredPolicy.fetchLatest(db).flatMap { ParsedPolicies.shared.policy($0) }
-        policyInForce = .some(parsed)
-        return parsed
+        let query = FastStatement(try db.cachedStatement(sql: "SELECT version, source, file FROM policies ORDER BY sequence DESC LIMIT 1"), db)
+        var found: PolicyInForce?
+        try query.forEachRow { row in
+            let columns = StatementColumns(statement: row)
+            let version = columns.text(0) ?? ""
+            let parsed = columns.withBytes(1) { source in
+                ParsedPolicies.shared.parse(version: version, sourceBytes: source, file: { columns.text(2) ?? "" })
+            }
+            found = PolicyInForce(version: version, parsed: parsed)
+        }
+        policyInForce = .some(found)
+        return found
     }
 
     // MARK: Grants
@@ -575,9 +593,17 @@ public final class WriteTransaction {
             """)
         var query = FastStatement(statement, db)
         query.bind(date.storeMilliseconds)
-        var due: [StatusEntry] = []
-        try query.forEachRow { row in due.append(try cacheStatus(StatementColumns(statement: row), from: 0)) }
-        for entry in due { try body(entry.status) }
+        var rows: [(id: String, status: GrantStatus, lastSequence: Int64)] = []
+        try query.forEachRow { row in
+            let columns = StatementColumns(statement: row)
+            let id = columns.text(0) ?? ""
+            guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: 0) else { throw Store.unreadableGrant(id) }
+            rows.append((id, status, lastSequence))
+        }
+        // Room for them all at once: a sweep may cache a hundred thousand
+        // statuses, and growing the table one by one rehashes every key again.
+        statuses.reserveCapacity(statuses.count + rows.count)
+        for row in rows { try body(cacheStatus(row.id, row.status, lastSequence: row.lastSequence).status) }
     }
 
     /// Live grants that name a revocation trigger with this reference.
@@ -663,6 +689,11 @@ public final class WriteTransaction {
         let id = columns.text(start) ?? ""
         if let entry = statuses[id] { return entry }
         guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: start) else { throw Store.unreadableGrant(id) }
+        return cacheStatus(id, status, lastSequence: lastSequence)
+    }
+
+    private func cacheStatus(_ id: String, _ status: GrantStatus, lastSequence: Int64) -> StatusEntry {
+        if let entry = statuses[id] { return entry }
         let entry = StatusEntry(status: status, lastSequence: lastSequence, stored: (status, lastSequence),
                                 isChanged: false)
         statuses[id] = entry
@@ -685,14 +716,19 @@ public final class WriteTransaction {
 
     private func entry(_ id: String) throws -> Entry? {
         if let entry = entries[id] { return entry }
-        let statement = try db.cachedStatement(
-            sql: "SELECT submitted_sequence, last_sequence, record FROM requests WHERE id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        let record = try EventCoding.readRecord(row[2] as Data)
-        let entry = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
+        // Decoded from the row's bytes in place: the record is not copied out first.
+        var query = FastStatement(
+            try db.cachedStatement(sql: "SELECT submitted_sequence, last_sequence, record FROM requests WHERE id = ?"), db)
+        query.bind(id)
+        var found: Entry?
+        try query.forEachRow { row in
+            let columns = StatementColumns(statement: row)
+            let record = try columns.withBytes(2) { try EventCoding.readRecord($0) }
+            found = Entry(record: record, submittedSequence: columns.integer(0) ?? 0, lastSequence: columns.integer(1) ?? 0,
                           isStored: true, isChanged: false)
-        entries[id] = entry
-        return entry
+        }
+        entries[id] = found
+        return found
     }
 
     private func exists(_ id: String) throws -> Bool {

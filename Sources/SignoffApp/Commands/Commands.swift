@@ -337,11 +337,19 @@ public final class Commands: @unchecked Sendable {
 
     /// The policy in force as of `tx`, parsed once per version.
     private func policy(in tx: WriteTransaction, required: Bool) throws -> Policy? {
-        guard let stored = try tx.currentPolicy() else {
+        guard let inForce = try tx.policyInForceParsed() else {
             if required { throw CommandError.noPolicy }
             return nil
         }
-        return try parsed(stored)
+        do {
+            return try inForce.parsed.get()
+        } catch {
+            throw Self.unparsable(version: inForce.version, error)
+        }
+    }
+
+    private static func unparsable(version: String, _ error: SourceErrors) -> CommandError {
+        .store("the store's policy \(version.prefix(12)) no longer parses: \(error)")
     }
 
     /// A stored policy, parsed once per version: the console's lists and every
@@ -350,7 +358,7 @@ public final class Commands: @unchecked Sendable {
         do {
             return try stored.parsed()
         } catch {
-            throw .store("the store's policy \(stored.version.prefix(12)) no longer parses: \(error)")
+            throw Self.unparsable(version: stored.version, error)
         }
     }
 

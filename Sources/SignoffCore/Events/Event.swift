@@ -518,8 +518,13 @@ public enum EventCoding {
     /// A stored record, through `CanonicalJSON`'s reader when it has the
     /// canonical shape; anything else goes to `decoder`, the reference.
     public static func readRecord(_ data: Data) throws -> RequestRecord {
-        if let record = data.withUnsafeBytes({ CanonicalJSON.decodeRecord($0) }) { return record }
-        return try decoder.decode(RequestRecord.self, from: data)
+        try data.withUnsafeBytes { try readRecord($0) }
+    }
+
+    /// The same, from bytes in place (a stored row's, as the database holds them).
+    public static func readRecord(_ bytes: UnsafeRawBufferPointer) throws -> RequestRecord {
+        if let record = CanonicalJSON.decodeRecord(bytes) { return record }
+        return try decoder.decode(RequestRecord.self, from: Data(bytes))
     }
 
     /// Truncates to the millisecond precision events are stored with, so a value

@@ -306,8 +306,23 @@ public enum Lifecycle {
     /// A rationale as it is recorded: without the whitespace and line breaks
     /// around it (a file's last newline, the console's trailing Enter), which
     /// nobody meant and which would show as a visible placeholder.
+    /// Trims exactly what Foundation's `.whitespacesAndNewlines` trims on
+    /// Linux (tab and the line breaks, the Unicode spaces, U+0085, U+200B,
+    /// and the line and paragraph separators), scalar by scalar, without
+    /// bridging through `NSString` on every decision.
     public static func stored(_ rationale: String) -> String {
-        rationale.trimmingCharacters(in: .whitespacesAndNewlines)
+        let scalars = rationale.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isBlank($0) }),
+              let last = scalars.lastIndex(where: { !isBlank($0) }) else { return "" }
+        if first == scalars.startIndex, scalars.index(after: last) == scalars.endIndex { return rationale }
+        return String(scalars[first...last])
+    }
+
+    private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return (0x09...0x0D).contains(value) || value == 0x20 || value == 0x85 || value == 0xA0 || value == 0x1680
+            || (0x2000...0x200B).contains(value) || value == 0x2028 || value == 0x2029 || value == 0x202F || value == 0x205F
+            || value == 0x3000
     }
 
     /// The rationale rule every decision must meet.
