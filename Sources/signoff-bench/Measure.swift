@@ -27,6 +27,21 @@ enum Measure {
         return seconds(clock.now - start)
     }
 
+    /// CPU seconds (user and system) this process has used so far.
+    static func processorSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// Wall and CPU seconds of `body`: the CPU is what a disk's swings in wall time do not move.
+    static func wallAndProcessorTime(_ body: () throws -> Void) rethrows -> (wall: Double, processor: Double) {
+        let start = processorSeconds()
+        let wall = try time(body)
+        return (wall, processorSeconds() - start)
+    }
+
     static func percentile(_ samples: [Double], _ p: Double) -> Double {
         let sorted = samples.sorted()
         guard !sorted.isEmpty else { return 0 }
