@@ -66,12 +66,19 @@ struct ProcessSafetyTests {
         #expect(renamed != source)
         let v2 = try store.file("v2.yaml", renamed)
         let request = try store.file("request.yaml", etlRequest)
-        // Four submitters, eight submissions each, one after another.
+        // Four submitters, each submitting one request after another until the
+        // administrator has applied a policy four times (and at least four
+        // each): however fast either side runs, the submissions span applies.
+        let stop = URL(fileURLWithPath: v2).deletingLastPathComponent().appendingPathComponent("applies-done").path
         let submitters = try (0..<4).map { _ in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "failed=0; for i in 1 2 3 4 5 6 7 8; do \"$0\" \"$@\" || failed=$((failed + 1)); done; exit $failed",
-                                 Signoff.binary.path, "submit", request, "--store", store.path, "--as", "alice"]
+            process.arguments = ["-c", """
+                failed=0; n=0
+                while [ $n -lt 4 ] || [ ! -e "$STOP" ]; do "$0" "$@" || failed=$((failed + 1)); n=$((n + 1)); done
+                exit $failed
+                """, Signoff.binary.path, "submit", request, "--store", store.path, "--as", "alice"]
+            process.environment = ProcessInfo.processInfo.environment.merging(["STOP": stop]) { $1 }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -84,7 +91,8 @@ struct ProcessSafetyTests {
             let applied = try store.run(["policy", "apply", applies % 2 == 0 ? v2 : v1], as: "carol")
             #expect(applied.status == 0, "\(applied.output)")
             applies += 1
-        } while submitters.contains(where: \.isRunning) || applies < 2
+            if applies == 4 { FileManager.default.createFile(atPath: stop, contents: nil) }
+        } while submitters.contains(where: \.isRunning) || applies < 4
         submitters.forEach { $0.waitUntilExit() }
         #expect(submitters.map(\.terminationStatus) == [0, 0, 0, 0], "submissions failed under contention")
 
@@ -110,11 +118,12 @@ struct ProcessSafetyTests {
                 break
             }
         }
-        #expect(submittedUnder.values.reduce(0, +) == 32)
+        let submitted = submittedUnder.values.reduce(0, +)
+        #expect(submitted >= 16)
         #expect(submittedUnder.count == 2, "the submissions never met an apply (\(applies) applies): \(submittedUnder)")
         // Each pending request now stands under the last version applied.
         let pending = try Signoff.items(try store.run(["list", "--json", "--state", "pending"]))
-        #expect(pending.count == 32)
+        #expect(pending.count == submitted)
         let rules = pending.map { ($0["route"] as? [String: Any])?["rule"] as? String }
         #expect(rules.allSatisfy { $0 != nil && $0 == inForce.flatMap { ruleOf[$0] } }, "\(rules)")
         #expect(try store.run(["audit", "verify"]).status == 0)
