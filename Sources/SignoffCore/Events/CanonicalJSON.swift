@@ -152,7 +152,7 @@ public enum CanonicalJSON {
                 // body in its outbox payload) are written in one pass into
                 // room made for them, not appended run by run.
                 var extra = 0
-                for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                for byte in utf8[Self.firstToEscape(utf8)...] where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                     extra += Self.escapedLength(byte) - 1
                 }
                 bytes.append(UInt8(ascii: "\""))
@@ -194,6 +194,32 @@ public enum CanonicalJSON {
                     }
                 }
             }
+        }
+
+        /// Where the first byte that needs an escape is (a control character,
+        /// `"` or a backslash), or the end: eight bytes at a time while none does,
+        /// as most strings need none. The word test may flag a word with no
+        /// such byte, never miss one; the bytes from there are checked singly.
+        private static func firstToEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+            let count = utf8.count
+            var index = 0
+            if let base = UnsafeRawPointer(utf8.baseAddress) {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while index + 8 <= count {
+                    let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                    // A byte below 0x20, or a zero byte of `quote` or `backslash`, sets its high bit here.
+                    let flagged = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                    if flagged & highs != 0 { break }
+                    index += 8
+                }
+            }
+            while index < count {
+                let byte = utf8[index]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+                index += 1
+            }
+            return count
         }
 
         /// The length of a byte's escape: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, or `\u00XX`.
