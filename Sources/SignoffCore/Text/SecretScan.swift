@@ -222,6 +222,8 @@ public enum SecretScan {
     /// The words after which a value is a credential if it looks random.
     private static let keywords = ["password", "passwd", "pwd", "passphrase", "secret", "token", "api_key", "apikey",
                                    "api-key", "access_key", "private_key", "client_secret"]
+    /// The same, as scalars once: every field of every request is matched against them.
+    private static let keywordScalars = keywords.map { Array($0.unicodeScalars) }
 
     /// `password: Tr0ub4dor&3`, `token=9f86d081884c7d659a2f...`, `secret is x8#kQ...`.
     private static func keyword(_ s: [Unicode.Scalar], at i: Int) -> (Kind, Int)? {
@@ -232,10 +234,10 @@ public enum SecretScan {
         default: return nil
         }
         var matched: Int?
-        for word in keywords {
+        for word in keywordScalars {
             var k = i
             var ok = true
-            for w in word.unicodeScalars {
+            for w in word {
                 guard k < s.count, lower(s[k]) == w else { ok = false; break }
                 k += 1
             }
