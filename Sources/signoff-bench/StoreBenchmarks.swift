@@ -132,14 +132,32 @@ enum StoreBenchmarks {
                                 + String(format: " (reviews %.0f%%)", durable / raw * 100), budget: "(reference)", met: nil))
 
         let bulkCount = quick ? 5000 : 100_000
-        let (bulkRate, store, directory) = try bulkSubmit(count: bulkCount, policy: policy)
+        // Three rounds in turns, medians compared (one in a quick run): each is
+        // one durable transaction of a few seconds, which the disk alone moved
+        // from 39% to 50% of its floor in runs of the same build.
+        var rates: [Double] = [], floors: [Double] = []
+        var kept: (store: Store, directory: URL)?
+        for _ in 0..<(quick ? 1 : 3) {
+            let (rate, store, directory) = try bulkSubmit(count: bulkCount, policy: policy)
+            let previous = kept
+            kept = (store, directory)
+            if let previous { try? FileManager.default.removeItem(at: previous.directory) }
+            rates.append(rate)
+            floors.append(Double(bulkCount) / (try SQLiteFloor.copyAllRows(of: store.path, in: directory)))
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(at: directory.appendingPathComponent("floor.sqlite" + suffix)) }
+        }
+        guard let (store, directory) = kept else { throw BenchError("no bulk submission ran") }
         defer { try? FileManager.default.removeItem(at: directory) }
-        let floor = Double(bulkCount) / (try SQLiteFloor.copyAllRows(of: store.path, in: directory))
-        figures.append(Figure(name: "bulk submit (\(bulkCount.formatted()) requests, routed)", value: Measure.format(bulkRate, "requests/s")
+        let bulkRate = Measure.percentile(rates, 0.5), floor = Measure.percentile(floors, 0.5)
+        figures.append(Figure(name: "bulk submit, \(bulkCount.formatted()) routed" + (rates.count > 1 ? " (median of \(rates.count))" : ""), value: Measure.format(bulkRate, "requests/s")
                                 + String(format: " (%.0f%%)", bulkRate / floor * 100),
                               budget: "≥ 50% of the floor", met: quick ? nil : bulkRate >= 0.5 * floor))
         figures.append(Figure(name: "  SQLite alone writing those rows", value: Measure.format(floor, "requests/s"),
                               budget: "(floor)", met: nil))
+        if rates.count > 1 {
+            figures.append(Figure(name: "  each round, submit / floor", value: zip(rates, floors).map { String(format: "%.0f%%", $0 / $1 * 100) }
+                                    .joined(separator: " "), budget: "", met: nil))
+        }
 
         let report = try store.verify()
         guard report.isIntact else { throw BenchError("the benchmark store does not verify") }
