@@ -17,10 +17,6 @@ final class ParsedPolicies: @unchecked Sendable {
 
     /// The policy, or nil when its source does not parse (the command layer
     /// refuses to decide anything under such a policy).
-    func policy(_ stored: StoredPolicy) -> Policy? {
-        policy(version: stored.version, source: stored.source, file: stored.file)
-    }
-
     func policy(version: String, source: String, file: String) -> Policy? {
         try? parse(version: version, source: source, file: file).get()
     }
