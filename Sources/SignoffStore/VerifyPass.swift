@@ -53,6 +53,8 @@ final class VerifyPass {
     /// Requests compared and forgotten: a later event for one of them means
     /// the stored `last_sequence` stopped short.
     private var closedRequests: Set<String> = []
+    /// Those of them a later event changed (named once, in `fold`).
+    private var closedEarly: Set<String> = []
     private var grants: [String: OpenGrant] = [:]
     private var closedGrants: Set<String> = []
     /// Every request with a `grant_issued` event, to find grant rows without one.
@@ -70,6 +72,8 @@ final class VerifyPass {
     let signatures: SignatureAudit
     /// The tickets and ticket sites as the intake events fold them.
     private var tickets = TicketRows.Fold()
+    /// Reviews, approvals and grants no command of signoff records (`DecisionCheck`).
+    private var decisions = DecisionCheck()
 
     /// The query tables, read in the events' order.
     private let requestRows: Cursor<RequestRow>
@@ -164,8 +168,13 @@ final class VerifyPass {
             report("events", event.requestID.map { String(decoding: $0, as: UTF8.self) }, sequence, "\(error)", order: sequence)
             return
         }
-        if signatures.concerns(draft) {
-            signatures.fold(draft, event: event, record: try recordBefore(draft))
+        let concernsSignatures = signatures.concerns(draft)
+        let before = concernsSignatures || DecisionCheck.needsRecord(draft.body) ? try recordBefore(draft) : nil
+        if concernsSignatures {
+            signatures.fold(draft, event: event, record: before)
+        }
+        if let problem = decisions.problem(draft, record: before), !changesAfterLastSequence(draft) {
+            report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)", order: sequence)
         }
         var found: [Mismatch] = []
         facts.fold(draft, sequence: sequence, into: &found)
@@ -260,6 +269,7 @@ final class VerifyPass {
                 report("requests", id, nil, "event \(sequence) changes the request after the query table's last_sequence",
                        order: sequence)
                 closedRequests.remove(id)
+                closedEarly.insert(id)
             }
             return
         }
@@ -279,6 +289,15 @@ final class VerifyPass {
         guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"),
                                            arguments: [id]) else { return nil }
         return try? EventCoding.decoder.decode(RequestRecord.self, from: data)
+    }
+
+    /// Whether `draft` changes a request already compared and forgotten, which
+    /// the fold names (its stored `last_sequence` stopped short): the stored
+    /// row is then all there is of the request before it, and a decision is
+    /// not judged by a row that holds what came after it.
+    private func changesAfterLastSequence(_ draft: EventDraft) -> Bool {
+        guard DecisionCheck.needsRecord(draft.body), let id = draft.requestID else { return false }
+        return requests[id] == nil && (closedRequests.contains(id) || closedEarly.contains(id))
     }
 
     private func submit(_ draft: EventDraft, id: String, sequence: Int64, requestJSON: [UInt8]?) {

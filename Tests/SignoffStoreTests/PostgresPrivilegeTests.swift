@@ -120,6 +120,47 @@ struct PostgresPrivilegeTests {
         }
     }
 
+    /// What the database does not judge: what an event says. A person mapped
+    /// to a role can append, in their own name, a review and an approval of
+    /// their own request and a grant; every client folds them (each is
+    /// well-chained and stamped with its true actor), and `audit verify`, on
+    /// any client, names each one.
+    @Test func aSelfApprovalAppendedByHandIsNamedByVerify() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let person = Principal(name: "dave", authentication: .postgresqlRole)
+        let request = Sample.request(requester: "dave")
+        let at = Date(storeMilliseconds: Self.now)
+        let record = RequestRecord(id: "REQ-1", request: request, submittedBy: person, submittedAt: at)
+        let events = [
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestSubmitted(.init(request: request))),
+            EventDraft(requestID: "REQ-1", actor: .signoff, at: at, body: .requestRouted(.init(
+                version: 1, policyVersion: "v1",
+                outcome: .steps(rule: "owners", steps: [RoutedStep(name: "owners", approvers: "owners", required: 1)]),
+                cause: "submitted"))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .reviewRecorded(.init(
+                verdict: .approve, rationale: "fine", requestVersion: 1, policyVersion: "v1"))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestDecided(.init(
+                state: .approved, by: ["dave"], policyVersion: "v1", reason: "every step satisfied"))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .grantIssued(.init(
+                terms: GrantTerms(record: record), approvers: ["dave"], policyVersion: "v1", duration: request.duration,
+                startsAt: at, expiresAt: at.addingTimeInterval(TimeInterval(request.duration.seconds)), selfActivated: false,
+                incidentReview: nil))),
+        ]
+        for event in events {
+            try Self.append(dave, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
+                            kind: event.body.kind, requestID: event.requestID,
+                            payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: Self.now)
+        }
+        let report = try Store.open(fixture.database.location).verify()
+        #expect(report.firstBadEvent == nil, "the chain is intact: the database accepted every event")
+        #expect(report.projectionMismatches.map { "\($0.sequence ?? 0) \($0.problem)" } == [
+            "4 review_recorded by dave: a review signoff refuses: dave requested REQ-1 and may not review it",
+            "5 request_decided by dave: an approval signoff refuses: dave requested REQ-1 and may not review it",
+        ])
+        #expect(!report.isIntact)
+    }
+
     @Test func readersAndStrangersRecordNothing() throws {
         let fixture = try Fixture()
         let auditor = try fixture.database.connect(fixture.auditor.connection)
