@@ -103,8 +103,8 @@ extension Store {
     }
 
     /// Each grant a `GrantRow.select` query returns, read through the C API.
-    private static func forEachGrant(_ db: Database, _ sql: String, _ bind: (inout FastStatement) -> Void,
-                                     _ body: (Grant) throws -> Void) throws {
+    static func forEachGrant(_ db: Database, _ sql: String, _ bind: (inout FastStatement) -> Void,
+                             _ body: (Grant) throws -> Void) throws {
         var query = FastStatement(try db.cachedStatement(sql: sql), db)
         bind(&query)
         try query.forEachRow { statement in

@@ -72,8 +72,10 @@ final class VerifyPass {
     let signatures: SignatureAudit
     /// The tickets and ticket sites as the intake events fold them.
     private var tickets = TicketRows.Fold()
-    /// Reviews, approvals and grants no command of signoff records (`DecisionCheck`).
+    /// Routes, reviews, approvals and grants no command of signoff records (`DecisionCheck`).
     private var decisions = DecisionCheck()
+    /// The latest policy the events applied, parsed; nil before any, or when its source does not parse.
+    private var policyInForce: Policy?
 
     /// The query tables, read in the events' order.
     private let requestRows: Cursor<RequestRow>
@@ -173,7 +175,8 @@ final class VerifyPass {
         if concernsSignatures {
             signatures.fold(draft, event: event, record: before)
         }
-        if let problem = decisions.problem(draft, record: before), !changesAfterLastSequence(draft) {
+        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: grantNow),
+           !changesAfterLastSequence(draft) {
             report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)", order: sequence)
         }
         var found: [Mismatch] = []
@@ -183,6 +186,7 @@ final class VerifyPass {
         switch draft.body {
         case let .policyApplied(policy):
             policies[sequence] = PolicyRow(sequence: sequence, actor: draft.actor, at: event.at, policy: policy)
+            policyInForce = ParsedPolicies.shared.policy(version: policy.version, source: policy.source, file: policy.file)
         case let .reviewRecorded(review):
             if let id = draft.requestID {
                 compareReview(ReviewRow(sequence: sequence, requestID: id, actor: draft.actor, at: event.at, review: review))
@@ -397,6 +401,17 @@ final class VerifyPass {
         if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
             report("grants", id, nil, difference, order: open.last)
         }
+    }
+
+    /// A request's grant as the events so far leave it: the fold's while its
+    /// events go on, else the stored one (compared with the fold already, or
+    /// named); nil when none was issued.
+    private func grantNow(_ id: String) -> Grant? {
+        if let open = grants[id] { return open.grant }
+        guard issued.contains(id) else { return nil }
+        var found: Grant?
+        try? Store.forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { found = $0 }
+        return found
     }
 
     /// A grant's two rows, by its request; nil when either is missing (the

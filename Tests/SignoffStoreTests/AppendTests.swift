@@ -224,6 +224,7 @@ import Testing
     @Test func bulkAppendInOneCommand() throws {
         let directory = TemporaryDirectory()
         let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        try store.write { try $0.append(Sample.policy()) }
         let drafts = (1...500).flatMap { [Sample.submit("BULK-\($0)"), Sample.route("BULK-\($0)")] }
         let recorded = try store.appendBatch(drafts)
         #expect(recorded.count == 1000)

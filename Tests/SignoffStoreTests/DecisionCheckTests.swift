@@ -6,28 +6,46 @@ import Testing
 /// Whoever can write a store (a person mapped to a PostgreSQL role, through
 /// the append function; a member of a store file's group) can append a
 /// well-chained event with any content in their own name. `audit verify`
-/// names the reviews, approvals and grants no command of signoff records.
-/// Each case here appends events as such a writer would: straight into the
-/// chain, past every command's checks.
+/// replays each route, review, approval and grant under the policy in force
+/// and names those signoff's lifecycle does not record. Each forged case here
+/// appends events as such a writer would: straight into the chain, past every
+/// command's checks; each legitimate one appends what the lifecycle makes.
 @Suite struct DecisionCheckTests {
-    /// The problems verify names about decisions, as "request: problem".
-    func decisionProblems(_ events: (String) -> [EventDraft], request: AccessRequest = Sample.request(),
-                          route: ((String) -> EventDraft)? = nil) throws -> [String] {
+    static let policy = Sample.parsedPolicy
+    static let later = Sample.start.addingTimeInterval(20 * 60)
+
+    /// The decision problems verify names, as "request: problem", after
+    /// `request` is submitted (as signoff submits it, or with `route` instead
+    /// of the policy's route) and `after` the request as it then stands.
+    func problems(_ request: AccessRequest = Sample.request(), route: ((String) -> EventDraft)? = nil,
+                  after: (RequestRecord) throws -> [EventDraft]) throws -> [String] {
         let directory = TemporaryDirectory()
         let store = try Store.create(at: directory.file(), settings: StoreSettings())
         try store.write { try $0.append(Sample.policy()) }
         let id = try store.write { transaction in
             let id = try transaction.nextRequestID()
-            try transaction.append(Sample.submit(id, request))
-            try transaction.append(route?(id) ?? Sample.route(id))
+            if let route {
+                try transaction.append(Sample.submit(id, request))
+                try transaction.append(route(id))
+            } else {
+                for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: Sample.alice,
+                                              policy: Self.policy, original: nil, at: Sample.start) {
+                    try transaction.append(event)
+                }
+            }
             return id
         }
-        try store.write { transaction in
-            for event in events(id) { try transaction.append(event) }
-        }
+        let record = try #require(try store.record(id))
+        let events = try after(record)
+        if !events.isEmpty { try store.write { transaction in for event in events { try transaction.append(event) } } }
         let report = try store.verify()
         #expect(report.firstBadEvent == nil, "the chain itself is intact")
         return report.projectionMismatches.filter { $0.table == "events" }.map { "\($0.requestID ?? "-"): \($0.problem)" }
+    }
+
+    static func approval(_ record: RequestRecord, by reviewer: Principal = Sample.bob) -> [EventDraft] {
+        Lifecycle.review(record, verdict: .approve, rationale: "ticket OPS-42 checked", shownVersion: record.version,
+                         by: reviewer, policy: policy, original: nil, at: later).events
     }
 
     static func decided(_ id: String, by actor: Principal, approvers: [String], selfActivated: Bool? = nil) -> EventDraft {
@@ -36,102 +54,117 @@ import Testing
             selfActivated: selfActivated)))
     }
 
-    @Test func anApprovalBackedByAReviewAndItsGrantPass() throws {
-        let problems = try decisionProblems { id in
-            [Sample.review(id), Self.decided(id, by: Sample.bob, approvers: ["bob"]), Sample.grant(id)]
-        }
-        #expect(problems.isEmpty, "\(problems)")
+    @Test func whatTheLifecycleRecordsPasses() throws {
+        #expect(try problems { Self.approval($0) } == [])
+        // Approved automatically by the sandbox rule, in the submission itself.
+        #expect(try problems(Sample.request(environment: "sandbox")) { _ in [] } == [])
+        let breakGlass = Sample.request(requester: "alice", breakGlass: true)
+        #expect(try problems(breakGlass) { record in
+            try Lifecycle.selfActivate(record, by: Sample.alice, rationale: "payments down, INC-7 paging", policy: Self.policy,
+                                       at: Self.later)
+        } == [])
     }
 
     @Test func aRequesterApprovingTheirOwnRequestIsNamed() throws {
-        let problems = try decisionProblems { id in
-            [Sample.review(id, by: Sample.alice), Self.decided(id, by: Sample.alice, approvers: ["alice"]),
-             Sample.grant(id, approvers: ["alice"])]
+        let found = try problems { record in
+            [Sample.review(record.id, by: Sample.alice), Self.decided(record.id, by: Sample.alice, approvers: ["alice"]),
+             Sample.grant(record.id, approvers: ["alice"])]
         }
-        #expect(problems == [
+        #expect(found == [
             "REQ-1: review_recorded by alice: a review signoff refuses: alice requested REQ-1 and may not review it",
-            "REQ-1: request_decided by alice: an approval signoff refuses: alice requested REQ-1 and may not review it",
+            "REQ-1: request_decided by alice: approves REQ-1 before every step was satisfied: owners of payments-db has 0 of 1",
         ])
     }
 
-    @Test func anApprovalNoReviewBacksIsNamed() throws {
-        let problems = try decisionProblems { id in
-            [Self.decided(id, by: Sample.carol, approvers: ["carol"]), Sample.grant(id, approvers: ["carol"])]
+    @Test func anApprovalNoCountedApprovalBacksIsNamed() throws {
+        let unreviewed = try problems { record in
+            [Self.decided(record.id, by: Sample.carol, approvers: ["carol"]), Sample.grant(record.id, approvers: ["carol"])]
         }
-        #expect(problems == ["REQ-1: request_decided by carol: approved by carol, who has no approval of version 1 of REQ-1"])
+        #expect(unreviewed == ["REQ-1: request_decided by carol: approves REQ-1 before every step was satisfied: owners of payments-db has 0 of 1"])
+        let denied = try problems { record in
+            [Sample.review(record.id, verdict: .deny), Self.decided(record.id, by: Sample.bob, approvers: ["bob"]), Sample.grant(record.id)]
+        }
+        #expect(denied == ["REQ-1: request_decided by bob: approves REQ-1 before every step was satisfied: owners of payments-db has 0 of 1"])
+        // erin is no owner: her review is refused, and counts for nothing.
+        let ineligible = try problems { record in
+            [Sample.review(record.id, by: Principal(name: "erin", authentication: .osAccount)),
+             Self.decided(record.id, by: Sample.bob, approvers: ["erin"]), Sample.grant(record.id, approvers: ["erin"])]
+        }
+        #expect(ineligible.count == 2)
+        #expect(ineligible.first?.hasPrefix("REQ-1: review_recorded by erin: a review signoff refuses: erin is not an eligible approver of REQ-1") == true,
+                "\(ineligible)")
     }
 
-    @Test func aDenialDoesNotBackAnApproval() throws {
-        let problems = try decisionProblems { id in
-            [Sample.review(id, verdict: .deny), Self.decided(id, by: Sample.bob, approvers: ["bob"]), Sample.grant(id)]
-        }
-        #expect(problems == ["REQ-1: request_decided by bob: approved by bob, who has no approval of version 1 of REQ-1"])
-    }
-
-    @Test func aGrantNoApprovalIssuedIsNamed() throws {
-        let problems = try decisionProblems { id in [Sample.review(id), Sample.grant(id)] }
-        #expect(problems == ["REQ-1: grant_issued by signoff: a grant that no approval of REQ-1 issued"])
+    @Test func aGrantNoApprovalMadeIsNamed() throws {
+        #expect(try problems { record in [Sample.review(record.id), Sample.grant(record.id)] }
+                == ["REQ-1: grant_issued by signoff: a grant change that no approval immediately before it made"])
     }
 
     @Test func aGrantBeyondWhatWasApprovedIsNamed() throws {
-        let wider = try decisionProblems { id in
-            [Sample.review(id), Self.decided(id, by: Sample.bob, approvers: ["bob"]),
-             Sample.grant(id, request: Sample.request(system: "ledger-admin"))]
-        }
-        #expect(wider == ["REQ-1: grant_issued by signoff: a grant whose terms are not those of the request approved"])
-        let longer = try decisionProblems { id in
-            [Sample.review(id), Self.decided(id, by: Sample.bob, approvers: ["bob"]), Sample.grant(id, duration: .hours(80))]
-        }
-        #expect(longer == ["REQ-1: grant_issued by signoff: a grant for 3d8h, longer than the 8h requested"])
-        let otherApprovers = try decisionProblems { id in
-            [Sample.review(id), Self.decided(id, by: Sample.bob, approvers: ["bob"]), Sample.grant(id, approvers: ["bob", "carol"])]
-        }
-        #expect(otherApprovers == ["REQ-1: grant_issued by signoff: a grant whose approvers (bob, carol) are not the approval's (bob)"])
-    }
-
-    @Test func aRuleApprovingWhatItsRouteDidNotIsNamed() throws {
-        let problems = try decisionProblems { id in
-            [Self.decided(id, by: .policyRule("low-risk"), approvers: ["policy:low-risk"]), Sample.grant(id, approvers: ["policy:low-risk"])]
-        }
-        #expect(problems == ["REQ-1: request_decided by policy:low-risk: an approval by rule low-risk, but the route of REQ-1 is rule owners: 1 of owners of payments-db"])
-    }
-
-    @Test func aRuleApprovingWhatItsRouteApprovedPasses() throws {
-        let autoApproved: (String) -> EventDraft = { id in
-            EventDraft(requestID: id, actor: .signoff, at: Sample.start, body: .requestRouted(.init(
-                version: 1, policyVersion: Sample.policyVersion, outcome: .autoApproved(rule: "low-risk"), cause: "submitted")))
-        }
-        let problems = try decisionProblems({ id in
-            [Self.decided(id, by: .policyRule("low-risk"), approvers: ["policy:low-risk"]), Sample.grant(id, approvers: ["policy:low-risk"])]
-        }, route: autoApproved)
-        #expect(problems.isEmpty, "\(problems)")
-    }
-
-    @Test func selfActivationIsTheRequestersOwnBreakGlassOnly() throws {
-        func activation(_ id: String, by actor: Principal, breakGlass: Bool = true) -> [EventDraft] {
-            var grant = Sample.grant(id, request: Sample.request(breakGlass: breakGlass), approvers: [actor.name])
-            if case var .grantIssued(issued) = grant.body {
-                issued.selfActivated = true
-                grant.body = .grantIssued(issued)
+        func grant(_ edit: (inout EventBody.GrantIssued) -> Void) throws -> [String] {
+            try problems { record in
+                var events = Self.approval(record)
+                guard case var .grantIssued(issued) = events[2].body else { return [] }
+                edit(&issued)
+                events[2].body = .grantIssued(issued)
+                return events
             }
-            return [Self.decided(id, by: actor, approvers: [actor.name], selfActivated: true), grant]
         }
-        let own = try decisionProblems({ activation($0, by: Sample.alice) }, request: Sample.request(breakGlass: true))
-        #expect(own.isEmpty, "\(own)")
-        let someoneElse = try decisionProblems({ activation($0, by: Sample.bob) }, request: Sample.request(breakGlass: true))
+        let wider = try grant { $0.terms.system = "ledger-admin" }
+        #expect(wider == ["REQ-1: grant_issued by bob: read access (db:read) to ledger-admin/production for svc-ledger, 8h, approved by bob, "
+                          + "but the approval before it issues read access (db:read) to payments-db/production for svc-ledger, 8h, approved by bob"])
+        let longer = try grant { $0.duration = .hours(80); $0.expiresAt = $0.startsAt?.addingTimeInterval(80 * 3600) }
+        #expect(longer.count == 1 && longer[0].contains("3d8h, approved by bob, but the approval before it issues"), "\(longer)")
+        let later = try grant { $0.expiresAt = $0.expiresAt?.addingTimeInterval(3600) }
+        #expect(later.count == 1 && later[0].contains("but the approval before it issues"), "\(later)")
+        let approvers = try grant { $0.approvers = ["bob", "carol"] }
+        #expect(approvers.count == 1 && approvers[0].contains("approved by bob, carol, but"), "\(approvers)")
+    }
+
+    @Test func aRuleApprovalItsRouteDidNotMakeIsNamed() throws {
+        let unrouted = try problems { record in
+            [Self.decided(record.id, by: .policyRule("sandbox"), approvers: ["policy:sandbox"]),
+             Sample.grant(record.id, approvers: ["policy:sandbox"])]
+        }
+        #expect(unrouted == ["REQ-1: request_decided by policy:sandbox: an approval by policy:sandbox, but the route of REQ-1 is rule owners: 1 of owners of payments-db"])
+        // A production request routed by hand as approved automatically.
+        let forgedRoute = try problems(route: { id in
+            EventDraft(requestID: id, actor: .signoff, at: Sample.start, body: .requestRouted(.init(
+                version: 1, policyVersion: Sample.policyVersion, outcome: .autoApproved(rule: "sandbox"), cause: "submitted")))
+        }) { record in
+            [Self.decided(record.id, by: .policyRule("sandbox"), approvers: ["policy:sandbox"]),
+             Sample.grant(record.id, approvers: ["policy:sandbox"])]
+        }
+        #expect(forgedRoute == ["REQ-1: request_routed by signoff: routed as approved automatically by rule sandbox, but the policy in force routes it as rule owners: 1 of owners of payments-db"])
+    }
+
+    @Test func selfActivationIsTheRequestersOwnBreakGlassAfterTheWait() throws {
+        let breakGlass = Sample.request(requester: "alice", breakGlass: true)
+        func activation(_ record: RequestRecord, as actor: Principal, at: Date = Self.later) throws -> [EventDraft] {
+            var events = try Lifecycle.selfActivate(record, by: Sample.alice, rationale: "payments down, INC-7 paging",
+                                                    policy: Self.policy, at: Self.later)
+            for index in events.indices { events[index].actor = actor; events[index].at = at }
+            if case var .requestDecided(decided) = events[0].body { decided.by = [actor.name]; events[0].body = .requestDecided(decided) }
+            if case var .grantIssued(issued) = events[1].body { issued.approvers = [actor.name]; events[1].body = .grantIssued(issued) }
+            return events
+        }
+        let someoneElse = try problems(breakGlass) { try activation($0, as: Sample.bob) }
         #expect(someoneElse == ["REQ-1: request_decided by bob: a self-activation by bob of REQ-1, which alice requested"])
-        let notBreakGlass = try decisionProblems { activation($0, by: Sample.alice, breakGlass: false) }
-        #expect(notBreakGlass == ["REQ-1: request_decided by alice: a self-activation of REQ-1, which is not a break-glass request"])
+        let early = try problems(breakGlass) { try activation($0, as: Sample.alice, at: Sample.start.addingTimeInterval(60)) }
+        #expect(early.first == "REQ-1: request_decided by alice: a self-activation before the policy's wait of 15m", "\(early)")
+        let notBreakGlass = try problems { record in
+            var grant = Sample.grant(record.id, approvers: ["alice"])
+            if case var .grantIssued(issued) = grant.body { issued.selfActivated = true; grant.body = .grantIssued(issued) }
+            return [Self.decided(record.id, by: Sample.alice, approvers: ["alice"], selfActivated: true), grant]
+        }
+        #expect(notBreakGlass == ["REQ-1: request_decided by alice: a self-activation of REQ-1, which is not a pending break-glass request"])
     }
 
     @Test func reviewsSignoffRefusesAreNamed() throws {
-        let bySystem = try decisionProblems { id in [Sample.review(id, by: .signoff)] }
-        #expect(bySystem == ["REQ-1: review_recorded by signoff: a review by signoff, who is not a person"])
-        let staleVersion = try decisionProblems { id in [Sample.review(id, version: 2)] }
-        #expect(staleVersion == ["REQ-1: review_recorded by bob: a review of version 2 of REQ-1, which was at version 1"])
-        let afterDecision = try decisionProblems { id in
-            [Sample.review(id), Self.decided(id, by: Sample.bob, approvers: ["bob"]), Sample.grant(id), Sample.review(id, by: Sample.carol)]
-        }
-        #expect(afterDecision == ["REQ-1: review_recorded by carol: a review of REQ-1, which was already approved"])
+        #expect(try problems { [Sample.review($0.id, by: .signoff)] } == ["REQ-1: review_recorded by signoff: a review by signoff, who is not a person"])
+        #expect(try problems { [Sample.review($0.id, version: 2)] }
+                == ["REQ-1: review_recorded by bob: a review signoff refuses: REQ-1 has never had version 2: it is at version 1; look at it with `signoff show REQ-1`"])
+        #expect(try problems { Self.approval($0) + [Sample.review($0.id, by: Sample.carol)] }
+                == ["REQ-1: review_recorded by carol: a review signoff refuses: REQ-1 is already approved"])
     }
 }

@@ -22,7 +22,51 @@ enum Sample {
     static let bob = Principal(name: "bob", authentication: .osAccount)
     static let carol = Principal(name: "carol", authentication: .osAccount)
     static let start = Date(timeIntervalSince1970: 1_750_000_000.123)
-    static let policyVersion = "sha256:0f1e2d"
+
+    /// The policy the sample stores apply: anything in the sandbox is approved
+    /// automatically; elsewhere the owners of the system approve, one of them
+    /// is enough; alice and erin may raise break-glass requests
+    /// and activate them themselves after 15 minutes.
+    static let policySource = """
+        policy: store-tests
+        directory:
+          people:
+            alice: {}
+            bob: {}
+            carol: {}
+            dave: {}
+            dana: {}
+            erin: {}
+          groups:
+            sre: [alice, erin]
+            incident-reviewers: [bob, carol]
+        catalogue:
+          payments-db:
+            owners: [bob, carol, dave]
+            environments: [sandbox, staging, production]
+            entitlements: ["db:read"]
+            max_duration: 30d
+          billing:
+            owners: [bob, carol, dave]
+            environments: [staging, production]
+            entitlements: ["db:read"]
+            max_duration: 30d
+        break_glass:
+          raised_by: [group:sre]
+          max_duration: 8h
+          post_incident_review: {reviewers: group:incident-reviewers, within: 72h}
+          self_activation: {allowed: [group:sre], after: 15m}
+        route:
+          - name: sandbox
+            when: {environment: sandbox}
+            approve: automatically
+          - name: owners
+            steps:
+              - {approvers: owners, count: 1}
+
+        """
+    static let parsedPolicy = try! Policy.parse(source: policySource, file: "policy.yaml")
+    static let policyVersion = parsedPolicy.version
 
     static func request(system: String = "payments-db", environment: String = "production",
                         requester: String? = "alice", purpose: String = "rotate the ledger keys",
@@ -30,26 +74,25 @@ enum Sample {
         AccessRequest(requester: requester,
                       subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "alice"),
                       system: system, environment: environment, entitlement: "db:read", access: .read,
-                      purpose: purpose, duration: .hours(8), ticket: "OPS-42", breakGlass: breakGlass,
-                      labels: ["team": "payments"], notes: notes)
+                      purpose: purpose, duration: .hours(8), ticket: "OPS-42",
+                      breakGlass: breakGlass, incident: breakGlass ? "INC-7" : nil, labels: ["team": "payments"], notes: notes)
     }
 
     static func policy(_ version: String = policyVersion, at: Date = start) -> EventDraft {
         EventDraft(requestID: nil, actor: alice, at: at,
                    body: .policyApplied(.init(version: version, previousVersion: nil, file: "policy.yaml",
-                                              source: "routes:\n  - name: owners\n")))
+                                              source: version == policyVersion ? policySource : "routes:\n  - name: owners\n")))
     }
 
     static func submit(_ id: String, _ request: AccessRequest = Sample.request(), at: Date = start) -> EventDraft {
         EventDraft(requestID: id, actor: alice, at: at, body: .requestSubmitted(.init(request: request)))
     }
 
-    static func route(_ id: String, version: Int = 1, required: Int = 1, at: Date = start) -> EventDraft {
+    /// The route the sample policy gives `request`.
+    static func route(_ id: String, _ request: AccessRequest = Sample.request(), version: Int = 1, at: Date = start) -> EventDraft {
         EventDraft(requestID: id, actor: .signoff, at: at, body: .requestRouted(.init(
             version: version, policyVersion: policyVersion,
-            outcome: .steps(rule: "owners", steps: [RoutedStep(name: "owners of payments-db", approvers: "owners",
-                                                               required: required)]),
-            cause: "submitted")))
+            outcome: parsedPolicy.route(request, submittedBy: alice.name, at: at), cause: "submitted")))
     }
 
     static func review(_ id: String, by reviewer: Principal = bob, verdict: Verdict = .approve,
@@ -85,7 +128,7 @@ extension Store {
         try write { transaction in
             let id = try transaction.nextRequestID()
             try transaction.append(Sample.submit(id, request, at: at))
-            try transaction.append(Sample.route(id, at: at))
+            try transaction.append(Sample.route(id, request, at: at))
             return id
         }
     }

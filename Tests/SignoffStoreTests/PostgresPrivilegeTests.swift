@@ -127,7 +127,16 @@ struct PostgresPrivilegeTests {
     /// any client, names each one.
     @Test func aSelfApprovalAppendedByHandIsNamedByVerify() throws {
         let fixture = try Fixture()
+        let admin = try fixture.database.connect()
         let dave = try fixture.database.connect(fixture.dave.connection)
+        func put(_ event: EventDraft, on connection: PostgresConnection) throws {
+            try Self.append(connection, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
+                            kind: event.body.kind, requestID: event.requestID,
+                            payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: Self.now)
+        }
+        let policy = Sample.policy()
+        try put(EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole), at: policy.at,
+                           body: policy.body), on: admin)
         let person = Principal(name: "dave", authentication: .postgresqlRole)
         let request = Sample.request(requester: "dave")
         let at = Date(storeMilliseconds: Self.now)
@@ -135,28 +144,23 @@ struct PostgresPrivilegeTests {
         let events = [
             EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestSubmitted(.init(request: request))),
             EventDraft(requestID: "REQ-1", actor: .signoff, at: at, body: .requestRouted(.init(
-                version: 1, policyVersion: "v1",
-                outcome: .steps(rule: "owners", steps: [RoutedStep(name: "owners", approvers: "owners", required: 1)]),
-                cause: "submitted"))),
+                version: 1, policyVersion: Sample.policyVersion,
+                outcome: Sample.parsedPolicy.route(request, submittedBy: "dave", at: at), cause: "submitted"))),
             EventDraft(requestID: "REQ-1", actor: person, at: at, body: .reviewRecorded(.init(
-                verdict: .approve, rationale: "fine", requestVersion: 1, policyVersion: "v1"))),
+                verdict: .approve, rationale: "fine", requestVersion: 1, policyVersion: Sample.policyVersion))),
             EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestDecided(.init(
-                state: .approved, by: ["dave"], policyVersion: "v1", reason: "every step satisfied"))),
+                state: .approved, by: ["dave"], policyVersion: Sample.policyVersion, reason: "every step satisfied"))),
             EventDraft(requestID: "REQ-1", actor: person, at: at, body: .grantIssued(.init(
-                terms: GrantTerms(record: record), approvers: ["dave"], policyVersion: "v1", duration: request.duration,
-                startsAt: at, expiresAt: at.addingTimeInterval(TimeInterval(request.duration.seconds)), selfActivated: false,
-                incidentReview: nil))),
+                terms: GrantTerms(record: record), approvers: ["dave"], policyVersion: Sample.policyVersion,
+                duration: request.duration, startsAt: at, expiresAt: at.addingTimeInterval(TimeInterval(request.duration.seconds)),
+                selfActivated: false, incidentReview: nil))),
         ]
-        for event in events {
-            try Self.append(dave, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
-                            kind: event.body.kind, requestID: event.requestID,
-                            payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: Self.now)
-        }
+        for event in events { try put(event, on: dave) }
         let report = try Store.open(fixture.database.location).verify()
         #expect(report.firstBadEvent == nil, "the chain is intact: the database accepted every event")
         #expect(report.projectionMismatches.map { "\($0.sequence ?? 0) \($0.problem)" } == [
-            "4 review_recorded by dave: a review signoff refuses: dave requested REQ-1 and may not review it",
-            "5 request_decided by dave: an approval signoff refuses: dave requested REQ-1 and may not review it",
+            "5 review_recorded by dave: a review signoff refuses: dave requested REQ-1 and may not review it",
+            "6 request_decided by dave: approves REQ-1 before every step was satisfied: owners of payments-db has 0 of 1",
         ])
         #expect(!report.isIntact)
     }

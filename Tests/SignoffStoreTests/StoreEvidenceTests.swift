@@ -124,6 +124,7 @@ import Testing
         let directory = TemporaryDirectory()
         let path = directory.file()
         let first = try Store.create(at: path, settings: StoreSettings())
+        try first.write { try $0.append(Sample.policy()) }
         let stores = try (0..<16).map { _ in try Store.open(at: path) }
         let failures = Messages()
         DispatchQueue.concurrentPerform(iterations: 16) { index in

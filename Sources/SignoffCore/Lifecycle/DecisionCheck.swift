@@ -1,46 +1,42 @@
 import Foundation
 
-/// What `audit verify` asks of every review, approval and grant in a chain,
-/// whoever wrote it. The store's own commands never record these wrongly, but
-/// anyone who can write the store (every person mapped to a role of a
-/// PostgreSQL store, through its append function; every member of a shared
-/// store file's group) can append a well-chained event with any content in
-/// their own name, which no hash and no signature of theirs can refuse. This
-/// names the ones that give access no command gives:
+/// What `audit verify` asks of every route, review, approval and grant in a
+/// chain, whoever wrote it. The store's own commands never record these
+/// wrongly, but anyone who can write the store (every person mapped to a role
+/// of a PostgreSQL store, through its append function; every member of a
+/// shared store file's group) can append a well-chained event with any
+/// content in their own name, which no hash and no signature of theirs can
+/// refuse. Each is replayed under the policy in force before it (the chain's
+/// latest `policy_applied`), from the request as it stood, and must be what
+/// signoff's own lifecycle records there:
 ///
-/// - a review by someone separated from the request (its requester, its
-///   submitter, the person who would receive the access), or by no person, or
-///   of a version the request is not at, or of a decided request;
-/// - an approval not backed by anything: "approved by" people without an
-///   approval of the current version, or separated from the request; a rule's
-///   approval of a request its route did not approve automatically; a
-///   self-activation that is not the requester's own break-glass request;
-/// - a grant that no approval immediately before it issued, or whose terms,
-///   approvers or length are not what was approved; an extension that extends
-///   another grant, or by more than was asked.
+/// - a route is the policy's route of the request;
+/// - a review is one `Lifecycle.review` records (by a person, not separated
+///   from the request, eligible for a step, of the version the request is
+///   at, of an open request, not twice);
+/// - an approval is backed: every step satisfied by the approvals recorded
+///   (the approvers the policy counts), or the rule the route approved
+///   automatically, or the requester's own break-glass self-activation the
+///   policy allows, after its wait;
+/// - a grant or extension is exactly what the approval immediately before
+///   it issues (its terms, approvers, length and times under the policy).
 ///
-/// Not checked here (a replay of each decision under the policy in force
-/// would): that the approvals satisfied every step's quorum and eligibility,
-/// and that the routes are the policy's.
+/// Denials, withdrawals, expiries and revocations take access away and are
+/// not replayed.
 public struct DecisionCheck: Sendable {
-    /// An approval, until the grant event that follows it in the same command.
-    private struct Approval: Sendable {
-        var by: [String]
-        var selfActivated: Bool
-        var terms: GrantTerms
-        var duration: TimeSpan
-        var extends: String?
-    }
-    private var approvals: [String: Approval] = [:]
+    /// The grant event an approval issues, until it comes, by the request it names.
+    private var grants: [String: EventDraft] = [:]
+    /// Requests revised since their last route: the route after a revision is always a new version.
+    private var revised: Set<String> = []
 
     public init() {}
 
-    /// Whether `check` needs the request `event` concerns as it stood before it.
+    /// Whether `problem` needs the request `event` concerns as it stood before it.
     public static func needsRecord(_ body: EventBody) -> Bool {
         switch body {
-        case .reviewRecorded: return true
+        case .reviewRecorded, .requestRouted: return true
         case let .requestDecided(decided): return decided.state == .approved
-        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestWithdrawn,
+        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
@@ -49,47 +45,73 @@ public struct DecisionCheck: Sendable {
         }
     }
 
-    /// Why no signoff command records `event`; nil when it may have.
-    /// `record`: the request it concerns as it stood before it, where
-    /// `needsRecord` (nil when the chain never submitted it).
-    public mutating func problem(_ event: EventDraft, record: RequestRecord?) -> String? {
+    /// Why no signoff command records `event`; nil when one does.
+    /// - record: the request it concerns as it stood before it, where
+    ///   `needsRecord` (nil when the chain never submitted it);
+    /// - policy: the policy in force before it (nil when none was applied, or
+    ///   its source does not parse);
+    /// - grant: a request's grant as it stands (for an extension, the grant it extends).
+    public mutating func problem(_ event: EventDraft, record: RequestRecord?, policy: Policy?,
+                                 grant: (String) -> Grant?) -> String? {
         switch event.body {
+        case let .requestRouted(routed):
+            guard let record else { return "a route of a request no event submitted" }
+            let afterRevision = revised.remove(record.id) != nil
+            guard let policy else { return Self.noPolicy }
+            return Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision)
+        case .requestRevised:
+            if let id = event.requestID { revised.insert(id) }
+            return nil
         case let .reviewRecorded(review):
             guard let record else { return "a review of a request no event submitted" }
-            return Self.reviewProblem(review, by: event.actor, record: record)
+            guard let policy else { return Self.noPolicy }
+            guard Self.isPerson(event.actor) else { return "a review by \(event.actor.name), who is not a person" }
+            let result = Lifecycle.review(record, verdict: review.verdict, rationale: review.rationale,
+                                          shownVersion: review.requestVersion, by: event.actor, policy: policy,
+                                          original: record.request.extends.flatMap(grant), at: event.at)
+            switch result.outcome {
+            case let .refused(refusal): return "a review signoff refuses: \(refusal.message)"
+            case .recorded:
+                return result.events.first?.body == event.body ? nil
+                    : "not the review signoff records (its version or policy version differs)"
+            }
         case let .requestDecided(decided):
-            guard decided.state == .approved, let id = event.requestID else { return nil }
+            guard decided.state == .approved else { return nil }
             guard let record else { return "an approval of a request no event submitted" }
-            // Whatever is wrong with it, the grant after it is judged against it.
-            approvals[id] = Approval(by: decided.by, selfActivated: decided.selfActivated == true,
-                                     terms: GrantTerms(record: record), duration: record.request.duration,
-                                     extends: record.request.extends)
-            return Self.approvalProblem(decided, by: event.actor, record: record)
-        case let .grantIssued(issued):
-            guard let id = event.requestID else { return nil }
-            guard let approval = approvals.removeValue(forKey: id), approval.extends == nil else {
-                return "a grant that no approval of \(id) issued"
-            }
-            return Self.grantProblem(issued, approval: approval)
-        case let .grantExtended(extended):
-            guard let approval = approvals.removeValue(forKey: extended.extensionID) else {
-                return "an extension by \(extended.extensionID), which no approval of it made"
-            }
-            if approval.extends != event.requestID {
-                return "\(extended.extensionID) asked to extend \(approval.extends ?? "no grant"), not \(event.requestID ?? "this one")"
-            }
-            if extended.by > approval.duration {
-                return "extends by \(extended.by), more than the \(approval.duration) \(extended.extensionID) asked for"
+            guard let policy else { return Self.noPolicy }
+            let original = record.request.extends.flatMap(grant)
+            let replayed = Self.approval(decided, by: event.actor, at: event.at, record: record, policy: policy, original: original)
+            // The grant after it is judged against what this approval issues,
+            // as signoff would replay it, or, when nothing backs it, as it claims.
+            let events = (try? replayed.get()) ?? Lifecycle.approve(
+                record, by: decided.by, actor: event.actor, reason: decided.reason, policy: policy, original: original,
+                selfActivated: decided.selfActivated == true, at: event.at)
+            if events.count > 1, let id = events[1].requestID { grants[id] = events[1] }
+            if case let .failure(problem) = replayed { return problem.text }
+            guard case let .requestDecided(expected)? = events.first?.body, expected.state == .approved,
+                  expected.by == decided.by, expected.policyVersion == decided.policyVersion,
+                  expected.selfActivated == decided.selfActivated else {
+                return "approved by \(decided.by.joined(separator: ", ")), but signoff records \(Self.describe(events.first?.body))"
             }
             return nil
-        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRefused, .actionRefused, .requestWithdrawn,
+        case .grantIssued, .grantExtended:
+            guard let id = event.requestID, let expected = grants.removeValue(forKey: id) else {
+                return "a grant change that no approval immediately before it made"
+            }
+            return Self.sameGrantEvent(expected.body, event.body) ? nil
+                : "\(Self.describe(event.body)), but the approval before it issues \(Self.describe(expected.body))"
+        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
              .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
-             .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
+             .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
     }
+
+    private static let noPolicy = "recorded under no policy that parses: nothing backs it"
+
+    private struct Problem: Error { var text: String }
 
     private static func isPerson(_ actor: Principal) -> Bool {
         switch actor.authentication {
@@ -98,58 +120,103 @@ public struct DecisionCheck: Sendable {
         }
     }
 
-    private static func reviewProblem(_ review: EventBody.ReviewRecorded, by actor: Principal, record: RequestRecord) -> String? {
-        guard isPerson(actor) else { return "a review by \(actor.name), who is not a person" }
-        if let reason = Lifecycle.separationOfDuties(record, reviewer: actor.name) { return "a review signoff refuses: \(reason)" }
-        if !record.state.isOpen { return "a review of \(record.id), which was already \(record.state.rawValue)" }
-        if review.requestVersion != record.version {
-            return "a review of version \(review.requestVersion) of \(record.id), which was at version \(record.version)"
+    private static func routeProblem(_ routed: EventBody.RequestRouted, at: Date, record: RequestRecord, policy: Policy,
+                                     afterRevision: Bool) -> String? {
+        if routed.policyVersion != policy.version {
+            return "routed under policy \(routed.policyVersion), but \(policy.version) was in force"
         }
+        let outcome = policy.route(record.request, submittedBy: record.submittedBy.name, at: at)
+        if outcome != routed.outcome {
+            return "routed as \(routed.outcome.summary), but the policy in force routes it as \(outcome.summary)"
+        }
+        let version = outcome == record.route && !afterRevision ? max(record.version, 1) : record.version + 1
+        if routed.version != version { return "routed as version \(routed.version), but signoff makes it version \(version)" }
         return nil
     }
 
-    private static func approvalProblem(_ decided: EventBody.RequestDecided, by actor: Principal, record: RequestRecord) -> String? {
-        if !record.state.isOpen { return "approves \(record.id), which was already \(record.state.rawValue)" }
+    /// The events signoff records for the approval `decided` claims to be.
+    private static func approval(_ decided: EventBody.RequestDecided, by actor: Principal, at: Date, record: RequestRecord,
+                                 policy: Policy, original: Grant?) -> Result<[EventDraft], Problem> {
+        if !record.state.isOpen { return .failure(Problem(text: "approves \(record.id), which was already \(record.state.rawValue)")) }
         if decided.selfActivated == true {
-            guard isPerson(actor), decided.by == [actor.name], actor.name == record.requester else {
-                return "a self-activation by \(decided.by.joined(separator: ", ")) of \(record.id), which \(record.requester) requested"
+            guard isPerson(actor), actor.name == record.requester else {
+                return .failure(Problem(text: "a self-activation by \(actor.name) of \(record.id), which \(record.requester) requested"))
             }
-            guard record.request.breakGlass, record.request.extends == nil else {
-                return "a self-activation of \(record.id), which is not a break-glass request"
+            guard record.request.breakGlass, record.request.extends == nil, record.state == .pending else {
+                return .failure(Problem(text: "a self-activation of \(record.id), which is not a pending break-glass request"))
             }
-            return nil
+            let (allowed, why) = policy.maySelfActivate(actor.name, at: at)
+            guard allowed, let wait = policy.breakGlass?.selfActivation?.after else {
+                return .failure(Problem(text: "a self-activation the policy in force does not allow: \(why)"))
+            }
+            guard at >= record.submittedAt.addingTimeInterval(TimeInterval(wait.seconds)) else {
+                return .failure(Problem(text: "a self-activation before the policy's wait of \(wait)"))
+            }
+            return .success(Lifecycle.approve(record, by: [actor.name], actor: actor, reason: decided.reason, policy: policy,
+                                              original: nil, selfActivated: true, at: at))
         }
         if actor.authentication == .policy {
-            let rule = actor.name.hasPrefix("policy:") ? String(actor.name.dropFirst("policy:".count)) : actor.name
-            guard decided.by == [actor.name], record.route == .autoApproved(rule: rule) else {
-                return "an approval by rule \(rule), but the route of \(record.id) is \(record.route?.summary ?? "none")"
-            }
-            return nil
-        }
-        guard !decided.by.isEmpty else { return "an approval by nobody" }
-        let approvals = Set(record.currentApprovals.map(\.reviewer.name))
-        for name in decided.by {
-            if let reason = Lifecycle.separationOfDuties(record, reviewer: name) { return "an approval signoff refuses: \(reason)" }
-            if !approvals.contains(name) {
-                return "approved by \(name), who has no approval of version \(record.version) of \(record.id)"
+            guard case .autoApproved? = record.route else {
+                return .failure(Problem(text: "an approval by \(actor.name), but the route of \(record.id) is \(record.route?.summary ?? "none")"))
             }
         }
-        return nil
+        if case let .autoApproved(rule)? = record.route {
+            guard actor == .policyRule(rule) else {
+                return .failure(Problem(text: "approves \(record.id) as \(actor.name), but its route approves it automatically by rule \(rule)"))
+            }
+            return .success(Lifecycle.approve(record, by: ["policy:\(rule)"], actor: actor, reason: decided.reason,
+                                              policy: policy, original: original, at: at))
+        }
+        guard case .steps = record.route else {
+            return .failure(Problem(text: "approves \(record.id), whose route (\(record.route?.summary ?? "none")) has no approval steps"))
+        }
+        let status = Lifecycle.progress(record, policy: policy)
+        if let unsatisfied = status.first(where: { !$0.isSatisfied }) {
+            return .failure(Problem(text: "approves \(record.id) before every step was satisfied: \(unsatisfied.step.name) has \(unsatisfied.approvedBy.count) of \(unsatisfied.step.required)"))
+        }
+        return .success(Lifecycle.approve(record, by: status.flatMap(\.approvedBy), actor: actor, reason: decided.reason,
+                                          policy: policy, original: original, at: at))
     }
 
-    private static func grantProblem(_ issued: EventBody.GrantIssued, approval: Approval) -> String? {
-        if issued.terms != approval.terms { return "a grant whose terms are not those of the request approved" }
-        if issued.approvers != approval.by {
-            return "a grant whose approvers (\(issued.approvers.joined(separator: ", "))) are not the approval's (\(approval.by.joined(separator: ", ")))"
+    private static func describe(_ body: EventBody?) -> String {
+        switch body {
+        case let .requestDecided(decided)?:
+            return "\(decided.state.rawValue) by \(decided.by.joined(separator: ", "))"
+        case let .grantIssued(issued)?:
+            let terms = issued.terms
+            return "\(terms.access.rawValue) access (\(terms.entitlement)) to \(terms.system)/\(terms.environment) for "
+                + "\(terms.subject.name), \(issued.duration), approved by \(issued.approvers.joined(separator: ", "))"
+                + (issued.selfActivated ? ", self-activated" : "")
+        case let .grantExtended(extended)?:
+            return "an extension by \(extended.by) for \(extended.extensionID)"
+        case let body?: return body.kind
+        case nil: return "nothing"
         }
-        if issued.selfActivated != approval.selfActivated { return "a grant that says it was self-activated when its approval does not, or the reverse" }
-        if issued.duration > approval.duration {
-            return "a grant for \(issued.duration), longer than the \(approval.duration) requested"
+    }
+
+    /// Equal but for times, which may differ by the rounding of the stored
+    /// time the replay starts from (a millisecond).
+    private static func sameGrantEvent(_ expected: EventBody, _ actual: EventBody) -> Bool {
+        func near(_ a: Date?, _ b: Date?) -> Bool {
+            switch (a, b) {
+            case let (a?, b?): return abs(a.timeIntervalSince(b)) <= 0.0015
+            case (nil, nil): return true
+            case (nil, _?), (_?, nil): return false
+            }
         }
-        if let starts = issued.startsAt, let expires = issued.expiresAt,
-           expires.timeIntervalSince(starts) > TimeInterval(issued.duration.seconds) + 0.001 {
-            return "a grant that expires later than its \(issued.duration) after it starts"
+        if case var .grantIssued(want) = expected, case let .grantIssued(got) = actual {
+            guard near(want.startsAt, got.startsAt), near(want.expiresAt, got.expiresAt),
+                  near(want.incidentReview?.dueAt, got.incidentReview?.dueAt) else { return false }
+            want.startsAt = got.startsAt
+            want.expiresAt = got.expiresAt
+            if let due = got.incidentReview?.dueAt { want.incidentReview?.dueAt = due }
+            return want == got
         }
-        return nil
+        if case var .grantExtended(want) = expected, case let .grantExtended(got) = actual {
+            guard near(want.expiresAt, got.expiresAt) else { return false }
+            want.expiresAt = got.expiresAt
+            return want == got
+        }
+        return false
     }
 }
