@@ -20,6 +20,8 @@ final class VerifyChain: @unchecked Sendable {
         /// For a submission or revision, the canonical bytes of the request
         /// it carries (what the request's stored record holds); nil otherwise.
         fileprivate(set) var requestJSON: [[UInt8]?] = []
+        /// For the route of a submission, the policy's route of it (`PrecomputedRoute`); nil otherwise.
+        fileprivate(set) var routes: [PrecomputedRoute?] = []
         fileprivate let ready = DispatchSemaphore(value: 0)
         var isFull: Bool { entries.count >= 1024 || bytes.count >= 1 << 20 }
 
@@ -75,8 +77,8 @@ final class VerifyChain: @unchecked Sendable {
 
         /// Each event as `EventColumns` over this batch's bytes, with its
         /// decoded form and the canonical bytes of the request it carries.
-        func forEach(_ body: (EventColumns, Result<EventDraft, any Error>, [UInt8]?) throws -> Void) rethrows {
-            try eachColumns { index, columns in try body(columns, drafts[index], requestJSON[index]) }
+        func forEach(_ body: (EventColumns, Result<EventDraft, any Error>, [UInt8]?, PrecomputedRoute?) throws -> Void) rethrows {
+            try eachColumns { index, columns in try body(columns, drafts[index], requestJSON[index], routes[index]) }
         }
 
         fileprivate func eachColumns(_ body: (Int, EventColumns) throws -> Void) rethrows {
@@ -97,6 +99,7 @@ final class VerifyChain: @unchecked Sendable {
             entries.removeAll(keepingCapacity: true)
             drafts.removeAll(keepingCapacity: true)
             requestJSON.removeAll(keepingCapacity: true)
+            routes.removeAll(keepingCapacity: true)
         }
 
         private func copy(_ field: UnsafeRawBufferPointer) -> Range<Int> {
@@ -126,6 +129,10 @@ final class VerifyChain: @unchecked Sendable {
     private var expectedSequence: Int64 = 1
     private var hex = [UInt8](repeating: 0, count: 64)
     private var bad: VerifyReport.BadEvent?
+    /// The policy the events so far applied, and each submission not yet routed:
+    /// its route is worked out here, off the folding core (`PrecomputedRoute`).
+    private var policy: Policy?
+    private var unrouted: [String: (request: AccessRequest, submittedBy: String)] = [:]
 
     /// An empty batch to fill (one handed back by `done`, or a new one).
     func nextBatch() -> Batch { freeLock.withLock { free.popLast() } ?? Batch() }
@@ -146,9 +153,36 @@ final class VerifyChain: @unchecked Sendable {
                     }
                 }
                 batch.requestJSON.append(requestJSON)
+                batch.routes.append((try? draft.get()).flatMap(precomputeRoute))
             }
             batch.ready.signal()
         }
+    }
+
+    /// The policy's route of a submission, where `event` routes one, worked
+    /// out as `DecisionCheck` would: the same policy (the latest applied), the
+    /// same request and submitter, the same time.
+    private func precomputeRoute(_ event: EventDraft) -> PrecomputedRoute? {
+        switch event.body {
+        case let .policyApplied(applied):
+            policy = ParsedPolicies.shared.policy(version: applied.version, source: applied.source, file: applied.file)
+        case let .requestSubmitted(submitted):
+            if let id = event.requestID { unrouted[id] = (submitted.request, event.actor.name) }
+        case .requestRevised:
+            // Its route is of the revised request, with the record's submitter: the fold works it out.
+            if let id = event.requestID { unrouted[id] = nil }
+        case .requestRouted:
+            guard let id = event.requestID, let (request, submittedBy) = unrouted.removeValue(forKey: id), let policy else { return nil }
+            return PrecomputedRoute(policyVersion: policy.version, request: request, submittedBy: submittedBy,
+                                    outcome: policy.route(request, submittedBy: submittedBy, at: event.at))
+        case .reviewRecorded, .reviewRefused, .actionRefused, .requestDecided, .requestWithdrawn, .grantIssued,
+             .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked, .grantExtended,
+             .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
+             .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
+             .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
+            break
+        }
+        return nil
     }
 
     /// Waits until `batch` was checked and decoded.
@@ -229,5 +263,20 @@ extension EventColumns {
         self.hash = hash
         self.signature = signature
         self.statement = statement
+    }
+}
+
+/// The policy's route of a submitted request, worked out while the batch
+/// it is in is decoded: routing every submission again is the largest part
+/// of `DecisionCheck`, and the folding core is the busier one.
+struct PrecomputedRoute: Sendable {
+    let policyVersion: String
+    let request: AccessRequest
+    let submittedBy: String
+    let outcome: RouteOutcome
+
+    /// Whether this is the route `DecisionCheck` would work out for `record` under `policy`.
+    func isFor(_ record: RequestRecord, policy: Policy?) -> Bool {
+        policy?.version == policyVersion && record.submittedBy.name == submittedBy && record.request == request
     }
 }

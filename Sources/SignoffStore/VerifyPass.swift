@@ -134,7 +134,7 @@ final class VerifyPass {
         func foldOldest() throws {
             let batch = submitted.removeFirst()
             chain.wait(for: batch)
-            try batch.forEach { columns, draft, requestJSON in try fold(columns, draft, requestJSON: requestJSON) }
+            try batch.forEach { columns, draft, requestJSON, route in try fold(columns, draft, requestJSON: requestJSON, route: route) }
             chain.done(batch)
         }
         while true {
@@ -161,7 +161,9 @@ final class VerifyPass {
 
     /// Folds one event as appending did, comparing each row it completes.
     /// `requestJSON`: for a submission or revision, the canonical bytes of its request.
-    private func fold(_ event: EventColumns, _ decoded: Result<EventDraft, any Error>, requestJSON: [UInt8]?) throws {
+    /// `route`: for a submission's route, the policy's route of it, worked out on the other core.
+    private func fold(_ event: EventColumns, _ decoded: Result<EventDraft, any Error>, requestJSON: [UInt8]?,
+                      route: PrecomputedRoute?) throws {
         let sequence = event.sequence
         let draft: EventDraft
         do {
@@ -175,7 +177,11 @@ final class VerifyPass {
         if concernsSignatures {
             signatures.fold(draft, event: event, record: before)
         }
-        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: grantNow),
+        // The route worked out on the other core counts only for exactly this request, submitter and policy.
+        let expectedRoute = route.flatMap { route in
+            before.flatMap { route.isFor($0, policy: policyInForce) ? route.outcome : nil }
+        }
+        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: grantNow, route: expectedRoute),
            !changesAfterLastSequence(draft) {
             report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)", order: sequence)
         }

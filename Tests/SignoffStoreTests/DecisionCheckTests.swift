@@ -160,6 +160,22 @@ import Testing
         #expect(notBreakGlass == ["REQ-1: request_decided by alice: a self-activation of REQ-1, which is not a pending break-glass request"])
     }
 
+    @Test func aPostIncidentReviewIsTheReviewersNotTheHolders() throws {
+        let breakGlass = Sample.request(requester: "alice", breakGlass: true)
+        func reviewed(by person: Principal) throws -> [String] {
+            try problems(breakGlass) { record in
+                try Lifecycle.selfActivate(record, by: Sample.alice, rationale: "payments down, INC-7 paging", policy: Self.policy,
+                                           at: Self.later)
+                    + [EventDraft(requestID: record.id, actor: person, at: Self.later.addingTimeInterval(3600),
+                                  body: .incidentReviewCompleted(.init(rationale: "looked at the session log")))]
+            }
+        }
+        #expect(try reviewed(by: Sample.bob) == [])
+        let own = try reviewed(by: Sample.alice)
+        #expect(own.count == 1 && own[0].hasPrefix("REQ-1: incident_review_completed by alice: a post-incident review signoff refuses: "),
+                "\(own)")
+    }
+
     @Test func reviewsSignoffRefusesAreNamed() throws {
         #expect(try problems { [Sample.review($0.id, by: .signoff)] } == ["REQ-1: review_recorded by signoff: a review by signoff, who is not a person"])
         #expect(try problems { [Sample.review($0.id, version: 2)] }

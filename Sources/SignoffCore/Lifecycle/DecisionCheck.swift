@@ -19,7 +19,9 @@ import Foundation
 ///   automatically, or the requester's own break-glass self-activation the
 ///   policy allows, after its wait;
 /// - a grant or extension is exactly what the approval immediately before
-///   it issues (its terms, approvers, length and times under the policy).
+///   it issues (its terms, approvers, length and times under the policy);
+/// - a break-glass grant's post-incident review is completed by someone the
+///   policy lets review it (never its own holder or approver).
 ///
 /// Denials, withdrawals, expiries and revocations take access away and are
 /// not replayed.
@@ -51,14 +53,17 @@ public struct DecisionCheck: Sendable {
     /// - policy: the policy in force before it (nil when none was applied, or
     ///   its source does not parse);
     /// - grant: a request's grant as it stands (for an extension, the grant it extends).
+    /// - route: for a `request_routed` event, the policy's route of `record`
+    ///   already worked out (nil: work it out here).
     public mutating func problem(_ event: EventDraft, record: RequestRecord?, policy: Policy?,
-                                 grant: (String) -> Grant?) -> String? {
+                                 grant: (String) -> Grant?, route: RouteOutcome? = nil) -> String? {
         switch event.body {
         case let .requestRouted(routed):
             guard let record else { return "a route of a request no event submitted" }
             let afterRevision = revised.remove(record.id) != nil
             guard let policy else { return Self.noPolicy }
-            return Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision)
+            return Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision,
+                                     outcome: route ?? policy.route(record.request, submittedBy: record.submittedBy.name, at: event.at))
         case .requestRevised:
             if let id = event.requestID { revised.insert(id) }
             return nil
@@ -100,9 +105,19 @@ public struct DecisionCheck: Sendable {
             }
             return Self.sameGrantEvent(expected.body, event.body) ? nil
                 : "\(Self.describe(event.body)), but the approval before it issues \(Self.describe(expected.body))"
+        case let .incidentReviewCompleted(completed):
+            guard let id = event.requestID, let reviewed = grant(id) else { return "completes the review of a grant no event issued" }
+            guard let policy else { return Self.noPolicy }
+            do {
+                let replayed = try Lifecycle.reviewIncident(reviewed, by: event.actor, rationale: completed.rationale, policy: policy,
+                                                            at: event.at)
+                return replayed.first?.body == event.body ? nil : "not the post-incident review signoff records"
+            } catch {
+                return "a post-incident review signoff refuses: \(error.message)"
+            }
         case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
              .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-             .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
+             .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
              .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
@@ -121,11 +136,10 @@ public struct DecisionCheck: Sendable {
     }
 
     private static func routeProblem(_ routed: EventBody.RequestRouted, at: Date, record: RequestRecord, policy: Policy,
-                                     afterRevision: Bool) -> String? {
+                                     afterRevision: Bool, outcome: RouteOutcome) -> String? {
         if routed.policyVersion != policy.version {
             return "routed under policy \(routed.policyVersion), but \(policy.version) was in force"
         }
-        let outcome = policy.route(record.request, submittedBy: record.submittedBy.name, at: at)
         if outcome != routed.outcome {
             return "routed as \(routed.outcome.summary), but the policy in force routes it as \(outcome.summary)"
         }
