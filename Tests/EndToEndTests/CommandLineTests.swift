@@ -1,4 +1,6 @@
 import Foundation
+import SignoffCore
+import SignoffStore
 import Testing
 
 /// A production read for a service account: one owner of payments-db approves.
@@ -312,6 +314,36 @@ struct CommandLineTests {
         let verify = try store.run(["audit", "verify"])
         #expect(verify.status == 6)
         #expect(verify.stdout.contains("first bad event \(sequence)"), "\(verify.output)")
+    }
+
+    /// Whoever can write the file can append a well-chained approval of their
+    /// own request, in their own name; verify replays it under the policy and
+    /// names it.
+    @Test(.needsStoreFile) func aWellChainedSelfApprovalIsNamed() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+        let alice = Principal(name: "alice", authentication: .asserted)
+        let writer = try Store.open(at: store.path)
+        try writer.write { tx in
+            let record = try #require(try tx.record(id))
+            let now = Date()
+            let version = record.policyVersion ?? ""
+            try tx.append(EventDraft(requestID: id, actor: alice, at: now, body: .reviewRecorded(.init(
+                verdict: .approve, rationale: "looks fine to me", requestVersion: record.version, policyVersion: version))))
+            try tx.append(EventDraft(requestID: id, actor: alice, at: now, body: .requestDecided(.init(
+                state: .approved, by: ["alice"], policyVersion: version, reason: "every step satisfied"))))
+            try tx.append(EventDraft(requestID: id, actor: alice, at: now, body: .grantIssued(.init(
+                terms: GrantTerms(record: record), approvers: ["alice"], policyVersion: version, duration: record.request.duration,
+                startsAt: now, expiresAt: now.addingTimeInterval(TimeInterval(record.request.duration.seconds)),
+                selfActivated: false, incidentReview: nil))))
+        }
+        let verify = try store.run(["audit", "verify"])
+        #expect(verify.status == 6, "\(verify.output)")
+        #expect(verify.stdout.contains("ok   hash chain"), "the chain itself holds: \(verify.output)")
+        #expect(verify.stdout.contains("FAIL events, request \(id), event ") && verify.stdout.contains(
+            "review_recorded by alice: a review signoff refuses: alice requested \(id) and may not review it"), "\(verify.output)")
+        #expect(verify.stdout.contains("request_decided by alice: approves \(id) before every step was satisfied"), "\(verify.output)")
     }
 
     /// Whoever can write the file can cut history short and leave a chain
