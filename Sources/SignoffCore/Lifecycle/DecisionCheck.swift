@@ -70,7 +70,7 @@ public struct DecisionCheck: Sendable {
         case let .reviewRecorded(review):
             guard let record else { return "a review of a request no event submitted" }
             guard let policy else { return Self.noPolicy }
-            guard Self.isPerson(event.actor) else { return "a review by \(event.actor.name), who is not a person" }
+            guard event.actor.authentication.isPerson else { return "a review by \(event.actor.name), who is not a person" }
             let result = Lifecycle.review(record, verdict: review.verdict, rationale: review.rationale,
                                           shownVersion: review.requestVersion, by: event.actor, policy: policy,
                                           original: record.request.extends.flatMap(grant), at: event.at)
@@ -128,13 +128,6 @@ public struct DecisionCheck: Sendable {
 
     private struct Problem: Error { var text: String }
 
-    private static func isPerson(_ actor: Principal) -> Bool {
-        switch actor.authentication {
-        case .osAccount, .asserted, .postgresqlRole: return true
-        case .policy, .system: return false
-        }
-    }
-
     private static func routeProblem(_ routed: EventBody.RequestRouted, at: Date, record: RequestRecord, policy: Policy,
                                      afterRevision: Bool, outcome: RouteOutcome) -> String? {
         if routed.policyVersion != policy.version {
@@ -153,7 +146,7 @@ public struct DecisionCheck: Sendable {
                                  policy: Policy, original: Grant?) -> Result<[EventDraft], Problem> {
         if !record.state.isOpen { return .failure(Problem(text: "approves \(record.id), which was already \(record.state.rawValue)")) }
         if decided.selfActivated == true {
-            guard isPerson(actor), actor.name == record.requester else {
+            guard actor.authentication.isPerson, actor.name == record.requester else {
                 return .failure(Problem(text: "a self-activation by \(actor.name) of \(record.id), which \(record.requester) requested"))
             }
             guard record.request.breakGlass, record.request.extends == nil, record.state == .pending else {

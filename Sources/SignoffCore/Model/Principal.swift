@@ -11,6 +11,14 @@ public enum Authentication: String, Codable, Sendable, Hashable {
     case policy
     /// signoff itself (sweeps, re-routing after a policy change).
     case system
+
+    /// Whether the actor is a person (who may review, sign, be refused), not a rule or signoff itself.
+    public var isPerson: Bool {
+        switch self {
+        case .osAccount, .asserted, .postgresqlRole: return true
+        case .policy, .system: return false
+        }
+    }
 }
 
 /// Who acted, and how we know.

@@ -223,10 +223,7 @@ extension Policy {
     /// finding an exception or removal concerns.
     public func signatureRequirement(for action: SignedAction, by actor: Principal, requests: [AccessRequest],
                                      submittedBy: String?, finding: FindingFacts?) -> SignatureRequirement? {
-        switch actor.authentication {
-        case .policy, .system: return nil
-        case .osAccount, .asserted, .postgresqlRole: break
-        }
+        guard actor.authentication.isPerson else { return nil }
         let keys = acceptedKeys(of: actor.name)
         func required(_ reason: String) -> SignatureRequirement {
             SignatureRequirement(keys: keys, hardwareOnly: signing.hardwareKeysOnly, reason: reason)
