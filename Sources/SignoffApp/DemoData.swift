@@ -51,7 +51,8 @@ public enum DemoData {
     public static func populate(_ store: Store, policy: Policy, count: Int, now: Date, seed: UInt64 = 42) throws {
         var random = Generator(state: seed)
         let people = policy.people
-        let admin = Principal(name: "carol", authentication: .asserted)
+        // The first policy is the store creator's to apply, as `signoff policy apply` would accept.
+        guard let admin = try store.creator() else { throw CommandError.store("the demo store records no creator") }
         let start = now.addingTimeInterval(-10 * 86_400)
         try store.write { tx in
             for event in Lifecycle.apply(policy, previousVersion: nil, by: admin, openRecords: [], originals: [:], at: start) {

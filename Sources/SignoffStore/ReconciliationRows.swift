@@ -65,6 +65,31 @@ struct FindingRow: Hashable {
         lastRun = Int64(opened.run); openedSequence = sequence
     }
 
+    /// The finding this row holds.
+    func stored() throws -> StoredFinding {
+        guard let kind = FindingKind(rawValue: kind) else { throw StoreError.invalidEvent("finding \(id) has an unknown kind") }
+        let date = ReconciliationRows.date
+        var exception: FindingException?
+        if let exceptedBy, let exceptedAt, let exceptedUntil, let exceptionRationale, let exceptionSequence {
+            exception = FindingException(by: exceptedBy, at: date(exceptedAt), until: date(exceptedUntil),
+                                         rationale: exceptionRationale, sequence: exceptionSequence)
+        }
+        var removal: FindingRemoval?
+        if let removalBy, let removalAt, let removalRationale, let removalSequence, let removalHandOff {
+            guard let state = ProvisioningState(rawValue: removalHandOff) else {
+                throw StoreError.invalidEvent("finding \(id) has an unknown removal hand-off state")
+            }
+            removal = FindingRemoval(by: removalBy, at: date(removalAt), rationale: removalRationale, sequence: removalSequence,
+                                     handOff: state, outcome: removalOutcome)
+        }
+        return StoredFinding(
+            id: id, kind: kind, system: system, environment: environment, subjectKind: subjectKind, subject: subject, owner: owner,
+            entitlement: entitlement, grantType: grantType, scope: scope, requestID: requestID, credentialID: credentialID,
+            summary: summary, open: open, firstSeenAt: date(firstSeenAt), firstRun: firstRun, lastSeenAt: date(lastSeenAt),
+            lastRun: lastRun, resolvedAt: resolvedAt.map(date), resolvedRun: resolvedRun, openedSequence: openedSequence,
+            exception: exception, linkedRequest: linkedRequest, removal: removal)
+    }
+
     /// The columns in `ReconciliationRows.columns` order.
     var values: [DatabaseValue] {
         [id.databaseValue, kind.databaseValue, system.databaseValue, environment.databaseValue, subjectKind.databaseValue,
@@ -280,34 +305,7 @@ enum ReconciliationRows {
         removal_by, removal_at, removal_rationale, removal_sequence, removal_hand_off, removal_outcome
         """
 
-    static func finding(_ row: Row) throws -> StoredFinding {
-        guard let kind = FindingKind(rawValue: row["kind"]) else {
-            throw StoreError.invalidEvent("finding \(row["id"] as String? ?? "") has an unknown kind")
-        }
-        let resolvedAt: Int64? = row["resolved_at"]
-        var exception: FindingException?
-        if let by: String = row["excepted_by"], let at: Int64 = row["excepted_at"], let until: Int64 = row["excepted_until"],
-           let rationale: String = row["exception_rationale"], let sequence: Int64 = row["exception_sequence"] {
-            exception = FindingException(by: by, at: date(at), until: date(until), rationale: rationale, sequence: sequence)
-        }
-        var removal: FindingRemoval?
-        if let by: String = row["removal_by"], let at: Int64 = row["removal_at"], let rationale: String = row["removal_rationale"],
-           let sequence: Int64 = row["removal_sequence"], let text: String = row["removal_hand_off"] {
-            guard let state = ProvisioningState(rawValue: text) else {
-                throw StoreError.invalidEvent("finding \(row["id"] as String? ?? "") has an unknown removal hand-off state")
-            }
-            removal = FindingRemoval(by: by, at: date(at), rationale: rationale, sequence: sequence, handOff: state,
-                                     outcome: row["removal_outcome"])
-        }
-        return StoredFinding(
-            id: row["id"], kind: kind, system: row["system"], environment: row["environment"], subjectKind: row["subject_kind"],
-            subject: row["subject"], owner: row["owner"], entitlement: row["entitlement"], grantType: row["grant_type"],
-            scope: row["scope"], requestID: row["request_id"], credentialID: row["credential_id"], summary: row["summary"],
-            open: (row["state"] as String) == "open", firstSeenAt: date(row["first_seen_at"]), firstRun: row["first_run"],
-            lastSeenAt: date(row["last_seen_at"]), lastRun: row["last_run"], resolvedAt: resolvedAt.map(date),
-            resolvedRun: row["resolved_run"], openedSequence: row["opened_sequence"], exception: exception,
-            linkedRequest: row["linked_request"], removal: removal)
-    }
+    static func finding(_ row: Row) throws -> StoredFinding { try FindingRow(row).stored() }
 
     /// The `finding_opened` event a finding names, read in `db`.
     static func opened(_ finding: StoredFinding, _ db: Database) throws -> EventBody.FindingOpened {

@@ -181,7 +181,8 @@ final class VerifyPass {
         let expectedRoute = route.flatMap { route in
             before.flatMap { route.isFor($0, policy: policyInForce) ? route.outcome : nil }
         }
-        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: grantNow, route: expectedRoute),
+        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: grantNow,
+                                            finding: { try? self.findings[$0]?.stored() }, route: expectedRoute),
            !changesAfterLastSequence(draft) {
             report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)", order: sequence)
         }

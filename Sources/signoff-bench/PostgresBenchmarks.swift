@@ -58,12 +58,7 @@ enum PostgresBenchmarks {
     static func newStore(_ database: Database, cache: URL) throws -> Store {
         setenv("XDG_CACHE_HOME", cache.path, 1)
         let store = try Store.create(.postgresql(connection: database.connection), settings: StoreSettings(trustAssertedIdentities: true))
-        let policy = try Workload.policy()
-        try store.write { tx in
-            for event in Lifecycle.apply(policy, previousVersion: nil, by: StoreBenchmarks.requester, openRecords: [], originals: [:], at: Date()) {
-                try tx.append(event)
-            }
-        }
+        try StoreBenchmarks.applyFirst(try Workload.policy(), to: store)
         return store
     }
 

@@ -16,12 +16,18 @@ enum StoreBenchmarks {
     /// A store that trusts asserted identities, with `policy` applied.
     static func newStore(at path: String, policy: Policy) throws -> Store {
         let store = try Store.create(at: path, settings: StoreSettings(trustAssertedIdentities: true))
+        try applyFirst(policy, to: store)
+        return store
+    }
+
+    /// Applies a new store's first policy as its creator, the one account `audit verify` accepts it from.
+    static func applyFirst(_ policy: Policy, to store: Store) throws {
+        guard let creator = try store.creator() else { throw BenchError("the new store records no creator") }
         try store.write { tx in
-            for event in Lifecycle.apply(policy, previousVersion: nil, by: requester, openRecords: [], originals: [:], at: Date()) {
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: creator, openRecords: [], originals: [:], at: Date()) {
                 try tx.append(event)
             }
         }
-        return store
     }
 
     /// SQLite's own WAL + synchronous=FULL single-row commit rate on this disk:

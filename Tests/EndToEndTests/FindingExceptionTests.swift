@@ -39,6 +39,8 @@ struct FindingExceptionTests {
             ("2026-11-21T04:13:00Z", .except("rogue", as: "sam", until: "2026-11-21T04:00:00Z", why: Self.why, exit: 2, recorded: false)),
             ("2026-11-21T04:13:00Z", .except("F-zz", as: "sam", until: "2h", why: Self.why, exit: 2, recorded: false)),
             ("2026-11-21T04:13:00Z", .except("rogue", as: "sam", until: "soon", why: Self.why, exit: 2, recorded: false)),
+            // Not by the identity's owner, though tina holds the role: nobody accepts their own access.
+            ("2026-11-21T04:14:00Z", .except("rogue", as: "tina", until: "2h", why: Self.why, exit: 3, recorded: true)),
             ("2026-11-21T04:15:00Z", .except("rogue", as: "sam", until: "2h", why: Self.why, exit: 0, recorded: true)),
             ("2026-11-21T04:16:00Z", .drift(reported: false, inForce: true)),
             // While it lasts, a run that still shows it does not alert.
@@ -49,7 +51,7 @@ struct FindingExceptionTests {
             ("2026-11-21T07:00:00Z", .reconcile(exit: 0, reported: [], excepted: [], ended: [])),
         ]
         let etl = ReconcileTests.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z")
-        let rogue = ReconcileTests.line("svc-rogue", id: "pg-2", at: "2026-11-21T04:00:00Z")
+        let rogue = ReconcileTests.line("svc-rogue", owner: "tina", id: "pg-2", at: "2026-11-21T04:00:00Z")
         func ids(_ names: [String]) -> [String] { names.map { $0 == "rogue" ? finding : $0 } }
 
         for (index, (now, step)) in steps.enumerated() {
@@ -98,7 +100,8 @@ struct FindingExceptionTests {
         #expect(after.stdout.contains("exception ENDED 2026-11-21T06:15:00Z") && !after.stdout.contains("excepted (not"), "\(after.output)")
         // The refusals are evidence: who tried, and why not.
         let export = try store.run(["audit", "export"]).stdout
-        #expect(export.contains("\"except_finding\"") && export.contains("rationale_too_short") && export.contains("over_limit"))
+        #expect(export.contains("\"except_finding\"") && export.contains("rationale_too_short") && export.contains("over_limit")
+                && export.contains("nobody accepts their own access"))
         #expect(export.components(separatedBy: "\"finding_excepted\"").count == 2, "one exception recorded")
         try check.validate()
         #expect(try store.run(["audit", "verify"]).status == 0)

@@ -25,8 +25,8 @@ import Testing
         let now = Fixture.now
         let until = now.addingTimeInterval(TimeInterval(seconds))
         do {
-            let draft = try Reconciliation.except("F-0123456789abcdef", rationale: rationale, until: until, by: Self.ops,
-                                                  policy: Self.policy, at: now)
+            let draft = try Reconciliation.except(FindingRequestTests.finding(), concerning: nil, rationale: rationale,
+                                                  until: until, by: Self.ops, policy: Self.policy, at: now)
             #expect(refused == nil, "accepted, but \(String(describing: refused)) was expected")
             guard case let .findingExcepted(excepted) = draft.body else { Issue.record("not a finding_excepted event"); return }
             #expect(excepted.findingID == "F-0123456789abcdef" && excepted.until == until)
@@ -36,6 +36,38 @@ import Testing
             #expect(error.reason == refused, "\(error.message)")
             if error.reason == .overLimit { #expect(error.message.contains("max_duration")) }
         }
+    }
+
+    /// Nobody accepts their own access: not the identity the platform shows,
+    /// not its owner, not the requester or subject owner of the grant it concerns.
+    @Test(arguments: [
+        ("sam", "sam", nil as String?, nil as String?),  // the identity the platform shows
+        ("svc-rogue", "bob", nil, nil),                  // its owner (every finding here is bob's)
+        ("svc-rogue", "sam", "sam", nil),                // the requester of the grant it concerns
+        ("svc-rogue", "sam", nil, "sam"),                // that grant's subject owner
+    ])
+    func nobodyExceptsTheirOwnAccess(subject: String, person: String, requester: String?, subjectOwner: String?) {
+        var finding = FindingRequestTests.finding(subject: subject)
+        var grant: Grant?
+        if requester != nil || subjectOwner != nil {
+            var concerned = GrantConfirmationTests.grant(.active)
+            concerned.terms.requester = requester ?? "alice"
+            concerned.terms.subject.owner = subjectOwner ?? "alice"
+            finding.requestID = concerned.requestID
+            grant = concerned
+        }
+        let actor = Principal(name: person, authentication: .asserted)
+        do {
+            _ = try Reconciliation.except(finding, concerning: grant, rationale: Self.why, until: Fixture.now.addingTimeInterval(3600),
+                                          by: actor, policy: Self.policy, at: Fixture.now)
+            Issue.record("\(person) excepted a finding about their own access")
+        } catch {
+            #expect(error.reason == .notEligible)
+            #expect(error.message.contains("nobody accepts their own access"), "\(error.message)")
+        }
+        // Someone the finding is not about may.
+        let other = Principal(name: "erin", authentication: .asserted)
+        #expect(Reconciliation.exceptionRefusal(finding, concerning: grant, by: other.name) == nil)
     }
 
     @Test func anExceptionHoldsUntilItsEndAndNotAfter() {

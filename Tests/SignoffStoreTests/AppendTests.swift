@@ -164,7 +164,7 @@ import Testing
         let policy = try #require(try store.currentPolicy())
         #expect(policy.version == "v2")
         #expect(policy.appliedAt == EventCoding.storedPrecision(applied))
-        #expect(policy.appliedBy == Sample.alice)
+        #expect(policy.appliedBy == Sample.creator)
         #expect(policy.file == "policy.yaml")
         #expect(policy.sequence == 3)
     }

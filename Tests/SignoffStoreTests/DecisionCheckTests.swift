@@ -183,4 +183,88 @@ import Testing
         #expect(try problems { Self.approval($0) + [Sample.review($0.id, by: Sample.carol)] }
                 == ["REQ-1: review_recorded by carol: a review signoff refuses: REQ-1 is already approved"])
     }
+
+    // MARK: Actions only a role may take, and reconciliation's decisions
+
+    /// The decision problems verify names after a run that opens one finding
+    /// (`svc-rogue`, owned by `owner`, of `kind`) and then `events`.
+    func findingProblems(owner: String = "alice", kind: FindingKind = .unapproved, _ events: [EventDraft]) throws -> [String] {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let run = EventBody.ReconciliationRun(
+            source: "generic", files: [], covered: [],
+            counts: EventBody.ReconciliationCounts(observations: 1, credentials: 0, ignored: 0, matched: 0, awaitingRemoval: 0, findings: 1,
+                                         opened: 1, seenAgain: 0, resolved: 0),
+            grantsPresent: [], grantsAbsent: [], findingsSeen: [])
+        let opened = EventBody.FindingOpened(
+            findingID: "F-1", kind: kind, run: 3, system: "payments-db", environment: "production", subjectKind: "service_account",
+            subject: "svc-rogue", owner: owner, entitlement: "db:read", grantType: "role", native: nil, scope: "",
+            access: .read, requestID: nil, credentialID: nil, summary: "svc-rogue holds db:read with no approved grant", evidence: [])
+        try store.write { transaction in
+            try transaction.append(Sample.policy())
+            try transaction.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start, body: .reconciliationRun(run)))
+            try transaction.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start, body: .findingOpened(opened)))
+            for event in events { try transaction.append(event) }
+        }
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil, "the chain itself is intact")
+        return report.projectionMismatches.filter { $0.table == "events" }.map(\.problem)
+    }
+
+    static func excepted(by actor: Principal, for span: TimeInterval = 7 * 86_400,
+                         why: String = "vendor bridge account, removed with the Q1 migration") -> EventDraft {
+        EventDraft(requestID: nil, actor: actor, at: later, body: .findingExcepted(.init(
+            findingID: "F-1", rationale: why, until: EventCoding.storedPrecision(later.addingTimeInterval(span)))))
+    }
+
+    static func removal(by actor: Principal) -> EventDraft {
+        let terms = EventBody.RemovalTerms(
+            kind: .unapproved, system: "payments-db", environment: "production", instance: nil, subjectKind: "service_account",
+            subject: "svc-rogue", owner: "alice", entitlement: "db:read", grantType: "role", platformObject: nil, native: nil,
+            scope: "", access: .read, sourceIDs: [], requestID: nil)
+        return EventDraft(requestID: nil, actor: actor, at: later, body: .findingRemovalRequested(.init(
+            findingID: "F-1", rationale: "nobody asked for this access; remove it", terms: terms)))
+    }
+
+    /// The Sample policy grants no role, so only the store's creator may take
+    /// a role's actions; anyone else's are named, whoever wrote them in.
+    @Test func anActionOnlyARoleMayTakeIsNamedWhenItsActorHoldsNone() throws {
+        let creator = Sample.creator.name
+        let settings = EventBody.settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))
+        #expect(try findingProblems([EventDraft(requestID: nil, actor: Sample.creator, at: Self.later, body: settings)]) == [])
+        #expect(try findingProblems([EventDraft(requestID: nil, actor: Sample.bob, at: Self.later, body: settings)]) == [
+            "settings_changed by bob: an action signoff refuses: bob may not change_settings: no role of the policy grants change_settings, so only the account that created the store (\(creator)) may",
+        ])
+        let policy = EventDraft(requestID: nil, actor: Sample.bob, at: Self.later, body: .policyApplied(.init(
+            version: Sample.policyVersion, previousVersion: Sample.policyVersion, file: "policy.yaml", source: Sample.policySource)))
+        let applied = try findingProblems([policy])
+        #expect(applied.count == 1 && applied[0].hasPrefix("policy_applied by bob: an action signoff refuses: bob may not apply_policy"),
+                "\(applied)")
+        let findings = try findingProblems([Self.excepted(by: Sample.bob), Self.removal(by: Sample.carol)])
+        #expect(findings.count == 2, "\(findings)")
+        #expect(findings.first?.hasPrefix("finding_excepted by bob: an action signoff refuses: bob may not except_finding") == true)
+        #expect(findings.last?.hasPrefix("finding_removal_requested by carol: an action signoff refuses: carol may not request_removal") == true)
+    }
+
+    /// Who may except a finding still may not except one about their own
+    /// access, for longer than the policy allows, or without a rationale.
+    @Test func anExceptionSignoffRefusesIsNamed() throws {
+        #expect(try findingProblems([Self.excepted(by: Sample.creator)]) == [])
+        let own = try findingProblems(owner: Sample.creator.name, [Self.excepted(by: Sample.creator)])
+        #expect(own.count == 1 && own[0].contains("nobody accepts their own access"), "\(own)")
+        let tooLong = try findingProblems([Self.excepted(by: Sample.creator, for: 91 * 86_400)])
+        #expect(tooLong.count == 1 && tooLong[0].contains("an exception may last at most 90d"), "\(tooLong)")
+        let terse = try findingProblems([Self.excepted(by: Sample.creator, why: "ok")])
+        #expect(terse.count == 1 && terse[0].hasPrefix("finding_excepted by \(Sample.creator.name): an exception signoff refuses: "),
+                "\(terse)")
+        // The longest exception, to the millisecond the stored times keep, is not named.
+        #expect(try findingProblems([Self.excepted(by: Sample.creator, for: 90 * 86_400)]) == [])
+    }
+
+    /// A removal is of access the finding shows (the store itself refuses a second one).
+    @Test func aRemovalSignoffRefusesIsNamed() throws {
+        #expect(try findingProblems([Self.removal(by: Sample.creator)]) == [])
+        let noAccess = try findingProblems(kind: .orphaned, [Self.removal(by: Sample.creator)])
+        #expect(noAccess.count == 1 && noAccess[0].contains("it shows no access to remove"), "\(noAccess)")
+    }
 }

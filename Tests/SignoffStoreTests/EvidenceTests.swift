@@ -68,17 +68,18 @@ import Testing
         var chain = EventChain()
         let payload = Sample.policy().body.encodedPayload()
         let expected = chain.hash(prevHash: genesis, sequence: 2, at: Sample.start.storeMilliseconds,
-                                  actor: "alice", authentication: "os_account", kind: "policy_applied",
+                                  actor: Sample.creator.name, authentication: "os_account", kind: "policy_applied",
                                   requestID: nil, payload: payload)
         #expect(first.hash == expected)
         // A NULL request ID and an empty one must not hash alike.
         let empty = chain.hash(prevHash: genesis, sequence: 2, at: Sample.start.storeMilliseconds,
-                               actor: "alice", authentication: "os_account", kind: "policy_applied",
+                               actor: Sample.creator.name, authentication: "os_account", kind: "policy_applied",
                                requestID: "", payload: payload)
         #expect(empty != expected)
         // Moving a byte from one field to its neighbour changes the hash.
         let shifted = chain.hash(prevHash: genesis, sequence: 2, at: Sample.start.storeMilliseconds,
-                                 actor: "alic", authentication: "eos_account", kind: "policy_applied",
+                                 actor: String(Sample.creator.name.dropLast()),
+                                 authentication: String(Sample.creator.name.suffix(1)) + "os_account", kind: "policy_applied",
                                  requestID: nil, payload: payload)
         #expect(shifted != expected)
     }

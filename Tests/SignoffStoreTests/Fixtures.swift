@@ -21,6 +21,9 @@ enum Sample {
     static let alice = Principal(name: "alice", authentication: .osAccount)
     static let bob = Principal(name: "bob", authentication: .osAccount)
     static let carol = Principal(name: "carol", authentication: .osAccount)
+    /// Who creates the sample stores (`Store.create` records this account),
+    /// and so may apply their first policy and, as no role grants it, change their settings.
+    static let creator = Principal(name: StoreFile.accountName(), authentication: .osAccount)
     static let start = Date(timeIntervalSince1970: 1_750_000_000.123)
 
     /// The policy the sample stores apply: anything in the sandbox is approved
@@ -79,7 +82,7 @@ enum Sample {
     }
 
     static func policy(_ version: String = policyVersion, at: Date = start) -> EventDraft {
-        EventDraft(requestID: nil, actor: alice, at: at,
+        EventDraft(requestID: nil, actor: creator, at: at,
                    body: .policyApplied(.init(version: version, previousVersion: nil, file: "policy.yaml",
                                               source: version == policyVersion ? policySource : "routes:\n  - name: owners\n")))
     }

@@ -44,7 +44,9 @@ final class SignedStore {
 
     /// dave and erin own payments-db; each has a key unless told otherwise.
     init(daveHasKey: Bool = true, erinHasKey: Bool = true, signatures: String = "") throws {
-        store = try Store.create(at: directory.file(), settings: StoreSettings())
+        // alice creates the store, so may apply its first policy; the policy makes her and erin its administrators.
+        store = try Store.create(at: directory.file(), settings: StoreSettings(),
+                                 creator: Principal(name: "alice", authentication: .osAccount))
         let source = Self.policy(dave: daveHasKey ? [dave] : [], erin: erinHasKey ? [erin] : [], signatures: signatures)
         policy = try Policy.parse(source: source, file: "policy.yaml")
         try record { try $0.append(contentsOf: Lifecycle.apply(self.policy, previousVersion: nil, by: self.alice, openRecords: [],
@@ -72,6 +74,10 @@ final class SignedStore {
               - name: owners
                 when: {system: payments-db}
                 steps: [{approvers: owners, count: 1}]
+            roles:
+              administrators:
+                members: [person:alice, person:erin]
+                may: [apply_policy]
             \(signatures)\(extra)
             """
     }

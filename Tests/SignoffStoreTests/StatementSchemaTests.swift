@@ -50,7 +50,8 @@ final class OpenSSHKey {
 
     init() throws {
         key = try OpenSSHKey()
-        store = try Store.create(at: directory.file(), settings: StoreSettings())
+        store = try Store.create(at: directory.file(), settings: StoreSettings(),
+                                 creator: Principal(name: "alice", authentication: .osAccount))
         let source = SignedStore.policy(dave: [], erin: []).replacingOccurrences(of: "dave: {}", with: "dave: {keys: [\"\(key.line)\"]}")
         policy = try Policy.parse(source: source, file: "policy.yaml")
         let alice = Principal(name: "alice", authentication: .osAccount)

@@ -75,7 +75,7 @@ import Testing
         let directory = TemporaryDirectory()
         let store = try populated(directory)
         try store.write {
-            try $0.append(EventDraft(requestID: nil, actor: Sample.alice, at: Sample.start,
+            try $0.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start,
                                      body: .settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))))
             // In force from the event on, in the same transaction.
             try $0.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted)))

@@ -5,8 +5,8 @@ import SignoffStore
 extension Commands {
     /// `signoff drift except`: accepts an open finding as an exception, with
     /// a rationale, until a time. Who may is the policy's `except_finding`
-    /// role action; how long, its `reconciliation.exceptions.max_duration`;
-    /// a refusal by either is recorded as evidence.
+    /// role action, never anyone the finding is about; how long, its
+    /// `reconciliation.exceptions.max_duration`; every refusal is recorded as evidence.
     public struct ExceptFinding: StoreCommand {
         public var findingID: String
         public var rationale: String
@@ -31,9 +31,11 @@ extension Commands {
             guard until > tx.now else {
                 throw CommandError.badInput("the exception must end after now (\(UTCTime.text(tx.now))); \(UTCTime.text(until)) is not")
             }
-            let actor = tx.actor, now = tx.now, id = findingID, rationale = self.rationale, until = self.until
+            let grant = try finding.requestID.flatMap { try tx.store.grant($0) }
+            let actor = tx.actor, now = tx.now, rationale = self.rationale, until = self.until
             try tx.append(try tx.refusingAsEvidence(.exceptFinding, of: nil) { () throws(Refusal) in
-                try Reconciliation.except(id, rationale: rationale, until: until, by: actor, policy: policy, at: now)
+                try Reconciliation.except(finding, concerning: grant, rationale: rationale, until: until, by: actor, policy: policy,
+                                          at: now)
             })
             guard let excepted = try tx.store.finding(findingID) else { throw CommandError.store("finding \(findingID) vanished") }
             return excepted

@@ -76,14 +76,10 @@ public enum Permissions {
             guard let permission = ask.permission else {
                 throw Refusal(.notEligible, "\(ask.operation.rawValue) names no permission to check; nothing was done")
             }
-            let creator = ask.storeCreator?.name
-            guard let policy else {
-                // No policy yet: the store is its creator's to set up.
-                if let creator, ask.actor.name == creator { return }
-                throw Refusal(.notEligible, "no policy is in force yet, so only the account that created the store (\(creator ?? "unknown")) may \(permission); \(ask.actor.name) may not")
+            if let refusal = permission.refusal(for: ask.actor.name, policy: policy, storeCreator: ask.storeCreator?.name,
+                                                at: ask.at) {
+                throw refusal
             }
-            let decision = policy.may(ask.actor.name, permission, storeCreator: creator, at: ask.at)
-            if !decision.allowed { throw Refusal(.notEligible, "\(ask.actor.name) may not \(permission): \(decision.reason)") }
         case .importTickets:
             // An import submits on behalf of each ticket's reporter: only the policy's intake agents may.
             guard let policy, policy.isIntakeAgent(ask.actor.name) else {

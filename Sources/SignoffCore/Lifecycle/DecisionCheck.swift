@@ -21,15 +21,29 @@ import Foundation
 /// - a grant or extension is exactly what the approval immediately before
 ///   it issues (its terms, approvers, length and times under the policy);
 /// - a break-glass grant's post-incident review is completed by someone the
-///   policy lets review it (never its own holder or approver).
+///   policy lets review it (never its own holder or approver);
+/// - an event only a role may record (a policy applied, the hand-off or the
+///   settings changed, a reconciliation run and its findings, a finding
+///   excepted or sent for removal) is by someone the policy in force gives
+///   that role, or before any policy by the store's creator
+///   (`RolePermission.refusal`);
+/// - an exception is one `Reconciliation.except` records (not by anyone the
+///   finding is about, with a rationale, within the longest exception), and a
+///   removal one `Reconciliation.requestRemoval` records (of access the
+///   finding shows, once).
 ///
-/// Denials, withdrawals, expiries and revocations take access away and are
-/// not replayed.
+/// Denials, withdrawals, expiries, revocations and provisioning reports take
+/// access away or report what happened, and are not replayed.
 public struct DecisionCheck: Sendable {
     /// The grant event an approval issues, until it comes, by the request it names.
     private var grants: [String: EventDraft] = [:]
     /// Requests revised since their last route: the route after a revision is always a new version.
     private var revised: Set<String> = []
+    /// Who created the store: the actor of its first event, `store_created` (nil for a store made before that was recorded).
+    private var creator: String?
+    private var seenFirst = false
+    /// Whether the chain applied a policy yet: after one, `policy` nil means its source does not parse.
+    private var appliedPolicy = false
 
     public init() {}
 
@@ -53,10 +67,20 @@ public struct DecisionCheck: Sendable {
     /// - policy: the policy in force before it (nil when none was applied, or
     ///   its source does not parse);
     /// - grant: a request's grant as it stands (for an extension, the grant it extends).
+    /// - finding: a finding as it stands, by its ID;
     /// - route: for a `request_routed` event, the policy's route of `record`
     ///   already worked out (nil: work it out here).
-    public mutating func problem(_ event: EventDraft, record: RequestRecord?, policy: Policy?,
-                                 grant: (String) -> Grant?, route: RouteOutcome? = nil) -> String? {
+    public mutating func problem(_ event: EventDraft, record: RequestRecord?, policy: Policy?, grant: (String) -> Grant?,
+                                 finding: (String) -> StoredFinding? = { _ in nil }, route: RouteOutcome? = nil) -> String? {
+        if !seenFirst, case .storeCreated = event.body { creator = event.actor.name }
+        seenFirst = true
+        defer { if case .policyApplied = event.body { appliedPolicy = true } }
+        if let permission = Self.permission(event.body) {
+            if policy == nil, appliedPolicy { return Self.noPolicy }
+            if let refusal = permission.refusal(for: event.actor.name, policy: policy, storeCreator: creator, at: event.at) {
+                return "an action signoff refuses: \(refusal.message)"
+            }
+        }
         switch event.body {
         case let .requestRouted(routed):
             guard let record else { return "a route of a request no event submitted" }
@@ -115,11 +139,54 @@ public struct DecisionCheck: Sendable {
             } catch {
                 return "a post-incident review signoff refuses: \(error.message)"
             }
+        case let .findingExcepted(excepted):
+            // A finding no event left open is named by the findings check.
+            guard let stored = finding(excepted.findingID), stored.open else { return nil }
+            guard let policy else { return Self.noPolicy }
+            do {
+                // The end is checked against the stored times, each rounded to the millisecond.
+                let replayed = try Reconciliation.except(stored, concerning: stored.requestID.flatMap(grant),
+                                                         rationale: excepted.rationale, until: excepted.until, by: event.actor,
+                                                         policy: policy, at: event.at.addingTimeInterval(0.0015))
+                return replayed.body == event.body ? nil : "not the exception signoff records"
+            } catch {
+                return "an exception signoff refuses: \(error.message)"
+            }
+        case let .findingRemovalRequested(requested):
+            guard let stored = finding(requested.findingID), stored.open else { return nil }
+            guard let policy else { return Self.noPolicy }
+            if let refusal = Reconciliation.removalRefusal(stored) { return "a removal signoff refuses: \(refusal)" }
+            do {
+                let replayed = try Reconciliation.requestRemoval(stored, terms: requested.terms, rationale: requested.rationale,
+                                                                 by: event.actor, policy: policy, at: event.at)
+                return replayed.body == event.body ? nil : "not the removal request signoff records"
+            } catch {
+                return "a removal signoff refuses: \(error.message)"
+            }
         case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
              .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
-             .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
+             .reconciliationRun, .findingOpened, .findingResolved,
              .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
+            return nil
+        }
+    }
+
+    /// The role action an event needs, where only a role may record it.
+    /// Revocations by a trigger, provisioning reports and intake are recorded
+    /// by several paths (people, the hand-off, an import) and are not judged here.
+    private static func permission(_ body: EventBody) -> RolePermission? {
+        switch body {
+        case .policyApplied: return RolePermission(.applyPolicy)
+        case .handOffConfigured: return RolePermission(.configureHandOff)
+        case .settingsChanged: return RolePermission(.changeSettings)
+        case .reconciliationRun, .findingOpened, .findingResolved: return RolePermission(.reconcile)
+        case .findingExcepted: return RolePermission(.exceptFinding)
+        case .findingRemovalRequested: return RolePermission(.requestRemoval)
+        case .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused, .requestDecided,
+             .requestWithdrawn, .requestRevised, .grantIssued, .grantExtended, .grantHandedOff, .grantProvisioned,
+             .grantProvisioningFailed, .grantExpired, .grantRevoked, .incidentReviewCompleted, .storeCreated,
+             .schemaMigrated, .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
     }

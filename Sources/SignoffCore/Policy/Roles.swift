@@ -48,6 +48,20 @@ public struct RolePermission: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { trigger.map { "\(action.rawValue):\($0)" } ?? action.rawValue }
+
+    /// Why `identity` may not take this action, or nil when it may: under
+    /// `policy`, as its roles say (`Policy.may`); before any policy is in
+    /// force (`policy` nil), the store is its creator's to set up, and only
+    /// `storeCreator` may. The command layer asks this before it acts;
+    /// `audit verify` asks it again of every event that needed it.
+    public func refusal(for identity: String, policy: Policy?, storeCreator: String?, at date: Date) -> Refusal? {
+        guard let policy else {
+            if let storeCreator, identity == storeCreator { return nil }
+            return Refusal(.notEligible, "no policy is in force yet, so only the account that created the store (\(storeCreator ?? "unknown")) may \(self); \(identity) may not")
+        }
+        let decision = policy.may(identity, self, storeCreator: storeCreator, at: date)
+        return decision.allowed ? nil : Refusal(.notEligible, "\(identity) may not \(self): \(decision.reason)")
+    }
 }
 
 /// A role of the policy's `roles:` section: who (approver-style expressions:

@@ -20,20 +20,32 @@ public struct FindingException: Sendable, Hashable {
 }
 
 extension Reconciliation {
-    /// Accepts the open finding `findingID` as an exception until `until`:
-    /// the event to record, or the refusal (a short rationale, an end past
-    /// what the policy's `reconciliation.exceptions.max_duration` allows).
-    /// Who may do this at all is the policy's `except_finding` role action,
-    /// checked before this.
-    public static func except(_ findingID: String, rationale: String, until: Date, by actor: Principal, policy: Policy,
-                              at now: Date) throws(Refusal) -> EventDraft {
+    /// Who `finding` is about, as far as excepting it goes: the identity the
+    /// platform shows, its owner, and the requester and subject owner of the
+    /// grant it concerns (`grant`). None of them may accept it as an
+    /// exception: that would be approving one's own access.
+    public static func exceptionRefusal(_ finding: StoredFinding, concerning grant: Grant?, by person: String) -> Refusal? {
+        let involved = [finding.subject, finding.owner, grant?.terms.requester, grant?.terms.subject.owner]
+        guard involved.contains(person) else { return nil }
+        return Refusal(.notEligible, "\(person) may not except finding \(finding.id): it is about access of \(finding.subject)\(finding.owner.map { " (owner \($0))" } ?? "")\(grant.map { ", granted to \($0.terms.requester) by \($0.requestID)" } ?? ""), and nobody accepts their own access as an exception; someone else who may except findings must decide")
+    }
+
+    /// Accepts the open finding `finding` as an exception until `until`: the
+    /// event to record, or the refusal (a person excepting their own access,
+    /// a short rationale, an end past what the policy's
+    /// `reconciliation.exceptions.max_duration` allows). `grant`: the grant
+    /// the finding concerns, if any. Who may do this at all is the policy's
+    /// `except_finding` role action, checked before this.
+    public static func except(_ finding: StoredFinding, concerning grant: Grant?, rationale: String, until: Date,
+                              by actor: Principal, policy: Policy, at now: Date) throws(Refusal) -> EventDraft {
+        if let refusal = exceptionRefusal(finding, concerning: grant, by: actor.name) { throw refusal }
         if let problem = Lifecycle.checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         let longest = policy.reconciliation.maxExceptionDuration
         if until.timeIntervalSince(now) > TimeInterval(longest.seconds) {
             throw Refusal(.overLimit, "an exception may last at most \(longest) (reconciliation.exceptions.max_duration); \(UTCTime.text(until)) is \(TimeSpan.between(now, until)) away")
         }
         return EventDraft(requestID: nil, actor: actor, at: now,
-                          body: .findingExcepted(.init(findingID: findingID, rationale: Lifecycle.stored(rationale),
+                          body: .findingExcepted(.init(findingID: finding.id, rationale: Lifecycle.stored(rationale),
                                                        until: EventCoding.storedPrecision(until))))
     }
 }
