@@ -13,6 +13,10 @@ import SignoffStore
 ///   records the action done, anything else (a failure, a timeout, a missing
 ///   command) records it failed with the reason. The grant is never lost: it
 ///   stays recorded and `signoff handoff retry` delivers it again.
+///
+/// A grant whose history holds a decision signoff's lifecycle does not record
+/// (`Store.grantHistoryProblems`: written into the store by hand) is not
+/// handed off to be given: its hand-off is recorded failed, with the reason.
 public struct HandOff: Sendable {
     public let store: Store
     public let actor: Principal
@@ -82,7 +86,13 @@ public struct HandOff: Sendable {
             }
             let document = GrantDocument(grant: grant, action: action).encoded()
             let body: EventBody
-            if let command = configuration.command {
+            // Access is given only for decisions signoff records: one appended by
+            // hand past the commands' checks is refused here, and the refusal is
+            // recorded (and notified) as a failed hand-off. Taking access away is never held up.
+            let disputed = action == .grant ? try store.grantHistoryProblems(id).first : nil
+            if let disputed {
+                body = .grantProvisioningFailed(.init(action: action, reason: "not handed off: signoff records no such decision (\(disputed)); `signoff audit verify` names what was appended by hand"))
+            } else if let command = configuration.command {
                 let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
                                                 environment: ["SIGNOFF_REQUEST_ID": id, "SIGNOFF_ACTION": action.rawValue])
                 body = result.succeeded

@@ -153,3 +153,36 @@ extension Store {
         StoreError.invalidEvent("the grant rows of \(id) cannot be read; run `signoff audit verify`")
     }
 }
+
+extension Store {
+    /// What `audit verify` names in the history of `id`'s grant: its
+    /// request's events and those of the requests that extend it, replayed
+    /// alone under the policies in force (`DecisionCheck.problems(inHistory:)`),
+    /// each as "event N: kind by actor: problem". Empty when every decision
+    /// in it is one signoff records; the hand-off asks this before it gives
+    /// provisioning access to carry out, so a decision appended by hand past
+    /// the commands' checks is never provisioned.
+    public func grantHistoryProblems(_ id: String) throws -> [String] {
+        let (events, policies) = try read { db -> ([RecordedEvent], [(sequence: Int64, policy: Policy?)]) in
+            var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + """
+                 WHERE request_id = ? OR request_id IN (SELECT id FROM requests WHERE extends = ?) ORDER BY sequence
+                """), db)
+            query.bind(id)
+            query.bind(id)
+            var events: [RecordedEvent] = []
+            try query.forEachRow { row in
+                let columns = EventColumns(statement: row)
+                events.append(RecordedEvent(sequence: columns.sequence, draft: try columns.draft(),
+                                            hash: String(decoding: columns.hash, as: UTF8.self)))
+            }
+            let policies = try Row.fetchAll(db, sql: "SELECT sequence, version, source, file FROM policies ORDER BY sequence").map {
+                (sequence: $0[0] as Int64, policy: ParsedPolicies.shared.policy(version: $0[1], source: $0[2], file: $0[3]))
+            }
+            return (events, policies)
+        }
+        let problems = DecisionCheck.problems(inHistory: events) { sequence in
+            policies.last { $0.sequence < sequence }?.policy
+        }
+        return problems.map { "event \($0.sequence): \($0.problem)" }
+    }
+}

@@ -319,10 +319,9 @@ struct CommandLineTests {
     /// Whoever can write the file can append a well-chained approval of their
     /// own request, in their own name; verify replays it under the policy and
     /// names it.
-    @Test(.needsStoreFile) func aWellChainedSelfApprovalIsNamed() throws {
-        let store = try TestStore()
-        let id = try store.submit(etlRequest, as: "alice")
-        #expect(try store.run(["audit", "verify"]).status == 0)
+    /// alice's review, approval and grant of her own request `id`, appended
+    /// straight into the store file as anyone who can write it could.
+    func appendSelfApproval(_ store: TestStore, _ id: String) throws {
         let alice = Principal(name: "alice", authentication: .asserted)
         let writer = try Store.open(at: store.path)
         try writer.write { tx in
@@ -338,12 +337,56 @@ struct CommandLineTests {
                 startsAt: now, expiresAt: now.addingTimeInterval(TimeInterval(record.request.duration.seconds)),
                 selfActivated: false, incidentReview: nil))))
         }
+    }
+
+    @Test(.needsStoreFile) func aWellChainedSelfApprovalIsNamed() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+        try appendSelfApproval(store, id)
         let verify = try store.run(["audit", "verify"])
         #expect(verify.status == 6, "\(verify.output)")
         #expect(verify.stdout.contains("ok   hash chain"), "the chain itself holds: \(verify.output)")
         #expect(verify.stdout.contains("FAIL events, request \(id), event ") && verify.stdout.contains(
             "review_recorded by alice: a review signoff refuses: alice requested \(id) and may not review it"), "\(verify.output)")
         #expect(verify.stdout.contains("request_decided by alice: approves \(id) before every step was satisfied"), "\(verify.output)")
+    }
+
+    /// The hand-off gives access only for decisions signoff records: a
+    /// self-approval written into the file is recorded as a failed hand-off,
+    /// with the reason, and never reaches provisioning; a real approval and
+    /// its extension are handed off as before.
+    @Test(.needsStoreFile) func aSelfApprovalWrittenIntoTheFileIsNeverHandedOff() throws {
+        let store = try TestStore()
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        func documents(_ id: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("\(id)-") }
+        }
+        let real = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", real, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        // Delivered by the identity that set the hand-off (dave's approval leaves it pending for ops).
+        #expect(try store.run(["handoff", "retry"], as: "ops").status == 0)
+        #expect(try documents(real).count == 1)
+        let extended = try store.run(["extend", real, "--by", "2h", "--json"], as: "alice")
+        #expect(extended.status == 0, "\(extended.output)")
+        let extensionID = try #require(try Signoff.items(extended).first?["id"] as? String, "\(extended.output)")
+        #expect(try store.run(["approve", extensionID, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        #expect(try store.run(["handoff", "retry"], as: "ops").status == 0)
+        #expect(try documents(real).count == 2, "the extension is handed off too")
+
+        let forged = try store.submit(etlRequest, as: "alice")
+        try appendSelfApproval(store, forged)
+        let retry = try store.run(["handoff", "retry"], as: "ops")
+        #expect(retry.output.contains("not handed off: signoff records no such decision (event "), "\(retry.output)")
+        #expect(try documents(forged).isEmpty, "nothing reached provisioning")
+        let provisioning = try #require(try store.show(forged)["grant"] as? [String: Any])["provisioning"] as? [String: Any]
+        #expect(provisioning?["state"] as? String == "failed", "\(String(describing: provisioning))")
+        #expect((provisioning?["reason"] as? String)?.contains("review_recorded by alice: a review signoff refuses") == true,
+                "\(String(describing: provisioning))")
+        // The refusal is itself evidence, and verify still names the decision.
+        #expect(try store.run(["audit", "verify"]).status == 6)
     }
 
     /// Whoever can write the file can cut history short and leave a chain

@@ -40,7 +40,12 @@ import Testing
         if !events.isEmpty { try store.write { transaction in for event in events { try transaction.append(event) } } }
         let report = try store.verify()
         #expect(report.firstBadEvent == nil, "the chain itself is intact")
-        return report.projectionMismatches.filter { $0.table == "events" }.map { "\($0.requestID ?? "-"): \($0.problem)" }
+        let named = report.projectionMismatches.filter { $0.table == "events" }.map { "\($0.requestID ?? "-"): \($0.problem)" }
+        // The request's history replayed on its own (what the hand-off asks) names the same.
+        let history = try store.grantHistoryProblems(id)
+        #expect(history.map { String($0.drop { $0 != ":" }.dropFirst(2)) } == named.map { String($0.dropFirst(id.count + 2)) },
+                "\(history) against \(named)")
+        return named
     }
 
     static func approval(_ record: RequestRecord, by reviewer: Principal = Sample.bob) -> [EventDraft] {

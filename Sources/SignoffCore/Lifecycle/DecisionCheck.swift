@@ -191,6 +191,30 @@ public struct DecisionCheck: Sendable {
         }
     }
 
+    /// The problems in one grant's history, replayed on its own as `audit
+    /// verify` replays the whole chain: `events` are, in order, every event
+    /// of the request that holds the grant and of the requests that extend
+    /// it; `policy` gives the policy in force before a sequence. What the
+    /// hand-off asks before it gives provisioning access to carry out.
+    public static func problems(inHistory events: [RecordedEvent], policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
+        var check = DecisionCheck()
+        check.seenFirst = true  // not the chain's start: a request's events are never the store's creation
+        var records: [String: RequestRecord] = [:]
+        var grants: [String: Grant] = [:]
+        var found: [(sequence: Int64, problem: String)] = []
+        for event in events {
+            let draft = event.draft
+            guard let id = draft.requestID else { continue }
+            let before = needsRecord(draft.body) ? records[id] : nil
+            if let problem = check.problem(draft, record: before, policy: policy(event.sequence), grant: { grants[$0] }) {
+                found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
+            }
+            records[id] = Projection.apply(draft, to: records[id])
+            if GrantProjection.concernsGrant(draft.body) { grants[id] = GrantProjection.apply(draft, to: grants[id]) }
+        }
+        return found
+    }
+
     private static let noPolicy = "recorded under no policy that parses: nothing backs it"
 
     private struct Problem: Error { var text: String }
