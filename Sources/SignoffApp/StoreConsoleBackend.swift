@@ -230,7 +230,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
                              whyNot: standing.mayDecide ? nil : standing.reason,
                              whyMay: standing.mayDecide ? standing.reason : nil, myStep: standing.step,
                              maximumDuration: policy?.maxDuration(for: record.request),
-                             timeline: events.map(TimelineEntry.init(event:)))
+                             timeline: events.map(TimelineEntry.init(event:)),
+                             disputed: try store.grantHistoryProblems(record.request.extends ?? id))
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {

@@ -156,32 +156,36 @@ extension Store {
 
 extension Store {
     /// What `audit verify` names in the history of `id`'s grant: its
-    /// request's events and those of the requests that extend it, replayed
+    /// request's events and those of the extensions it records, replayed
     /// alone under the policies in force (`DecisionCheck.problems(inHistory:)`),
     /// each as "event N: kind by actor: problem". Empty when every decision
     /// in it is one signoff records; the hand-off asks this before it gives
     /// provisioning access to carry out, so a decision appended by hand past
     /// the commands' checks is never provisioned.
     public func grantHistoryProblems(_ id: String) throws -> [String] {
-        let (events, policies) = try read { db -> ([RecordedEvent], [(sequence: Int64, policy: Policy?)]) in
-            var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + """
-                 WHERE request_id = ? OR request_id IN (SELECT id FROM requests WHERE extends = ?) ORDER BY sequence
-                """), db)
-            query.bind(id)
-            query.bind(id)
-            var events: [RecordedEvent] = []
-            try query.forEachRow { row in
-                let columns = EventColumns(statement: row)
-                events.append(RecordedEvent(sequence: columns.sequence, draft: try columns.draft(),
-                                            hash: String(decoding: columns.hash, as: UTF8.self)))
+        typealias Applied = (sequence: Int64, version: String, source: String, file: String)
+        let (events, policies) = try read { db -> ([RecordedEvent], [Applied]) in
+            // The extensions are the requests its `grant_extended` events name, forged ones included.
+            var history = try Self.events(db, requestID: id)
+            var extensions: [String] = []
+            for event in history {
+                if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
+                   !extensions.contains(extended.extensionID) {
+                    extensions.append(extended.extensionID)
+                }
             }
+            for request in extensions { history += try Self.events(db, requestID: request) }
+            history.sort { $0.sequence < $1.sequence }
             let policies = try Row.fetchAll(db, sql: "SELECT sequence, version, source, file FROM policies ORDER BY sequence").map {
-                (sequence: $0[0] as Int64, policy: ParsedPolicies.shared.policy(version: $0[1], source: $0[2], file: $0[3]))
+                (sequence: $0[0] as Int64, version: $0[1] as String, source: $0[2] as String, file: $0[3] as String)
             }
-            return (events, policies)
+            return (history, policies)
         }
+        // Parsed once per version for the process, and only the versions the history was decided under.
         let problems = DecisionCheck.problems(inHistory: events) { sequence in
-            policies.last { $0.sequence < sequence }?.policy
+            policies.last { $0.sequence < sequence }.flatMap {
+                ParsedPolicies.shared.policy(version: $0.version, source: $0.source, file: $0.file)
+            }
         }
         return problems.map { "event \($0.sequence): \($0.problem)" }
     }

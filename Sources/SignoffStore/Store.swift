@@ -364,17 +364,19 @@ public final class Store: Sendable {
 
     /// The request's events in order: the evidence behind its record.
     public func events(requestID: String) throws -> [RecordedEvent] {
-        try read { db in
-            var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE request_id = ? ORDER BY sequence"), db)
-            query.bind(requestID)
-            var events: [RecordedEvent] = []
-            try query.forEachRow { row in
-                let columns = EventColumns(statement: row)
-                events.append(RecordedEvent(sequence: columns.sequence, draft: try columns.draft(),
-                                            hash: String(decoding: columns.hash, as: UTF8.self)))
-            }
-            return events
+        try read { try Self.events($0, requestID: requestID) }
+    }
+
+    static func events(_ db: Database, requestID: String) throws -> [RecordedEvent] {
+        var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE request_id = ? ORDER BY sequence"), db)
+        query.bind(requestID)
+        var events: [RecordedEvent] = []
+        try query.forEachRow { row in
+            let columns = EventColumns(statement: row)
+            events.append(RecordedEvent(sequence: columns.sequence, draft: try columns.draft(),
+                                        hash: String(decoding: columns.hash, as: UTF8.self)))
         }
+        return events
     }
 
     /// Every policy applied, in order: what the directory listed, and from when.

@@ -16,7 +16,7 @@ enum RecordText {
     }
 
     static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant reconciled: ReconciledGrant?, me: String,
-                      notifications: [NotificationDeliveryJSON] = [], now: Date) {
+                      notifications: [NotificationDeliveryJSON] = [], disputed: [String] = [], now: Date) {
         let r = record.request
         let s = Terminal.safe
         func field(_ name: String, _ value: String?) {
@@ -24,6 +24,11 @@ enum RecordText {
             Terminal.line("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + value)
         }
         Terminal.line("\(record.id)  \(record.state.rawValue.uppercased())  version \(record.version)\(r.breakGlass ? "  ⚠ BREAK-GLASS" : "")")
+        if !disputed.isEmpty {
+            Terminal.line("  ✗ DISPUTED: its history holds decisions signoff does not record (written into the store by hand);")
+            Terminal.line("    the hand-off gives provisioning none of its access. `signoff audit verify` names them all:")
+            for problem in disputed { Terminal.line("    " + s(problem)) }
+        }
         field("requester", s(record.requester))
         field("submitted by", "\(s(record.submittedBy.name)) (\(record.submittedBy.authentication.rawValue)) at \(Timestamp.format(record.submittedAt))")
         field("subject", "\(r.subject.kind.rawValue) \(s(r.subject.name)), owner \(s(r.subject.owner))")

@@ -321,7 +321,7 @@ struct CommandLineTests {
     /// names it.
     /// alice's review, approval and grant of her own request `id`, appended
     /// straight into the store file as anyone who can write it could.
-    func appendSelfApproval(_ store: TestStore, _ id: String) throws {
+    static func appendSelfApproval(_ store: TestStore, _ id: String) throws {
         let alice = Principal(name: "alice", authentication: .asserted)
         let writer = try Store.open(at: store.path)
         try writer.write { tx in
@@ -343,7 +343,7 @@ struct CommandLineTests {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
         #expect(try store.run(["audit", "verify"]).status == 0)
-        try appendSelfApproval(store, id)
+        try Self.appendSelfApproval(store, id)
         let verify = try store.run(["audit", "verify"])
         #expect(verify.status == 6, "\(verify.output)")
         #expect(verify.stdout.contains("ok   hash chain"), "the chain itself holds: \(verify.output)")
@@ -377,7 +377,7 @@ struct CommandLineTests {
         #expect(try documents(real).count == 2, "the extension is handed off too")
 
         let forged = try store.submit(etlRequest, as: "alice")
-        try appendSelfApproval(store, forged)
+        try Self.appendSelfApproval(store, forged)
         let retry = try store.run(["handoff", "retry"], as: "ops")
         #expect(retry.output.contains("not handed off: signoff records no such decision (event "), "\(retry.output)")
         #expect(try documents(forged).isEmpty, "nothing reached provisioning")
@@ -385,6 +385,13 @@ struct CommandLineTests {
         #expect(provisioning?["state"] as? String == "failed", "\(String(describing: provisioning))")
         #expect((provisioning?["reason"] as? String)?.contains("review_recorded by alice: a review signoff refuses") == true,
                 "\(String(describing: provisioning))")
+        // show marks it disputed, in text and JSON; the real grant is not.
+        let shown = try store.run(["show", forged])
+        #expect(shown.stdout.contains("✗ DISPUTED: its history holds decisions signoff does not record")
+                && shown.stdout.contains("request_decided by alice: approves \(forged) before every step was satisfied"), "\(shown.output)")
+        #expect((try store.show(forged)["disputed"] as? [String])?.count == 2)
+        #expect((try store.show(real)["disputed"] as? [String]) == [])
+        #expect(try !store.run(["show", real]).stdout.contains("DISPUTED"))
         // The refusal is itself evidence, and verify still names the decision.
         #expect(try store.run(["audit", "verify"]).status == 6)
     }

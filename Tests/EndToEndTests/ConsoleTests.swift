@@ -38,6 +38,23 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A grant whose approval was written into the store by hand is marked
+    /// DISPUTED in its detail, with the events signoff does not record.
+    @Test(.needsStoreFile) func aGrantApprovedByHandIsMarkedDisputed() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        try CommandLineTests.appendSelfApproval(store, id)
+        let tmux = try console(store)
+        try tmux.waitFor("My queue")
+        try tmux.send("4")
+        try tmux.waitFor("Active grants")
+        let detail = try tmux.waitFor("DISPUTED")
+        #expect(detail.contains("its history holds decisions signoff does not record"), "\(detail)")
+        #expect(detail.contains("review_recorded by alice"), "\(detail)")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     @Test func denyAfterFilteringAndCancellingLeavesNoTrace() throws {
         let store = try TestStore()
         let first = try store.submit(etlRequest, as: "alice")

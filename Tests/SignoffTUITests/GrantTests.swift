@@ -252,3 +252,24 @@ import Testing
         #expect(lines.contains { $0.contains("restore the cluster during the incident") }, "\(lines.joined(separator: "\n"))")
     }
 }
+
+/// A request whose grant's history holds a decision signoff does not record
+/// says so above everything else, in the error role, and the events it
+/// names (which quote what whoever wrote the store chose) are display-safe.
+@Suite struct DisputedDetailTests {
+    @Test func aDisputedHistoryLeadsTheDetailAndIsShownSafely() throws {
+        let model = Sample.model()
+        let row = try #require(model.selectedRow)
+        var detail = Sample.detail(row)
+        #expect(!DetailContent.lines(row: row, detail: detail, error: nil, width: 80, glyphs: .unicode, now: model.now)
+            .contains { $0.plainText.contains("DISPUTED") }, "an undisputed request says nothing of it")
+        detail.disputed = ["event 9: request_decided by mallory\u{1B}[2J: approves \(row.id) before every step was satisfied"]
+        let lines = DetailContent.lines(row: row, detail: detail, error: nil, width: 80, glyphs: .unicode, now: model.now)
+        let text = lines.map(\.plainText)
+        let first = try #require(text.firstIndex { $0.hasPrefix("DISPUTED") }, "\(text)")
+        #expect(first < (text.firstIndex { $0.hasPrefix("Request") } ?? 0), "it comes before the request's fields")
+        #expect(text.contains { $0.contains("request_decided by mallory") }, "\(text)")
+        #expect(!text.joined().unicodeScalars.contains { $0 == "\u{1B}" }, "no escape reaches the terminal")
+        #expect(lines[first].spans.contains { $0.role == .error })
+    }
+}

@@ -136,11 +136,14 @@ struct Show: ParsableCommand, JSONReporting {
         }
         guard let record else { throw CommandFailure(CommandError.noSuchRequest(id)) }
         let notifications = try storeCall { try store.outboxItems(.notification, requestID: id) }
+        // Decisions in its grant's history that signoff does not record (written in by hand).
+        let disputed = try storeCall { try store.grantHistoryProblems(record.request.extends ?? id) }
         let policy = stored.flatMap { try? commands.parsed($0) }
         if json {
             return try RequestJSON(record: record, policy: policy, events: events, grant: grant, notifications: notifications,
-                                   viewer: me.name, now: now).print()
+                                   disputed: disputed, viewer: me.name, now: now).print()
         }
-        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, notifications: notifications.map(NotificationDeliveryJSON.init), now: now)
+        RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, notifications: notifications.map(NotificationDeliveryJSON.init),
+                         disputed: disputed, now: now)
     }
 }

@@ -26,6 +26,8 @@ struct RequestJSON: JSONDocument {
     var grant: ReconciledGrant?
     /// The outbox's notifications about it.
     var notifications: [OutboxItem] = []
+    /// What `Store.grantHistoryProblems` names in its grant's history.
+    var disputed: [String] = []
     var viewer: String
     var now: Date
 
@@ -76,6 +78,7 @@ struct RequestJSON: JSONDocument {
         }
         json.key("grant")
         if let grant { GrantStatusJSON(grant: grant.grant, reconciliation: grant.reconciliation, now: now).write(&json) } else { json.null() }
+        json.field("disputed", disputed)
         json.key("viewer")
         if let policy {
             let (may, why) = Lifecycle.canDecide(record, person: viewer, policy: policy, at: now)

@@ -17,10 +17,13 @@ public struct ConsoleDetail: Sendable, Hashable {
     /// The longest duration the policy allows for this entitlement, when it says.
     public var maximumDuration: TimeSpan?
     public var timeline: [TimelineEntry]
+    /// Decisions in its grant's history that signoff does not record (written
+    /// into the store by hand), as `audit verify` names them; empty normally.
+    public var disputed: [String]
 
     public init(record: RequestRecord, explanation: PolicyExplanation?, progress: [StepStatus], mayDecide: Bool,
                 whyNot: String?, whyMay: String? = nil, myStep: Int? = nil, maximumDuration: TimeSpan? = nil,
-                timeline: [TimelineEntry]) {
+                timeline: [TimelineEntry], disputed: [String] = []) {
         self.record = record
         self.explanation = explanation
         self.progress = progress
@@ -30,6 +33,7 @@ public struct ConsoleDetail: Sendable, Hashable {
         self.myStep = myStep
         self.maximumDuration = maximumDuration
         self.timeline = timeline
+        self.disputed = disputed
     }
 }
 

@@ -175,6 +175,11 @@ enum DetailContent {
             let glyph = cue.role == .breakGlass ? glyphs.breakGlass : glyphs.risk
             builder.styled(index == 0 ? "Risk" : "", [Span("\(glyph) \(cue.text)", cue.role)])
         }
+        if !detail.disputed.isEmpty {
+            builder.field("DISPUTED", "its history holds decisions signoff does not record (written into the store by hand); "
+                          + "the hand-off gives provisioning none of its access", trusted: true, role: .error)
+            for problem in detail.disputed { builder.field("", problem, role: .error) }
+        }
         builder.styled("Request", [Span(builder.safe(record.id), .value), Span(" \(glyphs.separator) ", .dim),
                                    Span("\(state.glyph) \(state.word)", state.role),
                                    Span(" \(glyphs.separator) version \(record.version)", .dim)])
