@@ -37,6 +37,9 @@ public struct HandOff: Sendable {
         public var failed: Bool
     }
 
+    /// How a hand-off refused for a disputed history begins.
+    static let notHandedOff = "not handed off: signoff records no such decision"
+
     /// The grants these events issued, ended or extended: what to hand off next.
     public static func grantsToDeliver(_ events: [EventDraft]) -> [String] {
         var ids: [String] = []
@@ -91,7 +94,12 @@ public struct HandOff: Sendable {
             // recorded (and notified) as a failed hand-off. Taking access away is never held up.
             let disputed = action == .grant ? try store.grantHistoryProblems(id).first : nil
             if let disputed {
-                body = .grantProvisioningFailed(.init(action: action, reason: "not handed off: signoff records no such decision (\(disputed)); `signoff audit verify` names what was appended by hand"))
+                // Recorded once: a retry every minute must not add an event every minute.
+                if grant.provisioning == .failed, let reason = grant.provisioningReason, reason.hasPrefix(Self.notHandedOff) {
+                    deliveries.append(Delivery(requestID: id, action: action, outcome: reason, failed: true))
+                    continue
+                }
+                body = .grantProvisioningFailed(.init(action: action, reason: "\(Self.notHandedOff) (\(disputed)); `signoff audit verify` names what was appended by hand"))
             } else if let command = configuration.command {
                 let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
                                                 environment: ["SIGNOFF_REQUEST_ID": id, "SIGNOFF_ACTION": action.rawValue])

@@ -381,6 +381,12 @@ struct CommandLineTests {
         let retry = try store.run(["handoff", "retry"], as: "ops")
         #expect(retry.output.contains("not handed off: signoff records no such decision (event "), "\(retry.output)")
         #expect(try documents(forged).isEmpty, "nothing reached provisioning")
+        // Retried again (as from a crontab), it says so without recording the refusal twice.
+        let head = try store.run(["audit", "head"]).stdout
+        let again = try store.run(["handoff", "retry"], as: "ops")
+        #expect(again.output.contains("not handed off: signoff records no such decision"), "\(again.output)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "the chain did not grow")
+        #expect(try documents(forged).isEmpty)
         let provisioning = try #require(try store.show(forged)["grant"] as? [String: Any])["provisioning"] as? [String: Any]
         #expect(provisioning?["state"] as? String == "failed", "\(String(describing: provisioning))")
         #expect((provisioning?["reason"] as? String)?.contains("review_recorded by alice: a review signoff refuses") == true,
