@@ -182,7 +182,7 @@ extension Store {
             return (history, policies)
         }
         // Parsed once per version for the process, and only the versions the history was decided under.
-        let problems = DecisionCheck.problems(inHistory: events) { sequence in
+        let problems = DecisionCheck.problems(inHistory: events, storeCreator: try creator()?.name) { sequence in
             policies.last { $0.sequence < sequence }.flatMap {
                 ParsedPolicies.shared.policy(version: $0.version, source: $0.source, file: $0.file)
             }

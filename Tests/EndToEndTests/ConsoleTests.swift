@@ -204,7 +204,13 @@ struct ConsoleTests {
         let tmux = try console(store, width: 200, height: 45, environment: ["SIGNOFF_NOW": "2026-11-21T05:00:00Z"])
         try tmux.waitFor("My queue")
         try tmux.send("6")
-        let list = try tmux.waitFor("Findings on my systems and my people")
+        try tmux.waitFor("Findings on my systems and my people")
+        // The heading can be captured before the row under it is drawn: wait for the row.
+        var list = ""
+        try waitUntil {
+            list = try tmux.screen()
+            return list.split(separator: "\n").contains { $0.contains("svc-rogue") && $0.contains("unapproved") }
+        }
         #expect(list.contains("Drift 1"), "\(list)")
         let row = list.split(separator: "\n").first { $0.contains("svc-rogue") && $0.contains("unapproved") }
         #expect(row?.contains("payments-db") == true, "\(list)")

@@ -189,6 +189,33 @@ import Testing
                 == ["REQ-1: review_recorded by carol: a review signoff refuses: REQ-1 is already approved"])
     }
 
+    /// Only the requester (or submitter) withdraws; only those who answer
+    /// for a grant revoke it; a trigger revokes only grants that name it.
+    @Test func withdrawalsAndRevocationsSignoffRefusesAreNamed() throws {
+        #expect(try problems { try Lifecycle.withdraw($0, by: Sample.alice, rationale: "no longer needed", at: Self.later) } == [])
+        #expect(try problems { [EventDraft(requestID: $0.id, actor: Sample.bob, at: Self.later, body: .requestWithdrawn(.init(rationale: nil)))] }
+                == ["REQ-1: request_withdrawn by bob: a withdrawal signoff refuses: only the requester (alice) may withdraw REQ-1"])
+        func revoked(by actor: Principal, trigger: RevocationTrigger? = nil) throws -> [String] {
+            try problems { record in
+                Self.approval(record) + [EventDraft(
+                    requestID: record.id, actor: actor, at: Self.later.addingTimeInterval(60), body: .grantRevoked(.init(
+                        rationale: trigger.map { "revocation trigger \($0.name) fired for \($0.ref)" } ?? "the job moved to another account",
+                        trigger: trigger)))]
+            }
+        }
+        #expect(try revoked(by: Sample.alice) == [], "its requester")
+        #expect(try revoked(by: Sample.carol) == [], "an owner of the system")
+        let stranger = try revoked(by: Principal(name: "erin", authentication: .osAccount))
+        #expect(stranger.count == 1 && stranger[0].hasPrefix("REQ-1: grant_revoked by erin: a revocation signoff refuses: erin may not revoke REQ-1"),
+                "\(stranger)")
+        let closed = RevocationTrigger(name: "ticket_closed", ref: "OPS-42")
+        let fired = try revoked(by: Sample.creator, trigger: closed)
+        #expect(fired.count == 1 && fired[0].contains("by the trigger ticket_closed OPS-42, which its grant does not name"), "\(fired)")
+        let notAllowed = try revoked(by: Sample.bob, trigger: closed)
+        #expect(notAllowed.count == 1 && notAllowed[0].contains("a trigger signoff refuses: bob may not fire_trigger:ticket_closed"),
+                "\(notAllowed)")
+    }
+
     // MARK: Actions only a role may take, and reconciliation's decisions
 
     /// The decision problems verify names after a run that opens one finding

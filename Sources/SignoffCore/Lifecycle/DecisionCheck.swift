@@ -32,8 +32,14 @@ import Foundation
 ///   removal one `Reconciliation.requestRemoval` records (of access the
 ///   finding shows, once).
 ///
-/// Denials, withdrawals, expiries, revocations and provisioning reports take
-/// access away or report what happened, and are not replayed.
+/// - a withdrawal is one `Lifecycle.withdraw` records (by the requester or
+///   the submitter, of an open request);
+/// - a revocation is one `Lifecycle.revoke` records (by someone
+///   `Lifecycle.revokePermission` lets revoke that grant, with a rationale),
+///   or a trigger's (by someone the policy lets fire it, of a live grant
+///   that names it, as `Lifecycle.fire` words it).
+///
+/// Denials, expiries, time-outs and provisioning reports are not replayed.
 public struct DecisionCheck: Sendable {
     /// The grant event an approval issues, until it comes, by the request it names.
     private var grants: [String: EventDraft] = [:]
@@ -44,15 +50,17 @@ public struct DecisionCheck: Sendable {
     private var seenFirst = false
     /// Whether the chain applied a policy yet: after one, `policy` nil means its source does not parse.
     private var appliedPolicy = false
+    /// The approvers of each grant's extensions, by the grant's request: they may revoke it too.
+    private var extensionApprovers: [String: [String]] = [:]
 
     public init() {}
 
     /// Whether `problem` needs the request `event` concerns as it stood before it.
     public static func needsRecord(_ body: EventBody) -> Bool {
         switch body {
-        case .reviewRecorded, .requestRouted: return true
+        case .reviewRecorded, .requestRouted, .requestWithdrawn: return true
         case let .requestDecided(decided): return decided.state == .approved
-        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
+        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
@@ -116,6 +124,7 @@ public struct DecisionCheck: Sendable {
                 record, by: decided.by, actor: event.actor, reason: decided.reason, policy: policy, original: original,
                 selfActivated: decided.selfActivated == true, at: event.at)
             if events.count > 1, let id = events[1].requestID { grants[id] = events[1] }
+            if let original = record.request.extends { extensionApprovers[original, default: []] += decided.by }
             if case let .failure(problem) = replayed { return problem.text }
             guard case let .requestDecided(expected)? = events.first?.body, expected.state == .approved,
                   expected.by == decided.by, expected.policyVersion == decided.policyVersion,
@@ -138,6 +147,37 @@ public struct DecisionCheck: Sendable {
                 return replayed.first?.body == event.body ? nil : "not the post-incident review signoff records"
             } catch {
                 return "a post-incident review signoff refuses: \(error.message)"
+            }
+        case let .requestWithdrawn(withdrawn):
+            guard let record else { return "a withdrawal of a request no event submitted" }
+            do {
+                let replayed = try Lifecycle.withdraw(record, by: event.actor, rationale: withdrawn.rationale, at: event.at)
+                return replayed.first?.body == event.body ? nil : "not the withdrawal signoff records"
+            } catch {
+                return "a withdrawal signoff refuses: \(error.message)"
+            }
+        case let .grantRevoked(revoked):
+            guard let id = event.requestID, let live = grant(id) else { return "revokes a grant no event issued" }
+            guard let policy else { return Self.noPolicy }
+            do {
+                let replayed: [EventDraft]
+                if let trigger = revoked.trigger {
+                    if let refusal = RolePermission(.fireTrigger, trigger: trigger.name)
+                        .refusal(for: event.actor.name, policy: policy, storeCreator: creator, at: event.at) {
+                        return "a trigger signoff refuses: \(refusal.message)"
+                    }
+                    replayed = try Lifecycle.fire(trigger, grants: [live], by: event.actor, policy: policy, at: event.at)
+                    if replayed.isEmpty {
+                        return "revokes \(id) by the trigger \(trigger.name) \(trigger.ref), which its grant does not name, or not while it was live"
+                    }
+                } else {
+                    replayed = try Lifecycle.revoke(live, by: event.actor, rationale: revoked.rationale, policy: policy,
+                                                    extensionApprovers: extensionApprovers[id] ?? [], storeCreator: creator,
+                                                    at: event.at)
+                }
+                return replayed.first?.body == event.body ? nil : "not the revocation signoff records"
+            } catch {
+                return "a revocation signoff refuses: \(error.message)"
             }
         case let .findingExcepted(excepted):
             // A finding no event left open is named by the findings check.
@@ -163,8 +203,8 @@ public struct DecisionCheck: Sendable {
             } catch {
                 return "a removal signoff refuses: \(error.message)"
             }
-        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
-             .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused,
+             .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
              .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved,
              .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
@@ -172,9 +212,10 @@ public struct DecisionCheck: Sendable {
         }
     }
 
-    /// The role action an event needs, where only a role may record it.
-    /// Revocations by a trigger, provisioning reports and intake are recorded
-    /// by several paths (people, the hand-off, an import) and are not judged here.
+    /// The role action an event needs, where only a role may record it
+    /// whatever it says. (A revocation needs `fire_trigger` only when a
+    /// trigger made it: judged with the revocation. Provisioning reports and
+    /// intake are recorded by several paths, and are not judged here.)
     private static func permission(_ body: EventBody) -> RolePermission? {
         switch body {
         case .policyApplied: return RolePermission(.applyPolicy)
@@ -194,11 +235,14 @@ public struct DecisionCheck: Sendable {
     /// The problems in one grant's history, replayed on its own as `audit
     /// verify` replays the whole chain: `events` are, in order, every event
     /// of the request that holds the grant and of the requests that extend
-    /// it; `policy` gives the policy in force before a sequence. What the
+    /// it; `storeCreator`, the actor of the store's first event; `policy`,
+    /// the policy in force before a sequence. What the
     /// hand-off asks before it gives provisioning access to carry out.
-    public static func problems(inHistory events: [RecordedEvent], policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
+    public static func problems(inHistory events: [RecordedEvent], storeCreator: String?,
+                                policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
         var check = DecisionCheck()
         check.seenFirst = true  // not the chain's start: a request's events are never the store's creation
+        check.creator = storeCreator
         var records: [String: RequestRecord] = [:]
         var grants: [String: Grant] = [:]
         var found: [(sequence: Int64, problem: String)] = []
