@@ -176,12 +176,17 @@ extension Store {
             }
             for request in extensions { history += try Self.events(db, requestID: request) }
             history.sort { $0.sequence < $1.sequence }
-            let policies = try Row.fetchAll(db, sql: "SELECT sequence, version, source, file FROM policies ORDER BY sequence").map {
-                (sequence: $0[0] as Int64, version: $0[1] as String, source: $0[2] as String, file: $0[3] as String)
+            // Only the policies the history was decided under are read whole.
+            let applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
+            let needed = Set(history.compactMap { event in applied.last { $0 < event.sequence } }).sorted()
+            let policies = try needed.compactMap { sequence in
+                try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence]).map {
+                    (sequence: sequence, version: $0[0] as String, source: $0[1] as String, file: $0[2] as String)
+                }
             }
             return (history, policies)
         }
-        // Parsed once per version for the process, and only the versions the history was decided under.
+        // Parsed once per version for the process.
         let problems = DecisionCheck.problems(inHistory: events, storeCreator: try creator()?.name) { sequence in
             policies.last { $0.sequence < sequence }.flatMap {
                 ParsedPolicies.shared.policy(version: $0.version, source: $0.source, file: $0.file)
