@@ -163,31 +163,31 @@ extension Store {
     /// provisioning access to carry out, so a decision appended by hand past
     /// the commands' checks is never provisioned.
     public func grantHistoryProblems(_ id: String) throws -> [String] {
-        typealias Applied = (sequence: Int64, version: String, source: String, file: String)
-        let (events, policies) = try read { db -> ([RecordedEvent], [Applied]) in
-            // The extensions are the requests its `grant_extended` events name, forged ones included.
-            var history = try Self.events(db, requestID: id)
-            var extensions: [String] = []
-            for event in history {
-                if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
-                   !extensions.contains(extended.extensionID) {
-                    extensions.append(extended.extensionID)
-                }
+        try read { try Self.grantHistoryProblems($0, id) }
+    }
+
+    static func grantHistoryProblems(_ db: Database, _ id: String) throws -> [String] {
+        // The extensions are the requests its `grant_extended` events name, forged ones included.
+        var history = try events(db, requestID: id)
+        var extensions: [String] = []
+        for event in history {
+            if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
+               !extensions.contains(extended.extensionID) {
+                extensions.append(extended.extensionID)
             }
-            for request in extensions { history += try Self.events(db, requestID: request) }
-            history.sort { $0.sequence < $1.sequence }
-            // Only the policies the history was decided under are read whole.
-            let applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
-            let needed = Set(history.compactMap { event in applied.last { $0 < event.sequence } }).sorted()
-            let policies = try needed.compactMap { sequence in
-                try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence]).map {
-                    (sequence: sequence, version: $0[0] as String, source: $0[1] as String, file: $0[2] as String)
-                }
+        }
+        for request in extensions { history += try events(db, requestID: request) }
+        history.sort { $0.sequence < $1.sequence }
+        // Only the policies the history was decided under are read whole.
+        let applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
+        let needed = Set(history.compactMap { event in applied.last { $0 < event.sequence } }).sorted()
+        let policies = try needed.compactMap { sequence in
+            try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence]).map {
+                (sequence: sequence, version: $0[0] as String, source: $0[1] as String, file: $0[2] as String)
             }
-            return (history, policies)
         }
         // Parsed once per version for the process.
-        let problems = DecisionCheck.problems(inHistory: events, storeCreator: try creator()?.name) { sequence in
+        let problems = DecisionCheck.problems(inHistory: history, storeCreator: try creator(db)?.name) { sequence in
             policies.last { $0.sequence < sequence }.flatMap {
                 ParsedPolicies.shared.policy(version: $0.version, source: $0.source, file: $0.file)
             }

@@ -330,12 +330,14 @@ public final class Store: Sendable {
     /// Who created the store: the actor of its `store_created` event (nil for
     /// a store made before stores recorded it).
     public func creator() throws -> Principal? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT actor, authentication FROM events WHERE sequence = 1 AND kind = 'store_created'
-                """) else { return nil }
-            return Principal(name: row[0], authentication: Authentication(rawValue: row[1]) ?? .system)
-        }
+        try read { try Self.creator($0) }
+    }
+
+    static func creator(_ db: Database) throws -> Principal? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT actor, authentication FROM events WHERE sequence = 1 AND kind = 'store_created'
+            """) else { return nil }
+        return Principal(name: row[0], authentication: Authentication(rawValue: row[1]) ?? .system)
     }
 
     // MARK: Reads, each in its own snapshot

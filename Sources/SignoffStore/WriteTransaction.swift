@@ -622,6 +622,13 @@ public final class WriteTransaction {
 
     /// Every grant on a system and environment, in any state, as of this
     /// transaction: what a reconciliation run compares with the platform.
+    /// `Store.grantHistoryProblems`, as of this transaction.
+    public func grantHistoryProblems(_ id: String) throws -> [String] {
+        checkOpen()
+        try flush()
+        return try Store.grantHistoryProblems(db, id)
+    }
+
     public func grants(system: String, environment: String) throws -> [Grant] {
         checkOpen()
         try flushGrants()

@@ -402,6 +402,26 @@ struct CommandLineTests {
         #expect(try store.run(["audit", "verify"]).status == 6)
     }
 
+    /// Reconciliation counts no grant approved by hand: the access the
+    /// platform shows for it is unapproved, while a real grant's is not.
+    @Test(.needsStoreFile) func reconciliationCountsNoGrantWrittenIntoTheFile() throws {
+        let store = try TestStore()
+        let real = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", real, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        let forged = try store.submit(etlRequest.replacingOccurrences(of: "svc-ledger-etl", with: "svc-ledger-audit"), as: "alice")
+        try Self.appendSelfApproval(store, forged)
+        let now = ISO8601DateFormatter().string(from: Date())
+        let export = try store.file("export.jsonl", [ReconcileTests.line("svc-ledger-etl", id: "pg-1", at: now),
+                                                     ReconcileTests.line("svc-ledger-audit", id: "pg-2", at: now)]
+            .joined(separator: "\n") + "\n")
+        let run = try store.run(["reconcile", "generic", export, "--covers", "payments-db/production", "--json"], as: "ops")
+        #expect(run.status == 9, "\(run.output)")
+        let opened = try #require((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]], "\(run.output)")
+        #expect(opened.count == 1, "\(opened)")
+        #expect((opened.first?["subject"] as? [String: Any])?["name"] as? String == "svc-ledger-audit", "\(opened)")
+        #expect(opened.first?["kind"] as? String == "unapproved", "\(opened)")
+    }
+
     /// Whoever can write the file can cut history short and leave a chain
     /// that verifies; an anchor kept elsewhere shows it.
     @Test(.needsStoreFile) func anAnchorShowsHistoryCutShortThatTheChainAloneCannot() throws {

@@ -59,7 +59,11 @@ public struct ReconcileExports: StoreCommand {
         var open: [StoredFinding] = []
         var exceptions: [String: FindingException] = [:]
         for target in coverage.targets {
-            grants += try tx.store.grants(system: target.system, environment: target.environment)
+            // A grant whose history holds a decision signoff does not record
+            // (written in by hand) approves nothing: its access is a finding.
+            grants += try tx.store.grants(system: target.system, environment: target.environment).filter {
+                try tx.store.grantHistoryProblems($0.requestID).isEmpty
+            }
             open += try tx.store.openFindings(system: target.system, environment: target.environment)
             exceptions.merge(try tx.store.exceptionsInForce(system: target.system, environment: target.environment, at: tx.now)) { $1 }
         }
