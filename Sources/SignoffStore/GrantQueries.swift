@@ -163,35 +163,40 @@ extension Store {
     /// provisioning access to carry out, so a decision appended by hand past
     /// the commands' checks is never provisioned.
     public func grantHistoryProblems(_ id: String) throws -> [String] {
-        try read { try Self.grantHistoryProblems($0, id) }
+        try read { try Self.grantHistoryProblems($0, [id])[id] ?? [] }
     }
 
-    static func grantHistoryProblems(_ db: Database, _ id: String) throws -> [String] {
-        // The extensions are the requests its `grant_extended` events name, forged ones included.
-        var history = try events(db, requestID: id)
-        var extensions: [String] = []
-        for event in history {
-            if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
-               !extensions.contains(extended.extensionID) {
-                extensions.append(extended.extensionID)
-            }
-        }
-        for request in extensions { history += try events(db, requestID: request) }
-        history.sort { $0.sequence < $1.sequence }
-        // Only the policies the history was decided under are read whole.
+    /// `grantHistoryProblems` of each grant among `ids`, by its request; the
+    /// grants whose histories hold none are left out. The policies and the
+    /// store's creator are read, and each policy parsed, once for them all.
+    static func grantHistoryProblems(_ db: Database, _ ids: [String]) throws -> [String: [String]] {
         let applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
-        let needed = Set(history.compactMap { event in applied.last { $0 < event.sequence } }).sorted()
-        let policies = try needed.compactMap { sequence in
-            try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence]).map {
-                (sequence: sequence, version: $0[0] as String, source: $0[1] as String, file: $0[2] as String)
+        var policies: [Int64: Policy?] = [:]
+        let creator = try creator(db)?.name
+        var found: [String: [String]] = [:]
+        for id in ids {
+            // The extensions are the requests its `grant_extended` events name, forged ones included.
+            var history = try events(db, requestID: id)
+            var extensions: [String] = []
+            for event in history {
+                if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
+                   !extensions.contains(extended.extensionID) {
+                    extensions.append(extended.extensionID)
+                }
             }
-        }
-        // Parsed once per version for the process.
-        let problems = DecisionCheck.problems(inHistory: history, storeCreator: try creator(db)?.name) { sequence in
-            policies.last { $0.sequence < sequence }.flatMap {
-                ParsedPolicies.shared.policy(version: $0.version, source: $0.source, file: $0.file)
+            for request in extensions { history += try events(db, requestID: request) }
+            history.sort { $0.sequence < $1.sequence }
+            // Only the policies the history was decided under are read whole, each once.
+            for event in history {
+                guard let sequence = applied.last(where: { $0 < event.sequence }), policies[sequence] == nil else { continue }
+                let row = try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence])
+                policies[sequence] = .some(row.flatMap { ParsedPolicies.shared.policy(version: $0[0], source: $0[1], file: $0[2]) })
             }
+            let problems = DecisionCheck.problems(inHistory: history, storeCreator: creator) { sequence in
+                applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
+            }
+            if !problems.isEmpty { found[id] = problems.map { "event \($0.sequence): \($0.problem)" } }
         }
-        return problems.map { "event \($0.sequence): \($0.problem)" }
+        return found
     }
 }

@@ -622,11 +622,12 @@ public final class WriteTransaction {
 
     /// Every grant on a system and environment, in any state, as of this
     /// transaction: what a reconciliation run compares with the platform.
-    /// `Store.grantHistoryProblems`, as of this transaction.
-    public func grantHistoryProblems(_ id: String) throws -> [String] {
+    /// `Store.grantHistoryProblems` of each grant among `ids`, as of this
+    /// transaction; those whose histories hold none are left out.
+    public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
         checkOpen()
         try flush()
-        return try Store.grantHistoryProblems(db, id)
+        return try Store.grantHistoryProblems(db, ids)
     }
 
     public func grants(system: String, environment: String) throws -> [Grant] {

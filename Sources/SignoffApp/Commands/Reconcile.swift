@@ -59,14 +59,14 @@ public struct ReconcileExports: StoreCommand {
         var open: [StoredFinding] = []
         var exceptions: [String: FindingException] = [:]
         for target in coverage.targets {
-            // A grant whose history holds a decision signoff does not record
-            // (written in by hand) approves nothing: its access is a finding.
-            grants += try tx.store.grants(system: target.system, environment: target.environment).filter {
-                try tx.store.grantHistoryProblems($0.requestID).isEmpty
-            }
+            grants += try tx.store.grants(system: target.system, environment: target.environment)
             open += try tx.store.openFindings(system: target.system, environment: target.environment)
             exceptions.merge(try tx.store.exceptionsInForce(system: target.system, environment: target.environment, at: tx.now)) { $1 }
         }
+        // A grant whose history holds a decision signoff does not record
+        // (written in by hand) approves nothing: its access is a finding.
+        let disputed = try tx.store.grantHistoryProblems(grants.map(\.requestID))
+        grants.removeAll { disputed[$0.requestID] != nil }
         let result = Reconciliation.compare(grants: grants, observed: read.observed, policy: policy, at: tx.now)
 
         let openIDs = Set(open.map(\.id))
