@@ -242,7 +242,12 @@ struct ConsoleTests {
         try tmux.send("4")
         // The 8h grant approved at 03:00, seen at 05:00 by the console's clock
         // (which runs on from there: a few seconds may have passed).
-        let list = try tmux.waitFor("Active grants")
+        try tmux.waitFor("Active grants")
+        var list = ""
+        try waitUntil {
+            list = try tmux.screen()
+            return list.split(separator: "\n").contains { $0.contains("\(id) ") }
+        }
         let row = list.split(separator: "\n").first { $0.contains("\(id) ") }
         #expect(row?.contains("6h left") == true || row?.contains("5h59m left") == true, "\(list)")
         try tmux.send("j")

@@ -279,16 +279,27 @@ final class TmuxSession {
 
     func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
 
-    /// Waits until the screen contains `text`; fails with the screen if not.
+    /// Waits until the screen contains `text` and has settled; fails with the
+    /// screen if not. A frame larger than the terminal's buffer reaches tmux in
+    /// pieces, so one capture can hold a new heading over the old rows: the
+    /// screen counts as settled once two captures 50 ms apart are the same.
     @discardableResult
     func waitFor(_ text: String, timeout: TimeInterval = 20) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
-        var last = ""
+        var last = "", previous: String?
         while Date() < deadline {
             last = try screen()
-            if last.contains(text) { return last }
+            if last.contains(text) {
+                if last == previous { return last }
+                previous = last
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
+            previous = nil
             Thread.sleep(forTimeInterval: 0.1)
         }
+        // Still changing at the deadline (a clock that ticks): it did show the text.
+        if let previous { return previous }
         throw HarnessError("screen never showed \"\(text)\"; it shows:\n\(last)")
     }
 
