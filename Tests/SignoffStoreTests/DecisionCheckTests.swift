@@ -216,6 +216,55 @@ import Testing
                 "\(notAllowed)")
     }
 
+    /// A denial is the one a review or route right before it makes: one
+    /// written in by hand ends a request nobody denied (and a forged time-out
+    /// or expiry ends one, or its access, early), so each is named.
+    @Test func denialsTimeOutsAndExpiriesSignoffDoesNotRecordAreNamed() throws {
+        func denial(_ id: String, by actor: Principal, reason: String) -> EventDraft {
+            EventDraft(requestID: id, actor: actor, at: Self.later, body: .requestDecided(.init(
+                state: .denied, by: [actor.name], policyVersion: Sample.policyVersion, reason: reason)))
+        }
+        let reviewed = { (record: RequestRecord) in
+            Lifecycle.review(record, verdict: .deny, rationale: "no ticket for this access", shownVersion: 1, by: Sample.bob,
+                             policy: Self.policy, original: nil, at: Self.later).events
+        }
+        #expect(try problems { reviewed($0) } == [])
+        #expect(try problems { [denial($0.id, by: Sample.carol, reason: "denied by carol")] }
+                == ["REQ-1: request_decided by carol: denied by carol, but no review or route right before it denies REQ-1"])
+        // The reviewer's denial, rewritten as someone else's.
+        #expect(try problems { [reviewed($0)[0], denial($0.id, by: Sample.carol, reason: "denied by carol")] }
+                == ["REQ-1: request_decided by carol: denied by carol, but signoff records denied by bob there"])
+        // A policy rule the route never matched.
+        #expect(try problems { [denial($0.id, by: .policyRule("no-prod"), reason: "production is closed")] }
+                == ["REQ-1: request_decided by policy:no-prod: denied by policy:no-prod, but no review or route right before it denies REQ-1"])
+        #expect(try problems { [denial($0.id, by: .policyRule("extension"), reason: "closed")] }
+                == ["REQ-1: request_decided by policy:extension: closes REQ-1 as an extension, but it extends no grant"])
+        let timedOut = EventDraft(requestID: "REQ-1", actor: Sample.carol, at: Self.later, body: .requestDecided(.init(
+            state: .timedOut, by: ["policy:pending-timeout"], policyVersion: Sample.policyVersion, reason: "no decision")))
+        #expect(try problems { _ in [timedOut] }
+                == ["REQ-1: request_decided by carol: times out REQ-1, which the policy in force never times out"])
+        var withdrawn = timedOut
+        withdrawn.body = .requestDecided(.init(state: .withdrawn, by: ["alice"], policyVersion: Sample.policyVersion, reason: "gone"))
+        #expect(try problems { _ in [withdrawn] }
+                == ["REQ-1: request_decided by carol: a decision signoff never records: withdrawn is no verdict"])
+        #expect(try problems { Self.approval($0) + reviewed($0).dropFirst() }
+                == ["REQ-1: request_decided by bob: decides REQ-1, which was already approved"])
+
+        // The grant approved at `later` runs 8 hours.
+        func expired(after hours: Double) throws -> [String] {
+            try problems { record in
+                let events = Self.approval(record)
+                guard case let .grantIssued(issued) = events[2].body, let end = issued.expiresAt else { return [] }
+                let at = end.addingTimeInterval((hours - 8) * 3600)
+                return events + [EventDraft(requestID: record.id, actor: Sample.carol, at: at,
+                                            body: .grantExpired(.init(expiresAt: end)))]
+            }
+        }
+        #expect(try expired(after: 8) == [])
+        let early = try expired(after: 2)
+        #expect(early.count == 1 && early[0].hasPrefix("REQ-1: grant_expired by carol: expires REQ-1 before its expiry at "), "\(early)")
+    }
+
     // MARK: Actions only a role may take, and reconciliation's decisions
 
     /// The decision problems verify names after a run that opens one finding

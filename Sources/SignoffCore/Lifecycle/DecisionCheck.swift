@@ -37,9 +37,15 @@ import Foundation
 /// - a revocation is one `Lifecycle.revoke` records (by someone
 ///   `Lifecycle.revokePermission` lets revoke that grant, with a rationale),
 ///   or a trigger's (by someone the policy lets fire it, of a live grant
-///   that names it, as `Lifecycle.fire` words it).
+///   that names it, as `Lifecycle.fire` words it);
+/// - a denial is the one the review or route right before it makes, or the
+///   closing of an extension whose grant had ended (`Lifecycle.closeExtensions`);
+///   a time-out is one `Lifecycle.timeOut` records (after the policy's
+///   pending timeout, of an open request); an expiry one `Lifecycle.expire`
+///   records (of a live grant, at or after its expiry).
 ///
-/// Denials, expiries, time-outs and provisioning reports are not replayed.
+/// Provisioning reports are not replayed: provisioning reports them, through
+/// several paths, and they never decide who holds access.
 public struct DecisionCheck: Sendable {
     /// The grant event an approval issues, until it comes, by the request it names.
     private var grants: [String: EventDraft] = [:]
@@ -52,14 +58,17 @@ public struct DecisionCheck: Sendable {
     private var appliedPolicy = false
     /// The approvers of each grant's extensions, by the grant's request: they may revoke it too.
     private var extensionApprovers: [String: [String]] = [:]
+    /// The denial a review or route just replayed makes right after it, by request, until it comes.
+    private var followingDenials: [String: EventDraft] = [:]
+    /// The trigger that revoked a grant, by its request: its extensions close naming it.
+    private var revokingTrigger: [String: String] = [:]
 
     public init() {}
 
     /// Whether `problem` needs the request `event` concerns as it stood before it.
     public static func needsRecord(_ body: EventBody) -> Bool {
         switch body {
-        case .reviewRecorded, .requestRouted, .requestWithdrawn: return true
-        case let .requestDecided(decided): return decided.state == .approved
+        case .reviewRecorded, .requestRouted, .requestWithdrawn, .requestDecided: return true
         case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
@@ -94,8 +103,23 @@ public struct DecisionCheck: Sendable {
             guard let record else { return "a route of a request no event submitted" }
             let afterRevision = revised.remove(record.id) != nil
             guard let policy else { return Self.noPolicy }
-            return Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision,
-                                     outcome: route ?? policy.route(record.request, submittedBy: record.submittedBy.name, at: event.at))
+            if let problem = Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision,
+                                               outcome: route ?? policy.route(record.request, submittedBy: record.submittedBy.name,
+                                                                              at: event.at)) {
+                return problem
+            }
+            // Only a denial, or an extension approved automatically, can be followed by one.
+            switch routed.outcome {
+            case .denied:
+                expectDenial(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: nil, at: event.at))
+            case .autoApproved:
+                guard let original = record.request.extends else { return nil }
+                expectDenial(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: grant(original),
+                                                    at: event.at))
+            case .steps, .unroutable:
+                break
+            }
+            return nil
         case .requestRevised:
             if let id = event.requestID { revised.insert(id) }
             return nil
@@ -109,11 +133,21 @@ public struct DecisionCheck: Sendable {
             switch result.outcome {
             case let .refused(refusal): return "a review signoff refuses: \(refusal.message)"
             case .recorded:
-                return result.events.first?.body == event.body ? nil
-                    : "not the review signoff records (its version or policy version differs)"
+                guard result.events.first?.body == event.body else {
+                    return "not the review signoff records (its version or policy version differs)"
+                }
+                expectDenial(in: result.events.dropFirst())
+                return nil
             }
         case let .requestDecided(decided):
-            guard decided.state == .approved else { return nil }
+            let expected = event.requestID.flatMap { followingDenials.removeValue(forKey: $0) }
+            switch decided.state {
+            case .approved: break
+            case .denied, .timedOut:
+                return endProblem(event, decided, record: record, expected: expected, policy: policy, grant: grant)
+            case .pending, .blocked, .withdrawn:
+                return "a decision signoff never records: \(decided.state.rawValue) is no verdict"
+            }
             guard let record else { return "an approval of a request no event submitted" }
             guard let policy else { return Self.noPolicy }
             let original = record.request.extends.flatMap(grant)
@@ -158,6 +192,7 @@ public struct DecisionCheck: Sendable {
             }
         case let .grantRevoked(revoked):
             guard let id = event.requestID, let live = grant(id) else { return "revokes a grant no event issued" }
+            if let trigger = revoked.trigger { revokingTrigger[id] = trigger.name }
             guard let policy else { return Self.noPolicy }
             do {
                 let replayed: [EventDraft]
@@ -203,8 +238,18 @@ public struct DecisionCheck: Sendable {
             } catch {
                 return "a removal signoff refuses: \(error.message)"
             }
+        case .grantExpired:
+            guard let id = event.requestID, let live = grant(id) else { return "expires a grant no event issued" }
+            // The stored times keep milliseconds: the boundary is judged a rounding later.
+            guard let replayed = Lifecycle.expire(live.status, by: event.actor, at: event.at.addingTimeInterval(0.0015)) else {
+                guard live.state == .active, let expiresAt = live.expiresAt else {
+                    return "expires \(id), whose grant is \(live.state.rawValue)\(live.expiresAt == nil ? " with no expiry" : "")"
+                }
+                return "expires \(id) before its expiry at \(Timestamp.format(expiresAt))"
+            }
+            return replayed.body == event.body ? nil : "not the expiry signoff records"
         case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused,
-             .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
+             .grantHandedOff, .grantProvisioned, .grantProvisioningFailed,
              .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved,
              .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
@@ -261,6 +306,58 @@ public struct DecisionCheck: Sendable {
 
     private static let noPolicy = "recorded under no policy that parses: nothing backs it"
 
+    /// Keeps the denial among `events` (what a replayed review or route
+    /// records) as the one the next decision of its request must be.
+    private mutating func expectDenial(in events: some Sequence<EventDraft>) {
+        for event in events {
+            if case let .requestDecided(decided) = event.body, decided.state != .approved, let id = event.requestID {
+                followingDenials[id] = event
+            }
+        }
+    }
+
+    /// Why signoff records no denial or time-out `event` (`decided`) of
+    /// `record`: `expected`, the denial the review or route right before it
+    /// made, if any; else a time-out after the policy's pending timeout, or
+    /// the closing of an extension whose grant had ended.
+    private func endProblem(_ event: EventDraft, _ decided: EventBody.RequestDecided, record: RequestRecord?,
+                            expected: EventDraft?, policy: Policy?, grant: (String) -> Grant?) -> String? {
+        guard let record else { return "decides a request no event submitted" }
+        guard record.state.isOpen else { return "decides \(record.id), which was already \(record.state.rawValue)" }
+        if let expected {
+            return expected.actor == event.actor && expected.body == event.body ? nil
+                : "\(Self.describe(event.body)), but signoff records \(Self.describe(expected.body)) there"
+        }
+        guard let policy else { return Self.noPolicy }
+        // The stored times keep milliseconds: a boundary is judged a rounding later.
+        let at = event.at.addingTimeInterval(0.0015)
+        switch decided.state {
+        case .timedOut:
+            guard let replayed = Lifecycle.timeOut(record, policy: policy, by: event.actor, at: at) else {
+                return "times out \(record.id), which the policy in force "
+                    + (policy.pendingTimeout.map { "times out only \($0) after its submission" } ?? "never times out")
+            }
+            return replayed.body == event.body ? nil : "not the time-out signoff records"
+        case .denied where event.actor == .policyRule("extension"):
+            guard let originalID = record.request.extends else {
+                return "closes \(record.id) as an extension, but it extends no grant"
+            }
+            let original = grant(originalID)
+            guard let ended = Lifecycle.endOf(original, extending: originalID, at: at),
+                  (original?.endedAt).map({ $0 <= at }) ?? true else {
+                return "closes \(record.id) while the grant of \(originalID) was live"
+            }
+            let endings = [ended] + (revokingTrigger[originalID].map { ["was revoked by the trigger \($0)"] } ?? [])
+            let made = endings.compactMap {
+                Lifecycle.closeExtensions([record], of: originalID, because: $0, policy: policy, at: event.at).first?.body
+            }
+            return made.contains(event.body) ? nil : "not the closing signoff records"
+        case .denied:
+            return "denied by \(decided.by.joined(separator: ", ")), but no review or route right before it denies \(record.id)"
+        case .approved, .pending, .blocked, .withdrawn:
+            return "not a denial or time-out"
+        }
+    }
     private struct Problem: Error { var text: String }
 
     private static func routeProblem(_ routed: EventBody.RequestRouted, at: Date, record: RequestRecord, policy: Policy,

@@ -92,19 +92,27 @@ public enum Lifecycle {
         let version = outcome == record.route ? max(record.version, 1) : record.version + 1
         let routed = EventDraft(requestID: record.id, actor: .signoff, at: at,
                                 body: .requestRouted(.init(version: version, policyVersion: policy.version, outcome: outcome, cause: cause)))
+        return [routed] + decision(of: outcome, record, policy: policy, original: original, at: at)
+    }
+
+    /// What a route decides on its own, right after it: a denial by the
+    /// rules that matched, or an automatic approval (for an extension whose
+    /// grant has ended, a denial); nothing for a route with steps.
+    /// `record`: the request as it stood before the route.
+    public static func decision(of outcome: RouteOutcome, _ record: RequestRecord, policy: Policy, original: Grant?,
+                                at: Date) -> [EventDraft] {
         switch outcome {
         case let .denied(matches):
-            let decided = EventDraft(
+            return [EventDraft(
                 requestID: record.id, actor: .policyRule(matches.map(\.rule).joined(separator: ",")), at: at,
                 body: .requestDecided(.init(state: .denied, by: matches.map { "policy:\($0.rule)" },
                                             policyVersion: policy.version,
-                                            reason: matches.map(\.reason).joined(separator: "; "))))
-            return [routed, decided]
+                                            reason: matches.map(\.reason).joined(separator: "; "))))]
         case let .autoApproved(rule):
-            return [routed] + approve(record, by: ["policy:\(rule)"], actor: .policyRule(rule),
-                                      reason: "approved automatically by rule \(rule)", policy: policy, original: original, at: at)
+            return approve(record, by: ["policy:\(rule)"], actor: .policyRule(rule),
+                           reason: "approved automatically by rule \(rule)", policy: policy, original: original, at: at)
         case .steps, .unroutable:
-            return [routed]
+            return []
         }
     }
 
