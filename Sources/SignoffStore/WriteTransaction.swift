@@ -24,6 +24,15 @@ public final class WriteTransaction {
     /// submitted: their submission needs no second look at the table.
     private var issuedIDs: Set<String> = []
     var isOpen = true
+    /// Whether this transaction folds a shared store's events into its local
+    /// copy rather than records new ones. Those events are already the
+    /// store's: an approval with no grant after it commits (as the events
+    /// say), and a decision unsigned where a signature is required is refused
+    /// like one whose signature does not hold, so `appendUnfolded` keeps it
+    /// without folding it.
+    var folding = false
+    /// The sequence of the last event in the chain, once known in this transaction.
+    var headSequence: Int64? { head?.sequence }
     /// Grant statuses read or changed in this transaction, written back at the
     /// end like records. Grant events after `grant_issued` change only these.
     private var statuses: [String: StatusEntry] = [:]
@@ -355,6 +364,32 @@ public final class WriteTransaction {
         return RecordedEvent(sequence: sequence, draft: draft, hash: hash)
     }
 
+    /// Stores an event of a shared store exactly as the store holds it, and
+    /// folds it into nothing: one this signoff reads as a kind it knows but
+    /// would never record (a payload it cannot read; an event `append`
+    /// refuses before writing anything: of a request that does not exist, a
+    /// second submission, a signature that does not hold). It decides
+    /// nothing here, and every client's fold goes on past it rather than
+    /// stopping at it; `audit verify` names it. Returns its hash as chained here.
+    func appendUnfolded(sequence: Int64, at: Int64, actor: String, authentication: String, kind: String,
+                        requestID: String?, payload: [UInt8], signature: EventSignature?) throws -> String {
+        checkOpen()
+        let previous = try chainHead()
+        guard sequence == previous.sequence + 1 else {
+            throw StoreError.invalidEvent("event \(sequence) does not follow event \(previous.sequence)")
+        }
+        let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: actor, authentication: authentication,
+                              kind: kind, requestID: requestID, payload: payload, signature: signature)
+        try db.cachedStatement(sql: """
+            INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash,
+                signature, statement)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [sequence, at, actor, authentication, kind, requestID, String(decoding: payload, as: UTF8.self),
+                                     previous.hash, hash, signature?.armored, signature?.statement])
+        head = (sequence, hash)
+        return hash
+    }
+
     /// Whether canonical JSON holds `\u0000`: the only way a NUL appears in it
     /// (a backslash that is itself escaped does not start an escape).
     static func holdsEscapedNUL(_ json: [UInt8]) -> Bool {
@@ -382,7 +417,7 @@ public final class WriteTransaction {
     /// Writes what is still only in memory; called before commit.
     func finish() throws {
         if !missingSignatures.isEmpty { throw StoreError.signaturesNeeded(missingSignatures) }
-        if let ungranted = approvedHere.subtracting(grantedHere).sorted().first {
+        if !folding, let ungranted = approvedHere.subtracting(grantedHere).sorted().first {
             throw StoreError.invalidEvent("\(ungranted) would be approved without a grant; nothing was recorded")
         }
         try flush()
@@ -504,7 +539,7 @@ public final class WriteTransaction {
         case .unsigned:
             return
         case let .finding(.unsigned(reason)):
-            guard let policy, let statement = DecisionStatement(draft: draft, payload: payload, context: context),
+            guard !folding, let policy, let statement = DecisionStatement(draft: draft, payload: payload, context: context),
                   let requirement = SignatureInspection.requirement(draft, action: action, policy: policy, request: request,
                                                                     submittedBy: submittedBy, finding: findingFacts) else {
                 throw StoreError.signatureRefused("unsigned, but a signature was required: \(reason)")

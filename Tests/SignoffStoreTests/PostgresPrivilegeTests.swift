@@ -165,6 +165,42 @@ struct PostgresPrivilegeTests {
         #expect(!report.isIntact)
     }
 
+    /// What a person mapped to a role appends by hand stops no client: a kind
+    /// no signoff knows is refused by the table; an event of a known kind
+    /// that signoff would never record (of a request that does not exist,
+    /// with a payload it cannot read) is kept in every client's copy, folded
+    /// into nothing, and named by `audit verify`; the store goes on recording.
+    @Test func anEventSignoffWouldNeverRecordStopsNoClient() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        Self.refused(.server, "events_known_kind") { try Self.append(dave, actor: "dave", kind: "grant_teleported") }
+        try Self.append(dave, actor: "dave", kind: "request_withdrawn", requestID: "REQ-404")
+        try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: "REQ-404", payload: "not json")
+        // An approval that no grant follows: folded as the events say, and named.
+        let person = Principal(name: "dave", authentication: .postgresqlRole), at = Date(storeMilliseconds: Self.now)
+        for event in [
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestSubmitted(.init(request: Sample.request(requester: "dave")))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestDecided(.init(
+                state: .approved, by: ["dave"], policyVersion: Sample.policyVersion, reason: "every step satisfied"))),
+        ] {
+            try Self.append(dave, actor: "dave", kind: event.body.kind, requestID: event.requestID,
+                            payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self))
+        }
+        let store = try Store.open(fixture.database.location)
+        #expect(try store.record("REQ-1")?.state == .approved)
+        let policy = Sample.policy()
+        try store.write { transaction in
+            try transaction.append(EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole),
+                                              at: Date(storeMilliseconds: Self.now), body: policy.body))
+        }
+        #expect(try admin.query("SELECT count(*) FROM signoff.events").row(0).integer(0) == 6)
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil, "the chain is intact")
+        let named = report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence)
+        #expect(named == [2, 3, 5], "\(report.projectionMismatches)")
+    }
+
     @Test func readersAndStrangersRecordNothing() throws {
         let fixture = try Fixture()
         let auditor = try fixture.database.connect(fixture.auditor.connection)

@@ -27,7 +27,8 @@
 ///   a row that no event of its own accounts for, and `audit verify` compares
 ///   every row with the fold of the events.
 /// - Triggers refuse UPDATE, DELETE and TRUNCATE of events for everyone,
-///   the administrator included.
+///   the administrator included; the events table takes only the kinds
+///   this schema knows.
 enum PostgresSchema {
     /// The schema every object lives in.
     static let name = "signoff"
@@ -44,7 +45,25 @@ enum PostgresSchema {
         Migration(name: "1 store", sql: store),
         Migration(name: "2 one fold", sql: oneFold),
         Migration(name: "3 whoami planned once", sql: whoamiPlannedOnce),
+        Migration(name: "4 known event kinds", sql: knownEventKinds),
     ]
+
+    /// The event kinds this schema knows, refused otherwise by the table
+    /// itself: an event of a kind no client can read would stop every
+    /// client's fold. A signoff that adds a kind adds a migration replacing
+    /// this constraint, so older clients meet a newer schema, not an event
+    /// they cannot read. Rows already stored are not checked (`audit verify`
+    /// names them).
+    static let knownEventKinds = #"""
+        ALTER TABLE signoff.events ADD CONSTRAINT events_known_kind CHECK (kind IN (
+            'policy_applied', 'request_submitted', 'request_routed', 'review_recorded', 'review_refused',
+            'action_refused', 'request_decided', 'request_withdrawn', 'grant_issued', 'grant_handed_off',
+            'grant_provisioned', 'grant_provisioning_failed', 'grant_expired', 'grant_revoked', 'grant_extended',
+            'incident_review_completed', 'hand_off_configured', 'store_created', 'settings_changed',
+            'schema_migrated', 'reconciliation_run', 'finding_opened', 'finding_resolved', 'finding_excepted',
+            'finding_removal_requested', 'removal_handed_off', 'removal_hand_off_failed', 'request_revised',
+            'ticket_linked', 'intake_refused', 'write_back_configured')) NOT VALID;
+        """#
 
     /// `signoff.whoami()`, which every append calls, as PL/pgSQL: a SQL
     /// function with a `SET` clause is planned again on every call (0.17 ms,
