@@ -53,6 +53,20 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// nothing was recorded. Sign each statement and offer the signatures.
     case signaturesNeeded([SignatureNeed])
 
+    /// Whether this refuses an event for what it is (what it says, or its
+    /// signature), rather than reports a failure of the store or its server:
+    /// an event refused so is none signoff would ever record.
+    var refusesTheEvent: Bool {
+        switch self {
+        case .unstorableText, .duplicateRequest, .unknownRequest, .invalidEvent, .signatureRefused:
+            true
+        case .missing, .alreadyExists, .notAStore, .busy, .readOnly, .needsMigration, .corrupt, .schemaTooNew,
+             .groupNotFound, .fileAccess, .database, .unreachable, .authenticationFailed, .tlsRefused,
+             .permissionDenied, .connectionLost, .signaturesNeeded:
+            false
+        }
+    }
+
     public var description: String {
         switch self {
         case let .missing(path):

@@ -327,9 +327,8 @@ extension Store {
                     try Self.check(recorded.sequence == sequence && recorded.hash == row.text(7), sequence, remote)
                     if folded % Self.foldPage == 0 { try transaction.shed() }
                     return
-                } catch let error as StoreError where transaction.headSequence == before {
-                    // Refused before anything of it was written: kept below, folded into nothing.
-                    _ = error
+                } catch let error as StoreError where error.refusesTheEvent && transaction.headSequence == before {
+                    // Refused for what it is, before anything of it was written: kept below, folded into nothing.
                 }
             }
             // An event signoff never records, appended by hand through the
