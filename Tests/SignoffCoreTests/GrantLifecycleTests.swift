@@ -425,6 +425,21 @@ extension GrantLifecycleTests {
             #expect(Lifecycle.timeOut(timedOut, policy: policy, by: .signoff, at: boundary.addingTimeInterval(G.day)) == nil)
         }
 
+        /// `audit verify` replays a time-out: the sweep's passes, one written
+        /// in before the policy's timeout is named.
+        @Test func aTimeOutIsReplayedAgainstThePolicysTimeout() throws {
+            let policy = try G.policy(settings: "{pending_timeout: 72h}")
+            let (pending, _) = try G.submit(Fixture.request(), id: "REQ-1", policy: policy, at: G.t0)
+            let swept = try #require(Lifecycle.timeOut(pending, policy: policy, by: G.person("ops"), at: G.at(72 * G.hour)))
+            var check = DecisionCheck()
+            #expect(check.problem(swept, record: pending, policy: policy, grant: { _ in nil }) == nil)
+            var early = swept
+            early.at = G.at(G.hour)
+            let problem = check.problem(early, record: pending, policy: policy, grant: { _ in nil })
+            #expect(problem?.hasPrefix("times out REQ-1, which the policy in force times out only 3d after its submission") == true,
+                    "\(problem ?? "nil")")
+        }
+
         @Test func decidedRequestsNeverTimeOut() throws {
             let policy = try G.policy(settings: "{pending_timeout: 72h}")
             let (approved, _) = try G.approved(policy: policy)
