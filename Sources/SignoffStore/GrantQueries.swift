@@ -150,7 +150,7 @@ extension Store {
     }
 
     static func unreadableGrant(_ id: String) -> StoreError {
-        StoreError.invalidEvent("the grant rows of \(id) cannot be read; run `signoff audit verify`")
+        StoreError.unreadableRow("the grant rows of \(id) cannot be read; run `signoff audit verify`")
     }
 }
 

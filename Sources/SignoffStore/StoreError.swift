@@ -35,6 +35,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownRequest(String)
     /// An event that the store cannot place, e.g. a submission without a request ID.
     case invalidEvent(String)
+    /// A query-table row no fold of events could have written: the store was
+    /// changed outside signoff, or is damaged.
+    case unreadableRow(String)
     /// Any other SQLite failure.
     case database(path: String, detail: String)
     /// No PostgreSQL server answered at the store's address.
@@ -61,7 +64,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unstorableText, .duplicateRequest, .unknownRequest, .invalidEvent, .signatureRefused:
             true
         case .missing, .alreadyExists, .notAStore, .busy, .readOnly, .needsMigration, .corrupt, .schemaTooNew,
-             .groupNotFound, .fileAccess, .database, .unreachable, .authenticationFailed, .tlsRefused,
+             .groupNotFound, .fileAccess, .unreadableRow, .database, .unreachable, .authenticationFailed, .tlsRefused,
              .permissionDenied, .connectionLost, .signaturesNeeded:
             false
         }
@@ -99,6 +102,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "no request \(id) in this store"
         case let .invalidEvent(detail):
             "event refused: \(detail)"
+        case let .unreadableRow(detail):
+            detail
         case let .database(path, detail):
             "database error in \(path): \(detail)"
         case let .unreachable(store, detail):

@@ -358,6 +358,7 @@ public struct DecisionCheck: Sendable {
             return "not a denial or time-out"
         }
     }
+
     private struct Problem: Error { var text: String }
 
     private static func routeProblem(_ routed: EventBody.RequestRouted, at: Date, record: RequestRecord, policy: Policy,
