@@ -201,6 +201,42 @@ struct PostgresPrivilegeTests {
         #expect(named == [2, 3, 5], "\(report.projectionMismatches)")
     }
 
+    /// A review unsigned where the policy in force requires a signature
+    /// (dave lists a key), appended by hand: no client stops at it, none
+    /// counts it, and `audit verify` names it.
+    @Test func anUnsignedDecisionAppendedByHandCountsForNothing() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let key = TestKey("dave@laptop")
+        let policy = try Policy.parse(source: SignedStore.policy(dave: [key], erin: []), file: "policy.yaml")
+        let at = Date(storeMilliseconds: Self.now)
+        let admin = Principal(name: "admin", authentication: .postgresqlRole)
+        let request = AccessRequest(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "alice"),
+                                    system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
+                                    purpose: "nightly reconciliation of the ledger", duration: .hours(8))
+        // The store's administrator (who lists no key) applies the policy and submits the request.
+        try Store.open(fixture.database.location).write { transaction in
+            try transaction.append(contentsOf: Lifecycle.apply(policy, previousVersion: nil, by: admin, openRecords: [],
+                                                               originals: [:], at: at))
+            try transaction.append(contentsOf: Lifecycle.submit(try ScannedRequest(scanning: request), id: "REQ-1", by: admin,
+                                                                policy: policy, original: nil, at: at))
+        }
+        let person = Principal(name: "dave", authentication: .postgresqlRole)
+        let review = EventDraft(requestID: "REQ-1", actor: person, at: at, body: .reviewRecorded(.init(
+            verdict: .approve, rationale: "ticket OPS-42 checked", requestVersion: 1, policyVersion: policy.version)))
+        for event in [review] {
+            try Self.append(dave, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
+                            kind: event.body.kind, requestID: event.requestID,
+                            payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self))
+        }
+        let store = try Store.open(fixture.database.location)
+        let record = try #require(try store.record("REQ-1"))
+        #expect(record.state == .pending && record.reviews.isEmpty, "the unsigned review counts for nothing")
+        let report = try store.verify()
+        #expect(!report.isIntact)
+        #expect(report.signatureProblems.map(\.kind) == ["review_recorded"], "\(report.signatureProblems)")
+    }
+
     @Test func readersAndStrangersRecordNothing() throws {
         let fixture = try Fixture()
         let auditor = try fixture.database.connect(fixture.auditor.connection)
