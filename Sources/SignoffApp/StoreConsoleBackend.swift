@@ -150,6 +150,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                      minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants,
                                      notificationsFailing: outbox.failed + outbox.retrying,
+                                     eventsNotFolded: try store.eventsNotFolded(),
                                      findings: try openFindings(policy: policy))
         let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now()) }
         return Reading(header: header, policy: policy, queue: queue, total: try store.requestCount(), pendingGrants: pending)

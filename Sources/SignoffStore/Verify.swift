@@ -97,7 +97,7 @@ extension Store {
         try read { db in
             let clock = ContinuousClock()
             let start = clock.now
-            let pass = try VerifyPass(db)
+            let pass = try VerifyPass(db, isCopy: remote != nil)
             try pass.run()
             var report = VerifyReport(eventCount: pass.eventCount, requestCount: pass.requestCount,
                                       firstBadEvent: pass.firstBadEvent, projectionMismatches: pass.projectionMismatches,

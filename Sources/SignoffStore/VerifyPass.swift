@@ -81,7 +81,8 @@ final class VerifyPass {
     private let requestRows: Cursor<RequestRow>
     private let reviewRows: Cursor<ReviewRow>
 
-    init(_ db: Database) throws {
+    /// `isCopy`: `db` is a PostgreSQL store's local copy, which keeps a table of its own.
+    init(_ db: Database, isCopy: Bool = false) throws {
         self.db = db
         requestRows = try Cursor(db, "SELECT \(RequestRow.columns) FROM requests ORDER BY submitted_sequence") {
             RequestRow(StatementColumns(statement: $0))
@@ -97,6 +98,7 @@ final class VerifyPass {
         closedRequests.reserveCapacity(capacity)
         closedGrants.reserveCapacity(capacity)
         issued.reserveCapacity(capacity)
+        facts.isCopy = isCopy
     }
 
     /// The order mismatches are reported in: by table, then by where in the history each arose.

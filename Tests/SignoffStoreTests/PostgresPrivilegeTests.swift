@@ -199,6 +199,9 @@ struct PostgresPrivilegeTests {
         #expect(report.firstBadEvent == nil, "the chain is intact")
         let named = report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence)
         #expect(named == [2, 3, 5], "\(report.projectionMismatches)")
+        #expect(!report.projectionMismatches.contains { $0.table == "schema" }, "the copy's own table is no schema change")
+        // Kept without folding: the unreadable payload and the event of no request.
+        #expect(try store.eventsNotFolded() == 2)
     }
 
     /// A review unsigned where the policy in force requires a signature

@@ -81,6 +81,25 @@ import Testing
         #expect(grid.roleMap.split(separator: "\n")[28].contains("@"))
     }
 
+    /// A shared store's client that kept events it would never record says so
+    /// on every screen, as a warning, until they are dealt with.
+    @Test func statusLineWarnsOfEventsNotFolded() {
+        let size = Size(width: 160, height: 30)
+        var model = ConsoleModel(size: size, now: now)
+        var snapshot = Sample.snapshot()
+        snapshot.eventsNotFolded = 2
+        feed(&model, .snapshotLoaded(snapshot))
+        let grid = view(model, size: size, glyphs: .unicode)
+        let line = grid.lines[28]
+        let range = try! #require(line.range(of: "2 events signoff never records: run audit verify"), "\(line)")
+        let column = line.distance(from: line.startIndex, to: range.lowerBound)
+        let roles = Array(grid.roleMap.split(separator: "\n")[28])
+        #expect(roles[column] != roles[0], "drawn as a warning, not as the status bar")
+        snapshot.eventsNotFolded = 0
+        feed(&model, .snapshotLoaded(snapshot))
+        #expect(!view(model, size: size, glyphs: .unicode).lines[28].contains("never records"))
+    }
+
     @Test func emptyExpiringSaysWhy() {
         let size = Size(width: 100, height: 30)
         var model = ConsoleModel(size: size, now: now)

@@ -136,7 +136,10 @@ extension Store {
                 StoreFile.remove(path)
                 return try openFold(path, remote: remote, shownAs: shownAs)
             }
-            try pool.writeWithoutTransaction { db in try createChangeLog(db) }
+            try pool.writeWithoutTransaction { db in
+                try createChangeLog(db)
+                try db.execute(sql: Self.createNotFolded)
+            }
             // Named as the server is in messages; the fold is only a copy.
             return Store(path: shownAs ?? remote.shownAs, settings: remote.session.settings, access: .write, pool: pool, remote: remote)
         }
@@ -260,6 +263,23 @@ extension Store {
             """)
     }
 
+    /// The copy's own record of the events it kept without folding them
+    /// (`appendUnfolded`), so that every command can say how many there are.
+    /// Only a copy has it: `audit verify` leaves it out of a copy's schema,
+    /// and `store copy` drops it from the file it makes.
+    static let notFoldedTable = "fold_events_not_folded"
+    private static let createNotFolded = """
+        CREATE TABLE IF NOT EXISTS main.\(notFoldedTable) (
+            sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL)
+        """
+
+    /// How many events of this store the copy keeps without folding them:
+    /// each is one signoff would never record, and `audit verify` names it. 0 for a file.
+    public func eventsNotFolded() throws -> Int {
+        guard remote != nil else { return 0 }
+        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(Self.notFoldedTable)") ?? 0 }
+    }
+
     /// Rows the fold reads from the server at a time.
     static let foldPage = 2_000
     static let eventsPage = """
@@ -315,6 +335,7 @@ extension Store {
             }
             let signature = row.text(8).flatMap { armored in row.text(9).map { EventSignature(armored: armored, statement: $0) } }
             let at = row.integer(1) ?? 0
+            var reason = "its payload cannot be read as \(kind)"
             if let body = try? EventBody.read(kind: kind, payload: Data(payload.utf8)) {
                 let draft = EventDraft(requestID: row.text(5), actor: Principal(name: row.text(2) ?? "", authentication: authentication),
                                        at: Date(storeMilliseconds: at), body: body, signature: signature)
@@ -329,6 +350,7 @@ extension Store {
                     return
                 } catch let error as StoreError where error.refusesTheEvent && transaction.headSequence == before {
                     // Refused for what it is, before anything of it was written: kept below, folded into nothing.
+                    reason = error.description
                 }
             }
             // An event signoff never records, appended by hand through the
@@ -337,6 +359,8 @@ extension Store {
                                                       authentication: authenticationText, kind: kind, requestID: row.text(5),
                                                       payload: Array(payload.utf8), signature: signature)
             try Self.check(hash == row.text(7), sequence, remote)
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(Self.notFoldedTable) (sequence, kind, reason) VALUES (?, ?, ?)")
+                .execute(arguments: [sequence, kind, reason])
         }
         try transaction.finish()
         if requestNumber > 0 {
@@ -514,6 +538,8 @@ extension Store {
             do {
                 let store = try openFold(path, remote: remote, shownAs: path)
                 try store.catchUp()
+                // A file is no copy: its own `audit verify` names what was not folded.
+                try store.pool.writeWithoutTransaction { db in try db.execute(sql: "DROP TABLE \(Self.notFoldedTable)") }
                 try StoreFile.applyAccess(to: path, group: nil)
                 return try store.changeTokenOfFold()
             } catch {

@@ -154,12 +154,16 @@ public struct ConsoleSnapshot: Sendable {
     /// Notifications whose delivery failed (given up, or failing and retried):
     /// the status line says so, since approvers may not be hearing of requests.
     public var notificationsFailing: Int
+    /// Events of a shared store that this client keeps without folding them:
+    /// each is one signoff would never record, appended by hand. The status
+    /// line says so; `audit verify` names each.
+    public var eventsNotFolded: Int
     /// Open reconciliation findings, for the Drift list. Whole in every page.
     public var findings: [ConsoleFindingRow]
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
                 changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
-                notificationsFailing: Int = 0, findings: [ConsoleFindingRow] = []) {
+                notificationsFailing: Int = 0, eventsNotFolded: Int = 0, findings: [ConsoleFindingRow] = []) {
         self.findings = findings
         self.identity = identity
         self.storePath = storePath
@@ -170,5 +174,6 @@ public struct ConsoleSnapshot: Sendable {
         self.grants = grants
         self.grantsLoaded = grantsLoaded
         self.notificationsFailing = notificationsFailing
+        self.eventsNotFolded = eventsNotFolded
     }
 }

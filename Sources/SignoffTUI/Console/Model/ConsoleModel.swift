@@ -17,6 +17,7 @@ public struct ConsoleModel: Sendable {
     public internal(set) var storePath = ""
     public internal(set) var policyVersion: String?
     public internal(set) var notificationsFailing = 0
+    public internal(set) var eventsNotFolded = 0
     public internal(set) var minimumRationale = 0
     public internal(set) var changeToken: Int64?
     public internal(set) var loaded = false

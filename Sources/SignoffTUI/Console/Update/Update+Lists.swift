@@ -11,6 +11,7 @@ extension ConsoleModel {
         storePath = snapshot.storePath
         policyVersion = snapshot.policyVersion
         notificationsFailing = snapshot.notificationsFailing
+        eventsNotFolded = snapshot.eventsNotFolded
         minimumRationale = snapshot.minimumRationale
         changeToken = snapshot.changeToken
         loaded = true

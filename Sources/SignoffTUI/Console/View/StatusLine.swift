@@ -32,6 +32,12 @@ enum StatusLine {
             let count = model.notificationsFailing
             spans.append(Span("\(glyphs.breakGlass) \(count) notification\(count == 1 ? "" : "s") failing", .warning))
         }
+        if model.eventsNotFolded > 0 {
+            spans.append(Span(" \(glyphs.separator) ", .statusBar))
+            let count = model.eventsNotFolded
+            spans.append(Span("\(glyphs.breakGlass) \(count) event\(count == 1 ? "" : "s") signoff never records: run audit verify",
+                              .warning))
+        }
         if let progress = model.loadingProgress {
             spans.append(separator)
             spans.append(Span("loading \(grouped(progress.loaded)) of \(grouped(progress.total))\(glyphs.ellipsis)", .statusBar))
