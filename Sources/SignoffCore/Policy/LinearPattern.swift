@@ -365,7 +365,7 @@ private struct Parser {
                     let inner = sets.remove(at: position)
                     set.kinds += inner.kinds
                     continue
-                default:
+                case .empty, .any, .sequence, .alternatives, .repeated:
                     throw problem("this escape cannot be part of a class", at: itemStart)
                 }
             } else {
