@@ -7,49 +7,50 @@ import SignoffCore
 struct GrantStatusRow: Equatable {
     var values: [DatabaseValue]
 
-    /// Each column: its name, its value for a status, and whether two statuses
-    /// hold the same value there (compared without building either value).
-    /// `last_sequence` comes last and is the event's, not the status's.
+    /// Each column: its name, its value for a status (as a value, or bound
+    /// straight into a statement), and whether two statuses hold the same
+    /// value there (compared without building either value). `last_sequence`
+    /// comes last and is the event's, not the status's.
     private struct Column: Sendable {
         var name: String
         var value: @Sendable (GrantStatus, Int64) -> DatabaseValue
+        var bind: @Sendable (GrantStatus, Int64, inout FastStatement) -> Void
         var same: @Sendable (GrantStatus, GrantStatus) -> Bool
     }
 
-    private static func column<T: Equatable & Sendable>(_ name: String, _ field: @escaping @Sendable (GrantStatus) -> T,
-                                                        _ value: @escaping @Sendable (T) -> DatabaseValue) -> Column {
-        Column(name: name, value: { status, _ in value(field(status)) }, same: { field($0) == field($1) })
+    private static func column<T: Equatable & Sendable, Stored: BindableColumnValue>(
+        _ name: String, _ field: @escaping @Sendable (GrantStatus) -> T, _ stored: @escaping @Sendable (T) -> Stored
+    ) -> Column {
+        Column(name: name, value: { status, _ in stored(field(status)).databaseValue },
+               bind: { status, _, statement in stored(field(status)).bind(to: &statement) },
+               same: { field($0) == field($1) })
     }
 
     private static let definitions: [Column] = [
-        column("request_id", \.requestID) { $0.databaseValue },
-        column("state", \.state) { $0.rawValue.databaseValue },
-        column("duration_seconds", \.duration.seconds) { $0.databaseValue },
-        column("starts_at", { ms($0.startsAt) }) { $0.databaseValue },
-        column("expires_at", { ms($0.expiresAt) }) { $0.databaseValue },
-        column("provisioning_action", \.provisioningAction) { $0.rawValue.databaseValue },
-        column("provisioning", \.provisioning) { $0.rawValue.databaseValue },
-        column("provisioning_reason", \.provisioningReason) { $0.databaseValue },
-        column("provisioning_at", { ms($0.provisioningAt) }) { $0.databaseValue },
-        column("ended_at", { ms($0.endedAt) }) { $0.databaseValue },
-        column("ended_by", \.endedBy) { $0.databaseValue },
-        column("end_reason", \.endReason) { $0.databaseValue },
-        column("extensions", \.extensions) { CanonicalJSON.encodeStrings($0).databaseValue },
-        column("review_due_at", { ms($0.reviewDueAt) }) { $0.databaseValue },
-        column("review_completed_at", { ms($0.reviewCompletedAt) }) { $0.databaseValue },
-        column("review_completed_by", \.reviewCompletedBy) { $0.databaseValue },
-        column("review_rationale", \.reviewRationale) { $0.databaseValue },
-        Column(name: "last_sequence", value: { $1.databaseValue }, same: { _, _ in true }),
+        column("request_id", \.requestID) { $0 },
+        column("state", \.state) { $0.rawValue },
+        column("duration_seconds", \.duration.seconds) { $0 },
+        column("starts_at", { ms($0.startsAt) }) { $0 },
+        column("expires_at", { ms($0.expiresAt) }) { $0 },
+        column("provisioning_action", \.provisioningAction) { $0.rawValue },
+        column("provisioning", \.provisioning) { $0.rawValue },
+        column("provisioning_reason", \.provisioningReason) { $0 },
+        column("provisioning_at", { ms($0.provisioningAt) }) { $0 },
+        column("ended_at", { ms($0.endedAt) }) { $0 },
+        column("ended_by", \.endedBy) { $0 },
+        column("end_reason", \.endReason) { $0 },
+        column("extensions", \.extensions) { CanonicalJSON.encodeStrings($0) },
+        column("review_due_at", { ms($0.reviewDueAt) }) { $0 },
+        column("review_completed_at", { ms($0.reviewCompletedAt) }) { $0 },
+        column("review_completed_by", \.reviewCompletedBy) { $0 },
+        column("review_rationale", \.reviewRationale) { $0 },
+        Column(name: "last_sequence", value: { $1.databaseValue }, bind: { _, sequence, statement in statement.bind(sequence) },
+               same: { _, _ in true }),
     ]
 
     static let columnNames = definitions.map(\.name)
     static let columns = columnNames.joined(separator: ", ")
     static let insertSQL = "INSERT INTO grant_status (\(columns)) VALUES (\(placeholders(columnNames.count)))"
-    /// Sets the columns at `indices` (never 0, the key), then `WHERE request_id = ?`.
-    static func updateSQL(_ indices: [Int]) -> String {
-        "UPDATE grant_status SET " + indices.map { "\(columnNames[$0]) = ?" }.joined(separator: ", ")
-            + " WHERE request_id = ?"
-    }
     /// What the console and `signoff grants` list: live grants, ended grants
     /// provisioning has not confirmed, open incident reviews. Exactly the
     /// condition of the partial index `grant_status_live`, so SQLite uses it.
@@ -93,18 +94,64 @@ struct GrantStatusRow: Equatable {
     }
 
     /// The columns whose values differ between two versions of a grant's row,
-    /// by index, found without building either row.
+    /// one bit per column index, found without building either row.
     static func changedColumns(from old: GrantStatus, _ oldSequence: Int64, to new: GrantStatus,
-                               _ newSequence: Int64) -> [Int] {
-        var changed: [Int] = []
-        for index in 1..<definitions.count - 1 where !definitions[index].same(old, new) { changed.append(index) }
-        if oldSequence != newSequence { changed.append(definitions.count - 1) }
+                               _ newSequence: Int64) -> ChangedColumns {
+        var changed = ChangedColumns()
+        for index in 1..<definitions.count - 1 where !definitions[index].same(old, new) { changed.insert(index) }
+        if oldSequence != newSequence { changed.insert(definitions.count - 1) }
         return changed
     }
 
-    /// One column's value for a status.
-    static func value(_ index: Int, of status: GrantStatus, lastSequence: Int64) -> DatabaseValue {
-        definitions[index].value(status, lastSequence)
+    /// Sets the columns at `changed` (never 0, the key), then `WHERE request_id = ?`.
+    static func updateSQL(_ changed: ChangedColumns) -> String {
+        "UPDATE grant_status SET " + changed.indices.map { "\(columnNames[$0]) = ?" }.joined(separator: ", ")
+            + " WHERE request_id = ?"
+    }
+
+    /// Binds the `changed` columns of a status, in order, then its key: the
+    /// arguments of `updateSQL(changed)`.
+    static func bindUpdate(_ changed: ChangedColumns, of status: GrantStatus, lastSequence: Int64,
+                           to statement: inout FastStatement) {
+        var bits = changed.bits
+        while bits != 0 {
+            definitions[bits.trailingZeroBitCount].bind(status, lastSequence, &statement)
+            bits &= bits - 1
+        }
+        statement.bind(status.requestID)
+    }
+}
+
+/// A set of `grant_status` column indices, one bit each (the table has fewer than 64).
+struct ChangedColumns: Hashable, Sendable {
+    private(set) var bits: UInt64 = 0
+    var isEmpty: Bool { bits == 0 }
+    mutating func insert(_ index: Int) { bits |= 1 << UInt64(index) }
+    /// The indices, ascending.
+    var indices: [Int] { (0..<64).filter { bits & (1 << UInt64($0)) != 0 } }
+}
+
+/// A value a `grant_status` column holds, bound to a statement without
+/// going through `DatabaseValue`.
+protocol BindableColumnValue: DatabaseValueConvertible {
+    func bind(to statement: inout FastStatement)
+}
+
+extension String: BindableColumnValue {
+    func bind(to statement: inout FastStatement) { statement.bind(self) }
+}
+
+extension Int: BindableColumnValue {
+    func bind(to statement: inout FastStatement) { statement.bind(self) }
+}
+
+extension Int64: BindableColumnValue {
+    func bind(to statement: inout FastStatement) { statement.bind(self) }
+}
+
+extension Optional: BindableColumnValue where Wrapped: BindableColumnValue {
+    func bind(to statement: inout FastStatement) {
+        if let self { self.bind(to: &statement) } else { statement.bindNull() }
     }
 }
 

@@ -99,7 +99,7 @@ public final class WriteTransaction {
     }
     /// UPDATE statements by the set of columns they set: a sweep changes the
     /// same few columns of every grant, so it prepares one statement.
-    private var grantUpdates: [[Int]: Statement] = [:]
+    private var grantUpdates: [ChangedColumns: Statement] = [:]
     /// Tickets looked up or linked in this transaction, by request (nil: none).
     var ticketsByRequest: [String: TicketRef?] = [:]
     /// Whether any ticket site hears of its requests (`ticket_sites` has a row), once looked up.
@@ -466,7 +466,7 @@ public final class WriteTransaction {
     private func flushGrants() throws {
         // A sweep changes the same columns of every grant: the last statement
         // is reused without looking it up.
-        var last: (columns: [Int], statement: Statement)?
+        var last: (columns: ChangedColumns, statement: Statement)?
         for entry in changedStatuses {
             let id = entry.status.requestID
             if let stored = entry.stored {
@@ -479,10 +479,7 @@ public final class WriteTransaction {
                         last = (changed, statement)
                     }
                     var update = FastStatement(last!.statement, db)
-                    for index in changed {
-                        update.bind(GrantStatusRow.value(index, of: entry.status, lastSequence: entry.lastSequence))
-                    }
-                    update.bind(id)
+                    GrantStatusRow.bindUpdate(changed, of: entry.status, lastSequence: entry.lastSequence, to: &update)
                     try update.execute()
                 }
             } else {

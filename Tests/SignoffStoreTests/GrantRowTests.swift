@@ -27,16 +27,28 @@ import Testing
         ("sub-millisecond time", { $0.endedAt = Date(timeIntervalSince1970: 1_800_030_000.000_4) }),
     ]
 
-    @Test func changedColumnsAreTheColumnsWhoseValuesDiffer() {
-        for (name, change) in Self.changes {
-            var changed = Self.base
-            change(&changed)
-            for sequence: Int64 in [41, 42] {
-                let old = GrantStatusRow(Self.base, lastSequence: 41), new = GrantStatusRow(changed, lastSequence: sequence)
-                let expected = old.values.indices.filter { old.values[$0] != new.values[$0] }
-                #expect(GrantStatusRow.changedColumns(from: Self.base, 41, to: changed, sequence) == expected, "\(name)")
-                for index in expected {
-                    #expect(GrantStatusRow.value(index, of: changed, lastSequence: sequence) == new.values[index], "\(name)")
+    @Test func changedColumnsAreTheColumnsWhoseValuesDiffer() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE grant_status (\(GrantStatusRow.columns))")
+            for (name, change) in Self.changes {
+                var changed = Self.base
+                change(&changed)
+                for sequence: Int64 in [41, 42] {
+                    let old = GrantStatusRow(Self.base, lastSequence: 41), new = GrantStatusRow(changed, lastSequence: sequence)
+                    let expected = old.values.indices.filter { old.values[$0] != new.values[$0] }
+                    let columns = GrantStatusRow.changedColumns(from: Self.base, 41, to: changed, sequence)
+                    #expect(columns.indices == expected, "\(name)")
+                    // The update binds exactly those columns: the stored row becomes the new one.
+                    try db.execute(sql: "DELETE FROM grant_status")
+                    try db.execute(sql: GrantStatusRow.insertSQL, arguments: StatementArguments(old.values))
+                    if !columns.isEmpty {
+                        var update = FastStatement(try db.makeStatement(sql: GrantStatusRow.updateSQL(columns)), db)
+                        GrantStatusRow.bindUpdate(columns, of: changed, lastSequence: sequence, to: &update)
+                        try update.execute()
+                    }
+                    let stored = try Row.fetchOne(db, sql: "SELECT \(GrantStatusRow.columns) FROM grant_status")
+                    #expect(stored.map { Array($0.databaseValues) } == new.values, "\(name)")
                 }
             }
         }
