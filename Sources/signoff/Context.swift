@@ -34,8 +34,8 @@ struct StoreOptions: ParsableArguments {
     /// as and by the one clock (`SIGNOFF_NOW` where the store trusts it).
     /// `reading`: the store is opened only to read (list, show, explain, ...).
     /// `console`: a full-screen console owns the terminal, so signing never
-    /// prompts on it or writes to it.
-    /// `console`: the console, which says it on its status line.
+    /// prompts on it or writes to it, and the console says on its status line
+    /// what a command warns of on stderr.
     func commands(reading: Bool = false, clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline,
                   console: TouchNotice? = nil) throws -> Commands {
         let touch: DecisionSigner.TouchPrompt
@@ -45,9 +45,25 @@ struct StoreOptions: ParsableArguments {
             touch = { @Sendable (key: SSHPublicKey) -> Void in Terminal.error(TouchNotice.text(key)) }
         }
         let console = console != nil
-        return try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
-                                 access: reading ? .read : .write, handOffs: handOffs, clockRuns: clockRuns,
-                                 mayPrompt: !console, touch: touch)
+        let commands = try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
+                                         access: reading ? .read : .write, handOffs: handOffs, clockRuns: clockRuns,
+                                         mayPrompt: !console, touch: touch)
+        if !console { Self.warnOfEventsNotFolded(in: commands.store) }
+        return commands
+    }
+
+    /// A shared store whose events include some signoff never records (put
+    /// there by hand, around every client): every command says so on stderr,
+    /// as the console's status line does; `audit verify` names each.
+    static func warnOfEventsNotFolded(in store: Store) {
+        let count: Int
+        do { count = try store.eventsNotFolded() } catch {
+            Terminal.warning("could not count the events signoff never records (\(error)); run `signoff audit verify`")
+            return
+        }
+        guard count > 0 else { return }
+        Terminal.warning("this store holds \(count) event\(count == 1 ? "" : "s") signoff never records, "
+                         + "appended around every client; each counts for nothing: run `signoff audit verify` to name them")
     }
 }
 

@@ -36,6 +36,7 @@ struct Signoff: ParsableCommand {
         do {
             var command = try parseAsRoot()
             if let reporting = command as? JSONReporting { json = reporting.printsJSON }
+            Terminal.printsJSON = json
             try command.run()
             try StandardOutput.flush()
         } catch {

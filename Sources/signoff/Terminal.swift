@@ -14,6 +14,17 @@ enum Terminal {
         FileHandle.standardError.write(Data(("signoff: " + DisplaySafe.text(text, style: style, keepNewlines: true) + "\n").utf8))
     }
 
+    /// Set once, before the command runs, when it prints JSON: a script that
+    /// reads stderr then finds only the JSON error document there.
+    nonisolated(unsafe) static var printsJSON = false
+
+    /// A warning about the store that does not stop the command, on stderr;
+    /// none for a command that prints JSON (`audit verify` names the same).
+    static func warning(_ text: String) {
+        guard !printsJSON else { return }
+        error("warning: " + text)
+    }
+
     /// Text already made safe in its own way (JSON with `\u` escapes), written as it is.
     static func raw(_ text: String, to handle: FileHandle = .standardOutput) {
         handle.write(Data(text.utf8))

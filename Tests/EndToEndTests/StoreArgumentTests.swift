@@ -1,4 +1,5 @@
 import Foundation
+@testable import SignoffStore
 import Testing
 
 /// A store argument is a file path or a PostgreSQL connection, and a
@@ -116,5 +117,47 @@ struct PostgresAdministrationTests {
 
         let onAFile = try Signoff.run(["store", "roles", "--store", "/tmp/none-\(UUID().uuidString).sqlite"])
         #expect(onAFile.status == 5 && onAFile.stderr.contains("PostgreSQL stores"), "\(onAFile.output)")
+    }
+
+    /// An event signoff never records, appended around every client through
+    /// the store's own function (here by its administrator): every command
+    /// warns of it on stderr, a command printing JSON keeps its stderr for the
+    /// error document, and `audit verify` names it.
+    @Test func everyCommandWarnsOfAnEventSignoffNeverRecords() throws {
+        let database = "signoff_e2e_" + UUID().uuidString.prefix(8).lowercased()
+        try Self.psql("CREATE DATABASE \(database)")
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-unfolded-\(UUID().uuidString)")
+        defer {
+            try? Self.psql("DROP DATABASE \(database) WITH (FORCE)")
+            try? Self.psql("DROP ROLE IF EXISTS signoff_\(database)")
+            try? FileManager.default.removeItem(at: cache)
+        }
+        let store = "postgresql:///\(database)"
+        let environment = ["XDG_CACHE_HOME": cache.path, "XDG_CONFIG_HOME": cache.appendingPathComponent("config").path]
+        #expect(try Signoff.run(["init", "--store", store, "--person", "carol"], environment: environment).status == 0)
+        let before = try Signoff.run(["list", "--store", store], environment: environment)
+        #expect(before.status == 0 && !before.stderr.contains("warning"), "\(before.output)")
+
+        // The withdrawal of a request that does not exist, well chained.
+        let connection = try PostgresConnection("dbname=\(database)")
+        let head = try connection.query("SELECT sequence, hash FROM signoff.begin_write()")
+        let (sequence, previous) = (head.row(0).integer(0)! + 1, head.row(0).text(1)!)
+        let at = Date().storeMilliseconds
+        var chain = EventChain()
+        let hash = chain.hash(prevHash: previous, sequence: sequence, at: at, actor: "carol", authentication: "postgresql_role",
+                              kind: "request_withdrawn", requestID: "REQ-404", payload: Array("{}".utf8))
+        try connection.query("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", [
+            .integer(sequence), .integer(at), .text("carol"), .text("postgresql_role"), .text("request_withdrawn"),
+            .text("REQ-404"), .text("{}"), .text(previous), .text(hash), .null, .null])
+
+        let listed = try Signoff.run(["list", "--store", store], environment: environment)
+        #expect(listed.status == 0, "\(listed.output)")
+        #expect(listed.stderr.contains("warning: this store holds 1 event signoff never records"), "\(listed.output)")
+        let asJSON = try Signoff.run(["list", "--json", "--store", store], environment: environment)
+        #expect(asJSON.status == 0 && asJSON.stderr.isEmpty, "\(asJSON.output)")
+        let verified = try Signoff.run(["audit", "verify", "--store", store], environment: environment)
+        #expect(verified.status != 0, "\(verified.output)")
+        #expect(verified.stdout.contains("event \(sequence): request_withdrawn by carol: a withdrawal of a request no event submitted"),
+                "\(verified.output)")
     }
 }
