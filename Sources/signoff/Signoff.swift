@@ -11,9 +11,9 @@ struct Signoff: ParsableCommand {
         abstract: "The approver's console for access requests.",
         discussion: """
         With no command, opens the console on the configured store.
-        Exit codes: 0 success, 1 internal error, 2 bad input, 3 refused by policy or rules,
-        4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered;
-        `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout;
+        Exit codes: 0 success, 1 internal error, 2 bad input, 3 refused by policy or rules, \
+        4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered; \
+        `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout; \
         `signoff reconcile` also: 9 the run opened findings.
         """,
         version: SignoffVersion.text,

@@ -13,8 +13,8 @@ struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain and the query tables; name the first bad event.",
             discussion: """
-            Exit 0 when intact, 6 when anything was altered.
-            Whoever can write the store file could rewrite history and compute the hashes again; an anchor
+            Exit 0 when intact, 6 when anything was altered. \
+            Whoever can write the store file could rewrite history and compute the hashes again; an anchor \
             from `signoff audit head`, kept where they cannot change it, shows that:
               signoff audit verify --anchor 1042:3f9a…
             """)
@@ -82,7 +82,7 @@ struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the last event's sequence and hash: an anchor to keep outside the store.",
             discussion: """
-            Keep it where the store's writers cannot change it (a ticket, a log server, a commit), then
+            Keep it where the store's writers cannot change it (a ticket, a log server, a commit), then \
             `signoff audit verify --anchor SEQUENCE:HASH` shows whether history up to it was rewritten.
             Example, daily from cron: signoff audit head | logger -t signoff-anchor
             """)
@@ -105,10 +105,10 @@ struct Audit: ParsableCommand {
             abstract: "Write the full evidence chain, per request, as JSON lines or CSV.",
             discussion: """
             Example: signoff audit export --format csv --request REQ-7 > REQ-7.csv
-            JSON lines are signoff.event/1 objects, written as they are read; their failures are reported as
-            the JSON error document on stderr. Each payload is the stored JSON object: serialised again with
-            sorted keys and no spaces, it gives the bytes the event's hash covers. A signed event carries its
-            signature and the exact statement signed: `ssh-keygen -Y verify` checks them with the file
+            JSON lines are signoff.event/1 objects, written as they are read; their failures are reported as \
+            the JSON error document on stderr. Each payload is the stored JSON object: serialised again with \
+            sorted keys and no spaces, it gives the bytes the event's hash covers. A signed event carries its \
+            signature and the exact statement signed: `ssh-keygen -Y verify` checks them with the file \
             `signoff audit allowed-signers` writes.
             """)
         @OptionGroup var options: StoreOptions
@@ -157,10 +157,13 @@ struct Audit: ParsableCommand {
             commandName: "allowed-signers",
             abstract: "Write OpenSSH's allowed_signers file for every key the policies listed, and when.",
             discussion: """
-            With it and `audit export`, anyone can check a signed decision with stock OpenSSH:
+            With it and `audit export`, anyone can check a signed decision with stock \
+            OpenSSH:
               signoff audit allowed-signers > allowed_signers
-              ssh-keygen -Y verify -f allowed_signers -I dave -n signoff -s sig -Overify-time=20261121093000Z < statement
-            Each key is valid only while the policies in force listed it for that person;
+              ssh-keygen -Y verify -f allowed_signers -I dave -n signoff -s sig \\
+                  -Overify-time=20261121093000Z < statement
+
+            Each key is valid only while the policies in force listed it for that person; \
             -Overify-time (the statement's time) is needed for a key no longer listed.
             """)
         @OptionGroup var options: StoreOptions

@@ -18,9 +18,9 @@ struct Expire: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Expire grants past their expiry and time out stale pending requests (for cron or a timer).",
         discussion: """
-        Idempotent: a second run, or two runs at once, change nothing the first did not. Each expiry and
-        timeout is an event; expired grants are handed to provisioning to be removed, and requests still
-        open to extend them are closed. Prints nothing when nothing was due (so a cron line mails only
+        Idempotent: a second run, or two runs at once, change nothing the first did not. Each expiry and \
+        timeout is an event; expired grants are handed to provisioning to be removed, and requests still \
+        open to extend them are closed. Prints nothing when nothing was due (so a cron line mails only \
         when something happened); --verbose says so, and names every request.
         """)
     @OptionGroup var options: StoreOptions

@@ -137,17 +137,19 @@ struct HandOffSettings: ParsableCommand {
         abstract: "Show or set where approved grants go: an outbox folder, or a command that reads each grant document on stdin.",
         discussion: """
         Examples:
-          signoff handoff                                   show the current setting
-          signoff handoff --outbox /var/spool/signoff       write each grant document there
+          signoff handoff                              show the current setting
+          signoff handoff --outbox /var/spool/signoff  write each grant document there
           signoff handoff --command "/usr/local/bin/provision" --timeout 60
           signoff handoff --off
-          signoff handoff retry                             deliver every pending or failed hand-off again
-        Every change is an event in the store, made only by whoever the policy lets configure the hand-off.
-        A command runs, and an outbox is written, only in processes of the identity that set it (with
-        their rights): other approvers' decisions leave their grants pending, and that identity's
-        `signoff handoff retry` (for example from its crontab) delivers them. Setting a target also lists
-        it, for this store and with the event that set it, in this account's own
-        $XDG_CONFIG_HOME/signoff/trusted-hand-offs (else ~/.config/...), replacing the one before: a
+          signoff handoff retry                        deliver every pending or failed
+                                                       hand-off again
+
+        Every change is an event in the store, made only by whoever the policy lets configure the hand-off. \
+        A command runs, and an outbox is written, only in processes of the identity that set it (with \
+        their rights): other approvers' decisions leave their grants pending, and that identity's \
+        `signoff handoff retry` (for example from its crontab) delivers them. Setting a target also lists \
+        it, for this store and with the event that set it, in this account's own \
+        $XDG_CONFIG_HOME/signoff/trusted-hand-offs (else ~/.config/...), replacing the one before: a \
         target not listed there, or replaced since by anyone, is never used, whatever the store says. An outbox must be a folder of this account's that others cannot write.
         """,
         subcommands: [Configure.self, Retry.self], defaultSubcommand: Configure.self)
@@ -282,8 +284,8 @@ struct Wait: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Wait until a request is decided, for pipelines and agents.",
         discussion: """
-        Exit codes: 0 approved (the grant is printed), 7 decided otherwise (denied, withdrawn, timed out),
-        8 still undecided when --timeout passed; plus the usual 2 and 5 for bad input and store errors.
+        Exit codes: 0 approved (the grant is printed), 7 decided otherwise (denied, withdrawn, timed out), \
+        8 still undecided when --timeout passed; plus the usual 2 and 5 for bad input and store errors. \
         With --json the result (signoff.wait-result/1) is printed in every one of those three cases.
         """)
     @OptionGroup var options: StoreOptions

@@ -16,19 +16,19 @@ struct ImportJira: ParsableCommand, JSONReporting {
         commandName: "jira",
         abstract: "Import Jira tickets as structured requests, field by field as a mapping file says, and write decisions back.",
         discussion: """
-        Reads REST v2 or v3 issues, pages of search results, and jira:issue_created / jira:issue_updated /
-        jira:issue_deleted webhook bodies from files or stdin (one JSON value, or several one per line), or
-        polls Jira itself with --url and the mapping's JQL. Each ticket makes one request, submitted by the
-        account running the import (an intake agent of the policy) on behalf of the ticket's reporter; a
-        ticket that lacks the structure is refused with a comment saying what to fix; a closed ticket ends
-        its access. Then what the tickets must hear (routes, decisions, expiries, refusals) is delivered
-        from the outbox as comments and transitions. Credentials come only from a file readable by its
+        Reads REST v2 or v3 issues, pages of search results, and jira:issue_created / jira:issue_updated / \
+        jira:issue_deleted webhook bodies from files or stdin (one JSON value, or several one per line), or \
+        polls Jira itself with --url and the mapping's JQL. Each ticket makes one request, submitted by the \
+        account running the import (an intake agent of the policy) on behalf of the ticket's reporter; a \
+        ticket that lacks the structure is refused with a comment saying what to fix; a closed ticket ends \
+        its access. Then what the tickets must hear (routes, decisions, expiries, refusals) is delivered \
+        from the outbox as comments and transitions. Credentials come only from a file readable by its \
         owner alone (jira.credentials in the mapping, or --credentials).
 
-        An import in which any ticket was refused (now, or as before) exits 11 once everything else is done
-        and reported: the refusals are recorded and commented all the same.
-        --check reports what every ticket would become, without submitting anything; it exits 10 when any
-        ticket would be refused.
+        An import in which any ticket was refused (now, or as before) exits 11 once everything else is done \
+        and reported: the refusals are recorded and commented all the same. \
+        --check reports what every ticket would become, without submitting anything; it exits 10 when any \
+        ticket would be refused. \
         --deliver-only delivers what waits in the outbox and imports nothing (e.g. every minute from cron).
         """)
 
@@ -99,7 +99,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
         // without them (then the field names come from field metadata files).
         let pollingClient = try url.map { _ in try client(base, mapping: jiraMapping) }
         var catalog = try catalog(jiraMapping)
-        if let siteClient = try pollingClient ?? (try? client(base, mapping: jiraMapping)) {
+        if let siteClient = pollingClient ?? (try? client(base, mapping: jiraMapping)) {
             catalog = try jiraCall { () throws(JiraHTTPError) in try siteClient.fieldCatalog() }.merged(into: catalog)
         }
         let intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))

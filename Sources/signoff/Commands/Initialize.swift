@@ -8,8 +8,8 @@ struct Initialize: ParsableCommand {
         commandName: "init",
         abstract: "Create a new, empty store.",
         discussion: """
-        A file is readable and writable by its owner only, unless --share-group names a group of approvers on this host.
-        On PostgreSQL (--store postgresql://...), the store is the schema signoff in that database, owned by the role
+        A file is readable and writable by its owner only, unless --share-group names a group of approvers on this host. \
+        On PostgreSQL (--store postgresql://...), the store is the schema signoff in that database, owned by the role \
         that runs init: the store's administrator, who then lets other roles act as people with `signoff store grant`.
         """)
 

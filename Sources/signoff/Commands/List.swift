@@ -9,7 +9,7 @@ struct List: ParsableCommand, JSONReporting {
         abstract: "List requests, oldest first, as they are read.",
         discussion: """
         Example: signoff list --state pending --system payments-db --routed-to-me
-        A --system, --environment or --requester that neither the policy nor any stored request knows
+        A --system, --environment or --requester that neither the policy nor any stored request knows \
         is an error listing the valid values, so a typo never looks like "no requests match".
         """)
 

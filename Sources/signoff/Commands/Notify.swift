@@ -8,8 +8,8 @@ struct Notify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Deliver notifications, and see what is undelivered or failed.",
         discussion: """
-        Notifications are written to the store's outbox in the same transaction as the event that causes them
-        and delivered afterwards by `signoff notify run` (from cron or a systemd timer), or continuously by
+        Notifications are written to the store's outbox in the same transaction as the event that causes them \
+        and delivered afterwards by `signoff notify run` (from cron or a systemd timer), or continuously by \
         `signoff notify run --follow`.
         """,
         subcommands: [NotifyRun.self, NotifyStatus.self, NotifyRetry.self, NotifyTrust.self])
@@ -20,10 +20,10 @@ struct NotifyRun: ParsableCommand, JSONReporting {
         commandName: "run",
         abstract: "Plan what time brings (reminders, escalations, expiry warnings, overdue reviews) and deliver what is due.",
         discussion: """
-        Failed deliveries are retried with backoff (30s, doubling to 1h) and given up after the policy's
-        notifications.attempts (default 8), recorded as failed. Several runs at once never deliver one message twice:
-        each claims messages under a lease. A run killed mid-delivery leaves its messages to the next run once the lease
-        ends; a message it had already sent is then sent again with the same Idempotency-Key (dedup_key for PagerDuty,
+        Failed deliveries are retried with backoff (30s, doubling to 1h) and given up after the policy's \
+        notifications.attempts (default 8), recorded as failed. Several runs at once never deliver one message twice: \
+        each claims messages under a lease. A run killed mid-delivery leaves its messages to the next run once the lease \
+        ends; a message it had already sent is then sent again with the same Idempotency-Key (dedup_key for PagerDuty, \
         Message-ID for mail), so the receiver can drop the repeat.
         """)
     @OptionGroup var options: StoreOptions
@@ -139,8 +139,8 @@ struct NotifyTrust: ParsableCommand {
         commandName: "trust",
         abstract: "Let this account run a command channel of the policy in force, for this store.",
         discussion: """
-        A notification command runs with the rights of the account that delivers. Anyone who can write the store could
-        put a command in the policy, so a command runs only in accounts that trusted it here (the same trust file as
+        A notification command runs with the rights of the account that delivers. Anyone who can write the store could \
+        put a command in the policy, so a command runs only in accounts that trusted it here (the same trust file as \
         hand-off commands, with its own entries); others leave its notifications pending.
         """)
     @OptionGroup var options: StoreOptions

@@ -78,7 +78,7 @@ struct PolicyCommand: ParsableCommand {
     struct Test: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Run a policy's test cases: requests with their expected outcome.",
-            discussion: "Example: signoff policy test examples/policy.yaml examples/policy-cases.yaml")
+            discussion: "Example:\n  signoff policy test examples/policy.yaml examples/policy-cases.yaml")
         @Argument(help: "The policy file.") var file: String
         @Argument(help: "The cases file.") var cases: String
         @Flag(help: "Print the results as JSON (signoff.policy-test/1).") var json = false
@@ -107,7 +107,7 @@ struct PolicyCommand: ParsableCommand {
     struct Explain: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
             abstract: "Explain how the policy routes a stored request or a request file.",
-            discussion: "Examples: signoff policy explain REQ-7 ; signoff policy explain --file request.yaml --policy policy.yaml")
+            discussion: "Examples:\n  signoff policy explain REQ-7\n  signoff policy explain --file request.yaml --policy policy.yaml")
         @OptionGroup var options: StoreOptions
         @Argument(help: "A stored request ID.", completion: RequestIDCompletion.kind) var id: String?
         @Option(help: "Explain the requests in this file instead.") var file: String?

@@ -9,10 +9,10 @@ struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare an identity platform's export with the grants, and record what differs.",
         discussion: """
-        SOURCE is aws, kubernetes, postgresql, github or generic. The run is recorded (source, each file's name and
-        SHA-256, what it covered, counts), with each finding it opens and each open finding it no longer shows (resolved).
-        A finding keeps its ID from run to run. Only what the export covers is ever taken as missing or removed.
-        Exits 9 when the run reports findings: ones it opened (new, or back after being resolved) that no exception
+        SOURCE is aws, kubernetes, postgresql, github or generic. The run is recorded (source, each file's name and \
+        SHA-256, what it covered, counts), with each finding it opens and each open finding it no longer shows (resolved). \
+        A finding keeps its ID from run to run. Only what the export covers is ever taken as missing or removed. \
+        Exits 9 when the run reports findings: ones it opened (new, or back after being resolved) that no exception \
         covers, and open ones whose exception ended since they were last seen; so a scheduled run can alert. 0 otherwise.
         """)
     @OptionGroup var options: StoreOptions
@@ -81,11 +81,14 @@ struct Drift: ParsableCommand {
         abstract: "Show what reconciliation found, and accept findings as exceptions.",
         discussion: """
         Examples:
-          signoff drift                                    open findings, and live grants not seen carried out
-          signoff drift --all --json                       resolved findings too, as signoff.drift/1
-          signoff drift except F-0123456789abcdef --until 30d -r "Vendor bridge account, removed with the Q1 migration"
-          signoff drift request F-0123456789abcdef -o request.yaml   then complete it and: signoff submit request.yaml
-          signoff drift remove F-0123456789abcdef -r "Nobody owns this binding; the platform team removes it"
+          signoff drift                 open findings, and grants not seen carried out
+          signoff drift --all --json    resolved findings too, as signoff.drift/1
+          signoff drift except F-0123456789abcdef --until 30d \\
+              -r "Vendor bridge account, removed with the Q1 migration"
+          signoff drift request F-0123456789abcdef -o request.yaml
+              then complete request.yaml, and: signoff submit request.yaml
+          signoff drift remove F-0123456789abcdef \\
+              -r "Nobody owns this binding; the platform team removes it"
         """,
         subcommands: [Show.self, Except.self, Request.self, Remove.self], defaultSubcommand: Show.self)
 
@@ -94,7 +97,7 @@ struct Drift: ParsableCommand {
             commandName: "show",
             abstract: "Show open findings, those under an exception, and live grants reconciliation has not seen carried out.",
             discussion: """
-            A finding is resolved when a later run that covers it no longer shows it; --all lists resolved ones too.
+            A finding is resolved when a later run that covers it no longer shows it; --all lists resolved ones too. \
             A finding under an exception in force is listed apart and not reported; when the exception ends it is reported again.
             """)
         @OptionGroup var options: StoreOptions
@@ -173,8 +176,8 @@ struct Drift: ParsableCommand {
             commandName: "except",
             abstract: "Accept an open finding as an exception, with a rationale, until a time.",
             discussion: """
-            The finding is not reported (by `signoff drift` and by `signoff reconcile`'s exit 9) until the exception ends;
-            then it is reported again if runs still show it. The exception is an event: who accepted it, when, why, until when.
+            The finding is not reported (by `signoff drift` and by `signoff reconcile`'s exit 9) until the exception ends; \
+            then it is reported again if runs still show it. The exception is an event: who accepted it, when, why, until when. \
             Needs the policy's except_finding role action; it may last at most reconciliation.exceptions.max_duration (default 90d).
             """)
         @OptionGroup var options: StoreOptions
@@ -218,11 +221,11 @@ extension Drift {
             commandName: "request",
             abstract: "Write a request for the access a finding shows, pre-filled from its evidence.",
             discussion: """
-            The file names the finding (finding:), the system, environment, identity, the catalogue entitlement the
-            access maps to, its scope, access level and the ticket of the grant it concerns, with the evidence as comments.
-            Purpose, duration and the identity's owner are left for you, marked TO COMPLETE: signoff submit refuses the
-            file until they are written. Submitting it links the request to the finding (signoff drift and signoff show
-            name it); once the grant is live, the next run that sees the access resolves the finding.
+            The file names the finding (finding:), the system, environment, identity, the catalogue entitlement the \
+            access maps to, its scope, access level and the ticket of the grant it concerns, with the evidence as comments. \
+            Purpose, duration and the identity's owner are left for you, marked TO COMPLETE: signoff submit refuses the \
+            file until they are written. Submitting it links the request to the finding (signoff drift and signoff show \
+            name it); once the grant is live, the next run that sees the access resolves the finding. \
             Only unapproved, wider-than-approved and not-removed access the catalogue maps can be requested. Records nothing.
             """)
         @OptionGroup var options: StoreOptions
@@ -261,11 +264,11 @@ extension Drift {
             commandName: "remove",
             abstract: "Send an open access finding to provisioning for removal, with a rationale.",
             discussion: """
-            Records a finding_removal_requested event (who, how identified, why, exactly what to remove) and hands a
-            removal document (signoff.removal/1) to provisioning through the hand-off: the outbox folder or the hand-off
-            command, as grant documents go; `signoff handoff retry` delivers it again if that failed. The finding shows
-            "removal requested" and stays open: it resolves when a later run no longer shows the access, never because
-            removal was asked for. Needs the policy's request_removal role action. Only open unapproved,
+            Records a finding_removal_requested event (who, how identified, why, exactly what to remove) and hands a \
+            removal document (signoff.removal/1) to provisioning through the hand-off: the outbox folder or the hand-off \
+            command, as grant documents go; `signoff handoff retry` delivers it again if that failed. The finding shows \
+            "removal requested" and stays open: it resolves when a later run no longer shows the access, never because \
+            removal was asked for. Needs the policy's request_removal role action. Only open unapproved, \
             wider-than-approved and not-removed findings can be sent, once.
             """)
         @OptionGroup var options: StoreOptions

@@ -21,7 +21,7 @@ struct ReviewOptions: ParsableArguments {
 struct Approve: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Approve a request, with a rationale.",
-        discussion: "Example: signoff approve REQ-42 --version 1 --rationale \"Read replica only, 8h, matches OPS-1234\"")
+        discussion: "Example:\n  signoff approve REQ-42 --version 1 --rationale \"Read replica, 8h: OPS-1234\"")
     @OptionGroup var options: StoreOptions
     @OptionGroup var review: ReviewOptions
     var printsJSON: Bool { review.json }
@@ -31,7 +31,7 @@ struct Approve: ParsableCommand, JSONReporting {
 struct Deny: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         abstract: "Deny a request, with a rationale.",
-        discussion: "Example: signoff deny REQ-42 --version 1 --rationale \"Admin is not needed to read reports\"")
+        discussion: "Example:\n  signoff deny REQ-42 --version 1 --rationale \"Reading needs no admin\"")
     @OptionGroup var options: StoreOptions
     @OptionGroup var review: ReviewOptions
     var printsJSON: Bool { review.json }

@@ -10,13 +10,15 @@ struct Settings: ParsableCommand {
         abstract: "Show or change the store's settings (share group, trust of asserted identities).",
         discussion: """
         Examples:
-          signoff settings                                        show them
-          signoff settings --share-group approvers                files 0660, owned by that group
-          signoff settings --no-share-group                       files 0600, owner only
-          signoff settings --stop-trusting-asserted-identities    --as is refused from now on
-        Settings are evidence: each change is a settings_changed event, made only by whoever the
-        policy lets change settings (change_settings; without such a role, the store's creator),
-        and `signoff audit verify` holds the settings to the events. Trust of asserted identities
+          signoff settings                           show them
+          signoff settings --share-group approvers   files 0660, owned by that group
+          signoff settings --no-share-group          files 0600, owner only
+          signoff settings --stop-trusting-asserted-identities
+                                                     --as is refused from now on
+
+        Settings are evidence: each change is a settings_changed event, made only by whoever the \
+        policy lets change settings (change_settings; without such a role, the store's creator), \
+        and `signoff audit verify` holds the settings to the events. Trust of asserted identities \
         can be turned off, never on.
         """)
     @OptionGroup var options: StoreOptions

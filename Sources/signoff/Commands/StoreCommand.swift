@@ -14,9 +14,9 @@ struct StoreCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let a PostgreSQL role act as a person of the directory (PostgreSQL stores; administrator only).",
             discussion: """
-            Every event the role records names that person, stamped by the database with the authentication
-            postgresql_role: a client cannot record anything as someone else. The role becomes a member of the store's
-            group role, which may read every table and call the store's functions, and write nothing directly.
+            Every event the role records names that person, stamped by the database with the authentication \
+            postgresql_role: a client cannot record anything as someone else. The role becomes a member of the store's \
+            group role, which may read every table and call the store's functions, and write nothing directly. \
             Granting a mapped role again replaces its person. --read-only lets a role read and verify, and record nothing.
             """)
         @OptionGroup var options: StoreOptions
@@ -81,9 +81,9 @@ extension StoreCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy a store file into a new PostgreSQL store, or a PostgreSQL store into a new file.",
             discussion: """
-            Every event is copied with its hash unchanged, so `signoff audit verify` passes on both and their heads are
-            equal. Into PostgreSQL, the database must hold no store yet: it is created as `signoff init` creates one,
-            owned by the connecting role, which acts as --person (default: its own name). Into a file, the file must not
+            Every event is copied with its hash unchanged, so `signoff audit verify` passes on both and their heads are \
+            equal. Into PostgreSQL, the database must hold no store yet: it is created as `signoff init` creates one, \
+            owned by the connecting role, which acts as --person (default: its own name). Into a file, the file must not \
             exist. Every event is checked on the way; nothing is left behind when the copy fails.
             """)
         @Argument(help: ArgumentHelp("The store to copy: a file or a postgresql:// URL.", valueName: "from")) var from: String
