@@ -20,10 +20,18 @@ struct FastStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer?
     private var index: Int32 = 0
-    /// Every text and blob value, back to back.
-    private var arena: [UInt8] = []
-    /// Parameter, offset into `arena`, length, and whether it is a blob.
-    private var pending: [(index: Int32, offset: Int, count: Int, isBlob: Bool)] = []
+    private var buffers = Buffers()
+
+    /// Where the text and blob values wait for the step. A statement run for
+    /// every row of a long write (the event insert, a grant's write-back)
+    /// keeps one between runs: `init(_:_:reusing:)` takes it, `giveBack(to:)`
+    /// returns it, so its memory is allocated once rather than per row.
+    struct Buffers {
+        /// Every text and blob value, back to back.
+        fileprivate var arena: [UInt8] = []
+        /// Parameter, offset into `arena`, length, and whether it is a blob.
+        fileprivate var pending: [(index: Int32, offset: Int, count: Int, isBlob: Bool)] = []
+    }
 
     init(_ statement: Statement, _ db: Database) {
         self.statement = statement
@@ -32,13 +40,26 @@ struct FastStatement {
         sqlite3_reset(handle)
     }
 
+    /// The same, with `buffers` (left empty here until `giveBack(to:)`).
+    init(_ statement: Statement, _ db: Database, reusing buffers: inout Buffers) {
+        self.init(statement, db)
+        swap(&self.buffers, &buffers)
+        self.buffers.arena.removeAll(keepingCapacity: true)
+        self.buffers.pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands the buffers back for the next run; call once the step is done.
+    mutating func giveBack(to buffers: inout Buffers) {
+        swap(&self.buffers, &buffers)
+    }
+
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
     private static let staticValue = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
     private mutating func defer_(_ raw: UnsafeRawBufferPointer, isBlob: Bool) {
-        if arena.capacity == 0 { arena.reserveCapacity(2048); pending.reserveCapacity(32) }
-        pending.append((index, arena.count, raw.count, isBlob))
-        arena.append(contentsOf: raw)
+        if buffers.arena.capacity == 0 { buffers.arena.reserveCapacity(2048); buffers.pending.reserveCapacity(32) }
+        buffers.pending.append((index, buffers.arena.count, raw.count, isBlob))
+        buffers.arena.append(contentsOf: raw)
     }
 
     mutating func bind(_ value: String) {
@@ -67,15 +88,15 @@ struct FastStatement {
         data.withUnsafeBytes { defer_($0, isBlob: true) }
     }
 
-    /// Binds the deferred text and blobs from `arena`, runs `step`, then
-    /// resets and clears the bindings while `arena` is still alive.
+    /// Binds the deferred text and blobs from the arena, runs `step`, then
+    /// resets and clears the bindings while the arena is still alive.
     private func stepping<T>(_ step: () throws -> T) rethrows -> T {
-        try arena.withUnsafeBytes { raw in
+        try buffers.arena.withUnsafeBytes { raw in
             defer {
                 sqlite3_reset(handle)
-                if !pending.isEmpty { sqlite3_clear_bindings(handle) }
+                if !buffers.pending.isEmpty { sqlite3_clear_bindings(handle) }
             }
-            for value in pending {
+            for value in buffers.pending {
                 // A NULL pointer would bind SQL NULL, so empty values get a real one.
                 if value.count == 0 {
                     if value.isBlob {

@@ -47,6 +47,9 @@ public final class WriteTransaction {
     /// The append path's statements, looked up once per transaction rather
     /// than by their SQL text for every event.
     private var insertEventStatement: Statement?
+    /// The bindings' memory of the two statements run once per event or grant, kept between runs.
+    private var insertEventBuffers = FastStatement.Buffers()
+    private var grantUpdateBuffers = FastStatement.Buffers()
     /// Signatures offered for this transaction's events, by the statement they sign.
     private var offeredSignatures: [String: EventSignature] = [:]
     /// Events appended here that needed a signature and had none: the
@@ -185,7 +188,7 @@ public final class WriteTransaction {
         var draft = draft
         draft.at = EventCoding.storedPrecision(draft.at)
         let kind = draft.body.kind
-        if draft.actor.name.unicodeScalars.contains("\0") || draft.requestID?.unicodeScalars.contains("\0") == true {
+        if draft.actor.name.utf8.contains(0) || draft.requestID?.utf8.contains(0) == true {
             throw StoreError.unstorableText("the actor or request ID of a \(kind) event holds a NUL character")
         }
         if draft.actor.authentication == .asserted, !settings.trustAssertedIdentities {
@@ -258,7 +261,8 @@ public final class WriteTransaction {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         }
-        var insert = FastStatement(insertEventStatement!, db)
+        var insert = FastStatement(insertEventStatement!, db, reusing: &insertEventBuffers)
+        defer { insert.giveBack(to: &insertEventBuffers) }
         insert.bind(sequence); insert.bind(at); insert.bind(draft.actor.name)
         insert.bind(draft.actor.authentication.rawValue); insert.bind(kind); insert.bind(draft.requestID)
         insert.bindText(payload); insert.bind(previous.hash); insert.bind(hash)
@@ -478,9 +482,10 @@ public final class WriteTransaction {
                         grantUpdates[changed] = statement
                         last = (changed, statement)
                     }
-                    var update = FastStatement(last!.statement, db)
+                    var update = FastStatement(last!.statement, db, reusing: &grantUpdateBuffers)
                     GrantStatusRow.bindUpdate(changed, of: entry.status, lastSequence: entry.lastSequence, to: &update)
                     try update.execute()
+                    update.giveBack(to: &grantUpdateBuffers)
                 }
             } else {
                 guard var grant = wholeGrants[id] else { throw StoreError.invalidEvent("\(id) has a status but no grant") }
