@@ -188,7 +188,7 @@ public final class WriteTransaction {
         var draft = draft
         draft.at = EventCoding.storedPrecision(draft.at)
         let kind = draft.body.kind
-        if draft.actor.name.utf8.contains(0) || draft.requestID?.utf8.contains(0) == true {
+        if Self.holdsNUL(draft.actor.name) || draft.requestID.map(Self.holdsNUL) == true {
             throw StoreError.unstorableText("the actor or request ID of a \(kind) event holds a NUL character")
         }
         if draft.actor.authentication == .asserted, !settings.trustAssertedIdentities {
@@ -392,6 +392,11 @@ public final class WriteTransaction {
                                      previous.hash, hash, signature?.armored, signature?.statement])
         head = (sequence, hash)
         return hash
+    }
+
+    static func holdsNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.contains(0) }
     }
 
     /// Whether canonical JSON holds `\u0000`: the only way a NUL appears in it
@@ -619,28 +624,29 @@ public final class WriteTransaction {
     /// Calls `body` with each active grant whose expiry is at or before
     /// `date`, soonest first: its status alone, which is all an expiry reads
     /// and changes. `body` may append events: it runs once the query is done,
-    /// so nothing it writes changes what is visited. Nothing is collected on
-    /// the way, as a sweep may visit a hundred thousand grants.
+    /// so nothing it writes changes what is visited. Each status is cached as
+    /// it is read and only its cache entry kept for the calls (a sweep may
+    /// visit a hundred thousand grants: no second copy of each).
     public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws {
         checkOpen()
         try flushGrants()
-        let statement = try db.cachedStatement(sql: """
-            SELECT \(GrantStatusRow.columns) FROM grant_status
-            WHERE \(GrantStatusRow.live) AND state = 'active' AND expires_at <= ? ORDER BY expires_at
-            """)
-        var query = FastStatement(statement, db)
-        query.bind(date.storeMilliseconds)
-        var rows: [(id: String, status: GrantStatus, lastSequence: Int64)] = []
-        try query.forEachRow { row in
-            let columns = StatementColumns(statement: row)
-            let id = columns.text(0) ?? ""
-            guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: 0) else { throw Store.unreadableGrant(id) }
-            rows.append((id, status, lastSequence))
-        }
+        // `state = 'active'` implies the condition of the partial index
+        // `grant_status_live` on (expires_at, state), so SQLite reads the due
+        // grants through it, and counts them from the index alone.
+        let due = "FROM grant_status WHERE state = 'active' AND expires_at <= ?"
         // Room for them all at once: a sweep may cache a hundred thousand
-        // statuses, and growing the table one by one rehashes every key again.
-        statuses.reserveCapacity(statuses.count + rows.count)
-        for row in rows { try body(cacheStatus(row.id, row.status, lastSequence: row.lastSequence).status) }
+        // statuses, and a table grown one by one rehashes every key again.
+        var counting = FastStatement(try db.cachedStatement(sql: "SELECT count(*) " + due), db)
+        counting.bind(date.storeMilliseconds)
+        var count = 0
+        try counting.forEachRow { count = Int(StatementColumns(statement: $0).integer(0) ?? 0) }
+        statuses.reserveCapacity(statuses.count + count)
+        var query = FastStatement(try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) " + due + " ORDER BY expires_at"), db)
+        query.bind(date.storeMilliseconds)
+        var entries: [StatusEntry] = []
+        entries.reserveCapacity(count)
+        try query.forEachRow { entries.append(try cacheStatus(StatementColumns(statement: $0), from: 0)) }
+        for entry in entries { try body(entry.status) }
     }
 
     /// Live grants that name a revocation trigger with this reference.
@@ -734,11 +740,6 @@ public final class WriteTransaction {
         let id = columns.text(start) ?? ""
         if let entry = statuses[id] { return entry }
         guard let (status, lastSequence) = GrantStatusRow.decode(columns, from: start) else { throw Store.unreadableGrant(id) }
-        return cacheStatus(id, status, lastSequence: lastSequence)
-    }
-
-    private func cacheStatus(_ id: String, _ status: GrantStatus, lastSequence: Int64) -> StatusEntry {
-        if let entry = statuses[id] { return entry }
         let entry = StatusEntry(status: status, lastSequence: lastSequence, stored: (status, lastSequence),
                                 isChanged: false)
         statuses[id] = entry
