@@ -394,6 +394,7 @@ public final class WriteTransaction {
         return hash
     }
 
+    /// Whether `text` holds a NUL character, scanned on its UTF-8 bytes in place.
     static func holdsNUL(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { $0.contains(0) }
