@@ -21,26 +21,31 @@ struct ApproverExpression: Sendable, Hashable {
     }
 
     /// Reads the canonical text back; nil for anything this policy would not write.
+    /// Read for every approval a review or `audit verify` counts, so it
+    /// compares bytes: no Character-by-Character suffix search, no table
+    /// built per call.
     init?(text: String) {
-        var body = Substring(text)
-        excludesSubjectOwner = false
-        if body.hasSuffix(Self.exclusionSuffix) {
-            body = body.dropLast(Self.exclusionSuffix.count)
-            excludesSubjectOwner = true
-        }
-        guard let source = Self.source(String(body)) else { return nil }
+        let utf8 = text.utf8
+        let suffix = Self.exclusionSuffix.utf8
+        excludesSubjectOwner = utf8.count > suffix.count && utf8.suffix(suffix.count).elementsEqual(suffix)
+        guard let body = excludesSubjectOwner ? String(utf8.dropLast(suffix.count)) : text,
+              let source = Self.source(body) else { return nil }
         self.source = source
     }
 
     static func source(_ text: String) -> Source? {
-        let fixed: [String: Source] = ["owners": .owners, "manager": .manager, "subject_owner_manager": .subjectOwnerManager]
-        if let source = fixed[text] { return source }
-        for (prefix, make) in [("group:", Source.group), ("rotation:", Source.rotation), ("person:", Source.person)] where text.hasPrefix(prefix) {
-            let name = String(text.dropFirst(prefix.count))
-            return name.isEmpty ? nil : make(name)
+        if text == "owners" { return .owners }
+        if text == "manager" { return .manager }
+        if text == "subject_owner_manager" { return .subjectOwnerManager }
+        for (prefix, make) in Self.namedSources where text.utf8.starts(with: prefix.utf8) {
+            guard let name = String(text.utf8.dropFirst(prefix.utf8.count)), !name.isEmpty else { return nil }
+            return make(name)
         }
         return nil
     }
+
+    private static let namedSources: [(String, @Sendable (String) -> Source)] =
+        [("group:", Source.group), ("rotation:", Source.rotation), ("person:", Source.person)]
 
     var sourceText: String {
         switch source {
