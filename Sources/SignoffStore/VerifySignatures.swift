@@ -39,14 +39,8 @@ final class SignatureAudit {
     private var schema1: DecisionStatement.Context.Schema1 = .accepted
     /// What `required_for` can judge of each finding, as opened.
     private var findings: [String: FindingFacts] = [:]
-    /// Boxed: handing a policy held in a box to `inspect` copies a
-    /// reference, not every member of the policy, for each event.
-    private var inForce: PolicyInForce? {
-        didSet { mayRequireSignatures = inForce?.policy.mayRequireSignatures == true }
-    }
-    private final class PolicyInForce {
-        let policy: Policy
-        init(_ policy: Policy) { self.policy = policy }
+    private var inForce: Policy? {
+        didSet { mayRequireSignatures = inForce?.mayRequireSignatures == true }
     }
     /// Whether the policy in force may require a signature of any decision.
     private var mayRequireSignatures = false
@@ -93,7 +87,7 @@ final class SignatureAudit {
                 if next == nil, mayRequireSignatures {
                     report(draft, event.sequence, .unverifiable("the policy it applies does not parse, so nothing under it can be checked against its keys and rules"))
                 }
-                inForce = next.map(PolicyInForce.init)
+                inForce = next
             }
         }
         if case let .storeCreated(created) = draft.body, created.migrations.contains(Schema.statementSchema2) {
@@ -121,8 +115,8 @@ final class SignatureAudit {
             submittedBy = record.submittedBy.name
             state = .init(record)
         }
-        let context = DecisionStatement.Context(policyVersion: inForce?.policy.version, request: state, schema1: schema1)
-        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce?.policy, request: request,
+        let context = DecisionStatement.Context(policyVersion: inForce?.version, request: state, schema1: schema1)
+        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce, request: request,
                                            submittedBy: submittedBy, finding: findingFacts) {
         case .unsigned:
             return

@@ -84,7 +84,13 @@ public enum EventKind: String, CaseIterable, Sendable {
 }
 
 /// One immutable fact. A request's state is the fold of its events.
-public enum EventBody: Sendable, Hashable {
+///
+/// `indirect`: each payload lives in a box of its own, so an event is a few
+/// words and copying one retains a box instead of every string and list of
+/// its payload (a submission's request alone holds about twenty). Events are
+/// copied often as they pass from reading to folding to checking; `audit
+/// verify` copies each several times.
+public indirect enum EventBody: Sendable, Hashable {
     case policyApplied(PolicyApplied)
     case requestSubmitted(RequestSubmitted)
     case requestRouted(RequestRouted)

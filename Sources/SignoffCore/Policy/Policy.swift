@@ -80,40 +80,93 @@ public struct PolicyFinding: Sendable, Hashable, CustomStringConvertible {
 /// Contract for every caller: nothing here may ever answer "approved" or
 /// "eligible" because something was missing, unknown or unparsable.
 public struct Policy: Sendable {
+    /// Every member, in one box: a policy is passed and kept by value all
+    /// through routing, reviews and `audit verify`, and copying a box is one
+    /// reference count where copying the members was one for each of their
+    /// strings and lists. Immutable, like the policy.
+    private final class Storage: Sendable {
+        let version: String
+        let file: String
+        let source: String
+        let minimumRationale: Int
+        let pendingTimeout: TimeSpan?
+        let accessStartsAtProvisioning: Bool
+        let breakGlass: BreakGlassPolicy?
+        let extraTriggers: [String]
+        let systems: [CatalogueSystem]
+        let people: [String]
+        let name: String
+        let notifications: NotificationPolicy?
+        let roles: [PolicyRole]
+        let reconciliation: ReconciliationPolicy
+        let signing: SigningPolicy
+        let directory: Directory
+        let catalogue: Catalogue
+        let denyRules: [DenyRule]
+        let routeRules: [RouteRule]
+
+        init(version: String, file: String, source: String, minimumRationale: Int, pendingTimeout: TimeSpan?,
+             accessStartsAtProvisioning: Bool, breakGlass: BreakGlassPolicy?, extraTriggers: [String],
+             systems: [CatalogueSystem], people: [String], name: String, notifications: NotificationPolicy?,
+             roles: [PolicyRole], reconciliation: ReconciliationPolicy, signing: SigningPolicy, directory: Directory,
+             catalogue: Catalogue, denyRules: [DenyRule], routeRules: [RouteRule]) {
+            self.version = version
+            self.file = file
+            self.source = source
+            self.minimumRationale = minimumRationale
+            self.pendingTimeout = pendingTimeout
+            self.accessStartsAtProvisioning = accessStartsAtProvisioning
+            self.breakGlass = breakGlass
+            self.extraTriggers = extraTriggers
+            self.systems = systems
+            self.people = people
+            self.name = name
+            self.notifications = notifications
+            self.roles = roles
+            self.reconciliation = reconciliation
+            self.signing = signing
+            self.directory = directory
+            self.catalogue = catalogue
+            self.denyRules = denyRules
+            self.routeRules = routeRules
+        }
+    }
+    private let storage: Storage
+
     /// SHA-256 of the source bytes, lowercase hex. Recorded on every routing and review.
-    public let version: String
-    public let file: String
-    public let source: String
+    public var version: String { _read { yield storage.version } }
+    public var file: String { _read { yield storage.file } }
+    public var source: String { _read { yield storage.source } }
     /// Minimum rationale length in characters, after trimming whitespace.
-    public let minimumRationale: Int
+    public var minimumRationale: Int { storage.minimumRationale }
     /// How long a request may stay pending before `signoff expire` times it out.
-    public let pendingTimeout: TimeSpan?
+    public var pendingTimeout: TimeSpan? { _read { yield storage.pendingTimeout } }
     /// `access_starts: provisioning`: a grant's clock starts when provisioning
     /// confirms it, not at approval.
-    public let accessStartsAtProvisioning: Bool
+    public var accessStartsAtProvisioning: Bool { storage.accessStartsAtProvisioning }
     /// The `break_glass:` section; nil denies every break-glass request.
-    public let breakGlass: BreakGlassPolicy?
+    public var breakGlass: BreakGlassPolicy? { _read { yield storage.breakGlass } }
     /// Revocation trigger names beyond the built-in ones (`settings.revocation_triggers`).
-    public let extraTriggers: [String]
-    public let systems: [CatalogueSystem]
+    public var extraTriggers: [String] { _read { yield storage.extraTriggers } }
+    public var systems: [CatalogueSystem] { _read { yield storage.systems } }
     /// Every person in the directory, sorted.
-    public let people: [String]
+    public var people: [String] { _read { yield storage.people } }
     /// The policy's own name (`policy:` in the file), shown with its version.
-    public let name: String
+    public var name: String { _read { yield storage.name } }
     /// The `notifications:` section; nil: nobody is notified of anything.
-    public let notifications: NotificationPolicy?
+    public var notifications: NotificationPolicy? { _read { yield storage.notifications } }
     /// The `roles:` section: who may administer, report provisioning, fire
     /// which trigger, revoke any grant (see `may`).
-    public let roles: [PolicyRole]
+    public var roles: [PolicyRole] { _read { yield storage.roles } }
     /// The `reconciliation:` section (grace period, credential limits), or its defaults.
-    public let reconciliation: ReconciliationPolicy
+    public var reconciliation: ReconciliationPolicy { _read { yield storage.reconciliation } }
     /// The `signatures:` section: which decisions are signed, with which keys.
-    public let signing: SigningPolicy
+    public var signing: SigningPolicy { _read { yield storage.signing } }
 
-    let directory: Directory
-    let catalogue: Catalogue
-    let denyRules: [DenyRule]
-    let routeRules: [RouteRule]
+    var directory: Directory { _read { yield storage.directory } }
+    var catalogue: Catalogue { _read { yield storage.catalogue } }
+    var denyRules: [DenyRule] { _read { yield storage.denyRules } }
+    var routeRules: [RouteRule] { _read { yield storage.routeRules } }
 
     /// Characters of rationale asked for when the file does not say.
     public static let defaultMinimumRationale = 20
@@ -242,12 +295,12 @@ public struct Policy: Sendable {
             throw SourceErrors(errors.sorted { ($0.position?.line ?? 0, $0.position?.column ?? 0) < ($1.position?.line ?? 0, $1.position?.column ?? 0) })
         }
         let digest = SHA256.hash(data: Data(source.utf8))
-        return Policy(version: digest.map { String(format: "%02x", $0) }.joined(), file: file, source: source,
+        return Policy(storage: Storage(version: digest.map { String(format: "%02x", $0) }.joined(), file: file, source: source,
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
                       extraTriggers: extraTriggers, systems: catalogue.systems,
                       people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, reconciliation: reconciliation, signing: signing, directory: directory, catalogue: catalogue,
-                      denyRules: denyRules, routeRules: routeRules)
+                      denyRules: denyRules, routeRules: routeRules))
     }
 
     /// Deny rules first (all reported, any denies), then the first matching route rule.
