@@ -4,7 +4,8 @@ import Testing
 
 /// A string in canonical JSON is escaped byte by byte as the reference below
 /// does, wherever in the string (and in its eight-byte words) the bytes to
-/// escape fall: the writer skips whole words that need none.
+/// escape fall: the writer skips whole words that need none. The reader skips
+/// whole words too, and reads back exactly what was written.
 @Suite struct CanonicalStringTests {
     /// The rule, written plainly: `"` and `\` and the control characters escaped, every other byte as it is.
     static func reference(_ text: String) -> [UInt8] {
@@ -32,6 +33,11 @@ import Testing
         return writer.bytes
     }
 
+    /// The text read back from what the writer wrote, through the fast reader.
+    static func readBack(_ text: String) -> String? {
+        CanonicalJSON.decodeStrings("[" + String(decoding: written(text), as: UTF8.self) + "]")?.first
+    }
+
     @Test func oneByteToEscapeAtEveryPlaceOfLongText() {
         let specials: [Character] = ["\"", "\\", "\u{0}", "\u{8}", "\t", "\n", "\u{C}", "\r", "\u{1B}", "\u{1F}"]
         for special in specials {
@@ -41,6 +47,22 @@ import Testing
                     characters[place] = special
                     let text = String(characters)
                     #expect(Self.written(text) == Self.reference(text), "\(text.debugDescription)")
+                    #expect(Self.readBack(text) == text, "\(text.debugDescription)")
+                }
+            }
+        }
+    }
+
+    /// What is not canonical is refused wherever it falls: a raw control
+    /// character or an unescaped quote inside the string.
+    @Test func theReaderRefusesARawControlCharacterOrQuoteAtEveryPlace() {
+        for special: UInt8 in [0x00, 0x01, 0x09, 0x0A, 0x1F, UInt8(ascii: "\"")] {
+            for length in [1, 7, 8, 9, 15, 16, 17, 40] {
+                for place in 0..<length {
+                    var bytes = Array("[\"".utf8) + Array(repeating: UInt8(ascii: "a"), count: length) + Array("\"]".utf8)
+                    bytes[2 + place] = special
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    #expect(CanonicalJSON.decodeStrings(text) == nil, "\(text.debugDescription)")
                 }
             }
         }
@@ -51,6 +73,7 @@ import Testing
         for text in [" !#$%&'()*+,-./", "\u{7F}\u{80}\u{FF}", "[]^_`{|}~", "é ü ß ж 中 😀", "!\u{21}\u{23}\u{5B}\u{5D}\u{A2}\u{DC}",
                      String(repeating: "\u{A2}", count: 17), String(repeating: "😀", count: 9), ""] {
             #expect(Self.written(text) == Self.reference(text), "\(text.debugDescription)")
+            #expect(Self.readBack(text) == text, "\(text.debugDescription)")
         }
     }
 
@@ -66,6 +89,7 @@ import Testing
             }
             let text = String(scalars)
             #expect(Self.written(text) == Self.reference(text), "\(text.debugDescription)")
+            #expect(Self.readBack(text) == text, "\(text.debugDescription)")
         }
     }
 }

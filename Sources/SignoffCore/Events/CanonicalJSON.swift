@@ -56,6 +56,28 @@ public enum CanonicalJSON {
 
     /// Appends JSON tokens to a byte buffer. Keys must be given in sorted order
     /// by the caller; commas are placed automatically.
+    /// How many of the `count` bytes at `base` can be passed over eight at a
+    /// time as plain string content: no control character, `"` or backslash
+    /// (and with `asciiOnly`, nothing beyond ASCII). A multiple of eight; the
+    /// word test may stop early at a word with no such byte, never late, so
+    /// the caller checks the bytes from there one by one.
+    @inline(__always)
+    static func plainWords(_ base: UnsafeRawPointer, count: Int, asciiOnly: Bool) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let nonASCII: UInt64 = asciiOnly ? highs : 0
+        var index = 0
+        while index + 8 <= count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+            // A byte below 0x20, or a zero byte of `quote` or `backslash`, sets its high bit here.
+            let flagged = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | (word & nonASCII)
+            if flagged & highs != 0 { break }
+            index += 8
+        }
+        return index
+    }
+
     public struct Writer {
         public private(set) var bytes: [UInt8]
         private var needsComma = false
@@ -146,35 +168,42 @@ public enum CanonicalJSON {
             separate()
             needsComma = true
             var value = value
-            value.withUTF8 { utf8 in
-                // How much longer escaping makes it: most strings need none and
-                // are copied whole; the rest (JSON in JSON, such as a comment's
-                // body in its outbox payload) are written in one pass into
-                // room made for them, not appended run by run.
-                var extra = 0
-                for byte in utf8[Self.firstToEscape(utf8)...] where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                    extra += Self.escapedLength(byte) - 1
-                }
-                bytes.append(UInt8(ascii: "\""))
-                if extra == 0 {
-                    bytes.append(contentsOf: utf8)
-                } else {
-                    let escaped = [UInt8](unsafeUninitializedCapacity: utf8.count + extra) { out, written in
-                        var at = 0
-                        for byte in utf8 {
-                            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                                out[at] = byte
-                                at += 1
-                            } else {
-                                at = Self.writeEscaped(byte, into: out, at: at)
-                            }
-                        }
-                        written = at
-                    }
-                    bytes.append(contentsOf: escaped)
-                }
-                bytes.append(UInt8(ascii: "\""))
+            // The bytes are taken out while the string is written: a closure
+            // that appended to `self.bytes` would check exclusive access at
+            // run time for every string.
+            var out: [UInt8] = []
+            swap(&out, &bytes)
+            value.withUTF8 { Self.appendQuoted($0, to: &out) }
+            swap(&out, &bytes)
+        }
+
+        /// How much longer escaping makes it: most strings need none and are
+        /// copied whole; the rest (JSON in JSON, such as a comment's body in
+        /// its outbox payload) are written in one pass into room made for
+        /// them, not appended run by run.
+        private static func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+            var extra = 0
+            for byte in utf8[firstToEscape(utf8)...] where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                extra += escapedLength(byte) - 1
             }
+            out.append(UInt8(ascii: "\""))
+            if extra == 0 {
+                out.append(contentsOf: utf8)
+            } else {
+                out.append(contentsOf: [UInt8](unsafeUninitializedCapacity: utf8.count + extra) { escaped, written in
+                    var at = 0
+                    for byte in utf8 {
+                        if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                            escaped[at] = byte
+                            at += 1
+                        } else {
+                            at = writeEscaped(byte, into: escaped, at: at)
+                        }
+                    }
+                    written = at
+                })
+            }
+            out.append(UInt8(ascii: "\""))
         }
 
         /// `digest` as a string of lowercase hex: nothing to escape.
@@ -202,18 +231,7 @@ public enum CanonicalJSON {
         /// such byte, never miss one; the bytes from there are checked singly.
         private static func firstToEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
             let count = utf8.count
-            var index = 0
-            if let base = UnsafeRawPointer(utf8.baseAddress) {
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                while index + 8 <= count {
-                    let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                    let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
-                    // A byte below 0x20, or a zero byte of `quote` or `backslash`, sets its high bit here.
-                    let flagged = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
-                    if flagged & highs != 0 { break }
-                    index += 8
-                }
-            }
+            var index = UnsafeRawPointer(utf8.baseAddress).map { CanonicalJSON.plainWords($0, count: count, asciiOnly: false) } ?? 0
             while index < count {
                 let byte = utf8[index]
                 if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }

@@ -53,6 +53,8 @@ extension CanonicalJSON {
             case UInt8(ascii: "{"):
                 index += 1
                 var members: [(String, Value)] = []
+                // Most objects hold a handful of members: one allocation, not a doubling from one.
+                members.reserveCapacity(8)
                 skipSpace()
                 if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
                 while true {
@@ -133,6 +135,9 @@ extension CanonicalJSON {
             // `String(validating:)` is not specialised (each call looks up
             // generic metadata), so only other text goes through it.
             var ascii = true
+            if let base = bytes.baseAddress {
+                index += CanonicalJSON.plainWords(base + index, count: bytes.count - index, asciiOnly: true)
+            }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
@@ -221,7 +226,9 @@ extension CanonicalJSON {
                 self.members = members
             }
             func optional(_ key: String) -> Value? {
-                for (name, value) in members where name == key {
+                // Keys of another length are passed over without comparing their text.
+                let length = key.utf8.count
+                for (name, value) in members where name.utf8.count == length && name == key {
                     if case .null = value { return nil }
                     return value
                 }
@@ -261,8 +268,16 @@ extension CanonicalJSON {
             func only(_ keys: [String]) throws {
                 precondition(keys.count <= 64)
                 var seen: UInt64 = 0
+                // `keys` are in order, and so are the members of a canonical
+                // object: each search starts after the key found before it,
+                // and wraps round only for members out of order.
+                var next = 0
                 for (name, _) in members {
-                    guard let position = keys.firstIndex(of: name) else { throw Mismatch() }
+                    let length = name.utf8.count
+                    func matches(_ position: Int) -> Bool { keys[position].utf8.count == length && keys[position] == name }
+                    guard let position = (next..<keys.count).first(where: matches) ?? (0..<next).first(where: matches)
+                    else { throw Mismatch() }
+                    next = position + 1
                     let bit: UInt64 = 1 << UInt64(position)
                     guard seen & bit == 0 else { throw Mismatch() }
                     seen |= bit
