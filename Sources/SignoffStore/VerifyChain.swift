@@ -47,8 +47,25 @@ final class VerifyChain: @unchecked Sendable {
             drafts.reserveCapacity(1024)
         }
 
-        /// Copies one stepped event out of SQLite's buffers.
+        /// Copies one stepped event out of SQLite's buffers. The bytes are
+        /// taken out of the batch while they grow: every append to a class's
+        /// property would check exclusive access at run time.
         func append(_ event: EventColumns) {
+            var bytes: [UInt8] = []
+            swap(&bytes, &self.bytes)
+            defer { swap(&bytes, &self.bytes) }
+            func copy(_ field: UnsafeRawBufferPointer) -> Range<Int> {
+                let start = bytes.count
+                bytes.append(contentsOf: field)
+                return start..<bytes.count
+            }
+            func appendInteger(_ value: Int64) {
+                withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
+            }
+            func appendField(_ field: UnsafeRawBufferPointer) -> Range<Int> {
+                withUnsafeBytes(of: UInt32(truncatingIfNeeded: field.count).bigEndian) { bytes.append(contentsOf: $0) }
+                return copy(field)
+            }
             let prevHash = copy(event.prevHash), hash = copy(event.hash)
             let start = bytes.count
             appendInteger(event.sequence)
@@ -101,21 +118,6 @@ final class VerifyChain: @unchecked Sendable {
             requestJSON.removeAll(keepingCapacity: true)
             routes.removeAll(keepingCapacity: true)
         }
-
-        private func copy(_ field: UnsafeRawBufferPointer) -> Range<Int> {
-            let start = bytes.count
-            bytes.append(contentsOf: field)
-            return start..<bytes.count
-        }
-
-        private func appendInteger(_ value: Int64) {
-            withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
-        }
-
-        private func appendField(_ field: UnsafeRawBufferPointer) -> Range<Int> {
-            withUnsafeBytes(of: UInt32(truncatingIfNeeded: field.count).bigEndian) { bytes.append(contentsOf: $0) }
-            return copy(field)
-        }
     }
 
     private let queue = DispatchQueue(label: "signoff verify chain")
@@ -142,18 +144,19 @@ final class VerifyChain: @unchecked Sendable {
         queue.async(group: group) { [self] in
             if bad == nil { check(batch) }
             batch.eachColumns { _, columns in
+                var requestJSON: [UInt8]?, route: PrecomputedRoute?
                 let draft = Result { try columns.draft() }
-                batch.drafts.append(draft)
-                var requestJSON: [UInt8]?
                 if case let .success(event) = draft {
                     if case let .requestSubmitted(submitted) = event.body {
                         requestJSON = CanonicalJSON.encode(submitted.request)
                     } else if case let .requestRevised(revised) = event.body {
                         requestJSON = CanonicalJSON.encode(revised.request)
                     }
+                    route = precomputeRoute(event)
                 }
+                batch.drafts.append(draft)
                 batch.requestJSON.append(requestJSON)
-                batch.routes.append((try? draft.get()).flatMap(precomputeRoute))
+                batch.routes.append(route)
             }
             batch.ready.signal()
         }
@@ -220,7 +223,7 @@ final class VerifyChain: @unchecked Sendable {
                     bad = .init(sequence: expectedSequence, requestID: nil, problem: problem)
                     return
                 }
-                guard prevHash.elementsEqual(expectedPrevious) else {
+                guard Self.equal(prevHash, expectedPrevious) else {
                     let problem = sequence == 1
                         ? "prev_hash is not the chain's start (64 zeros)"
                         : "prev_hash does not match the hash of event \(sequence - 1)"
@@ -235,7 +238,7 @@ final class VerifyChain: @unchecked Sendable {
                 digest.withUnsafeBytes { raw in
                     hex.withUnsafeMutableBufferPointer { EventChain.writeHex(raw, into: $0) }
                 }
-                guard hash.elementsEqual(hex) else {
+                guard Self.equal(hash, hex) else {
                     bad = .init(sequence: sequence, requestID: requestID(),
                                 problem: "hash does not match the stored columns: the event was changed after it was written")
                     return
@@ -244,6 +247,12 @@ final class VerifyChain: @unchecked Sendable {
                 expectedSequence += 1
             }
         }
+    }
+
+    /// A stored hash against the one expected, with `memcmp`: the generic
+    /// `elementsEqual` walks the two byte by byte through their iterators.
+    private static func equal(_ stored: UnsafeRawBufferPointer, _ expected: [UInt8]) -> Bool {
+        stored.count == expected.count && expected.withUnsafeBytes { memcmp($0.baseAddress!, stored.baseAddress!, stored.count) == 0 }
     }
 }
 
