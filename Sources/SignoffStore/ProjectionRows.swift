@@ -68,9 +68,43 @@ struct RequestRow: Equatable {
         ticket = record.request.ticket
         purpose = record.request.purpose
         approvals = RequestSummary.approvalCount(record)
-        approvalsNeeded = RequestSummary.approvalsNeeded(record.route)
+        approvalsNeeded = (record.route?.approvalsNeeded ?? 0)
         extends = record.request.extends
         route = encoded.route.map { String(decoding: encoded.bytes[$0], as: UTF8.self) }
+    }
+
+    /// Whether this (stored) row is the row of `record`, as `init(_:submittedSequence:lastSequence:encoded:)`
+    /// would make it, compared column by column in place: `audit verify`
+    /// compares every request's row, and building the expected row copied
+    /// every string of the record and the encoded bytes once more.
+    func matches(_ record: RequestRecord, submittedSequence: Int64, lastSequence: Int64,
+                 encoded: (bytes: [UInt8], route: Range<Int>?)) -> Bool {
+        let request = record.request
+        guard id == record.id, state == record.state.rawValue, system == request.system,
+              environment == request.environment, requester == record.requester,
+              subjectKind == request.subject.kind.rawValue, subjectName == request.subject.name,
+              breakGlass == request.breakGlass, submittedAt == record.submittedAt.storeMilliseconds,
+              self.submittedSequence == submittedSequence, decidedAt == record.decision?.at.storeMilliseconds,
+              version == record.version, policyVersion == record.policyVersion, self.lastSequence == lastSequence,
+              submittedBy == record.submittedBy.name, subjectOwner == request.subject.owner,
+              entitlement == request.entitlement, scope == request.scope, access == request.access.rawValue,
+              durationSeconds == request.duration.seconds, incident == request.incident, ticket == request.ticket,
+              purpose == request.purpose, approvals == RequestSummary.approvalCount(record),
+              approvalsNeeded == (record.route?.approvalsNeeded ?? 0), extends == request.extends
+        else { return false }
+        let routeMatches: Bool
+        if let range = encoded.route, var stored = route {
+            routeMatches = stored.withUTF8 { utf8 in
+                encoded.bytes.withUnsafeBytes { Self.equal(UnsafeRawBufferPointer(utf8), UnsafeRawBufferPointer(rebasing: $0[range])) }
+            }
+        } else {
+            routeMatches = encoded.route == nil && route == nil
+        }
+        return routeMatches && self.record.withUnsafeBytes { stored in encoded.bytes.withUnsafeBytes { Self.equal(stored, $0) } }
+    }
+
+    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     /// The `route` column: the route's canonical JSON, as the record holds it.

@@ -151,7 +151,7 @@ enum Schema {
                 var needed = 0
                 if case let .steps(_, steps)? = record.route {
                     approvers = steps.map(\.approvers)
-                    needed = steps.reduce(0) { $0 + max(0, $1.required) }
+                    needed = record.route?.approvalsNeeded ?? 0
                 }
                 try db.execute(sql: """
                     UPDATE requests SET submitted_by = ?, subject_owner = ?, entitlement = ?, scope = ?, access = ?,

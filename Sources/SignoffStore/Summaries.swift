@@ -71,7 +71,7 @@ public struct RequestSummary: Sendable, Hashable {
         extends = record.request.extends
         route = record.route
         approvals = Self.approvalCount(record)
-        approvalsNeeded = Self.approvalsNeeded(record.route)
+        approvalsNeeded = record.route?.approvalsNeeded ?? 0
     }
 
     static func approvalCount(_ record: RequestRecord) -> Int {
@@ -80,11 +80,6 @@ public struct RequestSummary: Sendable, Hashable {
             people.insert(review.reviewer.name)
         }
         return people.count
-    }
-
-    static func approvalsNeeded(_ route: RouteOutcome?) -> Int {
-        guard case let .steps(_, steps)? = route else { return 0 }
-        return steps.reduce(0) { $0 + max(0, $1.required) }
     }
 
     static func approvers(_ route: RouteOutcome?) -> [String] {

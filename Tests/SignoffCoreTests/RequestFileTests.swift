@@ -169,4 +169,18 @@ struct StepProgressTests {
         #expect(status[0].approvedBy == ["dave"])
         #expect(status[0].missing == 1)
     }
+
+    /// A route read from the store may ask for any number of approvals: no
+    /// count traps or allocates a slot per approval asked for.
+    @Test func anyRequiredCountAStoredRouteHolds() {
+        let huge = RoutedStep(name: "huge", approvers: "owners", required: .max)
+        let negative = RoutedStep(name: "negative", approvers: "owners", required: .min)
+        let status = StepProgress.compute(steps: [huge, negative, owners], approvers: ["dave", "sam", "ann"]) { _, _ in true }
+        #expect(status.map(\.approvedBy.count).reduce(0, +) == 3)
+        #expect(status[0].missing >= Int.max - 3 && !status[0].isSatisfied)
+        #expect(status[1].approvedBy.isEmpty && status[1].missing == 0 && status[1].isSatisfied)
+        #expect(RouteOutcome.steps(rule: "r", steps: [huge, huge, owners]).approvalsNeeded == .max)
+        #expect(RouteOutcome.steps(rule: "r", steps: [negative, owners, security]).approvalsNeeded == 2)
+        #expect(RouteOutcome.autoApproved(rule: "r").approvalsNeeded == 0)
+    }
 }

@@ -2,7 +2,8 @@
 public struct StepStatus: Sendable, Hashable, Codable {
     public var step: RoutedStep
     public var approvedBy: [String]
-    public var missing: Int { max(0, step.required - approvedBy.count) }
+    /// Without overflow whatever `required` a stored route holds.
+    public var missing: Int { step.required > approvedBy.count ? step.required - approvedBy.count : 0 }
     public var isSatisfied: Bool { missing == 0 }
 
     public init(step: RoutedStep, approvedBy: [String]) {
@@ -21,13 +22,15 @@ public enum StepProgress {
     ///   - eligible: whether a person may count for the step at `index` now.
     public static func compute(steps: [RoutedStep], approvers: [String],
                                eligible: (Int, String) -> Bool) -> [StepStatus] {
-        // Slots: one per required approval of each step.
-        var slots: [Int] = []
-        for (index, step) in steps.enumerated() {
-            slots.append(contentsOf: Array(repeating: index, count: max(0, step.required)))
-        }
         var people: [String] = []
         for person in approvers where !people.contains(person) { people.append(person) }
+        // Slots: one per required approval of each step, and never more than
+        // there are people to fill them (a route read from the store may ask
+        // for any number): more could not change who counts where.
+        var slots: [Int] = []
+        for (index, step) in steps.enumerated() {
+            slots.append(contentsOf: repeatElement(index, count: min(max(0, step.required), people.count)))
+        }
         var edges: [[Int]] = people.map { person in
             slots.indices.filter { eligible(slots[$0], person) }
         }

@@ -36,6 +36,17 @@ public enum RouteOutcome: Sendable, Hashable, Codable {
     /// No route rule matched: blocked, never approved by default.
     case unroutable(reason: String)
 
+    /// How many approvals its steps ask for in all; 0 for a route without
+    /// steps. Never negative, and saturating: a route read from the store may
+    /// ask for any number.
+    public var approvalsNeeded: Int {
+        guard case let .steps(_, steps) = self else { return 0 }
+        return steps.reduce(0) { sum, step in
+            let (total, overflow) = sum.addingReportingOverflow(max(0, step.required))
+            return overflow ? Int.max : total
+        }
+    }
+
     public var summary: String {
         switch self {
         case let .steps(rule, steps):

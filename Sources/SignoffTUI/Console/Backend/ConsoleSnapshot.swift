@@ -78,7 +78,7 @@ public struct ConsoleRow: Sendable, Hashable {
         switch record.route {
         case let .steps(_, steps)?:
             routedTo = steps.map(\.name).joined(separator: ", then ")
-            needed = steps.reduce(0) { $0 + $1.required }
+            needed = record.route?.approvalsNeeded ?? 0
         case let .some(outcome):
             routedTo = outcome.summary
         case nil:
