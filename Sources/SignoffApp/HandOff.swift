@@ -108,7 +108,7 @@ public struct HandOff: Sendable {
                     : .grantProvisioningFailed(.init(action: action, reason: result.problem))
             } else if let outbox = configuration.outbox {
                 do {
-                    let name = try Outbox.write(document, to: outbox, name: "\(id)-\(action.rawValue)-\(Int64(now().timeIntervalSince1970 * 1000)).json")
+                    let name = try Outbox.write(document, to: outbox, name: "\(id)-\(action.rawValue)-\(now().epochMilliseconds).json")
                     body = .grantHandedOff(.init(action: action, via: "outbox \(name)", document: GrantDocument.digest(document)))
                 } catch {
                     body = .grantProvisioningFailed(.init(action: action, reason: "could not write to the outbox \(outbox): \(error)"))
@@ -181,7 +181,7 @@ extension HandOff {
                     : .removalHandOffFailed(.init(findingID: id, reason: result.problem))
             } else if let outbox = configuration.outbox {
                 do {
-                    let name = try Outbox.write(document, to: outbox, name: "\(id)-remove-\(Int64(now().timeIntervalSince1970 * 1000)).json")
+                    let name = try Outbox.write(document, to: outbox, name: "\(id)-remove-\(now().epochMilliseconds).json")
                     body = .removalHandedOff(.init(findingID: id, via: "outbox \(name)", document: GrantDocument.digest(document)))
                 } catch {
                     body = .removalHandOffFailed(.init(findingID: id, reason: "could not write to the outbox \(outbox): \(error)"))

@@ -108,7 +108,7 @@ struct EventChain {
 
 extension Date {
     /// Milliseconds since 1970, the unit of every time column.
-    var storeMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    var storeMilliseconds: Int64 { epochMilliseconds }
 
     init(storeMilliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(storeMilliseconds) / 1000)

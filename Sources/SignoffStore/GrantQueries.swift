@@ -141,11 +141,15 @@ extension Store {
                 FROM hand_off h LEFT JOIN events e ON e.sequence = h.sequence AND e.kind = 'hand_off_configured'
                 WHERE h.id = 1
                 """) else { return .none }
-            return HandOffConfiguration(outbox: row[0], command: row[1],
-                                        timeoutSeconds: row[2] ?? HandOffConfiguration.defaultTimeoutSeconds,
-                                        configuredAt: Date(storeMilliseconds: row[3]),
-                                        configuredBy: Principal(name: row[4], authentication: Authentication(rawValue: row[5]) ?? .system),
-                                        event: row[6])
+            func column<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value {
+                try row.checked(index, ["hand_off.outbox", "hand_off.command", "hand_off.timeout_seconds", "hand_off.configured_at",
+                                        "hand_off.configured_by", "hand_off.authentication", "events.hash"][index])
+            }
+            return HandOffConfiguration(outbox: try column(0), command: try column(1),
+                                        timeoutSeconds: try column(2) ?? HandOffConfiguration.defaultTimeoutSeconds,
+                                        configuredAt: Date(storeMilliseconds: try column(3)),
+                                        configuredBy: Principal(name: try column(4), authentication: Authentication(rawValue: try column(5)) ?? .system),
+                                        event: try column(6))
         }
     }
 

@@ -79,7 +79,7 @@ struct GrantStatusRow: Equatable {
         func text(_ index: Int) -> String? { columns.text(start + index) }
         func date(_ index: Int) -> Date? { columns.integer(start + index).map { Date(storeMilliseconds: $0) } }
         guard let id = text(0), let state = text(1).flatMap(GrantState.init(rawValue:)),
-              let seconds = columns.integer(start + 2).flatMap({ Int(exactly: $0) }),
+              let seconds = columns.integer(start + 2).flatMap({ Int(exactly: $0) }), TimeSpan.storable.contains(seconds),
               let action = text(5).flatMap(HandOffAction.init(rawValue:)),
               let provisioning = text(6).flatMap(ProvisioningState.init(rawValue:)),
               let extensions = text(12).flatMap(CanonicalJSON.decodeStrings),

@@ -93,7 +93,7 @@ public struct OutboxRetry: Sendable, Hashable {
 
     /// The wait before the next attempt after `attempts` failed ones.
     public func delay(afterAttempts attempts: Int) -> TimeInterval {
-        let doublings = Double(max(0, min(attempts - 1, 40)))
+        let doublings = Double(min(max(attempts, 1), 41) - 1)
         return min(maxDelay, firstDelay * pow(2, doublings))
     }
 }

@@ -142,10 +142,9 @@ enum Schema {
                     incident, ticket, purpose, submitted_at, decided_at, route_summary, approvals, approvals_needed,
                     route_approvers)
                 """)
-            let decoder = EventCoding.decoder
             let rows = try Row.fetchAll(db, sql: "SELECT record FROM requests")
             for row in rows {
-                let record = try decoder.decode(RequestRecord.self, from: row[0] as Data)
+                let record = try EventCoding.readRecord(row[0] as Data)
                 let request = record.request
                 var approvers: [String] = []
                 var needed = 0
@@ -396,10 +395,9 @@ enum Schema {
                 ALTER TABLE requests ADD COLUMN route TEXT;
                 ALTER TABLE requests ADD COLUMN extends TEXT;
                 """)
-            let decoder = EventCoding.decoder
             let rows = try Row.fetchAll(db, sql: "SELECT record FROM requests")
             for row in rows {
-                let record = try decoder.decode(RequestRecord.self, from: row[0] as Data)
+                let record = try EventCoding.readRecord(row[0] as Data)
                 try db.execute(sql: "UPDATE requests SET route = ?, extends = ? WHERE id = ?",
                                arguments: [record.route.map(RequestRow.routeColumn), record.request.extends, record.id])
             }

@@ -145,3 +145,17 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension Row {
+    /// The value at `index`, refused as `StoreError.unreadableRow` when the
+    /// column holds what signoff never writes there (text for a number, NULL
+    /// for a value): GRDB's subscript would stop the process instead, and
+    /// whoever can write the store file could then stop every command.
+    func checked<Value: DatabaseValueConvertible>(_ index: Int, _ column: @autoclosure () -> String) throws -> Value {
+        do {
+            return try decode(atIndex: index)
+        } catch {
+            throw StoreError.unreadableRow("\(column()) holds \(DisplaySafe.text(String(String(describing: self[index] as DatabaseValue).prefix(80)))), which signoff never writes: the store was changed outside signoff; run `signoff audit verify`")
+        }
+    }
+}

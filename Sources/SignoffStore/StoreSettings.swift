@@ -25,8 +25,9 @@ public struct StoreSettings: Sendable, Hashable {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT trust_asserted_identities, share_group, created_at FROM settings WHERE id = 1")
         else { return nil }
-        return StoreSettings(trustAssertedIdentities: row[0], shareGroup: row[1],
-                             createdAt: Date(storeMilliseconds: row[2]))
+        return StoreSettings(trustAssertedIdentities: try row.checked(0, "settings.trust_asserted_identities"),
+                             shareGroup: try row.checked(1, "settings.share_group"),
+                             createdAt: Date(storeMilliseconds: try row.checked(2, "settings.created_at")))
     }
 }
 
@@ -61,14 +62,17 @@ public struct StoredPolicy: Sendable, Hashable {
         """
 
     static func fetchLatest(_ db: Database) throws -> StoredPolicy? {
-        try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map(StoredPolicy.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map { try StoredPolicy(row: $0) }
     }
 
     /// From a row of `selectLatest`'s columns.
-    init(row: Row) {
-        let authentication = Authentication(rawValue: row[7]) ?? .system
-        self.init(version: row[1], previousVersion: row[2], file: row[3], source: row[4],
-                  appliedAt: Date(storeMilliseconds: row[5]),
-                  appliedBy: Principal(name: row[6], authentication: authentication), sequence: row[0])
+    init(row: Row) throws {
+        func column<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value {
+            try row.checked(index, "policies." + ["sequence", "version", "previous_version", "file", "source", "applied_at", "applied_by", "authentication"][index])
+        }
+        let authentication = Authentication(rawValue: try column(7)) ?? .system
+        self.init(version: try column(1), previousVersion: try column(2), file: try column(3), source: try column(4),
+                  appliedAt: Date(storeMilliseconds: try column(5)),
+                  appliedBy: Principal(name: try column(6), authentication: authentication), sequence: try column(0))
     }
 }

@@ -148,6 +148,13 @@ extension Store {
             }
             throw UnreadableRequestRow(id: id, column: name, value: String(decoding: raw, as: UTF8.self))
         }
+        func span(_ column: Int32, id: String) throws -> TimeSpan {
+            let seconds = int(column)
+            guard TimeSpan.storable.contains(seconds) else {
+                throw UnreadableRequestRow(id: id, column: "duration_seconds", value: String(seconds))
+            }
+            return TimeSpan(seconds: seconds)
+        }
         var routes = RouteCache()
         func route(_ column: Int32, id: String) throws -> RouteOutcome? {
             guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
@@ -171,7 +178,7 @@ extension Store {
                 submittedBy: text(4), subjectKind: try value(5, Self.kinds, "subject_kind", id: id), subjectName: text(6),
                 subjectOwner: text(7), system: text(8), environment: text(9), entitlement: text(10),
                 scope: optionalText(11), access: try value(12, Self.accessLevels, "access", id: id),
-                duration: TimeSpan(seconds: int(13)), breakGlass: sqlite3_column_int64(handle, 14) != 0,
+                duration: try span(13, id: id), breakGlass: sqlite3_column_int64(handle, 14) != 0,
                 incident: optionalText(15), ticket: optionalText(16), purpose: text(17),
                 submittedAt: Date(storeMilliseconds: sqlite3_column_int64(handle, 18)),
                 decidedAt: sqlite3_column_type(handle, 19) == SQLITE_NULL

@@ -301,7 +301,7 @@ final class VerifyPass {
         if let open = requests[id] { return open.record }
         guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"),
                                            arguments: [id]) else { return nil }
-        return try? EventCoding.decoder.decode(RequestRecord.self, from: data)
+        return try? EventCoding.readRecord(data)
     }
 
     /// Whether `draft` changes a request already compared and forgotten, which

@@ -243,6 +243,8 @@ public final class WriteTransaction {
         }
 
         let previous = try chainHead()
+        // A stored head at the end of the range (written by hand) ends the chain, not the process.
+        guard previous.sequence < Int64.max else { throw StoreError.unreadableRow("the chain's last event has sequence \(previous.sequence), and nothing can follow it: the store was changed outside signoff; run `signoff audit verify`") }
         let sequence = previous.sequence + 1
         let at = draft.at.storeMilliseconds
         let payload = requestJSON.map { CanonicalJSON.submittedPayload(requestJSON: $0) }
@@ -790,7 +792,7 @@ public final class WriteTransaction {
         if let head { return head }
         let statement = try db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
         if let row = try Row.fetchOne(statement) {
-            return (row[0], row[1])
+            return (try row.checked(0, "events.sequence"), try row.checked(1, "events.hash"))
         }
         return (0, EventChain.genesis)
     }

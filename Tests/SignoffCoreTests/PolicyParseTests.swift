@@ -100,6 +100,11 @@ struct PolicyParseTests {
               - name: r
                 steps: [{approvers: owners, count: 0}]
             """, line: 3, column: 40, field: "route[0].steps[0].count", message: "must be at least 1"),
+        ParseErrorCase(label: "more approvals than a step can gather", rules: """
+            route:
+              - name: r
+                steps: [{approvers: owners, count: 1001}]
+            """, line: 3, column: 40, field: "route[0].steps[0].count", message: "must be at most 1000"),
     ]
 
     @Test(arguments: cases)

@@ -25,6 +25,9 @@ import Testing
          "- x\n- y"),
         (doc(#"{"type": "orderedList", "attrs": {"order": 3}, "content": [{"type": "listItem", "content": [\#(paragraph("x"))]}, {"type": "listItem", "content": [\#(paragraph("y")), {"type": "bulletList", "content": [{"type": "listItem", "content": [\#(paragraph("z"))]}]}]}]}"#),
          "3. x\n4. y\n  - z"),
+        // An order at the end of the range numbers on without overflowing.
+        (doc(#"{"type": "orderedList", "attrs": {"order": 9223372036854775807}, "content": [{"type": "listItem", "content": [\#(paragraph("x"))]}, {"type": "listItem", "content": [\#(paragraph("y"))]}]}"#),
+         "9223372036854775807. x\n9223372036854775807. y"),
         (doc(#"{"type": "paragraph", "content": [{"type": "text", "text": "see docs", "marks": [{"type": "link", "attrs": {"href": "https://wiki/x"}}]}, {"type": "text", "text": " now", "marks": [{"type": "strong"}]}]}"#),
          "see docs (https://wiki/x) now"),
         (doc(#"{"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": "123", "text": "@Alice"}}, {"type": "text", "text": " "}, {"type": "emoji", "attrs": {"shortName": ":smile:"}}, {"type": "text", "text": " "}, {"type": "inlineCard", "attrs": {"url": "https://x/y"}}]}"#),

@@ -136,4 +136,36 @@ import Testing
             #expect(error.description.contains("\"admin\" is already erin's Jira identity"), "\(error)")
         }
     }
+
+    /// A number of hours Jira carries as text is checked before it becomes
+    /// an integer: `inf`, `1e300` and their kin are refused with the field,
+    /// not trapped on.
+    @Test func aDurationNumberBeyondAnyIntegerIsRefused() throws {
+        var mapper = try Mapper("""
+            request:
+              requester: {value: alice}
+              subject.kind: {value: service_account}
+              subject.name: {value: svc-reporting}
+              subject.owner: {value: alice}
+              system: {value: payments-db}
+              environment: {value: production}
+              entitlement: {value: read_replica}
+              access: {value: read}
+              purpose: summary
+              duration: {field: customfield_1, unit: hours}
+            """)
+        func mapped(_ hours: String) throws -> MappedTicket {
+            try mapper.mapJSON(#"{"key": "OPS-1", "id": "10001", "fields": {"summary": "nightly ledger reconciliation", "customfield_1": "\#(hours)"}}"#)
+        }
+        for hours in ["inf", "infinity", "1e300", "9223372036854775807", "nan"] {
+            let ticket = try mapped(hours)
+            guard case let .refused(problems) = ticket.outcome else {
+                Issue.record("\(hours) hours was mapped")
+                continue
+            }
+            #expect(problems.map(\.field) == ["duration"], "\(problems)")
+        }
+        let eight = try mapped("8")
+        #expect(eight.request?.duration == .hours(8), "\(eight.outcome)")
+    }
 }

@@ -49,6 +49,12 @@ import Testing
             [0, 1, -1, 7, 42, Int.max, Int.min, Int.random(in: -1_000_000...1_000_000, using: &generator)]
                 .randomElement(using: &generator)!
         }
+        /// A number from `range`, its ends included: what a store holds where
+        /// signoff counts with the number (`StoredBounds`, `TimeSpan.storable`).
+        mutating func int(in range: ClosedRange<Int>) -> Int {
+            [range.lowerBound, range.upperBound, min(range.upperBound, 7), Int.random(in: range, using: &generator)]
+                .randomElement(using: &generator)!
+        }
         mutating func date() -> Date {
             EventCoding.storedPrecision(Date(timeIntervalSince1970: Double.random(in: -1e9...4e9, using: &generator)))
         }
@@ -68,7 +74,7 @@ import Testing
                 subject: Subject(kind: IdentityKind.allCases.randomElement(using: &generator)!, name: string(), owner: string()),
                 system: string(), environment: string(), entitlement: string(), scope: optional(),
                 access: AccessLevel.allCases.randomElement(using: &generator)!, purpose: string(),
-                duration: TimeSpan(seconds: int()), start: optionalDate(), end: optionalDate(),
+                duration: span(), start: optionalDate(), end: optionalDate(),
                 revocationTriggers: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
                     RevocationTrigger(name: string(), ref: string())
                 },
@@ -77,7 +83,7 @@ import Testing
         }
 
         mutating func optionalBool() -> Bool? { Bool.random(using: &generator) ? Bool.random(using: &generator) : nil }
-        mutating func span() -> TimeSpan { TimeSpan(seconds: int()) }
+        mutating func span() -> TimeSpan { TimeSpan(seconds: int(in: TimeSpan.storable)) }
         mutating func action() -> HandOffAction { HandOffAction.allCases.randomElement(using: &generator)! }
         mutating func trigger() -> RevocationTrigger { RevocationTrigger(name: string(), ref: string()) }
         mutating func ticket() -> TicketRef { TicketRef(source: string(), site: string(), issueID: string(), key: string()) }
@@ -164,7 +170,7 @@ import Testing
             switch Int.random(in: 0..<4, using: &generator) {
             case 0:
                 .steps(rule: string(), steps: (0..<Int.random(in: 0..<4, using: &generator)).map { _ in
-                    RoutedStep(name: string(), approvers: string(), required: int())
+                    RoutedStep(name: string(), approvers: string(), required: int(in: StoredBounds.approvals))
                 })
             case 1: .denied((0..<Int.random(in: 0..<3, using: &generator)).map { _ in DenyMatch(rule: string(), reason: string()) })
             case 2: .autoApproved(rule: string())
@@ -177,7 +183,7 @@ import Testing
             case 7, 8: grantBody()
             case 0: .policyApplied(.init(version: string(), previousVersion: optional(), file: string(), source: string()))
             case 1: .requestSubmitted(.init(request: request()))
-            case 2: .requestRouted(.init(version: int(), policyVersion: string(), outcome: outcome(), cause: string()))
+            case 2: .requestRouted(.init(version: int(in: StoredBounds.versions), policyVersion: string(), outcome: outcome(), cause: string()))
             case 3: .reviewRecorded(.init(verdict: verdict(), rationale: string(), requestVersion: int(), policyVersion: string()))
             case 4:
                 .reviewRefused(.init(verdict: Bool.random(using: &generator) ? verdict() : nil,
@@ -197,7 +203,7 @@ import Testing
 
         mutating func record() -> RequestRecord {
             var record = RequestRecord(id: string(), request: request(), submittedBy: principal(), submittedAt: date())
-            record.version = int()
+            record.version = int(in: StoredBounds.versions)
             record.state = state()
             record.route = Bool.random(using: &generator) ? outcome() : nil
             record.policyVersion = optional()

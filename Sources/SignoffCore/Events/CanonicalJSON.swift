@@ -161,7 +161,7 @@ public enum CanonicalJSON {
 
         /// Integer milliseconds since 1970, rounded as `EventCoding.encoder` does.
         public mutating func date(_ value: Date) {
-            int(Int64((value.timeIntervalSince1970 * 1000).rounded()))
+            int(value.epochMilliseconds)
         }
 
         public mutating func string(_ value: String) {

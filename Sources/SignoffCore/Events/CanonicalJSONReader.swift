@@ -31,6 +31,12 @@ extension CanonicalJSON {
     struct Parser {
         let bytes: UnsafeRawBufferPointer
         var index = 0
+        /// How many objects and arrays enclose the value being read. Nothing
+        /// signoff writes nests a tenth as deep; a payload nested deeper (a
+        /// hostile one, `[[[[…`) goes to the reference reader, whose own limit
+        /// refuses it, instead of taking this reader's recursion off the stack.
+        var depth = 0
+        static let deepest = 64
 
         init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -51,6 +57,9 @@ extension CanonicalJSON {
             guard index < bytes.count else { return nil }
             switch bytes[index] {
             case UInt8(ascii: "{"):
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= Self.deepest else { return nil }
                 index += 1
                 var members: [(String, Value)] = []
                 // Most objects hold a handful of members: one allocation, not a doubling from one.
@@ -72,6 +81,9 @@ extension CanonicalJSON {
                     return nil
                 }
             case UInt8(ascii: "["):
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= Self.deepest else { return nil }
                 index += 1
                 var elements: [Value] = []
                 skipSpace()
@@ -361,7 +373,9 @@ extension CanonicalJSON {
         static func span(_ value: Value) throws -> TimeSpan {
             let span = try Object(value)
             try span.only(["seconds"])
-            return TimeSpan(seconds: try span.int("seconds"))
+            let seconds = try span.int("seconds")
+            guard TimeSpan.storable.contains(seconds) else { throw Mismatch() }
+            return TimeSpan(seconds: seconds)
         }
 
         static func terms(_ value: Value) throws -> GrantTerms {

@@ -411,15 +411,16 @@ public indirect enum EventBody: Sendable, Hashable {
 
     /// `decode`, through `CanonicalJSON`'s reader when the payload has the
     /// canonical shape; anything else goes to `decode`, the reference.
+    /// Either way, a number signoff counts with must be within `StoredBounds`.
     public static func read(kind: String, payload: Data) throws -> EventBody {
-        if let body = payload.withUnsafeBytes({ CanonicalJSON.decodeBody(kind: kind, payload: $0) }) { return body }
-        return try decode(kind: kind, payload: payload)
+        try payload.withUnsafeBytes { try read(kind: kind, payload: $0) }
     }
 
     /// `read`, from bytes that are not copied unless the reference must read them.
     public static func read(kind: String, payload: UnsafeRawBufferPointer) throws -> EventBody {
-        if let body = CanonicalJSON.decodeBody(kind: kind, payload: payload) { return body }
-        return try decode(kind: kind, payload: Data(payload))
+        let body = try CanonicalJSON.decodeBody(kind: kind, payload: payload) ?? decode(kind: kind, payload: Data(payload))
+        try StoredBounds.check(body)
+        return body
     }
 
     public static func decode(kind: String, payload: Data) throws -> EventBody {
@@ -507,7 +508,7 @@ public enum EventCoding {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(Int64((date.timeIntervalSince1970 * 1000).rounded()))
+            try container.encode(date.epochMilliseconds)
         }
         return encoder
     }
@@ -529,8 +530,9 @@ public enum EventCoding {
 
     /// The same, from bytes in place (a stored row's, as the database holds them).
     public static func readRecord(_ bytes: UnsafeRawBufferPointer) throws -> RequestRecord {
-        if let record = CanonicalJSON.decodeRecord(bytes) { return record }
-        return try decoder.decode(RequestRecord.self, from: Data(bytes))
+        let record = try CanonicalJSON.decodeRecord(bytes) ?? decoder.decode(RequestRecord.self, from: Data(bytes))
+        try StoredBounds.check(record)
+        return record
     }
 
     /// Truncates to the millisecond precision events are stored with, so a value

@@ -138,7 +138,7 @@ public enum GrantProjection {
             grant.provisioningReason = nil
             grant.provisioningAt = nil
         case let .grantExtended(extended):
-            grant.duration = TimeSpan(seconds: grant.duration.seconds + extended.by.seconds)
+            grant.duration = grant.duration.adding(extended.by)
             grant.expiresAt = extended.expiresAt ?? grant.expiresAt
             grant.extensions.append(extended.extensionID)
             // Provisioning must learn the new expiry: the grant is handed off again.

@@ -6,6 +6,33 @@ public struct TimeSpan: Sendable, Hashable, Codable, Comparable, CustomStringCon
 
     public init(seconds: Int) { self.seconds = seconds }
 
+    /// The lengths a store may hold: none is negative, and none is longer
+    /// than about 31,700 years (the longest `1d12h`-style text parses to
+    /// about 19,000). Any length in this range can be added to a stored time,
+    /// multiplied by a small factor or summed over many extensions without
+    /// overflowing; a stored length outside it is refused as unreadable.
+    public static let storable = 0...1_000_000_000_000
+
+    /// Refuses a length outside `storable`, whichever decoder reads it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let seconds = try container.decode(Int.self, forKey: .seconds)
+        guard Self.storable.contains(seconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .seconds, in: container,
+                                                   debugDescription: "a length of \(seconds) seconds is outside what a store holds")
+        }
+        self.seconds = seconds
+    }
+
+    private enum CodingKeys: String, CodingKey { case seconds }
+
+    /// The sum, saturating instead of overflowing (a grant's length after
+    /// its extensions, each read from the store).
+    public func adding(_ other: TimeSpan) -> TimeSpan {
+        let (sum, overflow) = seconds.addingReportingOverflow(other.seconds)
+        return TimeSpan(seconds: overflow ? (other.seconds < 0 ? .min : .max) : sum)
+    }
+
     public static func minutes(_ n: Int) -> TimeSpan { TimeSpan(seconds: n * 60) }
     public static func hours(_ n: Int) -> TimeSpan { TimeSpan(seconds: n * 3600) }
     public static func days(_ n: Int) -> TimeSpan { TimeSpan(seconds: n * 86_400) }

@@ -251,7 +251,7 @@ public struct NoticePlanner: Sendable {
         guard let warning = settings.expiryWarning, grant.state == .active, let expiresAt = grant.expiresAt,
               expiresAt > date, expiresAt.timeIntervalSince(date) <= TimeInterval(warning.seconds) else { return [] }
         let notices = accessHolders(record, .expiryWarning,
-                                    key: "expiry-warning:\(grant.requestID):\(Int64(expiresAt.timeIntervalSince1970 * 1000))")
+                                    key: "expiry-warning:\(grant.requestID):\(expiresAt.epochMilliseconds(.towardZero))")
         return notices + broadcast(notices)
     }
 

@@ -136,7 +136,7 @@ public struct JSONOutput {
 
     /// A moment, RFC 3339 in UTC with milliseconds.
     public mutating func time(_ date: Date) {
-        time(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+        time(milliseconds: date.epochMilliseconds)
     }
 
     public mutating func time(milliseconds: Int64) {
@@ -335,7 +335,7 @@ public enum RFC3339 {
     }
 
     public static func text(_ date: Date) -> String {
-        text(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+        text(milliseconds: date.epochMilliseconds)
     }
 
     static func append(milliseconds: Int64, to bytes: inout [UInt8]) {

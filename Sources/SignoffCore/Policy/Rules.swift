@@ -114,6 +114,10 @@ struct RouteRule: Sendable {
 
 /// Reads `deny:` and `route:` lists.
 struct RuleParser {
+    /// The most approvals one step may ask for: more than any team has
+    /// approvers, and far inside what a store holds (`StoredBounds`).
+    static let mostApprovals = 1_000
+
     let conditions: ConditionParser
     var directory: Directory { conditions.directory }
 
@@ -211,6 +215,9 @@ struct RuleParser {
             if let countNode = fields.optional("count") {
                 count = try countNode.int()
                 guard count >= 1 else { throw countNode.error("must be at least 1", hint: "a step that needs nobody would approve by default") }
+                guard count <= Self.mostApprovals else {
+                    throw countNode.error("must be at most \(Self.mostApprovals)", hint: "no step can gather more approvals than it has approvers")
+                }
             }
             var excludes = false
             if let excludeNode = fields.optional("exclude") {

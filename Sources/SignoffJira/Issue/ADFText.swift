@@ -104,7 +104,7 @@ public enum ADFText {
                     push(children) { _ in type == "bulletList" ? "- " : "" }
                 case "orderedList":
                     let first = attrs?["order"]?.integerValue ?? 1
-                    push(children) { "\(first + Int64($0)). " }
+                    push(children) { "\(first.addingReportingOverflow(Int64($0)).overflow ? first : first + Int64($0)). " }
                 case "listItem", "taskItem", "decisionItem":
                     var lead = ""
                     if type == "taskItem" { lead = attrs?["state"]?.stringValue == "DONE" ? "[x] " : "[ ] " }

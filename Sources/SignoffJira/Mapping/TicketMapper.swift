@@ -438,16 +438,18 @@ public struct TicketMapper: Sendable {
             switch rule.target {
             case .field(.duration):
                 if TimeSpan(parsing: text) != nil { return .success(value) }
-                guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number > 0 else {
+                guard let number = Double(text.trimmingCharacters(in: .whitespaces)), number > 0, number.isFinite else {
                     return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(Self.short(text)))\" is not a duration; \(TimeSpan.syntaxHint)"))
                 }
                 guard let unit = rule.unit else {
                     return .failure(PieceFailure(kind: .invalid, message: "\"\(DisplaySafe.text(text))\" is a number without a unit; the mapping must say unit: (minutes, hours, days or weeks)"))
                 }
-                let minutes = Int((number * Double(unit.seconds) / 60).rounded())
-                guard minutes >= 1, minutes <= 366 * 24 * 60 else {
+                // Compared before it becomes an Int: `1e300 weeks` is refused, not trapped on.
+                let exact = (number * Double(unit.seconds) / 60).rounded()
+                guard exact >= 1, exact <= Double(366 * 24 * 60) else {
                     return .failure(PieceFailure(kind: .invalid, message: "\(DisplaySafe.text(text)) \(unit.rawValue) is not a duration signoff grants"))
                 }
+                let minutes = Int(exact)
                 return scannedConstant(TimeSpan(seconds: minutes * 60).description, field: rule.target.name)
             case .field(.start), .field(.end):
                 guard let date = JiraDate.parse(text, zone: mapping.timeZone) else {

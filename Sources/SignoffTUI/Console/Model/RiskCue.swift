@@ -36,7 +36,7 @@ public enum RiskCue: Sendable, Hashable {
         if isProduction(request.environment) { cues.append(.production(request.environment)) }
         if request.access == .admin { cues.append(.admin) }
         if !request.subject.kind.isHuman { cues.append(.nonHuman(request.subject.kind)) }
-        if let maximumDuration, request.duration.seconds * 5 >= maximumDuration.seconds * 4 {
+        if let maximumDuration, Double(request.duration.seconds) * 5 >= Double(maximumDuration.seconds) * 4 {
             cues.append(.nearMaximumDuration(requested: request.duration, maximum: maximumDuration))
         }
         return cues
