@@ -68,6 +68,21 @@ import Testing
         #expect(formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000)) == expected)
     }
 
+    /// Past the years RFC 3339 writes, the nearer end: a year 12026 must not
+    /// come out as 2026 (a grant that never ends shown as ending now).
+    @Test(arguments: [
+        (Int64(253_402_300_800_000), "9999-12-31T23:59:59.999Z"),
+        (Int64(317_525_356_800_000), "9999-12-31T23:59:59.999Z"),  // 12032-01-01
+        (Int64.max, "9999-12-31T23:59:59.999Z"),
+        (Int64(-62_167_219_200_000), "0000-01-01T00:00:00.000Z"),
+        (Int64(-62_167_219_200_001), "0000-01-01T00:00:00.000Z"),
+        (Int64.min, "0000-01-01T00:00:00.000Z"),
+    ])
+    func timesBeyondFourDigitYearsAreWrittenAsTheNearerEnd(milliseconds: Int64, expected: String) {
+        #expect(RFC3339.text(milliseconds: milliseconds) == expected)
+        #expect(UTCTime.text(Date(timeIntervalSince1970: Double(milliseconds) / 1000)) == expected)
+    }
+
     /// A stored payload is copied as JSON only when it is exactly one JSON value.
     @Test(arguments: [
         (#"{"a":[1,-2.5e3,true,null,{"b":"\u00e9\n"}],"c":{}}"#, #"{"a":[1,-2.5e3,true,null,{"b":"\u00e9\n"}],"c":{}}"#),

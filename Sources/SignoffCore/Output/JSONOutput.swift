@@ -338,7 +338,16 @@ public enum RFC3339 {
         text(milliseconds: date.epochMilliseconds)
     }
 
+    /// The first and last milliseconds RFC 3339's four-digit years can
+    /// write: 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z.
+    public static let writable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
+    /// A time outside `writable` (only a store written by hand, or a length
+    /// of thousands of years, makes one) is written as the nearer end: never
+    /// as its last four digits of year, which could put a grant that never
+    /// ends in the present.
     static func append(milliseconds: Int64, to bytes: inout [UInt8]) {
+        let milliseconds = min(max(milliseconds, writable.lowerBound), writable.upperBound)
         let (seconds, millis) = floorDivide(milliseconds, 1000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         // Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
