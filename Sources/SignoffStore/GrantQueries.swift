@@ -174,33 +174,70 @@ extension Store {
     /// grants whose histories hold none are left out. The policies and the
     /// store's creator are read, and each policy parsed, once for them all.
     static func grantHistoryProblems(_ db: Database, _ ids: [String]) throws -> [String: [String]] {
-        let applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
-        var policies: [Int64: Policy?] = [:]
-        let creator = try creator(db)?.name
+        var check = try GrantHistoryCheck(db)
         var found: [String: [String]] = [:]
         for id in ids {
-            // The extensions are the requests its `grant_extended` events name, forged ones included.
-            var history = try events(db, requestID: id)
-            var extensions: [String] = []
-            for event in history {
-                if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
-                   !extensions.contains(extended.extensionID) {
-                    extensions.append(extended.extensionID)
-                }
-            }
-            for request in extensions { history += try events(db, requestID: request) }
-            history.sort { $0.sequence < $1.sequence }
-            // Only the policies the history was decided under are read whole, each once.
-            for event in history {
-                guard let sequence = applied.last(where: { $0 < event.sequence }), policies[sequence] == nil else { continue }
-                let row = try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence])
-                policies[sequence] = .some(row.flatMap { ParsedPolicies.shared.policy(version: $0[0], source: $0[1], file: $0[2]) })
-            }
-            let problems = DecisionCheck.problems(inHistory: history, storeCreator: creator) { sequence in
-                applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
-            }
-            if !problems.isEmpty { found[id] = problems.map { "event \($0.sequence): \($0.problem)" } }
+            let problems = try check.problems(db, id)
+            if !problems.isEmpty { found[id] = problems }
         }
         return found
+    }
+
+    /// `forEachReconciledGrant`, with each grant's `grantHistoryProblems`
+    /// (empty for a history signoff recorded), replayed as the grant is read:
+    /// what a list of grants marks as disputed, so a grant appended by hand
+    /// past the commands' checks never lists as one like the others.
+    public func forEachCheckedGrant(_ filter: GrantFilter, activeExpiringBy horizon: Date? = nil,
+                                    _ body: (Grant, GrantReconciliation?, [String]) throws -> Void) throws {
+        var sql = GrantRow.selectReconciled + filter.clause
+        if horizon != nil { sql += " AND s.state = 'active' AND s.expires_at <= ?" }
+        try read { db in
+            var check = try GrantHistoryCheck(db)
+            try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }) { grant, seen in
+                try body(grant, seen, try check.problems(db, grant.requestID))
+            }
+        }
+    }
+}
+
+/// Replays grant histories one at a time (`Store.grantHistoryProblems`):
+/// the policies' sequences and the store's creator are read once, and each
+/// policy a history was decided under is read and parsed once, for them all.
+struct GrantHistoryCheck {
+    private let applied: [Int64]
+    private let creator: String?
+    private var policies: [Int64: Policy?] = [:]
+
+    init(_ db: Database) throws {
+        applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
+        creator = try Store.creator(db)?.name
+    }
+
+    /// What is wrong in the history of `id`'s grant, as "event N: problem"; empty when nothing is.
+    mutating func problems(_ db: Database, _ id: String) throws -> [String] {
+        // The extensions are the requests its `grant_extended` events name, forged ones included.
+        var history = try Store.events(db, requestID: id)
+        var extensions: [String] = []
+        for event in history {
+            if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
+               !extensions.contains(extended.extensionID) {
+                extensions.append(extended.extensionID)
+            }
+        }
+        for request in extensions { history += try Store.events(db, requestID: request) }
+        history.sort { $0.sequence < $1.sequence }
+        // Only the policies the history was decided under are read whole, each once.
+        for event in history {
+            guard let sequence = applied.last(where: { $0 < event.sequence }), policies[sequence] == nil else { continue }
+            let row = try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence])
+            policies[sequence] = .some(try row.flatMap {
+                ParsedPolicies.shared.policy(version: try $0.checked(0, "policies.version"), source: try $0.checked(1, "policies.source"),
+                                             file: try $0.checked(2, "policies.file"))
+            })
+        }
+        let policies = self.policies, applied = self.applied
+        return DecisionCheck.problems(inHistory: history, storeCreator: creator) { sequence in
+            applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
+        }.map { "event \($0.sequence): \($0.problem)" }
     }
 }

@@ -355,7 +355,7 @@ struct CommandLineTests {
     /// The hand-off gives access only for decisions signoff records: a
     /// self-approval written into the file is recorded as a failed hand-off,
     /// with the reason, and never reaches provisioning; a real approval and
-    /// its extension are handed off as before.
+    /// its extension are handed off as before. `show` and `grants` mark it disputed.
     @Test(.needsStoreFile) func aSelfApprovalWrittenIntoTheFileIsNeverHandedOff() throws {
         let store = try TestStore()
         let outbox = store.directory.appendingPathComponent("outbox")
@@ -398,6 +398,13 @@ struct CommandLineTests {
         #expect((try store.show(forged)["disputed"] as? [String])?.count == 2)
         #expect((try store.show(real)["disputed"] as? [String]) == [])
         #expect(try !store.run(["show", real]).stdout.contains("DISPUTED"))
+        // So does the list of grants, where managers and scripts look.
+        let listed = try store.run(["grants"]).stdout.split(separator: "\n")
+        #expect(listed.contains { $0.hasPrefix(forged + " ") && $0.contains("✗ DISPUTED: `signoff show \(forged)`") }, "\(listed)")
+        #expect(listed.contains { $0.hasPrefix(real + " ") && !$0.contains("DISPUTED") }, "\(listed)")
+        let grants = try Signoff.items(try store.run(["grants", "--json"]))
+        #expect((grants.first { $0["request_id"] as? String == forged }?["disputed"] as? [String])?.count == 2, "\(grants)")
+        #expect((grants.first { $0["request_id"] as? String == real }?["disputed"] as? [String]) == [], "\(grants)")
         // The refusal is itself evidence, and verify still names the decision.
         #expect(try store.run(["audit", "verify"]).status == 6)
     }

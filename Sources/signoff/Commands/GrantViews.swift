@@ -19,14 +19,18 @@ struct GrantTable {
         ], write: write)
     }
 
-    mutating func add(_ grant: Grant, _ seen: GrantReconciliation?) throws {
+    /// `disputed`: what `audit verify` names in the grant's history; such a
+    /// grant is flagged first, since nothing else about it can be trusted.
+    mutating func add(_ grant: Grant, _ seen: GrantReconciliation?, disputed: [String] = []) throws {
         let terms = grant.terms
+        let flags = (disputed.isEmpty ? [] : ["✗ DISPUTED: `signoff show \(grant.requestID)`"])
+            + grant.flags(at: now).map { Terminal.safe($0.label(at: now)) }
         try table.add([
             grant.requestID, grant.state.rawValue, grant.timeLeftText(at: now),
             terms.subject.kind.rawValue + ":" + Terminal.safe(terms.subject.name),
             Terminal.safe(terms.system) + "/" + Terminal.safe(terms.environment), Terminal.safe(terms.entitlement),
             terms.access.rawValue, Terminal.safe(terms.requester), GrantConfirmation(grant, seen).label,
-            Terminal.safe(grant.flags(at: now).map { $0.label(at: now) }.joined(separator: ", ")),
+            flags.joined(separator: ", "),
         ])
     }
 
@@ -64,13 +68,13 @@ struct Grants: ParsableCommand, JSONReporting {
         var table = GrantTable(now: now, write: StandardOutput.line)
         var count = 0
         try storeCall {
-            try commands.store.forEachReconciledGrant(all ? .all : .attention, activeExpiringBy: horizon) { grant, seen in
+            try commands.store.forEachCheckedGrant(all ? .all : .attention, activeExpiringBy: horizon) { grant, seen, disputed in
                 if let responsibility, !responsibility.covers(grant.terms) { return }
                 if unconfirmed, GrantConfirmation(grant, seen).isConfirmed { return }
                 count += 1
                 switch format {
-                case .text: try table.add(grant, seen)
-                case .json, .jsonLines: try writer.append(GrantStatusJSON(grant: grant, reconciliation: seen, now: now))
+                case .text: try table.add(grant, seen, disputed: disputed)
+                case .json, .jsonLines: try writer.append(GrantStatusJSON(grant: grant, reconciliation: seen, now: now, disputed: disputed))
                 }
             }
         }

@@ -11,6 +11,9 @@ struct GrantStatusJSON: JSONDocument {
     /// What reconciliation last saw of the grant; nil when no run has covered it.
     var reconciliation: GrantReconciliation?
     var now: Date
+    /// What `audit verify` names in the grant's history, where the caller
+    /// replayed it (`signoff grants`): empty when nothing; nil leaves it out.
+    var disputed: [String]? = nil
 
     func members(_ json: inout JSONOutput) {
         let terms = grant.terms
@@ -59,6 +62,7 @@ struct GrantStatusJSON: JSONDocument {
         for flag in grant.flags(at: now) { Self.write(flag, now: now, &json) }
         json.endArray()
         Self.write(reconciliation, of: grant, &json)
+        if let disputed { json.field("disputed", disputed) }
     }
 
     /// `reconciliation`: whether a run has seen the grant carried out (its
