@@ -376,18 +376,19 @@ enum OutboxRows {
     }
 
     private static func fetchItems(_ db: Database, _ sql: String, _ arguments: [DatabaseValueConvertible?]) throws -> [OutboxItem] {
-        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).compactMap(item)
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).compactMap { try item($0) }
     }
 
     /// A row as an item; nil for a channel or state this version does not know.
-    private static func item(_ row: Row) -> OutboxItem? {
-        guard let channel = OutboxChannel(rawValue: row[1]), let state = OutboxState(rawValue: row[10]) else { return nil }
-        let message = OutboxMessage(channel: channel, dedupeKey: row[2], requestID: row[3], recipient: row[4],
-                                    destination: row[5], batchKey: row[6], payload: row[7])
-        return OutboxItem(id: row[0], message: message, causeSequence: row[8], createdAt: Date(storeMilliseconds: row[9]),
-                          state: state, attempts: row[11], nextAttemptAt: Date(storeMilliseconds: row[12]),
-                          lastAttemptAt: (row[13] as Int64?).map(Date.init(storeMilliseconds:)), lastError: row[14],
-                          deliveredAt: (row[15] as Int64?).map(Date.init(storeMilliseconds:)), leaseOwner: row[16],
-                          leaseUntil: (row[17] as Int64?).map(Date.init(storeMilliseconds:)))
+    private static func item(_ row: Row) throws -> OutboxItem? {
+        func c<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value { try row.checked(index, "outbox column \(index + 1)") }
+        func date(_ index: Int) throws -> Date? { (try c(index) as Int64?).map(Date.init(storeMilliseconds:)) }
+        guard let channel = OutboxChannel(rawValue: try c(1)), let state = OutboxState(rawValue: try c(10)) else { return nil }
+        let message = OutboxMessage(channel: channel, dedupeKey: try c(2), requestID: try c(3), recipient: try c(4),
+                                    destination: try c(5), batchKey: try c(6), payload: try c(7))
+        return OutboxItem(id: try c(0), message: message, causeSequence: try c(8), createdAt: Date(storeMilliseconds: try c(9)),
+                          state: state, attempts: try c(11), nextAttemptAt: Date(storeMilliseconds: try c(12)),
+                          lastAttemptAt: try date(13), lastError: try c(14), deliveredAt: try date(15), leaseOwner: try c(16),
+                          leaseUntil: try date(17))
     }
 }

@@ -42,18 +42,19 @@ struct FindingRow: Hashable {
     var removalHandOff: String?
     var removalOutcome: String?
 
-    init(_ row: Row) {
-        id = row["id"]; kind = row["kind"]; system = row["system"]; environment = row["environment"]
-        subjectKind = row["subject_kind"]; subject = row["subject"]; owner = row["owner"]; entitlement = row["entitlement"]
-        grantType = row["grant_type"]; scope = row["scope"]; requestID = row["request_id"]; credentialID = row["credential_id"]
-        summary = row["summary"]; open = (row["state"] as String) == "open"; firstSeenAt = row["first_seen_at"]
-        firstRun = row["first_run"]; lastSeenAt = row["last_seen_at"]; lastRun = row["last_run"]; resolvedAt = row["resolved_at"]
-        resolvedRun = row["resolved_run"]; openedSequence = row["opened_sequence"]
-        exceptedBy = row["excepted_by"]; exceptedAt = row["excepted_at"]; exceptedUntil = row["excepted_until"]
-        exceptionRationale = row["exception_rationale"]; exceptionSequence = row["exception_sequence"]
-        linkedRequest = row["linked_request"]
-        removalBy = row["removal_by"]; removalAt = row["removal_at"]; removalRationale = row["removal_rationale"]
-        removalSequence = row["removal_sequence"]; removalHandOff = row["removal_hand_off"]; removalOutcome = row["removal_outcome"]
+    init(_ row: Row) throws {
+        func c<Value: DatabaseValueConvertible>(_ name: String) throws -> Value { try row.checked(name, of: "findings") }
+        id = try c("id"); kind = try c("kind"); system = try c("system"); environment = try c("environment")
+        subjectKind = try c("subject_kind"); subject = try c("subject"); owner = try c("owner"); entitlement = try c("entitlement")
+        grantType = try c("grant_type"); scope = try c("scope"); requestID = try c("request_id"); credentialID = try c("credential_id")
+        summary = try c("summary"); open = (try c("state") as String) == "open"; firstSeenAt = try c("first_seen_at")
+        firstRun = try c("first_run"); lastSeenAt = try c("last_seen_at"); lastRun = try c("last_run"); resolvedAt = try c("resolved_at")
+        resolvedRun = try c("resolved_run"); openedSequence = try c("opened_sequence")
+        exceptedBy = try c("excepted_by"); exceptedAt = try c("excepted_at"); exceptedUntil = try c("excepted_until")
+        exceptionRationale = try c("exception_rationale"); exceptionSequence = try c("exception_sequence")
+        linkedRequest = try c("linked_request")
+        removalBy = try c("removal_by"); removalAt = try c("removal_at"); removalRationale = try c("removal_rationale")
+        removalSequence = try c("removal_sequence"); removalHandOff = try c("removal_hand_off"); removalOutcome = try c("removal_outcome")
     }
 
     /// A finding as its first `finding_opened` event has it.
@@ -119,9 +120,10 @@ struct SightingRow: Hashable {
         self.presentAt = presentAt; self.presentRun = presentRun
     }
 
-    init(_ row: Row) {
-        self.init(requestID: row["request_id"], present: row["present"], seenAt: row["seen_at"], run: row["run"],
-                  presentAt: row["present_at"], presentRun: row["present_run"])
+    init(_ row: Row) throws {
+        func c<Value: DatabaseValueConvertible>(_ name: String) throws -> Value { try row.checked(name, of: "grant_sightings") }
+        self.init(requestID: try c("request_id"), present: try c("present"), seenAt: try c("seen_at"), run: try c("run"),
+                  presentAt: try c("present_at"), presentRun: try c("present_run"))
     }
 
     var values: [DatabaseValue] {
@@ -278,12 +280,12 @@ enum ReconciliationRows {
     }
 
     private static func findingRow(_ id: String, _ db: Database) throws -> FindingRow? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM findings WHERE id = ?"), arguments: [id]).map(FindingRow.init)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM findings WHERE id = ?"), arguments: [id]).map { try FindingRow($0) }
     }
 
     private static func sightingRow(_ id: String, _ db: Database) throws -> SightingRow? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(SightingRow.columns) FROM grant_sightings WHERE request_id = ?"),
-                         arguments: [id]).map(SightingRow.init)
+                         arguments: [id]).map { try SightingRow($0) }
     }
 
     private static func write(_ finding: FindingRow, _ db: Database) throws {

@@ -155,7 +155,21 @@ extension Row {
         do {
             return try decode(atIndex: index)
         } catch {
-            throw StoreError.unreadableRow("\(column()) holds \(DisplaySafe.text(String(String(describing: self[index] as DatabaseValue).prefix(80)))), which signoff never writes: the store was changed outside signoff; run `signoff audit verify`")
+            throw Self.unreadable(column(), self[index] as DatabaseValue)
         }
+    }
+
+    /// `checked(_:_:)` by column name, for a row of `table`.
+    func checked<Value: DatabaseValueConvertible>(_ name: String, of table: String) throws -> Value {
+        do {
+            return try decode(forColumn: name)
+        } catch {
+            throw Self.unreadable(table + "." + name, hasColumn(name) ? self[name] as DatabaseValue : nil)
+        }
+    }
+
+    private static func unreadable(_ column: String, _ value: DatabaseValue?) -> StoreError {
+        let quoted = value.map { DisplaySafe.text(String(String(describing: $0).prefix(80))) } ?? "nothing"
+        return .unreadableRow("\(column) holds \(quoted), which signoff never writes: the store was changed outside signoff; run `signoff audit verify`")
     }
 }

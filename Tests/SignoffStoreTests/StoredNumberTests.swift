@@ -155,4 +155,17 @@ import Testing
         #expect(retry.delay(afterAttempts: 2) == 60)
         #expect(retry.delay(afterAttempts: .max) == 3600)
     }
+
+    /// The outbox is read by `notify` and the hand-off: a row whose count of
+    /// attempts is text is named with its column, not trapped on.
+    @Test func anOutboxRowOfTheWrongTypeIsNamedNotTrappedOn() throws {
+        let directory = TemporaryDirectory()
+        let store = try store(directory)
+        #expect(try store.write { try $0.enqueue(OutboxTests.message("routed:REQ-1:dave"), at: Sample.start) })
+        let queue = try DatabaseQueue(path: directory.file())
+        try queue.write { try $0.execute(sql: "UPDATE outbox SET attempts = 'many\u{1B}]52;' ") }
+        let error = try #require(throws: StoreError.self) { try store.outboxItems(nil) }
+        #expect("\(error)".contains("outbox column 12 holds"), "\(error)")
+        #expect(!"\(error)".contains("\u{1B}"))
+    }
 }
