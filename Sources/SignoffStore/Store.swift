@@ -337,7 +337,8 @@ public final class Store: Sendable {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT actor, authentication FROM events WHERE sequence = 1 AND kind = 'store_created'
             """) else { return nil }
-        return Principal(name: row[0], authentication: Authentication(rawValue: row[1]) ?? .system)
+        return Principal(name: try row.checked(0, "events.actor"),
+                         authentication: Authentication(rawValue: try row.checked(1, "events.authentication")) ?? .system)
     }
 
     // MARK: Reads, each in its own snapshot

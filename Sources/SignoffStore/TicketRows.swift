@@ -17,8 +17,10 @@ extension WriteTransaction {
         let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT ticket, request_id, refusal FROM tickets WHERE source = ? AND site = ? AND issue_id = ?
             """), arguments: [source, site, issueID])
-        return row.map { TicketState(ticket: TicketRef(source: source, site: site, issueID: issueID, key: $0[0]),
-                                     requestID: $0[1], refusal: $0[2]) }
+        return try row.map {
+            TicketState(ticket: TicketRef(source: source, site: site, issueID: issueID, key: try $0.checked(0, "tickets.ticket")),
+                        requestID: try $0.checked(1, "tickets.request_id"), refusal: try $0.checked(2, "tickets.refusal"))
+        }
     }
 
     /// The ticket request `id` was imported from, if any. Cheap after the first
@@ -29,7 +31,10 @@ extension WriteTransaction {
         let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT source, site, issue_id, ticket FROM tickets WHERE request_id = ? ORDER BY sequence DESC LIMIT 1
             """), arguments: [id])
-        let ticket = row.map { TicketRef(source: $0[0], site: $0[1], issueID: $0[2], key: $0[3]) }
+        let ticket = try row.map {
+            TicketRef(source: try $0.checked(0, "tickets.source"), site: try $0.checked(1, "tickets.site"),
+                      issueID: try $0.checked(2, "tickets.issue_id"), key: try $0.checked(3, "tickets.ticket"))
+        }
         ticketsByRequest[id] = ticket
         return ticket
     }
@@ -54,7 +59,8 @@ extension WriteTransaction {
         let settings = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT format, comments, transitions FROM ticket_sites WHERE source = ? AND site = ?
             """), arguments: [source, site]).map {
-            TicketWriteBackSettings(format: $0[0], comments: $0[1], transitions: TicketRows.transitions($0[2]))
+            TicketWriteBackSettings(format: try $0.checked(0, "ticket_sites.format"), comments: try $0.checked(1, "ticket_sites.comments"),
+                                    transitions: TicketRows.transitions(try $0.checked(2, "ticket_sites.transitions")))
         }
         writeBackBySite[key] = settings
         return settings

@@ -145,12 +145,7 @@ public final class WriteTransaction {
         let (clause, arguments) = RequestFilter.open.sql
         let rows = try Row.fetchAll(db, sql: "SELECT submitted_sequence, last_sequence, record FROM requests" + clause,
                                     arguments: StatementArguments(arguments))
-        return try rows.map { row in
-            let record = try EventCoding.readRecord(row[2] as Data)
-            entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
-                                       isStored: true, isChanged: false)
-            return record
-        }
+        return try cached(rows)
     }
 
     /// A new request ID: `REQ-1`, `REQ-2`, ... (not zero-padded; list requests
@@ -718,10 +713,10 @@ public final class WriteTransaction {
     /// the transaction's own copy where it already holds one.
     private func cached(_ rows: [Row]) throws -> [RequestRecord] {
         try rows.map { row in
-            let record = try EventCoding.readRecord(row[2] as Data)
+            let record = try EventCoding.readRecord(try row.checked(2, "requests.record") as Data)
             if let entry = entries[record.id] { return entry.record }
-            entries[record.id] = Entry(record: record, submittedSequence: row[0], lastSequence: row[1],
-                                       isStored: true, isChanged: false)
+            entries[record.id] = Entry(record: record, submittedSequence: try row.checked(0, "requests.submitted_sequence"),
+                                       lastSequence: try row.checked(1, "requests.last_sequence"), isStored: true, isChanged: false)
             return record
         }
     }
