@@ -168,6 +168,13 @@ extension Row {
         }
     }
 
+    /// The text at `index` as a report quotes it: the text itself, or how
+    /// the value that stands there instead is written (never a trap).
+    func quoted(_ index: Int) -> String {
+        let value = self[index] as DatabaseValue
+        return String.fromDatabaseValue(value) ?? String(describing: value)
+    }
+
     private static func unreadable(_ column: String, _ value: DatabaseValue?) -> StoreError {
         let quoted = value.map { DisplaySafe.text(String(String(describing: $0).prefix(80))) } ?? "nothing"
         return .unreadableRow("\(column) holds \(quoted), which signoff never writes: the store was changed outside signoff; run `signoff audit verify`")

@@ -126,7 +126,7 @@ extension Store {
             guard let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") else {
                 return nil
             }
-            return ChainAnchor(sequence: row[0], hash: row[1])
+            return ChainAnchor(sequence: try row.checked(0, "events.sequence"), hash: try row.checked(1, "events.hash"))
         }
     }
 }

@@ -477,7 +477,7 @@ final class VerifyPass {
             SELECT request_id, 'grant_status' FROM grant_status WHERE request_id NOT IN (SELECT request_id FROM grants)
             """)
         for row in halves {
-            let id: String = row[0], table: String = row[1]
+            let id = row.quoted(0), table = row.quoted(1)
             report(table, id, nil, "a \(table) row without its other half", order: 0)
         }
         let storedGrants = try Int.fetchOne(db, sql: "SELECT count(*) FROM grants JOIN grant_status USING (request_id)") ?? 0

@@ -168,4 +168,21 @@ import Testing
         #expect("\(error)".contains("outbox column 12 holds"), "\(error)")
         #expect(!"\(error)".contains("\u{1B}"))
     }
+
+    /// `audit verify` reads the rows it checks whatever stands in them: a
+    /// counter that is not a number is a mismatch it names, not a trap.
+    @Test func verifyNamesACounterThatIsNotANumber() throws {
+        let directory = TemporaryDirectory()
+        let store = try store(directory)
+        try store.submitRouted()
+        let queue = try DatabaseQueue(path: directory.file())
+        try queue.writeWithoutTransaction { db in
+            let triggers = try Row.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'counters'")
+            for trigger in triggers { try db.execute(sql: "DROP TRIGGER \(trigger["name"] as String)") }
+            try db.execute(sql: "UPDATE counters SET value = 'one'")
+        }
+        let report = try store.verify()
+        #expect(report.projectionMismatches.contains { $0.table == "counters" && $0.problem.contains("request_number is missing") },
+                "\(report.projectionMismatches)")
+    }
 }
