@@ -379,9 +379,12 @@ enum OutboxRows {
         try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).compactMap { try item($0) }
     }
 
+    /// `columns` one by one, as a refusal names them.
+    private static let columnNames = columns.split(separator: ",").map { "outbox." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+
     /// A row as an item; nil for a channel or state this version does not know.
     private static func item(_ row: Row) throws -> OutboxItem? {
-        func c<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value { try row.checked(index, "outbox column \(index + 1)") }
+        func c<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value { try row.checked(index, columnNames[index]) }
         func date(_ index: Int) throws -> Date? { (try c(index) as Int64?).map(Date.init(storeMilliseconds:)) }
         guard let channel = OutboxChannel(rawValue: try c(1)), let state = OutboxState(rawValue: try c(10)) else { return nil }
         let message = OutboxMessage(channel: channel, dedupeKey: try c(2), requestID: try c(3), recipient: try c(4),

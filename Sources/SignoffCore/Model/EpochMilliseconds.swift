@@ -4,8 +4,9 @@ extension Date {
     /// Milliseconds since 1970, rounded: the unit every time is stored,
     /// chained and printed in. A date made from any stored integer (or added
     /// to from any stored duration) converts without trapping: one beyond
-    /// Int64's range saturates, so it can never equal the value it came from
-    /// and `audit verify` names the event instead of every command crashing.
+    /// Int64's range saturates at its end (a stored Int64.max reads back as
+    /// a date that rounds to 2^63, and converts back to Int64.max), where
+    /// `Int64(_:)` would stop every command that reads it.
     public var epochMilliseconds: Int64 { epochMilliseconds(.toNearestOrAwayFromZero) }
 
     /// The same, rounded by `rule`.
