@@ -321,7 +321,8 @@ struct CommandLineTests {
     /// names it.
     /// alice's review, approval and grant of her own request `id`, appended
     /// straight into the store file as anyone who can write it could.
-    static func appendSelfApproval(_ store: TestStore, _ id: String) throws {
+    static func appendSelfApproval(_ store: TestStore, _ id: String,
+                                   incidentReview: EventBody.IncidentReviewDue? = nil) throws {
         let alice = Principal(name: "alice", authentication: .asserted)
         let writer = try Store.open(at: store.path)
         try writer.write { tx in
@@ -335,8 +336,21 @@ struct CommandLineTests {
             try tx.append(EventDraft(requestID: id, actor: alice, at: now, body: .grantIssued(.init(
                 terms: GrantTerms(record: record), approvers: ["alice"], policyVersion: version, duration: record.request.duration,
                 startsAt: now, expiresAt: now.addingTimeInterval(TimeInterval(record.request.duration.seconds)),
-                selfActivated: false, incidentReview: nil))))
+                selfActivated: false, incidentReview: incidentReview))))
         }
+    }
+
+    /// A grant with a post-incident review, written into the file by hand, is
+    /// flagged in the list of reviews as in the list of grants.
+    @Test(.needsStoreFile) func aForgedGrantIsDisputedInTheListOfIncidentReviews() throws {
+        let store = try TestStore()
+        let forged = try store.submit(etlRequest, as: "alice")
+        try Self.appendSelfApproval(store, forged, incidentReview: .init(reviewers: "person:dave", dueAt: Date().addingTimeInterval(86_400)))
+        let line = try store.run(["incident-reviews"]).stdout
+        #expect(line.hasPrefix("\(forged)  ✗ DISPUTED: `signoff show \(forged)`  due in "), "\(line)")
+        let reviews = try Signoff.items(try store.run(["incident-reviews", "--json"]))
+        let grant = try #require(reviews.first?["grant"] as? [String: Any], "\(reviews)")
+        #expect((grant["disputed"] as? [String])?.isEmpty == false, "\(grant)")
     }
 
     @Test(.needsStoreFile) func aWellChainedSelfApprovalIsNamed() throws {

@@ -105,12 +105,13 @@ struct IncidentReviews: ParsableCommand, JSONReporting {
         var writer = JSONListWriter<IncidentReviewJSON>(listSchema: "signoff.incident-review-list/1", lines: format == .jsonLines)
         var count = 0
         try storeCall {
-            try commands.store.forEachReconciledGrant(.incidentReviews(includingCompleted: all)) { grant, seen in
+            try commands.store.forEachCheckedGrant(.incidentReviews(includingCompleted: all)) { grant, seen, disputed in
                 guard let review = grant.incidentReview else { return }
                 count += 1
                 switch format {
-                case .text: try StandardOutput.line(Self.line(grant, review, now: now))
-                case .json, .jsonLines: try writer.append(IncidentReviewJSON(grant: grant, reconciliation: seen, review: review, now: now))
+                case .text: try StandardOutput.line(Self.line(grant, review, disputed: disputed, now: now))
+                case .json, .jsonLines:
+                    try writer.append(IncidentReviewJSON(grant: grant, reconciliation: seen, review: review, now: now, disputed: disputed))
                 }
             }
         }
@@ -120,7 +121,8 @@ struct IncidentReviews: ParsableCommand, JSONReporting {
         }
     }
 
-    static func line(_ grant: Grant, _ review: IncidentReview, now: Date) -> String {
+    /// `disputed`: what `audit verify` names in the grant's history; such a grant says so first.
+    static func line(_ grant: Grant, _ review: IncidentReview, disputed: [String], now: Date) -> String {
         let status: String
         if let completed = review.completedAt {
             status = "completed \(Timestamp.format(completed)) by \(Terminal.safe(review.completedBy ?? "?"))"
@@ -129,7 +131,7 @@ struct IncidentReviews: ParsableCommand, JSONReporting {
         } else {
             status = "due in \(TimeSpan.between(now, review.dueAt))"
         }
-        return "\(grant.requestID)  \(status)  reviewers: \(review.reviewers)  incident: \(Terminal.safe(grant.terms.incident ?? "-"))"
+        return "\(grant.requestID)  " + (disputed.isEmpty ? "" : "✗ DISPUTED: `signoff show \(grant.requestID)`  ") + "\(status)  reviewers: \(review.reviewers)  incident: \(Terminal.safe(grant.terms.incident ?? "-"))"
             + (grant.selfActivated ? "  SELF-ACTIVATED" : "") + "  " + Terminal.safe(grant.terms.requester)
             + " on " + Terminal.safe(grant.terms.system) + "/" + Terminal.safe(grant.terms.environment)
     }

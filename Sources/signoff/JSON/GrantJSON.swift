@@ -116,6 +116,8 @@ struct IncidentReviewJSON: JSONDocument {
     var reconciliation: GrantReconciliation?
     var review: IncidentReview
     var now: Date
+    /// As `GrantStatusJSON.disputed`, for its grant.
+    var disputed: [String]? = nil
 
     func members(_ json: inout JSONOutput) {
         json.field("request_id", grant.requestID)
@@ -127,6 +129,6 @@ struct IncidentReviewJSON: JSONDocument {
         json.field("completed_by", review.completedBy)
         json.field("rationale", review.rationale)
         json.key("grant")
-        GrantStatusJSON(grant: grant, reconciliation: reconciliation, now: now).write(&json)
+        GrantStatusJSON(grant: grant, reconciliation: reconciliation, now: now, disputed: disputed).write(&json)
     }
 }
