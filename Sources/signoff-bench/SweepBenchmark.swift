@@ -11,13 +11,12 @@ import SignoffTUI
 enum SweepBenchmark {
     static let sweeper = Principal(name: "ops", authentication: .asserted)
 
-    static func run(quick: Bool) throws -> [Figure] {
-        let count = quick ? 2_000 : 100_000
-        let policy = try Workload.policy()
-        let (store, directory) = try StoreBenchmarks.newStore("sweep", policy: policy)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let approvedAt = Date(timeIntervalSince1970: 1_800_000_000)
-        // Staging reads are approved automatically: each submission issues a grant.
+    /// When the sweep's grants were approved; they are all due 9 hours later.
+    static let approvedAt = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// `count` staging reads, each approved automatically with a grant of
+    /// its own: every one due once its duration has passed.
+    static func fill(_ store: Store, policy: Policy, count: Int) throws {
         try store.write { tx in
             for (index, request) in Workload.ownerReadRequests(count).enumerated() {
                 var staging = request
@@ -31,6 +30,14 @@ enum SweepBenchmark {
         }
         let active = try store.activeGrantCount()
         guard active == count else { throw BenchError("expected \(count) active grants, found \(active)") }
+    }
+
+    static func run(quick: Bool) throws -> [Figure] {
+        let count = quick ? 2_000 : 100_000
+        let policy = try Workload.policy()
+        let (store, directory) = try StoreBenchmarks.newStore("sweep", policy: policy)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try fill(store, policy: policy, count: count)
 
         func sweep(_ store: Store, at now: Date) throws -> (Double, Int) {
             var expired = 0

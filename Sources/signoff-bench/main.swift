@@ -99,6 +99,25 @@ if let index = arguments.firstIndex(of: "--make-signed-store") {
     }
 }
 
+// A store of `COUNT` active grants, as the sweep bench expires, for
+// profiling `signoff expire` on a copy of it (`SIGNOFF_NOW` 9 hours after
+// 2027-01-15T08:00:00Z, when they were approved, makes every one due).
+if let index = arguments.firstIndex(of: "--make-sweep-store") {
+    let rest = Array(arguments[index...].dropFirst())
+    do {
+        guard let path = rest.first, let count = rest.dropFirst().first.flatMap({ Int($0) }) else {
+            throw BenchError("usage: signoff-bench --make-sweep-store PATH COUNT")
+        }
+        let policy = try Workload.policy()
+        try SweepBenchmark.fill(try StoreBenchmarks.newStore(at: path, policy: policy), policy: policy, count: count)
+        print("\(count) active grants in \(path), approved at 2027-01-15T08:00:00Z")
+        exit(0)
+    } catch {
+        print("make-sweep-store: failed: \(error)")
+        exit(1)
+    }
+}
+
 let postgresSuite: (Bool) throws -> [Figure] = { quick in
     guard let postgresql else {
         return [Figure(name: "PostgreSQL store", value: "skipped: no server", budget: "(--store postgresql)", met: nil)]
