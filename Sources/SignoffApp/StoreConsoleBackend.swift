@@ -60,8 +60,10 @@ public final class StoreConsoleBackend: ConsoleBackend {
             let changed = try store.grants(changedAfter: cache.token)
             cache.token = token
             if !changed.isEmpty {
+                let disputed = try store.grantHistoryProblems(changed.map(\.grant.requestID))
                 for (grant, seen) in changed {
-                    cache.rows[grant.requestID] = grant.status.needsAttention ? Self.row(grant, seen, responsibility) : nil
+                    cache.rows[grant.requestID] = grant.status.needsAttention
+                        ? Self.row(grant, seen, disputed[grant.requestID] ?? [], responsibility) : nil
                 }
                 cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
             }
@@ -71,23 +73,27 @@ public final class StoreConsoleBackend: ConsoleBackend {
         return keep(try Self.readAttentionGrants(store, responsibility), asOf: token, policy: policy)
     }
 
-    /// Every grant that needs attention, sorted, as console rows: a whole read.
+    /// Every grant that needs attention, sorted, as console rows: a whole
+    /// read, each grant's history replayed as it is read (as `signoff grants` does).
     private static func readAttentionGrants(_ store: Store, _ permissions: GrantPermissions?) throws -> [ConsoleGrantRow] {
         var rows: [ConsoleGrantRow] = []
-        try store.forEachReconciledGrant(.attention) { rows.append(row($0, $1, permissions)) }
+        try store.forEachCheckedGrant(.attention) { rows.append(row($0, $1, $2, permissions)) }
         return rows
     }
 
-    /// A grant as a console row: whether it is mine to watch, and what I may do
-    /// with it (so the console offers only that, and says why not first).
-    private static func row(_ grant: Grant, _ seen: GrantReconciliation?, _ permissions: GrantPermissions?) -> ConsoleGrantRow {
+    /// A grant as a console row: whether it is mine to watch, what I may do
+    /// with it (so the console offers only that, and says why not first), and
+    /// what is wrong in its history (`disputed`).
+    private static func row(_ grant: Grant, _ seen: GrantReconciliation?, _ disputed: [String],
+                            _ permissions: GrantPermissions?) -> ConsoleGrantRow {
         guard let permissions else {
             let none = "no policy is in force; nothing can be changed"
-            return ConsoleGrantRow(grant: grant, responsible: false, revokeRefusal: none, reviewRefusal: none, reconciliation: seen)
+            return ConsoleGrantRow(grant: grant, responsible: false, revokeRefusal: none, reviewRefusal: none, reconciliation: seen,
+                                   disputed: disputed)
         }
         return ConsoleGrantRow(grant: grant, responsible: permissions.responsibility.covers(grant.terms),
                                revokeRefusal: permissions.revokeRefusal(grant), reviewRefusal: permissions.reviewRefusal(grant),
-                               reconciliation: seen)
+                               reconciliation: seen, disputed: disputed)
     }
 
     /// The open findings for the Drift list, each with the export's records

@@ -167,7 +167,13 @@ extension Store {
     /// provisioning access to carry out, so a decision appended by hand past
     /// the commands' checks is never provisioned.
     public func grantHistoryProblems(_ id: String) throws -> [String] {
-        try read { try Self.grantHistoryProblems($0, [id])[id] ?? [] }
+        try grantHistoryProblems([id])[id] ?? []
+    }
+
+    /// `grantHistoryProblems` of each grant among `ids`, by its request, in
+    /// one read; those whose histories hold none are left out.
+    public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
+        try read { try Self.grantHistoryProblems($0, ids) }
     }
 
     /// `grantHistoryProblems` of each grant among `ids`, by its request; the

@@ -39,18 +39,20 @@ struct ConsoleTests {
     }
 
     /// A grant whose approval was written into the store by hand is marked
-    /// DISPUTED in its detail, with the events signoff does not record.
+    /// DISPUTED in the grant list and in its detail, with the events signoff
+    /// does not record.
     @Test(.needsStoreFile) func aGrantApprovedByHandIsMarkedDisputed() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
         try CommandLineTests.appendSelfApproval(store, id)
-        let tmux = try console(store)
+        let tmux = try console(store, width: 240)
         try tmux.waitFor("My queue")
         try tmux.send("4")
         try tmux.waitFor("Active grants")
-        let detail = try tmux.waitFor("DISPUTED")
-        #expect(detail.contains("its history holds decisions signoff does not record"), "\(detail)")
+        let detail = try tmux.waitFor("its history holds decisions signoff does not record")
         #expect(detail.contains("review_recorded by alice"), "\(detail)")
+        let listed = detail.split(separator: "\n").filter { $0.contains(id) && $0.contains("✘ DISPUTED") }
+        #expect(!listed.isEmpty, "the list marks the grant too: \(detail)")
         try tmux.send("q")
         try waitUntil { tmux.paneDead }
     }

@@ -205,6 +205,30 @@ import Testing
         #expect(self.lines(model).filter { $0.hasPrefix("REQ-") }.sorted() == ["REQ-900002", "REQ-900003", "REQ-900006"])
     }
 
+    /// A grant whose history holds decisions signoff does not record is
+    /// marked DISPUTED first in the grant lists (not only in its detail), and
+    /// the filter finds it by that word.
+    @Test func aDisputedGrantIsMarkedFirstInTheList() throws {
+        var grants = Sample.grants
+        let index = try #require(grants.firstIndex { $0.id == "REQ-900004" })
+        grants[index].disputed = ["event 12: review_recorded by mallory\u{1B}[2J: the requester approves their own request"]
+        var model = ConsoleModel(size: Size(width: 200, height: 30), glyphs: .unicode, now: now)
+        feed(&model, .snapshotLoaded(Sample.snapshot(grants: grants)))
+        press(&model, .character("4"))
+        for glyphs in [Glyphs.unicode, .ascii] {
+            let flags = StyledLine(GrantColumn.flags.cell(grants[index], false, model.now, glyphs, 200))
+            #expect(flags.plainText.hasPrefix("\(glyphs.denied) DISPUTED, not removed"), "\(flags.plainText)")
+            #expect(flags.spans.first?.role == .error)
+        }
+        #expect(!StyledLine(GrantColumn.flags.cell(grants[0], false, model.now, .unicode, 200)).plainText.contains("DISPUTED"))
+        let lines = view(model, size: model.size, glyphs: .unicode).lines
+        #expect(lines.contains { $0.contains("REQ-900004") && $0.contains("✘ DISPUTED") }, "\(lines)")
+        #expect(!lines.joined().unicodeScalars.contains { $0 == "\u{1B}" }, "no escape reaches the terminal")
+        press(&model, .character("/"))
+        type(&model, "disputed")
+        #expect(self.lines(model).filter { $0.hasPrefix("REQ-") } == ["REQ-900004"])
+    }
+
     @Test func timeLeftFollowsTheModelsClock() {
         var model = Sample.grantModel()
         press(&model, .character("4"), .character("j"))

@@ -18,14 +18,19 @@ public struct ConsoleGrantRow: Sendable, Hashable {
     public var reviewRefusal: String?
     /// What reconciliation last saw of the grant; nil when no run has covered it.
     public var reconciliation: GrantReconciliation?
+    /// What is wrong in the grant's history (decisions signoff does not
+    /// record, appended to the store by hand), as "event N: problem"; empty
+    /// when nothing is (`Store.grantHistoryProblems`).
+    public var disputed: [String]
 
     public init(grant: Grant, responsible: Bool, revokeRefusal: String? = nil, reviewRefusal: String? = nil,
-                reconciliation: GrantReconciliation? = nil) {
+                reconciliation: GrantReconciliation? = nil, disputed: [String] = []) {
         self.grant = grant
         self.responsible = responsible
         self.revokeRefusal = revokeRefusal
         self.reviewRefusal = reviewRefusal
         self.reconciliation = reconciliation
+        self.disputed = disputed
     }
 
     /// Whether reconciliation has seen the grant carried out.
@@ -44,6 +49,7 @@ public struct ConsoleGrantRow: Sendable, Hashable {
     /// Every field the filter searches, like `ConsoleRow.forEachSearchField`.
     func forEachSearchField(_ body: (String) -> Void) {
         body(id)
+        if !disputed.isEmpty { body(GrantColumn.disputedText) }
         body(grant.state.rawValue.replacingOccurrences(of: "_", with: " "))
         body(terms.subject.kind.label)
         body(terms.subject.name)

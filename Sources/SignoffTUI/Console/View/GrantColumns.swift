@@ -64,6 +64,10 @@ struct GrantColumn: Sendable, ColumnSizing {
             case .selfActivated, .provisioningFailed, .endedNotRemoved, .notProvisioned, .breakGlass: true
             }
         }, now: now, glyphs: glyphs)
+        // Before everything else: none of the rest can be trusted of a grant whose history was forged.
+        if !row.disputed.isEmpty {
+            spans.insert(contentsOf: [Span("\(glyphs.denied) \(disputedText)", .error)] + (spans.isEmpty ? [] : [Span(", ", .dim)]), at: 0)
+        }
         if !review, let words = reconciliationText(row.confirmation) {
             if !spans.isEmpty { spans.append(Span(", ", .dim)) }
             spans.append(Span(words, reconciliationRole(row.confirmation)))
@@ -74,6 +78,10 @@ struct GrantColumn: Sendable, ColumnSizing {
         }
         return fitted(spans, width: width, glyphs: glyphs)
     }
+
+    /// How a grant whose history holds decisions signoff does not record is
+    /// marked (and searched for); its detail names each.
+    static let disputedText = "DISPUTED"
 
     /// How a grant reconciliation has not confirmed is marked (and searched
     /// for); nil for one it has.
