@@ -64,58 +64,41 @@ let postgresql: String? = {
     return connection
 }()
 
-// A store to profile commands on (e.g. under valgrind): varied requests until
-// it holds at least EVENTS events.
-if let index = arguments.firstIndex(of: "--make-store") {
+/// `FLAG PATH N`: makes one of the benches' stores at PATH, for profiling
+/// commands on (e.g. under perf or valgrind), prints what `make` says of it,
+/// and exits.
+func makeStoreOption(_ flag: String, count noun: String, _ make: (_ path: String, _ count: Int) throws -> String) {
+    guard let index = arguments.firstIndex(of: flag) else { return }
     let rest = Array(arguments[index...].dropFirst())
     do {
-        guard let path = rest.first, let events = rest.dropFirst().first.flatMap({ Int($0) }) else {
-            throw BenchError("usage: signoff-bench --make-store PATH EVENTS")
+        guard let path = rest.first, let count = rest.dropFirst().first.flatMap({ Int($0) }) else {
+            throw BenchError("usage: signoff-bench \(flag) PATH \(noun)")
         }
-        let policy = try Workload.policy()
-        let store = try StoreBenchmarks.newStore(at: path, policy: policy)
-        print("\(try AuditBenchmarks.fill(store, policy: policy, events: events)) events in \(path)")
+        print(try make(path, count))
         exit(0)
     } catch {
-        print("make-store: failed: \(error)")
+        print("\(flag.dropFirst(2)): failed: \(error)")
         exit(1)
     }
 }
 
-// A store of `COUNT` signed submissions, as the signatures bench verifies,
-// for profiling `signoff audit verify` on it.
-if let index = arguments.firstIndex(of: "--make-signed-store") {
-    let rest = Array(arguments[index...].dropFirst())
-    do {
-        guard let path = rest.first, let count = rest.dropFirst().first.flatMap({ Int($0) }) else {
-            throw BenchError("usage: signoff-bench --make-signed-store PATH COUNT")
-        }
-        let signed = try SignatureBenchmarks.makeStore(at: path, count: count)
-        print("\(signed) signed submissions in \(path)")
-        exit(0)
-    } catch {
-        print("make-signed-store: failed: \(error)")
-        exit(1)
-    }
+// Varied requests until the store holds at least EVENTS events.
+makeStoreOption("--make-store", count: "EVENTS") { path, events in
+    let policy = try Workload.policy()
+    let store = try StoreBenchmarks.newStore(at: path, policy: policy)
+    return "\(try AuditBenchmarks.fill(store, policy: policy, events: events)) events in \(path)"
 }
-
-// A store of `COUNT` active grants, as the sweep bench expires, for
-// profiling `signoff expire` on a copy of it (`SIGNOFF_NOW` 9 hours after
-// 2027-01-15T08:00:00Z, when they were approved, makes every one due).
-if let index = arguments.firstIndex(of: "--make-sweep-store") {
-    let rest = Array(arguments[index...].dropFirst())
-    do {
-        guard let path = rest.first, let count = rest.dropFirst().first.flatMap({ Int($0) }) else {
-            throw BenchError("usage: signoff-bench --make-sweep-store PATH COUNT")
-        }
-        let policy = try Workload.policy()
-        try SweepBenchmark.fill(try StoreBenchmarks.newStore(at: path, policy: policy), policy: policy, count: count)
-        print("\(count) active grants in \(path), approved at 2027-01-15T08:00:00Z")
-        exit(0)
-    } catch {
-        print("make-sweep-store: failed: \(error)")
-        exit(1)
-    }
+// COUNT signed submissions, as the signatures bench verifies, for `signoff audit verify`.
+makeStoreOption("--make-signed-store", count: "COUNT") { path, count in
+    "\(try SignatureBenchmarks.makeStore(at: path, count: count)) signed submissions in \(path)"
+}
+// COUNT active grants, as the sweep bench expires, for `signoff expire` on a
+// copy (`SIGNOFF_NOW` 9 hours after 2027-01-15T08:00:00Z, when they were
+// approved, makes every one due).
+makeStoreOption("--make-sweep-store", count: "COUNT") { path, count in
+    let policy = try Workload.policy()
+    try SweepBenchmark.fill(try StoreBenchmarks.newStore(at: path, policy: policy), policy: policy, count: count)
+    return "\(count) active grants in \(path), approved at 2027-01-15T08:00:00Z"
 }
 
 let postgresSuite: (Bool) throws -> [Figure] = { quick in
