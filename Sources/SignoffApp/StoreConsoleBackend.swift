@@ -58,14 +58,26 @@ public final class StoreConsoleBackend: ConsoleBackend {
         if var cache = grantCache, cache.policyVersion == policy?.version {
             grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
             let changed = try store.grants(changedAfter: cache.token)
+            // A kept grant's history can change without its row (an event
+            // appended by hand, to it or to a request that extends it): it is
+            // checked again too.
+            let touched = try store.requestsWithEvents(after: cache.token)
             cache.token = token
+            let changedIDs = Set(changed.map(\.grant.requestID))
+            let recheck = touched.isEmpty ? [] : cache.rows.values.lazy.filter { row in
+                !changedIDs.contains(row.id)
+                    && (touched.contains(row.id) || row.grant.status.extensions.contains(where: touched.contains))
+            }.map(\.id)
+            let disputed = try store.grantHistoryProblems(changed.map(\.grant.requestID) + recheck)
+            for id in recheck { cache.rows[id]?.disputed = disputed[id] ?? [] }
             if !changed.isEmpty {
-                let disputed = try store.grantHistoryProblems(changed.map(\.grant.requestID))
                 for (grant, seen) in changed {
                     cache.rows[grant.requestID] = grant.status.needsAttention
                         ? Self.row(grant, seen, disputed[grant.requestID] ?? [], responsibility) : nil
                 }
                 cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
+            } else if !recheck.isEmpty {
+                cache.sorted = cache.sorted.map { cache.rows[$0.id] ?? $0 }
             }
             grantCache = cache
             return cache.sorted

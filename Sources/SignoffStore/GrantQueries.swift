@@ -81,6 +81,23 @@ extension Store {
         return grants
     }
 
+    /// The requests events after `sequence` (a `changeToken()`) name: whose
+    /// histories changed since, whether or not their rows did (an event
+    /// appended by hand need not touch them).
+    public func requestsWithEvents(after sequence: Int64) throws -> Set<String> {
+        try read { db in
+            var query = FastStatement(try db.cachedStatement(sql: """
+                SELECT DISTINCT request_id FROM events WHERE sequence > ? AND request_id IS NOT NULL
+                """), db)
+            query.bind(sequence)
+            var ids: Set<String> = []
+            try query.forEachRow { row in
+                if let id = StatementColumns(statement: row).text(0) { ids.insert(id) }
+            }
+            return ids
+        }
+    }
+
     /// Like `forEachGrant`, with what reconciliation last saw of each grant
     /// (nil: no run has covered it), read in the same statement.
     public func forEachReconciledGrant(_ filter: GrantFilter, activeExpiringBy horizon: Date? = nil,
@@ -173,7 +190,8 @@ extension Store {
     /// `grantHistoryProblems` of each grant among `ids`, by its request, in
     /// one read; those whose histories hold none are left out.
     public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
-        try read { try Self.grantHistoryProblems($0, ids) }
+        guard !ids.isEmpty else { return [:] }
+        return try read { try Self.grantHistoryProblems($0, ids) }
     }
 
     /// `grantHistoryProblems` of each grant among `ids`, by its request; the

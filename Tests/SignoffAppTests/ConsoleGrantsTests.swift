@@ -123,6 +123,18 @@ import Testing
         try change(ids[2]) { try Lifecycle.provisioningReport($0, succeeded: false, note: "no such role", by: ops, at: start) }
         try expectSameAsFresh("a failed provisioning")
 
+        // Appended by hand, past the commands' checks, leaving the grant's row
+        // as it was: the kept grant is checked again and marked disputed.
+        try store.write { tx in
+            let record = try #require(try tx.record(ids[3]))
+            try tx.append(EventDraft(requestID: ids[3], actor: alice, at: start, body: .reviewRecorded(.init(
+                verdict: .approve, rationale: "approving my own request by hand", requestVersion: record.version,
+                policyVersion: record.policyVersion ?? ""))))
+        }
+        try expectSameAsFresh("a self-approval appended by hand to a granted request")
+        #expect(try kept.snapshot().grants.first { $0.id == ids[3] }?.disputed.isEmpty == false, "the kept grant is disputed now")
+        #expect(try kept.snapshot().grants.filter { !$0.disputed.isEmpty }.map(\.id) == [ids[3]])
+
         let later = start.addingTimeInterval(9 * 3600)
         try store.write { tx in
             try tx.forEachGrantDue(at: later) { status in
