@@ -61,13 +61,9 @@ public final class StoreConsoleBackend: ConsoleBackend {
             // A kept grant's history can change without its row (an event
             // appended by hand, to it or to a request that extends it): it is
             // checked again too.
-            let touched = try store.requestsWithEvents(after: cache.token)
+            var recheck = try store.historiesChanged(after: cache.token).filter { cache.rows[$0] != nil }
+            recheck.subtract(changed.map(\.grant.requestID))
             cache.token = token
-            let changedIDs = Set(changed.map(\.grant.requestID))
-            let recheck = touched.isEmpty ? [] : cache.rows.values.lazy.filter { row in
-                !changedIDs.contains(row.id)
-                    && (touched.contains(row.id) || row.grant.status.extensions.contains(where: touched.contains))
-            }.map(\.id)
             let disputed = try store.grantHistoryProblems(changed.map(\.grant.requestID) + recheck)
             for id in recheck { cache.rows[id]?.disputed = disputed[id] ?? [] }
             if !changed.isEmpty {

@@ -81,18 +81,21 @@ extension Store {
         return grants
     }
 
-    /// The requests events after `sequence` (a `changeToken()`) name: whose
-    /// histories changed since, whether or not their rows did (an event
-    /// appended by hand need not touch them).
-    public func requestsWithEvents(after sequence: Int64) throws -> Set<String> {
+    /// The requests whose histories events after `sequence` (a
+    /// `changeToken()`) changed, whether or not their rows did (an event
+    /// appended by hand need not touch them): those the events name, and the
+    /// grants those requests extend (a grant's history holds its extensions').
+    public func historiesChanged(after sequence: Int64) throws -> Set<String> {
         try read { db in
             var query = FastStatement(try db.cachedStatement(sql: """
-                SELECT DISTINCT request_id FROM events WHERE sequence > ? AND request_id IS NOT NULL
+                SELECT DISTINCT e.request_id, r.extends FROM events AS e LEFT JOIN requests AS r ON r.id = e.request_id
+                WHERE e.sequence > ? AND e.request_id IS NOT NULL
                 """), db)
             query.bind(sequence)
             var ids: Set<String> = []
             try query.forEachRow { row in
-                if let id = StatementColumns(statement: row).text(0) { ids.insert(id) }
+                let columns = StatementColumns(statement: row)
+                for index in 0..<2 { if let id = columns.text(index) { ids.insert(id) } }
             }
             return ids
         }

@@ -135,6 +135,29 @@ import Testing
         #expect(try kept.snapshot().grants.first { $0.id == ids[3] }?.disputed.isEmpty == false, "the kept grant is disputed now")
         #expect(try kept.snapshot().grants.filter { !$0.disputed.isEmpty }.map(\.id) == [ids[3]])
 
+        // The same, appended to the history of a request that extended a kept
+        // grant: that grant's history holds it too.
+        var extending = request(4)
+        extending.extends = ids[4]
+        let extensionID = try store.write { tx in
+            let id = try tx.nextRequestID()
+            for event in Lifecycle.submit(try ScannedRequest(scanning: extending), id: id, by: alice, policy: policy,
+                                          original: try tx.grant(ids[4]), at: start) {
+                try tx.append(event)
+            }
+            return id
+        }
+        try expectSameAsFresh("an extension approved")
+        #expect(try kept.snapshot().grants.first { $0.id == ids[4] }?.grant.status.extensions == [extensionID])
+        try store.write { tx in
+            let record = try #require(try tx.record(extensionID))
+            try tx.append(EventDraft(requestID: extensionID, actor: alice, at: start, body: .reviewRecorded(.init(
+                verdict: .approve, rationale: "approving my own extension by hand", requestVersion: record.version,
+                policyVersion: record.policyVersion ?? ""))))
+        }
+        try expectSameAsFresh("a self-approval appended by hand to an extension")
+        #expect(try kept.snapshot().grants.filter { !$0.disputed.isEmpty }.map(\.id).sorted() == [ids[3], ids[4]].sorted())
+
         let later = start.addingTimeInterval(9 * 3600)
         try store.write { tx in
             try tx.forEachGrantDue(at: later) { status in
