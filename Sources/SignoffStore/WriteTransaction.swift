@@ -621,31 +621,42 @@ public final class WriteTransaction {
 
     /// Calls `body` with each active grant whose expiry is at or before
     /// `date`, soonest first: its status alone, which is all an expiry reads
-    /// and changes. `body` may append events: it runs once the query is done,
-    /// so nothing it writes changes what is visited. Each status is cached as
-    /// it is read and only its cache entry kept for the calls (a sweep may
-    /// visit a hundred thousand grants: no second copy of each).
+    /// and changes. `body` may append events. The grants are read a page at a
+    /// time, in (expiry, request ID) order: `body` runs once the page's query
+    /// is done, so nothing it writes changes what is visited; then the page's
+    /// changes are written back and its statuses forgotten, so a sweep over a
+    /// hundred thousand grants holds one page of them, not all.
     public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws {
         checkOpen()
         try flushGrants()
         // `state = 'active'` implies the condition of the partial index
-        // `grant_status_live` on (expires_at, state), so SQLite reads the due
-        // grants through it, and counts them from the index alone.
-        let due = "FROM grant_status WHERE state = 'active' AND expires_at <= ?"
-        // Room for them all at once: a sweep may cache a hundred thousand
-        // statuses, and a table grown one by one rehashes every key again.
-        var counting = FastStatement(try db.cachedStatement(sql: "SELECT count(*) " + due), db)
-        counting.bind(date.storeMilliseconds)
-        var count = 0
-        try counting.forEachRow { count = Int(StatementColumns(statement: $0).integer(0) ?? 0) }
-        statuses.reserveCapacity(statuses.count + count)
-        var query = FastStatement(try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) " + due + " ORDER BY expires_at"), db)
-        query.bind(date.storeMilliseconds)
-        var entries: [StatusEntry] = []
-        entries.reserveCapacity(count)
-        try query.forEachRow { entries.append(try cacheStatus(StatementColumns(statement: $0), from: 0)) }
-        for entry in entries { try body(entry.status) }
+        // `grant_status_live` on (expires_at, state), whose entries end in the
+        // key: SQLite walks it in this order, from where the last page ended.
+        let statement = try db.cachedStatement(sql: """
+            SELECT \(GrantStatusRow.columns) FROM grant_status
+            WHERE state = 'active' AND expires_at <= ? AND (expires_at, request_id) > (?, ?)
+            ORDER BY expires_at, request_id LIMIT \(Self.duePage)
+            """)
+        var after: (expiresAt: Int64, id: String) = (Int64.min, "")
+        var page: [StatusEntry] = []
+        page.reserveCapacity(Self.duePage)
+        while true {
+            var query = FastStatement(statement, db)
+            query.bind(date.storeMilliseconds); query.bind(after.expiresAt); query.bind(after.id)
+            try query.forEachRow { page.append(try cacheStatus(StatementColumns(statement: $0), from: 0)) }
+            guard let last = page.last?.status else { return }
+            for entry in page { try body(entry.status) }
+            try flushGrants()
+            // Written back: a later read of any of them finds the row as it is now.
+            for entry in page { statuses[entry.status.requestID] = nil }
+            guard page.count == Self.duePage else { return }
+            after = (last.expiresAt?.storeMilliseconds ?? Int64.max, last.requestID)
+            page.removeAll(keepingCapacity: true)
+        }
     }
+
+    /// Grants a sweep reads and writes back at a time.
+    static let duePage = 1_000
 
     /// Live grants that name a revocation trigger with this reference.
     public func liveGrants(naming trigger: RevocationTrigger) throws -> [Grant] {
