@@ -1,5 +1,5 @@
 import Foundation
-import SignoffCore
+@testable import SignoffCore
 import Testing
 
 /// The hand-written canonical JSON against the Foundation encoder and decoder it
@@ -339,6 +339,62 @@ import Testing
             let record = fuzz.record()
             let recordBytes = CanonicalJSON.encode(record)
             #expect(recordBytes.withUnsafeBytes { CanonicalJSON.decodeRecord($0) } == record)
+        }
+    }
+
+    /// The writer's own bytes of the common kinds and of records are read by
+    /// `Pull`, member by member, with no tree of values: to the same values.
+    @Test func thePullReaderReadsTheWritersBytes() throws {
+        var fuzz = Fuzz(generator: Generator(state: 20_261_204))
+        var pulled = Set<String>()
+        for _ in 0..<3000 {
+            let body = fuzz.body()
+            let kind = try #require(EventKind(rawValue: body.kind))
+            let read = try CanonicalJSON.encode(body).withUnsafeBytes { bytes in
+                var pull = CanonicalJSON.Pull(bytes)
+                return try pull.body(kind)
+            }
+            if let read {
+                #expect(read == body)
+                pulled.insert(body.kind)
+            }
+            let record = fuzz.record()
+            let recordRead = try CanonicalJSON.encode(record).withUnsafeBytes { bytes in
+                var pull = CanonicalJSON.Pull(bytes)
+                defer { #expect(throws: Never.self) { try pull.end() } }
+                return try pull.record()
+            }
+            #expect(recordRead == record)
+        }
+        #expect(pulled == ["request_submitted", "request_routed", "review_recorded", "request_decided", "grant_issued",
+                           "grant_expired", "grant_provisioned", "grant_handed_off"])
+    }
+
+    /// Bytes of the common kinds off the writer's exact shape (space, another
+    /// order, a null, a repeated or unknown key) are not `Pull`'s: they read
+    /// exactly as before, through the tree of values or the reference decoder.
+    @Test func thePullReaderLeavesEveryOtherShapeToTheReadersBefore() throws {
+        let cases: [(kind: String, text: String)] = [
+            ("grant_expired", #"{ "expires_at":1800000000000}"#),
+            ("grant_provisioned", #"{"note":"n","action":"grant"}"#),
+            ("grant_provisioned", #"{"action":"grant","note":null}"#),
+            ("grant_provisioned", #"{"action":"grant","action":"revoke"}"#),
+            ("grant_provisioned", #"{"action":"grant","extra":1}"#),
+            ("review_recorded", #"{"policy_version":"v","rationale":"r","request_version":01,"verdict":"approve"}"#),
+            ("request_decided", #"{"by":["a"],"reason":"r","state":"approved"} "#),
+            ("request_routed", #"{"cause":"c","outcome":{"autoApproved":{"rule":"r"},"denied":{"_0":[]}},"policy_version":"v","version":1}"#),
+        ]
+        for (kind, text) in cases {
+            let bytes = Array(text.utf8)
+            let tag = try #require(EventKind(rawValue: kind))
+            #expect(throws: (any Error).self, "\(text)") {
+                try bytes.withUnsafeBytes { bytes in
+                    var pull = CanonicalJSON.Pull(bytes)
+                    return try pull.body(tag)
+                }
+            }
+            let reference = try? EventBody.decode(kind: kind, payload: Data(bytes))
+            #expect((try? EventBody.read(kind: kind, payload: Data(bytes))) == reference, "\(text)")
         }
     }
 

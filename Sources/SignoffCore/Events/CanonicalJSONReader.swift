@@ -1,10 +1,13 @@
 import Foundation
 
 extension CanonicalJSON {
-    /// Reads a stored record without Foundation's decoder; nil when the bytes
-    /// are anything but the shape `CanonicalJSON` writes (the caller then
-    /// falls back to `EventCoding.decoder`, the reference reader).
+    /// Reads a stored record without Foundation's decoder: the writer's exact
+    /// bytes with `Pull`, anything else as a tree of values; nil when the
+    /// bytes are anything but the shape `CanonicalJSON` writes (the caller
+    /// then falls back to `EventCoding.decoder`, the reference reader).
     public static func decodeRecord(_ bytes: UnsafeRawBufferPointer) -> RequestRecord? {
+        var pull = Pull(bytes)
+        if let record = try? pull.record(), (try? pull.end()) != nil { return record }
         var parser = Parser(bytes)
         guard let value = parser.document() else { return nil }
         return try? Shapes.record(value)
@@ -12,6 +15,10 @@ extension CanonicalJSON {
 
     /// Reads an event payload; nil when the fast reader cannot, as above.
     public static func decodeBody(kind: String, payload: UnsafeRawBufferPointer) -> EventBody? {
+        if let tag = EventKind(rawValue: kind) {
+            var pull = Pull(payload)
+            if let body = try? pull.body(tag) { return body }
+        }
         var parser = Parser(payload)
         guard let value = parser.document() else { return nil }
         return try? Shapes.body(kind: kind, value)
