@@ -342,8 +342,9 @@ import Testing
         }
     }
 
-    /// The writer's own bytes of the common kinds and of records are read by
-    /// `Pull`, member by member, with no tree of values: to the same values.
+    /// The writer's own bytes of records and of the events of a request's and
+    /// a grant's life are read by `Pull`, member by member, with no tree of
+    /// values: to the same values.
     @Test func thePullReaderReadsTheWritersBytes() throws {
         var fuzz = Fuzz(generator: Generator(state: 20_261_204))
         var pulled = Set<String>()
@@ -366,8 +367,10 @@ import Testing
             }
             #expect(recordRead == record)
         }
-        #expect(pulled == ["request_submitted", "request_routed", "review_recorded", "request_decided", "grant_issued",
-                           "grant_expired", "grant_provisioned", "grant_handed_off"])
+        #expect(pulled == ["policy_applied", "request_submitted", "request_routed", "review_recorded", "review_refused",
+                           "action_refused", "request_decided", "request_withdrawn", "request_revised", "ticket_linked",
+                           "grant_issued", "grant_handed_off", "grant_provisioned", "grant_provisioning_failed",
+                           "grant_expired", "grant_revoked", "grant_extended", "incident_review_completed"])
     }
 
     /// Bytes of the common kinds off the writer's exact shape (space, another
@@ -383,6 +386,8 @@ import Testing
             ("review_recorded", #"{"policy_version":"v","rationale":"r","request_version":01,"verdict":"approve"}"#),
             ("request_decided", #"{"by":["a"],"reason":"r","state":"approved"} "#),
             ("request_routed", #"{"cause":"c","outcome":{"autoApproved":{"rule":"r"},"denied":{"_0":[]}},"policy_version":"v","version":1}"#),
+            ("grant_revoked", #"{"rationale":"r","trigger":{"ref":"OPS-1","name":"ticket_closed"}}"#),
+            ("request_withdrawn", #"{"rationale":null}"#),
         ]
         for (kind, text) in cases {
             let bytes = Array(text.utf8)

@@ -3,8 +3,9 @@ import Foundation
 extension CanonicalJSON {
     /// Reads the bytes `Writer` writes straight into the model types, member
     /// by member in the writer's order, with no tree of values in between:
-    /// the stored record and the event kinds a store holds by the million,
-    /// which every fold, check and `audit verify` reads.
+    /// the stored record and the events of a request's and a grant's life,
+    /// which a store holds by the million and every fold, check and `audit
+    /// verify` reads.
     ///
     /// It reads only the writer's exact shape. Anything else (whitespace,
     /// members in another order, a null, an unknown or repeated key, labels
@@ -151,17 +152,29 @@ extension CanonicalJSON {
             return Subject(kind: kind, name: name, owner: owner)
         }
 
+        mutating func trigger() throws -> RevocationTrigger {
+            try open()
+            try need("name"); let name = try string()
+            try need("ref"); let ref = try string()
+            try close()
+            return RevocationTrigger(name: name, ref: ref)
+        }
+
         mutating func triggers() throws -> [RevocationTrigger] {
             try openArray()
             var triggers: [RevocationTrigger] = []
-            while element() {
-                try open()
-                try need("name"); let name = try string()
-                try need("ref"); let ref = try string()
-                try close()
-                triggers.append(RevocationTrigger(name: name, ref: ref))
-            }
+            while element() { triggers.append(try trigger()) }
             return triggers
+        }
+
+        mutating func ticket() throws -> TicketRef {
+            try open()
+            try need("issue_id"); let issueID = try string()
+            try need("key"); let key = try string()
+            try need("site"); let site = try string()
+            try need("source"); let source = try string()
+            try close()
+            return TicketRef(source: source, site: site, issueID: issueID, key: key)
         }
 
         /// An object of strings, its keys in strictly rising UTF-8 order as the writer puts them.
@@ -336,8 +349,8 @@ extension CanonicalJSON {
             return record
         }
 
-        /// The body of an event of `kind`, for the kinds read most; nil for
-        /// any other kind (which `Shapes` reads).
+        /// The body of an event of `kind`: the kinds of a request's and a
+        /// grant's life; nil for any other kind (which `Shapes` reads).
         mutating func body(_ kind: EventKind) throws -> EventBody? {
             let body: EventBody
             switch kind {
@@ -412,11 +425,74 @@ extension CanonicalJSON {
                 try need("via"); let via = try string()
                 try close()
                 body = .grantHandedOff(.init(action: action, via: via, document: document))
-            case .policyApplied, .reviewRefused, .actionRefused, .requestWithdrawn, .grantProvisioningFailed, .grantRevoked,
-                 .grantExtended, .incidentReviewCompleted, .handOffConfigured, .reconciliationRun, .findingOpened,
-                 .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
-                 .storeCreated, .settingsChanged, .schemaMigrated, .requestRevised, .ticketLinked, .intakeRefused,
-                 .writeBackConfigured:
+            case .policyApplied:
+                try open()
+                try need("file"); let file = try string()
+                let previousVersion = try string("previous_version")
+                try need("source"); let source = try string()
+                try need("version"); let version = try string()
+                try close()
+                body = .policyApplied(.init(version: version, previousVersion: previousVersion, file: file, source: source))
+            case .reviewRefused:
+                try open()
+                try need("current_version"); let currentVersion = try int()
+                try need("message"); let message = try string()
+                try need("reason"); let reason: RefusalReason = try raw()
+                let shownVersion = key("shown_version") ? try int() : nil
+                let verdict: Verdict? = key("verdict") ? try raw() : nil
+                try close()
+                body = .reviewRefused(.init(verdict: verdict, reason: reason, message: message, shownVersion: shownVersion,
+                                            currentVersion: currentVersion))
+            case .actionRefused:
+                try open()
+                try need("action"); let action: AttemptedAction = try raw()
+                try need("message"); let message = try string()
+                try need("reason"); let reason: RefusalReason = try raw()
+                try close()
+                body = .actionRefused(.init(action: action, reason: reason, message: message))
+            case .requestWithdrawn:
+                try open()
+                let rationale = try string("rationale")
+                try close()
+                body = .requestWithdrawn(.init(rationale: rationale))
+            case .requestRevised:
+                try open()
+                try need("cause"); let cause = try string()
+                try need("request"); let request = try request()
+                try close()
+                body = .requestRevised(.init(request: request, cause: cause))
+            case .ticketLinked:
+                try open()
+                try need("ticket"); let ticket = try ticket()
+                try close()
+                body = .ticketLinked(.init(ticket: ticket))
+            case .grantProvisioningFailed:
+                try open()
+                try need("action"); let action: HandOffAction = try raw()
+                try need("reason"); let reason = try string()
+                try close()
+                body = .grantProvisioningFailed(.init(action: action, reason: reason))
+            case .grantRevoked:
+                try open()
+                try need("rationale"); let rationale = try string()
+                let trigger = key("trigger") ? try trigger() : nil
+                try close()
+                body = .grantRevoked(.init(rationale: rationale, trigger: trigger))
+            case .grantExtended:
+                try open()
+                try need("by"); let by = try span()
+                let expiresAt = try date("expires_at")
+                try need("extension_id"); let extensionID = try string()
+                try close()
+                body = .grantExtended(.init(extensionID: extensionID, by: by, expiresAt: expiresAt))
+            case .incidentReviewCompleted:
+                try open()
+                try need("rationale"); let rationale = try string()
+                try close()
+                body = .incidentReviewCompleted(.init(rationale: rationale))
+            case .handOffConfigured, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+                 .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed, .storeCreated, .settingsChanged,
+                 .schemaMigrated, .intakeRefused, .writeBackConfigured:
                 return nil
             }
             try end()
