@@ -623,15 +623,18 @@ public final class WriteTransaction {
     /// `date`, soonest first: its status alone, which is all an expiry reads
     /// and changes. `body` may append events. The grants are read a page at a
     /// time, in (expiry, request ID) order: `body` runs once the page's query
-    /// is done, so nothing it writes changes what is visited; then the page's
-    /// changes are written back and its statuses forgotten, so a sweep over a
-    /// hundred thousand grants holds one page of them, not all.
+    /// is done, so nothing it writes changes what that page visits; then the
+    /// page's changes are written back and its statuses forgotten, so a sweep
+    /// over a hundred thousand grants holds one page of them, not all. A grant
+    /// of a later page that `body` ends meanwhile is no longer due, and is not
+    /// visited.
     public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws {
         checkOpen()
         try flushGrants()
         // `state = 'active'` implies the condition of the partial index
-        // `grant_status_live` on (expires_at, state), whose entries end in the
-        // key: SQLite walks it in this order, from where the last page ended.
+        // `grant_status_live` on (expires_at, state): SQLite walks it by expiry
+        // from where the last page ended, and sorts the grants of one expiry
+        // time by ID (few, unless many were granted at the same moment).
         let statement = try db.cachedStatement(sql: """
             SELECT \(GrantStatusRow.columns) FROM grant_status
             WHERE state = 'active' AND expires_at <= ? AND (expires_at, request_id) > (?, ?)
