@@ -201,6 +201,15 @@ final class VerifyChain: @unchecked Sendable {
         }
     }
 
+    /// Runs `work` on this core after what was handed over before it: work
+    /// of the pass that needs no database and no later event.
+    func later(_ work: @escaping @Sendable () -> Void) {
+        queue.async(group: group, execute: work)
+    }
+
+    /// Waits until everything handed over so far is done.
+    func waitForAll() { group.wait() }
+
     /// The first bad event once every batch submitted was checked.
     func firstBadEvent() -> VerifyReport.BadEvent? {
         group.wait()
