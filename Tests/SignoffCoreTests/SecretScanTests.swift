@@ -1,5 +1,5 @@
 import Foundation
-import SignoffCore
+@testable import SignoffCore
 import Testing
 
 /// Credentials pasted into request fields are refused, named by field, kind and
@@ -137,5 +137,42 @@ import Testing
         }
         #expect(try Lifecycle.authorizeSubmission(scanned, by: Principal(name: "alice", authentication: .osAccount), policy: policy)
                     .request.requester == "alice")
+    }
+
+    /// The quick look that lets most fields pass without a full scan never
+    /// lets one pass that the full scan would refuse: both read the same
+    /// generated fields (every kind's marks, keywords in mixed case, long
+    /// characters, words around them) and must find the same.
+    @Test func theQuickLookNeverHidesAFinding() {
+        let marks = [Self.awsKey, Self.github, Self.githubFineGrained, Self.gitlab, Self.slack, Self.slackHook, Self.privateKey,
+                     Self.jwt, "A3T" + Self.noise(17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"), "xapp-" + Self.noise(12),
+                     "ASIA" + Self.noise(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "glrt-" + Self.noise(22)]
+            + ["password", "passwd", "pwd", "passphrase", "secret", "token", "api_key", "apikey", "api-key", "access_key",
+               "private_key", "client_secret"]
+        let pieces = [" ", ": ", "=", " is ", "\"", "é", "İ", "ſ", "日本", "-", "_", ".", "\n", "ledger", "svc-2", "Tr0ub4dor&3x",
+                      Self.noise(12), Self.noise(24, "0123456789abcdef"), Self.noise(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")]
+        var state: UInt64 = 12_345
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        func mixCase(_ text: String) -> String {
+            String(text.map { next(3) == 0 ? Character($0.uppercased()) : $0 })
+        }
+        var found = 0, passed = 0
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<next(6) {
+                let piece = next(3) == 0 ? marks[next(marks.count)] : pieces[next(pieces.count)]
+                text += next(4) == 0 ? mixCase(piece) : piece
+            }
+            let quick = SecretScan.scan(text, field: "f"), full = SecretScan.scanScalars(text, field: "f")
+            #expect(quick == full, "\(text.debugDescription)")
+            if full != nil { found += 1 }
+            if !text.withUTF8(SecretScan.mayHoldCredential) { passed += 1 }
+        }
+        // Both halves are exercised: fields refused, and fields the quick look passed.
+        #expect(found > 2_000)
+        #expect(passed > 2_000)
     }
 }

@@ -61,6 +61,15 @@ public enum SecretScan {
 
     /// The first credential-like value in `text`, or nil.
     public static func scan(_ text: String, field: String) -> Finding? {
+        // Most fields hold none of the marks every credential starts with:
+        // they are passed without being copied out as scalars.
+        var text = text
+        guard text.withUTF8(mayHoldCredential) else { return nil }
+        return scanScalars(text, field: field)
+    }
+
+    /// `scan` without the quick look first (which the tests compare it with).
+    static func scanScalars(_ text: String, field: String) -> Finding? {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count >= 8 else { return nil }
         // Recognisable tokens first, wherever they are; then values after a keyword.
@@ -79,28 +88,87 @@ public enum SecretScan {
 
     /// Every field of a request that holds a credential-like value, one finding per field.
     public static func findings(in request: AccessRequest) -> [Finding] {
-        var fields: [(String, String?)] = [
-            ("requester", request.requester), ("subject.name", request.subject.name), ("subject.owner", request.subject.owner),
-            ("system", request.system), ("environment", request.environment), ("entitlement", request.entitlement),
-            ("scope", request.scope), ("purpose", request.purpose), ("ticket", request.ticket),
-            ("incident", request.incident), ("notes", request.notes),
-        ]
+        var result: [Finding] = []
+        // A field's name is made only for a value the quick look cannot pass.
+        func check(_ value: String?, _ field: @autoclosure () -> String) {
+            guard var text = value, text.withUTF8(mayHoldCredential) else { return }
+            let field = field()
+            guard !result.contains(where: { $0.field == field }), let finding = scanScalars(text, field: field) else { return }
+            result.append(finding)
+        }
+        check(request.requester, "requester")
+        check(request.subject.name, "subject.name")
+        check(request.subject.owner, "subject.owner")
+        check(request.system, "system")
+        check(request.environment, "environment")
+        check(request.entitlement, "entitlement")
+        check(request.scope, "scope")
+        check(request.purpose, "purpose")
+        check(request.ticket, "ticket")
+        check(request.incident, "incident")
+        check(request.notes, "notes")
         for (index, trigger) in request.revocationTriggers.enumerated() {
-            fields.append(("revocation_triggers[\(index)].ref", trigger.ref))
+            check(trigger.ref, "revocation_triggers[\(index)].ref")
         }
         for key in request.labels.keys.sorted() {
-            fields.append(("labels.\(key)", key))
-            fields.append(("labels.\(key)", request.labels[key]))
-        }
-        var result: [Finding] = []
-        for (field, value) in fields {
-            guard let value, !result.contains(where: { $0.field == field }) else { continue }
-            if let finding = scan(value, field: field) { result.append(finding) }
+            check(key, "labels.\(key)")
+            check(request.labels[key], "labels.\(key)")
         }
         return result
     }
 
     // MARK: Matching
+
+    /// Whether `bytes` (UTF-8) hold anything `scanScalars` could match: a
+    /// weaker test of the same marks, so false only where it finds nothing.
+    /// Every pattern is ASCII, and a byte of a longer character matches none
+    /// of it, as its scalar does not.
+    static func mayHoldCredential(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Fewer bytes than eight means fewer scalars: too short for any.
+        guard bytes.count >= 8 else { return false }
+        func at(_ i: Int, _ mark: StaticString) -> Bool {
+            guard i + mark.utf8CodeUnitCount <= bytes.count else { return false }
+            for k in 0..<mark.utf8CodeUnitCount where bytes[i + k] != mark.utf8Start[k] { return false }
+            return true
+        }
+        var upperOrDigitRun = 0
+        for i in bytes.indices {
+            let b = bytes[i]
+            // An AWS key id: twenty upper-case letters or digits in a row.
+            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) {
+                upperOrDigitRun += 1
+                if upperOrDigitRun >= 20 { return true }
+            } else {
+                upperOrDigitRun = 0
+            }
+            switch b {
+            case UInt8(ascii: "g"):
+                if at(i, "gh") || at(i, "github_pat_") || at(i, "gl") { return true }  // GitHub, GitLab
+            case UInt8(ascii: "x"):
+                if at(i, "xo") || at(i, "xa") { return true }  // Slack tokens
+            case UInt8(ascii: "h"):
+                if at(i, "https://hooks") { return true }
+            case UInt8(ascii: "-"):
+                if at(i, "-----BEGIN ") { return true }
+            case UInt8(ascii: "e"):
+                if at(i, "eyJ") { return true }
+            default:
+                break
+            }
+            // A keyword, in any case, wherever it is.
+            let first = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) ? b + 32 : b
+            for word in keywordBytes where word[0] == first && i + word.count <= bytes.count {
+                var k = 1
+                while k < word.count {
+                    let c = bytes[i + k]
+                    guard ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c) ? c + 32 : c) == word[k] else { break }
+                    k += 1
+                }
+                if k == word.count { return true }
+            }
+        }
+        return false
+    }
 
     private static func token(_ s: [Unicode.Scalar], at i: Int) -> (Kind, Int)? {
         let c = s[i]
@@ -224,6 +292,7 @@ public enum SecretScan {
                                    "api-key", "access_key", "private_key", "client_secret"]
     /// The same, as scalars once: every field of every request is matched against them.
     private static let keywordScalars = keywords.map { Array($0.unicodeScalars) }
+    private static let keywordBytes = keywords.map { Array($0.utf8) }
 
     /// `password: Tr0ub4dor&3`, `token=9f86d081884c7d659a2f...`, `secret is x8#kQ...`.
     private static func keyword(_ s: [Unicode.Scalar], at i: Int) -> (Kind, Int)? {
