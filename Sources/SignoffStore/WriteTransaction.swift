@@ -400,19 +400,23 @@ public final class WriteTransaction {
     /// Whether canonical JSON holds `\u0000`: the only way a NUL appears in it
     /// (a backslash that is itself escaped does not start an escape).
     static func holdsEscapedNUL(_ json: [UInt8]) -> Bool {
-        let backslash = UInt8(ascii: "\\"), zero = UInt8(ascii: "0")
-        var index = 0
-        let count = json.count
-        while index < count {
-            if json[index] != backslash { index += 1; continue }
-            guard index + 1 < count else { return false }
-            if json[index + 1] == UInt8(ascii: "u"), index + 5 < count,
-               json[index + 2] == zero, json[index + 3] == zero, json[index + 4] == zero, json[index + 5] == zero {
-                return true
+        json.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            let zero = UInt8(ascii: "0")
+            var index = 0
+            // Backslashes are few: the C library finds each one.
+            while let found = memchr(base + index, Int32(UInt8(ascii: "\\")), bytes.count - index) {
+                index = UnsafeRawPointer(base).distance(to: found)
+                guard index + 1 < bytes.count else { return false }
+                if bytes[index + 1] == UInt8(ascii: "u"), index + 5 < bytes.count,
+                   bytes[index + 2] == zero, bytes[index + 3] == zero, bytes[index + 4] == zero, bytes[index + 5] == zero {
+                    return true
+                }
+                index += 2
+                if index >= bytes.count { return false }
             }
-            index += 2
+            return false
         }
-        return false
     }
 
     /// Appends many events in order, e.g. a bulk submission.

@@ -116,6 +116,10 @@ import Testing
         #expect(try store.verify().isIntact)
         #expect(WriteTransaction.holdsEscapedNUL(Array(#"{"a":"\u0000"}"#.utf8)))
         #expect(!WriteTransaction.holdsEscapedNUL(Array(#"{"a":"\\u0000"}"#.utf8)))
+        for (json, holds) in [(#"\\\u0000"#, true), (#"\n\t\"\u0000"#, true), (#"\u0000"#, true), (#"\u000"#, false),
+                              (#"x\"#, false), (#"\\"#, false), (#"\u0001\\u0000"#, false), ("", false), (#"\\\\u0000"#, false)] {
+            #expect(WriteTransaction.holdsEscapedNUL(Array(json.utf8)) == holds, "\(json)")
+        }
     }
 
     /// Sixteen writers at once, each a separate store connection, some with
