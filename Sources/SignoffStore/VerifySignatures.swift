@@ -113,7 +113,9 @@ final class SignatureAudit {
         } else if let record {
             request = record.request
             submittedBy = record.submittedBy.name
-            state = .init(record)
+            // Only a signed event's statement names the request's content:
+            // an unsigned one is judged by the rules alone, without encoding it again.
+            if draft.signature != nil { state = .init(record) }
         }
         let context = DecisionStatement.Context(policyVersion: inForce?.version, request: state, schema1: schema1)
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce, request: request,
