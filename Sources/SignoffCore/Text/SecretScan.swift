@@ -131,11 +131,13 @@ public enum SecretScan {
             for k in 0..<mark.utf8CodeUnitCount where bytes[i + k] != mark.utf8Start[k] { return false }
             return true
         }
+        let upper = UInt8(ascii: "A")...UInt8(ascii: "Z"), digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        func lower(_ c: UInt8) -> UInt8 { upper.contains(c) ? c + 32 : c }
         var upperOrDigitRun = 0
         for i in bytes.indices {
             let b = bytes[i]
             // An AWS key id: twenty upper-case letters or digits in a row.
-            if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) {
+            if upper.contains(b) || digits.contains(b) {
                 upperOrDigitRun += 1
                 if upperOrDigitRun >= 20 { return true }
             } else {
@@ -156,14 +158,10 @@ public enum SecretScan {
                 break
             }
             // A keyword, in any case, wherever it is.
-            let first = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) ? b + 32 : b
+            let first = lower(b)
             for word in keywordBytes where word[0] == first && i + word.count <= bytes.count {
                 var k = 1
-                while k < word.count {
-                    let c = bytes[i + k]
-                    guard ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c) ? c + 32 : c) == word[k] else { break }
-                    k += 1
-                }
+                while k < word.count, lower(bytes[i + k]) == word[k] { k += 1 }
                 if k == word.count { return true }
             }
         }
