@@ -789,8 +789,27 @@ public final class WriteTransaction {
             found = Entry(record: record, submittedSequence: columns.integer(0) ?? 0, lastSequence: columns.integer(1) ?? 0,
                           isStored: true, isChanged: false)
         }
+        if let found, !folding { try checkAgainstHistory(id, found.record) }
         entries[id] = found
         return found
+    }
+
+    /// Refuses a request's stored row that its own events do not give: a
+    /// command decides on the row (and an approver was shown it), so a row
+    /// edited outside signoff would otherwise be decided on as if it were the
+    /// request the chain holds. A few events, read by the request's index.
+    private func checkAgainstHistory(_ id: String, _ record: RequestRecord) throws {
+        let replayed = try Store.events(db, requestID: id).reduce(nil) { Projection.apply($1.draft, to: $0) }
+        guard let replayed else { throw editedRow(id, "no event submits it") }
+        guard replayed != record else { return }
+        let what = replayed.request != record.request ? "the request (what its approvers are shown)"
+            : replayed.version != record.version ? "its version" : replayed.state != record.state ? "its state" : "its record"
+        throw editedRow(id, "\(what) differs from what its events record")
+    }
+
+    private func editedRow(_ id: String, _ problem: String) -> StoreError {
+        .unreadableRow("the stored row of \(id) is not what signoff wrote: \(problem); the store was changed outside signoff, "
+                       + "so nothing is decided on it; run `signoff audit verify`")
     }
 
     private func exists(_ id: String) throws -> Bool {

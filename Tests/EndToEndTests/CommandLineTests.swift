@@ -316,6 +316,26 @@ struct CommandLineTests {
         #expect(verify.stdout.contains("first bad event \(sequence)"), "\(verify.output)")
     }
 
+    /// Whoever can write the file can make a request's row show an approver
+    /// something its events do not hold (here 1 hour where 8 were asked):
+    /// `approve` refuses to decide on it, names the request, and writes nothing.
+    @Test(.needsStoreFile) func noApprovalIsRecordedOnARowEditedBehindSignoff() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try sqlite(store.path, """
+            UPDATE requests SET record = replace(record, '"seconds":28800', '"seconds":3600'), duration_seconds = 3600 WHERE id = '\(id)';
+            """).status == 0)
+        let shown = try store.run(["show", id], as: "dave").stdout
+        #expect(shown.split(separator: "\n").contains { $0.contains("duration") && $0.hasSuffix(" 1h") }, "\(shown)")
+        let head = try store.run(["audit", "head"]).stdout
+        let refused = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
+        #expect(refused.status == 5, "\(refused.output)")
+        #expect(refused.stderr.contains("the stored row of \(id) is not what signoff wrote: the request (what its approvers are shown) differs"),
+                "\(refused.stderr)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
+        #expect(try store.run(["audit", "verify"]).status == 6)
+    }
+
     /// Whoever can write the file can append a well-chained approval of their
     /// own request, in their own name; verify replays it under the policy and
     /// names it.

@@ -199,6 +199,31 @@ import Testing
         #expect(report.projectionMismatches.map(\.requestID) == ["REQ-1"])
     }
 
+    /// A row edited behind signoff's back is not decided on: what an approver
+    /// was shown must be the request its events record. The review is
+    /// refused, naming the request, and nothing is written.
+    @Test func noDecisionIsMadeOnAnEditedRow() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        try store.write { try $0.append(Sample.policy()) }
+        let id = try store.submitRouted()
+        let untouched = try store.submitRouted()
+        try sqlite3(store.path, "UPDATE requests SET record = replace(record, 'rotate', 'drop') WHERE id = '\(id)';")
+        let head = try store.changeToken()
+        do {
+            try store.write { try $0.append(Sample.review(id)) }
+            Issue.record("a review was recorded on an edited row")
+        } catch let StoreError.unreadableRow(detail) {
+            #expect(detail.hasPrefix("the stored row of \(id) is not what signoff wrote: the request (what its approvers are shown) differs"),
+                    "\(detail)")
+            #expect(detail.contains("signoff audit verify"))
+        }
+        #expect(try store.changeToken() == head)
+        // Only the edited request is refused.
+        try store.write { try $0.append(Sample.review(untouched)) }
+        #expect(try store.changeToken() == head + 1)
+    }
+
     @Test func deletedLastEventIsCaughtByTheQueryTables() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
