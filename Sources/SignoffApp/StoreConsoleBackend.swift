@@ -233,8 +233,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     public func detail(id: String) throws -> ConsoleDetail {
-        guard let record = try store.record(id) else { throw ConsoleError("there is no request \(id)") }
-        let events = try store.events(requestID: id)
+        guard let (record, events) = try store.recordWithHistory(id) else { throw ConsoleError("there is no request \(id)") }
         let policy = try currentPolicy()
         let now = self.now()
         let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, at: now)
@@ -246,7 +245,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
                              whyMay: standing.mayDecide ? standing.reason : nil, myStep: standing.step,
                              maximumDuration: policy?.maxDuration(for: record.request),
                              timeline: events.map(TimelineEntry.init(event:)),
-                             disputed: try store.grantHistoryProblems(record.request.extends ?? id))
+                             disputed: try store.disputes(of: record, history: events))
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {

@@ -190,6 +190,15 @@ extension Store {
         try grantHistoryProblems([id])[id] ?? []
     }
 
+    /// What a reader of one request is told is disputed about it: its stored
+    /// row where its own events (`history`, as read with it) do not give it,
+    /// then `grantHistoryProblems` of its grant (the one it extends, for an
+    /// extension). Empty for a request signoff recorded.
+    public func disputes(of record: RequestRecord, history: [RecordedEvent]) throws -> [String] {
+        let row = Projection.rowProblem(record, history: history).map { ["the request's row: \($0)"] } ?? []
+        return row + (try grantHistoryProblems(record.request.extends ?? record.id))
+    }
+
     /// `grantHistoryProblems` of each grant among `ids`, by its request, in
     /// one read; those whose histories hold none are left out.
     public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
@@ -204,7 +213,9 @@ extension Store {
         var check = try GrantHistoryCheck(db)
         var found: [String: [String]] = [:]
         for id in ids {
-            let problems = try check.problems(db, id)
+            var stored: Grant?
+            try forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { stored = $0 }
+            let problems = try check.problems(db, id, stored: stored)
             if !problems.isEmpty { found[id] = problems }
         }
         return found
@@ -221,9 +232,25 @@ extension Store {
         try read { db in
             var check = try GrantHistoryCheck(db)
             try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }) { grant, seen in
-                try body(grant, seen, try check.problems(db, grant.requestID))
+                try body(grant, seen, try check.problems(db, grant.requestID, stored: grant))
             }
         }
+    }
+}
+
+extension Store {
+    /// What differs between a grant as its rows hold it and as the events of
+    /// its request give it (`history`, in order), as "COLUMN is X in the
+    /// query table, Y from the events"; nil when nothing does.
+    static func grantRowProblem(_ stored: Grant, history: [RecordedEvent]) -> String? {
+        var replayed: Grant?
+        for event in history where event.draft.requestID == stored.requestID && GrantProjection.concernsGrant(event.draft.body) {
+            replayed = GrantProjection.apply(event.draft, to: replayed)
+        }
+        guard let replayed else { return "no event issues it" }
+        guard replayed != stored else { return nil }
+        // Compared as stored (times in milliseconds), column by column.
+        return GrantRow(replayed, lastSequence: 0).firstDifference(from: GrantRow(stored, lastSequence: 0))
     }
 }
 
@@ -240,8 +267,10 @@ struct GrantHistoryCheck {
         creator = try Store.creator(db)?.name
     }
 
-    /// What is wrong in the history of `id`'s grant, as "event N: problem"; empty when nothing is.
-    mutating func problems(_ db: Database, _ id: String) throws -> [String] {
+    /// What is wrong in the history of `id`'s grant, as "event N: problem",
+    /// and, first, where its rows (`stored`) are not what that history gives;
+    /// empty when nothing is.
+    mutating func problems(_ db: Database, _ id: String, stored: Grant?) throws -> [String] {
         // The extensions are the requests its `grant_extended` events name, forged ones included.
         var history = try Store.events(db, requestID: id)
         var extensions: [String] = []
@@ -263,7 +292,8 @@ struct GrantHistoryCheck {
             })
         }
         let policies = self.policies, applied = self.applied
-        return DecisionCheck.problems(inHistory: history, storeCreator: creator) { sequence in
+        let rows = stored.flatMap { Store.grantRowProblem($0, history: history) }.map { ["the grant's rows: \($0)"] } ?? []
+        return rows + DecisionCheck.problems(inHistory: history, storeCreator: creator) { sequence in
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }
     }

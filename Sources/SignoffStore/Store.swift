@@ -344,12 +344,20 @@ public final class Store: Sendable {
     // MARK: Reads, each in its own snapshot
 
     public func record(_ id: String) throws -> RequestRecord? {
-        try read { db in
-            guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"),
-                                               arguments: [id])
-            else { return nil }
-            return try EventCoding.readRecord(data)
-        }
+        try read { try Self.record($0, id) }
+    }
+
+    /// A request's record and its events in order, read in one snapshot, so
+    /// that the one can be checked against the other (`disputes(of:history:)`)
+    /// without a decision made between the two reads looking like an edit.
+    public func recordWithHistory(_ id: String) throws -> (record: RequestRecord, history: [RecordedEvent])? {
+        try read { db in try Self.record(db, id).map { ($0, try Self.events(db, requestID: id)) } }
+    }
+
+    private static func record(_ db: Database, _ id: String) throws -> RequestRecord? {
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"), arguments: [id])
+        else { return nil }
+        return try EventCoding.readRecord(data)
     }
 
     public func records(_ filter: RequestFilter) throws -> [RequestRecord] {

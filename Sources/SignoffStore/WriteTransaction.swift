@@ -599,10 +599,16 @@ public final class WriteTransaction {
             grant.status = entry.status
             return grant
         }
+        let fresh = statuses[id] == nil
         var query = FastStatement(try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?"), db)
         query.bind(id)
         var grant: Grant?
         try query.forEachRow { grant = try cacheGrant(StatementColumns(statement: $0)) }
+        // As with a request's row: a grant is revoked, extended or handed off
+        // as its rows say, so rows edited outside signoff are refused.
+        if let grant, fresh, !folding, let problem = Store.grantRowProblem(grant, history: try Store.events(db, requestID: id)) {
+            throw editedRow(id, "its grant differs from what its events record (\(problem))")
+        }
         return grant
     }
 
@@ -799,12 +805,7 @@ public final class WriteTransaction {
     /// edited outside signoff would otherwise be decided on as if it were the
     /// request the chain holds. A few events, read by the request's index.
     private func checkAgainstHistory(_ id: String, _ record: RequestRecord) throws {
-        let replayed = try Store.events(db, requestID: id).reduce(nil) { Projection.apply($1.draft, to: $0) }
-        guard let replayed else { throw editedRow(id, "no event submits it") }
-        guard replayed != record else { return }
-        let what = replayed.request != record.request ? "the request (what its approvers are shown)"
-            : replayed.version != record.version ? "its version" : replayed.state != record.state ? "its state" : "its record"
-        throw editedRow(id, "\(what) differs from what its events record")
+        if let problem = Projection.rowProblem(record, history: try Store.events(db, requestID: id)) { throw editedRow(id, problem) }
     }
 
     private func editedRow(_ id: String, _ problem: String) -> StoreError {

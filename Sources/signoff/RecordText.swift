@@ -25,8 +25,8 @@ enum RecordText {
         }
         Terminal.line("\(record.id)  \(record.state.rawValue.uppercased())  version \(record.version)\(r.breakGlass ? "  ⚠ BREAK-GLASS" : "")")
         if !disputed.isEmpty {
-            Terminal.line("  ✗ DISPUTED: its history holds decisions signoff does not record (written into the store by hand);")
-            Terminal.line("    the hand-off gives provisioning none of its access. `signoff audit verify` names them all:")
+            Terminal.line("  ✗ DISPUTED: its rows or history hold what signoff did not write (the store was changed by hand);")
+            Terminal.line("    nothing is decided on edited rows, and the hand-off provisions no disputed grant. `signoff audit verify` names it all:")
             for problem in disputed { Terminal.line("    " + s(problem)) }
         }
         field("requester", s(record.requester))

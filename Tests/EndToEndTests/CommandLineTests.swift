@@ -327,6 +327,11 @@ struct CommandLineTests {
             """).status == 0)
         let shown = try store.run(["show", id], as: "dave").stdout
         #expect(shown.split(separator: "\n").contains { $0.contains("duration") && $0.hasSuffix(" 1h") }, "\(shown)")
+        // ... but marked: what the row says is not what the events hold.
+        #expect(shown.contains("✗ DISPUTED: its rows or history hold what signoff did not write")
+                && shown.contains("the request's row: the request (what its approvers are shown) differs from what its events record"),
+                "\(shown)")
+        #expect((try store.show(id)["disputed"] as? [String])?.count == 1)
         let head = try store.run(["audit", "head"]).stdout
         let refused = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
         #expect(refused.status == 5, "\(refused.output)")
@@ -427,7 +432,7 @@ struct CommandLineTests {
                 "\(String(describing: provisioning))")
         // show marks it disputed, in text and JSON; the real grant is not.
         let shown = try store.run(["show", forged])
-        #expect(shown.stdout.contains("✗ DISPUTED: its history holds decisions signoff does not record")
+        #expect(shown.stdout.contains("✗ DISPUTED: its rows or history hold what signoff did not write")
                 && shown.stdout.contains("request_decided by alice: approves \(forged) before every step was satisfied"), "\(shown.output)")
         #expect((try store.show(forged)["disputed"] as? [String])?.count == 2)
         #expect((try store.show(real)["disputed"] as? [String]) == [])

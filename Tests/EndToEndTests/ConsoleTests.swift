@@ -49,7 +49,7 @@ struct ConsoleTests {
         try tmux.waitFor("My queue")
         try tmux.send("4")
         try tmux.waitFor("Active grants")
-        let detail = try tmux.waitFor("its history holds decisions signoff does not record")
+        let detail = try tmux.waitFor("its rows or history hold what signoff did not write")
         #expect(detail.contains("review_recorded by alice"), "\(detail)")
         let listed = detail.split(separator: "\n").filter { $0.contains(id) && $0.contains("✘ DISPUTED") }
         #expect(!listed.isEmpty, "the list marks the grant too: \(detail)")

@@ -140,6 +140,38 @@ struct GrantTests {
         #expect(try grant(store, id)["expires_at"] as? String == "2026-11-21T19:00:00.000Z")
     }
 
+    /// Whoever can write the file can push a grant's expiry out by a month
+    /// with no event behind it. The grant then lists as disputed, and nothing
+    /// is decided on it: neither the extension approved against its rows nor
+    /// a revocation is recorded, and the refusal names the column.
+    @Test(.needsStoreFile) func noGrantIsDecidedOnWhenItsRowsWereEditedBehindSignoff() throws {
+        let store = try TestStore()
+        let id = try approvedGrant(store)
+        let untouched = try approvedGrant(store)
+        let asked = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: Self.t0)
+        let extensionID = try #require(try Signoff.items(asked).first?["id"] as? String)
+        #expect(try sqlite(store.path, "UPDATE grant_status SET expires_at = expires_at + 2592000000 WHERE request_id = '\(id)';").status == 0)
+
+        let listed = try Signoff.items(try store.run(["grants", "--all", "--json"]))
+        let disputed = listed.first { $0["request_id"] as? String == id }?["disputed"] as? [String] ?? []
+        #expect(disputed.first?.hasPrefix("the grant's rows: expires_at is ") == true, "\(listed)")
+        #expect(listed.first { $0["request_id"] as? String == untouched }?["disputed"] as? [String] ?? [] == [], "\(listed)")
+
+        let head = try store.run(["audit", "head"]).stdout
+        let edited = "the stored row of \(id) is not what signoff wrote: its grant differs from what its events record (expires_at is "
+        let approved = try store.run(["approve", extensionID, "--version", "1", "-r", "the backfill needs one more night"], as: "dave",
+                                     at: Self.t0)
+        #expect(approved.status == 5, "\(approved.output)")
+        #expect(approved.stderr.contains(edited), "\(approved.stderr)")
+        let revoked = try store.run(["revoke", id, "-r", "the reconciliation moved to the warehouse"], as: "alice")
+        #expect(revoked.status == 5, "\(revoked.output)")
+        #expect(revoked.stderr.contains(edited), "\(revoked.stderr)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
+        #expect(try store.run(["audit", "verify"]).status == 6)
+        // Only the edited grant is refused.
+        #expect(try store.run(["revoke", untouched, "-r", "the reconciliation moved to the warehouse"], as: "alice").status == 0)
+    }
+
     /// An extension request closes, recorded with its reason, the moment its
     /// grant ends (revoked, or expired by the sweep); it leaves every queue,
     /// and approving it afterwards is refused, never "recorded; now denied".

@@ -4,7 +4,7 @@ import Testing
 @Suite("Several processes on one store", .serialized)
 struct ProcessSafetyTests {
     /// Starts the binary without waiting for it.
-    func launch(_ arguments: [String], stdout: URL? = nil) throws -> Process {
+    func launch(_ arguments: [String], stdout: URL? = nil, errorsTo: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = Signoff.binary
         process.arguments = arguments
@@ -13,7 +13,10 @@ struct ProcessSafetyTests {
             try Data().write(to: url)
             return try FileHandle(forWritingTo: url)
         } ?? FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try errorsTo.map { url in
+            try Data().write(to: url)
+            return try FileHandle(forWritingTo: url)
+        } ?? FileHandle.nullDevice
         try process.run()
         return process
     }
@@ -44,11 +47,13 @@ struct ProcessSafetyTests {
         let store = try TestStore()
         let single = try store.file("one.yaml", etlRequest)
         let bulk = try store.file("bulk.yaml", Array(repeating: etlRequest, count: 200).joined(separator: "\n---\n"))
+        let errors = (0..<16).map { store.directory.appendingPathComponent("writer-\($0).stderr") }
         let writers = try (0..<16).map { index in
-            try launch(["submit", index % 4 == 0 ? bulk : single, "--store", store.path, "--as", "alice"])
+            try launch(["submit", index % 4 == 0 ? bulk : single, "--store", store.path, "--as", "alice"], errorsTo: errors[index])
         }
         writers.forEach { $0.waitUntilExit() }
-        #expect(writers.map(\.terminationStatus) == Array(repeating: 0, count: 16), "a writer failed under contention")
+        let said = errors.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }.filter { !$0.isEmpty }
+        #expect(writers.map(\.terminationStatus) == Array(repeating: 0, count: 16), "a writer failed under contention: \(said)")
         let listed = try store.run(["list", "--json", "--state", "pending"])
         #expect(try Signoff.items(listed).count == 4 * 200 + 12)
         #expect(try store.run(["audit", "verify"]).status == 0)

@@ -219,9 +219,37 @@ import Testing
             #expect(detail.contains("signoff audit verify"))
         }
         #expect(try store.changeToken() == head)
+        let (record, history) = try #require(try store.recordWithHistory(id))
+        #expect(try store.disputes(of: record, history: history)
+                == ["the request's row: the request (what its approvers are shown) differs from what its events record"])
+        let (intact, itsHistory) = try #require(try store.recordWithHistory(untouched))
+        #expect(try store.disputes(of: intact, history: itsHistory).isEmpty)
         // Only the edited request is refused.
         try store.write { try $0.append(Sample.review(untouched)) }
         #expect(try store.changeToken() == head + 1)
+    }
+
+    /// The same for a grant: its rows, edited, are refused to a command
+    /// that would decide on them, and named where grants are listed.
+    @Test func noGrantIsReadForADecisionFromEditedRows() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        try sqlite3(store.path, """
+            UPDATE grant_status SET expires_at = expires_at + 2592000000 WHERE request_id = 'REQ-2';
+            UPDATE grants SET entitlement = 'admin' WHERE request_id = 'REQ-3';
+            """)
+        for (id, column) in [("REQ-2", "expires_at"), ("REQ-3", "entitlement")] {
+            do {
+                _ = try store.write { try $0.grant(id) }
+                Issue.record("\(id)'s edited grant was read for a decision")
+            } catch let StoreError.unreadableRow(detail) {
+                #expect(detail.hasPrefix("the stored row of \(id) is not what signoff wrote: its grant differs from what its events record (\(column) is "),
+                        "\(detail)")
+            }
+            #expect(try store.grantHistoryProblems(id).first?.hasPrefix("the grant's rows: \(column) is ") == true)
+        }
+        #expect(try store.write { try $0.grant("REQ-4") } != nil)
+        #expect(try store.grantHistoryProblems(["REQ-1", "REQ-4", "REQ-5"]).isEmpty)
     }
 
     @Test func deletedLastEventIsCaughtByTheQueryTables() throws {

@@ -57,6 +57,18 @@ public enum Projection {
                                        policyVersion: record.policyVersion, reason: withdrawn.rationale ?? "withdrawn by the requester")
         }
     }
+
+    /// What is wrong with a request's stored record (`stored`) against the
+    /// record its own events (`history`, in order) give, for a reader; nil
+    /// when they agree. A row edited outside signoff would otherwise be shown
+    /// to an approver, and decided on, as if it were the request the chain holds.
+    public static func rowProblem(_ stored: RequestRecord, history: [RecordedEvent]) -> String? {
+        guard let replayed = history.reduce(nil, { apply($1.draft, to: $0) }) else { return "no event submits it" }
+        guard replayed != stored else { return nil }
+        let what = replayed.request != stored.request ? "the request (what its approvers are shown)"
+            : replayed.version != stored.version ? "its version" : replayed.state != stored.state ? "its state" : "its record"
+        return "\(what) differs from what its events record"
+    }
 }
 
 /// Folds grant events into grants, as `Projection` folds request events into

@@ -131,13 +131,13 @@ struct Show: ParsableCommand, JSONReporting {
         let store = commands.store
         let me = commands.actor
         let now = commands.clock.now()
-        let (record, events, stored, grant) = try storeCall { () throws -> (RequestRecord?, [RecordedEvent], StoredPolicy?, ReconciledGrant?) in
-            (try store.record(id), try store.events(requestID: id), try store.currentPolicy(), try store.reconciledGrant(id))
+        let (read, stored, grant) = try storeCall { () throws -> ((record: RequestRecord, history: [RecordedEvent])?, StoredPolicy?, ReconciledGrant?) in
+            (try store.recordWithHistory(id), try store.currentPolicy(), try store.reconciledGrant(id))
         }
-        guard let record else { throw CommandFailure(CommandError.noSuchRequest(id)) }
+        guard let (record, events) = read else { throw CommandFailure(CommandError.noSuchRequest(id)) }
         let notifications = try storeCall { try store.outboxItems(.notification, requestID: id) }
-        // Decisions in its grant's history that signoff does not record (written in by hand).
-        let disputed = try storeCall { try store.grantHistoryProblems(record.request.extends ?? id) }
+        // Rows and decisions that signoff did not write (written in by hand).
+        let disputed = try storeCall { try store.disputes(of: record, history: events) }
         let policy = stored.flatMap { try? commands.parsed($0) }
         if json {
             return try RequestJSON(record: record, policy: policy, events: events, grant: grant, notifications: notifications,

@@ -176,8 +176,8 @@ enum DetailContent {
             builder.styled(index == 0 ? "Risk" : "", [Span("\(glyph) \(cue.text)", cue.role)])
         }
         if !detail.disputed.isEmpty {
-            builder.field("DISPUTED", "its history holds decisions signoff does not record (written into the store by hand); "
-                          + "the hand-off gives provisioning none of its access", trusted: true, role: .error)
+            builder.field("DISPUTED", "its rows or history hold what signoff did not write (the store was changed by hand); "
+                          + "nothing is decided on edited rows, and the hand-off provisions no disputed grant", trusted: true, role: .error)
             for problem in detail.disputed { builder.field("", problem, role: .error) }
         }
         builder.styled("Request", [Span(builder.safe(record.id), .value), Span(" \(glyphs.separator) ", .dim),

@@ -79,7 +79,7 @@ struct GrantColumn: Sendable, ColumnSizing {
         return fitted(spans, width: width, glyphs: glyphs)
     }
 
-    /// How a grant whose history holds decisions signoff does not record is
+    /// How a grant whose rows or history hold what signoff did not write is
     /// marked (and searched for); its detail names each.
     static let disputedText = "DISPUTED"
 
