@@ -247,6 +247,11 @@ extension Store {
         for event in history where event.draft.requestID == stored.requestID && GrantProjection.concernsGrant(event.draft.body) {
             replayed = GrantProjection.apply(event.draft, to: replayed)
         }
+        return grantRowProblem(stored, replayed: replayed)
+    }
+
+    /// The same, given the grant the events give (nil: none issues it).
+    static func grantRowProblem(_ stored: Grant, replayed: Grant?) -> String? {
         guard let replayed else { return "no event issues it" }
         guard replayed != stored else { return nil }
         // Compared as stored (times in milliseconds), column by column.
@@ -292,9 +297,11 @@ struct GrantHistoryCheck {
             })
         }
         let policies = self.policies, applied = self.applied
-        let rows = stored.flatMap { Store.grantRowProblem($0, history: history) }.map { ["the grant's rows: \($0)"] } ?? []
-        return rows + DecisionCheck.problems(inHistory: history, storeCreator: creator) { sequence in
+        var replayed: [String: Grant] = [:]
+        let decisions = DecisionCheck.problems(inHistory: history, storeCreator: creator, grants: &replayed) { sequence in
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }
+        let rows = stored.flatMap { Store.grantRowProblem($0, replayed: replayed[id]) }.map { ["the grant's rows: \($0)"] } ?? []
+        return rows + decisions
     }
 }

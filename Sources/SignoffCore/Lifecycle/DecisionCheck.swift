@@ -283,13 +283,15 @@ public struct DecisionCheck: Sendable {
     /// it; `storeCreator`, the actor of the store's first event; `policy`,
     /// the policy in force before a sequence. What the
     /// hand-off asks before it gives provisioning access to carry out.
-    public static func problems(inHistory events: [RecordedEvent], storeCreator: String?,
+    /// `grants`: the grants the history gives, by request, as it replays
+    /// them (to compare with the stored ones).
+    public static func problems(inHistory events: [RecordedEvent], storeCreator: String?, grants: inout [String: Grant],
                                 policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
         var check = DecisionCheck()
         check.seenFirst = true  // not the chain's start: a request's events are never the store's creation
         check.creator = storeCreator
         var records: [String: RequestRecord] = [:]
-        var grants: [String: Grant] = [:]
+        grants = [:]
         var found: [(sequence: Int64, problem: String)] = []
         for event in events {
             let draft = event.draft
