@@ -40,9 +40,14 @@ public final class Store: Sendable {
     /// of its events (see `PostgresRemote`).
     let remote: PostgresRemote?
 
-    /// How long SQLite itself waits for the write lock before the retry loop
-    /// in `write` takes over (and may say who holds it).
-    public static let busyTimeout: TimeInterval = 1
+    /// How long SQLite itself waits on a lock before it reports the store
+    /// busy, on every connection: the writer waits this long before the
+    /// retry loop in `write` takes over (and may say who holds it); a reader,
+    /// or a process opening the store, waits this long for the lock another
+    /// process holds while it checkpoints the log as its last connection
+    /// closes, which a slow disk can make take seconds. Within the write
+    /// deadline, so `SIGNOFF_LOCK_TIMEOUT` bounds every wait.
+    public static var busyTimeout: TimeInterval { min(defaultWriteDeadline, 10) }
 
     /// How long a write keeps trying for the write lock before it gives up
     /// with `StoreError.busy`: long enough for many writers and bulk

@@ -41,6 +41,44 @@ struct ProcessSafetyTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// SQLite holds the store file's lock for as long as the last connection
+    /// to close takes to checkpoint its log, which a busy disk can stretch
+    /// past a second: a process opening the store meanwhile, to read or to
+    /// write, waits it out instead of failing as if the store were stuck.
+    /// Here `sqlite3` holds that lock for three seconds.
+    @Test(.needsStoreFile) func aLockHeldForAMomentIsWaitedOutByReadersAndWriters() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let request = try store.file("one.yaml", etlRequest)
+        for command in [["show", id], ["submit", request]] {
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+            holder.arguments = ["-c", """
+                { echo 'PRAGMA locking_mode = EXCLUSIVE;'; echo 'BEGIN EXCLUSIVE;'; echo "SELECT 'held';"; sleep 3; echo 'COMMIT;'; } \
+                | sqlite3 "$0"
+                """, store.path]
+            let said = Pipe()
+            holder.standardOutput = said
+            holder.standardError = FileHandle.nullDevice
+            try holder.run()
+            // The lock is held once sqlite3 has answered the SELECT.
+            var output = Data()
+            while !String(decoding: output, as: UTF8.self).contains("held") {
+                let more = said.fileHandleForReading.availableData
+                if more.isEmpty { break }
+                output += more
+            }
+            #expect(String(decoding: output, as: UTF8.self).contains("held"), "sqlite3 never held the lock")
+            let started = Date()
+            let result = try store.run(command, as: "alice")
+            let waited = Date().timeIntervalSince(started)
+            holder.waitUntilExit()
+            #expect(result.status == 0, "\(command[0]): \(result.output)")
+            #expect(waited > 1.5, "\(command[0]) returned after \(waited) s: it did not wait out the lock")
+        }
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// Issue 11, finding 6: sixteen processes submitting at once, four of them
     /// a bulk file each, all succeed: contention waits, it does not fail.
     @Test func sixteenProcessesSubmittingAtOnceAllSucceed() throws {
