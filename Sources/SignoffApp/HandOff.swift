@@ -80,19 +80,22 @@ public struct HandOff: Sendable {
         let refusal = refusal(configuration)
         var deliveries: [Delivery] = []
         for id in ids {
-            guard let grant = try store.grant(id),
+            guard let (grant, replayed, problems) = try store.checkedGrant(id),
                   grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
             let action = grant.provisioningAction
             if let refusal {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "left pending: " + refusal, failed: false))
                 continue
             }
-            let document = GrantDocument(grant: grant, action: action).encoded()
+            // What provisioning is told is the grant as the chain holds it,
+            // whatever its rows were edited to say: a removal reaches the access
+            // that was granted, not the account an edited row names.
+            let document = GrantDocument(grant: replayed ?? grant, action: action).encoded()
             let body: EventBody
-            // Access is given only for decisions signoff records: one appended by
-            // hand past the commands' checks is refused here, and the refusal is
-            // recorded (and notified) as a failed hand-off. Taking access away is never held up.
-            let disputed = action == .grant ? try store.grantHistoryProblems(id).first : nil
+            // Access is given only for decisions signoff records, on rows it
+            // wrote: otherwise the refusal is recorded (and notified) as a
+            // failed hand-off. Taking access away is never held up.
+            let disputed = action == .grant ? problems.first : nil
             if let disputed {
                 // Recorded once: a retry every minute must not add an event every minute.
                 if grant.provisioning == .failed, let reason = grant.provisioningReason, reason.hasPrefix(Self.notHandedOff) {
@@ -118,7 +121,7 @@ public struct HandOff: Sendable {
             }
             let recorded = try store.write { tx -> Bool in
                 // Recorded only if nobody recorded an outcome for this action meanwhile.
-                guard let current = try tx.grant(id), current.provisioningAction == action,
+                guard let current = try tx.grant(id, asStored: true), current.provisioningAction == action,
                       current.provisioning == grant.provisioning else { return false }
                 let recorded = try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
                 if let stored = try tx.currentPolicy(), let policy = try? stored.parsed() {

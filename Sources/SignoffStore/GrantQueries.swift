@@ -190,6 +190,21 @@ extension Store {
         try grantHistoryProblems([id])[id] ?? []
     }
 
+    /// A grant as its rows hold it, as its request's events give it (nil
+    /// when none issues it), and its `grantHistoryProblems`, all read in one
+    /// snapshot: what the hand-off describes to provisioning and checks.
+    /// Nil when the request has no grant.
+    public func checkedGrant(_ id: String) throws -> (stored: Grant, replayed: Grant?, problems: [String])? {
+        try read { db in
+            var stored: Grant?
+            try Self.forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { stored = $0 }
+            guard let stored else { return nil }
+            var check = try GrantHistoryCheck(db)
+            let (problems, replayed) = try check.problems(db, id, stored: stored)
+            return (stored, replayed, problems)
+        }
+    }
+
     /// What a reader of one request is told is disputed about it: its stored
     /// row where its own events (`history`, as read with it) do not give it,
     /// then `grantHistoryProblems` of its grant (the one it extends, for an
@@ -215,7 +230,7 @@ extension Store {
         for id in ids {
             var stored: Grant?
             try forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { stored = $0 }
-            let problems = try check.problems(db, id, stored: stored)
+            let problems = try check.problems(db, id, stored: stored).problems
             if !problems.isEmpty { found[id] = problems }
         }
         return found
@@ -232,7 +247,7 @@ extension Store {
         try read { db in
             var check = try GrantHistoryCheck(db)
             try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }) { grant, seen in
-                try body(grant, seen, try check.problems(db, grant.requestID, stored: grant))
+                try body(grant, seen, try check.problems(db, grant.requestID, stored: grant).problems)
             }
         }
     }
@@ -273,9 +288,9 @@ struct GrantHistoryCheck {
     }
 
     /// What is wrong in the history of `id`'s grant, as "event N: problem",
-    /// and, first, where its rows (`stored`) are not what that history gives;
-    /// empty when nothing is.
-    mutating func problems(_ db: Database, _ id: String, stored: Grant?) throws -> [String] {
+    /// and, first, where its rows (`stored`) are not what that history gives
+    /// (empty when nothing is); and the grant as that history gives it.
+    mutating func problems(_ db: Database, _ id: String, stored: Grant?) throws -> (problems: [String], replayed: Grant?) {
         // The extensions are the requests its `grant_extended` events name, forged ones included.
         var history = try Store.events(db, requestID: id)
         var extensions: [String] = []
@@ -302,6 +317,6 @@ struct GrantHistoryCheck {
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }
         let rows = stored.flatMap { Store.grantRowProblem($0, replayed: replayed[id]) }.map { ["the grant's rows: \($0)"] } ?? []
-        return rows + decisions
+        return (rows + decisions, replayed[id])
     }
 }

@@ -593,7 +593,10 @@ public final class WriteTransaction {
     // MARK: Grants
 
     /// The grant of a request as of this transaction, or nil when it has none.
-    public func grant(_ id: String) throws -> Grant? {
+    /// Its rows are first checked against its events, and refused when they
+    /// differ, unless `asStored`: for what is never held up by rows edited
+    /// behind signoff (taking access away, recording what the hand-off did).
+    public func grant(_ id: String, asStored: Bool = false) throws -> Grant? {
         checkOpen()
         if var grant = wholeGrants[id], let entry = statuses[id] {
             grant.status = entry.status
@@ -604,9 +607,9 @@ public final class WriteTransaction {
         query.bind(id)
         var grant: Grant?
         try query.forEachRow { grant = try cacheGrant(StatementColumns(statement: $0)) }
-        // As with a request's row: a grant is revoked, extended or handed off
-        // as its rows say, so rows edited outside signoff are refused.
-        if let grant, fresh, !folding, let problem = Store.grantRowProblem(grant, history: try Store.events(db, requestID: id)) {
+        // As with a request's row: a grant is extended, reviewed or handed
+        // off as its rows say, so rows edited outside signoff are refused.
+        if let grant, fresh, !folding, !asStored, let problem = Store.grantRowProblem(grant, history: try Store.events(db, requestID: id)) {
             throw editedRow(id, "its grant differs from what its events record (\(problem))")
         }
         return grant

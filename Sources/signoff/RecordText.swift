@@ -26,7 +26,7 @@ enum RecordText {
         Terminal.line("\(record.id)  \(record.state.rawValue.uppercased())  version \(record.version)\(r.breakGlass ? "  ⚠ BREAK-GLASS" : "")")
         if !disputed.isEmpty {
             Terminal.line("  ✗ DISPUTED: its rows or history hold what signoff did not write (the store was changed by hand);")
-            Terminal.line("    nothing is decided on edited rows, and the hand-off provisions no disputed grant. `signoff audit verify` names it all:")
+            Terminal.line("    no access is given or extended on edited rows, and the hand-off provisions no disputed grant. `signoff audit verify` names it all:")
             for problem in disputed { Terminal.line("    " + s(problem)) }
         }
         field("requester", s(record.requester))

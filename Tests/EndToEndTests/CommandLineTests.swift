@@ -391,6 +391,50 @@ struct CommandLineTests {
         #expect(verify.stdout.contains("request_decided by alice: approves \(id) before every step was satisfied"), "\(verify.output)")
     }
 
+    /// Rows edited behind signoff (here the entitlement of a grant waiting
+    /// for its hand-off) are never handed to provisioning as access to give:
+    /// the hand-off is recorded failed, naming the column. Taking the access
+    /// away is never held up, and the removal document names what the events
+    /// granted, not what the edited row says.
+    @Test(.needsStoreFile) func aGrantWhoseRowsWereEditedIsNeverHandedOffButItsRemovalIs() throws {
+        let store = try TestStore()
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        func documents(_ id: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("\(id)-") }
+        }
+        func edit(_ id: String) throws {
+            #expect(try sqlite(store.path, "UPDATE grants SET entitlement = 'superuser' WHERE request_id = '\(id)';").status == 0)
+        }
+        // Edited while its hand-off waits: never handed off.
+        let waiting = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", waiting, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        try edit(waiting)
+        let retry = try store.run(["handoff", "retry"], as: "ops")
+        #expect(retry.output.contains("not handed off: signoff records no such decision (the grant's rows: entitlement is "),
+                "\(retry.output)")
+        #expect(try documents(waiting).isEmpty, "nothing reached provisioning")
+
+        // Edited once given: its removal goes ahead, for what was granted.
+        let given = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", given, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        // (Each retry also reports the refused hand-off above, so it exits 3.)
+        _ = try store.run(["handoff", "retry"], as: "ops")
+        #expect(try documents(given).count == 1)
+        let granted = try #require(try store.show(given)["grant"] as? [String: Any])["entitlement"] as? String
+        try edit(given)
+        let revoked = try store.run(["revoke", given, "-r", "the reconciliation moved to the warehouse"], as: "alice")
+        #expect(revoked.status == 0, "\(revoked.output)")
+        let removed = try store.run(["handoff", "retry"], as: "ops")
+        let removal = try #require(try documents(given).first { $0.contains("-revoke-") }, "the removal was handed off: \(removed.output)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: outbox.appendingPathComponent(removal)))
+                                    as? [String: Any])
+        #expect(document["action"] as? String == "revoke")
+        #expect(document["entitlement"] as? String == granted, "\(document)")
+        #expect(granted != "superuser")
+    }
+
     /// The hand-off gives access only for decisions signoff records: a
     /// self-approval written into the file is recorded as a failed hand-off,
     /// with the reason, and never reaches provisioning; a real approval and

@@ -141,9 +141,10 @@ struct GrantTests {
     }
 
     /// Whoever can write the file can push a grant's expiry out by a month
-    /// with no event behind it. The grant then lists as disputed, and nothing
-    /// is decided on it: neither the extension approved against its rows nor
-    /// a revocation is recorded, and the refusal names the column.
+    /// with no event behind it. The grant then lists as disputed, and no
+    /// access is given on it: the extension approved against its rows is
+    /// refused, naming the column, with nothing written. Taking access away
+    /// is never held up: a revocation still ends it.
     @Test(.needsStoreFile) func noGrantIsDecidedOnWhenItsRowsWereEditedBehindSignoff() throws {
         let store = try TestStore()
         let id = try approvedGrant(store)
@@ -163,13 +164,16 @@ struct GrantTests {
                                      at: Self.t0)
         #expect(approved.status == 5, "\(approved.output)")
         #expect(approved.stderr.contains(edited), "\(approved.stderr)")
-        let revoked = try store.run(["revoke", id, "-r", "the reconciliation moved to the warehouse"], as: "alice")
-        #expect(revoked.status == 5, "\(revoked.output)")
-        #expect(revoked.stderr.contains(edited), "\(revoked.stderr)")
         #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
-        #expect(try store.run(["audit", "verify"]).status == 6)
-        // Only the edited grant is refused.
-        #expect(try store.run(["revoke", untouched, "-r", "the reconciliation moved to the warehouse"], as: "alice").status == 0)
+        let revoked = try store.run(["revoke", id, "-r", "the reconciliation moved to the warehouse"], as: "alice")
+        #expect(revoked.status == 0, "\(revoked.output)")
+        #expect(try grant(store, id)["state"] as? String == "revoked")
+        #expect(try store.run(["audit", "verify"]).status == 6, "the edited expiry is still named")
+        // The untouched grant's extension is approved as ever.
+        let other = try store.run(["extend", untouched, "--by", "8h", "--json"], as: "alice", at: Self.t0)
+        let otherID = try #require(try Signoff.items(other).first?["id"] as? String)
+        #expect(try store.run(["approve", otherID, "--version", "1", "-r", "the backfill needs one more night"], as: "dave",
+                              at: Self.t0).status == 0)
     }
 
     /// An extension request closes, recorded with its reason, the moment its

@@ -72,8 +72,8 @@ public final class CommandTransaction {
     }
 
     /// The grant of request `id` as of this transaction, or why there is none.
-    public func grant(_ id: String) throws -> Grant {
-        if let grant = try store.grant(id) { return grant }
+    public func grant(_ id: String, asStored: Bool = false) throws -> Grant {
+        if let grant = try store.grant(id, asStored: asStored) { return grant }
         let record = try record(id)
         if let original = record.request.extends {
             throw CommandError.badInput("\(id) extends \(original); its grant is \(original)'s: use \(original)")

@@ -19,7 +19,8 @@ extension Commands {
 
         public func decide(_ tx: CommandTransaction) throws {
             let policy = try tx.policy()
-            let grant = try tx.grant(id)
+            // Never held up by rows edited behind signoff: it takes access away.
+            let grant = try tx.grant(id, asStored: true)
             let extensionApprovers = try tx.store.extensionApprovers(of: grant)
             let openExtensions = try tx.store.openExtensions(of: id)
             let actor = tx.actor, now = tx.now, rationale = self.rationale

@@ -177,7 +177,7 @@ enum DetailContent {
         }
         if !detail.disputed.isEmpty {
             builder.field("DISPUTED", "its rows or history hold what signoff did not write (the store was changed by hand); "
-                          + "nothing is decided on edited rows, and the hand-off provisions no disputed grant", trusted: true, role: .error)
+                          + "no access is given or extended on edited rows, and the hand-off provisions no disputed grant", trusted: true, role: .error)
             for problem in detail.disputed { builder.field("", problem, role: .error) }
         }
         builder.styled("Request", [Span(builder.safe(record.id), .value), Span(" \(glyphs.separator) ", .dim),
