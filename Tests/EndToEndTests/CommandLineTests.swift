@@ -391,19 +391,23 @@ struct CommandLineTests {
         #expect(verify.stdout.contains("request_decided by alice: approves \(id) before every step was satisfied"), "\(verify.output)")
     }
 
+    /// A store whose hand-off (set by ops) writes to an outbox folder; the
+    /// folder; and the documents written there for a request.
+    func storeHandingOffToAnOutbox() throws -> (TestStore, URL, (String) throws -> [String]) {
+        let store = try TestStore()
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        return (store, outbox, { id in try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("\(id)-") } })
+    }
+
     /// Rows edited behind signoff (here the entitlement of a grant waiting
     /// for its hand-off) are never handed to provisioning as access to give:
     /// the hand-off is recorded failed, naming the column. Taking the access
     /// away is never held up, and the removal document names what the events
     /// granted, not what the edited row says.
     @Test(.needsStoreFile) func aGrantWhoseRowsWereEditedIsNeverHandedOffButItsRemovalIs() throws {
-        let store = try TestStore()
-        let outbox = store.directory.appendingPathComponent("outbox")
-        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
-        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
-        func documents(_ id: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("\(id)-") }
-        }
+        let (store, outbox, documents) = try storeHandingOffToAnOutbox()
         func edit(_ id: String) throws {
             #expect(try sqlite(store.path, "UPDATE grants SET entitlement = 'superuser' WHERE request_id = '\(id)';").status == 0)
         }
@@ -440,13 +444,7 @@ struct CommandLineTests {
     /// with the reason, and never reaches provisioning; a real approval and
     /// its extension are handed off as before. `show` and `grants` mark it disputed.
     @Test(.needsStoreFile) func aSelfApprovalWrittenIntoTheFileIsNeverHandedOff() throws {
-        let store = try TestStore()
-        let outbox = store.directory.appendingPathComponent("outbox")
-        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
-        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
-        func documents(_ id: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("\(id)-") }
-        }
+        let (store, _, documents) = try storeHandingOffToAnOutbox()
         let real = try store.submit(etlRequest, as: "alice")
         #expect(try store.run(["approve", real, "--version", "1", "-r", rationale], as: "dave").status == 0)
         // Delivered by the identity that set the hand-off (dave's approval leaves it pending for ops).
