@@ -39,10 +39,13 @@ public typealias ReconciledGrant = (grant: Grant, reconciliation: GrantReconcili
 extension Store {
     /// The grant of a request, or nil when it has none (not approved, or an extension).
     public func grant(_ id: String) throws -> Grant? {
+        try read { try Self.grant($0, id) }
+    }
+
+    /// The grant of a request as its rows hold it, read in `db`.
+    static func grant(_ db: Database, _ id: String) throws -> Grant? {
         var found: Grant?
-        try read { db in
-            try Self.forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { found = $0 }
-        }
+        try forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { found = $0 }
         return found
     }
 
@@ -196,9 +199,7 @@ extension Store {
     /// Nil when the request has no grant.
     public func checkedGrant(_ id: String) throws -> (stored: Grant, replayed: Grant?, problems: [String])? {
         try read { db in
-            var stored: Grant?
-            try Self.forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { stored = $0 }
-            guard let stored else { return nil }
+            guard let stored = try Self.grant(db, id) else { return nil }
             var check = try GrantHistoryCheck(db)
             let (problems, replayed) = try check.problems(db, id, stored: stored)
             return (stored, replayed, problems)
@@ -228,9 +229,7 @@ extension Store {
         var check = try GrantHistoryCheck(db)
         var found: [String: [String]] = [:]
         for id in ids {
-            var stored: Grant?
-            try forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { stored = $0 }
-            let problems = try check.problems(db, id, stored: stored).problems
+            let problems = try check.problems(db, id, stored: try grant(db, id)).problems
             if !problems.isEmpty { found[id] = problems }
         }
         return found

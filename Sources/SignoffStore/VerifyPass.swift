@@ -457,9 +457,7 @@ final class VerifyPass {
     private func grantNow(_ id: String) -> Grant? {
         if let open = grants[id] { return open.grant }
         guard issued.contains(id) else { return nil }
-        var found: Grant?
-        try? Store.forEachGrant(db, GrantRow.select + "WHERE s.request_id = ?", { $0.bind(id) }) { found = $0 }
-        return found
+        return try? Store.grant(db, id)
     }
 
     /// A grant's two rows, by its request; nil when either is missing (the
