@@ -200,7 +200,7 @@ extension Store {
     public func checkedGrant(_ id: String) throws -> (stored: Grant, replayed: Grant?, problems: [String])? {
         try read { db in
             guard let stored = try Self.grant(db, id) else { return nil }
-            var check = try GrantHistoryCheck(db)
+            var check = try GrantHistoryCheck(db, isCopy: remote != nil)
             let (problems, replayed) = try check.problems(db, id, stored: stored)
             return (stored, replayed, problems)
         }
@@ -208,25 +208,27 @@ extension Store {
 
     /// What a reader of one request is told is disputed about it: its stored
     /// row where its own events (`history`, as read with it) do not give it,
-    /// then `grantHistoryProblems` of its grant (the one it extends, for an
-    /// extension). Empty for a request signoff recorded.
+    /// the events naming it that a copy of a PostgreSQL store folded into
+    /// nothing (`Store.notFolded`), then `grantHistoryProblems` of its grant
+    /// (the one it extends, for an extension). Empty for a request signoff recorded.
     public func disputes(of record: RequestRecord, history: [RecordedEvent]) throws -> [String] {
         let row = Projection.rowProblem(record, history: history).map { ["the request's row: \($0)"] } ?? []
-        return row + (try grantHistoryProblems(record.request.extends ?? record.id))
+        let notFolded = try read { try Self.notFolded($0, requestID: record.id, isCopy: remote != nil) }
+        return row + notFolded + (try grantHistoryProblems(record.request.extends ?? record.id))
     }
 
     /// `grantHistoryProblems` of each grant among `ids`, by its request, in
     /// one read; those whose histories hold none are left out.
     public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
         guard !ids.isEmpty else { return [:] }
-        return try read { try Self.grantHistoryProblems($0, ids) }
+        return try read { try Self.grantHistoryProblems($0, ids, isCopy: remote != nil) }
     }
 
     /// `grantHistoryProblems` of each grant among `ids`, by its request; the
     /// grants whose histories hold none are left out. The policies and the
     /// store's creator are read, and each policy parsed, once for them all.
-    static func grantHistoryProblems(_ db: Database, _ ids: [String]) throws -> [String: [String]] {
-        var check = try GrantHistoryCheck(db)
+    static func grantHistoryProblems(_ db: Database, _ ids: [String], isCopy: Bool) throws -> [String: [String]] {
+        var check = try GrantHistoryCheck(db, isCopy: isCopy)
         var found: [String: [String]] = [:]
         for id in ids {
             let problems = try check.problems(db, id, stored: try grant(db, id)).problems
@@ -244,7 +246,7 @@ extension Store {
         var sql = GrantRow.selectReconciled + filter.clause
         if horizon != nil { sql += " AND s.state = 'active' AND s.expires_at <= ?" }
         try read { db in
-            var check = try GrantHistoryCheck(db)
+            var check = try GrantHistoryCheck(db, isCopy: remote != nil)
             try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }) { grant, seen in
                 try body(grant, seen, try check.problems(db, grant.requestID, stored: grant).problems)
             }
@@ -279,11 +281,14 @@ extension Store {
 struct GrantHistoryCheck {
     private let applied: [Int64]
     private let creator: String?
+    private let isCopy: Bool
     private var policies: [Int64: Policy?] = [:]
 
-    init(_ db: Database) throws {
+    /// `isCopy`: `db` is a PostgreSQL store's local copy (`Store.events`).
+    init(_ db: Database, isCopy: Bool) throws {
         applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
         creator = try Store.creator(db)?.name
+        self.isCopy = isCopy
     }
 
     /// What is wrong in the history of `id`'s grant, as "event N: problem",
@@ -291,7 +296,7 @@ struct GrantHistoryCheck {
     /// (empty when nothing is); and the grant as that history gives it.
     mutating func problems(_ db: Database, _ id: String, stored: Grant?) throws -> (problems: [String], replayed: Grant?) {
         // The extensions are the requests its `grant_extended` events name, forged ones included.
-        var history = try Store.events(db, requestID: id)
+        var history = try Store.events(db, requestID: id, isCopy: isCopy)
         var extensions: [String] = []
         for event in history {
             if case let .grantExtended(extended) = event.draft.body, extended.extensionID != id,
@@ -299,7 +304,7 @@ struct GrantHistoryCheck {
                 extensions.append(extended.extensionID)
             }
         }
-        for request in extensions { history += try Store.events(db, requestID: request) }
+        for request in extensions { history += try Store.events(db, requestID: request, isCopy: isCopy) }
         history.sort { $0.sequence < $1.sequence }
         // Only the policies the history was decided under are read whole, each once.
         for event in history {

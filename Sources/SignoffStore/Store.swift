@@ -277,7 +277,7 @@ public final class Store: Sendable {
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         if let remote { return try sharedWrite(remote, body) }
         return try immediateTransaction { db in
-            let transaction = WriteTransaction(db: db, settings: settings)
+            let transaction = WriteTransaction(db: db, settings: settings, isCopy: remote != nil)
             defer { transaction.isOpen = false }
             let result = try body(transaction)
             try transaction.finish()
@@ -356,7 +356,7 @@ public final class Store: Sendable {
     /// that the one can be checked against the other (`disputes(of:history:)`)
     /// without a decision made between the two reads looking like an edit.
     public func recordWithHistory(_ id: String) throws -> (record: RequestRecord, history: [RecordedEvent])? {
-        try read { db in try Self.record(db, id).map { ($0, try Self.events(db, requestID: id)) } }
+        try read { db in try Self.record(db, id).map { ($0, try Self.events(db, requestID: id, isCopy: remote != nil)) } }
     }
 
     private static func record(_ db: Database, _ id: String) throws -> RequestRecord? {
@@ -380,11 +380,17 @@ public final class Store: Sendable {
 
     /// The request's events in order: the evidence behind its record.
     public func events(requestID: String) throws -> [RecordedEvent] {
-        try read { try Self.events($0, requestID: requestID) }
+        try read { try Self.events($0, requestID: requestID, isCopy: remote != nil) }
     }
 
-    static func events(_ db: Database, requestID: String) throws -> [RecordedEvent] {
-        var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE request_id = ? ORDER BY sequence"), db)
+    /// The request's events in order, as folded. On a copy of a PostgreSQL
+    /// store (`isCopy`), without those the copy kept unfolded (`notFolded`):
+    /// they decide nothing, so no history replayed to check a row counts
+    /// them, and one that cannot be read stops no reader of its request.
+    static func events(_ db: Database, requestID: String, isCopy: Bool) throws -> [RecordedEvent] {
+        let sql = EventColumns.select + " WHERE request_id = ?"
+            + (isCopy ? " AND sequence NOT IN (SELECT sequence FROM \(notFoldedTable))" : "") + " ORDER BY sequence"
+        var query = FastStatement(try db.cachedStatement(sql: sql), db)
         query.bind(requestID)
         var events: [RecordedEvent] = []
         try query.forEachRow { row in
@@ -393,6 +399,23 @@ public final class Store: Sendable {
                                         hash: String(decoding: columns.hash, as: UTF8.self)))
         }
         return events
+    }
+
+    /// The events naming `requestID` that a copy of a PostgreSQL store kept
+    /// without folding them (appended by hand through the store's function,
+    /// of a kind signoff knows but as signoff never records it), one line
+    /// each, in order: what a reader of the request is told. Empty for a file.
+    static func notFolded(_ db: Database, requestID: String, isCopy: Bool) throws -> [String] {
+        guard isCopy else { return [] }
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT n.sequence, n.kind, n.reason FROM \(notFoldedTable) n JOIN events e ON e.sequence = n.sequence
+            WHERE e.request_id = ? ORDER BY n.sequence
+            """), arguments: [requestID]).map { row in
+            let sequence: Int64 = try row.checked(0, "\(notFoldedTable).sequence")
+            let kind: String = try row.checked(1, "\(notFoldedTable).kind")
+            let reason: String = try row.checked(2, "\(notFoldedTable).reason")
+            return "event \(sequence) (\(kind)) was appended by hand and decides nothing: signoff folded it into nothing (\(reason))"
+        }
     }
 
     /// Every policy applied, in order: what the directory listed, and from when.

@@ -9,6 +9,9 @@ import SignoffCore
 /// Valid only inside the `Store.write` body that received it.
 public final class WriteTransaction {
     let db: Database
+    /// Whether `db` is a PostgreSQL store's local copy, whose events of
+    /// requests are read without those it kept unfolded (`Store.events`).
+    let isCopy: Bool
     /// As of this transaction: a `settings_changed` event appended here counts from then on.
     private var settings: StoreSettings
     private var chain = EventChain()
@@ -110,9 +113,11 @@ public final class WriteTransaction {
     /// Write-back settings read in this transaction, by site (nil: none configured).
     var writeBackBySite: [TicketSiteKey: TicketWriteBackSettings?] = [:]
 
-    init(db: Database, settings: StoreSettings) {
+    /// `isCopy`: `db` is a PostgreSQL store's local copy (`Store.events`).
+    init(db: Database, settings: StoreSettings, isCopy: Bool) {
         self.db = db
         self.settings = settings
+        self.isCopy = isCopy
     }
 
     /// The store's settings as of this transaction.
@@ -609,7 +614,7 @@ public final class WriteTransaction {
         try query.forEachRow { grant = try cacheGrant(StatementColumns(statement: $0)) }
         // As with a request's row: a grant is extended, reviewed or handed
         // off as its rows say, so rows edited outside signoff are refused.
-        if let grant, fresh, !folding, !asStored, let problem = Store.grantRowProblem(grant, history: try Store.events(db, requestID: id)) {
+        if let grant, fresh, !folding, !asStored, let problem = Store.grantRowProblem(grant, history: try Store.events(db, requestID: id, isCopy: isCopy)) {
             throw editedRow(id, "its grant differs from what its events record (\(problem))")
         }
         return grant
@@ -695,7 +700,7 @@ public final class WriteTransaction {
     public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
         checkOpen()
         try flush()
-        return try Store.grantHistoryProblems(db, ids)
+        return try Store.grantHistoryProblems(db, ids, isCopy: isCopy)
     }
 
     public func grants(system: String, environment: String) throws -> [Grant] {
@@ -808,7 +813,7 @@ public final class WriteTransaction {
     /// edited outside signoff would otherwise be decided on as if it were the
     /// request the chain holds. A few events, read by the request's index.
     private func checkAgainstHistory(_ id: String, _ record: RequestRecord) throws {
-        if let problem = Projection.rowProblem(record, history: try Store.events(db, requestID: id)) { throw editedRow(id, problem) }
+        if let problem = Projection.rowProblem(record, history: try Store.events(db, requestID: id, isCopy: isCopy)) { throw editedRow(id, problem) }
     }
 
     private func editedRow(_ id: String, _ problem: String) -> StoreError {

@@ -356,3 +356,70 @@ struct PostgresPrivilegeTests {
         #expect(missing?.description.contains("CREATE ROLE") == true)
     }
 }
+
+extension PostgresPrivilegeTests {
+    /// Events of a live grant's request that signoff would never record,
+    /// appended by hand by an approver role: one that cannot be read, and a
+    /// second grant, a month longer, for the request. Each client folds them
+    /// into nothing. No reader of the request or list of grants fails on
+    /// them, no command on the grant is refused as if its rows had been
+    /// edited, and neither counts: the grant is extended by what an approved
+    /// extension gives. `show` and `audit verify` name both.
+    @Test func eventsFoldedIntoNothingStopNoReaderAndNoCommand() throws {
+        let fixture = try Fixture(trustAsserted: true)
+        let store = try Store.open(fixture.database.location)
+        let policy = Sample.parsedPolicy
+        let alice = Principal(name: "alice", authentication: .asserted)
+        let at = Date(storeMilliseconds: Self.now)
+        let id = try store.write { transaction in
+            try transaction.append(contentsOf: Lifecycle.apply(policy, previousVersion: nil, by: Principal(name: "admin", authentication: .postgresqlRole),
+                                                               openRecords: [], originals: [:], at: at))
+            let id = try transaction.nextRequestID()
+            try transaction.append(contentsOf: Lifecycle.submit(try ScannedRequest(scanning: Sample.request(environment: "sandbox")),
+                                                                id: id, by: alice, policy: policy, original: nil, at: at))
+            return id
+        }
+        let issued = try #require(try store.grants(.all).first)
+        #expect(issued.requestID == id && issued.state == .active)
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let unreadable = try #require(try store.chainHead()).sequence + 1
+        try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: id, payload: "not json")
+        let recorded = try #require(try store.events(requestID: id).first { $0.draft.body.kind == "grant_issued" })
+        guard case var .grantIssued(longer) = recorded.draft.body else { Issue.record("not a grant"); return }
+        longer.expiresAt = longer.expiresAt?.addingTimeInterval(720 * 3600)
+        let forged = EventBody.grantIssued(longer)
+        try Self.append(dave, actor: "dave", kind: forged.kind, requestID: id,
+                        payload: String(decoding: forged.encodedPayloadBytes(), as: UTF8.self))
+
+        let client = try Store.open(fixture.database.location)
+        #expect(try client.eventsNotFolded() == 2)
+        let (record, history) = try #require(try client.recordWithHistory(id))
+        #expect(history.map(\.draft.body.kind) == ["request_submitted", "request_routed", "request_decided", "grant_issued"])
+        let disputes = try client.disputes(of: record, history: history)
+        #expect(disputes.count == 2, "\(disputes)")
+        #expect(disputes.allSatisfy { $0.contains("was appended by hand and decides nothing") }, "\(disputes)")
+        #expect(disputes.first?.hasPrefix("event \(unreadable) (grant_expired)") == true, "\(disputes)")
+        let checked = try #require(try client.checkedGrant(id))
+        #expect(checked.problems.isEmpty && checked.replayed == checked.stored, "\(checked.problems)")
+        var listed: [String: [String]] = [:]
+        try client.forEachCheckedGrant(.all) { grant, _, problems in listed[grant.requestID] = problems }
+        #expect(listed == [id: []])
+
+        // An extension asked and approved (the sandbox approves it automatically) counts; the forged one does not.
+        try client.write { transaction in
+            let grant = try #require(try transaction.grant(id))
+            let original = try #require(try transaction.record(id))
+            let scanned = try Lifecycle.extensionRequest(of: original, grant: grant, by: .hours(1), requester: "alice",
+                                                         purpose: nil, policy: policy)
+            try transaction.append(contentsOf: Lifecycle.submit(scanned, id: try transaction.nextRequestID(), by: alice,
+                                                                policy: policy, original: grant, at: at))
+        }
+        let extended = try #require(try client.grants(.all).first { $0.requestID == id })
+        #expect(extended.expiresAt == issued.expiresAt?.addingTimeInterval(3600))
+
+        let report = try client.verify()
+        #expect(report.firstBadEvent == nil)
+        #expect(report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence) == [unreadable, unreadable + 1],
+                "\(report.projectionMismatches)")
+    }
+}

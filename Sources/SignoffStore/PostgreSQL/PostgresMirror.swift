@@ -234,7 +234,7 @@ extension Store {
                     // The lock and the fold's reads in one round trip.
                     try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + ["SELECT * FROM signoff.begin_write()"])
                     let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
-                    let transaction = WriteTransaction(db: db, settings: settings)
+                    let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
                     defer { transaction.isOpen = false }
                     let result = try body(transaction)
                     try transaction.finish()
@@ -315,7 +315,7 @@ extension Store {
             guard server.rowCount == 1, server.row(0).text(0) == hash else { throw FoldMismatch.stale }
         }
         let firstEvents = results.removeFirst(), firstOutbox = results.removeFirst()
-        let transaction = WriteTransaction(db: db, settings: settings)
+        let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
         transaction.folding = true
         defer { transaction.isOpen = false }
         var requestNumber: Int64 = 0
