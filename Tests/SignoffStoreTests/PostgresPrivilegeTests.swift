@@ -166,9 +166,9 @@ struct PostgresPrivilegeTests {
     }
 
     /// What a person mapped to a role appends by hand stops no client: a kind
-    /// no signoff knows is refused by the table; an event of a known kind
-    /// that signoff would never record (of a request that does not exist,
-    /// with a payload it cannot read) is kept in every client's copy, folded
+    /// no signoff knows, or a payload that is not a JSON object, is refused by
+    /// the table; an event of a known kind that signoff would never record (of
+    /// a request that does not exist, with a payload it cannot read as its kind) is kept in every client's copy, folded
     /// into nothing, and named by `audit verify`; the store goes on recording.
     @Test func anEventSignoffWouldNeverRecordStopsNoClient() throws {
         let fixture = try Fixture()
@@ -176,7 +176,10 @@ struct PostgresPrivilegeTests {
         let dave = try fixture.database.connect(fixture.dave.connection)
         Self.refused(.server, "events_known_kind") { try Self.append(dave, actor: "dave", kind: "grant_teleported") }
         try Self.append(dave, actor: "dave", kind: "request_withdrawn", requestID: "REQ-404")
-        try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: "REQ-404", payload: "not json")
+        // A payload that is not a JSON object would end every JSON export: the table refuses it.
+        Self.refused(.server, "json") { try Self.append(dave, actor: "dave", kind: "grant_expired", payload: "not json") }
+        Self.refused(.server, "events_payload_json_object") { try Self.append(dave, actor: "dave", kind: "grant_expired", payload: "[]") }
+        try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: "REQ-404", payload: #"{"expires_at":"soon"}"#)
         // An approval that no grant follows: folded as the events say, and named.
         let person = Principal(name: "dave", authentication: .postgresqlRole), at = Date(storeMilliseconds: Self.now)
         for event in [
@@ -359,9 +362,9 @@ struct PostgresPrivilegeTests {
 
 extension PostgresPrivilegeTests {
     /// Events of a live grant's request that signoff would never record,
-    /// appended by hand by an approver role: one that cannot be read, and a
-    /// second grant, a month longer, for the request. Each client folds them
-    /// into nothing. No reader of the request or list of grants fails on
+    /// appended by hand by an approver role: one whose payload cannot be read
+    /// as its kind, and a second grant, a month longer, for the request. Each
+    /// client folds them into nothing. No reader of the request or list of grants fails on
     /// them, no command on the grant is refused as if its rows had been
     /// edited, and neither counts: the grant is extended by what an approved
     /// extension gives. `show` and `audit verify` name both.
@@ -383,7 +386,7 @@ extension PostgresPrivilegeTests {
         #expect(issued.requestID == id && issued.state == .active)
         let dave = try fixture.database.connect(fixture.dave.connection)
         let unreadable = try #require(try store.chainHead()).sequence + 1
-        try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: id, payload: "not json")
+        try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: id, payload: #"{"expires_at":"soon"}"#)
         let recorded = try #require(try store.events(requestID: id).first { $0.draft.body.kind == "grant_issued" })
         guard case var .grantIssued(longer) = recorded.draft.body else { Issue.record("not a grant"); return }
         longer.expiresAt = longer.expiresAt?.addingTimeInterval(720 * 3600)
@@ -416,6 +419,11 @@ extension PostgresPrivilegeTests {
         }
         let extended = try #require(try client.grants(.all).first { $0.requestID == id })
         #expect(extended.expiresAt == issued.expiresAt?.addingTimeInterval(3600))
+
+        // The whole chain exports as JSON, the unfolded events with it.
+        var lines = 0
+        try client.export(format: .jsonl) { _ in lines += 1 }
+        #expect(lines == Int(try #require(try client.chainHead()).sequence))
 
         let report = try client.verify()
         #expect(report.firstBadEvent == nil)

@@ -46,7 +46,19 @@ enum PostgresSchema {
         Migration(name: "2 one fold", sql: oneFold),
         Migration(name: "3 whoami planned once", sql: whoamiPlannedOnce),
         Migration(name: "4 known event kinds", sql: knownEventKinds),
+        Migration(name: "5 event payloads are JSON objects", sql: payloadsAreJSONObjects),
     ]
+
+    /// Every payload a JSON object, refused otherwise by the table itself:
+    /// one that is not JSON would end every JSON export of the chain
+    /// (`audit export` carries each payload as an object), so a person
+    /// mapped to a role could keep the evidence from everyone else by
+    /// appending one by hand. Rows already stored are not checked (`audit
+    /// verify` names them).
+    static let payloadsAreJSONObjects = #"""
+        ALTER TABLE signoff.events ADD CONSTRAINT events_payload_json_object
+            CHECK (jsonb_typeof(payload::jsonb) = 'object') NOT VALID;
+        """#
 
     /// The event kinds this schema knows, refused otherwise by the table
     /// itself: an event of a kind no client can read would stop every
