@@ -277,7 +277,7 @@ public final class Store: Sendable {
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         if let remote { return try sharedWrite(remote, body) }
         return try immediateTransaction { db in
-            let transaction = WriteTransaction(db: db, settings: settings, isCopy: remote != nil)
+            let transaction = WriteTransaction(db: db, settings: settings, isCopy: false)
             defer { transaction.isOpen = false }
             let result = try body(transaction)
             try transaction.finish()
