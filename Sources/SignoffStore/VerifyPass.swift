@@ -110,7 +110,17 @@ final class VerifyPass {
         closedGrants.reserveCapacity(capacity)
         issued.reserveCapacity(capacity)
         facts.isCopy = isCopy
+        if isCopy {
+            for row in try Row.fetchAll(db, sql: "SELECT sequence, reason FROM \(Store.notFoldedTable)") {
+                notFolded[try row.checked(0, "\(Store.notFoldedTable).sequence")] = try row.checked(1, "\(Store.notFoldedTable).reason")
+            }
+        }
     }
+
+    /// On a PostgreSQL store's copy, the events it kept without folding them
+    /// (an event signoff never records, appended by hand), and why: the
+    /// pass names each and folds it into nothing, as the copy did.
+    private var notFolded: [Int64: String] = [:]
 
     /// The order mismatches are reported in: by table, then by where in the history each arose.
     private static let tables = ["events", "requests", "reviews", "policies", "grants", "grant_status", "hand_off", "findings", "grant_sightings",
@@ -196,6 +206,11 @@ final class VerifyPass {
         let before = concernsSignatures || DecisionCheck.needsRecord(draft.body) ? try recordBefore(draft) : nil
         if concernsSignatures {
             signatures.fold(draft, event: event, record: before)
+        }
+        if let reason = notFolded[sequence] {
+            report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): folded into nothing (\(reason))",
+                   order: sequence)
+            return
         }
         // The route worked out on the other core counts only for exactly this request, submitter and policy.
         let expectedRoute = route.flatMap { route in

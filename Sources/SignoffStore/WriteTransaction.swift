@@ -30,9 +30,10 @@ public final class WriteTransaction {
     /// Whether this transaction folds a shared store's events into its local
     /// copy rather than records new ones. Those events are already the
     /// store's: an approval with no grant after it commits (as the events
-    /// say), and a decision unsigned where a signature is required is refused
-    /// like one whose signature does not hold, so `appendUnfolded` keeps it
-    /// without folding it.
+    /// say); a decision unsigned where a signature is required is refused
+    /// like one whose signature does not hold, and so is what could give
+    /// access that signoff never records (`accessProblem`), so
+    /// `appendUnfolded` keeps it without folding it.
     var folding = false
     /// The sequence of the last event in the chain, once known in this transaction.
     var headSequence: Int64? { head?.sequence }
@@ -618,6 +619,37 @@ public final class WriteTransaction {
             throw editedRow(id, "its grant differs from what its events record (\(problem))")
         }
         return grant
+    }
+
+    /// For the fold of a shared store's events: why signoff never records
+    /// `draft`, where it could give or extend access (a route, an approval, a
+    /// grant or an extension), judged by `check` (`DecisionCheck`, one per
+    /// fold: a command's events are folded together) against the request,
+    /// grant and policy as folded so far; nil otherwise. The database does not
+    /// judge what an event says, so a person mapped to a role could append
+    /// such an event by hand; folded, it would give access no approver gave.
+    func accessProblem(_ draft: EventDraft, _ check: inout DecisionCheck) throws -> String? {
+        switch draft.body {
+        case .requestRouted, .grantIssued, .grantExtended:
+            break
+        case let .requestDecided(decided):
+            guard decided.state == .approved else { return nil }
+        case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .requestWithdrawn,
+             .requestRevised, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+             .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
+             .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
+             .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
+            return nil
+        }
+        let record = try draft.requestID.flatMap { try self.record($0) }
+        let policy = try parsedPolicyInForce()
+        // The only grant these are judged against: the one an extension extends.
+        let original = try record?.request.extends.map { ($0, try grant($0, asStored: true)) }
+        guard let problem = check.problem(draft, record: record, policy: policy,
+                                          grant: { $0 == original?.0 ? original?.1 : nil }) else { return nil }
+        // An approval set aside issues nothing: the grant after it is set aside too.
+        if case .requestDecided = draft.body { check.setAsideIssuedGrants() }
+        return problem
     }
 
     /// The people whose approvals extended this grant, in order: they granted

@@ -157,7 +157,7 @@ struct PostgresAdministrationTests {
         #expect(asJSON.status == 0 && asJSON.stderr.isEmpty, "\(asJSON.output)")
         let verified = try Signoff.run(["audit", "verify", "--store", store], environment: environment)
         #expect(verified.status != 0, "\(verified.output)")
-        #expect(verified.stdout.contains("event \(sequence): request_withdrawn by carol: a withdrawal of a request no event submitted"),
+        #expect(verified.stdout.contains("event \(sequence): request_withdrawn by carol: folded into nothing (no request REQ-404 in this store)"),
                 "\(verified.output)")
     }
 }

@@ -122,9 +122,11 @@ struct PostgresPrivilegeTests {
 
     /// What the database does not judge: what an event says. A person mapped
     /// to a role can append, in their own name, a review and an approval of
-    /// their own request and a grant; every client folds them (each is
-    /// well-chained and stamped with its true actor), and `audit verify`, on
-    /// any client, names each one.
+    /// their own request and a grant; each is well-chained and stamped with
+    /// its true actor. Every client folds the review as the events say, and
+    /// the approval and the grant into nothing: they would give access no
+    /// approver gave. The request stays pending. `audit verify`, on any
+    /// client, names each one.
     @Test func aSelfApprovalAppendedByHandIsNamedByVerify() throws {
         let fixture = try Fixture()
         let admin = try fixture.database.connect()
@@ -156,11 +158,16 @@ struct PostgresPrivilegeTests {
                 selfActivated: false, incidentReview: nil))),
         ]
         for event in events { try put(event, on: dave) }
-        let report = try Store.open(fixture.database.location).verify()
+        let store = try Store.open(fixture.database.location)
+        #expect(try store.record("REQ-1")?.state == .pending)
+        #expect(try store.grants(.all).isEmpty)
+        #expect(try store.eventsNotFolded() == 2)
+        let report = try store.verify()
         #expect(report.firstBadEvent == nil, "the chain is intact: the database accepted every event")
         #expect(report.projectionMismatches.map { "\($0.sequence ?? 0) \($0.problem)" } == [
             "5 review_recorded by dave: a review signoff refuses: dave requested REQ-1 and may not review it",
-            "6 request_decided by dave: approves REQ-1 before every step was satisfied: owners of payments-db has 0 of 1",
+            "6 request_decided by dave: folded into nothing (event refused: approves REQ-1 before every step was satisfied: owners of payments-db has 0 of 1)",
+            "7 grant_issued by dave: folded into nothing (event refused: a grant change that no approval immediately before it made)",
         ])
         #expect(!report.isIntact)
     }
@@ -180,7 +187,7 @@ struct PostgresPrivilegeTests {
         Self.refused(.server, "json") { try Self.append(dave, actor: "dave", kind: "grant_expired", payload: "not json") }
         Self.refused(.server, "events_payload_json_object") { try Self.append(dave, actor: "dave", kind: "grant_expired", payload: "[]") }
         try Self.append(dave, actor: "dave", kind: "grant_expired", requestID: "REQ-404", payload: #"{"expires_at":"soon"}"#)
-        // An approval that no grant follows: folded as the events say, and named.
+        // An approval no review backs (and no grant follows): folded into nothing, and named.
         let person = Principal(name: "dave", authentication: .postgresqlRole), at = Date(storeMilliseconds: Self.now)
         for event in [
             EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestSubmitted(.init(request: Sample.request(requester: "dave")))),
@@ -191,7 +198,7 @@ struct PostgresPrivilegeTests {
                             payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self))
         }
         let store = try Store.open(fixture.database.location)
-        #expect(try store.record("REQ-1")?.state == .approved)
+        #expect(try store.record("REQ-1")?.state == .pending)
         let policy = Sample.policy()
         try store.write { transaction in
             try transaction.append(EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole),
@@ -203,8 +210,8 @@ struct PostgresPrivilegeTests {
         let named = report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence)
         #expect(named == [2, 3, 5], "\(report.projectionMismatches)")
         #expect(!report.projectionMismatches.contains { $0.table == "schema" }, "the copy's own table is no schema change")
-        // Kept without folding: the unreadable payload and the event of no request.
-        #expect(try store.eventsNotFolded() == 2)
+        // Kept without folding: the event of no request, the unreadable payload and the approval.
+        #expect(try store.eventsNotFolded() == 3)
     }
 
     /// A review unsigned where the policy in force requires a signature
@@ -363,8 +370,9 @@ struct PostgresPrivilegeTests {
 extension PostgresPrivilegeTests {
     /// Events of a live grant's request that signoff would never record,
     /// appended by hand by an approver role: one whose payload cannot be read
-    /// as its kind, and a second grant, a month longer, for the request. Each
-    /// client folds them into nothing. No reader of the request or list of grants fails on
+    /// as its kind, a second grant, a month longer, for the request, and an
+    /// extension by a month that no approval made. Each client folds them
+    /// into nothing. No reader of the request or list of grants fails on
     /// them, no command on the grant is refused as if its rows had been
     /// edited, and neither counts: the grant is extended by what an approved
     /// extension gives. `show` and `audit verify` name both.
@@ -390,16 +398,20 @@ extension PostgresPrivilegeTests {
         let recorded = try #require(try store.events(requestID: id).first { $0.draft.body.kind == "grant_issued" })
         guard case var .grantIssued(longer) = recorded.draft.body else { Issue.record("not a grant"); return }
         longer.expiresAt = longer.expiresAt?.addingTimeInterval(720 * 3600)
-        let forged = EventBody.grantIssued(longer)
-        try Self.append(dave, actor: "dave", kind: forged.kind, requestID: id,
-                        payload: String(decoding: forged.encodedPayloadBytes(), as: UTF8.self))
+        let forgedExtension = EventBody.grantExtended(.init(extensionID: "REQ-99", by: .hours(720), expiresAt: longer.expiresAt))
+        for forged in [EventBody.grantIssued(longer), forgedExtension] {
+            try Self.append(dave, actor: "dave", kind: forged.kind, requestID: id,
+                            payload: String(decoding: forged.encodedPayloadBytes(), as: UTF8.self))
+        }
 
         let client = try Store.open(fixture.database.location)
-        #expect(try client.eventsNotFolded() == 2)
+        #expect(try client.eventsNotFolded() == 3)
+        // The sweep expires by the grant's rows: they keep the approved expiry.
+        #expect(try client.grants(.all).first?.expiresAt == issued.expiresAt)
         let (record, history) = try #require(try client.recordWithHistory(id))
         #expect(history.map(\.draft.body.kind) == ["request_submitted", "request_routed", "request_decided", "grant_issued"])
         let disputes = try client.disputes(of: record, history: history)
-        #expect(disputes.count == 2, "\(disputes)")
+        #expect(disputes.count == 3, "\(disputes)")
         #expect(disputes.allSatisfy { $0.contains("was appended by hand and decides nothing") }, "\(disputes)")
         #expect(disputes.first?.hasPrefix("event \(unreadable) (grant_expired)") == true, "\(disputes)")
         let checked = try #require(try client.checkedGrant(id))
@@ -427,7 +439,7 @@ extension PostgresPrivilegeTests {
 
         let report = try client.verify()
         #expect(report.firstBadEvent == nil)
-        #expect(report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence) == [unreadable, unreadable + 1],
+        #expect(report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence) == [unreadable, unreadable + 1, unreadable + 2],
                 "\(report.projectionMismatches)")
     }
 }

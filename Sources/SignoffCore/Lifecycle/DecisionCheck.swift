@@ -65,6 +65,13 @@ public struct DecisionCheck: Sendable {
 
     public init() {}
 
+    /// Forgets the grant events the approvals so far issue: for a reader
+    /// that sets aside an approval `problem` named (a shared store's fold),
+    /// so that the grant right after it is judged as one no approval made.
+    public mutating func setAsideIssuedGrants() {
+        grants.removeAll()
+    }
+
     /// Whether `problem` needs the request `event` concerns as it stood before it.
     public static func needsRecord(_ body: EventBody) -> Bool {
         switch body {

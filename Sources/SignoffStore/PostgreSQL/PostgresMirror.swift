@@ -320,6 +320,7 @@ extension Store {
         defer { transaction.isOpen = false }
         var requestNumber: Int64 = 0
         var folded = 0
+        var decisions = DecisionCheck()
         try Self.forEachRow(firstEvents, connection, Self.eventsPage, key: 0) { row in
             folded += 1
             let sequence = row.integer(0) ?? 0
@@ -341,6 +342,9 @@ extension Store {
                                        at: Date(storeMilliseconds: at), body: body, signature: signature)
                 let before = transaction.headSequence
                 do {
+                    if let problem = try transaction.accessProblem(draft, &decisions) {
+                        throw StoreError.invalidEvent(problem)
+                    }
                     let recorded = try transaction.append(draft)
                     if case .requestSubmitted = body, let id = draft.requestID, id.hasPrefix("REQ-"), let number = Int64(id.dropFirst(4)) {
                         requestNumber = max(requestNumber, number)
