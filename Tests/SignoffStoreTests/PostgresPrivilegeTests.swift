@@ -442,4 +442,22 @@ extension PostgresPrivilegeTests {
         #expect(report.projectionMismatches.filter { $0.table == "events" }.compactMap(\.sequence) == [unreadable, unreadable + 1, unreadable + 2],
                 "\(report.projectionMismatches)")
     }
+
+    /// A copy folded under older rules (before the fold judged what gives
+    /// access) is never read again: the client folds the store anew, and
+    /// removes the old copy.
+    @Test func aCopyFoldedUnderOlderRulesIsFoldedAgain() throws {
+        let fixture = try Fixture()
+        let identity = try fixture.database.connect().identity()
+        let old = PostgresRemote.foldPath(identity: identity, rules: 1)
+        let current = PostgresRemote.foldPath(identity: identity)
+        #expect(old != current)
+        _ = try Store.open(fixture.database.location)
+        try FileManager.default.copyItem(atPath: current, toPath: old)
+        #expect(FileManager.default.fileExists(atPath: old))
+        let store = try Store.open(fixture.database.location)
+        #expect(store.path != old)
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(FileManager.default.fileExists(atPath: current))
+    }
 }

@@ -49,10 +49,18 @@ final class PostgresRemote: @unchecked Sendable {
     /// by PostgreSQL; nil for a role that may only read.
     var actor: Principal? { session.person.map { Principal(name: $0, authentication: .postgresqlRole) } }
 
+    /// What a fold keeps, by version: raised when the rules of folding change,
+    /// so that no client goes on reading a copy folded under older ones. 2:
+    /// what would give access that signoff never records is folded into
+    /// nothing (`WriteTransaction.accessProblem`).
+    static let foldRules = 2
+
     /// Where this client keeps its fold of the store: one file per server,
-    /// database and role, under `$XDG_CACHE_HOME/signoff` (else `~/.cache/signoff`).
-    static func foldPath(identity: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let key = SHA256.hash(data: Data(identity.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    /// database, role and `rules`, under `$XDG_CACHE_HOME/signoff` (else `~/.cache/signoff`).
+    static func foldPath(identity: String, rules: Int = foldRules,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let keyed = rules == 1 ? identity : identity + "\nfold rules \(rules)"
+        let key = SHA256.hash(data: Data(keyed.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
         let cache: String
         if let directory = environment["XDG_CACHE_HOME"], !directory.isEmpty {
             cache = directory
@@ -61,6 +69,13 @@ final class PostgresRemote: @unchecked Sendable {
             cache = (home as NSString).appendingPathComponent(".cache")
         }
         return (cache as NSString).appendingPathComponent("signoff/postgresql/\(key).sqlite")
+    }
+
+    /// This client's fold of the store under the current rules, the folds
+    /// of older rules removed: a copy is only ever made again from the server.
+    static func currentFoldPath(identity: String) -> String {
+        for rules in 1..<foldRules { StoreFile.remove(foldPath(identity: identity, rules: rules)) }
+        return foldPath(identity: identity)
     }
 }
 
@@ -76,7 +91,7 @@ extension Store {
             try connection.listen("signoff")
             return remote
         }
-        let path = PostgresRemote.foldPath(identity: try remote.locked { try remote.connection.identity() })
+        let path = PostgresRemote.currentFoldPath(identity: try remote.locked { try remote.connection.identity() })
         do {
             let store = try openFold(path, remote: remote)
             try store.catchUp()
@@ -100,7 +115,7 @@ extension Store {
             let connection = try PostgresConnection(text)
             try PostgresSetup.create(connection, settings: settings, person: person) {
                 let remote = PostgresRemote(connection: connection, session: try PostgresSetup.readSession(connection))
-                let path = PostgresRemote.foldPath(identity: try connection.identity())
+                let path = PostgresRemote.currentFoldPath(identity: try connection.identity())
                 StoreFile.remove(path)
                 let store = try openFold(path, remote: remote)
                 try store.write { tx in
