@@ -641,8 +641,16 @@ public final class WriteTransaction {
              .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
+        // A policy this signoff cannot read (a newer one's) is no ground to
+        // judge by: what it decided is folded as the events say, as before
+        // the fold judged anything, and `audit verify` names what it can.
+        let policy: Policy?
+        switch try policyInForceParsed()?.parsed {
+        case .failure: return nil
+        case let .success(parsed): policy = parsed
+        case nil: policy = nil
+        }
         let record = try draft.requestID.flatMap { try self.record($0) }
-        let policy = try parsedPolicyInForce()
         // The only grant these are judged against: the one an extension extends.
         let original = try record?.request.extends.map { ($0, try grant($0, asStored: true)) }
         guard let problem = check.problem(draft, record: record, policy: policy,

@@ -50,6 +50,58 @@ struct PostgresPrivilegeTests {
             .text(payload), .text(previous.1), .text(hash), .null, .null])
     }
 
+    /// Appends `events` through the store's function, each in its actor's
+    /// name as `connection`'s role, with the hash signoff computes.
+    static func put(_ events: [EventDraft], on connection: PostgresConnection) throws {
+        for event in events {
+            try append(connection, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
+                       kind: event.body.kind, requestID: event.requestID,
+                       payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: now)
+        }
+    }
+
+    /// dave's own request REQ-1, routed by the sample policy, then reviewed,
+    /// approved and granted by dave: what no command of signoff records.
+    static func selfApproval() -> [EventDraft] {
+        let person = Principal(name: "dave", authentication: .postgresqlRole)
+        let request = Sample.request(requester: "dave")
+        let at = Date(storeMilliseconds: now)
+        let record = RequestRecord(id: "REQ-1", request: request, submittedBy: person, submittedAt: at)
+        return [
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestSubmitted(.init(request: request))),
+            EventDraft(requestID: "REQ-1", actor: .signoff, at: at, body: .requestRouted(.init(
+                version: 1, policyVersion: Sample.policyVersion,
+                outcome: Sample.parsedPolicy.route(request, submittedBy: "dave", at: at), cause: "submitted"))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .reviewRecorded(.init(
+                verdict: .approve, rationale: "fine", requestVersion: 1, policyVersion: Sample.policyVersion))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestDecided(.init(
+                state: .approved, by: ["dave"], policyVersion: Sample.policyVersion, reason: "every step satisfied"))),
+            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .grantIssued(.init(
+                terms: GrantTerms(record: record), approvers: ["dave"], policyVersion: Sample.policyVersion,
+                duration: request.duration, startsAt: at, expiresAt: at.addingTimeInterval(TimeInterval(request.duration.seconds)),
+                selfActivated: false, incidentReview: nil))),
+        ]
+    }
+
+    /// Under a policy this signoff cannot read (a newer signoff's, say), the
+    /// fold has no ground to judge by: it folds what was decided as the
+    /// events say, as it did before it judged anything, rather than set
+    /// every decision aside; `audit verify` names each as backed by no policy.
+    @Test func underAPolicyThisSignoffCannotReadTheFoldJudgesNothing() throws {
+        let fixture = try Fixture()
+        let unreadable = EventBody.policyApplied(.init(version: "from-a-newer-signoff", previousVersion: nil, file: "policy.yaml",
+                                                       source: "route: [unclosed"))
+        try Self.put([EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole),
+                                 at: Date(storeMilliseconds: Self.now), body: unreadable)], on: try fixture.database.connect())
+        try Self.put(Self.selfApproval(), on: try fixture.database.connect(fixture.dave.connection))
+        let store = try Store.open(fixture.database.location)
+        #expect(try store.eventsNotFolded() == 0)
+        #expect(try store.record("REQ-1")?.state == .approved)
+        let report = try store.verify()
+        #expect(!report.isIntact)
+        #expect(report.projectionMismatches.filter { $0.table == "events" }.count >= 3, "\(report.projectionMismatches)")
+    }
+
     /// `body` must fail with a PostgreSQL error of `kind` whose text contains `words`.
     static func refused(_ kind: PostgresError.Kind = .permission, _ words: String = "",
                         sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
@@ -129,35 +181,10 @@ struct PostgresPrivilegeTests {
     /// client, names each one.
     @Test func aSelfApprovalAppendedByHandIsNamedByVerify() throws {
         let fixture = try Fixture()
-        let admin = try fixture.database.connect()
-        let dave = try fixture.database.connect(fixture.dave.connection)
-        func put(_ event: EventDraft, on connection: PostgresConnection) throws {
-            try Self.append(connection, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
-                            kind: event.body.kind, requestID: event.requestID,
-                            payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: Self.now)
-        }
         let policy = Sample.policy()
-        try put(EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole), at: policy.at,
-                           body: policy.body), on: admin)
-        let person = Principal(name: "dave", authentication: .postgresqlRole)
-        let request = Sample.request(requester: "dave")
-        let at = Date(storeMilliseconds: Self.now)
-        let record = RequestRecord(id: "REQ-1", request: request, submittedBy: person, submittedAt: at)
-        let events = [
-            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestSubmitted(.init(request: request))),
-            EventDraft(requestID: "REQ-1", actor: .signoff, at: at, body: .requestRouted(.init(
-                version: 1, policyVersion: Sample.policyVersion,
-                outcome: Sample.parsedPolicy.route(request, submittedBy: "dave", at: at), cause: "submitted"))),
-            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .reviewRecorded(.init(
-                verdict: .approve, rationale: "fine", requestVersion: 1, policyVersion: Sample.policyVersion))),
-            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .requestDecided(.init(
-                state: .approved, by: ["dave"], policyVersion: Sample.policyVersion, reason: "every step satisfied"))),
-            EventDraft(requestID: "REQ-1", actor: person, at: at, body: .grantIssued(.init(
-                terms: GrantTerms(record: record), approvers: ["dave"], policyVersion: Sample.policyVersion,
-                duration: request.duration, startsAt: at, expiresAt: at.addingTimeInterval(TimeInterval(request.duration.seconds)),
-                selfActivated: false, incidentReview: nil))),
-        ]
-        for event in events { try put(event, on: dave) }
+        try Self.put([EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole), at: policy.at,
+                                 body: policy.body)], on: try fixture.database.connect())
+        try Self.put(Self.selfApproval(), on: try fixture.database.connect(fixture.dave.connection))
         let store = try Store.open(fixture.database.location)
         #expect(try store.record("REQ-1")?.state == .pending)
         #expect(try store.grants(.all).isEmpty)
