@@ -213,7 +213,8 @@ extension Store {
     /// (the one it extends, for an extension). Empty for a request signoff recorded.
     public func disputes(of record: RequestRecord, history: [RecordedEvent]) throws -> [String] {
         let row = Projection.rowProblem(record, history: history).map { ["the request's row: \($0)"] } ?? []
-        let notFolded = try read { try Self.notFolded($0, requestID: record.id, isCopy: remote != nil) }
+        // Only a copy keeps events unfolded: a file store reads nothing more.
+        let notFolded = remote == nil ? [] : try read { try Self.notFolded($0, requestID: record.id, isCopy: true) }
         return row + notFolded + (try grantHistoryProblems(record.request.extends ?? record.id))
     }
 
