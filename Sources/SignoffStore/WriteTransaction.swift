@@ -622,23 +622,35 @@ public final class WriteTransaction {
     }
 
     /// For the fold of a shared store's events: why signoff never records
-    /// `draft`, where it could give or extend access (a route, an approval, a
-    /// grant or an extension), judged by `check` (`DecisionCheck`, one per
-    /// fold: a command's events are folded together) against the request,
-    /// grant and policy as folded so far; nil otherwise. The database does not
-    /// judge what an event says, so a person mapped to a role could append
-    /// such an event by hand; folded, it would give access no approver gave.
+    /// `draft`, where folding it could give or extend access (a route, an
+    /// approval, a grant or an extension) or hide what access is held (a
+    /// post-incident review completed, a reconciliation's run or findings, a
+    /// finding excepted or sent for removal), judged by `check`
+    /// (`DecisionCheck`, one per fold: a command's events are folded
+    /// together) against the request, grant, finding and policy as folded so
+    /// far; nil otherwise. The database does not judge what an event says, so
+    /// a person mapped to a role could append such an event by hand; folded,
+    /// it would give access no approver gave, or hide access nobody approved.
+    ///
+    /// What only takes access away (a denial, withdrawal, revocation, expiry
+    /// or time-out) is folded as the events say: its judgement needs the
+    /// whole chain (who approved each extension, which trigger ended a grant),
+    /// which a fold of the events since the last does not hold, and a
+    /// mistaken refusal would leave access live. `audit verify` judges those.
     func accessProblem(_ draft: EventDraft, _ check: inout DecisionCheck) throws -> String? {
+        var findingID: String?
         switch draft.body {
-        case .requestRouted, .grantIssued, .grantExtended:
+        case .requestRouted, .grantIssued, .grantExtended, .incidentReviewCompleted, .reconciliationRun, .findingOpened,
+             .findingResolved:
             break
+        case let .findingExcepted(excepted): findingID = excepted.findingID
+        case let .findingRemovalRequested(requested): findingID = requested.findingID
         case let .requestDecided(decided):
             guard decided.state == .approved else { return nil }
         case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .requestWithdrawn,
              .requestRevised, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-             .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
-             .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
-             .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
+             .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured, .removalHandedOff, .removalHandOffFailed,
+             .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
         // A policy this signoff cannot read (a newer one's) is no ground to
@@ -651,10 +663,16 @@ public final class WriteTransaction {
         case nil: policy = nil
         }
         let record = try draft.requestID.flatMap { try self.record($0) }
-        // The only grant these are judged against: the one an extension extends.
-        let original = try record?.request.extends.map { ($0, try grant($0, asStored: true)) }
-        guard let problem = check.problem(draft, record: record, policy: policy,
-                                          grant: { $0 == original?.0 ? original?.1 : nil }) else { return nil }
+        let finding = try findingID.flatMap { try self.finding($0) }
+        // The only grants these are judged against: the one an extension
+        // extends, the one a post-incident review completes, the one of the
+        // request a finding concerns.
+        var grantIDs = [record?.request.extends, finding?.requestID]
+        if case .incidentReviewCompleted = draft.body { grantIDs.append(draft.requestID) }
+        var grants: [String: Grant] = [:]
+        for id in grantIDs.compactMap(\.self) where grants[id] == nil { grants[id] = try grant(id, asStored: true) }
+        guard let problem = check.problem(draft, record: record, policy: policy, grant: { grants[$0] },
+                                          finding: { $0 == finding?.id ? finding : nil }) else { return nil }
         // An approval set aside issues nothing: the grant after it is set aside too.
         if case .requestDecided = draft.body { check.setAsideIssuedGrants() }
         return problem

@@ -470,6 +470,81 @@ extension PostgresPrivilegeTests {
                 "\(report.projectionMismatches)")
     }
 
+    /// What would hide access, appended by hand by a person the policy does
+    /// not let do it: an exception of a finding, its resolution, and the
+    /// post-incident review of a break-glass grant (dave is no incident
+    /// reviewer; under the sample policy only the store's creator may
+    /// reconcile or except). Each client folds them into nothing: the finding
+    /// stays open and the review due, and `audit verify` names all three. The
+    /// same exception by the store's creator, appended by hand too, is what
+    /// signoff records, and counts.
+    @Test func whatWouldHideAccessAppendedByHandIsFoldedIntoNothing() throws {
+        let fixture = try Fixture(trustAsserted: true)
+        let store = try Store.open(fixture.database.location)
+        let policy = Sample.parsedPolicy
+        let admin = Principal(name: "admin", authentication: .postgresqlRole)
+        let alice = Principal(name: "alice", authentication: .asserted)
+        let at = Date(storeMilliseconds: Self.now)
+        try store.write { transaction in
+            try transaction.append(contentsOf: Lifecycle.apply(policy, previousVersion: nil, by: admin, openRecords: [],
+                                                               originals: [:], at: at))
+        }
+        let run = Int(try #require(try store.chainHead()).sequence + 1)
+        let id = try store.write { transaction in
+            try transaction.append(EventDraft(requestID: nil, actor: admin, at: at, body: .reconciliationRun(.init(
+                source: "generic", files: [], covered: [],
+                counts: .init(observations: 1, credentials: 0, ignored: 0, matched: 0, awaitingRemoval: 0, findings: 1, opened: 1,
+                              seenAgain: 0, resolved: 0),
+                grantsPresent: [], grantsAbsent: [], findingsSeen: []))))
+            try transaction.append(EventDraft(requestID: nil, actor: admin, at: at, body: .findingOpened(.init(
+                findingID: "F-1", kind: .unapproved, run: run, system: "payments-db", environment: "production",
+                subjectKind: "service_account", subject: "svc-rogue", owner: "alice", entitlement: "db:read", grantType: "role",
+                native: nil, scope: "", access: .read, requestID: nil, credentialID: nil,
+                summary: "svc-rogue holds db:read with no approved grant", evidence: []))))
+            // alice's break-glass request, self-activated after the policy's wait: its review is due.
+            let id = try transaction.nextRequestID()
+            let submitted = at.addingTimeInterval(-3600)
+            try transaction.append(contentsOf: Lifecycle.submit(try ScannedRequest(scanning: Sample.request(breakGlass: true)),
+                                                                id: id, by: alice, policy: policy, original: nil, at: submitted))
+            let record = try #require(try transaction.record(id))
+            try transaction.append(contentsOf: try Lifecycle.selfActivate(record, by: alice, rationale: "payments down, INC-7 paging",
+                                                                          policy: policy, at: submitted.addingTimeInterval(1800)))
+            return id
+        }
+        let due = try #require(try store.grants(.all).first { $0.requestID == id })
+        #expect(due.status.reviewDueAt != nil && due.status.reviewCompletedAt == nil)
+
+        let first = try #require(try store.chainHead()).sequence + 1
+        let dave = Principal(name: "dave", authentication: .postgresqlRole)
+        let until = EventCoding.storedPrecision(at.addingTimeInterval(7 * 86_400))
+        let why = "vendor bridge account, removed with the Q1 migration"
+        try Self.put([
+            EventDraft(requestID: nil, actor: dave, at: at, body: .findingExcepted(.init(findingID: "F-1", rationale: why, until: until))),
+            EventDraft(requestID: nil, actor: dave, at: at, body: .findingResolved(.init(findingID: "F-1", run: run))),
+            EventDraft(requestID: id, actor: dave, at: at, body: .incidentReviewCompleted(.init(rationale: "looked at the session log"))),
+        ], on: try fixture.database.connect(fixture.dave.connection))
+
+        let client = try Store.open(fixture.database.location)
+        #expect(try client.eventsNotFolded() == 3)
+        #expect(try client.finding("F-1").map { $0.open && $0.exception == nil } == true)
+        #expect(try client.grants(.all).first { $0.requestID == id }?.status.reviewCompletedAt == nil)
+        let report = try client.verify()
+        #expect(report.firstBadEvent == nil, "the chain is intact: the database accepted every event")
+        let named = report.projectionMismatches.filter { $0.table == "events" }
+        #expect(named.compactMap(\.sequence) == [first, first + 1, first + 2], "\(report.projectionMismatches)")
+        #expect(named.allSatisfy { $0.problem.contains("folded into nothing (event refused: ") }, "\(named)")
+        #expect(named.first?.problem.contains("dave may not except_finding") == true, "\(named)")
+        #expect(named.last?.problem.contains("a post-incident review signoff refuses") == true, "\(named)")
+
+        // The store's creator may except it (no role of the policy grants it to anyone else).
+        let finding = try #require(try client.finding("F-1"))
+        try Self.put([try Reconciliation.except(finding, concerning: nil, rationale: why, until: until, by: admin, policy: policy, at: at)],
+                     on: try fixture.database.connect())
+        let later = try Store.open(fixture.database.location)
+        #expect(try later.eventsNotFolded() == 3)
+        #expect(try later.finding("F-1")?.exception != nil)
+    }
+
     /// A copy folded under older rules (before the fold judged what gives
     /// access) is never read again: the client folds the store anew, and
     /// removes the old copy.

@@ -65,6 +65,14 @@ public struct DecisionCheck: Sendable {
 
     public init() {}
 
+    /// For a reader that starts after the chain's first event (a shared
+    /// store's fold of the events it lacks): who created the store, which
+    /// that event recorded (nil for a store made before it did).
+    public init(storeCreator: String?) {
+        seenFirst = true
+        creator = storeCreator
+    }
+
     /// Forgets the grant events the approvals so far issue: for a reader
     /// that sets aside an approval `problem` named (a shared store's fold),
     /// so that the grant right after it is judged as one no approval made.

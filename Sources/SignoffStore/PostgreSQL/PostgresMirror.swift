@@ -52,8 +52,10 @@ final class PostgresRemote: @unchecked Sendable {
     /// What a fold keeps, by version: raised when the rules of folding change,
     /// so that no client goes on reading a copy folded under older ones. 2:
     /// what would give access that signoff never records is folded into
-    /// nothing (`WriteTransaction.accessProblem`).
-    static let foldRules = 2
+    /// nothing (`WriteTransaction.accessProblem`). 3: so is what would hide
+    /// access (a post-incident review, reconciliation, an exception or
+    /// removal of a finding) that signoff never records.
+    static let foldRules = 3
 
     /// Where this client keeps its fold of the store: one file per server,
     /// database, role and `rules`, under `$XDG_CACHE_HOME/signoff` (else `~/.cache/signoff`).
@@ -335,7 +337,9 @@ extension Store {
         defer { transaction.isOpen = false }
         var requestNumber: Int64 = 0
         var folded = 0
-        var decisions = DecisionCheck()
+        // Who created the store, as the copy's first event says; a fold from
+        // the chain's start learns it from the first event it folds.
+        var decisions = try Store.creator(db).map { DecisionCheck(storeCreator: $0.name) } ?? DecisionCheck()
         try Self.forEachRow(firstEvents, connection, Self.eventsPage, key: 0) { row in
             folded += 1
             let sequence = row.integer(0) ?? 0
