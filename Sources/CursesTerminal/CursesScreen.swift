@@ -179,10 +179,11 @@ public final class CursesScreen: TerminalDevice {
             }
             return nil
         case OK:
-            if value >= 0x20, value != 0x7F, let scalar = Unicode.Scalar(value) {
+            // Alt-Enter: ESC then CR (or LF, where the terminal sends that).
+            if value >= 0x20 && value != 0x7F || value == 0x0D || value == 0x0A, let scalar = Unicode.Scalar(value) {
                 return .alt(Character(scalar))
             }
-            // ESC followed by a control key: two separate keys.
+            // ESC followed by any other control key: two separate keys.
             unget_wch(wchar_t(bitPattern: value))
         case KEY_CODE_YES:
             ungetch(Int32(value))

@@ -33,6 +33,12 @@ enum Terminal {
     /// Untrusted text made visible-safe for a terminal line.
     static func safe(_ text: String) -> String { DisplaySafe.text(text, style: style) }
 
+    /// An untrusted value quoted in an error message: kept exact (the
+    /// message is made safe on its way to the terminal, and escaped in the
+    /// JSON error document) but for line feeds, shown as `\n`, so that a
+    /// value cannot start a line of its own.
+    static func quoted(_ value: String) -> String { value.replacingOccurrences(of: "\n", with: "\\n") }
+
     /// Untrusted multi-line text: newlines kept, everything else made safe.
     static func safeLines(_ text: String) -> String { DisplaySafe.text(text, style: style, keepNewlines: true) }
 

@@ -127,7 +127,7 @@ struct CommandLineTests {
         #expect(missing.status == 2)
         let short = try store.run(["approve", id, "--version", "1", "-r", "   lgtm   "], as: "dave")
         #expect(short.status == 2)
-        #expect(short.stderr.contains("at least 20 characters"))
+        #expect(short.stderr.contains("at least 20 visible characters (it has 4)"))
         let noVersion = try store.run(["approve", id, "-r", rationale], as: "dave")
         #expect(noVersion.status == 2)
         #expect(noVersion.stderr.contains("--version"))

@@ -38,6 +38,32 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A denial's draft, kept when its panel is closed, belongs to the
+    /// denial: the approval panel of the same request starts empty, so no
+    /// key press records the words of a denial as an approval's. Alt-Enter
+    /// (ESC then CR) submits, as Ctrl-s does.
+    @Test func aDenialsDraftIsNoApprovalsAndAltEnterSubmits() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("Detail · \(id)")
+        try tmux.send("d")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.type("DENY: no ticket, scope far too broad")
+        try tmux.send("Escape")
+        try tmux.waitFor("the rationale draft is kept")
+        try tmux.send("a")
+        let panel = try tmux.waitFor("Ctrl-s submit")
+        #expect(!panel.contains("DENY: no ticket"), "the denial's draft turned up in the approval: \(panel)")
+        try tmux.type("read replica only, matches OPS-1234")
+        try tmux.send("M-Enter")
+        try waitUntil { try store.show(id)["state"] as? String == "approved" }
+        let reviews = try store.show(id)["reviews"] as? [[String: Any]]
+        #expect(reviews?.first?["rationale"] as? String == "read replica only, matches OPS-1234")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     /// A grant whose approval was written into the store by hand is marked
     /// DISPUTED in the grant list and in its detail, with the events signoff
     /// does not record.

@@ -223,7 +223,17 @@ struct JSONContractTests {
         #expect(stale["reason"] as? String == "stale_version")
         let typo = check.failure(try store.run(["list", "--system", "paymnets-db", "--json"]), status: 2, code: "bad_input")
         #expect(typo["field"] as? String == "--system" && (typo["message"] as? String)?.contains("payments-db") == true, "\(typo)")
-        check.failure(try store.run(["list", "--state", "open", "--jsonl"]), status: 2, code: "bad_input")
+        let state = check.failure(try store.run(["list", "--state", "open", "--jsonl"]), status: 2, code: "bad_input")
+        #expect(state["field"] as? String == "--state" && (state["message"] as? String)?.contains("timed_out") == true, "\(state)")
+        // A bad value is quoted exactly in the document (escaped as JSON), and made safe on the terminal.
+        let hostile = "x\u{1B}]0;owned\u{07}\u{202E}"
+        for option in ["--state", "--system", "--requester"] {
+            let quoted = check.failure(try store.run(["list", option, hostile, "--json"]), status: 2, code: "bad_input")
+            #expect(quoted["field"] as? String == option && (quoted["message"] as? String)?.contains(hostile) == true, "\(quoted)")
+            let text = try store.run(["list", option, hostile])
+            #expect(text.status == 2 && text.stderr.hasPrefix("signoff: \(option) x") && !text.stderr.contains("Usage:"), "\(text.stderr)")
+            #expect(!text.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.stderr)")
+        }
         check.failure(try store.run(["list", "--json", "--jsonl"]), status: 2, code: "bad_input")
         check.failure(try store.run(["show", "REQ-999", "--json"]), status: 2, code: "bad_input")
         check.failure(try store.run(["audit", "export", "--request", "REQ-999"]), status: 2, code: "bad_input")

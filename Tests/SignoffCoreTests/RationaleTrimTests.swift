@@ -52,4 +52,27 @@ import Testing
             #expect(Lifecycle.stored(" \(other) ") == "\(other)", "U+\(String(other.value, radix: 16))")
         }
     }
+
+    /// Only what a reader sees meets the policy's minimum: a rationale of
+    /// characters a terminal shows as nothing looks empty, and is refused as
+    /// an empty one is.
+    @Test func onlyVisibleCharactersMeetTheMinimum() throws {
+        let policy = try Policy.parse(source: """
+            policy: rationale
+            settings: {minimum_rationale: 20}
+            catalogue: {db: {owners: [bob], environments: [production], entitlements: [read], max_duration: 1d}}
+            route: [{name: owners, steps: [{approvers: owners}]}]
+            directory: {people: {bob: {}}}
+            """, file: "policy.yaml")
+        for invisible in ["\u{2060}", "\u{AD}", "\u{180E}", "\u{3164}", "\u{FFA0}", "\u{2800}", "\u{200B}", "\u{FEFF}", "\u{E0041}"] {
+            let problem = Lifecycle.checkRationale(String(repeating: invisible, count: 25), policy: policy)
+            #expect(problem?.contains("(it has 0)") == true, "U+\(String(invisible.unicodeScalars.first!.value, radix: 16)): \(problem ?? "accepted")")
+        }
+        // Padded to 25 scalars with invisible ones, 19 visible characters (spaces between words count) are still too few.
+        let padded = "checked the ticket" + String(repeating: "\u{2060}", count: 6) + "."
+        #expect(Lifecycle.checkRationale(padded, policy: policy)?.contains("(it has 19)") == true)
+        #expect(Lifecycle.checkRationale("checked the ticket OPS-42", policy: policy) == nil)
+        #expect(Lifecycle.checkRationale("Zugriff geprüft, Ticket OK", policy: policy) == nil)
+        #expect(Lifecycle.checkRationale("\u{1F600}" + String(repeating: "é", count: 19), policy: policy) == nil)
+    }
 }

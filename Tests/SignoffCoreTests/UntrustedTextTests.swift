@@ -120,6 +120,17 @@ struct TimestampTests {
         #expect(Timestamp.parse("2024-02-29T00:00:00Z") != nil)
     }
 
+    /// Up to nine digits of a second are read (as other tools write them),
+    /// kept to the millisecond, the store's precision; ten are refused.
+    @Test func readsAFractionToTheMillisecond() throws {
+        for text in ["2026-11-21T09:30:00.2509Z", "2026-11-21T09:30:00.250999Z", "2026-11-21T09:30:00.250999999Z"] {
+            #expect(Timestamp.parse(text)?.timeIntervalSince1970 == 1_795_253_400.25, "\(text)")
+        }
+        #expect(Timestamp.parse("2026-11-21T09:30:00.5Z")?.timeIntervalSince1970 == 1_795_253_400.5)
+        #expect(Timestamp.parse("2026-11-21T09:30:00.2509999999Z") == nil)
+        #expect(Timestamp.parse("2026-11-21T09:30:00.Z") == nil)
+    }
+
     @Test(arguments: ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "1970-01-01T00:30:00+01:00",
                       "10000-01-01T00:00:00Z", "1000000000-01-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
                       "2026-11-21T24:00:00Z", "2026-11-21T09:30:00", "2026-11-21", "2026-11-21T09:30Z", " 2026-11-21T09:30:00Z"])

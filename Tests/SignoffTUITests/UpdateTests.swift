@@ -209,17 +209,32 @@ import Testing
         #expect(draft.rationale == "ab")
     }
 
+    /// A paste past the rationale's limit keeps the limit and says so once.
+    @Test func aPastePastTheLimitIsCutAndSaidOnce() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, String(repeating: "x", count: Limits.rationaleLength + 50))
+        guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
+        #expect(draft.rationale.unicodeScalars.count == Limits.rationaleLength)
+        #expect(model.messageLog.filter { $0.text.contains("is limited to") }.count == 1, "\(model.messageLog)")
+    }
+
     @Test func cancellingRecordsNothingAndKeepsTheDraft() {
         var model = Sample.model()
         press(&model, .character("j"), .character("a"))
         type(&model, "half written")
         #expect(press(&model, .escape).isEmpty)
         #expect(model.mode == .browse)
-        #expect(model.drafts["REQ-000001"] == "half written")
+        #expect(model.drafts["approve REQ-000001"] == "half written")
+        // An approval's draft is the approval's: the denial panel starts empty.
         press(&model, .character("d"))
+        guard case let .decision(denial) = model.mode else { Issue.record("panel not open"); return }
+        #expect(denial.rationale == "")
+        #expect(denial.verdict == .deny)
+        press(&model, .escape, .character("a"))
         guard case let .decision(draft) = model.mode else { Issue.record("panel not open"); return }
         #expect(draft.rationale == "half written")
-        #expect(draft.verdict == .deny)
+        #expect(draft.verdict == .approve)
     }
 
     /// Production admin and break-glass approvals need a typed `yes`; denials and ordinary approvals do not.
@@ -229,7 +244,7 @@ import Testing
         type(&model, "draft")
         #expect(press(&model, .control("c")).isEmpty)
         #expect(model.mode == .browse)
-        #expect(model.drafts["REQ-000001"] == "draft")
+        #expect(model.drafts["approve REQ-000001"] == "draft")
     }
 
     @Test(arguments: [
@@ -277,7 +292,7 @@ import Testing
         #expect(model.mode == .browse)
         #expect(model.message?.role == .error)
         #expect(model.message?.text.contains("NOT recorded") == true)
-        #expect(model.drafts["REQ-000001"] == "checked OPS-42")
+        #expect(model.drafts["approve REQ-000001"] == "checked OPS-42")
         // The reload shows version 2; a new panel sends version 2, never 1.
         var rows = Sample.rows
         rows[0].version = 2
@@ -308,7 +323,7 @@ import Testing
         #expect(effects.isEmpty)
         #expect(model.mode == .browse)
         #expect(model.message?.text.contains("rotation moved on") == true)
-        #expect(model.drafts["REQ-000001"] == nil)
+        #expect(model.drafts["approve REQ-000001"] == nil)
     }
 
     @Test func cannotDecideWithoutEligibility() {

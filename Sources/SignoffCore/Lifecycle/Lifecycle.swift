@@ -326,6 +326,20 @@ public enum Lifecycle {
         return String(scalars[first...last])
     }
 
+    /// What counts towards the policy's minimum: the characters a reader
+    /// sees of the rationale as stored, each with a scalar that is not shown
+    /// as nothing; a blank between words (a space, a tab, a new line) is one.
+    public static func rationaleLength(_ rationale: String) -> Int {
+        func seen(_ scalar: Unicode.Scalar) -> Bool {
+            !DisplaySafe.isUnsafe(scalar) || isBlank(scalar) && !scalar.properties.isDefaultIgnorableCodePoint
+        }
+        var count = 0
+        for character in stored(rationale) where character.unicodeScalars.contains(where: seen) {
+            count += 1
+        }
+        return count
+    }
+
     private static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
         return (0x09...0x0D).contains(value) || value == 0x20 || value == 0x85 || value == 0xA0 || value == 0x1680
@@ -334,10 +348,14 @@ public enum Lifecycle {
     }
 
     /// The rationale rule every decision must meet.
+    /// Only characters a reader sees count towards the minimum, once the
+    /// blanks around the rationale are trimmed: what a terminal shows as
+    /// nothing (zero-width characters, soft hyphens, fillers) would otherwise
+    /// meet it with a rationale that looks empty.
     public static func checkRationale(_ rationale: String, policy: Policy) -> String? {
-        let trimmed = stored(rationale)
-        if trimmed.count < policy.minimumRationale {
-            return "the rationale must be at least \(policy.minimumRationale) characters (it has \(trimmed.count)); say why this access is right or wrong"
+        let visible = rationaleLength(rationale)
+        if visible < policy.minimumRationale {
+            return "the rationale must be at least \(policy.minimumRationale) visible characters (it has \(visible)); say why this access is right or wrong"
         }
         if rationale.unicodeScalars.count > Limits.rationaleLength {
             return "the rationale is longer than \(Limits.rationaleLength) characters"

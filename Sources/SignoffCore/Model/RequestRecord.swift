@@ -13,7 +13,7 @@ public enum RequestState: String, Codable, Sendable, Hashable, CaseIterable {
     public var isOpen: Bool { self == .pending || self == .blocked }
 }
 
-public enum Verdict: String, Codable, Sendable, Hashable {
+public enum Verdict: String, Codable, Sendable, Hashable, CaseIterable {
     case approve
     case deny
 }

@@ -49,7 +49,8 @@ public enum Timestamp {
                 digits += 1
             }
             guard (1...9).contains(digits) else { return .failure(TimestampError(text, "has a malformed fraction of a second")) }
-            for _ in digits..<3 { value *= 10 }
+            // Kept to the millisecond, the store's precision: further digits are dropped.
+            for _ in min(digits, 3)..<3 { value *= 10 }
             milliseconds = value
         }
         var offset = 0

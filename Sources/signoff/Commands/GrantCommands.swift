@@ -125,7 +125,7 @@ struct Extend: ParsableCommand, JSONReporting {
     var printsJSON: Bool { json }
 
     func run() throws {
-        guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badOption("--by", "--by \(Terminal.safe(by)): \(TimeSpan.syntaxHint)") }
+        guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badOption("--by", "--by \(Terminal.quoted(by)): \(TimeSpan.syntaxHint)") }
         if let purpose { try storable(purpose, .multiline, from: "--purpose") }
         let result = try options.commands().run(Commands.Extend(id: id, by: span, purpose: purpose))
         let record = result.output

@@ -59,7 +59,7 @@ struct Grants: ParsableCommand, JSONReporting {
         var horizon: Date?
         if let expiringWithin {
             guard let span = TimeSpan(parsing: expiringWithin) else {
-                throw CommandFailure.badOption("--expiring-within", "--expiring-within \(Terminal.safe(expiringWithin)): \(TimeSpan.syntaxHint)")
+                throw CommandFailure.badOption("--expiring-within", "--expiring-within \(Terminal.quoted(expiringWithin)): \(TimeSpan.syntaxHint)")
             }
             horizon = now.addingTimeInterval(TimeInterval(span.seconds))
         }
@@ -303,7 +303,7 @@ struct Wait: ParsableCommand, JSONReporting {
     func run() throws {
         let seconds = timeout.hasSuffix("s") ? Int(timeout.dropLast()).flatMap { $0 > 0 ? $0 : nil } : TimeSpan(parsing: timeout)?.seconds
         guard let seconds else {
-            throw CommandFailure.badOption("--timeout", "--timeout \(Terminal.safe(timeout)): \(TimeSpan.syntaxHint), or seconds such as 45s")
+            throw CommandFailure.badOption("--timeout", "--timeout \(Terminal.quoted(timeout)): \(TimeSpan.syntaxHint), or seconds such as 45s")
         }
         let span = TimeSpan(seconds: seconds)
         let commands = try options.commands(reading: true)

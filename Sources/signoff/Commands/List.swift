@@ -28,13 +28,15 @@ struct List: ParsableCommand, JSONReporting {
     var printsJSON: Bool { json || jsonl }
 
     func validate() throws {
-        for name in state where RequestState(rawValue: name) == nil {
-            throw ValidationError("--state \(Terminal.safe(name)): no such state; valid: \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
+        for name in state where RequestState(rawValue: name) == nil {
+            throw CommandFailure.badOption("--state", """
+                --state \(Terminal.quoted(name)): no such state; valid: \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))
+                """)
+        }
         let format = try ListFormat(json: json, jsonLines: jsonl)
         let commands = try options.commands(reading: true)
         let store = commands.store
@@ -107,10 +109,10 @@ struct FilterValues {
         guard let value, !known.contains(value) else { return }
         if try storeCall({ try store.hasRequests(field, equalTo: value) }) { return }
         let valid = Set(known).union(try storeCall { try store.storedValues(field) }).sorted()
-        let shown = valid.prefix(30).map(Terminal.safe).joined(separator: ", ")
+        let shown = valid.prefix(30).map(Terminal.quoted).joined(separator: ", ")
         let more = valid.count > 30 ? " and \(valid.count - 30) more" : ""
         throw CommandFailure.badOption("--\(field.rawValue)", """
-            --\(field.rawValue) \(Terminal.safe(value)): no \(field.rawValue) of that name in the policy or in any request; \
+            --\(field.rawValue) \(Terminal.quoted(value)): no \(field.rawValue) of that name in the policy or in any request; \
             valid: \(valid.isEmpty ? "(none yet)" : shown + more)
             """)
     }

@@ -200,7 +200,7 @@ struct Drift: ParsableCommand {
             } else if let time = Timestamp.parse(until) {
                 end = time
             } else {
-                throw CommandFailure.badOption("--until", "--until \(Terminal.safe(until)): a time such as 2027-03-01T00:00:00Z, or \(TimeSpan.syntaxHint)")
+                throw CommandFailure.badOption("--until", "--until \(Terminal.quoted(until)): a time such as 2027-03-01T00:00:00Z, or \(TimeSpan.syntaxHint)")
             }
             let why = try rationale.value(required: true) ?? ""
             let result = try commands.run(Commands.ExceptFinding(findingID: finding, rationale: why, until: end))

@@ -78,7 +78,8 @@ public struct ConsoleModel: Sendable {
     /// The status line's one-shot message; each new one is also kept in `messageLog`.
     public internal(set) var message: StatusMessage? {
         didSet {
-            guard let message, message != oldValue else { return }
+            // The same message again (a key held or pasted past a limit) is logged once.
+            guard let message, message != oldValue, message != messageLog.last else { return }
             messageLog.append(message)
             if messageLog.count > Self.messageLogLimit { messageLog.removeFirst(messageLog.count - Self.messageLogLimit) }
         }

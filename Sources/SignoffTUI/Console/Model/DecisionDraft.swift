@@ -81,20 +81,20 @@ public struct DecisionDraft: Sendable, Hashable {
     }
 
     /// Where a closed panel's rationale is kept: one draft per request and action,
-    /// so a revocation draft never turns up in a review of the same grant.
+    /// so a denial's draft never turns up in an approval of the same request,
+    /// nor a revocation's in a review of the same grant.
     var draftKey: String {
         switch action {
-        case .decide: id
+        case let .decide(verdict): DecisionDraft.key(id: id, verdict: verdict)
         case let .grant(action): DecisionDraft.key(id: id, action: action)
         }
     }
 
     static func key(id: String, action: GrantAction) -> String { "\(action.rawValue) \(id)" }
+    static func key(id: String, verdict: Verdict) -> String { "\(verdict.rawValue) \(id)" }
 
-    /// Characters that count toward the policy's minimum.
-    public var rationaleLength: Int {
-        rationale.trimmingCharacters(in: .whitespacesAndNewlines).count
-    }
+    /// Characters that count toward the policy's minimum, as the store counts them.
+    public var rationaleLength: Int { Lifecycle.rationaleLength(rationale) }
 
     /// Approving these needs a second, typed confirmation.
     public var needsConfirmation: Bool {

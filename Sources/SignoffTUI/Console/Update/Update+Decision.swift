@@ -8,7 +8,8 @@ extension ConsoleModel {
     mutating func openDecision(_ verdict: Verdict) -> [Effect] {
         guard let row = selectedRow, let detail = details[row.id] else { return [] }
         var draft = DecisionDraft(id: row.id, verdict: verdict, shownVersion: detail.record.version,
-                                  request: detail.record.request, rationale: drafts[row.id] ?? "")
+                                  request: detail.record.request,
+                                  rationale: drafts[DecisionDraft.key(id: row.id, verdict: verdict)] ?? "")
         draft.request.requester = detail.record.requester
         draft.step = Self.stepText(detail, verdict: verdict)
         mode = .decision(draft)
@@ -109,7 +110,8 @@ extension ConsoleModel {
         let verb = verdict == .approve ? "approval" : "denial"
         switch outcome {
         case let .recorded(state):
-            drafts[id] = nil
+            // Decided: neither verdict's draft has anything left to decide.
+            for verdict in Verdict.allCases { drafts[DecisionDraft.key(id: id, verdict: verdict)] = nil }
             if draft != nil { mode = .browse }
             let role: Role = state == .approved ? .approved : state == .denied ? .denied : .success
             let glyph = glyphs.state(state).glyph
@@ -117,7 +119,7 @@ extension ConsoleModel {
                                     role: role)
             return [.loadSnapshot]
         case .refused, .failed:
-            return receiveUnrecorded(outcome, id: id, noun: verb, draft: draft, key: id)
+            return receiveUnrecorded(outcome, id: id, noun: verb, draft: draft, key: DecisionDraft.key(id: id, verdict: verdict))
         }
     }
 

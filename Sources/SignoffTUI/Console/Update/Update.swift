@@ -176,7 +176,8 @@ extension ConsoleModel {
             guard filter.count < Limits.fieldLength else { return }
             setFilter(filter + String(text))
         case var .decision(draft):
-            guard draft.rationale.count < Limits.rationaleLength else {
+            // Counted as the store counts it (scalars), and cheaply: a paste arrives a key at a time.
+            guard draft.rationale.unicodeScalars.count < Limits.rationaleLength else {
                 message = StatusMessage("the rationale is limited to \(Limits.rationaleLength) characters", role: .warning)
                 return
             }

@@ -68,9 +68,6 @@ struct ListColumn: Sendable, ColumnSizing {
     static let decided = ListColumn("Decided", minimum: 7, priority: 5, trusted: true) { row, now, _ in
         (row.decidedAt.map { TimeText.age(of: $0, now: now) + " ago" } ?? "", .dim)
     }
-    static let decidedBy = ListColumn("By", minimum: 8, flex: 2, priority: 4) { row, _, _ in
-        (row.decidedBy.joined(separator: ", "), .dim)
-    }
 
     static func columns(for tab: ConsoleTab) -> [ListColumn] {
         switch tab {
@@ -82,7 +79,8 @@ struct ListColumn: Sendable, ColumnSizing {
             // Grants have their own columns (`GrantColumn`); nothing lists requests here.
             [id, subject, system, entitlement, access]
         case .history:
-            [state, id, subject, system, entitlement, decided, decidedBy]
+            // Who decided is in each request's detail: the requests table keeps no column of it to list.
+            [state, id, subject, system, entitlement, decided]
         case .drift:
             // Findings have their own columns (`FindingColumn`); nothing lists requests here.
             [id, subject, system, entitlement, access]
