@@ -114,6 +114,8 @@ public final class CursesScreen: TerminalDevice {
 
     // MARK: Input
 
+    public func waiting() -> TerminalEvent? { next(timeoutMilliseconds: 0) }
+
     public func next(timeoutMilliseconds: Int) -> TerminalEvent? {
         guard active else { return nil }
         let clock = ContinuousClock()
@@ -176,6 +178,17 @@ public final class CursesScreen: TerminalDevice {
             if value == 0x4F { return nil }
             while !(0x40...0x7E).contains(next) {
                 guard (0x20...0x3F).contains(next), wget_wch(window, &next) == OK else { return nil }
+            }
+            return nil
+        case OK where [0x5D, 0x50, 0x5F, 0x5E, 0x58].contains(value):
+            // OSC (ESC ]), DCS (ESC P), APC, PM and SOS: a string up to BEL or
+            // ST (ESC \), as pasted text may carry. Dropped whole, never typed.
+            var next: wint_t = 0
+            while wget_wch(window, &next) == OK, next != 0x07 {
+                if next == 0x1B {
+                    _ = wget_wch(window, &next)
+                    break
+                }
             }
             return nil
         case OK:

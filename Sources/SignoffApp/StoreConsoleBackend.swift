@@ -229,7 +229,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
             incident: summary.incident, mineNow: mine,
             routedTo: summary.routeApprovers.isEmpty ? (summary.routeSummary ?? "not routed") : summary.routeApprovers.joined(separator: ", then "),
             approvals: summary.approvals, approvalsNeeded: summary.approvalsNeeded, decidedAt: summary.decidedAt,
-            decidedBy: [])
+            decidedBy: summary.decidedBy)
     }
 
     public func detail(id: String) throws -> ConsoleDetail {

@@ -38,6 +38,9 @@ struct RequestRow: Equatable {
     var extends: String?
     /// The route's canonical JSON (`routeColumn`); nil before routing.
     var route: String?
+    // Migration "18 deciders".
+    /// Who decided (`decidedByColumn`); nil while undecided.
+    var decidedBy: String?
 
     /// The row of `record`, from its canonical bytes and where its route is in
     /// them (`CanonicalJSON.encodeRecord`).
@@ -71,6 +74,13 @@ struct RequestRow: Equatable {
         approvalsNeeded = (record.route?.approvalsNeeded ?? 0)
         extends = record.request.extends
         route = encoded.route.map { String(decoding: encoded.bytes[$0], as: UTF8.self) }
+        decidedBy = Self.decidedByColumn(record)
+    }
+
+    /// The `decided_by` column: the decision's deciders, one per line (a
+    /// name never holds a line break); nil while undecided.
+    static func decidedByColumn(_ record: RequestRecord) -> String? {
+        record.decision.map { $0.by.joined(separator: "\n") }
     }
 
     /// Whether this (stored) row is the row of `record`, as `init(_:submittedSequence:lastSequence:encoded:)`
@@ -90,7 +100,8 @@ struct RequestRow: Equatable {
               entitlement == request.entitlement, scope == request.scope, access == request.access.rawValue,
               durationSeconds == request.duration.seconds, incident == request.incident, ticket == request.ticket,
               purpose == request.purpose, approvals == RequestSummary.approvalCount(record),
-              approvalsNeeded == (record.route?.approvalsNeeded ?? 0), extends == request.extends
+              approvalsNeeded == (record.route?.approvalsNeeded ?? 0), extends == request.extends,
+              decidedBy == Self.decidedByColumn(record)
         else { return false }
         let routeMatches: Bool
         if let range = encoded.route, var stored = route {
@@ -116,7 +127,7 @@ struct RequestRow: Equatable {
         id, state, system, environment, requester, subject_kind, subject_name, break_glass,
         submitted_at, submitted_sequence, decided_at, version, policy_version, last_sequence, record,
         submitted_by, subject_owner, entitlement, scope, access, duration_seconds, incident, ticket, purpose,
-        approvals, approvals_needed, extends, route
+        approvals, approvals_needed, extends, route, decided_by
         """
 
     /// A stored row, its columns in `columns` order. A value of the wrong
@@ -130,11 +141,11 @@ struct RequestRow: Equatable {
         submittedBy = v.text(15); subjectOwner = v.text(16); entitlement = v.text(17); scope = v.optionalText(18)
         access = v.text(19); durationSeconds = Int(v.int(20)); incident = v.optionalText(21); ticket = v.optionalText(22)
         purpose = v.text(23); approvals = Int(v.int(24)); approvalsNeeded = Int(v.int(25)); extends = v.optionalText(26)
-        route = v.optionalText(27)
+        route = v.optionalText(27); decidedBy = v.optionalText(28)
     }
 
     static let insertSQL = """
-        INSERT INTO requests (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        INSERT INTO requests (\(columns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
         """
 
     func insert(_ db: Database) throws {
@@ -151,7 +162,7 @@ struct RequestRow: Equatable {
         statement.bind(submittedBy); statement.bind(subjectOwner); statement.bind(entitlement); statement.bind(scope)
         statement.bind(access); statement.bind(durationSeconds); statement.bind(incident); statement.bind(ticket)
         statement.bind(purpose); statement.bind(approvals); statement.bind(approvalsNeeded); statement.bind(extends)
-        statement.bind(route)
+        statement.bind(route); statement.bind(decidedBy)
         try statement.execute()
     }
 
@@ -159,12 +170,12 @@ struct RequestRow: Equatable {
     func update(_ db: Database) throws {
         var statement = try FastStatement(db.cachedStatement(sql: """
             UPDATE requests SET state = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?,
-                route = ?, approvals = ?, approvals_needed = ?
+                route = ?, approvals = ?, approvals_needed = ?, decided_by = ?
             WHERE id = ?
             """), db)
         statement.bind(state); statement.bind(decidedAt); statement.bind(version); statement.bind(policyVersion)
         statement.bind(lastSequence); statement.bindBlob(record); statement.bind(route); statement.bind(approvals)
-        statement.bind(approvalsNeeded); statement.bind(id)
+        statement.bind(approvalsNeeded); statement.bind(decidedBy); statement.bind(id)
         try statement.execute()
     }
 
@@ -174,7 +185,8 @@ struct RequestRow: Equatable {
             UPDATE requests SET state = ?, system = ?, environment = ?, requester = ?, subject_kind = ?, subject_name = ?,
                 break_glass = ?, decided_at = ?, version = ?, policy_version = ?, last_sequence = ?, record = ?,
                 submitted_by = ?, subject_owner = ?, entitlement = ?, scope = ?, access = ?, duration_seconds = ?,
-                incident = ?, ticket = ?, purpose = ?, approvals = ?, approvals_needed = ?, extends = ?, route = ?
+                incident = ?, ticket = ?, purpose = ?, approvals = ?, approvals_needed = ?, extends = ?, route = ?,
+                decided_by = ?
             WHERE id = ?
             """), db)
         statement.bind(state); statement.bind(system); statement.bind(environment); statement.bind(requester)
@@ -183,7 +195,7 @@ struct RequestRow: Equatable {
         statement.bind(submittedBy); statement.bind(subjectOwner); statement.bind(entitlement); statement.bind(scope)
         statement.bind(access); statement.bind(durationSeconds); statement.bind(incident); statement.bind(ticket)
         statement.bind(purpose); statement.bind(approvals); statement.bind(approvalsNeeded); statement.bind(extends)
-        statement.bind(route); statement.bind(id)
+        statement.bind(route); statement.bind(decidedBy); statement.bind(id)
         try statement.execute()
     }
 
@@ -210,6 +222,7 @@ struct RequestRow: Equatable {
             ("approvals", "\(approvals)", "\(other.approvals)"),
             ("approvals_needed", "\(approvalsNeeded)", "\(other.approvalsNeeded)"),
             ("extends", text(extends), text(other.extends)), ("route", text(route), text(other.route)),
+            ("decided_by", text(decidedBy), text(other.decidedBy)),
         ]
         for (name, mine, theirs) in pairs where mine != theirs {
             return "\(name) is \(theirs) in the query table, \(mine) from the events"

@@ -482,6 +482,27 @@ enum Schema {
         // schema_migrated) of where the store stopped accepting /1
         // statements, so none can be slipped in after it.
         migrator.registerMigration(statementSchema2) { _ in }
+        // Who decided each request, for the History list: until now only in
+        // the record, which listing never decodes. The covering index is
+        // rebuilt with it, so listing every request still reads the index alone.
+        migrator.registerMigration("18 deciders") { db in
+            try db.execute(sql: """
+                DROP INDEX requests_summary;
+                ALTER TABLE requests ADD COLUMN decided_by TEXT;
+                """)
+            for row in try Row.fetchAll(db, sql: "SELECT record FROM requests WHERE decided_at IS NOT NULL") {
+                let record = try EventCoding.readRecord(row[0] as Data)
+                try db.execute(sql: "UPDATE requests SET decided_by = ? WHERE id = ?",
+                               arguments: [RequestRow.decidedByColumn(record), record.id])
+            }
+            try db.execute(sql: """
+                CREATE INDEX requests_summary ON requests(
+                    submitted_sequence, id, state, version, requester, submitted_by, subject_kind, subject_name,
+                    subject_owner, system, environment, entitlement, scope, access, duration_seconds, break_glass,
+                    incident, ticket, purpose, submitted_at, decided_at, extends, route, approvals, approvals_needed,
+                    decided_by)
+                """)
+        }
         return migrator
     }
 }

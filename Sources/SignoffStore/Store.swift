@@ -157,6 +157,7 @@ public final class Store: Sendable {
 
     static func open(at path: String, busyTimeout: TimeInterval, writeDeadline: TimeInterval = Store.defaultWriteDeadline) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
+        guard !StoreFile.isDirectory(path) else { throw StoreError.notAStore(path: path) }
         return try StoreError.mapping(path: path) {
             let pool = try openPool(path, busyTimeout: busyTimeout)
             guard let (settings, applied) = try pool.read({ try identify($0, path: path) }) else {
@@ -193,6 +194,7 @@ public final class Store: Sendable {
     /// account cannot open, a private copy of the three files is read instead.
     public static func openForReading(at path: String) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
+        guard !StoreFile.isDirectory(path) else { throw StoreError.notAStore(path: path) }
         guard StoreFile.isReadable(path) else {
             throw StoreError.fileAccess(path: path, detail: "this account may not read it")
         }

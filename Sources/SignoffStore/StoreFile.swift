@@ -18,6 +18,12 @@ enum StoreFile {
         return lstat(path, &info) == 0
     }
 
+    /// Whether `path` is a directory (following a link): never a store.
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
     static func groupID(named name: String) throws -> gid_t {
         var group = group()
         var result: UnsafeMutablePointer<group>?

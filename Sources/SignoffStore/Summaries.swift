@@ -31,6 +31,8 @@ public struct RequestSummary: Sendable, Hashable {
     public var purpose: String
     public var submittedAt: Date
     public var decidedAt: Date?
+    /// Who decided: approvers, the denier, or the rule or process that decided; empty while undecided.
+    public var decidedBy: [String]
     /// The request whose grant this one extends (`signoff extend`); nil otherwise.
     public var extends: String?
     /// The current route; nil before routing.
@@ -68,6 +70,7 @@ public struct RequestSummary: Sendable, Hashable {
         purpose = record.request.purpose
         submittedAt = record.submittedAt
         decidedAt = record.decision?.at
+        decidedBy = record.decision?.by ?? []
         extends = record.request.extends
         route = record.route
         approvals = Self.approvalCount(record)
@@ -183,7 +186,8 @@ extension Store {
                 submittedAt: Date(storeMilliseconds: sqlite3_column_int64(handle, 18)),
                 decidedAt: sqlite3_column_type(handle, 19) == SQLITE_NULL
                     ? nil : Date(storeMilliseconds: sqlite3_column_int64(handle, 19)),
-                extends: optionalText(20), route: try route(21, id: id), approvals: int(22), approvalsNeeded: int(23)))
+                extends: optionalText(20), route: try route(21, id: id), approvals: int(22), approvalsNeeded: int(23),
+                decidedBy: optionalText(25).map { $0.split(separator: "\n").map(String.init) } ?? []))
             lastSequence = sqlite3_column_int64(handle, 24)
         }
         return lastSequence
@@ -196,7 +200,7 @@ extension Store {
     static let summarySelect = """
         SELECT id, state, version, requester, submitted_by, subject_kind, subject_name, subject_owner, system,
                environment, entitlement, scope, access, duration_seconds, break_glass, incident, ticket, purpose,
-               submitted_at, decided_at, extends, route, approvals, approvals_needed, submitted_sequence
+               submitted_at, decided_at, extends, route, approvals, approvals_needed, submitted_sequence, decided_by
         FROM requests INDEXED BY requests_summary
         """
 }
@@ -233,13 +237,13 @@ extension RequestSummary {
          subjectKind: IdentityKind, subjectName: String, subjectOwner: String, system: String, environment: String,
          entitlement: String, scope: String?, access: AccessLevel, duration: TimeSpan, breakGlass: Bool,
          incident: String?, ticket: String?, purpose: String, submittedAt: Date, decidedAt: Date?,
-         extends: String?, route: RouteOutcome?, approvals: Int, approvalsNeeded: Int) {
+         extends: String?, route: RouteOutcome?, approvals: Int, approvalsNeeded: Int, decidedBy: [String]) {
         self.id = id; self.state = state; self.version = version; self.requester = requester
         self.submittedBy = submittedBy; self.subjectKind = subjectKind; self.subjectName = subjectName
         self.subjectOwner = subjectOwner; self.system = system; self.environment = environment
         self.entitlement = entitlement; self.scope = scope; self.access = access; self.duration = duration
         self.breakGlass = breakGlass; self.incident = incident; self.ticket = ticket; self.purpose = purpose
         self.submittedAt = submittedAt; self.decidedAt = decidedAt; self.extends = extends; self.route = route
-        self.approvals = approvals; self.approvalsNeeded = approvalsNeeded
+        self.approvals = approvals; self.approvalsNeeded = approvalsNeeded; self.decidedBy = decidedBy
     }
 }

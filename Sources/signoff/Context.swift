@@ -85,17 +85,33 @@ final class TouchNotice: @unchecked Sendable {
     }
 }
 
+/// Reads a file (or stdin for `-`) as bytes. A file that cannot be read is
+/// bad input naming the file (in the JSON error's `file` too) and why: it
+/// does not exist, is a directory, is no regular file (a device or a pipe:
+/// give `-` for standard input), or this account may not read it.
+func readFile(_ path: String) throws -> Data {
+    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    func refuse(_ why: String, _ hint: String? = nil) -> CommandFailure {
+        CommandFailure.invalid(SourceErrors([SourceError(file: path, position: nil, field: "", message: why, hint: hint)]))
+    }
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw errno == ENOENT || errno == ENOTDIR ? refuse("does not exist") : refuse("cannot be read: \(String(cString: strerror(errno)))")
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw refuse("is a directory, not a file")
+    default: throw refuse("is not a regular file (a device or a pipe)", "give - to read standard input")
+    }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw refuse("cannot be read: this account may not read it")
+    }
+    return data
+}
+
 /// Reads a file (or stdin for `-`) as UTF-8 text with a clear error.
 func readText(_ path: String) throws -> (text: String, name: String) {
-    let data: Data
-    if path == "-" {
-        data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-        guard let read = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure.badInput("\(path): cannot be read (does it exist, and may you read it?)")
-        }
-        data = read
-    }
+    let data = try readFile(path)
     let name = path == "-" ? "<stdin>" : path
     do {
         return (try YAMLSource.text(from: data, file: name), name)

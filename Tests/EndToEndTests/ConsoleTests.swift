@@ -41,7 +41,8 @@ struct ConsoleTests {
     /// A denial's draft, kept when its panel is closed, belongs to the
     /// denial: the approval panel of the same request starts empty, so no
     /// key press records the words of a denial as an approval's. Alt-Enter
-    /// (ESC then CR) submits, as Ctrl-s does.
+    /// (ESC then CR) submits, as Ctrl-s does; a control sequence in typed or
+    /// pasted text is dropped whole, and a tab kept.
     @Test func aDenialsDraftIsNoApprovalsAndAltEnterSubmits() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")
@@ -55,11 +56,12 @@ struct ConsoleTests {
         try tmux.send("a")
         let panel = try tmux.waitFor("Ctrl-s submit")
         #expect(!panel.contains("DENY: no ticket"), "the denial's draft turned up in the approval: \(panel)")
-        try tmux.type("read replica only, matches OPS-1234")
+        // Pasted text with a terminal's title sequence in it: the sequence is dropped whole. A tab is kept.
+        try tmux.type("read replica only\u{1B}]0;owned\u{07}, matches\tOPS-1234")
         try tmux.send("M-Enter")
         try waitUntil { try store.show(id)["state"] as? String == "approved" }
         let reviews = try store.show(id)["reviews"] as? [[String: Any]]
-        #expect(reviews?.first?["rationale"] as? String == "read replica only, matches OPS-1234")
+        #expect(reviews?.first?["rationale"] as? String == "read replica only, matches\tOPS-1234")
         try tmux.send("q")
         try waitUntil { tmux.paneDead }
     }

@@ -235,6 +235,12 @@ struct JSONContractTests {
             #expect(!text.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.stderr)")
         }
         check.failure(try store.run(["list", "--json", "--jsonl"]), status: 2, code: "bad_input")
+        // A file that cannot be read is named, with why, in the document's `file`.
+        let missing = store.directory.appendingPathComponent("missing.yaml").path
+        let unread = check.failure(try store.run(["submit", missing, "--json"], as: "alice"), status: 2, code: "bad_input")
+        #expect(unread["file"] as? String == missing && (unread["message"] as? String)?.contains("does not exist") == true, "\(unread)")
+        let directory = check.failure(try store.run(["submit", store.directory.path, "--json"], as: "alice"), status: 2, code: "bad_input")
+        #expect((directory["message"] as? String)?.contains("is a directory") == true, "\(directory)")
         check.failure(try store.run(["show", "REQ-999", "--json"]), status: 2, code: "bad_input")
         check.failure(try store.run(["audit", "export", "--request", "REQ-999"]), status: 2, code: "bad_input")
         check.failure(try Signoff.run(["policy", "test", policy, cases, "--json", "--bogus"]), status: 2, code: "bad_input")

@@ -95,6 +95,26 @@ struct RequestFileTests {
         #expect(throws: SourceErrors.self) { try RequestFile.parse(text: text, file: "r.yaml", policy: nil) }
     }
 
+    /// A raw control character the YAML reader refuses is named by its line,
+    /// column and code point, not by a byte offset; so is a file nested
+    /// deeper than the reader takes, in words of the input, not of its API.
+    @Test func aRawControlCharacterIsNamedWithItsPosition() throws {
+        let text = valid.replacingOccurrences(of: "purpose: Nightly", with: "purpose: Nightly \u{1B}[31m")
+        do {
+            _ = try YAMLSource.documents(text: text, file: "r.yaml")
+            Issue.record("accepted a raw ESC")
+        } catch {
+            #expect(error.position == SourcePosition(line: 9, column: 18), "\(error)")
+            #expect(error.message.contains("(U+001B)") && !error.message.contains("byte"), "\(error.message)")
+        }
+        do {
+            _ = try YAMLSource.documents(text: String(repeating: "[", count: 100_000), file: "deep.yaml")
+            Issue.record("accepted a file nested 100,000 deep")
+        } catch {
+            #expect(error.message.contains("nested too deeply") && !error.message.contains("yaml_set"), "\(error.message)")
+        }
+    }
+
     @Test func invalidUTF8IsNamedWithItsPosition() {
         var bytes = Array("system: ok\nname: ".utf8)
         bytes += [0xC3, 0x28]

@@ -99,12 +99,18 @@ final class OpenSSHKey {
 
     static let marker = Schema.statementSchema2
 
+    /// The migrations a store made before /2 lacks: that one and every later one.
+    static let fromMarker = Array(Schema.migrator.migrations.drop { $0 != marker })
+
     /// The store as one made before /2 would be: created without the
-    /// migration, its submissions signed over /1 by hand, then `arrange`d.
+    /// migration (nor any later one), its submissions signed over /1 by
+    /// hand, then `arrange`d.
     func rewrite(_ arrange: (inout [ForgedRow], _ migrated: ForgedRow) throws -> Void) throws {
         try forge(directory.file()) { rows in
-            #expect(rows[0].payload.contains(#","\#(Self.marker)""#))
-            rows[0].payload = rows[0].payload.replacingOccurrences(of: #","\#(Self.marker)""#, with: "")
+            for migration in Self.fromMarker {
+                #expect(rows[0].payload.contains(#","\#(migration)""#))
+                rows[0].payload = rows[0].payload.replacingOccurrences(of: #","\#(migration)""#, with: "")
+            }
             var naming = false
             for index in rows.indices where rows[index].kind == "request_submitted" {
                 let statement = schema1Statement(rows[index], naming: naming)
@@ -112,7 +118,7 @@ final class OpenSSHKey {
                 rows[index].signature = try key.sign(statement).armored
                 naming.toggle()
             }
-            let payload = String(decoding: EventBody.schemaMigrated(.init(migrations: [Self.marker])).encodedPayloadBytes(),
+            let payload = String(decoding: EventBody.schemaMigrated(.init(migrations: Self.fromMarker)).encodedPayloadBytes(),
                                  as: UTF8.self)
             let migrated = ForgedRow(at: rows.last!.at, actor: "alice", authentication: "os_account", kind: "schema_migrated",
                                      requestID: nil, payload: payload, signature: nil, statement: nil)

@@ -41,6 +41,9 @@ import Testing
         let path = directory.file("other.sqlite")
         try sqlite3(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
         #expect(throws: StoreError.notAStore(path: path)) { try Store.open(at: path) }
+        // A directory is named as no store, not as a disk error.
+        #expect(throws: StoreError.notAStore(path: directory.path)) { try Store.open(at: directory.path) }
+        #expect(throws: StoreError.notAStore(path: directory.path)) { try Store.openForReading(at: directory.path) }
     }
 
     @Test func openRefusesAFileThatIsNotADatabase() throws {
@@ -77,7 +80,7 @@ import Testing
                                "5 drop unread review indexes", "6 grants", "7 grant status", "8 outbox",
                                "9 settings are evidence", "10 reconciliation", "11 structured routes", "12 signatures",
                                "13 finding exceptions", "14 tickets", "15 finding requests", "16 finding removals",
-                               "17 signatures over statement schema 2"])
+                               "17 signatures over statement schema 2", "18 deciders"])
         #expect(journal == "wal")
         #expect(synchronous == 2, "synchronous must be FULL")
         #expect(foreignKeys == 1)

@@ -84,6 +84,7 @@ import Testing
         #expect(all[0].routeSummary == "rule two-step: 1 of owners, then 2 of dba")
         #expect(all[0].scope == "schema:ledger" && all[0].incident == "INC-7" && all[0].ticket == "OPS-42")
         #expect(all[1].state == .approved && all[1].decidedAt != nil && all[1].breakGlass)
+        #expect(all[0].decidedBy.isEmpty && !all[1].decidedBy.isEmpty, "\(all[1].decidedBy)")
         #expect(all[2].routeApprovers.isEmpty && all[2].approvalsNeeded == 0)
         #expect(all[3].state == .blocked && all[3].routeSummary == "blocked: no rule matched")
         #expect(all[5].version == 2 && all[5].approvals == 0 && all[5].approvalsNeeded == 2)
@@ -98,6 +99,11 @@ import Testing
         }
         let report = try store.verify()
         #expect(report.projectionMismatches.map(\.problem).contains { $0.hasPrefix(#"route is {"autoApproved":{"rule":"mallory"}}"#) })
+        // Who decided is compared too: a decider named in the list and not in the events is named.
+        try store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "UPDATE requests SET decided_by = 'mallory' WHERE decided_by IS NOT NULL")
+        }
+        #expect(try store.verify().projectionMismatches.map(\.problem).contains { $0.hasPrefix("decided_by is mallory") })
     }
 
     /// A store written before the summary columns existed opens, gains them

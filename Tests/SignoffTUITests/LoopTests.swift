@@ -18,8 +18,17 @@ final class FakeDevice: TerminalDevice {
 
     func next(timeoutMilliseconds: Int) -> TerminalEvent? {
         timeouts.append(timeoutMilliseconds)
+        if let event = waiting() { return event }   // a paste comes before what is typed after it
+        delivered += 1
         return events.isEmpty ? nil : events.removeFirst()
     }
+    private var delivered = 0
+
+    /// Events already waiting when the loop looks without waiting (a
+    /// paste), once `pasteAfter` scripted events were delivered.
+    var pasted: [TerminalEvent] = []
+    var pasteAfter = 0
+    func waiting() -> TerminalEvent? { pasted.isEmpty || delivered < pasteAfter ? nil : pasted.removeFirst() }
 
     func draw(_ grid: Grid) { frames.append(grid) }
 }
@@ -55,6 +64,22 @@ final class FakeClock: @unchecked Sendable {
         #expect(loop.model.count(of: .myQueue) == 3)
         #expect(device.frames.count == events.count)     // first frame plus one per event but the last (quit)
         #expect(device.frames.last!.lines.joined().contains("recorded"))
+    }
+
+    /// A paste arrives as keys already waiting: they are handled before the
+    /// next frame (a few frames for thousands of keys, not one each), in order,
+    /// and the rationale keeps what the policy allows.
+    @Test func aPasteIsHandledBeforeTheNextFrame() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let (loop, device, _) = makeLoop(backend, events: keys("ja") + [.key(.character("c")), .key(.control("s")), nil, .key(.character("q"))])
+        device.pasteAfter = 3
+        device.pasted = "hecked OPS-42 with the owner".map { .key(.character($0)) }
+            + Array(repeating: .key(.character(".")), count: Limits.rationaleLength)
+        loop.run()
+        #expect(backend.decisions.count == 1)
+        #expect(backend.decisions.first?.rationale.hasPrefix("checked OPS-42 with the owner...") == true)
+        #expect(backend.decisions.first?.rationale.unicodeScalars.count == Limits.rationaleLength)
+        #expect(device.frames.count < 20, "\(device.frames.count) frames")
     }
 
     /// While a decision waits for a security key's touch, the console says

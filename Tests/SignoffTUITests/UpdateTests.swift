@@ -272,6 +272,22 @@ import Testing
         #expect(press(&model, .enter) == [.decide(id: id, verdict: .approve, rationale: "incident INC-7 bridge", shownVersion: 1)])
     }
 
+    /// A risky approval is confirmed only where all of its restatement is on
+    /// screen: too small a terminal takes no `yes` and says how much taller it
+    /// must be; enlarged, the same `yes` records it.
+    @Test func aConfirmationIsTakenOnlyWithEverythingOnScreen() {
+        var model = Sample.model(size: Size(width: 40, height: 12))   // REQ-000003 selected first
+        press(&model, .character("a"))
+        type(&model, "incident INC-7 bridge")
+        press(&model, .control("s"))
+        type(&model, "yes")
+        #expect(press(&model, .enter).isEmpty)
+        #expect(model.message?.text.contains("rows taller") == true, "\(String(describing: model.message))")
+        feed(&model, .resize(Size(width: 100, height: 30)))
+        #expect(press(&model, .enter) == [.decide(id: "REQ-000003", verdict: .approve, rationale: "incident INC-7 bridge",
+                                                  shownVersion: 1)])
+    }
+
     @Test func escapeFromConfirmationReturnsToTheRationale() {
         var model = Sample.model()                                // REQ-000003 selected first
         press(&model, .character("a"))

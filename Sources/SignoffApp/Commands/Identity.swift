@@ -34,7 +34,8 @@ public enum Identity {
             throw .store("this store does not trust asserted identities, so --as cannot be used; you act as your own account (\(osAccount()))")
         }
         if let problem = StorableText.problem(in: asserted, shape: .line) { throw .badInput("--as \(problem.message)") }
-        guard !asserted.isEmpty, !asserted.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
+        guard !asserted.isEmpty else { throw .badInput("--as needs a name: the person you act as") }
+        guard !asserted.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
             throw .badInput("--as needs a plain name: no invisible or direction-changing characters")
         }
         return Principal(name: asserted, authentication: .asserted)

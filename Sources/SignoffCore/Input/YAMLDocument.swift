@@ -210,10 +210,26 @@ public enum YAMLSource {
             }
             return documents
         } catch let error as YamlError {
-            throw sourceError(error, file: file)
+            throw sourceError(error, file: file, text: text)
         } catch {
             throw SourceError(file: file, position: nil, field: "", message: "cannot be read as YAML or JSON: \(error)")
         }
+    }
+
+    /// Where the byte at `offset` of `text` (as UTF-8) is: its line, and its column in characters.
+    static func position(ofByte offset: Int, in text: String) -> SourcePosition {
+        var line = 1, column = 1, seen = 0
+        for scalar in text.unicodeScalars {
+            if seen >= offset { break }
+            seen += String(scalar).utf8.count
+            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+        }
+        return SourcePosition(line: line, column: column)
+    }
+
+    /// libyaml's own wording, where it names its API rather than the input.
+    static func readable(_ problem: String) -> String {
+        problem.hasPrefix("Maximum nesting level reached") ? "nested too deeply (more levels than a YAML reader takes)" : problem
     }
 
     /// Decodes bytes as UTF-8, naming the first invalid byte.
@@ -241,10 +257,10 @@ public enum YAMLSource {
         throw SourceError(file: file, position: nil, field: "", message: "is not valid UTF-8", hint: "save the file as UTF-8")
     }
 
-    static func sourceError(_ error: YamlError, file: String) -> SourceError {
+    static func sourceError(_ error: YamlError, file: String, text: String) -> SourceError {
         func make(_ problem: String, _ mark: Mark?) -> SourceError {
             SourceError(file: file, position: mark.map { SourcePosition(line: $0.line, column: $0.column) }, field: "",
-                        message: "is not valid YAML: \(problem)")
+                        message: "is not valid YAML: \(readable(problem))")
         }
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
@@ -252,8 +268,12 @@ public enum YAMLSource {
         case let .duplicatedKeysInMapping(duplicates, context):
             return SourceError(file: file, position: SourcePosition(line: context.mark.line, column: context.mark.column),
                                field: duplicates.joined(separator: ", "), message: "appears twice", hint: "each field may be given once")
-        case let .reader(problem, offset, _, _):
-            return make("\(problem)\(offset.map { " at byte \($0)" } ?? "")", nil)
+        case let .reader(problem, offset, value, _):
+            // The reader names a byte offset: said as a line and column, and the character as a code point.
+            let character = UInt32(exactly: value).map { " (U+\(DisplaySafe.hex($0, digits: 4)))" } ?? ""
+            return SourceError(file: file, position: offset.map { position(ofByte: $0, in: text) }, field: "",
+                               message: "is not valid YAML: \(readable(problem))\(character)",
+                               hint: "write a control character as an escape in a double-quoted string (\\e, \\x1b), or remove it")
         case .no, .memory, .writer, .emitter, .representer, .dataCouldNotBeDecoded:
             return make("\(error)", nil)
         }

@@ -63,7 +63,7 @@ public struct TimeSpan: Sendable, Hashable, Codable, Comparable, CustomStringCon
         self.seconds = total
     }
 
-    public static let syntaxHint = "write a positive length such as 30m, 8h, 7d, 2w or 1d12h"
+    public static let syntaxHint = "write a positive length such as 30m, 8h, 7d, 2w or 1d12h, at most six digits to a unit"
 
     /// An exact spelling people read easily: whole weeks as `2w`, otherwise
     /// days, hours and minutes (`30d`, `1d12h`, `90m` as `1h30m`).

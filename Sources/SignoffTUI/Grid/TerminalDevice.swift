@@ -13,6 +13,14 @@ public protocol TerminalDevice: AnyObject {
     /// The next event, or nil when `timeoutMilliseconds` passed with none
     /// (the loop uses the pause to look for changes made by other processes).
     func next(timeoutMilliseconds: Int) -> TerminalEvent?
+    /// An event already waiting (the rest of a paste, a held key), or nil
+    /// at once: the loop handles these before it draws the next frame.
+    func waiting() -> TerminalEvent?
     /// Shows the grid; only cells that changed since the last frame need writing.
     func draw(_ grid: Grid)
+}
+
+extension TerminalDevice {
+    /// A device that delivers each event as it asks for it has none waiting.
+    public func waiting() -> TerminalEvent? { nil }
 }

@@ -29,7 +29,7 @@ struct Audit: ParsableCommand {
             var anchors: [ChainAnchor] = []
             for text in anchorTexts {
                 guard let anchor = ChainAnchor(parsing: text) else {
-                    throw CommandFailure.badOption("--anchor", "--anchor \(Terminal.safe(text)): expected SEQUENCE:HASH as `signoff audit head` prints it (64 lowercase hex digits)")
+                    throw CommandFailure.badOption("--anchor", "--anchor \(Terminal.quoted(text)): expected SEQUENCE:HASH as `signoff audit head` prints it (64 lowercase hex digits)")
                 }
                 anchors.append(anchor)
             }

@@ -86,7 +86,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
         if check { return try runCheck(jiraMapping) }
         let commands = try options.commands()
         guard let siteURL = url ?? jiraMapping.url else {
-            throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.url is not set; an import needs the site its tickets belong to, where decisions are written back (or poll with --url)")
+            throw CommandFailure.badInput("\(Terminal.quoted(mapping)): jira.url is not set; an import needs the site its tickets belong to, where decisions are written back (or poll with --url)")
         }
         let (base, site) = try Self.site(siteURL)
         if deliverOnly {
@@ -118,7 +118,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
         let read: @Sendable (_ handOver: ([IntakeItem]) throws -> Void) throws -> Void
         if let pollingClient {
             guard let query = jql ?? jiraMapping.jql else {
-                throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
+                throw CommandFailure.badInput("\(Terminal.quoted(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
             }
             read = { handOver in
                 var intake = intake
@@ -129,7 +129,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
             read = { handOver in
                 var intake = intake
                 for file in files {
-                    try handOver(try intake.read(try readData(file), file: file == "-" ? "<stdin>" : file))
+                    try handOver(try intake.read(try readFile(file), file: file == "-" ? "<stdin>" : file))
                 }
             }
         }
@@ -157,12 +157,12 @@ struct ImportJira: ParsableCommand, JSONReporting {
         try reading {
             if let client {
                 guard let query = jql ?? jiraMapping.jql else {
-                    throw CommandFailure.badInput("\(Terminal.safe(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
+                    throw CommandFailure.badInput("\(Terminal.quoted(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
                 }
                 try intake.poll(client, jql: query) { items += $0 }
             } else {
                 for file in files.isEmpty ? ["-"] : files {
-                    items += try intake.read(try readData(file), file: file == "-" ? "<stdin>" : file)
+                    items += try intake.read(try readFile(file), file: file == "-" ? "<stdin>" : file)
                 }
             }
         }
@@ -178,13 +178,13 @@ struct ImportJira: ParsableCommand, JSONReporting {
     func checkMapping(_ jiraMapping: JiraMapping, against policy: Policy) throws {
         let problems = jiraMapping.check(against: policy)
         if !problems.isEmpty {
-            throw CommandFailure.badInput(problems.map { Terminal.safe($0.description) }.joined(separator: "\n") + "\nnothing was imported")
+            throw CommandFailure.badInput(problems.map { Terminal.quoted($0.description) }.joined(separator: "\n") + "\nnothing was imported")
         }
     }
 
     func catalog(_ jiraMapping: JiraMapping) throws -> FieldCatalog {
         do { return try JiraIntake.catalog(from: jiraMapping.fieldMetadataPaths + fieldMetadata) } catch {
-            throw CommandFailure.badInput(Terminal.safe(error.description))
+            throw CommandFailure.badInput(Terminal.quoted(error.description))
         }
     }
 
@@ -193,9 +193,9 @@ struct ImportJira: ParsableCommand, JSONReporting {
         do {
             try body()
         } catch let error as SourceErrors {
-            throw CommandFailure.badInput(Terminal.safe(error.description) + "\nnothing more was imported")
+            throw CommandFailure.badInput(Terminal.quoted(error.description) + "\nnothing more was imported")
         } catch let error as MappingConfigurationError {
-            throw CommandFailure.badInput(Terminal.safe(error.description) + "\nnothing was imported")
+            throw CommandFailure.badInput(Terminal.quoted(error.description) + "\nnothing was imported")
         } catch let error as JiraHTTPError {
             throw Self.failure(error)
         }
@@ -219,7 +219,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
     /// The site's base address and its host, the name tickets are recorded under.
     static func site(_ text: String) throws -> (base: URL, site: String) {
         guard let url = URL(string: text), let scheme = url.scheme, ["https", "http"].contains(scheme), let host = url.host else {
-            throw CommandFailure.badInput("\(Terminal.safe(text)): is not a site address such as https://acme.atlassian.net")
+            throw CommandFailure.badInput("\(Terminal.quoted(text)): is not a site address such as https://acme.atlassian.net")
         }
         return (url, host.lowercased() + (url.port.map { ":\($0)" } ?? ""))
     }
@@ -229,7 +229,7 @@ struct ImportJira: ParsableCommand, JSONReporting {
         do {
             return JiraClient(base: base, deployment: mapping.deployment, credentials: try JiraCredentials.read(path: path))
         } catch {
-            throw CommandFailure.badInput(Terminal.safe(error.description))
+            throw CommandFailure.badInput(Terminal.quoted(error.description))
         }
     }
 
@@ -241,8 +241,8 @@ struct ImportJira: ParsableCommand, JSONReporting {
     /// unreachable or failing is like a store that cannot be reached.
     static func failure(_ error: JiraHTTPError) -> CommandFailure {
         switch error.kind {
-        case .unauthorized, .forbidden, .notFound: CommandFailure(.badInput, Terminal.safe(error.message))
-        case .rateLimited, .server, .network, .unexpected: CommandFailure(.storeError, Terminal.safe(error.message))
+        case .unauthorized, .forbidden, .notFound: CommandFailure(.badInput, Terminal.quoted(error.message))
+        case .rateLimited, .server, .network, .unexpected: CommandFailure(.storeError, Terminal.quoted(error.message))
         }
     }
 }
@@ -256,12 +256,3 @@ extension FieldCatalog {
     }
 }
 
-/// Reads a file (or stdin for `-`) as bytes: Jira JSON is checked as it is
-/// parsed, value by value, so one ticket's broken text refuses that ticket only.
-func readData(_ path: String) throws -> Data {
-    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure.badInput("\(Terminal.safe(path)): cannot be read (does it exist, and may you read it?)")
-    }
-    return data
-}

@@ -43,7 +43,7 @@ struct NotifyRun: ParsableCommand, JSONReporting {
         var directory: ObjCBool = false
         if let sendmail, !FileManager.default.fileExists(atPath: sendmail, isDirectory: &directory) || directory.boolValue
             || !FileManager.default.isExecutableFile(atPath: sendmail) {
-            throw ValidationError("--sendmail \(Terminal.safe(sendmail)): no program that can be run at that path")
+            throw ValidationError("--sendmail \(Terminal.quoted(sendmail)): no program that can be run at that path")
         }
     }
 
@@ -150,10 +150,10 @@ struct NotifyTrust: ParsableCommand {
         let commands = try options.commands()
         let policy = try commands.requirePolicy()
         guard let named = policy.notifications?.channels[channel] else {
-            throw CommandFailure.badInput("the policy in force has no channel \(Terminal.safe(channel)) under notifications.channels")
+            throw CommandFailure.badInput("the policy in force has no channel \(Terminal.quoted(channel)) under notifications.channels")
         }
         guard named.kind == .command else {
-            throw CommandFailure.badInput("\(Terminal.safe(channel)) is a \(named.kind.rawValue) channel; only command channels need trust")
+            throw CommandFailure.badInput("\(Terminal.quoted(channel)) is a \(named.kind.rawValue) channel; only command channels need trust")
         }
         do {
             try commands.trust.trust(named.target, store: commands.store.path, purpose: "notify")

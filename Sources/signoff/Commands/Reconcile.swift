@@ -244,14 +244,14 @@ extension Drift {
             // A new file only: a request someone already began completing is never overwritten.
             let fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw CommandFailure.badInput("cannot create \(Terminal.safe(output)): \(String(cString: strerror(errno))); name a file that does not exist yet")
+                throw CommandFailure.badInput("cannot create \(Terminal.quoted(output)): \(String(cString: strerror(errno))); name a file that does not exist yet")
             }
             let bytes = Array(text.utf8)
             let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
             close(fd)
             guard written == bytes.count else {
                 unlink(output)
-                throw CommandFailure.badInput("could not write \(Terminal.safe(output)); nothing was written")
+                throw CommandFailure.badInput("could not write \(Terminal.quoted(output)); nothing was written")
             }
             Terminal.line("wrote \(output): complete the lines marked \(FindingRequest.toComplete), then `signoff submit \(output)`")
         }
@@ -305,6 +305,6 @@ extension Drift {
 /// The finding a `drift` subcommand names: refused before anything runs unless it has a finding ID's shape.
 private func checkFindingID(_ finding: String) throws {
     guard SignoffCore.Finding.isID(finding) else {
-        throw ValidationError("\(Terminal.safe(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
+        throw ValidationError("\(Terminal.quoted(finding)) is not a finding ID: F- and 16 lowercase hex digits, as `signoff drift` shows")
     }
 }

@@ -147,7 +147,11 @@ public enum KeyMap {
     }
 
     static func confirmBlocker(_ model: ConsoleModel) -> String? {
-        guard case let .confirm(_, typed) = model.mode else { return "nothing to confirm" }
+        guard case let .confirm(draft, typed) = model.mode else { return "nothing to confirm" }
+        let shortBy = DecisionPanel.Confirmation(draft, model: model).shortBy
+        if shortBy > 0 {
+            return "not all of what you approve is on screen: make the terminal \(shortBy) row\(shortBy == 1 ? "" : "s") taller"
+        }
         return typed.lowercased() == "yes" ? nil : "type yes to confirm"
     }
 }

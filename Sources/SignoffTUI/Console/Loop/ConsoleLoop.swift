@@ -66,6 +66,9 @@ public final class ConsoleLoop {
         return id
     }
 
+    /// At most this many waiting keys are handled between two frames.
+    static let keysPerFrame = 512
+
     /// Runs until the approver quits.
     public func run() {
         start()
@@ -106,6 +109,13 @@ public final class ConsoleLoop {
         }
         if let event {
             handle(event)
+            // Keys already waiting (a paste, a held key) are handled before
+            // the next frame: one frame per key made a long paste take a minute.
+            var drained = 0
+            while !finished, drained < Self.keysPerFrame, let next = device.waiting() {
+                handle(next)
+                drained += 1
+            }
         } else if hasDeferredWork {
             runDeferred()
         }

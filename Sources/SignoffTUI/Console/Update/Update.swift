@@ -169,6 +169,8 @@ extension ConsoleModel {
         switch key {
         case let .character(c): text = c
         case .enter where context == .decision: text = "\n"
+        // A rationale keeps tabs, as the command line's do (shown as ␉).
+        case .tab where context == .decision: text = "\t"
         default: return
         }
         switch mode {

@@ -51,6 +51,17 @@ enum DecisionPanel {
                         Span(request.access.rawValue, request.access == .admin ? .riskHigh : .value),
                         Span(" \(glyphs.separator) for ", .label), Span(request.duration.description, .value)]),
         ]
+        if draft.grant == nil {
+            // Whose the identity is, what the request answers to, and what ends the access early.
+            var spans = [Span("owner ", .label), Span(safe(request.subject.owner), .value)]
+            if let ticket = request.ticket { spans += [Span(" \(glyphs.separator) ticket ", .label), Span(safe(ticket), .value)] }
+            if let incident = request.incident { spans += [Span(" \(glyphs.separator) incident ", .label), Span(safe(incident), .breakGlass)] }
+            lines.append(StyledLine(spans))
+            if !request.revocationTriggers.isEmpty {
+                let triggers = request.revocationTriggers.map { "\($0.name) \($0.ref)" }.joined(separator: ", ")
+                lines += labelled("revoked when ", triggers, width: width, glyphs: glyphs)
+            }
+        }
         if let step = draft.step { lines += labelled("step ", step, width: width, glyphs: glyphs) }
         if let grant = draft.grant {
             var spans = [Span("now ", .label), Span(grant.timeLeftText(at: now), .value)]
@@ -140,21 +151,55 @@ enum DecisionPanel {
         }
     }
 
+    /// The confirmation of a risky approval: its restatement, whole, in a
+    /// panel of `body`. Nothing that high is confirmed against terms the
+    /// approver could not see: where the whole restatement does not fit,
+    /// `shortBy` says how many rows more the terminal needs, and no `yes`
+    /// is taken (`KeyMap.confirmBlocker`).
+    struct Confirmation {
+        var rect: Rect
+        var head: [StyledLine]
+        var shortBy: Int
+        static let tailHeight = 3
+
+        init(_ draft: DecisionDraft, body: Rect, model: ConsoleModel, glyphs: Glyphs) {
+            let width = min(body.width, 90)
+            head = restatement(draft, width: max(0, width - 2), glyphs: glyphs,
+                               maximumDuration: model.details[draft.id]?.maximumDuration, now: model.now)
+            let needed = head.count + Self.tailHeight + 2
+            shortBy = max(0, needed - body.height)
+            rect = frame(in: body, preferredHeight: needed)
+        }
+
+        init(_ draft: DecisionDraft, model: ConsoleModel) {
+            self.init(draft, body: ConsoleLayout(size: model.size, focus: model.focus).body, model: model, glyphs: model.glyphs)
+        }
+    }
+
     static func drawConfirmation(_ draft: DecisionDraft, typed: String, body: Rect, model: ConsoleModel,
                                  glyphs: Glyphs, into grid: inout Grid) {
-        let rect = frame(in: body, preferredHeight: 12)
+        let confirmation = Confirmation(draft, body: body, model: model, glyphs: glyphs)
+        let rect = confirmation.rect
         grid.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .normal)
         grid.box(rect, title: [Span("\(glyphs.breakGlass) Confirm \(draft.confirmationReason) approval", .riskHigh)],
                  glyphs: glyphs, borderRole: .riskHigh)
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
-        let tail = [
-            StyledLine("Type yes, then Enter, to record it.", .warning),
-            StyledLine([Span("> ", .label), Span(DisplaySafe.text(typed, style: glyphs.textStyle) + glyphs.cursor, .input)]),
-            StyledLine(Footer.hints(model, context: .confirm)),
-        ]
-        var head = restatement(draft, width: inner.width, glyphs: glyphs,
-                               maximumDuration: model.details[draft.id]?.maximumDuration, now: model.now)
+        let tail: [StyledLine]
+        var head = confirmation.head
+        if confirmation.shortBy > 0 {
+            // Room for the warning: it replaces the prompt, and as much of the restatement as it needs.
+            let warning = wrapLine(StyledLine("\(glyphs.risk) Not all of what you approve fits: make the terminal "
+                                              + "\(confirmation.shortBy) row\(confirmation.shortBy == 1 ? "" : "s") taller "
+                                              + "(or wider) to confirm it, or Esc.", .error), width: inner.width)
+            tail = warning + [StyledLine(Footer.hints(model, context: .confirm))]
+        } else {
+            tail = [
+                StyledLine("Type yes, then Enter, to record it.", .warning),
+                StyledLine([Span("> ", .label), Span(DisplaySafe.text(typed, style: glyphs.textStyle) + glyphs.cursor, .input)]),
+                StyledLine(Footer.hints(model, context: .confirm)),
+            ]
+        }
         head = Array(head.prefix(max(0, inner.height - tail.count)))
         for (offset, line) in (head + tail).prefix(inner.height).enumerated() {
             grid.draw(line, x: inner.x, y: inner.y + offset, width: inner.width)

@@ -69,6 +69,10 @@ struct ListColumn: Sendable, ColumnSizing {
         (row.decidedAt.map { TimeText.age(of: $0, now: now) + " ago" } ?? "", .dim)
     }
 
+    static let decidedBy = ListColumn("By", minimum: 8, flex: 2, priority: 4) { row, _, _ in
+        (row.decidedBy.joined(separator: ", "), .dim)
+    }
+
     static func columns(for tab: ConsoleTab) -> [ListColumn] {
         switch tab {
         case .myQueue, .breakGlass:
@@ -79,8 +83,7 @@ struct ListColumn: Sendable, ColumnSizing {
             // Grants have their own columns (`GrantColumn`); nothing lists requests here.
             [id, subject, system, entitlement, access]
         case .history:
-            // Who decided is in each request's detail: the requests table keeps no column of it to list.
-            [state, id, subject, system, entitlement, decided]
+            [state, id, subject, system, entitlement, decided, decidedBy]
         case .drift:
             // Findings have their own columns (`FindingColumn`); nothing lists requests here.
             [id, subject, system, entitlement, access]
