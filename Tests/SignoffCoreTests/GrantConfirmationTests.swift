@@ -32,6 +32,9 @@ import Testing
         (.revoked, 4, seen(false, 5), .removed, "access gone"),
         (.expired, 8, seen(true, 9), .stillPresent, "STILL PRESENT"),
         (.expired, 8, nil, .unchecked, "no run has covered it"),
+        // Past its expiry (8h), before the sweep ended it: a run after that judges it ended.
+        (.active, nil, seen(true, 9), .stillPresent, "STILL PRESENT"),
+        (.active, nil, seen(false, 9), .removed, "access gone"),
     ])
     func confirmation(state: GrantState, endedAt: Double?, seen: GrantReconciliation?, expected: GrantConfirmation, words: String) {
         let grant = Self.grant(state, endedAt: endedAt)

@@ -117,6 +117,15 @@ import Testing
             grant("REQ-5", system: "payments-db", subject: "breakglass_admin", entitlement: "superuser", access: .admin, state: .expired,
                   endedAt: exported.addingTimeInterval(-3600)),
         ], now: exported.addingTimeInterval(30 * 86_400), expected: []),
+        // The sweep has not ended it yet: past its expiry, its access is not what it approved.
+        Case(name: "active, but expired two days before the export", grants: [
+            grant("REQ-5", system: "payments-db", subject: "breakglass_admin", entitlement: "superuser", access: .admin,
+                  expiresAt: exported.addingTimeInterval(-2 * 86_400)),
+        ], expected: ["not_removed breakglass_admin superuser REQ-5"]),
+        Case(name: "active, and expired an hour before the export: within the grace", grants: [
+            grant("REQ-5", system: "payments-db", subject: "breakglass_admin", entitlement: "superuser", access: .admin,
+                  expiresAt: exported.addingTimeInterval(-3600)),
+        ], expected: []),
         Case(name: "expired long ago, and a live grant approves it again", grants: [
             grant("REQ-5", system: "payments-db", subject: "breakglass_admin", entitlement: "superuser", access: .admin, state: .expired,
                   endedAt: Fixtures.date("2026-10-01T00:00:00Z")),

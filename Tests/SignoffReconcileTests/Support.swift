@@ -144,13 +144,13 @@ extension ExportRun {
 func grant(_ id: String, system: String, environment: String = "production", subject: String,
            kind: IdentityKind = .serviceAccount, owner: String = "alice", entitlement: String, scope: String? = nil,
            access: AccessLevel = .read, state: GrantState = .active, provisioning: ProvisioningState = .done,
-           approvedAt: Date = Fixtures.date("2026-11-01T09:00:00Z"), endedAt: Date? = nil) -> Grant {
+           approvedAt: Date = Fixtures.date("2026-11-01T09:00:00Z"), endedAt: Date? = nil, expiresAt: Date? = nil) -> Grant {
     let terms = GrantTerms(requester: owner, subject: Subject(kind: kind, name: subject, owner: kind == .human ? subject : owner),
                            system: system, environment: environment, entitlement: entitlement, scope: scope, access: access,
                            revocationTriggers: [], ticket: nil, incident: nil, breakGlass: false)
     let action: HandOffAction = state == .revoked ? .revoke : state == .expired ? .expire : .grant
     return Grant(requestID: id, terms: terms, state: state, approvedAt: approvedAt, approvers: ["dave"], policyVersion: "v1",
-                 duration: .days(30), startsAt: approvedAt, expiresAt: approvedAt.addingTimeInterval(30 * 86_400), selfActivated: false,
+                 duration: .days(60), startsAt: approvedAt, expiresAt: expiresAt ?? approvedAt.addingTimeInterval(60 * 86_400), selfActivated: false,
                  provisioningAction: action, provisioning: provisioning, endedAt: endedAt, endedBy: endedAt == nil ? nil : "dave",
                  endReason: endedAt == nil ? nil : state.rawValue)
 }

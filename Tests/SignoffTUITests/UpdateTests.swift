@@ -376,6 +376,26 @@ import Testing
         #expect(model.visible.count == 6)
     }
 
+    /// Esc pressed just before another key reaches the console as Alt and
+    /// that key: where that Alt key means nothing, it is both keys.
+    @Test func escapeThenAKeyIsBothKeys() {
+        var model = Sample.model()
+        press(&model, .character("2"), .character("/"))
+        type(&model, "ledger")
+        press(&model, .enter)
+        #expect(model.filter == "ledger")
+        press(&model, .alt("5"))
+        #expect(model.filter.isEmpty)
+        #expect(model.tab == .history)
+        // In the panel: the draft is kept, as Esc keeps it, and the key acts after it.
+        press(&model, .character("1"), .character("a"))
+        type(&model, "half written")
+        press(&model, .alt("d"))
+        guard case let .decision(draft) = model.mode else { Issue.record("not in the denial panel: \(model.mode)"); return }
+        #expect(draft.verdict == .deny && draft.rationale.isEmpty)
+        #expect(model.drafts.values.contains("half written"))
+    }
+
     @Test func filterFindsCJKAndHistory() {
         var model = Sample.model()
         press(&model, .character("2"), .character("/"))

@@ -54,7 +54,9 @@ public enum GrantConfirmation: String, Sendable, Hashable, CaseIterable {
 
     /// Where `grant` stands, given what reconciliation last saw of it.
     public init(_ grant: Grant, _ seen: GrantReconciliation?) {
-        if grant.state.isLive {
+        // A run after the grant's expiry judges it ended, whether or not the sweep has ended it yet.
+        let expiredBySeen = seen.flatMap { seen in grant.expiresAt.map { $0 <= seen.seenAt } } ?? false
+        if grant.state.isLive, !expiredBySeen {
             guard let seen else { self = .unchecked; return }
             self = seen.present ? .confirmed : .notSeen
         } else {

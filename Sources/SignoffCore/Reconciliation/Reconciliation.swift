@@ -65,13 +65,20 @@ public enum Reconciliation {
         var nextLive = [Int](repeating: -1, count: grants.count)
         var targetOf = [Int](repeating: -1, count: grants.count)
         var inTarget: [Int] = []
+        // Live at a time: its state says so and its expiry had not passed (the
+        // sweep may not have ended it yet; access after its expiry is not
+        // what it approved).
+        func live(_ index: Int, at time: Date) -> Bool {
+            let status = grants[index].status
+            return status.state.isLive && (status.expiresAt.map { $0 > time } ?? true)
+        }
         for index in grants.indices {
             guard let found = target(grants[index].terms.system, grants[index].terms.environment) else { continue }
             targetOf[index] = found
             inTarget.append(index)
             let key = SubjectKey(system: grants[index].terms.system, environment: grants[index].terms.environment,
                                  subject: grants[index].terms.subject.name)
-            let live = grants[index].status.state.isLive
+            let live = live(index, at: now)
             modify(&entries[key, default: SubjectEntry()]) { entry in
                 nextGrant[index] = entry.firstGrant
                 entry.firstGrant = index
@@ -117,7 +124,7 @@ public enum Reconciliation {
                     let scopeFits = ScopeText.within(observation.scope, granted: grants[index].terms.scope)
                     let levelFits = observation.access.map { $0 <= grants[index].terms.access } ?? true
                     if scopeFits || observation.scope == .everywhere { present[index] = true }
-                    if grants[index].status.state.isLive {
+                    if live(index, at: observation.observedAt) {
                         if scopeFits && levelFits {
                             approved = true
                         } else if liveBeyond == nil, scopeFits || observation.scope == .everywhere || !levelFits {
@@ -175,8 +182,9 @@ public enum Reconciliation {
             }
             covered[index] = true
             let status = grants[index].status
-            sightings.append(GrantSighting(requestID: status.requestID, present: present[index], live: status.state.isLive))
-            if !present[index], status.state == .active, status.provisioningAction == .grant, status.provisioning == .done {
+            let liveNow = live(index, at: now)
+            sightings.append(GrantSighting(requestID: status.requestID, present: present[index], live: liveNow))
+            if !present[index], liveNow, status.state == .active, status.provisioningAction == .grant, status.provisioning == .done {
                 let terms = grants[index].terms
                 findings.add(.notProvisioned, key: ["not_provisioned", status.requestID], grant: grants[index],
                              summary: "provisioning confirmed \(status.requestID), but \(terms.system) \(terms.environment) shows no \(terms.entitlement) for \(terms.subject.name)\(terms.scope.map { " in \($0)" } ?? "")")
@@ -321,7 +329,8 @@ public enum Reconciliation {
 
     /// When a grant stopped granting: its end, else provisioning's failure, else its approval.
     static func endTime(_ status: GrantStatus, approvedAt: Date) -> Date {
-        status.endedAt ?? status.provisioningAt ?? approvedAt
+        // A grant the sweep has not ended yet ended at its expiry.
+        status.endedAt ?? (status.state.isLive ? status.expiresAt : nil) ?? status.provisioningAt ?? approvedAt
     }
 
     /// Changes a dictionary value in place: one lookup, however many fields change.

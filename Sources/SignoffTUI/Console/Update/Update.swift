@@ -52,6 +52,15 @@ extension ConsoleModel {
     mutating func handle(_ key: Key) -> [Effect] {
         message = nil
         let context = self.context
+        // A terminal sends Alt-x as Esc then x, as it does Esc pressed just
+        // before x: where Alt-x means nothing, it is taken as those two keys.
+        if case let .alt(character) = key, KeyMap.binding(for: key, in: context, readOnly: readOnly) == nil {
+            let effects = handle(.escape)
+            let said = message
+            let more = handle(character == "\r" || character == "\n" ? .enter : .character(character))
+            if message == nil { message = said }
+            return effects + more
+        }
         if let binding = KeyMap.binding(for: key, in: context, readOnly: readOnly) {
             if let reason = binding.disabledReason(self) {
                 message = StatusMessage("\(binding.hint ?? binding.keyLabel): \(reason)", role: .warning)
