@@ -73,6 +73,39 @@ struct PolicyEligibilityTests {
         #expect(candidate == Candidate(name: test.person, eligible: test.eligible, reason: test.reason))
     }
 
+    /// A delegate approves for the delegator: the two fill one seat between
+    /// them, whoever approves first, and the other is told so. Two owners are
+    /// needed (dave, erin); frank is dave's delegate.
+    @Test func aDelegateAndTheDelegatorCountOnce() throws {
+        let policy = try Fixture.policy("""
+            route:
+              - name: owners
+                steps:
+                  - {approvers: owners, count: 2}
+            """)
+        let request = Fixture.request()
+        func person(_ name: String) -> Principal { Principal(name: name, authentication: .asserted) }
+        let submitted = Lifecycle.submit(try ScannedRequest(scanning: request), id: "REQ-1", by: person("alice"), policy: policy,
+                                         original: nil, at: Fixture.now)
+        let pending = try #require(submitted.reduce(nil) { Projection.apply($1, to: $0) })
+        func approve(_ record: RequestRecord, by name: String) throws -> RequestRecord {
+            let result = Lifecycle.review(record, verdict: .approve, rationale: "checked the ticket and the scope", shownVersion: record.version,
+                                          by: person(name), policy: policy, original: nil, at: Fixture.now.addingTimeInterval(60))
+            return try #require(result.events.reduce(record) { Projection.apply($1, to: $0) })
+        }
+        for (first, second) in [("dave", "frank"), ("frank", "dave")] {
+            let one = try approve(pending, by: first)
+            let standing = Lifecycle.standing(one, person: second, policy: policy, at: Fixture.now.addingTimeInterval(120))
+            #expect(!standing.mayDecide && standing.reason.contains("you count as one"), "\(standing.reason)")
+            let two = try approve(one, by: second)
+            #expect(two.state == .pending, "\(first) then \(second) approved it")
+            #expect(Lifecycle.progress(two, policy: policy).first?.approvedBy == [first])
+            let three = try approve(two, by: "erin")
+            #expect(three.state == .approved)
+            #expect(Lifecycle.progress(three, policy: policy).first.map { Set($0.approvedBy) } == [first, "erin"])
+        }
+    }
+
     @Test func candidatesListEveryoneNamedWithDelegates() throws {
         let policy = try Fixture.policy("route: []\n")
         let step = RoutedStep(name: "owners of payments-db", approvers: "owners", required: 1)

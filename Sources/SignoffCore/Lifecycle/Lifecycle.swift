@@ -200,12 +200,16 @@ public enum Lifecycle {
     }
 
     /// Each step with the approvals that count for it. An approval counts when
-    /// its reviewer was eligible for the step at the moment of the review.
+    /// its reviewer was eligible for the step at the moment of the review, and
+    /// fills one seat: a delegate's approval fills the delegator's, so a person
+    /// and the delegate acting for them count once between them (the first
+    /// of the two to approve counts).
     public static func progress(_ record: RequestRecord, policy: Policy) -> [StepStatus] {
         guard case let .steps(_, steps) = record.route else { return [] }
         let approvals = record.currentApprovals
         let times = Dictionary(approvals.map { ($0.reviewer.name, $0.at) }, uniquingKeysWith: { first, _ in first })
-        return StepProgress.compute(steps: steps, approvers: approvals.map(\.reviewer.name)) { index, person in
+        let approvers = seatedApprovers(record, steps: steps, policy: policy).map(\.approver)
+        return StepProgress.compute(steps: steps, approvers: approvers) { index, person in
             guard let at = times[person] else { return false }
             return policy.eligibility(of: person, for: steps[index], request: record.request,
                                       submittedBy: record.submittedBy.name, at: at).eligible
@@ -232,6 +236,25 @@ public enum Lifecycle {
         }
     }
 
+    /// Whose seat `person`'s approval fills on these steps at `at`: their own
+    /// where any step names them, else the seat of whoever they act for as a
+    /// delegate (`Policy.seat`); their own where they are eligible for none.
+    static func seat(of person: String, _ record: RequestRecord, steps: [RoutedStep], policy: Policy, at: Date) -> String {
+        let held = steps.map { policy.seat(of: person, for: $0, request: record.request, submittedBy: record.submittedBy.name, at: at) }
+        return held.contains(person) ? person : held.lazy.compactMap { $0 }.first ?? person
+    }
+
+    /// The current approvals that may count, in review order, one per seat:
+    /// of a person and the delegate acting for them, the first to approve.
+    static func seatedApprovers(_ record: RequestRecord, steps: [RoutedStep], policy: Policy) -> [(approver: String, seat: String)] {
+        var seated: [(approver: String, seat: String)] = []
+        for approval in record.currentApprovals where !seated.contains(where: { $0.approver == approval.reviewer.name }) {
+            let seat = seat(of: approval.reviewer.name, record, steps: steps, policy: policy, at: approval.at)
+            if !seated.contains(where: { $0.seat == seat }) { seated.append((approval.reviewer.name, seat)) }
+        }
+        return seated
+    }
+
     public static func standing(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> Standing {
         guard record.state == .pending else { return Standing(mayDecide: false, reason: "request is \(record.state.rawValue)") }
         if let reason = separationOfDuties(record, reviewer: person) { return Standing(mayDecide: false, reason: reason) }
@@ -239,6 +262,13 @@ public enum Lifecycle {
             return Standing(mayDecide: false, reason: "you already reviewed this version")
         }
         guard case let .steps(_, steps) = record.route else { return Standing(mayDecide: false, reason: "no approval steps") }
+        let seat = seat(of: person, record, steps: steps, policy: policy, at: at)
+        if let taken = seatedApprovers(record, steps: steps, policy: policy).first(where: { $0.seat == seat }) {
+            let whose = seat == person ? "\(taken.approver), who acts for you as delegate,"
+                : taken.approver == seat ? "\(seat), for whom you act as delegate,"
+                : "\(taken.approver), who also acts for \(seat),"
+            return Standing(mayDecide: false, reason: "\(whose) already approved this version: you count as one")
+        }
         let status = progress(record, policy: policy)
         var reasons: [String] = []
         for (index, step) in steps.enumerated() {

@@ -7,22 +7,36 @@ extension Policy {
     /// Whether `person` may approve or deny `step` of this request now. Checked again
     /// at review time: rotations turn and delegations end.
     public func eligibility(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> Candidate {
+        standing(of: person, for: step, request: request, submittedBy: submittedBy, at: at).candidate
+    }
+
+    /// Whose seat `person`'s approval of `step` fills: their own where the
+    /// step names them, the delegator's where they are eligible only as a
+    /// delegate (a delegate approves for the delegator, so the two never
+    /// count twice); nil where they are not eligible.
+    public func seat(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> String? {
+        let standing = standing(of: person, for: step, request: request, submittedBy: submittedBy, at: at)
+        return standing.candidate.eligible ? standing.actingFor ?? person : nil
+    }
+
+    private func standing(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String,
+                          at: Date) -> (candidate: Candidate, actingFor: String?) {
         let facts = RequestFacts(request, submittedBy: submittedBy)
-        func refuse(_ reason: String) -> Candidate { Candidate(name: person, eligible: false, reason: reason) }
+        func refuse(_ reason: String) -> (Candidate, String?) { (Candidate(name: person, eligible: false, reason: reason), nil) }
         guard let expression = ApproverExpression(text: step.approvers) else {
             return refuse("the step names approvers this policy cannot read (\(step.approvers))")
         }
         if let reason = exclusion(of: person, expression, facts) { return refuse(reason) }
         guard knowsPerson(person) else { return refuse("\(person) is not in the policy directory") }
         let (named, why) = names(person, expression, facts, at: at)
-        if named { return Candidate(name: person, eligible: true, reason: why) }
+        if named { return (Candidate(name: person, eligible: true, reason: why), nil) }
 
         var ended: String?
         for delegation in directory.delegations where delegation.to == person {
             let from = delegation.from
             guard knowsPerson(from), exclusion(of: from, expression, facts) == nil, names(from, expression, facts, at: at).0 else { continue }
             if at < delegation.until {
-                return Candidate(name: person, eligible: true, reason: "delegate of \(from) until \(delegation.until.policyText)")
+                return (Candidate(name: person, eligible: true, reason: "delegate of \(from) until \(delegation.until.policyText)"), from)
             }
             ended = "delegation from \(from) ended \(delegation.until.policyText)"
         }
