@@ -72,6 +72,9 @@ public final class CursesScreen: TerminalDevice {
         intrflush(window, false)
         set_escdelay(25)
         Self.defineExtraKeys()
+        // Bracketed paste: a paste arrives marked, and is delivered as text
+        // (`TerminalEvent.paste`), never as keys that could act.
+        TerminalRestore.bracketedPaste(true)
         curs_set(0)
         leaveok(window, true)
 
@@ -116,6 +119,14 @@ public final class CursesScreen: TerminalDevice {
 
     public func waiting() -> TerminalEvent? { next(timeoutMilliseconds: 0) }
 
+    /// The text of a paste being read, between its start and end markers.
+    private var pasting: [Unicode.Scalar]?
+    /// Key codes for the bracketed-paste markers, beyond any terminfo key.
+    private static let pasteStart = Int32(KEY_MAX) + 1
+    private static let pasteEnd = Int32(KEY_MAX) + 2
+    /// At most this much of one paste is kept (a rationale holds 4,000 characters).
+    private static let pasteLimit = 65_536
+
     public func next(timeoutMilliseconds: Int) -> TerminalEvent? {
         guard active else { return nil }
         let clock = ContinuousClock()
@@ -148,6 +159,22 @@ public final class CursesScreen: TerminalDevice {
     }
 
     private func decode(status: Int32, value: wint_t) -> TerminalEvent? {
+        if status == KEY_CODE_YES, Int32(value) == Self.pasteStart {
+            pasting = []
+            return nil
+        }
+        if var text = pasting {
+            if status == KEY_CODE_YES, Int32(value) == Self.pasteEnd {
+                pasting = nil
+                var string = ""
+                string.unicodeScalars.append(contentsOf: text)
+                return .paste(string)
+            }
+            // Inside a paste everything is text; a key code (not text) is dropped.
+            if status == OK, text.count < Self.pasteLimit, let scalar = Unicode.Scalar(value) { text.append(scalar) }
+            pasting = text
+            return nil
+        }
         if status == KEY_CODE_YES {
             if Int32(value) == KEY_RESIZE {
                 size = Size(width: Int(getmaxx(window)), height: Int(getmaxy(window)))
@@ -217,6 +244,8 @@ public final class CursesScreen: TerminalDevice {
         for (sequence, code) in extraKeys where key_defined(sequence) == 0 {
             define_key(sequence, code)
         }
+        define_key("\u{1B}[200~", pasteStart)
+        define_key("\u{1B}[201~", pasteEnd)
     }
 
     // MARK: Output

@@ -47,8 +47,16 @@ enum TerminalRestore {
     static func leaveCurses() {
         if cursesActive != 0 {
             cursesActive = 0
+            bracketedPaste(false)
             endwin()
         }
+    }
+
+    /// Asks the terminal to mark pastes (or to stop): written straight to the
+    /// terminal, also from a signal handler on the way out.
+    static func bracketedPaste(_ on: Bool) {
+        let sequence: StaticString = on ? "\u{1B}[?2004h" : "\u{1B}[?2004l"
+        _ = write(STDOUT_FILENO, sequence.utf8Start, sequence.utf8CodeUnitCount)
     }
 
     /// Restores the terminal, then dies of the same signal so the parent sees

@@ -261,6 +261,25 @@ struct CommandLineTests {
         #expect(failing.stdout.contains("expected: steps 2 of group:security"))
         #expect(failing.stdout.contains("actual:   steps 1 of owners from rule production-read"))
 
+        // What submit refuses outright (bob filing for alice, bob no intake agent) has no route to promise.
+        let onBehalf = try store.file("on-behalf.yaml", """
+        cases:
+          - name: bob files for alice
+            submitted_by: bob
+            request:
+              requester: alice
+        \(etlRequest.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+            expect:
+              steps: [{approvers: owners, count: 1}]
+        """)
+        let refusedCase = try Signoff.run(["policy", "test", Signoff.example("policy.yaml"), onBehalf])
+        #expect(refusedCase.status != 0 && refusedCase.stdout.contains("refused at submission: bob may not submit on behalf of alice"),
+                "\(refusedCase.output)")
+        let request = try store.file("on-behalf-request.yaml", "requester: alice\n" + etlRequest)
+        let explained = try Signoff.run(["policy", "explain", "--file", request, "--policy", Signoff.example("policy.yaml"), "--as", "bob"])
+        #expect(explained.status == 3 && explained.stderr.contains("submit would refuse it: ") && explained.stderr.contains("on-behalf-request.yaml:1:"),
+                "\(explained.output)")
+
         let broken = try store.file("broken.yaml", "policy: x\nsettings: {minimum_rationale: ten}\n")
         let parse = try Signoff.run(["policy", "check", broken])
         #expect(parse.status == 2)

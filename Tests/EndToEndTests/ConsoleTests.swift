@@ -66,6 +66,29 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A paste is text, never keys: a Ctrl-s or Enter inside it submits
+    /// nothing, its line breaks are lines of the rationale, and a paste where
+    /// nothing takes text does nothing at all.
+    @Test func aPasteNeverPressesAKey() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("Detail · \(id)")
+        try tmux.paste("dq")
+        try tmux.waitFor("the paste did nothing")
+        try tmux.send("a")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.paste("read replica only\u{13}\nmatches OPS-1234\r")
+        try tmux.waitFor("matches OPS-1234")
+        #expect(try store.show(id)["state"] as? String == "pending", "a pasted Ctrl-s submitted")
+        try tmux.send("C-s")
+        try waitUntil { try store.show(id)["state"] as? String == "approved" }
+        let reviews = try store.show(id)["reviews"] as? [[String: Any]]
+        #expect(reviews?.first?["rationale"] as? String == "read replica only\nmatches OPS-1234")
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     /// A grant whose approval was written into the store by hand is marked
     /// DISPUTED in the grant list and in its detail, with the events signoff
     /// does not record.

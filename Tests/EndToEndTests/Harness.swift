@@ -279,6 +279,12 @@ final class TmuxSession {
 
     func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
 
+    /// Pastes `text` as a terminal pastes it: bracketed, where the program asked for that.
+    func paste(_ text: String) throws {
+        try tmux(["set-buffer", "-b", "signoff-test", "--", text])
+        try tmux(["paste-buffer", "-p", "-d", "-b", "signoff-test", "-t", name])
+    }
+
     /// Waits until the screen contains `text` and has settled; fails with the
     /// screen if not. A frame larger than the terminal's buffer reaches tmux in
     /// pieces, so one capture can hold a new heading over the old rows: the

@@ -206,6 +206,31 @@ extension GrantLifecycleTests {
             #expect(grant.expiresAt == approvedAt.addingTimeInterval(8 * G.hour))
         }
 
+        /// A window asked for (start to end) bounds the grant: approved after
+        /// its start, the grant still ends at its end; approved after its
+        /// end, nothing is granted.
+        @Test func aGrantNeverRunsPastTheWindowAskedFor() throws {
+            let policy = try G.policy()
+            let request = Fixture.request {
+                $0.start = G.at(-G.hour)
+                $0.end = G.at(G.hour)
+                $0.duration = .hours(2)
+            }
+            let approvedAt = G.at(30 * G.minute)
+            let (record, grant) = try G.approved(request, policy: policy, approvedAt: approvedAt)
+            #expect(grant.startsAt == approvedAt)
+            #expect(grant.expiresAt == G.at(G.hour))
+            #expect(grant.duration == .minutes(30))
+            #expect(record.decision?.reason.contains("the end of the window asked for") == true)
+
+            let (pending, _) = try G.submit(request, id: "REQ-2", policy: policy, at: G.t0)
+            let late = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
+                                        by: G.person("dave"), policy: policy, original: nil, at: G.at(2 * G.hour))
+            #expect(late.outcome == .recorded(.denied))
+            #expect(G.grant(late.events, id: "REQ-2") == nil)
+            #expect(late.events.first { $0.body.kind == "request_decided" }?.body.decided?.reason.contains("ended at") == true)
+        }
+
         @Test func durationIsCappedToThePolicysLimitAtApprovalTime() throws {
             let routedUnder = try G.policy()
             let request = Fixture.request { $0.duration = .days(10) }

@@ -135,6 +135,21 @@ struct PolicyParseTests {
         #expect(errors.map(\.field) == ["deny[0].when.acess", "route[0].steps[0].approvers", "route[1].when.duration.over"])
     }
 
+    /// One broken catalogue entry is one error: the rules that name its
+    /// systems are not also reported as naming systems that do not exist.
+    @Test func aBrokenCatalogueEntryIsReportedOnce() {
+        let source = Fixture.directory.replacingOccurrences(of: "max_duration: 7d\nbreak_glass", with: "max_duration: 0h\nbreak_glass")
+        #expect(source != Fixture.directory)
+        let errors = Fixture.errors(source + """
+            route:
+              - name: vault
+                when: {system: vault}
+                steps: [{approvers: owners}]
+            """, whole: true)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.field.hasPrefix("catalogue.vault") == true, "\(errors)")
+    }
+
     @Test func duplicateRuleNamesAreRefused() {
         let errors = Fixture.errors("""
             route:

@@ -32,6 +32,22 @@ import Testing
 
     static let sam = Principal(name: "sam", authentication: .osAccount)
 
+    /// Taking access away by someone who can hold no key (an account, an
+    /// intake agent: keys are listed for people only) needs no signature,
+    /// whatever `required_for` says; a person's revocation still does.
+    @Test func accessIsTakenAwayWithoutASignatureNobodyCanMake() throws {
+        let policy = try Self.policy("    - {environment: production}")
+        let request = AccessRequest(requester: "sam", subject: Subject(kind: .serviceAccount, name: "svc", owner: "sam"),
+                                    system: "payments-db", environment: "production", entitlement: "read_replica",
+                                    access: .read, purpose: "nightly job", duration: .hours(8))
+        let agent = Principal(name: "jira-importer", authentication: .asserted)
+        for action in [SignedAction.fireTrigger, .revoke] {
+            #expect(policy.signatureRequirement(for: action, by: agent, request: request, submittedBy: "sam") == nil, "\(action)")
+            #expect(policy.signatureRequirement(for: action, by: Self.sam, request: request, submittedBy: "sam") != nil, "\(action)")
+        }
+        #expect(policy.signatureRequirement(for: .approve, by: agent, request: request, submittedBy: "sam") != nil)
+    }
+
     @Test(arguments: [
         // rule, finding's environment, access, required
         ("    - {environment: production}", "production", AccessLevel.read as AccessLevel?, true),

@@ -219,6 +219,23 @@ import Testing
         #expect(model.messageLog.filter { $0.text.contains("is limited to") }.count == 1, "\(model.messageLog)")
     }
 
+    /// Pasted text is text: its control characters are dropped (a pasted
+    /// Ctrl-s submits nothing), line breaks are new lines of the rationale;
+    /// where nothing takes text the paste does nothing.
+    @Test func aPasteIsTextNeverKeys() {
+        var model = Sample.model()
+        feed(&model, .paste("ja"))
+        #expect(model.mode == .browse && selectedID(model) == Sample.model().selectedRequestID)
+        #expect(model.message?.text.contains("the paste did nothing") == true)
+        press(&model, .character("a"))
+        #expect(feed(&model, .paste("checked\u{13} OPS-42\r\nowner\u{1B} agreed")).isEmpty)
+        guard case let .decision(draft) = model.mode else { Issue.record("panel closed: \(model.mode)"); return }
+        #expect(draft.rationale == "checked OPS-42\nowner agreed")
+        press(&model, .escape, .character("/"))
+        feed(&model, .paste("ledger\n"))
+        #expect(model.filter == "ledger")
+    }
+
     @Test func cancellingRecordsNothingAndKeepsTheDraft() {
         var model = Sample.model()
         press(&model, .character("j"), .character("a"))

@@ -62,9 +62,7 @@ extension Commands {
                     requests.append(try Lifecycle.authorizeSubmission(entry.scanned, by: tx.actor, policy: policy))
                 } catch {
                     // At the field that decided it: who the request names as its requester.
-                    let located = error.reason == .notRequester ? entry.requester?.error(error.message).description : nil
-                    let at = located ?? "\(entry.position.map { "\(entry.file):\($0)" } ?? entry.file): \(error.message)"
-                    let refusal = Refusal(error.reason, at + "; nothing was submitted")
+                    let refusal = Refusal(error.reason, entry.located(error) + "; nothing was submitted")
                     throw try tx.refusal(refusal, recording: [Lifecycle.refused(.submit, refusal, requestID: nil, by: tx.actor, at: tx.now)])
                 }
             }

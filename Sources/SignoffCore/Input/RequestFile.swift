@@ -22,6 +22,14 @@ public enum RequestFile {
         /// Where the request names its requester, when it does: a refusal to
         /// submit on someone else's behalf points there.
         public var requester: LocatedNode.Place?
+
+        /// A refusal of this request, where it points: at the requester the
+        /// request names for a refusal to submit on someone's behalf, else at
+        /// the request.
+        public func located(_ refusal: Refusal) -> String {
+            let atRequester = refusal.reason == .notRequester ? requester?.error(refusal.message).description : nil
+            return atRequester ?? "\(position.map { "\(file):\($0)" } ?? file): \(refusal.message)"
+        }
     }
 
     /// Parses and validates every request in `text`. With a policy, names are

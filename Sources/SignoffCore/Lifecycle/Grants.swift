@@ -39,14 +39,26 @@ extension Lifecycle {
         }
 
         let request = record.request
+        // A window asked for is what was approved: nothing is granted once it
+        // has ended, and a grant never runs past its end.
+        if let end = request.end, end <= at {
+            return [decided(.denied, "the window it asked for ended at \(Timestamp.format(end)); nothing is granted after it")]
+        }
         var duration = request.duration
         if let limit = policy.maxDuration(for: request), limit < duration { duration = limit }
         var startsAt: Date?
         var expiresAt: Date?
+        var clipped = ""
         if !policy.accessStartsAtProvisioning {
             let start = max(at, request.start ?? at)
             startsAt = start
             expiresAt = start.addingTimeInterval(TimeInterval(duration.seconds))
+            if let end = request.end, let expiry = expiresAt, end < expiry {
+                expiresAt = end
+                // From the start as stored (to the millisecond), so that a replay from the stored events agrees.
+                duration = TimeSpan(seconds: max(1, Int(end.timeIntervalSince(EventCoding.storedPrecision(start)).rounded(.down))))
+                clipped = "; granted until \(Timestamp.format(end)), the end of the window asked for"
+            }
         } else if let start = request.start, start > at {
             // The clock starts at provisioning, but never before the start the
             // request asked for: the grant document carries it as the earliest
@@ -57,7 +69,7 @@ extension Lifecycle {
         if request.breakGlass, let breakGlass = policy.breakGlass {
             review = .init(reviewers: breakGlass.reviewers, dueAt: at.addingTimeInterval(TimeInterval(breakGlass.reviewWithin.seconds)))
         }
-        let shortened = duration < request.duration ? "; granted for \(duration), the policy's limit" : ""
+        let shortened = !clipped.isEmpty ? clipped : duration < request.duration ? "; granted for \(duration), the policy's limit" : ""
         return [decided(.approved, reason + shortened),
                 EventDraft(requestID: record.id, actor: actor, at: at,
                            body: .grantIssued(.init(terms: GrantTerms(record: record), approvers: approvers,

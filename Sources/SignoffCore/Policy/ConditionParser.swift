@@ -7,6 +7,9 @@ import Yams
 struct ConditionParser {
     let directory: Directory
     let catalogue: Catalogue
+    /// False when the catalogue had errors: the entries they dropped would
+    /// make every name that is really there read as a typo.
+    var catalogueIsWhole = true
 
     /// The keys of a `when:` mapping that combine conditions rather than name a request field.
     enum Combinator: String, CaseIterable {
@@ -216,7 +219,7 @@ struct ConditionParser {
         case .requester, .subjectKind, .subjectName, .subjectOwner, .scope, .access, .purpose, .duration, .ticket,
              .breakGlass, .incident, .revocationTriggers, .submittedBy, .label: return
         }
-        guard !known.contains(value) else { return }
+        guard catalogueIsWhole, !known.contains(value) else { return }
         let suggestion = closest(to: value, in: known).map { "did you mean \"\($0)\"? " } ?? ""
         throw node.error("\"\(value)\" is not \(field == .environment || field == .entitlement ? "an" : "a") \(field.name) in the catalogue", hint: "\(suggestion)known: \(known.joined(separator: ", "))")
     }

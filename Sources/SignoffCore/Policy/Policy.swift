@@ -248,12 +248,15 @@ public struct Policy: Sendable {
 
         let directory = root.optional("directory").map { Directory.parse($0, errors: &errors) } ?? Directory()
         var catalogue = Catalogue()
+        let errorsBeforeCatalogue = errors.count
         do {
             let node = try root.required("catalogue", hint: "list the systems access can be requested for")
             catalogue = Catalogue.parse(node, directory: directory, errors: &errors)
         } catch {
             errors.append(error)
         }
+        let conditions = ConditionParser(directory: directory, catalogue: catalogue,
+                                         catalogueIsWhole: errors.count == errorsBeforeCatalogue)
 
         var breakGlass: BreakGlassPolicy?
         if let node = root.optional("break_glass") {
@@ -269,10 +272,10 @@ public struct Policy: Sendable {
             collect(&errors) { () throws(SourceError) in reconciliation = try ReconciliationPolicy.parse(node) }
         }
         let signing = root.optional("signatures").map {
-            SigningPolicy.parse($0, conditions: ConditionParser(directory: directory, catalogue: catalogue), errors: &errors)
+            SigningPolicy.parse($0, conditions: conditions, errors: &errors)
         } ?? SigningPolicy()
 
-        let rules = RuleParser(conditions: ConditionParser(directory: directory, catalogue: catalogue))
+        let rules = RuleParser(conditions: conditions)
         let denyRules = root.optional("deny").map { rules.parseDeny($0, errors: &errors) } ?? []
         var routeRules: [RouteRule] = []
         do {

@@ -224,6 +224,10 @@ extension Policy {
     public func signatureRequirement(for action: SignedAction, by actor: Principal, requests: [AccessRequest],
                                      submittedBy: String?, finding: FindingFacts?) -> SignatureRequirement? {
         guard actor.authentication.isPerson else { return nil }
+        // An account or intake agent holds no key (keys are listed for people
+        // only): taking access away must never wait for a signature nobody
+        // can make, so a trigger fired, or a grant revoked, by one is unsigned.
+        if action == .fireTrigger || action == .revoke, !knowsPerson(actor.name) { return nil }
         let keys = acceptedKeys(of: actor.name)
         func required(_ reason: String) -> SignatureRequirement {
             SignatureRequirement(keys: keys, hardwareOnly: signing.hardwareKeysOnly, reason: reason)

@@ -108,11 +108,30 @@ public enum PolicyCases {
     /// Every case that does not get its expected outcome, with the difference.
     public static func run(_ cases: [PolicyCase], policy: Policy) -> [PolicyCaseFailure] {
         cases.compactMap { testCase in
-            let outcome = policy.route(testCase.request, submittedBy: testCase.submittedBy, at: testCase.at)
             let expected = describe(testCase.expectation)
+            // A case submit would refuse outright has no route: it fails, saying why.
+            if let refusal = submissionRefusal(testCase, policy: policy) {
+                return PolicyCaseFailure(caseName: testCase.name, position: testCase.position, expected: expected,
+                                         actual: "refused at submission: \(refusal)")
+            }
+            let outcome = policy.route(testCase.request, submittedBy: testCase.submittedBy, at: testCase.at)
             let actual = describe(outcome)
             return matches(testCase.expectation, outcome) ? nil
                 : PolicyCaseFailure(caseName: testCase.name, position: testCase.position, expected: expected, actual: actual)
+        }
+    }
+
+    /// Why submit would refuse the case's request from its submitter before routing it; nil when it would not.
+    static func submissionRefusal(_ testCase: PolicyCase, policy: Policy) -> String? {
+        do {
+            let scanned = try ScannedRequest(scanning: testCase.request)
+            _ = try Lifecycle.authorizeSubmission(scanned, by: Principal(name: testCase.submittedBy, authentication: .asserted),
+                                                  policy: policy)
+            return nil
+        } catch let refusal as Refusal {
+            return refusal.message
+        } catch {
+            return "\(error)"
         }
     }
 

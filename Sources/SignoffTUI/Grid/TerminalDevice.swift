@@ -2,6 +2,9 @@
 /// the app, a recording fake in tests. The console loop knows only this.
 public enum TerminalEvent: Sendable, Hashable {
     case key(Key)
+    /// Text the terminal delivered as a paste (bracketed paste): text only,
+    /// never keys, so nothing pasted can submit or confirm anything.
+    case paste(String)
     case resize(Size)
     /// The terminal is gone (its window closed, the connection dropped): no
     /// key can come any more, so the console ends.

@@ -139,6 +139,17 @@ struct PolicyCommand: ParsableCommand {
                 do { entries = try RequestFile.parse(text: text, file: name, policy: current, now: now) } catch {
                     throw CommandFailure.invalid(error)
                 }
+                // What submit would refuse outright (on someone's behalf without
+                // being an intake agent, a requester outside the directory) has no
+                // route to explain: said as submit says it.
+                for entry in entries {
+                    do throws(Refusal) {
+                        _ = try Lifecycle.authorizeSubmission(entry.scanned, by: Principal(name: asker, authentication: .asserted),
+                                                              policy: current)
+                    } catch {
+                        throw CommandError.refused(Refusal(error.reason, "submit would refuse it: " + entry.located(error)), recorded: false)
+                    }
+                }
                 var writer = JSONListWriter<ExplanationJSON>(listSchema: "signoff.explanation-list/1", lines: false)
                 for entry in entries {
                     var request = entry.request

@@ -154,6 +154,8 @@ public final class ConsoleLoop {
                 if let result = run(.loadDetail(id: id)) { apply(result) }
             }
             apply(.key(key))
+        case let .paste(text):
+            apply(.paste(text))
         case let .resize(size):
             apply(.resize(size))
         case .hangup:

@@ -4,6 +4,8 @@ import SignoffCore
 /// Everything that can happen to the console: input, time, and backend results.
 public enum Message: Sendable {
     case key(Key)
+    /// Pasted text (`TerminalEvent.paste`).
+    case paste(String)
     case resize(Size)
     /// Time passed; the console polls the store's change token.
     case tick(Date)

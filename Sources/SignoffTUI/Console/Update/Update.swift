@@ -7,6 +7,9 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
     switch message {
     case let .key(key):
         return model.handle(key)
+    case let .paste(text):
+        model.paste(text)
+        return []
     case let .resize(size):
         model.size = size
         model.keepSelectionVisible()
@@ -169,6 +172,33 @@ extension ConsoleModel {
         case .cancelQuit:
             if case let .quitPrompt(previous) = mode { mode = previous }
             return []
+        }
+    }
+
+    /// Pasted text goes where typed text goes, as text: a line break is a new
+    /// line of the rationale (elsewhere nothing), a tab a tab, and control
+    /// characters are dropped, so a paste never presses a key. Where nothing
+    /// takes text, the paste is refused as a whole.
+    mutating func paste(_ text: String) {
+        message = nil
+        guard context.takesText else {
+            message = StatusMessage("the paste did nothing: nothing here takes text (a or d opens a decision, / a filter)", role: .warning)
+            return
+        }
+        if case .filter = mode {
+            // One search for the whole paste, not one per character; a filter is one line.
+            let line = text.filter { $0.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) } }
+            setFilter(String((filter + line).prefix(Limits.fieldLength)))
+            return
+        }
+        for character in text {
+            switch character {
+            case "\r\n", "\r", "\n": insertText(.enter)
+            case "\t": insertText(.tab)
+            default:
+                guard character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && !(0x7F...0x9F).contains($0.value) }) else { continue }
+                insertText(.character(character))
+            }
         }
     }
 
