@@ -10,6 +10,28 @@ struct ConsoleTests {
                         width: width, height: height, environment: store.environment().merging(environment) { $1 })
     }
 
+    /// A store with one pending request (alice's), and dave's console showing it.
+    func consoleOnOneRequest() throws -> (TestStore, String, TmuxSession) {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let tmux = try console(store)
+        try tmux.waitFor("Detail · \(id)")
+        return (store, id, tmux)
+    }
+
+    /// `id` becomes approved, its review recording exactly `rationale`.
+    func expectApproved(_ store: TestStore, _ id: String, rationale: String,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try waitUntil { try store.show(id)["state"] as? String == "approved" }
+        let reviews = try store.show(id)["reviews"] as? [[String: Any]]
+        #expect(reviews?.first?["rationale"] as? String == rationale, sourceLocation: sourceLocation)
+    }
+
+    func quit(_ tmux: TmuxSession) throws {
+        try tmux.send("q")
+        try waitUntil { tmux.paneDead }
+    }
+
     @Test func moveThenApproveWithARationaleFromTheQueue() throws {
         let store = try TestStore()
         let first = try store.submit(etlRequest, as: "alice")
@@ -44,10 +66,7 @@ struct ConsoleTests {
     /// (ESC then CR) submits, as Ctrl-s does; a control sequence in typed or
     /// pasted text is dropped whole, and a tab kept.
     @Test func aDenialsDraftIsNoApprovalsAndAltEnterSubmits() throws {
-        let store = try TestStore()
-        let id = try store.submit(etlRequest, as: "alice")
-        let tmux = try console(store)
-        try tmux.waitFor("Detail · \(id)")
+        let (store, id, tmux) = try consoleOnOneRequest()
         try tmux.send("d")
         try tmux.waitFor("Ctrl-s submit")
         try tmux.type("DENY: no ticket, scope far too broad")
@@ -59,21 +78,15 @@ struct ConsoleTests {
         // Pasted text with a terminal's title sequence in it: the sequence is dropped whole. A tab is kept.
         try tmux.type("read replica only\u{1B}]0;owned\u{07}, matches\tOPS-1234")
         try tmux.send("M-Enter")
-        try waitUntil { try store.show(id)["state"] as? String == "approved" }
-        let reviews = try store.show(id)["reviews"] as? [[String: Any]]
-        #expect(reviews?.first?["rationale"] as? String == "read replica only, matches\tOPS-1234")
-        try tmux.send("q")
-        try waitUntil { tmux.paneDead }
+        try expectApproved(store, id, rationale: "read replica only, matches\tOPS-1234")
+        try quit(tmux)
     }
 
     /// A paste is text, never keys: a Ctrl-s or Enter inside it submits
     /// nothing, its line breaks are lines of the rationale, and a paste where
     /// nothing takes text does nothing at all.
     @Test func aPasteNeverPressesAKey() throws {
-        let store = try TestStore()
-        let id = try store.submit(etlRequest, as: "alice")
-        let tmux = try console(store)
-        try tmux.waitFor("Detail · \(id)")
+        let (store, id, tmux) = try consoleOnOneRequest()
         try tmux.paste("dq")
         try tmux.waitFor("the paste did nothing")
         try tmux.send("a")
@@ -82,11 +95,8 @@ struct ConsoleTests {
         try tmux.waitFor("matches OPS-1234")
         #expect(try store.show(id)["state"] as? String == "pending", "a pasted Ctrl-s submitted")
         try tmux.send("C-s")
-        try waitUntil { try store.show(id)["state"] as? String == "approved" }
-        let reviews = try store.show(id)["reviews"] as? [[String: Any]]
-        #expect(reviews?.first?["rationale"] as? String == "read replica only\nmatches OPS-1234")
-        try tmux.send("q")
-        try waitUntil { tmux.paneDead }
+        try expectApproved(store, id, rationale: "read replica only\nmatches OPS-1234")
+        try quit(tmux)
     }
 
     /// A grant whose approval was written into the store by hand is marked
