@@ -144,7 +144,8 @@ struct ObservationSink {
         self.target = target
         self.observedAt = observedAt
         coverage = Coverage.Target(system: target.system, environment: target.environment, instance: target.instance,
-                                   grantTypes: grantTypes, scopes: scopes, credentials: credentials)
+                                   grantTypes: grantTypes, scopes: scopes, credentials: credentials,
+                                   observedAt: observedAt)
     }
 
     var state: ObservedState {

@@ -517,7 +517,8 @@ struct CommandLineTests {
         #expect(try store.run(["approve", real, "--version", "1", "-r", rationale], as: "dave").status == 0)
         let forged = try store.submit(etlRequest.replacingOccurrences(of: "svc-ledger-etl", with: "svc-ledger-audit"), as: "alice")
         try Self.appendSelfApproval(store, forged)
-        let now = ISO8601DateFormatter().string(from: Date())
+        // Read after the approval (exports state whole seconds; a grant approved after the read counts for nothing).
+        let now = ISO8601DateFormatter().string(from: Date().addingTimeInterval(2))
         let export = try store.file("export.jsonl", [ReconcileTests.line("svc-ledger-etl", id: "pg-1", at: now),
                                                      ReconcileTests.line("svc-ledger-audit", id: "pg-2", at: now)]
             .joined(separator: "\n") + "\n")

@@ -8,15 +8,16 @@ import Testing
 /// resolves the finding as usual.
 @Suite("Findings owned, end to end")
 struct FindingOwnershipTests {
-    static let etl = ReconcileTests.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z")
-    static let rogue = ReconcileTests.line("svc-rogue", id: "pg-2", at: "2026-11-21T04:00:00Z")
+    /// The platform as an export read it at `at`: a run counts no grant approved after its export.
+    static func etl(at: String = "2026-11-21T04:00:00Z") -> String { ReconcileTests.line("svc-ledger-etl", id: "pg-1", at: at) }
+    static func rogue(at: String = "2026-11-21T04:00:00Z") -> String { ReconcileTests.line("svc-rogue", id: "pg-2", at: at) }
 
     /// A store with the ETL grant and one run that opened an unapproved-access finding for svc-rogue.
     static func storeWithFinding(check: SchemaCheck? = nil) throws -> (TestStore, String) {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice", at: ReconcileTests.t0)
         #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: ReconcileTests.t0).status == 0)
-        let file = try store.file("export-1.jsonl", etl + "\n" + rogue + "\n")
+        let file = try store.file("export-1.jsonl", etl() + "\n" + rogue() + "\n")
         let run = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production", "--json"], as: "ops",
                                 at: "2026-11-21T04:05:00Z")
         #expect(run.status == 9, "\(run.output)")
@@ -85,7 +86,7 @@ struct FindingOwnershipTests {
 
         // Granted, the next run sees the access approved: the finding resolves as any does.
         #expect(try store.run(["approve", request, "--version", "1", "-r", rationale], as: "dave", at: "2026-11-21T04:30:00Z").status == 0)
-        let file = try store.file("export-2.jsonl", Self.etl + "\n" + Self.rogue + "\n")
+        let file = try store.file("export-2.jsonl", Self.etl(at: "2026-11-21T04:45:00Z") + "\n" + Self.rogue(at: "2026-11-21T04:45:00Z") + "\n")
         let run = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production", "--json"], as: "ops",
                                 at: "2026-11-21T05:00:00Z")
         #expect(run.status == 0, "\(run.output)")
@@ -119,7 +120,7 @@ extension FindingOwnershipTests {
         #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
         // The ETL grant, reported provisioned, is missing from the next run: a not-provisioned finding.
         #expect(try store.run(["provisioned", etlID], as: "ops", at: "2026-11-21T04:20:00Z").status == 0)
-        let file = try store.file("export-2.jsonl", Self.rogue + "\n")
+        let file = try store.file("export-2.jsonl", Self.rogue(at: "2026-11-21T04:25:00Z") + "\n")
         let run = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production", "--json"], as: "ops",
                                 at: "2026-11-21T04:30:00Z")
         let missing = try #require(((try Signoff.json(run) as? [String: Any])?["opened"] as? [[String: Any]])?.first { $0["kind"] as? String == "not_provisioned" }?["id"] as? String, "\(run.output)")
@@ -172,13 +173,13 @@ extension FindingOwnershipTests {
         #expect((entry["removal"] as? [String: Any])?["hand_off"] as? String == "handed_off", "\(entry)")
 
         // Asking for removal resolves nothing: a run that still shows the access keeps it open...
-        let still = try store.file("export-3.jsonl", Self.rogue + "\n")
+        let still = try store.file("export-3.jsonl", Self.rogue(at: "2026-11-21T04:55:00Z") + "\n")
         let third = try store.run(["reconcile", "generic", still, "--covers", "payments-db/production", "--json"], as: "ops",
                                   at: "2026-11-21T05:00:00Z")
         #expect((try Signoff.json(third) as? [String: Any])?["resolved"] as? [String] == [], "\(third.output)")
         #expect(try Self.drift(store, check: check, finding)["state"] as? String == "open")
         // ...and the run that no longer shows it resolves it.
-        let gone = try store.file("export-4.jsonl", Self.etl + "\n")
+        let gone = try store.file("export-4.jsonl", Self.etl(at: "2026-11-21T05:55:00Z") + "\n")
         let fourth = try store.run(["reconcile", "generic", gone, "--covers", "payments-db/production", "--json"], as: "ops",
                                    at: "2026-11-21T06:00:00Z")
         #expect(((try Signoff.json(fourth) as? [String: Any])?["resolved"] as? [String])?.contains(finding) == true, "\(fourth.output)")

@@ -47,11 +47,32 @@ import Testing
             "unapproved old_contractor SELECT -", "unapproved svc_ledger_etl read_replica -",
             "unapproved svc_migrator DELETE -", "unapproved svc_migrator USAGE -", "unapproved svc_migrator schema_migrate -",
         ]),
+        // A decision made after the export cannot have approved what it showed.
+        Case(name: "approved after the export: what it showed was approved by nothing", grants: [
+            grant("REQ-1", system: "payments-db", subject: "svc_ledger_etl", entitlement: "read_replica", approvedAt: exported.addingTimeInterval(60)),
+            grant("REQ-2", system: "payments-db", subject: "alice", kind: .human, entitlement: "read_replica"),
+        ], expected: [
+            "unapproved breakglass_admin superuser -", "unapproved dave createrole -", "unapproved old_contractor SELECT -",
+            "unapproved svc_ledger_etl read_replica -",
+            "unapproved svc_migrator DELETE -", "unapproved svc_migrator USAGE -", "unapproved svc_migrator schema_migrate -",
+        ]),
     ]
 
     @Test(arguments: unapprovedCases)
     func unapproved(_ test: Case) {
         #expect(Self.findings(Self.postgres, test.grants, now: test.now, kind: .unapproved) == test.expected)
+    }
+
+    @Test func accessSeenBeforeItsGrantSaysSo() {
+        let later = grant("REQ-1", system: "payments-db", subject: "svc_ledger_etl", entitlement: "read_replica",
+                          approvedAt: Self.exported.addingTimeInterval(60))
+        let result = Reconciliation.compare(grants: [later], observed: Self.postgres.observed, policy: Fixtures.policy, at: Fixtures.now)
+        let finding = result.findings.first { $0.subject.name == "svc_ledger_etl" }
+        #expect(finding?.kind == .unapproved)
+        #expect(finding?.summary.contains("when the platform was read (2026-12-01T18:35:10.000Z), before any grant approved it: REQ-1 was approved later, at 2026-12-01T18:36:10.000Z") == true, "\(finding?.summary ?? "")")
+        // Nor is the grant in the export's sight: it neither shows nor misses it.
+        #expect(result.sightings.isEmpty)
+        #expect(result.matched == 0)
     }
 
     // MARK: 2. A live grant provisioning confirmed, whose access is not there
@@ -71,6 +92,9 @@ import Testing
         ], expected: []),
         Case(name: "present", grants: [grant("REQ-1", system: "payments-db", subject: "svc_ledger_etl", entitlement: "read_replica")],
              expected: []),
+        Case(name: "approved after the export: the export cannot show it", grants: [
+            grant("REQ-4", system: "payments-db", subject: "svc_reporting", entitlement: "read_replica", approvedAt: exported.addingTimeInterval(60)),
+        ], expected: []),
     ]
 
     @Test(arguments: notProvisionedCases)

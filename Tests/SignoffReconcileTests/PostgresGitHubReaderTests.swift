@@ -103,7 +103,9 @@ import Testing
             #expect(run.held(by: "svc-refunds") == ["api_write@:write"])
             // An entitlement the catalogue does not have is access it cannot approve.
             #expect(run.held(by: "legacy-batch") == ["-refunds_v1@*:?"])
-            #expect(run.observed.coverage == Coverage(targets: [Coverage.Target(system: "billing-api", environment: "production")]))
+            // Read when its earliest record says.
+            #expect(run.observed.coverage == Coverage(targets: [Coverage.Target(system: "billing-api", environment: "production",
+                                                                                observedAt: Fixtures.date("2026-12-01T10:00:00Z"))]))
             #expect(run.observed.observations.first?.subject.owner == "bob")
         }
     }

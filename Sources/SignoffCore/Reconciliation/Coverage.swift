@@ -15,11 +15,15 @@ public struct Coverage: Sendable, Hashable {
         public var grantTypes: Set<String>?
         public var scopes: ScopeCoverage
         public var credentials: CredentialCoverage
+        /// When the platform was read, where the export says (nil: when the
+        /// run read it). A grant approved later is not in its sight: the
+        /// export can show neither its access nor its absence.
+        public var observedAt: Date?
 
         public init(system: String, environment: String, instance: String? = nil, grantTypes: Set<String>? = nil,
-                    scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none) {
+                    scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, observedAt: Date? = nil) {
             self.system = system; self.environment = environment; self.instance = instance
-            self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials
+            self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials; self.observedAt = observedAt
         }
 
         /// Whether the run shows every grant of this type in this scope (nil type: the generic format's entitlements).

@@ -115,6 +115,8 @@ public enum Reconciliation {
             }
             var liveBeyond: Int?
             var ended: Int?
+            // A grant approved after the access was seen cannot have approved it.
+            var approvedLater: Int?
             var approved = false
             if let entitlement = observation.entitlement {
                 var index = entry.firstGrant
@@ -123,6 +125,12 @@ public enum Reconciliation {
                     guard grants[index].terms.entitlement == entitlement else { continue }
                     let scopeFits = ScopeText.within(observation.scope, granted: grants[index].terms.scope)
                     let levelFits = observation.access.map { $0 <= grants[index].terms.access } ?? true
+                    guard grants[index].approvedAt <= observation.observedAt else {
+                        if scopeFits, levelFits, approvedLater.map({ grants[index].approvedAt < grants[$0].approvedAt }) ?? true {
+                            approvedLater = index
+                        }
+                        continue
+                    }
                     if scopeFits || observation.scope == .everywhere { present[index] = true }
                     if live(index, at: observation.observedAt) {
                         if scopeFits && levelFits {
@@ -160,6 +168,10 @@ public enum Reconciliation {
                 }
                 findings.add(.wider, key: accessKey("wider", observation), observation: observation, requestID: id,
                              summary: "\(observation.subject.name) holds \(what): \(beyond.joined(separator: ", ")) (\(id))")
+            } else if let index = approvedLater {
+                let id = grants[index].status.requestID
+                findings.add(.unapproved, key: accessKey("unapproved", observation), observation: observation, requestID: nil,
+                             summary: "\(observation.subject.name) held \(what) \(observation.scope.phrase) when the platform was read (\(UTCTime.text(observation.observedAt))), before any grant approved it: \(id) was approved later, at \(UTCTime.text(grants[index].approvedAt))")
             } else if entry.firstLive >= 0 {
                 findings.add(.wider, key: accessKey("wider", observation), observation: observation,
                              requestID: grants[entry.firstLive].status.requestID,
@@ -176,15 +188,19 @@ public enum Reconciliation {
         sightings.reserveCapacity(inTarget.count)
         var covered = [Bool](repeating: false, count: grants.count)
         for index in inTarget {
-            let types = grantTypes[targetOf[index]]
-            guard targets[targetOf[index]].covers(grantType: types[grants[index].terms.entitlement], scope: grants[index].terms.scope) else {
+            let target = targets[targetOf[index]]
+            // An export taken before the grant was approved shows neither its access nor its absence.
+            let readAt = target.observedAt ?? now
+            guard grants[index].approvedAt <= readAt,
+                  target.covers(grantType: grantTypes[targetOf[index]][grants[index].terms.entitlement], scope: grants[index].terms.scope) else {
                 continue
             }
             covered[index] = true
             let status = grants[index].status
             let liveNow = live(index, at: now)
             sightings.append(GrantSighting(requestID: status.requestID, present: present[index], live: liveNow))
-            if !present[index], liveNow, status.state == .active, status.provisioningAction == .grant, status.provisioning == .done {
+            if !present[index], liveNow, status.state == .active, status.provisioningAction == .grant, status.provisioning == .done,
+               (status.provisioningAt ?? grants[index].approvedAt) <= readAt {
                 let terms = grants[index].terms
                 findings.add(.notProvisioned, key: ["not_provisioned", status.requestID], grant: grants[index],
                              summary: "provisioning confirmed \(status.requestID), but \(terms.system) \(terms.environment) shows no \(terms.entitlement) for \(terms.subject.name)\(terms.scope.map { " in \($0)" } ?? "")")

@@ -94,6 +94,13 @@ enum GenericSource {
                 }
             }
         }
+        // Each target was read when its earliest record says: a grant approved
+        // after that may be missing from the file without being missing on the platform.
+        for observation in observations {
+            guard let index = targets.firstIndex(where: { $0.system == observation.system && $0.environment == observation.environment })
+            else { continue }
+            targets[index].observedAt = min(targets[index].observedAt ?? observation.observedAt, observation.observedAt)
+        }
         return ExportRun(source: .generic, files: files.map(\.digest),
                          observed: ObservedState(observations: observations, credentials: [], coverage: Coverage(targets: targets)),
                          ignored: ignored)
