@@ -44,6 +44,7 @@ struct GrantStatusRow: Equatable {
         column("review_completed_at", { ms($0.reviewCompletedAt) }) { $0 },
         column("review_completed_by", \.reviewCompletedBy) { $0 },
         column("review_rationale", \.reviewRationale) { $0 },
+        column("ends_by", { ms($0.endsBy) }) { $0 },
         Column(name: "last_sequence", value: { $1.databaseValue }, bind: { _, sequence, statement in statement.bind(sequence) },
                same: { _, _ in true }),
     ]
@@ -83,13 +84,14 @@ struct GrantStatusRow: Equatable {
               let action = text(5).flatMap(HandOffAction.init(rawValue:)),
               let provisioning = text(6).flatMap(ProvisioningState.init(rawValue:)),
               let extensions = text(12).flatMap(CanonicalJSON.decodeStrings),
-              let lastSequence = columns.integer(start + 17)
+              let lastSequence = columns.integer(start + 18)
         else { return nil }
         let status = GrantStatus(requestID: id, state: state, duration: TimeSpan(seconds: seconds), startsAt: date(3),
                                  expiresAt: date(4), provisioningAction: action, provisioning: provisioning,
                                  provisioningReason: text(7), provisioningAt: date(8), endedAt: date(9), endedBy: text(10),
                                  endReason: text(11), extensions: extensions, reviewDueAt: date(13),
-                                 reviewCompletedAt: date(14), reviewCompletedBy: text(15), reviewRationale: text(16))
+                                 reviewCompletedAt: date(14), reviewCompletedBy: text(15), reviewRationale: text(16),
+                                 endsBy: date(17))
         return (status, lastSequence)
     }
 

@@ -503,6 +503,13 @@ enum Schema {
                     decided_by)
                 """)
         }
+        // Where the clock starts at provisioning, the end of the window the
+        // request asked for (`grant_issued`'s `ends_by`): until now the grant
+        // ran its whole length from provisioning, past that end. Grants
+        // issued before have no such end in their events, so none here.
+        migrator.registerMigration("19 grant windows") { db in
+            try db.execute(sql: "ALTER TABLE grant_status ADD COLUMN ends_by INTEGER")
+        }
         return migrator
     }
 }

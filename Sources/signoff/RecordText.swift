@@ -72,7 +72,8 @@ enum RecordText {
             field("starts", grant.startsAt.map { start in
                 Timestamp.format(start) + (grant.expiresAt == nil ? ", or when provisioning confirms if that is later" : "")
             } ?? "when provisioning confirms")
-            field("expires", grant.expiresAt.map(Timestamp.format))
+            field("expires", grant.expiresAt.map(Timestamp.format)
+                  ?? grant.status.endsBy.map { "\(grant.duration) from provisioning, and by \(Timestamp.format($0)) at the latest" })
             field("granted for", grant.duration.description + (grant.extensions.isEmpty ? "" : " (extended by \(grant.extensions.joined(separator: ", ")))"))
             field("provisioning", "\(grant.provisioningAction.rawValue): \(grant.provisioning.rawValue)" + (grant.provisioningReason.map { " (\(s($0)))" } ?? ""))
             if let ended = grant.endedAt {

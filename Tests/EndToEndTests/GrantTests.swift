@@ -61,6 +61,35 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// Where the clock starts at provisioning, it still stops at the end the
+    /// request asked for: a late confirmation cannot carry access past it.
+    @Test func provisioningCannotCarryAccessPastTheWindowAskedFor() throws {
+        let example = try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)
+        #expect(example.contains("access_starts: approval"))
+        let policy = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-provisioning-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: policy) }
+        try example.replacingOccurrences(of: "access_starts: approval", with: "access_starts: provisioning")
+            .write(to: policy, atomically: true, encoding: .utf8)
+        let store = try TestStore(policy: policy.path)
+        let window = etlRequest.replacingOccurrences(of: "duration: 8h", with: "start: 2026-11-21T03:00:00Z\nend: 2026-11-21T11:00:00Z")
+        let id = try store.submit(window, as: "alice", at: Self.t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: Self.t0).status == 0)
+        let waiting = try grant(store, id)
+        #expect(waiting["state"] as? String == "awaiting_provisioning" && waiting["expires_at"] is NSNull, "\(waiting)")
+        #expect(waiting["ends_by"] as? String == "2026-11-21T11:00:00.000Z", "\(waiting)")
+        #expect(try store.run(["show", id], at: Self.t0).stdout.contains("8h from provisioning, and by 2026-11-21T11:00:00Z at the latest"))
+
+        // Confirmed four hours before the end: four hours, not eight.
+        let confirmed = try store.run(["provisioned", id], as: "ops", at: "2026-11-21T07:00:00Z")
+        #expect(confirmed.status == 0, "\(confirmed.output)")
+        let active = try grant(store, id)
+        #expect(active["state"] as? String == "active" && active["expires_at"] as? String == "2026-11-21T11:00:00.000Z", "\(active)")
+        #expect(active["duration_seconds"] as? Int == 4 * 3600, "\(active)")
+        let due = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T11:00:00Z")
+        #expect((try Signoff.json(due) as? [String: Any])?["expired"] as? [String] == [id], "\(due.output)")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     @Test func twoSweepsAtOnceExpireEachGrantExactlyOnce() throws {
         let store = try TestStore()
         let ids = try (0..<6).map { _ in try approvedGrant(store) }

@@ -347,6 +347,37 @@ extension GrantLifecycleTests {
             #expect(past.startsAt == nil)
         }
 
+        /// Nor can provisioning carry access past the window asked for: the
+        /// clock that starts at provisioning stops at the request's end, and a
+        /// confirmation after that end leaves a grant due at once.
+        @Test func provisioningNeverRunsTheClockPastTheRequestedEnd() throws {
+            let policy = try G.policy(settings: "{access_starts: provisioning}")
+            let end = G.at(G.day)
+            let (_, grant) = try G.approved(Fixture.request { $0.end = end }, policy: policy, approvedAt: G.at(G.hour))
+            #expect(grant.state == .awaitingProvisioning && grant.expiresAt == nil)
+            #expect(grant.status.endsBy == end)
+            let document = String(decoding: GrantDocument(grant: grant, action: .grant).encoded(), as: UTF8.self)
+            #expect(document.contains("\"ends_by\": \"\(UTCTime.text(end))\""), "\(document)")
+            func confirmed(at time: Date) throws -> Grant {
+                try #require(G.grant(try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, by: G.provisioner, at: time),
+                                     id: "REQ-1", from: grant))
+            }
+            // Well before the end: the whole 8 hours.
+            let early = try confirmed(at: G.at(2 * G.hour))
+            #expect(early.expiresAt == G.at(10 * G.hour) && early.duration == .hours(8))
+            // Four hours before it: four hours.
+            let close = try confirmed(at: G.at(20 * G.hour))
+            #expect(close.expiresAt == end && close.duration == .hours(4))
+            // After it: nothing left, and the sweep ends it at once.
+            let late = G.at(2 * G.day)
+            let after = try confirmed(at: late)
+            #expect(after.state == .active && after.startsAt == late && after.expiresAt == late && after.duration == TimeSpan(seconds: 0))
+            #expect(Lifecycle.expire(after.status, by: .signoff, at: late) != nil)
+            // The clock that starts at approval was cut at the end already, as before.
+            let approvalClock = try G.approved(Fixture.request { $0.end = G.at(5 * G.hour) }, policy: try G.policy(), approvedAt: G.at(G.hour)).1
+            #expect(approvalClock.expiresAt == G.at(5 * G.hour) && approvalClock.status.endsBy == nil)
+        }
+
         @Test func provisioningFailureFailsAGrantWhoseClockStartedAtApproval() throws {
             let policy = try G.policy()
             let (_, grant) = try G.approved(policy: policy)

@@ -101,7 +101,8 @@ import Testing
             switch Int.random(in: 0..<23, using: &generator) {
             case 0:
                 .grantIssued(.init(terms: terms(), approvers: strings(), policyVersion: string(), duration: span(),
-                                   startsAt: optionalDate(), expiresAt: optionalDate(), selfActivated: Bool.random(using: &generator),
+                                   startsAt: optionalDate(), expiresAt: optionalDate(), endsBy: optionalDate(),
+                                   selfActivated: Bool.random(using: &generator),
                                    incidentReview: Bool.random(using: &generator) ? .init(reviewers: string(), dueAt: date()) : nil))
             case 1: .grantHandedOff(.init(action: action(), via: string(), document: string()))
             case 2: .grantProvisioned(.init(action: action(), note: optional()))

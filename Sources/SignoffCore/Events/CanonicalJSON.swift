@@ -355,6 +355,7 @@ public enum CanonicalJSON {
                 beginObject()
                 key("approvers"); strings(p.approvers)
                 key("duration"); write(p.duration)
+                field("ends_by", p.endsBy)
                 field("expires_at", p.expiresAt)
                 if let review = p.incidentReview {
                     key("incident_review")

@@ -390,6 +390,7 @@ extension CanonicalJSON {
                 try open()
                 try need("approvers"); let approvers = try strings()
                 try need("duration"); let duration = try span()
+                let endsBy = try date("ends_by")
                 let expiresAt = try date("expires_at")
                 var review: EventBody.IncidentReviewDue?
                 if key("incident_review") {
@@ -405,7 +406,7 @@ extension CanonicalJSON {
                 try need("terms"); let terms = try terms()
                 try close()
                 body = .grantIssued(.init(terms: terms, approvers: approvers, policyVersion: policyVersion, duration: duration,
-                                          startsAt: startsAt, expiresAt: expiresAt, selfActivated: selfActivated,
+                                          startsAt: startsAt, expiresAt: expiresAt, endsBy: endsBy, selfActivated: selfActivated,
                                           incidentReview: review))
             case .grantExpired:
                 try open()

@@ -507,8 +507,8 @@ extension CanonicalJSON {
                 try o.only(["rationale"])
                 return .requestWithdrawn(.init(rationale: try o.optionalString("rationale")))
             case .grantIssued:
-                try o.only(["approvers", "duration", "expires_at", "incident_review", "policy_version", "self_activated",
-                            "starts_at", "terms"])
+                try o.only(["approvers", "duration", "ends_by", "expires_at", "incident_review", "policy_version",
+                            "self_activated", "starts_at", "terms"])
                 let review = try o.optional("incident_review").map { value -> EventBody.IncidentReviewDue in
                     let r = try Object(value)
                     try r.only(["due_at", "reviewers"])
@@ -517,6 +517,7 @@ extension CanonicalJSON {
                 return .grantIssued(.init(terms: try terms(o.required("terms")), approvers: try o.array("approvers").map(string),
                                           policyVersion: try o.string("policy_version"), duration: try span(o.required("duration")),
                                           startsAt: try o.optionalDate("starts_at"), expiresAt: try o.optionalDate("expires_at"),
+                                          endsBy: try o.optionalDate("ends_by"),
                                           selfActivated: try o.bool("self_activated"), incidentReview: review))
             case .grantHandedOff:
                 try o.only(["action", "document", "via"])

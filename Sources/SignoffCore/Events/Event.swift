@@ -212,17 +212,21 @@ public indirect enum EventBody: Sendable, Hashable {
         /// Nil when the clock starts at provisioning.
         public var startsAt: Date?
         public var expiresAt: Date?
+        /// Where the clock starts at provisioning: the end of the window the
+        /// request asked for, which the clock never runs past. Nil otherwise
+        /// (a grant whose clock started at approval has its expiry already).
+        public var endsBy: Date?
         public var selfActivated: Bool
         public var incidentReview: IncidentReviewDue?
         enum CodingKeys: String, CodingKey {
             case terms, approvers, duration
-            case policyVersion = "policy_version", startsAt = "starts_at", expiresAt = "expires_at"
+            case policyVersion = "policy_version", startsAt = "starts_at", expiresAt = "expires_at", endsBy = "ends_by"
             case selfActivated = "self_activated", incidentReview = "incident_review"
         }
         public init(terms: GrantTerms, approvers: [String], policyVersion: String, duration: TimeSpan, startsAt: Date?,
-                    expiresAt: Date?, selfActivated: Bool, incidentReview: IncidentReviewDue?) {
+                    expiresAt: Date?, endsBy: Date? = nil, selfActivated: Bool, incidentReview: IncidentReviewDue?) {
             self.terms = terms; self.approvers = approvers; self.policyVersion = policyVersion; self.duration = duration
-            self.startsAt = startsAt; self.expiresAt = expiresAt; self.selfActivated = selfActivated
+            self.startsAt = startsAt; self.expiresAt = expiresAt; self.endsBy = endsBy; self.selfActivated = selfActivated
             self.incidentReview = incidentReview
         }
     }

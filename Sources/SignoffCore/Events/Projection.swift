@@ -94,7 +94,8 @@ public enum GrantProjection {
                          approvedAt: event.at, approvers: issued.approvers, policyVersion: issued.policyVersion,
                          duration: issued.duration, startsAt: issued.startsAt, expiresAt: issued.expiresAt,
                          selfActivated: issued.selfActivated,
-                         incidentReview: issued.incidentReview.map { IncidentReview(reviewers: $0.reviewers, dueAt: $0.dueAt) })
+                         incidentReview: issued.incidentReview.map { IncidentReview(reviewers: $0.reviewers, dueAt: $0.dueAt) },
+                         endsBy: issued.endsBy)
         }
         guard var grant else { return nil }
         apply(event, into: &grant.status)
@@ -121,6 +122,13 @@ public enum GrantProjection {
                     let start = max(grant.startsAt ?? event.at, event.at)
                     grant.startsAt = start
                     grant.expiresAt = start.addingTimeInterval(TimeInterval(grant.duration.seconds))
+                    // Never past the end of the window the request asked for; a
+                    // confirmation after that end leaves a grant due at once.
+                    if let end = grant.endsBy, let expiry = grant.expiresAt, end < expiry {
+                        let clipped = max(end, start)
+                        grant.expiresAt = clipped
+                        grant.duration = TimeSpan(seconds: Int(clipped.timeIntervalSince(start).rounded(.down)))
+                    }
                 }
                 grant.state = .active
             }
@@ -152,6 +160,8 @@ public enum GrantProjection {
         case let .grantExtended(extended):
             grant.duration = grant.duration.adding(extended.by)
             grant.expiresAt = extended.expiresAt ?? grant.expiresAt
+            // Extended before provisioning started its clock: its window is longer too.
+            grant.endsBy = grant.endsBy.map { $0.addingTimeInterval(TimeInterval(extended.by.seconds)) }
             grant.extensions.append(extended.extensionID)
             // Provisioning must learn the new expiry: the grant is handed off again.
             grant.provisioningAction = .grant

@@ -48,6 +48,7 @@ extension Lifecycle {
         if let limit = policy.maxDuration(for: request), limit < duration { duration = limit }
         var startsAt: Date?
         var expiresAt: Date?
+        var endsBy: Date?
         var clipped = ""
         if !policy.accessStartsAtProvisioning {
             let start = max(at, request.start ?? at)
@@ -59,11 +60,15 @@ extension Lifecycle {
                 duration = TimeSpan(seconds: max(1, Int(end.timeIntervalSince(EventCoding.storedPrecision(start)).rounded(.down))))
                 clipped = "; granted until \(Timestamp.format(end)), the end of the window asked for"
             }
-        } else if let start = request.start, start > at {
-            // The clock starts at provisioning, but never before the start the
-            // request asked for: the grant document carries it as the earliest
-            // start, and an earlier confirmation starts the clock there.
-            startsAt = start
+        } else {
+            if let start = request.start, start > at {
+                // The clock starts at provisioning, but never before the start the
+                // request asked for: the grant document carries it as the earliest
+                // start, and an earlier confirmation starts the clock there.
+                startsAt = start
+            }
+            // Nor does it run past the window's end (see `GrantProjection`).
+            endsBy = request.end.map(EventCoding.storedPrecision)
         }
         var review: EventBody.IncidentReviewDue?
         if request.breakGlass, let breakGlass = policy.breakGlass {
@@ -74,7 +79,7 @@ extension Lifecycle {
                 EventDraft(requestID: record.id, actor: actor, at: at,
                            body: .grantIssued(.init(terms: GrantTerms(record: record), approvers: approvers,
                                                     policyVersion: policy.version, duration: duration, startsAt: startsAt,
-                                                    expiresAt: expiresAt, selfActivated: selfActivated,
+                                                    expiresAt: expiresAt, endsBy: endsBy, selfActivated: selfActivated,
                                                     incidentReview: review)))]
     }
 

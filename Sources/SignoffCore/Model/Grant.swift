@@ -112,6 +112,10 @@ public struct GrantStatus: Sendable, Hashable {
     /// start: then the earliest start, which provisioning cannot bring forward.
     public var startsAt: Date?
     public var expiresAt: Date?
+    /// Where the clock starts at provisioning and the request asked for a
+    /// window: its end, which the clock never runs past (moved by extensions
+    /// approved before provisioning). Nil otherwise.
+    public var endsBy: Date?
     public var provisioningAction: HandOffAction
     public var provisioning: ProvisioningState
     public var provisioningReason: String?
@@ -132,9 +136,9 @@ public struct GrantStatus: Sendable, Hashable {
                 provisioningReason: String? = nil, provisioningAt: Date? = nil, endedAt: Date? = nil,
                 endedBy: String? = nil, endReason: String? = nil, extensions: [String] = [],
                 reviewDueAt: Date? = nil, reviewCompletedAt: Date? = nil, reviewCompletedBy: String? = nil,
-                reviewRationale: String? = nil) {
+                reviewRationale: String? = nil, endsBy: Date? = nil) {
         self.requestID = requestID; self.state = state; self.duration = duration
-        self.startsAt = startsAt; self.expiresAt = expiresAt
+        self.startsAt = startsAt; self.expiresAt = expiresAt; self.endsBy = endsBy
         self.provisioningAction = provisioningAction; self.provisioning = provisioning
         self.provisioningReason = provisioningReason; self.provisioningAt = provisioningAt
         self.endedAt = endedAt; self.endedBy = endedBy; self.endReason = endReason
@@ -184,7 +188,7 @@ public struct Grant: Sendable, Hashable {
                 provisioningAction: HandOffAction = .grant, provisioning: ProvisioningState = .pending,
                 provisioningReason: String? = nil, provisioningAt: Date? = nil, endedAt: Date? = nil,
                 endedBy: String? = nil, endReason: String? = nil, extensions: [String] = [],
-                incidentReview: IncidentReview? = nil) {
+                incidentReview: IncidentReview? = nil, endsBy: Date? = nil) {
         self.terms = terms; self.approvedAt = approvedAt; self.approvers = approvers
         self.policyVersion = policyVersion; self.selfActivated = selfActivated
         self.reviewers = incidentReview?.reviewers
@@ -193,7 +197,8 @@ public struct Grant: Sendable, Hashable {
                              provisioningReason: provisioningReason, provisioningAt: provisioningAt, endedAt: endedAt,
                              endedBy: endedBy, endReason: endReason, extensions: extensions,
                              reviewDueAt: incidentReview?.dueAt, reviewCompletedAt: incidentReview?.completedAt,
-                             reviewCompletedBy: incidentReview?.completedBy, reviewRationale: incidentReview?.rationale)
+                             reviewCompletedBy: incidentReview?.completedBy, reviewRationale: incidentReview?.rationale,
+                             endsBy: endsBy)
     }
 
     public init(terms: GrantTerms, approvedAt: Date, approvers: [String], policyVersion: String, selfActivated: Bool,

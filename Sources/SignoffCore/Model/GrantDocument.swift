@@ -22,6 +22,8 @@ public struct GrantDocument: Sendable, Hashable {
     /// none: access must not begin before it, and lasts the duration from
     /// whichever comes later, it or provisioning's confirmation.
     public var startsAt: Date? { grant.startsAt }
+    // `ends_by`, with no `expires_at` yet: the end of the window asked for.
+    // Access must end by then, whenever provisioning confirmed it.
 
     /// Indented JSON with a final newline: the bytes handed off.
     public func encoded() -> Data {
@@ -34,6 +36,7 @@ public struct GrantDocument: Sendable, Hashable {
         json.accessFields(terms)
         json.field("starts_at", time: grant.startsAt)
         json.field("expires_at", time: grant.expiresAt)
+        json.field("ends_by", time: grant.status.endsBy)
         json.field("duration_seconds", grant.duration.seconds)
         json.field("duration_text", grant.duration.description)
         json.field("approvers", grant.approvers)

@@ -47,6 +47,9 @@ enum PostgresSchema {
         Migration(name: "3 whoami planned once", sql: whoamiPlannedOnce),
         Migration(name: "4 known event kinds", sql: knownEventKinds),
         Migration(name: "5 event payloads are JSON objects", sql: payloadsAreJSONObjects),
+        // No table changes: `grant_issued` may carry `ends_by`, which older
+        // clients cannot read, so they meet a newer schema instead.
+        Migration(name: "6 grant windows", sql: "SELECT 1;"),
     ]
 
     /// Every payload a JSON object, refused otherwise by the table itself:

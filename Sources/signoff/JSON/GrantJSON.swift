@@ -31,6 +31,7 @@ struct GrantStatusJSON: JSONDocument {
         RequestJSON.duration(grant.duration, &json)
         json.field("starts_at", time: grant.startsAt)
         json.field("expires_at", time: grant.expiresAt)
+        json.field("ends_by", time: grant.status.endsBy)
         json.field("remaining_seconds", grant.remaining(at: now).map { Int($0.rounded(.down)) })
         json.field("time_left_text", grant.timeLeftText(at: now))
         json.key("provisioning")

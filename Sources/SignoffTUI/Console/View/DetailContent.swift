@@ -68,7 +68,8 @@ enum DetailContent {
         if let expiresAt = grant.expiresAt {
             builder.field("Expires", "\(TimeText.absolute(expiresAt)) (\(grant.duration) in all)", trusted: true)
         } else {
-            builder.field("Expires", "\(grant.duration) from provisioning", trusted: true)
+            let window = grant.status.endsBy.map { ", by \(TimeText.absolute($0)) at the latest" } ?? ""
+            builder.field("Expires", "\(grant.duration) from provisioning\(window)", trusted: true)
         }
         var provisioning = "\(grant.provisioningAction.rawValue): \(grant.provisioning.rawValue.replacingOccurrences(of: "_", with: " "))"
         if let at = grant.provisioningAt { provisioning += " \(TimeText.absolute(at))" }
