@@ -73,6 +73,44 @@ struct PolicyCheckTests {
         #expect(findings.isEmpty, "\(findings)")
     }
 
+    /// Limits of years are no limits: a typo such as `999999w` is named,
+    /// and so is break-glass access that outlasts an emergency.
+    @Test func limitsLongerThanAYearAreNamed() throws {
+        let source = """
+            directory:
+              people:
+                alice: {}
+            catalogue:
+              forever:
+                owners: [alice]
+                environments: [production]
+                entitlements: [read]
+                max_duration: 999999w
+              extended:
+                owners: [alice]
+                environments: [production]
+                entitlements: [read]
+                max_duration: 30d
+                max_total: 400d
+              sensible:
+                owners: [alice]
+                environments: [production]
+                entitlements: [read]
+                max_duration: 366d
+            break_glass:
+              raised_by: [person:alice]
+              max_duration: 3d
+              post_incident_review: {reviewers: person:alice, within: 72h}
+            route: []
+            """
+        let findings = try Policy.parse(source: source, file: "p.yaml").check().filter { $0.field.hasPrefix("catalogue.") || $0.field.hasPrefix("break_glass") }
+        #expect(findings.map(\.field) == ["catalogue.forever.max_duration", "catalogue.extended.max_total", "break_glass.max_duration"], "\(findings)")
+        #expect(findings.allSatisfy { $0.severity == .warning })
+        #expect(findings.first?.position == SourcePosition(line: 5, column: 3))
+        #expect(findings.first?.message.hasPrefix("a grant on forever may last 999999w") == true, "\(findings)")
+        #expect(findings.last?.message.hasPrefix("break-glass access may last 3d, more than a day") == true, "\(findings)")
+    }
+
     @Test func directoryMistakes() throws {
         let source = """
             directory:

@@ -162,8 +162,22 @@ extension Policy {
             for case let .person(owner) in entry.owners where !knowsPerson(owner) {
                 findings.append(PolicyFinding(severity: .error, position: entry.position, field: field, message: unknownPerson(owner, in: "owner of \(entry.system.name)")))
             }
+            // Every grant ends, but a limit of years (a typo, or `999999w`) is no limit.
+            let longest = entry.maxTotal ?? TimeSpan(seconds: entry.limitByKind.max() ?? entry.maxDuration.seconds)
+            if longest > Self.longestSensibleGrant {
+                let which = entry.maxTotal == nil ? "max_duration" : "max_total"
+                findings.append(PolicyFinding(severity: .warning, position: entry.position, field: "catalogue.\(entry.system.name).\(which)",
+                                              message: "a grant on \(entry.system.name) may last \(longest)\(entry.maxTotal == nil ? "" : " with its extensions"), more than a year: access that outlives its purpose is what limits are for; ask for extensions instead"))
+            }
+        }
+        if let breakGlass, breakGlass.maxDuration > Self.longestSensibleEmergency {
+            findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.max_duration",
+                                          message: "break-glass access may last \(breakGlass.maxDuration), more than a day: emergencies are short, and what outlasts one is asked for as a normal request"))
         }
     }
+
+    static let longestSensibleGrant = TimeSpan.days(366)
+    static let longestSensibleEmergency = TimeSpan.hours(24)
 
     private func checkRules(_ findings: inout [PolicyFinding]) {
         if routeRules.isEmpty {
