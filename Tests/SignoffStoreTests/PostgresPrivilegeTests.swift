@@ -316,6 +316,24 @@ struct PostgresPrivilegeTests {
         #expect(who.text(0) == "dave" && who.boolean(1) == true)
     }
 
+    /// A temporary table of the caller's shadows nothing the store's
+    /// functions read: a role cannot name itself the schema's owner.
+    @Test func aTemporaryTableMakesNobodyAnAdministrator() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        try dave.query("CREATE TEMP TABLE pg_namespace (nspname name, nspowner oid)")
+        try dave.query("INSERT INTO pg_temp.pg_namespace SELECT 'signoff', oid FROM pg_catalog.pg_roles WHERE rolname = session_user")
+        try dave.query("CREATE TEMP TABLE pg_roles (rolname name, oid oid)")
+        let who = try dave.query("SELECT person, is_administrator FROM signoff.whoami()").row(0)
+        #expect(who.text(0) == "dave" && who.boolean(1) == false)
+        Self.refused(.permission, "not an administrator") { try Self.append(dave, actor: "dave", kind: "policy_applied", requestID: nil) }
+        let functions = try dave.query("""
+            SELECT count(*) FROM pg_catalog.pg_proc WHERE pronamespace = 'signoff'::regnamespace AND prosecdef
+                AND NOT 'search_path=signoff, pg_catalog, pg_temp' = ANY (proconfig)
+            """).row(0).integer(0)
+        #expect(functions == 0, "every function with the administrator's rights searches pg_temp last")
+    }
+
     @Test func theChainCannotForkAndAHashMustMatchItsEvent() throws {
         let fixture = try Fixture()
         let dave = try fixture.database.connect(fixture.dave.connection)

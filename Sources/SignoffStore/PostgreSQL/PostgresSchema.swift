@@ -50,7 +50,28 @@ enum PostgresSchema {
         // No table changes: `grant_issued` may carry `ends_by`, which older
         // clients cannot read, so they meet a newer schema instead.
         Migration(name: "6 grant windows", sql: "SELECT 1;"),
+        Migration(name: "7 functions search temporary objects last", sql: temporaryObjectsLast),
     ]
+
+    /// Every function that runs with the administrator's rights searches the
+    /// caller's temporary schema last. With `search_path = signoff,
+    /// pg_catalog` PostgreSQL searches `pg_temp` first for tables, so a role
+    /// mapped to a person could create a temporary `pg_namespace` naming
+    /// itself the schema's owner: `whoami()` then called it an administrator,
+    /// and `append_event` took its policies. (PostgreSQL's advice for
+    /// SECURITY DEFINER functions: `pg_temp` last, explicitly.) A function
+    /// added later must be created with the same setting.
+    static let temporaryObjectsLast = #"""
+        DO $$
+        DECLARE f regprocedure;
+        BEGIN
+            FOR f IN SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+                     WHERE p.pronamespace = 'signoff'::regnamespace AND p.prosecdef
+            LOOP
+                EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = signoff, pg_catalog, pg_temp', f);
+            END LOOP;
+        END $$;
+        """#
 
     /// Every payload a JSON object, refused otherwise by the table itself:
     /// one that is not JSON would end every JSON export of the chain
