@@ -241,6 +241,31 @@ struct PostgresPrivilegeTests {
         #expect(try store.eventsNotFolded() == 3)
     }
 
+    /// A payload signoff reads but would write otherwise (spacing, key
+    /// order): folding it would chain other bytes than the store holds, so
+    /// it is kept as it is, folded into nothing, and named; no client stops.
+    @Test func aPayloadNotInCanonicalFormStopsNoClient() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let person = Principal(name: "dave", authentication: .postgresqlRole)
+        let submitted = EventBody.requestSubmitted(.init(request: Sample.request(requester: "dave")))
+        try Self.append(dave, actor: "dave", kind: submitted.kind, requestID: "REQ-1",
+                        payload: String(decoding: submitted.encodedPayloadBytes(), as: UTF8.self))
+        try Self.append(dave, actor: "dave", kind: "request_withdrawn", requestID: "REQ-1", payload: #"{ "rationale" : "spaced" }"#)
+        let store = try Store.open(.postgresql(connection: fixture.dave.connection))
+        #expect(try store.record("REQ-1")?.state == .pending)
+        #expect(try store.eventsNotFolded() == 1)
+        // Commands go on after it.
+        try store.write { transaction in
+            try transaction.append(EventDraft(requestID: "REQ-1", actor: person, at: Date(storeMilliseconds: Self.now),
+                                              body: .requestWithdrawn(.init(rationale: "no longer needed"))))
+        }
+        #expect(try store.record("REQ-1")?.state == .withdrawn)
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil, "the chain is intact")
+        #expect(report.projectionMismatches.contains { $0.table == "events" && $0.sequence == 3 }, "\(report.projectionMismatches)")
+    }
+
     /// A review unsigned where the policy in force requires a signature
     /// (dave lists a key), appended by hand: no client stops at it, none
     /// counts it, and `audit verify` names it.
