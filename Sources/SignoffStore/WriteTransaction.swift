@@ -707,13 +707,19 @@ public final class WriteTransaction {
     public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws {
         checkOpen()
         try flushGrants()
-        // `state = 'active'` implies the condition of the partial index
-        // `grant_status_live` on (expires_at, state): SQLite walks it by expiry
-        // from where the last page ended, and sorts the grants of one expiry
-        // time by ID (few, unless many were granted at the same moment).
+        // Live grants, then those provisioning reported failed (`Lifecycle.expire`).
+        for state in [GrantState.active, .failed] { try forEachGrantDue(state, at: date, body) }
+    }
+
+    private func forEachGrantDue(_ state: GrantState, at date: Date, _ body: (GrantStatus) throws -> Void) throws {
+        // `state = 'active'` (or 'failed'), a literal, implies the condition
+        // of the partial index `grant_status_live` on (expires_at, state):
+        // SQLite walks it by expiry from where the last page ended, and sorts
+        // the grants of one expiry time by ID (few, unless many were granted
+        // at the same moment).
         let statement = try db.cachedStatement(sql: """
             SELECT \(GrantStatusRow.columns) FROM grant_status
-            WHERE state = 'active' AND expires_at <= ? AND (expires_at, request_id) > (?, ?)
+            WHERE state = '\(state.rawValue)' AND expires_at <= ? AND (expires_at, request_id) > (?, ?)
             ORDER BY expires_at, request_id LIMIT \(Self.duePage)
             """)
         var after: (expiresAt: Int64, id: String) = (Int64.min, "")

@@ -288,6 +288,27 @@ struct GrantTests {
         #expect((denied["decision"] as? [String: Any])?["by"] as? [String] == ["policy:break-glass-not-allowed"])
     }
 
+    /// A grant whose hand-off failed still ends when its clock runs out: the
+    /// failure does not prove the access absent, so its removal goes out too.
+    @Test func aGrantProvisioningReportedFailedStillExpires() throws {
+        let store = try TestStore()
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        let id = try approvedGrant(store)
+        let failed = try store.run(["provisioning-failed", id, "--reason", "the role attachment timed out"], as: "ops",
+                                   at: "2026-11-21T04:00:00Z")
+        #expect(failed.status == 0, "\(failed.output)")
+        #expect(try grant(store, id)["state"] as? String == "failed")
+        let due = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T11:00:00Z")
+        #expect((try Signoff.json(due) as? [String: Any])?["expired"] as? [String] == [id], "\(due.output)")
+        let ended = try grant(store, id)
+        #expect(ended["state"] as? String == "expired" && provisioning(ended)["action"] as? String == "expire", "\(ended)")
+        let documents = try FileManager.default.contentsOfDirectory(atPath: outbox.path)
+        #expect(documents.contains { $0.hasPrefix("\(id)-expire-") }, "\(documents)")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     @Test func theHandOffCommandSucceedsFailsTimesOutOrIsMissingAndNothingIsLost() throws {
         let store = try TestStore()
         let received = store.directory.appendingPathComponent("received.json").path

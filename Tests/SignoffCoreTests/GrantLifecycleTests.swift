@@ -387,7 +387,27 @@ extension GrantLifecycleTests {
             let failed = try #require(G.grant(events, id: "REQ-1", from: grant))
             #expect(failed.state == .failed)
             #expect(failed.provisioning == .failed)
-            #expect(Lifecycle.expire(failed.status, by: .signoff, at: try #require(grant.expiresAt)) == nil)
+            // Its clock still runs out: a failure report does not prove the
+            // access absent, so at its expiry the removal is handed off too.
+            let expiresAt = try #require(grant.expiresAt)
+            #expect(Lifecycle.expire(failed.status, by: .signoff, at: expiresAt.addingTimeInterval(-1)) == nil)
+            let expiry = try #require(Lifecycle.expire(failed.status, by: .signoff, at: expiresAt))
+            let expired = try #require(G.grant([expiry], id: "REQ-1", from: failed))
+            #expect(expired.state == .expired && expired.provisioningAction == .expire && expired.provisioning == .pending)
+        }
+
+        /// A grant provisioning confirmed, whose extension's hand-off then
+        /// failed, still holds its access: it expires all the same.
+        @Test func aFailureReportedAfterProvisioningDoesNotOutliveTheClock() throws {
+            let policy = try G.policy()
+            let (_, grant) = try G.approved(policy: policy)
+            let provisioned = try #require(G.grant(try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, by: G.provisioner,
+                                                                                     at: G.at(2 * G.hour)), id: "REQ-1", from: grant))
+            let failed = try #require(G.grant(try Lifecycle.provisioningReport(provisioned, succeeded: false, note: "later failure",
+                                                                               by: G.person("alice"), at: G.at(3 * G.hour)),
+                                              id: "REQ-1", from: provisioned))
+            #expect(failed.state == .failed)
+            #expect(Lifecycle.expire(failed.status, by: .signoff, at: try #require(grant.expiresAt)) != nil)
         }
 
         @Test func provisioningFailureFailsTheGrant() throws {

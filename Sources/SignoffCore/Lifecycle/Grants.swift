@@ -85,9 +85,13 @@ extension Lifecycle {
 
     // MARK: The sweep
 
-    /// A live grant whose expiry has come (at the exact boundary too) expires.
+    /// A grant whose expiry has come (at the exact boundary too) expires: a
+    /// live one, and one provisioning reported failed. A failure report does
+    /// not prove the access absent (a grant provisioned once, whose
+    /// extension's hand-off then failed, still holds it; anyone who can write
+    /// the store can report one), so its removal is handed off all the same.
     public static func expire(_ grant: GrantStatus, by actor: Principal, at: Date) -> EventDraft? {
-        guard grant.state == .active, let expiresAt = grant.expiresAt, expiresAt <= at else { return nil }
+        guard grant.state == .active || grant.state == .failed, let expiresAt = grant.expiresAt, expiresAt <= at else { return nil }
         return EventDraft(requestID: grant.requestID, actor: actor, at: at, body: .grantExpired(.init(expiresAt: expiresAt)))
     }
 
