@@ -640,15 +640,15 @@ public final class WriteTransaction {
     func accessProblem(_ draft: EventDraft, _ check: inout DecisionCheck) throws -> String? {
         var findingID: String?
         switch draft.body {
-        case .requestRouted, .grantIssued, .grantExtended, .incidentReviewCompleted, .reconciliationRun, .findingOpened,
-             .findingResolved:
+        case .requestRouted, .requestRevised, .grantIssued, .grantExtended, .incidentReviewCompleted, .reconciliationRun,
+             .findingOpened, .findingResolved:
             break
         case let .findingExcepted(excepted): findingID = excepted.findingID
         case let .findingRemovalRequested(requested): findingID = requested.findingID
         case let .requestDecided(decided):
             guard decided.state == .approved else { return nil }
         case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .requestWithdrawn,
-             .requestRevised, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+             .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured, .removalHandedOff, .removalHandOffFailed,
              .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil

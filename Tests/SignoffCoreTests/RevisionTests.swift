@@ -15,6 +15,34 @@ import Testing
     static let importer = Principal(name: "jira-importer", authentication: .asserted)
     static let at = Fixture.now
 
+    /// A revision appended by hand, by someone who did not submit the
+    /// request and with no route after it: named, and it leaves nothing to
+    /// approve (the old route and version must not approve the new terms).
+    @Test func aRevisionWithoutARouteLeavesNothingToApprove() throws {
+        let policy = try Fixture.policy(Self.policy)
+        var record: RequestRecord?
+        for event in Lifecycle.submit(try ScannedRequest(scanning: Fixture.request()), id: "REQ-1", by: Self.importer, policy: policy, original: nil, at: Self.at) {
+            record = Projection.apply(event, to: record)
+        }
+        let pending = try #require(record)
+        var wider = pending.request
+        wider.access = .admin
+        let revision = EventDraft(requestID: "REQ-1", actor: Principal(name: "bob", authentication: .asserted), at: Self.at,
+                                  body: .requestRevised(.init(request: wider, cause: "by hand")))
+        var check = DecisionCheck()
+        #expect(check.problem(revision, record: pending, policy: policy, grant: { _ in nil })
+                == "a revision by bob, who did not submit REQ-1 (jira-importer did)")
+        let revised = try #require(Projection.apply(revision, to: pending))
+        #expect(revised.route == nil && revised.version == pending.version)
+        let review = Lifecycle.review(revised, verdict: .approve, rationale: "checked the scope", shownVersion: revised.version,
+                                      by: Principal(name: "dave", authentication: .asserted), policy: policy, original: nil, at: Self.at)
+        guard case let .refused(refusal) = review.outcome else {
+            Issue.record("an approval of terms nobody routed was recorded")
+            return
+        }
+        #expect(refusal.reason == .notEligible)
+    }
+
     /// Submitted by the importer for alice, with one approval of version 1.
     static func approvedOnce() throws -> (RequestRecord, Policy) {
         let policy = try Fixture.policy(Self.policy)

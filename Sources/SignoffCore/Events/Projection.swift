@@ -49,8 +49,12 @@ public enum Projection {
                                        policyVersion: decided.policyVersion, reason: decided.reason,
                                        selfActivated: decided.selfActivated)
         case let .requestRevised(revised):
-            // The route and the new version come with the `request_routed` event that follows.
+            // The route and the new version come with the `request_routed`
+            // event that follows; until then nobody can decide it (a revision
+            // appended by hand without one must not leave the old route and
+            // version to approve the new terms).
             record.request = revised.request
+            record.route = nil
         case let .requestWithdrawn(withdrawn):
             record.state = .withdrawn
             record.decision = Decision(state: .withdrawn, at: event.at, by: [event.actor.name],

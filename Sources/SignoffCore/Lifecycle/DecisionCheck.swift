@@ -83,12 +83,12 @@ public struct DecisionCheck: Sendable {
     /// Whether `problem` needs the request `event` concerns as it stood before it.
     public static func needsRecord(_ body: EventBody) -> Bool {
         switch body {
-        case .reviewRecorded, .requestRouted, .requestWithdrawn, .requestDecided: return true
+        case .reviewRecorded, .requestRouted, .requestWithdrawn, .requestDecided, .requestRevised: return true
         case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused,
              .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .grantExtended, .incidentReviewCompleted, .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured,
              .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
-             .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
+             .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
             return false
         }
     }
@@ -135,8 +135,18 @@ public struct DecisionCheck: Sendable {
                 break
             }
             return nil
-        case .requestRevised:
-            if let id = event.requestID { revised.insert(id) }
+        case let .requestRevised(revision):
+            // As `Lifecycle.revise` records one: by its submitter, of an open
+            // request, extending what it extended. Its route follows it.
+            guard let record else { return "a revision of a request no event submitted" }
+            guard record.state.isOpen else { return "a revision of \(record.id), which is already \(record.state.rawValue)" }
+            guard event.actor.name == record.submittedBy.name else {
+                return "a revision by \(event.actor.name), who did not submit \(record.id) (\(record.submittedBy.name) did)"
+            }
+            guard revision.request.extends == record.request.extends else {
+                return "a revision that changes which grant \(record.id) extends"
+            }
+            revised.insert(record.id)
             return nil
         case let .reviewRecorded(review):
             guard let record else { return "a review of a request no event submitted" }
