@@ -246,7 +246,7 @@ extension HandOff {
         guard let event = configuration.event else {
             return "the \(what) in the store names no hand_off_configured event, so it is not used; run `signoff audit verify`"
         }
-        if let distrust = trust.refusal(of: target, store: store.path, event: event) {
+        if let distrust = trust.refusal(of: target, store: store.trustedAs, event: event) {
             return """
                 the \(what) in the store is not used by this account: \(distrust). \
                 Check it with `signoff handoff`; if it is right, set it again as this account with `signoff handoff`

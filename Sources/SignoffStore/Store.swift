@@ -29,6 +29,12 @@ public final class Store: Sendable {
 
     /// The database file; the -wal and -shm files sit next to it.
     public let path: String
+    /// What names this store in an account's trusted hand-offs and
+    /// notification commands, wherever the command runs: the file, or for a
+    /// PostgreSQL store this account's fold of it (one per server, port,
+    /// database and role; `path` is then the connection as shown, which may
+    /// be relative to nothing).
+    public var trustedAs: String { remote == nil ? path : pool.path }
     public let settings: StoreSettings
     public let access: Access
     /// How long `write` keeps trying for the write lock (`defaultWriteDeadline`).

@@ -309,6 +309,20 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// An account's trust in the hand-off it set names the store, not the
+    /// folder the command ran in: a timer's `handoff retry` runs elsewhere.
+    @Test func aHandOffIsTrustedWhereverTheCommandRuns() throws {
+        let store = try TestStore()
+        let outbox = store.directory.appendingPathComponent("outbox")
+        let here = store.directory.appendingPathComponent("here"), there = store.directory.appendingPathComponent("there")
+        for folder in [outbox, here, there] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops", directory: here).status == 0)
+        for folder in [here, there] {
+            let shown = try store.run(["handoff"], as: "ops", directory: folder)
+            #expect(shown.status == 0 && shown.stdout.contains("is written here") && !shown.stdout.contains("not used"), "\(shown.output)")
+        }
+    }
+
     @Test func theHandOffCommandSucceedsFailsTimesOutOrIsMissingAndNothingIsLost() throws {
         let store = try TestStore()
         let received = store.directory.appendingPathComponent("received.json").path

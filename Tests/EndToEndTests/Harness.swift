@@ -181,12 +181,12 @@ final class TestStore {
     /// Runs a command against this store as `person`, in the OS account `account`.
     @discardableResult
     func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil, at now: String? = nil,
-             account: String = "account") throws -> Signoff.Result {
+             account: String = "account", directory workingDirectory: URL? = nil) throws -> Signoff.Result {
         var full = arguments + ["--store", path]
         if let person { full += ["--as", person] }
         var environment = environment(account: account)
         environment["SIGNOFF_NOW"] = now
-        return try Signoff.run(full, stdin: stdin, environment: environment)
+        return try Signoff.run(full, stdin: stdin, environment: environment, directory: workingDirectory)
     }
 
     func file(_ name: String, _ text: String) throws -> String {

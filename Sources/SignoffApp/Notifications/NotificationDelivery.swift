@@ -221,7 +221,7 @@ public struct NotificationDelivery: Sendable {
             }
             return last
         case .command:
-            if let refusal = trust.refusal(of: destination.target, store: store.path, purpose: "notify") {
+            if let refusal = trust.refusal(of: destination.target, store: store.trustedAs, purpose: "notify") {
                 return .leftPending("the notification command \(destination.name) does not run in this account: \(refusal); "
                                     + "if it is right, trust it with `signoff notify trust \(destination.name)`")
             }

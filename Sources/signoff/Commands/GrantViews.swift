@@ -227,11 +227,11 @@ struct HandOffSettings: ParsableCommand {
             do {
                 let event = configured.output
                 if let command {
-                    try commands.trust.trust(.command(command), store: store.path, event: event)
+                    try commands.trust.trust(.command(command), store: store.trustedAs, event: event)
                 } else if let absolute {
-                    try commands.trust.trust(.outbox(absolute), store: store.path, event: event)
+                    try commands.trust.trust(.outbox(absolute), store: store.trustedAs, event: event)
                 } else {
-                    try commands.trust.retire(store: store.path)
+                    try commands.trust.retire(store: store.trustedAs)
                 }
             } catch {
                 throw CommandFailure(.refused, "the hand-off is set in the store, but this account's trust file could not be written, so nothing is handed off here until it is: \(error)")

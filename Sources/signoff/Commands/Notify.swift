@@ -156,7 +156,7 @@ struct NotifyTrust: ParsableCommand {
             throw CommandFailure.badInput("\(Terminal.quoted(channel)) is a \(named.kind.rawValue) channel; only command channels need trust")
         }
         do {
-            try commands.trust.trust(named.target, store: commands.store.path, purpose: "notify")
+            try commands.trust.trust(named.target, store: commands.store.trustedAs, purpose: "notify")
         } catch {
             throw CommandFailure(.internalError, "\(error)")
         }
