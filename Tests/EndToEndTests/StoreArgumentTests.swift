@@ -103,6 +103,10 @@ struct PostgresAdministrationTests {
         check.stdout(roles, "signoff.store-role-list/1")
         check.stdout(try Signoff.run(["store", "roles", "--jsonl", "--store", store]), "signoff.store-role/1", lines: true)
         try check.validate()
+        // As text: aligned columns under a header, no control character shown as a symbol.
+        let text = try Signoff.run(["store", "roles", "--store", store]).stdout.split(separator: "\n")
+        #expect(text.first?.hasPrefix("ROLE") == true && text.count == 3, "\(text)")
+        #expect(text.contains { $0.contains(role) && $0.contains("erin") } && !text.contains { $0.contains("␉") || $0.contains("\t") }, "\(text)")
 
         // The mapped role cannot map anyone, itself included.
         let asErin = "postgresql://\(role):pw@localhost/\(database)"
@@ -110,6 +114,10 @@ struct PostgresAdministrationTests {
         #expect(refused.status == 5, "\(refused.output)")
         #expect(refused.stderr.contains("only the store's administrator"), "\(refused.output)")
         #expect(!refused.output.contains(":pw@"), "the password must never be printed")
+        // --as names nobody on a store that trusts no asserted identity: the refusal says who you act as instead.
+        let asserted = try Signoff.run(["withdraw", "REQ-1", "--as", "carol", "--store", asErin])
+        #expect(asserted.status == 5 && asserted.stderr.contains("you act as the person your PostgreSQL role \(role) is mapped to (erin)"),
+                "\(asserted.output)")
 
         #expect(try Signoff.run(["store", "revoke", role, "--store", store]).status == 0)
         let denied = try Signoff.run(["list", "--store", asErin])

@@ -31,7 +31,12 @@ public enum Identity {
         }
         guard let asserted else { return Principal(name: osAccount(), authentication: .osAccount) }
         guard store.settings.trustAssertedIdentities else {
-            throw .store("this store does not trust asserted identities, so --as cannot be used; you act as your own account (\(osAccount()))")
+            // Who you act as instead: on PostgreSQL the person your role is mapped to, not this host's account.
+            let yourself = store.sharedSession.map { session in
+                session.person.map { "the person your PostgreSQL role \(DisplaySafe.text(session.role)) is mapped to (\(DisplaySafe.text($0)))" }
+                    ?? "no one: your PostgreSQL role \(DisplaySafe.text(session.role)) acts as no person here"
+            } ?? "your own account (\(osAccount()))"
+            throw .store("this store does not trust asserted identities, so --as cannot be used; you act as \(yourself)")
         }
         if let problem = StorableText.problem(in: asserted, shape: .line) { throw .badInput("--as \(problem.message)") }
         guard !asserted.isEmpty else { throw .badInput("--as needs a name: the person you act as") }

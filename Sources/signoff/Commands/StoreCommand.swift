@@ -61,15 +61,19 @@ struct StoreCommand: ParsableCommand {
             let location = try options.location()
             let roles = try storeCall { try Store.roles(in: location) }
             var writer = JSONListWriter<StoreRoleJSON>(listSchema: "signoff.store-role-list/1", lines: format == .jsonLines)
+            // Aligned columns: a tab in one line would reach the terminal as a visible control character.
+            var table = TextTable([.init(title: "ROLE", maximum: 63), .init(title: "PERSON", maximum: 64), .init(title: "GRANTED"),
+                                   .init(title: "BY", maximum: 63)]) { Terminal.line($0) }
             for role in roles {
                 switch format {
                 case .text:
-                    Terminal.line("\(Terminal.safe(role.role))\t\(Terminal.safe(role.person))\tgranted \(Timestamp.format(role.grantedAt)) by \(Terminal.safe(role.grantedBy))")
+                    try table.add([Terminal.safe(role.role), Terminal.safe(role.person), Timestamp.format(role.grantedAt),
+                                   Terminal.safe(role.grantedBy)])
                 case .json, .jsonLines: try writer.append(StoreRoleJSON(role: role))
                 }
             }
             switch format {
-            case .text: break
+            case .text: try table.finish()
             case .json, .jsonLines: try writer.finish()
             }
         }
