@@ -73,14 +73,44 @@ public struct JiraIntake: Sendable {
             var items: [IntakeItem] = []
             for issue in issues {
                 if let names = issue.names, names.kind == .object { mapper.learnNames(names) }
-                items.append(.ticket(try mapper.map(issue), source: source))
+                let ticket = try mapper.map(issue)
+                // An open ticket's key is checked with its request (and refused
+                // with it); a closed one makes no request, and its key goes
+                // straight into the withdrawal, the revocation and the comment.
+                if ticket.isClosed { try Self.checkKey(issue, file: file, document: document) }
+                items.append(.ticket(ticket, source: source))
             }
             return items
         case let .deleted(issue):
+            try Self.checkKey(issue, file: file, document: document)
             return [.deleted(key: issue.key, id: issue.id)]
         case let .ignored(reason):
             return [.ignored(file: file, reason: reason)]
         }
+    }
+
+    /// The key of a closed or deleted issue, held to what a request's `ticket`
+    /// is (one line of storable text, at most `Limits.fieldLength` characters):
+    /// it names the grants to end and is written to the record and the ticket.
+    static func checkKey(_ issue: JiraIssue, file: String, document: JSONDocument) throws(SourceErrors) {
+        let message: String
+        let hint: String
+        if let problem = StorableText.problem(in: issue.key, shape: .line) {
+            message = problem.message
+            hint = StorableText.hint
+        } else if issue.key.allSatisfy(\.isWhitespace) {
+            message = "must not be empty"
+            hint = "give the issue's key"
+        } else if issue.key.utf8.count > Limits.fieldLength, case let count = issue.key.unicodeScalars.count, count > Limits.fieldLength {
+            message = "is \(count) characters long"
+            hint = "at most \(Limits.fieldLength) are allowed"
+        } else {
+            return
+        }
+        let (line, column) = document.position(ofOffset: (issue.value["key"] ?? issue.value).offset)
+        throw SourceErrors([SourceError(file: file, position: SourcePosition(line: line, column: column), field: "key",
+                                        message: message,
+                                        hint: "\(hint); a closed or deleted issue's key names the grants to end, so this issue is not imported")])
     }
 
     /// The Jira fields a poll asks for: every mapped field and what signoff

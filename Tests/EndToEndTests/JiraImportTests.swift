@@ -33,6 +33,19 @@ import Testing
       transitions: {approved: Approved}
     """
 
+    /// The fixtures' webhook for KT-22 as `event`, changed by `edit` (its issue, and the issue's fields).
+    static func webhook(_ event: String = "jira:issue_created", _ edit: (inout [String: Any], inout [String: Any]) -> Void) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: try fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json")))
+        var body = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var issue = try #require(body["issue"] as? [String: Any])
+        var fields = try #require(issue["fields"] as? [String: Any])
+        edit(&issue, &fields)
+        issue["fields"] = fields
+        body["issue"] = issue
+        body["webhookEvent"] = event
+        return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+    }
+
     final class Workspace {
         let store: TestStore
         let mapping: String
@@ -48,6 +61,63 @@ import Testing
         func check(_ inputs: [String], json: Bool = false, stdin: String? = nil) throws -> Signoff.Result {
             try store.run(["import", "jira", "--check", "--mapping", mapping] + (json ? ["--json"] : []) + inputs, stdin: stdin)
         }
+
+        /// Imports files as the intake agent, for the fixtures' site (write-back waits: there are no credentials).
+        func importFiles(_ inputs: [String], json: Bool = false) throws -> Signoff.Result {
+            let site = try store.file("site.yaml", JiraImportTests.mapping.replacingOccurrences(
+                of: "  deployment: cloud\n", with: "  deployment: cloud\n  url: https://mmtest.atlassian.net\n  credentials: absent\n"))
+            return try store.run(["import", "jira", "--mapping", site] + (json ? ["--json"] : []) + inputs, as: "jira-importer")
+        }
+
+        /// Every event of the store, as `audit export` writes them.
+        func events() throws -> String {
+            let export = try store.run(["audit", "export"])
+            guard export.status == 0 else { throw HarnessError("audit export: \(export.output)") }
+            return export.stdout
+        }
+    }
+
+    /// A closed or deleted ticket's key goes into the withdrawal, the
+    /// revocation and the comment: it is held to what an open ticket's key is
+    /// (storable, one line, not too long), and one that is not stops the import
+    /// at that file and line, with nothing recorded and nothing quoted raw.
+    @Test func aClosedOrDeletedTicketWithAnUnusableKeyIsRefusedAndNothingIsRecorded() throws {
+        let workspace = try Workspace()
+        let opened = try workspace.importFiles([try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json")])
+        #expect(opened.status == 0, "\(opened.output)")
+        #expect(opened.stdout.contains("KT-22 → REQ-1 submitted: pending v1"), "\(opened.output)")
+        let before = try workspace.events()
+
+        let hostile = "KT-\u{1B}[31mRED\u{1B}[0m\u{202E}XX"
+        let long = String(repeating: "K", count: 1_000_000)
+        let inputs: [(name: String, body: String, problem: String)] = [
+            ("deleted-escape.json", try Self.webhook("jira:issue_deleted") { issue, _ in issue["key"] = hostile },
+             "key: holds U+001B (ESC) at character 4, a control character"),
+            ("closed-escape.json", try Self.webhook { issue, fields in
+                issue["key"] = hostile; fields["resolution"] = ["name": "Done"] },
+             "key: holds U+001B (ESC) at character 4, a control character"),
+            ("deleted-long.json", try Self.webhook("jira:issue_deleted") { issue, _ in issue["key"] = long },
+             "key: is 1000000 characters long (at most 512 are allowed"),
+            ("closed-long.json", try Self.webhook { issue, fields in
+                issue["key"] = long; fields["status"] = ["name": "Done", "statusCategory": ["key": "done"]] },
+             "key: is 1000000 characters long (at most 512 are allowed"),
+        ]
+        for input in inputs {
+            let file = try workspace.store.file(input.name, input.body)
+            for result in [try workspace.importFiles([file]), try workspace.check([file])] {
+                #expect(result.status == 2, "\(input.name): \(result.output.prefix(2000))")
+                #expect(result.stderr.contains("\(input.name):1:"), "\(input.name): \(result.stderr.prefix(2000))")
+                #expect(result.stderr.contains(input.problem), "\(input.name): \(result.stderr.prefix(2000))")
+                #expect(!result.output.contains(long), "\(input.name): the key was quoted")
+                for scalar in result.output.unicodeScalars where scalar != "\n" {
+                    #expect(!(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value)),
+                            "\(input.name): raw U+\(String(scalar.value, radix: 16)) reached the terminal")
+                }
+            }
+        }
+        // Nothing was withdrawn, revoked or recorded.
+        #expect(try workspace.events() == before)
+        #expect(try workspace.store.show("REQ-1")["state"] as? String == "pending")
     }
 
     @Test func checkReportsWhatEachTicketWouldBecome() throws {
