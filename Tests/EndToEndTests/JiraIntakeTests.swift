@@ -243,6 +243,33 @@ import Testing
         #expect(try site.store.run(["list", "--json"]).stdout.contains("REQ-") == false)
     }
 
+    /// A site given as plain http to another host would carry the credentials
+    /// in cleartext: polling and delivering are refused, naming where the
+    /// address was given; a file import goes on and its write-back waits.
+    @Test func plainHTTPToAnotherHostIsRefusedBeforeCredentialsAreSent() throws {
+        let site = try Site()
+        site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
+        let polled = try site.store.run(["import", "jira", "--mapping", site.mapping, "--url", "http://jira.example.com"],
+                                        as: "jira-importer")
+        #expect(polled.status == 2, "\(polled.output)")
+        #expect(polled.stderr.contains("--url: http://jira.example.com is plain http to another host"), "\(polled.stderr)")
+        #expect(polled.stderr.contains("give the site's https:// address"), "\(polled.stderr)")
+
+        let plain = try site.store.file("plain.yaml", JiraIntakeTests.mapping(url: "http://jira.example.com", credentials: site.credentials))
+        let delivered = try site.store.run(["import", "jira", "--mapping", plain, "--deliver-only"], as: "jira-importer")
+        #expect(delivered.status == 2, "\(delivered.output)")
+        #expect(delivered.stderr.contains("plain.yaml: jira.url: http://jira.example.com is plain http to another host"), "\(delivered.stderr)")
+
+        let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-1"))))
+        let file = try site.store.file("issue.json", String(decoding: issue, as: UTF8.self))
+        let names = try JSONSerialization.data(withJSONObject: FakeJira.fields.map { ["id": $0.id, "name": $0.name] })
+        let fields = try site.store.file("fields.json", String(decoding: names, as: UTF8.self))
+        let imported = try site.store.run(["import", "jira", "--mapping", plain, "--field-metadata", fields, file], as: "jira-importer")
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.stdout.contains("ACC-1 → REQ-1 submitted"), "\(imported.output)")
+        #expect(imported.stderr.contains("write-back waits in the outbox"), "\(imported.stderr)")
+    }
+
     @Test func onlyAnIntakeAgentImports() throws {
         let site = try Site()
         site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))

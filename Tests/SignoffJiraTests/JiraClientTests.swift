@@ -35,8 +35,8 @@ final class ScriptedJira: HTTPTransport, @unchecked Sendable {
         lock.unlock()
     }
 
-    func client(_ deployment: JiraMapping.Deployment = .cloud) -> JiraClient {
-        JiraClient(base: URL(string: "https://acme.atlassian.net")!, deployment: deployment,
+    func client(_ deployment: JiraMapping.Deployment = .cloud, base: String = "https://acme.atlassian.net") -> JiraClient {
+        JiraClient(base: URL(string: base)!, deployment: deployment,
                    credentials: try! JiraCredentials.parse("email: ops@example.com\napi_token: tok3n", file: "creds"),
                    transport: self, sleep: { [weak self] in self?.pause($0) })
     }
@@ -48,6 +48,21 @@ final class ScriptedJira: HTTPTransport, @unchecked Sendable {
 }
 
 @Suite struct JiraClientTests {
+    /// Credentials go over https, or over plain http only to this host: never
+    /// in cleartext across a network, whoever made the client.
+    @Test func credentialsNeverCrossTheNetworkInCleartext() throws {
+        for base in ["http://acme.example.com", "http://10.0.0.7:8080", "http://127.0.0.1.example.com", "ftp://127.0.0.1"] {
+            let jira = ScriptedJira([.init(status: 200, body: "[]")])
+            #expect(throws: JiraHTTPError.self, "\(base)") { try jira.client(base: base).send("GET", "/rest/api/3/field") }
+            #expect(jira.requests.isEmpty, "\(base): a request was sent")
+        }
+        for base in ["https://acme.example.com", "http://127.0.0.1:18080", "http://localhost:8080", "http://[::1]:8080"] {
+            let jira = ScriptedJira([.init(status: 200, body: "[]")])
+            _ = try jira.client(base: base).send("GET", "/rest/api/3/field")
+            #expect(jira.requests.first?.value(forHTTPHeaderField: "Authorization") != nil, "\(base)")
+        }
+    }
+
     static func page(_ keys: [String], extra: String) -> String {
         let issues = keys.map { #"{"id": "1", "key": "\#($0)", "fields": {}}"# }.joined(separator: ",")
         return #"{"issues": [\#(issues)], \#(extra)}"#

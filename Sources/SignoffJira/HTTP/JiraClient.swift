@@ -59,6 +59,21 @@ public struct JiraClient: Sendable {
 
     var apiPath: String { "/rest/api/\(deployment.apiVersion)" }
 
+    /// Whether credentials may go to `base`: over https, or over http only to
+    /// this host (loopback: 127.0.0.0/8, ::1, localhost), never in cleartext
+    /// across a network.
+    public static func mayCarryCredentials(_ base: URL) -> Bool {
+        switch base.scheme?.lowercased() {
+        case "https": return true
+        case "http":
+            guard let host = base.host?.lowercased() else { return false }
+            if ["localhost", "::1", "[::1]"].contains(host) { return true }
+            let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+            return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
+        default: return false
+        }
+    }
+
     // MARK: Requests
 
     /// One request with the retry policy; returns the body of a 2xx answer.
@@ -75,6 +90,12 @@ public struct JiraClient: Sendable {
         }
         guard let url = components.url else {
             throw JiraHTTPError(kind: .unexpected, status: nil, message: "cannot form an address from \(base) and \(path)")
+        }
+        // The command refuses such a site first, naming where it was given; this
+        // is the last guard: credentials never leave in cleartext.
+        guard Self.mayCarryCredentials(url) else {
+            throw JiraHTTPError(kind: .unexpected, status: nil,
+                                message: "\(base) is plain http to another host: the credentials would cross the network in cleartext; use https")
         }
         var request = URLRequest(url: url)
         request.httpMethod = method

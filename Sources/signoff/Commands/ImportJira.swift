@@ -225,6 +225,10 @@ struct ImportJira: ParsableCommand, JSONReporting {
     }
 
     func client(_ base: URL, mapping: JiraMapping) throws -> JiraClient {
+        guard JiraClient.mayCarryCredentials(base) else {
+            let given = url != nil ? "--url" : "\(Terminal.quoted(self.mapping)): jira.url"
+            throw CommandFailure.badInput("\(given): \(Terminal.quoted(base.absoluteString)) is plain http to another host, and the Jira credentials would cross the network in cleartext; give the site's https:// address (http is only for a Jira on this host: 127.0.0.1, ::1, localhost)")
+        }
         let path = credentials ?? mapping.credentialsPath ?? JiraCredentials.defaultPath()
         do {
             return JiraClient(base: base, deployment: mapping.deployment, credentials: try JiraCredentials.read(path: path))
