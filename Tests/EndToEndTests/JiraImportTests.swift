@@ -50,9 +50,9 @@ import Testing
         let store: TestStore
         let mapping: String
         let policy: String
-        init() throws {
+        init(policy source: String = JiraTestPolicy.source) throws {
             store = try TestStore(policy: nil)
-            policy = try store.file("policy.yaml", JiraTestPolicy.source)
+            policy = try store.file("policy.yaml", source)
             mapping = try store.file("mapping.yaml", JiraImportTests.mapping)
             let applied = try store.run(["policy", "apply", policy])  // the first policy: by the account that created the store
             guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
@@ -206,6 +206,26 @@ import Testing
         // Only the refused ticket, from stdin: still 10.
         let alone = try workspace.check(["-"], stdin: try String(contentsOfFile: refused, encoding: .utf8))
         #expect(alone.status == 10, "\(alone.output)")
+    }
+
+    /// An importer that may not fire ticket_closed stops at the closed ticket:
+    /// the refusal names the ticket and its file, and says nothing of the file
+    /// was imported (the file's one transaction stands whole or not at all).
+    @Test func aClosedTicketTheImporterMayNotEndIsRefusedByTicketAndFile() throws {
+        let withoutRole = try #require(JiraTestPolicy.source.components(separatedBy: "roles:").first)
+        let workspace = try Workspace(policy: withoutRole)
+        let opened = try workspace.importFiles([try Self.fixture("webhooks/mattermost-webhook-cloud-issue-created-many-fields.json")])
+        #expect(opened.status == 0, "\(opened.output)")
+        let before = try workspace.events()
+        let closed = try workspace.store.file("closed.json", try Self.webhook("jira:issue_updated") { _, fields in
+            fields["resolution"] = ["name": "Done"] })
+        let result = try workspace.importFiles([closed])
+        #expect(result.status == 3, "\(result.output)")
+        #expect(result.stderr.contains("ticket KT-22 was closed (To Do), and ending its grants was refused"), "\(result.stderr)")
+        #expect(result.stderr.contains("closed.json: "), "\(result.stderr)")
+        #expect(result.stderr.contains("nothing of \(closed) was imported"), "\(result.stderr)")
+        #expect(try workspace.events() == before)
+        #expect(try workspace.store.show("REQ-1")["state"] as? String == "pending")
     }
 
     @Test func badInputNamesFileLineAndColumn() throws {

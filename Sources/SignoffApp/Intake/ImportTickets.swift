@@ -106,7 +106,8 @@ extension Commands {
                     do throws(Refusal) {
                         withdrawal = try Lifecycle.withdraw(record, by: tx.actor, rationale: "ticket \(ref.key) \(why)", at: tx.now)
                     } catch {
-                        throw CommandError.refused(error, recorded: false)
+                        throw CommandError.refused(Refusal(error.reason, "ticket \(DisplaySafe.text(ref.key)) \(why): \(error.message)"),
+                                                   recorded: false)
                     }
                     try tx.append(withdrawal)
                     withdrawn = true
@@ -119,7 +120,8 @@ extension Commands {
                         try Permissions.check(.init(operation: .fireTrigger, permission: FireTrigger(trigger).permission, actor: tx.actor,
                                                     storeCreator: tx.storeCreator, at: tx.now), policy: policy)
                     } catch {
-                        throw CommandError.refused(error, recorded: false)
+                        throw CommandError.refused(Refusal(error.reason, "ticket \(DisplaySafe.text(ref.key)) \(why), and ending its grants was refused: \(error.message)"),
+                                                   recorded: false)
                     }
                     revoked += try FireTrigger(trigger).decide(tx)
                 }

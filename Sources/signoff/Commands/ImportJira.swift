@@ -106,30 +106,31 @@ struct ImportJira: ParsableCommand, JSONReporting {
         let writeBack = (source: "jira", site: site, settings: jiraMapping.writeBackSettings)
         var results: [Commands.ImportTickets.Result] = []
         var ignored: [String] = []
-        func importBatch(_ items: [IntakeItem]) throws {
-            for case let .ignored(file, reason) in items { ignored.append("\(file): \(reason)") }
-            let tickets = items.compactMap { IntakeTicket($0, site: site) }
+        func importBatch(_ batch: TicketBatch) throws {
+            for case let .ignored(file, reason) in batch.items { ignored.append("\(file): \(reason)") }
+            let tickets = batch.items.compactMap { IntakeTicket($0, site: site) }
             guard !tickets.isEmpty else { return }
-            results += try commands.run(Commands.ImportTickets(tickets, writeBack: writeBack)).output
+            results += try Self.whole(batch.source) { try commands.run(Commands.ImportTickets(tickets, writeBack: writeBack)).output }
         }
         // Each page (polled) or file is imported in one transaction, whole or
         // not at all; the next one is read and mapped on a second thread
         // meanwhile (`ReadAhead`: the same batches, in the same order).
-        let read: @Sendable (_ handOver: ([IntakeItem]) throws -> Void) throws -> Void
+        let read: @Sendable (_ handOver: (TicketBatch) throws -> Void) throws -> Void
         if let pollingClient {
             guard let query = jql ?? jiraMapping.jql else {
                 throw CommandFailure.badInput("\(Terminal.quoted(mapping)): jira.jql is not set; say which tickets to poll (or give --jql)")
             }
             read = { handOver in
                 var intake = intake
-                try intake.poll(pollingClient, jql: query) { try handOver($0) }
+                try intake.poll(pollingClient, jql: query) { try handOver(TicketBatch(source: "\(pollingClient.base.absoluteString) search page", items: $0)) }
             }
         } else {
             let files = files.isEmpty ? ["-"] : files
             read = { handOver in
                 var intake = intake
                 for file in files {
-                    try handOver(try intake.read(try readFile(file), file: file == "-" ? "<stdin>" : file))
+                    let name = file == "-" ? "<stdin>" : file
+                    try handOver(TicketBatch(source: name, items: try intake.read(try readFile(file), file: name)))
                 }
             }
         }
@@ -185,6 +186,18 @@ struct ImportJira: ParsableCommand, JSONReporting {
     func catalog(_ jiraMapping: JiraMapping) throws -> FieldCatalog {
         do { return try JiraIntake.catalog(from: jiraMapping.fieldMetadataPaths + fieldMetadata) } catch {
             throw CommandFailure.badInput(Terminal.quoted(error.description))
+        }
+    }
+
+    /// Imports one file or page (`source`) in one transaction: a refusal names
+    /// the source and says none of it was imported.
+    static func whole<T>(_ source: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CommandError {
+            guard case let .refused(refusal, recorded) = error else { throw error }
+            throw CommandError.refused(Refusal(refusal.reason, "\(Terminal.quoted(source)): \(refusal.message); nothing of \(Terminal.quoted(source)) was imported"),
+                                       recorded: recorded)
         }
     }
 
@@ -249,6 +262,12 @@ struct ImportJira: ParsableCommand, JSONReporting {
         case .rateLimited, .server, .network, .unexpected: CommandFailure(.storeError, Terminal.quoted(error.message))
         }
     }
+}
+
+/// One file or polled page of an import: what it holds, and where it came from.
+struct TicketBatch: Sendable {
+    var source: String
+    var items: [IntakeItem]
 }
 
 extension FieldCatalog {
