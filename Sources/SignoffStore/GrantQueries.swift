@@ -190,7 +190,7 @@ extension Store {
     /// provisioning access to carry out, so a decision appended by hand past
     /// the commands' checks is never provisioned.
     public func grantHistoryProblems(_ id: String) throws -> [String] {
-        try grantHistoryProblems([id])[id] ?? []
+        try grantHistoryProblems([id], signatures: .full)[id] ?? []
     }
 
     /// A grant as its rows hold it, as its request's events give it (nil
@@ -200,7 +200,7 @@ extension Store {
     public func checkedGrant(_ id: String) throws -> (stored: Grant, replayed: Grant?, problems: [String])? {
         try read { db in
             guard let stored = try Self.grant(db, id) else { return nil }
-            var check = try GrantHistoryCheck(db, isCopy: remote != nil)
+            var check = try GrantHistoryCheck(db, isCopy: remote != nil, signatures: .full)
             let (problems, replayed) = try check.problems(db, id, stored: stored)
             return (stored, replayed, problems)
         }
@@ -219,17 +219,19 @@ extension Store {
     }
 
     /// `grantHistoryProblems` of each grant among `ids`, by its request, in
-    /// one read; those whose histories hold none are left out.
-    public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
+    /// one read; those whose histories hold none are left out. `signatures`:
+    /// `.rules` (the default) for many grants at once.
+    public func grantHistoryProblems(_ ids: [String], signatures: DecisionCheck.SignatureDepth = .rules) throws -> [String: [String]] {
         guard !ids.isEmpty else { return [:] }
-        return try read { try Self.grantHistoryProblems($0, ids, isCopy: remote != nil) }
+        return try read { try Self.grantHistoryProblems($0, ids, isCopy: remote != nil, signatures: signatures) }
     }
 
     /// `grantHistoryProblems` of each grant among `ids`, by its request; the
     /// grants whose histories hold none are left out. The policies and the
     /// store's creator are read, and each policy parsed, once for them all.
-    static func grantHistoryProblems(_ db: Database, _ ids: [String], isCopy: Bool) throws -> [String: [String]] {
-        var check = try GrantHistoryCheck(db, isCopy: isCopy)
+    static func grantHistoryProblems(_ db: Database, _ ids: [String], isCopy: Bool,
+                                     signatures: DecisionCheck.SignatureDepth) throws -> [String: [String]] {
+        var check = try GrantHistoryCheck(db, isCopy: isCopy, signatures: signatures)
         var found: [String: [String]] = [:]
         for id in ids {
             let problems = try check.problems(db, id, stored: try grant(db, id)).problems
@@ -247,7 +249,7 @@ extension Store {
         var sql = GrantRow.selectReconciled + filter.clause
         if horizon != nil { sql += " AND s.state = 'active' AND s.expires_at <= ?" }
         try read { db in
-            var check = try GrantHistoryCheck(db, isCopy: remote != nil)
+            var check = try GrantHistoryCheck(db, isCopy: remote != nil, signatures: .rules)
             try Self.forEachGrant(db, sql + filter.order, { query in horizon.map { query.bind($0.storeMilliseconds) } }) { grant, seen in
                 try body(grant, seen, try check.problems(db, grant.requestID, stored: grant).problems)
             }
@@ -283,13 +285,15 @@ struct GrantHistoryCheck {
     private let applied: [Int64]
     private let creator: String?
     private let isCopy: Bool
+    private let signatures: DecisionCheck.SignatureDepth
     private var policies: [Int64: Policy?] = [:]
 
     /// `isCopy`: `db` is a PostgreSQL store's local copy (`Store.events`).
-    init(_ db: Database, isCopy: Bool) throws {
+    init(_ db: Database, isCopy: Bool, signatures: DecisionCheck.SignatureDepth) throws {
         applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
         creator = try Store.creator(db)?.name
         self.isCopy = isCopy
+        self.signatures = signatures
     }
 
     /// What is wrong in the history of `id`'s grant, as "event N: problem",
@@ -318,7 +322,8 @@ struct GrantHistoryCheck {
         }
         let policies = self.policies, applied = self.applied
         var replayed: [String: Grant] = [:]
-        let decisions = DecisionCheck.problems(inHistory: history, storeCreator: creator, grants: &replayed) { sequence in
+        let decisions = DecisionCheck.problems(inHistory: history, storeCreator: creator, grants: &replayed,
+                                               signatures: signatures) { sequence in
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }
         let rows = stored.flatMap { Store.grantRowProblem($0, replayed: replayed[id]) }.map { ["the grant's rows: \($0)"] } ?? []

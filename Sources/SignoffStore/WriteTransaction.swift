@@ -764,7 +764,7 @@ public final class WriteTransaction {
     public func grantHistoryProblems(_ ids: [String]) throws -> [String: [String]] {
         checkOpen()
         try flush()
-        return try Store.grantHistoryProblems(db, ids, isCopy: isCopy)
+        return try Store.grantHistoryProblems(db, ids, isCopy: isCopy, signatures: .rules)
     }
 
     public func grants(system: String, environment: String) throws -> [Grant] {

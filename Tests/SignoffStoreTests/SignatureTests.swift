@@ -321,6 +321,35 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         ])
     }
 
+    /// What `audit verify` names of a signature is named where a grant is
+    /// read and handed off too: provisioning never carries out an approval
+    /// whose signature was stripped or does not hold.
+    @Test func aGrantWhoseApprovalLostItsSignatureIsDisputedBeforeItIsHandedOff() throws {
+        let lab = try SignedStore()
+        let id = try lab.submit()
+        try lab.record(lab.review(id, by: "dave"))
+        let index = Int(try lab.sequence(of: "review_recorded")) - 1
+        #expect(try lab.store.checkedGrant(id)?.problems == [])
+        // A signature that does not hold (one character of it changed).
+        try forge(lab.directory.file()) { rows in
+            var armored = Array(rows[index].signature ?? "")
+            let at = armored.count / 2
+            armored[at] = armored[at] == "A" ? "B" : "A"
+            rows[index].signature = String(armored)
+        }
+        let broken = try Store.open(at: lab.directory.file())
+        #expect(try broken.checkedGrant(id)?.problems.contains { $0.contains("review_recorded by dave") } == true)
+        // Stripped: the rules alone name it, in lists too.
+        try forge(lab.directory.file()) { rows in
+            rows[index].signature = nil
+            rows[index].statement = nil
+        }
+        let stripped = try Store.open(at: lab.directory.file())
+        let problems = try #require(try stripped.checkedGrant(id)?.problems)
+        #expect(problems.contains { $0.contains("unsigned, but a signature was required") }, "\(problems)")
+        #expect(try stripped.grantHistoryProblems([id])[id]?.contains { $0.contains("unsigned, but a signature was required") } == true)
+    }
+
     @Test func aRationaleRewrittenAndRechainedIsNamed() throws {
         let lab = try SignedStore()
         let id = try lab.submit()

@@ -309,8 +309,10 @@ public struct DecisionCheck: Sendable {
     /// the policy in force before a sequence. What the
     /// hand-off asks before it gives provisioning access to carry out.
     /// `grants`: the grants the history gives, by request, as it replays
-    /// them (to compare with the stored ones).
+    /// them (to compare with the stored ones). `signatures`: how far each
+    /// event's signature is checked, as `audit verify` checks it.
     public static func problems(inHistory events: [RecordedEvent], storeCreator: String?, grants: inout [String: Grant],
+                                signatures: SignatureDepth,
                                 policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
         var check = DecisionCheck()
         check.seenFirst = true  // not the chain's start: a request's events are never the store's creation
@@ -321,14 +323,59 @@ public struct DecisionCheck: Sendable {
         for event in events {
             let draft = event.draft
             guard let id = draft.requestID else { continue }
+            let inForce = policy(event.sequence)
             let before = needsRecord(draft.body) ? records[id] : nil
-            if let problem = check.problem(draft, record: before, policy: policy(event.sequence), grant: { grants[$0] }) {
+            if let problem = check.problem(draft, record: before, policy: inForce, grant: { grants[$0] }) {
+                found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
+            }
+            if let problem = signatureProblem(draft, record: records[id], policy: inForce, depth: signatures) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }
             records[id] = Projection.apply(draft, to: records[id])
             if GrantProjection.concernsGrant(draft.body) { grants[id] = GrantProjection.apply(draft, to: grants[id]) }
         }
         return found
+    }
+
+    /// How far `problems(inHistory:)` checks signatures.
+    public enum SignatureDepth: Sendable {
+        /// The rules, the statement and the key, not the mathematics: for a
+        /// list of every grant, where verifying each signature would cost more
+        /// than the list.
+        case rules
+        /// Everything `audit verify` checks: before provisioning carries a grant out.
+        case full
+    }
+
+    /// What `audit verify`'s signature check says of one event of a request
+    /// (`record`: the request before it): a decision unsigned where the policy
+    /// in force required a signature, signed over other content, with a key
+    /// the person did not hold then, or (at `.full`) a signature that does not
+    /// hold. A /1 statement is accepted here; `audit verify` judges where the
+    /// chain adopted /2.
+    static func signatureProblem(_ draft: EventDraft, record: RequestRecord?, policy: Policy?,
+                                 depth: SignatureDepth) -> SignatureFinding? {
+        guard draft.signature != nil || SignedAction.of(draft.body) != nil else { return nil }
+        var request: AccessRequest?, submittedBy: String?, state: DecisionStatement.Context.RequestState?
+        if case let .requestSubmitted(submitted) = draft.body {
+            request = submitted.request
+            submittedBy = draft.actor.name
+        } else if let record {
+            request = record.request
+            submittedBy = record.submittedBy.name
+            if draft.signature != nil { state = .init(record) }
+        }
+        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, schema1: .accepted)
+        switch SignatureInspection.inspect(draft, payload: draft.body.encodedPayloadBytes(), context: context, policy: policy,
+                                           request: request, submittedBy: submittedBy) {
+        case .unsigned: return nil
+        case let .finding(finding): return finding
+        case let .verify(signature, statement, _):
+            switch depth {
+            case .rules: return nil
+            case .full: return SignatureInspection.verify(signature, statement: statement)
+            }
+        }
     }
 
     private static let noPolicy = "recorded under no policy that parses: nothing backs it"
