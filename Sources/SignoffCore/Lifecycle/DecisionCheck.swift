@@ -366,7 +366,9 @@ public struct DecisionCheck: Sendable {
             if draft.signature != nil { state = .init(record) }
         }
         let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, schema1: .accepted)
-        switch SignatureInspection.inspect(draft, payload: draft.body.encodedPayloadBytes(), context: context, policy: policy,
+        // An unsigned event is judged by the rules alone: its payload is not encoded again.
+        let payload = draft.signature == nil ? [] : draft.body.encodedPayloadBytes()
+        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy,
                                            request: request, submittedBy: submittedBy) {
         case .unsigned: return nil
         case let .finding(finding): return finding
