@@ -703,15 +703,21 @@ public final class WriteTransaction {
     /// page's changes are written back and its statuses forgotten, so a sweep
     /// over a hundred thousand grants holds one page of them, not all. A grant
     /// of a later page that `body` ends meanwhile is no longer due, and is not
-    /// visited.
-    public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws {
+    /// visited. Returns the request IDs of due rows that cannot be read
+    /// (changed outside signoff): they are passed over, so that one edited
+    /// row holds up no other grant's end.
+    @discardableResult
+    public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws -> [String] {
         checkOpen()
         try flushGrants()
+        var unreadable: [String] = []
         // Live grants, then those provisioning reported failed (`Lifecycle.expire`).
-        for state in [GrantState.active, .failed] { try forEachGrantDue(state, at: date, body) }
+        for state in [GrantState.active, .failed] { try forEachGrantDue(state, at: date, unreadable: &unreadable, body) }
+        return unreadable
     }
 
-    private func forEachGrantDue(_ state: GrantState, at date: Date, _ body: (GrantStatus) throws -> Void) throws {
+    private func forEachGrantDue(_ state: GrantState, at date: Date, unreadable: inout [String],
+                                 _ body: (GrantStatus) throws -> Void) throws {
         // `state = 'active'` (or 'failed'), a literal, implies the condition
         // of the partial index `grant_status_live` on (expires_at, state):
         // SQLite walks it by expiry from where the last page ended, and sorts
@@ -725,17 +731,24 @@ public final class WriteTransaction {
         var after: (expiresAt: Int64, id: String) = (Int64.min, "")
         var page: [StatusEntry] = []
         page.reserveCapacity(Self.duePage)
+        let expiresAtColumn = GrantStatusRow.columnNames.firstIndex(of: "expires_at")!
         while true {
             var query = FastStatement(statement, db)
             query.bind(date.storeMilliseconds); query.bind(after.expiresAt); query.bind(after.id)
-            try query.forEachRow { page.append(try cacheStatus(StatementColumns(statement: $0), from: 0)) }
-            guard let last = page.last?.status else { return }
+            var read = 0
+            try query.forEachRow { row in
+                let columns = StatementColumns(statement: row)
+                read += 1
+                // The page goes on from the last row read, whether or not it could be.
+                after = (columns.integer(expiresAtColumn) ?? Int64.max, columns.text(0) ?? "")
+                guard let entry = try? cacheStatus(columns, from: 0) else { return unreadable.append(after.id) }
+                page.append(entry)
+            }
             for entry in page { try body(entry.status) }
             try flushGrants()
             // Written back: a later read of any of them finds the row as it is now.
             for entry in page { statuses[entry.status.requestID] = nil }
-            guard page.count == Self.duePage else { return }
-            after = (last.expiresAt?.storeMilliseconds ?? Int64.max, last.requestID)
+            guard read == Self.duePage else { return }
             page.removeAll(keepingCapacity: true)
         }
     }

@@ -90,6 +90,21 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// One grant row edited behind signoff holds up no other grant's end:
+    /// the sweep expires the rest, names it, and exits 6.
+    @Test(.needsStoreFile) func anUnreadableGrantRowHoldsUpNoOtherExpiry() throws {
+        let store = try TestStore()
+        let first = try approvedGrant(store), second = try approvedGrant(store)
+        #expect(try sqlite(try store.storeFile(), "UPDATE grant_status SET provisioning = 'x' WHERE request_id = '\(second)'").status == 0)
+        let swept = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T11:00:00Z")
+        #expect(swept.status == 6, "\(swept.output)")
+        let result = try Signoff.json(swept) as? [String: Any]
+        #expect(result?["expired"] as? [String] == [first] && result?["unreadable"] as? [String] == [second], "\(swept.output)")
+        #expect(try grant(store, first)["state"] as? String == "expired")
+        let text = try store.run(["expire"], as: "ops", at: "2026-11-21T12:00:00Z")
+        #expect(text.status == 6 && text.stderr.contains("the grant rows of \(second) cannot be read"), "\(text.output)")
+    }
+
     @Test func twoSweepsAtOnceExpireEachGrantExactlyOnce() throws {
         let store = try TestStore()
         let ids = try (0..<6).map { _ in try approvedGrant(store) }

@@ -19,7 +19,10 @@ extension Commands {
             public var timedOut: [String] = []
             /// Extension requests closed because their grant expired.
             public var closed: [String] = []
-            public var isEmpty: Bool { expired.isEmpty && timedOut.isEmpty && closed.isEmpty }
+            /// Due grants whose rows cannot be read (changed outside signoff):
+            /// passed over, so that they hold up no other grant's end.
+            public var unreadable: [String] = []
+            public var isEmpty: Bool { expired.isEmpty && timedOut.isEmpty && closed.isEmpty && unreadable.isEmpty }
         }
 
         /// Appends each event as it is decided, keeping only the IDs.
@@ -29,7 +32,7 @@ extension Commands {
             let now = tx.now, actor = tx.actor
             // Read once: open extensions are few, and a sweep may expire 100,000 grants.
             var openExtensions: [RequestRecord]?
-            try tx.store.forEachGrantDue(at: now) { status in
+            outcome.unreadable = try tx.store.forEachGrantDue(at: now) { status in
                 if openExtensions == nil { openExtensions = try tx.store.openExtensions() }
                 let events = Lifecycle.expire(status, openExtensions: openExtensions ?? [], policy: policy, by: actor, at: now)
                 guard !events.isEmpty else { return }

@@ -32,8 +32,21 @@ struct Expire: ParsableCommand, JSONReporting {
     func run() throws {
         let result = try options.commands().run(Commands.Sweep())
         let outcome = result.output
+        // What was due and could not be read: said last (in JSON, as `unreadable`), and the exit says the evidence was altered.
+        defer {
+            if !outcome.unreadable.isEmpty {
+                if !json {
+                    Terminal.error("""
+                        the grant rows of \(outcome.unreadable.joined(separator: ", ")) cannot be read (changed outside \
+                        signoff), so they were not expired; every other due grant was. Run `signoff audit verify`
+                        """)
+                }
+                Foundation.exit(Outcome.verificationFailed.rawValue)
+            }
+        }
         if json {
             return try SweepResultJSON(expired: outcome.expired, timedOut: outcome.timedOut, closed: outcome.closed,
+                                       unreadable: outcome.unreadable,
                                        handOffs: result.handOffs, handOffProblem: result.handOffProblem).print()
         }
         reportHandOffs(result)

@@ -136,6 +136,8 @@ struct SweepResultJSON: JSONDocument {
     var timedOut: [String]
     /// Extension requests closed because their grant expired.
     var closed: [String]
+    /// Due grants whose rows cannot be read: not expired.
+    var unreadable: [String]
     var handOffs: [HandOff.Delivery]
     var handOffProblem: String?
 
@@ -143,6 +145,7 @@ struct SweepResultJSON: JSONDocument {
         json.field("expired", expired)
         json.field("timed_out", timedOut)
         json.field("closed_extensions", closed)
+        json.field("unreadable", unreadable)
         ResultJSON.handOffs(handOffs, problem: handOffProblem, &json)
     }
 }
