@@ -53,10 +53,13 @@ struct PostgresPrivilegeTests {
     /// Appends `events` through the store's function, each in its actor's
     /// name as `connection`'s role, with the hash signoff computes.
     static func put(_ events: [EventDraft], on connection: PostgresConnection) throws {
-        for event in events {
-            try append(connection, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
-                       kind: event.body.kind, requestID: event.requestID,
-                       payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: now)
+        // In one transaction, as a command sends them: a rule's event follows a person's.
+        try connection.transaction {
+            for event in events {
+                try append(connection, actor: event.actor.name, authentication: event.actor.authentication.rawValue,
+                           kind: event.body.kind, requestID: event.requestID,
+                           payload: String(decoding: event.body.encodedPayloadBytes(), as: UTF8.self), at: now)
+            }
         }
     }
 
@@ -150,8 +153,11 @@ struct PostgresPrivilegeTests {
         Self.refused(.permission, "by their PostgreSQL role") { try Self.append(dave, actor: "erin", authentication: "asserted") }
         Self.refused(.permission, "policy:RULE") { try Self.append(dave, actor: "erin", authentication: "policy") }
         Self.refused(.permission, "only signoff itself") { try Self.append(dave, actor: "erin", authentication: "system") }
-        try Self.append(dave, actor: "policy:auto-deny", authentication: "policy")
-        try Self.append(dave, actor: "signoff", authentication: "system")
+        try dave.transaction {
+            try Self.append(dave, actor: "dave")
+            try Self.append(dave, actor: "policy:auto-deny", authentication: "policy")
+            try Self.append(dave, actor: "signoff", authentication: "system")
+        }
         // SET ROLE changes current_user, not session_user: a member of another
         // role still acts as its own person.
         let admin = try fixture.database.connect()
@@ -160,7 +166,8 @@ struct PostgresPrivilegeTests {
         try Self.append(dave, actor: "dave")
         let stored = try admin.query("SELECT actor, authentication FROM signoff.events ORDER BY sequence").rows
             .map { "\($0.text(0)!) \($0.text(1)!)" }
-        #expect(stored == ["admin postgresql_role", "dave postgresql_role", "policy:auto-deny policy", "signoff system", "dave postgresql_role"])
+        #expect(stored == ["admin postgresql_role", "dave postgresql_role", "dave postgresql_role", "policy:auto-deny policy",
+                           "signoff system", "dave postgresql_role"])
     }
 
     @Test func aStoreThatTrustsAssertedIdentitiesTakesThemFromMappedRolesOnly() throws {
@@ -357,6 +364,25 @@ struct PostgresPrivilegeTests {
                 AND NOT 'search_path=signoff, pg_catalog, pg_temp' = ANY (proconfig)
             """).row(0).integer(0)
         #expect(functions == 0, "every function with the administrator's rights searches pg_temp last")
+    }
+
+    /// A rule's or signoff's own event only follows a person's in the same
+    /// transaction: nobody appends a decision "by the policy" that names no one.
+    @Test func aRuleSpeaksOnlyAfterAPersonInTheSameTransaction() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let denial = #"{"by":["policy:x"],"policy_version":"v1","reason":"denied","state":"denied"}"#
+        Self.refused(.permission, "may only follow an event of the same transaction") {
+            try Self.append(dave, actor: "policy:x", authentication: "policy", kind: "request_decided", payload: denial)
+        }
+        Self.refused(.permission, "may only follow an event of the same transaction") {
+            try Self.append(dave, actor: "signoff", authentication: "system", kind: "request_decided", payload: denial)
+        }
+        try dave.transaction {
+            try Self.append(dave, actor: "dave", kind: "request_withdrawn")
+            try Self.append(dave, actor: "policy:x", authentication: "policy", kind: "request_decided", payload: denial)
+        }
+        #expect(try dave.query("SELECT count(*) FROM signoff.events WHERE authentication = 'policy'").row(0).integer(0) == 1)
     }
 
     @Test func theChainCannotForkAndAHashMustMatchItsEvent() throws {

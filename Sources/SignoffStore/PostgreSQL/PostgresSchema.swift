@@ -51,7 +51,31 @@ enum PostgresSchema {
         // clients cannot read, so they meet a newer schema instead.
         Migration(name: "6 grant windows", sql: "SELECT 1;"),
         Migration(name: "7 functions search temporary objects last", sql: temporaryObjectsLast),
+        Migration(name: "8 rules and signoff speak after a person", sql: rulesAfterAPerson),
     ]
+
+    /// An event in the name of a policy rule (`policy:RULE`) or of signoff
+    /// itself only follows an event of the same transaction: signoff records
+    /// them as the consequence of what a person did (a submission routed, a
+    /// grant's expiry closing its extensions). A role mapped to a person
+    /// could otherwise append, as the first event of its own transaction, a
+    /// denial "by the policy" that names nobody, and no event would say who
+    /// wrote it. Every transaction's first event is thus a person's.
+    static let rulesAfterAPerson = #"""
+        CREATE FUNCTION signoff.refuse_unprompted_rule() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = signoff, pg_catalog, pg_temp AS $$
+        BEGIN
+            IF NEW.authentication IN ('policy', 'system') AND NOT EXISTS (
+                SELECT 1 FROM signoff.events e WHERE e.sequence = NEW.sequence - 1 AND e.xmin = pg_catalog.pg_current_xact_id()::xid
+            ) THEN
+                RAISE EXCEPTION '% (%) may only follow an event of the same transaction: a rule or signoff acts on what a person did',
+                    NEW.actor, NEW.authentication USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER events_rules_after_a_person BEFORE INSERT ON signoff.events
+            FOR EACH ROW EXECUTE FUNCTION signoff.refuse_unprompted_rule();
+        """#
 
     /// Every function that runs with the administrator's rights searches the
     /// caller's temporary schema last. With `search_path = signoff,
