@@ -93,20 +93,7 @@ public struct JiraIntake: Sendable {
     /// is (one line of storable text, at most `Limits.fieldLength` characters):
     /// it names the grants to end and is written to the record and the ticket.
     static func checkKey(_ issue: JiraIssue, file: String, document: JSONDocument) throws(SourceErrors) {
-        let message: String
-        let hint: String
-        if let problem = StorableText.problem(in: issue.key, shape: .line) {
-            message = problem.message
-            hint = StorableText.hint
-        } else if issue.key.allSatisfy(\.isWhitespace) {
-            message = "must not be empty"
-            hint = "give the issue's key"
-        } else if issue.key.utf8.count > Limits.fieldLength, case let count = issue.key.unicodeScalars.count, count > Limits.fieldLength {
-            message = "is \(count) characters long"
-            hint = "at most \(Limits.fieldLength) are allowed"
-        } else {
-            return
-        }
+        guard let (message, hint) = TicketRef.keyProblem(issue.key) else { return }
         let (line, column) = document.position(ofOffset: (issue.value["key"] ?? issue.value).offset)
         throw SourceErrors([SourceError(file: file, position: SourcePosition(line: line, column: column), field: "key",
                                         message: message,

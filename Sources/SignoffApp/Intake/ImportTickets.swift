@@ -96,8 +96,8 @@ extension Commands {
             case .closed, .deleted:
                 // The adapter checks the key with its file and line; this is the
                 // command layer's own guard: the key goes into the record as is.
-                if let problem = Self.keyProblem(ref.key) {
-                    throw CommandError.badInput("a closed or deleted ticket's key \(problem); nothing was imported")
+                if let problem = TicketRef.keyProblem(ref.key) {
+                    throw CommandError.badInput("a closed or deleted ticket's key \(problem.message) (\(problem.hint)); nothing was imported")
                 }
                 let why = { if case let .closed(status) = intake.content { return "was closed (\(status))" }; return "was deleted" }()
                 var withdrawn = false
@@ -173,17 +173,6 @@ extension Commands {
                 let revised = try tx.record(record.id)
                 return .revised(id: record.id, state: revised.state, version: revised.version)
             }
-        }
-
-        /// Why `key` cannot name a ticket in the record (as a request's `ticket`
-        /// could not): nil when it can.
-        static func keyProblem(_ key: String) -> String? {
-            if let problem = StorableText.problem(in: key, shape: .line) { return problem.message }
-            if key.allSatisfy(\.isWhitespace) { return "is empty" }
-            if key.utf8.count > Limits.fieldLength, case let count = key.unicodeScalars.count, count > Limits.fieldLength {
-                return "is \(count) characters long (at most \(Limits.fieldLength) are allowed)"
-            }
-            return nil
         }
 
         /// Records a refusal unless it is the same as the ticket's last one.

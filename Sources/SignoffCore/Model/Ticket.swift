@@ -21,6 +21,18 @@ public struct TicketRef: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey { case source, site, key, issueID = "issue_id" }
+
+    /// Why `key` cannot name a ticket in the record, held to what a
+    /// request's `ticket` is (one line of storable text, at most
+    /// `Limits.fieldLength` characters), with what would do; nil when it can.
+    public static func keyProblem(_ key: String) -> (message: String, hint: String)? {
+        if let problem = StorableText.problem(in: key, shape: .line) { return (problem.message, StorableText.hint) }
+        if key.allSatisfy(\.isWhitespace) { return ("must not be empty", "give the issue's key") }
+        if key.utf8.count > Limits.fieldLength, case let count = key.unicodeScalars.count, count > Limits.fieldLength {
+            return ("is \(count) characters long", "at most \(Limits.fieldLength) are allowed")
+        }
+        return nil
+    }
 }
 
 /// One reason a ticket made no request, or no change of one.
