@@ -105,21 +105,10 @@ final class SignatureAudit {
         if case let .findingRemovalRequested(requested) = draft.body { findingFacts = FindingFacts(requested.terms) }
         guard draft.signature != nil || mayRequireSignatures else { return }
         let payload = Array(event.payload)
-        var request: AccessRequest?, submittedBy: String?
-        var state: DecisionStatement.Context.RequestState?
-        if case let .requestSubmitted(submitted) = draft.body {
-            request = submitted.request
-            submittedBy = draft.actor.name
-        } else if let record {
-            request = record.request
-            submittedBy = record.submittedBy.name
-            // Only a signed event's statement names the request's content:
-            // an unsigned one is judged by the rules alone, without encoding it again.
-            if draft.signature != nil { state = .init(record) }
-        }
-        let context = DecisionStatement.Context(policyVersion: inForce?.version, request: state, schema1: schema1)
-        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce, request: request,
-                                           submittedBy: submittedBy, finding: findingFacts) {
+        let facts = SignatureInspection.RequestFacts(draft, record: record)
+        let context = DecisionStatement.Context(policyVersion: inForce?.version, request: facts.state, schema1: schema1)
+        switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce, request: facts.request,
+                                           submittedBy: facts.submittedBy, finding: findingFacts) {
         case .unsigned:
             return
         case let .finding(finding):

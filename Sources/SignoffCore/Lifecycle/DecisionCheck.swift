@@ -356,20 +356,12 @@ public struct DecisionCheck: Sendable {
     static func signatureProblem(_ draft: EventDraft, record: RequestRecord?, policy: Policy?,
                                  depth: SignatureDepth) -> SignatureFinding? {
         guard draft.signature != nil || SignedAction.of(draft.body) != nil else { return nil }
-        var request: AccessRequest?, submittedBy: String?, state: DecisionStatement.Context.RequestState?
-        if case let .requestSubmitted(submitted) = draft.body {
-            request = submitted.request
-            submittedBy = draft.actor.name
-        } else if let record {
-            request = record.request
-            submittedBy = record.submittedBy.name
-            if draft.signature != nil { state = .init(record) }
-        }
-        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, schema1: .accepted)
+        let facts = SignatureInspection.RequestFacts(draft, record: record)
+        let context = DecisionStatement.Context(policyVersion: policy?.version, request: facts.state, schema1: .accepted)
         // An unsigned event is judged by the rules alone: its payload is not encoded again.
         let payload = draft.signature == nil ? [] : draft.body.encodedPayloadBytes()
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy,
-                                           request: request, submittedBy: submittedBy) {
+                                           request: facts.request, submittedBy: facts.submittedBy) {
         case .unsigned: return nil
         case let .finding(finding): return finding
         case let .verify(signature, statement, _):

@@ -68,6 +68,28 @@ public struct SignatureNeed: Sendable, Hashable {
 /// event. The cheap checks come first; the signature's mathematics is left to
 /// the caller (`verify`), so a verifier can run many of them at once.
 public enum SignatureInspection {
+    /// What `inspect` knows of the request an event concerns: the request
+    /// and who submitted it (from the submission itself, or from `record`,
+    /// the request before the event), and for a signed event the state its
+    /// statement names. An unsigned event is judged by the rules alone,
+    /// without encoding the request again.
+    public struct RequestFacts {
+        public var request: AccessRequest?
+        public var submittedBy: String?
+        public var state: DecisionStatement.Context.RequestState?
+
+        public init(_ draft: EventDraft, record: RequestRecord?) {
+            if case let .requestSubmitted(submitted) = draft.body {
+                request = submitted.request
+                submittedBy = draft.actor.name
+            } else if let record {
+                request = record.request
+                submittedBy = record.submittedBy.name
+                if draft.signature != nil { state = .init(record) }
+            }
+        }
+    }
+
     public enum Outcome: Sendable {
         /// Nothing to check: unsigned, and none was required.
         case unsigned
