@@ -137,6 +137,42 @@ import Testing
         }
     }
 
+    /// The requester taken from a field: a ticket filed by another person of
+    /// the directory is refused (that reporter is recorded nowhere, so could
+    /// approve it); one filed by the requester, or from an account signoff
+    /// does not know, makes the request.
+    @Test func aTicketFiledByOnePersonForAnotherIsRefused() throws {
+        var mapper = try Mapper("""
+            jira:
+              deployment: cloud
+            request:
+              requester: customfield_2
+              subject.kind: {value: service_account}
+              subject.name: {value: svc-reporting}
+              subject.owner: {value: alice}
+              system: {value: payments-db}
+              environment: {value: production}
+              entitlement: {value: read_replica}
+              access: {value: read}
+              purpose: summary
+              duration: {value: 8h}
+            """)
+        func mapped(reporter: String) throws -> MappedTicket {
+            try mapper.mapJSON(#"{"key": "OPS-1", "id": "10001", "fields": {"summary": "nightly ledger reconciliation", "reporter": \#(reporter), "customfield_2": {"accountId": "5cedcb4355a88a0fc86388ba"}}}"#)
+        }
+        let byBob = try mapped(reporter: #"{"accountId": "5c5f880629be9642ba529340"}"#)
+        guard case let .refused(problems) = byBob.outcome else {
+            Issue.record("a ticket bob filed for alice was mapped: \(byBob.outcome)")
+            return
+        }
+        #expect(problems.map(\.field) == ["requester"] && problems.map(\.kind) == [.invalid], "\(problems)")
+        #expect(problems.first?.message.contains("reporter is bob") == true, "\(problems)")
+        for reporter in [#"{"accountId": "5cedcb4355a88a0fc86388ba"}"#, #"{"accountId": "557058:0000-service-desk"}"#, "null"] {
+            let ticket = try mapped(reporter: reporter)
+            #expect(ticket.request?.requester == "alice", "reporter \(reporter): \(ticket.outcome)")
+        }
+    }
+
     /// A number of hours Jira carries as text is checked before it becomes
     /// an integer: `inf`, `1e300` and their kin are refused with the field,
     /// not trapped on.

@@ -267,6 +267,10 @@ public struct TicketMapper: Sendable {
             }
         }
         problems += policyProblems(values, read: read)
+        if let requester = values[.requester]?.text,
+           let problem = reporterProblem(issue, requester: requester, jiraField: read.first { $0.rule.target == .field(.requester) }?.jiraField) {
+            problems.append(problem)
+        }
         guard problems.isEmpty else { return made(.refused(problems)) }
 
         // The same validation as a request file (lengths, durations, windows,
@@ -483,6 +487,20 @@ public struct TicketMapper: Sendable {
 
     /// Names the policy does not know, each with every valid choice (the
     /// request file check stops at the first).
+    /// A ticket filed by one person of the directory for another: refused.
+    /// The request records its requester and the importer, and separation of
+    /// duties keeps both from deciding it; the reporter, who wrote the ticket,
+    /// is not recorded, so could approve a request of their own writing. A
+    /// reporter outside the directory (a service desk's account, a Jira user
+    /// signoff does not know) is no approver, and files for anyone.
+    func reporterProblem(_ issue: JiraIssue, requester: String, jiraField: String?) -> TicketProblem? {
+        guard let reporter = issue.reporter,
+              let person = reporter.identifiers(for: mapping.deployment).lazy.compactMap({ policy.person(withJiraIdentity: $0) }).first,
+              person != requester else { return nil }
+        return TicketProblem(field: JiraMapping.Field.requester.rawValue, jiraField: jiraField, kind: .invalid,
+                             message: "is \(requester), but the ticket's reporter is \(person), another person of the directory, who could then approve a request they wrote; the requester files the ticket themselves (or it is filed from an account outside the directory, such as a service desk's)")
+    }
+
     func policyProblems(_ scanned: [JiraMapping.Field: ScannedText],
                         read: [(rule: JiraMapping.Rule, jiraField: String?, pieces: [ScannedPiece])]) -> [TicketProblem] {
         func values(_ field: JiraMapping.Field) -> String? { scanned[field]?.text }
