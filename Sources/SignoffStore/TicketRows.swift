@@ -23,6 +23,22 @@ extension WriteTransaction {
         }
     }
 
+    /// The same ticket, known by the other name: a ticket with an id that
+    /// was imported before by its key alone (`TicketRef.keyOnlyID`), or a
+    /// ticket without an id by the key it was last imported under. One
+    /// ticket, one request, whether or not each payload carried its id.
+    public func ticket(knownOtherwiseAs ref: TicketRef) throws -> TicketState? {
+        if !ref.isKeyOnly { return try ticket(source: ref.source, site: ref.site, issueID: TicketRef.keyOnlyID(ref.key)) }
+        checkOpen()
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT issue_id, request_id, refusal FROM tickets WHERE source = ? AND site = ? AND ticket = ? ORDER BY sequence DESC LIMIT 1
+            """), arguments: [ref.source, ref.site, ref.key])
+        return try row.map {
+            TicketState(ticket: TicketRef(source: ref.source, site: ref.site, issueID: try $0.checked(0, "tickets.issue_id"), key: ref.key),
+                        requestID: try $0.checked(1, "tickets.request_id"), refusal: try $0.checked(2, "tickets.refusal"))
+        }
+    }
+
     /// The ticket request `id` was imported from, if any. Cheap after the first
     /// look: a transaction that decides a request asks several times.
     public func ticket(ofRequest id: String) throws -> TicketRef? {

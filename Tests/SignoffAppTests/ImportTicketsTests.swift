@@ -78,10 +78,10 @@ import Testing
         }
 
         @discardableResult
-        func importTicket(_ content: IntakeTicket.Content, as importer: String = "jira-importer") throws
-            -> Commands.ImportTickets.Outcome {
+        func importTicket(_ content: IntakeTicket.Content, as importer: String = "jira-importer",
+                          ticket: TicketRef = ImportTicketsTests.ticket) throws -> Commands.ImportTickets.Outcome {
             let result = try commands(importer).run(Commands.ImportTickets(
-                [IntakeTicket(ticket: ImportTicketsTests.ticket, content: content)],
+                [IntakeTicket(ticket: ticket, content: content)],
                 writeBack: (source: "jira", site: "acme.atlassian.net", settings: ImportTicketsTests.settings)))
             return result.output[0].outcome
         }
@@ -165,6 +165,23 @@ import Testing
         #expect(try h.importTicket(.deleted) == .closed(requestID: "REQ-1", withdrawn: true, revoked: []))
         #expect(try h.store.record("REQ-1")?.state == .withdrawn)
         #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 comment (withdrawn)"))
+    }
+
+    /// A payload without the issue's id names the ticket by its key alone:
+    /// still one ticket, one request, whichever payload came first.
+    @Test func aTicketWithoutItsIdIsStillTheSameTicket() throws {
+        let keyOnly = TicketRef(source: "jira", site: "acme.atlassian.net", issueID: TicketRef.keyOnlyID("ACC-1"), key: "ACC-1")
+        for (first, second) in [(keyOnly, Self.ticket), (Self.ticket, keyOnly)] {
+            let h = try Harness()
+            #expect(try h.importTicket(.request(try Self.scanned()), ticket: first) == .submitted(id: "REQ-1", state: .pending, version: 1))
+            #expect(try h.importTicket(.request(try Self.scanned()), ticket: second) == .unchanged(id: "REQ-1", state: .pending))
+            #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4))), ticket: second)
+                        == .revised(id: "REQ-1", state: .pending, version: 2))
+            #expect(try h.importTicket(.deleted, ticket: first) == .closed(requestID: "REQ-1", withdrawn: true, revoked: []))
+            #expect(try h.store.record("REQ-2") == nil)
+            let report = try h.store.verify()
+            #expect(report.isIntact, "\(report.projectionMismatches)")
+        }
     }
 
     /// Separation of duties holds for both: the reporter and the importer may never approve.

@@ -91,6 +91,7 @@ extension Commands {
         func importOne(_ intake: IntakeTicket, _ tx: CommandTransaction, _ policy: Policy) throws -> Outcome {
             let ref = intake.ticket
             let known = try tx.store.ticket(source: ref.source, site: ref.site, issueID: ref.issueID)
+                ?? tx.store.ticket(knownOtherwiseAs: ref)
             let record = try known?.requestID.flatMap { try tx.store.record($0) }
             switch intake.content {
             case .closed, .deleted:

@@ -8,7 +8,7 @@ extension IntakeTicket {
     public init?(_ item: IntakeItem, site: String) {
         func ref(_ key: String, _ id: String) -> TicketRef {
             // Some exports carry no issue id; the key is the best there is then.
-            TicketRef(source: "jira", site: site, issueID: id.isEmpty ? "key:\(key)" : id, key: key)
+            TicketRef(source: "jira", site: site, issueID: id.isEmpty ? TicketRef.keyOnlyID(key) : id, key: key)
         }
         switch item {
         case let .ticket(mapped, _):

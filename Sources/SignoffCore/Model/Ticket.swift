@@ -22,6 +22,13 @@ public struct TicketRef: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case source, site, key, issueID = "issue_id" }
 
+    /// The `issueID` of a ticket whose source gave no id (some exports
+    /// carry none): its key, marked as one.
+    public static func keyOnlyID(_ key: String) -> String { "key:" + key }
+
+    /// Known by its key alone (`keyOnlyID`).
+    public var isKeyOnly: Bool { issueID.hasPrefix("key:") }
+
     /// Why `key` cannot name a ticket in the record, held to what a
     /// request's `ticket` is (one line of storable text, at most
     /// `Limits.fieldLength` characters), with what would do; nil when it can.
