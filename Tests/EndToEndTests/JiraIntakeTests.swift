@@ -270,6 +270,30 @@ import Testing
         #expect(imported.stderr.contains("write-back waits in the outbox"), "\(imported.stderr)")
     }
 
+    /// With credentials but the site unreachable, a file import needs the
+    /// site only for field names nothing else resolves: with the field
+    /// metadata given it goes on (and its write-back waits); without, it
+    /// stops before anything is written.
+    @Test func anUnreachableSiteStopsAFileImportOnlyWhenItNeedsTheSite() throws {
+        let site = try Site()
+        site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
+        let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-1"))))
+        let file = try site.store.file("issue.json", String(decoding: issue, as: UTF8.self))
+        let names = try JSONSerialization.data(withJSONObject: FakeJira.fields.map { ["id": $0.id, "name": $0.name] })
+        let fields = try site.store.file("fields.json", String(decoding: names, as: UTF8.self))
+        let down = try site.store.file("down.yaml", JiraIntakeTests.mapping(url: "http://127.0.0.1:9", credentials: site.credentials))
+
+        let blind = try site.store.run(["import", "jira", "--mapping", down, file], as: "jira-importer")
+        #expect(blind.status == 5, "\(blind.output)")
+        #expect(blind.stderr.contains("no answer from 127.0.0.1"), "\(blind.stderr)")
+        #expect(try site.store.run(["show", "REQ-1"]).status != 0, "nothing was imported: \(blind.output)")
+
+        let imported = try site.store.run(["import", "jira", "--mapping", down, "--field-metadata", fields, file], as: "jira-importer")
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.stdout.contains("ACC-1 → REQ-1 submitted"), "\(imported.output)")
+        #expect(imported.stderr.contains("the site's field list could not be read"), "\(imported.stderr)")
+    }
+
     @Test func onlyAnIntakeAgentImports() throws {
         let site = try Site()
         site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))

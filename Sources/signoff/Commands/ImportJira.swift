@@ -99,8 +99,18 @@ struct ImportJira: ParsableCommand, JSONReporting {
         // without them (then the field names come from field metadata files).
         let pollingClient = try url.map { _ in try client(base, mapping: jiraMapping) }
         var catalog = try catalog(jiraMapping)
-        if let siteClient = pollingClient ?? (try? client(base, mapping: jiraMapping)) {
-            catalog = try jiraCall { () throws(JiraHTTPError) in try siteClient.fieldCatalog() }.merged(into: catalog)
+        if var siteClient = pollingClient ?? (try? client(base, mapping: jiraMapping)) {
+            // Optional for a file import: not worth the retries' quarter minute.
+            if pollingClient == nil { siteClient.attempts = 2 }
+            do throws(JiraHTTPError) {
+                catalog = try siteClient.fieldCatalog().merged(into: catalog)
+            } catch {
+                // A file import needs the site only for field names the
+                // metadata files (or Jira's system fields) do not resolve.
+                var mapper = TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog)
+                guard pollingClient == nil, (try? mapper.resolveAll()) != nil else { throw Self.failure(error) }
+                Terminal.warning("the site's field list could not be read (\(Terminal.quoted(error.message))); every field the mapping names is resolved without it")
+            }
         }
         let intake = JiraIntake(mapper: TicketMapper(mapping: jiraMapping, policy: policy, catalog: catalog))
         let writeBack = (source: "jira", site: site, settings: jiraMapping.writeBackSettings)
@@ -218,13 +228,16 @@ struct ImportJira: ParsableCommand, JSONReporting {
     /// import still stands: the messages wait in the outbox, and it says so.
     func deliver(_ commands: Commands, mapping jiraMapping: JiraMapping, base: URL, site: String,
                  required: Bool) throws -> JiraDelivery.Report? {
-        let client: JiraClient
+        var client: JiraClient
         do {
             client = try self.client(base, mapping: jiraMapping)
         } catch let failure as CommandFailure where !required {
             Terminal.error("write-back waits in the outbox: \(failure.message)")
             return nil
         }
+        // After a file import the delivery is a courtesy: what does not go out
+        // now waits in the outbox, not through a quarter minute of retries.
+        if !required { client.attempts = 2 }
         let delivery = JiraDelivery(commands: commands, client: client, site: site)
         return try storeCall { try delivery.run() }
     }
