@@ -106,6 +106,49 @@ struct PolicyEligibilityTests {
         }
     }
 
+    /// frank is the delegate of two: dave (dba) and sam (security). Step one
+    /// needs one of dba, step two two of security. frank stands for one of
+    /// them at a time, never for sam beside sam himself, and may stand for
+    /// whichever the other approvals leave open.
+    @Test func aDelegateOfTwoStandsForOneAndTheRightOne() throws {
+        let source = Fixture.directory.replacingOccurrences(
+            of: "    - {from: dave, to: frank, until: 2026-06-01T00:00:00Z}\n",
+            with: "    - {from: dave, to: frank, until: 2026-06-01T00:00:00Z}\n    - {from: sam, to: frank, until: 2026-06-01T00:00:00Z}\n")
+        #expect(source != Fixture.directory)
+        let policy = try Policy.parse(source: source + """
+            route:
+              - name: two-teams
+                steps:
+                  - {approvers: group:dba, count: 1}
+                  - {approvers: group:security, count: 2}
+            """, file: "policy.yaml")
+        func person(_ name: String) -> Principal { Principal(name: name, authentication: .asserted) }
+        let submitted = Lifecycle.submit(try ScannedRequest(scanning: Fixture.request()), id: "REQ-1", by: person("alice"),
+                                         policy: policy, original: nil, at: Fixture.now)
+        let pending = try #require(submitted.reduce(nil) { Projection.apply($1, to: $0) })
+        func approved(by names: [String]) throws -> RequestRecord {
+            var record = pending
+            for (offset, name) in names.enumerated() {
+                let result = Lifecycle.review(record, verdict: .approve, rationale: "checked the ticket and the scope",
+                                              shownVersion: record.version, by: person(name), policy: policy, original: nil,
+                                              at: Fixture.now.addingTimeInterval(Double(60 * (offset + 1))))
+                record = try #require(result.events.reduce(record) { Projection.apply($1, to: $0) })
+            }
+            return record
+        }
+        // sam and his delegate are one: security has one approval of two, whatever else frank could be.
+        let oneOfSecurity = try approved(by: ["frank", "sam", "erin"])
+        #expect(oneOfSecurity.state == .pending)
+        #expect(Lifecycle.progress(oneOfSecurity, policy: policy).map(\.missing) == [0, 1])
+        // frank first, then dave: frank stands for sam, dave for himself.
+        let both = try approved(by: ["frank", "dave", "tina"])
+        #expect(both.state == .approved, "\(Lifecycle.progress(both, policy: policy))")
+        // Every seat frank could fill is taken: he is told he counts as one.
+        let taken = try approved(by: ["dave", "sam"])
+        let standing = Lifecycle.standing(taken, person: "frank", policy: policy, at: Fixture.now.addingTimeInterval(600))
+        #expect(!standing.mayDecide && standing.reason.contains("you count as one"), "\(standing.reason)")
+    }
+
     @Test func candidatesListEveryoneNamedWithDelegates() throws {
         let policy = try Fixture.policy("route: []\n")
         let step = RoutedStep(name: "owners of payments-db", approvers: "owners", required: 1)

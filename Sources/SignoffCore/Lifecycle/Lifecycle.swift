@@ -199,22 +199,92 @@ public enum Lifecycle {
         return nil
     }
 
-    /// Each step with the approvals that count for it. An approval counts when
-    /// its reviewer was eligible for the step at the moment of the review, and
-    /// fills one seat: a delegate's approval fills the delegator's, so a person
-    /// and the delegate acting for them count once between them (the first
-    /// of the two to approve counts).
+    /// Each step with the approvals that count for it (`seating`).
     public static func progress(_ record: RequestRecord, policy: Policy) -> [StepStatus] {
         guard case let .steps(_, steps) = record.route else { return [] }
-        let approvals = record.currentApprovals
-        let times = Dictionary(approvals.map { ($0.reviewer.name, $0.at) }, uniquingKeysWith: { first, _ in first })
-        let approvers = seatedApprovers(record, steps: steps, policy: policy).map(\.approver)
-        return StepProgress.compute(steps: steps, approvers: approvers) { index, person in
-            guard let at = times[person] else { return false }
-            return policy.eligibility(of: person, for: steps[index], request: record.request,
-                                      submittedBy: record.submittedBy.name, at: at).eligible
-        }
+        return seating(record, steps: steps, policy: policy).status
     }
+
+    /// Who counts where. Each current approval (one per person, in review
+    /// order) fills at most one seat: the approver's own, or that of someone
+    /// they act for as a delegate, as the policy stood at the moment of the
+    /// review. No seat is filled twice, so a person and the delegates acting
+    /// for them count once between them; and an approval counts only for the
+    /// steps that name the seat it fills, so a delegate never stands for one
+    /// person in one step and another in the next.
+    struct Seating {
+        var seated: [(approver: String, seat: String)]
+        var status: [StepStatus]
+    }
+
+    /// Of the ways to seat the approvals, the one that satisfies the most
+    /// approvals the steps ask for; of equals, the one that seats earlier
+    /// approvals first, each in the first seat it may fill (so of a person
+    /// and their delegate, the first to approve counts). The search is
+    /// bounded (`seatingLeaves`); past the bound the best found so far
+    /// stands, which can only count fewer approvals, never more.
+    static func seating(_ record: RequestRecord, steps: [RoutedStep], policy: Policy) -> Seating {
+        var approvals: [(name: String, at: Date)] = []
+        for review in record.currentApprovals where !approvals.contains(where: { $0.name == review.reviewer.name }) {
+            approvals.append((review.reviewer.name, review.at))
+        }
+        // For each approval, step by step, the seats it may fill there.
+        let seats = approvals.map { approval in
+            steps.map { policy.seats(of: approval.name, for: $0, request: record.request,
+                                     submittedBy: record.submittedBy.name, at: approval.at) }
+        }
+        let choices: [[String]] = seats.map { perStep in
+            var ordered: [String] = []
+            for seat in perStep.joined() where !ordered.contains(seat) { ordered.append(seat) }
+            return ordered
+        }
+        let index = Dictionary(approvals.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let wanted = steps.reduce(0) { $0 + max(0, $1.required) }
+
+        func evaluate(_ chosen: [String?]) -> [StepStatus] {
+            let people = approvals.indices.filter { chosen[$0] != nil }.map { approvals[$0].name }
+            return StepProgress.compute(steps: steps, approvers: people) { step, person in
+                guard let approval = index[person], let seat = chosen[approval] else { return false }
+                return seats[approval][step].contains(seat)
+            }
+        }
+        func counted(_ status: [StepStatus]) -> Int { status.reduce(0) { $0 + min($1.approvedBy.count, max(0, $1.step.required)) } }
+
+        let contested = choices.indices.map { i in
+            choices[(i + 1)...].contains { later in later.contains { choices[i].contains($0) } }
+        }
+        var chosen = [String?](repeating: nil, count: approvals.count)
+        var best: (chosen: [String?], status: [StepStatus], count: Int)?
+        var leaves = 0
+        func search(_ position: Int) {
+            if leaves >= seatingLeaves || best.map({ $0.count >= wanted }) == true { return }
+            guard position < approvals.count else {
+                leaves += 1
+                let status = evaluate(chosen)
+                let count = counted(status)
+                if best == nil || count > best!.count { best = (chosen, status, count) }
+                return
+            }
+            var seated = false
+            for seat in choices[position] where !chosen.contains(seat) {
+                chosen[position] = seat
+                seated = true
+                search(position + 1)
+            }
+            chosen[position] = nil
+            // Leaving an approval out only helps where a later one wants its
+            // seat: seating one more never counts fewer.
+            if !seated || contested[position] { search(position + 1) }
+        }
+        search(0)
+        let found = best ?? (chosen, evaluate(chosen), 0)
+        let seated = approvals.indices.compactMap { i in found.chosen[i].map { (approvals[i].name, $0) } }
+        return Seating(seated: seated, status: found.status)
+    }
+
+    /// How many ways of seating `seating` tries at most: enough for any
+    /// approvals people make, and a bound on what a store's writer can cost.
+    static let seatingLeaves = 4_096
 
     /// Whether `person` could usefully decide the request now, and if not why.
     public static func canDecide(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> (Bool, String) {
@@ -236,25 +306,6 @@ public enum Lifecycle {
         }
     }
 
-    /// Whose seat `person`'s approval fills on these steps at `at`: their own
-    /// where any step names them, else the seat of whoever they act for as a
-    /// delegate (`Policy.seat`); their own where they are eligible for none.
-    static func seat(of person: String, _ record: RequestRecord, steps: [RoutedStep], policy: Policy, at: Date) -> String {
-        let held = steps.map { policy.seat(of: person, for: $0, request: record.request, submittedBy: record.submittedBy.name, at: at) }
-        return held.contains(person) ? person : held.lazy.compactMap { $0 }.first ?? person
-    }
-
-    /// The current approvals that may count, in review order, one per seat:
-    /// of a person and the delegate acting for them, the first to approve.
-    static func seatedApprovers(_ record: RequestRecord, steps: [RoutedStep], policy: Policy) -> [(approver: String, seat: String)] {
-        var seated: [(approver: String, seat: String)] = []
-        for approval in record.currentApprovals where !seated.contains(where: { $0.approver == approval.reviewer.name }) {
-            let seat = seat(of: approval.reviewer.name, record, steps: steps, policy: policy, at: approval.at)
-            if !seated.contains(where: { $0.seat == seat }) { seated.append((approval.reviewer.name, seat)) }
-        }
-        return seated
-    }
-
     public static func standing(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> Standing {
         guard record.state == .pending else { return Standing(mayDecide: false, reason: "request is \(record.state.rawValue)") }
         if let reason = separationOfDuties(record, reviewer: person) { return Standing(mayDecide: false, reason: reason) }
@@ -262,14 +313,21 @@ public enum Lifecycle {
             return Standing(mayDecide: false, reason: "you already reviewed this version")
         }
         guard case let .steps(_, steps) = record.route else { return Standing(mayDecide: false, reason: "no approval steps") }
-        let seat = seat(of: person, record, steps: steps, policy: policy, at: at)
-        if let taken = seatedApprovers(record, steps: steps, policy: policy).first(where: { $0.seat == seat }) {
-            let whose = seat == person ? "\(taken.approver), who acts for you as delegate,"
-                : taken.approver == seat ? "\(seat), for whom you act as delegate,"
-                : "\(taken.approver), who also acts for \(seat),"
+        let seating = seating(record, steps: steps, policy: policy)
+        var mine: [String] = []
+        for step in steps {
+            for seat in policy.seats(of: person, for: step, request: record.request, submittedBy: record.submittedBy.name, at: at)
+            where !mine.contains(seat) { mine.append(seat) }
+        }
+        let taken = mine.map { seat in seating.seated.first { $0.seat == seat } }
+        if !mine.isEmpty, let first = taken.first ?? nil, taken.allSatisfy({ $0 != nil }) {
+            let seat = first.seat
+            let whose = seat == person ? "\(first.approver), who acts for you as delegate,"
+                : first.approver == seat ? "\(seat), for whom you act as delegate,"
+                : "\(first.approver), who also acts for \(seat),"
             return Standing(mayDecide: false, reason: "\(whose) already approved this version: you count as one")
         }
-        let status = progress(record, policy: policy)
+        let status = seating.status
         var reasons: [String] = []
         for (index, step) in steps.enumerated() {
             let candidate = policy.eligibility(of: person, for: step, request: record.request,

@@ -10,13 +10,25 @@ extension Policy {
         standing(of: person, for: step, request: request, submittedBy: submittedBy, at: at).candidate
     }
 
-    /// Whose seat `person`'s approval of `step` fills: their own where the
-    /// step names them, the delegator's where they are eligible only as a
-    /// delegate (a delegate approves for the delegator, so the two never
-    /// count twice); nil where they are not eligible.
-    public func seat(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> String? {
-        let standing = standing(of: person, for: step, request: request, submittedBy: submittedBy, at: at)
-        return standing.candidate.eligible ? standing.actingFor ?? person : nil
+    /// Every seat `person`'s approval of `step` could fill at `at`: their own
+    /// where the step names them; else the seat of each delegator the step
+    /// names whose delegation to them runs then (a delegate approves for the
+    /// delegator, so the two never count twice). Empty where they are not
+    /// eligible.
+    public func seats(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> [String] {
+        let facts = RequestFacts(request, submittedBy: submittedBy)
+        guard let expression = ApproverExpression(text: step.approvers), exclusion(of: person, expression, facts) == nil,
+              knowsPerson(person) else { return [] }
+        if names(person, expression, facts, at: at).0 { return [person] }
+        var seats: [String] = []
+        for delegation in directory.delegations where delegation.to == person && at < delegation.until {
+            let from = delegation.from
+            if !seats.contains(from), knowsPerson(from), exclusion(of: from, expression, facts) == nil,
+               names(from, expression, facts, at: at).0 {
+                seats.append(from)
+            }
+        }
+        return seats
     }
 
     private func standing(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String,
