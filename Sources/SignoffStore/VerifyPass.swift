@@ -85,6 +85,15 @@ final class VerifyPass {
     private var tickets = TicketRows.Fold()
     /// Routes, reviews, approvals and grants no command of signoff records (`DecisionCheck`).
     private var decisions = DecisionCheck()
+    /// The latest time an event was dated at (milliseconds), and which,
+    /// since the store stopped trusting asserted identities.
+    private var latest: (at: Int64, sequence: Int64)?
+    /// How far an event may be dated before an earlier one: clocks are
+    /// corrected, and on PostgreSQL each client's may be 5 minutes off the
+    /// server's either way. More is a time chosen, not read from a clock:
+    /// the time delegations, rotations and keys are judged at.
+    static let backDating: Int64 = 10 * 60_000
+
     /// The latest policy the events applied, parsed; nil before any, or when its source does not parse.
     private var policyInForce: Policy?
 
@@ -221,8 +230,20 @@ final class VerifyPass {
            !changesAfterLastSequence(draft) {
             report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)", order: sequence)
         }
+        if let latest, !facts.trustAsserted, event.at < latest.at - Self.backDating {
+            report("events", draft.requestID, sequence,
+                   "\(draft.body.kind) by \(draft.actor.name) is dated \(UTCTime.text(milliseconds: event.at)), \((latest.at - event.at) / 60_000) minutes before event \(latest.sequence) (\(UTCTime.text(milliseconds: latest.at))): signoff appends events in time order, so this one was dated back",
+                   order: sequence)
+        }
         var found: [Mismatch] = []
         facts.fold(draft, sequence: sequence, into: &found)
+        // Times count from when the store stopped trusting asserted identities
+        // (and with them `SIGNOFF_NOW`): before, any time could be asserted.
+        if facts.trustAsserted {
+            latest = nil
+        } else if latest.map({ event.at > $0.at }) ?? true {
+            latest = (event.at, sequence)
+        }
         for mismatch in found { report(mismatch, order: sequence) }
         tickets.fold(draft, sequence: sequence)
         switch draft.body {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct AppendTests {
     @Test func recordReadBackIsTheFoldOfItsEvents() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { try $0.append(Sample.policy()) }
         let id = try store.submitRouted(Sample.request(notes: "needs, \"quotes\"\nand lines"))
         let recorded = try store.write { transaction -> [RecordedEvent] in
@@ -36,7 +36,7 @@ import Testing
     /// names them for revocation. A denied extension names nobody.
     @Test func extensionApproversAreThoseOfApprovedExtensions() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { try $0.append(Sample.policy()) }
         let original = try store.submitRouted()
         try store.write { tx in
@@ -65,7 +65,7 @@ import Testing
         let path = directory.file()
         var ids: [String] = []
         do {
-            let store = try Store.create(at: path, settings: StoreSettings())
+            let store = try Store.create(at: path, settings: Sample.settings)
             try store.write { try $0.append(Sample.policy()) }
             ids.append(try store.submitRouted())
             ids.append(try store.submitRouted())
@@ -80,7 +80,7 @@ import Testing
 
     @Test func requestIDsAreNeverReused() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         let handedOut = try store.write { try [$0.nextRequestID(), $0.nextRequestID()] }
         #expect(handedOut == ["REQ-1", "REQ-2"])
         // Neither was used, but both are gone for good.
@@ -96,7 +96,7 @@ import Testing
 
     @Test func aThrowingCommandLeavesNoTrace() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         struct Refused: Error {}
         #expect(throws: Refused.self) {
             try store.write { transaction in
@@ -112,7 +112,7 @@ import Testing
 
     @Test func eventsThatCannotBePlacedAreRefused() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.submitRouted()
         #expect(throws: StoreError.duplicateRequest("REQ-1")) { try store.write { try $0.append(Sample.submit("REQ-1")) } }
         #expect(throws: StoreError.unknownRequest("REQ-9")) { try store.write { try $0.append(Sample.review("REQ-9")) } }
@@ -136,7 +136,7 @@ import Testing
 
     @Test func transactionSeesItsOwnAppends() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { transaction in
             #expect(try transaction.currentPolicy() == nil)
             try transaction.append(Sample.policy())
@@ -156,7 +156,7 @@ import Testing
 
     @Test func currentPolicyIsTheLatestApplied() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         #expect(try store.currentPolicy() == nil)
         try store.write { try $0.append(Sample.policy("v1")) }
         let applied = Sample.start.addingTimeInterval(60)
@@ -171,7 +171,7 @@ import Testing
 
     @Test func openRecordsAreRoutedOrBlockedOnes() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         let decided = try store.submitRouted()
         let pending = try store.submitRouted()
         let blocked = try store.write { transaction -> String in
@@ -202,7 +202,7 @@ import Testing
     ])
     func filters(filter: RequestFilter, expected: [String]) throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.submitRouted(Sample.request(system: "payments-db", environment: "production"))
         let approved = try store.submitRouted(Sample.request(system: "payments-db", environment: "staging"))
         try store.submitRouted(Sample.request(system: "billing", environment: "production", requester: "erin"))
@@ -214,7 +214,7 @@ import Testing
     @Test func changeTokenMovesWhenAnotherStoreCommits() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
-        let console = try Store.create(at: path, settings: StoreSettings())
+        let console = try Store.create(at: path, settings: Sample.settings)
         let cli = try Store.open(at: path)
         let before = try console.changeToken()
         try cli.submitRouted()
@@ -223,7 +223,7 @@ import Testing
 
     @Test func bulkAppendInOneCommand() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { try $0.append(Sample.policy()) }
         let drafts = (1...500).flatMap { [Sample.submit("BULK-\($0)"), Sample.route("BULK-\($0)")] }
         let recorded = try store.appendBatch(drafts)

@@ -8,7 +8,7 @@ import Testing
     @Test func concurrentWritersFromSeveralStoresLoseNothing() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
-        let first = try Store.create(at: path, settings: StoreSettings())
+        let first = try Store.create(at: path, settings: Sample.settings)
         try first.write { try $0.append(Sample.policy()) }
         let stores = try [first] + (1..<4).map { _ in try Store.open(at: path) }
         let perWriter = 25
@@ -33,7 +33,7 @@ import Testing
     @Test func racingApproversGetExactlyOneDecision() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
-        let setup = try Store.create(at: path, settings: StoreSettings())
+        let setup = try Store.create(at: path, settings: Sample.settings)
         try setup.write { try $0.append(Sample.policy()) }
         let id = try setup.submitRouted()
         let approvers = [Sample.bob, Sample.carol, Principal(name: "dave", authentication: .osAccount),
@@ -66,7 +66,7 @@ import Testing
     @Test func writerThatWaitsTooLongGetsBusy() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
-        let holder = try Store.create(at: path, settings: StoreSettings())
+        let holder = try Store.create(at: path, settings: Sample.settings)
         let impatient = try Store.open(at: path, busyTimeout: 0.1, writeDeadline: 0.5)
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -108,7 +108,7 @@ private final class Failures: @unchecked Sendable {
     @Test func aStuckStoreNamesTheProcessThatHoldsIt() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
-        _ = try Store.create(at: path, settings: StoreSettings())
+        _ = try Store.create(at: path, settings: Sample.settings)
         let impatient = try Store.open(at: path, busyTimeout: 0.1, writeDeadline: 0.5)
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")

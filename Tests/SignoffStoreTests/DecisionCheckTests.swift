@@ -20,7 +20,7 @@ import Testing
     func problems(_ request: AccessRequest = Sample.request(), route: ((String) -> EventDraft)? = nil,
                   after: (RequestRecord) throws -> [EventDraft]) throws -> [String] {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { try $0.append(Sample.policy()) }
         let id = try store.write { transaction in
             let id = try transaction.nextRequestID()
@@ -185,7 +185,7 @@ import Testing
         #expect(try problems { [Sample.review($0.id, by: .signoff)] } == ["REQ-1: review_recorded by signoff: a review by signoff, who is not a person"])
         #expect(try problems { [Sample.review($0.id, version: 2)] }
                 == ["REQ-1: review_recorded by bob: a review signoff refuses: REQ-1 has never had version 2: it is at version 1; look at it with `signoff show REQ-1`"])
-        #expect(try problems { Self.approval($0) + [Sample.review($0.id, by: Sample.carol)] }
+        #expect(try problems { Self.approval($0) + [Sample.review($0.id, by: Sample.carol, at: Self.later)] }
                 == ["REQ-1: review_recorded by carol: a review signoff refuses: REQ-1 is already approved"])
     }
 
@@ -271,7 +271,7 @@ import Testing
     /// (`svc-rogue`, owned by `owner`, of `kind`) and then `events`.
     func findingProblems(owner: String = "alice", kind: FindingKind = .unapproved, _ events: [EventDraft]) throws -> [String] {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         let run = EventBody.ReconciliationRun(
             source: "generic", files: [], covered: [],
             counts: EventBody.ReconciliationCounts(observations: 1, credentials: 0, ignored: 0, matched: 0, awaitingRemoval: 0, findings: 1,

@@ -9,7 +9,7 @@ import Testing
 @Suite struct EvidenceTests {
     /// The store_created event, then five requests, each submitted, routed, reviewed, decided and granted: events 1...27.
     func populatedStore(_ directory: TemporaryDirectory) throws -> Store {
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { try $0.append(Sample.policy()) }
         for _ in 1...5 {
             let id = try store.submitRouted()
@@ -31,6 +31,33 @@ import Testing
         #expect(report.requestCount == 5)
         #expect(report.firstBadEvent == nil)
         #expect(report.projectionMismatches.isEmpty)
+    }
+
+    /// An event dated back before earlier ones is a time chosen, not read
+    /// from a clock (the time delegations, rotations and keys are judged
+    /// at): verify names it, beyond a clock's corrections, in a store that
+    /// does not let its users assert the time.
+    @Test func anEventDatedBackIsNamed() throws {
+        func named(trusting: Bool, back: TimeInterval) throws -> [String] {
+            let directory = TemporaryDirectory()
+            let store = try Store.create(at: directory.file(), settings: StoreSettings(trustAssertedIdentities: trusting,
+                                                                                      createdAt: Sample.start))
+            try store.write { try $0.append(Sample.policy()) }
+            let later = Sample.start.addingTimeInterval(3 * 3600)
+            let id = try store.write { transaction in
+                let id = try transaction.nextRequestID()
+                try transaction.append(Sample.submit(id, at: later))
+                try transaction.append(Sample.route(id, at: later))
+                return id
+            }
+            try store.write { try $0.append(Sample.review(id, at: later.addingTimeInterval(-back))) }
+            return try store.verify().projectionMismatches.map(\.problem)
+        }
+        let backDated = try named(trusting: false, back: 3600)
+        #expect(backDated.count == 1 && backDated[0].contains("review_recorded by bob is dated") && backDated[0].contains("60 minutes before event 3"),
+                "\(backDated)")
+        #expect(try named(trusting: false, back: 300) == [], "a clock corrected by minutes")
+        #expect(try named(trusting: true, back: 3600) == [], "a store whose users assert the time")
     }
 
     /// An anchor holds while the history up to it is what it was, and names
@@ -57,7 +84,7 @@ import Testing
 
     @Test func hashesFollowTheDocumentedCanonicalForm() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         let first = try store.write { try $0.append(Sample.policy()) }
         // Recompute by hand from the stored columns, independently of the store.
         let created = try sqlite3(directory.file(), "SELECT prev_hash, kind, hash FROM events WHERE sequence = 1;").output
@@ -204,7 +231,7 @@ import Testing
     /// refused, naming the request, and nothing is written.
     @Test func noDecisionIsMadeOnAnEditedRow() throws {
         let directory = TemporaryDirectory()
-        let store = try Store.create(at: directory.file(), settings: StoreSettings())
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
         try store.write { try $0.append(Sample.policy()) }
         let id = try store.submitRouted()
         let untouched = try store.submitRouted()

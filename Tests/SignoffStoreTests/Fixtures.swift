@@ -25,6 +25,9 @@ enum Sample {
     /// and so may apply their first policy and, as no role grants it, change their settings.
     static let creator = Principal(name: StoreFile.accountName(), authentication: .osAccount)
     static let start = Date(timeIntervalSince1970: 1_750_000_000.123)
+    /// A store created at `start`: the events these tests append are dated
+    /// from then on, and verify names an event dated back before another.
+    static let settings = StoreSettings(createdAt: start)
 
     /// The policy the sample stores apply: anything in the sandbox is approved
     /// automatically; elsewhere the owners of the system approve, one of them

@@ -20,7 +20,7 @@ import Testing
     let directory = TemporaryDirectory()
 
     func newStore() throws -> (TemporaryDirectory, Store) {
-        (directory, try Store.create(at: directory.file(), settings: StoreSettings()))
+        (directory, try Store.create(at: directory.file(), settings: Sample.settings))
     }
 
     @Test func aMessageCommitsWithItsEventOrNotAtAllAndItsKeyCountsOnce() throws {

@@ -7,7 +7,7 @@ import Testing
 /// The store's own settings, schema and counters are evidence too; text that
 /// cannot be stored exactly never gets in; contention waits; readers never write.
 @Suite struct StoreEvidenceTests {
-    func populated(_ directory: TemporaryDirectory, settings: StoreSettings = StoreSettings()) throws -> Store {
+    func populated(_ directory: TemporaryDirectory, settings: StoreSettings = Sample.settings) throws -> Store {
         let store = try Store.create(at: directory.file(), settings: settings)
         try store.write { try $0.append(Sample.policy()) }
         for _ in 1...2 { _ = try store.submitRouted() }
@@ -127,7 +127,7 @@ import Testing
     @Test func sixteenConcurrentWritersAllSucceed() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
-        let first = try Store.create(at: path, settings: StoreSettings())
+        let first = try Store.create(at: path, settings: Sample.settings)
         try first.write { try $0.append(Sample.policy()) }
         let stores = try (0..<16).map { _ in try Store.open(at: path) }
         let failures = Messages()
