@@ -4,9 +4,9 @@ import SignoffStore
 
 /// "Routed to me": the requests a person may decide now. The console's queue
 /// and `signoff list --routed-to-me` ask this one question, here. The summary
-/// columns answer it for nearly every request; only a multi-step route with
-/// approvals already given needs the full record (`Lifecycle.canDecide`) to
-/// know which steps are still open. The answer is `Lifecycle.canDecide`'s.
+/// columns answer it for every request without approvals; one with approvals
+/// already given needs the full record (`Lifecycle.canDecide`) to know which
+/// of them count and which steps are still open. The answer is `Lifecycle.canDecide`'s.
 public struct DecisionQueue {
     public let person: String
     public let policy: Policy
@@ -28,7 +28,7 @@ public struct DecisionQueue {
 
     /// Whether the person may decide the request now.
     public mutating func includes(_ summary: RequestSummary) throws -> Bool {
-        guard summary.state == .pending, !reviewed.contains(summary.id), summary.approvals < summary.approvalsNeeded,
+        guard summary.state == .pending, !reviewed.contains(summary.id),
               person != summary.requester, person != summary.submittedBy,
               !(summary.subjectKind.isHuman && person == summary.subjectName) else { return false }
         let key = EligibilityKey(summary)
@@ -44,7 +44,10 @@ public struct DecisionQueue {
             memo[key] = eligible
         }
         guard eligible else { return false }
-        if summary.routeApprovers.count > 1 && summary.approvals > 0 {
+        // Approvals given: whether they count, and leave a seat this person
+        // fills, is the record's question (a delegate's approval beside
+        // the delegator's counts once; a step may be full).
+        if summary.approvals > 0 {
             guard let record = try store.record(summary.id) else { return false }
             return Lifecycle.canDecide(record, person: person, policy: policy, at: now).0
         }
