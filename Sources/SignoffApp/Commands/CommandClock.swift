@@ -27,11 +27,15 @@ public struct CommandClock: Sendable {
     /// A clock that always says `date`: tests inject it.
     public static func fixed(_ date: Date) -> CommandClock { CommandClock(asserted: date) }
 
+    /// Now, to the millisecond the store keeps: what a command decides at
+    /// this time (a delegation's end, a rotation's turn) is judged again by
+    /// `audit verify` at the time stored, which must be the same.
     public func now() -> Date {
-        guard let asserted else { return Date() }
-        guard runs else { return asserted }
+        guard let asserted else { return EventCoding.storedPrecision(Date()) }
+        guard runs else { return EventCoding.storedPrecision(asserted) }
         let elapsed = ContinuousClock.now - origin
-        return asserted.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return EventCoding.storedPrecision(
+            asserted.addingTimeInterval(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
     }
 
     /// The clock `environment` asks for in `store`: `SIGNOFF_NOW` (ISO 8601)
