@@ -639,15 +639,20 @@ public final class WriteTransaction {
     /// mistaken refusal would leave access live. `audit verify` judges those.
     func accessProblem(_ draft: EventDraft, _ check: inout DecisionCheck) throws -> String? {
         var findingID: String?
+        // A review is replayed for the approval it makes right after it (an
+        // approval by the steps stands only on one), and folded as it is.
+        var replayOnly = false
         switch draft.body {
         case .requestRouted, .requestRevised, .grantIssued, .grantExtended, .incidentReviewCompleted, .reconciliationRun,
              .findingOpened, .findingResolved:
             break
+        case .reviewRecorded:
+            replayOnly = true
         case let .findingExcepted(excepted): findingID = excepted.findingID
         case let .findingRemovalRequested(requested): findingID = requested.findingID
         case let .requestDecided(decided):
             guard decided.state == .approved else { return nil }
-        case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .requestWithdrawn,
+        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
              .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
              .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured, .removalHandedOff, .removalHandOffFailed,
              .ticketLinked, .intakeRefused, .writeBackConfigured:
@@ -672,7 +677,7 @@ public final class WriteTransaction {
         var grants: [String: Grant] = [:]
         for id in grantIDs.compactMap(\.self) where grants[id] == nil { grants[id] = try grant(id, asStored: true) }
         guard let problem = check.problem(draft, record: record, policy: policy, grant: { grants[$0] },
-                                          finding: { $0 == finding?.id ? finding : nil }) else { return nil }
+                                          finding: { $0 == finding?.id ? finding : nil }), !replayOnly else { return nil }
         // An approval set aside issues nothing: the grant after it is set aside too.
         if case .requestDecided = draft.body { check.setAsideIssuedGrants() }
         return problem

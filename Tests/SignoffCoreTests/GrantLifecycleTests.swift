@@ -431,7 +431,7 @@ extension GrantLifecycleTests {
             }
             #expect(revoke?.reason == .notActive)
             let extend = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: failed, by: .hours(1), requester: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: failed, by: .hours(1), askedBy: "alice", purpose: nil, policy: policy)
             }
             #expect(extend?.reason == .notActive)
         }
@@ -554,7 +554,7 @@ extension GrantLifecycleTests {
         /// The original grant, and REQ-2 asking (a day later) to extend it by five days, still pending.
         static func pendingExtension(_ policy: Policy) throws -> (grant: Grant, pending: RequestRecord) {
             let (record, grant) = try original(policy)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), requester: "alice",
+            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), askedBy: "alice",
                                                          purpose: nil, policy: policy).request
             return (grant, try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day)).0)
         }
@@ -562,7 +562,7 @@ extension GrantLifecycleTests {
         @Test func extensionRequestCopiesTheTermsAndLinksTheOriginal() throws {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), requester: "alice",
+            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), askedBy: "alice",
                                                          purpose: nil, policy: policy).request
             #expect(request.extends == "REQ-1")
             #expect(request.duration == .days(15))
@@ -572,14 +572,15 @@ extension GrantLifecycleTests {
             #expect(request.subject == record.request.subject)
             #expect(request.entitlement == record.request.entitlement)
 
-            // The subject's owner may ask too, in their own name.
-            let byOwner = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), requester: "bob",
+            // The subject's owner may ask too (and submits it); the requester stays the original's,
+            // so neither may approve a longer term of the access.
+            let byOwner = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), askedBy: "bob",
                                                          purpose: "the job runs another day", policy: policy).request
-            #expect(byOwner.requester == "bob")
+            #expect(byOwner.requester == "alice")
             #expect(byOwner.purpose == "the job runs another day")
 
             // Exactly up to the maximum total is allowed.
-            let full = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(20), requester: "alice",
+            let full = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(20), askedBy: "alice",
                                                       purpose: nil, policy: policy).request
             #expect(full.duration == .days(20))
         }
@@ -589,12 +590,12 @@ extension GrantLifecycleTests {
             let (record, grant) = try Extensions.original(policy)
 
             let stranger = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), requester: "carol", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), askedBy: "carol", purpose: nil, policy: policy)
             }
             #expect(stranger?.reason == .notRequester)
 
             let tooLong = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(21), requester: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(21), askedBy: "alice", purpose: nil, policy: policy)
             }
             #expect(tooLong?.reason == .overLimit)
             #expect(tooLong?.message.contains("40d") == true)
@@ -603,21 +604,21 @@ extension GrantLifecycleTests {
             // Without max_total the total is what one approval may grant (30d).
             let noTotal = try G.policy()
             let overSingle = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(11), requester: "alice", purpose: nil, policy: noTotal)
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(11), askedBy: "alice", purpose: nil, policy: noTotal)
             }
             #expect(overSingle?.reason == .overLimit)
 
             let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: grant.expiresAt ?? .distantFuture))
             let expired = try #require(G.grant([expiry], id: "REQ-1", from: grant))
             let ofExpired = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: expired, by: .days(1), requester: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: expired, by: .days(1), askedBy: "alice", purpose: nil, policy: policy)
             }
             #expect(ofExpired?.reason == .notActive)
 
             let revocation = try Lifecycle.revoke(grant, by: G.person("bob"), rationale: G.rationale, policy: policy, at: G.at(G.day))
             let revoked = try #require(G.grant(revocation, id: "REQ-1", from: grant))
             let ofRevoked = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: revoked, by: .days(1), requester: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: revoked, by: .days(1), askedBy: "alice", purpose: nil, policy: policy)
             }
             #expect(ofRevoked?.reason == .notActive)
         }
@@ -626,7 +627,7 @@ extension GrantLifecycleTests {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
             let originalExpiry = try #require(grant.expiresAt)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), requester: "alice",
+            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), askedBy: "alice",
                                                          purpose: nil, policy: policy).request
             let (pending, submitted) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
             #expect(submitted.kinds == ["request_submitted", "request_routed"])
@@ -788,7 +789,7 @@ extension GrantLifecycleTests {
             let asked = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(asked)
             let originalExpiry = try #require(grant.expiresAt)
-            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), requester: "alice",
+            let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), askedBy: "alice",
                                                          purpose: nil, policy: asked).request
             let (pending, _) = try G.submit(request, id: "REQ-2", policy: asked, original: grant, at: G.at(G.day))
 
@@ -1188,6 +1189,12 @@ extension GrantLifecycleTests {
             }
             #expect(ownDecision?.reason == .notEligible)
             #expect(ownDecision?.message == "sam approved the access and may not review the incident")
+            // Nor one who approved an extension of it: that judged the emergency's length.
+            let byExtensionApprover = G.refusal { () throws(Refusal) in
+                try Lifecycle.reviewIncident(grant, by: G.person("sam"), rationale: notes, policy: policy,
+                                             extensionApprovers: ["sam"], at: reviewedAt)
+            }
+            #expect(byExtensionApprover?.message == "sam approved the access and may not review the incident")
 
             let events = try Lifecycle.reviewIncident(grant, by: G.person("sam"), rationale: notes, policy: policy, at: reviewedAt)
             #expect(events.kinds == ["incident_review_completed"])

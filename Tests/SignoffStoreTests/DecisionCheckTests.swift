@@ -81,6 +81,16 @@ import Testing
         ])
     }
 
+    /// An approval by the steps is made by the review that completes them,
+    /// right before it and in its reviewer's name: the requester recording
+    /// it, though the approvals count, is named.
+    @Test func anApprovalInAnotherNameThanTheReviewThatMadeItIsNamed() throws {
+        let forged = try problems { record in
+            [Sample.review(record.id), Self.decided(record.id, by: Sample.alice, approvers: ["bob"]), Sample.grant(record.id)]
+        }
+        #expect(forged == ["REQ-1: request_decided by alice: approves REQ-1 as alice, but the review or route right before it approves it as bob"])
+    }
+
     @Test func anApprovalNoCountedApprovalBacksIsNamed() throws {
         let unreviewed = try problems { record in
             [Self.decided(record.id, by: Sample.carol, approvers: ["carol"]), Sample.grant(record.id, approvers: ["carol"])]

@@ -107,9 +107,12 @@ enum Sample {
             verdict: verdict, rationale: rationale, requestVersion: version, policyVersion: policyVersion)))
     }
 
+    /// A decision as the review right before it makes it: in the name of its
+    /// (first) reviewer; a policy's, in signoff's.
     static func decide(_ id: String, _ state: RequestState = .approved, by: [String] = ["bob"],
                        at: Date = start) -> EventDraft {
-        EventDraft(requestID: id, actor: .signoff, at: at, body: .requestDecided(.init(
+        let actor = by.first.map { $0.hasPrefix("policy:") ? Principal.signoff : Principal(name: $0, authentication: .osAccount) }
+        return EventDraft(requestID: id, actor: actor ?? .signoff, at: at, body: .requestDecided(.init(
             state: state, by: by, policyVersion: policyVersion, reason: "all steps satisfied")))
     }
 }

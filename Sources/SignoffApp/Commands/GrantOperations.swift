@@ -79,7 +79,7 @@ extension Commands {
             let grant = try tx.grant(id)
             let actor = tx.actor, by = self.by, purpose = self.purpose
             let request = try tx.refusingAsEvidence(.extend, of: id) { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: by, requester: actor.name, purpose: purpose,
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: by, askedBy: actor.name, purpose: purpose,
                                                policy: policy)
             }
             let newID = try tx.store.nextRequestID()
@@ -123,9 +123,11 @@ extension Commands {
         public func decide(_ tx: CommandTransaction) throws {
             let policy = try tx.policy()
             let grant = try tx.grant(id)
+            let extensionApprovers = try tx.store.extensionApprovers(of: grant)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
             try tx.append(try tx.refusingAsEvidence(.reviewIncident, of: id) { () throws(Refusal) in
-                try Lifecycle.reviewIncident(grant, by: actor, rationale: rationale, policy: policy, at: now)
+                try Lifecycle.reviewIncident(grant, by: actor, rationale: rationale, policy: policy,
+                                             extensionApprovers: extensionApprovers, at: now)
             })
         }
     }

@@ -58,8 +58,8 @@ public struct DecisionCheck: Sendable {
     private var appliedPolicy = false
     /// The approvers of each grant's extensions, by the grant's request: they may revoke it too.
     private var extensionApprovers: [String: [String]] = [:]
-    /// The denial a review or route just replayed makes right after it, by request, until it comes.
-    private var followingDenials: [String: EventDraft] = [:]
+    /// The decision a review or route just replayed makes right after it, by request, until it comes.
+    private var followingDecisions: [String: EventDraft] = [:]
     /// The trigger that revoked a grant, by its request: its extensions close naming it.
     private var revokingTrigger: [String: String] = [:]
 
@@ -120,18 +120,24 @@ public struct DecisionCheck: Sendable {
             guard let policy else { return Self.noPolicy }
             if let problem = Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision,
                                                outcome: route ?? policy.route(record.request, submittedBy: record.submittedBy.name,
-                                                                              at: event.at)) {
+                                                                              at: record.submittedAt)) {
                 return problem
             }
-            // Only a denial, or an extension approved automatically, can be followed by one.
+            // What the route decides right after it: a denial; an extension
+            // approved automatically, which may be one; a route with steps
+            // whose approvals, kept, now satisfy them. (A rule's own approval
+            // is judged by its rule, in `approval`.)
             switch routed.outcome {
             case .denied:
-                expectDenial(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: nil, at: event.at))
+                expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: nil, at: event.at))
             case .autoApproved:
                 guard let original = record.request.extends else { return nil }
-                expectDenial(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: grant(original),
-                                                    at: event.at))
-            case .steps, .unroutable:
+                expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: grant(original),
+                                                      at: event.at))
+            case .steps:
+                expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy,
+                                                      original: record.request.extends.flatMap(grant), at: event.at))
+            case .unroutable:
                 break
             }
             return nil
@@ -161,11 +167,11 @@ public struct DecisionCheck: Sendable {
                 guard result.events.first?.body == event.body else {
                     return "not the review signoff records (its version or policy version differs)"
                 }
-                expectDenial(in: result.events.dropFirst())
+                expectDecision(in: result.events.dropFirst())
                 return nil
             }
         case let .requestDecided(decided):
-            let expected = event.requestID.flatMap { followingDenials.removeValue(forKey: $0) }
+            let expected = event.requestID.flatMap { followingDecisions.removeValue(forKey: $0) }
             switch decided.state {
             case .approved: break
             case .denied, .timedOut:
@@ -176,7 +182,14 @@ public struct DecisionCheck: Sendable {
             guard let record else { return "an approval of a request no event submitted" }
             guard let policy else { return Self.noPolicy }
             let original = record.request.extends.flatMap(grant)
-            let replayed = Self.approval(decided, by: event.actor, at: event.at, record: record, policy: policy, original: original)
+            var replayed = Self.approval(decided, by: event.actor, at: event.at, record: record, policy: policy, original: original)
+            // An approval by the steps is made by the review (or the route)
+            // right before it, in the name of whoever made that.
+            if case .success = replayed, case .steps? = record.route, decided.selfActivated != true,
+               expected.map({ $0.actor != event.actor }) ?? true {
+                replayed = .failure(Problem(text: expected.map { "approves \(record.id) as \(event.actor.name), but the review or route right before it approves it as \($0.actor.name)" }
+                    ?? "approves \(record.id), but no review or route right before it makes that approval"))
+            }
             // The grant after it is judged against what this approval issues,
             // as signoff would replay it, or, when nothing backs it, as it claims.
             let events = (try? replayed.get()) ?? Lifecycle.approve(
@@ -202,7 +215,7 @@ public struct DecisionCheck: Sendable {
             guard let policy else { return Self.noPolicy }
             do {
                 let replayed = try Lifecycle.reviewIncident(reviewed, by: event.actor, rationale: completed.rationale, policy: policy,
-                                                            at: event.at)
+                                                            extensionApprovers: extensionApprovers[id] ?? [], at: event.at)
                 return replayed.first?.body == event.body ? nil : "not the post-incident review signoff records"
             } catch {
                 return "a post-incident review signoff refuses: \(error.message)"
@@ -376,10 +389,10 @@ public struct DecisionCheck: Sendable {
 
     /// Keeps the denial among `events` (what a replayed review or route
     /// records) as the one the next decision of its request must be.
-    private mutating func expectDenial(in events: some Sequence<EventDraft>) {
+    private mutating func expectDecision(in events: some Sequence<EventDraft>) {
         for event in events {
-            if case let .requestDecided(decided) = event.body, decided.state != .approved, let id = event.requestID {
-                followingDenials[id] = event
+            if case .requestDecided = event.body, let id = event.requestID {
+                followingDecisions[id] = event
             }
         }
     }
@@ -452,6 +465,9 @@ public struct DecisionCheck: Sendable {
             }
             guard record.request.breakGlass, record.request.extends == nil, record.state == .pending else {
                 return .failure(Problem(text: "a self-activation of \(record.id), which is not a pending break-glass request"))
+            }
+            if let timedOut = Lifecycle.timedOut(record, policy: policy, at: at) {
+                return .failure(Problem(text: "a self-activation signoff refuses: \(timedOut)"))
             }
             let (allowed, why) = policy.maySelfActivate(actor.name, at: at)
             guard allowed, let wait = policy.breakGlass?.selfActivation?.after else {

@@ -212,7 +212,11 @@ extension Lifecycle {
     /// The request an extension files: the original's terms, for `by` more,
     /// linked to it. Refused when the grant is not live or already at the
     /// policy's maximum total; at approval the extension is capped again.
-    public static func extensionRequest(of record: RequestRecord, grant: Grant, by span: TimeSpan, requester: String,
+    /// Its requester stays the original's (whoever asks, the requester or the
+    /// subject's owner, submits it): separation of duties keeps both from
+    /// approving a longer term of the same access, and a manager step asks
+    /// the requester's manager, as for the original.
+    public static func extensionRequest(of record: RequestRecord, grant: Grant, by span: TimeSpan, askedBy requester: String,
                                         purpose: String?, policy: Policy) throws(Refusal) -> ScannedRequest {
         guard grant.state.isLive else {
             throw Refusal(.notActive, "the grant of \(record.id) is \(grant.state.rawValue); only a live grant can be extended")
@@ -228,7 +232,7 @@ extension Lifecycle {
             throw Refusal(.overLimit, "\(record.id) has \(grant.duration) of the policy's maximum total of \(total) for \(record.request.system); " + (room > 0 ? "at most \(TimeSpan(seconds: room)) more can be asked" : "it cannot be extended"))
         }
         var request = record.request
-        request.requester = requester
+        request.requester = record.requester
         request.duration = span
         request.start = nil
         request.end = nil
@@ -249,6 +253,7 @@ extension Lifecycle {
         guard record.state == .pending else {
             throw Refusal(.alreadyDecided, "\(record.id) is \(record.state.rawValue); only a pending request can be self-activated")
         }
+        if let timedOut = timedOut(record, policy: policy, at: at) { throw Refusal(.alreadyDecided, timedOut) }
         guard actor.name == record.requester else {
             throw Refusal(.notRequester, "only the requester (\(record.requester)) may self-activate \(record.id)")
         }
@@ -265,8 +270,10 @@ extension Lifecycle {
     }
 
     /// Completes a grant's post-incident review.
+    /// `extensionApprovers`: who approved the grant's extensions, who judged
+    /// the emergency's length as its approvers judged its start.
     public static func reviewIncident(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
-                                      at: Date) throws(Refusal) -> [EventDraft] {
+                                      extensionApprovers: [String] = [], at: Date) throws(Refusal) -> [EventDraft] {
         guard let review = grant.incidentReview else {
             throw Refusal(.notEligible, "\(grant.requestID) has no post-incident review")
         }
@@ -274,7 +281,7 @@ extension Lifecycle {
             throw Refusal(.alreadyDecided, "the post-incident review of \(grant.requestID) was completed by \(review.completedBy ?? "someone")")
         }
         let (allowed, why) = policy.mayReviewIncident(actor.name, reviewers: review.reviewers, terms: grant.terms,
-                                                     approvers: grant.approvers, at: at)
+                                                     approvers: grant.approvers + extensionApprovers, at: at)
         guard allowed else { throw Refusal(.notEligible, why) }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,

@@ -88,7 +88,10 @@ public enum Lifecycle {
     /// request version changes only when the route changes, so approvals made
     /// against an unchanged route keep counting.
     public static func route(_ record: RequestRecord, policy: Policy, original: Grant?, at: Date, cause: String) -> [EventDraft] {
-        let outcome = policy.route(record.request, submittedBy: record.submittedBy.name, at: at)
+        // Whether its requester could raise a break-glass request is judged
+        // when they raised it: a later policy change asks again under the
+        // new rules, not at a moment the rotation has since turned.
+        let outcome = policy.route(record.request, submittedBy: record.submittedBy.name, at: record.submittedAt)
         let version = outcome == record.route ? max(record.version, 1) : record.version + 1
         let routed = EventDraft(requestID: record.id, actor: .signoff, at: at,
                                 body: .requestRouted(.init(version: version, policyVersion: policy.version, outcome: outcome, cause: cause)))
@@ -97,7 +100,8 @@ public enum Lifecycle {
 
     /// What a route decides on its own, right after it: a denial by the
     /// rules that matched, or an automatic approval (for an extension whose
-    /// grant has ended, a denial); nothing for a route with steps.
+    /// grant has ended, a denial); for a route with steps, the approval its
+    /// approvals already make when it keeps them (the same route again).
     /// `record`: the request as it stood before the route.
     public static func decision(of outcome: RouteOutcome, _ record: RequestRecord, policy: Policy, original: Grant?,
                                 at: Date) -> [EventDraft] {
@@ -111,7 +115,18 @@ public enum Lifecycle {
         case let .autoApproved(rule):
             return approve(record, by: ["policy:\(rule)"], actor: .policyRule(rule),
                            reason: "approved automatically by rule \(rule)", policy: policy, original: original, at: at)
-        case .steps, .unroutable:
+        case .steps:
+            // A route that keeps the version keeps its approvals (a policy
+            // change): under this policy they may satisfy every step now, and
+            // nobody is left to decide it.
+            guard outcome == record.route, record.state == .pending, !record.currentApprovals.isEmpty,
+                  timedOut(record, policy: policy, at: at) == nil else { return [] }
+            let status = progress(record, policy: policy)
+            guard !status.isEmpty, status.allSatisfy(\.isSatisfied) else { return [] }
+            return approve(record, by: status.flatMap(\.approvedBy), actor: .signoff,
+                           reason: "every step satisfied under policy \(policy.version.prefix(12))", policy: policy,
+                           original: original, at: at)
+        case .unroutable:
             return []
         }
     }
@@ -146,6 +161,9 @@ public enum Lifecycle {
         }
         if let reason = separationOfDuties(record, reviewer: reviewer.name) {
             return refuse(.selfApproval, reason)
+        }
+        if let timedOut = timedOut(record, policy: policy, at: at) {
+            return refuse(.alreadyDecided, timedOut)
         }
         guard case let .steps(_, steps) = record.route else {
             return refuse(.notEligible, "\(record.id) has no approval steps (\(record.route?.summary ?? "not routed")); nobody can review it")
@@ -187,6 +205,13 @@ public enum Lifecycle {
             if case let .requestDecided(decided)? = decision.first?.body { state = decided.state }
             return ReviewResult(events: events, outcome: .recorded(state))
         }
+    }
+
+    /// Why an open request can no longer be decided by the clock, though the
+    /// sweep has not recorded it yet: past the policy's pending timeout.
+    static func timedOut(_ record: RequestRecord, policy: Policy, at: Date) -> String? {
+        guard timeOut(record, policy: policy, by: .signoff, at: at) != nil, let timeout = policy.pendingTimeout else { return nil }
+        return "\(record.id) timed out: nobody decided it within the policy's pending timeout of \(timeout) after its submission (`signoff expire` records it); ask again with a new request"
     }
 
     /// Why `person` may never decide this request, whatever the policy says.

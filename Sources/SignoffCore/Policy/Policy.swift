@@ -307,6 +307,7 @@ public struct Policy: Sendable {
     }
 
     /// Deny rules first (all reported, any denies), then the first matching route rule.
+    /// `at`: when the request was raised (who may raise a break-glass request then).
     public func route(_ request: AccessRequest, submittedBy: String, at: Date) -> RouteOutcome {
         let facts = RequestFacts(request, submittedBy: submittedBy)
         var matches: [DenyMatch] = []

@@ -54,8 +54,9 @@ final class PostgresRemote: @unchecked Sendable {
     /// what would give access that signoff never records is folded into
     /// nothing (`WriteTransaction.accessProblem`). 3: so is what would hide
     /// access (a post-incident review, reconciliation, an exception or
-    /// removal of a finding) that signoff never records.
-    static let foldRules = 3
+    /// removal of a finding) that signoff never records. 4: so is an
+    /// approval by the steps that no review or route right before it makes.
+    static let foldRules = 4
 
     /// Where this client keeps its fold of the store: one file per server,
     /// database, role and `rules`, under `$XDG_CACHE_HOME/signoff` (else `~/.cache/signoff`).
