@@ -55,6 +55,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Decisions the policy requires to be signed came without signatures;
     /// nothing was recorded. Sign each statement and offer the signatures.
     case signaturesNeeded([SignatureNeed])
+    /// `store copy` refused a source that does not pass `audit verify`:
+    /// `problem` is the first thing verify names, `more` how many others.
+    case doesNotVerify(path: String, problem: String, more: Int)
 
     /// Whether this refuses an event for what it is (what it says, or its
     /// signature), rather than reports a failure of the store or its server:
@@ -65,7 +68,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             true
         case .missing, .alreadyExists, .notAStore, .busy, .readOnly, .needsMigration, .corrupt, .schemaTooNew,
              .groupNotFound, .fileAccess, .unreadableRow, .database, .unreachable, .authenticationFailed, .tlsRefused,
-             .permissionDenied, .connectionLost, .signaturesNeeded:
+             .permissionDenied, .connectionLost, .signaturesNeeded, .doesNotVerify:
             false
         }
     }
@@ -121,6 +124,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .signaturesNeeded(needs):
             "nothing was recorded: " + needs.map { "\($0.actor)'s \($0.statement.action.rawValue) must be signed (\($0.requirement.reason))" }
                 .joined(separator: "; ")
+        case let .doesNotVerify(path, problem, more):
+            // One line: what verify names quotes the store's own contents.
+            "the store at \(DisplaySafe.text(path)) does not pass `signoff audit verify` (\(DisplaySafe.text(problem))"
+                + (more > 0 ? "; and \(more) more" : "")
+                + "); nothing was copied: run `signoff audit verify --store \(DisplaySafe.text(path))`, and copy only a store that passes it"
         }
     }
 

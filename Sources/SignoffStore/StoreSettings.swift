@@ -65,6 +65,29 @@ public struct StoredPolicy: Sendable, Hashable {
         try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map { try StoredPolicy(row: $0) }
     }
 
+    /// Every policy the chain applied, in order, from its `policy_applied`
+    /// events: their payloads are what the hash chain covers, where the
+    /// `policies` query table is only their fold, which whoever can write
+    /// the store can edit. In a PostgreSQL store's local copy (`isCopy`),
+    /// an event it folded into nothing applied no policy.
+    static func appliedFromEvents(_ db: Database, isCopy: Bool) throws -> [StoredPolicy] {
+        let sql = EventColumns.select + " WHERE kind = '\(EventKind.policyApplied.rawValue)'"
+            + (isCopy ? " AND sequence NOT IN (SELECT sequence FROM \(Store.notFoldedTable))" : "") + " ORDER BY sequence"
+        let query = FastStatement(try db.cachedStatement(sql: sql), db)
+        var policies: [StoredPolicy] = []
+        try query.forEachRow { row in
+            let columns = EventColumns(statement: row)
+            let event = try columns.draft()
+            guard case let .policyApplied(applied) = event.body else {
+                throw UndecodableEvent(sequence: columns.sequence, detail: "a policy_applied event that applies no policy")
+            }
+            policies.append(StoredPolicy(version: applied.version, previousVersion: applied.previousVersion, file: applied.file,
+                                         source: applied.source, appliedAt: event.at, appliedBy: event.actor,
+                                         sequence: columns.sequence))
+        }
+        return policies
+    }
+
     /// From a row of `selectLatest`'s columns.
     init(row: Row) throws {
         func column<Value: DatabaseValueConvertible>(_ index: Int) throws -> Value {

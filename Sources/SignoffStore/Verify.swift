@@ -62,6 +62,13 @@ public struct VerifyReport: Sendable, Hashable {
     public var isIntact: Bool {
         firstBadEvent == nil && projectionMismatches.isEmpty && brokenAnchors.isEmpty && signatureProblems.isEmpty
     }
+
+    /// Every problem found, one line each: the chain's, the query tables',
+    /// the anchors', then the signatures'.
+    public var problems: [String] {
+        [firstBadEvent?.description].compactMap { $0 } + projectionMismatches.map(\.description) + brokenAnchors
+            + signatureProblems.map(\.description)
+    }
 }
 
 /// An event's sequence number and hash, kept somewhere the store's writers
@@ -94,30 +101,34 @@ extension Store {
     /// events, comparing them with the stored ones (one pass, `VerifyPass`), in
     /// one snapshot; and checks that the chain still holds each of `anchors`.
     public func verify(anchors: [ChainAnchor] = []) throws -> VerifyReport {
-        try read { db in
-            let clock = ContinuousClock()
-            let start = clock.now
-            let pass = try VerifyPass(db, isCopy: remote != nil)
-            try pass.run()
-            var report = VerifyReport(eventCount: pass.eventCount, requestCount: pass.requestCount,
-                                      firstBadEvent: pass.firstBadEvent, projectionMismatches: pass.projectionMismatches,
-                                      duration: clock.now - start)
-            report.signedEventCount = pass.signatures.signedCount
-            report.schema1SignedEventCount = pass.signatures.schema1Count
-            report.signatureProblems = pass.signatures.problems
-            for anchor in anchors {
-                let stored = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?",
-                                                 arguments: [anchor.sequence])
-                var problem: String?
-                if let stored, stored != anchor.hash {
-                    problem = "event \(anchor.sequence) has hash \(stored), not the anchor's \(anchor.hash): the history up to it was rewritten"
-                } else if stored == nil {
-                    problem = "there is no event \(anchor.sequence): the chain was cut short or rewritten"
-                }
-                report.anchorChecks.append(.init(anchor: anchor, problem: problem))
+        try read { db in try verify(db, anchors: anchors) }
+    }
+
+    /// `verify` in the snapshot `db` reads, for a caller that goes on to
+    /// read the store in that same snapshot (`store copy`).
+    func verify(_ db: Database, anchors: [ChainAnchor] = []) throws -> VerifyReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let pass = try VerifyPass(db, isCopy: remote != nil)
+        try pass.run()
+        var report = VerifyReport(eventCount: pass.eventCount, requestCount: pass.requestCount,
+                                  firstBadEvent: pass.firstBadEvent, projectionMismatches: pass.projectionMismatches,
+                                  duration: clock.now - start)
+        report.signedEventCount = pass.signatures.signedCount
+        report.schema1SignedEventCount = pass.signatures.schema1Count
+        report.signatureProblems = pass.signatures.problems
+        for anchor in anchors {
+            let stored = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?",
+                                             arguments: [anchor.sequence])
+            var problem: String?
+            if let stored, stored != anchor.hash {
+                problem = "event \(anchor.sequence) has hash \(stored), not the anchor's \(anchor.hash): the history up to it was rewritten"
+            } else if stored == nil {
+                problem = "there is no event \(anchor.sequence): the chain was cut short or rewritten"
             }
-            return report
+            report.anchorChecks.append(.init(anchor: anchor, problem: problem))
         }
+        return report
     }
 
     /// The last event as an anchor; nil for a store without events.

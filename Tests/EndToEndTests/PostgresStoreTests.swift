@@ -324,6 +324,43 @@ struct PostgresStoreTests {
         }
     }
 
+    /// The administrators of a store copied into PostgreSQL come from the
+    /// chained policy_applied events: a file whose `policies` query table was
+    /// edited (alice added to the administrators) does not pass audit
+    /// verify, and nothing of it reaches the server.
+    @Test func aFileThatDoesNotVerifyIsNotCopiedIntoPostgreSQL() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-copy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("demo.sqlite").path
+        let made = try Signoff.run(["demo", "--requests", "3", "--no-console", "--store", file])
+        #expect(made.status == 0, "\(made.output)")
+        let tampered = try Signoff.runProgram("/usr/bin/env", ["sqlite3", file, """
+            UPDATE policies SET source = replace(source, 'members: [person:carol, person:dave, account:ops]',
+                                                 'members: [person:carol, person:dave, person:alice, account:ops]');
+            SELECT count(*) FROM policies WHERE source LIKE '%person:alice,%';
+            """])
+        #expect(tampered.status == 0 && tampered.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "0", "\(tampered.output)")
+        let database = "signoff_copy_" + UUID().uuidString.prefix(8).lowercased()
+        try PostgresAdministrationTests.psql("CREATE DATABASE \(database)")
+        defer {
+            try? PostgresAdministrationTests.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+            try? PostgresAdministrationTests.psql("DROP ROLE IF EXISTS signoff_\(database)")
+        }
+        let environment = ["XDG_CACHE_HOME": directory.appendingPathComponent("cache").path]
+        let refused = try Signoff.run(["store", "copy", file, "postgresql:///\(database)", "--person", "carol"],
+                                      environment: environment)
+        #expect(refused.status == 5, "\(refused.output)")
+        #expect(refused.stderr.contains("signoff audit verify") && refused.stderr.contains("policies"), "\(refused.output)")
+        #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.output)")
+        func count(_ sql: String) throws -> String {
+            try Signoff.runProgram("/usr/bin/env", ["psql", "-X", "-A", "-t", "-d", database, "-c", sql])
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try count("SELECT count(*) FROM pg_namespace WHERE nspname = 'signoff'") == "0")
+        #expect(try count("SELECT count(*) FROM pg_roles WHERE rolname = 'signoff_\(database)'") == "0")
+    }
+
     @Test func waitIsWokenByTheServerWhenAnotherClientDecides() throws {
         let store = try PostgresTestStore()
         let id = try store.submit()

@@ -50,6 +50,25 @@ struct StoreArgumentTests {
         #expect(scratch.contents.allSatisfy { $0.hasPrefix("config") }, "left \(scratch.contents)")
     }
 
+    /// `store copy` runs the source's own audit first: a file whose query
+    /// tables were edited is refused before any server is reached, naming
+    /// `signoff audit verify`, on one line.
+    @Test func aStoreThatDoesNotVerifyIsNotCopied() throws {
+        let scratch = try Scratch()
+        let file = scratch.directory.appendingPathComponent("store.sqlite").path
+        let made = try Signoff.run(["demo", "--requests", "2", "--no-console", "--store", file], environment: scratch.environment)
+        #expect(made.status == 0, "\(made.output)")
+        let tampered = try Signoff.runProgram("/usr/bin/env", ["sqlite3", file, "UPDATE policies SET source = source || '#'"])
+        #expect(tampered.status == 0, "\(tampered.output)")
+        let result = try Signoff.run(["store", "copy", file, Self.unreachable], environment: scratch.environment,
+                                     directory: scratch.directory)
+        #expect(result.status == 5, "\(result.output)")
+        #expect(result.stderr.contains("does not pass `signoff audit verify`"), "\(result.output)")
+        #expect(result.stderr.contains("nothing was copied"), "\(result.output)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.output)")
+        #expect(!result.output.contains("s3cret-pw"), "\(result.output)")
+    }
+
     @Test func anUnknownSchemeIsBadInput() throws {
         let scratch = try Scratch()
         let result = try Signoff.run(["init", "--store", "mysql://root:pw@db/x"], environment: scratch.environment,

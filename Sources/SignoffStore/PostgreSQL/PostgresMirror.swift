@@ -534,17 +534,29 @@ extension Store {
     /// PostgreSQL database (created as `signoff init` would, with its
     /// creator acting as `person`), or a PostgreSQL store into a new SQLite
     /// file. Every event is checked on the way (the server checks each hash;
-    /// a file is folded event by event as `audit verify` would). Nothing is
-    /// left at `target` when it fails. Returns the events copied.
+    /// a file is folded event by event as `audit verify` would). A file is
+    /// copied only when it passes its own `audit verify`, run in the snapshot
+    /// the copy reads, before any server is reached: the server takes its
+    /// settings and the policies' administrators from it, and those are
+    /// read from what the events say (the policies from the chained
+    /// `policy_applied` events themselves). Nothing is left at `target` when
+    /// it fails. Returns the events copied.
     public static func copy(from source: StoreLocation, to target: StoreLocation, person: String?) throws -> Int64 {
         switch (source, target) {
         case let (.sqlite(path), .postgresql(connection)):
             let from = try openForReading(at: path)
-            return try StoreError.mapping(store: target.description) {
-                let server = try PostgresConnection(connection)
-                var copied: Int64 = 0
-                try PostgresSetup.create(server, settings: from.settings, person: person) {
-                    try from.read { db in
+            return try from.read { db in
+                let report = try from.verify(db)
+                if let problem = report.problems.first {
+                    throw StoreError.doesNotVerify(path: path, problem: problem, more: report.problems.count - 1)
+                }
+                // As the events say: verify held the settings table to them, in this snapshot.
+                guard let settings = try StoreSettings.fetch(db) else { throw StoreError.notAStore(path: path) }
+                let policies = try StoredPolicy.appliedFromEvents(db, isCopy: false)
+                return try StoreError.mapping(store: target.description) {
+                    let server = try PostgresConnection(connection)
+                    var copied: Int64 = 0
+                    try PostgresSetup.create(server, settings: settings, person: person) {
                         let events = try Row.fetchCursor(db, sql: EventColumns.select + " ORDER BY sequence")
                         while let event = try events.next() {
                             try server.query("SELECT signoff.copy_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -552,12 +564,10 @@ extension Store {
                             copied += 1
                         }
                         try sendOutbox(db, server, where: "1")
-                        for row in try Row.fetchAll(db, sql: "SELECT sequence, version, previous_version, file, source, applied_at, applied_by, authentication FROM policies ORDER BY sequence") {
-                            try sendPolicy(StoredPolicy(row: row), server)
-                        }
+                        for policy in policies { try sendPolicy(policy, server) }
                     }
+                    return copied
                 }
-                return copied
             }
         case let (.postgresql(connection), .sqlite(path)):
             if StoreFile.exists(path) { throw StoreError.alreadyExists(path: path) }

@@ -88,7 +88,8 @@ extension StoreCommand {
             Every event is copied with its hash unchanged, so `signoff audit verify` passes on both and their heads are \
             equal. Into PostgreSQL, the database must hold no store yet: it is created as `signoff init` creates one, \
             owned by the connecting role, which acts as --person (default: its own name). Into a file, the file must not \
-            exist. Every event is checked on the way; nothing is left behind when the copy fails.
+            exist. Every event is checked on the way; nothing is left behind when the copy fails. A file that does not pass \
+            `signoff audit verify` is not copied.
             """)
         @Argument(help: ArgumentHelp("The store to copy: a file or a postgresql:// URL.", valueName: "from")) var from: String
         @Argument(help: ArgumentHelp("The new store: a postgresql:// URL or a file.", valueName: "to")) var to: String
