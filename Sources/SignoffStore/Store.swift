@@ -426,14 +426,12 @@ public final class Store: Sendable {
         }
     }
 
-    /// Every policy applied, in order: what the directory listed, and from when.
+    /// Every policy applied, in order: what the directory listed, and from
+    /// when. Read from the chained `policy_applied` events, not from the
+    /// `policies` query table, which no hash covers: `audit allowed-signers`
+    /// vouches for keys with it.
     public func appliedPolicies() throws -> [StoredPolicy] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT sequence, version, previous_version, file, source, applied_at, applied_by, authentication
-                FROM policies ORDER BY sequence
-                """).map(StoredPolicy.init(row:))
-        }
+        try read { db in try StoredPolicy.appliedFromEvents(db, isCopy: remote != nil) }
     }
 
     public func currentPolicy() throws -> StoredPolicy? {

@@ -282,6 +282,29 @@ final class SigningLab {
         }
     }
 
+    /// `audit allowed-signers` writes the keys the chained policy_applied
+    /// events list: a key swapped into the `policies` query table (which no
+    /// hash covers) is not written, so stock OpenSSH never vouches for it.
+    @Test(.needsStoreFile) func allowedSignersComeFromTheChainNotTheQueryTable() throws {
+        let lab = try SigningLab()
+        let before = try lab.store.run(["audit", "allowed-signers"])
+        #expect(before.status == 0, "\(before.output)")
+        let mallory = lab.directory.appendingPathComponent("mallory").path
+        try SigningLab.tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "mallory@lab", "-f", mallory])
+        let malloryKey = String(try String(contentsOfFile: mallory + ".pub", encoding: .utf8).split(separator: " ")[1])
+        let daveKey = String(lab.dave.line.split(separator: " ")[1])
+        #expect(before.stdout.contains(daveKey) && !before.stdout.contains(malloryKey))
+        let swapped = try SigningLab.tool("sqlite3", [lab.store.path, """
+            UPDATE policies SET source = replace(source, '\(daveKey)', '\(malloryKey)');
+            SELECT count(*) FROM policies WHERE source LIKE '%\(malloryKey)%';
+            """])
+        #expect(swapped.status == 0 && swapped.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(swapped.output)")
+        let after = try lab.store.run(["audit", "allowed-signers"])
+        #expect(after.status == 0, "\(after.output)")
+        #expect(after.stdout == before.stdout)
+        #expect(!after.stdout.contains(malloryKey))
+    }
+
     /// The console decides through the same command layer: dave's approval
     /// from the console in tmux is signed through his agent; erin, whose
     /// console has no agent, is refused and told why.
