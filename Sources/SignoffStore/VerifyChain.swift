@@ -39,6 +39,9 @@ final class VerifyChain: @unchecked Sendable {
             var payload: Range<Int>
             var signature: Range<Int>?
             var statement: Range<Int>?
+            /// Whether the stored signature and statement are both present
+            /// or both absent (the hash covers them only together).
+            var paired: Bool
         }
 
         init() {
@@ -89,7 +92,8 @@ final class VerifyChain: @unchecked Sendable {
             }
             entries.append(Entry(sequence: event.sequence, at: event.at, prevHash: prevHash, hash: hash,
                                  canonical: start..<bytes.count, actor: actor, authentication: authentication, kind: kind,
-                                 requestID: requestID, payload: payload, signature: signature, statement: statement))
+                                 requestID: requestID, payload: payload, signature: signature, statement: statement,
+                                 paired: (event.signature == nil) == (event.statement == nil)))
         }
 
         /// Each event as `EventColumns` over this batch's bytes, with its
@@ -236,6 +240,16 @@ final class VerifyChain: @unchecked Sendable {
                     let problem = sequence == 1
                         ? "prev_hash is not the chain's start (64 zeros)"
                         : "prev_hash does not match the hash of event \(sequence - 1)"
+                    bad = .init(sequence: sequence, requestID: requestID(), problem: problem)
+                    return
+                }
+                // The hash covers a signature and its statement only together: a
+                // statement on an unsigned event would be outside it, read by
+                // whoever checks the export, and changeable unnoticed.
+                guard entry.paired else {
+                    let problem = entry.signature == nil
+                        ? "it carries a statement but no signature: the hash does not cover a statement without its signature, so it can be changed unnoticed"
+                        : "it carries a signature but no statement: every signed event stores the statement it signs"
                     bad = .init(sequence: sequence, requestID: requestID(), problem: problem)
                     return
                 }

@@ -135,6 +135,9 @@ import Testing
         ("UPDATE events SET at = at + 1 WHERE sequence = 25;", Int64(25), "hash does not match"),
         ("UPDATE events SET request_id = 'REQ-2' WHERE sequence = 5;", Int64(5), "hash does not match"),
         ("UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'x') WHERE sequence = 9;", Int64(9), "hash does not match"),
+        // The hash covers a signature and its statement only together: either alone is named.
+        ("UPDATE events SET statement = '{\"action\":\"approve\"}' WHERE sequence = 10;", Int64(10), "a statement but no signature"),
+        ("UPDATE events SET signature = '-----BEGIN SSH SIGNATURE-----' WHERE sequence = 12;", Int64(12), "a signature but no statement"),
         ("DELETE FROM events WHERE sequence = 14;", Int64(14), "missing"),
         ("DELETE FROM events WHERE sequence IN (3, 4);", Int64(3), "missing"),
     ])
