@@ -41,6 +41,12 @@ extension Store {
             func write(_ event: EventColumns) throws {
                 switch format {
                 case .jsonl:
+                    // JSON carries only UTF-8: such bytes would come out as U+FFFD, and
+                    // the hash could no longer be recomputed from the export.
+                    if let column = event.columnNotUTF8 {
+                        throw UndecodableEvent(sequence: event.sequence,
+                                               detail: "its \(column) is not UTF-8, which a JSON export cannot carry exactly")
+                    }
                     line.removeAll()
                     guard Self.writeJSONLine(event, to: &line) else {
                         throw UndecodableEvent(sequence: event.sequence, detail: "its payload is not JSON")
@@ -186,6 +192,41 @@ struct EventColumns {
         payload = bytes(6); prevHash = bytes(7); hash = bytes(8)
         signature = sqlite3_column_type(statement, 9) == SQLITE_NULL ? nil : bytes(9)
         self.statement = sqlite3_column_type(statement, 10) == SQLITE_NULL ? nil : bytes(10)
+    }
+
+    /// The first text column whose bytes are not UTF-8 (a store edited by
+    /// hand: signoff writes only UTF-8); nil when every one is.
+    var columnNotUTF8: String? {
+        Self.firstNotUTF8(actor: actor, authentication: authentication, kind: kind, requestID: requestID,
+                          payload: payload, signature: signature, statement: statement)
+    }
+
+    static func firstNotUTF8(actor: UnsafeRawBufferPointer, authentication: UnsafeRawBufferPointer,
+                             kind: UnsafeRawBufferPointer, requestID: UnsafeRawBufferPointer?,
+                             payload: UnsafeRawBufferPointer, signature: UnsafeRawBufferPointer?,
+                             statement: UnsafeRawBufferPointer?) -> String? {
+        if !isUTF8(payload) { return "payload" }
+        if !isUTF8(actor) { return "actor" }
+        if !isUTF8(authentication) { return "authentication" }
+        if !isUTF8(kind) { return "kind" }
+        if let requestID, !isUTF8(requestID) { return "request_id" }
+        if let signature, !isUTF8(signature) { return "signature" }
+        if let statement, !isUTF8(statement) { return "statement" }
+        return nil
+    }
+
+    /// Whether `bytes` are well-formed UTF-8: ASCII eight bytes at a time,
+    /// and from the first byte that is not, the standard library's check.
+    static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        var index = 0
+        while index + 8 <= count,
+              bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            index += 8
+        }
+        while index < count, bytes[index] < 0x80 { index += 1 }
+        guard index < count else { return true }
+        return String(validating: UnsafeRawBufferPointer(rebasing: bytes[index...]), as: UTF8.self) != nil
     }
 
     /// The `policy_version` a signed event's statement names, if it names one.

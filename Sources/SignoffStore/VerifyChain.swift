@@ -266,6 +266,16 @@ final class VerifyChain: @unchecked Sendable {
                                 problem: "hash does not match the stored columns: the event was changed after it was written")
                     return
                 }
+                // Hashed as stored, but not text signoff writes: the JSON export
+                // could not carry it, nor the chain be recomputed from the export.
+                if let column = EventColumns.firstNotUTF8(
+                    actor: slice(entry.actor), authentication: slice(entry.authentication), kind: slice(entry.kind),
+                    requestID: entry.requestID.map(slice), payload: slice(entry.payload),
+                    signature: entry.signature.map(slice), statement: entry.statement.map(slice)) {
+                    bad = .init(sequence: sequence, requestID: column == "request_id" ? nil : requestID(),
+                                problem: "its \(column) is not UTF-8: signoff never writes such text, and the JSON export cannot carry it")
+                    return
+                }
                 expectedPrevious.withUnsafeMutableBytes { $0.copyMemory(from: hash) }
                 expectedSequence += 1
             }

@@ -155,6 +155,37 @@ import Testing
         #expect(bad.problem.contains(problem), "\(bad.problem)")
     }
 
+    /// A column holding bytes that are not UTF-8, hashed as stored: the JSON
+    /// export could only write U+FFFD for them, and the chain could not be
+    /// recomputed from it. Verify names the event; the export refuses it.
+    @Test func textThatIsNotUTF8IsNamedAndNotExported() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        let row = try #require(try store.pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT at, actor, authentication, kind, request_id, CAST(payload AS BLOB), prev_hash FROM events WHERE sequence = 27
+                """)
+        })
+        var payload = [UInt8](row[5] as Data)
+        let approver = try #require(payload.indices.first { Array(payload[$0...].prefix(5)) == Array("\"bob\"".utf8) })
+        payload[approver + 1] = 0xFF
+        var chain = EventChain()
+        let hash = chain.hash(prevHash: row[6], sequence: 27, at: row[0], actor: row[1], authentication: row[2], kind: row[3],
+                              requestID: row[4], payload: payload)
+        let hex = payload.map { String(format: "%02X", $0) }.joined()
+        let edit = try sqlite3(store.path, """
+            DROP TRIGGER events_refuse_update; UPDATE events SET payload = CAST(X'\(hex)' AS TEXT), hash = '\(hash)' WHERE sequence = 27;
+            """)
+        #expect(edit.status == 0, "\(edit.output)")
+        let bad = try #require(try store.verify().firstBadEvent)
+        #expect(bad.sequence == 27 && bad.problem.contains("payload is not UTF-8"), "\(bad)")
+        var exported = 0
+        #expect(throws: UndecodableEvent.self) {
+            try store.export(format: .jsonl) { _ in exported += 1 }
+        }
+        #expect(exported == 26, "every event before it is written")
+    }
+
     @Test func rewritingAnEventAndItsHashBreaksTheNextLink() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
