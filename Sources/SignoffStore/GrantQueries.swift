@@ -311,14 +311,19 @@ struct GrantHistoryCheck {
         }
         for request in extensions { history += try Store.events(db, requestID: request, isCopy: isCopy) }
         history.sort { $0.sequence < $1.sequence }
-        // Only the policies the history was decided under are read whole, each once.
+        // Only the policies the history was decided under are read whole,
+        // each once, from the `policy_applied` event itself (the hash chain
+        // covers it; the policies table is only its fold): no policy where
+        // that event is not one, and the history is judged without.
         for event in history {
             guard let sequence = applied.last(where: { $0 < event.sequence }), policies[sequence] == nil else { continue }
-            let row = try Row.fetchOne(db, sql: "SELECT version, source, file FROM policies WHERE sequence = ?", arguments: [sequence])
-            policies[sequence] = .some(try row.flatMap {
-                ParsedPolicies.shared.policy(version: try $0.checked(0, "policies.version"), source: try $0.checked(1, "policies.source"),
-                                             file: try $0.checked(2, "policies.file"))
-            })
+            let row = try Row.fetchOne(db, sql: "SELECT kind, payload FROM events WHERE sequence = ?", arguments: [sequence])
+            var policy: Policy?
+            if let row, let kind: String = row[0], let payload: String = row[1],
+               case let .policyApplied(applied)? = try? EventBody.read(kind: kind, payload: Data(payload.utf8)) {
+                policy = ParsedPolicies.shared.policy(version: applied.version, source: applied.source, file: applied.file)
+            }
+            policies[sequence] = .some(policy)
         }
         let policies = self.policies, applied = self.applied
         var replayed: [String: Grant] = [:]

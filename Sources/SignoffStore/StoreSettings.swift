@@ -61,9 +61,23 @@ public struct StoredPolicy: Sendable, Hashable {
         FROM policies ORDER BY sequence DESC LIMIT 1
         """
 
+    /// The policy in force, held to the `policy_applied` event it folds
+    /// (the `policies` table is a query table, which no hash covers):
+    /// refused where that event did not apply exactly this.
     static func fetchLatest(_ db: Database) throws -> StoredPolicy? {
-        try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map { try StoredPolicy(row: $0) }
+        guard let policy = try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map({ try StoredPolicy(row: $0) }) else { return nil }
+        let event = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, payload FROM events WHERE sequence = ?"),
+                                     arguments: [policy.sequence])
+        guard let event, let kind: String = event[0], let payload: String = event[1],
+              case let .policyApplied(applied)? = try? EventBody.read(kind: kind, payload: Data(payload.utf8)),
+              applied.version == policy.version, applied.source == policy.source, applied.file == policy.file else {
+            throw StoreError.unreadableRow(notApplied)
+        }
+        return policy
     }
+
+    /// Why the policy in force is refused when its row is not its event's.
+    static let notApplied = "the policy in force is not the one its policy_applied event applied: the store's policies table was changed outside signoff, so nothing is decided under it; run `signoff audit verify`"
 
     /// Every policy the chain applied, in order, from its `policy_applied`
     /// events: their payloads are what the hash chain covers, where the

@@ -579,18 +579,33 @@ public final class WriteTransaction {
     /// included), parsed once per version for the process; nil when none was
     /// ever applied. Read once per transaction, its source compared with the
     /// parse's in place rather than copied out of the row.
+    ///
+    /// The row is a query table's, which no hash covers: it is held to the
+    /// `policy_applied` event it folds (that event applied this version, and
+    /// the version is the hash of this source), and refused otherwise, so
+    /// that nobody decides under a policy edited into the table.
     public func policyInForceParsed() throws -> PolicyInForce? {
         checkOpen()
         if let policyInForce { return policyInForce }
-        let query = FastStatement(try db.cachedStatement(sql: "SELECT version, source, file FROM policies ORDER BY sequence DESC LIMIT 1"), db)
+        let query = FastStatement(try db.cachedStatement(sql: """
+            SELECT p.version, p.source, p.file, e.kind, e.payload FROM policies p LEFT JOIN events e ON e.sequence = p.sequence
+            ORDER BY p.sequence DESC LIMIT 1
+            """), db)
         var found: PolicyInForce?
+        var chained = true
         try query.forEachRow { row in
             let columns = StatementColumns(statement: row)
             let version = columns.text(0) ?? ""
             let parsed = columns.withBytes(1) { source in
                 ParsedPolicies.shared.parse(version: version, sourceBytes: source, file: { columns.text(2) ?? "" })
             }
+            chained = columns.text(3) == EventKind.policyApplied.rawValue
+                && columns.withBytes(4) { $0.firstRange(of: Array("\"version\":\"\(version)\"".utf8)) != nil }
+                && (try? parsed.get()).map { $0.version == version } != false
             found = PolicyInForce(version: version, parsed: parsed)
+        }
+        guard chained else {
+            throw StoreError.unreadableRow(StoredPolicy.notApplied)
         }
         policyInForce = .some(found)
         return found

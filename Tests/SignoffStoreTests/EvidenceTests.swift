@@ -208,6 +208,24 @@ import Testing
         #expect(bad.description.contains("event 10 (request REQ-2)"))
     }
 
+    /// The policy in force is read from a query table no hash covers: held
+    /// to its `policy_applied` event, an edited one decides nothing, and the
+    /// hand-off's replay reads the policies from the events themselves.
+    @Test func aPolicyEditedIntoItsTableDecidesNothing() throws {
+        // A row moved off its event leaves the history without a policy: the hand-off refuses it.
+        for (edit, historyHolds) in [("UPDATE policies SET source = replace(source, 'max_duration: 30d', 'max_duration: 300d')", true),
+                                     ("UPDATE policies SET version = 'f' || substr(version, 2)", true),
+                                     ("UPDATE policies SET sequence = sequence + 1", false)] {
+            let directory = TemporaryDirectory()
+            let store = try populatedStore(directory)
+            #expect(try store.write { try $0.policyInForceParsed() } != nil)
+            _ = try sqlite3(store.path, edit)
+            #expect(throws: StoreError.self, "\(edit)") { try store.write { try $0.policyInForceParsed() } }
+            #expect(throws: StoreError.self, "what the console and explain read: \(edit)") { try store.currentPolicy() }
+            #expect(try store.grantHistoryProblems("REQ-1").isEmpty == historyHolds, "\(edit)")
+        }
+    }
+
     @Test func editedQueryTablesAreReportedByRequest() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
