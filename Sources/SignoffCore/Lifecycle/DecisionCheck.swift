@@ -126,19 +126,13 @@ public struct DecisionCheck: Sendable {
             // What the route decides right after it: a denial; an extension
             // approved automatically, which may be one; a route with steps
             // whose approvals, kept, now satisfy them. (A rule's own approval
-            // is judged by its rule, in `approval`.)
+            // of a request is judged by its rule, in `approval`.)
             switch routed.outcome {
-            case .denied:
-                expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: nil, at: event.at))
-            case .autoApproved:
-                guard let original = record.request.extends else { return nil }
-                expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy, original: grant(original),
-                                                      at: event.at))
-            case .steps:
+            case .unroutable, .autoApproved where record.request.extends == nil:
+                break
+            case .denied, .autoApproved, .steps:
                 expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy,
                                                       original: record.request.extends.flatMap(grant), at: event.at))
-            case .unroutable:
-                break
             }
             return nil
         case let .requestRevised(revision):
