@@ -25,6 +25,26 @@ import Testing
         #expect(try store.verify().isIntact)
     }
 
+    /// A PostgreSQL store created by an older signoff records the schema of
+    /// its creation; a newer client's local copy has every migration it
+    /// knows. The copy's schema is held to this signoff's, a file's to its events.
+    @Test func aLocalCopyIsHeldToThisSignoffsSchemaAFileToItsEvents() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
+        let known = Schema.migrator.migrations
+        func schemaProblems(isCopy: Bool) throws -> [String] {
+            var facts = StoreFacts()
+            facts.created = true
+            facts.migrations = Array(known.dropLast())
+            facts.isCopy = isCopy
+            var found: [VerifyReport.ProjectionMismatch] = []
+            try store.read { try facts.compare(with: $0, into: &found) }
+            return found.filter { $0.table == "schema" }.map(\.problem)
+        }
+        #expect(try schemaProblems(isCopy: true) == [])
+        #expect(try schemaProblems(isCopy: false).isEmpty == false, "a file whose events record fewer migrations than it has")
+    }
+
     /// Issue 11: flip trust of asserted identities, record `--as dave`, flip
     /// it back. The table looks right again; the asserted event does not.
     @Test func assertedIdentityRecordedWhileTrustWasFlippedIsCaught() throws {
