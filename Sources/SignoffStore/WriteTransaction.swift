@@ -599,8 +599,9 @@ public final class WriteTransaction {
             let parsed = columns.withBytes(1) { source in
                 ParsedPolicies.shared.parse(version: version, sourceBytes: source, file: { columns.text(2) ?? "" })
             }
+            // The canonical payload ends with its version (its last key).
             chained = columns.text(3) == EventKind.policyApplied.rawValue
-                && columns.withBytes(4) { $0.firstRange(of: Array("\"version\":\"\(version)\"".utf8)) != nil }
+                && columns.withBytes(4) { $0.suffix(version.utf8.count + 13).elementsEqual("\"version\":\"\(version)\"}".utf8) }
                 && (try? parsed.get()).map { $0.version == version } != false
             found = PolicyInForce(version: version, parsed: parsed)
         }
