@@ -51,6 +51,18 @@ import Testing
                           as: "jira-importer")
         }
 
+        /// The issue as a file, as a webhook or a saved answer carries it.
+        func issueFile(_ key: String) throws -> String {
+            let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(jira.issue(key))))
+            return try store.file("\(key).json", String(decoding: issue, as: UTF8.self))
+        }
+
+        /// The site's field list as a saved `GET /field` answer.
+        func fieldMetadataFile() throws -> String {
+            let names = try JSONSerialization.data(withJSONObject: FakeJira.fields.map { ["id": $0.id, "name": $0.name] })
+            return try store.file("fields.json", String(decoding: names, as: UTF8.self))
+        }
+
         func deliver() throws -> Signoff.Result {
             try store.run(["import", "jira", "--mapping", mapping, "--deliver-only"], as: "jira-importer")
         }
@@ -173,8 +185,7 @@ import Testing
         var files: [String] = []
         for number in 1...3 {
             site.jira.put(FakeJira.accessRequest(id: "1000\(number)", key: "ACC-\(number)"))
-            let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-\(number)"))))
-            files.append(try site.store.file("issue-\(number).json", String(decoding: issue, as: UTF8.self)))
+            files.append(try site.issueFile("ACC-\(number)"))
         }
         let broken = try site.store.file("broken.json", "{\"issues\": [\n  {\"key\": \"ACC-9\",}\n]}")
         let result = try site.store.run(["import", "jira", "--mapping", site.mapping, files[0], files[1], broken, files[2]],
@@ -260,10 +271,7 @@ import Testing
         #expect(delivered.status == 2, "\(delivered.output)")
         #expect(delivered.stderr.contains("plain.yaml: jira.url: http://jira.example.com is plain http to another host"), "\(delivered.stderr)")
 
-        let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-1"))))
-        let file = try site.store.file("issue.json", String(decoding: issue, as: UTF8.self))
-        let names = try JSONSerialization.data(withJSONObject: FakeJira.fields.map { ["id": $0.id, "name": $0.name] })
-        let fields = try site.store.file("fields.json", String(decoding: names, as: UTF8.self))
+        let file = try site.issueFile("ACC-1"), fields = try site.fieldMetadataFile()
         let imported = try site.store.run(["import", "jira", "--mapping", plain, "--field-metadata", fields, file], as: "jira-importer")
         #expect(imported.status == 0, "\(imported.output)")
         #expect(imported.stdout.contains("ACC-1 → REQ-1 submitted"), "\(imported.output)")
@@ -277,10 +285,7 @@ import Testing
     @Test func anUnreachableSiteStopsAFileImportOnlyWhenItNeedsTheSite() throws {
         let site = try Site()
         site.jira.put(FakeJira.accessRequest(id: "10001", key: "ACC-1"))
-        let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(try #require(site.jira.issue("ACC-1"))))
-        let file = try site.store.file("issue.json", String(decoding: issue, as: UTF8.self))
-        let names = try JSONSerialization.data(withJSONObject: FakeJira.fields.map { ["id": $0.id, "name": $0.name] })
-        let fields = try site.store.file("fields.json", String(decoding: names, as: UTF8.self))
+        let file = try site.issueFile("ACC-1"), fields = try site.fieldMetadataFile()
         let down = try site.store.file("down.yaml", JiraIntakeTests.mapping(url: "http://127.0.0.1:9", credentials: site.credentials))
 
         let blind = try site.store.run(["import", "jira", "--mapping", down, file], as: "jira-importer")

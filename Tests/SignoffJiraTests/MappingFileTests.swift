@@ -137,26 +137,29 @@ import Testing
         }
     }
 
+    /// A service account's read replica, the requester and duration as given.
+    static func serviceAccountMapping(requester: String, duration: String) -> String {
+        """
+        request:
+          requester: \(requester)
+          subject.kind: {value: service_account}
+          subject.name: {value: svc-reporting}
+          subject.owner: {value: alice}
+          system: {value: payments-db}
+          environment: {value: production}
+          entitlement: {value: read_replica}
+          access: {value: read}
+          purpose: summary
+          duration: \(duration)
+        """
+    }
+
     /// The requester taken from a field: a ticket filed by another person of
     /// the directory is refused (that reporter is recorded nowhere, so could
     /// approve it); one filed by the requester, or from an account signoff
     /// does not know, makes the request.
     @Test func aTicketFiledByOnePersonForAnotherIsRefused() throws {
-        var mapper = try Mapper("""
-            jira:
-              deployment: cloud
-            request:
-              requester: customfield_2
-              subject.kind: {value: service_account}
-              subject.name: {value: svc-reporting}
-              subject.owner: {value: alice}
-              system: {value: payments-db}
-              environment: {value: production}
-              entitlement: {value: read_replica}
-              access: {value: read}
-              purpose: summary
-              duration: {value: 8h}
-            """)
+        var mapper = try Mapper("jira: {deployment: cloud}\n" + Self.serviceAccountMapping(requester: "customfield_2", duration: "{value: 8h}"))
         func mapped(reporter: String) throws -> MappedTicket {
             try mapper.mapJSON(#"{"key": "OPS-1", "id": "10001", "fields": {"summary": "nightly ledger reconciliation", "reporter": \#(reporter), "customfield_2": {"accountId": "5cedcb4355a88a0fc86388ba"}}}"#)
         }
@@ -177,19 +180,7 @@ import Testing
     /// an integer: `inf`, `1e300` and their kin are refused with the field,
     /// not trapped on.
     @Test func aDurationNumberBeyondAnyIntegerIsRefused() throws {
-        var mapper = try Mapper("""
-            request:
-              requester: {value: alice}
-              subject.kind: {value: service_account}
-              subject.name: {value: svc-reporting}
-              subject.owner: {value: alice}
-              system: {value: payments-db}
-              environment: {value: production}
-              entitlement: {value: read_replica}
-              access: {value: read}
-              purpose: summary
-              duration: {field: customfield_1, unit: hours}
-            """)
+        var mapper = try Mapper(Self.serviceAccountMapping(requester: "{value: alice}", duration: "{field: customfield_1, unit: hours}"))
         func mapped(_ hours: String) throws -> MappedTicket {
             try mapper.mapJSON(#"{"key": "OPS-1", "id": "10001", "fields": {"summary": "nightly ledger reconciliation", "customfield_1": "\#(hours)"}}"#)
         }
