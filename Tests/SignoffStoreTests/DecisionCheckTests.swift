@@ -151,6 +151,13 @@ import Testing
              Sample.grant(record.id, approvers: ["policy:sandbox"])]
         }
         #expect(forgedRoute == ["REQ-1: request_routed by signoff: routed as approved automatically by rule sandbox, but the policy in force routes it as rule owners: 1 of owners of payments-db"])
+        // The policy's own route, recorded in a person's name: signoff routes in its own.
+        let routedByBob = try problems(route: { id in
+            var routed = Sample.route(id)
+            routed.actor = Sample.bob
+            return routed
+        }) { _ in [] }
+        #expect(routedByBob == ["REQ-1: request_routed by bob: a route recorded as bob, not by signoff"])
     }
 
     @Test func selfActivationIsTheRequestersOwnBreakGlassAfterTheWait() throws {

@@ -116,6 +116,8 @@ public struct DecisionCheck: Sendable {
         switch event.body {
         case let .requestRouted(routed):
             guard let record else { return "a route of a request no event submitted" }
+            // Signoff routes, in its own name (`Lifecycle.route`).
+            guard event.actor == .signoff else { return "a route recorded as \(event.actor.name), not by signoff" }
             let afterRevision = revised.remove(record.id) != nil
             guard let policy else { return Self.noPolicy }
             if let problem = Self.routeProblem(routed, at: event.at, record: record, policy: policy, afterRevision: afterRevision,
