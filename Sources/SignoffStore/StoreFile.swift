@@ -81,6 +81,22 @@ enum StoreFile {
         for file in companions(of: path) { unlink(file) }
     }
 
+    /// Where a new store is built before it is put at `path`: beside it (the
+    /// same file system), named for this process. A build stopped part way,
+    /// even by SIGKILL, leaves this name, never a half-built store at `path`.
+    static func partial(of path: String) -> String { path + ".incomplete-\(getpid())" }
+
+    /// Puts the closed, checkpointed store built at `partial` at `path` in one
+    /// step, never over a file that appeared there meanwhile.
+    static func placeNew(_ partial: String, at path: String) throws {
+        for companion in companions(of: partial).dropFirst() { unlink(companion) }
+        guard link(partial, path) == 0 else {
+            if errno == EEXIST { throw StoreError.alreadyExists(path: path) }
+            throw StoreError.fileAccess(path: path, detail: "cannot put the new store there: \(errnoText())")
+        }
+        unlink(partial)
+    }
+
     /// The name of the account running this process, from the password
     /// database, not from $USER (which anyone can set).
     static func accountName() -> String {

@@ -299,7 +299,33 @@ struct PostgresStoreTests {
         let refused = try Signoff.run(["store", "copy", server, back], environment: environment)
         #expect(refused.status == 5 && refused.stderr.contains("already exists"), "\(refused.output)")
 
-        for location in [file, server, back] {
+        // A copy killed part way (SIGKILL: no handler runs) leaves nothing at
+        // its target, and the next copy there succeeds.
+        let killedTarget = directory.appendingPathComponent("killed.sqlite").path
+        let killed = Process()
+        killed.executableURL = Signoff.binary
+        killed.arguments = ["store", "copy", server, killedTarget]
+        killed.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        killed.standardOutput = FileHandle.nullDevice
+        killed.standardError = FileHandle.nullDevice
+        try killed.run()
+        var sawPartial = false
+        while killed.isRunning {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            if names.contains(where: { $0.hasPrefix("killed.sqlite.incomplete-") }) {
+                kill(killed.processIdentifier, SIGKILL)
+                sawPartial = true
+                break
+            }
+            usleep(1000)
+        }
+        killed.waitUntilExit()
+        #expect(sawPartial, "the copy ended before it could be killed")
+        #expect(!FileManager.default.fileExists(atPath: killedTarget))
+        let copiedAfterKill = try Signoff.run(["store", "copy", server, killedTarget], environment: environment)
+        #expect(copiedAfterKill.status == 0, "\(copiedAfterKill.output)")
+
+        for location in [file, server, back, killedTarget] {
             let verified = try Signoff.run(["audit", "verify", "--store", location], environment: environment)
             #expect(verified.status == 0, "\(location): \(verified.output)")
         }
@@ -313,6 +339,7 @@ struct PostgresStoreTests {
         #expect(!serverHead.isEmpty)
         #expect(try head(file) == serverHead)
         #expect(try head(back) == serverHead)
+        #expect(try head(killedTarget) == serverHead)
         // The copy folded back holds exactly the query tables the file it came from holds.
         for table in ["requests", "grant_status", "grants"] {
             func rows(_ sqlite: String) throws -> String {

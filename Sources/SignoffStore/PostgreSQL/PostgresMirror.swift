@@ -575,15 +575,29 @@ extension Store {
                 let server = try PostgresConnection(connection)
                 return PostgresRemote(connection: server, session: try PostgresSetup.open(server))
             }
+            // Folded beside `path` and put there whole once closed: a copy
+            // stopped part way leaves nothing at `path`.
+            let partial = StoreFile.partial(of: path)
+            StoreFile.remove(partial)
             do {
-                let store = try openFold(path, remote: remote, shownAs: path)
+                let store = try openFold(partial, remote: remote, shownAs: path)
                 try store.catchUp()
-                // A file is no copy: its own `audit verify` names what was not folded.
-                try store.pool.writeWithoutTransaction { db in try db.execute(sql: "DROP TABLE \(Self.notFoldedTable)") }
-                try StoreFile.applyAccess(to: path, group: nil)
-                return try store.changeTokenOfFold()
+                let head = try store.changeTokenOfFold()
+                try store.pool.writeWithoutTransaction { db in
+                    // A file is no copy: its own `audit verify` names what was not folded.
+                    try db.execute(sql: "DROP TABLE \(Self.notFoldedTable)")
+                    // Everything in the file itself, so it moves alone.
+                    let checkpoint = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    guard checkpoint?[0] as Int? == 0 else {
+                        throw StoreError.fileAccess(path: path, detail: "the copy's log could not be written into it; try again")
+                    }
+                }
+                try store.pool.close()
+                try StoreFile.applyAccess(to: partial, group: nil)
+                try StoreFile.placeNew(partial, at: path)
+                return head
             } catch {
-                StoreFile.remove(path)
+                StoreFile.remove(partial)
                 throw error
             }
         case (.sqlite, .sqlite), (.postgresql, .postgresql):
