@@ -510,6 +510,12 @@ enum Schema {
         migrator.registerMigration("19 grant windows") { db in
             try db.execute(sql: "ALTER TABLE grant_status ADD COLUMN ends_by INTEGER")
         }
+        // The last `policy_applied` event, found at once: the policy in force
+        // must be the one it applied, so that a row deleted from the
+        // `policies` query table cannot bring back the policy before it.
+        migrator.registerMigration("20 policy events") { db in
+            try db.execute(sql: "CREATE INDEX events_policy_applied ON events(sequence) WHERE kind = 'policy_applied'")
+        }
         return migrator
     }
 }

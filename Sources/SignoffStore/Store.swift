@@ -435,7 +435,7 @@ public final class Store: Sendable {
     }
 
     public func currentPolicy() throws -> StoredPolicy? {
-        try read { try StoredPolicy.fetchLatest($0) }
+        try read { try StoredPolicy.fetchLatest($0, isCopy: remote != nil) }
     }
 
     /// Pages this store's writer has written to the log since it was opened:

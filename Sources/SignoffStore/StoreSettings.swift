@@ -61,11 +61,31 @@ public struct StoredPolicy: Sendable, Hashable {
         FROM policies ORDER BY sequence DESC LIMIT 1
         """
 
+    /// The last `policy_applied` event's sequence: the policy in force is the
+    /// one it applied, whatever rows the `policies` query table has lost. In
+    /// a PostgreSQL store's local copy (`isCopy`), an event it folded into
+    /// nothing applied no policy.
+    static func lastAppliedSQL(isCopy: Bool) -> String {
+        "SELECT sequence FROM events WHERE kind = '\(EventKind.policyApplied.rawValue)'"
+            + (isCopy ? " AND sequence NOT IN (SELECT sequence FROM \(Store.notFoldedTable))" : "") + " ORDER BY sequence DESC LIMIT 1"
+    }
+
+    /// Refuses a `policies` table whose latest row (`sequence`, nil when it
+    /// has none) is not the last `policy_applied` event's.
+    static func checkLatest(_ sequence: Int64?, _ db: Database, isCopy: Bool) throws {
+        guard try Int64.fetchOne(db.cachedStatement(sql: lastAppliedSQL(isCopy: isCopy))) == sequence else {
+            throw StoreError.unreadableRow(notApplied)
+        }
+    }
+
     /// The policy in force, held to the `policy_applied` event it folds
     /// (the `policies` table is a query table, which no hash covers):
-    /// refused where that event did not apply exactly this.
-    static func fetchLatest(_ db: Database) throws -> StoredPolicy? {
-        guard let policy = try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map({ try StoredPolicy(row: $0) }) else { return nil }
+    /// refused where that event did not apply exactly this, or where a
+    /// later one applied another.
+    static func fetchLatest(_ db: Database, isCopy: Bool) throws -> StoredPolicy? {
+        let policy = try Row.fetchOne(db.cachedStatement(sql: selectLatest)).map({ try StoredPolicy(row: $0) })
+        try checkLatest(policy?.sequence, db, isCopy: isCopy)
+        guard let policy else { return nil }
         let event = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, payload FROM events WHERE sequence = ?"),
                                      arguments: [policy.sequence])
         guard let event, let kind: String = event[0], let payload: String = event[1],
@@ -77,7 +97,7 @@ public struct StoredPolicy: Sendable, Hashable {
     }
 
     /// Why the policy in force is refused when its row is not its event's.
-    static let notApplied = "the policy in force is not the one its policy_applied event applied: the store's policies table was changed outside signoff, so nothing is decided under it; run `signoff audit verify`"
+    static let notApplied = "the policy in force is not the one the last policy_applied event applied: the store's policies table was changed outside signoff, so nothing is decided under it; run `signoff audit verify`"
 
     /// Every policy the chain applied, in order, from its `policy_applied`
     /// events: their payloads are what the hash chain covers, where the

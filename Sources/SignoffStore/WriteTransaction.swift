@@ -133,7 +133,7 @@ public final class WriteTransaction {
     /// The policy in force, as of this transaction (including one applied in it).
     public func currentPolicy() throws -> StoredPolicy? {
         checkOpen()
-        return try StoredPolicy.fetchLatest(db)
+        return try StoredPolicy.fetchLatest(db, isCopy: isCopy)
     }
 
     /// The request as of this transaction, including events appended in it.
@@ -588,11 +588,12 @@ public final class WriteTransaction {
         checkOpen()
         if let policyInForce { return policyInForce }
         let query = FastStatement(try db.cachedStatement(sql: """
-            SELECT p.version, p.source, p.file, e.kind, e.payload FROM policies p LEFT JOIN events e ON e.sequence = p.sequence
+            SELECT p.version, p.source, p.file, e.kind, e.payload, p.sequence FROM policies p LEFT JOIN events e ON e.sequence = p.sequence
             ORDER BY p.sequence DESC LIMIT 1
             """), db)
         var found: PolicyInForce?
         var chained = true
+        var sequence: Int64?
         try query.forEachRow { row in
             let columns = StatementColumns(statement: row)
             let version = columns.text(0) ?? ""
@@ -604,10 +605,12 @@ public final class WriteTransaction {
                 && columns.withBytes(4) { $0.suffix(version.utf8.count + 13).elementsEqual("\"version\":\"\(version)\"}".utf8) }
                 && (try? parsed.get()).map { $0.version == version } != false
             found = PolicyInForce(version: version, parsed: parsed)
+            sequence = columns.integer(5)
         }
         guard chained else {
             throw StoreError.unreadableRow(StoredPolicy.notApplied)
         }
+        try StoredPolicy.checkLatest(sequence, db, isCopy: isCopy)
         policyInForce = .some(found)
         return found
     }

@@ -226,6 +226,27 @@ import Testing
         }
     }
 
+    /// The policy in force is the one the last `policy_applied` event
+    /// applied: deleting the newer policy's row from the query table does
+    /// not bring back the one before it, nor does deleting every row leave
+    /// the store without one.
+    @Test func aPolicyDeletedFromItsTableBringsNoOlderOneBack() throws {
+        for edit in ["DELETE FROM policies WHERE sequence = (SELECT max(sequence) FROM policies)", "DELETE FROM policies"] {
+            let directory = TemporaryDirectory()
+            let store = try populatedStore(directory)
+            let tightened = Sample.policySource + "\n# tightened\n"
+            let version = try Policy.parse(source: tightened, file: "policy.yaml").version
+            try store.write { tx in
+                try tx.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start, body: .policyApplied(.init(
+                    version: version, previousVersion: Sample.policyVersion, file: "policy.yaml", source: tightened))))
+            }
+            #expect(try store.write { try $0.policyInForceParsed() }?.version == version)
+            _ = try sqlite3(store.path, edit)
+            #expect(throws: StoreError.self, "\(edit)") { try store.write { try $0.policyInForceParsed() } }
+            #expect(throws: StoreError.self, "what the console and explain read: \(edit)") { try store.currentPolicy() }
+        }
+    }
+
     @Test func editedQueryTablesAreReportedByRequest() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)

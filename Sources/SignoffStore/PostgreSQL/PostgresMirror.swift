@@ -456,7 +456,7 @@ extension Store {
         while let event = try events.next() {
             statements.append(.init("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                                     Self.serverValues(event)))
-            if event[4] as String == EventKind.policyApplied.rawValue, let stored = try StoredPolicy.fetchLatest(db) {
+            if event[4] as String == EventKind.policyApplied.rawValue, let stored = try StoredPolicy.fetchLatest(db, isCopy: true) {
                 statements.append(try Self.policyStatement(stored))
             }
             if statements.count >= Self.pipelineLength {
