@@ -426,14 +426,6 @@ public final class Store: Sendable {
         }
     }
 
-    /// Every policy applied, in order: what the directory listed, and from
-    /// when. Read from the chained `policy_applied` events, not from the
-    /// `policies` query table, which no hash covers: `audit allowed-signers`
-    /// vouches for keys with it.
-    public func appliedPolicies() throws -> [StoredPolicy] {
-        try read { db in try StoredPolicy.appliedFromEvents(db, isCopy: remote != nil) }
-    }
-
     public func currentPolicy() throws -> StoredPolicy? {
         try read { try StoredPolicy.fetchLatest($0, isCopy: remote != nil) }
     }

@@ -57,7 +57,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case signaturesNeeded([SignatureNeed])
     /// `store copy` refused a source that does not pass `audit verify`:
     /// `problem` is the first thing verify names, `more` how many others.
-    case doesNotVerify(path: String, problem: String, more: Int)
+    /// `refused`: what was therefore not done ("nothing was copied").
+    case doesNotVerify(path: String, problem: String, more: Int, refused: String)
 
     /// Whether this refuses an event for what it is (what it says, or its
     /// signature), rather than reports a failure of the store or its server:
@@ -124,11 +125,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .signaturesNeeded(needs):
             "nothing was recorded: " + needs.map { "\($0.actor)'s \($0.statement.action.rawValue) must be signed (\($0.requirement.reason))" }
                 .joined(separator: "; ")
-        case let .doesNotVerify(path, problem, more):
+        case let .doesNotVerify(path, problem, more, refused):
             // One line: what verify names quotes the store's own contents.
             "the store at \(DisplaySafe.text(path)) does not pass `signoff audit verify` (\(DisplaySafe.text(problem))"
                 + (more > 0 ? "; and \(more) more" : "")
-                + "); nothing was copied: run `signoff audit verify --store \(DisplaySafe.text(path))`, and copy only a store that passes it"
+                + "); \(refused): run `signoff audit verify --store \(DisplaySafe.text(path))` to see what is wrong"
         }
     }
 

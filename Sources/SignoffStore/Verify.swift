@@ -131,6 +131,31 @@ extension Store {
         return report
     }
 
+    /// Runs `body` in a snapshot that passes `audit verify` (run first, in
+    /// that same snapshot), for what vouches for the store's contents to
+    /// others: refused, with what verify names first, otherwise.
+    func readVerified<T>(refusing refused: String, _ body: (Database) throws -> T) throws -> T {
+        try read { db in
+            let report = try verify(db)
+            if let problem = report.problems.first {
+                throw StoreError.doesNotVerify(path: path, problem: problem, more: report.problems.count - 1, refused: refused)
+            }
+            return try body(db)
+        }
+    }
+
+    /// Every policy applied, in order: what the directory listed, and from
+    /// when. Read from the chained `policy_applied` events, not from the
+    /// `policies` query table, which no hash covers, and only from a store
+    /// that passes `audit verify`: `audit allowed-signers` vouches for the
+    /// keys they list, and a `policy_applied` event chained by whoever can
+    /// write the store, without an administrator's signature, must add none.
+    public func verifiedAppliedPolicies() throws -> [StoredPolicy] {
+        try readVerified(refusing: "no allowed_signers file was written") { db in
+            try StoredPolicy.appliedFromEvents(db, isCopy: remote != nil)
+        }
+    }
+
     /// The last event as an anchor; nil for a store without events.
     public func chainHead() throws -> ChainAnchor? {
         try read { db in

@@ -283,8 +283,9 @@ final class SigningLab {
     }
 
     /// `audit allowed-signers` writes the keys the chained policy_applied
-    /// events list: a key swapped into the `policies` query table (which no
-    /// hash covers) is not written, so stock OpenSSH never vouches for it.
+    /// events list, and only for a store that passes `audit verify`: a key
+    /// swapped into the `policies` query table (which no hash covers) is
+    /// never written, so stock OpenSSH never vouches for it.
     @Test(.needsStoreFile) func allowedSignersComeFromTheChainNotTheQueryTable() throws {
         let lab = try SigningLab()
         let before = try lab.store.run(["audit", "allowed-signers"])
@@ -300,9 +301,10 @@ final class SigningLab {
             """])
         #expect(swapped.status == 0 && swapped.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(swapped.output)")
         let after = try lab.store.run(["audit", "allowed-signers"])
-        #expect(after.status == 0, "\(after.output)")
-        #expect(after.stdout == before.stdout)
-        #expect(!after.stdout.contains(malloryKey))
+        #expect(after.status == 5, "\(after.output)")
+        #expect(after.stdout.isEmpty)
+        #expect(after.stderr.contains("does not pass `signoff audit verify` (policies, event 2: differs from the policy_applied event)"), "\(after.stderr)")
+        #expect(after.stderr.contains("no allowed_signers file was written"), "\(after.stderr)")
     }
 
     /// The console decides through the same command layer: dave's approval

@@ -509,6 +509,7 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         #expect(list.first?.requirement.reason.contains("the policy in force lists SSH keys") == true)
         try lab.apply(next, by: "erin", at: lab.start.addingTimeInterval(10))
         #expect(try lab.store.verify().isIntact)
+        #expect(try lab.store.verifiedAppliedPolicies().last?.version == lab.policy.version)
         let applied = Int(try lab.sequence(of: "policy_applied")) - 1
         try forge(lab.directory.file()) { rows in
             rows[applied].signature = nil
@@ -516,6 +517,8 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         }
         #expect(try lab.signatureProblems().first?.description.contains(
             "unsigned, but a signature was required: the policy in force lists SSH keys") == true)
+        // Whoever wrote that policy into the chain lends its keys no name in `audit allowed-signers`.
+        #expect(throws: StoreError.self) { try lab.store.verifiedAppliedPolicies() }
     }
 
     @Test func theSignaturesSectionDecidesWhatMustBeSigned() throws {

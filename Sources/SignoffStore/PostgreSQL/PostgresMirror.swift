@@ -545,11 +545,7 @@ extension Store {
         switch (source, target) {
         case let (.sqlite(path), .postgresql(connection)):
             let from = try openForReading(at: path)
-            return try from.read { db in
-                let report = try from.verify(db)
-                if let problem = report.problems.first {
-                    throw StoreError.doesNotVerify(path: path, problem: problem, more: report.problems.count - 1)
-                }
+            return try from.readVerified(refusing: "nothing was copied") { db in
                 // As the events say: verify held the settings table to them, in this snapshot.
                 guard let settings = try StoreSettings.fetch(db) else { throw StoreError.notAStore(path: path) }
                 let policies = try StoredPolicy.appliedFromEvents(db, isCopy: false)

@@ -164,14 +164,15 @@ struct Audit: ParsableCommand {
                   -Overify-time=20261121093000Z < statement
 
             Each key is valid only while the policies in force listed it for that person; \
-            -Overify-time (the statement's time) is needed for a key no longer listed.
+            -Overify-time (the statement's time) is needed for a key no longer listed. \
+            Only a store that passes `audit verify` (run first) gets a file.
             """)
         @OptionGroup var options: StoreOptions
 
         func run() throws {
             let store = try options.openForReading()
             var versions: [SignoffCore.AllowedSigners.Version] = []
-            for stored in try storeCall({ try store.appliedPolicies() }) {
+            for stored in try storeCall({ try store.verifiedAppliedPolicies() }) {
                 do {
                     let policy = try Policy.parse(source: stored.source, file: stored.file)
                     versions.append(.init(appliedAt: stored.appliedAt, policy: policy))
