@@ -231,7 +231,7 @@ final class VerifyChain: @unchecked Sendable {
                 let sequence = entry.sequence
                 if sequence != expectedSequence {
                     let problem = sequence > expectedSequence
-                        ? "missing: the events from \(expectedSequence) to \(sequence - 1) were deleted"
+                        ? "missing: event \(expectedSequence) is not there, and the next one stored is numbered \(sequence) (events were deleted, or one was renumbered)"
                         : "sequence \(sequence) is out of place; \(expectedSequence) was expected"
                     bad = .init(sequence: expectedSequence, requestID: nil, problem: problem)
                     return

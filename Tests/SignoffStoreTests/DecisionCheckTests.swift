@@ -86,7 +86,7 @@ import Testing
     /// it, though the approvals count, is named.
     @Test func anApprovalInAnotherNameThanTheReviewThatMadeItIsNamed() throws {
         let forged = try problems { record in
-            [Sample.review(record.id), Self.decided(record.id, by: Sample.alice, approvers: ["bob"]), Sample.grant(record.id)]
+            [Sample.review(record.id), Self.decided(record.id, by: Sample.alice, approvers: ["bob"]), Sample.grant(record.id, actor: Sample.alice)]
         }
         #expect(forged == ["REQ-1: request_decided by alice: approves REQ-1 as alice, but the review or route right before it approves it as bob"])
     }
@@ -103,7 +103,7 @@ import Testing
         // erin is no owner: her review is refused, and counts for nothing.
         let ineligible = try problems { record in
             [Sample.review(record.id, by: Principal(name: "erin", authentication: .osAccount)),
-             Self.decided(record.id, by: Sample.bob, approvers: ["erin"]), Sample.grant(record.id, approvers: ["erin"])]
+             Self.decided(record.id, by: Sample.bob, approvers: ["erin"]), Sample.grant(record.id, approvers: ["erin"], actor: Sample.bob)]
         }
         #expect(ineligible.count == 2)
         #expect(ineligible.first?.hasPrefix("REQ-1: review_recorded by erin: a review signoff refuses: erin is not an eligible approver of REQ-1") == true,
@@ -112,7 +112,19 @@ import Testing
 
     @Test func aGrantNoApprovalMadeIsNamed() throws {
         #expect(try problems { record in [Sample.review(record.id), Sample.grant(record.id)] }
-                == ["REQ-1: grant_issued by signoff: a grant change that no approval immediately before it made"])
+                == ["REQ-1: grant_issued by bob: a grant change that no approval immediately before it made"])
+    }
+
+    /// The grant is recorded in the name of whoever made the approval before it.
+    @Test func aGrantInAnotherNameThanItsApprovalIsNamed() throws {
+        let byMallory = try problems { record in
+            var events = Self.approval(record)
+            events[2].actor = Principal(name: "mallory", authentication: .osAccount)
+            return events
+        }
+        #expect(byMallory.count == 1 && byMallory[0].hasPrefix("REQ-1: grant_issued by mallory: read access (db:read)")
+                && byMallory[0].hasSuffix("recorded as mallory (os_account), but the approval before it was made by bob (os_account)"),
+                "\(byMallory)")
     }
 
     @Test func aGrantBeyondWhatWasApprovedIsNamed() throws {

@@ -199,6 +199,17 @@ import Testing
         #expect(try store.verify().firstBadEvent?.sequence == 12)
     }
 
+    /// An event renumbered far past the end is named as the gap it leaves,
+    /// not as billions of deleted events.
+    @Test func aRenumberedEventIsNamedAsTheGapItLeaves() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        try sqlite3(store.path, "DROP TRIGGER events_refuse_update; UPDATE events SET sequence = 9223372036854775807 WHERE sequence = 27;")
+        let bad = try #require(try store.verify().firstBadEvent)
+        #expect(bad.sequence == 27)
+        #expect(bad.problem == "missing: event 27 is not there, and the next one stored is numbered 9223372036854775807 (events were deleted, or one was renumbered)")
+    }
+
     @Test func badEventNamesItsRequest() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)

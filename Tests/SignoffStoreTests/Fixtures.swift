@@ -111,18 +111,25 @@ enum Sample {
     /// (first) reviewer; a policy's, in signoff's.
     static func decide(_ id: String, _ state: RequestState = .approved, by: [String] = ["bob"],
                        at: Date = start) -> EventDraft {
-        let actor = by.first.map { $0.hasPrefix("policy:") ? Principal.signoff : Principal(name: $0, authentication: .osAccount) }
-        return EventDraft(requestID: id, actor: actor ?? .signoff, at: at, body: .requestDecided(.init(
+        EventDraft(requestID: id, actor: decider(by), at: at, body: .requestDecided(.init(
             state: state, by: by, policyVersion: policyVersion, reason: "all steps satisfied")))
+    }
+
+    /// Who records a decision by `by`, and the grant it issues: its first
+    /// approver, or the policy's rule.
+    static func decider(_ by: [String]) -> Principal {
+        by.first.map { $0.hasPrefix("policy:") ? Principal.policyRule(String($0.dropFirst(7))) : Principal(name: $0, authentication: .osAccount) }
+            ?? .signoff
     }
 }
 
 extension Sample {
     /// The grant an approval of `Sample.request()` issues: 8 hours from `at`.
+    /// `actor`: who made the approval that issues it (by default its first approver).
     static func grant(_ id: String, request: AccessRequest = Sample.request(), approvers: [String] = ["bob"],
-                      at: Date = start, duration: TimeSpan = .hours(8)) -> EventDraft {
+                      actor: Principal? = nil, at: Date = start, duration: TimeSpan = .hours(8)) -> EventDraft {
         let record = RequestRecord(id: id, request: request, submittedBy: alice, submittedAt: at)
-        return EventDraft(requestID: id, actor: .signoff, at: at, body: .grantIssued(.init(
+        return EventDraft(requestID: id, actor: actor ?? decider(approvers), at: at, body: .grantIssued(.init(
             terms: GrantTerms(record: record), approvers: approvers, policyVersion: policyVersion, duration: duration,
             startsAt: EventCoding.storedPrecision(at),
             expiresAt: EventCoding.storedPrecision(at.addingTimeInterval(TimeInterval(duration.seconds))),

@@ -204,6 +204,11 @@ public struct DecisionCheck: Sendable {
             guard let id = event.requestID, let expected = grants.removeValue(forKey: id) else {
                 return "a grant change that no approval immediately before it made"
             }
+            // In the name of whoever made that approval, as `Lifecycle.approve` records it.
+            guard event.actor == expected.actor else {
+                return "\(Self.describe(event.body)), recorded as \(event.actor.name) (\(event.actor.authentication.rawValue)), "
+                    + "but the approval before it was made by \(expected.actor.name) (\(expected.actor.authentication.rawValue))"
+            }
             return Self.sameGrantEvent(expected.body, event.body) ? nil
                 : "\(Self.describe(event.body)), but the approval before it issues \(Self.describe(expected.body))"
         case let .incidentReviewCompleted(completed):
