@@ -8,6 +8,8 @@ public struct TicketState: Sendable, Hashable {
     public var requestID: String?
     /// The fingerprint of the last `intake_refused` event since the ticket was last linked.
     public var refusal: String?
+    /// The last `ticket_linked` or `intake_refused` event's sequence.
+    public var sequence: Int64
 }
 
 extension WriteTransaction {
@@ -15,11 +17,12 @@ extension WriteTransaction {
     public func ticket(source: String, site: String, issueID: String) throws -> TicketState? {
         checkOpen()
         let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT ticket, request_id, refusal FROM tickets WHERE source = ? AND site = ? AND issue_id = ?
+            SELECT ticket, request_id, refusal, sequence FROM tickets WHERE source = ? AND site = ? AND issue_id = ?
             """), arguments: [source, site, issueID])
         return try row.map {
             TicketState(ticket: TicketRef(source: source, site: site, issueID: issueID, key: try $0.checked(0, "tickets.ticket")),
-                        requestID: try $0.checked(1, "tickets.request_id"), refusal: try $0.checked(2, "tickets.refusal"))
+                        requestID: try $0.checked(1, "tickets.request_id"), refusal: try $0.checked(2, "tickets.refusal"),
+                        sequence: try $0.checked(3, "tickets.sequence"))
         }
     }
 
@@ -31,12 +34,30 @@ extension WriteTransaction {
         if !ref.isKeyOnly { return try ticket(source: ref.source, site: ref.site, issueID: TicketRef.keyOnlyID(ref.key)) }
         checkOpen()
         let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT issue_id, request_id, refusal FROM tickets WHERE source = ? AND site = ? AND ticket = ? ORDER BY sequence DESC LIMIT 1
+            SELECT issue_id, request_id, refusal, sequence FROM tickets WHERE source = ? AND site = ? AND ticket = ? ORDER BY sequence DESC LIMIT 1
             """), arguments: [ref.source, ref.site, ref.key])
         return try row.map {
             TicketState(ticket: TicketRef(source: ref.source, site: ref.site, issueID: try $0.checked(0, "tickets.issue_id"), key: ref.key),
-                        requestID: try $0.checked(1, "tickets.request_id"), refusal: try $0.checked(2, "tickets.refusal"))
+                        requestID: try $0.checked(1, "tickets.request_id"), refusal: try $0.checked(2, "tickets.refusal"),
+                        sequence: try $0.checked(3, "tickets.sequence"))
         }
+    }
+
+    /// When the ticket was last imported, by its source's own clock (Jira's
+    /// `updated`), read from the event the `tickets` row names; nil where that
+    /// event recorded none. The row is a query table's, so the event must be
+    /// this ticket's link or refusal, or nothing is trusted.
+    public func lastImported(_ known: TicketState) throws -> Date? {
+        checkOpen()
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, payload FROM events WHERE sequence = ?"),
+                                   arguments: [known.sequence])
+        let body = try row.flatMap { row -> EventBody? in
+            guard let kind: String = row[0], let payload: String = row[1] else { return nil }
+            return try? EventBody.read(kind: kind, payload: Data(payload.utf8))
+        }
+        if case let .ticketLinked(linked)? = body, linked.ticket == known.ticket { return linked.updated }
+        if case let .intakeRefused(refused)? = body, refused.ticket == known.ticket { return refused.updated }
+        throw StoreError.unreadableRow("the tickets table names event \(known.sequence) for ticket \(DisplaySafe.text(known.ticket.key)), which neither links nor refuses it: the table was changed outside signoff; run `signoff audit verify`")
     }
 
     /// The ticket request `id` was imported from, if any. Cheap after the first

@@ -177,6 +177,38 @@ import Testing
         #expect(try site.store.show("REQ-1")["submitted_by"] as? String == "jira-importer")
     }
 
+    /// Webhooks arrive late and twice: an older state of the ticket, by
+    /// Jira's `updated`, rolls the request back to nothing it no longer says.
+    @Test func aWebhookDeliveredLateRollsNothingBack() throws {
+        let site = try Site()
+        func body(hours: Int, updated: String) throws -> String {
+            var issue = FakeJira.render(FakeJira.accessRequest(id: "10009", key: "ACC-9", reporter: "acc-bob", hours: hours))
+            var fields = try #require(issue["fields"] as? [String: Any])
+            fields["updated"] = updated
+            issue["fields"] = fields
+            let json = try JSONSerialization.data(withJSONObject: issue)
+            return #"{"webhookEvent": "jira:issue_updated", "issue": "# + String(decoding: json, as: UTF8.self) + "}"
+        }
+        func deliver(_ body: String) throws -> Signoff.Result {
+            try site.store.run(["import", "jira", "--mapping", site.mapping, "-"], as: "jira-importer", stdin: body)
+        }
+        #expect(try deliver(try body(hours: 8, updated: "2026-12-01T09:00:00.000+0000")).stdout.contains("ACC-9 → REQ-1 submitted"))
+        let revised = try deliver(try body(hours: 4, updated: "2026-12-01T09:05:00.000+0000"))
+        #expect(revised.stdout.contains("ACC-9 → REQ-1 revised: pending v2"), "\(revised.output)")
+        let late = try deliver(try body(hours: 8, updated: "2026-12-01T09:00:00.000+0000"))
+        #expect(late.status == 0, "\(late.output)")
+        #expect(late.stdout.contains("ACC-9 is older (updated 2026-12-01T09:00:00Z) than what was imported of it at 2026-12-01T09:05:00Z: REQ-1 stays as it was"),
+                "\(late.output)")
+        let shown = try site.store.show("REQ-1")
+        #expect(shown["version"] as? Int == 2)
+        #expect(shown["duration_seconds"] as? Int == 4 * 3600, "\(shown)")
+        let json = try site.store.run(["import", "jira", "--mapping", site.mapping, "--json", "-"], as: "jira-importer",
+                                      stdin: try body(hours: 8, updated: "2026-12-01T08:59:59.999+0000"))
+        let items = try #require((try Signoff.json(json) as? [String: Any])?["items"] as? [[String: Any]])
+        #expect(items.first?["outcome"] as? String == "stale" && items.first?["request_id"] as? String == "REQ-1", "\(json.output)")
+        #expect(try site.store.run(["audit", "verify"]).status == 0)
+    }
+
     /// Files are imported one transaction each, in the order given, while the
     /// next is read ahead: a broken file stops the import there, after every
     /// file before it was imported, and nothing after it is.

@@ -79,9 +79,9 @@ import Testing
 
         @discardableResult
         func importTicket(_ content: IntakeTicket.Content, as importer: String = "jira-importer",
-                          ticket: TicketRef = ImportTicketsTests.ticket) throws -> Commands.ImportTickets.Outcome {
+                          ticket: TicketRef = ImportTicketsTests.ticket, updated: Date? = nil) throws -> Commands.ImportTickets.Outcome {
             let result = try commands(importer).run(Commands.ImportTickets(
-                [IntakeTicket(ticket: ticket, content: content)],
+                [IntakeTicket(ticket: ticket, content: content, updated: updated)],
                 writeBack: (source: "jira", site: "acme.atlassian.net", settings: ImportTicketsTests.settings)))
             return result.output[0].outcome
         }
@@ -159,6 +159,36 @@ import Testing
     }
 
     /// A ticket closed while its request is open withdraws it, as its submitter.
+    /// A ticket older by Jira's clock than what was last imported of it (a
+    /// webhook delivered late or again, an old export) changes nothing: not
+    /// the request's terms, nor its refusal. Without Jira's time, as before.
+    @Test func aStaleTicketChangesNothing() throws {
+        let h = try Harness()
+        let t1 = Self.start, t2 = Self.start.addingTimeInterval(120), t3 = Self.start.addingTimeInterval(240)
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t1) == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4))), updated: t3)
+                == .revised(id: "REQ-1", state: .pending, version: 2))
+        let events = try h.store.changeToken()
+        // The t1 and t2 states arrive late: neither rolls the request back, nor records anything.
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t1) == .stale(requestID: "REQ-1", updated: t1, lastImported: t3))
+        let refusal = IntakeProblem(field: "entitlement", sourceField: nil, kind: "missing", message: "no entitlement")
+        #expect(try h.importTicket(.refused([refusal]), updated: t2) == .stale(requestID: "REQ-1", updated: t2, lastImported: t3))
+        #expect(try h.store.changeToken() == events)
+        #expect(try h.store.record("REQ-1")?.request.duration == .hours(4))
+        // A refusal is a ticket's state too: an older valid one does not follow it.
+        guard case .refused(_, _, recorded: true) = try h.importTicket(.refused([refusal]), updated: t3.addingTimeInterval(60)) else {
+            Issue.record("the newer refusal was not recorded")
+            return
+        }
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(2))), updated: t3)
+                == .stale(requestID: "REQ-1", updated: t3, lastImported: t3.addingTimeInterval(60)))
+        // Newer, or without a time: imported as ever.
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(2))), updated: t3.addingTimeInterval(120))
+                == .revised(id: "REQ-1", state: .pending, version: 3))
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(1))))
+                == .revised(id: "REQ-1", state: .pending, version: 4))
+    }
+
     @Test func closingAnOpenTicketWithdrawsItsRequest() throws {
         let h = try Harness()
         _ = try h.importTicket(.request(try Self.scanned()))

@@ -290,6 +290,15 @@ import Testing
         #expect(Timestamp.format(date) == expected)
     }
 
+    /// A mapped ticket carries when the issue last changed (its `updated`):
+    /// what keeps a webhook delivered late from rolling its request back.
+    @Test func aMappedTicketCarriesWhenItLastChanged() throws {
+        var mapper = try Mapper(Self.someInstance("cloud"))
+        let ticket = try #require(try mapper.map("webhooks/mattermost-webhook-issue-updated-reopened.json").first)
+        let updated = try #require(ticket.updated)
+        #expect(updated.epochMilliseconds(.towardZero) == 1_550_287_026_501) // 2019-02-15T19:17:06.501-0800
+    }
+
     /// Webhook timestamps are epoch milliseconds, as a number here and as text elsewhere.
     @Test func epochMilliseconds() throws {
         let webhook = try Fixtures.value("webhooks/mattermost-webhook-issue-deleted.json")

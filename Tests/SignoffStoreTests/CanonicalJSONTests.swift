@@ -120,11 +120,11 @@ import Testing
             case 13: .findingResolved(.init(findingID: string(), run: int()))
             case 14: .findingExcepted(.init(findingID: string(), rationale: string(), until: date()))
             case 15: .requestRevised(.init(request: request(), cause: string()))
-            case 16: .ticketLinked(.init(ticket: ticket()))
+            case 16: .ticketLinked(.init(ticket: ticket(), updated: optionalDate()))
             case 17:
                 .intakeRefused(.init(ticket: ticket(), problems: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
                     IntakeProblem(field: string(), sourceField: optional(), kind: string(), message: string(), valid: strings())
-                }, fingerprint: string()))
+                }, fingerprint: string(), updated: optionalDate()))
             case 18:
                 .writeBackConfigured(.init(source: string(), site: string(), settings: TicketWriteBackSettings(
                     format: string(), comments: Bool.random(using: &generator),

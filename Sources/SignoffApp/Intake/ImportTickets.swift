@@ -19,10 +19,14 @@ public struct IntakeTicket: Sendable {
 
     public var ticket: TicketRef
     public var content: Content
+    /// When the ticket last changed, by its source's own clock (Jira's
+    /// `updated`); nil where the source did not say.
+    public var updated: Date?
 
-    public init(ticket: TicketRef, content: Content) {
+    public init(ticket: TicketRef, content: Content, updated: Date? = nil) {
         self.ticket = ticket
         self.content = content
+        self.updated = updated
     }
 }
 
@@ -40,6 +44,8 @@ extension Commands {
     ///   every problem (the same refusal twice is recorded once).
     /// - A closed or deleted ticket withdraws its open request and fires the
     ///   `ticket_closed` revocation trigger for the grants naming it.
+    /// - A ticket older, by its source's clock, than the one last imported
+    ///   (a webhook delivered late or again, an old export) changes nothing.
     ///
     /// What each ticket hears back is enqueued with the events that cause it
     /// (`TicketWriteBack`, at seam (b)).
@@ -66,6 +72,9 @@ extension Commands {
             case closed(requestID: String?, withdrawn: Bool, revoked: [String])
             /// Closed or deleted before it ever made a request.
             case ignored
+            /// Older, by its source's clock, than what was last imported of the
+            /// ticket (`lastImported`): nothing changed.
+            case stale(requestID: String?, updated: Date, lastImported: Date)
         }
 
         public struct Result: Sendable, Hashable {
@@ -130,30 +139,32 @@ extension Commands {
                 return .closed(requestID: record?.id, withdrawn: withdrawn, revoked: revoked)
 
             case let .refused(problems):
-                return try refuse(ref, problems, known: known, record: record, tx)
+                if let stale = try staleness(intake, known, tx) { return stale }
+                return try refuse(intake, problems, known: known, record: record, tx)
 
             case let .request(mapped):
+                if let stale = try staleness(intake, known, tx) { return stale }
                 let request: ScannedRequest
                 do throws(Refusal) {
                     request = try Lifecycle.authorizeSubmission(mapped, by: tx.actor, policy: policy)
                 } catch {
                     let kind = error.reason == .containsSecret ? "secret" : "refused"
-                    return try refuse(ref, [IntakeProblem(field: "request", sourceField: nil, kind: kind, message: error.message)],
+                    return try refuse(intake, [IntakeProblem(field: "request", sourceField: nil, kind: kind, message: error.message)],
                                       known: known, record: record, tx)
                 }
                 guard let record else {
                     let id = try tx.store.nextRequestID()
                     var events = Lifecycle.submit(request, id: id, by: tx.actor, policy: policy, original: nil, at: tx.now)
                     // Linked before it is routed: the route is written back to the ticket.
-                    events.insert(EventDraft(requestID: id, actor: tx.actor, at: tx.now, body: .ticketLinked(.init(ticket: ref))),
-                                  at: 1)
+                    events.insert(EventDraft(requestID: id, actor: tx.actor, at: tx.now,
+                                             body: .ticketLinked(.init(ticket: ref, updated: intake.updated))), at: 1)
                     try tx.append(events)
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
                 }
                 if record.request == request.request { return .unchanged(id: record.id, state: record.state) }
                 guard record.state.isOpen else {
-                    return try refuse(ref, [IntakeProblem(
+                    return try refuse(intake, [IntakeProblem(
                         field: "ticket", sourceField: nil, kind: "decided",
                         message: "\(record.id) is already \(record.state.rawValue), and a decided request never changes; ask for different access in a new ticket")],
                         known: known, record: record, tx)
@@ -163,28 +174,37 @@ extension Commands {
                     events = try Lifecycle.revise(record, to: request, by: tx.actor, policy: policy,
                                                   cause: "ticket \(ref.key) changed", at: tx.now)
                 } catch {
-                    return try refuse(ref, [IntakeProblem(field: "request", sourceField: nil, kind: "refused", message: error.message)],
+                    return try refuse(intake, [IntakeProblem(field: "request", sourceField: nil, kind: "refused", message: error.message)],
                                       known: known, record: record, tx)
                 }
                 guard !events.isEmpty else { return .unchanged(id: record.id, state: record.state) }
                 // Linked again: the ticket's key as of this version, and no refusal pending.
-                events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now, body: .ticketLinked(.init(ticket: ref))),
-                              at: 1)
+                events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
+                                         body: .ticketLinked(.init(ticket: ref, updated: intake.updated))), at: 1)
                 try tx.append(events)
                 let revised = try tx.record(record.id)
                 return .revised(id: record.id, state: revised.state, version: revised.version)
             }
         }
 
+        /// `.stale` when the ticket is older, by its source's clock, than
+        /// what was last imported of it; nil when it is not, or either time is unknown.
+        func staleness(_ intake: IntakeTicket, _ known: TicketState?, _ tx: CommandTransaction) throws -> Outcome? {
+            guard let updated = intake.updated, let known, let last = try tx.store.lastImported(known), updated < last else { return nil }
+            return .stale(requestID: known.requestID, updated: updated, lastImported: last)
+        }
+
         /// Records a refusal unless it is the same as the ticket's last one.
-        func refuse(_ ref: TicketRef, _ problems: [IntakeProblem], known: TicketState?, record: RequestRecord?,
+        func refuse(_ intake: IntakeTicket, _ problems: [IntakeProblem], known: TicketState?, record: RequestRecord?,
                     _ tx: CommandTransaction) throws -> Outcome {
+            let ref = intake.ticket
             let fingerprint = IntakeProblem.fingerprint(problems)
             if known?.refusal == fingerprint {
                 return .refused(requestID: record?.id, problems: problems, recorded: false)
             }
             try tx.append(EventDraft(requestID: record?.id, actor: tx.actor, at: tx.now,
-                                     body: .intakeRefused(.init(ticket: ref, problems: problems, fingerprint: fingerprint))))
+                                     body: .intakeRefused(.init(ticket: ref, problems: problems, fingerprint: fingerprint,
+                                                                updated: intake.updated))))
             return .refused(requestID: record?.id, problems: problems, recorded: true)
         }
     }

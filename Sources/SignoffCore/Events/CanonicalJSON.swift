@@ -461,12 +461,14 @@ public enum CanonicalJSON {
             case let .ticketLinked(p):
                 beginObject()
                 key("ticket"); write(p.ticket)
+                field("updated", p.updated)
                 endObject()
             case let .intakeRefused(p):
                 beginObject()
                 key("fingerprint"); string(p.fingerprint)
                 key("problems"); write(p.problems)
                 key("ticket"); write(p.ticket)
+                field("updated", p.updated)
                 endObject()
             case let .writeBackConfigured(p):
                 beginObject()

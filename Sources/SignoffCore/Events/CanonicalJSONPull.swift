@@ -465,8 +465,9 @@ extension CanonicalJSON {
             case .ticketLinked:
                 try open()
                 try need("ticket"); let ticket = try ticket()
+                let updated = try date("updated")
                 try close()
-                body = .ticketLinked(.init(ticket: ticket))
+                body = .ticketLinked(.init(ticket: ticket, updated: updated))
             case .grantProvisioningFailed:
                 try open()
                 try need("action"); let action: HandOffAction = try raw()

@@ -578,12 +578,12 @@ extension CanonicalJSON {
                 try o.only(["cause", "request"])
                 return .requestRevised(.init(request: try request(o.required("request")), cause: try o.string("cause")))
             case .ticketLinked:
-                try o.only(["ticket"])
-                return .ticketLinked(.init(ticket: try ticket(o.required("ticket"))))
+                try o.only(["ticket", "updated"])
+                return .ticketLinked(.init(ticket: try ticket(o.required("ticket")), updated: try o.optionalDate("updated")))
             case .intakeRefused:
-                try o.only(["fingerprint", "problems", "ticket"])
+                try o.only(["fingerprint", "problems", "ticket", "updated"])
                 return .intakeRefused(.init(ticket: try ticket(o.required("ticket")), problems: try o.array("problems").map(problem),
-                                            fingerprint: try o.string("fingerprint")))
+                                            fingerprint: try o.string("fingerprint"), updated: try o.optionalDate("updated")))
             case .writeBackConfigured:
                 try o.only(["settings", "site", "source"])
                 let settings = try Object(o.required("settings"))

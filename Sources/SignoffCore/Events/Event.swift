@@ -339,7 +339,11 @@ public indirect enum EventBody: Sendable, Hashable {
     /// The ticket the request comes from: one ticket, one request.
     public struct TicketLinked: Codable, Sendable, Hashable {
         public var ticket: TicketRef
-        public init(ticket: TicketRef) { self.ticket = ticket }
+        /// When the ticket last changed, by its source's own clock (Jira's
+        /// `updated`), where the source said: a ticket older than that is
+        /// never imported over it.
+        public var updated: Date?
+        public init(ticket: TicketRef, updated: Date? = nil) { self.ticket = ticket; self.updated = updated }
     }
     /// A ticket that made no request (or no change of its request), and why,
     /// field by field. Of a secret, only where it is: never the value.
@@ -348,8 +352,10 @@ public indirect enum EventBody: Sendable, Hashable {
         public var problems: [IntakeProblem]
         /// SHA-256 of the problems: the same refusal again records nothing new.
         public var fingerprint: String
-        public init(ticket: TicketRef, problems: [IntakeProblem], fingerprint: String) {
-            self.ticket = ticket; self.problems = problems; self.fingerprint = fingerprint
+        /// As `TicketLinked.updated`: the refused ticket's time by its source's clock.
+        public var updated: Date?
+        public init(ticket: TicketRef, problems: [IntakeProblem], fingerprint: String, updated: Date? = nil) {
+            self.ticket = ticket; self.problems = problems; self.fingerprint = fingerprint; self.updated = updated
         }
     }
     /// How a site's tickets hear what happens to their requests, from now on.

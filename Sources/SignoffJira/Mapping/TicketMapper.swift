@@ -71,14 +71,18 @@ public struct MappedTicket: Sendable {
     public var status: String?
     /// The issue's REST address (`self`), where Jira gave one.
     public var selfURL: String?
+    /// When the issue last changed (its `updated`), where Jira said.
+    public var updated: Date?
 
-    public init(key: String, id: String, outcome: Outcome, isClosed: Bool, status: String?, selfURL: String? = nil) {
+    public init(key: String, id: String, outcome: Outcome, isClosed: Bool, status: String?, selfURL: String? = nil,
+                updated: Date? = nil) {
         self.key = key
         self.id = id
         self.outcome = outcome
         self.isClosed = isClosed
         self.status = status
         self.selfURL = selfURL
+        self.updated = updated
     }
 
     public var problems: [TicketProblem] {
@@ -236,7 +240,7 @@ public struct TicketMapper: Sendable {
         let closed = isClosed(issue)
         func made(_ outcome: MappedTicket.Outcome) -> MappedTicket {
             MappedTicket(key: issue.key, id: issue.id, outcome: outcome, isClosed: closed, status: issue.statusName,
-                         selfURL: issue.selfURL)
+                         selfURL: issue.selfURL, updated: issue.updated(zone: mapping.timeZone))
         }
         guard secrets.isEmpty, let key else { return made(.refused(secrets)) }
 

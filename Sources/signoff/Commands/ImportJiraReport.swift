@@ -82,7 +82,7 @@ struct ImportReport {
         results.contains { result in
             switch result.outcome {
             case .refused: true
-            case .submitted, .revised, .unchanged, .closed, .ignored: false
+            case .submitted, .revised, .unchanged, .closed, .ignored, .stale: false
             }
         }
     }
@@ -120,6 +120,9 @@ struct ImportReport {
             return "\(key) closed: " + parts.joined(separator: "; ")
         case .ignored:
             return "\(key) closed before it made a request: nothing to do"
+        case let .stale(id, updated, last):
+            return "\(key) is older (updated \(Timestamp.format(updated))) than what was imported of it at \(Timestamp.format(last)): "
+                + (id.map { "\($0) stays as it was" } ?? "nothing changed")
         }
     }
 }

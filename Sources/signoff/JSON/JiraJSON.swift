@@ -133,6 +133,7 @@ struct JiraImportJSON: JSONDocument {
             case let .refused(id, found, wasRecorded): (outcome, requestID, problems, recorded) = ("refused", id, found, wasRecorded)
             case let .closed(id, didWithdraw, ended): (outcome, requestID, withdrawn, revoked) = ("closed", id, didWithdraw, ended)
             case .ignored: outcome = "ignored"
+            case let .stale(id, _, _): (outcome, requestID) = ("stale", id)
             }
             json.beginObject()
             json.field("ticket", result.ticket.key)
