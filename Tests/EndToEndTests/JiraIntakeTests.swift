@@ -209,6 +209,29 @@ import Testing
         #expect(try site.store.run(["audit", "verify"]).status == 0)
     }
 
+    /// dave, an owner, changes the ticket's terms in Jira: the webhook names
+    /// him, and he may not approve what he wrote; erin may.
+    @Test func anOwnerWhoEditedTheTicketMayNotApproveIt() throws {
+        let site = try Site()
+        func body(_ event: String, user: String, hours: Int) throws -> String {
+            let issue = try JSONSerialization.data(withJSONObject: FakeJira.render(
+                FakeJira.accessRequest(id: "10009", key: "ACC-9", reporter: "acc-bob", hours: hours)))
+            return #"{"webhookEvent": "\#(event)", "user": {"accountId": "\#(user)"}, "issue": "# + String(decoding: issue, as: UTF8.self) + "}"
+        }
+        for (event, user, hours) in [("jira:issue_created", "acc-bob", 8), ("jira:issue_updated", "acc-dave", 4)] {
+            let imported = try site.store.run(["import", "jira", "--mapping", site.mapping, "-"], as: "jira-importer",
+                                              stdin: try body(event, user: user, hours: hours))
+            #expect(imported.status == 0, "\(imported.output)")
+        }
+        let rationale = "read replica only, matches the ticket"
+        let refused = try site.store.run(["approve", "REQ-1", "--version", "2", "--rationale", rationale], as: "dave")
+        #expect(refused.status == 3, "\(refused.output)")
+        #expect(refused.stderr.contains("dave changed the terms of REQ-1 in its ticket and may not review it"), "\(refused.stderr)")
+        let approved = try site.store.run(["approve", "REQ-1", "--version", "2", "--rationale", rationale], as: "erin")
+        #expect(approved.status == 0, "\(approved.output)")
+        #expect(try site.store.run(["audit", "verify"]).status == 0)
+    }
+
     /// Files are imported one transaction each, in the order given, while the
     /// next is read ahead: a broken file stops the import there, after every
     /// file before it was imported, and nothing after it is.

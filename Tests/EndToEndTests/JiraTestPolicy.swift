@@ -9,7 +9,7 @@ enum JiraTestPolicy {
       people:
         alice: {jira: [5cedcb4355a88a0fc86388ba, acc-alice]}
         bob: {jira: [5c5f880629be9642ba529340, bob@example.com, acc-bob]}
-        dave: {}
+        dave: {jira: acc-dave}
         erin: {}
       intake_agents: [jira-importer]
     catalogue:

@@ -79,9 +79,10 @@ import Testing
 
         @discardableResult
         func importTicket(_ content: IntakeTicket.Content, as importer: String = "jira-importer",
-                          ticket: TicketRef = ImportTicketsTests.ticket, updated: Date? = nil) throws -> Commands.ImportTickets.Outcome {
+                          ticket: TicketRef = ImportTicketsTests.ticket, updated: Date? = nil,
+                          editor: String? = nil) throws -> Commands.ImportTickets.Outcome {
             let result = try commands(importer).run(Commands.ImportTickets(
-                [IntakeTicket(ticket: ticket, content: content, updated: updated)],
+                [IntakeTicket(ticket: ticket, content: content, updated: updated, editor: editor)],
                 writeBack: (source: "jira", site: "acme.atlassian.net", settings: ImportTicketsTests.settings)))
             return result.output[0].outcome
         }
@@ -187,6 +188,33 @@ import Testing
                 == .revised(id: "REQ-1", state: .pending, version: 3))
         #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(1))))
                 == .revised(id: "REQ-1", state: .pending, version: 4))
+    }
+
+    /// Whoever created or changed the ticket's terms (a webhook's `user`)
+    /// shaped what is asked, and may not decide it; the requester editing
+    /// their own ticket adds nobody. The fold of the events says the same.
+    @Test func whoeverChangedTheTermsInTheTicketMayNotDecideThem() throws {
+        let h = try Harness()
+        #expect(try h.importTicket(.request(try Self.scanned()), editor: "dave") == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.store.record("REQ-1")?.editors == ["dave"])
+        do {
+            _ = try h.review("dave", .approve, version: 1)
+            Issue.record("dave approved terms he wrote")
+        } catch {
+            #expect("\(error)".contains("dave changed the terms of REQ-1 in its ticket and may not review it"), "\(error)")
+        }
+        #expect(try h.review("erin", .approve, version: 1) == .pending)
+        // erin changes the ticket: a new version, which she may no longer decide either.
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4))), editor: "erin")
+                == .revised(id: "REQ-1", state: .pending, version: 2))
+        #expect(try h.store.record("REQ-1")?.editors == ["dave", "erin"])
+        #expect(throws: CommandError.self) { try h.review("erin", .approve, version: 2) }
+        #expect(try h.review("frank", .approve, version: 2) == .pending, "one of two, and nobody else of dba may give the second")
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(2))), editor: "alice")
+                == .revised(id: "REQ-1", state: .pending, version: 3))
+        #expect(try h.store.record("REQ-1")?.editors == ["dave", "erin"])
+        let report = try h.store.verify()
+        #expect(report.isIntact, "\(report.problems)")
     }
 
     @Test func closingAnOpenTicketWithdrawsItsRequest() throws {

@@ -299,6 +299,20 @@ import Testing
         #expect(updated.epochMilliseconds(.towardZero) == 1_550_287_026_501) // 2019-02-15T19:17:06.501-0800
     }
 
+    /// A webhook names who made its change (`user`): a person of the
+    /// directory there is the ticket's editor; REST issues say nobody.
+    @Test func aWebhookNamesWhoChangedTheTicket() throws {
+        let file = "webhooks/mattermost-webhook-issue-updated-reopened.json"
+        var mapper = try Mapper(Self.someInstance("cloud"))
+        #expect(try mapper.map(file).first?.editor == "bob")
+        let webhook = try #require(try JSONSerialization.jsonObject(with: try Fixtures.data(file)) as? [String: Any])
+        let issue = String(decoding: try JSONSerialization.data(withJSONObject: try #require(webhook["issue"])), as: UTF8.self)
+        // The same change made by dave (his Cloud account id); and the issue as REST gives it.
+        let dave = #"{"accountId": "712020:95f28275-1a43-4b1d-a411-4142f5ab13df", "displayName": "Dave"}"#
+        #expect(try mapper.mapJSON(#"{"webhookEvent": "jira:issue_updated", "user": "# + dave + #", "issue": "# + issue + "}").editor == "dave")
+        #expect(try mapper.mapJSON(issue).editor == nil)
+    }
+
     /// Webhook timestamps are epoch milliseconds, as a number here and as text elsewhere.
     @Test func epochMilliseconds() throws {
         let webhook = try Fixtures.value("webhooks/mattermost-webhook-issue-deleted.json")

@@ -120,7 +120,7 @@ import Testing
             case 13: .findingResolved(.init(findingID: string(), run: int()))
             case 14: .findingExcepted(.init(findingID: string(), rationale: string(), until: date()))
             case 15: .requestRevised(.init(request: request(), cause: string()))
-            case 16: .ticketLinked(.init(ticket: ticket(), updated: optionalDate()))
+            case 16: .ticketLinked(.init(ticket: ticket(), updated: optionalDate(), editedBy: optional()))
             case 17:
                 .intakeRefused(.init(ticket: ticket(), problems: (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
                     IntakeProblem(field: string(), sourceField: optional(), kind: string(), message: string(), valid: strings())
@@ -216,6 +216,7 @@ import Testing
                 record.decision = Decision(state: state(), at: date(), by: strings(), policyVersion: optional(), reason: string(),
                                            selfActivated: optionalBool())
             }
+            if Bool.random(using: &generator) { record.editors = strings() }
             return record
         }
     }

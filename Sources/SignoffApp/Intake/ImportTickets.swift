@@ -22,11 +22,15 @@ public struct IntakeTicket: Sendable {
     /// When the ticket last changed, by its source's own clock (Jira's
     /// `updated`); nil where the source did not say.
     public var updated: Date?
+    /// The person of the directory who made the change it is imported for
+    /// (a webhook's `user`); nil where the source did not say.
+    public var editor: String?
 
-    public init(ticket: TicketRef, content: Content, updated: Date? = nil) {
+    public init(ticket: TicketRef, content: Content, updated: Date? = nil, editor: String? = nil) {
         self.ticket = ticket
         self.content = content
         self.updated = updated
+        self.editor = editor
     }
 }
 
@@ -46,6 +50,9 @@ extension Commands {
     ///   `ticket_closed` revocation trigger for the grants naming it.
     /// - A ticket older, by its source's clock, than the one last imported
     ///   (a webhook delivered late or again, an old export) changes nothing.
+    /// - Whoever created or changed the ticket's terms (where the source
+    ///   says, and they are not the requester) is recorded with its link, and
+    ///   may not decide the request.
     ///
     /// What each ticket hears back is enqueued with the events that cause it
     /// (`TicketWriteBack`, at seam (b)).
@@ -157,7 +164,7 @@ extension Commands {
                     var events = Lifecycle.submit(request, id: id, by: tx.actor, policy: policy, original: nil, at: tx.now)
                     // Linked before it is routed: the route is written back to the ticket.
                     events.insert(EventDraft(requestID: id, actor: tx.actor, at: tx.now,
-                                             body: .ticketLinked(.init(ticket: ref, updated: intake.updated))), at: 1)
+                                             body: .ticketLinked(.init(ticket: ref, updated: intake.updated, editedBy: intake.editor))), at: 1)
                     try tx.append(events)
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
@@ -180,7 +187,7 @@ extension Commands {
                 guard !events.isEmpty else { return .unchanged(id: record.id, state: record.state) }
                 // Linked again: the ticket's key as of this version, and no refusal pending.
                 events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
-                                         body: .ticketLinked(.init(ticket: ref, updated: intake.updated))), at: 1)
+                                         body: .ticketLinked(.init(ticket: ref, updated: intake.updated, editedBy: intake.editor))), at: 1)
                 try tx.append(events)
                 let revised = try tx.record(record.id)
                 return .revised(id: record.id, state: revised.state, version: revised.version)

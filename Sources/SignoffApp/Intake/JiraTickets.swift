@@ -21,7 +21,7 @@ extension IntakeTicket {
                 case let .refused(problems): content = .refused(problems.map(\.intake))
                 }
             }
-            self.init(ticket: ref(mapped.key, mapped.id), content: content, updated: mapped.updated)
+            self.init(ticket: ref(mapped.key, mapped.id), content: content, updated: mapped.updated, editor: mapped.editor)
         case let .deleted(key, id):
             self.init(ticket: ref(key, id), content: .deleted)
         case .ignored:

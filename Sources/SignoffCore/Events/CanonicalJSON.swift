@@ -460,6 +460,7 @@ public enum CanonicalJSON {
                 endObject()
             case let .ticketLinked(p):
                 beginObject()
+                field("edited_by", p.editedBy)
                 key("ticket"); write(p.ticket)
                 field("updated", p.updated)
                 endObject()
@@ -501,6 +502,7 @@ public enum CanonicalJSON {
                 key("state"); string(decision.state.rawValue)
                 endObject()
             }
+            if let editors = record.editors { key("editors"); strings(editors) }
             key("id"); string(record.id)
             field("policyVersion", record.policyVersion)
             key("request")

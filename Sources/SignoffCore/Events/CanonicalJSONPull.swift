@@ -315,6 +315,7 @@ extension CanonicalJSON {
                 decision = Decision(state: state, at: at, by: by, policyVersion: policyVersion, reason: reason,
                                     selfActivated: selfActivated)
             }
+            let editors = key("editors") ? try strings() : nil
             try need("id"); let id = try string()
             let policyVersion = try string("policyVersion")
             try need("request"); let request = try request()
@@ -346,6 +347,7 @@ extension CanonicalJSON {
             record.policyVersion = policyVersion
             record.reviews = reviews
             record.decision = decision
+            record.editors = editors
             return record
         }
 
@@ -464,10 +466,11 @@ extension CanonicalJSON {
                 body = .requestRevised(.init(request: request, cause: cause))
             case .ticketLinked:
                 try open()
+                let editedBy = try string("edited_by")
                 try need("ticket"); let ticket = try ticket()
                 let updated = try date("updated")
                 try close()
-                body = .ticketLinked(.init(ticket: ticket, updated: updated))
+                body = .ticketLinked(.init(ticket: ticket, updated: updated, editedBy: editedBy))
             case .grantProvisioningFailed:
                 try open()
                 try need("action"); let action: HandOffAction = try raw()

@@ -434,7 +434,7 @@ extension CanonicalJSON {
 
         static func record(_ value: Value) throws -> RequestRecord {
             let o = try Object(value)
-            try o.only(["decision", "id", "policyVersion", "request", "reviews", "route", "state", "submittedAt",
+            try o.only(["decision", "editors", "id", "policyVersion", "request", "reviews", "route", "state", "submittedAt",
                         "submittedBy", "version"])
             var record = RequestRecord(id: try o.string("id"), request: try request(o.required("request")),
                                        submittedBy: try principal(o.required("submittedBy")),
@@ -460,6 +460,7 @@ extension CanonicalJSON {
                                            reason: try d.string("reason"),
                                            selfActivated: try d.optionalBool("selfActivated"))
             }
+            if o.optional("editors") != nil { record.editors = try o.array("editors").map(string) }
             return record
         }
 
@@ -578,8 +579,9 @@ extension CanonicalJSON {
                 try o.only(["cause", "request"])
                 return .requestRevised(.init(request: try request(o.required("request")), cause: try o.string("cause")))
             case .ticketLinked:
-                try o.only(["ticket", "updated"])
-                return .ticketLinked(.init(ticket: try ticket(o.required("ticket")), updated: try o.optionalDate("updated")))
+                try o.only(["edited_by", "ticket", "updated"])
+                return .ticketLinked(.init(ticket: try ticket(o.required("ticket")), updated: try o.optionalDate("updated"),
+                                           editedBy: try o.optionalString("edited_by")))
             case .intakeRefused:
                 try o.only(["fingerprint", "problems", "ticket", "updated"])
                 return .intakeRefused(.init(ticket: try ticket(o.required("ticket")), problems: try o.array("problems").map(problem),

@@ -343,7 +343,14 @@ public indirect enum EventBody: Sendable, Hashable {
         /// `updated`), where the source said: a ticket older than that is
         /// never imported over it.
         public var updated: Date?
-        public init(ticket: TicketRef, updated: Date? = nil) { self.ticket = ticket; self.updated = updated }
+        /// The person of the directory who made the change the ticket was
+        /// imported for (a webhook's `user`), where the source said and it is
+        /// not the requester: they shaped the terms, so they may not decide them.
+        public var editedBy: String?
+        public init(ticket: TicketRef, updated: Date? = nil, editedBy: String? = nil) {
+            self.ticket = ticket; self.updated = updated; self.editedBy = editedBy
+        }
+        enum CodingKeys: String, CodingKey { case ticket, updated, editedBy = "edited_by" }
     }
     /// A ticket that made no request (or no change of its request), and why,
     /// field by field. Of a secret, only where it is: never the value.

@@ -40,9 +40,13 @@ public enum Projection {
         case .reviewRefused, .actionRefused, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired,
              .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
              .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
-             .ticketLinked, .intakeRefused, .writeBackConfigured:
+             .intakeRefused, .writeBackConfigured:
             // Grants are their own fold (`GrantProjection`); the request keeps its decision.
             return
+        case let .ticketLinked(linked):
+            if let editor = linked.editedBy, editor != record.requester, record.editors?.contains(editor) != true {
+                record.editors = (record.editors ?? []) + [editor]
+            }
         case let .requestDecided(decided):
             record.state = decided.state
             record.decision = Decision(state: decided.state, at: event.at, by: decided.by,

@@ -221,6 +221,9 @@ public enum Lifecycle {
         if record.request.subject.kind.isHuman && person == record.request.subject.name {
             return "\(person) would receive the access of \(record.id) and may not review it"
         }
+        if record.editors?.contains(person) == true {
+            return "\(person) changed the terms of \(record.id) in its ticket and may not review it"
+        }
         return nil
     }
 

@@ -78,6 +78,10 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     public var policyVersion: String?
     public var reviews: [Review]
     public var decision: Decision?
+    /// The people of the directory who changed its terms in its ticket
+    /// (`ticket_linked`'s `edited_by`), in order; nil when nobody did. They
+    /// shaped what is asked, so they may not decide it.
+    public var editors: [String]?
 
     public init(id: String, request: AccessRequest, submittedBy: Principal, submittedAt: Date) {
         self.id = id

@@ -11,6 +11,10 @@ public struct JiraIssue: Sendable {
     public let selfURL: String?
     /// `fields`, found once: every mapped field is looked up in it.
     public let fields: JSONValue?
+    /// Who made the change a webhook reports (its `user`): the issue's
+    /// creator, or whoever edited it. nil for REST and search results,
+    /// which do not say.
+    public var changedBy: JiraUser?
 
     public init?(_ value: JSONValue) {
         guard value.kind == .object, let key = value["key"]?.stringValue, !key.isEmpty else { return nil }
@@ -85,9 +89,10 @@ public enum JiraPayload: Sendable {
         if let event = value["webhookEvent"]?.stringValue {
             switch event {
             case "jira:issue_created", "jira:issue_updated":
-                guard let issueValue = value["issue"], let issue = JiraIssue(issueValue) else {
+                guard let issueValue = value["issue"], var issue = JiraIssue(issueValue) else {
                     throw JiraInputError(offset: value.offset, message: "is a \(event) webhook without an issue")
                 }
+                issue.changedBy = value["user"].flatMap(JiraUser.init)
                 return .issues([issue], source: event == "jira:issue_created" ? .webhookCreated : .webhookUpdated, page: nil)
             case "jira:issue_deleted":
                 guard let issueValue = value["issue"], let issue = JiraIssue(issueValue) else {

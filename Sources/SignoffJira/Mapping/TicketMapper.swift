@@ -73,9 +73,12 @@ public struct MappedTicket: Sendable {
     public var selfURL: String?
     /// When the issue last changed (its `updated`), where Jira said.
     public var updated: Date?
+    /// The person of the directory who made the change a webhook reports
+    /// (`JiraIssue.changedBy`); nil when Jira did not say or they are no one's.
+    public var editor: String?
 
     public init(key: String, id: String, outcome: Outcome, isClosed: Bool, status: String?, selfURL: String? = nil,
-                updated: Date? = nil) {
+                updated: Date? = nil, editor: String? = nil) {
         self.key = key
         self.id = id
         self.outcome = outcome
@@ -83,6 +86,7 @@ public struct MappedTicket: Sendable {
         self.status = status
         self.selfURL = selfURL
         self.updated = updated
+        self.editor = editor
     }
 
     public var problems: [TicketProblem] {
@@ -240,7 +244,8 @@ public struct TicketMapper: Sendable {
         let closed = isClosed(issue)
         func made(_ outcome: MappedTicket.Outcome) -> MappedTicket {
             MappedTicket(key: issue.key, id: issue.id, outcome: outcome, isClosed: closed, status: issue.statusName,
-                         selfURL: issue.selfURL, updated: issue.updated(zone: mapping.timeZone))
+                         selfURL: issue.selfURL, updated: issue.updated(zone: mapping.timeZone),
+                         editor: issue.changedBy.flatMap(person))
         }
         guard secrets.isEmpty, let key else { return made(.refused(secrets)) }
 
@@ -489,8 +494,11 @@ public struct TicketMapper: Sendable {
         }
     }
 
-    /// Names the policy does not know, each with every valid choice (the
-    /// request file check stops at the first).
+    /// The person of the policy's directory a Jira user is, by any of their identities; nil for nobody's.
+    func person(_ user: JiraUser) -> String? {
+        user.identifiers(for: mapping.deployment).lazy.compactMap { policy.person(withJiraIdentity: $0) }.first
+    }
+
     /// A ticket filed by one person of the directory for another: refused.
     /// The request records its requester and the importer, and separation of
     /// duties keeps both from deciding it; the reporter, who wrote the ticket,
@@ -498,8 +506,7 @@ public struct TicketMapper: Sendable {
     /// reporter outside the directory (a service desk's account, a Jira user
     /// signoff does not know) is no approver, and files for anyone.
     func reporterProblem(_ issue: JiraIssue, requester: String, jiraField: String?) -> TicketProblem? {
-        guard let reporter = issue.reporter,
-              let person = reporter.identifiers(for: mapping.deployment).lazy.compactMap({ policy.person(withJiraIdentity: $0) }).first,
+        guard let reporter = issue.reporter, let person = person(reporter),
               person != requester else { return nil }
         return TicketProblem(field: JiraMapping.Field.requester.rawValue, jiraField: jiraField, kind: .invalid,
                              message: "is \(requester), but the ticket's reporter is \(person), another person of the directory, who could then approve a request they wrote; the requester files the ticket themselves (or it is filed from an account outside the directory, such as a service desk's)")
