@@ -127,7 +127,7 @@ public final class Store: Sendable {
     /// process's operating-system account), the settings and the schema.
     public static func create(at path: String, settings: StoreSettings, creator: Principal? = nil) throws -> Store {
         let group = try settings.shareGroup.map(StoreFile.groupID(named:))
-        if StoreFile.exists(path) { throw StoreError.alreadyExists(path: path) }
+        try StoreFile.refuseExisting(path)
         try StoreFile.makeParentDirectories(of: path)
         try StoreFile.createEmpty(at: path, group: group)
         do {

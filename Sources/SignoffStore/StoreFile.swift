@@ -18,6 +18,13 @@ enum StoreFile {
         return lstat(path, &info) == 0
     }
 
+    /// Refuses a new store at `path` while anything of a store lies there: the
+    /// file, or a -wal or -shm left by another database, which SQLite would
+    /// read into the new store as its own.
+    static func refuseExisting(_ path: String) throws {
+        if let taken = companions(of: path).first(where: exists) { throw StoreError.alreadyExists(path: taken) }
+    }
+
     /// Whether `path` is a directory (following a link): never a store.
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
@@ -90,6 +97,7 @@ enum StoreFile {
     /// step, never over a file that appeared there meanwhile.
     static func placeNew(_ partial: String, at path: String) throws {
         for companion in companions(of: partial).dropFirst() { unlink(companion) }
+        try refuseExisting(path)
         guard link(partial, path) == 0 else {
             if errno == EEXIST { throw StoreError.alreadyExists(path: path) }
             throw StoreError.fileAccess(path: path, detail: "cannot put the new store there: \(errnoText())")

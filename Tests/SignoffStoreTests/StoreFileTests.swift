@@ -27,6 +27,17 @@ import Testing
         }
     }
 
+    /// A -wal left by another database would be read into a new store as its own.
+    @Test func createRefusesALeftoverLog() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        FileManager.default.createFile(atPath: path + "-wal", contents: Data("not this store's".utf8))
+        #expect(throws: StoreError.alreadyExists(path: path + "-wal")) {
+            _ = try Store.create(at: path, settings: StoreSettings())
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func openRefusesAMissingStoreWithTheHint() throws {
         let directory = TemporaryDirectory()
         let path = directory.file()

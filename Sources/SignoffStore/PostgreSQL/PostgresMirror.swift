@@ -566,7 +566,7 @@ extension Store {
                 }
             }
         case let (.postgresql(connection), .sqlite(path)):
-            if StoreFile.exists(path) { throw StoreError.alreadyExists(path: path) }
+            try StoreFile.refuseExisting(path)
             let remote = try StoreError.mapping(store: source.description) { () throws -> PostgresRemote in
                 let server = try PostgresConnection(connection)
                 return PostgresRemote(connection: server, session: try PostgresSetup.open(server))
