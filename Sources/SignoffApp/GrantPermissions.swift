@@ -30,10 +30,12 @@ struct GrantPermissions: Sendable {
         return refusal.message
     }
 
-    func reviewRefusal(_ grant: Grant) -> String? {
+    /// `extensionApprovers`: who approved the grant's extensions
+    /// (`Lifecycle.extensionApprovers`), who may not judge its emergency either.
+    func reviewRefusal(_ grant: Grant, extensionApprovers: [String]) -> String? {
         guard let review = grant.incidentReview, !review.isCompleted else { return nil }
         let (allowed, why) = policy.mayReviewIncident(person, reviewers: review.reviewers, terms: grant.terms,
-                                                      approvers: grant.approvers, at: at)
+                                                      approvers: grant.approvers + extensionApprovers, at: at)
         return allowed ? nil : why
     }
 }

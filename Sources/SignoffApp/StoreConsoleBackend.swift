@@ -69,7 +69,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
             if !changed.isEmpty {
                 for (grant, seen) in changed {
                     cache.rows[grant.requestID] = grant.status.needsAttention
-                        ? Self.row(grant, seen, disputed[grant.requestID] ?? [], responsibility) : nil
+                        ? Self.row(grant, seen, disputed[grant.requestID] ?? [], responsibility,
+                                   extensionApprovers: try Self.extensionApprovers(grant, store)) : nil
                 }
                 cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
             } else if !recheck.isEmpty {
@@ -85,22 +86,44 @@ public final class StoreConsoleBackend: ConsoleBackend {
     /// read, each grant's history replayed as it is read (as `signoff grants` does).
     private static func readAttentionGrants(_ store: Store, _ permissions: GrantPermissions?) throws -> [ConsoleGrantRow] {
         var rows: [ConsoleGrantRow] = []
-        try store.forEachCheckedGrant(.attention) { rows.append(row($0, $1, $2, permissions)) }
+        var extended: [Int] = []
+        try store.forEachCheckedGrant(.attention) { grant, seen, disputed in
+            if needsExtensionApprovers(grant) { extended.append(rows.count) }
+            rows.append(row(grant, seen, disputed, permissions))
+        }
+        // Who approved those grants' extensions is in the extensions' records, read after the grants.
+        for index in extended {
+            let grant = rows[index].grant
+            rows[index].reviewRefusal = permissions?.reviewRefusal(grant, extensionApprovers: try extensionApprovers(grant, store))
+                ?? rows[index].reviewRefusal
+        }
         return rows
+    }
+
+    /// Whether who approved a grant's extensions matters to its row: they
+    /// may not complete its open post-incident review.
+    private static func needsExtensionApprovers(_ grant: Grant) -> Bool {
+        grant.incidentReview.map { !$0.isCompleted } == true && !grant.extensions.isEmpty
+    }
+
+    private static func extensionApprovers(_ grant: Grant, _ store: Store) throws -> [String] {
+        guard needsExtensionApprovers(grant) else { return [] }
+        return try Lifecycle.extensionApprovers(of: grant) { try store.record($0) }
     }
 
     /// A grant as a console row: whether it is mine to watch, what I may do
     /// with it (so the console offers only that, and says why not first), and
     /// what is wrong in its history (`disputed`).
     private static func row(_ grant: Grant, _ seen: GrantReconciliation?, _ disputed: [String],
-                            _ permissions: GrantPermissions?) -> ConsoleGrantRow {
+                            _ permissions: GrantPermissions?, extensionApprovers: [String] = []) -> ConsoleGrantRow {
         guard let permissions else {
             let none = "no policy is in force; nothing can be changed"
             return ConsoleGrantRow(grant: grant, responsible: false, revokeRefusal: none, reviewRefusal: none, reconciliation: seen,
                                    disputed: disputed)
         }
         return ConsoleGrantRow(grant: grant, responsible: permissions.responsibility.covers(grant.terms),
-                               revokeRefusal: permissions.revokeRefusal(grant), reviewRefusal: permissions.reviewRefusal(grant),
+                               revokeRefusal: permissions.revokeRefusal(grant),
+                               reviewRefusal: permissions.reviewRefusal(grant, extensionApprovers: extensionApprovers),
                                reconciliation: seen, disputed: disputed)
     }
 
@@ -236,7 +259,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         guard let (record, events) = try store.recordWithHistory(id) else { throw ConsoleError("there is no request \(id)") }
         let policy = try currentPolicy()
         let now = self.now()
-        let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, at: now)
+        let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: now)
         let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
         let standing = policy.map { Lifecycle.standing(record, person: identity.name, policy: $0, at: now) }
             ?? Lifecycle.Standing(mayDecide: false, reason: "no policy is in force")

@@ -705,12 +705,7 @@ public final class WriteTransaction {
     /// The people whose approvals extended this grant, in order: they granted
     /// part of the access, so they may end it.
     public func extensionApprovers(of grant: Grant) throws -> [String] {
-        var names: [String] = []
-        for id in grant.extensions {
-            guard let decision = try record(id)?.decision, decision.state == .approved else { continue }
-            for name in decision.by where !names.contains(name) { names.append(name) }
-        }
-        return names
+        try Lifecycle.extensionApprovers(of: grant) { try record($0) }
     }
 
     /// The grant an extension request extends (nil for any other request).

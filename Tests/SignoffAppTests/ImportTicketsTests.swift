@@ -18,9 +18,12 @@ import Testing
         erin: {}
         frank: {}
         mallory: {}
+        grace: {}
       intake_agents: [jira-importer]
       groups:
         dba: [dave, erin, frank]
+      delegations:
+        - {from: dave, to: grace, until: 2099-01-01T00:00:00Z}
     catalogue:
       payments-db:
         owners: [group:dba]
@@ -172,9 +175,16 @@ import Testing
         let events = try h.store.changeToken()
         // The t1 and t2 states arrive late: neither rolls the request back, nor records anything.
         #expect(try h.importTicket(.request(try Self.scanned()), updated: t1) == .stale(requestID: "REQ-1", updated: t1, lastImported: t3))
+        #expect(try h.store.changeToken() == events)
+        // A late change by dave still makes him its editor; the ticket's clock stays at t3.
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t2, editor: "dave")
+                == .stale(requestID: "REQ-1", updated: t2, lastImported: t3))
+        #expect(try h.store.record("REQ-1")?.editors == ["dave"])
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t2) == .stale(requestID: "REQ-1", updated: t2, lastImported: t3))
+        let afterEditor = try h.store.changeToken()
         let refusal = IntakeProblem(field: "entitlement", sourceField: nil, kind: "missing", message: "no entitlement")
         #expect(try h.importTicket(.refused([refusal]), updated: t2) == .stale(requestID: "REQ-1", updated: t2, lastImported: t3))
-        #expect(try h.store.changeToken() == events)
+        #expect(try h.store.changeToken() == afterEditor)
         #expect(try h.store.record("REQ-1")?.request.duration == .hours(4))
         // A refusal is a ticket's state too: an older valid one does not follow it.
         guard case .refused(_, _, recorded: true) = try h.importTicket(.refused([refusal]), updated: t3.addingTimeInterval(60)) else {
@@ -197,6 +207,8 @@ import Testing
         let h = try Harness()
         #expect(try h.importTicket(.request(try Self.scanned()), editor: "dave") == .submitted(id: "REQ-1", state: .pending, version: 1))
         #expect(try h.store.record("REQ-1")?.editors == ["dave"])
+        // Nor may grace, dave's delegate, approve in his seat.
+        #expect(throws: CommandError.self) { try h.review("grace", .approve, version: 1) }
         do {
             _ = try h.review("dave", .approve, version: 1)
             Issue.record("dave approved terms he wrote")
@@ -213,6 +225,10 @@ import Testing
         #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(2))), editor: "alice")
                 == .revised(id: "REQ-1", state: .pending, version: 3))
         #expect(try h.store.record("REQ-1")?.editors == ["dave", "erin"])
+        // frank's change arrives after a poll imported it (unchanged), or late (stale): he is its editor all the same.
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(2))), editor: "frank")
+                == .unchanged(id: "REQ-1", state: .pending))
+        #expect(try h.store.record("REQ-1")?.editors == ["dave", "erin", "frank"])
         let report = try h.store.verify()
         #expect(report.isIntact, "\(report.problems)")
     }

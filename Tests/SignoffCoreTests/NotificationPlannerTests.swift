@@ -222,6 +222,22 @@ import Testing
         #expect(Self.planner.expiryWarnings(for: live, record: record, at: expires).isEmpty, "expired is its own notice")
     }
 
+    /// An overdue post-incident review goes to whoever may complete it now:
+    /// not someone who approved an extension of the emergency, whom the
+    /// review would refuse.
+    @Test func anOverdueIncidentReviewSkipsWhoApprovedAnExtension() throws {
+        let t0 = Self.date("2026-02-10T10:00:00Z")
+        let (pending, _) = try Self.submit(Self.request(breakGlass: true), at: t0)
+        let review = Lifecycle.review(pending, verdict: .approve, rationale: "checked the incident and the scope", shownVersion: 1,
+                                      by: Principal(name: "grace", authentication: .asserted), policy: Self.policy, original: nil, at: t0)
+        let grant = try #require(review.events.reduce(nil) { GrantProjection.apply($1, to: $0) ?? $0 }, "grace, on call then, approves")
+        let due = try #require(grant.incidentReview?.dueAt)
+        #expect(Self.planner.overdueIncidentReview(for: grant, extensionApprovers: [], at: due.addingTimeInterval(-1)).isEmpty)
+        let overdue = Self.planner.overdueIncidentReview(for: grant, extensionApprovers: [], at: due)
+        #expect(Self.recipients(overdue, .incidentReviewOverdue) == ["sec"])
+        #expect(Self.planner.overdueIncidentReview(for: grant, extensionApprovers: ["sec"], at: due).isEmpty)
+    }
+
     @Test func refusedSelfApprovalGoesToTheSecurityContact() throws {
         let (record, _) = try Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
         let attempt = Lifecycle.review(record, verdict: .approve, rationale: "I need it, trust me please", shownVersion: 1,

@@ -146,11 +146,11 @@ extension Commands {
                 return .closed(requestID: record?.id, withdrawn: withdrawn, revoked: revoked)
 
             case let .refused(problems):
-                if let stale = try staleness(intake, known, tx) { return stale }
+                if let stale = try staleness(intake, known, record, tx) { return stale }
                 return try refuse(intake, problems, known: known, record: record, tx)
 
             case let .request(mapped):
-                if let stale = try staleness(intake, known, tx) { return stale }
+                if let stale = try staleness(intake, known, record, tx) { return stale }
                 let request: ScannedRequest
                 do throws(Refusal) {
                     request = try Lifecycle.authorizeSubmission(mapped, by: tx.actor, policy: policy)
@@ -169,7 +169,11 @@ extension Commands {
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
                 }
-                if record.request == request.request { return .unchanged(id: record.id, state: record.state) }
+                if record.request == request.request {
+                    // The change was imported before (a poll, another webhook): whoever made it is still its editor.
+                    try noteEditor(intake, record, updated: try known.flatMap { try tx.store.lastImported($0) }, tx)
+                    return .unchanged(id: record.id, state: record.state)
+                }
                 guard record.state.isOpen else {
                     return try refuse(intake, [IntakeProblem(
                         field: "ticket", sourceField: nil, kind: "decided",
@@ -196,9 +200,26 @@ extension Commands {
 
         /// `.stale` when the ticket is older, by its source's clock, than
         /// what was last imported of it; nil when it is not, or either time is unknown.
-        func staleness(_ intake: IntakeTicket, _ known: TicketState?, _ tx: CommandTransaction) throws -> Outcome? {
+        /// Whoever made a stale ticket's change still made one of the changes
+        /// that led to the request's terms: they are recorded as its editor.
+        func staleness(_ intake: IntakeTicket, _ known: TicketState?, _ record: RequestRecord?,
+                       _ tx: CommandTransaction) throws -> Outcome? {
             guard let updated = intake.updated, let known, let last = try tx.store.lastImported(known), updated < last else { return nil }
+            try noteEditor(intake, record, updated: last, tx)
             return .stale(requestID: known.requestID, updated: updated, lastImported: last)
+        }
+
+        /// Links the ticket again to record its editor, where the intake names
+        /// one the open request does not have yet (nor its requester): for a
+        /// ticket whose change itself was imported before, or is older than
+        /// what was. `updated`: the ticket's time as last imported, which
+        /// this link must not move back.
+        func noteEditor(_ intake: IntakeTicket, _ record: RequestRecord?, updated last: Date?, _ tx: CommandTransaction) throws {
+            guard let editor = intake.editor, let record, record.state.isOpen, editor != record.requester,
+                  record.editors?.contains(editor) != true else { return }
+            let updated = [last, intake.updated].compactMap { $0 }.max()
+            try tx.append(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
+                                     body: .ticketLinked(.init(ticket: intake.ticket, updated: updated, editedBy: editor))))
         }
 
         /// Records a refusal unless it is the same as the ticket's last one.

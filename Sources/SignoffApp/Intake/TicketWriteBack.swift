@@ -96,7 +96,8 @@ public enum TicketWriteBack {
     static func eligibleNames(_ routed: EventBody.RequestRouted, _ record: RequestRecord, policy: Policy?, at date: Date) -> [[String]] {
         guard case let .steps(_, steps) = routed.outcome, let policy else { return [] }
         return steps.map { step in
-            policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: date)
+            policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name,
+                              editors: record.editors ?? [], at: date)
                 .filter(\.eligible).map(\.name)
         }
     }

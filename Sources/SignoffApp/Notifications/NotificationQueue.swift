@@ -158,7 +158,10 @@ public enum NotificationQueue {
             }
         }
         for grant in try store.grants(.attention) {
-            var notices = planner.overdueIncidentReview(for: grant, at: now)
+            // Who approved its extensions (in their records) only where a review is overdue.
+            let overdue = grant.incidentReview.map { !$0.isCompleted && $0.dueAt <= now } == true
+            var notices = !overdue ? [] : planner.overdueIncidentReview(
+                for: grant, extensionApprovers: try Lifecycle.extensionApprovers(of: grant) { try store.record($0) }, at: now)
             guard settings.expiryWarning != nil || !notices.isEmpty, let record = try store.record(grant.requestID) else { continue }
             notices += planner.expiryWarnings(for: grant, record: record, at: now)
             for notice in notices { planned.append((notice, record, grant)) }

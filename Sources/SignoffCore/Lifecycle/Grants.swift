@@ -152,6 +152,18 @@ extension Lifecycle {
 
     // MARK: Ending a grant early
 
+    /// The people whose approvals extended `grant`, in order, from its
+    /// extension requests' records (`record`, by request ID): they granted
+    /// part of the access, so they may end it, and may not judge its emergency.
+    public static func extensionApprovers(of grant: Grant, record: (String) throws -> RequestRecord?) rethrows -> [String] {
+        var names: [String] = []
+        for id in grant.extensions {
+            guard let decision = try record(id)?.decision, decision.state == .approved else { continue }
+            for name in decision.by where !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
     /// Who may revoke a grant, and why (or why not), before any rationale is
     /// typed: the requester, an approver of the request or of one of its
     /// approved extensions (`extensionApprovers`), the subject's owner, the

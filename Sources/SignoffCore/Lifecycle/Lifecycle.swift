@@ -172,7 +172,7 @@ public enum Lifecycle {
             return refuse(.alreadyReviewed, "\(reviewer.name) already reviewed version \(record.version) of \(record.id)")
         }
         let candidates = steps.map { policy.eligibility(of: reviewer.name, for: $0, request: record.request,
-                                                        submittedBy: record.submittedBy.name, at: at) }
+                                                        submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: at) }
         guard candidates.contains(where: \.eligible) else {
             var reasons: [String] = []
             for reason in candidates.map(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
@@ -259,7 +259,7 @@ public enum Lifecycle {
         // For each approval, step by step, the seats it may fill there.
         let seats = approvals.map { approval in
             steps.map { policy.seats(of: approval.name, for: $0, request: record.request,
-                                     submittedBy: record.submittedBy.name, at: approval.at) }
+                                     submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: approval.at) }
         }
         let choices: [[String]] = seats.map { perStep in
             var ordered: [String] = []
@@ -344,7 +344,8 @@ public enum Lifecycle {
         let seating = seating(record, steps: steps, policy: policy)
         var mine: [String] = []
         for step in steps {
-            for seat in policy.seats(of: person, for: step, request: record.request, submittedBy: record.submittedBy.name, at: at)
+            for seat in policy.seats(of: person, for: step, request: record.request, submittedBy: record.submittedBy.name,
+                                     editors: record.editors ?? [], at: at)
             where !mine.contains(seat) { mine.append(seat) }
         }
         let taken = mine.map { seat in seating.seated.first { $0.seat == seat } }
@@ -359,7 +360,7 @@ public enum Lifecycle {
         var reasons: [String] = []
         for (index, step) in steps.enumerated() {
             let candidate = policy.eligibility(of: person, for: step, request: record.request,
-                                               submittedBy: record.submittedBy.name, at: at)
+                                               submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: at)
             if candidate.eligible && !status[index].isSatisfied {
                 return Standing(mayDecide: true, reason: candidate.reason, step: index)
             }

@@ -141,7 +141,8 @@ public struct NoticePlanner: Sendable {
     func candidates(for step: RoutedStep, record: RequestRecord, at date: Date) -> [Candidate] {
         let question = DecidersQuestion(step.approvers, record, at: date)
         if let known = rememberedCandidates.value(for: question) { return known }
-        let candidates = policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name, at: date)
+        let candidates = policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name,
+                                           editors: record.editors ?? [], at: date)
         rememberedCandidates.remember(candidates, for: question)
         return candidates
     }
@@ -177,7 +178,8 @@ public struct NoticePlanner: Sendable {
             notices += requesterAndSubmitter(record, .withdrawn, key: "withdrawn:\(id)")
         case .grantIssued:
             guard let review = grant?.incidentReview, !review.isCompleted, let grant else { return [] }
-            for (name, why) in incidentReviewers(grant, reviewers: review.reviewers, at: at) {
+            // Issued now, so not extended yet.
+            for (name, why) in incidentReviewers(grant, reviewers: review.reviewers, extensionApprovers: [], at: at) {
                 notices.append(notice(.incidentReviewDue, id, to: name, why: why, key: "incident-review-due:\(id)"))
             }
         case .grantExpired:
@@ -255,10 +257,11 @@ public struct NoticePlanner: Sendable {
         return notices + broadcast(notices)
     }
 
-    /// A post-incident review past its due time, to whoever may complete it now.
-    public func overdueIncidentReview(for grant: Grant, at date: Date) -> [Notice] {
+    /// A post-incident review past its due time, to whoever may complete it
+    /// now: not who approved the grant's extensions (`extensionApprovers`).
+    public func overdueIncidentReview(for grant: Grant, extensionApprovers: [String], at date: Date) -> [Notice] {
         guard let review = grant.incidentReview, !review.isCompleted, review.dueAt <= date else { return [] }
-        let notices = incidentReviewers(grant, reviewers: review.reviewers, at: date).map {
+        let notices = incidentReviewers(grant, reviewers: review.reviewers, extensionApprovers: extensionApprovers, at: date).map {
             notice(.incidentReviewOverdue, grant.requestID, to: $0.name, why: $0.why,
                    key: "incident-review-overdue:\(grant.requestID)", urgent: true)
         }
@@ -319,7 +322,8 @@ public struct NoticePlanner: Sendable {
             .map { notice(kind, record.id, to: $0.0, why: $0.1, key: key) }
     }
 
-    private func incidentReviewers(_ grant: Grant, reviewers: String, at date: Date) -> [(name: String, why: String)] {
+    private func incidentReviewers(_ grant: Grant, reviewers: String, extensionApprovers: [String],
+                                   at date: Date) -> [(name: String, why: String)] {
         let step = RoutedStep(name: "post-incident review", approvers: reviewers, required: 1)
         var request = AccessRequest(requester: grant.terms.requester, subject: grant.terms.subject, system: grant.terms.system,
                                     environment: grant.terms.environment, entitlement: grant.terms.entitlement,
@@ -328,7 +332,7 @@ public struct NoticePlanner: Sendable {
         return policy.candidates(for: step, request: request, submittedBy: grant.terms.requester, at: date)
             .filter { candidate in
                 candidate.eligible && policy.mayReviewIncident(candidate.name, reviewers: reviewers, terms: grant.terms,
-                                                               approvers: grant.approvers, at: date).0
+                                                               approvers: grant.approvers + extensionApprovers, at: date).0
             }
             .map { ($0.name, "may complete the post-incident review: \($0.reason)") }
     }
@@ -485,6 +489,8 @@ struct DecidersQuestion<Steps: Hashable>: Hashable {
     /// The subject's name when it is a person (nobody decides their own access).
     var humanSubject: String?
     var subjectOwner: String
+    /// Who changed its terms in its ticket: they decide nothing of it.
+    var editors: [String]?
     var at: Date
 
     init(_ steps: Steps, _ record: RequestRecord, at: Date) {
@@ -495,6 +501,7 @@ struct DecidersQuestion<Steps: Hashable>: Hashable {
         requester = request.requester ?? submittedBy
         humanSubject = request.subject.kind.isHuman ? request.subject.name : nil
         subjectOwner = request.subject.owner
+        editors = record.editors
         self.at = at
     }
 }

@@ -12,6 +12,9 @@ struct RequestFacts {
     let accessRank: Int
     let durationSeconds: Int
     let breakGlass: Bool
+    /// Who changed the request's terms in its ticket (`RequestRecord.editors`):
+    /// excluded from deciding it, as the requester is.
+    var editors: [String] = []
 
     init(_ request: AccessRequest, submittedBy: String) {
         self.request = request

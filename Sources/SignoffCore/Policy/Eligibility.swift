@@ -5,9 +5,12 @@ import Foundation
 
 extension Policy {
     /// Whether `person` may approve or deny `step` of this request now. Checked again
-    /// at review time: rotations turn and delegations end.
-    public func eligibility(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> Candidate {
-        standing(of: person, for: step, request: request, submittedBy: submittedBy, at: at).candidate
+    /// at review time: rotations turn and delegations end. `editors`: who
+    /// changed its terms in its ticket (`RequestRecord.editors`), excluded
+    /// here as the requester is, and so is a delegate acting for them.
+    public func eligibility(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String,
+                            editors: [String] = [], at: Date) -> Candidate {
+        standing(of: person, for: step, request: request, submittedBy: submittedBy, editors: editors, at: at).candidate
     }
 
     /// Every seat `person`'s approval of `step` could fill at `at`: their own
@@ -15,8 +18,10 @@ extension Policy {
     /// names whose delegation to them runs then (a delegate approves for the
     /// delegator, so the two never count twice). Empty where they are not
     /// eligible.
-    public func seats(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> [String] {
-        let facts = RequestFacts(request, submittedBy: submittedBy)
+    public func seats(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String,
+                      editors: [String] = [], at: Date) -> [String] {
+        var facts = RequestFacts(request, submittedBy: submittedBy)
+        facts.editors = editors
         guard let expression = ApproverExpression(text: step.approvers), exclusion(of: person, expression, facts) == nil,
               knowsPerson(person) else { return [] }
         if names(person, expression, facts, at: at).0 { return [person] }
@@ -32,8 +37,9 @@ extension Policy {
     }
 
     private func standing(of person: String, for step: RoutedStep, request: AccessRequest, submittedBy: String,
-                          at: Date) -> (candidate: Candidate, actingFor: String?) {
-        let facts = RequestFacts(request, submittedBy: submittedBy)
+                          editors: [String], at: Date) -> (candidate: Candidate, actingFor: String?) {
+        var facts = RequestFacts(request, submittedBy: submittedBy)
+        facts.editors = editors
         func refuse(_ reason: String) -> (Candidate, String?) { (Candidate(name: person, eligible: false, reason: reason), nil) }
         guard let expression = ApproverExpression(text: step.approvers) else {
             return refuse("the step names approvers this policy cannot read (\(step.approvers))")
@@ -57,7 +63,8 @@ extension Policy {
 
     /// Everyone the step's approver expression names, eligible or not, with reasons;
     /// people who act for them by delegation follow.
-    public func candidates(for step: RoutedStep, request: AccessRequest, submittedBy: String, at: Date) -> [Candidate] {
+    public func candidates(for step: RoutedStep, request: AccessRequest, submittedBy: String, editors: [String] = [],
+                           at: Date) -> [Candidate] {
         guard let expression = ApproverExpression(text: step.approvers) else {
             return []
         }
@@ -68,7 +75,7 @@ extension Policy {
                 named.append(delegation.to)
             }
         }
-        return named.map { eligibility(of: $0, for: step, request: request, submittedBy: submittedBy, at: at) }
+        return named.map { eligibility(of: $0, for: step, request: request, submittedBy: submittedBy, editors: editors, at: at) }
     }
 
     /// The people an expression could name for this request, before exclusions.
@@ -95,6 +102,7 @@ extension Policy {
         if person == facts.requester { return "is the requester" }
         if person == facts.submittedBy { return "submitted the request" }
         if facts.request.subject.kind.isHuman, person == facts.request.subject.name { return "is the subject of the request" }
+        if facts.editors.contains(person) { return "changed the request's terms in its ticket" }
         if expression.excludesSubjectOwner, person == facts.request.subject.owner { return "owns the subject, which this step excludes" }
         return nil
     }

@@ -4,7 +4,7 @@ extension Policy {
     /// The full reasoning behind `route`, with every candidate approver per step.
     /// Built-in checks (catalogue, maximum duration, break-glass incident) appear
     /// as deny rules under their reserved names.
-    public func explain(_ request: AccessRequest, submittedBy: String, at: Date) -> PolicyExplanation {
+    public func explain(_ request: AccessRequest, submittedBy: String, editors: [String] = [], at: Date) -> PolicyExplanation {
         let facts = RequestFacts(request, submittedBy: submittedBy)
         var builtIn: [DenyMatch] = []
         _ = catalogue.denials(for: request, into: &builtIn)
@@ -44,7 +44,8 @@ extension Policy {
         let outcome = route(request, submittedBy: submittedBy, at: at)
         var steps: [StepExplanation] = []
         if case let .steps(_, routed) = outcome {
-            steps = routed.map { StepExplanation(step: $0, candidates: candidates(for: $0, request: request, submittedBy: submittedBy, at: at)) }
+            steps = routed.map { StepExplanation(step: $0, candidates: candidates(for: $0, request: request, submittedBy: submittedBy,
+                                                                                       editors: editors, at: at)) }
         }
         return PolicyExplanation(policyVersion: version, denyRules: denyTraces, routeRules: routeTraces, outcome: outcome, steps: steps)
     }

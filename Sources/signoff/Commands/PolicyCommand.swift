@@ -167,7 +167,7 @@ struct PolicyCommand: ParsableCommand {
                 throw CommandError.noSuchRequest(id ?? "")
             }
             let current = try commands.requirePolicy()
-            let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, at: now)
+            let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: now)
             let progress = Lifecycle.progress(record, policy: current)
             let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now)
             if json {
