@@ -198,6 +198,24 @@ import Testing
                 == .revised(id: "REQ-1", state: .pending, version: 3))
         #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(1))))
                 == .revised(id: "REQ-1", state: .pending, version: 4))
+        // That payload without a time kept the ticket's clock: an older one is still stale.
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t3.addingTimeInterval(60))
+                == .stale(requestID: "REQ-1", updated: t3.addingTimeInterval(60), lastImported: t3.addingTimeInterval(120)))
+    }
+
+    /// A ticket imported first without its id, then with it, has two rows:
+    /// a late payload without the id is judged against the later of them.
+    @Test func aLateKeyOnlyPayloadIsJudgedAgainstTheLatestImport() throws {
+        let h = try Harness()
+        let keyOnly = TicketRef(source: "jira", site: "acme.atlassian.net", issueID: TicketRef.keyOnlyID("ACC-1"), key: "ACC-1")
+        let t1 = Self.start, t2 = Self.start.addingTimeInterval(300), t3 = Self.start.addingTimeInterval(600)
+        #expect(try h.importTicket(.request(try Self.scanned()), ticket: keyOnly, updated: t1)
+                == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4))), updated: t3)
+                == .revised(id: "REQ-1", state: .pending, version: 2))
+        #expect(try h.importTicket(.request(try Self.scanned()), ticket: keyOnly, updated: t2)
+                == .stale(requestID: "REQ-1", updated: t2, lastImported: t3))
+        #expect(try h.store.record("REQ-1")?.request.duration == .hours(4))
     }
 
     /// Whoever created or changed the ticket's terms (a webhook's `user`)

@@ -106,8 +106,9 @@ extension Commands {
 
         func importOne(_ intake: IntakeTicket, _ tx: CommandTransaction, _ policy: Policy) throws -> Outcome {
             let ref = intake.ticket
-            let known = try tx.store.ticket(source: ref.source, site: ref.site, issueID: ref.issueID)
-                ?? tx.store.ticket(knownOtherwiseAs: ref)
+            // By its id and by its other name (a key-only import of it): whichever was imported last.
+            let known = [try tx.store.ticket(source: ref.source, site: ref.site, issueID: ref.issueID),
+                         try tx.store.ticket(knownOtherwiseAs: ref)].compactMap { $0 }.max { $0.sequence < $1.sequence }
             let record = try known?.requestID.flatMap { try tx.store.record($0) }
             switch intake.content {
             case .closed, .deleted:
@@ -164,7 +165,8 @@ extension Commands {
                     var events = Lifecycle.submit(request, id: id, by: tx.actor, policy: policy, original: nil, at: tx.now)
                     // Linked before it is routed: the route is written back to the ticket.
                     events.insert(EventDraft(requestID: id, actor: tx.actor, at: tx.now,
-                                             body: .ticketLinked(.init(ticket: ref, updated: intake.updated, editedBy: intake.editor))), at: 1)
+                                             body: .ticketLinked(.init(ticket: ref, updated: try clock(intake, known, tx),
+                                                                       editedBy: intake.editor))), at: 1)
                     try tx.append(events)
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
@@ -191,7 +193,8 @@ extension Commands {
                 guard !events.isEmpty else { return .unchanged(id: record.id, state: record.state) }
                 // Linked again: the ticket's key as of this version, and no refusal pending.
                 events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
-                                         body: .ticketLinked(.init(ticket: ref, updated: intake.updated, editedBy: intake.editor))), at: 1)
+                                         body: .ticketLinked(.init(ticket: ref, updated: try clock(intake, known, tx),
+                                                                       editedBy: intake.editor))), at: 1)
                 try tx.append(events)
                 let revised = try tx.record(record.id)
                 return .revised(id: record.id, state: revised.state, version: revised.version)
@@ -222,6 +225,13 @@ extension Commands {
                                      body: .ticketLinked(.init(ticket: intake.ticket, updated: updated, editedBy: editor))))
         }
 
+        /// The ticket's time to record with its link or refusal: the intake's,
+        /// or, where it gave none, the one last imported, which a payload
+        /// without a time must not take back.
+        func clock(_ intake: IntakeTicket, _ known: TicketState?, _ tx: CommandTransaction) throws -> Date? {
+            try intake.updated ?? known.flatMap { try tx.store.lastImported($0) }
+        }
+
         /// Records a refusal unless it is the same as the ticket's last one.
         func refuse(_ intake: IntakeTicket, _ problems: [IntakeProblem], known: TicketState?, record: RequestRecord?,
                     _ tx: CommandTransaction) throws -> Outcome {
@@ -232,7 +242,7 @@ extension Commands {
             }
             try tx.append(EventDraft(requestID: record?.id, actor: tx.actor, at: tx.now,
                                      body: .intakeRefused(.init(ticket: ref, problems: problems, fingerprint: fingerprint,
-                                                                updated: intake.updated))))
+                                                                updated: try clock(intake, known, tx)))))
             return .refused(requestID: record?.id, problems: problems, recorded: true)
         }
     }
