@@ -203,6 +203,7 @@ extension Commands {
 
         /// `.stale` when the ticket is older, by its source's clock, than
         /// what was last imported of it; nil when it is not, or either time is unknown.
+        ///
         /// Whoever made a stale ticket's change still made one of the changes
         /// that led to the request's terms: they are recorded as its editor.
         func staleness(_ intake: IntakeTicket, _ known: TicketState?, _ record: RequestRecord?,
@@ -217,10 +218,13 @@ extension Commands {
         /// ticket whose change itself was imported before, or is older than
         /// what was. `updated`: the ticket's time as last imported, which
         /// this link must not move back.
-        func noteEditor(_ intake: IntakeTicket, _ record: RequestRecord?, updated last: Date?, _ tx: CommandTransaction) throws {
+        /// `last` is read only when there is an editor to record: most
+        /// imports of an unchanged ticket name none.
+        func noteEditor(_ intake: IntakeTicket, _ record: RequestRecord?, updated last: @autoclosure () throws -> Date?,
+                        _ tx: CommandTransaction) throws {
             guard let editor = intake.editor, let record, record.state.isOpen, editor != record.requester,
                   record.editors?.contains(editor) != true else { return }
-            let updated = [last, intake.updated].compactMap { $0 }.max()
+            let updated = [try last(), intake.updated].compactMap { $0 }.max()
             try tx.append(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
                                      body: .ticketLinked(.init(ticket: intake.ticket, updated: updated, editedBy: editor))))
         }
