@@ -6,7 +6,8 @@ import SignoffStore
 /// and `signoff list --routed-to-me` ask this one question, here. The summary
 /// columns answer it for every request without approvals; one with approvals
 /// already given needs the full record (`Lifecycle.canDecide`) to know which
-/// of them count and which steps are still open. The answer is `Lifecycle.canDecide`'s.
+/// of them count and which steps are still open, and so does one whose ticket
+/// names an editor. The answer is `Lifecycle.canDecide`'s.
 public struct DecisionQueue {
     public let person: String
     public let policy: Policy
@@ -14,6 +15,8 @@ public struct DecisionQueue {
     private let store: Store
     /// Requests the person already reviewed at their current version.
     private let reviewed: Set<String>
+    /// Requests whose ticket names an editor, who may not decide them.
+    private let edited: Set<String>
     /// Whether the person is eligible for any step, by everything eligibility
     /// reads: most requests share these, so the policy is asked once per kind.
     private var memo: [EligibilityKey: Bool] = [:]
@@ -24,6 +27,7 @@ public struct DecisionQueue {
         self.policy = policy
         self.now = now
         reviewed = try store.reviewedAtCurrentVersion(by: person)
+        edited = try store.editedRequests()
     }
 
     /// Whether the person may decide the request now.
@@ -46,8 +50,9 @@ public struct DecisionQueue {
         guard eligible else { return false }
         // Approvals given: whether they count, and leave a seat this person
         // fills, is the record's question (a delegate's approval beside
-        // the delegator's counts once; a step may be full).
-        if summary.approvals > 0 {
+        // the delegator's counts once; a step may be full). So is whether
+        // the person (or whoever they stand in for) changed the terms in the ticket.
+        if summary.approvals > 0 || edited.contains(summary.id) {
             guard let record = try store.record(summary.id) else { return false }
             return Lifecycle.canDecide(record, person: person, policy: policy, at: now).0
         }

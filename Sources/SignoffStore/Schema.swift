@@ -516,6 +516,12 @@ enum Schema {
         migrator.registerMigration("20 policy events") { db in
             try db.execute(sql: "CREATE INDEX events_policy_applied ON events(sequence) WHERE kind = 'policy_applied'")
         }
+        // The requests whose ticket named someone who changed their terms
+        // (`ticket_linked`'s `edited_by`), found at once: "routed to me" asks
+        // each of them the record, which knows its editors.
+        migrator.registerMigration("21 ticket editors") { db in
+            try db.execute(sql: "CREATE INDEX events_edited ON events(request_id) WHERE \(Store.editedCondition)")
+        }
         return migrator
     }
 }

@@ -225,6 +225,13 @@ import Testing
         let h = try Harness()
         #expect(try h.importTicket(.request(try Self.scanned()), editor: "dave") == .submitted(id: "REQ-1", state: .pending, version: 1))
         #expect(try h.store.record("REQ-1")?.editors == ["dave"])
+        // Nor is it in his queue, or his delegate's: only erin's and frank's.
+        let summary = try #require(try h.store.summaries(.all).first)
+        let policy = try h.commands("erin").requirePolicy()
+        for (person, routed) in [("dave", false), ("grace", false), ("erin", true), ("frank", true)] {
+            var queue = try DecisionQueue(store: h.store, person: person, policy: policy, now: h.clock)
+            #expect(try queue.includes(summary) == routed, "\(person)")
+        }
         // Nor may grace, dave's delegate, approve in his seat.
         #expect(throws: CommandError.self) { try h.review("grace", .approve, version: 1) }
         do {
