@@ -258,6 +258,25 @@ import Testing
         #expect(report.isIntact, "\(report.problems)")
     }
 
+    /// A ticket closed before it ever made a request is recorded with its
+    /// time: its creation, delivered after the close, is stale and makes no
+    /// request; the closed ticket hears nothing; reopened later, it makes its request.
+    @Test func aTicketClosedBeforeItMadeARequestIsNotRevivedByAnOlderPayload() throws {
+        let h = try Harness()
+        let t1 = Self.start.addingTimeInterval(10), t2 = t1.addingTimeInterval(60), t3 = t2.addingTimeInterval(60)
+        #expect(try h.importTicket(.closed("Won't do"), updated: t2) == .ignored)
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t1) == .stale(requestID: nil, updated: t1, lastImported: t2))
+        // An older close, and the same close again, set no clock back.
+        #expect(try h.importTicket(.deleted, updated: t1) == .ignored)
+        #expect(try h.importTicket(.closed("Won't do"), updated: t2) == .ignored)
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t1) == .stale(requestID: nil, updated: t1, lastImported: t2))
+        #expect(try h.store.record("REQ-1") == nil)
+        #expect(try h.outbox().isEmpty, "a closed ticket is neither commented on nor moved")
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t3) == .submitted(id: "REQ-1", state: .pending, version: 1))
+        let report = try h.store.verify()
+        #expect(report.isIntact, "\(report.problems)")
+    }
+
     @Test func closingAnOpenTicketWithdrawsItsRequest() throws {
         let h = try Harness()
         _ = try h.importTicket(.request(try Self.scanned()))

@@ -47,7 +47,9 @@ extension Commands {
     /// - A ticket whose fields make no request is refused: recorded, with
     ///   every problem (the same refusal twice is recorded once).
     /// - A closed or deleted ticket withdraws its open request and fires the
-    ///   `ticket_closed` revocation trigger for the grants naming it.
+    ///   `ticket_closed` revocation trigger for the grants naming it. One that
+    ///   never made a request is recorded as refused, kind `closed`, so that
+    ///   an older payload of it delivered later is stale.
     /// - A ticket older, by its source's clock, than the one last imported
     ///   (a webhook delivered late or again, an old export) changes nothing.
     /// - Whoever created or changed the ticket's terms (where the source
@@ -143,8 +145,11 @@ extension Commands {
                     }
                     revoked += try FireTrigger(trigger).decide(tx)
                 }
-                guard record != nil else { return .ignored }
-                return .closed(requestID: record?.id, withdrawn: withdrawn, revoked: revoked)
+                guard let record else {
+                    try noteClosed(intake, why: why, known: known, tx)
+                    return .ignored
+                }
+                return .closed(requestID: record.id, withdrawn: withdrawn, revoked: revoked)
 
             case let .refused(problems):
                 if let stale = try staleness(intake, known, record, tx) { return stale }
@@ -227,6 +232,21 @@ extension Commands {
             let updated = [try last(), intake.updated].compactMap { $0 }.max()
             try tx.append(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
                                      body: .ticketLinked(.init(ticket: intake.ticket, updated: updated, editedBy: editor))))
+        }
+
+        /// Records a ticket closed or deleted before it made a request, with
+        /// its time by its source's clock, as a refusal of kind `closed` (which
+        /// the ticket does not hear of): a payload older than it, delivered
+        /// after it (a creation webhook late, an old export), is then stale
+        /// instead of a new request. A newer one (the ticket reopened) is not.
+        /// Nothing is recorded without a time, nor for a close older than what
+        /// was imported of the ticket, which would set its clock back.
+        func noteClosed(_ intake: IntakeTicket, why: String, known: TicketState?, _ tx: CommandTransaction) throws {
+            guard let updated = intake.updated else { return }
+            if let known, let last = try tx.store.lastImported(known), updated <= last { return }
+            _ = try refuse(intake, [IntakeProblem(field: "ticket", sourceField: nil, kind: IntakeProblem.closedKind,
+                                                  message: "ticket \(intake.ticket.key) \(why) before it made a request")],
+                           known: known, record: nil, tx)
         }
 
         /// The ticket's time to record with its link or refusal: the intake's,

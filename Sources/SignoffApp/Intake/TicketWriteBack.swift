@@ -30,7 +30,7 @@ public enum TicketWriteBack {
         case .grantExpired: return .expired
         case .grantProvisioningFailed: return .failed
         case .grantExtended: return .extended
-        case .intakeRefused: return .refused
+        case let .intakeRefused(refused): return refused.isClosing ? nil : .refused // a closed ticket hears nothing more
         case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .grantHandedOff,
              .grantProvisioned, .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged,
              .schemaMigrated, .requestRevised, .ticketLinked, .writeBackConfigured, .reconciliationRun, .findingOpened,
