@@ -285,6 +285,21 @@ import Testing
         #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 comment (withdrawn)"))
     }
 
+    /// An edit made before the ticket closed, delivered after the close, is
+    /// stale: the closed ticket is not refused, commented on or moved.
+    @Test func anEditDeliveredAfterTheCloseIsStale() throws {
+        let h = try Harness()
+        let t1 = Self.start.addingTimeInterval(10), t2 = t1.addingTimeInterval(60), t3 = t2.addingTimeInterval(60)
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: t1) == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.importTicket(.closed("Done"), updated: t3) == .closed(requestID: "REQ-1", withdrawn: true, revoked: []))
+        let messages = try h.outbox()
+        #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4))), updated: t2)
+                == .stale(requestID: "REQ-1", updated: t2, lastImported: t3))
+        #expect(try h.outbox() == messages)
+        let report = try h.store.verify()
+        #expect(report.isIntact, "\(report.problems)")
+    }
+
     /// A payload without the id names the ticket by its key alone:
     /// still one ticket, one request, whichever payload came first.
     @Test func aTicketWithoutItsIdIsStillTheSameTicket() throws {

@@ -47,9 +47,9 @@ extension Commands {
     /// - A ticket whose fields make no request is refused: recorded, with
     ///   every problem (the same refusal twice is recorded once).
     /// - A closed or deleted ticket withdraws its open request and fires the
-    ///   `ticket_closed` revocation trigger for the grants naming it. One that
-    ///   never made a request is recorded as refused, kind `closed`, so that
-    ///   an older payload of it delivered later is stale.
+    ///   `ticket_closed` revocation trigger for the grants naming it. The
+    ///   close is recorded as a refusal of kind `closed`, so that an older
+    ///   payload of the ticket delivered later is stale.
     /// - A ticket older, by its source's clock, than the one last imported
     ///   (a webhook delivered late or again, an old export) changes nothing.
     /// - Whoever created or changed the ticket's terms (where the source
@@ -145,10 +145,8 @@ extension Commands {
                     }
                     revoked += try FireTrigger(trigger).decide(tx)
                 }
-                guard let record else {
-                    try noteClosed(intake, why: why, known: known, tx)
-                    return .ignored
-                }
+                try noteClosed(intake, why: why, known: known, record: record, tx)
+                guard let record else { return .ignored }
                 return .closed(requestID: record.id, withdrawn: withdrawn, revoked: revoked)
 
             case let .refused(problems):
@@ -234,19 +232,22 @@ extension Commands {
                                      body: .ticketLinked(.init(ticket: intake.ticket, updated: updated, editedBy: editor))))
         }
 
-        /// Records a ticket closed or deleted before it made a request, with
-        /// its time by its source's clock, as a refusal of kind `closed` (which
-        /// the ticket does not hear of): a payload older than it, delivered
-        /// after it (a creation webhook late, an old export), is then stale
-        /// instead of a new request. A newer one (the ticket reopened) is not.
-        /// Nothing is recorded without a time, nor for a close older than what
-        /// was imported of the ticket, which would set its clock back.
-        func noteClosed(_ intake: IntakeTicket, why: String, known: TicketState?, _ tx: CommandTransaction) throws {
+        /// Records a closed or deleted ticket with its time by its source's
+        /// clock, as a refusal of kind `closed` (which the ticket does not hear
+        /// of): a payload older than the close, delivered after it (a creation
+        /// or an edit webhook late, an old export), is then stale, neither a
+        /// new request nor a change refused as decided. A newer one (the
+        /// ticket reopened) is not. Nothing is recorded without a time, nor
+        /// for a close older than what was imported of the ticket, which
+        /// would set its clock back.
+        func noteClosed(_ intake: IntakeTicket, why: String, known: TicketState?, record: RequestRecord?,
+                        _ tx: CommandTransaction) throws {
             guard let updated = intake.updated else { return }
             if let known, let last = try tx.store.lastImported(known), updated <= last { return }
+            let before = record == nil ? " before it made a request" : ""
             _ = try refuse(intake, [IntakeProblem(field: "ticket", sourceField: nil, kind: IntakeProblem.closedKind,
-                                                  message: "ticket \(intake.ticket.key) \(why) before it made a request")],
-                           known: known, record: nil, tx)
+                                                  message: "ticket \(intake.ticket.key) \(why)\(before)")],
+                           known: known, record: record, tx)
         }
 
         /// The ticket's time to record with its link or refusal: the intake's,

@@ -364,7 +364,7 @@ public indirect enum EventBody: Sendable, Hashable {
         public init(ticket: TicketRef, problems: [IntakeProblem], fingerprint: String, updated: Date? = nil) {
             self.ticket = ticket; self.problems = problems; self.fingerprint = fingerprint; self.updated = updated
         }
-        /// Records only that the ticket was closed or deleted before it made a request.
+        /// Records only that the ticket was closed or deleted (and when).
         public var isClosing: Bool { !problems.isEmpty && problems.allSatisfy { $0.kind == IntakeProblem.closedKind } }
     }
     /// How a site's tickets hear what happens to their requests, from now on.

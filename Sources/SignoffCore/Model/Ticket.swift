@@ -50,12 +50,12 @@ public struct IntakeProblem: Sendable, Hashable, Codable {
     public var sourceField: String?
     /// `missing`, `unknown_value`, `unknown_person`, `invalid`, `unreadable`, `secret`,
     /// `refused` (the rules refused it), `decided` (its request is decided and cannot change)
-    /// or `closed` (closed or deleted before it made a request: `closedKind`).
+    /// or `closed` (the ticket was closed or deleted: `closedKind`).
     public var kind: String
 
-    /// The kind of the one problem recorded for a ticket closed or deleted
-    /// before it made a request: not a refusal anybody acts on, but the
-    /// ticket's time, so an older payload delivered after it is stale.
+    /// The kind of the one problem recorded for a ticket closed or deleted:
+    /// not a refusal anybody acts on, but the ticket's time at its close, so
+    /// an older payload delivered after it is stale.
     public static let closedKind = "closed"
     /// What is wrong, for people. Never the value of a secret.
     public var message: String
