@@ -15,6 +15,8 @@ public struct VerifyReport: Sendable, Hashable {
         public var sequence: Int64
         public var requestID: String?
         public var problem: String
+        /// Its `prev_hash` is not the hash of the event before it (`Store.brokenLink` says more).
+        var brokenLink = false
         public var description: String {
             "event \(sequence)" + (requestID.map { " (request \($0))" } ?? "") + ": " + problem
         }
@@ -111,8 +113,12 @@ extension Store {
         let start = clock.now
         let pass = try VerifyPass(db, isCopy: remote != nil)
         try pass.run()
+        var firstBadEvent = pass.firstBadEvent
+        if let bad = firstBadEvent, bad.brokenLink, let found = try Self.brokenLink(db, at: bad.sequence) {
+            firstBadEvent?.problem += ": " + found
+        }
         var report = VerifyReport(eventCount: pass.eventCount, requestCount: pass.requestCount,
-                                  firstBadEvent: pass.firstBadEvent, projectionMismatches: pass.projectionMismatches,
+                                  firstBadEvent: firstBadEvent, projectionMismatches: pass.projectionMismatches,
                                   duration: clock.now - start)
         report.signedEventCount = pass.signatures.signedCount
         report.schema1SignedEventCount = pass.signatures.schema1Count
@@ -129,6 +135,25 @@ extension Store {
             report.anchorChecks.append(.init(anchor: anchor, problem: problem))
         }
         return report
+    }
+
+    /// What the stored hashes say of a chain broken before event `sequence`
+    /// (its `prev_hash` is not the hash of the event before it): an event
+    /// copied in, events reordered, or the event it followed changed or gone.
+    /// Two reads of the events by hash, made only for a chain found broken.
+    static func brokenLink(_ db: Database, at sequence: Int64) throws -> String? {
+        // As stored, whatever their type: a store written by hand may hold anything.
+        guard let row = try Row.fetchOne(db, sql: "SELECT prev_hash, hash FROM events WHERE sequence = ?", arguments: [sequence])
+        else { return nil }
+        let prevHash: DatabaseValue = row[0], hash: DatabaseValue = row[1]
+        if let copied = try Int64.fetchOne(db, sql: "SELECT min(sequence) FROM events WHERE hash = ? AND sequence <> ?",
+                                           arguments: [hash, sequence]) {
+            return "it has the hash of event \(copied) too, so one of them is a copy: an event was written into the chain twice"
+        }
+        if let followed = try Int64.fetchOne(db, sql: "SELECT min(sequence) FROM events WHERE hash = ?", arguments: [prevHash]) {
+            return "it follows event \(followed) in the chain: events were reordered or renumbered"
+        }
+        return "no stored event has the hash it follows: the event before it was changed, or removed"
     }
 
     /// Runs `body` in a snapshot that passes `audit verify` (run first, in

@@ -240,7 +240,7 @@ final class VerifyChain: @unchecked Sendable {
                     let problem = sequence == 1
                         ? "prev_hash is not the chain's start (64 zeros)"
                         : "prev_hash does not match the hash of event \(sequence - 1)"
-                    bad = .init(sequence: sequence, requestID: requestID(), problem: problem)
+                    bad = .init(sequence: sequence, requestID: requestID(), problem: problem, brokenLink: sequence > 1)
                     return
                 }
                 // The hash covers a signature and its statement only together: a

@@ -210,6 +210,29 @@ import Testing
         #expect(bad.problem == "missing: event 27 is not there, and the next one stored is numbered 9223372036854775807 (events were deleted, or one was renumbered)")
     }
 
+    /// A broken link says what the stored hashes show: an event written in
+    /// twice, two events swapped, or the event before it changed or gone.
+    @Test func aBrokenLinkSaysWhatTheHashesShow() throws {
+        for (edit, sequence, problem) in [
+            // Event 16 written in twice, every later event renumbered up by one.
+            ("UPDATE events SET sequence = -sequence - 1 WHERE sequence > 16; UPDATE events SET sequence = -sequence WHERE sequence < 0; "
+             + "INSERT INTO events SELECT 17, at, actor, authentication, kind, request_id, payload, prev_hash, hash, signature, statement FROM events WHERE sequence = 16;",
+             Int64(17), "it has the hash of event 16 too, so one of them is a copy: an event was written into the chain twice"),
+            ("UPDATE events SET sequence = -16 WHERE sequence = 16; UPDATE events SET sequence = 16 WHERE sequence = 17; UPDATE events SET sequence = 17 WHERE sequence = -16;",
+             16, "it follows event 17 in the chain: events were reordered or renumbered"),
+            ("DROP TRIGGER events_refuse_delete; DELETE FROM events WHERE sequence = 16; UPDATE events SET sequence = sequence - 1 WHERE sequence > 16;",
+             16, "no stored event has the hash it follows: the event before it was changed, or removed"),
+        ] {
+            let directory = TemporaryDirectory()
+            let store = try populatedStore(directory)
+            let result = try sqlite3(store.path, "DROP TRIGGER events_refuse_update; " + edit)
+            #expect(result.status == 0, "\(result.output)")
+            let bad = try #require(try store.verify().firstBadEvent)
+            #expect(bad.sequence == sequence, "\(bad)")
+            #expect(bad.problem == "prev_hash does not match the hash of event \(sequence - 1): " + problem, "\(bad)")
+        }
+    }
+
     @Test func badEventNamesItsRequest() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
