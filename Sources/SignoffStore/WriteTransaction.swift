@@ -775,12 +775,13 @@ public final class WriteTransaction {
     /// Grants a sweep reads and writes back at a time.
     static let duePage = 1_000
 
-    /// Live grants that name a revocation trigger with this reference.
-    public func liveGrants(naming trigger: RevocationTrigger) throws -> [Grant] {
+    /// Grants that may hold access (`GrantState.mayHoldAccess`: live, or
+    /// reported failed) and name a revocation trigger with this reference.
+    public func grantsHoldingAccess(naming trigger: RevocationTrigger) throws -> [Grant] {
         checkOpen()
         try flushGrants()
         let statement = try db.cachedStatement(sql: GrantRow.select + """
-            WHERE s.state IN ('active', 'awaiting_provisioning') AND instr(g.revocation_triggers, ?) > 0
+            WHERE s.state IN ('active', 'awaiting_provisioning', 'failed') AND instr(g.revocation_triggers, ?) > 0
             """)
         var query = FastStatement(statement, db)
         query.bind(CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description)

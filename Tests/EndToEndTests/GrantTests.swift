@@ -324,6 +324,37 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// A grant provisioned, then reported failed, may still hold its access:
+    /// a revocation and a trigger end it as they end a live one, and hand
+    /// off its removal; `handoff retry` then delivers the removal, never the grant again.
+    @Test func aGrantReportedFailedCanStillBeRevoked() throws {
+        let store = try TestStore()
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        let byPerson = try approvedGrant(store), byTrigger = try approvedGrant(store)
+        for id in [byPerson, byTrigger] {
+            #expect(try store.run(["provisioned", id], as: "ops").status == 0)
+            let failed = try store.run(["provisioning-failed", id, "--reason", "re-delivery: the role already exists"], as: "ops")
+            #expect(failed.status == 0, "\(failed.output)")
+            #expect(try grant(store, id)["state"] as? String == "failed")
+        }
+        let revoked = try store.run(["revoke", byPerson, "-r", "the ETL key leaked; end this access now"], as: "dave")
+        #expect(revoked.status == 0, "\(revoked.output)")
+        let fired = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234"], as: "jira-importer")
+        #expect(fired.status == 0 && fired.stdout.contains("revoked 1 grant(s)"), "\(fired.output)")
+        #expect(try store.run(["handoff", "retry"], as: "ops").status == 0)
+        let documents = try FileManager.default.contentsOfDirectory(atPath: outbox.path)
+        for id in [byPerson, byTrigger] {
+            let ended = try grant(store, id)
+            #expect(ended["state"] as? String == "revoked" && provisioning(ended)["action"] as? String == "revoke", "\(ended)")
+            #expect(documents.contains { $0.hasPrefix("\(id)-revoke-") }, "\(documents)")
+            // dave's approvals wrote nothing to the hand-off ops set; ops's retry writes only the removals.
+            #expect(!documents.contains { $0.hasPrefix("\(id)-grant-") }, "\(documents)")
+        }
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// An account's trust in the hand-off it set names the store, not the
     /// folder the command ran in: a timer's `handoff retry` runs elsewhere.
     @Test func aHandOffIsTrustedWhereverTheCommandRuns() throws {

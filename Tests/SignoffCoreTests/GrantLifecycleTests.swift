@@ -400,7 +400,8 @@ extension GrantLifecycleTests {
         /// failed, still holds its access: it expires all the same.
         @Test func aFailureReportedAfterProvisioningDoesNotOutliveTheClock() throws {
             let policy = try G.policy()
-            let (_, grant) = try G.approved(policy: policy)
+            let trigger = RevocationTrigger(name: "ticket_closed", ref: "OPS-7")
+            let (_, grant) = try G.approved(Fixture.request { $0.revocationTriggers = [trigger] }, policy: policy)
             let provisioned = try #require(G.grant(try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, by: G.provisioner,
                                                                                      at: G.at(2 * G.hour)), id: "REQ-1", from: grant))
             let failed = try #require(G.grant(try Lifecycle.provisioningReport(provisioned, succeeded: false, note: "later failure",
@@ -408,6 +409,13 @@ extension GrantLifecycleTests {
                                               id: "REQ-1", from: provisioned))
             #expect(failed.state == .failed)
             #expect(Lifecycle.expire(failed.status, by: .signoff, at: try #require(grant.expiresAt)) != nil)
+            // Nor does it outlive a revocation, by a person or by a trigger it names.
+            let revoked = try #require(G.grant(try Lifecycle.revoke(failed, by: G.person("alice"), rationale: G.rationale,
+                                                                    policy: policy, at: G.at(4 * G.hour)),
+                                               id: "REQ-1", from: failed))
+            #expect(revoked.state == .revoked && revoked.provisioningAction == .revoke)
+            #expect(try Lifecycle.fire(trigger, grants: [failed], by: G.person("alice"), policy: policy, at: G.at(4 * G.hour))
+                    .kinds == ["grant_revoked"])
         }
 
         @Test func provisioningFailureFailsTheGrant() throws {
@@ -424,12 +432,14 @@ extension GrantLifecycleTests {
             #expect(failed.startsAt == nil)
             #expect(failed.expiresAt == nil)
 
-            // A failed grant grants nothing: it neither expires nor can be revoked or extended.
+            // Its clock never started, so it does not expire, and it cannot be
+            // extended; but the report does not prove the access absent, so
+            // it can still be revoked (and its removal is handed off).
             #expect(Lifecycle.expire(failed.status, by: .signoff, at: G.at(30 * G.day)) == nil)
-            let revoke = G.refusal { () throws(Refusal) in
-                try Lifecycle.revoke(failed, by: G.person("alice"), rationale: G.rationale, policy: policy, at: G.at(3 * G.hour))
-            }
-            #expect(revoke?.reason == .notActive)
+            let revocation = try Lifecycle.revoke(failed, by: G.person("alice"), rationale: G.rationale, policy: policy,
+                                                  at: G.at(3 * G.hour))
+            let revoked = try #require(G.grant(revocation, id: "REQ-1", from: failed))
+            #expect(revoked.state == .revoked && revoked.provisioningAction == .revoke && revoked.provisioning == .pending)
             let extend = G.refusal { () throws(Refusal) in
                 try Lifecycle.extensionRequest(of: record, grant: failed, by: .hours(1), askedBy: "alice", purpose: nil, policy: policy)
             }

@@ -48,7 +48,7 @@ extension Commands {
         /// The requests whose grants were revoked.
         public func decide(_ tx: CommandTransaction) throws -> [String] {
             let policy = try tx.policy()
-            let grants = try tx.store.liveGrants(naming: trigger)
+            let grants = try tx.store.grantsHoldingAccess(naming: trigger)
             let openExtensions = grants.isEmpty ? [] : try tx.store.openExtensions()
             let actor = tx.actor, now = tx.now, trigger = self.trigger
             let events = try tx.refusingAsEvidence(.fireTrigger, of: nil) { () throws(Refusal) in

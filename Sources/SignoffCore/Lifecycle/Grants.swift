@@ -171,7 +171,7 @@ extension Lifecycle {
     /// whoever holds a role granting `revoke_any_grant`. Anyone else is refused.
     public static func revokePermission(_ grant: Grant, by person: String, policy: Policy, extensionApprovers: [String] = [],
                                         storeCreator: String? = nil, at: Date) -> Refusal? {
-        guard grant.state.isLive else {
+        guard grant.state.mayHoldAccess else {
             return Refusal(.notActive, "the grant of \(grant.requestID) is already \(grant.state.rawValue); nothing to revoke")
         }
         let terms = grant.terms
@@ -211,7 +211,7 @@ extension Lifecycle {
         if let unknown = policy.unknownTrigger(trigger.name) {
             throw Refusal(.notEligible, "\(unknown.message); \(unknown.hint)")
         }
-        return grants.filter { $0.state.isLive && $0.terms.revocationTriggers.contains(trigger) }.flatMap {
+        return grants.filter { $0.state.mayHoldAccess && $0.terms.revocationTriggers.contains(trigger) }.flatMap {
             [EventDraft(requestID: $0.requestID, actor: actor, at: at,
                         body: .grantRevoked(.init(rationale: "revocation trigger \(trigger.name) fired for \(trigger.ref)", trigger: trigger)))]
                 + closeExtensions(openExtensions, of: $0.requestID, because: "was revoked by the trigger \(trigger.name)",

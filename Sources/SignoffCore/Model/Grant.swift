@@ -16,6 +16,12 @@ public enum GrantState: String, Codable, Sendable, Hashable, CaseIterable {
 
     /// Still granting (or about to grant) access.
     public var isLive: Bool { self == .active || self == .awaitingProvisioning }
+    /// Live, or reported failed: a failure report does not prove the access
+    /// absent (a grant provisioned once whose later hand-off failed still
+    /// holds it; anyone who can write the store can report one), so such a
+    /// grant can still be revoked, by a person or a trigger, and its removal
+    /// is handed off, as the sweep expires it.
+    public var mayHoldAccess: Bool { isLive || self == .failed }
 }
 
 /// What provisioning is asked to do with a grant.

@@ -36,7 +36,7 @@ public final class InMemoryConsoleBackend: ConsoleBackend {
     /// answers for it, and only with the policy's minimum rationale.
     public func revoke(id: String, rationale: String) -> DecisionOutcome {
         perform(id: id, action: .revoke, rationale: rationale) { row in
-            guard row.grant.state.isLive else {
+            guard row.grant.state.mayHoldAccess else {
                 return (.notActive, "the grant of \(id) is already \(row.grant.state.rawValue); nothing to revoke")
             }
             let me = current.identity.name

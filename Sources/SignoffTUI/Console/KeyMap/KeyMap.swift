@@ -126,7 +126,7 @@ public enum KeyMap {
 
     static func revokeBlocker(_ model: ConsoleModel) -> String? {
         guard let (row, _) = model.selectedGrant else { return "select a grant (lists 3 and 4) to revoke it" }
-        guard row.grant.state.isLive else {
+        guard row.grant.state.mayHoldAccess else {
             return "the grant of \(row.id) is already \(row.grant.state.rawValue); nothing to revoke"
         }
         return row.revokeRefusal

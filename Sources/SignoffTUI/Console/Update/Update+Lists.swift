@@ -66,7 +66,7 @@ extension ConsoleModel {
         guard case var .decision(draft) = mode else { return }
         if let action = draft.grantAction {
             let grant = grantByID[draft.id].map { grants[Int($0)] }
-            let stillPossible = action == .revoke ? grant?.grant.state.isLive == true : grant?.reviewOpen == true
+            let stillPossible = action == .revoke ? grant?.grant.state.mayHoldAccess == true : grant?.reviewOpen == true
             if !stillPossible {
                 draft.changedUnderneath = true
                 mode = .decision(draft)
