@@ -123,12 +123,18 @@ func readText(_ path: String) throws -> (text: String, name: String) {
 /// Text given on the command line (`--note`, `--ref`, ...) or read from a
 /// file, refused when signoff could not store or show it faithfully
 /// (`StorableText`): the error names the option or file, line and column.
+/// `maxLength`: at most this many characters (`Limits`), for text that
+/// goes into an event, where a request file holds the same field to it.
 @discardableResult
-func storable(_ text: String, _ shape: StorableText.Shape, from source: String) throws -> String {
+func storable(_ text: String, _ shape: StorableText.Shape, from source: String, maxLength: Int? = nil) throws -> String {
     do {
         try StorableText.check(text, shape: shape, source: source, field: "")
     } catch {
         throw CommandFailure.badInput(error.description)
+    }
+    if let limit = maxLength, text.utf8.count > limit, case let count = text.unicodeScalars.count, count > limit {
+        let message = "\(source) is \(count) characters long; at most \(limit) are allowed"
+        throw source.hasPrefix("--") ? CommandFailure.badOption(source, message) : CommandFailure.badInput(message)
     }
     return text
 }

@@ -355,6 +355,34 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// Text given on the command line is held to what a request file may
+    /// hold: an extension's purpose has words and at most 4,000 characters,
+    /// provisioning's note and reason at most 8,000. Refused as bad input,
+    /// naming the option, with nothing recorded.
+    @Test func optionTextIsHeldToTheLimitsOfARequestFile() throws {
+        let store = try TestStore()
+        let id = try approvedGrant(store)
+        func events() throws -> Int {
+            try #require((try Signoff.json(try store.run(["audit", "verify", "--json"])) as? [String: Any])?["events"] as? Int)
+        }
+        let before = try events()
+        for (arguments, person, option) in [
+            (["extend", id, "--by", "1h", "--purpose", "   "], "alice", "--purpose"),
+            (["extend", id, "--by", "1h", "--purpose", String(repeating: "x", count: 4_001)], "alice", "--purpose"),
+            (["provisioned", id, "--note", String(repeating: "y", count: 8_001)], "ops", "--note"),
+            (["provisioning-failed", id, "--reason", String(repeating: "z", count: 8_001)], "ops", "--reason"),
+            (["trigger", "ticket_closed", "--ref", String(repeating: "r", count: 513)], "jira-importer", "--ref"),
+        ] {
+            let refused = try store.run(arguments + ["--json"], as: person)
+            #expect(refused.status == 2, "\(arguments.prefix(4)): \(refused.output.prefix(300))")
+            let error = (try? JSONSerialization.jsonObject(with: Data(refused.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+            #expect(error?["field"] as? String == option, "\(refused.stderr.prefix(300))")
+        }
+        #expect(try events() == before, "nothing was recorded")
+        let longest = try store.run(["extend", id, "--by", "1h", "--purpose", String(repeating: "x", count: 4_000)], as: "alice")
+        #expect(longest.status == 0, "\(longest.output.prefix(300))")
+    }
+
     /// An account's trust in the hand-off it set names the store, not the
     /// folder the command ran in: a timer's `handoff retry` runs elsewhere.
     @Test func aHandOffIsTrustedWhereverTheCommandRuns() throws {

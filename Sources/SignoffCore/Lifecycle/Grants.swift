@@ -249,7 +249,10 @@ extension Lifecycle {
         request.start = nil
         request.end = nil
         request.extends = record.id
-        request.purpose = purpose ?? "extend \(record.id) by \(span): \(record.request.purpose)"
+        // The original's purpose, where it leaves room for what the extension adds.
+        let inherited = "extend \(record.id) by \(span): \(record.request.purpose)"
+        request.purpose = purpose ?? (inherited.unicodeScalars.count <= Limits.purposeLength
+                                      ? inherited : "extend \(record.id) by \(span), for the purpose \(record.id) states")
         return try Lifecycle.scanned(request)
     }
 

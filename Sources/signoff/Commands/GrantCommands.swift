@@ -114,7 +114,8 @@ struct Trigger: ParsableCommand, JSONReporting {
     var printsJSON: Bool { json }
 
     func run() throws {
-        let trigger = RevocationTrigger(name: try storable(name, .line, from: "the trigger name"), ref: try storable(ref, .line, from: "--ref"))
+        let trigger = RevocationTrigger(name: try storable(name, .line, from: "the trigger name", maxLength: Limits.fieldLength),
+                                        ref: try storable(ref, .line, from: "--ref", maxLength: Limits.fieldLength))
         let result = try options.commands().run(Commands.FireTrigger(trigger))
         let revoked = result.output
         if json {
@@ -139,7 +140,13 @@ struct Extend: ParsableCommand, JSONReporting {
 
     func run() throws {
         guard let span = TimeSpan(parsing: by) else { throw CommandFailure.badOption("--by", "--by \(Terminal.quoted(by)): \(TimeSpan.syntaxHint)") }
-        if let purpose { try storable(purpose, .multiline, from: "--purpose") }
+        if let purpose {
+            // Held to a request file's purpose: words, and at most as many.
+            guard !purpose.allSatisfy(\.isWhitespace) else {
+                throw CommandFailure.badOption("--purpose", "--purpose needs words: say why the access is needed for longer, or leave it out to keep the original purpose")
+            }
+            try storable(purpose, .multiline, from: "--purpose", maxLength: Limits.purposeLength)
+        }
         let result = try options.commands().run(Commands.Extend(id: id, by: span, purpose: purpose))
         let record = result.output
         if json { return try SubmissionJSON(records: [record], dryRun: false, result: result).print() }
@@ -193,7 +200,7 @@ struct Provisioned: GrantAction {
     @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
-        if let note { try storable(note, .multiline, from: "--note") }
+        if let note { try storable(note, .multiline, from: "--note", maxLength: Limits.notesLength) }
         try perform(Commands.ReportProvisioning(id: id, succeeded: true, note: note)) { _ in "\(id): provisioning confirmed" }
     }
 }
@@ -209,7 +216,7 @@ struct ProvisioningFailed: GrantAction {
 
     func run() throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure.badOption("--reason", "--reason needs words") }
-        try storable(reason, .multiline, from: "--reason")
+        try storable(reason, .multiline, from: "--reason", maxLength: Limits.notesLength)
         try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason)) { _ in "\(id): provisioning failure recorded" }
     }
 }
