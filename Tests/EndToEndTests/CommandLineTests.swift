@@ -208,6 +208,18 @@ struct CommandLineTests {
         #expect(missing.stderr.contains("signoff init") && missing.stderr.contains("SIGNOFF_STORE"), "\(missing.output)")
     }
 
+    /// Even where asserted identities are trusted, an asserted name is one a
+    /// person could be recorded under and read back: not blank, not padded,
+    /// not one of signoff's own actors, not without limit.
+    @Test func anAssertedNameIsAPlainNameOfSomeone() throws {
+        let store = try TestStore()
+        for name in [" ", "dave ", " dave", "signoff", "policy:extension", String(repeating: "d", count: 513)] {
+            let refused = try store.run(["expire", "--verbose"], as: name)
+            #expect(refused.status == 2 && refused.stderr.contains("--as"), "\(name.prefix(20)): \(refused.output.prefix(300))")
+        }
+        #expect(try store.run(["expire", "--verbose"], as: "ops").status == 0)
+    }
+
     @Test func aNewPolicyReroutesPendingRequestsAndOldApprovalsStopCounting() throws {
         let store = try TestStore()
         let id = try store.submit(superuser, as: "erin")

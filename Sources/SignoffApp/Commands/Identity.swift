@@ -39,7 +39,17 @@ public enum Identity {
             throw .store("this store does not trust asserted identities, so --as cannot be used; you act as \(yourself)")
         }
         if let problem = StorableText.problem(in: asserted, shape: .line) { throw .badInput("--as \(problem.message)") }
-        guard !asserted.isEmpty else { throw .badInput("--as needs a name: the person you act as") }
+        guard !asserted.allSatisfy(\.isWhitespace) else { throw .badInput("--as needs a name: the person you act as") }
+        guard asserted.first?.isWhitespace == false, asserted.last?.isWhitespace == false else {
+            throw .badInput("--as \"\(DisplaySafe.text(asserted))\" starts or ends with a space: give the name as the policy's directory spells it")
+        }
+        guard asserted.unicodeScalars.count <= Limits.fieldLength else {
+            throw .badInput("--as is \(asserted.unicodeScalars.count) characters long; at most \(Limits.fieldLength) are allowed")
+        }
+        // The names signoff's own actors are recorded under: nobody acts as them.
+        guard asserted != Principal.signoff.name, !asserted.hasPrefix("policy:") else {
+            throw .badInput("--as \(DisplaySafe.text(asserted)) is the name of signoff's own actor (signoff, policy:RULE): act as a person or account of the directory")
+        }
         guard !asserted.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
             throw .badInput("--as needs a plain name: no invisible or direction-changing characters")
         }
