@@ -355,6 +355,24 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// A report about a hand-off a later one replaced is stale: a grant
+    /// carried out after its revocation was handed off is not taken for the
+    /// removal, which stays unconfirmed until provisioning reports on it.
+    @Test func aReportAboutAReplacedHandOffIsStale() throws {
+        let store = try TestStore()
+        let id = try approvedGrant(store)
+        #expect(try store.run(["revoke", id, "-r", "changed my mind: the ETL moved elsewhere"], as: "dave").status == 0)
+        let late = try store.run(["provisioned", id, "--action", "grant", "--note", "granted (CHG-7)"], as: "ops")
+        #expect(late.status == 4 && late.stderr.contains("asks provisioning to revoke"), "\(late.output)")
+        #expect(provisioning(try grant(store, id))["state"] as? String != "done")
+        #expect(try store.run(["provisioned", id, "--action", "remove"], as: "ops").status == 2)
+        let removed = try store.run(["provisioned", id, "--action", "revoke", "--note", "role dropped (CHG-8)"], as: "ops")
+        #expect(removed.status == 0, "\(removed.output)")
+        let confirmed = provisioning(try grant(store, id))
+        #expect(confirmed["state"] as? String == "done" && confirmed["action"] as? String == "revoke", "\(confirmed)")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// Text given on the command line is held to what a request file may
     /// hold: an extension's purpose has words and at most 4,000 characters,
     /// provisioning's note and reason at most 8,000. Refused as bad input,

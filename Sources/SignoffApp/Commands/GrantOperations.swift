@@ -138,10 +138,13 @@ extension Commands {
         public var succeeded: Bool
         /// A note (done) or the reason (failed).
         public var note: String?
-        public init(id: String, succeeded: Bool, note: String?) {
+        /// The action of the hand-off document reported on, where provisioning names it.
+        public var action: HandOffAction?
+        public init(id: String, succeeded: Bool, note: String?, action: HandOffAction? = nil) {
             self.id = id
             self.succeeded = succeeded
             self.note = note
+            self.action = action
         }
         public var operation: Operation { succeeded ? .reportProvisioned : .reportProvisioningFailed }
         public var permission: RolePermission? { RolePermission(.reportProvisioning) }
@@ -149,9 +152,9 @@ extension Commands {
 
         public func decide(_ tx: CommandTransaction) throws {
             let grant = try tx.grant(id)
-            let actor = tx.actor, now = tx.now, succeeded = self.succeeded, note = self.note
+            let actor = tx.actor, now = tx.now, succeeded = self.succeeded, note = self.note, action = self.action
             try tx.append(try tx.refusingAsEvidence(.reportProvisioning, of: id) { () throws(Refusal) in
-                try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, by: actor, at: now)
+                try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, action: action, by: actor, at: now)
             })
         }
     }

@@ -305,9 +305,16 @@ extension Lifecycle {
 
     // MARK: Provisioning reports
 
-    /// Provisioning reports the latest hand-off done or failed.
-    public static func provisioningReport(_ grant: Grant, succeeded: Bool, note: String?, by actor: Principal,
-                                          at: Date) throws(Refusal) -> [EventDraft] {
+    /// Provisioning reports the latest hand-off done or failed. `action`:
+    /// the action of the document the report is about, where provisioning
+    /// names it: a report on a document a later hand-off replaced (a grant
+    /// carried out after its revocation was handed off) is refused as stale,
+    /// never recorded as the later action's outcome.
+    public static func provisioningReport(_ grant: Grant, succeeded: Bool, note: String?, action: HandOffAction? = nil,
+                                          by actor: Principal, at: Date) throws(Refusal) -> [EventDraft] {
+        if let action, action != grant.provisioningAction {
+            throw Refusal(.staleVersion, "the latest hand-off of \(grant.requestID) asks provisioning to \(grant.provisioningAction.rawValue); this report is about \(action.rawValue), which that hand-off replaced: report on the latest document")
+        }
         if succeeded, grant.provisioning == .done {
             throw Refusal(.alreadyDecided, "provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID)")
         }

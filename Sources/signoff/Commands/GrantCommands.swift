@@ -197,11 +197,14 @@ struct Provisioned: GrantAction {
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "A note from provisioning, e.g. the change ID.") var note: String?
+    @OptionGroup var action: ReportedAction
     @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
         if let note { try storable(note, .multiline, from: "--note", maxLength: Limits.notesLength) }
-        try perform(Commands.ReportProvisioning(id: id, succeeded: true, note: note)) { _ in "\(id): provisioning confirmed" }
+        try perform(Commands.ReportProvisioning(id: id, succeeded: true, note: note, action: try action.value())) { _ in
+            "\(id): provisioning confirmed"
+        }
     }
 }
 
@@ -212,11 +215,28 @@ struct ProvisioningFailed: GrantAction {
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @Option(help: "What went wrong.") var reason: String
+    @OptionGroup var action: ReportedAction
     @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure.badOption("--reason", "--reason needs words") }
         try storable(reason, .multiline, from: "--reason", maxLength: Limits.notesLength)
-        try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason)) { _ in "\(id): provisioning failure recorded" }
+        try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason, action: try action.value())) { _ in
+            "\(id): provisioning failure recorded"
+        }
+    }
+}
+
+/// Which hand-off a provisioning report is about: the document's `action`.
+struct ReportedAction: ParsableArguments {
+    @Option(help: ArgumentHelp("The action of the hand-off document reported on (grant, revoke or expire; its \"action\"): refused as stale when a later hand-off replaced it.", valueName: "action"))
+    var action: String?
+
+    func value() throws -> HandOffAction? {
+        guard let action else { return nil }
+        guard let known = HandOffAction(rawValue: action) else {
+            throw CommandFailure.badOption("--action", "--action \(Terminal.quoted(action)): give grant, revoke or expire, the document's \"action\"")
+        }
+        return known
     }
 }
