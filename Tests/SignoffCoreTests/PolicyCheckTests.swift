@@ -104,11 +104,14 @@ struct PolicyCheckTests {
             route: []
             """
         let findings = try Policy.parse(source: source, file: "p.yaml").check().filter { $0.field.hasPrefix("catalogue.") || $0.field.hasPrefix("break_glass") }
-        #expect(findings.map(\.field) == ["catalogue.forever.max_duration", "catalogue.extended.max_total", "break_glass.max_duration"], "\(findings)")
+        #expect(findings.map(\.field) == ["catalogue.forever.max_duration", "catalogue.extended.max_total", "break_glass.max_duration",
+                                           "break_glass.post_incident_review.reviewers"], "\(findings)")
         #expect(findings.allSatisfy { $0.severity == .warning })
         #expect(findings.first?.position == SourcePosition(line: 5, column: 3))
         #expect(findings.first?.message.hasPrefix("a grant on forever may last 999999w") == true, "\(findings)")
-        #expect(findings.last?.message.hasPrefix("break-glass access may last 3d, more than a day") == true, "\(findings)")
+        #expect(findings[2].message.hasPrefix("break-glass access may last 3d, more than a day") == true, "\(findings)")
+        // alice alone reviews emergencies, and may raise one: hers could never be reviewed.
+        #expect(findings.last?.message.hasPrefix("alice is the only post-incident reviewer and may raise emergencies too") == true, "\(findings)")
     }
 
     @Test func directoryMistakes() throws {

@@ -174,6 +174,31 @@ extension Policy {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.max_duration",
                                           message: "break-glass access may last \(breakGlass.maxDuration), more than a day: emergencies are short, and what outlasts one is asked for as a normal request"))
         }
+        if let breakGlass, let reviewer = loneIncidentReviewer(breakGlass) {
+            findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.post_incident_review.reviewers",
+                                          message: "\(reviewer) is the only post-incident reviewer and may raise emergencies too: nobody reviews their own, so an emergency \(reviewer) raises could never be reviewed (a grant keeps the reviewers it was issued with); name a group"))
+        }
+    }
+
+    /// The one person the post-incident review names (a person, or a group
+    /// of one), where they may also raise an emergency; nil otherwise.
+    private func loneIncidentReviewer(_ breakGlass: BreakGlassPolicy) -> String? {
+        let pool: [String]
+        switch ApproverExpression(text: breakGlass.reviewers)?.source {
+        case let .person(name)?: pool = [name]
+        case let .group(name)?: pool = (directory.expandedGroups[name] ?? []).sorted()
+        case .owners?, .manager?, .subjectOwnerManager?, .rotation?, nil: return nil
+        }
+        guard pool.count == 1, let reviewer = pool.first else { return nil }
+        let raisers = breakGlass.raisedBy.flatMap { expression -> [String] in
+            switch ApproverExpression(text: expression)?.source {
+            case let .person(name)?: [name]
+            case let .group(name)?: Array(directory.expandedGroups[name] ?? [])
+            case let .rotation(name)?: directory.rotations[name]?.members ?? []
+            case .owners?, .manager?, .subjectOwnerManager?, nil: []
+            }
+        }
+        return raisers.contains(reviewer) ? reviewer : nil
     }
 
     static let longestSensibleGrant = TimeSpan.days(366)
