@@ -208,6 +208,22 @@ struct CommandLineTests {
         #expect(missing.stderr.contains("signoff init") && missing.stderr.contains("SIGNOFF_STORE"), "\(missing.output)")
     }
 
+    /// "Routed to me" over a request that already has an approval reads its
+    /// record to know which seats are left: the owner who approved no longer
+    /// finds it, the other owner still does.
+    @Test func routedToMeListsARequestWithApprovalsToThoseStillNeeded() throws {
+        let store = try TestStore()
+        let id = try store.submit(superuser, as: "erin")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        for (person, listed) in [("dave", false), ("henry", true), ("erin", false)] {
+            let queue = try store.run(["list", "--routed-to-me"], as: person)
+            #expect(queue.status == 0, "\(person): \(queue.output)")
+            #expect(queue.stdout.contains(id) == listed, "\(person): \(queue.output)")
+        }
+        let none = try store.run(["list", "--routed-to-me", "--state", "approved"], as: "henry")
+        #expect(none.status == 0 && none.stdout.contains("no requests match"), "\(none.output)")
+    }
+
     /// Even where asserted identities are trusted, an asserted name is one a
     /// person could be recorded under and read back: not blank, not padded,
     /// not one of signoff's own actors, not without limit.

@@ -48,7 +48,7 @@ struct List: ParsableCommand, JSONReporting {
         filter.environment = environment
         filter.requester = requester
         if !routedToMe { filter.limit = limit }
-        var queue = try routedToMe
+        let queue = try routedToMe
             ? DecisionQueue(store: store, person: commands.actor.name, policy: commands.requirePolicy(), now: commands.clock.now())
             : nil
 
@@ -59,24 +59,32 @@ struct List: ParsableCommand, JSONReporting {
             .init(title: "FOR"), .init(title: "REQUESTER", maximum: 20), .init(title: "FLAGS"),
         ], write: StandardOutput.line)
         var count = 0
-        /// Ends the read once `--limit` requests routed to me were listed.
+        /// Ends the listing once `--limit` requests routed to me were listed.
         struct Enough: Error {}
+        func list(_ summary: RequestSummary) throws {
+            count += 1
+            switch format {
+            case .text:
+                try table.add([
+                    summary.id, summary.state.rawValue, summary.subjectKind.rawValue + ":" + Terminal.safe(summary.subjectName),
+                    Terminal.safe(summary.system) + "/" + Terminal.safe(summary.environment), Terminal.safe(summary.entitlement),
+                    summary.access.rawValue, summary.duration.description, Terminal.safe(summary.requester),
+                    summary.breakGlass ? "BREAK-GLASS" : "",
+                ])
+            case .json, .jsonLines: try writer.append(RequestSummaryJSON(summary: summary))
+            }
+            if let limit, count >= limit { throw Enough() }
+        }
         try storeCall {
             do {
-                try store.forEachSummary(filter) { summary in
-                    if queue != nil, try !(queue!.includes(summary)) { return }
-                    count += 1
-                    switch format {
-                    case .text:
-                        try table.add([
-                            summary.id, summary.state.rawValue, summary.subjectKind.rawValue + ":" + Terminal.safe(summary.subjectName),
-                            Terminal.safe(summary.system) + "/" + Terminal.safe(summary.environment), Terminal.safe(summary.entitlement),
-                            summary.access.rawValue, summary.duration.description, Terminal.safe(summary.requester),
-                            summary.breakGlass ? "BREAK-GLASS" : "",
-                        ])
-                    case .json, .jsonLines: try writer.append(RequestSummaryJSON(summary: summary))
-                    }
-                    if let limit, count >= limit { throw Enough() }
+                if var queue {
+                    // The queue reads a request's record where its summary cannot
+                    // answer, a read of its own: the pending summaries are read
+                    // first (only a pending request is anyone's to decide).
+                    filter.states = (filter.states ?? [.pending]).intersection([.pending])
+                    for summary in try store.summaries(filter) where try queue.includes(summary) { try list(summary) }
+                } else {
+                    try store.forEachSummary(filter, list)
                 }
             } catch is Enough {}
         }
