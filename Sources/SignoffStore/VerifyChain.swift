@@ -237,10 +237,19 @@ final class VerifyChain: @unchecked Sendable {
                     return
                 }
                 guard Self.equal(prevHash, expectedPrevious) else {
-                    let problem = sequence == 1
+                    var problem = sequence == 1
                         ? "prev_hash is not the chain's start (64 zeros)"
                         : "prev_hash does not match the hash of event \(sequence - 1)"
-                    bad = .init(sequence: sequence, requestID: requestID(), problem: problem, brokenLink: sequence > 1)
+                    // Its own hash made over the hash expected: the prev_hash column alone was changed.
+                    var hasher = SHA256()
+                    expectedPrevious.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+                    hasher.update(bufferPointer: slice(entry.canonical))
+                    hasher.finalize().withUnsafeBytes { raw in hex.withUnsafeMutableBufferPointer { EventChain.writeHex(raw, into: $0) } }
+                    let columnOnly = Self.equal(hash, hex)
+                    if columnOnly {
+                        problem += ": its own hash was made over \(sequence == 1 ? "the chain's start" : "that hash"), so its prev_hash column alone was changed"
+                    }
+                    bad = .init(sequence: sequence, requestID: requestID(), problem: problem, brokenLink: sequence > 1 && !columnOnly)
                     return
                 }
                 // The hash covers a signature and its statement only together: a

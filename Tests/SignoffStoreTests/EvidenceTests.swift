@@ -222,6 +222,9 @@ import Testing
              16, "it follows event 17 in the chain: events were reordered or renumbered"),
             ("DROP TRIGGER events_refuse_delete; DELETE FROM events WHERE sequence = 16; UPDATE events SET sequence = sequence - 1 WHERE sequence > 16;",
              16, "no stored event has the hash it follows: the event before it was changed, or removed"),
+            // Only the column changed: the event's own hash still follows event 15's.
+            ("UPDATE events SET prev_hash = (SELECT hash FROM events WHERE sequence = 3) WHERE sequence = 16;",
+             16, "its own hash was made over that hash, so its prev_hash column alone was changed"),
         ] {
             let directory = TemporaryDirectory()
             let store = try populatedStore(directory)
