@@ -5,8 +5,9 @@ import SignoffCore
 public enum IntakeItem: Sendable {
     /// A ticket and what it becomes (a request, or a refusal), and where it came from.
     case ticket(MappedTicket, source: JiraPayload.Source)
-    /// A `jira:issue_deleted` webhook: the ticket is gone.
-    case deleted(key: String, id: String)
+    /// A `jira:issue_deleted` webhook: the ticket is gone, at `at` by Jira's
+    /// clock (the webhook's time, else the issue's last `updated`).
+    case deleted(key: String, id: String, at: Date?)
     /// Input that names nothing to import, and why.
     case ignored(file: String, reason: String)
 }
@@ -81,9 +82,9 @@ public struct JiraIntake: Sendable {
                 items.append(.ticket(ticket, source: source))
             }
             return items
-        case let .deleted(issue):
+        case let .deleted(issue, at):
             try Self.checkKey(issue, file: file, document: document)
-            return [.deleted(key: issue.key, id: issue.id)]
+            return [.deleted(key: issue.key, id: issue.id, at: at ?? issue.updated(zone: mapper.mapping.timeZone))]
         case let .ignored(reason):
             return [.ignored(file: file, reason: reason)]
         }

@@ -285,6 +285,34 @@ import Testing
         #expect(try h.outbox().contains("jira acme.atlassian.net ACC-1 comment (withdrawn)"))
     }
 
+    /// Closed, reopened and closed again with the same status: the second
+    /// close is recorded too, and a payload from the reopened time that
+    /// arrives after it is stale, whether or not the ticket had a request.
+    @Test func eachNewerCloseMovesTheTicketsClock() throws {
+        for withRequest in [false, true] {
+            let h = try Harness()
+            let t1 = Self.start.addingTimeInterval(10), t2 = t1.addingTimeInterval(60)
+            let t3 = t2.addingTimeInterval(60), t4 = t3.addingTimeInterval(60)
+            if withRequest { _ = try h.importTicket(.request(try Self.scanned()), updated: t1) }
+            _ = try h.importTicket(.closed("Done"), updated: t2)
+            _ = try h.importTicket(.closed("Done"), updated: t4)
+            let messages = try h.outbox()
+            #expect(try h.importTicket(.request(try Self.scanned(duration: .hours(4))), updated: t3)
+                    == .stale(requestID: withRequest ? "REQ-1" : nil, updated: t3, lastImported: t4), "with a request: \(withRequest)")
+            #expect(try h.outbox() == messages)
+            #expect(try h.store.verify().isIntact)
+        }
+    }
+
+    /// Whoever changes their own ticket is its requester, not an editor: the
+    /// link records nobody, and the request stays in the summary's answer.
+    @Test func theRequesterEditingTheirOwnTicketIsRecordedAsNobody() throws {
+        let h = try Harness()
+        #expect(try h.importTicket(.request(try Self.scanned()), editor: "alice") == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.store.editedRequests().isEmpty)
+        #expect(try h.store.record("REQ-1")?.editors == nil)
+    }
+
     /// An edit made before the ticket closed, delivered after the close, is
     /// stale: the closed ticket is not refused, commented on or moved.
     @Test func anEditDeliveredAfterTheCloseIsStale() throws {

@@ -209,8 +209,10 @@ import Testing
         case let .deleted(key):
             var intake = JiraIntake(mapper: mapper.mapper)
             let items = try intake.read(try Fixtures.data(row.file), file: row.file)
-            guard case let .deleted(deletedKey, _)? = items.first else { Issue.record("not deleted: \(items)"); return }
+            guard case let .deleted(deletedKey, _, at)? = items.first else { Issue.record("not deleted: \(items)"); return }
             #expect(deletedKey == key)
+            // Deleted at the webhook's time, which is after the issue's last `updated`.
+            #expect(at == Date(timeIntervalSince1970: 1_562_177_136.176), "\(String(describing: at))")
         case let .ignored(event):
             var intake = JiraIntake(mapper: mapper.mapper)
             let items = try intake.read(try Fixtures.data(row.file), file: row.file)

@@ -169,7 +169,8 @@ extension Commands {
                     // Linked before it is routed: the route is written back to the ticket.
                     events.insert(EventDraft(requestID: id, actor: tx.actor, at: tx.now,
                                              body: .ticketLinked(.init(ticket: ref, updated: try clock(intake, known, tx),
-                                                                       editedBy: intake.editor))), at: 1)
+                                                                       editedBy: editor(intake, requester: request.request.requester ?? tx.actor.name)))),
+                                  at: 1)
                     try tx.append(events)
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
@@ -197,7 +198,7 @@ extension Commands {
                 // Linked again: the ticket's key as of this version, and no refusal pending.
                 events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
                                          body: .ticketLinked(.init(ticket: ref, updated: try clock(intake, known, tx),
-                                                                       editedBy: intake.editor))), at: 1)
+                                                                   editedBy: editor(intake, requester: record.requester)))), at: 1)
                 try tx.append(events)
                 let revised = try tx.record(record.id)
                 return .revised(id: record.id, state: revised.state, version: revised.version)
@@ -245,9 +246,16 @@ extension Commands {
             guard let updated = intake.updated else { return }
             if let known, let last = try tx.store.lastImported(known), updated <= last { return }
             let before = record == nil ? " before it made a request" : ""
+            // Recorded whenever it is newer, the same close again too: each moves the ticket's clock.
             _ = try refuse(intake, [IntakeProblem(field: "ticket", sourceField: nil, kind: IntakeProblem.closedKind,
                                                   message: "ticket \(intake.ticket.key) \(why)\(before)")],
-                           known: known, record: record, tx)
+                           known: known, record: record, recordingAgain: true, tx)
+        }
+
+        /// Whoever made the change, unless it is the requester, who editing
+        /// their own ticket adds nobody to those kept from deciding it.
+        func editor(_ intake: IntakeTicket, requester: String) -> String? {
+            intake.editor == requester ? nil : intake.editor
         }
 
         /// The ticket's time to record with its link or refusal: the intake's,
@@ -257,12 +265,13 @@ extension Commands {
             try intake.updated ?? known.flatMap { try tx.store.lastImported($0) }
         }
 
-        /// Records a refusal unless it is the same as the ticket's last one.
+        /// Records a refusal unless it is the same as the ticket's last one
+        /// (or `recordingAgain`: a close, whose time is what it records).
         func refuse(_ intake: IntakeTicket, _ problems: [IntakeProblem], known: TicketState?, record: RequestRecord?,
-                    _ tx: CommandTransaction) throws -> Outcome {
+                    recordingAgain: Bool = false, _ tx: CommandTransaction) throws -> Outcome {
             let ref = intake.ticket
             let fingerprint = IntakeProblem.fingerprint(problems)
-            if known?.refusal == fingerprint {
+            if !recordingAgain, known?.refusal == fingerprint {
                 return .refused(requestID: record?.id, problems: problems, recorded: false)
             }
             try tx.append(EventDraft(requestID: record?.id, actor: tx.actor, at: tx.now,

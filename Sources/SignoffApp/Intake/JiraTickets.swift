@@ -22,8 +22,8 @@ extension IntakeTicket {
                 }
             }
             self.init(ticket: ref(mapped.key, mapped.id), content: content, updated: mapped.updated, editor: mapped.editor)
-        case let .deleted(key, id):
-            self.init(ticket: ref(key, id), content: .deleted)
+        case let .deleted(key, id, at):
+            self.init(ticket: ref(key, id), content: .deleted, updated: at)
         case .ignored:
             return nil
         }

@@ -39,6 +39,8 @@ extension EventBody {
         case let .removalHandOffFailed(f): "removal hand-off of finding \(f.findingID) failed: \(f.reason)"
         case let .requestRevised(r): "revised (\(r.cause))"
         case let .ticketLinked(l): "from \(l.ticket.source) ticket \(l.ticket.key) on \(l.ticket.site.isEmpty ? "an unnamed site" : l.ticket.site)"
+        case let .intakeRefused(r) where r.isClosing:
+            "\(r.ticket.source) " + r.problems.map(\.message).joined(separator: "; ")
         case let .intakeRefused(r):
             "\(r.ticket.source) ticket \(r.ticket.key) refused: " + r.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
         case let .writeBackConfigured(c):

@@ -52,8 +52,9 @@ public enum JiraPayload: Sendable {
     /// Issues to import: a REST issue, a page of search results, or a
     /// `jira:issue_created` / `jira:issue_updated` webhook.
     case issues([JiraIssue], source: Source, page: Page?)
-    /// A `jira:issue_deleted` webhook: the ticket is gone.
-    case deleted(JiraIssue)
+    /// A `jira:issue_deleted` webhook: the ticket is gone, at the webhook's
+    /// `timestamp` where it has one (deleting an issue leaves its `updated` as it was).
+    case deleted(JiraIssue, at: Date?)
     /// Something that names no issue to import, and why (a comment webhook
     /// carries only a summary of its issue, never its fields).
     case ignored(reason: String)
@@ -98,7 +99,8 @@ public enum JiraPayload: Sendable {
                 guard let issueValue = value["issue"], let issue = JiraIssue(issueValue) else {
                     throw JiraInputError(offset: value.offset, message: "is a \(event) webhook without an issue")
                 }
-                return .deleted(issue)
+                let at = value["timestamp"]?.integerValue.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+                return .deleted(issue, at: at)
             default:
                 return .ignored(reason: "a \(event) webhook: only issue events (jira:issue_created, jira:issue_updated, jira:issue_deleted) are imported")
             }

@@ -49,7 +49,7 @@ struct CheckReport {
                 return ["\(head) refused; the ticket would get this comment:"]
                     + comment.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + Terminal.safe(String($0)) }
             }
-        case let .deleted(key, _):
+        case let .deleted(key, _, _):
             return ["\(Terminal.safe(key)) deleted: live grants naming ticket_closed \(Terminal.safe(key)) would end"]
         case let .ignored(file, reason):
             return ["\(Terminal.safe(file)): ignored: \(Terminal.safe(reason))"]
@@ -119,7 +119,7 @@ struct ImportReport {
             parts.append(revoked.isEmpty ? "no live grant named it" : "revoked the grants of \(revoked.joined(separator: ", "))")
             return "\(key) closed: " + parts.joined(separator: "; ")
         case .ignored:
-            return "\(key) closed before it made a request: nothing to do"
+            return "\(key) closed before it made a request: nothing to withdraw"
         case let .stale(id, updated, last):
             return "\(key) is older (updated \(Timestamp.format(updated))) than what was imported of it at \(Timestamp.format(last)): "
                 + (id.map { "\($0) stays as it was" } ?? "nothing changed")

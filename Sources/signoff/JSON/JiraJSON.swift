@@ -45,7 +45,7 @@ struct JiraCheckJSON: JSONDocument {
                     problems = found
                     if !ticket.isClosed { comment = TicketComments.refusal(found.map(\.intake)).plainText }
                 }
-            case let .deleted(key, deletedID):
+            case let .deleted(key, deletedID, _):
                 ticketKey = key; id = deletedID
             case let .ignored(ignoredFile, why):
                 file = ignoredFile; reason = why
