@@ -1104,6 +1104,15 @@ extension GrantLifecycleTests {
             }
             #expect(someoneElse?.reason == .notRequester)
 
+            // Emergency access for another person needs an approver, whoever raised it.
+            let (forBob, _) = try G.submit(G.breakGlass { $0.subject = Subject(kind: .human, name: "bob", owner: "bob") },
+                                           id: "BG-2", policy: policy, at: G.t0)
+            let forSomeoneElse = G.refusal { () throws(Refusal) in
+                try Lifecycle.selfActivate(forBob, by: G.person("alice"), rationale: reason, policy: policy, at: from)
+            }
+            #expect(forSomeoneElse?.reason == .notEligible && forSomeoneElse?.message.contains("never self-activated") == true,
+                    "\(String(describing: forSomeoneElse))")
+
             let short = G.refusal { () throws(Refusal) in
                 try Lifecycle.selfActivate(pending, by: G.person("alice"), rationale: "urgent", policy: policy, at: from)
             }

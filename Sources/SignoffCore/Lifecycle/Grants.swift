@@ -262,8 +262,11 @@ extension Lifecycle {
     /// the policy allows them and nobody answered within its waiting time.
     public static func selfActivate(_ record: RequestRecord, by actor: Principal, rationale: String, policy: Policy,
                                     at: Date) throws(Refusal) -> [EventDraft] {
-        guard record.request.breakGlass, record.request.extends == nil else {
-            throw Refusal(.notEligible, "\(record.id) is not a break-glass request (extensions are never self-activated)")
+        if let original = record.request.extends {
+            throw Refusal(.notEligible, "\(record.id) asks to extend \(original), and an extension is never self-activated")
+        }
+        guard record.request.breakGlass else {
+            throw Refusal(.notEligible, "\(record.id) is not a break-glass request: only an emergency can be self-activated")
         }
         guard record.state == .pending else {
             throw Refusal(.alreadyDecided, "\(record.id) is \(record.state.rawValue); only a pending request can be self-activated")
@@ -271,6 +274,12 @@ extension Lifecycle {
         if let timedOut = timedOut(record, policy: policy, at: at) { throw Refusal(.alreadyDecided, timedOut) }
         guard actor.name == record.requester else {
             throw Refusal(.notRequester, "only the requester (\(record.requester)) may self-activate \(record.id)")
+        }
+        // Alone, the requester opens access for nobody but themselves: a
+        // person's emergency access for someone else needs an approver.
+        let subject = record.request.subject
+        if subject.kind.isHuman, subject.name != record.requester {
+            throw Refusal(.notEligible, "\(record.id) is emergency access for \(subject.name), not for its requester \(record.requester): access for another person is never self-activated; it needs an approver")
         }
         let (allowed, why) = policy.maySelfActivate(actor.name, at: at)
         guard allowed, let wait = policy.breakGlass?.selfActivation?.after else { throw Refusal(.notEligible, why) }
