@@ -355,6 +355,22 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// A grant action on a request that has no grant is refused, and the
+    /// attempt is recorded as any refused one is: who tried what, and why not.
+    @Test func anActionOnARequestWithoutAGrantIsRecordedAsRefused() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        for (arguments, person) in [(["revoke", id, "-r", "the ETL key leaked; revoke it now"], "dave"),
+                                    (["provisioned", id], "ops"), (["extend", id, "--by", "1h"], "alice")] {
+            let refused = try store.run(arguments, as: person)
+            #expect(refused.status == 3 && refused.stderr.contains("has no grant: it is pending"), "\(refused.output)")
+            let last = (try store.show(id)["timeline"] as? [[String: Any]])?.last
+            #expect(last?["kind"] as? String == "action_refused" && last?["actor"] as? String == person, "\(last ?? [:])")
+            #expect((last?["summary"] as? String)?.contains("refused (not_active)") == true, "\(last ?? [:])")
+        }
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// A report about a hand-off a later one replaced is stale: a grant
     /// carried out after its revocation was handed off is not taken for the
     /// removal, which stays unconfirmed until provisioning reports on it.

@@ -71,14 +71,18 @@ public final class CommandTransaction {
         return record
     }
 
-    /// The grant of request `id` as of this transaction, or why there is none.
-    public func grant(_ id: String, asStored: Bool = false) throws -> Grant {
+    /// The grant of request `id` as of this transaction, or why there is
+    /// none. `action`: the grant action attempted, whose refusal for a
+    /// request without a grant is kept as evidence like any other.
+    public func grant(_ id: String, asStored: Bool = false, attempting action: AttemptedAction? = nil) throws -> Grant {
         if let grant = try store.grant(id, asStored: asStored) { return grant }
         let record = try record(id)
         if let original = record.request.extends {
             throw CommandError.badInput("\(id) extends \(original); its grant is \(original)'s: use \(original)")
         }
-        throw CommandError.refused(Refusal(.notActive, "\(id) has no grant: it is \(record.state.rawValue)"), recorded: false)
+        let why = Refusal(.notActive, "\(id) has no grant: it is \(record.state.rawValue)")
+        if let action { throw try refusal(why, recording: [Lifecycle.refused(action, why, requestID: id, by: actor, at: now)]) }
+        throw CommandError.refused(why, recorded: false)
     }
 
     /// **Seam (b): every event a command records goes through here**, inside

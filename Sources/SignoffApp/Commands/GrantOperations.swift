@@ -20,7 +20,7 @@ extension Commands {
         public func decide(_ tx: CommandTransaction) throws {
             let policy = try tx.policy()
             // Never held up by rows edited behind signoff: it takes access away.
-            let grant = try tx.grant(id, asStored: true)
+            let grant = try tx.grant(id, asStored: true, attempting: .revoke)
             let extensionApprovers = try tx.store.extensionApprovers(of: grant)
             let openExtensions = try tx.store.openExtensions(of: id)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
@@ -76,7 +76,7 @@ extension Commands {
         public func decide(_ tx: CommandTransaction) throws -> RequestRecord {
             let policy = try tx.policy()
             let record = try tx.record(id)
-            let grant = try tx.grant(id)
+            let grant = try tx.grant(id, attempting: .extend)
             let actor = tx.actor, by = self.by, purpose = self.purpose
             let request = try tx.refusingAsEvidence(.extend, of: id) { () throws(Refusal) in
                 try Lifecycle.extensionRequest(of: record, grant: grant, by: by, askedBy: actor.name, purpose: purpose,
@@ -122,7 +122,7 @@ extension Commands {
 
         public func decide(_ tx: CommandTransaction) throws {
             let policy = try tx.policy()
-            let grant = try tx.grant(id)
+            let grant = try tx.grant(id, attempting: .reviewIncident)
             let extensionApprovers = try tx.store.extensionApprovers(of: grant)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
             try tx.append(try tx.refusingAsEvidence(.reviewIncident, of: id) { () throws(Refusal) in
@@ -151,7 +151,7 @@ extension Commands {
         public var subject: String? { id }
 
         public func decide(_ tx: CommandTransaction) throws {
-            let grant = try tx.grant(id)
+            let grant = try tx.grant(id, attempting: .reportProvisioning)
             let actor = tx.actor, now = tx.now, succeeded = self.succeeded, note = self.note, action = self.action
             try tx.append(try tx.refusingAsEvidence(.reportProvisioning, of: id) { () throws(Refusal) in
                 try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, action: action, by: actor, at: now)

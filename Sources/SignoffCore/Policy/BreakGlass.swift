@@ -142,7 +142,8 @@ extension Policy {
                                     purpose: "", duration: TimeSpan(seconds: 0))
         request.breakGlass = true
         let candidate = eligibility(of: person, for: step, request: request, submittedBy: terms.requester, at: date)
-        return (candidate.eligible, candidate.eligible ? candidate.reason : "\(person) may not review this incident: \(candidate.reason)")
+        return (candidate.eligible, candidate.eligible ? candidate.reason
+                : "\(person) may not review this incident: its reviewers, set when the grant was issued, are \(reviewers) (\(candidate.reason))")
     }
 
     /// The longest a grant of this request may last in total, extensions

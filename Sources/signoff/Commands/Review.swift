@@ -52,6 +52,11 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
     }
     reportHandOffs(result)
     Terminal.line("\(verdict == .approve ? "approval" : "denial") of \(review.id) recorded; it is now \(result.output.rawValue)")
+    // An extension's decision says what it did to the grant: extended by how
+    // much (capped, where the policy's maximum total cut it), or why not.
+    if let record = try? commands.store.record(review.id), record.request.extends != nil, let decision = record.decision {
+        Terminal.line("  " + Terminal.safe(decision.reason))
+    }
 }
 
 struct Withdraw: ParsableCommand, JSONReporting {
