@@ -150,14 +150,14 @@ struct RationaleOptions: ParsableArguments {
     func value(required: Bool) throws -> String? {
         if let rationale, rationaleFile != nil {
             _ = rationale
-            throw CommandFailure.badInput("give --rationale or --rationale-file, not both")
+            throw CommandFailure.badOption("--rationale-file", "give --rationale or --rationale-file, not both")
         }
         if let rationale { return try storable(rationale, .multiline, from: "--rationale") }
         if let rationaleFile {
             let (text, name) = try readText(rationaleFile)
             return try storable(text, .multiline, from: name)
         }
-        if required { throw CommandFailure.badInput("a rationale is required: add --rationale \"why\"") }
+        if required { throw CommandFailure.badOption("--rationale", "a rationale is required: add --rationale \"why\"") }
         return nil
     }
 }

@@ -218,6 +218,8 @@ struct JSONContractTests {
         let selfApproval = check.failure(try store.run(["approve", own, "--version", "1", "-r", rationale, "--json"], as: "alice"),
                                          status: 3, code: "refused")
         #expect(selfApproval["reason"] as? String == "self_approval" && selfApproval["recorded"] as? Bool == true)
+        let unexplained = check.failure(try store.run(["approve", own, "--version", "1", "--json"], as: "dave"), status: 2, code: "bad_input")
+        #expect(unexplained["field"] as? String == "--rationale", "\(unexplained)")
         let stale = check.failure(try store.run(["approve", own, "--version", "7", "-r", rationale, "--json"], as: "dave"),
                                   status: 4, code: "conflict")
         #expect(stale["reason"] as? String == "stale_version")
