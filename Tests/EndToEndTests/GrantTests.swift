@@ -377,6 +377,10 @@ struct GrantTests {
     @Test func aReportAboutAReplacedHandOffIsStale() throws {
         let store = try TestStore()
         let id = try approvedGrant(store)
+        // A removal nobody handed off yet is not stale but never asked for: not active, and nothing confirmed.
+        let early = try store.run(["provisioned", id, "--action", "revoke"], as: "ops")
+        #expect(early.status == 3 && early.stderr.contains("no revoke of \(id) has been handed off"), "\(early.output)")
+        #expect(provisioning(try grant(store, id))["state"] as? String != "done")
         #expect(try store.run(["revoke", id, "-r", "changed my mind: the ETL moved elsewhere"], as: "dave").status == 0)
         let late = try store.run(["provisioned", id, "--action", "grant", "--note", "granted (CHG-7)"], as: "ops")
         #expect(late.status == 4 && late.stderr.contains("asks provisioning to revoke"), "\(late.output)")
@@ -406,6 +410,9 @@ struct GrantTests {
             (["provisioned", id, "--note", String(repeating: "y", count: 8_001)], "ops", "--note"),
             (["provisioning-failed", id, "--reason", String(repeating: "z", count: 8_001)], "ops", "--reason"),
             (["trigger", "ticket_closed", "--ref", String(repeating: "r", count: 513)], "jira-importer", "--ref"),
+            (["trigger", "ticket_closed", "--ref", " OPS-1234"], "jira-importer", "--ref"),
+            (["trigger", "ticket_closed", "--ref", "  "], "jira-importer", "--ref"),
+            (["provisioning-failed", id, "--reason", "\u{2003}\n"], "ops", "--reason"),
         ] {
             let refused = try store.run(arguments + ["--json"], as: person)
             #expect(refused.status == 2, "\(arguments.prefix(4)): \(refused.output.prefix(300))")

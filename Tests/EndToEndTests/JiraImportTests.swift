@@ -135,7 +135,7 @@ import Testing
         #expect(lines.contains("TES-14 [To Do] refused; the ticket would get this comment:"))
         #expect(result.stdout.contains("customfield_10074 (request field subject.kind): is empty; it is required"))
         #expect(lines.contains { $0.hasPrefix("TES-4 [Resolved] closed: nothing would be submitted") })
-        #expect(lines.contains("IDT-19 deleted: live grants naming ticket_closed IDT-19 would end"))
+        #expect(lines.contains("IDT-19 deleted: grants naming ticket_closed IDT-19 would end"))
         #expect(lines.contains { $0.contains("ignored: a comment_created webhook") })
         #expect(lines.last == "5 item(s): 1 would be submitted, 1 refused, 1 closed, 1 deleted, 1 ignored; nothing was submitted (--check)")
         // Nothing was written.

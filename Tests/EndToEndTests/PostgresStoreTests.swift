@@ -434,6 +434,16 @@ struct PostgresStoreTests {
         #expect(revoked.status != 0 && revoked.stderr.contains("has no rights in this store"), "\(revoked.output)")
     }
 
+    /// signoff's own actors are nobody a role may be mapped to.
+    @Test func noRoleIsMappedToSignoffsOwnActors() throws {
+        let store = try PostgresTestStore()
+        for person in ["signoff", "policy:dba-two"] {
+            let refused = try store.run(["store", "grant", store.role("erin"), "--person", person])
+            #expect(refused.status != 0 && refused.stderr.contains("is the name of signoff's own actor"), "\(refused.output)")
+        }
+        #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
+    }
+
     @Test func decisionsAreSignedAsOnSQLiteAndEveryClientChecksTheSignatures() throws {
         let store = try PostgresTestStore()
         let lab = try SigningLab()

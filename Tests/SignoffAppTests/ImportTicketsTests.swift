@@ -47,16 +47,18 @@ import Testing
                                                   transitions: ["routed": "Waiting for approval", "approved": "Approved",
                                                                 "refused": "Needs information", "revoked": "Access ended"])
 
-    static func request(duration: TimeSpan = .hours(8), purpose: String = "Nightly reconciliation reads the ledger") -> AccessRequest {
-        AccessRequest(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "alice"),
+    static func request(duration: TimeSpan = .hours(8), purpose: String = "Nightly reconciliation reads the ledger",
+                        requester: String = "alice") -> AccessRequest {
+        AccessRequest(requester: requester, subject: Subject(kind: .serviceAccount, name: "svc-ledger", owner: "alice"),
                       system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
                       purpose: purpose, duration: duration,
                       revocationTriggers: [RevocationTrigger(name: "ticket_closed", ref: "ACC-1")], ticket: "ACC-1")
     }
 
     /// The request as a ticket hands it over: scanned.
-    static func scanned(duration: TimeSpan = .hours(8), purpose: String = "Nightly reconciliation reads the ledger") throws -> ScannedRequest {
-        try ScannedRequest(scanning: request(duration: duration, purpose: purpose))
+    static func scanned(duration: TimeSpan = .hours(8), purpose: String = "Nightly reconciliation reads the ledger",
+                        requester: String = "alice") throws -> ScannedRequest {
+        try ScannedRequest(scanning: request(duration: duration, purpose: purpose, requester: requester))
     }
 
     final class Harness {
@@ -311,6 +313,46 @@ import Testing
         #expect(try h.importTicket(.request(try Self.scanned()), editor: "alice") == .submitted(id: "REQ-1", state: .pending, version: 1))
         #expect(try h.store.editedRequests().isEmpty)
         #expect(try h.store.record("REQ-1")?.editors == nil)
+    }
+
+    /// The requester who hands their ticket to someone else changed the
+    /// terms of another person's request: from then on they are its editor,
+    /// judged against the requester the change leaves, not the one before it.
+    @Test func aRequesterWhoHandsTheirTicketToAnotherIsItsEditor() throws {
+        let h = try Harness()
+        _ = try h.importTicket(.request(try Self.scanned()), editor: "alice")
+        #expect(try h.store.record("REQ-1")?.editors == nil)
+        #expect(try h.importTicket(.request(try Self.scanned(requester: "mallory")), editor: "alice")
+                == .revised(id: "REQ-1", state: .pending, version: 2))
+        let record = try #require(try h.store.record("REQ-1"))
+        #expect(record.requester == "mallory" && record.editors == ["alice"])
+        #expect(try h.store.editedRequests() == ["REQ-1"])
+    }
+
+    /// A ticket that never made a request may still be named by the grants
+    /// of requests filed elsewhere: its close ends them, and says so.
+    @Test func closingATicketWithoutARequestRevokesTheGrantsThatNameIt() throws {
+        let h = try Harness()
+        let file = """
+        requester: alice
+        subject: {kind: service_account, name: svc-ledger, owner: alice}
+        system: payments-db
+        environment: production
+        entitlement: read_replica
+        access: read
+        purpose: the nightly ledger job reads the replica
+        duration: 8h
+        revocation_triggers:
+          - {trigger: ticket_closed, ref: ACC-1}
+        """
+        _ = try h.commands("alice").run(Commands.Submit([.init(text: file, name: "request.yaml")]))
+        #expect(try h.review("dave", .approve, version: 1) == .pending)
+        #expect(try h.review("erin", .approve, version: 1) == .approved)
+        #expect(try h.importTicket(.closed("Done")) == .closed(requestID: nil, withdrawn: false, revoked: ["REQ-1"]))
+        #expect(try h.store.grant("REQ-1")?.state == .revoked)
+        // Nothing left to end: the same close again ignores it.
+        #expect(try h.importTicket(.closed("Done")) == .ignored)
+        #expect(try h.store.verify().isIntact)
     }
 
     /// An edit made before the ticket closed, delivered after the close, is

@@ -387,6 +387,7 @@ extension GrantLifecycleTests {
             let failed = try #require(G.grant(events, id: "REQ-1", from: grant))
             #expect(failed.state == .failed)
             #expect(failed.provisioning == .failed)
+            #expect(failed.timeLeftText(at: G.at(3 * G.hour)) == "reported not granted (revoke to be sure it holds no access)")
             // Its clock still runs out: a failure report does not prove the
             // access absent, so at its expiry the removal is handed off too.
             let expiresAt = try #require(grant.expiresAt)

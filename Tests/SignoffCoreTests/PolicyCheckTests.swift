@@ -114,6 +114,35 @@ struct PolicyCheckTests {
         #expect(findings.last?.message.hasPrefix("alice is the only post-incident reviewer and may raise emergencies too") == true, "\(findings)")
     }
 
+    /// A rotation of one is one reviewer too: whoever it names could never
+    /// have their own emergency reviewed. A rotation of two is fine.
+    @Test func aRotationOfOneIsALoneIncidentReviewer() throws {
+        for (members, lone) in [("[alice]", true), ("[alice, bob]", false)] {
+            let source = """
+                directory:
+                  people:
+                    alice: {}
+                    bob: {}
+                  rotations:
+                    incident: {members: \(members), start: 2026-01-05T09:00:00Z, every: 1w}
+                catalogue:
+                  db:
+                    owners: [alice]
+                    environments: [production]
+                    entitlements: [read]
+                    max_duration: 8h
+                break_glass:
+                  raised_by: [person:alice]
+                  max_duration: 4h
+                  post_incident_review: {reviewers: rotation:incident, within: 72h}
+                route: []
+                """
+            let findings = try Policy.parse(source: source, file: "p.yaml").check().filter { $0.field == "break_glass.post_incident_review.reviewers" }
+            #expect(findings.count == (lone ? 1 : 0), "\(members): \(findings)")
+            #expect(findings.allSatisfy { $0.message.hasPrefix("alice is the only post-incident reviewer") && $0.message.hasSuffix("name reviewers of more than one person") })
+        }
+    }
+
     @Test func directoryMistakes() throws {
         let source = """
             directory:

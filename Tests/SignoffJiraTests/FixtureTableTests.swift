@@ -325,6 +325,21 @@ import Testing
         #expect(JiraDate.parse("1562177136176", zone: utc) == date)
     }
 
+    /// A deletion's webhook time outside the years 1970–9999 is no time at
+    /// all: the deletion is judged as one without Jira's clock, never
+    /// dated to a time that would make every later change stale.
+    @Test(arguments: ["-1", "253402300800000", "9223372036854775807"])
+    func aDeletionAtNoRealTimeHasNoTime(timestamp: String) throws {
+        let text = String(decoding: try Fixtures.data("webhooks/mattermost-webhook-issue-deleted.json"), as: UTF8.self)
+        let altered = text.replacingOccurrences(of: "\"timestamp\": 1562177136176", with: "\"timestamp\": \(timestamp)")
+        #expect(altered != text)
+        guard case let .deleted(issue, at) = try JiraPayload.read(try JSONDocument(text: altered).values[0]) else {
+            Issue.record("not a deletion"); return
+        }
+        #expect(issue.key == "IDT-19")
+        #expect(at == nil, "\(String(describing: at))")
+    }
+
     /// A page of search results says where it stands, in both of Jira's schemes.
     @Test func searchPages() throws {
         let agile = try JiraPayload.read(try Fixtures.value("rest-v2/atlassian-python-api-agile-search-results.json"))

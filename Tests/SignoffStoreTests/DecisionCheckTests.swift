@@ -184,6 +184,16 @@ import Testing
         }
         let someoneElse = try problems(breakGlass) { try activation($0, as: Sample.bob) }
         #expect(someoneElse == ["REQ-1: request_decided by bob: a self-activation by bob of REQ-1, which alice requested"])
+        // A person's emergency access for another person, opened by its requester alone.
+        var forBob = breakGlass
+        forBob.subject = Subject(kind: .human, name: "bob", owner: "bob")
+        let another = try problems(forBob) { record in
+            var asService = record
+            asService.request.subject = breakGlass.subject
+            return try activation(asService, as: Sample.alice)
+        }
+        #expect(another.first == "REQ-1: request_decided by alice: a self-activation signoff refuses: REQ-1 is emergency access for bob, not for its requester alice: access for another person is never self-activated; it needs an approver",
+                "\(another)")
         let early = try problems(breakGlass) { try activation($0, as: Sample.alice, at: Sample.start.addingTimeInterval(60)) }
         #expect(early.first == "REQ-1: request_decided by alice: a self-activation before the policy's wait of 15m", "\(early)")
         let notBreakGlass = try problems { record in

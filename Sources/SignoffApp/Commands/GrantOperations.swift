@@ -33,7 +33,7 @@ extension Commands {
         }
     }
 
-    /// Fires a revocation trigger: every live grant naming it with this reference is revoked.
+    /// Fires a revocation trigger: every grant that may hold access (live, or reported failed) naming it with this reference is revoked.
     public struct FireTrigger: StoreCommand {
         public var trigger: RevocationTrigger
         public init(_ trigger: RevocationTrigger) { self.trigger = trigger }

@@ -47,7 +47,7 @@ public enum Identity {
             throw .badInput("--as is \(asserted.unicodeScalars.count) characters long; at most \(Limits.fieldLength) are allowed")
         }
         // The names signoff's own actors are recorded under: nobody acts as them.
-        guard asserted != Principal.signoff.name, !asserted.hasPrefix("policy:") else {
+        guard !Principal.isReserved(asserted) else {
             throw .badInput("--as \(DisplaySafe.text(asserted)) is the name of signoff's own actor (signoff, policy:RULE): act as a person or account of the directory")
         }
         guard !asserted.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {

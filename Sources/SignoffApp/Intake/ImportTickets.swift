@@ -79,7 +79,7 @@ extension Commands {
             case refused(requestID: String?, problems: [IntakeProblem], recorded: Bool)
             /// Closed or deleted: the request withdrawn (if it was open) and the grants revoked.
             case closed(requestID: String?, withdrawn: Bool, revoked: [String])
-            /// Closed or deleted before it ever made a request.
+            /// Closed or deleted before it ever made a request, and no grant named it.
             case ignored
             /// Older, by its source's clock, than what was last imported of the
             /// ticket (`lastImported`): nothing changed.
@@ -146,7 +146,8 @@ extension Commands {
                     revoked += try FireTrigger(trigger).decide(tx)
                 }
                 try noteClosed(intake, why: why, known: known, record: record, tx)
-                guard let record else { return .ignored }
+                // No request, but grants of other requests may have named it.
+                guard let record else { return revoked.isEmpty ? .ignored : .closed(requestID: nil, withdrawn: false, revoked: revoked) }
                 return .closed(requestID: record.id, withdrawn: withdrawn, revoked: revoked)
 
             case let .refused(problems):
@@ -198,7 +199,8 @@ extension Commands {
                 // Linked again: the ticket's key as of this version, and no refusal pending.
                 events.insert(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
                                          body: .ticketLinked(.init(ticket: ref, updated: try clock(intake, known, tx),
-                                                                   editedBy: editor(intake, requester: record.requester)))), at: 1)
+                                                                   editedBy: editor(intake, requester: request.request.requester ?? tx.actor.name)))),
+                              at: 1)
                 try tx.append(events)
                 let revised = try tx.record(record.id)
                 return .revised(id: record.id, state: revised.state, version: revised.version)
@@ -252,8 +254,10 @@ extension Commands {
                            known: known, record: record, recordingAgain: true, tx)
         }
 
-        /// Whoever made the change, unless it is the requester, who editing
-        /// their own ticket adds nobody to those kept from deciding it.
+        /// Whoever made the change, unless it is the requester (of the request
+        /// as the change leaves it: who hands their ticket to someone else
+        /// changed its terms), who editing their own ticket adds nobody to
+        /// those kept from deciding it.
         func editor(_ intake: IntakeTicket, requester: String) -> String? {
             intake.editor == requester ? nil : intake.editor
         }

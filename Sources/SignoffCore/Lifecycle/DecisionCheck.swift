@@ -467,6 +467,9 @@ public struct DecisionCheck: Sendable {
             guard record.request.breakGlass, record.request.extends == nil, record.state == .pending else {
                 return .failure(Problem(text: "a self-activation of \(record.id), which is not a pending break-glass request"))
             }
+            if let problem = Lifecycle.selfActivationSubjectProblem(record) {
+                return .failure(Problem(text: "a self-activation signoff refuses: \(problem)"))
+            }
             if let timedOut = Lifecycle.timedOut(record, policy: policy, at: at) {
                 return .failure(Problem(text: "a self-activation signoff refuses: \(timedOut)"))
             }

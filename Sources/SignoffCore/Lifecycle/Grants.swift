@@ -275,12 +275,7 @@ extension Lifecycle {
         guard actor.name == record.requester else {
             throw Refusal(.notRequester, "only the requester (\(record.requester)) may self-activate \(record.id)")
         }
-        // Alone, the requester opens access for nobody but themselves: a
-        // person's emergency access for someone else needs an approver.
-        let subject = record.request.subject
-        if subject.kind.isHuman, subject.name != record.requester {
-            throw Refusal(.notEligible, "\(record.id) is emergency access for \(subject.name), not for its requester \(record.requester): access for another person is never self-activated; it needs an approver")
-        }
+        if let problem = selfActivationSubjectProblem(record) { throw Refusal(.notEligible, problem) }
         let (allowed, why) = policy.maySelfActivate(actor.name, at: at)
         guard allowed, let wait = policy.breakGlass?.selfActivation?.after else { throw Refusal(.notEligible, why) }
         let from = record.submittedAt.addingTimeInterval(TimeInterval(wait.seconds))
@@ -291,6 +286,15 @@ extension Lifecycle {
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return approve(record, by: [actor.name], actor: actor, reason: "self-activated by \(actor.name): \(stored(rationale))",
                        policy: policy, original: nil, selfActivated: true, at: at)
+    }
+
+    /// Alone, the requester opens access for nobody but themselves: a
+    /// person's emergency access for someone else needs an approver. Why
+    /// `record` cannot be self-activated for its subject; nil when it can.
+    static func selfActivationSubjectProblem(_ record: RequestRecord) -> String? {
+        let subject = record.request.subject
+        guard subject.kind.isHuman, subject.name != record.requester else { return nil }
+        return "\(record.id) is emergency access for \(subject.name), not for its requester \(record.requester): access for another person is never self-activated; it needs an approver"
     }
 
     /// Completes a grant's post-incident review.
@@ -322,7 +326,11 @@ extension Lifecycle {
     public static func provisioningReport(_ grant: Grant, succeeded: Bool, note: String?, action: HandOffAction? = nil,
                                           by actor: Principal, at: Date) throws(Refusal) -> [EventDraft] {
         if let action, action != grant.provisioningAction {
-            throw Refusal(.staleVersion, "the latest hand-off of \(grant.requestID) asks provisioning to \(grant.provisioningAction.rawValue); this report is about \(action.rawValue), which that hand-off replaced: report on the latest document")
+            // A grant's document comes first: a later one replaced it. A removal never replaced is one never asked for.
+            guard action == .grant else {
+                throw Refusal(.notActive, "no \(action.rawValue) of \(grant.requestID) has been handed off: its latest hand-off asks provisioning to \(grant.provisioningAction.rawValue)")
+            }
+            throw Refusal(.staleVersion, "the latest hand-off of \(grant.requestID) asks provisioning to \(grant.provisioningAction.rawValue); this report is about grant, which that hand-off replaced: report on the latest document")
         }
         if succeeded, grant.provisioning == .done {
             throw Refusal(.alreadyDecided, "provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID)")

@@ -322,7 +322,7 @@ extension Grant {
         case .awaitingProvisioning:
             if let startsAt, startsAt > now { return "starts at provisioning, in \(TimeSpan.between(now, startsAt)) at the earliest" }
             return "starts at provisioning"
-        case .failed: return "not granted"
+        case .failed: return "reported not granted (revoke to be sure it holds no access)"
         case .expired: return "expired " + TimeSpan.ago(expiresAt ?? endedAt ?? now, now)
         case .revoked: return "revoked " + TimeSpan.ago(endedAt ?? now, now)
         case .active:

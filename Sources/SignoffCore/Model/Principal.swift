@@ -37,4 +37,8 @@ public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public static func policyRule(_ rule: String) -> Principal { Principal(name: "policy:\(rule)", authentication: .policy) }
     public static let signoff = Principal(name: "signoff", authentication: .system)
+
+    /// Whether `name` is one signoff's own actors are recorded under
+    /// (`signoff`, `policy:RULE`): nobody acts as them, however identified.
+    public static func isReserved(_ name: String) -> Bool { name == signoff.name || name.hasPrefix("policy:") }
 }

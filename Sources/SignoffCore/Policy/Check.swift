@@ -176,18 +176,19 @@ extension Policy {
         }
         if let breakGlass, let reviewer = loneIncidentReviewer(breakGlass) {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.post_incident_review.reviewers",
-                                          message: "\(reviewer) is the only post-incident reviewer and may raise emergencies too: nobody reviews their own, so an emergency \(reviewer) raises could never be reviewed (a grant keeps the reviewers it was issued with); name a group"))
+                                          message: "\(reviewer) is the only post-incident reviewer and may raise emergencies too: nobody reviews their own, so an emergency \(reviewer) raises could never be reviewed (a grant keeps the reviewers it was issued with); name reviewers of more than one person"))
         }
     }
 
     /// The one person the post-incident review names (a person, or a group
-    /// of one), where they may also raise an emergency; nil otherwise.
+    /// or rotation of one), where they may also raise an emergency; nil otherwise.
     private func loneIncidentReviewer(_ breakGlass: BreakGlassPolicy) -> String? {
         let pool: [String]
         switch ApproverExpression(text: breakGlass.reviewers)?.source {
         case let .person(name)?: pool = [name]
         case let .group(name)?: pool = (directory.expandedGroups[name] ?? []).sorted()
-        case .owners?, .manager?, .subjectOwnerManager?, .rotation?, nil: return nil
+        case let .rotation(name)?: pool = directory.rotations[name]?.members ?? []
+        case .owners?, .manager?, .subjectOwnerManager?, nil: return nil
         }
         guard pool.count == 1, let reviewer = pool.first else { return nil }
         let raisers = breakGlass.raisedBy.flatMap { expression -> [String] in

@@ -91,8 +91,9 @@ public enum ADFText {
                 case "inlineCard", "blockCard", "embedCard":
                     try output.append(try text(attrs?["url"]))
                 case "date":
-                    if let ms = attrs?["timestamp"].flatMap({ $0.stringValue.flatMap(Int64.init) ?? $0.integerValue }) {
-                        try output.append(Date(timeIntervalSince1970: Double(ms) / 1000).formatted(.iso8601.year().month().day()))
+                    if let ms = attrs?["timestamp"].flatMap({ $0.stringValue.flatMap(Int64.init) ?? $0.integerValue }),
+                       let date = JiraDate.epochMilliseconds(ms) {
+                        try output.append(date.formatted(.iso8601.year().month().day()))
                     }
                 case "placeholder":
                     continue // the editor's hint for an empty field, not content

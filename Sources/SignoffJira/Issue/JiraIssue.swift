@@ -99,7 +99,8 @@ public enum JiraPayload: Sendable {
                 guard let issueValue = value["issue"], let issue = JiraIssue(issueValue) else {
                     throw JiraInputError(offset: value.offset, message: "is a \(event) webhook without an issue")
                 }
-                let at = value["timestamp"]?.integerValue.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+                // Epoch milliseconds; a time outside the years 1970–9999 is no time.
+                let at = value["timestamp"]?.integerValue.flatMap(JiraDate.epochMilliseconds)
                 return .deleted(issue, at: at)
             default:
                 return .ignored(reason: "a \(event) webhook: only issue events (jira:issue_created, jira:issue_updated, jira:issue_deleted) are imported")

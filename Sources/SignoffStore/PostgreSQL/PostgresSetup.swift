@@ -194,6 +194,9 @@ enum PostgresSetup {
         guard !person.isEmpty, !person.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
             throw StoreError.invalidEvent("a person's name must be plain text (as in the policy's directory)")
         }
+        guard !Principal.isReserved(person) else {
+            throw StoreError.invalidEvent("\(person) is the name of signoff's own actor (signoff, policy:RULE): map the role to a person of the directory")
+        }
     }
 }
 

@@ -105,7 +105,7 @@ struct Revoke: GrantAction {
 struct Trigger: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "trigger",
-        abstract: "Fire a revocation trigger: revoke every live grant that names it with this reference.",
+        abstract: "Fire a revocation trigger: revoke every grant that names it with this reference (live, or reported failed).",
         discussion: "Example: signoff trigger ticket_closed --ref OPS-1234")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The trigger's name, e.g. ticket_closed, owner_departed, incident_resolved.") var name: String
@@ -114,6 +114,10 @@ struct Trigger: ParsableCommand, JSONReporting {
     var printsJSON: Bool { json }
 
     func run() throws {
+        // Held to a request file's trigger: a reference with words and no space around them.
+        guard !ref.allSatisfy(\.isWhitespace), ref.first?.isWhitespace == false, ref.last?.isWhitespace == false else {
+            throw CommandFailure.badOption("--ref", "--ref \(Terminal.quoted(ref)): give the reference as the grants name it, e.g. the ticket, with no space around it")
+        }
         let trigger = RevocationTrigger(name: try storable(name, .line, from: "the trigger name", maxLength: Limits.fieldLength),
                                         ref: try storable(ref, .line, from: "--ref", maxLength: Limits.fieldLength))
         let result = try options.commands().run(Commands.FireTrigger(trigger))
@@ -219,7 +223,7 @@ struct ProvisioningFailed: GrantAction {
     @Flag(help: "Print the result as JSON (signoff.action-result/1).") var json = false
 
     func run() throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandFailure.badOption("--reason", "--reason needs words") }
+        guard !reason.allSatisfy(\.isWhitespace) else { throw CommandFailure.badOption("--reason", "--reason needs words") }
         try storable(reason, .multiline, from: "--reason", maxLength: Limits.notesLength)
         try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason, action: try action.value())) { _ in
             "\(id): provisioning failure recorded"

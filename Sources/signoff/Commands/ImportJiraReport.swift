@@ -39,7 +39,7 @@ struct CheckReport {
         case let .ticket(ticket, _):
             let head = "\(Terminal.safe(ticket.key))\(ticket.status.map { " [\(Terminal.safe($0))]" } ?? "")"
             if ticket.isClosed {
-                return ["\(head) closed: nothing would be submitted; live grants naming ticket_closed \(Terminal.safe(ticket.key)) would end"]
+                return ["\(head) closed: nothing would be submitted; grants naming ticket_closed \(Terminal.safe(ticket.key)) would end"]
             }
             switch ticket.outcome {
             case let .request(request):
@@ -50,7 +50,7 @@ struct CheckReport {
                     + comment.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + Terminal.safe(String($0)) }
             }
         case let .deleted(key, _, _):
-            return ["\(Terminal.safe(key)) deleted: live grants naming ticket_closed \(Terminal.safe(key)) would end"]
+            return ["\(Terminal.safe(key)) deleted: grants naming ticket_closed \(Terminal.safe(key)) would end"]
         case let .ignored(file, reason):
             return ["\(Terminal.safe(file)): ignored: \(Terminal.safe(reason))"]
         }
@@ -116,7 +116,7 @@ struct ImportReport {
         case let .closed(id, withdrawn, revoked):
             var parts: [String] = []
             if let id, withdrawn { parts.append("\(id) withdrawn") }
-            parts.append(revoked.isEmpty ? "no live grant named it" : "revoked the grants of \(revoked.joined(separator: ", "))")
+            parts.append(revoked.isEmpty ? "no grant holding access named it" : "revoked the grants of \(revoked.joined(separator: ", "))")
             return "\(key) closed: " + parts.joined(separator: "; ")
         case .ignored:
             return "\(key) closed before it made a request: nothing to withdraw"
