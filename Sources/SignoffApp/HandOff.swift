@@ -167,12 +167,17 @@ extension HandOff {
     @discardableResult
     public func deliverRemovals(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [RemovalDelivery] {
         let configuration = try store.handOff()
-        guard configuration.isConfigured, refusal(configuration) == nil else { return [] }
+        guard configuration.isConfigured else { return [] }
+        let refusal = refusal(configuration)
         var deliveries: [RemovalDelivery] = []
         for id in ids {
             guard let finding = try store.finding(id), let removal = finding.removal,
                   removal.handOff == .pending || (retry && removal.handOff == .failed),
-                  let requested = try removalRequest(removal) else { continue }
+                  let requested = try removalRequest(removal, of: id) else { continue }
+            if let refusal {
+                deliveries.append(RemovalDelivery(findingID: id, outcome: "left pending: " + refusal, failed: false))
+                continue
+            }
             let document = RemovalDocument(findingID: id, requestedBy: removal.by, requestedAt: removal.at, rationale: removal.rationale,
                                            terms: requested.terms).encoded()
             let body: EventBody
@@ -216,10 +221,11 @@ extension HandOff {
         return deliveries
     }
 
-    /// The `finding_removal_requested` event a removal names: what to remove, exactly as recorded.
-    private func removalRequest(_ removal: FindingRemoval) throws -> EventBody.FindingRemovalRequested? {
-        guard case let .findingRemovalRequested(requested) = try store.eventBody(removal.sequence) else {
-            throw StoreError.invalidEvent("a removal names event \(removal.sequence), which did not request it; run `signoff audit verify`")
+    /// The `finding_removal_requested` event a removal of finding `id` names:
+    /// what to remove, exactly as recorded, and for that finding only.
+    private func removalRequest(_ removal: FindingRemoval, of id: String) throws -> EventBody.FindingRemovalRequested? {
+        guard case let .findingRemovalRequested(requested) = try store.eventBody(removal.sequence), requested.findingID == id else {
+            throw StoreError.invalidEvent("the removal of \(id) names event \(removal.sequence), which did not request it; run `signoff audit verify`")
         }
         return requested
     }

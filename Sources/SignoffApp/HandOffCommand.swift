@@ -1,4 +1,5 @@
 import Foundation
+import SignoffCore
 
 /// Runs the configured hand-off command: `/bin/sh -c COMMAND`, the document on
 /// stdin, in its own process group (so a timeout stops everything it started),
@@ -91,10 +92,13 @@ enum HandOffCommand {
     }
 
     /// The last few hundred bytes of the command's output, on one line.
+    /// The end of what the command said, one line, credentials replaced: it
+    /// becomes a recorded reason (chained for good, written back to tickets).
     private static func tail(of path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }
         let text = String(decoding: data.suffix(300), as: UTF8.self)
-        return text.split(whereSeparator: \.isNewline).joined(separator: " / ").trimmingCharacters(in: .whitespaces)
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " / ").trimmingCharacters(in: .whitespaces)
+        return NoticeText.redactingSecrets(line)
     }
 
     private static func withCStrings<T>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> T) -> T {

@@ -67,13 +67,26 @@ enum NotificationBenchmarks {
         let server = try LoopbackHTTPServer()
         let directory = try Measure.scratchDirectory("notify")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path, settings: StoreSettings())
+        let bench = Principal(name: "bench", authentication: .osAccount)
+        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path, settings: StoreSettings(), creator: bench)
         let at = Date()
         let request = Workload.ownerReadRequests(1)[0]
         var record = RequestRecord(id: "REQ-1", request: request, submittedBy: Principal(name: "alice", authentication: .osAccount),
                                    submittedAt: at)
         record.state = .pending
         let destination = NotificationChannel(name: "webhook", kind: .webhook, target: server.url("/hook"))
+        // Delivery goes only where the policy in force says: dave's own webhook.
+        let policy = try Policy.parse(source: """
+            policy: notify-bench
+            directory:
+              people:
+                dave: {webhook: "\(destination.target)"}
+            catalogue:
+              payments-db: {owners: [dave], environments: [production], entitlements: [read], max_duration: 8h}
+            route:
+              - {name: owners, when: {system: payments-db}, steps: [{approvers: owners}]}
+            """, file: "policy.yaml")
+        try Commands(store: store, actor: bench).run(Commands.ApplyPolicy(policy))
         var body = Data()
         try store.write { tx in
             for index in 0..<count {
@@ -87,7 +100,7 @@ enum NotificationBenchmarks {
                                at: at)
             }
         }
-        let commands = Commands(store: store, actor: Principal(name: "bench", authentication: .osAccount), clock: .fixed(at))
+        let commands = Commands(store: store, actor: bench, clock: .fixed(at))
         let delivery = NotificationDelivery(commands: commands)
         var report = NotificationDelivery.Report()
         let seconds = try Measure.time { report = try delivery.run(retry: NotificationDelivery.retry(for: nil)) }

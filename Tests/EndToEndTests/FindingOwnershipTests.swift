@@ -155,6 +155,12 @@ extension FindingOwnershipTests {
         let export = try store.run(["audit", "export"]).stdout
         #expect(export.contains("\"finding_removal_requested\"") && export.contains("\"request_removal\""), "the request and the refusals are evidence")
 
+        // sam's retry may not use ops's hand-off: refused, never "nothing was waiting"; an unknown finding is bad input.
+        let notSams = try store.run(["handoff", "retry", finding], as: "sam", at: "2026-11-21T04:47:00Z")
+        #expect(notSams.status == 3 && notSams.stderr.contains("nothing was delivered"), "\(notSams.output)")
+        let unknown = try store.run(["handoff", "retry", "F-0000000000000000"], as: "ops", at: "2026-11-21T04:48:00Z")
+        #expect(unknown.status == 2 && unknown.stderr.contains("there is no finding"), "\(unknown.output)")
+
         // Delivered by ops's retry: the document says exactly what to remove.
         let retried = try store.run(["handoff", "retry", "--json"], as: "ops", at: "2026-11-21T04:50:00Z")
         check.stdout(retried, "signoff.hand-off-retry/1")

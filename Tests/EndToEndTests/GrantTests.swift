@@ -456,6 +456,9 @@ struct GrantTests {
             (["--command", "echo no such role >&2; exit 3"], "exited with status 3"),
             (["--command", "sleep 30", "--timeout", "1"], "did not finish within 1s"),
             (["--command", "/nonexistent/provision-access"], "not found"),
+            // What the command says is recorded for good: a credential in it is not.
+            (["--command", "t=ghp; echo \"POST failed with Authorization: token ${t}_R2d2C3poR2d2C3poR2d2C3poR2d2C3po1234\" >&2; exit 4"],
+             "exited with status 4"),
         ]
         for (command, reason) in cases {
             #expect(try store.run(["handoff"] + command, as: "dave").status == 0)
@@ -465,13 +468,16 @@ struct GrantTests {
             #expect((provisioning(granted)["reason"] as? String)?.contains(reason) == true, "\(granted)")
             #expect(granted["state"] as? String == "failed")
         }
+        let export = try store.run(["audit", "export", "--format", "jsonl"])
+        #expect(export.stdout.contains("[redacted: looks like a credential]") && !export.stdout.contains("ghp_R2d2"),
+                "\(export.stdout.suffix(2000))")
         // Nothing is lost: with a working command, retry provisions every failed grant.
         #expect(try store.run(["handoff", "--command", "cat > /dev/null"], as: "carol").status == 0)
         let retried = try store.run(["handoff", "retry"], as: "carol")
         #expect(retried.status == 0, "\(retried.output)")
-        #expect(retried.stdout.contains("3 hand-off(s) attempted, 0 failed"))
+        #expect(retried.stdout.contains("4 hand-off(s) attempted, 0 failed"))
         let all = try Signoff.items(try store.run(["grants", "--json"]))
-        #expect(all.count == 4 && all.allSatisfy { $0["state"] as? String == "active" && provisioning($0)["state"] as? String == "done" })
+        #expect(all.count == 5 && all.allSatisfy { $0["state"] as? String == "active" && provisioning($0)["state"] as? String == "done" })
 
         // carol's command never runs in dave's process: the grant waits for carol's retry.
         let waiting = try store.submit(etlRequest, as: "alice", at: Self.t0)

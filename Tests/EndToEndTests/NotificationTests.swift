@@ -211,6 +211,33 @@ struct NotificationTests {
         #expect(setup.smtp.waitForMessages(count: 1).first?.recipients == ["bob@example.com"])
     }
 
+    /// The outbox is not chained: whoever can write the store can add or
+    /// change a row. A row that names a destination the policy does not (a
+    /// page pointed at another file of the delivering account, and at another
+    /// URL) is given up, never sent: no secret file is opened for it.
+    @Test(.needsStoreFile) func aForgedDestinationInTheOutboxIsNeverSentTo() throws {
+        let setup = try Setup()
+        _ = try setup.submit(breakGlass: true)
+        let privateFile = try setup.store.file("id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n")
+        chmod(privateFile, 0o600)
+        // Added beside the real page (an UPDATE of what a message says is refused by the store's trigger).
+        let forged = try sqlite(setup.store.path, """
+            INSERT INTO outbox (channel, dedupe_key, request_id, recipient, destination, batch_key, payload, cause_sequence,
+                                created_at, state, attempts, next_attempt_at)
+            SELECT channel, dedupe_key || ':forged', request_id, recipient, destination, batch_key,
+                   json_set(payload, '$.destination.target', '\(setup.http.url("/exfil"))', '$.destination.secret_file', '\(privateFile)'),
+                   cause_sequence, created_at, state, attempts, next_attempt_at
+            FROM outbox WHERE channel = 'notification' AND destination LIKE 'pagerduty%';
+            SELECT changes(), count(*) FROM outbox WHERE payload LIKE '%/exfil%';
+            """)
+        #expect(forged.status == 0 && forged.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1|1", "\(forged.output)")
+        let run = try setup.notifyRun()
+        #expect(run.stderr.contains("gave up") && run.stderr.contains("is not a destination the policy in force names"), "\(run.output)")
+        #expect(!setup.http.requests.contains { $0.path == "/exfil" || $0.text.contains("PRIVATE KEY") })
+        // The real page went where the policy says.
+        #expect(setup.http.requests.contains { $0.path == "/pagerduty" })
+    }
+
     @Test func failuresAreRetriedWithBackoffRecordedAndGivenUp() throws {
         let setup = try Setup(attempts: 3) { _ in .respond(500, body: Data("upstream down".utf8)) }
         let id = try setup.submit()

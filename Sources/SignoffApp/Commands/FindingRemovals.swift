@@ -38,19 +38,4 @@ extension Commands {
             return requested
         }
     }
-
-    /// Delivers pending (and failed) removal documents again: all of them,
-    /// or those of the finding `ids`. Nothing configured, or a hand-off this
-    /// process may not use: nothing is delivered and nothing is returned.
-    public func retryRemovals(_ ids: [String]) throws(CommandError) -> [HandOff.RemovalDelivery] {
-        do {
-            let handOff = HandOff(store: store, actor: actor, trust: trust)
-            let targets = ids.isEmpty
-                ? try store.findings().filter { $0.removal.map { $0.handOff == .pending || $0.handOff == .failed } ?? false }.map(\.id)
-                : ids
-            return try handOff.deliverRemovals(targets, retry: true, now: clock.now)
-        } catch {
-            throw CommandError.from(error)
-        }
-    }
 }

@@ -54,32 +54,60 @@ extension Commands {
         }
     }
 
-    /// Delivers pending (and failed) hand-offs again: all of them, or those
-    /// of `ids`. Refused, with nothing delivered, when no hand-off is
-    /// configured or its command may not run in this process.
-    public func retryHandOffs(_ ids: [String]) throws(CommandError) -> [HandOff.Delivery] {
+    /// Delivers pending (and failed) hand-offs again, grant documents then
+    /// removal documents: all of them, or those of the request and finding
+    /// IDs given (a grant's only when request IDs are given, or none at all;
+    /// likewise a removal's). Refused, with nothing delivered, when no
+    /// hand-off is configured, its target may not be used in this process,
+    /// or an ID names nothing.
+    public func retryHandOffs(requests: [String], findings: [String])
+        throws(CommandError) -> (grants: [HandOff.Delivery], removals: [HandOff.RemovalDelivery]) {
+        let handOff = try usableHandOff()
+        do {
+            for id in requests where try store.record(id) == nil { throw CommandError.noSuchRequest(id) }
+            for id in findings where try store.finding(id) == nil {
+                throw CommandError.badInput("there is no finding \(id); `signoff drift --all` lists the findings there are")
+            }
+            let all = requests.isEmpty && findings.isEmpty
+            var grants: [HandOff.Delivery] = []
+            if all || !requests.isEmpty {
+                let targets = all
+                    ? try store.grants(.attention).filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
+                    : requests
+                grants = try handOff.deliver(targets, retry: true, now: clock.now)
+            }
+            var removals: [HandOff.RemovalDelivery] = []
+            if all || !findings.isEmpty {
+                let targets = all
+                    ? try store.findings().filter { $0.removal.map { $0.handOff == .pending || $0.handOff == .failed } ?? false }.map(\.id)
+                    : findings
+                removals = try handOff.deliverRemovals(targets, retry: true, now: clock.now)
+            }
+            return (grants, removals)
+        } catch {
+            throw CommandError.from(error)
+        }
+    }
+
+    /// The hand-off this process may deliver through, for a retry: refused,
+    /// with nothing delivered, when none is configured or its target may not
+    /// be used here (another identity's command, an untrusted target).
+    private func usableHandOff() throws(CommandError) -> HandOff {
         do throws(Refusal) {
             try Permissions.check(.init(operation: .retryHandOff, permission: nil, actor: actor, storeCreator: nil, at: clock.now()),
                                   policy: nil)
         } catch {
             throw .refused(error, recorded: false)
         }
-        do {
-            let configuration = try store.handOff()
-            guard configuration.isConfigured else {
-                throw CommandError.refused(Refusal(.notActive, "no hand-off is configured; set one with `signoff handoff set --outbox DIR` or `--command CMD`"), recorded: false)
-            }
-            let handOff = HandOff(store: store, actor: actor, trust: trust)
-            if let refusal = handOff.refusal(configuration) {
-                throw CommandError.refused(Refusal(.notEligible, "nothing was delivered: \(refusal)"), recorded: false)
-            }
-            for id in ids where try store.record(id) == nil { throw CommandError.noSuchRequest(id) }
-            let targets = ids.isEmpty
-                ? try store.grants(.attention).filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
-                : ids
-            return try handOff.deliver(targets, retry: true, now: clock.now)
-        } catch {
-            throw CommandError.from(error)
+        let configuration: HandOffConfiguration
+        do { configuration = try store.handOff() } catch { throw CommandError.from(error) }
+        guard configuration.isConfigured else {
+            throw .refused(Refusal(.notActive, "no hand-off is configured; set one with `signoff handoff set --outbox DIR` or `--command CMD`"), recorded: false)
         }
+        let handOff = HandOff(store: store, actor: actor, trust: trust)
+        if let refusal = handOff.refusal(configuration) {
+            throw .refused(Refusal(.notEligible, "nothing was delivered: \(refusal)"), recorded: false)
+        }
+        return handOff
     }
 }

@@ -117,8 +117,9 @@ public struct NotificationDelivery: Sendable {
     /// the others answered, so only the message in flight is sent again.
     public func run(retry: OutboxRetry) throws -> Report {
         var report = Report()
-        let from = (try? store.currentPolicy()).flatMap { $0 }.flatMap { try? $0.parsed() }?
-            .notifications?.from ?? "signoff"
+        let policy = try store.currentPolicy()?.parsed()
+        let from = policy?.notifications?.from ?? "signoff"
+        let destinations = Self.destinations(of: policy)
         // One client per worker: a shared one may hold requests to a host back
         // while one to that host hangs, and a dead webhook must cost only the
         // worker waiting on it. Each worker keeps its connection alive.
@@ -137,7 +138,7 @@ public struct NotificationDelivery: Sendable {
                 let thread = Thread { [self] in
                     var index = worker
                     while index < groups.count {
-                        finished.add(groups[index], deliver(groups[index], client: clients[worker], from: from))
+                        finished.add(groups[index], deliver(groups[index], client: clients[worker], from: from, destinations: destinations))
                         index += workers
                     }
                 }
@@ -174,12 +175,30 @@ public struct NotificationDelivery: Sendable {
         return groups
     }
 
+    /// Every destination the policy in force names (its channels, and each
+    /// person's own mail and webhook), each mapped to itself as the policy
+    /// spells it. The outbox is not chained: whoever can write the store can
+    /// add a row, so a row says which destination it is for, and only the
+    /// policy says where that is and which secret file it reads.
+    static func destinations(of policy: Policy?) -> [NotificationChannel: NotificationChannel] {
+        guard let policy else { return [:] }
+        var destinations: [NotificationChannel: NotificationChannel] = [:]
+        for channel in (policy.notifications?.channels.values).map(Array.init) ?? [] { destinations[channel] = channel }
+        for person in policy.people {
+            for channel in policy.channels(of: person) { destinations[channel] = channel }
+        }
+        return destinations
+    }
+
     /// Sends one message (or one digest) and says how it went.
-    func deliver(_ group: [OutboxItem], client: WebhookClient, from: String) -> OutboxOutcome {
+    /// `destinations`: where the policy in force lets messages go (`destinations(of:)`).
+    func deliver(_ group: [OutboxItem], client: WebhookClient, from: String,
+                 destinations: [NotificationChannel: NotificationChannel]) -> OutboxOutcome {
         // A generic webhook gets the documents as stored: decoding them only
         // to encode them again would be most of the work of sending them.
-        if let stored = try? group.map({ try StoredNotification($0.message.payload) }), stored[0].destination.kind == .webhook {
-            return post(NotificationRendering.generic(encoded: stored.map(\.document)), to: stored[0].destination, key: stored[0].id,
+        if let stored = try? group.map({ try StoredNotification($0.message.payload) }),
+           let destination = destinations[stored[0].destination], destination.kind == .webhook {
+            return post(NotificationRendering.generic(encoded: stored.map(\.document)), to: destination, key: stored[0].id,
                         client: client)
         }
         let envelopes: [NotificationEnvelope]
@@ -188,7 +207,11 @@ public struct NotificationDelivery: Sendable {
         } catch {
             return .failed("the stored message cannot be read: \(error)", permanent: true)
         }
-        let destination = envelopes[0].destination
+        guard let destination = destinations[envelopes[0].destination] else {
+            return .failed("\(DisplaySafe.text(envelopes[0].destination.destination)) is not a destination the policy in force names "
+                           + "(the policy changed since the message was queued, or the outbox was written outside signoff): not sent",
+                           permanent: true)
+        }
         let documents = envelopes.map(\.document)
         switch destination.kind {
         case .email:

@@ -259,9 +259,7 @@ struct HandOffSettings: ParsableCommand {
             let commands = try options.commands()
             let findings = ids.filter(SignoffCore.Finding.isID)
             let requests = ids.filter { !SignoffCore.Finding.isID($0) }
-            let deliveries = ids.isEmpty || !requests.isEmpty ? try commands.retryHandOffs(requests) : []
-            // Removals after grants: refused above when no hand-off this process may use is set.
-            let removals = ids.isEmpty || !findings.isEmpty ? try commands.retryRemovals(findings) : []
+            let (deliveries, removals) = try commands.retryHandOffs(requests: requests, findings: findings)
             let failed = CommandFailure(.refused, "some hand-offs failed; each failure is recorded")
             let anyFailed = deliveries.contains(where: \.failed) || removals.contains(where: \.failed)
             if json {
@@ -279,7 +277,7 @@ struct HandOffSettings: ParsableCommand {
             for removal in removals {
                 Terminal.line("\(removal.findingID): remove \(removal.failed ? "FAILED: " : "")\(Terminal.safe(removal.outcome))")
             }
-            // Nothing is left pending here: a command this process may not run was refused above.
+            // Nothing is left pending here: a hand-off this process may not use is refused.
             Terminal.line("\(deliveries.count + removals.count) hand-off(s) attempted, \(deliveries.filter(\.failed).count + removals.filter(\.failed).count) failed")
             if anyFailed { throw failed }
         }
