@@ -151,6 +151,22 @@ public final class CursesScreen: TerminalDevice {
         }
     }
 
+    /// What arrives right behind a paste's end marker, until input pauses
+    /// (50 ms), taken as more of the paste: pasted text can carry an end
+    /// marker of its own, and whatever followed it must never be taken for
+    /// keys the approver pressed (a submit, a typed confirmation). Markers
+    /// and key codes in it are dropped; at most `room` characters are kept.
+    private func pasteTail(room: Int) -> [Unicode.Scalar] {
+        var tail: [Unicode.Scalar] = []
+        wtimeout(window, 50)
+        while true {
+            var value: wint_t = 0
+            let status = wget_wch(window, &value)
+            guard status != ERR else { return tail }
+            if status == OK, tail.count < room, let scalar = Unicode.Scalar(value) { tail.append(scalar) }
+        }
+    }
+
     /// Whether the terminal's input side reports a hang-up or an error.
     private static func inputHungUp() -> Bool {
         var input = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
@@ -166,6 +182,7 @@ public final class CursesScreen: TerminalDevice {
         if var text = pasting {
             if status == KEY_CODE_YES, Int32(value) == Self.pasteEnd {
                 pasting = nil
+                text += pasteTail(room: Self.pasteLimit - text.count)
                 var string = ""
                 string.unicodeScalars.append(contentsOf: text)
                 return .paste(string)

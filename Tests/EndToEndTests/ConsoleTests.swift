@@ -84,18 +84,28 @@ struct ConsoleTests {
 
     /// A paste is text, never keys: a Ctrl-s or Enter inside it submits
     /// nothing, its line breaks are lines of the rationale, and a paste where
-    /// nothing takes text does nothing at all.
+    /// nothing takes text does nothing at all. Pasted text that carries a
+    /// paste's end marker of its own stays text after it; keys that arrive
+    /// at once with others (a paste the terminal does not mark) never submit.
     @Test func aPasteNeverPressesAKey() throws {
         let (store, id, tmux) = try consoleOnOneRequest()
         try tmux.paste("dq")
+        try tmux.waitFor("the paste did nothing")
+        try tmux.paste("see the wiki\u{1B}[201~aLooks fine to me, approved by paste\u{13}")
         try tmux.waitFor("the paste did nothing")
         try tmux.send("a")
         try tmux.waitFor("Ctrl-s submit")
         try tmux.paste("read replica only\u{13}\nmatches OPS-1234\r")
         try tmux.waitFor("matches OPS-1234")
+        try tmux.paste(" per runbook\u{1B}[201~\u{13}yes\r")
+        try tmux.waitFor("per runbookyes")
+        try tmux.type(" and OPS-99\u{13}")
+        try tmux.waitFor("came in at once with other input")
         #expect(try store.show(id)["state"] as? String == "pending", "a pasted Ctrl-s submitted")
+        for _ in 0..<15 { try tmux.send("BSpace") }   // "yes", the pasted line break, " and OPS-99"
+        try tmux.waitFor("Rationale 47/20")
         try tmux.send("C-s")
-        try expectApproved(store, id, rationale: "read replica only\nmatches OPS-1234")
+        try expectApproved(store, id, rationale: "read replica only\nmatches OPS-1234\n per runbook")
         try quit(tmux)
     }
 

@@ -277,7 +277,22 @@ final class TmuxSession {
 
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
-    func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+    /// Types `text` as a person does before their next key: the console
+    /// shows it before anything else is sent. (Keys that reach the console
+    /// in one burst with others never submit a decision.) Text that changes
+    /// nothing on the screen is waited for at most a second.
+    func type(_ text: String) throws {
+        let before = try screen()
+        try tmux(["send-keys", "-t", name, "-l", text])
+        let deadline = Date().addingTimeInterval(1)
+        var previous: String?
+        while Date() < deadline {
+            let now = try screen()
+            if now != before, now == previous { return }
+            previous = now
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
 
     /// Pastes `text` as a terminal pastes it: bracketed, where the program asked for that.
     func paste(_ text: String) throws {

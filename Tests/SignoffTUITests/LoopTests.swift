@@ -82,6 +82,20 @@ final class FakeClock: @unchecked Sendable {
         #expect(device.frames.count < 20, "\(device.frames.count) frames")
     }
 
+    /// Keys that come in behind others at once (a paste without its markers,
+    /// or with an end marker of its own inside) never submit: the Ctrl-s in
+    /// the burst is held back and said so; pressed on its own, it submits.
+    @Test func aSubmitThatCameInWithOtherInputSubmitsNothing() {
+        let backend = InMemoryConsoleBackend(snapshot: Sample.snapshot())
+        let (loop, device, _) = makeLoop(backend, events: keys("ja") + [.key(.character("c")), nil, .key(.control("s")), .key(.character("q"))])
+        device.pasteAfter = 3
+        device.pasted = "hecked OPS-42 with the owner".map { .key(.character($0)) } + [.key(.control("s"))]
+        loop.run()
+        #expect(backend.decisions.count == 1, "only the Ctrl-s pressed on its own submits")
+        #expect(backend.decisions.first?.rationale == "checked OPS-42 with the owner")
+        #expect(device.frames.contains { $0.lines.joined().contains("came in at once with other input") })
+    }
+
     /// While a decision waits for a security key's touch, the console says
     /// so on a frame drawn at once, before the decision returns.
     @Test func aDecisionWaitingForATouchSaysSoAtOnce() {

@@ -30,6 +30,9 @@ public final class ConsoleLoop {
     private var pendingPage: Int64??
     /// An event read while finishing start-up, handled by the next step.
     private var heldEvent: TerminalEvent?
+    /// The last step stopped handling waiting input at `keysPerFrame`: the
+    /// next event is more of the same burst.
+    private var burstContinues = false
     /// The last page said the backend is still reading something in the
     /// background: before the next page, wait this long for a key instead of
     /// asking again at once.
@@ -108,14 +111,16 @@ public final class ConsoleLoop {
             event = device.next(timeoutMilliseconds: hasDeferredWork ? deferredWaitMilliseconds : Int(pollInterval * 1000))
         }
         if let event {
-            handle(event)
+            handle(event, withOthers: burstContinues)
             // Keys already waiting (a paste, a held key) are handled before
             // the next frame: one frame per key made a long paste take a minute.
+            // They came in with the key before them: none of them submits.
             var drained = 0
             while !finished, drained < Self.keysPerFrame, let next = device.waiting() {
-                handle(next)
+                handle(next, withOthers: true)
                 drained += 1
             }
+            burstContinues = drained == Self.keysPerFrame
         } else if hasDeferredWork {
             runDeferred()
         }
@@ -145,7 +150,8 @@ public final class ConsoleLoop {
         }
     }
 
-    private func handle(_ event: TerminalEvent) {
+    /// `withOthers`: the event was already waiting behind another (`Message.keyWithOthers`).
+    private func handle(_ event: TerminalEvent, withOthers: Bool) {
         switch event {
         case let .key(key):
             // Approve and deny act on the detail: it must be there first.
@@ -153,7 +159,7 @@ public final class ConsoleLoop {
                 pendingDetail = nil
                 if let result = run(.loadDetail(id: id)) { apply(result) }
             }
-            apply(.key(key))
+            apply(withOthers ? .keyWithOthers(key) : .key(key))
         case let .paste(text):
             apply(.paste(text))
         case let .resize(size):

@@ -4,6 +4,11 @@ import SignoffCore
 /// Everything that can happen to the console: input, time, and backend results.
 public enum Message: Sendable {
     case key(Key)
+    /// A key that arrived together with other input, already waiting when
+    /// the key before it was handled (the rest of a paste, keys held back by
+    /// a slow link): handled as `.key`, except that it never submits or
+    /// confirms a decision, which takes a key pressed on its own.
+    case keyWithOthers(Key)
     /// Pasted text (`TerminalEvent.paste`).
     case paste(String)
     case resize(Size)

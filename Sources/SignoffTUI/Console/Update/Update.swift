@@ -7,6 +7,8 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
     switch message {
     case let .key(key):
         return model.handle(key)
+    case let .keyWithOthers(key):
+        return model.handle(key, arrivedWithOthers: true)
     case let .paste(text):
         model.paste(text)
         return []
@@ -52,21 +54,28 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
 }
 
 extension ConsoleModel {
-    mutating func handle(_ key: Key) -> [Effect] {
+    /// `arrivedWithOthers`: the key came in one burst with other input
+    /// (`Message.keyWithOthers`), so it may not submit or confirm.
+    mutating func handle(_ key: Key, arrivedWithOthers: Bool = false) -> [Effect] {
         message = nil
         let context = self.context
         // A terminal sends Alt-x as Esc then x, as it does Esc pressed just
         // before x: where Alt-x means nothing, it is taken as those two keys.
         if case let .alt(character) = key, KeyMap.binding(for: key, in: context, readOnly: readOnly) == nil {
-            let effects = handle(.escape)
+            let effects = handle(.escape, arrivedWithOthers: arrivedWithOthers)
             let said = message
-            let more = handle(character == "\r" || character == "\n" ? .enter : .character(character))
+            let more = handle(character == "\r" || character == "\n" ? .enter : .character(character), arrivedWithOthers: arrivedWithOthers)
             if message == nil { message = said }
             return effects + more
         }
         if let binding = KeyMap.binding(for: key, in: context, readOnly: readOnly) {
             if let reason = binding.disabledReason(self) {
                 message = StatusMessage("\(binding.hint ?? binding.keyLabel): \(reason)", role: .warning)
+                return []
+            }
+            if arrivedWithOthers, binding.action == .submitDecision || binding.action == .confirmDecision {
+                message = StatusMessage("\(binding.keyLabel) came in at once with other input (a paste?), so nothing was submitted: "
+                                        + "read the panel, then press \(binding.keyLabel) again", role: .warning)
                 return []
             }
             return perform(binding.action)
