@@ -89,6 +89,31 @@ import Testing
         #expect(all.contains("step 1 (owners of payments-db), 0 of 1 so far: a denial denies the whole request"), "\(lines)")
     }
 
+    /// No term of a restatement hides another: a long scope, subject or
+    /// ticket is cut with an ellipsis, and what follows it on its line (the
+    /// access, the duration, the environment, the incident) is still shown.
+    @Test(arguments: [60, 90])
+    func aLongValueNeverPushesTheTermsAfterItOffTheLine(width: Int) throws {
+        var model = Sample.model(size: Size(width: 140, height: 40))
+        press(&model, .character("j"), .character("a"))
+        guard case var .decision(draft) = model.mode else { Issue.record("panel not open"); return }
+        draft.request.scope = "schema:ledger " + String(repeating: "x", count: 120)
+        draft.request.system = "payments-" + String(repeating: "db", count: 60)
+        draft.request.ticket = "OPS-" + String(repeating: "9", count: 100)
+        draft.request.incident = "INC-7"
+        draft.request.access = .admin
+        draft.request.duration = .days(7)
+        let lines = DecisionPanel.restatement(draft, width: width, glyphs: .unicode, maximumDuration: nil, now: now)
+        for line in lines { #expect(CharacterWidth.of(line.plainText) <= width, "\(line.plainText)") }
+        let text = lines.map(\.plainText)
+        let terms = try #require(text.first { $0.hasPrefix("scope ") })
+        #expect(terms.contains("schema:") && terms.contains("…") && terms.contains("access admin") && terms.hasSuffix("for \(draft.request.duration)"), "\(terms)")
+        let on = try #require(text.first { $0.hasPrefix("on ") })
+        #expect(on.contains("…") && on.hasSuffix(" / production"), "\(on)")
+        let owner = try #require(text.first { $0.hasPrefix("owner ") })
+        #expect(owner.contains("ticket OPS-9") && owner.hasSuffix("incident INC-7"), "\(owner)")
+    }
+
     /// The help scrolls with every movement key, stops at its end, shows
     /// every description whole (wrapped, never cut) and keeps the key column
     /// out of the text, at any width.
@@ -344,6 +369,44 @@ import Testing
         guard case let .decision(draft) = model.mode else { Issue.record("panel closed"); return }
         #expect(draft.changedUnderneath)
         #expect(draft.shownVersion == 1)
+    }
+
+    /// Another approver's approval changes neither the version nor the
+    /// state, but it changes what this approval does: the panel says so
+    /// anew. A confirmation typed for what it said before is typed again,
+    /// and one whose request moved on takes no yes at all.
+    @Test func anApprovalRecordedMeanwhileRestatesWhatThisOneDoes() {
+        var rows = Sample.rows
+        rows[0].approvals = 0
+        rows[0].approvalsNeeded = 2
+        var model = ConsoleModel(size: Size(width: 100, height: 30), glyphs: .unicode, now: now)
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows)))
+        press(&model, .character("j"), .character("a"))
+        guard case let .decision(before) = model.mode else { Issue.record("no panel"); return }
+        #expect(before.step?.hasSuffix("it then needs 1 more") == true, "\(before.step ?? "")")
+        rows[0].approvals = 1
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
+        guard case let .decision(after) = model.mode else { Issue.record("panel closed"); return }
+        #expect(after.step?.hasSuffix("this approval completes the request") == true, "\(after.step ?? "")")
+        #expect(!after.changedUnderneath && after.shownVersion == before.shownVersion)
+        #expect(model.message?.text.contains("another decision on \(after.id) was recorded meanwhile") == true)
+
+        // The same in a confirmation: its yes is dropped; a new version blocks it.
+        var confirming = after
+        confirming.request.access = .admin
+        confirming.request.environment = "production"
+        model.mode = .confirm(confirming, typed: "yes")
+        rows[0].approvals = 0
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 3)))
+        guard case let .confirm(_, typed) = model.mode else { Issue.record("confirmation closed"); return }
+        #expect(typed.isEmpty, "a yes given to what the panel said before")
+        model.mode = .confirm(confirming, typed: "yes")
+        rows[0].version += 1
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 4)))
+        guard case let .confirm(changed, _) = model.mode else { Issue.record("confirmation closed"); return }
+        #expect(changed.changedUnderneath)
+        #expect(KeyMap.confirmBlocker(model)?.contains("changed since you saw it") == true)
+        #expect(press(&model, .character("y"), .character("e"), .character("s"), .enter).isEmpty)
     }
 
     @Test func aRuleRefusalClosesThePanelWithTheReasonInTheStatusLine() {

@@ -148,6 +148,7 @@ public enum KeyMap {
 
     static func confirmBlocker(_ model: ConsoleModel) -> String? {
         guard case let .confirm(draft, typed) = model.mode else { return "nothing to confirm" }
+        if draft.changedUnderneath { return "\(draft.id) changed since you saw it: Esc, then look again" }
         let shortBy = DecisionPanel.Confirmation(draft, model: model).shortBy
         if shortBy > 0 {
             return "not all of what you approve is on screen: make the terminal \(shortBy) row\(shortBy == 1 ? "" : "s") taller"

@@ -63,13 +63,13 @@ extension ConsoleModel {
     /// A draft whose request moved on is flagged; submitting it would be refused
     /// as stale, and the approver should look again first.
     mutating func noticeChangeUnderneath() {
-        guard case var .decision(draft) = mode else { return }
+        guard var draft = openDraft else { return }
         if let action = draft.grantAction {
             let grant = grantByID[draft.id].map { grants[Int($0)] }
             let stillPossible = action == .revoke ? grant?.grant.state.mayHoldAccess == true : grant?.reviewOpen == true
             if !stillPossible {
                 draft.changedUnderneath = true
-                mode = .decision(draft)
+                replaceOpenDraft(draft)
             }
             return
         }
@@ -77,8 +77,46 @@ extension ConsoleModel {
         let row = rows[Int(index)]
         if row.version != draft.shownVersion || !row.state.isOpen {
             draft.changedUnderneath = true
-            mode = .decision(draft)
+            replaceOpenDraft(draft)
         }
+    }
+
+    /// The draft of the decision panel or the confirmation open now.
+    var openDraft: DecisionDraft? {
+        switch mode {
+        case let .decision(draft), let .confirm(draft, _): return draft
+        case .browse, .filter, .overlay, .submitting, .quitPrompt: return nil
+        }
+    }
+
+    /// Puts `draft` in place of the open one. A confirmation whose terms or
+    /// route changed is typed again: its `yes` was given to what it said before.
+    mutating func replaceOpenDraft(_ draft: DecisionDraft) {
+        switch mode {
+        case .decision: mode = .decision(draft)
+        case .confirm: mode = .confirm(draft, typed: "")
+        case .browse, .filter, .overlay, .submitting, .quitPrompt: break
+        }
+    }
+
+    /// A fresh detail of the request a panel is open on: what the panel says
+    /// an approval does to the route follows the approvals recorded
+    /// meanwhile (another approver's may leave this one completing the
+    /// request, where it said more were needed), and says that it changed.
+    mutating func refreshOpenDraft(_ detail: ConsoleDetail) {
+        guard var draft = openDraft, draft.id == detail.record.id, let verdict = draft.verdict else { return }
+        if detail.record.version != draft.shownVersion || !detail.record.state.isOpen {
+            guard !draft.changedUnderneath else { return }
+            draft.changedUnderneath = true
+            replaceOpenDraft(draft)
+            return
+        }
+        let step = Self.stepText(detail, verdict: verdict)
+        guard step != draft.step else { return }
+        draft.step = step
+        replaceOpenDraft(draft)
+        message = StatusMessage("\(glyphs.risk) another decision on \(draft.id) was recorded meanwhile: read again what yours does"
+                                + (step.map { " (step \($0))" } ?? ""), role: .warning)
     }
 
     mutating func sortTab(_ tab: ConsoleTab) {
@@ -417,6 +455,7 @@ extension ConsoleModel {
         details[detail.record.id] = detail
         detailErrors[detail.record.id] = nil
         clampDetailScroll()
+        refreshOpenDraft(detail)
     }
 
     /// The detail as drawn now; update measures it to clamp scrolling and find matches.

@@ -25,7 +25,6 @@ enum DecisionPanel {
     static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs, maximumDuration: TimeSpan?,
                             now: Date) -> [StyledLine] {
         let request = draft.request
-        func safe(_ raw: String) -> String { TextLayout.fit(raw, width: width, glyphs: glyphs) }
         let verb: String
         switch draft.action {
         case .decide(.approve): verb = "APPROVE"
@@ -34,29 +33,26 @@ enum DecisionPanel {
         case .grant(.completeIncidentReview): verb = "REVIEWED: emergency access of"
         }
         let verbRole = title(draft).1
+        func line(_ terms: [Term]) -> StyledLine { sharing(terms, width: width, glyphs: glyphs) }
         var lines = [
-            StyledLine([Span("\(verb) ", verbRole), Span(request.subject.kind.label + " ", .label),
-                        Span(safe(request.subject.name), .value)]),
+            line([Term("\(verb) ", role: verbRole), Term(request.subject.kind.label + " "), Term(value: request.subject.name)]),
         ]
         if !request.purpose.isEmpty { lines += labelled("purpose ", request.purpose, width: width, glyphs: glyphs) }
-        if let requester = request.requester {
-            lines.append(StyledLine([Span("requested by ", .label), Span(safe(requester), .value)]))
-        }
+        if let requester = request.requester { lines.append(line([Term("requested by "), Term(value: requester)])) }
+        let environmentRole: Role = RiskCue.isProduction(request.environment) ? .riskHigh : .value
         lines += [
-            StyledLine([Span("entitlement ", .label), Span(safe(request.entitlement), .value)]),
-            StyledLine([Span("on ", .label), Span(safe(request.system), .value), Span(" / ", .dim),
-                        Span(safe(request.environment), RiskCue.isProduction(request.environment) ? .riskHigh : .value)]),
-            StyledLine([Span("scope ", .label), Span(request.scope.map(safe) ?? glyphs.none, .value),
-                        Span(" \(glyphs.separator) access ", .label),
-                        Span(request.access.rawValue, request.access == .admin ? .riskHigh : .value),
-                        Span(" \(glyphs.separator) for ", .label), Span(request.duration.description, .value)]),
+            line([Term("entitlement "), Term(value: request.entitlement)]),
+            line([Term("on "), Term(value: request.system), Term(" / ", role: .dim), Term(value: request.environment, role: environmentRole)]),
+            line([Term("scope "), Term(value: request.scope ?? glyphs.none), Term(" \(glyphs.separator) access "),
+                  Term(value: request.access.rawValue, role: request.access == .admin ? .riskHigh : .value),
+                  Term(" \(glyphs.separator) for "), Term(value: request.duration.description)]),
         ]
         if draft.grant == nil {
             // Whose the identity is, what the request answers to, and what ends the access early.
-            var spans = [Span("owner ", .label), Span(safe(request.subject.owner), .value)]
-            if let ticket = request.ticket { spans += [Span(" \(glyphs.separator) ticket ", .label), Span(safe(ticket), .value)] }
-            if let incident = request.incident { spans += [Span(" \(glyphs.separator) incident ", .label), Span(safe(incident), .breakGlass)] }
-            lines.append(StyledLine(spans))
+            var terms = [Term("owner "), Term(value: request.subject.owner)]
+            if let ticket = request.ticket { terms += [Term(" \(glyphs.separator) ticket "), Term(value: ticket)] }
+            if let incident = request.incident { terms += [Term(" \(glyphs.separator) incident "), Term(value: incident, role: .breakGlass)] }
+            lines.append(line(terms))
             if !request.revocationTriggers.isEmpty {
                 let triggers = request.revocationTriggers.map { "\($0.name) \($0.ref)" }.joined(separator: ", ")
                 lines += labelled("revoked when ", triggers, width: width, glyphs: glyphs)
@@ -64,14 +60,14 @@ enum DecisionPanel {
         }
         if let step = draft.step { lines += labelled("step ", step, width: width, glyphs: glyphs) }
         if let grant = draft.grant {
-            var spans = [Span("now ", .label), Span(grant.timeLeftText(at: now), .value)]
+            var terms = [Term("now "), Term(value: grant.timeLeftText(at: now))]
             if let review = grant.incidentReview, draft.grantAction == .completeIncidentReview {
-                spans += [Span(" \(glyphs.separator) review by ", .label), Span(safe(review.reviewers), .value),
-                          Span(review.isOverdue(at: now) ? " OVERDUE \(TimeSpan.ago(review.dueAt, now))"
+                terms += [Term(" \(glyphs.separator) review by "), Term(value: review.reviewers),
+                          Term(review.isOverdue(at: now) ? " OVERDUE \(TimeSpan.ago(review.dueAt, now))"
                                                          : " due in \(TimeSpan.between(now, review.dueAt))",
-                               review.isOverdue(at: now) ? .error : .pending)]
+                               role: review.isOverdue(at: now) ? .error : .pending)]
             }
-            lines.append(StyledLine(spans))
+            lines.append(line(terms))
         }
         // A grant's length was settled at approval; only a decision weighs it against the maximum.
         let cues = RiskCue.cues(for: request, maximumDuration: draft.grant == nil ? maximumDuration : nil)
@@ -87,6 +83,39 @@ enum DecisionPanel {
             lines.append(StyledLine(spans))
         }
         return lines
+    }
+
+    /// One piece of a restatement line: a label of signoff's own, shown
+    /// whole, or an untrusted value, made display-safe and fitted.
+    struct Term {
+        var text: String
+        var role: Role
+        var isValue: Bool
+        init(_ label: String, role: Role = .label) { text = label; self.role = role; isValue = false }
+        init(value: String, role: Role = .value) { text = value; self.role = role; isValue = true }
+    }
+
+    /// `terms` on one line of `width`, every one of them visible: the labels
+    /// whole, and the values sharing the room left, each cut (with an
+    /// ellipsis) only as far as it must be. A long value never pushes the
+    /// terms after it off the line.
+    static func sharing(_ terms: [Term], width: Int, glyphs: Glyphs) -> StyledLine {
+        let safe = terms.map { $0.isValue ? DisplaySafeText.line($0.text, style: glyphs.textStyle) : $0.text }
+        let labels = terms.indices.filter { !terms[$0].isValue }.reduce(0) { $0 + CharacterWidth.of(safe[$1]) }
+        var room = max(0, width - labels)
+        // Shortest values first: each takes what it needs, up to a fair share of what is left.
+        var widths = Array(repeating: 0, count: terms.count)
+        var waiting = terms.indices.filter { terms[$0].isValue }.sorted { CharacterWidth.of(safe[$0]) < CharacterWidth.of(safe[$1]) }
+        while let index = waiting.first {
+            let share = room / waiting.count
+            widths[index] = min(CharacterWidth.of(safe[index]), max(share, 1))
+            room = max(0, room - widths[index])
+            waiting.removeFirst()
+        }
+        return StyledLine(terms.indices.map { index in
+            guard terms[index].isValue else { return Span(safe[index], terms[index].role) }
+            return Span(TextLayout.truncate(safe[index], width: widths[index], ellipsis: glyphs.ellipsis), terms[index].role)
+        })
     }
 
     /// Untrusted `raw` under a label, on at most two lines; the detail has the rest.
@@ -137,7 +166,15 @@ enum DecisionPanel {
         let fixed = notices.count + 2
         let editorMinimum = 1
         let room = max(0, inner.height - fixed - editorMinimum)
-        if restatement.count > room { restatement = Array(restatement.prefix(room)) }
+        if restatement.count > room {
+            // Never cut silently: the last row left says what is not shown.
+            let hidden = restatement.count - room + 1
+            restatement = Array(restatement.prefix(max(0, room - 1)))
+            if room > 0 {
+                restatement.append(StyledLine("\(glyphs.risk) \(hidden) more line\(hidden == 1 ? "" : "s") of what you decide "
+                                              + "do not fit: make the terminal taller, or read the detail", .warning))
+            }
+        }
         var lines = restatement + notices.flatMap { wrapLine($0, width: inner.width) } + [counter]
         let editorHeight = max(0, inner.height - lines.count - 1)
         let text = DisplaySafe.text(draft.rationale, style: glyphs.textStyle, keepNewlines: true)
@@ -187,7 +224,12 @@ enum DecisionPanel {
         guard inner.width > 0, inner.height > 0 else { return }
         let tail: [StyledLine]
         var head = confirmation.head
-        if confirmation.shortBy > 0 {
+        if draft.changedUnderneath {
+            // Nothing is confirmed against terms that moved on: no prompt at all.
+            tail = wrapLine(StyledLine("\(glyphs.breakGlass) \(draft.id) changed since you opened this; it cannot be "
+                                       + "confirmed. Esc, then look again.", .error), width: inner.width)
+                + [StyledLine(Footer.hints(model, context: .confirm))]
+        } else if confirmation.shortBy > 0 {
             // Room for the warning: it replaces the prompt, and as much of the restatement as it needs.
             let warning = wrapLine(StyledLine("\(glyphs.risk) Not all of what you approve fits: make the terminal "
                                               + "\(confirmation.shortBy) row\(confirmation.shortBy == 1 ? "" : "s") taller "
