@@ -37,6 +37,26 @@ import Testing
         #expect(model.selectedGrant?.row.id == "REQ-900002", "moving up skips it too")
     }
 
+    /// Ended grants are in the order of the time the list shows for them
+    /// (an expiry, not the sweep that recorded it later), IDs in number order.
+    @Test func endedGrantsAreInTheOrderOfTheTimeShown() {
+        let base = ConsoleFixtures.grants(now: now)[3].grant
+        func ended(_ id: String, expiredHoursAgo: Double, sweptHoursAgo: Double) -> ConsoleGrantRow {
+            var grant = base
+            grant.requestID = id
+            grant.expiresAt = now.addingTimeInterval(-expiredHoursAgo * 3600)
+            grant.endedAt = now.addingTimeInterval(-sweptHoursAgo * 3600)
+            return ConsoleGrantRow(grant: grant, responsible: true)
+        }
+        // REQ-20 expired first, but a late sweep recorded it last; REQ-9 and REQ-10 tie.
+        let rows = [ended("REQ-10", expiredHoursAgo: 5, sweptHoursAgo: 5), ended("REQ-20", expiredHoursAgo: 30, sweptHoursAgo: 1),
+                    ended("REQ-9", expiredHoursAgo: 5, sweptHoursAgo: 5)]
+        var model = ConsoleModel(size: Size(width: 120, height: 30), glyphs: .unicode, now: now)
+        feed(&model, .snapshotLoaded(Sample.snapshot(grants: rows)))
+        press(&model, .character("4"))
+        #expect(lines(model) == ["## Ended or failed, removal not confirmed", "REQ-20", "REQ-9", "REQ-10"])
+    }
+
     @Test func mineKeepsMyPeopleAndMySystemsOnly() {
         var model = Sample.grantModel()
         press(&model, .character("4"), .character("m"))

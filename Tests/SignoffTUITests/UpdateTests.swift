@@ -357,6 +357,7 @@ import Testing
         feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
         #expect(selectedID(model) == "REQ-000001")
         press(&model, .character("a"))
+        #expect(model.message?.text.contains("was written for version 1; it is version 2 now") == true, "\(model.message?.text ?? "")")
         #expect(press(&model, .control("s")) == [.decide(id: "REQ-000001", verdict: .approve, rationale: "checked OPS-42", shownVersion: 2)])
     }
 

@@ -75,6 +75,8 @@ public struct ConsoleModel: Sendable {
     public internal(set) var detailErrors: [String: String] = [:]
     /// Rationale drafts kept when a decision panel is closed without submitting.
     public internal(set) var drafts: [String: String] = [:]
+    /// The request version each kept decision draft was written against.
+    var draftVersions: [String: Int] = [:]
     /// The status line's one-shot message; each new one is also kept in `messageLog`.
     public internal(set) var message: StatusMessage? {
         didSet {

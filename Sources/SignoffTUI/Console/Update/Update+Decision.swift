@@ -13,6 +13,10 @@ extension ConsoleModel {
         draft.request.requester = detail.record.requester
         draft.step = Self.stepText(detail, verdict: verdict)
         mode = .decision(draft)
+        if !draft.rationale.isEmpty, let written = draftVersions[draft.draftKey], written != draft.shownVersion {
+            message = StatusMessage("\(glyphs.risk) the rationale kept for \(row.id) was written for version \(written); "
+                                    + "it is version \(draft.shownVersion) now: read it again against what changed", role: .warning)
+        }
         return []
     }
 
@@ -54,6 +58,7 @@ extension ConsoleModel {
             message = StatusMessage("nothing recorded", role: .normal)
         } else {
             drafts[draft.draftKey] = draft.rationale
+            draftVersions[draft.draftKey] = draft.shownVersion
             message = StatusMessage("nothing recorded; the rationale draft is kept for \(draft.id)", role: .normal)
         }
         mode = .browse
@@ -137,6 +142,7 @@ extension ConsoleModel {
         case let .refused(reason, text) where reason.isConflict:
             if let draft {
                 drafts[key] = draft.rationale
+                draftVersions[key] = draft.shownVersion
                 mode = .browse
             }
             message = StatusMessage("\(glyphs.denied) \(noun) of \(id) NOT recorded: \(text). Reloaded; look again (draft kept)",

@@ -259,12 +259,14 @@ extension ConsoleModel {
         func by(_ key: @escaping (Grant) -> Date?) -> (Int, Int) -> Bool {
             { a, b in
                 let x = key(grants[a].grant) ?? .distantFuture, y = key(grants[b].grant) ?? .distantFuture
-                return x != y ? x < y : grants[a].id < grants[b].id
+                // REQ-9 before REQ-10.
+                return x != y ? x < y : grants[a].id.compare(grants[b].id, options: .numeric) == .orderedAscending
             }
         }
         active.sort(by: by(\.expiresAt))
         awaiting.sort(by: by(\.approvedAt))
-        ended.sort(by: by(\.endedAt))
+        // By the time the list shows ("expired 2d ago" is its expiry, not the sweep that recorded it).
+        ended.sort(by: by { $0.state == .expired ? $0.expiresAt ?? $0.endedAt : $0.endedAt })
         emergency.sort(by: by(\.expiresAt))
         reviews.sort(by: by(\.incidentReview?.dueAt))
         func section(_ section: ListSection, _ members: [Int], _ entry: (Int) -> ListEntry) -> [Int32] {

@@ -22,7 +22,8 @@ enum DetailContent {
                 lines += Self.lines(row: ConsoleRow(record: detail.record, mineNow: false), detail: detail, error: nil,
                                     width: width, glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
             } else if let error = model.detailErrors[grant.id] {
-                lines.append(StyledLine("\(model.glyphs.denied) details failed to load: \(error) (r reloads)", .error))
+                lines.append(StyledLine("\(model.glyphs.denied) details failed to load: "
+                                        + "\(DisplaySafe.text(error, style: model.glyphs.textStyle)) (r reloads)", .error))
             } else {
                 lines.append(StyledLine("loading details\(model.glyphs.ellipsis)", .placeholder))
             }
@@ -161,7 +162,9 @@ enum DetailContent {
             builder.field("Subject", "\(row.subjectKind.label) \(row.subjectName)")
             builder.field("Entitlement", row.entitlement)
             if let error {
-                builder.plain("\(glyphs.denied) details failed to load: \(error) (r reloads)", role: .error)
+                // An error may quote what the store holds: made safe like any other value.
+                builder.plain("\(glyphs.denied) details failed to load: \(DisplaySafe.text(error, style: glyphs.textStyle)) (r reloads)",
+                              role: .error)
             } else {
                 builder.plain("loading details\(glyphs.ellipsis)", role: .placeholder)
             }
