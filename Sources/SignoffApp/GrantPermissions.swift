@@ -20,14 +20,11 @@ struct GrantPermissions: Sendable {
         responsibility = Responsibility(policy: policy, person: person)
     }
 
-    func revokeRefusal(_ grant: Grant) -> String? {
-        guard let refusal = Lifecycle.revokePermission(grant, by: person, policy: policy, storeCreator: storeCreator, at: at) else {
-            return nil
-        }
-        // The approvers of its extensions may revoke too; who they are is in
-        // the extensions' records, which the write transaction reads.
-        if refusal.reason == .notEligible && !grant.extensions.isEmpty { return nil }
-        return refusal.message
+    /// `extensionApprovers`: who approved the grant's extensions
+    /// (`Lifecycle.extensionApprovers`), who may revoke it too.
+    func revokeRefusal(_ grant: Grant, extensionApprovers: [String]) -> String? {
+        Lifecycle.revokePermission(grant, by: person, policy: policy, extensionApprovers: extensionApprovers,
+                                   storeCreator: storeCreator, at: at)?.message
     }
 
     /// `extensionApprovers`: who approved the grant's extensions

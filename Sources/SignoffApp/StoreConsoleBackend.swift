@@ -92,18 +92,21 @@ public final class StoreConsoleBackend: ConsoleBackend {
             rows.append(row(grant, seen, disputed, permissions))
         }
         // Who approved those grants' extensions is in the extensions' records, read after the grants.
-        for index in extended {
-            let grant = rows[index].grant
-            rows[index].reviewRefusal = permissions?.reviewRefusal(grant, extensionApprovers: try extensionApprovers(grant, store))
-                ?? rows[index].reviewRefusal
+        if let permissions {
+            for index in extended {
+                let grant = rows[index].grant
+                let approvers = try extensionApprovers(grant, store)
+                rows[index].revokeRefusal = permissions.revokeRefusal(grant, extensionApprovers: approvers)
+                rows[index].reviewRefusal = permissions.reviewRefusal(grant, extensionApprovers: approvers)
+            }
         }
         return rows
     }
 
     /// Whether who approved a grant's extensions matters to its row: they
-    /// may not complete its open post-incident review.
+    /// may revoke it, and may not complete its open post-incident review.
     private static func needsExtensionApprovers(_ grant: Grant) -> Bool {
-        grant.incidentReview.map { !$0.isCompleted } == true && !grant.extensions.isEmpty
+        !grant.extensions.isEmpty
     }
 
     private static func extensionApprovers(_ grant: Grant, _ store: Store) throws -> [String] {
@@ -122,7 +125,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                    disputed: disputed)
         }
         return ConsoleGrantRow(grant: grant, responsible: permissions.responsibility.covers(grant.terms),
-                               revokeRefusal: permissions.revokeRefusal(grant),
+                               revokeRefusal: permissions.revokeRefusal(grant, extensionApprovers: extensionApprovers),
                                reviewRefusal: permissions.reviewRefusal(grant, extensionApprovers: extensionApprovers),
                                reconciliation: seen, disputed: disputed)
     }

@@ -47,5 +47,8 @@ import Testing
         let sue = GrantPermissions(policy: Self.policy, person: "sue", storeCreator: nil, at: at.addingTimeInterval(3600))
         #expect(sue.reviewRefusal(grant, extensionApprovers: []) == nil)
         #expect(sue.reviewRefusal(grant, extensionApprovers: ["sue"]) == "sue approved the access and may not review the incident")
+        // Revoking is offered to whoever approved an extension, and to nobody else who has no other right to it.
+        #expect(sue.revokeRefusal(grant, extensionApprovers: ["sue"]) == nil)
+        #expect(sue.revokeRefusal(grant, extensionApprovers: ["sec"])?.hasPrefix("sue may not revoke REQ-1") == true)
     }
 }
