@@ -95,7 +95,7 @@ public enum ExportReader {
     static func target(_ kind: PlatformKind, found: (name: String, file: String)?, options: ReadOptions, policy: Policy,
                        file: String) throws(SourceError) -> PlatformTarget {
         let noun = kind.instanceNoun
-        if let found, let given = options.instance, found.name != given {
+        if let found, let given = options.instance, !ExactName.same(found.name, given) {
             throw SourceError(file: found.file, position: nil, field: "",
                               message: "is an export of \(kind.rawValue) \(noun) \(found.name), not \(given) as the command line says",
                               hint: "check that you are reconciling the export you meant to")

@@ -87,7 +87,21 @@ public struct PlatformMapping: Sendable {
         return ranked.last
     }
 
-    struct MappingKey: Hashable { var type: String; var name: String }
+    /// A platform grant by exact name: a role named with a canonically
+    /// equivalent spelling (`\u{212A}afka` for `Kafka`) is another role.
+    struct MappingKey: Hashable {
+        var type: String
+        var name: String
+
+        static func == (a: MappingKey, b: MappingKey) -> Bool {
+            ExactName.same(a.type, b.type) && ExactName.same(a.name, b.name)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactName(type))
+            hasher.combine(ExactName(name))
+        }
+    }
     var reverse: [MappingKey: [String]] = [:]
 
     public static let postgresAttributes = ["superuser", "createrole", "createdb", "replication", "bypassrls"]
@@ -241,7 +255,7 @@ extension Policy {
     public func target(_ kind: PlatformKind, instance: String) -> PlatformTarget? {
         for entry in catalogue.entries {
             guard let platform = entry.platform, platform.kind == kind else { continue }
-            for (environment, name) in platform.instances where name == instance {
+            for (environment, name) in platform.instances where ExactName.same(name, instance) {
                 return PlatformTarget(system: entry.system.name, environment: environment, instance: name, mapping: platform)
             }
         }

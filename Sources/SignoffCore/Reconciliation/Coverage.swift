@@ -39,7 +39,7 @@ public struct Coverage: Sendable, Hashable {
             switch credentials {
             case .none: false
             case .all: true
-            case let .subjects(names): names.contains(subject)
+            case let .subjects(names): names.contains { ExactName.same($0, subject) }
             }
         }
     }
@@ -49,7 +49,7 @@ public struct Coverage: Sendable, Hashable {
     public init(targets: [Target]) { self.targets = targets }
 
     public func target(system: String, environment: String) -> Target? {
-        targets.first { $0.system == system && $0.environment == environment }
+        targets.first { ExactName.same($0.system, system) && ExactName.same($0.environment, environment) }
     }
 }
 
@@ -72,7 +72,8 @@ public struct ScopeCoverage: Sendable, Hashable {
     /// grant without a scope may apply anywhere, so only a whole run covers it.
     public func covers(granted scope: String?) -> Bool {
         guard let scope else { return every && instanceWide }
-        return every || places.contains(ScopeText.place(scope))
+        let place = ScopeText.place(scope)
+        return every || places.contains { ExactName.same($0, place) }
     }
 
     /// `every namespace and instance-wide`, `namespaces payments, billing`.
@@ -116,12 +117,14 @@ public enum ScopeText {
         case .unscoped: return true
         case .everywhere: return false
         case let .within(place):
-            if place == granted || Self.place(place) == Self.place(granted) && (noun(granted) == nil || noun(granted) == noun(place)) {
+            // Places compare by exact bytes, as the platform names them.
+            if ExactName.same(place, granted)
+                || ExactName.same(Self.place(place), Self.place(granted)) && (noun(granted) == nil || noun(granted) == noun(place)) {
                 return true
             }
             // A schema holds its tables.
             if noun(granted) == "schema", noun(place) == "table" {
-                return Self.place(place).hasPrefix(Self.place(granted) + ".")
+                return Self.place(place).utf8.starts(with: (Self.place(granted) + ".").utf8)
             }
             return false
         }

@@ -27,10 +27,23 @@ public struct ReconciliationResult: Sendable {
 /// The comparison of grants with what an identity platform shows. Pure: the
 /// same grants, observations, policy and time give the same findings.
 public enum Reconciliation {
+    /// One identity on one system and environment, compared by exact bytes
+    /// (`ExactName`): names a platform keeps apart are never one identity here.
     struct SubjectKey: Hashable {
         var system: String
         var environment: String
         var subject: String
+
+        static func == (a: SubjectKey, b: SubjectKey) -> Bool {
+            ExactName.same(a.subject, b.subject) && ExactName.same(a.system, b.system)
+                && ExactName.same(a.environment, b.environment)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactName(system))
+            hasher.combine(ExactName(environment))
+            hasher.combine(ExactName(subject))
+        }
     }
 
     /// What the comparison knows of one identity on one system and environment:
@@ -57,7 +70,7 @@ public enum Reconciliation {
     public static func compare(grants: [Grant], observed: ObservedState, policy: Policy, at now: Date) -> ReconciliationResult {
         let targets = observed.coverage.targets
         func target(_ system: String, _ environment: String) -> Int? {
-            targets.firstIndex { $0.system == system && $0.environment == environment }
+            targets.firstIndex { ExactName.same($0.system, system) && ExactName.same($0.environment, environment) }
         }
         var entries: [SubjectKey: SubjectEntry] = [:]
         entries.reserveCapacity(grants.count + observed.observations.count / 4)
@@ -122,7 +135,7 @@ public enum Reconciliation {
                 var index = entry.firstGrant
                 while index >= 0 {
                     defer { index = nextGrant[index] }
-                    guard grants[index].terms.entitlement == entitlement else { continue }
+                    guard ExactName.same(grants[index].terms.entitlement, entitlement) else { continue }
                     let scopeFits = ScopeText.within(observation.scope, granted: grants[index].terms.scope)
                     let levelFits = observation.access.map { $0 <= grants[index].terms.access } ?? true
                     guard grants[index].approvedAt <= observation.observedAt else {
@@ -384,14 +397,15 @@ public enum Reconciliation {
 /// finding with all of them as evidence.
 struct FindingCollector {
     var findings: [Finding] = []
-    var index: [String: Int] = [:]
+    /// By exact key: two identities a platform keeps apart are two findings.
+    var index: [ExactName: Int] = [:]
 
     private mutating func add(_ finding: Finding, key: String, evidence: FindingEvidence?) {
-        if let existing = index[key] {
+        if let existing = index[ExactName(key)] {
             if let evidence, !findings[existing].evidence.contains(evidence) { findings[existing].evidence.append(evidence) }
             return
         }
-        index[key] = findings.count
+        index[ExactName(key)] = findings.count
         findings.append(finding)
     }
 
@@ -404,7 +418,7 @@ struct FindingCollector {
     mutating func add(_ kind: FindingKind, key parts: [String], observation: Observation, requestID: String?, summary: String) {
         let key = Self.join(parts)
         let evidence = Self.evidence(observation)
-        guard index[key] == nil else { return add(findings[index[key]!], key: key, evidence: evidence) }
+        if let existing = index[ExactName(key)] { return add(findings[existing], key: key, evidence: evidence) }
         add(Finding(kind: kind, key: key, system: observation.system, environment: observation.environment,
                     subject: observation.subject, entitlement: observation.entitlement, native: observation.native,
                     scope: observation.scope, access: observation.access, requestID: requestID, credentialID: nil,
@@ -431,7 +445,7 @@ struct FindingCollector {
 
     mutating func addEvidence(toOrphan parts: [String], _ observation: Observation) {
         let key = Self.join(parts)
-        guard let existing = index[key] else { return }
+        guard let existing = index[ExactName(key)] else { return }
         add(findings[existing], key: key, evidence: Self.evidence(observation))
     }
 

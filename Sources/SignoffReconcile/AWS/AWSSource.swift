@@ -60,17 +60,17 @@ enum AWSSource {
         }
         var sink = ObservationSink(target: target, observedAt: options.now,
                                    grantTypes: details == nil ? [] : ["policy", "group", "inline_policy"], credentials: credentials)
-        var subjects: [String: ObservedSubject] = [:]
+        var subjects: [ExactName: ObservedSubject] = [:]
         if let details = details?.0 {
             for principal in details.principals {
                 let subject = subject(principal)
-                if !principal.isRole { subjects[principal.name] = subject }
+                if !principal.isRole { subjects[ExactName(principal.name)] = subject }
                 add(principal, as: subject, details: details, to: &sink)
             }
         }
         let keys = IAMCredential.merge(report: report?.0.credentials ?? [], listing: listings.flatMap(\.credentials))
         for key in keys {
-            sink.add(credential: subjects[key.user] ?? ObservedSubject(kind: .unknown, name: key.user), id: key.id,
+            sink.add(credential: subjects[ExactName(key.user)] ?? ObservedSubject(kind: .unknown, name: key.user), id: key.id,
                      rotatedAt: key.rotatedAt, lastUsed: key.lastUsed, sourceID: key.sourceID)
         }
         return sink
@@ -88,7 +88,7 @@ enum AWSSource {
                     details: IAMAuthorizationDetails, to sink: inout ObservationSink) {
         let noun = principal.isRole ? "role" : "user"
         func addPolicy(_ attached: IAMAuthorizationDetails.AttachedPolicy, via: String) {
-            let document = details.policies[attached.arn]?.document
+            let document = details.policies[ExactName(attached.arn)]?.document
             sink.add(subject, type: "policy", names: [attached.name, attached.arn], key: "policy \(attached.arn)",
                      text: "managed policy \(attached.name) \(via)" + (document.map { ": \($0.summary)" } ?? ""),
                      scope: .unscoped, access: document?.level, sourceID: "\(principal.arn) \(via) \(attached.arn)",
@@ -101,7 +101,7 @@ enum AWSSource {
                      computedForMapped: false)
         }
         for name in principal.groups {
-            guard let group = details.groups[name] else { continue }
+            guard let group = details.groups[ExactName(name)] else { continue }
             if sink.target.mapping.entitlement(type: "group", name: name) != nil {
                 sink.add(subject, type: "group", names: [name], text: "member of IAM group \(name)", scope: .unscoped,
                          access: nil, sourceID: "\(principal.arn) group \(name)", computedForMapped: false)

@@ -21,13 +21,15 @@ enum KubernetesSource {
     }
 
     /// What the built-in user-facing roles allow, when the export does not define them.
-    static let builtInLevels: [String: AccessLevel] = ["cluster-admin": .admin, "admin": .admin, "edit": .write, "view": .read]
+    static let builtInLevels: [ExactName: AccessLevel] = [ExactName("cluster-admin"): .admin, ExactName("admin"): .admin,
+                                                          ExactName("edit"): .write, ExactName("view"): .read]
 
     static func read(_ files: [ExportFile], options: ReadOptions, policy: Policy) throws(SourceError) -> ObservationSink {
         var bindings: [Binding] = []
-        var clusterRoleLevels: [String: AccessLevel] = [:]
-        var roleLevels: [String: AccessLevel] = [:]
-        var serviceAccounts: Set<String>?
+        // By exact name: Kubernetes compares names byte for byte.
+        var clusterRoleLevels: [ExactName: AccessLevel?] = [:]
+        var roleLevels: [ExactName: AccessLevel?] = [:]
+        var serviceAccounts: Set<ExactName>?
         for file in files {
             var documents: [JSONCursor] = []
             if file.firstCharacter == "{" || file.firstCharacter == "[" {
@@ -59,13 +61,22 @@ enum KubernetesSource {
                         bindings.append(try binding(fields, metadata: metadata, name: name, clusterWide: kind == "ClusterRoleBinding", cursor: object))
                     case "Role":
                         let namespace = try metadata.required("namespace", hint: "a Role lives in a namespace").name()
-                        roleLevels["\(namespace)/\(name)"] = try level(fields)
+                        let key = ExactName("\(namespace)/\(name)")
+                        guard roleLevels[key] == nil else {
+                            throw try metadata.required("name").error("defines Role \(namespace)/\(name) a second time: the export is ambiguous",
+                                                                      hint: "each role is one object; export the cluster again")
+                        }
+                        roleLevels[key] = .some(try level(fields))
                     case "ClusterRole":
-                        clusterRoleLevels[name] = try level(fields)
+                        guard clusterRoleLevels[ExactName(name)] == nil else {
+                            throw try metadata.required("name").error("defines ClusterRole \(name) a second time: the export is ambiguous",
+                                                                      hint: "each cluster role is one object; export the cluster again")
+                        }
+                        clusterRoleLevels[ExactName(name)] = .some(try level(fields))
                     case "ServiceAccount":
                         let namespace = try metadata.required("namespace", hint: "a ServiceAccount lives in a namespace").name()
                         serviceAccounts = serviceAccounts ?? []
-                        serviceAccounts?.insert("\(namespace)/\(name)")
+                        serviceAccounts?.insert(ExactName("\(namespace)/\(name)"))
                     default:
                         break
                     }
@@ -85,8 +96,8 @@ enum KubernetesSource {
                               hint: "say --all-namespaces for an export made with kubectl -A, or --namespace NAME for each namespace it holds; a namespace it does not hold must not read as removed")
         }
         if !options.namespaces.isEmpty {
-            let allowed = Set(options.namespaces)
-            if let stray = bindings.first(where: { !$0.clusterWide && !allowed.contains($0.namespace ?? "") }) {
+            let allowed = Set(options.namespaces.map(ExactName.init))
+            if let stray = bindings.first(where: { !$0.clusterWide && !allowed.contains(ExactName($0.namespace ?? "")) }) {
                 throw stray.cursor.error("is in namespace \(stray.namespace ?? ""), which --namespace does not name",
                                          hint: "name every namespace the export holds, or use --all-namespaces")
             }
@@ -97,9 +108,10 @@ enum KubernetesSource {
         var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["cluster_role", "role"], scopes: scopes)
         for binding in bindings {
             let type = binding.roleIsCluster ? "cluster_role" : "role"
-            let level = binding.roleIsCluster
-                ? clusterRoleLevels[binding.roleName] ?? builtInLevels[binding.roleName]
-                : roleLevels["\(binding.namespace ?? "")/\(binding.roleName)"]
+            // A role the export defines is judged by its rules (even none); a built-in one it omits by its known level.
+            let level: AccessLevel? = binding.roleIsCluster
+                ? clusterRoleLevels[ExactName(binding.roleName)] ?? builtInLevels[ExactName(binding.roleName)]
+                : roleLevels[ExactName("\(binding.namespace ?? "")/\(binding.roleName)")] ?? nil
             let bindingText = binding.clusterWide ? "ClusterRoleBinding \(binding.name)" : "RoleBinding \(binding.namespace ?? "")/\(binding.name)"
             let text = "\(bindingText) → \(binding.roleIsCluster ? "ClusterRole" : "Role") \(binding.roleName)"
             for subject in binding.subjects {
@@ -107,7 +119,7 @@ enum KubernetesSource {
                 switch subject.kind {
                 case "ServiceAccount":
                     let namespace = subject.namespace ?? binding.namespace ?? ""
-                    let missing = serviceAccounts.map { !$0.contains("\(namespace)/\(subject.name)") } ?? false
+                    let missing = serviceAccounts.map { !$0.contains(ExactName("\(namespace)/\(subject.name)")) } ?? false
                     observed = ObservedSubject(kind: .identity(.serviceAccount), name: "\(namespace):\(subject.name)", missing: missing)
                 case "Group":
                     observed = ObservedSubject(kind: .group, name: subject.name)
