@@ -140,12 +140,12 @@ struct ObservationSink {
     var coverage: Coverage.Target
 
     init(target: PlatformTarget, observedAt: Date, grantTypes: Set<String>, scopes: ScopeCoverage = .all,
-         credentials: CredentialCoverage = .none) {
+         credentials: CredentialCoverage = .none, ownersAttested: Bool = false) {
         self.target = target
         self.observedAt = observedAt
         coverage = Coverage.Target(system: target.system, environment: target.environment, instance: target.instance,
                                    grantTypes: grantTypes, scopes: scopes, credentials: credentials,
-                                   observedAt: observedAt)
+                                   observedAt: observedAt, ownersAttested: ownersAttested)
     }
 
     var state: ObservedState {

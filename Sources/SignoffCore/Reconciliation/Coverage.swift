@@ -19,11 +19,19 @@ public struct Coverage: Sendable, Hashable {
         /// run read it). A grant approved later is not in its sight: the
         /// export can show neither its access nor its absence.
         public var observedAt: Date?
+        /// Whether the platform itself records who owns each identity, so
+        /// that nobody else can create one under that owner (GitHub: a
+        /// token's owner is the account that made it; its name is anyone's
+        /// choice). An identity is then its name and its owner: a grant
+        /// approves it only for the owner the grant names.
+        public var ownersAttested: Bool
 
         public init(system: String, environment: String, instance: String? = nil, grantTypes: Set<String>? = nil,
-                    scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, observedAt: Date? = nil) {
+                    scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, observedAt: Date? = nil,
+                    ownersAttested: Bool = false) {
             self.system = system; self.environment = environment; self.instance = instance
             self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials; self.observedAt = observedAt
+            self.ownersAttested = ownersAttested
         }
 
         /// Whether the run shows every grant of this type in this scope (nil type: the generic format's entitlements).
