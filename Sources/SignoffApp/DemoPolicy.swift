@@ -138,8 +138,8 @@ catalogue:
     platform:
       aws: {production: "123456789012", staging: "210987654321"}   # the account of each environment
       entitlements:
-        ledger_read: {policy: ledger-read-replica, access: read}   # a managed policy, by name or ARN
-        deploy: {policy: payments-deploy, access: write}
+        ledger_read: {policy: "arn:aws:iam::*:policy/ledger-read-replica", access: read}   # yours: by ARN (* is each environment's account)
+        deploy: {policy: "arn:aws:iam::*:policy/payments-deploy", access: write}
         read_only: {policy: ReadOnlyAccess, access: read}
         rds_admin: {group: dba, access: admin}                     # membership of an IAM group
 

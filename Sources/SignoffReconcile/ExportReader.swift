@@ -156,8 +156,12 @@ struct ObservationSink {
     /// The level is what the export shows (`computed`), else the mapping's; where
     /// `computedForMapped` is false (AWS: a mapped policy is exactly what was
     /// approved, and its actions have no reliable level) it is the mapping's alone.
-    mutating func add(_ subject: ObservedSubject, type: String, names: [String], key: String? = nil, text: String,
-                      scope: ObservedScope, access computed: AccessLevel?, sourceID: String, computedForMapped: Bool = true) {
+    ///
+    /// `names` are what the catalogue may map it by; `nativeName` (else the
+    /// first of them) is what people read.
+    mutating func add(_ subject: ObservedSubject, type: String, names: [String], nativeName: String? = nil, key: String? = nil,
+                      text: String, scope: ObservedScope, access computed: AccessLevel?, sourceID: String,
+                      computedForMapped: Bool = true) {
         guard !target.mapping.ignores(subject.name) else {
             ignored += 1
             return
@@ -167,11 +171,14 @@ struct ObservationSink {
         var access = computed
         if let entitlement {
             let mapped = mapping.entitlements[entitlement]?.access
-            access = computedForMapped ? computed ?? mapped : mapped
+            // Where the mapping's level stands (AWS), what the grant's own content
+            // shows still counts when it is more: a policy mapped as read that
+            // allows `"Action": "*"` is admin, and wider than a read grant.
+            access = computedForMapped ? computed ?? mapped : [mapped, computed].compactMap { $0 }.max()
         }
         observations.append(Observation(
             system: target.system, environment: target.environment, subject: subject, entitlement: entitlement,
-            native: NativeGrant(type: type, name: names[0], key: key, text: text), scope: scope, access: access,
+            native: NativeGrant(type: type, name: nativeName ?? names[0], key: key, text: text), scope: scope, access: access,
             sourceID: sourceID, observedAt: observedAt))
     }
 
