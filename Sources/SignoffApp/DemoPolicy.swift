@@ -96,7 +96,7 @@ catalogue:
     max_total: 28d
     platform:
       kubernetes: {production: prod-eu1, staging: staging-eu1}        # the cluster of each environment
-      ignore: ["system:*", "kube-system:*"]   # Kubernetes' own users and groups, and kube-system's service accounts
+      ignore: ["system:kube-*", "system:node:*", "kube-system:*"]   # Kubernetes' own users (never a group: groups are always compared) and kube-system's service accounts
       entitlements:
         namespace_viewer: {cluster_role: view}     # bound in the namespace the scope names; cluster-wide without one
         namespace_editor: {cluster_role: edit}

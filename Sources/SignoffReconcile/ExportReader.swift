@@ -162,7 +162,7 @@ struct ObservationSink {
     mutating func add(_ subject: ObservedSubject, type: String, names: [String], nativeName: String? = nil, key: String? = nil,
                       text: String, scope: ObservedScope, access computed: AccessLevel?, sourceID: String,
                       computedForMapped: Bool = true) {
-        guard !target.mapping.ignores(subject.name) else {
+        guard !target.mapping.ignores(subject) else {
             ignored += 1
             return
         }
@@ -183,7 +183,7 @@ struct ObservationSink {
     }
 
     mutating func add(credential subject: ObservedSubject, id: String, rotatedAt: Date?, lastUsed: CredentialUse, sourceID: String) {
-        guard !target.mapping.ignores(subject.name) else {
+        guard !target.mapping.ignores(subject) else {
             ignored += 1
             return
         }

@@ -162,7 +162,7 @@ enum GenericSource {
             throw record.error("observed_at", "\"\(observedText)\" is not a date and time", "RFC 3339, e.g. 2026-12-01T18:38:00Z")
         }
         _ = try ExportReader.exportTime(observedAt, options: options) { record.error("observed_at", $0, nil) }
-        if policy.platform(of: system.name)?.ignores(name) == true { return nil }
+        if policy.platform(of: system.name)?.ignores(ObservedSubject(kind: kind, name: name)) == true { return nil }
         return Observation(system: system.name, environment: environment, subject: ObservedSubject(kind: kind, name: name, owner: owner),
                            entitlement: entitlement,
                            native: NativeGrant(type: "entitlement", name: entitlementText,

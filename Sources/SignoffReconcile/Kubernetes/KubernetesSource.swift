@@ -124,7 +124,15 @@ enum KubernetesSource {
                 case "Group":
                     observed = ObservedSubject(kind: .group, name: subject.name)
                 default:
-                    observed = ObservedSubject(kind: .unknown, name: subject.name)
+                    // A service account authenticates as the user system:serviceaccount:NS:NAME: a
+                    // User binding of that name is that service account's access, and is judged as such.
+                    if let account = serviceAccountUser(subject.name) {
+                        let missing = serviceAccounts.map { !$0.contains(ExactName("\(account.namespace)/\(account.name)")) } ?? false
+                        observed = ObservedSubject(kind: .identity(.serviceAccount), name: "\(account.namespace):\(account.name)",
+                                                   missing: missing)
+                    } else {
+                        observed = ObservedSubject(kind: .unknown, name: subject.name)
+                    }
                 }
                 sink.add(observed, type: type, names: [binding.roleName], text: text,
                          scope: binding.clusterWide ? .everywhere : .within("namespace:\(binding.namespace ?? "")"),
@@ -132,6 +140,18 @@ enum KubernetesSource {
             }
         }
         return sink
+    }
+
+    /// The service account a user name is (`system:serviceaccount:NS:NAME`), if it is one.
+    static func serviceAccountUser(_ name: String) -> (namespace: String, name: String)? {
+        let prefix = "system:serviceaccount:"
+        guard name.utf8.starts(with: prefix.utf8) else { return nil }
+        let rest = name.utf8.dropFirst(prefix.utf8.count)
+        guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let namespace = String(decoding: rest[..<colon], as: UTF8.self)
+        let account = String(decoding: rest[rest.index(after: colon)...], as: UTF8.self)
+        guard !namespace.isEmpty, !account.isEmpty, !account.utf8.contains(UInt8(ascii: ":")) else { return nil }
+        return (namespace, account)
     }
 
     /// The objects of a document: a List's items (refused when it is one page of
