@@ -22,6 +22,11 @@ extension ReconcileTests {
         #expect(stale.stdout.contains("not resolved \(findingID)") && stale.stdout.contains("it stays open"), "\(stale.output)")
         #expect(!stale.stdout.contains("\nresolved \(findingID)"), "\(stale.output)")
         #expect(try drift(store, check: check).contains { $0["id"] as? String == findingID })
+        let staleJSON = try store.run(["reconcile", "generic", old, "--covers", "payments-db/production", "--json"], as: "ops",
+                                      at: "2026-11-21T04:15:00Z")
+        check.add(staleJSON.stdout, "signoff.reconcile-run/1")
+        let staleRun = try #require(try Signoff.json(staleJSON) as? [String: Any])
+        #expect(staleRun["not_resolved"] as? [String] == [findingID] && staleRun["resolved"] as? [String] == [], "\(staleRun)")
 
         // An export read later than the one that showed it does resolve it.
         let (_, run3) = try reconcile(store, "later.jsonl", [Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T05:00:00Z")],
