@@ -96,7 +96,7 @@ catalogue:
     max_total: 28d
     platform:
       kubernetes: {production: prod-eu1, staging: staging-eu1}        # the cluster of each environment
-      ignore: ["system:*", "kube-system:*"]   # Kubernetes' own users and groups, and kube-system's service accounts
+      ignore: ["system:kube-*", "system:node:*", "kube-system:*"]   # Kubernetes' own users (never a group: groups are always compared) and kube-system's service accounts
       entitlements:
         namespace_viewer: {cluster_role: view}     # bound in the namespace the scope names; cluster-wide without one
         namespace_editor: {cluster_role: edit}
@@ -138,8 +138,8 @@ catalogue:
     platform:
       aws: {production: "123456789012", staging: "210987654321"}   # the account of each environment
       entitlements:
-        ledger_read: {policy: ledger-read-replica, access: read}   # a managed policy, by name or ARN
-        deploy: {policy: payments-deploy, access: write}
+        ledger_read: {policy: "arn:aws:iam::*:policy/ledger-read-replica", access: read}   # yours: by ARN (* is each environment's account)
+        deploy: {policy: "arn:aws:iam::*:policy/payments-deploy", access: write}
         read_only: {policy: ReadOnlyAccess, access: read}
         rds_admin: {group: dba, access: admin}                     # membership of an IAM group
 

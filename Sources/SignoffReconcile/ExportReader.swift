@@ -95,7 +95,7 @@ public enum ExportReader {
     static func target(_ kind: PlatformKind, found: (name: String, file: String)?, options: ReadOptions, policy: Policy,
                        file: String) throws(SourceError) -> PlatformTarget {
         let noun = kind.instanceNoun
-        if let found, let given = options.instance, found.name != given {
+        if let found, let given = options.instance, !ExactName.same(found.name, given) {
             throw SourceError(file: found.file, position: nil, field: "",
                               message: "is an export of \(kind.rawValue) \(noun) \(found.name), not \(given) as the command line says",
                               hint: "check that you are reconciling the export you meant to")
@@ -140,12 +140,12 @@ struct ObservationSink {
     var coverage: Coverage.Target
 
     init(target: PlatformTarget, observedAt: Date, grantTypes: Set<String>, scopes: ScopeCoverage = .all,
-         credentials: CredentialCoverage = .none) {
+         credentials: CredentialCoverage = .none, ownersAttested: Bool = false) {
         self.target = target
         self.observedAt = observedAt
         coverage = Coverage.Target(system: target.system, environment: target.environment, instance: target.instance,
                                    grantTypes: grantTypes, scopes: scopes, credentials: credentials,
-                                   observedAt: observedAt)
+                                   observedAt: observedAt, ownersAttested: ownersAttested)
     }
 
     var state: ObservedState {
@@ -156,9 +156,13 @@ struct ObservationSink {
     /// The level is what the export shows (`computed`), else the mapping's; where
     /// `computedForMapped` is false (AWS: a mapped policy is exactly what was
     /// approved, and its actions have no reliable level) it is the mapping's alone.
-    mutating func add(_ subject: ObservedSubject, type: String, names: [String], key: String? = nil, text: String,
-                      scope: ObservedScope, access computed: AccessLevel?, sourceID: String, computedForMapped: Bool = true) {
-        guard !target.mapping.ignores(subject.name) else {
+    ///
+    /// `names` are what the catalogue may map it by; `nativeName` (else the
+    /// first of them) is what people read.
+    mutating func add(_ subject: ObservedSubject, type: String, names: [String], nativeName: String? = nil, key: String? = nil,
+                      text: String, scope: ObservedScope, access computed: AccessLevel?, sourceID: String,
+                      computedForMapped: Bool = true) {
+        guard !target.mapping.ignores(subject) else {
             ignored += 1
             return
         }
@@ -167,16 +171,19 @@ struct ObservationSink {
         var access = computed
         if let entitlement {
             let mapped = mapping.entitlements[entitlement]?.access
-            access = computedForMapped ? computed ?? mapped : mapped
+            // Where the mapping's level stands (AWS), what the grant's own content
+            // shows still counts when it is more: a policy mapped as read that
+            // allows `"Action": "*"` is admin, and wider than a read grant.
+            access = computedForMapped ? computed ?? mapped : [mapped, computed].compactMap { $0 }.max()
         }
         observations.append(Observation(
             system: target.system, environment: target.environment, subject: subject, entitlement: entitlement,
-            native: NativeGrant(type: type, name: names[0], key: key, text: text), scope: scope, access: access,
+            native: NativeGrant(type: type, name: nativeName ?? names[0], key: key, text: text), scope: scope, access: access,
             sourceID: sourceID, observedAt: observedAt))
     }
 
     mutating func add(credential subject: ObservedSubject, id: String, rotatedAt: Date?, lastUsed: CredentialUse, sourceID: String) {
-        guard !target.mapping.ignores(subject.name) else {
+        guard !target.mapping.ignores(subject) else {
             ignored += 1
             return
         }

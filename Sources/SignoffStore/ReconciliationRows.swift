@@ -359,6 +359,23 @@ extension WriteTransaction {
         return exceptions
     }
 
+    /// When the platform was read for the run `sequence` that covered
+    /// `system`/`environment`: as its export says, else when the run was
+    /// recorded; nil when that event is not such a run.
+    public func runReadTime(_ sequence: Int64, system: String, environment: String) throws -> Date? {
+        checkOpen()
+        var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
+        query.bind(sequence)
+        var found: Date?
+        try query.forEachRow { row in
+            let draft = try EventColumns(statement: row).draft()
+            guard case let .reconciliationRun(run) = draft.body else { return }
+            let target = run.covered.first { ExactName.same($0.system, system) && ExactName.same($0.environment, environment) }
+            found = target?.observedAt ?? draft.at
+        }
+        return found
+    }
+
     /// The open findings on a system and environment, as of this transaction.
     public func openFindings(system: String, environment: String) throws -> [StoredFinding] {
         checkOpen()

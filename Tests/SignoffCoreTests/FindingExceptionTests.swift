@@ -70,6 +70,33 @@ import Testing
         #expect(Reconciliation.exceptionRefusal(finding, concerning: grant, by: other.name) == nil)
     }
 
+    /// A platform names people its own way: the repro, a Kubernetes User
+    /// sam@acme.com holding cluster-admin, was excepted by sam himself.
+    @Test(arguments: ["sam@acme.com", "SAM", "Sam@elsewhere.example", "\u{0455}am"])
+    func nobodyExceptsTheirOwnAccessUnderThePlatformsSpelling(subject: String) {
+        let finding = FindingRequestTests.finding(subject: subject)
+        let actor = Principal(name: "sam", authentication: .asserted)
+        do {
+            _ = try Reconciliation.except(finding, concerning: nil, rationale: Self.why, until: Fixture.now.addingTimeInterval(3600),
+                                          by: actor, policy: Self.policy, at: Fixture.now)
+            Issue.record("sam excepted a finding about \(subject)")
+        } catch {
+            #expect(error.reason == .notEligible && error.message.contains("nobody accepts their own access"), "\(error.message)")
+        }
+        #expect(Reconciliation.exceptionRefusal(finding, concerning: nil, by: "erin", policy: Self.policy) == nil)
+    }
+
+    /// Where the directory gives a person's email, a platform identity of that address is theirs, however it is spelled.
+    @Test func theDirectorysEmailMapsAPlatformIdentityToItsPerson() throws {
+        let source = Fixture.directory.replacingOccurrences(of: "    sam: {}", with: "    sam: {email: s.mith@corp.example}")
+            + "route:\n  - {name: prod, when: {environment: production}, steps: [{approvers: manager}]}\n"
+        let policy = try Policy.parse(source: source, file: "policy.yaml")
+        let finding = FindingRequestTests.finding(subject: "s.mith@corp.example")
+        #expect(Reconciliation.exceptionRefusal(finding, concerning: nil, by: "sam", policy: policy) != nil)
+        #expect(Reconciliation.exceptionRefusal(finding, concerning: nil, by: "sam", policy: Self.policy) == nil)
+        #expect(Reconciliation.exceptionRefusal(finding, concerning: nil, by: "erin", policy: policy) == nil)
+    }
+
     @Test func anExceptionHoldsUntilItsEndAndNotAfter() {
         let until = Fixture.now.addingTimeInterval(3600)
         let exception = FindingException(by: "sam", at: Fixture.now, until: until, rationale: Self.why, sequence: 9)

@@ -11,15 +11,16 @@ import Testing
         #expect(target.grantTypes == ["policy", "group", "inline_policy"])
         #expect(target.credentials == .none)
         #expect(run.held(by: "svc-ledger-etl") == ["ledger_read@:read"])
-        // The deploy policy is what was approved; the inline s3:* on * is more than that, and administers S3.
-        #expect(run.held(by: "ci-deployer") == ["-inline-wildcard-s3@:admin", "deploy@:write"])
-        // Through groups: readonly's policy is mapped by name, dba is mapped as a group.
+        // The deploy policy is mapped as write, but its document allows iam:PassRole on *: administration, which
+        // counts over the mapping's level. The inline s3:* on * is more than that, and administers S3.
+        #expect(run.held(by: "ci-deployer") == ["-inline-wildcard-s3@:admin", "deploy@:admin"])
+        // Through groups: readonly's AWS managed policy is mapped by name, dba is mapped as a group.
         #expect(run.held(by: "alice") == ["read_only@:read"])
         #expect(run.held(by: "erin") == ["rds_admin@:admin", "read_only@:read"])
         #expect(run.held(by: "old-contractor") == ["rds_admin@:admin"])
         // Roles hold policies too; AdministratorAccess is mapped by its ARN.
         #expect(run.held(by: "breakglass-admin") == ["admin@:admin"])
-        #expect(run.held(by: "gha-payments-deploy") == ["deploy@:write"])
+        #expect(run.held(by: "gha-payments-deploy") == ["deploy@:admin"])
         let subjects = Dictionary(run.observed.observations.map { ($0.subject.name, $0.subject) }, uniquingKeysWith: { a, _ in a })
         #expect(subjects["svc-ledger-etl"] == ObservedSubject(kind: .identity(.serviceAccount), name: "svc-ledger-etl", owner: "alice"))
         #expect(subjects["old-contractor"]?.kind == .identity(.human))

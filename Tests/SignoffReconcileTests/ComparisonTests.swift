@@ -210,10 +210,13 @@ import Testing
         ])
         #expect(found.allSatisfy { $0.kind == .wider })
 
-        // AWS: the approved policy, and an inline s3:* on * besides.
+        // AWS: the approved policy, whose document allows iam:PassRole on * (administration, more than the
+        // write it is mapped and approved as), and an inline s3:* on * besides.
         let aws = try Fixtures.read(.aws, ["aws/account-authorization-details.json"])
         let deploy = [grant("REQ-12", system: "aws-payments", subject: "ci-deployer", owner: "bob", entitlement: "deploy", access: .write)]
-        #expect(Self.findings(aws, deploy, now: Fixtures.now, kind: .wider) == ["wider ci-deployer inline-wildcard-s3 REQ-12"])
+        #expect(Self.findings(aws, deploy, now: Fixtures.now, kind: .wider) == ["wider ci-deployer deploy REQ-12", "wider ci-deployer inline-wildcard-s3 REQ-12"])
+        let adminDeploy = [grant("REQ-12", system: "aws-payments", subject: "ci-deployer", owner: "bob", entitlement: "deploy", access: .admin)]
+        #expect(Self.findings(aws, adminDeploy, now: Fixtures.now, kind: .wider) == ["wider ci-deployer inline-wildcard-s3 REQ-12"])
         #expect(Self.findings(aws, deploy, now: Fixtures.now, kind: .unapproved).allSatisfy { !$0.contains("ci-deployer") })
         // PostgreSQL: CREATE on the schema is administration, where write was approved.
         let migrate = [grant("REQ-13", system: "payments-db", subject: "svc_migrator", entitlement: "schema_migrate", scope: "schema:ledger",

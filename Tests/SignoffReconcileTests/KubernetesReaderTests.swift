@@ -6,9 +6,13 @@ import Testing
 @Suite struct KubernetesReaderTests {
     @Test func clusterRoleBindingsOfTheBootstrapPolicyAreKubernetesOwn() throws {
         let run = try Fixtures.read(.kubernetes, ["kubernetes/k8s-bootstrap-cluster-role-bindings.yaml"], instance: "prod-eu1")
-        // Every subject is Kubernetes' own (system:masters, kube-system:kube-dns…), which the catalogue ignores.
-        #expect(run.observed.observations.isEmpty)
-        #expect(run.ignored == 10)
+        // Kubernetes' own users and service accounts (kube-system:kube-dns…) are ignored; its groups never
+        // are: a group's members are whoever the cluster says, and system:masters holds cluster-admin.
+        #expect(run.ignored == 5)
+        #expect(run.observed.observations.allSatisfy { $0.subject.kind == .group })
+        #expect(Set(run.observed.observations.map(\.subject.name))
+            == ["system:masters", "system:authenticated", "system:unauthenticated"])
+        #expect(run.held(by: "system:masters") == ["cluster_admin@*:admin"])
         let target = try #require(run.observed.coverage.targets.first)
         #expect(target.system == "k8s-prod" && target.environment == "production")
         // Only ClusterRoleBindings: cluster-wide access is covered, no namespace is.

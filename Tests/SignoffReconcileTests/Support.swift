@@ -50,8 +50,8 @@ enum Fixtures {
         platform:
           aws: {production: "123456789012", staging: "200611803367"}
           entitlements:
-            ledger_read: {policy: ledger-read-replica, access: read}
-            deploy: {policy: payments-deploy, access: write}
+            ledger_read: {policy: "arn:aws:iam::*:policy/ledger-read-replica", access: read}
+            deploy: {policy: "arn:aws:iam::*:policy/payments-deploy", access: write}
             read_only: {policy: ReadOnlyAccess, access: read}
             rds_admin: {group: dba, access: admin}
             admin: {policy: "arn:aws:iam::aws:policy/AdministratorAccess", access: admin}

@@ -31,6 +31,9 @@ public struct ReconcileExports: StoreCommand {
         public var opened: [Finding]
         /// Open findings this run covered and no longer shows.
         public var resolved: [StoredFinding]
+        /// Open findings this run did not show, left open: its export was read
+        /// before that of the run that last saw them.
+        public var notResolved: [StoredFinding]
         /// Findings this run shows that are under an exception in force: not reported.
         public var excepted: [String]
         /// Open findings this run shows again whose exception ended since they were last seen: reported again.
@@ -73,11 +76,28 @@ public struct ReconcileExports: StoreCommand {
         let shown = Set(result.findings.map(\.id))
         let opened = result.findings.filter { !openIDs.contains($0.id) }
         let seenAgain = result.findings.filter { openIDs.contains($0.id) }.map(\.id).sorted()
-        let resolved = open.filter { finding in
+        let absent = open.filter { finding in
             !shown.contains(finding.id)
                 && coverage.showsAbsence(of: finding.kind, system: finding.system, environment: finding.environment,
                                          subject: finding.subject, grantType: finding.grantType,
                                          scope: ObservedScope(text: finding.scope))
+        }
+        // An older export is no news: it resolves only what no export read later showed open.
+        var resolved: [StoredFinding] = []
+        var notResolved: [StoredFinding] = []
+        var readTimes: [Int64: Date?] = [:]
+        for finding in absent {
+            let readAt = coverage.target(system: finding.system, environment: finding.environment)?.observedAt ?? tx.now
+            if readTimes[finding.lastRun] == nil {
+                readTimes[finding.lastRun] = .some(try tx.store.runReadTime(finding.lastRun, system: finding.system,
+                                                                             environment: finding.environment))
+            }
+            let lastSeenRead = (readTimes[finding.lastRun] ?? nil) ?? finding.lastSeenAt
+            if readAt < lastSeenRead {
+                notResolved.append(finding)
+            } else {
+                resolved.append(finding)
+            }
         }
         let counts = EventBody.ReconciliationCounts(
             observations: read.observed.observations.count, credentials: read.observed.credentials.count, ignored: read.ignored,
@@ -107,7 +127,7 @@ public struct ReconcileExports: StoreCommand {
             guard shown.contains(finding.id), let exception = finding.exception else { return false }
             return !exception.inForce(at: tx.now) && exception.until > finding.lastSeenAt
         }
-        return Outcome(run: sequence, recorded: run, opened: opened, resolved: resolved, excepted: excepted,
-                       exceptionsEnded: exceptionsEnded)
+        return Outcome(run: sequence, recorded: run, opened: opened, resolved: resolved, notResolved: notResolved,
+                       excepted: excepted, exceptionsEnded: exceptionsEnded)
     }
 }

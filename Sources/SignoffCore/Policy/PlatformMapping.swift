@@ -55,7 +55,7 @@ public struct EntitlementMapping: Sendable, Hashable {
 /// ```yaml
 /// platform:
 ///   kubernetes: {production: prod-eu1, staging: staging-eu1}
-///   ignore: ["system:*"]
+///   ignore: ["system:kube-*"]
 ///   entitlements:
 ///     namespace_editor: {cluster_role: edit}
 /// ```
@@ -63,7 +63,7 @@ public struct PlatformMapping: Sendable {
     public var kind: PlatformKind
     /// Environment → instance (account, cluster, database, organization).
     public var instances: [String: String]
-    /// Subject names (globs) the platform manages itself, e.g. `system:*`.
+    /// Names (globs) of users and service accounts the platform manages itself, e.g. `system:kube-*`; never groups.
     public var ignore: [String]
     /// Entitlement → how it looks on the platform. Entitlements not listed are
     /// invisible to reconciliation (`policy check` says so).
@@ -71,10 +71,21 @@ public struct PlatformMapping: Sendable {
     var ignorePatterns: [GlobPattern]
     var position: SourcePosition?
 
-    /// Whether `subject` is one of the platform's own identities the policy leaves alone.
-    public func ignores(_ subject: String) -> Bool {
-        ignorePatterns.contains { $0.matches(subject) }
+    /// Whether `subject` is one of the platform's own identities the policy
+    /// leaves alone. Never a group: its members are whoever the platform says
+    /// (Kubernetes' `system:authenticated` is everyone), so a pattern meant for
+    /// the platform's own users must not hide access given to all of them.
+    public func ignores(_ subject: ObservedSubject) -> Bool {
+        switch subject.kind {
+        case .group: return false
+        case .identity, .unknown: return ignorePatterns.contains { $0.matches(subject.name) }
+        }
     }
+
+    /// Kubernetes' built-in groups: an ignore pattern that covers one of them
+    /// reads as hiding its bindings, which it never does (`policy check` says so).
+    public static let kubernetesBuiltInGroups = ["system:authenticated", "system:unauthenticated", "system:masters",
+                                                 "system:serviceaccounts", "system:nodes", "system:bootstrappers"]
 
     /// The entitlement a platform grant amounts to, if the catalogue maps one
     /// to it. Where one grant is several entitlements by level (a token's
@@ -87,7 +98,21 @@ public struct PlatformMapping: Sendable {
         return ranked.last
     }
 
-    struct MappingKey: Hashable { var type: String; var name: String }
+    /// A platform grant by exact name: a role named with a canonically
+    /// equivalent spelling (`\u{212A}afka` for `Kafka`) is another role.
+    struct MappingKey: Hashable {
+        var type: String
+        var name: String
+
+        static func == (a: MappingKey, b: MappingKey) -> Bool {
+            ExactName.same(a.type, b.type) && ExactName.same(a.name, b.name)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactName(type))
+            hasher.combine(ExactName(name))
+        }
+    }
     var reverse: [MappingKey: [String]] = [:]
 
     public static let postgresAttributes = ["superuser", "createrole", "createdb", "replication", "bypassrls"]
@@ -241,7 +266,7 @@ extension Policy {
     public func target(_ kind: PlatformKind, instance: String) -> PlatformTarget? {
         for entry in catalogue.entries {
             guard let platform = entry.platform, platform.kind == kind else { continue }
-            for (environment, name) in platform.instances where name == instance {
+            for (environment, name) in platform.instances where ExactName.same(name, instance) {
                 return PlatformTarget(system: entry.system.name, environment: environment, instance: name, mapping: platform)
             }
         }
@@ -271,6 +296,17 @@ extension Policy {
             if !unmapped.isEmpty {
                 findings.append(PolicyFinding(severity: .warning, position: platform.position, field: field + ".entitlements",
                                               message: "\(entry.system.name) maps no \(platform.kind.rawValue) grant to \(unmapped.joined(separator: ", ")): reconciliation can neither confirm nor miss those grants, and sees their access as unapproved"))
+            }
+            switch platform.kind {
+            case .kubernetes:
+                for (pattern, text) in zip(platform.ignorePatterns, platform.ignore) {
+                    let groups = PlatformMapping.kubernetesBuiltInGroups.filter { pattern.matches($0) }
+                    guard !groups.isEmpty else { continue }
+                    findings.append(PolicyFinding(severity: .warning, position: platform.position, field: field + ".ignore",
+                                                  message: "ignore pattern \"\(text)\" also matches Kubernetes' built-in groups (\(groups.joined(separator: ", "))): ignore applies to users and service accounts only, so bindings to groups are always compared (a role bound to system:authenticated is given to everyone)"))
+                }
+            case .aws, .postgresql, .github:
+                break
             }
             let uncovered = entry.system.environments.filter { platform.instances[$0] == nil }
             if !uncovered.isEmpty {

@@ -19,11 +19,19 @@ public struct Coverage: Sendable, Hashable {
         /// run read it). A grant approved later is not in its sight: the
         /// export can show neither its access nor its absence.
         public var observedAt: Date?
+        /// Whether the platform itself records who owns each identity, so
+        /// that nobody else can create one under that owner (GitHub: a
+        /// token's owner is the account that made it; its name is anyone's
+        /// choice). An identity is then its name and its owner: a grant
+        /// approves it only for the owner the grant names.
+        public var ownersAttested: Bool
 
         public init(system: String, environment: String, instance: String? = nil, grantTypes: Set<String>? = nil,
-                    scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, observedAt: Date? = nil) {
+                    scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, observedAt: Date? = nil,
+                    ownersAttested: Bool = false) {
             self.system = system; self.environment = environment; self.instance = instance
             self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials; self.observedAt = observedAt
+            self.ownersAttested = ownersAttested
         }
 
         /// Whether the run shows every grant of this type in this scope (nil type: the generic format's entitlements).
@@ -39,7 +47,7 @@ public struct Coverage: Sendable, Hashable {
             switch credentials {
             case .none: false
             case .all: true
-            case let .subjects(names): names.contains(subject)
+            case let .subjects(names): names.contains { ExactName.same($0, subject) }
             }
         }
     }
@@ -49,7 +57,7 @@ public struct Coverage: Sendable, Hashable {
     public init(targets: [Target]) { self.targets = targets }
 
     public func target(system: String, environment: String) -> Target? {
-        targets.first { $0.system == system && $0.environment == environment }
+        targets.first { ExactName.same($0.system, system) && ExactName.same($0.environment, environment) }
     }
 }
 
@@ -72,7 +80,8 @@ public struct ScopeCoverage: Sendable, Hashable {
     /// grant without a scope may apply anywhere, so only a whole run covers it.
     public func covers(granted scope: String?) -> Bool {
         guard let scope else { return every && instanceWide }
-        return every || places.contains(ScopeText.place(scope))
+        let place = ScopeText.place(scope)
+        return every || places.contains { ExactName.same($0, place) }
     }
 
     /// `every namespace and instance-wide`, `namespaces payments, billing`.
@@ -116,12 +125,14 @@ public enum ScopeText {
         case .unscoped: return true
         case .everywhere: return false
         case let .within(place):
-            if place == granted || Self.place(place) == Self.place(granted) && (noun(granted) == nil || noun(granted) == noun(place)) {
+            // Places compare by exact bytes, as the platform names them.
+            if ExactName.same(place, granted)
+                || ExactName.same(Self.place(place), Self.place(granted)) && (noun(granted) == nil || noun(granted) == noun(place)) {
                 return true
             }
             // A schema holds its tables.
             if noun(granted) == "schema", noun(place) == "table" {
-                return Self.place(place).hasPrefix(Self.place(granted) + ".")
+                return Self.place(place).utf8.starts(with: (Self.place(granted) + ".").utf8)
             }
             return false
         }

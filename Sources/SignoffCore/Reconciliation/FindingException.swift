@@ -24,10 +24,30 @@ extension Reconciliation {
     /// platform shows, its owner, and the requester and subject owner of the
     /// grant it concerns (`grant`). None of them may accept it as an
     /// exception: that would be approving one's own access.
-    public static func exceptionRefusal(_ finding: StoredFinding, concerning grant: Grant?, by person: String) -> Refusal? {
-        let involved = [finding.subject, finding.owner, grant?.terms.requester, grant?.terms.subject.owner]
-        guard involved.contains(person) else { return nil }
+    ///
+    /// A platform names people its own way (`sam@acme.com`, `Sam`): where the
+    /// directory gives the person's email or Jira identities, a name the
+    /// finding shows that is one of them is theirs; and any name that folds
+    /// to theirs (case, the part before `@`, look-alike letters) is taken as
+    /// theirs, so that nobody passes their own access off as another's.
+    public static func exceptionRefusal(_ finding: StoredFinding, concerning grant: Grant?, by person: String,
+                                        policy: Policy? = nil) -> Refusal? {
+        let involved = [finding.subject, finding.owner, grant?.terms.requester, grant?.terms.subject.owner].compactMap { $0 }
+        let own = policy?.directory.people[person].map { [$0.email].compactMap { $0 } + $0.jira } ?? []
+        let folded = fold(person)
+        guard involved.contains(where: { name in
+            name == person || fold(name) == folded
+                || own.contains { $0.lowercased() == name.lowercased() || fold($0) == fold(name) }
+        }) else { return nil }
         return Refusal(.notEligible, "\(person) may not except finding \(finding.id): it is about access of \(finding.subject)\(finding.owner.map { " (owner \($0))" } ?? "")\(grant.map { ", granted to \($0.terms.requester) by \($0.requestID)" } ?? ""), and nobody accepts their own access as an exception; someone else who may except findings must decide")
+    }
+
+    /// A name as a person might be known on a platform, folded: the part
+    /// before `@`, lower case, look-alike letters as their prototype
+    /// (`Sam@acme.com`, `sam`, Cyrillic `ѕam` fold alike).
+    static func fold(_ name: String) -> String {
+        let local = name.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? name
+        return Confusables.skeleton(local.lowercased()).lowercased()
     }
 
     /// Accepts the open finding `finding` as an exception until `until`: the
@@ -38,7 +58,7 @@ extension Reconciliation {
     /// `except_finding` role action, checked before this.
     public static func except(_ finding: StoredFinding, concerning grant: Grant?, rationale: String, until: Date,
                               by actor: Principal, policy: Policy, at now: Date) throws(Refusal) -> EventDraft {
-        if let refusal = exceptionRefusal(finding, concerning: grant, by: actor.name) { throw refusal }
+        if let refusal = exceptionRefusal(finding, concerning: grant, by: actor.name, policy: policy) { throw refusal }
         if let problem = Lifecycle.checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         let longest = policy.reconciliation.maxExceptionDuration
         if until.timeIntervalSince(now) > TimeInterval(longest.seconds) {

@@ -27,10 +27,29 @@ public struct ReconciliationResult: Sendable {
 /// The comparison of grants with what an identity platform shows. Pure: the
 /// same grants, observations, policy and time give the same findings.
 public enum Reconciliation {
+    /// One identity on one system and environment, compared by exact bytes
+    /// (`ExactName`): names a platform keeps apart are never one identity here.
     struct SubjectKey: Hashable {
         var system: String
         var environment: String
         var subject: String
+        /// The identity's owner, where the platform attests it (`Coverage.Target.ownersAttested`); nil elsewhere.
+        var owner: String?
+
+        static func == (a: SubjectKey, b: SubjectKey) -> Bool {
+            ExactName.same(a.subject, b.subject) && ExactName.same(a.system, b.system)
+                && ExactName.same(a.environment, b.environment) && ExactName.same(a.owner, b.owner)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(ExactName(system))
+            hasher.combine(ExactName(environment))
+            hasher.combine(ExactName(subject))
+            hasher.combine(owner.map(ExactName.init))
+        }
+
+        /// What a finding about this identity is keyed by: its name, and its owner where that is part of it.
+        var parts: [String] { [system, environment, subject] + (owner.map { ["owner \($0)"] } ?? []) }
     }
 
     /// What the comparison knows of one identity on one system and environment:
@@ -57,7 +76,13 @@ public enum Reconciliation {
     public static func compare(grants: [Grant], observed: ObservedState, policy: Policy, at now: Date) -> ReconciliationResult {
         let targets = observed.coverage.targets
         func target(_ system: String, _ environment: String) -> Int? {
-            targets.firstIndex { $0.system == system && $0.environment == environment }
+            targets.firstIndex { ExactName.same($0.system, system) && ExactName.same($0.environment, environment) }
+        }
+        // Where the platform attests owners, an identity is its name and owner.
+        func observedKey(_ system: String, _ environment: String, _ subject: ObservedSubject) -> SubjectKey {
+            let attested = target(system, environment).map { targets[$0].ownersAttested } ?? false
+            return SubjectKey(system: system, environment: environment, subject: subject.name,
+                              owner: attested ? subject.owner ?? "" : nil)
         }
         var entries: [SubjectKey: SubjectEntry] = [:]
         entries.reserveCapacity(grants.count + observed.observations.count / 4)
@@ -76,8 +101,9 @@ public enum Reconciliation {
             guard let found = target(grants[index].terms.system, grants[index].terms.environment) else { continue }
             targetOf[index] = found
             inTarget.append(index)
-            let key = SubjectKey(system: grants[index].terms.system, environment: grants[index].terms.environment,
-                                 subject: grants[index].terms.subject.name)
+            let terms = grants[index].terms
+            let key = SubjectKey(system: terms.system, environment: terms.environment, subject: terms.subject.name,
+                                 owner: targets[found].ownersAttested ? terms.subject.owner : nil)
             let live = live(index, at: now)
             modify(&entries[key, default: SubjectEntry()]) { entry in
                 nextGrant[index] = entry.firstGrant
@@ -105,7 +131,7 @@ public enum Reconciliation {
         }
 
         for (offset, observation) in observed.observations.enumerated() {
-            let key = SubjectKey(system: observation.system, environment: observation.environment, subject: observation.subject.name)
+            let key = observedKey(observation.system, observation.environment, observation.subject)
             var entry = SubjectEntry()
             modify(&entries[key, default: SubjectEntry()]) { stored in
                 if stored.observation < 0 || observation.subject.missing && !observed.observations[stored.observation].subject.missing {
@@ -122,7 +148,7 @@ public enum Reconciliation {
                 var index = entry.firstGrant
                 while index >= 0 {
                     defer { index = nextGrant[index] }
-                    guard grants[index].terms.entitlement == entitlement else { continue }
+                    guard ExactName.same(grants[index].terms.entitlement, entitlement) else { continue }
                     let scopeFits = ScopeText.within(observation.scope, granted: grants[index].terms.scope)
                     let levelFits = observation.access.map { $0 <= grants[index].terms.access } ?? true
                     guard grants[index].approvedAt <= observation.observedAt else {
@@ -166,18 +192,18 @@ public enum Reconciliation {
                 if let level = observation.access, level > access {
                     beyond.append("\(level.rawValue) where \(access.rawValue) was approved")
                 }
-                findings.add(.wider, key: accessKey("wider", observation), observation: observation, requestID: id,
+                findings.add(.wider, key: accessKey("wider", observation, key), observation: observation, requestID: id,
                              summary: "\(observation.subject.name) holds \(what): \(beyond.joined(separator: ", ")) (\(id))")
             } else if let index = approvedLater {
                 let id = grants[index].status.requestID
-                findings.add(.unapproved, key: accessKey("unapproved", observation), observation: observation, requestID: nil,
+                findings.add(.unapproved, key: accessKey("unapproved", observation, key), observation: observation, requestID: nil,
                              summary: "\(observation.subject.name) held \(what) \(observation.scope.phrase) when the platform was read (\(UTCTime.text(observation.observedAt))), before any grant approved it: \(id) was approved later, at \(UTCTime.text(grants[index].approvedAt))")
             } else if entry.firstLive >= 0 {
-                findings.add(.wider, key: accessKey("wider", observation), observation: observation,
+                findings.add(.wider, key: accessKey("wider", observation, key), observation: observation,
                              requestID: grants[entry.firstLive].status.requestID,
                              summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase), beyond what was approved (\(liveText(entry.firstLive)))")
             } else {
-                findings.add(.unapproved, key: accessKey("unapproved", observation), observation: observation, requestID: nil,
+                findings.add(.unapproved, key: accessKey("unapproved", observation, key), observation: observation, requestID: nil,
                              summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase) with no approved grant")
             }
         }
@@ -203,6 +229,7 @@ public enum Reconciliation {
                (status.provisioningAt ?? grants[index].approvedAt) <= readAt {
                 let terms = grants[index].terms
                 findings.add(.notProvisioned, key: ["not_provisioned", status.requestID], grant: grants[index],
+                             attestedOwner: target.ownersAttested,
                              summary: "provisioning confirmed \(status.requestID), but \(terms.system) \(terms.environment) shows no \(terms.entitlement) for \(terms.subject.name)\(terms.scope.map { " in \($0)" } ?? "")")
             }
         }
@@ -229,15 +256,16 @@ public enum Reconciliation {
             let (found, problem) = ownership(of: subject, grant: owner(entry), policy: policy)
             guard let problem else { continue }
             orphans.insert(key)
-            findings.add(.orphaned, key: ["orphaned", key.system, key.environment, key.subject], system: key.system,
+            findings.add(.orphaned, key: ["orphaned"] + key.parts, system: key.system,
                          environment: key.environment,
                          subject: ObservedSubject(kind: subject.kind, name: subject.name, owner: found, missing: subject.missing),
                          summary: problem)
         }
         if !orphans.isEmpty {
-            for observation in observed.observations
-            where orphans.contains(SubjectKey(system: observation.system, environment: observation.environment, subject: observation.subject.name)) {
-                findings.addEvidence(toOrphan: ["orphaned", observation.system, observation.environment, observation.subject.name], observation)
+            for observation in observed.observations {
+                let key = observedKey(observation.system, observation.environment, observation.subject)
+                guard orphans.contains(key) else { continue }
+                findings.addEvidence(toOrphan: ["orphaned"] + key.parts, observation)
             }
         }
 
@@ -269,7 +297,7 @@ public enum Reconciliation {
         // Each finding names who answers for its identity, where anyone does.
         var result = findings.findings
         for index in result.indices where result[index].subject.owner == nil {
-            let key = SubjectKey(system: result[index].system, environment: result[index].environment, subject: result[index].subject.name)
+            let key = observedKey(result[index].system, result[index].environment, result[index].subject)
             result[index].subject.owner = ownership(of: result[index].subject, grant: entries[key].flatMap(owner), policy: policy).owner
         }
         // Sorted by one byte string per finding (kind, system, environment,
@@ -363,9 +391,10 @@ public enum Reconciliation {
 
     /// What keeps an access finding the same from run to run: the identity, the
     /// entitlement (or the platform's grant) and where it applies.
-    static func accessKey(_ kind: String, _ observation: Observation) -> [String] {
+    static func accessKey(_ kind: String, _ observation: Observation, _ subject: SubjectKey) -> [String] {
         [kind, observation.system, observation.environment, observation.subject.name,
          observation.entitlement.map { "entitlement \($0)" } ?? observation.native.key, observation.scope.text]
+            + (subject.owner.map { ["owner \($0)"] } ?? [])
     }
 
     static func kindOrder(_ kind: FindingKind) -> Int {
@@ -384,14 +413,15 @@ public enum Reconciliation {
 /// finding with all of them as evidence.
 struct FindingCollector {
     var findings: [Finding] = []
-    var index: [String: Int] = [:]
+    /// By exact key: two identities a platform keeps apart are two findings.
+    var index: [ExactName: Int] = [:]
 
     private mutating func add(_ finding: Finding, key: String, evidence: FindingEvidence?) {
-        if let existing = index[key] {
+        if let existing = index[ExactName(key)] {
             if let evidence, !findings[existing].evidence.contains(evidence) { findings[existing].evidence.append(evidence) }
             return
         }
-        index[key] = findings.count
+        index[ExactName(key)] = findings.count
         findings.append(finding)
     }
 
@@ -404,18 +434,19 @@ struct FindingCollector {
     mutating func add(_ kind: FindingKind, key parts: [String], observation: Observation, requestID: String?, summary: String) {
         let key = Self.join(parts)
         let evidence = Self.evidence(observation)
-        guard index[key] == nil else { return add(findings[index[key]!], key: key, evidence: evidence) }
+        if let existing = index[ExactName(key)] { return add(findings[existing], key: key, evidence: evidence) }
         add(Finding(kind: kind, key: key, system: observation.system, environment: observation.environment,
                     subject: observation.subject, entitlement: observation.entitlement, native: observation.native,
                     scope: observation.scope, access: observation.access, requestID: requestID, credentialID: nil,
                     summary: summary, evidence: [evidence]), key: key, evidence: nil)
     }
 
-    mutating func add(_ kind: FindingKind, key parts: [String], grant: Grant, summary: String) {
+    mutating func add(_ kind: FindingKind, key parts: [String], grant: Grant, attestedOwner: Bool, summary: String) {
         let terms = grant.terms
         let key = Self.join(parts)
         add(Finding(kind: kind, key: key, system: terms.system, environment: terms.environment,
-                    subject: ObservedSubject(kind: .identity(terms.subject.kind), name: terms.subject.name),
+                    subject: ObservedSubject(kind: .identity(terms.subject.kind), name: terms.subject.name,
+                                             owner: attestedOwner ? terms.subject.owner : nil),
                     entitlement: terms.entitlement, native: nil, scope: terms.scope.map { .within($0) } ?? .unscoped,
                     access: terms.access, requestID: grant.requestID, credentialID: nil, summary: summary, evidence: []),
             key: key, evidence: nil)
@@ -431,7 +462,7 @@ struct FindingCollector {
 
     mutating func addEvidence(toOrphan parts: [String], _ observation: Observation) {
         let key = Self.join(parts)
-        guard let existing = index[key] else { return }
+        guard let existing = index[ExactName(key)] else { return }
         add(findings[existing], key: key, evidence: Self.evidence(observation))
     }
 

@@ -23,11 +23,17 @@ extension EventBody {
         public var scopes: String
         /// Credentials shown: `none`, `all` or `some`.
         public var credentials: String
-        enum CodingKeys: String, CodingKey { case system, environment, instance, scopes, credentials, grantTypes = "grant_types" }
+        /// When the platform was read, where the export says (nil: when the run read it). A later
+        /// run may resolve what this one saw only with an export read no earlier.
+        public var observedAt: Date?
+        enum CodingKeys: String, CodingKey {
+            case system, environment, instance, scopes, credentials, grantTypes = "grant_types", observedAt = "observed_at"
+        }
 
-        public init(system: String, environment: String, instance: String?, grantTypes: [String]?, scopes: String, credentials: String) {
+        public init(system: String, environment: String, instance: String?, grantTypes: [String]?, scopes: String, credentials: String,
+                    observedAt: Date? = nil) {
             self.system = system; self.environment = environment; self.instance = instance
-            self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials
+            self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials; self.observedAt = observedAt
         }
 
         public init(_ target: Coverage.Target) {
@@ -37,7 +43,8 @@ extension EventBody {
             case .subjects: "some"
             }
             self.init(system: target.system, environment: target.environment, instance: target.instance,
-                      grantTypes: target.grantTypes.map { $0.sorted() }, scopes: target.scopes.text, credentials: credentials)
+                      grantTypes: target.grantTypes.map { $0.sorted() }, scopes: target.scopes.text, credentials: credentials,
+                      observedAt: target.observedAt)
         }
     }
 

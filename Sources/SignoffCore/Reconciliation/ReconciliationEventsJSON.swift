@@ -26,6 +26,7 @@ extension CanonicalJSON.Writer {
             key("environment"); string(target.environment)
             if let types = target.grantTypes { key("grant_types"); strings(types) }
             field("instance", target.instance)
+            if let observedAt = target.observedAt { key("observed_at"); date(observedAt) }
             key("scopes"); string(target.scopes)
             key("system"); string(target.system)
             endObject()
@@ -92,10 +93,11 @@ extension CanonicalJSON.Shapes {
             opened: try c.int("opened"), seenAgain: try c.int("seen_again"), resolved: try c.int("resolved"))
         let covered = try o.array("covered").map { value -> EventBody.ReconciledTarget in
             let t = try Object(value)
-            try t.only(["credentials", "environment", "grant_types", "instance", "scopes", "system"])
+            try t.only(["credentials", "environment", "grant_types", "instance", "observed_at", "scopes", "system"])
             return .init(system: try t.string("system"), environment: try t.string("environment"),
                          instance: try t.optionalString("instance"), grantTypes: try t.optional("grant_types").map(strings),
-                         scopes: try t.string("scopes"), credentials: try t.string("credentials"))
+                         scopes: try t.string("scopes"), credentials: try t.string("credentials"),
+                         observedAt: try t.optional("observed_at").map { value throws in try CanonicalJSON.Shapes.date(value) })
         }
         let files = try o.array("files").map { value -> EventBody.ReconciledFile in
             let f = try Object(value)

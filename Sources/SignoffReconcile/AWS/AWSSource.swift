@@ -60,17 +60,17 @@ enum AWSSource {
         }
         var sink = ObservationSink(target: target, observedAt: options.now,
                                    grantTypes: details == nil ? [] : ["policy", "group", "inline_policy"], credentials: credentials)
-        var subjects: [String: ObservedSubject] = [:]
+        var subjects: [ExactName: ObservedSubject] = [:]
         if let details = details?.0 {
             for principal in details.principals {
                 let subject = subject(principal)
-                if !principal.isRole { subjects[principal.name] = subject }
+                if !principal.isRole { subjects[ExactName(principal.name)] = subject }
                 add(principal, as: subject, details: details, to: &sink)
             }
         }
         let keys = IAMCredential.merge(report: report?.0.credentials ?? [], listing: listings.flatMap(\.credentials))
         for key in keys {
-            sink.add(credential: subjects[key.user] ?? ObservedSubject(kind: .unknown, name: key.user), id: key.id,
+            sink.add(credential: subjects[ExactName(key.user)] ?? ObservedSubject(kind: .unknown, name: key.user), id: key.id,
                      rotatedAt: key.rotatedAt, lastUsed: key.lastUsed, sourceID: key.sourceID)
         }
         return sink
@@ -82,14 +82,30 @@ enum AWSSource {
         return ObservedSubject(kind: kind, name: principal.name, owner: principal.tags["owner"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
+    /// What the catalogue may map a managed policy by. A bare name is an AWS
+    /// managed policy's (`ReadOnlyAccess` is `arn:aws:iam::aws:policy/ReadOnlyAccess`):
+    /// anyone who may create policies can name one of theirs `ReadOnlyAccess`,
+    /// so a customer managed policy is mapped by its ARN only, written with its
+    /// account (`arn:aws:iam::123456789012:policy/deploy`) or with `*` for the
+    /// account of whichever environment the export is (`arn:aws:iam::*:policy/deploy`).
+    static func mappingNames(_ attached: IAMAuthorizationDetails.AttachedPolicy) -> [String] {
+        if attached.arn.utf8.starts(with: "arn:aws:iam::aws:policy/".utf8) {
+            // By the ARN's own last part: the attachment's PolicyName is only what the export says of it.
+            return [attached.arn.split(separator: "/").last.map(String.init) ?? attached.arn, attached.arn]
+        }
+        let parts = attached.arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "iam" else { return [attached.arn] }
+        return [attached.arn, parts[0..<4].joined(separator: ":") + ":*:" + parts[5]]
+    }
+
     /// Every policy a principal holds: attached, inline, and through its groups
     /// (a group the catalogue maps is that entitlement; an unmapped group's policies are each observed).
     static func add(_ principal: IAMAuthorizationDetails.Principal, as subject: ObservedSubject,
                     details: IAMAuthorizationDetails, to sink: inout ObservationSink) {
         let noun = principal.isRole ? "role" : "user"
         func addPolicy(_ attached: IAMAuthorizationDetails.AttachedPolicy, via: String) {
-            let document = details.policies[attached.arn]?.document
-            sink.add(subject, type: "policy", names: [attached.name, attached.arn], key: "policy \(attached.arn)",
+            let document = details.policies[ExactName(attached.arn)]?.document
+            sink.add(subject, type: "policy", names: mappingNames(attached), nativeName: attached.name, key: "policy \(attached.arn)",
                      text: "managed policy \(attached.name) \(via)" + (document.map { ": \($0.summary)" } ?? ""),
                      scope: .unscoped, access: document?.level, sourceID: "\(principal.arn) \(via) \(attached.arn)",
                      computedForMapped: false)
@@ -101,7 +117,7 @@ enum AWSSource {
                      computedForMapped: false)
         }
         for name in principal.groups {
-            guard let group = details.groups[name] else { continue }
+            guard let group = details.groups[ExactName(name)] else { continue }
             if sink.target.mapping.entitlement(type: "group", name: name) != nil {
                 sink.add(subject, type: "group", names: [name], text: "member of IAM group \(name)", scope: .unscoped,
                          access: nil, sourceID: "\(principal.arn) group \(name)", computedForMapped: false)

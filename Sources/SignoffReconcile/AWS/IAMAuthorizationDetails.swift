@@ -39,8 +39,9 @@ struct IAMAuthorizationDetails {
 
     var account: String
     var principals: [Principal]
-    var groups: [String: Group]
-    var policies: [String: ManagedPolicy]
+    /// By exact name and ARN: IAM compares them byte for byte.
+    var groups: [ExactName: Group]
+    var policies: [ExactName: ManagedPolicy]
 
     static let lists = ["UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"]
 
@@ -59,15 +60,22 @@ struct IAMAuthorizationDetails {
                                     hint: "export without --filter, so that nothing missing reads as removed")
         }
         var accounts = AccountCheck()
-        var groups: [String: Group] = [:]
+        var groups: [ExactName: Group] = [:]
         for cursor in try root.required("GroupDetailList").array() {
             let fields = try cursor.object()
             let arn = try fields.required("Arn").name()
             try accounts.note(arn, at: fields.required("Arn"))
-            let name = try fields.required("GroupName").name()
-            groups[name] = Group(name: name, attached: try attached(fields), inline: try inline(fields, key: "GroupPolicyList"))
+            let nameCursor = try fields.required("GroupName")
+            let name = try nameCursor.name()
+            guard groups[ExactName(name)] == nil else {
+                throw nameCursor.error("lists group \(name) a second time: the export is ambiguous",
+                                       hint: "each group is one entry of GroupDetailList; export the account again")
+            }
+            groups[ExactName(name)] = Group(name: name, attached: try attached(fields), inline: try inline(fields, key: "GroupPolicyList"))
         }
         var principals: [Principal] = []
+        // Users and roles are observed by name: one name is one identity, or which holds what is ambiguous.
+        var principalNames: Set<ExactName> = []
         for (list, nameKey, inlineKey, isRole) in [("UserDetailList", "UserName", "UserPolicyList", false),
                                                    ("RoleDetailList", "RoleName", "RolePolicyList", true)] {
             for cursor in try root.required(list).array() {
@@ -79,7 +87,7 @@ struct IAMAuthorizationDetails {
                 if !isRole, let list = fields.present("GroupList") {
                     for group in try list.array() {
                         let name = try group.name()
-                        guard groups[name] != nil else {
+                        guard groups[ExactName(name)] != nil else {
                             throw group.error("names group \(name), which GroupDetailList does not hold",
                                               hint: "the export is incomplete; export the whole account again")
                         }
@@ -93,11 +101,17 @@ struct IAMAuthorizationDetails {
                         tags[try tagFields.required("Key").string()] = try tagFields.required("Value").string()
                     }
                 }
-                principals.append(Principal(name: try fields.required(nameKey).name(), arn: arn, isRole: isRole, groups: groupNames,
+                let nameCursor = try fields.required(nameKey)
+                let principalName = try nameCursor.name()
+                guard principalNames.insert(ExactName(principalName)).inserted else {
+                    throw nameCursor.error("lists \(principalName) a second time (as a user or a role): the export is ambiguous",
+                                           hint: "a user and a role of one name cannot be told apart in reconciliation; export the account again, or rename one")
+                }
+                principals.append(Principal(name: principalName, arn: arn, isRole: isRole, groups: groupNames,
                                             attached: try attached(fields), inline: try inline(fields, key: inlineKey), tags: tags))
             }
         }
-        var policies: [String: ManagedPolicy] = [:]
+        var policies: [ExactName: ManagedPolicy] = [:]
         for cursor in try root.required("Policies").array() {
             let fields = try cursor.object()
             let arnCursor = try fields.required("Arn")
@@ -113,7 +127,11 @@ struct IAMAuthorizationDetails {
                 guard isDefault || (defaultVersion != nil && id == defaultVersion) else { continue }
                 document = try IAMPolicyDocument.read(versionFields.required("Document"))
             }
-            policies[arn] = ManagedPolicy(name: name, arn: arn, document: document)
+            guard policies[ExactName(arn)] == nil else {
+                throw arnCursor.error("lists policy \(arn) a second time: the export is ambiguous",
+                                      hint: "each policy is one entry of Policies; export the account again")
+            }
+            policies[ExactName(arn)] = ManagedPolicy(name: name, arn: arn, document: document)
         }
         guard let account = accounts.account else {
             throw root.cursor.error("names no account: it holds no users, groups, roles or policies of one",

@@ -143,7 +143,7 @@ struct IAMAccessKeyListing {
             let key = try cursor.object()
             let userCursor = try key.required("UserName")
             let user = try userCursor.name()
-            if let expected, user != expected {
+            if let expected, !ExactName.same(user, expected) {
                 throw userCursor.error("is \(user), in the list of \(expected)'s keys", hint: "the listing was altered or merged wrongly")
             }
             users.insert(user)
@@ -170,7 +170,7 @@ extension IAMCredential {
         for credential in report {
             guard credential.id.hasPrefix("access_key_"), let rotated = credential.rotatedAt,
                   let index = merged.firstIndex(where: { key in
-                      key.user == credential.user && key.rotatedAt.map { abs($0.timeIntervalSince(rotated)) < 1 } == true
+                      ExactName.same(key.user, credential.user) && key.rotatedAt.map { abs($0.timeIntervalSince(rotated)) < 1 } == true
                           && key.lastUsed == .unknown
                   }) else {
                 remaining.append(credential)

@@ -31,11 +31,12 @@ enum GenericSource {
         var targets: [Coverage.Target] = []
         for pair in options.covers {
             let parts = pair.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let system = policy.system(named: parts[0]), system.environments.contains(parts[1]) else {
+            guard parts.count == 2, let system = policy.system(named: parts[0]), ExactName.same(system.name, parts[0]),
+                  system.environments.contains(where: { ExactName.same($0, parts[1]) }) else {
                 throw SourceError(file: "--covers", position: nil, field: "", message: "\"\(pair)\" is not a catalogue system and environment",
                                   hint: "write SYSTEM/ENVIRONMENT, e.g. \(policy.systems.first.map { "\($0.name)/\($0.environments.first ?? "")" } ?? "payments-db/production")")
             }
-            if !targets.contains(where: { $0.system == parts[0] && $0.environment == parts[1] }) {
+            if !targets.contains(where: { ExactName.same($0.system, parts[0]) && ExactName.same($0.environment, parts[1]) }) {
                 targets.append(Coverage.Target(system: parts[0], environment: parts[1]))
             }
         }
@@ -97,7 +98,7 @@ enum GenericSource {
         // Each target was read when its earliest record says: a grant approved
         // after that may be missing from the file without being missing on the platform.
         for observation in observations {
-            guard let index = targets.firstIndex(where: { $0.system == observation.system && $0.environment == observation.environment })
+            guard let index = targets.firstIndex(where: { ExactName.same($0.system, observation.system) && ExactName.same($0.environment, observation.environment) })
             else { continue }
             targets[index].observedAt = min(targets[index].observedAt ?? observation.observedAt, observation.observedAt)
         }
@@ -130,15 +131,15 @@ enum GenericSource {
     static func observation(_ record: Record, targets: [Coverage.Target], options: ReadOptions,
                             policy: Policy) throws(SourceError) -> Observation? {
         let systemName = try record.required("system")
-        guard let system = policy.system(named: systemName) else {
+        guard let system = policy.system(named: systemName), ExactName.same(system.name, systemName) else {
             let suggestion = closest(to: systemName, in: policy.systems.map(\.name)).map { "did you mean \($0)? " } ?? ""
             throw record.error("system", "\(systemName) is not in the catalogue", "\(suggestion)systems: \(policy.systems.map(\.name).joined(separator: ", "))")
         }
         let environment = try record.required("environment")
-        guard system.environments.contains(environment) else {
+        guard system.environments.contains(where: { ExactName.same($0, environment) }) else {
             throw record.error("environment", "\(system.name) has no environment \(environment)", "it has \(system.environments.joined(separator: ", "))")
         }
-        guard targets.contains(where: { $0.system == system.name && $0.environment == environment }) else {
+        guard targets.contains(where: { ExactName.same($0.system, system.name) && ExactName.same($0.environment, environment) }) else {
             throw record.error("system", "\(system.name)/\(environment) is not among what --covers names",
                                "add --covers \(system.name)/\(environment) if the file holds all of it")
         }
@@ -150,7 +151,7 @@ enum GenericSource {
         let name = try record.required("subject_name")
         let owner = try record.value("subject_owner")
         let entitlementText = try record.required("entitlement")
-        let entitlement = system.entitlements.contains(entitlementText) ? entitlementText : nil
+        let entitlement = system.entitlements.contains(where: { ExactName.same($0, entitlementText) }) ? entitlementText : nil
         var access: AccessLevel?
         if let text = try record.value("access") {
             guard let level = AccessLevel(rawValue: text) else { throw record.error("access", "\"\(text)\" is not an access level", "read, write or admin") }
@@ -161,7 +162,7 @@ enum GenericSource {
             throw record.error("observed_at", "\"\(observedText)\" is not a date and time", "RFC 3339, e.g. 2026-12-01T18:38:00Z")
         }
         _ = try ExportReader.exportTime(observedAt, options: options) { record.error("observed_at", $0, nil) }
-        if policy.platform(of: system.name)?.ignores(name) == true { return nil }
+        if policy.platform(of: system.name)?.ignores(ObservedSubject(kind: kind, name: name)) == true { return nil }
         return Observation(system: system.name, environment: environment, subject: ObservedSubject(kind: kind, name: name, owner: owner),
                            entitlement: entitlement,
                            native: NativeGrant(type: "entitlement", name: entitlementText,

@@ -9,7 +9,11 @@ import SignoffCore
 enum GitHubSource {
     static func read(_ files: [ExportFile], options: ReadOptions, policy: Policy) throws(SourceError) -> ObservationSink {
         let target = try ExportReader.target(.github, found: nil, options: options, policy: policy, file: files[0].name)
-        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["permission"], credentials: .all)
+        // A token's name is whatever its maker typed; its owner is the account
+        // that made it. A token is its owner and name: a grant for alice's
+        // deploy-bot approves no deploy-bot of mallory's.
+        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["permission"], credentials: .all,
+                                   ownersAttested: true)
         var seen: Set<String> = []
         for file in files {
             guard file.firstCharacter == "[" else {

@@ -21,13 +21,15 @@ enum KubernetesSource {
     }
 
     /// What the built-in user-facing roles allow, when the export does not define them.
-    static let builtInLevels: [String: AccessLevel] = ["cluster-admin": .admin, "admin": .admin, "edit": .write, "view": .read]
+    static let builtInLevels: [ExactName: AccessLevel] = [ExactName("cluster-admin"): .admin, ExactName("admin"): .admin,
+                                                          ExactName("edit"): .write, ExactName("view"): .read]
 
     static func read(_ files: [ExportFile], options: ReadOptions, policy: Policy) throws(SourceError) -> ObservationSink {
         var bindings: [Binding] = []
-        var clusterRoleLevels: [String: AccessLevel] = [:]
-        var roleLevels: [String: AccessLevel] = [:]
-        var serviceAccounts: Set<String>?
+        // By exact name: Kubernetes compares names byte for byte.
+        var clusterRoleLevels: [ExactName: AccessLevel?] = [:]
+        var roleLevels: [ExactName: AccessLevel?] = [:]
+        var serviceAccounts: Set<ExactName>?
         for file in files {
             var documents: [JSONCursor] = []
             if file.firstCharacter == "{" || file.firstCharacter == "[" {
@@ -59,13 +61,22 @@ enum KubernetesSource {
                         bindings.append(try binding(fields, metadata: metadata, name: name, clusterWide: kind == "ClusterRoleBinding", cursor: object))
                     case "Role":
                         let namespace = try metadata.required("namespace", hint: "a Role lives in a namespace").name()
-                        roleLevels["\(namespace)/\(name)"] = try level(fields)
+                        let key = ExactName("\(namespace)/\(name)")
+                        guard roleLevels[key] == nil else {
+                            throw try metadata.required("name").error("defines Role \(namespace)/\(name) a second time: the export is ambiguous",
+                                                                      hint: "each role is one object; export the cluster again")
+                        }
+                        roleLevels[key] = .some(try level(fields))
                     case "ClusterRole":
-                        clusterRoleLevels[name] = try level(fields)
+                        guard clusterRoleLevels[ExactName(name)] == nil else {
+                            throw try metadata.required("name").error("defines ClusterRole \(name) a second time: the export is ambiguous",
+                                                                      hint: "each cluster role is one object; export the cluster again")
+                        }
+                        clusterRoleLevels[ExactName(name)] = .some(try level(fields))
                     case "ServiceAccount":
                         let namespace = try metadata.required("namespace", hint: "a ServiceAccount lives in a namespace").name()
                         serviceAccounts = serviceAccounts ?? []
-                        serviceAccounts?.insert("\(namespace)/\(name)")
+                        serviceAccounts?.insert(ExactName("\(namespace)/\(name)"))
                     default:
                         break
                     }
@@ -85,8 +96,8 @@ enum KubernetesSource {
                               hint: "say --all-namespaces for an export made with kubectl -A, or --namespace NAME for each namespace it holds; a namespace it does not hold must not read as removed")
         }
         if !options.namespaces.isEmpty {
-            let allowed = Set(options.namespaces)
-            if let stray = bindings.first(where: { !$0.clusterWide && !allowed.contains($0.namespace ?? "") }) {
+            let allowed = Set(options.namespaces.map(ExactName.init))
+            if let stray = bindings.first(where: { !$0.clusterWide && !allowed.contains(ExactName($0.namespace ?? "")) }) {
                 throw stray.cursor.error("is in namespace \(stray.namespace ?? ""), which --namespace does not name",
                                          hint: "name every namespace the export holds, or use --all-namespaces")
             }
@@ -97,9 +108,10 @@ enum KubernetesSource {
         var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["cluster_role", "role"], scopes: scopes)
         for binding in bindings {
             let type = binding.roleIsCluster ? "cluster_role" : "role"
-            let level = binding.roleIsCluster
-                ? clusterRoleLevels[binding.roleName] ?? builtInLevels[binding.roleName]
-                : roleLevels["\(binding.namespace ?? "")/\(binding.roleName)"]
+            // A role the export defines is judged by its rules (even none); a built-in one it omits by its known level.
+            let level: AccessLevel? = binding.roleIsCluster
+                ? clusterRoleLevels[ExactName(binding.roleName)] ?? builtInLevels[ExactName(binding.roleName)]
+                : roleLevels[ExactName("\(binding.namespace ?? "")/\(binding.roleName)")] ?? nil
             let bindingText = binding.clusterWide ? "ClusterRoleBinding \(binding.name)" : "RoleBinding \(binding.namespace ?? "")/\(binding.name)"
             let text = "\(bindingText) → \(binding.roleIsCluster ? "ClusterRole" : "Role") \(binding.roleName)"
             for subject in binding.subjects {
@@ -107,12 +119,20 @@ enum KubernetesSource {
                 switch subject.kind {
                 case "ServiceAccount":
                     let namespace = subject.namespace ?? binding.namespace ?? ""
-                    let missing = serviceAccounts.map { !$0.contains("\(namespace)/\(subject.name)") } ?? false
+                    let missing = serviceAccounts.map { !$0.contains(ExactName("\(namespace)/\(subject.name)")) } ?? false
                     observed = ObservedSubject(kind: .identity(.serviceAccount), name: "\(namespace):\(subject.name)", missing: missing)
                 case "Group":
                     observed = ObservedSubject(kind: .group, name: subject.name)
                 default:
-                    observed = ObservedSubject(kind: .unknown, name: subject.name)
+                    // A service account authenticates as the user system:serviceaccount:NS:NAME: a
+                    // User binding of that name is that service account's access, and is judged as such.
+                    if let account = serviceAccountUser(subject.name) {
+                        let missing = serviceAccounts.map { !$0.contains(ExactName("\(account.namespace)/\(account.name)")) } ?? false
+                        observed = ObservedSubject(kind: .identity(.serviceAccount), name: "\(account.namespace):\(account.name)",
+                                                   missing: missing)
+                    } else {
+                        observed = ObservedSubject(kind: .unknown, name: subject.name)
+                    }
                 }
                 sink.add(observed, type: type, names: [binding.roleName], text: text,
                          scope: binding.clusterWide ? .everywhere : .within("namespace:\(binding.namespace ?? "")"),
@@ -120,6 +140,18 @@ enum KubernetesSource {
             }
         }
         return sink
+    }
+
+    /// The service account a user name is (`system:serviceaccount:NS:NAME`), if it is one.
+    static func serviceAccountUser(_ name: String) -> (namespace: String, name: String)? {
+        let prefix = "system:serviceaccount:"
+        guard name.utf8.starts(with: prefix.utf8) else { return nil }
+        let rest = name.utf8.dropFirst(prefix.utf8.count)
+        guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let namespace = String(decoding: rest[..<colon], as: UTF8.self)
+        let account = String(decoding: rest[rest.index(after: colon)...], as: UTF8.self)
+        guard !namespace.isEmpty, !account.isEmpty, !account.utf8.contains(UInt8(ascii: ":")) else { return nil }
+        return (namespace, account)
     }
 
     /// The objects of a document: a List's items (refused when it is one page of

@@ -30,7 +30,8 @@ enum PostgresSource {
     struct Export {
         var database: (name: String, file: String)?
         var exportedAt: Date?
-        var roles: [String: Role]?
+        /// By exact name: PostgreSQL compares role names byte for byte.
+        var roles: [ExactName: Role]?
         var memberships: [Membership]?
         var schemaPrivileges: [Privilege]?
         var tablePrivileges: [Privilege]?
@@ -63,13 +64,14 @@ enum PostgresSource {
         var sink = ObservationSink(target: target, observedAt: export.exportedAt ?? options.now, grantTypes: grantTypes)
         let memberships = export.memberships ?? []
         let privileges = (export.schemaPrivileges ?? []) + (export.tablePrivileges ?? [])
-        var membershipsOf: [String: [Membership]] = [:]
-        for membership in memberships { membershipsOf[membership.member, default: []].append(membership) }
-        var privilegesOf: [String: [Privilege]] = [:]
-        for privilege in privileges { privilegesOf[privilege.grantee, default: []].append(privilege) }
+        var membershipsOf: [ExactName: [Membership]] = [:]
+        for membership in memberships { membershipsOf[ExactName(membership.member), default: []].append(membership) }
+        var privilegesOf: [ExactName: [Privilege]] = [:]
+        for privilege in privileges { privilegesOf[ExactName(privilege.grantee), default: []].append(privilege) }
         var levels = LevelCache(roles: roles, membershipsOf: membershipsOf, privilegesOf: privilegesOf)
 
-        for role in roles.values.sorted(by: { $0.name < $1.name }) where role.canLogin {
+        // In byte order: the same export reads the same way, whatever the names.
+        for role in roles.values.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) where role.canLogin {
             let subject = ObservedSubject(kind: .unknown, name: role.name)
             let validity = role.validUntil.map { "; VALID UNTIL \(UTCTime.text($0))" + ($0 < sink.observedAt ? " (passed: the role remains)" : "") } ?? ""
             for attribute in role.attributes {
@@ -79,11 +81,11 @@ enum PostgresSource {
             // Memberships: a mapped role is its entitlement (and covers what it holds);
             // a direct unmapped one is observed with what it confers.
             var queue: [(role: String, via: [String])] = [(role.name, [])]
-            var visited: Set<String> = [role.name]
+            var visited: Set<ExactName> = [ExactName(role.name)]
             while !queue.isEmpty {
                 let (member, via) = queue.removeFirst()
-                for membership in membershipsOf[member] ?? [] where !visited.contains(membership.role) {
-                    visited.insert(membership.role)
+                for membership in membershipsOf[ExactName(member)] ?? [] where !visited.contains(ExactName(membership.role)) {
+                    visited.insert(ExactName(membership.role))
                     let path = via + [membership.role]
                     let through = via.isEmpty ? "" : " through \(via.joined(separator: ", "))"
                     let option = membership.adminOption ? " WITH ADMIN OPTION" : ""
@@ -101,11 +103,12 @@ enum PostgresSource {
                     queue.append((membership.role, path))
                 }
             }
-            for privilege in privilegesOf[role.name] ?? [] {
+            for privilege in privilegesOf[ExactName(role.name)] ?? [] {
                 add(privilege, subject: subject, suffix: validity, to: &sink)
             }
         }
-        for privilege in privilegesOf["PUBLIC"] ?? [] where !(privilege.object == "schema:public" && privilege.privilege == "USAGE") {
+        for privilege in privilegesOf[ExactName("PUBLIC")] ?? []
+        where !(ExactName.same(privilege.object, "schema:public") && privilege.privilege == "USAGE") {
             add(privilege, subject: ObservedSubject(kind: .group, name: "PUBLIC"), suffix: " (to every role)", to: &sink)
         }
         return sink
@@ -131,12 +134,13 @@ enum PostgresSource {
 
     /// What membership of a role confers, computed once per role.
     struct LevelCache {
-        let roles: [String: Role]
-        let membershipsOf: [String: [Membership]]
-        let privilegesOf: [String: [Privilege]]
-        var cache: [String: AccessLevel?] = [:]
+        let roles: [ExactName: Role]
+        let membershipsOf: [ExactName: [Membership]]
+        let privilegesOf: [ExactName: [Privilege]]
+        var cache: [ExactName: AccessLevel?] = [:]
 
-        mutating func level(of role: String, visiting: Set<String> = []) -> AccessLevel? {
+        mutating func level(of name: String, visiting: Set<ExactName> = []) -> AccessLevel? {
+            let role = ExactName(name)
             if let known = cache[role] { return known }
             guard !visiting.contains(role) else { return nil }
             var level: AccessLevel? = roles[role].map { $0.attributes.isEmpty ? nil : .admin } ?? nil
@@ -166,16 +170,22 @@ enum PostgresSource {
             let date = try exported.date()
             export.exportedAt = try ExportReader.exportTime(date, options: options) { exported.error($0) }
         }
-        var roles: [String: Role] = [:]
+        var roles: [ExactName: Role] = [:]
         for cursor in try object.required("roles").arrayOrNull() {
             let fields = try cursor.object()
-            let name = try fields.required("rolname").name()
+            let nameCursor = try fields.required("rolname")
+            let name = try nameCursor.name()
+            // Two entries for one role: which one the database holds is unknowable.
+            guard roles[ExactName(name)] == nil else {
+                throw nameCursor.error("lists role \(name) a second time: the export is ambiguous",
+                                       hint: "each role is one row of pg_roles; export the database again")
+            }
             var attributes: [String] = []
             for (column, attribute) in attributeColumns {
                 if try fields.required(column).bool() { attributes.append(attribute) }
             }
             let validUntil = try fields.present("rolvaliduntil").map { cursor throws(SourceError) in try validity(cursor.string(), cursor.error) }
-            roles[name] = Role(name: name, attributes: attributes, canLogin: try fields.required("rolcanlogin").bool(),
+            roles[ExactName(name)] = Role(name: name, attributes: attributes, canLogin: try fields.required("rolcanlogin").bool(),
                                validUntil: validUntil ?? nil)
         }
         export.roles = roles
@@ -255,14 +265,18 @@ enum PostgresSource {
         if table.has("rolname") {
             try table.require(["rolname", "rolcanlogin"] + attributeColumns.map(\.0) + ["rolvaliduntil"], what: "pg_roles")
             try once(export.roles, "roles")
-            var roles: [String: Role] = [:]
+            var roles: [ExactName: Role] = [:]
             for row in table.rows {
                 var attributes: [String] = []
                 for (column, attribute) in attributeColumns {
                     if try bool(row, column) { attributes.append(attribute) }
                 }
                 let roleName = try name(row, "rolname")
-                roles[roleName] = Role(name: roleName, attributes: attributes, canLogin: try bool(row, "rolcanlogin"),
+                guard roles[ExactName(roleName)] == nil else {
+                    throw table.error(row, "rolname", "lists role \(roleName) a second time: the export is ambiguous",
+                                      hint: "each role is one row of pg_roles; export the database again")
+                }
+                roles[ExactName(roleName)] = Role(name: roleName, attributes: attributes, canLogin: try bool(row, "rolcanlogin"),
                                        validUntil: try validity(table.value(row, "rolvaliduntil")) { table.error(row, "rolvaliduntil", $0, hint: $1) })
             }
             export.roles = roles

@@ -57,7 +57,9 @@ struct Reconcile: ParsableCommand {
 
     func printRun(_ outcome: ReconcileExports.Outcome) {
         let run = outcome.recorded, counts = run.counts
-        let covered = run.covered.map { "\($0.system)/\($0.environment)\($0.instance.map { " (\($0))" } ?? ""): \($0.scopes)" }
+        let covered = run.covered.map {
+            "\(Terminal.safe($0.system))/\(Terminal.safe($0.environment))\($0.instance.map { " (\(Terminal.safe($0)))" } ?? ""): \(Terminal.safe($0.scopes))"
+        }
         Terminal.line("run \(outcome.run): \(run.source), \(run.files.count) file(s); covered \(covered.joined(separator: "; "))")
         Terminal.line("  \(counts.observations) observation(s), \(counts.credentials) credential(s), \(counts.ignored) ignored; \(counts.matched) matched, \(counts.awaitingRemoval) awaiting removal")
         Terminal.line("  \(counts.findings) finding(s): \(counts.opened) new, \(counts.seenAgain) seen again; \(counts.resolved) resolved")
@@ -71,7 +73,10 @@ struct Reconcile: ParsableCommand {
             Terminal.line("exception ended \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): \(Terminal.safe(finding.summary))")
         }
         for finding in outcome.resolved {
-            Terminal.line("resolved \(finding.id) \(finding.kind.label) \(finding.system)/\(finding.environment): \(finding.summary)")
+            Terminal.line("resolved \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): \(Terminal.safe(finding.summary))")
+        }
+        for finding in outcome.notResolved {
+            Terminal.line("not resolved \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): this export was read before the one that last showed it (run \(finding.lastRun)); it stays open")
         }
     }
 }

@@ -60,6 +60,7 @@ struct ReconcileRunJSON: JSONDocument {
         for finding in outcome.opened { Self.finding(finding, &json) }
         json.endArray()
         json.field("resolved", outcome.resolved.map(\.id))
+        json.field("not_resolved", outcome.notResolved.map(\.id))
         json.field("excepted", outcome.excepted)
         json.field("exceptions_ended", outcome.exceptionsEnded.map(\.id))
         json.field("reported", outcome.reported)

@@ -1,0 +1,52 @@
+import Foundation
+import SignoffCore
+import Testing
+@testable import SignoffReconcile
+
+/// The catalogue's `ignore:` names the platform's own identities. It never
+/// hides a group (whose members may be everyone), nor a service account
+/// bound under its user name.
+@Suite struct KubernetesIgnoreTests {
+    static let bindings = """
+    {"apiVersion": "v1", "kind": "List", "items": [
+      {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "everyone-admin"},
+       "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+       "subjects": [{"kind": "Group", "name": "system:authenticated"},
+                    {"kind": "User", "name": "system:serviceaccount:payments:ci"},
+                    {"kind": "User", "name": "system:serviceaccount:kube-system:kube-proxy"},
+                    {"kind": "User", "name": "system:kube-scheduler"}]}]}
+    """
+
+    @Test func groupsAndServiceAccountsNamedAsUsersAreNeverIgnoredAsTheCatalogueUsers() throws {
+        // The repro: with ignore ["system:*", "kube-system:*"], both bindings read as "2 ignored".
+        let run = try ExportReader.read(.kubernetes, files: [try Fixtures.export("bindings.json", Self.bindings)],
+                                        options: ReadOptions(instance: "prod-eu1", now: Fixtures.now), policy: Fixtures.policy)
+        #expect(run.held(by: "system:authenticated") == ["cluster_admin@*:admin"])
+        // system:serviceaccount:payments:ci is the service account payments:ci, and is judged as one.
+        #expect(run.held(by: "payments:ci") == ["cluster_admin@*:admin"])
+        let ci = try #require(run.observed.observations.first { $0.subject.name == "payments:ci" })
+        #expect(ci.subject.kind == .identity(.serviceAccount))
+        // kube-system's own service account, and Kubernetes' own user, are still left alone.
+        #expect(run.ignored == 2)
+        #expect(run.observed.observations.count == 2)
+        let result = Reconciliation.compare(grants: [], observed: run.observed, policy: Fixtures.policy, at: Fixtures.now)
+        #expect(Set(result.findings.filter { $0.kind == .unapproved }.map(\.subject.name)) == ["system:authenticated", "payments:ci"])
+    }
+
+    @Test func serviceAccountUserNamesAreReadExactly() {
+        #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:payments:ci").map { "\($0.namespace)/\($0.name)" } == "payments/ci")
+        #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:payments") == nil)
+        #expect(KubernetesSource.serviceAccountUser("system:serviceaccount::ci") == nil)
+        #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:a:b:c") == nil)
+        #expect(KubernetesSource.serviceAccountUser("system:serviceaccounts:payments") == nil)
+    }
+
+    @Test func policyCheckWarnsWhenAnIgnorePatternCoversBuiltInGroups() {
+        let warnings = Fixtures.policy.check().filter { $0.field == "catalogue.k8s-prod.platform.ignore" }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.severity == .warning)
+        #expect(warnings.first?.message.contains("\"system:*\" also matches Kubernetes' built-in groups (system:authenticated") == true)
+        // A pattern for kube-system's service accounts covers no group: no warning for it.
+        #expect(warnings.allSatisfy { !$0.message.contains("kube-system:*") })
+    }
+}
