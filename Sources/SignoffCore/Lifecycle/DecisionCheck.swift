@@ -130,7 +130,9 @@ public struct DecisionCheck: Sendable {
             // whose approvals, kept, now satisfy them. (A rule's own approval
             // of a request is judged by its rule, in `approval`.)
             switch routed.outcome {
-            case .unroutable, .autoApproved where record.request.extends == nil:
+            case .unroutable:
+                break
+            case .autoApproved where record.request.extends == nil:
                 break
             case .denied, .autoApproved, .steps:
                 expectDecision(in: Lifecycle.decision(of: routed.outcome, record, policy: policy,
