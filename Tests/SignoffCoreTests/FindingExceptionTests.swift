@@ -67,7 +67,7 @@ import Testing
         }
         // Someone the finding is not about may.
         let other = Principal(name: "erin", authentication: .asserted)
-        #expect(Reconciliation.exceptionRefusal(finding, concerning: grant, by: other.name) == nil)
+        #expect(Reconciliation.exceptionRefusal(finding, concerning: grant, by: other.name, policy: Self.policy) == nil)
     }
 
     /// A platform names people its own way: the repro, a Kubernetes User

@@ -85,14 +85,20 @@ public struct ReconcileExports: StoreCommand {
         // An older export is no news: it resolves only what no export read later showed open.
         var resolved: [StoredFinding] = []
         var notResolved: [StoredFinding] = []
-        var readTimes: [Int64: Date?] = [:]
+        // A run covers several targets, each read at its own time.
+        struct RunTarget: Hashable { let run: Int64, system: ExactName, environment: ExactName }
+        var readTimes: [RunTarget: Date] = [:]
         for finding in absent {
             let readAt = coverage.target(system: finding.system, environment: finding.environment)?.observedAt ?? tx.now
-            if readTimes[finding.lastRun] == nil {
-                readTimes[finding.lastRun] = .some(try tx.store.runReadTime(finding.lastRun, system: finding.system,
-                                                                             environment: finding.environment))
+            let key = RunTarget(run: finding.lastRun, system: ExactName(finding.system), environment: ExactName(finding.environment))
+            let lastSeenRead: Date
+            if let known = readTimes[key] {
+                lastSeenRead = known
+            } else {
+                lastSeenRead = try tx.store.runReadTime(finding.lastRun, system: finding.system, environment: finding.environment)
+                    ?? finding.lastSeenAt
+                readTimes[key] = lastSeenRead
             }
-            let lastSeenRead = (readTimes[finding.lastRun] ?? nil) ?? finding.lastSeenAt
             if readAt < lastSeenRead {
                 notResolved.append(finding)
             } else {

@@ -31,9 +31,9 @@ extension Reconciliation {
     /// to theirs (case, the part before `@`, look-alike letters) is taken as
     /// theirs, so that nobody passes their own access off as another's.
     public static func exceptionRefusal(_ finding: StoredFinding, concerning grant: Grant?, by person: String,
-                                        policy: Policy? = nil) -> Refusal? {
+                                        policy: Policy) -> Refusal? {
         let involved = [finding.subject, finding.owner, grant?.terms.requester, grant?.terms.subject.owner].compactMap { $0 }
-        let own = policy?.directory.people[person].map { [$0.email].compactMap { $0 } + $0.jira } ?? []
+        let own = policy.directory.people[person].map { [$0.email].compactMap { $0 } + $0.jira } ?? []
         let folded = fold(person)
         guard involved.contains(where: { name in
             name == person || fold(name) == folded
