@@ -34,6 +34,36 @@ extension ReconcileTests {
         #expect((run3["resolved"] as? [String])?.contains(findingID) == true, "\(run3)")
     }
 
+    /// One run covers several targets, each read at its own time: a later
+    /// export is judged against the time its own target was read then.
+    @Test func eachTargetOfARunKeepsItsOwnReadTime() throws {
+        let store = try TestStore()
+        let check = try SchemaCheck(store.directory)
+        func run(_ name: String, _ lines: [String], at now: String) throws -> [String: Any] {
+            let file = try store.file(name, lines.joined(separator: "\n") + "\n")
+            let result = try store.run(["reconcile", "generic", file, "--covers", "payments-db/production",
+                                        "--covers", "payments-db/staging", "--json"], as: "ops", at: now)
+            check.add(result.stdout, "signoff.reconcile-run/1")
+            return try #require(try Signoff.json(result) as? [String: Any], "\(result.output)")
+        }
+        // Production read at 04:00, staging at 01:00, in one run: a finding on each.
+        let first = try run("both.jsonl", [Self.line("svc-rogue", id: "pg-1", at: "2026-11-21T04:00:00Z"),
+                                           Self.line("svc-stray", environment: "staging", id: "pg-2", at: "2026-11-21T01:00:00Z")],
+                            at: "2026-11-21T04:05:00Z")
+        let opened = try #require(first["opened"] as? [[String: Any]])
+        func finding(_ subject: String) throws -> String {
+            try #require(opened.first { ($0["subject"] as? [String: Any])?["name"] as? String == subject || $0["subject"] as? String == subject }?["id"] as? String,
+                         "\(opened)")
+        }
+        let production = try finding("svc-rogue"), staging = try finding("svc-stray")
+        // Both read at 03:00 and showing neither: staging's is news (01:00 was earlier), production's is not (04:00 was later).
+        let second = try run("later.jsonl", [Self.line("svc-quiet", id: "pg-3", at: "2026-11-21T03:00:00Z"),
+                                             Self.line("svc-quiet", environment: "staging", id: "pg-4", at: "2026-11-21T03:00:00Z")],
+                             at: "2026-11-21T04:10:00Z")
+        #expect(second["resolved"] as? [String] == [staging], "\(second)")
+        #expect(second["not_resolved"] as? [String] == [production], "\(second)")
+    }
+
     /// A resolved finding's line quotes the export's names display-safe: a
     /// newline in a name cannot forge another output line.
     @Test func resolvedLinesAreDisplaySafe() throws {
