@@ -187,7 +187,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         }
         let outbox = try store.outboxCounts(.notification)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
-                                     minimumRationale: policy?.minimumRationale ?? 20, changeToken: token, rows: [],
+                                     minimumRationale: policy?.minimumRationale ?? 20,
+                                     production: policy?.production ?? ProductionEnvironments(), changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants,
                                      notificationsFailing: outbox.failed + outbox.retrying,
                                      eventsNotFolded: try store.eventsNotFolded(),

@@ -92,7 +92,7 @@ enum NotificationBenchmarks {
             for index in 0..<count {
                 let notice = Notice(kind: .routed, requestID: "REQ-1", recipient: "dave", channel: nil, why: "owner of payments-db",
                                     key: "routed:REQ-1:v1:dave:\(index)", urgent: false, refusal: nil, round: nil)
-                let document = NotificationDocument(notice: notice, record: record, grant: nil, now: at)
+                let document = NotificationDocument(notice: notice, record: record, grant: nil, production: policy.production, now: at)
                 if index == 0 { body = NotificationRendering.generic([document]) }
                 try tx.enqueue(OutboxMessage(channel: .notification, dedupeKey: notice.key, requestID: "REQ-1", recipient: "dave",
                                              destination: destination.destination,

@@ -17,7 +17,7 @@ import Testing
         record.state = .pending
         let notice = Notice(kind: .routed, requestID: "REQ-1", recipient: "dave", channel: nil, why: hostile,
                             key: "routed:REQ-1:v1:dave", urgent: false)
-        let document = NotificationDocument(notice: notice, record: record, grant: nil, now: Date(timeIntervalSince1970: 1_800_000_600))
+        let document = NotificationDocument(notice: notice, record: record, grant: nil, production: ProductionEnvironments(), now: Date(timeIntervalSince1970: 1_800_000_600))
         let channel = NotificationChannel(name: "webhook", kind: .webhook, target: "http://127.0.0.1:9/\"document\":{}")
         let stored = try StoredNotification(NotificationEnvelope(document: document, destination: channel).encoded())
         #expect(String(stored.document) == document.encoded())

@@ -267,7 +267,7 @@ import Testing
         let record = RequestRecord(id: "REQ-1", request: request, submittedBy: Principal(name: "alice", authentication: .asserted),
                                    submittedAt: Self.date("2026-02-10T10:00:00Z"))
         let notice = Notice(kind: .routed, requestID: record.id, recipient: "dave", channel: nil, why: "owner", key: "k", urgent: false)
-        let document = NotificationDocument(notice: notice, record: record, grant: nil, now: Self.date("2026-02-10T12:00:00Z"))
+        let document = NotificationDocument(notice: notice, record: record, grant: nil, production: ProductionEnvironments(), now: Self.date("2026-02-10T12:00:00Z"))
         #expect(!document.request.purpose.contains("AKIAIOSFODNN7EXAMPLE") && !document.request.purpose.contains("Zx81kQ2mLp09vR"))
         #expect(document.request.purpose.hasPrefix("use [redacted: looks like a credential] and [redacted: looks like a credential] for the job"))
         #expect(document.request.purpose.count == NotificationDocument.purposeLimit && document.request.purpose.hasSuffix("…"))

@@ -150,6 +150,30 @@ struct PolicyParseTests {
         #expect(errors.first?.field.hasPrefix("catalogue.vault") == true, "\(errors)")
     }
 
+    /// `settings.production_environments` adds environments of the catalogue
+    /// to those whose names say production; a name the catalogue lacks is a
+    /// typo that would leave production unmarked, so it is refused.
+    @Test func productionEnvironmentsAreDeclaredFromTheCatalogue() throws {
+        let route = "route:\n  - {name: r, approve: automatically}\n"
+        let live = Fixture.directory.replacingOccurrences(of: "environments: [staging, production]\n    entitlements: [secret_read",
+                                                          with: "environments: [staging, live]\n    entitlements: [secret_read")
+        #expect(live != Fixture.directory)
+        let undeclared = try Policy.parse(source: live + route, file: "policy.yaml")
+        #expect(!undeclared.production.contains("live") && undeclared.production.contains("production"))
+        let declared = try Policy.parse(source: live.replacingOccurrences(of: "policy: test\n", with: "policy: test\nsettings:\n  production_environments: [live]\n") + route,
+                                        file: "policy.yaml")
+        #expect(declared.production.contains("live") && declared.production.contains("production") && !declared.production.contains("staging"))
+
+        let errors = Fixture.errors(Fixture.directory.replacingOccurrences(of: "policy: test\n", with: "policy: test\nsettings:\n  production_environments: [prodution]\n") + route,
+                                    whole: true)
+        let first = try #require(errors.first)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(first.field == "settings.production_environments[0]", "\(first)")
+        #expect(first.position == SourcePosition(line: 3, column: 29), "\(first)")
+        #expect(first.message.contains("\"prodution\" is not an environment in the catalogue"), "\(first)")
+        #expect(first.hint?.contains("did you mean \"production\"?") == true, "\(first)")
+    }
+
     @Test func duplicateRuleNamesAreRefused() {
         let errors = Fixture.errors("""
             route:

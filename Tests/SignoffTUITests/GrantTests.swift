@@ -209,7 +209,7 @@ import Testing
         #expect(!line("REQ-900001").contains("unreconciled") && !line("REQ-900001").contains("NOT SEEN"), "seen: no mark")
         func flags(_ id: String) -> String {
             guard let row = model.grants.first(where: { $0.id == id }) else { return "" }
-            return StyledLine(GrantColumn.flags.cell(row, false, model.now, .unicode, 200)).plainText
+            return StyledLine(GrantColumn.flags.cell(row, false, model.now, .unicode, 200, model.production)).plainText
         }
         #expect(flags("REQ-900005").hasSuffix("access NOT SEEN"), "\(flags("REQ-900005"))")
         #expect(flags("REQ-900004") == "not removed (5h ago), access STILL PRESENT")
@@ -236,11 +236,11 @@ import Testing
         feed(&model, .snapshotLoaded(Sample.snapshot(grants: grants)))
         press(&model, .character("4"))
         for glyphs in [Glyphs.unicode, .ascii] {
-            let flags = StyledLine(GrantColumn.flags.cell(grants[index], false, model.now, glyphs, 200))
+            let flags = StyledLine(GrantColumn.flags.cell(grants[index], false, model.now, glyphs, 200, model.production))
             #expect(flags.plainText.hasPrefix("\(glyphs.denied) DISPUTED, not removed"), "\(flags.plainText)")
             #expect(flags.spans.first?.role == .error)
         }
-        #expect(!StyledLine(GrantColumn.flags.cell(grants[0], false, model.now, .unicode, 200)).plainText.contains("DISPUTED"))
+        #expect(!StyledLine(GrantColumn.flags.cell(grants[0], false, model.now, .unicode, 200, model.production)).plainText.contains("DISPUTED"))
         let lines = view(model, size: model.size, glyphs: .unicode).lines
         #expect(lines.contains { $0.contains("REQ-900004") && $0.contains("✘ DISPUTED") }, "\(lines)")
         #expect(!lines.joined().unicodeScalars.contains { $0 == "\u{1B}" }, "no escape reaches the terminal")
@@ -305,10 +305,10 @@ import Testing
         let model = Sample.model()
         let row = try #require(model.selectedRow)
         var detail = Sample.detail(row)
-        #expect(!DetailContent.lines(row: row, detail: detail, error: nil, width: 80, glyphs: .unicode, now: model.now)
+        #expect(!DetailContent.lines(row: row, detail: detail, error: nil, width: 80, glyphs: .unicode, production: model.production, now: model.now)
             .contains { $0.plainText.contains("DISPUTED") }, "an undisputed request says nothing of it")
         detail.disputed = ["event 9: request_decided by mallory\u{1B}[2J: approves \(row.id) before every step was satisfied"]
-        let lines = DetailContent.lines(row: row, detail: detail, error: nil, width: 80, glyphs: .unicode, now: model.now)
+        let lines = DetailContent.lines(row: row, detail: detail, error: nil, width: 80, glyphs: .unicode, production: model.production, now: model.now)
         let text = lines.map(\.plainText)
         let first = try #require(text.firstIndex { $0.hasPrefix("DISPUTED") }, "\(text)")
         #expect(first < (text.firstIndex { $0.hasPrefix("Request") } ?? 0), "it comes before the request's fields")

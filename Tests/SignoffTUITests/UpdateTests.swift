@@ -26,6 +26,34 @@ import Testing
         #expect(model.drafts.isEmpty)
     }
 
+    /// Production is what the policy in force says it is, besides what names
+    /// say: admin access to an environment the policy declares production
+    /// asks for the typed confirmation like `production` itself does.
+    @Test func adminApprovalsOnADeclaredProductionEnvironmentAreConfirmed() {
+        let rows = [Sample.row("REQ-000001", environment: "live", entitlement: "db:admin", access: .admin)]
+        for declared in [false, true] {
+            var snapshot = Sample.snapshot(rows: rows)
+            if declared { snapshot.production = ProductionEnvironments(declared: ["live"]) }
+            var model = ConsoleModel(size: Size(width: 100, height: 30), glyphs: .unicode, now: now)
+            feed(&model, .snapshotLoaded(snapshot))
+            #expect(selectedID(model) == "REQ-000001")
+            press(&model, .character("a"))
+            type(&model, "checked OPS-42")
+            let effects = press(&model, .control("s"))
+            if declared {
+                #expect(effects.isEmpty)
+                guard case let .confirm(draft, _) = model.mode else { Issue.record("not confirming: \(model.mode)"); continue }
+                #expect(draft.confirmationReason(production: model.production) == "PRODUCTION ADMIN")
+                #expect(view(model, size: model.size, glyphs: .unicode).lines.joined().contains("Confirm PRODUCTION ADMIN approval"))
+            } else {
+                #expect(effects == [.decide(id: "REQ-000001", verdict: .approve, rationale: "checked OPS-42", shownVersion: 1)])
+            }
+        }
+        // A name that says production needs no declaration.
+        let named = ProductionEnvironments()
+        #expect(named.contains("production") && named.contains("PROD-eu") && named.contains("prd") && !named.contains("live"))
+    }
+
     /// The next request after a decision opens at its top (its risk cues),
     /// not where the decided one's detail was scrolled to.
     @Test func theNextRequestAfterADecisionOpensAtItsTop() {
@@ -79,7 +107,7 @@ import Testing
         press(&model, .character("j"), .character("j"), .character("d"))
         guard case let .decision(draft) = model.mode else { Issue.record("panel not open"); return }
         #expect(draft.id == "REQ-000005")
-        let lines = DecisionPanel.restatement(draft, width: 60, glyphs: .unicode, maximumDuration: nil, now: now).map(\.plainText)
+        let lines = DecisionPanel.restatement(draft, width: 60, glyphs: .unicode, maximumDuration: nil, production: ProductionEnvironments(), now: now).map(\.plainText)
         let purpose = lines.filter { $0.hasPrefix("purpose ") || $0.hasPrefix("        ") }
         #expect(purpose.count == 2 && purpose[1].hasSuffix("…"), "\(lines)")
         #expect(purpose[0].contains("drop ␛[2J"), "made display-safe: \(purpose[0])")
@@ -103,7 +131,7 @@ import Testing
         draft.request.incident = "INC-7"
         draft.request.access = .admin
         draft.request.duration = .days(7)
-        let lines = DecisionPanel.restatement(draft, width: width, glyphs: .unicode, maximumDuration: nil, now: now)
+        let lines = DecisionPanel.restatement(draft, width: width, glyphs: .unicode, maximumDuration: nil, production: ProductionEnvironments(), now: now)
         for line in lines { #expect(CharacterWidth.of(line.plainText) <= width, "\(line.plainText)") }
         let text = lines.map(\.plainText)
         let terms = try #require(text.first { $0.hasPrefix("scope ") })

@@ -179,7 +179,7 @@ public enum NotificationQueue {
                         in tx: WriteTransaction, at now: Date) throws -> Int {
         var added = 0
         for notice in notices {
-            let document = NotificationDocument(notice: notice, record: record, grant: grant, now: now)
+            let document = NotificationDocument(notice: notice, record: record, grant: grant, production: planner.policy.production, now: now)
             let destinations: [NotificationChannel]
             if let name = notice.channel {
                 destinations = planner.settings.channels[name].map { [$0] } ?? []

@@ -202,7 +202,7 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
     public static let purposeLimit = 600
 
     /// The document for `notice` about `record` (and its grant), as of `now`.
-    public init(notice: Notice, record: RequestRecord, grant: Grant?, now: Date) {
+    public init(notice: Notice, record: RequestRecord, grant: Grant?, production: ProductionEnvironments, now: Date) {
         func clean(_ text: String, _ limit: Int = Self.fieldLimit) -> String { NoticeText.clean(text, limit: limit) }
         let request = record.request
         let waited = max(0, Int(now.timeIntervalSince(record.submittedAt)))
@@ -223,7 +223,7 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
             scope: request.scope.map { clean($0) }, access: request.access.rawValue, durationSeconds: request.duration.seconds,
             durationText: request.duration.description, purpose: clean(request.purpose, Self.purposeLimit),
             ticket: request.ticket.map { clean($0) }, incident: request.incident.map { clean($0) },
-            breakGlass: request.breakGlass, risk: RequestRisk.cues(request), submittedAt: UTCTime.text(record.submittedAt),
+            breakGlass: request.breakGlass, risk: RequestRisk.cues(request, production: production), submittedAt: UTCTime.text(record.submittedAt),
             waitedSeconds: waited, waitedText: TimeSpan(seconds: waited).roughText,
             route: record.route.map { RoutePart($0) { clean($0) } }, routeText: record.route.map { clean($0.summary, 400) })
         decision = record.decision.map {
@@ -308,15 +308,10 @@ public enum NoticeText {
 
 /// The risk cues of a request, in words: what should make anyone slow down.
 public enum RequestRisk {
-    public static func isProduction(_ environment: String) -> Bool {
-        let e = environment.lowercased()
-        return e == "prod" || e == "prd" || e == "production" || e.hasPrefix("prod-") || e.hasPrefix("production-")
-    }
-
-    public static func cues(_ request: AccessRequest) -> [String] {
+    public static func cues(_ request: AccessRequest, production: ProductionEnvironments) -> [String] {
         var cues: [String] = []
         if request.breakGlass { cues.append("BREAK-GLASS") }
-        if isProduction(request.environment) { cues.append("production") }
+        if production.contains(request.environment) { cues.append("production") }
         if request.access == .admin { cues.append("admin access") }
         if !request.subject.kind.isHuman { cues.append("non-human: \(request.subject.kind.label)") }
         return cues

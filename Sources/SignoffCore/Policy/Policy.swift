@@ -93,6 +93,7 @@ public struct Policy: Sendable {
         let accessStartsAtProvisioning: Bool
         let breakGlass: BreakGlassPolicy?
         let extraTriggers: [String]
+        let production: ProductionEnvironments
         let systems: [CatalogueSystem]
         let people: [String]
         let name: String
@@ -107,7 +108,7 @@ public struct Policy: Sendable {
 
         init(version: String, file: String, source: String, minimumRationale: Int, pendingTimeout: TimeSpan?,
              accessStartsAtProvisioning: Bool, breakGlass: BreakGlassPolicy?, extraTriggers: [String],
-             systems: [CatalogueSystem], people: [String], name: String, notifications: NotificationPolicy?,
+             production: ProductionEnvironments, systems: [CatalogueSystem], people: [String], name: String, notifications: NotificationPolicy?,
              roles: [PolicyRole], reconciliation: ReconciliationPolicy, signing: SigningPolicy, directory: Directory,
              catalogue: Catalogue, denyRules: [DenyRule], routeRules: [RouteRule]) {
             self.version = version
@@ -118,6 +119,7 @@ public struct Policy: Sendable {
             self.accessStartsAtProvisioning = accessStartsAtProvisioning
             self.breakGlass = breakGlass
             self.extraTriggers = extraTriggers
+            self.production = production
             self.systems = systems
             self.people = people
             self.name = name
@@ -148,6 +150,10 @@ public struct Policy: Sendable {
     public var breakGlass: BreakGlassPolicy? { _read { yield storage.breakGlass } }
     /// Revocation trigger names beyond the built-in ones (`settings.revocation_triggers`).
     public var extraTriggers: [String] { _read { yield storage.extraTriggers } }
+    /// Which environments are production (`settings.production_environments`,
+    /// besides those whose names say so): their admin approvals ask for a typed
+    /// confirmation, and every view marks them.
+    public var production: ProductionEnvironments { _read { yield storage.production } }
     public var systems: [CatalogueSystem] { _read { yield storage.systems } }
     /// Every person in the directory, sorted.
     public var people: [String] { _read { yield storage.people } }
@@ -211,10 +217,13 @@ public struct Policy: Sendable {
         var pendingTimeout: TimeSpan?
         var accessStartsAtProvisioning = false
         var extraTriggers: [String] = []
+        var productionNode: LocatedNode?
         if let settingsNode = root.optional("settings") {
             collect(&errors) { () throws(SourceError) in
                 let settings = try settingsNode.mapping()
-                try settings.rejectUnknown(["minimum_rationale", "pending_timeout", "access_starts", "revocation_triggers"])
+                try settings.rejectUnknown(["minimum_rationale", "pending_timeout", "access_starts", "revocation_triggers",
+                                            "production_environments"])
+                productionNode = settings.optional("production_environments")
                 if let node = settings.optional("revocation_triggers") {
                     for item in try node.listOrSingle() {
                         let name = try item.nonEmptyString()
@@ -255,8 +264,14 @@ public struct Policy: Sendable {
         } catch {
             errors.append(error)
         }
-        let conditions = ConditionParser(directory: directory, catalogue: catalogue,
-                                         catalogueIsWhole: errors.count == errorsBeforeCatalogue)
+        let catalogueIsWhole = errors.count == errorsBeforeCatalogue
+        let conditions = ConditionParser(directory: directory, catalogue: catalogue, catalogueIsWhole: catalogueIsWhole)
+        var production = ProductionEnvironments()
+        if let productionNode {
+            collect(&errors) { () throws(SourceError) in
+                production = try ProductionEnvironments.parse(productionNode, catalogue: catalogue, catalogueIsWhole: catalogueIsWhole)
+            }
+        }
 
         var breakGlass: BreakGlassPolicy?
         if let node = root.optional("break_glass") {
@@ -301,7 +316,7 @@ public struct Policy: Sendable {
         return Policy(storage: Storage(version: digest.map { String(format: "%02x", $0) }.joined(), file: file, source: source,
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
-                      extraTriggers: extraTriggers, systems: catalogue.systems,
+                      extraTriggers: extraTriggers, production: production, systems: catalogue.systems,
                       people: directory.peopleInOrder, name: name, notifications: notifications, roles: roles, reconciliation: reconciliation, signing: signing, directory: directory, catalogue: catalogue,
                       denyRules: denyRules, routeRules: routeRules))
     }

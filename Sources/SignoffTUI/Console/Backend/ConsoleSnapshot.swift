@@ -139,6 +139,8 @@ public struct ConsoleSnapshot: Sendable {
     public var policyVersion: String?
     /// Minimum rationale length in characters after trimming, from the policy.
     public var minimumRationale: Int
+    /// The environments the policy in force treats as production.
+    public var production: ProductionEnvironments
     /// The store's change token when this snapshot was read, so a change made
     /// while reading is seen by the next poll.
     public var changeToken: Int64
@@ -162,13 +164,14 @@ public struct ConsoleSnapshot: Sendable {
     public var findings: [ConsoleFindingRow]
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
-                changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
+                production: ProductionEnvironments = ProductionEnvironments(), changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
                 notificationsFailing: Int = 0, eventsNotFolded: Int = 0, findings: [ConsoleFindingRow] = []) {
         self.findings = findings
         self.identity = identity
         self.storePath = storePath
         self.policyVersion = policyVersion
         self.minimumRationale = minimumRationale
+        self.production = production
         self.changeToken = changeToken
         self.rows = rows
         self.grants = grants

@@ -19,6 +19,8 @@ public struct ConsoleModel: Sendable {
     public internal(set) var notificationsFailing = 0
     public internal(set) var eventsNotFolded = 0
     public internal(set) var minimumRationale = 0
+    /// The environments the policy in force treats as production.
+    public internal(set) var production = ProductionEnvironments()
     public internal(set) var changeToken: Int64?
     public internal(set) var loaded = false
     /// The last load failure, shown until a load succeeds.

@@ -96,15 +96,20 @@ public struct DecisionDraft: Sendable, Hashable {
     /// Characters that count toward the policy's minimum, as the store counts them.
     public var rationaleLength: Int { Lifecycle.rationaleLength(rationale) }
 
-    /// Approving these needs a second, typed confirmation.
-    public var needsConfirmation: Bool {
-        verdict == .approve && (request.breakGlass || (RiskCue.isProduction(request.environment) && request.access == .admin))
+    /// Approving these needs a second, typed confirmation: break-glass, and
+    /// admin access to an environment the policy in force treats as production.
+    public func needsConfirmation(production: ProductionEnvironments) -> Bool {
+        verdict == .approve && (request.breakGlass || isProductionAdmin(production))
+    }
+
+    private func isProductionAdmin(_ production: ProductionEnvironments) -> Bool {
+        production.contains(request.environment) && request.access == .admin
     }
 
     /// Words for the confirmation screen's title.
-    public var confirmationReason: String {
+    public func confirmationReason(production: ProductionEnvironments) -> String {
         var reasons: [String] = []
-        if RiskCue.isProduction(request.environment) && request.access == .admin { reasons.append("PRODUCTION ADMIN") }
+        if isProductionAdmin(production) { reasons.append("PRODUCTION ADMIN") }
         if request.breakGlass { reasons.append("BREAK-GLASS") }
         return reasons.joined(separator: " + ")
     }

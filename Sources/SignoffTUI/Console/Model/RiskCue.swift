@@ -28,12 +28,10 @@ public enum RiskCue: Sendable, Hashable {
         }
     }
 
-    public static func isProduction(_ environment: String) -> Bool { RequestRisk.isProduction(environment) }
-
-    public static func cues(for request: AccessRequest, maximumDuration: TimeSpan?) -> [RiskCue] {
+    public static func cues(for request: AccessRequest, maximumDuration: TimeSpan?, production: ProductionEnvironments) -> [RiskCue] {
         var cues: [RiskCue] = []
         if request.breakGlass { cues.append(.breakGlass(incident: request.incident)) }
-        if isProduction(request.environment) { cues.append(.production(request.environment)) }
+        if production.contains(request.environment) { cues.append(.production(request.environment)) }
         if request.access == .admin { cues.append(.admin) }
         if !request.subject.kind.isHuman { cues.append(.nonHuman(request.subject.kind)) }
         if let maximumDuration, Double(request.duration.seconds) * 5 >= Double(maximumDuration.seconds) * 4 {

@@ -66,7 +66,7 @@ extension ConsoleModel {
 
     mutating func submitDecision() -> [Effect] {
         guard case let .decision(draft) = mode else { return [] }
-        if draft.needsConfirmation {
+        if draft.needsConfirmation(production: production) {
             mode = .confirm(draft, typed: "")
             return []
         }

@@ -13,6 +13,7 @@ extension ConsoleModel {
         notificationsFailing = snapshot.notificationsFailing
         eventsNotFolded = snapshot.eventsNotFolded
         minimumRationale = snapshot.minimumRationale
+        production = snapshot.production
         changeToken = snapshot.changeToken
         loaded = true
         loadError = nil

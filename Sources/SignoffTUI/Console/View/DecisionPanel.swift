@@ -23,7 +23,7 @@ enum DecisionPanel {
     }
 
     static func restatement(_ draft: DecisionDraft, width: Int, glyphs: Glyphs, maximumDuration: TimeSpan?,
-                            now: Date) -> [StyledLine] {
+                            production: ProductionEnvironments, now: Date) -> [StyledLine] {
         let request = draft.request
         let verb: String
         switch draft.action {
@@ -39,7 +39,7 @@ enum DecisionPanel {
         ]
         if !request.purpose.isEmpty { lines += labelled("purpose ", request.purpose, width: width, glyphs: glyphs) }
         if let requester = request.requester { lines.append(line([Term("requested by "), Term(value: requester)])) }
-        let environmentRole: Role = RiskCue.isProduction(request.environment) ? .riskHigh : .value
+        let environmentRole: Role = production.contains(request.environment) ? .riskHigh : .value
         lines += [
             line([Term("entitlement "), Term(value: request.entitlement)]),
             line([Term("on "), Term(value: request.system), Term(" / ", role: .dim), Term(value: request.environment, role: environmentRole)]),
@@ -70,7 +70,7 @@ enum DecisionPanel {
             lines.append(line(terms))
         }
         // A grant's length was settled at approval; only a decision weighs it against the maximum.
-        let cues = RiskCue.cues(for: request, maximumDuration: draft.grant == nil ? maximumDuration : nil)
+        let cues = RiskCue.cues(for: request, maximumDuration: draft.grant == nil ? maximumDuration : nil, production: production)
         if draft.grant?.selfActivated == true {
             lines.append(StyledLine("\(glyphs.breakGlass) SELF-ACTIVATED: nobody approved this access", .breakGlass))
         }
@@ -162,7 +162,7 @@ enum DecisionPanel {
 
         // Space: restatement first, then notices, counter, at least one editor line, the hint.
         var restatement = restatement(draft, width: inner.width, glyphs: glyphs,
-                                      maximumDuration: model.details[draft.id]?.maximumDuration, now: model.now)
+                                      maximumDuration: model.details[draft.id]?.maximumDuration, production: model.production, now: model.now)
         let fixed = notices.count + 2
         let editorMinimum = 1
         let room = max(0, inner.height - fixed - editorMinimum)
@@ -202,7 +202,7 @@ enum DecisionPanel {
         init(_ draft: DecisionDraft, body: Rect, model: ConsoleModel, glyphs: Glyphs) {
             let width = min(body.width, 90)
             head = restatement(draft, width: max(0, width - 2), glyphs: glyphs,
-                               maximumDuration: model.details[draft.id]?.maximumDuration, now: model.now)
+                               maximumDuration: model.details[draft.id]?.maximumDuration, production: model.production, now: model.now)
             let needed = head.count + Self.tailHeight + 2
             shortBy = max(0, needed - body.height)
             rect = frame(in: body, preferredHeight: needed)
@@ -218,7 +218,7 @@ enum DecisionPanel {
         let confirmation = Confirmation(draft, body: body, model: model, glyphs: glyphs)
         let rect = confirmation.rect
         grid.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .normal)
-        grid.box(rect, title: [Span("\(glyphs.breakGlass) Confirm \(draft.confirmationReason) approval", .riskHigh)],
+        grid.box(rect, title: [Span("\(glyphs.breakGlass) Confirm \(draft.confirmationReason(production: model.production)) approval", .riskHigh)],
                  glyphs: glyphs, borderRole: .riskHigh)
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }

@@ -17,10 +17,12 @@ enum DetailContent {
             lines += builder.lines
             if let row = model.requestRow(of: grant) {
                 lines += Self.lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id],
-                                    width: width, glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
+                                    width: width, glyphs: model.glyphs, production: model.production, now: model.now,
+                                    everyRule: model.showsEveryRule)
             } else if let detail = model.details[grant.id] {
                 lines += Self.lines(row: ConsoleRow(record: detail.record, mineNow: false), detail: detail, error: nil,
-                                    width: width, glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
+                                    width: width, glyphs: model.glyphs, production: model.production, now: model.now,
+                                    everyRule: model.showsEveryRule)
             } else if let error = model.detailErrors[grant.id] {
                 lines.append(StyledLine("\(model.glyphs.denied) details failed to load: "
                                         + "\(DisplaySafe.text(error, style: model.glyphs.textStyle)) (r reloads)", .error))
@@ -31,7 +33,7 @@ enum DetailContent {
         }
         guard let row = model.selectedRow else { return [] }
         return lines(row: row, detail: model.details[row.id], error: model.detailErrors[row.id], width: width,
-                     glyphs: model.glyphs, now: model.now, everyRule: model.showsEveryRule)
+                     glyphs: model.glyphs, production: model.production, now: model.now, everyRule: model.showsEveryRule)
     }
 
     /// What a grant allows now and what needs someone: state and time left,
@@ -155,7 +157,7 @@ enum DetailContent {
     }
 
     static func lines(row: ConsoleRow, detail: ConsoleDetail?, error: String?, width: Int, glyphs: Glyphs,
-                      now: Date, everyRule: Bool = false) -> [StyledLine] {
+                      production: ProductionEnvironments, now: Date, everyRule: Bool = false) -> [StyledLine] {
         var builder = Builder(width: width, glyphs: glyphs)
         guard let detail else {
             builder.field("Request", row.id)
@@ -174,7 +176,7 @@ enum DetailContent {
         let request = record.request
         let state = glyphs.state(record.state)
 
-        let cues = RiskCue.cues(for: request, maximumDuration: detail.maximumDuration)
+        let cues = RiskCue.cues(for: request, maximumDuration: detail.maximumDuration, production: production)
         for (index, cue) in cues.enumerated() {
             let glyph = cue.role == .breakGlass ? glyphs.breakGlass : glyphs.risk
             builder.styled(index == 0 ? "Risk" : "", [Span("\(glyph) \(cue.text)", cue.role)])
@@ -191,7 +193,7 @@ enum DetailContent {
         builder.field("Owner", request.subject.owner)
         builder.field("System", request.system)
         builder.field("Environment", request.environment,
-                      role: RiskCue.isProduction(request.environment) ? .riskHigh : .value)
+                      role: production.contains(request.environment) ? .riskHigh : .value)
         builder.field("Entitlement", request.entitlement)
         builder.field("Scope", request.scope)
         builder.field("Access", request.access.rawValue, role: request.access == .admin ? .riskHigh : .value)

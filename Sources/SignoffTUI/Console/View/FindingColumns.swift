@@ -8,10 +8,11 @@ struct FindingColumn: Sendable, ColumnSizing {
     let minimum: Int
     let flex: Int
     let priority: Int
-    let cell: @Sendable (_ finding: ConsoleFindingRow, _ now: Date, _ glyphs: Glyphs, _ width: Int) -> Span
+    let cell: @Sendable (_ finding: ConsoleFindingRow, _ now: Date, _ glyphs: Glyphs, _ width: Int,
+                          _ production: ProductionEnvironments) -> Span
 
     init(_ title: String, minimum: Int, flex: Int = 0, priority: Int,
-         cell: @escaping @Sendable (ConsoleFindingRow, Date, Glyphs, Int) -> Span) {
+         cell: @escaping @Sendable (ConsoleFindingRow, Date, Glyphs, Int, ProductionEnvironments) -> Span) {
         self.title = title
         self.minimum = minimum
         self.flex = flex
@@ -23,26 +24,26 @@ struct FindingColumn: Sendable, ColumnSizing {
         Span(TextLayout.fit(raw, width: width, glyphs: glyphs), role)
     }
 
-    static let kind = FindingColumn("Kind", minimum: 12, priority: 10) { finding, _, glyphs, width in
+    static let kind = FindingColumn("Kind", minimum: 12, priority: 10) { finding, _, glyphs, width, _ in
         Span(TextLayout.truncate(finding.kind.label, width: width, ellipsis: glyphs.ellipsis), role(of: finding.kind))
     }
-    static let seen = FindingColumn("Since", minimum: 8, priority: 6) { finding, now, glyphs, width in
+    static let seen = FindingColumn("Since", minimum: 8, priority: 6) { finding, now, glyphs, width, _ in
         Span(TextLayout.truncate(TimeSpan.ago(finding.firstSeenAt, now), width: width, ellipsis: glyphs.ellipsis), .dim)
     }
-    static let subject = FindingColumn("Subject", minimum: 8, flex: 2, priority: 9) { finding, _, glyphs, width in
+    static let subject = FindingColumn("Subject", minimum: 8, flex: 2, priority: 9) { finding, _, glyphs, width, _ in
         text(finding.subject, finding.owner == nil ? .riskHigh : .normal, glyphs: glyphs, width: width)
     }
-    static let system = FindingColumn("System/env", minimum: 8, flex: 2, priority: 7) { finding, _, glyphs, width in
-        text("\(finding.system)/\(finding.environment)", RiskCue.isProduction(finding.environment) ? .riskHigh : .normal,
+    static let system = FindingColumn("System/env", minimum: 8, flex: 2, priority: 7) { finding, _, glyphs, width, production in
+        text("\(finding.system)/\(finding.environment)", production.contains(finding.environment) ? .riskHigh : .normal,
              glyphs: glyphs, width: width)
     }
-    static let summary = FindingColumn("What differs", minimum: 16, flex: 5, priority: 8) { finding, now, glyphs, width in
+    static let summary = FindingColumn("What differs", minimum: 16, flex: 5, priority: 8) { finding, now, glyphs, width, _ in
         if let exception = finding.exception, exception.inForce(at: now) {
             return text("excepted until \(TimeText.absolute(exception.until)): \(finding.summary)", .dim, glyphs: glyphs, width: width)
         }
         return text(finding.summary, .normal, glyphs: glyphs, width: width)
     }
-    static let id = FindingColumn("ID", minimum: 18, priority: 3) { finding, _, glyphs, width in
+    static let id = FindingColumn("ID", minimum: 18, priority: 3) { finding, _, glyphs, width, _ in
         text(finding.id, .dim, glyphs: glyphs, width: width)
     }
 

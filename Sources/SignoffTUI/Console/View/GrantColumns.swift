@@ -10,10 +10,11 @@ struct GrantColumn: Sendable, ColumnSizing {
     let flex: Int
     let priority: Int
     /// The cell of a grant, or of its post-incident review when `review` is true.
-    let cell: @Sendable (_ grant: ConsoleGrantRow, _ review: Bool, _ now: Date, _ glyphs: Glyphs, _ width: Int) -> [Span]
+    let cell: @Sendable (_ grant: ConsoleGrantRow, _ review: Bool, _ now: Date, _ glyphs: Glyphs, _ width: Int,
+                          _ production: ProductionEnvironments) -> [Span]
 
     init(_ title: String, minimum: Int, flex: Int = 0, priority: Int,
-         cell: @escaping @Sendable (ConsoleGrantRow, Bool, Date, Glyphs, Int) -> [Span]) {
+         cell: @escaping @Sendable (ConsoleGrantRow, Bool, Date, Glyphs, Int, ProductionEnvironments) -> [Span]) {
         self.title = title
         self.minimum = minimum
         self.flex = flex
@@ -26,7 +27,7 @@ struct GrantColumn: Sendable, ColumnSizing {
         [Span(TextLayout.fit(raw, width: width, glyphs: glyphs), role)]
     }
 
-    static let when = GrantColumn("Left / due", minimum: 14, priority: 10) { row, review, now, glyphs, width in
+    static let when = GrantColumn("Left / due", minimum: 14, priority: 10) { row, review, now, glyphs, width, _ in
         let text: String
         let role: Role
         if review, let due = row.grant.incidentReview {
@@ -43,20 +44,20 @@ struct GrantColumn: Sendable, ColumnSizing {
         }
         return [Span(TextLayout.truncate(text, width: width, ellipsis: glyphs.ellipsis), role)]
     }
-    static let id = GrantColumn("ID", minimum: 10, priority: 9) { row, _, _, glyphs, width in
+    static let id = GrantColumn("ID", minimum: 10, priority: 9) { row, _, _, glyphs, width, _ in
         text(row.id, .normal, glyphs: glyphs, width: width)
     }
-    static let subject = GrantColumn("Subject", minimum: 8, flex: 2, priority: 8) { row, _, _, glyphs, width in
+    static let subject = GrantColumn("Subject", minimum: 8, flex: 2, priority: 8) { row, _, _, glyphs, width, _ in
         text(row.terms.subject.name, row.terms.subject.kind.isHuman ? .normal : .riskMedium, glyphs: glyphs, width: width)
     }
-    static let system = GrantColumn("System/env", minimum: 8, flex: 2, priority: 6) { row, _, _, glyphs, width in
-        text("\(row.terms.system)/\(row.terms.environment)", RiskCue.isProduction(row.terms.environment) ? .riskHigh : .normal,
+    static let system = GrantColumn("System/env", minimum: 8, flex: 2, priority: 6) { row, _, _, glyphs, width, production in
+        text("\(row.terms.system)/\(row.terms.environment)", production.contains(row.terms.environment) ? .riskHigh : .normal,
              glyphs: glyphs, width: width)
     }
-    static let entitlement = GrantColumn("Entitlement", minimum: 8, flex: 2, priority: 3) { row, _, _, glyphs, width in
+    static let entitlement = GrantColumn("Entitlement", minimum: 8, flex: 2, priority: 3) { row, _, _, glyphs, width, _ in
         text(row.terms.entitlement, row.terms.access == .admin ? .riskHigh : .normal, glyphs: glyphs, width: width)
     }
-    static let flags = GrantColumn("Flags", minimum: 16, flex: 4, priority: 9) { row, review, now, glyphs, width in
+    static let flags = GrantColumn("Flags", minimum: 16, flex: 4, priority: 9) { row, review, now, glyphs, width, _ in
         var spans = flagSpans(row.grant.flags(at: now).filter { flag in
             // A review line says when it is due in its first column.
             switch flag {

@@ -20,10 +20,10 @@ struct ListColumn: Sendable, ColumnSizing {
     let flex: Int
     let priority: Int
     let trusted: Bool
-    let cell: @Sendable (ConsoleRow, Date, Glyphs) -> (String, Role)
+    let cell: @Sendable (ConsoleRow, Date, Glyphs, ProductionEnvironments) -> (String, Role)
 
     init(_ title: String, minimum: Int, flex: Int = 0, priority: Int, trusted: Bool = false,
-         cell: @escaping @Sendable (ConsoleRow, Date, Glyphs) -> (String, Role)) {
+         cell: @escaping @Sendable (ConsoleRow, Date, Glyphs, ProductionEnvironments) -> (String, Role)) {
         self.title = title
         self.minimum = minimum
         self.flex = flex
@@ -32,44 +32,44 @@ struct ListColumn: Sendable, ColumnSizing {
         self.cell = cell
     }
 
-    static let id = ListColumn("ID", minimum: 10, priority: 9) { row, _, _ in (row.id, .normal) }
-    static let subject = ListColumn("Subject", minimum: 8, flex: 3, priority: 10) { row, _, _ in
+    static let id = ListColumn("ID", minimum: 10, priority: 9) { row, _, _, _ in (row.id, .normal) }
+    static let subject = ListColumn("Subject", minimum: 8, flex: 3, priority: 10) { row, _, _, _ in
         (row.subjectName, row.subjectKind.isHuman ? .normal : .riskMedium)
     }
-    static let kind = ListColumn("Kind", minimum: 9, priority: 2, trusted: true) { row, _, _ in
+    static let kind = ListColumn("Kind", minimum: 9, priority: 2, trusted: true) { row, _, _, _ in
         (row.subjectKind.label, row.subjectKind.isHuman ? .dim : .riskMedium)
     }
-    static let system = ListColumn("System/env", minimum: 8, flex: 2, priority: 6) { row, _, _ in
-        ("\(row.system)/\(row.environment)", RiskCue.isProduction(row.environment) ? .riskHigh : .normal)
+    static let system = ListColumn("System/env", minimum: 8, flex: 2, priority: 6) { row, _, _, production in
+        ("\(row.system)/\(row.environment)", production.contains(row.environment) ? .riskHigh : .normal)
     }
-    static let entitlement = ListColumn("Entitlement", minimum: 8, flex: 3, priority: 8) { row, _, _ in
+    static let entitlement = ListColumn("Entitlement", minimum: 8, flex: 3, priority: 8) { row, _, _, _ in
         (row.entitlement, .normal)
     }
-    static let access = ListColumn("Access", minimum: 6, priority: 7, trusted: true) { row, _, _ in
+    static let access = ListColumn("Access", minimum: 6, priority: 7, trusted: true) { row, _, _, _ in
         (row.access.rawValue, row.access == .admin ? .riskHigh : .normal)
     }
-    static let duration = ListColumn("For", minimum: 6, priority: 4, trusted: true) { row, _, _ in
+    static let duration = ListColumn("For", minimum: 6, priority: 4, trusted: true) { row, _, _, _ in
         (row.duration.description, .normal)
     }
-    static let age = ListColumn("Age", minimum: 4, priority: 5, trusted: true) { row, now, _ in
+    static let age = ListColumn("Age", minimum: 4, priority: 5, trusted: true) { row, now, _, _ in
         (TimeText.age(of: row.submittedAt, now: now), .dim)
     }
-    static let approvals = ListColumn("Appr", minimum: 5, priority: 3, trusted: true) { row, _, _ in
+    static let approvals = ListColumn("Appr", minimum: 5, priority: 3, trusted: true) { row, _, _, _ in
         ("\(row.approvals)/\(row.approvalsNeeded)", row.approvals >= row.approvalsNeeded && row.approvalsNeeded > 0 ? .approved : .pending)
     }
-    static let routedTo = ListColumn("Routed to", minimum: 10, flex: 3, priority: 4) { row, _, _ in
+    static let routedTo = ListColumn("Routed to", minimum: 10, flex: 3, priority: 4) { row, _, _, _ in
         (row.routedTo, .dim)
     }
     /// The state in words: its glyph is already in the row's gutter.
-    static let state = ListColumn("State", minimum: 9, priority: 9, trusted: true) { row, _, glyphs in
+    static let state = ListColumn("State", minimum: 9, priority: 9, trusted: true) { row, _, glyphs, _ in
         let state = glyphs.state(row.state)
         return (state.word, state.role)
     }
-    static let decided = ListColumn("Decided", minimum: 7, priority: 5, trusted: true) { row, now, _ in
+    static let decided = ListColumn("Decided", minimum: 7, priority: 5, trusted: true) { row, now, _, _ in
         (row.decidedAt.map { TimeText.age(of: $0, now: now) + " ago" } ?? "", .dim)
     }
 
-    static let decidedBy = ListColumn("By", minimum: 8, flex: 2, priority: 4) { row, _, _ in
+    static let decidedBy = ListColumn("By", minimum: 8, flex: 2, priority: 4) { row, _, _, _ in
         (row.decidedBy.joined(separator: ", "), .dim)
     }
 

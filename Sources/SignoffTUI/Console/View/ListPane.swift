@@ -129,7 +129,7 @@ enum ListPane {
         for (spec, columnWidth) in columns {
             let room = min(columnWidth, x + width - column)
             guard room > 0 else { break }
-            let line = StyledLine(spec.cell(row, review, model.now, glyphs, columnWidth))
+            let line = StyledLine(spec.cell(row, review, model.now, glyphs, columnWidth, model.production))
             grid.draw(line, x: column, y: y, width: room)
             if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: line.plainText) {
                 grid.paint(x: column + start, y: y, width: max(0, min(length, room - start)), role: .match)
@@ -153,7 +153,7 @@ enum ListPane {
         for (spec, columnWidth) in columns {
             let room = min(columnWidth, x + width - column)
             guard room > 0 else { break }
-            let line = StyledLine([spec.cell(finding, model.now, glyphs, columnWidth)])
+            let line = StyledLine([spec.cell(finding, model.now, glyphs, columnWidth, model.production)])
             grid.draw(line, x: column, y: y, width: room)
             if !needle.isEmpty, !selected, let (start, length) = matchColumns(of: needle, in: line.plainText) {
                 grid.paint(x: column + start, y: y, width: max(0, min(length, room - start)), role: .match)
@@ -177,7 +177,7 @@ enum ListPane {
         grid.write(state.glyph, x: x + 2, y: y, maxWidth: 1, role: state.role)
         var column = x + gutter
         for (spec, columnWidth) in columns {
-            let (raw, role) = spec.cell(row, model.now, glyphs)
+            let (raw, role) = spec.cell(row, model.now, glyphs, model.production)
             let text = spec.trusted ? TextLayout.truncate(raw, width: columnWidth, ellipsis: glyphs.ellipsis)
                                     : TextLayout.fit(raw, width: columnWidth, glyphs: glyphs)
             grid.write(text, x: column, y: y, maxWidth: min(columnWidth, x + width - column), role: role)
