@@ -196,6 +196,7 @@ public final class WriteTransaction {
             throw StoreError.invalidEvent(
                 "\(draft.actor.name) is an asserted identity, and this store was created not to trust them")
         }
+        if let problem = DecisionCheck.actorProblem(draft) { throw StoreError.invalidEvent(problem) }
         // The submission's request, encoded once: its bytes are both the
         // payload's and (spliced, at flush) the stored record's.
         var requestJSON: [UInt8]?
@@ -644,7 +645,9 @@ public final class WriteTransaction {
     /// `draft`, where folding it could give or extend access (a route, an
     /// approval, a grant or an extension) or hide what access is held (a
     /// post-incident review completed, a reconciliation's run or findings, a
-    /// finding excepted or sent for removal), judged by `check`
+    /// finding excepted or sent for removal) or change what the rest is
+    /// judged by (a policy applied, the settings or the hand-off changed, by
+    /// someone the policy in force gives no such role), judged by `check`
     /// (`DecisionCheck`, one per fold: a command's events are folded
     /// together) against the request, grant, finding and policy as folded so
     /// far; nil otherwise. The database does not judge what an event says, so
@@ -665,15 +668,21 @@ public final class WriteTransaction {
         case .requestRouted, .requestRevised, .grantIssued, .grantExtended, .incidentReviewCompleted, .reconciliationRun,
              .findingOpened, .findingResolved:
             break
+        // The store's configuration is judged by the roles the policy in
+        // force gives (the server checks only that the session's role is an
+        // administrator, which any administrator can make another); the
+        // store's creation, for who created it, which that judgement needs.
+        case .storeCreated, .policyApplied, .settingsChanged, .handOffConfigured:
+            break
         case .reviewRecorded:
             replayOnly = true
         case let .findingExcepted(excepted): findingID = excepted.findingID
         case let .findingRemovalRequested(requested): findingID = requested.findingID
         case let .requestDecided(decided):
             guard decided.state == .approved else { return nil }
-        case .policyApplied, .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
+        case .requestSubmitted, .reviewRefused, .actionRefused, .requestWithdrawn,
              .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
-             .storeCreated, .settingsChanged, .schemaMigrated, .handOffConfigured, .removalHandedOff, .removalHandOffFailed,
+             .schemaMigrated, .removalHandedOff, .removalHandOffFailed,
              .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }

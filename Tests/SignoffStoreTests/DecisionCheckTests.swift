@@ -221,7 +221,15 @@ import Testing
     }
 
     @Test func reviewsSignoffRefusesAreNamed() throws {
-        #expect(try problems { [Sample.review($0.id, by: .signoff)] } == ["REQ-1: review_recorded by signoff: a review by signoff, who is not a person"])
+        // No process records a review in signoff's name (`audit verify` names one forged into the chain).
+        #expect(throws: StoreError.self) { try problems { [Sample.review($0.id, by: .signoff)] } }
+        #expect(DecisionCheck.actorProblem(Sample.review("REQ-1", by: .signoff))?.hasPrefix(
+            "review_recorded is recorded for a person or account, and this one names signoff (system)") == true)
+        #expect(DecisionCheck.actorProblem(Sample.review("REQ-1", by: Principal(name: "policy:", authentication: .policy)))
+                == "recorded as a policy rule under the name policy:: a rule's decisions name it as policy:RULE")
+        #expect(DecisionCheck.actorProblem(EventDraft(requestID: "REQ-1", actor: .policyRule("auto"), at: Sample.start,
+                                                      body: .requestDecided(.init(state: .approved, by: ["policy:auto"], policyVersion: "v",
+                                                                                  reason: "auto", selfActivated: nil)))) == nil)
         #expect(try problems { [Sample.review($0.id, version: 2)] }
                 == ["REQ-1: review_recorded by bob: a review signoff refuses: REQ-1 has never had version 2: it is at version 1; look at it with `signoff show REQ-1`"])
         #expect(try problems { Self.approval($0) + [Sample.review($0.id, by: Sample.carol, at: Self.later)] }

@@ -155,8 +155,8 @@ struct PostgresPrivilegeTests {
         Self.refused(.permission, "only signoff itself") { try Self.append(dave, actor: "erin", authentication: "system") }
         try dave.transaction {
             try Self.append(dave, actor: "dave")
-            try Self.append(dave, actor: "policy:auto-deny", authentication: "policy")
-            try Self.append(dave, actor: "signoff", authentication: "system")
+            try Self.append(dave, actor: "policy:auto-deny", authentication: "policy", kind: "request_decided")
+            try Self.append(dave, actor: "signoff", authentication: "system", kind: "request_decided")
         }
         // SET ROLE changes current_user, not session_user: a member of another
         // role still acts as its own person.
@@ -348,6 +348,31 @@ struct PostgresPrivilegeTests {
         #expect(who.text(0) == "dave" && who.boolean(1) == true)
     }
 
+    /// The server lets any administrator record the store's configuration,
+    /// and any administrator can make another; the fold asks the policy in
+    /// force too, and sets aside a change by someone it gives no such role.
+    @Test func aConfigurationChangeThePolicyGivesNoRoleForIsFoldedIntoNothing() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        let applied = EventBody.policyApplied(.init(version: Sample.policyVersion, previousVersion: nil, file: "policy.yaml",
+                                                    source: Sample.policySource))
+        try admin.transaction {
+            try Self.append(admin, actor: "admin", kind: "policy_applied", requestID: nil,
+                            payload: String(decoding: applied.encodedPayloadBytes(), as: UTF8.self))
+            let sequence = try admin.query("SELECT max(sequence) FROM signoff.events").row(0).integer(0)!
+            try admin.query("SELECT signoff.put_policy($1, $2, NULL, 'policy.yaml', $3, $4, 'admin', 'postgresql_role', $5::text[])",
+                            [.integer(sequence), .text(Sample.policyVersion), .text(Sample.policySource), .integer(Self.now),
+                             .text("{dave}")])
+        }
+        let handOff = EventBody.handOffConfigured(.init(outbox: "/srv/dave-decides", command: nil, timeoutSeconds: nil))
+        try Self.put([EventDraft(requestID: nil, actor: Principal(name: "dave", authentication: .postgresqlRole),
+                                 at: Date(storeMilliseconds: Self.now), body: handOff)],
+                     on: try fixture.database.connect(fixture.dave.connection))
+        let store = try Store.open(fixture.database.location)
+        #expect(try store.eventsNotFolded() == 1)
+        #expect(try store.handOff().outbox == nil)
+    }
+
     /// A temporary table of the caller's shadows nothing the store's
     /// functions read: a role cannot name itself the schema's owner.
     @Test func aTemporaryTableMakesNobodyAnAdministrator() throws {
@@ -383,6 +408,27 @@ struct PostgresPrivilegeTests {
             try Self.append(dave, actor: "policy:x", authentication: "policy", kind: "request_decided", payload: denial)
         }
         #expect(try dave.query("SELECT count(*) FROM signoff.events WHERE authentication = 'policy'").row(0).integer(0) == 1)
+    }
+
+    /// signoff and its rules record only routes, decisions that are not a
+    /// self-activation, and grants: anything else in their name would be
+    /// asked for neither a role nor a signature.
+    @Test func aRuleRecordsOnlyWhatItDecides() throws {
+        let fixture = try Fixture()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let activation = #"{"by":["dave"],"policy_version":"v1","reason":"self-activated","self_activated":true,"state":"approved"}"#
+        let before = try dave.query("SELECT count(*) FROM signoff.events").row(0).integer(0)
+        for (actor, authentication, kind, payload) in [("signoff", "system", "request_withdrawn", "{}"),
+                                                        ("policy:x", "policy", "review_recorded", "{}"),
+                                                        ("policy:x", "policy", "request_decided", activation)] {
+            Self.refused(.permission, "is recorded for a person or account") {
+                try dave.transaction {
+                    try Self.append(dave, actor: "dave", kind: "request_withdrawn")
+                    try Self.append(dave, actor: actor, authentication: authentication, kind: kind, payload: payload)
+                }
+            }
+        }
+        #expect(try dave.query("SELECT count(*) FROM signoff.events").row(0).integer(0) == before)
     }
 
     @Test func theChainCannotForkAndAHashMustMatchItsEvent() throws {

@@ -521,6 +521,36 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         #expect(throws: StoreError.self) { try lab.store.verifiedAppliedPolicies() }
     }
 
+    /// signoff and its rules record only routes, decisions and the grants
+    /// approvals issue: a policy change written into the chain as theirs (or
+    /// as the system under a person's name), which would need neither a role
+    /// nor a signature, is named, and no signoff process records one.
+    @Test func aPolicyChangeRecordedAsTheSystemIsNamed() throws {
+        let lab = try SignedStore()
+        let next = SignedStore.policy(dave: [lab.dave], erin: [lab.erin], extra: "# v2\n")
+        try lab.apply(next, by: "erin", at: lab.start.addingTimeInterval(10))
+        let applied = Int(try lab.sequence(of: "policy_applied"))
+        for (actor, expected) in [("signoff", "policy_applied is recorded for a person or account, and this one names signoff (system)"),
+                                  ("erin", "recorded as the system under the name erin: only signoff itself acts as the system")] {
+            try forge(lab.directory.file()) { rows in
+                rows[applied - 1].actor = actor
+                rows[applied - 1].authentication = "system"
+                rows[applied - 1].signature = nil
+                rows[applied - 1].statement = nil
+            }
+            let report = try lab.store.verify()
+            #expect(!report.isIntact)
+            let named = report.projectionMismatches.filter { $0.table == "events" && $0.sequence == Int64(applied) }.map(\.problem)
+            #expect(named.contains { $0.contains(expected) }, "\(report.problems)")
+        }
+        let refused = lab.refusal { tx in
+            try tx.append(EventDraft(requestID: nil, actor: .signoff, at: lab.start.addingTimeInterval(20),
+                                     body: .settingsChanged(.init(trustAssertedIdentities: false, shareGroup: nil))))
+        }
+        guard case let .invalidEvent(message)? = refused else { Issue.record("not refused: \(String(describing: refused))"); return }
+        #expect(message.contains("settings_changed is recorded for a person or account"), "\(message)")
+    }
+
     @Test func theSignaturesSectionDecidesWhatMustBeSigned() throws {
         // always: even alice, who has no key, cannot submit unsigned.
         let always = try SignedStore(signatures: "signatures: {required: always}\n")

@@ -106,6 +106,7 @@ public struct DecisionCheck: Sendable {
                                  finding: (String) -> StoredFinding? = { _ in nil }, route: RouteOutcome? = nil) -> String? {
         if !seenFirst, case .storeCreated = event.body { creator = event.actor.name }
         seenFirst = true
+        if let problem = Self.actorProblem(event) { return problem }
         defer { if case .policyApplied = event.body { appliedPolicy = true } }
         if let permission = Self.permission(event.body) {
             if policy == nil, appliedPolicy { return Self.noPolicy }
@@ -302,6 +303,44 @@ public struct DecisionCheck: Sendable {
     /// whatever it says. (A revocation needs `fire_trigger` only when a
     /// trigger made it: judged with the revocation. Provisioning reports and
     /// intake are recorded by several paths, and are not judged here.)
+    /// Why no signoff process records `event` in its actor's name; nil when
+    /// one may. signoff itself acts as `signoff` (authentication `system`)
+    /// and a rule as `policy:RULE` (authentication `policy`), and they record
+    /// only what they decide: a route, a decision that is not a person's
+    /// self-activation, and the grant or extension an approval issues. Every
+    /// other event is a person's (or an account's), so its signature and the
+    /// roles it needs are asked of whoever it names; an event that called
+    /// its actor the system would otherwise need neither.
+    public static func actorProblem(_ event: EventDraft) -> String? {
+        let actor = event.actor
+        switch actor.authentication {
+        case .osAccount, .asserted, .postgresqlRole:
+            return nil
+        case .system:
+            guard actor.name == Principal.signoff.name else {
+                return "recorded as the system under the name \(actor.name): only signoff itself acts as the system"
+            }
+        case .policy:
+            guard actor.name.hasPrefix("policy:"), actor.name.count > "policy:".count else {
+                return "recorded as a policy rule under the name \(actor.name): a rule's decisions name it as policy:RULE"
+            }
+        }
+        switch event.body {
+        case .requestRouted, .grantIssued, .grantExtended:
+            return nil
+        case let .requestDecided(decided):
+            guard decided.selfActivated == true else { return nil }
+        case .policyApplied, .requestSubmitted, .reviewRecorded, .reviewRefused, .actionRefused, .requestWithdrawn,
+             .requestRevised, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed, .grantExpired, .grantRevoked,
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated,
+             .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
+             .removalHandedOff, .removalHandOffFailed, .ticketLinked, .intakeRefused, .writeBackConfigured:
+            break
+        }
+        return "\(event.body.kind) is recorded for a person or account, and this one names \(actor.name) (\(actor.authentication.rawValue)): "
+            + "signoff and its rules record only routes, decisions and the grants approvals issue"
+    }
+
     private static func permission(_ body: EventBody) -> RolePermission? {
         switch body {
         case .policyApplied: return RolePermission(.applyPolicy)

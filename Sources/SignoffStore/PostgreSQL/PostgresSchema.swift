@@ -52,7 +52,31 @@ enum PostgresSchema {
         Migration(name: "6 grant windows", sql: "SELECT 1;"),
         Migration(name: "7 functions search temporary objects last", sql: temporaryObjectsLast),
         Migration(name: "8 rules and signoff speak after a person", sql: rulesAfterAPerson),
+        Migration(name: "9 rules and signoff record only what they decide", sql: rulesRecordOnlyDecisions),
     ]
+
+    /// signoff and its rules record only routes, decisions that are not a
+    /// person's self-activation, and the grants and extensions approvals
+    /// issue (`DecisionCheck.actorProblem`): every other event is a person's,
+    /// so the roles and the signature it needs are asked of whoever it names.
+    /// An administrator could otherwise append a policy "by signoff", which
+    /// no role check and no signature requirement would ask anything of.
+    static let rulesRecordOnlyDecisions = #"""
+        CREATE FUNCTION signoff.refuse_rule_as_person() RETURNS trigger LANGUAGE plpgsql
+        SET search_path = signoff, pg_catalog, pg_temp AS $$
+        BEGIN
+            IF NEW.authentication IN ('policy', 'system') AND NOT (
+                NEW.kind IN ('request_routed', 'grant_issued', 'grant_extended')
+                OR (NEW.kind = 'request_decided' AND (NEW.payload::jsonb -> 'self_activated') IS DISTINCT FROM 'true'::jsonb)
+            ) THEN
+                RAISE EXCEPTION '% is recorded for a person or account, not for % (%): signoff and its rules record only routes, decisions and the grants approvals issue',
+                    NEW.kind, NEW.actor, NEW.authentication USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER events_rules_record_only_decisions BEFORE INSERT ON signoff.events
+            FOR EACH ROW EXECUTE FUNCTION signoff.refuse_rule_as_person();
+        """#
 
     /// An event in the name of a policy rule (`policy:RULE`) or of signoff
     /// itself only follows an event of the same transaction: signoff records
