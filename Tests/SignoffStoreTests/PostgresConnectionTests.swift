@@ -73,6 +73,21 @@ struct PostgresConnectionTests {
         #expect(leftovers.row(0).integer(0) == 0)
     }
 
+    /// The store's group role is taken again only as signoff creates it: one
+    /// created beforehand with members would let them read the store.
+    @Test func initRefusesAGroupRoleSomeoneElsePreparedWithMembers() throws {
+        let database = try TestDatabase()
+        let group = PostgresSchema.quoteIdentifier(PostgresSetup.groupRole(database: database.name))
+        let mallory = try database.role("mallory")
+        try database.connect().execute("CREATE ROLE \(group) NOLOGIN; GRANT \(group) TO \(mallory.name)")
+        let error = Self.failure(database.connection) { try Store.initialize($0, settings: StoreSettings()) }
+        #expect(error?.description.contains("already exists and has members (\(mallory.name))") == true, "\(String(describing: error))")
+        #expect(try database.connect().query("SELECT count(*) FROM pg_namespace WHERE nspname = 'signoff'").row(0).integer(0) == 0)
+        // A plain role without members (left by a dropped store) is taken again.
+        try database.connect().execute("REVOKE \(group) FROM \(mallory.name)")
+        try Store.initialize(database.location, settings: StoreSettings())
+    }
+
     @Test func textRoundTripsExactlyAndValuesBindByType() throws {
         let database = try TestDatabase()
         let connection = try database.connect()

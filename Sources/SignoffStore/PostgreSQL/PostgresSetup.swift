@@ -38,9 +38,24 @@ enum PostgresSetup {
         try checkPerson(person)
         let group = groupRole(database: database)
         try connection.transaction {
-            let exists = try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(group)]).rowCount > 0
-            if !exists {
+            // A role of that name left by a dropped store is taken again, but
+            // only as it was created: whoever could create it first, and make
+            // themselves its member, would otherwise read every table.
+            let existing = try connection.query("""
+                SELECT r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolbypassrls OR r.rolreplication,
+                       (SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname) FROM pg_auth_members a
+                        JOIN pg_roles m ON m.oid = a.member WHERE a.roleid = r.oid)
+                FROM pg_roles r WHERE r.rolname = $1
+                """, [.text(group)])
+            if existing.rowCount == 0 {
                 try connection.execute("CREATE ROLE \(PostgresSchema.quoteIdentifier(group)) NOLOGIN")
+            } else if existing.row(0).boolean(0) == true || existing.row(0).text(1) != nil {
+                let what = existing.row(0).text(1).map { "has members (\(DisplaySafe.text($0)))" } ?? "has attributes beyond NOLOGIN"
+                throw StoreError.database(path: connection.shownAs, detail: """
+                    the role \(DisplaySafe.text(group)), which would become the store's group role (its members read the store), already \
+                    exists and \(what); drop it (DROP ROLE \(DisplaySafe.text(PostgresSchema.quoteIdentifier(group)))) or make it a plain \
+                    NOLOGIN role without members, then run signoff init again
+                    """)
             }
             try connection.execute("""
                 CREATE SCHEMA signoff;
