@@ -73,80 +73,163 @@ public struct HandOff: Sendable {
     /// identity's `signoff handoff retry`, e.g. from its crontab. Because the
     /// store's record of who set it can itself be forged by anyone who writes
     /// the file, the command must also be in this account's own `trust` file.
+    ///
+    /// Each grant is handed off under its hand-off lease (`Store.withHandOffLease`):
+    /// whether it is still due is read again once the lease is held, so of two
+    /// processes that both saw it pending (an approval delivering after its
+    /// commit, and the retry timer), one runs the command or writes the
+    /// outbox and records the outcome, and the other finds it recorded and
+    /// leaves it (saying so, with `explicit`: IDs a person named). A process
+    /// that cannot have the lease within `leaseWait` leaves the grant pending
+    /// and says so; nothing runs without it.
     @discardableResult
-    public func deliver(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [Delivery] {
+    public func deliver(_ ids: some Sequence<String>, retry: Bool = false, explicit: Bool = false,
+                        now: () -> Date = Date.init) throws -> [Delivery] {
         let configuration = try store.handOff()
         guard configuration.isConfigured else { return [] }
         let refusal = refusal(configuration)
         var deliveries: [Delivery] = []
         for id in ids {
-            guard let (grant, replayed, problems) = try store.checkedGrant(id),
-                  grant.provisioning == .pending || (retry && grant.provisioning == .failed) else { continue }
-            let action = grant.provisioningAction
+            guard let seen = try store.grant(id) else { continue }
+            let action = seen.provisioningAction
+            guard Self.isDue(seen.provisioning, retry: retry) else {
+                if explicit {
+                    deliveries.append(Delivery(requestID: id, action: action, outcome: Self.notAgain(seen.status), failed: false))
+                }
+                continue
+            }
             if let refusal {
                 deliveries.append(Delivery(requestID: id, action: action, outcome: "left pending: " + refusal, failed: false))
                 continue
             }
-            // What provisioning is told is the grant as the chain holds it,
-            // whatever its rows were edited to say: a removal reaches the access
-            // that was granted, not the account an edited row names.
-            let document = GrantDocument(grant: replayed ?? grant, action: action).encoded()
-            let body: EventBody
-            // Access is given only for decisions signoff records, on rows it
-            // wrote: otherwise the refusal is recorded (and notified) as a
-            // failed hand-off. Taking access away is never held up.
-            let disputed = action == .grant ? problems.first : nil
-            if let disputed {
-                // Recorded once: a retry every minute must not add an event every minute.
-                if grant.provisioning == .failed, let reason = grant.provisioningReason, reason.hasPrefix(Self.notHandedOff) {
-                    deliveries.append(Delivery(requestID: id, action: action, outcome: reason, failed: true))
-                    continue
-                }
-                body = .grantProvisioningFailed(.init(action: action, reason: "\(Self.notHandedOff) (\(disputed)); `signoff audit verify` names what was appended by hand"))
-            } else if let command = configuration.command {
-                let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
-                                                environment: ["SIGNOFF_REQUEST_ID": id, "SIGNOFF_ACTION": action.rawValue])
-                body = result.succeeded
-                    ? .grantProvisioned(.init(action: action, note: "hand-off command exited 0"))
-                    : .grantProvisioningFailed(.init(action: action, reason: result.problem))
-            } else if let outbox = configuration.outbox {
-                do {
-                    let name = try Outbox.write(document, to: outbox, name: "\(id)-\(action.rawValue)-\(now().epochMilliseconds).json")
-                    body = .grantHandedOff(.init(action: action, via: "outbox \(name)", document: GrantDocument.digest(document)))
-                } catch {
-                    body = .grantProvisioningFailed(.init(action: action, reason: "could not write to the outbox \(outbox): \(error)"))
-                }
-            } else {
-                continue
+            let leased = try store.withHandOffLease(.grant(requestID: id), waitingAtMost: Self.leaseWait(configuration)) {
+                try deliverLeased(id, seen: seen.status, explicit: explicit, now: now)
             }
-            let recorded = try store.write { tx -> Bool in
-                // Recorded only if nobody recorded an outcome for this action meanwhile.
-                guard let current = try tx.grant(id, asStored: true), current.provisioningAction == action,
-                      current.provisioning == grant.provisioning else { return false }
-                let recorded = try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
-                if let stored = try tx.currentPolicy(), let policy = try? stored.parsed() {
-                    try NotificationQueue.enqueue(for: [recorded], in: tx, policy: policy, at: recorded.draft.at)
-                }
-                // A failed hand-off is news for the request's ticket, like any reported failure.
-                try TicketWriteBack.enqueue(after: recorded, in: tx, policy: nil, at: recorded.draft.at)
-                return true
-            }
-            guard recorded else { continue }
-            switch body {
-            case let .grantProvisioningFailed(failure):
-                deliveries.append(Delivery(requestID: id, action: action, outcome: failure.reason, failed: true))
-            case let .grantHandedOff(handedOff):
-                deliveries.append(Delivery(requestID: id, action: action, outcome: "handed off to \(handedOff.via)", failed: false))
-            case .grantProvisioned:
-                deliveries.append(Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false))
-            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-                 .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
-                 .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
-                 .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
-                continue  // a delivery records only the three above
+            switch leased {
+            case let .held(delivery):
+                if let delivery { deliveries.append(delivery) }
+            case let .busy(holder):
+                deliveries.append(Delivery(requestID: id, action: action, outcome: Self.leftPending(holder), failed: false))
             }
         }
         return deliveries
+    }
+
+    /// How long a delivery waits for another process's hand-off of the same
+    /// document: long enough for its command to finish (and the outcome it
+    /// records to be read), never past the store's own bound on waiting.
+    static func leaseWait(_ configuration: HandOffConfiguration) -> TimeInterval {
+        min(TimeInterval(configuration.timeoutSeconds) + 5, Store.defaultWriteDeadline)
+    }
+
+    static func isDue(_ state: ProvisioningState, retry: Bool) -> Bool {
+        switch state {
+        case .pending: true
+        case .failed: retry
+        case .handedOff, .done: false
+        }
+    }
+
+    /// Whether the hand-off read under the lease is the one this process saw
+    /// due: nobody recorded an outcome for it, and no decision replaced it.
+    static func sameHandOff(_ seen: GrantStatus, _ current: GrantStatus) -> Bool {
+        seen.provisioningAction == current.provisioningAction && seen.provisioning == current.provisioning
+            && seen.provisioningAt == current.provisioningAt && seen.provisioningReason == current.provisioningReason
+    }
+
+    static func leftPending(_ holder: String?) -> String {
+        "left pending: another process is handing it off" + (holder.map { " (\($0))" } ?? "")
+            + "; `signoff handoff retry` delivers it if that one does not"
+    }
+
+    static func notAgain(_ status: GrantStatus) -> String {
+        let state: String
+        switch status.provisioning {
+        case .pending: state = "pending"
+        case .handedOff: state = "handed off"
+        case .done: state = "confirmed done"
+        case .failed: state = "failed" + (status.provisioningReason.map { " (\($0))" } ?? "")
+        }
+        return "not handed off again: its \(status.provisioningAction.rawValue) is already \(state)"
+    }
+
+    /// One grant's hand-off, under its lease: read again, still due as
+    /// `seen`, handed off, and recorded. Nil when there is nothing to say.
+    private func deliverLeased(_ id: String, seen: GrantStatus, explicit: Bool, now: () -> Date) throws -> Delivery? {
+        // Set, replaced or turned off while this process waited: what is in force now decides.
+        let configuration = try store.handOff()
+        guard let (grant, replayed, problems) = try store.checkedGrant(id) else { return nil }
+        let action = grant.provisioningAction
+        guard Self.sameHandOff(seen, grant.status) else {
+            // Another process handed it off (or a decision replaced it) while this one waited.
+            return explicit ? Delivery(requestID: id, action: action, outcome: Self.notAgain(grant.status), failed: false) : nil
+        }
+        if let refusal = refusal(configuration) {
+            return Delivery(requestID: id, action: action, outcome: "left pending: " + refusal, failed: false)
+        }
+        // What provisioning is told is the grant as the chain holds it,
+        // whatever its rows were edited to say: a removal reaches the access
+        // that was granted, not the account an edited row names.
+        let document = GrantDocument(grant: replayed ?? grant, action: action).encoded()
+        let body: EventBody
+        // Access is given only for decisions signoff records, on rows it
+        // wrote: otherwise the refusal is recorded (and notified) as a
+        // failed hand-off. Taking access away is never held up.
+        let disputed = action == .grant ? problems.first : nil
+        if let disputed {
+            // Recorded once: a retry every minute must not add an event every minute.
+            if grant.provisioning == .failed, let reason = grant.provisioningReason, reason.hasPrefix(Self.notHandedOff) {
+                return Delivery(requestID: id, action: action, outcome: reason, failed: true)
+            }
+            body = .grantProvisioningFailed(.init(action: action, reason: "\(Self.notHandedOff) (\(disputed)); `signoff audit verify` names what was appended by hand"))
+        } else if let command = configuration.command {
+            let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
+                                            environment: ["SIGNOFF_REQUEST_ID": id, "SIGNOFF_ACTION": action.rawValue])
+            body = result.succeeded
+                ? .grantProvisioned(.init(action: action, note: "hand-off command exited 0"))
+                : .grantProvisioningFailed(.init(action: action, reason: result.problem))
+        } else if let outbox = configuration.outbox {
+            do {
+                let name = try Outbox.write(document, to: outbox, name: "\(id)-\(action.rawValue)-\(now().epochMilliseconds).json")
+                body = .grantHandedOff(.init(action: action, via: "outbox \(name)", document: GrantDocument.digest(document)))
+            } catch {
+                body = .grantProvisioningFailed(.init(action: action, reason: "could not write to the outbox \(outbox): \(error)"))
+            }
+        } else {
+            return nil
+        }
+        let recorded = try store.write { tx -> GrantStatus? in
+            // Recorded only if no decision replaced this action meanwhile
+            // (no other hand-off records while the lease is held).
+            guard let current = try tx.grant(id, asStored: true) else { return nil }
+            guard current.provisioningAction == action, current.provisioning == grant.provisioning else { return current.status }
+            let recorded = try tx.append(EventDraft(requestID: id, actor: actor, at: now(), body: body))
+            if let stored = try tx.currentPolicy(), let policy = try? stored.parsed() {
+                try NotificationQueue.enqueue(for: [recorded], in: tx, policy: policy, at: recorded.draft.at)
+            }
+            // A failed hand-off is news for the request's ticket, like any reported failure.
+            try TicketWriteBack.enqueue(after: recorded, in: tx, policy: nil, at: recorded.draft.at)
+            return nil
+        }
+        var delivery: Delivery
+        switch body {
+        case let .grantProvisioningFailed(failure):
+            delivery = Delivery(requestID: id, action: action, outcome: failure.reason, failed: true)
+        case let .grantHandedOff(handedOff):
+            delivery = Delivery(requestID: id, action: action, outcome: "handed off to \(handedOff.via)", failed: false)
+        case .grantProvisioned:
+            delivery = Delivery(requestID: id, action: action, outcome: "provisioned by the hand-off command", failed: false)
+        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+             .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired, .grantRevoked, .grantExtended,
+             .incidentReviewCompleted, .handOffConfigured, .storeCreated, .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed,
+             .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
+            return nil  // a delivery records only the three above
+        }
+        if let replaced = recorded {
+            // Never silently: this document reached provisioning; a decision since (a revocation) has its own hand-off.
+            delivery.outcome += "; not recorded: the grant changed meanwhile (its \(replaced.provisioningAction.rawValue) is now \(replaced.provisioning.rawValue)), and a later hand-off stands for it"
+        }
+        return delivery
     }
 }
 
@@ -163,62 +246,105 @@ extension HandOff {
     /// that failed), through the same outbox or command, under the same
     /// rules, as grant documents. Each outcome is an event. Nothing
     /// configured, or a hand-off this process may not use: nothing happens,
-    /// and the removals stay visibly pending.
+    /// and the removals stay visibly pending. Each is handed off under its
+    /// hand-off lease, as `deliver` hands off grants.
     @discardableResult
-    public func deliverRemovals(_ ids: some Sequence<String>, retry: Bool = false, now: () -> Date = Date.init) throws -> [RemovalDelivery] {
+    public func deliverRemovals(_ ids: some Sequence<String>, retry: Bool = false, explicit: Bool = false,
+                                now: () -> Date = Date.init) throws -> [RemovalDelivery] {
         let configuration = try store.handOff()
         guard configuration.isConfigured else { return [] }
         let refusal = refusal(configuration)
         var deliveries: [RemovalDelivery] = []
         for id in ids {
-            guard let finding = try store.finding(id), let removal = finding.removal,
-                  removal.handOff == .pending || (retry && removal.handOff == .failed),
-                  let requested = try removalRequest(removal, of: id) else { continue }
+            guard let finding = try store.finding(id), let removal = finding.removal else { continue }
+            guard Self.isDue(removal.handOff, retry: retry) else {
+                if explicit { deliveries.append(RemovalDelivery(findingID: id, outcome: Self.notAgain(removal), failed: false)) }
+                continue
+            }
             if let refusal {
                 deliveries.append(RemovalDelivery(findingID: id, outcome: "left pending: " + refusal, failed: false))
                 continue
             }
-            let document = RemovalDocument(findingID: id, requestedBy: removal.by, requestedAt: removal.at, rationale: removal.rationale,
-                                           terms: requested.terms).encoded()
-            let body: EventBody
-            if let command = configuration.command {
-                let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
-                                                environment: ["SIGNOFF_FINDING_ID": id, "SIGNOFF_ACTION": "remove"])
-                body = result.succeeded
-                    ? .removalHandedOff(.init(findingID: id, via: "hand-off command (exit 0)", document: GrantDocument.digest(document)))
-                    : .removalHandOffFailed(.init(findingID: id, reason: result.problem))
-            } else if let outbox = configuration.outbox {
-                do {
-                    let name = try Outbox.write(document, to: outbox, name: "\(id)-remove-\(now().epochMilliseconds).json")
-                    body = .removalHandedOff(.init(findingID: id, via: "outbox \(name)", document: GrantDocument.digest(document)))
-                } catch {
-                    body = .removalHandOffFailed(.init(findingID: id, reason: "could not write to the outbox \(outbox): \(error)"))
-                }
-            } else {
-                continue
+            let leased = try store.withHandOffLease(.removal(findingID: id), waitingAtMost: Self.leaseWait(configuration)) {
+                try deliverRemovalLeased(id, seen: removal, explicit: explicit, now: now)
             }
-            let recorded = try store.write { tx -> Bool in
-                // Recorded only if nobody recorded an outcome for this removal meanwhile.
-                guard let current = try tx.finding(id)?.removal, current.sequence == removal.sequence,
-                      current.handOff == removal.handOff else { return false }
-                try tx.append(EventDraft(requestID: nil, actor: actor, at: now(), body: body))
-                return true
-            }
-            guard recorded else { continue }
-            switch body {
-            case let .removalHandedOff(handedOff):
-                deliveries.append(RemovalDelivery(findingID: id, outcome: "handed off to \(handedOff.via)", failed: false))
-            case let .removalHandOffFailed(failure):
-                deliveries.append(RemovalDelivery(findingID: id, outcome: failure.reason, failed: true))
-            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
-                 .requestDecided, .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed,
-                 .grantExpired, .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated,
-                 .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
-                 .findingRemovalRequested, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
-                continue  // a removal's delivery records only the two above
+            switch leased {
+            case let .held(delivery):
+                if let delivery { deliveries.append(delivery) }
+            case let .busy(holder):
+                deliveries.append(RemovalDelivery(findingID: id, outcome: Self.leftPending(holder), failed: false))
             }
         }
         return deliveries
+    }
+
+    static func notAgain(_ removal: FindingRemoval) -> String {
+        let state: String
+        switch removal.handOff {
+        case .pending: state = "pending"
+        case .handedOff: state = "handed off"
+        case .done: state = "confirmed done"
+        case .failed: state = "failed" + (removal.outcome.map { " (\($0))" } ?? "")
+        }
+        return "not handed off again: its removal is already \(state)"
+    }
+
+    /// One removal's hand-off, under its lease: read again, still due as
+    /// `seen`, handed off, and recorded. Nil when there is nothing to say.
+    private func deliverRemovalLeased(_ id: String, seen: FindingRemoval, explicit: Bool, now: () -> Date) throws -> RemovalDelivery? {
+        let configuration = try store.handOff()
+        guard let removal = try store.finding(id)?.removal else { return nil }
+        guard removal == seen else {
+            // Another process handed it off while this one waited.
+            return explicit ? RemovalDelivery(findingID: id, outcome: Self.notAgain(removal), failed: false) : nil
+        }
+        if let refusal = refusal(configuration) {
+            return RemovalDelivery(findingID: id, outcome: "left pending: " + refusal, failed: false)
+        }
+        guard let requested = try removalRequest(removal, of: id) else { return nil }
+        let document = RemovalDocument(findingID: id, requestedBy: removal.by, requestedAt: removal.at, rationale: removal.rationale,
+                                       terms: requested.terms).encoded()
+        let body: EventBody
+        if let command = configuration.command {
+            let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
+                                            environment: ["SIGNOFF_FINDING_ID": id, "SIGNOFF_ACTION": "remove"])
+            body = result.succeeded
+                ? .removalHandedOff(.init(findingID: id, via: "hand-off command (exit 0)", document: GrantDocument.digest(document)))
+                : .removalHandOffFailed(.init(findingID: id, reason: result.problem))
+        } else if let outbox = configuration.outbox {
+            do {
+                let name = try Outbox.write(document, to: outbox, name: "\(id)-remove-\(now().epochMilliseconds).json")
+                body = .removalHandedOff(.init(findingID: id, via: "outbox \(name)", document: GrantDocument.digest(document)))
+            } catch {
+                body = .removalHandOffFailed(.init(findingID: id, reason: "could not write to the outbox \(outbox): \(error)"))
+            }
+        } else {
+            return nil
+        }
+        let recorded = try store.write { tx -> Bool in
+            // Recorded only if this removal is still the one requested, and still due.
+            guard let current = try tx.finding(id)?.removal, current.sequence == removal.sequence,
+                  current.handOff == removal.handOff else { return false }
+            try tx.append(EventDraft(requestID: nil, actor: actor, at: now(), body: body))
+            return true
+        }
+        var delivery: RemovalDelivery
+        switch body {
+        case let .removalHandedOff(handedOff):
+            delivery = RemovalDelivery(findingID: id, outcome: "handed off to \(handedOff.via)", failed: false)
+        case let .removalHandOffFailed(failure):
+            delivery = RemovalDelivery(findingID: id, outcome: failure.reason, failed: true)
+        case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+             .requestDecided, .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed,
+             .grantExpired, .grantRevoked, .grantExtended, .incidentReviewCompleted, .handOffConfigured, .storeCreated,
+             .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+             .findingRemovalRequested, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
+            return nil  // a removal's delivery records only the two above
+        }
+        if !recorded {
+            delivery.outcome += "; not recorded: the finding's removal changed meanwhile"
+        }
+        return delivery
     }
 
     /// The `finding_removal_requested` event a removal of finding `id` names:

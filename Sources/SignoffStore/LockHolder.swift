@@ -42,4 +42,23 @@ enum LockHolder {
         }
         return text
     }
+
+    /// Who holds byte `slot` of a store's hand-off lock, where /proc/locks
+    /// names a process (it names none for some kernels' descriptor locks).
+    static func describe(handOffLock path: String, slot: Int32) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0,
+              let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+        let inode = UInt64(info.st_ino)
+        for line in table.split(separator: "\n") {
+            // "7: OFDLCK ADVISORY  WRITE 4242 08:01:1234567 1234 1234"
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 8, fields[1] == "OFDLCK" || fields[1] == "FLOCK", let pid = Int32(fields[4]), pid > 0 else { continue }
+            let device = fields[5].split(separator: ":")
+            guard device.count == 3, UInt64(device[2]) == inode, let start = Int64(fields[6]), start <= Int64(slot),
+                  fields[7] == "EOF" || (Int64(fields[7]) ?? -1) >= Int64(slot) else { continue }
+            return pid == getpid() ? "this process" : process(pid)
+        }
+        return nil
+    }
 }

@@ -641,6 +641,15 @@ public final class WriteTransaction {
         return grant
     }
 
+    /// What the grant of request `id` last handed off for its latest action,
+    /// as its chained events say (never a query table's row): the digest of
+    /// the document written to the outbox, a hand-off that recorded none,
+    /// or nothing since the grant's latest action.
+    public func latestHandedOffDocument(_ id: String) throws -> HandedOffDocument {
+        checkOpen()
+        return HandedOffDocument.latest(in: try Store.events(db, requestID: id, isCopy: isCopy).map(\.draft.body))
+    }
+
     /// For the fold of a shared store's events: why signoff never records
     /// `draft`, where folding it could give or extend access (a route, an
     /// approval, a grant or an extension) or hide what access is held (a

@@ -393,6 +393,83 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// After an extension a new grant document is handed off: a late report
+    /// naming the first document's SHA-256 (as sha256sum prints it) is
+    /// stale, recorded as a refused attempt and nothing else, while one
+    /// naming the latest is recorded. A digest of the wrong shape is bad
+    /// input, with nothing recorded.
+    @Test func aReportNamingAReplacedDocumentIsStale() throws {
+        let store = try TestStore()
+        let check = try SchemaCheck(store.directory)
+        let outbox = store.directory.appendingPathComponent("outbox")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        let id = try approvedGrant(store)
+        func documents() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("\(id)-grant-") }.sorted()
+                .map { outbox.appendingPathComponent($0).path }
+        }
+        func sha256(_ file: String) throws -> String {
+            let summed = try Signoff.runProgram("/usr/bin/env", ["sha256sum", file])
+            #expect(summed.status == 0, "\(summed.output)")
+            return String(summed.stdout.prefix(64))
+        }
+        #expect(try store.run(["handoff", "retry"], as: "ops", at: "2026-11-21T03:01:00Z").status == 0)
+        let first = try #require(try documents().first)
+        let asked = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice", at: "2026-11-21T03:02:00Z")
+        let extensionID = try #require(try Signoff.items(asked).first?["id"] as? String, "\(asked.output)")
+        #expect(try store.run(["approve", extensionID, "--version", "1", "-r", "the backfill needs one more night"], as: "dave",
+                              at: "2026-11-21T03:03:00Z").status == 0)
+        #expect(try store.run(["handoff", "retry"], as: "ops", at: "2026-11-21T03:04:00Z").status == 0)
+        let all = try documents()
+        #expect(all.count == 2, "\(all)")
+        let latest = try #require(all.last)
+        let (firstDigest, latestDigest) = (try sha256(first), try sha256(latest))
+        #expect(firstDigest != latestDigest)
+        let timeline = try #require(try store.show(id)["timeline"] as? [[String: Any]])
+        // What the grant says (its clock aside, which moves as the test runs).
+        func state() throws -> NSDictionary {
+            let now = try grant(store, id)
+            return NSDictionary(dictionary: ["state": now["state"] ?? "", "expires_at": now["expires_at"] ?? "",
+                                             "provisioning": provisioning(now)])
+        }
+        let beforeGrant = try state()
+        #expect((beforeGrant["provisioning"] as? [String: Any])?["state"] as? String == "handed_off", "\(beforeGrant)")
+
+        // The first document's report arrives late: stale, exit 4, one refused attempt recorded.
+        let late = try store.run(["provisioned", id, "--action", "grant", "--document", firstDigest, "--json"], as: "ops")
+        #expect(late.status == 4, "\(late.output)")
+        check.failure(late, status: 4, code: "conflict")
+        #expect(late.stderr.contains("not the latest document handed off for \(id)") && late.stderr.contains(latestDigest), "\(late.output)")
+        let afterLate = try #require(try store.show(id)["timeline"] as? [[String: Any]])
+        #expect(afterLate.count == timeline.count + 1 && afterLate.last?["kind"] as? String == "action_refused", "\(afterLate.last ?? [:])")
+        #expect((afterLate.last?["summary"] as? String)?.contains("refused (stale_version)") == true, "\(afterLate.last ?? [:])")
+        #expect(try state() == beforeGrant, "the grant is unchanged")
+        // So is a failure report about it.
+        let lateFailure = try store.run(["provisioning-failed", id, "--reason", "role not found", "--document", firstDigest], as: "ops")
+        #expect(lateFailure.status == 4, "\(lateFailure.output)")
+        #expect(try state() == beforeGrant)
+
+        // Not a digest: bad input naming --document, nothing recorded.
+        let head = try store.run(["audit", "head"]).stdout
+        for bad in [firstDigest.uppercased(), String(firstDigest.dropLast()), "sha256:" + firstDigest, firstDigest + "  " + first] {
+            let refused = try store.run(["provisioned", id, "--document", bad, "--json"], as: "ops")
+            #expect(refused.status == 2, "\(refused.output)")
+            check.failure(refused, status: 2, code: "bad_input")
+            let error = (try? JSONSerialization.jsonObject(with: Data(refused.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+            #expect(error?["field"] as? String == "--document", "\(refused.stderr)")
+        }
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was recorded")
+
+        // The latest document's report is recorded.
+        let confirmed = try store.run(["provisioned", id, "--action", "grant", "--document", latestDigest, "--json"], as: "ops")
+        #expect(confirmed.status == 0, "\(confirmed.output)")
+        check.stdout(confirmed, "signoff.action-result/1")
+        #expect(provisioning(try grant(store, id))["state"] as? String == "done")
+        try check.validate()
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// Text given on the command line is held to what a request file may
     /// hold: an extension's purpose has words and at most 4,000 characters,
     /// provisioning's note and reason at most 8,000. Refused as bad input,

@@ -1278,3 +1278,77 @@ extension GrantLifecycleTests {
         }
     }
 }
+
+extension GrantLifecycleTests {
+    /// A report naming its document's SHA-256 is held to the latest document
+    /// handed off for the grant, as its events say: an extension's new grant
+    /// document replaces the first, whose late report confirms nothing.
+    @Suite("reports bound to their document")
+    struct ReportedDocument {
+        typealias G = GrantFixture
+        static let first = String(repeating: "a1", count: 32), second = String(repeating: "b2", count: 32)
+
+        static func handedOff(_ digest: String, _ action: HandOffAction = .grant) -> EventBody {
+            .grantHandedOff(.init(action: action, via: "outbox x.json", document: digest))
+        }
+
+        @Test func theLatestDocumentIsFoldedFromTheGrantsEvents() throws {
+            // The grant's first event (its issue) starts afresh like the others.
+            let issued = EventBody.grantExtended(.init(extensionID: "REQ-0", by: .hours(1), expiresAt: nil))
+            let extended = EventBody.grantExtended(.init(extensionID: "REQ-2", by: .hours(1), expiresAt: nil))
+            let provisioned = EventBody.grantProvisioned(.init(action: .grant, note: "hand-off command exited 0"))
+            let revoked = EventBody.grantRevoked(.init(rationale: G.rationale, trigger: nil))
+            #expect(HandedOffDocument.latest(in: []) == .nothing)
+            #expect(HandedOffDocument.latest(in: [issued]) == .nothing)
+            #expect(HandedOffDocument.latest(in: [issued, Self.handedOff(Self.first)]) == .document(Self.first))
+            // A report recorded after it leaves the document the latest.
+            #expect(HandedOffDocument.latest(in: [issued, Self.handedOff(Self.first), provisioned]) == .document(Self.first))
+            // An extension starts afresh: nothing handed off, then the new document.
+            #expect(HandedOffDocument.latest(in: [issued, Self.handedOff(Self.first), extended]) == .nothing)
+            #expect(HandedOffDocument.latest(in: [issued, Self.handedOff(Self.first), extended, Self.handedOff(Self.second)])
+                    == .document(Self.second))
+            // A hand-off command's outcome names no document.
+            #expect(HandedOffDocument.latest(in: [issued, provisioned]) == .noDocument)
+            #expect(HandedOffDocument.latest(in: [issued, Self.handedOff(Self.first), revoked]) == .nothing)
+            #expect(HandedOffDocument.latest(in: [issued, Self.handedOff(Self.first), .grantExpired(.init(expiresAt: G.t0))]) == .nothing)
+        }
+
+        @Test func aReportOnAReplacedDocumentIsStaleAndOnTheLatestIsRecorded() throws {
+            let policy = try G.policy()
+            let (_, grant) = try G.approved(policy: policy)
+            func report(_ document: String?, _ handedOff: HandedOffDocument) -> Refusal? {
+                G.refusal { () throws(Refusal) in
+                    try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, action: .grant, document: document,
+                                                     handedOff: handedOff, by: G.provisioner, at: G.at(2 * G.hour))
+                }
+            }
+            #expect(report(Self.second, .document(Self.second)) == nil)
+            #expect(report(nil, .document(Self.second)) == nil, "without --document, the report is about the latest hand-off")
+            let stale = try #require(report(Self.first, .document(Self.second)))
+            #expect(stale.reason == .staleVersion)
+            #expect(stale.message.contains("document \(Self.first), which is not the latest document handed off for REQ-1"), "\(stale)")
+            #expect(stale.message.contains("document \(Self.second), to grant"), "\(stale)")
+            let none = try #require(report(Self.first, .noDocument))
+            #expect(none.reason == .staleVersion && none.message.contains("recorded no document"), "\(none)")
+            let nothing = try #require(report(Self.first, .nothing))
+            #expect(nothing.reason == .staleVersion && nothing.message.contains("nothing has been handed off for REQ-1"), "\(nothing)")
+            // A failure report is held to the document just the same.
+            #expect(G.refusal { () throws(Refusal) in
+                try Lifecycle.provisioningReport(grant, succeeded: false, note: "no such role", action: nil, document: Self.first,
+                                                 handedOff: .document(Self.second), by: G.provisioner, at: G.at(2 * G.hour))
+            }?.reason == .staleVersion)
+            // What an event appended by hand says is never repeated unless it is a digest.
+            let odd = try #require(report(Self.first, .document("\u{1B}[2Jgone")))
+            #expect(!odd.message.contains("\u{1B}") && odd.message.contains("malformed"), "\(odd)")
+        }
+
+        @Test func aDigestHasSixtyFourLowercaseHexDigits() {
+            #expect(GrantDocument.isDigest(GrantDocument.digest(Data("{}".utf8))))
+            #expect(GrantDocument.isDigest(Self.first))
+            for bad in ["", String(Self.first.dropLast()), Self.first + "0", Self.first.uppercased(),
+                        String(repeating: "g", count: 64), String(repeating: "é", count: 32)] {
+                #expect(!GrantDocument.isDigest(bad), "\(bad)")
+            }
+        }
+    }
+}

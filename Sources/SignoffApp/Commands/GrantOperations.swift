@@ -140,11 +140,15 @@ extension Commands {
         public var note: String?
         /// The action of the hand-off document reported on, where provisioning names it.
         public var action: HandOffAction?
-        public init(id: String, succeeded: Bool, note: String?, action: HandOffAction? = nil) {
+        /// The SHA-256 of the document reported on, where provisioning names
+        /// it: held to the latest document handed off for the grant.
+        public var document: String?
+        public init(id: String, succeeded: Bool, note: String?, action: HandOffAction? = nil, document: String? = nil) {
             self.id = id
             self.succeeded = succeeded
             self.note = note
             self.action = action
+            self.document = document
         }
         public var operation: Operation { succeeded ? .reportProvisioned : .reportProvisioningFailed }
         public var permission: RolePermission? { RolePermission(.reportProvisioning) }
@@ -153,8 +157,12 @@ extension Commands {
         public func decide(_ tx: CommandTransaction) throws {
             let grant = try tx.grant(id, attempting: .reportProvisioning)
             let actor = tx.actor, now = tx.now, succeeded = self.succeeded, note = self.note, action = self.action
+            let document = self.document
+            // Read from the grant's chained events only when the report names a document.
+            let handedOff = try document.map { _ in try tx.store.latestHandedOffDocument(id) } ?? .nothing
             try tx.append(try tx.refusingAsEvidence(.reportProvisioning, of: id) { () throws(Refusal) in
-                try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, action: action, by: actor, at: now)
+                try Lifecycle.provisioningReport(grant, succeeded: succeeded, note: note, action: action, document: document,
+                                                 handedOff: handedOff, by: actor, at: now)
             })
         }
     }

@@ -74,14 +74,14 @@ extension Commands {
                 let targets = all
                     ? try store.grants(.attention).filter { $0.provisioning == .pending || $0.provisioning == .failed }.map(\.requestID)
                     : requests
-                grants = try handOff.deliver(targets, retry: true, now: clock.now)
+                grants = try handOff.deliver(targets, retry: true, explicit: !all, now: clock.now)
             }
             var removals: [HandOff.RemovalDelivery] = []
             if all || !findings.isEmpty {
                 let targets = all
                     ? try store.findings().filter { $0.removal.map { $0.handOff == .pending || $0.handOff == .failed } ?? false }.map(\.id)
                     : findings
-                removals = try handOff.deliverRemovals(targets, retry: true, now: clock.now)
+                removals = try handOff.deliverRemovals(targets, retry: true, explicit: !all, now: clock.now)
             }
             return (grants, removals)
         } catch {

@@ -323,7 +323,14 @@ extension Lifecycle {
     /// names it: a report on a document a later hand-off replaced (a grant
     /// carried out after its revocation was handed off) is refused as stale,
     /// never recorded as the later action's outcome.
+    ///
+    /// `document`: the SHA-256 (lowercase hex) of the document file the
+    /// report is about, where provisioning names it; the report is then
+    /// refused as stale unless it is `handedOff`, the digest of the latest
+    /// document handed off for the grant (an extension hands off a new
+    /// `grant` document, which a late report on the first must not confirm).
     public static func provisioningReport(_ grant: Grant, succeeded: Bool, note: String?, action: HandOffAction? = nil,
+                                          document: String? = nil, handedOff: HandedOffDocument = .nothing,
                                           by actor: Principal, at: Date) throws(Refusal) -> [EventDraft] {
         if let action, action != grant.provisioningAction {
             // A grant's document comes first: a later one replaced it. A removal never replaced is one never asked for.
@@ -332,6 +339,9 @@ extension Lifecycle {
             }
             throw Refusal(.staleVersion, "the latest hand-off of \(grant.requestID) asks provisioning to \(grant.provisioningAction.rawValue); this report is about grant, which that hand-off replaced: report on the latest document")
         }
+        if let document {
+            try checkReportedDocument(document, grant: grant, handedOff: handedOff)
+        }
         if succeeded, grant.provisioning == .done {
             throw Refusal(.alreadyDecided, "provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID)")
         }
@@ -339,5 +349,69 @@ extension Lifecycle {
             ? .grantProvisioned(.init(action: grant.provisioningAction, note: note))
             : .grantProvisioningFailed(.init(action: grant.provisioningAction, reason: note ?? "no reason given"))
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at, body: body)]
+    }
+
+    /// Refuses a report naming `document` unless it is the latest document
+    /// handed off for `grant` (`handedOff`, from its chained events).
+    static func checkReportedDocument(_ document: String, grant: Grant, handedOff: HandedOffDocument) throws(Refusal) {
+        let id = grant.requestID, action = grant.provisioningAction.rawValue
+        // Shown only when it has the digest's shape: anything else is never the
+        // text of a document's digest, and is not repeated.
+        let named = GrantDocument.isDigest(document) ? "document \(document)" : "that document"
+        switch handedOff {
+        case let .document(latest):
+            guard latest != document else { return }
+            // What the chain recorded is shown only as a digest: an event appended by hand could say anything.
+            let shown = GrantDocument.isDigest(latest) ? "document \(latest)" : "a document whose recorded digest is malformed"
+            throw Refusal(.staleVersion, """
+                this report is about \(named), which is not the latest document handed off for \(id) \
+                (\(shown), to \(action)): report on the latest document
+                """)
+        case .noDocument:
+            throw Refusal(.staleVersion, """
+                the latest hand-off of \(id) (to \(action)) recorded no document (a hand-off command is given it \
+                on stdin, and its hand-off records none), so no report can name one: report without --document
+                """)
+        case .nothing:
+            throw Refusal(.staleVersion, """
+                nothing has been handed off for \(id) since its latest action (to \(action)), so this report \
+                about \(named) is about a document that action replaced: report on the document handed off next
+                """)
+        }
+    }
+}
+
+/// What a grant last handed off to provisioning for its latest action, as
+/// its chained events say: what a report naming a document is held to.
+public enum HandedOffDocument: Sendable, Hashable {
+    /// Nothing since the grant's latest action (issued, extended, revoked, expired).
+    case nothing
+    /// Handed off, or its outcome recorded, with no document named: a
+    /// hand-off command's record (it is given the document on stdin).
+    case noDocument
+    /// The SHA-256 (lowercase hex) of the document last written to the outbox.
+    case document(String)
+
+    /// Folds one grant's events, in order: each action of the grant starts
+    /// afresh, each outbox hand-off names its document.
+    public static func latest(in bodies: some Sequence<EventBody>) -> HandedOffDocument {
+        var latest = HandedOffDocument.nothing
+        for body in bodies {
+            switch body {
+            case .grantIssued, .grantExtended, .grantRevoked, .grantExpired:
+                latest = .nothing
+            case let .grantHandedOff(handedOff):
+                latest = .document(handedOff.document)
+            case .grantProvisioned, .grantProvisioningFailed:
+                if case .nothing = latest { latest = .noDocument }
+            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+                 .requestDecided, .requestWithdrawn, .incidentReviewCompleted, .handOffConfigured, .storeCreated,
+                 .settingsChanged, .schemaMigrated, .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted,
+                 .findingRemovalRequested, .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked,
+                 .intakeRefused, .writeBackConfigured:
+                continue  // no hand-off of the grant
+            }
+        }
+        return latest
     }
 }

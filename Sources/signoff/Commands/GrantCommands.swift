@@ -206,7 +206,7 @@ struct Provisioned: GrantAction {
 
     func run() throws {
         if let note { try storable(note, .multiline, from: "--note", maxLength: Limits.notesLength) }
-        try perform(Commands.ReportProvisioning(id: id, succeeded: true, note: note, action: try action.value())) { _ in
+        try perform(Commands.ReportProvisioning(id: id, succeeded: true, note: note, action: try action.value(), document: try action.documentDigest())) { _ in
             "\(id): provisioning confirmed"
         }
     }
@@ -225,7 +225,7 @@ struct ProvisioningFailed: GrantAction {
     func run() throws {
         guard !reason.allSatisfy(\.isWhitespace) else { throw CommandFailure.badOption("--reason", "--reason needs words") }
         try storable(reason, .multiline, from: "--reason", maxLength: Limits.notesLength)
-        try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason, action: try action.value())) { _ in
+        try perform(Commands.ReportProvisioning(id: id, succeeded: false, note: reason, action: try action.value(), document: try action.documentDigest())) { _ in
             "\(id): provisioning failure recorded"
         }
     }
@@ -242,5 +242,16 @@ struct ReportedAction: ParsableArguments {
             throw CommandFailure.badOption("--action", "--action \(Terminal.quoted(action)): give grant, revoke or expire, the document's \"action\"")
         }
         return known
+    }
+
+    @Option(help: ArgumentHelp("The SHA-256 of the hand-off document file reported on (64 lowercase hex digits, as sha256sum prints): refused as stale unless it is the latest document handed off for the grant. Provisioning should pass it.", valueName: "sha256"))
+    var document: String?
+
+    func documentDigest() throws -> String? {
+        guard let document else { return nil }
+        guard GrantDocument.isDigest(document) else {
+            throw CommandFailure.badOption("--document", "--document \(Terminal.quoted(document)): give the SHA-256 of the document file, 64 lowercase hex digits as sha256sum prints them")
+        }
+        return document
     }
 }
