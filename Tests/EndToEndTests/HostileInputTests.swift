@@ -204,4 +204,54 @@ struct HostileInputTests {
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("backreferences"), "\(refused.stderr)")
     }
+
+    /// A name canonically equivalent to the policy's but other bytes (KELVIN
+    /// SIGN for K, a decomposed accent) is bad input naming the field, never a
+    /// request that displays as one system and is compared as another.
+    @Test func aNameSpeltOtherwiseThanThePolicyIsBadInput() throws {
+        let store = try TestStore(policy: nil)
+        let policy = """
+            policy: exact
+            directory:
+              people: [root, dave, frank, sam, "Jos\\u00E9"]
+            catalogue:
+              Kafka: {owners: [dave, frank], environments: [production], entitlements: [consume, admin], max_duration: 30d}
+            deny:
+              - {name: no-ai-agents-on-kafka, when: {system: {like: "Kafka*"}, subject.kind: ai_agent}, reason: AI agents never touch Kafka}
+            route:
+              - {name: everything-else, when: {environment: production}, steps: [{approvers: owners, count: 1}]}
+            """
+        let applied = try store.run(["policy", "apply", try store.file("p.yaml", policy)])
+        #expect(applied.status == 0, "\(applied.output)")
+        let head = try store.run(["audit", "head"]).stdout
+        func request(system: String, owner: String) -> String {
+            "subject: {kind: ai_agent, name: bot-1, owner: \"\(owner)\"}\nsystem: \"\(system)\"\nenvironment: production\nentitlement: admin\naccess: admin\npurpose: Agent needs to administer topics for migration\nduration: 8h\n"
+        }
+        let kelvin = try store.run(["submit", try store.file("k.yaml", request(system: "\\u212Aafka", owner: "dave"))], as: "root")
+        #expect(kelvin.status == 2, "\(kelvin.output)")
+        #expect(kelvin.stderr.contains("k.yaml:2:9: system: \"\\u{212A}afka\" is not spelt as in the policy catalogue, which has \"Kafka\""), "\(kelvin.stderr)")
+        let accent = try store.run(["submit", try store.file("a.yaml", request(system: "Kafka", owner: "Jose\\u0301"))], as: "root")
+        #expect(accent.status == 2, "\(accent.output)")
+        #expect(accent.stderr.contains("a.yaml:1:") && accent.stderr.contains("subject.owner:")
+                && accent.stderr.contains("\"Jos\\u{00E9}\""), "\(accent.stderr)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
+        // The policy's own spelling is submitted, and the like: rule denies it.
+        let plain = try store.run(["submit", try store.file("p.yaml", request(system: "Kafka", owner: "Jos\\u00E9"))], as: "root")
+        #expect(plain.status == 0, "\(plain.output)")
+        #expect(plain.stdout.contains("no-ai-agents-on-kafka"), "\(plain.stdout)")
+    }
+
+    /// An alias bomb is refused at its first anchor, at once.
+    @Test func anAliasBombIsRefused() throws {
+        var levels = ["&c0 {environment: production}"]
+        for level in 1...8 {
+            levels.append("&c\(level) {any: [\(levels[level - 1]), " + Array(repeating: "*c\(level - 1)", count: 9).joined(separator: ", ") + "]}")
+        }
+        let source = try String(contentsOfFile: Signoff.example("policy.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "deny:\n", with: "deny:\n  - name: bomb\n    when: \(levels.last!)\n    reason: never\n")
+        let store = try TestStore(policy: nil)
+        let checked = try Signoff.run(["policy", "check", try store.file("bomb.yaml", source)])
+        #expect(checked.status == 2, "\(checked.output)")
+        #expect(checked.stderr.contains("sets a YAML anchor (&name), which signoff does not accept"), "\(checked.stderr)")
+    }
 }

@@ -101,6 +101,7 @@ public enum RequestFile {
 
         let requesterNode = map.optional("requester")
         let requester = try requesterNode?.nonEmptyText()
+        if let requester, let requesterNode { try PlainName.check(requester, at: requesterNode, what: "a person's name") }
 
         let subjectNode = try map.required("subject", hint: "give kind, name and owner of the identity that will hold the access")
         let subjectMap = try subjectNode.mapping()
@@ -114,10 +115,12 @@ public enum RequestFile {
         }
         let subjectNameNode = try subjectMap.required("name")
         let subjectName = try subjectNameNode.nonEmptyText()
+        if kind.isHuman { try PlainName.check(subjectName, at: subjectNameNode, what: "a person's name") }
         let ownerNode = subjectMap.optional("owner")
         let owner: String
         if let ownerNode {
             owner = try ownerNode.nonEmptyText()
+            try PlainName.check(owner, at: ownerNode, what: "a person's name")
         } else if kind.isHuman {
             owner = subjectName
         } else {
@@ -257,12 +260,18 @@ public enum RequestFile {
                    hint: "remove it, and rotate the credential: whoever saw the file may have copied it")
     }
 
-    /// Names must be ones the policy knows: an unknown person can never be held
-    /// accountable, and an unknown system can never be routed.
+    /// Names must be ones the policy knows, spelt byte for byte as it spells
+    /// them: an unknown person can never be held accountable, an unknown
+    /// system can never be routed, and a name that only reads like the
+    /// policy's (`\u{212A}afka` for `Kafka`, a decomposed accent for a
+    /// precomposed one) would be shown as one name and compared as another.
     static func checkNames<Input: RequestInput>(_ request: AccessRequest, policy: Policy, requester: Input?, owner: Input,
                                                 subjectName: Input, system: Input, environment: Input,
                                                 entitlement: Input) throws(SourceError) {
         func unknownPerson(_ node: Input, _ name: String, _ role: String) -> SourceError {
+            if let spelling = policy.lookalikePerson(of: name) {
+                return misspelt(node, name, spelling, in: "the policy directory")
+            }
             let guess = closest(to: name, in: policy.people).map { "did you mean \"\($0)\"? " } ?? ""
             return node.error("\"\(name)\" is not in the policy directory", hint: "\(guess)the \(role) must be a person the policy names")
         }
@@ -276,18 +285,33 @@ public enum RequestFile {
             throw unknownPerson(subjectName, request.subject.name, "human subject")
         }
         guard let entry = policy.system(named: request.system) else {
+            if let spelling = policy.lookalikeSystem(of: request.system) {
+                throw misspelt(system, request.system, spelling, in: "the policy catalogue")
+            }
             let names = policy.systems.map(\.name)
             let guess = closest(to: request.system, in: names).map { "did you mean \"\($0)\"? " } ?? ""
             throw system.error("\"\(request.system)\" is not in the policy catalogue", hint: "\(guess)known systems: \(names.joined(separator: ", "))")
         }
-        if !entry.environments.contains(request.environment) {
+        if !entry.environments.contains(where: { ExactName.same($0, request.environment) }) {
+            if let spelling = ExactName.lookalike(of: request.environment, in: entry.environments) {
+                throw misspelt(environment, request.environment, spelling, in: "the catalogue's \(request.system)")
+            }
             throw environment.error("\"\(request.environment)\" is not an environment of \(request.system)",
                                     hint: "valid: \(entry.environments.joined(separator: ", "))")
         }
-        if !entry.entitlements.isEmpty, !entry.entitlements.contains(request.entitlement) {
+        if !entry.entitlements.isEmpty, !entry.entitlements.contains(where: { ExactName.same($0, request.entitlement) }) {
+            if let spelling = ExactName.lookalike(of: request.entitlement, in: entry.entitlements) {
+                throw misspelt(entitlement, request.entitlement, spelling, in: "the catalogue's \(request.system)")
+            }
             throw entitlement.error("\"\(request.entitlement)\" is not an entitlement of \(request.system)",
                                     hint: "valid: \(entry.entitlements.joined(separator: ", "))")
         }
+    }
+
+    /// A name that reads as one the policy has without being it, byte for byte.
+    static func misspelt(_ node: some RequestInput, _ name: String, _ spelling: String, in place: String) -> SourceError {
+        node.error("\"\(ExactName.spelled(name))\" is not spelt as in \(place), which has \"\(ExactName.spelled(spelling))\"",
+                   hint: "write \"\(ExactName.spelled(spelling))\" exactly as the policy does: names are compared byte for byte")
     }
 
     static func date(_ node: some RequestInput) throws(SourceError) -> Date {

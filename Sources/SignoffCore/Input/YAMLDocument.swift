@@ -199,7 +199,9 @@ public func closest(to word: String, in candidates: [String]) -> String? {
 /// Parses YAML or JSON text into documents, turning parser failures into
 /// positioned errors.
 public enum YAMLSource {
+    /// Anchors and aliases are refused before anything is composed (`YAMLAnchors`).
     public static func documents(text: String, file: String) throws(SourceError) -> [LocatedNode] {
+        if let found = YAMLAnchors.first(in: text) { throw YAMLAnchors.error(found, file: file) }
         do {
             // Not `compose_all`: its sequence ends quietly at a syntax error, which
             // would turn a broken file into fewer requests instead of an error.

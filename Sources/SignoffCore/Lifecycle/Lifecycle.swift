@@ -43,7 +43,7 @@ public enum Lifecycle {
         }
         let request = scanned.request
         let requester = request.requester ?? submitter.name
-        if requester != submitter.name && !policy.isIntakeAgent(submitter.name) {
+        if !ExactName.same(requester, submitter.name) && !policy.isIntakeAgent(submitter.name) {
             throw Refusal(.notRequester, "\(submitter.name) may not submit on behalf of \(requester): only the intake agents the policy names may")
         }
         if !policy.knowsPerson(requester) {

@@ -19,7 +19,9 @@ struct Catalogue: Sendable {
     }
 
     var entries: [Entry] = []
-    var index: [String: Int] = [:]
+    /// System name to entry, byte for byte (`ExactName`): a request's system
+    /// must be the catalogue's spelling, not merely canonically equivalent to it.
+    var index = ExactNameDictionary<Int>()
     var allEnvironments: [String] = []
     var allEntitlements: [String] = []
 
@@ -31,6 +33,7 @@ struct Catalogue: Sendable {
         do { mapping = try node.mapping() } catch { errors.append(error); return catalogue }
         for entry in mapping.entries {
             do throws(SourceError) {
+                try PlainName.check(entry.key, at: entry.keyNode, what: "a system's name")
                 let fields = try entry.value.mapping()
                 try fields.rejectUnknown(["owners", "environments", "entitlements", "max_duration", "max_duration_by_kind", "max_total", "description", "platform"])
                 var owners: [Directory.Member] = []
@@ -43,8 +46,10 @@ struct Catalogue: Sendable {
                         owners.append(member)
                     }
                 }
-                let environments = try fields.required("environments", hint: "list the environments, e.g. [staging, production]").stringList()
-                let entitlements = try fields.required("entitlements", hint: "list what can be requested, e.g. [read_replica]").stringList()
+                let environments = try Self.names(try fields.required("environments", hint: "list the environments, e.g. [staging, production]"),
+                                                  what: "an environment's name")
+                let entitlements = try Self.names(try fields.required("entitlements", hint: "list what can be requested, e.g. [read_replica]"),
+                                                  what: "an entitlement's name")
                 let maxNode = try fields.required("max_duration", hint: "every grant ends; e.g. 30d")
                 guard let maxDuration = TimeSpan(parsing: try maxNode.string()) else {
                     throw maxNode.error("is not a duration", hint: TimeSpan.syntaxHint)
@@ -83,8 +88,8 @@ struct Catalogue: Sendable {
                 catalogue.entries.append(Entry(
                     system: system, owners: owners, maxDuration: maxDuration, maxTotal: maxTotal, limitByKind: limits,
                     kindLimited: kindLimited, position: entry.keyNode.position, platform: platform))
-                for name in environments where !catalogue.allEnvironments.contains(name) { catalogue.allEnvironments.append(name) }
-                for name in entitlements where !catalogue.allEntitlements.contains(name) { catalogue.allEntitlements.append(name) }
+                for name in environments where !catalogue.allEnvironments.contains(where: { ExactName.same($0, name) }) { catalogue.allEnvironments.append(name) }
+                for name in entitlements where !catalogue.allEntitlements.contains(where: { ExactName.same($0, name) }) { catalogue.allEntitlements.append(name) }
             } catch {
                 errors.append(error)
             }
@@ -93,18 +98,35 @@ struct Catalogue: Sendable {
         return catalogue
     }
 
+    /// A list of environment or entitlement names: each a plain name
+    /// (`PlainName`), none another's spelling of the same text.
+    static func names(_ node: LocatedNode, what: String) throws(SourceError) -> [String] {
+        var names: [String] = []
+        for item in try node.listOrSingle() {
+            let name = try item.nonEmptyString()
+            try PlainName.check(name, at: item, what: what)
+            if let other = names.first(where: { $0 == name }) {
+                throw item.error(ExactName.same(other, name) ? "\"\(name)\" appears twice"
+                                 : "\"\(ExactName.spelled(name))\" is \"\(ExactName.spelled(other))\" spelt another way",
+                                 hint: "list each name once, spelt one way")
+            }
+            names.append(name)
+        }
+        return names
+    }
+
     /// Built-in denials: what the catalogue does not offer, durations over the
     /// limit. Appends to `matches` only when something is wrong.
     func denials(for request: borrowing AccessRequest, into matches: inout [DenyMatch]) -> Int? {
         guard let position = index[request.system] else {
-            matches.append(DenyMatch(rule: "catalogue", reason: "system \(request.system) is not in the catalogue"))
+            matches.append(DenyMatch(rule: "catalogue", reason: "system \(ExactName.spelled(request.system)) is not in the catalogue"))
             return nil
         }
-        if !entries[position].system.environments.contains(request.environment) {
-            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) has no environment \(request.environment) (it has \(entries[position].system.environments.joined(separator: ", ")))"))
+        if !entries[position].system.environments.contains(where: { ExactName.same($0, request.environment) }) {
+            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) has no environment \(ExactName.spelled(request.environment)) (it has \(entries[position].system.environments.joined(separator: ", ")))"))
         }
-        if !entries[position].system.entitlements.contains(request.entitlement) {
-            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) offers no entitlement \(request.entitlement) (it offers \(entries[position].system.entitlements.joined(separator: ", ")))"))
+        if !entries[position].system.entitlements.contains(where: { ExactName.same($0, request.entitlement) }) {
+            matches.append(DenyMatch(rule: "catalogue", reason: "\(request.system) offers no entitlement \(ExactName.spelled(request.entitlement)) (it offers \(entries[position].system.entitlements.joined(separator: ", ")))"))
         }
         let kind = request.subject.kind.ordinal
         let limit = entries[position].limitByKind[kind]

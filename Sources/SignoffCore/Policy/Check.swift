@@ -283,7 +283,7 @@ extension Policy {
             switch test {
             case let .equals(value): return [value]
             case let .oneOf(values): return values
-            case let .oneOfSet(values): return values.sorted()
+            case let .oneOfSet(values): return values.map(\.text).sorted()
             case .kinds, .accessLevels, .accessCompare, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup,
                  .present, .includesAll: continue
             }
@@ -311,10 +311,10 @@ extension Policy {
 
 extension FieldTest {
     /// The values of an equality or membership test.
-    var textValues: Set<String>? {
+    var textValues: Set<ExactName>? {
         switch self {
-        case let .equals(value): [value]
-        case let .oneOf(values): Set(values)
+        case let .equals(value): [ExactName(value)]
+        case let .oneOf(values): Set(values.map(ExactName.init))
         case let .oneOfSet(values): values
         case .kinds, .accessLevels, .accessCompare, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup,
              .present, .includesAll: nil
@@ -331,7 +331,7 @@ extension Condition {
         case let .any(children): "any(" + children.map(\.canonical).sorted().joined(separator: ",") + ")"
         case let .not(child): "not(" + child.canonical + ")"
         case let .test(field, test, _):
-            if let values = test.textValues { "\(field.name) in [\(values.sorted().joined(separator: ","))]" } else { "\(field.name) \(test.expectation)" }
+            if let values = test.textValues { "\(field.name) in [\(values.map(\.text).sorted().joined(separator: ","))]" } else { "\(field.name) \(test.expectation)" }
         }
     }
 }

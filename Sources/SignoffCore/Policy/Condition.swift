@@ -112,12 +112,15 @@ enum Comparison: String, CaseIterable, Sendable {
 /// One compiled test of one field. Everything a test needs at routing time is
 /// computed when the policy is parsed: sets, masks, ranks, compiled patterns.
 enum FieldTest: Sendable {
+    // Text is compared byte for byte (`ExactName`), as `like` and `matches`
+    // compare scalars: a value canonically equivalent to the policy's text
+    // but spelt otherwise (`\u{212A}afka` for `Kafka`) matches none of them.
     /// Equality with one text value.
     case equals(String)
     /// Membership in a short list (linear scan beats hashing for a handful).
     case oneOf([String])
     /// Membership in a long list.
-    case oneOfSet(Set<String>)
+    case oneOfSet(Set<ExactName>)
     /// Subject kinds as a bit mask (bit = ordinal).
     case kinds(UInt16)
     /// Access levels as a bit mask (bit = rank).
@@ -130,7 +133,7 @@ enum FieldTest: Sendable {
     case like([GlobPattern])
     case matches(TextPattern)
     /// Transitive members of any of the named groups, flattened at parse time.
-    case inGroup(names: [String], members: Set<String>)
+    case inGroup(names: [String], members: ExactNameSet)
     case present(Bool)
     /// Every listed revocation trigger name is among the request's triggers.
     case includesAll([String])

@@ -136,7 +136,7 @@ extension FieldTest {
             if field == .revocationTriggers { return facts.request.revocationTriggers.isEmpty != expected }
             return (facts.text(field) != nil) == expected
         case let .includesAll(names):
-            for name in names where !facts.request.revocationTriggers.contains(where: { $0.name == name }) { return false }
+            for name in names where !facts.request.revocationTriggers.contains(where: { ExactName.same($0.name, name) }) { return false }
             return true
         case .equals, .oneOf, .oneOfSet, .like, .matches, .inGroup:
             if field == .revocationTriggers {
@@ -152,12 +152,12 @@ extension FieldTest {
     private func matchesText(_ value: String) -> Bool {
         switch self {
         case let .equals(expected):
-            return value == expected
+            return ExactName.same(value, expected)
         case let .oneOf(values):
-            for candidate in values where candidate == value { return true }
+            for candidate in values where ExactName.same(candidate, value) { return true }
             return false
         case let .oneOfSet(values):
-            return values.contains(value)
+            return values.contains(ExactName(value))
         case let .like(patterns):
             for pattern in patterns where pattern.matches(value) { return true }
             return false
@@ -176,7 +176,7 @@ extension FieldTest {
         switch self {
         case let .equals(value): value
         case let .oneOf(values): "one of " + values.joined(separator: ", ")
-        case let .oneOfSet(values): "one of " + values.sorted().joined(separator: ", ")
+        case let .oneOfSet(values): "one of " + values.map(\.text).sorted().joined(separator: ", ")
         case let .kinds(mask):
             Self.oneOfWords(IdentityKind.allCases.filter { mask & (1 << UInt16($0.ordinal)) != 0 }.map(\.rawValue))
         case let .accessLevels(mask):

@@ -130,7 +130,7 @@ struct ConditionParser {
             }
         case .inGroup:
             var names: [String] = []
-            var members: Set<String> = []
+            var members = ExactNameSet()
             for item in try node.listOrSingle() {
                 let group = try item.nonEmptyString()
                 guard let expanded = directory.expandedGroups[group] else {
@@ -203,7 +203,7 @@ struct ConditionParser {
                 values.append(raw)
             }
             if values.count == 1 { return .test(field, .equals(values[0]), text: text) }
-            if values.count > 8 { return .test(field, .oneOfSet(Set(values)), text: text) }
+            if values.count > 8 { return .test(field, .oneOfSet(Set(values.map(ExactName.init))), text: text) }
             return .test(field, .oneOf(values), text: text)
         }
     }
@@ -219,7 +219,11 @@ struct ConditionParser {
         case .requester, .subjectKind, .subjectName, .subjectOwner, .scope, .access, .purpose, .duration, .ticket,
              .breakGlass, .incident, .revocationTriggers, .submittedBy, .label: return
         }
-        guard catalogueIsWhole, !known.contains(value) else { return }
+        guard catalogueIsWhole, !known.contains(where: { ExactName.same($0, value) }) else { return }
+        if let spelling = ExactName.lookalike(of: value, in: known) {
+            throw node.error("\"\(ExactName.spelled(value))\" is not how the catalogue spells \(field.name) \"\(ExactName.spelled(spelling))\"",
+                             hint: "write \"\(ExactName.spelled(spelling))\" exactly as the catalogue does: names are compared byte for byte")
+        }
         let suggestion = closest(to: value, in: known).map { "did you mean \"\($0)\"? " } ?? ""
         throw node.error("\"\(value)\" is not \(field == .environment || field == .entitlement ? "an" : "a") \(field.name) in the catalogue", hint: "\(suggestion)known: \(known.joined(separator: ", "))")
     }

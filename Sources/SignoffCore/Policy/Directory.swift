@@ -50,22 +50,26 @@ struct Directory: Sendable {
         var position: SourcePosition?
     }
 
-    var people: [String: Person] = [:]
+    // Every name is kept and looked up byte for byte (`ExactName`): a name
+    // canonically equivalent to a person's (`jos\u{E9}` and `jose\u{301}`)
+    // is somebody else to the platforms that grant access, so it is somebody
+    // else here too.
+    var people = ExactNameDictionary<Person>()
     var peopleInOrder: [String] = []
-    var intakeAgents: Set<String> = []
+    var intakeAgents = ExactNameSet()
     /// Identities that act on the store without being people (a provisioning
     /// system, a ticket importer's account): they may hold roles, never request or approve.
-    var accounts: Set<String> = []
-    var groups: [String: [Member]] = [:]
-    var groupPositions: [String: SourcePosition] = [:]
+    var accounts = ExactNameSet()
+    var groups = ExactNameDictionary<[Member]>()
+    var groupPositions = ExactNameDictionary<SourcePosition>()
     var groupOrder: [String] = []
     /// Every group's people, nested groups flattened.
-    var expandedGroups: [String: Set<String>] = [:]
-    var rotations: [String: Rotation] = [:]
+    var expandedGroups = ExactNameDictionary<ExactNameSet>()
+    var rotations = ExactNameDictionary<Rotation>()
     var rotationOrder: [String] = []
     var delegations: [Delegation] = []
     /// Every `jira:` identity, lowercased, to its person.
-    var jiraPeople: [String: String] = [:]
+    var jiraPeople = ExactNameDictionary<String>()
     /// Whose each listed SSH key is: one key, one person.
     var keyOwners: [SSHPublicKey: String] = [:]
 
@@ -89,7 +93,7 @@ struct Directory: Sendable {
 
     /// Delegations from `person` still in force at `date`.
     func delegates(of person: String, at date: Date) -> [Delegation] {
-        delegations.filter { $0.from == person && date < $0.until }
+        delegations.filter { ExactName.same($0.from, person) && date < $0.until }
     }
 }
 
@@ -108,10 +112,10 @@ extension Directory {
             collect(&errors) { () throws(SourceError) in try directory.parsePeople(peopleNode) }
         }
         if let agents = mapping.optional("intake_agents") {
-            collect(&errors) { () throws(SourceError) in directory.intakeAgents = Set(try agents.stringList()) }
+            collect(&errors) { () throws(SourceError) in directory.intakeAgents = ExactNameSet(try directory.names(agents, of: "intake agent")) }
         }
         if let accounts = mapping.optional("accounts") {
-            collect(&errors) { () throws(SourceError) in directory.accounts = Set(try accounts.stringList()) }
+            collect(&errors) { () throws(SourceError) in directory.accounts = ExactNameSet(try directory.names(accounts, of: "account")) }
         }
         if let groupsNode = mapping.optional("groups") {
             directory.parseGroups(groupsNode, errors: &errors)
@@ -129,7 +133,14 @@ extension Directory {
         if case .sequence = node.node {
             for item in try node.list() {
                 let name = try item.nonEmptyString()
-                if people[name] != nil { throw item.error("\"\(name)\" appears twice") }
+                try PlainName.check(name, at: item, what: "a person's name")
+                // Canonically equivalent spellings count as the same name here:
+                // two people who read alike would pass for each other.
+                if let other = peopleInOrder.first(where: { $0 == name }) {
+                    throw item.error(ExactName.same(other, name) ? "\"\(name)\" appears twice"
+                                     : "\"\(ExactName.spelled(name))\" is \"\(ExactName.spelled(other))\" spelt another way",
+                                     hint: "name each person once, spelt one way")
+                }
                 people[name] = Person(name: name, manager: nil, position: item.position)
                 peopleInOrder.append(name)
             }
@@ -137,6 +148,7 @@ extension Directory {
         }
         let mapping = try node.mapping()
         for entry in mapping.entries {
+            try PlainName.check(entry.key, at: entry.keyNode, what: "a person's name")
             var person = Person(name: entry.key, manager: nil, position: entry.keyNode.position)
             if !Self.isEmptyScalar(entry.value) {
                 let details = try entry.value.mapping()
@@ -200,9 +212,10 @@ extension Directory {
     private mutating func parseGroups(_ node: LocatedNode, errors: inout [SourceError]) {
         let mapping: LocatedMapping
         do { mapping = try node.mapping() } catch { errors.append(error); return }
-        var memberNodes: [String: [LocatedNode]] = [:]
+        var memberNodes = ExactNameDictionary<[LocatedNode]>()
         for entry in mapping.entries {
             do throws(SourceError) {
+                try PlainName.check(entry.key, at: entry.keyNode, what: "a group's name")
                 let items = try entry.value.listOrSingle()
                 var members: [Member] = []
                 for item in items { members.append(Member(try item.nonEmptyString())) }
@@ -235,7 +248,7 @@ extension Directory {
     /// group (linear in the groups and their members, whatever the nesting).
     private func findCycle() -> (String, [String])? {
         enum Mark { case visiting, done }
-        var marks: [String: Mark] = [:]
+        var marks = ExactNameDictionary<Mark>()
         for root in groupOrder where marks[root] == nil {
             // An explicit stack: nesting a thousand levels deep must not exhaust the call stack.
             var path: [(name: String, next: Int)] = [(root, 0)]
@@ -250,7 +263,7 @@ extension Directory {
                     guard case let .group(inner) = member, groups[inner] != nil else { continue }
                     switch marks[inner] {
                     case .visiting?:
-                        let start = path.firstIndex { $0.name == inner }!
+                        let start = path.firstIndex { ExactName.same($0.name, inner) }!
                         return (root, path[start...].map(\.name) + [inner])
                     case .done?:
                         continue
@@ -273,8 +286,8 @@ extension Directory {
 
     /// Every group's people, nested groups flattened; each group is expanded
     /// once and reused by the groups that include it. Call only when acyclic.
-    private func expandAll() -> [String: Set<String>] {
-        var expanded: [String: Set<String>] = [:]
+    private func expandAll() -> ExactNameDictionary<ExactNameSet> {
+        var expanded = ExactNameDictionary<ExactNameSet>()
         for root in groupOrder where expanded[root] == nil {
             var stack: [String] = [root]
             while let name = stack.last {
@@ -284,7 +297,7 @@ extension Directory {
                     return nil
                 }
                 if !pending.isEmpty { stack.append(contentsOf: pending); continue }
-                var people: Set<String> = []
+                var people = ExactNameSet()
                 for member in groups[name] ?? [] {
                     switch member {
                     case let .person(person): people.insert(person)
@@ -304,9 +317,9 @@ extension Directory {
         for member in members {
             switch member {
             case let .person(person):
-                if !result.contains(person) { result.append(person) }
+                if !result.contains(where: { ExactName.same($0, person) }) { result.append(person) }
             case let .group(group):
-                for person in (expandedGroups[group] ?? []).sorted() where !result.contains(person) { result.append(person) }
+                for person in (expandedGroups[group] ?? []).sorted() where !result.contains(where: { ExactName.same($0, person) }) { result.append(person) }
             }
         }
         return result
@@ -317,6 +330,7 @@ extension Directory {
         do { mapping = try node.mapping() } catch { errors.append(error); return }
         for entry in mapping.entries {
             do throws(SourceError) {
+                try PlainName.check(entry.key, at: entry.keyNode, what: "a rotation's name")
                 let fields = try entry.value.mapping()
                 try fields.rejectUnknown(["members", "start", "every"])
                 let members = try fields.required("members", hint: "list the people who take turns").stringList()
@@ -350,6 +364,17 @@ extension Directory {
                 errors.append(error)
             }
         }
+    }
+
+    /// A list of account or agent names, each a plain name (`PlainName`).
+    func names(_ node: LocatedNode, of what: String) throws(SourceError) -> [String] {
+        var names: [String] = []
+        for item in try node.listOrSingle() {
+            let name = try item.nonEmptyString()
+            try PlainName.check(name, at: item, what: "an \(what)'s name")
+            names.append(name)
+        }
+        return names
     }
 
     /// An instant written as ISO 8601 with a time zone, or a plain date meaning midnight UTC.

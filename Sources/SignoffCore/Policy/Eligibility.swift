@@ -26,9 +26,9 @@ extension Policy {
               knowsPerson(person) else { return [] }
         if names(person, expression, facts, at: at).0 { return [person] }
         var seats: [String] = []
-        for delegation in directory.delegations where delegation.to == person && at < delegation.until {
+        for delegation in directory.delegations where ExactName.same(delegation.to, person) && at < delegation.until {
             let from = delegation.from
-            if !seats.contains(from), knowsPerson(from), exclusion(of: from, expression, facts) == nil,
+            if !seats.contains(where: { ExactName.same($0, from) }), knowsPerson(from), exclusion(of: from, expression, facts) == nil,
                names(from, expression, facts, at: at).0 {
                 seats.append(from)
             }
@@ -50,7 +50,7 @@ extension Policy {
         if named { return (Candidate(name: person, eligible: true, reason: why), nil) }
 
         var ended: String?
-        for delegation in directory.delegations where delegation.to == person {
+        for delegation in directory.delegations where ExactName.same(delegation.to, person) {
             let from = delegation.from
             guard knowsPerson(from), exclusion(of: from, expression, facts) == nil, names(from, expression, facts, at: at).0 else { continue }
             if at < delegation.until {
@@ -71,7 +71,7 @@ extension Policy {
         let facts = RequestFacts(request, submittedBy: submittedBy)
         var named = namedPeople(expression, facts)
         for person in named {
-            for delegation in directory.delegations where delegation.from == person && !named.contains(delegation.to) {
+            for delegation in directory.delegations where ExactName.same(delegation.from, person) && !named.contains(where: { ExactName.same($0, delegation.to) }) {
                 named.append(delegation.to)
             }
         }
@@ -98,12 +98,15 @@ extension Policy {
     }
 
     /// Why a person may never decide this request, whatever the step says.
+    /// Names are compared byte for byte, and so are the directory's: a name
+    /// that is only canonically equivalent to a directory person's is nobody
+    /// the directory knows, so it never becomes eligible (`knowsPerson`).
     private func exclusion(of person: String, _ expression: ApproverExpression, _ facts: RequestFacts) -> String? {
-        if person == facts.requester { return "is the requester" }
-        if person == facts.submittedBy { return "submitted the request" }
-        if facts.request.subject.kind.isHuman, person == facts.request.subject.name { return "is the subject of the request" }
-        if facts.editors.contains(person) { return "changed the request's terms in its ticket" }
-        if expression.excludesSubjectOwner, person == facts.request.subject.owner { return "owns the subject, which this step excludes" }
+        if ExactName.same(person, facts.requester) { return "is the requester" }
+        if ExactName.same(person, facts.submittedBy) { return "submitted the request" }
+        if facts.request.subject.kind.isHuman, ExactName.same(person, facts.request.subject.name) { return "is the subject of the request" }
+        if facts.editors.contains(where: { ExactName.same($0, person) }) { return "changed the request's terms in its ticket" }
+        if expression.excludesSubjectOwner, ExactName.same(person, facts.request.subject.owner) { return "owns the subject, which this step excludes" }
         return nil
     }
 
@@ -118,7 +121,7 @@ extension Policy {
             for member in catalogue.entries[index].owners {
                 switch member {
                 case let .person(owner):
-                    if owner == person { return (true, "owner of \(request.system)") }
+                    if ExactName.same(owner, person) { return (true, "owner of \(request.system)") }
                 case let .group(group):
                     if directory.expandedGroups[group]?.contains(person) == true {
                         return (true, "owner of \(request.system) (group \(group))")
@@ -138,10 +141,10 @@ extension Policy {
             guard let onCall = rotation.onCall(at: date) else {
                 return (false, "nobody is on call for \(name) now (the rotation starts \(rotation.start.policyText))")
             }
-            if onCall == person { return (true, "on call for \(name) now") }
-            return (false, rotation.members.contains(person) ? "not on call now (\(onCall) is)" : "not in rotation \(name)")
+            if ExactName.same(onCall, person) { return (true, "on call for \(name) now") }
+            return (false, rotation.members.contains(where: { ExactName.same($0, person) }) ? "not on call now (\(onCall) is)" : "not in rotation \(name)")
         case let .person(name):
-            return name == person ? (true, "named by the policy") : (false, "the step names \(name)")
+            return ExactName.same(name, person) ? (true, "named by the policy") : (false, "the step names \(name)")
         }
     }
 
@@ -149,7 +152,7 @@ extension Policy {
         guard let manager = directory.people[subordinate]?.manager else {
             return (false, "\(subordinate)\(role) has no manager in the directory")
         }
-        if manager == person { return (true, "manager of \(subordinate)\(role)") }
+        if ExactName.same(manager, person) { return (true, "manager of \(subordinate)\(role)") }
         return (false, "not the manager of \(subordinate)\(role) (\(manager) is)")
     }
 }

@@ -364,7 +364,15 @@ public struct Policy: Sendable {
         "no route rule covers \(request.access.rawValue) access to \(request.system) \(request.environment) for a \(request.subject.kind.label); it stays blocked until the policy routes it"
     }
 
+    /// Whether the directory names this person, spelt byte for byte as it does.
     public func knowsPerson(_ name: String) -> Bool { directory.people[name] != nil }
+
+    /// The directory's spelling of a person `name` reads as without being
+    /// (`ExactName.lookalike`): for a message saying how to write it.
+    public func lookalikePerson(of name: String) -> String? { ExactName.lookalike(of: name, in: people) }
+
+    /// The catalogue's spelling of a system `name` reads as without being.
+    public func lookalikeSystem(of name: String) -> String? { ExactName.lookalike(of: name, in: systems.map(\.name)) }
 
     /// The person of the directory with this Jira identity (`jira:`: an account
     /// ID, a login name or key, an email address), compared without regard to case.

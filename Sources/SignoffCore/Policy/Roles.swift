@@ -56,7 +56,7 @@ public struct RolePermission: Sendable, Hashable, CustomStringConvertible {
     /// `audit verify` asks it again of every event that needed it.
     public func refusal(for identity: String, policy: Policy?, storeCreator: String?, at date: Date) -> Refusal? {
         guard let policy else {
-            if let storeCreator, identity == storeCreator { return nil }
+            if let storeCreator, ExactName.same(identity, storeCreator) { return nil }
             return Refusal(.notEligible, "no policy is in force yet, so only the account that created the store (\(storeCreator ?? "unknown")) may \(self); \(identity) may not")
         }
         let decision = policy.may(identity, self, storeCreator: storeCreator, at: date)
@@ -150,7 +150,7 @@ extension Policy {
     public func may(_ identity: String, _ permission: RolePermission, storeCreator: String?, at date: Date) -> RoleDecision {
         let granting = roles.filter { $0.permissions.contains(permission) }
         if granting.isEmpty {
-            if let storeCreator, identity == storeCreator {
+            if let storeCreator, ExactName.same(identity, storeCreator) {
                 return RoleDecision(allowed: true, reason: "\(identity) created the store, and no role of the policy grants \(permission)")
             }
             return RoleDecision(allowed: false, reason: "no role of the policy grants \(permission), so only the account that created the store (\(storeCreator ?? "unknown")) may")
@@ -167,11 +167,11 @@ extension Policy {
 
     /// Whether a role member expression names `identity` at `date`.
     func holds(_ identity: String, _ member: String, at date: Date) -> Bool {
-        if member.hasPrefix("account:") { return String(member.dropFirst("account:".count)) == identity }
+        if member.hasPrefix("account:") { return ExactName.same(String(member.dropFirst("account:".count)), identity) }
         switch ApproverExpression.source(member) {
         case let .group(name)?: return directory.expandedGroups[name]?.contains(identity) == true
-        case let .rotation(name)?: return directory.rotations[name]?.onCall(at: date) == identity
-        case let .person(name)?: return name == identity
+        case let .rotation(name)?: return ExactName.same(directory.rotations[name]?.onCall(at: date), identity)
+        case let .person(name)?: return ExactName.same(name, identity)
         case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none: return false
         }
     }

@@ -408,23 +408,36 @@ public struct JiraMapping: Sendable {
             if case let .constant(value) = rule.source { targets.append(value) }
             targets += rule.values?.map(\.signoff) ?? []
             for value in targets {
+                // Names are the policy's byte for byte (`ExactName`): a value
+                // that only reads like one would import as another name.
+                func known(_ names: [String]) -> Bool { names.contains { ExactName.same($0, value) } }
                 let problem: String?
+                let names: [String]
                 switch rule.target {
                 case .field(.system):
-                    problem = policy.system(named: value) == nil ? "known systems: \(systems.map(\.name).joined(separator: ", "))" : nil
+                    names = systems.map(\.name)
+                    problem = known(names) ? nil : "known systems: \(names.joined(separator: ", "))"
                 case .field(.environment):
-                    problem = allEnvironments.contains(value) ? nil : "environments of the catalogue: \(allEnvironments.joined(separator: ", "))"
+                    names = allEnvironments
+                    problem = known(names) ? nil : "environments of the catalogue: \(allEnvironments.joined(separator: ", "))"
                 case .field(.entitlement):
-                    problem = allEntitlements.contains(value) ? nil : "entitlements of the catalogue: \(allEntitlements.joined(separator: ", "))"
+                    names = allEntitlements
+                    problem = known(names) ? nil : "entitlements of the catalogue: \(allEntitlements.joined(separator: ", "))"
                 case .field(.requester), .field(.subjectOwner):
+                    names = policy.people
                     problem = policy.knowsPerson(value) ? nil : "the directory's people: \(policy.people.joined(separator: ", "))"
                 case .field(.subjectKind), .field(.subjectName), .field(.scope), .field(.access), .field(.purpose),
                      .field(.duration), .field(.start), .field(.end), .field(.breakGlass), .field(.incident), .field(.notes),
                      .label:
                     // Not names of the policy (their shape was checked as the file was read).
+                    names = []
                     problem = nil
                 }
-                if let problem {
+                if problem != nil, let spelling = ExactName.lookalike(of: value, in: names) {
+                    errors.append(SourceError(file: file, position: rule.position, field: "request.\(rule.target.name)",
+                                              message: "\"\(ExactName.spelled(value))\" is not spelt as in the policy, which has \"\(ExactName.spelled(spelling))\"",
+                                              hint: "write \"\(ExactName.spelled(spelling))\" exactly as the policy does: names are compared byte for byte"))
+                } else if let problem {
                     errors.append(SourceError(file: file, position: rule.position, field: "request.\(rule.target.name)",
                                               message: "\"\(DisplaySafe.text(value))\" is not known to the policy \(policy.name.isEmpty ? "" : "\(policy.name) ")(\(policy.version.prefix(12)))",
                                               hint: problem))

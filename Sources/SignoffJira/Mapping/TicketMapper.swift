@@ -507,9 +507,16 @@ public struct TicketMapper: Sendable {
     /// signoff does not know) is no approver, and files for anyone.
     func reporterProblem(_ issue: JiraIssue, requester: String, jiraField: String?) -> TicketProblem? {
         guard let reporter = issue.reporter, let person = person(reporter),
-              person != requester else { return nil }
+              !ExactName.same(person, requester) else { return nil }
         return TicketProblem(field: JiraMapping.Field.requester.rawValue, jiraField: jiraField, kind: .invalid,
                              message: "is \(requester), but the ticket's reporter is \(person), another person of the directory, who could then approve a request they wrote; the requester files the ticket themselves (or it is filed from an account outside the directory, such as a service desk's)")
+    }
+
+    /// Where a value reads as a name of the policy without being it, byte for
+    /// byte: both spellings with their code points, so the difference shows.
+    static func spelling(_ value: String, _ lookalike: String?) -> String {
+        guard let lookalike else { return "" }
+        return " (it is spelt \"\(ExactName.spelled(Self.short(value)))\"; the policy spells it \"\(ExactName.spelled(lookalike))\", and names are compared byte for byte)"
     }
 
     func policyProblems(_ scanned: [JiraMapping.Field: ScannedText],
@@ -523,20 +530,23 @@ public struct TicketMapper: Sendable {
             system = policy.system(named: name)
             if system == nil {
                 problems.append(TicketProblem(field: "system", jiraField: label(.system), kind: .unknownValue,
-                                              message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a system of the policy's catalogue",
+                                              message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a system of the policy's catalogue"
+                                                + Self.spelling(name, policy.lookalikeSystem(of: name)),
                                               valid: systems.map(\.name)))
             }
         }
         let environments = system?.environments ?? Array(Set(systems.flatMap(\.environments))).sorted()
-        if let environment = values(.environment), !environments.contains(environment) {
+        if let environment = values(.environment), !environments.contains(where: { ExactName.same($0, environment) }) {
             problems.append(TicketProblem(field: "environment", jiraField: label(.environment), kind: .unknownValue,
-                                          message: "\"\(DisplaySafe.text(Self.short(environment)))\" is not an environment\(system.map { " of \($0.name)" } ?? "")",
+                                          message: "\"\(DisplaySafe.text(Self.short(environment)))\" is not an environment\(system.map { " of \($0.name)" } ?? "")"
+                                            + Self.spelling(environment, ExactName.lookalike(of: environment, in: environments)),
                                           valid: environments))
         }
         let entitlements = system?.entitlements ?? Array(Set(systems.flatMap(\.entitlements))).sorted()
-        if let entitlement = values(.entitlement), !entitlements.isEmpty, !entitlements.contains(entitlement) {
+        if let entitlement = values(.entitlement), !entitlements.isEmpty, !entitlements.contains(where: { ExactName.same($0, entitlement) }) {
             problems.append(TicketProblem(field: "entitlement", jiraField: label(.entitlement), kind: .unknownValue,
-                                          message: "\"\(DisplaySafe.text(Self.short(entitlement)))\" is not an entitlement\(system.map { " of \($0.name)" } ?? "")",
+                                          message: "\"\(DisplaySafe.text(Self.short(entitlement)))\" is not an entitlement\(system.map { " of \($0.name)" } ?? "")"
+                                            + Self.spelling(entitlement, ExactName.lookalike(of: entitlement, in: entitlements)),
                                           valid: entitlements))
         }
         var personFields: [JiraMapping.Field] = [.requester, .subjectOwner]
@@ -544,7 +554,8 @@ public struct TicketMapper: Sendable {
         for field in personFields {
             guard let name = values(field), !policy.knowsPerson(name) else { continue }
             problems.append(TicketProblem(field: field.rawValue, jiraField: label(field), kind: .unknownPerson,
-                                          message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a person of the policy directory"))
+                                          message: "\"\(DisplaySafe.text(Self.short(name)))\" is not a person of the policy directory"
+                                            + Self.spelling(name, policy.lookalikePerson(of: name))))
         }
         if values(.subjectKind).flatMap(IdentityKind.init(rawValue:))?.isHuman == false, values(.subjectOwner) == nil,
            !problems.contains(where: { $0.field == JiraMapping.Field.subjectOwner.rawValue }) {

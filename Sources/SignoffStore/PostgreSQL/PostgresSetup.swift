@@ -206,8 +206,11 @@ enum PostgresSetup {
     }
 
     private static func checkPerson(_ person: String) throws {
-        guard !person.isEmpty, !person.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
+        guard !person.isEmpty else {
             throw StoreError.invalidEvent("a person's name must be plain text (as in the policy's directory)")
+        }
+        if let problem = PlainName.problem(in: person) {
+            throw StoreError.invalidEvent("a person's name must be plain text (as in the policy's directory): \"\(ExactName.spelled(person))\" \(problem.message)")
         }
         guard !Principal.isReserved(person) else {
             throw StoreError.invalidEvent("\(person) is the name of signoff's own actor (signoff, policy:RULE): map the role to a person of the directory")

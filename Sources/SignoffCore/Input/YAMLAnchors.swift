@@ -1,0 +1,55 @@
+// libyaml itself, as Yams (pinned exactly in Package.swift) builds it: the
+// same scanner and parser that then read the file, so this check and the
+// reading can never disagree about where an anchor or alias is.
+import CYaml
+
+/// Anchors (`&name`) and aliases (`*name`): refused in every YAML file signoff
+/// reads. Nothing signoff reads needs them, and an alias repeats a whole
+/// subtree: a kilobyte of nested aliases stands for billions of nodes, which
+/// composing, hashing or walking would take forever over ("billion laughs").
+/// The check reads libyaml's events, one pass over the text before anything
+/// is composed, and stops at the first anchor or alias: it is linear in the
+/// text, whatever the aliases would expand to.
+enum YAMLAnchors {
+    struct Found: Equatable {
+        var isAlias: Bool
+        /// 1-based, as editors show it; the column counts characters.
+        var position: SourcePosition
+    }
+
+    /// The first anchor or alias in `text`; nil when it has none, or when the
+    /// text is not valid YAML before one (the reader then reports the syntax error).
+    static func first(in text: String) -> Found? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        var text = text
+        return text.withUTF8 { bytes -> Found? in
+            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+            var event = yaml_event_t()
+            while yaml_parser_parse(&parser, &event) == 1 {
+                defer { yaml_event_delete(&event) }
+                let position = SourcePosition(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+                let type = event.type
+                if type == YAML_ALIAS_EVENT { return Found(isAlias: true, position: position) }
+                if type == YAML_SCALAR_EVENT, event.data.scalar.anchor != nil { return Found(isAlias: false, position: position) }
+                if type == YAML_SEQUENCE_START_EVENT, event.data.sequence_start.anchor != nil {
+                    return Found(isAlias: false, position: position)
+                }
+                if type == YAML_MAPPING_START_EVENT, event.data.mapping_start.anchor != nil {
+                    return Found(isAlias: false, position: position)
+                }
+                if type == YAML_STREAM_END_EVENT { return nil }
+            }
+            return nil
+        }
+    }
+
+    static func error(_ found: Found, file: String) -> SourceError {
+        SourceError(file: file, position: found.position, field: "",
+                    message: found.isAlias ? "uses a YAML alias (*name), which signoff does not accept"
+                                           : "sets a YAML anchor (&name), which signoff does not accept",
+                    hint: "write each value out where it is used: anchors and aliases can make a small file stand for an enormous one")
+    }
+}
