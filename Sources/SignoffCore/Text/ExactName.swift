@@ -1,3 +1,5 @@
+import Foundation
+
 /// A name as a platform compares it: by its exact UTF-8 bytes.
 ///
 /// Swift's `String` equality and hashing use canonical equivalence, so
@@ -23,9 +25,20 @@ public struct ExactName: Hashable, Sendable, CustomStringConvertible {
     public var description: String { text }
 
     /// Whether two names are the same bytes (not merely canonically equivalent).
+    /// Routing asks this of every name a condition lists, so it is quick:
+    /// names with the same bytes are always equal `String`s, so `==` (itself
+    /// a byte comparison for the ASCII names policies use) rules out nearly
+    /// every other name, and only equal ones have their bytes compared.
     @inline(__always)
     public static func same(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+        guard a == b else { return false }
+        let compared = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right in
+                left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+            }
+        }
+        if let compared, let compared { return compared }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     /// Whether two optional names are the same bytes, or both absent.
