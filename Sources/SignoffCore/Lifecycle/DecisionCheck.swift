@@ -10,6 +10,9 @@ import Foundation
 /// latest `policy_applied`), from the request as it stood, and must be what
 /// signoff's own lifecycle records there:
 ///
+/// - an event in the name of signoff or of a rule is one they record (a
+///   route, a decision that is not a self-activation, the grant or extension
+///   an approval issues), under their own names (`actorProblem`);
 /// - a route is the policy's route of the request;
 /// - a review is one `Lifecycle.review` records (by a person, not separated
 ///   from the request, eligible for a step, of the version the request is
@@ -299,10 +302,6 @@ public struct DecisionCheck: Sendable {
         }
     }
 
-    /// The role action an event needs, where only a role may record it
-    /// whatever it says. (A revocation needs `fire_trigger` only when a
-    /// trigger made it: judged with the revocation. Provisioning reports and
-    /// intake are recorded by several paths, and are not judged here.)
     /// Why no signoff process records `event` in its actor's name; nil when
     /// one may. signoff itself acts as `signoff` (authentication `system`)
     /// and a rule as `policy:RULE` (authentication `policy`), and they record
@@ -341,6 +340,10 @@ public struct DecisionCheck: Sendable {
             + "signoff and its rules record only routes, decisions and the grants approvals issue"
     }
 
+    /// The role action an event needs, where only a role may record it
+    /// whatever it says. (A revocation needs `fire_trigger` only when a
+    /// trigger made it: judged with the revocation. Provisioning reports and
+    /// intake are recorded by several paths, and are not judged here.)
     private static func permission(_ body: EventBody) -> RolePermission? {
         switch body {
         case .policyApplied: return RolePermission(.applyPolicy)
