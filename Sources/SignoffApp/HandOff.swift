@@ -143,14 +143,19 @@ public struct HandOff: Sendable {
     }
 
     static func notAgain(_ status: GrantStatus) -> String {
-        let state: String
-        switch status.provisioning {
-        case .pending: state = "pending"
-        case .handedOff: state = "handed off"
-        case .done: state = "confirmed done"
-        case .failed: state = "failed" + (status.provisioningReason.map { " (\($0))" } ?? "")
+        notAgain(status.provisioningAction.rawValue, status.provisioning, reason: status.provisioningReason)
+    }
+
+    /// Why a hand-off asked for by name was not run again: `what` (its action) already stands at `state`.
+    static func notAgain(_ what: String, _ state: ProvisioningState, reason: String?) -> String {
+        let words: String
+        switch state {
+        case .pending: words = "pending"
+        case .handedOff: words = "handed off"
+        case .done: words = "confirmed done"
+        case .failed: words = "failed" + (reason.map { " (\($0))" } ?? "")
         }
-        return "not handed off again: its \(status.provisioningAction.rawValue) is already \(state)"
+        return "not handed off again: its \(what) is already \(words)"
     }
 
     /// One grant's hand-off, under its lease: read again, still due as
@@ -279,14 +284,7 @@ extension HandOff {
     }
 
     static func notAgain(_ removal: FindingRemoval) -> String {
-        let state: String
-        switch removal.handOff {
-        case .pending: state = "pending"
-        case .handedOff: state = "handed off"
-        case .done: state = "confirmed done"
-        case .failed: state = "failed" + (removal.outcome.map { " (\($0))" } ?? "")
-        }
-        return "not handed off again: its removal is already \(state)"
+        notAgain("removal", removal.handOff, reason: removal.outcome)
     }
 
     /// One removal's hand-off, under its lease: read again, still due as
