@@ -526,7 +526,22 @@ public final class WriteTransaction {
     /// the policy requires is noted (the transaction will not commit); a
     /// signature that does not hold stops the transaction here.
     private func checkSignature(_ draft: inout EventDraft, action: SignedAction, payload: [UInt8]) throws {
-        let policy = try parsedPolicyInForce()
+        let policy: Policy?
+        switch try policyInForceParsed()?.parsed {
+        case nil: policy = nil
+        case let .success(parsed): policy = parsed
+        case .failure:
+            // No keys or rules to check against: nothing is recorded under
+            // it. A fold has already set aside what would give access
+            // (`accessProblem`); what takes access away is folded as recorded.
+            guard folding else {
+                throw StoreError.signatureRefused("""
+                    the policy in force does not parse in this signoff, so no signature can be checked against its keys \
+                    and rules; apply a policy that parses, or use the signoff that applied it
+                    """)
+            }
+            return
+        }
         guard draft.signature != nil || !offeredSignatures.isEmpty || policy?.mayRequireSignatures == true else { return }
         var request: AccessRequest?, submittedBy: String?
         var state: DecisionStatement.Context.RequestState?
@@ -569,11 +584,6 @@ public final class WriteTransaction {
                 throw StoreError.signatureRefused(finding.description)
             }
         }
-    }
-
-    /// The policy in force, parsed once per version for every transaction.
-    private func parsedPolicyInForce() throws -> Policy? {
-        try policyInForceParsed().flatMap { try? $0.parsed.get() }
     }
 
     /// The policy in force as of this transaction (one applied in it
@@ -695,12 +705,16 @@ public final class WriteTransaction {
              .ticketLinked, .intakeRefused, .writeBackConfigured:
             return nil
         }
-        // A policy this signoff cannot read (a newer one's) is no ground to
-        // judge by: what it decided is folded as the events say, as before
-        // the fold judged anything, and `audit verify` names what it can.
+        // A policy this signoff cannot read (a newer one's, or one a hostile
+        // administrator appended by hand) backs nothing: what would be
+        // judged under it is set aside, as `audit verify` names it.
+        let inForce = try policyInForceParsed()
         let policy: Policy?
-        switch try policyInForceParsed()?.parsed {
-        case .failure: return nil
+        switch inForce?.parsed {
+        case .failure:
+            guard !replayOnly else { return nil }
+            if case .requestDecided = draft.body { check.setAsideIssuedGrants() }
+            return "recorded under policy \(DisplaySafe.text(String(inForce?.version.prefix(12) ?? ""))), which does not parse in this signoff: nothing backs it"
         case let .success(parsed): policy = parsed
         case nil: policy = nil
         }

@@ -32,6 +32,26 @@ import Testing
         #expect(events.last == recorded.last, "the returned event is what is stored")
     }
 
+    /// Under a policy this signoff cannot parse there are no keys or rules
+    /// to check a decision's signature against: the store records no
+    /// decision, signed or not, and leaves the store as it was.
+    @Test func noDecisionIsRecordedUnderAPolicyThatDoesNotParse() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
+        try store.write { try $0.append(Sample.policy()) }
+        let id = try store.submitRouted()
+        try store.write { try $0.append(Sample.policy("from-a-newer-signoff")) }
+        let before = try store.verify().eventCount
+        #expect(throws: StoreError.self) {
+            try store.write { tx in
+                let record = try #require(try tx.record(id))
+                try tx.append(Sample.review(id, version: record.version))
+            }
+        }
+        #expect(try store.verify().eventCount == before)
+        #expect(try store.record(id)?.state == .pending)
+    }
+
     /// Whoever approved an extension granted part of the access: the store
     /// names them for revocation. A denied extension names nobody.
     @Test func extensionApproversAreThoseOfApprovedExtensions() throws {
@@ -158,7 +178,7 @@ import Testing
         let directory = TemporaryDirectory()
         let store = try Store.create(at: directory.file(), settings: Sample.settings)
         #expect(try store.currentPolicy() == nil)
-        try store.write { try $0.append(Sample.policy("v1")) }
+        try store.write { try $0.append(Sample.policy()) }
         let applied = Sample.start.addingTimeInterval(60)
         try store.write { try $0.append(Sample.policy("v2", at: applied)) }
         let policy = try #require(try store.currentPolicy())

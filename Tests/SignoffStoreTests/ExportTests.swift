@@ -7,7 +7,7 @@ import Testing
     func store(_ directory: TemporaryDirectory) throws -> Store {
         let store = try Store.create(at: directory.file(), settings: StoreSettings())
         try store.write { try $0.append(Sample.policy()) }
-        try store.write { try $0.append(Sample.policy("unrelated")) }
+        try store.write { try $0.append(Sample.laterPolicy()) }
         let id = try store.submitRouted()
         try store.write { transaction in
             try transaction.append(Sample.review(id, rationale: "checked, \"as agreed\"\nwith the owner"))

@@ -90,6 +90,14 @@ enum Sample {
                                               source: version == policyVersion ? policySource : "routes:\n  - name: owners\n")))
     }
 
+    /// Another version of the sample policy: the same rules, another source.
+    static func laterPolicy(at: Date = start) -> EventDraft {
+        let source = policySource + "# the same rules, applied again\n"
+        let version = (try! Policy.parse(source: source, file: "policy.yaml")).version
+        return EventDraft(requestID: nil, actor: creator, at: at,
+                          body: .policyApplied(.init(version: version, previousVersion: policyVersion, file: "policy.yaml", source: source)))
+    }
+
     static func submit(_ id: String, _ request: AccessRequest = Sample.request(), at: Date = start) -> EventDraft {
         EventDraft(requestID: id, actor: alice, at: at, body: .requestSubmitted(.init(request: request)))
     }

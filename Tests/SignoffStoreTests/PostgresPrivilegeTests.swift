@@ -86,21 +86,28 @@ struct PostgresPrivilegeTests {
         ]
     }
 
-    /// Under a policy this signoff cannot read (a newer signoff's, say), the
-    /// fold has no ground to judge by: it folds what was decided as the
-    /// events say, as it did before it judged anything, rather than set
-    /// every decision aside; `audit verify` names each as backed by no policy.
-    @Test func underAPolicyThisSignoffCannotReadTheFoldJudgesNothing() throws {
+    /// Under a policy this signoff cannot read (a newer signoff's, or one an
+    /// administrator appended by hand), nothing that gives access is backed:
+    /// the fold sets aside the route, the approval and the grant, as `audit
+    /// verify` names them, while what takes access away (a withdrawal) is
+    /// folded as recorded.
+    @Test func underAPolicyThisSignoffCannotReadTheFoldGivesNoAccess() throws {
         let fixture = try Fixture()
         let unreadable = EventBody.policyApplied(.init(version: "from-a-newer-signoff", previousVersion: nil, file: "policy.yaml",
                                                        source: "route: [unclosed"))
         try Self.put([EventDraft(requestID: nil, actor: Principal(name: "admin", authentication: .postgresqlRole),
                                  at: Date(storeMilliseconds: Self.now), body: unreadable)], on: try fixture.database.connect())
-        try Self.put(Self.selfApproval(), on: try fixture.database.connect(fixture.dave.connection))
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        try Self.put(Self.selfApproval(), on: dave)
         let store = try Store.open(fixture.database.location)
-        #expect(try store.eventsNotFolded() == 0)
-        #expect(try store.record("REQ-1")?.state == .approved)
-        let report = try store.verify()
+        #expect(try store.eventsNotFolded() == 3)
+        #expect(try store.record("REQ-1")?.state == .pending)
+        #expect(try store.grant("REQ-1") == nil)
+        try Self.put([EventDraft(requestID: "REQ-1", actor: Principal(name: "dave", authentication: .postgresqlRole),
+                                 at: Date(storeMilliseconds: Self.now), body: .requestWithdrawn(.init(rationale: "not needed")))], on: dave)
+        let reopened = try Store.open(fixture.database.location)
+        #expect(try reopened.record("REQ-1")?.state == .withdrawn)
+        let report = try reopened.verify()
         #expect(!report.isIntact)
         #expect(report.projectionMismatches.filter { $0.table == "events" }.count >= 3, "\(report.projectionMismatches)")
     }
