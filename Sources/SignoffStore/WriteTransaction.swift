@@ -75,6 +75,9 @@ public final class WriteTransaction {
         /// The canonical bytes of `record.request` when this transaction
         /// submitted it (until a revision changes the request).
         var requestJSON: [UInt8]?
+        /// The canonical bytes of `record.route`, a slice of the payload of
+        /// the `request_routed` event of this transaction that set it.
+        var routeJSON: ArraySlice<UInt8>?
         /// A revision changed the request: every column is written back, not only the fold's.
         var requestChanged = false
 
@@ -249,8 +252,19 @@ public final class WriteTransaction {
         guard previous.sequence < Int64.max else { throw StoreError.unreadableRow("the chain's last event has sequence \(previous.sequence), and nothing can follow it: the store was changed outside signoff; run `signoff audit verify`") }
         let sequence = previous.sequence + 1
         let at = draft.at.storeMilliseconds
-        let payload = requestJSON.map { CanonicalJSON.submittedPayload(requestJSON: $0) }
-            ?? draft.body.encodedPayloadBytes()
+        // A route's outcome, encoded once: its bytes are both the payload's
+        // and (spliced, at flush) the stored record's route.
+        var routeJSON: ArraySlice<UInt8>?
+        let payload: [UInt8]
+        if let requestJSON {
+            payload = CanonicalJSON.submittedPayload(requestJSON: requestJSON)
+        } else if case .requestRouted = draft.body {
+            let encoded = CanonicalJSON.encodeRouted(draft.body)
+            payload = encoded.bytes
+            routeJSON = encoded.outcome.map { encoded.bytes[$0] }
+        } else {
+            payload = draft.body.encodedPayloadBytes()
+        }
         if Self.holdsEscapedNUL(payload) {
             throw StoreError.unstorableText("a \(kind) event holds a NUL character in its text")
         }
@@ -355,11 +369,14 @@ public final class WriteTransaction {
                     changed.append(id)
                 }
             } else if let entry = entries[id] {
-                // A revised request is no longer the one whose bytes the submission left.
+                // A revised request is no longer the one whose bytes the submission left,
+                // and has no route until the one that follows it.
                 if case .requestRevised = draft.body {
                     entry.requestJSON = nil
+                    entry.routeJSON = nil
                     entry.requestChanged = true
                 }
+                if case .requestRouted = draft.body { entry.routeJSON = routeJSON }
                 // In place: the record is not copied for each event.
                 Projection.apply(draft, into: &entry.record)
                 entry.lastSequence = sequence
@@ -466,7 +483,8 @@ public final class WriteTransaction {
         for id in changed {
             guard let entry = entries[id] else { continue }
             let row = RequestRow(entry.record, submittedSequence: entry.submittedSequence, lastSequence: entry.lastSequence,
-                                 encoded: CanonicalJSON.encodeRecord(entry.record, requestJSON: entry.requestJSON))
+                                 encoded: CanonicalJSON.encodeRecord(entry.record, requestJSON: entry.requestJSON,
+                                                                    routeJSON: entry.routeJSON))
             if entry.isStored {
                 if entry.requestChanged { try row.updateAll(db) } else { try row.update(db) }
             } else {
@@ -476,6 +494,7 @@ public final class WriteTransaction {
             entry.isStored = true
             entry.isChanged = false
             entry.requestJSON = nil
+            entry.routeJSON = nil
             entry.requestChanged = false
         }
         changed.removeAll(keepingCapacity: true)

@@ -25,9 +25,20 @@ public enum CanonicalJSON {
     /// given, is spliced in rather than encoded again: the canonical bytes of
     /// `record.request` (e.g. from its submission payload), which the caller
     /// guarantees they are.
-    public static func encodeRecord(_ record: RequestRecord, requestJSON: [UInt8]?) -> (bytes: [UInt8], route: Range<Int>?) {
+    /// `routeJSON`, when given, is spliced in the same way: the canonical
+    /// bytes of `record.route` (e.g. from its `request_routed` payload).
+    public static func encodeRecord(_ record: RequestRecord, requestJSON: [UInt8]?,
+                                    routeJSON: ArraySlice<UInt8>? = nil) -> (bytes: [UInt8], route: Range<Int>?) {
         var writer = Writer(capacity: (requestJSON?.count ?? 768) + 512)
-        writer.write(record, requestJSON: requestJSON)
+        writer.write(record, requestJSON: requestJSON, routeJSON: routeJSON)
+        return (writer.bytes, writer.routeRange)
+    }
+
+    /// `encode(body)`, and for a `request_routed` event where in those bytes
+    /// its outcome is: the same bytes a record's route is written as.
+    public static func encodeRouted(_ body: EventBody) -> (bytes: [UInt8], outcome: Range<Int>?) {
+        var writer = Writer(capacity: 512)
+        writer.write(body)
         return (writer.bytes, writer.routeRange)
     }
 
@@ -81,7 +92,8 @@ public enum CanonicalJSON {
     public struct Writer {
         public private(set) var bytes: [UInt8]
         private var needsComma = false
-        /// Where the last record written put its route (see `encodeRecord`).
+        /// Where the last record, or `request_routed` payload, written put its
+        /// route (see `encodeRecord` and `encodeRouted`).
         private(set) var routeRange: Range<Int>?
 
         public init(capacity: Int = 512) {
@@ -140,6 +152,12 @@ public enum CanonicalJSON {
 
         /// One complete JSON value given as its canonical bytes, copied as is.
         public mutating func raw(_ value: [UInt8]) {
+            separate()
+            needsComma = true
+            bytes.append(contentsOf: value)
+        }
+
+        public mutating func raw(_ value: ArraySlice<UInt8>) {
             separate()
             needsComma = true
             bytes.append(contentsOf: value)
@@ -314,7 +332,10 @@ public enum CanonicalJSON {
             case let .requestRouted(p):
                 beginObject()
                 key("cause"); string(p.cause)
-                key("outcome"); write(p.outcome)
+                key("outcome")
+                let start = bytes.count
+                write(p.outcome)
+                routeRange = start..<bytes.count
                 key("policy_version"); string(p.policyVersion)
                 key("version"); int(p.version)
                 endObject()
@@ -486,10 +507,10 @@ public enum CanonicalJSON {
         }
 
         public mutating func write(_ record: RequestRecord) {
-            write(record, requestJSON: nil)
+            write(record, requestJSON: nil, routeJSON: nil)
         }
 
-        mutating func write(_ record: RequestRecord, requestJSON: [UInt8]?) {
+        mutating func write(_ record: RequestRecord, requestJSON: [UInt8]?, routeJSON: ArraySlice<UInt8>?) {
             beginObject()
             if let decision = record.decision {
                 key("decision")
@@ -524,7 +545,7 @@ public enum CanonicalJSON {
             if let route = record.route {
                 key("route")
                 let start = bytes.count
-                write(route)
+                if let routeJSON { raw(routeJSON) } else { write(route) }
                 routeRange = start..<bytes.count
             }
             key("state"); string(record.state.rawValue)

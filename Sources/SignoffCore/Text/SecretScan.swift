@@ -131,42 +131,70 @@ public enum SecretScan {
             for k in 0..<mark.utf8CodeUnitCount where bytes[i + k] != mark.utf8Start[k] { return false }
             return true
         }
-        let upper = UInt8(ascii: "A")...UInt8(ascii: "Z"), digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        func lower(_ c: UInt8) -> UInt8 { upper.contains(c) ? c + 32 : c }
-        var upperOrDigitRun = 0
-        for i in bytes.indices {
-            let b = bytes[i]
-            // An AWS key id: twenty upper-case letters or digits in a row.
-            if upper.contains(b) || digits.contains(b) {
-                upperOrDigitRun += 1
-                if upperOrDigitRun >= 20 { return true }
-            } else {
-                upperOrDigitRun = 0
+        let keywords = keywordBytes
+        return byteClasses.withUnsafeBufferPointer { classes in
+            var upperOrDigitRun = 0
+            for i in bytes.indices {
+                let b = bytes[i]
+                let marks = classes[Int(b)]
+                // An AWS key id: twenty upper-case letters or digits in a row.
+                if marks & ByteClass.upperOrDigit != 0 {
+                    upperOrDigitRun += 1
+                    if upperOrDigitRun >= 20 { return true }
+                } else {
+                    upperOrDigitRun = 0
+                }
+                // Most bytes start no mark and no keyword.
+                if marks & (ByteClass.tokenStart | ByteClass.keywordStart) == 0 { continue }
+                switch b {
+                case UInt8(ascii: "g"):
+                    if at(i, "gh") || at(i, "github_pat_") || at(i, "gl") { return true }  // GitHub, GitLab
+                case UInt8(ascii: "x"):
+                    if at(i, "xo") || at(i, "xa") { return true }  // Slack tokens
+                case UInt8(ascii: "h"):
+                    if at(i, "https://hooks") { return true }
+                case UInt8(ascii: "-"):
+                    if at(i, "-----BEGIN ") { return true }
+                case UInt8(ascii: "e"):
+                    if at(i, "eyJ") { return true }
+                default:
+                    break
+                }
+                // A keyword, in any case, wherever it is.
+                guard marks & ByteClass.keywordStart != 0 else { continue }
+                for word in keywords where word[0] == b | 0x20 && i + word.count <= bytes.count {
+                    var k = 1
+                    while k < word.count, lowerASCII(bytes[i + k]) == word[k] { k += 1 }
+                    if k == word.count { return true }
+                }
             }
-            switch b {
-            case UInt8(ascii: "g"):
-                if at(i, "gh") || at(i, "github_pat_") || at(i, "gl") { return true }  // GitHub, GitLab
-            case UInt8(ascii: "x"):
-                if at(i, "xo") || at(i, "xa") { return true }  // Slack tokens
-            case UInt8(ascii: "h"):
-                if at(i, "https://hooks") { return true }
-            case UInt8(ascii: "-"):
-                if at(i, "-----BEGIN ") { return true }
-            case UInt8(ascii: "e"):
-                if at(i, "eyJ") { return true }
-            default:
-                break
-            }
-            // A keyword, in any case, wherever it is.
-            let first = lower(b)
-            for word in keywordBytes where word[0] == first && i + word.count <= bytes.count {
-                var k = 1
-                while k < word.count, lower(bytes[i + k]) == word[k] { k += 1 }
-                if k == word.count { return true }
-            }
+            return false
         }
-        return false
     }
+
+    private static func lowerASCII(_ c: UInt8) -> UInt8 { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c) ? c + 32 : c }
+
+    /// What each byte may be the start or part of, for the quick look.
+    private enum ByteClass {
+        /// A-Z and 0-9, which an AWS key id is made of.
+        static let upperOrDigit: UInt8 = 1
+        /// The first byte of a token's mark: g, x, h, - and e.
+        static let tokenStart: UInt8 = 2
+        /// The first letter of a keyword, in either case.
+        static let keywordStart: UInt8 = 4
+    }
+
+    private static let byteClasses: [UInt8] = {
+        var classes = [UInt8](repeating: 0, count: 256)
+        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { classes[Int(b)] |= ByteClass.upperOrDigit }
+        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { classes[Int(b)] |= ByteClass.upperOrDigit }
+        for b in "gxh-e".utf8 { classes[Int(b)] |= ByteClass.tokenStart }
+        for word in keywordBytes {
+            classes[Int(word[0])] |= ByteClass.keywordStart
+            classes[Int(word[0] - 32)] |= ByteClass.keywordStart
+        }
+        return classes
+    }()
 
     private static func token(_ s: [Unicode.Scalar], at i: Int) -> (Kind, Int)? {
         let c = s[i]
