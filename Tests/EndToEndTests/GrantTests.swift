@@ -324,9 +324,11 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
-    /// A grant provisioned, then reported failed, may still hold its access:
-    /// a revocation and a trigger end it as they end a live one, and hand
-    /// off its removal; `handoff retry` then delivers the removal, never the grant again.
+    /// A grant reported failed may still hold its access (a partial
+    /// change): a revocation and a trigger end it as they end a live one, and
+    /// hand off its removal; `handoff retry` then delivers the removal, never
+    /// the grant again. Once provisioning confirmed a hand-off, a failure of
+    /// it is refused: it would show live access as not granted.
     @Test func aGrantReportedFailedCanStillBeRevoked() throws {
         let store = try TestStore()
         let outbox = store.directory.appendingPathComponent("outbox")
@@ -334,8 +336,7 @@ struct GrantTests {
         #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
         let byPerson = try approvedGrant(store), byTrigger = try approvedGrant(store)
         for id in [byPerson, byTrigger] {
-            #expect(try store.run(["provisioned", id], as: "ops").status == 0)
-            let failed = try store.run(["provisioning-failed", id, "--reason", "re-delivery: the role already exists"], as: "ops")
+            let failed = try store.run(["provisioning-failed", id, "--reason", "the role was half attached"], as: "ops")
             #expect(failed.status == 0, "\(failed.output)")
             #expect(try grant(store, id)["state"] as? String == "failed")
         }
@@ -352,6 +353,11 @@ struct GrantTests {
             // dave's approvals wrote nothing to the hand-off ops set; ops's retry writes only the removals.
             #expect(!documents.contains { $0.hasPrefix("\(id)-grant-") }, "\(documents)")
         }
+        let confirmed = try approvedGrant(store)
+        #expect(try store.run(["provisioned", confirmed], as: "ops").status == 0)
+        let late = try store.run(["provisioning-failed", confirmed, "--reason", "re-delivery: the role already exists"], as: "ops")
+        #expect(late.status != 0 && late.output.contains("signoff reconcile"), "\(late.output)")
+        #expect(try grant(store, confirmed)["state"] as? String == "active")
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 

@@ -317,6 +317,12 @@ extension GrantLifecycleTests {
                 try Lifecycle.provisioningReport(active, succeeded: true, note: nil, by: G.provisioner, at: G.at(6 * G.hour))
             }
             #expect(twice?.reason == .alreadyDecided)
+            // Nor can a failure be reported after the confirmation: it would send the hand-off round again.
+            let failedAfter = G.refusal { () throws(Refusal) in
+                try Lifecycle.provisioningReport(active, succeeded: false, note: "role missing", by: G.provisioner, at: G.at(6 * G.hour))
+            }
+            #expect(failedAfter?.reason == .alreadyDecided)
+            #expect(failedAfter?.message.contains("signoff reconcile") == true)
         }
 
         /// Provisioning cannot bring access forward: a request that asked for a
@@ -397,17 +403,15 @@ extension GrantLifecycleTests {
             #expect(expired.state == .expired && expired.provisioningAction == .expire && expired.provisioning == .pending)
         }
 
-        /// A grant provisioning confirmed, whose extension's hand-off then
-        /// failed, still holds its access: it expires all the same.
-        @Test func aFailureReportedAfterProvisioningDoesNotOutliveTheClock() throws {
+        /// A grant reported failed may still hold its access (a change half
+        /// made): it expires all the same.
+        @Test func aFailureReportedDoesNotOutliveTheClock() throws {
             let policy = try G.policy()
             let trigger = RevocationTrigger(name: "ticket_closed", ref: "OPS-7")
             let (_, grant) = try G.approved(Fixture.request { $0.revocationTriggers = [trigger] }, policy: policy)
-            let provisioned = try #require(G.grant(try Lifecycle.provisioningReport(grant, succeeded: true, note: nil, by: G.provisioner,
-                                                                                     at: G.at(2 * G.hour)), id: "REQ-1", from: grant))
-            let failed = try #require(G.grant(try Lifecycle.provisioningReport(provisioned, succeeded: false, note: "later failure",
+            let failed = try #require(G.grant(try Lifecycle.provisioningReport(grant, succeeded: false, note: "half attached",
                                                                                by: G.person("alice"), at: G.at(3 * G.hour)),
-                                              id: "REQ-1", from: provisioned))
+                                              id: "REQ-1", from: grant))
             #expect(failed.state == .failed)
             #expect(Lifecycle.expire(failed.status, by: .signoff, at: try #require(grant.expiresAt)) != nil)
             // Nor does it outlive a revocation, by a person or by a trigger it names.

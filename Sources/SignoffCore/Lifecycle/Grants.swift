@@ -342,8 +342,19 @@ extension Lifecycle {
         if let document {
             try checkReportedDocument(document, grant: grant, handedOff: handedOff)
         }
-        if succeeded, grant.provisioning == .done {
-            throw Refusal(.alreadyDecided, "provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID)")
+        // Confirmed is final for the latest hand-off: a later report about it,
+        // success or failure, would rewrite what provisioning already said.
+        switch grant.provisioning {
+        case .done:
+            throw Refusal(.alreadyDecided, succeeded
+                ? "provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID)"
+                : """
+                  provisioning already confirmed \(grant.provisioningAction.rawValue) for \(grant.requestID), so a failure \
+                  of that hand-off cannot be recorded after it; if the access is gone or wrong now, run signoff reconcile \
+                  to record what the platform shows, or revoke the grant
+                  """)
+        case .pending, .handedOff, .failed:
+            break
         }
         let body: EventBody = succeeded
             ? .grantProvisioned(.init(action: grant.provisioningAction, note: note))
