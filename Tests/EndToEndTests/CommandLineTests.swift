@@ -229,7 +229,9 @@ struct CommandLineTests {
     /// not one of signoff's own actors, not without limit.
     @Test func anAssertedNameIsAPlainNameOfSomeone() throws {
         let store = try TestStore()
-        for name in [" ", "dave ", " dave", "signoff", "policy:extension", String(repeating: "d", count: 513)] {
+        // As the directory's names: no character that cannot be seen or reads as another.
+        for name in [" ", "dave ", " dave", "signoff", "policy:extension", String(repeating: "d", count: 513),
+                     "da\u{200B}ve", "fr\u{AD}ank", "dave\u{202E}", "da\u{00A0}ve", "\u{E000}dave"] {
             let refused = try store.run(["expire", "--verbose"], as: name)
             #expect(refused.status == 2 && refused.stderr.contains("--as"), "\(name.prefix(20)): \(refused.output.prefix(300))")
         }

@@ -50,8 +50,10 @@ public enum Identity {
         guard !Principal.isReserved(asserted) else {
             throw .badInput("--as \(DisplaySafe.text(asserted)) is the name of signoff's own actor (signoff, policy:RULE): act as a person or account of the directory")
         }
-        guard !asserted.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else {
-            throw .badInput("--as needs a plain name: no invisible or direction-changing characters")
+        // Held to the directory's rule for names, which the policy's people
+        // already follow: a name that reads as another's is nobody's.
+        if let problem = PlainName.problem(in: asserted) {
+            throw .badInput("--as \(problem.message): \(PlainName.hint)")
         }
         return Principal(name: asserted, authentication: .asserted)
     }
