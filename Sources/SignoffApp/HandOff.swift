@@ -299,9 +299,9 @@ extension HandOff {
         if let refusal = refusal(configuration) {
             return RemovalDelivery(findingID: id, outcome: "left pending: " + refusal, failed: false)
         }
-        guard let requested = try removalRequest(removal, of: id) else { return nil }
-        let document = RemovalDocument(findingID: id, requestedBy: removal.by, requestedAt: removal.at, rationale: removal.rationale,
-                                       terms: requested.terms).encoded()
+        let (event, requested) = try removalRequest(removal, of: id)
+        let document = RemovalDocument(findingID: id, requestedBy: event.actor.name, requestedAt: event.at,
+                                       rationale: requested.rationale, terms: requested.terms).encoded()
         let body: EventBody
         if let command = configuration.command {
             let result = HandOffCommand.run(command, input: document, timeout: configuration.timeoutSeconds,
@@ -346,12 +346,15 @@ extension HandOff {
     }
 
     /// The `finding_removal_requested` event a removal of finding `id` names:
-    /// what to remove, exactly as recorded, and for that finding only.
-    private func removalRequest(_ removal: FindingRemoval, of id: String) throws -> EventBody.FindingRemovalRequested? {
-        guard case let .findingRemovalRequested(requested) = try store.eventBody(removal.sequence), requested.findingID == id else {
+    /// what to remove, who asked, when and why, exactly as recorded (never
+    /// the findings row, which no hash covers), and for that finding only.
+    private func removalRequest(_ removal: FindingRemoval, of id: String) throws
+        -> (event: EventDraft, requested: EventBody.FindingRemovalRequested) {
+        guard let event = try store.event(removal.sequence), case let .findingRemovalRequested(requested) = event.body,
+              requested.findingID == id else {
             throw StoreError.invalidEvent("the removal of \(id) names event \(removal.sequence), which did not request it; run `signoff audit verify`")
         }
-        return requested
+        return (event, requested)
     }
 
     /// Why this process must not hand off to the configured target; nil when

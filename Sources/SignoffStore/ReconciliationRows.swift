@@ -398,14 +398,14 @@ extension Store {
         try read { db in try ReconciliationRows.opened(finding, db) }
     }
 
-    /// The body of event `sequence`; nil when there is none.
-    public func eventBody(_ sequence: Int64) throws -> EventBody? {
+    /// Event `sequence` as recorded (who, when, what); nil when there is none.
+    public func event(_ sequence: Int64) throws -> EventDraft? {
         try read { db in
             var query = FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = ?"), db)
             query.bind(sequence)
-            var body: EventBody?
-            try query.forEachRow { row in body = try EventColumns(statement: row).draft().body }
-            return body
+            var draft: EventDraft?
+            try query.forEachRow { row in draft = try EventColumns(statement: row).draft() }
+            return draft
         }
     }
 

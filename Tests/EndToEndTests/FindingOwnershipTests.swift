@@ -161,6 +161,10 @@ extension FindingOwnershipTests {
         let unknown = try store.run(["handoff", "retry", "F-0000000000000000"], as: "ops", at: "2026-11-21T04:48:00Z")
         #expect(unknown.status == 2 && unknown.stderr.contains("there is no finding"), "\(unknown.output)")
 
+        // Whoever can write the file edits who asked and why in the findings row, which no hash covers:
+        // the document is made from the chained request, never from that row.
+        #expect(try sqlite(try store.storeFile(), "UPDATE findings SET removal_by = 'mallory', removal_rationale = 'mallory says so' WHERE id = '\(finding)'").status == 0)
+
         // Delivered by ops's retry: the document says exactly what to remove.
         let retried = try store.run(["handoff", "retry", "--json"], as: "ops", at: "2026-11-21T04:50:00Z")
         check.stdout(retried, "signoff.hand-off-retry/1")
@@ -174,6 +178,8 @@ extension FindingOwnershipTests {
         #expect(document["action"] as? String == "remove" && document["finding_id"] as? String == finding)
         #expect((document["subject"] as? [String: Any])?["name"] as? String == "svc-rogue" && document["system"] as? String == "payments-db")
         #expect(document["source_ids"] as? [String] == ["pg-2"] && document["requested_by"] as? String == "sam", "\(document)")
+        #expect(document["rationale"] as? String == why && (document["requested_at"] as? String)?.hasPrefix("2026-11-21T04:45:00") == true, "\(document)")
+        #expect(try sqlite(try store.storeFile(), "UPDATE findings SET removal_by = 'sam', removal_rationale = '\(why)' WHERE id = '\(finding)'").status == 0)
         #expect((document["platform"] as? [String: Any])?["object"] as? String == "readonly_ledger", "\(document)")
         var entry = try Self.drift(store, check: check, finding)
         #expect((entry["removal"] as? [String: Any])?["hand_off"] as? String == "handed_off", "\(entry)")
@@ -194,7 +200,8 @@ extension FindingOwnershipTests {
         let late = try store.run(["drift", "remove", finding, "-r", why], as: "sam")
         #expect(late.status == 2 && late.stderr.contains("was resolved"), "\(late.output)")
         try check.validate()
-        #expect(try store.run(["audit", "verify"]).status == 0)
+        let verified = try store.run(["audit", "verify"])
+        #expect(verified.status == 0, "\(verified.output)")
 
         let copy = store.directory.appendingPathComponent("tampered.db").path
         #expect(try sqlite(try store.storeFile(), ".backup '\(copy)'").status == 0)
