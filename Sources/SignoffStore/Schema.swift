@@ -7,8 +7,8 @@ import SignoffCore
 enum Schema {
     /// `PRAGMA application_id`: marks the file as a signoff store ("SGNF").
     static let applicationID: Int32 = 0x5347_4E46
-    /// The migration from which the store accepts signatures over
-    /// `signoff.statement/2` only (`SignatureAudit`).
+    /// The migration from which the store accepts no signature over
+    /// `signoff.statement/1` (`SignatureAudit`).
     static let statementSchema2 = "17 signatures over statement schema 2"
     /// The migration from which the store accepts signatures over
     /// `signoff.statement/3` only: statements that name the store.
