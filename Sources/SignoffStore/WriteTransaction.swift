@@ -616,7 +616,8 @@ public final class WriteTransaction {
 
     /// Whether `statement` names the current schema. Canonical JSON escapes
     /// every quote inside a string, so this key and value appear unescaped
-    /// only as the statement's own `schema`.
+    /// only as a statement's own `schema`; text that holds them otherwise is
+    /// judged as if recorded now, the strictest way.
     private static func isCurrentStatement(_ statement: String) -> Bool {
         statement.contains(currentSchemaField)
     }

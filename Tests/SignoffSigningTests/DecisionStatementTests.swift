@@ -120,6 +120,28 @@ import Testing
         #expect(current.text.replacingOccurrences(of: #"3","store":""# + Self.store + #"""#, with: #"2""#) == forms[0].text)
     }
 
+    /// Where a chain adopted each schema: adopting one adopts those before
+    /// it not yet adopted, at the same place, and the first place found stays.
+    @Test func olderStatementsCountUntilTheChainAdoptedTheNextSchema() {
+        typealias Schema = DecisionStatement.Schema
+        func refusals(_ older: DecisionStatement.OlderStatements) -> [String?] {
+            Schema.allCases.map { older.refusal(of: $0).map { "\($0.adopted.short) since \($0.since)" } }
+        }
+        var older = DecisionStatement.OlderStatements.accepted
+        #expect(refusals(older) == [nil, nil, nil])
+        older.adopt(.v3, since: "event 9")
+        #expect(refusals(older) == ["/2 since event 9", "/3 since event 9", nil])
+        older = .accepted
+        older.adopt(.v2, since: "event 4")
+        older.adopt(.v2, since: "event 6")
+        #expect(refusals(older) == ["/2 since event 4", nil, nil])
+        older.adopt(.v3, since: "event 9")
+        older.adopt(.v1, since: "event 10")
+        #expect(refusals(older) == ["/2 since event 4", "/3 since event 9", nil])
+        #expect(refusals(.recordedNow).allSatisfy { $0 == nil || $0!.contains("since this signoff, which signs every new event over signoff.statement/3") })
+        #expect(refusals(.recordedNow).compactMap { $0 }.count == 2)
+    }
+
     @Test func onlyDecisionsPeopleMakeAreSigned() {
         let signed: [(EventBody, SignedAction)] = [
             (.grantRevoked(.init(rationale: "no longer needed here", trigger: nil)), .revoke),

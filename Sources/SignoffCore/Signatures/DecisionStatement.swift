@@ -207,11 +207,6 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
-        /// The oldest schema a signature on the event may be over.
-        public var oldestAccepted: Schema {
-            Schema.allCases.first { refusal(of: $0) == nil } ?? .current
-        }
-
         /// Why a signature over `schema` no longer counts: the schema the
         /// chain adopted after it, and since where; nil while it counts.
         public func refusal(of schema: Schema) -> (adopted: Schema, since: String)? {
