@@ -284,6 +284,8 @@ extension Store {
 struct GrantHistoryCheck {
     private let applied: [Int64]
     private let creator: String?
+    /// What the store's /3 statements name it by (`Store.identity`).
+    private let store: String
     private let isCopy: Bool
     private let signatures: DecisionCheck.SignatureDepth
     private var policies: [Int64: Policy?] = [:]
@@ -292,6 +294,7 @@ struct GrantHistoryCheck {
     init(_ db: Database, isCopy: Bool, signatures: DecisionCheck.SignatureDepth) throws {
         applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
         creator = try Store.creator(db)?.name
+        store = try Store.identity(db) ?? ""
         self.isCopy = isCopy
         self.signatures = signatures
     }
@@ -327,7 +330,7 @@ struct GrantHistoryCheck {
         }
         let policies = self.policies, applied = self.applied
         var replayed: [String: Grant] = [:]
-        let decisions = DecisionCheck.problems(inHistory: history, storeCreator: creator, grants: &replayed,
+        let decisions = DecisionCheck.problems(inHistory: history, storeCreator: creator, store: store, grants: &replayed,
                                                signatures: signatures) { sequence in
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }

@@ -7,9 +7,16 @@ import SignoffCore
 enum Schema {
     /// `PRAGMA application_id`: marks the file as a signoff store ("SGNF").
     static let applicationID: Int32 = 0x5347_4E46
-    /// The migration from which the store accepts signatures over
-    /// `signoff.statement/2` only (`SignatureAudit`).
+    /// The migration from which the store accepts no signature over
+    /// `signoff.statement/1` (`SignatureAudit`).
     static let statementSchema2 = "17 signatures over statement schema 2"
+    /// The migration from which the store accepts signatures over
+    /// `signoff.statement/3` only: statements that name the store.
+    static let statementSchema3 = "22 signatures name their store"
+    /// Each marker migration and the statement schema the chain signs from it on.
+    static let statementMarkers: [(schema: DecisionStatement.Schema, migration: String)] = [
+        (.v2, statementSchema2), (.v3, statementSchema3),
+    ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -522,6 +529,11 @@ enum Schema {
         migrator.registerMigration("21 ticket editors") { db in
             try db.execute(sql: "CREATE INDEX events_edited ON events(request_id) WHERE \(Store.editedCondition)")
         }
+        // Signatures over signoff.statement/3, which names the store: as
+        // for /2, no table changes; the migration is the chain's record of
+        // where the store stopped accepting /2 statements, which a store
+        // made to match could hold as well.
+        migrator.registerMigration(statementSchema3) { _ in }
         return migrator
     }
 }

@@ -354,6 +354,18 @@ public final class Store: Sendable {
                          authentication: Authentication(rawValue: try row.checked(1, "events.authentication")) ?? .system)
     }
 
+    /// What `signoff.statement/3` names the store by: the chained hash of
+    /// its first event (its `store_created`). Stable for the store's life,
+    /// kept by `store copy` (which keeps every hash), and different in every
+    /// other store. nil for a store with no event yet.
+    public func identity() throws -> String? {
+        try read { try Self.identity($0) }
+    }
+
+    static func identity(_ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM events WHERE sequence = 1"))
+    }
+
     // MARK: Reads, each in its own snapshot
 
     public func record(_ id: String) throws -> RequestRecord? {

@@ -58,6 +58,8 @@ public struct VerifyReport: Sendable, Hashable {
     public var signedEventCount = 0
     /// Of those, the ones signed over `signoff.statement/1`, before the store adopted /2.
     public var schema1SignedEventCount = 0
+    /// Of those, the ones signed over `signoff.statement/2`, before the store adopted /3.
+    public var schema2SignedEventCount = 0
     /// Signatures that do not hold, and decisions unsigned where the policy required a signature.
     public var signatureProblems: [SignatureProblem] = []
 
@@ -122,6 +124,7 @@ extension Store {
                                   duration: clock.now - start)
         report.signedEventCount = pass.signatures.signedCount
         report.schema1SignedEventCount = pass.signatures.schema1Count
+        report.schema2SignedEventCount = pass.signatures.schema2Count
         report.signatureProblems = pass.signatures.problems
         for anchor in anchors {
             let stored = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?",

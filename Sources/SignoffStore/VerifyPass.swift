@@ -204,6 +204,8 @@ final class VerifyPass {
     private func fold(_ event: EventColumns, _ decoded: Result<EventDraft, any Error>, requestJSON: [UInt8]?,
                       route: PrecomputedRoute?) throws {
         let sequence = event.sequence
+        // What the chain's /3 statements name the store by (`Store.identity`).
+        if sequence == 1 { signatures.store = String(decoding: event.hash, as: UTF8.self) }
         let draft: EventDraft
         do {
             draft = try decoded.get()

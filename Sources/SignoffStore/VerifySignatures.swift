@@ -33,10 +33,17 @@ final class SignatureAudit {
     /// Signed events whose signature holds over a `signoff.statement/1`
     /// statement, made before the chain adopted /2.
     private(set) var schema1Count = 0
-    /// Whether a /1 statement still counts: until the chain records the
-    /// migration that adopted /2, or carries a /2 signature, whichever
-    /// comes first. After that a /1 statement is a downgrade.
-    private var schema1: DecisionStatement.Context.Schema1 = .accepted
+    /// Signed events whose signature holds over a `signoff.statement/2`
+    /// statement, made before the chain adopted /3.
+    private(set) var schema2Count = 0
+    /// Which older statements still count: each until the chain records
+    /// the migration that adopted the schema after it, or carries a
+    /// signature over that schema, whichever comes first. After that a
+    /// statement of it is a downgrade.
+    private var older = DecisionStatement.OlderStatements.accepted
+    /// What the chain's /3 statements name it by: its first event's
+    /// chained hash, learnt when that event is folded (`Store.identity`).
+    var store = ""
     /// What `required_for` can judge of each finding, as opened.
     private var findings: [String: FindingFacts] = [:]
     private var inForce: Policy? {
@@ -71,7 +78,7 @@ final class SignatureAudit {
     func concerns(_ draft: EventDraft) -> Bool {
         if draft.signature != nil { return true }
         if case .policyApplied = draft.body { return true }
-        // Where the chain adopted signoff.statement/2.
+        // Where the chain adopted a statement schema.
         if case .storeCreated = draft.body { return true }
         if case .schemaMigrated = draft.body { return true }
         // Where a finding is, for the rules that may cover its exception.
@@ -90,12 +97,7 @@ final class SignatureAudit {
                 inForce = next
             }
         }
-        if case let .storeCreated(created) = draft.body, created.migrations.contains(Schema.statementSchema2) {
-            adoptSchema2(since: "its creation (event \(event.sequence), with migration \(Schema.statementSchema2))")
-        }
-        if case let .schemaMigrated(migrated) = draft.body, migrated.migrations.contains(Schema.statementSchema2) {
-            adoptSchema2(since: "event \(event.sequence) (schema_migrated: \(Schema.statementSchema2))")
-        }
+        older.adopt(recordedIn: draft.body, sequence: event.sequence)
         var findingFacts: FindingFacts?
         if case let .findingOpened(opened) = draft.body {
             findings[opened.findingID] = FindingFacts(opened)
@@ -106,7 +108,8 @@ final class SignatureAudit {
         guard draft.signature != nil || mayRequireSignatures else { return }
         let payload = Array(event.payload)
         let facts = SignatureInspection.RequestFacts(draft, record: record)
-        let context = DecisionStatement.Context(policyVersion: inForce?.version, request: facts.state, schema1: schema1)
+        let context = DecisionStatement.Context(policyVersion: inForce?.version, request: facts.state, store: store,
+                                                older: older)
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: inForce, request: facts.request,
                                            submittedBy: facts.submittedBy, finding: findingFacts) {
         case .unsigned:
@@ -118,8 +121,10 @@ final class SignatureAudit {
             signedCount += 1
             switch schema {
             case .v1: schema1Count += 1
-            case .v2: adoptSchema2(since: "event \(event.sequence), the first signed over \(schema.rawValue)")
+            case .v2: schema2Count += 1
+            case .v3: break
             }
+            older.adopt(signedOver: schema, sequence: event.sequence)
             let digest = SHA256.hash(data: statement)
             if let first = statements[digest] {
                 report(draft, event.sequence, .reused(fromSequence: first))
@@ -147,11 +152,6 @@ final class SignatureAudit {
         }.map(\.element)
     }
 
-    /// From here on a /1 statement is refused; the first reason found is the one named.
-    private func adoptSchema2(since: String) {
-        if case .accepted = schema1 { schema1 = .refused(since: since) }
-    }
-
     private func problem(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) -> SignatureProblem {
         SignatureProblem(sequence: sequence, requestID: draft.requestID, actor: draft.actor.name,
                          kind: draft.body.kind, finding: finding)
@@ -159,6 +159,38 @@ final class SignatureAudit {
 
     private func report(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) {
         problems.append(problem(draft, sequence, finding))
+    }
+}
+
+extension DecisionStatement.OlderStatements {
+    /// What event `sequence` of a chain, `body`, adopts: the statement
+    /// schemas whose marker migration (`Schema.statementMarkers`) a store
+    /// was created with or migrated to. The first reason found is the one
+    /// named. `audit verify` and a PostgreSQL store's fold follow the chain
+    /// with it alike.
+    mutating func adopt(recordedIn body: EventBody, sequence: Int64) {
+        var recorded: [String] = []
+        var since: (String) -> String = { _ in "" }
+        if case let .storeCreated(created) = body {
+            recorded = created.migrations
+            since = { "its creation (event \(sequence), with migration \($0))" }
+        }
+        if case let .schemaMigrated(migrated) = body {
+            recorded = migrated.migrations
+            since = { "event \(sequence) (schema_migrated: \($0))" }
+        }
+        for marker in Schema.statementMarkers where recorded.contains(marker.migration) {
+            adopt(marker.schema, since: since(marker.migration))
+        }
+    }
+
+    /// What a signature over `schema` on event `sequence` adopts: that
+    /// schema, from there on.
+    mutating func adopt(signedOver schema: DecisionStatement.Schema, sequence: Int64) {
+        switch schema {
+        case .v1: return
+        case .v2, .v3: adopt(schema, since: "event \(sequence), the first signed over \(schema.rawValue)")
+        }
     }
 }
 

@@ -54,6 +54,11 @@ public final class WriteTransaction {
     /// The bindings' memory of the two statements run once per event or grant, kept between runs.
     private var insertEventBuffers = FastStatement.Buffers()
     private var grantUpdateBuffers = FastStatement.Buffers()
+    /// What this store's /3 statements name it by (`Store.identity`), once read.
+    private var storeIdentity: String?
+    /// Folding: which older statements the chain still accepts as of its
+    /// head, once read (`olderStatementsInChain`), then followed event by event.
+    private var olderInChain: DecisionStatement.OlderStatements?
     /// Signatures offered for this transaction's events, by the statement they sign.
     private var offeredSignatures: [String: EventSignature] = [:]
     /// Events appended here that needed a signature and had none: the
@@ -268,7 +273,9 @@ public final class WriteTransaction {
         if Self.holdsEscapedNUL(payload) {
             throw StoreError.unstorableText("a \(kind) event holds a NUL character in its text")
         }
-        if let action = SignedAction.of(draft.body) { try checkSignature(&draft, action: action, payload: payload) }
+        if let action = SignedAction.of(draft.body) {
+            try checkSignature(&draft, action: action, payload: payload, sequence: sequence)
+        }
         let hash = chain.hash(prevHash: previous.hash, sequence: sequence, at: at, actor: draft.actor.name,
                               authentication: draft.actor.authentication.rawValue, kind: kind,
                               requestID: draft.requestID, payload: payload, signature: draft.signature)
@@ -287,6 +294,8 @@ public final class WriteTransaction {
         insert.bind(draft.signature?.armored); insert.bind(draft.signature?.statement)
         try insert.execute()
         head = (sequence, hash)
+        if sequence == 1 { storeIdentity = hash }
+        olderInChain?.adopt(recordedIn: draft.body, sequence: sequence)
 
         switch draft.body {
         case let .policyApplied(policy):
@@ -544,7 +553,7 @@ public final class WriteTransaction {
     /// statement of the event as it will be stored. A missing signature that
     /// the policy requires is noted (the transaction will not commit); a
     /// signature that does not hold stops the transaction here.
-    private func checkSignature(_ draft: inout EventDraft, action: SignedAction, payload: [UInt8]) throws {
+    private func checkSignature(_ draft: inout EventDraft, action: SignedAction, payload: [UInt8], sequence: Int64) throws {
         let policy: Policy?
         switch try policyInForceParsed()?.parsed {
         case nil: policy = nil
@@ -579,7 +588,14 @@ public final class WriteTransaction {
            let opened = try opened(stored) {
             findingFacts = FindingFacts(opened)
         }
-        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state)
+        // Recorded now: over the current schema only. Folded: as the chain
+        // stands before it, which is read only for a signature over an older one.
+        var older = DecisionStatement.OlderStatements.recordedNow
+        if folding, let signature = draft.signature, !Self.isCurrentStatement(signature.statement) {
+            older = try olderStatementsInChain()
+        }
+        let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, store: try storeIdentityNow(),
+                                                older: older)
         if draft.signature == nil, !offeredSignatures.isEmpty,
            let statement = DecisionStatement(draft: draft, payload: payload, context: context) {
             draft.signature = offeredSignatures[statement.text]
@@ -598,11 +614,64 @@ public final class WriteTransaction {
                                                    actor: draft.actor.name, requestID: draft.requestID))
         case let .finding(finding):
             throw StoreError.signatureRefused(finding.description)
-        case let .verify(signature, statement, _):
+        case let .verify(signature, statement, schema):
             if let finding = SignatureInspection.verify(signature, statement: statement) {
                 throw StoreError.signatureRefused(finding.description)
             }
+            // Followed only once read: read later, it finds this event in the table.
+            olderInChain?.adopt(signedOver: schema, sequence: sequence)
         }
+    }
+
+    /// The store's identity, as its /3 statements name it: read once per transaction.
+    private func storeIdentityNow() throws -> String {
+        if let storeIdentity { return storeIdentity }
+        guard let found = try Store.identity(db) else {
+            throw StoreError.signatureRefused("the store has no first event, so no statement can name it: nothing signed is recorded before store_created")
+        }
+        storeIdentity = found
+        return found
+    }
+
+    /// Whether `statement` names the current schema. Canonical JSON escapes
+    /// every quote inside a string, so this key and value appear unescaped
+    /// only as a statement's own `schema`; text that holds them otherwise is
+    /// judged as if recorded now, the strictest way.
+    private static func isCurrentStatement(_ statement: String) -> Bool {
+        statement.contains(currentSchemaField)
+    }
+
+    private static let currentSchemaField = #""schema":"\#(DecisionStatement.Schema.current.rawValue)""#
+
+    /// Folding: which older statements the chain before this event still
+    /// accepts, as `audit verify` follows it (`SignatureAudit`): read once
+    /// from the events already folded (where the store was created with or
+    /// migrated to a marker migration, and the first event signed over each
+    /// newer schema), then followed as events are appended.
+    private func olderStatementsInChain() throws -> DecisionStatement.OlderStatements {
+        if let olderInChain { return olderInChain }
+        var places: [(sequence: Int64, adopt: (inout DecisionStatement.OlderStatements) -> Void)] = []
+        let markers = try Row.fetchAll(db, sql: """
+            SELECT sequence, kind, payload FROM events WHERE kind IN ('store_created', 'schema_migrated') ORDER BY sequence
+            """)
+        for row in markers {
+            let sequence: Int64 = try row.checked(0, "events.sequence")
+            let kind: String = try row.checked(1, "events.kind")
+            let payload: String = try row.checked(2, "events.payload")
+            guard let body = try? EventBody.read(kind: kind, payload: Data(payload.utf8)) else { continue }
+            places.append((sequence, { $0.adopt(recordedIn: body, sequence: sequence) }))
+        }
+        for schema in DecisionStatement.Schema.allCases where schema != .v1 {
+            let field = #"%"schema":"\#(schema.rawValue)"%"#
+            if let sequence = try Int64.fetchOne(db, sql: "SELECT min(sequence) FROM events WHERE statement LIKE ?", arguments: [field]) {
+                places.append((sequence, { $0.adopt(signedOver: schema, sequence: sequence) }))
+            }
+        }
+        // In the chain's order: the first place found is the one named.
+        var older = DecisionStatement.OlderStatements.accepted
+        for place in places.sorted(by: { $0.sequence < $1.sequence }) { place.adopt(&older) }
+        olderInChain = older
+        return older
     }
 
     /// The policy in force as of this transaction (one applied in it

@@ -139,7 +139,7 @@ enum SignatureBenchmarks {
 
         // Where the added time goes: each part alone, median of as many runs.
         let client = SSHAgentClient(socketPath: socket)
-        let statement = Array(#"{"action":"approve","actor":"erin","schema":"signoff.statement/2"}"#.utf8)
+        let statement = Array(#"{"action":"approve","actor":"erin","schema":"signoff.statement/3"}"#.utf8)
         func median(_ body: () throws -> Void) rethrows -> Double {
             var times: [Double] = []
             for _ in 0..<runs { times.append(try Measure.time(body)) }
@@ -197,6 +197,7 @@ enum SignatureBenchmarks {
         let now = Date()
         var signed: [(SSHSignature, [UInt8])] = []
         signed.reserveCapacity(count)
+        let identity = try store.identity() ?? ""
         while signed.count < count {
             try store.write { tx in
                 for _ in 0..<min(5_000, count - signed.count) {
@@ -208,7 +209,7 @@ enum SignatureBenchmarks {
                     for var event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: dave, policy: policy, original: nil, at: now) {
                         if case let .requestSubmitted(submitted) = event.body {
                             let payload = CanonicalJSON.submittedPayload(requestJSON: CanonicalJSON.encode(submitted.request))
-                            let context = DecisionStatement.Context(policyVersion: policy.version, request: nil)
+                            let context = DecisionStatement.Context(policyVersion: policy.version, request: nil, store: identity)
                             guard let statement = DecisionStatement(draft: event, payload: payload, context: context) else {
                                 throw BenchError("a submission has no statement")
                             }

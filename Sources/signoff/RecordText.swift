@@ -9,8 +9,9 @@ enum RecordText {
     static func signatureText(_ signature: EventSignature) -> String {
         guard let key = signature.key else { return "✗ SIGNATURE UNREADABLE" }
         // An old statement form is named: it covers less than the current one.
-        let older = signature.statement.contains(#""schema":"\#(DecisionStatement.Schema.v1.rawValue)""#)
-            ? " over \(DecisionStatement.Schema.v1.rawValue)" : ""
+        let older = DecisionStatement.Schema.allCases
+            .first { $0 != .current && signature.statement.contains(#""schema":"\#($0.rawValue)""#) }
+            .map { " over \($0.rawValue)" } ?? ""
         return signature.holds ? "✍ signed with \(key.algorithm.rawValue) \(key.fingerprint)\(older)"
             : "✗ SIGNATURE DOES NOT HOLD (\(key.algorithm.rawValue) \(key.fingerprint))"
     }

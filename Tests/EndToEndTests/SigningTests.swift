@@ -282,6 +282,84 @@ final class SigningLab {
         }
     }
 
+    /// A store made before it signed `signoff.statement/3`: dave's approval
+    /// signed over /2 (by ssh-keygen), the store created without migration
+    /// 22 and migrated after the approval. `audit verify` counts it and
+    /// `show` marks it, as they do /1.
+    @Test(.needsStoreFile) func anApprovalSignedOverSchema2BeforeTheStoreAdoptedSchema3IsCountedAndMarked() throws {
+        let lab = try SigningLab()
+        try lab.startAgent(holding: [lab.dave.path])
+        let id = try lab.submit()
+        let approved = try lab.run(["approve", id, "--version", "1", "--rationale", "read replica only, fine for 8h"],
+                                   as: "dave", agent: true)
+        #expect(approved.status == 0, "\(approved.output)")
+        let marker = Schema.statementSchema3
+        #expect(Schema.migrator.migrations.last == marker, "the rewrite below records only that migration")
+
+        let read = try SigningLab.tool("sqlite3", ["-json", lab.store.path, """
+            SELECT at, actor, authentication, kind, request_id, payload, signature, statement FROM events ORDER BY sequence
+            """])
+        var rows = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [[String: Any]])
+        rows[0]["payload"] = (rows[0]["payload"] as? String)?.replacingOccurrences(of: #","\#(marker)""#, with: "")
+        let index = try #require(rows.firstIndex { $0["kind"] as? String == "review_recorded" })
+        let current = try #require(rows[index]["statement"] as? String)
+        let statement = current.replacing(#/"schema":"signoff\.statement\/3","store":"[0-9a-f]+"/#,
+                                          with: #""schema":"signoff.statement/2""#)
+        #expect(statement != current)
+        let file = lab.directory.appendingPathComponent("statement").path
+        try Data(statement.utf8).write(to: URL(fileURLWithPath: file))
+        let signed = try SigningLab.tool("ssh-keygen", ["-Y", "sign", "-q", "-f", lab.dave.path, "-n", "signoff", file])
+        #expect(signed.status == 0, "\(signed.output)")
+        rows[index]["statement"] = statement
+        rows[index]["signature"] = try String(contentsOfFile: file + ".sig", encoding: .utf8)
+        var migrated = rows[0]
+        migrated["kind"] = "schema_migrated"
+        migrated["at"] = rows[rows.count - 1]["at"]
+        migrated["payload"] = String(decoding: EventBody.schemaMigrated(.init(migrations: [marker])).encodedPayloadBytes(), as: UTF8.self)
+        rows.append(migrated)
+
+        // Chained again from the first event, with the append-only triggers put back.
+        func quoted(_ value: Any?) -> String {
+            if let number = value as? Int64 { return String(number) }
+            if let number = value as? Int { return String(number) }
+            guard let text = value as? String else { return "NULL" }
+            return "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        }
+        let listed = try SigningLab.tool("sqlite3", ["-json", lab.store.path,
+                                                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"])
+        let triggers = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: String]])
+        #expect(!triggers.isEmpty)
+        var chain = EventChain()
+        var previous = EventChain.genesis
+        var script = triggers.map { "DROP TRIGGER \($0["name"] ?? "");\n" }.joined() + "DELETE FROM events;\n"
+        for (offset, row) in rows.enumerated() {
+            let at = try #require((row["at"] as? NSNumber)?.int64Value)
+            let signature = (row["signature"] as? String).map { EventSignature(armored: $0, statement: row["statement"] as? String ?? "") }
+            let hash = chain.hash(prevHash: previous, sequence: Int64(offset + 1), at: at, actor: row["actor"] as? String ?? "",
+                                  authentication: row["authentication"] as? String ?? "", kind: row["kind"] as? String ?? "",
+                                  requestID: row["request_id"] as? String, payload: Array((row["payload"] as? String ?? "").utf8),
+                                  signature: signature)
+            let values = [String(offset + 1), String(at), quoted(row["actor"]), quoted(row["authentication"]), quoted(row["kind"]),
+                          quoted(row["request_id"]), quoted(row["payload"]), quoted(previous), quoted(hash),
+                          quoted(row["signature"]), quoted(row["statement"])]
+            script += "INSERT INTO events (sequence, at, actor, authentication, kind, request_id, payload, prev_hash, hash, signature, statement) VALUES (\(values.joined(separator: ", ")));\n"
+            previous = hash
+        }
+        script += triggers.map { ($0["sql"] ?? "") + ";\n" }.joined()
+        let written = try SigningLab.tool("sqlite3", [lab.store.path], stdin: script)
+        #expect(written.status == 0, "\(written.output)")
+
+        let text = try lab.store.run(["audit", "verify"])
+        #expect(text.status == 0, "\(text.output)")
+        #expect(text.stdout.contains("ok   signatures: 1 signed events hold (1 over signoff.statement/2, made before the store signed "
+                                     + "signoff.statement/3: a /2 statement does not name its store)"), "\(text.stdout)")
+        let verified = try lab.verify()
+        #expect(verified.signatures["schema2_signed_events"] as? Int == 1 && verified.signatures["schema1_signed_events"] as? Int == 0,
+                "\(verified.signatures)")
+        let shown = try lab.store.run(["show", id]).stdout
+        #expect(shown.contains("over signoff.statement/2"), "\(shown)")
+    }
+
     /// `audit allowed-signers` writes the keys the chained policy_applied
     /// events list, and only for a store that passes `audit verify`: a key
     /// swapped into the `policies` query table (which no hash covers) is

@@ -143,7 +143,8 @@ final class SignedStore {
                                           by: Principal(name: name, authentication: .osAccount), policy: self.policy,
                                           original: nil, at: at ?? self.start.addingTimeInterval(60)).events
             if let key {
-                let context = DecisionStatement.Context(policyVersion: self.policy.version, request: .init(record))
+                let context = DecisionStatement.Context(policyVersion: self.policy.version, request: .init(record),
+                                                        store: try #require(try Store.identity(tx.db)))
                 let draft = events[0]
                 let statement = try #require(DecisionStatement(draft: draft, payload: draft.body.encodedPayloadBytes(), context: context))
                 events[0].signature = key.sign(statement.text)

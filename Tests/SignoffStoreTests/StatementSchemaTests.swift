@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import SignoffCore
 import Testing
 @testable import SignoffStore
@@ -36,8 +37,9 @@ final class OpenSSHKey {
 }
 
 /// A store whose signed submissions were made over `signoff.statement/1`,
-/// before its statements named the request ID and version: accepted for what
-/// /1 covered, only where the chain puts them before it adopted /2.
+/// before its statements named the request ID and version, or over /2,
+/// before they named the store: accepted for what each covered, only where
+/// the chain puts them before it adopted the next schema.
 @Suite struct StatementSchemaTests {
     let key: OpenSSHKey
     let directory = TemporaryDirectory()
@@ -161,13 +163,14 @@ final class OpenSSHKey {
     }
 
     @Test func aSchema1StatementAfterASchema2SignatureIsADowngrade() throws {
-        // No migration recorded at all, but the first submission keeps its
-        // /2 signature: from there on the chain signs /2.
+        // No migration recorded at all, but the first submission is signed
+        // over /2: from there on the chain signs /2.
         let recorded = try #require(try store.events(requestID: requests[0]).first?.draft.signature)
+        let schema2 = try key.sign(StoreNamingTests.schema2(recorded.statement))
         try rewrite { rows, _ in
             let first = rows.firstIndex { $0.kind == "request_submitted" }!
-            rows[first].signature = recorded.armored
-            rows[first].statement = recorded.statement
+            rows[first].signature = schema2.armored
+            rows[first].statement = schema2.statement
         }
         let sequences = try submissionSequences()
         let problems = try store.verify().signatureProblems
@@ -190,6 +193,171 @@ final class OpenSSHKey {
         let error = #expect(throws: StoreError.self) { _ = try submit(at: at, signature: signature) }
         #expect(error.map { "\($0)" }?.contains(
             "signed over signoff.statement/1, but the chain signs signoff.statement/2 since this signoff") == true,
+                "\(String(describing: error))")
+        #expect(try store.verify().eventCount == before)
+    }
+
+    // MARK: signoff.statement/2, before the store adopted /3
+
+    static let marker3 = Schema.statementSchema3
+
+    /// The migrations a store made before /3 lacks: that one and every later one.
+    static let fromMarker3 = Array(Schema.migrator.migrations.drop { $0 != marker3 })
+
+    /// The store as one made before /3 would be: created without its
+    /// migration (nor any later one), its submissions signed over /2 by
+    /// hand, then `arrange`d; `identity` is what the rewritten store's /3
+    /// statements name it by (its first event's new hash).
+    func rewriteAsSchema2Store(_ arrange: (inout [ForgedRow], _ migrated: ForgedRow, _ identity: String) throws -> Void) throws {
+        try forge(directory.file()) { rows in
+            for migration in Self.fromMarker3 {
+                #expect(rows[0].payload.contains(#","\#(migration)""#))
+                rows[0].payload = rows[0].payload.replacingOccurrences(of: #","\#(migration)""#, with: "")
+            }
+            var chain = EventChain()
+            let identity = chain.hash(prevHash: EventChain.genesis, sequence: 1, at: rows[0].at, actor: rows[0].actor,
+                                      authentication: rows[0].authentication, kind: rows[0].kind, requestID: nil,
+                                      payload: Array(rows[0].payload.utf8), signature: nil)
+            for index in rows.indices where rows[index].kind == "request_submitted" {
+                let statement = StoreNamingTests.schema2(try #require(rows[index].statement))
+                #expect(statement.hasSuffix(#""schema":"signoff.statement/2"}"#))
+                rows[index].statement = statement
+                rows[index].signature = try key.sign(statement).armored
+            }
+            let payload = String(decoding: EventBody.schemaMigrated(.init(migrations: Self.fromMarker3)).encodedPayloadBytes(),
+                                 as: UTF8.self)
+            let migrated = ForgedRow(at: rows.last!.at, actor: "alice", authentication: "os_account", kind: "schema_migrated",
+                                     requestID: nil, payload: payload, signature: nil, statement: nil)
+            try arrange(&rows, migrated, identity)
+        }
+    }
+
+    /// The store's first or last event.
+    func event(first: Bool, in store: Store) throws -> (sequence: Int64, body: EventBody) {
+        let row = try #require(try store.read { db in
+            try Row.fetchOne(db, sql: "SELECT sequence, kind, payload FROM events ORDER BY sequence \(first ? "ASC" : "DESC") LIMIT 1")
+        })
+        return (row[0], try EventBody.read(kind: row[1], payload: Data((row[2] as String).utf8)))
+    }
+
+    @Test func schema2SubmissionsBeforeTheStoreAdoptedSchema3Verify() throws {
+        try rewriteAsSchema2Store { rows, migrated, _ in rows.append(migrated) }
+        let report = try store.verify()
+        #expect(report.isIntact, "\(report.signatureProblems) \(report.projectionMismatches)")
+        #expect(report.signedEventCount == 2 && report.schema2SignedEventCount == 2 && report.schema1SignedEventCount == 0)
+        let statements = try requests.map { try #require(try store.events(requestID: $0).first?.draft.signature?.statement) }
+        #expect(statements.allSatisfy { $0.hasSuffix(#""schema":"signoff.statement/2"}"#) && !$0.contains(#""store""#) })
+    }
+
+    @Test func aSchema2StatementAfterTheMigrationIsADowngrade() throws {
+        // The second submission moved after the migration: its /2 signature
+        // does not name the store, so it is named.
+        try rewriteAsSchema2Store { rows, migrated, _ in
+            let second = rows.lastIndex { $0.kind == "request_submitted" }!
+            rows.insert(migrated, at: second)
+        }
+        let second = try submissionSequences()[1]
+        let problems = try store.verify().signatureProblems
+        #expect(problems.map(\.sequence) == [second], "\(problems)")
+        #expect(problems.first?.finding.code == "different_content")
+        #expect(problems.first?.description.contains(
+            "signed over signoff.statement/2, but the chain signs signoff.statement/3 since event \(second - 1) (schema_migrated: \(Self.marker3)); "
+            + "a /2 statement counts only before that (a /2 statement does not name its store") == true, "\(problems)")
+    }
+
+    @Test func aSchema2StatementAfterASchema3SignatureIsADowngrade() throws {
+        // No migration recorded, but the first submission is signed over
+        // /3, naming this store: from there on the chain signs /3.
+        try rewriteAsSchema2Store { rows, _, identity in
+            let first = rows.firstIndex { $0.kind == "request_submitted" }!
+            let statement = StoreNamingTests.schema3(try #require(rows[first].statement), store: identity)
+            rows[first].statement = statement
+            rows[first].signature = try key.sign(statement).armored
+        }
+        let sequences = try submissionSequences()
+        let report = try store.verify()
+        #expect(report.signatureProblems.map(\.sequence) == [sequences[1]], "\(report.signatureProblems)")
+        #expect(report.signatureProblems.first?.description.contains(
+            "the chain signs signoff.statement/3 since event \(sequences[0]), the first signed over signoff.statement/3") == true,
+                "\(report.signatureProblems)")
+        // The first one holds: it names the store it is in.
+        #expect(report.signedEventCount == 2 && report.schema2SignedEventCount == 0)
+    }
+
+    @Test func aStoreCreatedNowSignsSchema3FromItsCreation() throws {
+        let created = try event(first: true, in: store)
+        guard case let .storeCreated(body) = created.body else {
+            Issue.record("the first event is \(created.body.kind)")
+            return
+        }
+        #expect(body.migrations.contains(Self.marker3))
+        // The second submission's signature downgraded to /2 by a forger who holds dave's key.
+        try forge(directory.file()) { rows in
+            let second = rows.lastIndex { $0.kind == "request_submitted" }!
+            let statement = StoreNamingTests.schema2(try #require(rows[second].statement))
+            rows[second].statement = statement
+            rows[second].signature = try key.sign(statement).armored
+        }
+        let second = try submissionSequences()[1]
+        let problems = try store.verify().signatureProblems
+        #expect(problems.map(\.sequence) == [second], "\(problems)")
+        #expect(problems.first?.description.contains(
+            "signed over signoff.statement/2, but the chain signs signoff.statement/3 since its creation (event 1, with migration \(Self.marker3))") == true,
+                "\(problems)")
+    }
+
+    @Test func anOlderStoreMigratedSignsSchema3FromItsSchemaMigratedEvent() throws {
+        // A store made before /3, opened by this signoff: the migration is
+        // applied and recorded, and the chain signs /3 from that event on.
+        try rewriteAsSchema2Store { _, _, _ in }
+        for migration in Self.fromMarker3 {
+            #expect(try sqlite3(store.path, "DELETE FROM grdb_migrations WHERE identifier = '\(migration)';").status == 0)
+        }
+        let before = try #require(Schema.migrator.migrations.last { !Self.fromMarker3.contains($0) })
+        #expect(try sqlite3(store.path, "UPDATE settings SET schema = '\(before)' WHERE id = 1;").status == 0)
+        let opened = try Store.open(at: store.path)
+        let migrated = try event(first: false, in: opened)
+        guard case let .schemaMigrated(body) = migrated.body else {
+            Issue.record("the last event is \(migrated.body.kind)")
+            return
+        }
+        #expect(body.migrations == Self.fromMarker3)
+        // (Its events are dated in the future: the migration, recorded now, is named as dated back; only signatures are judged here.)
+        var report = try opened.verify()
+        #expect(report.signatureProblems.isEmpty && report.schema2SignedEventCount == 2, "\(report.signatureProblems)")
+        // A submission now is signed over /3, naming the store.
+        let third = try submit(at: start.addingTimeInterval(600))
+        let statement = try #require(try opened.events(requestID: third).first?.draft.signature?.statement)
+        #expect(statement.hasSuffix(#""schema":"signoff.statement/3","store":"\#(try #require(try opened.identity()))"}"#))
+        report = try opened.verify()
+        #expect(report.signatureProblems.isEmpty && report.signedEventCount == 3 && report.schema2SignedEventCount == 2,
+                "\(report.signatureProblems)")
+        // The same submission over /2 after the migration is a downgrade.
+        try forge(store.path) { rows in
+            let last = rows.lastIndex { $0.kind == "request_submitted" }!
+            let downgraded = StoreNamingTests.schema2(statement)
+            rows[last].statement = downgraded
+            rows[last].signature = try key.sign(downgraded).armored
+        }
+        let problems = try opened.verify().signatureProblems
+        #expect(problems.map(\.sequence) == [try submissionSequences()[2]], "\(problems)")
+        #expect(problems.first?.description.contains(
+            "but the chain signs signoff.statement/3 since event \(migrated.sequence) (schema_migrated: \(Self.marker3))") == true,
+                "\(problems)")
+    }
+
+    @Test func theStoreRecordsNoSchema2Statement() throws {
+        // Offered a /2 signature for a new submission, the store refuses it.
+        let at = start.addingTimeInterval(600)
+        let draft = Lifecycle.submit(try ScannedRequest(scanning: request()), id: "REQ-3", by: dave, policy: policy, original: nil, at: at)[0]
+        let identity = try #require(try store.identity())
+        let expected = try #require(DecisionStatement(draft: draft, payload: draft.body.encodedPayloadBytes(),
+                                                      context: .init(policyVersion: policy.version, request: nil, store: identity)))
+        let before = try store.verify().eventCount
+        let signature = try key.sign(StoreNamingTests.schema2(expected.text))
+        let error = #expect(throws: StoreError.self) { _ = try submit(at: at, signature: signature) }
+        #expect(error.map { "\($0)" }?.contains(
+            "signed over signoff.statement/2, but the chain signs signoff.statement/3 since this signoff") == true,
                 "\(String(describing: error))")
         #expect(try store.verify().eventCount == before)
     }

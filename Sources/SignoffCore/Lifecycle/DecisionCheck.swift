@@ -363,13 +363,15 @@ public struct DecisionCheck: Sendable {
     /// The problems in one grant's history, replayed on its own as `audit
     /// verify` replays the whole chain: `events` are, in order, every event
     /// of the request that holds the grant and of the requests that extend
-    /// it; `storeCreator`, the actor of the store's first event; `policy`,
+    /// it; `storeCreator`, the actor of the store's first event; `store`,
+    /// the chained hash of that event (what /3 statements name); `policy`,
     /// the policy in force before a sequence. What the
     /// hand-off asks before it gives provisioning access to carry out.
     /// `grants`: the grants the history gives, by request, as it replays
     /// them (to compare with the stored ones). `signatures`: how far each
     /// event's signature is checked, as `audit verify` checks it.
-    public static func problems(inHistory events: [RecordedEvent], storeCreator: String?, grants: inout [String: Grant],
+    public static func problems(inHistory events: [RecordedEvent], storeCreator: String?, store: String,
+                                grants: inout [String: Grant],
                                 signatures: SignatureDepth,
                                 policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
         var check = DecisionCheck()
@@ -386,7 +388,7 @@ public struct DecisionCheck: Sendable {
             if let problem = check.problem(draft, record: before, policy: inForce, grant: { grants[$0] }) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }
-            if let problem = signatureProblem(draft, record: records[id], policy: inForce, depth: signatures) {
+            if let problem = signatureProblem(draft, record: records[id], policy: inForce, store: store, depth: signatures) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }
             records[id] = Projection.apply(draft, to: records[id])
@@ -409,13 +411,15 @@ public struct DecisionCheck: Sendable {
     /// (`record`: the request before it): a decision unsigned where the policy
     /// in force required a signature, signed over other content, with a key
     /// the person did not hold then, or (at `.full`) a signature that does not
-    /// hold. A /1 statement is accepted here; `audit verify` judges where the
-    /// chain adopted /2.
-    static func signatureProblem(_ draft: EventDraft, record: RequestRecord?, policy: Policy?,
+    /// hold. A statement of an older schema (/1, /2) is accepted here: a
+    /// request's history alone does not show where the chain adopted the
+    /// next one; `audit verify` judges that.
+    static func signatureProblem(_ draft: EventDraft, record: RequestRecord?, policy: Policy?, store: String,
                                  depth: SignatureDepth) -> SignatureFinding? {
         guard draft.signature != nil || SignedAction.of(draft.body) != nil else { return nil }
         let facts = SignatureInspection.RequestFacts(draft, record: record)
-        let context = DecisionStatement.Context(policyVersion: policy?.version, request: facts.state, schema1: .accepted)
+        let context = DecisionStatement.Context(policyVersion: policy?.version, request: facts.state, store: store,
+                                                older: .accepted)
         // An unsigned event is judged by the rules alone: its payload is not encoded again.
         let payload = draft.signature == nil ? [] : draft.body.encodedPayloadBytes()
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy,

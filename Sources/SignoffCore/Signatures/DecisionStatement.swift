@@ -72,7 +72,7 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 ///
 /// | key | value |
 /// | --- | --- |
-/// | `schema` | `signoff.statement/2` (see `Schema` for /1) |
+/// | `schema` | `signoff.statement/3` (see `Schema` for /1 and /2) |
 /// | `action` | a `SignedAction`: `approve`, `deny`, `revoke`, … |
 /// | `kind` | the event kind, e.g. `review_recorded` |
 /// | `actor` | who decided |
@@ -85,19 +85,47 @@ public enum SignedAction: String, Sendable, Hashable, CaseIterable {
 /// | `rationale` | the decider's words, where the event records them (a revision's cause) |
 /// | `new_policy_version` | for `apply_policy`, the version applied |
 /// | `payload_sha256` | SHA-256 of the event's exact payload, binding every other detail |
+/// | `store` | the store it was decided in: the chained hash (lowercase hex) of the store's first event, its `store_created`; the same in a store's copies made by `signoff store copy`, which keep every hash, and different in every other store |
 public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
     /// The forms of statement signoff has had people sign, by the name each
-    /// carries in its `schema` key.
+    /// carries in its `schema` key. Each older one counts only for events
+    /// the chain places before it adopted the one after it (`OlderStatements`).
     public enum Schema: String, Sendable, Hashable, CaseIterable {
         /// Until a store adopted /2. Its submission statement named neither
         /// the request ID nor the version the submission creates (only the
         /// content), so its signature does not bind a submission to the
         /// request it made; every other action's statement is /2's.
         case v1 = "signoff.statement/1"
-        /// Every statement signoff asks for now.
+        /// Until a store adopted /3: /3's statement without the `store` key,
+        /// so its signature does not bind a decision to the store it was
+        /// made in (the same statement holds in a store crafted to match).
         case v2 = "signoff.statement/2"
+        /// Every statement signoff asks for now.
+        case v3 = "signoff.statement/3"
 
-        public static let current = Schema.v2
+        public static let current = Schema.v3
+
+        /// The schema whose adoption ends this one's acceptance; nil for the current one.
+        public var successor: Schema? {
+            switch self {
+            case .v1: .v2
+            case .v2: .v3
+            case .v3: nil
+            }
+        }
+
+        /// The name in short, as messages use it: `/1`.
+        public var short: String { String(rawValue.drop { $0 != "/" }) }
+
+        /// What a signature over this schema does not cover that the next
+        /// one does; nil for the current one.
+        public var gap: String? {
+            switch self {
+            case .v1: "a /1 submission's signature does not cover its request ID and version"
+            case .v2: "a /2 statement does not name its store, so its signature would hold in another store made to match"
+            case .v3: nil
+            }
+        }
     }
 
     public static let schema = Schema.current.rawValue
@@ -130,27 +158,60 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
             }
         }
 
-        /// Whether a `signoff.statement/1` signature still counts for the
-        /// event: only in a chain before it adopted /2 (`Schema1`).
-        public var schema1: Schema1
+        /// The store the event is recorded in: the chained hash (lowercase
+        /// hex) of its first event. Named by /3 statements only.
+        public var store: String
 
-        /// Where the chain stands on `signoff.statement/1`.
-        public enum Schema1: Sendable, Hashable {
-            /// The event comes before the chain adopted /2: a /1 signature
-            /// counts, for what /1 covers.
-            case accepted
-            /// The chain adopted /2 before the event (`since` says where): a
-            /// /1 signature on it would escape what /2 covers, so it is refused.
-            case refused(since: String)
+        /// Which older statements still count for the event (`OlderStatements`).
+        public var older: OlderStatements
 
-            /// For an event recorded now: signoff asks for /2 only.
-            public static let recordedNow = Schema1.refused(since: "this signoff, which signs every new event over signoff.statement/2")
-        }
-
-        public init(policyVersion: String?, request: RequestState?, schema1: Schema1 = .recordedNow) {
+        public init(policyVersion: String?, request: RequestState?, store: String, older: OlderStatements = .recordedNow) {
             self.policyVersion = policyVersion
             self.request = request
-            self.schema1 = schema1
+            self.store = store
+            self.older = older
+        }
+    }
+
+    /// Where a chain stands on the statements older than `Schema.current`:
+    /// each counts, for what it covers, only on events the chain places
+    /// before it adopted the schema after it (recorded the migration that
+    /// adopted it, or carried a signature over it, whichever came first).
+    /// After that an older statement would escape what the newer one
+    /// covers: a downgrade, refused.
+    public struct OlderStatements: Sendable, Hashable {
+        /// Where the chain adopted each schema after /1 it has adopted: the
+        /// first place found, in words.
+        public private(set) var adopted: [Schema: String]
+
+        public init() { adopted = [:] }
+
+        /// Every older statement counts: the event comes before the chain adopted /2.
+        public static let accepted = OlderStatements()
+
+        /// For an event recorded now: signoff asks for the current schema only.
+        public static let recordedNow: OlderStatements = {
+            var older = OlderStatements()
+            older.adopt(.current, since: "this signoff, which signs every new event over \(Schema.current.rawValue)")
+            return older
+        }()
+
+        /// From `since` on, the chain signs `schema`, and so every schema
+        /// before it too: those it had not adopted yet are adopted at the
+        /// same place. A schema adopted earlier keeps its first place.
+        public mutating func adopt(_ schema: Schema, since: String) {
+            guard let through = Schema.allCases.firstIndex(of: schema) else { return }
+            // /1 is where every chain starts: never adopted, only refused.
+            for candidate in Schema.allCases[...through].dropFirst() where adopted[candidate] == nil {
+                adopted[candidate] = since
+            }
+        }
+
+        /// Why a signature over `schema` no longer counts: the schema the
+        /// chain adopted after it, and since where; nil while it counts.
+        public func refusal(of schema: Schema) -> (adopted: Schema, since: String)? {
+            guard let successor = schema.successor, let since = adopted[successor] else { return nil }
+            return (successor, since)
         }
     }
 
@@ -162,27 +223,31 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
     public var description: String { text }
 
     /// The statement of `draft`, whose stored payload is `payload`, as signoff
-    /// asks for it now (`signoff.statement/2`); nil for an event nobody signs.
+    /// asks for it now (`signoff.statement/3`); nil for an event nobody signs.
     public init?(draft: EventDraft, payload: [UInt8], context: Context) {
         self.init(draft: draft, payload: payload, context: context, form: .current)
     }
 
-    /// The `signoff.statement/1` statements `draft` could have been signed
-    /// over: for a submission, the original form (its content only) and the
-    /// form that named the request ID and version under the same name; for
-    /// every other action, /2's statement under /1's name.
-    public static func schema1Forms(draft: EventDraft, payload: [UInt8], context: Context) -> [DecisionStatement] {
+    /// The statements of older schemas `draft` could have been signed over,
+    /// newest first: /2's (the current statement without `store`); then, as
+    /// /1, for a submission the original form (its content only) and the
+    /// form that named the request ID and version under the same name, and
+    /// for every other action /2's statement under /1's name.
+    public static func olderForms(draft: EventDraft, payload: [UInt8], context: Context) -> [DecisionStatement] {
+        let forms: [Form]
         if case .requestSubmitted = draft.body {
-            return [Form.schema1, .schema1NamingRequest].compactMap {
-                DecisionStatement(draft: draft, payload: payload, context: context, form: $0)
-            }
+            forms = [.schema2, .schema1, .schema1NamingRequest]
+        } else {
+            forms = [.schema2, .schema1NamingRequest]
         }
-        return [DecisionStatement(draft: draft, payload: payload, context: context, form: .schema1NamingRequest)].compactMap { $0 }
+        return forms.compactMap { DecisionStatement(draft: draft, payload: payload, context: context, form: $0) }
     }
 
-    /// How a statement is written: the current form, or one of /1's.
+    /// How a statement is written: the current form, or an older one.
     enum Form {
         case current
+        /// /2: the current statement without the store it was made in.
+        case schema2
         /// /1 as first written: a submission names no request ID or version.
         case schema1
         /// /1 once submissions named their request ID and version (as /2 does).
@@ -191,7 +256,16 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         var schema: Schema {
             switch self {
             case .current: .current
+            case .schema2: .v2
             case .schema1, .schema1NamingRequest: .v1
+            }
+        }
+
+        /// Whether the statement names its store.
+        var namesStore: Bool {
+            switch self {
+            case .current: true
+            case .schema2, .schema1, .schema1NamingRequest: false
             }
         }
     }
@@ -232,7 +306,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         var requestHash = context.request.map { RequestHash.text($0.submissionSHA256) }
         if case .requestSubmitted = draft.body {
             switch form {
-            case .current, .schema1NamingRequest:
+            case .current, .schema2, .schema1NamingRequest:
                 // The request it creates: the ID the store gives it (allocated
                 // before it is signed), its first version, and as content the
                 // payload itself. Without the ID, the same signed content could
@@ -266,6 +340,7 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
         }
         if let requestVersion { writer.key("request_version"); writer.int(requestVersion) }
         writer.key("schema"); writer.string(form.schema.rawValue)
+        if form.namesStore { writer.key("store"); writer.string(context.store) }
         if let until { writer.key("until"); writer.date(until) }
         writer.endObject()
         self.action = action

@@ -124,20 +124,19 @@ public enum SignatureInspection {
         var schema = statement.schema
         if !Self.holds(signature.statement, statement.bytes) {
             signed = Array(signature.statement.utf8)
-            // Signed over /1: it counts, for what /1 covers, only before the
-            // chain adopted /2; after that it would be a way around /2.
-            guard let older = DecisionStatement.schema1Forms(draft: draft, payload: payload, context: context)
+            // Signed over an older schema: it counts, for what that schema
+            // covers, only before the chain adopted the one after it; after
+            // that it would be a way around what the newer one covers.
+            guard let older = DecisionStatement.olderForms(draft: draft, payload: payload, context: context)
                 .first(where: { $0.bytes == signed }) else {
                 return .finding(.differentContent(difference(signed: signature.statement, recorded: statement.text)))
             }
-            switch context.schema1 {
-            case .accepted:
-                schema = older.schema
-            case let .refused(since):
+            if let refusal = context.older.refusal(of: older.schema) {
                 return .finding(.differentContent(
-                    "signed over \(older.schema.rawValue), but the chain signs \(DecisionStatement.Schema.current.rawValue) since \(since); "
-                    + "a /1 statement counts only before that (a /1 submission's signature does not cover its request ID and version)"))
+                    "signed over \(older.schema.rawValue), but the chain signs \(refusal.adopted.rawValue) since \(refusal.since); "
+                    + "a \(older.schema.short) statement counts only before that (\(older.schema.gap ?? "it is the current one"))"))
             }
+            schema = older.schema
         }
         let accepted = policy?.acceptedKeys(of: draft.actor.name) ?? []
         let parsed: SSHSignature

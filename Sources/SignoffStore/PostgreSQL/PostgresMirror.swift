@@ -95,17 +95,46 @@ extension Store {
             return remote
         }
         let path = PostgresRemote.currentFoldPath(identity: try remote.locked { try remote.connection.identity() })
-        do {
-            let store = try openFold(path, remote: remote)
-            try store.catchUp()
-            return store
-        } catch FoldMismatch.stale {
-            // The server's chain is not the one this copy folded (the store was
-            // created again, or copied): fold it again from its first event.
-            StoreFile.remove(path)
-            let store = try openFold(path, remote: remote)
-            try store.catchUp()
-            return store
+        let store = try { () throws -> Store in
+            do {
+                let store = try openFold(path, remote: remote)
+                try store.catchUp()
+                return store
+            } catch FoldMismatch.stale {
+                // The server's chain is not the one this copy folded (the store was
+                // created again, or copied): fold it again from its first event.
+                StoreFile.remove(path)
+                let store = try openFold(path, remote: remote)
+                try store.catchUp()
+                return store
+            }
+        }()
+        try store.recordMigrations(remote)
+        return store
+    }
+
+    /// A store created by an older signoff, opened by this one in a session
+    /// that may record (its role is mapped to a person): the migrations of
+    /// this signoff's schema that the chain does not record yet are
+    /// recorded in a `schema_migrated` event, as an SQLite store's first
+    /// open by a newer signoff records them. Among them may be one from
+    /// which the store accepts only a newer statement schema
+    /// (`Schema.statementMarkers`): the chain adopts it there.
+    private func recordMigrations(_ remote: PostgresRemote) throws {
+        guard let actor = remote.actor else { return }
+        let all = Schema.migrator.migrations
+        func unrecorded(_ recorded: String?) -> [String] {
+            guard let recorded, let index = all.firstIndex(of: recorded) else { return [] }
+            return Array(all[(index + 1)...])
+        }
+        // Read from the fold first: most opens find nothing to record, and take no lock for it.
+        let recorded = try read { db in try String.fetchOne(db, sql: "SELECT schema FROM settings WHERE id = 1") }
+        guard !unrecorded(recorded).isEmpty else { return }
+        try write { tx in
+            // As the server's chain stands under the append lock: another session may have recorded them.
+            let migrations = unrecorded(try tx.recordedSchema())
+            guard !migrations.isEmpty else { return }
+            try tx.append(EventDraft(requestID: nil, actor: actor, at: Date(), body: .schemaMigrated(.init(migrations: migrations))))
         }
     }
 

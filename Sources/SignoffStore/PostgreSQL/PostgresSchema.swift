@@ -53,6 +53,11 @@ enum PostgresSchema {
         Migration(name: "7 functions search temporary objects last", sql: temporaryObjectsLast),
         Migration(name: "8 rules and signoff speak after a person", sql: rulesAfterAPerson),
         Migration(name: "9 rules and signoff record only what they decide", sql: rulesRecordOnlyDecisions),
+        // No table changes: clients sign signoff.statement/3, which names the
+        // store, and the first session of this signoff that may record
+        // records where the chain adopted it (`Store.recordMigrations`);
+        // older clients, which would go on signing /2, meet a newer schema.
+        Migration(name: "10 signatures name their store", sql: "SELECT 1;"),
     ]
 
     /// signoff and its rules record only routes, decisions that are not a

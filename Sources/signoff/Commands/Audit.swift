@@ -65,9 +65,17 @@ struct Audit: ParsableCommand {
                 }
             }
             if report.signatureProblems.isEmpty {
-                let schema1 = report.schema1SignedEventCount == 0 ? "" : " (\(report.schema1SignedEventCount) over signoff.statement/1, "
-                    + "made before the store signed signoff.statement/2: a /1 submission's signature does not cover its request ID)"
-                Terminal.line("ok   signatures: \(report.signedEventCount) signed events hold\(schema1), and every decision that needed one has one")
+                var older: [String] = []
+                if report.schema1SignedEventCount > 0 {
+                    older.append("\(report.schema1SignedEventCount) over signoff.statement/1, made before the store signed "
+                                 + "signoff.statement/2: a /1 submission's signature does not cover its request ID")
+                }
+                if report.schema2SignedEventCount > 0 {
+                    older.append("\(report.schema2SignedEventCount) over signoff.statement/2, made before the store signed "
+                                 + "signoff.statement/3: a /2 statement does not name its store")
+                }
+                let counts = older.isEmpty ? "" : " (" + older.joined(separator: "; ") + ")"
+                Terminal.line("ok   signatures: \(report.signedEventCount) signed events hold\(counts), and every decision that needed one has one")
             } else {
                 // Every one is named: each is a decision nobody can vouch for.
                 for problem in report.signatureProblems {

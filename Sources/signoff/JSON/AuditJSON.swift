@@ -60,6 +60,7 @@ struct VerifyJSON: JSONDocument {
         json.field("intact", report.signatureProblems.isEmpty)
         json.field("signed_events", report.signedEventCount)
         json.field("schema1_signed_events", report.schema1SignedEventCount)
+        json.field("schema2_signed_events", report.schema2SignedEventCount)
         json.field("problem_count", report.signatureProblems.count)
         json.key("problems")
         json.beginArray()
