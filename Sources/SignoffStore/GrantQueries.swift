@@ -289,6 +289,9 @@ struct GrantHistoryCheck {
     private let isCopy: Bool
     private let signatures: DecisionCheck.SignatureDepth
     private var policies: [Int64: Policy?] = [:]
+    /// Where the chain adopted each statement schema: read once, and only
+    /// for a history holding a signature over an older one.
+    private var adoptions: StatementAdoptions?
 
     /// `isCopy`: `db` is a PostgreSQL store's local copy (`Store.events`).
     init(_ db: Database, isCopy: Bool, signatures: DecisionCheck.SignatureDepth) throws {
@@ -328,10 +331,14 @@ struct GrantHistoryCheck {
             }
             policies[sequence] = .some(policy)
         }
-        let policies = self.policies, applied = self.applied
+        if adoptions == nil, history.contains(where: { $0.draft.signature.map { !DecisionStatement.namesCurrentSchema($0.statement) } ?? false }) {
+            adoptions = try StatementAdoptions(db)
+        }
+        let policies = self.policies, applied = self.applied, adoptions = self.adoptions
         var replayed: [String: Grant] = [:]
         let decisions = DecisionCheck.problems(inHistory: history, storeCreator: creator, store: store, grants: &replayed,
-                                               signatures: signatures) { sequence in
+                                               signatures: signatures,
+                                               older: { adoptions?.before($0) ?? .recordedNow }) { sequence in
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }
         let rows = stored.flatMap { Store.grantRowProblem($0, replayed: replayed[id]) }.map { ["the grant's rows: \($0)"] } ?? []

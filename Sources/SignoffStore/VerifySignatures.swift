@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import SignoffCore
 
 /// A signature problem `audit verify` found on one event.
@@ -160,6 +161,47 @@ final class SignatureAudit {
     private func report(_ draft: EventDraft, _ sequence: Int64, _ finding: SignatureFinding) {
         problems.append(problem(draft, sequence, finding))
     }
+}
+
+/// Where a chain adopted each statement schema after /1, read from its
+/// events: where the store was created with or migrated to a marker
+/// migration, and the first event signed over each newer schema. A PostgreSQL
+/// store's fold and a grant's hand-off follow `audit verify` with it
+/// (`SignatureAudit`, which learns the same places as it folds).
+struct StatementAdoptions {
+    private var places: [(sequence: Int64, adopt: (inout DecisionStatement.OlderStatements) -> Void)] = []
+
+    init(_ db: Database) throws {
+        let markers = try Row.fetchAll(db, sql: """
+            SELECT sequence, kind, payload FROM events WHERE kind IN ('store_created', 'schema_migrated') ORDER BY sequence
+            """)
+        for row in markers {
+            let sequence: Int64 = try row.checked(0, "events.sequence")
+            let kind: String = try row.checked(1, "events.kind")
+            let payload: String = try row.checked(2, "events.payload")
+            guard let body = try? EventBody.read(kind: kind, payload: Data(payload.utf8)) else { continue }
+            places.append((sequence, { $0.adopt(recordedIn: body, sequence: sequence) }))
+        }
+        for schema in DecisionStatement.Schema.allCases where schema != .v1 {
+            let field = #"%"schema":"\#(schema.rawValue)"%"#
+            if let sequence = try Int64.fetchOne(db, sql: "SELECT min(sequence) FROM events WHERE statement LIKE ?", arguments: [field]) {
+                places.append((sequence, { $0.adopt(signedOver: schema, sequence: sequence) }))
+            }
+        }
+        // In the chain's order: the first place found is the one named.
+        places.sort { $0.sequence < $1.sequence }
+    }
+
+    /// Which older statements the chain still accepts on event `sequence`:
+    /// what the events before it adopted.
+    func before(_ sequence: Int64) -> DecisionStatement.OlderStatements {
+        var older = DecisionStatement.OlderStatements.accepted
+        for place in places where place.sequence < sequence { place.adopt(&older) }
+        return older
+    }
+
+    /// Which older statements the chain accepts after its last event.
+    var atHead: DecisionStatement.OlderStatements { before(.max) }
 }
 
 extension DecisionStatement.OlderStatements {

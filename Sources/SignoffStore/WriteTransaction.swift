@@ -591,7 +591,7 @@ public final class WriteTransaction {
         // Recorded now: over the current schema only. Folded: as the chain
         // stands before it, which is read only for a signature over an older one.
         var older = DecisionStatement.OlderStatements.recordedNow
-        if folding, let signature = draft.signature, !Self.isCurrentStatement(signature.statement) {
+        if folding, let signature = draft.signature, !DecisionStatement.namesCurrentSchema(signature.statement) {
             older = try olderStatementsInChain()
         }
         let context = DecisionStatement.Context(policyVersion: policy?.version, request: state, store: try storeIdentityNow(),
@@ -633,16 +633,6 @@ public final class WriteTransaction {
         return found
     }
 
-    /// Whether `statement` names the current schema. Canonical JSON escapes
-    /// every quote inside a string, so this key and value appear unescaped
-    /// only as a statement's own `schema`; text that holds them otherwise is
-    /// judged as if recorded now, the strictest way.
-    private static func isCurrentStatement(_ statement: String) -> Bool {
-        statement.contains(currentSchemaField)
-    }
-
-    private static let currentSchemaField = #""schema":"\#(DecisionStatement.Schema.current.rawValue)""#
-
     /// Folding: which older statements the chain before this event still
     /// accepts, as `audit verify` follows it (`SignatureAudit`): read once
     /// from the events already folded (where the store was created with or
@@ -650,26 +640,7 @@ public final class WriteTransaction {
     /// newer schema), then followed as events are appended.
     private func olderStatementsInChain() throws -> DecisionStatement.OlderStatements {
         if let olderInChain { return olderInChain }
-        var places: [(sequence: Int64, adopt: (inout DecisionStatement.OlderStatements) -> Void)] = []
-        let markers = try Row.fetchAll(db, sql: """
-            SELECT sequence, kind, payload FROM events WHERE kind IN ('store_created', 'schema_migrated') ORDER BY sequence
-            """)
-        for row in markers {
-            let sequence: Int64 = try row.checked(0, "events.sequence")
-            let kind: String = try row.checked(1, "events.kind")
-            let payload: String = try row.checked(2, "events.payload")
-            guard let body = try? EventBody.read(kind: kind, payload: Data(payload.utf8)) else { continue }
-            places.append((sequence, { $0.adopt(recordedIn: body, sequence: sequence) }))
-        }
-        for schema in DecisionStatement.Schema.allCases where schema != .v1 {
-            let field = #"%"schema":"\#(schema.rawValue)"%"#
-            if let sequence = try Int64.fetchOne(db, sql: "SELECT min(sequence) FROM events WHERE statement LIKE ?", arguments: [field]) {
-                places.append((sequence, { $0.adopt(signedOver: schema, sequence: sequence) }))
-            }
-        }
-        // In the chain's order: the first place found is the one named.
-        var older = DecisionStatement.OlderStatements.accepted
-        for place in places.sorted(by: { $0.sequence < $1.sequence }) { place.adopt(&older) }
+        let older = try StatementAdoptions(db).atHead
         olderInChain = older
         return older
     }

@@ -83,6 +83,28 @@ import Testing
         #expect(try lab.signatureProblems().isEmpty)
     }
 
+    /// The hand-off judges a grant's history as `audit verify` does: in a
+    /// store that signs /3 from its creation, an approval downgraded to /2
+    /// (by someone holding dave's key, or copied from a store made to match)
+    /// is named before provisioning is asked to carry the grant out.
+    @Test func anApprovalDowngradedToSchema2IsDisputedBeforeItsGrantIsHandedOff() throws {
+        let lab = try SignedStore()
+        let id = try lab.submit()
+        try lab.record(lab.review(id, by: "dave"))
+        #expect(try lab.store.checkedGrant(id)?.problems == [])
+        let index = Int(try lab.sequence(of: "review_recorded")) - 1
+        try forge(lab.directory.file()) { rows in
+            let statement = Self.schema2(try #require(rows[index].statement))
+            #expect(statement.hasSuffix(#""schema":"signoff.statement/2"}"#))
+            rows[index].statement = statement
+            rows[index].signature = lab.dave.sign(statement).armored
+        }
+        let forged = try Store.open(at: lab.directory.file())
+        let problems = try #require(try forged.checkedGrant(id)?.problems)
+        #expect(problems.contains { $0.contains("review_recorded by dave") && $0.contains("signed over signoff.statement/2") }, "\(problems)")
+        #expect(try forged.verify().signatureProblems.count == 1)
+    }
+
     @Test func theStatementNamesTheStoreByItsFirstEventsHash() throws {
         let lab = try SignedStore()
         let id = try lab.submit()

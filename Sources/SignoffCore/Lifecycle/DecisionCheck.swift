@@ -365,7 +365,9 @@ public struct DecisionCheck: Sendable {
     /// of the request that holds the grant and of the requests that extend
     /// it; `storeCreator`, the actor of the store's first event; `store`,
     /// the chained hash of that event (what /3 statements name); `policy`,
-    /// the policy in force before a sequence. What the
+    /// the policy in force before a sequence; `older`, which older statement
+    /// schemas the chain still accepted before a sequence (asked only of an
+    /// event signed over one). What the
     /// hand-off asks before it gives provisioning access to carry out.
     /// `grants`: the grants the history gives, by request, as it replays
     /// them (to compare with the stored ones). `signatures`: how far each
@@ -373,6 +375,7 @@ public struct DecisionCheck: Sendable {
     public static func problems(inHistory events: [RecordedEvent], storeCreator: String?, store: String,
                                 grants: inout [String: Grant],
                                 signatures: SignatureDepth,
+                                older: (Int64) -> DecisionStatement.OlderStatements,
                                 policy: (Int64) -> Policy?) -> [(sequence: Int64, problem: String)] {
         var check = DecisionCheck()
         check.seenFirst = true  // not the chain's start: a request's events are never the store's creation
@@ -388,7 +391,8 @@ public struct DecisionCheck: Sendable {
             if let problem = check.problem(draft, record: before, policy: inForce, grant: { grants[$0] }) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }
-            if let problem = signatureProblem(draft, record: records[id], policy: inForce, store: store, depth: signatures) {
+            if let problem = signatureProblem(draft, record: records[id], policy: inForce, store: store,
+                                              older: older(event.sequence), depth: signatures) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }
             records[id] = Projection.apply(draft, to: records[id])
@@ -411,15 +415,17 @@ public struct DecisionCheck: Sendable {
     /// (`record`: the request before it): a decision unsigned where the policy
     /// in force required a signature, signed over other content, with a key
     /// the person did not hold then, or (at `.full`) a signature that does not
-    /// hold. A statement of an older schema (/1, /2) is accepted here: a
-    /// request's history alone does not show where the chain adopted the
-    /// next one; `audit verify` judges that.
+    /// hold. A statement of an older schema (/1, /2) counts only where the
+    /// chain had not adopted the next one before the event (`older`, which a
+    /// request's history alone does not show: asked only of such a statement).
     static func signatureProblem(_ draft: EventDraft, record: RequestRecord?, policy: Policy?, store: String,
+                                 older: @autoclosure () -> DecisionStatement.OlderStatements,
                                  depth: SignatureDepth) -> SignatureFinding? {
         guard draft.signature != nil || SignedAction.of(draft.body) != nil else { return nil }
         let facts = SignatureInspection.RequestFacts(draft, record: record)
+        let olderStatements = draft.signature.map { DecisionStatement.namesCurrentSchema($0.statement) } == false ? older() : .recordedNow
         let context = DecisionStatement.Context(policyVersion: policy?.version, request: facts.state, store: store,
-                                                older: .accepted)
+                                                older: olderStatements)
         // An unsigned event is judged by the rules alone: its payload is not encoded again.
         let payload = draft.signature == nil ? [] : draft.body.encodedPayloadBytes()
         switch SignatureInspection.inspect(draft, payload: payload, context: context, policy: policy,

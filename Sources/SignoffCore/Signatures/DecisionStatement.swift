@@ -219,6 +219,16 @@ public struct DecisionStatement: Sendable, Hashable, CustomStringConvertible {
     public let schema: Schema
     public let bytes: [UInt8]
 
+    /// Whether a signed `statement` names the current schema. Canonical JSON
+    /// escapes every quote inside a string, so this key and value appear
+    /// unescaped only as a statement's own `schema`; text that holds them
+    /// otherwise is judged as if recorded now, the strictest way.
+    public static func namesCurrentSchema(_ statement: String) -> Bool {
+        statement.contains(currentSchemaField)
+    }
+
+    private static let currentSchemaField = #""schema":"\#(Schema.current.rawValue)""#
+
     public var text: String { String(decoding: bytes, as: UTF8.self) }
     public var description: String { text }
 
