@@ -142,6 +142,26 @@ import Testing
         #expect(owner.contains("ticket OPS-9") && owner.hasSuffix("incident INC-7"), "\(owner)")
     }
 
+    /// Every risk cue of a decision is shown whole, however narrow the
+    /// panel: they are laid out as many to a line as fit, never cut at its edge.
+    @Test(arguments: [40, 60, 120])
+    func everyRiskCueFitsThePanel(width: Int) throws {
+        var model = Sample.model(size: Size(width: 140, height: 40))
+        press(&model, .character("j"), .character("a"))
+        guard case var .decision(draft) = model.mode else { Issue.record("panel not open"); return }
+        draft.request.breakGlass = true
+        draft.request.incident = "INC-7"
+        draft.request.access = .admin
+        draft.request.duration = .days(7)
+        let lines = DecisionPanel.restatement(draft, width: width, glyphs: .unicode, maximumDuration: .days(7),
+                                              production: ProductionEnvironments(), now: now)
+        for line in lines { #expect(CharacterWidth.of(line.plainText) <= width, "\(line.plainText)") }
+        let text = lines.map(\.plainText).joined(separator: "\n")
+        let cues = RiskCue.cues(for: draft.request, maximumDuration: .days(7), production: ProductionEnvironments())
+        #expect(cues.count == 5, "\(cues)")
+        for cue in cues { #expect(text.contains(cue.text), "\(cue.text) in \(text)") }
+    }
+
     /// The help scrolls with every movement key, stops at its end, shows
     /// every description whole (wrapped, never cut) and keeps the key column
     /// out of the text, at any width.

@@ -75,10 +75,19 @@ enum DecisionPanel {
             lines.append(StyledLine("\(glyphs.breakGlass) SELF-ACTIVATED: nobody approved this access", .breakGlass))
         }
         if !cues.isEmpty {
-            var spans: [Span] = []
+            // As many cues to a line as fit the panel: one past its edge would be cut where nobody sees it.
+            var spans: [Span] = [], used = 0
             for cue in cues {
                 let glyph = cue.role == .breakGlass ? glyphs.breakGlass : glyphs.risk
-                spans.append(Span("\(glyph) \(cue.text)  ", cue.role))
+                let text = "\(glyph) \(cue.text)"
+                let cells = CharacterWidth.of(text)
+                if used > 0, used + cells > width {
+                    lines.append(StyledLine(spans))
+                    spans = []
+                    used = 0
+                }
+                spans += StyledLine.fitting([Span(text + "  ", cue.role)], width: width - used)
+                used += cells + 2
             }
             lines.append(StyledLine(spans))
         }
