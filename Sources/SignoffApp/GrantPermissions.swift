@@ -31,8 +31,6 @@ struct GrantPermissions: Sendable {
     /// (`Lifecycle.extensionApprovers`), who may not judge its emergency either.
     func reviewRefusal(_ grant: Grant, extensionApprovers: [String]) -> String? {
         guard let review = grant.incidentReview, !review.isCompleted else { return nil }
-        let (allowed, why) = policy.mayReviewIncident(person, reviewers: review.reviewers, terms: grant.terms,
-                                                      approvers: grant.approvers + extensionApprovers, at: at)
-        return allowed ? nil : why
+        return Lifecycle.incidentReviewRefusal(grant, by: person, policy: policy, extensionApprovers: extensionApprovers, at: at)?.message
     }
 }

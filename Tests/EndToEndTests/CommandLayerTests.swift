@@ -31,6 +31,8 @@ struct CommandLayerTests {
         ("2026-11-21T03:10:00Z", .review("REQ-2", .approve, version: 1, by: "bob", rationale: "Pods are down, cordon approved"), "recorded approved"),
         ("2026-11-21T03:11:00Z", .revoke("REQ-2", by: "victor", rationale: "I do not like emergencies at all"), "refused not_eligible"),
         ("2026-11-21T03:12:00Z", .reviewIncident("REQ-2", by: "grace", rationale: "I was on the incident myself"), "refused not_eligible"),
+        ("2026-11-21T03:30:00Z", .reviewIncident("REQ-2", by: "sam", rationale: "Cordon was right; paging gap fixed"), "refused too_early"),
+        ("2026-11-21T04:00:00Z", .revoke("REQ-2", by: "grace", rationale: "Incident over, the nodes are back in service"), "recorded"),
         ("2026-11-21T05:00:00Z", .reviewIncident("REQ-2", by: "sam", rationale: "Cordon was right; paging gap fixed"), "recorded"),
         ("2026-11-21T06:00:00Z", .revoke("REQ-1", by: "alice", rationale: "The reconciliation moved to the warehouse"), "recorded"),
         ("2026-11-21T06:01:00Z", .revoke("REQ-9", by: "alice", rationale: "The reconciliation moved to the warehouse"), "not recorded"),

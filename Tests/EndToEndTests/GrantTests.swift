@@ -290,10 +290,23 @@ struct GrantTests {
         #expect(granted["expires_at"] as? String == "2026-11-21T04:16:00.000Z")
         #expect((granted["incident_review"] as? [String: Any])?["due_at"] as? String == "2026-11-24T03:16:00.000Z")
 
-        let reviews = try store.run(["incident-reviews"])
+        let reviews = try store.run(["incident-reviews"], at: "2026-11-21T03:30:00Z")
         #expect(reviews.stdout.contains(id) && reviews.stdout.contains("SELF-ACTIVATED"), "\(reviews.output)")
-        #expect(try store.run(["review-incident", id, "-r", "I was the one on the incident anyway"], as: "grace").status == 3)
-        let done = try store.run(["review-incident", id, "-r", "Cordon was right; paging gap fixed in PD-88"], as: "sam")
+        #expect(reviews.stdout.contains("  ACCESS LIVE (active): review once it has ended"), "\(reviews.output)")
+        #expect(try store.run(["review-incident", id, "-r", "I was the one on the incident anyway"], as: "grace",
+                              at: "2026-11-21T04:30:00Z").status == 3)
+        // The review judges the whole emergency: not while the access lasts.
+        let live = try store.run(["review-incident", id, "-r", "Cordon was right; paging gap fixed in PD-88"], as: "sam",
+                                 at: "2026-11-21T03:30:00Z")
+        #expect(live.status == 3, "\(live.output)")
+        #expect(live.stderr.contains("the emergency access of \(id) is active until 2026-11-21T04:16:00Z"), "\(live.stderr)")
+        let unswept = try store.run(["review-incident", id, "-r", "Cordon was right; paging gap fixed in PD-88"], as: "sam",
+                                    at: "2026-11-21T04:20:00Z")
+        #expect(unswept.stderr.contains("no sweep has ended it yet (`signoff expire`)"), "\(unswept.stderr)")
+        #expect(try store.run(["expire"], as: "ops", at: "2026-11-21T04:20:00Z").status == 0)
+        #expect(try !store.run(["incident-reviews"], at: "2026-11-21T04:20:00Z").stdout.contains("ACCESS LIVE"))
+        let done = try store.run(["review-incident", id, "-r", "Cordon was right; paging gap fixed in PD-88"], as: "sam",
+                                 at: "2026-11-21T04:30:00Z")
         #expect(done.status == 0, "\(done.output)")
         #expect(try store.run(["incident-reviews"]).stdout.contains("no post-incident reviews open"))
 

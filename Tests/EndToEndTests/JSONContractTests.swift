@@ -183,8 +183,13 @@ struct JSONContractTests {
         check.stdout(try store.run(["incident-reviews", "--jsonl"], at: t0), "signoff.incident-review/1", lines: true)
         check.stdout(try store.run(["grants", "--json"], at: t0), "signoff.grant-list/1")
         check.stdout(try store.run(["grants", "--jsonl", "--all"], at: t0), "signoff.grant-status/1", lines: true)
+        // Not while the emergency access lasts: refused (and recorded), then revoked and reviewed.
+        check.failure(try store.run(["review-incident", emergency, "-r", "Cordon was right; paging gap fixed in PD-88", "--json"],
+                                    as: "sam", at: "2026-11-21T03:20:00Z"), status: 3, code: "refused")
+        check.stdout(try store.run(["revoke", emergency, "-r", "incident over, the nodes are back in service", "--json"], as: "grace",
+                                   at: "2026-11-21T03:25:00Z"), "signoff.action-result/1")
         check.stdout(try store.run(["review-incident", emergency, "-r", "Cordon was right; paging gap fixed in PD-88", "--json"],
-                                   as: "sam", at: t0), "signoff.action-result/1")
+                                   as: "sam", at: "2026-11-21T03:30:00Z"), "signoff.action-result/1")
         check.stdout(try store.run(["incident-reviews", "--all", "--json"], at: t0), "signoff.incident-review-list/1")
         check.stdout(try store.run(["revoke", etl[0], "-r", "the reconciliation moved to the warehouse", "--json"], as: "alice",
                                    at: t0), "signoff.action-result/1")

@@ -95,12 +95,30 @@ struct RoleEndToEndTests {
     /// offer (that of `? help`, always offered) rather than dimmed.
     func offers(_ tmux: TmuxSession, _ key: String, _ hint: String) throws -> Bool {
         let footer = try tmux.screen(escapes: true).split(separator: "\n").last.map(String.init) ?? ""
-        func style(_ key: String, _ hint: String) -> String? {
-            let escapes = #"((?:\x1B\[[0-9;]*m)*)"#  // none: the key continues the run before it
-            let pattern = escapes + NSRegularExpression.escapedPattern(for: key) + #"(?:\x1B\[[0-9;]*m)* "# + hint
+        /// The attributes a key is drawn with: every SGR sequence of the
+        /// footer up to it, applied in turn (tmux may write one change as
+        /// `0;1` where another run wrote `1`).
+        func style(_ key: String, _ hint: String) -> Set<String>? {
+            let pattern = NSRegularExpression.escapedPattern(for: key) + #"(?:\x1B\[[0-9;]*m)* "# + hint
             let expression = try? NSRegularExpression(pattern: pattern)
-            let match = expression?.firstMatch(in: footer, range: NSRange(footer.startIndex..., in: footer))
-            return match.flatMap { Range($0.range(at: 1), in: footer) }.map { String(footer[$0]) }
+            guard let match = expression?.firstMatch(in: footer, range: NSRange(footer.startIndex..., in: footer)),
+                  let range = Range(match.range, in: footer) else { return nil }
+            let sgr = try? NSRegularExpression(pattern: #"\x1B\[([0-9;]*)m"#)
+            let before = String(footer[..<range.lowerBound])
+            var attributes: Set<String> = []
+            for found in sgr?.matches(in: before, range: NSRange(before.startIndex..., in: before)) ?? [] {
+                let parameters = Range(found.range(at: 1), in: before).map { before[$0] } ?? ""
+                for parameter in parameters.split(separator: ";", omittingEmptySubsequences: false).map(String.init) {
+                    switch parameter {
+                    case "", "0": attributes = []
+                    case "22": attributes.subtract(["1", "2"])
+                    case "39": attributes = attributes.filter { !($0.hasPrefix("3") && $0.count == 2) && !$0.hasPrefix("9") }
+                    case "49": attributes = attributes.filter { !($0.hasPrefix("4") && $0.count == 2) && !$0.hasPrefix("10") }
+                    default: attributes.insert(parameter)
+                    }
+                }
+            }
+            return attributes
         }
         let help = style("?", "help"), asked = style(key, hint)
         #expect(help != nil && asked != nil, "the footer shows no \(key) \(hint): \(footer)")
@@ -143,23 +161,32 @@ struct RoleEndToEndTests {
         #expect(try store.show(id)["state"] as? String == "pending")
     }
 
-    /// Completing a post-incident review likewise: the approver of the
+    /// Completing a post-incident review likewise: while the emergency
+    /// access lasts nobody is offered it; then the approver of the
     /// emergency access sees the key dimmed and is told why; a reviewer gets the panel.
     @Test func theConsoleOffersCompletingAReviewOnlyToAReviewer() throws {
         let store = try TestStore()
         let t0 = "2026-11-21T03:00:00Z"  // bob is on call
         let emergency = try store.submit(emergencyRequest, as: "grace", at: t0)
         #expect(try store.run(["approve", emergency, "--version", "1", "-r", "Pods are down, cordon approved"], as: "bob", at: t0).status == 0)
-        for (person, refusal) in [("bob", "review: bob approved the access and may not review the incident"), ("sam", nil)] {
+        let live = "review: the emergency access of \(emergency) is active until 2026-11-21T04:00:00Z"
+        for (person, at, refusal) in [("sam", "2026-11-21T03:30:00Z", live as String?),
+                                      ("bob", "2026-11-21T05:00:00Z", "review: bob approved the access and may not review the incident"),
+                                      ("sam", "2026-11-21T05:00:00Z", nil)] {
+            if person == "bob" {
+                // The access has ended: swept at its expiry.
+                let swept = try store.run(["expire", "--json"], as: "ops", at: "2026-11-21T04:30:00Z")
+                #expect((try Signoff.json(swept) as? [String: Any])?["expired"] as? [String] == [emergency], "\(swept.output)")
+            }
             let tmux = try TmuxSession(command: [Signoff.binary.path, "--store", store.path, "--as", person], width: 200, height: 50,
-                                       environment: store.environment().merging(["SIGNOFF_NOW": "2026-11-21T05:00:00Z"]) { $1 })
+                                       environment: store.environment().merging(["SIGNOFF_NOW": at]) { $1 })
             try tmux.waitFor("My queue")
             try tmux.send("3")
             try tmux.waitFor("Payments pods crash-looping")
             try tmux.send("G")
             try tmux.waitFor("Post-incident review")
             try waitUntil { try !tmux.screen().contains("loading details") }
-            #expect(try offers(tmux, "c", "review") == (refusal == nil), "\(person)")
+            #expect(try offers(tmux, "c", "review") == (refusal == nil), "\(person) at \(at)")
             try tmux.send("c")
             if let refusal {
                 let screen = try tmux.waitFor(refusal)

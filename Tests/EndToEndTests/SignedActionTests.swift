@@ -142,10 +142,12 @@ import Testing
                                                  action: .extend, kind: "request_submitted", refusal: "action_refused", minute: 9), in: lab))
         #expect(try lab.store.show(extended)["state"] as? String == "pending")
 
-        // Break-glass: self-activated after 15 minutes, then its post-incident review.
+        // Break-glass: self-activated after 15 minutes, revoked once the incident is over, then its post-incident review.
         let emergency = try id(of: try lab.run(submit, as: "dave", agent: true, stdin: Self.breakGlass, at: Self.time(10)))
         try take(Step(label: "self-activate", person: "dave", arguments: ["self-activate", emergency, "-r", "erin does not answer the page"],
                       action: .selfActivate, kind: "request_decided", refusal: "action_refused", minute: 26), in: lab)
+        try take(Step(label: "revoke", person: "dave", arguments: ["revoke", emergency, "-r", "incident over, the ledger is back"],
+                      action: .revoke, kind: "grant_revoked", refusal: "action_refused", minute: 27), in: lab)
         try take(Step(label: "review-incident", person: "erin", arguments: ["review-incident", emergency, "-r", "right call; paging gap fixed"],
                       action: .reviewIncident, kind: "incident_review_completed", refusal: "action_refused", minute: 27), in: lab)
 
@@ -233,8 +235,8 @@ import Testing
 
         let verified = try lab.verify()
         #expect(verified.status == 0)
-        // The three submissions made on the way, and the fourteen steps.
-        #expect(verified.signatures["signed_events"] as? Int == 17, "\(verified.signatures)")
+        // The three submissions made on the way, and the fifteen steps.
+        #expect(verified.signatures["signed_events"] as? Int == 18, "\(verified.signatures)")
     }
 
     /// `required_for` covers finding exceptions and removals by the finding's

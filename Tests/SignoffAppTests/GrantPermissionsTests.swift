@@ -45,8 +45,14 @@ import Testing
         let grant = try #require(approval.events.reduce(nil) { GrantProjection.apply($1, to: $0) ?? $0 })
         #expect(grant.incidentReview != nil)
         let sue = GrantPermissions(policy: Self.policy, person: "sue", storeCreator: nil, at: at.addingTimeInterval(3600))
-        #expect(sue.reviewRefusal(grant, extensionApprovers: []) == nil)
-        #expect(sue.reviewRefusal(grant, extensionApprovers: ["sue"]) == "sue approved the access and may not review the incident")
+        // Not offered while the emergency access lasts, to anyone.
+        #expect(sue.reviewRefusal(grant, extensionApprovers: [])?.hasPrefix("the emergency access of REQ-1 is active until ") == true)
+        let revocation = try Lifecycle.revoke(grant, by: Principal(name: "alice", authentication: .asserted),
+                                              rationale: "the incident is over, the ledger is back", policy: Self.policy,
+                                              at: at.addingTimeInterval(1800))
+        let ended = try #require(revocation.reduce(grant) { GrantProjection.apply($1, to: $0) })
+        #expect(sue.reviewRefusal(ended, extensionApprovers: []) == nil)
+        #expect(sue.reviewRefusal(ended, extensionApprovers: ["sue"]) == "sue approved the access and may not review the incident")
         // Revoking is offered to whoever approved an extension, and to nobody else who has no other right to it.
         #expect(sue.revokeRefusal(grant, extensionApprovers: ["sue"]) == nil)
         #expect(sue.revokeRefusal(grant, extensionApprovers: ["sec"])?.hasPrefix("sue may not revoke REQ-1") == true)

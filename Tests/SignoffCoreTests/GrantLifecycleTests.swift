@@ -1187,9 +1187,20 @@ extension GrantLifecycleTests {
             return try #require(G.grant(result.events, id: "BG-1"))
         }
 
+        /// The same emergency once its access ended: swept at its expiry.
+        /// A post-incident review judges the whole emergency, so it waits for that.
+        static func endedEmergencyGrant(_ policy: Policy, _ edit: (inout AccessRequest) -> Void = { _ in }) throws -> Grant {
+            let grant = try emergencyGrant(policy, edit)
+            let expiresAt = try #require(grant.expiresAt)
+            let expiry = try #require(Lifecycle.expire(grant.status, by: G.person("ops"), at: expiresAt))
+            let ended = try #require(G.grant([expiry], id: "BG-1", from: grant))
+            #expect(ended.state == .expired)
+            return ended
+        }
+
         @Test func incidentReviewByAnEligibleReviewerCompletesIt() throws {
             let policy = try G.policy()
-            let grant = try Self.emergencyGrant(policy)
+            let grant = try Self.endedEmergencyGrant(policy)
             let reviewedAt = G.at(G.day)
             let notes = "access matched the incident timeline, nothing else touched"
 
@@ -1239,7 +1250,7 @@ extension GrantLifecycleTests {
             // The reviewers are the SREs themselves, alice included: only the
             // requester rule keeps her from reviewing her own emergency.
             let policy = try G.policy(edits: [("reviewers: group:security", "reviewers: group:sre")])
-            let grant = try Self.emergencyGrant(policy) {
+            let grant = try Self.endedEmergencyGrant(policy) {
                 $0.subject = Subject(kind: .serviceAccount, name: "ledger-fixer", owner: "dave")
             }
             let notes = "access matched the incident timeline, nothing else touched"
@@ -1250,6 +1261,46 @@ extension GrantLifecycleTests {
             #expect(own?.message.contains("requested") == true)
             let colleague = try Lifecycle.reviewIncident(grant, by: G.person("bob"), rationale: notes, policy: policy, at: G.at(G.day))
             #expect(colleague.kinds == ["incident_review_completed"])
+        }
+
+        @Test func incidentReviewWaitsUntilTheAccessHasEnded() throws {
+            let policy = try G.policy()
+            let live = try Self.emergencyGrant(policy)
+            #expect(live.state == .active)
+            let notes = "access matched the incident timeline, nothing else touched"
+            func refusal(_ grant: Grant, at: Date) -> Refusal? {
+                G.refusal { () throws(Refusal) in
+                    try Lifecycle.reviewIncident(grant, by: G.person("sam"), rationale: notes, policy: policy, at: at)
+                }
+            }
+            // While the access lasts, what is done with it (and any extension) is still to come.
+            let early = refusal(live, at: G.at(30 * G.minute))
+            #expect(early?.reason == .tooEarly)
+            #expect(early?.message.hasPrefix("the emergency access of BG-1 is active until ") == true, "\(early?.message ?? "")")
+            #expect(early?.message.contains("revoke the grant to end it now") == true)
+            // Its expiry come, but not yet swept: provisioning has not been told to remove it.
+            let due = try #require(live.expiresAt)
+            #expect(refusal(live, at: due.addingTimeInterval(G.minute))?.message.contains("no sweep has ended it yet") == true)
+            var awaiting = live
+            awaiting.state = .awaitingProvisioning
+            #expect(refusal(awaiting, at: G.at(G.day))?.message.contains("awaits provisioning") == true)
+            var failed = live
+            failed.state = .failed
+            #expect(refusal(failed, at: G.at(G.day))?.reason == .tooEarly, "a failure report does not prove the access absent")
+            // Someone who may not review it is told that first: waiting would not help them.
+            let outsider = G.refusal { () throws(Refusal) in
+                try Lifecycle.reviewIncident(live, by: G.person("dave"), rationale: notes, policy: policy, at: G.at(G.hour))
+            }
+            #expect(outsider?.reason == .notEligible)
+
+            // Revoked early, it is reviewed at once.
+            let revocation = try Lifecycle.revoke(live, by: G.person("alice"), rationale: "incident resolved, access no longer needed",
+                                                  policy: policy, at: G.at(G.hour))
+            let revoked = try #require(G.grant(revocation, id: "BG-1", from: live))
+            #expect(revoked.state == .revoked)
+            #expect(refusal(revoked, at: G.at(G.hour)) == nil)
+            #expect(try Lifecycle.reviewIncident(revoked, by: G.person("sam"), rationale: notes, policy: policy, at: G.at(G.hour))
+                        .kinds == ["incident_review_completed"])
         }
 
         @Test func grantsWithoutAnIncidentReviewHaveNoneToComplete() throws {
@@ -1265,7 +1316,7 @@ extension GrantLifecycleTests {
 
         @Test func incidentReviewIsOverdueOnlyAfterItsDueTimeAndUntilCompleted() throws {
             let policy = try G.policy()
-            let grant = try Self.emergencyGrant(policy)
+            let grant = try Self.endedEmergencyGrant(policy)
             let review = try #require(grant.incidentReview)
             let due = review.dueAt
             #expect(due == G.at(5 * G.minute + 72 * G.hour))

@@ -106,6 +106,12 @@ struct PolicyCheckTests {
         let findings = try Policy.parse(source: source, file: "p.yaml").check().filter { $0.field.hasPrefix("catalogue.") || $0.field.hasPrefix("break_glass") }
         #expect(findings.map(\.field) == ["catalogue.forever.max_duration", "catalogue.extended.max_total", "break_glass.max_duration",
                                            "break_glass.post_incident_review.reviewers"], "\(findings)")
+        // A review due before the emergency can have ended would be overdue before anyone could complete it.
+        let dueEarly = try Policy.parse(source: source.replacingOccurrences(of: "within: 72h", with: "within: 2d"), file: "p.yaml").check()
+            .filter { $0.field == "break_glass.post_incident_review.within" }
+        #expect(dueEarly.count == 1 && dueEarly.first?.severity == .warning, "\(dueEarly)")
+        #expect(dueEarly.first?.message.hasPrefix("the post-incident review is due 2d after an emergency is approved, but its access may last 3d") == true,
+                "\(dueEarly)")
         #expect(findings.allSatisfy { $0.severity == .warning })
         #expect(findings.first?.position == SourcePosition(line: 5, column: 3))
         #expect(findings.first?.message.hasPrefix("a grant on forever may last 999999w") == true, "\(findings)")

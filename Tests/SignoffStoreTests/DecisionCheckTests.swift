@@ -206,15 +206,21 @@ import Testing
 
     @Test func aPostIncidentReviewIsTheReviewersNotTheHolders() throws {
         let breakGlass = Sample.request(requester: "alice", breakGlass: true)
-        func reviewed(by person: Principal) throws -> [String] {
+        func reviewed(by person: Principal, revoked: Bool = true) throws -> [String] {
             try problems(breakGlass) { record in
                 try Lifecycle.selfActivate(record, by: Sample.alice, rationale: "payments down, INC-7 paging", policy: Self.policy,
                                            at: Self.later)
+                    + (revoked ? [EventDraft(requestID: record.id, actor: Sample.alice, at: Self.later.addingTimeInterval(1800),
+                                             body: .grantRevoked(.init(rationale: "incident over, payments are back", trigger: nil)))] : [])
                     + [EventDraft(requestID: record.id, actor: person, at: Self.later.addingTimeInterval(3600),
                                   body: .incidentReviewCompleted(.init(rationale: "looked at the session log")))]
             }
         }
         #expect(try reviewed(by: Sample.bob) == [])
+        // Completed while the emergency access still lasted: what came after it went unreviewed.
+        let early = try reviewed(by: Sample.bob, revoked: false)
+        #expect(early.count == 1 && early[0].hasPrefix("REQ-1: incident_review_completed by bob: a post-incident review signoff refuses: the emergency access of REQ-1 is active until "),
+                "\(early)")
         let own = try reviewed(by: Sample.alice)
         #expect(own.count == 1 && own[0].hasPrefix("REQ-1: incident_review_completed by alice: a post-incident review signoff refuses: "),
                 "\(own)")

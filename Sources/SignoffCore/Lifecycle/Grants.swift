@@ -302,18 +302,46 @@ extension Lifecycle {
     /// the emergency's length as its approvers judged its start.
     public static func reviewIncident(_ grant: Grant, by actor: Principal, rationale: String, policy: Policy,
                                       extensionApprovers: [String] = [], at: Date) throws(Refusal) -> [EventDraft] {
-        guard let review = grant.incidentReview else {
-            throw Refusal(.notEligible, "\(grant.requestID) has no post-incident review")
+        if let refusal = incidentReviewRefusal(grant, by: actor.name, policy: policy, extensionApprovers: extensionApprovers, at: at) {
+            throw refusal
         }
-        guard !review.isCompleted else {
-            throw Refusal(.alreadyDecided, "the post-incident review of \(grant.requestID) was completed by \(review.completedBy ?? "someone")")
-        }
-        let (allowed, why) = policy.mayReviewIncident(actor.name, reviewers: review.reviewers, terms: grant.terms,
-                                                     approvers: grant.approvers + extensionApprovers, at: at)
-        guard allowed else { throw Refusal(.notEligible, why) }
         if let problem = checkRationale(rationale, policy: policy) { throw Refusal(.rationaleTooShort, problem) }
         return [EventDraft(requestID: grant.requestID, actor: actor, at: at,
                            body: .incidentReviewCompleted(.init(rationale: stored(rationale))))]
+    }
+
+    /// Why `person` may not complete the grant's post-incident review at
+    /// `at`, whatever their rationale; nil when they may. The review judges
+    /// the whole emergency, so it waits until the access has ended (expired,
+    /// or revoked): a review completed while the access lasts would leave
+    /// what was done after it, and any extension, unreviewed.
+    public static func incidentReviewRefusal(_ grant: Grant, by person: String, policy: Policy,
+                                             extensionApprovers: [String], at: Date) -> Refusal? {
+        guard let review = grant.incidentReview else {
+            return Refusal(.notEligible, "\(grant.requestID) has no post-incident review")
+        }
+        guard !review.isCompleted else {
+            return Refusal(.alreadyDecided, "the post-incident review of \(grant.requestID) was completed by \(review.completedBy ?? "someone")")
+        }
+        let (allowed, why) = policy.mayReviewIncident(person, reviewers: review.reviewers, terms: grant.terms,
+                                                     approvers: grant.approvers + extensionApprovers, at: at)
+        guard allowed else { return Refusal(.notEligible, why) }
+        let now: String
+        switch grant.state {
+        case .expired, .revoked: return nil
+        case .active:
+            if let expiresAt = grant.expiresAt, expiresAt <= at {
+                now = "reached its expiry at \(Timestamp.format(expiresAt)), but no sweep has ended it yet (`signoff expire`)"
+            } else {
+                now = "is active" + (grant.expiresAt.map { " until \(Timestamp.format($0))" } ?? "")
+            }
+        case .awaitingProvisioning: now = "awaits provisioning"
+        case .failed: now = "was reported failed, which does not prove it absent, and lasts until it expires"
+        }
+        return Refusal(.tooEarly, """
+            the emergency access of \(grant.requestID) \(now): its post-incident review judges the whole emergency, \
+            so it is completed once the access has ended; revoke the grant to end it now
+            """)
     }
 
     // MARK: Provisioning reports

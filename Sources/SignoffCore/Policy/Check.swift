@@ -174,6 +174,10 @@ extension Policy {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.max_duration",
                                           message: "break-glass access may last \(breakGlass.maxDuration), more than a day: emergencies are short, and what outlasts one is asked for as a normal request"))
         }
+        if let breakGlass, breakGlass.reviewWithin < breakGlass.maxDuration {
+            findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.post_incident_review.within",
+                                          message: "the post-incident review is due \(breakGlass.reviewWithin) after an emergency is approved, but its access may last \(breakGlass.maxDuration): a review waits until the access has ended, so it would be overdue before anyone could complete it; make within at least max_duration"))
+        }
         if let breakGlass, let reviewer = loneIncidentReviewer(breakGlass) {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "break_glass.post_incident_review.reviewers",
                                           message: "\(reviewer) is the only post-incident reviewer and may raise emergencies too: nobody reviews their own, so an emergency \(reviewer) raises could never be reviewed (a grant keeps the reviewers it was issued with); name reviewers of more than one person"))

@@ -123,13 +123,17 @@ struct IncidentReviews: ParsableCommand, JSONReporting {
 
     /// `disputed`: what `audit verify` names in the grant's history; such a grant says so first.
     static func line(_ grant: Grant, _ review: IncidentReview, disputed: [String], now: Date) -> String {
-        let status: String
+        var status: String
         if let completed = review.completedAt {
             status = "completed \(Timestamp.format(completed)) by \(Terminal.safe(review.completedBy ?? "?"))"
         } else if review.isOverdue(at: now) {
             status = "OVERDUE by \(TimeSpan.between(review.dueAt, now)) (due \(Timestamp.format(review.dueAt)))"
         } else {
             status = "due in \(TimeSpan.between(now, review.dueAt))"
+        }
+        // Completed once the access has ended (`Lifecycle.incidentReviewRefusal`).
+        if !review.isCompleted, grant.state.mayHoldAccess {
+            status += "  ACCESS LIVE (\(grant.state.rawValue)): review once it has ended"
         }
         return "\(grant.requestID)  " + (disputed.isEmpty ? "" : "✗ DISPUTED: `signoff show \(grant.requestID)`  ") + "\(status)  reviewers: \(review.reviewers)  incident: \(Terminal.safe(grant.terms.incident ?? "-"))"
             + (grant.selfActivated ? "  SELF-ACTIVATED" : "") + "  " + Terminal.safe(grant.terms.requester)
