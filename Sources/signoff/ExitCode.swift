@@ -28,6 +28,10 @@ enum Outcome: Int32 {
     /// `signoff import jira`: the import was recorded, and at least one ticket
     /// made no request (refused, now or as before).
     case ticketsRefused = 11
+    /// `signoff notify run` (without `--follow`): at least one notification
+    /// was given up in this run (its attempts used up, or an answer no retry
+    /// changes); the rest were delivered or wait for their next attempt.
+    case notificationsGivenUp = 12
 
     /// The `code` of the JSON error document: one word per exit code.
     var code: String {
@@ -44,6 +48,7 @@ enum Outcome: Int32 {
         case .newFindings: "new_findings"
         case .wouldRefuse: "would_refuse"
         case .ticketsRefused: "tickets_refused"
+        case .notificationsGivenUp: "notifications_given_up"
         }
     }
 }

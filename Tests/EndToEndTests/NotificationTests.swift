@@ -233,6 +233,7 @@ struct NotificationTests {
         #expect(forged.status == 0 && forged.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1|1", "\(forged.output)")
         let run = try setup.notifyRun()
         #expect(run.stderr.contains("gave up") && run.stderr.contains("is not a destination the policy in force names"), "\(run.output)")
+        #expect(run.status == 12, "a run that gave a notification up says so by its exit code: \(run.output)")
         #expect(!setup.http.requests.contains { $0.path == "/exfil" || $0.text.contains("PRIVATE KEY") })
         // The real page went where the policy says.
         #expect(setup.http.requests.contains { $0.path == "/pagerduty" })
@@ -258,9 +259,12 @@ struct NotificationTests {
         setup.http.setHandler { _ in .hang }
         run = try setup.notifyRun(at: "2026-11-21T09:00:45Z", ["--timeout", "1"])
         #expect(run.stderr.contains("will retry"), "\(run.output)")
+        #expect(run.status == 0, "a failure that will be retried is not yet a run's failure: \(run.output)")
         setup.http.stop()
         run = try setup.notifyRun(at: "2026-11-21T09:02:30Z")
         #expect(run.stderr.contains("gave up"), "third attempt, refused: \(run.output)")
+        #expect(run.status == 12, "\(run.output)")
+        #expect(run.stdout.contains("1 given up"), "the report is printed in full: \(run.output)")
         status = try setup.status()
         #expect(status["failed"] as? Int == 1)
         let failed = try #require((status["items"] as? [[String: Any]])?.first { $0["state"] as? String == "failed" })
@@ -334,7 +338,7 @@ struct NotificationTests {
         #expect(refusal.contains("\"decision\":null") && refusal.contains("\"route\":{") && refusal.contains("\"kind\":\"steps\"")
                     && refusal.contains("\"route_text\":\"rule "), "\(refusal)")
         let digestRun = try setup.notifyRun(at: "2026-11-21T10:00:00Z", ["--json"])
-        check.stdout(digestRun, "signoff.notify-run/1")
+        check.stdout(digestRun, "signoff.notify-run/1", status: 12)
         // erin's two routed notices go to Slack as one digest, which answers 500: both given up (one attempt).
         #expect((try Signoff.json(digestRun) as? [String: Any])?["gave_up"] as? Int == 2, "\(digestRun.output)")
         let problems = (try Signoff.json(digestRun) as? [String: Any])?["problems"] as? [[String: Any]] ?? []

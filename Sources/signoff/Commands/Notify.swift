@@ -21,7 +21,7 @@ struct NotifyRun: ParsableCommand, JSONReporting {
         abstract: "Plan what time brings (reminders, escalations, expiry warnings, overdue reviews) and deliver what is due.",
         discussion: """
         Failed deliveries are retried with backoff (30s, doubling to 1h) and given up after the policy's \
-        notifications.attempts (default 8), recorded as failed. Several runs at once never deliver one message twice: \
+        notifications.attempts (default 8), recorded as failed; a run that gave one up exits 12 (not with --follow). Several runs at once never deliver one message twice: \
         each claims messages under a lease. A run killed mid-delivery leaves its messages to the next run once the lease \
         ends; a message it had already sent is then sent again with the same Idempotency-Key (dedup_key for PagerDuty, \
         Message-ID for mail), so the receiver can drop the repeat.
@@ -63,6 +63,12 @@ struct NotifyRun: ParsableCommand, JSONReporting {
             let policy = try commands.currentPolicy()
             let report = try storeCall { try delivery.run(retry: NotificationDelivery.retry(for: policy)) }
             try print(report, planned: planned)
+            // Everything else was delivered and recorded; a timer or cron job
+            // tells by the exit code that somebody was not told.
+            if !follow, report.gaveUp > 0 {
+                try StandardOutput.flush()
+                Foundation.exit(Outcome.notificationsGivenUp.rawValue)
+            }
             if follow {
                 let next = (try? store.nextOutboxAttempt(.notification)).flatMap { $0 }
                 let wait = next.map { min(1, max(0.05, $0.timeIntervalSince(commands.clock.now()))) } ?? 1
