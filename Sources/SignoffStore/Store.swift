@@ -117,7 +117,7 @@ public final class Store: Sendable {
     public static func openForReading(_ location: StoreLocation) throws -> Store {
         switch location {
         case let .sqlite(path): try openForReading(at: path)
-        case .postgresql: try open(location)
+        case let .postgresql(connection): try openShared(location, connection: connection, recordingMigrations: false)
         }
     }
 

@@ -69,6 +69,11 @@ struct PostgresStatementSchemaTests {
         let unchanged = try lastSequence(superuser)
         #expect(unchanged == head)
 
+        // Reading never changes a store: a read-only command records nothing.
+        let reading = try Store.openForReading(.postgresql(connection: dave.connection))
+        #expect(try lastSequence(superuser) == head)
+        let read = try reading.verify()
+        #expect(read.isIntact, "\(read.signatureProblems) \(read.projectionMismatches)")
         let shared = try Store.open(.postgresql(connection: dave.connection))
         let last = try superuser.query("SELECT sequence, kind, actor, payload FROM signoff.events ORDER BY sequence DESC LIMIT 1").row(0)
         let sequence: Int64? = last.integer(0)

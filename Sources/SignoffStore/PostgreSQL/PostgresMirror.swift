@@ -85,7 +85,10 @@ final class PostgresRemote: @unchecked Sendable {
 extension Store {
     /// Opens a PostgreSQL store: checks the schema and who this session is,
     /// and brings this client's fold up to the server's last event.
-    static func openShared(_ location: StoreLocation, connection text: String) throws -> Store {
+    /// `recordingMigrations`: false to only read it, which never changes a
+    /// store (as on SQLite): the migrations the chain does not record yet
+    /// are recorded by the next command that records anything.
+    static func openShared(_ location: StoreLocation, connection text: String, recordingMigrations: Bool = true) throws -> Store {
         let remote = try StoreError.mapping(store: location.description) { () throws -> PostgresRemote in
             let connection = try PostgresConnection(text)
             let remote = PostgresRemote(connection: connection, session: try PostgresSetup.open(connection))
@@ -109,7 +112,7 @@ extension Store {
                 return store
             }
         }()
-        try store.recordMigrations(remote)
+        if recordingMigrations { try store.recordMigrations(remote) }
         return store
     }
 
