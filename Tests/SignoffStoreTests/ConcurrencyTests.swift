@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SignoffCore
 import Testing
 @testable import SignoffStore
@@ -92,6 +93,50 @@ import Testing
         done.wait()
         try impatient.write { try $0.append(Sample.policy("v2")) }
         #expect(try impatient.changeToken() == 3)
+    }
+
+    /// Two commands of one account that open a PostgreSQL store at once,
+    /// for the first time, share the fold one of them makes. It is put in
+    /// place already in WAL mode: opening it, as `openFold` does, needs
+    /// nothing the other holds while it reads. (Put in place in rollback
+    /// mode, the first open switched it to WAL, which needs the file to
+    /// itself: it waited for every reader, and failed at the busy timeout.)
+    @Test func aNewFoldOpensWhileAnotherProcessReadsIt() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("fold.sqlite")
+        try Store.createFold(path)
+        let other = try DatabaseQueue(path: path)
+        try other.inDatabase { db in
+            try db.execute(sql: "BEGIN DEFERRED; SELECT count(*) FROM events")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            let pool = try Store.openPool(path, busyTimeout: 0.2)
+            #expect(try pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+            try pool.writeWithoutTransaction { try $0.execute(sql: "CREATE TABLE IF NOT EXISTS main.fold_probe (x)") }
+        }
+    }
+
+    /// The flake this guards against: a process that opens a new fold while
+    /// another holds its write lock (as the other does while it sets the
+    /// fold up) opens it, or waits for the lock up to the busy timeout like
+    /// every other wait for it. Before, a fold in rollback mode made SQLite
+    /// answer the switch to WAL with SQLITE_BUSY at once, and the command
+    /// stopped, "locked by another process", although nobody was stuck.
+    @Test func openingANewFoldNeverGivesUpAtOnceOnAnotherProcessesLock() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("fold.sqlite")
+        try Store.createFold(path)
+        let other = try DatabaseQueue(path: path)
+        try other.inDatabase { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            let started = Date()
+            do {
+                _ = try Store.openPool(path, busyTimeout: 1)
+            } catch let error as DatabaseError {
+                #expect(error.resultCode == .SQLITE_BUSY, "\(error)")
+                #expect(Date().timeIntervalSince(started) >= 1, "it gave up before its busy timeout: \(error)")
+            }
+        }
     }
 }
 

@@ -198,7 +198,19 @@ extension Store {
     /// An empty fold with the store's schema, made under another name and
     /// linked into place only when whole: processes that open the same
     /// store at once each see no file or a complete one.
-    private static func createFold(_ path: String) throws {
+    ///
+    /// Whole includes its journal mode: the fold is put in place already in
+    /// WAL mode, as every open (`openPool`) wants it. A file in place in
+    /// SQLite's default rollback mode would be switched to WAL by whichever
+    /// process opened it first; a second process opening it meanwhile (two
+    /// commands of one account started at once) then asks for the write lock
+    /// the first holds while it switches, and SQLite answers that upgrade
+    /// with SQLITE_BUSY at once, without waiting (it could deadlock): the
+    /// command stopped with `StoreError.busy` although nobody was stuck.
+    /// Switched here, before the link, while no one else can see the file
+    /// (its content already in the file itself, the empty log removed when
+    /// the queue closes), every opener finds WAL mode and changes nothing.
+    static func createFold(_ path: String) throws {
         try StoreFile.makeParentDirectories(of: path)
         let draft = path + ".\(getpid()).\(UInt32.random(in: 0 ... .max)).new"
         defer { StoreFile.remove(draft) }
@@ -206,6 +218,10 @@ extension Store {
         let queue = try DatabaseQueue(path: draft)
         try Schema.migrator.migrate(queue)
         try queue.write { db in try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)") }
+        let mode = try queue.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
+        guard mode == "wal" else {
+            throw StoreError.fileAccess(path: path, detail: "SQLite would not keep the new copy in WAL mode (it stayed \(mode ?? "unknown"))")
+        }
         try queue.close()
         if link(draft, path) != 0, errno != EEXIST {
             throw StoreError.fileAccess(path: path, detail: String(cString: strerror(errno)))
