@@ -108,23 +108,33 @@ struct GrantTests {
     @Test func twoSweepsAtOnceExpireEachGrantExactlyOnce() throws {
         let store = try TestStore()
         let ids = try (0..<6).map { _ in try approvedGrant(store) }
-        let processes = try (0..<2).map { _ -> (Process, URL) in
+        // On PostgreSQL both sweeps fold the store into one cache of their
+        // account that neither has made yet, as two timers of a new host
+        // would: they make and open that fold at once.
+        let cache = store.directory.appendingPathComponent("sweeps-cache").path
+        let processes = try (0..<2).map { _ -> (Process, URL, URL) in
             let out = store.directory.appendingPathComponent("sweep-\(UUID().uuidString)")
+            let err = out.appendingPathExtension("err")
             #expect(FileManager.default.createFile(atPath: out.path, contents: nil))
+            #expect(FileManager.default.createFile(atPath: err.path, contents: nil))
             let process = Process()
             process.executableURL = Signoff.binary
             process.arguments = ["expire", "--json", "--store", store.path, "--as", "ops"]
             var environment = ProcessInfo.processInfo.environment
             environment["SIGNOFF_NOW"] = "2026-11-22T00:00:00Z"
+            environment["XDG_CONFIG_HOME"] = store.environment()["XDG_CONFIG_HOME"]
+            environment["XDG_CACHE_HOME"] = cache
             process.environment = environment
             process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
             try process.run()
-            return (process, out)
+            return (process, out, err)
         }
         var expired: [String] = []
-        for (process, out) in processes {
+        for (process, out, err) in processes {
             process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let stderr = String(decoding: try Data(contentsOf: err), as: UTF8.self)
+            #expect(process.terminationStatus == 0, "\(stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]
             expired += object?["expired"] as? [String] ?? []
         }
