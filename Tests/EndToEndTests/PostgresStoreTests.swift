@@ -145,6 +145,49 @@ struct PostgresStoreTests {
         #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
     }
 
+    /// A session that holds the store's append lock and is stuck (a client
+    /// paused inside its transaction) holds a writer up only until the
+    /// lock timeout, as a locked SQLite file does: then the command stops
+    /// with the store-error exit, names the session that holds the lock,
+    /// and writes nothing. Once the lock is let go, the same command goes through.
+    @Test func aSessionStuckHoldingTheAppendLockIsWaitedForThenNamed() throws {
+        let store = try PostgresTestStore()
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", store.database]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        // psql ends (rolling back whatever it holds) at the end of its input:
+        // a child started here does not take SIGTERM.
+        defer { try? input.fileHandleForWriting.close(); holder.waitUntilExit() }
+        try input.fileHandleForWriting.write(contentsOf: Data("BEGIN; SELECT pg_advisory_xact_lock('signoff.events'::regclass::oid::bigint);\n".utf8))
+        let held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = 'signoff.events'::regclass::oid"
+        try waitUntil { try store.query(held) == ["1"] }
+        let events = "SELECT count(*) FROM signoff.events"
+        let before = try store.query(events)
+
+        let request = try String(contentsOfFile: Signoff.example("request.yaml"), encoding: .utf8)
+        let started = Date()
+        // Killed after a minute, should it wait for ever.
+        let blocked = try Signoff.run(["submit", "-", "--store", store.store(as: "alice")], stdin: request,
+                                      environment: store.environment.merging(["SIGNOFF_LOCK_TIMEOUT": "2"]) { $1 },
+                                      prefix: ["/usr/bin/timeout", "--signal=KILL", "60"])
+        #expect(blocked.status == 5, "\(blocked.output)")
+        #expect(Date().timeIntervalSince(started) >= 2, "it waited for the lock first")
+        #expect(blocked.stderr.contains("stayed locked by PostgreSQL role ") && blocked.stderr.contains("(server process "),
+                "\(blocked.stderr)")
+        #expect(blocked.stderr.contains("nothing was written"), "\(blocked.stderr)")
+        #expect(try store.query(events) == before)
+
+        try input.fileHandleForWriting.write(contentsOf: Data("COMMIT;\n".utf8))
+        try waitUntil { try store.query(held) == ["0"] }
+        let submitted = try store.run(["submit", "-"], as: "alice", stdin: request, environment: ["SIGNOFF_LOCK_TIMEOUT": "2"])
+        #expect(submitted.status == 0, "\(submitted.output)")
+        #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
+    }
+
     @Test func killedClientsLoseNoAcknowledgedSubmission() throws {
         let store = try PostgresTestStore()
         let request = try String(contentsOfFile: Signoff.example("request.yaml"), encoding: .utf8)

@@ -347,6 +347,9 @@ struct PostgresRow: ColumnReader {
 
 /// What went wrong talking to PostgreSQL, sorted into what a person can act on.
 struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A lock was not granted within the session's `lock_timeout`.
+    static let lockNotAvailable = "55P03"
+
     enum Kind: Sendable, Hashable {
         /// No server answered at the address (refused, unknown host, timeout).
         case unreachable

@@ -45,6 +45,26 @@ final class PostgresRemote: @unchecked Sendable {
         return try StoreError.mapping(store: shownAs, body)
     }
 
+    /// Who holds the store's append lock (`PostgresSchema.appendLock`): the
+    /// role and server process of the session, and what it is doing where
+    /// this role may see it; nil when nobody does.
+    func appendLockHolder() throws -> String? {
+        let result = try connection.query("""
+            SELECT a.usename, a.pid, a.state, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objsubid = 1
+              AND l.objid = 'signoff.events'::regclass::oid
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+            LIMIT 1
+            """)
+        guard result.rowCount == 1 else { return nil }
+        let row = result.row(0)
+        var doing: [String] = ["server process \(row.integer(1).map(String.init) ?? "?")"]
+        if let state = row.text(2) { doing.append(state) }
+        if let since = row.text(3) { doing.append("in a transaction since \(since)") }
+        return "PostgreSQL role \(row.text(0) ?? "?") (\(doing.joined(separator: ", ")))"
+    }
+
     /// Whom this session records: the person its role is mapped to, identified
     /// by PostgreSQL; nil for a role that may only read.
     var actor: Principal? { session.person.map { Principal(name: $0, authentication: .postgresqlRole) } }
@@ -291,26 +311,40 @@ extension Store {
     static let foldCheckpoint = 10_000
 
     /// One command against the server, under its append lock (see `PostgresRemote`).
+    /// The lock is waited for until `writeDeadline`, as an SQLite store's
+    /// write lock is: a session that holds it and is stuck (a client paused
+    /// in its transaction) holds up every writer for that long, not for ever;
+    /// then the command stops with `StoreError.busy`, naming the session that
+    /// holds it, and nothing is written.
     func sharedWrite<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
         try remote.locked {
-            try immediateTransaction { db in
-                let connection = remote.connection
-                let outer = connection.isInTransaction
-                do {
-                    // The lock and the fold's reads in one round trip.
-                    try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + ["SELECT * FROM signoff.begin_write()"])
-                    let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
-                    let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
-                    defer { transaction.isOpen = false }
-                    let result = try body(transaction)
-                    try transaction.finish()
-                    // The events, the outbox and the COMMIT in one round trip.
-                    try send(db, remote, after: start, commit: !outer)
-                    return result
-                } catch {
-                    if !outer, connection.isHealthy { try? connection.execute("ROLLBACK") }
-                    throw error
-                }
+            do {
+                return try sharedTransaction(remote, body)
+            } catch let error as PostgresError where error.sqlState == PostgresError.lockNotAvailable {
+                throw StoreError.busy(path: remote.shownAs, holder: try? remote.appendLockHolder())
+            }
+        }
+    }
+
+    private func sharedTransaction<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
+        try immediateTransaction { db in
+            let connection = remote.connection
+            let outer = connection.isInTransaction
+            do {
+                // The lock and the fold's reads in one round trip.
+                let wait = "SET LOCAL lock_timeout = \(max(1, Int((writeDeadline * 1000).rounded(.up))))"
+                try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + [wait, "SELECT * FROM signoff.begin_write()"])
+                let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
+                let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
+                defer { transaction.isOpen = false }
+                let result = try body(transaction)
+                try transaction.finish()
+                // The events, the outbox and the COMMIT in one round trip.
+                try send(db, remote, after: start, commit: !outer)
+                return result
+            } catch {
+                if !outer, connection.isHealthy { try? connection.execute("ROLLBACK") }
+                throw error
             }
         }
     }
