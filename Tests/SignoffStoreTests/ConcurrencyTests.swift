@@ -102,13 +102,7 @@ import Testing
     /// mode, the first open switched it to WAL, which needs the file to
     /// itself: it waited for every reader, and failed at the busy timeout.)
     @Test func aNewFoldOpensWhileAnotherProcessReadsIt() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("fold.sqlite")
-        try Store.createFold(path)
-        let other = try DatabaseQueue(path: path)
-        try other.inDatabase { db in
-            try db.execute(sql: "BEGIN DEFERRED; SELECT count(*) FROM events")
-            defer { try? db.execute(sql: "ROLLBACK") }
+        try withNewFold(whileAnotherConnectionRuns: "BEGIN DEFERRED; SELECT count(*) FROM events") { path in
             let pool = try Store.openPool(path, busyTimeout: 0.2)
             #expect(try pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
             try pool.writeWithoutTransaction { try $0.execute(sql: "CREATE TABLE IF NOT EXISTS main.fold_probe (x)") }
@@ -122,13 +116,7 @@ import Testing
     /// answer the switch to WAL with SQLITE_BUSY at once, and the command
     /// stopped, "locked by another process", although nobody was stuck.
     @Test func openingANewFoldNeverGivesUpAtOnceOnAnotherProcessesLock() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file("fold.sqlite")
-        try Store.createFold(path)
-        let other = try DatabaseQueue(path: path)
-        try other.inDatabase { db in
-            try db.execute(sql: "BEGIN IMMEDIATE")
-            defer { try? db.execute(sql: "ROLLBACK") }
+        try withNewFold(whileAnotherConnectionRuns: "BEGIN IMMEDIATE") { path in
             let started = Date()
             do {
                 _ = try Store.openPool(path, busyTimeout: 1)
@@ -136,6 +124,20 @@ import Testing
                 #expect(error.resultCode == .SQLITE_BUSY, "\(error)")
                 #expect(Date().timeIntervalSince(started) >= 1, "it gave up before its busy timeout: \(error)")
             }
+        }
+    }
+
+    /// A new fold (`Store.createFold`), with another connection inside the
+    /// transaction `begin` opens while `body` runs; rolled back afterwards.
+    private func withNewFold(whileAnotherConnectionRuns begin: String, _ body: (String) throws -> Void) throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("fold.sqlite")
+        try Store.createFold(path)
+        let other = try DatabaseQueue(path: path)
+        try other.inDatabase { db in
+            try db.execute(sql: begin)
+            defer { try? db.execute(sql: "ROLLBACK") }
+            try body(path)
         }
     }
 }
