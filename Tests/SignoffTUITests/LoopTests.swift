@@ -251,6 +251,32 @@ final class FakeClock: @unchecked Sendable {
         #expect(found == naive)
         #expect(!found.isEmpty)
     }
+
+    /// Matches at a row's first and last byte, repeated first bytes, a query
+    /// longer than some rows, and text that runs across two rows (which must
+    /// not match, though the rows lie side by side in one buffer).
+    @Test func filterFindsMatchesAtEveryEdgeAndNoneAcrossRows() {
+        let rows = ConsoleFixtures.snapshot(count: 300).rows
+        let index = SearchIndex(rows: rows)
+        let texts = rows.map { $0.searchText.lowercased() }
+        let all = (0..<Int32(rows.count)).map { $0 }
+        var queries = ["s", "ss", "-", "e", "zz", String(repeating: "x", count: 400), "\u{1}"]
+        for row in [0, 1, 17, 299] {
+            let text = texts[row]
+            queries += [String(text.prefix(1)), String(text.prefix(9)), String(text.suffix(1)), String(text.suffix(7)),
+                        String(text.dropFirst(3).prefix(5)), text]
+        }
+        for row in 0..<20 {
+            let across = String(texts[row].suffix(4)) + "\u{1}" + String(texts[row + 1].prefix(4))
+            // Each row's bytes end with a separator: one byte past a row's end is the next row's first.
+            let oneByteOver = String(texts[row].suffix(3)) + "\u{1}" + String(texts[row + 1].prefix(1))
+            queries += [across, oneByteOver, String(texts[row].suffix(3)) + String(texts[row + 1].prefix(3))]
+        }
+        for query in queries {
+            let naive = all.filter { texts[Int($0)].contains(query) }
+            #expect(index.filter(all, query: query) == naive, "query \(query.debugDescription)")
+        }
+    }
 }
 
 /// A backend that counts what the loop asks of it.
