@@ -18,6 +18,26 @@ enum Schema {
         (.v2, statementSchema2), (.v3, statementSchema3),
     ]
 
+    /// Applies the migrations the store behind `writer` lacks. GRDB reads
+    /// which migrations a store has before it takes the write lock, so two
+    /// processes upgrading one store at once can both set out to apply the
+    /// same migration, and the later one fails when it finds the other's
+    /// table. A failure is tried again as long as the store is seen to have
+    /// gained migrations since the last one; each migration's own transaction
+    /// leaves nothing half-applied, and a failure that recurs is thrown.
+    static func migrate(_ writer: any DatabaseWriter, with migrator: DatabaseMigrator = Schema.migrator) throws {
+        var applied: Set<String>?
+        while true {
+            do {
+                return try migrator.migrate(writer)
+            } catch let error as DatabaseError where ![.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode.primaryResultCode) {
+                let now = try writer.read { try migrator.appliedIdentifiers($0) }
+                if let applied, !now.isStrictSuperset(of: applied) { throw error }
+                applied = now
+            }
+        }
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
 

@@ -133,7 +133,7 @@ public final class Store: Sendable {
         do {
             let pool = try StoreError.mapping(path: path) { () throws -> DatabasePool in
                 let pool = try openPool(path, busyTimeout: busyTimeout)
-                try Schema.migrator.migrate(pool)
+                try Schema.migrate(pool)
                 try pool.write { db in try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)") }
                 return pool
             }
@@ -169,7 +169,7 @@ public final class Store: Sendable {
             guard let (settings, applied) = try pool.read({ try identify($0, path: path) }) else {
                 throw StoreError.notAStore(path: path)
             }
-            try Schema.migrator.migrate(pool)
+            try Schema.migrate(pool)
             let store = Store(path: path, settings: settings, access: .write, pool: pool, writeDeadline: writeDeadline)
             // Migrations applied now, or by an earlier run that stopped before
             // recording them: the schema is evidence too.

@@ -127,6 +127,55 @@ import Testing
         }
     }
 
+    /// Two processes upgrading one store at once: the other applies a
+    /// migration after this one read which migrations the store has and
+    /// before it could take the write lock. This one finds the migration
+    /// applied and goes on with the next, where GRDB alone failed with
+    /// "table a already exists".
+    @Test func aMigrationAnotherProcessAppliedMeanwhileIsNotAppliedTwice() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("a") { try $0.execute(sql: "CREATE TABLE a (x)") }
+        migrator.registerMigration("b") { try $0.execute(sql: "CREATE TABLE b (x)") }
+        let upgrade = migrator
+        let waiting = DispatchSemaphore(value: 0)
+        var configuration = Configuration()
+        configuration.busyMode = .callback { _ in
+            waiting.signal()
+            usleep(1_000)
+            return true
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.writeWithoutTransaction { try $0.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
+        let other = try DatabaseQueue(path: path)
+        let failures = Failures()
+        let done = DispatchSemaphore(value: 0)
+        try other.inDatabase { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            DispatchQueue.global().async {
+                do { try Schema.migrate(pool, with: upgrade) } catch { failures.add(error) }
+                done.signal()
+            }
+            waiting.wait()  // it has read the store's migrations and waits for the write lock
+            try db.execute(sql: "CREATE TABLE a (x); INSERT INTO grdb_migrations VALUES ('a'); COMMIT")
+        }
+        done.wait()
+        #expect(failures.all.isEmpty, "\(failures.all)")
+        #expect(try pool.read { try migrator.appliedIdentifiers($0) } == ["a", "b"])
+    }
+
+    /// A migration that fails on its own is thrown, not tried for ever.
+    @Test func aMigrationThatFailsOnItsOwnIsThrown() throws {
+        let directory = TemporaryDirectory()
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("a") { try $0.execute(sql: "CREATE TABLE a (x)") }
+        migrator.registerMigration("b") { try $0.execute(sql: "INSERT INTO missing VALUES (1)") }
+        let pool = try DatabasePool(path: directory.file())
+        #expect(throws: DatabaseError.self) { try Schema.migrate(pool, with: migrator) }
+        #expect(try pool.read { try migrator.appliedIdentifiers($0) } == ["a"])
+    }
+
     /// A new fold (`Store.createFold`), with another connection inside the
     /// transaction `begin` opens while `body` runs; rolled back afterwards.
     private func withNewFold(whileAnotherConnectionRuns begin: String, _ body: (String) throws -> Void) throws {

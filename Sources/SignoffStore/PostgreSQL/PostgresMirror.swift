@@ -236,7 +236,7 @@ extension Store {
         defer { StoreFile.remove(draft) }
         try StoreFile.createEmpty(at: draft, group: nil)
         let queue = try DatabaseQueue(path: draft)
-        try Schema.migrator.migrate(queue)
+        try Schema.migrate(queue)
         try queue.write { db in try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)") }
         let mode = try queue.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
         guard mode == "wal" else {
