@@ -265,7 +265,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         let now = self.now()
         let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: now)
         let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
-        let standing = policy.map { Lifecycle.standing(record, person: identity.name, policy: $0, at: now) }
+        let original = try store.originalGrant(of: record)
+        let standing = policy.map { Lifecycle.standing(record, person: identity.name, policy: $0, at: now, original: original) }
             ?? Lifecycle.Standing(mayDecide: false, reason: "no policy is in force")
         return ConsoleDetail(record: record, explanation: explanation, progress: progress, mayDecide: standing.mayDecide,
                              whyNot: standing.mayDecide ? nil : standing.reason,

@@ -42,6 +42,14 @@ extension Store {
         try read { try Self.grant($0, id) }
     }
 
+    /// The grant `record` extends, with who asked for it (`Grant.authors`),
+    /// who may not decide the extension; nil for any other request.
+    public func originalGrant(of record: RequestRecord) throws -> Grant? {
+        guard let id = record.request.extends, var grant = try grant(id) else { return nil }
+        grant.authors = try self.record(id)?.authors ?? []
+        return grant
+    }
+
     /// The grant of a request as its rows hold it, read in `db`.
     static func grant(_ db: Database, _ id: String) throws -> Grant? {
         var found: Grant?

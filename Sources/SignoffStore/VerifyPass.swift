@@ -227,7 +227,13 @@ final class VerifyPass {
         let expectedRoute = route.flatMap { route in
             before.flatMap { route.isFor($0, policy: policyInForce) ? route.outcome : nil }
         }
-        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: grantNow,
+        // The grant an extension extends, with who asked for it, whom its review excludes.
+        let extended = before?.request.extends
+        if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: { id in
+                                                guard var found = self.grantNow(id) else { return nil }
+                                                if id == extended, let original = try? self.record(id) { found.authors = original.authors }
+                                                return found
+                                            },
                                             finding: { try? self.findings[$0]?.stored() }, route: expectedRoute),
            !changesAfterLastSequence(draft) {
             report("events", draft.requestID, sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)", order: sequence)
@@ -354,6 +360,11 @@ final class VerifyPass {
     private func recordBefore(_ draft: EventDraft) throws -> RequestRecord? {
         guard let id = draft.requestID else { return nil }
         if case .requestSubmitted = draft.body { return nil }
+        return try record(id)
+    }
+
+    /// Request `id` as the events so far leave it (see `recordBefore`).
+    private func record(_ id: String) throws -> RequestRecord? {
         if let open = requests[id] { return open.record }
         guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT record FROM requests WHERE id = ?"),
                                            arguments: [id]) else { return nil }

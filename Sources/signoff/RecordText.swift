@@ -17,7 +17,7 @@ enum RecordText {
     }
 
     static func print(_ record: RequestRecord, policy: Policy?, events: [RecordedEvent], grant reconciled: ReconciledGrant?, me: String,
-                      notifications: [NotificationDeliveryJSON] = [], disputed: [String] = [], now: Date) {
+                      notifications: [NotificationDeliveryJSON] = [], disputed: [String] = [], original: Grant? = nil, now: Date) {
         let r = record.request
         let s = Terminal.safe
         func field(_ name: String, _ value: String?) {
@@ -60,7 +60,7 @@ enum RecordText {
                 Terminal.line("  \(status.isSatisfied ? "✔" : "…") \(s(status.step.name)): \(status.approvedBy.count) of \(status.step.required)\(who)")
             }
             if record.state == .pending {
-                let (can, why) = Lifecycle.canDecide(record, person: me, policy: policy, at: now)
+                let (can, why) = Lifecycle.canDecide(record, person: me, policy: policy, at: now, original: original)
                 Terminal.line("  you (\(s(me))) \(can ? "may decide" : "may not decide"): \(s(why))")
             }
         }

@@ -681,6 +681,39 @@ extension GrantLifecycleTests {
             #expect(Lifecycle.expire(longer.status, by: .signoff, at: originalExpiry.addingTimeInterval(15 * G.day)) != nil)
         }
 
+        /// Whoever asked for the original access (its submitter, or who changed
+        /// its terms in its ticket: the grant's `authors`) may not approve a
+        /// longer term of it; anyone else eligible still may.
+        @Test func whoAskedForTheOriginalMayNotApproveItsExtension() throws {
+            let policy = try G.withMaxTotal("40d")
+            var (grant, pending) = try Extensions.pendingExtension(policy)
+            grant.authors = ["dave", "erin"]
+            for person in ["dave", "erin"] {
+                let result = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
+                                              by: G.person(person), policy: policy, original: grant, at: G.at(2 * G.day))
+                #expect(result.outcome == .refused(Refusal(.selfApproval,
+                    "\(person) asked for REQ-1, whose access REQ-2 extends, and may not review the extension")))
+                #expect(result.events.kinds == ["review_refused"])
+            }
+            #expect(Lifecycle.separationOfDuties(pending, reviewer: "dave") == nil, "judged only against the grant it extends")
+            // Nor does a delegate approve in their name (frank acts for dave until June).
+            let byDelegate = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
+                                              by: G.person("frank"), policy: policy, original: grant, at: G.at(2 * G.day))
+            guard case let .refused(refusal) = byDelegate.outcome else {
+                Testing.Issue.record("frank, dave's delegate, was not refused: \(byDelegate.outcome)")
+                return
+            }
+            #expect(refusal.reason == .notEligible)
+            #expect(!Lifecycle.standing(pending, person: "frank", policy: policy, at: G.at(2 * G.day), original: grant).mayDecide)
+            grant.authors = []
+            #expect(Lifecycle.standing(pending, person: "frank", policy: policy, at: G.at(2 * G.day), original: grant).mayDecide,
+                    "frank may decide for dave where dave may")
+            grant.authors = ["erin"]
+            let result = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
+                                          by: G.person("dave"), policy: policy, original: grant, at: G.at(2 * G.day))
+            #expect(result.outcome == .recorded(.approved))
+        }
+
         @Test func deniedExtensionLeavesTheGrantUnchanged() throws {
             let policy = try G.withMaxTotal("40d")
             let (grant, pending) = try Extensions.pendingExtension(policy)

@@ -401,4 +401,71 @@ import Testing
         let noAccess = try findingProblems(kind: .orphaned, [Self.removal(by: Sample.creator)])
         #expect(noAccess.count == 1 && noAccess[0].contains("it shows no access to remove"), "\(noAccess)")
     }
+
+    /// Whoever asked for access may not approve a longer term of it. An
+    /// extension keeps the original's requester, so the requester is
+    /// excluded as on any request; the original's submitter (here dave,
+    /// who filed it for alice, and who owns payments-db) is excluded too:
+    /// refused when he reviews it, named by `audit verify` when his review
+    /// is appended past the commands.
+    @Test func whoAskedForTheOriginalMayNotApproveItsExtension() throws {
+        let dave = Principal(name: "dave", authentication: .osAccount)
+        let policy = Self.policy
+        let directory = TemporaryDirectory()
+        let store = try Store.create(at: directory.file(), settings: Sample.settings)
+        try store.write { try $0.append(Sample.policy()) }
+        try store.write { tx in
+            for event in Lifecycle.submit(try ScannedRequest(scanning: Sample.request()), id: try tx.nextRequestID(), by: dave,
+                                          policy: policy, original: nil, at: Sample.start) { try tx.append(event) }
+        }
+        let original = try #require(try store.record("REQ-1"))
+        #expect(original.submittedBy.name == "dave" && original.requester == "alice")
+        try store.write { tx in for event in Self.approval(original) { try tx.append(event) } }
+        let extensionID = try store.write { tx -> String in
+            var asking = original
+            asking.request.extends = original.id
+            let grant = try #require(try tx.originalGrant(of: asking))
+            #expect(grant.authors == ["dave"], "the grant's authors come from its request's record")
+            let request = try Lifecycle.extensionRequest(of: try #require(try tx.record("REQ-1")), grant: grant, by: .hours(2),
+                                                         askedBy: "alice", purpose: nil, policy: policy)
+            let id = try tx.nextRequestID()
+            for event in Lifecycle.submit(request, id: id, by: Sample.alice, policy: policy, original: grant, at: Self.later) {
+                try tx.append(event)
+            }
+            return id
+        }
+        let pending = try #require(try store.record(extensionID))
+        #expect(pending.state == .pending)
+        // What `show`, `policy explain` and the console say of it, read outside a write.
+        let shown = try #require(try store.originalGrant(of: pending))
+        #expect(shown.authors == ["dave"])
+        let standing = Lifecycle.standing(pending, person: "dave", policy: policy, at: Self.later, original: shown)
+        #expect(!standing.mayDecide && standing.reason == "dave asked for REQ-1, whose access REQ-2 extends, and may not review the extension")
+        #expect(Lifecycle.standing(pending, person: "bob", policy: policy, at: Self.later, original: shown).mayDecide)
+        #expect(try store.originalGrant(of: original) == nil, "REQ-1 extends nothing")
+        let refused = try store.write { tx in
+            Lifecycle.review(pending, verdict: .approve, rationale: "ticket OPS-42 checked", shownVersion: pending.version,
+                             by: dave, policy: policy, original: try tx.originalGrant(of: pending), at: Self.later).outcome
+        }
+        guard case let .refused(refusal) = refused else { Issue.record("dave's review of the extension was \(refused)"); return }
+        #expect(refusal.reason == .selfApproval)
+        #expect(refusal.message == "dave asked for REQ-1, whose access REQ-2 extends, and may not review the extension")
+
+        // Appended past the commands: the review, the approval and the longer grant a signoff without the rule made.
+        let forged = try store.write { tx -> [EventDraft] in
+            var unknowing = try #require(try tx.originalGrant(of: pending))
+            unknowing.authors = []
+            let result = Lifecycle.review(pending, verdict: .approve, rationale: "ticket OPS-42 checked", shownVersion: pending.version,
+                                          by: dave, policy: policy, original: unknowing, at: Self.later)
+            for event in result.events { try tx.append(event) }
+            return result.events
+        }
+        #expect(forged.map(\.body.kind) == ["review_recorded", "request_decided", "grant_extended"])
+        let named = try store.verify().projectionMismatches.filter { $0.table == "events" }.map(\.problem)
+        let forgedReview = "review_recorded by dave: a review signoff refuses: dave asked for REQ-1, whose access REQ-2 extends, and may not review the extension"
+        #expect(named.first == forgedReview, "\(named)")
+        // The hand-off's check of the longer grant, before provisioning carries it out, names it too.
+        let history = try store.grantHistoryProblems("REQ-1")
+        #expect(history.contains { $0.hasSuffix(forgedReview) }, "\(history)")
+    }
 }

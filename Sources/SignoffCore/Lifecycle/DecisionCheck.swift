@@ -388,7 +388,13 @@ public struct DecisionCheck: Sendable {
             guard let id = draft.requestID else { continue }
             let inForce = policy(event.sequence)
             let before = needsRecord(draft.body) ? records[id] : nil
-            if let problem = check.problem(draft, record: before, policy: inForce, grant: { grants[$0] }) {
+            // The grant an extension extends, with who asked for it, whom its review excludes.
+            let extended = before?.request.extends, original = extended.flatMap { records[$0] }
+            if let problem = check.problem(draft, record: before, policy: inForce, grant: { grantID in
+                guard var found = grants[grantID] else { return nil }
+                if grantID == extended, let original { found.authors = original.authors }
+                return found
+            }) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }
             if let problem = signatureProblem(draft, record: records[id], policy: inForce, store: store,

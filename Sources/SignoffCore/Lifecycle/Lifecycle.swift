@@ -159,7 +159,7 @@ public enum Lifecycle {
         if shownVersion != record.version {
             return refuse(.staleVersion, "\(record.id) changed since you saw it (you saw version \(shownVersion), it is now version \(record.version)); look at it again with `signoff show \(record.id)`")
         }
-        if let reason = separationOfDuties(record, reviewer: reviewer.name) {
+        if let reason = separationOfDuties(record, reviewer: reviewer.name, original: original) {
             return refuse(.selfApproval, reason)
         }
         if let timedOut = timedOut(record, policy: policy, at: at) {
@@ -172,7 +172,8 @@ public enum Lifecycle {
             return refuse(.alreadyReviewed, "\(reviewer.name) already reviewed version \(record.version) of \(record.id)")
         }
         let candidates = steps.map { policy.eligibility(of: reviewer.name, for: $0, request: record.request,
-                                                        submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: at) }
+                                                        submittedBy: record.submittedBy.name,
+                                                        editors: excluded(record, original: original), at: at) }
         guard candidates.contains(where: \.eligible) else {
             var reasons: [String] = []
             for reason in candidates.map(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
@@ -214,8 +215,21 @@ public enum Lifecycle {
         return "\(record.id) timed out: nobody decided it within the policy's pending timeout of \(timeout) after its submission (`signoff expire` records it); ask again with a new request"
     }
 
+    /// Whom eligibility excludes as it excludes the requester, and a delegate
+    /// acting for them: the request's editors and, for an extension, whoever
+    /// asked for the access it extends.
+    static func excluded(_ record: RequestRecord, original: Grant?) -> [String] {
+        (record.editors ?? []) + (original?.authors ?? [])
+    }
+
     /// Why `person` may never decide this request, whatever the policy says.
-    public static func separationOfDuties(_ record: RequestRecord, reviewer person: String) -> String? {
+    /// `original`, for an extension, is the grant it extends: whoever asked
+    /// for that access (its `authors`) may not approve a longer term of it,
+    /// as its requester, whom the extension keeps, may not.
+    public static func separationOfDuties(_ record: RequestRecord, reviewer person: String, original: Grant? = nil) -> String? {
+        if let original, original.authors.contains(person) {
+            return "\(person) asked for \(original.requestID), whose access \(record.id) extends, and may not review the extension"
+        }
         if person == record.requester { return "\(person) requested \(record.id) and may not review it" }
         if person == record.submittedBy.name { return "\(person) submitted \(record.id) and may not review it" }
         if record.request.subject.kind.isHuman && person == record.request.subject.name {
@@ -315,8 +329,10 @@ public enum Lifecycle {
     static let seatingLeaves = 4_096
 
     /// Whether `person` could usefully decide the request now, and if not why.
-    public static func canDecide(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> (Bool, String) {
-        let standing = standing(record, person: person, policy: policy, at: at)
+    /// `original`: for an extension, the grant it extends, with its `authors` (`separationOfDuties`).
+    public static func canDecide(_ record: RequestRecord, person: String, policy: Policy, at: Date,
+                                 original: Grant? = nil) -> (Bool, String) {
+        let standing = standing(record, person: person, policy: policy, at: at, original: original)
         return (standing.mayDecide, standing.reason)
     }
 
@@ -334,9 +350,10 @@ public enum Lifecycle {
         }
     }
 
-    public static func standing(_ record: RequestRecord, person: String, policy: Policy, at: Date) -> Standing {
+    public static func standing(_ record: RequestRecord, person: String, policy: Policy, at: Date,
+                                original: Grant? = nil) -> Standing {
         guard record.state == .pending else { return Standing(mayDecide: false, reason: "request is \(record.state.rawValue)") }
-        if let reason = separationOfDuties(record, reviewer: person) { return Standing(mayDecide: false, reason: reason) }
+        if let reason = separationOfDuties(record, reviewer: person, original: original) { return Standing(mayDecide: false, reason: reason) }
         if record.reviews.contains(where: { $0.reviewer.name == person && $0.requestVersion == record.version }) {
             return Standing(mayDecide: false, reason: "you already reviewed this version")
         }
@@ -345,7 +362,7 @@ public enum Lifecycle {
         var mine: [String] = []
         for step in steps {
             for seat in policy.seats(of: person, for: step, request: record.request, submittedBy: record.submittedBy.name,
-                                     editors: record.editors ?? [], at: at)
+                                     editors: excluded(record, original: original), at: at)
             where !mine.contains(seat) { mine.append(seat) }
         }
         let taken = mine.map { seat in seating.seated.first { $0.seat == seat } }
@@ -360,7 +377,7 @@ public enum Lifecycle {
         var reasons: [String] = []
         for (index, step) in steps.enumerated() {
             let candidate = policy.eligibility(of: person, for: step, request: record.request,
-                                               submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: at)
+                                               submittedBy: record.submittedBy.name, editors: excluded(record, original: original), at: at)
             if candidate.eligible && !status[index].isSatisfied {
                 return Standing(mayDecide: true, reason: candidate.reason, step: index)
             }

@@ -174,6 +174,12 @@ public struct Grant: Sendable, Hashable {
     /// Who must complete the post-incident review (an approver expression); nil when none is needed.
     public var reviewers: String?
     public var status: GrantStatus
+    /// Who, besides its requester, asked for this access
+    /// (`RequestRecord.authors`). Not part of what was granted, and not
+    /// stored with it: a store reads it from the request's record where an
+    /// extension of the grant is judged (`Lifecycle.separationOfDuties`);
+    /// empty elsewhere.
+    public var authors: [String] = []
 
     // The status, read and written in place: `grant.state`, `grant.expiresAt`, ...
     public var state: GrantState { get { status.state } set { status.state = newValue } }

@@ -83,6 +83,11 @@ public struct RequestRecord: Sendable, Hashable, Codable {
     /// shaped what is asked, so they may not decide it.
     public var editors: [String]?
 
+    /// Who, besides its requester, asked for this request's access: its
+    /// submitter and its editors. An extension of its grant keeps the
+    /// requester; these may not approve it either (`Grant.authors`).
+    public var authors: [String] { [submittedBy.name] + (editors ?? []) }
+
     public init(id: String, request: AccessRequest, submittedBy: Principal, submittedAt: Date) {
         self.id = id
         self.request = request

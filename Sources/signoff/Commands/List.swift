@@ -148,12 +148,13 @@ struct Show: ParsableCommand, JSONReporting {
         let notifications = try storeCall { try store.outboxItems(.notification, requestID: id) }
         // Rows and decisions that signoff did not write (written in by hand).
         let disputed = try storeCall { try store.disputes(of: record, history: events) }
+        let original = try storeCall { try store.originalGrant(of: record) }
         let policy = stored.flatMap { try? commands.parsed($0) }
         if json {
             return try RequestJSON(record: record, policy: policy, events: events, grant: grant, notifications: notifications,
-                                   disputed: disputed, viewer: me.name, now: now).print()
+                                   disputed: disputed, viewer: me.name, original: original, now: now).print()
         }
         RecordText.print(record, policy: policy, events: events, grant: grant, me: me.name, notifications: notifications.map(NotificationDeliveryJSON.init),
-                         disputed: disputed, now: now)
+                         disputed: disputed, original: original, now: now)
     }
 }

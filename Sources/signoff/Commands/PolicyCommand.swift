@@ -169,13 +169,15 @@ struct PolicyCommand: ParsableCommand {
             let current = try commands.requirePolicy()
             let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: now)
             let progress = Lifecycle.progress(record, policy: current)
-            let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now)
+            let original = try storeCall { try commands.store.originalGrant(of: record) }
+            let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now, original: original)
             if json {
                 return try ExplanationJSON(explanation: explanation, record: record, progress: progress,
                                            viewer: (me.name, can, why)).print()
             }
             Terminal.line("\(record.id) (\(record.state.rawValue), version \(record.version))")
-            let standing = record.state == .pending ? Lifecycle.standing(record, person: me.name, policy: current, at: now) : nil
+            let standing = record.state == .pending
+                ? Lifecycle.standing(record, person: me.name, policy: current, at: now, original: original) : nil
             ExplanationText.print(explanation, progress: progress, me: me.name, standing: standing)
         }
     }

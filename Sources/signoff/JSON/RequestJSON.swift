@@ -29,6 +29,8 @@ struct RequestJSON: JSONDocument {
     /// What `Store.grantHistoryProblems` names in its grant's history.
     var disputed: [String] = []
     var viewer: String
+    /// The grant it extends, with who asked for it: they may not decide it.
+    var original: Grant? = nil
     var now: Date
 
     func members(_ json: inout JSONOutput) {
@@ -81,7 +83,7 @@ struct RequestJSON: JSONDocument {
         json.field("disputed", disputed)
         json.key("viewer")
         if let policy {
-            let (may, why) = Lifecycle.canDecide(record, person: viewer, policy: policy, at: now)
+            let (may, why) = Lifecycle.canDecide(record, person: viewer, policy: policy, at: now, original: original)
             json.beginObject()
             json.field("name", viewer)
             json.field("may_decide", may)
