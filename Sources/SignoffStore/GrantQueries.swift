@@ -45,9 +45,8 @@ extension Store {
     /// The grant `record` extends, with who asked for it (`Grant.authors`),
     /// who may not decide the extension; nil for any other request.
     public func originalGrant(of record: RequestRecord) throws -> Grant? {
-        guard let id = record.request.extends, var grant = try grant(id) else { return nil }
-        grant.authors = try self.record(id)?.authors ?? []
-        return grant
+        guard let id = record.request.extends else { return nil }
+        return try grant(id)?.withAuthors(from: try self.record(id))
     }
 
     /// The grant of a request as its rows hold it, read in `db`.

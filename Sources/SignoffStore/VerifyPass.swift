@@ -230,9 +230,7 @@ final class VerifyPass {
         // The grant an extension extends, with who asked for it, whom its review excludes.
         let extended = before?.request.extends
         if let problem = decisions.problem(draft, record: before, policy: policyInForce, grant: { id in
-                                                guard var found = self.grantNow(id) else { return nil }
-                                                if id == extended, let original = try? self.record(id) { found.authors = original.authors }
-                                                return found
+                                                id == extended ? self.grantNow(id)?.withAuthors(from: try? self.record(id)) : self.grantNow(id)
                                             },
                                             finding: { try? self.findings[$0]?.stored() }, route: expectedRoute),
            !changesAfterLastSequence(draft) {

@@ -786,7 +786,7 @@ public final class WriteTransaction {
         if case .incidentReviewCompleted = draft.body { grantIDs.append(draft.requestID) }
         var grants: [String: Grant] = [:]
         for id in grantIDs.compactMap(\.self) where grants[id] == nil { grants[id] = try grant(id, asStored: true) }
-        if let extended = record?.request.extends { grants[extended] = try withAuthors(grants[extended]) }
+        if let extended = record?.request.extends { grants[extended] = grants[extended]?.withAuthors(from: try self.record(extended)) }
         guard let problem = check.problem(draft, record: record, policy: policy, grant: { grants[$0] },
                                           finding: { $0 == finding?.id ? finding : nil }), !replayOnly else { return nil }
         // An approval set aside issues nothing: the grant after it is set aside too.
@@ -803,14 +803,7 @@ public final class WriteTransaction {
     /// The grant an extension request extends (nil for any other request).
     public func originalGrant(of record: RequestRecord) throws -> Grant? {
         guard let id = record.request.extends else { return nil }
-        return try withAuthors(try grant(id))
-    }
-
-    /// `grant` with its `authors` read from its request's record, to judge an extension of it.
-    private func withAuthors(_ grant: Grant?) throws -> Grant? {
-        guard var grant, let record = try record(grant.requestID) else { return grant }
-        grant.authors = record.authors
-        return grant
+        return try grant(id)?.withAuthors(from: try self.record(id))
     }
 
     /// Calls `body` with each active grant whose expiry is at or before

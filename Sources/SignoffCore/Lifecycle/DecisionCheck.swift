@@ -391,9 +391,7 @@ public struct DecisionCheck: Sendable {
             // The grant an extension extends, with who asked for it, whom its review excludes.
             let extended = before?.request.extends, original = extended.flatMap { records[$0] }
             if let problem = check.problem(draft, record: before, policy: inForce, grant: { grantID in
-                guard var found = grants[grantID] else { return nil }
-                if grantID == extended, let original { found.authors = original.authors }
-                return found
+                grantID == extended ? grants[grantID]?.withAuthors(from: original) : grants[grantID]
             }) {
                 found.append((event.sequence, "\(draft.body.kind) by \(draft.actor.name): \(problem)"))
             }

@@ -181,6 +181,15 @@ public struct Grant: Sendable, Hashable {
     /// empty elsewhere.
     public var authors: [String] = []
 
+    /// This grant with its `authors` read from `record`, its request's
+    /// record: to judge an extension of it. Unchanged without one.
+    public func withAuthors(from record: RequestRecord?) -> Grant {
+        guard let record else { return self }
+        var grant = self
+        grant.authors = record.authors
+        return grant
+    }
+
     // The status, read and written in place: `grant.state`, `grant.expiresAt`, ...
     public var state: GrantState { get { status.state } set { status.state = newValue } }
     public var duration: TimeSpan { get { status.duration } set { status.duration = newValue } }
