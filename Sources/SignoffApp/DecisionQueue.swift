@@ -7,7 +7,7 @@ import SignoffStore
 /// columns answer it for every request without approvals; one with approvals
 /// already given needs the full record (`Lifecycle.canDecide`) to know which
 /// of them count and which steps are still open, and so does one whose ticket
-/// names an editor. The answer is `Lifecycle.canDecide`'s.
+/// names an editor, and an extension (who asked for the original). The answer is `Lifecycle.canDecide`'s.
 public struct DecisionQueue {
     public let person: String
     public let policy: Policy
@@ -51,10 +51,12 @@ public struct DecisionQueue {
         // Approvals given: whether they count, and leave a seat this person
         // fills, is the record's question (a delegate's approval beside
         // the delegator's counts once; a step may be full). So is whether
-        // the person (or whoever they stand in for) changed the terms in the ticket.
-        if summary.approvals > 0 || edited.contains(summary.id) {
+        // the person (or whoever they stand in for) changed the terms in the
+        // ticket, or, for an extension, asked for the access it extends.
+        if summary.approvals > 0 || edited.contains(summary.id) || summary.extends != nil {
             guard let record = try store.record(summary.id) else { return false }
-            return Lifecycle.canDecide(record, person: person, policy: policy, at: now).0
+            let original = try store.originalGrant(of: record)
+            return Lifecycle.canDecide(record, person: person, policy: policy, at: now, original: original).0
         }
         return true
     }

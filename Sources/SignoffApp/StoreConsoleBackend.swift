@@ -263,9 +263,9 @@ public final class StoreConsoleBackend: ConsoleBackend {
         guard let (record, events) = try store.recordWithHistory(id) else { throw ConsoleError("there is no request \(id)") }
         let policy = try currentPolicy()
         let now = self.now()
-        let explanation = policy?.explain(record.request, submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: now)
-        let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
         let original = try store.originalGrant(of: record)
+        let explanation = policy?.explain(record, original: original, at: now)
+        let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
         let standing = policy.map { Lifecycle.standing(record, person: identity.name, policy: $0, at: now, original: original) }
             ?? Lifecycle.Standing(mayDecide: false, reason: "no policy is in force")
         return ConsoleDetail(record: record, explanation: explanation, progress: progress, mayDecide: standing.mayDecide,

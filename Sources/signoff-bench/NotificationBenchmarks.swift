@@ -45,7 +45,7 @@ enum NotificationBenchmarks {
         guard routed.count == count else { throw BenchError("the workload routed only \(routed.count) requests") }
         var people = 0
         let planning = Measure.time {
-            for (record, event) in routed { people &+= planner.notices(for: event, record: record, grant: nil).count }
+            for (record, event) in routed { people &+= planner.notices(for: event, record: record, grant: nil, original: nil).count }
         }
         var sink = 0
         let routing = Measure.time {

@@ -65,4 +65,59 @@ import Testing
         let verify = try store.verify()
         #expect(verify.isIntact, "\(verify.projectionMismatches)")
     }
+
+    /// Whoever asked for the original access may not approve a longer term
+    /// of it (`Lifecycle.separationOfDuties`), so an extension is not in
+    /// their queue or their delegate's, they are not told it waits for them,
+    /// and `policy explain` does not name them among its candidates; every
+    /// other owner still is.
+    @Test func anExtensionIsNotRoutedToWhoAskedForTheOriginal() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-queue-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let start = Date(timeIntervalSince1970: 1_900_000_000)
+        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: start))
+        var clock = start
+        func commands(_ name: String) -> Commands {
+            clock = clock.addingTimeInterval(60)
+            return Commands(store: store, actor: Principal(name: name, authentication: .asserted), clock: .fixed(clock))
+        }
+        let source = Self.policySource
+            .replacingOccurrences(of: "{alice: {}, xavier: {}, yolanda: {}, zed: {}, dora: {}}",
+                                  with: "{alice: {email: a@example.com}, xavier: {email: x@example.com}, yolanda: {email: y@example.com}, zed: {email: z@example.com}, dora: {email: d@example.com}}")
+            .replacingOccurrences(of: "  delegations:", with: "  intake_agents: [xavier]\n  delegations:")
+            .replacingOccurrences(of: "max_duration: 30d", with: "max_duration: 30d\n    max_total: 60d")
+            .replacingOccurrences(of: "count: 2", with: "count: 1") + "\nnotifications: {reminders: {after: 4h, every: 4h}}\n"
+        try commands("root").run(Commands.ApplyPolicy(try Policy.parse(source: source, file: "policy.yaml")))
+        // xavier, whose automation files requests for others, files the original for alice; yolanda approves it.
+        _ = try commands("xavier").run(Commands.Submit([.init(text: Self.request, name: "request.yaml")]))
+        _ = try commands("yolanda").run(Commands.Review(id: "REQ-1", verdict: .approve,
+                                                        rationale: "yolanda checked the job against its runbook", shownVersion: 1))
+        #expect(try store.grant("REQ-1")?.state == .active)
+        let extended = try commands("alice").run(Commands.Extend(id: "REQ-1", by: .hours(8), purpose: nil)).output
+        #expect(extended.id == "REQ-2" && extended.state == .pending)
+        #expect(extended.submittedBy.name == "alice" && extended.requester == "alice")
+
+        let policy = try commands("zed").requirePolicy()
+        let summary = try #require(try store.summaries(.all).first { $0.id == "REQ-2" })
+        let original = try store.originalGrant(of: extended)
+        #expect(original?.authors == ["xavier"])
+        let planner = try #require(NoticePlanner(policy: policy))
+        let deciders = planner.deciders(of: extended, original: original, at: clock).map(\.name)
+        let candidates = policy.explain(extended, original: original, at: clock).steps.flatMap(\.candidates)
+        for (person, expected) in [("yolanda", true), ("zed", true), ("xavier", false), ("dora", false)] {
+            var queue = try DecisionQueue(store: store, person: person, policy: policy, now: clock)
+            #expect(try queue.includes(summary) == expected, "\(person)")
+            #expect(Lifecycle.canDecide(extended, person: person, policy: policy, at: clock, original: original).0 == expected, "\(person)")
+            #expect(deciders.contains(person) == expected, "\(person) among \(deciders)")
+            #expect(candidates.contains { $0.name == person && $0.eligible } == expected, "\(person)")
+        }
+        // Reminders go to the same people, and no further.
+        let reminders = planner.reminders(for: extended, original: original, at: clock.addingTimeInterval(5 * 3600))
+        #expect(Set(reminders.compactMap(\.recipient)) == ["yolanda", "zed"])
+        // Nor does the outbox hold a routed notice for either.
+        let routedTo = try store.outboxItems(.notification, requestID: "REQ-2").compactMap(\.message.recipient)
+        #expect(Set(routedTo) == ["yolanda", "zed"], "\(routedTo)")
+    }
 }

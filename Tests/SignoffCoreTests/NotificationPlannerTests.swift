@@ -84,13 +84,13 @@ import Testing
         // dave requests: the other owner (erin) hears; dave never does, and
         // frank hears only as dave's delegate, which dave's own request is not.
         let (record, events) = try Self.submit(Self.request(requester: "dave"), at: Self.date("2026-02-10T10:00:00Z"))
-        let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+        let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil, original: nil) }
         #expect(Self.recipients(notices, .routed) == ["erin"])
         // Broadcast channels hear once per notice, not per person: none here.
         #expect(notices.allSatisfy { $0.recipient != nil })
 
         let (other, otherEvents) = try Self.submit(Self.request(), at: Self.date("2026-02-10T10:00:00Z"))
-        let before = otherEvents.flatMap { Self.planner.notices(for: $0, record: other, grant: nil) }
+        let before = otherEvents.flatMap { Self.planner.notices(for: $0, record: other, grant: nil, original: nil) }
         #expect(Self.recipients(before, .routed) == ["dave", "erin", "frank"], "frank is dave's delegate until March")
         #expect(before.first { $0.recipient == "frank" }?.why.contains("delegate of dave") == true)
         #expect(before.first { $0.recipient == "dave" }?.key == "routed:REQ-1:v1:dave")
@@ -113,10 +113,10 @@ import Testing
                                 : Subject(kind: .serviceAccount, name: "svc-\(owner)", owner: owner)
                             let (record, events) = try Self.submit(request, at: at)
                             let fresh = NoticePlanner(policy: Self.policy)!
-                            let remembered = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
-                            #expect(remembered == events.flatMap { fresh.notices(for: $0, record: record, grant: nil) },
+                            let remembered = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil, original: nil) }
+                            #expect(remembered == events.flatMap { fresh.notices(for: $0, record: record, grant: nil, original: nil) },
                                     "round \(round), \(requester) for \(owner) at \(at)")
-                            #expect(Self.planner.deciders(of: record, at: at).map(\.name) == fresh.deciders(of: record, at: at).map(\.name))
+                            #expect(Self.planner.deciders(of: record, original: nil, at: at).map(\.name) == fresh.deciders(of: record, original: nil, at: at).map(\.name))
                         }
                     }
                 }
@@ -128,12 +128,12 @@ import Testing
         let end = Self.date("2026-03-01T00:00:00Z")
         for (at, expected) in [(end.addingTimeInterval(-1), ["dave", "erin", "frank"]), (end, ["dave", "erin"])] {
             let (record, events) = try Self.submit(Self.request(), at: at)
-            let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+            let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil, original: nil) }
             #expect(Self.recipients(notices, .routed) == expected, "at \(at)")
         }
         // A reminder after the delegation ended goes to who may decide then.
         let (record, _) = try Self.submit(Self.request(), at: end.addingTimeInterval(-3600))
-        #expect(Self.recipients(Self.planner.reminders(for: record, at: end.addingTimeInterval(4 * 3600)), .reminder)
+        #expect(Self.recipients(Self.planner.reminders(for: record, original: nil, at: end.addingTimeInterval(4 * 3600)), .reminder)
             == ["dave", "erin"])
     }
 
@@ -143,14 +143,14 @@ import Testing
         let cases: [(Date, [String])] = [(handOver.addingTimeInterval(-1), ["bob"]), (handOver, ["grace"])]
         for (at, expected) in cases {
             let (record, events) = try Self.submit(Self.request(breakGlass: true, requester: "dave"), at: at)
-            let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil) }
+            let notices = events.flatMap { Self.planner.notices(for: $0, record: record, grant: nil, original: nil) }
             #expect(Self.recipients(notices, .breakGlass) == expected, "at \(at)")
             #expect(notices.allSatisfy { $0.urgent })
             #expect(Self.recipients(notices, .routed).isEmpty, "a page, not an ordinary routing")
         }
         // Its reminder after the hand-over reaches the new on-call, urgently.
         let (record, _) = try Self.submit(Self.request(breakGlass: true, requester: "dave"), at: handOver.addingTimeInterval(-3600))
-        let reminders = Self.planner.reminders(for: record, at: handOver.addingTimeInterval(3 * 3600))
+        let reminders = Self.planner.reminders(for: record, original: nil, at: handOver.addingTimeInterval(3 * 3600))
         #expect(Self.recipients(reminders, .reminder) == ["grace"])
         #expect(reminders.allSatisfy { $0.urgent })
     }
@@ -158,7 +158,7 @@ import Testing
     @Test func remindersAndEscalationsFallDueInRoundsUntilDecided() throws {
         let t0 = Self.date("2026-02-10T10:00:00Z")
         let (record, _) = try Self.submit(Self.request(), at: t0)
-        func at(_ hours: Double) -> [Notice] { Self.planner.reminders(for: record, at: t0.addingTimeInterval(hours * 3600)) }
+        func at(_ hours: Double) -> [Notice] { Self.planner.reminders(for: record, original: nil, at: t0.addingTimeInterval(hours * 3600)) }
         #expect(at(3.99).isEmpty)
         #expect(at(4).filter { $0.kind == .reminder }.map(\.round) == [1, 1, 1])
         #expect(Set(at(4).map(\.key)) == ["reminder:REQ-1:1:dave", "reminder:REQ-1:1:erin", "reminder:REQ-1:1:frank"])
@@ -172,7 +172,7 @@ import Testing
         // Decided: nothing more.
         var decided = record
         decided.state = .approved
-        #expect(Self.planner.reminders(for: decided, at: t0.addingTimeInterval(48 * 3600)).isEmpty)
+        #expect(Self.planner.reminders(for: decided, original: nil, at: t0.addingTimeInterval(48 * 3600)).isEmpty)
     }
 
     @Test func escalationToTheNextInRotationReachesWhoTakesOverNeverTheRequester() throws {
@@ -183,7 +183,7 @@ import Testing
         let t0 = Self.date("2026-02-10T10:00:00Z")
         func escalated(_ request: AccessRequest) throws -> [Notice] {
             let (record, _) = try Self.submit(request, at: t0)
-            return planner.reminders(for: record, at: t0.addingTimeInterval(24 * 3600)).filter { $0.kind == .escalation }
+            return planner.reminders(for: record, original: nil, at: t0.addingTimeInterval(24 * 3600)).filter { $0.kind == .escalation }
         }
         let breakGlass = try escalated(Self.request(breakGlass: true, requester: "dave"))
         #expect(breakGlass.compactMap(\.recipient) == ["bob"])
@@ -210,7 +210,7 @@ import Testing
         }
         for (index, draft) in review.events.enumerated() {
             notices += Self.planner.notices(for: RecordedEvent(sequence: Int64(10 + index), draft: draft, hash: ""), record: record,
-                                            grant: grant)
+                                            grant: grant, original: nil)
         }
         #expect(Self.recipients(notices, .decided) == ["alice"])
         let live = try! #require(grant)
@@ -244,7 +244,7 @@ import Testing
                                        by: Principal(name: "alice", authentication: .asserted), policy: Self.policy,
                                        original: nil, at: Self.date("2026-02-10T11:00:00Z"))
         let event = RecordedEvent(sequence: 9, draft: attempt.events[0], hash: "")
-        let notices = Self.planner.notices(for: event, record: record, grant: nil)
+        let notices = Self.planner.notices(for: event, record: record, grant: nil, original: nil)
         #expect(notices.map(\.recipient) == ["sec"])
         #expect(notices[0].kind == .refused && notices[0].urgent && notices[0].key == "refused:9:sec")
         #expect(notices[0].refusal?.reason == .selfApproval && notices[0].refusal?.actor == "alice")
@@ -253,7 +253,7 @@ import Testing
                                      by: Principal(name: "dave", authentication: .asserted), policy: Self.policy,
                                      original: nil, at: Self.date("2026-02-10T11:00:00Z"))
         #expect(Self.planner.notices(for: RecordedEvent(sequence: 10, draft: stale.events[0], hash: ""), record: record,
-                                     grant: nil).isEmpty)
+                                     grant: nil, original: nil).isEmpty)
     }
 
     /// Submissions refuse credentials; a record that holds one anyway (an

@@ -83,7 +83,7 @@ public enum TicketWriteBack {
                             deployment: JiraMapping.Deployment, routes: RouteComments?) throws -> Data? {
         if let routes, case let .requestRouted(routed) = draft.body {
             guard let id = draft.requestID, let record = try store.record(id) else { return nil }
-            let eligible = eligibleNames(routed, record, policy: policy, at: draft.at)
+            let eligible = eligibleNames(routed, record, original: try store.originalGrant(of: record), policy: policy, at: draft.at)
             let route = routes.rendered(TicketComments.RouteKey(routed, eligible: eligible), for: deployment) {
                 TicketComments.route(routed, eligible: eligible)
             }
@@ -92,12 +92,14 @@ public enum TicketWriteBack {
         return try comment(for: draft, in: store, policy: policy)?.requestBody(for: deployment)
     }
 
-    /// Who may decide each step of a route now, by the policy it is shown under.
-    static func eligibleNames(_ routed: EventBody.RequestRouted, _ record: RequestRecord, policy: Policy?, at date: Date) -> [[String]] {
+    /// Who may decide each step of a route now, by the policy it is shown
+    /// under; for an extension, never who asked for the `original`.
+    static func eligibleNames(_ routed: EventBody.RequestRouted, _ record: RequestRecord, original: Grant?, policy: Policy?,
+                              at date: Date) -> [[String]] {
         guard case let .steps(_, steps) = routed.outcome, let policy else { return [] }
         return steps.map { step in
             policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name,
-                              editors: record.editors ?? [], at: date)
+                              editors: Lifecycle.excluded(record, original: original), at: date)
                 .filter(\.eligible).map(\.name)
         }
     }
@@ -133,7 +135,8 @@ public enum TicketWriteBack {
             return TicketComments.refusal(refused.problems, keeping: draft.requestID)
         case let .requestRouted(routed):
             guard let record = try store.record(id) else { return nil }
-            return TicketComments.routed(record, routed, eligible: eligibleNames(routed, record, policy: policy, at: draft.at))
+            let eligible = eligibleNames(routed, record, original: try store.originalGrant(of: record), policy: policy, at: draft.at)
+            return TicketComments.routed(record, routed, eligible: eligible)
         case let .grantIssued(issued):
             guard let record = try store.record(id) else { return nil }
             return TicketComments.approved(record, issued)

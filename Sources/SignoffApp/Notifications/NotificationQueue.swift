@@ -134,7 +134,8 @@ public enum NotificationQueue {
             guard let id = event.draft.requestID else { continue }
             let record = try tx.record(id)
             let grant = try tx.grant(id)
-            let notices = planner.notices(for: event, record: record, grant: grant)
+            let original = try record.flatMap { try tx.originalGrant(of: $0) }
+            let notices = planner.notices(for: event, record: record, grant: grant, original: original)
             guard let record else { continue }
             added += try enqueue(notices, record: record, grant: grant, planner: planner, cause: event.sequence, in: tx, at: now)
         }
@@ -154,7 +155,8 @@ public enum NotificationQueue {
         let settings = planner.settings
         if settings.reminderAfter != nil || settings.escalationAfter != nil {
             for record in try store.records(.open) {
-                for notice in planner.reminders(for: record, at: now) { planned.append((notice, record, nil)) }
+                let original = try store.originalGrant(of: record)
+                for notice in planner.reminders(for: record, original: original, at: now) { planned.append((notice, record, nil)) }
             }
         }
         for grant in try store.grants(.attention) {

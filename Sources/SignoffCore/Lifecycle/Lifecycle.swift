@@ -217,8 +217,9 @@ public enum Lifecycle {
 
     /// Whom eligibility excludes as it excludes the requester, and a delegate
     /// acting for them: the request's editors and, for an extension, whoever
-    /// asked for the access it extends.
-    static func excluded(_ record: RequestRecord, original: Grant?) -> [String] {
+    /// asked for the access it extends (`original`, with its `authors`). Every
+    /// question of who may decide a request passes this as `editors:`.
+    public static func excluded(_ record: RequestRecord, original: Grant?) -> [String] {
         (record.editors ?? []) + (original?.authors ?? [])
     }
 

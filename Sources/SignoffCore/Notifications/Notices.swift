@@ -105,28 +105,30 @@ public struct NoticePlanner: Sendable {
 
     /// The people who may decide one of the request's open steps at `date`,
     /// each once with why, in step order; those who already reviewed this
-    /// version are left out.
-    public func deciders(of record: RequestRecord, at date: Date) -> [(name: String, why: String)] {
+    /// version are left out. `original`: for an extension, the grant it
+    /// extends, with its `authors`, who decide nothing of it.
+    public func deciders(of record: RequestRecord, original: Grant?, at date: Date) -> [(name: String, why: String)] {
         guard record.state == .pending, case let .steps(_, steps) = record.route else { return [] }
         // Before anyone reviewed this version, who may decide depends only on
         // the steps and the request's facts: worked out once for all alike.
         guard record.reviews.contains(where: { $0.requestVersion == record.version }) else {
-            let question = DecidersQuestion(steps, record, at: date)
+            let question = DecidersQuestion(steps, record, original: original, at: date)
             if let known = rememberedDeciders.value(for: question) { return known }
-            let deciders = deciders(of: record, steps: steps, at: date)
+            let deciders = deciders(of: record, steps: steps, original: original, at: date)
             rememberedDeciders.remember(deciders, for: question)
             return deciders
         }
-        return deciders(of: record, steps: steps, at: date)
+        return deciders(of: record, steps: steps, original: original, at: date)
     }
 
-    private func deciders(of record: RequestRecord, steps: [RoutedStep], at date: Date) -> [(name: String, why: String)] {
+    private func deciders(of record: RequestRecord, steps: [RoutedStep], original: Grant?,
+                          at date: Date) -> [(name: String, why: String)] {
         let reviewed = Set(record.reviews.filter { $0.requestVersion == record.version }.map(\.reviewer.name))
         let status = record.reviews.isEmpty ? nil : Lifecycle.progress(record, policy: policy)
         var result: [(name: String, why: String)] = []
         var seen = reviewed
         for (index, step) in steps.enumerated() where status?[index].isSatisfied != true {
-            for candidate in candidates(for: step, record: record, at: date)
+            for candidate in candidates(for: step, record: record, original: original, at: date)
             where candidate.eligible && seen.insert(candidate.name).inserted {
                 result.append((candidate.name, candidate.reason))
             }
@@ -138,11 +140,11 @@ public struct NoticePlanner: Sendable {
     /// remembered by this planner: planning for many requests at once (every
     /// open request's reminders, a day of routing) meets the same step,
     /// people, system and moment again and again.
-    func candidates(for step: RoutedStep, record: RequestRecord, at date: Date) -> [Candidate] {
-        let question = DecidersQuestion(step.approvers, record, at: date)
+    func candidates(for step: RoutedStep, record: RequestRecord, original: Grant?, at date: Date) -> [Candidate] {
+        let question = DecidersQuestion(step.approvers, record, original: original, at: date)
         if let known = rememberedCandidates.value(for: question) { return known }
         let candidates = policy.candidates(for: step, request: record.request, submittedBy: record.submittedBy.name,
-                                           editors: record.editors ?? [], at: date)
+                                           editors: question.excluded, at: date)
         rememberedCandidates.remember(candidates, for: question)
         return candidates
     }
@@ -150,8 +152,9 @@ public struct NoticePlanner: Sendable {
     // MARK: Notices an event causes
 
     /// The notices `event` causes, given the request's record and grant as
-    /// they stand after the transaction that appended it.
-    public func notices(for event: RecordedEvent, record: RequestRecord?, grant: Grant?) -> [Notice] {
+    /// they stand after the transaction that appended it, and for an
+    /// extension the grant it extends (`original`, with its `authors`).
+    public func notices(for event: RecordedEvent, record: RequestRecord?, grant: Grant?, original: Grant?) -> [Notice] {
         let at = event.draft.at
         guard let id = event.draft.requestID, let record else { return [] }
         var notices: [Notice] = []
@@ -159,9 +162,9 @@ public struct NoticePlanner: Sendable {
         case let .requestRouted(routed):
             guard record.state == .pending, record.version == routed.version else { return [] }
             if record.request.breakGlass {
-                notices += page(record, at: at)
+                notices += page(record, original: original, at: at)
             } else {
-                for (name, why) in deciders(of: record, at: at) {
+                for (name, why) in deciders(of: record, original: original, at: at) {
                     notices.append(notice(.routed, id, to: name, why: why, key: "routed:\(id):v\(routed.version)"))
                 }
             }
@@ -187,7 +190,7 @@ public struct NoticePlanner: Sendable {
         case .grantRevoked:
             notices += accessHolders(record, .revoked, key: "revoked:\(id)")
         case .grantProvisioningFailed:
-            for name in policy.ownersOf(system: record.request.system) where !excluded(name, record) {
+            for name in policy.ownersOf(system: record.request.system) where !excluded(name, record, original) {
                 notices.append(notice(.provisioningFailed, id, to: name, why: "owner of \(record.request.system)",
                                       key: "provisioning-failed:\(id):\(event.sequence)"))
             }
@@ -219,20 +222,20 @@ public struct NoticePlanner: Sendable {
     /// Reminders and escalations due for an open request at `date`: only the
     /// latest round of each, so a deliverer that was stopped for a day sends
     /// one reminder, not twenty-four.
-    public func reminders(for record: RequestRecord, at date: Date) -> [Notice] {
+    public func reminders(for record: RequestRecord, original: Grant?, at date: Date) -> [Notice] {
         guard record.state == .pending else { return [] }
         let waited = date.timeIntervalSince(record.submittedAt)
         let id = record.id
         var notices: [Notice] = []
         if let after = settings.reminderAfter, let every = settings.reminderEvery, let round = Self.round(waited, after, every) {
-            for (name, why) in deciders(of: record, at: date) {
+            for (name, why) in deciders(of: record, original: original, at: date) {
                 var reminder = notice(.reminder, id, to: name, why: why, key: "reminder:\(id):\(round)", urgent: record.request.breakGlass)
                 reminder.round = round
                 notices.append(reminder)
             }
         }
         if let after = settings.escalationAfter, let every = settings.escalationEvery, let round = Self.round(waited, after, every) {
-            for (name, why) in escalationTargets(record, at: date) {
+            for (name, why) in escalationTargets(record, original: original, at: date) {
                 var escalation = notice(.escalation, id, to: name, why: why, key: "escalation:\(id):\(round)", urgent: true)
                 escalation.round = round
                 notices.append(escalation)
@@ -276,23 +279,24 @@ public struct NoticePlanner: Sendable {
                urgent: urgent || kind == .breakGlass, refusal: nil, round: nil)
     }
 
-    /// Never the requester, the submitter or a human subject: they do not decide, nor hear as deciders.
-    private func excluded(_ person: String, _ record: RequestRecord) -> Bool {
-        Lifecycle.separationOfDuties(record, reviewer: person) != nil
+    /// Never the requester, the submitter, a human subject, an editor or
+    /// (for an extension) who asked for the original: they do not decide, nor hear as deciders.
+    private func excluded(_ person: String, _ record: RequestRecord, _ original: Grant?) -> Bool {
+        Lifecycle.separationOfDuties(record, reviewer: person, original: original) != nil
     }
 
     /// A break-glass request: its approvers now, and the on-call of the
     /// rotations the notifications section names, paged at once; and the
     /// break-glass channels, triggered once.
-    private func page(_ record: RequestRecord, at date: Date) -> [Notice] {
+    private func page(_ record: RequestRecord, original: Grant?, at date: Date) -> [Notice] {
         let id = record.id
         var notices: [Notice] = []
         var seen: Set<String> = []
-        for (name, why) in deciders(of: record, at: date) where seen.insert(name).inserted {
+        for (name, why) in deciders(of: record, original: original, at: date) where seen.insert(name).inserted {
             notices.append(notice(.breakGlass, id, to: name, why: why, key: "page:\(id)"))
         }
         for (name, why) in policy.people(namedBy: settings.breakGlassPage, at: date)
-        where !excluded(name, record) && seen.insert(name).inserted {
+        where !excluded(name, record, original) && seen.insert(name).inserted {
             notices.append(notice(.breakGlass, id, to: name, why: why, key: "page:\(id)"))
         }
         for channel in settings.breakGlassChannels {
@@ -350,15 +354,15 @@ public struct NoticePlanner: Sendable {
     }
 
     /// Whom an escalation goes to: never the requester, submitter or human subject.
-    func escalationTargets(_ record: RequestRecord, at date: Date) -> [(name: String, why: String)] {
+    func escalationTargets(_ record: RequestRecord, original: Grant?, at date: Date) -> [(name: String, why: String)] {
         var result: [(name: String, why: String)] = []
         var seen: Set<String> = []
         func add(_ name: String, _ why: String) {
-            if !excluded(name, record), policy.knowsPerson(name), seen.insert(name).inserted { result.append((name, why)) }
+            if !excluded(name, record, original), policy.knowsPerson(name), seen.insert(name).inserted { result.append((name, why)) }
         }
         switch settings.escalationTo {
         case .manager:
-            for (decider, _) in deciders(of: record, at: date) {
+            for (decider, _) in deciders(of: record, original: original, at: date) {
                 if let manager = policy.manager(of: decider) { add(manager, "manager of \(decider), who has not decided") }
             }
         case .nextInRotation:
@@ -368,7 +372,7 @@ public struct NoticePlanner: Sendable {
                    let next = policy.nextOnCall(rotation: name, at: date) {
                     add(next, "next on call for \(name)")
                 } else {
-                    for (decider, _) in deciders(of: record, at: date) {
+                    for (decider, _) in deciders(of: record, original: original, at: date) {
                         if let manager = policy.manager(of: decider) { add(manager, "manager of \(decider), who has not decided") }
                     }
                 }
@@ -489,11 +493,12 @@ struct DecidersQuestion<Steps: Hashable>: Hashable {
     /// The subject's name when it is a person (nobody decides their own access).
     var humanSubject: String?
     var subjectOwner: String
-    /// Who changed its terms in its ticket: they decide nothing of it.
-    var editors: [String]?
+    /// Who changed its terms in its ticket and, for an extension, who asked
+    /// for the original (`Lifecycle.excluded`): they decide nothing of it.
+    var excluded: [String]
     var at: Date
 
-    init(_ steps: Steps, _ record: RequestRecord, at: Date) {
+    init(_ steps: Steps, _ record: RequestRecord, original: Grant?, at: Date) {
         let request = record.request
         self.steps = steps
         system = request.system
@@ -501,7 +506,7 @@ struct DecidersQuestion<Steps: Hashable>: Hashable {
         requester = request.requester ?? submittedBy
         humanSubject = request.subject.kind.isHuman ? request.subject.name : nil
         subjectOwner = request.subject.owner
-        editors = record.editors
+        excluded = Lifecycle.excluded(record, original: original)
         self.at = at
     }
 }

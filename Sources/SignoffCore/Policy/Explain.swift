@@ -1,6 +1,13 @@
 import Foundation
 
 extension Policy {
+    /// `explain` for a recorded request, whose candidates never include who
+    /// may not decide it: its editors and, for an extension, who asked for
+    /// the `original` (`Lifecycle.excluded`).
+    public func explain(_ record: RequestRecord, original: Grant?, at: Date) -> PolicyExplanation {
+        explain(record.request, submittedBy: record.submittedBy.name, editors: Lifecycle.excluded(record, original: original), at: at)
+    }
+
     /// The full reasoning behind `route`, with every candidate approver per step.
     /// Built-in checks (catalogue, maximum duration, break-glass incident) appear
     /// as deny rules under their reserved names.

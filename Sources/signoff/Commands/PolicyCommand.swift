@@ -167,9 +167,9 @@ struct PolicyCommand: ParsableCommand {
                 throw CommandError.noSuchRequest(id ?? "")
             }
             let current = try commands.requirePolicy()
-            let explanation = current.explain(record.request, submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: now)
-            let progress = Lifecycle.progress(record, policy: current)
             let original = try storeCall { try commands.store.originalGrant(of: record) }
+            let explanation = current.explain(record, original: original, at: now)
+            let progress = Lifecycle.progress(record, policy: current)
             let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now, original: original)
             if json {
                 return try ExplanationJSON(explanation: explanation, record: record, progress: progress,
