@@ -145,10 +145,11 @@ public enum DemoData {
         guard case let .steps(_, steps) = record.route else { return }
         var tried: Set<String> = []
         while record.state == .pending {
-            let status = Lifecycle.progress(record, policy: policy)
+            let original = try tx.originalGrant(of: record)
+            let status = Lifecycle.progress(record, policy: policy, original: original)
             guard let open = status.firstIndex(where: { !$0.isSatisfied }) else { return }
-            let candidates = policy.candidates(for: steps[open], request: record.request,
-                                               submittedBy: record.submittedBy.name, at: at)
+            let candidates = policy.candidates(for: steps[open], request: record.request, submittedBy: record.submittedBy.name,
+                                               editors: Lifecycle.excluded(record, original: original), at: at)
             guard let next = candidates.first(where: { $0.eligible && !tried.contains($0.name) }) else { return }
             tried.insert(next.name)
             let rationale = deny ? "Not needed: the read replica covers this use case"
@@ -156,7 +157,7 @@ public enum DemoData {
             let result = Lifecycle.review(record, verdict: deny ? .deny : .approve, rationale: rationale,
                                           shownVersion: record.version,
                                           by: Principal(name: next.name, authentication: .asserted), policy: policy,
-                                          original: try tx.originalGrant(of: record), at: at)
+                                          original: original, at: at)
             for event in result.events {
                 try tx.append(event)
                 record = Projection.apply(event, to: record) ?? record

@@ -265,7 +265,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         let now = self.now()
         let original = try store.originalGrant(of: record)
         let explanation = policy?.explain(record, original: original, at: now)
-        let progress = policy.map { Lifecycle.progress(record, policy: $0) } ?? []
+        let progress = policy.map { Lifecycle.progress(record, policy: $0, original: original) } ?? []
         let standing = policy.map { Lifecycle.standing(record, person: identity.name, policy: $0, at: now, original: original) }
             ?? Lifecycle.Standing(mayDecide: false, reason: "no policy is in force")
         return ConsoleDetail(record: record, explanation: explanation, progress: progress, mayDecide: standing.mayDecide,

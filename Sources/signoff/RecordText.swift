@@ -55,7 +55,7 @@ enum RecordText {
         Terminal.line()
         Terminal.line("route: \(s(record.route?.summary ?? "not routed"))")
         if let policy, case .steps = record.route {
-            for status in Lifecycle.progress(record, policy: policy) {
+            for status in Lifecycle.progress(record, policy: policy, original: original) {
                 let who = status.approvedBy.isEmpty ? "" : " by \(status.approvedBy.map(s).joined(separator: ", "))"
                 Terminal.line("  \(status.isSatisfied ? "✔" : "…") \(s(status.step.name)): \(status.approvedBy.count) of \(status.step.required)\(who)")
             }

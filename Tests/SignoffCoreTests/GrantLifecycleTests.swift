@@ -714,6 +714,31 @@ extension GrantLifecycleTests {
             #expect(result.outcome == .recorded(.approved))
         }
 
+        /// An approval by whoever asked for the original, appended past the
+        /// commands, counts for no step of the extension, as an editor's counts
+        /// for none: the next approver's review decides by their approval alone,
+        /// and the extension's progress shows the step waiting until then.
+        @Test func anApprovalByWhoAskedForTheOriginalCountsForNoStep() throws {
+            let policy = try G.withMaxTotal("40d")
+            var (grant, pending) = try Extensions.pendingExtension(policy)
+            // What a signoff that did not know dave asked for REQ-1 would have recorded.
+            let unknowing = Lifecycle.review(pending, verdict: .approve, rationale: G.rationale, shownVersion: pending.version,
+                                             by: G.person("dave"), policy: policy, original: grant, at: G.at(2 * G.day))
+            let forgedReview = try #require(unknowing.events.first)
+            #expect(forgedReview.body.kind == "review_recorded")
+            let forged = try #require(Projection.apply(forgedReview, to: pending))
+            grant.authors = ["dave"]
+            let counted = Lifecycle.progress(forged, policy: policy, original: nil).map(\.approvedBy)
+            #expect(counted == [["dave"]], "counted by a signoff that does not know")
+            let progress = Lifecycle.progress(forged, policy: policy, original: grant)
+            #expect(progress.map(\.approvedBy) == [[]] && progress.map(\.isSatisfied) == [false])
+            let result = Lifecycle.review(forged, verdict: .approve, rationale: G.rationale, shownVersion: forged.version,
+                                          by: G.person("erin"), policy: policy, original: grant, at: G.at(2 * G.day + G.hour))
+            #expect(result.outcome == .recorded(.approved))
+            let decided = result.events.compactMap(\.body.decided).first
+            #expect(decided?.by == ["erin"], "\(String(describing: decided))")
+        }
+
         @Test func deniedExtensionLeavesTheGrantUnchanged() throws {
             let policy = try G.withMaxTotal("40d")
             let (grant, pending) = try Extensions.pendingExtension(policy)

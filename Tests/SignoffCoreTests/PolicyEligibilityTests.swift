@@ -99,10 +99,10 @@ struct PolicyEligibilityTests {
             #expect(!standing.mayDecide && standing.reason.contains("you count as one"), "\(standing.reason)")
             let two = try approve(one, by: second)
             #expect(two.state == .pending, "\(first) then \(second) approved it")
-            #expect(Lifecycle.progress(two, policy: policy).first?.approvedBy == [first])
+            #expect(Lifecycle.progress(two, policy: policy, original: nil).first?.approvedBy == [first])
             let three = try approve(two, by: "erin")
             #expect(three.state == .approved)
-            #expect(Lifecycle.progress(three, policy: policy).first.map { Set($0.approvedBy) } == [first, "erin"])
+            #expect(Lifecycle.progress(three, policy: policy, original: nil).first.map { Set($0.approvedBy) } == [first, "erin"])
         }
     }
 
@@ -139,10 +139,10 @@ struct PolicyEligibilityTests {
         // sam and his delegate are one: security has one approval of two, whatever else frank could be.
         let oneOfSecurity = try approved(by: ["frank", "sam", "erin"])
         #expect(oneOfSecurity.state == .pending)
-        #expect(Lifecycle.progress(oneOfSecurity, policy: policy).map(\.missing) == [0, 1])
+        #expect(Lifecycle.progress(oneOfSecurity, policy: policy, original: nil).map(\.missing) == [0, 1])
         // frank first, then dave: frank stands for sam, dave for himself.
         let both = try approved(by: ["frank", "dave", "tina"])
-        #expect(both.state == .approved, "\(Lifecycle.progress(both, policy: policy))")
+        #expect(both.state == .approved, "\(Lifecycle.progress(both, policy: policy, original: nil))")
         // Every seat frank could fill is taken: he is told he counts as one.
         let taken = try approved(by: ["dave", "sam"])
         let standing = Lifecycle.standing(taken, person: "frank", policy: policy, at: Fixture.now.addingTimeInterval(600))

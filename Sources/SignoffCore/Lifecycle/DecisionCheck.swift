@@ -556,7 +556,7 @@ public struct DecisionCheck: Sendable {
         guard case .steps = record.route else {
             return .failure(Problem(text: "approves \(record.id), whose route (\(record.route?.summary ?? "none")) has no approval steps"))
         }
-        let status = Lifecycle.progress(record, policy: policy)
+        let status = Lifecycle.progress(record, policy: policy, original: original)
         if let unsatisfied = status.first(where: { !$0.isSatisfied }) {
             return .failure(Problem(text: "approves \(record.id) before every step was satisfied: \(unsatisfied.step.name) has \(unsatisfied.approvedBy.count) of \(unsatisfied.step.required)"))
         }

@@ -121,7 +121,7 @@ public enum Lifecycle {
             // nobody is left to decide it.
             guard outcome == record.route, record.state == .pending, !record.currentApprovals.isEmpty,
                   timedOut(record, policy: policy, at: at) == nil else { return [] }
-            let status = progress(record, policy: policy)
+            let status = progress(record, policy: policy, original: original)
             guard !status.isEmpty, status.allSatisfy(\.isSatisfied) else { return [] }
             return approve(record, by: status.flatMap(\.approvedBy), actor: .signoff,
                            reason: "every step satisfied under policy \(policy.version.prefix(12))", policy: policy,
@@ -195,7 +195,7 @@ public enum Lifecycle {
                                                                  reason: "denied by \(reviewer.name)"))))
             return ReviewResult(events: events, outcome: .recorded(.denied))
         case .approve:
-            let status = progress(updated, policy: policy)
+            let status = progress(updated, policy: policy, original: original)
             guard status.allSatisfy(\.isSatisfied) else {
                 return ReviewResult(events: events, outcome: .recorded(.pending))
             }
@@ -242,10 +242,12 @@ public enum Lifecycle {
         return nil
     }
 
-    /// Each step with the approvals that count for it (`seating`).
-    public static func progress(_ record: RequestRecord, policy: Policy) -> [StepStatus] {
+    /// Each step with the approvals that count for it (`seating`): none by
+    /// whom eligibility excludes (`excluded`), so for an extension none by
+    /// who asked for the `original`.
+    public static func progress(_ record: RequestRecord, policy: Policy, original: Grant?) -> [StepStatus] {
         guard case let .steps(_, steps) = record.route else { return [] }
-        return seating(record, steps: steps, policy: policy).status
+        return seating(record, steps: steps, policy: policy, original: original).status
     }
 
     /// Who counts where. Each current approval (one per person, in review
@@ -266,15 +268,16 @@ public enum Lifecycle {
     /// and their delegate, the first to approve counts). The search is
     /// bounded (`seatingLeaves`); past the bound the best found so far
     /// stands, which can only count fewer approvals, never more.
-    static func seating(_ record: RequestRecord, steps: [RoutedStep], policy: Policy) -> Seating {
+    static func seating(_ record: RequestRecord, steps: [RoutedStep], policy: Policy, original: Grant?) -> Seating {
         var approvals: [(name: String, at: Date)] = []
         for review in record.currentApprovals where !approvals.contains(where: { $0.name == review.reviewer.name }) {
             approvals.append((review.reviewer.name, review.at))
         }
+        let excluded = excluded(record, original: original)
         // For each approval, step by step, the seats it may fill there.
         let seats = approvals.map { approval in
             steps.map { policy.seats(of: approval.name, for: $0, request: record.request,
-                                     submittedBy: record.submittedBy.name, editors: record.editors ?? [], at: approval.at) }
+                                     submittedBy: record.submittedBy.name, editors: excluded, at: approval.at) }
         }
         let choices: [[String]] = seats.map { perStep in
             var ordered: [String] = []
@@ -359,7 +362,7 @@ public enum Lifecycle {
             return Standing(mayDecide: false, reason: "you already reviewed this version")
         }
         guard case let .steps(_, steps) = record.route else { return Standing(mayDecide: false, reason: "no approval steps") }
-        let seating = seating(record, steps: steps, policy: policy)
+        let seating = seating(record, steps: steps, policy: policy, original: original)
         var mine: [String] = []
         for step in steps {
             for seat in policy.seats(of: person, for: step, request: record.request, submittedBy: record.submittedBy.name,

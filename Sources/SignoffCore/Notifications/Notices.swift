@@ -124,7 +124,7 @@ public struct NoticePlanner: Sendable {
     private func deciders(of record: RequestRecord, steps: [RoutedStep], original: Grant?,
                           at date: Date) -> [(name: String, why: String)] {
         let reviewed = Set(record.reviews.filter { $0.requestVersion == record.version }.map(\.reviewer.name))
-        let status = record.reviews.isEmpty ? nil : Lifecycle.progress(record, policy: policy)
+        let status = record.reviews.isEmpty ? nil : Lifecycle.progress(record, policy: policy, original: original)
         var result: [(name: String, why: String)] = []
         var seen = reviewed
         for (index, step) in steps.enumerated() where status?[index].isSatisfied != true {

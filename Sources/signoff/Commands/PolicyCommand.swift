@@ -169,7 +169,7 @@ struct PolicyCommand: ParsableCommand {
             let current = try commands.requirePolicy()
             let original = try storeCall { try commands.store.originalGrant(of: record) }
             let explanation = current.explain(record, original: original, at: now)
-            let progress = Lifecycle.progress(record, policy: current)
+            let progress = Lifecycle.progress(record, policy: current, original: original)
             let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now, original: original)
             if json {
                 return try ExplanationJSON(explanation: explanation, record: record, progress: progress,

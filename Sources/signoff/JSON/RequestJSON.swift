@@ -35,7 +35,7 @@ struct RequestJSON: JSONDocument {
 
     func members(_ json: inout JSONOutput) {
         let request = record.request
-        let progress = policy.map { Lifecycle.progress(record, policy: $0) }
+        let progress = policy.map { Lifecycle.progress(record, policy: $0, original: original) }
         Self.summaryMembers(RequestSummary(record), progress: progress, &json)
         json.field("submitted_by_authentication", record.submittedBy.authentication.rawValue)
         json.field("start", time: request.start)
