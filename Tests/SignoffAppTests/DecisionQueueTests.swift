@@ -119,5 +119,21 @@ import Testing
         // Nor does the outbox hold a routed notice for either.
         let routedTo = try store.outboxItems(.notification, requestID: "REQ-2").compactMap(\.message.recipient)
         #expect(Set(routedTo) == ["yolanda", "zed"], "\(routedTo)")
+
+        // xavier's approval, appended past the commands, counts for nothing:
+        // a new policy that keeps the route does not find the extension's step
+        // satisfied and approve it.
+        var withoutAuthors = try #require(original)
+        withoutAuthors.authors = []
+        try store.write { tx in
+            let unknowing = Lifecycle.review(extended, verdict: .approve, rationale: "xavier checked the job against its runbook",
+                                             shownVersion: extended.version, by: Principal(name: "xavier", authentication: .asserted),
+                                             policy: policy, original: withoutAuthors, at: clock)
+            try tx.append(try #require(unknowing.events.first { $0.body.kind == "review_recorded" }, "\(unknowing.outcome)"))
+        }
+        let changed = try Policy.parse(source: source.replacingOccurrences(of: "policy: queue", with: "policy: queue-2"), file: "policy.yaml")
+        #expect(try commands("root").run(Commands.ApplyPolicy(changed)).output.rerouted == 1)
+        #expect(try store.record("REQ-2")?.state == .pending)
+        #expect(try store.grant("REQ-1")?.extensions.isEmpty == true)
     }
 }

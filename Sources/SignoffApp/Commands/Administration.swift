@@ -23,7 +23,8 @@ extension Commands {
             let open = try tx.store.openRecords()
             var originals: [String: Grant] = [:]
             for record in open {
-                if let id = record.request.extends { originals[id] = try tx.store.grant(id) }
+                // With who asked for it, whose approvals of the extension count for nothing.
+                if let id = record.request.extends { originals[id] = try tx.store.originalGrant(of: record) }
             }
             try tx.append(Lifecycle.apply(policy, previousVersion: previous?.version, by: tx.actor, openRecords: open,
                                           originals: originals, at: tx.now))
