@@ -7,7 +7,8 @@ import SignoffStore
 /// columns answer it for every request without approvals; one with approvals
 /// already given needs the full record (`Lifecycle.canDecide`) to know which
 /// of them count and which steps are still open, and so does one whose ticket
-/// names an editor, and an extension (who asked for the original). The answer is `Lifecycle.canDecide`'s.
+/// names an editor, and an extension (who asked for the original may not
+/// decide it). The answer is `Lifecycle.canDecide`'s.
 public struct DecisionQueue {
     public let person: String
     public let policy: Policy
