@@ -916,15 +916,14 @@ public final class WriteTransaction {
 
     /// Open (pending or blocked) requests that ask to extend a grant: those of
     /// `grantID`, or of any grant. Found through the open-state index and the
-    /// record's `extends`: open requests are few next to decided ones, and
-    /// extensions of them fewer, so they need no column of their own.
+    /// row's `extends` column (which `audit verify` holds to the record): open
+    /// requests are few next to decided ones, and extensions of them fewer.
     public func openExtensions(of grantID: String? = nil) throws -> [RequestRecord] {
         checkOpen()
         try flush()
-        let extends = "json_extract(CAST(record AS TEXT), '$.request.extends')"
         let rows = try Row.fetchAll(db, sql: """
             SELECT submitted_sequence, last_sequence, record FROM requests
-            WHERE state IN ('pending', 'blocked') AND \(extends) \(grantID == nil ? "IS NOT NULL" : "= ?")
+            WHERE state IN ('pending', 'blocked') AND extends \(grantID == nil ? "IS NOT NULL" : "= ?")
             ORDER BY submitted_sequence
             """, arguments: grantID.map { [$0] } ?? [])
         return try cached(rows)
