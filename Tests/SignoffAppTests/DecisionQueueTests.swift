@@ -36,18 +36,31 @@ import Testing
     duration: 8h
     """
 
-    @Test func approvalsThatDoNotCountLeaveTheRequestInTheOtherOwnersQueues() throws {
+    /// A new store that trusts asserted identities, and commands in it as
+    /// anyone, each a minute after the one before.
+    final class QueueStore {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-queue-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let start = Date(timeIntervalSince1970: 1_900_000_000)
-        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
-                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: start))
-        var clock = start
+        let store: Store
+        private(set) var clock = Date(timeIntervalSince1970: 1_900_000_000)
+
+        init() throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: clock))
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
         func commands(_ name: String) -> Commands {
             clock = clock.addingTimeInterval(60)
             return Commands(store: store, actor: Principal(name: name, authentication: .asserted), clock: .fixed(clock))
         }
+    }
+
+    @Test func approvalsThatDoNotCountLeaveTheRequestInTheOtherOwnersQueues() throws {
+        let queueStore = try QueueStore()
+        let store = queueStore.store
+        func commands(_ name: String) -> Commands { queueStore.commands(name) }
         try commands("root").run(Commands.ApplyPolicy(try Policy.parse(source: Self.policySource, file: "policy.yaml")))
         _ = try commands("alice").run(Commands.Submit([.init(text: Self.request, name: "request.yaml")]))
         for person in ["xavier", "dora"] {
@@ -59,7 +72,7 @@ import Testing
         let summary = try #require(try store.summaries(.all).first)
         #expect(summary.approvals == 2, "both approvals are recorded")
         for (person, expected) in [("yolanda", true), ("zed", true), ("xavier", false), ("dora", false)] {
-            var queue = try DecisionQueue(store: store, person: person, policy: policy, now: clock)
+            var queue = try DecisionQueue(store: store, person: person, policy: policy, now: queueStore.clock)
             #expect(try queue.includes(summary) == expected, "\(person)")
         }
         let verify = try store.verify()
@@ -72,17 +85,9 @@ import Testing
     /// and `policy explain` does not name them among its candidates; every
     /// other owner still is.
     @Test func anExtensionIsNotRoutedToWhoAskedForTheOriginal() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-queue-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let start = Date(timeIntervalSince1970: 1_900_000_000)
-        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
-                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: start))
-        var clock = start
-        func commands(_ name: String) -> Commands {
-            clock = clock.addingTimeInterval(60)
-            return Commands(store: store, actor: Principal(name: name, authentication: .asserted), clock: .fixed(clock))
-        }
+        let queueStore = try QueueStore()
+        let store = queueStore.store
+        func commands(_ name: String) -> Commands { queueStore.commands(name) }
         let source = Self.policySource
             .replacingOccurrences(of: "{alice: {}, xavier: {}, yolanda: {}, zed: {}, dora: {}}",
                                   with: "{alice: {email: a@example.com}, xavier: {email: x@example.com}, yolanda: {email: y@example.com}, zed: {email: z@example.com}, dora: {email: d@example.com}}")
@@ -104,17 +109,17 @@ import Testing
         let original = try store.originalGrant(of: extended)
         #expect(original?.authors == ["xavier"])
         let planner = try #require(NoticePlanner(policy: policy))
-        let deciders = planner.deciders(of: extended, original: original, at: clock).map(\.name)
-        let candidates = policy.explain(extended, original: original, at: clock).steps.flatMap(\.candidates)
+        let deciders = planner.deciders(of: extended, original: original, at: queueStore.clock).map(\.name)
+        let candidates = policy.explain(extended, original: original, at: queueStore.clock).steps.flatMap(\.candidates)
         for (person, expected) in [("yolanda", true), ("zed", true), ("xavier", false), ("dora", false)] {
-            var queue = try DecisionQueue(store: store, person: person, policy: policy, now: clock)
+            var queue = try DecisionQueue(store: store, person: person, policy: policy, now: queueStore.clock)
             #expect(try queue.includes(summary) == expected, "\(person)")
-            #expect(Lifecycle.canDecide(extended, person: person, policy: policy, at: clock, original: original).0 == expected, "\(person)")
+            #expect(Lifecycle.canDecide(extended, person: person, policy: policy, at: queueStore.clock, original: original).0 == expected, "\(person)")
             #expect(deciders.contains(person) == expected, "\(person) among \(deciders)")
             #expect(candidates.contains { $0.name == person && $0.eligible } == expected, "\(person)")
         }
         // Reminders go to the same people, and no further.
-        let reminders = planner.reminders(for: extended, original: original, at: clock.addingTimeInterval(5 * 3600))
+        let reminders = planner.reminders(for: extended, original: original, at: queueStore.clock.addingTimeInterval(5 * 3600))
         #expect(Set(reminders.compactMap(\.recipient)) == ["yolanda", "zed"])
         // Nor does the outbox hold a routed notice for either.
         let routedTo = try store.outboxItems(.notification, requestID: "REQ-2").compactMap(\.message.recipient)
@@ -128,7 +133,7 @@ import Testing
         try store.write { tx in
             let unknowing = Lifecycle.review(extended, verdict: .approve, rationale: "xavier checked the job against its runbook",
                                              shownVersion: extended.version, by: Principal(name: "xavier", authentication: .asserted),
-                                             policy: policy, original: withoutAuthors, at: clock)
+                                             policy: policy, original: withoutAuthors, at: queueStore.clock)
             try tx.append(try #require(unknowing.events.first { $0.body.kind == "review_recorded" }, "\(unknowing.outcome)"))
         }
         let changed = try Policy.parse(source: source.replacingOccurrences(of: "policy: queue", with: "policy: queue-2"), file: "policy.yaml")
