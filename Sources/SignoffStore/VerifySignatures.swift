@@ -259,8 +259,9 @@ final class ParallelVerifier: @unchecked Sendable {
         slots.wait()
         queue.async(group: group) { [self] in
             var problems: [SignatureProblem] = []
-            for job in jobs {
-                if let finding = SignatureInspection.verify(job.signature, statement: job.statement) {
+            let findings = SignatureInspection.verify(jobs.map { ($0.signature, $0.statement) })
+            for (job, finding) in zip(jobs, findings) {
+                if let finding {
                     var problem = job.problem
                     problem.finding = finding
                     problems.append(problem)

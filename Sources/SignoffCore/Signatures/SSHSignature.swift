@@ -279,6 +279,21 @@ public struct SSHSignature: Sendable, Hashable {
     }
 }
 
+extension SSHSignature {
+    /// For a plain ed25519 signature in signoff's namespace: what its key
+    /// signed for `message`, to check in a batch. Nil for any other, which
+    /// is checked on its own.
+    func ed25519BatchItem(message: [UInt8]) -> Ed25519Batch.Item? {
+        guard namespace == Self.signoffNamespace, publicKey.algorithm == .ed25519,
+              case let .ed25519(key) = publicKey.verifier else { return nil }
+        var reader = SSHWireReader(signature)
+        guard (try? reader.text()) == SSHPublicKey.Algorithm.ed25519.rawValue, let raw = try? reader.string(), raw.count == 64,
+              (try? reader.expectEnd()) != nil else { return nil }
+        return Ed25519Batch.Item(publicKey: Array(key.rawRepresentation), signature: raw,
+                                 message: Self.signedData(message: message, hashAlgorithm: hashAlgorithm))
+    }
+}
+
 /// What a valid signature proves beyond the key: for a security key, whether
 /// the person touched it (and verified with a PIN or biometric) and its counter.
 public struct VerifiedSignature: Sendable, Hashable {

@@ -186,6 +186,29 @@ public enum SignatureInspection {
         }
     }
 
+    /// The mathematics for many signatures: each one's finding, nil where it
+    /// holds. Plain ed25519 signatures are checked together
+    /// (`Ed25519Batch`), the others one by one; a finding is the one the
+    /// check of that signature alone names.
+    public static func verify(_ batch: [(signature: SSHSignature, statement: [UInt8])]) -> [SignatureFinding?] {
+        var findings = [SignatureFinding?](repeating: nil, count: batch.count)
+        var items: [Ed25519Batch.Item] = [], positions: [Int] = []
+        for (index, job) in batch.enumerated() {
+            if let item = job.signature.ed25519BatchItem(message: job.statement) {
+                items.append(item)
+                positions.append(index)
+            } else {
+                findings[index] = verify(job.signature, statement: job.statement)
+            }
+        }
+        for (holds, index) in zip(Ed25519Batch.verify(items), positions) where !holds {
+            // The batch's equation accepts all the single check does: this
+            // names why it failed.
+            findings[index] = verify(batch[index].signature, statement: batch[index].statement) ?? .invalid(.invalid)
+        }
+        return findings
+    }
+
     /// Which fields of the statement differ, in words.
     static func difference(signed: String, recorded: String) -> String {
         func fields(_ text: String) -> [String: Any]? {
