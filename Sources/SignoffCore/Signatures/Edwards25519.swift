@@ -41,8 +41,9 @@ struct FieldElement {
         (self.l0, self.l1, self.l2, self.l3, self.l4) = (l0, l1, l2, l3, l4)
     }
 
-    /// The canonical encoding: the value reduced below p, 32 bytes little-endian.
-    var bytes: [UInt8] {
+    /// The same value reduced below p, each limb below 2^51: the one form
+    /// in which equal values have equal limbs.
+    var canonical: FieldElement {
         var r = weaklyReduced
         // Whether r ≥ p, found by adding 19 and looking at bit 255.
         var q = (r.l0 &+ 19) >> 51
@@ -56,17 +57,23 @@ struct FieldElement {
         r.l3 &+= r.l2 >> 51; r.l2 &= Self.mask
         r.l4 &+= r.l3 >> 51; r.l3 &= Self.mask
         r.l4 &= Self.mask
-        let words = [r.l0 | r.l1 << 51, r.l1 >> 13 | r.l2 << 38, r.l2 >> 26 | r.l3 << 25, r.l3 >> 39 | r.l4 << 12]
-        var out = [UInt8](repeating: 0, count: 32)
-        for (index, word) in words.enumerated() {
-            for byte in 0..<8 { out[index * 8 + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte)) }
-        }
-        return out
+        return r
     }
 
-    var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+    /// The canonical encoding: 32 bytes little-endian.
+    var bytes: [UInt8] {
+        let r = canonical
+        let words = [r.l0 | r.l1 << 51, r.l1 >> 13 | r.l2 << 38, r.l2 >> 26 | r.l3 << 25, r.l3 >> 39 | r.l4 << 12]
+        return words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+    }
+
+    var isZero: Bool {
+        let r = canonical
+        return r.l0 | r.l1 | r.l2 | r.l3 | r.l4 == 0
+    }
+
     /// Whether the canonical value is odd: RFC 8032's "negative" x.
-    var isNegative: Bool { bytes[0] & 1 == 1 }
+    var isNegative: Bool { canonical.l0 & 1 == 1 }
 
     /// Each limb brought below 2^51 plus a little, the carry out of the top
     /// limb folded back in as 19 (2^255 ≡ 19).
@@ -265,6 +272,8 @@ struct ProjectivePoint {
     }
 
     var isIdentity: Bool { x.isZero && y.equals(z) }
+
+    var extended: ExtendedPoint { ExtendedPoint(x: x * z, y: y * z, z: z.squared, t: x * y) }
 }
 
 /// A sum or double before its last multiplications: x = X/Z, y = Y/T.
