@@ -83,11 +83,31 @@ import Testing
         #expect(UTCTime.text(Date(timeIntervalSince1970: Double(milliseconds) / 1000)) == expected)
     }
 
+    /// The eight-bytes-at-a-time test of plain text agrees with the byte by
+    /// byte one, on words built from the bytes at its edges.
+    @Test func plainTextEightBytesAtATimeAgreesWithOneAtATime() {
+        let edges: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7E, 0x7F, 0x80, 0xC3, 0xFE, 0xFF]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<200_000 {
+            let bytes = (0..<8).map { _ in
+                Int.random(in: 0..<4, using: &random) == 0 ? edges.randomElement(using: &random)! : UInt8.random(in: 0x20...0x7E, using: &random)
+            }
+            let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+            #expect(PlainJSONText.isPlain(word) == bytes.allSatisfy(PlainJSONText.isPlain), "\(bytes)")
+        }
+    }
+
     /// A stored payload is copied as JSON only when it is exactly one JSON value.
     @Test(arguments: [
         (#"{"a":[1,-2.5e3,true,null,{"b":"\u00e9\n"}],"c":{}}"#, #"{"a":[1,-2.5e3,true,null,{"b":"\u00e9\n"}],"c":{}}"#),
         (" { \"a\" : 1 } ", #"{"a":1}"#),
         ("{\"x\":\"\u{9B}\"}", #"{"x":"\u009b"}"#),
+        // Long runs, read eight bytes at a time, with what must be escaped
+        // or kept at several offsets among them.
+        ("{\"k\":\"0123456789abcdef\u{7F}0123456789abcdef\u{202E}0123456789é0123456789\\\"0123456789\\\\end\"}",
+         "{\"k\":\"0123456789abcdef\\u007f0123456789abcdef\\u202e0123456789é0123456789\\\"0123456789\\\\end\"}"),
+        ("{\"k\":\"0123456789abcdef0123456789abcdef\"}", "{\"k\":\"0123456789abcdef0123456789abcdef\"}"),
+        ("{\"k\":\"0123456789abcdef\u{01}\"}", nil), ("{\"k\":\"0123456789abcdef", nil),
         ("{\"a\":1", nil), ("{\"a\":1}}", nil), ("{\"a\":01}", nil), ("{\"a\":\"\n\"}", nil), ("{\"a\":'x'}", nil),
         ("[1,]", nil), ("{\"a\":tru}", nil), ("{\"a\":\"\\x\"}", nil), ("", nil), ("{} {}", nil),
     ] as [(String, String?)])

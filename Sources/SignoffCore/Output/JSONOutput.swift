@@ -235,11 +235,9 @@ public struct JSONOutput {
         var index = 0
         var runStart = 0
         while index < count {
+            index = PlainJSONText.end(of: utf8, from: index)
+            guard index < count else { break }
             let byte = utf8[index]
-            if byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                index += 1
-                continue
-            }
             if byte >= 0x80 {
                 let (scalar, length) = Self.decodeScalar(utf8, at: index)
                 if let scalar, !DisplaySafe.isUnsafe(scalar) {
@@ -472,10 +470,20 @@ private struct EmbeddedJSON {
         index += 1
         out.appendByte(UInt8(ascii: "\""))
         var runStart = index
+        // Whether the run since runStart holds a byte the output escapes or
+        // checks (DEL, or any above ASCII); a run without one is copied as it is.
+        var runNeedsEscaping = false
+        func flush(_ out: inout JSONOutput) {
+            let run = UnsafeRawBufferPointer(rebasing: source[runStart..<index])
+            if runNeedsEscaping { out.appendStringContents(run) } else { out.appendBytes(run) }
+            runNeedsEscaping = false
+        }
         while index < source.count {
+            index = PlainJSONText.end(of: source, from: index)
+            guard index < source.count else { break }
             let byte = source[index]
             if byte == UInt8(ascii: "\"") {
-                out.appendStringContents(UnsafeRawBufferPointer(rebasing: source[runStart..<index]))
+                flush(&out)
                 index += 1
                 out.appendByte(UInt8(ascii: "\""))
                 return true
@@ -485,10 +493,11 @@ private struct EmbeddedJSON {
                 let (scalar, length) = JSONOutput.decodeScalar(source, at: index)
                 guard scalar != nil else { return false }
                 index += length
+                runNeedsEscaping = true
                 continue
             }
             if byte == UInt8(ascii: "\\") {
-                out.appendStringContents(UnsafeRawBufferPointer(rebasing: source[runStart..<index]))
+                flush(&out)
                 guard index + 1 < source.count else { return false }
                 let escaped = source[index + 1]
                 var length = 2
@@ -509,6 +518,8 @@ private struct EmbeddedJSON {
                 runStart = index
                 continue
             }
+            // DEL: valid in a JSON string, escaped in the output.
+            runNeedsEscaping = true
             index += 1
         }
         return false
@@ -601,4 +612,39 @@ extension JSONOutput {
         accessFields(requester: terms.requester, subject: terms.subject, system: terms.system, environment: terms.environment,
                      entitlement: terms.entitlement, scope: terms.scope, access: terms.access)
     }
+}
+
+/// Printable ASCII other than the quote and the backslash: the bytes a JSON string carries
+/// as they are, which both writers copy in runs.
+enum PlainJSONText {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// The index of the first byte from `start` on that is not plain (or
+    /// the count), looking at eight bytes at a time.
+    @inline(__always)
+    static func end(of utf8: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        let count = utf8.count
+        while index + 8 <= count, isPlain(utf8.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { index += 8 }
+        while index < count, isPlain(utf8[index]) { index += 1 }
+        return index
+    }
+
+    @inline(__always)
+    static func isPlain(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+    }
+
+    /// Whether all eight bytes are plain. Each test is exact for the word as
+    /// a whole: a byte below 0x20, one above 0x7E, a quote, a backslash.
+    @inline(__always)
+    static func isPlain(_ word: UInt64) -> Bool {
+        let below = (word &- ones &* 0x20) & ~word & highs
+        let above = ((word &+ ones) | word) & highs
+        return below | above | hasZeroByte(word ^ (ones &* 0x22)) | hasZeroByte(word ^ (ones &* 0x5C)) == 0
+    }
+
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
 }
