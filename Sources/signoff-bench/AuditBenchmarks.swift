@@ -24,15 +24,20 @@ enum AuditBenchmarks {
         let verifyCommand = ["audit", "verify", "--store", store.path]
         let (verify, read) = try verifyAndFloor(signoff: signoff, sqlite3: sqlite3, arguments: verifyCommand, store: store.path)
         let hashing = try sha256Seconds(store: store.path)
-        let export = try Processes.run(signoff, ["audit", "export", "--format", "jsonl", "--store", store.path])
-        guard export.status == 0 else { throw BenchError("audit export exited \(export.status)") }
-        let sql = try Processes.run(sqlite3, ["-json", store.path, "SELECT * FROM events ORDER BY sequence"])
+        // The export and sqlite3 writing the same events as JSON, in turns, medians of three.
+        var exportSeconds: [Double] = [], sqlSeconds: [Double] = []
+        for _ in 0..<(quick ? 1 : 3) {
+            let export = try Processes.run(signoff, ["audit", "export", "--format", "jsonl", "--store", store.path])
+            guard export.status == 0 else { throw BenchError("audit export exited \(export.status)") }
+            exportSeconds.append(export.seconds)
+            sqlSeconds.append(try Processes.run(sqlite3, ["-json", store.path, "SELECT * FROM events ORDER BY sequence"]).seconds)
+        }
         let verifyPeak = try Processes.peakBytes(signoff, verifyCommand)
         let exportPeak = try Processes.peakBytes(signoff, ["audit", "export", "--format", "jsonl", "--store", store.path])
         let report = try store.verify()
         let verifyRate = Double(events) / verify.seconds
         let floorRate = Double(events) / (read.seconds + hashing)
-        let exportRate = Double(events) / export.seconds
+        let exportRate = Double(events) / Measure.percentile(exportSeconds, 0.5)
         return [
             Figure(name: "audit verify, \(label) events", value: Measure.format(verifyRate, "events/s") + String(format: " (%.0f%%)", 100 * verifyRate / floorRate),
                    budget: "≥ 300,000/s", met: quick ? nil : verifyRate >= 300_000),
@@ -44,9 +49,9 @@ enum AuditBenchmarks {
             Figure(name: "  the same pass in-process", value: Measure.format(Double(events) / Measure.seconds(report.duration), "events/s"),
                    budget: "", met: nil),
             Figure(name: "  peak memory", value: String(format: "%.0f MB", Double(verifyPeak) / 1_048_576), budget: "", met: nil),
-            Figure(name: "audit export --format jsonl, \(label) events", value: Measure.format(exportRate, "events/s"),
-                   budget: "≥ 300,000/s", met: quick ? nil : exportRate >= 300_000),
-            Figure(name: "  sqlite3 -json, every event", value: Measure.format(Double(events) / sql.seconds, "events/s"),
+            Figure(name: "audit export --format jsonl, \(label) events, median of \(exportSeconds.count)",
+                   value: Measure.format(exportRate, "events/s"), budget: "≥ 300,000/s", met: quick ? nil : exportRate >= 300_000),
+            Figure(name: "  sqlite3 -json, every event, median", value: Measure.format(Double(events) / Measure.percentile(sqlSeconds, 0.5), "events/s"),
                    budget: "(floor)", met: nil),
             Figure(name: "  peak memory", value: String(format: "%.0f MB", Double(exportPeak) / 1_048_576), budget: "", met: nil),
         ]
