@@ -586,4 +586,26 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         let shared = try #require(throws: SourceErrors.self) { try Policy.parse(source: twice, file: "policy.yaml") }
         #expect(shared.description.contains("is already listed for dave"), "\(shared)")
     }
+
+    /// A key that verifies signatures anyone can make (small order: here the
+    /// identity, y = 1) or none (y = 2 is no point's) is an error of `policy
+    /// check`, which `policy apply` refuses; a key `ssh-keygen` made is not.
+    @Test func policyCheckRefusesKeysThatProveNothing() throws {
+        func line(_ point: [UInt8]) -> String {
+            var writer = SSHWireWriter()
+            writer.string("ssh-ed25519")
+            writer.string(point)
+            return "ssh-ed25519 " + Data(writer.bytes).base64EncodedString() + " weak"
+        }
+        let zeros = [UInt8](repeating: 0, count: 31)
+        for (point, weakness) in [([UInt8(1)] + zeros, "has small order: anyone can make signatures it verifies"),
+                                  ([UInt8(2)] + zeros, "is not a point of the curve: no signature verifies with it")] {
+            let source = SignedStore.policy(dave: [], erin: [TestKey("erin")]).replacingOccurrences(
+                of: "dave: {}", with: "dave: {keys: [\"\(line(point))\"]}")
+            let findings = try Policy.parse(source: source, file: "policy.yaml").check().filter { $0.field.hasSuffix(".keys") }
+            #expect(findings.count == 1 && findings.first?.severity == .error, "\(findings)")
+            #expect(findings.first?.field == "directory.people.dave.keys", "\(findings)")
+            #expect(findings.first?.message.contains(weakness) == true, "\(findings)")
+        }
+    }
 }

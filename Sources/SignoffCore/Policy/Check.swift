@@ -32,6 +32,14 @@ extension Policy {
             findings.append(PolicyFinding(severity: .error, position: person.position, field: "directory.people.\(name).manager",
                                           message: "manager \(manager) is not in the directory; manager steps for \(name) can never be satisfied"))
         }
+        for name in directory.peopleInOrder {
+            guard let person = directory.people[name] else { continue }
+            for key in person.keys {
+                guard let weakness = key.weakness else { continue }
+                findings.append(PolicyFinding(severity: .error, position: person.position, field: "directory.people.\(name).keys",
+                                              message: "key \(key.fingerprint) \(weakness); list the key from \(name)'s .pub file"))
+            }
+        }
         for name in directory.groupOrder {
             let position = directory.groupPositions[name]
             let field = "directory.groups.\(name)"

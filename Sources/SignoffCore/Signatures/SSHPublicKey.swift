@@ -95,6 +95,20 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
         self.comment = comment
     }
 
+    /// Why no signature with this key proves anything, or nil. An ed25519
+    /// key that is not a point of the curve verifies nothing; one of small
+    /// order (a multiple of 8 gives the identity) verifies signatures anyone
+    /// can make, as [h]A vanishes. `ssh-keygen` never makes either; someone
+    /// who wants a signature to mean nothing might.
+    public var weakness: String? {
+        guard case let .ed25519(key) = verifier else { return nil }
+        let point = Array(key.rawRepresentation).withUnsafeBytes { ExtendedPoint.decompress($0, strict: false) }
+        guard let point else { return "is not a point of the curve: no signature verifies with it" }
+        var multiple = point.projective
+        for _ in 0..<3 { multiple = multiple.doubled.projective }
+        return multiple.isIdentity ? "has small order: anyone can make signatures it verifies" : nil
+    }
+
     /// Parses `TYPE BASE64 [COMMENT]`, the form `ssh-keygen` writes to `.pub` files.
     public init(line: String) throws(SSHKeyError) {
         let fields = line.trimmingCharacters(in: .whitespacesAndNewlines)
