@@ -42,6 +42,56 @@ struct Ed25519BatchTests {
         #expect((small(7).inverse * small(7)).equals(.one))
     }
 
+    /// Field arithmetic at the limits its limbs may reach (2^54 into a
+    /// product or a difference) against plain multi-word integers.
+    @Test func fieldArithmeticAtItsLimbLimitsAgreesWithIntegers() {
+        let p = Scalar25519.subtracting(Scalar25519.shiftedLeft([1], by: 255), [19])
+        func integer(_ e: FieldElement) -> [UInt64] {
+            [e.l0, e.l1, e.l2, e.l3, e.l4].enumerated().reduce([UInt64](repeating: 0, count: 6)) { sum, limb in
+                Array(Scalar25519.adding(sum, Scalar25519.shiftedLeft([limb.element], by: 51 * limb.offset)).prefix(6))
+            }
+        }
+        func modP(_ x: [UInt64]) -> [UInt64] {
+            var r = x
+            while Scalar25519.bitLength(r) > 255 {
+                // 2^255 ≡ 19.
+                let high = Scalar25519.shiftedRight(r, by: 255)
+                var times19 = [UInt64](repeating: 0, count: high.count + 2)
+                Scalar25519.multiplyAdd(&times19, high, [19])
+                r = Scalar25519.adding(Scalar25519.subtracting(r, Scalar25519.shiftedLeft(high, by: 255)), times19)
+            }
+            while Scalar25519.compare(r, p) >= 0 { r = Scalar25519.subtracting(r, p) }
+            return (0..<4).map { $0 < r.count ? r[$0] : 0 }
+        }
+        func bytes(_ limbs: [UInt64]) -> [UInt8] { limbs.flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } } }
+        var random = SystemRandomNumberGenerator()
+        func element(below bits: UInt64) -> FieldElement {
+            func limb() -> UInt64 {
+                switch Int.random(in: 0..<4, using: &random) {
+                case 0: (1 << bits) - 1
+                case 1: 0
+                case 2: (1 << 51) - 1
+                default: UInt64.random(in: 0..<(1 << bits), using: &random)
+                }
+            }
+            return FieldElement(l0: limb(), l1: limb(), l2: limb(), l3: limb(), l4: limb())
+        }
+        for _ in 0..<5_000 {
+            let a = element(below: 54), b = element(below: 54)
+            var product = [UInt64](repeating: 0, count: 13)
+            Scalar25519.multiplyAdd(&product, integer(a), integer(b))
+            #expect((a * b).bytes == bytes(modP(product)))
+            var square = [UInt64](repeating: 0, count: 13)
+            Scalar25519.multiplyAdd(&square, integer(a), integer(a))
+            #expect(a.squared.bytes == bytes(modP(square)))
+            let big = element(below: 54)
+            // a - b + 16p: what the difference is, made positive.
+            let difference = Scalar25519.subtracting(Scalar25519.adding(integer(a), Scalar25519.shiftedLeft(p, by: 4)), integer(big))
+            #expect((a - big).bytes == bytes(modP(difference)))
+            #expect((a + b).bytes == bytes(modP(Scalar25519.adding(integer(a), integer(b)))))
+        }
+    }
+
     /// A public key is [a]B for the clamped hash of the seed (RFC 8032
     /// 5.1.5): the scalar multiplication and encoding agree with swift-crypto.
     @Test func scalarMultiplicationMakesSwiftCryptosPublicKeys() {
@@ -151,44 +201,68 @@ struct Ed25519BatchTests {
         #expect(small.withUnsafeBytes { ExtendedPoint.decompress($0, strict: true) } != nil)
     }
 
-    /// The one difference from the single check, as documented: whoever
-    /// holds a key's private scalar can add a point of order 8 to the key
-    /// they publish and make signatures the factor 8 forgives and the single
-    /// check refuses. Nobody else can make one.
-    @Test func aSmallOrderPartOfTheKeyIsForgivenByTheCofactoredEquation() throws {
-        func bytes(_ limbs: [UInt64]) -> [UInt8] {
-            limbs.prefix(4).flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } }
-        }
-        // A point of order 8: [ℓ]P for a point P outside the prime-order group.
-        var torsion: ExtendedPoint?
-        for y in 3..<40 where torsion == nil {
+    /// A point of order 8: [ℓ]P for a point P outside the prime-order group.
+    static func pointOfOrderEight() throws -> ExtendedPoint {
+        for y in 3..<40 {
             guard let point = ([UInt8(y)] + [UInt8](repeating: 0, count: 31)).withUnsafeBytes({ ExtendedPoint.decompress($0, strict: false) })
             else { continue }
             let candidate = Ed25519Batch.multiScalarProduct([(point, Self.order)]).extended
-            if !Ed25519Batch.multiScalarProduct([(candidate, [4])]).isIdentity { torsion = candidate }
+            if !Ed25519Batch.multiScalarProduct([(candidate, [4])]).isIdentity { return candidate }
         }
-        let small = try #require(torsion)
-        #expect(Ed25519Batch.multiScalarProduct([(small, [8])]).isIdentity)
+        throw CocoaError(.featureUnsupported)
+    }
 
+    /// The one difference from the single check, as documented: whoever
+    /// holds a key's private scalar can add a point of order 8 to the key
+    /// they publish, or to R, and make signatures the factor 8 forgives and
+    /// the single check refuses. Nobody else can make one.
+    @Test(arguments: [false, true])
+    func aSmallOrderPartIsForgivenByTheCofactoredEquation(inR: Bool) throws {
+        func bytes(_ limbs: [UInt64]) -> [UInt8] {
+            limbs.prefix(4).flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } }
+        }
+        let small = try Self.pointOfOrderEight()
+        #expect(small.hasSmallOrder)
         var random = SystemRandomNumberGenerator()
         let scalar = Scalar25519.reduce((0..<4).map { _ in random.next() })
-        let key = (Ed25519Batch.multiScalarProduct([(.base, scalar)]).extended + small.cached).extended.encoded
+        var key = Ed25519Batch.multiScalarProduct([(.base, scalar)]).extended
+        if !inR { key = (key + small.cached).extended }
+        let encodedKey = key.encoded
         var forgiven = 0
         for index in 0..<16 {
             let message = Array("statement \(index)".utf8)
             let nonce = Scalar25519.reduce((0..<4).map { _ in random.next() })
-            let r = Ed25519Batch.multiScalarProduct([(.base, nonce)]).extended.encoded
-            let h = Scalar25519.reduce(Array(SHA512.hash(data: r + key + message)).withUnsafeBytes { Scalar25519.limbs($0) })
+            var r = Ed25519Batch.multiScalarProduct([(.base, nonce)]).extended
+            if inR { r = (r + small.cached).extended }
+            let encodedR = r.encoded
+            let h = Scalar25519.reduce(Array(SHA512.hash(data: encodedR + encodedKey + message)).withUnsafeBytes { Scalar25519.limbs($0) })
             var s = nonce + [UInt64](repeating: 0, count: 6)
             Scalar25519.multiplyAdd(&s, h, scalar)
-            let item = Ed25519Batch.Item(publicKey: key, signature: r + bytes(Scalar25519.reduce(s)), message: message)
-            // [s]B - [h]A = R - [h]T: the single check holds only where h is a multiple of 8.
-            #expect(Self.single(item) == (h[0] % 8 == 0))
+            let item = Ed25519Batch.Item(publicKey: encodedKey, signature: encodedR + bytes(Scalar25519.reduce(s)), message: message)
+            // With T in the key, [s]B - [h]A = R - [h]T: the single check holds
+            // only where h is a multiple of 8. With T in R, it = R - T: never.
+            let single = inR ? false : h[0] % 8 == 0
+            #expect(Self.single(item) == single)
             #expect(Ed25519Batch.verify([item]) == [true])
             #expect(Ed25519Batch.verify(try Self.signed(5, keys: 2) + [item]) == [Bool](repeating: true, count: 6))
-            if h[0] % 8 != 0 { forgiven += 1 }
+            if !single { forgiven += 1 }
         }
         #expect(forgiven > 0)
+    }
+
+    /// A key of small order verifies signatures anyone can make: R = [s]B
+    /// for the identity key. The batch leaves such a key to the single check
+    /// (which accepts this one) rather than accept every message for it.
+    @Test func aKeyOfSmallOrderIsLeftToTheSingleCheck() throws {
+        let identity: [UInt8] = [0x01] + [UInt8](repeating: 0, count: 31)
+        let s: [UInt64] = [0x1234_5678, 0, 0, 0]
+        let r = Ed25519Batch.multiScalarProduct([(.base, s)]).extended.encoded
+        let sBytes = s.flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } }
+        let forged = Ed25519Batch.Item(publicKey: identity, signature: r + sBytes, message: Array("anything".utf8))
+        #expect(Self.single(forged))
+        #expect(Ed25519Batch.verify([forged]) == [false])
+        let valid = try Self.signed(6, keys: 2)
+        #expect(Ed25519Batch.verify(valid + [forged]) == [Bool](repeating: true, count: 6) + [false])
     }
 
     /// Whatever the mix, the batch accepts exactly what swift-crypto accepts.

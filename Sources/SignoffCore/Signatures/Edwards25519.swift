@@ -89,7 +89,7 @@ struct FieldElement {
     }
 
     /// a - b, computed as a + 16p - b so that no limb goes below zero (b's
-    /// limbs below 2^55), then weakly reduced.
+    /// limbs at most 2^55 - 304, 16p's lowest), then weakly reduced.
     @inline(__always)
     static func - (a: FieldElement, b: FieldElement) -> FieldElement {
         FieldElement(l0: (a.l0 &+ 36_028_797_018_963_664) &- b.l0, l1: (a.l1 &+ 36_028_797_018_963_952) &- b.l1,
@@ -230,6 +230,9 @@ struct ExtendedPoint {
 
     var projective: ProjectivePoint { ProjectivePoint(x: x, y: y, z: z) }
 
+    /// Whether this is one of the eight points of small order: [8]P is the identity.
+    var hasSmallOrder: Bool { projective.timesEight.isIdentity }
+
     var cached: CachedPoint {
         CachedPoint(yPlusX: y + x, yMinusX: y - x, z2: z + z, t2d: t * .d2)
     }
@@ -272,6 +275,9 @@ struct ProjectivePoint {
     }
 
     var isIdentity: Bool { x.isZero && y.equals(z) }
+
+    /// [8]P: what is left of P without its part of small order.
+    var timesEight: ProjectivePoint { doubled.projective.doubled.projective.doubled.projective }
 
     var extended: ExtendedPoint { ExtendedPoint(x: x * z, y: y * z, z: z.squared, t: x * y) }
 }

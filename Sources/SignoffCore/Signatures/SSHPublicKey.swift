@@ -104,9 +104,7 @@ public struct SSHPublicKey: Sendable, Hashable, CustomStringConvertible {
         guard case let .ed25519(key) = verifier else { return nil }
         let point = Array(key.rawRepresentation).withUnsafeBytes { ExtendedPoint.decompress($0, strict: false) }
         guard let point else { return "is not a point of the curve: no signature verifies with it" }
-        var multiple = point.projective
-        for _ in 0..<3 { multiple = multiple.doubled.projective }
-        return multiple.isIdentity ? "has small order: anyone can make signatures it verifies" : nil
+        return point.hasSmallOrder ? "has small order: anyone can make signatures it verifies" : nil
     }
 
     /// Parses `TYPE BASE64 [COMMENT]`, the form `ssh-keygen` writes to `.pub` files.
