@@ -63,7 +63,6 @@ struct Ed25519BatchTests {
             while Scalar25519.compare(r, p) >= 0 { r = Scalar25519.subtracting(r, p) }
             return (0..<4).map { $0 < r.count ? r[$0] : 0 }
         }
-        func bytes(_ limbs: [UInt64]) -> [UInt8] { limbs.flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } } }
         var random = SystemRandomNumberGenerator()
         func element(below bits: UInt64) -> FieldElement {
             func limb() -> UInt64 {
@@ -80,15 +79,15 @@ struct Ed25519BatchTests {
             let a = element(below: 54), b = element(below: 54)
             var product = [UInt64](repeating: 0, count: 13)
             Scalar25519.multiplyAdd(&product, integer(a), integer(b))
-            #expect((a * b).bytes == bytes(modP(product)))
+            #expect((a * b).bytes == modP(product).littleEndianBytes)
             var square = [UInt64](repeating: 0, count: 13)
             Scalar25519.multiplyAdd(&square, integer(a), integer(a))
-            #expect(a.squared.bytes == bytes(modP(square)))
+            #expect(a.squared.bytes == modP(square).littleEndianBytes)
             let big = element(below: 54)
             // a - b + 16p: what the difference is, made positive.
             let difference = Scalar25519.subtracting(Scalar25519.adding(integer(a), Scalar25519.shiftedLeft(p, by: 4)), integer(big))
-            #expect((a - big).bytes == bytes(modP(difference)))
-            #expect((a + b).bytes == bytes(modP(Scalar25519.adding(integer(a), integer(b)))))
+            #expect((a - big).bytes == modP(difference).littleEndianBytes)
+            #expect((a + b).bytes == modP(Scalar25519.adding(integer(a), integer(b))).littleEndianBytes)
         }
     }
 
@@ -102,10 +101,7 @@ struct Ed25519BatchTests {
             digest[31] &= 127
             digest[31] |= 64
             let scalar = digest.withUnsafeBytes { Scalar25519.limbs(UnsafeRawBufferPointer(rebasing: $0[0..<32])) }
-            let point = Ed25519Batch.multiScalarProduct([(.base, scalar)])
-            let inverse = point.z.inverse
-            var encoded = (point.y * inverse).bytes
-            if (point.x * inverse).isNegative { encoded[31] |= 0x80 }
+            let encoded = Ed25519Batch.multiScalarProduct([(.base, scalar)]).extended.encoded
             #expect(encoded == Array(key.publicKey.rawRepresentation))
             let decoded = encoded.withUnsafeBytes { ExtendedPoint.decompress($0, strict: true) }
             #expect(decoded?.encoded == encoded)
@@ -218,9 +214,6 @@ struct Ed25519BatchTests {
     /// the single check refuses. Nobody else can make one.
     @Test(arguments: [false, true])
     func aSmallOrderPartIsForgivenByTheCofactoredEquation(inR: Bool) throws {
-        func bytes(_ limbs: [UInt64]) -> [UInt8] {
-            limbs.prefix(4).flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } }
-        }
         let small = try Self.pointOfOrderEight()
         #expect(small.hasSmallOrder)
         var random = SystemRandomNumberGenerator()
@@ -238,7 +231,7 @@ struct Ed25519BatchTests {
             let h = Scalar25519.reduce(Array(SHA512.hash(data: encodedR + encodedKey + message)).withUnsafeBytes { Scalar25519.limbs($0) })
             var s = nonce + [UInt64](repeating: 0, count: 6)
             Scalar25519.multiplyAdd(&s, h, scalar)
-            let item = Ed25519Batch.Item(publicKey: encodedKey, signature: encodedR + bytes(Scalar25519.reduce(s)), message: message)
+            let item = Ed25519Batch.Item(publicKey: encodedKey, signature: encodedR + Scalar25519.reduce(s).littleEndianBytes, message: message)
             // With T in the key, [s]B - [h]A = R - [h]T: the single check holds
             // only where h is a multiple of 8. With T in R, it = R - T: never.
             let single = inR ? false : h[0] % 8 == 0
@@ -257,8 +250,7 @@ struct Ed25519BatchTests {
         let identity: [UInt8] = [0x01] + [UInt8](repeating: 0, count: 31)
         let s: [UInt64] = [0x1234_5678, 0, 0, 0]
         let r = Ed25519Batch.multiScalarProduct([(.base, s)]).extended.encoded
-        let sBytes = s.flatMap { limb in (0..<8).map { UInt8(truncatingIfNeeded: limb >> (8 * $0)) } }
-        let forged = Ed25519Batch.Item(publicKey: identity, signature: r + sBytes, message: Array("anything".utf8))
+        let forged = Ed25519Batch.Item(publicKey: identity, signature: r + s.littleEndianBytes, message: Array("anything".utf8))
         #expect(Self.single(forged))
         #expect(Ed25519Batch.verify([forged]) == [false])
         let valid = try Self.signed(6, keys: 2)

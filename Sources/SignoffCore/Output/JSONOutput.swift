@@ -614,8 +614,8 @@ extension JSONOutput {
     }
 }
 
-/// Printable ASCII other than the quote and the backslash: the bytes a JSON string carries
-/// as they are, which both writers copy in runs.
+/// Printable ASCII other than the quote and the backslash: the bytes a JSON
+/// string carries as they are, which both writers copy in runs.
 enum PlainJSONText {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080

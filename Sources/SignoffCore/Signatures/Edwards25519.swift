@@ -63,8 +63,7 @@ struct FieldElement {
     /// The canonical encoding: 32 bytes little-endian.
     var bytes: [UInt8] {
         let r = canonical
-        let words = [r.l0 | r.l1 << 51, r.l1 >> 13 | r.l2 << 38, r.l2 >> 26 | r.l3 << 25, r.l3 >> 39 | r.l4 << 12]
-        return words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+        return [r.l0 | r.l1 << 51, r.l1 >> 13 | r.l2 << 38, r.l2 >> 26 | r.l3 << 25, r.l3 >> 39 | r.l4 << 12].littleEndianBytes
     }
 
     var isZero: Bool {
@@ -447,5 +446,13 @@ enum Scalar25519 {
             if shift > 0 { result[index + words + 1] |= x[index] >> (64 - shift) }
         }
         return result
+    }
+}
+
+extension [UInt64] {
+    /// The words' bytes, least significant first: 64-bit limbs as the
+    /// 32-byte little-endian integers of RFC 8032.
+    var littleEndianBytes: [UInt8] {
+        flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
     }
 }
