@@ -52,7 +52,8 @@ let package = Package(
         .target(name: "SignoffApp", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffReconcile", "SignoffSigning", "SignoffJira"]),
         // Jira intake: reading issues, the mapping file, the REST client, write-back comments.
         // No store and no command layer: SignoffApp runs imports and write-back through them.
-        .target(name: "SignoffJira", dependencies: ["SignoffCore", .product(name: "Yams", package: "Yams")]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "SignoffJira", dependencies: ["SignoffCore", "CCurl", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         // The only code that imports ncurses.
         .target(name: "CursesTerminal", dependencies: ["CNcursesw", "SignoffTUI"]),
@@ -75,7 +76,7 @@ let package = Package(
                                                            .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffJira"]),
-        .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira"]),
+        .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira", "LoopbackHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "SignoffSigning", "LoopbackHTTP"]),
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records
         // requests and can answer an error, hang or drop; an SMTP sink. POSIX sockets only.

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import SignoffCore
+import SignoffJira
 import SignoffStore
 
 /// Delivers what the notification outbox holds, after the commit and outside
@@ -303,16 +304,18 @@ public struct NotificationDelivery: Sendable {
 }
 
 /// One delivery worker's way out: a kept-alive connection of its own for
-/// `http://` targets (`HTTPConnection`), and a URLSession of its own, made
-/// when first needed, for `https://` ones. Used by one worker at a time.
+/// `http://` targets (`HTTPConnection`), and libcurl (`CurlTransport`), one
+/// request at a time in the worker's thread, for `https://` ones. Used by one
+/// worker at a time.
 final class WebhookClient: @unchecked Sendable {
     let timeout: TimeInterval
     let connection: HTTPConnection
-    private var session: URLSession?
+    private let secure: CurlTransport
 
     init(timeout: TimeInterval) {
         self.timeout = timeout
         connection = HTTPConnection(timeout: timeout)
+        secure = CurlTransport(timeout: timeout, whole: timeout, keptBody: HTTPConnection.keptBody, dropsBeyondKept: true)
     }
 
     /// POSTs `body` to `url` (http or https); the answer's status and the start of its body.
@@ -320,52 +323,21 @@ final class WebhookClient: @unchecked Sendable {
         if let target = HTTPConnection.Target(url) {
             return connection.post(target, headers: headers, body: body).map { ($0.status, $0.body) }
         }
-        let session = self.session ?? Self.session(timeout: timeout)
-        self.session = session
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        return Self.send(request, session: session, timeout: timeout)
+        do {
+            let answer = try secure.send(request)
+            return .success((answer.status, answer.body))
+        } catch {
+            return .failure(DeliveryProblem(error.localizedDescription))
+        }
     }
 
-    /// Closes the connection and lets the session go.
+    /// Closes the kept-alive connection.
     func finish() {
         connection.disconnect()
-        session?.finishTasksAndInvalidate()
-        session = nil
-    }
-
-    static func session(timeout: TimeInterval) -> URLSession {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.httpMaximumConnectionsPerHost = 1
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        return URLSession(configuration: configuration)
-    }
-
-    /// One request, waited for here (this runs on a delivery worker, never the console's thread).
-    static func send(_ request: URLRequest, session: URLSession, timeout: TimeInterval) -> Result<(Int, Data), DeliveryProblem> {
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                box.result = .failure(DeliveryProblem(error.localizedDescription))
-            } else if let http = response as? HTTPURLResponse {
-                box.result = .success((http.statusCode, data ?? Data()))
-            } else {
-                box.result = .failure(DeliveryProblem("no HTTP answer"))
-            }
-            done.signal()
-        }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 5) == .timedOut {
-            task.cancel()
-            return .failure(DeliveryProblem("no answer within \(Int(timeout))s"))
-        }
-        return box.result ?? .failure(DeliveryProblem("no answer"))
     }
 }
 
@@ -381,10 +353,6 @@ extension NotificationDelivery {
 public struct DeliveryProblem: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
-}
-
-private final class ResultBox: @unchecked Sendable {
-    var result: Result<(Int, Data), DeliveryProblem>?
 }
 
 /// Deliveries finished by the workers, taken by the recording loop.

@@ -48,7 +48,7 @@ public struct JiraClient: Sendable {
     public var pageSize = 100
 
     public init(base: URL, deployment: JiraMapping.Deployment, credentials: JiraCredentials,
-                transport: HTTPTransport = URLSessionTransport(),
+                transport: HTTPTransport = CurlTransport(),
                 sleep: @escaping @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
         self.base = base
         self.deployment = deployment
