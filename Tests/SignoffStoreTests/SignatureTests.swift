@@ -1,21 +1,33 @@
 import Crypto
 import Foundation
 import GRDB
-import SignoffCore
+@testable import SignoffCore
 import Testing
 @testable import SignoffStore
 
 /// An Ed25519 key held here, signing statements as an agent would.
 struct TestKey {
-    let privateKey = Curve25519.Signing.PrivateKey()
+    /// Nil for the identity point: a key of small order, whose signatures
+    /// anyone can make (R = [s]B for any s), as `ofSmallOrder` gives.
+    let privateKey: Curve25519.Signing.PrivateKey?
     let comment: String
 
-    init(_ comment: String) { self.comment = comment }
+    init(_ comment: String) {
+        privateKey = Curve25519.Signing.PrivateKey()
+        self.comment = comment
+    }
+
+    private init(smallOrder comment: String) {
+        privateKey = nil
+        self.comment = comment
+    }
+
+    static func ofSmallOrder(_ comment: String) -> TestKey { TestKey(smallOrder: comment) }
 
     var publicKey: SSHPublicKey {
         var blob = SSHWireWriter()
         blob.string("ssh-ed25519")
-        blob.string(Array(privateKey.publicKey.rawRepresentation))
+        blob.string(privateKey.map { Array($0.publicKey.rawRepresentation) } ?? [1] + [UInt8](repeating: 0, count: 31))
         return try! SSHPublicKey(blob: blob.bytes, comment: comment)
     }
 
@@ -23,9 +35,17 @@ struct TestKey {
 
     func sign(_ statement: String) -> EventSignature {
         let data = SSHSignature.signedData(message: Array(statement.utf8))
+        let raw: [UInt8]
+        if let privateKey {
+            raw = Array(try! privateKey.signature(for: data))
+        } else {
+            var random = SystemRandomNumberGenerator()
+            let s = Scalar25519.reduce((0..<4).map { _ in random.next() })
+            raw = Ed25519Batch.multiScalarProduct([(.base, s)]).extended.encoded + s.littleEndianBytes
+        }
         var signature = SSHWireWriter()
         signature.string("ssh-ed25519")
-        signature.string(Array(try! privateKey.signature(for: data)))
+        signature.string(raw)
         let sshsig = SSHSignature(publicKey: publicKey, namespace: "signoff", hashAlgorithm: .sha512,
                                   signature: signature.bytes)
         return EventSignature(armored: sshsig.armored, statement: statement)
@@ -585,6 +605,38 @@ func forge(_ path: String, _ change: (inout [ForgedRow]) throws -> Void) throws 
         let twice = SignedStore.policy(dave: [key], erin: [key])
         let shared = try #require(throws: SourceErrors.self) { try Policy.parse(source: twice, file: "policy.yaml") }
         #expect(shared.description.contains("is already listed for dave"), "\(shared)")
+    }
+
+    /// A policy stored before `policy check` refused keys that prove
+    /// nothing may still list one. A decision signed with it is refused when
+    /// recorded (the signature holds, but anyone could have made it), and
+    /// `audit verify` names one a forger put into the chain.
+    @Test func aSignatureByAKeyOfSmallOrderIsRefusedAndNamed() throws {
+        let lab = try SignedStore()
+        let weak = TestKey.ofSmallOrder("dave@weak")
+        #expect(weak.publicKey.weakness != nil)
+        try lab.apply(SignedStore.policy(dave: [lab.dave, weak], erin: [lab.erin]), by: "erin", at: lab.start.addingTimeInterval(10))
+        let id = try lab.submit()
+        let before = try lab.eventCount()
+        let error = lab.refusal(lab.review(id, by: "dave", signedWith: weak))
+        #expect(error?.description.contains("has small order: anyone can make signatures it verifies") == true,
+                "\(String(describing: error))")
+        #expect(try lab.eventCount() == before)
+
+        try lab.record(lab.review(id, by: "dave"))
+        #expect(try lab.store.verify().isIntact)
+        let reviewed = Int(try lab.sequence(of: "review_recorded", request: id)) - 1
+        try forge(lab.directory.file()) { rows in
+            rows[reviewed].signature = weak.sign(try #require(rows[reviewed].statement)).armored
+        }
+        let problems = try lab.signatureProblems()
+        #expect(problems.map(\.finding.code) == ["weak_key"], "\(problems)")
+        #expect(problems.first?.description.contains("which the policy in force lists but which has small order") == true,
+                "\(problems)")
+        // Nor does `audit allowed-signers` vouch for it.
+        let signers = AllowedSigners.file([.init(appliedAt: lab.start, policy: lab.policy)])
+        #expect(signers.contains(lab.dave.publicKey.openSSHText) && !signers.contains(weak.publicKey.openSSHText), "\(signers)")
+        #expect(signers.contains("# left out: dave's key \(weak.publicKey.fingerprint), which has small order"), "\(signers)")
     }
 
     /// A key that verifies signatures anyone can make (small order: here the

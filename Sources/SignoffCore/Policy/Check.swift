@@ -35,7 +35,7 @@ extension Policy {
         for name in directory.peopleInOrder {
             guard let person = directory.people[name] else { continue }
             for key in person.keys {
-                guard let weakness = key.weakness else { continue }
+                guard let weakness = directory.weakKeys[key] else { continue }
                 findings.append(PolicyFinding(severity: .error, position: person.position, field: "directory.people.\(name).keys",
                                               message: "key \(key.fingerprint) \(weakness); list the key from \(name)'s .pub file"))
             }

@@ -72,6 +72,9 @@ struct Directory: Sendable {
     var jiraPeople = ExactNameDictionary<String>()
     /// Whose each listed SSH key is: one key, one person.
     var keyOwners: [SSHPublicKey: String] = [:]
+    /// Listed keys that prove nothing (`SSHPublicKey.weakness`), with why:
+    /// `policy check` refuses them; a stored policy may still list one.
+    var weakKeys: [SSHPublicKey: String] = [:]
 
     func groupHint(for name: String) -> String {
         if rotations[name] != nil { return "\(name) is a rotation; use rotation:\(name)" }
@@ -199,6 +202,7 @@ extension Directory {
                                  hint: "a key identifies one person; list it under one of them")
             }
             keyOwners[key] = person
+            if let weakness = key.weakness { weakKeys[key] = weakness }
             keys.append(key)
         }
         return keys

@@ -208,6 +208,9 @@ extension Policy {
     /// Whose key this is in the directory, if anyone's.
     public func owner(of key: SSHPublicKey) -> String? { directory.keyOwners[key] }
 
+    /// Why a signature with this listed key proves nothing, or nil.
+    public func weakness(of key: SSHPublicKey) -> String? { directory.weakKeys[key] }
+
     /// Whether `action` by `actor` must be signed under this policy; nil when
     /// it need not be. `request` is the request it concerns (nil for
     /// administrative actions), `submittedBy` who submitted it.

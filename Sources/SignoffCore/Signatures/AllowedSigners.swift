@@ -50,6 +50,11 @@ public enum AllowedSigners {
                 text += "# left out: a key of \(DisplaySafe.text(listing.person)), a name ssh-keygen would read as a pattern\n"
                 continue
             }
+            // Such a key would vouch for signatures anyone can make (`policy check` refuses it).
+            if let weakness = listing.key.weakness {
+                text += "# left out: \(listing.person)'s key \(listing.key.fingerprint), which \(weakness)\n"
+                continue
+            }
             var options = "namespaces=\"signoff\",valid-after=\"\(timestamp(listing.from, roundingUp: false))\""
             if let until = listing.until { options += ",valid-before=\"\(timestamp(until, roundingUp: true))\"" }
             text += "\(listing.person) \(options) \(listing.key.openSSHText)\n"

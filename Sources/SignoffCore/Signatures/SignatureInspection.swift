@@ -9,6 +9,9 @@ public enum SignatureFinding: Sendable, Hashable, CustomStringConvertible {
     case keyNotHeld(actor: String, key: String, heldBy: String?)
     /// Signed with the actor's software key where the policy accepts only security keys.
     case notSecurityKey(actor: String, key: String)
+    /// Signed with a key the policy lists for the actor but that proves
+    /// nothing (not on the curve, or of small order: anyone can sign for it).
+    case weakKey(actor: String, key: String, weakness: String)
     /// The signed statement is not the statement of the event as recorded.
     case differentContent(String)
     /// The signature does not verify over its statement, or cannot be read.
@@ -24,6 +27,7 @@ public enum SignatureFinding: Sendable, Hashable, CustomStringConvertible {
         case .unsigned: "unsigned"
         case .keyNotHeld: "key_not_held"
         case .notSecurityKey: "not_security_key"
+        case .weakKey: "weak_key"
         case .differentContent: "different_content"
         case .invalid: "invalid"
         case .reused: "reused"
@@ -38,6 +42,8 @@ public enum SignatureFinding: Sendable, Hashable, CustomStringConvertible {
             "signed by \(key), a key the policy in force did not list for \(actor)" + (heldBy.map { " (it was \($0)'s)" } ?? "")
         case let .notSecurityKey(actor, key):
             "signed by \(actor)'s \(key), a software key; the policy accepts only security keys (hardware_keys_only)"
+        case let .weakKey(actor, key, weakness):
+            "signed by \(actor)'s \(key), which the policy in force lists but which \(weakness): the signature proves nothing"
         case let .differentContent(detail): "signed over different content: \(detail)"
         case let .invalid(problem): "the signature is not valid: \(problem)"
         case let .reused(sequence): "signed with the signature and statement of event \(sequence): a signature moved from another event"
@@ -152,6 +158,9 @@ public enum SignatureInspection {
             }
             return .finding(.keyNotHeld(actor: draft.actor.name, key: parsed.publicKey.description,
                                         heldBy: policy?.owner(of: parsed.publicKey).flatMap { $0 == draft.actor.name ? nil : $0 }))
+        }
+        if let weakness = policy?.weakness(of: parsed.publicKey) {
+            return .finding(.weakKey(actor: draft.actor.name, key: parsed.publicKey.description, weakness: weakness))
         }
         return .verify(parsed, statement: signed, schema: schema)
     }
