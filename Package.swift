@@ -76,7 +76,7 @@ let package = Package(
                                                            .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SignoffTUITests", dependencies: ["SignoffCore", "SignoffTUI"]),
         .testTarget(name: "SignoffAppTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "LoopbackHTTP", "SignoffJira"]),
-        .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira", "LoopbackHTTP"]),
+        .testTarget(name: "SignoffJiraTests", dependencies: ["SignoffCore", "SignoffJira", "SignoffSigning", "LoopbackHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SignoffCore", "SignoffStore", "SignoffTUI", "SignoffApp", "SignoffSigning", "LoopbackHTTP"]),
         // Peers that tests (and the benchmark) start on loopback: an HTTP server that records
         // requests and can answer an error, hang or drop; an SMTP sink. POSIX sockets only.

@@ -162,3 +162,25 @@ import Testing
         #expect(bare.host == "::1" && bare.port == 8080 && bare.authority == "[::1]:8080" && bare.path == "/")
     }
 }
+
+/// The webhook client's `https://` path goes through libcurl: a server that
+/// does not speak TLS is a failure naming the handshake, not an answer, and
+/// nothing it said is taken for one.
+@Suite struct SecureWebhookTests {
+    @Test func aServerWithoutTLSFailsTheHandshake() throws {
+        // Plain HTTP, whatever the client says first.
+        let server = try LoopbackListener { connection in
+            _ = connection.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        }
+        defer { server.stop() }
+        let client = WebhookClient(timeout: 5)
+        defer { client.finish() }
+        let result = client.post(URL(string: "https://127.0.0.1:\(server.port)/hook")!, headers: HTTPConnectionTests.headers,
+                                 body: Data("{}".utf8))
+        guard case let .failure(problem) = result else {
+            Issue.record("expected a failure, got \(result)")
+            return
+        }
+        #expect(problem.description.contains("SSL") || problem.description.contains("TLS"), "\(problem)")
+    }
+}

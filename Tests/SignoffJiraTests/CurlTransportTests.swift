@@ -1,6 +1,7 @@
 import Foundation
 import LoopbackHTTP
 import SignoffJira
+import SignoffSigning
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -64,13 +65,13 @@ import FoundationNetworking
 
     @Test func aRefusedConnectionIsAnErrorNamingIt() throws {
         let port = try LoopbackListener.refusingPort()
-        let error = #expect(throws: CurlTransport.Failure.self) {
+        let error = #expect(throws: TransportFailure.self) {
             try CurlTransport(timeout: 5).send(request("http://127.0.0.1:\(port)/"))
         }
         #expect(error?.message.contains("onnect") == true, "\(String(describing: error))")
         // Many in a row, as the client's retries make them: no crash, each an error.
         for _ in 0..<20 {
-            #expect(throws: CurlTransport.Failure.self) { try CurlTransport(timeout: 5).send(request("http://127.0.0.1:\(port)/")) }
+            #expect(throws: TransportFailure.self) { try CurlTransport(timeout: 5).send(request("http://127.0.0.1:\(port)/")) }
         }
     }
 
@@ -78,20 +79,20 @@ import FoundationNetworking
         let server = try LoopbackHTTPServer { _ in .hang }
         defer { server.stop() }
         let started = Date()
-        #expect(throws: CurlTransport.Failure.self) { try CurlTransport(timeout: 1, whole: 2).send(request(server.url("/"))) }
+        #expect(throws: TransportFailure.self) { try CurlTransport(timeout: 1, whole: 2).send(request(server.url("/"))) }
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
     @Test func aDroppedConnectionIsAnError() throws {
         let server = try LoopbackHTTPServer { _ in .drop }
         defer { server.stop() }
-        #expect(throws: CurlTransport.Failure.self) { try CurlTransport(timeout: 5).send(request(server.url("/"))) }
+        #expect(throws: TransportFailure.self) { try CurlTransport(timeout: 5).send(request(server.url("/"))) }
     }
 
     @Test func anAnswerPastItsLimitFailsOrIsCutAsAsked() throws {
         let server = try LoopbackHTTPServer { _ in .respond(200, body: Data(repeating: UInt8(ascii: "x"), count: 300_000)) }
         defer { server.stop() }
-        let error = #expect(throws: CurlTransport.Failure.self) {
+        let error = #expect(throws: TransportFailure.self) {
             try CurlTransport(timeout: 5, keptBody: 100_000).send(request(server.url("/")))
         }
         #expect(error?.message.contains("longer than 100000 bytes") == true, "\(String(describing: error))")
@@ -104,9 +105,9 @@ import FoundationNetworking
         let server = try LoopbackHTTPServer { _ in .respond(200) }
         defer { server.stop() }
         let transport = CurlTransport(timeout: 5)
-        #expect(throws: CurlTransport.Failure.self) { try transport.send(request(server.url("/"), "GET /x HTTP/1.1\r\n")) }
-        #expect(throws: CurlTransport.Failure.self) { try transport.send(request("file:///etc/passwd")) }
-        #expect(throws: CurlTransport.Failure.self) { try transport.send(request("ftp://127.0.0.1:\(server.port)/")) }
+        #expect(throws: TransportFailure.self) { try transport.send(request(server.url("/"), "GET /x HTTP/1.1\r\n")) }
+        #expect(throws: TransportFailure.self) { try transport.send(request("file:///etc/passwd")) }
+        #expect(throws: TransportFailure.self) { try transport.send(request("ftp://127.0.0.1:\(server.port)/")) }
         #expect(server.requests.isEmpty)
         // Foundation may drop such a header itself; either way no line of it arrives on its own.
         for value in ["Bearer x\r\nX-Admin: yes", "Bearer x\nX-Admin: yes", "Bearer x\u{0}X-Admin: yes"] {
@@ -117,5 +118,61 @@ import FoundationNetworking
         #expect(!server.requests.contains { $0.header("X-Admin") != nil || $0.header("Authorization")?.contains("Admin") == true })
         #expect(CurlTransport.isToken("X-Atlassian-Token") && !CurlTransport.isToken("Bad Name") && !CurlTransport.isToken("A:B")
                     && !CurlTransport.isToken(""))
+    }
+
+    /// A TLS server (`openssl s_server`) whose self-made certificate this host
+    /// does not trust: a certificate failure, which the Jira client reports at
+    /// once, saying what to do, instead of retrying it as an outage.
+    @Test func anUntrustedCertificateIsNamedAndNotRetried() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let key = directory.appendingPathComponent("key.pem").path, certificate = directory.appendingPathComponent("cert.pem").path
+        // Through posix_spawn, which gives the children default signal handling
+        // (Foundation's Process passes on what the test runner blocks).
+        let made = ChildProcess.run("/usr/bin/env", ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                                     "-nodes", "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1",
+                                                     "-addext", "subjectAltName=IP:127.0.0.1"], timeout: .seconds(30))
+        try #require(made.succeeded, "openssl req: \(made.errorText)")
+        let port = try LoopbackListener.refusingPort()
+        let server = try ChildProcess.start("/usr/bin/env", ["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
+                                                            "-key", key, "-cert", certificate, "-www"],
+                                            stdin: "/dev/null", stdout: "/dev/null", stderr: "/dev/null")
+        defer { ChildProcess.stop(server) }
+
+        let url = "https://127.0.0.1:\(port)/"
+        var failure: TransportFailure?
+        for _ in 0..<100 {
+            do {
+                _ = try CurlTransport(timeout: 5).send(request(url))
+                Issue.record("a certificate nobody trusts was accepted")
+                return
+            } catch let error as TransportFailure {
+                failure = error
+                if error.kind == .certificate { break }
+                Thread.sleep(forTimeInterval: 0.05)  // not listening yet
+            }
+        }
+        #expect(failure?.kind == .certificate, "\(String(describing: failure))")
+        #expect(failure?.message.contains("certificate") == true, "\(String(describing: failure))")
+
+        final class Pauses: @unchecked Sendable {
+            let lock = NSLock()
+            var taken: [TimeInterval] = []
+        }
+        let pauses = Pauses()
+        let client = JiraClient(base: URL(string: "https://127.0.0.1:\(port)")!, deployment: .cloud,
+                                credentials: try JiraCredentials.parse("email: ops@example.com\napi_token: tok3n", file: "creds"),
+                                transport: CurlTransport(timeout: 5),
+                                sleep: { seconds in pauses.lock.withLock { pauses.taken.append(seconds) } })
+        do {
+            _ = try client.send("GET", "/rest/api/3/myself")
+            Issue.record("the client took an answer over a connection it cannot trust")
+        } catch {
+            #expect(error.kind == .network)
+            #expect(error.message.contains("the certificate of 127.0.0.1 is not trusted here"), "\(error.message)")
+            #expect(error.message.contains("update-ca-certificates"), "\(error.message)")
+        }
+        #expect(pauses.lock.withLock { pauses.taken.isEmpty }, "retried a certificate problem")
     }
 }

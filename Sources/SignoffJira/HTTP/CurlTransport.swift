@@ -36,35 +36,28 @@ public final class CurlTransport: HTTPTransport, Sendable {
         self.dropsBeyondKept = dropsBeyondKept
     }
 
-    /// Why a request got no answer: curl's own words, display-safe.
-    public struct Failure: Error, LocalizedError, CustomStringConvertible {
-        public let message: String
-        init(_ message: String) { self.message = DisplaySafe.text(message) }
-        public var description: String { message }
-        public var errorDescription: String? { message }
-    }
-
     /// libcurl's global state, set up once before the first handle.
     private static let ready: Bool = signoff_curl_global_init() == CURLE_OK
 
     public func send(_ request: URLRequest) throws -> HTTPResponse {
         guard let url = request.url, ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
-            throw Failure("\(request.url?.absoluteString ?? "no address") is not an http or https address")
+            throw TransportFailure(.refused, "\(request.url?.absoluteString ?? "no address") is not an http or https address")
         }
-        guard Self.ready, let handle = curl_easy_init() else { throw Failure("libcurl could not start a request") }
-        defer { curl_easy_cleanup(handle) }
+        // Freed after the handle that points at it.
         var headers: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headers) }
+        guard Self.ready, let handle = curl_easy_init() else { throw TransportFailure(.transient, "libcurl could not start a request") }
+        defer { curl_easy_cleanup(handle) }
         // Sorted, so what is sent does not depend on a dictionary's order.
         for (name, value) in (request.allHTTPHeaderFields ?? [:]).sorted(by: { $0.key < $1.key }) {
             guard Self.isToken(name), !value.utf8.contains(where: { $0 == 0 || $0 == 10 || $0 == 13 }) else {
-                throw Failure("the header \(name) cannot be sent: its name or value holds a line break or a character a header cannot carry")
+                throw TransportFailure(.refused, "the header \(name) cannot be sent: its name or value holds a line break or a character a header cannot carry")
             }
-            guard let list = curl_slist_append(headers, "\(name): \(value)") else { throw Failure("out of memory") }
+            guard let list = curl_slist_append(headers, "\(name): \(value)") else { throw TransportFailure(.transient, "out of memory") }
             headers = list
         }
         // No `Expect: 100-continue` wait before a body.
-        guard let list = curl_slist_append(headers, "Expect:") else { throw Failure("out of memory") }
+        guard let list = curl_slist_append(headers, "Expect:") else { throw TransportFailure(.transient, "out of memory") }
         headers = list
 
         let answer = Answer(kept: keptBody, dropsBeyondKept: dropsBeyondKept)
@@ -72,10 +65,12 @@ public final class CurlTransport: HTTPTransport, Sendable {
         let code: CURLcode = try withExtendedLifetime(answer) {
             try problem.withUnsafeMutableBufferPointer { problemBuffer in
                 func set(_ result: CURLcode) throws {
-                    guard result == CURLE_OK else { throw Failure("libcurl refused an option: \(String(cString: curl_easy_strerror(result)))") }
+                    guard result == CURLE_OK else { throw TransportFailure(.refused, "libcurl refused an option: \(String(cString: curl_easy_strerror(result)))") }
                 }
                 let context = Unmanaged.passUnretained(answer).toOpaque()
                 try set(signoff_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, problemBuffer.baseAddress))
+                // The buffer lives only as long as this closure; the handle outlives it.
+                defer { _ = signoff_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, nil) }
                 try url.absoluteString.withCString { try set(signoff_curl_set_pointer(handle, CURLOPT_URL, $0)) }
                 try set(signoff_curl_web_only(handle))
                 try set(signoff_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0))
@@ -90,7 +85,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 try set(signoff_curl_set_write(handle, CURLOPT_HEADERFUNCTION, Self.receiveHeader))
                 try set(signoff_curl_set_pointer(handle, CURLOPT_HEADERDATA, context))
                 let method = request.httpMethod?.uppercased() ?? "GET"
-                guard Self.isToken(method) else { throw Failure("\(method) is not an HTTP method") }
+                guard Self.isToken(method) else { throw TransportFailure(.refused, "\(method) is not an HTTP method") }
                 if let body = request.httpBody {
                     // The body is copied into the handle: `body` may go away first.
                     try set(signoff_curl_set_size(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
@@ -108,17 +103,24 @@ public final class CurlTransport: HTTPTransport, Sendable {
                 return curl_easy_perform(handle)
             }
         }
-        if answer.tooLong { throw Failure("the answer from \(url.host ?? "the server") was longer than \(keptBody) bytes") }
+        if answer.tooLong { throw TransportFailure(.refused, "the answer from \(url.host ?? "the server") was longer than \(keptBody) bytes") }
         guard code == CURLE_OK else {
             let detail = String(decoding: problem.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let reason = String(cString: curl_easy_strerror(code))
-            throw Failure(detail.isEmpty ? reason : "\(reason): \(detail)")
+            throw TransportFailure(Self.kind(of: code), detail.isEmpty ? reason : "\(reason): \(detail)")
         }
         var status = 0
         guard signoff_curl_response_code(handle, &status) == CURLE_OK, (100..<600).contains(status) else {
-            throw Failure("no HTTP answer from \(url.host ?? "the server")")
+            throw TransportFailure(.transient, "no HTTP answer from \(url.host ?? "the server")")
         }
         return HTTPResponse(status: status, headers: answer.headers, body: answer.body)
+    }
+
+    /// Certificate problems come back the same until what this host trusts
+    /// changes; whatever else curl reports of a transfer may pass.
+    static func kind(of code: CURLcode) -> TransportFailure.Kind {
+        [CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR,
+         CURLE_SSL_PINNEDPUBKEYNOTMATCH].contains(code) ? .certificate : .transient
     }
 
     /// What one request's answer has brought so far, filled by curl's callbacks.

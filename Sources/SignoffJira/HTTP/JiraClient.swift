@@ -116,6 +116,15 @@ public struct JiraClient: Sendable {
             let response: HTTPResponse
             do {
                 response = try transport.send(request)
+            } catch let failure as TransportFailure where failure.kind != .transient {
+                // The same on every attempt: said at once, with what to do.
+                switch failure.kind {
+                case .certificate:
+                    throw JiraHTTPError(kind: .network, status: nil,
+                                        message: "\(what): the certificate of \(base.host ?? "the site") is not trusted here (\(failure.message)); if this is the right site, add the certificate authority that issued it to this host's trusted certificates (on Debian and Ubuntu: a .crt file in /usr/local/share/ca-certificates, then update-ca-certificates), then run again")
+                case .refused, .transient:
+                    throw JiraHTTPError(kind: .unexpected, status: nil, message: "\(what): \(failure.message)")
+                }
             } catch {
                 guard attempt < attempts else {
                     throw JiraHTTPError(kind: .network, status: nil,
