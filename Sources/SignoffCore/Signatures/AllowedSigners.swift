@@ -22,7 +22,7 @@ public enum AllowedSigners {
 
     /// The file's text for `versions`, in the order they were applied.
     public static func file(_ versions: [Version]) -> String {
-        struct Listing { var person: String; var key: SSHPublicKey; var from: Date; var until: Date? }
+        struct Listing { var person: String; var key: SSHPublicKey; var weakness: String?; var from: Date; var until: Date? }
         var open: [String: Listing] = [:]
         var done: [Listing] = []
         for version in versions {
@@ -37,7 +37,8 @@ public enum AllowedSigners {
                 open.removeValue(forKey: id)
             }
             for (id, (person, key)) in now where open[id] == nil {
-                open[id] = Listing(person: person, key: key, from: version.appliedAt, until: nil)
+                open[id] = Listing(person: person, key: key, weakness: version.policy.weakness(of: key), from: version.appliedAt,
+                                   until: nil)
             }
         }
         let all = (done + open.values).sorted { ($0.person, $0.from, $0.key.openSSHText) < ($1.person, $1.from, $1.key.openSSHText) }
@@ -51,7 +52,7 @@ public enum AllowedSigners {
                 continue
             }
             // Such a key would vouch for signatures anyone can make (`policy check` refuses it).
-            if let weakness = listing.key.weakness {
+            if let weakness = listing.weakness {
                 text += "# left out: \(listing.person)'s key \(listing.key.fingerprint), which \(weakness)\n"
                 continue
             }
