@@ -59,10 +59,22 @@ public final class Store: Sendable {
     /// with `StoreError.busy`: long enough for many writers and bulk
     /// submissions queued at once. `SIGNOFF_LOCK_TIMEOUT` (seconds) overrides it.
     public static var defaultWriteDeadline: TimeInterval {
-        if let text = ProcessInfo.processInfo.environment["SIGNOFF_LOCK_TIMEOUT"], let seconds = TimeInterval(text), seconds > 0 {
-            return seconds
+        lockTimeoutSetting().seconds ?? 120
+    }
+
+    /// `SIGNOFF_LOCK_TIMEOUT` as set: its seconds, or nil when it is unset or
+    /// empty; and, for a value that is not a number of seconds from 0.001 to
+    /// 86,400 (a day), what is wrong with it. The command line refuses to
+    /// start with such a value: a deadline mistyped (`30s`, `2m`) would
+    /// otherwise be the default of 120 seconds without a word.
+    public static func lockTimeoutSetting(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (seconds: TimeInterval?, problem: String?) {
+        guard let text = environment["SIGNOFF_LOCK_TIMEOUT"], !text.isEmpty else { return (nil, nil) }
+        guard let seconds = TimeInterval(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
+              seconds >= 0.001, seconds <= 86_400 else {
+            return (nil, "SIGNOFF_LOCK_TIMEOUT is \"\(text)\": give how long a write waits for the store's lock as a number of seconds from 0.001 to 86400 (for example 30), or unset it for the default of 120")
         }
-        return 120
+        return (seconds, nil)
     }
 
     init(path: String, settings: StoreSettings, access: Access, pool: DatabasePool, copy: String? = nil,
@@ -295,15 +307,23 @@ public final class Store: Sendable {
 
     /// One IMMEDIATE transaction on the writer, committed when `body` returns:
     /// `write`'s, and the outbox's bookkeeping. Waits for the write lock with
-    /// backoff until `writeDeadline` (see `write`).
-    func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+    /// backoff until `deadline` (by default `writeDeadline` from now; see
+    /// `write`). SQLite's own wait on each attempt is cut to what is left of
+    /// it, so the last attempt ends at the deadline, not a whole busy
+    /// timeout after it.
+    func immediateTransaction<T>(until deadline: Date? = nil, _ body: (Database) throws -> T) throws -> T {
         guard access == .write else { throw StoreError.readOnly(path: path) }
-        let deadline = Date().addingTimeInterval(writeDeadline)
+        let deadline = deadline ?? Date().addingTimeInterval(writeDeadline)
+        var configuredWait: TimeInterval = 0
+        if case let .timeout(seconds) = pool.configuration.busyMode { configuredWait = seconds }
         var pause: TimeInterval = 0.005
         while true {
             do {
                 return try StoreError.mapping(path: path) {
                     try pool.writeWithoutTransaction { db in
+                        let left = deadline.timeIntervalSinceNow
+                        Self.setBusyTimeout(db, max(0.001, min(configuredWait, left)))
+                        defer { Self.setBusyTimeout(db, configuredWait) }
                         var result: T?
                         try db.inTransaction(.immediate) {
                             result = try body(db)
@@ -320,6 +340,10 @@ public final class Store: Sendable {
                 pause = min(pause * 2, 0.25)
             }
         }
+    }
+
+    private static func setBusyTimeout(_ db: Database, _ seconds: TimeInterval) {
+        sqlite3_busy_timeout(db.sqliteConnection, Int32(min((seconds * 1000).rounded(.up), Double(Int32.max))))
     }
 
     /// Appends events in one transaction, e.g. a bulk submission.

@@ -37,6 +37,7 @@ struct Signoff: ParsableCommand {
             var command = try parseAsRoot()
             if let reporting = command as? JSONReporting { json = reporting.printsJSON }
             Terminal.printsJSON = json
+            if let problem = Store.lockTimeoutSetting().problem { throw CommandFailure.badInput(problem) }
             try command.run()
             try StandardOutput.flush()
         } catch {

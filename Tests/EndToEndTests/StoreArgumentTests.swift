@@ -69,6 +69,29 @@ struct StoreArgumentTests {
         #expect(!result.output.contains("s3cret-pw"), "\(result.output)")
     }
 
+    /// A lock deadline that is not a number of seconds (`30s`) would
+    /// otherwise be the default of 120 seconds without a word: every command
+    /// refuses to start with it, naming the variable, and creates nothing.
+    @Test(arguments: ["30s", "2m", "inf", "-1", "0", "1e300", "nan"])
+    func aLockTimeoutThatIsNotSecondsIsBadInput(value: String) throws {
+        let scratch = try Scratch()
+        var environment = scratch.environment
+        environment["SIGNOFF_LOCK_TIMEOUT"] = value
+        let file = scratch.directory.appendingPathComponent("store.sqlite").path
+        let result = try Signoff.run(["init", "--store", file], environment: environment, directory: scratch.directory)
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.stderr.contains("SIGNOFF_LOCK_TIMEOUT is \"\(value)\""), "\(result.output)")
+        #expect(result.stderr.contains("from 0.001 to 86400"), "\(result.output)")
+        #expect(scratch.contents.isEmpty, "left \(scratch.contents)")
+        let json = try Signoff.run(["list", "--json", "--store", file], environment: environment, directory: scratch.directory)
+        #expect(json.status == 2, "\(json.output)")
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: Any])
+        #expect((error["error"] as? [String: Any])?["code"] as? String == "bad_input", "\(json.stderr)")
+        environment["SIGNOFF_LOCK_TIMEOUT"] = "2.5"
+        let made = try Signoff.run(["init", "--store", file], environment: environment, directory: scratch.directory)
+        #expect(made.status == 0, "a number of seconds is taken: \(made.output)")
+    }
+
     @Test func anUnknownSchemeIsBadInput() throws {
         let scratch = try Scratch()
         let result = try Signoff.run(["init", "--store", "mysql://root:pw@db/x"], environment: scratch.environment,

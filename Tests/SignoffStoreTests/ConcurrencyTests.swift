@@ -95,6 +95,39 @@ import Testing
         #expect(try impatient.changeToken() == 3)
     }
 
+    /// A writer gives up at its deadline. SQLite's own wait for the lock (the
+    /// busy timeout, up to 10 s) is cut to what the deadline leaves, so the
+    /// attempt that starts near the end does not run a whole wait past it:
+    /// here a 2 s wait against a 2.5 s deadline gave up after about 4 s
+    /// before, and gives up after 2.5 s now.
+    @Test func aWriterGivesUpAtItsDeadlineNotABusyTimeoutAfterIt() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file()
+        let holder = try Store.create(at: path, settings: Sample.settings)
+        let impatient = try Store.open(at: path, busyTimeout: 2, writeDeadline: 2.5)
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            _ = try? holder.write { transaction in
+                try transaction.append(Sample.policy())
+                entered.signal()
+                release.wait()
+            }
+            done.signal()
+        }
+        entered.wait()
+        let started = Date()
+        #expect(throws: StoreError.self) { try impatient.write { try $0.append(Sample.policy("v2")) } }
+        let waited = Date().timeIntervalSince(started)
+        #expect(waited >= 2.45, "it gave up before its deadline: \(waited) s")
+        #expect(waited < 3.5, "it waited a busy timeout past its deadline: \(waited) s")
+        release.signal()
+        done.wait()
+        try impatient.write { try $0.append(Sample.policy("v2")) }
+        #expect(try impatient.changeToken() == 3)
+    }
+
     /// Two commands of one account that open a PostgreSQL store at once,
     /// for the first time, share the fold one of them makes. It is put in
     /// place already in WAL mode: opening it, as `openFold` does, needs

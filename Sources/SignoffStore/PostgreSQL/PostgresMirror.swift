@@ -315,24 +315,29 @@ extension Store {
     /// write lock is: a session that holds it and is stuck (a client paused
     /// in its transaction) holds up every writer for that long, not for ever;
     /// then the command stops with `StoreError.busy`, naming the session that
-    /// holds it, and nothing is written.
+    /// holds it, and nothing is written. The deadline is one for the whole
+    /// command: the fold's own write lock and the server's share it.
     func sharedWrite<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
-        try remote.locked {
+        let deadline = Date().addingTimeInterval(writeDeadline)
+        return try remote.locked {
             do {
-                return try sharedTransaction(remote, body)
+                return try sharedTransaction(remote, until: deadline, body)
             } catch let error as PostgresError where error.sqlState == PostgresError.lockNotAvailable {
                 throw StoreError.busy(path: remote.shownAs, holder: try? remote.appendLockHolder())
             }
         }
     }
 
-    private func sharedTransaction<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
-        try immediateTransaction { db in
+    private func sharedTransaction<T>(_ remote: PostgresRemote, until deadline: Date,
+                                      _ body: (WriteTransaction) throws -> T) throws -> T {
+        try immediateTransaction(until: deadline) { db in
             let connection = remote.connection
             let outer = connection.isInTransaction
             do {
-                // The lock and the fold's reads in one round trip.
-                let wait = "SET LOCAL lock_timeout = \(max(1, Int((writeDeadline * 1000).rounded(.up))))"
+                // The lock and the fold's reads in one round trip, waiting
+                // for the lock only as long as the deadline leaves.
+                let left = min(deadline.timeIntervalSinceNow, writeDeadline) * 1000
+                let wait = "SET LOCAL lock_timeout = \(max(1, Int(left.rounded(.up))))"
                 try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + [wait, "SELECT * FROM signoff.begin_write()"])
                 let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
                 let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
