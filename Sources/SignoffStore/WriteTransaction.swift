@@ -122,11 +122,23 @@ public final class WriteTransaction {
     /// Write-back settings read in this transaction, by site (nil: none configured).
     var writeBackBySite: [TicketSiteKey: TicketWriteBackSettings?] = [:]
 
+    /// Runs a body in a snapshot of the store on another connection: for a
+    /// store file's own transaction, whose snapshot there is the state this
+    /// transaction began from until it writes (nobody else can commit while
+    /// it holds the write lock). nil for a PostgreSQL store's copy, whose
+    /// transaction begins by folding the server's new events.
+    private let readSnapshot: Store.SnapshotReader?
+    /// The writer's count of changed rows when this transaction began: while
+    /// it is the same, nothing was written here yet.
+    private let changesAtStart: Int
+
     /// `isCopy`: `db` is a PostgreSQL store's local copy (`Store.events`).
-    init(db: Database, settings: StoreSettings, isCopy: Bool) {
+    init(db: Database, settings: StoreSettings, isCopy: Bool, readSnapshot: Store.SnapshotReader? = nil) {
         self.db = db
         self.settings = settings
         self.isCopy = isCopy
+        self.readSnapshot = readSnapshot
+        changesAtStart = db.totalChangesCount
     }
 
     /// The store's settings as of this transaction.
@@ -807,28 +819,82 @@ public final class WriteTransaction {
     }
 
     /// Calls `body` with each active grant whose expiry is at or before
-    /// `date`, soonest first: its status alone, which is all an expiry reads
-    /// and changes. `body` may append events. The grants are read a page at a
-    /// time, in (expiry, request ID) order: `body` runs once the page's query
-    /// is done, so nothing it writes changes what that page visits; then the
-    /// page's changes are written back and its statuses forgotten, so a sweep
-    /// over a hundred thousand grants holds one page of them, not all. A grant
-    /// of a later page that `body` ends meanwhile is no longer due, and is not
-    /// visited. Returns the request IDs of due rows that cannot be read
-    /// (changed outside signoff): they are passed over, so that one edited
-    /// row holds up no other grant's end.
+    /// `date`, soonest first, then each grant provisioning reported failed
+    /// that is as due (`Lifecycle.expire`): its status alone, which is all an
+    /// expiry reads and changes. The grants visited are those due as the
+    /// sweep began, each once, as this transaction has it then (one an
+    /// earlier `body` changed is visited only if it is still due). `body` may
+    /// append events. The grants are read a page at a time, in (expiry,
+    /// request ID) order; after each page, its changes are written back and
+    /// its statuses forgotten, so a sweep over a hundred thousand grants holds
+    /// a few pages of them, not all. Where nothing was written in this
+    /// transaction yet, the pages are read on another connection, in a
+    /// snapshot of this same state, by another thread: the next pages are
+    /// read and decoded while this one's writes are made. Returns the request
+    /// IDs of due rows that cannot be read (changed outside signoff): they are
+    /// passed over, so that one edited row holds up no other grant's end.
     @discardableResult
     public func forEachGrantDue(at date: Date, _ body: (GrantStatus) throws -> Void) throws -> [String] {
         checkOpen()
         try flushGrants()
+        let due = date.storeMilliseconds
         var unreadable: [String] = []
-        // Live grants, then those provisioning reported failed (`Lifecycle.expire`).
-        for state in [GrantState.active, .failed] { try forEachGrantDue(state, at: date, unreadable: &unreadable, body) }
+        var visited: [StatusEntry] = []
+        visited.reserveCapacity(Self.duePage)
+        func visit(_ page: [DueRow]) throws {
+            for row in page {
+                switch row {
+                case let .unreadable(id):
+                    unreadable.append(id)
+                case let .status(status, lastSequence):
+                    let entry: StatusEntry
+                    if let cached = statuses[status.requestID] {
+                        // Read or changed here before: still due as this transaction has it?
+                        guard cached.status.state == status.state,
+                              let expiresAt = cached.status.expiresAt, expiresAt.storeMilliseconds <= due else { continue }
+                        entry = cached
+                    } else {
+                        entry = StatusEntry(status: status, lastSequence: lastSequence, stored: (status, lastSequence),
+                                            isChanged: false)
+                        statuses[status.requestID] = entry
+                    }
+                    visited.append(entry)
+                    try body(entry.status)
+                }
+            }
+            try flushGrants()
+            // Written back: a later read of any of them finds the row as it is now.
+            for entry in visited { statuses[entry.status.requestID] = nil }
+            visited.removeAll(keepingCapacity: true)
+        }
+        // Live grants, then those provisioning reported failed.
+        let states = [GrantState.active, .failed]
+        if let readSnapshot, db.totalChangesCount == changesAtStart {
+            let pages = ReadAhead<DueRow>(capacity: 4)
+            pages.start { put in
+                try readSnapshot { db in
+                    for state in states { try Self.readDue(state, at: due, db, put) }
+                }
+            }
+            defer { pages.stop() }
+            while let page = try pages.take() { try visit(page) }
+        } else {
+            for state in states { try Self.readDue(state, at: due, db) { try visit($0); return true } }
+        }
         return unreadable
     }
 
-    private func forEachGrantDue(_ state: GrantState, at date: Date, unreadable: inout [String],
-                                 _ body: (GrantStatus) throws -> Void) throws {
+    /// A due grant's row as read: its status, or, when it cannot be decoded, its request ID.
+    private enum DueRow: Sendable {
+        case status(GrantStatus, lastSequence: Int64)
+        case unreadable(String)
+    }
+
+    /// Reads the grants in `state` due at `due` (milliseconds), a page at a
+    /// time, handing each page to `put` once its query is done, until the
+    /// last or until `put` answers false.
+    private static func readDue(_ state: GrantState, at due: Int64, _ db: Database,
+                                _ put: ([DueRow]) throws -> Bool) throws {
         // `state = 'active'` (or 'failed'), a literal, implies the condition
         // of the partial index `grant_status_live` on (expires_at, state):
         // SQLite walks it by expiry from where the last page ended, and sorts
@@ -837,30 +903,27 @@ public final class WriteTransaction {
         let statement = try db.cachedStatement(sql: """
             SELECT \(GrantStatusRow.columns) FROM grant_status
             WHERE state = '\(state.rawValue)' AND expires_at <= ? AND (expires_at, request_id) > (?, ?)
-            ORDER BY expires_at, request_id LIMIT \(Self.duePage)
+            ORDER BY expires_at, request_id LIMIT \(duePage)
             """)
-        var after: (expiresAt: Int64, id: String) = (Int64.min, "")
-        var page: [StatusEntry] = []
-        page.reserveCapacity(Self.duePage)
         let expiresAtColumn = GrantStatusRow.columnNames.firstIndex(of: "expires_at")!
+        var after: (expiresAt: Int64, id: String) = (Int64.min, "")
         while true {
+            var page: [DueRow] = []
+            page.reserveCapacity(duePage)
             var query = FastStatement(statement, db)
-            query.bind(date.storeMilliseconds); query.bind(after.expiresAt); query.bind(after.id)
-            var read = 0
+            query.bind(due); query.bind(after.expiresAt); query.bind(after.id)
             try query.forEachRow { row in
                 let columns = StatementColumns(statement: row)
-                read += 1
                 // The page goes on from the last row read, whether or not it could be.
                 after = (columns.integer(expiresAtColumn) ?? Int64.max, columns.text(0) ?? "")
-                guard let entry = try? cacheStatus(columns, from: 0) else { return unreadable.append(after.id) }
-                page.append(entry)
+                if let (status, lastSequence) = GrantStatusRow.decode(columns, from: 0) {
+                    page.append(.status(status, lastSequence: lastSequence))
+                } else {
+                    page.append(.unreadable(after.id))
+                }
             }
-            for entry in page { try body(entry.status) }
-            try flushGrants()
-            // Written back: a later read of any of them finds the row as it is now.
-            for entry in page { statuses[entry.status.requestID] = nil }
-            guard read == Self.duePage else { return }
-            page.removeAll(keepingCapacity: true)
+            let isLast = page.count < duePage
+            guard try put(page), !isLast else { return }
         }
     }
 

@@ -12,18 +12,25 @@ import Testing
     let timer = Principal(name: "signoff-timer", authentication: .asserted)
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test func aSweepOverManyPagesExpiresEachDueGrantOnce() throws {
+    /// A new store with the demo policy, removed afterwards.
+    final class Fixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-sweep-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+        let store: Store
+        let policy: Policy
+        let alice = Principal(name: "alice", authentication: .asserted)
+
+        init(at start: Date) throws {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
                                      settings: StoreSettings(trustAssertedIdentities: true))
-        let policy = try Policy.parse(source: DemoPolicy.source, file: "policy.yaml")
-        let creator = try #require(try store.creator())
-        try Commands(store: store, actor: creator, clock: .fixed(start)).run(Commands.ApplyPolicy(policy))
-        // Staging reads are approved at once, each for 8 hours: the first
-        // batch is due together (every page boundary falls inside one expiry
-        // time), the second batch an hour later, the third not yet.
+            policy = try Policy.parse(source: DemoPolicy.source, file: "policy.yaml")
+            let creator = try #require(try store.creator())
+            try Commands(store: store, actor: creator, clock: .fixed(start)).run(Commands.ApplyPolicy(policy))
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
+        /// Staging reads, approved at once, each for 8 hours from `at`.
         func submit(_ count: Int, from first: Int, at: Date) throws -> [String] {
             try store.write { tx in
                 try (first..<first + count).map { index in
@@ -40,6 +47,16 @@ import Testing
                     return id
                 }
             }
+        }
+    }
+
+    @Test func aSweepOverManyPagesExpiresEachDueGrantOnce() throws {
+        let fixture = try Fixture(at: start)
+        let store = fixture.store
+        // The first batch is due together (every page boundary falls inside
+        // one expiry time), the second batch an hour later, the third not yet.
+        func submit(_ count: Int, from first: Int, at: Date) throws -> [String] {
+            try fixture.submit(count, from: first, at: at)
         }
         let page = 1_000
         let together = try submit(2 * page + 500, from: 0, at: start)
@@ -60,6 +77,46 @@ import Testing
         // Nothing is left due, and the store holds up to audit verify.
         #expect(try Commands(store: store, actor: timer, clock: .fixed(sweepAt)).run(Commands.Sweep()).output.isEmpty)
         let report = try store.verify()
+        #expect(report.isIntact, "\(report.projectionMismatches)")
+    }
+
+    /// A grant that an earlier visit's events ended (here: expired by hand
+    /// while visiting the first grant) is not visited again, whether it is
+    /// in the same page or a later one: the sweep visits what is due as the
+    /// transaction has it, not as the page read it. Both ways of reading the
+    /// pages: on another connection while this one writes (nothing written
+    /// in the transaction before the sweep), and on this one (something was).
+    @Test(arguments: [false, true])
+    func aGrantAnEarlierVisitEndedIsNotVisited(afterAWrite: Bool) throws {
+        let fixture = try Fixture(at: start)
+        // All due at one moment, so visited by request ID.
+        let ids = try fixture.submit(2_500, from: 0, at: start).sorted()
+        let sweepAt = start.addingTimeInterval(9 * 3600)
+        let endedEarlier = ids[1], samePage = ids[7], laterPage = ids[2_200]
+        var visited: [String] = []
+        try fixture.store.write { tx in
+            func end(_ id: String) throws {
+                let status = try #require(try tx.grant(id)?.status)
+                try tx.append(try #require(Lifecycle.expire(status, by: timer, at: sweepAt)))
+            }
+            if afterAWrite { try end(endedEarlier) }
+            try tx.forEachGrantDue(at: sweepAt) { status in
+                visited.append(status.requestID)
+                #expect(status.state == .active, "\(status.requestID) is \(status.state.rawValue)")
+                if status.requestID == ids[0] {
+                    try end(samePage)
+                    try end(laterPage)
+                }
+                if let event = Lifecycle.expire(status, by: timer, at: sweepAt) { try tx.append(event) }
+            }
+        }
+        let skipped = Set([samePage, laterPage] + (afterAWrite ? [endedEarlier] : []))
+        let wronglyVisited = visited.filter(skipped.contains)
+        #expect(wronglyVisited.isEmpty, "visited after they ended: \(wronglyVisited)")
+        let eachOnceInOrder = visited == ids.filter { !skipped.contains($0) }
+        #expect(eachOnceInOrder, "visited \(visited.count) grants, \(Set(visited).count) of them different, of \(ids.count - skipped.count) due")
+        for id in ids { #expect(try fixture.store.grant(id)?.state == .expired, "\(id)") }
+        let report = try fixture.store.verify()
         #expect(report.isIntact, "\(report.projectionMismatches)")
     }
 }
