@@ -64,11 +64,15 @@ import Testing
         #expect(try setup.verify().isIntact)
     }
 
-    @Test func writerThatWaitsTooLongGetsBusy() throws {
+    /// A new store, and the same store opened again with these waits, while
+    /// another thread's write transaction holds the lock: `body` runs with
+    /// the lock held, then the holder commits (its policy: event 2).
+    private func whileAnotherWriteHoldsTheLock(busyTimeout: TimeInterval, writeDeadline: TimeInterval,
+                                               _ body: (_ path: String, _ impatient: Store) throws -> Void) throws {
         let directory = TemporaryDirectory()
         let path = directory.file()
         let holder = try Store.create(at: path, settings: Sample.settings)
-        let impatient = try Store.open(at: path, busyTimeout: 0.1, writeDeadline: 0.5)
+        let impatient = try Store.open(at: path, busyTimeout: busyTimeout, writeDeadline: writeDeadline)
         let entered = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
@@ -81,18 +85,29 @@ import Testing
             done.signal()
         }
         entered.wait()
-        do {
-            try impatient.write { try $0.append(Sample.policy("v2")) }
-            Issue.record("a write went through while another held the lock")
-        } catch let StoreError.busy(busyPath, holder) {
-            #expect(busyPath == path)
-            #expect(holder == "this process", "the lock's holder is named")
+        defer {
+            release.signal()
+            done.wait()
         }
-        #expect(try impatient.changeToken() == 1, "readers never wait for the writer (the store_created event only)")
-        release.signal()
-        done.wait()
-        try impatient.write { try $0.append(Sample.policy("v2")) }
-        #expect(try impatient.changeToken() == 3)
+        try body(path, impatient)
+    }
+
+    @Test func writerThatWaitsTooLongGetsBusy() throws {
+        var impatient: Store?
+        try whileAnotherWriteHoldsTheLock(busyTimeout: 0.1, writeDeadline: 0.5) { path, store in
+            impatient = store
+            do {
+                try store.write { try $0.append(Sample.policy("v2")) }
+                Issue.record("a write went through while another held the lock")
+            } catch let StoreError.busy(busyPath, holder) {
+                #expect(busyPath == path)
+                #expect(holder == "this process", "the lock's holder is named")
+            }
+            #expect(try store.changeToken() == 1, "readers never wait for the writer (the store_created event only)")
+        }
+        let store = try #require(impatient)
+        try store.write { try $0.append(Sample.policy("v2")) }
+        #expect(try store.changeToken() == 3)
     }
 
     /// A writer gives up at its deadline. SQLite's own wait for the lock (the
@@ -101,31 +116,13 @@ import Testing
     /// here a 2 s wait against a 2.5 s deadline gave up after about 4 s
     /// before, and gives up after 2.5 s now.
     @Test func aWriterGivesUpAtItsDeadlineNotABusyTimeoutAfterIt() throws {
-        let directory = TemporaryDirectory()
-        let path = directory.file()
-        let holder = try Store.create(at: path, settings: Sample.settings)
-        let impatient = try Store.open(at: path, busyTimeout: 2, writeDeadline: 2.5)
-        let entered = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            _ = try? holder.write { transaction in
-                try transaction.append(Sample.policy())
-                entered.signal()
-                release.wait()
-            }
-            done.signal()
+        try whileAnotherWriteHoldsTheLock(busyTimeout: 2, writeDeadline: 2.5) { _, impatient in
+            let started = Date()
+            #expect(throws: StoreError.self) { try impatient.write { try $0.append(Sample.policy("v2")) } }
+            let waited = Date().timeIntervalSince(started)
+            #expect(waited >= 2.45, "it gave up before its deadline: \(waited) s")
+            #expect(waited < 3.5, "it waited a busy timeout past its deadline: \(waited) s")
         }
-        entered.wait()
-        let started = Date()
-        #expect(throws: StoreError.self) { try impatient.write { try $0.append(Sample.policy("v2")) } }
-        let waited = Date().timeIntervalSince(started)
-        #expect(waited >= 2.45, "it gave up before its deadline: \(waited) s")
-        #expect(waited < 3.5, "it waited a busy timeout past its deadline: \(waited) s")
-        release.signal()
-        done.wait()
-        try impatient.write { try $0.append(Sample.policy("v2")) }
-        #expect(try impatient.changeToken() == 3)
     }
 
     /// Two commands of one account that open a PostgreSQL store at once,
