@@ -4,7 +4,7 @@ import SignoffApp
 import SignoffCore
 
 /// Exit codes, distinct so scripts can tell what happened. Documented in the README.
-enum Outcome: Int32 {
+enum Outcome: Int32, CaseIterable {
     case success = 0
     case internalError = 1
     /// The input was wrong: usage, an unreadable or invalid file, a short rationale.
@@ -32,6 +32,30 @@ enum Outcome: Int32 {
     /// was given up in this run (its attempts used up, or an answer no retry
     /// changes); the rest were delivered or wait for their next attempt.
     case notificationsGivenUp = 12
+
+    /// What the code means, as `signoff --help` lists it.
+    var meaning: String {
+        switch self {
+        case .success: "success"
+        case .internalError: "internal error"
+        case .badInput: "bad input"
+        case .refused: "refused by policy or rules"
+        case .conflict: "conflict (already decided or changed since shown)"
+        case .storeError: "store error"
+        case .verificationFailed: "evidence altered"
+        case .notApproved: "`wait`: decided but not approved"
+        case .stillPending: "`wait`: still undecided at its timeout"
+        case .newFindings: "`reconcile`: the run opened findings"
+        case .wouldRefuse: "`import jira --check`: a ticket would be refused"
+        case .ticketsRefused: "`import jira`: a ticket made no request"
+        case .notificationsGivenUp: "`notify run`: a notification was given up"
+        }
+    }
+
+    /// Every exit code and its meaning, for `signoff --help`.
+    static var help: String {
+        "Exit codes: " + allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: ", ") + "."
+    }
 
     /// The `code` of the JSON error document: one word per exit code.
     var code: String {

@@ -11,10 +11,12 @@ struct Signoff: ParsableCommand {
         abstract: "The approver's console for access requests.",
         discussion: """
         With no command, opens the console on the configured store.
-        Exit codes: 0 success, 1 internal error, 2 bad input, 3 refused by policy or rules, \
-        4 conflict (already decided or changed since shown), 5 store error, 6 evidence altered; \
-        `signoff wait` also: 7 decided but not approved, 8 still undecided at its timeout; \
-        `signoff reconcile` also: 9 the run opened findings.
+        \(Outcome.help)
+        Environment: SIGNOFF_STORE, the store when --store is not given; SIGNOFF_LOCK_TIMEOUT, \
+        how many seconds a write waits for the store's lock (default 120); SSH_AUTH_SOCK, \
+        the ssh-agent that signs decisions; SIGNOFF_SIGNING_KEY, a key file to sign them with \
+        instead (over the signing file's key); SIGNOFF_NOW, the time commands act at, only in a store \
+        that trusts asserted identities (demos, tests); NO_COLOR, a console without colours.
         """,
         version: SignoffVersion.text,
         subcommands: [

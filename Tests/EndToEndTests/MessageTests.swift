@@ -36,6 +36,24 @@ struct MessageTests {
         #expect(try store.run(["list"]).stdout.contains("no requests match"), "nothing was written")
     }
 
+    /// `signoff --help` names every exit code a script can meet, from 0 to
+    /// the last one any command uses, and the environment variables signoff
+    /// reads, so neither is only in the README.
+    @Test func helpNamesEveryExitCodeAndTheEnvironment() throws {
+        let help = try Signoff.run(["--help"])
+        #expect(help.status == 0, "\(help.output)")
+        // ArgumentParser wraps the text; its words are what count.
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for phrase in ["0 success", "2 bad input", "5 store error", "6 evidence altered", "8 `wait`: still undecided",
+                       "9 `reconcile`: the run opened findings", "10 `import jira --check`: a ticket would be refused",
+                       "11 `import jira`: a ticket made no request", "12 `notify run`: a notification was given up"] {
+            #expect(text.contains(phrase), "\(phrase) is not in the help")
+        }
+        for variable in ["SIGNOFF_STORE", "SIGNOFF_LOCK_TIMEOUT", "SSH_AUTH_SOCK", "SIGNOFF_SIGNING_KEY", "SIGNOFF_NOW", "NO_COLOR"] {
+            #expect(text.contains(variable + ","), "\(variable) is not in the help")
+        }
+    }
+
     @Test func noSuchRequestIsBadInputEverywhere() throws {
         let store = try TestStore()
         let commands: [[String]] = [
