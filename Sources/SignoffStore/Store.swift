@@ -46,9 +46,6 @@ public final class Store: Sendable {
     /// of its events (see `PostgresRemote`).
     let remote: PostgresRemote?
 
-    /// Runs a body in a read snapshot of the store on a connection of its own.
-    typealias SnapshotReader = @Sendable (_ body: (Database) throws -> Void) throws -> Void
-
     /// How long SQLite itself waits on a lock before it reports the store
     /// busy, on every connection: the writer waits this long before the
     /// retry loop in `write` takes over (and may say who holds it); a reader,
@@ -300,8 +297,7 @@ public final class Store: Sendable {
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         if let remote { return try sharedWrite(remote, body) }
         return try immediateTransaction { db in
-            let transaction = WriteTransaction(db: db, settings: settings, isCopy: false,
-                                               readSnapshot: { [pool] body in try pool.read(body) })
+            let transaction = WriteTransaction(db: db, settings: settings, isCopy: false, readers: pool)
             defer { transaction.isOpen = false }
             let result = try body(transaction)
             try transaction.finish()

@@ -122,22 +122,22 @@ public final class WriteTransaction {
     /// Write-back settings read in this transaction, by site (nil: none configured).
     var writeBackBySite: [TicketSiteKey: TicketWriteBackSettings?] = [:]
 
-    /// Runs a body in a snapshot of the store on another connection: for a
-    /// store file's own transaction, whose snapshot there is the state this
-    /// transaction began from until it writes (nobody else can commit while
-    /// it holds the write lock). nil for a PostgreSQL store's copy, whose
-    /// transaction begins by folding the server's new events.
-    private let readSnapshot: Store.SnapshotReader?
+    /// The store's other connections, to read in a snapshot beside this
+    /// transaction: for a store file's own transaction, whose snapshot there
+    /// is the state this transaction began from until it writes (nobody else
+    /// can commit while it holds the write lock). nil for a PostgreSQL
+    /// store's copy, whose transaction begins by folding the server's new events.
+    private let readers: DatabasePool?
     /// The writer's count of changed rows when this transaction began: while
     /// it is the same, nothing was written here yet.
     private let changesAtStart: Int
 
     /// `isCopy`: `db` is a PostgreSQL store's local copy (`Store.events`).
-    init(db: Database, settings: StoreSettings, isCopy: Bool, readSnapshot: Store.SnapshotReader? = nil) {
+    init(db: Database, settings: StoreSettings, isCopy: Bool, readers: DatabasePool? = nil) {
         self.db = db
         self.settings = settings
         self.isCopy = isCopy
-        self.readSnapshot = readSnapshot
+        self.readers = readers
         changesAtStart = db.totalChangesCount
     }
 
@@ -869,10 +869,10 @@ public final class WriteTransaction {
         }
         // Live grants, then those provisioning reported failed.
         let states = [GrantState.active, .failed]
-        if let readSnapshot, db.totalChangesCount == changesAtStart {
+        if let readers, db.totalChangesCount == changesAtStart {
             let pages = ReadAhead<DueRow>(capacity: 4)
             pages.start { put in
-                try readSnapshot { db in
+                try readers.read { db in
                     for state in states { try Self.readDue(state, at: due, db, put) }
                 }
             }

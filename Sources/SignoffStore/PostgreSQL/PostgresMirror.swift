@@ -336,8 +336,8 @@ extension Store {
             do {
                 // The lock and the fold's reads in one round trip, waiting
                 // for the lock only as long as the deadline leaves.
-                let left = min(deadline.timeIntervalSinceNow, writeDeadline) * 1000
-                let wait = "SET LOCAL lock_timeout = \(max(1, Int(left.rounded(.up))))"
+                let left = (deadline.timeIntervalSinceNow * 1000).rounded(.up)
+                let wait = "SET LOCAL lock_timeout = \(max(1, Int(left)))"
                 try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + [wait, "SELECT * FROM signoff.begin_write()"])
                 let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
                 let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
