@@ -40,6 +40,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreadableRow(String)
     /// Any other SQLite failure.
     case database(path: String, detail: String)
+    /// The PostgreSQL server has no database of the name the store's address gives.
+    case noDatabase(store: String, detail: String)
+    /// A change to who may act in a PostgreSQL store was refused, and nothing changed.
+    case administrationRefused(String)
     /// No PostgreSQL server answered at the store's address.
     case unreachable(store: String, detail: String)
     /// The PostgreSQL server refused the role's credentials.
@@ -68,7 +72,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unstorableText, .duplicateRequest, .unknownRequest, .invalidEvent, .signatureRefused:
             true
         case .missing, .alreadyExists, .notAStore, .busy, .readOnly, .needsMigration, .corrupt, .schemaTooNew,
-             .groupNotFound, .fileAccess, .unreadableRow, .database, .unreachable, .authenticationFailed, .tlsRefused,
+             .groupNotFound, .fileAccess, .unreadableRow, .database, .noDatabase, .administrationRefused, .unreachable, .authenticationFailed, .tlsRefused,
              .permissionDenied, .connectionLost, .signaturesNeeded, .doesNotVerify:
             false
         }
@@ -110,6 +114,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             detail
         case let .database(path, detail):
             "database error in \(path): \(detail)"
+        case let .noDatabase(store, detail):
+            "the PostgreSQL server of \(store) has no such database (\(DisplaySafe.text(detail))); create it first (`createdb -E UTF8 NAME`, or CREATE DATABASE NAME ENCODING 'UTF8'), then create the store in it with `signoff init`"
+        case let .administrationRefused(detail):
+            detail
         case let .unreachable(store, detail):
             "cannot reach the PostgreSQL server of \(store) (\(detail)); check that it runs and that the host and port are right"
         case let .authenticationFailed(store, role, detail):

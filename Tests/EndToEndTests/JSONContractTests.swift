@@ -271,12 +271,19 @@ struct JSONContractTests {
             "signoff.finding-exception/1": "FindingExceptionTests.exceptionsAreRefusedRecordedHonouredAndEnd",
             "signoff.finding-removal/1": "FindingOwnershipTests.aFindingSentForRemovalIsHandedOffAndResolvesOnlyWhenGone",
             "signoff.removal/1": "FindingOwnershipTests.aFindingSentForRemovalIsHandedOffAndResolvesOnlyWhenGone",
-            "signoff.store-role-list/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
-            "signoff.store-role/1": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
+            "signoff.store-role-list/2": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
+            "signoff.store-role/2": "PostgresAdministrationTests.initGrantRolesAndRevokeThroughTheBinary",
         ]
-        let all = try FileManager.default.contentsOfDirectory(atPath: Signoff.packageRoot.appendingPathComponent("schemas").path)
+        // Each schema file's document and version, from its `$id` (`urn:signoff:request:1` is `signoff.request/1`).
+        let schemas = Signoff.packageRoot.appendingPathComponent("schemas")
+        let all = try FileManager.default.contentsOfDirectory(atPath: schemas.path)
             .filter { $0.hasSuffix(".schema.json") && $0 != "common.schema.json" }
-            .map { "signoff." + $0.replacingOccurrences(of: ".schema.json", with: "") + "/1" }
+            .map { file -> String in
+                let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: schemas.appendingPathComponent(file))) as? [String: Any]
+                let parts = (schema?["$id"] as? String ?? "").split(separator: ":")
+                guard parts.count == 4, parts[0] == "urn", parts[1] == "signoff" else { throw HarnessError("\(file): $id is not urn:signoff:NAME:VERSION") }
+                return "signoff.\(parts[2])/\(parts[3])"
+            }
         #expect(Set(elsewhere.keys).isSubset(of: Set(all)))
         let unseen = Set(all).subtracting(check.schemas).subtracting(elsewhere.keys)
         #expect(unseen.isEmpty, "never printed: \(unseen.sorted())")

@@ -119,13 +119,13 @@ struct PostgresAdministrationTests {
 
     @Test func initGrantRolesAndRevokeThroughTheBinary() throws {
         let database = "signoff_e2e_" + UUID().uuidString.prefix(8).lowercased()
-        let role = "erin_" + UUID().uuidString.prefix(8).lowercased()
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let role = "erin_" + suffix, reader = "rita_" + suffix, team = "team_" + suffix, viewer = "vic_" + suffix
         try Self.psql("CREATE DATABASE \(database)")
-        try Self.psql("CREATE ROLE \(role) LOGIN PASSWORD 'pw'")
+        try Self.psql("CREATE ROLE \(role) LOGIN PASSWORD 'pw'; CREATE ROLE \(reader) LOGIN; CREATE ROLE \(team) NOLOGIN")
         defer {
             try? Self.psql("DROP DATABASE \(database) WITH (FORCE)")
-            try? Self.psql("DROP ROLE \(role)")
-            try? Self.psql("DROP ROLE IF EXISTS signoff_\(database)")
+            for name in [role, reader, viewer, team, "signoff_\(database)"] { try? Self.psql("DROP ROLE IF EXISTS \(name)") }
         }
         let store = "postgresql:///\(database)"
         let created = try Signoff.run(["init", "--store", store, "--person", "carol"])
@@ -136,19 +136,38 @@ struct PostgresAdministrationTests {
 
         let granted = try Signoff.run(["store", "grant", role, "--person", "erin", "--store", store])
         #expect(granted.status == 0, "\(granted.output)")
+        #expect(try Signoff.run(["store", "grant", reader, "--read-only", "--store", store]).status == 0)
+        // Read access given outside signoff, through a role that is a member of the store's group role.
+        try Self.psql("GRANT signoff_\(database) TO \(team); CREATE ROLE \(viewer) LOGIN IN ROLE \(team)")
         let roles = try Signoff.run(["store", "roles", "--json", "--store", store])
         let document = try Signoff.json(roles) as? [String: Any]
-        #expect(document?["schema"] as? String == "signoff.store-role-list/1")
+        #expect(document?["schema"] as? String == "signoff.store-role-list/2")
         let items = document?["items"] as? [[String: Any]] ?? []
         #expect(Set(items.compactMap { $0["person"] as? String }) == ["carol", "erin"])
+        let byRole = Dictionary(items.map { ($0["role"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(byRole[role]?["access"] as? String == "member" && byRole[role]?["granted_at"] is String)
+        #expect(byRole[reader]?["access"] as? String == "member" && byRole[reader]?["person"] is NSNull
+                && byRole[reader]?["granted_at"] is NSNull, "\(String(describing: byRole[reader]))")
+        #expect(byRole[viewer]?["access"] as? String == "inherited" && byRole[viewer]?["person"] is NSNull)
+        #expect(byRole[team] == nil, "a role that cannot log in is listed only when mapped")
+        #expect(items.contains { $0["person"] as? String == "carol" && $0["access"] as? String == "administrator" }, "\(items)")
         let check = try SchemaCheck(FileManager.default.temporaryDirectory)
-        check.stdout(roles, "signoff.store-role-list/1")
-        check.stdout(try Signoff.run(["store", "roles", "--jsonl", "--store", store]), "signoff.store-role/1", lines: true)
+        check.stdout(roles, "signoff.store-role-list/2")
+        check.stdout(try Signoff.run(["store", "roles", "--jsonl", "--store", store]), "signoff.store-role/2", lines: true)
         try check.validate()
         // As text: aligned columns under a header, no control character shown as a symbol.
         let text = try Signoff.run(["store", "roles", "--store", store]).stdout.split(separator: "\n")
-        #expect(text.first?.hasPrefix("ROLE") == true && text.count == 3, "\(text)")
+        #expect(text.first?.hasPrefix("ROLE") == true && text.count == items.count + 1, "\(text)")
         #expect(text.contains { $0.contains(role) && $0.contains("erin") } && !text.contains { $0.contains("␉") || $0.contains("\t") }, "\(text)")
+        #expect(text.contains { $0.contains(reader) && $0.contains("(reads only)") && $0.contains("member") }, "\(text)")
+        #expect(text.contains { $0.contains(viewer) && $0.contains("inherited") }, "\(text)")
+        // signoff did not give the viewer its access, and cannot take it: the refusal says where it comes from.
+        let notOurs = try Signoff.run(["store", "revoke", viewer, "--store", store])
+        #expect(notOurs.status == 5 && notOurs.stderr.contains("as a member of another role that is a member of signoff_\(database)"),
+                "\(notOurs.output)")
+        #expect(try Signoff.run(["store", "revoke", reader, "--store", store]).status == 0)
+        let afterRevoke = try Signoff.json(try Signoff.run(["store", "roles", "--json", "--store", store])) as? [String: Any]
+        #expect(!((afterRevoke?["items"] as? [[String: Any]]) ?? []).contains { $0["role"] as? String == reader })
 
         // The mapped role cannot map anyone, itself included.
         let asErin = "postgresql://\(role):pw@localhost/\(database)"

@@ -45,8 +45,14 @@ struct PostgresConnectionTests {
         let database = try TestDatabase()
         #expect(Self.failure(database.connection) == .missing(path: database.connection))
         #expect(Self.failure(database.connection)?.description.contains("signoff init") == true)
+        // No database at all: `signoff init` cannot make one, so the message says what can.
         let absent = Self.failure("dbname=no_such_database_here")
-        #expect(absent == .missing(path: "dbname=no_such_database_here"))
+        guard case .noDatabase(store: "dbname=no_such_database_here", _)? = absent else {
+            Issue.record("got \(String(describing: absent))")
+            return
+        }
+        #expect(absent?.description.contains("createdb") == true && absent?.description.contains("no_such_database_here") == true,
+                "\(String(describing: absent))")
     }
 
     @Test func aSchemaFromANewerSignoff() throws {

@@ -142,7 +142,7 @@ enum PostgresSetup {
         if let person { try checkPerson(person) }
         try connection.transaction {
             guard try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [.text(role)]).rowCount == 1 else {
-                throw StoreError.invalidEvent("""
+                throw StoreError.administrationRefused("""
                     there is no PostgreSQL role \(DisplaySafe.text(role)); create it first \
                     (CREATE ROLE \(PostgresSchema.quoteIdentifier(role)) LOGIN, with a password or a certificate as your server requires)
                     """)
@@ -172,9 +172,19 @@ enum PostgresSetup {
                 WHERE r.rolname = $1 AND g.rolname = $2
                 """, [.text(role), .text(group)]).rowCount > 0
             guard mapped || member else {
-                throw StoreError.invalidEvent("""
-                    the role \(DisplaySafe.text(role)) has no rights in this store, so nothing changed; \
-                    `signoff store roles` lists the roles that act in it
+                // It may still read, through grants signoff did not make and cannot take back.
+                let reach = try connection.query("""
+                    SELECT rolsuper, pg_has_role(rolname, $2, 'MEMBER'), has_table_privilege(rolname, 'signoff.events', 'SELECT')
+                    FROM pg_roles WHERE rolname = $1
+                    """, [.text(role), .text(group)])
+                let through = reach.rowCount == 0 ? nil
+                    : reach.row(0).boolean(0) == true ? "as a superuser"
+                    : reach.row(0).boolean(1) == true ? "as a member of another role that is a member of \(DisplaySafe.text(group))"
+                    : reach.row(0).boolean(2) == true ? "through a SELECT grant on the store's tables" : nil
+                throw StoreError.administrationRefused("""
+                    the role \(DisplaySafe.text(role)) has no rights signoff gave in this store, so nothing changed\(
+                        through.map { "; it reads the store \($0), granted outside signoff: revoke that in PostgreSQL" } ?? ""); \
+                    `signoff store roles` lists every role that can read or act in the store, and how
                     """)
             }
             if member {
@@ -183,13 +193,42 @@ enum PostgresSetup {
         }
     }
 
-    /// Every role mapped to a person, by role.
+    /// Every role that can log in and read the store, however it reaches
+    /// its tables, and every role mapped to a person (even one that can no
+    /// longer read, or was dropped), by name: `StoreRole.Access`.
     static func roles(_ connection: PostgresConnection) throws -> [StoreRole] {
         try connection.query("""
-            SELECT role, person, (extract(epoch FROM granted_at) * 1000)::bigint, granted_by FROM signoff.actors ORDER BY role
+            WITH store AS (
+                SELECT s.group_role, pg_get_userbyid(n.nspowner) AS owner
+                FROM signoff.settings s, pg_namespace n WHERE s.id = 1 AND n.nspname = 'signoff'
+            ), candidate AS (
+                SELECT r.oid, r.rolname, r.rolsuper, r.rolcanlogin, store.group_role, store.owner,
+                       pg_has_role(r.oid, store.group_role, 'MEMBER') AS reaches_group,
+                       has_table_privilege(r.oid, 'signoff.events', 'SELECT') AS reads_events
+                FROM pg_roles r, store
+            )
+            SELECT coalesce(candidate.rolname, a.role), a.person,
+                   (extract(epoch FROM a.granted_at) * 1000)::bigint, a.granted_by,
+                   CASE WHEN candidate.oid IS NULL THEN 'none'
+                        WHEN candidate.rolname = candidate.owner THEN 'administrator'
+                        WHEN candidate.rolsuper THEN 'superuser'
+                        WHEN EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                                     WHERE m.member = candidate.oid AND g.rolname = candidate.group_role) THEN 'member'
+                        WHEN candidate.reaches_group THEN 'inherited'
+                        WHEN candidate.reads_events THEN 'table_grant'
+                        ELSE 'none' END,
+                   coalesce(candidate.rolcanlogin, false)
+            FROM candidate FULL JOIN signoff.actors a ON a.role = candidate.rolname
+            WHERE a.role IS NOT NULL OR (candidate.rolcanlogin AND (candidate.reaches_group OR candidate.reads_events))
+            ORDER BY 1
             """).rows.map { row in
-            StoreRole(role: row.text(0) ?? "", person: row.text(1) ?? "",
-                        grantedAt: Date(storeMilliseconds: row.integer(2) ?? 0), grantedBy: row.text(3) ?? "")
+            let name = row.text(0) ?? ""
+            guard let access = row.text(4).flatMap(StoreRole.Access.init(rawValue:)) else {
+                throw StoreError.database(path: connection.shownAs,
+                                          detail: "the server described the access of role \(DisplaySafe.text(name)) in a way signoff does not know")
+            }
+            return StoreRole(role: name, person: row.text(1), access: access, canLogIn: row.boolean(5) ?? false,
+                             grantedAt: row.integer(2).map { Date(storeMilliseconds: $0) }, grantedBy: row.text(3))
         }
     }
 
@@ -207,13 +246,13 @@ enum PostgresSetup {
 
     private static func checkPerson(_ person: String) throws {
         guard !person.isEmpty else {
-            throw StoreError.invalidEvent("a person's name must be plain text (as in the policy's directory)")
+            throw StoreError.administrationRefused("a person's name must be plain text (as in the policy's directory)")
         }
         if let problem = PlainName.problem(in: person) {
-            throw StoreError.invalidEvent("a person's name must be plain text (as in the policy's directory): \"\(ExactName.spelled(person))\" \(problem.message)")
+            throw StoreError.administrationRefused("a person's name must be plain text (as in the policy's directory): \"\(ExactName.spelled(person))\" \(problem.message)")
         }
         guard !Principal.isReserved(person) else {
-            throw StoreError.invalidEvent("\(person) is the name of signoff's own actor (signoff, policy:RULE): map the role to a person of the directory")
+            throw StoreError.administrationRefused("\(person) is the name of signoff's own actor (signoff, policy:RULE): map the role to a person of the directory")
         }
     }
 }
@@ -233,7 +272,7 @@ extension StoreError {
         case .unreachable: self = .unreachable(store: store, detail: error.message)
         case .authentication: self = .authenticationFailed(store: store, role: role, detail: error.message)
         case .tls: self = .tlsRefused(store: store, detail: error.message)
-        case .noDatabase: self = .missing(path: store)
+        case .noDatabase: self = .noDatabase(store: store, detail: error.message)
         case .permission: self = .permissionDenied(store: store, role: role, detail: error.description)
         case .connectionLost: self = .connectionLost(store: store, detail: error.message)
         case .conflict: self = .busy(path: store, holder: nil)

@@ -1,12 +1,34 @@
 import Foundation
 
-/// A PostgreSQL role that may act in a store, and the person it acts as.
+/// A PostgreSQL role that can read a store or is mapped to act in it: the
+/// person it acts as, and how it reaches the store's tables.
 public struct StoreRole: Sendable, Hashable {
+    /// How a role reaches the store's tables, the first that holds in this order.
+    public enum Access: String, Sendable, Hashable, CaseIterable {
+        /// It owns the store's schema: the store's administrator.
+        case administrator
+        /// A superuser reads every table of the server.
+        case superuser
+        /// A member of the store's group role, as `signoff store grant` makes it.
+        case member
+        /// A member of the group role through another role, granted outside signoff.
+        case inherited
+        /// `SELECT` on the store's events granted to it (or to PUBLIC) outside signoff.
+        case tableGrant = "table_grant"
+        /// None of these: mapped to a person, but it can no longer read the
+        /// store (its membership was taken away outside signoff, or the role
+        /// was dropped), so it acts as nobody until granted again.
+        case none
+    }
     public var role: String
-    public var person: String
-    public var grantedAt: Date
-    /// The role that made the mapping.
-    public var grantedBy: String
+    /// The person it acts as; nil for a role that may only read.
+    public var person: String?
+    public var access: Access
+    /// Whether the role may log in (a mapped role that cannot acts as nobody).
+    public var canLogIn: Bool
+    /// When and by which role it was mapped to its person; nil for a role that only reads.
+    public var grantedAt: Date?
+    public var grantedBy: String?
 }
 
 extension Store {
@@ -18,7 +40,7 @@ extension Store {
         switch location {
         case let .sqlite(path):
             if person != nil {
-                throw StoreError.invalidEvent("--person is for PostgreSQL stores; in a store file, people act as their own accounts")
+                throw StoreError.administrationRefused("--person is for PostgreSQL stores; in a store file, people act as their own accounts")
             }
             _ = try create(at: path, settings: settings)
         case let .postgresql(connection):
@@ -51,7 +73,8 @@ extension Store {
         }
     }
 
-    /// The roles that may act in a PostgreSQL store.
+    /// Every role that can read a PostgreSQL store, and every role mapped to
+    /// a person in it, by name.
     public static func roles(in location: StoreLocation) throws -> [StoreRole] {
         let connection = try postgresAdministration(location)
         return try StoreError.mapping(store: location.description) {
@@ -62,7 +85,7 @@ extension Store {
 
     private static func postgresAdministration(_ location: StoreLocation) throws -> PostgresConnection {
         guard case let .postgresql(connection) = location else {
-            throw StoreError.invalidEvent(
+            throw StoreError.administrationRefused(
                 "roles belong to PostgreSQL stores; in a store file, people act as the accounts that run signoff")
         }
         return try StoreError.mapping(store: location.description) { try PostgresConnection(connection) }

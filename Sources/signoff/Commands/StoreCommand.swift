@@ -50,25 +50,35 @@ struct StoreCommand: ParsableCommand {
     }
 
     struct Roles: ParsableCommand, JSONReporting {
-        static let configuration = CommandConfiguration(abstract: "List the PostgreSQL roles that act as people.")
+        static let configuration = CommandConfiguration(
+            abstract: "List every PostgreSQL role that can read the store or is mapped to act in it, and how.",
+            discussion: """
+            A role acts as its PERSON; a role without one only reads. ACCESS says how it reaches the store's tables, \
+            the first that holds of: administrator (it owns the store's schema), superuser, member (of the store's group \
+            role, as `store grant` makes it), inherited (a member through another role), table_grant (SELECT granted on \
+            the store's tables), none (mapped, but it can no longer read: it acts as nobody until granted again). Roles \
+            that cannot log in are listed only when mapped. Grants made outside signoff are listed, and `store revoke` \
+            cannot take them back.
+            """)
         @OptionGroup var options: StoreOptions
-        @Flag(help: "Print one JSON document (signoff.store-role-list/1).") var json = false
-        @Flag(help: "Print JSON lines: one signoff.store-role/1 object per role.") var jsonl = false
+        @Flag(help: "Print one JSON document (signoff.store-role-list/2).") var json = false
+        @Flag(help: "Print JSON lines: one signoff.store-role/2 object per role.") var jsonl = false
         var printsJSON: Bool { json || jsonl }
 
         func run() throws {
             let format = try ListFormat(json: json, jsonLines: jsonl)
             let location = try options.location()
             let roles = try storeCall { try Store.roles(in: location) }
-            var writer = JSONListWriter<StoreRoleJSON>(listSchema: "signoff.store-role-list/1", lines: format == .jsonLines)
+            var writer = JSONListWriter<StoreRoleJSON>(listSchema: "signoff.store-role-list/2", lines: format == .jsonLines)
             // Aligned columns: a tab in one line would reach the terminal as a visible control character.
-            var table = TextTable([.init(title: "ROLE", maximum: 63), .init(title: "PERSON", maximum: 64), .init(title: "GRANTED"),
-                                   .init(title: "BY", maximum: 63)]) { Terminal.line($0) }
+            var table = TextTable([.init(title: "ROLE", maximum: 63), .init(title: "PERSON", maximum: 64), .init(title: "ACCESS"),
+                                   .init(title: "GRANTED"), .init(title: "BY", maximum: 63)]) { Terminal.line($0) }
             for role in roles {
                 switch format {
                 case .text:
-                    try table.add([Terminal.safe(role.role), Terminal.safe(role.person), Timestamp.format(role.grantedAt),
-                                   Terminal.safe(role.grantedBy)])
+                    try table.add([Terminal.safe(role.role) + (role.canLogIn ? "" : " (cannot log in)"),
+                                   role.person.map(Terminal.safe) ?? "(reads only)", role.access.rawValue,
+                                   role.grantedAt.map(Timestamp.format) ?? "-", role.grantedBy.map(Terminal.safe) ?? "-"])
                 case .json, .jsonLines: try writer.append(StoreRoleJSON(role: role))
                 }
             }
