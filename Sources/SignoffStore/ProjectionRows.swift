@@ -199,8 +199,30 @@ struct RequestRow: Equatable {
         try statement.execute()
     }
 
+    /// How this stored row's columns differ from its own record, the first
+    /// that does (nil when none does): every column but the two sequences is
+    /// the record's, and `list`, the console's queue and the filters read the
+    /// columns, while a decision reads the record. A row edited outside
+    /// signoff could otherwise show one request and decide another.
+    func columnProblem() -> String? {
+        guard let record = try? EventCoding.readRecord(record) else { return "its record does not decode" }
+        let encoded = CanonicalJSON.encodeRecord(record, requestJSON: nil)
+        if matches(record, submittedSequence: submittedSequence, lastSequence: lastSequence, encoded: encoded) { return nil }
+        let expected = RequestRow(record, submittedSequence: submittedSequence, lastSequence: lastSequence, encoded: encoded)
+        return expected.firstDifference(from: self, stored: "in its row", expected: "in its record")
+    }
+
+    /// Reads request `id`'s row; nil when there is none.
+    static func read(_ db: Database, _ id: String) throws -> RequestRow? {
+        var query = FastStatement(try db.cachedStatement(sql: "SELECT \(columns) FROM requests WHERE id = ?"), db)
+        query.bind(id)
+        var row: RequestRow?
+        try query.forEachRow { row = RequestRow(StatementColumns(statement: $0)) }
+        return row
+    }
+
     /// Names the first column that differs from `other`, for verify's report.
-    func firstDifference(from other: RequestRow) -> String? {
+    func firstDifference(from other: RequestRow, stored: String = "in the query table", expected: String = "from the events") -> String? {
         func text(_ value: String?) -> String { value ?? "NULL" }
         let pairs: [(String, String, String)] = [
             ("state", state, other.state), ("system", system, other.system),
@@ -225,7 +247,7 @@ struct RequestRow: Equatable {
             ("decided_by", text(decidedBy), text(other.decidedBy)),
         ]
         for (name, mine, theirs) in pairs where mine != theirs {
-            return "\(name) is \(theirs) in the query table, \(mine) from the events"
+            return "\(name) is \(theirs) \(stored), \(mine) \(expected)"
         }
         if record != other.record { return "the stored record differs from the fold of the events" }
         return nil

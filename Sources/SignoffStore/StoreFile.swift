@@ -40,6 +40,21 @@ enum StoreFile {
         return group.gr_gid
     }
 
+    /// Why this account cannot share a store's files with group `name` (it
+    /// does not exist, or the account may not give files to it); nil when it can.
+    static func shareGroupProblem(_ name: String) -> String? {
+        let group: gid_t
+        do { group = try groupID(named: name) } catch { return "\(error)" }
+        if geteuid() == 0 || getegid() == group { return nil }
+        let count = getgroups(0, nil)
+        var groups = [gid_t](repeating: 0, count: Int(max(count, 0)))
+        if count > 0, getgroups(count, &groups) == count, groups.contains(group) { return nil }
+        return """
+            this account is not a member of group "\(name)", so it cannot give the store's files to it; \
+            add the account to the group (and log in again), or choose a group it is in
+            """
+    }
+
     /// Creates the missing directories above `path`, each 0700.
     static func makeParentDirectories(of path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent

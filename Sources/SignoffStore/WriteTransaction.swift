@@ -144,6 +144,13 @@ public final class WriteTransaction {
     /// The store's settings as of this transaction.
     public var settingsNow: StoreSettings { settings }
 
+    /// Why this store's files cannot be shared with group `name` by this
+    /// account (`StoreFile.shareGroupProblem`); nil when they can, and on a
+    /// PostgreSQL store's copy, whose server holds the store.
+    public func shareGroupProblem(_ name: String) -> String? {
+        isCopy ? nil : StoreFile.shareGroupProblem(name)
+    }
+
     /// The last schema migration the events record (the `settings.schema` column).
     func recordedSchema() throws -> String? {
         checkOpen()
@@ -1054,7 +1061,10 @@ public final class WriteTransaction {
             found = Entry(record: record, submittedSequence: columns.integer(0) ?? 0, lastSequence: columns.integer(1) ?? 0,
                           isStored: true, isChanged: false)
         }
-        if let found, !folding { try checkAgainstHistory(id, found.record) }
+        if let found, !folding {
+            try checkAgainstHistory(id, found.record)
+            if let problem = try RequestRow.read(db, id)?.columnProblem() { throw editedRow(id, problem) }
+        }
         entries[id] = found
         return found
     }

@@ -390,6 +390,40 @@ struct CommandLineTests {
         #expect(try store.run(["audit", "verify"]).status == 6)
     }
 
+    /// The columns `list`, the queue and the filters read are held to the
+    /// row's own record: edited alone, they would show one request while the
+    /// approver decides another.
+    @Test(.needsStoreFile) func noApprovalIsRecordedOnARowWhoseColumnsWereEdited() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try sqlite(store.path, "UPDATE requests SET access = 'admin', purpose = 'tampered' WHERE id = '\(id)'").status == 0)
+        let shown = try store.run(["show", id], as: "dave").stdout
+        #expect(shown.contains("✗ DISPUTED") && shown.contains("access is admin in its row, read in its record"), "\(shown)")
+        #expect((try store.show(id)["disputed"] as? [String])?.count == 1)
+        let head = try store.run(["audit", "head"]).stdout
+        let refused = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
+        #expect(refused.status == 5, "\(refused.output)")
+        #expect(refused.stderr.contains("the stored row of \(id) is not what signoff wrote: access is admin in its row, read in its record"),
+                "\(refused.stderr)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
+        #expect(try store.run(["audit", "verify"]).status == 6)
+    }
+
+    /// A share group the store's files cannot be given to is refused before
+    /// anything is recorded, as `init` refuses it.
+    @Test(.needsStoreFile) func aShareGroupThatDoesNotExistIsRefusedAndNothingIsRecorded() throws {
+        let store = try TestStore()
+        let head = try store.run(["audit", "head"]).stdout
+        let refused = try store.run(["settings", "--share-group", "no-such-group-\(UUID().uuidString.prefix(6))"], as: "carol")
+        #expect(refused.status == 2 && refused.stderr.contains("does not exist on this machine"), "\(refused.output)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was recorded")
+        let settings = try store.run(["settings"]).stdout
+        #expect(settings.contains("share group: none (files 0600)"), "\(settings)")
+        #expect(try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int == 0o600)
+        // Other changes go on as before.
+        #expect(try store.run(["settings", "--stop-trusting-asserted-identities"], as: "carol").status == 0)
+    }
+
     /// Whoever can write the file can append a well-chained approval of their
     /// own request, in their own name; verify replays it under the policy and
     /// names it.

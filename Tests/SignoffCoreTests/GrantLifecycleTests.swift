@@ -228,7 +228,24 @@ extension GrantLifecycleTests {
                                         by: G.person("dave"), policy: policy, original: nil, at: G.at(2 * G.hour))
             #expect(late.outcome == .recorded(.denied))
             #expect(G.grant(late.events, id: "REQ-2") == nil)
-            #expect(late.events.first { $0.body.kind == "request_decided" }?.body.decided?.reason.contains("ended at") == true)
+            let denial = try #require(late.events.first { $0.body.kind == "request_decided" })
+            #expect(denial.body.decided?.reason.contains("ended at") == true)
+            // Denied by signoff's rule of the window, named as such (not by the approver, nor as an extension).
+            #expect(denial.body.decided?.by == ["policy:window"])
+            // `audit verify` replays it; also as signoff recorded it before the rule had its own name, and nothing else.
+            func replayProblem(_ by: [String]) -> String? {
+                var check = DecisionCheck()
+                var recorded = denial
+                if case var .requestDecided(decided) = recorded.body {
+                    decided.by = by
+                    recorded.body = .requestDecided(decided)
+                }
+                _ = check.problem(late.events[0], record: pending, policy: policy, grant: { _ in nil })
+                return check.problem(recorded, record: pending, policy: policy, grant: { _ in nil })
+            }
+            #expect(replayProblem(["policy:window"]) == nil)
+            #expect(replayProblem(["policy:extension"]) == nil)
+            #expect(replayProblem(["dave"]) != nil)
         }
 
         @Test func durationIsCappedToThePolicysLimitAtApprovalTime() throws {

@@ -73,6 +73,10 @@ extension Commands {
             if trustAssertedIdentities == true && !current.trustAssertedIdentities {
                 throw CommandError.badInput("a store's trust of asserted identities can be turned off, never on; create a new store (signoff init --trust-asserted-identities) for demos and tests")
             }
+            // Refused before anything is recorded: a group the files cannot be given to.
+            if case let .some(.some(group)) = shareGroup, group != current.shareGroup, let problem = tx.store.shareGroupProblem(group) {
+                throw CommandError.badInput(problem)
+            }
             let changed = EventBody.SettingsChanged(trustAssertedIdentities: trustAssertedIdentities ?? current.trustAssertedIdentities,
                                                     shareGroup: shareGroup ?? current.shareGroup)
             guard changed.trustAssertedIdentities != current.trustAssertedIdentities || changed.shareGroup != current.shareGroup else {

@@ -446,6 +446,15 @@ public struct DecisionCheck: Sendable {
 
     private static let noPolicy = "recorded under no policy that parses: nothing backs it"
 
+    /// Whether `recorded` is `expected`, the denial of an approval after its
+    /// request's window ended, as signoff recorded it before that denial was
+    /// named `policy:window` (it was named `policy:extension`).
+    private static func isOlderWindowDenial(_ recorded: EventBody, _ expected: EventBody) -> Bool {
+        guard case var .requestDecided(denial) = expected, denial.by == ["policy:\(Lifecycle.windowRule)"] else { return false }
+        denial.by = ["policy:extension"]
+        return recorded == .requestDecided(denial)
+    }
+
     /// Keeps the denial among `events` (what a replayed review or route
     /// records) as the one the next decision of its request must be.
     private mutating func expectDecision(in events: some Sequence<EventDraft>) {
@@ -465,8 +474,8 @@ public struct DecisionCheck: Sendable {
         guard let record else { return "decides a request no event submitted" }
         guard record.state.isOpen else { return "decides \(record.id), which was already \(record.state.rawValue)" }
         if let expected {
-            return expected.actor == event.actor && expected.body == event.body ? nil
-                : "\(Self.describe(event.body)), but signoff records \(Self.describe(expected.body)) there"
+            return expected.actor == event.actor && (expected.body == event.body || Self.isOlderWindowDenial(event.body, expected.body))
+                ? nil : "\(Self.describe(event.body)), but signoff records \(Self.describe(expected.body)) there"
         }
         guard let policy else { return Self.noPolicy }
         // The stored times keep milliseconds: a boundary is judged a rounding later.

@@ -7,15 +7,22 @@ import Foundation
 extension Lifecycle {
     // MARK: Approval becomes a grant
 
+    /// The rule (`policy:window`) that denies an approval made after the
+    /// window its request asked for ended. signoff 2026-12-06 and earlier
+    /// recorded it as `policy:extension`, which `DecisionCheck` still accepts there.
+    static let windowRule = "window"
+
     /// The events of an approval: the decision, then the grant it creates (or,
     /// for an extension, the longer grant it extends). An extension whose
     /// grant has ended, or that is already at the policy's maximum total, is
     /// denied instead: nothing is ever granted past what the policy allows.
     static func approve(_ record: RequestRecord, by approvers: [String], actor: Principal, reason: String,
                         policy: Policy, original: Grant?, selfActivated: Bool = false, at: Date) -> [EventDraft] {
-        func decided(_ state: RequestState, _ reason: String) -> EventDraft {
+        // A denial here is signoff's own rule, not the approvers': an
+        // extension with nothing to extend, or a window that has ended.
+        func decided(_ state: RequestState, _ reason: String, deniedBy rule: String = "extension") -> EventDraft {
             EventDraft(requestID: record.id, actor: actor, at: at,
-                       body: .requestDecided(.init(state: state, by: state == .approved ? approvers : ["policy:extension"],
+                       body: .requestDecided(.init(state: state, by: state == .approved ? approvers : ["policy:\(rule)"],
                                                    policyVersion: policy.version, reason: reason,
                                                    selfActivated: selfActivated ? true : nil)))
         }
@@ -42,7 +49,8 @@ extension Lifecycle {
         // A window asked for is what was approved: nothing is granted once it
         // has ended, and a grant never runs past its end.
         if let end = request.end, end <= at {
-            return [decided(.denied, "the window it asked for ended at \(Timestamp.format(end)); nothing is granted after it")]
+            return [decided(.denied, "the window it asked for ended at \(Timestamp.format(end)); nothing is granted after it",
+                            deniedBy: windowRule)]
         }
         var duration = request.duration
         if let limit = policy.maxDuration(for: request), limit < duration { duration = limit }

@@ -41,9 +41,17 @@ struct Settings: ParsableCommand {
             return
         }
         let group: String?? = noShareGroup ? .some(nil) : shareGroup.map { .some($0) }
+        let before = commands.store.settings.shareGroup
         let changed = try commands.run(Commands.ChangeSettings(trustAssertedIdentities: stopTrustingAssertedIdentities ? false : nil,
                                                                shareGroup: group)).output
-        try storeCall { try commands.store.applyFileAccess(shareGroup: changed.shareGroup) }
+        // The files follow the recorded setting; only a change of group touches them.
+        if changed.shareGroup != before {
+            do {
+                try commands.store.applyFileAccess(shareGroup: changed.shareGroup)
+            } catch {
+                throw CommandFailure(.storeError, "the settings change was recorded, but the store's files were not changed: \(error); set their group and mode by hand (`signoff settings` shows what they should be)")
+            }
+        }
         Terminal.line("settings changed: asserted identities \(changed.trustAssertedIdentities ? "trusted" : "refused"), share group \(changed.shareGroup.map(Terminal.safe) ?? "none")")
     }
 }
