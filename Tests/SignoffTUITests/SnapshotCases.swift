@@ -32,9 +32,10 @@ struct SnapshotCase {
                      keys: chars("2jjj") + [.enter] + chars("jjjj")),
         SnapshotCase(name: "decision-100x30-unicode", size: Size(width: 100, height: 30), glyphs: .unicode,
                      keys: chars("ja") + chars("checked OPS-42") + [.enter] + chars("owner agreed")),
-        SnapshotCase(name: "confirm-40x12-ascii", size: Size(width: 40, height: 12), glyphs: .ascii,
-                     keys: chars("a") + chars("incident INC-7 needs it") + [.control("s")] + chars("ye")),
-        // Where the whole restatement fits, the typed confirmation is asked for; above, where it does not, it is refused.
+        // At the smallest size the terms do not all fit: the panel says how much taller, and Ctrl-s records nothing.
+        SnapshotCase(name: "decision-40x12-ascii", size: Size(width: 40, height: 12), glyphs: .ascii,
+                     keys: chars("a") + chars("incident INC-7 needs it") + [.control("s")]),
+        // Where the whole restatement fits, the typed confirmation is asked for.
         SnapshotCase(name: "confirm-100x30-unicode", size: Size(width: 100, height: 30), glyphs: .unicode,
                      keys: chars("a") + chars("incident INC-7 needs it") + [.control("s")] + chars("ye")),
         SnapshotCase(name: "all-pending-200x60-unicode", size: Size(width: 200, height: 60), glyphs: .unicode,

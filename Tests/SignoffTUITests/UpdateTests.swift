@@ -363,19 +363,39 @@ import Testing
     }
 
     /// A risky approval is confirmed only where all of its restatement is on
-    /// screen: too small a terminal takes no `yes` and says how much taller it
-    /// must be; enlarged, the same `yes` records it.
+    /// screen: a terminal made too small after Ctrl-s takes no `yes` and says
+    /// how much taller it must be; enlarged again, the same `yes` records it.
     @Test func aConfirmationIsTakenOnlyWithEverythingOnScreen() {
-        var model = Sample.model(size: Size(width: 40, height: 12))   // REQ-000003 selected first
+        var model = Sample.model(size: Size(width: 100, height: 30))   // REQ-000003 selected first
         press(&model, .character("a"))
         type(&model, "incident INC-7 bridge")
         press(&model, .control("s"))
+        guard case .confirm = model.mode else { Issue.record("no confirmation: \(model.mode)"); return }
+        feed(&model, .resize(Size(width: 40, height: 12)))
         type(&model, "yes")
         #expect(press(&model, .enter).isEmpty)
         #expect(model.message?.text.contains("rows taller") == true, "\(String(describing: model.message))")
         feed(&model, .resize(Size(width: 100, height: 30)))
         #expect(press(&model, .enter) == [.decide(id: "REQ-000003", verdict: .approve, rationale: "incident INC-7 bridge",
                                                   shownVersion: 1)])
+    }
+
+    /// Nothing is decided on terms off screen: where the decision panel
+    /// cannot show the whole restatement, or the terminal is too small to
+    /// draw anything, Ctrl-s records nothing and says why; enlarged, the
+    /// same draft is submitted. (Found submitting at 40×12, and blind below it.)
+    @Test(arguments: [Size(width: 40, height: 12), Size(width: 30, height: 10)])
+    func nothingIsSubmittedWithTermsOffScreen(_ size: Size) {
+        var model = Sample.model(size: Size(width: 100, height: 30))
+        press(&model, .character("j"), .character("a"))              // REQ-000001, no confirmation needed
+        type(&model, "checked OPS-42 owner agreed")
+        feed(&model, .resize(size))
+        #expect(press(&model, .control("s")).isEmpty)
+        guard case .decision = model.mode else { Issue.record("left the panel: \(model.mode)"); return }
+        let expected = size.height < ConsoleLayout.minimumSize.height ? "too small" : "rows taller"
+        #expect(model.message?.text.contains(expected) == true, "\(String(describing: model.message))")
+        feed(&model, .resize(Size(width: 100, height: 30)))
+        #expect(press(&model, .control("s")).count == 1)
     }
 
     @Test func escapeFromConfirmationReturnsToTheRationale() {

@@ -142,12 +142,26 @@ public enum KeyMap {
 
     static func submitBlocker(_ model: ConsoleModel) -> String? {
         guard case let .decision(draft) = model.mode else { return "already submitting" }
+        if let tooSmall = tooSmallBlocker(model) { return tooSmall }
+        let shortBy = DecisionPanel.Layout(draft, model: model).shortBy
+        if shortBy > 0 {
+            let rows = "\(shortBy) row\(shortBy == 1 ? "" : "s")"
+            return "\(rows) short: not all of what you decide is on screen; make the terminal \(rows) taller"
+        }
         let missing = model.minimumRationale - draft.rationaleLength
         return missing > 0 ? "the rationale needs \(missing) more character\(missing == 1 ? "" : "s")" : nil
     }
 
+    /// Nothing is recorded from a terminal too small to draw what is decided.
+    private static func tooSmallBlocker(_ model: ConsoleModel) -> String? {
+        guard ConsoleLayout(size: model.size, focus: model.focus).tooSmall else { return nil }
+        let minimum = ConsoleLayout.minimumSize
+        return "the terminal is too small to show what you decide: make it at least \(minimum.width) columns by \(minimum.height) rows"
+    }
+
     static func confirmBlocker(_ model: ConsoleModel) -> String? {
         guard case let .confirm(draft, typed) = model.mode else { return "nothing to confirm" }
+        if let tooSmall = tooSmallBlocker(model) { return tooSmall }
         if draft.changedUnderneath { return "\(draft.id) changed since you saw it: Esc, then look again" }
         let shortBy = DecisionPanel.Confirmation(draft, model: model).shortBy
         if shortBy > 0 {

@@ -141,9 +141,46 @@ enum DecisionPanel {
         }
     }
 
+    /// The decision panel in `body`: its frame, the restatement and notices
+    /// it shows above the rationale, and `shortBy`, how many rows more the
+    /// terminal needs to show the whole restatement. Nothing is submitted
+    /// while any of it is off screen (`KeyMap.submitBlocker`): a decision is
+    /// made on exactly what the panel restates, as the confirmation's is.
+    struct Layout {
+        var rect: Rect
+        var restatement: [StyledLine]
+        var notices: [StyledLine]
+        var shortBy: Int
+        /// Below the restatement and notices: the rationale's counter, at least one editor line, the hint.
+        static let tailHeight = 3
+
+        init(_ draft: DecisionDraft, body: Rect, model: ConsoleModel, glyphs: Glyphs) {
+            let width = max(0, min(body.width, 90) - 2)
+            restatement = DecisionPanel.restatement(draft, width: width, glyphs: glyphs,
+                                                    maximumDuration: model.details[draft.id]?.maximumDuration,
+                                                    production: model.production, now: model.now)
+            var notices: [StyledLine] = []
+            if draft.changedUnderneath {
+                notices.append(StyledLine("\(glyphs.breakGlass) \(draft.id) changed since you opened this; submitting will be refused. Esc, then look again.", .warning))
+            }
+            if let problem = draft.problem {
+                notices.append(StyledLine("\(glyphs.denied) " + DisplaySafe.text(problem, style: glyphs.textStyle), .error))
+            }
+            self.notices = notices.flatMap { wrapLine($0, width: max(1, width)) }
+            let needed = restatement.count + self.notices.count + Self.tailHeight + 2
+            shortBy = max(0, needed - body.height)
+            rect = frame(in: body, preferredHeight: max(22, needed))
+        }
+
+        init(_ draft: DecisionDraft, model: ConsoleModel) {
+            self.init(draft, body: ConsoleLayout(size: model.size, focus: model.focus).body, model: model, glyphs: model.glyphs)
+        }
+    }
+
     static func draw(_ draft: DecisionDraft, submitting: Bool, model: ConsoleModel, body: Rect, glyphs: Glyphs,
                      into grid: inout Grid) {
-        let rect = frame(in: body, preferredHeight: 22)
+        let layout = Layout(draft, body: body, model: model, glyphs: glyphs)
+        let rect = layout.rect
         grid.fill(x: rect.x, y: rect.y, width: rect.width, height: rect.height, role: .normal)
         let (verb, verbRole) = title(draft)
         grid.box(rect, title: [Span("\(verb) \(TextLayout.fit(draft.id, width: 24, glyphs: glyphs))", verbRole)],
@@ -151,13 +188,6 @@ enum DecisionPanel {
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
 
-        var notices: [StyledLine] = []
-        if draft.changedUnderneath {
-            notices.append(StyledLine("\(glyphs.breakGlass) \(draft.id) changed since you opened this; submitting will be refused. Esc, then look again.", .warning))
-        }
-        if let problem = draft.problem {
-            notices.append(StyledLine("\(glyphs.denied) " + DisplaySafe.text(problem, style: glyphs.textStyle), .error))
-        }
         let length = draft.rationaleLength
         let minimum = model.minimumRationale
         let enough = length >= minimum
@@ -170,21 +200,21 @@ enum DecisionPanel {
             : StyledLine(Footer.hints(model, context: .decision))
 
         // Space: restatement first, then notices, counter, at least one editor line, the hint.
-        var restatement = restatement(draft, width: inner.width, glyphs: glyphs,
-                                      maximumDuration: model.details[draft.id]?.maximumDuration, production: model.production, now: model.now)
-        let fixed = notices.count + 2
-        let editorMinimum = 1
-        let room = max(0, inner.height - fixed - editorMinimum)
-        if restatement.count > room {
-            // Never cut silently: the last row left says what is not shown.
+        var restatement = layout.restatement
+        let room = max(0, inner.height - layout.notices.count - Layout.tailHeight)
+        if layout.shortBy > 0 {
+            // Never cut silently: the last row left says what is not shown, and that nothing is recorded so.
             let hidden = restatement.count - room + 1
             restatement = Array(restatement.prefix(max(0, room - 1)))
             if room > 0 {
-                restatement.append(StyledLine("\(glyphs.risk) \(hidden) more line\(hidden == 1 ? "" : "s") of what you decide "
-                                              + "do not fit: make the terminal taller, or read the detail", .warning))
+                // The numbers first: at the smallest size only they fit.
+                let short = "\(glyphs.risk) \(hidden) line\(hidden == 1 ? "" : "s") hidden "
+                    + "(\(layout.shortBy) row\(layout.shortBy == 1 ? "" : "s") short)"
+                let whole = short + ": make the terminal taller to record it"
+                restatement.append(StyledLine(CharacterWidth.of(whole) <= inner.width ? whole : short, .error))
             }
         }
-        var lines = restatement + notices.flatMap { wrapLine($0, width: inner.width) } + [counter]
+        var lines = restatement + layout.notices + [counter]
         let editorHeight = max(0, inner.height - lines.count - 1)
         let text = DisplaySafe.text(draft.rationale, style: glyphs.textStyle, keepNewlines: true)
         var editor = TextLayout.wrap(text + (submitting ? "" : glyphs.cursor), width: max(1, inner.width - 2))
