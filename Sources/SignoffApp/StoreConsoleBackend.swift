@@ -273,7 +273,12 @@ public final class StoreConsoleBackend: ConsoleBackend {
                              whyMay: standing.mayDecide ? standing.reason : nil, myStep: standing.step,
                              maximumDuration: policy?.maxDuration(for: record.request),
                              timeline: events.map(TimelineEntry.init(event:)),
-                             disputed: try store.disputes(of: record, history: events))
+                             disputed: try store.disputes(of: record, history: events),
+                             extending: policy.flatMap { policy in
+                                 Lifecycle.extensionOutcome(record, original: original, policy: policy, at: now).map {
+                                     ConsoleDetail.Extending(grant: original, outcome: $0)
+                                 }
+                             })
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {

@@ -60,6 +60,28 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// An extension is shown as one: the detail names the grant it extends
+    /// and what approving does to it, and the panel restates that.
+    @Test func anExtensionShowsTheGrantItExtendsAndWhatApprovingAdds() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave").status == 0)
+        let extended = try store.run(["extend", id, "--by", "8h", "--json"], as: "alice")
+        let extensionID = try #require(try Signoff.items(extended).first?["id"] as? String, "\(extended.output)")
+        let tmux = try console(store)
+        let detail = try tmux.waitFor("Detail · \(extensionID)")
+        // The detail pane's lines (right of the list), as one text: the sentence wraps.
+        let pane = detail.split(separator: "\n").compactMap { line in line.range(of: "││").map { String(line[$0.upperBound...].dropLast()) } }
+            .joined(separator: " ").split(separator: " ").joined(separator: " ")
+        #expect(pane.contains("Extends the grant of \(id) (active,") && pane.contains("approving adds 8h, to ")
+                && pane.contains("16h in all"), "\(pane)")
+        try tmux.send("a")
+        let panel = try tmux.waitFor("Ctrl-s submit")
+        #expect(panel.contains("EXTENSION adds 8h to the grant of \(id)"), "\(panel)")
+        try tmux.send("Escape")
+        try quit(tmux)
+    }
+
     /// A denial's draft, kept when its panel is closed, belongs to the
     /// denial: the approval panel of the same request starts empty, so no
     /// key press records the words of a denial as an approval's. Alt-Enter

@@ -27,22 +27,17 @@ extension Lifecycle {
                                                    selfActivated: selfActivated ? true : nil)))
         }
         if let originalID = record.request.extends {
-            // Ended by the clock even where the sweep has not recorded the expiry yet.
-            if let ended = endOf(original, extending: originalID, at: at) {
-                return [decided(.denied, "the grant of \(originalID) \(ended); there is nothing to extend")]
+            switch extensionOutcome(record, original: original, policy: policy, at: at) {
+            case let .denied(why)?:
+                return [decided(.denied, why)]
+            case let .extends(by, expiresAt, total)?:
+                let capped = by < record.request.duration ? " (capped at the policy's maximum total of \(total))" : ""
+                return [decided(.approved, reason + "; extends \(originalID) by \(by)\(capped)"),
+                        EventDraft(requestID: originalID, actor: actor, at: at,
+                                   body: .grantExtended(.init(extensionID: record.id, by: by, expiresAt: expiresAt)))]
+            case nil:
+                break
             }
-            guard let original else { return [decided(.denied, "the grant of \(originalID) does not exist")] }
-            let total = policy.maxTotal(for: record.request)?.seconds ?? original.duration.seconds
-            let room = total - original.duration.seconds
-            guard room > 0 else {
-                return [decided(.denied, "the grant of \(originalID) is already at the policy's maximum total of \(TimeSpan(seconds: total))")]
-            }
-            let by = TimeSpan(seconds: min(record.request.duration.seconds, room))
-            let capped = by < record.request.duration ? " (capped at the policy's maximum total of \(TimeSpan(seconds: total)))" : ""
-            let expiresAt = original.expiresAt.map { $0.addingTimeInterval(TimeInterval(by.seconds)) }
-            return [decided(.approved, reason + "; extends \(originalID) by \(by)\(capped)"),
-                    EventDraft(requestID: originalID, actor: actor, at: at,
-                               body: .grantExtended(.init(extensionID: record.id, by: by, expiresAt: expiresAt)))]
         }
 
         let request = record.request
@@ -128,6 +123,32 @@ extension Lifecycle {
     }
 
     /// Why an extension's grant can no longer be extended at `at`, or nil while it is live.
+    /// What approving extension `record` of grant `original` does at `at`:
+    /// extend the grant `by` (what was asked, or what the policy's maximum
+    /// `total` leaves), to `expiresAt` (nil while the grant's clock has not
+    /// started); or deny it, and why. Nil for a request that extends nothing.
+    public enum ExtensionOutcome: Sendable, Hashable {
+        case extends(by: TimeSpan, expiresAt: Date?, total: TimeSpan)
+        case denied(String)
+    }
+
+    public static func extensionOutcome(_ record: RequestRecord, original: Grant?, policy: Policy, at: Date) -> ExtensionOutcome? {
+        guard let originalID = record.request.extends else { return nil }
+        // Ended by the clock even where the sweep has not recorded the expiry yet.
+        if let ended = endOf(original, extending: originalID, at: at) {
+            return .denied("the grant of \(originalID) \(ended); there is nothing to extend")
+        }
+        guard let original else { return .denied("the grant of \(originalID) does not exist") }
+        let total = policy.maxTotal(for: record.request)?.seconds ?? original.duration.seconds
+        let room = total - original.duration.seconds
+        guard room > 0 else {
+            return .denied("the grant of \(originalID) is already at the policy's maximum total of \(TimeSpan(seconds: total))")
+        }
+        let by = TimeSpan(seconds: min(record.request.duration.seconds, room))
+        return .extends(by: by, expiresAt: original.expiresAt.map { $0.addingTimeInterval(TimeInterval(by.seconds)) },
+                        total: TimeSpan(seconds: total))
+    }
+
     static func endOf(_ original: Grant?, extending id: String, at: Date) -> String? {
         guard let original, original.requestID == id else { return "does not exist" }
         switch original.state {

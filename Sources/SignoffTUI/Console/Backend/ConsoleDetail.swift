@@ -20,10 +20,25 @@ public struct ConsoleDetail: Sendable, Hashable {
     /// Decisions in its grant's history that signoff does not record (written
     /// into the store by hand), as `audit verify` names them; empty normally.
     public var disputed: [String]
+    /// For an extension: the grant it extends, as it stands, and what an
+    /// approval now would do to it (`Lifecycle.extensionOutcome`); nil for
+    /// any other request, or with no policy to judge by.
+    public var extending: Extending?
+
+    public struct Extending: Sendable, Hashable {
+        public var grant: Grant?
+        public var outcome: Lifecycle.ExtensionOutcome
+        public init(grant: Grant?, outcome: Lifecycle.ExtensionOutcome) {
+            self.grant = grant
+            self.outcome = outcome
+        }
+    }
 
     public init(record: RequestRecord, explanation: PolicyExplanation?, progress: [StepStatus], mayDecide: Bool,
                 whyNot: String?, whyMay: String? = nil, myStep: Int? = nil, maximumDuration: TimeSpan? = nil,
-                timeline: [TimelineEntry], disputed: [String] = []) {
+                timeline: [TimelineEntry], disputed: [String] = [],
+                extending: Extending? = nil) {
+        self.extending = extending
         self.record = record
         self.explanation = explanation
         self.progress = progress

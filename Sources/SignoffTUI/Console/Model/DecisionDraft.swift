@@ -35,6 +35,9 @@ public struct DecisionDraft: Sendable, Hashable {
     /// Which step an approval counts for and what it still needs, in words,
     /// from the detail shown when the panel opened; nil when not known.
     public var step: String?
+    /// For an extension, what this decision does to the grant it extends, in
+    /// words, from the detail shown when the panel opened; nil otherwise.
+    public var extending: String?
     /// A refusal or failure from the last submission, shown in the panel.
     public var problem: String?
     /// Set when a reload showed a newer version than the one being decided.
@@ -48,6 +51,7 @@ public struct DecisionDraft: Sendable, Hashable {
         self.grant = nil
         self.rationale = rationale
         self.step = nil
+        self.extending = nil
         self.problem = nil
         self.changedUnderneath = false
     }
@@ -65,6 +69,7 @@ public struct DecisionDraft: Sendable, Hashable {
         self.grant = grant
         self.rationale = rationale
         self.step = nil
+        self.extending = nil
         self.problem = nil
         self.changedUnderneath = false
     }

@@ -12,12 +12,33 @@ extension ConsoleModel {
                                   rationale: drafts[DecisionDraft.key(id: row.id, verdict: verdict)] ?? "")
         draft.request.requester = detail.record.requester
         draft.step = Self.stepText(detail, verdict: verdict)
+        draft.extending = detail.extending.flatMap { Self.extensionText($0, request: detail.record.request, now: now, glyphs: glyphs) }
+            .map { verdict == .deny ? "the grant of \(detail.record.request.extends ?? "") stays as it is" : $0.effect }
         mode = .decision(draft)
         if !draft.rationale.isEmpty, let written = draftVersions[draft.draftKey], written != draft.shownVersion {
             message = StatusMessage("\(glyphs.risk) the rationale kept for \(row.id) was written for version \(written); "
                                     + "it is version \(draft.shownVersion) now: read it again against what changed", role: .warning)
         }
         return []
+    }
+
+    /// An extension in words: `sentence` for the detail (the grant it
+    /// extends as it stands, then what an approval now does), `effect` for
+    /// the panel (what approving does), and whether an approval is denied.
+    static func extensionText(_ extending: ConsoleDetail.Extending, request: AccessRequest, now: Date,
+                              glyphs: Glyphs) -> (sentence: String, effect: String, denied: Bool)? {
+        guard let id = request.extends else { return nil }
+        let grant = extending.grant.map { "\(id) (\($0.state.rawValue), \($0.timeLeftText(at: now)))" } ?? id
+        switch extending.outcome {
+        case let .extends(by, expiresAt, total):
+            let inAll = extending.grant.map { " \(glyphs.separator) \(TimeSpan(seconds: $0.duration.seconds + by.seconds)) in all" } ?? ""
+            let capped = by < request.duration ? " (not the \(request.duration) asked: the policy allows \(total) in all)" : ""
+            let until = expiresAt.map { ", to \(TimeText.absolute($0))" } ?? ""
+            return ("the grant of \(grant); approving adds \(by)\(until)\(inAll)\(capped)",
+                    "adds \(by) to the grant of \(id)\(until)\(inAll)\(capped)", false)
+        case let .denied(why):
+            return ("the grant of \(grant); an approval now is denied: \(why)", "DENIED instead: \(why)", true)
+        }
     }
 
     /// What this decision does to the route, for the panel: which step an

@@ -58,6 +58,7 @@ enum DecisionPanel {
                 lines += labelled("revoked when ", triggers, width: width, glyphs: glyphs)
             }
         }
+        if let extending = draft.extending { lines += labelled("EXTENSION ", extending, width: width, glyphs: glyphs) }
         if let step = draft.step { lines += labelled("step ", step, width: width, glyphs: glyphs) }
         if let grant = draft.grant {
             var terms = [Term("now "), Term(value: grant.timeLeftText(at: now))]

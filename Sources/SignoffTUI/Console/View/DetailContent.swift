@@ -189,6 +189,9 @@ enum DetailContent {
         builder.styled("Request", [Span(builder.safe(record.id), .value), Span(" \(glyphs.separator) ", .dim),
                                    Span("\(state.glyph) \(state.word)", state.role),
                                    Span(" \(glyphs.separator) version \(record.version)", .dim)])
+        if let extending = detail.extending, let text = ConsoleModel.extensionText(extending, request: request, now: now, glyphs: glyphs) {
+            builder.field("Extends", text.sentence, role: text.denied ? .error : .warning)
+        }
         builder.field("Subject", request.subject.name, prefix: request.subject.kind.label + " ")
         builder.field("Owner", request.subject.owner)
         builder.field("System", request.system)
