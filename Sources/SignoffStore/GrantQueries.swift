@@ -219,9 +219,9 @@ extension Store {
     /// nothing (`Store.notFolded`), then `grantHistoryProblems` of its grant
     /// (the one it extends, for an extension). Empty for a request signoff recorded.
     public func disputes(of record: RequestRecord, history: [RecordedEvent]) throws -> [String] {
-        // The row against its own record (the columns that lists and filters read), then the record against the events.
-        let columns = try read { try RequestRow.read($0, record.id)?.columnProblem() }.map { ["the request's row: \($0)"] } ?? []
-        let row = columns + (Projection.rowProblem(record, history: history).map { ["the request's row: \($0)"] } ?? [])
+        // The record against the events; where it holds, the row's columns (what lists and filters read) against the record.
+        let problem = try Projection.rowProblem(record, history: history) ?? read { try RequestRow.read($0, record.id)?.columnProblem() }
+        let row = problem.map { ["the request's row: \($0)"] } ?? []
         // Only a copy keeps events unfolded: a file store reads nothing more.
         let notFolded = remote == nil ? [] : try read { try Self.notFolded($0, requestID: record.id, isCopy: true) }
         return row + notFolded + (try grantHistoryProblems(record.request.extends ?? record.id))

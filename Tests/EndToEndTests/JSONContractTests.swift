@@ -135,6 +135,14 @@ struct JSONContractTests {
         }
 
         check.stdout(try Signoff.run(["policy", "check", policy, "--json"]), "signoff.policy-check/1")
+        // A policy that does not parse: its problems are the check's findings, the error on stderr as well.
+        let unparsable = try store.file("unparsable.yaml", "foo: bar\nroute: [\n")
+        let broken = check.failure(try Signoff.run(["policy", "check", unparsable, "--json"]), status: 2, code: "bad_input",
+                                   output: "signoff.policy-check/1")
+        #expect(broken["file"] as? String == unparsable, "\(broken)")
+        let brokenReport = try JSONSerialization.jsonObject(with: Data(try Signoff.run(["policy", "check", unparsable, "--json"]).stdout.utf8))
+            as? [String: Any]
+        #expect((brokenReport?["errors"] as? Int ?? 0) > 0 && (brokenReport?["policy_version"] as? String)?.count == 64, "\(String(describing: brokenReport))")
         check.stdout(try Signoff.run(["policy", "test", policy, cases, "--json"]), "signoff.policy-test/1")
         check.stdout(try store.run(["policy", "apply", policy, "--json"], as: "carol"), "signoff.policy-applied/1")
         let outbox = store.directory.appendingPathComponent("outbox")

@@ -162,4 +162,19 @@ struct TimestampTests {
             try RequestFile.parse(text: base + "\nstart: 0000-05-31T20:00:00Z\nduration: 8h", file: "r", policy: nil)
         }
     }
+
+    /// A window must end within the years a time may name: one that runs past
+    /// 9999 would be shown (and stored) as a time no reader can write back.
+    @Test func refusesAWindowEndingAfterTheLastYear() throws {
+        let base = everyField.map(\.yaml).joined(separator: "\n").replacingOccurrences(of: "duration: \"8h\"", with: "")
+        do {
+            _ = try RequestFile.parse(text: base + "\nstart: 9999-12-31T23:00:00Z\nduration: 8h", file: "r", policy: nil)
+            Issue.record("a window ending in the year 10000 was accepted")
+        } catch {
+            #expect(error.errors[0].field == "duration" && error.errors[0].message.contains("after the year 9999"), "\(error)")
+        }
+        #expect(throws: Never.self) {
+            try RequestFile.parse(text: base + "\nstart: 9999-12-31T15:00:00Z\nduration: 8h", file: "r", policy: nil)
+        }
+    }
 }

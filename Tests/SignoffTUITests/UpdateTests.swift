@@ -426,7 +426,33 @@ import Testing
         #expect(selectedID(model) == "REQ-000001")
         press(&model, .character("a"))
         #expect(model.message?.text.contains("was written for version 1; it is version 2 now") == true, "\(model.message?.text ?? "")")
-        #expect(press(&model, .control("s")) == [.decide(id: "REQ-000001", verdict: .approve, rationale: "checked OPS-42", shownVersion: 2)])
+        // Kept, but not submitted as it is: it was written for what version 1 said.
+        #expect(press(&model, .control("s")).isEmpty)
+        #expect(model.message?.text.contains("written for version 1 of REQ-000001, not 2: read what changed, then edit it") == true,
+                "\(model.message?.text ?? "")")
+        type(&model, ", still read only")
+        #expect(press(&model, .control("s")) == [.decide(id: "REQ-000001", verdict: .approve, rationale: "checked OPS-42, still read only",
+                                                          shownVersion: 2)])
+    }
+
+    /// Eligibility can end with the request unchanged (a policy applied, a
+    /// delegation over): the open panel follows its request's fresh detail,
+    /// even once the request has left the list, and records nothing.
+    @Test func aPanelWhoseApproverIsNoLongerEligibleSubmitsNothing() {
+        var model = Sample.model()
+        press(&model, .character("j"), .character("a"))
+        type(&model, "checked OPS-42 owner agreed")
+        guard let id = model.openDraft?.id, let row = model.selectedRow else { Issue.record("no panel"); return }
+        var detail = Sample.detail(row)
+        detail.mayDecide = false
+        detail.whyNot = "dave is not an eligible approver under policy 2"
+        feed(&model, .detailLoaded(detail))
+        #expect(press(&model, .control("s")).isEmpty)
+        #expect(model.message?.text.contains("you may no longer decide \(id): dave is not an eligible approver") == true,
+                "\(model.message?.text ?? "")")
+        // A reload that no longer lists it still asks for its detail.
+        model.details = [:]
+        #expect(model.detailEffects().contains(.loadDetail(id: id)))
     }
 
     @Test func aReloadUnderAnOpenPanelIsFlaggedAndKeepsTheShownVersion() {

@@ -180,6 +180,11 @@ public enum RequestFile {
                     hint: "ask for access that is still to come: a later start, or leave start out to begin at approval")
             }
         }
+        if let start, (end ?? start.addingTimeInterval(TimeInterval(duration.seconds))) >= Timestamp.endOfYears {
+            throw (map.optional("end") ?? durationNode ?? map.owner).error(
+                "the window asked for ends after the year \(Timestamp.years.upperBound)",
+                hint: "times run from \(Timestamp.years.lowerBound) to \(Timestamp.years.upperBound): ask for a window that ends by then")
+        }
         if duration.seconds > 366 * 86_400 {
             throw (durationNode ?? map.owner).error("is longer than a year", hint: "access that long is not temporary; ask for less")
         }

@@ -133,7 +133,8 @@ struct ConditionParser {
             var members = ExactNameSet()
             for item in try node.listOrSingle() {
                 let group = try item.nonEmptyString()
-                guard let expanded = directory.expandedGroups[group] else {
+                // A group the directory defines but could not expand (its own error names why) is no unknown group.
+                guard let expanded = directory.expandedGroups[group] ?? (directory.groups[group] != nil ? [] : nil) else {
                     throw item.error("unknown group \"\(group)\"", hint: directory.groupHint(for: group))
                 }
                 names.append(group)

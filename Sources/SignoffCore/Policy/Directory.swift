@@ -112,7 +112,7 @@ extension Directory {
             return directory
         }
         if let peopleNode = mapping.optional("people") {
-            collect(&errors) { () throws(SourceError) in try directory.parsePeople(peopleNode) }
+            directory.parsePeople(peopleNode, errors: &errors)
         }
         if let agents = mapping.optional("intake_agents") {
             collect(&errors) { () throws(SourceError) in directory.intakeAgents = ExactNameSet(try directory.names(agents, of: "intake agent")) }
@@ -132,57 +132,75 @@ extension Directory {
         return directory
     }
 
-    private mutating func parsePeople(_ node: LocatedNode) throws(SourceError) {
+    /// Each person on their own: one written wrongly is an error of its own,
+    /// and the others still parse, so a mistake in one is not reported again
+    /// as every later mention of the rest ("unknown person").
+    private mutating func parsePeople(_ node: LocatedNode, errors: inout [SourceError]) {
         if case .sequence = node.node {
-            for item in try node.list() {
-                let name = try item.nonEmptyString()
-                try PlainName.check(name, at: item, what: "a person's name")
-                // Canonically equivalent spellings count as the same name here:
-                // two people who read alike would pass for each other.
-                if let other = peopleInOrder.first(where: { $0 == name }) {
-                    throw item.error(ExactName.same(other, name) ? "\"\(name)\" appears twice"
-                                     : "\"\(ExactName.spelled(name))\" is \"\(ExactName.spelled(other))\" spelt another way",
-                                     hint: "name each person once, spelt one way")
+            let items: [LocatedNode]
+            do { items = try node.list() } catch { errors.append(error); return }
+            for item in items {
+                do throws(SourceError) {
+                    let name = try item.nonEmptyString()
+                    try PlainName.check(name, at: item, what: "a person's name")
+                    // Canonically equivalent spellings count as the same name here:
+                    // two people who read alike would pass for each other.
+                    if let other = peopleInOrder.first(where: { $0 == name }) {
+                        throw item.error(ExactName.same(other, name) ? "\"\(name)\" appears twice"
+                                         : "\"\(ExactName.spelled(name))\" is \"\(ExactName.spelled(other))\" spelt another way",
+                                         hint: "name each person once, spelt one way")
+                    }
+                    people[name] = Person(name: name, manager: nil, position: item.position)
+                    peopleInOrder.append(name)
+                } catch {
+                    errors.append(error)
                 }
-                people[name] = Person(name: name, manager: nil, position: item.position)
-                peopleInOrder.append(name)
             }
             return
         }
-        let mapping = try node.mapping()
+        let mapping: LocatedMapping
+        do { mapping = try node.mapping() } catch { errors.append(error); return }
         for entry in mapping.entries {
-            try PlainName.check(entry.key, at: entry.keyNode, what: "a person's name")
-            var person = Person(name: entry.key, manager: nil, position: entry.keyNode.position)
-            if !Self.isEmptyScalar(entry.value) {
-                let details = try entry.value.mapping()
-                try details.rejectUnknown(["manager", "jira", "email", "webhook", "channels", "keys"])
-                if let manager = details.optional("manager") { person.manager = try manager.nonEmptyString() }
-                if let jira = details.optional("jira") {
-                    for item in try jira.listOrSingle() {
-                        let identity = try item.nonEmptyString()
-                        if let other = jiraPeople[identity.lowercased()] {
-                            throw item.error("\"\(identity)\" is already \(other)'s Jira identity",
-                                             hint: "one Jira account is one person; remove it from one of them")
-                        }
-                        jiraPeople[identity.lowercased()] = entry.key
-                        person.jira.append(identity)
-                    }
-                }
-                if let email = details.optional("email") {
-                    let address = try email.nonEmptyString()
-                    guard EmailAddress.isPlain(address) else {
-                        throw email.error("\"\(address)\" is not a plain email address", hint: "e.g. dave@example.com")
-                    }
-                    person.email = address
-                }
-                if let webhook = details.optional("webhook") { person.webhook = try NotificationPolicy.webURL(webhook) }
-                if let channels = details.optional("channels") { person.channels = try channels.stringList() }
-                if let keys = details.optional("keys") { person.keys = try parseKeys(keys, of: entry.key) }
+            // A name that is not plain names nobody; the others go on.
+            do throws(SourceError) { try PlainName.check(entry.key, at: entry.keyNode, what: "a person's name") } catch {
+                errors.append(error)
+                continue
             }
+            var person = Person(name: entry.key, manager: nil, position: entry.keyNode.position)
+            // Details written wrongly are an error, but the person is still someone the rest may name.
+            do throws(SourceError) { try parseDetails(entry.value, of: entry.key, into: &person) } catch { errors.append(error) }
             people[entry.key] = person
             peopleInOrder.append(entry.key)
         }
         peopleInOrder.sort()
+    }
+
+    private mutating func parseDetails(_ value: LocatedNode, of name: String, into person: inout Person) throws(SourceError) {
+        guard !Self.isEmptyScalar(value) else { return }
+        let details = try value.mapping()
+        try details.rejectUnknown(["manager", "jira", "email", "webhook", "channels", "keys"])
+        if let manager = details.optional("manager") { person.manager = try manager.nonEmptyString() }
+        if let jira = details.optional("jira") {
+            for item in try jira.listOrSingle() {
+                let identity = try item.nonEmptyString()
+                if let other = jiraPeople[identity.lowercased()] {
+                    throw item.error("\"\(identity)\" is already \(other)'s Jira identity",
+                                     hint: "one Jira account is one person; remove it from one of them")
+                }
+                jiraPeople[identity.lowercased()] = name
+                person.jira.append(identity)
+            }
+        }
+        if let email = details.optional("email") {
+            let address = try email.nonEmptyString()
+            guard EmailAddress.isPlain(address) else {
+                throw email.error("\"\(address)\" is not a plain email address", hint: "e.g. dave@example.com")
+            }
+            person.email = address
+        }
+        if let webhook = details.optional("webhook") { person.webhook = try NotificationPolicy.webURL(webhook) }
+        if let channels = details.optional("channels") { person.channels = try channels.stringList() }
+        if let keys = details.optional("keys") { person.keys = try parseKeys(keys, of: name) }
     }
 
     /// `keys:` as `.pub` lines, each checked where it is written.

@@ -73,6 +73,12 @@ public struct PolicyFinding: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(position.map { "\($0): " } ?? "")\(severity.rawValue): \(field.isEmpty ? "" : "\(field): ")\(message)"
     }
+
+    /// A problem that stops the policy from parsing, as an error finding.
+    public init(_ error: SourceError) {
+        self.init(severity: .error, position: error.position, field: error.field,
+                  message: error.message + (error.hint.map { "; \($0)" } ?? ""))
+    }
 }
 
 /// A parsed, validated policy. Immutable; a new file is a new version.
@@ -182,6 +188,12 @@ public struct Policy: Sendable {
     /// Names of the denials the policy makes without a rule; no rule may take them.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
                                           "break-glass-max-duration"]
+
+    /// A policy's version: the SHA-256 of its source, in hex; also of a
+    /// source that does not parse, for a report that names what it checked.
+    public static func version(ofSource source: String) -> String {
+        SHA256.hash(data: Data(source.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
 
     /// Parses and validates; refuses the whole file on any error.
     public static func parse(source: String, file: String) throws(SourceErrors) -> Policy {
@@ -312,8 +324,7 @@ public struct Policy: Sendable {
         guard errors.isEmpty else {
             throw SourceErrors(errors.sorted { ($0.position?.line ?? 0, $0.position?.column ?? 0) < ($1.position?.line ?? 0, $1.position?.column ?? 0) })
         }
-        let digest = SHA256.hash(data: Data(source.utf8))
-        return Policy(storage: Storage(version: digest.map { String(format: "%02x", $0) }.joined(), file: file, source: source,
+        return Policy(storage: Storage(version: version(ofSource: source), file: file, source: source,
                       minimumRationale: minimumRationale, pendingTimeout: pendingTimeout,
                       accessStartsAtProvisioning: accessStartsAtProvisioning, breakGlass: breakGlass,
                       extraTriggers: extraTriggers, production: production, systems: catalogue.systems,

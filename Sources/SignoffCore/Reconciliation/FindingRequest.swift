@@ -71,7 +71,7 @@ public enum FindingRequest {
         if let kind {
             lines.append("  kind: \(kind.rawValue)")
         } else {
-            lines.append("  # \(toComplete): kind: the platform shows a \(quotedText(finding.subjectKind)); one of \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            lines.append("  # \(toComplete): kind: the platform calls it \(quotedText(finding.subjectKind)); one of \(IdentityKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         lines.append("  name: \(quoted(finding.subject))")
         let named = finding.owner.map { " (the export names \(quotedText($0)))" } ?? ""

@@ -8,6 +8,8 @@ import Foundation
 public enum Timestamp {
     /// The years a time may name.
     public static let years = 1970...9999
+    /// The first moment after the last year a time may name (10000-01-01T00:00:00Z).
+    public static let endOfYears = Date(timeIntervalSince1970: 253_402_300_800)
 
     /// `2026-11-21T09:30:00Z`, `2026-11-21T09:30:00.250+01:00`; nil for anything else.
     public static func parse(_ text: String) -> Date? {

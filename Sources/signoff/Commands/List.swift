@@ -48,9 +48,12 @@ struct List: ParsableCommand, JSONReporting {
         filter.environment = environment
         filter.requester = requester
         if !routedToMe { filter.limit = limit }
-        let queue = try routedToMe
-            ? DecisionQueue(store: store, person: commands.actor.name, policy: commands.requirePolicy(), now: commands.clock.now())
-            : nil
+        let routing = routedToMe ? try commands.requirePolicy() : nil
+        let queue = try routing.map { try DecisionQueue(store: store, person: commands.actor.name, policy: $0, now: commands.clock.now()) }
+        // The empty queue of someone the directory does not list says why, so it does not read as "nothing waits".
+        if let routing, !routing.knowsPerson(commands.actor.name) {
+            Terminal.warning("\(commands.actor.name) is not a person of the policy's directory, so nothing is routed to them")
+        }
 
         var writer = JSONListWriter<RequestSummaryJSON>(listSchema: "signoff.request-list/1", lines: format == .jsonLines)
         var table = TextTable([

@@ -59,7 +59,18 @@ struct PolicyCommand: ParsableCommand {
         var printsJSON: Bool { json }
 
         func run() throws {
-            let policy = try load(file)
+            let (text, name) = try readText(file)
+            let policy: Policy
+            do {
+                policy = try Policy.parse(source: text, file: name)
+            } catch {
+                // Read but not parsed: with --json, its problems are the check's findings, as any other error is.
+                if json {
+                    try PolicyCheckJSON(file: file, version: Policy.version(ofSource: text),
+                                        findings: error.errors.map(PolicyFinding.init)).print()
+                }
+                throw CommandFailure.invalid(error, "the policy was not used")
+            }
             let findings = policy.check()
             let errors = findings.filter { $0.severity == .error }
             if json {

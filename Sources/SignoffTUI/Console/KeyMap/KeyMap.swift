@@ -148,6 +148,10 @@ public enum KeyMap {
             let rows = "\(shortBy) row\(shortBy == 1 ? "" : "s")"
             return "\(rows) short: not all of what you decide is on screen; make the terminal \(rows) taller"
         }
+        if let why = draft.noLongerEligible { return "you may no longer decide \(draft.id): \(why)" }
+        if let written = draft.rationaleWrittenFor {
+            return "the rationale was written for version \(written) of \(draft.id), not \(draft.shownVersion): read what changed, then edit it"
+        }
         let missing = model.minimumRationale - draft.rationaleLength
         return missing > 0 ? "the rationale needs \(missing) more character\(missing == 1 ? "" : "s")" : nil
     }
@@ -163,6 +167,7 @@ public enum KeyMap {
         guard case let .confirm(draft, typed) = model.mode else { return "nothing to confirm" }
         if let tooSmall = tooSmallBlocker(model) { return tooSmall }
         if draft.changedUnderneath { return "\(draft.id) changed since you saw it: Esc, then look again" }
+        if let why = draft.noLongerEligible { return "you may no longer decide \(draft.id): \(why)" }
         let shortBy = DecisionPanel.Confirmation(draft, model: model).shortBy
         if shortBy > 0 {
             return "not all of what you approve is on screen: make the terminal \(shortBy) row\(shortBy == 1 ? "" : "s") taller"

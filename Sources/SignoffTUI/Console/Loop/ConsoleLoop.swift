@@ -64,9 +64,13 @@ public final class ConsoleLoop {
     /// The selected request (or the request of the selected grant or review)
     /// when its detail is neither loaded nor failed: it is wanted however the
     /// selection got there (moving, filtering, reloading).
+    /// The selected request's detail, else that of the request an open
+    /// decision panel is on (`ConsoleModel.detailEffects`), when not loaded.
     private var missingDetail: String? {
-        guard let id = model.selectedRequestID, model.wantsDetail(id) else { return nil }
-        return id
+        model.detailEffects().lazy.compactMap { effect -> String? in
+            if case let .loadDetail(id) = effect { return id }
+            return nil
+        }.first
     }
 
     /// At most this many waiting keys are handled between two frames.

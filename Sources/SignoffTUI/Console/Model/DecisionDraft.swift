@@ -38,6 +38,13 @@ public struct DecisionDraft: Sendable, Hashable {
     /// For an extension, what this decision does to the grant it extends, in
     /// words, from the detail shown when the panel opened; nil otherwise.
     public var extending: String?
+    /// The request version a kept rationale was written for, when that is
+    /// not the version now decided: nothing is submitted until the rationale
+    /// is edited (read again against what changed); nil otherwise.
+    public var rationaleWrittenFor: Int?
+    /// Why the approver may no longer decide this request, when a reload
+    /// says so (the policy changed, a delegation ended): nothing is submitted.
+    public var noLongerEligible: String?
     /// A refusal or failure from the last submission, shown in the panel.
     public var problem: String?
     /// Set when a reload showed a newer version than the one being decided.
@@ -52,6 +59,8 @@ public struct DecisionDraft: Sendable, Hashable {
         self.rationale = rationale
         self.step = nil
         self.extending = nil
+        self.rationaleWrittenFor = nil
+        self.noLongerEligible = nil
         self.problem = nil
         self.changedUnderneath = false
     }
@@ -70,6 +79,8 @@ public struct DecisionDraft: Sendable, Hashable {
         self.rationale = rationale
         self.step = nil
         self.extending = nil
+        self.rationaleWrittenFor = nil
+        self.noLongerEligible = nil
         self.problem = nil
         self.changedUnderneath = false
     }

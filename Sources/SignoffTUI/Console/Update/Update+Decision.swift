@@ -14,11 +14,12 @@ extension ConsoleModel {
         draft.step = Self.stepText(detail, verdict: verdict)
         draft.extending = detail.extending.flatMap { Self.extensionText($0, request: detail.record.request, now: now, glyphs: glyphs) }
             .map { verdict == .deny ? "the grant of \(detail.record.request.extends ?? "") stays as it is" : $0.effect }
-        mode = .decision(draft)
         if !draft.rationale.isEmpty, let written = draftVersions[draft.draftKey], written != draft.shownVersion {
+            draft.rationaleWrittenFor = written
             message = StatusMessage("\(glyphs.risk) the rationale kept for \(row.id) was written for version \(written); "
                                     + "it is version \(draft.shownVersion) now: read it again against what changed", role: .warning)
         }
+        mode = .decision(draft)
         return []
     }
 

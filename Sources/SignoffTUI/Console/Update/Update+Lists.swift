@@ -112,6 +112,13 @@ extension ConsoleModel {
             replaceOpenDraft(draft)
             return
         }
+        // Eligibility follows the policy and the clock, not only the request's version.
+        let ineligible = detail.mayDecide ? nil : (detail.whyNot ?? "you are not an eligible approver of \(draft.id)")
+        if ineligible != draft.noLongerEligible {
+            draft.noLongerEligible = ineligible
+            replaceOpenDraft(draft)
+            if ineligible != nil { return }
+        }
         let step = Self.stepText(detail, verdict: verdict)
         guard step != draft.step else { return }
         draft.step = step
@@ -443,10 +450,14 @@ extension ConsoleModel {
         return detailEffects()
     }
 
-    /// Loads the selected request's detail unless it is cached or failed.
+    /// Loads the selected request's detail unless it is cached or failed,
+    /// and that of the request an open decision panel is on, which may no
+    /// longer be listed (or selected) after a reload: what the panel says
+    /// follows it (`refreshOpenDraft`).
     func detailEffects() -> [Effect] {
-        guard let id = selectedRequestID, details[id] == nil, detailErrors[id] == nil else { return [] }
-        return [.loadDetail(id: id)]
+        [selectedRequestID, openDraft.flatMap { $0.verdict != nil ? $0.id : nil }].compactMap(\.self)
+            .reduce(into: [String]()) { ids, id in if !ids.contains(id) { ids.append(id) } }
+            .filter(wantsDetail).map { .loadDetail(id: $0) }
     }
 
     mutating func store(_ detail: ConsoleDetail) {

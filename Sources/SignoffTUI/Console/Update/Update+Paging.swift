@@ -104,9 +104,10 @@ extension ConsoleModel {
     }
 
     /// Whether a detail load for `id` is still worth doing: the request (or
-    /// its grant) is selected and its detail is neither cached nor failed.
+    /// its grant) is selected, or an open decision panel is on it, and its
+    /// detail is neither cached nor failed.
     public func wantsDetail(_ id: String) -> Bool {
-        guard selectedRequestID == id else { return false }
+        guard selectedRequestID == id || (openDraft?.verdict != nil && openDraft?.id == id) else { return false }
         return details[id] == nil && detailErrors[id] == nil
     }
 

@@ -233,6 +233,7 @@ extension ConsoleModel {
             }
             draft.rationale.append(text)
             draft.problem = nil
+            draft.rationaleWrittenFor = nil
             mode = .decision(draft)
         case let .confirm(draft, typed):
             guard typed.count < 8 else { return }
@@ -250,6 +251,7 @@ extension ConsoleModel {
         case var .decision(draft):
             guard !draft.rationale.isEmpty else { return }
             draft.rationale.removeLast()
+            draft.rationaleWrittenFor = nil
             mode = .decision(draft)
         case let .confirm(draft, typed):
             mode = .confirm(draft, typed: String(typed.dropLast()))

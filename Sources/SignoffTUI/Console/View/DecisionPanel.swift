@@ -164,6 +164,14 @@ enum DecisionPanel {
             if draft.changedUnderneath {
                 notices.append(StyledLine("\(glyphs.breakGlass) \(draft.id) changed since you opened this; submitting will be refused. Esc, then look again.", .warning))
             }
+            if let why = draft.noLongerEligible {
+                notices.append(StyledLine("\(glyphs.denied) You may no longer decide \(draft.id): "
+                                          + DisplaySafe.text(why, style: glyphs.textStyle) + ". Esc.", .error))
+            }
+            if let written = draft.rationaleWrittenFor {
+                notices.append(StyledLine("\(glyphs.risk) This rationale was written for version \(written); \(draft.id) is version "
+                                          + "\(draft.shownVersion) now. Read what changed, then edit it to submit.", .warning))
+            }
             if let problem = draft.problem {
                 notices.append(StyledLine("\(glyphs.denied) " + DisplaySafe.text(problem, style: glyphs.textStyle), .error))
             }
