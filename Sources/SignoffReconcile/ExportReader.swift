@@ -102,7 +102,7 @@ public enum ExportReader {
         }
         guard let name = found?.name ?? options.instance else {
             throw SourceError(file: file, position: nil, field: "", message: "does not say which \(noun) it shows",
-                              hint: "name it with --\(noun) NAME; the catalogue knows: \(known(kind, policy))")
+                              hint: "name the \(noun) with --instance NAME; the catalogue knows: \(known(kind, policy))")
         }
         guard let target = policy.target(kind, instance: name) else {
             throw SourceError(file: found?.file ?? file, position: nil, field: "",

@@ -44,6 +44,35 @@ struct ReconcileTests {
         return result.stdout
     }
 
+    /// An old export is no news either way: read again after a newer one
+    /// resolved a finding (a late cron job, a file replayed), it reopens
+    /// nothing and alerts on nothing; a newer export that shows it does.
+    @Test func anOlderExportReopensNothingANewerOneResolved() throws {
+        let store = try TestStore()
+        let check = try SchemaCheck(store.directory)
+        let id = try store.submit(etlRequest, as: "alice", at: Self.t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: Self.t0).status == 0)
+        let old = [Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T04:00:00Z"), Self.line("svc-rogue", id: "pg-2", at: "2026-11-21T04:00:00Z")]
+        let (first, run1) = try reconcile(store, "old.jsonl", old, at: "2026-11-21T04:05:00Z", check: check)
+        #expect(first == 9, "\(run1)")
+        let findingID = try #require((run1["opened"] as? [[String: Any]])?.first?["id"] as? String)
+        let (second, run2) = try reconcile(store, "newer.jsonl", [Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T05:00:00Z")],
+                                           at: "2026-11-21T05:05:00Z", check: check)
+        #expect(second == 0 && run2["resolved"] as? [String] == [findingID], "\(run2)")
+        let (third, run3) = try reconcile(store, "old-again.jsonl", old, at: "2026-11-21T05:10:00Z", check: check)
+        #expect(third == 0, "an old export alerts on nothing: \(run3)")
+        #expect((run3["opened"] as? [Any])?.isEmpty == true && run3["not_reopened"] as? [String] == [findingID], "\(run3)")
+        #expect(try drift(store, check: check).isEmpty)
+        let text = try store.run(["reconcile", "generic", try store.file("old-text.jsonl", old.joined(separator: "\n") + "\n"),
+                                  "--covers", "payments-db/production"], as: "ops", at: "2026-11-21T05:15:00Z")
+        #expect(text.status == 0 && text.stdout.contains("not reopened \(findingID)") && text.stdout.contains("it stays resolved"),
+                "\(text.output)")
+        let newest = [Self.line("svc-ledger-etl", id: "pg-1", at: "2026-11-21T06:00:00Z"), Self.line("svc-rogue", id: "pg-2", at: "2026-11-21T06:00:00Z")]
+        let (fourth, run4) = try reconcile(store, "newest.jsonl", newest, at: "2026-11-21T06:05:00Z", check: check)
+        #expect(fourth == 9 && (run4["opened"] as? [[String: Any]])?.first?["id"] as? String == findingID, "\(run4)")
+        try check.validate()
+    }
+
     @Test func findingsAppearAreSeenAgainResolveAndComeBackUnderTheSameID() throws {
         let store = try TestStore()
         let check = try SchemaCheck(store.directory)
@@ -88,6 +117,12 @@ struct ReconcileTests {
                                     at: "2026-11-21T05:30:00Z")
         #expect(refused.status == 2, "\(refused.output)")
         #expect(refused.stderr.contains("broken.jsonl:2:"), "\(refused.output)")
+        // With --json, the error document locates it too.
+        let located = try store.run(["reconcile", "generic", broken, "--covers", "payments-db/production", "--json"], as: "ops",
+                                    at: "2026-11-21T05:30:00Z")
+        let error = (try? JSONSerialization.jsonObject(with: Data(located.stderr.utf8)) as? [String: Any])?["error"] as? [String: Any]
+        #expect(located.status == 2 && (error?["file"] as? String)?.hasSuffix("broken.jsonl") == true && error?["line"] as? Int == 2,
+                "\(located.output)")
         #expect(try chainHead(store) == chain)
 
         // A run that covers another system resolves nothing here.

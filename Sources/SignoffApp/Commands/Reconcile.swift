@@ -29,6 +29,9 @@ public struct ReconcileExports: StoreCommand {
         public var recorded: EventBody.ReconciliationRun
         /// Findings this run opened (new, or back after being resolved).
         public var opened: [Finding]
+        /// Findings this run shows that stay resolved, and the run that resolved
+        /// each: its export was read before that run's.
+        public var notReopened: [(finding: Finding, resolvedRun: Int64)]
         /// Open findings this run covered and no longer shows.
         public var resolved: [StoredFinding]
         /// Open findings this run did not show, left open: its export was read
@@ -55,7 +58,8 @@ public struct ReconcileExports: StoreCommand {
         do {
             read = try ExportReader.read(source, files: files, options: options, policy: policy)
         } catch {
-            throw CommandError.badInput(error.description)
+            // Located: the error document names the file, line and column too.
+            throw CommandError.invalidInput(SourceErrors([error]), consequence: "nothing was recorded")
         }
         let coverage = read.observed.coverage
         var grants: [Grant] = []
@@ -74,7 +78,32 @@ public struct ReconcileExports: StoreCommand {
 
         let openIDs = Set(open.map(\.id))
         let shown = Set(result.findings.map(\.id))
-        let opened = result.findings.filter { !openIDs.contains($0.id) }
+        // A run covers several targets, each read at its own time.
+        struct RunTarget: Hashable { let run: Int64, system: ExactName, environment: ExactName }
+        var readTimes: [RunTarget: Date] = [:]
+        /// When the export of run `run` for a finding's target was read (nil: unknown, and then when it was recorded).
+        func readTime(of run: Int64, _ system: String, _ environment: String) throws -> Date? {
+            let key = RunTarget(run: run, system: ExactName(system), environment: ExactName(environment))
+            if let known = readTimes[key] { return known }
+            let read = try tx.store.runReadTime(run, system: system, environment: environment)
+            readTimes[key] = read
+            return read
+        }
+        func readAt(_ system: String, _ environment: String) -> Date {
+            coverage.target(system: system, environment: environment)?.observedAt ?? tx.now
+        }
+        // An older export is no news either way: it reopens nothing an export read later resolved.
+        var opened: [Finding] = []
+        var notReopened: [(finding: Finding, resolvedRun: Int64)] = []
+        for finding in result.findings where !openIDs.contains(finding.id) {
+            if let stored = try tx.store.finding(finding.id), !stored.open, let resolvedRun = stored.resolvedRun,
+               let resolvedRead = try readTime(of: resolvedRun, finding.system, finding.environment) ?? stored.resolvedAt,
+               readAt(finding.system, finding.environment) < resolvedRead {
+                notReopened.append((finding, resolvedRun))
+            } else {
+                opened.append(finding)
+            }
+        }
         let seenAgain = result.findings.filter { openIDs.contains($0.id) }.map(\.id).sorted()
         let absent = open.filter { finding in
             !shown.contains(finding.id)
@@ -82,24 +111,12 @@ public struct ReconcileExports: StoreCommand {
                                          subject: finding.subject, grantType: finding.grantType,
                                          scope: ObservedScope(text: finding.scope))
         }
-        // An older export is no news: it resolves only what no export read later showed open.
+        // Nor does it resolve what an export read later showed open.
         var resolved: [StoredFinding] = []
         var notResolved: [StoredFinding] = []
-        // A run covers several targets, each read at its own time.
-        struct RunTarget: Hashable { let run: Int64, system: ExactName, environment: ExactName }
-        var readTimes: [RunTarget: Date] = [:]
         for finding in absent {
-            let readAt = coverage.target(system: finding.system, environment: finding.environment)?.observedAt ?? tx.now
-            let key = RunTarget(run: finding.lastRun, system: ExactName(finding.system), environment: ExactName(finding.environment))
-            let lastSeenRead: Date
-            if let known = readTimes[key] {
-                lastSeenRead = known
-            } else {
-                lastSeenRead = try tx.store.runReadTime(finding.lastRun, system: finding.system, environment: finding.environment)
-                    ?? finding.lastSeenAt
-                readTimes[key] = lastSeenRead
-            }
-            if readAt < lastSeenRead {
+            let lastSeenRead = try readTime(of: finding.lastRun, finding.system, finding.environment) ?? finding.lastSeenAt
+            if readAt(finding.system, finding.environment) < lastSeenRead {
                 notResolved.append(finding)
             } else {
                 resolved.append(finding)
@@ -133,7 +150,7 @@ public struct ReconcileExports: StoreCommand {
             guard shown.contains(finding.id), let exception = finding.exception else { return false }
             return !exception.inForce(at: tx.now) && exception.until > finding.lastSeenAt
         }
-        return Outcome(run: sequence, recorded: run, opened: opened, resolved: resolved, notResolved: notResolved,
-                       excepted: excepted, exceptionsEnded: exceptionsEnded)
+        return Outcome(run: sequence, recorded: run, opened: opened, notReopened: notReopened, resolved: resolved,
+                       notResolved: notResolved, excepted: excepted, exceptionsEnded: exceptionsEnded)
     }
 }

@@ -5,7 +5,7 @@ import SignoffCore
 /// ClusterRoles (to judge what they allow) and ServiceAccounts (to notice
 /// bindings to accounts that do not exist) when the export holds them. JSON
 /// (`kubectl get … -o json`) or YAML, lists or single objects. A cluster does
-/// not name itself in an export: the command line does (`--cluster`), and
+/// not name itself in an export: the command line does (`--instance`), and
 /// says which namespaces the export holds. A service account is named
 /// `NAMESPACE:NAME`, as `kubectl create rolebinding --serviceaccount` writes it.
 enum KubernetesSource {

@@ -75,6 +75,9 @@ struct Reconcile: ParsableCommand {
         for finding in outcome.resolved {
             Terminal.line("resolved \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): \(Terminal.safe(finding.summary))")
         }
+        for (finding, resolvedRun) in outcome.notReopened {
+            Terminal.line("not reopened \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): this export was read before the one that resolved it (run \(resolvedRun)); it stays resolved")
+        }
         for finding in outcome.notResolved {
             Terminal.line("not resolved \(finding.id) \(finding.kind.label) \(Terminal.safe(finding.system))/\(Terminal.safe(finding.environment)): this export was read before the one that last showed it (run \(finding.lastRun)); it stays open")
         }

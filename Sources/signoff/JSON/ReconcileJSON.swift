@@ -61,6 +61,7 @@ struct ReconcileRunJSON: JSONDocument {
         json.endArray()
         json.field("resolved", outcome.resolved.map(\.id))
         json.field("not_resolved", outcome.notResolved.map(\.id))
+        json.field("not_reopened", outcome.notReopened.map(\.finding.id))
         json.field("excepted", outcome.excepted)
         json.field("exceptions_ended", outcome.exceptionsEnded.map(\.id))
         json.field("reported", outcome.reported)
