@@ -259,7 +259,14 @@ struct JSONContractTests {
         check.failure(try store.run(["show", "REQ-999", "--json"]), status: 2, code: "bad_input")
         check.failure(try store.run(["audit", "export", "--request", "REQ-999"]), status: 2, code: "bad_input")
         check.failure(try Signoff.run(["policy", "test", policy, cases, "--json", "--bogus"]), status: 2, code: "bad_input")
+        check.stdout(try store.run(["settings", "--json"]), "signoff.settings/1")
         if TestBackend.current == .sqlite {  // the store file itself is changed
+            // The settings as changed (last: --as is refused from then on).
+            let stopped = try store.run(["settings", "--stop-trusting-asserted-identities", "--json"], as: "carol")
+            check.stdout(stopped, "signoff.settings/1")
+            let settings = try Signoff.json(stopped) as? [String: Any]
+            #expect(settings?["changed"] as? Bool == true && settings?["trust_asserted_identities"] as? Bool == false
+                    && settings?["file_mode"] as? String == "0600", "\(stopped.output)")
             #expect(try sqlite(store.path, "UPDATE requests SET state = 'approved' WHERE id = '\(own)'").status == 0)
             check.failure(try store.run(["audit", "verify", "--json"]), status: 6, code: "evidence_altered", output: "signoff.verify/1")
         }

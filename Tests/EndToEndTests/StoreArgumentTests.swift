@@ -122,7 +122,7 @@ struct PostgresAdministrationTests {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let role = "erin_" + suffix, reader = "rita_" + suffix, team = "team_" + suffix, viewer = "vic_" + suffix
         try Self.psql("CREATE DATABASE \(database)")
-        try Self.psql("CREATE ROLE \(role) LOGIN PASSWORD 'pw'; CREATE ROLE \(reader) LOGIN; CREATE ROLE \(team) NOLOGIN")
+        try Self.psql("CREATE ROLE \(role) LOGIN PASSWORD 'pw'; CREATE ROLE \(reader) LOGIN PASSWORD 'pw'; CREATE ROLE \(team) NOLOGIN")
         defer {
             try? Self.psql("DROP DATABASE \(database) WITH (FORCE)")
             for name in [role, reader, viewer, team, "signoff_\(database)"] { try? Self.psql("DROP ROLE IF EXISTS \(name)") }
@@ -165,6 +165,14 @@ struct PostgresAdministrationTests {
         let notOurs = try Signoff.run(["store", "revoke", viewer, "--store", store])
         #expect(notOurs.status == 5 && notOurs.stderr.contains("as a member of another role that is a member of signoff_\(database)"),
                 "\(notOurs.output)")
+        // A role that only reads reads: the lists, a request, the settings; and records nothing.
+        let asReader = "postgresql://\(reader):pw@localhost/\(database)"
+        for command in [["list"], ["grants", "--all"], ["settings"], ["notify", "status"], ["drift"]] {
+            let read = try Signoff.run(command + ["--store", asReader])
+            #expect(read.status == 0, "\(command): \(read.output)")
+        }
+        let recorded = try Signoff.run(["expire", "--store", asReader])
+        #expect(recorded.status == 5 && recorded.stderr.contains("acts as no person in this store"), "\(recorded.output)")
         #expect(try Signoff.run(["store", "revoke", reader, "--store", store]).status == 0)
         let afterRevoke = try Signoff.json(try Signoff.run(["store", "roles", "--json", "--store", store])) as? [String: Any]
         #expect(!((afterRevoke?["items"] as? [[String: Any]]) ?? []).contains { $0["role"] as? String == reader })
@@ -186,6 +194,43 @@ struct PostgresAdministrationTests {
 
         let onAFile = try Signoff.run(["store", "roles", "--store", "/tmp/none-\(UUID().uuidString).sqlite"])
         #expect(onAFile.status == 5 && onAFile.stderr.contains("PostgreSQL stores"), "\(onAFile.output)")
+    }
+
+    /// An administrator without CREATEROLE: a superuser makes the group role
+    /// and grants it to them WITH ADMIN OPTION, as the README says; init
+    /// takes that role, and the administrator grants it on.
+    @Test func anAdministratorWithoutCreateRoleInitsOnAGroupRoleMadeForThem() throws {
+        let database = "signoff_e2e_" + UUID().uuidString.prefix(8).lowercased()
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let admin = "plain_" + suffix, dave = "dave_" + suffix
+        try Self.psql("CREATE DATABASE \(database)")
+        defer {
+            try? Self.psql("DROP DATABASE \(database) WITH (FORCE)")
+            for name in [dave, admin, "signoff_\(database)"] { try? Self.psql("DROP ROLE IF EXISTS \(name)") }
+        }
+        try Self.psql("""
+            CREATE ROLE \(admin) LOGIN PASSWORD 'pw'; CREATE ROLE \(dave) LOGIN; GRANT CREATE ON DATABASE \(database) TO \(admin);
+            CREATE ROLE signoff_\(database) NOLOGIN; GRANT signoff_\(database) TO \(admin) WITH ADMIN OPTION;
+            """)
+        let store = "postgresql://\(admin):pw@localhost/\(database)"
+        let created = try Signoff.run(["init", "--store", store, "--person", "carol"])
+        #expect(created.status == 0, "\(created.output)")
+        let granted = try Signoff.run(["store", "grant", dave, "--person", "dave", "--store", store])
+        #expect(granted.status == 0, "\(granted.output)")
+        // Anyone else a member first: refused, nothing made.
+        let other = database + "_x"
+        try Self.psql("CREATE DATABASE \(other)")
+        defer {
+            try? Self.psql("DROP DATABASE \(other) WITH (FORCE)")
+            try? Self.psql("DROP ROLE IF EXISTS signoff_\(other)")
+        }
+        try Self.psql("""
+            GRANT CREATE ON DATABASE \(other) TO \(admin); CREATE ROLE signoff_\(other) NOLOGIN;
+            GRANT signoff_\(other) TO \(admin) WITH ADMIN OPTION; GRANT signoff_\(other) TO \(dave);
+            """)
+        let refused = try Signoff.run(["init", "--store", "postgresql://\(admin):pw@localhost/\(other)"])
+        #expect(refused.status == 5 && refused.stderr.contains("has members (\(dave)) other than this role WITH ADMIN OPTION"),
+                "\(refused.output)")
     }
 
     /// An event signoff never records, appended around every client through

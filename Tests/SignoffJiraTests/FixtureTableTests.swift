@@ -292,6 +292,19 @@ import Testing
         #expect(Timestamp.format(date) == expected)
     }
 
+    /// An issue key that cannot be a ticket reference (a control character
+    /// in it) is refused as the key's problem, not as the trigger signoff
+    /// makes from it.
+    @Test func aKeyThatCannotBeATicketIsBlamedOnTheKey() throws {
+        var mapper = try Mapper(Self.jiraCLI)
+        let original = String(decoding: try Fixtures.data("rest-v3/jira-cli-issue-adf.json"), as: UTF8.self)
+        #expect(try mapper.mapJSON(original).request != nil)
+        let hostile = original.replacingOccurrences(of: #""key": "TEST-1""#, with: #""key": "TEST\u001b[31m-1""#)
+        #expect(hostile != original)
+        let problems = try mapper.mapJSON(hostile).problems
+        #expect(problems.count == 1 && problems.first?.field == "ticket" && problems.first?.jiraField == "key", "\(problems)")
+    }
+
     /// A mapped ticket carries when the issue last changed (its `updated`):
     /// what keeps a webhook delivered late from rolling its request back.
     @Test func aMappedTicketCarriesWhenItLastChanged() throws {

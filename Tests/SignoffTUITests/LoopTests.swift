@@ -62,7 +62,8 @@ final class FakeClock: @unchecked Sendable {
         #expect(backend.decisions.first?.id == "REQ-000001")
         #expect(backend.decisions.first?.shownVersion == 1)
         #expect(loop.model.count(of: .myQueue) == 3)
-        #expect(device.frames.count == events.count)     // first frame plus one per event but the last (quit)
+        // The first frame, one per event but the last (quit), and the "recording" frame drawn before the write.
+        #expect(device.frames.count == events.count + 1)
         #expect(device.frames.last!.lines.joined().contains("recorded"))
     }
 
@@ -304,6 +305,35 @@ class CountingBackend: ConsoleBackend {
         inner.completeIncidentReview(id: id, rationale: rationale)
     }
     func changeToken() throws -> Int64 { try inner.changeToken() }
+}
+
+/// A write that waits (for the store's lock) is waited for behind a frame
+/// that says it is recording, drawn before the wait.
+@Suite struct RecordingFrameTests {
+    final class Watching: CountingBackend {
+        var device: FakeDevice?
+        var frameWhileDeciding: String?
+        override func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {
+            frameWhileDeciding = device?.frames.last?.lines.joined()
+            return super.decide(id: id, verdict: verdict, rationale: rationale, shownVersion: shownVersion)
+        }
+    }
+
+    @Test func theRecordingFrameIsDrawnBeforeTheWrite() {
+        let backend = Watching(snapshot: Sample.snapshot())
+        let device = FakeDevice(size: Size(width: 100, height: 30), events: [])
+        backend.device = device
+        let loop = ConsoleLoop(model: ConsoleModel(size: device.size), backend: backend, device: device, glyphs: .unicode)
+        loop.start()
+        device.events = [.key(.character("j"))]
+        loop.step()
+        loop.step()
+        device.events = [.key(.character("a"))] + "checked OPS-42 owner agreed".map { .key(.character($0)) }
+        for _ in 0..<40 { loop.step() }
+        device.events = [.key(.control("s"))]
+        for _ in 0..<3 { loop.step() }
+        #expect(backend.frameWhileDeciding?.contains("recording") == true, "\(backend.frameWhileDeciding ?? "no decision")")
+    }
 }
 
 @Suite struct DeferredLoadTests {

@@ -455,6 +455,23 @@ import Testing
         #expect(model.detailEffects().contains(.loadDetail(id: id)))
     }
 
+    /// A request being read that someone else decides leaves the queue on the
+    /// next reload: the console says so, and by whom, rather than silently
+    /// showing another request in its place.
+    @Test func aRequestDecidedElsewhereWhileReadIsNamed() throws {
+        var model = Sample.model()
+        press(&model, .character("j"))
+        #expect(selectedID(model) == "REQ-000001")
+        var rows = Sample.rows
+        let index = try #require(rows.firstIndex { $0.id == "REQ-000001" })
+        rows[index].state = .denied
+        rows[index].decidedBy = ["erin"]
+        feed(&model, .snapshotLoaded(Sample.snapshot(rows: rows, token: 2)))
+        #expect(selectedID(model) != "REQ-000001")
+        #expect(model.message?.text.contains("REQ-000001 was denied by erin meanwhile and left this list") == true,
+                "\(model.message?.text ?? "")")
+    }
+
     @Test func aReloadUnderAnOpenPanelIsFlaggedAndKeepsTheShownVersion() {
         var model = Sample.model()
         press(&model, .character("j"), .character("a"))

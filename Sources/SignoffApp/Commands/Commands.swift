@@ -157,7 +157,7 @@ public final class Commands: @unchecked Sendable {
         } catch {
             throw .store("\(error)")
         }
-        let actor = try Identity.actor(asserted: asserted, in: store)
+        let actor = try Identity.actor(asserted: asserted, in: store, reading: access == .read)
         let clock = try CommandClock.resolve(environment: environment, store: store, runs: clockRuns)
         return Commands(store: store, actor: actor, clock: clock, handOffs: handOffs,
                         trust: .forAccount(environment: environment),

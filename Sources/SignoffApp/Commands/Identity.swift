@@ -18,10 +18,14 @@ public enum Identity {
     /// evidence records which.
     ///
     /// On a PostgreSQL store the actor is the person the session's role is
-    /// mapped to, identified by PostgreSQL (the database checks it again).
-    public static func actor(asserted: String?, in store: Store) throws(CommandError) -> Principal {
+    /// mapped to, identified by PostgreSQL (the database checks it again). A
+    /// role mapped to nobody (`store grant ROLE --read-only`) may read
+    /// (`reading`: the store was opened only to read) as `reader(role:)`;
+    /// it records nothing (the database refuses whatever it would).
+    public static func actor(asserted: String?, in store: Store, reading: Bool = false) throws(CommandError) -> Principal {
         if asserted == nil, let session = store.sharedSession {
             guard let person = session.person else {
+                if reading { return reader(role: session.role) }
                 throw .store("""
                     the PostgreSQL role \(DisplaySafe.text(session.role)) acts as no person in this store, so it may read but \
                     not record anything; the store's administrator can run: signoff store grant \(DisplaySafe.text(session.role)) --person NAME
@@ -56,5 +60,11 @@ public enum Identity {
             throw .badInput("--as \(problem.message): \(PlainName.hint)")
         }
         return Principal(name: asserted, authentication: .asserted)
+    }
+
+    /// Who a PostgreSQL role mapped to no person reads as: its name with
+    /// `(reads only)`, shown as such wherever a reader's name is.
+    public static func reader(role: String) -> Principal {
+        Principal(name: "\(role) (reads only)", authentication: .postgresqlRole)
     }
 }

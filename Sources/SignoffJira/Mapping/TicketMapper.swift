@@ -302,9 +302,12 @@ public struct TicketMapper: Sendable {
         do throws(SourceError) {
             return made(.request(try RequestFile.request(from: fields, policy: policy)))
         } catch {
-            let label = read.first { $0.rule.target.name == error.field }?.jiraField
+            // The ticket and its one trigger's reference are the key: a problem with either is the key's.
+            let isKey = error.field == "ticket" || error.field.hasPrefix("revocation_triggers")
+            let field = isKey ? "ticket" : error.field
+            let label = isKey ? "key" : read.first { $0.rule.target.name == error.field }?.jiraField
             let message = error.message + (error.hint.map { " (\($0))" } ?? "")
-            return made(.refused([TicketProblem(field: error.field, jiraField: label, kind: .invalid, message: message)]))
+            return made(.refused([TicketProblem(field: field, jiraField: label, kind: .invalid, message: message)]))
         }
     }
 

@@ -41,20 +41,25 @@ enum PostgresSetup {
             // A role of that name left by a dropped store is taken again, but
             // only as it was created: whoever could create it first, and make
             // themselves its member, would otherwise read every table.
+            // Or as a superuser made it for an administrator without CREATEROLE:
+            // its one member this role, WITH ADMIN OPTION (to grant it on).
             let existing = try connection.query("""
                 SELECT r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolbypassrls OR r.rolreplication,
                        (SELECT string_agg(m.rolname, ', ' ORDER BY m.rolname) FROM pg_auth_members a
-                        JOIN pg_roles m ON m.oid = a.member WHERE a.roleid = r.oid)
+                        JOIN pg_roles m ON m.oid = a.member
+                        WHERE a.roleid = r.oid AND NOT (m.rolname = session_user AND a.admin_option))
                 FROM pg_roles r WHERE r.rolname = $1
                 """, [.text(group)])
             if existing.rowCount == 0 {
                 try connection.execute("CREATE ROLE \(PostgresSchema.quoteIdentifier(group)) NOLOGIN")
             } else if existing.row(0).boolean(0) == true || existing.row(0).text(1) != nil {
-                let what = existing.row(0).text(1).map { "has members (\(DisplaySafe.text($0)))" } ?? "has attributes beyond NOLOGIN"
+                let what = existing.row(0).text(1).map {
+                    "has members (\(DisplaySafe.text($0))) other than this role WITH ADMIN OPTION"
+                } ?? "has attributes beyond NOLOGIN"
                 throw StoreError.database(path: connection.shownAs, detail: """
                     the role \(DisplaySafe.text(group)), which would become the store's group role (its members read the store), already \
                     exists and \(what); drop it (DROP ROLE \(DisplaySafe.text(PostgresSchema.quoteIdentifier(group)))) or make it a plain \
-                    NOLOGIN role without members, then run signoff init again
+                    NOLOGIN role whose one member is the administrator, WITH ADMIN OPTION, then run signoff init again
                     """)
             }
             try connection.execute("""

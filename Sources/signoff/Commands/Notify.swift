@@ -110,7 +110,7 @@ struct NotifyStatus: ParsableCommand, JSONReporting {
     var printsJSON: Bool { json }
 
     func run() throws {
-        let store = try options.commands().store
+        let store = try options.commands(reading: true).store
         let (counts, items) = try storeCall {
             (try store.outboxCounts(.notification),
              try store.outboxItems(.notification, states: all ? Set(OutboxState.allCases) : [.pending, .failed]))

@@ -4,7 +4,7 @@ import SignoffApp
 import SignoffCore
 import SignoffStore
 
-struct Settings: ParsableCommand {
+struct Settings: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
         commandName: "settings",
         abstract: "Show or change the store's settings (share group, trust of asserted identities).",
@@ -25,6 +25,8 @@ struct Settings: ParsableCommand {
     @Option(help: ArgumentHelp("Share the store's files with this group (mode 0660).", valueName: "group")) var shareGroup: String?
     @Flag(help: "Owner only (mode 0600).") var noShareGroup = false
     @Flag(help: "Refuse --as from now on; it cannot be turned on again.") var stopTrustingAssertedIdentities = false
+    @Flag(help: "Print the settings (as changed) as JSON (signoff.settings/1).") var json = false
+    var printsJSON: Bool { json }
 
     func run() throws {
         if shareGroup != nil && noShareGroup { throw CommandFailure.badInput("give --share-group or --no-share-group, not both") }
@@ -33,6 +35,10 @@ struct Settings: ParsableCommand {
         let commands = try options.commands(reading: !changing)
         guard changing else {
             let settings = commands.store.settings
+            if json {
+                return try SettingsJSON(settings: settings, isFile: commands.store.sharedSession == nil,
+                                        creator: try storeCall { try commands.store.creator() }, changed: false).print()
+            }
             Terminal.line("trusts asserted identities (--as): \(settings.trustAssertedIdentities ? "yes (demos and tests only)" : "no")")
             Terminal.line("share group: \(settings.shareGroup.map { "\(Terminal.safe($0)) (files 0660)" } ?? "none (files 0600)")")
             if let creator = try storeCall({ try commands.store.creator() }) {
@@ -51,6 +57,13 @@ struct Settings: ParsableCommand {
             } catch {
                 throw CommandFailure(.storeError, "the settings change was recorded, but the store's files were not changed: \(error); set their group and mode by hand (`signoff settings` shows what they should be)")
             }
+        }
+        if json {
+            var settings = commands.store.settings
+            settings.trustAssertedIdentities = changed.trustAssertedIdentities
+            settings.shareGroup = changed.shareGroup
+            return try SettingsJSON(settings: settings, isFile: commands.store.sharedSession == nil,
+                                    creator: try storeCall { try commands.store.creator() }, changed: true).print()
         }
         Terminal.line("settings changed: asserted identities \(changed.trustAssertedIdentities ? "trusted" : "refused"), share group \(changed.shareGroup.map(Terminal.safe) ?? "none")")
     }

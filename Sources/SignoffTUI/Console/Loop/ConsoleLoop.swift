@@ -225,6 +225,12 @@ public final class ConsoleLoop {
                     break
                 }
             }
+            // A write may wait for the store's lock (up to SIGNOFF_LOCK_TIMEOUT):
+            // the panel says it is recording before the wait, not after.
+            switch effect {
+            case .decide, .grantAction: draw()
+            case .loadDetail, .loadSnapshot, .loadSnapshotPage, .pollChanges, .quit: break
+            }
             guard let result = run(effect) else { continue }
             queue.append(contentsOf: update(&model, result))
         }

@@ -7,6 +7,9 @@ extension ConsoleModel {
     static let detailCacheLimit = 512
 
     mutating func load(_ snapshot: ConsoleSnapshot) {
+        // The open request being read, to say so if a decision made elsewhere takes it out of this list.
+        let reading = mode == .browse ? selectedRow.flatMap { $0.state.isOpen ? $0.id : nil } : nil
+        defer { if let reading { noticeDecidedElsewhere(reading) } }
         identity = snapshot.identity
         storePath = snapshot.storePath
         policyVersion = snapshot.policyVersion
@@ -80,6 +83,19 @@ extension ConsoleModel {
             draft.changedUnderneath = true
             replaceOpenDraft(draft)
         }
+    }
+
+    /// Says that request `id`, open and selected before a reload, was decided
+    /// meanwhile (and by whom), where the reload moved the selection off it:
+    /// the pane now shows another request, and that must not go unnoticed.
+    private mutating func noticeDecidedElsewhere(_ id: String) {
+        guard selectedRequestID != id, let index = rowByID[id] else { return }
+        let row = rows[Int(index)]
+        // Decided here (this approver's own decision, or one it took part in), it is no news.
+        guard !row.state.isOpen, !row.decidedBy.contains(identity?.name ?? "") else { return }
+        let by = row.decidedBy.isEmpty ? "" : " by \(row.decidedBy.joined(separator: ", "))"
+        message = StatusMessage("\(glyphs.risk) \(id) was \(row.state.rawValue)\(by) meanwhile and left this list; "
+                                + "the detail shows \(selectedRequestID ?? "nothing") now", role: .warning)
     }
 
     /// The draft of the decision panel or the confirmation open now.
