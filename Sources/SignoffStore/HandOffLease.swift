@@ -104,7 +104,9 @@ extension Store {
         let keys: [PostgresValue] = [.integer(Int64(Self.handOffLeaseClass)), .integer(Int64(subject.slot))]
         let taken = try Self.waitUntil(deadline) {
             try remote.locked {
-                try remote.connection.query("SELECT pg_try_advisory_lock($1::integer, $2::integer)", keys).row(0).boolean(0) == true
+                let taken = try remote.connection.query("SELECT pg_try_advisory_lock($1::integer, $2::integer)", keys).row(0).boolean(0) == true
+                if taken { remote.leasesHeld += 1 }
+                return taken
             }
         }
         guard taken else {
@@ -123,7 +125,10 @@ extension Store {
             return .busy(holder: holder ?? nil)
         }
         defer {
-            _ = try? remote.locked { try remote.connection.query("SELECT pg_advisory_unlock($1::integer, $2::integer)", keys) }
+            _ = try? remote.locked { () throws -> Void in
+                remote.leasesHeld -= 1
+                try remote.connection.query("SELECT pg_advisory_unlock($1::integer, $2::integer)", keys)
+            }
         }
         // What the last holder recorded, before anything is decided under the lease.
         try catchUp()

@@ -248,20 +248,8 @@ struct PostgresStoreTests {
                                                       stdin: request.replacingOccurrences(of: "svc-ledger-etl", with: "svc-r\(index)")))
                 }
             }
-            if index == 4 {
-                // The server goes down hard while clients connect, fold and commit. Foundation's Process learns
-                // that a child exited when the last holder of a socket it handed the child closes it, so the new
-                // server must not inherit any descriptor of this process (the sockets of the clients running
-                // meanwhile among them): the restart runs through system(3), which waits for its own child,
-                // with every descriptor past standard error closed first.
-                let version = ProcessInfo.processInfo.environment["PGVERSION"] ?? "15"
-                let status = system("""
-                    perl -MPOSIX -e 'opendir(my $d, "/proc/self/fd"); my @fds = grep { /^[0-9]+$/ && $_ > 2 } readdir($d); \
-                    closedir($d); POSIX::close($_) for @fds; exec @ARGV or die' \
-                    pg_ctlcluster \(version) regress restart -m immediate >/dev/null 2>&1
-                    """)
-                #expect(status == 0, "pg_ctlcluster restart exited with \(status)")
-            }
+            // The server goes down hard while clients connect, fold and commit.
+            if index == 4 { Self.restartServer() }
         }
         group.wait()
         // A client that lost its server says so plainly, with the store-error code.
@@ -281,6 +269,56 @@ struct PostgresStoreTests {
         #expect(try store.show(after, as: "dave")["state"] as? String == "pending")
         for id in approved { #expect(try store.show(id, as: "erin")["state"] as? String == "approved") }
         #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
+    }
+
+    /// Restarts the test cluster at once (`-m immediate`). Foundation's Process
+    /// learns that a child exited when the last holder of a socket it handed
+    /// the child closes it, so the new server must not inherit any descriptor
+    /// of this process (the sockets of the clients running meanwhile among
+    /// them): the restart runs through system(3), which waits for its own
+    /// child, with every descriptor past standard error closed first.
+    static func restartServer(sourceLocation: SourceLocation = #_sourceLocation) {
+        let version = ProcessInfo.processInfo.environment["PGVERSION"] ?? "15"
+        let status = system("""
+            perl -MPOSIX -e 'opendir(my $d, "/proc/self/fd"); my @fds = grep { /^[0-9]+$/ && $_ > 2 } readdir($d); \
+            closedir($d); POSIX::close($_) for @fds; exec @ARGV or die' \
+            pg_ctlcluster \(version) regress restart -m immediate >/dev/null 2>&1
+            """)
+        #expect(status == 0, "pg_ctlcluster restart exited with \(status)", sourceLocation: sourceLocation)
+    }
+
+    /// `signoff wait` waits on through a restart of the server: it connects
+    /// again and still sees the decision made after it.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL_RESTART"] != nil
+                       && ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
+                   "restarts the throwaway cluster pg_virtualenv made, which every other test uses: scripts/test runs it, one test at a time"))
+    func waitWaitsOnThroughAServerRestart() throws {
+        let store = try PostgresTestStore()
+        let id = try store.submit()
+        let waiter = Process()
+        waiter.executableURL = Signoff.binary
+        waiter.arguments = ["wait", id, "--timeout", "120s", "--json", "--store", store.store(as: "alice")]
+        waiter.environment = ProcessInfo.processInfo.environment.merging(store.environment) { $1 }
+        let output = Pipe(), errors = Pipe()
+        waiter.standardOutput = output
+        waiter.standardError = errors
+        try waiter.run()
+        Thread.sleep(forTimeInterval: 1)
+        Self.restartServer()
+        // The server takes a moment to accept connections again.
+        var approved: Signoff.Result?
+        for _ in 0..<20 {
+            approved = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
+            if approved?.status == 0 { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(approved?.status == 0, "\(approved?.output ?? "")")
+        let document = output.fileHandleForReading.readDataToEndOfFile()
+        let warning = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        waiter.waitUntilExit()
+        #expect(waiter.terminationStatus == 0, "\(warning)")
+        let result = try JSONSerialization.jsonObject(with: document) as? [String: Any]
+        #expect(result?["state"] as? String == "approved", "\(String(decoding: document, as: UTF8.self))")
     }
 
     @Test func aStoreFromAnOlderSignoffIsUpgradedByItsAdministratorOnly() throws {

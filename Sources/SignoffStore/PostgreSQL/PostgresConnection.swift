@@ -25,8 +25,10 @@ final class PostgresConnection {
     init(_ connection: String, shownAs: String? = nil) throws {
         self.shownAs = shownAs ?? StoreLocation.redacted(connection)
         // The keyword form keeps fallback_application_name alongside either syntax.
-        let keywords = ["dbname", "fallback_application_name", "client_encoding"]
-        let values = [connection, "signoff", "UTF8"]
+        // connect_timeout first, so that the connection's own (in `connection`) overrides it: connecting
+        // again to a server that went away gives up after 10 seconds, not a TCP timeout's minutes.
+        let keywords = ["connect_timeout", "dbname", "fallback_application_name", "client_encoding"]
+        let values = ["10", connection, "signoff", "UTF8"]
         var cKeywords = keywords.map { strdup($0) } + [nil]
         var cValues = values.map { strdup($0) } + [nil]
         defer {
@@ -58,6 +60,16 @@ final class PostgresConnection {
 
     /// Whether the connection still works; a broken one is not put back in the pool.
     var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Connects again, with the same parameters, after the connection broke
+    /// (a server restarted, a failover); whether that worked. What the old
+    /// session held is gone with it: its transaction, its locks, its LISTENs
+    /// and prepared statements (forgotten here too).
+    func reconnect() -> Bool {
+        PQreset(handle)
+        prepared = [:]
+        return isHealthy
+    }
 
     /// Whether a transaction block is open (or failed and not yet rolled back).
     var isInTransaction: Bool {
@@ -222,7 +234,7 @@ final class PostgresConnection {
         }
     }
 
-    private func lost(_ detail: String) -> PostgresError {
+    func lost(_ detail: String) -> PostgresError {
         PostgresError(kind: .connectionLost, sqlState: nil,
                       message: detail.trimmingCharacters(in: .whitespacesAndNewlines), detail: nil, hint: nil,
                       server: shownAs, role: user)

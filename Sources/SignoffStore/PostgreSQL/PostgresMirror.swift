@@ -33,6 +33,10 @@ final class PostgresRemote: @unchecked Sendable {
     /// libpq connections are used from one thread at a time.
     private let lock = NSLock()
 
+    /// Hand-off leases (session advisory locks) this client holds now: while
+    /// any is, a broken connection is not made again (`serverChanged`).
+    var leasesHeld = 0
+
     init(connection: PostgresConnection, session: PostgresSetup.Session) {
         self.connection = connection
         self.session = session
@@ -249,10 +253,22 @@ extension Store {
     }
 
     /// Whether someone appended since this client last looked: a
-    /// notification arrived within `timeout` (or had already).
+    /// notification arrived within `timeout` (or had already). Where the
+    /// connection broke (the server restarted), it is made again here, and
+    /// only here: between commands, as the console and `signoff wait` look
+    /// for changes, never within a command's transaction or while a hand-off
+    /// lease is held, which went with the old session. Whatever was notified
+    /// meanwhile was missed, so the answer is then yes.
     func serverChanged(within timeout: TimeInterval) throws -> Bool {
         guard let remote else { return false }
-        return try remote.locked { try !remote.connection.waitForNotifications(timeout: timeout).isEmpty }
+        return try remote.locked {
+            if !remote.connection.isHealthy, remote.leasesHeld == 0 {
+                guard remote.connection.reconnect() else { throw remote.connection.lost("connecting again") }
+                try remote.connection.listen("signoff")
+                return true
+            }
+            return try !remote.connection.waitForNotifications(timeout: timeout).isEmpty
+        }
     }
 
     /// The last event this fold holds.

@@ -312,9 +312,23 @@ struct Wait: ParsableCommand, JSONReporting {
         let store = commands.store
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         var token: Int64?
+        var warnedOfLoss = false
         while true {
-            let current = try storeCall {
-                try token == nil ? store.changeToken() : store.changeToken(waitingAtMost: deadline.timeIntervalSinceNow)
+            let current: Int64
+            do {
+                current = try token == nil ? store.changeToken() : store.changeToken(waitingAtMost: deadline.timeIntervalSinceNow)
+            } catch let StoreError.connectionLost(store: _, detail: detail) where Date() < deadline {
+                // The server restarted, or the network failed over: nothing is written here, so look again (the
+                // store connects again) until the deadline, reading the request afresh.
+                if !warnedOfLoss {
+                    Terminal.warning("the connection to the store broke (\(detail)); waiting on, connecting again")
+                    warnedOfLoss = true
+                }
+                Thread.sleep(forTimeInterval: min(1, max(0, deadline.timeIntervalSinceNow)))
+                token = nil
+                continue
+            } catch {
+                throw CommandFailure(.storeError, "\(error)")
             }
             if current != token {
                 token = current
