@@ -380,14 +380,21 @@ struct CommandLineTests {
         #expect(shown.contains("✗ DISPUTED: its rows or history hold what signoff did not write")
                 && shown.contains("the request's row: the request (what its approvers are shown) differs from what its events record"),
                 "\(shown)")
-        #expect((try store.show(id)["disputed"] as? [String])?.count == 1)
+        try expectNoApproval(store, id, because: "the request (what its approvers are shown) differs")
+    }
+
+    /// Request `id`, whose row was edited, is marked disputed once; dave's
+    /// approval of it is refused, naming `problem`, and nothing is written.
+    func expectNoApproval(_ store: TestStore, _ id: String, because problem: String,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect((try store.show(id)["disputed"] as? [String])?.count == 1, sourceLocation: sourceLocation)
         let head = try store.run(["audit", "head"]).stdout
         let refused = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
-        #expect(refused.status == 5, "\(refused.output)")
-        #expect(refused.stderr.contains("the stored row of \(id) is not what signoff wrote: the request (what its approvers are shown) differs"),
-                "\(refused.stderr)")
-        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
-        #expect(try store.run(["audit", "verify"]).status == 6)
+        #expect(refused.status == 5, "\(refused.output)", sourceLocation: sourceLocation)
+        #expect(refused.stderr.contains("the stored row of \(id) is not what signoff wrote: \(problem)"), "\(refused.stderr)",
+                sourceLocation: sourceLocation)
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written", sourceLocation: sourceLocation)
+        #expect(try store.run(["audit", "verify"]).status == 6, sourceLocation: sourceLocation)
     }
 
     /// The columns `list`, the queue and the filters read are held to the
@@ -399,14 +406,7 @@ struct CommandLineTests {
         #expect(try sqlite(store.path, "UPDATE requests SET access = 'admin', purpose = 'tampered' WHERE id = '\(id)'").status == 0)
         let shown = try store.run(["show", id], as: "dave").stdout
         #expect(shown.contains("✗ DISPUTED") && shown.contains("access is admin in its row, read in its record"), "\(shown)")
-        #expect((try store.show(id)["disputed"] as? [String])?.count == 1)
-        let head = try store.run(["audit", "head"]).stdout
-        let refused = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave")
-        #expect(refused.status == 5, "\(refused.output)")
-        #expect(refused.stderr.contains("the stored row of \(id) is not what signoff wrote: access is admin in its row, read in its record"),
-                "\(refused.stderr)")
-        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
-        #expect(try store.run(["audit", "verify"]).status == 6)
+        try expectNoApproval(store, id, because: "access is admin in its row, read in its record")
     }
 
     /// A share group the store's files cannot be given to is refused before

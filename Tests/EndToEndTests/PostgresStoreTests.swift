@@ -227,9 +227,7 @@ struct PostgresStoreTests {
         #expect(((try Signoff.json(listed) as? [String: Any])?["items"] as? [Any])?.count == stored.count)
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL_RESTART"] != nil
-                       && ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
-                   "restarts the throwaway cluster pg_virtualenv made, which every other test uses: scripts/test runs it, one test at a time"))
+    @Test(Self.restarts)
     func aServerRestartedMidRunLosesNoAcknowledgedDecisionOrSubmission() throws {
         let store = try PostgresTestStore()
         let pending = try (0..<6).map { try store.submit(name: "svc-pending-\($0)") }
@@ -271,6 +269,25 @@ struct PostgresStoreTests {
         #expect(try store.run(["audit", "verify"], as: "auditor").status == 0)
     }
 
+    /// The tests that restart the throwaway cluster pg_virtualenv made, which every other test uses.
+    static let restarts = ConditionTrait.enabled(
+        if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL_RESTART"] != nil
+            && ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
+        "restarts the throwaway cluster pg_virtualenv made, which every other test uses: scripts/test runs it, one test at a time")
+
+    /// `signoff wait ID --json` as alice, running; its standard output and error.
+    static func waiter(_ store: PostgresTestStore, _ id: String) throws -> (process: Process, output: Pipe, errors: Pipe) {
+        let waiter = Process()
+        waiter.executableURL = Signoff.binary
+        waiter.arguments = ["wait", id, "--timeout", "120s", "--json", "--store", store.store(as: "alice")]
+        waiter.environment = ProcessInfo.processInfo.environment.merging(store.environment) { $1 }
+        let output = Pipe(), errors = Pipe()
+        waiter.standardOutput = output
+        waiter.standardError = errors
+        try waiter.run()
+        return (waiter, output, errors)
+    }
+
     /// Restarts the test cluster at once (`-m immediate`). Foundation's Process
     /// learns that a child exited when the last holder of a socket it handed
     /// the child closes it, so the new server must not inherit any descriptor
@@ -289,20 +306,11 @@ struct PostgresStoreTests {
 
     /// `signoff wait` waits on through a restart of the server: it connects
     /// again and still sees the decision made after it.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SIGNOFF_TEST_POSTGRESQL_RESTART"] != nil
-                       && ProcessInfo.processInfo.environment["PG_CLUSTER_CONF_ROOT"] != nil,
-                   "restarts the throwaway cluster pg_virtualenv made, which every other test uses: scripts/test runs it, one test at a time"))
+    @Test(Self.restarts)
     func waitWaitsOnThroughAServerRestart() throws {
         let store = try PostgresTestStore()
         let id = try store.submit()
-        let waiter = Process()
-        waiter.executableURL = Signoff.binary
-        waiter.arguments = ["wait", id, "--timeout", "120s", "--json", "--store", store.store(as: "alice")]
-        waiter.environment = ProcessInfo.processInfo.environment.merging(store.environment) { $1 }
-        let output = Pipe(), errors = Pipe()
-        waiter.standardOutput = output
-        waiter.standardError = errors
-        try waiter.run()
+        let (waiter, output, errors) = try Self.waiter(store, id)
         Thread.sleep(forTimeInterval: 1)
         Self.restartServer()
         // The server takes a moment to accept connections again.
@@ -472,14 +480,7 @@ struct PostgresStoreTests {
     @Test func waitIsWokenByTheServerWhenAnotherClientDecides() throws {
         let store = try PostgresTestStore()
         let id = try store.submit()
-        let waiter = Process()
-        waiter.executableURL = Signoff.binary
-        waiter.arguments = ["wait", id, "--timeout", "120s", "--json", "--store", store.store(as: "alice")]
-        waiter.environment = ProcessInfo.processInfo.environment.merging(store.environment) { $1 }
-        let output = Pipe()
-        waiter.standardOutput = output
-        waiter.standardError = FileHandle.nullDevice
-        try waiter.run()
+        let (waiter, output, _) = try Self.waiter(store, id)
         Thread.sleep(forTimeInterval: 1)
         let started = Date()
         let approved = try store.run(["approve", id, "--version", "1", "--rationale", "read replica only, matches OPS-1234"], as: "dave")
