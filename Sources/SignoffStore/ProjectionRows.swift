@@ -204,8 +204,9 @@ struct RequestRow: Equatable {
     /// the record's, and `list`, the console's queue and the filters read the
     /// columns, while a decision reads the record. A row edited outside
     /// signoff could otherwise show one request and decide another.
-    func columnProblem() -> String? {
-        guard let record = try? EventCoding.readRecord(record) else { return "its record does not decode" }
+    /// `record`: the row's own, decoded already (nil: decoded here).
+    func columnProblem(of record: RequestRecord? = nil) -> String? {
+        guard let record = record ?? (try? EventCoding.readRecord(self.record)) else { return "its record does not decode" }
         let encoded = CanonicalJSON.encodeRecord(record, requestJSON: nil)
         if matches(record, submittedSequence: submittedSequence, lastSequence: lastSequence, encoded: encoded) { return nil }
         let expected = RequestRow(record, submittedSequence: submittedSequence, lastSequence: lastSequence, encoded: encoded)

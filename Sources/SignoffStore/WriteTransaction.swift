@@ -1050,7 +1050,18 @@ public final class WriteTransaction {
 
     private func entry(_ id: String) throws -> Entry? {
         if let entry = entries[id] { return entry }
-        // Decoded from the row's bytes in place: the record is not copied out first.
+        if !folding {
+            // To be decided on: the whole row, held to its events and its columns to its record.
+            guard let row = try RequestRow.read(db, id) else { return nil }
+            let record = try EventCoding.readRecord(row.record)
+            try checkAgainstHistory(id, record)
+            if let problem = row.columnProblem(of: record) { throw editedRow(id, problem) }
+            let found = Entry(record: record, submittedSequence: row.submittedSequence, lastSequence: row.lastSequence,
+                              isStored: true, isChanged: false)
+            entries[id] = found
+            return found
+        }
+        // Folding: decoded from the row's bytes in place, the record not copied out first.
         var query = FastStatement(
             try db.cachedStatement(sql: "SELECT submitted_sequence, last_sequence, record FROM requests WHERE id = ?"), db)
         query.bind(id)
@@ -1060,10 +1071,6 @@ public final class WriteTransaction {
             let record = try columns.withBytes(2) { try EventCoding.readRecord($0) }
             found = Entry(record: record, submittedSequence: columns.integer(0) ?? 0, lastSequence: columns.integer(1) ?? 0,
                           isStored: true, isChanged: false)
-        }
-        if let found, !folding {
-            try checkAgainstHistory(id, found.record)
-            if let problem = try RequestRow.read(db, id)?.columnProblem() { throw editedRow(id, problem) }
         }
         entries[id] = found
         return found

@@ -10,7 +10,7 @@ struct Signoff: ParsableCommand {
         commandName: "signoff",
         abstract: "The approver's console for access requests.",
         discussion: """
-        With no command, opens the console on the configured store.
+        With no command, opens the console on the configured store. `signoff --version` prints the version.
         \(Outcome.help)
         Environment: SIGNOFF_STORE, the store when --store is not given; SIGNOFF_LOCK_TIMEOUT, \
         how many seconds a write waits for the store's lock (default 120); SSH_AUTH_SOCK, \
@@ -18,7 +18,6 @@ struct Signoff: ParsableCommand {
         instead (over the signing file's key); SIGNOFF_NOW, the time commands act at, only in a store \
         that trusts asserted identities (demos, tests); NO_COLOR, a console without colours.
         """,
-        version: SignoffVersion.text,
         subcommands: [
             Console.self, Demo.self, Initialize.self, Submit.self, List.self, Show.self,
             Approve.self, Deny.self, Withdraw.self, Wait.self, Grants.self, Expire.self, Revoke.self,
@@ -34,6 +33,13 @@ struct Signoff: ParsableCommand {
     /// (usage errors are bad input), in one place: as a message on stderr, or
     /// for a command that prints JSON as the `signoff.error/1` document.
     static func main() {
+        // `signoff --version`, answered here: ArgumentParser's own flag (a root
+        // configuration's `version`) would show in every subcommand's help,
+        // beside approve's and deny's `--version N`, the request version.
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            Terminal.line(SignoffVersion.text)
+            return
+        }
         var json = asksForJSON(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot()
