@@ -142,13 +142,12 @@ public enum KeyMap {
 
     static func submitBlocker(_ model: ConsoleModel) -> String? {
         guard case let .decision(draft) = model.mode else { return "already submitting" }
-        if let tooSmall = tooSmallBlocker(model) { return tooSmall }
+        if let blocker = draftBlocker(draft, model) { return blocker }
         let shortBy = DecisionPanel.Layout(draft, model: model).shortBy
         if shortBy > 0 {
             let rows = "\(shortBy) row\(shortBy == 1 ? "" : "s")"
             return "\(rows) short: not all of what you decide is on screen; make the terminal \(rows) taller"
         }
-        if let why = draft.noLongerEligible { return "you may no longer decide \(draft.id): \(why)" }
         if let written = draft.rationaleWrittenFor {
             return "the rationale was written for version \(written) of \(draft.id), not \(draft.shownVersion): read what changed, then edit it"
         }
@@ -156,18 +155,20 @@ public enum KeyMap {
         return missing > 0 ? "the rationale needs \(missing) more character\(missing == 1 ? "" : "s")" : nil
     }
 
-    /// Nothing is recorded from a terminal too small to draw what is decided.
-    private static func tooSmallBlocker(_ model: ConsoleModel) -> String? {
-        guard ConsoleLayout(size: model.size, focus: model.focus).tooSmall else { return nil }
-        let minimum = ConsoleLayout.minimumSize
-        return "the terminal is too small to show what you decide: make it at least \(minimum.width) columns by \(minimum.height) rows"
+    /// What stops both a submission and a confirmation: a terminal too small
+    /// to draw what is decided, an approver no longer eligible.
+    private static func draftBlocker(_ draft: DecisionDraft, _ model: ConsoleModel) -> String? {
+        if ConsoleLayout(size: model.size, focus: model.focus).tooSmall {
+            let minimum = ConsoleLayout.minimumSize
+            return "the terminal is too small to show what you decide: make it at least \(minimum.width) columns by \(minimum.height) rows"
+        }
+        return draft.noLongerEligible.map { "you may no longer decide \(draft.id): \($0)" }
     }
 
     static func confirmBlocker(_ model: ConsoleModel) -> String? {
         guard case let .confirm(draft, typed) = model.mode else { return "nothing to confirm" }
-        if let tooSmall = tooSmallBlocker(model) { return tooSmall }
         if draft.changedUnderneath { return "\(draft.id) changed since you saw it: Esc, then look again" }
-        if let why = draft.noLongerEligible { return "you may no longer decide \(draft.id): \(why)" }
+        if let blocker = draftBlocker(draft, model) { return blocker }
         let shortBy = DecisionPanel.Confirmation(draft, model: model).shortBy
         if shortBy > 0 {
             return "not all of what you approve is on screen: make the terminal \(shortBy) row\(shortBy == 1 ? "" : "s") taller"

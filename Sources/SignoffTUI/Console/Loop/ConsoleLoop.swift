@@ -66,12 +66,7 @@ public final class ConsoleLoop {
     /// selection got there (moving, filtering, reloading).
     /// The selected request's detail, else that of the request an open
     /// decision panel is on (`ConsoleModel.detailEffects`), when not loaded.
-    private var missingDetail: String? {
-        model.detailEffects().lazy.compactMap { effect -> String? in
-            if case let .loadDetail(id) = effect { return id }
-            return nil
-        }.first
-    }
+    private var missingDetail: String? { model.wantedDetails.first }
 
     /// At most this many waiting keys are handled between two frames.
     static let keysPerFrame = 512

@@ -470,11 +470,17 @@ extension ConsoleModel {
     /// and that of the request an open decision panel is on, which may no
     /// longer be listed (or selected) after a reload: what the panel says
     /// follows it (`refreshOpenDraft`).
-    func detailEffects() -> [Effect] {
-        [selectedRequestID, openDraft.flatMap { $0.verdict != nil ? $0.id : nil }].compactMap(\.self)
-            .reduce(into: [String]()) { ids, id in if !ids.contains(id) { ids.append(id) } }
-            .filter(wantsDetail).map { .loadDetail(id: $0) }
+    func detailEffects() -> [Effect] { wantedDetails.map { .loadDetail(id: $0) } }
+
+    /// The requests whose details are wanted and not loaded (`wantsDetail`), the selected one first.
+    var wantedDetails: [String] {
+        var ids: [String] = []
+        for id in [selectedRequestID, decidingID].compactMap(\.self) where !ids.contains(id) && wantsDetail(id) { ids.append(id) }
+        return ids
     }
+
+    /// The request an open approval or denial panel is on.
+    var decidingID: String? { openDraft.flatMap { $0.verdict != nil ? $0.id : nil } }
 
     mutating func store(_ detail: ConsoleDetail) {
         if details.count >= ConsoleModel.detailCacheLimit {

@@ -107,7 +107,7 @@ extension ConsoleModel {
     /// its grant) is selected, or an open decision panel is on it, and its
     /// detail is neither cached nor failed.
     public func wantsDetail(_ id: String) -> Bool {
-        guard selectedRequestID == id || (openDraft?.verdict != nil && openDraft?.id == id) else { return false }
+        guard selectedRequestID == id || decidingID == id else { return false }
         return details[id] == nil && detailErrors[id] == nil
     }
 
