@@ -162,8 +162,8 @@ struct PostgresStoreTests {
         // psql ends (rolling back whatever it holds) at the end of its input:
         // a child started here does not take SIGTERM.
         defer { try? input.fileHandleForWriting.close(); holder.waitUntilExit() }
-        try input.fileHandleForWriting.write(contentsOf: Data("BEGIN; SELECT pg_advisory_xact_lock('signoff.events'::regclass::oid::bigint);\n".utf8))
-        let held = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = 'signoff.events'::regclass::oid"
+        try input.fileHandleForWriting.write(contentsOf: Data("BEGIN; LOCK TABLE signoff.append_lock IN EXCLUSIVE MODE;\n".utf8))
+        let held = "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND granted AND relation = 'signoff.append_lock'::regclass"
         try waitUntil { try store.query(held) == ["1"] }
         let events = "SELECT count(*) FROM signoff.events"
         let before = try store.query(events)

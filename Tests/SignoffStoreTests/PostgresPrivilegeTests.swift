@@ -29,7 +29,7 @@ struct PostgresPrivilegeTests {
         }
     }
 
-    static let tables = ["events", "policies", "outbox", "settings", "actors", "administrators", "migrations"]
+    static let tables = ["events", "policies", "outbox", "settings", "actors", "administrators", "migrations", "append_lock"]
 
     static let now = Date().storeMilliseconds
 
@@ -132,12 +132,17 @@ struct PostgresPrivilegeTests {
         let columns = try fixture.database.connect().query("""
             SELECT c.relname, (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = 1)
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'signoff' AND c.relkind = 'r'
-            """).rows.map { ($0.text(0)!, $0.text(1)!) }
+            """).rows.map { ($0.text(0)!, $0.text(1)) }
         #expect(Set(columns.map(\.0)) == Set(Self.tables), "a new table needs its forbidden writes tried here")
         for (table, column) in columns {
-            _ = try dave.query("SELECT count(*) FROM signoff.\(table)")
+            if table == "append_lock" {
+                // Nobody reads it: it is there to be locked by the store's functions.
+                Self.refused { try dave.execute("SELECT count(*) FROM signoff.\(table)") }
+            } else {
+                _ = try dave.query("SELECT count(*) FROM signoff.\(table)")
+            }
             Self.refused { try dave.execute("INSERT INTO signoff.\(table) DEFAULT VALUES") }
-            Self.refused { try dave.execute("UPDATE signoff.\(table) SET \(column) = \(column)") }
+            if let column { Self.refused { try dave.execute("UPDATE signoff.\(table) SET \(column) = \(column)") } }
             Self.refused { try dave.execute("DELETE FROM signoff.\(table)") }
             Self.refused { try dave.execute("TRUNCATE signoff.\(table)") }
             Self.refused { try dave.execute("ALTER TABLE signoff.\(table) DISABLE TRIGGER ALL") }
@@ -149,6 +154,37 @@ struct PostgresPrivilegeTests {
         Self.refused { try dave.execute("ALTER FUNCTION signoff.append_event(bigint, bigint, text, text, text, text, text, text, text, text, text) SECURITY INVOKER") }
         // The check behind every query-table function is not callable at all.
         Self.refused { try dave.execute("SELECT signoff.appended_here(1, NULL)") }
+    }
+
+    /// The append lock is taken only inside the store's functions: no role
+    /// but the store's owner may lock `signoff.append_lock` in any mode that
+    /// would hold up a write, and a role that can merely connect, holding
+    /// the advisory key older stores used (the events table's oid, which
+    /// anyone can read from pg_class), holds up nothing.
+    @Test func noRoleCanHoldUpTheStoresWritesOutsideItsFunctions() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        let events = try admin.query("SELECT 'signoff.events'::regclass::oid::bigint").row(0).integer(0)!
+        let outsider = try fixture.database.connect(fixture.outsider.connection)
+        _ = try outsider.query("SELECT pg_advisory_lock($1::bigint)", [.integer(events)])
+        for role in [fixture.outsider, fixture.auditor, fixture.dave] {
+            let connection = try fixture.database.connect(role.connection)
+            for mode in ["ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"] {
+                Self.refused {
+                    try connection.transaction { try connection.execute("LOCK TABLE signoff.append_lock IN \(mode) MODE") }
+                }
+            }
+        }
+        // dave's append does not wait for the outsider's advisory lock.
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        try dave.execute("SET lock_timeout = '5s'")
+        try dave.transaction { try Self.append(dave, actor: "dave") }
+        #expect(try admin.query("SELECT count(*) FROM signoff.events WHERE actor = 'dave'").row(0).integer(0) == 1)
+        // No function of the store takes the advisory lock any more.
+        let advisory = try admin.query("""
+            SELECT count(*) FROM pg_proc WHERE pronamespace = 'signoff'::regnamespace AND prosrc LIKE '%pg_advisory%'
+            """).row(0).integer(0)
+        #expect(advisory == 0)
     }
 
     @Test func theDatabaseStampsTheActorFromTheSessionRole() throws {

@@ -56,8 +56,8 @@ final class PostgresRemote: @unchecked Sendable {
         let result = try connection.query("""
             SELECT a.usename, a.pid, a.state, to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
             FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objsubid = 1
-              AND l.objid = 'signoff.events'::regclass::oid
+            WHERE l.locktype = 'relation' AND l.granted AND l.mode = 'ExclusiveLock'
+              AND l.relation = 'signoff.append_lock'::regclass
               AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
             LIMIT 1
             """)

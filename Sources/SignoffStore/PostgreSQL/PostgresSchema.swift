@@ -38,8 +38,15 @@ enum PostgresSchema {
         var sql: String
     }
 
-    /// The advisory lock that serialises appends: one per store schema.
-    static let appendLock = "pg_advisory_xact_lock('signoff.events'::regclass::oid::bigint)"
+    /// The advisory lock that serialised appends until migration 11: any role
+    /// that could connect could take it (its key is the events table's oid),
+    /// and so stop every write. Migrations 1 to 10 are written with it.
+    static let advisoryAppendLock = "pg_advisory_xact_lock('signoff.events'::regclass::oid::bigint)"
+
+    /// What serialises appends from migration 11 on: a lock on a table of
+    /// its own that no role but the store's owner may lock in this mode, so
+    /// it is taken only inside the store's functions.
+    static let appendLock = "LOCK TABLE signoff.append_lock IN EXCLUSIVE MODE"
 
     static let migrations: [Migration] = [
         Migration(name: "1 store", sql: store),
@@ -58,7 +65,39 @@ enum PostgresSchema {
         // records where the chain adopted it (`Store.recordMigrations`);
         // older clients, which would go on signing /2, meet a newer schema.
         Migration(name: "10 signatures name their store", sql: "SELECT 1;"),
+        Migration(name: "11 only the store's functions take its append lock", sql: ownAppendLock),
     ]
+
+    /// Every function that took the advisory append lock takes the table
+    /// lock instead. `signoff.append_lock` holds no rows and grants nothing:
+    /// any lock on it that conflicts with EXCLUSIVE needs INSERT, UPDATE,
+    /// DELETE or TRUNCATE on it, which only its owner has, and PostgreSQL
+    /// checks them before it waits for the lock (the weakest mode, which a
+    /// query could take before being refused, conflicts with nothing but
+    /// ACCESS EXCLUSIVE). The
+    /// functions are rewritten from their own definitions (a released
+    /// migration never changes, so theirs are whatever migrations 1 to 10
+    /// left), changing that one statement and nothing else; the migration
+    /// fails, and with it the upgrade, if any function still takes the old lock.
+    static let ownAppendLock = #"""
+        CREATE TABLE signoff.append_lock ();
+        REVOKE ALL ON signoff.append_lock FROM PUBLIC;
+        DO $$
+        DECLARE
+            v_function regprocedure;
+            v_rewritten integer := 0;
+        BEGIN
+            FOR v_function IN SELECT p.oid::regprocedure FROM pg_proc p
+                              WHERE p.pronamespace = 'signoff'::regnamespace AND strpos(p.prosrc, $old$ADVISORYLOCK$old$) > 0 LOOP
+                EXECUTE replace(pg_get_functiondef(v_function), $old$PERFORM ADVISORYLOCK;$old$, $new$APPENDLOCK;$new$);
+                v_rewritten := v_rewritten + 1;
+            END LOOP;
+            IF v_rewritten = 0 OR EXISTS (SELECT 1 FROM pg_proc p
+                                          WHERE p.pronamespace = 'signoff'::regnamespace AND strpos(p.prosrc, $old$ADVISORYLOCK$old$) > 0) THEN
+                RAISE EXCEPTION 'the store''s functions could not be moved to its own append lock';
+            END IF;
+        END $$;
+        """#
 
     /// signoff and its rules record only routes, decisions that are not a
     /// person's self-activation, and the grants and extensions approvals
@@ -373,7 +412,7 @@ enum PostgresSchema {
         CREATE FUNCTION signoff.begin_write() RETURNS TABLE (sequence bigint, hash text)
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
         BEGIN
-            PERFORM LOCKFUNCTION;
+            PERFORM ADVISORYLOCK;
             RETURN QUERY SELECT e.sequence, e.hash FROM signoff.events e ORDER BY e.sequence DESC LIMIT 1;
         END $$;
 
@@ -389,7 +428,7 @@ enum PostgresSchema {
             v_head_hash text;
             v_now bigint;
         BEGIN
-            PERFORM LOCKFUNCTION;
+            PERFORM ADVISORYLOCK;
             SELECT w.person, w.is_administrator INTO v_person, v_is_administrator FROM signoff.whoami() w;
             IF v_person IS NULL THEN
                 RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
@@ -575,7 +614,7 @@ enum PostgresSchema {
         CREATE FUNCTION signoff.raise_counter(p_name text, p_value bigint)
         RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
         BEGIN
-            PERFORM LOCKFUNCTION;
+            PERFORM ADVISORYLOCK;
             IF (SELECT w.person FROM signoff.whoami() w) IS NULL THEN
                 RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
                     USING ERRCODE = 'insufficient_privilege';
@@ -689,7 +728,7 @@ enum PostgresSchema {
             v_trust boolean;
             v_now bigint;
         BEGIN
-            PERFORM LOCKFUNCTION;
+            PERFORM ADVISORYLOCK;
             SELECT w.person, w.is_administrator INTO v_person, v_is_administrator FROM signoff.whoami() w;
             IF v_person IS NULL THEN
                 RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
@@ -771,7 +810,7 @@ enum PostgresSchema {
                                            p_hash text, p_signature text, p_statement text)
         RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog AS $$
         BEGIN
-            PERFORM LOCKFUNCTION;
+            PERFORM ADVISORYLOCK;
             IF session_user <> (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff') THEN
                 RAISE EXCEPTION 'only the store''s administrator copies a store into it' USING ERRCODE = 'insufficient_privilege';
             END IF;
@@ -829,7 +868,7 @@ enum PostgresSchema {
         DECLARE
             v_old signoff.outbox;
         BEGIN
-            PERFORM LOCKFUNCTION;
+            PERFORM ADVISORYLOCK;
             IF (SELECT w.person FROM signoff.whoami() w) IS NULL THEN
                 RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
                     USING ERRCODE = 'insufficient_privilege';
@@ -869,7 +908,8 @@ enum PostgresSchema {
     static func sql(_ migration: Migration, group: String) -> String {
         migration.sql
             .replacingOccurrences(of: "TO GROUP", with: "TO " + quoteIdentifier(group))
-            .replacingOccurrences(of: "LOCKFUNCTION", with: appendLock)
+            .replacingOccurrences(of: "ADVISORYLOCK", with: advisoryAppendLock)
+            .replacingOccurrences(of: "APPENDLOCK", with: appendLock)
     }
 
     /// An identifier quoted for SQL: in double quotes, inner quotes doubled.
