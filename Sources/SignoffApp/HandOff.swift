@@ -204,6 +204,7 @@ public struct HandOff: Sendable {
             return nil
         }
         let recorded = try store.write { tx -> GrantStatus? in
+            tx.outboxActor = actor
             // Recorded only if no decision replaced this action meanwhile
             // (no other hand-off records while the lease is held).
             guard let current = try tx.grant(id, asStored: true) else { return nil }

@@ -74,6 +74,11 @@ public struct OutboxItem: Sendable, Hashable {
     /// The deliverer holding it and until when; nil when nobody does.
     public var leaseOwner: String?
     public var leaseUntil: Date?
+    /// Who last added or changed it (its delivery): on a PostgreSQL store
+    /// the person of the session's role, stamped by the server; on a file
+    /// the person the command acted as. nil for rows older than the column,
+    /// or an authentication this signoff does not know.
+    public var changedBy: Principal?
 }
 
 /// How often and how patiently a channel's messages are retried.
@@ -130,7 +135,7 @@ extension WriteTransaction {
     @discardableResult
     public func enqueue(_ message: OutboxMessage, cause: Int64? = nil, at now: Date) throws -> Bool {
         checkOpen()
-        return try OutboxRows.insert(message, cause: cause, at: now, db)
+        return try OutboxRows.insert(message, cause: cause, at: now, by: outboxActor, db)
     }
 }
 
@@ -139,20 +144,22 @@ extension WriteTransaction {
     public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
                             retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
         checkOpen()
-        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, db)
+        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, by: outboxActor, db)
     }
 
     /// `Store.completeOutbox` in this transaction.
     public func completeOutbox(_ outcomes: [(id: Int64, outcome: OutboxOutcome)], owner: String,
                                retry: OutboxRetry, at now: Date) throws {
         checkOpen()
-        for (id, outcome) in outcomes { try OutboxRows.complete(id, outcome, owner: owner, retry: retry, at: now, db) }
+        for (id, outcome) in outcomes {
+            try OutboxRows.complete(id, outcome, owner: owner, retry: retry, at: now, by: outboxActor, db)
+        }
     }
 
     /// `Store.requeueOutbox` in this transaction.
     public func requeueOutbox(_ channel: OutboxChannel, ids: [Int64]? = nil, at now: Date) throws -> Int {
         checkOpen()
-        return try OutboxRows.requeue(channel, ids: ids, at: now, db)
+        return try OutboxRows.requeue(channel, ids: ids, at: now, by: outboxActor, db)
     }
 }
 
@@ -172,7 +179,7 @@ extension Store {
     public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
                             retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
         try writeOutbox { db in
-            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, db)
+            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, by: nil, db)
         }
     }
 
@@ -184,7 +191,7 @@ extension Store {
         guard !outcomes.isEmpty else { return }
         try writeOutbox { db in
             for (id, outcome) in outcomes {
-                try OutboxRows.complete(id, outcome, owner: owner, retry: retry, at: now, db)
+                try OutboxRows.complete(id, outcome, owner: owner, retry: retry, at: now, by: nil, db)
             }
         }
     }
@@ -193,7 +200,7 @@ extension Store {
     /// again with a fresh count of attempts. Returns how many.
     @discardableResult
     public func requeueOutbox(_ channel: OutboxChannel, ids: [Int64]? = nil, at now: Date) throws -> Int {
-        try writeOutbox { db in try OutboxRows.requeue(channel, ids: ids, at: now, db) }
+        try writeOutbox { db in try OutboxRows.requeue(channel, ids: ids, at: now, by: nil, db) }
     }
 
     /// Messages of `channel` (every channel when nil) in the given states,
@@ -226,14 +233,20 @@ extension Store {
 enum OutboxRows {
     static let columns = """
         id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload, cause_sequence, created_at,
-        state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at, lease_owner, lease_until
+        state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at, lease_owner, lease_until,
+        changed_by, changed_how
         """
 
-    static func insert(_ message: OutboxMessage, cause: Int64?, at now: Date, _ db: Database) throws -> Bool {
+    /// `changed_by, changed_how` bound as the next two parameters.
+    private static func bind(_ actor: Principal?, _ statement: inout FastStatement) {
+        statement.bind(actor?.name); statement.bind(actor?.authentication.rawValue)
+    }
+
+    static func insert(_ message: OutboxMessage, cause: Int64?, at now: Date, by actor: Principal?, _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO outbox (channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
-                cause_sequence, created_at, state, attempts, next_attempt_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+                cause_sequence, created_at, state, attempts, next_attempt_at, changed_by, changed_how)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
             ON CONFLICT (channel, dedupe_key) DO NOTHING
             """)
         let created = now.storeMilliseconds
@@ -244,20 +257,23 @@ enum OutboxRows {
         insert.bind(message.recipient); insert.bind(message.destination); insert.bind(message.batchKey)
         insert.bind(message.payload); insert.bind(cause); insert.bind(created)
         insert.bind(max(created, message.notBefore?.storeMilliseconds ?? created))
+        bind(actor, &insert)
         try insert.execute()
         return db.changesCount > 0
     }
 
     static func claim(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry,
-                      at now: Date, _ db: Database) throws -> [OutboxItem] {
+                      at now: Date, by actor: Principal?, _ db: Database) throws -> [OutboxItem] {
+        let by: [DatabaseValueConvertible?] = [actor?.name, actor?.authentication.rawValue]
         let nowMS = now.storeMilliseconds
         // Leases that ended with their attempts used up: the deliverer died on
         // the last one. Given up, not tried once more.
         try db.cachedStatement(sql: """
             UPDATE outbox SET state = 'failed', lease_owner = NULL, lease_until = NULL,
-                last_error = coalesce(last_error || '; ', '') || 'the deliverer stopped before reporting its last attempt'
+                last_error = coalesce(last_error || '; ', '') || 'the deliverer stopped before reporting its last attempt',
+                changed_by = ?, changed_how = ?
             WHERE channel = ? AND state = 'pending' AND lease_until IS NOT NULL AND lease_until <= ? AND attempts >= ?
-            """).execute(arguments: [channel.rawValue, nowMS, retry.maxAttempts])
+            """).execute(arguments: StatementArguments(by + [channel.rawValue, nowMS, retry.maxAttempts]))
         let due = """
             channel = ? AND state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
             """
@@ -274,10 +290,13 @@ enum OutboxRows {
         }
         let until = Date(storeMilliseconds: nowMS + Int64((lease * 1000).rounded()))
         let update = try db.cachedStatement(sql: """
-            UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, last_attempt_at = ? WHERE id = ?
+            UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, last_attempt_at = ?,
+                changed_by = ?, changed_how = ?
+            WHERE id = ?
             """)
         for index in items.indices {
-            try update.execute(arguments: [owner, until.storeMilliseconds, nowMS, items[index].id])
+            try update.execute(arguments: StatementArguments([owner, until.storeMilliseconds, nowMS] + by + [items[index].id]))
+            items[index].changedBy = actor
             items[index].leaseOwner = owner
             items[index].leaseUntil = until
             items[index].attempts += 1
@@ -287,14 +306,16 @@ enum OutboxRows {
     }
 
     static func complete(_ id: Int64, _ outcome: OutboxOutcome, owner: String, retry: OutboxRetry, at now: Date,
-                         _ db: Database) throws {
+                         by actor: Principal?, _ db: Database) throws {
         let nowMS = now.storeMilliseconds
+        let by: [DatabaseValueConvertible?] = [actor?.name, actor?.authentication.rawValue]
         switch outcome {
         case .delivered:
             try db.cachedStatement(sql: """
-                UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_owner = NULL, lease_until = NULL
+                UPDATE outbox SET state = 'delivered', delivered_at = ?, lease_owner = NULL, lease_until = NULL,
+                    changed_by = ?, changed_how = ?
                 WHERE id = ? AND state = 'pending'
-                """).execute(arguments: [nowMS, id])
+                """).execute(arguments: StatementArguments([nowMS] + by + [id]))
         case let .failed(error, permanent):
             guard let attempts = try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT attempts FROM outbox WHERE id = ? AND state = 'pending' AND lease_owner = ?
@@ -302,26 +323,29 @@ enum OutboxRows {
             let givingUp = permanent || attempts >= retry.maxAttempts
             let next = nowMS + Int64((retry.delay(afterAttempts: attempts) * 1000).rounded())
             try db.cachedStatement(sql: """
-                UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+                UPDATE outbox SET state = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+                    changed_by = ?, changed_how = ?
                 WHERE id = ?
-                """).execute(arguments: [givingUp ? OutboxState.failed.rawValue : OutboxState.pending.rawValue,
-                                         error, givingUp ? nowMS : next, id])
+                """).execute(arguments: StatementArguments([givingUp ? OutboxState.failed.rawValue : OutboxState.pending.rawValue,
+                                                            error, givingUp ? nowMS : next] + by + [id]))
         case let .leftPending(reason):
             let next = nowMS + Int64((retry.firstDelay * 1000).rounded())
             try db.cachedStatement(sql: """
                 UPDATE outbox SET attempts = max(0, attempts - 1), last_error = ?, next_attempt_at = ?,
-                    lease_owner = NULL, lease_until = NULL
+                    lease_owner = NULL, lease_until = NULL, changed_by = ?, changed_how = ?
                 WHERE id = ? AND state = 'pending' AND lease_owner = ?
-                """).execute(arguments: [reason, next, id, owner])
+                """).execute(arguments: StatementArguments([reason, next] + by + [id, owner]))
         }
     }
 
-    static func requeue(_ channel: OutboxChannel, ids: [Int64]?, at now: Date, _ db: Database) throws -> Int {
+    static func requeue(_ channel: OutboxChannel, ids: [Int64]?, at now: Date, by actor: Principal?, _ db: Database) throws -> Int {
         var sql = """
-            UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+            UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL,
+                changed_by = ?, changed_how = ?
             WHERE channel = ? AND state = 'failed'
             """
-        var arguments: [DatabaseValueConvertible?] = [now.storeMilliseconds, channel.rawValue]
+        var arguments: [DatabaseValueConvertible?] = [now.storeMilliseconds, actor?.name, actor?.authentication.rawValue,
+                                                      channel.rawValue]
         if let ids {
             guard !ids.isEmpty else { return 0 }
             sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))"
@@ -392,6 +416,15 @@ enum OutboxRows {
         return OutboxItem(id: try c(0), message: message, causeSequence: try c(8), createdAt: Date(storeMilliseconds: try c(9)),
                           state: state, attempts: try c(11), nextAttemptAt: Date(storeMilliseconds: try c(12)),
                           lastAttemptAt: try date(13), lastError: try c(14), deliveredAt: try date(15), leaseOwner: try c(16),
-                          leaseUntil: try date(17))
+                          leaseUntil: try date(17), changedBy: try changedBy(row))
+    }
+
+    /// Who last changed the row: nil when the columns are empty or name an
+    /// authentication this signoff does not know.
+    private static func changedBy(_ row: Row) throws -> Principal? {
+        guard let name = try row.checked(18, columnNames[18]) as String?,
+              let how = try row.checked(19, columnNames[19]) as String?,
+              let authentication = Authentication(rawValue: how) else { return nil }
+        return Principal(name: name, authentication: authentication)
     }
 }

@@ -554,6 +554,15 @@ enum Schema {
         // where the store stopped accepting /2 statements, which a store
         // made to match could hold as well.
         migrator.registerMigration(statementSchema3) { _ in }
+        // Each outbox row names who last added or changed it: a delivery
+        // marked done, a message given up or sent again is somebody's act.
+        // On a PostgreSQL store the server stamps it (`put_outbox`).
+        migrator.registerMigration("23 outbox changes name who made them") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN changed_by TEXT;
+                ALTER TABLE outbox ADD COLUMN changed_how TEXT;
+                """)
+        }
         return migrator
     }
 }

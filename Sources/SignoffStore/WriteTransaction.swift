@@ -27,6 +27,10 @@ public final class WriteTransaction {
     /// submitted: their submission needs no second look at the table.
     private var issuedIDs: Set<String> = []
     var isOpen = true
+    /// Who the outbox rows this transaction adds or changes are recorded as
+    /// changed by (`OutboxItem.changedBy`): the command layer sets it to the
+    /// person it acts as. On a PostgreSQL store the server stamps its own.
+    public var outboxActor: Principal?
     /// Whether this transaction folds a shared store's events into its local
     /// copy rather than records new ones. Those events are already the
     /// store's: an approval with no grant after it commits (as the events

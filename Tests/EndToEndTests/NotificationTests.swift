@@ -163,6 +163,10 @@ struct NotificationTests {
         let notified = try #require(shown["notifications"] as? [[String: Any]])
         #expect(Set(notified.compactMap { $0["recipient"] as? String }) == ["dave", "erin"])
         #expect(notified.allSatisfy { $0["state"] as? String == "delivered" && $0["delivered_at"] is String })
+        // Each delivery names who recorded it: the person notify run acted as, as the store identified them.
+        let identified = TestBackend.current == .postgresql ? "postgresql_role" : "os_account"
+        #expect(notified.allSatisfy { $0["changed_by_authentication"] as? String == identified
+                                      && ($0["changed_by"] as? String)?.isEmpty == false }, "\(notified)")
         let text = try setup.store.run(["show", id])
         #expect(text.stdout.contains("notified:") && text.stdout.contains("routed to dave by email dave@example.com"), "\(text.stdout)")
     }

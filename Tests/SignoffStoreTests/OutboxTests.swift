@@ -57,6 +57,38 @@ import Testing
         #expect(try store.verify().isIntact, "the outbox is not part of the chain")
     }
 
+    /// Each add and each change of a delivery names the person the
+    /// transaction acts as; a transaction that names nobody leaves it empty.
+    @Test func everyChangeOfAMessageNamesWhoMadeIt() throws {
+        let (_, store) = try newStore()
+        let alice = Principal(name: "alice", authentication: .osAccount)
+        let erin = Principal(name: "erin", authentication: .asserted)
+        func by(_ actor: Principal?, _ body: (WriteTransaction) throws -> Void) throws {
+            try store.write { tx in tx.outboxActor = actor; try body(tx) }
+        }
+        func changedBy() throws -> [Principal?] { try store.outboxItems(.notification).map(\.changedBy) }
+        try by(alice) { tx in
+            try tx.enqueue(Self.message("one"), at: Self.t0)
+            try tx.enqueue(Self.message("two"), at: Self.t0)
+        }
+        #expect(try changedBy() == [alice, alice])
+        try by(erin) { tx in
+            let claimed = try tx.claimOutbox(.notification, owner: "erin", limit: 1, lease: 60, retry: Self.retry, at: Self.t0)
+            #expect(claimed.map(\.changedBy) == [erin])
+            try tx.completeOutbox([(claimed[0].id, .failed("HTTP 400", permanent: true))], owner: "erin", retry: Self.retry, at: Self.t0)
+        }
+        #expect(try changedBy() == [erin, alice])
+        try by(alice) { tx in
+            let requeued = try tx.requeueOutbox(.notification, at: Self.t0)
+            #expect(requeued == 1)
+        }
+        try by(nil) { tx in
+            let claimed = try tx.claimOutbox(.notification, owner: "x", limit: 10, lease: 60, retry: Self.retry, at: Self.t0)
+            try tx.completeOutbox(claimed.map { ($0.id, .delivered) }, owner: "x", retry: Self.retry, at: Self.t0)
+        }
+        #expect(try changedBy() == [nil, nil])
+    }
+
     @Test func failuresBackOffThenGiveUpAndPermanentOnesGiveUpAtOnce() throws {
         let (_, store) = try newStore()
         try store.write { tx in

@@ -525,6 +525,33 @@ struct PostgresPrivilegeTests {
         Self.refused(.permission, "are kept") { try admin.execute("DELETE FROM signoff.outbox") }
     }
 
+    /// Whoever adds a message or changes its delivery is named by the
+    /// server, not by the client: an approver who marks somebody's notice
+    /// delivered (so that no deliverer sends it) is recorded as having done
+    /// so, and sending the row back unchanged takes nothing over.
+    @Test func theServerNamesWhoLastChangedAnOutboxMessage() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        let changed = "SELECT state, changed_by, changed_how, revision FROM signoff.outbox WHERE id = 1"
+        try admin.execute(Self.putOutbox(id: 1, payload: "{}"))
+        var row = try admin.query(changed).row(0)
+        #expect(row.text(0) == "pending" && row.text(1) == "admin" && row.text(2) == "postgresql_role")
+        try dave.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
+        row = try admin.query(changed).row(0)
+        #expect(row.text(0) == "delivered" && row.text(1) == "dave" && row.text(2) == "postgresql_role")
+        let revision = row.integer(3)
+        try admin.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
+        row = try admin.query(changed).row(0)
+        #expect(row.text(1) == "dave" && row.integer(3) == revision, "an unchanged row is not taken over")
+        Self.refused(.permission, "acts as no person") {
+            try fixture.database.connect(fixture.auditor.connection).execute(Self.putOutbox(id: 1, payload: "{}"))
+        }
+        // What a copy reads of it, through the store.
+        let item = try #require(try Store.open(fixture.database.location).outboxItems(.notification).first)
+        #expect(item.changedBy == Principal(name: "dave", authentication: .postgresqlRole))
+    }
+
     @Test func eventsAreAppendOnlyForTheAdministratorToo() throws {
         let fixture = try Fixture()
         let admin = try fixture.database.connect()

@@ -52,6 +52,7 @@ public final class CommandTransaction {
         self.store = store
         self.storeCreator = storeCreator
         self.actor = actor
+        store.outboxActor = actor
         self.now = now
         self.policyInForce = policy
         self.keepsEvents = keepsEvents

@@ -505,16 +505,19 @@ extension Store {
         }
         var latest = seen
         let upsert = try db.cachedStatement(sql: """
-            INSERT INTO outbox (\(OutboxRows.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO outbox (\(OutboxRows.columns))
+            VALUES (\(OutboxRows.serverColumns.map { _ in "?" }.joined(separator: ", ")))
             ON CONFLICT (id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
                 next_attempt_at = excluded.next_attempt_at, last_attempt_at = excluded.last_attempt_at,
                 last_error = excluded.last_error, delivered_at = excluded.delivered_at,
-                lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+                lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,
+                changed_by = excluded.changed_by, changed_how = excluded.changed_how
             """)
-        try Self.forEachRow(firstOutbox, connection, Self.outboxPage, key: 18) { row in
+        let revision = OutboxRows.serverColumns.count
+        try Self.forEachRow(firstOutbox, connection, Self.outboxPage, key: revision) { row in
             let values: [DatabaseValue] = OutboxRows.serverColumns.map { row.value($0.index, $0.type) }
             try upsert.execute(arguments: StatementArguments(values))
-            latest = row.integer(18) ?? latest
+            latest = row.integer(revision) ?? latest
         }
         if latest != seen { try db.execute(sql: "PRAGMA user_version = \(latest)") }
         // Those rows are the server's already: only what a command changes after this is sent.
@@ -610,7 +613,7 @@ extension Store {
         var statements: [PostgresConnection.Statement] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(OutboxRows.columns) FROM outbox WHERE \(condition) ORDER BY id"))
         while let row = try rows.next() {
-            let values = OutboxRows.serverColumns.map { column -> PostgresValue in
+            let values = OutboxRows.serverColumns.prefix(OutboxRows.sentColumns).map { column -> PostgresValue in
                 switch column.type {
                 case .text: PostgresValue(row[column.index] as String?)
                 case .integer: PostgresValue(row[column.index] as Int64?)
@@ -716,8 +719,11 @@ extension OutboxRows {
     /// `columns`, in order, with their types.
     static let serverColumns: [(index: Int, type: ColumnType)] = [
         .integer, .text, .text, .text, .text, .text, .text, .text, .integer, .integer,
-        .text, .integer, .integer, .integer, .text, .integer, .text, .integer,
+        .text, .integer, .integer, .integer, .text, .integer, .text, .integer, .text, .text,
     ].enumerated().map { ($0.offset, $0.element) }
+    /// The first `sentColumns` of them are what `put_outbox` takes: the
+    /// server stamps `changed_by` and `changed_how` itself.
+    static let sentColumns = 18
 }
 
 extension PostgresRow {

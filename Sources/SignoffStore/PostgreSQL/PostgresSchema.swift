@@ -66,7 +66,62 @@ enum PostgresSchema {
         // older clients, which would go on signing /2, meet a newer schema.
         Migration(name: "10 signatures name their store", sql: "SELECT 1;"),
         Migration(name: "11 only the store's functions take its append lock", sql: ownAppendLock),
+        Migration(name: "12 outbox changes name who made them", sql: outboxChangedBy),
     ]
+
+    /// Every outbox row names who last added or changed it, as the server
+    /// knows them: the person of the session's role, `postgresql_role`. A
+    /// client cannot say otherwise (put_outbox takes no such argument), so a
+    /// notice marked delivered, given up or leased away by anyone but the
+    /// deliverer says by whom. The copy takes both columns with the row.
+    static let outboxChangedBy = #"""
+        ALTER TABLE signoff.outbox ADD COLUMN changed_by text, ADD COLUMN changed_how text;
+        CREATE OR REPLACE FUNCTION signoff.put_outbox(p_id bigint, p_channel text, p_dedupe_key text, p_request_id text,
+            p_recipient text, p_destination text, p_batch_key text, p_payload text, p_cause_sequence bigint,
+            p_created_at bigint, p_state text, p_attempts integer, p_next_attempt_at bigint, p_last_attempt_at bigint,
+            p_last_error text, p_delivered_at bigint, p_lease_owner text, p_lease_until bigint)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog, pg_temp AS $$
+        DECLARE
+            v_old signoff.outbox;
+            v_person text;
+        BEGIN
+            APPENDLOCK;
+            SELECT w.person INTO v_person FROM signoff.whoami() w;
+            IF v_person IS NULL THEN
+                RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            SELECT * INTO v_old FROM signoff.outbox o WHERE o.id = p_id;
+            IF NOT FOUND THEN
+                INSERT INTO signoff.outbox (id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
+                    cause_sequence, created_at, state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at,
+                    lease_owner, lease_until, revision, changed_by, changed_how)
+                VALUES (p_id, p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination, p_batch_key, p_payload,
+                    p_cause_sequence, p_created_at, p_state, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_error,
+                    p_delivered_at, p_lease_owner, p_lease_until, nextval('signoff.outbox_revisions'), v_person,
+                    'postgresql_role');
+                RETURN;
+            END IF;
+            IF (v_old.channel, v_old.dedupe_key, v_old.request_id, v_old.recipient, v_old.destination, v_old.batch_key,
+                v_old.payload, v_old.cause_sequence, v_old.created_at)
+               IS DISTINCT FROM (p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination, p_batch_key,
+                                 p_payload, p_cause_sequence, p_created_at) THEN
+                RAISE EXCEPTION 'what outbox message % says is fixed: only its delivery changes', p_id
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF (v_old.state, v_old.attempts, v_old.next_attempt_at, v_old.last_attempt_at, v_old.last_error,
+                v_old.delivered_at, v_old.lease_owner, v_old.lease_until)
+               IS NOT DISTINCT FROM (p_state, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_error,
+                                     p_delivered_at, p_lease_owner, p_lease_until) THEN
+                RETURN;
+            END IF;
+            UPDATE signoff.outbox SET state = p_state, attempts = p_attempts, next_attempt_at = p_next_attempt_at,
+                last_attempt_at = p_last_attempt_at, last_error = p_last_error, delivered_at = p_delivered_at,
+                lease_owner = p_lease_owner, lease_until = p_lease_until, revision = nextval('signoff.outbox_revisions'),
+                changed_by = v_person, changed_how = 'postgresql_role'
+            WHERE id = p_id;
+        END $$;
+        """#
 
     /// Every function that took the advisory append lock takes the table
     /// lock instead. `signoff.append_lock` holds no rows and grants nothing:

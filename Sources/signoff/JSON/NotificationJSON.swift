@@ -30,6 +30,8 @@ struct NotificationDeliveryJSON: JSONDocument {
         json.field("last_attempt_at", time: item.lastAttemptAt)
         json.field("delivered_at", time: item.deliveredAt)
         json.field("last_error", item.lastError)
+        json.field("changed_by", item.changedBy?.name)
+        json.field("changed_by_authentication", item.changedBy?.authentication.rawValue)
     }
 
     /// One line: when, state, kind, to whom, where.
@@ -39,6 +41,7 @@ struct NotificationDeliveryJSON: JSONDocument {
         var line = "\(when)  \(state.padding(toLength: 9, withPad: " ", startingAt: 0)) \(kind) to \(Terminal.safe(item.message.recipient ?? "?")) by \(Terminal.safe(item.message.destination))"
         if item.state != .delivered, item.attempts > 0 { line += " (\(item.attempts) attempt\(item.attempts == 1 ? "" : "s"))" }
         if item.state != .delivered, let lastError = item.lastError { line += ": \(Terminal.safe(lastError))" }
+        if item.state != .pending, let by = item.changedBy { line += " (recorded by \(Terminal.safe(by.name)))" }
         return line
     }
 }
