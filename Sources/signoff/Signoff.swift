@@ -42,6 +42,7 @@ struct Signoff: ParsableCommand {
         }
         var json = asksForJSON(Array(CommandLine.arguments.dropFirst()))
         do {
+            if let first = CommandLine.arguments.dropFirst().first { try checkCommandName(first) }
             var command = try parseAsRoot()
             if let reporting = command as? JSONReporting { json = reporting.printsJSON }
             Terminal.printsJSON = json
@@ -75,6 +76,19 @@ struct Signoff: ParsableCommand {
             }
             Foundation.exit(failure.outcome.rawValue)
         }
+    }
+
+    /// The first argument, when it is a word rather than an option, must name
+    /// a command: ArgumentParser would take it for an argument of the console
+    /// (the default command) and answer with the console's usage.
+    static func checkCommandName(_ word: String) throws {
+        guard !word.hasPrefix("-") else { return }
+        let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"]
+        guard !names.contains(word) else { return }
+        let suggestion = closest(to: word, in: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+        throw CommandFailure.badInput("""
+            unknown command "\(DisplaySafe.text(word))"\(suggestion); `signoff --help` lists the commands
+            """)
     }
 
     /// Whether the command line asks for JSON, for failures before (or while)

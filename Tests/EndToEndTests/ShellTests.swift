@@ -16,6 +16,25 @@ struct ShellTests {
         #expect(result.stdout.wholeMatch(of: /signoff \d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?\n/) != nil, "\(result.stdout)")
     }
 
+    /// A mistyped command is named as one, with the command meant, rather
+    /// than taken for an argument of the console and answered with its usage;
+    /// nothing is opened.
+    @Test func aMistypedCommandIsNamedWithTheCommandMeant() throws {
+        let typo = try Signoff.runProgram(Signoff.binary.path, ["lsit", "--state", "pending"],
+                                          environment: ["PATH": "/usr/bin:/bin"], inheriting: false)
+        #expect(typo.status == 2, "\(typo.output)")
+        #expect(typo.stderr.contains(#"unknown command "lsit" (did you mean "list"?); `signoff --help` lists the commands"#),
+                "\(typo.stderr)")
+        #expect(!typo.stderr.contains("signoff console"), "\(typo.stderr)")
+        let hostile = try Signoff.runProgram(Signoff.binary.path, ["\u{1B}]0;pwned\u{7}", "--json"],
+                                             environment: ["PATH": "/usr/bin:/bin"], inheriting: false)
+        #expect(hostile.status == 2 && !hostile.stderr.contains("\u{1B}"), "\(hostile.output)")
+        let error = try JSONSerialization.jsonObject(with: Data(hostile.stderr.utf8)) as? [String: Any]
+        #expect((error?["error"] as? [String: Any])?["code"] as? String == "bad_input", "\(hostile.stderr)")
+        // Commands and help still parse as before.
+        #expect(try Signoff.runProgram(Signoff.binary.path, ["help", "list"]).status == 0)
+    }
+
     /// The bash completion script as `scripts/install` writes it: from the binary.
     static func bashScript(_ binary: String, into directory: URL) throws -> String {
         let generated = try Signoff.runProgram(binary, ["--generate-completion-script", "bash"])

@@ -175,17 +175,23 @@ extension LocatedNode: RequestInput {
 
 extension LocatedMapping: RequestInputFields {}
 
-/// The nearest candidate by edit distance, if it is plausibly a typo.
+/// The nearest candidate by edit distance, if it is plausibly a typo. Two
+/// letters swapped count as one edit (`lsit` is nearer `list` than `init`).
 public func closest(to word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
+        // Rows i-2, i-1 and i of the optimal-string-alignment table.
+        var before: [Int] = []
         var previous = Array(0...b.count)
         for (i, ca) in a.enumerated() {
             var current = [i + 1]
             for (j, cb) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
+                var cost = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1))
+                if i > 0, j > 0, ca == b[j - 1], a[i - 1] == cb { cost = min(cost, before[j - 1] + 1) }
+                current.append(cost)
             }
+            before = previous
             previous = current
         }
         return previous[b.count]
