@@ -249,6 +249,20 @@ import Testing
         #expect(self.lines(model).filter { $0.hasPrefix("REQ-") } == ["REQ-900004"])
     }
 
+    /// The "Left / due" column (14 wide) takes the first wording that fits,
+    /// never a word cut off.
+    @Test(arguments: [(3_600.0 * 76, "ended 3d4h ago"), (3_600.0 * 292, "revoked"), (1_800.0, "ended 30m ago"), (300.0, "revoked 5m ago")])
+    func theTimeLeftColumnSaysWhatFits(_ ago: TimeInterval, _ expected: String) {
+        var row = Sample.grants[0]
+        row.grant.state = .revoked
+        row.grant.endedAt = now.addingTimeInterval(-ago)
+        let cell = GrantColumn.when.cell(row, false, now, .unicode, 14, ProductionEnvironments())
+        #expect(cell.map(\.text).joined() == expected)
+        row.grant.state = .awaitingProvisioning
+        #expect(GrantColumn.when.cell(row, false, now, .unicode, 14, ProductionEnvironments()).map(\.text).joined() == "awaiting prov.")
+        #expect(GrantColumn.when.cell(row, false, now, .unicode, 30, ProductionEnvironments()).map(\.text).joined() == "starts at provisioning")
+    }
+
     @Test func timeLeftFollowsTheModelsClock() {
         var model = Sample.grantModel()
         press(&model, .character("4"), .character("j"))

@@ -27,14 +27,18 @@ struct GrantColumn: Sendable, ColumnSizing {
         [Span(TextLayout.fit(raw, width: width, glyphs: glyphs), role)]
     }
 
+    /// The first of a cell's wordings that fits: a column of 14 never cuts a
+    /// word off; the detail pane says it all (`Grant.timeLeftText`).
     static let when = GrantColumn("Left / due", minimum: 14, priority: 10) { row, review, now, glyphs, width, _ in
-        let text: String
+        let forms: [String]
         let role: Role
         if review, let due = row.grant.incidentReview {
-            text = due.isOverdue(at: now) ? "OVERDUE \(TimeSpan.ago(due.dueAt, now))" : "due in \(TimeSpan.between(now, due.dueAt))"
+            forms = due.isOverdue(at: now)
+                ? ["OVERDUE \(TimeSpan.ago(due.dueAt, now))", "OVERDUE \(TimeSpan.between(due.dueAt, now))", "OVERDUE"]
+                : ["due in \(TimeSpan.between(now, due.dueAt))"]
             role = due.isOverdue(at: now) ? .error : .pending
         } else {
-            text = row.grant.timeLeftText(at: now)
+            forms = timeLeftForms(row.grant, at: now)
             switch row.grant.state {
             case .active: role = (row.grant.remaining(at: now) ?? 0) < 86_400 ? .warning : .normal
             case .awaitingProvisioning: role = .pending
@@ -42,8 +46,29 @@ struct GrantColumn: Sendable, ColumnSizing {
             case .failed: role = .denied
             }
         }
+        let text = forms.first { CharacterWidth.of($0) <= width } ?? forms[forms.count - 1]
         return [Span(TextLayout.truncate(text, width: width, ellipsis: glyphs.ellipsis), role)]
     }
+
+    /// What `Grant.timeLeftText` says, from the longest wording to the shortest.
+    static func timeLeftForms(_ grant: Grant, at now: Date) -> [String] {
+        switch grant.state {
+        case .awaitingProvisioning: return ["starts at provisioning", "awaiting prov."]
+        case .failed: return ["reported not granted", "not granted"]
+        case .expired:
+            let ago = TimeSpan.ago(grant.expiresAt ?? grant.endedAt ?? now, now)
+            return ["expired \(ago)", "ended \(ago)", "expired"]
+        case .revoked:
+            let ago = TimeSpan.ago(grant.endedAt ?? now, now)
+            return ["revoked \(ago)", "ended \(ago)", "revoked"]
+        case .active:
+            guard let expiresAt = grant.expiresAt else { return ["active"] }
+            if expiresAt <= now { return ["due to expire"] }
+            if let startsAt = grant.startsAt, startsAt > now { return ["starts in \(TimeSpan.between(now, startsAt))"] }
+            return ["\(TimeSpan.between(now, expiresAt)) left"]
+        }
+    }
+
     static let id = GrantColumn("ID", minimum: 10, priority: 9) { row, _, _, glyphs, width, _ in
         text(row.id, .normal, glyphs: glyphs, width: width)
     }
