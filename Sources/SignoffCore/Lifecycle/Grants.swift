@@ -11,6 +11,10 @@ extension Lifecycle {
     /// window its request asked for ended. signoff 2026-12-06 and earlier
     /// recorded it as `policy:extension`, which `DecisionCheck` still accepts there.
     static let windowRule = "window"
+    /// The rule that closes an extension whose grant ended (`closeExtensions`).
+    static let extensionRule = "extension"
+    /// The rule that times out a request left undecided too long (`timeOut`).
+    static let pendingTimeoutRule = "pending-timeout"
 
     /// The events of an approval: the decision, then the grant it creates (or,
     /// for an extension, the longer grant it extends). An extension whose
@@ -116,8 +120,8 @@ extension Lifecycle {
     public static func closeExtensions(_ open: [RequestRecord], of grantID: String, because ended: String, policy: Policy,
                                        at: Date) -> [EventDraft] {
         open.filter { $0.request.extends == grantID && $0.state.isOpen }.map { record in
-            EventDraft(requestID: record.id, actor: .policyRule("extension"), at: at,
-                       body: .requestDecided(.init(state: .denied, by: ["policy:extension"], policyVersion: policy.version,
+            EventDraft(requestID: record.id, actor: .policyRule(extensionRule), at: at,
+                       body: .requestDecided(.init(state: .denied, by: ["policy:\(extensionRule)"], policyVersion: policy.version,
                                                    reason: "closed: the grant of \(grantID) \(ended), so there is nothing to extend")))
         }
     }
@@ -166,7 +170,7 @@ extension Lifecycle {
         guard record.state.isOpen, let timeout = policy.pendingTimeout,
               record.submittedAt.addingTimeInterval(TimeInterval(timeout.seconds)) <= at else { return nil }
         return EventDraft(requestID: record.id, actor: actor, at: at,
-                          body: .requestDecided(.init(state: .timedOut, by: ["policy:pending-timeout"], policyVersion: policy.version,
+                          body: .requestDecided(.init(state: .timedOut, by: ["policy:\(pendingTimeoutRule)"], policyVersion: policy.version,
                                                       reason: "no decision within the policy's pending timeout of \(timeout)")))
     }
 

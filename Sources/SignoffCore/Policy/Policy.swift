@@ -185,9 +185,13 @@ public struct Policy: Sendable {
 
     static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications", "reconciliation", "signatures"]
 
-    /// Names of the denials the policy makes without a rule; no rule may take them.
+    /// Names of the decisions the policy makes without a rule of its own (its
+    /// denials, and signoff's closing of requests that can no longer be
+    /// granted); no rule may take them, or a decision by `policy:NAME` could
+    /// be either.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
-                                          "break-glass-max-duration"]
+                                          "break-glass-max-duration", Lifecycle.windowRule, Lifecycle.extensionRule,
+                                          Lifecycle.pendingTimeoutRule]
 
     /// A policy's version: the SHA-256 of its source, in hex; also of a
     /// source that does not parse, for a report that names what it checked.
@@ -318,7 +322,7 @@ public struct Policy: Sendable {
         where !seenNames.insert(ruleName).inserted {
             errors.append(SourceError(file: file, position: position, field: "\(field).name",
                                       message: "rule name \"\(ruleName)\" is used twice or is reserved",
-                                      hint: "every rule needs its own name; \(builtInRuleNames.joined(separator: ", ")) name built-in denials"))
+                                      hint: "every rule needs its own name; \(builtInRuleNames.joined(separator: ", ")) name built-in decisions"))
         }
 
         guard errors.isEmpty else {
