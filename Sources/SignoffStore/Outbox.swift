@@ -156,6 +156,21 @@ extension WriteTransaction {
         }
     }
 
+    /// Makes the pending messages of `channel` to `destination` that wait for
+    /// a later attempt due at `now`, forgetting why the last one was left
+    /// (a deliverer that could not run them may now). Returns how many.
+    public func releaseOutbox(_ channel: OutboxChannel, destination: String, at now: Date) throws -> Int {
+        checkOpen()
+        let nowMS = now.storeMilliseconds
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET next_attempt_at = ?, last_error = NULL, changed_by = ?, changed_how = ?
+            WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ?
+              AND (lease_until IS NULL OR lease_until <= ?)
+            """).execute(arguments: [nowMS, outboxActor?.name, outboxActor?.authentication.rawValue, channel.rawValue,
+                                     destination, nowMS, nowMS])
+        return db.changesCount
+    }
+
     /// `Store.requeueOutbox` in this transaction.
     public func requeueOutbox(_ channel: OutboxChannel, ids: [Int64]? = nil, at now: Date) throws -> Int {
         checkOpen()

@@ -399,9 +399,13 @@ struct NotificationTests {
         // The command channel runs only once this account trusts it.
         #expect(run.stderr.contains("left pending") && run.stderr.contains("signoff notify trust local-hook"), "\(run.output)")
         #expect(!FileManager.default.fileExists(atPath: setup.hookFile))
-        let trusted = try setup.store.run(["notify", "trust", "local-hook"])
-        #expect(trusted.status == 0, "\(trusted.output)")
-        #expect(try setup.notifyRun(at: "2026-11-21T09:05:00Z").status == 0)
+        let trusted = try setup.store.run(["notify", "trust", "local-hook"], at: Self.t0)
+        #expect(trusted.status == 0 && trusted.stdout.contains("1 notification(s) waiting for it will go with the next"),
+                "\(trusted.output)")
+        // Due at once, and no longer saying why it was left.
+        let waiting = try #require((try setup.status()["items"] as? [[String: Any]])?.first { $0["destination"] as? String == "command local-hook" })
+        #expect(waiting["state"] as? String == "pending" && waiting["last_error"] is NSNull, "\(waiting)")
+        #expect(try setup.notifyRun(at: Self.t0).status == 0)
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: setup.hookFile))) as? [String: Any]
         #expect(document?["kind"] as? String == "refused" && document?["recipient"] as? String == "sec")
         #expect(try setup.status()["pending"] as? Int == 0)

@@ -47,6 +47,19 @@ extension Commands {
         }
     }
 
+    /// Makes the notifications waiting for a command channel due at once,
+    /// after this account trusted it (`notify trust`): they were left
+    /// pending by deliverers that did not run it.
+    public struct ReleaseNotifications: StoreCommand {
+        public var destination: String
+        public init(destination: String) { self.destination = destination }
+        public var operation: Operation { .deliverNotifications }
+        public var needsPolicy: Bool { false }
+        public func decide(_ tx: CommandTransaction) throws -> Int {
+            try tx.store.releaseOutbox(.notification, destination: destination, at: tx.now)
+        }
+    }
+
     /// Makes failed notifications pending again (all, or those numbered).
     public struct RetryNotifications: StoreCommand {
         public var ids: [Int64]?

@@ -167,5 +167,7 @@ struct NotifyTrust: ParsableCommand {
             throw CommandFailure(.internalError, "\(error)")
         }
         Terminal.line("this account now runs \(Terminal.safe(named.target)) for notifications of this store (channel \(Terminal.safe(channel)))")
+        let waiting = try storeCall { try commands.run(Commands.ReleaseNotifications(destination: named.destination)).output }
+        if waiting > 0 { Terminal.line("\(waiting) notification(s) waiting for it will go with the next `signoff notify run`") }
     }
 }
