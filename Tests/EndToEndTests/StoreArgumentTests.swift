@@ -134,8 +134,13 @@ struct PostgresAdministrationTests {
         let again = try Signoff.run(["init", "--store", store])
         #expect(again.status == 5 && again.stderr.contains("already exists"), "\(again.output)")
 
+        // Under a policy, a person its directory does not list is mapped, and said to be most likely a typo.
+        #expect(try Signoff.run(["policy", "apply", Signoff.example("policy.yaml"), "--store", store]).status == 0)
+        let typo = try Signoff.run(["store", "grant", role, "--person", "eirn", "--store", store])
+        #expect(typo.status == 0 && typo.stderr.contains("eirn is not a person of the directory of policy ")
+                && typo.stderr.contains("(did you mean erin?)"), "\(typo.output)")
         let granted = try Signoff.run(["store", "grant", role, "--person", "erin", "--store", store])
-        #expect(granted.status == 0, "\(granted.output)")
+        #expect(granted.status == 0 && granted.stderr.isEmpty, "\(granted.output)")
         #expect(try Signoff.run(["store", "grant", reader, "--read-only", "--store", store]).status == 0)
         // Read access given outside signoff, through a role that is a member of the store's group role.
         try Self.psql("GRANT signoff_\(database) TO \(team); CREATE ROLE \(viewer) LOGIN IN ROLE \(team)")

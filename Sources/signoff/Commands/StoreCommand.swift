@@ -33,6 +33,16 @@ struct StoreCommand: ParsableCommand {
             try storeCall { try Store.grant(role: role, person: person, in: location) }
             Terminal.line(person.map { "role \(Terminal.safe(role)) now acts as \(Terminal.safe($0))" }
                 ?? "role \(Terminal.safe(role)) may read and verify the store, and record nothing")
+            // A name the directory does not list is most likely a typo: said, not refused
+            // (the mapping may come before the policy that lists the person).
+            if let person, let policy = try? Store.open(location).currentPolicy(), let parsed = try? policy.parsed(),
+               !parsed.knowsPerson(person) {
+                let suggestion = closest(to: person, in: parsed.people).map { " (did you mean \(Terminal.safe($0))?)" } ?? ""
+                Terminal.warning("""
+                    \(Terminal.safe(person)) is not a person of the directory of policy \(Terminal.safe(policy.version))\(suggestion): \
+                    nothing is routed to them and no role of the policy is theirs until a policy lists them
+                    """)
+            }
         }
     }
 
