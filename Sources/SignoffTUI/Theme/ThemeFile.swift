@@ -1,3 +1,5 @@
+import SignoffCore
+
 /// One parsed theme file, before inheritance is applied.
 ///
 /// The format, one setting a line:
@@ -58,8 +60,8 @@ public struct ThemeFile: Sendable, Hashable {
             }
             let roleName = String(key.map { $0 == "-" ? "_" : $0 })
             guard let role = Role(rawValue: roleName) else {
-                throw fail(.unknownRole(key, suggestion: closestMatch(
-                    to: roleName, among: Role.allCases.map(\.rawValue) + ["extends"])))
+                throw fail(.unknownRole(key, suggestion: closest(
+                    to: roleName, in: Role.allCases.map(\.rawValue) + ["extends"])))
             }
             if let previous = file.entries[role] {
                 throw fail(.duplicateRole(key, firstLine: previous.line))
@@ -117,11 +119,11 @@ public struct ThemeFile: Sendable, Hashable {
             guard digits.count == 6, let value = Int(String(digits), radix: 16) else { throw .badHexColor(word) }
             return .rgb(red: UInt8(value >> 16), green: UInt8((value >> 8) & 0xFF), blue: UInt8(value & 0xFF))
         }
-        if afterOn { throw .unknownColor(word, suggestion: closestMatch(to: lower, among: colorNames)) }
-        if let attribute = closestMatch(to: lower, among: attributeNames) {
+        if afterOn { throw .unknownColor(word, suggestion: closest(to: lower, in: colorNames)) }
+        if let attribute = closest(to: lower, in: attributeNames) {
             throw .unknownAttribute(word, suggestion: attribute)
         }
-        if let color = closestMatch(to: lower, among: colorNames) {
+        if let color = closest(to: lower, in: colorNames) {
             throw .unknownColor(word, suggestion: color)
         }
         throw foregroundSet ? .unknownAttribute(word, suggestion: nil) : .unknownColor(word, suggestion: nil)
