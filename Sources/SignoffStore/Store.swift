@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import SignoffCore
 #if canImport(GRDBSQLite)
@@ -45,6 +46,8 @@ public final class Store: Sendable {
     /// For a PostgreSQL store, the server; `path` is then this client's fold
     /// of its events (see `PostgresRemote`).
     let remote: PostgresRemote?
+    /// Told once per write that finds the store's lock held, before it waits on (`observeLockWaits`).
+    private let lockWaitObserver = Mutex<(@Sendable (_ holder: String?) -> Void)?>(nil)
 
     /// How long SQLite itself waits on a lock before it reports the store
     /// busy, on every connection: the writer waits this long before the
@@ -286,6 +289,21 @@ public final class Store: Sendable {
         return pool
     }
 
+    /// Has `observer` told, once per write, when the write finds the store's
+    /// lock held by another process or session, with who holds it as far as
+    /// the system says (nil when it does not), after a first wait of about
+    /// `firstLockWait` and before it waits on until its deadline. The console
+    /// says so while its decision waits, instead of freezing unexplained.
+    /// Called on the writing thread; nil stops it.
+    public func observeLockWaits(_ observer: (@Sendable (_ holder: String?) -> Void)?) {
+        lockWaitObserver.withLock { $0 = observer }
+    }
+
+    /// How long a write waits for the lock before an observer hears of it.
+    static let firstLockWait: TimeInterval = 0.3
+
+    var lockWaitReport: (@Sendable (_ holder: String?) -> Void)? { lockWaitObserver.withLock { $0 } }
+
     /// Runs one command as one IMMEDIATE transaction. Everything `body` appends
     /// commits together when it returns, or not at all when it throws; its own
     /// errors come back unchanged. While another process holds the write lock
@@ -317,12 +335,15 @@ public final class Store: Sendable {
         var configuredWait: TimeInterval = 0
         if case let .timeout(seconds) = pool.configuration.busyMode { configuredWait = seconds }
         var pause: TimeInterval = 0.005
+        // The first attempt waits briefly when someone is to be told of the wait.
+        var report = lockWaitReport
         while true {
             do {
                 return try StoreError.mapping(path: path) {
                     try pool.writeWithoutTransaction { db in
                         let left = deadline.timeIntervalSinceNow
-                        Self.setBusyTimeout(db, max(0.001, min(configuredWait, left)))
+                        let wait = report == nil ? configuredWait : min(configuredWait, Self.firstLockWait)
+                        Self.setBusyTimeout(db, max(0.001, min(wait, left)))
                         defer { Self.setBusyTimeout(db, configuredWait) }
                         var result: T?
                         try db.inTransaction(.immediate) {
@@ -335,6 +356,10 @@ public final class Store: Sendable {
             } catch StoreError.busy(_, _) {
                 guard Date() < deadline else {
                     throw StoreError.busy(path: path, holder: LockHolder.describe(store: path))
+                }
+                if let told = report {
+                    report = nil
+                    told(LockHolder.describe(store: path))
                 }
                 Thread.sleep(forTimeInterval: pause * Double.random(in: 0.5...1.5))
                 pause = min(pause * 2, 0.25)

@@ -37,12 +37,12 @@ struct StoreOptions: ParsableArguments {
     /// prompts on it or writes to it, and the console says on its status line
     /// what a command warns of on stderr.
     func commands(reading: Bool = false, clockRuns: Bool = false, handOffs: Commands.HandOffTiming = .inline,
-                  console: TouchNotice? = nil) throws -> Commands {
+                  console: ConsoleNotice? = nil) throws -> Commands {
         let touch: DecisionSigner.TouchPrompt
         if let console {
-            touch = { @Sendable (key: SSHPublicKey) -> Void in console.show(TouchNotice.text(key)) }
+            touch = { @Sendable (key: SSHPublicKey) -> Void in console.show(ConsoleNotice.text(key)) }
         } else {
-            touch = { @Sendable (key: SSHPublicKey) -> Void in Terminal.error(TouchNotice.text(key)) }
+            touch = { @Sendable (key: SSHPublicKey) -> Void in Terminal.error(ConsoleNotice.text(key)) }
         }
         let console = console != nil
         let commands = try Commands.open(try location(), asserted: asserted, environment: ProcessInfo.processInfo.environment,
@@ -67,9 +67,10 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// Where "touch your security key" goes while a decision waits for a touch:
-/// stderr for a command, the status line for the console (set once its loop runs).
-final class TouchNotice: @unchecked Sendable {
+/// A line for the console's status line while a decision waits outside it
+/// ("touch your security key", "waiting for the store's lock"), once its
+/// loop runs; for a command, a touch prompt goes to stderr instead.
+final class ConsoleNotice: @unchecked Sendable {
     private let lock = NSLock()
     private var target: ((String) -> Void)?
 

@@ -60,6 +60,29 @@ struct ConsoleTests {
         try waitUntil { tmux.paneDead }
     }
 
+    /// A decision that waits for the store's lock says so at once, naming
+    /// who holds it, instead of freezing the console unexplained; once the
+    /// lock is free the decision is recorded as typed.
+    @Test func aDecisionWaitingForTheStoresLockSaysWhoHoldsIt() throws {
+        let (store, id, tmux) = try consoleOnOneRequest()
+        try tmux.send("a")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.type("read replica only, matches OPS-1234")
+        let release = try store.holdWriteLock()
+        var released = false
+        defer { if !released { release() } }
+        try tmux.send("C-s")
+        let screen = try tmux.waitFor("the store is locked: waiting up to")
+        #expect(screen.contains(TestBackend.current == .postgresql ? "held by PostgreSQL role" : "held by process"), "\(screen)")
+        // Read from another account: on PostgreSQL this one's fold of the store waits with the console.
+        let shown = try store.run(["show", id, "--json"], account: "auditor")
+        #expect((try Signoff.json(shown) as? [String: Any])?["state"] as? String == "pending", "\(shown.output)")
+        release()
+        released = true
+        try expectApproved(store, id, rationale: "read replica only, matches OPS-1234")
+        try quit(tmux)
+    }
+
     /// An extension is shown as one: the detail names the grant it extends
     /// and what approving does to it, and the panel restates that.
     @Test func anExtensionShowsTheGrantItExtendsAndWhatApprovingAdds() throws {

@@ -178,6 +178,43 @@ final class TestStore {
         return copy
     }
 
+    /// Holds the store's write lock from another process until the returned
+    /// function is called: `sqlite3` in an IMMEDIATE transaction on a file,
+    /// `psql` holding the append lock on a PostgreSQL store. Returns once
+    /// the lock is held.
+    func holdWriteLock() throws -> () -> Void {
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        let held: () throws -> Bool
+        switch database {
+        case nil:
+            holder.arguments = ["sqlite3", path]
+            held = { [path] in
+                let probe = try Signoff.runProgram("/usr/bin/env", ["sqlite3", "-cmd", ".timeout 0", path, "BEGIN IMMEDIATE; ROLLBACK;"])
+                return probe.status != 0
+            }
+        case let database?:
+            holder.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database]
+            held = {
+                let probe = try Signoff.runProgram("/usr/bin/env", ["psql", "-X", "-A", "-t", "-d", database, "-c", """
+                    SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND granted
+                      AND relation = 'signoff.append_lock'::regclass
+                    """])
+                return probe.stdout.hasPrefix("1")
+            }
+        }
+        try holder.run()
+        let statement = database == nil ? "BEGIN IMMEDIATE;\n" : "BEGIN; LOCK TABLE signoff.append_lock IN EXCLUSIVE MODE;\n"
+        try input.fileHandleForWriting.write(contentsOf: Data(statement.utf8))
+        // The holder ends, rolling back, at the end of its input.
+        let release = { try? input.fileHandleForWriting.close(); holder.waitUntilExit() }
+        do { try waitUntil { try held() } } catch { release(); throw error }
+        return release
+    }
+
     /// Runs a command against this store as `person`, in the OS account `account`.
     @discardableResult
     func run(_ arguments: [String], as person: String? = nil, stdin: String? = nil, at now: String? = nil,

@@ -335,16 +335,28 @@ extension Store {
     /// command: the fold's own write lock and the server's share it.
     func sharedWrite<T>(_ remote: PostgresRemote, _ body: (WriteTransaction) throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(writeDeadline)
+        // The first attempt waits for the server's lock briefly when someone
+        // is to be told of the wait (`observeLockWaits`), then the command
+        // starts again and waits out the deadline.
+        var report = lockWaitReport
         return try remote.locked {
-            do {
-                return try sharedTransaction(remote, until: deadline, body)
-            } catch let error as PostgresError where error.sqlState == PostgresError.lockNotAvailable {
-                throw StoreError.busy(path: remote.shownAs, holder: try? remote.appendLockHolder())
+            while true {
+                let serverWait = report == nil ? deadline : min(deadline, Date().addingTimeInterval(Self.firstLockWait))
+                do {
+                    return try sharedTransaction(remote, until: deadline, serverWaitUntil: serverWait, body)
+                } catch let error as PostgresError where error.sqlState == PostgresError.lockNotAvailable {
+                    let holder = try? remote.appendLockHolder()
+                    guard let told = report, serverWait < deadline else {
+                        throw StoreError.busy(path: remote.shownAs, holder: holder)
+                    }
+                    report = nil
+                    told(holder)
+                }
             }
         }
     }
 
-    private func sharedTransaction<T>(_ remote: PostgresRemote, until deadline: Date,
+    private func sharedTransaction<T>(_ remote: PostgresRemote, until deadline: Date, serverWaitUntil serverWait: Date,
                                       _ body: (WriteTransaction) throws -> T) throws -> T {
         try immediateTransaction(until: deadline) { db in
             let connection = remote.connection
@@ -352,7 +364,7 @@ extension Store {
             do {
                 // The lock and the fold's reads in one round trip, waiting
                 // for the lock only as long as the deadline leaves.
-                let left = (deadline.timeIntervalSinceNow * 1000).rounded(.up)
+                let left = (serverWait.timeIntervalSinceNow * 1000).rounded(.up)
                 let wait = "SET LOCAL lock_timeout = \(max(1, Int(left)))"
                 try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + [wait, "SELECT * FROM signoff.begin_write()"])
                 let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
