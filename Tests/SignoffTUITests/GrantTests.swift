@@ -251,7 +251,8 @@ import Testing
 
     /// The "Left / due" column (14 wide) takes the first wording that fits,
     /// never a word cut off.
-    @Test(arguments: [(3_600.0 * 76, "ended 3d4h ago"), (3_600.0 * 292, "revoked"), (1_800.0, "ended 30m ago"), (300.0, "revoked 5m ago")])
+    @Test(arguments: [(3_600.0 * 76, "revoked 3d4h"), (3_600.0 * 292, "revoked 12d4h"), (1_800.0, "revoked 30m"),
+                      (300.0, "revoked 5m ago"), (10.0, "revoked")])
     func theTimeLeftColumnSaysWhatFits(_ ago: TimeInterval, _ expected: String) {
         var row = Sample.grants[0]
         row.grant.state = .revoked

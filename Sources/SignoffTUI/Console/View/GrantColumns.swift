@@ -28,7 +28,8 @@ struct GrantColumn: Sendable, ColumnSizing {
     }
 
     /// The first of a cell's wordings that fits: a column of 14 never cuts a
-    /// word off; the detail pane says it all (`Grant.timeLeftText`).
+    /// word off, and an ended grant always says how it ended; the detail pane
+    /// says it all (`Grant.timeLeftText`).
     static let when = GrantColumn("Left / due", minimum: 14, priority: 10) { row, review, now, glyphs, width, _ in
         let forms: [String]
         let role: Role
@@ -56,11 +57,11 @@ struct GrantColumn: Sendable, ColumnSizing {
         case .awaitingProvisioning: return ["starts at provisioning", "awaiting prov."]
         case .failed: return ["reported not granted", "not granted"]
         case .expired:
-            let ago = TimeSpan.ago(grant.expiresAt ?? grant.endedAt ?? now, now)
-            return ["expired \(ago)", "ended \(ago)", "expired"]
+            let ended = grant.expiresAt ?? grant.endedAt ?? now
+            return ["expired \(TimeSpan.ago(ended, now))", "expired \(TimeSpan.between(ended, now))", "expired"]
         case .revoked:
-            let ago = TimeSpan.ago(grant.endedAt ?? now, now)
-            return ["revoked \(ago)", "ended \(ago)", "revoked"]
+            let ended = grant.endedAt ?? now
+            return ["revoked \(TimeSpan.ago(ended, now))", "revoked \(TimeSpan.between(ended, now))", "revoked"]
         case .active:
             guard let expiresAt = grant.expiresAt else { return ["active"] }
             if expiresAt <= now { return ["due to expire"] }
