@@ -349,7 +349,10 @@ public final class Commands: @unchecked Sendable {
     }
 
     private static func unparsable(version: String, _ error: SourceErrors) -> CommandError {
-        .store("the store's policy \(version.prefix(12)) no longer parses: \(error)")
+        .store("""
+            the store's policy \(version.prefix(12)) no longer parses: \(error); nothing is decided under a policy this \
+            signoff cannot read: the account that created the store applies a fixed one with `signoff policy apply FILE`
+            """)
     }
 
     /// A stored policy, parsed once per version: the console's lists and every
