@@ -74,6 +74,8 @@ enum PostgresSchema {
     /// client cannot say otherwise (put_outbox takes no such argument), so a
     /// notice marked delivered, given up or leased away by anyone but the
     /// deliverer says by whom. The copy takes both columns with the row.
+    /// `put_outbox` is migration 1's, restated (released SQL never changes)
+    /// with the stamp and a row sent back unchanged left alone.
     static let outboxChangedBy = #"""
         ALTER TABLE signoff.outbox ADD COLUMN changed_by text, ADD COLUMN changed_how text;
         CREATE OR REPLACE FUNCTION signoff.put_outbox(p_id bigint, p_channel text, p_dedupe_key text, p_request_id text,
@@ -129,11 +131,11 @@ enum PostgresSchema {
     /// DELETE or TRUNCATE on it, which only its owner has, and PostgreSQL
     /// checks them before it waits for the lock (the weakest mode, which a
     /// query could take before being refused, conflicts with nothing but
-    /// ACCESS EXCLUSIVE). The
-    /// functions are rewritten from their own definitions (a released
-    /// migration never changes, so theirs are whatever migrations 1 to 10
-    /// left), changing that one statement and nothing else; the migration
-    /// fails, and with it the upgrade, if any function still takes the old lock.
+    /// ACCESS EXCLUSIVE). The functions are rewritten from their own
+    /// definitions (a released migration never changes, so theirs are
+    /// whatever migrations 1 to 10 left), changing that one statement and
+    /// nothing else; the migration fails, and with it the upgrade, if any
+    /// function still takes the old lock.
     static let ownAppendLock = #"""
         CREATE TABLE signoff.append_lock ();
         REVOKE ALL ON signoff.append_lock FROM PUBLIC;
