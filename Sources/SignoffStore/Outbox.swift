@@ -161,14 +161,7 @@ extension WriteTransaction {
     /// (a deliverer that could not run them may now). Returns how many.
     public func releaseOutbox(_ channel: OutboxChannel, destination: String, at now: Date) throws -> Int {
         checkOpen()
-        let nowMS = now.storeMilliseconds
-        try db.cachedStatement(sql: """
-            UPDATE outbox SET next_attempt_at = ?, last_error = NULL, changed_by = ?, changed_how = ?
-            WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ?
-              AND (lease_until IS NULL OR lease_until <= ?)
-            """).execute(arguments: [nowMS, outboxActor?.name, outboxActor?.authentication.rawValue, channel.rawValue,
-                                     destination, nowMS, nowMS])
-        return db.changesCount
+        return try OutboxRows.release(channel, destination: destination, at: now, by: outboxActor, db)
     }
 
     /// `Store.requeueOutbox` in this transaction.
@@ -257,6 +250,11 @@ enum OutboxRows {
         statement.bind(actor?.name); statement.bind(actor?.authentication.rawValue)
     }
 
+    /// `changed_by, changed_how` as two arguments.
+    private static func changer(_ actor: Principal?) -> [DatabaseValueConvertible?] {
+        [actor?.name, actor?.authentication.rawValue]
+    }
+
     static func insert(_ message: OutboxMessage, cause: Int64?, at now: Date, by actor: Principal?, _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO outbox (channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
@@ -279,7 +277,7 @@ enum OutboxRows {
 
     static func claim(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry,
                       at now: Date, by actor: Principal?, _ db: Database) throws -> [OutboxItem] {
-        let by: [DatabaseValueConvertible?] = [actor?.name, actor?.authentication.rawValue]
+        let by = changer(actor)
         let nowMS = now.storeMilliseconds
         // Leases that ended with their attempts used up: the deliverer died on
         // the last one. Given up, not tried once more.
@@ -323,7 +321,7 @@ enum OutboxRows {
     static func complete(_ id: Int64, _ outcome: OutboxOutcome, owner: String, retry: OutboxRetry, at now: Date,
                          by actor: Principal?, _ db: Database) throws {
         let nowMS = now.storeMilliseconds
-        let by: [DatabaseValueConvertible?] = [actor?.name, actor?.authentication.rawValue]
+        let by = changer(actor)
         switch outcome {
         case .delivered:
             try db.cachedStatement(sql: """
@@ -359,14 +357,24 @@ enum OutboxRows {
                 changed_by = ?, changed_how = ?
             WHERE channel = ? AND state = 'failed'
             """
-        var arguments: [DatabaseValueConvertible?] = [now.storeMilliseconds, actor?.name, actor?.authentication.rawValue,
-                                                      channel.rawValue]
+        var arguments: [DatabaseValueConvertible?] = [now.storeMilliseconds] + changer(actor) + [channel.rawValue]
         if let ids {
             guard !ids.isEmpty else { return 0 }
             sql += " AND id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))"
             arguments += ids.map { $0 as DatabaseValueConvertible? }
         }
         try db.execute(sql: sql, arguments: StatementArguments(arguments))
+        return db.changesCount
+    }
+
+    static func release(_ channel: OutboxChannel, destination: String, at now: Date, by actor: Principal?,
+                        _ db: Database) throws -> Int {
+        let nowMS = now.storeMilliseconds
+        try db.cachedStatement(sql: """
+            UPDATE outbox SET next_attempt_at = ?, last_error = NULL, changed_by = ?, changed_how = ?
+            WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ?
+              AND (lease_until IS NULL OR lease_until <= ?)
+            """).execute(arguments: StatementArguments([nowMS] + changer(actor) + [channel.rawValue, destination, nowMS, nowMS]))
         return db.changesCount
     }
 

@@ -26,14 +26,14 @@ struct Console: ParsableCommand {
     func run() throws {
         let notice = ConsoleNotice()
         try ConsoleRunner.run(commands: try options.commands(clockRuns: true, handOffs: .background, console: notice),
-                              options: console, touchNotice: notice)
+                              options: console, notice: notice)
     }
 }
 
 enum ConsoleRunner {
     /// Starts the terminal, runs the console until the approver quits, and
     /// always restores the terminal, on errors too.
-    static func run(commands: Commands, options: ConsoleOptions, touchNotice: ConsoleNotice? = nil) throws {
+    static func run(commands: Commands, options: ConsoleOptions, notice given: ConsoleNotice? = nil) throws {
         let environment = ProcessInfo.processInfo.environment
         let theme: Theme
         do {
@@ -53,17 +53,16 @@ enum ConsoleRunner {
         let clock = commands.clock
         let model = ConsoleModel(size: screen.size, glyphs: glyphs, now: clock.now())
         let loop = ConsoleLoop(model: model, backend: backend, device: screen, glyphs: glyphs, clock: clock.now)
-        touchNotice?.send { [weak loop] text in loop?.waiting(text) }
+        let notice = given ?? ConsoleNotice()
+        notice.send { [weak loop] text in loop?.waiting(text) }
         // A decision that waits for the store's lock says who holds it, at
         // once, instead of freezing the console unexplained. Only the loop's
         // own writes (on this, the main thread) may draw; the background
         // deliveries wait unseen.
-        let lockNotice = ConsoleNotice()
-        lockNotice.send { [weak loop] text in loop?.waiting(text) }
         let deadline = Int(commands.store.writeDeadline.rounded(.up))
         commands.store.observeLockWaits { holder in
             guard Thread.isMainThread else { return }
-            lockNotice.show("""
+            notice.show("""
                 the store is locked: waiting up to \(deadline) s, nothing recorded yet\
                 \(holder.map { "; held by " + DisplaySafe.text($0) } ?? "")
                 """)
