@@ -175,6 +175,11 @@ struct PostgresPrivilegeTests {
                 }
             }
         }
+        // Nor through the store's function: it locks only for a role that acts as a person.
+        for role in [fixture.outsider, fixture.auditor] {
+            let connection = try fixture.database.connect(role.connection)
+            Self.refused { try connection.transaction { _ = try connection.query("SELECT * FROM signoff.begin_write()") } }
+        }
         // dave's append does not wait for the outsider's advisory lock.
         let dave = try fixture.database.connect(fixture.dave.connection)
         try dave.execute("SET lock_timeout = '5s'")

@@ -67,7 +67,28 @@ enum PostgresSchema {
         Migration(name: "10 signatures name their store", sql: "SELECT 1;"),
         Migration(name: "11 only the store's functions take its append lock", sql: ownAppendLock),
         Migration(name: "12 outbox changes name who made them", sql: outboxChangedBy),
+        Migration(name: "13 only a role that records takes the append lock", sql: beginWriteAsAPerson),
     ]
+
+    /// `begin_write` asks who the caller acts as before it takes the append
+    /// lock, as every function that records does: a role that may only read
+    /// could otherwise take it and sit idle in its transaction, holding up
+    /// every write until each gives up.
+    static let beginWriteAsAPerson = #"""
+        -- Only a role that may record takes the lock: one that only reads
+        -- could otherwise hold it, idle in its transaction, for ever.
+        CREATE OR REPLACE FUNCTION signoff.begin_write() RETURNS TABLE (sequence bigint, hash text)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog, pg_temp AS $$
+        BEGIN
+            IF (SELECT w.person FROM signoff.whoami() w) IS NULL THEN
+                RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = format('the store''s administrator can run: signoff store grant %s --person NAME', session_user);
+            END IF;
+            APPENDLOCK;
+            RETURN QUERY SELECT e.sequence, e.hash FROM signoff.events e ORDER BY e.sequence DESC LIMIT 1;
+        END $$;
+        """#
 
     /// Every outbox row names who last added or changed it, as the server
     /// knows them: the person of the session's role, `postgresql_role`. A
