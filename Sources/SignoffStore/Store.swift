@@ -314,7 +314,7 @@ public final class Store: Sendable {
     @discardableResult
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         if let remote { return try sharedWrite(remote, body) }
-        return try immediateTransaction { db in
+        return try immediateTransaction(reporting: lockWaitReport) { db in
             let transaction = WriteTransaction(db: db, settings: settings, isCopy: false, readers: pool)
             defer { transaction.isOpen = false }
             let result = try body(transaction)
@@ -328,15 +328,17 @@ public final class Store: Sendable {
     /// backoff until `deadline` (by default `writeDeadline` from now; see
     /// `write`). SQLite's own wait on each attempt is cut to what is left of
     /// it, so the last attempt ends at the deadline, not a whole busy
-    /// timeout after it.
-    func immediateTransaction<T>(until deadline: Date? = nil, _ body: (Database) throws -> T) throws -> T {
+    /// timeout after it. `report`, when given, hears of the first wait after
+    /// a short one (`observeLockWaits`).
+    func immediateTransaction<T>(until deadline: Date? = nil, reporting report: (@Sendable (_ holder: String?) -> Void)? = nil,
+                                 _ body: (Database) throws -> T) throws -> T {
         guard access == .write else { throw StoreError.readOnly(path: path) }
         let deadline = deadline ?? Date().addingTimeInterval(writeDeadline)
         var configuredWait: TimeInterval = 0
         if case let .timeout(seconds) = pool.configuration.busyMode { configuredWait = seconds }
         var pause: TimeInterval = 0.005
         // The first attempt waits briefly when someone is to be told of the wait.
-        var report = lockWaitReport
+        var report = report
         while true {
             do {
                 return try StoreError.mapping(path: path) {

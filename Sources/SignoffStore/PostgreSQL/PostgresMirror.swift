@@ -343,7 +343,7 @@ extension Store {
             while true {
                 let serverWait = report == nil ? deadline : min(deadline, Date().addingTimeInterval(Self.firstLockWait))
                 do {
-                    return try sharedTransaction(remote, until: deadline, serverWaitUntil: serverWait, body)
+                    return try sharedTransaction(remote, until: deadline, serverWaitUntil: serverWait, reporting: report, body)
                 } catch let error as PostgresError where error.sqlState == PostgresError.lockNotAvailable {
                     let holder = try? remote.appendLockHolder()
                     guard let told = report, serverWait < deadline else {
@@ -357,16 +357,22 @@ extension Store {
     }
 
     private func sharedTransaction<T>(_ remote: PostgresRemote, until deadline: Date, serverWaitUntil serverWait: Date,
+                                      reporting report: (@Sendable (_ holder: String?) -> Void)?,
                                       _ body: (WriteTransaction) throws -> T) throws -> T {
-        try immediateTransaction(until: deadline) { db in
+        try immediateTransaction(until: deadline, reporting: report) { db in
             let connection = remote.connection
             let outer = connection.isInTransaction
             do {
                 // The lock and the fold's reads in one round trip, waiting
-                // for the lock only as long as the deadline leaves.
-                let left = (serverWait.timeIntervalSinceNow * 1000).rounded(.up)
-                let wait = "SET LOCAL lock_timeout = \(max(1, Int(left)))"
-                try fold(db, remote, after: (outer ? [] : ["BEGIN"]) + [wait, "SELECT * FROM signoff.begin_write()"])
+                // for the lock only as long as the deadline leaves (a first,
+                // short wait only for the lock: what follows it in the
+                // command may wait until the deadline).
+                func wait(until date: Date) -> String {
+                    "SET LOCAL lock_timeout = \(max(1, Int((date.timeIntervalSinceNow * 1000).rounded(.up))))"
+                }
+                var opening = (outer ? [] : ["BEGIN"]) + [wait(until: serverWait), "SELECT * FROM signoff.begin_write()"]
+                if serverWait < deadline { opening.append(wait(until: deadline)) }
+                try fold(db, remote, after: opening)
                 let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(sequence), 0) FROM events")) ?? 0
                 let transaction = WriteTransaction(db: db, settings: settings, isCopy: true)
                 defer { transaction.isOpen = false }
