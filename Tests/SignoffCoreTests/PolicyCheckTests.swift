@@ -63,6 +63,22 @@ struct PolicyCheckTests {
         #expect(findings.contains { $0.severity == test.severity && $0.message == test.message }, "\(findings)")
     }
 
+    /// The names signoff closes requests by parse (a policy applied before
+    /// they were reserved keeps working) but are errors, so `policy apply`
+    /// refuses a new policy that takes one.
+    @Test(arguments: ["window", "extension", "pending-timeout"])
+    func lifecycleDecisionNamesAreErrors(_ name: String) throws {
+        let findings = try Fixture.policy("""
+            deny:
+              - {name: \(name), when: {environment: staging}, reason: not here}
+            route:
+              - {name: prod, when: {environment: production}, steps: [{approvers: manager}]}
+            """).check()
+        let finding = findings.first { $0.field == "deny[0].name" }
+        #expect(finding?.severity == .error, "\(findings)")
+        #expect(finding?.message.hasPrefix("rule name \"\(name)\" is reserved: signoff records policy:\(name)") == true, "\(findings)")
+    }
+
     @Test func rulesThatAreFineProduceNoRuleFindings() throws {
         let findings = try Fixture.policy("""
             route:

@@ -228,6 +228,13 @@ extension Policy {
                 break
             }
         }
+        let reserved = denyRules.map { ($0.name, $0.position, $0.field) } + routeRules.map { ($0.name, $0.position, $0.field) }
+        for (name, position, field) in reserved where Self.lifecycleRuleNames.contains(name) {
+            findings.append(PolicyFinding(severity: .error, position: position, field: "\(field).name", message: """
+                rule name "\(name)" is reserved: signoff records policy:\(name) when it closes a request itself \
+                (\(Self.lifecycleRuleNames.joined(separator: ", "))); rename the rule
+                """))
+        }
         for (later, rule) in denyRules.enumerated() {
             for earlier in denyRules[..<later] where Self.implies(rule.condition, earlier.condition) && Self.implies(earlier.condition, rule.condition) {
                 findings.append(PolicyFinding(severity: .warning, position: rule.position, field: rule.field,

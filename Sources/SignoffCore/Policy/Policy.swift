@@ -185,13 +185,17 @@ public struct Policy: Sendable {
 
     static let topLevelFields = ["policy", "settings", "directory", "catalogue", "break_glass", "roles", "deny", "route", "notifications", "reconciliation", "signatures"]
 
-    /// Names of the decisions the policy makes without a rule of its own (its
-    /// denials, and signoff's closing of requests that can no longer be
-    /// granted); no rule may take them, or a decision by `policy:NAME` could
-    /// be either.
+    /// Names of the denials the policy makes without a rule; no rule may take them.
     public static let builtInRuleNames = ["catalogue", "max-duration", "break-glass-incident", "break-glass-not-allowed",
-                                          "break-glass-max-duration", Lifecycle.windowRule, Lifecycle.extensionRule,
-                                          Lifecycle.pendingTimeoutRule]
+                                          "break-glass-max-duration"]
+
+    /// Names signoff decides by when it closes a request that can no longer
+    /// be granted (`policy:window`, `policy:extension`,
+    /// `policy:pending-timeout`). A rule that took one would make
+    /// `policy:NAME` name two deciders, so `policy check` (and with it
+    /// `policy apply`) refuses it; a policy applied before they were
+    /// reserved still parses, so its store goes on working.
+    public static let lifecycleRuleNames = [Lifecycle.windowRule, Lifecycle.extensionRule, Lifecycle.pendingTimeoutRule]
 
     /// A policy's version: the SHA-256 of its source, in hex; also of a
     /// source that does not parse, for a report that names what it checked.
@@ -322,7 +326,7 @@ public struct Policy: Sendable {
         where !seenNames.insert(ruleName).inserted {
             errors.append(SourceError(file: file, position: position, field: "\(field).name",
                                       message: "rule name \"\(ruleName)\" is used twice or is reserved",
-                                      hint: "every rule needs its own name; \(builtInRuleNames.joined(separator: ", ")) name built-in decisions"))
+                                      hint: "every rule needs its own name; \(builtInRuleNames.joined(separator: ", ")) name built-in denials"))
         }
 
         guard errors.isEmpty else {
