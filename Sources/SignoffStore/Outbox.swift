@@ -157,8 +157,9 @@ extension WriteTransaction {
     }
 
     /// Makes the pending messages of `channel` to `destination` that wait for
-    /// a later attempt due at `now`, forgetting why the last one was left
-    /// (a deliverer that could not run them may now). Returns how many.
+    /// a later attempt after one was made (not a digest waiting for its
+    /// period to end) due at `now`, forgetting why the last one was left (a
+    /// deliverer that could not run them may now). Returns how many.
     public func releaseOutbox(_ channel: OutboxChannel, destination: String, at now: Date) throws -> Int {
         checkOpen()
         return try OutboxRows.release(channel, destination: destination, at: now, by: outboxActor, db)
@@ -372,7 +373,7 @@ enum OutboxRows {
         let nowMS = now.storeMilliseconds
         try db.cachedStatement(sql: """
             UPDATE outbox SET next_attempt_at = ?, last_error = NULL, changed_by = ?, changed_how = ?
-            WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ?
+            WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ? AND last_error IS NOT NULL
               AND (lease_until IS NULL OR lease_until <= ?)
             """).execute(arguments: StatementArguments([nowMS] + changer(actor) + [channel.rawValue, destination, nowMS, nowMS]))
         return db.changesCount

@@ -145,6 +145,28 @@ import Testing
         #expect(item.nextAttemptAt == Self.t0.addingTimeInterval(30) && item.leaseOwner == nil)
     }
 
+    /// Releasing a destination's waiting messages (after `notify trust`)
+    /// makes those left pending due at once, and leaves a digest waiting for
+    /// its period, and other destinations, alone.
+    @Test func releasingADestinationTakesOnlyWhatWasLeftPending() throws {
+        let (_, store) = try newStore()
+        let end = Self.t0.addingTimeInterval(3600)
+        try store.write { tx in
+            try tx.enqueue(Self.message("left"), at: Self.t0)
+            try tx.enqueue(Self.message("digest", batch: "d", notBefore: end), at: Self.t0)
+        }
+        let claimed = try store.claimOutbox(.notification, owner: "other-account", limit: 1, lease: 60, retry: Self.retry, at: Self.t0)
+        #expect(claimed.map(\.message.dedupeKey) == ["left"])
+        try store.completeOutbox([(claimed[0].id, .leftPending("not trusted here"))], owner: "other-account",
+                                 retry: Self.retry, at: Self.t0)
+        let released = try store.write { try $0.releaseOutbox(.notification, destination: "email dave@example.com", at: Self.t0) }
+        #expect(released == 1)
+        let items = try store.outboxItems(.notification)
+        #expect(items.map(\.nextAttemptAt) == [Self.t0, end])
+        #expect(items.map(\.lastError) == [nil, nil])
+        #expect(try store.write { try $0.releaseOutbox(.notification, destination: "email erin@example.com", at: Self.t0) } == 0)
+    }
+
     @Test func aDigestIsClaimedWholeAndNotBeforeItsPeriodEnds() throws {
         let (_, store) = try newStore()
         let end = Self.t0.addingTimeInterval(3600)

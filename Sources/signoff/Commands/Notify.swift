@@ -167,7 +167,12 @@ struct NotifyTrust: ParsableCommand {
             throw CommandFailure(.internalError, "\(error)")
         }
         Terminal.line("this account now runs \(Terminal.safe(named.target)) for notifications of this store (channel \(Terminal.safe(channel)))")
-        let waiting = try storeCall { try commands.run(Commands.ReleaseNotifications(destination: named.destination)).output }
-        if waiting > 0 { Terminal.line("\(waiting) notification(s) waiting for it will go with the next `signoff notify run`") }
+        // Trusted either way: a store this account cannot write leaves them to their next attempt.
+        do {
+            let waiting = try storeCall { try commands.run(Commands.ReleaseNotifications(destination: named.destination)).output }
+            if waiting > 0 { Terminal.line("\(waiting) notification(s) waiting for it will go with the next `signoff notify run`") }
+        } catch {
+            Terminal.warning("the notifications waiting for it go at their next attempt, not at once: \(error)")
+        }
     }
 }
