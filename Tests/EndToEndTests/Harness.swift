@@ -207,7 +207,8 @@ final class TestStore {
             }
         }
         try holder.run()
-        let statement = database == nil ? "BEGIN IMMEDIATE;\n" : "BEGIN; LOCK TABLE signoff.append_lock IN EXCLUSIVE MODE;\n"
+        // sqlite3 waits no time for a lock unless told: a console writing at that moment would make it give up.
+        let statement = database == nil ? ".timeout 20000\nBEGIN IMMEDIATE;\n" : "BEGIN; LOCK TABLE signoff.append_lock IN EXCLUSIVE MODE;\n"
         try input.fileHandleForWriting.write(contentsOf: Data(statement.utf8))
         // The holder ends, rolling back, at the end of its input.
         let release = { try? input.fileHandleForWriting.close(); holder.waitUntilExit() }
