@@ -51,7 +51,7 @@ extension WriteTransaction {
         checkOpen()
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kind, payload FROM events WHERE sequence = ?"),
                                    arguments: [known.sequence])
-        let body = try row.flatMap { row -> EventBody? in
+        let body = row.flatMap { row -> EventBody? in
             guard let kind: String = row[0], let payload: String = row[1] else { return nil }
             return try? EventBody.read(kind: kind, payload: Data(payload.utf8))
         }

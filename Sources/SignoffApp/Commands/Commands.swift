@@ -319,8 +319,9 @@ public final class Commands: @unchecked Sendable {
         return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now)
     }
 
-    /// Carries a dry run's result out of the transaction it rolls back.
-    private struct RolledBack: Error {
+    /// Carries a dry run's result out of the transaction it rolls back: thrown
+    /// and caught on one thread, inside `run`, so its value never crosses one.
+    private struct RolledBack: Error, @unchecked Sendable {
         var output: Any
     }
 
