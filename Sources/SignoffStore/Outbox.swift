@@ -79,6 +79,10 @@ public struct OutboxItem: Sendable, Hashable {
     /// the person the command acted as. nil for rows older than the column,
     /// or an authentication this signoff does not know.
     public var changedBy: Principal?
+    /// Who added it: the person whose command enqueued it (on a PostgreSQL
+    /// store, the person of the session's role, stamped by the server). nil
+    /// for rows older than the column.
+    public var createdBy: String?
 }
 
 /// How often and how patiently a channel's messages are retried.
@@ -141,10 +145,13 @@ extension WriteTransaction {
 
 extension WriteTransaction {
     /// `Store.claimOutbox` in this transaction (for the command layer).
+    /// `addedBy`: only the messages that person added (what a deliverer the
+    /// policy does not name may touch); nil: every message.
     public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
-                            retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
+                            retry: OutboxRetry, addedBy: String? = nil, at now: Date) throws -> [OutboxItem] {
         checkOpen()
-        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, by: outboxActor, db)
+        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, addedBy: addedBy, at: now,
+                                    by: outboxActor, db)
     }
 
     /// `Store.completeOutbox` in this transaction.
@@ -160,9 +167,10 @@ extension WriteTransaction {
     /// a later attempt after one was made (not a digest waiting for its
     /// period to end) due at `now`, forgetting why the last one was left (a
     /// deliverer that could not run them may now). Returns how many.
-    public func releaseOutbox(_ channel: OutboxChannel, destination: String, at now: Date) throws -> Int {
+    /// `addedBy` as for `claimOutbox`.
+    public func releaseOutbox(_ channel: OutboxChannel, destination: String, addedBy: String? = nil, at now: Date) throws -> Int {
         checkOpen()
-        return try OutboxRows.release(channel, destination: destination, at: now, by: outboxActor, db)
+        return try OutboxRows.release(channel, destination: destination, addedBy: addedBy, at: now, by: outboxActor, db)
     }
 
     /// `Store.requeueOutbox` in this transaction.
@@ -188,7 +196,7 @@ extension Store {
     public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
                             retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
         try writeOutbox { db in
-            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, by: nil, db)
+            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, addedBy: nil, at: now, by: nil, db)
         }
     }
 
@@ -243,7 +251,7 @@ enum OutboxRows {
     static let columns = """
         id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload, cause_sequence, created_at,
         state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at, lease_owner, lease_until,
-        changed_by, changed_how
+        changed_by, changed_how, created_by
         """
 
     /// `changed_by, changed_how` bound as the next two parameters.
@@ -259,8 +267,8 @@ enum OutboxRows {
     static func insert(_ message: OutboxMessage, cause: Int64?, at now: Date, by actor: Principal?, _ db: Database) throws -> Bool {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO outbox (channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
-                cause_sequence, created_at, state, attempts, next_attempt_at, changed_by, changed_how)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                cause_sequence, created_at, state, attempts, next_attempt_at, changed_by, changed_how, created_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
             ON CONFLICT (channel, dedupe_key) DO NOTHING
             """)
         let created = now.storeMilliseconds
@@ -272,12 +280,19 @@ enum OutboxRows {
         insert.bind(message.payload); insert.bind(cause); insert.bind(created)
         insert.bind(max(created, message.notBefore?.storeMilliseconds ?? created))
         bind(actor, &insert)
+        insert.bind(actor?.name)
         try insert.execute()
         return db.changesCount > 0
     }
 
+    /// The messages `addedBy` added, when it is not nil: two parameters, `addedBy` twice.
+    private static let addedByCondition = "(? IS NULL OR created_by = ?)"
+    /// The same for a claim, which leaves digests to the policy's deliverers
+    /// (a digest gathers what several people's commands added, and is never split).
+    private static let claimableCondition = "(? IS NULL OR (created_by = ? AND batch_key IS NULL))"
+
     static func claim(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry,
-                      at now: Date, by actor: Principal?, _ db: Database) throws -> [OutboxItem] {
+                      addedBy: String?, at now: Date, by actor: Principal?, _ db: Database) throws -> [OutboxItem] {
         let by = changer(actor)
         let nowMS = now.storeMilliseconds
         // Leases that ended with their attempts used up: the deliverer died on
@@ -287,19 +302,22 @@ enum OutboxRows {
                 last_error = coalesce(last_error || '; ', '') || 'the deliverer stopped before reporting its last attempt',
                 changed_by = ?, changed_how = ?
             WHERE channel = ? AND state = 'pending' AND lease_until IS NOT NULL AND lease_until <= ? AND attempts >= ?
-            """).execute(arguments: StatementArguments(by + [channel.rawValue, nowMS, retry.maxAttempts]))
+              AND \(claimableCondition)
+            """).execute(arguments: StatementArguments(by + [channel.rawValue, nowMS, retry.maxAttempts, addedBy, addedBy]))
         let due = """
             channel = ? AND state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+              AND \(claimableCondition)
             """
+        let dueArguments: [DatabaseValueConvertible?] = [channel.rawValue, nowMS, nowMS, addedBy, addedBy]
         var items = try fetchItems(db, "SELECT \(columns) FROM outbox WHERE \(due) ORDER BY next_attempt_at, id LIMIT ?",
-                                   [channel.rawValue, nowMS, nowMS, max(1, limit)])
+                                   dueArguments + [max(1, limit)])
         // The rest of each digest that is due now.
         let batches = Set(items.compactMap(\.message.batchKey))
         if !batches.isEmpty {
             let taken = Set(items.map(\.id))
             for batch in batches.sorted() {
                 items += try fetchItems(db, "SELECT \(columns) FROM outbox WHERE \(due) AND batch_key = ? ORDER BY id",
-                                        [channel.rawValue, nowMS, nowMS, batch]).filter { !taken.contains($0.id) }
+                                        dueArguments + [batch]).filter { !taken.contains($0.id) }
             }
         }
         let until = Date(storeMilliseconds: nowMS + Int64((lease * 1000).rounded()))
@@ -368,14 +386,15 @@ enum OutboxRows {
         return db.changesCount
     }
 
-    static func release(_ channel: OutboxChannel, destination: String, at now: Date, by actor: Principal?,
+    static func release(_ channel: OutboxChannel, destination: String, addedBy: String?, at now: Date, by actor: Principal?,
                         _ db: Database) throws -> Int {
         let nowMS = now.storeMilliseconds
         try db.cachedStatement(sql: """
             UPDATE outbox SET next_attempt_at = ?, last_error = NULL, changed_by = ?, changed_how = ?
             WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ? AND last_error IS NOT NULL
-              AND (lease_until IS NULL OR lease_until <= ?)
-            """).execute(arguments: StatementArguments([nowMS] + changer(actor) + [channel.rawValue, destination, nowMS, nowMS]))
+              AND (lease_until IS NULL OR lease_until <= ?) AND \(addedByCondition)
+            """).execute(arguments: StatementArguments([nowMS] + changer(actor) + [channel.rawValue, destination, nowMS, nowMS,
+                                                                                  addedBy, addedBy]))
         return db.changesCount
     }
 
@@ -440,7 +459,7 @@ enum OutboxRows {
         return OutboxItem(id: try c(0), message: message, causeSequence: try c(8), createdAt: Date(storeMilliseconds: try c(9)),
                           state: state, attempts: try c(11), nextAttemptAt: Date(storeMilliseconds: try c(12)),
                           lastAttemptAt: try date(13), lastError: try c(14), deliveredAt: try date(15), leaseOwner: try c(16),
-                          leaseUntil: try date(17), changedBy: try changedBy(row))
+                          leaseUntil: try date(17), changedBy: try changedBy(row), createdBy: try c(20))
     }
 
     /// Who last changed the row: nil when the columns are empty or name an

@@ -563,6 +563,18 @@ enum Schema {
                 ALTER TABLE outbox ADD COLUMN changed_how TEXT;
                 """)
         }
+        // Who added each message (the person whose command enqueued it), so
+        // a console delivers what its own decisions caused and only the
+        // policy's deliverers touch anybody else's. Fixed once written; rows
+        // older than the column have none, and only deliverers send those.
+        migrator.registerMigration("24 outbox rows name who added them") { db in
+            try db.execute(sql: """
+                ALTER TABLE outbox ADD COLUMN created_by TEXT;
+                CREATE TRIGGER outbox_refuse_new_adder BEFORE UPDATE OF created_by ON outbox
+                    WHEN old.created_by IS NOT new.created_by
+                BEGIN SELECT RAISE(ABORT, 'who added an outbox message is fixed'); END;
+                """)
+        }
         return migrator
     }
 }

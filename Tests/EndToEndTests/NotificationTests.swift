@@ -171,6 +171,42 @@ struct NotificationTests {
         #expect(text.stdout.contains("notified:") && text.stdout.contains("routed to dave by email dave@example.com"), "\(text.stdout)")
     }
 
+    /// Marking a notice delivered, or giving it up, keeps it from being sent:
+    /// only the identities the policy lets deliver notifications run `notify
+    /// run` and `notify retry` (without such a role, the store's creator).
+    /// Anyone else is refused, told what to change, and leaves every
+    /// notification as it was, with no refusal recorded for a timer to repeat.
+    @Test func onlyTheDeliverersThePolicyNamesRunNotifyRun() throws {
+        let setup = try Setup()
+        _ = try setup.submit()
+        let status = { try setup.store.run(["notify", "status", "--json", "--all"]).stdout }
+        let before = try status()
+        let events = try setup.store.run(["audit", "export", "--format", "jsonl"]).stdout
+        for arguments in [["notify", "run", "--sendmail", setup.sendmail], ["notify", "retry"]] {
+            let refused = try setup.store.run(arguments, as: "dave", at: Self.t0)
+            #expect(refused.status == 3, "\(refused.output)")
+            #expect(refused.stderr.contains("dave may not deliver_notifications"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("only the account that created the store"), "\(refused.stderr)")
+        }
+        #expect(setup.http.requests.isEmpty)
+        #expect(try status() == before)
+        #expect(try setup.store.run(["audit", "export", "--format", "jsonl"]).stdout == events, "nothing recorded")
+        let policy = setup.store.directory.appendingPathComponent("policy.yaml").path
+        let check = try Signoff.run(["policy", "check", policy])
+        #expect(check.output.contains("no role grants deliver_notifications"), "\(check.output)")
+
+        // A role names who delivers every notification, whoever's command added it.
+        let named = try Setup(extra: "\nroles:\n  notifier: {members: [person:dave], may: [deliver_notifications]}\n")
+        let other = try named.submit()
+        let run = try named.store.run(["notify", "run", "--sendmail", named.sendmail], as: "dave", at: Self.t0)
+        #expect(run.status == 0 && run.stdout.contains("delivered 3 notification(s)"), "\(run.output)")
+        let delivered = try #require(try named.store.show(other)["notifications"] as? [[String: Any]])
+        #expect(delivered.count == 3 && delivered.allSatisfy { $0["state"] as? String == "delivered" })
+        if TestBackend.current == .sqlite {
+            #expect(delivered.allSatisfy { $0["added_by"] as? String == "alice" && $0["changed_by"] as? String == "dave" }, "\(delivered)")
+        }
+    }
+
     @Test func nonUrgentNoticesWaitForOneDigestPerPersonAndChannelButPagesNever() throws {
         let setup = try Setup(extra: "\n  digest: 1h\n")
         let first = try setup.submit()

@@ -29,7 +29,8 @@ struct PostgresPrivilegeTests {
         }
     }
 
-    static let tables = ["events", "policies", "outbox", "settings", "actors", "administrators", "migrations", "append_lock"]
+    static let tables = ["events", "policies", "outbox", "settings", "actors", "administrators", "deliverers", "migrations",
+                         "append_lock"]
 
     static let now = Date().storeMilliseconds
 
@@ -531,30 +532,66 @@ struct PostgresPrivilegeTests {
     }
 
     /// Whoever adds a message or changes its delivery is named by the
-    /// server, not by the client: an approver who marks somebody's notice
-    /// delivered (so that no deliverer sends it) is recorded as having done
-    /// so, and sending the row back unchanged takes nothing over.
-    @Test func theServerNamesWhoLastChangedAnOutboxMessage() throws {
+    /// server, not by the client, and sending the row back unchanged takes
+    /// nothing over.
+    @Test func theServerNamesWhoAddedAndWhoLastChangedAnOutboxMessage() throws {
         let fixture = try Fixture()
         let admin = try fixture.database.connect()
         let dave = try fixture.database.connect(fixture.dave.connection)
-        let changed = "SELECT state, changed_by, changed_how, revision FROM signoff.outbox WHERE id = 1"
-        try admin.execute(Self.putOutbox(id: 1, payload: "{}"))
+        let changed = "SELECT state, changed_by, changed_how, revision, created_by FROM signoff.outbox WHERE id = 1"
+        try dave.execute(Self.putOutbox(id: 1, payload: "{}"))
         var row = try admin.query(changed).row(0)
-        #expect(row.text(0) == "pending" && row.text(1) == "admin" && row.text(2) == "postgresql_role")
-        try dave.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
-        row = try admin.query(changed).row(0)
-        #expect(row.text(0) == "delivered" && row.text(1) == "dave" && row.text(2) == "postgresql_role")
-        let revision = row.integer(3)
+        #expect(row.text(0) == "pending" && row.text(1) == "dave" && row.text(2) == "postgresql_role" && row.text(4) == "dave")
         try admin.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
         row = try admin.query(changed).row(0)
-        #expect(row.text(1) == "dave" && row.integer(3) == revision, "an unchanged row is not taken over")
+        #expect(row.text(0) == "delivered" && row.text(1) == "admin" && row.text(4) == "dave")
+        let revision = row.integer(3)
+        try dave.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
+        row = try admin.query(changed).row(0)
+        #expect(row.text(1) == "admin" && row.integer(3) == revision, "an unchanged row is not taken over")
         Self.refused(.permission, "acts as no person") {
             try fixture.database.connect(fixture.auditor.connection).execute(Self.putOutbox(id: 1, payload: "{}"))
         }
         // What a copy reads of it, through the store.
         let item = try #require(try Store.open(fixture.database.location).outboxItems(.notification).first)
-        #expect(item.changedBy == Principal(name: "dave", authentication: .postgresqlRole))
+        #expect(item.changedBy == Principal(name: "admin", authentication: .postgresqlRole))
+        #expect(item.createdBy == "dave")
+    }
+
+    /// An approver cannot keep somebody else's notice from being sent: not
+    /// by marking it delivered, giving it up, taking its lease or putting its
+    /// next attempt off. Its own messages (what its console delivers) it
+    /// may; a person the policy in force lets deliver notifications may
+    /// touch any, once the administrator's policy says so in the same
+    /// transaction as its `policy_applied`.
+    @Test func onlyDeliverersChangeTheDeliveryOfSomebodyElsesNotification() throws {
+        let fixture = try Fixture()
+        let admin = try fixture.database.connect()
+        let dave = try fixture.database.connect(fixture.dave.connection)
+        try admin.execute(Self.putOutbox(id: 1, payload: "{}"))
+        let taking = [Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1),
+                      Self.putOutbox(id: 1, payload: "{}", state: "failed", attempts: 8),
+                      Self.putOutbox(id: 1, payload: "{}", attempts: 1),
+                      Self.putOutbox(id: 1, payload: "{}").replacingOccurrences(of: "'pending', 0, 0,", with: "'pending', 0, 99999999999999,")]
+        #expect(taking.last?.contains("99999999999999") == true)
+        for statement in taking {
+            Self.refused(.permission, "may not change the delivery of notification 1: admin added it") { try dave.execute(statement) }
+        }
+        #expect(try admin.query("SELECT state, attempts, changed_by FROM signoff.outbox WHERE id = 1").row(0).text(2) == "admin")
+        // A ticket write-back is delivered by the intake agent, whoever added it.
+        try admin.execute(Self.putOutbox(id: 2, payload: "{}").replacingOccurrences(of: "'notification'", with: "'jira'"))
+        try dave.execute(Self.putOutbox(id: 2, payload: "{}", state: "delivered", attempts: 1).replacingOccurrences(of: "'notification'", with: "'jira'"))
+        // The deliverers are written only with a policy this transaction applied.
+        let putDeliverers = "SELECT signoff.put_deliverers($1, '{dave}'::text[])"
+        Self.refused(.permission) { try dave.query(putDeliverers, [.integer(1)]) }
+        try admin.transaction {
+            try Self.append(admin, actor: "admin", kind: "policy_applied", requestID: nil)
+            let sequence = try admin.query("SELECT max(sequence) FROM signoff.events").row(0).integer(0)!
+            try admin.query(putDeliverers, [.integer(sequence)])
+        }
+        for statement in taking.reversed() { try dave.execute(statement) }
+        #expect(try admin.query("SELECT changed_by FROM signoff.outbox WHERE id = 1").row(0).text(0) == "dave")
+        Self.refused(.permission) { try dave.execute("INSERT INTO signoff.deliverers VALUES ('mallory')") }
     }
 
     @Test func eventsAreAppendOnlyForTheAdministratorToo() throws {

@@ -419,7 +419,8 @@ public final class Commands: @unchecked Sendable {
             return true
         }
         guard start else { return }
-        let delivery = NotificationDelivery(commands: self)
+        // What this person's decisions caused, or everything due for one the policy lets deliver notifications.
+        let delivery = NotificationDelivery(commands: self, scope: .asAllowed)
         notificationQueue.async { [self] in
             lock.withLock { deliveryQueued = false }
             let policy = try? currentPolicy()

@@ -68,9 +68,18 @@ public enum Permissions {
         case .submit, .approve, .deny, .withdraw, .extend, .selfActivate, .reviewIncident, .revoke:
             // Decided per request by `Lifecycle` (requester, eligibility, separation of duties, who may revoke).
             return
-        case .retryHandOff, .sweep, .deliverNotifications, .retryNotifications, .deliverTicketUpdates:
+        case .retryHandOff, .sweep, .deliverTicketUpdates:
             // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
+        case .deliverNotifications, .retryNotifications:
+            // Anyone delivers what its own commands added (a console); every
+            // notification, or a failed one again, is the deliverers'. Not
+            // recorded as a refusal: a timer would record one a minute.
+            guard let permission = ask.permission else { return }
+            if let refusal = permission.refusal(for: ask.actor.name, policy: policy, storeCreator: ask.storeCreator?.name,
+                                                at: ask.at) {
+                throw refusal
+            }
         case .applyPolicy, .configureHandOff, .changeSettings, .fireTrigger, .reportProvisioned, .reportProvisioningFailed, .reconcile,
              .exceptFinding, .requestRemoval:
             guard let permission = ask.permission else {

@@ -217,6 +217,8 @@ extension Commands {
         var planned: [(Notice, RequestRecord, Grant?)]
         var planner: NoticePlanner
         public var operation: Operation { .deliverNotifications }
+        /// What `notify run` plans it delivers: refused up front to anyone who may not.
+        public var permission: RolePermission? { RolePermission(.deliverNotifications) }
         public var needsPolicy: Bool { false }
         public func decide(_ tx: CommandTransaction) throws -> Int {
             var added = 0

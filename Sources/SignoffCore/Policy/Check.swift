@@ -157,6 +157,10 @@ extension Policy {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "roles",
                                           message: "no role grants \(ungranted.map(\.rawValue).joined(separator: ", ")): only the account that created the store may do that"))
         }
+        if notifications != nil, holders(of: RolePermission(.deliverNotifications)).isEmpty {
+            findings.append(PolicyFinding(severity: .warning, position: nil, field: "roles",
+                                          message: "no role grants deliver_notifications: only the account that created the store may run signoff notify run and notify retry, and every other console sends only what its own decisions caused; give the account that runs notify run a role with may: [deliver_notifications]"))
+        }
     }
 
     private func checkCatalogue(_ findings: inout [PolicyFinding]) {

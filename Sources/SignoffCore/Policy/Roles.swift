@@ -23,6 +23,13 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     case exceptFinding = "except_finding"
     /// Send an access finding to provisioning for removal, with a rationale (`signoff drift remove`).
     case requestRemoval = "request_removal"
+    /// Deliver notifications: send any that are due and record what each
+    /// attempt came to, and make failed ones pending again (`signoff notify
+    /// run`, `signoff notify retry`). Without it a person's console delivers
+    /// only the notifications its own decisions caused, so nobody can mark
+    /// somebody else's notice delivered, or give it up, to keep it from
+    /// being sent.
+    case deliverNotifications = "deliver_notifications"
 
     /// The three actions of an administrator.
     public static let administration: [RoleAction] = [.applyPolicy, .configureHandOff, .changeSettings]
@@ -31,7 +38,8 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     var isScopedToATrigger: Bool {
         switch self {
         case .fireTrigger: true
-        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile, .exceptFinding, .requestRemoval: false
+        case .applyPolicy, .configureHandOff, .changeSettings, .reportProvisioning, .revokeAnyGrant, .reconcile, .exceptFinding, .requestRemoval,
+             .deliverNotifications: false
         }
     }
 }
@@ -174,6 +182,17 @@ extension Policy {
         case let .person(name)?: return ExactName.same(name, identity)
         case .some(.owners), .some(.manager), .some(.subjectOwnerManager), .none: return false
         }
+    }
+
+    /// Every person and account of the directory who may take `permission`
+    /// under the roles, in the directory's order (none when no role grants
+    /// it: then only the store's creator may). What a PostgreSQL store is
+    /// told with each policy, so the server can check it too.
+    public func identities(allowedTo permission: RolePermission, at date: Date) -> [String] {
+        guard !holders(of: permission).isEmpty else { return [] }
+        let names = people + directory.accounts.sorted() + directory.intakeAgents.sorted()
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted && may($0, permission, storeCreator: nil, at: date).allowed }
     }
 
     /// Who may take `permission` according to the roles (empty: the store's creator).

@@ -581,7 +581,7 @@ extension Store {
             statements.append(.init("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                                     Self.serverValues(event)))
             if event[4] as String == EventKind.policyApplied.rawValue, let stored = try StoredPolicy.fetchLatest(db, isCopy: true) {
-                statements.append(try Self.policyStatement(stored))
+                statements += try Self.policyStatements(stored)
             }
             if statements.count >= Self.pipelineLength {
                 try connection.pipeline(statements)
@@ -598,26 +598,32 @@ extension Store {
 
     static let pipelineLength = 500
 
-    /// A policy this transaction applied, and the people it makes
-    /// administrators, whom the server lets record store-wide changes.
+    /// A policy this transaction applied; the people it makes
+    /// administrators, whom the server lets record store-wide changes; and
+    /// those it lets deliver notifications, whom the server lets change the
+    /// delivery of notifications others added.
     private static func sendPolicy(_ stored: StoredPolicy, _ connection: PostgresConnection) throws {
-        let statement = try policyStatement(stored)
-        try connection.query(statement.sql, statement.parameters)
+        for statement in try policyStatements(stored) {
+            try connection.query(statement.sql, statement.parameters)
+        }
     }
 
-    private static func policyStatement(_ stored: StoredPolicy) throws -> PostgresConnection.Statement {
+    private static func policyStatements(_ stored: StoredPolicy) throws -> [PostgresConnection.Statement] {
         let policy = try stored.parsed()
+        let deliverers = policy.identities(allowedTo: RolePermission(.deliverNotifications), at: stored.appliedAt)
         let administrators = policy.people.filter { person in
             RoleAction.administration.contains { action in
                 policy.may(person, RolePermission(action), storeCreator: nil, at: stored.appliedAt).allowed
             }
         }
-        return .init("""
+        return [.init("""
             SELECT signoff.put_policy($1, $2, $3, $4, $5, $6, $7, $8, ARRAY(SELECT jsonb_array_elements_text($9::jsonb)))
             """, [.integer(stored.sequence), .text(stored.version), PostgresValue(stored.previousVersion), .text(stored.file),
                   .text(stored.source), .integer(stored.appliedAt.storeMilliseconds), .text(stored.appliedBy.name),
                   .text(stored.appliedBy.authentication.rawValue),
-                  .text(String(decoding: try JSONEncoder().encode(administrators), as: UTF8.self))])
+                  .text(String(decoding: try JSONEncoder().encode(administrators), as: UTF8.self))]),
+                .init("SELECT signoff.put_deliverers($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
+                      [.integer(stored.sequence), .text(String(decoding: try JSONEncoder().encode(deliverers), as: UTF8.self))])]
     }
 
     /// Outbox rows of this copy that match `condition` (SQL), to the server.
@@ -737,10 +743,10 @@ extension OutboxRows {
     /// `columns`, in order, with their types.
     static let serverColumns: [(index: Int, type: ColumnType)] = [
         .integer, .text, .text, .text, .text, .text, .text, .text, .integer, .integer,
-        .text, .integer, .integer, .integer, .text, .integer, .text, .integer, .text, .text,
+        .text, .integer, .integer, .integer, .text, .integer, .text, .integer, .text, .text, .text,
     ].enumerated().map { ($0.offset, $0.element) }
     /// The first `sentColumns` of them are what `put_outbox` takes: the
-    /// server stamps `changed_by` and `changed_how` itself.
+    /// server stamps `changed_by`, `changed_how` and `created_by` itself.
     static let sentColumns = 18
 }
 

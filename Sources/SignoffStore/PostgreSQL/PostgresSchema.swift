@@ -68,7 +68,85 @@ enum PostgresSchema {
         Migration(name: "11 only the store's functions take its append lock", sql: ownAppendLock),
         Migration(name: "12 outbox changes name who made them", sql: outboxChangedBy),
         Migration(name: "13 only a role that records takes the append lock", sql: beginWriteAsAPerson),
+        Migration(name: "14 only deliverers touch others' notifications", sql: deliverersOnly),
     ]
+
+    /// Every outbox row names who added it (`created_by`, the person of the
+    /// session's role, stamped by the server), and a notification's delivery
+    /// (its lease, attempts, state, next attempt) is changed only by the
+    /// person who added it or by one the policy in force lets deliver
+    /// notifications (`signoff.deliverers`, written with each policy by its
+    /// administrator) or the store's administrator: no approver can mark
+    /// somebody else's notice delivered, give it up or push it back to keep
+    /// it from being sent. Ticket write-backs keep migration 12's rule.
+    /// `put_outbox` is migration 12's, restated (released SQL never changes).
+    static let deliverersOnly = #"""
+        ALTER TABLE signoff.outbox ADD COLUMN created_by text;
+        -- People and accounts the policy in force lets deliver notifications (written with each policy_applied).
+        CREATE TABLE signoff.deliverers (person text PRIMARY KEY);
+        GRANT SELECT ON signoff.deliverers TO GROUP;
+        CREATE FUNCTION signoff.put_deliverers(p_sequence bigint, p_people text[])
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog, pg_temp AS $$
+        BEGIN
+            -- Only with a policy_applied this transaction appended, which append_event lets only administrators append.
+            PERFORM signoff.appended_here(p_sequence, NULL, ARRAY['policy_applied']);
+            DELETE FROM signoff.deliverers;
+            INSERT INTO signoff.deliverers (person) SELECT DISTINCT unnest(p_people);
+        END $$;
+        CREATE OR REPLACE FUNCTION signoff.put_outbox(p_id bigint, p_channel text, p_dedupe_key text, p_request_id text,
+            p_recipient text, p_destination text, p_batch_key text, p_payload text, p_cause_sequence bigint,
+            p_created_at bigint, p_state text, p_attempts integer, p_next_attempt_at bigint, p_last_attempt_at bigint,
+            p_last_error text, p_delivered_at bigint, p_lease_owner text, p_lease_until bigint)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog, pg_temp AS $$
+        DECLARE
+            v_old signoff.outbox;
+            v_person text;
+        BEGIN
+            APPENDLOCK;
+            SELECT w.person INTO v_person FROM signoff.whoami() w;
+            IF v_person IS NULL THEN
+                RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            SELECT * INTO v_old FROM signoff.outbox o WHERE o.id = p_id;
+            IF NOT FOUND THEN
+                INSERT INTO signoff.outbox (id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
+                    cause_sequence, created_at, state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at,
+                    lease_owner, lease_until, revision, changed_by, changed_how, created_by)
+                VALUES (p_id, p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination, p_batch_key, p_payload,
+                    p_cause_sequence, p_created_at, p_state, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_error,
+                    p_delivered_at, p_lease_owner, p_lease_until, nextval('signoff.outbox_revisions'), v_person,
+                    'postgresql_role', v_person);
+                RETURN;
+            END IF;
+            IF (v_old.channel, v_old.dedupe_key, v_old.request_id, v_old.recipient, v_old.destination, v_old.batch_key,
+                v_old.payload, v_old.cause_sequence, v_old.created_at)
+               IS DISTINCT FROM (p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination, p_batch_key,
+                                 p_payload, p_cause_sequence, p_created_at) THEN
+                RAISE EXCEPTION 'what outbox message % says is fixed: only its delivery changes', p_id
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF (v_old.state, v_old.attempts, v_old.next_attempt_at, v_old.last_attempt_at, v_old.last_error,
+                v_old.delivered_at, v_old.lease_owner, v_old.lease_until)
+               IS NOT DISTINCT FROM (p_state, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_error,
+                                     p_delivered_at, p_lease_owner, p_lease_until) THEN
+                RETURN;
+            END IF;
+            IF v_old.channel = 'notification' AND v_old.created_by IS DISTINCT FROM v_person
+               AND NOT EXISTS (SELECT 1 FROM signoff.deliverers d WHERE d.person = v_person)
+               AND session_user <> (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff') THEN
+                RAISE EXCEPTION '% may not change the delivery of notification %: % added it, and only the people the policy lets deliver notifications (deliver_notifications) may', v_person, p_id, coalesce(v_old.created_by, 'an earlier signoff')
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            UPDATE signoff.outbox SET state = p_state, attempts = p_attempts, next_attempt_at = p_next_attempt_at,
+                last_attempt_at = p_last_attempt_at, last_error = p_last_error, delivered_at = p_delivered_at,
+                lease_owner = p_lease_owner, lease_until = p_lease_until, revision = nextval('signoff.outbox_revisions'),
+                changed_by = v_person, changed_how = 'postgresql_role'
+            WHERE id = p_id;
+        END $$;
+        REVOKE ALL ON FUNCTION signoff.put_deliverers(bigint, text[]) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION signoff.put_deliverers(bigint, text[]) TO GROUP;
+        """#
 
     /// `begin_write` asks who the caller acts as before it takes the append
     /// lock, as every function that records does: a role that may only read

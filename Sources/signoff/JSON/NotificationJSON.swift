@@ -32,6 +32,7 @@ struct NotificationDeliveryJSON: JSONDocument {
         json.field("last_error", item.lastError)
         json.field("changed_by", item.changedBy?.name)
         json.field("changed_by_authentication", item.changedBy?.authentication.rawValue)
+        json.field("added_by", item.createdBy)
     }
 
     /// One line: when, state, kind, to whom, where.
