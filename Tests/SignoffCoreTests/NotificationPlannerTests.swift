@@ -155,6 +155,32 @@ import Testing
         #expect(reminders.allSatisfy { $0.urgent })
     }
 
+    /// Who a page or a security notice names by group, rotation or person
+    /// is followed by whoever they delegated to, while the delegation runs:
+    /// someone away still has their pages reach the one standing in.
+    @Test func pagesAndSecurityNoticesReachDelegatesUntilTheDelegationEnds() throws {
+        let text = Self.policyText
+            .replacingOccurrences(of: "\n    - {from: dave, to: frank, until: 2026-03-01T00:00:00Z}",
+                                  with: "\n    - {from: dave, to: frank, until: 2026-03-01T00:00:00Z}\n    - {from: sec, to: carol, until: 2026-03-01T00:00:00Z}")
+            .replacingOccurrences(of: "break_glass: {page: [rotation:oncall]}", with: "break_glass: {page: [group:security]}")
+        #expect(text.contains("to: carol") && text.contains("page: [group:security]"))
+        let policy = try Policy.parse(source: text, file: "policy.yaml")
+        let planner = try #require(NoticePlanner(policy: policy))
+        let end = Self.date("2026-03-01T00:00:00Z")
+        for (at, expected) in [(end.addingTimeInterval(-1), ["sec", "carol"]), (end, ["sec"])] {
+            let drafts = Lifecycle.submit(try ScannedRequest(scanning: Self.request(breakGlass: true, requester: "dave")), id: "REQ-1",
+                                          by: Principal(name: "dave", authentication: .asserted), policy: policy, original: nil, at: at)
+            var record: RequestRecord?
+            for draft in drafts { record = Projection.apply(draft, to: record) }
+            let events = drafts.enumerated().map { RecordedEvent(sequence: Int64($0.offset + 1), draft: $0.element, hash: "") }
+            let notices = events.flatMap { planner.notices(for: $0, record: record!, grant: nil, original: nil) }
+            let paged = Set(Self.recipients(notices, .breakGlass))
+            #expect(paged.isSuperset(of: expected) && (paged.contains("carol") == expected.contains("carol")), "at \(at): \(paged)")
+            #expect(notices.first { $0.recipient == "carol" }.map { $0.why.contains("delegate of sec") } ?? true)
+            #expect(policy.people(namedBy: ["group:security"], at: at).map(\.name) == expected)
+        }
+    }
+
     @Test func remindersAndEscalationsFallDueInRoundsUntilDecided() throws {
         let t0 = Self.date("2026-02-10T10:00:00Z")
         let (record, _) = try Self.submit(Self.request(), at: t0)

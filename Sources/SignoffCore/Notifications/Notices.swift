@@ -407,22 +407,26 @@ public struct NoticePlanner: Sendable {
 
 extension Policy {
     /// The people named by group, rotation (on call at `date`) and person
-    /// expressions, once each, with why.
+    /// expressions, once each, with why; each followed by whoever they
+    /// delegated to at `date` (who stands in for them, as in a route: a page
+    /// or a security notice must reach someone who is there).
     public func people(namedBy expressions: [String], at date: Date) -> [(name: String, why: String)] {
         var result: [(name: String, why: String)] = []
         var seen: Set<String> = []
+        func add(_ person: String, _ why: String) {
+            if seen.insert(person).inserted { result.append((person, why)) }
+            for delegation in directory.delegates(of: person, at: date) where seen.insert(delegation.to).inserted {
+                result.append((delegation.to, "delegate of \(person) until \(delegation.until.policyText)"))
+            }
+        }
         for text in expressions {
             switch ApproverExpression.source(text) {
             case let .group(name)?:
-                for person in (directory.expandedGroups[name] ?? []).sorted() where seen.insert(person).inserted {
-                    result.append((person, "member of \(name)"))
-                }
+                for person in (directory.expandedGroups[name] ?? []).sorted() { add(person, "member of \(name)") }
             case let .rotation(name)?:
-                if let person = directory.rotations[name]?.onCall(at: date), seen.insert(person).inserted {
-                    result.append((person, "on call for \(name) now"))
-                }
+                if let person = directory.rotations[name]?.onCall(at: date) { add(person, "on call for \(name) now") }
             case let .person(name)?:
-                if seen.insert(name).inserted { result.append((name, "named by the policy")) }
+                add(name, "named by the policy")
             case .owners?, .manager?, .subjectOwnerManager?, nil:
                 continue
             }
