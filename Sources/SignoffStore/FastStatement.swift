@@ -156,12 +156,17 @@ struct FastStatement {
     /// Runs a query and hands each row to `body`, which reads its columns from
     /// the statement (e.g. `DatabaseValue(sqliteStatement:index:)`) before the next step.
     func forEachRow(_ body: (OpaquePointer) throws -> Void) throws {
+        try forEachRowWhile { try body($0); return true }
+    }
+
+    /// As `forEachRow`, stopping after the first row for which `body` says false.
+    func forEachRowWhile(_ body: (OpaquePointer) throws -> Bool) throws {
         try stepping {
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { return }
                 guard code == SQLITE_ROW else { throw error(code) }
-                try body(handle)
+                guard try body(handle) else { return }
             }
         }
     }

@@ -454,6 +454,35 @@ public final class Store: Sendable {
         try read { try Self.events($0, requestID: requestID, isCopy: remote != nil) }
     }
 
+    /// The events about a request of `kinds` recorded after event `after`
+    /// and at or after `since`, in order: read back from the newest, so the
+    /// cost follows how many are that recent, not the store's size. Stops at
+    /// the first older one (the clock of a store can step back, so this is
+    /// the recent past, not an exact cut). On a copy of a PostgreSQL store,
+    /// without those it kept unfolded.
+    public func recentEvents(of kinds: Set<EventKind>, after: Int64, since: Date) throws -> [RecordedEvent] {
+        let names = Set(kinds.map(\.rawValue.utf8).map(Array.init))
+        let cut = since.storeMilliseconds
+        return try read { db in
+            let sql = EventColumns.select + " WHERE sequence > ? AND request_id IS NOT NULL"
+                + (remote != nil ? " AND sequence NOT IN (SELECT sequence FROM \(Self.notFoldedTable))" : "")
+                + " ORDER BY sequence DESC"
+            var query = FastStatement(try db.cachedStatement(sql: sql), db)
+            query.bind(after)
+            var events: [RecordedEvent] = []
+            try query.forEachRowWhile { row in
+                let columns = EventColumns(statement: row)
+                guard columns.at >= cut else { return false }
+                if names.contains(Array(columns.kind)) {
+                    events.append(RecordedEvent(sequence: columns.sequence, draft: try columns.draft(),
+                                                hash: String(decoding: columns.hash, as: UTF8.self)))
+                }
+                return true
+            }
+            return events.reversed()
+        }
+    }
+
     /// The request's events in order, as folded. On a copy of a PostgreSQL
     /// store (`isCopy`), without those the copy kept unfolded (`notFolded`):
     /// they decide nothing, so no history replayed to check a row counts

@@ -207,6 +207,37 @@ struct NotificationTests {
         }
     }
 
+    /// A client that records a break-glass request but leaves its pages out
+    /// of the outbox (signoff never does; a rewritten client, or a hand in
+    /// the store, could) does not keep the on-call from being paged: the
+    /// next `notify run` plans the notices of the last hour's events again,
+    /// adds those missing, delivers them and says so. Where nothing is
+    /// missing it adds nothing and says nothing.
+    @Test(.needsStoreFile) func noticesLeftOutOfTheOutboxAreRestoredByTheNextRun() throws {
+        let setup = try Setup()
+        let ordinary = try setup.submit()
+        let quiet = try setup.notifyRun()
+        #expect(quiet.status == 0 && !quiet.stderr.contains("missing"), "\(quiet.output)")
+        let id = try setup.submit(breakGlass: true)
+        #expect(ordinary != id)
+        let removed = try Signoff.runProgram("/usr/bin/env", ["sqlite3", setup.store.path, """
+            DROP TRIGGER outbox_refuse_delete; DELETE FROM outbox WHERE request_id = '\(id)';
+            """])
+        #expect(removed.status == 0, "\(removed.output)")
+        #expect(!(try setup.status().description.contains(id)))
+        let run = try setup.notifyRun(at: "2026-11-21T09:20:00Z", ["--json"])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.stderr.contains("were missing from the outbox") && run.stderr.contains(id), "\(run.stderr)")
+        let document = try #require(try Signoff.json(run) as? [String: Any])
+        #expect(document["restored"] as? Int == 2 && document["restored_requests"] as? [String] == [id], "\(document)")
+        #expect(setup.http.requests.contains { $0.path == "/pagerduty" }, "the on-call is paged after all")
+        let shown = try #require(try setup.store.show(id)["notifications"] as? [[String: Any]])
+        #expect(shown.count == 2 && shown.allSatisfy { $0["state"] as? String == "delivered" }, "\(shown)")
+        // An hour later the event is past the window: nothing is planned again.
+        let later = try setup.notifyRun(at: "2026-11-21T10:30:00Z", ["--json"])
+        #expect((try Signoff.json(later) as? [String: Any])?["restored"] as? Int == 0, "\(later.output)")
+    }
+
     @Test func nonUrgentNoticesWaitForOneDigestPerPersonAndChannelButPagesNever() throws {
         let setup = try Setup(extra: "\n  digest: 1h\n")
         let first = try setup.submit()

@@ -118,6 +118,18 @@ struct StoredNotification {
     }
 }
 
+/// What `NotificationQueue.enqueueDue` added.
+public struct DueNotifications: Sendable, Hashable {
+    /// Messages that time brought (reminders, escalations, warnings).
+    public var planned = 0
+    /// Messages that recent events cause but were missing from the
+    /// outbox, and the requests they are about: the command that recorded
+    /// those events did not add them, which signoff never does.
+    public var restored = 0
+    public var restoredRequests: [String] = []
+    public init() {}
+}
+
 /// Puts notifications into the outbox: in the transaction of the events that
 /// cause them (`enqueue(for:)`), or for what time brings (`enqueueDue`).
 /// Nothing here sends anything; `NotificationDelivery` does, after the commit.
@@ -142,21 +154,38 @@ public enum NotificationQueue {
         return added
     }
 
+    /// How far back `enqueueDue` looks for events whose notices are missing.
+    public static let restoreWindow: TimeInterval = 3600
+
+    /// The event kinds that cause notices (`NoticePlanner.notices(for:)`).
+    static let noticeKinds: Set<EventKind> = [.requestRouted, .requestDecided, .requestWithdrawn, .grantIssued, .grantExpired,
+                                              .grantRevoked, .grantProvisioningFailed, .reviewRefused, .actionRefused]
+
     /// The notices time brings at `now` (reminders, escalations, expiry
     /// warnings, overdue post-incident reviews), planned from one snapshot and
     /// enqueued in one transaction. Dedupe keys make a second run at the same
-    /// moment, or two runs at once, enqueue nothing twice. Returns how many
-    /// messages were new.
+    /// moment, or two runs at once, enqueue nothing twice.
+    ///
+    /// It also plans again the notices of the events of the last hour
+    /// (`restoreWindow`) recorded under the policy in force, and adds those
+    /// missing: every command adds what its events cause in their
+    /// transaction, so nothing is missing unless a client left it out (or a
+    /// row was removed by hand), and one that did cannot keep a page or a
+    /// security notice from going out. Planned from the records as they stand
+    /// now, so a request decided since is no longer announced as waiting.
     @discardableResult
-    public static func enqueueDue(commands: Commands) throws -> Int {
+    public static func enqueueDue(commands: Commands) throws -> DueNotifications {
         let store = commands.store, now = commands.clock.now()
-        guard let policy = try commands.currentPolicy(), let planner = NoticePlanner(policy: policy) else { return 0 }
-        var planned: [(Notice, RequestRecord, Grant?)] = []
+        guard let stored = try store.currentPolicy(), let policy = try commands.currentPolicy(),
+              let planner = NoticePlanner(policy: policy) else { return DueNotifications() }
+        var planned: [Commands.EnqueueNotices.Planned] = []
         let settings = planner.settings
         if settings.reminderAfter != nil || settings.escalationAfter != nil {
             for record in try store.records(.open) {
                 let original = try store.originalGrant(of: record)
-                for notice in planner.reminders(for: record, original: original, at: now) { planned.append((notice, record, nil)) }
+                for notice in planner.reminders(for: record, original: original, at: now) {
+                    planned.append(.init(notice: notice, record: record, grant: nil, cause: nil))
+                }
             }
         }
         for grant in try store.grants(.attention) {
@@ -166,9 +195,17 @@ public enum NotificationQueue {
                 for: grant, extensionApprovers: try Lifecycle.extensionApprovers(of: grant) { try store.record($0) }, at: now)
             guard settings.expiryWarning != nil || !notices.isEmpty, let record = try store.record(grant.requestID) else { continue }
             notices += planner.expiryWarnings(for: grant, record: record, at: now)
-            for notice in notices { planned.append((notice, record, grant)) }
+            for notice in notices { planned.append(.init(notice: notice, record: record, grant: grant, cause: nil)) }
         }
-        guard !planned.isEmpty else { return 0 }
+        for event in try store.recentEvents(of: noticeKinds, after: stored.sequence, since: now.addingTimeInterval(-restoreWindow)) {
+            guard let id = event.draft.requestID, let record = try store.record(id) else { continue }
+            let grant = try store.grant(id)
+            let original = try store.originalGrant(of: record)
+            for notice in planner.notices(for: event, record: record, grant: grant, original: original) {
+                planned.append(.init(notice: notice, record: record, grant: grant, cause: event.sequence))
+            }
+        }
+        guard !planned.isEmpty else { return DueNotifications() }
         return try commands.run(Commands.EnqueueNotices(planned: planned, planner: planner)).output
     }
 
@@ -211,20 +248,35 @@ public enum NotificationQueue {
 }
 
 extension Commands {
-    /// Enqueues notices planned from a snapshot (what time brings), each at
-    /// most once by its dedupe key. Outbox bookkeeping of `notify run`.
+    /// Enqueues notices planned from a snapshot (what time brings, and what
+    /// recent events cause), each at most once by its dedupe key. Outbox
+    /// bookkeeping of `notify run`.
     public struct EnqueueNotices: StoreCommand {
-        var planned: [(Notice, RequestRecord, Grant?)]
+        struct Planned {
+            var notice: Notice
+            var record: RequestRecord
+            var grant: Grant?
+            /// The event that causes it; nil for what time brings.
+            var cause: Int64?
+        }
+        var planned: [Planned]
         var planner: NoticePlanner
         public var operation: Operation { .deliverNotifications }
         /// What `notify run` plans it delivers: refused up front to anyone who may not.
         public var permission: RolePermission? { RolePermission(.deliverNotifications) }
         public var needsPolicy: Bool { false }
-        public func decide(_ tx: CommandTransaction) throws -> Int {
-            var added = 0
-            for (notice, record, grant) in planned {
-                added += try NotificationQueue.enqueue([notice], record: record, grant: grant, planner: planner, cause: nil,
-                                                       in: tx.store, at: tx.now)
+        public func decide(_ tx: CommandTransaction) throws -> DueNotifications {
+            var added = DueNotifications()
+            for item in planned {
+                let count = try NotificationQueue.enqueue([item.notice], record: item.record, grant: item.grant, planner: planner,
+                                                          cause: item.cause, in: tx.store, at: tx.now)
+                guard count > 0 else { continue }
+                if item.cause == nil {
+                    added.planned += count
+                } else {
+                    added.restored += count
+                    if !added.restoredRequests.contains(item.record.id) { added.restoredRequests.append(item.record.id) }
+                }
             }
             return added
         }

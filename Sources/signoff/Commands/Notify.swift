@@ -55,14 +55,14 @@ struct NotifyRun: ParsableCommand, JSONReporting {
         var lastPlanning: Date?
         repeat {
             let moment = commands.clock.now()
-            var planned = 0
+            var due = DueNotifications()
             if lastPlanning.map({ moment.timeIntervalSince($0) >= 60 }) ?? true {
-                planned = try storeCall { try NotificationQueue.enqueueDue(commands: commands) }
+                due = try storeCall { try NotificationQueue.enqueueDue(commands: commands) }
                 lastPlanning = moment
             }
             let policy = try commands.currentPolicy()
             let report = try storeCall { try delivery.run(retry: NotificationDelivery.retry(for: policy)) }
-            try print(report, planned: planned)
+            try print(report, due: due)
             // Everything else was delivered and recorded; a timer or cron job
             // tells by the exit code that somebody was not told.
             if !follow, report.gaveUp > 0 {
@@ -77,9 +77,18 @@ struct NotifyRun: ParsableCommand, JSONReporting {
         } while follow
     }
 
-    func print(_ report: NotificationDelivery.Report, planned: Int) throws {
+    func print(_ report: NotificationDelivery.Report, due: DueNotifications) throws {
+        if due.restored > 0 {
+            // Never quiet: only a client that left them out, or a hand in the store, makes this.
+            Terminal.error("""
+                \(due.restored) notification(s) that events of the last hour cause were missing from the outbox, \
+                and were added now: \(Terminal.safe(due.restoredRequests.joined(separator: ", "))); the command that \
+                recorded those events did not add them, which signoff never does: see who recorded them with signoff show
+                """)
+        }
+        let planned = due.planned
         if json {
-            let document = NotifyRunJSON(planned: planned, report: report)
+            let document = NotifyRunJSON(due: due, report: report)
             guard follow else { return try document.print() }
             // Following, each round is one line: a stream of JSON lines.
             var line = JSONOutput()
@@ -88,13 +97,14 @@ struct NotifyRun: ParsableCommand, JSONReporting {
             return try StandardOutput.write(line.bytes)
         }
         for problem in report.problems { Terminal.error(Terminal.safe(problem.line)) }
-        let quietNow = quiet || (follow && report.delivered + report.retrying + report.gaveUp + report.leftPending + planned == 0)
+        let quietNow = quiet || (follow && report.delivered + report.retrying + report.gaveUp + report.leftPending + planned + due.restored == 0)
         guard !quietNow else { return }
         var line = "delivered \(report.delivered) notification(s)"
         if report.retrying > 0 { line += ", \(report.retrying) failed and will be retried" }
         if report.gaveUp > 0 { line += ", \(report.gaveUp) given up" }
         if report.leftPending > 0 { line += ", \(report.leftPending) left for another account" }
         if planned > 0 { line += "; \(planned) new from reminders, escalations and warnings" }
+        if due.restored > 0 { line += "; \(due.restored) missing from recent events" }
         Terminal.line(line)
     }
 }

@@ -71,11 +71,13 @@ struct NotifyStatusJSON: JSONDocument {
 /// round (with `--follow`, one line per round, as JSON lines).
 struct NotifyRunJSON: JSONDocument {
     static let schema: StaticString = "signoff.notify-run/1"
-    var planned: Int
+    var due: DueNotifications
     var report: NotificationDelivery.Report
 
     func members(_ json: inout JSONOutput) {
-        json.field("planned", planned)
+        json.field("planned", due.planned)
+        json.field("restored", due.restored)
+        json.field("restored_requests", due.restoredRequests)
         json.field("delivered", report.delivered)
         json.field("retrying", report.retrying)
         json.field("gave_up", report.gaveUp)
