@@ -145,13 +145,10 @@ extension WriteTransaction {
 
 extension WriteTransaction {
     /// `Store.claimOutbox` in this transaction (for the command layer).
-    /// `addedBy`: only the messages that person added (what a deliverer the
-    /// policy does not name may touch); nil: every message.
     public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
-                            retry: OutboxRetry, addedBy: String? = nil, at now: Date) throws -> [OutboxItem] {
+                            retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
         checkOpen()
-        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, addedBy: addedBy, at: now,
-                                    by: outboxActor, db)
+        return try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, by: outboxActor, db)
     }
 
     /// `Store.completeOutbox` in this transaction.
@@ -167,10 +164,9 @@ extension WriteTransaction {
     /// a later attempt after one was made (not a digest waiting for its
     /// period to end) due at `now`, forgetting why the last one was left (a
     /// deliverer that could not run them may now). Returns how many.
-    /// `addedBy` as for `claimOutbox`.
-    public func releaseOutbox(_ channel: OutboxChannel, destination: String, addedBy: String? = nil, at now: Date) throws -> Int {
+    public func releaseOutbox(_ channel: OutboxChannel, destination: String, at now: Date) throws -> Int {
         checkOpen()
-        return try OutboxRows.release(channel, destination: destination, addedBy: addedBy, at: now, by: outboxActor, db)
+        return try OutboxRows.release(channel, destination: destination, at: now, by: outboxActor, db)
     }
 
     /// `Store.requeueOutbox` in this transaction.
@@ -196,7 +192,7 @@ extension Store {
     public func claimOutbox(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval,
                             retry: OutboxRetry, at now: Date) throws -> [OutboxItem] {
         try writeOutbox { db in
-            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, addedBy: nil, at: now, by: nil, db)
+            try OutboxRows.claim(channel, owner: owner, limit: limit, lease: lease, retry: retry, at: now, by: nil, db)
         }
     }
 
@@ -285,14 +281,8 @@ enum OutboxRows {
         return db.changesCount > 0
     }
 
-    /// The messages `addedBy` added, when it is not nil: two parameters, `addedBy` twice.
-    private static let addedByCondition = "(? IS NULL OR created_by = ?)"
-    /// The same for a claim, which leaves digests to the policy's deliverers
-    /// (a digest gathers what several people's commands added, and is never split).
-    private static let claimableCondition = "(? IS NULL OR (created_by = ? AND batch_key IS NULL))"
-
     static func claim(_ channel: OutboxChannel, owner: String, limit: Int, lease: TimeInterval, retry: OutboxRetry,
-                      addedBy: String?, at now: Date, by actor: Principal?, _ db: Database) throws -> [OutboxItem] {
+                      at now: Date, by actor: Principal?, _ db: Database) throws -> [OutboxItem] {
         let by = changer(actor)
         let nowMS = now.storeMilliseconds
         // Leases that ended with their attempts used up: the deliverer died on
@@ -302,13 +292,11 @@ enum OutboxRows {
                 last_error = coalesce(last_error || '; ', '') || 'the deliverer stopped before reporting its last attempt',
                 changed_by = ?, changed_how = ?
             WHERE channel = ? AND state = 'pending' AND lease_until IS NOT NULL AND lease_until <= ? AND attempts >= ?
-              AND \(claimableCondition)
-            """).execute(arguments: StatementArguments(by + [channel.rawValue, nowMS, retry.maxAttempts, addedBy, addedBy]))
+            """).execute(arguments: StatementArguments(by + [channel.rawValue, nowMS, retry.maxAttempts]))
         let due = """
             channel = ? AND state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-              AND \(claimableCondition)
             """
-        let dueArguments: [DatabaseValueConvertible?] = [channel.rawValue, nowMS, nowMS, addedBy, addedBy]
+        let dueArguments: [DatabaseValueConvertible?] = [channel.rawValue, nowMS, nowMS]
         var items = try fetchItems(db, "SELECT \(columns) FROM outbox WHERE \(due) ORDER BY next_attempt_at, id LIMIT ?",
                                    dueArguments + [max(1, limit)])
         // The rest of each digest that is due now.
@@ -386,15 +374,14 @@ enum OutboxRows {
         return db.changesCount
     }
 
-    static func release(_ channel: OutboxChannel, destination: String, addedBy: String?, at now: Date, by actor: Principal?,
+    static func release(_ channel: OutboxChannel, destination: String, at now: Date, by actor: Principal?,
                         _ db: Database) throws -> Int {
         let nowMS = now.storeMilliseconds
         try db.cachedStatement(sql: """
             UPDATE outbox SET next_attempt_at = ?, last_error = NULL, changed_by = ?, changed_how = ?
             WHERE channel = ? AND destination = ? AND state = 'pending' AND next_attempt_at > ? AND last_error IS NOT NULL
-              AND (lease_until IS NULL OR lease_until <= ?) AND \(addedByCondition)
-            """).execute(arguments: StatementArguments([nowMS] + changer(actor) + [channel.rawValue, destination, nowMS, nowMS,
-                                                                                  addedBy, addedBy]))
+              AND (lease_until IS NULL OR lease_until <= ?)
+            """).execute(arguments: StatementArguments([nowMS] + changer(actor) + [channel.rawValue, destination, nowMS, nowMS]))
         return db.changesCount
     }
 

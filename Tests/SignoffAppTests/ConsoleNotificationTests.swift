@@ -30,18 +30,19 @@ import Testing
             steps: [{approvers: owners, count: 1}]
         notifications:
           attempts: 2
+        roles:
+          notifier:                # dave's console delivers in the background
+            members: [person:dave]
+            may: [deliver_notifications]
         """
     }
 
-    @Test func aDecisionReturnsWhileItsNotificationHangs() throws {
-        let server = try LoopbackHTTPServer { _ in .hang }
-        defer { server.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
+    /// A store under `policy` with two of alice's requests for dave to decide.
+    func store(_ policy: String, in directory: URL) throws -> (Store, [String]) {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
                                      settings: StoreSettings(trustAssertedIdentities: true))
-        let policy = try Policy.parse(source: Self.policy(webhook: server.url("/alice")), file: "policy.yaml")
+        let policy = try Policy.parse(source: policy, file: "policy.yaml")
         let alice = Principal(name: "alice", authentication: .asserted)
         let ids = try store.write { tx -> [String] in
             for event in Lifecycle.apply(policy, previousVersion: nil, by: alice, openRecords: [], originals: [:], at: start) {
@@ -56,6 +57,35 @@ import Testing
                 return id
             }
         }
+        return (store, ids)
+    }
+
+    /// A console whose person the policy does not let deliver notifications
+    /// leaves its decisions' notifications to `notify run`: it touches none.
+    @Test func aConsoleThatMayNotDeliverLeavesItsNoticesPending() throws {
+        let server = try LoopbackHTTPServer { _ in .respond(200) }
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policy = Self.policy(webhook: server.url("/alice")).replacingOccurrences(of: "person:dave", with: "person:alice")
+        let (store, ids) = try store(policy, in: directory)
+        let commands = Commands(store: store, actor: Principal(name: "dave", authentication: .asserted), clock: .fixed(start),
+                                handOffs: .background)
+        #expect(!commands.mayDeliverNotifications())
+        let outcome = StoreConsoleBackend(commands: commands).decide(id: ids[0], verdict: .approve,
+                                                                     rationale: "checked: read replica for the nightly job", shownVersion: 1)
+        #expect(outcome == .recorded(state: .approved))
+        #expect(server.waitForRequests(count: 1, timeout: 1).isEmpty)
+        let items = try store.outboxItems(.notification)
+        #expect(!items.isEmpty && items.allSatisfy { $0.state == .pending && $0.attempts == 0 && $0.createdBy == "dave" })
+    }
+
+    @Test func aDecisionReturnsWhileItsNotificationHangs() throws {
+        let server = try LoopbackHTTPServer { _ in .hang }
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (store, ids) = try store(Self.policy(webhook: server.url("/alice")), in: directory)
         let backend = StoreConsoleBackend(commands: Commands(store: store, actor: Principal(name: "dave", authentication: .asserted),
                                                             clock: .fixed(start), handOffs: .background))
         let clock = ContinuousClock()

@@ -522,12 +522,13 @@ struct PostgresPrivilegeTests {
     @Test func anOutboxMessageKeepsWhatItSaysAndOnlyItsDeliveryChanges() throws {
         let fixture = try Fixture()
         let dave = try fixture.database.connect(fixture.dave.connection)
+        let admin = try fixture.database.connect()
         try dave.execute(Self.putOutbox(id: 1, payload: "{}"))
-        try dave.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
+        try admin.execute(Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1))
         Self.refused(.permission, "is fixed") { try dave.execute(Self.putOutbox(id: 1, payload: "{\"x\":1}")) }
+        Self.refused(.permission, "is fixed") { try admin.execute(Self.putOutbox(id: 1, payload: "{\"x\":1}")) }
         let row = try dave.query("SELECT state, attempts, revision FROM signoff.outbox").row(0)
         #expect(row.text(0) == "delivered" && row.integer(1) == 1 && row.integer(2) == 2)
-        let admin = try fixture.database.connect()
         Self.refused(.permission, "are kept") { try admin.execute("DELETE FROM signoff.outbox") }
     }
 
@@ -558,40 +559,50 @@ struct PostgresPrivilegeTests {
         #expect(item.createdBy == "dave")
     }
 
-    /// An approver cannot keep somebody else's notice from being sent: not
-    /// by marking it delivered, giving it up, taking its lease or putting its
-    /// next attempt off. Its own messages (what its console delivers) it
-    /// may; a person the policy in force lets deliver notifications may
-    /// touch any, once the administrator's policy says so in the same
-    /// transaction as its `policy_applied`.
-    @Test func onlyDeliverersChangeTheDeliveryOfSomebodyElsesNotification() throws {
+    /// An approver cannot keep a notice from being sent: not by marking it
+    /// delivered, giving it up, taking its lease or putting its next attempt
+    /// off, whoever added it (dave's own command adds the notice of his
+    /// refused self-approval), nor by adding it already delivered. A person
+    /// the policy in force lets deliver notifications may, once the
+    /// administrator's policy says so in the transaction of its `policy_applied`.
+    @Test func onlyDeliverersChangeTheDeliveryOfANotification() throws {
         let fixture = try Fixture()
         let admin = try fixture.database.connect()
         let dave = try fixture.database.connect(fixture.dave.connection)
         try admin.execute(Self.putOutbox(id: 1, payload: "{}"))
-        let taking = [Self.putOutbox(id: 1, payload: "{}", state: "delivered", attempts: 1),
-                      Self.putOutbox(id: 1, payload: "{}", state: "failed", attempts: 8),
-                      Self.putOutbox(id: 1, payload: "{}", attempts: 1),
-                      Self.putOutbox(id: 1, payload: "{}").replacingOccurrences(of: "'pending', 0, 0,", with: "'pending', 0, 99999999999999,")]
-        #expect(taking.last?.contains("99999999999999") == true)
-        for statement in taking {
-            Self.refused(.permission, "may not change the delivery of notification 1: admin added it") { try dave.execute(statement) }
+        try dave.execute(Self.putOutbox(id: 2, payload: "{}"))
+        func taking(_ id: Int) -> [String] {
+            [Self.putOutbox(id: id, payload: "{}", state: "delivered", attempts: 1),
+             Self.putOutbox(id: id, payload: "{}", state: "failed", attempts: 8),
+             Self.putOutbox(id: id, payload: "{}", attempts: 1),
+             Self.putOutbox(id: id, payload: "{}").replacingOccurrences(of: "'pending', 0, 0,", with: "'pending', 0, 99999999999999,")]
         }
-        #expect(try admin.query("SELECT state, attempts, changed_by FROM signoff.outbox WHERE id = 1").row(0).text(2) == "admin")
+        #expect(taking(1).last?.contains("99999999999999") == true)
+        for id in [1, 2] {
+            for statement in taking(id) {
+                Self.refused(.permission, "may not change the delivery of notification \(id)") { try dave.execute(statement) }
+            }
+        }
+        for statement in taking(3).prefix(3) {
+            Self.refused(.permission, "only as a new one") { try dave.execute(statement) }
+        }
+        #expect(try admin.query("SELECT count(*) FROM signoff.outbox WHERE state <> 'pending' OR attempts <> 0").row(0).integer(0) == 0)
         // A ticket write-back is delivered by the intake agent, whoever added it.
-        try admin.execute(Self.putOutbox(id: 2, payload: "{}").replacingOccurrences(of: "'notification'", with: "'jira'"))
-        try dave.execute(Self.putOutbox(id: 2, payload: "{}", state: "delivered", attempts: 1).replacingOccurrences(of: "'notification'", with: "'jira'"))
+        try admin.execute(Self.putOutbox(id: 4, payload: "{}").replacingOccurrences(of: "'notification'", with: "'jira'"))
+        try dave.execute(Self.putOutbox(id: 4, payload: "{}", state: "delivered", attempts: 1).replacingOccurrences(of: "'notification'", with: "'jira'"))
         // The deliverers are written only with a policy this transaction applied.
         let putDeliverers = "SELECT signoff.put_deliverers($1, '{dave}'::text[])"
         Self.refused(.permission) { try dave.query(putDeliverers, [.integer(1)]) }
+        Self.refused(.permission) { try dave.execute("INSERT INTO signoff.deliverers VALUES ('dave')") }
         try admin.transaction {
             try Self.append(admin, actor: "admin", kind: "policy_applied", requestID: nil)
             let sequence = try admin.query("SELECT max(sequence) FROM signoff.events").row(0).integer(0)!
             try admin.query(putDeliverers, [.integer(sequence)])
         }
-        for statement in taking.reversed() { try dave.execute(statement) }
-        #expect(try admin.query("SELECT changed_by FROM signoff.outbox WHERE id = 1").row(0).text(0) == "dave")
-        Self.refused(.permission) { try dave.execute("INSERT INTO signoff.deliverers VALUES ('mallory')") }
+        for statement in taking(1).reversed() { try dave.execute(statement) }
+        try dave.execute(taking(5)[0])
+        #expect(try admin.query("SELECT changed_by, state FROM signoff.outbox WHERE id = 1").row(0).text(0) == "dave")
+        #expect(try admin.query("SELECT state FROM signoff.outbox WHERE id = 5").row(0).text(0) == "delivered")
     }
 
     @Test func eventsAreAppendOnlyForTheAdministratorToo() throws {

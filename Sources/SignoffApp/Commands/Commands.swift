@@ -419,13 +419,25 @@ public final class Commands: @unchecked Sendable {
             return true
         }
         guard start else { return }
-        // What this person's decisions caused, or everything due for one the policy lets deliver notifications.
-        let delivery = NotificationDelivery(commands: self, scope: .asAllowed)
+        let delivery = NotificationDelivery(commands: self)
         notificationQueue.async { [self] in
             lock.withLock { deliveryQueued = false }
+            // Only the policy's deliverers change a notification's delivery;
+            // anyone else's decisions wait for `notify run`.
+            guard mayDeliverNotifications() else { return }
             let policy = try? currentPolicy()
             _ = try? delivery.run(retry: NotificationDelivery.retry(for: policy))
         }
+    }
+
+    /// Whether the policy in force lets this identity deliver notifications
+    /// (`deliver_notifications`; without a role that grants it, the account
+    /// that created the store).
+    public func mayDeliverNotifications() -> Bool {
+        guard let policy = try? currentPolicy() else { return false }
+        let creator = (try? storeCreator()) ?? nil
+        return RolePermission(.deliverNotifications).refusal(for: actor.name, policy: policy, storeCreator: creator?.name,
+                                                             at: clock.now()) == nil
     }
 
     /// Waits for background hand-offs still running, e.g. before the console

@@ -43,7 +43,8 @@ public enum Operation: String, Sendable, Hashable, CaseIterable {
 ///
 /// The policy's roles decide the administrative and operational actions
 /// (`RoleAction`): applying a policy, setting the hand-off, changing the
-/// store's settings, reporting provisioning, firing a revocation trigger. An
+/// store's settings, reporting provisioning, firing a revocation trigger,
+/// delivering notifications. An
 /// action no role grants is held by the account that created the store, and
 /// before any policy is in force only that account may administer it (the
 /// first policy of a new store is applied by its creator). Who may review,
@@ -72,8 +73,8 @@ public enum Permissions {
             // Housekeeping: acts only on what is due or pending; any identity that can write the store.
             return
         case .deliverNotifications, .retryNotifications:
-            // Anyone delivers what its own commands added (a console); every
-            // notification, or a failed one again, is the deliverers'. Not
+            // Changing a notification's delivery can keep it from being sent:
+            // the policy's deliverers only (`deliver_notifications`). Not
             // recorded as a refusal: a timer would record one a minute.
             guard let permission = ask.permission else { return }
             if let refusal = permission.refusal(for: ask.actor.name, policy: policy, storeCreator: ask.storeCreator?.name,
@@ -117,7 +118,7 @@ extension Operation {
         case .exceptFinding: .exceptFinding
         case .requestRemoval: .requestRemoval
         case .importTickets: .submit  // an import submits on behalf of the tickets' reporters
-        case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications, .deliverTicketUpdates: nil  // reviews are refused as review_refused; housekeeping is never refused
+        case .approve, .deny, .retryHandOff, .sweep, .deliverNotifications, .retryNotifications, .deliverTicketUpdates: nil  // reviews are refused as review_refused; housekeeping's refusals are not recorded (a timer would repeat them)
         }
     }
 }

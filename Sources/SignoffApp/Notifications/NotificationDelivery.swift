@@ -28,13 +28,10 @@ public struct NotificationDelivery: Sendable {
     public var batchSize: Int
     /// This deliverer's name in leases: host, process and a random part.
     public let owner: String
-    /// Whose notifications it takes.
-    public var scope: DeliveryScope
 
     public init(commands: Commands, sendmail: String = "/usr/sbin/sendmail", httpTimeout: TimeInterval = 10,
-                commandTimeout: Int = 30, concurrency: Int = 8, batchSize: Int = 64, scope: DeliveryScope = .every) {
+                commandTimeout: Int = 30, concurrency: Int = 8, batchSize: Int = 64) {
         self.commands = commands
-        self.scope = scope
         self.sendmail = sendmail
         self.httpTimeout = httpTimeout
         self.commandTimeout = commandTimeout
@@ -130,8 +127,7 @@ public struct NotificationDelivery: Sendable {
         let clients = (0..<concurrency).map { _ in WebhookClient(timeout: httpTimeout) }
         defer { clients.forEach { $0.finish() } }
         while true {
-            let claimed = try commands.run(Commands.ClaimOutbox(.notification, owner: owner, limit: batchSize, lease: lease, retry: retry,
-                                                                          scope: scope)).output
+            let claimed = try commands.run(Commands.ClaimOutbox(.notification, owner: owner, limit: batchSize, lease: lease, retry: retry)).output
             if claimed.isEmpty { break }
             let groups = Self.group(claimed)
             let finished = FinishedDeliveries()

@@ -185,14 +185,26 @@ extension Policy {
     }
 
     /// Every person and account of the directory who may take `permission`
-    /// under the roles, in the directory's order (none when no role grants
-    /// it: then only the store's creator may). What a PostgreSQL store is
-    /// told with each policy, so the server can check it too.
-    public func identities(allowedTo permission: RolePermission, at date: Date) -> [String] {
-        guard !holders(of: permission).isEmpty else { return [] }
+    /// at some time under the roles (each member of a rotation a role names,
+    /// whoever is on call now), in the directory's order; `storeCreator`
+    /// alone when no role grants it. What a PostgreSQL store is told with
+    /// each policy, so that the server can check it too: never fewer than
+    /// `may` allows at any moment, which the command layer asks first.
+    public func identities(allowedTo permission: RolePermission, storeCreator: String?) -> [String] {
+        let granting = roles.filter { $0.permissions.contains(permission) }
+        guard !granting.isEmpty else { return storeCreator.map { [$0] } ?? [] }
         let names = people + directory.accounts.sorted() + directory.intakeAgents.sorted()
         var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted && may($0, permission, storeCreator: nil, at: date).allowed }
+        return names.filter { name in
+            seen.insert(name).inserted && granting.contains { role in
+                role.members.contains { member in
+                    if case let .rotation(rotation)? = ApproverExpression.source(member) {
+                        return directory.rotations[rotation]?.members.contains { ExactName.same($0, name) } == true
+                    }
+                    return holds(name, member, at: .distantPast)
+                }
+            }
+        }
     }
 
     /// Who may take `permission` according to the roles (empty: the store's creator).

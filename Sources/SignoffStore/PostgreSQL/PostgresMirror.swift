@@ -581,7 +581,7 @@ extension Store {
             statements.append(.init("SELECT signoff.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                                     Self.serverValues(event)))
             if event[4] as String == EventKind.policyApplied.rawValue, let stored = try StoredPolicy.fetchLatest(db, isCopy: true) {
-                statements += try Self.policyStatements(stored)
+                statements += try Self.policyStatements(stored, creator: try Store.creator(db)?.name)
             }
             if statements.count >= Self.pipelineLength {
                 try connection.pipeline(statements)
@@ -602,15 +602,15 @@ extension Store {
     /// administrators, whom the server lets record store-wide changes; and
     /// those it lets deliver notifications, whom the server lets change the
     /// delivery of notifications others added.
-    private static func sendPolicy(_ stored: StoredPolicy, _ connection: PostgresConnection) throws {
-        for statement in try policyStatements(stored) {
+    private static func sendPolicy(_ stored: StoredPolicy, creator: String?, _ connection: PostgresConnection) throws {
+        for statement in try policyStatements(stored, creator: creator) {
             try connection.query(statement.sql, statement.parameters)
         }
     }
 
-    private static func policyStatements(_ stored: StoredPolicy) throws -> [PostgresConnection.Statement] {
+    private static func policyStatements(_ stored: StoredPolicy, creator: String?) throws -> [PostgresConnection.Statement] {
         let policy = try stored.parsed()
-        let deliverers = policy.identities(allowedTo: RolePermission(.deliverNotifications), at: stored.appliedAt)
+        let deliverers = policy.identities(allowedTo: RolePermission(.deliverNotifications), storeCreator: creator)
         let administrators = policy.people.filter { person in
             RoleAction.administration.contains { action in
                 policy.may(person, RolePermission(action), storeCreator: nil, at: stored.appliedAt).allowed
@@ -690,7 +690,8 @@ extension Store {
                             copied += 1
                         }
                         try sendOutbox(db, server, where: "1")
-                        for policy in policies { try sendPolicy(policy, server) }
+                        let creator = try Store.creator(db)?.name
+                        for policy in policies { try sendPolicy(policy, creator: creator, server) }
                     }
                     return copied
                 }

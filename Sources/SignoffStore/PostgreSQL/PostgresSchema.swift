@@ -68,18 +68,20 @@ enum PostgresSchema {
         Migration(name: "11 only the store's functions take its append lock", sql: ownAppendLock),
         Migration(name: "12 outbox changes name who made them", sql: outboxChangedBy),
         Migration(name: "13 only a role that records takes the append lock", sql: beginWriteAsAPerson),
-        Migration(name: "14 only deliverers touch others' notifications", sql: deliverersOnly),
+        Migration(name: "14 only deliverers change a notification's delivery", sql: deliverersOnly),
     ]
 
-    /// Every outbox row names who added it (`created_by`, the person of the
-    /// session's role, stamped by the server), and a notification's delivery
-    /// (its lease, attempts, state, next attempt) is changed only by the
-    /// person who added it or by one the policy in force lets deliver
-    /// notifications (`signoff.deliverers`, written with each policy by its
-    /// administrator) or the store's administrator: no approver can mark
-    /// somebody else's notice delivered, give it up or push it back to keep
-    /// it from being sent. Ticket write-backs keep migration 12's rule.
-    /// `put_outbox` is migration 12's, restated (released SQL never changes).
+    /// Only the people the policy in force lets deliver notifications
+    /// (`signoff.deliverers`, written with each policy by its administrator;
+    /// without a role that grants it, the store's creator) and the store's
+    /// administrator change a notification's delivery (its lease, attempts,
+    /// state, next attempt): nobody else can mark a notice delivered, give
+    /// it up or put it off to keep it from being sent, not even the person
+    /// whose command added it, who may be the one it reports on. Anybody
+    /// else adds notifications only as new, undelivered messages. Every row
+    /// names who added it (`created_by`, stamped by the server). Ticket
+    /// write-backs keep migration 12's rule. `put_outbox` is migration 12's,
+    /// restated (released SQL never changes).
     static let deliverersOnly = #"""
         ALTER TABLE signoff.outbox ADD COLUMN created_by text;
         -- People and accounts the policy in force lets deliver notifications (written with each policy_applied).
@@ -101,6 +103,7 @@ enum PostgresSchema {
         DECLARE
             v_old signoff.outbox;
             v_person text;
+            v_delivers boolean;
         BEGIN
             APPENDLOCK;
             SELECT w.person INTO v_person FROM signoff.whoami() w;
@@ -108,8 +111,16 @@ enum PostgresSchema {
                 RAISE EXCEPTION 'role % acts as no person in this store, so it may read but not record anything', session_user
                     USING ERRCODE = 'insufficient_privilege';
             END IF;
+            v_delivers := session_user = (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff')
+                OR EXISTS (SELECT 1 FROM signoff.deliverers d WHERE d.person = v_person);
             SELECT * INTO v_old FROM signoff.outbox o WHERE o.id = p_id;
             IF NOT FOUND THEN
+                IF p_channel = 'notification' AND NOT v_delivers
+                   AND ((p_state, p_attempts) IS DISTINCT FROM ('pending', 0)
+                        OR num_nonnulls(p_last_attempt_at, p_last_error, p_delivered_at, p_lease_owner, p_lease_until) > 0) THEN
+                    RAISE EXCEPTION '% may add notification % only as a new one, not yet attempted: only the people the policy lets deliver notifications (deliver_notifications) record a delivery', v_person, p_id
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
                 INSERT INTO signoff.outbox (id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
                     cause_sequence, created_at, state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at,
                     lease_owner, lease_until, revision, changed_by, changed_how, created_by)
@@ -132,10 +143,8 @@ enum PostgresSchema {
                                      p_delivered_at, p_lease_owner, p_lease_until) THEN
                 RETURN;
             END IF;
-            IF v_old.channel = 'notification' AND v_old.created_by IS DISTINCT FROM v_person
-               AND NOT EXISTS (SELECT 1 FROM signoff.deliverers d WHERE d.person = v_person)
-               AND session_user <> (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff') THEN
-                RAISE EXCEPTION '% may not change the delivery of notification %: % added it, and only the people the policy lets deliver notifications (deliver_notifications) may', v_person, p_id, coalesce(v_old.created_by, 'an earlier signoff')
+            IF v_old.channel = 'notification' AND NOT v_delivers THEN
+                RAISE EXCEPTION '% may not change the delivery of notification %: only the people the policy lets deliver notifications (deliver_notifications) may', v_person, p_id
                     USING ERRCODE = 'insufficient_privilege';
             END IF;
             UPDATE signoff.outbox SET state = p_state, attempts = p_attempts, next_attempt_at = p_next_attempt_at,
@@ -804,7 +813,8 @@ enum PostgresSchema {
     /// its own query tables (the same fold, and the same code, as an SQLite
     /// store), so the server keeps no second projection that could disagree
     /// with the first. Events carry their signatures (chained, as on SQLite);
-    /// the outbox is shared, since every client may deliver; a store can be
+    /// the outbox is shared, since any deliverer may deliver (migration 14
+    /// says which: the policy's); a store can be
     /// filled by `signoff store copy`, once, by its administrator.
     private static let oneFold = #"""
         ALTER TABLE signoff.events ADD COLUMN signature text, ADD COLUMN statement text,
