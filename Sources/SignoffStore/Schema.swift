@@ -563,10 +563,9 @@ enum Schema {
                 ALTER TABLE outbox ADD COLUMN changed_how TEXT;
                 """)
         }
-        // Who added each message (the person whose command enqueued it), so
-        // a console delivers what its own decisions caused and only the
-        // policy's deliverers touch anybody else's. Fixed once written; rows
-        // older than the column have none, and only deliverers send those.
+        // Who added each message (the person whose command enqueued it): it
+        // says who left a message as it stands, beside who last changed its
+        // delivery. Fixed once written; rows older than the column have none.
         migrator.registerMigration("24 outbox rows name who added them") { db in
             try db.execute(sql: """
                 ALTER TABLE outbox ADD COLUMN created_by TEXT;

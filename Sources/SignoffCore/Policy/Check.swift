@@ -159,7 +159,7 @@ extension Policy {
         }
         if notifications != nil, holders(of: RolePermission(.deliverNotifications)).isEmpty {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "roles",
-                                          message: "no role grants deliver_notifications: only the account that created the store may run signoff notify run and notify retry, and every other console sends only what its own decisions caused; give the account that runs notify run a role with may: [deliver_notifications]"))
+                                          message: "no role grants deliver_notifications: only the account that created the store may run signoff notify run and notify retry, and every other console leaves its decisions' notifications to notify run; give the account that runs notify run a role with may: [deliver_notifications]"))
         }
     }
 

@@ -25,10 +25,10 @@ public enum RoleAction: String, CaseIterable, Sendable, Hashable {
     case requestRemoval = "request_removal"
     /// Deliver notifications: send any that are due and record what each
     /// attempt came to, and make failed ones pending again (`signoff notify
-    /// run`, `signoff notify retry`). Without it a person's console delivers
-    /// only the notifications its own decisions caused, so nobody can mark
-    /// somebody else's notice delivered, or give it up, to keep it from
-    /// being sent.
+    /// run`, `signoff notify retry`, and a holder's console in the
+    /// background). Nobody else changes a notification's delivery, not even
+    /// whoever added it, so nobody can mark a notice delivered, or give it
+    /// up, to keep it from being sent.
     case deliverNotifications = "deliver_notifications"
 
     /// The three actions of an administrator.
