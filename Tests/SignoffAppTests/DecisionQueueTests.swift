@@ -36,17 +36,19 @@ import Testing
     duration: 8h
     """
 
-    /// A new store that trusts asserted identities, and commands in it as
-    /// anyone, each a minute after the one before.
+    /// A new store that trusts asserted identities (created by `creator`,
+    /// else this account), and commands in it as anyone, each a minute
+    /// after the one before.
     final class QueueStore {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-queue-\(UUID().uuidString)")
         let store: Store
         private(set) var clock = Date(timeIntervalSince1970: 1_900_000_000)
 
-        init() throws {
+        init(creator: String? = nil) throws {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
-                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: clock))
+                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: clock),
+                                     creator: creator.map { Principal(name: $0, authentication: .asserted) })
         }
 
         deinit { try? FileManager.default.removeItem(at: directory) }

@@ -31,39 +31,19 @@ import Testing
         """
     }
 
-    static let request = """
-    requester: alice
-    subject: {kind: service_account, name: svc-ledger, owner: alice}
-    system: db
-    environment: production
-    entitlement: read
-    access: read
-    purpose: the nightly ledger job reads the replica
-    duration: 8h
-    """
-
-    /// A store created by `root` that trusts asserted identities, under `policy`,
-    /// with one request of alice's (routed to dave, who is notified).
+    /// A store created by `root`, under `policy`, with one request of
+    /// alice's (`DecisionQueueTests.request`, routed to dave, who is notified).
     final class Deliveries {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-delivery-\(UUID().uuidString)")
-        let store: Store
-        private(set) var clock = Date(timeIntervalSince1970: 1_900_000_000)
+        let queue: DecisionQueueTests.QueueStore
+        var store: Store { queue.store }
 
         init(policy: String) throws {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
-                                     settings: StoreSettings(trustAssertedIdentities: true, createdAt: clock),
-                                     creator: Principal(name: "root", authentication: .asserted))
+            queue = try DecisionQueueTests.QueueStore(creator: "root")
             try commands("root").run(Commands.ApplyPolicy(try Policy.parse(source: policy, file: "policy.yaml")))
-            _ = try commands("alice").run(Commands.Submit([.init(text: DeliveryPermissionTests.request, name: "request.yaml")]))
+            _ = try commands("alice").run(Commands.Submit([.init(text: DecisionQueueTests.request, name: "request.yaml")]))
         }
 
-        deinit { try? FileManager.default.removeItem(at: directory) }
-
-        func commands(_ name: String) -> Commands {
-            clock = clock.addingTimeInterval(60)
-            return Commands(store: store, actor: Principal(name: name, authentication: .asserted), clock: .fixed(clock))
-        }
+        func commands(_ name: String) -> Commands { queue.commands(name) }
 
         func claim(as name: String) throws -> [OutboxItem] {
             try commands(name).run(Commands.ClaimOutbox(.notification, owner: name, limit: 100, lease: 3600, retry: OutboxRetry())).output
