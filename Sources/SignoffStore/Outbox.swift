@@ -128,6 +128,12 @@ public struct OutboxCounts: Sendable, Hashable {
     public var failed = 0
     /// Pending messages whose last attempt failed: delivery is in trouble now.
     public var retrying = 0
+    /// Pending messages due for longer than `OutboxCounts.overdueAfter` that
+    /// nobody holds: nobody is delivering them (no `notify run` is running).
+    public var overdue = 0
+    /// How long a due message may wait before it counts as overdue: a
+    /// deliverer run each minute never leaves one that long.
+    public static let overdueAfter: TimeInterval = 300
     public var oldestPendingAt: Date?
     public init() {}
 }
@@ -223,8 +229,9 @@ extension Store {
         try read { db in try OutboxRows.fetch(channel, states: states, requestID: requestID, limit: limit, db) }
     }
 
-    public func outboxCounts(_ channel: OutboxChannel) throws -> OutboxCounts {
-        try read { db in try OutboxRows.counts(channel, db) }
+    /// What the outbox holds for `channel`; overdue as of `now`.
+    public func outboxCounts(_ channel: OutboxChannel, at now: Date = Date()) throws -> OutboxCounts {
+        try read { db in try OutboxRows.counts(channel, at: now, db) }
     }
 
     /// The earliest time a pending message of `channel` is due (or its lease
@@ -403,17 +410,21 @@ enum OutboxRows {
         return try fetchItems(db, sql, arguments)
     }
 
-    static func counts(_ channel: OutboxChannel, _ db: Database) throws -> OutboxCounts {
+    static func counts(_ channel: OutboxChannel, at now: Date, _ db: Database) throws -> OutboxCounts {
         var counts = OutboxCounts()
+        let overdue = now.addingTimeInterval(-OutboxCounts.overdueAfter).storeMilliseconds
         for row in try Row.fetchAll(db, sql: """
-            SELECT state, count(*), sum(last_error IS NOT NULL), min(created_at) FROM outbox WHERE channel = ? GROUP BY state
-            """, arguments: [channel.rawValue]) {
+            SELECT state, count(*), sum(last_error IS NOT NULL), min(created_at),
+                sum(next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?))
+            FROM outbox WHERE channel = ? GROUP BY state
+            """, arguments: [overdue, now.storeMilliseconds, channel.rawValue]) {
             let count: Int = row[1]
             switch OutboxState(rawValue: row[0]) {
             case .pending?:
                 counts.pending = count
                 counts.retrying = row[2] ?? 0
                 counts.oldestPendingAt = (row[3] as Int64?).map(Date.init(storeMilliseconds:))
+                counts.overdue = row[4] ?? 0
             case .delivered?: counts.delivered = count
             case .failed?: counts.failed = count
             case nil: continue

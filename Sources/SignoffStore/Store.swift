@@ -455,25 +455,34 @@ public final class Store: Sendable {
     }
 
     /// The events about a request of `kinds` recorded after event `after`
-    /// and at or after `since`, in order: read back from the newest, so the
-    /// cost follows how many are that recent, not the store's size. Stops at
-    /// the first older one (the clock of a store can step back, so this is
-    /// the recent past, not an exact cut). On a copy of a PostgreSQL store,
-    /// without those it kept unfolded.
-    public func recentEvents(of kinds: Set<EventKind>, after: Int64, since: Date) throws -> [RecordedEvent] {
-        let names = Set(kinds.map(\.rawValue.utf8).map(Array.init))
+    /// and after the latest event of `stoppingAt`, at or after `since`, in
+    /// order: read back from the newest, so the cost follows how many are
+    /// that recent, not the store's size. The clock of a store can step
+    /// back, so an older event ends the reading only after a thousand more
+    /// in a row. On a copy of a PostgreSQL store, without those it kept unfolded.
+    public func recentEvents(of kinds: Set<EventKind>, after: Int64, stoppingAt: Set<EventKind>,
+                             since: Date) throws -> [RecordedEvent] {
+        let wanted = Set(kinds.map { Array($0.rawValue.utf8) })
+        let stops = Set(stoppingAt.map { Array($0.rawValue.utf8) })
         let cut = since.storeMilliseconds
         return try read { db in
-            let sql = EventColumns.select + " WHERE sequence > ? AND request_id IS NOT NULL"
+            let sql = EventColumns.select + " WHERE sequence > ?"
                 + (remote != nil ? " AND sequence NOT IN (SELECT sequence FROM \(Self.notFoldedTable))" : "")
                 + " ORDER BY sequence DESC"
             var query = FastStatement(try db.cachedStatement(sql: sql), db)
             query.bind(after)
             var events: [RecordedEvent] = []
+            var olderInARow = 0
             try query.forEachRowWhile { row in
                 let columns = EventColumns(statement: row)
-                guard columns.at >= cut else { return false }
-                if names.contains(Array(columns.kind)) {
+                let kind = Array(columns.kind)
+                if stops.contains(kind) { return false }
+                guard columns.at >= cut else {
+                    olderInARow += 1
+                    return olderInARow < 1000
+                }
+                olderInARow = 0
+                if columns.requestID != nil, wanted.contains(kind) {
                     events.append(RecordedEvent(sequence: columns.sequence, draft: try columns.draft(),
                                                 hash: String(decoding: columns.hash, as: UTF8.self)))
                 }

@@ -188,6 +188,9 @@ struct NotificationTests {
             #expect(refused.stderr.contains("dave may not deliver_notifications"), "\(refused.stderr)")
             #expect(refused.stderr.contains("only the account that created the store"), "\(refused.stderr)")
         }
+        // Trusting a command channel is kept, and told what it will not do yet.
+        let trusted = try setup.store.run(["notify", "trust", "local-hook"], as: "dave", at: Self.t0)
+        #expect(trusted.status == 0 && trusted.stderr.contains("dave may not deliver notifications"), "\(trusted.output)")
         #expect(setup.http.requests.isEmpty)
         #expect(try status() == before)
         #expect(try setup.store.run(["audit", "export", "--format", "jsonl"]).stdout == events, "nothing recorded")

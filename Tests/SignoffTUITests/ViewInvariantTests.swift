@@ -81,6 +81,21 @@ import Testing
         #expect(grid.roleMap.split(separator: "\n")[28].contains("@"))
     }
 
+    /// Notifications due for minutes that nobody delivers (no notify run,
+    /// and a console that may not) are named on every screen, as a warning.
+    @Test func statusLineWarnsOfNotificationsNobodyDelivers() {
+        let size = Size(width: 160, height: 30)
+        var model = ConsoleModel(size: size, now: now)
+        var snapshot = Sample.snapshot()
+        snapshot.notificationsWaiting = 3
+        feed(&model, .snapshotLoaded(snapshot))
+        let line = view(model, size: size, glyphs: .unicode).lines[28]
+        #expect(line.contains("3 notifications waiting: is notify run running?"), "\(line)")
+        snapshot.notificationsWaiting = 0
+        feed(&model, .snapshotLoaded(snapshot))
+        #expect(!view(model, size: size, glyphs: .unicode).lines[28].contains("waiting"))
+    }
+
     /// A shared store's client that kept events it would never record says so
     /// on every screen, as a warning, until they are dealt with.
     @Test func statusLineWarnsOfEventsNotFolded() {

@@ -76,7 +76,7 @@ public enum Permissions {
             // Changing a notification's delivery can keep it from being sent:
             // the policy's deliverers only (`deliver_notifications`). Not
             // recorded as a refusal: a timer would record one a minute.
-            guard let permission = ask.permission else { return }
+            let permission = ask.permission ?? RolePermission(.deliverNotifications)
             if let refusal = permission.refusal(for: ask.actor.name, policy: policy, storeCreator: ask.storeCreator?.name,
                                                 at: ask.at) {
                 throw refusal

@@ -167,7 +167,8 @@ public enum NotificationQueue {
     /// moment, or two runs at once, enqueue nothing twice.
     ///
     /// It also plans again the notices of the events of the last hour
-    /// (`restoreWindow`) recorded under the policy in force, and adds those
+    /// (`restoreWindow`) recorded under the policy in force and by this
+    /// version's schema, and adds those
     /// missing: every command adds what its events cause in their
     /// transaction, so nothing is missing unless a client left it out (or a
     /// row was removed by hand), and one that did cannot keep a page or a
@@ -197,7 +198,9 @@ public enum NotificationQueue {
             notices += planner.expiryWarnings(for: grant, record: record, at: now)
             for notice in notices { planned.append(.init(notice: notice, record: record, grant: grant, cause: nil)) }
         }
-        for event in try store.recentEvents(of: noticeKinds, after: stored.sequence, since: now.addingTimeInterval(-restoreWindow)) {
+        // Not across a schema migration: an older signoff planned those (without this one's changes to who hears what).
+        for event in try store.recentEvents(of: noticeKinds, after: stored.sequence, stoppingAt: [.schemaMigrated],
+                                            since: now.addingTimeInterval(-restoreWindow)) {
             guard let id = event.draft.requestID, let record = try store.record(id) else { continue }
             let grant = try store.grant(id)
             let original = try store.originalGrant(of: record)

@@ -86,6 +86,10 @@ enum PostgresSchema {
         ALTER TABLE signoff.outbox ADD COLUMN created_by text;
         -- People and accounts the policy in force lets deliver notifications (written with each policy_applied).
         CREATE TABLE signoff.deliverers (person text PRIMARY KEY);
+        -- Until the next policy says otherwise: no policy before this one could
+        -- grant deliver_notifications, so the store's creator delivers.
+        INSERT INTO signoff.deliverers (person)
+            SELECT actor FROM signoff.events WHERE sequence = 1 AND kind = 'store_created';
         GRANT SELECT ON signoff.deliverers TO GROUP;
         CREATE FUNCTION signoff.put_deliverers(p_sequence bigint, p_people text[])
         RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog, pg_temp AS $$

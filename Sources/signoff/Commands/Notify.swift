@@ -177,6 +177,12 @@ struct NotifyTrust: ParsableCommand {
             throw CommandFailure(.internalError, "\(error)")
         }
         Terminal.line("this account now runs \(Terminal.safe(named.target)) for notifications of this store (channel \(Terminal.safe(channel)))")
+        guard commands.mayDeliverNotifications() else {
+            return Terminal.warning("""
+                \(Terminal.safe(commands.actor.name)) may not deliver notifications under the policy in force, so this \
+                account runs no notify run until a role grants it deliver_notifications
+                """)
+        }
         // Trusted either way: a store this account cannot write leaves them to their next attempt.
         do {
             let waiting = try storeCall { try commands.run(Commands.ReleaseNotifications(destination: named.destination)).output }

@@ -156,6 +156,9 @@ public struct ConsoleSnapshot: Sendable {
     /// Notifications whose delivery failed (given up, or failing and retried):
     /// the status line says so, since approvers may not be hearing of requests.
     public var notificationsFailing: Int
+    /// Notifications due for minutes that nobody is delivering (no `notify
+    /// run` is running, and this console may not deliver them).
+    public var notificationsWaiting: Int
     /// Events of a shared store that this client keeps without folding them:
     /// each is one signoff would never record, appended by hand. The status
     /// line says so; `audit verify` names each.
@@ -165,7 +168,8 @@ public struct ConsoleSnapshot: Sendable {
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
                 production: ProductionEnvironments = ProductionEnvironments(), changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
-                notificationsFailing: Int = 0, eventsNotFolded: Int = 0, findings: [ConsoleFindingRow] = []) {
+                notificationsFailing: Int = 0, notificationsWaiting: Int = 0, eventsNotFolded: Int = 0,
+                findings: [ConsoleFindingRow] = []) {
         self.findings = findings
         self.identity = identity
         self.storePath = storePath
@@ -177,6 +181,7 @@ public struct ConsoleSnapshot: Sendable {
         self.grants = grants
         self.grantsLoaded = grantsLoaded
         self.notificationsFailing = notificationsFailing
+        self.notificationsWaiting = notificationsWaiting
         self.eventsNotFolded = eventsNotFolded
     }
 }

@@ -14,6 +14,7 @@ extension ConsoleModel {
         storePath = snapshot.storePath
         policyVersion = snapshot.policyVersion
         notificationsFailing = snapshot.notificationsFailing
+        notificationsWaiting = snapshot.notificationsWaiting
         eventsNotFolded = snapshot.eventsNotFolded
         minimumRationale = snapshot.minimumRationale
         production = snapshot.production

@@ -32,6 +32,12 @@ enum StatusLine {
             let count = model.notificationsFailing
             spans.append(Span("\(glyphs.breakGlass) \(count) notification\(count == 1 ? "" : "s") failing", .warning))
         }
+        if model.notificationsWaiting > 0 {
+            spans.append(Span(" \(glyphs.separator) ", .statusBar))
+            let count = model.notificationsWaiting
+            spans.append(Span("\(glyphs.breakGlass) \(count) notification\(count == 1 ? "" : "s") waiting: is notify run running?",
+                              .warning))
+        }
         if model.eventsNotFolded > 0 {
             spans.append(Span(" \(glyphs.separator) ", .statusBar))
             let count = model.eventsNotFolded
