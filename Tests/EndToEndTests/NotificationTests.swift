@@ -193,6 +193,14 @@ struct NotificationTests {
         #expect(trusted.status == 0 && trusted.stderr.contains("dave may not deliver notifications"), "\(trusted.output)")
         #expect(setup.http.requests.isEmpty)
         #expect(try status() == before)
+        // Nobody delivering them, they are overdue after five minutes, and notify status says so.
+        func overdue(at now: String) throws -> Int? {
+            let result = try setup.store.run(["notify", "status", "--json"], at: now)
+            return (try Signoff.json(result) as? [String: Any])?["overdue"] as? Int
+        }
+        #expect(try overdue(at: "2026-11-21T09:04:00Z") == 0)
+        #expect(try overdue(at: "2026-11-21T09:06:00Z") == 3)
+        #expect(try setup.store.run(["notify", "status"], at: "2026-11-21T09:06:00Z").stdout.contains("is `signoff notify run` running"))
         #expect(try setup.store.run(["audit", "export", "--format", "jsonl"]).stdout == events, "nothing recorded")
         let policy = setup.store.directory.appendingPathComponent("policy.yaml").path
         let check = try Signoff.run(["policy", "check", policy])

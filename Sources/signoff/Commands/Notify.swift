@@ -120,14 +120,19 @@ struct NotifyStatus: ParsableCommand, JSONReporting {
     var printsJSON: Bool { json }
 
     func run() throws {
-        let store = try options.commands(reading: true).store
+        let commands = try options.commands(reading: true)
+        let store = commands.store
         let (counts, items) = try storeCall {
-            (try store.outboxCounts(.notification),
+            (try store.outboxCounts(.notification, at: commands.clock.now()),
              try store.outboxItems(.notification, states: all ? Set(OutboxState.allCases) : [.pending, .failed]))
         }
         if json { return try NotifyStatusJSON(counts: counts, items: items).print() }
         let rows = items.map(NotificationDeliveryJSON.init)
         Terminal.line("notifications: \(counts.pending) undelivered (\(counts.retrying) retrying), \(counts.failed) failed, \(counts.delivered) delivered")
+        if counts.overdue > 0 {
+            let minutes = Int(OutboxCounts.overdueAfter / 60)
+            Terminal.line("\(counts.overdue) due for over \(minutes) minutes and not taken by anyone: is `signoff notify run` running, as an account the policy lets deliver notifications?")
+        }
         for row in rows { Terminal.line("  #\(row.item.id) \(row.item.message.requestID ?? "-")  " + row.text) }
         if counts.failed > 0 { Terminal.line("retry failed ones with `signoff notify retry`") }
     }

@@ -57,6 +57,7 @@ struct NotifyStatusJSON: JSONDocument {
     func members(_ json: inout JSONOutput) {
         json.field("pending", counts.pending)
         json.field("retrying", counts.retrying)
+        json.field("overdue", counts.overdue)
         json.field("delivered", counts.delivered)
         json.field("failed", counts.failed)
         json.field("oldest_pending_at", time: counts.oldestPendingAt)
