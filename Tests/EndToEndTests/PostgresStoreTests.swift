@@ -371,6 +371,14 @@ struct PostgresStoreTests {
         // Enough requests that folding the copy back crosses several of the fold's pages (7,880 events).
         let made = try Signoff.run(["demo", "--requests", "1500", "--no-console", "--store", file])
         #expect(made.status == 0, "\(made.output)")
+        // A delivered notification, added by alice and recorded by ops: the copies say so too.
+        let outboxRow = try Signoff.runProgram("/usr/bin/env", ["sqlite3", file, """
+            INSERT INTO outbox (channel, dedupe_key, request_id, recipient, destination, payload, created_at, state, attempts,
+                next_attempt_at, delivered_at, changed_by, changed_how, created_by)
+            VALUES ('notification', 'routed:REQ-000001:v1:dave:email:dave', 'REQ-000001', 'dave', 'email dave@example.com',
+                '{}', 1, 'delivered', 1, 1, 2, 'ops', 'os_account', 'alice');
+            """])
+        #expect(outboxRow.status == 0, "\(outboxRow.output)")
         let database = "signoff_copy_" + UUID().uuidString.prefix(8).lowercased()
         try PostgresAdministrationTests.psql("CREATE DATABASE \(database)")
         defer {
@@ -429,6 +437,14 @@ struct PostgresStoreTests {
         #expect(try head(file) == serverHead)
         #expect(try head(back) == serverHead)
         #expect(try head(killedTarget) == serverHead)
+        let outbox = "SELECT id, dedupe_key, state, changed_by, changed_how, created_by FROM outbox ORDER BY id"
+        let fileOutbox = try Signoff.runProgram("/usr/bin/env", ["sqlite3", file, outbox]).stdout
+        #expect(fileOutbox.contains("|ops|os_account|alice"), "\(fileOutbox)")
+        #expect(try Signoff.runProgram("/usr/bin/env", ["sqlite3", back, outbox]).stdout == fileOutbox)
+        let serverOutbox = try Signoff.runProgram("/usr/bin/env", [
+            "psql", "-X", "-A", "-t", "-d", database, "-c", outbox.replacingOccurrences(of: "FROM outbox", with: "FROM signoff.outbox"),
+        ]).stdout
+        #expect(serverOutbox == fileOutbox)
         // The copy folded back holds exactly the query tables the file it came from holds.
         for table in ["requests", "grant_status", "grants"] {
             func rows(_ sqlite: String) throws -> String {

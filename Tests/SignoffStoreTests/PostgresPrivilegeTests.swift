@@ -599,6 +599,12 @@ struct PostgresPrivilegeTests {
             let sequence = try admin.query("SELECT max(sequence) FROM signoff.events").row(0).integer(0)!
             try admin.query(putDeliverers, [.integer(sequence)])
         }
+        // Nor by copying a message in as it stands: only the administrator, only into an empty store.
+        let copied = Self.putOutbox(id: 6, payload: "{}", state: "delivered", attempts: 1)
+            .replacingOccurrences(of: "put_outbox", with: "copy_outbox").replacingOccurrences(of: "NULL)", with: "NULL, 'x', 'os_account', 'x')")
+        #expect(copied.contains("'x', 'os_account', 'x')"))
+        Self.refused(.permission) { try dave.execute(copied) }
+        Self.refused(.permission, "copied only into an empty one") { try admin.execute(copied) }
         for statement in taking(1).reversed() { try dave.execute(statement) }
         try dave.execute(taking(5)[0])
         #expect(try admin.query("SELECT changed_by, state FROM signoff.outbox WHERE id = 1").row(0).text(0) == "dave")

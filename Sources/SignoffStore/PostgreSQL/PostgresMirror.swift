@@ -626,27 +626,34 @@ extension Store {
                       [.integer(stored.sequence), .text(String(decoding: try JSONEncoder().encode(deliverers), as: UTF8.self))])]
     }
 
-    /// Outbox rows of this copy that match `condition` (SQL), to the server.
-    private static func sendOutbox(_ db: Database, _ connection: PostgresConnection, where condition: String) throws {
-        for statement in try outboxStatements(db, where: condition) {
+    /// Every outbox row of a file being copied into a new store, as it
+    /// stands: who added it and who last changed it included (the store's
+    /// administrator may, only into a store being filled by a copy).
+    private static func copyOutbox(_ db: Database, _ connection: PostgresConnection) throws {
+        for statement in try outboxStatements(db, where: "1", copying: true) {
             try connection.query(statement.sql, statement.parameters)
         }
     }
 
-    private static func outboxStatements(_ db: Database, where condition: String) throws -> [PostgresConnection.Statement] {
+    /// Outbox rows of this copy that match `condition` (SQL), for the server:
+    /// through `put_outbox`, which stamps who added or changed them, or,
+    /// `copying` a store, through `copy_outbox`, which keeps what they say.
+    private static func outboxStatements(_ db: Database, where condition: String,
+                                         copying: Bool = false) throws -> [PostgresConnection.Statement] {
         var statements: [PostgresConnection.Statement] = []
         let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(OutboxRows.columns) FROM outbox WHERE \(condition) ORDER BY id"))
+        let sent = copying ? OutboxRows.serverColumns[...] : OutboxRows.serverColumns.prefix(OutboxRows.sentColumns)
         while let row = try rows.next() {
-            let values = OutboxRows.serverColumns.prefix(OutboxRows.sentColumns).map { column -> PostgresValue in
+            let values = sent.map { column -> PostgresValue in
                 switch column.type {
                 case .text: PostgresValue(row[column.index] as String?)
                 case .integer: PostgresValue(row[column.index] as Int64?)
                 }
             }
             statements.append(.init("""
-                SELECT signoff.put_outbox($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
-                    $9::bigint, $10::bigint, $11::text, $12::integer, $13::bigint, $14::bigint, $15::text, $16::bigint,
-                    $17::text, $18::bigint)
+                SELECT signoff.\(copying ? "copy_outbox" : "put_outbox")($1::bigint, $2::text, $3::text, $4::text, $5::text,
+                    $6::text, $7::text, $8::text, $9::bigint, $10::bigint, $11::text, $12::integer, $13::bigint, $14::bigint,
+                    $15::text, $16::bigint, $17::text, $18::bigint\(copying ? ", $19::text, $20::text, $21::text" : ""))
                 """, values))
         }
         return statements
@@ -689,7 +696,7 @@ extension Store {
                                              serverValues(event))
                             copied += 1
                         }
-                        try sendOutbox(db, server, where: "1")
+                        try copyOutbox(db, server)
                         let creator = try Store.creator(db)?.name
                         for policy in policies { try sendPolicy(policy, creator: creator, server) }
                     }

@@ -79,8 +79,10 @@ enum PostgresSchema {
     /// it up or put it off to keep it from being sent, not even the person
     /// whose command added it, who may be the one it reports on. Anybody
     /// else adds notifications only as new, undelivered messages. Every row
-    /// names who added it (`created_by`, stamped by the server). Ticket
-    /// write-backs keep migration 12's rule. `put_outbox` is migration 12's,
+    /// names who added it (`created_by`, stamped by the server; a store
+    /// copied into an empty one keeps what each message says of it, through
+    /// `copy_outbox`, the administrator's alone). Ticket write-backs keep
+    /// migration 12's rule. `put_outbox` is migration 12's,
     /// restated (released SQL never changes).
     static let deliverersOnly = #"""
         ALTER TABLE signoff.outbox ADD COLUMN created_by text;
@@ -157,7 +159,32 @@ enum PostgresSchema {
                 changed_by = v_person, changed_how = 'postgresql_role'
             WHERE id = p_id;
         END $$;
+        -- A store copied into an empty one keeps who added and who changed each message.
+        CREATE FUNCTION signoff.copy_outbox(p_id bigint, p_channel text, p_dedupe_key text, p_request_id text,
+            p_recipient text, p_destination text, p_batch_key text, p_payload text, p_cause_sequence bigint,
+            p_created_at bigint, p_state text, p_attempts integer, p_next_attempt_at bigint, p_last_attempt_at bigint,
+            p_last_error text, p_delivered_at bigint, p_lease_owner text, p_lease_until bigint, p_changed_by text,
+            p_changed_how text, p_created_by text)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = signoff, pg_catalog, pg_temp AS $$
+        BEGIN
+            IF session_user <> (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'signoff') THEN
+                RAISE EXCEPTION 'only the store''s administrator copies a store into it' USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            IF EXISTS (SELECT 1 FROM signoff.events e WHERE e.xmin <> pg_current_xact_id()::xid) THEN
+                RAISE EXCEPTION 'this store already holds events: a store is copied only into an empty one'
+                    USING ERRCODE = 'insufficient_privilege';
+            END IF;
+            INSERT INTO signoff.outbox (id, channel, dedupe_key, request_id, recipient, destination, batch_key, payload,
+                cause_sequence, created_at, state, attempts, next_attempt_at, last_attempt_at, last_error, delivered_at,
+                lease_owner, lease_until, revision, changed_by, changed_how, created_by)
+            VALUES (p_id, p_channel, p_dedupe_key, p_request_id, p_recipient, p_destination, p_batch_key, p_payload,
+                p_cause_sequence, p_created_at, p_state, p_attempts, p_next_attempt_at, p_last_attempt_at, p_last_error,
+                p_delivered_at, p_lease_owner, p_lease_until, nextval('signoff.outbox_revisions'), p_changed_by,
+                p_changed_how, p_created_by);
+        END $$;
         REVOKE ALL ON FUNCTION signoff.put_deliverers(bigint, text[]) FROM PUBLIC;
+        REVOKE ALL ON FUNCTION signoff.copy_outbox(bigint, text, text, text, text, text, text, text, bigint, bigint, text,
+            integer, bigint, bigint, text, bigint, text, bigint, text, text, text) FROM PUBLIC;
         GRANT EXECUTE ON FUNCTION signoff.put_deliverers(bigint, text[]) TO GROUP;
         """#
 
