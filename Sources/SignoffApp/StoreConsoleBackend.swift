@@ -185,13 +185,13 @@ public final class StoreConsoleBackend: ConsoleBackend {
         } else {
             grants = try attentionGrants(asOf: token, policy: policy)
         }
-        let outbox = try store.outboxCounts(.notification, at: now())
+        let outbox = try store.outboxCounts(.notification)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20,
                                      production: policy?.production ?? ProductionEnvironments(), changeToken: token, rows: [],
                                      grants: grants, grantsLoaded: !deferGrants,
                                      notificationsFailing: outbox.failed + outbox.retrying,
-                                     notificationsWaiting: outbox.overdue,
+                                     notificationsDueAt: try store.nextOutboxAttempt(.notification),
                                      eventsNotFolded: try store.eventsNotFolded(),
                                      findings: try openFindings(policy: policy))
         let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now()) }

@@ -128,12 +128,9 @@ public struct OutboxCounts: Sendable, Hashable {
     public var failed = 0
     /// Pending messages whose last attempt failed: delivery is in trouble now.
     public var retrying = 0
-    /// Pending messages due for longer than `OutboxCounts.overdueAfter` that
-    /// nobody holds: nobody is delivering them (no `notify run` is running).
+    /// Pending messages due for longer than `NotificationTiming.overdueAfter`
+    /// that nobody holds: nobody is delivering them (no `notify run` is running).
     public var overdue = 0
-    /// How long a due message may wait before it counts as overdue: a
-    /// deliverer run each minute never leaves one that long.
-    public static let overdueAfter: TimeInterval = 300
     public var oldestPendingAt: Date?
     public init() {}
 }
@@ -412,7 +409,7 @@ enum OutboxRows {
 
     static func counts(_ channel: OutboxChannel, at now: Date, _ db: Database) throws -> OutboxCounts {
         var counts = OutboxCounts()
-        let overdue = now.addingTimeInterval(-OutboxCounts.overdueAfter).storeMilliseconds
+        let overdue = now.addingTimeInterval(-NotificationTiming.overdueAfter).storeMilliseconds
         for row in try Row.fetchAll(db, sql: """
             SELECT state, count(*), sum(last_error IS NOT NULL), min(created_at),
                 sum(next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?))

@@ -82,16 +82,19 @@ import Testing
     }
 
     /// Notifications due for minutes that nobody delivers (no notify run,
-    /// and a console that may not) are named on every screen, as a warning.
+    /// and a console that may not) are named on every screen, as a warning,
+    /// as soon as time makes them overdue: nothing in the store changes then.
     @Test func statusLineWarnsOfNotificationsNobodyDelivers() {
         let size = Size(width: 160, height: 30)
         var model = ConsoleModel(size: size, now: now)
         var snapshot = Sample.snapshot()
-        snapshot.notificationsWaiting = 3
+        snapshot.notificationsDueAt = now.addingTimeInterval(-240)
         feed(&model, .snapshotLoaded(snapshot))
+        #expect(!view(model, size: size, glyphs: .unicode).lines[28].contains("waiting"))
+        feed(&model, .tick(now.addingTimeInterval(120)))
         let line = view(model, size: size, glyphs: .unicode).lines[28]
-        #expect(line.contains("3 notifications waiting: is notify run running?"), "\(line)")
-        snapshot.notificationsWaiting = 0
+        #expect(line.contains("notifications waiting 6m: is notify run running?"), "\(line)")
+        snapshot.notificationsDueAt = nil
         feed(&model, .snapshotLoaded(snapshot))
         #expect(!view(model, size: size, glyphs: .unicode).lines[28].contains("waiting"))
     }

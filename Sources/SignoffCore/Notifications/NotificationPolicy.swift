@@ -78,6 +78,13 @@ public enum EscalationTarget: Sendable, Hashable {
 
 /// The policy's `notifications:` section: who hears about what, how often,
 /// and through which channels. Validated like the rest of the policy.
+/// When a due notification nobody took means nobody is delivering.
+public enum NotificationTiming {
+    /// How long a due notification may wait before it counts as overdue: a
+    /// deliverer run each minute never leaves one that long.
+    public static let overdueAfter: TimeInterval = 300
+}
+
 public struct NotificationPolicy: Sendable, Hashable {
     /// Named channels, by name.
     public var channels: [String: NotificationChannel]

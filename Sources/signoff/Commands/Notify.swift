@@ -130,7 +130,7 @@ struct NotifyStatus: ParsableCommand, JSONReporting {
         let rows = items.map(NotificationDeliveryJSON.init)
         Terminal.line("notifications: \(counts.pending) undelivered (\(counts.retrying) retrying), \(counts.failed) failed, \(counts.delivered) delivered")
         if counts.overdue > 0 {
-            let minutes = Int(OutboxCounts.overdueAfter / 60)
+            let minutes = Int(NotificationTiming.overdueAfter / 60)
             Terminal.line("\(counts.overdue) due for over \(minutes) minutes and not taken by anyone: is `signoff notify run` running, as an account the policy lets deliver notifications?")
         }
         for row in rows { Terminal.line("  #\(row.item.id) \(row.item.message.requestID ?? "-")  " + row.text) }

@@ -156,9 +156,11 @@ public struct ConsoleSnapshot: Sendable {
     /// Notifications whose delivery failed (given up, or failing and retried):
     /// the status line says so, since approvers may not be hearing of requests.
     public var notificationsFailing: Int
-    /// Notifications due for minutes that nobody is delivering (no `notify
-    /// run` is running, and this console may not deliver them).
-    public var notificationsWaiting: Int
+    /// When the first pending notification nobody holds fell, or falls,
+    /// due: once that is `NotificationTiming.overdueAfter` past, nobody is
+    /// delivering (no `notify run` is running, and this console may not),
+    /// which the status line says as time passes, without a reload.
+    public var notificationsDueAt: Date?
     /// Events of a shared store that this client keeps without folding them:
     /// each is one signoff would never record, appended by hand. The status
     /// line says so; `audit verify` names each.
@@ -168,7 +170,7 @@ public struct ConsoleSnapshot: Sendable {
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
                 production: ProductionEnvironments = ProductionEnvironments(), changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
-                notificationsFailing: Int = 0, notificationsWaiting: Int = 0, eventsNotFolded: Int = 0,
+                notificationsFailing: Int = 0, notificationsDueAt: Date? = nil, eventsNotFolded: Int = 0,
                 findings: [ConsoleFindingRow] = []) {
         self.findings = findings
         self.identity = identity
@@ -181,7 +183,7 @@ public struct ConsoleSnapshot: Sendable {
         self.grants = grants
         self.grantsLoaded = grantsLoaded
         self.notificationsFailing = notificationsFailing
-        self.notificationsWaiting = notificationsWaiting
+        self.notificationsDueAt = notificationsDueAt
         self.eventsNotFolded = eventsNotFolded
     }
 }

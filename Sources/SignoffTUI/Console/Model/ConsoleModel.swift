@@ -17,7 +17,7 @@ public struct ConsoleModel: Sendable {
     public internal(set) var storePath = ""
     public internal(set) var policyVersion: String?
     public internal(set) var notificationsFailing = 0
-    public internal(set) var notificationsWaiting = 0
+    public internal(set) var notificationsDueAt: Date?
     public internal(set) var eventsNotFolded = 0
     public internal(set) var minimumRationale = 0
     /// The environments the policy in force treats as production.

@@ -14,7 +14,7 @@ extension ConsoleModel {
         storePath = snapshot.storePath
         policyVersion = snapshot.policyVersion
         notificationsFailing = snapshot.notificationsFailing
-        notificationsWaiting = snapshot.notificationsWaiting
+        notificationsDueAt = snapshot.notificationsDueAt
         eventsNotFolded = snapshot.eventsNotFolded
         minimumRationale = snapshot.minimumRationale
         production = snapshot.production

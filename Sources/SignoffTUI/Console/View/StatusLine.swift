@@ -32,10 +32,9 @@ enum StatusLine {
             let count = model.notificationsFailing
             spans.append(Span("\(glyphs.breakGlass) \(count) notification\(count == 1 ? "" : "s") failing", .warning))
         }
-        if model.notificationsWaiting > 0 {
+        if let due = model.notificationsDueAt, model.now.timeIntervalSince(due) >= NotificationTiming.overdueAfter {
             spans.append(Span(" \(glyphs.separator) ", .statusBar))
-            let count = model.notificationsWaiting
-            spans.append(Span("\(glyphs.breakGlass) \(count) notification\(count == 1 ? "" : "s") waiting: is notify run running?",
+            spans.append(Span("\(glyphs.breakGlass) notifications waiting \(TimeText.age(of: due, now: model.now)): is notify run running?",
                               .warning))
         }
         if model.eventsNotFolded > 0 {
