@@ -244,17 +244,84 @@ struct StatementColumns: ColumnReader {
 /// A stored row's values as the row types hold them, read leniently: a value
 /// of the wrong type (the file was edited by hand) reads as empty or zero, so
 /// the comparison that follows reports it rather than the read failing.
-struct StoredValues {
-    let row: StatementColumns
-    init(_ row: StatementColumns) { self.row = row }
+struct StoredValues<Columns: BlobReader> {
+    let row: Columns
+    init(_ row: Columns) { self.row = row }
 
     func text(_ index: Int) -> String { row.text(index) ?? "" }
     func optionalText(_ index: Int) -> String? { row.text(index) }
     func int(_ index: Int) -> Int64 { row.integer(index) ?? 0 }
     func optionalInt(_ index: Int) -> Int64? { row.integer(index) }
+    func blob(_ index: Int) -> Data { row.blob(index) }
+}
+
+/// Columns that also give a column's bytes, whatever its type (empty when NULL).
+protocol BlobReader: ColumnReader {
+    func blob(_ index: Int) -> Data
+}
+
+extension StatementColumns: BlobReader {
     func blob(_ index: Int) -> Data {
         let column = Int32(index)
-        guard let bytes = sqlite3_column_blob(row.statement, column) else { return Data() }
-        return Data(bytes: bytes, count: Int(sqlite3_column_bytes(row.statement, column)))
+        guard let bytes = sqlite3_column_blob(statement, column) else { return Data() }
+        return Data(bytes: bytes, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+}
+
+/// The current row of a statement copied out of SQLite's buffers into one
+/// array, each column's type kept, to be decoded later (on another core):
+/// reading it gives exactly what `StatementColumns` gave while the row was current.
+struct CapturedColumns: BlobReader, Sendable {
+    private enum Column: Sendable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(Range<Int>)
+        case blob(Range<Int>)
+    }
+    private var bytes: [UInt8] = []
+    private var columns: [Column] = []
+
+    init(_ row: StatementColumns, count: Int) {
+        columns.reserveCapacity(count)
+        for index in 0..<count {
+            let column = Int32(index)
+            switch sqlite3_column_type(row.statement, column) {
+            case SQLITE_INTEGER: columns.append(.integer(sqlite3_column_int64(row.statement, column)))
+            case SQLITE_FLOAT: columns.append(.real(sqlite3_column_double(row.statement, column)))
+            case SQLITE_TEXT:
+                let start = bytes.count
+                row.withBytes(index) { bytes.append(contentsOf: $0) }
+                columns.append(.text(start..<bytes.count))
+            case SQLITE_BLOB:
+                let start = bytes.count
+                row.withBytes(index) { bytes.append(contentsOf: $0) }
+                columns.append(.blob(start..<bytes.count))
+            default: columns.append(.null)
+            }
+        }
+    }
+
+    func text(_ index: Int) -> String? {
+        guard case let .text(range) = columns[index] else { return nil }
+        return String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    func integer(_ index: Int) -> Int64? {
+        switch columns[index] {
+        case let .integer(value): return value
+        case let .real(value): return Int64(exactly: value)
+        case .null, .text, .blob: return nil
+        }
+    }
+
+    func blob(_ index: Int) -> Data {
+        switch columns[index] {
+        case let .text(range), let .blob(range): return Data(bytes[range])
+        // A number's text, as `sqlite3_column_blob` gives it (never a record's bytes, which it only stands for).
+        case let .integer(value): return Data(String(value).utf8)
+        case let .real(value): return Data(String(value).utf8)
+        case .null: return Data()
+        }
     }
 }

@@ -130,14 +130,17 @@ struct RequestRow: Equatable {
         approvals, approvals_needed, extends, route, decided_by
         """
 
+    /// How many `columns` there are, and where the three a merge by sequence needs are.
+    static let columnCount = 29, idColumn = 0, submittedSequenceColumn = 9, lastSequenceColumn = 13
+
     /// A stored row, its columns in `columns` order. A value of the wrong
     /// type (the file was edited) reads as empty, and then differs.
-    init(_ row: StatementColumns) {
+    init(_ row: some BlobReader) {
         let v = StoredValues(row)
-        id = v.text(0); state = v.text(1); system = v.text(2); environment = v.text(3); requester = v.text(4)
+        id = v.text(Self.idColumn); state = v.text(1); system = v.text(2); environment = v.text(3); requester = v.text(4)
         subjectKind = v.text(5); subjectName = v.text(6); breakGlass = v.int(7) != 0; submittedAt = v.int(8)
-        submittedSequence = v.int(9); decidedAt = v.optionalInt(10); version = Int(v.int(11)); policyVersion = v.optionalText(12)
-        lastSequence = v.int(13); record = v.blob(14)
+        submittedSequence = v.int(Self.submittedSequenceColumn); decidedAt = v.optionalInt(10); version = Int(v.int(11))
+        policyVersion = v.optionalText(12); lastSequence = v.int(Self.lastSequenceColumn); record = v.blob(14)
         submittedBy = v.text(15); subjectOwner = v.text(16); entitlement = v.text(17); scope = v.optionalText(18)
         access = v.text(19); durationSeconds = Int(v.int(20)); incident = v.optionalText(21); ticket = v.optionalText(22)
         purpose = v.text(23); approvals = Int(v.int(24)); approvalsNeeded = Int(v.int(25)); extends = v.optionalText(26)

@@ -300,6 +300,43 @@ import Testing
         #expect(report.projectionMismatches[0].problem.contains("state is pending in the query table, approved from the events"))
     }
 
+    /// Verify copies each request row out of SQLite and decodes it later, on
+    /// another core: a column of another type than signoff writes (a number
+    /// for the record, text for a time or a count, a blob for a name)
+    /// reads there exactly as it did from the statement, and is named.
+    @Test func columnsOfTheWrongTypeAreNamedAfterTheRowIsCopied() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        try sqlite3(store.path, """
+            UPDATE requests SET record = 42 WHERE id = 'REQ-1';
+            UPDATE requests SET submitted_at = '2026-12-01' WHERE id = 'REQ-2';
+            UPDATE requests SET subject_name = CAST(subject_name AS BLOB) WHERE id = 'REQ-3';
+            UPDATE requests SET version = 'one' WHERE id = 'REQ-4';
+            """)
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil)
+        let named = report.projectionMismatches.map { "\($0.table) \($0.requestID ?? "-"): \($0.problem)" }
+        #expect(named.map { String($0.prefix(while: { $0 != ":" })) } == ["requests REQ-1", "requests REQ-2", "requests REQ-3", "requests REQ-4"],
+                "\(named)")
+        #expect(named[0].contains("record"), "\(named)")
+        #expect(named[1].contains("submitted_at"), "\(named)")
+        #expect(named[2].contains("subject_name"), "\(named)")
+        #expect(named[3].contains("version"), "\(named)")
+
+        // The copy reads as the statement did, column by column.
+        let rows = try store.read { db in
+            var statement = FastStatement(try db.makeStatement(sql: "SELECT \(RequestRow.columns) FROM requests ORDER BY id"), db)
+            var pairs: [(RequestRow, RequestRow)] = []
+            try statement.forEachRow {
+                let columns = StatementColumns(statement: $0)
+                pairs.append((RequestRow(columns), RequestRow(CapturedColumns(columns, count: RequestRow.columnCount))))
+            }
+            return pairs
+        }
+        #expect(rows.count >= 5)
+        for (read, copied) in rows { #expect(read == copied) }
+    }
+
     /// Verify reads the query tables alongside the events and forgets each
     /// request once compared: a row no event explains, a row whose last event
     /// is set too early, and a review row no event records are each named.
