@@ -51,11 +51,13 @@ public final class StoreConsoleBackend: ConsoleBackend {
     /// The grants that need attention as of `token`, kept between snapshots
     /// (under one policy version, which decides `responsible`): a reload reads
     /// only the grants changed since, so it costs what changed, not every live grant.
-    private var grantCache: (token: Int64, policyVersion: String?, rows: [String: ConsoleGrantRow], sorted: [ConsoleGrantRow])?
+    /// Until `judgeAgainAt` (what the rows say I may do depends on the clock).
+    private var grantCache: (token: Int64, policyVersion: String?, judgeAgainAt: Date?, rows: [String: ConsoleGrantRow],
+                             sorted: [ConsoleGrantRow])?
 
-    private func attentionGrants(asOf token: Int64, policy: Policy?) throws -> [ConsoleGrantRow] {
-        let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now()) }
-        if var cache = grantCache, cache.policyVersion == policy?.version {
+    private func attentionGrants(asOf token: Int64, policy: Policy?, at now: Date, judgeAgainAt: Date?) throws -> [ConsoleGrantRow] {
+        let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now) }
+        if var cache = grantCache, cache.policyVersion == policy?.version, cache.judgeAgainAt.map({ now < $0 }) ?? true {
             grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
             let changed = try store.grants(changedAfter: cache.token)
             // A kept grant's history can change without its row (an event
@@ -79,7 +81,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
             grantCache = cache
             return cache.sorted
         }
-        return keep(try Self.readAttentionGrants(store, responsibility), asOf: token, policy: policy)
+        return keep(try Self.readAttentionGrants(store, responsibility), asOf: token, policy: policy, judgeAgainAt: judgeAgainAt)
     }
 
     /// Every grant that needs attention, sorted, as console rows: a whole
@@ -141,10 +143,26 @@ public final class StoreConsoleBackend: ConsoleBackend {
         }
     }
 
-    /// Makes a whole read the kept grants, as of `token`.
-    private func keep(_ sorted: [ConsoleGrantRow], asOf token: Int64, policy: Policy?) -> [ConsoleGrantRow] {
-        grantCache = (token, policy?.version, Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }), sorted)
+    /// Makes a whole read the kept grants, as of `token`, until `judgeAgainAt`.
+    private func keep(_ sorted: [ConsoleGrantRow], asOf token: Int64, policy: Policy?, judgeAgainAt: Date?) -> [ConsoleGrantRow] {
+        grantCache = (token, policy?.version, judgeAgainAt, Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }),
+                      sorted)
         return sorted
+    }
+
+    /// At most this long between two judgements by the clock of one store's
+    /// contents, for what changes with time that the policy's directory does
+    /// not name (a request's window ending).
+    static let judgedAtLeastEvery: TimeInterval = 60
+
+    /// When a reading made at `now` is to be judged again: a second past the
+    /// policy's next rotation turn or delegation end (the second keeps a
+    /// turn worked out in floating point on its far side), within `judgedAtLeastEvery`.
+    static func judgeAgain(after now: Date, policy: Policy?) -> Date? {
+        guard let policy else { return nil }
+        let latest = now.addingTimeInterval(judgedAtLeastEvery)
+        guard let change = policy.nextDirectoryChange(after: now) else { return latest }
+        return min(change.addingTimeInterval(1), latest)
     }
 
     /// Grants read on another thread (the store's pool reads concurrently):
@@ -175,15 +193,16 @@ public final class StoreConsoleBackend: ConsoleBackend {
         // The token first: whatever changes after it is read again next time.
         let token = try store.changeToken()
         let policy = try currentPolicy()
+        let now = self.now(), judgeAgainAt = Self.judgeAgain(after: now, policy: policy)
         // Grants ride in the header: every page of one snapshot carries the same ones.
         var pending: PendingGrants?
         var grants: [ConsoleGrantRow] = []
         if deferGrants {
             let store = self.store
-            let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now()) }
+            let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now) }
             pending = PendingGrants { try Self.readAttentionGrants(store, responsibility) }
         } else {
-            grants = try attentionGrants(asOf: token, policy: policy)
+            grants = try attentionGrants(asOf: token, policy: policy, at: now, judgeAgainAt: judgeAgainAt)
         }
         let outbox = try store.outboxCounts(.notification)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
@@ -193,8 +212,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                      notificationsFailing: outbox.failed + outbox.retrying,
                                      notificationsDueAt: try store.nextOutboxAttempt(.notification),
                                      eventsNotFolded: try store.eventsNotFolded(),
-                                     findings: try openFindings(policy: policy))
-        let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now()) }
+                                     findings: try openFindings(policy: policy), judgeAgainAt: judgeAgainAt)
+        let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now) }
         return Reading(header: header, policy: policy, queue: queue, total: try store.requestCount(), pendingGrants: pending)
     }
 
@@ -223,7 +242,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         var waiting = false
         if let pending = current.pendingGrants, next == nil {
             if after != nil, let grants = try pending.take() {
-                snapshot.grants = keep(grants, asOf: current.header.changeToken, policy: current.policy)
+                snapshot.grants = keep(grants, asOf: current.header.changeToken, policy: current.policy,
+                                       judgeAgainAt: current.header.judgeAgainAt)
                 snapshot.grantsLoaded = true
             } else {
                 next = Self.pastTheEnd

@@ -210,6 +210,23 @@ struct ConsoleTests {
         try tmux.send("q")
     }
 
+    /// The engineer coming on call sees the break-glass request waiting for
+    /// the rotation as theirs at the turn, though nothing in the store
+    /// changed: the console judges its queue again when the clock passes a
+    /// rotation's turn. (sre-oncall turns every Monday at 09:00 UTC; alice
+    /// hands over to bob on 2026-11-16.)
+    @Test func aRotationsTurnMovesABreakGlassRequestIntoTheNextOnCallsQueue() throws {
+        let store = try TestStore()
+        let id = try store.submit(emergencyRequest, as: "grace", at: "2026-11-16T08:50:00Z")
+        let tmux = try console(store, as: "bob", environment: ["SIGNOFF_NOW": "2026-11-16T08:59:57Z"])
+        try tmux.waitFor("My queue 0")
+        let before = try store.run(["audit", "export"]).stdout
+        try tmux.waitFor("My queue 1", timeout: 15)
+        try tmux.waitFor("Detail · \(id)")
+        #expect(try store.run(["audit", "export"]).stdout == before, "nothing was written: the clock alone moved the request")
+        try quit(tmux)
+    }
+
     @Test func resizingRedrawsAndATinyTerminalIsToldSo() throws {
         let store = try TestStore()
         let id = try store.submit(etlRequest, as: "alice")

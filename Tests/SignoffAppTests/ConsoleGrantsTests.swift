@@ -177,4 +177,48 @@ import Testing
         }
         try expectSameAsFresh("a new policy")
     }
+
+    /// What a grant's row says I may do is judged again once the clock passes
+    /// a rotation's turn, though no grant and nothing in the store changed:
+    /// the kept rows are not reused past the snapshot's `judgeAgainAt`.
+    @Test func keptGrantsAreJudgedAgainAtARotationsTurn() throws {
+        let source = DemoPolicy.source.replacingOccurrences(of: "    members: [group:security]\n    may: [revoke_any_grant",
+                                                            with: "    members: [rotation:sre-oncall]\n    may: [revoke_any_grant")
+        try #require(source != DemoPolicy.source)
+        let policy = try Policy.parse(source: source, file: "policy.yaml")
+        func bobMay(_ at: Date) -> Bool { policy.may("bob", RolePermission(.revokeAnyGrant), storeCreator: "alice", at: at).allowed }
+        // The next turn that puts bob on call.
+        var turn = start
+        for _ in 0..<16 where !(bobMay(turn.addingTimeInterval(1)) && !bobMay(turn.addingTimeInterval(-1))) {
+            turn = try #require(policy.nextDirectoryChange(after: turn))
+        }
+        try #require(bobMay(turn.addingTimeInterval(1)) && !bobMay(turn.addingTimeInterval(-1)))
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true))
+        try store.write { tx in
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: alice, openRecords: [], originals: [:],
+                                         at: turn.addingTimeInterval(-7200)) {
+                try tx.append(event)
+            }
+        }
+        _ = try submit(2, at: turn.addingTimeInterval(-3600), to: store, policy: policy)
+
+        let console = StoreConsoleBackend(store: store, identity: Principal(name: "bob", authentication: .asserted),
+                                          clock: CommandClock(asserted: turn.addingTimeInterval(-0.5), runs: true))
+        let before = try console.snapshot()
+        #expect(before.judgeAgainAt == turn.addingTimeInterval(1), "a second past the turn")
+        #expect(before.grants.count == 2)
+        #expect(before.grants.allSatisfy { $0.revokeRefusal?.contains("bob may not revoke") == true }, "\(before.grants.map(\.revokeRefusal))")
+        Thread.sleep(forTimeInterval: 2)
+        let after = try console.snapshot()
+        #expect(after.changeToken == before.changeToken, "nothing in the store changed")
+        #expect(after.grants.count == 2)
+        #expect(after.grants.allSatisfy { $0.revokeRefusal == nil }, "bob is on call now: \(after.grants.map(\.revokeRefusal))")
+        #expect(try #require(after.judgeAgainAt) > turn.addingTimeInterval(1))
+    }
+
 }

@@ -106,6 +106,33 @@ struct DirectorySanityTests {
         #expect(throws: SourceErrors.self) { try policy(directory: lines.joined(separator: "\n")) }
     }
 
+    /// When the directory next answers differently by the clock: a
+    /// rotation's start or next turn (never for a rotation of one, past its
+    /// start), a delegation's end; nil when nothing changes with time.
+    @Test func theDirectorysNextChangeByTheClock() throws {
+        let directory = try policy(directory: """
+              people: [alice, bob, carol]
+              rotations:
+                pair: {members: [alice, bob], start: 2026-01-05T09:00:00Z, every: 1w}
+                solo: {members: [carol], start: 2026-03-01T00:00:00Z, every: 1d}
+              delegations:
+                - {from: alice, to: carol, until: 2026-01-20T12:00:00Z}
+            """)
+        func date(_ text: String) throws -> Date { try #require(Timestamp.parse(text)) }
+        #expect(directory.nextDirectoryChange(after: try date("2026-01-01T00:00:00Z")) == (try date("2026-01-05T09:00:00Z")))
+        #expect(directory.nextDirectoryChange(after: try date("2026-01-05T09:00:00Z")) == (try date("2026-01-12T09:00:00Z")))
+        #expect(directory.nextDirectoryChange(after: try date("2026-01-19T10:00:00Z")) == (try date("2026-01-20T12:00:00Z")),
+                "the delegation ends before the next turn")
+        #expect(directory.nextDirectoryChange(after: try date("2026-02-27T00:00:00Z")) == (try date("2026-03-01T00:00:00Z")), "the solo rotation starts")
+        #expect(directory.nextDirectoryChange(after: try date("2026-03-01T00:00:00Z")) == (try date("2026-03-02T09:00:00Z")),
+                "a rotation of one never turns to anyone else")
+        let next = try #require(directory.nextDirectoryChange(after: try date("2026-03-03T00:00:00Z")))
+        let onCall = { (at: Date) in directory.people(namedBy: ["rotation:pair"], at: at).map(\.name) }
+        #expect(onCall(next.addingTimeInterval(-1)) != onCall(next.addingTimeInterval(1)), "someone else is on call after it")
+        let still = try policy(directory: "  people: [alice, bob]")
+        #expect(still.nextDirectoryChange(after: try date("2026-01-01T00:00:00Z")) == nil)
+    }
+
     @Test func managerAndDelegationLoopsAreErrors() throws {
         let looped = try policy(directory: """
               people:

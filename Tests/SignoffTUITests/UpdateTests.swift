@@ -766,6 +766,24 @@ import Testing
         #expect(update(&model, .changeToken(2)) == [.loadSnapshot])
     }
 
+    /// A snapshot judged by the clock (whose queue a request is in at a
+    /// rotation's turn) is loaded again once its time comes, though the
+    /// store did not change; a load under way is not started over.
+    @Test func aSnapshotIsJudgedAgainWhenItsTimeComes() {
+        var model = Sample.model()
+        var snapshot = Sample.snapshot(token: 1)
+        let due = now.addingTimeInterval(30)
+        snapshot.judgeAgainAt = due
+        feed(&model, .snapshotLoaded(snapshot))
+        #expect(model.judgeAgainAt == due)
+        #expect(update(&model, .tick(due.addingTimeInterval(-1))) == [.pollChanges])
+        #expect(update(&model, .tick(due)) == [.loadSnapshot])
+        #expect(update(&model, .tick(due.addingTimeInterval(1))) == [.pollChanges], "once, until the next snapshot says when")
+        feed(&model, .snapshotLoaded(Sample.snapshot(token: 1)))
+        #expect(model.judgeAgainAt == nil)
+        #expect(update(&model, .tick(due.addingTimeInterval(3600))) == [.pollChanges], "nothing in it depends on the clock")
+    }
+
     @Test func anotherApproversDecisionMovesTheRowOutOfMyQueue() {
         var model = Sample.model()
         press(&model, .character("j"), .character("j"))            // REQ-000005

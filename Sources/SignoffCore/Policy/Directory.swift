@@ -94,6 +94,29 @@ struct Directory: Sendable {
         return "\(suggestion)add them under directory.people"
     }
 
+    /// The first moment after `date` at which the directory answers
+    /// differently by the clock: a rotation's next turn (or its start), a
+    /// delegation's end. Nil when nothing in it changes with time after `date`.
+    func nextChange(after date: Date) -> Date? {
+        var next: Date?
+        func consider(_ candidate: Date) {
+            if candidate > date, next.map({ candidate < $0 }) ?? true { next = candidate }
+        }
+        for (_, rotation) in rotations where !rotation.members.isEmpty && rotation.every.seconds > 0 {
+            guard date >= rotation.start else {
+                consider(rotation.start)
+                continue
+            }
+            // One member is on call at every turn.
+            guard rotation.members.count > 1 else { continue }
+            let every = Double(rotation.every.seconds)
+            let turns = (date.timeIntervalSince(rotation.start) / every).rounded(.down)
+            consider(rotation.start.addingTimeInterval((turns + 1) * every))
+        }
+        for delegation in delegations { consider(delegation.until) }
+        return next
+    }
+
     /// Delegations from `person` still in force at `date`.
     func delegates(of person: String, at date: Date) -> [Delegation] {
         delegations.filter { ExactName.same($0.from, person) && date < $0.until }

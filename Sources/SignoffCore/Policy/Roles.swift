@@ -151,6 +151,14 @@ extension Policy {
         try directory.checkNamed(text, node, what: "a role member", forms: "group:NAME, rotation:NAME, person:NAME or account:NAME")
     }
 
+    /// The first moment after `date` at which this policy answers "who may"
+    /// differently with nothing recorded in between: a rotation's next turn,
+    /// a delegation's end. What a console judged at `date` (whose queue a
+    /// request is in, who may revoke a grant) is judged again then.
+    public func nextDirectoryChange(after date: Date) -> Date? {
+        directory.nextChange(after: date)
+    }
+
     /// Whether `identity` may take `permission` now. Roles decide; an action no
     /// role of the policy grants (for `fire_trigger`: that trigger) is held by
     /// the account that created the store, `storeCreator`, so a store never

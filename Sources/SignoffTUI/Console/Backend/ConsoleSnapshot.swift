@@ -167,12 +167,18 @@ public struct ConsoleSnapshot: Sendable {
     public var eventsNotFolded: Int
     /// Open reconciliation findings, for the Drift list. Whole in every page.
     public var findings: [ConsoleFindingRow]
+    /// When what this snapshot judged by the clock (whose queue a request is
+    /// in, who may revoke a grant: a rotation's turn, a delegation's end)
+    /// must be judged again, though nothing in the store changed: the
+    /// console loads a new snapshot then. Nil: nothing in it depends on the clock.
+    public var judgeAgainAt: Date?
 
     public init(identity: Principal, storePath: String, policyVersion: String?, minimumRationale: Int,
                 production: ProductionEnvironments = ProductionEnvironments(), changeToken: Int64, rows: [ConsoleRow], grants: [ConsoleGrantRow] = [], grantsLoaded: Bool = true,
                 notificationsFailing: Int = 0, notificationsDueAt: Date? = nil, eventsNotFolded: Int = 0,
-                findings: [ConsoleFindingRow] = []) {
+                findings: [ConsoleFindingRow] = [], judgeAgainAt: Date? = nil) {
         self.findings = findings
+        self.judgeAgainAt = judgeAgainAt
         self.identity = identity
         self.storePath = storePath
         self.policyVersion = policyVersion

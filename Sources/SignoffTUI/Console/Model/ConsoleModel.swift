@@ -18,6 +18,8 @@ public struct ConsoleModel: Sendable {
     public internal(set) var policyVersion: String?
     public internal(set) var notificationsFailing = 0
     public internal(set) var notificationsDueAt: Date?
+    /// When the loaded snapshot's judgements by the clock are due again (`ConsoleSnapshot.judgeAgainAt`).
+    public internal(set) var judgeAgainAt: Date?
     public internal(set) var eventsNotFolded = 0
     public internal(set) var minimumRationale = 0
     /// The environments the policy in force treats as production.

@@ -15,6 +15,7 @@ extension ConsoleModel {
         policyVersion = snapshot.policyVersion
         notificationsFailing = snapshot.notificationsFailing
         notificationsDueAt = snapshot.notificationsDueAt
+        judgeAgainAt = snapshot.judgeAgainAt
         eventsNotFolded = snapshot.eventsNotFolded
         minimumRationale = snapshot.minimumRationale
         production = snapshot.production

@@ -19,6 +19,12 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
         return []
     case let .tick(date):
         model.now = date
+        // The clock passed a rotation's turn or a delegation's end: the same
+        // store answers differently now (a load under way judges afresh anyway).
+        if let due = model.judgeAgainAt, date >= due, model.paging == nil {
+            model.judgeAgainAt = nil
+            return [.loadSnapshot]
+        }
         return [.pollChanges]
     case let .changeToken(token):
         // A load already reading this state of the store needs no restart.
