@@ -270,7 +270,9 @@ extension StatementColumns: BlobReader {
 
 /// The current row of a statement copied out of SQLite's buffers into one
 /// array, each column's type kept, to be decoded later (on another core):
-/// reading it gives exactly what `StatementColumns` gave while the row was current.
+/// `text` and `integer` give exactly what `StatementColumns` gave while the
+/// row was current, and so does `blob` of a text or blob column (of a number
+/// it gives the number's text, not always spelt as SQLite spells it).
 struct CapturedColumns: BlobReader, Sendable {
     private enum Column: Sendable {
         case null
@@ -290,8 +292,11 @@ struct CapturedColumns: BlobReader, Sendable {
             case SQLITE_INTEGER: columns.append(.integer(sqlite3_column_int64(row.statement, column)))
             case SQLITE_FLOAT: columns.append(.real(sqlite3_column_double(row.statement, column)))
             case SQLITE_TEXT:
+                // As UTF-8, as `text` read it, whatever the database's encoding.
                 let start = bytes.count
-                row.withBytes(index) { bytes.append(contentsOf: $0) }
+                if let text = sqlite3_column_text(row.statement, column) {
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(row.statement, column))))
+                }
                 columns.append(.text(start..<bytes.count))
             case SQLITE_BLOB:
                 let start = bytes.count
@@ -318,7 +323,7 @@ struct CapturedColumns: BlobReader, Sendable {
     func blob(_ index: Int) -> Data {
         switch columns[index] {
         case let .text(range), let .blob(range): return Data(bytes[range])
-        // A number's text, as `sqlite3_column_blob` gives it (never a record's bytes, which it only stands for).
+        // A number's text (never a record's bytes, which a blob column holds).
         case let .integer(value): return Data(String(value).utf8)
         case let .real(value): return Data(String(value).utf8)
         case .null: return Data()
