@@ -95,8 +95,12 @@ enum HandOffCommand {
     /// The end of what the command said, one line, credentials replaced: it
     /// becomes a recorded reason (chained for good, written back to tickets).
     private static func tail(of path: String) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { return "" }
-        let text = String(decoding: data.suffix(300), as: UTF8.self)
+        // Only the end is read: a command may say gigabytes.
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), (try? handle.seek(toOffset: end - min(end, 300))) != nil,
+              let data = try? handle.read(upToCount: 300) else { return "" }
+        let text = String(decoding: data, as: UTF8.self)
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " / ").trimmingCharacters(in: .whitespaces)
         return NoticeText.redactingSecrets(line)
     }

@@ -19,14 +19,10 @@ public struct JiraIntake: Sendable {
 
     public init(mapper: TicketMapper) { self.mapper = mapper }
 
-    /// The mapping's field metadata files, read into one catalogue.
-    public static func catalog(from paths: [String]) throws(SourceErrors) -> FieldCatalog {
+    /// The mapping's field metadata files (each read by the caller), in one catalogue.
+    public static func catalog(from files: [(path: String, data: Data)]) throws(SourceErrors) -> FieldCatalog {
         var catalog = FieldCatalog()
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw SourceErrors([SourceError(file: path, position: nil, field: "", message: "cannot be read",
-                                                hint: "save GET /rest/api/3/field (or an editmeta or createmeta answer) there")])
-            }
+        for (path, data) in files {
             let document = try Self.document(data, file: path)
             var found = 0
             for value in document.values { found += catalog.read(value) }

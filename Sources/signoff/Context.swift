@@ -89,12 +89,16 @@ final class ConsoleNotice: @unchecked Sendable {
 /// Reads a file (or stdin for `-`) as bytes. A file that cannot be read is
 /// bad input naming the file (in the JSON error's `file` too) and why: it
 /// does not exist, is a directory, is no regular file (a device or a pipe:
-/// give `-` for standard input), or this account may not read it.
-func readFile(_ path: String) throws -> Data {
-    if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+/// give `-` for standard input; `allowingStreams` takes those too, as a
+/// platform's export may come through a pipe), or this account may not
+/// read it. Whatever it is, at most `Limits.inputBytes` are read
+/// (`readBounded`): more is refused.
+func readFile(_ path: String, allowingStreams: Bool = false) throws -> Data {
+    let name = path == "-" ? "<stdin>" : path
     func refuse(_ why: String, _ hint: String? = nil) -> CommandFailure {
-        CommandFailure.invalid(SourceErrors([SourceError(file: path, position: nil, field: "", message: why, hint: hint)]))
+        CommandFailure.invalid(SourceErrors([SourceError(file: name, position: nil, field: "", message: why, hint: hint)]))
     }
+    if path == "-" { return try readBounded(.standardInput, refuse) }
     var info = stat()
     guard stat(path, &info) == 0 else {
         throw errno == ENOENT || errno == ENOTDIR ? refuse("does not exist") : refuse("cannot be read: \(String(cString: strerror(errno)))")
@@ -102,10 +106,28 @@ func readFile(_ path: String) throws -> Data {
     switch info.st_mode & S_IFMT {
     case S_IFREG: break
     case S_IFDIR: throw refuse("is a directory, not a file")
-    default: throw refuse("is not a regular file (a device or a pipe)", "give - to read standard input")
+    default: if !allowingStreams { throw refuse("is not a regular file (a device or a pipe)", "give - to read standard input") }
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw refuse("cannot be read: this account may not read it")
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw refuse("cannot be read: this account may not read it") }
+    defer { try? handle.close() }
+    return try readBounded(handle, refuse)
+}
+
+/// Reads `handle` to its end through the one descriptor (a file replaced or
+/// grown after it was looked at is still read only so far): refused by
+/// its size when it is a regular file holding more than `Limits.inputBytes`
+/// from where it is read, otherwise once that much has come.
+private func readBounded(_ handle: FileHandle, _ refuse: (String, String?) -> CommandFailure) throws -> Data {
+    let split = "split it, or give only what this command needs"
+    var info = stat()
+    if fstat(handle.fileDescriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+        let position = max(0, Int(lseek(handle.fileDescriptor, 0, SEEK_CUR)))
+        if let tooLarge = Limits.inputTooLarge(Int(info.st_size) - position) { throw refuse(tooLarge, split) }
+    }
+    var data = Data()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+        data.append(chunk)
+        if let tooLarge = Limits.inputTooLarge(data.count) { throw refuse(tooLarge, split) }
     }
     return data
 }

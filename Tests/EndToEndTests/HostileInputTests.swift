@@ -184,6 +184,31 @@ struct HostileInputTests {
         #expect(verify.status == 0, "\(verify.output)")
     }
 
+    /// An input larger than signoff reads from one file or from standard
+    /// input (a gigabyte) is refused, naming it, before it fills the memory:
+    /// a file by its size, standard input once that much has come; nothing is recorded.
+    @Test func anInputTooLargeToReadIsRefused() throws {
+        let store = try TestStore()
+        let head = try store.run(["audit", "head"]).stdout
+        let huge = try store.file("huge.yaml", "")
+        let handle = try #require(FileHandle(forWritingAtPath: huge))
+        try handle.truncate(atOffset: UInt64(1 << 30) + 1)
+        try handle.close()
+        for arguments in [["submit", huge], ["policy", "check", huge], ["reconcile", "generic", huge]] {
+            let result = arguments[0] == "policy" ? try Signoff.run(arguments) : try store.run(arguments, as: "alice")
+            #expect(result.status == 2, "\(arguments): \(result.output)")
+            #expect(result.stderr.contains("huge.yaml: holds more than 1024 MiB"), "\(arguments): \(result.stderr)")
+        }
+        // Redirected from the file, and through a pipe, which says no size: read up to the limit.
+        for shell in ["exec \"$0\" submit - --store \"$1\" --as alice < \"$2\"", "cat \"$2\" | \"$0\" submit - --store \"$1\" --as alice"] {
+            let piped = try Signoff.runProgram("/bin/sh", ["-c", shell, Signoff.binary.path, store.path, huge],
+                                               environment: store.environment(), unsetting: ["SIGNOFF_STORE"])
+            #expect(piped.status == 2, "\(shell): \(piped.output)")
+            #expect(piped.stderr.contains("<stdin>: holds more than 1024 MiB"), "\(shell): \(piped.stderr)")
+        }
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
+    }
+
     /// Patterns run in linear time: `(a+)+b` over a long purpose answers at
     /// once instead of holding the store's write lock for minutes.
     @Test func aCatastrophicPatternAnswersAtOnce() throws {

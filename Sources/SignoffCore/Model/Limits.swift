@@ -8,4 +8,13 @@ public enum Limits {
     public static let triggerCount = 16
     public static let rationaleLength = 4_000
     public static let requestsPerFile = 100_000
+    /// The most one input (a file or standard input) may hold: a policy, a
+    /// file of `requestsPerFile` requests or a platform's export needs far
+    /// less; more would fill the memory before any parser could say what is wrong.
+    public static let inputBytes = 1 << 30
+
+    /// Why an input of `bytes` bytes is refused; nil when it is not.
+    public static func inputTooLarge(_ bytes: Int) -> String? {
+        bytes > inputBytes ? "holds more than \(inputBytes >> 20) MiB, more than signoff reads from one input" : nil
+    }
 }

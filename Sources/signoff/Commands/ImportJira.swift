@@ -194,7 +194,8 @@ struct ImportJira: ParsableCommand, JSONReporting {
     }
 
     func catalog(_ jiraMapping: JiraMapping) throws -> FieldCatalog {
-        do { return try JiraIntake.catalog(from: jiraMapping.fieldMetadataPaths + fieldMetadata) } catch {
+        let files = try (jiraMapping.fieldMetadataPaths + fieldMetadata).map { (path: $0, data: try readFile($0)) }
+        do { return try JiraIntake.catalog(from: files) } catch {
             throw CommandFailure.badInput(Terminal.quoted(error.description))
         }
     }

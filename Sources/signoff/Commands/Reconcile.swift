@@ -36,8 +36,9 @@ struct Reconcile: ParsableCommand {
         }
         var exports: [ExportFile] = []
         for path in files {
+            let bytes = try readFile(path, allowingStreams: true)
             do {
-                exports.append(try ExportFile(path: path))
+                exports.append(try ExportFile(name: path, bytes: [UInt8](bytes)))
             } catch {
                 throw CommandFailure.badInput(error.description)
             }
