@@ -50,15 +50,27 @@ public final class StoreConsoleBackend: ConsoleBackend {
 
     /// The grants that need attention as of `token`, kept between snapshots
     /// (under one policy version, which decides `responsible`): a reload reads
-    /// only the grants changed since, so it costs what changed, not every live grant.
-    /// Until `judgeAgainAt` (what the rows say I may do depends on the clock).
+    /// only the grants changed since, so it costs what changed, not every live
+    /// grant. What the rows say I may do holds until `judgeAgainAt`; past it,
+    /// every kept row is judged again (no read, but of who approved an
+    /// extended grant's extensions).
     private var grantCache: (token: Int64, policyVersion: String?, judgeAgainAt: Date?, rows: [String: ConsoleGrantRow],
                              sorted: [ConsoleGrantRow])?
 
     private func attentionGrants(asOf token: Int64, policy: Policy?, at now: Date, judgeAgainAt: Date?) throws -> [ConsoleGrantRow] {
         let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now) }
-        if var cache = grantCache, cache.policyVersion == policy?.version, cache.judgeAgainAt.map({ now < $0 }) ?? true {
+        if var cache = grantCache, cache.policyVersion == policy?.version {
             grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
+            var reordered = false, rejudged = false
+            if let responsibility, let due = cache.judgeAgainAt, now >= due {
+                for (id, row) in cache.rows {
+                    let approvers = try Self.extensionApprovers(row.grant, store)
+                    cache.rows[id]?.revokeRefusal = responsibility.revokeRefusal(row.grant, extensionApprovers: approvers)
+                    cache.rows[id]?.reviewRefusal = responsibility.reviewRefusal(row.grant, extensionApprovers: approvers)
+                }
+                cache.judgeAgainAt = judgeAgainAt
+                rejudged = true
+            }
             let changed = try store.grants(changedAfter: cache.token)
             // A kept grant's history can change without its row (an event
             // appended by hand, to it or to a request that extends it): it is
@@ -68,14 +80,15 @@ public final class StoreConsoleBackend: ConsoleBackend {
             cache.token = token
             let disputed = try store.grantHistoryProblems(changed.map(\.grant.requestID) + recheck)
             for id in recheck { cache.rows[id]?.disputed = disputed[id] ?? [] }
-            if !changed.isEmpty {
-                for (grant, seen) in changed {
-                    cache.rows[grant.requestID] = grant.status.needsAttention
-                        ? Self.row(grant, seen, disputed[grant.requestID] ?? [], responsibility,
-                                   extensionApprovers: try Self.extensionApprovers(grant, store)) : nil
-                }
+            for (grant, seen) in changed {
+                cache.rows[grant.requestID] = grant.status.needsAttention
+                    ? Self.row(grant, seen, disputed[grant.requestID] ?? [], responsibility,
+                               extensionApprovers: try Self.extensionApprovers(grant, store)) : nil
+                reordered = true
+            }
+            if reordered {
                 cache.sorted = Grant.inExpiryOrder(Array(cache.rows.values)) { $0.grant }
-            } else if !recheck.isEmpty {
+            } else if rejudged || !recheck.isEmpty {
                 cache.sorted = cache.sorted.map { cache.rows[$0.id] ?? $0 }
             }
             grantCache = cache
@@ -152,17 +165,18 @@ public final class StoreConsoleBackend: ConsoleBackend {
 
     /// At most this long between two judgements by the clock of one store's
     /// contents, for what changes with time that the policy's directory does
-    /// not name (a request's window ending).
-    static let judgedAtLeastEvery: TimeInterval = 60
+    /// not name (a request's window ending); and at least this long, however
+    /// often a rotation turns, so the console does not reload without pause.
+    static let judgedAtLeastEvery: TimeInterval = 60, judgedAtMostEvery: TimeInterval = 2
 
-    /// When a reading made at `now` is to be judged again: a second past the
-    /// policy's next rotation turn or delegation end (the second keeps a
-    /// turn worked out in floating point on its far side), within `judgedAtLeastEvery`.
+    /// When a reading made at `now` is to be judged again: a millisecond (the
+    /// clock's step) past the policy's next rotation turn or delegation end,
+    /// within `judgedAtLeastEvery`, and no sooner than `judgedAtMostEvery`.
     static func judgeAgain(after now: Date, policy: Policy?) -> Date? {
         guard let policy else { return nil }
         let latest = now.addingTimeInterval(judgedAtLeastEvery)
-        guard let change = policy.nextDirectoryChange(after: now) else { return latest }
-        return min(change.addingTimeInterval(1), latest)
+        let next = policy.nextDirectoryChange(after: now).map { min($0.addingTimeInterval(0.001), latest) } ?? latest
+        return max(next, now.addingTimeInterval(judgedAtMostEvery))
     }
 
     /// Grants read on another thread (the store's pool reads concurrently):
@@ -193,7 +207,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         // The token first: whatever changes after it is read again next time.
         let token = try store.changeToken()
         let policy = try currentPolicy()
-        let now = self.now(), judgeAgainAt = Self.judgeAgain(after: now, policy: policy)
+        let now = self.now(), judgement = Self.judgeAgain(after: now, policy: policy)
         // Grants ride in the header: every page of one snapshot carries the same ones.
         var pending: PendingGrants?
         var grants: [ConsoleGrantRow] = []
@@ -202,8 +216,10 @@ public final class StoreConsoleBackend: ConsoleBackend {
             let responsibility = policy.map { GrantPermissions(policy: $0, person: identity.name, storeCreator: try? store.creator()?.name, at: now) }
             pending = PendingGrants { try Self.readAttentionGrants(store, responsibility) }
         } else {
-            grants = try attentionGrants(asOf: token, policy: policy, at: now, judgeAgainAt: judgeAgainAt)
+            grants = try attentionGrants(asOf: token, policy: policy, at: now, judgeAgainAt: judgement)
         }
+        // The kept grant rows may have been judged earlier, and then hold for less long.
+        let judgeAgainAt = [judgement, grantCache?.judgeAgainAt].compactMap { $0 }.min()
         let outbox = try store.outboxCounts(.notification)
         let header = ConsoleSnapshot(identity: identity, storePath: store.path, policyVersion: policy?.version,
                                      minimumRationale: policy?.minimumRationale ?? 20,

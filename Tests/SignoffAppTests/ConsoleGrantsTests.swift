@@ -208,17 +208,20 @@ import Testing
         _ = try submit(2, at: turn.addingTimeInterval(-3600), to: store, policy: policy)
 
         let console = StoreConsoleBackend(store: store, identity: Principal(name: "bob", authentication: .asserted),
-                                          clock: CommandClock(asserted: turn.addingTimeInterval(-0.5), runs: true))
+                                          clock: CommandClock(asserted: turn.addingTimeInterval(-2.5), runs: true))
         let before = try console.snapshot()
-        #expect(before.judgeAgainAt == turn.addingTimeInterval(1), "a second past the turn")
+        #expect(before.judgeAgainAt == turn.addingTimeInterval(0.001), "a millisecond past the turn")
         #expect(before.grants.count == 2)
         #expect(before.grants.allSatisfy { $0.revokeRefusal?.contains("bob may not revoke") == true }, "\(before.grants.map(\.revokeRefusal))")
-        Thread.sleep(forTimeInterval: 2)
+        Thread.sleep(forTimeInterval: 3)
         let after = try console.snapshot()
         #expect(after.changeToken == before.changeToken, "nothing in the store changed")
         #expect(after.grants.count == 2)
         #expect(after.grants.allSatisfy { $0.revokeRefusal == nil }, "bob is on call now: \(after.grants.map(\.revokeRefusal))")
         #expect(try #require(after.judgeAgainAt) > turn.addingTimeInterval(1))
+        let fresh = try StoreConsoleBackend(store: store, identity: Principal(name: "bob", authentication: .asserted),
+                                            clock: .fixed(turn.addingTimeInterval(3))).snapshot()
+        #expect(after.grants == fresh.grants, "the kept rows judged again are what a fresh read finds")
     }
 
 }

@@ -779,6 +779,9 @@ import Testing
         #expect(update(&model, .tick(due.addingTimeInterval(-1))) == [.pollChanges])
         #expect(update(&model, .tick(due)) == [.loadSnapshot])
         #expect(update(&model, .tick(due.addingTimeInterval(1))) == [.pollChanges], "once, until the next snapshot says when")
+        // A load that fails is tried again a few seconds later.
+        _ = update(&model, .snapshotFailed("the store is locked"))
+        #expect(update(&model, .tick(due.addingTimeInterval(5))) == [.loadSnapshot])
         feed(&model, .snapshotLoaded(Sample.snapshot(token: 1)))
         #expect(model.judgeAgainAt == nil)
         #expect(update(&model, .tick(due.addingTimeInterval(3600))) == [.pollChanges], "nothing in it depends on the clock")

@@ -21,8 +21,9 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
         model.now = date
         // The clock passed a rotation's turn or a delegation's end: the same
         // store answers differently now (a load under way judges afresh anyway).
+        // Once, until the snapshot loaded says when next; a load that fails is tried again in a few seconds.
         if let due = model.judgeAgainAt, date >= due, model.paging == nil {
-            model.judgeAgainAt = nil
+            model.judgeAgainAt = date.addingTimeInterval(5)
             return [.loadSnapshot]
         }
         return [.pollChanges]
