@@ -161,9 +161,9 @@ public struct CommandTrust: Sendable {
         }
     }
 
-    /// Nil when this account trusts `command` for `purpose` in the store at `storePath`.
-    public func refusal(of command: String, store storePath: String, purpose: String) -> String? {
-        refusal(listing: Self.entry(command, store: storePath, purpose: purpose), what: "command", unlisted: "")
+    /// Nil when this account trusts `command` (or another use, `what`) for `purpose` in the store at `storePath`.
+    public func refusal(of command: String, store storePath: String, purpose: String, what: String = "command") -> String? {
+        refusal(listing: Self.entry(command, store: storePath, purpose: purpose), what: what, unlisted: "")
     }
 
     /// Why this account must not write grant documents into `folder`: it is

@@ -18,7 +18,9 @@ struct NotificationTests {
         /// Where the command channel writes the document it reads.
         let hookFile: String
 
-        init(attempts: Int = 3, extra: String = "", handler: @escaping LoopbackHTTPServer.Handler = { _ in .respond(200) }) throws {
+        /// `trustingPager`: the delivering account trusts the pager channel, which sends its key file to the loopback server.
+        init(attempts: Int = 3, extra: String = "", trustingPager: Bool = true,
+             handler: @escaping LoopbackHTTPServer.Handler = { _ in .respond(200) }) throws {
             http = try LoopbackHTTPServer(handler: handler)
             smtp = try LoopbackSMTPServer()
             store = try TestStore(policy: nil)
@@ -32,6 +34,10 @@ struct NotificationTests {
             let policy = try store.file("policy.yaml", Self.policy(http: http, keyFile: key, hookFile: hookFile, attempts: attempts) + extra)
             let applied = try store.run(["policy", "apply", policy])  // the first policy: by the store's creator
             guard applied.status == 0 else { throw HarnessError("policy apply: \(applied.output)") }
+            if trustingPager {
+                let trusted = try store.run(["notify", "trust", "pager"])
+                guard trusted.status == 0 else { throw HarnessError("notify trust pager: \(trusted.output)") }
+            }
         }
 
         static func policy(http: LoopbackHTTPServer, keyFile: String, hookFile: String, attempts: Int) -> String {
@@ -291,6 +297,29 @@ struct NotificationTests {
         #expect(!summary.contains("\u{202E}") && !page.text.contains("\u{202E}"))
         // bob's mail too; the pager channel hears only pages.
         #expect(setup.smtp.waitForMessages(count: 1).first?.recipients == ["bob@example.com"])
+    }
+
+    /// A PagerDuty channel that sends its routing_key_file to a URL other than
+    /// PagerDuty's would send any file the delivering account alone can read
+    /// (a private key) wherever whoever applies a policy says: it is used only
+    /// once that account trusted it, and until then its pages wait, unsent.
+    @Test func aKeyFileGoesElsewhereThanPagerDutyOnlyOnceTheAccountTrustsIt() throws {
+        let setup = try Setup(trustingPager: false)
+        _ = try setup.submit(breakGlass: true)
+        let run = try setup.notifyRun()
+        #expect(run.stderr.contains("channel pager sends the routing key in") && run.stderr.contains("not to PagerDuty"), "\(run.output)")
+        #expect(run.stderr.contains("signoff notify trust pager"), "\(run.output)")
+        #expect(!setup.http.requests.contains { $0.path == "/pagerduty" })
+        let trusted = try setup.store.run(["notify", "trust", "pager"], at: Self.t0)
+        #expect(trusted.status == 0 && trusted.stdout.contains("this account now sends"), "\(trusted.output)")
+        #expect(trusted.stdout.contains("notification(s) waiting for it will go"), "\(trusted.output)")
+        let next = try setup.notifyRun()
+        #expect(next.status == 0, "\(next.output)")
+        let page = try #require(setup.http.requests.first { $0.path == "/pagerduty" })
+        #expect((page.json as? [String: Any])?["routing_key"] as? String == "R0UT1NGKEY0123456789abcdefABCDEF")
+        // A channel that needs no trust says so.
+        let needless = try setup.store.run(["notify", "trust", "team-slack"])
+        #expect(needless.status == 2 && needless.stderr.contains("needs no trust"), "\(needless.output)")
     }
 
     /// The outbox is not chained: whoever can write the store can add or

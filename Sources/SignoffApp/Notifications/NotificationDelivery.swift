@@ -227,6 +227,11 @@ public struct NotificationDelivery: Sendable {
         case .slack:
             return post(NotificationRendering.slack(documents), to: destination, key: documents[0].id, client: client)
         case .pagerduty:
+            if let refusal = untrusted(destination) {
+                return .leftPending("channel \(destination.name) sends the routing key in \(destination.secretFile ?? "") to "
+                                    + "\(destination.target), not to PagerDuty: \(refusal); if it is right, trust it with "
+                                    + "`signoff notify trust \(destination.name)`")
+            }
             let key: String
             if let inline = destination.routingKey {
                 key = inline
@@ -245,7 +250,7 @@ public struct NotificationDelivery: Sendable {
             }
             return last
         case .command:
-            if let refusal = trust.refusal(of: destination.target, store: store.trustedAs, purpose: "notify") {
+            if let refusal = untrusted(destination) {
                 return .leftPending("the notification command \(destination.name) does not run in this account: \(refusal); "
                                     + "if it is right, trust it with `signoff notify trust \(destination.name)`")
             }
@@ -284,6 +289,12 @@ public struct NotificationDelivery: Sendable {
         case let .failure(problem):
             return .failed(problem.description, permanent: false)
         }
+    }
+
+    /// Why this account must not use `destination` yet (`NotificationChannel.trustedUse`); nil when it may.
+    func untrusted(_ destination: NotificationChannel) -> String? {
+        guard let use = destination.trustedUse else { return nil }
+        return trust.refusal(of: use.text, store: store.trustedAs, purpose: use.purpose, what: use.what)
     }
 
     /// The secret a channel keeps in a file: read only if this account owns
@@ -376,5 +387,25 @@ private final class FinishedDeliveries: @unchecked Sendable {
         let taken = done
         done.removeAll(keepingCapacity: true)
         return taken
+    }
+}
+
+extension NotificationChannel {
+    /// What the delivering account must have trusted for this store (`signoff
+    /// notify trust`) before it uses this channel, since anyone who may apply
+    /// a policy names it: a command it would run with its rights, or a file of
+    /// its own whose contents (a routing key) it would send to a URL other
+    /// than PagerDuty's own endpoints, where any file readable by it alone (a private key)
+    /// would go to whoever the policy names. Nil when the channel needs none.
+    public var trustedUse: (text: String, purpose: String, what: String)? {
+        switch kind {
+        case .command:
+            return (target, "notify", "command")
+        case .pagerduty:
+            guard let secretFile, !Self.pagerDutyEndpoints.contains(target) else { return nil }
+            return ("\(secretFile) to \(target)", "notify-secret", "destination for that file")
+        case .email, .webhook, .slack:
+            return nil
+        }
     }
 }

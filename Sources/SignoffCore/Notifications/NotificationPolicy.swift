@@ -55,6 +55,8 @@ public struct NotificationChannel: Sendable, Hashable, Codable {
 
     /// PagerDuty's default Events API v2 endpoint.
     public static let pagerDutyEvents = "https://events.pagerduty.com/v2/enqueue"
+    /// PagerDuty's own Events API v2 endpoints (its US and EU service regions).
+    public static let pagerDutyEndpoints: Set<String> = [pagerDutyEvents, "https://events.eu.pagerduty.com/v2/enqueue"]
 }
 
 /// Whom an escalation goes to once a request has waited too long.

@@ -158,11 +158,12 @@ struct NotifyRetry: ParsableCommand, JSONReporting {
 struct NotifyTrust: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust",
-        abstract: "Let this account run a command channel of the policy in force, for this store.",
+        abstract: "Let this account use a command channel, or a PagerDuty channel that sends a key file elsewhere, for this store.",
         discussion: """
-        A notification command runs with the rights of the account that delivers. Anyone who can write the store could \
-        put a command in the policy, so a command runs only in accounts that trusted it here (the same trust file as \
-        hand-off commands, with its own entries); others leave its notifications pending.
+        A notification command runs with the rights of the account that delivers, and a PagerDuty channel with a \
+        routing_key_file and a url other than PagerDuty's sends that file of the account's to that url. Whoever may \
+        apply a policy names both, so such a channel is used only in accounts that trusted it here (the same trust \
+        file as hand-off commands, with its own entries); others leave its notifications pending.
         """)
     @OptionGroup var options: StoreOptions
     @Argument(help: "The channel's name under notifications.channels.") var channel: String
@@ -173,15 +174,20 @@ struct NotifyTrust: ParsableCommand {
         guard let named = policy.notifications?.channels[channel] else {
             throw CommandFailure.badInput("the policy in force has no channel \(Terminal.quoted(channel)) under notifications.channels")
         }
-        guard named.kind == .command else {
-            throw CommandFailure.badInput("\(Terminal.quoted(channel)) is a \(named.kind.rawValue) channel; only command channels need trust")
+        guard let use = named.trustedUse else {
+            throw CommandFailure.badInput("""
+                \(Terminal.quoted(channel)) is a \(named.kind.rawValue) channel that needs no trust: only command channels, and \
+                PagerDuty channels that send a routing_key_file to a url other than PagerDuty's, do
+                """)
         }
         do {
-            try commands.trust.trust(named.target, store: commands.store.trustedAs, purpose: "notify")
+            try commands.trust.trust(use.text, store: commands.store.trustedAs, purpose: use.purpose)
         } catch {
             throw CommandFailure(.internalError, "\(error)")
         }
-        Terminal.line("this account now runs \(Terminal.safe(named.target)) for notifications of this store (channel \(Terminal.safe(channel)))")
+        Terminal.line(named.kind == .command
+            ? "this account now runs \(Terminal.safe(named.target)) for notifications of this store (channel \(Terminal.safe(channel)))"
+            : "this account now sends \(Terminal.safe(use.text)) for notifications of this store (channel \(Terminal.safe(channel)))")
         guard commands.mayDeliverNotifications() else {
             return Terminal.warning("""
                 \(Terminal.safe(commands.actor.name)) may not deliver notifications under the policy in force, so this \
