@@ -327,6 +327,12 @@ import Testing
         #expect(delivered.stderr.contains("plain.yaml: jira.url: http://jira.example.com is plain http to another host"), "\(delivered.stderr)")
 
         let file = try site.issueFile("ACC-1"), fields = try site.fieldMetadataFile()
+        // Field metadata is a file (standard input is the issues'), and one that is not there says what to save.
+        for missing in ["-", site.store.directory.appendingPathComponent("no-fields.json").path] {
+            let refused = try site.store.run(["import", "jira", "--mapping", plain, "--field-metadata", missing, file], as: "jira-importer")
+            #expect(refused.status == 2 && refused.stderr.contains("there is no such file of field metadata"), "\(refused.output)")
+            #expect(refused.stderr.contains("save GET /rest/api/3/field"), "\(refused.output)")
+        }
         let imported = try site.store.run(["import", "jira", "--mapping", plain, "--field-metadata", fields, file], as: "jira-importer")
         #expect(imported.status == 0, "\(imported.output)")
         #expect(imported.stdout.contains("ACC-1 → REQ-1 submitted"), "\(imported.output)")

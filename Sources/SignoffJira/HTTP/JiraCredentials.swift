@@ -50,7 +50,8 @@ public struct JiraCredentials: Sendable {
     /// Reads and checks the file: a regular file, owned by the account running
     /// signoff, with no permission for group or others.
     public static func read(path: String) throws(JiraCredentialsError) -> JiraCredentials {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        // Not blocking: a FIFO put there would hold the open until someone writes to it (it is refused just below).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
             throw JiraCredentialsError("\(path): cannot be opened (\(reason))",

@@ -194,7 +194,15 @@ struct ImportJira: ParsableCommand, JSONReporting {
     }
 
     func catalog(_ jiraMapping: JiraMapping) throws -> FieldCatalog {
-        let files = try (jiraMapping.fieldMetadataPaths + fieldMetadata).map { (path: $0, data: try readFile($0)) }
+        let files = try (jiraMapping.fieldMetadataPaths + fieldMetadata).map { path in
+            guard path != "-", FileManager.default.fileExists(atPath: path) else {
+                throw CommandFailure.badInput("""
+                    \(Terminal.quoted(path)): there is no such file of field metadata (the mapping's jira.field_metadata, or \
+                    --field-metadata, names it); save GET /rest/api/3/field, or an editmeta or createmeta answer, there
+                    """)
+            }
+            return (path: path, data: try readFile(path))
+        }
         do { return try JiraIntake.catalog(from: files) } catch {
             throw CommandFailure.badInput(Terminal.quoted(error.description))
         }
