@@ -483,6 +483,26 @@ import Testing
         #expect(draft.shownVersion == 1)
     }
 
+    /// The clock alone can change which step an approval counts for (a
+    /// rotation turned): the panel restates it without claiming that someone
+    /// decided meanwhile.
+    @Test func aStepMovedByTheClockIsNotCalledAnotherDecision() {
+        var model = Sample.model()
+        press(&model, .character("a"))
+        guard case let .decision(before) = model.mode, let row = model.rows.first(where: { $0.id == before.id }) else {
+            Issue.record("no panel"); return
+        }
+        var detail = Sample.detail(row)
+        detail.progress.append(StepStatus(step: RoutedStep(name: "on-call SRE", approvers: "rotation:sre-oncall", required: 1),
+                                          approvedBy: []))
+        detail.myStep = detail.progress.count - 1
+        _ = update(&model, .detailLoaded(detail))
+        guard case let .decision(after) = model.mode else { Issue.record("panel closed"); return }
+        #expect(after.step != before.step && after.step?.contains("on-call SRE") == true, "\(after.step ?? "")")
+        #expect(model.message?.text.contains("changed with the clock") == true, "\(model.message?.text ?? "")")
+        #expect(model.message?.text.contains("another decision") == false)
+    }
+
     /// Another approver's approval changes neither the version nor the
     /// state, but it changes what this approval does: the panel says so
     /// anew. A confirmation typed for what it said before is typed again,

@@ -35,6 +35,10 @@ public struct DecisionDraft: Sendable, Hashable {
     /// Which step an approval counts for and what it still needs, in words,
     /// from the detail shown when the panel opened; nil when not known.
     public var step: String?
+    /// The approvals the request's steps held when `step` was last worked
+    /// out: whether a new `step` came from another decision or from the
+    /// clock (a rotation's turn, a delegation's end); nil when not known.
+    public var approvalsSeen: Int?
     /// For an extension, what this decision does to the grant it extends, in
     /// words, from the detail shown when the panel opened; nil otherwise.
     public var extending: String?

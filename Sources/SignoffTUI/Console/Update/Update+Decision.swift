@@ -12,6 +12,7 @@ extension ConsoleModel {
                                   rationale: drafts[DecisionDraft.key(id: row.id, verdict: verdict)] ?? "")
         draft.request.requester = detail.record.requester
         draft.step = Self.stepText(detail, verdict: verdict)
+        draft.approvalsSeen = Self.approvalCount(detail)
         draft.extending = detail.extending.flatMap { Self.extensionText($0, request: detail.record.request, now: now, glyphs: glyphs) }
             .map { verdict == .deny ? "the grant of \(detail.record.request.extends ?? "") stays as it is" : $0.effect }
         if !draft.rationale.isEmpty, let written = draftVersions[draft.draftKey], written != draft.shownVersion {
@@ -45,6 +46,11 @@ extension ConsoleModel {
     /// What this decision does to the route, for the panel: which step an
     /// approval counts for and whether it completes the request; a denial
     /// by an eligible approver denies it whole.
+    /// The approvals the request's steps hold, all steps together.
+    static func approvalCount(_ detail: ConsoleDetail) -> Int {
+        detail.progress.reduce(0) { $0 + $1.approvedBy.count }
+    }
+
     static func stepText(_ detail: ConsoleDetail, verdict: Verdict) -> String? {
         guard let index = detail.myStep, index < detail.progress.count else { return nil }
         let status = detail.progress[index]

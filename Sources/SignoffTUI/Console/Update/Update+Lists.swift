@@ -139,10 +139,15 @@ extension ConsoleModel {
         }
         let step = Self.stepText(detail, verdict: verdict)
         guard step != draft.step else { return }
+        // Approvals unchanged: the clock moved who counts for which step.
+        let approvals = Self.approvalCount(detail)
+        let recorded = draft.approvalsSeen.map { $0 != approvals } ?? true
         draft.step = step
+        draft.approvalsSeen = approvals
         replaceOpenDraft(draft)
-        message = StatusMessage("\(glyphs.risk) another decision on \(draft.id) was recorded meanwhile: read again what yours does"
-                                + (step.map { " (step \($0))" } ?? ""), role: .warning)
+        let why = recorded ? "another decision on \(draft.id) was recorded meanwhile"
+                           : "what you may approve of \(draft.id) changed with the clock (a rotation turned or a delegation ended)"
+        message = StatusMessage("\(glyphs.risk) \(why): read again what yours does" + (step.map { " (step \($0))" } ?? ""), role: .warning)
     }
 
     mutating func sortTab(_ tab: ConsoleTab) {
