@@ -41,6 +41,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         /// Which requests I may decide now; nil without a policy.
         var queue: DecisionQueue?
         var total: Int
+        /// When it was read: what the rows' judgements are made at.
+        var readAt: Date
         /// The first load's grants, read in the background from its first page
         /// on and sent with its last (see `snapshotPage`); nil otherwise.
         var pendingGrants: PendingGrants?
@@ -63,12 +65,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
             grantCache = nil  // the only owner now: the dictionary changes in place instead of being copied
             var reordered = false, rejudged = false
             if let responsibility, let due = cache.judgeAgainAt, now >= due {
-                for (id, row) in cache.rows {
-                    let approvers = try Self.extensionApprovers(row.grant, store)
-                    cache.rows[id]?.revokeRefusal = responsibility.revokeRefusal(row.grant, extensionApprovers: approvers)
-                    cache.rows[id]?.reviewRefusal = responsibility.reviewRefusal(row.grant, extensionApprovers: approvers)
-                }
-                cache.judgeAgainAt = judgeAgainAt
+                for id in cache.rows.keys { try Self.judge(&cache.rows[id]!, responsibility, store) }
                 rejudged = true
             }
             let changed = try store.grants(changedAfter: cache.token)
@@ -91,10 +88,14 @@ public final class StoreConsoleBackend: ConsoleBackend {
             } else if rejudged || !recheck.isEmpty {
                 cache.sorted = cache.sorted.map { cache.rows[$0.id] ?? $0 }
             }
+            // Rows not judged again here hold only until they were due.
+            let rowsDue = Self.judgeAgain(judgeAgainAt, rows: cache.sorted, after: now)
+            cache.judgeAgainAt = rejudged ? rowsDue : [cache.judgeAgainAt, rowsDue].compactMap { $0 }.min()
             grantCache = cache
             return cache.sorted
         }
-        return keep(try Self.readAttentionGrants(store, responsibility), asOf: token, policy: policy, judgeAgainAt: judgeAgainAt)
+        return keep(try Self.readAttentionGrants(store, responsibility), asOf: token, policy: policy, judgeAgainAt: judgeAgainAt,
+                    at: now)
     }
 
     /// Every grant that needs attention, sorted, as console rows: a whole
@@ -108,14 +109,17 @@ public final class StoreConsoleBackend: ConsoleBackend {
         }
         // Who approved those grants' extensions is in the extensions' records, read after the grants.
         if let permissions {
-            for index in extended {
-                let grant = rows[index].grant
-                let approvers = try extensionApprovers(grant, store)
-                rows[index].revokeRefusal = permissions.revokeRefusal(grant, extensionApprovers: approvers)
-                rows[index].reviewRefusal = permissions.reviewRefusal(grant, extensionApprovers: approvers)
-            }
+            for index in extended { try judge(&rows[index], permissions, store) }
         }
         return rows
+    }
+
+    /// Judges again what `permissions` let me do with a row's grant, with
+    /// who approved its extensions (read from their records).
+    private static func judge(_ row: inout ConsoleGrantRow, _ permissions: GrantPermissions, _ store: Store) throws {
+        let approvers = try extensionApprovers(row.grant, store)
+        row.revokeRefusal = permissions.revokeRefusal(row.grant, extensionApprovers: approvers)
+        row.reviewRefusal = permissions.reviewRefusal(row.grant, extensionApprovers: approvers)
     }
 
     /// Whether who approved a grant's extensions matters to its row: they
@@ -157,9 +161,9 @@ public final class StoreConsoleBackend: ConsoleBackend {
     }
 
     /// Makes a whole read the kept grants, as of `token`, until `judgeAgainAt`.
-    private func keep(_ sorted: [ConsoleGrantRow], asOf token: Int64, policy: Policy?, judgeAgainAt: Date?) -> [ConsoleGrantRow] {
-        grantCache = (token, policy?.version, judgeAgainAt, Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }),
-                      sorted)
+    private func keep(_ sorted: [ConsoleGrantRow], asOf token: Int64, policy: Policy?, judgeAgainAt: Date?, at now: Date) -> [ConsoleGrantRow] {
+        grantCache = (token, policy?.version, Self.judgeAgain(judgeAgainAt, rows: sorted, after: now),
+                      Dictionary(sorted.map { ($0.grant.requestID, $0) }, uniquingKeysWith: { $1 }), sorted)
         return sorted
     }
 
@@ -177,6 +181,18 @@ public final class StoreConsoleBackend: ConsoleBackend {
         let latest = now.addingTimeInterval(judgedAtLeastEvery)
         let next = policy.nextDirectoryChange(after: now).map { min($0.addingTimeInterval(0.001), latest) } ?? latest
         return max(next, now.addingTimeInterval(judgedAtMostEvery))
+    }
+
+    /// `judgement` (`judgeAgain(after:policy:)`), or sooner where one of the
+    /// rows' refusals changes its words by the clock alone: an open
+    /// post-incident review's grant that "is active until" its expiry, which
+    /// then "reached its expiry" (a millisecond past it, no sooner than
+    /// `judgedAtMostEvery`).
+    static func judgeAgain(_ judgement: Date?, rows: [ConsoleGrantRow], after now: Date) -> Date? {
+        guard let judgement else { return nil }
+        let expiry = rows.lazy.filter { $0.reviewRefusal != nil }.compactMap(\.grant.expiresAt).filter { $0 > now }.min()
+        guard let expiry, expiry < judgement else { return judgement }
+        return max(expiry.addingTimeInterval(0.001), now.addingTimeInterval(judgedAtMostEvery))
     }
 
     /// Grants read on another thread (the store's pool reads concurrently):
@@ -230,7 +246,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                      eventsNotFolded: try store.eventsNotFolded(),
                                      findings: try openFindings(policy: policy), judgeAgainAt: judgeAgainAt)
         let queue = try policy.map { try DecisionQueue(store: store, person: identity.name, policy: $0, now: now) }
-        return Reading(header: header, policy: policy, queue: queue, total: try store.requestCount(), pendingGrants: pending)
+        return Reading(header: header, policy: policy, queue: queue, total: try store.requestCount(), readAt: now,
+                       pendingGrants: pending)
     }
 
     public func snapshot() throws -> ConsoleSnapshot {
@@ -259,7 +276,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
         if let pending = current.pendingGrants, next == nil {
             if after != nil, let grants = try pending.take() {
                 snapshot.grants = keep(grants, asOf: current.header.changeToken, policy: current.policy,
-                                       judgeAgainAt: current.header.judgeAgainAt)
+                                       judgeAgainAt: current.header.judgeAgainAt, at: current.readAt)
+                snapshot.judgeAgainAt = grantCache?.judgeAgainAt
                 snapshot.grantsLoaded = true
             } else {
                 next = Self.pastTheEnd

@@ -224,4 +224,61 @@ import Testing
         #expect(after.grants == fresh.grants, "the kept rows judged again are what a fresh read finds")
     }
 
+    /// A kept row's refusal to complete a post-incident review says the
+    /// emergency access "is active until" its expiry: the snapshot is judged
+    /// again a millisecond past that expiry, not up to a minute later, and then
+    /// says the expiry was reached.
+    @Test func aReviewRefusalIsJudgedAgainAtTheGrantsExpiry() throws {
+        let policy = GrantPermissionsTests.policy
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("signoff-app-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try Store.create(at: directory.appendingPathComponent("store.sqlite").path,
+                                     settings: StoreSettings(trustAssertedIdentities: true))
+        let bob = Principal(name: "bob", authentication: .asserted)
+        let request = AccessRequest(requester: "alice", subject: Subject(kind: .serviceAccount, name: "svc-etl", owner: "alice"),
+                                    system: "payments-db", environment: "production", entitlement: "read_replica", access: .read,
+                                    purpose: "payments are down, the ledger must be read", duration: .hours(2), breakGlass: true,
+                                    incident: "INC-7")
+        try store.write { tx in
+            for event in Lifecycle.apply(policy, previousVersion: nil, by: alice, openRecords: [], originals: [:], at: start) {
+                try tx.append(event)
+            }
+            let id = try tx.nextRequestID()
+            for event in Lifecycle.submit(try ScannedRequest(scanning: request), id: id, by: alice, policy: policy, original: nil, at: start) {
+                try tx.append(event)
+            }
+            let pending = try #require(try tx.record(id))
+            for event in Lifecycle.review(pending, verdict: .approve, rationale: "the incident is real and the scope is read only",
+                                          shownVersion: pending.version, by: bob, policy: policy, original: nil, at: start).events {
+                try tx.append(event)
+            }
+        }
+        let expiry = start.addingTimeInterval(2 * 3600)
+        let console = StoreConsoleBackend(store: store, identity: Principal(name: "sue", authentication: .asserted),
+                                          clock: CommandClock(asserted: expiry.addingTimeInterval(-2.5), runs: true))
+        let before = try console.snapshot()
+        #expect(before.judgeAgainAt == expiry.addingTimeInterval(0.001), "a millisecond past the expiry")
+        let row = try #require(before.grants.first)
+        #expect(row.reviewRefusal?.contains("is active until") == true, "\(String(describing: row.reviewRefusal))")
+        Thread.sleep(forTimeInterval: 3)
+        let after = try console.snapshot()
+        #expect(after.changeToken == before.changeToken, "nothing in the store changed")
+        #expect(after.grants.first?.reviewRefusal?.contains("reached its expiry") == true,
+                "\(String(describing: after.grants.first?.reviewRefusal))")
+        #expect(try #require(after.judgeAgainAt) > expiry.addingTimeInterval(1))
+
+        // A first load, whose grants come after its first page: the page with
+        // them brings the sooner time.
+        let paged = StoreConsoleBackend(store: store, identity: Principal(name: "sue", authentication: .asserted),
+                                        clock: .fixed(expiry.addingTimeInterval(-10)))
+        var last = try paged.snapshotPage(after: nil, limit: 200)
+        #expect(last.snapshot.judgeAgainAt == expiry.addingTimeInterval(50), "the policy's own: within a minute")
+        for _ in 0..<1000 where !last.snapshot.grantsLoaded {
+            if last.waiting { Thread.sleep(forTimeInterval: 0.01) }
+            last = try paged.snapshotPage(after: try #require(last.next), limit: 200)
+        }
+        #expect(last.snapshot.grantsLoaded && last.snapshot.grants.count == 1)
+        #expect(last.snapshot.judgeAgainAt == expiry.addingTimeInterval(0.001))
+    }
 }

@@ -477,8 +477,11 @@ class CountingBackend: ConsoleBackend {
 
         var last = Sample.snapshot(rows: [], grants: Sample.grants)
         last.grantsLoaded = true
+        // The grants may need judging again sooner than the first page said.
+        last.judgeAgainAt = now.addingTimeInterval(7)
         _ = update(&model, .snapshotPageLoaded(ConsoleSnapshotPage(snapshot: last, after: .max, next: nil, total: 8)))
         #expect(model.grantsLoaded && model.grants.count == Sample.grants.count)
+        #expect(model.judgeAgainAt == now.addingTimeInterval(7))
         #expect(model.rows.count == Sample.rows.count, "the requests stay")
         screen = view(model, size: model.size, glyphs: .unicode).lines.joined(separator: "\n")
         #expect(!screen.contains("loading grants"))

@@ -49,11 +49,16 @@ extension ConsoleModel {
         } else {
             paging.header.rows += page.snapshot.rows
         }
-        // Grants left out of the first page come with a later one.
+        // Grants left out of the first page come with a later one, and may
+        // need judging again sooner than the first page said.
         if page.snapshot.grantsLoaded, !paging.header.grantsLoaded {
             paging.header.grants = page.snapshot.grants
             paging.header.grantsLoaded = true
-            if paging.shown { loadGrants(page.snapshot.grants) }
+            paging.header.judgeAgainAt = page.snapshot.judgeAgainAt
+            if paging.shown {
+                loadGrants(page.snapshot.grants)
+                judgeAgainAt = page.snapshot.judgeAgainAt
+            }
         }
         guard let next = page.next else {
             self.paging = nil
