@@ -280,6 +280,25 @@ struct ConsoleTests {
         try tmux.send("q")
     }
 
+    /// A character that joins the next into its grapheme (a prepended
+    /// concatenation mark; a letter with the Prepend property) must not take
+    /// that character with it off the screen: the approver sees every
+    /// character the store holds, as itself or as a placeholder.
+    @Test func aCharacterThatJoinsTheNextHidesNothing() throws {
+        let store = try TestStore()
+        let hidden = " and WRITES to billing".map { "\\u0600" + String($0) }.joined()
+        let request = etlRequest
+            .replacingOccurrences(of: "purpose: Nightly reconciliation reads the ledger tables",
+                                  with: "purpose: \"Nightly reconciliation reads the ledger tables\(hidden)\"")
+            .replacingOccurrences(of: "name: svc-ledger-etl", with: "name: \"svc-ledger-etl\\u0D4E-admin\"")
+        _ = try store.submit(request, as: "alice")
+        let tmux = try console(store, width: 200, height: 50)
+        try tmux.waitFor("My queue 1")
+        let screen = try tmux.waitFor("W\u{FFFD}R\u{FFFD}I\u{FFFD}T\u{FFFD}E\u{FFFD}S")
+        #expect(screen.contains("\u{0D4E}-admin"), "\(screen)")
+        try tmux.send("q")
+    }
+
     @Test func aDumbTerminalGetsAClearErrorNotABlankScreen() throws {
         let store = try TestStore()
         let result = try Signoff.run(["--store", store.path, "--as", "dave"], environment: ["TERM": "dumb"])

@@ -105,6 +105,12 @@ struct UntrustedTextTests {
             #expect(DisplaySafe.text(text, style: .ascii) == "a\(ascii)b")
         }
         #expect(DisplaySafe.text("plain ascii, é, 日本") == "plain ascii, é, 日本")
+        // Prepended concatenation marks (format characters that are not
+        // default-ignorable) join the next character into their grapheme.
+        for scalar: UInt32 in [0x0600, 0x0605, 0x06DD, 0x070F, 0x0890, 0x08E2, 0x110BD, 0x110CD] {
+            let text = "a" + String(Unicode.Scalar(scalar)!) + "b"
+            #expect(DisplaySafe.text(text) == "a\u{FFFD}b", "U+\(String(scalar, radix: 16))")
+        }
         #expect(DisplaySafe.escapingAboveASCII("x\u{202E}y\u{E0041}") == "x\\u202ey\\udb40\\udc41")
     }
 }

@@ -167,3 +167,40 @@ import Testing
         #expect(second[3...7].filter { $0.contains("MMMMMMMM") }.count == 4)
     }
 }
+
+/// A terminal cell holds one spacing character and the nonspacing marks after
+/// it: a grapheme of several spacing characters takes a cell for each, so no
+/// character can hide the ones after it (ncurses keeps only the first
+/// spacing character of a cell).
+@Suite struct GridCellTests {
+    func cells(_ text: String, width: Int = 20) -> [String] {
+        var grid = Grid(size: Size(width: width, height: 1))
+        let used = grid.write(text, x: 0, y: 0)
+        #expect(used == CharacterWidth.of(text), "what the grid uses is what layout measures")
+        return (0..<used).map { grid[$0, 0] }.filter { !$0.isContinuation }.map(\.text)
+    }
+
+    @Test func everySpacingCharacterOfAGraphemeHasItsOwnCell() {
+        // A prepended mark's grapheme runs on to the next character: the mark
+        // (a format character, which views show as a placeholder) is left
+        // out, and what followed it is not.
+        #expect(cells("ab\u{0600}c\u{0600}d") == ["a", "b", "c", "d"])
+        // A letter with the Prepend property (U+0D4E) and what follows it.
+        #expect(cells("x\u{0D4E}-admin") == ["x", "\u{0D4E}", "-", "a", "d", "m", "i", "n"])
+        // A spacing vowel sign, a flag and a skin tone.
+        #expect(cells("\u{0915}\u{093F}") == ["\u{0915}", "\u{093F}"])
+        #expect(cells("a\u{0903}b") == ["a", "\u{0903}", "b"])
+        #expect(cells("\u{1F1FA}\u{1F1F8}") == ["\u{1F1FA}", "\u{1F1F8}"])
+        #expect(cells("\u{1F44D}\u{1F3FD}") == ["\u{1F44D}", "\u{1F3FD}"])
+        // Nonspacing marks stay with their character; an emoji selector keeps it wide.
+        #expect(cells("e\u{0301}x") == ["e\u{0301}", "x"])
+        #expect(cells("\u{2764}\u{FE0F}!") == ["\u{2764}\u{FE0F}", "!"])
+        #expect(CharacterWidth.of("\u{2764}\u{FE0F}") == 2)
+    }
+
+    @Test func aGraphemeCutAtTheEdgeLeavesNoHalf() {
+        var grid = Grid(size: Size(width: 3, height: 1))
+        #expect(grid.write("a\u{1F44D}\u{1F3FD}", x: 0, y: 0) == 3)
+        #expect(grid.lines == ["a\u{1F44D}"])
+    }
+}

@@ -13,7 +13,8 @@ public enum DisplaySafe {
     /// separators, interlinear annotations, and everything Unicode marks
     /// Default_Ignorable (zero-width characters, joiners, variation selectors,
     /// tag characters, and the invisible Hangul fillers U+115F, U+1160, U+3164,
-    /// U+FFA0), plus the blank Braille pattern U+2800, which renders as nothing.
+    /// U+FFA0), every other format character (general category Cf), plus the
+    /// blank Braille pattern U+2800, which renders as nothing.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if v >= 0x20 && v < 0x7F { return false }           // printable ASCII, the common case
@@ -24,7 +25,12 @@ public enum DisplaySafe {
         case 0x2028, 0x2029: return true                    // line and paragraph separators
         case 0xFFF9...0xFFFB: return true                   // interlinear annotations
         case 0x2800: return true                            // braille pattern blank
-        default: return scalar.properties.isDefaultIgnorableCodePoint
+        default:
+            // Format characters too: those not default-ignorable (the Arabic
+            // number signs U+0600–0605 and other prepended concatenation
+            // marks) join the next character into their grapheme, where a
+            // terminal cell cannot show it.
+            return scalar.properties.isDefaultIgnorableCodePoint || scalar.properties.generalCategory == .format
         }
     }
 

@@ -2,14 +2,18 @@
 /// Asian Width and emoji presentation) rather than the locale, so the same text
 /// renders the same way everywhere and snapshots are deterministic.
 public enum CharacterWidth {
+    /// Columns of a grapheme: the sum of its cells' (`forEachCell`). A
+    /// terminal cell holds one spacing character and the nonspacing marks
+    /// after it, so a grapheme of several spacing characters (a Devanagari
+    /// syllable with a spacing vowel sign, a flag, an emoji with a skin tone,
+    /// anything after a prepended mark) takes a cell for each.
     public static func of(_ character: Character) -> Int {
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return 0 }
-        if first.value < 0x7F { return first.value < 0x20 ? 0 : 1 }
-        // An emoji presentation selector makes the cluster wide.
-        if scalars.contains(where: { $0.value == 0xFE0F }) { return 2 }
-        if isZeroWidth(first) { return 0 }
-        return isWide(first) ? 2 : 1
+        if first.value < 0x7F, scalars.count == 1 { return first.value < 0x20 ? 0 : 1 }
+        var total = 0
+        forEachCell(of: character) { _, width in total += width }
+        return total
     }
 
     /// Columns used by a whole string.
@@ -19,6 +23,47 @@ public enum CharacterWidth {
         var total = 0
         for character in text { total += of(character) }
         return total
+    }
+
+    /// Calls `body` with each cell's worth of a grapheme and its width: a
+    /// scalar that is not a nonspacing or enclosing mark starts a cell, and
+    /// the marks after it go with it (a variation selector is one: U+FE0F
+    /// makes its cell wide). A cell of width 0 starts with a mark or a
+    /// format character and belongs with the cell before it. Nothing of the
+    /// grapheme is left out, so no character can hide the ones after it.
+    public static func forEachCell(of character: Character, _ body: (Substring.UnicodeScalarView, Int) -> Void) {
+        let scalars = Substring(String(character)).unicodeScalars
+        var start = scalars.startIndex
+        var index = scalars.index(after: start)
+        func emit(_ end: Substring.UnicodeScalarView.Index) {
+            let cell = scalars[start..<end]
+            body(cell, width(of: cell))
+            start = end
+        }
+        while index < scalars.endIndex {
+            if !isMark(scalars[index]) { emit(index) }
+            index = scalars.index(after: index)
+        }
+        emit(scalars.endIndex)
+    }
+
+    /// Columns of one cell's scalars: its first scalar's, or two where an
+    /// emoji presentation selector follows it.
+    static func width(of cell: Substring.UnicodeScalarView) -> Int {
+        guard let first = cell.first else { return 0 }
+        if first.value < 0x7F { return first.value < 0x20 ? 0 : 1 }
+        if isZeroWidth(first) { return 0 }
+        if cell.contains(where: { $0.value == 0xFE0F }) { return 2 }
+        return isWide(first) ? 2 : 1
+    }
+
+    /// Nonspacing and enclosing marks: drawn in the cell of the character before them.
+    static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.value < 0x300 { return false }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark: return true
+        default: return false
+        }
     }
 
     static func isZeroWidth(_ scalar: Unicode.Scalar) -> Bool {

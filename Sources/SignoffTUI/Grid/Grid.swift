@@ -48,33 +48,42 @@ public struct Grid: Sendable, Hashable {
         guard y >= 0, y < size.height, x < size.width else { return 0 }
         let limit = min(size.width, x + (maxWidth ?? size.width))
         var column = x
-        for character in text {
-            let width = CharacterWidth.of(character)
+        var full = false
+        /// Puts one cell's scalars (`CharacterWidth.forEachCell`) at `column`.
+        func put(_ text: String, width: Int) {
             if width == 0 {
-                // Combining mark or similar: attach to the previous cell's grapheme.
+                // Marks (or a format character): attach to the previous cell's grapheme.
                 if column > x, column - 1 >= 0 {
                     var index = column - 1
                     while index > x, self[index, y].isContinuation { index -= 1 }
-                    if !character.unicodeScalars.contains(where: isUnsafeScalar) {
-                        self[index, y].text.append(character)
-                    }
+                    for scalar in text.unicodeScalars where !isUnsafeScalar(scalar) { self[index, y].text.unicodeScalars.append(scalar) }
                 }
-                continue
+                return
             }
             if column + width > limit {
                 if column < limit { self[column, y] = Cell(text: " ", role: role) }
                 column = limit
-                break
+                full = true
+                return
             }
             if column >= 0 {
                 clearWide(at: column, y: y)
-                self[column, y] = Cell(text: String(character), role: role)
+                self[column, y] = Cell(text: text, role: role)
                 if width == 2 {
                     clearWide(at: column + 1, y: y)
                     self[column + 1, y] = Cell(text: "", role: role, isContinuation: true)
                 }
             }
             column += width
+        }
+        for character in text {
+            let scalars = character.unicodeScalars
+            if scalars.count == 1, let only = scalars.first, only.value >= 0x20, only.value < 0x7F {
+                put(String(character), width: 1)
+            } else {
+                CharacterWidth.forEachCell(of: character) { cell, width in if !full { put(String(cell), width: width) } }
+            }
+            if full { break }
         }
         return column - x
     }
@@ -107,8 +116,10 @@ public struct Grid: Sendable, Hashable {
         }
     }
 
+    /// Never attached to a cell: controls, and format characters (which a
+    /// view should have shown as placeholders, `DisplaySafe`).
     private func isUnsafeScalar(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.properties.generalCategory == .format
     }
 
     /// The grid as plain text lines (continuation cells omitted), for snapshot tests.
