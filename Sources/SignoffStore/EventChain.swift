@@ -83,6 +83,25 @@ struct EventChain {
         }
     }
 
+    /// Whether a stored event's `hash` is what its own columns and
+    /// `prev_hash` chain to (whether it follows the event before it is not asked).
+    mutating func holdsHash(_ event: EventColumns) -> Bool {
+        begin(prevHash: event.prevHash, sequence: event.sequence, at: event.at)
+        appendField(event.actor)
+        appendField(event.authentication)
+        appendField(event.kind)
+        appendOptionalField(event.requestID)
+        appendField(event.payload)
+        if let signature = event.signature, let statement = event.statement {
+            appendField(signature)
+            appendField(statement)
+        }
+        let digest = SHA256.hash(data: buffer)
+        var hex = [UInt8](repeating: 0, count: 64)
+        digest.withUnsafeBytes { raw in hex.withUnsafeMutableBufferPointer { Self.writeHex(raw, into: $0) } }
+        return event.hash.elementsEqual(hex)
+    }
+
     /// Lowercase hex of a 32-byte digest into 64 bytes.
     @inline(__always)
     static func writeHex(_ digest: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) {

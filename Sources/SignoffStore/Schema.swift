@@ -574,6 +574,14 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'who added an outbox message is fixed'); END;
                 """)
         }
+        // The `store_created` and `settings_changed` events, found at once:
+        // a command goes by the settings they set (`StoreSettings.chained`),
+        // not by the `settings` row, which whoever can write the file can edit.
+        migrator.registerMigration("25 settings events") { db in
+            try db.execute(sql: """
+                CREATE INDEX events_settings ON events(sequence) WHERE kind IN ('store_created', 'settings_changed')
+                """)
+        }
         return migrator
     }
 }

@@ -48,6 +48,23 @@ public final class Store: Sendable {
     let remote: PostgresRemote?
     /// Told once per write that finds the store's lock held, before it waits on (`observeLockWaits`).
     private let lockWaitObserver = Mutex<(@Sendable (_ holder: String?) -> Void)?>(nil)
+    /// The `settings` row as a write last read it, and the settings the events set then (`settingsNow`).
+    private let settingsSeen = Mutex<(row: StoreSettings, chained: StoreSettings)?>(nil)
+
+    /// The settings a write of a store file goes by, as of its transaction:
+    /// chained from the events (`StoreSettings.chained`) again whenever the
+    /// `settings` row reads otherwise than at the last write, so that a
+    /// change another process made since this one opened the store (trust
+    /// of asserted identities turned off) holds here at once, and an edited
+    /// row is not believed. Before the store's first event, its own `settings`.
+    func settingsNow(_ db: Database) throws -> StoreSettings {
+        // None yet: the store is being created, with `settings`.
+        guard let row = try StoreSettings.fetch(db) else { return settings }
+        if let seen = settingsSeen.withLock({ $0 }), seen.row == row { return seen.chained }
+        let chained = try StoreSettings.chained(db) ?? row
+        settingsSeen.withLock { $0 = (row, chained) }
+        return chained
+    }
 
     /// How long SQLite itself waits on a lock before it reports the store
     /// busy, on every connection: the writer waits this long before the
@@ -181,10 +198,11 @@ public final class Store: Sendable {
         guard !StoreFile.isDirectory(path) else { throw StoreError.notAStore(path: path) }
         return try StoreError.mapping(path: path) {
             let pool = try openPool(path, busyTimeout: busyTimeout)
-            guard let (settings, applied) = try pool.read({ try identify($0, path: path) }) else {
+            guard let applied = try pool.read({ try identify($0, path: path) }) else {
                 throw StoreError.notAStore(path: path)
             }
             try Schema.migrate(pool)
+            let settings = try pool.read(chainedSettings)
             let store = Store(path: path, settings: settings, access: .write, pool: pool, writeDeadline: writeDeadline)
             // Migrations applied now, or by an earlier run that stopped before
             // recording them: the schema is evidence too.
@@ -250,22 +268,29 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "signoff store (read-only)"
         let pool = try DatabasePool(path: location, configuration: configuration)
-        guard let (settings, applied) = try pool.read({ try identify($0, path: path) }) else {
+        guard let applied = try pool.read({ try identify($0, path: path) }) else {
             throw StoreError.notAStore(path: path)
         }
         let missing = Schema.migrator.migrations.filter { !applied.contains($0) }
         if !missing.isEmpty { throw StoreError.needsMigration(path: path, migrations: missing) }
-        return Store(path: path, settings: settings, access: .read, pool: pool, copy: copy)
+        return Store(path: path, settings: try pool.read(chainedSettings), access: .read, pool: pool, copy: copy)
     }
 
-    /// The store's settings and applied migrations; nil when the file is not a signoff store.
-    private static func identify(_ db: Database, path: String) throws -> (StoreSettings, Set<String>)? {
+    /// The store's applied migrations; nil when the file is not a signoff
+    /// store (no signoff application ID, or no settings row).
+    private static func identify(_ db: Database, path: String) throws -> Set<String>? {
         guard try Int32.fetchOne(db, sql: "PRAGMA application_id") == Schema.applicationID else { return nil }
         let applied = try Schema.migrator.appliedIdentifiers(db)
         let unknown = applied.subtracting(Schema.migrator.migrations)
         if !unknown.isEmpty { throw StoreError.schemaTooNew(path: path, unknownMigrations: unknown.sorted()) }
-        guard let settings = try StoreSettings.fetch(db) else { return nil }
-        return (settings, applied)
+        guard try StoreSettings.fetch(db) != nil else { return nil }
+        return applied
+    }
+
+    /// The settings a store's commands go by, read once its schema is this signoff's (`StoreSettings.chained`).
+    private static func chainedSettings(_ db: Database) throws -> StoreSettings {
+        guard let settings = try StoreSettings.chained(db) else { throw StoreError.unreadableRow("the store has no settings row") }
+        return settings
     }
 
     static func openPool(_ path: String, busyTimeout: TimeInterval) throws -> DatabasePool {
@@ -315,7 +340,7 @@ public final class Store: Sendable {
     public func write<T>(_ body: (WriteTransaction) throws -> T) throws -> T {
         if let remote { return try sharedWrite(remote, body) }
         return try immediateTransaction(reporting: lockWaitReport) { db in
-            let transaction = WriteTransaction(db: db, settings: settings, isCopy: false, readers: pool)
+            let transaction = WriteTransaction(db: db, settings: try settingsNow(db), isCopy: false, readers: pool)
             defer { transaction.isOpen = false }
             let result = try body(transaction)
             try transaction.finish()

@@ -21,13 +21,77 @@ public struct StoreSettings: Sendable, Hashable {
         self.createdAt = EventCoding.storedPrecision(createdAt)
     }
 
+    /// The `settings` row as it stands: a query table, which whoever can
+    /// write the store file can edit. What a command goes by is `chained`.
     static func fetch(_ db: Database) throws -> StoreSettings? {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT trust_asserted_identities, share_group, created_at FROM settings WHERE id = 1")
+            db.cachedStatement(sql: "SELECT trust_asserted_identities, share_group, created_at FROM settings WHERE id = 1"))
         else { return nil }
         return StoreSettings(trustAssertedIdentities: try row.checked(0, "settings.trust_asserted_identities"),
                              shareGroup: try row.checked(1, "settings.share_group"),
                              createdAt: Date(storeMilliseconds: try row.checked(2, "settings.created_at")))
+    }
+
+    /// The settings a store file's commands go by: as its `store_created`
+    /// and `settings_changed` events set them, not as the `settings` row
+    /// says, so that one edited row can neither make the store believe
+    /// `--as` and a chosen clock nor hand its files to a group (`audit
+    /// verify` names the row). Trust of asserted identities, once turned off
+    /// by an event, stays off whatever a later event says (signoff never
+    /// turns it on again). Each of those events, and the first, must hold
+    /// its own hash and be the one the event after it chains to; where one
+    /// does not (an event edited by hand), the store trusts no asserted
+    /// identity and shares with no group. nil when the file has no settings
+    /// row (not a signoff store); the row as it stands only for a store
+    /// whose first event holds and is not `store_created` (made before
+    /// signoff recorded its settings), or that has no events yet.
+    static func chained(_ db: Database) throws -> StoreSettings? {
+        guard let row = try fetch(db) else { return nil }
+        let failClosed = StoreSettings(trustAssertedIdentities: false, shareGroup: nil, createdAt: row.createdAt)
+        var chain = EventChain()
+        var settings: StoreSettings?, holds = true
+        var hashes: [(sequence: Int64, hash: [UInt8])] = []
+        let query = FastStatement(try db.cachedStatement(sql: EventColumns.select + """
+             WHERE sequence = 1 OR kind IN ('\(EventKind.storeCreated.rawValue)', '\(EventKind.settingsChanged.rawValue)')
+             ORDER BY sequence
+            """), db)
+        try query.forEachRow { statement in
+            let columns = EventColumns(statement: statement)
+            guard holds else { return }
+            guard chain.holdsHash(columns), columns.sequence != 1 || columns.prevHash.elementsEqual(EventChain.genesisBytes),
+                  let event = try? columns.draft() else {
+                holds = false
+                return
+            }
+            hashes.append((columns.sequence, Array(columns.hash)))
+            switch event.body {
+            case let .storeCreated(created):
+                guard columns.sequence == 1 else { holds = false; return }
+                settings = StoreSettings(trustAssertedIdentities: created.trustAssertedIdentities, shareGroup: created.shareGroup,
+                                         createdAt: event.at)
+            case let .settingsChanged(changed):
+                guard var current = settings else { holds = false; return }
+                current.trustAssertedIdentities = current.trustAssertedIdentities && changed.trustAssertedIdentities
+                current.shareGroup = changed.shareGroup
+                settings = current
+            case .policyApplied, .requestSubmitted, .requestRouted, .reviewRecorded, .reviewRefused, .actionRefused,
+                 .requestDecided, .requestWithdrawn, .grantIssued, .grantHandedOff, .grantProvisioned, .grantProvisioningFailed,
+                 .grantExpired, .grantRevoked, .grantExtended, .incidentReviewCompleted, .schemaMigrated, .handOffConfigured,
+                 .reconciliationRun, .findingOpened, .findingResolved, .findingExcepted, .findingRemovalRequested,
+                 .removalHandedOff, .removalHandOffFailed, .requestRevised, .ticketLinked, .intakeRefused, .writeBackConfigured:
+                // Read for its hash alone when it is the first; a settings kind whose payload is another's is not settings.
+                if columns.sequence != 1 { holds = false }
+            }
+        }
+        guard holds else { return failClosed }
+        let next = try db.cachedStatement(sql: "SELECT prev_hash FROM events WHERE sequence = ?")
+        for (sequence, hash) in hashes {
+            guard let following = try String.fetchOne(next, arguments: [sequence + 1]) else { continue }
+            if !following.utf8.elementsEqual(hash) { return failClosed }
+        }
+        // A settings event after a first that is not `store_created` has nothing to change.
+        guard let settings else { return hashes.count <= 1 ? row : failClosed }
+        return settings
     }
 }
 

@@ -42,7 +42,12 @@ struct StoreFacts {
             createdAt = event.at.storeMilliseconds
             migrations = store.migrations
         case let .settingsChanged(changed):
-            trustAsserted = changed.trustAssertedIdentities
+            if changed.trustAssertedIdentities && !trustAsserted {
+                // Signoff never records it, and no command goes by it (`StoreSettings.chained`).
+                mismatches.append(Mismatch(table: "events", requestID: nil, sequence: sequence,
+                                           problem: "a settings change that turns trust of asserted identities on, which signoff never records (it can be turned off, never on)"))
+            }
+            trustAsserted = trustAsserted && changed.trustAssertedIdentities
             shareGroup = changed.shareGroup
         case let .schemaMigrated(migrated):
             migrations += migrated.migrations

@@ -234,8 +234,12 @@ public final class WriteTransaction {
         // The grant a grant event after `grant_issued` changes, looked up once.
         var grantStatus: StatusEntry?
         switch draft.body {
-        case .policyApplied, .handOffConfigured, .settingsChanged, .schemaMigrated, .reconciliationRun:
+        case .policyApplied, .handOffConfigured, .schemaMigrated, .reconciliationRun:
             break
+        case let .settingsChanged(changed):
+            if changed.trustAssertedIdentities && !settings.trustAssertedIdentities {
+                throw StoreError.invalidEvent("trust of asserted identities can be turned off, never on")
+            }
         case let .findingOpened(opened):
             if try findingIsOpen(opened.findingID) { throw StoreError.invalidEvent("finding \(opened.findingID) is already open") }
         case let .findingResolved(resolved):

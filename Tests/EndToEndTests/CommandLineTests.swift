@@ -424,6 +424,26 @@ struct CommandLineTests {
         #expect(try store.run(["settings", "--stop-trusting-asserted-identities"], as: "carol").status == 0)
     }
 
+    /// Whoever can write the file can edit the `settings` row; commands go
+    /// by the settings the events set, so a store that stopped trusting
+    /// asserted identities refuses `--as` and a chosen clock whatever the row
+    /// says, gives its files to no group the row names, and verify names the row.
+    @Test(.needsStoreFile) func anEditedSettingsRowIsNotBelieved() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        #expect(try store.run(["settings", "--stop-trusting-asserted-identities"], as: "carol").status == 0)
+        let group = String(cString: getgrgid(getegid())!.pointee.gr_name)
+        #expect(try sqlite(store.path, "UPDATE settings SET trust_asserted_identities = 1, share_group = '\(group)'").status == 0)
+        let head = try store.run(["audit", "head"]).stdout
+        let approved = try store.run(["approve", id, "--version", "1", "-r", rationale], as: "dave", at: "2026-12-07T11:00:00Z")
+        #expect(approved.status != 0 && approved.stderr.contains("--as"), "\(approved.output)")
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was recorded")
+        #expect(try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int == 0o600,
+                "the files were not given to the group the row names")
+        let verify = try store.run(["audit", "verify"])
+        #expect(verify.status != 0 && verify.stdout.contains("trust_asserted_identities is 1; the events say 0"), "\(verify.output)")
+    }
+
     /// Whoever can write the file can append a well-chained approval of their
     /// own request, in their own name; verify replays it under the policy and
     /// names it.

@@ -364,7 +364,7 @@ import Testing
     /// a role's actions; anyone else's are named, whoever wrote them in.
     @Test func anActionOnlyARoleMayTakeIsNamedWhenItsActorHoldsNone() throws {
         let creator = Sample.creator.name
-        let settings = EventBody.settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))
+        let settings = EventBody.settingsChanged(.init(trustAssertedIdentities: false, shareGroup: nil))
         #expect(try findingProblems([EventDraft(requestID: nil, actor: Sample.creator, at: Self.later, body: settings)]) == [])
         #expect(try findingProblems([EventDraft(requestID: nil, actor: Sample.bob, at: Self.later, body: settings)]) == [
             "settings_changed by bob: an action signoff refuses: bob may not change_settings: no role of the policy grants change_settings, so only the account that created the store (\(creator)) may",

@@ -314,10 +314,11 @@ final class OpenSSHKey {
             #expect(try sqlite3(store.path, "DELETE FROM grdb_migrations WHERE identifier = '\(migration)';").status == 0)
         }
         // What the later migrations added, taken away again.
-        #expect(Self.fromMarker3 == [Self.marker3, "23 outbox changes name who made them", "24 outbox rows name who added them"])
+        #expect(Self.fromMarker3 == [Self.marker3, "23 outbox changes name who made them", "24 outbox rows name who added them",
+                                   "25 settings events"])
         #expect(try sqlite3(store.path, """
             ALTER TABLE outbox DROP COLUMN changed_by; ALTER TABLE outbox DROP COLUMN changed_how;
-            DROP TRIGGER outbox_refuse_new_adder; ALTER TABLE outbox DROP COLUMN created_by;
+            DROP TRIGGER outbox_refuse_new_adder; ALTER TABLE outbox DROP COLUMN created_by; DROP INDEX events_settings;
             """).status == 0)
         let before = try #require(Schema.migrator.migrations.last { !Self.fromMarker3.contains($0) })
         #expect(try sqlite3(store.path, "UPDATE settings SET schema = '\(before)' WHERE id = 1;").status == 0)

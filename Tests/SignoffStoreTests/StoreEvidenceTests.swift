@@ -14,6 +14,16 @@ import Testing
         return store
     }
 
+    /// Appends as a signoff that believed the store trusted asserted
+    /// identities did (one that went by an edited `settings` row).
+    func appendBelievingTrust(_ store: Store, _ draft: EventDraft) throws {
+        try store.pool.write { db in
+            let transaction = WriteTransaction(db: db, settings: StoreSettings(trustAssertedIdentities: true), isCopy: false)
+            try transaction.append(draft)
+            try transaction.finish()
+        }
+    }
+
     @Test func creationIsTheFirstEventAndRecordsWhoAndWhat() throws {
         let directory = TemporaryDirectory()
         let store = try populated(directory, settings: StoreSettings(trustAssertedIdentities: true))
@@ -45,25 +55,65 @@ import Testing
         #expect(try schemaProblems(isCopy: false).isEmpty == false, "a file whose events record fewer migrations than it has")
     }
 
-    /// Issue 11: flip trust of asserted identities, record `--as dave`, flip
-    /// it back. The table looks right again; the asserted event does not.
+    /// Issue 11: flip trust of asserted identities in the `settings` row.
+    /// The store goes by its events, not the row: `--as` stays refused, and
+    /// `audit verify` names the row.
+    @Test func trustFlippedInTheSettingsRowIsNotBelieved() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        try sqlite3(store.path, "UPDATE settings SET trust_asserted_identities = 1, share_group = 'everyone';")
+        let flipped = try Store.open(at: store.path)
+        #expect(!flipped.settings.trustAssertedIdentities)
+        #expect(flipped.settings.shareGroup == nil)
+        #expect(throws: StoreError.self) {
+            try flipped.write { try $0.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted))) }
+        }
+        #expect(try flipped.verify().projectionMismatches.map(\.problem)
+            == ["trust_asserted_identities is 1; the events say 0", "share_group is everyone; the events say NULL"])
+        #expect(try !Store.openForReading(at: store.path).settings.trustAssertedIdentities)
+    }
+
+    /// An asserted identity recorded by a signoff that believed a flipped
+    /// row (as signoff did before it went by the events): the table looks
+    /// right again afterwards; the asserted event does not.
     @Test func assertedIdentityRecordedWhileTrustWasFlippedIsCaught() throws {
         let directory = TemporaryDirectory()
         let store = try populated(directory)
         let anchor = try #require(try store.chainHead())
-        try sqlite3(store.path, "UPDATE settings SET trust_asserted_identities = 1;")
-        let flipped = try Store.open(at: store.path)
-        #expect(flipped.settings.trustAssertedIdentities)
-        #expect(try flipped.verify().projectionMismatches.map(\.problem)
-            == ["trust_asserted_identities is 1; the events say 0"])
-        try flipped.write { try $0.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted))) }
-        try sqlite3(store.path, "UPDATE settings SET trust_asserted_identities = 0;")
+        try appendBelievingTrust(store, Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted)))
         let report = try Store.open(at: store.path).verify(anchors: [anchor])
         #expect(report.brokenAnchors.isEmpty, "appending keeps the anchor: the chain alone cannot tell")
         #expect(!report.isIntact)
         #expect(report.projectionMismatches.contains {
             $0.table == "events" && $0.problem.contains("dave is an asserted identity") && $0.sequence == anchor.sequence + 1
         }, "\(report.projectionMismatches)")
+    }
+
+    /// Editing the events that set the settings (here the first, to trust
+    /// asserted identities) breaks their hashes: the store then trusts no
+    /// asserted identity and shares with no group.
+    @Test func settingsEventsThatDoNotHoldTheirHashesTrustNothing() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory, settings: StoreSettings(trustAssertedIdentities: false, shareGroup: nil))
+        try sqlite3(store.path, """
+            DROP TRIGGER events_refuse_update;
+            UPDATE events SET payload = replace(payload, '"trust_asserted_identities":false', '"trust_asserted_identities":true') WHERE sequence = 1;
+            UPDATE settings SET trust_asserted_identities = 1;
+            """)
+        #expect(try sqlite3(store.path, "SELECT payload FROM events WHERE sequence = 1;").output.contains("\"trust_asserted_identities\":true"))
+        #expect(try !Store.open(at: store.path).settings.trustAssertedIdentities)
+    }
+
+    /// A `settings_changed` event that turns trust on, chained correctly (by
+    /// a signoff believing an edited row, or by hand): not believed, and named.
+    @Test func aSettingsEventTurningTrustOnIsNotBelieved() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory)
+        try appendBelievingTrust(store, EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start,
+                                                   body: .settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))))
+        let reopened = try Store.open(at: store.path)
+        #expect(!reopened.settings.trustAssertedIdentities)
+        #expect(try reopened.verify().projectionMismatches.contains { $0.problem.hasPrefix("a settings change that turns trust of asserted identities on") })
     }
 
     @Test(arguments: [
@@ -93,14 +143,24 @@ import Testing
 
     @Test func settingsChangeThroughEventsAndVerify() throws {
         let directory = TemporaryDirectory()
-        let store = try populated(directory)
-        try store.write {
-            try $0.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start,
-                                     body: .settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))))
+        let store = try populated(directory, settings: StoreSettings(trustAssertedIdentities: true))
+        // Never turned on again: the store refuses the event itself.
+        let off = EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start,
+                             body: .settingsChanged(.init(trustAssertedIdentities: false, shareGroup: nil)))
+        try store.write { tx in
+            try tx.append(off)
             // In force from the event on, in the same transaction.
-            try $0.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted)))
+            #expect(throws: StoreError.self) {
+                try tx.append(Sample.review("REQ-1", by: Principal(name: "dave", authentication: .asserted)))
+            }
         }
-        #expect(try Store.open(at: store.path).settings.trustAssertedIdentities)
+        #expect(throws: StoreError.self) {
+            try store.write {
+                try $0.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start,
+                                         body: .settingsChanged(.init(trustAssertedIdentities: true, shareGroup: nil))))
+            }
+        }
+        #expect(try !Store.open(at: store.path).settings.trustAssertedIdentities)
         #expect(try store.verify().isIntact)
     }
 

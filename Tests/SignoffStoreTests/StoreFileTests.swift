@@ -93,7 +93,7 @@ import Testing
                                "13 finding exceptions", "14 tickets", "15 finding requests", "16 finding removals",
                                "17 signatures over statement schema 2", "18 deciders", "19 grant windows", "20 policy events", "21 ticket editors",
                                "22 signatures name their store", "23 outbox changes name who made them",
-                               "24 outbox rows name who added them"])
+                               "24 outbox rows name who added them", "25 settings events"])
         #expect(journal == "wal")
         #expect(synchronous == 2, "synchronous must be FULL")
         #expect(foreignKeys == 1)
