@@ -105,6 +105,16 @@ struct PolicyParseTests {
               - name: r
                 steps: [{approvers: owners, count: 1001}]
             """, line: 3, column: 40, field: "route[0].steps[0].count", message: "must be at most 1000"),
+        ParseErrorCase(label: "a null is no name", rules: """
+            route:
+              - name: ~
+                approve: automatically
+            """, line: 2, column: 11, field: "route[0].name", message: "expected text, found null"),
+        ParseErrorCase(label: "a tagged count", rules: """
+            route:
+              - name: r
+                steps: [{approvers: owners, count: !!float 1}]
+            """, line: 3, column: 40, field: "route[0].steps[0].count", message: "a value tagged tag:yaml.org,2002:float"),
     ]
 
     @Test(arguments: cases)

@@ -72,7 +72,26 @@ struct RequestFileTests {
         .init(name: "end before start", from: "duration: 8h", to: "start: 2026-11-21T10:00:00Z\nend: 2026-11-21T09:00:00Z", line: 11, field: "end", message: "minute after start"),
         .init(name: "time without zone", from: "duration: 8h", to: "start: 2026-11-21T10:00:00\nduration: 8h", line: 10, field: "start", message: "has no zone"),
         .init(name: "not yaml", from: "access: read", to: "access: [read", line: nil, field: "", message: "is not valid YAML"),
+        // A null is no value, never the word: a ticket or incident of "null" would pass rules that ask for one.
+        .init(name: "null ticket", from: "duration: 8h", to: "duration: 8h\nticket: null", line: 11, field: "ticket", message: "expected text, found null"),
+        .init(name: "tilde incident", from: "access: read", to: "access: read\nbreak_glass: true\nincident: ~", line: 10, field: "incident", message: "found null"),
+        .init(name: "empty scope", from: "access: read", to: "access: read\nscope:", line: 9, field: "scope", message: "found null"),
+        // A tag is not a type signoff reads: refused, not ignored.
+        .init(name: "tagged access", from: "access: read", to: "access: !!int read", line: 8, field: "access", message: "a value tagged tag:yaml.org,2002:int"),
+        .init(name: "binary purpose", from: "purpose: Nightly reconciliation reads the ledger tables", to: "purpose: !!binary TmlnaHRseSByZWFkcw==", line: 9, field: "purpose", message: "tagged tag:yaml.org,2002:binary"),
     ]
+
+    /// A quoted `null` is the word, and a `!!str` tag is text.
+    @Test func quotedNullAndStrTagsAreText() throws {
+        let text = valid.replacingOccurrences(of: "duration: 8h", with: "duration: !!str 8h\nticket: \"null\"")
+        let request = try #require(try RequestFile.parse(text: text, file: "r.yaml", policy: nil).first).request
+        #expect(request.ticket == "null")
+        #expect(request.duration == .hours(8))
+        // JSON's null is YAML's.
+        #expect(throws: SourceErrors.self) {
+            try RequestFile.parse(text: #"{"subject": {"kind": "human", "name": "bob"}, "system": "k8s", "environment": "staging", "entitlement": "view", "access": "read", "purpose": "read pod logs", "duration": "1h", "ticket": null}"#, file: "r.json", policy: nil)
+        }
+    }
 
     @Test(arguments: badCases)
     func refusesBadInputWithPositionAndField(_ bad: BadCase) throws {

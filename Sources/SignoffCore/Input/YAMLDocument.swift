@@ -44,6 +44,7 @@ public struct LocatedNode {
     }
 
     public var kindName: String {
+        if let notText { return notText }
         switch node {
         case .scalar: return "a single value"
         case .mapping: return "a mapping"
@@ -151,8 +152,27 @@ public struct LocatedMapping {
 
 extension LocatedNode: RequestInput {
     var scalarText: String? {
-        if case let .scalar(scalar) = node { return scalar.string }
+        if case let .scalar(scalar) = node, notText == nil { return scalar.string }
         return nil
+    }
+
+    /// What a single value YAML reads as something other than text is, for
+    /// messages: a null (unquoted `~`, `null`, or nothing at all), or a value
+    /// with a tag (`!!int 8`, `!!binary ...`); nil for text, and for any
+    /// other node. Every value is read as the text written, so such a value
+    /// is refused rather than read as the word `null` (a ticket that is not
+    /// there) or with its tag ignored.
+    var notText: String? {
+        guard case let .scalar(scalar) = node else { return nil }
+        switch Tag.Name(rawValue: scalar.tag.rawValue) {
+        case .implicit:
+            guard scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) else { return nil }
+            return "null (leave the field out when it has no value, or quote the text)"
+        case .str, .nonSpecific:
+            return nil
+        default:
+            return "a value tagged \(scalar.tag.rawValue) (write it untagged)"
+        }
     }
 
     /// A request file is scanned whole once read, so that a finding points at

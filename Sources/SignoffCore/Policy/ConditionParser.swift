@@ -193,10 +193,10 @@ struct ConditionParser {
                 guard case let .scalar(scalar) = item.node else {
                     throw item.error("expected a value, found \(item.kindName)")
                 }
-                let raw = try item.string()
-                if scalar.style == .plain, raw.isEmpty || raw == "~" || raw == "null" {
+                if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
                     throw item.error("an empty value never matches", hint: field.isOptional ? "test a missing field with {present: false}" : "write the value")
                 }
+                let raw = try item.string()
                 if !literal, scalar.style == .plain, raw.contains("*") {
                     throw item.error("\"\(raw)\" contains * but equality is literal", hint: "use {like: \"\(raw)\"} for a pattern, or {is: \"\(raw)\"} for the literal text")
                 }
