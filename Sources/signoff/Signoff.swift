@@ -42,6 +42,7 @@ struct Signoff: ParsableCommand {
         }
         var json = asksForJSON(Array(CommandLine.arguments.dropFirst()))
         do {
+            if let problem = argumentNotUTF8() { throw CommandFailure.badInput(problem) }
             if let first = CommandLine.arguments.dropFirst().first { try checkCommandName(first) }
             var command = try parseAsRoot()
             if let reporting = command as? JSONReporting { json = reporting.printsJSON }
@@ -81,6 +82,32 @@ struct Signoff: ParsableCommand {
     /// The first argument, when it is a word rather than an option, must name
     /// a command: ArgumentParser would take it for an argument of the console
     /// (the default command) and answer with the console's usage.
+    /// The first argument whose bytes are not UTF-8, named by its position
+    /// (and the option before it): Swift hands the program arguments over
+    /// with such bytes replaced by U+FFFD, so a rationale, a name or a
+    /// reference would be recorded as text nobody gave. Refused, as a file
+    /// that is not UTF-8 is.
+    static func argumentNotUTF8() -> String? {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(argument).assumingMemoryBound(to: UInt8.self), count: strlen(argument))
+            var decoder = UTF8()
+            var iterator = bytes.makeIterator()
+            var offset = 0
+            decoding: while true {
+                switch decoder.decode(&iterator) {
+                case let .scalarValue(scalar): offset += UTF8.width(scalar)
+                case .emptyInput: break decoding
+                case .error:
+                    let before = index > 1 ? CommandLine.arguments[index - 1] : ""
+                    let option = before.hasPrefix("-") ? " (the value of \(DisplaySafe.text(before)))" : ""
+                    return "argument \(index)\(option) is not valid UTF-8 (byte offset \(offset)): signoff records text exactly as given; give it in UTF-8"
+                }
+            }
+        }
+        return nil
+    }
+
     static func checkCommandName(_ word: String) throws {
         guard !word.hasPrefix("-") else { return }
         let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"]

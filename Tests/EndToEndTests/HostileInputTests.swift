@@ -209,6 +209,25 @@ struct HostileInputTests {
         #expect(try store.run(["audit", "head"]).stdout == head, "nothing was written")
     }
 
+    /// An argument whose bytes are not UTF-8 (a rationale, an `--as` name) is
+    /// refused, naming it, not recorded with the bytes replaced by U+FFFD.
+    @Test func anArgumentThatIsNotUTF8IsRefused() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let head = try store.run(["audit", "head"]).stdout
+        for (shell, option) in [
+            ("exec \"$0\" deny \"$2\" --version 1 --rationale \"$(printf 'Not needed in prod \\377\\376 right now, sorry')\" --store \"$1\" --as victor", "--rationale"),
+            ("exec \"$0\" withdraw \"$2\" --store \"$1\" --as \"$(printf 'x\\377y')\" --json", "--as"),
+        ] {
+            let result = try Signoff.runProgram("/bin/sh", ["-c", shell, Signoff.binary.path, store.path, id],
+                                                environment: store.environment(), unsetting: ["SIGNOFF_STORE"])
+            #expect(result.status == 2, "\(result.output)")
+            #expect(result.stderr.contains("(the value of \(option)) is not valid UTF-8 (byte offset"), "\(result.stderr)")
+            #expect(!result.stderr.unicodeScalars.contains("\u{FFFD}"))
+        }
+        #expect(try store.run(["audit", "head"]).stdout == head, "nothing was recorded")
+    }
+
     /// Patterns run in linear time: `(a+)+b` over a long purpose answers at
     /// once instead of holding the store's write lock for minutes.
     @Test func aCatastrophicPatternAnswersAtOnce() throws {
