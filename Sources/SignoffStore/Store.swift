@@ -195,7 +195,8 @@ public final class Store: Sendable {
 
     static func open(at path: String, busyTimeout: TimeInterval, writeDeadline: TimeInterval = Store.defaultWriteDeadline) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
-        guard !StoreFile.isDirectory(path) else { throw StoreError.notAStore(path: path) }
+        // Refused before SQLite opens it to write, which would change it.
+        guard !StoreFile.isDirectory(path), !StoreFile.plainlyNotAStore(path) else { throw StoreError.notAStore(path: path) }
         return try StoreError.mapping(path: path) {
             let pool = try openPool(path, busyTimeout: busyTimeout)
             guard let applied = try pool.read({ try identify($0, path: path) }) else {

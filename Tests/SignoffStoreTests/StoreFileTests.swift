@@ -51,7 +51,20 @@ import Testing
         let directory = TemporaryDirectory()
         let path = directory.file("other.sqlite")
         try sqlite3(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: StoreError.notAStore(path: path)) { try Store.open(at: path) }
+        // Refused before SQLite opens it to write, which would turn it to write-ahead logging.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the database was changed")
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal") && !FileManager.default.fileExists(atPath: path + "-shm"))
+        let empty = directory.file("empty.sqlite")
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(throws: StoreError.notAStore(path: empty)) { try Store.open(at: empty) }
+        #expect(try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int == 0)
+        // A copy of a store in rollback-journal mode (a backup made with VACUUM INTO) is a store.
+        let store = try Store.create(at: directory.file("store.sqlite"), settings: Sample.settings)
+        let backup = directory.file("backup.sqlite")
+        try sqlite3(store.path, "VACUUM INTO '\(backup)';")
+        #expect(try Store.open(at: backup).settings.createdAt == store.settings.createdAt)
         // A directory is named as no store, not as a disk error.
         #expect(throws: StoreError.notAStore(path: directory.path)) { try Store.open(at: directory.path) }
         #expect(throws: StoreError.notAStore(path: directory.path)) { try Store.openForReading(at: directory.path) }
