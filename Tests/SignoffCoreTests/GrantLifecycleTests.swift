@@ -463,7 +463,7 @@ extension GrantLifecycleTests {
             let revoked = try #require(G.grant(revocation, id: "REQ-1", from: failed))
             #expect(revoked.state == .revoked && revoked.provisioningAction == .revoke && revoked.provisioning == .pending)
             let extend = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: failed, by: .hours(1), askedBy: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: failed, by: .hours(1), askedBy: "alice", purpose: nil, policy: policy, at: G.at(G.day))
             }
             #expect(extend?.reason == .notActive)
         }
@@ -587,7 +587,7 @@ extension GrantLifecycleTests {
         static func pendingExtension(_ policy: Policy) throws -> (grant: Grant, pending: RequestRecord) {
             let (record, grant) = try original(policy)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(5), askedBy: "alice",
-                                                         purpose: nil, policy: policy).request
+                                                         purpose: nil, policy: policy, at: G.at(G.day)).request
             return (grant, try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day)).0)
         }
 
@@ -595,7 +595,7 @@ extension GrantLifecycleTests {
             let policy = try G.withMaxTotal("40d")
             let (record, grant) = try Extensions.original(policy)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), askedBy: "alice",
-                                                         purpose: nil, policy: policy).request
+                                                         purpose: nil, policy: policy, at: G.at(G.day)).request
             #expect(request.extends == "REQ-1")
             #expect(request.duration == .days(15))
             #expect(request.requester == "alice")
@@ -607,13 +607,13 @@ extension GrantLifecycleTests {
             // The subject's owner may ask too (and submits it); the requester stays the original's,
             // so neither may approve a longer term of the access.
             let byOwner = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), askedBy: "bob",
-                                                         purpose: "the job runs another day", policy: policy).request
+                                                         purpose: "the job runs another day", policy: policy, at: G.at(G.day)).request
             #expect(byOwner.requester == "alice")
             #expect(byOwner.purpose == "the job runs another day")
 
             // Exactly up to the maximum total is allowed.
             let full = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(20), askedBy: "alice",
-                                                      purpose: nil, policy: policy).request
+                                                      purpose: nil, policy: policy, at: G.at(G.day)).request
             #expect(full.duration == .days(20))
         }
 
@@ -622,12 +622,12 @@ extension GrantLifecycleTests {
             let (record, grant) = try Extensions.original(policy)
 
             let stranger = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), askedBy: "carol", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), askedBy: "carol", purpose: nil, policy: policy, at: G.at(G.day))
             }
             #expect(stranger?.reason == .notRequester)
 
             let tooLong = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(21), askedBy: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(21), askedBy: "alice", purpose: nil, policy: policy, at: G.at(G.day))
             }
             #expect(tooLong?.reason == .overLimit)
             #expect(tooLong?.message.contains("40d") == true)
@@ -636,21 +636,28 @@ extension GrantLifecycleTests {
             // Without max_total the total is what one approval may grant (30d).
             let noTotal = try G.policy()
             let overSingle = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(11), askedBy: "alice", purpose: nil, policy: noTotal)
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(11), askedBy: "alice", purpose: nil, policy: noTotal, at: G.at(G.day))
             }
             #expect(overSingle?.reason == .overLimit)
 
             let expiry = try #require(Lifecycle.expire(grant.status, by: .signoff, at: grant.expiresAt ?? .distantFuture))
             let expired = try #require(G.grant([expiry], id: "REQ-1", from: grant))
             let ofExpired = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: expired, by: .days(1), askedBy: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: expired, by: .days(1), askedBy: "alice", purpose: nil, policy: policy, at: G.at(G.day))
             }
             #expect(ofExpired?.reason == .notActive)
+            // Past its expiry but not yet swept: refused all the same (an extension nobody could approve).
+            let unswept = G.refusal { () throws(Refusal) in
+                try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(1), askedBy: "alice", purpose: nil, policy: policy,
+                                               at: grant.expiresAt ?? .distantFuture)
+            }
+            #expect(unswept?.reason == .notActive)
+            #expect(unswept?.message.contains("reached its expiry") == true)
 
             let revocation = try Lifecycle.revoke(grant, by: G.person("bob"), rationale: G.rationale, policy: policy, at: G.at(G.day))
             let revoked = try #require(G.grant(revocation, id: "REQ-1", from: grant))
             let ofRevoked = G.refusal { () throws(Refusal) in
-                try Lifecycle.extensionRequest(of: record, grant: revoked, by: .days(1), askedBy: "alice", purpose: nil, policy: policy)
+                try Lifecycle.extensionRequest(of: record, grant: revoked, by: .days(1), askedBy: "alice", purpose: nil, policy: policy, at: G.at(G.day))
             }
             #expect(ofRevoked?.reason == .notActive)
         }
@@ -660,7 +667,7 @@ extension GrantLifecycleTests {
             let (record, grant) = try Extensions.original(policy)
             let originalExpiry = try #require(grant.expiresAt)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), askedBy: "alice",
-                                                         purpose: nil, policy: policy).request
+                                                         purpose: nil, policy: policy, at: G.at(G.day)).request
             let (pending, submitted) = try G.submit(request, id: "REQ-2", policy: policy, original: grant, at: G.at(G.day))
             #expect(submitted.kinds == ["request_submitted", "request_routed"])
             #expect(pending.state == .pending)
@@ -880,7 +887,7 @@ extension GrantLifecycleTests {
             let (record, grant) = try Extensions.original(asked)
             let originalExpiry = try #require(grant.expiresAt)
             let request = try Lifecycle.extensionRequest(of: record, grant: grant, by: .days(15), askedBy: "alice",
-                                                         purpose: nil, policy: asked).request
+                                                         purpose: nil, policy: asked, at: G.at(G.day)).request
             let (pending, _) = try G.submit(request, id: "REQ-2", policy: asked, original: grant, at: G.at(G.day))
 
             // By the approval the maximum total is down to 30d: 10d of room is left.

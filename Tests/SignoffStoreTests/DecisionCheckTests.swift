@@ -427,7 +427,7 @@ import Testing
             let grant = try #require(try tx.originalGrant(of: asking))
             #expect(grant.authors == ["dave"], "the grant's authors come from its request's record")
             let request = try Lifecycle.extensionRequest(of: try #require(try tx.record("REQ-1")), grant: grant, by: .hours(2),
-                                                         askedBy: "alice", purpose: nil, policy: policy)
+                                                         askedBy: "alice", purpose: nil, policy: policy, at: Self.later)
             let id = try tx.nextRequestID()
             for event in Lifecycle.submit(request, id: id, by: Sample.alice, policy: policy, original: grant, at: Self.later) {
                 try tx.append(event)

@@ -696,7 +696,7 @@ extension PostgresPrivilegeTests {
             let grant = try #require(try transaction.grant(id))
             let original = try #require(try transaction.record(id))
             let scanned = try Lifecycle.extensionRequest(of: original, grant: grant, by: .hours(1), askedBy: "alice",
-                                                         purpose: nil, policy: policy)
+                                                         purpose: nil, policy: policy, at: at)
             try transaction.append(contentsOf: Lifecycle.submit(scanned, id: try transaction.nextRequestID(), by: alice,
                                                                 policy: policy, original: grant, at: at))
         }

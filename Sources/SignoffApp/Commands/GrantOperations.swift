@@ -77,10 +77,10 @@ extension Commands {
             let policy = try tx.policy()
             let record = try tx.record(id)
             let grant = try tx.grant(id, attempting: .extend)
-            let actor = tx.actor, by = self.by, purpose = self.purpose
+            let actor = tx.actor, by = self.by, purpose = self.purpose, now = tx.now
             let request = try tx.refusingAsEvidence(.extend, of: id) { () throws(Refusal) in
                 try Lifecycle.extensionRequest(of: record, grant: grant, by: by, askedBy: actor.name, purpose: purpose,
-                                               policy: policy)
+                                               policy: policy, at: now)
             }
             let newID = try tx.store.nextRequestID()
             try tx.append(Lifecycle.submit(request, id: newID, by: actor, policy: policy, original: grant, at: tx.now))

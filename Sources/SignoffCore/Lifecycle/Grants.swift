@@ -255,16 +255,20 @@ extension Lifecycle {
     // MARK: Extensions
 
     /// The request an extension files: the original's terms, for `by` more,
-    /// linked to it. Refused when the grant is not live or already at the
-    /// policy's maximum total; at approval the extension is capped again.
+    /// linked to it. Refused when the grant is not live (or past its expiry
+    /// at `at`, though no sweep has ended it yet) or already at the policy's
+    /// maximum total; at approval the extension is capped again.
     /// Its requester stays the original's (whoever asks, the requester or the
     /// subject's owner, submits it): separation of duties keeps both from
     /// approving a longer term of the same access, and a manager step asks
     /// the requester's manager, as for the original.
     public static func extensionRequest(of record: RequestRecord, grant: Grant, by span: TimeSpan, askedBy requester: String,
-                                        purpose: String?, policy: Policy) throws(Refusal) -> ScannedRequest {
+                                        purpose: String?, policy: Policy, at: Date) throws(Refusal) -> ScannedRequest {
         guard grant.state.isLive else {
             throw Refusal(.notActive, "the grant of \(record.id) is \(grant.state.rawValue); only a live grant can be extended")
+        }
+        if let expiresAt = grant.expiresAt, expiresAt <= at {
+            throw Refusal(.notActive, "the grant of \(record.id) reached its expiry at \(Timestamp.format(expiresAt)) (no sweep has ended it yet); only a live grant can be extended: ask for the access again")
         }
         guard requester == record.requester || requester == record.request.subject.owner else {
             throw Refusal(.notRequester, "only the requester (\(record.requester)) or the subject's owner (\(record.request.subject.owner)) may ask to extend \(record.id)")
