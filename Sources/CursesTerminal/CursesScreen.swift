@@ -121,6 +121,13 @@ public final class CursesScreen: TerminalDevice {
 
     /// The text of a paste being read, between its start and end markers.
     private var pasting: [Unicode.Scalar]?
+    /// When the paste being read last brought anything (its start marker included).
+    private var pastedLast = ContinuousClock.now
+    /// A paste that brings nothing more for this long has ended without its
+    /// end marker (a terminal that does not bracket pastes passed a start
+    /// marker through as text): what came is delivered as the paste, so the
+    /// keys after it are keys again, never typed into it for ever.
+    private static let pastePause: Duration = .milliseconds(500)
     /// Key codes for the bracketed-paste markers, beyond any terminfo key.
     private static let pasteStart = Int32(KEY_MAX) + 1
     private static let pasteEnd = Int32(KEY_MAX) + 2
@@ -139,13 +146,26 @@ public final class CursesScreen: TerminalDevice {
                     + remaining.components.attoseconds / 1_000_000_000_000_000
                 wait = Int32(clamping: max(0, milliseconds))
             }
+            // A paste being read is looked at often, to end one left open.
+            if pasting != nil { wait = wait < 0 ? 100 : min(wait, 100) }
             wtimeout(window, wait)
             var value: wint_t = 0
             let status = wget_wch(window, &value)
             // ERR is a timeout, or input that can never come: once the
             // terminal hangs up, every read fails at once, and a loop that took
             // that for a timeout would spin.
-            if status == ERR { return Self.inputHungUp() ? .hangup : nil }
+            if status == ERR {
+                if Self.inputHungUp() { return .hangup }
+                if let text = pasting, pastedLast.duration(to: clock.now) >= Self.pastePause {
+                    pasting = nil
+                    var string = ""
+                    string.unicodeScalars.append(contentsOf: text)
+                    return .paste(string)
+                }
+                if pasting == nil { return nil }
+                if let deadline, clock.now >= deadline { return nil }
+                continue
+            }
             if let event = decode(status: status, value: value) { return event }
             if let deadline, clock.now >= deadline { return nil }
         }
@@ -177,9 +197,11 @@ public final class CursesScreen: TerminalDevice {
     private func decode(status: Int32, value: wint_t) -> TerminalEvent? {
         if status == KEY_CODE_YES, Int32(value) == Self.pasteStart {
             pasting = []
+            pastedLast = .now
             return nil
         }
         if var text = pasting {
+            pastedLast = .now
             if status == KEY_CODE_YES, Int32(value) == Self.pasteEnd {
                 pasting = nil
                 text += pasteTail(room: Self.pasteLimit - text.count)

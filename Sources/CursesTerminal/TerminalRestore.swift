@@ -29,6 +29,9 @@ enum TerminalRestore {
             if isIgnore(old) { signal(number, old) }
             return (number, old)
         }
+        // Resumed after a stop (`kill -TSTP`, then `fg`): the shell turned
+        // bracketed paste off meanwhile; without it a paste would arrive as keys.
+        previous.append((SIGCONT, signal(SIGCONT, TerminalRestore.handleContinue)))
     }
 
     /// Puts back whatever handled the signals before `install`.
@@ -57,6 +60,13 @@ enum TerminalRestore {
     static func bracketedPaste(_ on: Bool) {
         let sequence: StaticString = on ? "\u{1B}[?2004h" : "\u{1B}[?2004l"
         _ = write(STDOUT_FILENO, sequence.utf8Start, sequence.utf8CodeUnitCount)
+    }
+
+    /// Asks for bracketed paste again, if curses still owns the terminal.
+    private static let handleContinue: @convention(c) (Int32) -> Void = { _ in
+        let saved = errno
+        if TerminalRestore.cursesActive != 0 { TerminalRestore.bracketedPaste(true) }
+        errno = saved
     }
 
     /// Restores the terminal, then dies of the same signal so the parent sees

@@ -154,6 +154,45 @@ struct ConsoleTests {
         try quit(tmux)
     }
 
+    /// A paste's start marker with no end (a terminal that does not bracket
+    /// pastes passes one through when it is pasted as text): what follows is
+    /// taken as the paste only until input pauses; the keys after are keys.
+    @Test func aPasteThatNeverEndsEndsWhenInputPauses() throws {
+        let (_, _, tmux) = try consoleOnOneRequest()
+        try tmux.tmux(["set-buffer", "-b", "signoff-raw", "--", "\u{1B}[200~hello"])
+        try tmux.tmux(["paste-buffer", "-d", "-b", "signoff-raw", "-t", tmux.name])
+        try tmux.waitFor("the paste did nothing")
+        try tmux.send("a")
+        try tmux.waitFor("Ctrl-s submit")
+        try tmux.send("Escape")
+        try quit(tmux)
+    }
+
+    /// Stopped from outside (`kill -TSTP`) and resumed with `fg`: the shell
+    /// turned bracketed paste off meanwhile, and the console asks for it again,
+    /// so a paste is still text, never keys (`d` would open a denial).
+    @Test func pastesStayTextAfterAStopAndFg() throws {
+        let store = try TestStore()
+        _ = try store.submit(etlRequest, as: "alice")
+        let shell = try TmuxSession(command: ["/bin/bash", "--norc", "--noprofile", "-i"], width: 160, height: 40,
+                                    environment: store.environment())
+        try shell.tmux(["send-keys", "-t", shell.name, "-l",
+                        "\(TmuxSession.quote(Signoff.binary.path)) --store \(TmuxSession.quote(store.path)) --as dave"])
+        try shell.send("Enter")
+        try shell.waitFor("My queue 1")
+        let bash = try shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try Signoff.runProgram("/usr/bin/pgrep", ["-P", bash], environment: [:], unsetting: [])
+        let pid = try #require(Int32(child.stdout.split(separator: "\n").first.map(String.init) ?? ""), "\(child.output)")
+        #expect(kill(pid, SIGTSTP) == 0)
+        try shell.waitFor("Stopped")
+        try shell.tmux(["send-keys", "-t", shell.name, "-l", "fg"])
+        try shell.send("Enter")
+        try shell.waitFor("My queue 1")
+        try shell.paste("d")
+        try shell.waitFor("the paste did nothing")
+        try shell.send("q")
+    }
+
     /// A grant whose approval was written into the store by hand is marked
     /// DISPUTED in the grant list and in its detail, with the events signoff
     /// does not record.
