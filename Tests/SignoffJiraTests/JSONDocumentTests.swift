@@ -36,6 +36,9 @@ import Testing
         ("[tru]", "unexpected"),
         ("{\"a\": [1, 2}", "expected , or ]"),
         ("[[[", "ends inside a value"),
+        // One name twice: readers disagree on which counts.
+        ("{\"id\": \"1\", \"id\": \"2\", \"key\": \"ACC-3\"}", "names the field \"id\" twice"),
+        ("{\"fields\": {\"summary\": \"a\", \"su\\u006dmary\": \"b\"}}", "names the field \"summary\" twice"),
     ])
     func syntaxErrors(text: String, message: String) {
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import SignoffCore
 
 /// A JSON text read into a flat list of nodes (a "tape"), not a tree of
 /// objects. Tickets come from strangers: a tree built by recursion overflows
@@ -52,6 +53,27 @@ public final class JSONDocument: Sendable {
         self.bytes = bytes
         self.nodes = parser.nodes
         self.roots = parser.roots
+        try refuseRepeatedKeys()
+    }
+
+    /// Refuses an object that names one member twice (`{"id": "1", "id": "2"}`,
+    /// or the same name escaped otherwise): readers disagree on which one
+    /// counts (this one takes the first, others the last), so a ticket could
+    /// say one thing to signoff and another to Jira. Jira never sends one.
+    private func refuseRepeatedKeys() throws(JSONSyntaxError) {
+        var names = Set<String>()
+        for (index, node) in nodes.enumerated() where node.kind == .object && node.end > 1 {
+            names.removeAll(keepingCapacity: true)
+            var cursor = index + 1
+            while cursor < Int(node.next) {
+                let key = nodes[cursor]
+                if let name = try? decodeString(key), !names.insert(name).inserted {
+                    throw JSONSyntaxError(offset: Int(key.start) - 1,
+                                          message: "names the field \"\(DisplaySafe.text(name))\" twice in one object (readers disagree on which counts; the file was altered)")
+                }
+                cursor = Int(nodes[cursor + 1].next)
+            }
+        }
     }
 
     public convenience init(_ data: Data) throws(JSONSyntaxError) {
