@@ -196,7 +196,7 @@ public final class Store: Sendable {
     static func open(at path: String, busyTimeout: TimeInterval, writeDeadline: TimeInterval = Store.defaultWriteDeadline) throws -> Store {
         guard StoreFile.exists(path) else { throw StoreError.missing(path: path) }
         // Refused before SQLite opens it to write, which would change it.
-        guard !StoreFile.isDirectory(path), !StoreFile.plainlyNotAStore(path) else { throw StoreError.notAStore(path: path) }
+        guard !StoreFile.isDirectory(path), !plainlyNotAStore(path) else { throw StoreError.notAStore(path: path) }
         return try StoreError.mapping(path: path) {
             let pool = try openPool(path, busyTimeout: busyTimeout)
             guard let applied = try pool.read({ try identify($0, path: path) }) else {
@@ -275,6 +275,34 @@ public final class Store: Sendable {
         let missing = Schema.migrator.migrations.filter { !applied.contains($0) }
         if !missing.isEmpty { throw StoreError.needsMigration(path: path, migrations: missing) }
         return Store(path: path, settings: try pool.read(chainedSettings), access: .read, pool: pool, copy: copy)
+    }
+
+    /// Whether a file is plainly not a signoff store, told before it is
+    /// opened to write (which changes a database: SQLite would turn it to
+    /// write-ahead logging and leave -wal and -shm files beside it): an
+    /// empty file, and a database in rollback-journal mode (whose main file
+    /// is then all of it) without signoff's application ID. Signoff makes its
+    /// stores in write-ahead-log mode, where the ID may not be in the main
+    /// file yet; those, a backup in rollback mode that has the ID, and
+    /// anything SQLite cannot read this way are left for the open to tell.
+    /// Read through SQLite, read-only: a descriptor of this process's own,
+    /// once closed, would drop the locks its connections hold on the file.
+    static func plainlyNotAStore(_ path: String) -> Bool {
+        guard let size = StoreFile.size(path) else { return false }
+        if size == 0 { return true }
+        var handle: OpaquePointer?
+        defer { sqlite3_close_v2(handle) }
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let handle else { return false }
+        func value(_ pragma: String) -> (text: String?, integer: Int64)? {
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(handle, "PRAGMA \(pragma)", -1, &statement, nil) == SQLITE_OK,
+                  sqlite3_step(statement) == SQLITE_ROW else { return nil }
+            return (sqlite3_column_text(statement, 0).map { String(cString: $0) }, sqlite3_column_int64(statement, 0))
+        }
+        guard let mode = value("journal_mode")?.text, mode.lowercased() != "wal",
+              let applicationID = value("application_id")?.integer else { return false }
+        return applicationID != Int64(Schema.applicationID)
     }
 
     /// The store's applied migrations; nil when the file is not a signoff

@@ -18,33 +18,6 @@ enum StoreFile {
         return lstat(path, &info) == 0
     }
 
-    /// Whether a regular file is plainly not a signoff store, told from its
-    /// first hundred bytes alone, read without opening it as a database
-    /// (which changes a database: SQLite would turn it to write-ahead
-    /// logging and leave -wal and -shm files beside it): an empty file, and
-    /// an SQLite database in rollback-journal mode (whose main file is then
-    /// all of it) without signoff's application ID.
-    /// A store in write-ahead-log mode (as signoff makes them) may not have
-    /// its ID in the main file yet; it, and a copy of a store in rollback
-    /// mode (a backup), are left for the database itself to tell.
-    static func plainlyNotAStore(_ path: String) -> Bool {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
-        var header = [UInt8](repeating: 0, count: 100)
-        let count = header.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 100, 0) }
-        guard count >= 0 else { return false }
-        if count == 0 { return true }
-        // Not SQLite: SQLite says so itself (a corrupt file), without writing.
-        guard count == 100, header.starts(with: Array("SQLite format 3\u{0}".utf8)) else { return false }
-        // The file format's write and read versions: 2 for write-ahead logging.
-        guard header[18] == 1, header[19] == 1 else { return false }
-        let applicationID = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return Int32(bitPattern: applicationID) != Schema.applicationID
-    }
-
     /// Refuses a new store at `path` while anything of a store lies there: the
     /// file, or a -wal or -shm left by another database, which SQLite would
     /// read into the new store as its own.

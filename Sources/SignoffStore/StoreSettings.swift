@@ -51,11 +51,7 @@ public struct StoreSettings: Sendable, Hashable {
         var chain = EventChain()
         var settings: StoreSettings?, holds = true
         var hashes: [(sequence: Int64, hash: [UInt8])] = []
-        let query = FastStatement(try db.cachedStatement(sql: EventColumns.select + """
-             WHERE sequence = 1 OR kind IN ('\(EventKind.storeCreated.rawValue)', '\(EventKind.settingsChanged.rawValue)')
-             ORDER BY sequence
-            """), db)
-        try query.forEachRow { statement in
+        func visit(_ statement: OpaquePointer) {
             let columns = EventColumns(statement: statement)
             guard holds else { return }
             guard chain.holdsHash(columns), columns.sequence != 1 || columns.prevHash.elementsEqual(EventChain.genesisBytes),
@@ -83,6 +79,13 @@ public struct StoreSettings: Sendable, Hashable {
                 if columns.sequence != 1 { holds = false }
             }
         }
+        // The first event, then the later settings events, through the
+        // `events_settings` index (two queries: an OR would scan every event).
+        try FastStatement(try db.cachedStatement(sql: EventColumns.select + " WHERE sequence = 1"), db).forEachRow(visit)
+        try FastStatement(try db.cachedStatement(sql: EventColumns.select + """
+             WHERE kind IN ('\(EventKind.storeCreated.rawValue)', '\(EventKind.settingsChanged.rawValue)') AND sequence > 1
+             ORDER BY sequence
+            """), db).forEachRow(visit)
         guard holds else { return failClosed }
         let next = try db.cachedStatement(sql: "SELECT prev_hash FROM events WHERE sequence = ?")
         for (sequence, hash) in hashes {

@@ -158,7 +158,8 @@ struct ConsoleTests {
     /// pastes passes one through when it is pasted as text): what follows is
     /// taken as the paste only until input pauses; the keys after are keys.
     @Test func aPasteThatNeverEndsEndsWhenInputPauses() throws {
-        let (_, _, tmux) = try consoleOnOneRequest()
+        let (store, _, tmux) = try consoleOnOneRequest()
+        defer { withExtendedLifetime(store) {} }  // a PostgreSQL store's database lives as long as it
         try tmux.tmux(["set-buffer", "-b", "signoff-raw", "--", "\u{1B}[200~hello"])
         try tmux.tmux(["paste-buffer", "-d", "-b", "signoff-raw", "-t", tmux.name])
         try tmux.waitFor("the paste did nothing")

@@ -173,7 +173,7 @@ struct GrantTests {
     @Test func anExtensionIsARequestAndExtendsOnlyWhenApproved() throws {
         let store = try TestStore()
         let id = try approvedGrant(store)
-        let tooLong = try store.run(["extend", id, "--by", "61d"], as: "alice")
+        let tooLong = try store.run(["extend", id, "--by", "61d"], as: "alice", at: Self.t0)
         #expect(tooLong.status == 3, "\(tooLong.output)")
         #expect(tooLong.stderr.contains("maximum total"))
 
@@ -526,7 +526,8 @@ struct GrantTests {
             #expect(error?["field"] as? String == option, "\(refused.stderr.prefix(300))")
         }
         #expect(try events() == before, "nothing was recorded")
-        let longest = try store.run(["extend", id, "--by", "1h", "--purpose", String(repeating: "x", count: 4_000)], as: "alice")
+        let longest = try store.run(["extend", id, "--by", "1h", "--purpose", String(repeating: "x", count: 4_000)], as: "alice",
+                                    at: Self.t0)
         #expect(longest.status == 0, "\(longest.output.prefix(300))")
     }
 
