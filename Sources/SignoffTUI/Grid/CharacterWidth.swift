@@ -11,6 +11,8 @@ public enum CharacterWidth {
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return 0 }
         if first.value < 0x7F, scalars.count == 1 { return first.value < 0x20 ? 0 : 1 }
+        // The common case: one cell, a character and perhaps its marks.
+        if scalars.dropFirst().allSatisfy(isMark) { return width(of: scalars[...]) }
         var total = 0
         forEachCell(of: character) { _, width in total += width }
         return total
@@ -32,7 +34,7 @@ public enum CharacterWidth {
     /// format character and belongs with the cell before it. Nothing of the
     /// grapheme is left out, so no character can hide the ones after it.
     public static func forEachCell(of character: Character, _ body: (Substring.UnicodeScalarView, Int) -> Void) {
-        let scalars = Substring(String(character)).unicodeScalars
+        let scalars = character.unicodeScalars
         var start = scalars.startIndex
         var index = scalars.index(after: start)
         func emit(_ end: Substring.UnicodeScalarView.Index) {
