@@ -164,15 +164,14 @@ extension LocatedNode: RequestInput {
     /// there) or with its tag ignored.
     var notText: String? {
         guard case let .scalar(scalar) = node else { return nil }
-        switch Tag.Name(rawValue: scalar.tag.rawValue) {
-        case .implicit:
+        let tag = Tag.Name(rawValue: scalar.tag.rawValue)
+        if tag == .implicit {
             guard scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) else { return nil }
             return "null (leave the field out when it has no value, or quote the text)"
-        case .str, .nonSpecific:
-            return nil
-        default:
-            return "a value tagged \(scalar.tag.rawValue) (write it untagged)"
         }
+        // Quoted text is tagged `str` by the reader; `!` asks for text too.
+        if tag == .str || tag == .nonSpecific { return nil }
+        return "a value tagged \(scalar.tag.rawValue) (write it untagged)"
     }
 
     /// A request file is scanned whole once read, so that a finding points at
