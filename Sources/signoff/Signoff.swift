@@ -91,19 +91,10 @@ struct Signoff: ParsableCommand {
         for index in 1..<Int(CommandLine.argc) {
             guard let argument = CommandLine.unsafeArgv[index] else { continue }
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(argument).assumingMemoryBound(to: UInt8.self), count: strlen(argument))
-            var decoder = UTF8()
-            var iterator = bytes.makeIterator()
-            var offset = 0
-            decoding: while true {
-                switch decoder.decode(&iterator) {
-                case let .scalarValue(scalar): offset += UTF8.width(scalar)
-                case .emptyInput: break decoding
-                case .error:
-                    let before = index > 1 ? CommandLine.arguments[index - 1] : ""
-                    let option = before.hasPrefix("-") ? " (the value of \(DisplaySafe.text(before)))" : ""
-                    return "argument \(index)\(option) is not valid UTF-8 (byte offset \(offset)): signoff records text exactly as given; give it in UTF-8"
-                }
-            }
+            guard let offset = UTF8Check.firstInvalidOffset(bytes) else { continue }
+            let before = index > 1 ? CommandLine.arguments[index - 1] : ""
+            let option = before.hasPrefix("-") ? " (the value of \(DisplaySafe.text(before)))" : ""
+            return "argument \(index)\(option) is not valid UTF-8 (byte offset \(offset)): signoff records text exactly as given; give it in UTF-8"
         }
         return nil
     }

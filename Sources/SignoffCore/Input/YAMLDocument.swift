@@ -263,23 +263,12 @@ public enum YAMLSource {
     public static func text(from data: Data, file: String) throws(SourceError) -> String {
         if let text = String(data: data, encoding: .utf8) { return text }
         let bytes = [UInt8](data)
-        var offset = 0
-        var line = 1
-        var lineStart = 0
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        loop: while true {
-            let before = offset
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar):
-                offset += String(scalar).utf8.count
-                if scalar == "\n" { line += 1; lineStart = offset }
-            case .emptyInput:
-                break loop
-            case .error:
-                throw SourceError(file: file, position: SourcePosition(line: line, column: before - lineStart + 1), field: "",
-                                  message: "is not valid UTF-8 (byte offset \(before))", hint: "save the file as UTF-8")
-            }
+        if let offset = UTF8Check.firstInvalidOffset(bytes) {
+            let before = bytes[..<offset]
+            let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            throw SourceError(file: file, position: SourcePosition(line: line, column: offset - lineStart + 1), field: "",
+                              message: "is not valid UTF-8 (byte offset \(offset))", hint: "save the file as UTF-8")
         }
         throw SourceError(file: file, position: nil, field: "", message: "is not valid UTF-8", hint: "save the file as UTF-8")
     }
