@@ -271,11 +271,17 @@ extension Store {
     /// its request give it (`history`, in order), as "COLUMN is X in the
     /// query table, Y from the events"; nil when nothing does.
     static func grantRowProblem(_ stored: Grant, history: [RecordedEvent]) -> String? {
+        grantRowProblem(stored, replayed: replayedGrant(stored.requestID, history: history))
+    }
+
+    /// The grant of request `id` as the events of its request (`history`,
+    /// in order) give it; nil when none issues it.
+    static func replayedGrant(_ id: String, history: [RecordedEvent]) -> Grant? {
         var replayed: Grant?
-        for event in history where event.draft.requestID == stored.requestID && GrantProjection.concernsGrant(event.draft.body) {
+        for event in history where event.draft.requestID == id && GrantProjection.concernsGrant(event.draft.body) {
             replayed = GrantProjection.apply(event.draft, to: replayed)
         }
-        return grantRowProblem(stored, replayed: replayed)
+        return replayed
     }
 
     /// The same, given the grant the events give (nil: none issues it).

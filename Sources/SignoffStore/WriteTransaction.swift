@@ -717,7 +717,8 @@ public final class WriteTransaction {
     /// The grant of a request as of this transaction, or nil when it has none.
     /// Its rows are first checked against its events, and refused when they
     /// differ, unless `asStored`: for what is never held up by rows edited
-    /// behind signoff (taking access away, recording what the hand-off did).
+    /// behind signoff (recording what the hand-off did). What takes access
+    /// away reads `grantAsRecorded`.
     public func grant(_ id: String, asStored: Bool = false) throws -> Grant? {
         checkOpen()
         if var grant = wholeGrants[id], let entry = statuses[id] {
@@ -735,6 +736,22 @@ public final class WriteTransaction {
             throw editedRow(id, "its grant differs from what its events record (\(problem))")
         }
         return grant
+    }
+
+    /// The grant of request `id` as its events give it, where its rows say
+    /// otherwise; as stored when no event issues it. For what takes access
+    /// away (a revocation, a trigger): a row edited behind signoff to say the
+    /// access already ended, or ends later, must not keep it from ending. The
+    /// rows are left as they are but for what the next event changes, so
+    /// `audit verify` still names the edit.
+    public func grantAsRecorded(_ id: String) throws -> Grant? {
+        try grant(id, asStored: true).map(asRecorded)
+    }
+
+    private func asRecorded(_ stored: Grant) throws -> Grant {
+        guard !folding, let replayed = Store.replayedGrant(stored.requestID, history: try Store.events(db, requestID: stored.requestID, isCopy: isCopy)),
+              Store.grantRowProblem(stored, replayed: replayed) != nil else { return stored }
+        return replayed
     }
 
     /// What the grant of request `id` last handed off for its latest action,
@@ -950,14 +967,15 @@ public final class WriteTransaction {
     public func grantsHoldingAccess(naming trigger: RevocationTrigger) throws -> [Grant] {
         checkOpen()
         try flushGrants()
-        let statement = try db.cachedStatement(sql: GrantRow.select + """
-            WHERE s.state IN ('active', 'awaiting_provisioning', 'failed') AND instr(g.revocation_triggers, ?) > 0
-            """)
+        // Every grant whose row names the trigger, in any state, each taken
+        // as its events give it: a row edited to say a grant ended must not
+        // keep the trigger from ending it.
+        let statement = try db.cachedStatement(sql: GrantRow.select + "WHERE instr(g.revocation_triggers, ?) > 0")
         var query = FastStatement(statement, db)
         query.bind(CanonicalJSON.encodeStrings([trigger.ref]).dropFirst().dropLast().description)
         var grants: [Grant] = []
         try query.forEachRow { grants.append(try cacheGrant(StatementColumns(statement: $0))) }
-        return grants.filter { $0.terms.revocationTriggers.contains(trigger) }
+        return try grants.map(asRecorded).filter { $0.state.mayHoldAccess && $0.terms.revocationTriggers.contains(trigger) }
     }
 
     /// Every grant on a system and environment, in any state, as of this

@@ -230,6 +230,30 @@ struct GrantTests {
                               at: Self.t0).status == 0)
     }
 
+    /// A row edited to say a grant already ended, or ends a month later, does
+    /// not keep it from ending: `revoke` and a trigger act on the grant as
+    /// its events give it (still active), and the rows keep the edit for
+    /// `audit verify` to name.
+    @Test(.needsStoreFile) func anEditedRowKeepsNoGrantFromBeingRevoked() throws {
+        let store = try TestStore()
+        let (byHand, byTrigger, later) = (try approvedGrant(store), try approvedGrant(store), try approvedGrant(store))
+        #expect(try sqlite(store.path, """
+            UPDATE grant_status SET state = 'expired' WHERE request_id IN ('\(byHand)', '\(byTrigger)');
+            UPDATE grant_status SET expires_at = expires_at + 2592000000 WHERE request_id = '\(later)';
+            """).status == 0)
+        #expect(try grant(store, byHand)["state"] as? String == "expired", "the rows are what is listed")
+
+        let revoked = try store.run(["revoke", byHand, "-r", "the reconciliation moved to the warehouse"], as: "alice", at: Self.t0)
+        #expect(revoked.status == 0, "\(revoked.output)")
+        #expect(try grant(store, byHand)["state"] as? String == "revoked")
+        let fired = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234", "--json"], as: "jira-importer", at: Self.t0)
+        #expect(fired.status == 0, "\(fired.output)")
+        #expect(Set((try Signoff.json(fired) as? [String: Any])?["revoked"] as? [String] ?? []) == [byTrigger, later], "\(fired.output)")
+        for id in [byTrigger, later] { #expect(try grant(store, id)["state"] as? String == "revoked") }
+        let verified = try store.run(["audit", "verify"])
+        #expect(verified.status == 6 && verified.output.contains("expires_at"), "the pushed-out expiry is still named: \(verified.output)")
+    }
+
     /// An extension request closes, recorded with its reason, the moment its
     /// grant ends (revoked, or expired by the sweep); it leaves every queue,
     /// and approving it afterwards is refused, never "recorded; now denied".

@@ -73,10 +73,13 @@ public final class CommandTransaction {
     }
 
     /// The grant of request `id` as of this transaction, or why there is
-    /// none. `action`: the grant action attempted, whose refusal for a
-    /// request without a grant is kept as evidence like any other.
-    public func grant(_ id: String, asStored: Bool = false, attempting action: AttemptedAction? = nil) throws -> Grant {
-        if let grant = try store.grant(id, asStored: asStored) { return grant }
+    /// none. `asRecorded`: as its events give it where its rows differ
+    /// (`WriteTransaction.grantAsRecorded`), for what takes access away;
+    /// otherwise rows that differ from the events are refused. `action`: the
+    /// grant action attempted, whose refusal for a request without a grant is
+    /// kept as evidence like any other.
+    public func grant(_ id: String, asRecorded: Bool = false, attempting action: AttemptedAction? = nil) throws -> Grant {
+        if let grant = try asRecorded ? store.grantAsRecorded(id) : store.grant(id) { return grant }
         let record = try record(id)
         if let original = record.request.extends {
             throw CommandError.badInput("\(id) extends \(original); its grant is \(original)'s: use \(original)")

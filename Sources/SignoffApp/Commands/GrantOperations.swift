@@ -19,8 +19,9 @@ extension Commands {
 
         public func decide(_ tx: CommandTransaction) throws {
             let policy = try tx.policy()
-            // Never held up by rows edited behind signoff: it takes access away.
-            let grant = try tx.grant(id, asStored: true, attempting: .revoke)
+            // Never held up by rows edited behind signoff: it takes away the
+            // access the events record, whatever the rows say.
+            let grant = try tx.grant(id, asRecorded: true, attempting: .revoke)
             let extensionApprovers = try tx.store.extensionApprovers(of: grant)
             let openExtensions = try tx.store.openExtensions(of: id)
             let actor = tx.actor, now = tx.now, rationale = self.rationale
