@@ -172,6 +172,18 @@ extension WriteTransaction {
         return try OutboxRows.release(channel, destination: destination, at: now, by: outboxActor, db)
     }
 
+    /// The states of the messages of `channel` numbered `ids` (nil: a state
+    /// this version does not know); a number that names none is left out.
+    public func outboxStates(_ channel: OutboxChannel, ids: [Int64]) throws -> [Int64: OutboxState?] {
+        checkOpen()
+        var states: [Int64: OutboxState?] = [:]
+        let statement = try db.cachedStatement(sql: "SELECT state FROM outbox WHERE channel = ? AND id = ?")
+        for id in Set(ids) {
+            if let state = try String.fetchOne(statement, arguments: [channel.rawValue, id]) { states[id] = OutboxState(rawValue: state) }
+        }
+        return states
+    }
+
     /// `Store.requeueOutbox` in this transaction.
     public func requeueOutbox(_ channel: OutboxChannel, ids: [Int64]? = nil, at now: Date) throws -> Int {
         checkOpen()

@@ -310,6 +310,10 @@ struct CommandLineTests {
         #expect(explained.status == 3 && explained.stderr.contains("submit would refuse it: ") && explained.stderr.contains("on-behalf-request.yaml:1:"),
                 "\(explained.output)")
 
+        // A file that tests nothing does not pass.
+        let none = try Signoff.run(["policy", "test", Signoff.example("policy.yaml"), try store.file("none.yaml", "cases: []\n")])
+        #expect(none.status == 2 && none.stderr.contains("none.yaml:1:8: cases: holds no case"), "\(none.output)")
+
         let broken = try store.file("broken.yaml", "policy: x\nsettings: {minimum_rationale: ten}\n")
         let parse = try Signoff.run(["policy", "check", broken])
         #expect(parse.status == 2)

@@ -381,6 +381,14 @@ struct NotificationTests {
         let failed = try #require((status["items"] as? [[String: Any]])?.first { $0["state"] as? String == "failed" })
         #expect(failed["attempts"] as? Int == 3)
 
+        // A number that names no failed notification is a typo, not "0 retried": nothing is retried.
+        let failedID = try #require(failed["id"] as? Int)
+        let delivered = try #require((status["items"] as? [[String: Any]])?.first { $0["state"] as? String == "delivered" }?["id"] as? Int)
+        let typo = try setup.store.run(["notify", "retry", String(failedID), "99999999", String(delivered)])
+        #expect(typo.status == 2, "\(typo.output)")
+        #expect(typo.stderr.contains("#99999999 is no notification; #\(delivered) is delivered, not failed"), "\(typo.stderr)")
+        #expect(try setup.status()["failed"] as? Int == 1)
+
         // Retried by hand: pending again, for the next run.
         let retry = try setup.store.run(["notify", "retry"])
         #expect(retry.stdout.contains("1 failed notification(s) will be tried again"), "\(retry.output)")

@@ -70,8 +70,26 @@ extension Commands {
         public var operation: Operation { .retryNotifications }
         public var permission: RolePermission? { OutboxChannel.notification.deliveryPermission }
         public var needsPolicy: Bool { false }
+        /// A number that names no failed notification is bad input, and
+        /// nothing is retried: a typo must not read as "0 retried".
         public func decide(_ tx: CommandTransaction) throws -> Int {
-            try tx.store.requeueOutbox(.notification, ids: ids, at: tx.now)
+            if let ids {
+                let states = try tx.store.outboxStates(.notification, ids: ids)
+                var problems: [String] = []
+                for id in ids where !problems.contains(where: { $0.hasPrefix("#\(id) ") }) {
+                    switch states[id] {
+                    case nil: problems.append("#\(id) is no notification")
+                    case .some(.failed?): continue
+                    case let .some(state?): problems.append("#\(id) is \(state.rawValue), not failed")
+                    case .some(nil): problems.append("#\(id) is in a state this signoff does not know")
+                    }
+                }
+                if !problems.isEmpty {
+                    throw CommandError.badInput(problems.joined(separator: "; ")
+                        + ": only failed notifications are retried (`signoff notify status` lists them); nothing was retried")
+                }
+            }
+            return try tx.store.requeueOutbox(.notification, ids: ids, at: tx.now)
         }
     }
 }

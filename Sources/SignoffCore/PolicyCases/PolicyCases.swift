@@ -49,10 +49,14 @@ public enum PolicyCases {
         }
         var cases: [PolicyCase] = []
         var errors: [SourceError] = []
-        do {
+        do throws(SourceError) {
             let root = try document.mapping()
             try root.rejectUnknown(["cases"])
-            for item in try root.required("cases").list() {
+            let list = try root.required("cases")
+            let items = try list.list()
+            // A file that tests nothing must not pass as if it tested the policy.
+            if items.isEmpty { throw list.error("holds no case", hint: "add at least one case, each with name, request and expect") }
+            for item in items {
                 do { cases.append(try parseCase(item, policy: policy)) } catch { errors.append(error) }
             }
         } catch {
