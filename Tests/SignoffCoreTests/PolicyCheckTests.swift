@@ -28,6 +28,21 @@ struct PolicyCheckTests {
               - {name: any-env, when: {environment: [staging, production], access: [read, write]}, approve: automatically}
               - {name: prod-read, when: {access: read, environment: production, system: vault}, steps: [{approvers: owners}]}
             """, severity: .error, message: "route rule prod-read can never match: the earlier rule any-env matches every request it would"),
+        CheckCase(label: "a condition every request meets shadows later rules", rules: """
+            route:
+              - {name: anything-readable, when: {access: {at_least: read}}, approve: automatically}
+              - {name: prod-admin, when: {environment: production, access: admin}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule prod-admin can never match: the earlier rule anything-readable matches every request it would"),
+        CheckCase(label: "every level or every kind, however written, matches everything", rules: """
+            route:
+              - {name: all-of-it, when: {any: [{access: [read, write, admin]}, {environment: production}]}, approve: automatically}
+              - {name: staging, when: {environment: staging}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule staging can never match: the earlier rule all-of-it matches every request it would"),
+        CheckCase(label: "an access comparison shadows by the levels it lets through", rules: """
+            route:
+              - {name: up-to-write, when: {access: {at_most: write}}, steps: [{approvers: owners}]}
+              - {name: reads, when: {access: read, environment: production}, approve: automatically}
+            """, severity: .error, message: "route rule reads can never match: the earlier rule up-to-write matches every request it would"),
         CheckCase(label: "group too small once the requester is excluded", rules: """
             route:
               - {name: r, steps: [{approvers: group:dba, count: 2}]}
@@ -85,6 +100,8 @@ struct PolicyCheckTests {
               - {name: prod-admin, when: {environment: production, access: admin}, steps: [{approvers: group:security, count: 2}]}
               - {name: prod, when: {environment: production}, steps: [{approvers: manager}]}
               - {name: staging, when: {environment: staging, system: payments-db}, steps: [{approvers: owners, count: 1}]}
+              - {name: reads, when: {access: {at_most: read}}, approve: automatically}
+              - {name: other-kinds, when: {subject.kind: [human, service_account]}, steps: [{approvers: manager}]}
             """).check().filter { $0.field != "roles" }
         #expect(findings.isEmpty, "\(findings)")
     }

@@ -318,7 +318,7 @@ extension Policy {
     /// condition of `broad` is implied by one of `narrow`'s. Sound, not complete.
     static func implies(_ narrow: Condition, _ broad: Condition) -> Bool {
         let narrowParts = narrow.conjuncts
-        return broad.conjuncts.allSatisfy { part in narrowParts.contains { implies(single: $0, part) } }
+        return broad.conjuncts.allSatisfy { part in part.holdsForEveryRequest || narrowParts.contains { implies(single: $0, part) } }
     }
 
     private static func implies(single narrow: Condition, _ broad: Condition) -> Bool {
@@ -326,13 +326,48 @@ extension Policy {
         guard case let .test(narrowField, narrowTest, _) = narrow, case let .test(broadField, broadTest, _) = broad,
               narrowField == broadField else { return false }
         if case let .kinds(a) = narrowTest, case let .kinds(b) = broadTest { return a & ~b == 0 }
-        if case let .accessLevels(a) = narrowTest, case let .accessLevels(b) = broadTest { return a & ~b == 0 }
+        if let a = narrowTest.accessMask, let b = broadTest.accessMask { return a & ~b == 0 }
         guard let a = narrowTest.textValues, let b = broadTest.textValues else { return false }
         return a.isSubset(of: b)
     }
 }
 
+extension Condition {
+    /// Whether every request matches, however it is written: `{}`, every
+    /// kind, `access: {at_least: read}` (every request names a kind and an
+    /// access level). Sound, not complete: a rule after one that matches
+    /// everything can never match.
+    var holdsForEveryRequest: Bool {
+        switch self {
+        case .always: true
+        case let .all(children): children.allSatisfy(\.holdsForEveryRequest)
+        case let .any(children): children.contains(where: \.holdsForEveryRequest)
+        case .not: false
+        case let .test(_, test, _):
+            switch test {
+            case let .kinds(mask): mask & FieldTest.everyKind == FieldTest.everyKind
+            case .accessLevels, .accessCompare: test.accessMask.map { $0 & FieldTest.everyAccess == FieldTest.everyAccess } ?? false
+            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .present, .includesAll: false
+            }
+        }
+    }
+}
+
 extension FieldTest {
+    static let everyKind = UInt16(1 << IdentityKind.allCases.count) - 1
+    static let everyAccess = UInt8(1 << AccessLevel.allCases.count) - 1
+
+    /// The access levels an access test lets through, as a bit mask (bit = rank).
+    var accessMask: UInt8? {
+        switch self {
+        case let .accessLevels(mask): mask
+        case let .accessCompare(comparison, bound):
+            AccessLevel.allCases.reduce(0) { comparison.holds($1.rank, bound) ? $0 | 1 << UInt8($1.rank) : $0 }
+        case .equals, .oneOf, .oneOfSet, .kinds, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .present, .includesAll:
+            nil
+        }
+    }
+
     /// The values of an equality or membership test.
     var textValues: Set<ExactName>? {
         switch self {
