@@ -150,14 +150,17 @@ func readText(_ path: String) throws -> (text: String, name: String) {
 /// goes into an event, where a request file holds the same field to it.
 @discardableResult
 func storable(_ text: String, _ shape: StorableText.Shape, from source: String, maxLength: Int? = nil) throws -> String {
+    // An option's problem names the option, as the JSON error's field.
+    func failure(_ message: String) -> CommandFailure {
+        source.hasPrefix("--") ? CommandFailure.badOption(source, message) : CommandFailure.badInput(message)
+    }
     do {
         try StorableText.check(text, shape: shape, source: source, field: "")
     } catch {
-        throw CommandFailure.badInput(error.description)
+        throw failure(error.description)
     }
     if let limit = maxLength, text.utf8.count > limit, case let count = text.unicodeScalars.count, count > limit {
-        let message = "\(source) is \(count) characters long; at most \(limit) are allowed"
-        throw source.hasPrefix("--") ? CommandFailure.badOption(source, message) : CommandFailure.badInput(message)
+        throw failure("\(source) is \(count) characters long; at most \(limit) are allowed")
     }
     return text
 }

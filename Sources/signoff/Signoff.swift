@@ -67,7 +67,9 @@ struct Signoff: ParsableCommand {
                     Foundation.exit(0)
                 }
                 usage = fullMessage(for: error)
-                failure = CommandFailure(code == .validationFailure ? .badInput : .internalError, message(for: error))
+                var usageFailure = CommandFailure(code == .validationFailure ? .badInput : .internalError, message(for: error))
+                usageFailure.option = firstOption(in: usageFailure.message)
+                failure = usageFailure
             }
             if json {
                 ErrorJSON(failure: failure).report()
@@ -95,6 +97,19 @@ struct Signoff: ParsableCommand {
             let before = index > 1 ? CommandLine.arguments[index - 1] : ""
             let option = before.hasPrefix("-") ? " (the value of \(DisplaySafe.text(before)))" : ""
             return "argument \(index)\(option) is not valid UTF-8 (byte offset \(offset)): signoff records text exactly as given; give it in UTF-8"
+        }
+        return nil
+    }
+
+    /// The option a usage error names first (`--limit` in "--limit must be
+    /// at least 1" and in "The value 'x' is invalid for '--limit <limit>'"),
+    /// as the JSON error's field; nil when it names none.
+    static func firstOption(in message: String) -> String? {
+        var rest = Substring(message)
+        while let start = rest.range(of: "--") {
+            let name = rest[start.upperBound...].prefix { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+            if let first = name.first, first.isLowercase { return "--" + name }
+            rest = rest[start.upperBound...]
         }
         return nil
     }

@@ -250,6 +250,15 @@ struct JSONContractTests {
             #expect(!text.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.stderr)")
         }
         check.failure(try store.run(["list", "--json", "--jsonl"]), status: 2, code: "bad_input")
+        // Every option at fault is the document's field: a value that cannot
+        // be stored, one out of range, one ArgumentParser cannot read.
+        for (arguments, option) in [(["approve", own, "--version", "1", "-r", "ok\u{1B}[2J go", "--json"], "--rationale"),
+                                    (["list", "--limit", "0", "--json"], "--limit"),
+                                    (["list", "--limit", "many", "--json"], "--limit"),
+                                    (["policy", "test", policy, cases, "--json", "--bogus"], "--bogus")] {
+            let located = check.failure(try store.run(arguments, as: "dave"), status: 2, code: "bad_input")
+            #expect(located["field"] as? String == option, "\(arguments): \(located)")
+        }
         // A file that cannot be read is named, with why, in the document's `file`.
         let missing = store.directory.appendingPathComponent("missing.yaml").path
         let unread = check.failure(try store.run(["submit", missing, "--json"], as: "alice"), status: 2, code: "bad_input")
