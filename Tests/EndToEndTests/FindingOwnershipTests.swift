@@ -51,6 +51,9 @@ struct FindingOwnershipTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == printed.stdout)
         let again = try store.run(["drift", "request", finding, "-o", path], at: "2026-11-21T04:10:00Z")
         #expect(again.status == 2 && again.stderr.contains("does not exist yet"), "never overwrites: \(again.output)")
+        let nowhere = store.directory.appendingPathComponent("missing/request.yaml").path
+        let lost = try store.run(["drift", "request", finding, "-o", nowhere], at: "2026-11-21T04:10:00Z")
+        #expect(lost.status == 2 && lost.stderr.contains("its directory does not exist"), "\(lost.output)")
         #expect(try store.run(["audit", "head"]).stdout == head, "a draft records nothing")
 
         // Not completed: refused, nothing written.

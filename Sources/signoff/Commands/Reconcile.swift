@@ -253,7 +253,14 @@ extension Drift {
             // A new file only: a request someone already began completing is never overwritten.
             let fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw CommandFailure.badInput("cannot create \(Terminal.quoted(output)): \(String(cString: strerror(errno))); name a file that does not exist yet")
+                let why = errno
+                let hint = switch why {
+                case EEXIST: "name a file that does not exist yet: a request begun there is never overwritten"
+                case ENOENT, ENOTDIR: "its directory does not exist: create it, or name a file in one that does"
+                case EACCES, EPERM, EROFS: "this account may not create files there: name a file in a directory it may write"
+                default: "name a new file in a directory this account may write"
+                }
+                throw CommandFailure.badOption("--output", "cannot create \(Terminal.quoted(output)): \(String(cString: strerror(why))); \(hint)")
             }
             let bytes = Array(text.utf8)
             let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
@@ -262,7 +269,7 @@ extension Drift {
                 unlink(output)
                 throw CommandFailure.badInput("could not write \(Terminal.quoted(output)); nothing was written")
             }
-            Terminal.line("wrote \(output): complete the lines marked \(FindingRequest.toComplete), then `signoff submit \(output)`")
+            Terminal.line("wrote \(Terminal.safe(output)): complete the lines marked \(FindingRequest.toComplete), then `signoff submit \(Terminal.safe(output))`")
         }
     }
 }
