@@ -302,6 +302,8 @@ struct GrantHistoryCheck {
     /// What the store's /3 statements name it by (`Store.identity`).
     private let store: String
     private let isCopy: Bool
+    /// The last event an asserted identity may act in (`StoreSettings.folded`).
+    private let assertedTrustedThrough: Int64
     private let signatures: DecisionCheck.SignatureDepth
     private var policies: [Int64: Policy?] = [:]
     /// Where the chain adopted each statement schema: read once, and only
@@ -313,6 +315,7 @@ struct GrantHistoryCheck {
         applied = try Int64.fetchAll(db, sql: "SELECT sequence FROM policies ORDER BY sequence")
         creator = try Store.creator(db)?.name
         store = try Store.identity(db) ?? ""
+        assertedTrustedThrough = try StoreSettings.folded(db)?.assertedTrustedThrough ?? Int64.max
         self.isCopy = isCopy
         self.signatures = signatures
     }
@@ -356,7 +359,11 @@ struct GrantHistoryCheck {
                                                older: { adoptions?.before($0) ?? .recordedNow }) { sequence in
             applied.last { $0 < sequence }.flatMap { policies[$0] ?? nil }
         }.map { "event \($0.sequence): \($0.problem)" }
+        // As `audit verify` judges them: a name given with --as where the
+        // store did not believe one is no identity signoff established.
+        let asserted = history.filter { $0.draft.actor.authentication == .asserted && $0.sequence > assertedTrustedThrough }
+            .map { "event \($0.sequence): \(StoreSettings.untrustedAssertion($0.draft.actor.name))" }
         let rows = stored.flatMap { Store.grantRowProblem($0, replayed: replayed[id]) }.map { ["the grant's rows: \($0)"] } ?? []
-        return (rows + decisions, replayed[id])
+        return (rows + asserted + decisions, replayed[id])
     }
 }

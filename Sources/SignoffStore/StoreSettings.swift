@@ -32,6 +32,11 @@ public struct StoreSettings: Sendable, Hashable {
                              createdAt: Date(storeMilliseconds: try row.checked(2, "settings.created_at")))
     }
 
+    /// Why an event by `name`, named with `--as` where the store did not trust that, is not believed.
+    static func untrustedAssertion(_ name: String) -> String {
+        "\(name) is an asserted identity (--as), but the store's settings did not trust asserted identities then"
+    }
+
     /// The settings a store file's commands go by: as its `store_created`
     /// and `settings_changed` events set them, not as the `settings` row
     /// says, so that one edited row can neither make the store believe
@@ -46,10 +51,21 @@ public struct StoreSettings: Sendable, Hashable {
     /// whose first event holds and is not `store_created` (made before
     /// signoff recorded its settings), or that has no events yet.
     static func chained(_ db: Database) throws -> StoreSettings? {
+        try folded(db)?.settings
+    }
+
+    /// `chained`, and the last event at which the chain took an asserted
+    /// identity (`--as`) as the settings stood before it, as `audit verify`
+    /// judges: the first event, or the `settings_changed` that turned trust
+    /// off; `Int64.max` while the store trusts them, or where its first
+    /// event is not `store_created` (verify judges none there either).
+    static func folded(_ db: Database) throws -> (settings: StoreSettings, assertedTrustedThrough: Int64)? {
         guard let row = try fetch(db) else { return nil }
-        let failClosed = StoreSettings(trustAssertedIdentities: false, shareGroup: nil, createdAt: row.createdAt)
+        let failClosed = (settings: StoreSettings(trustAssertedIdentities: false, shareGroup: nil, createdAt: row.createdAt),
+                          assertedTrustedThrough: Int64(1))
         var chain = EventChain()
         var settings: StoreSettings?, holds = true
+        var trustedThrough = Int64.max
         var hashes: [(sequence: Int64, hash: [UInt8])] = []
         func visit(_ statement: OpaquePointer) {
             let columns = EventColumns(statement: statement)
@@ -65,8 +81,10 @@ public struct StoreSettings: Sendable, Hashable {
                 guard columns.sequence == 1 else { holds = false; return }
                 settings = StoreSettings(trustAssertedIdentities: created.trustAssertedIdentities, shareGroup: created.shareGroup,
                                          createdAt: event.at)
+                if !created.trustAssertedIdentities { trustedThrough = 1 }
             case let .settingsChanged(changed):
                 guard var current = settings else { holds = false; return }
+                if current.trustAssertedIdentities && !changed.trustAssertedIdentities { trustedThrough = columns.sequence }
                 current.trustAssertedIdentities = current.trustAssertedIdentities && changed.trustAssertedIdentities
                 current.shareGroup = changed.shareGroup
                 settings = current
@@ -93,8 +111,8 @@ public struct StoreSettings: Sendable, Hashable {
             if !following.utf8.elementsEqual(hash) { return failClosed }
         }
         // A settings event after a first that is not `store_created` has nothing to change.
-        guard let settings else { return hashes.count <= 1 ? row : failClosed }
-        return settings
+        guard let settings else { return hashes.count <= 1 ? (row, Int64.max) : failClosed }
+        return (settings, trustedThrough)
     }
 }
 

@@ -27,7 +27,7 @@ struct StoreFacts {
         // change made as an asserted identity counts under the old settings).
         if event.actor.authentication == .asserted && created && !trustAsserted {
             mismatches.append(Mismatch(table: "events", requestID: event.requestID, sequence: sequence,
-                                       problem: "\(event.actor.name) is an asserted identity (--as), but the store's settings did not trust asserted identities then"))
+                                       problem: StoreSettings.untrustedAssertion(event.actor.name)))
         }
         switch event.body {
         case let .storeCreated(store):

@@ -89,6 +89,31 @@ import Testing
         }, "\(report.projectionMismatches)")
     }
 
+    /// The same event in a grant's history is named there too, as the
+    /// hand-off and `grants` judge it; an asserted identity recorded while
+    /// the store trusted them is not.
+    @Test func assertedIdentityInAGrantsHistoryIsNamedWhereTheStoreDidNotTrustIt() throws {
+        let directory = TemporaryDirectory()
+        let store = try populated(directory, settings: StoreSettings(trustAssertedIdentities: true))
+        let ops = Principal(name: "ops", authentication: .asserted)
+        try store.write { transaction in
+            try transaction.append(Sample.review("REQ-1"))
+            try transaction.append(Sample.decide("REQ-1"))
+            try transaction.append(Sample.grant("REQ-1"))
+            try transaction.append(EventDraft(requestID: "REQ-1", actor: ops, at: Sample.start,
+                                              body: .grantProvisioned(.init(action: .grant, note: "done while trusted"))))
+        }
+        #expect(try store.grantHistoryProblems("REQ-1").isEmpty)
+        let off = try store.write { transaction in
+            try transaction.append(EventDraft(requestID: nil, actor: Sample.creator, at: Sample.start,
+                                              body: .settingsChanged(.init(trustAssertedIdentities: false, shareGroup: nil))))
+        }
+        try appendBelievingTrust(store, EventDraft(requestID: "REQ-1", actor: ops, at: Sample.start,
+                                                   body: .grantProvisioned(.init(action: .grant, note: "done by a forged ops"))))
+        #expect(try Store.open(at: store.path).grantHistoryProblems("REQ-1")
+            == ["event \(off.sequence + 1): ops is an asserted identity (--as), but the store's settings did not trust asserted identities then"])
+    }
+
     /// Editing the events that set the settings (here the first, to trust
     /// asserted identities) breaks their hashes: the store then trusts no
     /// asserted identity and shares with no group.
