@@ -118,7 +118,7 @@ import Testing
     }
 
     /// No term of a restatement hides another: a long scope, subject or
-    /// ticket is cut with an ellipsis, and what follows it on its line (the
+    /// ticket is cut with an ellipsis in its middle, and what follows it on its line (the
     /// access, the duration, the environment, the incident) is still shown.
     @Test(arguments: [60, 90])
     func aLongValueNeverPushesTheTermsAfterItOffTheLine(width: Int) throws {
@@ -131,9 +131,12 @@ import Testing
         draft.request.incident = "INC-7"
         draft.request.access = .admin
         draft.request.duration = .days(7)
+        draft.request.subject.name = "svc-ledger-etl-" + String(repeating: "x", count: 80) + "-admin"
         let lines = DecisionPanel.restatement(draft, width: width, glyphs: .unicode, maximumDuration: nil, production: ProductionEnvironments(), now: now)
         for line in lines { #expect(CharacterWidth.of(line.plainText) <= width, "\(line.plainText)") }
         let text = lines.map(\.plainText)
+        // A name is cut in its middle: its start and its end both show.
+        #expect(text[0].contains("svc-ledger-etl-") && text[0].contains("…") && text[0].hasSuffix("x-admin"), "\(text[0])")
         let terms = try #require(text.first { $0.hasPrefix("scope ") })
         #expect(terms.contains("schema:") && terms.contains("…") && terms.contains("access admin") && terms.hasSuffix("for \(draft.request.duration)"), "\(terms)")
         let on = try #require(text.first { $0.hasPrefix("on ") })

@@ -204,3 +204,24 @@ import Testing
         #expect(grid.lines == ["a\u{1F44D}"])
     }
 }
+
+/// Text cut to fit says so: a box title and a detail label end with the
+/// ellipsis where they were cut, and the evidence time of a finding is a
+/// value shown whole, never a label cut short.
+@Suite struct CutTextTests {
+    @Test func aBoxTitleCutShort() {
+        var grid = Grid(size: Size(width: 16, height: 3))
+        grid.box(Rect(x: 0, y: 0, width: 16, height: 3), title: [Span("Approve REQ-123456789", .title)], glyphs: .ascii)
+        #expect(grid.lines[0] == "+- Approve RE~-+", "\(grid.lines)")
+        var whole = Grid(size: Size(width: 16, height: 3))
+        whole.box(Rect(x: 0, y: 0, width: 16, height: 3), title: [Span("Approve", .title)], glyphs: .ascii)
+        #expect(whole.lines[0] == "+- Approve ----+", "\(whole.lines)")
+    }
+
+    @Test func theEvidenceTimeIsShownWhole() {
+        var model = Sample.grantModel(size: Size(width: 160, height: 30))
+        press(&model, .character("6"))
+        let detail = DetailContent.lines(model, width: 90).map(\.plainText)
+        #expect(detail.contains { $0.hasPrefix("Observed") && $0.contains("2026-") && $0.contains(":") }, "\(detail)")
+    }
+}

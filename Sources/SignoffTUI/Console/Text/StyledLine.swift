@@ -42,7 +42,7 @@ extension Grid {
         }
         if rect.width > 6, !title.isEmpty {
             var spans = [Span(" ", borderRole)] + title + [Span(" ", borderRole)]
-            spans = StyledLine.fitting(spans, width: rect.width - 4)
+            spans = StyledLine.fitting(spans, width: rect.width - 4, ellipsis: glyphs.ellipsis)
             draw(StyledLine(spans), x: rect.x + 2, y: rect.y, width: rect.width - 4)
         }
     }
@@ -56,8 +56,9 @@ extension Grid {
 }
 
 extension StyledLine {
-    /// Spans cut so their total width is at most `width`.
-    static func fitting(_ spans: [Span], width: Int) -> [Span] {
+    /// Spans cut so their total width is at most `width`, the one cut
+    /// ending with `ellipsis` (a box title that says it goes on).
+    static func fitting(_ spans: [Span], width: Int, ellipsis: String = "") -> [Span] {
         var result: [Span] = []
         var used = 0
         for span in spans {
@@ -66,7 +67,7 @@ extension StyledLine {
                 result.append(span)
                 used += w
             } else {
-                let rest = TextLayout.truncate(span.text, width: width - used, ellipsis: "")
+                let rest = TextLayout.truncate(span.text, width: width - used, ellipsis: ellipsis)
                 if !rest.isEmpty { result.append(Span(rest, span.role)) }
                 break
             }

@@ -43,6 +43,31 @@ public enum TextLayout {
         return result + ellipsis
     }
 
+    /// `text` (already safe) cut to `width` columns in its middle, its start
+    /// and its end kept on either side of `ellipsis`: for names, which may
+    /// differ only at their end (`svc-ledger-etl` and `svc-ledger-etl-admin`).
+    public static func truncateMiddle(_ text: String, width: Int, ellipsis: String) -> String {
+        guard width > 0 else { return "" }
+        if CharacterWidth.of(text) <= width { return tame(text) }
+        let room = width - CharacterWidth.of(ellipsis)
+        guard room >= 2 else { return truncate(text, width: width, ellipsis: ellipsis) }
+        var head = "", used = 0
+        for character in text {
+            let w = CharacterWidth.of(character)
+            if used + w > (room + 1) / 2 { break }
+            head.append(tame(character))
+            used += w
+        }
+        var tail: [Character] = []
+        for character in text.reversed() {
+            let w = CharacterWidth.of(character)
+            if used + w > room { break }
+            tail.append(tame(character))
+            used += w
+        }
+        return head + ellipsis + String(tail.reversed())
+    }
+
     /// Lines of at most `width` columns: breaks at spaces where it can, inside
     /// words where it must, and at every newline in `text` (already safe).
     public static func wrap(_ text: String, width: Int) -> [String] {

@@ -107,8 +107,8 @@ enum DecisionPanel {
 
     /// `terms` on one line of `width`, every one of them visible: the labels
     /// whole, and the values sharing the room left, each cut (with an
-    /// ellipsis) only as far as it must be. A long value never pushes the
-    /// terms after it off the line.
+    /// ellipsis in its middle, so that its end shows) only as far as it
+    /// must be. A long value never pushes the terms after it off the line.
     static func sharing(_ terms: [Term], width: Int, glyphs: Glyphs) -> StyledLine {
         let safe = terms.map { $0.isValue ? DisplaySafeText.line($0.text, style: glyphs.textStyle) : $0.text }
         let labels = terms.indices.filter { !terms[$0].isValue }.reduce(0) { $0 + CharacterWidth.of(safe[$1]) }
@@ -124,7 +124,8 @@ enum DecisionPanel {
         }
         return StyledLine(terms.indices.map { index in
             guard terms[index].isValue else { return Span(safe[index], terms[index].role) }
-            return Span(TextLayout.truncate(safe[index], width: widths[index], ellipsis: glyphs.ellipsis), terms[index].role)
+            // Cut in the middle: names that share a start differ at their end.
+            return Span(TextLayout.truncateMiddle(safe[index], width: widths[index], ellipsis: glyphs.ellipsis), terms[index].role)
         })
     }
 

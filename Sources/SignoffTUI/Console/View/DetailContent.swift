@@ -150,7 +150,9 @@ enum DetailContent {
                       trusted: true, role: finding.responsible ? .success : .dim)
         builder.heading("Evidence \(glyphs.separator) \(finding.evidence.count) record\(finding.evidence.count == 1 ? "" : "s")")
         for record in finding.evidence {
-            builder.field(TimeText.absolute(record.observedAt), record.text)
+            // The time as a value, whole: a label column would cut it.
+            builder.field("Observed", TimeText.absolute(record.observedAt), trusted: true, role: .dim)
+            builder.field("", record.text)
             builder.field("", record.sourceID, prefix: "source: ", role: .dim)
         }
         return builder.lines
@@ -351,7 +353,7 @@ enum DetailContent {
         }
 
         func label(_ text: String) -> Span {
-            Span(TextLayout.pad(TextLayout.truncate(text, width: max(0, labelWidth - 1), ellipsis: ""), width: labelWidth), labelRole)
+            Span(TextLayout.pad(TextLayout.truncate(text, width: max(0, labelWidth - 1), ellipsis: glyphs.ellipsis), width: labelWidth), labelRole)
         }
 
         mutating func heading(_ title: String) {
