@@ -90,6 +90,21 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// A start and a duration ask for a window as a start and an end do: an
+    /// approval an hour into it grants the hour left, and one after it grants nothing.
+    @Test func aStartAndADurationAreAWindowTheGrantKeepsTo() throws {
+        let store = try TestStore()
+        let window = etlRequest.replacingOccurrences(of: "duration: 8h", with: "start: 2026-11-21T03:00:00Z\nduration: 2h")
+        let (late, tooLate) = (try store.submit(window, as: "alice", at: Self.t0), try store.submit(window, as: "alice", at: Self.t0))
+        #expect(try store.show(late)["end"] as? String == "2026-11-21T05:00:00.000Z", "the approver is shown the window's end")
+        #expect(try store.run(["approve", late, "--version", "1", "-r", rationale], as: "dave", at: "2026-11-21T04:00:00Z").status == 0)
+        #expect(try grant(store, late)["expires_at"] as? String == "2026-11-21T05:00:00.000Z")
+        let after = try store.run(["approve", tooLate, "--version", "1", "-r", rationale], as: "dave", at: "2026-11-21T06:00:00Z")
+        #expect(after.status == 0 && after.stdout.contains("denied"), "\(after.output)")
+        #expect(try store.show(tooLate)["state"] as? String == "denied")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// One grant row edited behind signoff holds up no other grant's end:
     /// the sweep expires the rest, names it, and exits 6.
     @Test(.needsStoreFile) func anUnreadableGrantRowHoldsUpNoOtherExpiry() throws {

@@ -19,6 +19,7 @@ struct RequestFieldsTests {
     static let cases: [(String, [(String, String?)])] = [
         ("valid", []),
         ("valid, with the window", [("duration", nil), ("start", "2026-12-01T08:00:00Z"), ("end", "2026-12-01T12:00:00Z")]),
+        ("valid, with a start and a duration", [("start", "2026-12-01T08:00:00Z")]),
         ("valid, human subject owning itself", [("subject.kind", "human"), ("subject.name", "bob"), ("subject.owner", nil)]),
         ("a control character", [("subject.name", "svc\u{1B}[31m")]),
         ("a line break in a one-line field", [("entitlement", "read\nwrite")]),
@@ -107,6 +108,15 @@ struct RequestFieldsTests {
                 Issue.record("\(name): the request file gave \(a), the fields \(b)")
             }
         }
+    }
+
+    /// A start and a duration are a window, as a start and an end are: the
+    /// request holds its end, so a late approval grants only what is left.
+    @Test func aStartAndADurationAreStoredAsAWindow() throws {
+        let file = try Self.file(Self.fields([("start", "2026-12-01T08:00:00Z")]), labels: [], ticket: "ACC-1")
+        let request = try RequestFile.request(from: try YAMLSource.documents(text: file, file: "ACC-1")[0], policy: nil).request
+        #expect(request.start == Timestamp.parse("2026-12-01T08:00:00Z"))
+        #expect(request.end == Timestamp.parse("2026-12-01T16:00:00Z") && request.duration == .hours(8))
     }
 
     /// Every text of a request built from fields was scanned as it was made, so
