@@ -158,11 +158,13 @@ struct ObservationSink {
     /// approved, and its actions have no reliable level) it is the mapping's alone.
     ///
     /// `names` are what the catalogue may map it by; `nativeName` (else the
-    /// first of them) is what people read.
+    /// first of them) is what people read. `ignorable`: whether the
+    /// catalogue's `ignore:` may hide it (a reader says no for a name the
+    /// platform does not keep for its own identities).
     mutating func add(_ subject: ObservedSubject, type: String, names: [String], nativeName: String? = nil, key: String? = nil,
                       text: String, scope: ObservedScope, access computed: AccessLevel?, sourceID: String,
-                      computedForMapped: Bool = true) {
-        guard !target.mapping.ignores(subject) else {
+                      computedForMapped: Bool = true, ignorable: Bool = true) {
+        guard !(ignorable && target.mapping.ignores(subject)) else {
             ignored += 1
             return
         }

@@ -33,6 +33,38 @@ import Testing
         #expect(Set(result.findings.filter { $0.kind == .unapproved }.map(\.subject.name)) == ["system:authenticated", "payments:ci"])
     }
 
+    /// A user name outside Kubernetes' own `system:` prefix comes from an
+    /// authenticator: a pattern meant for kube-system's service accounts
+    /// never hides a user named like one.
+    @Test func aUserNamedLikeAnIgnoredServiceAccountIsNotIgnored() throws {
+        let export = Self.bindings.replacingOccurrences(of: #"{"kind": "User", "name": "system:kube-scheduler"}"#,
+                                                        with: #"{"kind": "User", "name": "system:kube-scheduler"}, {"kind": "User", "name": "kube-system:mallory"}"#)
+        let run = try ExportReader.read(.kubernetes, files: [try Fixtures.export("bindings.json", export)],
+                                        options: ReadOptions(instance: "prod-eu1", now: Fixtures.now), policy: Fixtures.policy)
+        #expect(run.held(by: "kube-system:mallory") == ["cluster_admin@*:admin"])
+        #expect(run.ignored == 2)
+    }
+
+    /// A group is never the identity a grant of its name is for: a binding to
+    /// the group `alice` is access no grant of alice's approved, and it leaves
+    /// her grant unseen.
+    @Test func aGroupNamedAsAPersonIsNotTheirGrant() throws {
+        let export = #"""
+        {"apiVersion": "v1", "kind": "List", "items": [
+          {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "contractors-edit", "namespace": "payments"},
+           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+           "subjects": [{"kind": "Group", "name": "alice"}]}]}
+        """#
+        let run = try ExportReader.read(.kubernetes, files: [try Fixtures.export("group.json", export)],
+                                        options: ReadOptions(instance: "prod-eu1", namespaces: ["payments"], now: Fixtures.now), policy: Fixtures.policy)
+        let alices = grant("REQ-1", system: "k8s-prod", subject: "alice", kind: .human, entitlement: "namespace_editor",
+                           scope: "namespace:payments", access: .write)
+        let result = Reconciliation.compare(grants: [alices], observed: run.observed, policy: Fixtures.policy, at: Fixtures.now)
+        #expect(result.findings.map { "\($0.kind.rawValue) \($0.subject.kind.name) \($0.subject.name) \($0.requestID ?? "-")" }
+                == ["unapproved group alice -", "not_provisioned human alice REQ-1"], "\(result.findings)")
+        #expect(result.matched == 0)
+    }
+
     @Test func serviceAccountUserNamesAreReadExactly() {
         #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:payments:ci").map { "\($0.namespace)/\($0.name)" } == "payments/ci")
         #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:payments") == nil)

@@ -30,6 +30,19 @@ public enum ObservedKind: Sendable, Hashable {
         }
     }
 
+    /// Whether an identity of this observed kind may be one a grant for a
+    /// subject of `kind` names: a kind the platform shows must be that kind;
+    /// an unknown one may be any; a group is never an identity, so no grant
+    /// approves what a group holds for its members (a group named `alice`
+    /// is not alice).
+    public func mayBe(_ kind: IdentityKind) -> Bool {
+        switch self {
+        case let .identity(shown): shown == kind
+        case .group: false
+        case .unknown: true
+        }
+    }
+
     /// Words for people: `service account`, `group`, `identity`.
     public var label: String {
         switch self {

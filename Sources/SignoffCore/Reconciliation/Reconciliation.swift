@@ -35,10 +35,13 @@ public enum Reconciliation {
         var subject: String
         /// The identity's owner, where the platform attests it (`Coverage.Target.ownersAttested`); nil elsewhere.
         var owner: String?
+        /// A group the platform shows: never the identity a grant of the same
+        /// name is for (`ObservedKind.mayBe`), so never keyed with one.
+        var isGroup = false
 
         static func == (a: SubjectKey, b: SubjectKey) -> Bool {
             ExactName.same(a.subject, b.subject) && ExactName.same(a.system, b.system)
-                && ExactName.same(a.environment, b.environment) && ExactName.same(a.owner, b.owner)
+                && ExactName.same(a.environment, b.environment) && ExactName.same(a.owner, b.owner) && a.isGroup == b.isGroup
         }
 
         func hash(into hasher: inout Hasher) {
@@ -46,6 +49,7 @@ public enum Reconciliation {
             hasher.combine(ExactName(environment))
             hasher.combine(ExactName(subject))
             hasher.combine(owner.map(ExactName.init))
+            hasher.combine(isGroup)
         }
 
         /// What a finding about this identity is keyed by: its name, and its owner where that is part of it.
@@ -82,7 +86,7 @@ public enum Reconciliation {
         func observedKey(_ system: String, _ environment: String, _ subject: ObservedSubject) -> SubjectKey {
             let attested = target(system, environment).map { targets[$0].ownersAttested } ?? false
             return SubjectKey(system: system, environment: environment, subject: subject.name,
-                              owner: attested ? subject.owner ?? "" : nil)
+                              owner: attested ? subject.owner ?? "" : nil, isGroup: subject.kind == .group)
         }
         var entries: [SubjectKey: SubjectEntry] = [:]
         entries.reserveCapacity(grants.count + observed.observations.count / 4)
@@ -148,7 +152,8 @@ public enum Reconciliation {
                 var index = entry.firstGrant
                 while index >= 0 {
                     defer { index = nextGrant[index] }
-                    guard ExactName.same(grants[index].terms.entitlement, entitlement) else { continue }
+                    guard ExactName.same(grants[index].terms.entitlement, entitlement),
+                          observation.subject.kind.mayBe(grants[index].terms.subject.kind) else { continue }
                     let scopeFits = ScopeText.within(observation.scope, granted: grants[index].terms.scope)
                     let levelFits = observation.access.map { $0 <= grants[index].terms.access } ?? true
                     guard grants[index].approvedAt <= observation.observedAt else {
@@ -198,7 +203,7 @@ public enum Reconciliation {
                 let id = grants[index].status.requestID
                 findings.add(.unapproved, key: accessKey("unapproved", observation, key), observation: observation, requestID: nil,
                              summary: "\(observation.subject.name) held \(what) \(observation.scope.phrase) when the platform was read (\(UTCTime.text(observation.observedAt))), before any grant approved it: \(id) was approved later, at \(UTCTime.text(grants[index].approvedAt))")
-            } else if entry.firstLive >= 0 {
+            } else if entry.firstLive >= 0, observation.subject.kind.mayBe(grants[entry.firstLive].terms.subject.kind) {
                 findings.add(.wider, key: accessKey("wider", observation, key), observation: observation,
                              requestID: grants[entry.firstLive].status.requestID,
                              summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase), beyond what was approved (\(liveText(entry.firstLive)))")

@@ -116,6 +116,12 @@ enum KubernetesSource {
             let text = "\(bindingText) → \(binding.roleIsCluster ? "ClusterRole" : "Role") \(binding.roleName)"
             for subject in binding.subjects {
                 let observed: ObservedSubject
+                // Kubernetes keeps the `system:` prefix for its own users; any
+                // other user name comes from an authenticator (an OIDC claim,
+                // a certificate's CN), so no ignore pattern hides it: one meant
+                // for kube-system's service accounts (`kube-system:*`) must
+                // not hide a user named `kube-system:mallory`.
+                var ignorable = true
                 switch subject.kind {
                 case "ServiceAccount":
                     let namespace = subject.namespace ?? binding.namespace ?? ""
@@ -132,11 +138,12 @@ enum KubernetesSource {
                                                    missing: missing)
                     } else {
                         observed = ObservedSubject(kind: .unknown, name: subject.name)
+                        ignorable = subject.name.hasPrefix("system:")
                     }
                 }
                 sink.add(observed, type: type, names: [binding.roleName], text: text,
                          scope: binding.clusterWide ? .everywhere : .within("namespace:\(binding.namespace ?? "")"),
-                         access: level, sourceID: binding.sourceID)
+                         access: level, sourceID: binding.sourceID, ignorable: ignorable)
             }
         }
         return sink
