@@ -30,6 +30,25 @@ import Testing
         #expect(inline.sourceID.hasPrefix("arn:aws:iam::123456789012:user/service/ci-deployer"))
     }
 
+    /// An action is a pattern: one that could name an IAM change, wherever
+    /// its wildcard is, administers; one that can only read does not.
+    @Test(arguments: [
+        ("iam:AttachUserPolicy", true), ("*:AttachUserPolicy", true), ("ia?:CreateAccessKey", true), ("iam:*Policy", true),
+        ("i*", true), ("*Policy", true), ("iam:Get*", false), ("iam:List*", false), ("*:Get*", false), ("s3:Get*", false),
+        ("rds-db:connect", false), ("ec2:Describe*", false), ("s*:PutObject", false), ("iam:?etRole", true),
+    ])
+    func anActionThatCouldChangeIAMAdministers(_ action: String, _ administers: Bool) {
+        #expect(IAMPolicyDocument.administers(action, resources: ["arn:aws:s3:::bucket"]) == administers, "\(action)")
+    }
+
+    @Test func assumingAnyRoleAdministersHoweverItIsWritten() {
+        for action in ["sts:AssumeRole", "sts:Assume*", "*:AssumeRole", "st?:AssumeRoleWithSAML"] {
+            #expect(IAMPolicyDocument.administers(action, resources: ["*"]), "\(action)")
+            #expect(!IAMPolicyDocument.administers(action, resources: ["arn:aws:iam::123456789012:role/deploy"]) || action.hasPrefix("*"), "\(action)")
+        }
+        #expect(!IAMPolicyDocument.administers("sts:GetCallerIdentity", resources: ["*"]))
+    }
+
     @Test func aRealAccountsExportReads() throws {
         // cloudsplaining's example is a real account's export with a few identities of another
         // account mixed in (obama, biden…): as it is, it is not one account, and is refused.

@@ -67,15 +67,46 @@ struct IAMPolicyDocument {
         return [try cursor.string()]
     }
 
-    /// Any action, a whole service, an IAM change, or assuming any role.
+    /// Any action, a whole service, an IAM change, or assuming any role. An
+    /// action is a pattern (`*` any run of characters, `?` one, across the
+    /// `:` too, as IAM matches them): one that could name an IAM change
+    /// (`*:AttachUserPolicy`, `ia?:CreateAccessKey`, `iam:*Policy`) is
+    /// taken for one, erring towards more access.
     static func administers(_ action: String, resources: [String]) -> Bool {
         let lower = action.lowercased()
         if lower == "*" || lower == "*:*" || lower.hasSuffix(":*") { return true }
-        if lower.hasPrefix("iam:") {
-            let verb = lower.dropFirst(4)
-            return !["get", "list", "generate", "simulate"].contains { verb.hasPrefix($0) }
+        let literal = lower.prefix { $0 != "*" && $0 != "?" }
+        let wild = literal.count < lower.count
+        // Could it name an IAM action: it starts so, or a wildcard comes before it could not.
+        if literal.hasPrefix("iam:") || wild && "iam:".hasPrefix(literal) {
+            // Only reads (get, list, generate, simulate), when its verb says so before any wildcard.
+            let verb = lower.firstIndex(of: ":").map { lower[lower.index(after: $0)...] } ?? ""
+            let verbLiteral = verb.prefix { $0 != "*" && $0 != "?" }
+            if !["get", "list", "generate", "simulate"].contains(where: { verbLiteral.hasPrefix($0) }) { return true }
         }
-        if lower.hasPrefix("sts:assumerole") { return resources.contains("*") }
+        let assumes = ["sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"]
+        if lower.hasPrefix("sts:assumerole") || wild && assumes.contains(where: { globMatches(lower, $0) }) {
+            return resources.contains("*")
+        }
         return false
+    }
+
+    /// Whether `pattern` (`*` and `?` as IAM reads them) matches all of `text`.
+    static func globMatches(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern.utf8), t = Array(text.utf8)
+        var i = 0, j = 0, star = -1, resume = 0
+        while j < t.count {
+            if i < p.count, p[i] == UInt8(ascii: "?") || p[i] == t[j] {
+                i += 1; j += 1
+            } else if i < p.count, p[i] == UInt8(ascii: "*") {
+                star = i; resume = j; i += 1
+            } else if star >= 0 {
+                i = star + 1; resume += 1; j = resume
+            } else {
+                return false
+            }
+        }
+        while i < p.count, p[i] == UInt8(ascii: "*") { i += 1 }
+        return i == p.count
     }
 }
