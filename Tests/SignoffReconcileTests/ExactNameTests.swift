@@ -21,6 +21,18 @@ import Testing
         #expect(ScopeText.within(.within("namespace:Kafka"), granted: "Kafka"))
     }
 
+    /// A schema whose name holds a dot is not a schema's table: its places
+    /// are quoted as PostgreSQL quotes them, so `schema:ledger` holds
+    /// `ledger.entries` and not `"ledger.secret".cards`.
+    @Test func aDottedSchemaIsNotInsideTheSchemaItStartsWith() {
+        let secret = PostgresSource.tablePlace("ledger.secret", "cards")
+        #expect(secret == #"table:"ledger.secret".cards"#)
+        #expect(!ScopeText.within(.within(secret), granted: "schema:ledger"))
+        #expect(ScopeText.within(.within(PostgresSource.tablePlace("ledger", "entries")), granted: "schema:ledger"))
+        #expect(PostgresSource.tablePlace("a.b", "c") != PostgresSource.tablePlace("a", "b.c"))
+        #expect(PostgresSource.schemaPlace(#"we"ird"#) == #"schema:"we""ird""#)
+    }
+
     static func export(_ roles: [(name: String, superuser: Bool)], memberships: [(role: String, member: String)] = []) -> String {
         let roleText = roles.map { role in
             """

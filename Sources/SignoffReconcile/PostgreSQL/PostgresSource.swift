@@ -203,7 +203,7 @@ enum PostgresSource {
             for cursor in try list.arrayOrNull() {
                 let fields = try cursor.object()
                 privileges.append(Privilege(grantee: try fields.required("grantee").name(),
-                                            object: "schema:\(try fields.required("schema").name())",
+                                            object: Self.schemaPlace(try fields.required("schema").name()),
                                             privilege: try privilegeName(fields.required("privilege_type")), onSchema: true))
             }
             export.schemaPrivileges = privileges
@@ -212,12 +212,24 @@ enum PostgresSource {
             var privileges: [Privilege] = []
             for cursor in try list.arrayOrNull() {
                 let fields = try cursor.object()
-                let table = "\(try fields.required("table_schema").name()).\(try fields.required("table_name").name())"
-                privileges.append(Privilege(grantee: try fields.required("grantee").name(), object: "table:\(table)",
+                let table = Self.tablePlace(try fields.required("table_schema").name(), try fields.required("table_name").name())
+                privileges.append(Privilege(grantee: try fields.required("grantee").name(), object: table,
                                             privilege: try privilegeName(fields.required("privilege_type")), onSchema: false))
             }
             export.tablePrivileges = privileges
         }
+    }
+
+    /// A schema's place, `schema:ledger`, and a table's, `table:ledger.entries`,
+    /// with a name that holds a dot or a double quote quoted as PostgreSQL
+    /// quotes it (`table:"ledger.secret".cards`): a table's place is never
+    /// another's, and a schema holds only its own tables (`ScopeText.within`).
+    static func schemaPlace(_ schema: String) -> String { "schema:" + identifier(schema) }
+    static func tablePlace(_ schema: String, _ table: String) -> String { "table:\(identifier(schema)).\(identifier(table))" }
+
+    static func identifier(_ name: String) -> String {
+        guard name.contains(".") || name.contains("\"") else { return name }
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     private static func privilegeName(_ cursor: JSONCursor) throws(SourceError) -> String {
@@ -290,14 +302,14 @@ enum PostgresSource {
             try table.require(["grantee", "table_schema", "table_name", "privilege_type"], what: "table privileges")
             try once(export.tablePrivileges, "table privileges")
             export.tablePrivileges = try table.rows.map { row throws(SourceError) in
-                Privilege(grantee: try name(row, "grantee"), object: "table:\(try name(row, "table_schema")).\(try name(row, "table_name"))",
+                Privilege(grantee: try name(row, "grantee"), object: Self.tablePlace(try name(row, "table_schema"), try name(row, "table_name")),
                           privilege: try privilege(row), onSchema: false)
             }
         } else if table.has("schema") {
             try table.require(["schema", "grantee", "privilege_type"], what: "schema privileges")
             try once(export.schemaPrivileges, "schema privileges")
             export.schemaPrivileges = try table.rows.map { row throws(SourceError) in
-                Privilege(grantee: try name(row, "grantee"), object: "schema:\(try name(row, "schema"))",
+                Privilege(grantee: try name(row, "grantee"), object: Self.schemaPlace(try name(row, "schema")),
                           privilege: try privilege(row), onSchema: true)
             }
         } else {
