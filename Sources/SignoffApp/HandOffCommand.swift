@@ -100,7 +100,9 @@ enum HandOffCommand {
         defer { try? handle.close() }
         guard let end = try? handle.seekToEnd(), (try? handle.seek(toOffset: end - min(end, 300))) != nil,
               let data = try? handle.read(upToCount: 300) else { return "" }
-        let text = String(decoding: data, as: UTF8.self)
+        // A NUL cannot be stored: it would keep the failure itself from being
+        // recorded, and the command, which did run, from being seen to fail.
+        let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " / ").trimmingCharacters(in: .whitespaces)
         return NoticeText.redactingSecrets(line)
     }

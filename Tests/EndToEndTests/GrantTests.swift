@@ -605,6 +605,8 @@ struct GrantTests {
             // What the command says is recorded for good: a credential in it is not.
             (["--command", "t=ghp; echo \"POST failed with Authorization: token ${t}_R2d2C3poR2d2C3poR2d2C3poR2d2C3po1234\" >&2; exit 4"],
              "exited with status 4"),
+            // A NUL in what it says still leaves the failure recorded (the command did run).
+            (["--command", "printf 'x\\000y' >&2; exit 5"], "exited with status 5; it said: x\u{FFFD}y"),
         ]
         for (command, reason) in cases {
             #expect(try store.run(["handoff"] + command, as: "dave").status == 0)
@@ -621,9 +623,9 @@ struct GrantTests {
         #expect(try store.run(["handoff", "--command", "cat > /dev/null"], as: "carol").status == 0)
         let retried = try store.run(["handoff", "retry"], as: "carol")
         #expect(retried.status == 0, "\(retried.output)")
-        #expect(retried.stdout.contains("4 hand-off(s) attempted, 0 failed"))
+        #expect(retried.stdout.contains("5 hand-off(s) attempted, 0 failed"))
         let all = try Signoff.items(try store.run(["grants", "--json"]))
-        #expect(all.count == 5 && all.allSatisfy { $0["state"] as? String == "active" && provisioning($0)["state"] as? String == "done" })
+        #expect(all.count == 6 && all.allSatisfy { $0["state"] as? String == "active" && provisioning($0)["state"] as? String == "done" })
 
         // carol's command never runs in dave's process: the grant waits for carol's retry.
         let waiting = try store.submit(etlRequest, as: "alice", at: Self.t0)
