@@ -138,6 +138,8 @@ struct NotificationTests {
         let request = try #require(document["request"] as? [String: Any])
         let purpose = try #require(request["purpose"] as? String)
         #expect(purpose.count <= 600 && purpose.hasSuffix("…"))
+        // The value is exact; the bytes hold the characters a viewer would act on as escapes.
+        #expect(purpose.contains("\u{202E}") && !dave.text.contains("\u{202E}") && dave.text.contains("\\u202e"), "\(dave.text.prefix(400))")
         #expect(request["waited_seconds"] as? Int == 0 && request["risk"] as? [String] == ["production", "non-human: service account"])
         #expect(!dave.text.contains("signoff approve"), "never an approve command or link")
 

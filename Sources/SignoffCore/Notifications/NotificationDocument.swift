@@ -251,11 +251,26 @@ public struct NotificationDocument: Sendable, Hashable, Codable {
 
 /// Text in notifications: cut to length, credentials replaced.
 public enum NoticeText {
-    /// `value` as JSON with sorted keys, so the same value always has the same bytes.
+    /// `value` as JSON with sorted keys, so the same value always has the same
+    /// bytes; as every document signoff writes, with the characters a
+    /// terminal or a viewer would act on (controls, bidirectional overrides,
+    /// invisible characters: `DisplaySafe.isUnsafe`) as `\u` escapes, so a
+    /// receiver that prints it shows what it holds, in the same value.
     public static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        let text = String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        // Compact JSON holds nothing but ASCII outside its strings: every such character is in one.
+        guard text.unicodeScalars.contains(where: DisplaySafe.isUnsafe) else { return text }
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard DisplaySafe.isUnsafe(scalar) else { escaped.append(scalar); continue }
+            for unit in String(scalar).utf16 {
+                escaped.append(contentsOf: "\\u".unicodeScalars)
+                escaped.append(contentsOf: DisplaySafe.hex(UInt32(unit), digits: 4).lowercased().unicodeScalars)
+            }
+        }
+        return String(escaped)
     }
 
     /// `text` with secret-looking words replaced and cut to `limit`
