@@ -1489,3 +1489,33 @@ extension GrantLifecycleTests {
         }
     }
 }
+
+// MARK: - Explaining a recorded request
+
+extension GrantLifecycleTests {
+    @Suite("explaining a recorded request")
+    struct Explaining {
+        typealias G = GrantFixture
+
+        /// Whether its requester could raise a break-glass request is judged
+        /// when they raised it, by `explain` as by the route: a week later,
+        /// with the rotation turned, it still explains the route it has.
+        @Test func aBreakGlassRouteIsExplainedAsOfItsSubmission() throws {
+            let policy = try G.policy(edits: [("raised_by: [group:sre]", "raised_by: [rotation:sre-oncall]")])
+            let request = Fixture.request {
+                $0.requester = "frank"
+                $0.breakGlass = true
+                $0.incident = "INC-7"
+                $0.duration = .hours(2)
+            }
+            let (pending, _) = try G.submit(request, id: "REQ-1", policy: policy, at: G.t0)
+            #expect(pending.state == .pending, "frank is on call at t0: \(String(describing: pending.route))")
+            let later = policy.explain(pending, original: nil, at: G.at(7 * G.day))
+            #expect(later.outcome == pending.route, "\(later.outcome)")
+            #expect(later.denyRules.first { $0.rule == "break-glass-not-allowed" }?.matched == false)
+            // A request not yet submitted is judged now: frank is no longer on call.
+            let now = policy.explain(request, submittedBy: "frank", at: G.at(7 * G.day))
+            if case .denied = now.outcome {} else { Testing.Issue.record("a new request a week later: \(now.outcome)") }
+        }
+    }
+}

@@ -4,14 +4,21 @@ extension Policy {
     /// `explain` for a recorded request, whose candidates never include who
     /// may not decide it: its editors and, for an extension, who asked for
     /// the `original` (`Lifecycle.excluded`).
+    /// Its route is explained as `Lifecycle.route` makes it, as of its
+    /// submission (whether its requester could raise a break-glass request
+    /// is judged when they raised it); who may approve, as of `at`.
     public func explain(_ record: RequestRecord, original: Grant?, at: Date) -> PolicyExplanation {
-        explain(record.request, submittedBy: record.submittedBy.name, editors: Lifecycle.excluded(record, original: original), at: at)
+        explain(record.request, submittedBy: record.submittedBy.name, editors: Lifecycle.excluded(record, original: original),
+                at: at, routedAt: record.submittedAt)
     }
 
     /// The full reasoning behind `route`, with every candidate approver per step.
     /// Built-in checks (catalogue, maximum duration, break-glass incident) appear
-    /// as deny rules under their reserved names.
-    public func explain(_ request: AccessRequest, submittedBy: String, editors: [String] = [], at: Date) -> PolicyExplanation {
+    /// as deny rules under their reserved names. `routedAt`: the moment the
+    /// route is judged at (a recorded request's submission), else `at`.
+    public func explain(_ request: AccessRequest, submittedBy: String, editors: [String] = [], at: Date,
+                        routedAt: Date? = nil) -> PolicyExplanation {
+        let routedAt = routedAt ?? at
         let facts = RequestFacts(request, submittedBy: submittedBy)
         var builtIn: [DenyMatch] = []
         _ = catalogue.denials(for: request, into: &builtIn)
@@ -30,7 +37,7 @@ extension Policy {
         }
         if request.breakGlass {
             var breakGlassMatches: [DenyMatch] = []
-            breakGlassDenials(facts, at: at, into: &breakGlassMatches)
+            breakGlassDenials(facts, at: routedAt, into: &breakGlassMatches)
             for name in ["break-glass-not-allowed", "break-glass-max-duration", "break-glass-incident"] {
                 let match = breakGlassMatches.first { $0.rule == name }
                 denyTraces.append(RuleTrace(rule: name, matched: match != nil, detail: match?.reason ?? "holds"))
@@ -48,7 +55,7 @@ extension Policy {
             if matched { break }
         }
 
-        let outcome = route(request, submittedBy: submittedBy, at: at)
+        let outcome = route(request, submittedBy: submittedBy, at: routedAt)
         var steps: [StepExplanation] = []
         if case let .steps(_, routed) = outcome {
             steps = routed.map { StepExplanation(step: $0, candidates: candidates(for: $0, request: request, submittedBy: submittedBy,
