@@ -15,6 +15,8 @@ struct PolicyExplainTests {
         ("{subject.name: {like: \"ci-*\"}}", true, "subject.name is ci-deployer, like ci-*"),
         ("{ticket: {present: true}}", false, "ticket is absent"),
         ("{environment: {not: production}}", true, "environment is staging, not production"),
+        ("{environment: {not: staging}}", false, "environment is staging, which not: excludes"),
+        ("{not: {subject.kind: service_account}}", false, "subject.kind is service_account, which not: excludes"),
         ("{any: [{environment: production}, {access: admin}]}", false,
          "none of: environment is staging, not production; access is read, not admin"),
         ("{environment: staging, access: write}", false, "access is read, not write"),

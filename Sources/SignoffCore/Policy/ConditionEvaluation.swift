@@ -105,8 +105,9 @@ extension Condition {
             }
             return (false, "none of: " + reasons.joined(separator: "; "))
         case let .not(child):
+            // What the child says holds is why a `not:` fails: said so, never read as the rule's own condition.
             let (held, reason) = child.trace(facts)
-            return (!held, reason)
+            return (!held, held ? "\(reason), which not: excludes" : reason)
         case let .test(field, test, _):
             let held = test.holds(field, facts)
             return (held, test.words(field, facts, held: held))
