@@ -333,7 +333,8 @@ public final class StoreConsoleBackend: ConsoleBackend {
                                  Lifecycle.extensionOutcome(record, original: original, policy: policy, at: now).map {
                                      ConsoleDetail.Extending(grant: original, outcome: $0)
                                  }
-                             })
+                             },
+                             mayDeny: standing.mayDeny)
     }
 
     public func decide(id: String, verdict: Verdict, rationale: String, shownVersion: Int) -> DecisionOutcome {

@@ -60,8 +60,8 @@ enum RecordText {
                 Terminal.line("  \(status.isSatisfied ? "✔" : "…") \(s(status.step.name)): \(status.approvedBy.count) of \(status.step.required)\(who)")
             }
             if record.state == .pending {
-                let (can, why) = Lifecycle.canDecide(record, person: me, policy: policy, at: now, original: original)
-                Terminal.line("  you (\(s(me))) \(can ? "may decide" : "may not decide"): \(s(why))")
+                let standing = Lifecycle.standing(record, person: me, policy: policy, at: now, original: original)
+                Terminal.line("  you (\(s(me))) \(standing.words): \(s(standing.reason))")
             }
         }
         if let decision = record.decision {

@@ -97,6 +97,8 @@ struct PolicyEligibilityTests {
             let one = try approve(pending, by: first)
             let standing = Lifecycle.standing(one, person: second, policy: policy, at: Fixture.now.addingTimeInterval(120))
             #expect(!standing.mayDecide && standing.reason.contains("you count as one"), "\(standing.reason)")
+            // A denial of theirs counts, as `review` records it: they are told so.
+            #expect(standing.mayDeny && standing.words == "may deny, not approve" && standing.reason.contains("you may still deny it"))
             let two = try approve(one, by: second)
             #expect(two.state == .pending, "\(first) then \(second) approved it")
             #expect(Lifecycle.progress(two, policy: policy, original: nil).first?.approvedBy == [first])
@@ -147,6 +149,18 @@ struct PolicyEligibilityTests {
         let taken = try approved(by: ["dave", "sam"])
         let standing = Lifecycle.standing(taken, person: "frank", policy: policy, at: Fixture.now.addingTimeInterval(600))
         #expect(!standing.mayDecide && standing.reason.contains("you count as one"), "\(standing.reason)")
+        // The dba step has its approval: tina (security) may approve; erin (dba) may only deny, and her denial denies it.
+        let dbaDone = try approved(by: ["dave"])
+        let erin = Lifecycle.standing(dbaDone, person: "erin", policy: policy, at: Fixture.now.addingTimeInterval(600))
+        #expect(!erin.mayDecide && erin.mayDeny && erin.reason.hasPrefix("dba already has its approvals")
+                || !erin.mayDecide && erin.mayDeny && erin.reason.contains("already has its approvals"), "\(erin.reason)")
+        let denial = Lifecycle.review(dbaDone, verdict: .deny, rationale: "the scope is wider than the ticket says", shownVersion: dbaDone.version,
+                                      by: person("erin"), policy: policy, original: nil, at: Fixture.now.addingTimeInterval(660))
+        #expect(denial.outcome == .recorded(.denied))
+        #expect(Lifecycle.standing(dbaDone, person: "tina", policy: policy, at: Fixture.now.addingTimeInterval(600)).mayDecide)
+        // Someone eligible for no step may do neither.
+        let carol = Lifecycle.standing(dbaDone, person: "carol", policy: policy, at: Fixture.now.addingTimeInterval(600))
+        #expect(!carol.mayDecide && !carol.mayDeny && carol.words == "may not decide")
     }
 
     @Test func candidatesListEveryoneNamedWithDelegates() throws {

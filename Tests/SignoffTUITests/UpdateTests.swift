@@ -557,6 +557,25 @@ import Testing
         #expect(model.drafts["approve REQ-000001"] == nil)
     }
 
+    /// Someone eligible for a step their approval would not count for (it has
+    /// its approvals) may deny, as the command line records it, and not approve.
+    @Test func aDenialOpensWhereOnlyADenialWouldCount() {
+        var model = Sample.model()
+        press(&model, .character("j"))
+        guard let row = model.selectedRow else { Issue.record("no row"); return }
+        var detail = Sample.detail(row)
+        detail.mayDecide = false
+        detail.mayDeny = true
+        detail.whyNot = "owners of payments-db already has its approvals; you may still deny it"
+        feed(&model, .detailLoaded(detail))
+        #expect(press(&model, .character("a")).isEmpty)
+        #expect(model.mode == .browse && model.message?.text.contains("already has its approvals") == true, "\(model.message?.text ?? "")")
+        press(&model, .character("d"))
+        #expect(model.openDraft?.verdict == .deny, "\(model.mode)")
+        let you = DetailContent.lines(model, width: 120).map(\.plainText).first { $0.hasPrefix("You") }
+        #expect(you?.contains("you may deny this request, not approve it") == true, "\(you ?? "")")
+    }
+
     @Test func cannotDecideWithoutEligibility() {
         var model = Sample.model()
         press(&model, .character("2"))

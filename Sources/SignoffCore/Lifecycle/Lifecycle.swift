@@ -347,17 +347,30 @@ public enum Lifecycle {
         public var reason: String
         /// The first unsatisfied step they are eligible for (an index into the route's steps).
         public var step: Int?
-        public init(mayDecide: Bool, reason: String, step: Int? = nil) {
+        /// Whether they may deny it: whoever may decide it, and anyone
+        /// eligible for one of its steps whose approval would count for none
+        /// (the step already has its approvals, or one who shares their seat
+        /// approved): a denial by anyone eligible denies the whole request.
+        public var mayDeny: Bool
+        public init(mayDecide: Bool, reason: String, step: Int? = nil, mayDeny: Bool? = nil) {
             self.mayDecide = mayDecide
             self.reason = reason
             self.step = step
+            self.mayDeny = mayDeny ?? mayDecide
         }
+
+        /// `may decide`, `may deny, not approve` or `may not decide`.
+        public var words: String { mayDecide ? "may decide" : mayDeny ? "may deny, not approve" : "may not decide" }
+
+        /// Why they may deny it though they may not approve it.
+        static let denialStillCounts = "you may still deny it: a denial by anyone eligible denies the whole request"
     }
 
     public static func standing(_ record: RequestRecord, person: String, policy: Policy, at: Date,
                                 original: Grant? = nil) -> Standing {
         guard record.state == .pending else { return Standing(mayDecide: false, reason: "request is \(record.state.rawValue)") }
         if let reason = separationOfDuties(record, reviewer: person, original: original) { return Standing(mayDecide: false, reason: reason) }
+        if let timedOut = timedOut(record, policy: policy, at: at) { return Standing(mayDecide: false, reason: timedOut) }
         if record.reviews.contains(where: { $0.reviewer.name == person && $0.requestVersion == record.version }) {
             return Standing(mayDecide: false, reason: "you already reviewed this version")
         }
@@ -375,20 +388,25 @@ public enum Lifecycle {
             let whose = seat == person ? "\(first.approver), who acts for you as delegate,"
                 : first.approver == seat ? "\(seat), for whom you act as delegate,"
                 : "\(first.approver), who also acts for \(seat),"
-            return Standing(mayDecide: false, reason: "\(whose) already approved this version: you count as one")
+            return Standing(mayDecide: false, reason: "\(whose) already approved this version: you count as one; \(Standing.denialStillCounts)",
+                            mayDeny: true)
         }
         let status = seating.status
         var reasons: [String] = []
+        var eligible = false
         for (index, step) in steps.enumerated() {
             let candidate = policy.eligibility(of: person, for: step, request: record.request,
                                                submittedBy: record.submittedBy.name, editors: excluded(record, original: original), at: at)
             if candidate.eligible && !status[index].isSatisfied {
                 return Standing(mayDecide: true, reason: candidate.reason, step: index)
             }
+            eligible = eligible || candidate.eligible
             let reason = candidate.eligible ? "\(step.name) already has its approvals" : candidate.reason
             if !reasons.contains(reason) { reasons.append(reason) }
         }
-        return Standing(mayDecide: false, reason: reasons.joined(separator: "; "))
+        // As `review` judges a denial: anyone eligible for a step.
+        if eligible { reasons.append(Standing.denialStillCounts) }
+        return Standing(mayDecide: false, reason: reasons.joined(separator: "; "), mayDeny: eligible)
     }
 
     // MARK: Revision

@@ -181,15 +181,13 @@ struct PolicyCommand: ParsableCommand {
             let original = try storeCall { try commands.store.originalGrant(of: record) }
             let explanation = current.explain(record, original: original, at: now)
             let progress = Lifecycle.progress(record, policy: current, original: original)
-            let (can, why) = Lifecycle.canDecide(record, person: me.name, policy: current, at: now, original: original)
+            let standing = Lifecycle.standing(record, person: me.name, policy: current, at: now, original: original)
             if json {
                 return try ExplanationJSON(explanation: explanation, record: record, progress: progress,
-                                           viewer: (me.name, can, why)).print()
+                                           viewer: (me.name, standing)).print()
             }
             Terminal.line("\(record.id) (\(record.state.rawValue), version \(record.version))")
-            let standing = record.state == .pending
-                ? Lifecycle.standing(record, person: me.name, policy: current, at: now, original: original) : nil
-            ExplanationText.print(explanation, progress: progress, me: me.name, standing: standing)
+            ExplanationText.print(explanation, progress: progress, me: me.name, standing: record.state == .pending ? standing : nil)
         }
     }
 }
@@ -204,7 +202,7 @@ enum ExplanationText {
         Terminal.line("outcome: \(s(explanation.outcome.summary))")
         if let me, let standing {
             let step = standing.step.map { " (your approval counts for step \($0 + 1))" } ?? ""
-            Terminal.line("you (\(s(me))): \(standing.mayDecide ? "may decide" : "may not decide") — \(s(standing.reason))\(step)")
+            Terminal.line("you (\(s(me))): \(standing.words) — \(s(standing.reason))\(step)")
         }
         for (index, step) in explanation.steps.enumerated() {
             let status = progress.flatMap { index < $0.count ? $0[index] : nil }

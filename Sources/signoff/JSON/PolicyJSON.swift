@@ -12,7 +12,7 @@ struct ExplanationJSON: JSONDocument {
     /// Each step's approvals so far (a stored request).
     var progress: [StepStatus]?
     /// Whether the viewer may decide (a stored, pending request).
-    var viewer: (name: String, may: Bool, reason: String)?
+    var viewer: (name: String, standing: Lifecycle.Standing)?
 
     func members(_ json: inout JSONOutput) {
         json.field("request_id", record?.id)
@@ -48,8 +48,9 @@ struct ExplanationJSON: JSONDocument {
         if let viewer {
             json.beginObject()
             json.field("name", viewer.name)
-            json.field("may_decide", viewer.may)
-            json.field("reason", viewer.reason)
+            json.field("may_decide", viewer.standing.mayDecide)
+            json.field("may_deny", viewer.standing.mayDeny)
+            json.field("reason", viewer.standing.reason)
             json.endObject()
         } else {
             json.null()

@@ -83,11 +83,12 @@ struct RequestJSON: JSONDocument {
         json.field("disputed", disputed)
         json.key("viewer")
         if let policy {
-            let (may, why) = Lifecycle.canDecide(record, person: viewer, policy: policy, at: now, original: original)
+            let standing = Lifecycle.standing(record, person: viewer, policy: policy, at: now, original: original)
             json.beginObject()
             json.field("name", viewer)
-            json.field("may_decide", may)
-            json.field("reason", why)
+            json.field("may_decide", standing.mayDecide)
+            json.field("may_deny", standing.mayDeny)
+            json.field("reason", standing.reason)
             json.endObject()
         } else {
             json.null()

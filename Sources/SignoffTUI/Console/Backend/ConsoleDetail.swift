@@ -10,6 +10,9 @@ public struct ConsoleDetail: Sendable, Hashable {
     /// Whether I may approve or deny now, and if not, why in words.
     public var mayDecide: Bool
     public var whyNot: String?
+    /// Whether I may deny it: when I may decide, and when I am eligible for a
+    /// step my approval would not count for (`Lifecycle.Standing.mayDeny`).
+    public var mayDeny: Bool
     /// Why I may decide (the policy's words), when I may.
     public var whyMay: String?
     /// The step my approval would count for (an index into `progress`), when I may decide.
@@ -37,8 +40,9 @@ public struct ConsoleDetail: Sendable, Hashable {
     public init(record: RequestRecord, explanation: PolicyExplanation?, progress: [StepStatus], mayDecide: Bool,
                 whyNot: String?, whyMay: String? = nil, myStep: Int? = nil, maximumDuration: TimeSpan? = nil,
                 timeline: [TimelineEntry], disputed: [String] = [],
-                extending: Extending? = nil) {
+                extending: Extending? = nil, mayDeny: Bool? = nil) {
         self.extending = extending
+        self.mayDeny = mayDeny ?? mayDecide
         self.record = record
         self.explanation = explanation
         self.progress = progress
@@ -49,6 +53,19 @@ public struct ConsoleDetail: Sendable, Hashable {
         self.maximumDuration = maximumDuration
         self.timeline = timeline
         self.disputed = disputed
+    }
+}
+
+extension ConsoleDetail {
+    /// Why I may not give `verdict` now; nil when I may. A denial by anyone
+    /// eligible for a step counts, even where an approval of theirs would not.
+    func blocker(_ verdict: Verdict) -> String? {
+        let may: Bool
+        switch verdict {
+        case .approve: may = mayDecide
+        case .deny: may = mayDecide || mayDeny
+        }
+        return may ? nil : whyNot ?? "you are not an eligible approver of \(record.id)"
     }
 }
 

@@ -1,3 +1,5 @@
+import SignoffCore
+
 /// The console's one key table (lazygit/k9s style).
 public enum KeyMap {
     static let browsing: [BindingContext] = [.list, .detail]
@@ -30,10 +32,10 @@ public enum KeyMap {
                    "Drift: what reconciliation found, on your systems and people first, with the evidence", in: browsing),
         // Deciding
         KeyBinding([.character("a")], .approve, "approve: opens the decision panel (nothing is recorded yet)",
-                   hint: "approve", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) },
+                   hint: "approve", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0, .approve) },
                    offeredWhen: { $0.tab != .expiring && $0.tab != .drift }),
         KeyBinding([.character("d")], .deny, "deny: opens the decision panel (nothing is recorded yet)",
-                   hint: "deny", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0) },
+                   hint: "deny", in: browsing, dangerous: true, disabledWhen: { decideBlocker($0, .deny) },
                    offeredWhen: { $0.tab != .expiring && $0.tab != .drift }),
         // Grants
         KeyBinding([.character("R")], .revoke, "revoke the selected grant: opens a rationale panel",
@@ -113,15 +115,14 @@ public enum KeyMap {
 
     // MARK: Why an action cannot run
 
-    static func decideBlocker(_ model: ConsoleModel) -> String? {
+    static func decideBlocker(_ model: ConsoleModel, _ verdict: Verdict) -> String? {
         if let (grant, _) = model.selectedGrant { return "\(grant.id) is a grant; only requests are approved or denied" }
         guard let row = model.selectedRow else { return "no request selected" }
         guard row.state.isOpen else { return "\(row.id) is already \(row.state.rawValue)" }
         if row.state == .blocked { return "\(row.id) is blocked: no policy rule routes it" }
         if model.detailErrors[row.id] != nil, model.details[row.id] == nil { return "details of \(row.id) failed to load" }
         guard let detail = model.details[row.id] else { return "details of \(row.id) are still loading" }
-        guard detail.mayDecide else { return detail.whyNot ?? "you are not an eligible approver of \(row.id)" }
-        return nil
+        return detail.blocker(verdict)
     }
 
     static func revokeBlocker(_ model: ConsoleModel) -> String? {

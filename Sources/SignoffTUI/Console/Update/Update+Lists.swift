@@ -131,7 +131,7 @@ extension ConsoleModel {
             return
         }
         // Eligibility follows the policy and the clock, not only the request's version.
-        let ineligible = detail.mayDecide ? nil : (detail.whyNot ?? "you are not an eligible approver of \(draft.id)")
+        let ineligible = detail.blocker(verdict)
         if ineligible != draft.noLongerEligible {
             draft.noLongerEligible = ineligible
             replaceOpenDraft(draft)

@@ -317,6 +317,9 @@ enum DetailContent {
             }
             builder.styled("You", spans)
             if let why = detail.whyMay { builder.field("", why, prefix: "because: ", role: .normal) }
+        } else if detail.mayDeny {
+            builder.styled("You", [Span("\(glyphs.notEligible) you may deny this request, not approve it: ", .normal)]
+                           + builder.valueSpans(detail.whyNot ?? "your approval would count for no step"))
         } else {
             builder.styled("You", [Span("\(glyphs.notEligible) you may not decide: ", .dim)]
                            + builder.valueSpans(detail.whyNot ?? "not an eligible approver"))
