@@ -117,6 +117,13 @@ struct RequestFieldsTests {
         let request = try RequestFile.request(from: try YAMLSource.documents(text: file, file: "ACC-1")[0], policy: nil).request
         #expect(request.start == Timestamp.parse("2026-12-01T08:00:00Z"))
         #expect(request.end == Timestamp.parse("2026-12-01T16:00:00Z") && request.duration == .hours(8))
+        // One stored before windows held their end asks for the same: an unchanged ticket is no revision of it.
+        var older = request
+        older.end = nil
+        #expect(older != request && older.asksTheSame(as: request) && request.asksTheSame(as: older))
+        var later = older
+        later.duration = .hours(9)
+        #expect(!later.asksTheSame(as: request))
     }
 
     /// Every text of a request built from fields was scanned as it was made, so

@@ -176,7 +176,7 @@ extension Commands {
                     let submitted = try tx.record(id)
                     return .submitted(id: id, state: submitted.state, version: submitted.version)
                 }
-                if record.request == request.request {
+                if record.request.asksTheSame(as: request.request) {
                     // The change was imported before (a poll, another webhook): whoever made it is still its editor.
                     try noteEditor(intake, record, updated: try known.flatMap { try tx.store.lastImported($0) }, tx)
                     return .unchanged(id: record.id, state: record.state)

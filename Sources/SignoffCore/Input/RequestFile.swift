@@ -243,12 +243,11 @@ public enum RequestFile {
         // A start and a duration ask for a window as a start and an end do:
         // it is stored with its end, so that an approval after its start is
         // granted only what is left of it, never a whole duration later.
-        let windowEnd = end ?? start.map { $0.addingTimeInterval(TimeInterval(duration.seconds)) }
         let request = AccessRequest(
             requester: requester, subject: Subject(kind: kind, name: subjectName, owner: owner),
             system: system, environment: environment, entitlement: entitlement, scope: scope, access: access,
-            purpose: purpose, duration: duration, start: start, end: windowEnd, revocationTriggers: triggers,
-            ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes, finding: finding)
+            purpose: purpose, duration: duration, start: start, end: end, revocationTriggers: triggers,
+            ticket: ticket, breakGlass: breakGlass, incident: incident, labels: labels, notes: notes, finding: finding).withWindowEnd
 
         let scanned = try Input.scanned(request, from: map, subject: subjectMap, subjectNode: subjectNode)
 

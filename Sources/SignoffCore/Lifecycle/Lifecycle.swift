@@ -429,7 +429,7 @@ public enum Lifecycle {
             throw Refusal(.notEligible, "a revision cannot change which grant \(record.id) extends")
         }
         let revised = try authorizeSubmission(scanned, by: actor, policy: policy).request
-        guard revised != record.request else { return [] }
+        guard !revised.asksTheSame(as: record.request) else { return [] }
         let event = EventDraft(requestID: record.id, actor: actor, at: at,
                                body: .requestRevised(.init(request: revised, cause: cause)))
         var updated = record

@@ -90,3 +90,22 @@ public struct AccessRequest: Sendable, Hashable, Codable {
         case breakGlass = "break_glass"
     }
 }
+
+extension AccessRequest {
+    /// The request with the end of the window a start and a duration ask
+    /// for, as a request file gives it (`RequestFile`): one stored before
+    /// that was so holds a start and a duration without an end.
+    public var withWindowEnd: AccessRequest {
+        guard let start, end == nil else { return self }
+        var request = self
+        request.end = start.addingTimeInterval(TimeInterval(duration.seconds))
+        return request
+    }
+
+    /// Whether `other` asks for what this does: a window told by its end and
+    /// one told by its start and duration alike, so an unchanged ticket is
+    /// never taken for a revision of a request stored before windows held their end.
+    public func asksTheSame(as other: AccessRequest) -> Bool {
+        self == other || withWindowEnd == other.withWindowEnd
+    }
+}
