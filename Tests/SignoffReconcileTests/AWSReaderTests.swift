@@ -47,6 +47,10 @@ import Testing
             #expect(!IAMPolicyDocument.administers(action, resources: ["arn:aws:iam::123456789012:role/deploy"]) || action.hasPrefix("*"), "\(action)")
         }
         #expect(!IAMPolicyDocument.administers("sts:GetCallerIdentity", resources: ["*"]))
+        for anyRole in ["arn:aws:iam::*:role/*", "arn:aws:iam::123456789012:role/*", "arn:aws:iam::123456789012:*"] {
+            #expect(IAMPolicyDocument.administers("sts:AssumeRole", resources: [anyRole]), "\(anyRole)")
+        }
+        #expect(!IAMPolicyDocument.administers("sts:AssumeRole", resources: ["arn:aws:iam::123456789012:role/deploy-*"]))
     }
 
     @Test func aRealAccountsExportReads() throws {

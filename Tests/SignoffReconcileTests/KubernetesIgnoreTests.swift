@@ -63,6 +63,10 @@ import Testing
         #expect(result.findings.map { "\($0.kind.rawValue) \($0.subject.kind.name) \($0.subject.name) \($0.requestID ?? "-")" }
                 == ["unapproved group alice -", "not_provisioned human alice REQ-1"], "\(result.findings)")
         #expect(result.matched == 0)
+        // A shown kind is a person or not, as the grant's; an unknown one may be either.
+        #expect(!ObservedKind.identity(.serviceAccount).mayBe(.human) && !ObservedKind.identity(.human).mayBe(.serviceAccount))
+        #expect(ObservedKind.identity(.serviceAccount).mayBe(.workloadIdentity) && ObservedKind.identity(.apiKey).mayBe(.oauthClient))
+        #expect(ObservedKind.unknown.mayBe(.human) && ObservedKind.unknown.mayBe(.serviceAccount) && !ObservedKind.group.mayBe(.serviceAccount))
     }
 
     @Test func serviceAccountUserNamesAreReadExactly() {

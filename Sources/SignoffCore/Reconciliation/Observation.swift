@@ -31,13 +31,15 @@ public enum ObservedKind: Sendable, Hashable {
     }
 
     /// Whether an identity of this observed kind may be one a grant for a
-    /// subject of `kind` names: a kind the platform shows must be that kind;
-    /// an unknown one may be any; a group is never an identity, so no grant
-    /// approves what a group holds for its members (a group named `alice`
-    /// is not alice).
+    /// subject of `kind` names: a person the platform shows is a person's
+    /// grant, and a non-human identity a non-human's (a Kubernetes service
+    /// account may be asked for as a workload identity, a token as an OAuth
+    /// client); an unknown one may be either; a group is never an identity,
+    /// so no grant approves what a group holds for its members (a group
+    /// named `alice` is not alice).
     public func mayBe(_ kind: IdentityKind) -> Bool {
         switch self {
-        case let .identity(shown): shown == kind
+        case let .identity(shown): shown.isHuman == kind.isHuman
         case .group: false
         case .unknown: true
         }

@@ -86,9 +86,16 @@ struct IAMPolicyDocument {
         }
         let assumes = ["sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity"]
         if lower.hasPrefix("sts:assumerole") || wild && assumes.contains(where: { globMatches(lower, $0) }) {
-            return resources.contains("*")
+            return resources.contains(where: namesAnyRole)
         }
         return false
+    }
+
+    /// A resource that names every role (of an account, or of any):
+    /// `*`, `arn:aws:iam::*:role/*`, `arn:aws:iam::123456789012:role/*`.
+    static func namesAnyRole(_ resource: String) -> Bool {
+        let lower = resource.lowercased()
+        return lower == "*" || lower.hasSuffix(":*") || lower.hasSuffix(":role/*") || lower.hasSuffix(":role*")
     }
 
     /// Whether `pattern` (`*` and `?` as IAM reads them) matches all of `text`.
