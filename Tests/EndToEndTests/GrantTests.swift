@@ -105,6 +105,35 @@ struct GrantTests {
         #expect(try store.run(["audit", "verify"]).status == 0)
     }
 
+    /// Someone eligible for a step that already has its approvals may deny,
+    /// not approve: `show` says so, an approval is refused and recorded (it
+    /// would count for nothing, and use up the review), and the denial denies.
+    @Test func anApprovalThatWouldCountForNoStepIsRefusedAndTheDenialStands() throws {
+        let store = try TestStore()
+        let superuser = """
+            subject: {kind: human, name: grace}
+            system: payments-db
+            environment: production
+            entitlement: superuser
+            access: admin
+            purpose: Repair the corrupted ledger index during the incident
+            duration: 2h
+            ticket: CHG-881
+            """
+        let id = try store.submit(superuser, as: "grace", at: Self.t0)
+        #expect(try store.run(["approve", id, "--version", "1", "-r", "Repair approved, checked CHG-881"], as: "sam", at: Self.t0).status == 0)
+        let shown = try store.run(["show", id], as: "tina", at: Self.t0)
+        #expect(shown.stdout.contains("you (tina) may deny, not approve"), "\(shown.stdout)")
+        let head = try store.run(["audit", "head"]).stdout
+        let approval = try store.run(["approve", id, "--version", "1", "-r", "Looks fine to me as well, checked"], as: "tina", at: Self.t0)
+        #expect(approval.status == 3 && approval.stderr.contains("would count for no step"), "\(approval.output)")
+        #expect(try store.run(["audit", "head"]).stdout != head, "the refused attempt is evidence")
+        let denial = try store.run(["deny", id, "--version", "1", "-r", "Superuser is more than an index repair needs"], as: "tina", at: Self.t0)
+        #expect(denial.status == 0, "\(denial.output)")
+        #expect(try store.show(id)["state"] as? String == "denied")
+        #expect(try store.run(["audit", "verify"]).status == 0)
+    }
+
     /// One grant row edited behind signoff holds up no other grant's end:
     /// the sweep expires the rest, names it, and exits 6.
     @Test(.needsStoreFile) func anUnreadableGrantRowHoldsUpNoOtherExpiry() throws {

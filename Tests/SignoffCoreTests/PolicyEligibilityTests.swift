@@ -99,6 +99,17 @@ struct PolicyEligibilityTests {
             #expect(!standing.mayDecide && standing.reason.contains("you count as one"), "\(standing.reason)")
             // A denial of theirs counts, as `review` records it: they are told so.
             #expect(standing.mayDeny && standing.words == "may deny, not approve" && standing.reason.contains("you may still deny it"))
+            // The commands refuse that approval (it would count for nothing and use up their review); the denial stands.
+            let counted = Lifecycle.review(one, verdict: .approve, rationale: "checked the ticket and the scope", shownVersion: one.version,
+                                           by: person(second), policy: policy, original: nil, at: Fixture.now.addingTimeInterval(90),
+                                           countingOnly: true)
+            guard case let .refused(refusal) = counted.outcome else { Issue.record("\(counted.outcome)"); continue }
+            #expect(refusal.reason == .notEligible && refusal.message.contains("would count for no step"), "\(refusal.message)")
+            #expect(counted.events.map(\.body.kind) == ["review_refused"], "the attempt is evidence")
+            let denied = Lifecycle.review(one, verdict: .deny, rationale: "the scope is wider than the ticket says", shownVersion: one.version,
+                                          by: person(second), policy: policy, original: nil, at: Fixture.now.addingTimeInterval(90),
+                                          countingOnly: true)
+            #expect(denied.outcome == .recorded(.denied))
             let two = try approve(one, by: second)
             #expect(two.state == .pending, "\(first) then \(second) approved it")
             #expect(Lifecycle.progress(two, policy: policy, original: nil).first?.approvedBy == [first])

@@ -29,7 +29,7 @@ extension Commands {
             }
             let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shownVersion,
                                           by: tx.actor, policy: policy, original: try tx.store.originalGrant(of: record),
-                                          at: tx.now)
+                                          at: tx.now, countingOnly: true)
             switch result.outcome {
             case let .recorded(state):
                 try tx.append(result.events)

@@ -136,8 +136,15 @@ public enum Lifecycle {
     /// Decides what a review attempt does. Refusals come back as events too:
     /// an attempt to approve one's own request is evidence worth keeping.
     /// `original` is the grant an extension request extends (nil for any other request).
+    ///
+    /// `countingOnly` (what the commands ask): an approval that would count
+    /// for no step (the step has its approvals, or whoever shares the seat
+    /// approved) is refused, so it never stands in the way of the denial its
+    /// maker may still give. `audit verify` replays without it: such
+    /// approvals, recorded by older signoffs, were never decisions.
     public static func review(_ record: RequestRecord, verdict: Verdict, rationale: String, shownVersion: Int,
-                              by reviewer: Principal, policy: Policy, original: Grant?, at: Date) -> ReviewResult {
+                              by reviewer: Principal, policy: Policy, original: Grant?, at: Date,
+                              countingOnly: Bool = false) -> ReviewResult {
         func refuse(_ reason: RefusalReason, _ message: String) -> ReviewResult {
             let event = EventDraft(requestID: record.id, actor: reviewer, at: at,
                                    body: .reviewRefused(.init(verdict: verdict, reason: reason, message: message,
@@ -179,6 +186,12 @@ public enum Lifecycle {
             for reason in candidates.map(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
             let why = reasons.joined(separator: "; ")
             return refuse(.notEligible, "\(reviewer.name) is not an eligible approver of \(record.id): \(why)")
+        }
+        if countingOnly, verdict == .approve {
+            let standing = standing(record, person: reviewer.name, policy: policy, at: at, original: original)
+            if !standing.mayDecide {
+                return refuse(.notEligible, "an approval of \(record.id) by \(reviewer.name) would count for no step: \(standing.reason)")
+            }
         }
 
         let recorded = EventDraft(requestID: record.id, actor: reviewer, at: at,
