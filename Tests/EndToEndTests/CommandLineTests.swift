@@ -313,6 +313,8 @@ struct CommandLineTests {
         // A file that tests nothing does not pass.
         let none = try Signoff.run(["policy", "test", Signoff.example("policy.yaml"), try store.file("none.yaml", "cases: []\n")])
         #expect(none.status == 2 && none.stderr.contains("none.yaml:1:8: cases: holds no case"), "\(none.output)")
+        let bare = try Signoff.run(["policy", "test", Signoff.example("policy.yaml"), try store.file("bare.yaml", "cases:\n")])
+        #expect(bare.status == 2 && bare.stderr.contains("cases: holds no case") && !bare.stderr.contains("leave the field out"), "\(bare.output)")
 
         let broken = try store.file("broken.yaml", "policy: x\nsettings: {minimum_rationale: ten}\n")
         let parse = try Signoff.run(["policy", "check", broken])

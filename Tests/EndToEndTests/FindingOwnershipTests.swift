@@ -54,6 +54,11 @@ struct FindingOwnershipTests {
         let nowhere = store.directory.appendingPathComponent("missing/request.yaml").path
         let lost = try store.run(["drift", "request", finding, "-o", nowhere], at: "2026-11-21T04:10:00Z")
         #expect(lost.status == 2 && lost.stderr.contains("its directory does not exist"), "\(lost.output)")
+        for (output, why) in [(path + "/x.yaml", "a part of its path is a file"), (store.directory.path + "/", "name a file, not a directory"),
+                              ("", "name a file, not a directory")] {
+            let refused = try store.run(["drift", "request", finding, "-o", output], at: "2026-11-21T04:10:00Z")
+            #expect(refused.status == 2 && refused.stderr.contains(why), "\(output): \(refused.output)")
+        }
         #expect(try store.run(["audit", "head"]).stdout == head, "a draft records nothing")
 
         // Not completed: refused, nothing written.

@@ -256,7 +256,10 @@ extension Drift {
                 let why = errno
                 let hint = switch why {
                 case EEXIST: "name a file that does not exist yet: a request begun there is never overwritten"
-                case ENOENT, ENOTDIR: "its directory does not exist: create it, or name a file in one that does"
+                case _ where output.isEmpty || output.hasSuffix("/"): "name a file, not a directory"
+                case ENOENT: "its directory does not exist: create it, or name a file in one that does"
+                case ENOTDIR: "a part of its path is a file, not a directory: name a file in a directory"
+                case EISDIR: "it is a directory: name a file in it"
                 case EACCES, EPERM, EROFS: "this account may not create files there: name a file in a directory it may write"
                 default: "name a new file in a directory this account may write"
                 }
