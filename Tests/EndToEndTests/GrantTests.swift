@@ -110,17 +110,7 @@ struct GrantTests {
     /// would count for nothing, and use up the review), and the denial denies.
     @Test func anApprovalThatWouldCountForNoStepIsRefusedAndTheDenialStands() throws {
         let store = try TestStore()
-        let superuser = """
-            subject: {kind: human, name: grace}
-            system: payments-db
-            environment: production
-            entitlement: superuser
-            access: admin
-            purpose: Repair the corrupted ledger index during the incident
-            duration: 2h
-            ticket: CHG-881
-            """
-        let id = try store.submit(superuser, as: "grace", at: Self.t0)
+        let id = try store.submit(superuser, as: "erin", at: Self.t0)
         #expect(try store.run(["approve", id, "--version", "1", "-r", "Repair approved, checked CHG-881"], as: "sam", at: Self.t0).status == 0)
         let shown = try store.run(["show", id], as: "tina", at: Self.t0)
         #expect(shown.stdout.contains("you (tina) may deny, not approve"), "\(shown.stdout)")

@@ -65,12 +65,23 @@ import Testing
         func commands(_ name: String) -> Commands { queueStore.commands(name) }
         try commands("root").run(Commands.ApplyPolicy(try Policy.parse(source: Self.policySource, file: "policy.yaml")))
         _ = try commands("alice").run(Commands.Submit([.init(text: Self.request, name: "request.yaml")]))
-        for person in ["xavier", "dora"] {
-            _ = try commands(person).run(Commands.Review(id: "REQ-1", verdict: .approve,
-                                                         rationale: "\(person) checked the job against its runbook", shownVersion: 1))
+        _ = try commands("xavier").run(Commands.Review(id: "REQ-1", verdict: .approve,
+                                                       rationale: "xavier checked the job against its runbook", shownVersion: 1))
+        // dora acts for xavier: the commands refuse her approval, which would count for nothing...
+        #expect(throws: CommandError.self) {
+            try commands("dora").run(Commands.Review(id: "REQ-1", verdict: .approve,
+                                                     rationale: "dora checked the job against its runbook", shownVersion: 1))
+        }
+        // ...which an older signoff recorded, as `Lifecycle.review` without the commands' rule still does.
+        let policy = try commands("yolanda").requirePolicy()
+        try store.write { tx in
+            let record = try #require(try tx.record("REQ-1"))
+            let dora = Principal(name: "dora", authentication: .asserted)
+            let result = Lifecycle.review(record, verdict: .approve, rationale: "dora checked the job against its runbook", shownVersion: 1,
+                                          by: dora, policy: policy, original: nil, at: queueStore.clock.addingTimeInterval(30))
+            for event in result.events { try tx.append(event) }
         }
         #expect(try store.record("REQ-1")?.state == .pending)
-        let policy = try commands("yolanda").requirePolicy()
         let summary = try #require(try store.summaries(.all).first)
         #expect(summary.approvals == 2, "both approvals are recorded")
         for (person, expected) in [("yolanda", true), ("zed", true), ("xavier", false), ("dora", false)] {
