@@ -750,9 +750,15 @@ public final class WriteTransaction {
 
     private func asRecorded(_ stored: Grant) throws -> Grant {
         guard !folding, let replayed = Store.replayedGrant(stored.requestID, history: try Store.events(db, requestID: stored.requestID, isCopy: isCopy)),
-              Store.grantRowProblem(stored, replayed: replayed) != nil else { return stored }
+              let problem = Store.grantRowProblem(stored, replayed: replayed) else { return stored }
+        grantRowsDiffering[stored.requestID] = problem
         return replayed
     }
+
+    /// The grants `grantAsRecorded` took as their events give them, with how
+    /// their rows differ: for the command to say it acted on rows edited
+    /// behind signoff (the revocation writes its own state over an edited one).
+    public private(set) var grantRowsDiffering: [String: String] = [:]
 
     /// What the grant of request `id` last handed off for its latest action,
     /// as its chained events say (never a query table's row): the digest of

@@ -279,10 +279,14 @@ struct GrantTests {
 
         let revoked = try store.run(["revoke", byHand, "-r", "the reconciliation moved to the warehouse"], as: "alice", at: Self.t0)
         #expect(revoked.status == 0, "\(revoked.output)")
+        // Said, since the revocation writes its own state over the edited one.
+        #expect(revoked.stderr.contains("warning: the grant rows of \(byHand) differ from its events (state is "), "\(revoked.stderr)")
         #expect(try grant(store, byHand)["state"] as? String == "revoked")
         let fired = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234", "--json"], as: "jira-importer", at: Self.t0)
         #expect(fired.status == 0, "\(fired.output)")
         #expect(Set((try Signoff.json(fired) as? [String: Any])?["revoked"] as? [String] ?? []) == [byTrigger, later], "\(fired.output)")
+        let fireText = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234"], as: "jira-importer", at: Self.t0)
+        #expect(fireText.status == 0, "nothing left to revoke: \(fireText.output)")
         for id in [byTrigger, later] { #expect(try grant(store, id)["state"] as? String == "revoked") }
         let verified = try store.run(["audit", "verify"])
         #expect(verified.status == 6 && verified.output.contains("expires_at"), "the pushed-out expiry is still named: \(verified.output)")

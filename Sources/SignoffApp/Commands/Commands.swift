@@ -56,6 +56,10 @@ public struct CommandResult<Output> {
     public var handOffProblem: String?
     /// The time the command acted at.
     public var at: Date
+    /// What the command found wrong but acted through, for the user to see:
+    /// a grant whose rows differ from its events, taken away as the events
+    /// give it (`WriteTransaction.grantAsRecorded`).
+    public var warnings: [String] = []
 }
 
 /// The command layer: the one place where an operation on the store is
@@ -273,7 +277,8 @@ public final class Commands: @unchecked Sendable {
     }
 
     private func attempt<C: StoreCommand>(_ command: C, now: Date, offered: [EventSignature]) throws -> CommandResult<C.Output> {
-        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String], removals: [String], notified: Int)
+        let committed: (output: C.Output?, refusal: Refusal?, events: [RecordedEvent], grants: [String], removals: [String], notified: Int,
+                        warnings: [String])
         do {
             committed = try store.write { write in
                 write.offer(offered)
@@ -290,7 +295,7 @@ public final class Commands: @unchecked Sendable {
                     guard let attempted = command.operation.attempted else { throw CommandError.refused(error, recorded: false) }
                     let subject = try command.subject.flatMap { try write.record($0) == nil ? nil : $0 }
                     try tx.append(Lifecycle.refused(attempted, error, requestID: subject, by: actor, at: now))
-                    return (nil, error, tx.recorded, [], [], tx.notificationsQueued)
+                    return (nil, error, tx.recorded, [], [], tx.notificationsQueued, [])
                 }
                 let output: C.Output?
                 var refusal: Refusal?
@@ -303,7 +308,10 @@ public final class Commands: @unchecked Sendable {
                 // A dry run records nothing, not even its refusal.
                 if command.rollsBack, let refusal { throw CommandError.refused(refusal, recorded: false) }
                 if command.rollsBack, let output { throw RolledBack(output: output) }
-                return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.removalsToHandOff, tx.notificationsQueued)
+                let warnings = write.grantRowsDiffering.sorted { $0.key < $1.key }.map { id, problem in
+                    "the grant rows of \(id) differ from its events (\(problem)): it was taken as its events give it; `signoff audit verify` names the edit"
+                }
+                return (output, refusal, tx.recorded, tx.grantsToHandOff, tx.removalsToHandOff, tx.notificationsQueued, warnings)
             }
         } catch let dryRun as RolledBack {
             guard let output = dryRun.output as? C.Output else { throw CommandError.store("a dry run lost its result") }
@@ -316,7 +324,8 @@ public final class Commands: @unchecked Sendable {
         let (handedOff, problem) = afterCommit(grants: committed.grants, removals: committed.removals, notified: committed.notified)
         if let refusal = committed.refusal { throw CommandError.refused(refusal, recorded: true) }
         guard let output = committed.output else { throw CommandError.store("the command recorded nothing and said nothing") }
-        return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now)
+        return CommandResult(output: output, events: committed.events, handOffs: handedOff, handOffProblem: problem, at: now,
+                             warnings: committed.warnings)
     }
 
     /// Carries a dry run's result out of the transaction it rolls back: thrown

@@ -7,6 +7,7 @@ import SignoffStore
 /// Says what the hand-off after a command did, on stderr so --json output
 /// stays one document.
 func reportHandOffs<T>(_ result: CommandResult<T>) {
+    for warning in result.warnings { Terminal.warning(warning) }
     for delivery in result.handOffs {
         let line = "\(delivery.requestID): \(delivery.action.rawValue) \(Terminal.safe(delivery.outcome))"
         Terminal.error((delivery.failed ? "hand-off failed, recorded: " : "hand-off: ") + line)
