@@ -320,6 +320,48 @@ struct CapturedColumns: BlobReader, Sendable {
         }
     }
 
+    /// Whether column `index` is text whose bytes are exactly `value`'s
+    /// UTF-8 (for nil: whether it is NULL), without making a string of it.
+    /// Stricter than comparing `text(index)`: equal bytes are equal strings,
+    /// not always the other way round.
+    func text(_ index: Int, is value: String?) -> Bool {
+        guard let value else {
+            if case .null = columns[index] { return true }
+            return false
+        }
+        return value.utf8.withContiguousStorageIfAvailable { text(index, isBytes: UnsafeRawBufferPointer($0)) }
+            ?? (text(index)?.utf8.elementsEqual(value.utf8) ?? false)
+    }
+
+    /// Whether column `index` is the integer `value` (for nil: NULL).
+    func integer(_ index: Int, is value: Int64?) -> Bool {
+        switch columns[index] {
+        case let .integer(stored): return stored == value
+        case .null: return value == nil
+        case .real, .text, .blob: return false
+        }
+    }
+
+    /// Whether column `index` is text or a blob of exactly these bytes.
+    func bytes(_ index: Int, are value: UnsafeRawBufferPointer) -> Bool {
+        switch columns[index] {
+        case let .text(range), let .blob(range): return bytes(range, are: value)
+        case .null, .integer, .real: return false
+        }
+    }
+
+    /// Whether column `index` is text of exactly these bytes.
+    func text(_ index: Int, isBytes value: UnsafeRawBufferPointer) -> Bool {
+        guard case let .text(range) = columns[index] else { return false }
+        return bytes(range, are: value)
+    }
+
+    private func bytes(_ range: Range<Int>, are value: UnsafeRawBufferPointer) -> Bool {
+        guard range.count == value.count else { return false }
+        guard !range.isEmpty else { return true }
+        return bytes.withUnsafeBytes { memcmp($0.baseAddress! + range.lowerBound, value.baseAddress!, range.count) == 0 }
+    }
+
     func blob(_ index: Int) -> Data {
         switch columns[index] {
         case let .text(range), let .blob(range): return Data(bytes[range])

@@ -17,8 +17,9 @@ final class VerifyChain: @unchecked Sendable {
         fileprivate(set) var entries: [Entry] = []
         /// Each entry's event decoded, or why it does not decode.
         fileprivate(set) var drafts: [Result<EventDraft, any Error>] = []
-        /// For a submission or revision, the canonical bytes of the request
-        /// it carries (what the request's stored record holds); nil otherwise.
+        /// For a submission, the bytes of the request it carries, as it
+        /// carries them (`submittedRequest`); for a revision, its request
+        /// encoded as the writer encodes it; nil otherwise.
         fileprivate(set) var requestJSON: [[UInt8]?] = []
         /// For the route of a submission, the policy's route of it (`PrecomputedRoute`); nil otherwise.
         fileprivate(set) var routes: [PrecomputedRoute?] = []
@@ -152,7 +153,7 @@ final class VerifyChain: @unchecked Sendable {
                 let draft = Result { try columns.draft() }
                 if case let .success(event) = draft {
                     if case let .requestSubmitted(submitted) = event.body {
-                        requestJSON = CanonicalJSON.encode(submitted.request)
+                        requestJSON = Self.submittedRequest(in: columns.payload) ?? CanonicalJSON.encode(submitted.request)
                     } else if case let .requestRevised(revised) = event.body {
                         requestJSON = CanonicalJSON.encode(revised.request)
                     }
@@ -190,6 +191,20 @@ final class VerifyChain: @unchecked Sendable {
             break
         }
         return nil
+    }
+
+    /// The request's bytes in a submission's payload, `{"request":…}` as the
+    /// writer writes it: a copy, not a second encoding of the decoded
+    /// request. The reader took exactly these bytes for the request, so a
+    /// record that holds them holds that request, however they are spelt
+    /// (`RowComparison` encodes the request again only where the row's
+    /// record is not spliced from them). Nil for any other shape.
+    static func submittedRequest(in payload: UnsafeRawBufferPointer) -> [UInt8]? {
+        let prefix: StaticString = #"{"request":"#
+        let length = prefix.utf8CodeUnitCount
+        guard payload.count > length + 1, payload[payload.count - 1] == UInt8(ascii: "}"),
+              memcmp(payload.baseAddress!, prefix.utf8Start, length) == 0 else { return nil }
+        return Array(payload[length..<(payload.count - 1)])
     }
 
     /// Waits until `batch` was checked and decoded.

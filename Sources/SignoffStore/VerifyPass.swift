@@ -41,7 +41,7 @@ final class VerifyPass {
         var last: Int64
         /// The stored row; nil when the query table has none (reported already).
         let stored: StoredRequest?
-        /// The canonical bytes of `record.request`, encoded off the fold's core.
+        /// The bytes of `record.request` as its latest submission or revision carries them.
         var requestJSON: [UInt8]?
         init(record: RequestRecord, submitted: Int64, stored: StoredRequest?) {
             self.record = record
@@ -199,7 +199,7 @@ final class VerifyPass {
     }
 
     /// Folds one event as appending did, comparing each row it completes.
-    /// `requestJSON`: for a submission or revision, the canonical bytes of its request.
+    /// `requestJSON`: for a submission or revision, its request's bytes (`VerifyChain.submit`).
     /// `route`: for a submission's route, the policy's route of it, worked out on the other core.
     private func fold(_ event: EventColumns, _ decoded: Result<EventDraft, any Error>, requestJSON: [UInt8]?,
                       route: PrecomputedRoute?) throws {
@@ -687,17 +687,25 @@ private struct RowComparison: Sendable {
     var record: RequestRecord
     var submitted: Int64
     var last: Int64
-    /// The canonical bytes of `record.request`, encoded off the fold's core.
+    /// The bytes of `record.request` as its latest submission or revision carries them.
     var requestJSON: [UInt8]?
     var storedColumns: CapturedColumns
     /// Its place among the pass's reports.
     var index: Int
 
     /// How the stored row differs from the fold; nil when it does not.
+    /// The record is first encoded around the request's bytes as its
+    /// submission carries them (`VerifyChain.submittedRequest`), then, where
+    /// the stored record is not that, with the request encoded as the writer
+    /// encodes it.
     func difference() -> String? {
+        func matches(_ encoded: (bytes: [UInt8], route: Range<Int>?)) -> Bool {
+            RequestRow.matches(storedColumns, record, submittedSequence: submitted, lastSequence: last, encoded: encoded)
+        }
+        if let requestJSON, matches(CanonicalJSON.encodeRecord(record, requestJSON: requestJSON)) { return nil }
+        let encoded = CanonicalJSON.encodeRecord(record, requestJSON: nil)
+        if matches(encoded) { return nil }
         let stored = RequestRow(storedColumns)
-        let encoded = CanonicalJSON.encodeRecord(record, requestJSON: requestJSON)
-        if stored.matches(record, submittedSequence: submitted, lastSequence: last, encoded: encoded) { return nil }
         let expected = RequestRow(record, submittedSequence: submitted, lastSequence: last, encoded: encoded)
         guard expected != stored else { return nil }
         return expected.firstDifference(from: stored)
