@@ -284,8 +284,11 @@ struct CapturedColumns: BlobReader, Sendable {
     private var bytes: [UInt8] = []
     private var columns: [Column] = []
 
+    /// Copies the first `count` columns: their bytes into one array of
+    /// exactly their size, allocated once (a `requests` row holds two dozen).
     init(_ row: StatementColumns, count: Int) {
         columns.reserveCapacity(count)
+        var size = 0
         for index in 0..<count {
             let column = Int32(index)
             switch sqlite3_column_type(row.statement, column) {
@@ -293,17 +296,32 @@ struct CapturedColumns: BlobReader, Sendable {
             case SQLITE_FLOAT: columns.append(.real(sqlite3_column_double(row.statement, column)))
             case SQLITE_TEXT:
                 // As UTF-8, as `text` read it, whatever the database's encoding.
-                let start = bytes.count
-                if let text = sqlite3_column_text(row.statement, column) {
-                    bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(row.statement, column))))
-                }
-                columns.append(.text(start..<bytes.count))
+                _ = sqlite3_column_text(row.statement, column)
+                let length = Int(sqlite3_column_bytes(row.statement, column))
+                columns.append(.text(size..<(size + length)))
+                size += length
             case SQLITE_BLOB:
-                let start = bytes.count
-                row.withBytes(index) { bytes.append(contentsOf: $0) }
-                columns.append(.blob(start..<bytes.count))
+                _ = sqlite3_column_blob(row.statement, column)
+                let length = Int(sqlite3_column_bytes(row.statement, column))
+                columns.append(.blob(size..<(size + length)))
+                size += length
             default: columns.append(.null)
             }
+        }
+        // Asked for again in the same form, SQLite gives the same bytes without converting them.
+        bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            for (index, column) in columns.enumerated() {
+                let source: UnsafeRawPointer?, range: Range<Int>
+                switch column {
+                case let .text(text): source = sqlite3_column_text(row.statement, Int32(index)).map(UnsafeRawPointer.init); range = text
+                case let .blob(blob): source = sqlite3_column_blob(row.statement, Int32(index)); range = blob
+                case .null, .integer, .real: continue
+                }
+                if let source, !range.isEmpty {
+                    UnsafeMutableRawPointer(buffer.baseAddress! + range.lowerBound).copyMemory(from: source, byteCount: range.count)
+                }
+            }
+            initialized = size
         }
     }
 
@@ -348,6 +366,26 @@ struct CapturedColumns: BlobReader, Sendable {
         case let .text(range), let .blob(range): return bytes(range, are: value)
         case .null, .integer, .real: return false
         }
+    }
+
+    /// Whether the columns hold exactly `values`, each of its type (a
+    /// string as its UTF-8 bytes): stricter than comparing GRDB's values,
+    /// so where this says no, the caller compares those.
+    func hold(_ values: [DatabaseValue]) -> Bool {
+        guard values.count <= columns.count else { return false }
+        for (index, value) in values.enumerated() {
+            let same: Bool
+            switch (value.storage, columns[index]) {
+            case (.null, .null): same = true
+            case let (.int64(expected), .integer(stored)): same = expected == stored
+            case let (.double(expected), .real(stored)): same = expected == stored
+            case let (.string(expected), .text): same = text(index, is: expected)
+            case let (.blob(expected), .blob): same = expected.withUnsafeBytes { bytes(index, are: $0) }
+            case (.null, _), (.int64, _), (.double, _), (.string, _), (.blob, _): same = false
+            }
+            if !same { return false }
+        }
+        return true
     }
 
     /// Whether column `index` is text of exactly these bytes.

@@ -113,8 +113,13 @@ extension Store {
     func verify(_ db: Database, anchors: [ChainAnchor] = []) throws -> VerifyReport {
         let clock = ContinuousClock()
         let start = clock.now
-        let pass = try VerifyPass(db, isCopy: remote != nil)
-        try pass.run()
+        var pass = try VerifyPass(db, isCopy: remote != nil)
+        do {
+            try pass.run()
+        } catch is VerifyPass.RowsOutOfOrder {
+            pass = try VerifyPass(db, isCopy: remote != nil, inTableOrder: false)
+            try pass.run()
+        }
         var firstBadEvent = pass.firstBadEvent
         if let bad = firstBadEvent, bad.brokenLink, let found = try Self.brokenLink(db, at: bad.sequence) {
             firstBadEvent?.problem += ": " + found

@@ -13,7 +13,7 @@ final class VerifyChain: @unchecked Sendable {
         /// Each event's stored prev_hash and hash, then its canonical bytes
         /// (`EventChain`: everything hashed after the prev_hash), which hold
         /// every other column; back to back.
-        fileprivate(set) var bytes: [UInt8] = []
+        let bytes = ByteBuffer(capacity: 1 << 20 + 65_536)
         fileprivate(set) var entries: [Entry] = []
         /// Each entry's event decoded, or why it does not decode.
         fileprivate(set) var drafts: [Result<EventDraft, any Error>] = []
@@ -46,28 +46,16 @@ final class VerifyChain: @unchecked Sendable {
         }
 
         init() {
-            bytes.reserveCapacity(1 << 20 + 65_536)
             entries.reserveCapacity(1024)
             drafts.reserveCapacity(1024)
         }
 
-        /// Copies one stepped event out of SQLite's buffers. The bytes are
-        /// taken out of the batch while they grow: every append to a class's
-        /// property would check exclusive access at run time.
+        /// Copies one stepped event out of SQLite's buffers.
         func append(_ event: EventColumns) {
-            var bytes: [UInt8] = []
-            swap(&bytes, &self.bytes)
-            defer { swap(&bytes, &self.bytes) }
-            func copy(_ field: UnsafeRawBufferPointer) -> Range<Int> {
-                let start = bytes.count
-                bytes.append(contentsOf: field)
-                return start..<bytes.count
-            }
-            func appendInteger(_ value: Int64) {
-                withUnsafeBytes(of: UInt64(bitPattern: value).bigEndian) { bytes.append(contentsOf: $0) }
-            }
+            func copy(_ field: UnsafeRawBufferPointer) -> Range<Int> { bytes.append(field) }
+            func appendInteger(_ value: Int64) { bytes.appendBigEndian(UInt64(bitPattern: value)) }
             func appendField(_ field: UnsafeRawBufferPointer) -> Range<Int> {
-                withUnsafeBytes(of: UInt32(truncatingIfNeeded: field.count).bigEndian) { bytes.append(contentsOf: $0) }
+                bytes.appendBigEndian(UInt32(truncatingIfNeeded: field.count))
                 return copy(field)
             }
             let prevHash = copy(event.prevHash), hash = copy(event.hash)
@@ -117,7 +105,7 @@ final class VerifyChain: @unchecked Sendable {
         }
 
         fileprivate func reset() {
-            bytes.removeAll(keepingCapacity: true)
+            bytes.removeAll()
             entries.removeAll(keepingCapacity: true)
             drafts.removeAll(keepingCapacity: true)
             requestJSON.removeAll(keepingCapacity: true)

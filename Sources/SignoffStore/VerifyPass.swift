@@ -53,8 +53,8 @@ final class VerifyPass {
     private final class OpenGrant {
         var grant: Grant
         var last: Int64
-        let stored: GrantRow?
-        init(grant: Grant, last: Int64, stored: GrantRow?) {
+        let stored: StoredGrant?
+        init(grant: Grant, last: Int64, stored: StoredGrant?) {
             self.grant = grant
             self.last = last
             self.stored = stored
@@ -97,14 +97,28 @@ final class VerifyPass {
     /// The latest policy the events applied, parsed; nil before any, or when its source does not parse.
     private var policyInForce: Policy?
 
+    /// A grant's two rows by its request (`GrantRow.select`), prepared once.
+    private let grantQuery: Statement
+
     /// The query tables, read in the events' order.
     private let requestRows: Cursor<StoredRequest>
     private let reviewRows: Cursor<ReviewRow>
 
+    /// The `requests` rows were read in the table's own order, which was not
+    /// the order of their submissions: the pass stopped, to be run again
+    /// reading them by submission (`inTableOrder: false`).
+    struct RowsOutOfOrder: Error {}
+
     /// `isCopy`: `db` is a PostgreSQL store's local copy, which keeps a table of its own.
-    init(_ db: Database, isCopy: Bool = false) throws {
+    /// `inTableOrder`: read the `requests` rows in the table's own order (a
+    /// scan, where the order of submissions looks each row up through an
+    /// index: a fifth of the fold's reading), which signoff writes them in;
+    /// the pass throws `RowsOutOfOrder` at the first row out of that order.
+    init(_ db: Database, isCopy: Bool = false, inTableOrder: Bool = true) throws {
         self.db = db
-        requestRows = try Cursor(db, "SELECT \(RequestRow.columns) FROM requests ORDER BY submitted_sequence") {
+        grantQuery = try db.makeStatement(sql: GrantRow.select + "WHERE s.request_id = ?")
+        requestRows = try Cursor(db, "SELECT \(RequestRow.columns) FROM requests ORDER BY \(inTableOrder ? "rowid" : "submitted_sequence")",
+                                 order: inTableOrder ? { $0.columns.integer(RequestRow.submittedSequenceColumn) } : nil) {
             StoredRequest(StatementColumns(statement: $0))
         }
         reviewRows = try Cursor(db, "SELECT \(ReviewRow.columns) FROM reviews ORDER BY sequence") {
@@ -190,6 +204,7 @@ final class VerifyPass {
                 submitted.append(filling)
                 filling = chain.nextBatch()
                 if submitted.count >= 2 { try foldOldest() }
+                if requestRows.outOfOrder { throw RowsOutOfOrder() }
             }
         }
         chain.submit(filling)
@@ -476,7 +491,7 @@ final class VerifyPass {
                 storedIssued += 1
             }
             let open = OpenGrant(grant: grant, last: sequence, stored: storedRow)
-            if storedRow?.status.lastSequence == sequence { closeGrant(id, open) } else { grants[id] = open }
+            if storedRow?.lastSequence == sequence { try closeGrant(id, open) } else { grants[id] = open }
             return
         }
         guard let open = grants[id] else {
@@ -489,14 +504,17 @@ final class VerifyPass {
         }
         GrantProjection.apply(draft, into: &open.grant.status)
         open.last = sequence
-        if open.stored?.status.lastSequence == sequence { closeGrant(id, open) }
+        if open.stored?.lastSequence == sequence { try closeGrant(id, open) }
     }
 
-    private func closeGrant(_ id: String, _ open: OpenGrant) {
+    private func closeGrant(_ id: String, _ open: OpenGrant) throws {
         grants[id] = nil
         closedGrants.insert(id)
-        guard let storedRow = open.stored else { return }
+        guard let stored = open.stored else { return }
         let expected = GrantRow(open.grant, lastSequence: open.last)
+        if stored.columns.hold(expected.terms + expected.status.values) { return }
+        // Not byte for byte: compared as values, as GRDB reads the rows.
+        guard let storedRow = try storedGrantRow(id) else { return }
         if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
             report("grants", id, nil, difference, order: open.last)
         }
@@ -511,11 +529,21 @@ final class VerifyPass {
         return try? Store.grant(db, id)
     }
 
-    /// A grant's two rows, by its request; nil when either is missing (the
-    /// halves check names which).
-    private func storedGrant(_ id: String) throws -> GrantRow? {
+    /// A grant's two rows, by its request, as stepped; nil when either is
+    /// missing (the halves check names which). Compared in place with the
+    /// fold's row when the grant's last event is folded (`closeGrant`).
+    private func storedGrant(_ id: String) throws -> StoredGrant? {
+        var found: StoredGrant?
+        var query = FastStatement(grantQuery, db)
+        query.bind(id)
+        try query.forEachRow { found = StoredGrant(StatementColumns(statement: $0)) }
+        return found
+    }
+
+    /// `storedGrant` as GRDB's values, where the fold's row is not it byte for byte.
+    private func storedGrantRow(_ id: String) throws -> GrantRow? {
         var found: GrantRow?
-        var query = FastStatement(try db.cachedStatement(sql: GrantRow.select + "WHERE s.request_id = ?"), db)
+        var query = FastStatement(grantQuery, db)
         query.bind(id)
         try query.forEachRow { found = GrantRow(StatementColumns(statement: $0)) }
         return found
@@ -532,6 +560,7 @@ final class VerifyPass {
             report("requests", row.id, nil, "in the query table, but no event submits it", order: row.submittedSequence)
             requestRows.advance()
         }
+        if requestRows.outOfOrder { throw RowsOutOfOrder() }
         while let row = reviewRows.current {
             report("reviews", row.requestID, row.sequence, "in the query table, but no review_recorded event has this sequence",
                    order: row.sequence)
@@ -539,7 +568,7 @@ final class VerifyPass {
         }
         if let error = requestRows.error ?? reviewRows.error { throw error }
         for (id, open) in grants.sorted(by: { $0.value.last < $1.value.last }) where open.stored != nil {
-            closeGrant(id, open)
+            try closeGrant(id, open)
         }
 
         let storedPolicies = try Row.fetchCursor(db, sql: "SELECT \(PolicyRow.columns) FROM policies ORDER BY sequence")
@@ -632,17 +661,23 @@ extension VerifyPass {
 
 /// A query stepped one row at a time alongside another (a merge), each row
 /// decoded as it is reached. A failing step ends the cursor and is kept in
-/// `error`, which `VerifyPass` throws at its end.
+/// `error`, which `VerifyPass` throws at its end. With `order`, each row's
+/// key must be an integer above the row before's, as the merge needs them:
+/// the first that is not ends the cursor with `outOfOrder`.
 private final class Cursor<Row> {
     private let statement: Statement
     private let decode: (OpaquePointer) -> Row
+    private let order: ((Row) -> Int64?)?
+    private var lastKey: Int64?
     private(set) var current: Row?
     private(set) var error: DatabaseError?
+    private(set) var outOfOrder = false
     private let db: Database
 
-    init(_ db: Database, _ sql: String, _ decode: @escaping (OpaquePointer) -> Row) throws {
+    init(_ db: Database, _ sql: String, order: ((Row) -> Int64?)? = nil, _ decode: @escaping (OpaquePointer) -> Row) throws {
         self.db = db
         statement = try db.makeStatement(sql: sql)
+        self.order = order
         self.decode = decode
         advance()
     }
@@ -653,7 +688,16 @@ private final class Cursor<Row> {
         let handle = statement.sqliteStatement
         let code = sqlite3_step(handle)
         if code == SQLITE_ROW {
-            current = decode(handle)
+            let row = decode(handle)
+            if let order {
+                guard let key = order(row), lastKey.map({ key > $0 }) ?? true else {
+                    current = nil
+                    outOfOrder = true
+                    return
+                }
+                lastKey = key
+            }
+            current = row
             return
         }
         current = nil
@@ -678,6 +722,19 @@ private struct StoredRequest {
         submittedSequence = v.int(RequestRow.submittedSequenceColumn)
         lastSequence = v.int(RequestRow.lastSequenceColumn)
         columns = CapturedColumns(row, count: RequestRow.columnCount)
+    }
+}
+
+/// A grant's stored rows as the pass steps them, compared with the fold in place.
+private struct StoredGrant {
+    let columns: CapturedColumns
+    /// The `last_sequence` column: the last event that changed the grant.
+    let lastSequence: Int64?
+
+    init(_ row: StatementColumns) {
+        let count = GrantRow.termsColumnNames.count + GrantStatusRow.columnNames.count
+        columns = CapturedColumns(row, count: count)
+        lastSequence = columns.integer(count - 1)
     }
 }
 

@@ -82,4 +82,42 @@ import Testing
             #expect(!decoded)
         }
     }
+
+    /// `audit verify` compares a grant's status row as it captured it with
+    /// the fold's values in place (`CapturedColumns.hold`): exactly the row
+    /// written holds them, every changed column does not, and a value of
+    /// another type that GRDB reads as equal does not either (the values are
+    /// compared then).
+    @Test func capturedColumnsHoldExactlyTheValuesWritten() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE grant_status (\(GrantStatusRow.columns))")
+            func captured() throws -> CapturedColumns {
+                var captured: CapturedColumns?
+                let query = FastStatement(try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status"), db)
+                try query.forEachRow {
+                    captured = CapturedColumns(StatementColumns(statement: $0), count: GrantStatusRow.columnNames.count)
+                }
+                return try #require(captured)
+            }
+            for (name, change) in Self.changes {
+                var changed = Self.base
+                change(&changed)
+                let row = GrantStatusRow(changed, lastSequence: 42)
+                try db.execute(sql: "DELETE FROM grant_status")
+                var insert = FastStatement(try db.cachedStatement(sql: GrantStatusRow.insertSQL), db)
+                for value in row.values { insert.bind(value) }
+                try insert.execute()
+                #expect(try captured().hold(row.values), "\(name)")
+                #expect(!(try captured().hold(GrantStatusRow(changed, lastSequence: 43).values)), "\(name)")
+                if name != "nothing" {
+                    #expect(!(try captured().hold(GrantStatusRow(Self.base, lastSequence: 42).values)), "\(name)")
+                }
+                try db.execute(sql: "UPDATE grant_status SET duration_seconds = duration_seconds + 0.0")
+                #expect(!(try captured().hold(row.values)), "\(name)")
+                let values = try #require(try Row.fetchOne(db, sql: "SELECT \(GrantStatusRow.columns) FROM grant_status"))
+                #expect((0..<values.count).map { values[$0] as DatabaseValue } == row.values, "\(name)")
+            }
+        }
+    }
 }
