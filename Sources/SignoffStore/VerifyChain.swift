@@ -87,7 +87,11 @@ final class VerifyChain: @unchecked Sendable {
 
         /// Each event as `EventColumns` over this batch's bytes, with its
         /// decoded form and the canonical bytes of the request it carries.
+        /// The arrays are read through local copies: an element of a class's
+        /// array, passed on, is copied (every string of the event retained
+        /// and released again), since the callee might change the array.
         func forEach(_ body: (EventColumns, Result<EventDraft, any Error>, [UInt8]?, PrecomputedRoute?) throws -> Void) rethrows {
+            let drafts = drafts, requestJSON = requestJSON, routes = routes
             try eachColumns { index, columns in try body(columns, drafts[index], requestJSON[index], routes[index]) }
         }
 
