@@ -23,13 +23,17 @@ final class VerifyPass {
     private var mismatches: [(rank: Int, order: Int64, index: Int, mismatch: Mismatch)] = []
     private var reported = 0
     /// Checks the events and decodes them on another core; also compares
-    /// request rows there (`compareRows`).
+    /// request and grant rows there (`compareRows`).
     private let chain = VerifyChain()
     /// Requests folded to their last event, whose rows are compared on the
     /// chain's core a few hundred at a time: encoding each record to compare
     /// it is a tenth of the fold's work, and needs nothing the fold keeps.
     private var rowsToCompare: [RowComparison] = []
-    private let comparedRows = ComparedRows()
+    private let comparedRows = Found<(RowComparison, String)>()
+    /// Grants folded to their last event, compared there in the same way.
+    private var grantsToCompare: [GrantComparison] = []
+    /// Those whose stored rows are not the fold's byte for byte (`reportComparedGrants`).
+    private let comparedGrants = Found<GrantComparison>()
     private(set) var eventCount = 0
     private(set) var requestCount = 0
     private(set) var firstBadEvent: VerifyReport.BadEvent?
@@ -437,14 +441,22 @@ final class VerifyPass {
         if rowsToCompare.count >= 256 { compareRows() }
     }
 
-    /// Hands the requests closed since the last call to the chain's core.
+    /// Hands the requests and grants closed since the last call to the chain's core.
     private func compareRows() {
-        guard !rowsToCompare.isEmpty else { return }
-        let rows = rowsToCompare, compared = comparedRows
-        rowsToCompare.removeAll(keepingCapacity: true)
-        chain.later {
-            for row in rows {
-                if let difference = row.difference() { compared.add(row, difference) }
+        if !rowsToCompare.isEmpty {
+            let rows = rowsToCompare, compared = comparedRows
+            rowsToCompare.removeAll(keepingCapacity: true)
+            chain.later {
+                for row in rows {
+                    if let difference = row.difference() { compared.add((row, difference)) }
+                }
+            }
+        }
+        if !grantsToCompare.isEmpty {
+            let grants = grantsToCompare, compared = comparedGrants
+            grantsToCompare.removeAll(keepingCapacity: true)
+            chain.later {
+                for grant in grants where !grant.holds() { compared.add(grant) }
             }
         }
     }
@@ -453,7 +465,7 @@ final class VerifyPass {
     private func reportComparedRows() {
         compareRows()
         chain.waitForAll()
-        for (row, difference) in comparedRows.found {
+        for (row, difference) in comparedRows.all {
             report(Mismatch(table: "requests", requestID: row.id, sequence: nil, problem: difference), order: row.submitted,
                    index: row.index)
         }
@@ -491,7 +503,7 @@ final class VerifyPass {
                 storedIssued += 1
             }
             let open = OpenGrant(grant: grant, last: sequence, stored: storedRow)
-            if storedRow?.lastSequence == sequence { try closeGrant(id, open) } else { grants[id] = open }
+            if storedRow?.lastSequence == sequence { closeGrant(id, open) } else { grants[id] = open }
             return
         }
         guard let open = grants[id] else {
@@ -504,19 +516,31 @@ final class VerifyPass {
         }
         GrantProjection.apply(draft, into: &open.grant.status)
         open.last = sequence
-        if open.stored?.lastSequence == sequence { try closeGrant(id, open) }
+        if open.stored?.lastSequence == sequence { closeGrant(id, open) }
     }
 
-    private func closeGrant(_ id: String, _ open: OpenGrant) throws {
+    /// Compares a grant's rows with the fold of its events (on the chain's
+    /// core, in its place among the reports), and forgets it.
+    private func closeGrant(_ id: String, _ open: OpenGrant) {
         grants[id] = nil
         closedGrants.insert(id)
         guard let stored = open.stored else { return }
-        let expected = GrantRow(open.grant, lastSequence: open.last)
-        if stored.columns.hold(expected.terms + expected.status.values) { return }
-        // Not byte for byte: compared as values, as GRDB reads the rows.
-        guard let storedRow = try storedGrantRow(id) else { return }
-        if expected != storedRow, let difference = expected.firstDifference(from: storedRow) {
-            report("grants", id, nil, difference, order: open.last)
+        grantsToCompare.append(GrantComparison(id: id, grant: open.grant, last: open.last, stored: stored.columns,
+                                               index: nextIndex()))
+        if grantsToCompare.count >= 256 { compareRows() }
+    }
+
+    /// Waits for the grants handed over, and reports how each that is not
+    /// its fold byte for byte differs as GRDB reads the rows (if it does).
+    private func reportComparedGrants() throws {
+        compareRows()
+        chain.waitForAll()
+        for compared in comparedGrants.all {
+            let expected = GrantRow(compared.grant, lastSequence: compared.last)
+            guard let storedRow = try storedGrantRow(compared.id), expected != storedRow,
+                  let difference = expected.firstDifference(from: storedRow) else { continue }
+            report(Mismatch(table: "grants", requestID: compared.id, sequence: nil, problem: difference), order: compared.last,
+                   index: compared.index)
         }
     }
 
@@ -568,8 +592,9 @@ final class VerifyPass {
         }
         if let error = requestRows.error ?? reviewRows.error { throw error }
         for (id, open) in grants.sorted(by: { $0.value.last < $1.value.last }) where open.stored != nil {
-            try closeGrant(id, open)
+            closeGrant(id, open)
         }
+        try reportComparedGrants()
 
         let storedPolicies = try Row.fetchCursor(db, sql: "SELECT \(PolicyRow.columns) FROM policies ORDER BY sequence")
         while let row = try storedPolicies.next() {
@@ -769,11 +794,28 @@ private struct RowComparison: Sendable {
     }
 }
 
-/// The rows found to differ, gathered on the chain's core.
-private final class ComparedRows: @unchecked Sendable {
-    private let lock = NSLock()
-    private var rows: [(RowComparison, String)] = []
+/// A grant's stored rows, as the pass captured them, and the fold of its
+/// events, to compare off the fold's core.
+private struct GrantComparison: Sendable {
+    var id: String
+    var grant: Grant
+    var last: Int64
+    var stored: CapturedColumns
+    /// Its place among the pass's reports.
+    var index: Int
 
-    func add(_ row: RowComparison, _ difference: String) { lock.withLock { rows.append((row, difference)) } }
-    var found: [(RowComparison, String)] { lock.withLock { rows } }
+    /// Whether the stored rows are the fold's byte for byte.
+    func holds() -> Bool {
+        let expected = GrantRow(grant, lastSequence: last)
+        return stored.hold(expected.terms + expected.status.values)
+    }
+}
+
+/// What the chain's core found, gathered there.
+private final class Found<Item>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Item] = []
+
+    func add(_ item: Item) { lock.withLock { items.append(item) } }
+    var all: [Item] { lock.withLock { items } }
 }
