@@ -87,12 +87,15 @@ final class VerifyChain: @unchecked Sendable {
 
         /// Each event as `EventColumns` over this batch's bytes, with its
         /// decoded form and the canonical bytes of the request it carries.
-        /// The arrays are read through local copies: an element of a class's
-        /// array, passed on, is copied (every string of the event retained
-        /// and released again), since the callee might change the array.
-        func forEach(_ body: (EventColumns, Result<EventDraft, any Error>, [UInt8]?, PrecomputedRoute?) throws -> Void) rethrows {
-            let drafts = drafts, requestJSON = requestJSON, routes = routes
-            try eachColumns { index, columns in try body(columns, drafts[index], requestJSON[index], routes[index]) }
+        /// The decoded events are passed on in place: an element of an
+        /// array passed on is copied (every string of the event retained and
+        /// released again).
+        func forEach(_ body: (EventColumns, borrowing Result<EventDraft, any Error>, [UInt8]?, PrecomputedRoute?) throws -> Void) rethrows {
+            try drafts.withUnsafeBufferPointer { drafts in
+                try routes.withUnsafeBufferPointer { routes in
+                    try eachColumns { index, columns in try body(columns, drafts[index], requestJSON[index], routes[index]) }
+                }
+            }
         }
 
         fileprivate func eachColumns(_ body: (Int, EventColumns) throws -> Void) rethrows {
