@@ -284,7 +284,12 @@ struct GrantTests {
         #expect(try grant(store, byHand)["state"] as? String == "revoked")
         let fired = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234", "--json"], as: "jira-importer", at: Self.t0)
         #expect(fired.status == 0, "\(fired.output)")
-        #expect(Set((try Signoff.json(fired) as? [String: Any])?["revoked"] as? [String] ?? []) == [byTrigger, later], "\(fired.output)")
+        let firedDocument = try #require(try Signoff.json(fired) as? [String: Any])
+        #expect(Set(firedDocument["revoked"] as? [String] ?? []) == [byTrigger, later], "\(fired.output)")
+        // With --json the document says it, as stderr does for people.
+        let warnings = firedDocument["warnings"] as? [String] ?? []
+        #expect(warnings.contains { $0.hasPrefix("the grant rows of \(byTrigger) differ from its events (state is ") }, "\(warnings)")
+        #expect(warnings.contains { $0.hasPrefix("the grant rows of \(later) differ from its events (expires_at is ") }, "\(warnings)")
         let fireText = try store.run(["trigger", "ticket_closed", "--ref", "OPS-1234"], as: "jira-importer", at: Self.t0)
         #expect(fireText.status == 0, "nothing left to revoke: \(fireText.output)")
         for id in [byTrigger, later] { #expect(try grant(store, id)["state"] as? String == "revoked") }

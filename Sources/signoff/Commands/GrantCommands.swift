@@ -125,7 +125,7 @@ struct Trigger: ParsableCommand, JSONReporting {
         let revoked = result.output
         if json {
             return try TriggerResultJSON(trigger: trigger, revoked: revoked, events: result.events, handOffs: result.handOffs,
-                                         handOffProblem: result.handOffProblem).print()
+                                         handOffProblem: result.handOffProblem, warnings: result.warnings).print()
         }
         reportHandOffs(result)
         Terminal.line("\(Terminal.safe(name)) \(Terminal.safe(ref)): revoked \(revoked.count) grant(s)\(revoked.isEmpty ? "" : ": " + revoked.joined(separator: ", "))")

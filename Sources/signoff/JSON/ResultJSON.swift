@@ -85,6 +85,8 @@ struct ActionResultJSON: JSONDocument {
     var events: [RecordedEvent]
     var handOffs: [HandOff.Delivery]
     var handOffProblem: String?
+    /// What the command took otherwise than its rows say (`CommandResult.warnings`).
+    var warnings: [String]
     var now: Date
 
     func members(_ json: inout JSONOutput) {
@@ -96,6 +98,7 @@ struct ActionResultJSON: JSONDocument {
         if let grant { GrantStatusJSON(grant: grant.grant, reconciliation: grant.reconciliation, now: now).write(&json) } else { json.null() }
         ResultJSON.events(events, &json)
         ResultJSON.handOffs(handOffs, problem: handOffProblem, &json)
+        json.field("warnings", warnings)
     }
 }
 
@@ -107,7 +110,8 @@ extension ActionResultJSON {
         let record = try storeCall { try store.record(id) }
         let grant = try storeCall { try store.reconciledGrant(record?.request.extends ?? id) }
         self.init(operation: operation, id: id, record: record, grant: grant, events: result.events,
-                  handOffs: result.handOffs, handOffProblem: result.handOffProblem, now: commands.clock.now())
+                  handOffs: result.handOffs, handOffProblem: result.handOffProblem, warnings: result.warnings,
+                  now: commands.clock.now())
     }
 }
 
@@ -119,6 +123,8 @@ struct TriggerResultJSON: JSONDocument {
     var events: [RecordedEvent]
     var handOffs: [HandOff.Delivery]
     var handOffProblem: String?
+    /// Grants taken as their events give them, their rows differing (`CommandResult.warnings`).
+    var warnings: [String]
 
     func members(_ json: inout JSONOutput) {
         json.field("trigger", trigger.name)
@@ -126,6 +132,7 @@ struct TriggerResultJSON: JSONDocument {
         json.field("revoked", revoked)
         ResultJSON.events(events, &json)
         ResultJSON.handOffs(handOffs, problem: handOffProblem, &json)
+        json.field("warnings", warnings)
     }
 }
 
