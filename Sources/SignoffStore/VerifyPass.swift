@@ -121,9 +121,14 @@ final class VerifyPass {
     init(_ db: Database, isCopy: Bool = false, inTableOrder: Bool = true) throws {
         self.db = db
         grantQuery = try db.makeStatement(sql: GrantRow.select + "WHERE s.request_id = ?")
-        requestRows = try Cursor(db, "SELECT \(RequestRow.columns) FROM requests ORDER BY \(inTableOrder ? "rowid" : "submitted_sequence")",
-                                 order: inTableOrder ? { $0.columns.integer(RequestRow.submittedSequenceColumn) } : nil) {
-            StoredRequest(StatementColumns(statement: $0))
+        let select = "SELECT \(RequestRow.columns) FROM requests ORDER BY "
+        func decode(_ statement: OpaquePointer) -> StoredRequest { StoredRequest(StatementColumns(statement: statement)) }
+        // A table rebuilt without a rowid (by hand) is read by submission.
+        if inTableOrder, let inOrder = try? Cursor(db, select + "rowid", order: { $0.columns.integer(RequestRow.submittedSequenceColumn) },
+                                                   decode) {
+            requestRows = inOrder
+        } else {
+            requestRows = try Cursor(db, select + "submitted_sequence", decode)
         }
         reviewRows = try Cursor(db, "SELECT \(ReviewRow.columns) FROM reviews ORDER BY sequence") {
             ReviewRow(StatementColumns(statement: $0))
@@ -688,7 +693,7 @@ extension VerifyPass {
 /// decoded as it is reached. A failing step ends the cursor and is kept in
 /// `error`, which `VerifyPass` throws at its end. With `order`, each row's
 /// key must be an integer above the row before's, as the merge needs them:
-/// the first that is not ends the cursor with `outOfOrder`.
+/// the first that is not, or a failing step, ends the cursor with `outOfOrder`.
 private final class Cursor<Row> {
     private let statement: Statement
     private let decode: (OpaquePointer) -> Row
@@ -726,7 +731,11 @@ private final class Cursor<Row> {
             return
         }
         current = nil
-        if code != SQLITE_DONE, error == nil {
+        // Read in order, a failing step (the table rebuilt under a cached
+        // statement) is out of order too: the read by submission says why.
+        if code != SQLITE_DONE, order != nil {
+            outOfOrder = true
+        } else if code != SQLITE_DONE, error == nil {
             error = DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
     }

@@ -390,6 +390,19 @@ import Testing
         let inOrder = try store.verify().projectionMismatches
         #expect(outOfOrder == inOrder)
         #expect(inOrder.count >= 4, "\(inOrder)")
+        // Rebuilt without a rowid: read by submission, the rebuilt schema named.
+        try sqlite3(store.path, """
+            CREATE TEMP TABLE copy AS SELECT * FROM requests;
+            DROP TABLE requests;
+            CREATE TABLE requests (id TEXT PRIMARY KEY NOT NULL, state, system, environment, requester, subject_kind,
+                subject_name, break_glass, submitted_at, submitted_sequence, decided_at, version, policy_version,
+                last_sequence, record, submitted_by, subject_owner, entitlement, scope, access, duration_seconds, incident,
+                ticket, purpose, approvals, approvals_needed, route, extends, decided_by) WITHOUT ROWID;
+            INSERT INTO requests SELECT * FROM copy;
+            """)
+        let rebuilt = try store.verify().projectionMismatches
+        #expect(rebuilt.contains { $0.table == "schema" }, "\(rebuilt)")
+        #expect(Set(inOrder).isSubset(of: Set(rebuilt)), "\(rebuilt)")
     }
 
     @Test func editedRecordBlobIsReported() throws {
