@@ -562,19 +562,19 @@ final class VerifyPass {
     /// missing (the halves check names which). Compared in place with the
     /// fold's row when the grant's last event is folded (`closeGrant`).
     private func storedGrant(_ id: String) throws -> StoredGrant? {
-        var found: StoredGrant?
-        var query = FastStatement(grantQuery, db)
-        query.bind(id)
-        try query.forEachRow { found = StoredGrant(StatementColumns(statement: $0)) }
-        return found
+        try grantRows(id, StoredGrant.init)
     }
 
     /// `storedGrant` as GRDB's values, where the fold's row is not it byte for byte.
     private func storedGrantRow(_ id: String) throws -> GrantRow? {
-        var found: GrantRow?
+        try grantRows(id, GrantRow.init)
+    }
+
+    private func grantRows<Row>(_ id: String, _ read: (StatementColumns) -> Row) throws -> Row? {
+        var found: Row?
         var query = FastStatement(grantQuery, db)
         query.bind(id)
-        try query.forEachRow { found = GrantRow(StatementColumns(statement: $0)) }
+        try query.forEachRow { found = read(StatementColumns(statement: $0)) }
         return found
     }
 
