@@ -238,13 +238,19 @@ struct EventColumns {
 
     /// The event as appended, decoded from the columns; `UndecodableEvent` when they do not decode.
     func draft() throws -> EventDraft {
+        var exact = false
+        return try draft(exact: &exact)
+    }
+
+    /// `draft`, setting `exact` when the payload is in the writer's exact shape (`EventBody.read(kind:payload:exact:)`).
+    func draft(exact: inout Bool) throws -> EventDraft {
         func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
         guard let authentication = Authentication(rawValue: text(authentication)) else {
             throw UndecodableEvent(sequence: sequence, detail: "unknown authentication \"\(text(authentication))\"")
         }
         let body: EventBody
         do {
-            body = try EventBody.read(kind: text(kind), payload: payload)
+            body = try EventBody.read(kind: text(kind), payload: payload, exact: &exact)
         } catch {
             throw UndecodableEvent(sequence: sequence, detail: "\(error)")
         }

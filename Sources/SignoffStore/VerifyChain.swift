@@ -144,11 +144,11 @@ final class VerifyChain: @unchecked Sendable {
         queue.async(group: group) { [self] in
             if bad == nil { check(batch) }
             batch.eachColumns { _, columns in
-                var requestJSON: [UInt8]?, route: PrecomputedRoute?
-                let draft = Result { try columns.draft() }
+                var requestJSON: [UInt8]?, route: PrecomputedRoute?, exact = false
+                let draft = Result { try columns.draft(exact: &exact) }
                 if case let .success(event) = draft {
                     if case let .requestSubmitted(submitted) = event.body {
-                        requestJSON = Self.submittedRequest(in: columns.payload) ?? CanonicalJSON.encode(submitted.request)
+                        requestJSON = (exact ? Self.submittedRequest(in: columns.payload) : nil) ?? CanonicalJSON.encode(submitted.request)
                     } else if case let .requestRevised(revised) = event.body {
                         requestJSON = CanonicalJSON.encode(revised.request)
                     }
@@ -190,10 +190,15 @@ final class VerifyChain: @unchecked Sendable {
 
     /// The request's bytes in a submission's payload, `{"request":…}` as the
     /// writer writes it: a copy, not a second encoding of the decoded
-    /// request. The reader took exactly these bytes for the request, so a
-    /// record that holds them holds that request, however they are spelt
-    /// (`RowComparison` encodes the request again only where the row's
-    /// record is not spliced from them). Nil for any other shape.
+    /// request. Only for a payload the exact reader read (`Pull`: the
+    /// writer's members, each once, in order, nothing after): the request's
+    /// bytes are then exactly one object holding exactly that request, so a
+    /// record that holds them holds that request, however its strings'
+    /// escapes are spelt (`RowComparison` encodes the request again only
+    /// where the row's record is not spliced from them). A payload another
+    /// reader took (`{"request":{…},"state":"approved"}`, whose unknown
+    /// member Foundation's reader passes over) would splice members no
+    /// event set into the record expected. Nil for any other shape.
     static func submittedRequest(in payload: UnsafeRawBufferPointer) -> [UInt8]? {
         let prefix: StaticString = #"{"request":"#
         let length = prefix.utf8CodeUnitCount

@@ -405,6 +405,27 @@ import Testing
         #expect(Set(inOrder).isSubset(of: Set(rebuilt)), "\(rebuilt)")
     }
 
+    /// A submission's payload with a member its reader passes over, chained
+    /// again by a forger, and a row whose record carries the same member:
+    /// the record is named, not taken as holding only what the events set.
+    @Test func aRecordSplicedFromAnInexactPayloadIsNamed() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        let extra = #","state":"approved""#
+        try forge(store.path) { rows in
+            let index = try #require(rows.firstIndex { $0.kind == "request_submitted" && $0.requestID == "REQ-1" })
+            #expect(rows[index].payload.hasPrefix(#"{"request":"#) && rows[index].payload.hasSuffix("}"))
+            rows[index].payload = String(rows[index].payload.dropLast()) + extra + "}"
+        }
+        try sqlite3(store.path, """
+            UPDATE requests SET record = CAST(replace(CAST(record AS TEXT), ',"reviews":', '\(extra),"reviews":') AS BLOB)
+            WHERE id = 'REQ-1';
+            """)
+        let report = try store.verify()
+        #expect(report.firstBadEvent == nil)
+        #expect(report.projectionMismatches.map(\.requestID).contains("REQ-1"), "\(report.projectionMismatches)")
+    }
+
     @Test func editedRecordBlobIsReported() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)

@@ -15,9 +15,21 @@ extension CanonicalJSON {
 
     /// Reads an event payload; nil when the fast reader cannot, as above.
     public static func decodeBody(kind: String, payload: UnsafeRawBufferPointer) -> EventBody? {
+        var exact = false
+        return decodeBody(kind: kind, payload: payload, exact: &exact)
+    }
+
+    /// `decodeBody`, setting `exact` when `Pull` read the payload: the
+    /// writer's members in the writer's order, each once, no space between
+    /// tokens, nothing after (a string's escapes may be spelt otherwise).
+    public static func decodeBody(kind: String, payload: UnsafeRawBufferPointer, exact: inout Bool) -> EventBody? {
+        exact = false
         if let tag = EventKind(rawValue: kind) {
             var pull = Pull(payload)
-            if let body = try? pull.body(tag) { return body }
+            if let body = try? pull.body(tag) {
+                exact = true
+                return body
+            }
         }
         var parser = Parser(payload)
         guard let value = parser.document() else { return nil }

@@ -437,7 +437,15 @@ public indirect enum EventBody: Sendable, Hashable {
 
     /// `read`, from bytes that are not copied unless the reference must read them.
     public static func read(kind: String, payload: UnsafeRawBufferPointer) throws -> EventBody {
-        let body = try CanonicalJSON.decodeBody(kind: kind, payload: payload) ?? decode(kind: kind, payload: Data(payload))
+        var exact = false
+        return try read(kind: kind, payload: payload, exact: &exact)
+    }
+
+    /// `read`, setting `exact` when the payload is in the writer's exact
+    /// shape (`CanonicalJSON.decodeBody(kind:payload:exact:)`).
+    public static func read(kind: String, payload: UnsafeRawBufferPointer, exact: inout Bool) throws -> EventBody {
+        let body = try CanonicalJSON.decodeBody(kind: kind, payload: payload, exact: &exact)
+            ?? decode(kind: kind, payload: Data(payload))
         try StoredBounds.check(body)
         return body
     }
