@@ -368,24 +368,29 @@ struct CapturedColumns: BlobReader, Sendable {
         }
     }
 
-    /// Whether the columns hold exactly `values`, each of its type (a
-    /// string as its UTF-8 bytes): stricter than comparing GRDB's values,
-    /// so where this says no, the caller compares those.
-    func hold(_ values: [DatabaseValue]) -> Bool {
-        guard values.count <= columns.count else { return false }
+    /// Whether the columns hold exactly `values` (`firstNotHolding`).
+    func hold(_ values: [DatabaseValue]) -> Bool { firstNotHolding(values) == nil }
+
+    /// The first column that does not hold exactly its value of `values`, of
+    /// its type (a string as its UTF-8 bytes; a blob's bytes may be stored
+    /// as text): stricter than comparing GRDB's values, which take an
+    /// integer for its real, and text for its canonical equivalent or up to
+    /// a NUL. Nil when every one does.
+    func firstNotHolding(_ values: [DatabaseValue]) -> Int? {
         for (index, value) in values.enumerated() {
+            guard index < columns.count else { return index }
             let same: Bool
             switch (value.storage, columns[index]) {
             case (.null, .null): same = true
             case let (.int64(expected), .integer(stored)): same = expected == stored
             case let (.double(expected), .real(stored)): same = expected == stored
             case let (.string(expected), .text): same = text(index, is: expected)
-            case let (.blob(expected), .blob): same = expected.withUnsafeBytes { bytes(index, are: $0) }
+            case let (.blob(expected), .blob), let (.blob(expected), .text): same = expected.withUnsafeBytes { bytes(index, are: $0) }
             case (.null, _), (.int64, _), (.double, _), (.string, _), (.blob, _): same = false
             }
-            if !same { return false }
+            if !same { return index }
         }
-        return true
+        return nil
     }
 
     /// Whether column `index` is text of exactly these bytes.

@@ -128,6 +128,19 @@ struct RequestRow: Equatable {
         approvals, approvals_needed, extends, route, decided_by
         """
 
+    static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// The row's values in `columns` order, as `insert` binds them.
+    var databaseValues: [DatabaseValue] {
+        [id.databaseValue, state.databaseValue, system.databaseValue, environment.databaseValue, requester.databaseValue,
+         subjectKind.databaseValue, subjectName.databaseValue, breakGlass.databaseValue, submittedAt.databaseValue,
+         submittedSequence.databaseValue, decidedAt.databaseValue, version.databaseValue, policyVersion.databaseValue,
+         lastSequence.databaseValue, record.databaseValue, submittedBy.databaseValue, subjectOwner.databaseValue,
+         entitlement.databaseValue, scope.databaseValue, access.databaseValue, durationSeconds.databaseValue,
+         incident.databaseValue, ticket.databaseValue, purpose.databaseValue, approvals.databaseValue,
+         approvalsNeeded.databaseValue, extends.databaseValue, route.databaseValue, decidedBy.databaseValue]
+    }
+
     /// How many `columns` there are, and where the three a merge by sequence needs are.
     static let columnCount = 29, idColumn = 0, submittedSequenceColumn = 9, lastSequenceColumn = 13
 

@@ -154,6 +154,13 @@ final class VerifyPass {
     /// pass names each and folds it into nothing, as the copy did.
     private var notFolded: [Int64: String] = [:]
 
+    /// What a column that reads as the value expected, but is not stored as
+    /// signoff stores it, is reported as: a filter or another reader of the
+    /// table compares the stored bytes, not the value GRDB reads.
+    static func storedOtherwise(_ column: String) -> String {
+        "\(column) is stored otherwise than signoff writes it (another type, or other bytes for the same text)"
+    }
+
     /// The order mismatches are reported in: by table, then by where in the history each arose.
     private static let tables = ["events", "requests", "reviews", "policies", "grants", "grant_status", "hand_off", "findings", "grant_sightings",
                                  "settings", "counters", "schema"]
@@ -542,8 +549,12 @@ final class VerifyPass {
         chain.waitForAll()
         for compared in comparedGrants.all {
             let expected = GrantRow(compared.grant, lastSequence: compared.last)
-            guard let storedRow = try storedGrantRow(compared.id), expected != storedRow,
-                  let difference = expected.firstDifference(from: storedRow) else { continue }
+            guard let storedRow = try storedGrantRow(compared.id) else { continue }
+            var difference = expected != storedRow ? expected.firstDifference(from: storedRow) : nil
+            if difference == nil, let index = compared.stored.firstNotHolding(expected.terms + expected.status.values) {
+                difference = VerifyPass.storedOtherwise((GrantRow.termsColumnNames + GrantStatusRow.columnNames)[index])
+            }
+            guard let difference else { continue }
             report(Mismatch(table: "grants", requestID: compared.id, sequence: nil, problem: difference), order: compared.last,
                    index: compared.index)
         }
@@ -798,8 +809,9 @@ private struct RowComparison: Sendable {
         if matches(encoded) { return nil }
         let stored = RequestRow(storedColumns)
         let expected = RequestRow(record, submittedSequence: submitted, lastSequence: last, encoded: encoded)
-        guard expected != stored else { return nil }
-        return expected.firstDifference(from: stored)
+        if expected != stored, let difference = expected.firstDifference(from: stored) { return difference }
+        // The same as values, not as signoff writes them: edited all the same.
+        return storedColumns.firstNotHolding(expected.databaseValues).map { VerifyPass.storedOtherwise(RequestRow.columnNames[$0]) }
     }
 }
 

@@ -426,6 +426,25 @@ import Testing
         #expect(report.projectionMismatches.map(\.requestID).contains("REQ-1"), "\(report.projectionMismatches)")
     }
 
+    /// A column edited to what reads as the same value (another type, the
+    /// same text in another Unicode normalization, text cut at a NUL for
+    /// GRDB) is named: a filter compares the stored bytes, not the value.
+    @Test func aColumnStoredOtherwiseIsNamedThoughItReadsTheSame() throws {
+        let directory = TemporaryDirectory()
+        let store = try populatedStore(directory)
+        #expect(try store.verify().isIntact)
+        let grant = try #require(try DatabaseQueue(path: store.path).read {
+            try String.fetchOne($0, sql: "SELECT request_id FROM grant_status LIMIT 1")
+        })
+        try sqlite3(store.path, """
+            UPDATE requests SET break_glass = 'yes' WHERE id = 'REQ-1' AND break_glass = 0;
+            UPDATE grant_status SET state = state || char(0) || 'x' WHERE request_id = '\(grant)';
+            """)
+        let named = try store.verify().projectionMismatches.map { "\($0.table) \($0.requestID ?? "-"): \($0.problem)" }
+        #expect(named.contains("requests REQ-1: \(VerifyPass.storedOtherwise("break_glass"))"), "\(named)")
+        #expect(named.contains("grants \(grant): \(VerifyPass.storedOtherwise("state"))"), "\(named)")
+    }
+
     @Test func editedRecordBlobIsReported() throws {
         let directory = TemporaryDirectory()
         let store = try populatedStore(directory)
