@@ -86,7 +86,7 @@ final class VerifyChain: @unchecked Sendable {
         }
 
         /// Each event as `EventColumns` over this batch's bytes, with its
-        /// decoded form and the canonical bytes of the request it carries.
+        /// decoded form and the bytes of the request it carries (`requestJSON`).
         /// The decoded events are passed on in place: an element of an
         /// array passed on is copied (every string of the event retained and
         /// released again).
