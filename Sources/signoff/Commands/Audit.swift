@@ -6,11 +6,13 @@ import SignoffStore
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Verify and export the evidence chain.",
         subcommands: [Verify.self, Head.self, Export.self, AllowedSigners.self])
 
     struct Verify: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Recompute the hash chain and the query tables; name the first bad event.",
             discussion: """
             Exit 0 when intact, 6 when anything was altered. \
@@ -88,6 +90,7 @@ struct Audit: ParsableCommand {
 
     struct Head: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "head",
             abstract: "Print the last event's sequence and hash: an anchor to keep outside the store.",
             discussion: """
             Keep it where the store's writers cannot change it (a ticket, a log server, a commit), then \
@@ -110,6 +113,7 @@ struct Audit: ParsableCommand {
 
     struct Export: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write the full evidence chain, per request, as JSON lines or CSV.",
             discussion: """
             Example: signoff audit export --format csv --request REQ-7 > REQ-7.csv

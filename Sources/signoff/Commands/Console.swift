@@ -17,6 +17,7 @@ struct ConsoleOptions: ParsableArguments {
 
 struct Console: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "console",
         abstract: "Open the approver's console (the default command).",
         discussion: "Keys: ? for help. a approve, d deny, / filter, Tab switch views, q quit.")
 

@@ -6,6 +6,7 @@ import SignoffApp
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Create a fresh demo store with a realistic policy and requests, and open the console on it.",
         discussion: "The demo store trusts asserted identities, so you can act as anyone in the example policy with --as.")
 

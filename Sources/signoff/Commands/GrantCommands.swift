@@ -17,6 +17,7 @@ func reportHandOffs<T>(_ result: CommandResult<T>) {
 
 struct Expire: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "expire",
         abstract: "Expire grants past their expiry and time out stale pending requests (for cron or a timer).",
         discussion: """
         Idempotent: a second run, or two runs at once, change nothing the first did not. Each expiry and \
@@ -90,6 +91,7 @@ extension GrantAction {
 
 struct Revoke: GrantAction {
     static let configuration = CommandConfiguration(
+        commandName: "revoke",
         abstract: "End a grant early, with a rationale.",
         discussion: "The requester, an approver of the request or of an extension of it, the subject's owner and the system's owners may revoke.")
     @OptionGroup var options: StoreOptions
@@ -134,6 +136,7 @@ struct Trigger: ParsableCommand, JSONReporting {
 
 struct Extend: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "extend",
         abstract: "Ask to extend a live grant: files a new request, routed and approved like any other.",
         discussion: "The grant is extended only when that request is approved, never past the policy's maximum total.")
     @OptionGroup var options: StoreOptions
@@ -198,6 +201,7 @@ struct ReviewIncident: GrantAction {
 
 struct Provisioned: GrantAction {
     static let configuration = CommandConfiguration(
+        commandName: "provisioned",
         abstract: "Record that provisioning carried out the latest action of a grant (grant, revoke or expire).")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String

@@ -39,6 +39,7 @@ struct GrantTable {
 
 struct Grants: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "grants",
         abstract: "List grants by time left: live ones, and ended or failed ones provisioning has not confirmed.",
         discussion: "Example: signoff grants --mine --expiring-within 24h")
     @OptionGroup var options: StoreOptions
@@ -250,6 +251,7 @@ struct HandOffSettings: ParsableCommand {
 
     struct Retry: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "retry",
             abstract: "Deliver pending and failed hand-offs again (all, or the IDs given).",
             discussion: "Prints nothing when nothing was waiting (for cron); --verbose says so.")
         @OptionGroup var options: StoreOptions
@@ -290,6 +292,7 @@ struct HandOffSettings: ParsableCommand {
 
 struct Wait: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "wait",
         abstract: "Wait until a request is decided, for pipelines and agents.",
         discussion: """
         Exit codes: 0 approved (the grant is printed), 7 decided otherwise (denied, withdrawn, timed out), \

@@ -7,6 +7,7 @@ import SignoffStore
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Import requests from another system.",
         subcommands: [ImportJira.self])
 }

@@ -6,6 +6,7 @@ import SignoffStore
 
 struct List: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List requests, oldest first, as they are read.",
         discussion: """
         Example: signoff list --state pending --system payments-db --routed-to-me
@@ -131,6 +132,7 @@ struct FilterValues {
 
 struct Show: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show every field of a request, its route, reviews and timeline.")
 
     @OptionGroup var options: StoreOptions

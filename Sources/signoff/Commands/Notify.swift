@@ -6,6 +6,7 @@ import SignoffStore
 
 struct Notify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "notify",
         abstract: "Deliver notifications, and see what is undelivered or failed.",
         discussion: """
         Notifications are written to the store's outbox in the same transaction as the event that causes them \

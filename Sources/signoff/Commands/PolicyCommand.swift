@@ -22,6 +22,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Apply: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Make a policy file the store's policy; pending requests are routed again under it.",
             discussion: "Example: signoff policy apply policy.yaml")
         @OptionGroup var options: StoreOptions
@@ -52,6 +53,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Check: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate a policy file and look for the mistakes people make.",
             discussion: "Exit 0 when clean, 2 on errors; warnings are printed but do not fail.")
         @Argument(help: "The policy file.") var file: String
@@ -88,6 +90,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Test: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Run a policy's test cases: requests with their expected outcome.",
             discussion: "Example:\n  signoff policy test examples/policy.yaml examples/policy-cases.yaml")
         @Argument(help: "The policy file.") var file: String
@@ -117,6 +120,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Explain: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "explain",
             abstract: "Explain how the policy routes a stored request or a request file.",
             discussion: "Examples:\n  signoff policy explain REQ-7\n  signoff policy explain --file request.yaml --policy policy.yaml")
         @OptionGroup var options: StoreOptions

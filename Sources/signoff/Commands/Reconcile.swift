@@ -7,6 +7,7 @@ import SignoffStore
 
 struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reconcile",
         abstract: "Compare an identity platform's export with the grants, and record what differs.",
         discussion: """
         SOURCE is aws, kubernetes, postgresql, github or generic. The run is recorded (source, each file's name and \
@@ -87,6 +88,7 @@ struct Reconcile: ParsableCommand {
 
 struct Drift: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "drift",
         abstract: "Show what reconciliation found, and accept findings as exceptions.",
         discussion: """
         Examples:

@@ -20,6 +20,7 @@ struct ReviewOptions: ParsableArguments {
 
 struct Approve: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "approve",
         abstract: "Approve a request, with a rationale.",
         discussion: "Example:\n  signoff approve REQ-42 --version 1 --rationale \"Read replica, 8h: OPS-1234\"")
     @OptionGroup var options: StoreOptions
@@ -30,6 +31,7 @@ struct Approve: ParsableCommand, JSONReporting {
 
 struct Deny: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "deny",
         abstract: "Deny a request, with a rationale.",
         discussion: "Example:\n  signoff deny REQ-42 --version 1 --rationale \"Reading needs no admin\"")
     @OptionGroup var options: StoreOptions
@@ -60,7 +62,7 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
 }
 
 struct Withdraw: ParsableCommand, JSONReporting {
-    static let configuration = CommandConfiguration(abstract: "Withdraw your own open request.")
+    static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Withdraw your own open request.")
     @OptionGroup var options: StoreOptions
     @Argument(help: "The request ID.", completion: RequestIDCompletion.kind) var id: String
     @OptionGroup var rationale: RationaleOptions

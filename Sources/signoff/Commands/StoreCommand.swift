@@ -12,6 +12,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Grant: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "grant",
             abstract: "Let a PostgreSQL role act as a person of the directory (PostgreSQL stores; administrator only).",
             discussion: """
             Every event the role records names that person, stamped by the database with the authentication \
@@ -48,6 +49,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Take every right in the store from a PostgreSQL role (administrator only).")
         @OptionGroup var options: StoreOptions
         @Argument(help: ArgumentHelp("The PostgreSQL role.", valueName: "role")) var role: String
@@ -61,6 +63,7 @@ struct StoreCommand: ParsableCommand {
 
     struct Roles: ParsableCommand, JSONReporting {
         static let configuration = CommandConfiguration(
+            commandName: "roles",
             abstract: "List every PostgreSQL role that can read the store or is mapped to act in it, and how.",
             discussion: """
             A role acts as its PERSON; a role without one only reads. ACCESS says how it reaches the store's tables, \
@@ -103,6 +106,7 @@ struct StoreCommand: ParsableCommand {
 extension StoreCommand {
     struct Copy: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "copy",
             abstract: "Copy a store file into a new PostgreSQL store, or a PostgreSQL store into a new file.",
             discussion: """
             Every event is copied with its hash unchanged, so `signoff audit verify` passes on both and their heads are \

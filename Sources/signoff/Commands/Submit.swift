@@ -6,6 +6,7 @@ import SignoffStore
 
 struct Submit: ParsableCommand, JSONReporting {
     static let configuration = CommandConfiguration(
+        commandName: "submit",
         abstract: "Submit requests from YAML or JSON files (or - for stdin).",
         discussion: "Every request in every file is validated first; if any is invalid, none is submitted.")
 
