@@ -54,6 +54,48 @@ import Testing
         }
     }
 
+    /// A change of each column alone, by its name: `changedColumns` compares
+    /// field by field, and must name each column, and only it.
+    static let eachColumn: [(String, @Sendable (inout GrantStatus) -> Void)] = [
+        ("state", { $0.state = .revoked }),
+        ("duration_seconds", { $0.duration = .hours(9) }),
+        ("starts_at", { $0.startsAt = Date(storeMilliseconds: 1_800_000_000_001) }),
+        ("expires_at", { $0.expiresAt = nil }),
+        ("provisioning_action", { $0.provisioningAction = .expire }),
+        ("provisioning", { $0.provisioning = .failed }),
+        ("provisioning_reason", { $0.provisioningReason = "" }),
+        ("provisioning_at", { $0.provisioningAt = Date(storeMilliseconds: 1) }),
+        ("ended_at", { $0.endedAt = Date(storeMilliseconds: 2) }),
+        ("ended_by", { $0.endedBy = "ops" }),
+        ("end_reason", { $0.endReason = "done" }),
+        ("extensions", { $0.extensions = ["REQ-8"] }),
+        ("review_due_at", { $0.reviewDueAt = Date(storeMilliseconds: 3) }),
+        ("review_completed_at", { $0.reviewCompletedAt = Date(storeMilliseconds: 4) }),
+        ("review_completed_by", { $0.reviewCompletedBy = "sam" }),
+        ("review_rationale", { $0.reviewRationale = "fine" }),
+        ("ends_by", { $0.endsBy = Date(storeMilliseconds: 5) }),
+    ]
+
+    @Test func eachColumnChangedAloneIsTheOneColumnFound() {
+        // Every column but the key and `last_sequence` is changed here once.
+        #expect(Self.eachColumn.map(\.0) == Array(GrantStatusRow.columnNames.dropFirst().dropLast()))
+        for (name, change) in Self.eachColumn {
+            var changed = Self.base
+            change(&changed)
+            let old = GrantStatusRow(Self.base, lastSequence: 41), new = GrantStatusRow(changed, lastSequence: 41)
+            let index = GrantStatusRow.columnNames.firstIndex(of: name)
+            #expect(old.values.indices.filter { old.values[$0] != new.values[$0] } == [index], "\(name)")
+            #expect(GrantStatusRow.changedColumns(from: Self.base, 41, to: changed, 41).indices == [index], "\(name)")
+        }
+        // And the event's sequence alone.
+        #expect(GrantStatusRow.changedColumns(from: Self.base, 41, to: Self.base, 42).indices
+                    == [GrantStatusRow.columnNames.count - 1])
+        // A time moved by less than the millisecond it is stored in is no change.
+        var within = Self.base
+        within.startsAt = Self.base.startsAt.map { $0.addingTimeInterval(0.000_1) }
+        #expect(GrantStatusRow.changedColumns(from: Self.base, 41, to: within, 41).isEmpty)
+    }
+
     @Test func aRowReadsBackAsItsStatusFromValuesAndFromTheStatement() throws {
         let queue = try DatabaseQueue()
         try queue.write { db in
