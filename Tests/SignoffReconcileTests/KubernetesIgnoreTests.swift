@@ -69,6 +69,40 @@ import Testing
         #expect(ObservedKind.unknown.mayBe(.human) && ObservedKind.unknown.mayBe(.serviceAccount) && !ObservedKind.group.mayBe(.serviceAccount))
     }
 
+    /// A user is never one of the cluster's service accounts: a User named
+    /// `payments:ci` (a certificate's common name, say) holds access no grant
+    /// of the service account `payments:ci` approved, nor of it as a workload
+    /// identity, and that grant stays unseen; a person's grant of the same
+    /// name is the user's.
+    @Test func aUserNamedLikeAServiceAccountIsNotItsGrant() throws {
+        let export = #"""
+        {"apiVersion": "v1", "kind": "List", "items": [
+          {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "ci-edit", "namespace": "payments"},
+           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+           "subjects": [{"kind": "User", "name": "payments:ci"}]}]}
+        """#
+        let run = try ExportReader.read(.kubernetes, files: [try Fixtures.export("user.json", export)],
+                                        options: ReadOptions(instance: "prod-eu1", namespaces: ["payments"], now: Fixtures.now), policy: Fixtures.policy)
+        #expect(run.observed.observations.map(\.subject.kind) == [.user])
+        for kind in [IdentityKind.serviceAccount, .workloadIdentity] {
+            let accounts = grant("REQ-1", system: "k8s-prod", subject: "payments:ci", kind: kind, entitlement: "namespace_editor",
+                                 scope: "namespace:payments", access: .write)
+            let result = Reconciliation.compare(grants: [accounts], observed: run.observed, policy: Fixtures.policy, at: Fixtures.now)
+            #expect(result.findings.map { "\($0.kind.rawValue) \($0.subject.kind.name) \($0.subject.name) \($0.requestID ?? "-")" }
+                    == ["unapproved user payments:ci -", "not_provisioned \(kind.rawValue) payments:ci REQ-1"], "\(result.findings)")
+            #expect(result.matched == 0)
+        }
+        for kind in [IdentityKind.human, .certificate] {
+            let own = grant("REQ-2", system: "k8s-prod", subject: "payments:ci", kind: kind, entitlement: "namespace_editor",
+                            scope: "namespace:payments", access: .write)
+            let result = Reconciliation.compare(grants: [own], observed: run.observed, policy: Fixtures.policy, at: Fixtures.now)
+            #expect(result.matched == 1, "\(kind): \(result.findings)")
+        }
+        // Every kind is decided: a user may be anything but a service account, or a workload identity.
+        #expect(IdentityKind.allCases.filter { !ObservedKind.user.mayBe($0) } == [.serviceAccount, .workloadIdentity])
+        #expect(ObservedKind(name: "user") == .user && ObservedKind.user.name == "user")
+    }
+
     @Test func serviceAccountUserNamesAreReadExactly() {
         #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:payments:ci").map { "\($0.namespace)/\($0.name)" } == "payments/ci")
         #expect(KubernetesSource.serviceAccountUser("system:serviceaccount:payments") == nil)

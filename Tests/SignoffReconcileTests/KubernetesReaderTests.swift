@@ -58,7 +58,8 @@ import Testing
         let impersonator = try Fixtures.read(.kubernetes, ["kubernetes/rbac-tool-rolebinding-to-clusterrole-impersonator.yaml"],
                                              instance: "prod-eu1", allNamespaces: true)
         #expect(impersonator.held(by: "test-impersonator-user") == ["impersonation@namespace:test:admin"])
-        #expect(impersonator.observed.observations.first?.subject.kind == .unknown)
+        // A User: a person or whatever signs in as one, never one of the cluster's service accounts.
+        #expect(impersonator.observed.observations.first?.subject.kind == .user)
     }
 
     @Test func aBindingToAServiceAccountTheExportDoesNotHoldIsMissing() throws {

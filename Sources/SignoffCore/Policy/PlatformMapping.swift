@@ -78,7 +78,7 @@ public struct PlatformMapping: Sendable {
     public func ignores(_ subject: ObservedSubject) -> Bool {
         switch subject.kind {
         case .group: return false
-        case .identity, .unknown: return ignorePatterns.contains { $0.matches(subject.name) }
+        case .identity, .user, .unknown: return ignorePatterns.contains { $0.matches(subject.name) }
         }
     }
 

@@ -52,7 +52,7 @@ public enum FindingRequest {
         let access = evidence.access ?? mapping?.access
         let kind: IdentityKind? = switch ObservedKind(name: finding.subjectKind) {
         case let .identity(kind): kind
-        case .group, .unknown, nil: nil
+        case .group, .user, .unknown, nil: nil
         }
         var lines: [String] = []
         func comment(_ text: String) { lines.append("# " + quotedText(text)) }

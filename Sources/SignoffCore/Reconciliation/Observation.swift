@@ -6,13 +6,20 @@ import Foundation
 public enum ObservedKind: Sendable, Hashable {
     case identity(IdentityKind)
     case group
+    /// An account the platform shows as a user, not one of its own service
+    /// accounts: a person, or whatever signs in under a user's name (a
+    /// certificate's common name, a claim of an identity provider). A
+    /// Kubernetes User named `payments:ci` is not the service account
+    /// `payments:ci`, whatever its name says.
+    case user
     case unknown
 
-    /// `service_account`, `group`, `unknown`: the stored and printed form.
+    /// `service_account`, `group`, `user`, `unknown`: the stored and printed form.
     public var name: String {
         switch self {
         case let .identity(kind): kind.rawValue
         case .group: "group"
+        case .user: "user"
         case .unknown: "unknown"
         }
     }
@@ -21,6 +28,8 @@ public enum ObservedKind: Sendable, Hashable {
     public init?(name: String) {
         if name == "group" {
             self = .group
+        } else if name == "user" {
+            self = .user
         } else if name == "unknown" {
             self = .unknown
         } else if let kind = IdentityKind(rawValue: name) {
@@ -34,22 +43,29 @@ public enum ObservedKind: Sendable, Hashable {
     /// subject of `kind` names: a person the platform shows is a person's
     /// grant, and a non-human identity a non-human's (a Kubernetes service
     /// account may be asked for as a workload identity, a token as an OAuth
-    /// client); an unknown one may be either; a group is never an identity,
-    /// so no grant approves what a group holds for its members (a group
-    /// named `alice` is not alice).
+    /// client); an unknown one may be either; a user may be anything but a
+    /// service account, or a workload identity (which is one); a group is
+    /// never an identity, so no grant approves what a group holds for its
+    /// members (a group named `alice` is not alice).
     public func mayBe(_ kind: IdentityKind) -> Bool {
         switch self {
         case let .identity(shown): shown.isHuman == kind.isHuman
         case .group: false
+        case .user:
+            switch kind {
+            case .serviceAccount, .workloadIdentity: false
+            case .human, .apiKey, .oauthClient, .certificate, .aiAgent, .bot: true
+            }
         case .unknown: true
         }
     }
 
-    /// Words for people: `service account`, `group`, `identity`.
+    /// Words for people: `service account`, `group`, `user`, `identity`.
     public var label: String {
         switch self {
         case let .identity(kind): kind.label
         case .group: "group"
+        case .user: "user"
         case .unknown: "identity"
         }
     }

@@ -365,13 +365,13 @@ public enum Reconciliation {
                 : (nil, "\(subject.name) is a person with access who is not in the directory: they may have left")
         case .group:
             return (nil, nil)
-        case .identity, .unknown:
+        case .identity, .user, .unknown:
             if let owner = subject.owner {
                 return policy.knowsPerson(owner)
                     ? (owner, nil)
                     : (owner, "\(subject.name) is owned by \(owner), who is not in the directory: they may have left")
             }
-            if subject.kind == .unknown, policy.knowsPerson(subject.name) { return (subject.name, nil) }
+            if subject.kind == .unknown || subject.kind == .user, policy.knowsPerson(subject.name) { return (subject.name, nil) }
             return (nil, "\(subject.kind.label) \(subject.name) has access and no owner: no grant and nothing on the platform names one")
         }
     }

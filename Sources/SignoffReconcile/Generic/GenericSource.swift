@@ -146,7 +146,7 @@ enum GenericSource {
         let kindText = try record.required("subject_kind")
         guard let kind = ObservedKind(name: kindText) else {
             throw record.error("subject_kind", "\"\(kindText)\" is not a kind of identity",
-                               (IdentityKind.allCases.map(\.rawValue) + ["group", "unknown"]).joined(separator: ", "))
+                               (IdentityKind.allCases.map(\.rawValue) + ["group", "user", "unknown"]).joined(separator: ", "))
         }
         let name = try record.required("subject_name")
         let owner = try record.value("subject_owner")

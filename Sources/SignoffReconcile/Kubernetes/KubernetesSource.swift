@@ -137,7 +137,8 @@ enum KubernetesSource {
                         observed = ObservedSubject(kind: .identity(.serviceAccount), name: "\(account.namespace):\(account.name)",
                                                    missing: missing)
                     } else {
-                        observed = ObservedSubject(kind: .unknown, name: subject.name)
+                        // Any other user is not one of the cluster's service accounts, whatever its name.
+                        observed = ObservedSubject(kind: .user, name: subject.name)
                         ignorable = subject.name.hasPrefix("system:")
                     }
                 }
