@@ -45,6 +45,9 @@ public final class WriteTransaction {
     /// end like records. Grant events after `grant_issued` change only these.
     private var statuses: [String: StatusEntry] = [:]
     private var changedStatuses: [StatusEntry] = []
+    /// The grant a sweep's `body` is deciding on (`forEachGrantDue`), also in
+    /// `statuses`: its events find it without a lookup.
+    private var visiting: StatusEntry?
     /// What was granted, for grants read whole or issued in this transaction;
     /// their current status is the one in `statuses`.
     private var wholeGrants: [String: Grant] = [:]
@@ -897,12 +900,20 @@ public final class WriteTransaction {
                         statuses[status.requestID] = entry
                     }
                     visited.append(entry)
+                    visiting = entry
+                    defer { visiting = nil }
                     try body(entry.status)
                 }
             }
             try flushGrants()
             // Written back: a later read of any of them finds the row as it is now.
-            for entry in visited { statuses[entry.status.requestID] = nil }
+            // So is every other cached status, so forgetting one costs only a
+            // read: when the cache holds no more than this page's, it goes whole.
+            if statuses.count <= visited.count {
+                statuses.removeAll(keepingCapacity: true)
+            } else {
+                for entry in visited { statuses[entry.status.requestID] = nil }
+            }
             visited.removeAll(keepingCapacity: true)
         }
         // Live grants, then those provisioning reported failed.
@@ -1045,6 +1056,7 @@ public final class WriteTransaction {
 
     /// The status of a request's grant, read alone; nil when it has none.
     private func status(_ id: String) throws -> StatusEntry? {
+        if let visiting, visiting.status.requestID == id { return visiting }
         if let entry = statuses[id] { return entry }
         var query = FastStatement(
             try db.cachedStatement(sql: "SELECT \(GrantStatusRow.columns) FROM grant_status WHERE request_id = ?"), db)
