@@ -249,7 +249,8 @@ struct JSONContractTests {
             #expect(text.status == 2 && text.stderr.hasPrefix("signoff: \(option) x") && !text.stderr.contains("Usage:"), "\(text.stderr)")
             #expect(!text.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(text.stderr)")
         }
-        check.failure(try store.run(["list", "--json", "--jsonl"]), status: 2, code: "bad_input")
+        let both = check.failure(try store.run(["list", "--json", "--jsonl"]), status: 2, code: "bad_input")
+        #expect(both["field"] as? String == "--jsonl", "\(both)")
         // Every option at fault is the document's field: a value that cannot
         // be stored, one out of range, one ArgumentParser cannot read.
         for (arguments, option) in [(["approve", own, "--version", "1", "-r", "ok\u{1B}[2J go", "--json"], "--rationale"),

@@ -38,7 +38,7 @@ enum ListFormat {
     case jsonLines
 
     init(json: Bool, jsonLines: Bool) throws {
-        if json && jsonLines { throw CommandFailure.badInput("give --json or --jsonl, not both") }
+        if json && jsonLines { throw CommandFailure.badOption("--jsonl", "give --json or --jsonl, not both") }
         self = json ? .json : jsonLines ? .jsonLines : .text
     }
 }
