@@ -105,7 +105,9 @@ struct GrantStatusRow: Equatable {
             index += 1
             if !same { changed.insert(index) }
         }
-        // A time is stored in milliseconds: equal dates store the same, and others may too.
+        // Text by its bytes, as it is stored: a name in another Unicode
+        // normalization is another value. A time is stored in milliseconds:
+        // equal dates store the same, and others may too.
         func sameTime(_ a: Date?, _ b: Date?) -> Bool { a == b || ms(a) == ms(b) }
         next(old.state == new.state)
         next(old.duration.seconds == new.duration.seconds)
@@ -113,16 +115,16 @@ struct GrantStatusRow: Equatable {
         next(sameTime(old.expiresAt, new.expiresAt))
         next(old.provisioningAction == new.provisioningAction)
         next(old.provisioning == new.provisioning)
-        next(old.provisioningReason == new.provisioningReason)
+        next(ExactName.same(old.provisioningReason, new.provisioningReason))
         next(sameTime(old.provisioningAt, new.provisioningAt))
         next(sameTime(old.endedAt, new.endedAt))
-        next(old.endedBy == new.endedBy)
-        next(old.endReason == new.endReason)
-        next(old.extensions == new.extensions)
+        next(ExactName.same(old.endedBy, new.endedBy))
+        next(ExactName.same(old.endReason, new.endReason))
+        next(old.extensions.elementsEqual(new.extensions, by: ExactName.same))
         next(sameTime(old.reviewDueAt, new.reviewDueAt))
         next(sameTime(old.reviewCompletedAt, new.reviewCompletedAt))
-        next(old.reviewCompletedBy == new.reviewCompletedBy)
-        next(old.reviewRationale == new.reviewRationale)
+        next(ExactName.same(old.reviewCompletedBy, new.reviewCompletedBy))
+        next(ExactName.same(old.reviewRationale, new.reviewRationale))
         next(sameTime(old.endsBy, new.endsBy))
         next(oldSequence == newSequence)
         assert(index == definitions.count - 1, "a grant_status column is not compared")

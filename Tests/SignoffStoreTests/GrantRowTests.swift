@@ -90,6 +90,13 @@ import Testing
         // And the event's sequence alone.
         #expect(GrantStatusRow.changedColumns(from: Self.base, 41, to: Self.base, 42).indices
                     == [GrantStatusRow.columnNames.count - 1])
+        // Text is compared by its bytes, as it is stored: the same name in
+        // another Unicode normalization is a change to write.
+        var composed = Self.base, decomposed = Self.base
+        composed.endedBy = "Jos\u{E9}"; decomposed.endedBy = "Jose\u{301}"
+        composed.extensions = ["Jos\u{E9}"]; decomposed.extensions = ["Jose\u{301}"]
+        #expect(GrantStatusRow.changedColumns(from: composed, 41, to: decomposed, 41).indices
+                    == ["ended_by", "extensions"].map { GrantStatusRow.columnNames.firstIndex(of: $0)! })
         // A time moved by less than the millisecond it is stored in is no change.
         var within = Self.base
         within.startsAt = Self.base.startsAt.map { $0.addingTimeInterval(0.000_1) }
