@@ -367,7 +367,7 @@ public final class StoreConsoleBackend: ConsoleBackend {
         } catch {
             switch error {
             case let .refused(refusal, _): return .refused(reason: refusal.reason, message: refusal.message)
-            case .badInput, .invalidInput, .noSuchRequest, .noPolicy, .store: return .failed(message: error.description)
+            case .badInput, .badRationale, .invalidInput, .noSuchRequest, .noPolicy, .store: return .failed(message: error.description)
             }
         }
     }

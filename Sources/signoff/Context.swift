@@ -186,4 +186,17 @@ struct RationaleOptions: ParsableArguments {
         if required { throw CommandFailure.badOption("--rationale", "a rationale is required: add --rationale \"why\"") }
         return nil
     }
+
+    /// Runs the command given this rationale: when the rationale is what it
+    /// refuses (too short for the policy, too long), the failure names the
+    /// option the rationale came from, as the JSON error's field.
+    func naming<T>(_ command: () throws -> T) throws -> T {
+        do {
+            return try command()
+        } catch let error as CommandError where error.concernsRationale {
+            var failure = CommandFailure(error)
+            failure.option = rationaleFile == nil ? "--rationale" : "--rationale-file"
+            throw failure
+        }
+    }
 }

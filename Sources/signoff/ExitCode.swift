@@ -118,7 +118,7 @@ struct CommandFailure: Error, CustomStringConvertible {
     /// A command layer error with its documented exit code.
     init(_ error: CommandError) {
         switch error {
-        case .badInput, .noSuchRequest: self.init(.badInput, error.description)
+        case .badInput, .badRationale, .noSuchRequest: self.init(.badInput, error.description)
         case let .invalidInput(errors, _):
             self.init(.badInput, error.description)
             problems = errors.errors

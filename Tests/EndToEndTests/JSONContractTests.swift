@@ -260,6 +260,19 @@ struct JSONContractTests {
             let located = check.failure(try store.run(arguments, as: "dave"), status: 2, code: "bad_input")
             #expect(located["field"] as? String == option, "\(arguments): \(located)")
         }
+        // A rationale too short for the policy names the option it came from:
+        // bad input for a review, a refusal (recorded) for a revocation.
+        let short = try store.file("short.txt", "ok")
+        let live = try #require(ids(try store.run(["submit", "-", "--json"], as: "alice", stdin: etlRequest, at: t0)).first)
+        #expect(try store.run(["approve", live, "--version", "1", "-r", rationale], as: "dave", at: t0).status == 0)
+        for (arguments, actor, status, option) in [(["approve", own, "--version", "1", "-r", "ok"], "dave", Int32(2), "--rationale"),
+                                                   (["deny", own, "--version", "1", "--rationale-file", short], "dave", 2, "--rationale-file"),
+                                                   (["revoke", live, "-r", "ok"], "alice", 3, "--rationale")] {
+            let located = check.failure(try store.run(arguments + ["--json"], as: actor, at: t0), status: status,
+                                        code: status == 2 ? "bad_input" : "refused")
+            #expect(located["field"] as? String == option, "\(arguments): \(located)")
+            #expect(status == 2 || located["reason"] as? String == "rationale_too_short", "\(arguments): \(located)")
+        }
         // A file that cannot be read is named, with why, in the document's `file`.
         let missing = store.directory.appendingPathComponent("missing.yaml").path
         let unread = check.failure(try store.run(["submit", missing, "--json"], as: "alice"), status: 2, code: "bad_input")

@@ -8,6 +8,9 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The input is wrong: an invalid file, a short rationale, a name the
     /// policy does not know. Nothing was written.
     case badInput(String)
+    /// The rationale is shorter than the policy asks, or longer than a
+    /// rationale may be. Nothing was written.
+    case badRationale(String)
     /// Input files that do not validate: every problem with its file, line,
     /// column and field, and what happened because of them (`nothing was
     /// submitted`). Nothing was written.
@@ -25,11 +28,21 @@ public enum CommandError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .badInput(message), let .store(message): message
+        case let .badInput(message), let .badRationale(message), let .store(message): message
         case let .invalidInput(errors, consequence): errors.description + "\n" + consequence
         case let .noSuchRequest(id): "there is no request \(id); `signoff list` shows the requests there are"
         case let .refused(refusal, recorded): refusal.message + (recorded ? " (the attempt is recorded)" : "")
         case .noPolicy: "no policy has been applied to this store, so nothing can be decided; apply one with `signoff policy apply FILE`"
+        }
+    }
+
+    /// Whether the rationale is at fault: as bad input, or refused as too
+    /// short (a refusal that some actions record as evidence).
+    public var concernsRationale: Bool {
+        switch self {
+        case .badRationale: true
+        case let .refused(refusal, _): refusal.reason == .rationaleTooShort
+        case .badInput, .invalidInput, .noSuchRequest, .noPolicy, .store: false
         }
     }
 

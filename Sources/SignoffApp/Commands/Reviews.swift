@@ -25,7 +25,7 @@ extension Commands {
             let policy = try tx.policy()
             let record = try tx.record(id)
             if record.state.isOpen, let problem = Lifecycle.checkRationale(rationale, policy: policy) {
-                throw CommandError.badInput(problem)
+                throw CommandError.badRationale(problem)
             }
             let result = Lifecycle.review(record, verdict: verdict, rationale: rationale, shownVersion: shownVersion,
                                           by: tx.actor, policy: policy, original: try tx.store.originalGrant(of: record),

@@ -79,10 +79,12 @@ extension GrantAction {
     var printsJSON: Bool { json }
 
     /// Runs `command`; prints its `signoff.action-result/1` with --json,
-    /// otherwise the hand-offs and `text(output)`.
-    func perform<C: SignoffApp.StoreCommand>(_ command: C, _ text: (C.Output) -> String) throws {
+    /// otherwise the hand-offs and `text(output)`. A failure over the
+    /// rationale names the option it came from (`RationaleOptions.naming`).
+    func perform<C: SignoffApp.StoreCommand>(_ command: C, rationale: RationaleOptions? = nil, _ text: (C.Output) -> String) throws {
         let commands = try options.commands()
-        let result = try commands.run(command)
+        let run = { try commands.run(command) }
+        let result = try rationale?.naming(run) ?? run()
         if json { return try ActionResultJSON(command.operation, id: id, result: result, commands: commands).print() }
         reportHandOffs(result)
         Terminal.line(text(result.output))
@@ -101,7 +103,7 @@ struct Revoke: GrantAction {
 
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
-        try perform(Commands.Revoke(id: id, rationale: why)) { _ in "\(id) revoked" }
+        try perform(Commands.Revoke(id: id, rationale: why), rationale: rationale) { _ in "\(id) revoked" }
     }
 }
 
@@ -176,7 +178,7 @@ struct SelfActivate: GrantAction {
 
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
-        try perform(Commands.SelfActivate(id: id, rationale: why)) { (grant: Grant?) -> String in
+        try perform(Commands.SelfActivate(id: id, rationale: why), rationale: rationale) { (grant: Grant?) -> String in
             let until = grant?.expiresAt.map { " until \(Timestamp.format($0))" } ?? ""
             let review = grant?.incidentReview.map { "; post-incident review by \($0.reviewers) due \(Timestamp.format($0.dueAt))" } ?? ""
             return "\(id) SELF-ACTIVATED" + until + review
@@ -195,7 +197,7 @@ struct ReviewIncident: GrantAction {
 
     func run() throws {
         let why = try rationale.value(required: true) ?? ""
-        try perform(Commands.ReviewIncident(id: id, rationale: why)) { _ in "post-incident review of \(id) completed" }
+        try perform(Commands.ReviewIncident(id: id, rationale: why), rationale: rationale) { _ in "post-incident review of \(id) completed" }
     }
 }
 

@@ -214,7 +214,7 @@ struct Drift: ParsableCommand {
                 throw CommandFailure.badOption("--until", "--until \(Terminal.quoted(until)): a time such as 2027-03-01T00:00:00Z, or \(TimeSpan.syntaxHint)")
             }
             let why = try rationale.value(required: true) ?? ""
-            let result = try commands.run(Commands.ExceptFinding(findingID: finding, rationale: why, until: end))
+            let result = try rationale.naming { try commands.run(Commands.ExceptFinding(findingID: finding, rationale: why, until: end)) }
             let excepted = result.output
             if json {
                 let signatures = try storeCall { try commands.store.signatures(of: [excepted]) }
@@ -304,7 +304,7 @@ extension Drift {
         func run() throws {
             let commands = try options.commands()
             let why = try rationale.value(required: true) ?? ""
-            let result = try commands.run(Commands.RequestFindingRemoval(findingID: finding, rationale: why))
+            let result = try rationale.naming { try commands.run(Commands.RequestFindingRemoval(findingID: finding, rationale: why)) }
             // The hand-off ran after the commit: read the finding again to say where it stands.
             let current = (try? commands.store.finding(finding)).flatMap { $0 } ?? result.output
             if json {

@@ -48,7 +48,7 @@ func recordReview(_ verdict: Verdict, _ review: ReviewOptions, _ options: StoreO
         throw CommandFailure.badOption("--version", "say which version you reviewed with --version\(current.map { " (it is now \($0); check it with `signoff show \(review.id)`)" } ?? "")")
     }
     let command = Commands.Review(id: review.id, verdict: verdict, rationale: rationale, shownVersion: shown)
-    let result = try commands.run(command)
+    let result = try review.rationale.naming { try commands.run(command) }
     if review.json {
         return try ActionResultJSON(command.operation, id: review.id, result: result, commands: commands).print()
     }
@@ -72,7 +72,7 @@ struct Withdraw: ParsableCommand, JSONReporting {
     func run() throws {
         let commands = try options.commands()
         let why = try rationale.value(required: false)
-        let result = try commands.run(Commands.Withdraw(id: id, rationale: why))
+        let result = try rationale.naming { try commands.run(Commands.Withdraw(id: id, rationale: why)) }
         if json { return try ActionResultJSON(.withdraw, id: id, result: result, commands: commands).print() }
         Terminal.line("\(id) withdrawn")
     }
