@@ -43,6 +43,26 @@ struct PolicyCheckTests {
               - {name: up-to-write, when: {access: {at_most: write}}, steps: [{approvers: owners}]}
               - {name: reads, when: {access: read, environment: production}, approve: automatically}
             """, severity: .error, message: "route rule reads can never match: the earlier rule up-to-write matches every request it would"),
+        CheckCase(label: "a not: shadows what it leaves in", rules: """
+            route:
+              - {name: outside-production, when: {not: {environment: production}}, approve: automatically}
+              - {name: staging-admin, when: {environment: staging, access: admin}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule staging-admin can never match: the earlier rule outside-production matches every request it would"),
+        CheckCase(label: "a not: of a narrower condition shadows a not: of a wider one", rules: """
+            route:
+              - {name: not-prod, when: {not: {environment: production}}, approve: automatically}
+              - {name: not-prod-or-staging, when: {not: {environment: [production, staging]}}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule not-prod-or-staging can never match: the earlier rule not-prod matches every request it would"),
+        CheckCase(label: "one alternative of an any: shadows", rules: """
+            route:
+              - {name: staging-or-reads, when: {any: [{environment: staging}, {access: read}]}, approve: automatically}
+              - {name: vault-staging, when: {system: vault, environment: staging}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule vault-staging can never match: the earlier rule staging-or-reads matches every request it would"),
+        CheckCase(label: "a not: of kinds and a double not:", rules: """
+            route:
+              - {name: not-humans, when: {not: {not: {not: {subject.kind: human}}}}, approve: automatically}
+              - {name: agents, when: {subject.kind: [ai_agent, service_account], access: write}, steps: [{approvers: owners}]}
+            """, severity: .error, message: "route rule agents can never match: the earlier rule not-humans matches every request it would"),
         CheckCase(label: "group too small once the requester is excluded", rules: """
             route:
               - {name: r, steps: [{approvers: group:dba, count: 2}]}
@@ -103,6 +123,23 @@ struct PolicyCheckTests {
               - {name: reads, when: {access: {at_most: read}}, approve: automatically}
               - {name: other-kinds, when: {subject.kind: [human, service_account]}, steps: [{approvers: manager}]}
             """).check().filter { $0.field != "roles" }
+        #expect(findings.isEmpty, "\(findings)")
+    }
+
+    /// A `not:` shadows only what it leaves in: never what it excludes, what
+    /// it excludes only in part, nor a request with several revocation
+    /// triggers (any of which a test of triggers may pass on).
+    @Test func aNotShadowsNothingItMayExclude() throws {
+        let findings = try Fixture.policy("""
+            route:
+              - {name: outside-production, when: {not: {environment: production}}, approve: automatically}
+              - {name: production-admin, when: {environment: production, access: admin}, steps: [{approvers: group:security, count: 2}]}
+              - {name: not-vault, when: {not: {system: vault}}, steps: [{approvers: manager}]}
+              - {name: no-ticket-trigger, when: {not: {revocation_triggers: ticket_closed}}, approve: automatically}
+              - {name: owner-trigger, when: {revocation_triggers: owner_departed}, steps: [{approvers: manager}]}
+              - {name: not-staging-or-read, when: {not: {any: [{environment: staging}, {access: read}]}}, approve: automatically}
+              - {name: staging-admin, when: {any: [{environment: staging}, {access: admin}]}, steps: [{approvers: manager}]}
+            """).check().filter { $0.message.contains("can never match") }
         #expect(findings.isEmpty, "\(findings)")
     }
 

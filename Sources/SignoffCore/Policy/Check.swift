@@ -323,12 +323,40 @@ extension Policy {
 
     private static func implies(single narrow: Condition, _ broad: Condition) -> Bool {
         if narrow.canonical == broad.canonical { return true }
-        guard case let .test(narrowField, narrowTest, _) = narrow, case let .test(broadField, broadTest, _) = broad,
-              narrowField == broadField else { return false }
-        if case let .kinds(a) = narrowTest, case let .kinds(b) = broadTest { return a & ~b == 0 }
-        if let a = narrowTest.accessMask, let b = broadTest.accessMask { return a & ~b == 0 }
-        guard let a = narrowTest.textValues, let b = broadTest.textValues else { return false }
-        return a.isSubset(of: b)
+        switch (narrow, broad) {
+        case let (.not(.not(inner)), _): return implies(inner, broad)
+        case let (_, .not(.not(inner))): return implies(narrow, inner)
+        case let (.any(alternatives), _): return !alternatives.isEmpty && alternatives.allSatisfy { implies($0, broad) }
+        case let (_, .any(alternatives)): return alternatives.contains { implies(narrow, $0) }
+        // What is outside a wider condition is outside a narrower one.
+        case let (.not(excludedByNarrow), .not(excludedByBroad)): return implies(excludedByBroad, excludedByNarrow)
+        case let (_, .not(excluded)): return excludes(narrow, excluded)
+        case let (.test(narrowField, narrowTest, _), .test(broadField, broadTest, _)):
+            guard narrowField == broadField else { return false }
+            if case let .kinds(a) = narrowTest, case let .kinds(b) = broadTest { return a & ~b == 0 }
+            if let a = narrowTest.accessMask, let b = broadTest.accessMask { return a & ~b == 0 }
+            guard let a = narrowTest.textValues, let b = broadTest.textValues else { return false }
+            return a.isSubset(of: b)
+        case (.always, _), (.all, _), (.not, _), (.test, _): return false
+        }
+    }
+
+    /// Whether no request matches both `a` and `b`: one of `a`'s top-level
+    /// conditions rules out one of `b`'s. Sound, not complete.
+    static func excludes(_ a: Condition, _ b: Condition) -> Bool {
+        let bParts = b.conjuncts
+        return a.conjuncts.contains { part in bParts.contains { excludes(single: part, $0) } }
+    }
+
+    private static func excludes(single a: Condition, _ b: Condition) -> Bool {
+        switch (a, b) {
+        case let (.any(alternatives), _): return !alternatives.isEmpty && alternatives.allSatisfy { excludes($0, b) }
+        case let (_, .any(alternatives)): return !alternatives.isEmpty && alternatives.allSatisfy { excludes(a, $0) }
+        case let (.not(negated), _): return implies(b, negated)
+        case let (_, .not(negated)): return implies(a, negated)
+        case let (.test(aField, aTest, _), .test(bField, bTest, _)): return aField == bField && aTest.excludes(bTest, on: aField)
+        case (.always, _), (.all, _), (.test, _): return false
+        }
     }
 }
 
@@ -366,6 +394,20 @@ extension FieldTest {
         case .equals, .oneOf, .oneOfSet, .kinds, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .present, .includesAll:
             nil
         }
+    }
+
+    /// Whether no request passes both this test and `other` of the same
+    /// field: kinds, access levels or values none of which both let through,
+    /// or opposite flags and presences. A request names one value of each
+    /// field, but many revocation triggers, and passes a test of them when
+    /// any trigger does: tests of triggers rule out nothing.
+    func excludes(_ other: FieldTest, on field: RequestField) -> Bool {
+        if case let .kinds(a) = self, case let .kinds(b) = other { return a & b == 0 }
+        if let a = accessMask, let b = other.accessMask { return a & b == 0 }
+        if case let .flag(a) = self, case let .flag(b) = other { return a != b }
+        if case let .present(a) = self, case let .present(b) = other { return a != b }
+        guard field != .revocationTriggers, let a = textValues, let b = other.textValues else { return false }
+        return a.isDisjoint(with: b)
     }
 
     /// The values of an equality or membership test.
