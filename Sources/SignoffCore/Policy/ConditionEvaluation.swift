@@ -105,6 +105,9 @@ extension Condition {
             }
             return (false, "none of: " + reasons.joined(separator: "; "))
         case let .not(child):
+            // Two negations cancel: what decides the inner condition decides
+            // this one, said as plainly (not "X, which not: excludes" for a holding one).
+            if case let .not(inner) = child { return inner.trace(facts) }
             // What the child says holds is why a `not:` fails: said so, never read as the rule's own condition.
             let (held, reason) = child.trace(facts)
             return (!held, held ? "\(reason), which not: excludes" : reason)

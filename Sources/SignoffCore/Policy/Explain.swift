@@ -38,9 +38,17 @@ extension Policy {
         if request.breakGlass {
             var breakGlassMatches: [DenyMatch] = []
             breakGlassDenials(facts, at: routedAt, into: &breakGlassMatches)
-            for name in ["break-glass-not-allowed", "break-glass-max-duration", "break-glass-incident"] {
+            // A check that lets the request through says what it found, as a deny rule that does not match does.
+            let raiser = facts.requester
+            let checks = [
+                ("break-glass-not-allowed", "\(raiser) may raise one: \(mayRaiseBreakGlass(raiser, at: routedAt).1)"),
+                ("break-glass-max-duration", breakGlass.map { "requested \(request.duration) is within the \($0.maxDuration) break-glass limit" }
+                    ?? "no break-glass limit applies"),
+                ("break-glass-incident", breakGlass?.incidentRequired == false ? "the policy requires no incident" : "the request names its incident"),
+            ]
+            for (name, passed) in checks {
                 let match = breakGlassMatches.first { $0.rule == name }
-                denyTraces.append(RuleTrace(rule: name, matched: match != nil, detail: match?.reason ?? "holds"))
+                denyTraces.append(RuleTrace(rule: name, matched: match != nil, detail: match?.reason ?? passed))
             }
         }
         for rule in denyRules {
