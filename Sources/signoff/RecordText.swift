@@ -54,6 +54,8 @@ enum RecordText {
 
         Terminal.line()
         Terminal.line("route: \(s(record.route?.summary ?? "not routed"))")
+        // Whether the reader may decide it now; nil when that cannot be told (no policy).
+        var mayDecide: Bool?
         if let policy, case .steps = record.route {
             for status in Lifecycle.progress(record, policy: policy, original: original) {
                 let who = status.approvedBy.isEmpty ? "" : " by \(status.approvedBy.map(s).joined(separator: ", "))"
@@ -62,6 +64,7 @@ enum RecordText {
             if record.state == .pending {
                 let standing = Lifecycle.standing(record, person: me, policy: policy, at: now, original: original)
                 Terminal.line("  you (\(s(me))) \(standing.words): \(s(standing.reason))")
+                mayDecide = standing.mayDecide
             }
         }
         if let decision = record.decision {
@@ -114,7 +117,9 @@ enum RecordText {
             Terminal.line("notified:")
             for notification in notifications { Terminal.line("  " + notification.text) }
         }
-        if record.state == .pending {
+        // The command to decide it, for whoever may: not offered to someone
+        // just told they may not, nor on a disputed request (refused).
+        if record.state == .pending, mayDecide != false, disputed.isEmpty {
             Terminal.line()
             Terminal.line("decide: signoff approve \(record.id) --version \(record.version) --rationale \"…\"  (or deny)")
         }

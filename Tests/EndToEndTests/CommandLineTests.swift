@@ -371,6 +371,24 @@ struct CommandLineTests {
         #expect(verify.stdout.contains("first bad event \(sequence)"), "\(verify.output)")
     }
 
+    /// `show` ends with the command that decides the request only for
+    /// whoever may decide it: not for its requester, whom it tells why not,
+    /// nor on a request whose row was edited behind signoff.
+    @Test func showOffersTheDecisionOnlyToWhoMayMakeIt() throws {
+        let store = try TestStore()
+        let id = try store.submit(etlRequest, as: "alice")
+        let decide = "decide: signoff approve \(id) --version 1"
+        let approver = try store.run(["show", id], as: "dave").stdout
+        #expect(approver.contains("you (dave) may decide") && approver.contains(decide), "\(approver)")
+        let requester = try store.run(["show", id], as: "alice").stdout
+        #expect(requester.contains("you (alice) may not decide") && !requester.contains("decide: signoff"), "\(requester)")
+        if TestBackend.current == .sqlite {
+            #expect(try sqlite(store.path, "UPDATE requests SET purpose = 'tampered' WHERE id = '\(id)'").status == 0)
+            let disputed = try store.run(["show", id], as: "dave").stdout
+            #expect(disputed.contains("✗ DISPUTED") && !disputed.contains("decide: signoff"), "\(disputed)")
+        }
+    }
+
     /// Whoever can write the file can make a request's row show an approver
     /// something its events do not hold (here 1 hour where 8 were asked):
     /// `approve` refuses to decide on it, names the request, and writes nothing.
