@@ -410,7 +410,7 @@ struct ConsoleTests {
         #expect(row?.contains("payments-db") == true, "\(list)")
         let detail = try tmux.waitFor("Evidence")
         #expect(detail.contains(finding) && detail.contains("pg-rogue-7"), "\(detail)")
-        #expect(detail.contains("no approved grant"), "\(detail)")
+        #expect(detail.contains("and no grant approves it"), "\(detail)")
         // Accepted as an exception by security, elsewhere: the list follows.
         #expect(try store.run(["drift", "except", finding, "--until", "7d", "-r", "Vendor bridge account, removed with the Q1 migration"],
                               as: "sam", at: "2026-11-21T05:00:00Z").status == 0)

@@ -39,7 +39,7 @@ import Testing
         #expect(result.matched == 0)
         let unapproved = try #require(result.findings.first { $0.kind == .unapproved })
         #expect(unapproved.subject.name == "deploy-bot" && unapproved.subject.owner == "mallory" && unapproved.requestID == nil)
-        #expect(unapproved.summary.contains("with no approved grant"))
+        #expect(unapproved.summary.hasSuffix(", and no grant approves it"))
         // Alice's token is not there: what provisioning reported done is missing.
         let missing = try #require(result.findings.first { $0.kind == .notProvisioned })
         #expect(missing.requestID == "REQ-1" && missing.subject.owner == "alice")

@@ -209,7 +209,7 @@ public enum Reconciliation {
                              summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase), beyond what was approved (\(liveText(entry.firstLive)))")
             } else {
                 findings.add(.unapproved, key: accessKey("unapproved", observation, key), observation: observation, requestID: nil,
-                             summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase) with no approved grant")
+                             summary: "\(observation.subject.name) holds \(what) \(observation.scope.phrase), and no grant approves it")
             }
         }
 
