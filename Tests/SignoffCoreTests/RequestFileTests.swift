@@ -82,6 +82,35 @@ struct RequestFileTests {
     ]
 
     /// A quoted `null` is the word, and a `!!str` tag is text.
+    /// JSON writers escape a character beyond U+FFFF as a surrogate pair
+    /// (Python's `json.dumps` does by default), which YAML's reader refuses
+    /// half by half: read as the character, with every position reported
+    /// where it is in the file. A half alone, or a pair in a YAML file, is
+    /// still refused; an escaped backslash before `ud83d` is text.
+    @Test func readsJSONSurrogatePairsAsTheCharacter() throws {
+        func json(purpose: String, access: String = "read") -> String {
+            #"{"subject": {"kind": "bot", "name": "b", "owner": "bob"}, "system": "k8s", "environment": "staging", "#
+                + #""entitlement": "view", "purpose": "\#(purpose)", "access": "\#(access)", "duration": "1h"}"#
+        }
+        let read = try RequestFile.parse(text: json(purpose: #"logs \ud83d\ude00 and \uD83D\uDC4D\ud83d\ude00"#), file: "r.json", policy: nil)
+        #expect(read.first?.request.purpose == "logs \u{1F600} and \u{1F44D}\u{1F600}")
+        let escaped = try RequestFile.parse(text: json(purpose: #"C:\\ud83d\\ude00"#), file: "r.json", policy: nil)
+        #expect(escaped.first?.request.purpose == #"C:\ud83d\ude00"#)
+
+        let late = json(purpose: #"\ud83d\ude00\ud83d\ude00"#, access: "sudo")
+        do {
+            _ = try RequestFile.parse(text: late, file: "r.json", policy: nil)
+            Issue.record("accepted access: sudo")
+        } catch {
+            let column = try #require(late.range(of: #""sudo""#)).lowerBound.utf16Offset(in: late) + 1
+            #expect(error.errors.first?.field == "access")
+            #expect(error.errors.first?.position == SourcePosition(line: 1, column: column), "\(error)")
+        }
+        for (text, file) in [(json(purpose: #"half \ud83d alone"#), "r.json"), ("purpose: \"\\ud83d\\ude00\"\n", "r.yaml")] {
+            #expect(throws: SourceErrors.self) { try RequestFile.parse(text: text, file: file, policy: nil) }
+        }
+    }
+
     @Test func quotedNullAndStrTagsAreText() throws {
         let text = valid.replacingOccurrences(of: "duration: 8h", with: "duration: !!str 8h\nticket: \"null\"")
         let request = try #require(try RequestFile.parse(text: text, file: "r.yaml", policy: nil).first).request

@@ -224,8 +224,11 @@ public func closest(to word: String, in candidates: [String]) -> String? {
 /// Parses YAML or JSON text into documents, turning parser failures into
 /// positioned errors.
 public enum YAMLSource {
-    /// Anchors and aliases are refused before anything is composed (`YAMLAnchors`).
+    /// Anchors and aliases are refused before anything is composed
+    /// (`YAMLAnchors`); JSON's surrogate pairs are read as the characters
+    /// they stand for (`JSONSurrogates`).
     public static func documents(text: String, file: String) throws(SourceError) -> [LocatedNode] {
+        let text = JSONSurrogates.joined(text)
         if let found = YAMLAnchors.first(in: text) { throw YAMLAnchors.error(found, file: file) }
         do {
             // Not `compose_all`: its sequence ends quietly at a syntax error, which
