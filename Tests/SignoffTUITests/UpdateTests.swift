@@ -117,6 +117,24 @@ import Testing
         #expect(all.contains("step 1 (owners of payments-db), 0 of 1 so far: a denial denies the whole request"), "\(lines)")
     }
 
+    /// A request for a window of time says when, not only how long: "for
+    /// 8h" alone reads as from now.
+    @Test func theDecisionPanelRestatesTheRequestsWindow() throws {
+        var model = Sample.model(size: Size(width: 140, height: 40))
+        press(&model, .character("j"), .character("a"))
+        guard case var .decision(draft) = model.mode else { Issue.record("panel not open"); return }
+        func lines() -> [String] {
+            DecisionPanel.restatement(draft, width: 60, glyphs: .unicode, maximumDuration: nil, production: ProductionEnvironments(),
+                                      now: now).map(\.plainText)
+        }
+        #expect(!lines().contains { $0.hasPrefix("from ") || $0.hasPrefix("until ") })
+        draft.request.start = Date(timeIntervalSince1970: 1_797_757_200)
+        draft.request.end = Date(timeIntervalSince1970: 1_797_786_000)
+        #expect(lines().contains("from 2026-12-20 09:00Z until 2026-12-20 17:00Z"), "\(lines())")
+        draft.request.start = nil
+        #expect(lines().contains("until 2026-12-20 17:00Z"), "\(lines())")
+    }
+
     /// No term of a restatement hides another: a long scope, subject or
     /// ticket is cut with an ellipsis in its middle, and what follows it on its line (the
     /// access, the duration, the environment, the incident) is still shown.

@@ -48,6 +48,11 @@ enum DecisionPanel {
                   Term(" \(glyphs.separator) for "), Term(value: request.duration.description)]),
         ]
         if draft.grant == nil {
+            // When the access may be used, where the request names it: "for 8h" alone reads as from now.
+            var window: [Term] = []
+            if let start = request.start { window += [Term("from "), Term(value: TimeText.absolute(start))] }
+            if let end = request.end { window += [Term(window.isEmpty ? "until " : " until "), Term(value: TimeText.absolute(end))] }
+            if !window.isEmpty { lines.append(line(window)) }
             // Whose the identity is, what the request answers to, and what ends the access early.
             var terms = [Term("owner "), Term(value: request.subject.owner)]
             if let ticket = request.ticket { terms += [Term(" \(glyphs.separator) ticket "), Term(value: ticket)] }
