@@ -416,6 +416,7 @@ import Testing
         let expected = size.height < ConsoleLayout.minimumSize.height ? "too small" : "rows taller"
         #expect(model.message?.text.contains(expected) == true, "\(String(describing: model.message))")
         feed(&model, .resize(Size(width: 100, height: 30)))
+        #expect(model.message == nil, "what it said of the old size stays: \(String(describing: model.message))")
         #expect(press(&model, .control("s")).count == 1)
     }
 

@@ -28,7 +28,7 @@ public enum ConsoleFocus: Sendable, Hashable {
     case list, detail
 }
 
-/// A one-shot line in the footer, cleared by the next key.
+/// A one-shot line in the footer, cleared by the next key or resize.
 public struct StatusMessage: Sendable, Hashable {
     public var text: String
     public var role: Role

@@ -13,6 +13,8 @@ public func update(_ model: inout ConsoleModel, _ message: Message) -> [Effect] 
         model.paste(text)
         return []
     case let .resize(size):
+        // A one-shot message may be about the old size ("make the terminal taller"): a resize clears it, as a key does.
+        if size != model.size { model.message = nil }
         model.size = size
         model.keepSelectionVisible()
         model.clampDetailScroll()
