@@ -119,9 +119,11 @@ enum ListPane {
         let state = glyphs.grant(row.grant.state)
         let flags = row.grant.flags(at: model.now)
         grid.write(selected ? glyphs.pointer : " ", x: x, y: y, maxWidth: 1, role: .normal)
-        if row.terms.breakGlass {
+        // One cell for two marks: in the break-glass tab every grant is one, so a warning wins there.
+        let warning = flags.contains(where: \.isWarning)
+        if row.terms.breakGlass, !(warning && model.tab == .breakGlass) {
             grid.write(glyphs.breakGlass, x: x + 1, y: y, maxWidth: 1, role: .breakGlass)
-        } else if flags.contains(where: \.isWarning) {
+        } else if warning {
             grid.write(glyphs.attention, x: x + 1, y: y, maxWidth: 1, role: .warning)
         }
         grid.write(state.glyph, x: x + 2, y: y, maxWidth: 1, role: state.role)
@@ -169,9 +171,11 @@ enum ListPane {
                         focused: Bool, needle: String, model: ConsoleModel, glyphs: Glyphs, into grid: inout Grid) {
         let state = glyphs.state(row.state)
         grid.write(selected ? glyphs.pointer : " ", x: x, y: y, maxWidth: 1, role: .normal)
-        if row.breakGlass {
+        // One cell for two marks: in the break-glass tab every request is one, so "yours" wins there.
+        let mine = row.mineNow && row.state == .pending
+        if row.breakGlass, !(mine && model.tab == .breakGlass) {
             grid.write(glyphs.breakGlass, x: x + 1, y: y, maxWidth: 1, role: .breakGlass)
-        } else if row.mineNow, row.state == .pending {
+        } else if mine {
             grid.write(glyphs.mine, x: x + 1, y: y, maxWidth: 1, role: .success)
         }
         grid.write(state.glyph, x: x + 2, y: y, maxWidth: 1, role: state.role)
