@@ -224,4 +224,21 @@ import Testing
         let detail = DetailContent.lines(model, width: 90).map(\.plainText)
         #expect(detail.contains { $0.hasPrefix("Observed") && $0.contains("2026-") && $0.contains(":") }, "\(detail)")
     }
+
+    /// A labelled line of spans too wide for the pane wraps at spaces, as one
+    /// text: where two spans meet without a space, they meet within a word,
+    /// so no continuation starts with ", needs 1 more". Each piece keeps its role.
+    @Test(arguments: 20...34)
+    func styledSpansWrapAtSpacesNotWhereTwoSpansMeet(width: Int) {
+        var builder = DetailContent.Builder(width: width, glyphs: .unicode, labelWidth: 8)
+        let spans = [Span("owners of payments-db: 0 of 1 approvals", .pending), Span(", needs 1 more", .warning)]
+        builder.styled("Step 1", spans)
+        let values = builder.lines.map { String($0.plainText.dropFirst(8)) }
+        #expect(values.count > 1)
+        #expect(!values.contains { $0.hasPrefix(",") || $0.hasPrefix(" ") }, "\(values)")
+        #expect(values.joined(separator: " ") == spans.map(\.text).joined(), "\(values)")
+        #expect(builder.lines.allSatisfy { CharacterWidth.of($0.plainText) <= width }, "\(values)")
+        let roles = builder.lines.flatMap { $0.spans.dropFirst() }
+        #expect(roles.filter { $0.role == .warning }.map(\.text).joined(separator: " ") == ", needs 1 more", "\(roles)")
+    }
 }

@@ -390,45 +390,42 @@ enum DetailContent {
                 lines.append(StyledLine([label(name)] + spans))
                 return
             }
-            // Too wide for one line: break the spans at spaces where possible
-            // (by columns where a word is longer than a line), keeping each span's role.
-            var current: [Span] = [label(name)]
-            var used = 0
-            var wrapped = false
-            func flush() {
-                lines.append(StyledLine(current))
-                current = [label("")]
-                used = 0
-                wrapped = true
-            }
+            // Too wide for one line: break the text at spaces where possible (by
+            // columns where a word is longer than a line), as one text: where two
+            // spans meet without a space, they meet within a word. Each piece keeps
+            // its span's role, found by UTF-8 offset.
+            let text = spans.map(\.text).joined()
+            var ends: [Int] = [], offset = 0
             for span in spans {
-                var rest = Substring(span.text)
-                while !rest.isEmpty {
-                    // A continuation line does not start with the space it broke at.
-                    if wrapped, used == 0, rest.first == " " {
-                        rest = rest.drop { $0 == " " }
-                        continue
-                    }
-                    let room = valueWidth - used
-                    let (head, tail) = TextLayout.splitAtWord(rest, width: room, lineIsEmpty: used == 0)
-                    if head.isEmpty {
-                        if used > 0 {
-                            flush()
-                            continue
-                        }
-                        // Not even one character fits: take one and let the grid clip it.
-                        current.append(Span(String(rest.prefix(1)), span.role))
-                        rest = rest.dropFirst()
-                        flush()
-                        continue
-                    }
-                    current.append(Span(head, span.role))
-                    used += CharacterWidth.of(head)
-                    rest = tail
-                    if !rest.isEmpty { flush() }
-                }
+                offset += span.text.utf8.count
+                ends.append(offset)
             }
-            if used > 0 { lines.append(StyledLine(current)) }
+            func pieces(_ range: Range<Int>) -> [Span] {
+                var result: [Span] = [], start = 0
+                for (index, span) in spans.enumerated() {
+                    defer { start = ends[index] }
+                    let from = max(range.lowerBound, start), to = min(range.upperBound, ends[index])
+                    guard from < to else { continue }
+                    let bytes = Array(span.text.utf8)[(from - start)..<(to - start)]
+                    result.append(Span(String(decoding: bytes, as: UTF8.self), span.role))
+                }
+                return result
+            }
+            var rest = Substring(text), first = true
+            while !rest.isEmpty {
+                // A continuation line does not start with the space it broke at.
+                if !first, rest.first == " " {
+                    rest = rest.drop { $0 == " " }
+                    continue
+                }
+                var (head, tail) = TextLayout.splitAtWord(rest, width: valueWidth, lineIsEmpty: true)
+                // Not even one character fits: take one and let the grid clip it.
+                if head.isEmpty { (head, tail) = (String(rest.prefix(1)), rest.dropFirst()) }
+                let from = text.utf8.distance(from: text.startIndex, to: rest.startIndex)
+                lines.append(StyledLine([label(first ? name : "")] + pieces(from..<(from + head.utf8.count))))
+                rest = tail
+                first = false
+            }
         }
 
         /// A prefix followed by untrusted text wrapped with a hanging indent.
