@@ -227,8 +227,8 @@ struct PolicyParseTests {
         do {
             _ = try YAMLSource.documents(text: text, file: "keys.yaml")
         } catch {
-            #expect(error.message == "appears twice", "\(error)")
-            #expect(error.position?.line == 1, "\(error)")
+            #expect(error.message == "appears twice (first at line 1)", "\(error)")
+            #expect(error.position?.line == 2, "\(error)")
         }
     }
 

@@ -111,6 +111,28 @@ struct RequestFileTests {
         }
     }
 
+    /// A key given twice is named where it is given again, with its whole
+    /// path and the line of the first: the first is the one its writer
+    /// more often meant to keep.
+    @Test func aDuplicateKeyIsNamedWhereItIsGivenAgain() throws {
+        let yaml = valid.replacingOccurrences(of: "  owner: alice", with: "  owner: alice\n  name: other")
+        let json = """
+            [{"subject": {"kind": "bot", "name": "a"}, "system": "k8s"},
+             {"subject": {"kind": "bot", "name": "a", "kind": "human"}, "system": "k8s"}]
+            """
+        for (text, file, position, path, first) in [(yaml, "r.yaml", SourcePosition(line: 5, column: 3), "subject.name", 3),
+                                                    (json, "r.json", SourcePosition(line: 2, column: 43), "[1].subject.kind", 2)] {
+            do {
+                _ = try RequestFile.parse(text: text, file: file, policy: nil)
+                Issue.record("accepted a duplicate \(path)")
+            } catch {
+                let found = try #require(error.errors.first)
+                #expect(found.position == position && found.field == path, "\(found)")
+                #expect(found.message == "appears twice (first at line \(first))", "\(found)")
+            }
+        }
+    }
+
     @Test func quotedNullAndStrTagsAreText() throws {
         let text = valid.replacingOccurrences(of: "duration: 8h", with: "duration: !!str 8h\nticket: \"null\"")
         let request = try #require(try RequestFile.parse(text: text, file: "r.yaml", policy: nil).first).request

@@ -20,29 +20,13 @@ enum YAMLAnchors {
     /// The first anchor or alias in `text`; nil when it has none, or when the
     /// text is not valid YAML before one (the reader then reports the syntax error).
     static func first(in text: String) -> Found? {
-        var parser = yaml_parser_t()
-        guard yaml_parser_initialize(&parser) == 1 else { return nil }
-        defer { yaml_parser_delete(&parser) }
-        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-        var text = text
-        return text.withUTF8 { bytes -> Found? in
-            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
-            var event = yaml_event_t()
-            while yaml_parser_parse(&parser, &event) == 1 {
-                defer { yaml_event_delete(&event) }
-                let position = SourcePosition(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
-                let type = event.type
-                if type == YAML_ALIAS_EVENT { return Found(isAlias: true, position: position) }
-                if type == YAML_SCALAR_EVENT, event.data.scalar.anchor != nil { return Found(isAlias: false, position: position) }
-                if type == YAML_SEQUENCE_START_EVENT, event.data.sequence_start.anchor != nil {
-                    return Found(isAlias: false, position: position)
-                }
-                if type == YAML_MAPPING_START_EVENT, event.data.mapping_start.anchor != nil {
-                    return Found(isAlias: false, position: position)
-                }
-                if type == YAML_STREAM_END_EVENT { return nil }
-            }
-            return nil
+        YAMLEvents.first(in: text) { event, position in
+            let type = event.type
+            if type == YAML_ALIAS_EVENT { return Found(isAlias: true, position: position) }
+            let anchored = type == YAML_SCALAR_EVENT && event.data.scalar.anchor != nil
+                || type == YAML_SEQUENCE_START_EVENT && event.data.sequence_start.anchor != nil
+                || type == YAML_MAPPING_START_EVENT && event.data.mapping_start.anchor != nil
+            return anchored ? Found(isAlias: false, position: position) : nil
         }
     }
 
@@ -51,5 +35,31 @@ enum YAMLAnchors {
                     message: found.isAlias ? "uses a YAML alias (*name), which signoff does not accept"
                                            : "sets a YAML anchor (&name), which signoff does not accept",
                     hint: "write each value out where it is used: anchors and aliases can make a small file stand for an enormous one")
+    }
+}
+
+/// libyaml's events over `text`, in order, each with where it starts.
+enum YAMLEvents {
+    /// The first answer `body` gives; nil when it gives none before the
+    /// stream ends, or when the text is not valid YAML before one (the
+    /// reader then reports the syntax error).
+    static func first<T>(in text: String, _ body: (yaml_event_t, SourcePosition) -> T?) -> T? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        var text = text
+        return text.withUTF8 { bytes -> T? in
+            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+            var event = yaml_event_t()
+            while yaml_parser_parse(&parser, &event) == 1 {
+                defer { yaml_event_delete(&event) }
+                // 1-based, as editors show it; the column counts characters.
+                let position = SourcePosition(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+                if let found = body(event, position) { return found }
+                if event.type == YAML_STREAM_END_EVENT { return nil }
+            }
+            return nil
+        }
     }
 }

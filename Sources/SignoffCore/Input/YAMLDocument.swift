@@ -285,6 +285,11 @@ public enum YAMLSource {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
             return make(problem, mark)
         case let .duplicatedKeysInMapping(duplicates, context):
+            // Where it is given again, with its whole path; Yams names only the first key's place.
+            if let found = YAMLDuplicateKeys.first(in: text) {
+                return SourceError(file: file, position: found.position, field: found.path,
+                                   message: "appears twice (first at line \(found.first.line))", hint: "each field may be given once")
+            }
             return SourceError(file: file, position: SourcePosition(line: context.mark.line, column: context.mark.column),
                                field: duplicates.joined(separator: ", "), message: "appears twice", hint: "each field may be given once")
         case let .reader(problem, offset, value, _):
