@@ -50,7 +50,7 @@ struct YAMLAnchorTests {
     ])
     func everyAnchorOrAliasIsNamedWhereItIs(text: String, line: Int, column: Int, alias: Bool) {
         let found = YAMLAnchors.first(in: text)
-        #expect(found == YAMLAnchors.Found(isAlias: alias, position: SourcePosition(line: line, column: column)))
+        #expect(found == YAMLAnchors.Found(kind: alias ? .alias : .anchor, position: SourcePosition(line: line, column: column)))
         #expect(throws: SourceError.self) { try YAMLSource.documents(text: text, file: "f.yaml") }
     }
 
@@ -59,6 +59,18 @@ struct YAMLAnchorTests {
         let text = "purpose: \"R&D *needs* this\"\nnotes: a & b * c\nlabel: 'x*'\nplain: R&D\n# &comment *x\n"
         #expect(YAMLAnchors.first(in: text) == nil)
         #expect(try YAMLSource.documents(text: text, file: "f.yaml").count == 1)
+    }
+
+    /// The same pass counts the values, so that a file of millions of tiny
+    /// values is refused before it is composed (each composed value takes
+    /// some hundreds of bytes): named at the first value past the limit.
+    @Test func aFileOfTooManyValuesIsRefusedBeforeItIsRead() {
+        let text = "- 1\n- 2\n- [3, 4]\n"
+        #expect(YAMLAnchors.first(in: text, valueLimit: 6) == nil)
+        let found = YAMLAnchors.first(in: text, valueLimit: 4)
+        #expect(found == YAMLAnchors.Found(kind: .tooManyValues, position: SourcePosition(line: 3, column: 4)))
+        let error = YAMLAnchors.error(found!, file: "big.yaml")
+        #expect(error.message.contains("more than 8,000,000 values") && error.hint == "split it", "\(error)")
     }
 
     @Test func requestFilesRefuseThemToo() {

@@ -12,6 +12,11 @@ public enum Limits {
     /// file of `requestsPerFile` requests or a platform's export needs far
     /// less; more would fill the memory before any parser could say what is wrong.
     public static let inputBytes = 1 << 30
+    /// The most values (keys, values, list items) one YAML or JSON file may
+    /// hold: each takes some hundreds of bytes once read, so this bounds the
+    /// memory a file takes (about 3 GB) where its size cannot. A file of
+    /// `requestsPerFile` requests as people write them holds about 4 million.
+    public static let yamlValues = 8_000_000
 
     /// Why an input of `bytes` bytes is refused; nil when it is not.
     public static func inputTooLarge(_ bytes: Int) -> String? {
