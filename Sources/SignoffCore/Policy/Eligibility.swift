@@ -104,10 +104,27 @@ extension Policy {
     private func exclusion(of person: String, _ expression: ApproverExpression, _ facts: RequestFacts) -> String? {
         if ExactName.same(person, facts.requester) { return "is the requester" }
         if ExactName.same(person, facts.submittedBy) { return "submitted the request" }
-        if facts.request.subject.kind.isHuman, ExactName.same(person, facts.request.subject.name) { return "is the subject of the request" }
+        let subject = facts.request.subject
+        if subject.kind.isHuman, ExactName.same(person, subject.name) { return "is the subject of the request" }
+        // An identity of another kind named as they are (`dave`, `dave@acme.com`, `Dave`) is taken as theirs.
+        if isKnown(person, as: subject.name) {
+            return "is the subject of the request (\(subject.kind.rawValue) \(subject.name) is a name of theirs)"
+        }
         if facts.editors.contains(where: { ExactName.same($0, person) }) { return "changed the request's terms in its ticket" }
         if expression.excludesSubjectOwner, ExactName.same(person, facts.request.subject.owner) { return "owns the subject, which this step excludes" }
         return nil
+    }
+
+    /// Whether `name`, as an identity or platform shows it, may be `person`'s:
+    /// their name, their email or a Jira identity the directory gives, or
+    /// any name that folds to one of those (case, the part before `@`,
+    /// look-alike letters). Nobody decides on, or excepts, access of an
+    /// identity that may be theirs, so that nobody passes their own off as
+    /// another's.
+    func isKnown(_ person: String, as name: String) -> Bool {
+        let own = [person] + (directory.people[person].map { [$0.email].compactMap { $0 } + $0.jira } ?? [])
+        let folded = Reconciliation.fold(name)
+        return own.contains { $0 == name || $0.lowercased() == name.lowercased() || Reconciliation.fold($0) == folded }
     }
 
     /// Whether the expression names `person` for this request at `date`, and why in words.

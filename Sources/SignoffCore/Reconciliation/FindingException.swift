@@ -33,12 +33,7 @@ extension Reconciliation {
     public static func exceptionRefusal(_ finding: StoredFinding, concerning grant: Grant?, by person: String,
                                         policy: Policy) -> Refusal? {
         let involved = [finding.subject, finding.owner, grant?.terms.requester, grant?.terms.subject.owner].compactMap { $0 }
-        let own = policy.directory.people[person].map { [$0.email].compactMap { $0 } + $0.jira } ?? []
-        let folded = fold(person)
-        guard involved.contains(where: { name in
-            name == person || fold(name) == folded
-                || own.contains { $0.lowercased() == name.lowercased() || fold($0) == fold(name) }
-        }) else { return nil }
+        guard involved.contains(where: { policy.isKnown(person, as: $0) }) else { return nil }
         return Refusal(.notEligible, "\(person) may not except finding \(finding.id): it is about access of \(finding.subject)\(finding.owner.map { " (owner \($0))" } ?? "")\(grant.map { ", granted to \($0.terms.requester) by \($0.requestID)" } ?? ""), and nobody accepts their own access as an exception; someone else who may except findings must decide")
     }
 
