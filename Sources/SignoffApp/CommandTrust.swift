@@ -177,6 +177,40 @@ public struct CommandTrust: Sendable {
         if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
             return "\(folder) is writable by other accounts; make it writable by its owner only (chmod go-w)"
         }
+        return unsafeAncestor(of: folder)
+    }
+
+    /// Why a folder above `path`, as named or as it resolves, could let
+    /// another account put a folder of theirs in its place (move it aside
+    /// and link another there): one owned by another account than this one
+    /// or root, or one others may write that is not sticky (`/tmp` is, so
+    /// nobody renames what is not theirs in it). As OpenSSH checks the
+    /// folders above an authorized_keys file.
+    static func unsafeAncestor(of path: String) -> String? {
+        let named = URL(fileURLWithPath: path).standardizedFileURL.path
+        var paths = [named]
+        if let resolved = realpath(named, nil) {
+            paths.append(String(cString: resolved))
+            free(resolved)
+        }
+        for checked in Set(paths) {
+            var folder = (checked as NSString).deletingLastPathComponent
+            while !folder.isEmpty {
+                var info = stat()
+                guard lstat(folder, &info) == 0 else { return "\(folder) cannot be read: \(String(cString: strerror(errno)))" }
+                // A link's own owner and mode say nothing: the folder it is in is checked, and so is where it leads.
+                if (info.st_mode & S_IFMT) != S_IFLNK {
+                    if info.st_uid != 0, info.st_uid != geteuid() {
+                        return "\(folder), above \(path), belongs to another account, who could put another folder in its place; choose a folder whose every parent is this account's or root's"
+                    }
+                    if info.st_mode & (S_IWGRP | S_IWOTH) != 0, info.st_mode & S_ISVTX == 0 {
+                        return "\(folder), above \(path), is writable by other accounts, who could put another folder in its place; make it writable by its owner only (chmod go-w)"
+                    }
+                }
+                if folder == "/" { break }
+                folder = (folder as NSString).deletingLastPathComponent
+            }
+        }
         return nil
     }
 

@@ -393,6 +393,28 @@ struct GrantTests {
         #expect((denied["decision"] as? [String: Any])?["by"] as? [String] == ["policy:break-glass-not-allowed"])
     }
 
+    /// An outbox is the account's own all the way up: a folder above it that
+    /// others may write (and is not sticky, as /tmp is) would let them move
+    /// it aside and link one of theirs in its place, so it is refused when
+    /// set, and nothing is delivered to it once a folder above it opens up.
+    @Test func anOutboxUnderAFolderOthersMayWriteIsRefused() throws {
+        let store = try TestStore()
+        let shared = store.directory.appendingPathComponent("shared")
+        let outbox = shared.appendingPathComponent("team/out")
+        try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+        #expect(chmod(shared.path, 0o777) == 0)
+        let refused = try store.run(["handoff", "--outbox", outbox.path], as: "ops")
+        #expect(refused.status == 2 && refused.stderr.contains("\(shared.path), above \(outbox.path), is writable by other accounts"),
+                "\(refused.output)")
+        #expect(chmod(shared.path, 0o1777) == 0, "sticky, as /tmp is: nobody renames what is not theirs")
+        #expect(try store.run(["handoff", "--outbox", outbox.path], as: "ops").status == 0)
+        #expect(chmod(shared.path, 0o777) == 0)
+        let id = try approvedGrant(store)
+        let retry = try store.run(["handoff", "retry", id], as: "ops")
+        #expect(retry.status == 3 && retry.stderr.contains("the outbox is not used: \(shared.path), above"), "\(retry.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).isEmpty)
+    }
+
     /// A grant whose hand-off failed still ends when its clock runs out: the
     /// failure does not prove the access absent, so its removal goes out too.
     @Test func aGrantProvisioningReportedFailedStillExpires() throws {
