@@ -63,6 +63,26 @@ struct PolicyCheckTests {
               - {name: not-humans, when: {not: {not: {not: {subject.kind: human}}}}, approve: automatically}
               - {name: agents, when: {subject.kind: [ai_agent, service_account], access: write}, steps: [{approvers: owners}]}
             """, severity: .error, message: "route rule agents can never match: the earlier rule not-humans matches every request it would"),
+        CheckCase(label: "like: \"*\" of a field every request has matches everything", rules: """
+            route:
+              - {name: any-system, when: {system: {like: "*"}}, steps: [{approvers: owners}]}
+              - {name: staging, when: {environment: staging}, approve: automatically}
+            """, severity: .error, message: "route rule staging can never match: the earlier rule any-system matches every request it would"),
+        CheckCase(label: "both flags across an any: match everything", rules: """
+            route:
+              - {name: either, when: {any: [{break_glass: true}, {break_glass: false}]}, steps: [{approvers: owners}]}
+              - {name: staging, when: {environment: staging}, approve: automatically}
+            """, severity: .error, message: "route rule staging can never match: the earlier rule either matches every request it would"),
+        CheckCase(label: "a not: of everything matches nothing", rules: """
+            route:
+              - {name: nothing, when: {not: {}}, approve: automatically}
+            """, severity: .error, message: "route rule nothing can never match: its conditions rule out every request"),
+        CheckCase(label: "conditions that rule each other out match nothing", rules: """
+            deny:
+              - {name: never, when: {break_glass: true, any: [{break_glass: false}]}, reason: never denies}
+            route:
+              - {name: r, steps: [{approvers: owners}]}
+            """, severity: .error, message: "deny rule never can never match: its conditions rule out every request"),
         CheckCase(label: "group too small once the requester is excluded", rules: """
             route:
               - {name: r, steps: [{approvers: group:dba, count: 2}]}
@@ -128,7 +148,8 @@ struct PolicyCheckTests {
 
     /// A `not:` shadows only what it leaves in: never what it excludes, what
     /// it excludes only in part, nor a request with several revocation
-    /// triggers (any of which a test of triggers may pass on).
+    /// triggers (any of which a test of triggers may pass on). `like: "*"`
+    /// of a field a request may leave out lets through only those that give it.
     @Test func aNotShadowsNothingItMayExclude() throws {
         let findings = try Fixture.policy("""
             route:
@@ -139,6 +160,8 @@ struct PolicyCheckTests {
               - {name: owner-trigger, when: {revocation_triggers: owner_departed}, steps: [{approvers: manager}]}
               - {name: not-staging-or-read, when: {not: {any: [{environment: staging}, {access: read}]}}, approve: automatically}
               - {name: staging-admin, when: {any: [{environment: staging}, {access: admin}]}, steps: [{approvers: manager}]}
+              - {name: any-scope, when: {scope: {like: "*"}}, approve: automatically}
+              - {name: unscoped, when: {scope: {present: false}}, steps: [{approvers: manager}]}
             """).check().filter { $0.message.contains("can never match") }
         #expect(findings.isEmpty, "\(findings)")
     }

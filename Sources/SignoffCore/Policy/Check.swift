@@ -225,7 +225,13 @@ extension Policy {
         if routeRules.isEmpty {
             findings.append(PolicyFinding(severity: .warning, position: nil, field: "route", message: "there are no route rules: every request is blocked"))
         }
-        for (later, rule) in routeRules.enumerated() {
+        let rules = denyRules.map { ("deny", $0.name, $0.position, $0.field, $0.condition) }
+            + routeRules.map { ("route", $0.name, $0.position, $0.field, $0.condition) }
+        for (kind, name, position, field, condition) in rules where condition.holdsForNoRequest {
+            findings.append(PolicyFinding(severity: .error, position: position, field: field,
+                                          message: "\(kind) rule \(name) can never match: its conditions rule out every request"))
+        }
+        for (later, rule) in routeRules.enumerated() where !rule.condition.holdsForNoRequest {
             for earlier in routeRules[..<later] where Self.implies(rule.condition, earlier.condition) {
                 findings.append(PolicyFinding(severity: .error, position: rule.position, field: rule.field,
                                               message: "route rule \(rule.name) can never match: the earlier rule \(earlier.name) matches every request it would"))
@@ -363,20 +369,80 @@ extension Policy {
 extension Condition {
     /// Whether every request matches, however it is written: `{}`, every
     /// kind, `access: {at_least: read}` (every request names a kind and an
-    /// access level). Sound, not complete: a rule after one that matches
+    /// access level), `like: "*"` of a field every request has, both flags
+    /// or every kind across the alternatives of an `any:`, a condition that
+    /// rules out nothing. Sound, not complete: a rule after one that matches
     /// everything can never match.
     var holdsForEveryRequest: Bool {
         switch self {
         case .always: true
         case let .all(children): children.allSatisfy(\.holdsForEveryRequest)
-        case let .any(children): children.contains(where: \.holdsForEveryRequest)
-        case .not: false
-        case let .test(_, test, _):
+        case let .any(children): children.contains(where: \.holdsForEveryRequest) || Self.cover(children)
+        case let .not(negated): negated.holdsForNoRequest
+        case let .test(field, test, _):
             switch test {
             case let .kinds(mask): mask & FieldTest.everyKind == FieldTest.everyKind
             case .accessLevels, .accessCompare: test.accessMask.map { $0 & FieldTest.everyAccess == FieldTest.everyAccess } ?? false
-            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .present, .includesAll: false
+            case let .like(patterns): field.isAlwaysGiven && patterns.contains { !$0.bytes.isEmpty && $0.bytes.allSatisfy { $0 == UInt8(ascii: "*") } }
+            case let .present(expected): expected && field.isAlwaysGiven
+            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .matches, .inGroup, .includesAll: false
             }
+        }
+    }
+
+    /// Whether no request matches, however it is written: `not: {}`, `not:`
+    /// of what every request matches, a test no request passes, or two
+    /// conditions that rule each other out (`Check.excludes`). Sound, not
+    /// complete: a rule that matches nothing is a mistake, a denial that
+    /// never denies above all.
+    var holdsForNoRequest: Bool {
+        switch self {
+        case .always: return false
+        case .all: 
+            let parts = conjuncts
+            return parts.contains(where: \.holdsForNoRequest)
+                || parts.indices.contains { i in parts[(i + 1)...].contains { Policy.excludes(parts[i], $0) } }
+        case let .any(children): return children.allSatisfy(\.holdsForNoRequest)
+        case let .not(negated): return negated.holdsForEveryRequest
+        case let .test(field, test, _):
+            switch test {
+            case let .kinds(mask): return mask & FieldTest.everyKind == 0
+            case .accessLevels, .accessCompare: return test.accessMask.map { $0 & FieldTest.everyAccess == 0 } ?? false
+            case let .present(expected): return !expected && field.isAlwaysGiven
+            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .includesAll: return false
+            }
+        }
+    }
+
+    /// Whether the alternatives' tests of one field let every value of it
+    /// through between them: both flags, every kind, every access level,
+    /// present and absent.
+    private static func cover(_ alternatives: [Condition]) -> Bool {
+        var kinds: [RequestField: UInt16] = [:], access: [RequestField: UInt8] = [:]
+        var flags: [RequestField: Set<Bool>] = [:], presence: [RequestField: Set<Bool>] = [:]
+        for case let .test(field, test, _) in alternatives {
+            switch test {
+            case let .kinds(mask): kinds[field, default: 0] |= mask
+            case .accessLevels, .accessCompare: access[field, default: 0] |= test.accessMask ?? 0
+            case let .flag(value): flags[field, default: []].insert(value)
+            case let .present(value): presence[field, default: []].insert(value)
+            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .like, .matches, .inGroup, .includesAll: break
+            }
+        }
+        return kinds.values.contains { $0 & FieldTest.everyKind == FieldTest.everyKind }
+            || access.values.contains { $0 & FieldTest.everyAccess == FieldTest.everyAccess }
+            || flags.values.contains { $0.count == 2 } || presence.values.contains { $0.count == 2 }
+    }
+}
+
+extension RequestField {
+    /// Whether every request gives this field a value (a test of its
+    /// presence, or `like: "*"`, then rules nothing out).
+    var isAlwaysGiven: Bool {
+        switch self {
+        case .requester, .subjectKind, .subjectName, .subjectOwner, .system, .environment, .entitlement, .access, .purpose,
+             .duration, .breakGlass, .submittedBy: true
+        case .scope, .ticket, .incident, .revocationTriggers, .label: false
         }
     }
 }
