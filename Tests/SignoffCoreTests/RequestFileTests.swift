@@ -168,6 +168,29 @@ struct RequestFileTests {
     /// A raw control character the YAML reader refuses is named by its line,
     /// column and code point, not by a byte offset; so is a file nested
     /// deeper than the reader takes, in words of the input, not of its API.
+    /// A tab where YAML wants indentation is named as a tab, not only as
+    /// "a character that cannot start any token"; a window of start and
+    /// end longer than a year is named at its end.
+    @Test func aTabAndALongWindowAreNamedForWhatTheyAre() throws {
+        for text in [valid.replacingOccurrences(of: "  name: svc", with: "\tname: svc"),
+                     valid.replacingOccurrences(of: "\n", with: "\r\n").replacingOccurrences(of: "  name: svc", with: "\tname: svc")] {
+            do {
+                _ = try YAMLSource.documents(text: text, file: "r.yaml")
+                Issue.record("accepted a tab")
+            } catch {
+                #expect(error.hint?.contains("never tabs") == true && error.position?.line == 3, "\(error)")
+            }
+        }
+        let window = valid.replacingOccurrences(of: "duration: 8h", with: "start: 2027-01-01T00:00:00Z\nend: 2028-06-01T00:00:00Z")
+        do {
+            _ = try RequestFile.parse(text: window, file: "r.yaml", policy: nil)
+            Issue.record("accepted a window of 17 months")
+        } catch {
+            let found = try #require(error.errors.first)
+            #expect(found.field == "end" && found.position?.line == 11 && found.message.contains("longer than a year"), "\(found)")
+        }
+    }
+
     @Test func aRawControlCharacterIsNamedWithItsPosition() throws {
         let text = valid.replacingOccurrences(of: "purpose: Nightly", with: "purpose: Nightly \u{1B}[31m")
         do {

@@ -186,7 +186,12 @@ public enum RequestFile {
                 hint: "times run from \(Timestamp.years.lowerBound) to \(Timestamp.years.upperBound): ask for a window that ends by then")
         }
         if duration.seconds > 366 * 86_400 {
-            throw (durationNode ?? map.owner).error("is longer than a year", hint: "access that long is not temporary; ask for less")
+            let hint = "access that long is not temporary; ask for less"
+            // A duration given, or the window from start to end that stands for it.
+            if durationNode == nil, let endNode = map.optional("end") {
+                throw endNode.error("is more than a year after start: the window asked for is longer than a year", hint: hint)
+            }
+            throw (durationNode ?? map.owner).error("is longer than a year", hint: hint)
         }
 
         var triggers: [RevocationTrigger] = []

@@ -257,6 +257,15 @@ public enum YAMLSource {
         return SourcePosition(line: line, column: column)
     }
 
+    /// The character at a 1-based line and column (in characters), if there is one.
+    static func character(at mark: Mark, in text: String) -> Character? {
+        guard mark.line >= 1, mark.column >= 1 else { return nil }
+        var lines = text.split(maxSplits: mark.line, omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+            .dropFirst(mark.line - 1).makeIterator()
+        guard let line = lines.next(), mark.column <= line.count else { return nil }
+        return line[line.index(line.startIndex, offsetBy: mark.column - 1)]
+    }
+
     /// libyaml's own wording, where it names its API rather than the input.
     static func readable(_ problem: String) -> String {
         problem.hasPrefix("Maximum nesting level reached") ? "nested too deeply (more levels than a YAML reader takes)" : problem
@@ -279,7 +288,8 @@ public enum YAMLSource {
     static func sourceError(_ error: YamlError, file: String, text: String) -> SourceError {
         func make(_ problem: String, _ mark: Mark?) -> SourceError {
             SourceError(file: file, position: mark.map { SourcePosition(line: $0.line, column: $0.column) }, field: "",
-                        message: "is not valid YAML: \(readable(problem))")
+                        message: "is not valid YAML: \(readable(problem))",
+                        hint: mark.flatMap { character(at: $0, in: text) } == "\t" ? "YAML indents with spaces, never tabs: replace the tab with spaces" : nil)
         }
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
