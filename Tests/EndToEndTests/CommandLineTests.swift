@@ -224,6 +224,21 @@ struct CommandLineTests {
         #expect(none.status == 0 && none.stdout.contains("no requests match"), "\(none.output)")
     }
 
+    /// Someone the directory does not list has nothing routed to them and
+    /// no people or systems of theirs: `list --routed-to-me` and `grants
+    /// --mine` say why, so an empty answer does not read as "nothing waits".
+    @Test func anEmptyAnswerForSomeoneOutsideTheDirectorySaysWhy() throws {
+        let store = try TestStore()
+        _ = try store.submit(superuser, as: "erin")
+        let queue = try store.run(["list", "--routed-to-me"], as: "zed")
+        #expect(queue.status == 0 && queue.stderr.contains("zed is not a person of the policy's directory, so nothing is routed to them"),
+                "\(queue.output)")
+        let grants = try store.run(["grants", "--mine"], as: "zed")
+        #expect(grants.status == 0 && grants.stderr.contains("zed is not a person of the policy's directory, so no people or systems are theirs"),
+                "\(grants.output)")
+        #expect(try store.run(["grants", "--mine"], as: "dave").stderr.isEmpty)
+    }
+
     /// Even where asserted identities are trusted, an asserted name is one a
     /// person could be recorded under and read back: not blank, not padded,
     /// not one of signoff's own actors, not without limit.

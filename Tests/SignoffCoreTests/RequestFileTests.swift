@@ -133,6 +133,30 @@ struct RequestFileTests {
         }
     }
 
+    /// Who is unknown is named for the part they play: a human subject not
+    /// in the directory as the subject (its owner, left out, is the subject),
+    /// an intake agent that named nobody as the person asking as an agent.
+    @Test func anUnknownPersonIsNamedForThePartTheyPlay() throws {
+        let policy = try Fixture.policy("route:\n  - {name: r, steps: [{approvers: owners}]}\n")
+        let human = valid.replacingOccurrences(of: "  kind: service_account\n  name: svc-ledger-etl\n  owner: alice",
+                                               with: "  kind: human\n  name: zed")
+        do {
+            _ = try RequestFile.parse(text: human, file: "r.yaml", policy: policy)
+            Issue.record("accepted a human subject nobody knows")
+        } catch {
+            let found = try #require(error.errors.first)
+            #expect(found.field == "subject.name" && found.hint?.contains("the human subject must be a person") == true, "\(found)")
+        }
+        let scanned = try #require(try RequestFile.parse(text: valid, file: "r.yaml", policy: policy).first).scanned
+        do throws(Refusal) {
+            _ = try Lifecycle.authorizeSubmission(scanned, by: Principal(name: "jira-importer", authentication: .osAccount), policy: policy)
+            Issue.record("an intake agent requested access for itself")
+        } catch {
+            #expect(error.message.contains("jira-importer is an intake agent, which submits for people: name the person asking"),
+                    "\(error.message)")
+        }
+    }
+
     @Test func quotedNullAndStrTagsAreText() throws {
         let text = valid.replacingOccurrences(of: "duration: 8h", with: "duration: !!str 8h\nticket: \"null\"")
         let request = try #require(try RequestFile.parse(text: text, file: "r.yaml", policy: nil).first).request

@@ -291,11 +291,12 @@ public enum RequestFile {
         if let requesterName = request.requester, let requester, !policy.knowsPerson(requesterName) {
             throw unknownPerson(requester, requesterName, "requester")
         }
-        if !policy.knowsPerson(request.subject.owner) {
-            throw unknownPerson(owner, request.subject.owner, "subject's owner")
-        }
+        // A human subject first: its owner, left out, is the subject.
         if request.subject.kind.isHuman, !policy.knowsPerson(request.subject.name) {
             throw unknownPerson(subjectName, request.subject.name, "human subject")
+        }
+        if !policy.knowsPerson(request.subject.owner) {
+            throw unknownPerson(owner, request.subject.owner, "subject's owner")
         }
         guard let entry = policy.system(named: request.system) else {
             if let spelling = policy.lookalikeSystem(of: request.system) {

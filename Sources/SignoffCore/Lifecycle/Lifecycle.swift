@@ -47,6 +47,9 @@ public enum Lifecycle {
             throw Refusal(.notRequester, "\(submitter.name) may not submit on behalf of \(requester): only the intake agents the policy names may")
         }
         if !policy.knowsPerson(requester) {
+            if ExactName.same(requester, submitter.name), policy.isIntakeAgent(submitter.name) {
+                throw Refusal(.notEligible, "\(requester) is an intake agent, which submits for people: name the person asking in the request's requester field")
+            }
             throw Refusal(.notEligible, "\(requester) is not in the policy directory, so cannot request access")
         }
         for trigger in request.revocationTriggers {

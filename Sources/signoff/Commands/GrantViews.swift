@@ -64,7 +64,12 @@ struct Grants: ParsableCommand, JSONReporting {
             }
             horizon = now.addingTimeInterval(TimeInterval(span.seconds))
         }
-        let responsibility = mine ? Responsibility(policy: try commands.requirePolicy(), person: commands.actor.name) : nil
+        let policy = mine ? try commands.requirePolicy() : nil
+        let responsibility = policy.map { Responsibility(policy: $0, person: commands.actor.name) }
+        // Nobody's grants are theirs when the directory does not list them: say why, so it does not read as "none".
+        if let policy, !policy.knowsPerson(commands.actor.name) {
+            Terminal.warning("\(commands.actor.name) is not a person of the policy's directory, so no people or systems are theirs")
+        }
         var writer = JSONListWriter<GrantStatusJSON>(listSchema: "signoff.grant-list/1", lines: format == .jsonLines)
         var table = GrantTable(now: now, write: StandardOutput.line)
         var count = 0
