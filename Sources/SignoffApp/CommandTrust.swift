@@ -180,6 +180,38 @@ public struct CommandTrust: Sendable {
         return unsafeAncestor(of: folder)
     }
 
+    /// Why this account must not run `command` (`/bin/sh -c`): the program
+    /// it names by path (its first word, where that holds a `/`) is a file
+    /// another account owns or may write, or lies under a folder that would
+    /// let one put another in its place (`unsafeAncestor`). Whoever may
+    /// change the program runs what they like with this account's rights.
+    /// Nil for a program found through `PATH`, or one that does not exist
+    /// (running it fails, and says so).
+    public static func commandProblem(_ command: String) -> String? {
+        var rest = Substring(command).drop { $0 == " " || $0 == "\t" }
+        var program: Substring
+        if let quote = rest.first, quote == "'" || quote == "\"" {
+            rest = rest.dropFirst()
+            program = rest.prefix { $0 != quote }
+        } else {
+            program = rest.prefix { $0 != " " && $0 != "\t" && $0 != ";" && $0 != "|" && $0 != "&" }
+        }
+        guard program.contains("/") else { return nil }
+        if program.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {
+            program = Substring(home + program.dropFirst())
+        }
+        let path = String(program)
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        if info.st_uid != 0, info.st_uid != geteuid() {
+            return "\(path), the program the command runs, belongs to another account, who could change what it does; use one of this account's or root's"
+        }
+        if info.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            return "\(path), the program the command runs, is writable by other accounts, who could change what it does; make it writable by its owner only (chmod go-w)"
+        }
+        return unsafeAncestor(of: path)
+    }
+
     /// Why a folder above `path`, as named or as it resolves, could let
     /// another account put a folder of theirs in its place (move it aside
     /// and link another there): one owned by another account than this one

@@ -386,8 +386,11 @@ extension HandOff {
                 Check it with `signoff handoff`; if it is right, set it again as this account with `signoff handoff`
                 """
         }
-        if case let .outbox(folder) = target, let problem = CommandTrust.outboxProblem(folder) {
-            return "the outbox is not used: \(problem)"
+        switch target {
+        case let .outbox(folder):
+            if let problem = CommandTrust.outboxProblem(folder) { return "the outbox is not used: \(problem)" }
+        case let .command(command):
+            if let problem = CommandTrust.commandProblem(command) { return "the hand-off command is not run: \(problem)" }
         }
         return nil
     }

@@ -415,6 +415,30 @@ struct GrantTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outbox.path).isEmpty)
     }
 
+    /// A command runs with its account's rights, so the program it names by
+    /// path is that account's or root's and nobody else may write it: one
+    /// others may change is refused when set, and not run once it opens up.
+    @Test func aHandOffProgramOthersMayWriteIsNotRun() throws {
+        let store = try TestStore()
+        let ran = store.directory.appendingPathComponent("ran").path
+        let program = store.directory.appendingPathComponent("provision.sh").path
+        #expect(FileManager.default.createFile(atPath: program, contents: Data("#!/bin/sh\ncat > '\(ran)'\n".utf8)))
+        #expect(chmod(program, 0o777) == 0)
+        let refused = try store.run(["handoff", "--command", "\(program) --env prod"], as: "ops")
+        #expect(refused.status == 2 && refused.stderr.contains("\(program), the program the command runs, is writable by other accounts"),
+                "\(refused.output)")
+        #expect(chmod(program, 0o755) == 0)
+        #expect(try store.run(["handoff", "--command", "\(program) --env prod"], as: "ops").status == 0)
+        #expect(chmod(program, 0o757) == 0)
+        let id = try approvedGrant(store)
+        let retry = try store.run(["handoff", "retry", id], as: "ops")
+        #expect(retry.status == 3 && retry.stderr.contains("the hand-off command is not run: \(program), the program"), "\(retry.output)")
+        #expect(!FileManager.default.fileExists(atPath: ran))
+        #expect(chmod(program, 0o755) == 0)
+        #expect(try store.run(["handoff", "retry", id], as: "ops").status == 0)
+        #expect(FileManager.default.fileExists(atPath: ran))
+    }
+
     /// A grant whose hand-off failed still ends when its clock runs out: the
     /// failure does not prove the access absent, so its removal goes out too.
     @Test func aGrantProvisioningReportedFailedStillExpires() throws {

@@ -294,6 +294,9 @@ public struct NotificationDelivery: Sendable {
     /// Why this account must not use `destination` yet (`NotificationChannel.trustedUse`); nil when it may.
     func untrusted(_ destination: NotificationChannel) -> String? {
         guard let use = destination.trustedUse else { return nil }
+        if destination.kind == .command, let problem = CommandTrust.commandProblem(destination.target) {
+            return "the command is not run: \(problem)"
+        }
         return trust.refusal(of: use.text, store: store.trustedAs, purpose: use.purpose, what: use.what)
     }
 

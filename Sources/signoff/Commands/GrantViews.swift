@@ -230,6 +230,7 @@ struct HandOffSettings: ParsableCommand {
             if let command, command.trimmingCharacters(in: .whitespaces).isEmpty || command.unicodeScalars.contains(where: DisplaySafe.isUnsafe) {
                 throw CommandFailure.badInput("--command needs a plain, non-empty command line")
             }
+            if let command, let problem = CommandTrust.commandProblem(command) { throw CommandFailure.badInput("--command: \(problem)") }
             let configured = try commands.run(Commands.ConfigureHandOff(outbox: absolute, command: command, timeoutSeconds: timeout))
             // This account's own record of the target it set here, by the event
             // just recorded, replacing (so retiring) the one before: the store
