@@ -139,13 +139,16 @@ struct ObservationSink {
     var ignored = 0
     var coverage: Coverage.Target
 
-    init(target: PlatformTarget, observedAt: Date, grantTypes: Set<String>, scopes: ScopeCoverage = .all,
-         credentials: CredentialCoverage = .none, ownersAttested: Bool = false) {
+    /// `grantTypes`: the platform's grant types the export shows in full,
+    /// of `platformGrantTypes`, every kind the platform has.
+    init(target: PlatformTarget, observedAt: Date, grantTypes: Set<String>, of platformGrantTypes: Set<String>,
+         scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, ownersAttested: Bool = false) {
         self.target = target
         self.observedAt = observedAt
         coverage = Coverage.Target(system: target.system, environment: target.environment, instance: target.instance,
                                    grantTypes: grantTypes, scopes: scopes, credentials: credentials,
                                    observedAt: observedAt, ownersAttested: ownersAttested)
+        coverage.everyGrantType = grantTypes.isSuperset(of: platformGrantTypes)
     }
 
     var state: ObservedState {

@@ -298,6 +298,21 @@ import Testing
 
     // MARK: Identity
 
+    /// Access that grows is another finding: the one an exception covers
+    /// (read) is not the one the widened role shows (admin).
+    @Test func accessThatGrowsIsAnotherFinding() throws {
+        func finding(_ access: String) throws -> Finding {
+            let line = #"{"system": "billing-api", "environment": "production", "subject_kind": "service_account", "subject_name": "svc-refunds", "subject_owner": "bob", "entitlement": "api_write", "access": "\#(access)", "source_id": "key-1", "observed_at": "2026-12-01T10:00:00Z"}"#
+            let run = try ExportReader.read(.generic, files: [try Fixtures.export("o.jsonl", line)],
+                                            options: ReadOptions(covers: ["billing-api/production"], now: Fixtures.now), policy: Fixtures.policy)
+            let found = Reconciliation.compare(grants: [], observed: run.observed, policy: Fixtures.policy, at: Fixtures.now).findings
+            return try #require(found.first { $0.kind == .unapproved }, "\(found)")
+        }
+        let read = try finding("read"), admin = try finding("admin")
+        #expect(read.id != admin.id)
+        #expect(read.id == (try finding("read")).id)
+    }
+
     @Test func findingsKeepTheirIdentityFromRunToRun() throws {
         let first = Reconciliation.compare(grants: [], observed: Self.postgres.observed, policy: Fixtures.policy, at: Fixtures.now)
         let later = try Fixtures.read(.postgresql, ["postgresql/pg15-grants-export.json"], now: Fixtures.now.addingTimeInterval(86_400))

@@ -19,6 +19,23 @@ import Testing
         #expect(target.scopes == ScopeCoverage(every: false, instanceWide: true))
     }
 
+    /// A ClusterRoleBinding alone (`kubectl get clusterrolebinding NAME`), or
+    /// a manifest's, does not say the cluster has no others: its access is
+    /// read, and no cluster-wide finding resolves by its absence.
+    @Test func aClusterRoleBindingNotInAListCoversNothingClusterWide() throws {
+        let lone = try Fixtures.export("one.yaml", """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: deployers}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+            subjects: [{kind: ServiceAccount, name: ci, namespace: payments}]
+            """)
+        let run = try ExportReader.read(.kubernetes, files: [lone], options: ReadOptions(instance: "prod-eu1", now: Fixtures.now),
+                                        policy: Fixtures.policy)
+        #expect(run.held(by: "payments:ci") == ["cluster_admin@*:admin"])
+        #expect(run.observed.coverage.targets.first?.scopes == ScopeCoverage(every: false, instanceWide: false))
+    }
+
     @Test func withoutTheIgnoreListTheBootstrapBindingsAreAccess() throws {
         let policy = try Policy.parse(source: Fixtures.policySource.replacingOccurrences(of: "ignore: [\"system:*\", \"kube-system:*\"]", with: "ignore: []"),
                                       file: "policy.yaml")

@@ -8,9 +8,15 @@ import Testing
     static let namespaces = Coverage(targets: [Coverage.Target(
         system: "k8s", environment: "production", instance: "prod-eu1", grantTypes: ["cluster_role", "role"],
         scopes: ScopeCoverage(every: false, instanceWide: false, places: ["payments"]))])
-    static let whole = Coverage(targets: [Coverage.Target(
-        system: "k8s", environment: "production", instance: "prod-eu1", grantTypes: ["cluster_role", "role"], scopes: .all,
-        credentials: .subjects(["ci"]))])
+    static let whole = Coverage(targets: [{
+        var target = Coverage.Target(system: "k8s", environment: "production", instance: "prod-eu1", grantTypes: ["cluster_role", "role"],
+                                     scopes: .all, credentials: .subjects(["ci"]))
+        target.everyGrantType = true
+        return target
+    }()])
+    /// Everywhere, but not every kind of grant (an AWS credential report alone).
+    static let someKinds = Coverage(targets: [Coverage.Target(
+        system: "k8s", environment: "production", instance: "prod-eu1", grantTypes: ["role"], scopes: .all)])
 
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
@@ -33,6 +39,8 @@ import Testing
         Case(name: "another system", coverage: whole, kind: .unapproved, system: "payments-db", scope: .unscoped, resolves: false),
         Case(name: "an orphan, from a namespace export", coverage: namespaces, kind: .orphaned, grantType: nil, scope: .unscoped, resolves: false),
         Case(name: "an orphan, from a whole export", coverage: whole, kind: .orphaned, grantType: nil, scope: .unscoped, resolves: true),
+        Case(name: "an orphan, from an export of some kinds of grant", coverage: someKinds, kind: .orphaned, grantType: nil,
+             scope: .unscoped, resolves: false),
         Case(name: "a credential of a listed subject", coverage: whole, kind: .staleCredential, grantType: nil, scope: .unscoped, resolves: true),
         Case(name: "a credential of another subject", coverage: whole, kind: .staleCredential, subject: "deploy", grantType: nil, scope: .unscoped, resolves: false),
         Case(name: "credentials, from a run without them", coverage: namespaces, kind: .staleCredential, grantType: nil, scope: .unscoped, resolves: false),

@@ -13,6 +13,11 @@ public struct Coverage: Sendable, Hashable {
         /// The platform's grant types the run shows in full (`cluster_role`,
         /// `role`...); nil when it shows every kind (the generic format).
         public var grantTypes: Set<String>?
+        /// Whether those are every kind of grant the platform has: only
+        /// then does an identity the run does not show hold no access
+        /// (an AWS credential report alone shows no policies or groups).
+        /// Said by the reader, for the run; not recorded.
+        public var everyGrantType: Bool
         public var scopes: ScopeCoverage
         public var credentials: CredentialCoverage
         /// When the platform was read, where the export says (nil: when the
@@ -32,6 +37,7 @@ public struct Coverage: Sendable, Hashable {
             self.system = system; self.environment = environment; self.instance = instance
             self.grantTypes = grantTypes; self.scopes = scopes; self.credentials = credentials; self.observedAt = observedAt
             self.ownersAttested = ownersAttested
+            everyGrantType = grantTypes == nil
         }
 
         /// Whether the run shows every grant of this type in this scope (nil type: the generic format's entitlements).

@@ -395,11 +395,14 @@ public enum Reconciliation {
     }
 
     /// What keeps an access finding the same from run to run: the identity, the
-    /// entitlement (or the platform's grant) and where it applies.
+    /// entitlement (or the platform's grant), where it applies, and the level
+    /// of access. Access that grows (a role's verbs widened to `*`) is
+    /// another finding, reported afresh: an exception of the narrower one
+    /// does not cover it, and that one resolves.
     static func accessKey(_ kind: String, _ observation: Observation, _ subject: SubjectKey) -> [String] {
         [kind, observation.system, observation.environment, observation.subject.name,
          observation.entitlement.map { "entitlement \($0)" } ?? observation.native.key, observation.scope.text]
-            + (subject.owner.map { ["owner \($0)"] } ?? [])
+            + (subject.owner.map { ["owner \($0)"] } ?? []) + (observation.access.map { ["access \($0.rawValue)"] } ?? [])
     }
 
     static func kindOrder(_ kind: FindingKind) -> Int {

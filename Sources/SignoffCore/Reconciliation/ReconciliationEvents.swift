@@ -186,7 +186,9 @@ extension EventBody {
 extension Coverage {
     /// Whether a run with this coverage, not showing a finding, shows that it
     /// is gone: only when the run showed in full the place the finding is
-    /// about. An export of one namespace resolves nothing in another.
+    /// about, and the kinds of grant it is about. An export of one namespace
+    /// resolves nothing in another; a credential report alone resolves no
+    /// identity without an owner (it may still hold a policy or a group).
     public func showsAbsence(of kind: FindingKind, system: String, environment: String, subject: String, grantType: String?,
                              scope: ObservedScope) -> Bool {
         guard let target = target(system: system, environment: environment) else { return false }
@@ -201,7 +203,8 @@ extension Coverage {
             case let .within(place): return target.scopes.covers(granted: place)
             }
         case .orphaned:
-            return target.scopes.every && target.scopes.instanceWide
+            // An identity is gone only from a run that shows every kind of grant it could still hold, everywhere.
+            return target.everyGrantType && target.scopes.every && target.scopes.instanceWide
         case .staleCredential:
             return target.coversCredentials(of: subject)
         }

@@ -59,7 +59,8 @@ enum AWSSource {
             credentials = .subjects(listings.reduce(into: Set<String>()) { $0.formUnion($1.users) })
         }
         var sink = ObservationSink(target: target, observedAt: options.now,
-                                   grantTypes: details == nil ? [] : ["policy", "group", "inline_policy"], credentials: credentials)
+                                   grantTypes: details == nil ? [] : ["policy", "group", "inline_policy"],
+                                   of: ["policy", "group", "inline_policy"], credentials: credentials)
         var subjects: [ExactName: ObservedSubject] = [:]
         if let details = details?.0 {
             for principal in details.principals {

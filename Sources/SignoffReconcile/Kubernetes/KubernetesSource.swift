@@ -30,6 +30,9 @@ enum KubernetesSource {
         var clusterRoleLevels: [ExactName: AccessLevel?] = [:]
         var roleLevels: [ExactName: AccessLevel?] = [:]
         var serviceAccounts: Set<ExactName>?
+        /// Whether a ClusterRoleBinding came in a List (`kubectl get clusterrolebindings`):
+        /// one object alone, or a manifest's, does not say the cluster has no others.
+        var clusterRoleBindingsListed = false
         for file in files {
             var documents: [JSONCursor] = []
             if file.firstCharacter == "{" || file.firstCharacter == "[" {
@@ -38,7 +41,8 @@ enum KubernetesSource {
                 documents = try YAMLExport.documents(file).map { JSONCursor($0, file: file.name) }
             }
             for document in documents where !document.isNull {
-                for object in try objects(in: document) {
+                let (objectsOfDocument, isList) = try objects(in: document)
+                for object in objectsOfDocument {
                     let fields = try object.object()
                     let kindCursor = try fields.required("kind", hint: "every Kubernetes object names its kind")
                     let kind = try kindCursor.string()
@@ -59,6 +63,7 @@ enum KubernetesSource {
                     switch kind {
                     case "RoleBinding", "ClusterRoleBinding":
                         bindings.append(try binding(fields, metadata: metadata, name: name, clusterWide: kind == "ClusterRoleBinding", cursor: object))
+                        if kind == "ClusterRoleBinding", isList { clusterRoleBindingsListed = true }
                     case "Role":
                         let namespace = try metadata.required("namespace", hint: "a Role lives in a namespace").name()
                         let key = ExactName("\(namespace)/\(name)")
@@ -85,7 +90,6 @@ enum KubernetesSource {
         }
 
         let hasRoleBindings = bindings.contains { !$0.clusterWide }
-        let hasClusterRoleBindings = bindings.contains { $0.clusterWide }
         if options.allNamespaces, !options.namespaces.isEmpty {
             throw SourceError(file: files[0].name, position: nil, field: "", message: "cannot hold every namespace and only some",
                               hint: "give --all-namespaces or --namespace NAME, not both")
@@ -103,9 +107,10 @@ enum KubernetesSource {
             }
         }
         let target = try ExportReader.target(.kubernetes, found: nil, options: options, policy: policy, file: files[0].name)
-        let scopes = ScopeCoverage(every: options.allNamespaces && hasRoleBindings, instanceWide: hasClusterRoleBindings,
+        let scopes = ScopeCoverage(every: options.allNamespaces && hasRoleBindings, instanceWide: clusterRoleBindingsListed,
                                    places: hasRoleBindings || !options.namespaces.isEmpty ? Set(options.namespaces) : [])
-        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["cluster_role", "role"], scopes: scopes)
+        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["cluster_role", "role"], of: ["cluster_role", "role"],
+                                   scopes: scopes)
         for binding in bindings {
             let type = binding.roleIsCluster ? "cluster_role" : "role"
             // A role the export defines is judged by its rules (even none); a built-in one it omits by its known level.
@@ -163,18 +168,18 @@ enum KubernetesSource {
     }
 
     /// The objects of a document: a List's items (refused when it is one page of
-    /// a longer list), or the document itself.
-    static func objects(in document: JSONCursor) throws(SourceError) -> [JSONCursor] {
+    /// a longer list), or the document itself; and whether it was a List.
+    static func objects(in document: JSONCursor) throws(SourceError) -> (objects: [JSONCursor], isList: Bool) {
         guard case .object = document.value.kind else {
             throw document.error("is not a Kubernetes object or List: it is \(document.value.kindName)", hint: ReconcileSource.kubernetes.files)
         }
         let fields = try document.object()
-        guard let kind = try fields.present("kind")?.string(), kind == "List" || kind.hasSuffix("List") else { return [document] }
+        guard let kind = try fields.present("kind")?.string(), kind == "List" || kind.hasSuffix("List") else { return ([document], false) }
         if let metadata = try fields.present("metadata")?.object(), let next = metadata.present("continue"), try !next.string().isEmpty {
             throw next.error("is set: this is one page of a longer list",
                              hint: "export with kubectl get, which reads every page, or merge the pages into one list")
         }
-        return try fields.required("items", hint: "a \(kind) holds items").arrayOrNull()
+        return (try fields.required("items", hint: "a \(kind) holds items").arrayOrNull(), true)
     }
 
     static func binding(_ fields: JSONObject, metadata: JSONObject, name: String, clusterWide: Bool,

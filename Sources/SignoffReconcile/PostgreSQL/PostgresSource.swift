@@ -61,7 +61,8 @@ enum PostgresSource {
         if export.memberships != nil { grantTypes.insert("role") }
         if export.schemaPrivileges != nil { grantTypes.insert("schema_privilege") }
         if export.tablePrivileges != nil { grantTypes.insert("table_privilege") }
-        var sink = ObservationSink(target: target, observedAt: export.exportedAt ?? options.now, grantTypes: grantTypes)
+        var sink = ObservationSink(target: target, observedAt: export.exportedAt ?? options.now, grantTypes: grantTypes,
+                                   of: ["attribute", "role", "schema_privilege", "table_privilege"])
         let memberships = export.memberships ?? []
         let privileges = (export.schemaPrivileges ?? []) + (export.tablePrivileges ?? [])
         var membershipsOf: [ExactName: [Membership]] = [:]
