@@ -260,6 +260,20 @@ import Testing
         #expect(report.isIntact, "\(report.problems)")
     }
 
+    /// A change whose webhook arrives after the request was decided (its
+    /// terms imported first by a poll, which names no editor) still records
+    /// its editor: here one who then approved, which the evidence must show.
+    @Test func aLateEditorIsRecordedAfterTheDecision() throws {
+        let h = try Harness()
+        #expect(try h.importTicket(.request(try Self.scanned())) == .submitted(id: "REQ-1", state: .pending, version: 1))
+        #expect(try h.review("dave", .approve, version: 1) == .pending)
+        #expect(try h.review("erin", .approve, version: 1) == .approved)
+        #expect(try h.importTicket(.request(try Self.scanned()), editor: "dave") == .unchanged(id: "REQ-1", state: .approved))
+        #expect(try h.store.record("REQ-1")?.editors == ["dave"])
+        let report = try h.store.verify()
+        #expect(report.isIntact, "\(report.problems)")
+    }
+
     /// A ticket closed before it ever made a request is recorded with its
     /// time: its creation, delivered after the close, is stale and makes no
     /// request; the closed ticket hears nothing; reopened later, it makes its request.

@@ -220,15 +220,17 @@ extension Commands {
         }
 
         /// Links the ticket again to record its editor, where the intake names
-        /// one the open request does not have yet (nor its requester): for a
+        /// one the request does not have yet (nor its requester): for a
         /// ticket whose change itself was imported before, or is older than
-        /// what was. `updated`: the ticket's time as last imported, which
-        /// this link must not move back.
+        /// what was. A decided request records them too: a change delivered
+        /// late was still made before the decision, and whoever made it and
+        /// then decided must show in the evidence. `updated`: the ticket's
+        /// time as last imported, which this link must not move back.
         /// `last` is read only when there is an editor to record: most
         /// imports of an unchanged ticket name none.
         func noteEditor(_ intake: IntakeTicket, _ record: RequestRecord?, updated last: @autoclosure () throws -> Date?,
                         _ tx: CommandTransaction) throws {
-            guard let editor = intake.editor, let record, record.state.isOpen, editor != record.requester,
+            guard let editor = intake.editor, let record, editor != record.requester,
                   record.editors?.contains(editor) != true else { return }
             let updated = [try last(), intake.updated].compactMap { $0 }.max()
             try tx.append(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
