@@ -72,7 +72,7 @@ import Testing
 
     /// A platform names people its own way: the repro, a Kubernetes User
     /// sam@acme.com holding cluster-admin, was excepted by sam himself.
-    @Test(arguments: ["sam@acme.com", "SAM", "Sam@elsewhere.example", "\u{0455}am"])
+    @Test(arguments: ["sam@acme.com", "SAM", "Sam@elsewhere.example", "\u{0455}am", "sam ", "\u{FF53}\u{FF41}\u{FF4D}", "Sa\u{1E3F}"])
     func nobodyExceptsTheirOwnAccessUnderThePlatformsSpelling(subject: String) {
         let finding = FindingRequestTests.finding(subject: subject)
         let actor = Principal(name: "sam", authentication: .asserted)

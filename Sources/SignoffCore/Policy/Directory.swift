@@ -70,6 +70,9 @@ struct Directory: Sendable {
     var delegations: [Delegation] = []
     /// Every `jira:` identity, lowercased, to its person.
     var jiraPeople = ExactNameDictionary<String>()
+    /// Each person's name, email and Jira identities, folded
+    /// (`Reconciliation.fold`): what an identity named as theirs folds to.
+    var foldedNames = ExactNameDictionary<Set<String>>()
     /// Whose each listed SSH key is: one key, one person.
     var keyOwners: [SSHPublicKey: String] = [:]
     /// Listed keys that prove nothing (`SSHPublicKey.weakness`), with why:
@@ -287,6 +290,10 @@ extension Directory {
             return
         }
         expandedGroups = expandAll()
+        for name in peopleInOrder {
+            guard let person = people[name] else { continue }
+            foldedNames[name] = Set(([name] + [person.email].compactMap { $0 } + person.jira).map(Reconciliation.fold))
+        }
     }
 
     /// The first cycle among nested groups, in one depth-first pass over every

@@ -122,9 +122,9 @@ extension Policy {
     /// identity that may be theirs, so that nobody passes their own off as
     /// another's.
     func isKnown(_ person: String, as name: String) -> Bool {
-        let own = [person] + (directory.people[person].map { [$0.email].compactMap { $0 } + $0.jira } ?? [])
+        // Folded alike whenever equal, or equal but for case: one comparison of folds says all.
         let folded = Reconciliation.fold(name)
-        return own.contains { $0 == name || $0.lowercased() == name.lowercased() || Reconciliation.fold($0) == folded }
+        return directory.foldedNames[person]?.contains(folded) ?? (Reconciliation.fold(person) == folded)
     }
 
     /// Whether the expression names `person` for this request at `date`, and why in words.

@@ -37,12 +37,20 @@ extension Reconciliation {
         return Refusal(.notEligible, "\(person) may not except finding \(finding.id): it is about access of \(finding.subject)\(finding.owner.map { " (owner \($0))" } ?? "")\(grant.map { ", granted to \($0.terms.requester) by \($0.requestID)" } ?? ""), and nobody accepts their own access as an exception; someone else who may except findings must decide")
     }
 
-    /// A name as a person might be known on a platform, folded: the part
-    /// before `@`, lower case, look-alike letters as their prototype
-    /// (`Sam@acme.com`, `sam`, Cyrillic `ѕam` fold alike).
+    /// A name as a person might be known on a platform, folded: spaces
+    /// around it dropped, the part before `@`, lower case, compatibility
+    /// forms as their plain letters and accents dropped, look-alike letters
+    /// as their prototype (`Sam@acme.com`, `sam `, fullwidth `ｓａｍ`, `Saḿ`
+    /// and Cyrillic `ѕam` fold alike).
     static func fold(_ name: String) -> String {
-        let local = name.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? name
-        return Confusables.skeleton(local.lowercased()).lowercased()
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let local = trimmed.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? trimmed
+        var text = local.lowercased()
+        if !text.utf8.allSatisfy({ $0 < 0x80 }) {
+            let plain = text.decomposedStringWithCompatibilityMapping.unicodeScalars.filter { $0.properties.generalCategory != .nonspacingMark }
+            text = String(String.UnicodeScalarView(plain)).lowercased()
+        }
+        return Confusables.skeleton(text).lowercased()
     }
 
     /// Accepts the open finding `finding` as an exception until `until`: the

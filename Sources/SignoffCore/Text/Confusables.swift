@@ -10,6 +10,18 @@ public enum Confusables {
     /// read the same), every other scalar replaced by its prototype, canonical
     /// decomposition again.
     public static func skeleton(_ text: String) -> String {
+        // ASCII is its own canonical decomposition, and maps to ASCII: no decomposing, twice, to do.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var mapped = String.UnicodeScalarView()
+            for scalar in text.unicodeScalars {
+                if let target = mapping[scalar.value] {
+                    for value in target { mapped.append(Unicode.Scalar(value)!) }
+                } else {
+                    mapped.append(scalar)
+                }
+            }
+            return String(mapped)
+        }
         var mapped = String.UnicodeScalarView()
         for scalar in text.decomposedStringWithCanonicalMapping.unicodeScalars {
             if scalar.properties.isDefaultIgnorableCodePoint { continue }
