@@ -114,6 +114,11 @@ struct FindingExceptionTests {
             #expect(try sqlite(copy, edit).status == 0)
             let verify = try Signoff.run(["audit", "verify", "--store", copy])
             #expect(verify.status == 6 && verify.stdout.contains(named), "\(edit): \(verify.output)")
+            // Nor is a row written by hand believed: past the exception's recorded end, the finding is reported.
+            let drift = try Signoff.run(["drift", "--json", "--store", copy], environment: ["SIGNOFF_NOW": "2026-11-21T07:10:00Z"])
+            let findings = try #require((try Signoff.json(drift) as? [String: Any])?["findings"] as? [[String: Any]], "\(drift.output)")
+            let entry = try #require(findings.first { $0["id"] as? String == finding })
+            #expect(entry["reported"] as? Bool == true && (entry["exception"] as? [String: Any]) == nil, "\(edit): \(entry)")
         }
     }
 }
