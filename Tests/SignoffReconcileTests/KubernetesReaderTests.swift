@@ -17,6 +17,7 @@ import Testing
         #expect(target.system == "k8s-prod" && target.environment == "production")
         // Only ClusterRoleBindings: cluster-wide access is covered, no namespace is.
         #expect(target.scopes == ScopeCoverage(every: false, instanceWide: true))
+        #expect(target.scopes.text == "instance-wide only")
     }
 
     /// A ClusterRoleBinding alone (`kubectl get clusterrolebinding NAME`), or
@@ -34,6 +35,7 @@ import Testing
                                         policy: Fixtures.policy)
         #expect(run.held(by: "payments:ci") == ["cluster_admin@*:admin"])
         #expect(run.observed.coverage.targets.first?.scopes == ScopeCoverage(every: false, instanceWide: false))
+        #expect(run.observed.coverage.targets.first?.scopes.text == "no place in full")
     }
 
     @Test func withoutTheIgnoreListTheBootstrapBindingsAreAccess() throws {

@@ -94,6 +94,7 @@ public struct ScopeCoverage: Sendable, Hashable {
     public var text: String {
         if every { return instanceWide ? "all" : "every place, not instance-wide" }
         let names = places.sorted().joined(separator: ", ")
+        if names.isEmpty { return instanceWide ? "instance-wide only" : "no place in full" }
         return instanceWide ? "\(names) and instance-wide" : names
     }
 }
