@@ -353,6 +353,22 @@ import Testing
         #expect(at == nil, "\(String(describing: at))")
     }
 
+    /// A webhook whose issue names no key is refused as that, at the issue,
+    /// not as a webhook without an issue.
+    @Test func aWebhookIssueWithoutAKeyIsNamed() throws {
+        let text = #"{"webhookEvent": "jira:issue_updated", "issue": {"id": "10001", "fields": {}}}"#
+        let value = try JSONDocument(text: text).values[0]
+        do throws(JiraInputError) {
+            _ = try JiraPayload.read(value)
+            Issue.record("read an issue without a key")
+        } catch {
+            #expect(error.message.contains("whose issue has no key ($.issue.key)"), "\(error)")
+            #expect(error.offset == text.range(of: #"{"id""#)?.lowerBound.utf16Offset(in: text), "\(error)")
+        }
+        let none = #"{"webhookEvent": "jira:issue_deleted"}"#
+        #expect(throws: JiraInputError.self) { try JiraPayload.read(try JSONDocument(text: none).values[0]) }
+    }
+
     /// A page of search results says where it stands, in both of Jira's schemes.
     @Test func searchPages() throws {
         let agile = try JiraPayload.read(try Fixtures.value("rest-v2/atlassian-python-api-agile-search-results.json"))

@@ -90,15 +90,11 @@ public enum JiraPayload: Sendable {
         if let event = value["webhookEvent"]?.stringValue {
             switch event {
             case "jira:issue_created", "jira:issue_updated":
-                guard let issueValue = value["issue"], var issue = JiraIssue(issueValue) else {
-                    throw JiraInputError(offset: value.offset, message: "is a \(event) webhook without an issue")
-                }
+                var issue = try webhookIssue(value, event)
                 issue.changedBy = value["user"].flatMap(JiraUser.init)
                 return .issues([issue], source: event == "jira:issue_created" ? .webhookCreated : .webhookUpdated, page: nil)
             case "jira:issue_deleted":
-                guard let issueValue = value["issue"], let issue = JiraIssue(issueValue) else {
-                    throw JiraInputError(offset: value.offset, message: "is a \(event) webhook without an issue")
-                }
+                let issue = try webhookIssue(value, event)
                 // Epoch milliseconds; a time outside the years 1970–9999 is no time.
                 let at = value["timestamp"]?.integerValue.flatMap(JiraDate.epochMilliseconds)
                 return .deleted(issue, at: at)
@@ -138,6 +134,20 @@ public enum JiraPayload: Sendable {
 }
 
 /// An input that is not something `signoff import jira` reads.
+/// The issue a webhook body carries (`$.issue`), refused where it has none or
+/// the issue names no key (`$.issue.key`), at the place that lacks it.
+private func webhookIssue(_ body: JSONValue, _ event: String) throws(JiraInputError) -> JiraIssue {
+    guard let value = body["issue"] else {
+        throw JiraInputError(offset: body.offset, message: "is a \(event) webhook without an issue ($.issue)",
+                             hint: "give the webhook body as Jira sent it")
+    }
+    guard let issue = JiraIssue(value) else {
+        throw JiraInputError(offset: value.offset, message: "is a \(event) webhook whose issue has no key ($.issue.key)",
+                             hint: "give the webhook body as Jira sent it: its issue names its key, such as OPS-1234")
+    }
+    return issue
+}
+
 public struct JiraInputError: Error, Sendable, Hashable, CustomStringConvertible {
     public var offset: Int
     public var message: String
