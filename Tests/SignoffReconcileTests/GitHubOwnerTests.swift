@@ -40,6 +40,9 @@ import Testing
         let unapproved = try #require(result.findings.first { $0.kind == .unapproved })
         #expect(unapproved.subject.name == "deploy-bot" && unapproved.subject.owner == "mallory" && unapproved.requestID == nil)
         #expect(unapproved.summary.hasSuffix(", and no grant approves it"))
+        // Named once: "deploy-bot holds repository/contents write … (owner mallory)", not "deploy-bot holds deploy-bot …".
+        #expect(unapproved.summary.hasPrefix("deploy-bot holds ") && unapproved.summary.components(separatedBy: "deploy-bot").count == 2
+                && unapproved.summary.contains("(owner mallory)"), "\(unapproved.summary)")
         // Alice's token is not there: what provisioning reported done is missing.
         let missing = try #require(result.findings.first { $0.kind == .notProvisioned })
         #expect(missing.requestID == "REQ-1" && missing.subject.owner == "alice")

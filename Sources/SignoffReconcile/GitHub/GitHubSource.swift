@@ -73,7 +73,8 @@ enum GitHubSource {
                 if group.key == "repository", permission.key == "metadata", level == .read { continue }
                 let qualified = "\(group.key)/\(permission.key)"
                 sink.add(subject, type: "permission", names: [qualified],
-                         text: "\(name) (owner \(owner)): \(qualified) \(levelText)" + (group.key == "repository" ? " on \(reach)" : ""),
+                         // Without the token's name: a summary says whose it is ("deploy-bot holds …").
+                         text: "\(qualified) \(levelText)" + (group.key == "repository" ? " on \(reach)" : "") + " (owner \(owner))",
                          scope: group.key == "repository" ? scope : .unscoped, access: level, sourceID: "token \(id) \(qualified)")
             }
         }
