@@ -352,12 +352,7 @@ public enum SecretScan {
             explicit = true
             k += 2
         }
-        while k < s.count, s[k] == " " || s[k] == "\t" { k += 1 }
-        // A quoted value is given as plainly as `password: …` gives one.
-        while k < s.count, s[k] == "\"" || s[k] == "'" || s[k] == "`" {
-            explicit = true
-            k += 1
-        }
+        while k < s.count, s[k] == " " || s[k] == "\t" || s[k] == "\"" || s[k] == "'" || s[k] == "`" { k += 1 }
         let valueStart = k
         while k < s.count, !isSpace(s[k]), s[k] != "\"", s[k] != "'", s[k] != "`" { k += 1 }
         var valueEnd = k
@@ -378,7 +373,7 @@ public enum SecretScan {
     /// symbols), and high Shannon entropy. Words and names (`production`,
     /// `svc-ledger-etl`) have one class of character or low entropy.
     static func looksRandom(_ value: [Unicode.Scalar], explicit: Bool) -> Bool {
-        let minimum = explicit ? 8 : 12
+        let minimum = explicit ? 8 : 16
         guard value.count >= minimum, value.count <= 512 else { return false }
         var lowerCount = 0, upperCount = 0, digits = 0, symbols = 0
         var counts: [Unicode.Scalar: Int] = [:]
