@@ -141,7 +141,7 @@ struct ObservationSink {
 
     /// `grantTypes`: the platform's grant types the export shows in full,
     /// of `platformGrantTypes`, every kind the platform has.
-    init(target: PlatformTarget, observedAt: Date, grantTypes: Set<String>, of platformGrantTypes: Set<String>,
+    init(target: PlatformTarget, observedAt: Date, grantTypes: Set<String>, of platformGrantTypes: [String],
          scopes: ScopeCoverage = .all, credentials: CredentialCoverage = .none, ownersAttested: Bool = false) {
         self.target = target
         self.observedAt = observedAt

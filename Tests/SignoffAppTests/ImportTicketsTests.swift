@@ -268,7 +268,14 @@ import Testing
         #expect(try h.importTicket(.request(try Self.scanned())) == .submitted(id: "REQ-1", state: .pending, version: 1))
         #expect(try h.review("dave", .approve, version: 1) == .pending)
         #expect(try h.review("erin", .approve, version: 1) == .approved)
-        #expect(try h.importTicket(.request(try Self.scanned()), editor: "dave") == .unchanged(id: "REQ-1", state: .approved))
+        // A change the ticket dates after the decision (dave closing it) makes nobody an editor.
+        let decided = try #require(try h.store.record("REQ-1")?.decision?.at)
+        #expect(try h.importTicket(.request(try Self.scanned()), updated: decided.addingTimeInterval(60), editor: "erin")
+                == .unchanged(id: "REQ-1", state: .approved))
+        #expect(try h.importTicket(.request(try Self.scanned()), editor: "frank") == .unchanged(id: "REQ-1", state: .approved))
+        #expect(try h.store.record("REQ-1")?.editors == nil)
+        // Dated before it (delivered late, so stale against the close): dave changed what he then approved.
+        _ = try h.importTicket(.request(try Self.scanned()), updated: decided.addingTimeInterval(-60), editor: "dave")
         #expect(try h.store.record("REQ-1")?.editors == ["dave"])
         let report = try h.store.verify()
         #expect(report.isIntact, "\(report.problems)")

@@ -94,6 +94,9 @@ struct RequestFileTests {
         }
         let read = try RequestFile.parse(text: json(purpose: #"logs \ud83d\ude00 and \uD83D\uDC4D\ud83d\ude00"#), file: "r.json", policy: nil)
         #expect(read.first?.request.purpose == "logs \u{1F600} and \u{1F44D}\u{1F600}")
+        // A BMP character's escape is YAML's too (Korean, here): nothing to join.
+        #expect(try RequestFile.parse(text: json(purpose: #"\ud55c\uad6d reads"#), file: "r.json", policy: nil).first?.request.purpose
+                == "\u{D55C}\u{AD6D} reads")
         let escaped = try RequestFile.parse(text: json(purpose: #"C:\\ud83d\\ude00"#), file: "r.json", policy: nil)
         #expect(escaped.first?.request.purpose == #"C:\ud83d\ude00"#)
 

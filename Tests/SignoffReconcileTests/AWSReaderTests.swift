@@ -88,6 +88,10 @@ import Testing
         let target = try #require(run.observed.coverage.targets.first)
         #expect(target.credentials == .all)
         #expect(target.grantTypes == [])
+        // It shows no policy or group: an identity it does not list may still hold one.
+        #expect(!target.everyGrantType)
+        let whole = try Fixtures.read(.aws, ["aws/account-authorization-details.json", "aws/credential-report.csv"])
+        #expect(whole.observed.coverage.targets.first?.everyGrantType == true)
         let credentials = run.observed.credentials.map { "\($0.subject.name) \($0.credentialID) \($0.lastUsed)" }.sorted()
         #expect(credentials == [
             "alice password unknown", "ci-deployer access_key_1 never", "dave password unknown", "erin password unknown",

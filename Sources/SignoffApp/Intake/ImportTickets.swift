@@ -222,9 +222,9 @@ extension Commands {
         /// Links the ticket again to record its editor, where the intake names
         /// one the request does not have yet (nor its requester): for a
         /// ticket whose change itself was imported before, or is older than
-        /// what was. A decided request records them too: a change delivered
-        /// late was still made before the decision, and whoever made it and
-        /// then decided must show in the evidence. `updated`: the ticket's
+        /// what was. A decided request records them too, for a change its
+        /// ticket dates before the decision (a webhook delivered late):
+        /// whoever made it and then decided must show in the evidence. `updated`: the ticket's
         /// time as last imported, which this link must not move back.
         /// `last` is read only when there is an editor to record: most
         /// imports of an unchanged ticket name none.
@@ -232,6 +232,10 @@ extension Commands {
                         _ tx: CommandTransaction) throws {
             guard let editor = intake.editor, let record, editor != record.requester,
                   record.editors?.contains(editor) != true else { return }
+            // A decided request records only a change its ticket dates before the decision.
+            if let decided = record.decision?.at {
+                guard let changed = intake.updated, changed < decided else { return }
+            }
             let updated = [try last(), intake.updated].compactMap { $0 }.max()
             try tx.append(EventDraft(requestID: record.id, actor: tx.actor, at: tx.now,
                                      body: .ticketLinked(.init(ticket: intake.ticket, updated: updated, editedBy: editor))))

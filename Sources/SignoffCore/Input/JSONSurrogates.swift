@@ -17,8 +17,11 @@ import Foundation
 /// quote, before any escape.
 enum JSONSurrogates {
     static func joined(_ text: String) -> String {
+        // Looked at without a copy; only a file holding a pair, and small
+        // enough to be read twice, is: a larger one is refused as before.
+        guard text.utf8.count <= maximumBytes, mayHavePairs(text) else { return text }
         let bytes = Array(text.utf8)
-        guard mayHavePairs(bytes), isJSON(bytes) else { return text }
+        guard isJSON(bytes) else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = 0, inString = false, padding = 0
@@ -51,14 +54,21 @@ enum JSONSurrogates {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Whether a high surrogate's escape (`\ud8`…`\udb`) appears at all: the cheap test first.
-    private static func mayHavePairs(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 12 else { return false }
-        for index in 0..<(bytes.count - 11) where bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u")
-            && (bytes[index + 2] | 0x20) == UInt8(ascii: "d") {
-            return true
+    /// The largest text read for pairs: a request file, a policy or a mapping is far smaller.
+    static let maximumBytes = 64 << 20
+
+    /// Whether a pair's escapes (`\ud8`…`\udb`, then `\udc`…`\udf`) appear at all: the cheap test first.
+    private static func mayHavePairs(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 12 else { return false }
+            for index in 0..<(bytes.count - 11) where bytes[index] == UInt8(ascii: "\\") && bytes[index + 1] == UInt8(ascii: "u")
+                && (bytes[index + 2] | 0x20) == UInt8(ascii: "d") && Array("89abAB".utf8).contains(bytes[index + 3])
+                && bytes[index + 6] == UInt8(ascii: "\\") {
+                return true
+            }
+            return false
         }
-        return false
     }
 
     /// Whether the text is one JSON value, as JSON's own reader takes it.

@@ -46,13 +46,14 @@ enum YAMLDuplicateKeys {
         }
         return YAMLEvents.first(in: text) { event, position -> Found? in
             let type = event.type
-            if type == YAML_SCALAR_EVENT, case let .mapping(path, seen, _, true) = stack.last {
+            if type == YAML_SCALAR_EVENT, case let .mapping(path, _, _, true) = stack.last {
                 let scalar = event.data.scalar
                 let key = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+                // Taken out of the stack to be changed in place: a copy per key would make a large mapping quadratic.
+                guard case .mapping(_, var seen, _, _) = stack.removeLast() else { return nil }
                 if let first = seen[key] { return Found(path: path.isEmpty ? key : "\(path).\(key)", position: position, first: first) }
-                var keys = seen
-                keys[key] = position
-                stack[stack.count - 1] = .mapping(path: path, seen: keys, key: key, expectingKey: false)
+                seen[key] = position
+                stack.append(.mapping(path: path, seen: seen, key: key, expectingKey: false))
             } else if type == YAML_MAPPING_START_EVENT {
                 stack.append(.mapping(path: nextPath(), seen: [:], key: nil, expectingKey: true))
             } else if type == YAML_SEQUENCE_START_EVENT {

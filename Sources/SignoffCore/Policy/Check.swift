@@ -383,9 +383,9 @@ extension Condition {
             switch test {
             case let .kinds(mask): mask & FieldTest.everyKind == FieldTest.everyKind
             case .accessLevels, .accessCompare: test.accessMask.map { $0 & FieldTest.everyAccess == FieldTest.everyAccess } ?? false
-            case let .like(patterns): field.isAlwaysGiven && patterns.contains { !$0.bytes.isEmpty && $0.bytes.allSatisfy { $0 == UInt8(ascii: "*") } }
-            case let .present(expected): expected && field.isAlwaysGiven
-            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .matches, .inGroup, .includesAll: false
+            case let .like(patterns): !field.isOptional && patterns.contains { !$0.bytes.isEmpty && $0.bytes.allSatisfy { $0 == UInt8(ascii: "*") } }
+            // `present:` tests only fields a request may leave out: either way it rules some out.
+            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .matches, .inGroup, .present, .includesAll: false
             }
         }
     }
@@ -404,12 +404,12 @@ extension Condition {
                 || parts.indices.contains { i in parts[(i + 1)...].contains { Policy.excludes(parts[i], $0) } }
         case let .any(children): return children.allSatisfy(\.holdsForNoRequest)
         case let .not(negated): return negated.holdsForEveryRequest
-        case let .test(field, test, _):
+        case let .test(_, test, _):
             switch test {
             case let .kinds(mask): return mask & FieldTest.everyKind == 0
             case .accessLevels, .accessCompare: return test.accessMask.map { $0 & FieldTest.everyAccess == 0 } ?? false
-            case let .present(expected): return !expected && field.isAlwaysGiven
-            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .includesAll: return false
+            case .equals, .oneOf, .oneOfSet, .durationCompare, .durationEquals, .flag, .like, .matches, .inGroup, .present, .includesAll:
+                return false
             }
         }
     }
@@ -432,18 +432,6 @@ extension Condition {
         return kinds.values.contains { $0 & FieldTest.everyKind == FieldTest.everyKind }
             || access.values.contains { $0 & FieldTest.everyAccess == FieldTest.everyAccess }
             || flags.values.contains { $0.count == 2 } || presence.values.contains { $0.count == 2 }
-    }
-}
-
-extension RequestField {
-    /// Whether every request gives this field a value (a test of its
-    /// presence, or `like: "*"`, then rules nothing out).
-    var isAlwaysGiven: Bool {
-        switch self {
-        case .requester, .subjectKind, .subjectName, .subjectOwner, .system, .environment, .entitlement, .access, .purpose,
-             .duration, .breakGlass, .submittedBy: true
-        case .scope, .ticket, .incident, .revocationTriggers, .label: false
-        }
     }
 }
 

@@ -60,7 +60,7 @@ enum AWSSource {
         }
         var sink = ObservationSink(target: target, observedAt: options.now,
                                    grantTypes: details == nil ? [] : ["policy", "group", "inline_policy"],
-                                   of: ["policy", "group", "inline_policy"], credentials: credentials)
+                                   of: PlatformKind.aws.grantTypes, credentials: credentials)
         var subjects: [ExactName: ObservedSubject] = [:]
         if let details = details?.0 {
             for principal in details.principals {

@@ -12,7 +12,7 @@ enum GitHubSource {
         // A token's name is whatever its maker typed; its owner is the account
         // that made it. A token is its owner and name: a grant for alice's
         // deploy-bot approves no deploy-bot of mallory's.
-        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["permission"], of: ["permission"], credentials: .all,
+        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["permission"], of: PlatformKind.github.grantTypes, credentials: .all,
                                    ownersAttested: true)
         var seen: Set<String> = []
         for file in files {

@@ -109,7 +109,7 @@ enum KubernetesSource {
         let target = try ExportReader.target(.kubernetes, found: nil, options: options, policy: policy, file: files[0].name)
         let scopes = ScopeCoverage(every: options.allNamespaces && hasRoleBindings, instanceWide: clusterRoleBindingsListed,
                                    places: hasRoleBindings || !options.namespaces.isEmpty ? Set(options.namespaces) : [])
-        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["cluster_role", "role"], of: ["cluster_role", "role"],
+        var sink = ObservationSink(target: target, observedAt: options.now, grantTypes: ["cluster_role", "role"], of: PlatformKind.kubernetes.grantTypes,
                                    scopes: scopes)
         for binding in bindings {
             let type = binding.roleIsCluster ? "cluster_role" : "role"

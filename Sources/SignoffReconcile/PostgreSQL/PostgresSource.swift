@@ -62,7 +62,7 @@ enum PostgresSource {
         if export.schemaPrivileges != nil { grantTypes.insert("schema_privilege") }
         if export.tablePrivileges != nil { grantTypes.insert("table_privilege") }
         var sink = ObservationSink(target: target, observedAt: export.exportedAt ?? options.now, grantTypes: grantTypes,
-                                   of: ["attribute", "role", "schema_privilege", "table_privilege"])
+                                   of: PlatformKind.postgresql.grantTypes)
         let memberships = export.memberships ?? []
         let privileges = (export.schemaPrivileges ?? []) + (export.tablePrivileges ?? [])
         var membershipsOf: [ExactName: [Membership]] = [:]
